@@ -1,0 +1,100 @@
+import type { z } from 'zod';
+import type { Clock } from '../../server/engine/clock.ts';
+import type { IdempotencyKey, RunId } from '../../server/engine/ids.ts';
+import type { Store } from '../../server/store/store.ts';
+
+/** The minimal logger connectors use (pino satisfies it). Never pass secrets in `fields`. */
+export interface Logger {
+  debug(fields: object, message?: string): void;
+  info(fields: object, message?: string): void;
+  warn(fields: object, message?: string): void;
+  error(fields: object, message?: string): void;
+}
+
+/** What the runtime hands every connector when it is connected. */
+export interface ConnectorDeps {
+  clock: Clock;
+  log: Logger;
+  /** The runtime's store: the email outbox and approval links live there. */
+  store: Store;
+  /** Public base URL of this runtime (from configuration, never from a request's Host header). */
+  publicBaseUrl: string;
+}
+
+/** What an action receives besides its input. */
+export interface ActionContext<Connection> {
+  connection: Connection;
+  /** `<run id>:<step key>`: the same across retries and crash recovery of one step. */
+  idempotencyKey: IdempotencyKey;
+  runId: RunId;
+  clock: Clock;
+  log: Logger;
+  signal: AbortSignal;
+  /** Adds a line to the step's journal entry (e.g. "waited 4.2 s for Marketo rate budget"). */
+  note(line: string): void;
+}
+
+export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType, Connection = unknown> {
+  description: string;
+  input: I;
+  output: O;
+  /**
+   * True when doing it twice has the effect of doing it once (reads, upserts by external id, setting a
+   * status, an outbox send keyed by the idempotency key). Only idempotent actions are retried after an
+   * error that leaves it unknown whether the call took effect.
+   * @default false
+   */
+  idempotent?: boolean;
+  /** Input fields whose values never reach logs or the journal. */
+  secretInputs?: readonly string[];
+  run(input: z.output<I>, ctx: ActionContext<Connection>): Promise<z.input<O>>;
+}
+
+export interface EventDefinition<D extends z.ZodType = z.ZodType> {
+  description: string;
+  /** The schema of the event's `data`; a delivery that fails it is refused with 400 and not stored. */
+  data: D;
+  /** The business key runs correlate on (e.g. the MDF number), used by `cancel_on` and `wait_for` events. */
+  correlate?: (data: z.output<D>) => string | null;
+}
+
+export interface ConnectorDefinition<Config extends z.ZodType = z.ZodType, Connection = unknown> {
+  /** The prefix of its actions and events in recipes: `prm` in `prm.get_mdf_request`. */
+  name: string;
+  description: string;
+  /**
+   * Configuration read from the environment: each key of the schema's shape is read from the variable
+   * named in `env`. Validated at start; a missing or bad value names the variable.
+   */
+  config: Config;
+  env: { [K in keyof z.input<Config>]-?: string };
+  /** Settings used by `serve --mock` and the harness, pointing at the simulated system. */
+  mockConfig?: z.input<Config>;
+  /** Builds the live connection (HTTP client, token cache, rate limiter) once per runtime. */
+  connect(config: z.output<Config>, deps: ConnectorDeps): Connection;
+  actions: Record<string, ActionDefinition<z.ZodType, z.ZodType, Connection>>;
+  /** Events this system delivers to `POST /webhooks/<name>`, keyed by name without the prefix. */
+  events?: Record<string, EventDefinition>;
+}
+
+/**
+ * Declares a connector. The identity function exists for its types: action `run` functions get typed
+ * input and connection, and the returned definition is checked against the kit's contract.
+ */
+export function defineConnector<Config extends z.ZodType, Connection>(
+  definition: ConnectorDefinition<Config, Connection>,
+): ConnectorDefinition<Config, Connection> {
+  for (const actionName of Object.keys(definition.actions)) {
+    if (!/^[a-z][a-z0-9_]*$/.test(actionName)) {
+      throw new Error(`connector ${definition.name}: action name "${actionName}" must be snake_case`);
+    }
+  }
+  return definition;
+}
+
+/** Declares one action with its input and output types inferred from the schemas. */
+export function defineAction<I extends z.ZodType, O extends z.ZodType, Connection>(
+  action: ActionDefinition<I, O, Connection>,
+): ActionDefinition<z.ZodType, z.ZodType, Connection> {
+  return action as unknown as ActionDefinition<z.ZodType, z.ZodType, Connection>;
+}

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+/** Salesforce's standard PartnerFundRequest status picklist (SYSTEMS.md). */
+export const PartnerFundRequestStatus = z.enum(['Draft', 'Submitted', 'Approved', 'Rejected']);
+
+/**
+ * What Partnerflow writes to a Salesforce PartnerFundRequest (D1). The MDF number is the external ID
+ * used to upsert, so a repeated sync updates rather than duplicates.
+ */
+export const PartnerFundRequest = z.object({
+  Title: z.string().min(1).max(255),
+  RequestedAmount: z.number().nonnegative(),
+  Amount: z.number().nonnegative().nullable().optional(),
+  Activity: z.string().max(255).nullable().optional(),
+  /** The partner's Account ID (18 chars). */
+  ChannelPartnerId: z.string().min(15).max(18),
+  Status: PartnerFundRequestStatus,
+});
+export type PartnerFundRequest = z.infer<typeof PartnerFundRequest>;

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { Region } from './partner.ts';
+
+/** D11: Open (submitted) → Approved | Denied | Canceled; Approved → Closed. */
+export const MdfRequestStatus = z.enum(['Open', 'Approved', 'Denied', 'Canceled', 'Closed']);
+export type MdfRequestStatus = z.infer<typeof MdfRequestStatus>;
+
+export const ActivityDelivery = z.enum(['In Person', 'Virtual']);
+
+/** A calendar date as the PRM stores it: YYYY-MM-DD, no time zone. */
+export const IsoDate = z.iso.date();
+
+/**
+ * The 13 fields of the MDF request form (D6). They are optional here because the PRM can deliver a
+ * request with a field left empty: the intake recipe must tell the partner which one, not drop the event.
+ */
+export const MdfRequestForm = z.object({
+  activityName: z.string().nullish(),
+  activityType: z.string().nullish(),
+  deliveryMode: ActivityDelivery.nullish(),
+  description: z.string().nullish(),
+  startDate: IsoDate.nullish(),
+  endDate: IsoDate.nullish(),
+  totalCost: z.number().nonnegative().nullish(),
+  targetContacts: z.number().int().nonnegative().nullish(),
+  estimatedPipeline: z.number().nonnegative().nullish(),
+  partnerInvestment: z.number().nonnegative().nullish(),
+  amountRequested: z.number().nonnegative().nullish(),
+  verticalIndustry: z.string().nullish(),
+  segment: z.string().nullish(),
+});
+export type MdfRequestForm = z.infer<typeof MdfRequestForm>;
+
+/** The D6 field names in form order, with the label the partner sees. */
+export const MDF_REQUEST_FORM_LABELS: Record<keyof MdfRequestForm, string> = {
+  activityName: 'Activity Name',
+  activityType: 'Type of Marketing Activity',
+  deliveryMode: 'In Person or Virtual',
+  description: 'Description',
+  startDate: 'Expected Start Date',
+  endDate: 'Expected End Date',
+  totalCost: 'Total Cost (USD)',
+  targetContacts: 'Target Number of Contacts',
+  estimatedPipeline: 'Estimated Pipeline Created (USD)',
+  partnerInvestment: 'Partner Investment (USD)',
+  amountRequested: 'Total Amount Required from the MDF programme (USD)',
+  verticalIndustry: 'Vertical Industry Target',
+  segment: 'Segment Target',
+};
+
+/** An MDF request as the PRM returns it (camelCase). Identity fields are always present. */
+export const MdfRequest = MdfRequestForm.extend({
+  id: z.number().int().positive(),
+  /** The Funds Request Number: the key of the two-way sync with Salesforce (D1). */
+  mdfNumber: z.string().min(1),
+  partnerId: z.number().int().positive(),
+  /** The partner user who submitted the form; the confirmation goes to them (D7). */
+  submittedByEmail: z.email(),
+  /** D8: the region where the activity takes place, which picks the approver. */
+  activityRegion: Region.nullish(),
+  status: MdfRequestStatus,
+  /** Why the request was denied or canceled, shown to the partner. */
+  statusReason: z.string().nullish(),
+  createdAt: z.iso.datetime({ offset: true }),
+  updatedAt: z.iso.datetime({ offset: true }),
+});
+export type MdfRequest = z.infer<typeof MdfRequest>;

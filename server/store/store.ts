@@ -1,0 +1,274 @@
+import type { RunId, StepKey } from '../engine/ids.ts';
+
+/**
+ * The one persistence interface of the runtime. Two implementations (SQLite embedded, PostgreSQL for
+ * several replicas) pass the same contract suite (`store.contract.ts`). Times are epoch milliseconds.
+ *
+ * Every method that changes a run while a worker executes it takes the worker's lease `owner`: a worker
+ * whose lease was taken over (it stalled, the process was presumed dead) can no longer write, so a run
+ * is never advanced by two workers at once.
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  close(): Promise<void>;
+
+  // ── Recipes ───────────────────────────────────────────────────────────────────────────────
+  /** Saves a recipe version if its hash is new. Runs point at the hash, so they stay on their version. */
+  saveRecipeVersion(version: RecipeVersion): Promise<void>;
+  getRecipeVersion(hash: string): Promise<RecipeVersion | undefined>;
+
+  // ── Ingest ────────────────────────────────────────────────────────────────────────────────
+  /**
+   * Records a delivery and creates its runs in one transaction, before the sender gets its 2xx.
+   * A delivery seen before (same source and delivery id, also concurrently) creates nothing and returns
+   * the first delivery's run ids with `duplicate: true`. A run whose (recipe, dedupKey) exists already
+   * is not created again; its existing id is returned in its place.
+   */
+  ingest(delivery: NewDelivery, runs: NewRun[]): Promise<IngestResult>;
+  /** Creates one run outside a delivery (schedule, CLI `run`), deduplicated on (recipe, dedupKey). */
+  createRun(run: NewRun): Promise<{ id: RunId; created: boolean }>;
+
+  // ── Runs ──────────────────────────────────────────────────────────────────────────────────
+  getRun(id: RunId): Promise<Run | undefined>;
+  /** Newest first. `before` pages: pass the last id of the previous page. */
+  listRuns(query: RunQuery): Promise<Run[]>;
+  /**
+   * Leases up to `limit` runs that are due: status queued, running or waiting, `wakeAt <= now`, and no
+   * live lease (a lease past `leaseUntil` belonged to a worker that died). Claimed runs get status
+   * `running`. Two concurrent callers never claim the same run.
+   */
+  claimDueRuns(query: { now: number; owner: string; leaseMs: number; limit: number }): Promise<Run[]>;
+  /** Extends a lease still held by `owner`; false when it was lost. */
+  renewLease(id: RunId, owner: string, leaseUntil: number): Promise<boolean>;
+  /**
+   * Ends a worker's turn on a run: writes its new status, wake time and error and releases the lease.
+   * Refused (false) when `owner` no longer holds the lease or the run was canceled meanwhile.
+   */
+  finishTurn(id: RunId, owner: string, turn: TurnOutcome): Promise<boolean>;
+  /** Cancels a run that has not finished; its waits and approval links die with it. False if it had finished. */
+  cancelRun(id: RunId, now: number, reason: string): Promise<boolean>;
+  /**
+   * Puts a failed run back in the queue to continue from its failed step: the failed step's journal
+   * entry is removed, completed steps stay journaled and are not repeated. False unless it had failed.
+   */
+  retryRun(id: RunId, now: number): Promise<boolean>;
+  /** Active (not finished) runs whose recipe cancels on `event` for this correlation key. */
+  findRunsToCancel(event: string, correlationKey: string): Promise<RunId[]>;
+  /** The earliest `wakeAt` of any unfinished run, or null: lets a virtual clock jump to the next timer. */
+  nextWakeAt(): Promise<number | null>;
+  /** Unfinished runs with a wake time, soonest first (`GET /timers`). */
+  listUpcoming(query: { limit: number; after?: number }): Promise<UpcomingWake[]>;
+
+  // ── Journal ───────────────────────────────────────────────────────────────────────────────
+  /** A run's journal in the order the steps were first written. */
+  getJournal(runId: RunId): Promise<JournalEntry[]>;
+  /** Inserts or replaces the entry for (runId, stepKey); refused (false) unless `owner` holds the lease. */
+  writeJournal(entry: JournalEntry, owner: string): Promise<boolean>;
+  /**
+   * Completes a step that is `waiting` (compare-and-set on its status) and makes the run due now.
+   * Whoever completes it first wins: an approval decided at the moment its deadline passes is either
+   * the decision or the timeout, never both. False when the step was not waiting.
+   */
+  completeWaitingStep(input: { runId: RunId; stepKey: StepKey; output: unknown; now: number }): Promise<boolean>;
+  /** Waiting steps of active runs that wait for this external event and key (`wait_for` with `event`). */
+  findWaitingForEvent(event: string, key: string): Promise<Array<{ runId: RunId; stepKey: StepKey }>>;
+
+  // ── Approvals ─────────────────────────────────────────────────────────────────────────────
+  getApproval(tokenHash: string): Promise<Approval | undefined>;
+  /**
+   * Decides an approval once, atomically: marks the token used and completes the run's step that waits
+   * on the token's signal with `{ timed_out: false, decision, approver, comment, decided_at }`.
+   * Anything else changes nothing and says why.
+   */
+  decideApproval(input: { tokenHash: string; decision: ApprovalDecision; comment?: string; now: number }): Promise<DecideOutcome>;
+
+  // ── Outbox ────────────────────────────────────────────────────────────────────────────────
+  /**
+   * Stores a message under its unique key unless one exists, and returns the stored one: the first
+   * writer wins, so a step repeated after a crash finds its message instead of writing another.
+   * An approval created with it is stored in the same transaction (its link is in the message).
+   */
+  enqueueOutbox(message: NewOutboxMessage, approval?: NewApproval): Promise<OutboxMessage>;
+  getOutbox(key: string): Promise<OutboxMessage | undefined>;
+  updateOutbox(key: string, patch: OutboxPatch): Promise<void>;
+}
+
+export type RunStatus = 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'canceled';
+export const FINISHED_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'canceled'];
+
+export interface RecipeVersion {
+  name: string;
+  version: number;
+  /** sha256 of the canonical JSON of the definition. */
+  hash: string;
+  definition: unknown;
+  createdAt: number;
+}
+
+export interface TriggerRecord {
+  /** `webhook`, `schedule`, `poll`, `timer` or `manual`. */
+  type: string;
+  /** The event name, e.g. `prm.mdf_request.submitted`. */
+  event?: string;
+  source?: string;
+  deliveryId?: string;
+  receivedAt: number;
+  data: unknown;
+}
+
+export interface NewRun {
+  id: RunId;
+  recipe: string;
+  recipeVersion: number;
+  recipeHash: string;
+  trigger: TriggerRecord;
+  /** Runs of one recipe with the same dedup key are one run. */
+  dedupKey: string;
+  /** Business key (e.g. the MDF number) that events use to find this run. */
+  correlationKey: string | null;
+  /** Event name that cancels this run when it arrives with the same correlation key. */
+  cancelOnEvent: string | null;
+  /** When the run may start; defaults to now. */
+  wakeAt: number;
+  createdAt: number;
+}
+
+export interface Run extends NewRun {
+  status: RunStatus;
+  wakeAt: number;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  error: RunError | null;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+export interface RunError {
+  name: string;
+  message: string;
+  stepKey?: string;
+}
+
+export interface TurnOutcome {
+  status: RunStatus;
+  /** When to pick the run up again (a wait, a timeout, a retry backoff); null when only a signal or event can resume it, or it finished. */
+  wakeAt: number | null;
+  error?: RunError | null;
+  now: number;
+}
+
+export interface RunQuery {
+  status?: RunStatus;
+  recipe?: string;
+  correlationKey?: string;
+  limit: number;
+  before?: RunId;
+}
+
+export interface UpcomingWake {
+  runId: RunId;
+  recipe: string;
+  status: RunStatus;
+  wakeAt: number;
+  /** The waiting step, when the run waits in one. */
+  stepKey: StepKey | null;
+}
+
+export interface NewDelivery {
+  source: string;
+  deliveryId: string;
+  event: string;
+  receivedAt: number;
+}
+
+export interface IngestResult {
+  duplicate: boolean;
+  runIds: RunId[];
+}
+
+export type StepStatus = 'running' | 'waiting' | 'completed' | 'failed' | 'skipped';
+
+/** What a waiting step waits for. */
+export type WaitSpec =
+  | { kind: 'time'; until: number }
+  | { kind: 'signal'; signal: string; deadline: number | null }
+  | { kind: 'event'; event: string; key: string; deadline: number | null };
+
+export interface JournalEntry {
+  runId: RunId;
+  stepKey: StepKey;
+  stepId: string;
+  stepType: string;
+  status: StepStatus;
+  /** The step's evaluated input, secrets redacted. */
+  input: unknown;
+  output: unknown;
+  error: RunError | null;
+  attempts: number;
+  startedAt: number;
+  finishedAt: number | null;
+  /** When a failed attempt will be tried again. */
+  nextAttemptAt: number | null;
+  wait: WaitSpec | null;
+  /** Free-form notes shown in the journal, e.g. time spent waiting for rate budget. */
+  notes: string[];
+}
+
+export type ApprovalDecision = 'approve' | 'deny';
+export type DecideOutcome = 'decided' | 'unknown' | 'used' | 'expired' | 'closed';
+
+export interface NewApproval {
+  /** sha256 of the token; the token itself is never stored. */
+  tokenHash: string;
+  runId: RunId;
+  /** The `wait_for` signal this approval answers. */
+  signal: string;
+  approverEmail: string;
+  approverName: string | null;
+  /** What is being approved, shown on the confirmation page (e.g. "MDF-1042: Cloud Summit"). */
+  subject: string;
+  expiresAt: number;
+  createdAt: number;
+}
+
+export interface Approval extends NewApproval {
+  usedAt: number | null;
+  decision: ApprovalDecision | null;
+}
+
+export interface EmailMessage {
+  from: string;
+  to: string[];
+  cc?: string[];
+  subject: string;
+  text: string;
+  html: string;
+  /** Provider tag, e.g. the template name. */
+  tag?: string;
+}
+
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
+
+export interface NewOutboxMessage {
+  /** Unique per notification: `<run id>:<step key>` for a step's email. */
+  key: string;
+  runId: RunId | null;
+  message: EmailMessage;
+  createdAt: number;
+}
+
+export interface OutboxMessage extends NewOutboxMessage {
+  status: OutboxStatus;
+  attempts: number;
+  providerMessageId: string | null;
+  lastError: string | null;
+  sentAt: number | null;
+}
+
+export interface OutboxPatch {
+  status?: OutboxStatus;
+  attempts?: number;
+  providerMessageId?: string | null;
+  lastError?: string | null;
+  sentAt?: number | null;
+}
