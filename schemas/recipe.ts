@@ -1,0 +1,277 @@
+import { z } from 'zod';
+
+/**
+ * The recipe language: one zod schema is the single source for validation, the published JSON Schema
+ * (`schemas/json/recipe.schema.json`) and the TypeScript builder's types.
+ *
+ * Values: wherever a recipe maps data (`input`, `values`, `where`), a string written `{% … %}` is a
+ * JSONata expression evaluated against the run's context (`trigger`, `steps`, `vars`, `run`, the
+ * foreach item); any other JSON value is taken literally. There is no user JavaScript in a recipe.
+ */
+
+/** A JSONata expression in `{% … %}`. */
+export const Expression = z
+  .string()
+  .regex(/^\{%[\s\S]*%\}$/, 'an expression is written {% … %}')
+  .describe('A JSONata expression in {% … %}, evaluated against the run context (trigger, steps, vars, run).');
+export type Expression = z.infer<typeof Expression>;
+
+/** Any JSON value; strings written {% … %} are expressions. */
+export const Mapping: z.ZodType<unknown> = z
+  .unknown()
+  .describe('Any JSON value. Strings written {% … %} are JSONata expressions, evaluated at run time.');
+
+/** An ISO 8601 duration such as `P2D`, `PT30M`, `P1DT12H`. */
+export const IsoDuration = z
+  .string()
+  .regex(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/, 'an ISO 8601 duration such as P2D or PT30M')
+  .describe('An ISO 8601 duration, e.g. P2D, PT30M.');
+
+/** A delay: an ISO duration, or a number of business days on the business calendar. */
+export const Delay = z.union([
+  IsoDuration,
+  z
+    .object({
+      business_days: z.number().int().positive().describe('Business days on the `business-calendar` table (weekends and holidays skipped).'),
+    })
+    .strict(),
+]);
+export type Delay = z.infer<typeof Delay>;
+
+const StepId = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'a step id is snake_case, starting with a letter')
+  .describe('Stable id of the step, unique in the recipe. The journal is keyed by it: do not rename a step that live runs have passed.');
+
+/** Per-step retry policy for action steps. */
+export const RetryPolicy = z
+  .object({
+    /** Attempts in all, the first included. @default 3 */
+    max_attempts: z.number().int().min(1).max(50).default(3).describe('Attempts in all, the first included. Default 3.'),
+    /** Wait before the second attempt. @default PT2S */
+    initial_interval: IsoDuration.default('PT2S').describe('Wait before the second attempt. Default PT2S.'),
+    /** Each further wait is multiplied by this. @default 2 */
+    backoff_rate: z.number().min(1).max(10).default(2).describe('Each further wait is multiplied by this. Default 2.'),
+    /** Upper bound of one wait. @default PT10M */
+    max_interval: IsoDuration.default('PT10M').describe('Upper bound of one wait. Default PT10M.'),
+  })
+  .strict();
+export type RetryPolicy = z.infer<typeof RetryPolicy>;
+
+/** Shared by every step kind. */
+const stepBase = {
+  id: StepId,
+  /** What the step is for, shown in the journal. */
+  description: z.string().optional(),
+};
+
+/**
+ * What happens when a step fails after its retries: `fail` the run (default), `continue` with the next
+ * step (the step's output is then `{ error }`), or run `steps` first and then `then`.
+ */
+export type OnError = 'fail' | 'continue' | { steps: Step[]; then?: 'fail' | 'continue' };
+
+export type ActionStep = {
+  id: string;
+  description?: string;
+  type: 'action';
+  action: string;
+  input?: unknown;
+  retry?: z.input<typeof RetryPolicy>;
+  on_error?: OnError;
+};
+export type IfStep = { id: string; description?: string; type: 'if'; condition: string; then: Step[]; else?: Step[] };
+export type ForeachStep = { id: string; description?: string; type: 'foreach'; items: string; as?: string; steps: Step[] };
+export type LookupStep = {
+  id: string;
+  description?: string;
+  type: 'lookup';
+  table: string;
+  where: string | Record<string, unknown>;
+  mode?: 'first' | 'all';
+  required?: boolean;
+};
+export type SetStep = { id: string; description?: string; type: 'set'; values: Record<string, unknown> };
+export type WaitStep = { id: string; description?: string; type: 'wait'; for?: Delay; until?: string };
+export type WaitForStep = {
+  id: string;
+  description?: string;
+  type: 'wait_for';
+  signal?: string;
+  event?: { name: string; key: string };
+  timeout?: Delay;
+  on_timeout?: Step[];
+};
+export type StopStep = { id: string; description?: string; type: 'stop'; status?: 'completed' | 'failed' | 'canceled'; reason?: string };
+export type Step = ActionStep | IfStep | ForeachStep | LookupStep | SetStep | WaitStep | WaitForStep | StopStep;
+
+const Steps: z.ZodType<Step[]> = z.lazy(() => z.array(Step).min(1));
+
+export const OnError: z.ZodType<OnError> = z.union([
+  z.literal('fail'),
+  z.literal('continue'),
+  z.object({ steps: z.lazy(() => Steps), then: z.enum(['fail', 'continue']).optional() }).strict(),
+]);
+
+export const ActionStep = z
+  .object({
+    ...stepBase,
+    type: z.literal('action'),
+    action: z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/, 'an action is <connector>.<action>, e.g. prm.get_mdf_request'),
+    input: Mapping.optional(),
+    retry: RetryPolicy.optional(),
+    on_error: OnError.optional(),
+  })
+  .strict()
+  .describe('Calls a connector action with mapped input. Its output is `steps.<id>`.');
+
+export const IfStep = z
+  .object({ ...stepBase, type: z.literal('if'), condition: Expression, then: Steps, else: Steps.optional() })
+  .strict()
+  .describe('Runs `then` when the condition is truthy, otherwise `else`.');
+
+export const ForeachStep = z
+  .object({
+    ...stepBase,
+    type: z.literal('foreach'),
+    items: Expression,
+    as: z.string().regex(/^[a-z][a-z0-9_]*$/).default('item').describe('Name of the current item in expressions. Default item.'),
+    steps: Steps,
+  })
+  .strict()
+  .describe('Runs its steps once per item, in order. Each iteration is journaled under `<id>[<index>]`.');
+
+export const LookupStep = z
+  .object({
+    ...stepBase,
+    type: z.literal('lookup'),
+    table: z.string().regex(/^[a-z][a-z0-9-]*$/),
+    where: z.union([Expression, z.record(z.string(), Mapping)]).describe('Column equalities, or an expression evaluated per row (the row is the input).'),
+    mode: z.enum(['first', 'all']).default('first').describe('first: the first matching row (or null); all: every matching row.'),
+    required: z.boolean().default(false).describe('Fail the step when nothing matches. Default false.'),
+  })
+  .strict()
+  .describe('Reads a table that ops maintain (recipes/tables/<table>.json).');
+
+export const SetStep = z
+  .object({ ...stepBase, type: z.literal('set'), values: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), Mapping) })
+  .strict()
+  .describe('Evaluates values once and keeps them as `vars.<name>` for the rest of the run.');
+
+export const WaitStep = z
+  .object({
+    ...stepBase,
+    type: z.literal('wait'),
+    for: Delay.optional().describe('How long to wait.'),
+    until: Expression.optional().describe('An expression giving the time to wait until (ISO string or epoch ms).'),
+  })
+  .strict()
+  .refine((s) => (s.for === undefined) !== (s.until === undefined), { message: 'a wait has exactly one of `for` or `until`' })
+  .describe('Pauses the run durably; the timer survives restarts.');
+
+export const WaitForStep = z
+  .object({
+    ...stepBase,
+    type: z.literal('wait_for'),
+    signal: z.string().regex(/^[a-z][a-z0-9_]*$/).optional().describe('A signal this run receives, e.g. an approval decision (approval.request names it).'),
+    event: z
+      .object({ name: z.string().min(3), key: Expression.describe('The correlation key the event must carry.') })
+      .strict()
+      .optional()
+      .describe('An external event, e.g. prm.mdf_request.status_changed for this MDF number.'),
+    timeout: Delay.optional(),
+    on_timeout: Steps.optional().describe('Runs when the timeout passes with nothing received; then the run continues after this step.'),
+  })
+  .strict()
+  .refine((s) => (s.signal === undefined) !== (s.event === undefined), { message: 'a wait_for has exactly one of `signal` or `event`' })
+  .refine((s) => s.on_timeout === undefined || s.timeout !== undefined, { message: 'on_timeout needs a timeout' })
+  .describe('Waits for a signal or an event, with an optional deadline. Output: what arrived, or { timed_out: true }.');
+
+export const StopStep = z
+  .object({
+    ...stepBase,
+    type: z.literal('stop'),
+    status: z.enum(['completed', 'failed', 'canceled']).default('completed'),
+    reason: z.string().optional(),
+  })
+  .strict()
+  .describe('Ends the run with a status.');
+
+export const Step: z.ZodType<Step> = z.lazy(() =>
+  z.discriminatedUnion('type', [ActionStep, IfStep, ForeachStep, LookupStep, SetStep, WaitStep, WaitForStep, StopStep]),
+) as z.ZodType<Step>;
+
+// ── Triggers ─────────────────────────────────────────────────────────────────────────────────
+
+export const WebhookTrigger = z
+  .object({
+    type: z.literal('webhook'),
+    event: z.string().regex(/^[a-z][a-z0-9_]*\.[a-z0-9_.]+$/, 'an event is <connector>.<event>, e.g. prm.mdf_request.submitted'),
+    filter: Expression.optional().describe('Start a run only when this is truthy for the event (`data`, `event`).'),
+    dedup_key: Expression.optional().describe('Events with the same key start one run. Default: the delivery id.'),
+  })
+  .strict()
+  .describe('Starts a run for each accepted delivery of the event at POST /webhooks/<connector>.');
+
+export const PollTrigger = z
+  .object({
+    type: z.literal('poll'),
+    action: z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/),
+    input: Mapping.optional(),
+    every: IsoDuration,
+    cursor: Expression.describe('The watermark taken from each item (e.g. its updated time).'),
+    dedup_key: Expression.describe('Identifies an item version, e.g. id & updatedAt.'),
+  })
+  .strict()
+  .describe('Polls a connector query for systems without webhooks; each new item starts a run.');
+
+export const ScheduleTrigger = z
+  .object({
+    type: z.literal('schedule'),
+    cron: z.string().min(9).describe('Five-field cron, e.g. "0 8 * * 1-5".'),
+    timezone: z.string().default('UTC').describe('IANA time zone, e.g. Europe/Berlin. Default UTC.'),
+  })
+  .strict()
+  .describe('Starts a run on a cron schedule in a time zone.');
+
+export const TimerTrigger = z
+  .object({
+    type: z.literal('timer'),
+    record: z.string().describe('The event that carries the record, e.g. prm.mdf_request.status_changed.'),
+    date: Expression.describe('The record date the timer is relative to, e.g. data.endDate.'),
+    offsets: z.array(Delay).min(1).describe('When to fire relative to the date, e.g. ["P2D","P14D","P28D"].'),
+    while: Expression.optional().describe('The timer is canceled once this is falsy for the record (claim filed, request canceled).'),
+    key: Expression.describe('Identifies the record (e.g. data.mdfNumber); a changed date recomputes its timers.'),
+  })
+  .strict()
+  .describe('Fires relative to a date field of a record; recomputed when the date changes.');
+
+export const Trigger = z.discriminatedUnion('type', [WebhookTrigger, PollTrigger, ScheduleTrigger, TimerTrigger]);
+export type Trigger = z.infer<typeof Trigger>;
+
+export const CancelOn = z
+  .object({
+    event: z.string().min(3).describe('An event name, e.g. prm.mdf_request.status_changed.'),
+    filter: Expression.optional().describe('Cancel only when this is truthy for the event (`data`).'),
+  })
+  .strict()
+  .describe("Cancels the run when the event arrives for the run's correlation key (e.g. the MDF number).");
+
+export const Recipe = z
+  .object({
+    $schema: z.string().optional(),
+    name: z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, 'a recipe name is kebab-case'),
+    version: z.number().int().positive().describe('Bump when the steps change; live runs finish on the version they started with.'),
+    description: z.string().min(1),
+    trigger: Trigger,
+    cancel_on: CancelOn.optional(),
+    steps: Steps,
+    on_error: z
+      .object({ steps: Steps })
+      .strict()
+      .optional()
+      .describe('Runs when the run fails (e.g. tell ops); `error` holds what failed.'),
+  })
+  .strict();
+export type Recipe = z.infer<typeof Recipe>;
+export type RecipeInput = z.input<typeof Recipe>;

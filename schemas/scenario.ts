@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import { IsoDuration } from './recipe.ts';
+
+/**
+ * A scenario tests recipes like code: seed the simulated systems and tables, set the clock, deliver
+ * events, click links in emails, move the clock, and expect emails, records and runs. Scenario files
+ * (`*.scenario.json`) sit beside the recipes they test; `partnerflow test` and `npm test` run them.
+ */
+
+const Time = z.iso.datetime({ offset: true }).describe('An ISO 8601 time, e.g. 2026-03-06T10:00:00Z.');
+const Json = z.record(z.string(), z.unknown());
+
+export const ScenarioSeed = z
+  .object({
+    prm: z
+      .object({
+        partners: z.array(Json).optional().describe('Partner accounts (camelCase, as the PRM returns them). Replace the demo partners when given.'),
+        mdf_requests: z.array(Json).optional().describe('MDF requests already in the PRM.'),
+      })
+      .strict()
+      .optional(),
+    salesforce: z.record(z.string(), z.array(Json)).optional().describe('Records per sObject, e.g. { "PartnerFundRequest": [ … ] }.'),
+    tables: z.record(z.string(), z.array(Json)).optional().describe('Table rows that replace the shipped table of that name, e.g. { "leave": [ … ] }.'),
+    calendar: Json.optional().describe('Replaces the business calendar.'),
+  })
+  .strict();
+
+const Deliver = z
+  .object({
+    deliver: z
+      .object({
+        source: z.string().default('prm'),
+        event: z.string().describe('Event name without the source, e.g. mdf_request.submitted.'),
+        data: Json.optional().describe('The event data. Give this or `mdf_request`.'),
+        mdf_request: z.string().optional().describe('Send the PRM MDF request with this MDF number, as the PRM has it now.'),
+        delivery_id: z.string().optional().describe('Defaults to a fresh id; repeat one to test deduplication.'),
+        expect_status: z.number().int().default(202).describe('The HTTP status the webhook must answer.'),
+      })
+      .strict(),
+  })
+  .strict();
+
+const Click = z
+  .object({
+    click: z
+      .object({
+        to: z.email().describe('Whose mailbox: the newest email to this address with such a link.'),
+        link: z.enum(['approve', 'deny']).describe('Which link in the email.'),
+        comment: z.string().optional(),
+        confirm: z.boolean().default(true).describe('Also press the button on the confirmation page (POST). false only opens the page.'),
+        expect_status: z.number().int().default(200).describe('The HTTP status the confirmation must answer.'),
+        expect_page_contains: z.string().optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+const Update = z
+  .object({
+    update: z
+      .object({
+        mdf_request: z.string().describe('The MDF number of the request ops change in the PRM.'),
+        set: Json.describe('Fields to set (camelCase), e.g. { "status": "Canceled" }.'),
+        event: z.string().default('mdf_request.status_changed').describe('The PRM webhook the change sends. Empty string: none.'),
+      })
+      .strict(),
+  })
+  .strict();
+
+const Fault = z
+  .object({
+    fault: z
+      .object({
+        system: z.enum(['prm', 'salesforce', 'email']),
+        kind: z.enum(['rate_limit', 'server_error', 'expired_token', 'network_error']),
+        times: z.number().int().positive().default(1),
+        path: z.string().optional().describe('Only requests whose path contains this.'),
+        method: z.string().optional(),
+        retry_after_seconds: z.number().int().nonnegative().optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const ExpectedEmail = z
+  .object({
+    to: z.email(),
+    subject: z.string().optional().describe('The subject contains this.'),
+    body_contains: z.union([z.string(), z.array(z.string())]).optional().describe('The text body contains each of these.'),
+    body_not_contains: z.union([z.string(), z.array(z.string())]).optional(),
+  })
+  .strict();
+
+export const ExpectedRecord = z
+  .object({
+    system: z.enum(['prm', 'salesforce']),
+    object: z.string().describe('prm: mdf_request or partner; salesforce: an sObject such as PartnerFundRequest.'),
+    where: Json.describe('Field values that identify the record, e.g. { "mdfNumber": "MDF-1001" }.'),
+    fields: Json.optional().describe('Field values the record must have.'),
+    count: z.number().int().nonnegative().optional().describe('How many records must match `where` (0: none).'),
+  })
+  .strict();
+
+export const ExpectedRun = z
+  .object({
+    recipe: z.string(),
+    status: z.enum(['queued', 'running', 'waiting', 'completed', 'failed', 'canceled']),
+    count: z.number().int().nonnegative().optional().describe('How many runs of the recipe have this status. Default: at least one.'),
+  })
+  .strict();
+
+const Expect = z
+  .object({
+    expect: z
+      .object({
+        emails: z.array(ExpectedEmail).optional().describe('Emails sent since the previous expect, in any order.'),
+        no_other_emails: z.boolean().optional().describe('No email was sent since the previous expect besides those listed.'),
+        records: z.array(ExpectedRecord).optional(),
+        runs: z.array(ExpectedRun).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const ScenarioStep = z.union([
+  Deliver,
+  Click,
+  Update,
+  Fault,
+  Expect,
+  z.object({ advance: IsoDuration.describe('Move the clock forward; every timer due meanwhile fires at its time.') }).strict(),
+  z.object({ set_clock: Time.describe('Move the clock to this time (forward only).') }).strict(),
+]);
+export type ScenarioStep = z.infer<typeof ScenarioStep>;
+
+export const Scenario = z
+  .object({
+    $schema: z.string().optional(),
+    name: z.string().min(1),
+    rules: z.array(z.string().regex(/^D\d+$/)).default([]).describe('The DOMAIN.md rules this scenario checks, e.g. ["D4"].'),
+    description: z.string().optional(),
+    clock: Time.default('2026-03-02T09:00:00Z').describe('Where the virtual clock starts.'),
+    seed: ScenarioSeed.default({}),
+    steps: z.array(ScenarioStep).min(1),
+  })
+  .strict();
+export type Scenario = z.infer<typeof Scenario>;
