@@ -42,3 +42,21 @@ export class VirtualClock implements Clock {
     this.#now += ms;
   }
 }
+
+/**
+ * Real time plus an offset that only grows: `serve --mock` runs on it so that a user can jump the
+ * simulated systems ahead by days (`POST /_mock/clock/advance`) while time still flows.
+ */
+export class OffsetClock implements Clock {
+  #offset = 0;
+  now(): number {
+    return Date.now() + this.#offset;
+  }
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return systemClock.sleep(ms, signal);
+  }
+  advance(ms: number): void {
+    if (ms < 0) throw new RangeError('a clock does not go backwards');
+    this.#offset += ms;
+  }
+}

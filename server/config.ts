@@ -1,0 +1,144 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import type { ConnectorDefinition } from '../connectors/kit/define-connector.ts';
+
+/**
+ * Runtime configuration, read from environment variables once at start. Every bad or missing value is
+ * reported together, each by its variable name, and the process refuses to start. In mock mode the
+ * connectors point at the simulated systems and no secret is needed.
+ */
+export interface RuntimeConfig {
+  mock: boolean;
+  host: string;
+  port: number;
+  /** SQLite file of the embedded store. */
+  dbPath: string;
+  /** Where approval links point; never taken from a request's Host header. */
+  publicBaseUrl: string;
+  recipesDir: string;
+  tablesDir: string;
+  templatesDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Bearer token for the runs, recipes, timers and metrics API; null leaves them open (mock mode). */
+  apiToken: string | null;
+  /** HMAC secrets for POST /webhooks/:source, by source. */
+  webhookSecrets: Record<string, string>;
+  maxBodyBytes: number;
+  workerConcurrency: number;
+  /** Per-connector settings, validated by each connector's own schema. */
+  connectors: Record<string, unknown>;
+}
+
+/** Configuration that cannot start the runtime; `problems` name the variables. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const Port = z.coerce.number().int().min(0).max(65_535);
+const PositiveInt = z.coerce.number().int().positive();
+const Secret = z.string().min(16, 'must be at least 16 characters');
+const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** The documented variables (README "Configuration"), with their defaults. */
+export const RUNTIME_VARIABLES = {
+  HOST: { schema: z.string().min(1), default: '127.0.0.1', doc: 'Interface to listen on.' },
+  PORT: { schema: Port, default: '3000', doc: 'HTTP port.' },
+  PARTNERFLOW_DB: { schema: z.string().min(1), default: './data/partnerflow.db', doc: 'SQLite file of the embedded store (WAL mode).' },
+  PUBLIC_BASE_URL: { schema: z.url({ protocol: /^https?$/ }), default: undefined, doc: 'Base URL of this runtime as approvers reach it; approval links are built on it. Required outside mock mode.' },
+  RECIPES_DIR: { schema: z.string().min(1), default: './recipes', doc: 'Where *.recipe.json / *.recipe.ts files are loaded from.' },
+  TABLES_DIR: { schema: z.string().min(1), default: './recipes/tables', doc: 'Tables that ops maintain (approvers, leave, business calendar).' },
+  TEMPLATES_DIR: { schema: z.string().min(1), default: './recipes/email-templates', doc: 'Email templates.' },
+  LOG_LEVEL: { schema: LogLevel, default: 'info', doc: 'pino log level.' },
+  PARTNERFLOW_API_TOKEN: { schema: Secret, default: undefined, doc: 'Bearer token for /runs, /recipes, /timers, /metrics. Required outside mock mode.' },
+  MAX_BODY_BYTES: { schema: PositiveInt, default: String(1024 * 1024), doc: 'Largest webhook body accepted (413 beyond).' },
+  WORKER_CONCURRENCY: { schema: PositiveInt.max(256), default: '8', doc: 'Runs executed at once by this process.' },
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates the configuration; throws ConfigError listing every problem. */
+export function loadConfig(env: Env, options: { mock: boolean; connectors: readonly ConnectorDefinition[]; overrides?: Partial<RuntimeConfig> }): RuntimeConfig {
+  const problems: string[] = [];
+  const read = <K extends keyof typeof RUNTIME_VARIABLES>(name: K): z.output<(typeof RUNTIME_VARIABLES)[K]['schema']> | undefined => {
+    const spec = RUNTIME_VARIABLES[name];
+    const raw = env[name] === undefined || env[name] === '' ? spec.default : env[name];
+    if (raw === undefined) return undefined;
+    const parsed = spec.schema.safeParse(raw);
+    if (!parsed.success) {
+      problems.push(`${name}: ${parsed.error.issues[0]!.message}${name.includes('TOKEN') ? '' : ` (got "${raw}")`}`);
+      return undefined;
+    }
+    return parsed.data as never;
+  };
+
+  const port = read('PORT');
+  const publicBaseUrl = read('PUBLIC_BASE_URL');
+  const apiToken = read('PARTNERFLOW_API_TOKEN');
+  const host = read('HOST') ?? '127.0.0.1';
+  if (!options.mock) {
+    if (!publicBaseUrl && !problems.some((p) => p.startsWith('PUBLIC_BASE_URL'))) problems.push('PUBLIC_BASE_URL: required (the base URL approval links point to, e.g. https://partnerflow.example.com)');
+    if (!apiToken && !problems.some((p) => p.startsWith('PARTNERFLOW_API_TOKEN'))) problems.push('PARTNERFLOW_API_TOKEN: required outside mock mode (protects the runs API); at least 16 characters');
+  }
+
+  const webhookSecrets: Record<string, string> = {};
+  const connectors: Record<string, unknown> = {};
+  for (const connector of options.connectors) {
+    if (connector.events && Object.keys(connector.events).length > 0) {
+      const variable = `WEBHOOK_SECRET_${connector.name.toUpperCase()}`;
+      const raw = env[variable];
+      if (raw) {
+        const parsed = Secret.safeParse(raw);
+        if (parsed.success) webhookSecrets[connector.name] = parsed.data;
+        else problems.push(`${variable}: ${parsed.error.issues[0]!.message}`);
+      } else if (options.mock) webhookSecrets[connector.name] = `mock-webhook-secret-${connector.name}`;
+      else problems.push(`${variable}: required (HMAC secret the ${connector.name} webhooks are signed with; at least 16 characters)`);
+    }
+    connectors[connector.name] = readConnectorConfig(connector, env, options.mock, problems);
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  const port_ = port ?? 3000;
+  return {
+    mock: options.mock,
+    host,
+    port: port_,
+    dbPath: resolvePath(read('PARTNERFLOW_DB')!),
+    publicBaseUrl: (publicBaseUrl ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port_}`).replace(/\/+$/, ''),
+    recipesDir: resolvePath(read('RECIPES_DIR')!),
+    tablesDir: resolvePath(read('TABLES_DIR')!),
+    templatesDir: resolvePath(read('TEMPLATES_DIR')!),
+    logLevel: read('LOG_LEVEL')!,
+    apiToken: apiToken ?? null,
+    webhookSecrets,
+    maxBodyBytes: read('MAX_BODY_BYTES')!,
+    workerConcurrency: read('WORKER_CONCURRENCY')!,
+    connectors,
+    ...options.overrides,
+  };
+}
+
+function readConnectorConfig(connector: ConnectorDefinition, env: Env, mock: boolean, problems: string[]): unknown {
+  const raw: Record<string, unknown> = { ...(mock ? (connector.mockConfig as object | undefined) : {}) };
+  const variables = connector.env as Record<string, string>;
+  for (const [key, variable] of Object.entries(variables)) {
+    const value = env[variable];
+    // In mock mode the connector points at the simulated system: only explicit settings override it.
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const parsed = connector.config.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    const key = String(issue.path[0] ?? '');
+    const variable = variables[key] ?? key;
+    const missing = raw[key] === undefined;
+    problems.push(`${variable}: ${missing ? `required by the ${connector.name} connector` : issue.message}`);
+  }
+  return undefined;
+}
+
+function resolvePath(path: string): string {
+  return path === ':memory:' ? path : resolve(path);
+}

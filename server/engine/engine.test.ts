@@ -1,0 +1,384 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { engineFixture, permanentError, recipeWith, retryableError, type EngineFixture } from '../../test/support/engine-fixture.ts';
+import { hashApprovalToken } from '../../connectors/approval/approval-token.ts';
+import { asRunId } from './ids.ts';
+
+let fx: EngineFixture;
+afterEach(async () => fx?.close());
+
+const deliver = (id = 'd-1', data: Record<string, unknown> = { id: 'T-1' }) =>
+  fx.engine.deliver({ source: 'fake', deliveryId: id, event: 'thing.happened', data });
+
+async function runOf(id: string) {
+  const run = await fx.store.getRun(asRunId(id));
+  const journal = await fx.store.getJournal(asRunId(id));
+  return { run: run!, journal, step: (key: string) => journal.find((e) => e.stepKey === key) };
+}
+
+describe('engine: a run from delivery to completion', () => {
+  it('persists the run before the delivery resolves, then executes steps in order with mapped input', async () => {
+    fx = await engineFixture([
+      recipeWith([
+        { id: 'first', type: 'action', action: 'fake.record', input: { key: 'a', value: '{% trigger.data.id %}' } },
+        { id: 'second', type: 'action', action: 'fake.record', input: { key: 'b', value: '{% steps.first.recorded %}' } },
+      ]),
+    ]);
+    const { runIds, duplicate } = await deliver();
+    expect(duplicate).toBe(false);
+    expect((await runOf(runIds[0]!)).run.status).toBe('queued');
+    await fx.engine.runUntilIdle();
+    const { run, journal } = await runOf(runIds[0]!);
+    expect(run.status).toBe('completed');
+    expect(fx.system.effects).toEqual([
+      { key: 'a', value: 'T-1' },
+      { key: 'b', value: `a@${runIds[0]}:first` },
+    ]);
+    expect(journal.map((e) => [e.stepKey, e.status, e.attempts])).toEqual([
+      ['first', 'completed', 1],
+      ['second', 'completed', 1],
+    ]);
+  });
+
+  it('makes one run of the same delivery delivered twice, also concurrently', async () => {
+    fx = await engineFixture([recipeWith([{ id: 'only', type: 'action', action: 'fake.record', input: { key: 'x' } }])]);
+    const results = await Promise.all([deliver('same'), deliver('same'), deliver('same')]);
+    expect(new Set(results.flatMap((r) => r.runIds)).size).toBe(1);
+    await fx.engine.runUntilIdle();
+    expect(fx.system.effects).toHaveLength(1);
+  });
+
+  it('honours a recipe dedup key across different deliveries', async () => {
+    fx = await engineFixture([
+      recipeWith([{ id: 'only', type: 'action', action: 'fake.record', input: { key: 'x' } }], {
+        trigger: { type: 'webhook', event: 'fake.thing.happened', dedup_key: '{% data.id %}' },
+      }),
+    ]);
+    const a = await deliver('d-1');
+    const b = await deliver('d-2');
+    expect(b.runIds).toEqual(a.runIds);
+  });
+
+  it('starts no run when the trigger filter is false', async () => {
+    fx = await engineFixture([
+      recipeWith([{ id: 'only', type: 'action', action: 'fake.record', input: { key: 'x' } }], {
+        trigger: { type: 'webhook', event: 'fake.thing.happened', filter: "{% data.status = 'Canceled' %}" },
+      }),
+    ]);
+    expect((await deliver('d-1', { id: 'T', status: 'Open' })).runIds).toEqual([]);
+    expect((await deliver('d-2', { id: 'T', status: 'Canceled' })).runIds).toHaveLength(1);
+  });
+
+  it('refuses an event whose data fails its schema, naming the field, and stores nothing', async () => {
+    fx = await engineFixture([recipeWith([{ id: 'only', type: 'action', action: 'fake.record', input: { key: 'x' } }])]);
+    await expect(deliver('d-1', { id: 42 } as never)).rejects.toThrow(/data\.id/);
+    expect(await fx.store.listRuns({ limit: 10 })).toEqual([]);
+  });
+});
+
+describe('engine: retries', () => {
+  it('retries a retryable failure with backoff on the clock, then succeeds, journaling every attempt', async () => {
+    fx = await engineFixture([recipeWith([{ id: 'flaky', type: 'action', action: 'fake.record', input: { key: 'k' }, retry: { max_attempts: 3, initial_interval: 'PT10S' } }])]);
+    fx.system.failNext('record', retryableError('503 from fake'), retryableError('503 again'));
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    let state = await runOf(runIds[0]!);
+    expect(state.run.status).toBe('waiting');
+    expect(state.step('flaky')).toMatchObject({ status: 'failed', attempts: 1 });
+    fx.clock.advance(10_000);
+    await fx.engine.runUntilIdle();
+    fx.clock.advance(20_000);
+    await fx.engine.runUntilIdle();
+    state = await runOf(runIds[0]!);
+    expect(state.run.status).toBe('completed');
+    expect(state.step('flaky')).toMatchObject({ status: 'completed', attempts: 3 });
+    expect(state.step('flaky')!.notes.join('\n')).toContain('attempt 2 failed (503 again)');
+    expect(fx.system.effects).toHaveLength(1);
+  });
+
+  it('waits at least as long as Retry-After asks', async () => {
+    fx = await engineFixture([recipeWith([{ id: 'limited', type: 'action', action: 'fake.record', input: { key: 'k' }, retry: { initial_interval: 'PT1S' } }])]);
+    fx.system.failNext('record', retryableError('429', 120_000));
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    const { run } = await runOf(runIds[0]!);
+    expect(run.wakeAt - fx.clock.now()).toBeGreaterThanOrEqual(120_000);
+  });
+
+  it('does not retry a non-retryable error and fails the run with the step named', async () => {
+    fx = await engineFixture([recipeWith([{ id: 'bad', type: 'action', action: 'fake.record', input: { key: 'k' } }])]);
+    fx.system.failNext('record', permanentError('400 REQUIRED_FIELD_MISSING: Title'));
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    const { run, step } = await runOf(runIds[0]!);
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatchObject({ stepKey: 'bad', message: '400 REQUIRED_FIELD_MISSING: Title' });
+    expect(step('bad')).toMatchObject({ attempts: 1, nextAttemptAt: null });
+  });
+
+  it('fails without calling the system when the mapped input breaks the action schema', async () => {
+    fx = await engineFixture([recipeWith([{ id: 'bad', type: 'action', action: 'fake.record', input: { key: '{% 42 %}' } }])]);
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    const { run } = await runOf(runIds[0]!);
+    expect(run.status).toBe('failed');
+    expect(run.error!.message).toContain('input.key');
+    expect(fx.system.effects).toEqual([]);
+  });
+
+  it('retries a failed run from its failed step without repeating the steps before it', async () => {
+    fx = await engineFixture([
+      recipeWith([
+        { id: 'before', type: 'action', action: 'fake.record', input: { key: 'before' } },
+        { id: 'bad', type: 'action', action: 'fake.echo', input: { value: 1 }, retry: { max_attempts: 1 } },
+      ]),
+    ]);
+    fx.system.failNext('echo', retryableError('down'));
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    expect((await runOf(runIds[0]!)).run.status).toBe('failed');
+    expect(await fx.engine.retry(runIds[0]!)).toBe(true);
+    await fx.engine.runUntilIdle();
+    const { run, step } = await runOf(runIds[0]!);
+    expect(run.status).toBe('completed');
+    expect(step('bad')).toMatchObject({ status: 'completed' });
+    expect(fx.system.effects.map((e) => e.key)).toEqual(['before']);
+    expect(await fx.engine.retry(runIds[0]!)).toBe(false);
+  });
+
+  it('on_error continue carries on with the error as the step output', async () => {
+    fx = await engineFixture([
+      recipeWith([
+        { id: 'bad', type: 'action', action: 'fake.record', input: { key: 'k' }, on_error: 'continue' },
+        { id: 'after', type: 'action', action: 'fake.record', input: { key: '{% steps.bad.error.message %}' } },
+      ]),
+    ]);
+    fx.system.failNext('record', permanentError('no such partner'));
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    expect((await runOf(runIds[0]!)).run.status).toBe('completed');
+    expect(fx.system.effects).toEqual([{ key: 'no such partner', value: undefined }]);
+  });
+
+  it("runs the recipe's on_error steps when the run fails", async () => {
+    fx = await engineFixture([
+      recipeWith([{ id: 'bad', type: 'action', action: 'fake.record', input: { key: 'k' } }], {
+        on_error: { steps: [{ id: 'tell_ops', type: 'action', action: 'fake.echo', input: { value: '{% error.message %}' } }] },
+      }),
+    ]);
+    fx.system.failNext('record', permanentError('boom'));
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    const { run, step } = await runOf(runIds[0]!);
+    expect(run.status).toBe('failed');
+    expect(step('on_error.tell_ops')!.output).toEqual({ value: 'boom' });
+  });
+});
+
+describe('engine: control flow', () => {
+  it('if, set, foreach and lookup compose, with foreach iterations journaled by index', async () => {
+    fx = await engineFixture(
+      [
+        recipeWith([
+          { id: 'region', type: 'set', values: { region: 'EMEA' } },
+          { id: 'approver', type: 'lookup', table: 'approvers', where: { region: '{% vars.region %}' }, required: true },
+          {
+            id: 'big',
+            type: 'if',
+            condition: '{% trigger.data.amount > 1000 %}',
+            then: [{ id: 'each', type: 'foreach', items: '{% trigger.data.lines %}', as: 'line', steps: [{ id: 'send', type: 'action', action: 'fake.record', input: { key: '{% line %}', value: '{% steps.approver.approver_email %}' } }] }],
+            else: [{ id: 'small', type: 'stop', status: 'canceled', reason: 'too small' }],
+          },
+        ]),
+      ],
+      { tables: { approvers: [{ region: 'EMEA', approver_email: 'emea@example.com', approver_name: 'E', manager_email: 'm@example.com', manager_name: 'M' }] } },
+    );
+    const { runIds } = await deliver('d-1', { id: 'T', amount: 5000, lines: ['l1', 'l2'] });
+    await fx.engine.runUntilIdle();
+    const { run, journal } = await runOf(runIds[0]!);
+    expect(run.status).toBe('completed');
+    expect(fx.system.effects).toEqual([
+      { key: 'l1', value: 'emea@example.com' },
+      { key: 'l2', value: 'emea@example.com' },
+    ]);
+    expect(journal.map((e) => e.stepKey)).toEqual(['region', 'approver', 'big', 'each', 'each[0].send', 'each[1].send']);
+    const small = await deliver('d-2', { id: 'U', amount: 10, lines: [] });
+    await fx.engine.runUntilIdle();
+    expect((await runOf(small.runIds[0]!)).run.status).toBe('canceled');
+  });
+
+  it('a required lookup that finds nothing fails the run and says which table', async () => {
+    fx = await engineFixture([recipeWith([{ id: 'approver', type: 'lookup', table: 'approvers', where: { region: 'MARS' }, required: true }])], { tables: { approvers: [] } });
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    expect((await runOf(runIds[0]!)).run.error!.message).toContain('table approvers has no row');
+  });
+});
+
+describe('engine: durable waits', () => {
+  it('a wait survives a restart: a new engine on the same store resumes it at the right time', async () => {
+    fx = await engineFixture([
+      recipeWith([
+        { id: 'pause', type: 'wait', for: 'P2D' },
+        { id: 'after', type: 'action', action: 'fake.record', input: { key: 'after' } },
+      ]),
+    ]);
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    expect((await runOf(runIds[0]!)).run.status).toBe('waiting');
+    const restarted = await engineFixture([recipeWith([{ id: 'pause', type: 'wait', for: 'P2D' }, { id: 'after', type: 'action', action: 'fake.record', input: { key: 'after' } }])], { store: fx.store, clock: fx.clock });
+    fx.clock.advance(2 * 86_400_000 - 1);
+    await restarted.engine.runUntilIdle();
+    expect(restarted.system.effects).toEqual([]);
+    fx.clock.advance(1);
+    await restarted.engine.runUntilIdle();
+    expect(restarted.system.effects).toEqual([{ key: 'after', value: undefined }]);
+    expect((await runOf(runIds[0]!)).run.status).toBe('completed');
+  });
+
+  it('waits business days: Friday + 2 business days is Tuesday, a holiday adds one', async () => {
+    fx = await engineFixture([recipeWith([{ id: 'pause', type: 'wait', for: { business_days: 2 } }])], {
+      calendar: { timezone: 'UTC', weekend: [6, 7], holidays: [{ date: '2026-03-09', name: 'Test holiday' }] },
+      clock: new (await import('./clock.ts')).VirtualClock('2026-03-06T10:00:00Z'),
+    });
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    expect(new Date((await runOf(runIds[0]!)).run.wakeAt).toISOString()).toBe('2026-03-11T10:00:00.000Z');
+  });
+
+  it('wait_for a signal: an approval decision resumes the run once; a second decision is refused', async () => {
+    fx = await engineFixture([
+      recipeWith([
+        { id: 'decision', type: 'wait_for', signal: 'mdf_decision', timeout: 'P2D' },
+        { id: 'after', type: 'action', action: 'fake.record', input: { key: '{% steps.decision.decision %}' } },
+      ]),
+    ]);
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    const token = 'x'.repeat(43);
+    await fx.store.enqueueOutbox(
+      { key: 'k1', runId: runIds[0]!, message: { from: 'a@b.c', to: ['cmm@example.com'], subject: 's', text: 't', html: 'h' }, createdAt: fx.clock.now() },
+      { tokenHash: hashApprovalToken(token), runId: runIds[0]!, signal: 'mdf_decision', approverEmail: 'cmm@example.com', approverName: null, subject: 'MDF-1', expiresAt: fx.clock.now() + 86_400_000 * 14, createdAt: fx.clock.now() },
+    );
+    expect(await fx.engine.decide(hashApprovalToken(token), 'approve')).toBe('decided');
+    expect(await fx.engine.decide(hashApprovalToken(token), 'deny')).toBe('used');
+    await fx.engine.runUntilIdle();
+    const { run, step } = await runOf(runIds[0]!);
+    expect(run.status).toBe('completed');
+    expect(step('decision')!.output).toMatchObject({ timed_out: false, decision: 'approve', approver: 'cmm@example.com' });
+    expect(fx.system.effects).toEqual([{ key: 'approve', value: undefined }]);
+  });
+
+  it('wait_for times out into on_timeout, and the run continues after it', async () => {
+    fx = await engineFixture([
+      recipeWith([
+        {
+          id: 'decision',
+          type: 'wait_for',
+          signal: 'mdf_decision',
+          timeout: 'P2D',
+          on_timeout: [{ id: 'remind', type: 'action', action: 'fake.record', input: { key: 'reminder' } }],
+        },
+        { id: 'after', type: 'action', action: 'fake.record', input: { key: '{% steps.decision.timed_out ? "timed out" : "decided" %}' } },
+      ]),
+    ]);
+    await deliver();
+    await fx.engine.runUntilIdle();
+    fx.clock.advance(2 * 86_400_000);
+    await fx.engine.runUntilIdle();
+    expect(fx.system.effects.map((e) => e.key)).toEqual(['reminder', 'timed out']);
+  });
+
+  it('wait_for an event: a later delivery with the same correlation key resumes the run', async () => {
+    fx = await engineFixture([
+      recipeWith(
+        [
+          { id: 'update', type: 'wait_for', event: { name: 'fake.thing.happened', key: '{% trigger.data.id %}' } },
+          { id: 'after', type: 'action', action: 'fake.record', input: { key: '{% steps.update.data.status %}' } },
+        ],
+        { trigger: { type: 'webhook', event: 'fake.thing.happened', filter: "{% data.status = 'new' %}" } },
+      ),
+    ]);
+    await deliver('d-1', { id: 'T-9', status: 'new' });
+    await fx.engine.runUntilIdle();
+    await deliver('d-2', { id: 'T-9', status: 'done' });
+    await fx.engine.runUntilIdle();
+    expect(fx.system.effects.map((e) => e.key)).toEqual(['done']);
+  });
+
+  it('cancel_on: a matching event cancels a waiting run, which then never acts', async () => {
+    fx = await engineFixture([
+      recipeWith(
+        [
+          { id: 'pause', type: 'wait', for: 'P1D' },
+          { id: 'after', type: 'action', action: 'fake.record', input: { key: 'after' } },
+        ],
+        {
+          trigger: { type: 'webhook', event: 'fake.thing.happened', filter: "{% data.status = 'new' %}" },
+          cancel_on: { event: 'fake.thing.happened', filter: "{% data.status = 'Canceled' %}" },
+        },
+      ),
+    ]);
+    const { runIds } = await deliver('d-1', { id: 'T-3', status: 'new' });
+    await fx.engine.runUntilIdle();
+    await deliver('d-2', { id: 'T-3', status: 'Open' });
+    expect((await runOf(runIds[0]!)).run.status).toBe('waiting');
+    await deliver('d-3', { id: 'T-3', status: 'Canceled' });
+    expect((await runOf(runIds[0]!)).run.status).toBe('canceled');
+    fx.clock.advance(86_400_000);
+    await fx.engine.runUntilIdle();
+    expect(fx.system.effects).toEqual([]);
+  });
+});
+
+describe('engine: versions, leases and secrets', () => {
+  it('a run finishes on the recipe version it started with after the recipe changes', async () => {
+    const v1 = recipeWith([
+      { id: 'pause', type: 'wait', for: 'PT1H' },
+      { id: 'after', type: 'action', action: 'fake.record', input: { key: 'v1' } },
+    ]);
+    fx = await engineFixture([v1]);
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    const v2 = { ...v1, version: 2, steps: [{ id: 'pause', type: 'wait' as const, for: 'PT1H' }, { id: 'after', type: 'action' as const, action: 'fake.record', input: { key: 'v2' } }] };
+    const upgraded = await engineFixture([v2], { store: fx.store, clock: fx.clock });
+    fx.clock.advance(3_600_000);
+    await upgraded.engine.runUntilIdle();
+    expect(upgraded.system.effects.map((e) => e.key)).toEqual(['v1']);
+    expect((await runOf(runIds[0]!)).run.recipeVersion).toBe(1);
+  });
+
+  it('a run whose worker died mid-step is taken over after its lease, and the step runs with the same idempotency key', async () => {
+    fx = await engineFixture([recipeWith([{ id: 'only', type: 'action', action: 'fake.record', input: { key: 'k' } }])]);
+    const { runIds } = await deliver();
+    // A worker claims the run and dies before finishing its turn.
+    const [claimed] = await fx.store.claimDueRuns({ now: fx.clock.now(), owner: 'dead-worker', leaseMs: 60_000, limit: 1 });
+    expect(claimed!.id).toBe(runIds[0]);
+    await fx.engine.runUntilIdle();
+    expect(fx.system.effects).toEqual([]);
+    fx.clock.advance(60_001);
+    await fx.engine.runUntilIdle();
+    expect(fx.system.effects).toEqual([{ key: 'k', value: undefined }]);
+    expect((await runOf(runIds[0]!)).step('only')!.output).toEqual({ recorded: `k@${runIds[0]}:only` });
+  });
+
+  it('never journals secrets given as step input', async () => {
+    fx = await engineFixture([recipeWith([{ id: 'only', type: 'action', action: 'fake.record', input: { key: 'k', api_key: 'sk_live_123456' } }])]);
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    const { journal } = await runOf(runIds[0]!);
+    expect(JSON.stringify(journal)).not.toContain('sk_live_123456');
+    expect(journal[0]!.input).toMatchObject({ api_key: '[redacted]' });
+  });
+
+  it('cancel by an operator stops a waiting run; retry of a run that did not fail is refused', async () => {
+    fx = await engineFixture([recipeWith([{ id: 'pause', type: 'wait', for: 'P1D' }, { id: 'after', type: 'action', action: 'fake.record', input: { key: 'x' } }])]);
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    expect(await fx.engine.cancel(runIds[0]!)).toBe(true);
+    expect(await fx.engine.cancel(runIds[0]!)).toBe(false);
+    fx.clock.advance(86_400_000);
+    await fx.engine.runUntilIdle();
+    expect(fx.system.effects).toEqual([]);
+    expect(await fx.engine.retry(runIds[0]!)).toBe(false);
+  });
+});

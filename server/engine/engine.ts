@@ -1,0 +1,291 @@
+import { randomBytes } from 'node:crypto';
+import { formatIssues } from '../../schemas/format-issues.ts';
+import type { Logger } from '../../connectors/kit/define-connector.ts';
+import type { DecideOutcome, ApprovalDecision, IngestResult, NewRun, Run, Store } from '../store/store.ts';
+import type { Clock } from './clock.ts';
+import type { ConnectedConnectors } from './connector-registry.ts';
+import { LeaseLostError } from './errors.ts';
+import { evaluateExpression, type ExpressionScope } from './expression.ts';
+import { asRunId, type RunId } from './ids.ts';
+import { runTurn } from './interpreter.ts';
+import type { LoadedRecipe, RecipeSet } from './recipe-set.ts';
+import type { Tables } from './tables.ts';
+import { EngineMetrics } from './metrics.ts';
+
+export interface EngineOptions {
+  store: Store;
+  clock: Clock;
+  recipes: RecipeSet;
+  connectors: ConnectedConnectors;
+  tables: Tables;
+  log: Logger;
+  /** Names this process in leases. @default a random id */
+  workerId?: string;
+  /** How long a claimed run stays this worker's before another may take it over. @default 60000 */
+  leaseMs?: number;
+  /** Runs executed at once by this worker. @default 8 */
+  concurrency?: number;
+  /** How often an idle worker looks for due runs (real milliseconds). @default 500 */
+  pollMs?: number;
+  random?: () => number;
+}
+
+/** An event the runtime does not know, or whose data fails the event's schema. Nothing was stored. */
+export class EventRejectedError extends Error {
+  override name = 'EventRejectedError';
+  constructor(
+    message: string,
+    readonly status: 400 | 404,
+    readonly issues: Array<{ path: string; message: string }> = [],
+  ) {
+    super(message);
+  }
+}
+
+export interface Delivery {
+  source: string;
+  deliveryId: string;
+  /** The event name without the source prefix, e.g. `mdf_request.submitted`. */
+  event: string;
+  data: unknown;
+}
+
+/**
+ * The engine: turns deliveries into persisted runs, and runs due runs turn by turn under a lease.
+ * It knows nothing of HTTP; the Hono app, the CLI and the harness are thin layers over it.
+ */
+export class Engine {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly recipes: RecipeSet;
+  readonly metrics = new EngineMetrics();
+  readonly workerId: string;
+  readonly #opts: Required<Pick<EngineOptions, 'leaseMs' | 'concurrency' | 'pollMs'>> & EngineOptions;
+  #loop: Promise<void> | null = null;
+  #stopping = false;
+  #wakeUp: (() => void) | null = null;
+  #inFlight = new Set<Promise<void>>();
+
+  constructor(options: EngineOptions) {
+    this.#opts = { leaseMs: 60_000, concurrency: 8, pollMs: 500, ...options };
+    this.store = options.store;
+    this.clock = options.clock;
+    this.recipes = options.recipes;
+    this.workerId = options.workerId ?? `worker-${randomBytes(4).toString('hex')}`;
+  }
+
+  // ── Ingest ────────────────────────────────────────────────────────────────────────────────
+  /**
+   * Accepts a delivery: validates it, persists it with the runs it starts (deduplicated), then cancels
+   * the runs it cancels and answers the waits it answers. When this resolves, everything is durable; a
+   * sender that never saw the answer delivers again and gets the same run ids.
+   */
+  async deliver(delivery: Delivery): Promise<IngestResult> {
+    const eventName = `${delivery.source}.${delivery.event}`;
+    const connector = this.#opts.connectors.catalog.connector(delivery.source);
+    if (!connector) throw new EventRejectedError(`unknown source "${delivery.source}"`, 404);
+    const definition = this.#opts.connectors.catalog.eventDefinition(eventName);
+    if (!definition) throw new EventRejectedError(`source ${delivery.source} has no event "${delivery.event}"`, 400);
+    const parsed = definition.data.safeParse(delivery.data);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: formatIssues([{ ...i, path: ['data', ...i.path] }]).split(': ')[0]!, message: i.message }));
+      throw new EventRejectedError(`${eventName}: ${formatIssues(parsed.error.issues, ['data'])}`, 400, issues);
+    }
+    const data = parsed.data;
+    const now = this.clock.now();
+    const correlationKey = definition.correlate?.(data as never) ?? null;
+    const runs: NewRun[] = [];
+    for (const recipe of this.recipes.forWebhook(eventName)) {
+      const trigger = recipe.definition.trigger as Extract<LoadedRecipe['definition']['trigger'], { type: 'webhook' }>;
+      const scope = eventScope(eventName, data, delivery.deliveryId);
+      if (trigger.filter && !(await evaluateExpression(trigger.filter, scope, this.#env(), scope.trigger))) continue;
+      const dedupKey = trigger.dedup_key
+        ? String(await evaluateExpression(trigger.dedup_key, scope, this.#env(), scope.trigger))
+        : `${delivery.source}:${delivery.deliveryId}`;
+      runs.push({
+        id: newRunId(now),
+        recipe: recipe.definition.name,
+        recipeVersion: recipe.definition.version,
+        recipeHash: recipe.hash,
+        trigger: { type: 'webhook', event: eventName, source: delivery.source, deliveryId: delivery.deliveryId, receivedAt: now, data },
+        dedupKey,
+        correlationKey,
+        cancelOnEvent: recipe.definition.cancel_on?.event ?? null,
+        wakeAt: now,
+        createdAt: now,
+      });
+    }
+    const result = await this.store.ingest({ source: delivery.source, deliveryId: delivery.deliveryId, event: eventName, receivedAt: now }, runs);
+    if (!result.duplicate) this.metrics.deliveries.inc();
+    if (correlationKey !== null) await this.#applyToLiveRuns(eventName, correlationKey, data, delivery.deliveryId);
+    this.wake();
+    return result;
+  }
+
+  /** Cancels the runs this event cancels and completes the waits it answers (both idempotent). */
+  async #applyToLiveRuns(eventName: string, key: string, data: unknown, deliveryId: string): Promise<void> {
+    const now = this.clock.now();
+    for (const runId of await this.store.findRunsToCancel(eventName, key)) {
+      const run = await this.store.getRun(runId);
+      if (!run) continue;
+      const cancelOn = (await this.recipes.byHash(run.recipeHash)).cancel_on;
+      const scope = eventScope(eventName, data, deliveryId);
+      if (cancelOn?.filter && !(await evaluateExpression(cancelOn.filter, scope, this.#env(), scope.trigger))) continue;
+      if (await this.store.cancelRun(runId, now, `canceled by ${eventName} for ${key}`)) this.metrics.runsFinished.inc({ status: 'canceled' });
+    }
+    for (const wait of await this.store.findWaitingForEvent(eventName, key)) {
+      await this.store.completeWaitingStep({ ...wait, output: { timed_out: false, event: eventName, data }, now });
+    }
+  }
+
+  /** Starts a run of a recipe by hand (CLI `run`, schedules), deduplicated on `dedupKey`. */
+  async startRun(recipeName: string, data: unknown, options: { dedupKey?: string; type?: string; event?: string } = {}): Promise<{ id: RunId; created: boolean }> {
+    const recipe = this.recipes.get(recipeName);
+    if (!recipe) throw new EventRejectedError(`unknown recipe "${recipeName}"`, 404);
+    const now = this.clock.now();
+    const id = newRunId(now);
+    const result = await this.store.createRun({
+      id,
+      recipe: recipeName,
+      recipeVersion: recipe.definition.version,
+      recipeHash: recipe.hash,
+      trigger: { type: options.type ?? 'manual', event: options.event, receivedAt: now, data },
+      dedupKey: options.dedupKey ?? id,
+      correlationKey: null,
+      cancelOnEvent: recipe.definition.cancel_on?.event ?? null,
+      wakeAt: now,
+      createdAt: now,
+    });
+    this.wake();
+    return result;
+  }
+
+  // ── Control ───────────────────────────────────────────────────────────────────────────────
+  async cancel(runId: RunId, reason = 'canceled by an operator'): Promise<boolean> {
+    const changed = await this.store.cancelRun(runId, this.clock.now(), reason);
+    if (changed) this.metrics.runsFinished.inc({ status: 'canceled' });
+    return changed;
+  }
+
+  async retry(runId: RunId): Promise<boolean> {
+    const changed = await this.store.retryRun(runId, this.clock.now());
+    if (changed) this.wake();
+    return changed;
+  }
+
+  async decide(tokenHash: string, decision: ApprovalDecision, comment?: string): Promise<DecideOutcome> {
+    const outcome = await this.store.decideApproval({ tokenHash, decision, comment, now: this.clock.now() });
+    if (outcome === 'decided') this.wake();
+    return outcome;
+  }
+
+  // ── Execution ─────────────────────────────────────────────────────────────────────────────
+  /** Claims the runs due now and gives each one turn. Resolves with how many ran. */
+  async tick(): Promise<number> {
+    const runs = await this.store.claimDueRuns({ now: this.clock.now(), owner: this.workerId, leaseMs: this.#opts.leaseMs, limit: this.#opts.concurrency });
+    await Promise.all(runs.map((run) => this.#turn(run)));
+    return runs.length;
+  }
+
+  /** Runs turns until nothing is due at the current time (the harness and tests use it). */
+  async runUntilIdle(maxTurns = 100_000): Promise<void> {
+    for (let turns = 0; turns < maxTurns; ) {
+      const ran = await this.tick();
+      if (ran === 0) return;
+      turns += ran;
+    }
+    throw new Error(`still busy after ${maxTurns} turns: a recipe may be looping`);
+  }
+
+  async #turn(run: Run): Promise<void> {
+    const started = performance.now();
+    try {
+      const recipe = await this.recipes.byHash(run.recipeHash);
+      const result = await runTurn(run, recipe, this.workerId, {
+        store: this.store,
+        clock: this.clock,
+        connectors: this.#opts.connectors,
+        tables: this.#opts.tables,
+        log: this.#opts.log,
+        random: this.#opts.random,
+      });
+      const finished = await this.store.finishTurn(run.id, this.workerId, { ...result, now: this.clock.now() });
+      if (finished && result.status !== 'waiting') {
+        this.metrics.runsFinished.inc({ status: result.status });
+        this.#opts.log.info({ runId: run.id, recipe: run.recipe, status: result.status, error: result.error?.message }, 'run finished');
+      }
+    } catch (error) {
+      if (error instanceof LeaseLostError) {
+        this.#opts.log.info({ runId: run.id }, 'lease lost or run canceled during its turn; leaving it');
+        return;
+      }
+      // Not a step failure (those are journaled): the store or the engine itself failed. The lease runs
+      // out and another turn retries the run; nothing journaled is repeated.
+      this.#opts.log.error({ runId: run.id, error: (error as Error).message }, 'turn aborted');
+    } finally {
+      this.metrics.turnSeconds.observe((performance.now() - started) / 1000);
+    }
+  }
+
+  /** Starts the worker loop: claim due runs, run them, sleep until woken or the next poll. */
+  start(): void {
+    if (this.#loop) return;
+    this.#stopping = false;
+    this.#loop = (async () => {
+      while (!this.#stopping) {
+        let ran = 0;
+        try {
+          const turn = this.tick();
+          this.#inFlight.add(turn as unknown as Promise<void>);
+          ran = await turn.finally(() => this.#inFlight.delete(turn as unknown as Promise<void>));
+        } catch (error) {
+          this.#opts.log.error({ error: (error as Error).message }, 'claiming due runs failed; will try again');
+        }
+        if (ran === 0 && !this.#stopping) await this.#idle();
+      }
+    })();
+  }
+
+  /** Stops claiming and waits for the turns in flight to end (graceful shutdown). */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.wake();
+    await this.#loop;
+    await Promise.all(this.#inFlight);
+    this.#loop = null;
+  }
+
+  /** Tells an idle worker to look for due runs now (after an ingest, a decision, a clock jump). */
+  wake(): void {
+    this.#wakeUp?.();
+  }
+
+  #idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.#opts.pollMs);
+      timer.unref?.();
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wakeUp = () => {
+        this.#wakeUp = null;
+        done();
+      };
+    });
+  }
+
+  #env() {
+    return { clock: this.clock, calendar: this.#opts.tables.calendar };
+  }
+}
+
+function eventScope(event: string, data: unknown, deliveryId: string): ExpressionScope & { trigger: { event: string; data: unknown } } {
+  const trigger = { event, data, delivery_id: deliveryId };
+  return { trigger, steps: {}, vars: {}, run: { id: '', recipe: '', version: 0, started_at: '' }, data, event };
+}
+
+/** A run id that sorts by creation time: `run_` + 10 base-36 time digits + 12 random hex digits. */
+export function newRunId(now: number): RunId {
+  return asRunId(`run_${now.toString(36).padStart(10, '0')}${randomBytes(6).toString('hex')}`);
+}

@@ -1,0 +1,44 @@
+/**
+ * Errors the engine raises itself. Each says what to do about it; `retryable: false` tells the
+ * interpreter not to spend retries on a failure that will not change (bad input, a missing row).
+ */
+export class StepInputError extends Error {
+  override name = 'StepInputError';
+  readonly retryable = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export class LookupMissError extends Error {
+  override name = 'LookupMissError';
+  readonly retryable = false;
+}
+
+/** This worker's lease on a run was taken over (it stalled) or the run was canceled: stop touching it. */
+export class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+}
+
+/** A recipe refers to something the runtime does not have (unknown action, table, trigger kind). */
+export class RecipeError extends Error {
+  override name = 'RecipeError';
+  readonly retryable = false;
+}
+
+/**
+ * Whether a failed step is worth another attempt. Errors declare it (`retryable`, as the connector kit's
+ * do); expression and schema errors never are; anything else is, as in Temporal and Inngest, because a
+ * transient fault is the common cause and retries are bounded by the step's policy.
+ */
+export function isRetryable(error: unknown): boolean {
+  if (error && typeof error === 'object' && 'retryable' in error) return Boolean((error as { retryable: unknown }).retryable);
+  const name = error instanceof Error ? error.name : '';
+  return !['ZodError', 'ExpressionError', 'StepInputError', 'TypeError', 'RangeError', 'SyntaxError'].includes(name);
+}
+
+/** The server's requested wait before another attempt (Retry-After), when an error carries one. */
+export function retryAfterOf(error: unknown): number | undefined {
+  const value = error && typeof error === 'object' ? (error as { retryAfterMs?: unknown }).retryAfterMs : undefined;
+  return typeof value === 'number' && value >= 0 ? value : undefined;
+}

@@ -1,0 +1,168 @@
+import jsonata from 'jsonata';
+import { DateTime, Duration } from 'luxon';
+import type { BusinessCalendar } from './business-calendar.ts';
+import { addBusinessDays } from './business-calendar.ts';
+import type { Clock } from './clock.ts';
+
+/**
+ * Expressions in recipes are JSONata (the language AWS Step Functions adopted for the same job): no
+ * `eval`, no user JavaScript, and a time box so that a runaway expression cannot stall the runtime.
+ * A string written `{% … %}` is an expression; every other JSON value is a literal.
+ */
+
+const EXPRESSION = /^\{%([\s\S]*)%\}$/;
+const LIMITS = { timeout: 250, stack: 200, sequence: 100_000 };
+
+/** Whether a recipe value is an expression rather than a literal. */
+export function isExpression(value: unknown): value is string {
+  return typeof value === 'string' && EXPRESSION.test(value);
+}
+
+/** An expression that failed to compile or evaluate; `position` is the offset in the source. */
+export class ExpressionError extends Error {
+  override name = 'ExpressionError';
+  constructor(
+    message: string,
+    readonly source: string,
+    readonly position?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+type Compiled = ReturnType<typeof jsonata>;
+const cache = new Map<string, Compiled>();
+
+/** Compiles (once, cached) the JSONata inside `{% … %}`; throws ExpressionError with the position. */
+export function compileExpression(source: string): Compiled {
+  const cached = cache.get(source);
+  if (cached) return cached;
+  const match = EXPRESSION.exec(source);
+  if (!match) throw new ExpressionError('an expression is written {% … %}', source);
+  try {
+    const compiled = jsonata(match[1]!.trim(), LIMITS as never);
+    if (cache.size > 5_000) cache.clear();
+    cache.set(source, compiled);
+    return compiled;
+  } catch (error) {
+    throw toExpressionError(error, source);
+  }
+}
+
+function toExpressionError(error: unknown, source: string): ExpressionError {
+  const e = error as { message?: string; position?: number; code?: string; token?: string };
+  const where = e.position !== undefined ? ` at position ${e.position}` : '';
+  return new ExpressionError(`${e.message ?? String(error)}${where} in ${source}`, source, e.position, { cause: error });
+}
+
+/** What expressions can read: `trigger`, `steps`, `vars`, `run`, a foreach item, an `error`. */
+export interface ExpressionScope {
+  trigger: unknown;
+  steps: Record<string, unknown>;
+  vars: Record<string, unknown>;
+  run: { id: string; recipe: string; version: number; started_at: string };
+  error?: unknown;
+  [loopVariable: string]: unknown;
+}
+
+/** The services that functions such as `$now()` and `$addBusinessDays()` depend on. */
+export interface ExpressionEnv {
+  clock: Clock;
+  calendar: BusinessCalendar;
+}
+
+function functionsFor(env: ExpressionEnv): Record<string, unknown> {
+  const toDateTime = (value: unknown): DateTime => {
+    const dt = typeof value === 'number' ? DateTime.fromMillis(value, { zone: 'utc' }) : DateTime.fromISO(String(value), { zone: 'utc' });
+    if (!dt.isValid) throw new Error(`not a date or time: ${JSON.stringify(value)}`);
+    return dt;
+  };
+  return {
+    // The virtual clock, not the machine's: scenarios that jump thirty days see thirty days pass.
+    now: () => new Date(env.clock.now()).toISOString(),
+    millis: () => env.clock.now(),
+    /** Today's date (YYYY-MM-DD) in the business calendar's time zone. */
+    today: () => DateTime.fromMillis(env.clock.now(), { zone: env.calendar.timezone }).toISODate(),
+    /** `$addDuration("2026-03-01", "P2D")` → ISO time two days later. */
+    addDuration: (value: unknown, iso: string) => {
+      const duration = Duration.fromISO(iso);
+      if (!duration.isValid) throw new Error(`not an ISO 8601 duration: ${iso}`);
+      return toDateTime(value).plus(duration).toUTC().toISO();
+    },
+    /** `$addBusinessDays($now(), 2)` → ISO time two business days later on the business calendar. */
+    addBusinessDays: (value: unknown, days: number) =>
+      new Date(addBusinessDays(toDateTime(value).toMillis(), days, env.calendar)).toISOString(),
+    /** `$formatUsd(12500)` → "USD 12,500". */
+    formatUsd: (amount: number) =>
+      typeof amount === 'number' ? `USD ${amount.toLocaleString('en-US', { maximumFractionDigits: 2 })}` : amount,
+  };
+}
+
+/** Evaluates one expression string against a scope; `input` defaults to the scope itself. */
+export async function evaluateExpression(source: string, scope: ExpressionScope, env: ExpressionEnv, input?: unknown): Promise<unknown> {
+  const compiled = compileExpression(source);
+  const bindings = { ...functionsFor(env), ...scope };
+  try {
+    const result = await compiled.evaluate(input === undefined ? scope : input, bindings);
+    return normalize(result);
+  } catch (error) {
+    throw toExpressionError(error, source);
+  }
+}
+
+/**
+ * Evaluates a mapping: expression strings become their value, objects and arrays are walked, other
+ * values are kept. An expression that yields nothing (JSONata `undefined`) drops its object key.
+ */
+export async function evaluateMapping(value: unknown, scope: ExpressionScope, env: ExpressionEnv): Promise<unknown> {
+  if (isExpression(value)) return evaluateExpression(value, scope, env);
+  if (Array.isArray(value)) return Promise.all(value.map((v) => evaluateMapping(v, scope, env)));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) {
+      const evaluated = await evaluateMapping(v, scope, env);
+      if (evaluated !== undefined) out[key] = evaluated;
+    }
+    return out;
+  }
+  return value;
+}
+
+/** JSONata returns sequences (arrays with extra flags) and functions; keep plain JSON only. */
+function normalize(value: unknown): unknown {
+  if (value === undefined || value === null) return value;
+  if (typeof value === 'function') return undefined;
+  return JSON.parse(JSON.stringify(value));
+}
+
+/** Every expression string inside a mapping, with its JSON path (for validation). */
+export function* expressionsIn(value: unknown, path: (string | number)[] = []): Generator<{ source: string; path: (string | number)[] }> {
+  if (isExpression(value)) yield { source: value, path };
+  else if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* expressionsIn(v, [...path, i]);
+  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) yield* expressionsIn(v, [...path, k]);
+}
+
+/**
+ * The step ids an expression reads through `steps.<id>` or `$steps.<id>`, found in its syntax tree.
+ * Validation uses it to reject references to steps that do not exist.
+ */
+export function referencedStepIds(source: string): string[] {
+  const ast = compileExpression(source).ast() as unknown;
+  const found = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    const n = node as { type?: string; value?: unknown; steps?: unknown[] };
+    if (n.type === 'path' && Array.isArray(n.steps) && n.steps.length >= 2) {
+      const [first, second] = n.steps as Array<{ type?: string; value?: unknown }>;
+      const readsSteps = (first?.type === 'name' && first.value === 'steps') || (first?.type === 'variable' && first.value === 'steps');
+      if (readsSteps && second?.type === 'name' && typeof second.value === 'string') found.add(second.value);
+    }
+    for (const child of Object.values(node)) {
+      if (Array.isArray(child)) child.forEach(visit);
+      else if (child && typeof child === 'object') visit(child);
+    }
+  };
+  visit(ast);
+  return [...found];
+}

@@ -1,0 +1,360 @@
+import type { z } from 'zod';
+import type { ActionStep, ForeachStep, IfStep, LookupStep, Recipe, SetStep, Step, WaitForStep, WaitStep } from '../../schemas/recipe.ts';
+import { formatIssues } from '../../schemas/format-issues.ts';
+import type { Logger } from '../../connectors/kit/define-connector.ts';
+import type { JournalEntry, Run, RunError, Store, WaitSpec } from '../store/store.ts';
+import { DEFAULT_RETRY, backoffDelay } from './backoff.ts';
+import type { Clock } from './clock.ts';
+import type { ConnectedConnectors } from './connector-registry.ts';
+import { delayEnd } from './delay.ts';
+import { LeaseLostError, LookupMissError, StepInputError, isRetryable, retryAfterOf } from './errors.ts';
+import { evaluateExpression, evaluateMapping, type ExpressionEnv, type ExpressionScope } from './expression.ts';
+import { asStepKey, idempotencyKeyFor, type StepKey } from './ids.ts';
+import { redact } from './redact.ts';
+import type { Tables } from './tables.ts';
+
+/** What a turn needs from the runtime. */
+export interface InterpreterDeps {
+  store: Store;
+  clock: Clock;
+  connectors: ConnectedConnectors;
+  tables: Tables;
+  log: Logger;
+  random?: () => number;
+}
+
+/** How a sequence of steps ended in this turn. */
+type Flow =
+  | { kind: 'next' }
+  | { kind: 'suspend'; wakeAt: number | null }
+  | { kind: 'stop'; status: 'completed' | 'failed' | 'canceled'; reason?: string }
+  | { kind: 'fail'; error: RunError };
+
+export interface TurnResult {
+  status: 'completed' | 'failed' | 'canceled' | 'waiting';
+  wakeAt: number | null;
+  error: RunError | null;
+}
+
+const NEXT: Flow = { kind: 'next' };
+
+/**
+ * Runs one turn of a run: replays the recipe from the top, taking every journaled step's recorded
+ * result instead of running it again, and executes steps until the run ends or must wait. Replay is
+ * what makes a crash harmless: whatever was journaled is never repeated, and the step that was in
+ * flight runs again with the same idempotency key. See ARCHITECTURE.md.
+ */
+export async function runTurn(run: Run, recipe: Recipe, owner: string, deps: InterpreterDeps): Promise<TurnResult> {
+  const journal = new Map((await deps.store.getJournal(run.id)).map((e) => [e.stepKey as string, e]));
+  const turn = new Turn(run, owner, journal, deps);
+  const scope: ExpressionScope = {
+    trigger: { ...run.trigger, data: run.trigger.data, received_at: new Date(run.trigger.receivedAt).toISOString() },
+    steps: {},
+    vars: {},
+    run: { id: run.id, recipe: run.recipe, version: run.recipeVersion, started_at: new Date(run.createdAt).toISOString() },
+  };
+  let flow = await turn.sequence(recipe.steps, '', scope);
+  if (flow.kind === 'fail' && recipe.on_error) {
+    const failure = flow;
+    const handled = await turn.sequence(recipe.on_error.steps, 'on_error.', { ...scope, error: failure.error });
+    if (handled.kind === 'suspend') flow = handled;
+    else if (handled.kind === 'fail') flow = { kind: 'fail', error: { ...failure.error, message: `${failure.error.message} (and on_error failed: ${handled.error.message})` } };
+  }
+  switch (flow.kind) {
+    case 'next':
+      return { status: 'completed', wakeAt: null, error: null };
+    case 'stop':
+      return {
+        status: flow.status,
+        wakeAt: null,
+        error: flow.status === 'failed' ? { name: 'Stopped', message: flow.reason ?? 'stopped by the recipe' } : null,
+      };
+    case 'suspend':
+      return { status: 'waiting', wakeAt: flow.wakeAt, error: null };
+    case 'fail':
+      return { status: 'failed', wakeAt: null, error: flow.error };
+  }
+}
+
+class Turn {
+  readonly #env: ExpressionEnv;
+
+  constructor(
+    readonly run: Run,
+    readonly owner: string,
+    readonly journal: Map<string, JournalEntry>,
+    readonly deps: InterpreterDeps,
+  ) {
+    this.#env = { clock: deps.clock, calendar: deps.tables.calendar };
+  }
+
+  get now(): number {
+    return this.deps.clock.now();
+  }
+
+  async sequence(steps: readonly Step[], prefix: string, scope: ExpressionScope): Promise<Flow> {
+    for (const step of steps) {
+      const flow = await this.step(step, asStepKey(prefix + step.id), scope);
+      if (flow.kind !== 'next') return flow;
+    }
+    return NEXT;
+  }
+
+  async step(step: Step, key: StepKey, scope: ExpressionScope): Promise<Flow> {
+    switch (step.type) {
+      case 'action':
+        return this.action(step, key, scope);
+      case 'if':
+        return this.if(step, key, scope);
+      case 'foreach':
+        return this.foreach(step, key, scope);
+      case 'lookup':
+        return this.recorded(step, key, scope, () => this.lookup(step, scope));
+      case 'set': {
+        const flow = await this.recorded(step, key, scope, () => this.evaluate(step.values, scope) as Promise<Record<string, unknown>>);
+        if (flow.kind === 'next') Object.assign(scope.vars, scope.steps[step.id] as object);
+        return flow;
+      }
+      case 'wait':
+        return this.wait(step, key, scope);
+      case 'wait_for':
+        return this.waitFor(step, key, scope);
+      case 'stop':
+        return { kind: 'stop', status: step.status ?? 'completed', reason: step.reason };
+    }
+  }
+
+  // ── Action ──────────────────────────────────────────────────────────────────────────────
+  async action(step: ActionStep, key: StepKey, scope: ExpressionScope): Promise<Flow> {
+    const entry = this.journal.get(key);
+    if (entry?.status === 'completed') {
+      scope.steps[step.id] = entry.output;
+      return NEXT;
+    }
+    if (entry?.status === 'failed') {
+      if (entry.nextAttemptAt === null) return this.afterFailure(step, key, scope, entry.error!);
+      if (entry.nextAttemptAt > this.now) return { kind: 'suspend', wakeAt: entry.nextAttemptAt };
+    }
+    const resolved = this.deps.connectors.resolve(step.action);
+    const policy = { ...DEFAULT_RETRY, ...step.retry };
+    // An entry left `running` means the process died mid-call: that attempt counts.
+    const attempts = (entry?.attempts ?? 0) + 1;
+    const startedAt = this.now;
+    const notes: string[] = [...(entry?.notes ?? [])];
+    let input: unknown;
+    try {
+      input = await this.evaluate(step.input ?? {}, scope);
+      const parsed = resolved.definition.input.safeParse(input);
+      if (!parsed.success) throw new StepInputError(`input of ${step.action} does not match its schema: ${formatIssues(parsed.error.issues, ['input'])}`);
+      const journaledInput = redact(input, resolved.definition.secretInputs);
+      await this.write({ key, step, status: 'running', input: journaledInput, attempts, startedAt, notes });
+      const controller = new AbortController();
+      const raw = await resolved.definition.run(parsed.data, {
+        connection: resolved.connection,
+        idempotencyKey: idempotencyKeyFor(this.run.id, key),
+        runId: this.run.id,
+        clock: this.deps.clock,
+        log: this.deps.log,
+        signal: controller.signal,
+        note: (line) => notes.push(line),
+      });
+      const output = (resolved.definition.output as z.ZodType).parse(raw);
+      await this.write({ key, step, status: 'completed', input: journaledInput, output: redact(output), attempts, startedAt, finishedAt: this.now, notes });
+      scope.steps[step.id] = output;
+      return NEXT;
+    } catch (error) {
+      if (error instanceof LeaseLostError) throw error;
+      const failure = toRunError(error, key);
+      const retry = isRetryable(error) && attempts < policy.max_attempts;
+      const nextAttemptAt = retry ? this.now + backoffDelay(attempts, policy, retryAfterOf(error), this.deps.random) : null;
+      if (retry) notes.push(`attempt ${attempts} failed (${failure.message}); next attempt at ${new Date(nextAttemptAt!).toISOString()}`);
+      await this.write({ key, step, status: 'failed', input: redact(input), error: failure, attempts, startedAt, finishedAt: this.now, nextAttemptAt, notes });
+      this.deps.log.warn({ runId: this.run.id, step: key, attempts, retry, error: failure.message }, 'step failed');
+      if (retry) return { kind: 'suspend', wakeAt: nextAttemptAt };
+      return this.afterFailure(step, key, scope, failure);
+    }
+  }
+
+  /** A step failed for good: its `on_error` decides whether the run fails or carries on. */
+  async afterFailure(step: ActionStep, key: StepKey, scope: ExpressionScope, error: RunError): Promise<Flow> {
+    const onError = step.on_error ?? 'fail';
+    if (onError === 'fail') return { kind: 'fail', error };
+    scope.steps[step.id] = { error };
+    if (onError === 'continue') return NEXT;
+    const handled = await this.sequence(onError.steps, prefixOf(key), { ...scope, error });
+    if (handled.kind !== 'next') return handled;
+    return (onError.then ?? 'fail') === 'fail' ? { kind: 'fail', error } : NEXT;
+  }
+
+  // ── Control flow ────────────────────────────────────────────────────────────────────────
+  async if(step: IfStep, key: StepKey, scope: ExpressionScope): Promise<Flow> {
+    // The branch is journaled so that a replay takes the same one even if `$now()` has moved on.
+    const flow = await this.recorded(step, key, scope, async () => ({
+      branch: truthy(await evaluateExpression(step.condition, scope, this.#env)) ? 'then' : 'else',
+    }));
+    if (flow.kind !== 'next') return flow;
+    const { branch } = scope.steps[step.id] as { branch: 'then' | 'else' };
+    const steps = branch === 'then' ? step.then : step.else;
+    return steps ? this.sequence(steps, prefixOf(key), scope) : NEXT;
+  }
+
+  async foreach(step: ForeachStep, key: StepKey, scope: ExpressionScope): Promise<Flow> {
+    const flow = await this.recorded(step, key, scope, async () => {
+      const value = await evaluateExpression(step.items, scope, this.#env);
+      const items = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
+      return { items, count: items.length };
+    });
+    if (flow.kind !== 'next') return flow;
+    const { items } = scope.steps[step.id] as { items: unknown[] };
+    for (const [index, item] of items.entries()) {
+      const inner: ExpressionScope = { ...scope, [step.as ?? 'item']: item, index };
+      const result = await this.sequence(step.steps, `${key}[${index}].`, inner);
+      if (result.kind !== 'next') return result;
+    }
+    return NEXT;
+  }
+
+  async lookup(step: LookupStep, scope: ExpressionScope): Promise<unknown> {
+    const rows = this.deps.tables.rows(step.table);
+    if (!rows) throw new LookupMissError(`no table named ${step.table}`);
+    const matches: unknown[] = [];
+    if (typeof step.where === 'string') {
+      for (const row of rows) if (truthy(await evaluateExpression(step.where, scope, this.#env, row))) matches.push(row);
+    } else {
+      const wanted = (await this.evaluate(step.where, scope)) as Record<string, unknown>;
+      for (const row of rows) if (Object.entries(wanted).every(([column, value]) => row[column] === value)) matches.push(row);
+    }
+    if (step.required && matches.length === 0) {
+      throw new LookupMissError(`table ${step.table} has no row where ${JSON.stringify(step.where)}`);
+    }
+    return step.mode === 'all' ? matches : (matches[0] ?? null);
+  }
+
+  // ── Waiting ─────────────────────────────────────────────────────────────────────────────
+  async wait(step: WaitStep, key: StepKey, scope: ExpressionScope): Promise<Flow> {
+    const entry = this.journal.get(key);
+    if (entry?.status === 'completed') return NEXT;
+    let until: number;
+    if (entry?.status === 'waiting' && entry.wait?.kind === 'time') until = entry.wait.until;
+    else {
+      until = step.for !== undefined ? delayEnd(this.now, step.for, this.deps.tables.calendar) : toTime(await evaluateExpression(step.until!, scope, this.#env), step.id);
+      await this.write({ key, step, status: 'waiting', input: { until: new Date(until).toISOString() }, wait: { kind: 'time', until }, startedAt: this.now });
+    }
+    if (until > this.now) return { kind: 'suspend', wakeAt: until };
+    await this.write({ key, step, status: 'completed', input: { until: new Date(until).toISOString() }, output: { waited_until: new Date(until).toISOString() }, startedAt: entry?.startedAt ?? this.now, finishedAt: this.now });
+    return NEXT;
+  }
+
+  async waitFor(step: WaitForStep, key: StepKey, scope: ExpressionScope): Promise<Flow> {
+    let entry = this.journal.get(key);
+    if (!entry) {
+      const deadline = step.timeout !== undefined ? delayEnd(this.now, step.timeout, this.deps.tables.calendar) : null;
+      const wait: WaitSpec = step.signal
+        ? { kind: 'signal', signal: step.signal, deadline }
+        : { kind: 'event', event: step.event!.name, key: String(await evaluateExpression(step.event!.key, scope, this.#env)), deadline };
+      await this.write({ key, step, status: 'waiting', input: describeWait(wait), wait, startedAt: this.now });
+      return { kind: 'suspend', wakeAt: deadline };
+    }
+    if (entry.status === 'waiting') {
+      const deadline = entry.wait && entry.wait.kind !== 'time' ? entry.wait.deadline : null;
+      if (deadline === null || deadline > this.now) return { kind: 'suspend', wakeAt: deadline };
+      const timedOut = await this.deps.store.completeWaitingStep({ runId: this.run.id, stepKey: key, output: { timed_out: true }, now: this.now });
+      if (!timedOut) this.deps.log.info({ runId: this.run.id, step: key }, 'the wait was answered as its deadline passed; the answer wins');
+      entry = (await this.deps.store.getJournal(this.run.id)).find((e) => e.stepKey === key)!;
+      this.journal.set(key, entry);
+    }
+    scope.steps[step.id] = entry.output;
+    if ((entry.output as { timed_out?: boolean } | null)?.timed_out && step.on_timeout) {
+      return this.sequence(step.on_timeout, prefixOf(key), scope);
+    }
+    return NEXT;
+  }
+
+  // ── Journal helpers ─────────────────────────────────────────────────────────────────────
+  /** Runs `compute` once and journals its result; on replay takes the journaled result. */
+  async recorded(step: Step, key: StepKey, scope: ExpressionScope, compute: () => Promise<unknown>): Promise<Flow> {
+    const entry = this.journal.get(key);
+    if (entry?.status === 'completed') {
+      scope.steps[step.id] = entry.output;
+      return NEXT;
+    }
+    const startedAt = this.now;
+    try {
+      const output = await compute();
+      await this.write({ key, step, status: 'completed', output, startedAt, finishedAt: this.now });
+      scope.steps[step.id] = output;
+      return NEXT;
+    } catch (error) {
+      if (error instanceof LeaseLostError) throw error;
+      const failure = toRunError(error, key);
+      await this.write({ key, step, status: 'failed', error: failure, startedAt, finishedAt: this.now });
+      return { kind: 'fail', error: failure };
+    }
+  }
+
+  evaluate(mapping: unknown, scope: ExpressionScope): Promise<unknown> {
+    return evaluateMapping(mapping, scope, this.#env);
+  }
+
+  async write(e: {
+    key: StepKey;
+    step: Step;
+    status: JournalEntry['status'];
+    input?: unknown;
+    output?: unknown;
+    error?: RunError | null;
+    attempts?: number;
+    startedAt: number;
+    finishedAt?: number | null;
+    nextAttemptAt?: number | null;
+    wait?: WaitSpec | null;
+    notes?: string[];
+  }): Promise<void> {
+    const entry: JournalEntry = {
+      runId: this.run.id,
+      stepKey: e.key,
+      stepId: e.step.id,
+      stepType: e.step.type,
+      status: e.status,
+      input: e.input ?? null,
+      output: e.output ?? null,
+      error: e.error ?? null,
+      attempts: e.attempts ?? 1,
+      startedAt: e.startedAt,
+      finishedAt: e.finishedAt ?? null,
+      nextAttemptAt: e.nextAttemptAt ?? null,
+      wait: e.wait ?? null,
+      notes: e.notes ?? [],
+    };
+    if (!(await this.deps.store.writeJournal(entry, this.owner))) {
+      throw new LeaseLostError(`run ${this.run.id} is no longer held by ${this.owner}`);
+    }
+    this.journal.set(e.key, entry);
+  }
+}
+
+function prefixOf(key: StepKey): string {
+  const dot = key.lastIndexOf('.');
+  return dot < 0 ? '' : key.slice(0, dot + 1);
+}
+
+function truthy(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  return Boolean(value);
+}
+
+function toTime(value: unknown, stepId: string): number {
+  const t = typeof value === 'number' ? value : Date.parse(String(value));
+  if (Number.isNaN(t)) throw new StepInputError(`wait ${stepId}: until is not a time: ${JSON.stringify(value)}`);
+  return t;
+}
+
+function describeWait(wait: WaitSpec): unknown {
+  const deadline = wait.kind !== 'time' && wait.deadline !== null ? new Date(wait.deadline).toISOString() : null;
+  return wait.kind === 'signal' ? { signal: wait.signal, deadline } : wait.kind === 'event' ? { event: wait.event, key: wait.key, deadline } : {};
+}
+
+function toRunError(error: unknown, stepKey: string): RunError {
+  if (error instanceof Error) return { name: error.name, message: error.message, stepKey };
+  return { name: 'Error', message: String(error), stepKey };
+}

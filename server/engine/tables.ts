@@ -1,0 +1,68 @@
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join, basename } from 'node:path';
+import { BusinessCalendar, DEFAULT_CALENDAR } from './business-calendar.ts';
+import { KNOWN_TABLES, TableFile } from '../../schemas/tables.ts';
+import { formatIssues } from '../../schemas/format-issues.ts';
+
+export type Row = Record<string, unknown>;
+
+/** The ops-maintained tables a recipe's `lookup` steps read, and the business calendar. */
+export interface Tables {
+  rows(name: string): readonly Row[] | undefined;
+  names(): string[];
+  readonly calendar: BusinessCalendar;
+}
+
+/** A table file that failed its schema; the message names the file and the JSON path. */
+export class TableError extends Error {
+  override name = 'TableError';
+}
+
+/** Builds tables from rows in memory (scenarios seed them this way), checking the known schemas. */
+export function createTables(tables: Record<string, Row[]>, calendar: unknown = DEFAULT_CALENDAR, origin = 'tables'): Tables {
+  const checked = new Map<string, Row[]>();
+  for (const [name, rows] of Object.entries(tables)) {
+    const schema = KNOWN_TABLES[name];
+    checked.set(
+      name,
+      rows.map((row, i) => {
+        if (!schema) return row;
+        const result = schema.safeParse(row);
+        if (!result.success) throw new TableError(`${origin}/${name}: ${formatIssues(result.error.issues, ['rows', i])}`);
+        return result.data as Row;
+      }),
+    );
+  }
+  const parsedCalendar = BusinessCalendar.safeParse(calendar);
+  if (!parsedCalendar.success) throw new TableError(`${origin}/business-calendar: ${formatIssues(parsedCalendar.error.issues)}`);
+  return {
+    rows: (name) => checked.get(name),
+    names: () => [...checked.keys()].sort(),
+    calendar: parsedCalendar.data,
+  };
+}
+
+/** Loads `<dir>/*.json` (rows files) and `<dir>/business-calendar.json`. */
+export function loadTables(dir: string): Tables {
+  const tables: Record<string, Row[]> = {};
+  let calendar: unknown = DEFAULT_CALENDAR;
+  if (!existsSync(dir)) return createTables({}, calendar, dir);
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    const path = join(dir, file);
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (error) {
+      throw new TableError(`${path}: not valid JSON: ${(error as Error).message}`);
+    }
+    const name = basename(file, '.json');
+    if (name === 'business-calendar') {
+      calendar = json;
+      continue;
+    }
+    const parsed = TableFile.safeParse(json);
+    if (!parsed.success) throw new TableError(`${path}: ${formatIssues(parsed.error.issues)}`);
+    tables[name] = parsed.data.rows;
+  }
+  return createTables(tables, calendar, dir);
+}
