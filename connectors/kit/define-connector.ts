@@ -19,6 +19,8 @@ export interface ConnectorDeps {
   store: Store;
   /** Public base URL of this runtime (from configuration, never from a request's Host header). */
   publicBaseUrl: string;
+  /** Another connector's connection (the approval connector sends through the email one). */
+  connection<T = unknown>(connectorName: string): T;
 }
 
 /** What an action receives besides its input. */
@@ -97,4 +99,9 @@ export function defineAction<I extends z.ZodType, O extends z.ZodType, Connectio
   action: ActionDefinition<I, O, Connection>,
 ): ActionDefinition<z.ZodType, z.ZodType, Connection> {
   return action as unknown as ActionDefinition<z.ZodType, z.ZodType, Connection>;
+}
+
+/** Declares one event with `correlate` typed by the event's data schema. */
+export function defineEvent<D extends z.ZodType>(event: EventDefinition<D>): EventDefinition {
+  return event as unknown as EventDefinition;
 }

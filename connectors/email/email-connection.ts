@@ -1,0 +1,34 @@
+import type { RunId } from '../../server/engine/ids.ts';
+import type { NewApproval } from '../../server/store/store.ts';
+
+/** A rendered email: subject, plain text and HTML. */
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface OutgoingEmail {
+  /** Unique per notification (`<run id>:<step key>`): the outbox sends a key once. */
+  key: string;
+  runId: RunId | null;
+  to: string[];
+  cc?: string[];
+  rendered: RenderedEmail;
+  tag?: string;
+  /** An approval whose link is in this message, stored in the same transaction as the message. */
+  approval?: NewApproval;
+}
+
+/**
+ * What the email connector's connection offers other connectors (the approval connector sends its
+ * links through it): template rendering and once-only delivery through the outbox.
+ */
+export interface EmailConnection {
+  render(template: string, data: Record<string, unknown>): Promise<RenderedEmail>;
+  /**
+   * Stores the message under its key (the first writer wins) and delivers it unless it was delivered
+   * before. Resolves with the provider's message id.
+   */
+  send(email: OutgoingEmail): Promise<{ messageId: string; alreadySent: boolean }>;
+}

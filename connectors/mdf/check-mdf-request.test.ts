@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { checkMdfRequest } from './check-mdf-request.ts';
+
+const complete = {
+  activityName: 'Cloud Summit Munich',
+  activityType: 'Event',
+  deliveryMode: 'In Person' as const,
+  description: 'Booth and talk',
+  startDate: '2026-03-10',
+  endDate: '2026-03-11',
+  totalCost: 10_000,
+  targetContacts: 200,
+  estimatedPipeline: 250_000,
+  partnerInvestment: 5_000,
+  amountRequested: 5_000,
+  verticalIndustry: 'Manufacturing',
+  segment: 'Enterprise',
+};
+const ready = { name: 'Northwind Cloud', marketingReady: true };
+
+describe('MDF intake rules', () => {
+  it('accepts a complete request from a marketing-ready partner asking for half the cost', () => {
+    expect(checkMdfRequest(complete, ready)).toEqual([]);
+  });
+
+  it('D3: refuses a partner that is not marketing-ready and says why', () => {
+    const problems = checkMdfRequest(complete, { name: 'Tailspin', marketingReady: false });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ rule: 'D3' });
+    expect(problems[0]!.message).toContain('Tailspin is not yet Marketing-Ready');
+  });
+
+  it('D4: USD 900 is below the USD 1,000 minimum', () => {
+    const problems = checkMdfRequest({ ...complete, amountRequested: 900, partnerInvestment: 9_100 }, ready);
+    expect(problems.map((p) => p.rule)).toEqual(['D4']);
+    expect(problems[0]!.message).toBe('The minimum MDF request is USD 1,000; this request asks for USD 900.');
+  });
+
+  it('D5: 60% of the cost is over the 50% the vendor covers', () => {
+    const problems = checkMdfRequest({ ...complete, amountRequested: 6_000, partnerInvestment: 4_000 }, ready);
+    expect(problems.map((p) => p.rule)).toEqual(['D5']);
+    expect(problems[0]!.message).toContain('USD 6,000 of USD 10,000 is 60%');
+    expect(problems[0]!.message).toContain('The most you can request is USD 5,000');
+  });
+
+  it('D5: the partner investment and MDF must cover the total cost', () => {
+    const problems = checkMdfRequest({ ...complete, partnerInvestment: 2_000 }, ready);
+    expect(problems).toEqual([expect.objectContaining({ rule: 'D5', field: 'partnerInvestment' })]);
+  });
+
+  it('D6: names every missing field by its form label', () => {
+    const problems = checkMdfRequest({ ...complete, description: '  ', segment: null, targetContacts: undefined }, ready);
+    expect(problems.map((p) => p.message)).toEqual(['Description is required.', 'Target Number of Contacts is required.', 'Segment Target is required.']);
+  });
+
+  it('D6: an end date before the start date is refused', () => {
+    const problems = checkMdfRequest({ ...complete, endDate: '2026-03-09' }, ready);
+    expect(problems).toEqual([expect.objectContaining({ rule: 'D6', field: 'endDate', message: 'The Expected End Date (2026-03-09) is before the Expected Start Date (2026-03-10).' })]);
+  });
+
+  it('reports every broken rule at once', () => {
+    const problems = checkMdfRequest({ ...complete, amountRequested: 900, partnerInvestment: 9_100, activityName: null }, { name: 'Tailspin', marketingReady: false });
+    expect(problems.map((p) => p.rule)).toEqual(['D3', 'D6', 'D4']);
+  });
+});

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { defineAction, defineConnector, defineEvent, type Logger } from '../../connectors/kit/define-connector.ts';
+import { Recipe, type RecipeInput } from '../../schemas/recipe.ts';
+import { openSqliteStore } from '../../server/store/sqlite-store.ts';
+import type { Store } from '../../server/store/store.ts';
+import { VirtualClock } from '../../server/engine/clock.ts';
+import { ConnectorCatalog } from '../../server/engine/connector-registry.ts';
+import { Engine } from '../../server/engine/engine.ts';
+import { RecipeSet, loadedRecipe } from '../../server/engine/recipe-set.ts';
+import { createTables, type Row } from '../../server/engine/tables.ts';
+
+/** A logger that keeps quiet in tests. */
+export const silentLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * A stand-in external system for engine tests: what its actions did is visible in `effects`, the way a
+ * user would see records appear in a real system.
+ */
+export class FakeSystem {
+  effects: Array<{ key: string; value: unknown }> = [];
+  /** Failures still to return, per action, before it succeeds. */
+  failures = new Map<string, Array<Error & { retryable?: boolean; retryAfterMs?: number }>>();
+
+  failNext(action: string, ...errors: Array<Error & { retryable?: boolean; retryAfterMs?: number }>): void {
+    this.failures.set(action, [...(this.failures.get(action) ?? []), ...errors]);
+  }
+
+  take(action: string): void {
+    const next = this.failures.get(action)?.shift();
+    if (next) throw next;
+  }
+}
+
+export function retryableError(message: string, retryAfterMs?: number): Error & { retryable: boolean; retryAfterMs?: number } {
+  return Object.assign(new Error(message), { retryable: true, retryAfterMs });
+}
+
+export function permanentError(message: string): Error & { retryable: boolean } {
+  return Object.assign(new Error(message), { name: 'BadRequestError', retryable: false });
+}
+
+/** A connector named `fake` whose actions write to a FakeSystem. */
+export function fakeConnector(system: FakeSystem) {
+  return defineConnector({
+    name: 'fake',
+    description: 'test system',
+    config: z.object({}),
+    env: {},
+    connect: () => system,
+    actions: {
+      record: defineAction({
+        description: 'records a value under a key',
+        input: z.object({ key: z.string(), value: z.unknown().optional(), api_key: z.string().optional() }).strict(),
+        output: z.object({ recorded: z.string() }),
+        idempotent: true,
+        async run(input, ctx) {
+          system.take('record');
+          system.effects.push({ key: input.key, value: input.value });
+          return { recorded: `${input.key}@${ctx.idempotencyKey}` };
+        },
+      }),
+      echo: defineAction({
+        description: 'returns its input',
+        input: z.object({ value: z.unknown() }).strict(),
+        output: z.object({ value: z.unknown() }),
+        idempotent: true,
+        async run(input) {
+          system.take('echo');
+          return { value: input.value };
+        },
+      }),
+    },
+    events: {
+      'thing.happened': defineEvent({
+        description: 'a thing happened',
+        data: z.object({ id: z.string(), status: z.string().optional() }).passthrough(),
+        correlate: (data) => data.id,
+      }),
+    },
+  });
+}
+
+export interface EngineFixture {
+  engine: Engine;
+  store: Store;
+  clock: VirtualClock;
+  system: FakeSystem;
+  close(): Promise<void>;
+}
+
+/** An engine on an in-memory store and a virtual clock, serving the given recipes. */
+export async function engineFixture(
+  recipes: RecipeInput[],
+  options: { tables?: Record<string, Row[]>; calendar?: unknown; store?: Store; clock?: VirtualClock } = {},
+): Promise<EngineFixture> {
+  const clock = options.clock ?? new VirtualClock('2026-03-02T09:00:00Z');
+  const store = options.store ?? (await openSqliteStore({ path: ':memory:' }));
+  const system = new FakeSystem();
+  const catalog = new ConnectorCatalog([fakeConnector(system)]);
+  const set = new RecipeSet(recipes.map((r) => loadedRecipe(Recipe.parse(r), `${r.name}.recipe.json`)), store);
+  await set.persist(clock.now());
+  const engine = new Engine({
+    store,
+    clock,
+    recipes: set,
+    connectors: catalog.connect({}, { clock, log: silentLog, store, publicBaseUrl: 'http://localhost:3000' }),
+    tables: createTables(options.tables ?? {}, options.calendar),
+    log: silentLog,
+    random: () => 1,
+  });
+  return { engine, store, clock, system, close: () => store.close() };
+}
+
+/** A webhook recipe on `fake.thing.happened` with the given steps. */
+export function recipeWith(steps: RecipeInput['steps'], extra: Partial<RecipeInput> = {}): RecipeInput {
+  return { name: 'test-recipe', version: 1, description: 'a recipe under test', trigger: { type: 'webhook', event: 'fake.thing.happened' }, steps, ...extra };
+}
