@@ -101,7 +101,7 @@ describe('engine: retries', () => {
     const { runIds } = await deliver();
     await fx.engine.runUntilIdle();
     const { run } = await runOf(runIds[0]!);
-    expect(run.wakeAt - fx.clock.now()).toBeGreaterThanOrEqual(120_000);
+    expect(run.wakeAt! - fx.clock.now()).toBeGreaterThanOrEqual(120_000);
   });
 
   it('does not retry a non-retryable error and fails the run with the step named', async () => {
@@ -242,7 +242,7 @@ describe('engine: durable waits', () => {
     });
     const { runIds } = await deliver();
     await fx.engine.runUntilIdle();
-    expect(new Date((await runOf(runIds[0]!)).run.wakeAt).toISOString()).toBe('2026-03-11T10:00:00.000Z');
+    expect(new Date((await runOf(runIds[0]!)).run.wakeAt!).toISOString()).toBe('2026-03-11T10:00:00.000Z');
   });
 
   it('wait_for a signal: an approval decision resumes the run once; a second decision is refused', async () => {

@@ -11,6 +11,8 @@ import type { RunId, StepKey } from '../engine/ids.ts';
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   close(): Promise<void>;
+  /** Resolves when the store answers a trivial query (`GET /healthz`). */
+  ping(): Promise<void>;
 
   // ── Recipes ───────────────────────────────────────────────────────────────────────────────
   /** Saves a recipe version if its hash is new. Runs point at the hash, so they stay on their version. */
@@ -77,7 +79,10 @@ export interface Store {
   getApproval(tokenHash: string): Promise<Approval | undefined>;
   /**
    * Decides an approval once, atomically: marks the token used and completes the run's step that waits
-   * on the token's signal with `{ timed_out: false, decision, approver, comment, decided_at }`.
+   * on the token's signal with `{ timed_out: false, decision, approver, comment, decided_at }`. When the
+   * run has not reached that step yet (the approver clicked within milliseconds of the email), the
+   * decision waits in the run's signal inbox and answers the step when it is written. Once any link of a
+   * signal decided, the other links of that signal (approver and manager) answer `used`.
    * Anything else changes nothing and says why.
    */
   decideApproval(input: { tokenHash: string; decision: ApprovalDecision; comment?: string; now: number }): Promise<DecideOutcome>;
@@ -133,9 +138,10 @@ export interface NewRun {
   createdAt: number;
 }
 
-export interface Run extends NewRun {
+export interface Run extends Omit<NewRun, 'wakeAt'> {
   status: RunStatus;
-  wakeAt: number;
+  /** When the run is due next; null while only a signal or event can resume it, and once it finished. */
+  wakeAt: number | null;
   leaseOwner: string | null;
   leaseUntil: number | null;
   error: RunError | null;

@@ -1,0 +1,90 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The store's tables as Kysely sees them. Both dialects use these shapes: JSON as TEXT, times as
+ * epoch-millisecond integers, so one set of queries serves SQLite and PostgreSQL.
+ */
+export interface Database {
+  recipe_versions: {
+    hash: string;
+    name: string;
+    version: number;
+    definition: string;
+    created_at: number;
+  };
+  deliveries: {
+    source: string;
+    delivery_id: string;
+    event: string;
+    received_at: number;
+    run_ids: string;
+  };
+  runs: {
+    id: string;
+    recipe: string;
+    recipe_version: number;
+    recipe_hash: string;
+    trigger: string;
+    dedup_key: string;
+    correlation_key: string | null;
+    cancel_on_event: string | null;
+    status: string;
+    wake_at: number | null;
+    poked: Generated<number>;
+    lease_owner: string | null;
+    lease_until: number | null;
+    error: string | null;
+    created_at: number;
+    updated_at: number;
+    finished_at: number | null;
+  };
+  journal: {
+    seq: Generated<number>;
+    run_id: string;
+    step_key: string;
+    step_id: string;
+    step_type: string;
+    status: string;
+    input: string | null;
+    output: string | null;
+    error: string | null;
+    attempts: number;
+    started_at: number;
+    finished_at: number | null;
+    next_attempt_at: number | null;
+    wait: string | null;
+    wait_signal: string | null;
+    wait_event: string | null;
+    wait_key: string | null;
+    notes: string;
+  };
+  pending_signals: {
+    run_id: string;
+    signal: string;
+    output: string;
+    created_at: number;
+  };
+  approvals: {
+    token_hash: string;
+    run_id: string;
+    signal: string;
+    approver_email: string;
+    approver_name: string | null;
+    subject: string;
+    expires_at: number;
+    created_at: number;
+    used_at: number | null;
+    decision: string | null;
+  };
+  outbox: {
+    key: string;
+    run_id: string | null;
+    message: string;
+    status: string;
+    attempts: number;
+    provider_message_id: string | null;
+    last_error: string | null;
+    created_at: number;
+    sent_at: number | null;
+  };
+}

@@ -1,0 +1,122 @@
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+/**
+ * The embedded store's schema, as ordered migrations. Times are epoch milliseconds (INTEGER); JSON
+ * values are TEXT. A migration, once released, is never edited: add the next one.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('recipe_versions')
+        .addColumn('hash', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('definition', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('deliveries')
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('delivery_id', 'text', (c) => c.notNull())
+        .addColumn('event', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'integer', (c) => c.notNull())
+        .addColumn('run_ids', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('deliveries_pk', ['source', 'delivery_id'])
+        .execute();
+
+      await db.schema
+        .createTable('runs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('recipe', 'text', (c) => c.notNull())
+        .addColumn('recipe_version', 'integer', (c) => c.notNull())
+        .addColumn('recipe_hash', 'text', (c) => c.notNull())
+        .addColumn('trigger', 'text', (c) => c.notNull())
+        .addColumn('dedup_key', 'text', (c) => c.notNull())
+        .addColumn('correlation_key', 'text')
+        .addColumn('cancel_on_event', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('wake_at', 'integer')
+        // Set when a signal or event answered the run while a worker held it: its turn must not park it.
+        .addColumn('poked', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('lease_owner', 'text')
+        .addColumn('lease_until', 'integer')
+        .addColumn('error', 'text')
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .addColumn('finished_at', 'integer')
+        .addUniqueConstraint('runs_recipe_dedup', ['recipe', 'dedup_key'])
+        .execute();
+      await db.schema.createIndex('runs_due').on('runs').columns(['wake_at']).where(sql.ref('finished_at'), 'is', null).execute();
+      await db.schema.createIndex('runs_cancel_on').on('runs').columns(['cancel_on_event', 'correlation_key']).execute();
+      await db.schema.createIndex('runs_recipe').on('runs').columns(['recipe', 'id']).execute();
+
+      await db.schema
+        .createTable('journal')
+        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('step_key', 'text', (c) => c.notNull())
+        .addColumn('step_id', 'text', (c) => c.notNull())
+        .addColumn('step_type', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('input', 'text')
+        .addColumn('output', 'text')
+        .addColumn('error', 'text')
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('started_at', 'integer', (c) => c.notNull())
+        .addColumn('finished_at', 'integer')
+        .addColumn('next_attempt_at', 'integer')
+        .addColumn('wait', 'text')
+        // Extracted from `wait` so that signals and events find their step by index.
+        .addColumn('wait_signal', 'text')
+        .addColumn('wait_event', 'text')
+        .addColumn('wait_key', 'text')
+        .addColumn('notes', 'text', (c) => c.notNull())
+        .addUniqueConstraint('journal_run_step', ['run_id', 'step_key'])
+        .execute();
+      await db.schema.createIndex('journal_wait_event').on('journal').columns(['wait_event', 'wait_key']).where(sql.ref('status'), '=', 'waiting').execute();
+
+      await db.schema
+        .createTable('pending_signals')
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('signal', 'text', (c) => c.notNull())
+        .addColumn('output', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('pending_signals_pk', ['run_id', 'signal'])
+        .execute();
+
+      await db.schema
+        .createTable('approvals')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('signal', 'text', (c) => c.notNull())
+        .addColumn('approver_email', 'text', (c) => c.notNull())
+        .addColumn('approver_name', 'text')
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('used_at', 'integer')
+        .addColumn('decision', 'text')
+        .execute();
+      await db.schema.createIndex('approvals_run_signal').on('approvals').columns(['run_id', 'signal']).execute();
+
+      await db.schema
+        .createTable('outbox')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('run_id', 'text')
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('provider_message_id', 'text')
+        .addColumn('last_error', 'text')
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('sent_at', 'integer')
+        .execute();
+    },
+  },
+};
+
+export const sqliteMigrations: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

@@ -1,0 +1,34 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import type { Database } from './database.ts';
+import { KyselyStore } from './kysely-store.ts';
+import { sqliteMigrations } from './sqlite-migrations.ts';
+import type { Store } from './store.ts';
+
+export interface SqliteStoreOptions {
+  /** A file path (its folder is created), or `:memory:` for tests. */
+  path: string;
+}
+
+/**
+ * The embedded store. WAL lets readers (the runs API) proceed during a write; `synchronous = FULL`
+ * makes every commit durable before the webhook's 2xx, so a power cut loses no accepted event.
+ */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const sqlite = new Sqlite(options.path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const { error, results } = await new Migrator({ db, provider: sqliteMigrations }).migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migrating the store at ${options.path} failed in ${failed}: ${(error as Error).message}`);
+  }
+  return new KyselyStore('sqlite', db);
+}
