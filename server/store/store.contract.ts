@@ -1,0 +1,291 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { asRunId, asStepKey, type RunId } from '../engine/ids.ts';
+import type { JournalEntry, NewApproval, NewRun, Store } from './store.ts';
+
+/**
+ * The behaviour every Store implementation must have. The SQLite store runs it; a PostgreSQL store
+ * runs the same suite by calling this with its own `open`.
+ */
+export function describeStoreContract(name: string, open: () => Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    let seq = 0;
+
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    function newRun(over: Partial<NewRun> = {}): NewRun {
+      seq += 1;
+      return {
+        id: asRunId(`run_${String(seq).padStart(6, '0')}`),
+        recipe: 'mdf-approval',
+        recipeVersion: 1,
+        recipeHash: 'hash-1',
+        trigger: { type: 'webhook', event: 'prm.mdf_request.submitted', receivedAt: T0, data: { mdfNumber: 'MDF-1' } },
+        dedupKey: `dedup-${seq}`,
+        correlationKey: 'MDF-1',
+        cancelOnEvent: 'prm.mdf_request.status_changed',
+        wakeAt: T0,
+        createdAt: T0,
+        ...over,
+      };
+    }
+
+    function entry(runId: RunId, stepKey: string, over: Partial<JournalEntry> = {}): JournalEntry {
+      return {
+        runId,
+        stepKey: asStepKey(stepKey),
+        stepId: stepKey,
+        stepType: 'action',
+        status: 'completed',
+        input: { to: 'a@example.com' },
+        output: { ok: true },
+        error: null,
+        attempts: 1,
+        startedAt: T0,
+        finishedAt: T0,
+        nextAttemptAt: null,
+        wait: null,
+        notes: [],
+        ...over,
+      };
+    }
+
+    async function claimOne(owner = 'w1', now = T0): Promise<RunId> {
+      const [run] = await store.claimDueRuns({ now, owner, leaseMs: 60_000, limit: 1 });
+      if (!run) throw new Error('nothing was due');
+      return run.id;
+    }
+
+    function approval(runId: RunId, tokenHash: string, over: Partial<NewApproval> = {}): NewApproval {
+      return { tokenHash, runId, signal: 'decision', approverEmail: 'cmm@example.com', approverName: 'Ana', subject: 'MDF-1', expiresAt: T0 + 86_400_000, createdAt: T0, ...over };
+    }
+
+    async function runWaitingOnSignal(): Promise<RunId> {
+      const run = newRun();
+      await store.createRun(run);
+      await claimOne();
+      await store.writeJournal(entry(run.id, 'decide', { status: 'waiting', stepType: 'wait_for', output: null, finishedAt: null, wait: { kind: 'signal', signal: 'decision', deadline: T0 + 1000 } }), 'w1');
+      await store.finishTurn(run.id, 'w1', { status: 'waiting', wakeAt: T0 + 1000, now: T0 });
+      return run.id;
+    }
+
+    it('keeps recipe versions by hash, so runs stay on the version they started with', async () => {
+      await store.saveRecipeVersion({ name: 'r', version: 1, hash: 'h1', definition: { steps: [1] }, createdAt: T0 });
+      await store.saveRecipeVersion({ name: 'r', version: 1, hash: 'h1', definition: { steps: [2] }, createdAt: T0 });
+      expect((await store.getRecipeVersion('h1'))?.definition).toEqual({ steps: [1] });
+      expect(await store.getRecipeVersion('nope')).toBeUndefined();
+    });
+
+    it('ingests a delivery with its runs; the same delivery again returns the same run ids', async () => {
+      const delivery = { source: 'prm', deliveryId: 'd-1', event: 'prm.mdf_request.submitted', receivedAt: T0 };
+      const first = await store.ingest(delivery, [newRun()]);
+      const again = await store.ingest(delivery, [newRun()]);
+      expect(first.duplicate).toBe(false);
+      expect(again).toEqual({ duplicate: true, runIds: first.runIds });
+      expect(await store.listRuns({ limit: 10 })).toHaveLength(1);
+    });
+
+    it('makes one run when the same delivery arrives concurrently', async () => {
+      const delivery = { source: 'prm', deliveryId: 'd-2', event: 'e', receivedAt: T0 };
+      const results = await Promise.all(Array.from({ length: 10 }, () => store.ingest(delivery, [newRun()])));
+      expect(new Set(results.map((r) => r.runIds[0]))).toHaveProperty('size', 1);
+      expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+      expect(await store.listRuns({ limit: 50 })).toHaveLength(1);
+    });
+
+    it('deduplicates runs of one recipe on the dedup key across deliveries', async () => {
+      const a = await store.ingest({ source: 'prm', deliveryId: 'a', event: 'e', receivedAt: T0 }, [newRun({ dedupKey: 'MDF-9' })]);
+      const b = await store.ingest({ source: 'prm', deliveryId: 'b', event: 'e', receivedAt: T0 }, [newRun({ dedupKey: 'MDF-9' })]);
+      expect(b).toEqual({ duplicate: false, runIds: a.runIds });
+      expect(await store.createRun(newRun({ dedupKey: 'MDF-9' }))).toEqual({ id: a.runIds[0], created: false });
+    });
+
+    it('claims a due run once: a second worker gets nothing until the lease runs out', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      expect(await store.claimDueRuns({ now: T0 - 1, owner: 'w1', leaseMs: 1000, limit: 5 })).toEqual([]);
+      const [claimed] = await store.claimDueRuns({ now: T0, owner: 'w1', leaseMs: 1000, limit: 5 });
+      expect(claimed).toMatchObject({ id: run.id, status: 'running', leaseOwner: 'w1' });
+      expect(await store.claimDueRuns({ now: T0 + 500, owner: 'w2', leaseMs: 1000, limit: 5 })).toEqual([]);
+      const [takenOver] = await store.claimDueRuns({ now: T0 + 1001, owner: 'w2', leaseMs: 1000, limit: 5 });
+      expect(takenOver?.leaseOwner).toBe('w2');
+      // The stalled worker can no longer write.
+      expect(await store.writeJournal(entry(run.id, 's1'), 'w1')).toBe(false);
+      expect(await store.finishTurn(run.id, 'w1', { status: 'completed', wakeAt: null, now: T0 + 1002 })).toBe(false);
+      expect(await store.renewLease(run.id, 'w1', T0 + 5000)).toBe(false);
+      expect(await store.renewLease(run.id, 'w2', T0 + 5000)).toBe(true);
+    });
+
+    it('concurrent claimers never share a run', async () => {
+      for (let i = 0; i < 20; i++) await store.createRun(newRun());
+      const batches = await Promise.all(['a', 'b', 'c', 'd'].map((owner) => store.claimDueRuns({ now: T0, owner, leaseMs: 60_000, limit: 10 })));
+      const ids = batches.flat().map((r) => r.id);
+      expect(ids).toHaveLength(20);
+      expect(new Set(ids).size).toBe(20);
+    });
+
+    it('finishes a turn: completed runs leave the queue; waiting runs come back at their wake time', async () => {
+      const done = newRun();
+      const parked = newRun();
+      await store.createRun(done);
+      await store.createRun(parked);
+      await store.claimDueRuns({ now: T0, owner: 'w1', leaseMs: 60_000, limit: 5 });
+      expect(await store.finishTurn(done.id, 'w1', { status: 'completed', wakeAt: null, now: T0 })).toBe(true);
+      expect(await store.finishTurn(parked.id, 'w1', { status: 'waiting', wakeAt: T0 + 60_000, now: T0 })).toBe(true);
+      expect(await store.getRun(done.id)).toMatchObject({ status: 'completed', finishedAt: T0, leaseOwner: null });
+      expect(await store.nextWakeAt()).toBe(T0 + 60_000);
+      expect((await store.listUpcoming({ limit: 5 })).map((u) => u.runId)).toEqual([parked.id]);
+      expect(await store.claimDueRuns({ now: T0 + 59_999, owner: 'w1', leaseMs: 1, limit: 5 })).toEqual([]);
+      expect((await store.claimDueRuns({ now: T0 + 60_000, owner: 'w1', leaseMs: 1, limit: 5 }))[0]?.id).toBe(parked.id);
+    });
+
+    it('journals steps in the order first written, replacing an entry in place', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      await claimOne();
+      await store.writeJournal(entry(run.id, 'a', { status: 'running', output: null }), 'w1');
+      await store.writeJournal(entry(run.id, 'b'), 'w1');
+      await store.writeJournal(entry(run.id, 'a', { output: { sent: 1 }, attempts: 2, notes: ['waited 2 s'] }), 'w1');
+      const journal = await store.getJournal(run.id);
+      expect(journal.map((e) => [e.stepKey, e.status, e.attempts])).toEqual([
+        ['a', 'completed', 2],
+        ['b', 'completed', 1],
+      ]);
+      expect(journal[0]).toMatchObject({ output: { sent: 1 }, notes: ['waited 2 s'], input: { to: 'a@example.com' } });
+    });
+
+    it('retries a failed run from its failed step, keeping completed steps', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      await claimOne();
+      await store.writeJournal(entry(run.id, 'ok'), 'w1');
+      await store.writeJournal(entry(run.id, 'broken', { status: 'failed', error: { name: 'X', message: 'no' } }), 'w1');
+      await store.finishTurn(run.id, 'w1', { status: 'failed', wakeAt: null, error: { name: 'X', message: 'no', stepKey: 'broken' }, now: T0 });
+      expect((await store.getRun(run.id))?.error?.stepKey).toBe('broken');
+      expect(await store.retryRun(run.id, T0 + 10)).toBe(true);
+      expect(await store.retryRun(run.id, T0 + 10)).toBe(false);
+      expect(await store.getRun(run.id)).toMatchObject({ status: 'queued', error: null, wakeAt: T0 + 10, finishedAt: null });
+      expect((await store.getJournal(run.id)).map((e) => e.stepKey)).toEqual(['ok']);
+    });
+
+    it('cancels an unfinished run once; a worker that held it can no longer finish it', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      await claimOne();
+      expect(await store.cancelRun(run.id, T0, 'ops canceled it')).toBe(true);
+      expect(await store.cancelRun(run.id, T0, 'again')).toBe(false);
+      expect(await store.finishTurn(run.id, 'w1', { status: 'completed', wakeAt: null, now: T0 })).toBe(false);
+      expect(await store.getRun(run.id)).toMatchObject({ status: 'canceled', error: { message: 'ops canceled it' } });
+      expect(await store.nextWakeAt()).toBeNull();
+    });
+
+    it('finds runs to cancel by event and correlation key, only while they are unfinished', async () => {
+      const live = newRun({ correlationKey: 'MDF-7' });
+      const other = newRun({ correlationKey: 'MDF-8' });
+      await store.createRun(live);
+      await store.createRun(other);
+      expect(await store.findRunsToCancel('prm.mdf_request.status_changed', 'MDF-7')).toEqual([live.id]);
+      await store.cancelRun(live.id, T0, 'x');
+      expect(await store.findRunsToCancel('prm.mdf_request.status_changed', 'MDF-7')).toEqual([]);
+    });
+
+    it('completes a waiting step once, and makes the run due now', async () => {
+      const runId = await runWaitingOnSignal();
+      const key = asStepKey('decide');
+      expect(await store.completeWaitingStep({ runId, stepKey: key, output: { timed_out: true }, now: T0 + 5 })).toBe(true);
+      expect(await store.completeWaitingStep({ runId, stepKey: key, output: { timed_out: false }, now: T0 + 6 })).toBe(false);
+      expect((await store.getJournal(runId))[0]).toMatchObject({ status: 'completed', output: { timed_out: true } });
+      expect((await store.getRun(runId))?.wakeAt).toBe(T0 + 5);
+    });
+
+    it('a step answered while a worker holds the run is not parked by that worker', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      await claimOne();
+      await store.writeJournal(entry(run.id, 'decide', { status: 'waiting', output: null, wait: { kind: 'signal', signal: 'decision', deadline: null } }), 'w1');
+      await store.completeWaitingStep({ runId: run.id, stepKey: asStepKey('decide'), output: { timed_out: false }, now: T0 + 1 });
+      await store.finishTurn(run.id, 'w1', { status: 'waiting', wakeAt: null, now: T0 + 2 });
+      expect((await store.getRun(run.id))?.wakeAt).toBe(T0 + 2);
+    });
+
+    it('finds steps waiting for an external event by name and key', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      await claimOne();
+      await store.writeJournal(entry(run.id, 'await_claim', { status: 'waiting', output: null, wait: { kind: 'event', event: 'prm.claim.filed', key: 'MDF-1', deadline: null } }), 'w1');
+      expect(await store.findWaitingForEvent('prm.claim.filed', 'MDF-1')).toEqual([{ runId: run.id, stepKey: 'await_claim' }]);
+      expect(await store.findWaitingForEvent('prm.claim.filed', 'MDF-2')).toEqual([]);
+    });
+
+    it('decides an approval once; its sibling link and a replay say it was used', async () => {
+      const runId = await runWaitingOnSignal();
+      const msg = { key: `${runId}:ask`, runId, message: { from: 'f@example.com', to: ['cmm@example.com'], subject: 's', text: 't', html: 'h' }, createdAt: T0 };
+      await store.enqueueOutbox(msg, approval(runId, 'hash-a'));
+      await store.enqueueOutbox({ ...msg, key: `${runId}:escalate` }, approval(runId, 'hash-b', { approverEmail: 'manager@example.com' }));
+      expect(await store.decideApproval({ tokenHash: 'hash-a', decision: 'approve', comment: 'go', now: T0 + 10 })).toBe('decided');
+      expect(await store.decideApproval({ tokenHash: 'hash-a', decision: 'deny', now: T0 + 11 })).toBe('used');
+      expect(await store.decideApproval({ tokenHash: 'hash-b', decision: 'deny', now: T0 + 12 })).toBe('used');
+      expect(await store.decideApproval({ tokenHash: 'nope', decision: 'deny', now: T0 + 12 })).toBe('unknown');
+      expect((await store.getJournal(runId))[0]?.output).toMatchObject({ timed_out: false, decision: 'approve', approver: 'cmm@example.com', comment: 'go' });
+      expect(await store.getApproval('hash-a')).toMatchObject({ decision: 'approve', usedAt: T0 + 10 });
+    });
+
+    it('refuses an expired approval and one whose run finished, changing nothing', async () => {
+      const runId = await runWaitingOnSignal();
+      const msg = { key: `${runId}:ask`, runId, message: { from: 'f@example.com', to: ['x@example.com'], subject: 's', text: 't', html: 'h' }, createdAt: T0 };
+      await store.enqueueOutbox(msg, approval(runId, 'hash-old', { expiresAt: T0 + 5 }));
+      expect(await store.decideApproval({ tokenHash: 'hash-old', decision: 'approve', now: T0 + 5 })).toBe('expired');
+      expect((await store.getApproval('hash-old'))?.usedAt).toBeNull();
+      await store.enqueueOutbox({ ...msg, key: `${runId}:ask2` }, approval(runId, 'hash-live'));
+      await store.cancelRun(runId, T0, 'request canceled');
+      expect(await store.decideApproval({ tokenHash: 'hash-live', decision: 'approve', now: T0 + 6 })).toBe('closed');
+      expect((await store.getJournal(runId))[0]?.status).toBe('waiting');
+    });
+
+    it('keeps a decision that arrives before its wait_for step, and answers the step when written', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      await claimOne();
+      await store.enqueueOutbox({ key: `${run.id}:ask`, runId: run.id, message: { from: 'f@example.com', to: ['x@example.com'], subject: 's', text: 't', html: 'h' }, createdAt: T0 }, approval(run.id, 'hash-fast'));
+      expect(await store.decideApproval({ tokenHash: 'hash-fast', decision: 'deny', now: T0 + 1 })).toBe('decided');
+      await store.writeJournal(entry(run.id, 'decide', { status: 'waiting', output: null, finishedAt: null, wait: { kind: 'signal', signal: 'decision', deadline: null } }), 'w1');
+      expect((await store.getJournal(run.id))[0]).toMatchObject({ status: 'completed', output: { decision: 'deny' } });
+      await store.finishTurn(run.id, 'w1', { status: 'waiting', wakeAt: null, now: T0 + 2 });
+      expect((await store.getRun(run.id))?.wakeAt).toBe(T0 + 2);
+    });
+
+    it('outbox: the first writer of a key wins, and its approval is stored with it', async () => {
+      const runId = asRunId('run_outbox');
+      const message = { from: 'f@example.com', to: ['p@example.com'], subject: 'first', text: 't', html: 'h' };
+      const first = await store.enqueueOutbox({ key: 'k1', runId, message, createdAt: T0 }, approval(runId, 'hash-1'));
+      const second = await store.enqueueOutbox({ key: 'k1', runId, message: { ...message, subject: 'second' }, createdAt: T0 + 1 }, approval(runId, 'hash-2'));
+      expect(first).toMatchObject({ status: 'pending', attempts: 0, message: { subject: 'first' } });
+      expect(second.message.subject).toBe('first');
+      expect(await store.getApproval('hash-2')).toBeUndefined();
+      await store.updateOutbox('k1', { status: 'sent', attempts: 1, providerMessageId: 'pm-1', sentAt: T0 + 2 });
+      expect(await store.getOutbox('k1')).toMatchObject({ status: 'sent', providerMessageId: 'pm-1', sentAt: T0 + 2 });
+      expect(await store.getOutbox('nope')).toBeUndefined();
+    });
+
+    it('lists runs newest first with filters and paging', async () => {
+      const ids: RunId[] = [];
+      for (let i = 0; i < 5; i++) {
+        const r = newRun({ recipe: i % 2 ? 'odd' : 'even' });
+        ids.push(r.id);
+        await store.createRun(r);
+      }
+      const page1 = await store.listRuns({ limit: 2 });
+      expect(page1.map((r) => r.id)).toEqual([ids[4], ids[3]]);
+      const page2 = await store.listRuns({ limit: 2, before: page1[1]!.id });
+      expect(page2.map((r) => r.id)).toEqual([ids[2], ids[1]]);
+      expect((await store.listRuns({ limit: 10, recipe: 'odd' })).map((r) => r.id)).toEqual([ids[3], ids[1]]);
+      expect(await store.listRuns({ limit: 10, status: 'completed' })).toEqual([]);
+    });
+  });
+}
