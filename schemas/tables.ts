@@ -28,13 +28,9 @@ export const LeaveRow = z
   .strict()
   .refine((r) => r.from <= r.to, { message: '`to` is before `from`', path: ['to'] });
 
-/** Maps the PRM request status to Salesforce's PartnerFundRequest status (D1). */
-export const FundRequestStatusRow = z.object({ prm_status: z.string(), salesforce_status: z.string() }).strict();
-
 export const KNOWN_TABLES: Record<string, z.ZodType> = {
   approvers: ApproverRow,
   leave: LeaveRow,
-  'fund-request-status': FundRequestStatusRow,
 };
 
 /** The file format of a table: a description for ops and the rows. */

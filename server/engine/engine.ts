@@ -199,6 +199,12 @@ export class Engine {
 
   async #turn(run: Run): Promise<void> {
     const started = performance.now();
+    // A long turn (a slow API, a rate budget wait) keeps its lease; a stalled process stops renewing and
+    // another worker takes the run over once the lease runs out.
+    const renew = setInterval(() => {
+      void this.store.renewLease(run.id, this.workerId, this.clock.now() + this.#opts.leaseMs).catch(() => {});
+    }, Math.max(1000, this.#opts.leaseMs / 3));
+    renew.unref?.();
     try {
       const recipe = await this.recipes.byHash(run.recipeHash);
       const result = await runTurn(run, recipe, this.workerId, {
@@ -223,6 +229,7 @@ export class Engine {
       // out and another turn retries the run; nothing journaled is repeated.
       this.#opts.log.error({ runId: run.id, error: (error as Error).message }, 'turn aborted');
     } finally {
+      clearInterval(renew);
       this.metrics.turnSeconds.observe((performance.now() - started) / 1000);
     }
   }
