@@ -17,7 +17,6 @@ export interface RuntimeConfig {
   publicBaseUrl: string;
   recipesDir: string;
   tablesDir: string;
-  templatesDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Bearer token for the runs, recipes, timers and metrics API; null leaves them open (mock mode). */
   apiToken: string | null;
@@ -50,7 +49,6 @@ export const RUNTIME_VARIABLES = {
   PUBLIC_BASE_URL: { schema: z.url({ protocol: /^https?$/ }), default: undefined, doc: 'Base URL of this runtime as approvers reach it; approval links are built on it. Required outside mock mode.' },
   RECIPES_DIR: { schema: z.string().min(1), default: './recipes', doc: 'Where *.recipe.json / *.recipe.ts files are loaded from.' },
   TABLES_DIR: { schema: z.string().min(1), default: './recipes/tables', doc: 'Tables that ops maintain (approvers, leave, business calendar).' },
-  TEMPLATES_DIR: { schema: z.string().min(1), default: './recipes/email-templates', doc: 'Email templates.' },
   LOG_LEVEL: { schema: LogLevel, default: 'info', doc: 'pino log level.' },
   PARTNERFLOW_API_TOKEN: { schema: Secret, default: undefined, doc: 'Bearer token for /runs, /recipes, /timers, /metrics. Required outside mock mode.' },
   MAX_BODY_BYTES: { schema: PositiveInt, default: String(1024 * 1024), doc: 'Largest webhook body accepted (413 beyond).' },
@@ -109,7 +107,6 @@ export function loadConfig(env: Env, options: { mock: boolean; connectors: reado
     publicBaseUrl: (publicBaseUrl ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port_}`).replace(/\/+$/, ''),
     recipesDir: resolvePath(read('RECIPES_DIR')!),
     tablesDir: resolvePath(read('TABLES_DIR')!),
-    templatesDir: resolvePath(read('TEMPLATES_DIR')!),
     logLevel: read('LOG_LEVEL')!,
     apiToken: apiToken ?? null,
     webhookSecrets,

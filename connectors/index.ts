@@ -1,0 +1,15 @@
+import type { ConnectorDefinition } from './kit/define-connector.ts';
+import { approvalConnector } from './approval/index.ts';
+import { emailConnector } from './email/index.ts';
+import { mdfConnector } from './mdf/index.ts';
+import { prmConnector } from './prm/index.ts';
+import { salesforceConnector } from './salesforce/index.ts';
+
+/** Every connector the runtime ships; recipes name their actions as `<connector>.<action>`. */
+export const CONNECTORS: readonly ConnectorDefinition[] = [
+  prmConnector,
+  salesforceConnector,
+  emailConnector,
+  approvalConnector,
+  mdfConnector,
+] as unknown as readonly ConnectorDefinition[];

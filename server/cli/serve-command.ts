@@ -1,0 +1,80 @@
+import { ConfigError, loadConfig, type RuntimeConfig } from '../config.ts';
+import { CONNECTORS } from '../../connectors/index.ts';
+import { createRuntime } from '../runtime.ts';
+import type { Command } from './main.ts';
+import { describeStartupError } from './startup-error.ts';
+
+export const serveCommand: Command = {
+  usage: `Usage: partnerflow serve [--mock] [--port <n>] [--host <addr>] [--db <file>]
+
+Runs the webhook runtime: POST /webhooks/<source>, approval links, the runs API.
+  --mock         use simulated PRM, Salesforce and email with demo data, and a clock that
+                 /_mock/clock/advance can move forward; no credentials needed
+  --port <n>     HTTP port (default: PORT or 3000)
+  --host <addr>  interface (default: HOST or 127.0.0.1)
+  --db <file>    SQLite file of the store (default: PARTNERFLOW_DB or ./data/partnerflow.db)
+
+Configuration comes from environment variables (README, "Configuration"). A missing or bad value
+stops the start with a message naming each variable.`,
+  options: {
+    mock: { type: 'boolean' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+    db: { type: 'string' },
+  },
+  async run({ values }) {
+    const overrides: Partial<RuntimeConfig> = {};
+    if (typeof values.host === 'string') overrides.host = values.host;
+    if (typeof values.db === 'string') overrides.dbPath = values.db;
+    if (typeof values.port === 'string') {
+      const port = Number(values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+        console.error(`partnerflow serve: --port must be a port number, got "${values.port}"`);
+        return 2;
+      }
+      overrides.port = port;
+    }
+    let config: RuntimeConfig;
+    try {
+      config = loadConfig(process.env, { mock: values.mock === true, connectors: CONNECTORS, overrides });
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        console.error(error.message);
+        return 1;
+      }
+      throw error;
+    }
+    let runtime;
+    try {
+      runtime = await createRuntime({ config });
+    } catch (error) {
+      console.error(describeStartupError(error));
+      return 1;
+    }
+    const { port } = await runtime.listen();
+    runtime.start();
+    const readyMs = Math.round(performance.now());
+    runtime.log.info(
+      { port, mock: config.mock, recipes: runtime.engine.recipes.list().map((r) => r.definition.name), readyMs, db: config.dbPath },
+      `partnerflow ready on http://${config.host}:${port}${config.mock ? ' (mock mode: simulated PRM, Salesforce and email)' : ''}`,
+    );
+
+    return new Promise<number>((resolve) => {
+      let closing = false;
+      const shutdown = (signal: string) => {
+        if (closing) return;
+        closing = true;
+        runtime.log.info({ signal }, 'shutting down: finishing the turns in flight');
+        runtime.close().then(
+          () => resolve(0),
+          (error: unknown) => {
+            runtime.log.error({ error: (error as Error).message }, 'shutdown failed');
+            resolve(1);
+          },
+        );
+      };
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+    });
+  },
+};

@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { CONNECTORS } from '../../connectors/index.ts';
+import type { Logger } from '../../connectors/kit/define-connector.ts';
+import { createSimulatedSystems, startSimulatedSystems, type SimulatedSystems } from '../../mocks/simulated-systems.ts';
+import type { Recipe } from '../../schemas/recipe.ts';
+import type { Scenario, ScenarioStep } from '../../schemas/scenario.ts';
+import { loadConfig } from '../config.ts';
+import { advanceTime } from '../engine/advance-time.ts';
+import { addIsoDuration } from '../engine/business-calendar.ts';
+import { VirtualClock } from '../engine/clock.ts';
+import { createTables, type Tables } from '../engine/tables.ts';
+import { signWebhook } from '../http/webhook-signature.ts';
+import { createRuntime, type Runtime } from '../runtime.ts';
+import { openSqliteStore } from '../store/sqlite-store.ts';
+import { checkRecords, closestMismatch, describeEmail, describeExpectedEmail, emailMatches, indent, type MailboxEmail } from './expectations.ts';
+
+export interface ScenarioResult {
+  name: string;
+  file: string;
+  rules: string[];
+  failures: string[];
+  durationMs: number;
+}
+
+export interface ScenarioContext {
+  recipes: Array<{ definition: Recipe; file: string }>;
+  tables: Tables;
+}
+
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+const PUBLIC_BASE_URL = 'https://partnerflow.scenario.test';
+
+/**
+ * Runs one scenario against a fresh runtime: an in-memory store, freshly seeded simulated systems and
+ * a virtual clock. Steps run in order; the first failing step ends the scenario (later steps would
+ * only report consequences of the same fault).
+ */
+export async function runScenario(scenario: z.output<typeof Scenario>, file: string, context: ScenarioContext): Promise<ScenarioResult> {
+  const started = performance.now();
+  const clock = new VirtualClock(scenario.clock);
+  const systems = createSimulatedSystems({ clock });
+  systems.seed({ prm: scenario.seed.prm, salesforce: scenario.seed.salesforce });
+  const failures: string[] = [];
+  const interceptor = startSimulatedSystems(systems);
+  let runtime: Runtime | undefined;
+  try {
+    const tables = scenarioTables(context.tables, scenario.seed);
+    const config = loadConfig({}, { mock: true, connectors: CONNECTORS, overrides: { dbPath: ':memory:', publicBaseUrl: PUBLIC_BASE_URL, logLevel: 'silent' } });
+    runtime = await createRuntime({
+      config,
+      log: quiet,
+      clock,
+      store: await openSqliteStore({ path: ':memory:' }),
+      recipes: context.recipes,
+      tables,
+      systems,
+      interceptNetwork: false,
+    });
+    const driver = new ScenarioDriver(runtime, systems, clock);
+    for (const [index, step] of scenario.steps.entries()) {
+      const problems = await driver.step(step);
+      if (problems.length > 0) {
+        failures.push(`step ${index + 1} (${Object.keys(step)[0]}) at ${new Date(clock.now()).toISOString()}:\n${problems.map((p) => indent(p, '    ')).join('\n')}`);
+        break;
+      }
+    }
+  } catch (error) {
+    failures.push(`the scenario could not run: ${(error as Error).message}`);
+  } finally {
+    await runtime?.close().catch(() => {});
+    interceptor.close();
+  }
+  return { name: scenario.name, file, rules: scenario.rules, failures, durationMs: performance.now() - started };
+}
+
+function scenarioTables(shipped: Tables, seed: z.output<typeof Scenario>['seed']): Tables {
+  const rows: Record<string, Array<Record<string, unknown>>> = {};
+  for (const name of shipped.names()) rows[name] = [...(shipped.rows(name) ?? [])] as Array<Record<string, unknown>>;
+  Object.assign(rows, seed.tables ?? {});
+  return createTables(rows, seed.calendar ?? shipped.calendar, 'scenario seed tables');
+}
+
+/** Performs scenario steps the way a user would: over HTTP for webhooks and links, in the mocks for ops' edits. */
+class ScenarioDriver {
+  #emailCursor = 0;
+
+  constructor(
+    readonly runtime: Runtime,
+    readonly systems: SimulatedSystems,
+    readonly clock: VirtualClock,
+  ) {}
+
+  async step(step: ScenarioStep): Promise<string[]> {
+    if ('deliver' in step) return this.deliver(step.deliver);
+    if ('click' in step) return this.click(step.click);
+    if ('update' in step) return this.update(step.update);
+    if ('fault' in step) {
+      const f = step.fault;
+      this.systems.faults.inject({ system: f.system, kind: f.kind, times: f.times, path: f.path, method: f.method, retryAfterSeconds: f.retry_after_seconds });
+      return [];
+    }
+    if ('advance' in step) {
+      await advanceTime(this.runtime.engine, this.clock, addIsoDuration(this.clock.now(), step.advance) - this.clock.now());
+      return [];
+    }
+    if ('set_clock' in step) {
+      const target = Date.parse(step.set_clock);
+      if (target < this.clock.now()) return [`set_clock ${step.set_clock} is before the current time ${new Date(this.clock.now()).toISOString()}; the clock only moves forward`];
+      await advanceTime(this.runtime.engine, this.clock, target - this.clock.now());
+      return [];
+    }
+    return this.expect(step.expect);
+  }
+
+  async deliver(d: Extract<ScenarioStep, { deliver: unknown }>['deliver']): Promise<string[]> {
+    let data = d.data;
+    if (d.mdf_request !== undefined) {
+      const record = this.systems.prm.findMdfRequest(d.mdf_request);
+      if (!record) return [`deliver: the PRM has no MDF request ${d.mdf_request}`];
+      data = record as Record<string, unknown>;
+    }
+    if (data === undefined) return ['deliver: give `data` or `mdf_request`'];
+    return this.sendWebhook(d.source, d.event, data, d.delivery_id ?? randomUUID(), d.expect_status);
+  }
+
+  async sendWebhook(source: string, event: string, data: unknown, deliveryId: string, expectStatus: number): Promise<string[]> {
+    const body = JSON.stringify({ id: deliveryId, event, data });
+    const secret = this.runtime.config.webhookSecrets[source] ?? 'no-secret-for-this-source';
+    const timestamp = Math.floor(this.clock.now() / 1000);
+    const res = await this.runtime.app.request(`/webhooks/${source}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signWebhook(secret, body, timestamp) },
+      body,
+    });
+    const text = await res.text();
+    await this.runtime.engine.runUntilIdle();
+    return res.status === expectStatus ? [] : [`webhook ${source}.${event} answered ${res.status}, expected ${expectStatus}: ${text}`];
+  }
+
+  async click(c: Extract<ScenarioStep, { click: unknown }>['click']): Promise<string[]> {
+    const emails = this.mailbox().filter((e) => e.to.some((t) => t.toLowerCase() === c.to.toLowerCase()));
+    const pattern = new RegExp(`\\S+/approvals/[A-Za-z0-9_-]+\\?decision=${c.link}`);
+    const withLink = emails.reverse().find((e) => pattern.test(e.text));
+    if (!withLink) return [`click: no email to ${c.to} has a ${c.link} link (emails to ${c.to}: ${emails.length})`];
+    const url = new URL(withLink.text.match(pattern)![0]);
+    if (url.origin !== PUBLIC_BASE_URL) return [`click: the link points at ${url.origin}, not the configured PUBLIC_BASE_URL ${PUBLIC_BASE_URL}`];
+    const page = await this.runtime.app.request(url.pathname + url.search);
+    const pageText = await page.text();
+    if (!c.confirm) return checkPage(page.status, pageText, c.expect_status, c.expect_page_contains, 'GET');
+    if (page.status >= 500) return [`click: opening the link failed with ${page.status}: ${pageText}`];
+    const form = new URLSearchParams({ decision: c.link, ...(c.comment ? { comment: c.comment } : {}) });
+    const res = await this.runtime.app.request(url.pathname, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+    const resText = await res.text();
+    await this.runtime.engine.runUntilIdle();
+    return checkPage(res.status, resText, c.expect_status, c.expect_page_contains, 'POST');
+  }
+
+  async update(u: Extract<ScenarioStep, { update: unknown }>['update']): Promise<string[]> {
+    const record = this.systems.prm.updateMdfRequest(u.mdf_request, u.set);
+    if (!record) return [`update: the PRM has no MDF request ${u.mdf_request}`];
+    if (u.event === '') return [];
+    return this.sendWebhook('prm', u.event, record, randomUUID(), 202);
+  }
+
+  async expect(e: Extract<ScenarioStep, { expect: unknown }>['expect']): Promise<string[]> {
+    const failures: string[] = [];
+    const all = this.mailbox();
+    const fresh = all.slice(this.#emailCursor);
+    this.#emailCursor = all.length;
+    const unmatched = [...fresh];
+    for (const expected of e.emails ?? []) {
+      const i = unmatched.findIndex((m) => emailMatches(expected, m));
+      if (i >= 0) {
+        unmatched.splice(i, 1);
+        continue;
+      }
+      const hint = closestMismatch(expected, fresh);
+      failures.push(
+        `expected ${describeExpectedEmail(expected)}\n  actual: ${hint ?? (fresh.length ? `emails sent since the previous expect:\n${fresh.map((m) => `    - ${describeEmail(m)}`).join('\n')}` : 'no email was sent since the previous expect')}`,
+      );
+    }
+    if (e.no_other_emails && unmatched.length > 0) {
+      failures.push(`expected no other emails, but these were also sent:\n${unmatched.map((m) => `    - ${describeEmail(m)}`).join('\n')}`);
+    }
+    for (const expected of e.records ?? []) failures.push(...checkRecords(expected, this.records(expected.system, expected.object)));
+    for (const expected of e.runs ?? []) {
+      const runs = await this.runtime.store.listRuns({ recipe: expected.recipe, limit: 1000 });
+      const count = runs.filter((r) => r.status === expected.status).length;
+      const ok = expected.count === undefined ? count > 0 : count === expected.count;
+      if (!ok) {
+        const statuses = runs.map((r) => `${r.status}${r.error ? ` (${r.error.stepKey ? `${r.error.stepKey}: ` : ''}${r.error.message})` : ''}`);
+        failures.push(`expected ${expected.count ?? 'at least 1'} ${expected.status} run(s) of ${expected.recipe}, found ${count}; its runs: ${statuses.length ? statuses.join('; ') : 'none'}`);
+      }
+    }
+    return failures;
+  }
+
+  mailbox(): MailboxEmail[] {
+    return this.systems.email.messages().map((m) => ({ to: m.to, cc: m.cc, subject: m.subject, text: m.text }));
+  }
+
+  records(system: 'prm' | 'salesforce', object: string): Array<Record<string, unknown>> {
+    if (system === 'salesforce') return this.systems.salesforce.records(object) as Array<Record<string, unknown>>;
+    if (object === 'partner') return this.systems.prm.partners() as unknown as Array<Record<string, unknown>>;
+    return this.systems.prm.mdfRequests() as unknown as Array<Record<string, unknown>>;
+  }
+}
+
+function checkPage(status: number, text: string, expectStatus: number, contains: string | undefined, method: string): string[] {
+  const failures: string[] = [];
+  if (status !== expectStatus) failures.push(`${method} of the approval link answered ${status}, expected ${expectStatus}: ${stripTags(text).slice(0, 300)}`);
+  if (contains !== undefined && !text.includes(contains)) failures.push(`the page does not contain "${contains}"; it says: ${stripTags(text).slice(0, 300)}`);
+  return failures;
+}
+
+function stripTags(html: string): string {
+  return html.replace(/<style[\s\S]*?<\/style>/g, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+}

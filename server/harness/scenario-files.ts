@@ -1,0 +1,80 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import type { z } from 'zod';
+import { CONNECTORS } from '../../connectors/index.ts';
+import { formatPath } from '../../schemas/format-issues.ts';
+import { Scenario } from '../../schemas/scenario.ts';
+import { ConnectorCatalog } from '../engine/connector-registry.ts';
+import { loadTables } from '../engine/tables.ts';
+import { loadRecipes } from '../recipes/load-recipes.ts';
+import { runScenario, type ScenarioResult } from './run-scenario.ts';
+
+const SCENARIO_SUFFIX = '.scenario.json';
+
+/** Scenario files under the given files or folders (recursively), in a stable order. */
+export function findScenarioFiles(paths: string[]): string[] {
+  const found: string[] = [];
+  const visit = (path: string) => {
+    if (!existsSync(path)) throw new Error(`${path}: no such file or folder`);
+    if (statSync(path).isDirectory()) {
+      for (const entry of readdirSync(path).sort()) {
+        if (entry === 'node_modules' || entry.startsWith('.')) continue;
+        const child = join(path, entry);
+        if (statSync(child).isDirectory() || entry.endsWith(SCENARIO_SUFFIX)) visit(child);
+      }
+    } else found.push(path);
+  };
+  for (const p of paths) visit(p);
+  return found;
+}
+
+/** Reads and checks one scenario file; problems name the file and the JSON path. */
+export function readScenario(file: string): { scenario?: z.output<typeof Scenario>; problems: string[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    return { problems: [`${file}: not valid JSON: ${(error as Error).message}`] };
+  }
+  const parsed = Scenario.safeParse(json);
+  if (!parsed.success) return { problems: parsed.error.issues.map((i) => `${file}: ${formatPath(i.path)}: ${i.message}`) };
+  return { scenario: parsed.data, problems: [] };
+}
+
+export interface ScenarioRunOptions {
+  recipesDir: string;
+  tablesDir: string;
+  /** Called after each scenario, e.g. to print progress. */
+  onResult?(result: ScenarioResult): void;
+}
+
+/** Loads the recipes and tables once, then runs every scenario file in turn. */
+export async function runScenarioFiles(files: string[], options: ScenarioRunOptions): Promise<ScenarioResult[]> {
+  const catalog = new ConnectorCatalog(CONNECTORS);
+  const tables = loadTables(options.tablesDir);
+  const recipes = await loadRecipes(options.recipesDir, { catalog, tables: tables.names() });
+  const results: ScenarioResult[] = [];
+  for (const file of files) {
+    const shown = relative(process.cwd(), resolve(file)) || file;
+    const { scenario, problems } = readScenario(file);
+    const result = scenario
+      ? await runScenario(scenario, shown, { recipes, tables })
+      : { name: shown, file: shown, rules: [], failures: problems, durationMs: 0 };
+    results.push(result);
+    options.onResult?.(result);
+  }
+  return results;
+}
+
+/** One line per scenario, failures in full, and the closing `N passed, N failed` line. */
+export function formatResult(result: ScenarioResult): string {
+  const rules = result.rules.length ? ` [${result.rules.join(', ')}]` : '';
+  const head = `${result.failures.length ? '✗' : '✓'} ${result.name}${rules} (${Math.round(result.durationMs)} ms)`;
+  if (!result.failures.length) return head;
+  return `${head}\n    ${result.file}\n${result.failures.map((f) => `  ${f}`).join('\n')}`;
+}
+
+export function summaryLine(results: ScenarioResult[]): string {
+  const failed = results.filter((r) => r.failures.length > 0).length;
+  return `${results.length - failed} passed, ${failed} failed`;
+}

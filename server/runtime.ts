@@ -1,0 +1,116 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { CONNECTORS } from '../connectors/index.ts';
+import type { Logger } from '../connectors/kit/define-connector.ts';
+import { createSimulatedSystems, startSimulatedSystems, type SimulatedSystems } from '../mocks/simulated-systems.ts';
+import type { Recipe } from '../schemas/recipe.ts';
+import type { RuntimeConfig } from './config.ts';
+import { advanceTime } from './engine/advance-time.ts';
+import { addIsoDuration } from './engine/business-calendar.ts';
+import { OffsetClock, systemClock, type Clock } from './engine/clock.ts';
+import { ConnectorCatalog } from './engine/connector-registry.ts';
+import { Engine } from './engine/engine.ts';
+import { loadedRecipe, RecipeSet } from './engine/recipe-set.ts';
+import { loadTables, type Tables } from './engine/tables.ts';
+import { createApp } from './http/app.ts';
+import { createLogger } from './log.ts';
+import { loadRecipes } from './recipes/load-recipes.ts';
+import { openSqliteStore } from './store/sqlite-store.ts';
+import type { Store } from './store/store.ts';
+
+export interface RuntimeOptions {
+  config: RuntimeConfig;
+  log?: Logger;
+  /** Mock mode defaults to a clock that runs in real time and can be moved forward. */
+  clock?: Clock & { advance?(ms: number): void };
+  store?: Store;
+  /** Recipes given directly (harness); otherwise loaded from `config.recipesDir`. */
+  recipes?: Array<{ definition: Recipe; file: string }>;
+  tables?: Tables;
+  /** Simulated systems to use in mock mode; created and seeded with demo data when omitted. */
+  systems?: SimulatedSystems;
+  /** Whether mock mode installs the MSW interceptor itself (the harness installs it once per process). */
+  interceptNetwork?: boolean;
+}
+
+/** Everything a running Partnerflow is made of, wired together. The CLI, the harness and tests build one. */
+export interface Runtime {
+  config: RuntimeConfig;
+  log: Logger;
+  clock: Clock;
+  store: Store;
+  engine: Engine;
+  app: Hono;
+  catalog: ConnectorCatalog;
+  systems: SimulatedSystems | null;
+  /** Starts the worker loop (not the HTTP server). */
+  start(): void;
+  /** Serves HTTP on config.host:port; resolves once listening. */
+  listen(): Promise<{ port: number }>;
+  close(): Promise<void>;
+}
+
+export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const { config } = options;
+  const log = options.log ?? createLogger(config.logLevel);
+  const catalog = new ConnectorCatalog(CONNECTORS);
+  const tables = options.tables ?? loadTables(config.tablesDir);
+  const definitions = options.recipes ?? (await loadRecipes(config.recipesDir, { catalog, tables: tables.names() }));
+  const clock = options.clock ?? (config.mock ? new OffsetClock() : systemClock);
+  const store = options.store ?? (await openSqliteStore({ path: config.dbPath }));
+
+  let systems: SimulatedSystems | null = null;
+  let stopInterceptor: (() => void) | null = null;
+  if (config.mock) {
+    systems = options.systems ?? createSimulatedSystems({ clock });
+    if (!options.systems) systems.seed();
+    if (options.interceptNetwork !== false) stopInterceptor = startSimulatedSystems(systems).close;
+  }
+
+  const recipes = new RecipeSet(
+    definitions.map((r) => loadedRecipe(r.definition, r.file)),
+    store,
+  );
+  await recipes.persist(clock.now());
+  const connectors = catalog.connect(config.connectors, { clock, log, store, publicBaseUrl: config.publicBaseUrl });
+  const engine = new Engine({ store, clock, recipes, connectors, tables, log, concurrency: config.workerConcurrency });
+
+  const movable = clock as Clock & { advance?(ms: number): void };
+  const app = createApp({
+    engine,
+    config,
+    log,
+    mock:
+      systems && movable.advance
+        ? {
+            systems,
+            clock: movable as Clock & { advance(ms: number): void },
+            advance: (iso: string) => advanceTime(engine, movable as Clock & { advance(ms: number): void }, addIsoDuration(movable.now(), iso) - movable.now()),
+          }
+        : undefined,
+  });
+
+  let server: ServerType | null = null;
+  return {
+    config,
+    log,
+    clock,
+    store,
+    engine,
+    app,
+    catalog,
+    systems,
+    start: () => engine.start(),
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => resolve({ port: info.port }));
+        server.once('error', reject);
+      }),
+    async close() {
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await engine.stop();
+      stopInterceptor?.();
+      await store.close();
+    },
+  };
+}
