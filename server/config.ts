@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { ConnectorDefinition } from '../connectors/kit/define-connector.ts';
@@ -24,6 +25,8 @@ export interface RuntimeConfig {
   webhookSecrets: Record<string, string>;
   maxBodyBytes: number;
   workerConcurrency: number;
+  workerId: string;
+  leaseMs: number;
   /** Per-connector settings, validated by each connector's own schema. */
   connectors: Record<string, unknown>;
 }
@@ -52,6 +55,8 @@ export const RUNTIME_VARIABLES = {
   LOG_LEVEL: { schema: LogLevel, default: 'info', doc: 'pino log level.' },
   PARTNERFLOW_API_TOKEN: { schema: Secret, default: undefined, doc: 'Bearer token for /runs, /recipes, /timers, /metrics. Required outside mock mode.' },
   MAX_BODY_BYTES: { schema: PositiveInt, default: String(1024 * 1024), doc: 'Largest webhook body accepted (413 beyond).' },
+  PARTNERFLOW_WORKER_ID: { schema: z.string().min(1), default: hostname(), doc: 'Names this process in run leases; unique per replica, stable across restarts (default: the host name), so a restart resumes its runs at once.' },
+  PARTNERFLOW_LEASE_MS: { schema: PositiveInt.min(1000), default: '60000', doc: 'How long a run stays with a process that stopped renewing its lease before another takes it over.' },
   WORKER_CONCURRENCY: { schema: PositiveInt.max(256), default: '8', doc: 'Runs executed at once by this process.' },
 } as const;
 
@@ -112,6 +117,8 @@ export function loadConfig(env: Env, options: { mock: boolean; connectors: reado
     webhookSecrets,
     maxBodyBytes: read('MAX_BODY_BYTES')!,
     workerConcurrency: read('WORKER_CONCURRENCY')!,
+    workerId: read('PARTNERFLOW_WORKER_ID')!,
+    leaseMs: read('PARTNERFLOW_LEASE_MS')!,
     connectors,
     ...options.overrides,
   };

@@ -239,6 +239,12 @@ export class Engine {
     if (this.#loop) return;
     this.#stopping = false;
     this.#loop = (async () => {
+      try {
+        const freed = await this.store.releaseLeases(this.workerId, this.clock.now());
+        if (freed > 0) this.#opts.log.info({ worker: this.workerId, runs: freed }, 'resuming runs this worker held before it restarted');
+      } catch (error) {
+        this.#opts.log.error({ error: (error as Error).message }, 'could not free the leases of a previous start; they run out on their own');
+      }
       while (!this.#stopping) {
         let ran = 0;
         try {

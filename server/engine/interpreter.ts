@@ -136,6 +136,17 @@ class Turn {
       if (entry.nextAttemptAt > this.now) return { kind: 'suspend', wakeAt: entry.nextAttemptAt };
     }
     const resolved = this.deps.connectors.resolve(step.action);
+    if (entry?.status === 'running' && !resolved.definition.idempotent) {
+      // The process died during a call that is not safe to repeat: whether it took effect is unknown.
+      // Failing (retry-able by an operator after checking the system) beats doing it twice.
+      const failure: RunError = {
+        name: 'OutcomeUnknownError',
+        message: `${step.action} was interrupted mid-call and is not safe to repeat; check the target system, then retry the run`,
+        stepKey: key,
+      };
+      await this.write({ key, step, status: 'failed', input: entry.input, error: failure, attempts: entry.attempts, startedAt: entry.startedAt, finishedAt: this.now, notes: entry.notes });
+      return this.afterFailure(step, key, scope, failure);
+    }
     const policy = { ...DEFAULT_RETRY, ...step.retry };
     // An entry left `running` means the process died mid-call: that attempt counts.
     const attempts = (entry?.attempts ?? 0) + 1;

@@ -161,6 +161,16 @@ export class KyselyStore implements Store {
     });
   }
 
+  async releaseLeases(owner: string, now: number): Promise<number> {
+    const r = await this.db
+      .updateTable('runs')
+      .set({ lease_owner: null, lease_until: null, updated_at: now })
+      .where('lease_owner', '=', owner)
+      .where('finished_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
   async renewLease(id: RunId, owner: string, leaseUntil: number): Promise<boolean> {
     const r = await this.db
       .updateTable('runs')

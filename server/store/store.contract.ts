@@ -122,6 +122,18 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.renewLease(run.id, 'w2', T0 + 5000)).toBe(true);
     });
 
+    it('a restarted worker frees the leases of its previous incarnation, and only those', async () => {
+      const mine = newRun();
+      const theirs = newRun();
+      await store.createRun(mine);
+      await store.createRun(theirs);
+      await claimOne('host-a');
+      await claimOne('host-b');
+      expect(await store.releaseLeases('host-a', T0 + 1)).toBe(1);
+      const [reclaimed] = await store.claimDueRuns({ now: T0 + 2, owner: 'host-a', leaseMs: 60_000, limit: 5 });
+      expect(reclaimed?.id).toBe(mine.id);
+    });
+
     it('concurrent claimers never share a run', async () => {
       for (let i = 0; i < 20; i++) await store.createRun(newRun());
       const batches = await Promise.all(['a', 'b', 'c', 'd'].map((owner) => store.claimDueRuns({ now: T0, owner, leaseMs: 60_000, limit: 10 })));

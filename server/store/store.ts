@@ -40,6 +40,12 @@ export interface Store {
    * `running`. Two concurrent callers never claim the same run.
    */
   claimDueRuns(query: { now: number; owner: string; leaseMs: number; limit: number }): Promise<Run[]>;
+  /**
+   * Frees every lease held by `owner`. A process calls it at start with its stable worker id: leases
+   * under that id belonged to its previous incarnation, which is dead, so its runs resume at once
+   * instead of when the leases run out.
+   */
+  releaseLeases(owner: string, now: number): Promise<number>;
   /** Extends a lease still held by `owner`; false when it was lost. */
   renewLease(id: RunId, owner: string, leaseUntil: number): Promise<boolean>;
   /**

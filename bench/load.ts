@@ -1,0 +1,51 @@
+import { Agent } from 'undici';
+
+export interface LoadResult {
+  seconds: number;
+  accepted: number;
+  errors: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/**
+ * A closed-loop load generator: `connections` workers each send a request, wait for the answer, and
+ * send the next, for `seconds`. Latency is measured per request; only 2xx answers count as accepted.
+ */
+export async function generateLoad(options: {
+  url: string;
+  connections: number;
+  seconds: number;
+  request: (n: number) => { body: string; headers: Record<string, string> };
+}): Promise<LoadResult> {
+  const dispatcher = new Agent({ connections: options.connections, keepAliveTimeout: 30_000 });
+  const latencies: number[] = [];
+  let accepted = 0;
+  let errors = 0;
+  let n = 0;
+  const started = performance.now();
+  const deadline = started + options.seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const { body, headers } = options.request(n++);
+      const t0 = performance.now();
+      try {
+        const res = await fetch(options.url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, dispatcher } as RequestInit);
+        await res.arrayBuffer();
+        if (res.status >= 200 && res.status < 300) {
+          accepted += 1;
+          latencies.push(performance.now() - t0);
+        } else errors += 1;
+      } catch {
+        errors += 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.connections }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  await dispatcher.close();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
+  return { seconds, accepted, errors, perSecond: accepted / seconds, p50Ms: pct(0.5), p99Ms: pct(0.99) };
+}

@@ -1,0 +1,138 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import Sqlite from 'better-sqlite3';
+import { signWebhook } from '../server/http/webhook-signature.ts';
+import { generateLoad, type LoadResult } from './load.ts';
+
+/**
+ * `npm run bench`: webhook ingest of the runtime against a bare Hono + SQLite baseline, in one run on
+ * this machine, so the ratio means something on a noisy 2-core box. Each server runs in its own
+ * process; this process only generates load.
+ *   BENCH_SECONDS (default 20), BENCH_CONNECTIONS (default 50)
+ */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const root = resolve(import.meta.dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'partnerflow-bench-'));
+
+interface Started {
+  child: ChildProcess;
+  port: number;
+  /** From spawn until the server answered its ready line. */
+  readyMs: number;
+}
+
+function start(args: string[], env: Record<string, string>, portOf: (line: string) => number | null): Promise<Started> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolvePromise, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      const port = portOf(line);
+      if (port !== null) resolvePromise({ child, port, readyMs: performance.now() - t0 });
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code} before it was ready`)));
+  });
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function mdfRequest(n: number) {
+  return {
+    id: n + 1,
+    mdfNumber: `MDF-B${n}`,
+    partnerId: 101,
+    submittedByEmail: 'marketing@northwind.example',
+    activityRegion: 'EMEA',
+    status: 'Open',
+    activityName: 'Cloud Summit Munich',
+    activityType: 'Event',
+    deliveryMode: 'In Person',
+    description: 'Benchmark request',
+    startDate: '2026-04-14',
+    endDate: '2026-04-15',
+    totalCost: 20000,
+    targetContacts: 300,
+    estimatedPipeline: 250000,
+    partnerInvestment: 10000,
+    amountRequested: 10000,
+    verticalIndustry: 'Manufacturing',
+    segment: 'Enterprise',
+    createdAt: '2026-03-02T09:00:00Z',
+    updatedAt: '2026-03-02T09:00:00Z',
+  };
+}
+
+const body = (n: number, prefix: string) => JSON.stringify({ id: `${prefix}-${n}`, event: 'mdf_request.submitted', data: mdfRequest(n) });
+
+function line(name: string, r: LoadResult): string {
+  return `${name.padEnd(10)} ${r.perSecond.toFixed(0).padStart(6)} accepted/s   p50 ${r.p50Ms.toFixed(1).padStart(6)} ms   p99 ${r.p99Ms.toFixed(1).padStart(6)} ms   errors ${r.errors}`;
+}
+
+async function main(): Promise<void> {
+  console.log(`Partnerflow ingest benchmark: ${CONNECTIONS} connections, ${SECONDS} s each, Node ${process.version}\n`);
+
+  const baselineDb = join(work, 'baseline.db');
+  const baseline = await start(['bin/run-ts.js', 'bench/baseline-server.ts', baselineDb, '0'], {}, (l) => (l.includes('"ready"') ? JSON.parse(l).port : null));
+  const base = await generateLoad({
+    url: `http://127.0.0.1:${baseline.port}/webhooks/prm`,
+    connections: CONNECTIONS,
+    seconds: SECONDS,
+    request: (n) => ({ body: body(n, 'base'), headers: {} }),
+  });
+  const baseRss = peakRssMb(baseline.child.pid!);
+  await stop(baseline.child);
+  console.log(line('baseline', base));
+
+  const runtimeDb = join(work, 'runtime.db');
+  const runtime = await start(
+    ['bin/partnerflow.js', 'serve', '--mock', '--port', '0', '--db', runtimeDb],
+    { RECIPES_DIR: join(root, 'bench/recipes'), LOG_LEVEL: 'info' },
+    (l) => {
+      if (!l.includes('partnerflow ready')) return null;
+      return JSON.parse(l).port as number;
+    },
+  );
+  const secret = 'mock-webhook-secret-prm';
+  const result = await generateLoad({
+    url: `http://127.0.0.1:${runtime.port}/webhooks/prm`,
+    connections: CONNECTIONS,
+    seconds: SECONDS,
+    request: (n) => {
+      const b = body(n, 'rt');
+      return { body: b, headers: signWebhook(secret, b, Math.floor(Date.now() / 1000)) };
+    },
+  });
+  const rss = peakRssMb(runtime.child.pid!);
+  await stop(runtime.child);
+  console.log(line('runtime', result));
+
+  const db = new Sqlite(runtimeDb, { readonly: true });
+  const stored = (db.prepare('select count(*) as n from runs').get() as { n: number }).n;
+  db.close();
+
+  console.log(`
+ingest ratio (runtime / baseline):  ${(result.perSecond / base.perSecond).toFixed(2)}   (target >= 0.8)
+runtime p99:                        ${result.p99Ms.toFixed(1)} ms   (target < 50 ms)
+runtime peak RSS:                   ${rss.toFixed(0)} MB   (baseline ${baseRss.toFixed(0)} MB; target < 150 MB)
+runtime ready after spawn:          ${runtime.readyMs.toFixed(0)} ms   (baseline ${baseline.readyMs.toFixed(0)} ms; target < 1000 ms)
+accepted runs durably stored:       ${stored} of ${result.accepted}${stored >= result.accepted ? '' : '   <-- LOST RUNS'}`);
+  rmSync(work, { recursive: true, force: true });
+  if (stored < result.accepted) process.exitCode = 1;
+}
+
+await main();
