@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { engineFixture, permanentError, recipeWith, retryableError, type EngineFixture } from '../../test/support/engine-fixture.ts';
 import { hashApprovalToken } from '../../connectors/approval/approval-token.ts';
-import { asRunId } from './ids.ts';
+import { asRunId, asStepKey } from './ids.ts';
 
 let fx: EngineFixture;
 afterEach(async () => fx?.close());
@@ -380,5 +380,35 @@ describe('engine: versions, leases and secrets', () => {
     await fx.engine.runUntilIdle();
     expect(fx.system.effects).toEqual([]);
     expect(await fx.engine.retry(runIds[0]!)).toBe(false);
+  });
+});
+
+describe('engine: recovery after a process died mid-call', () => {
+  async function interruptedIn(action: string) {
+    fx = await engineFixture([recipeWith([{ id: 'call', type: 'action', action, input: { key: 'k' } }])]);
+    const { runIds } = await deliver();
+    const runId = asRunId(runIds[0]!);
+    // A previous process claimed the run, journaled the call as running, and died before the answer.
+    await fx.store.claimDueRuns({ now: fx.clock.now(), owner: 'dead-host', leaseMs: 60_000, limit: 1 });
+    await fx.store.writeJournal(
+      { runId, stepKey: asStepKey('call'), stepId: 'call', stepType: 'action', status: 'running', input: { key: 'k' }, output: null, error: null, attempts: 1, startedAt: fx.clock.now(), finishedAt: null, nextAttemptAt: null, wait: null, notes: [] },
+      'dead-host',
+    );
+    await fx.store.releaseLeases('dead-host', fx.clock.now());
+    await fx.engine.runUntilIdle();
+    return runOf(runId);
+  }
+
+  it('repeats an idempotent call, counting the interrupted attempt', async () => {
+    const { run, step } = await interruptedIn('fake.record');
+    expect(run.status).toBe('completed');
+    expect(step('call')).toMatchObject({ status: 'completed', attempts: 2 });
+  });
+
+  it('does not repeat a call that is not safe to repeat: the run fails saying the outcome is unknown', async () => {
+    const { run } = await interruptedIn('fake.create');
+    expect(fx.system.effects).toEqual([]);
+    expect(run.status).toBe('failed');
+    expect(run.error?.message).toContain('interrupted mid-call and is not safe to repeat');
   });
 });

@@ -59,6 +59,16 @@ export function fakeConnector(system: FakeSystem) {
           return { recorded: `${input.key}@${ctx.idempotencyKey}` };
         },
       }),
+      create: defineAction({
+        description: 'creates a record; not safe to repeat (no idempotency key)',
+        input: z.object({ key: z.string() }).strict(),
+        output: z.object({ created: z.string() }),
+        async run(input) {
+          system.take('create');
+          system.effects.push({ key: input.key, value: 'created' });
+          return { created: input.key };
+        },
+      }),
       echo: defineAction({
         description: 'returns its input',
         input: z.object({ value: z.unknown() }).strict(),
