@@ -1,0 +1,94 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { getResponse } from 'msw';
+import { SIMULATED_URLS, type SimulatedSystems } from '../../mocks/simulated-systems.ts';
+
+/**
+ * Serves the simulated systems on a real loopback port, for a runtime in another process (the crash
+ * test): MSW only intercepts in its own process. Path prefixes map to the simulated hosts, and
+ * Salesforce's token answer points its instance URL back at this server.
+ */
+export interface SimulatedSystemsServer {
+  baseUrl: string;
+  /** Connector environment variables that point a runtime at this server. */
+  env: Record<string, string>;
+  /** While set, Salesforce requests are held without an answer (a call in flight when a process dies). */
+  holdSalesforce: boolean;
+  close(): Promise<void>;
+}
+
+export async function serveSimulatedSystems(systems: SimulatedSystems): Promise<SimulatedSystemsServer> {
+  const prefixes: Record<string, string> = {
+    '/prm': new URL(SIMULATED_URLS.prm).origin,
+    '/sf-login': new URL(SIMULATED_URLS.salesforceLogin).origin,
+    '/sf-org': new URL(SIMULATED_URLS.salesforceInstance).origin,
+    '/email': new URL(SIMULATED_URLS.email).origin,
+  };
+  const held: Array<() => void> = [];
+  let baseUrl = '';
+  const state = {
+    holdSalesforce: false,
+  };
+
+  const server: Server = createServer(async (req, res) => {
+    const prefix = Object.keys(prefixes).find((p) => req.url!.startsWith(`${p}/`));
+    if (!prefix) {
+      res.writeHead(404).end();
+      return;
+    }
+    if (prefix.startsWith('/sf-') && state.holdSalesforce) await new Promise<void>((resolve) => held.push(resolve));
+    const target = prefixes[prefix] + req.url!.slice(prefix.length);
+    const body = await readBody(req);
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host') headers.set(k, v);
+    const request = new Request(target, { method: req.method, headers, body: body.length ? body : undefined });
+    const response = await getResponse(systems.handlers, request);
+    if (!response) {
+      res.writeHead(404).end();
+      return;
+    }
+    let text = await response.text();
+    if (prefix === '/sf-login') text = text.replaceAll(new URL(SIMULATED_URLS.salesforceInstance).origin, `${baseUrl}/sf-org`);
+    const out: Record<string, string> = {};
+    response.headers.forEach((v, k) => {
+      if (k !== 'content-length' && k !== 'content-encoding') out[k] = v;
+    });
+    res.writeHead(response.status, out).end(text);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+
+  return {
+    baseUrl,
+    env: {
+      PRM_BASE_URL: `${baseUrl}/prm${new URL(SIMULATED_URLS.prm).pathname}`,
+      PRM_API_KEY: 'mock-prm-key',
+      PRM_TENANT_ID: '1',
+      SALESFORCE_LOGIN_URL: `${baseUrl}/sf-login`,
+      SALESFORCE_CLIENT_ID: 'mock-client',
+      SALESFORCE_CLIENT_SECRET: 'mock-secret',
+      EMAIL_API_URL: `${baseUrl}/email`,
+      EMAIL_SERVER_TOKEN: 'mock-email-token',
+      EMAIL_FROM: 'Partnerflow <mdf@partnerflow.example>',
+    },
+    get holdSalesforce() {
+      return state.holdSalesforce;
+    },
+    set holdSalesforce(value: boolean) {
+      state.holdSalesforce = value;
+      if (!value) for (const release of held.splice(0)) release();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const release of held.splice(0)) release();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
