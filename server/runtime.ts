@@ -67,6 +67,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (options.interceptNetwork !== false) stopInterceptor = startSimulatedSystems(systems).close;
   }
 
+  const unsupported = definitions.filter((r) => r.definition.trigger.type === 'poll' || r.definition.trigger.type === 'timer');
+  if (unsupported.length > 0) {
+    // Better to refuse than to load a recipe that would silently never start.
+    const error = new Error(unsupported.map((r) => `${r.file}: $.trigger.type: ${r.definition.trigger.type} triggers are part of the recipe language, but this runtime does not run them yet`).join('\n'));
+    error.name = 'RecipeError';
+    throw error;
+  }
   const recipes = new RecipeSet(
     definitions.map((r) => loadedRecipe(r.definition, r.file)),
     store,

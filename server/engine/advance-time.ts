@@ -15,13 +15,13 @@ export async function advanceTime(engine: Engine, clock: MovableClock, ms: numbe
   const target = clock.now() + ms;
   await engine.runUntilIdle();
   for (let stalls = 0; stalls < 200; ) {
-    const next = await engine.store.nextWakeAt();
+    const next = await engine.nextWakeAt();
     if (next === null || next > target) break;
     if (next > clock.now()) clock.advance(next - clock.now());
     const before = clock.now();
     await engine.runUntilIdle();
     // A run due now but leased by another worker (mock mode's background loop): give it a moment.
-    const after = await engine.store.nextWakeAt();
+    const after = await engine.nextWakeAt();
     if (after !== null && after <= before) {
       stalls += 1;
       await new Promise((resolve) => setTimeout(resolve, 10));

@@ -412,3 +412,35 @@ describe('engine: recovery after a process died mid-call', () => {
     expect(run.error?.message).toContain('interrupted mid-call and is not safe to repeat');
   });
 });
+
+describe('engine: schedule triggers', () => {
+  const scheduled = recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: '{% $trigger.data.scheduled_at %}' } }], {
+    name: 'weekday-digest',
+    trigger: { type: 'schedule', cron: '0 8 * * 1-5', timezone: 'Europe/Berlin' },
+  });
+
+  it('starts one run per fire time in the schedule time zone, skipping the weekend', async () => {
+    const { VirtualClock } = await import('./clock.ts');
+    const { advanceTime } = await import('./advance-time.ts');
+    fx = await engineFixture([scheduled], { clock: new VirtualClock('2026-03-06T09:00:00Z') });
+    await advanceTime(fx.engine, fx.clock, 4 * 86_400_000);
+    expect(fx.system.effects.map((e) => e.key)).toEqual(['2026-03-09T07:00:00.000Z', '2026-03-10T07:00:00.000Z']);
+  });
+
+  it('after a restart, starts the fires missed meanwhile once each, and never one twice', async () => {
+    const { VirtualClock } = await import('./clock.ts');
+    const { advanceTime } = await import('./advance-time.ts');
+    fx = await engineFixture([scheduled], { clock: new VirtualClock('2026-03-09T06:00:00Z') });
+    await advanceTime(fx.engine, fx.clock, 2 * 3_600_000);
+    // The process is down from Monday 08:00 until Wednesday 12:00, then a new engine starts on the same store.
+    const later = await engineFixture([scheduled], { store: fx.store, clock: new VirtualClock('2026-03-11T11:00:00Z') });
+    await later.engine.runUntilIdle();
+    await later.engine.runUntilIdle();
+    const runs = await fx.store.listRuns({ recipe: 'weekday-digest', limit: 10 });
+    expect(runs.map((r) => (r.trigger.data as { scheduled_at: string }).scheduled_at).sort()).toEqual([
+      '2026-03-09T07:00:00.000Z',
+      '2026-03-10T07:00:00.000Z',
+      '2026-03-11T07:00:00.000Z',
+    ]);
+  });
+});

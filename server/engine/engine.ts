@@ -11,6 +11,7 @@ import { runTurn } from './interpreter.ts';
 import type { LoadedRecipe, RecipeSet } from './recipe-set.ts';
 import type { Tables } from './tables.ts';
 import { EngineMetrics } from './metrics.ts';
+import { Schedules } from './schedules.ts';
 
 export interface EngineOptions {
   store: Store;
@@ -65,6 +66,7 @@ export class Engine {
   #stopping = false;
   #wakeUp: (() => void) | null = null;
   #inFlight = new Set<Promise<void>>();
+  readonly #schedules: Schedules;
 
   constructor(options: EngineOptions) {
     this.#opts = { leaseMs: 60_000, concurrency: 8, pollMs: 500, ...options };
@@ -72,6 +74,7 @@ export class Engine {
     this.clock = options.clock;
     this.recipes = options.recipes;
     this.workerId = options.workerId ?? `worker-${randomBytes(4).toString('hex')}`;
+    this.#schedules = new Schedules(options.recipes, options.store);
   }
 
   // ── Ingest ────────────────────────────────────────────────────────────────────────────────
@@ -182,9 +185,38 @@ export class Engine {
   // ── Execution ─────────────────────────────────────────────────────────────────────────────
   /** Claims the runs due now and gives each one turn. Resolves with how many ran. */
   async tick(): Promise<number> {
+    await this.#startScheduledRuns();
     const runs = await this.store.claimDueRuns({ now: this.clock.now(), owner: this.workerId, leaseMs: this.#opts.leaseMs, limit: this.#opts.concurrency });
     await Promise.all(runs.map((run) => this.#turn(run)));
     return runs.length;
+  }
+
+  /** One run per due fire time of each `schedule` trigger (deduplicated on the fire time). */
+  async #startScheduledRuns(): Promise<void> {
+    for (const { recipe: name, at } of await this.#schedules.due(this.clock.now())) {
+      const recipe = this.recipes.get(name)!;
+      const scheduledAt = new Date(at).toISOString();
+      await this.store.createRun({
+        id: newRunId(at),
+        recipe: name,
+        recipeVersion: recipe.definition.version,
+        recipeHash: recipe.hash,
+        trigger: { type: 'schedule', receivedAt: at, data: { scheduled_at: scheduledAt } },
+        dedupKey: `schedule:${scheduledAt}`,
+        correlationKey: null,
+        cancelOnEvent: recipe.definition.cancel_on?.event ?? null,
+        wakeAt: at,
+        createdAt: this.clock.now(),
+      });
+      this.#schedules.fired(name, at);
+    }
+  }
+
+  /** When anything is next due: a run's timer or a schedule's fire time (virtual clocks jump there). */
+  async nextWakeAt(): Promise<number | null> {
+    const [stored, scheduled] = await Promise.all([this.store.nextWakeAt(), this.#schedules.nextAt(this.clock.now())]);
+    if (stored === null) return scheduled;
+    return scheduled === null ? stored : Math.min(stored, scheduled);
   }
 
   /** Runs turns until nothing is due at the current time (the harness and tests use it). */

@@ -1,0 +1,73 @@
+import { Cron } from 'croner';
+import type { Store } from '../store/store.ts';
+import type { RecipeSet } from './recipe-set.ts';
+
+/** The most fires of one schedule created in one pass (a long outage catches up over several passes). */
+const MAX_CATCH_UP = 100;
+
+interface ScheduleState {
+  cron: Cron;
+  /** The last fire time a run exists for. */
+  last: number;
+}
+
+/**
+ * Turns `schedule` triggers into runs. Each fire time becomes one run with the dedup key
+ * `schedule:<time>`, so two replicas, or a restart in the middle, never start it twice; fires missed
+ * while the runtime was down are started when it is back, each with its own time.
+ */
+export class Schedules {
+  readonly #state = new Map<string, ScheduleState>();
+  #loaded = false;
+
+  constructor(
+    readonly recipes: RecipeSet,
+    readonly store: Store,
+  ) {}
+
+  /** Where each schedule stands: after its newest scheduled run, or from `now` for a new schedule. */
+  async #load(now: number): Promise<void> {
+    for (const recipe of this.recipes.list()) {
+      const trigger = recipe.definition.trigger;
+      if (trigger.type !== 'schedule') continue;
+      const cron = new Cron(trigger.cron, { timezone: trigger.timezone, paused: true });
+      const recent = await this.store.listRuns({ recipe: recipe.definition.name, limit: 50 });
+      const lastScheduled = recent.find((r) => r.trigger.type === 'schedule');
+      this.#state.set(recipe.definition.name, { cron, last: lastScheduled?.trigger.receivedAt ?? now });
+    }
+    this.#loaded = true;
+  }
+
+  /** The fire times due at `now`, oldest first, per recipe. */
+  async due(now: number): Promise<Array<{ recipe: string; at: number }>> {
+    if (!this.#loaded) await this.#load(now);
+    const fires: Array<{ recipe: string; at: number }> = [];
+    for (const [recipe, state] of this.#state) {
+      let from = state.last;
+      for (let i = 0; i < MAX_CATCH_UP; i++) {
+        const next = state.cron.nextRun(new Date(from))?.getTime();
+        if (next === undefined || next > now) break;
+        fires.push({ recipe, at: next });
+        from = next;
+      }
+    }
+    return fires;
+  }
+
+  /** Records that a run exists for this fire time. */
+  fired(recipe: string, at: number): void {
+    const state = this.#state.get(recipe);
+    if (state && at > state.last) state.last = at;
+  }
+
+  /** The next fire time of any schedule, so a virtual clock can stop there. */
+  async nextAt(now: number): Promise<number | null> {
+    if (!this.#loaded) await this.#load(now);
+    let next: number | null = null;
+    for (const state of this.#state.values()) {
+      const at = state.cron.nextRun(new Date(state.last))?.getTime();
+      if (at !== undefined && (next === null || at < next)) next = at;
+    }
+    return next;
+  }
+}
