@@ -1,0 +1,281 @@
+import { delay, http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { HttpClient, type HttpClientOptions } from './http-client.ts';
+import { AuthError, NetworkError, RateLimitError, ResponseShapeError, ServerError, TimeoutError, ValidationError } from './http-errors.ts';
+import { RateLimiter } from './rate-limiter.ts';
+
+const BASE = 'https://api.kit.test/v1';
+const server = setupServer();
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+/** A client whose backoff waits are recorded instead of slept, so retry tests take no time. */
+function clientWith(options: Partial<HttpClientOptions> = {}) {
+  const waits: number[] = [];
+  const client = new HttpClient({
+    system: 'acme',
+    baseUrl: BASE,
+    sleep: async (ms) => {
+      waits.push(ms);
+    },
+    random: () => 0.5,
+    ...options,
+  });
+  return { client, waits };
+}
+
+describe('HttpClient', () => {
+  it('sends JSON with the default and auth headers and returns the parsed body', async () => {
+    server.use(
+      http.post(`${BASE}/things`, async ({ request }) =>
+        HttpResponse.json(
+          { received: await request.json(), auth: request.headers.get('authorization'), tenant: request.headers.get('x-tenant'), q: new URL(request.url).searchParams.get('q') },
+          { status: 201 },
+        ),
+      ),
+    );
+    const { client } = clientWith({ headers: { 'x-tenant': '7' }, auth: { headers: async () => ({ authorization: 'key abc' }) } });
+    const res = await client.request({ method: 'POST', path: '/things', query: { q: 'x y', skip: undefined }, body: { name: 'Widget' } });
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({ received: { name: 'Widget' }, auth: 'key abc', tenant: '7', q: 'x y' });
+  });
+
+  it('sends form bodies url-encoded', async () => {
+    server.use(http.post(`${BASE}/token`, async ({ request }) => HttpResponse.json({ type: request.headers.get('content-type'), form: Object.fromEntries(new URLSearchParams(await request.text())) })));
+    const { client } = clientWith();
+    const res = await client.request({ method: 'POST', path: 'token', form: { grant_type: 'client_credentials', client_id: 'a b' } });
+    expect(res.body).toEqual({ type: 'application/x-www-form-urlencoded', form: { grant_type: 'client_credentials', client_id: 'a b' } });
+  });
+
+  it('retries a 429 after the Retry-After delay and returns the later success', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${BASE}/items`, () => {
+        calls += 1;
+        return calls === 1 ? HttpResponse.json({ message: 'slow down' }, { status: 429, headers: { 'Retry-After': '2' } }) : HttpResponse.json({ items: [1] });
+      }),
+    );
+    const notes: string[] = [];
+    const { client, waits } = clientWith();
+    const res = await client.request({ method: 'GET', path: '/items', note: (line) => notes.push(line) });
+    expect(res.body).toEqual({ items: [1] });
+    expect(waits).toEqual([2000]);
+    expect(notes[0]).toMatch(/acme GET \/v1\/items answered 429: slow down; retrying in 2\.0 s \(attempt 2 of 3\)/);
+  });
+
+  it('honours a Retry-After HTTP-date against the injected clock', async () => {
+    const now = Date.UTC(2026, 0, 5, 9, 0, 0);
+    let calls = 0;
+    server.use(
+      http.get(`${BASE}/items`, () => {
+        calls += 1;
+        return calls === 1
+          ? new HttpResponse(null, { status: 503, headers: { 'Retry-After': new Date(now + 5000).toUTCString() } })
+          : HttpResponse.json({ ok: true });
+      }),
+    );
+    const { client, waits } = clientWith({ now: () => now });
+    await client.request({ method: 'GET', path: '/items' });
+    expect(waits).toEqual([5000]);
+  });
+
+  it('gives up after the attempts and throws the last error with its retry hint for the engine', async () => {
+    server.use(http.get(`${BASE}/items`, () => HttpResponse.json({ message: 'busy' }, { status: 429, headers: { 'Retry-After': '1' } })));
+    const { client, waits } = clientWith();
+    const error = await client.request({ method: 'GET', path: '/items' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(error).toMatchObject({ retryable: true, retryAfterMs: 1000, status: 429, system: 'acme' });
+    expect(waits).toHaveLength(2);
+  });
+
+  it('leaves a Retry-After longer than it will wait to the engine', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${BASE}/items`, () => {
+        calls += 1;
+        return HttpResponse.json({ message: 'quota' }, { status: 429, headers: { 'Retry-After': '3600' } });
+      }),
+    );
+    const { client, waits } = clientWith();
+    await expect(client.request({ method: 'GET', path: '/items' })).rejects.toMatchObject({ retryAfterMs: 3_600_000 });
+    expect(waits).toEqual([]);
+    expect(calls).toBe(1);
+  });
+
+  it('backs off exponentially with full jitter on server errors', async () => {
+    server.use(http.get(`${BASE}/items`, () => HttpResponse.json({ message: 'boom' }, { status: 502 })));
+    const { client, waits } = clientWith({ retry: { attempts: 4, baseDelayMs: 100 }, random: () => 1 });
+    await expect(client.request({ method: 'GET', path: '/items' })).rejects.toBeInstanceOf(ServerError);
+    expect(waits).toEqual([100, 200, 400]);
+  });
+
+  it('does not retry a 400 and names the system, method, path and its message', async () => {
+    let calls = 0;
+    server.use(
+      http.put(`${BASE}/items/7`, () => {
+        calls += 1;
+        return HttpResponse.json({ errors: [{ code: 'InvalidValue', message: 'Status is not a valid value' }] }, { status: 400 });
+      }),
+    );
+    const { client, waits } = clientWith();
+    const error = await client.request({ method: 'PUT', path: '/items/7', body: {} }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toBe('acme PUT /v1/items/7 answered 400: InvalidValue: Status is not a valid value');
+    expect(error).toMatchObject({ retryable: false, code: 'InvalidValue' });
+    expect(calls).toBe(1);
+    expect(waits).toEqual([]);
+  });
+
+  it('does not retry a POST unless it is marked idempotent', async () => {
+    let calls = 0;
+    server.use(
+      http.post(`${BASE}/send`, () => {
+        calls += 1;
+        return calls < 2 ? HttpResponse.json({}, { status: 503 }) : HttpResponse.json({ sent: true });
+      }),
+    );
+    const { client } = clientWith();
+    await expect(client.request({ method: 'POST', path: '/send' })).rejects.toBeInstanceOf(ServerError);
+    calls = 0;
+    const res = await client.request({ method: 'POST', path: '/send', idempotent: true });
+    expect(res.body).toEqual({ sent: true });
+  });
+
+  it('turns a slow answer into a retryable TimeoutError', async () => {
+    server.use(
+      http.get(`${BASE}/slow`, async () => {
+        await delay(2_000);
+        return HttpResponse.json({});
+      }),
+    );
+    const { client } = clientWith({ timeoutMs: 50, retry: false });
+    const error = await client.request({ method: 'GET', path: '/slow' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toMatchObject({ retryable: true, status: null });
+    expect((error as Error).message).toBe('acme GET /v1/slow failed: no answer within 50 ms');
+  });
+
+  it("passes the caller's cancellation through without retrying", async () => {
+    server.use(
+      http.get(`${BASE}/slow`, async () => {
+        await delay(2_000);
+        return HttpResponse.json({});
+      }),
+    );
+    const { client, waits } = clientWith();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('step canceled')), 20);
+    await expect(client.request({ method: 'GET', path: '/slow', signal: controller.signal })).rejects.toThrow('step canceled');
+    expect(waits).toEqual([]);
+  });
+
+  it('retries a network failure of an idempotent request', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${BASE}/flaky`, () => {
+        calls += 1;
+        return calls === 1 ? HttpResponse.error() : HttpResponse.json({ ok: true });
+      }),
+    );
+    const { client } = clientWith();
+    expect((await client.request({ method: 'GET', path: '/flaky' })).body).toEqual({ ok: true });
+
+    server.use(http.get(`${BASE}/down`, () => HttpResponse.error()));
+    await expect(client.request({ method: 'GET', path: '/down' })).rejects.toBeInstanceOf(NetworkError);
+  });
+
+  it('refreshes the token once on a 401 and repeats the request with the new one', async () => {
+    let token = 'old';
+    let refreshes = 0;
+    server.use(
+      http.post(`${BASE}/records`, ({ request }) =>
+        request.headers.get('authorization') === 'Bearer new'
+          ? HttpResponse.json({ id: 'r1' }, { status: 201 })
+          : HttpResponse.json([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }], { status: 401 }),
+      ),
+    );
+    const { client } = clientWith({
+      auth: {
+        headers: async () => ({ authorization: `Bearer ${token}` }),
+        onUnauthorized: async () => {
+          refreshes += 1;
+          token = 'new';
+          return true;
+        },
+      },
+    });
+    // A POST is repeated after a refused session: the system did not process it.
+    expect((await client.request({ method: 'POST', path: '/records', body: {} })).body).toEqual({ id: 'r1' });
+    expect(refreshes).toBe(1);
+  });
+
+  it('refreshes at most once per request when the new token is refused too', async () => {
+    let refreshes = 0;
+    server.use(http.get(`${BASE}/records`, () => HttpResponse.json([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }], { status: 401 })));
+    const { client } = clientWith({
+      auth: {
+        headers: async () => ({ authorization: 'Bearer x' }),
+        onUnauthorized: async () => {
+          refreshes += 1;
+          return true;
+        },
+      },
+    });
+    const error = await client.request({ method: 'GET', path: '/records' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthError);
+    expect((error as Error).message).toBe('acme GET /v1/records answered 401: INVALID_SESSION_ID: Session expired or invalid');
+    expect(refreshes).toBe(1);
+  });
+
+  it('lets a system map an error hidden in a 200 body', async () => {
+    server.use(http.get(`${BASE}/leads`, () => HttpResponse.json({ success: false, errors: [{ code: '606', message: 'Max rate limit exceeded' }] })));
+    let calls = 0;
+    const { client } = clientWith({
+      retry: { attempts: 2 },
+      responseCheck: (res, body) => {
+        calls += 1;
+        const b = body as { success?: boolean; errors?: Array<{ code: string; message: string }> };
+        if (b.success === false && b.errors?.[0]?.code === '606') return new RateLimitError({ ...res, body, code: '606', systemMessage: b.errors[0].message, retryAfterMs: 20_000 });
+        return undefined;
+      },
+    });
+    const error = await client.request({ method: 'GET', path: '/leads' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect((error as Error).message).toBe('acme GET /v1/leads answered 200: 606: Max rate limit exceeded');
+    expect(calls).toBe(2);
+  });
+
+  it('checks the body against the expected shape and names the field that differs', async () => {
+    server.use(http.get(`${BASE}/things/1`, () => HttpResponse.json({ data: { id: 1, status: 'Weird' } })));
+    const { client } = clientWith();
+    const Shape = z.object({ data: z.object({ id: z.number(), status: z.enum(['Open', 'Closed']) }) });
+    const error = await client.request({ method: 'GET', path: '/things/1', expect: Shape }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResponseShapeError);
+    expect((error as Error).message).toMatch(/^acme GET \/v1\/things\/1 answered 200: unexpected response: data\.status: Invalid option/);
+    expect(error).toMatchObject({ retryable: false });
+  });
+
+  it('keeps secrets in the query out of the error', async () => {
+    server.use(http.get('https://login.kit.test/token', () => HttpResponse.json({ error: 'invalid_client' }, { status: 401 })));
+    const { client } = clientWith();
+    const error = (await client
+      .request({ method: 'GET', path: 'https://login.kit.test/token', query: { client_id: 'me', client_secret: 'hunter2hunter2' } })
+      .catch((e: unknown) => e)) as AuthError;
+    expect(error.url).toBe('https://login.kit.test/token?client_id=me&client_secret=%5Bredacted%5D');
+    expect(JSON.stringify({ ...error, message: error.message })).not.toContain('hunter2');
+  });
+
+  it('resolves a late base URL and passes calls through the limiter, noting the wait', async () => {
+    server.use(http.get('https://org.kit.test/data/x', () => HttpResponse.json({ ok: true })));
+    let now = 0;
+    const limiter = new RateLimiter({ maxCalls: 1, perMs: 1000, clock: { now: () => now, sleep: async (ms) => { now += ms; } } });
+    const { client } = clientWith({ baseUrl: async () => 'https://org.kit.test/data', limiter });
+    const notes: string[] = [];
+    await client.request({ method: 'GET', path: 'x', note: (l) => notes.push(l) });
+    await client.request({ method: 'GET', path: 'x', note: (l) => notes.push(l) });
+    expect(notes).toEqual(['waited 1.0 s for acme rate budget']);
+  });
+});

@@ -1,0 +1,219 @@
+/**
+ * The errors every HTTP connector throws, one class per kind of failure, mapped from the status code.
+ * The engine reads two fields and nothing else: `retryable` (is another attempt worth it) and
+ * `retryAfterMs` (the least time to wait first, from the server's Retry-After).
+ */
+
+/** Longest error body kept on an error (characters of its JSON): enough to debug, small enough to journal. */
+const BODY_LIMIT = 2_000;
+
+/** Query parameters whose values are never kept on an error or written to a log (Marketo's token call sends a secret in the query). */
+const SECRET_QUERY_PARAM = /secret|token|password|passwd|key|signature|^sig$|^code$|credential|auth/i;
+
+export interface HttpErrorDetails {
+  /** Which system answered (`prm`, `salesforce`), named in the message. */
+  system: string;
+  /** The HTTP status, or null when no response arrived (timeout, network failure). */
+  status: number | null;
+  method: string;
+  /** The request URL; secret-looking query values are redacted here. */
+  url: string;
+  /** The parsed response body, truncated. */
+  body?: unknown;
+  /** The system's own error message, quoted in ours. */
+  systemMessage?: string | undefined;
+  /** The system's own error code (`INVALID_SESSION_ID`, `NotFound`, `601`). */
+  code?: string | undefined;
+  retryAfterMs?: number | undefined;
+  cause?: unknown;
+  /** A whole message replacing the generated one, for failures found in a successful answer ("no MDF request numbered X"). */
+  message?: string | undefined;
+}
+
+/** A failed call to an external system. Subclasses say which kind; `retryable` says whether to try again. */
+export class HttpError extends Error {
+  override name = 'HttpError';
+  readonly system: string;
+  readonly status: number | null;
+  readonly method: string;
+  readonly url: string;
+  readonly body: unknown;
+  readonly code: string | undefined;
+  readonly systemMessage: string | undefined;
+  /** Read by the engine: whether another attempt may succeed. */
+  readonly retryable: boolean;
+  /** Read by the engine: the least wait before another attempt, when the server asked for one. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(details: HttpErrorDetails, retryable = false) {
+    super(details.message ?? describeFailure(details), details.cause === undefined ? undefined : { cause: details.cause });
+    this.system = details.system;
+    this.status = details.status;
+    this.method = details.method.toUpperCase();
+    this.url = redactUrl(details.url);
+    this.body = truncateBody(details.body);
+    this.code = details.code;
+    this.systemMessage = details.systemMessage;
+    this.retryable = retryable;
+    this.retryAfterMs = details.retryAfterMs;
+  }
+}
+
+/**
+ * 401 or 403: the credentials are wrong, expired or lack a permission. Not retryable as such; a client
+ * with a token refreshes it once when `sessionExpired` is true and tries again.
+ */
+export class AuthError extends HttpError {
+  override name = 'AuthError';
+  /** True when a fresh token may fix it (401, Marketo 601/602): the client refreshes and retries once. */
+  readonly sessionExpired: boolean;
+  constructor(details: HttpErrorDetails, options: { sessionExpired?: boolean } = {}) {
+    super(details, false);
+    this.sessionExpired = options.sessionExpired ?? details.status === 401;
+  }
+}
+
+/** 404: the record or endpoint does not exist. */
+export class NotFoundError extends HttpError {
+  override name = 'NotFoundError';
+  constructor(details: HttpErrorDetails) {
+    super(details, false);
+  }
+}
+
+/** 400, 409, 422 (and Salesforce's 300 on an ambiguous upsert): the request itself is wrong; repeating it will not help. */
+export class ValidationError extends HttpError {
+  override name = 'ValidationError';
+  constructor(details: HttpErrorDetails) {
+    super(details, false);
+  }
+}
+
+/** 429 (or a rate-limit code in the body): retryable, after `retryAfterMs` when the server said. */
+export class RateLimitError extends HttpError {
+  override name = 'RateLimitError';
+  constructor(details: HttpErrorDetails, retryable = true) {
+    super(details, retryable);
+  }
+}
+
+/** 5xx: 500, 502, 503 and 504 are usually transient and retryable; others (501, 505...) are not. */
+export class ServerError extends HttpError {
+  override name = 'ServerError';
+  constructor(details: HttpErrorDetails) {
+    super(details, details.status !== null && [500, 502, 503, 504].includes(details.status));
+  }
+}
+
+/** No answer within the client's timeout. Retryable; the call may or may not have taken effect. */
+export class TimeoutError extends HttpError {
+  override name = 'TimeoutError';
+  constructor(details: Omit<HttpErrorDetails, 'status'> & { timeoutMs: number }) {
+    super({ ...details, status: null, systemMessage: details.systemMessage ?? `no answer within ${details.timeoutMs} ms` }, true);
+  }
+}
+
+/** The connection failed (DNS, refused, reset). Retryable; the call may or may not have reached the system. */
+export class NetworkError extends HttpError {
+  override name = 'NetworkError';
+  constructor(details: Omit<HttpErrorDetails, 'status'>) {
+    super({ ...details, status: null, systemMessage: details.systemMessage ?? networkReason(details.cause) }, true);
+  }
+}
+
+/** A successful response whose body is not what the connector expects: a changed API or a misconfigured object. */
+export class ResponseShapeError extends HttpError {
+  override name = 'ResponseShapeError';
+  constructor(details: HttpErrorDetails) {
+    super(details, false);
+  }
+}
+
+/** Maps a non-2xx response to its error class. */
+export function httpErrorFromStatus(details: HttpErrorDetails & { status: number }): HttpError {
+  const { status } = details;
+  if (status === 401 || status === 403) return new AuthError(details);
+  if (status === 404) return new NotFoundError(details);
+  if (status === 400 || status === 409 || status === 422) return new ValidationError(details);
+  if (status === 429) return new RateLimitError(details);
+  if (status >= 500) return new ServerError(details);
+  return new HttpError(details, false);
+}
+
+/**
+ * Parses a Retry-After header: delay seconds (`120`) or an HTTP-date. Returns milliseconds from `now`,
+ * or undefined when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
+}
+
+/**
+ * Finds the system's own message in an error body of a common shape: `{ message }`, `{ Message }`,
+ * `{ error_description }`, `{ error: "..." }`, `{ errors: [{ message }] }` or `[{ message }]`.
+ */
+export function findErrorMessage(body: unknown): { message?: string; code?: string } {
+  if (typeof body === 'string') return body.trim() ? { message: body.trim().slice(0, 300) } : {};
+  if (Array.isArray(body)) return body.length > 0 ? findErrorMessage(body[0]) : {};
+  if (!body || typeof body !== 'object') return {};
+  const b = body as Record<string, unknown>;
+  if (Array.isArray(b.errors) && b.errors.length > 0) return findErrorMessage(b.errors[0]);
+  const message = [b.message, b.Message, b.error_description, b.error].find((v) => typeof v === 'string') as string | undefined;
+  const code = [b.errorCode, b.code, b.ErrorCode, b.error].find((v) => typeof v === 'string' || typeof v === 'number');
+  return { ...(message ? { message } : {}), ...(code !== undefined ? { code: String(code) } : {}) };
+}
+
+/** The URL with secret-looking query values replaced, safe to keep on an error and to log. */
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url.replace(/\?.*$/, '?[redacted]');
+  }
+  for (const key of [...parsed.searchParams.keys()]) {
+    if (SECRET_QUERY_PARAM.test(key)) parsed.searchParams.set(key, '[redacted]');
+  }
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.toString();
+}
+
+function describeFailure(d: HttpErrorDetails): string {
+  const path = pathOf(d.url);
+  const outcome = d.status === null ? 'failed' : `answered ${d.status}`;
+  const detail = d.systemMessage ? `: ${d.code && !d.systemMessage.includes(d.code) ? `${d.code}: ` : ''}${d.systemMessage}` : d.code ? `: ${d.code}` : '';
+  return `${d.system} ${d.method.toUpperCase()} ${path} ${outcome}${detail}`;
+}
+
+/** Just the path: messages end up in journals and emails, where hosts and query strings do not belong. */
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url.replace(/\?.*$/, '');
+  }
+}
+
+function truncateBody(body: unknown): unknown {
+  if (body === undefined || body === null) return body;
+  if (typeof body === 'string') return body.length > BODY_LIMIT ? `${body.slice(0, BODY_LIMIT)}… (truncated)` : body;
+  const json = JSON.stringify(body);
+  if (json === undefined || json.length <= BODY_LIMIT) return body;
+  return `${json.slice(0, BODY_LIMIT)}… (truncated)`;
+}
+
+function networkReason(cause: unknown): string {
+  // undici hides the real reason (ECONNREFUSED, ENOTFOUND) one level down in `cause`.
+  const inner = cause instanceof Error && cause.cause instanceof Error ? cause.cause : cause;
+  if (inner instanceof Error) {
+    const code = (inner as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code} ${inner.message}` : inner.message;
+  }
+  return 'the connection failed';
+}

@@ -1,0 +1,61 @@
+/** One page of a skip/take listing and the total the system reports. */
+export interface SkipTakePage<T> {
+  items: readonly T[];
+  /** Total matching records; when unknown, paging stops at the first short page. */
+  total?: number | null;
+}
+
+export interface SkipTakeOptions {
+  /**
+   * Records per page.
+   * @default 100
+   */
+  take?: number;
+  /** @default 0 */
+  skip?: number;
+}
+
+/**
+ * Walks a skip/take listing (the PRM) one page at a time, yielding records as they are consumed: the
+ * next page is fetched only when the caller asks for a record beyond the current one, so a recipe over
+ * 100,000 records never holds more than a page.
+ */
+export async function* pagesBySkipTake<T>(
+  fetchPage: (skip: number, take: number) => Promise<SkipTakePage<T>>,
+  options: SkipTakeOptions = {},
+): AsyncGenerator<T, void, undefined> {
+  const take = options.take ?? 100;
+  if (!(take >= 1)) throw new RangeError('take must be at least 1');
+  let skip = options.skip ?? 0;
+  for (;;) {
+    const page = await fetchPage(skip, take);
+    yield* page.items;
+    skip += page.items.length;
+    const total = page.total ?? null;
+    // A short or empty page ends the listing even when the reported total disagrees (records deleted meanwhile).
+    if (page.items.length < take || (total !== null && skip >= total)) return;
+  }
+}
+
+/** One page of a listing that links to the next (Salesforce `nextRecordsUrl`, Marketo `nextPageToken`). */
+export interface LinkedPage<T, Cursor = string> {
+  items: readonly T[];
+  /** Where the next page is; null or undefined on the last page. */
+  next?: Cursor | null;
+}
+
+/**
+ * Walks a listing in which each page names the next one, yielding records lazily: `first()` fetches the
+ * first page, `next(cursor)` each following one, until a page carries no cursor.
+ */
+export async function* pagesByNextUrl<T, Cursor = string>(
+  first: () => Promise<LinkedPage<T, Cursor>>,
+  next: (cursor: Cursor) => Promise<LinkedPage<T, Cursor>>,
+): AsyncGenerator<T, void, undefined> {
+  let page = await first();
+  for (;;) {
+    yield* page.items;
+    if (page.next === null || page.next === undefined) return;
+    page = await next(page.next);
+  }
+}

@@ -1,0 +1,122 @@
+/** The time source a limiter waits on: the runtime's clock, or a virtual one in tests. */
+export interface LimiterClock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface RateLimiterOptions {
+  /** Calls allowed to start within any window of `perMs` (Marketo: 100). */
+  maxCalls: number;
+  /** The sliding window's length in ms (Marketo: 20,000). */
+  perMs: number;
+  /**
+   * Calls allowed in flight at once (Marketo: 10).
+   * @default Infinity
+   */
+  maxConcurrent?: number;
+  /** @default real time */
+  clock?: LimiterClock;
+}
+
+export interface RunOptions {
+  /** Told how long the call waited for budget, when it waited at all (an action notes it in its journal). */
+  onWait?(ms: number): void;
+  /** Gives up waiting (the call never starts) when aborted. */
+  signal?: AbortSignal;
+}
+
+/** What an HTTP client needs from a limiter; `RateLimiter` is the kit's implementation. */
+export interface Limiter {
+  run<T>(fn: () => Promise<T>, options?: RunOptions): Promise<T>;
+}
+
+const realClock: LimiterClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const timer = setTimeout(resolve, Math.max(0, ms));
+      signal?.addEventListener('abort', () => { clearTimeout(timer); reject(signal.reason); }, { once: true });
+    }),
+};
+
+/**
+ * Keeps calls under a published rate: at most `maxCalls` starts in any sliding window of `perMs`, and at
+ * most `maxConcurrent` in flight. Callers are served first come, first served, so a burst cannot starve
+ * an early caller. Waiting here is cheaper than a 606/615 or 429 and the backoff that follows it.
+ */
+export class RateLimiter implements Limiter {
+  readonly #maxCalls: number;
+  readonly #perMs: number;
+  readonly #maxConcurrent: number;
+  readonly #clock: LimiterClock;
+  /** Start times of the calls inside the current window, oldest first. */
+  readonly #starts: number[] = [];
+  #active = 0;
+  /** Callers queue on this chain: only its head looks for a slot, the rest wait their turn. */
+  #queue: Promise<void> = Promise.resolve();
+  #released: Array<() => void> = [];
+
+  constructor(options: RateLimiterOptions) {
+    if (!(options.maxCalls >= 1) || !(options.perMs > 0)) throw new RangeError('a rate limiter needs maxCalls >= 1 and perMs > 0');
+    this.#maxCalls = options.maxCalls;
+    this.#perMs = options.perMs;
+    this.#maxConcurrent = options.maxConcurrent ?? Number.POSITIVE_INFINITY;
+    this.#clock = options.clock ?? realClock;
+  }
+
+  /** Calls in flight now. */
+  get active(): number {
+    return this.#active;
+  }
+
+  async run<T>(fn: () => Promise<T>, options: RunOptions = {}): Promise<T> {
+    const queuedAt = this.#clock.now();
+    const turn = this.#queue.then(() => this.#acquire(options.signal));
+    // The next caller waits for this one to get its slot, whether or not it got one.
+    this.#queue = turn.catch(() => undefined);
+    await turn;
+    const waited = this.#clock.now() - queuedAt;
+    if (waited > 0) options.onWait?.(waited);
+    try {
+      return await fn();
+    } finally {
+      this.#active -= 1;
+      this.#released.shift()?.();
+    }
+  }
+
+  async #acquire(signal: AbortSignal | undefined): Promise<void> {
+    for (;;) {
+      signal?.throwIfAborted();
+      if (this.#active >= this.#maxConcurrent) {
+        await this.#nextRelease(signal);
+        continue;
+      }
+      const now = this.#clock.now();
+      while (this.#starts.length > 0 && this.#starts[0]! <= now - this.#perMs) this.#starts.shift();
+      if (this.#starts.length < this.#maxCalls) {
+        this.#starts.push(now);
+        this.#active += 1;
+        return;
+      }
+      // The window is full: wait until its oldest call slides out of it.
+      await this.#clock.sleep(this.#starts[0]! + this.#perMs - now, signal);
+    }
+  }
+
+  #nextRelease(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        this.#released = this.#released.filter((r) => r !== release);
+        reject(signal!.reason);
+      };
+      const release = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      this.#released.push(release);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}

@@ -1,0 +1,37 @@
+import { defineConnector } from '../kit/define-connector.ts';
+import { getMdfRequest } from './get-mdf-request.ts';
+import { getPartner } from './get-partner.ts';
+import { updateMdfRequestStatus } from './update-mdf-request-status.ts';
+import { mdfRequestStatusChanged, mdfRequestSubmitted } from './mdf-request-events.ts';
+import { PRM_ENV, PRM_MOCK_CONFIG, PrmConfig } from './prm-config.ts';
+import { PrmClient } from './prm-client.ts';
+
+export { PrmClient } from './prm-client.ts';
+export { PrmConfig } from './prm-config.ts';
+export { PrmMdfRequest, PrmPartner } from './prm-records.ts';
+
+/** The partner relationship management system: partners and their MDF requests. */
+export const prmConnector = defineConnector({
+  name: 'prm',
+  description: 'Partner accounts and MDF requests in the PRM (Impartner-style objects API).',
+  config: PrmConfig,
+  env: PRM_ENV,
+  mockConfig: PRM_MOCK_CONFIG,
+  connect: (config, deps): PrmClient =>
+    new PrmClient({
+      baseUrl: config.baseUrl,
+      apiKey: config.apiKey,
+      tenantId: config.tenantId,
+      mdfRequestObject: config.mdfRequestObject,
+      http: { sleep: (ms, signal) => deps.clock.sleep(ms, signal), now: () => deps.clock.now(), log: deps.log },
+    }),
+  actions: {
+    get_partner: getPartner,
+    get_mdf_request: getMdfRequest,
+    update_mdf_request_status: updateMdfRequestStatus,
+  },
+  events: {
+    'mdf_request.submitted': mdfRequestSubmitted,
+    'mdf_request.status_changed': mdfRequestStatusChanged,
+  },
+});

@@ -1,0 +1,154 @@
+import type { z } from 'zod';
+import { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
+import { HttpClient, type HttpClientOptions } from '../kit/http-client.ts';
+import { NotFoundError } from '../kit/http-errors.ts';
+import { pagesBySkipTake } from '../kit/paginate.ts';
+import { checkPrmResponse, prmErrorMessage } from './prm-errors.ts';
+import { PrmMdfRequest, PrmPartner, prmListEnvelope, prmRecordEnvelope } from './prm-records.ts';
+
+export interface PrmClientOptions {
+  /** e.g. https://prm.example.com/api/objects/v1 */
+  baseUrl: string;
+  /** Secret: only ever placed in the Authorization header. */
+  apiKey: string;
+  tenantId: number;
+  /** @default 'MdfRequest__co' */
+  mdfRequestObject?: string;
+  /** @default 'Account' */
+  partnerObject?: string;
+  /** Transport settings passed to the kit's HttpClient (sleep, now, log, timeoutMs, retry, dispatcher). */
+  http?: Omit<HttpClientOptions, 'system' | 'baseUrl' | 'auth' | 'headers' | 'responseCheck' | 'errorMessage'>;
+}
+
+/** Per-call options: the step's cancellation and its journal. */
+export interface PrmCallOptions {
+  signal?: AbortSignal;
+  note?(line: string): void;
+}
+
+/** A listing's filter, in the PRM's SQL-like syntax: `Region eq 'EMEA' and MarketingReady eq true`. */
+export interface PrmListOptions extends PrmCallOptions {
+  filter?: string;
+  /** @default 'Id asc' (a stable order, so skip/take pages neither skip nor repeat records) */
+  orderby?: string;
+  /** @default 100 */
+  pageSize?: number;
+}
+
+const PARTNER_PAGE = prmListEnvelope(PrmPartner);
+const PARTNER_ONE = prmRecordEnvelope(PrmPartner);
+const MDF_PAGE = prmListEnvelope(PrmMdfRequest);
+const MDF_ONE = prmRecordEnvelope(PrmMdfRequest);
+
+/**
+ * The PRM's objects API (Impartner-style, SYSTEMS.md): partners and MDF requests, read and updated
+ * with typed results. Responses are checked against the domain schemas, so a PRM that changed a field
+ * fails here with the field's name rather than three steps later.
+ */
+export class PrmClient {
+  readonly mdfRequestObject: string;
+  readonly partnerObject: string;
+  readonly #http: HttpClient;
+
+  constructor(options: PrmClientOptions) {
+    this.mdfRequestObject = options.mdfRequestObject ?? 'MdfRequest__co';
+    this.partnerObject = options.partnerObject ?? 'Account';
+    const apiKey = options.apiKey;
+    this.#http = new HttpClient({
+      ...options.http,
+      system: 'prm',
+      baseUrl: options.baseUrl,
+      headers: { 'X-PRM-TenantId': String(options.tenantId) },
+      auth: { headers: async () => ({ Authorization: `prm-key ${apiKey}` }) },
+      responseCheck: checkPrmResponse,
+      errorMessage: prmErrorMessage,
+    });
+  }
+
+  async getPartner(id: number, options: PrmCallOptions = {}): Promise<PrmPartner> {
+    const res = await this.#http.request({ method: 'GET', path: `${this.partnerObject}/${recordId(id)}`, expect: PARTNER_ONE, ...options });
+    return res.body.data;
+  }
+
+  /** Every partner matching the filter, a page of 100 at a time, fetched as the caller iterates. */
+  listPartners(options: PrmListOptions = {}): AsyncGenerator<PrmPartner, void, undefined> {
+    return this.#list(this.partnerObject, PARTNER_PAGE, options);
+  }
+
+  async getMdfRequest(id: number, options: PrmCallOptions = {}): Promise<PrmMdfRequest> {
+    const res = await this.#http.request({ method: 'GET', path: `${this.mdfRequestObject}/${recordId(id)}`, expect: MDF_ONE, ...options });
+    return res.body.data;
+  }
+
+  /** The MDF request with this Funds Request Number, or null when the PRM has none. */
+  async findMdfRequestByNumber(mdfNumber: string, options: PrmCallOptions = {}): Promise<PrmMdfRequest | null> {
+    const res = await this.#http.request({
+      method: 'GET',
+      path: this.mdfRequestObject,
+      query: { filter: `MdfNumber eq ${quote(mdfNumber)}`, skip: 0, take: 1 },
+      expect: MDF_PAGE,
+      ...options,
+    });
+    return res.body.data.results[0] ?? null;
+  }
+
+  /** Like findMdfRequestByNumber, but a missing request is a NotFoundError naming the number. */
+  async getMdfRequestByNumber(mdfNumber: string, options: PrmCallOptions = {}): Promise<PrmMdfRequest> {
+    const found = await this.findMdfRequestByNumber(mdfNumber, options);
+    if (found) return found;
+    throw new NotFoundError({
+      system: 'prm',
+      status: 404,
+      method: 'GET',
+      url: this.mdfRequestObject,
+      code: 'NotFound',
+      message: `prm: no MDF request numbered ${mdfNumber} (object ${this.mdfRequestObject})`,
+    });
+  }
+
+  /** Every MDF request matching the filter (e.g. `Status eq 'Open'`), fetched as the caller iterates. */
+  listMdfRequests(options: PrmListOptions = {}): AsyncGenerator<PrmMdfRequest, void, undefined> {
+    return this.#list(this.mdfRequestObject, MDF_PAGE, options);
+  }
+
+  /**
+   * Sets an MDF request's status (D11) and the reason shown to the partner. Writes take PascalCase
+   * fields; the answer is the updated record. Setting the same status twice has the effect of once.
+   * Without a reason the previous one is cleared, so an approval does not carry an old denial's reason.
+   */
+  async updateMdfRequestStatus(id: number, status: MdfRequestStatus, reason?: string | null, options: PrmCallOptions = {}): Promise<PrmMdfRequest> {
+    const checked = MdfRequestStatus.parse(status);
+    const res = await this.#http.request({
+      method: 'PATCH',
+      path: `${this.mdfRequestObject}/${recordId(id)}`,
+      body: { Status: checked, StatusReason: reason ?? null },
+      idempotent: true,
+      expect: MDF_ONE,
+      ...options,
+    });
+    return res.body.data;
+  }
+
+  #list<T>(
+    object: string,
+    page: z.ZodType<{ data: { count: number; results: T[] } }>,
+    options: PrmListOptions,
+  ): AsyncGenerator<T, void, undefined> {
+    const { filter, orderby = 'Id asc', pageSize = 100, ...call } = options;
+    return pagesBySkipTake(async (skip, take) => {
+      const res = await this.#http.request({ method: 'GET', path: object, query: { filter, orderby, skip, take }, expect: page, ...call });
+      return { items: res.body.data.results, total: res.body.data.count };
+    }, { take: pageSize });
+  }
+}
+
+/** A record id goes into the path: refuse anything but a positive integer rather than build a strange URL. */
+function recordId(id: number): string {
+  if (!Number.isInteger(id) || id <= 0) throw new RangeError(`a PRM record id is a positive integer, got ${String(id)}`);
+  return String(id);
+}
+
+/** A string literal in a PRM filter: single quotes, an embedded quote doubled (SQL style; [guess] for the real PRM). */
+function quote(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+/** An object API name as the PRM spells it (`Account`, `MdfRequest__co`): it goes into URL paths. */
+const ObjectName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a PRM object API name, e.g. MdfRequest__co');
+
+/** The PRM connector's settings, read from the environment (PrmConfig.env). */
+export const PrmConfig = z.object({
+  /** e.g. https://prm.example.com/api/objects/v1 (production and staging hosts differ). */
+  baseUrl: z.url({ protocol: /^https?$/ }).describe('Base URL of the PRM objects API, ending in /api/objects/v1'),
+  /** Secret: sent as `Authorization: prm-key <key>`, never logged. */
+  apiKey: z.string().min(1).describe('PRM API key (secret)'),
+  tenantId: z.coerce.number().int().positive().describe('PRM tenant id, sent as X-PRM-TenantId'),
+  /** The MDF request object's API name is not public and differs between PRM instances. */
+  mdfRequestObject: ObjectName.default('MdfRequest__co').describe('API name of the MDF request object'),
+});
+export type PrmConfig = z.infer<typeof PrmConfig>;
+
+export const PRM_ENV = {
+  baseUrl: 'PRM_BASE_URL',
+  apiKey: 'PRM_API_KEY',
+  tenantId: 'PRM_TENANT_ID',
+  mdfRequestObject: 'PRM_MDF_REQUEST_OBJECT',
+} as const;
+
+/** The simulated PRM (mocks/, MOCKS-API.md) used by `serve --mock` and the harness. */
+export const PRM_MOCK_CONFIG: z.input<typeof PrmConfig> = {
+  baseUrl: 'https://prm.partnerflow.test/api/objects/v1',
+  apiKey: 'mock-prm-key',
+  tenantId: 1,
+  mdfRequestObject: 'MdfRequest__co',
+};

@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSimulatedSystems, startSimulatedSystems, type SimulatedSystems } from '../../mocks/simulated-systems.ts';
+import { VirtualClock } from '../../server/engine/clock.ts';
+import { capturingLogger, testContext, testDeps } from '../kit/action-test-context.ts';
+import { AuthError, NetworkError, NotFoundError, ResponseShapeError, ServerError } from '../kit/http-errors.ts';
+import { prmConnector } from './index.ts';
+import { PRM_MOCK_CONFIG, PrmConfig } from './prm-config.ts';
+import type { PrmClient } from './prm-client.ts';
+
+const clock = new VirtualClock('2026-04-20T09:00:00Z');
+let systems: SimulatedSystems;
+let server: { close(): void };
+const log = capturingLogger();
+
+beforeAll(() => {
+  systems = createSimulatedSystems({ clock });
+  server = startSimulatedSystems(systems);
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  systems.reset();
+  systems.seed();
+  systems.faults.clear();
+});
+
+function connect(overrides: Partial<typeof PRM_MOCK_CONFIG> = {}): PrmClient {
+  const config = PrmConfig.parse({ ...PRM_MOCK_CONFIG, ...overrides });
+  return prmConnector.connect(config, testDeps(clock, log)) as PrmClient;
+}
+
+/** Runs an action the way the engine does: input parsed by its schema, output checked by its schema. */
+async function run(action: keyof typeof prmConnector.actions, input: unknown, connection: PrmClient = connect()) {
+  const definition = prmConnector.actions[action]!;
+  const { ctx, notes } = testContext(connection, clock, { log });
+  const output = await definition.run(definition.input.parse(input), ctx);
+  return { output: definition.output.parse(output) as Record<string, unknown>, notes };
+}
+
+describe('prm.get_mdf_request', () => {
+  it('returns the request as the PRM has it, by MDF number', async () => {
+    const { output } = await run('get_mdf_request', { mdf_number: 'MDF-1001' });
+    expect(output).toMatchObject({ mdfNumber: 'MDF-1001', partnerId: 101, status: 'Open', totalCost: 20000, amountRequested: 10000, submittedByEmail: 'marketing@northwind.example' });
+  });
+
+  it('sees changes made in the PRM after the webhook was sent', async () => {
+    systems.prm.updateMdfRequest('MDF-1001', { activityName: 'Renamed summit' });
+    const { output } = await run('get_mdf_request', { mdf_number: 'MDF-1001' });
+    expect(output.activityName).toBe('Renamed summit');
+  });
+
+  it('fails with a NotFoundError naming the number when the PRM has no such request', async () => {
+    const error = await run('get_mdf_request', { mdf_number: 'MDF-9999' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect((error as Error).message).toBe('prm: no MDF request numbered MDF-9999 (object MdfRequest__co)');
+    expect(error).toMatchObject({ retryable: false });
+  });
+
+  it('rides out a rate limit and a server error by retrying, and notes it', async () => {
+    systems.faults.inject({ system: 'prm', kind: 'rate_limit', times: 1, retryAfterSeconds: 2 });
+    systems.faults.inject({ system: 'prm', kind: 'server_error', times: 1 });
+    const { output, notes } = await run('get_mdf_request', { mdf_number: 'MDF-1001' });
+    expect(output.mdfNumber).toBe('MDF-1001');
+    expect(notes.join('\n')).toMatch(/answered 429/);
+    expect(notes.join('\n')).toMatch(/answered 500/);
+  });
+
+  it('gives up after three attempts with a retryable error the engine can retry later', async () => {
+    systems.faults.inject({ system: 'prm', kind: 'server_error', times: 5 });
+    const error = await run('get_mdf_request', { mdf_number: 'MDF-1001' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error).toMatchObject({ retryable: true, status: 500, system: 'prm' });
+  });
+
+  it('reports a network failure as retryable', async () => {
+    systems.faults.inject({ system: 'prm', kind: 'network_error', times: 3 });
+    const error = await run('get_mdf_request', { mdf_number: 'MDF-1001' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error).toMatchObject({ retryable: true });
+  });
+
+  it('names the field when the PRM returns a record that does not fit the schema', async () => {
+    systems.prm.updateMdfRequest('MDF-1001', { submittedByEmail: 'not-an-email' });
+    const error = await run('get_mdf_request', { mdf_number: 'MDF-1001' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResponseShapeError);
+    expect((error as Error).message).toMatch(/data\.results\[0\]\.submittedByEmail/);
+  });
+});
+
+describe('prm.get_partner', () => {
+  it('returns the partner with its marketing-ready flag and region', async () => {
+    const { output } = await run('get_partner', { partner_id: 101 });
+    expect(output).toMatchObject({ id: 101, name: 'Northwind Cloud', region: 'EMEA', type: 'Channel', marketingReady: true, contactEmail: 'ops@northwind.example' });
+    const notReady = await run('get_partner', { partner_id: 104 });
+    expect(notReady.output).toMatchObject({ name: 'Fabrikam Partners', marketingReady: false });
+  });
+
+  it("fails with the PRM's own message for an unknown partner", async () => {
+    const error = await run('get_partner', { partner_id: 999_999 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect((error as NotFoundError).message).toMatch(/^prm GET \/api\/objects\/v1\/Account\/999999 answered 404: NotFound: \S/);
+  });
+
+  it('fails with AuthError for a wrong API key, without the key in the error or the logs', async () => {
+    const error = await run('get_partner', { partner_id: 101 }, connect({ apiKey: 'wrong-key-4f9a1c' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthError);
+    expect((error as Error).message).toMatch(/^prm GET \/api\/objects\/v1\/Account\/101 answered 401/);
+    const everything = JSON.stringify({ error, message: (error as Error).message }) + log.text();
+    expect(everything).not.toContain('wrong-key-4f9a1c');
+    expect(everything).not.toContain('mock-prm-key');
+  });
+});
+
+describe('prm.update_mdf_request_status', () => {
+  it('sets the status and reason in the PRM and returns the updated request', async () => {
+    const { output } = await run('update_mdf_request_status', { mdf_number: 'MDF-1001', status: 'Denied', reason: 'Budget for EMEA is spent' });
+    expect(output).toMatchObject({ mdfNumber: 'MDF-1001', status: 'Denied', statusReason: 'Budget for EMEA is spent' });
+    expect(Date.parse(output.updatedAt as string)).toBe(clock.now());
+    expect(systems.prm.findMdfRequest('MDF-1001')).toMatchObject({ status: 'Denied', statusReason: 'Budget for EMEA is spent' });
+  });
+
+  it('has the same effect when repeated', async () => {
+    await run('update_mdf_request_status', { mdf_number: 'MDF-1001', status: 'Approved' });
+    const again = await run('update_mdf_request_status', { mdf_number: 'MDF-1001', status: 'Approved' });
+    expect(again.output.status).toBe('Approved');
+    expect(systems.prm.findMdfRequest('MDF-1001')?.status).toBe('Approved');
+  });
+
+  it('is retried after a server error because setting a status is idempotent', async () => {
+    systems.faults.inject({ system: 'prm', kind: 'server_error', method: 'PATCH', times: 1 });
+    const { output } = await run('update_mdf_request_status', { mdf_number: 'MDF-1001', status: 'Approved', reason: 'ok' });
+    expect(output.status).toBe('Approved');
+  });
+
+  it('refuses a status outside the PRM picklist before calling the PRM', async () => {
+    await expect(run('update_mdf_request_status', { mdf_number: 'MDF-1001', status: 'Pending' })).rejects.toThrow(/status/);
+    expect(systems.prm.findMdfRequest('MDF-1001')?.status).toBe('Open');
+  });
+});
+
+describe('PrmClient listings', () => {
+  it('walks every MDF request page by page, filtered by the PRM', async () => {
+    for (let i = 0; i < 230; i++) {
+      systems.prm.addMdfRequest({ mdfNumber: `MDF-5${String(i).padStart(3, '0')}`, partnerId: 102, status: 'Open', activityRegion: 'AMER' });
+    }
+    const client = connect();
+    const all: string[] = [];
+    for await (const r of client.listMdfRequests()) all.push(r.mdfNumber);
+    expect(all.length).toBe(systems.prm.mdfRequests().length);
+    expect(new Set(all).size).toBe(all.length);
+
+    const amerOpen: string[] = [];
+    for await (const r of client.listMdfRequests({ filter: "ActivityRegion eq 'AMER' and Status eq 'Open'" })) amerOpen.push(r.mdfNumber);
+    const expected = systems.prm.mdfRequests().filter((r) => r.activityRegion === 'AMER' && r.status === 'Open').map((r) => r.mdfNumber);
+    expect(amerOpen.sort()).toEqual(expected.sort());
+  });
+
+  it('lists partners by region', async () => {
+    const names: string[] = [];
+    for await (const p of connect().listPartners({ filter: "Region eq 'EMEA'" })) names.push(p.name);
+    expect(names).toEqual(expect.arrayContaining(['Northwind Cloud', 'Fabrikam Partners']));
+    expect(names).not.toContain('Contoso Systems');
+  });
+});
+
+describe('prm events', () => {
+  it('accept the PRM record with its extra fields and correlate on the MDF number', () => {
+    const record = { ...systems.prm.findMdfRequest('MDF-1001'), Budget_Code__cf: 'EM-26' };
+    for (const name of ['mdf_request.submitted', 'mdf_request.status_changed']) {
+      const event = prmConnector.events![name]!;
+      const data = event.data.parse(record) as Record<string, unknown>;
+      expect(data.Budget_Code__cf).toBe('EM-26');
+      expect(event.correlate!(data)).toBe('MDF-1001');
+    }
+  });
+
+  it('refuse a delivery without an MDF number', () => {
+    const { mdfNumber: _dropped, ...rest } = systems.prm.findMdfRequest('MDF-1001')!;
+    expect(prmConnector.events!['mdf_request.submitted']!.data.safeParse(rest).success).toBe(false);
+  });
+});
+
+describe('prm configuration', () => {
+  it('reads the tenant id as an integer and defaults the MDF object name', () => {
+    const config = PrmConfig.parse({ baseUrl: 'https://prm.example.com/api/objects/v1', apiKey: 'k', tenantId: '42' });
+    expect(config).toMatchObject({ tenantId: 42, mdfRequestObject: 'MdfRequest__co' });
+    expect(PrmConfig.safeParse({ ...config, mdfRequestObject: 'Mdf/../x' }).success).toBe(false);
+  });
+});

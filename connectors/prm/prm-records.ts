@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { MdfRequest } from '../../schemas/domain/mdf-request.ts';
+import { Partner } from '../../schemas/domain/partner.ts';
+
+/**
+ * An MDF request as the PRM returns it. Fields the domain schema does not name (custom `__cf` fields an
+ * instance adds) are kept, so recipes can use them.
+ */
+export const PrmMdfRequest = MdfRequest.loose();
+export type PrmMdfRequest = z.infer<typeof PrmMdfRequest>;
+
+/** A partner account as the PRM returns it. */
+export const PrmPartner = Partner;
+export type PrmPartner = z.infer<typeof PrmPartner>;
+
+/** `{ success: true, data: <record> }`: the PRM's answer to a get, create or update. */
+export function prmRecordEnvelope<T extends z.ZodType>(record: T) {
+  return z.object({ success: z.literal(true), data: record });
+}
+
+/** `{ success: true, data: { count, entity, results } }`: one page of a PRM listing. */
+export function prmListEnvelope<T extends z.ZodType>(record: T) {
+  return z.object({
+    success: z.literal(true),
+    data: z.object({
+      count: z.number().int().nonnegative(),
+      entity: z.string().optional(),
+      results: z.array(record),
+    }),
+  });
+}
+
+/** The PRM's error envelope: `{ success: false, errors: [ { code, fields, message } ] }`. */
+export const PrmErrorEnvelope = z.object({
+  success: z.literal(false),
+  errors: z.array(z.object({ code: z.string().optional(), fields: z.array(z.string()).optional(), message: z.string().optional() }).loose()),
+});

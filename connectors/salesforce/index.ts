@@ -1,0 +1,33 @@
+import { defineConnector } from '../kit/define-connector.ts';
+import { query } from './query.ts';
+import { SalesforceClient } from './salesforce-client.ts';
+import { SALESFORCE_ENV, SALESFORCE_MOCK_CONFIG, SalesforceConfig } from './salesforce-config.ts';
+import type { SalesforceConnection } from './salesforce-connection.ts';
+import { upsertFundRequest } from './upsert-fund-request.ts';
+
+export { SalesforceClient } from './salesforce-client.ts';
+export { SalesforceConfig } from './salesforce-config.ts';
+export type { SalesforceConnection } from './salesforce-connection.ts';
+
+/** Salesforce (Channel Management): the Funds Request mirror of each MDF request. */
+export const salesforceConnector = defineConnector({
+  name: 'salesforce',
+  description: 'PartnerFundRequest records and SOQL queries in Salesforce (REST API, client-credentials OAuth).',
+  config: SalesforceConfig,
+  env: SALESFORCE_ENV,
+  mockConfig: SALESFORCE_MOCK_CONFIG,
+  connect: (config, deps): SalesforceConnection => ({
+    client: new SalesforceClient({
+      loginUrl: config.loginUrl,
+      clientId: config.clientId,
+      clientSecret: config.clientSecret,
+      apiVersion: config.apiVersion,
+      http: { sleep: (ms, signal) => deps.clock.sleep(ms, signal), now: () => deps.clock.now(), log: deps.log },
+    }),
+    mdfNumberField: config.mdfNumberField,
+  }),
+  actions: {
+    upsert_fund_request: upsertFundRequest,
+    query,
+  },
+});

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { HttpClient, type HttpClientOptions, type HttpRequest } from '../kit/http-client.ts';
+import { pagesByNextUrl } from '../kit/paginate.ts';
+import type { TokenCache } from '../kit/token-cache.ts';
+import { checkSalesforceResponse, parseApiUsage, salesforceErrorMessage } from './salesforce-errors.ts';
+import { createSessionCache, type SalesforceCredentials, type SalesforceSession } from './salesforce-session.ts';
+
+export interface SalesforceClientOptions extends SalesforceCredentials {
+  /** @default '61.0' */
+  apiVersion?: string;
+  /** Transport settings passed to the kit's HttpClient (sleep, now, log, timeoutMs, retry, dispatcher). */
+  http?: Omit<HttpClientOptions, 'system' | 'baseUrl' | 'auth' | 'headers' | 'responseCheck' | 'errorMessage'>;
+}
+
+/** Per-call options: the step's cancellation and its journal. */
+export interface SalesforceCallOptions {
+  signal?: AbortSignal;
+  note?(line: string): void;
+}
+
+/** A record's fields as Salesforce takes and returns them (API names). */
+export type SObjectFields = Record<string, unknown>;
+
+const UpsertResult = z.object({ id: z.string().min(15), success: z.boolean(), created: z.boolean() }).loose();
+const CreateResult = z.object({ id: z.string().min(15), success: z.boolean() }).loose();
+const SObject = z.record(z.string(), z.unknown());
+const QueryPage = z.object({
+  totalSize: z.number().int().nonnegative(),
+  done: z.boolean(),
+  nextRecordsUrl: z.string().optional(),
+  records: z.array(SObject),
+});
+
+/**
+ * Salesforce REST (SYSTEMS.md): upsert by external ID, create, get, SOQL queries paged by
+ * `nextRecordsUrl`. Authenticates with the client-credentials grant and repeats a call once with a new
+ * session when the old one is refused.
+ */
+export class SalesforceClient {
+  readonly apiVersion: string;
+  readonly #http: HttpClient;
+  readonly #sessions: TokenCache<SalesforceSession>;
+  #apiUsage: { used: number; limit: number } | undefined;
+
+  constructor(options: SalesforceClientOptions) {
+    this.apiVersion = options.apiVersion ?? '61.0';
+    const login = new HttpClient({ ...options.http, system: 'salesforce', errorMessage: salesforceErrorMessage });
+    const sessions = createSessionCache(options, login);
+    this.#sessions = sessions;
+    const bearer = (s: SalesforceSession) => `Bearer ${s.accessToken}`;
+    this.#http = new HttpClient({
+      ...options.http,
+      system: 'salesforce',
+      baseUrl: async () => `${(await sessions.get()).instanceUrl}/services/data/v${this.apiVersion}`,
+      auth: {
+        headers: async () => ({ Authorization: bearer(await sessions.get()) }),
+        onUnauthorized: async ({ sentHeaders }) => {
+          // Only the session this call used is dropped: a parallel call may already have replaced it.
+          const current = sessions.peek();
+          if (current && sentHeaders.Authorization === bearer(current)) sessions.invalidate(current);
+          return true;
+        },
+      },
+      responseCheck: (response, body) => {
+        this.#apiUsage = parseApiUsage(response.headers.get('sforce-limit-info')) ?? this.#apiUsage;
+        return checkSalesforceResponse(response, body);
+      },
+      errorMessage: salesforceErrorMessage,
+    });
+  }
+
+  /** The org's API usage from the last response's Sforce-Limit-Info header. */
+  get apiUsage(): { used: number; limit: number } | undefined {
+    return this.#apiUsage;
+  }
+
+  /**
+   * Creates or updates the record whose external ID field has this value: the idempotent way to sync
+   * (D1). 300 (several records match) is a ValidationError.
+   */
+  async upsert(object: string, externalIdField: string, value: string, fields: SObjectFields, options: SalesforceCallOptions = {}): Promise<{ id: string; created: boolean }> {
+    // The external ID travels in the URL; Salesforce refuses it in the body as well.
+    const { [externalIdField]: _inUrl, ...body } = fields;
+    const path = `sobjects/${apiName(object)}/${apiName(externalIdField)}/${encodeURIComponent(value)}`;
+    const res = await this.#http.request({ method: 'PATCH', path, body, idempotent: true, expect: UpsertResult.optional(), ...options });
+    if (res.body) return { id: res.body.id, created: res.body.created };
+    // Before API v46 an update answered 204 without a body: read the id back.
+    const existing = await this.#http.request({ method: 'GET', path, query: { fields: 'Id' }, expect: z.object({ Id: z.string() }).loose(), ...options });
+    return { id: existing.body.Id, created: false };
+  }
+
+  /** Creates a record. Not idempotent: a retry after a lost answer could create a second one. */
+  async create(object: string, fields: SObjectFields, options: SalesforceCallOptions = {}): Promise<{ id: string }> {
+    const res = await this.#http.request({ method: 'POST', path: `sobjects/${apiName(object)}`, body: fields, expect: CreateResult, ...options });
+    return { id: res.body.id };
+  }
+
+  /** Reads a record by its Salesforce ID, all fields or the ones named. */
+  async get(object: string, id: string, fields?: readonly string[], options: SalesforceCallOptions = {}): Promise<SObjectFields> {
+    const res = await this.#http.request({
+      method: 'GET',
+      path: `sobjects/${apiName(object)}/${encodeURIComponent(id)}`,
+      query: { fields: fields && fields.length > 0 ? fields.map(apiName) : undefined },
+      expect: SObject,
+      ...options,
+    });
+    return res.body;
+  }
+
+  /** The records a SOQL query selects, fetched a page (up to 2,000) at a time as the caller iterates. */
+  query(soql: string, options: SalesforceCallOptions = {}): AsyncGenerator<SObjectFields, void, undefined> {
+    const page = async (request: Pick<HttpRequest, 'path' | 'query'>) => {
+      const res = await this.#http.request({ method: 'GET', ...request, expect: QueryPage, ...options });
+      return { items: res.body.records, next: res.body.done ? null : (res.body.nextRecordsUrl ?? null) };
+    };
+    return pagesByNextUrl(
+      () => page({ path: 'query', query: { q: soql } }),
+      // nextRecordsUrl is a path from the instance's root (/services/data/v61.0/query/01g...-2000).
+      async (nextUrl) => page({ path: new URL(nextUrl, (await this.#sessions.get()).instanceUrl).toString() }),
+    );
+  }
+}
+
+/** An object or field API name goes into the path: refuse anything else rather than build a strange URL. */
+function apiName(name: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) throw new RangeError(`not a Salesforce API name: ${name}`);
+  return name;
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+/** The Salesforce connector's settings, read from the environment (SALESFORCE_ENV). */
+export const SalesforceConfig = z.object({
+  /** The org's My Domain login host, e.g. https://acme.my.salesforce.com; the token URL is built on it. */
+  loginUrl: z.url({ protocol: /^https?$/ }).describe('Salesforce login URL (My Domain), without /services/oauth2/token'),
+  clientId: z.string().min(1).describe('Connected app consumer key (client credentials flow)'),
+  /** Secret: sent only in the token request's form body, never logged. */
+  clientSecret: z.string().min(1).describe('Connected app consumer secret (secret)'),
+  /** One pinned API version, so a Salesforce release cannot change the shapes under us. */
+  apiVersion: z.string().regex(/^\d{2,3}\.0$/, 'an API version like 61.0').default('61.0').describe('REST API version'),
+  /** The custom external-ID field holding the MDF number on PartnerFundRequest (D1). */
+  mdfNumberField: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a field API name, e.g. MDF_Number__c')
+    .default('MDF_Number__c')
+    .describe('External ID field of PartnerFundRequest that holds the MDF number'),
+});
+export type SalesforceConfig = z.infer<typeof SalesforceConfig>;
+
+export const SALESFORCE_ENV = {
+  loginUrl: 'SALESFORCE_LOGIN_URL',
+  clientId: 'SALESFORCE_CLIENT_ID',
+  clientSecret: 'SALESFORCE_CLIENT_SECRET',
+  apiVersion: 'SALESFORCE_API_VERSION',
+  mdfNumberField: 'SALESFORCE_MDF_NUMBER_FIELD',
+} as const;
+
+/** The simulated org (mocks/, MOCKS-API.md) used by `serve --mock` and the harness. */
+export const SALESFORCE_MOCK_CONFIG: z.input<typeof SalesforceConfig> = {
+  loginUrl: 'https://login.salesforce.partnerflow.test',
+  clientId: 'mock-client',
+  clientSecret: 'mock-secret',
+  apiVersion: '61.0',
+  mdfNumberField: 'MDF_Number__c',
+};

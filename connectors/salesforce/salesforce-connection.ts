@@ -1,0 +1,8 @@
+import type { SalesforceClient } from './salesforce-client.ts';
+
+/** What the Salesforce actions receive: the client and the org's field names from configuration. */
+export interface SalesforceConnection {
+  client: SalesforceClient;
+  /** The external-ID field of PartnerFundRequest that holds the MDF number (D1). */
+  mdfNumberField: string;
+}

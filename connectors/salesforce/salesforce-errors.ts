@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import type { ResponseContext } from '../kit/http-client.ts';
+import { RateLimitError, redactUrl, ValidationError, type HttpError } from '../kit/http-errors.ts';
+
+/** Salesforce's error body: `[ { message, errorCode, fields } ]`. */
+const SalesforceErrorList = z.array(z.object({ message: z.string().optional(), errorCode: z.string().optional(), fields: z.array(z.string()).optional() }).loose()).min(1);
+
+/** The OAuth endpoint's error body: `{ error, error_description }`. */
+const OAuthError = z.object({ error: z.string(), error_description: z.string().optional() });
+
+/**
+ * Salesforce's own message: every error of the array with its code and fields
+ * (`INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: bad value for restricted picklist field: Pending (Status)`).
+ */
+export function salesforceErrorMessage(body: unknown): { message?: string; code?: string } {
+  const list = SalesforceErrorList.safeParse(body);
+  if (list.success) {
+    const message = list.data
+      .map((e) => `${e.errorCode ? `${e.errorCode}: ` : ''}${e.message ?? 'error'}${e.fields && e.fields.length > 0 ? ` (${e.fields.join(', ')})` : ''}`)
+      .join('; ');
+    const code = list.data[0]?.errorCode;
+    return { message, ...(code ? { code } : {}) };
+  }
+  const oauth = OAuthError.safeParse(body);
+  if (oauth.success) return { message: oauth.data.error_description ?? oauth.data.error, code: oauth.data.error };
+  return {};
+}
+
+/**
+ * Failures the status alone does not name precisely: 300 (an upsert's external ID matched several
+ * records: fix the data, do not retry) and 403 REQUEST_LIMIT_EXCEEDED (the org's daily API allowance is
+ * spent: waiting minutes will not help, so it is not retried).
+ */
+export function checkSalesforceResponse(response: ResponseContext, body: unknown): HttpError | undefined {
+  const base = { ...response, url: redactUrl(response.url), body };
+  if (response.status === 300) {
+    const matches = Array.isArray(body) ? body.length : undefined;
+    return new ValidationError({
+      ...base,
+      code: 'MULTIPLE_CHOICES',
+      systemMessage: `the external ID matches ${matches ?? 'several'} records; make it unique in Salesforce`,
+    });
+  }
+  if (response.status === 403) {
+    const found = salesforceErrorMessage(body);
+    if (found.code === 'REQUEST_LIMIT_EXCEEDED') return new RateLimitError({ ...base, systemMessage: found.message, code: found.code }, false);
+  }
+  return undefined;
+}
+
+/** `Sforce-Limit-Info: api-usage=25/15000` → { used: 25, limit: 15000 }. */
+export function parseApiUsage(header: string | null): { used: number; limit: number } | undefined {
+  const match = header ? /api-usage=(\d+)\/(\d+)/.exec(header) : null;
+  return match ? { used: Number(match[1]), limit: Number(match[2]) } : undefined;
+}

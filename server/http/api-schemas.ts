@@ -1,0 +1,183 @@
+import { z } from 'zod';
+
+/**
+ * The shapes the HTTP API reads and writes, in one place: routes validate requests with them, the
+ * serializers are typed by them, and `GET /openapi.json` is generated from them (z.toJSONSchema), so
+ * the document cannot drift from the code.
+ *
+ * Naming: the API speaks camelCase like the store's types, with ISO 8601 times for every epoch-ms
+ * field. The one exception is the webhook exchange (`id`, `occurred_at`, `delivery_id`, `run_ids`),
+ * which follows the webhook conventions of the systems that call it (snake_case JSON).
+ */
+
+const IsoTime = z.iso.datetime({ offset: true }).describe('ISO 8601 time');
+
+export const Issue = z.object({
+  path: z.string().describe('Where the problem is: `$` for the whole body, otherwise a path such as `data.amount`'),
+  message: z.string(),
+});
+
+export const ErrorBody = z
+  .object({
+    error: z.string().describe('What went wrong, for a person to read'),
+    issues: z.array(Issue).optional(),
+    requestId: z.string().optional().describe('Quote it when reporting a server error; the log line carries it too'),
+  })
+  .meta({ id: 'Error' });
+
+// ── Webhooks ──────────────────────────────────────────────────────────────────────────────────
+export const WebhookDelivery = z
+  .object({
+    id: z.string().min(1).max(200).describe('Delivery id: the sender repeats it when it retries, which makes the delivery idempotent'),
+    event: z.string().min(1).max(200).describe('Event name without the source prefix, e.g. `mdf_request.submitted`'),
+    occurred_at: IsoTime.optional(),
+    data: z.record(z.string(), z.unknown()).describe("The event's record; validated by the event's own schema"),
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+export const WebhookAccepted = z
+  .object({
+    delivery_id: z.string(),
+    duplicate: z.boolean().describe('True when this delivery id was accepted before; nothing new was started'),
+    run_ids: z.array(z.string()).describe('The runs the delivery started (the first delivery’s runs for a duplicate)'),
+  })
+  .meta({ id: 'WebhookAccepted' });
+
+// ── Approvals ─────────────────────────────────────────────────────────────────────────────────
+export const Decision = z.enum(['approve', 'deny']);
+
+export const DecisionForm = z
+  .object({
+    decision: Decision,
+    comment: z.string().max(2000).optional(),
+  })
+  .meta({ id: 'DecisionForm' });
+
+export const DecisionQuery = z.object({ decision: Decision.optional().describe('Preselects the decision on the page') });
+
+export const DecisionResult = z
+  .object({
+    outcome: z.enum(['decided', 'unknown', 'used', 'expired', 'closed']),
+    decision: Decision.nullable().describe('The decision recorded on this link, when there is one'),
+    message: z.string(),
+  })
+  .meta({ id: 'DecisionResult' });
+
+// ── Runs ──────────────────────────────────────────────────────────────────────────────────────
+export const RunStatus = z.enum(['queued', 'running', 'waiting', 'completed', 'failed', 'canceled']);
+
+const RunErrorView = z.object({ name: z.string(), message: z.string(), stepKey: z.string().optional() });
+
+export const RunView = z
+  .object({
+    id: z.string(),
+    recipe: z.string(),
+    recipeVersion: z.number().int(),
+    recipeHash: z.string(),
+    status: RunStatus,
+    trigger: z.object({
+      type: z.string(),
+      event: z.string().optional(),
+      source: z.string().optional(),
+      deliveryId: z.string().optional(),
+      receivedAt: IsoTime,
+      data: z.unknown(),
+    }),
+    dedupKey: z.string(),
+    correlationKey: z.string().nullable(),
+    wakeAt: IsoTime.nullable().describe('When the run is due next; null while only a decision or an event can resume it'),
+    leaseOwner: z.string().nullable(),
+    leaseUntil: IsoTime.nullable(),
+    error: RunErrorView.nullable(),
+    createdAt: IsoTime,
+    updatedAt: IsoTime,
+    finishedAt: IsoTime.nullable(),
+  })
+  .meta({ id: 'Run' });
+
+export const WaitView = z.union([
+  z.object({ kind: z.literal('time'), until: IsoTime }),
+  z.object({ kind: z.literal('signal'), signal: z.string(), deadline: IsoTime.nullable() }),
+  z.object({ kind: z.literal('event'), event: z.string(), key: z.string(), deadline: IsoTime.nullable() }),
+]);
+
+export const JournalEntryView = z
+  .object({
+    stepKey: z.string(),
+    stepId: z.string(),
+    stepType: z.string(),
+    status: z.enum(['running', 'waiting', 'completed', 'failed', 'skipped']),
+    input: z.unknown(),
+    output: z.unknown(),
+    error: RunErrorView.nullable(),
+    attempts: z.number().int(),
+    startedAt: IsoTime,
+    finishedAt: IsoTime.nullable(),
+    nextAttemptAt: IsoTime.nullable(),
+    wait: WaitView.nullable(),
+    notes: z.array(z.string()),
+  })
+  .meta({ id: 'JournalEntry' });
+
+export const RunsQuery = z.object({
+  status: RunStatus.optional(),
+  recipe: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.string().min(1).optional().describe('`nextBefore` of the previous page'),
+});
+
+export const RunList = z
+  .object({
+    runs: z.array(RunView).describe('Newest first'),
+    nextBefore: z.string().nullable().describe('Pass as `before` for the next page; null on the last page'),
+  })
+  .meta({ id: 'RunList' });
+
+export const RunDetail = z.object({ run: RunView, journal: z.array(JournalEntryView) }).meta({ id: 'RunDetail' });
+
+export const RunIdParam = z.object({ id: z.string() });
+
+// ── Recipes and timers ────────────────────────────────────────────────────────────────────────
+export const RecipeView = z
+  .object({
+    name: z.string(),
+    version: z.number().int(),
+    hash: z.string(),
+    description: z.string(),
+    trigger: z.unknown().describe("The recipe's trigger as written"),
+  })
+  .meta({ id: 'Recipe' });
+
+export const RecipeList = z.object({ recipes: z.array(RecipeView) }).meta({ id: 'RecipeList' });
+
+export const TimersQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
+
+export const TimerView = z
+  .object({
+    runId: z.string(),
+    recipe: z.string(),
+    status: RunStatus,
+    wakeAt: IsoTime,
+    stepKey: z.string().nullable().describe('The step the run waits in, when it waits in one'),
+  })
+  .meta({ id: 'Timer' });
+
+export const TimerList = z.object({ timers: z.array(TimerView).describe('Soonest first') }).meta({ id: 'TimerList' });
+
+// ── Health ────────────────────────────────────────────────────────────────────────────────────
+export const Health = z
+  .object({ status: z.enum(['ok', 'unavailable']), store: z.enum(['sqlite', 'postgres']), error: z.string().optional() })
+  .meta({ id: 'Health' });
+
+// ── Mock mode ─────────────────────────────────────────────────────────────────────────────────
+export const MailboxQuery = z.object({ to: z.string().min(1).optional().describe('Only messages with this address in to or cc (case-insensitive)') });
+
+export const Mailbox = z.object({ messages: z.array(z.unknown()).describe('Oldest first, newest last') }).meta({ id: 'MockMailbox' });
+
+export const MockRecords = z.unknown().describe('A snapshot of every simulated system’s records');
+
+export const MockClock = z.object({ now: IsoTime }).meta({ id: 'MockClock' });
+
+export const AdvanceClock = z
+  .object({ by: z.string().min(2).describe('An ISO 8601 duration, e.g. `P2D` or `PT36H`') })
+  .meta({ id: 'AdvanceClock' });

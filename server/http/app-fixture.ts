@@ -1,0 +1,88 @@
+import type { Hono } from 'hono';
+import type { Logger } from '../../connectors/kit/define-connector.ts';
+import { newApprovalToken } from '../../connectors/approval/approval-token.ts';
+import type { RecipeInput } from '../../schemas/recipe.ts';
+import { engineFixture, recipeWith, silentLog, type EngineFixture } from '../../test/support/engine-fixture.ts';
+import type { RuntimeConfig } from '../config.ts';
+import type { RunId } from '../engine/ids.ts';
+import { createApp, type MockDeps } from './app.ts';
+import { signWebhook } from './webhook-signature.ts';
+
+/** Test support for the HTTP suites: a real engine on an in-memory store behind the real app. */
+export const WEBHOOK_SECRET = 'fake-webhook-secret-for-tests';
+
+export interface AppFixture extends EngineFixture {
+  app: Hono;
+  config: RuntimeConfig;
+  /** Posts a delivery to `/webhooks/fake`, signed with the engine clock unless told otherwise. */
+  deliver(body: unknown, options?: { timestamp?: number; secret?: string; headers?: Record<string, string> }): Promise<Response>;
+  /** Creates an approval link for a run waiting on `signal`, as the approval connector would. */
+  approvalLink(runId: RunId, options?: { signal?: string; expiresInMs?: number; subject?: string; approverEmail?: string }): Promise<string>;
+}
+
+export function testConfig(overrides: Partial<RuntimeConfig> = {}): RuntimeConfig {
+  return {
+    mock: false,
+    host: '127.0.0.1',
+    port: 0,
+    dbPath: ':memory:',
+    publicBaseUrl: 'http://localhost:3000',
+    recipesDir: './recipes',
+    tablesDir: './recipes/tables',
+    logLevel: 'silent',
+    apiToken: null,
+    webhookSecrets: { fake: WEBHOOK_SECRET },
+    maxBodyBytes: 64 * 1024,
+    workerConcurrency: 1,
+    workerId: 'test-worker',
+    leaseMs: 60_000,
+    connectors: {},
+    ...overrides,
+  };
+}
+
+/** A recipe that waits for an approval decision on signal `decision`, then records it. */
+export const approvalRecipe: RecipeInput = recipeWith([
+  { id: 'decision', type: 'wait_for', signal: 'decision', timeout: 'P30D' },
+  { id: 'after', type: 'action', action: 'fake.record', input: { key: '{% steps.decision.decision %}' } },
+]);
+
+export async function appFixture(
+  options: { recipes?: RecipeInput[]; config?: Partial<RuntimeConfig>; mock?: (fx: EngineFixture) => MockDeps; log?: Logger } = {},
+): Promise<AppFixture> {
+  const fx = await engineFixture(options.recipes ?? [recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: '{% trigger.data.id %}' } }])]);
+  const config = testConfig(options.config);
+  const app = createApp({ engine: fx.engine, config, log: options.log ?? silentLog, mock: options.mock?.(fx) });
+  return {
+    ...fx,
+    app,
+    config,
+    async deliver(body, o = {}) {
+      const text = typeof body === 'string' ? body : JSON.stringify(body);
+      const timestamp = o.timestamp ?? Math.floor(fx.clock.now() / 1000);
+      return app.request('/webhooks/fake', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...signWebhook(o.secret ?? WEBHOOK_SECRET, text, timestamp), ...o.headers },
+        body: text,
+      });
+    },
+    async approvalLink(runId, o = {}) {
+      const { token, hash } = newApprovalToken();
+      const now = fx.clock.now();
+      await fx.store.enqueueOutbox(
+        { key: `${runId}:${hash.slice(0, 8)}`, runId, message: { from: 'mdf@example.com', to: [o.approverEmail ?? 'cmm@example.com'], subject: 'approval needed', text: 'link', html: 'link' }, createdAt: now },
+        {
+          tokenHash: hash,
+          runId,
+          signal: o.signal ?? 'decision',
+          approverEmail: o.approverEmail ?? 'cmm@example.com',
+          approverName: 'Casey Morgan',
+          subject: o.subject ?? 'MDF-2001: Cloud Summit booth',
+          expiresAt: now + (o.expiresInMs ?? 14 * 86_400_000),
+          createdAt: now,
+        },
+      );
+      return `/approvals/${token}`;
+    },
+  };
+}

@@ -1,0 +1,177 @@
+import type { Hono } from 'hono';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Logger } from '../../connectors/kit/define-connector.ts';
+import { recipeWith } from '../../test/support/engine-fixture.ts';
+import { advanceTime } from '../engine/advance-time.ts';
+import { addIsoDuration } from '../engine/business-calendar.ts';
+import { appFixture, approvalRecipe, type AppFixture } from './app-fixture.ts';
+import type { MockDeps } from './app.ts';
+import { buildOpenApiDocument } from './openapi.ts';
+
+let fx: AppFixture;
+afterEach(async () => fx?.close());
+
+/** A logger that keeps what it was given, to check what reaches the log. */
+function capturingLog(): Logger & { lines: Array<{ level: string; fields: object; message?: string }> } {
+  const lines: Array<{ level: string; fields: object; message?: string }> = [];
+  const at = (level: string) => (fields: object, message?: string) => void lines.push({ level, fields, message });
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+const mailbox = [
+  { from: 'mdf@example.com', to: ['partner@acme.example'], subject: 'We received your MDF request', text: '…' },
+  { from: 'mdf@example.com', to: ['cmm@example.com'], cc: ['Partner@Acme.example'], subject: 'MDF approval needed', text: '…' },
+];
+
+/** Mock deps as `serve --mock` wires them: the fixture's virtual clock, advanced through the engine. */
+const mockDeps = (f: Pick<AppFixture, 'engine' | 'clock'>): MockDeps => ({
+  systems: { snapshot: () => ({ prm: { mdfRequests: [{ mdfNumber: 'MDF-2001' }] } }), email: { messages: () => mailbox } },
+  clock: f.clock,
+  advance: (iso) => advanceTime(f.engine, f.clock, addIsoDuration(f.clock.now(), iso) - f.clock.now()),
+});
+
+describe('errors', () => {
+  it('answers an unknown route with a JSON 404', async () => {
+    fx = await appFixture();
+    const res = await fx.app.request('/nothing/here');
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: 'no route GET /nothing/here' });
+  });
+
+  it('answers a failure with a JSON 500 carrying the request id, never the message or stack; the log has both', async () => {
+    const log = capturingLog();
+    fx = await appFixture({ log });
+    fx.store.listRuns = async () => {
+      throw new Error('connect failed: postgres://partnerflow:hunter2@db.internal/partnerflow');
+    };
+    const res = await fx.app.request('/runs', { headers: { 'x-request-id': 'req-42' } });
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toMatch(/at .*\.ts/);
+    expect(JSON.parse(text)).toEqual({ error: expect.stringMatching(/^internal error/), requestId: 'req-42' });
+    expect(res.headers.get('x-request-id')).toBe('req-42');
+    const logged = log.lines.find((l) => l.level === 'error')!;
+    expect(logged.fields).toMatchObject({ requestId: 'req-42', path: '/runs', error: { message: expect.stringContaining('connect failed') } });
+  });
+
+  it('never logs an approval token (it is a working credential)', async () => {
+    const log = capturingLog();
+    fx = await appFixture({ recipes: [approvalRecipe], log });
+    const res = await fx.deliver({ id: 'd-1', event: 'thing.happened', data: { id: 'MDF-1' } });
+    const runId = ((await res.json()) as { run_ids: string[] }).run_ids[0]!;
+    await fx.engine.runUntilIdle();
+    const link = await fx.approvalLink(runId as never);
+    await fx.app.request(link);
+    await fx.app.request(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve' });
+    const token = link.split('/').pop()!;
+    expect(log.lines.length).toBeGreaterThan(2);
+    expect(JSON.stringify(log.lines)).not.toContain(token);
+    expect(JSON.stringify(log.lines)).toContain('/approvals/[redacted]');
+  });
+});
+
+describe('GET /openapi.json', () => {
+  /** Every method and path the app registered, in OpenAPI path syntax. */
+  function registeredRoutes(app: Hono): string[] {
+    const routes = app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
+    return [...new Set(routes)].sort();
+  }
+
+  function documentedRoutes(doc: { paths?: Record<string, Record<string, unknown>> }): string[] {
+    return Object.entries(doc.paths ?? {})
+      .flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`))
+      .sort();
+  }
+
+  it('documents every route the app registers, and only those (mock mode, all routes)', async () => {
+    fx = await appFixture({ mock: mockDeps });
+    const doc = (await (await fx.app.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(registeredRoutes(fx.app)).toContain('post /_mock/clock/advance');
+    expect(documentedRoutes(doc)).toEqual(registeredRoutes(fx.app));
+  });
+
+  it('documents every route outside mock mode too, without the /_mock routes', async () => {
+    fx = await appFixture();
+    const doc = (await (await fx.app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
+    expect(documentedRoutes(doc)).toEqual(registeredRoutes(fx.app));
+    expect(Object.keys(doc.paths).some((p) => p.startsWith('/_mock'))).toBe(false);
+  });
+
+  it('has request and response schemas generated from the zod schemas, and every $ref resolves', () => {
+    const doc = buildOpenApiDocument({ mock: true }) as unknown as {
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> }; parameters?: Array<{ name: string; in: string; schema: unknown }>; security?: unknown }>>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
+    };
+    const webhook = doc.paths['/webhooks/{source}']!.post!;
+    expect(webhook.requestBody!.content['application/json']!.schema).toEqual({ $ref: '#/components/schemas/WebhookDelivery' });
+    expect(doc.components.schemas.WebhookDelivery!.required).toEqual(['id', 'event', 'data']);
+    expect(webhook.parameters!.map((p) => `${p.in}:${p.name}`)).toEqual(['path:source', 'header:X-Partnerflow-Timestamp', 'header:X-Partnerflow-Signature']);
+
+    const list = doc.paths['/runs']!.get!;
+    expect(list.security).toEqual([{ bearer: [] }]);
+    expect(list.parameters!.find((p) => p.name === 'limit')!.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 200, default: 50 });
+    expect(Object.keys(doc.components.schemas.Run!.properties!)).toEqual(expect.arrayContaining(['id', 'status', 'trigger', 'createdAt', 'finishedAt']));
+
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBeGreaterThan(10);
+    for (const ref of refs) expect(doc.components.schemas[ref.replace('#/components/schemas/', '')], ref).toBeDefined();
+  });
+});
+
+describe('/_mock routes', () => {
+  it('do not exist outside mock mode', async () => {
+    fx = await appFixture();
+    for (const [method, path] of [
+      ['GET', '/_mock/mailbox'],
+      ['GET', '/_mock/records'],
+      ['GET', '/_mock/clock'],
+      ['POST', '/_mock/clock/advance'],
+    ]) {
+      expect((await fx.app.request(path!, { method })).status).toBe(404);
+    }
+  });
+
+  it('show the simulated mailbox (newest last, filtered by recipient) and records', async () => {
+    fx = await appFixture({ mock: mockDeps });
+    expect(await (await fx.app.request('/_mock/mailbox')).json()).toEqual({ messages: mailbox });
+    const toPartner = (await (await fx.app.request('/_mock/mailbox?to=partner@acme.example')).json()) as { messages: unknown[] };
+    expect(toPartner.messages).toEqual(mailbox);
+    const toCmm = (await (await fx.app.request('/_mock/mailbox?to=CMM@example.com')).json()) as { messages: unknown[] };
+    expect(toCmm.messages).toEqual([mailbox[1]]);
+    expect(await (await fx.app.request('/_mock/records')).json()).toEqual({ prm: { mdfRequests: [{ mdfNumber: 'MDF-2001' }] } });
+  });
+
+  it('move the clock forward and run what falls due on the way', async () => {
+    fx = await appFixture({
+      recipes: [recipeWith([{ id: 'pause', type: 'wait', for: 'P2D' }, { id: 'after', type: 'action', action: 'fake.record', input: { key: 'woke' } }])],
+      mock: mockDeps,
+    });
+    expect(await (await fx.app.request('/_mock/clock')).json()).toEqual({ now: '2026-03-02T09:00:00.000Z' });
+    await fx.deliver({ id: 'd-1', event: 'thing.happened', data: { id: 'T-1' } });
+    await fx.engine.runUntilIdle();
+    expect(fx.system.effects).toEqual([]);
+
+    const res = await fx.app.request('/_mock/clock/advance', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'P2D' }) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ now: '2026-03-04T09:00:00.000Z' });
+    expect(fx.system.effects).toEqual([{ key: 'woke', value: undefined }]);
+    expect((await fx.store.listRuns({ limit: 1 }))[0]!.status).toBe('completed');
+  });
+
+  it('refuse a clock move that is not a forward ISO 8601 duration', async () => {
+    fx = await appFixture({ mock: mockDeps });
+    for (const body of [{ by: 'two days' }, { by: 'PT-1H' }, {}, 'P2D']) {
+      const res = await fx.app.request('/_mock/clock/advance', { method: 'POST', body: JSON.stringify(body) });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+    }
+    expect(await (await fx.app.request('/_mock/clock')).json()).toEqual({ now: '2026-03-02T09:00:00.000Z' });
+  });
+
+  it('accept in mock mode a webhook signed with the wall clock even when the virtual clock is days ahead', async () => {
+    fx = await appFixture({ mock: mockDeps });
+    const res = await fx.deliver({ id: 'd-1', event: 'thing.happened', data: { id: 'T-1' } }, { timestamp: Math.floor(Date.now() / 1000) });
+    expect(res.status).toBe(202);
+  });
+});

@@ -1,0 +1,64 @@
+import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
+import type { BlankEnv } from 'hono/types';
+import type { Logger } from '../../connectors/kit/define-connector.ts';
+import type { RuntimeConfig } from '../config.ts';
+import type { Engine } from '../engine/engine.ts';
+import { approvalRoutes } from './approvals.ts';
+import { errorHandler, notFoundHandler, pathForLog } from './errors.ts';
+import { healthAndMetricsRoutes } from './health-and-metrics.ts';
+import { mockRoutes } from './mock-routes.ts';
+import { openapiRoutes } from './openapi.ts';
+import { recipeAndTimerRoutes } from './recipes-and-timers.ts';
+import { runRoutes } from './runs.ts';
+import { webhookRoutes } from './webhooks.ts';
+
+/** What `serve --mock` adds: the simulated systems and a clock that can be moved forward. */
+export interface MockDeps {
+  systems: {
+    /** Every simulated system's records (`GET /_mock/records`). */
+    snapshot(): unknown;
+    email: { messages(): readonly unknown[] };
+  };
+  clock: { now(): number };
+  /** Moves virtual time forward by an ISO 8601 duration and runs the work that falls due on the way. */
+  advance(isoDuration: string): Promise<void>;
+}
+
+export interface AppDeps {
+  engine: Engine;
+  config: RuntimeConfig;
+  log: Logger;
+  /** Present in mock mode only; without it the `/_mock` routes do not exist. */
+  mock?: MockDeps;
+}
+
+/** `c.get('requestId')` is typed by hono/request-id's augmentation of ContextVariableMap. */
+export type AppEnv = BlankEnv;
+
+/**
+ * The HTTP face of the runtime, a thin layer over the engine: each concern is its own file and its
+ * own little Hono app, composed here. Requests carry an `X-Request-Id` (taken from the caller when
+ * it sends a sane one) that the logs and error answers repeat.
+ */
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono<AppEnv>();
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    deps.log.debug({ requestId: c.get('requestId'), method: c.req.method, path: pathForLog(c.req.path), status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+  });
+
+  app.route('/', webhookRoutes(deps));
+  app.route('/', approvalRoutes(deps));
+  app.route('/', runRoutes(deps));
+  app.route('/', recipeAndTimerRoutes(deps));
+  app.route('/', healthAndMetricsRoutes(deps));
+  app.route('/', openapiRoutes({ mock: deps.mock !== undefined, serverUrl: deps.config.publicBaseUrl }));
+  if (deps.mock) app.route('/', mockRoutes(deps.mock));
+
+  app.onError(errorHandler(deps.log));
+  app.notFound(notFoundHandler);
+  return app;
+}

@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { html, raw } from 'hono/html';
+import type { HtmlEscapedString } from 'hono/utils/html';
+import type { ApprovalDecision } from '../store/store.ts';
+
+/**
+ * The pages an approver sees after clicking a link in an email. Every value is interpolated through
+ * hono's `html` template, which escapes it: subjects and names come from partner-entered records.
+ * The only style is inline and allowed by its hash in the Content-Security-Policy; no script runs.
+ */
+const STYLE = `body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1f2328;line-height:1.5}
+h1{font-size:1.4rem}.subject{font-size:1.1rem;font-weight:600;padding:.75rem 1rem;background:#f6f8fa;border-radius:6px}
+dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem}dt{color:#59636e}dd{margin:0}
+fieldset{border:0;padding:0;margin:1rem 0}label{margin-right:1.5rem}textarea{width:100%;min-height:5rem;font:inherit}
+button{margin-top:1rem;font:inherit;padding:.5rem 1.25rem;border-radius:6px;border:1px solid #1f883d;background:#1f883d;color:#fff;cursor:pointer}
+.muted{color:#59636e;font-size:.9rem}`;
+
+const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
+
+/** Headers for every approval page: never cached, never leak the token-bearing URL, nothing but our style. */
+export const APPROVAL_PAGE_HEADERS: Record<string, string> = {
+  'Cache-Control': 'no-store',
+  'Referrer-Policy': 'no-referrer',
+  'Content-Security-Policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'X-Robots-Tag': 'noindex',
+};
+
+export interface ApprovalSummary {
+  subject: string;
+  approverName: string | null;
+  approverEmail: string;
+  expiresAt: number;
+}
+
+function layout(title: string, body: HtmlEscapedString | Promise<HtmlEscapedString>) {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · Partnerflow</title>
+<style>${raw(STYLE)}</style>
+</head>
+<body>
+${body}
+</body>
+</html>`;
+}
+
+function when(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+function approver(a: ApprovalSummary): string {
+  return a.approverName ? `${a.approverName} <${a.approverEmail}>` : a.approverEmail;
+}
+
+const decisionWord = (d: ApprovalDecision) => (d === 'approve' ? 'approved' : 'denied');
+
+export function confirmationPage(a: ApprovalSummary, preselected: ApprovalDecision | undefined) {
+  const checked = (d: ApprovalDecision) => (preselected === d ? html` checked` : '');
+  return layout(
+    'Confirm your decision',
+    html`<h1>Confirm your decision</h1>
+<p class="subject">${a.subject}</p>
+<dl><dt>Approver</dt><dd>${approver(a)}</dd><dt>Link valid until</dt><dd>${when(a.expiresAt)}</dd></dl>
+<form method="post">
+<fieldset><legend>Decision</legend>
+<label><input type="radio" name="decision" value="approve" required${checked('approve')}> Approve</label>
+<label><input type="radio" name="decision" value="deny"${checked('deny')}> Deny</label>
+</fieldset>
+<label for="comment">Comment (optional)</label>
+<textarea id="comment" name="comment" maxlength="2000"></textarea>
+<button type="submit">Confirm</button>
+</form>
+<p class="muted">Nothing is recorded until you confirm. The link works once.</p>`,
+  );
+}
+
+export function decidedPage(subject: string, decision: ApprovalDecision) {
+  return layout(
+    'Decision recorded',
+    html`<h1>Thank you — ${decision === 'approve' ? 'approval' : 'denial'} recorded</h1>
+<p class="subject">${subject}</p>
+<p>The request is ${decisionWord(decision)}. You can close this page.</p>`,
+  );
+}
+
+export function invalidLinkPage() {
+  return layout(
+    'Link not valid',
+    html`<h1>This link is not valid</h1>
+<p>Check that the whole link was copied from the email. If it was, the request may have been withdrawn; nothing was recorded.</p>`,
+  );
+}
+
+/** `decision` is null when the request was decided through another link (the approver's or the manager's). */
+export function alreadyDecidedPage(subject: string, decided: { decision: ApprovalDecision | null; at: number | null; by: string | null }) {
+  const what = decided.decision ? html` It was <strong>${decisionWord(decided.decision)}</strong>` : html` A decision was made`;
+  const by = decided.by ? html` by ${decided.by}` : '';
+  const at = decided.at !== null ? html` on ${when(decided.at)}` : '';
+  return layout(
+    'Already decided',
+    html`<h1>This request was already decided</h1>
+<p class="subject">${subject}</p>
+<p>${what}${by}${at}. Nothing was changed.</p>`,
+  );
+}
+
+export function expiredPage(a: ApprovalSummary) {
+  return layout(
+    'Link expired',
+    html`<h1>This link has expired</h1>
+<p class="subject">${a.subject}</p>
+<p>It was valid until ${when(a.expiresAt)}. Nothing was recorded; the request follows its escalation path.</p>`,
+  );
+}
+
+export function closedPage(subject: string) {
+  return layout(
+    'Request closed',
+    html`<h1>This request is closed</h1>
+<p class="subject">${subject}</p>
+<p>It was canceled or finished before a decision was made here, so no decision is needed any more. Nothing was recorded.</p>`,
+  );
+}
+
+export function badDecisionPage(message: string) {
+  return layout(
+    'Decision not understood',
+    html`<h1>The decision was not understood</h1>
+<p>${message}</p>
+<p>Go back, choose Approve or Deny and confirm again. Nothing was recorded.</p>`,
+  );
+}

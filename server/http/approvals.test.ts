@@ -1,0 +1,207 @@
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { hashApprovalToken } from '../../connectors/approval/approval-token.ts';
+import type { RunId } from '../engine/ids.ts';
+import { appFixture, approvalRecipe, type AppFixture } from './app-fixture.ts';
+
+let fx: AppFixture;
+afterEach(async () => fx?.close());
+
+/** A run waiting for a decision, and an approval link for it. */
+async function waitingRun(linkOptions: Parameters<AppFixture['approvalLink']>[1] = {}): Promise<{ runId: RunId; link: string }> {
+  fx = await appFixture({ recipes: [approvalRecipe] });
+  const res = await fx.deliver({ id: 'delivery-1', event: 'thing.happened', data: { id: 'MDF-2001' } });
+  const runId = ((await res.json()) as { run_ids: RunId[] }).run_ids[0]!;
+  await fx.engine.runUntilIdle();
+  expect((await fx.store.getRun(runId))!.status).toBe('waiting');
+  return { runId, link: await fx.approvalLink(runId, linkOptions) };
+}
+
+const post = (path: string, fields: Record<string, string>) =>
+  fx.app.request(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+
+async function tokenUsed(link: string): Promise<boolean> {
+  const approval = await fx.store.getApproval(hashApprovalToken(link.split('/').pop()!.split('?')[0]!));
+  return approval!.usedAt !== null;
+}
+
+describe('GET /approvals/:token', () => {
+  it('shows what is being approved and a form, with the decision from the link preselected, and decides nothing', async () => {
+    const { runId, link } = await waitingRun();
+    const res = await fx.app.request(`${link}?decision=approve`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const page = await res.text();
+    expect(page).toContain('MDF-2001: Cloud Summit booth');
+    expect(page).toContain('Casey Morgan &lt;cmm@example.com&gt;');
+    expect(page).toMatch(/<form method="post">/);
+    expect(page).toMatch(/value="approve" required checked/);
+    expect(page).not.toMatch(/value="deny" checked/);
+    expect(page).toContain('<textarea id="comment" name="comment" maxlength="2000">');
+
+    // Opened again (a mail scanner, a preview): still nothing decided, the run still waits.
+    expect((await fx.app.request(`${link}?decision=deny`)).status).toBe(200);
+    await fx.engine.runUntilIdle();
+    expect(await tokenUsed(link)).toBe(false);
+    expect((await fx.store.getRun(runId))!.status).toBe('waiting');
+  });
+
+  it('preselects deny from ?decision=deny and nothing from a missing or unknown value', async () => {
+    const { link } = await waitingRun();
+    expect(await (await fx.app.request(`${link}?decision=deny`)).text()).toMatch(/value="deny" checked/);
+    for (const query of ['', '?decision=maybe']) {
+      const page = await (await fx.app.request(`${link}${query}`)).text();
+      expect(page).not.toContain('checked');
+    }
+  });
+
+  it('sends headers that keep the page out of caches, referrers and frames', async () => {
+    const { link } = await waitingRun();
+    const res = await fx.app.request(link);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toMatch(/style-src 'sha256-[A-Za-z0-9+/=]+'/);
+    expect(csp).not.toContain('unsafe-inline');
+    // The page's own style is the one the policy allows, so browsers apply it.
+    const style = /<style>([\s\S]*?)<\/style>/.exec(await res.text())![1]!;
+    expect(csp).toContain(`'sha256-${createHash('sha256').update(style).digest('base64')}'`);
+  });
+
+  it('escapes what partners typed', async () => {
+    const { link } = await waitingRun({ subject: '<script>alert("x")</script> & co' });
+    const page = await (await fx.app.request(link)).text();
+    expect(page).not.toContain('<script>');
+    expect(page).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co');
+  });
+
+  it('answers 404 "This link is not valid" for a tampered, malformed or unknown token', async () => {
+    const { link } = await waitingRun();
+    const token = link.split('/').pop()!;
+    const tampered = `/approvals/${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
+    for (const path of [tampered, '/approvals/short', `/approvals/${'x'.repeat(43)}`]) {
+      const res = await fx.app.request(path);
+      expect(res.status).toBe(404);
+      expect(await res.text()).toContain('This link is not valid');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+    }
+  });
+
+  it('answers 410 for an expired link', async () => {
+    const { link } = await waitingRun({ expiresInMs: 60_000 });
+    fx.clock.advance(61_000);
+    const res = await fx.app.request(link);
+    expect(res.status).toBe(410);
+    expect(await res.text()).toContain('This link has expired');
+  });
+
+  it('answers 409 for a run that was canceled', async () => {
+    const { runId, link } = await waitingRun();
+    await fx.engine.cancel(runId);
+    const res = await fx.app.request(link);
+    expect(res.status).toBe(409);
+    expect(await res.text()).toContain('This request is closed');
+  });
+});
+
+describe('POST /approvals/:token', () => {
+  it('decides once: 200 and the run continues; a second POST is 409 and shows the first decision', async () => {
+    const { runId, link } = await waitingRun();
+    const res = await post(link, { decision: 'approve', comment: 'Looks good' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const page = await res.text();
+    expect(page).toContain('Thank you — approval recorded');
+    expect(page).toContain('MDF-2001: Cloud Summit booth');
+
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(runId))!.status).toBe('completed');
+    const decision = (await fx.store.getJournal(runId)).find((e) => e.stepKey === 'decision')!;
+    expect(decision.output).toMatchObject({ decision: 'approve', comment: 'Looks good', approver: 'cmm@example.com' });
+    expect(fx.system.effects).toEqual([{ key: 'approve', value: undefined }]);
+
+    const again = await post(link, { decision: 'deny' });
+    expect(again.status).toBe(409);
+    const second = await again.text();
+    expect(second).toContain('already decided');
+    expect(second).toContain('approved');
+    expect(fx.system.effects).toHaveLength(1);
+
+    const view = await fx.app.request(link);
+    expect(view.status).toBe(409);
+    expect(await view.text()).toContain('already decided');
+  });
+
+  it('answers a JSON request with JSON', async () => {
+    const { link } = await waitingRun();
+    const res = await fx.app.request(link, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'deny' }) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ outcome: 'decided', decision: 'deny', message: 'decision recorded' });
+    const again = await fx.app.request(link, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'approve' }) });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ outcome: 'used', decision: 'deny' });
+  });
+
+  it('refuses a decision other than approve or deny, and an over-long comment, with 400 and decides nothing', async () => {
+    const { link } = await waitingRun();
+    const cases: Array<Record<string, string>> = [{ decision: 'maybe' }, {}, { decision: 'approve', comment: 'x'.repeat(2001) }];
+    for (const fields of cases) {
+      const res = await post(link, fields);
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain('The decision was not understood');
+    }
+    const json = await fx.app.request(link, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"decision":' });
+    expect(json.status).toBe(400);
+    expect(await json.json()).toMatchObject({ issues: [{ path: '$' }] });
+    expect(await tokenUsed(link)).toBe(false);
+  });
+
+  it('answers 404 for a tampered token and decides nothing', async () => {
+    const { runId, link } = await waitingRun();
+    const token = link.split('/').pop()!;
+    const tampered = `/approvals/${token.endsWith('A') ? token.slice(0, -1) + 'B' : token.slice(0, -1) + 'A'}`;
+    const res = await post(tampered, { decision: 'approve' });
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain('This link is not valid');
+    expect((await post('/approvals/not-a-token', { decision: 'approve' })).status).toBe(404);
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(runId))!.status).toBe('waiting');
+  });
+
+  it('answers 410 for an expired link and decides nothing', async () => {
+    const { runId, link } = await waitingRun({ expiresInMs: 60_000 });
+    fx.clock.advance(61_000);
+    const res = await post(link, { decision: 'approve' });
+    expect(res.status).toBe(410);
+    expect(await res.text()).toContain('This link has expired');
+    expect(await tokenUsed(link)).toBe(false);
+    expect((await fx.store.getRun(runId))!.status).toBe('waiting');
+  });
+
+  it('answers 409 for a canceled run', async () => {
+    const { runId, link } = await waitingRun();
+    await fx.engine.cancel(runId);
+    const res = await post(link, { decision: 'approve' });
+    expect(res.status).toBe(409);
+    expect(await res.text()).toContain('This request is closed');
+    expect(await tokenUsed(link)).toBe(false);
+  });
+
+  it('once the approver decided, the manager’s link for the same request shows and answers "already decided"', async () => {
+    const { link } = await waitingRun();
+    const managerLink = await fx.approvalLink((await fx.store.listRuns({ limit: 1 }))[0]!.id, { approverEmail: 'manager@example.com' });
+    expect((await post(link, { decision: 'deny' })).status).toBe(200);
+    await fx.engine.runUntilIdle();
+
+    const view = await fx.app.request(`${managerLink}?decision=approve`);
+    expect(view.status).toBe(409);
+    const page = await view.text();
+    expect(page).toContain('already decided');
+    expect(page).toContain('denied');
+    expect(page).toContain('cmm@example.com');
+    expect((await post(managerLink, { decision: 'approve' })).status).toBe(409);
+    expect(fx.system.effects).toEqual([{ key: 'deny', value: undefined }]);
+  });
+});

@@ -1,0 +1,201 @@
+import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { HtmlEscapedString } from 'hono/utils/html';
+import type { z } from 'zod';
+import { hashApprovalToken, isWellFormedToken } from '../../connectors/approval/approval-token.ts';
+import type { Approval, ApprovalDecision, DecideOutcome } from '../store/store.ts';
+import { DecisionForm, DecisionQuery, DecisionResult, ErrorBody } from './api-schemas.ts';
+import type { AppDeps, AppEnv } from './app.ts';
+import {
+  alreadyDecidedPage,
+  APPROVAL_PAGE_HEADERS,
+  badDecisionPage,
+  closedPage,
+  confirmationPage,
+  decidedPage,
+  expiredPage,
+  invalidLinkPage,
+} from './approval-pages.ts';
+import { issuesOf } from './errors.ts';
+import type { RouteDoc } from './openapi.ts';
+import { readBodyWithLimit } from './read-body.ts';
+
+/** A decision form is a few hundred bytes; anything much larger is not one. */
+const MAX_DECISION_BYTES = 16 * 1024;
+
+/**
+ * Approval links. `GET` only shows what the link would decide (mail scanners and link previews open
+ * links; they must not approve anything), `POST` decides, once. The token is the credential: it is
+ * hashed before it touches the store and never logged.
+ */
+export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
+  const { engine } = deps;
+  const store = engine.store;
+  const app = new Hono<AppEnv>();
+
+  /** What a link would do now, checked in the same order as the store's decide. */
+  async function inspect(token: string): Promise<LinkState> {
+    if (!isWellFormedToken(token)) return { kind: 'invalid' };
+    const approval = await store.getApproval(hashApprovalToken(token));
+    if (!approval) return { kind: 'invalid' };
+    if (approval.usedAt !== null) return { kind: 'used', approval, decision: approval.decision, at: approval.usedAt, by: approval.approverEmail };
+    const other = await decidedElsewhere(approval);
+    if (other) return { kind: 'used', approval, ...other };
+    if (approval.expiresAt <= engine.clock.now()) return { kind: 'expired', approval };
+    const run = await store.getRun(approval.runId);
+    if (!run || run.finishedAt !== null) return { kind: 'closed', approval };
+    return { kind: 'open', approval };
+  }
+
+  /** The approver's and the manager's links answer one signal: once one decided, the other is used. */
+  async function decidedElsewhere(approval: Approval): Promise<{ decision: ApprovalDecision | null; at: number | null; by: string | null } | null> {
+    const journal = await store.getJournal(approval.runId);
+    const step = journal.find((e) => e.wait?.kind === 'signal' && e.wait.signal === approval.signal && e.status === 'completed');
+    const output = step?.output as { timed_out?: boolean; decision?: ApprovalDecision; approver?: string; decided_at?: string } | undefined;
+    if (!output || output.timed_out !== false || !output.decision) return null;
+    return { decision: output.decision, at: output.decided_at ? Date.parse(output.decided_at) : null, by: output.approver ?? null };
+  }
+
+  app.get('/approvals/:token', async (c) => {
+    const state = await inspect(c.req.param('token'));
+    if (state.kind !== 'open') return statePage(c, state);
+    const query = DecisionQuery.safeParse(c.req.query());
+    return page(c, 200, confirmationPage(state.approval, query.success ? query.data.decision : undefined));
+  });
+
+  app.post('/approvals/:token', async (c) => {
+    const token = c.req.param('token');
+    const json = (c.req.header('content-type') ?? '').toLowerCase().includes('json');
+    if (!isWellFormedToken(token)) return answer(c, json, { kind: 'invalid' });
+
+    const body = await readBodyWithLimit(c.req.raw, MAX_DECISION_BYTES);
+    if (!body.ok) return badDecision(c, json, 413, [{ path: '$', message: `larger than ${MAX_DECISION_BYTES} bytes` }]);
+    let fields: unknown;
+    const text = new TextDecoder().decode(body.bytes);
+    if (json) {
+      try {
+        fields = JSON.parse(text);
+      } catch (error) {
+        return badDecision(c, json, 400, [{ path: '$', message: `not valid JSON: ${(error as Error).message}` }]);
+      }
+    } else {
+      fields = Object.fromEntries(new URLSearchParams(text));
+    }
+    // An empty comment box is no comment.
+    if (fields && typeof fields === 'object' && (fields as { comment?: unknown }).comment === '') delete (fields as { comment?: unknown }).comment;
+    const form = DecisionForm.safeParse(fields);
+    if (!form.success) return badDecision(c, json, 400, issuesOf(form.error));
+
+    const hash = hashApprovalToken(token);
+    const outcome = await engine.decide(hash, form.data.decision, form.data.comment);
+    deps.log.info({ requestId: c.get('requestId'), outcome, decision: form.data.decision }, 'approval link used');
+    if (outcome === 'decided') {
+      const approval = (await store.getApproval(hash))!;
+      return answer(c, json, { kind: 'decided', approval, decision: form.data.decision });
+    }
+    // Say why nothing happened, with the details the GET page would show.
+    const state = await inspect(token);
+    return answer(c, json, stateForOutcome(outcome, state));
+  });
+
+  return app;
+}
+
+type LinkState =
+  | { kind: 'invalid' }
+  | { kind: 'used'; approval: Approval; decision: ApprovalDecision | null; at: number | null; by: string | null }
+  | { kind: 'expired'; approval: Approval }
+  | { kind: 'closed'; approval: Approval }
+  | { kind: 'open'; approval: Approval };
+
+type Answer = Exclude<LinkState, { kind: 'open' }> | { kind: 'decided'; approval: Approval; decision: ApprovalDecision };
+
+/** The store's outcome is authoritative; the fresh inspection only adds what to show. */
+function stateForOutcome(outcome: Exclude<DecideOutcome, 'decided'>, state: LinkState): Answer {
+  if (state.kind === 'invalid' || outcome === 'unknown') return { kind: 'invalid' };
+  const { approval } = state;
+  if (outcome === 'used') return state.kind === 'used' ? state : { kind: 'used', approval, decision: approval.decision, at: approval.usedAt, by: null };
+  return { kind: outcome, approval };
+}
+
+const STATUS: Record<Answer['kind'], ContentfulStatusCode> = { decided: 200, invalid: 404, used: 409, expired: 410, closed: 409 };
+const OUTCOME: Record<Answer['kind'], z.infer<typeof DecisionResult>['outcome']> = { decided: 'decided', invalid: 'unknown', used: 'used', expired: 'expired', closed: 'closed' };
+
+function statePage(c: Context<AppEnv>, state: Answer): Response | Promise<Response> {
+  switch (state.kind) {
+    case 'invalid':
+      return page(c, 404, invalidLinkPage());
+    case 'used':
+      return page(c, 409, alreadyDecidedPage(state.approval.subject, state));
+    case 'expired':
+      return page(c, 410, expiredPage(state.approval));
+    case 'closed':
+      return page(c, 409, closedPage(state.approval.subject));
+    case 'decided':
+      return page(c, 200, decidedPage(state.approval.subject, state.decision));
+  }
+}
+
+function answer(c: Context<AppEnv>, json: boolean, state: Answer): Response | Promise<Response> {
+  if (!json) return statePage(c, state);
+  const decision = state.kind === 'decided' ? state.decision : state.kind === 'used' ? state.decision : null;
+  const message = {
+    decided: 'decision recorded',
+    invalid: 'this link is not valid',
+    used: 'this request was already decided',
+    expired: 'this link has expired',
+    closed: 'this request is closed: the run was canceled or finished',
+  }[state.kind];
+  setPageHeaders(c);
+  return c.json({ outcome: OUTCOME[state.kind], decision, message } satisfies z.infer<typeof DecisionResult>, STATUS[state.kind]);
+}
+
+function badDecision(c: Context<AppEnv>, json: boolean, status: 400 | 413, issues: Array<{ path: string; message: string }>): Response | Promise<Response> {
+  const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+  setPageHeaders(c);
+  if (json) return c.json({ error: `the decision is not valid: ${summary}`, issues }, status);
+  return page(c, status, badDecisionPage(`The form sent ${summary}. Expected decision=approve or decision=deny and a comment of at most 2000 characters.`));
+}
+
+function setPageHeaders(c: Context): void {
+  for (const [name, value] of Object.entries(APPROVAL_PAGE_HEADERS)) c.header(name, value);
+}
+
+function page(c: Context, status: ContentfulStatusCode, content: HtmlEscapedString | Promise<HtmlEscapedString>): Response | Promise<Response> {
+  setPageHeaders(c);
+  return c.html(content, status);
+}
+
+export const approvalDocs: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/approvals/:token',
+    tag: 'approvals',
+    summary: 'Confirmation page of an approval link (never decides)',
+    params: { token: 'The token from the approval email' },
+    query: DecisionQuery,
+    responses: {
+      200: { description: 'What is being approved, by whom, and a form to confirm', html: true },
+      404: { description: 'Not a valid link', html: true },
+      409: { description: 'Already decided, or the request is closed', html: true },
+      410: { description: 'The link expired', html: true },
+    },
+  },
+  {
+    method: 'post',
+    path: '/approvals/:token',
+    tag: 'approvals',
+    summary: 'Decide an approval, once',
+    description: 'Form-encoded (the confirmation page) answers HTML pages; a JSON body answers JSON.',
+    params: { token: 'The token from the approval email' },
+    body: { schema: DecisionForm, contentTypes: ['application/x-www-form-urlencoded', 'application/json'] },
+    responses: {
+      200: { description: 'Decision recorded', schema: DecisionResult, html: true },
+      400: { description: 'decision is not approve or deny, or the comment is longer than 2000 characters', schema: ErrorBody, html: true },
+      404: { description: 'Not a valid link', schema: DecisionResult, html: true },
+      409: { description: 'Already decided (through this or another link), or the request is closed', schema: DecisionResult, html: true },
+      410: { description: 'The link expired', schema: DecisionResult, html: true },
+      413: { description: 'Body too large', schema: ErrorBody, html: true },
+    },
+  },
+];

@@ -1,0 +1,58 @@
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { z } from 'zod';
+import type { Logger } from '../../connectors/kit/define-connector.ts';
+import { formatPath } from '../../schemas/format-issues.ts';
+import type { AppEnv } from './app.ts';
+
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+/** The one JSON error shape of the API: `{ error, issues? }`. */
+export function jsonError(c: Context, status: ContentfulStatusCode, error: string, issues?: Issue[]): Response {
+  return c.json(issues ? { error, issues } : { error }, status);
+}
+
+/** zod issues as `{ path, message }`, paths written the way the engine writes them (`data.amount`). */
+export function issuesOf(error: z.ZodError, base: readonly PropertyKey[] = []): Issue[] {
+  return error.issues.map((issue) => {
+    const path = [...base, ...issue.path];
+    return { path: path.length === 0 ? '$' : formatPath(path), message: issue.message };
+  });
+}
+
+export function validationError(c: Context, what: string, error: z.ZodError, base: readonly PropertyKey[] = []): Response {
+  const issues = issuesOf(error, base);
+  return jsonError(c, 400, `${what} is not valid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+}
+
+/**
+ * Approval links carry their token in the path: it is a working credential, so it never reaches a log.
+ */
+export function pathForLog(path: string): string {
+  return path.replace(/^\/approvals\/[^/?]+/, '/approvals/[redacted]');
+}
+
+/**
+ * Anything a handler throws ends here: the client gets a JSON error with the request id and never a
+ * stack trace or an internal message (which might carry a secret or a connection string); the log
+ * gets the detail under the same request id.
+ */
+export function errorHandler(log: Logger): ErrorHandler<AppEnv> {
+  return (error, c) => {
+    const requestId = c.get('requestId');
+    if (error instanceof HTTPException && error.status < 500) {
+      return c.json({ error: error.message || 'bad request', requestId }, error.status);
+    }
+    log.error(
+      { requestId, method: c.req.method, path: pathForLog(c.req.path), error: { name: error.name, message: error.message, stack: error.stack } },
+      'request failed',
+    );
+    return c.json({ error: 'internal error: the request was not completed; see the server log for this request id', requestId }, 500);
+  };
+}
+
+export const notFoundHandler: NotFoundHandler<AppEnv> = (c) => jsonError(c, 404, `no route ${c.req.method} ${pathForLog(c.req.path)}`);

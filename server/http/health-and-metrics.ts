@@ -1,0 +1,66 @@
+import { Hono } from 'hono';
+import type { z } from 'zod';
+import { ErrorBody, Health } from './api-schemas.ts';
+import { requireApiToken } from './api-auth.ts';
+import type { AppDeps, AppEnv } from './app.ts';
+import type { RouteDoc } from './openapi.ts';
+
+/** A health check answers within this time or reports the store unavailable. */
+const PING_TIMEOUT_MS = 2000;
+
+/**
+ * `GET /healthz` says ok only when the store answers (a runtime that cannot store runs must not
+ * receive webhooks: the load balancer takes it out); `GET /metrics` serves the engine's Prometheus
+ * registry.
+ */
+export function healthAndMetricsRoutes(deps: AppDeps): Hono<AppEnv> {
+  const { engine, log } = deps;
+  const app = new Hono<AppEnv>();
+
+  app.get('/healthz', async (c) => {
+    const store = engine.store.kind;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        engine.store.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
+        }),
+      ]);
+      return c.json({ status: 'ok', store } satisfies z.infer<typeof Health>);
+    } catch (error) {
+      log.warn({ requestId: c.get('requestId'), error: (error as Error).message }, 'health check: the store does not answer');
+      return c.json({ status: 'unavailable', store, error: 'the store does not answer' } satisfies z.infer<typeof Health>, 503);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+
+  app.get('/metrics', requireApiToken(deps.config.apiToken), async (c) => {
+    const registry = engine.metrics.registry;
+    return c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType });
+  });
+
+  return app;
+}
+
+export const healthAndMetricsDocs: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/healthz',
+    tag: 'operations',
+    summary: 'Liveness and store reachability',
+    responses: { 200: { description: 'Serving, store reachable', schema: Health }, 503: { description: 'The store does not answer', schema: Health } },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    tag: 'operations',
+    summary: 'Prometheus metrics',
+    auth: true,
+    responses: {
+      200: { description: 'Prometheus text exposition format', contentType: 'text/plain; version=0.0.4' },
+      401: { description: 'Missing or wrong bearer token (when PARTNERFLOW_API_TOKEN is set)', schema: ErrorBody },
+    },
+  },
+];

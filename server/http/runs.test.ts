@@ -1,0 +1,227 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { permanentError, recipeWith } from '../../test/support/engine-fixture.ts';
+import { appFixture, approvalRecipe, type AppFixture } from './app-fixture.ts';
+
+let fx: AppFixture;
+afterEach(async () => fx?.close());
+
+const TOKEN = 'operator-token-0123456789';
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+let delivered = 0;
+/** Delivers `n` new events one second apart (running each before the next when `run` is set). */
+async function deliverMany(n: number, options: { run?: boolean } = {}): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    delivered += 1;
+    const res = await fx.deliver({ id: `delivery-${delivered}`, event: 'thing.happened', data: { id: `T-${i + 1}` } });
+    ids.push(((await res.json()) as { run_ids: string[] }).run_ids[0]!);
+    if (options.run) await fx.engine.runUntilIdle();
+    fx.clock.advance(1000);
+  }
+  return ids;
+}
+
+type RunJson = { id: string; status: string; recipe: string; createdAt: string; trigger: { receivedAt: string; data: unknown } };
+
+describe('the operator API requires the bearer token when one is configured', () => {
+  it('answers 401 without or with a wrong token, 200 with the right one, on every protected route', async () => {
+    fx = await appFixture({ config: { apiToken: TOKEN } });
+    const [runId] = await deliverMany(1);
+    const protectedRoutes: Array<[string, string]> = [
+      ['GET', '/runs'],
+      ['GET', `/runs/${runId}`],
+      ['POST', `/runs/${runId}/retry`],
+      ['POST', `/runs/${runId}/cancel`],
+      ['GET', '/recipes'],
+      ['GET', '/timers'],
+      ['GET', '/metrics'],
+    ];
+    for (const [method, path] of protectedRoutes) {
+      for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: TOKEN }] as Array<Record<string, string>>) {
+        const res = await fx.app.request(path, { method, headers });
+        expect(res.status, `${method} ${path} with ${JSON.stringify(headers)}`).toBe(401);
+        expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      }
+    }
+    // The run was neither retried nor canceled by the refused calls.
+    expect((await fx.store.getRun(runId as never))!.status).toBe('queued');
+    for (const [method, path] of protectedRoutes.filter(([m]) => m === 'GET')) {
+      expect((await fx.app.request(path, { method, headers: auth })).status, `${method} ${path}`).toBe(200);
+    }
+    // Lower-case scheme is fine too (RFC 7235: the scheme is case-insensitive).
+    expect((await fx.app.request('/runs', { headers: { authorization: `bearer ${TOKEN}` } })).status).toBe(200);
+  });
+
+  it('leaves webhooks, approval links, health and the OpenAPI document public', async () => {
+    fx = await appFixture({ config: { apiToken: TOKEN } });
+    expect((await fx.deliver({ id: 'd-1', event: 'thing.happened', data: { id: 'T-1' } })).status).toBe(202);
+    expect((await fx.app.request('/healthz')).status).toBe(200);
+    expect((await fx.app.request('/openapi.json')).status).toBe(200);
+    expect((await fx.app.request(`/approvals/${'x'.repeat(43)}`)).status).toBe(404);
+  });
+
+  it('is open when no token is configured (mock mode on a laptop)', async () => {
+    fx = await appFixture();
+    expect((await fx.app.request('/runs')).status).toBe(200);
+  });
+});
+
+describe('GET /runs', () => {
+  it('pages newest first with nextBefore until the last page', async () => {
+    fx = await appFixture();
+    const ids = await deliverMany(5);
+    const seen: string[] = [];
+    let before: string | null = null;
+    const pages: number[] = [];
+    do {
+      const res = await fx.app.request(`/runs?limit=2${before ? `&before=${before}` : ''}`);
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as { runs: RunJson[]; nextBefore: string | null };
+      pages.push(page.runs.length);
+      seen.push(...page.runs.map((r) => r.id));
+      before = page.nextBefore;
+    } while (before !== null);
+    expect(pages).toEqual([2, 2, 1]);
+    expect(seen).toEqual([...ids].reverse());
+  });
+
+  it('says there is no next page when the last page is exactly full', async () => {
+    fx = await appFixture();
+    await deliverMany(2);
+    const page = (await (await fx.app.request('/runs?limit=2')).json()) as { runs: RunJson[]; nextBefore: string | null };
+    expect(page.runs).toHaveLength(2);
+    expect(page.nextBefore).toBeNull();
+  });
+
+  it('filters by status and recipe, and shows times as ISO 8601', async () => {
+    fx = await appFixture();
+    await deliverMany(3);
+    await fx.engine.runUntilIdle();
+    await deliverMany(1);
+    const queued = (await (await fx.app.request('/runs?status=queued')).json()) as { runs: RunJson[] };
+    expect(queued.runs.map((r) => r.status)).toEqual(['queued']);
+    const completed = (await (await fx.app.request('/runs?status=completed&recipe=test-recipe')).json()) as { runs: RunJson[] };
+    expect(completed.runs).toHaveLength(3);
+    expect(completed.runs[2]!.createdAt).toBe('2026-03-02T09:00:00.000Z');
+    expect(completed.runs[2]!.trigger).toMatchObject({ receivedAt: '2026-03-02T09:00:00.000Z', data: { id: 'T-1' } });
+    const other = (await (await fx.app.request('/runs?recipe=another-recipe')).json()) as { runs: RunJson[] };
+    expect(other.runs).toEqual([]);
+  });
+
+  it('answers 400 naming the parameter for a bad limit or status', async () => {
+    fx = await appFixture();
+    for (const [query, path] of [
+      ['limit=0', 'limit'],
+      ['limit=201', 'limit'],
+      ['limit=ten', 'limit'],
+      ['status=sleeping', 'status'],
+    ] as const) {
+      const res = await fx.app.request(`/runs?${query}`);
+      expect(res.status, query).toBe(400);
+      expect(((await res.json()) as { issues: Array<{ path: string }> }).issues.map((i) => i.path)).toEqual([path]);
+    }
+  });
+});
+
+describe('GET /runs/:id', () => {
+  it('shows the run and its journal, secrets redacted', async () => {
+    fx = await appFixture({
+      recipes: [recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: '{% trigger.data.id %}', api_key: 'sk-live-123' } }])],
+    });
+    const [runId] = await deliverMany(1, { run: true });
+    const res = await fx.app.request(`/runs/${runId}`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { run: RunJson; journal: Array<Record<string, unknown>> };
+    expect(body.run).toMatchObject({ id: runId, status: 'completed', finishedAt: '2026-03-02T09:00:00.000Z' });
+    expect(body.journal).toEqual([
+      expect.objectContaining({ stepKey: 'note', status: 'completed', attempts: 1, startedAt: '2026-03-02T09:00:00.000Z', output: { recorded: `T-1@${runId}:note` } }),
+    ]);
+    expect(JSON.stringify(body)).not.toContain('sk-live-123');
+  });
+
+  it('answers 404 for an unknown run', async () => {
+    fx = await appFixture();
+    const res = await fx.app.request('/runs/run_doesnotexist');
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: 'no run run_doesnotexist' });
+  });
+});
+
+describe('POST /runs/:id/retry and /cancel', () => {
+  it('retries a failed run from its failed step; anything not failed is 409', async () => {
+    fx = await appFixture();
+    fx.system.failNext('record', permanentError('the system said no'));
+    const [runId] = await deliverMany(1);
+    expect((await fx.app.request(`/runs/${runId}/retry`, { method: 'POST' })).status).toBe(409);
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(runId as never))!.status).toBe('failed');
+
+    const res = await fx.app.request(`/runs/${runId}/retry`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as RunJson).status).toBe('queued');
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(runId as never))!.status).toBe('completed');
+    expect(fx.system.effects).toEqual([{ key: 'T-1', value: undefined }]);
+
+    const again = await fx.app.request(`/runs/${runId}/retry`, { method: 'POST' });
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { error: string }).error).toMatch(/is completed: only a failed run can be retried/);
+    expect((await fx.app.request('/runs/run_nope/retry', { method: 'POST' })).status).toBe(404);
+  });
+
+  it('cancels a waiting run; a finished run is 409', async () => {
+    fx = await appFixture({ recipes: [approvalRecipe] });
+    const [runId] = await deliverMany(1);
+    await fx.engine.runUntilIdle();
+    const res = await fx.app.request(`/runs/${runId}/cancel`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as RunJson).status).toBe('canceled');
+    const again = await fx.app.request(`/runs/${runId}/cancel`, { method: 'POST' });
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { error: string }).error).toMatch(/is canceled: a finished run cannot be canceled/);
+    expect((await fx.app.request('/runs/run_nope/cancel', { method: 'POST' })).status).toBe(404);
+  });
+});
+
+describe('GET /recipes, /timers, /healthz, /metrics', () => {
+  it('lists the loaded recipes with their version hash', async () => {
+    fx = await appFixture();
+    const body = (await (await fx.app.request('/recipes')).json()) as { recipes: Array<Record<string, unknown>> };
+    expect(body.recipes).toEqual([
+      { name: 'test-recipe', version: 1, hash: expect.stringMatching(/^[0-9a-f]{64}$/), description: 'a recipe under test', trigger: { type: 'webhook', event: 'fake.thing.happened' } },
+    ]);
+  });
+
+  it('lists upcoming timers soonest first', async () => {
+    fx = await appFixture({ recipes: [approvalRecipe] });
+    const [first, second] = await deliverMany(2, { run: true });
+    const body = (await (await fx.app.request('/timers?limit=10')).json()) as { timers: Array<Record<string, unknown>> };
+    expect(body.timers).toEqual([
+      { runId: first, recipe: 'test-recipe', status: 'waiting', wakeAt: '2026-04-01T09:00:00.000Z', stepKey: 'decision' },
+      { runId: second, recipe: 'test-recipe', status: 'waiting', wakeAt: '2026-04-01T09:00:01.000Z', stepKey: 'decision' },
+    ]);
+    expect((await fx.app.request('/timers?limit=500')).status).toBe(400);
+  });
+
+  it('reports health with the store, and 503 when the store does not answer', async () => {
+    fx = await appFixture();
+    const res = await fx.app.request('/healthz');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok', store: 'sqlite' });
+    await fx.store.close();
+    const down = await fx.app.request('/healthz');
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({ status: 'unavailable' });
+    fx.close = async () => {};
+  });
+
+  it('serves the engine metrics in Prometheus format', async () => {
+    fx = await appFixture();
+    await deliverMany(2);
+    const res = await fx.app.request('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await res.text()).toMatch(/^partnerflow_deliveries_total 2$/m);
+  });
+});

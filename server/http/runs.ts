@@ -1,0 +1,110 @@
+import { Hono, type Context } from 'hono';
+import type { z } from 'zod';
+import { asRunId } from '../engine/ids.ts';
+import { ErrorBody, RunDetail, RunList, RunsQuery, RunView } from './api-schemas.ts';
+import { requireApiToken } from './api-auth.ts';
+import type { AppDeps, AppEnv } from './app.ts';
+import { jsonError, validationError } from './errors.ts';
+import type { RouteDoc } from './openapi.ts';
+import { journalEntryView, runView } from './views.ts';
+
+/** The operator's view of runs: list, inspect with the journal, retry a failed run, cancel a live one. */
+export function runRoutes(deps: AppDeps): Hono<AppEnv> {
+  const { engine } = deps;
+  const store = engine.store;
+  const app = new Hono<AppEnv>();
+  const auth = requireApiToken(deps.config.apiToken);
+
+  app.get('/runs', auth, async (c) => {
+    const query = RunsQuery.safeParse(c.req.query());
+    if (!query.success) return validationError(c, 'the query', query.error);
+    const { limit, before, status, recipe } = query.data;
+    // One extra row says whether another page follows, without a count query.
+    const rows = await store.listRuns({ limit: limit + 1, ...(before && { before: asRunId(before) }), ...(status && { status }), ...(recipe && { recipe }) });
+    const page = rows.slice(0, limit);
+    const body: z.infer<typeof RunList> = { runs: page.map(runView), nextBefore: rows.length > limit ? page[page.length - 1]!.id : null };
+    return c.json(body);
+  });
+
+  app.get('/runs/:id', auth, async (c) => {
+    const id = asRunId(c.req.param('id'));
+    const run = await store.getRun(id);
+    if (!run) return unknownRun(c, id);
+    const journal = await store.getJournal(id);
+    return c.json({ run: runView(run), journal: journal.map(journalEntryView) } satisfies z.infer<typeof RunDetail>);
+  });
+
+  app.post('/runs/:id/retry', auth, async (c) => {
+    const id = asRunId(c.req.param('id'));
+    if (await engine.retry(id)) return c.json(runView((await store.getRun(id))!));
+    const run = await store.getRun(id);
+    if (!run) return unknownRun(c, id);
+    return jsonError(c, 409, `run ${id} is ${run.status}: only a failed run can be retried`);
+  });
+
+  app.post('/runs/:id/cancel', auth, async (c) => {
+    const id = asRunId(c.req.param('id'));
+    if (await engine.cancel(id)) return c.json(runView((await store.getRun(id))!));
+    const run = await store.getRun(id);
+    if (!run) return unknownRun(c, id);
+    return jsonError(c, 409, `run ${id} is ${run.status}: a finished run cannot be canceled`);
+  });
+
+  return app;
+}
+
+function unknownRun(c: Context, id: string): Response {
+  return jsonError(c, 404, `no run ${id}`);
+}
+
+const id = { id: 'Run id, e.g. `run_0mb1x2k3l4a1b2c3d4e5f6`' };
+const unauthorized = { description: 'Missing or wrong bearer token (when PARTNERFLOW_API_TOKEN is set)', schema: ErrorBody };
+
+export const runDocs: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/runs',
+    tag: 'runs',
+    summary: 'List runs, newest first',
+    auth: true,
+    query: RunsQuery,
+    responses: { 200: { description: 'A page of runs', schema: RunList }, 400: { description: 'Bad query', schema: ErrorBody }, 401: unauthorized },
+  },
+  {
+    method: 'get',
+    path: '/runs/:id',
+    tag: 'runs',
+    summary: 'A run with its journal',
+    auth: true,
+    params: id,
+    responses: { 200: { description: 'The run and each step’s input, output, attempts and timing', schema: RunDetail }, 401: unauthorized, 404: { description: 'No such run', schema: ErrorBody } },
+  },
+  {
+    method: 'post',
+    path: '/runs/:id/retry',
+    tag: 'runs',
+    summary: 'Retry a failed run from its failed step',
+    auth: true,
+    params: id,
+    responses: {
+      200: { description: 'The run, queued again', schema: RunView },
+      401: unauthorized,
+      404: { description: 'No such run', schema: ErrorBody },
+      409: { description: 'The run has not failed', schema: ErrorBody },
+    },
+  },
+  {
+    method: 'post',
+    path: '/runs/:id/cancel',
+    tag: 'runs',
+    summary: 'Cancel a run that has not finished',
+    auth: true,
+    params: id,
+    responses: {
+      200: { description: 'The canceled run', schema: RunView },
+      401: unauthorized,
+      404: { description: 'No such run', schema: ErrorBody },
+      409: { description: 'The run has finished', schema: ErrorBody },
+    },
+  },
+];

@@ -1,0 +1,77 @@
+import type { z } from 'zod';
+import { redact } from '../engine/redact.ts';
+import type { JournalEntry, Run, UpcomingWake, WaitSpec } from '../store/store.ts';
+import type { JournalEntryView, RunView, TimerView, WaitView } from './api-schemas.ts';
+
+/**
+ * Store records as the API shows them: epoch milliseconds become ISO 8601 times, lease and dedup
+ * internals that only the engine needs stay out, and payloads pass through `redact` once more (the
+ * journal is redacted when written; trigger data comes straight from the sender).
+ */
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function isoOrNull(ms: number | null): string | null {
+  return ms === null ? null : iso(ms);
+}
+
+export function runView(run: Run): z.infer<typeof RunView> {
+  return {
+    id: run.id,
+    recipe: run.recipe,
+    recipeVersion: run.recipeVersion,
+    recipeHash: run.recipeHash,
+    status: run.status,
+    trigger: {
+      type: run.trigger.type,
+      ...(run.trigger.event !== undefined && { event: run.trigger.event }),
+      ...(run.trigger.source !== undefined && { source: run.trigger.source }),
+      ...(run.trigger.deliveryId !== undefined && { deliveryId: run.trigger.deliveryId }),
+      receivedAt: iso(run.trigger.receivedAt),
+      data: redact(run.trigger.data),
+    },
+    dedupKey: run.dedupKey,
+    correlationKey: run.correlationKey,
+    wakeAt: isoOrNull(run.wakeAt),
+    leaseOwner: run.leaseOwner,
+    leaseUntil: isoOrNull(run.leaseUntil),
+    error: run.error,
+    createdAt: iso(run.createdAt),
+    updatedAt: iso(run.updatedAt),
+    finishedAt: isoOrNull(run.finishedAt),
+  };
+}
+
+function waitView(wait: WaitSpec): z.infer<typeof WaitView> {
+  switch (wait.kind) {
+    case 'time':
+      return { kind: 'time', until: iso(wait.until) };
+    case 'signal':
+      return { kind: 'signal', signal: wait.signal, deadline: isoOrNull(wait.deadline) };
+    case 'event':
+      return { kind: 'event', event: wait.event, key: wait.key, deadline: isoOrNull(wait.deadline) };
+  }
+}
+
+export function journalEntryView(entry: JournalEntry): z.infer<typeof JournalEntryView> {
+  return {
+    stepKey: entry.stepKey,
+    stepId: entry.stepId,
+    stepType: entry.stepType,
+    status: entry.status,
+    input: redact(entry.input),
+    output: redact(entry.output),
+    error: entry.error,
+    attempts: entry.attempts,
+    startedAt: iso(entry.startedAt),
+    finishedAt: isoOrNull(entry.finishedAt),
+    nextAttemptAt: isoOrNull(entry.nextAttemptAt),
+    wait: entry.wait ? waitView(entry.wait) : null,
+    notes: entry.notes,
+  };
+}
+
+export function timerView(wake: UpcomingWake): z.infer<typeof TimerView> {
+  return { runId: wake.runId, recipe: wake.recipe, status: wake.status, wakeAt: iso(wake.wakeAt), stepKey: wake.stepKey };
+}

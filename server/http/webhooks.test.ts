@@ -1,0 +1,198 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { appFixture, WEBHOOK_SECRET, type AppFixture } from './app-fixture.ts';
+import { signWebhook } from './webhook-signature.ts';
+
+let fx: AppFixture;
+afterEach(async () => fx?.close());
+
+const delivery = (id = 'delivery-1', data: Record<string, unknown> = { id: 'T-1' }) => ({ id, event: 'thing.happened', data });
+
+/** Nothing was stored: no run exists, and the delivery id is still new (it is accepted as a first delivery). */
+async function expectNothingStored(deliveryId = 'delivery-1'): Promise<void> {
+  expect(await fx.store.listRuns({ limit: 10 })).toEqual([]);
+  const res = await fx.deliver(delivery(deliveryId));
+  expect(res.status).toBe(202);
+  expect(await res.json()).toMatchObject({ duplicate: false });
+}
+
+describe('POST /webhooks/:source', () => {
+  it('stores the delivery as a run before answering 202 with its id', async () => {
+    fx = await appFixture();
+    const res = await fx.deliver({ ...delivery(), occurred_at: '2026-03-02T08:59:00Z' });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { delivery_id: string; duplicate: boolean; run_ids: string[] };
+    expect(body).toEqual({ delivery_id: 'delivery-1', duplicate: false, run_ids: [expect.stringMatching(/^run_/)] });
+    const run = await fx.store.getRun(body.run_ids[0] as never);
+    expect(run).toMatchObject({ recipe: 'test-recipe', status: 'queued', trigger: { event: 'fake.thing.happened', deliveryId: 'delivery-1', data: { id: 'T-1' } } });
+  });
+
+  describe('signature', () => {
+    it('refuses a delivery without signature headers with 401 and stores nothing', async () => {
+      fx = await appFixture();
+      const res = await fx.app.request('/webhooks/fake', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(delivery()) });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: string }).error).toMatch(/missing X-Partnerflow-Timestamp/);
+      await expectNothingStored();
+    });
+
+    it('refuses a signature made with another secret', async () => {
+      fx = await appFixture();
+      const res = await fx.deliver(delivery(), { secret: 'some-other-secret-0000' });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: string }).error).toMatch(/signature does not match/);
+      await expectNothingStored();
+    });
+
+    it('refuses a body changed after signing', async () => {
+      fx = await appFixture();
+      const signed = JSON.stringify(delivery('delivery-1', { id: 'T-1' }));
+      const sent = JSON.stringify(delivery('delivery-1', { id: 'T-2' }));
+      const res = await fx.app.request('/webhooks/fake', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...signWebhook(WEBHOOK_SECRET, signed, Math.floor(fx.clock.now() / 1000)) },
+        body: sent,
+      });
+      expect(res.status).toBe(401);
+      await expectNothingStored();
+    });
+
+    it('refuses a malformed signature header', async () => {
+      fx = await appFixture();
+      const res = await fx.deliver(delivery(), { headers: { 'x-partnerflow-signature': 'md5=abc' } });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: string }).error).toMatch(/sha256=<64 hex digits>/);
+      await expectNothingStored();
+    });
+
+    it('refuses a timestamp more than 5 minutes from the engine clock, either way', async () => {
+      fx = await appFixture();
+      const now = Math.floor(fx.clock.now() / 1000);
+      for (const timestamp of [now - 301, now + 301]) {
+        const res = await fx.deliver(delivery(), { timestamp });
+        expect(res.status).toBe(401);
+        expect(((await res.json()) as { error: string }).error).toMatch(/more than 5 minutes/);
+      }
+      // Within the window it is fine (a sender's clock a little off).
+      expect((await fx.deliver(delivery('delivery-2'), { timestamp: now - 299 })).status).toBe(202);
+      expect(await fx.store.listRuns({ limit: 10 })).toHaveLength(1);
+    });
+  });
+
+  describe('body', () => {
+    it('answers 400 naming `$` for a body that is not JSON, and stores nothing', async () => {
+      fx = await appFixture();
+      const res = await fx.deliver('{"id": "delivery-1", "event": ');
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: string; issues: Array<{ path: string; message: string }> };
+      expect(body.error).toBe('the body is not valid JSON');
+      expect(body.issues).toEqual([{ path: '$', message: expect.any(String) }]);
+      await expectNothingStored();
+    });
+
+    it('answers 400 naming each field that is missing or of the wrong type, and stores nothing', async () => {
+      fx = await appFixture();
+      const res = await fx.deliver({ event: 'thing.happened', data: 'T-1', occurred_at: 'yesterday' });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: string; issues: Array<{ path: string }> };
+      expect(body.issues.map((i) => i.path).sort()).toEqual(['data', 'id', 'occurred_at']);
+      expect(body.error).toMatch(/^the delivery is not valid: /);
+      await expectNothingStored();
+    });
+
+    it('passes on the engine’s refusal of data that fails the event schema (400, path into data)', async () => {
+      fx = await appFixture();
+      const res = await fx.deliver(delivery('delivery-1', { id: 42 }));
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { issues: Array<{ path: string }> };
+      expect(body.issues).toEqual([{ path: 'data.id', message: expect.any(String) }]);
+      await expectNothingStored();
+    });
+
+    it('answers 400 for an event the source does not have', async () => {
+      fx = await appFixture();
+      const res = await fx.deliver({ ...delivery(), event: 'thing.vanished' });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toMatch(/has no event "thing.vanished"/);
+      await expectNothingStored();
+    });
+
+    it('answers 413 for a declared Content-Length over the limit without reading the body', async () => {
+      fx = await appFixture({ config: { maxBodyBytes: 1024 } });
+      const res = await fx.deliver(delivery(), { headers: { 'content-length': '5000' } });
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as { error: string }).error).toMatch(/larger than 1024 bytes/);
+      await expectNothingStored();
+    });
+
+    it('answers 413 for a streamed body that grows past the limit (no Content-Length)', async () => {
+      fx = await appFixture({ config: { maxBodyBytes: 1024 } });
+      const text = JSON.stringify(delivery('delivery-1', { id: 'T-1', padding: 'x'.repeat(2000) }));
+      const chunks = [text.slice(0, 600), text.slice(600, 1200), text.slice(1200)];
+      const stream = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          const next = chunks.shift();
+          if (next === undefined) controller.close();
+          else controller.enqueue(new TextEncoder().encode(next));
+        },
+      });
+      const request = new Request('http://localhost/webhooks/fake', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...signWebhook(WEBHOOK_SECRET, text, Math.floor(fx.clock.now() / 1000)) },
+        body: stream,
+        duplex: 'half',
+      } as RequestInit);
+      expect(request.headers.get('content-length')).toBeNull();
+      const res = await fx.app.request(request);
+      expect(res.status).toBe(413);
+      await expectNothingStored();
+    });
+  });
+
+  describe('sources', () => {
+    it('answers 404 for a source without a webhook secret, including names Object.prototype has', async () => {
+      fx = await appFixture();
+      for (const source of ['salesforce-typo', 'constructor', '__proto__']) {
+        const res = await fx.app.request(`/webhooks/${source}`, { method: 'POST', body: JSON.stringify(delivery()) });
+        expect(res.status).toBe(404);
+        expect(((await res.json()) as { error: string }).error).toMatch(/unknown source/);
+      }
+      await expectNothingStored();
+    });
+
+    it('answers the engine’s 404 for a configured secret whose connector this runtime does not have', async () => {
+      fx = await appFixture({ config: { webhookSecrets: { fake: WEBHOOK_SECRET, ghost: 'ghost-secret-0123456789' } } });
+      const body = JSON.stringify(delivery());
+      const res = await fx.app.request('/webhooks/ghost', {
+        method: 'POST',
+        headers: signWebhook('ghost-secret-0123456789', body, Math.floor(fx.clock.now() / 1000)),
+        body,
+      });
+      expect(res.status).toBe(404);
+      await expectNothingStored();
+    });
+  });
+
+  describe('deduplication', () => {
+    it('a delivery sent twice starts one run; both answers are 202 with the same run ids', async () => {
+      fx = await appFixture();
+      const first = (await (await fx.deliver(delivery())).json()) as { duplicate: boolean; run_ids: string[] };
+      const second = await fx.deliver(delivery());
+      expect(second.status).toBe(202);
+      const again = (await second.json()) as { duplicate: boolean; run_ids: string[] };
+      expect(first.duplicate).toBe(false);
+      expect(again).toEqual({ delivery_id: 'delivery-1', duplicate: true, run_ids: first.run_ids });
+      expect(await fx.store.listRuns({ limit: 10 })).toHaveLength(1);
+    });
+
+    it('the same delivery sent concurrently starts one run, and every answer names it', async () => {
+      fx = await appFixture();
+      const responses = await Promise.all(Array.from({ length: 6 }, () => fx.deliver(delivery())));
+      expect(responses.map((r) => r.status)).toEqual(Array(6).fill(202));
+      const bodies = (await Promise.all(responses.map((r) => r.json()))) as Array<{ duplicate: boolean; run_ids: string[] }>;
+      const runs = await fx.store.listRuns({ limit: 10 });
+      expect(runs).toHaveLength(1);
+      for (const b of bodies) expect(b.run_ids).toEqual([runs[0]!.id]);
+      expect(bodies.filter((b) => !b.duplicate)).toHaveLength(1);
+    });
+  });
+});
