@@ -31,7 +31,7 @@ export async function generateLoad(options: {
       const { body, headers } = options.request(n++);
       const t0 = performance.now();
       try {
-        const res = await fetch(options.url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, dispatcher } as RequestInit);
+        const res = await fetch(options.url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, dispatcher } as unknown as RequestInit);
         await res.arrayBuffer();
         if (res.status >= 200 && res.status < 300) {
           accepted += 1;

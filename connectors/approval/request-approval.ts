@@ -68,7 +68,7 @@ export const requestApproval = defineAction({
         expiresAt,
         createdAt: now,
       },
-    });
+    }, { signal: ctx.signal, note: ctx.note });
     return { approver: input.approver.email, expires_at: new Date(expiresAt).toISOString(), message_id: sent.messageId, already_sent: sent.alreadySent };
   },
 });

@@ -30,5 +30,5 @@ export interface EmailConnection {
    * Stores the message under its key (the first writer wins) and delivers it unless it was delivered
    * before. Resolves with the provider's message id.
    */
-  send(email: OutgoingEmail): Promise<{ messageId: string; alreadySent: boolean }>;
+  send(email: OutgoingEmail, options?: { signal?: AbortSignal; note?(line: string): void }): Promise<{ messageId: string; alreadySent: boolean }>;
 }

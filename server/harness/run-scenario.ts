@@ -10,7 +10,7 @@ import { advanceTime } from '../engine/advance-time.ts';
 import { addIsoDuration } from '../engine/business-calendar.ts';
 import { VirtualClock } from '../engine/clock.ts';
 import { createTables, type Tables } from '../engine/tables.ts';
-import { signWebhook } from '../http/webhook-signature.ts';
+import { signedDelivery } from '../http/webhook-signature.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import { checkRecords, closestMismatch, describeEmail, describeExpectedEmail, emailMatches, indent, type MailboxEmail } from './expectations.ts';
@@ -125,14 +125,9 @@ class ScenarioDriver {
   }
 
   async sendWebhook(source: string, event: string, data: unknown, deliveryId: string, expectStatus: number): Promise<string[]> {
-    const body = JSON.stringify({ id: deliveryId, event, data });
     const secret = this.runtime.config.webhookSecrets[source] ?? 'no-secret-for-this-source';
-    const timestamp = Math.floor(this.clock.now() / 1000);
-    const res = await this.runtime.app.request(`/webhooks/${source}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...signWebhook(secret, body, timestamp) },
-      body,
-    });
+    const delivery = signedDelivery({ secret, deliveryId, event, data, timestampSeconds: Math.floor(this.clock.now() / 1000) });
+    const res = await this.runtime.app.request(`/webhooks/${source}`, { method: 'POST', headers: delivery.headers, body: delivery.body });
     const text = await res.text();
     await this.runtime.engine.runUntilIdle();
     return res.status === expectStatus ? [] : [`webhook ${source}.${event} answered ${res.status}, expected ${expectStatus}: ${text}`];

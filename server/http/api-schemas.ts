@@ -174,6 +174,14 @@ export const MailboxQuery = z.object({ to: z.string().min(1).optional().describe
 
 export const Mailbox = z.object({ messages: z.array(z.unknown()).describe('Oldest first, newest last') }).meta({ id: 'MockMailbox' });
 
+export const MockPrmWebhook = z
+  .object({
+    event: z.enum(['mdf_request.submitted', 'mdf_request.status_changed']).describe('The PRM event to send'),
+    mdf_number: z.string().min(1).describe('The simulated PRM sends this MDF request as it has it now'),
+    delivery_id: z.string().min(1).max(200).optional().describe('Defaults to a fresh id; repeat one to see deduplication'),
+  })
+  .meta({ id: 'MockPrmWebhook' });
+
 export const MockRecords = z.unknown().describe('A snapshot of every simulated system’s records');
 
 export const MockClock = z.object({ now: IsoTime }).meta({ id: 'MockClock' });

@@ -25,7 +25,11 @@ const mailbox = [
 
 /** Mock deps as `serve --mock` wires them: the fixture's virtual clock, advanced through the engine. */
 const mockDeps = (f: Pick<AppFixture, 'engine' | 'clock'>): MockDeps => ({
-  systems: { snapshot: () => ({ prm: { mdfRequests: [{ mdfNumber: 'MDF-2001' }] } }), email: { messages: () => mailbox } },
+  systems: {
+    snapshot: () => ({ prm: { mdfRequests: [{ mdfNumber: 'MDF-2001' }] } }),
+    email: { messages: () => mailbox },
+    prm: { findMdfRequest: (n: string) => (n === 'MDF-2001' ? { mdfNumber: 'MDF-2001' } : undefined) },
+  },
   clock: f.clock,
   advance: (iso) => advanceTime(f.engine, f.clock, addIsoDuration(f.clock.now(), iso) - f.clock.now()),
 });
@@ -128,6 +132,7 @@ describe('/_mock routes', () => {
       ['GET', '/_mock/records'],
       ['GET', '/_mock/clock'],
       ['POST', '/_mock/clock/advance'],
+      ['POST', '/_mock/prm/webhooks'],
     ]) {
       expect((await fx.app.request(path!, { method })).status).toBe(404);
     }
@@ -167,6 +172,17 @@ describe('/_mock routes', () => {
       expect(res.status, JSON.stringify(body)).toBe(400);
     }
     expect(await (await fx.app.request('/_mock/clock')).json()).toEqual({ now: '2026-03-02T09:00:00.000Z' });
+  });
+
+  it('refuse to send a PRM webhook for a request the simulated PRM does not have, or an unknown event', async () => {
+    fx = await appFixture({ mock: mockDeps });
+    const send = (body: unknown) => fx.app.request('/_mock/prm/webhooks', { method: 'POST', body: JSON.stringify(body) });
+    const missing = await send({ event: 'mdf_request.submitted', mdf_number: 'MDF-9999' });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: 'the simulated PRM has no MDF request MDF-9999' });
+    const unknownEvent = await send({ event: 'mdf_request.exploded', mdf_number: 'MDF-2001' });
+    expect(unknownEvent.status).toBe(400);
+    expect(((await unknownEvent.json()) as { issues: Array<{ path: string }> }).issues[0]!.path).toBe('event');
   });
 
   it('accept in mock mode a webhook signed with the wall clock even when the virtual clock is days ahead', async () => {

@@ -19,6 +19,8 @@ export interface MockDeps {
     /** Every simulated system's records (`GET /_mock/records`). */
     snapshot(): unknown;
     email: { messages(): readonly unknown[] };
+    /** The simulated PRM's MDF requests, which `POST /_mock/prm/webhooks` sends as the PRM would. */
+    prm: { findMdfRequest(mdfNumber: string): unknown };
   };
   clock: { now(): number };
   /** Moves virtual time forward by an ISO 8601 duration and runs the work that falls due on the way. */
@@ -56,7 +58,11 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', recipeAndTimerRoutes(deps));
   app.route('/', healthAndMetricsRoutes(deps));
   app.route('/', openapiRoutes({ mock: deps.mock !== undefined, serverUrl: deps.config.publicBaseUrl }));
-  if (deps.mock) app.route('/', mockRoutes(deps.mock));
+  if (deps.mock) {
+    // The simulated PRM's outbound webhook goes through the real webhook route: signed, validated, deduplicated.
+    const prmSecret = deps.config.webhookSecrets.prm;
+    app.route('/', mockRoutes(deps.mock, { dispatch: (request) => app.fetch(request), prmWebhookSecret: prmSecret }));
+  }
 
   app.onError(errorHandler(deps.log));
   app.notFound(notFoundHandler);

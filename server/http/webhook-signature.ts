@@ -25,6 +25,12 @@ export function signWebhook(secret: string, body: string, timestampSeconds: numb
   };
 }
 
+/** A complete signed delivery to `POST /webhooks/<source>`, as a sender builds it (harness, mock PRM, demo). */
+export function signedDelivery(input: { secret: string; deliveryId: string; event: string; data: unknown; timestampSeconds: number }): { body: string; headers: Record<string, string> } {
+  const body = JSON.stringify({ id: input.deliveryId, event: input.event, data: input.data });
+  return { body, headers: { 'content-type': 'application/json', ...signWebhook(input.secret, body, input.timestampSeconds) } };
+}
+
 export type SignatureCheck = { ok: true } | { ok: false; reason: string };
 
 /**

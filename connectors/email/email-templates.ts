@@ -1,0 +1,128 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { compileExpression, ExpressionError } from '../../server/engine/expression.ts';
+import type { RenderedEmail } from './email-connection.ts';
+
+/**
+ * Email templates that ops edit beside the recipes: `<templatesDir>/<name>.txt`, a front matter with the
+ * subject, then the text body. `{{ … }}` holds a JSONata expression over the data the step passes (the
+ * same expression language as recipes, so there is no second syntax and no user JavaScript):
+ *
+ *     ---
+ *     subject: We received your MDF request {{ request.mdfNumber }}
+ *     ---
+ *     Hello {{ partner.name }} team, ...
+ *
+ * The HTML part is the rendered text, escaped, with links made clickable: data that partners typed
+ * can never inject markup.
+ */
+export class TemplateError extends Error {
+  override name = 'TemplateError';
+  /** A template that is missing or broken will not fix itself: retrying the step is pointless. */
+  readonly retryable = false;
+}
+
+interface ParsedTemplate {
+  subject: string;
+  body: string;
+}
+
+const NAME = /^[a-z0-9][a-z0-9-]{0,99}$/;
+const PLACEHOLDER = /\{\{([\s\S]*?)\}\}/g;
+
+export class EmailTemplates {
+  readonly dir: string;
+  readonly #cache = new Map<string, Promise<ParsedTemplate>>();
+
+  constructor(dir: string) {
+    this.dir = resolve(dir);
+  }
+
+  /** Renders a template with the data; a missing value renders as an empty string. */
+  async render(name: string, data: Record<string, unknown>): Promise<RenderedEmail> {
+    const template = await this.#load(name);
+    const subject = (await fill(template.subject, data, name)).replace(/\s+/g, ' ').trim();
+    const text = await fill(template.body, data, name);
+    return { subject, text, html: textToHtml(text) };
+  }
+
+  #load(name: string): Promise<ParsedTemplate> {
+    if (!NAME.test(name)) return Promise.reject(new TemplateError(`"${name}" is not a template name (lower-case letters, digits and dashes)`));
+    let loaded = this.#cache.get(name);
+    if (!loaded) {
+      const file = join(this.dir, `${name}.txt`);
+      loaded = readFile(file, 'utf8').then(
+        (source) => parseTemplate(source, file),
+        (error: NodeJS.ErrnoException) => {
+          throw new TemplateError(error.code === 'ENOENT' ? `no email template ${name} (${file})` : `cannot read ${file}: ${error.message}`);
+        },
+      );
+      // A failed read is not cached: ops may add the file while the runtime runs.
+      loaded.catch(() => this.#cache.delete(name));
+      this.#cache.set(name, loaded);
+    }
+    return loaded;
+  }
+}
+
+/** Splits the front matter (`subject:`) from the body; names the file when the format is wrong. */
+export function parseTemplate(source: string, file: string): ParsedTemplate {
+  const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n([\s\S]*)$/.exec(source);
+  if (!match) throw new TemplateError(`${file}: a template starts with a front matter: ---, subject: …, ---`);
+  const subjectLine = match[1]!.split(/\r?\n/).find((line) => line.startsWith('subject:'));
+  if (!subjectLine) throw new TemplateError(`${file}: the front matter has no "subject:" line`);
+  const subject = subjectLine.slice('subject:'.length).trim();
+  for (const part of [subject, match[2]!]) {
+    for (const placeholder of part.matchAll(PLACEHOLDER)) {
+      try {
+        compileExpression(`{%${placeholder[1]}%}`);
+      } catch (error) {
+        throw new TemplateError(`${file}: ${(error as ExpressionError).message}`);
+      }
+    }
+  }
+  return { subject, body: match[2]!.replace(/\s+$/, '\n') };
+}
+
+async function fill(text: string, data: Record<string, unknown>, name: string): Promise<string> {
+  const parts: string[] = [];
+  let last = 0;
+  for (const placeholder of text.matchAll(PLACEHOLDER)) {
+    parts.push(text.slice(last, placeholder.index));
+    last = placeholder.index + placeholder[0].length;
+    const compiled = compileExpression(`{%${placeholder[1]}%}`);
+    let value: unknown;
+    try {
+      value = await compiled.evaluate(data);
+    } catch (error) {
+      const e = error as { message?: string };
+      throw new TemplateError(`template ${name}: {{${placeholder[1]}}}: ${e.message ?? String(error)}`);
+    }
+    parts.push(display(value));
+  }
+  parts.push(text.slice(last));
+  return parts.join('');
+}
+
+function display(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return value.map(display).join(', ');
+  return JSON.stringify(value);
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** The text body as simple HTML: escaped, paragraphs kept, http(s) links clickable. */
+export function textToHtml(text: string): string {
+  const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+  const paragraphs = text
+    .trim()
+    .split(/\n{2,}/)
+    .map((p) => {
+      const linked = escape(p).replace(/https?:\/\/[^\s<>"']+/g, (url) => `<a href="${url}">${url}</a>`);
+      return `<p>${linked.replace(/\n/g, '<br>\n')}</p>`;
+    });
+  return `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">\n${paragraphs.join('\n')}\n</body></html>`;
+}

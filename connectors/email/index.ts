@@ -1,0 +1,33 @@
+import { defineConnector } from '../kit/define-connector.ts';
+import { EMAIL_ENV, EMAIL_MOCK_CONFIG, EmailConfig } from './email-config.ts';
+import { EmailTemplates } from './email-templates.ts';
+import { OutboxSender } from './outbox-sender.ts';
+import { PostmarkClient } from './postmark-client.ts';
+import { sendEmail } from './send-email.ts';
+
+export { EmailConfig } from './email-config.ts';
+export type { EmailConnection } from './email-connection.ts';
+
+/** Notifications to partners and the vendor's team: templates, a Postmark-style API, an outbox that sends once. */
+export const emailConnector = defineConnector({
+  name: 'email',
+  description: 'Templated emails through a transactional email API, sent once per notification (outbox).',
+  config: EmailConfig,
+  env: EMAIL_ENV,
+  mockConfig: EMAIL_MOCK_CONFIG,
+  connect: (config, deps): OutboxSender =>
+    new OutboxSender({
+      store: deps.store,
+      clock: deps.clock,
+      log: deps.log,
+      from: config.from,
+      templates: new EmailTemplates(config.templatesDir),
+      provider: new PostmarkClient({
+        apiUrl: config.apiUrl,
+        serverToken: config.serverToken,
+        messageStream: config.messageStream,
+        http: { sleep: (ms, signal) => deps.clock.sleep(ms, signal), now: () => deps.clock.now(), log: deps.log },
+      }),
+    }),
+  actions: { send: sendEmail },
+});

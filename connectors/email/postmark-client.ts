@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { HttpClient, type HttpClientOptions } from '../kit/http-client.ts';
+import type { EmailMessage } from '../../server/store/store.ts';
+
+export interface PostmarkClientOptions {
+  apiUrl: string;
+  /** Secret: only ever placed in the X-Postmark-Server-Token header. */
+  serverToken: string;
+  messageStream: string;
+  /** Transport settings passed to the kit's HttpClient (sleep, now, log, timeoutMs, retry, dispatcher). */
+  http?: Omit<HttpClientOptions, 'system' | 'baseUrl' | 'auth' | 'headers' | 'responseCheck' | 'errorMessage'>;
+}
+
+export interface EmailCallOptions {
+  signal?: AbortSignal;
+  note?(line: string): void;
+}
+
+/** The metadata key that carries our notification key, so an interrupted send can be looked up. */
+export const NOTIFICATION_KEY_METADATA = 'partnerflow_key';
+
+const SendResult = z.object({ MessageID: z.string().min(1), ErrorCode: z.literal(0), SubmittedAt: z.string().optional(), To: z.string().optional() }).loose();
+const OutboundSearch = z
+  .object({
+    TotalCount: z.number().int().nonnegative(),
+    Messages: z.array(z.object({ MessageID: z.string().min(1) }).loose()),
+  })
+  .loose();
+
+/** Postmark's error body: `{ ErrorCode, Message }` (422 for a bad message, 401 for a bad token). */
+export function postmarkErrorMessage(body: unknown): { message?: string; code?: string } {
+  if (!body || typeof body !== 'object') return {};
+  const { ErrorCode, Message } = body as { ErrorCode?: unknown; Message?: unknown };
+  return {
+    ...(typeof Message === 'string' ? { message: Message } : {}),
+    ...(ErrorCode !== undefined ? { code: String(ErrorCode) } : {}),
+  };
+}
+
+/**
+ * A Postmark-style transactional email API (SYSTEMS.md): `POST /email`, and the outbound message search
+ * by metadata. No provider documents an idempotency key for sends, so sending once is the outbox's job;
+ * the search lets the outbox find out whether a send that a crash interrupted was delivered.
+ */
+export class PostmarkClient {
+  readonly #http: HttpClient;
+  readonly #stream: string;
+
+  constructor(options: PostmarkClientOptions) {
+    const token = options.serverToken;
+    this.#stream = options.messageStream;
+    this.#http = new HttpClient({
+      ...options.http,
+      system: 'email',
+      baseUrl: options.apiUrl.replace(/\/+$/, ''),
+      auth: { headers: async () => ({ 'X-Postmark-Server-Token': token }) },
+      errorMessage: postmarkErrorMessage,
+    });
+  }
+
+  /** Sends one message tagged with its notification key; resolves with the provider's message id. */
+  async send(message: EmailMessage, key: string, options: EmailCallOptions = {}): Promise<string> {
+    const res = await this.#http.request({
+      method: 'POST',
+      path: 'email',
+      body: {
+        From: message.from,
+        To: message.to.join(', '),
+        ...(message.cc && message.cc.length > 0 ? { Cc: message.cc.join(', ') } : {}),
+        Subject: message.subject,
+        TextBody: message.text,
+        HtmlBody: message.html,
+        ...(message.tag ? { Tag: message.tag } : {}),
+        Metadata: { [NOTIFICATION_KEY_METADATA]: key },
+        MessageStream: this.#stream,
+      },
+      // A POST that failed in flight may have been accepted: only the outbox decides about repeating it.
+      idempotent: false,
+      expect: SendResult,
+      ...options,
+    });
+    return res.body.MessageID;
+  }
+
+  /** The provider's id of a message sent earlier with this notification key, or null when there is none. */
+  async findSent(key: string, options: EmailCallOptions = {}): Promise<string | null> {
+    const res = await this.#http.request({
+      method: 'GET',
+      path: 'messages/outbound',
+      query: { count: 1, offset: 0, [`metadata_${NOTIFICATION_KEY_METADATA}`]: key },
+      expect: OutboundSearch,
+      ...options,
+    });
+    return res.body.Messages[0]?.MessageID ?? null;
+  }
+}
