@@ -1,0 +1,186 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSimulatedSystems, startSimulatedSystems, type SimulatedSystems } from '../../mocks/simulated-systems.ts';
+import { VirtualClock } from '../../server/engine/clock.ts';
+import { openSqliteStore } from '../../server/store/sqlite-store.ts';
+import type { Store } from '../../server/store/store.ts';
+import { capturingLogger, testContext, testDeps } from '../kit/action-test-context.ts';
+import { AuthError, ValidationError } from '../kit/http-errors.ts';
+import { EMAIL_MOCK_CONFIG, EmailConfig } from './email-config.ts';
+import { TemplateError } from './email-templates.ts';
+import { emailConnector } from './index.ts';
+import type { OutboxSender } from './outbox-sender.ts';
+import { PostmarkClient } from './postmark-client.ts';
+
+const clock = new VirtualClock('2026-04-20T09:00:00Z');
+const log = capturingLogger();
+const templatesDir = mkdtempSync(join(tmpdir(), 'partnerflow-templates-'));
+let systems: SimulatedSystems;
+let server: { close(): void };
+let store: Store;
+
+writeFileSync(
+  join(templatesDir, 'request-received.txt'),
+  `---
+subject: We received {{ request.mdfNumber }}: {{ request.activityName }}
+---
+Hello {{ partner.name }} team,
+
+you asked for {{ $formatNumber(request.amountRequested, '#,##0') }} USD.{{ note ? ' Note: ' & note : '' }}
+Details: https://prm.example.com/mdf/{{ request.mdfNumber }}
+`,
+);
+writeFileSync(join(templatesDir, 'broken.txt'), 'no front matter here');
+
+beforeAll(() => {
+  systems = createSimulatedSystems({ clock });
+  server = startSimulatedSystems(systems);
+});
+afterAll(() => server.close());
+beforeEach(async () => {
+  systems.reset();
+  systems.faults.clear();
+  store = await openSqliteStore({ path: ':memory:' });
+});
+
+function connect(overrides: Partial<typeof EMAIL_MOCK_CONFIG> = {}): OutboxSender {
+  const config = EmailConfig.parse({ ...EMAIL_MOCK_CONFIG, templatesDir, ...overrides });
+  return emailConnector.connect(config, { ...testDeps(clock, log), store }) as OutboxSender;
+}
+
+const data = { request: { mdfNumber: 'MDF-1001', activityName: 'Cloud <Summit>', amountRequested: 12500 }, partner: { name: 'Northwind Cloud' } };
+
+/** Runs `email.send` as the engine would, as step `stepKey` of run `run_test`. */
+async function send(input: Record<string, unknown>, connection = connect(), stepKey = 'confirm') {
+  const definition = emailConnector.actions.send!;
+  const { ctx, notes } = testContext(connection, clock, { log, stepKey });
+  const output = await definition.run(definition.input.parse(input), ctx);
+  return { output: definition.output.parse(output) as { message_id: string; already_sent: boolean; subject: string }, notes };
+}
+
+describe('email.send', () => {
+  it('renders the template and delivers text and escaped HTML to the recipients', async () => {
+    const { output } = await send({ to: ['marketing@northwind.example'], cc: ['cmm.emea@vendor.example'], template: 'request-received', data });
+    expect(output).toMatchObject({ already_sent: false, subject: 'We received MDF-1001: Cloud <Summit>' });
+    const [message, ...others] = systems.email.messages();
+    expect(others).toEqual([]);
+    expect(message).toMatchObject({
+      from: 'Partner Marketing <mdf@partnerflow.example>',
+      to: ['marketing@northwind.example'],
+      cc: ['cmm.emea@vendor.example'],
+      subject: 'We received MDF-1001: Cloud <Summit>',
+      tag: 'request-received',
+    });
+    expect(message!.text).toContain('Hello Northwind Cloud team,');
+    expect(message!.text).toContain('you asked for 12,500 USD.\n');
+    expect(message!.html).toContain('<a href="https://prm.example.com/mdf/MDF-1001">');
+    expect(message!.html).not.toContain('<Summit>');
+  });
+
+  it('renders an optional value that is absent as nothing', async () => {
+    await send({ to: ['a@example.com'], template: 'request-received', data: { ...data, note: 'Bring badges' } }, connect(), 'with_note');
+    await send({ to: ['b@example.com'], template: 'request-received', data }, connect(), 'without_note');
+    const [withNote, withoutNote] = systems.email.messages();
+    expect(withNote!.text).toContain('USD. Note: Bring badges');
+    expect(withoutNote!.text).toContain('USD.\n');
+  });
+
+  it('sends a notification once: the same step again finds it in the outbox', async () => {
+    const connection = connect();
+    const first = await send({ to: ['marketing@northwind.example'], template: 'request-received', data }, connection);
+    const again = await send({ to: ['marketing@northwind.example'], template: 'request-received', data }, connection);
+    expect(again.output).toMatchObject({ already_sent: true, message_id: first.output.message_id });
+    expect(again.notes.join('\n')).toMatch(/already sent/);
+    expect(systems.email.messages()).toHaveLength(1);
+  });
+
+  it('sends at most once per once_per key, whichever run asks', async () => {
+    const input = { to: ['ops@northwind.example'], template: 'request-received', data, once_per: 'digest:101:2026-04-20' };
+    await send(input, connect(), 'run_a_step');
+    const second = await send(input, connect(), 'run_b_step');
+    expect(second.output.already_sent).toBe(true);
+    expect(systems.email.messages()).toHaveLength(1);
+  });
+
+  it('does not send a second copy when an interrupted attempt was in fact delivered', async () => {
+    const connection = connect();
+    const { ctx } = testContext(connection, clock, { stepKey: 'confirm' });
+    // The earlier attempt: stored, marked sending, accepted by the provider; then the process died.
+    await store.enqueueOutbox({ key: ctx.idempotencyKey, runId: ctx.runId, message: { from: 'x@example.com', to: ['marketing@northwind.example'], subject: 's', text: 't', html: 'h' }, createdAt: clock.now() });
+    await store.updateOutbox(ctx.idempotencyKey, { status: 'sending', attempts: 1 });
+    const provider = new PostmarkClient({ apiUrl: EMAIL_MOCK_CONFIG.apiUrl, serverToken: EMAIL_MOCK_CONFIG.serverToken, messageStream: 'outbound' });
+    const delivered = await provider.send({ from: 'x@example.com', to: ['marketing@northwind.example'], subject: 's', text: 't', html: 'h' }, ctx.idempotencyKey);
+
+    const { output, notes } = await send({ to: ['marketing@northwind.example'], template: 'request-received', data }, connection);
+    expect(output).toMatchObject({ already_sent: true, message_id: delivered });
+    expect(notes.join('\n')).toMatch(/interrupted earlier attempt was delivered/);
+    expect(systems.email.messages()).toHaveLength(1);
+    expect(await store.getOutbox(ctx.idempotencyKey)).toMatchObject({ status: 'sent', providerMessageId: delivered });
+  });
+
+  it('sends after a network failure left the outcome unknown and the provider has no such message', async () => {
+    systems.faults.inject({ system: 'email', kind: 'network_error', times: 1 });
+    const connection = connect();
+    await expect(send({ to: ['marketing@northwind.example'], template: 'request-received', data }, connection)).rejects.toThrow();
+    expect(systems.email.messages()).toHaveLength(0);
+    const { output, notes } = await send({ to: ['marketing@northwind.example'], template: 'request-received', data }, connection);
+    expect(output.already_sent).toBe(false);
+    expect(notes.join('\n')).toMatch(/interrupted and the provider has no such message/);
+    expect(systems.email.messages()).toHaveLength(1);
+  });
+
+  it('puts a message the provider refused back to pending, and a retry sends it', async () => {
+    systems.faults.inject({ system: 'email', kind: 'server_error', times: 1 });
+    const connection = connect();
+    const error = await send({ to: ['marketing@northwind.example'], template: 'request-received', data }, connection).catch((e: unknown) => e);
+    expect(error).toMatchObject({ retryable: true, status: 500 });
+    const { ctx } = testContext(connection, clock, { stepKey: 'confirm' });
+    expect(await store.getOutbox(ctx.idempotencyKey)).toMatchObject({ status: 'pending' });
+    await send({ to: ['marketing@northwind.example'], template: 'request-received', data }, connection);
+    expect(systems.email.messages()).toHaveLength(1);
+  });
+
+  it('fails with AuthError for a wrong server token, without the token in the error or the logs', async () => {
+    const error = await send({ to: ['a@example.com'], template: 'request-received', data }, connect({ serverToken: 'wrong-token-77a1' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthError);
+    expect((error as Error).message).toMatch(/^email POST \/email answered 401/);
+    expect(JSON.stringify({ error, m: (error as Error).message }) + log.text()).not.toContain('wrong-token-77a1');
+  });
+
+  it("reports the provider's reason for a message it refuses, without retrying", async () => {
+    const connection = connect({ from: 'Nobody <nobody@invalid.example>' });
+    // The mock refuses a message whose To is not an address; the action's schema already refuses that, so go below it.
+    const rendered = await connection.render('request-received', data);
+    const error = await connection.send({ key: 'k-1', runId: null, to: ['not-an-address'], rendered }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toMatch(/answered 422/);
+    expect(systems.email.messages()).toEqual([]);
+  });
+
+  it('names a missing template and does not retry it', async () => {
+    const error = await send({ to: ['a@example.com'], template: 'no-such-template', data }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TemplateError);
+    expect((error as Error).message).toBe(`no email template no-such-template (${join(templatesDir, 'no-such-template.txt')})`);
+    expect(error).toMatchObject({ retryable: false });
+    const broken = await send({ to: ['a@example.com'], template: 'broken', data }).catch((e: unknown) => e);
+    expect((broken as Error).message).toMatch(/broken\.txt: a template starts with a front matter/);
+  });
+
+  it('refuses a recipient that is not an email address before anything is stored', async () => {
+    expect(() => emailConnector.actions.send!.input.parse({ to: ['nobody'], template: 'request-received' })).toThrow(/to/);
+  });
+});
+
+describe('shipped templates', () => {
+  it('all parse and render with a full MDF request', async () => {
+    const connection = connect({ templatesDir: './recipes/email-templates' });
+    const request = { mdfNumber: 'MDF-1001', activityName: 'Cloud Summit Munich', activityType: 'Event', amountRequested: 10000, totalCost: 20000, activityRegion: 'EMEA' };
+    for (const name of ['mdf-request-received', 'mdf-approval-request', 'mdf-approval-escalation', 'mdf-request-approved', 'mdf-request-denied', 'mdf-request-canceled', 'mdf-request-problems']) {
+      const rendered = await connection.render(name, { request, partner: { name: 'Northwind Cloud' }, problems: [{ rule: 'D4', message: 'too little' }], decision: { approver: 'cmm@example.com', comment: 'ok' }, approver_name: 'Elena', approve_url: 'https://x/approve', deny_url: 'https://x/deny', expires_at: '2026-05-01T00:00:00Z', first_approver: { name: 'Elena', email: 'e@example.com' } });
+      expect(rendered.subject, name).toMatch(/MDF/);
+      expect(rendered.text.length, name).toBeGreaterThan(50);
+    }
+  });
+});

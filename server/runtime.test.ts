@@ -1,0 +1,123 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CONNECTORS } from '../connectors/index.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { createRuntime, type Runtime } from './runtime.ts';
+
+/**
+ * The README's walkthrough, step by step, against the runtime `npm start` builds: mock mode, the shipped
+ * recipes and tables, seeded simulated systems. Requests go through the real Hono app.
+ */
+let runtime: Runtime | undefined;
+afterEach(async () => {
+  await runtime?.close();
+  runtime = undefined;
+});
+
+async function mockRuntime(): Promise<Runtime> {
+  const config = loadConfig({}, { mock: true, connectors: CONNECTORS, overrides: { dbPath: ':memory:', logLevel: 'silent' } });
+  runtime = await createRuntime({ config });
+  return runtime;
+}
+
+interface MailboxMessage {
+  to: string[];
+  subject: string;
+  text: string;
+}
+
+async function mailbox(rt: Runtime, to: string): Promise<MailboxMessage[]> {
+  const res = await rt.app.request(`/_mock/mailbox?to=${encodeURIComponent(to)}`);
+  return ((await res.json()) as { messages: MailboxMessage[] }).messages;
+}
+
+describe('the README walkthrough (npm start)', () => {
+  it('takes MDF-1001 from the PRM webhook to an approved, synced request with a readable journal', async () => {
+    const rt = await mockRuntime();
+
+    // 1. The simulated PRM delivers "MDF request submitted".
+    const accepted = await rt.app.request('/_mock/prm/webhooks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ event: 'mdf_request.submitted', mdf_number: 'MDF-1001', delivery_id: 'demo-1' }),
+    });
+    expect(accepted.status).toBe(202);
+    const { run_ids: runIds } = (await accepted.json()) as { run_ids: string[] };
+    expect(runIds).toHaveLength(1);
+    await rt.engine.runUntilIdle();
+
+    // 2. The partner's confirmation (D7).
+    const confirmations = await mailbox(rt, 'marketing@northwind.example');
+    expect(confirmations.map((m) => m.subject)).toEqual([expect.stringMatching(/^We received your MDF request MDF-1001/)]);
+
+    // 3. The EMEA CMM's approval email (D8, D10): GET shows a page and decides nothing; POST decides.
+    const [approvalEmail] = await mailbox(rt, 'cmm.emea@vendor.example');
+    expect(approvalEmail?.subject).toMatch(/^MDF approval needed: MDF-1001/);
+    const link = new URL(/http:\/\/\S+\/approvals\/\S+\?decision=approve/.exec(approvalEmail!.text)![0]);
+    expect(link.origin).toBe(rt.config.publicBaseUrl);
+    const page = await rt.app.request(link.pathname + link.search);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('MDF-1001');
+    const decided = await rt.app.request(link.pathname, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&comment=Great+event' });
+    expect(decided.status).toBe(200);
+    await rt.engine.runUntilIdle();
+
+    // 4. The partner's approval email, the PRM status, the Salesforce Funds Request (D1, D11).
+    expect((await mailbox(rt, 'marketing@northwind.example')).map((m) => m.subject)).toEqual([
+      expect.stringMatching(/^We received/),
+      expect.stringMatching(/^Your MDF request MDF-1001 is approved/),
+    ]);
+    const records = (await (await rt.app.request('/_mock/records')).json()) as {
+      prm: { mdf_requests: Array<{ mdfNumber: string; status: string }> };
+      salesforce: { PartnerFundRequest: Array<{ MDF_Number__c: string; Status: string }> };
+    };
+    expect(records.prm.mdf_requests.find((r) => r.mdfNumber === 'MDF-1001')?.status).toBe('Approved');
+    expect(records.salesforce.PartnerFundRequest.filter((r) => r.MDF_Number__c === 'MDF-1001').map((r) => r.Status)).toEqual(['Approved']);
+
+    // 5. The run and its journal over the runs API; no secret in it.
+    const list = (await (await rt.app.request('/runs')).json()) as { runs: Array<{ id: string; status: string; recipe: string }> };
+    expect(list.runs).toContainEqual(expect.objectContaining({ id: runIds[0], status: 'completed', recipe: 'mdf-request-approval' }));
+    const detail = await (await rt.app.request(`/runs/${runIds[0]}`)).text();
+    const journal = (JSON.parse(detail) as { journal: Array<{ stepKey: string; status: string; attempts: number; input: unknown; output: unknown }> }).journal;
+    expect(journal.map((e) => e.stepKey)).toEqual(expect.arrayContaining(['request', 'partner', 'check', 'confirm_receipt', 'sync_submitted', 'ask_approver', 'decision', 'approved', 'approve_in_prm', 'sync_approved', 'tell_partner_approved']));
+    expect(journal.every((e) => e.status === 'completed' && e.attempts >= 1)).toBe(true);
+    expect(journal.find((e) => e.stepKey === 'request')?.output).toMatchObject({ mdfNumber: 'MDF-1001' });
+    for (const secret of ['mock-prm-key', 'mock-secret', 'mock-email-token', 'mock-webhook-secret-prm', link.pathname.split('/').pop()!]) {
+      expect(detail).not.toContain(secret);
+    }
+
+    // The same delivery again starts nothing new.
+    const again = await rt.app.request('/_mock/prm/webhooks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ event: 'mdf_request.submitted', mdf_number: 'MDF-1001', delivery_id: 'demo-1' }),
+    });
+    expect(await again.json()).toMatchObject({ duplicate: true, run_ids: runIds });
+  });
+});
+
+describe('configuration outside mock mode', () => {
+  it('refuses to start without credentials, naming every variable', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty' }, { mock: false, connectors: CONNECTORS });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    for (const variable of ['PORT', 'PUBLIC_BASE_URL', 'PARTNERFLOW_API_TOKEN', 'WEBHOOK_SECRET_PRM', 'PRM_BASE_URL', 'PRM_API_KEY', 'SALESFORCE_CLIENT_SECRET', 'EMAIL_SERVER_TOKEN', 'EMAIL_FROM']) {
+      expect(message).toContain(variable);
+    }
+  });
+
+  it('never echoes a secret it refuses', () => {
+    let message = '';
+    try {
+      loadConfig({ PARTNERFLOW_API_TOKEN: 'short-secret' }, { mock: false, connectors: CONNECTORS });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('PARTNERFLOW_API_TOKEN: must be at least 16 characters');
+    expect(message).not.toContain('short-secret');
+  });
+});
