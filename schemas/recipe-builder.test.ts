@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { action, defineRecipe, expr, foreach, lookup, set, stop, wait, waitFor, when } from './recipe-builder.ts';
+import { Recipe } from './recipe.ts';
+
+describe('defineRecipe', () => {
+  it('builds the same recipe as the shipped hand-written JSON', () => {
+    const json = JSON.parse(readFileSync(new URL('../recipes/mdf-requests/mdf-request-cancellation.recipe.json', import.meta.url), 'utf8'));
+    const request = (path: string) => expr(`$steps.request.${path}`);
+    const built = defineRecipe({
+      $schema: '../../schemas/json/recipe.schema.json',
+      name: 'mdf-request-cancellation',
+      version: 1,
+      description: json.description,
+      trigger: {
+        type: 'webhook',
+        event: 'prm.mdf_request.status_changed',
+        filter: expr("data.status = 'Canceled'"),
+        dedup_key: expr("data.mdfNumber & ':canceled'"),
+      },
+      steps: [
+        action('request', 'prm.get_mdf_request', { mdf_number: expr('$trigger.data.mdfNumber') }),
+        action('partner', 'prm.get_partner', { partner_id: request('partnerId') }),
+        when('still_canceled', expr("$steps.request.status != 'Canceled'"), [stop('not_canceled_anymore', { status: 'completed', reason: 'The request is no longer Canceled in the PRM.' })], undefined, {
+          description: 'A late or replayed webhook must not cancel a request that ops reopened meanwhile.',
+        }),
+        action(
+          'sync_canceled',
+          'salesforce.upsert_fund_request',
+          {
+            mdf_number: request('mdfNumber'),
+            fields: {
+              Title: expr("$steps.request.mdfNumber & ': ' & ($steps.request.activityName ? $steps.request.activityName : 'MDF request')"),
+              RequestedAmount: expr('$steps.request.amountRequested ? $steps.request.amountRequested : 0'),
+              Activity: request('activityType'),
+              ChannelPartnerId: expr('$steps.partner.crmPartnerId'),
+              Status: 'Rejected',
+            },
+          },
+          { description: "D1: Salesforce's Status picklist has no Canceled; a canceled request is Rejected there." },
+        ),
+        action(
+          'tell_partner_canceled',
+          'email.send',
+          { to: [request('submittedByEmail')], template: 'mdf-request-canceled', data: { request: expr('$steps.request'), partner: expr('$steps.partner') } },
+          { description: 'D12: the partner is notified that the fund request was canceled.' },
+        ),
+      ],
+    });
+    expect(built).toEqual(json);
+    expect(Recipe.parse(built)).toEqual(Recipe.parse(json));
+  });
+
+  it('returns plain JSON data, without undefined fields', () => {
+    const built = defineRecipe({
+      name: 'plain-data',
+      version: 1,
+      description: 'd',
+      trigger: { type: 'schedule', cron: '0 8 * * 1-5' },
+      steps: [set('today', { day: expr('$today()'), note: undefined })],
+    });
+    expect(JSON.stringify(built)).toBe(
+      '{"name":"plain-data","version":1,"description":"d","trigger":{"type":"schedule","cron":"0 8 * * 1-5"},"steps":[{"id":"today","type":"set","values":{"day":"{% $today() %}"}}]}',
+    );
+  });
+
+  it('throws with each JSON path and problem when the recipe is not valid', () => {
+    expect(() =>
+      defineRecipe({
+        name: 'Not Kebab',
+        version: 1,
+        description: 'd',
+        trigger: { type: 'webhook', event: 'prm.mdf_request.submitted' },
+        steps: [wait('pause', { for: 'two days' })],
+      }),
+    ).toThrow('recipe "Not Kebab" is not valid: name: a recipe name is kebab-case; steps[0].for: an ISO 8601 duration such as P2D or PT30M');
+  });
+});
+
+describe('step helpers', () => {
+  it('write the steps as the recipe language spells them', () => {
+    expect(expr('  steps.request.mdfNumber ')).toBe('{% steps.request.mdfNumber %}');
+    expect(lookup('approver', 'approvers', { region: expr('$vars.region') }, { required: true })).toEqual({
+      id: 'approver',
+      type: 'lookup',
+      table: 'approvers',
+      where: { region: '{% $vars.region %}' },
+      required: true,
+    });
+    expect(foreach('each_lead', expr('$steps.leads'), [stop('done')], { as: 'lead' })).toEqual({
+      id: 'each_lead',
+      type: 'foreach',
+      items: '{% $steps.leads %}',
+      as: 'lead',
+      steps: [{ id: 'done', type: 'stop' }],
+    });
+    expect(waitFor('decision', { signal: 'decision' }, { timeout: { business_days: 2 }, on_timeout: [stop('late', { status: 'failed' })] })).toEqual({
+      id: 'decision',
+      type: 'wait_for',
+      signal: 'decision',
+      timeout: { business_days: 2 },
+      on_timeout: [{ id: 'late', type: 'stop', status: 'failed' }],
+    });
+    expect(wait('until_start', { until: expr('$trigger.data.startDate') })).toEqual({ id: 'until_start', type: 'wait', until: '{% $trigger.data.startDate %}' });
+    expect(action('ping', 'fake.echo', undefined, { retry: { max_attempts: 5 }, on_error: 'continue' })).toEqual({
+      id: 'ping',
+      type: 'action',
+      action: 'fake.echo',
+      retry: { max_attempts: 5 },
+      on_error: 'continue',
+    });
+  });
+});

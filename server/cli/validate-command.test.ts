@@ -1,0 +1,80 @@
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeConnectors } from '../recipes/fixtures/fake-connectors.ts';
+import { captureConsole } from './capture-console.ts';
+import { createValidateCommand, validateCommand } from './validate-command.ts';
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../recipes/fixtures');
+const shown = (path: string) => relative(process.cwd(), join(fixtures, path));
+const command = createValidateCommand(async () => fakeConnectors as never);
+
+describe('partnerflow validate', () => {
+  let output: ReturnType<typeof captureConsole>;
+  beforeEach(() => {
+    output = captureConsole();
+    vi.stubEnv('RECIPES_DIR', join(fixtures, 'recipes'));
+    vi.stubEnv('TABLES_DIR', join(fixtures, 'tables'));
+  });
+  afterEach(() => {
+    output.restore();
+    vi.unstubAllEnvs();
+  });
+
+  it('checks RECIPES_DIR by default and exits 0 when every recipe is valid', async () => {
+    expect(await command.run({ values: {}, positionals: [] })).toBe(0);
+    expect(output.out).toEqual([
+      `✓ ${shown('recipes/account-closed.recipe.json')}`,
+      `✓ ${shown('recipes/nested/account-closed-built.recipe.ts')}`,
+      '2 recipes valid, 0 with problems',
+    ]);
+  });
+
+  it('prints each problem with its file and JSON path, and exits 1', async () => {
+    const paths = [join(fixtures, 'recipes/account-closed.recipe.json'), join(fixtures, 'broken')];
+    expect(await command.run({ values: {}, positionals: paths })).toBe(1);
+    expect(output.out).toEqual([
+      `✓ ${shown('recipes/account-closed.recipe.json')}`,
+      `${shown('broken/a-bad-action.recipe.json')}: steps[0].action: unknown action "crm.get_acount" (did you mean "crm.get_account"?)`,
+      expect.stringMatching(/b-not-json\.recipe\.json: not valid JSON: /),
+      `✓ ${shown('broken/c-same-name.recipe.json')}`,
+      `${shown('broken/d-same-name.recipe.json')}: name: "twin" is also the name of the recipe in ${shown('broken/c-same-name.recipe.json')}; recipe names must be unique`,
+      '2 recipes valid, 3 with problems',
+    ]);
+  });
+
+  it('checks lookups against the tables of TABLES_DIR', async () => {
+    vi.stubEnv('TABLES_DIR', join(fixtures, 'no-tables-here'));
+    expect(await command.run({ values: {}, positionals: [join(fixtures, 'recipes/account-closed.recipe.json')] })).toBe(1);
+    expect(output.out).toEqual([
+      `${shown('recipes/account-closed.recipe.json')}: steps[1].table: unknown table "owners"; there are no tables`,
+      '0 recipes valid, 1 with problems',
+    ]);
+  });
+
+  it('exits 2 on a path that does not exist', async () => {
+    expect(await command.run({ values: {}, positionals: ['no/such/recipes'] })).toBe(2);
+    expect(output.err[0]).toBe('partnerflow validate: no/such/recipes: no such file or folder');
+    expect(output.out).toEqual([]);
+  });
+
+  it('exits 1 when there is nothing to validate', async () => {
+    expect(await command.run({ values: {}, positionals: [join(fixtures, 'tables')] })).toBe(1);
+    expect(output.err).toEqual(['partnerflow validate: no *.recipe.json or *.recipe.ts files found']);
+    expect(output.out).toEqual(['0 recipes valid, 0 with problems']);
+  });
+
+  it('passes the shipped recipes with the shipped connector pack', async () => {
+    const repository = join(fixtures, '../../..');
+    vi.stubEnv('RECIPES_DIR', join(repository, 'recipes'));
+    vi.stubEnv('TABLES_DIR', join(repository, 'recipes/tables'));
+    const code = await validateCommand.run({ values: {}, positionals: [] });
+    expect(output.out.filter((line) => !line.startsWith('✓ '))).toEqual([expect.stringMatching(/^\d+ recipes? valid, 0 with problems$/)]);
+    expect(code).toBe(0);
+  });
+
+  it('explains itself with --help', () => {
+    expect(command.usage).toMatch(/^Usage: partnerflow validate \[paths\.\.\.\]/);
+    expect(command.usage).toContain('Exit code 0 when every recipe is valid, 1 when one has problems, 2 on a path that does not exist.');
+  });
+});

@@ -1,0 +1,68 @@
+import type { Recipe } from '../../schemas/recipe.ts';
+import type { ConnectorCatalog } from '../engine/connector-registry.ts';
+import { checkActionInput } from './check-action-input.ts';
+import { didYouMean } from './closest-name.ts';
+import type { Finding } from './recipe-problem.ts';
+import { walkSteps } from './walk-steps.ts';
+
+/**
+ * Everything a recipe names in the connector pack must exist: trigger events and poll actions, the
+ * `cancel_on` event, `wait_for` events and every action step's action, whose input mapping is then
+ * checked against the action's schema. Needs only connector definitions, never credentials.
+ */
+export function checkConnectors(recipe: Recipe, catalog: ConnectorCatalog): Finding[] {
+  const names = knownNames(catalog);
+  const findings: Finding[] = [];
+  const event = (name: string, path: PropertyKey[], mustCorrelate?: string) => {
+    const definition = catalog.eventDefinition(name);
+    if (!definition) findings.push({ path, message: unknownName('event', name, names.events, names.connectors) });
+    // Without a correlation key the runtime cannot tell which run an event is about.
+    else if (mustCorrelate && !definition.correlate) findings.push({ path, message: `${name} carries no correlation key, so it can never ${mustCorrelate}` });
+  };
+  const action = (name: string, path: PropertyKey[]) => {
+    const definition = catalog.actionDefinition(name);
+    if (!definition) findings.push({ path, message: unknownName('action', name, names.actions, names.connectors) });
+    return definition;
+  };
+
+  const { trigger } = recipe;
+  if (trigger.type === 'webhook') event(trigger.event, ['trigger', 'event']);
+  if (trigger.type === 'timer') event(trigger.record, ['trigger', 'record']);
+  if (trigger.type === 'poll') {
+    const definition = action(trigger.action, ['trigger', 'action']);
+    if (definition) findings.push(...checkActionInput(trigger.input ?? {}, definition.input, trigger.action, ['trigger', 'input']));
+  }
+  if (recipe.cancel_on) event(recipe.cancel_on.event, ['cancel_on', 'event'], 'cancel a run');
+
+  for (const { step, path } of walkSteps(recipe)) {
+    if (step.type === 'action') {
+      const definition = action(step.action, [...path, 'action']);
+      // The interpreter maps a missing input as {}, so the schema sees the same here.
+      if (definition) findings.push(...checkActionInput(step.input ?? {}, definition.input, step.action, [...path, 'input']));
+    }
+    if (step.type === 'wait_for' && step.event) event(step.event.name, [...path, 'event', 'name'], 'end this wait');
+  }
+  return findings;
+}
+
+function knownNames(catalog: ConnectorCatalog) {
+  const definitions = catalog.definitions();
+  return {
+    connectors: definitions.map((d) => d.name).sort(),
+    actions: definitions.flatMap((d) => Object.keys(d.actions).map((a) => `${d.name}.${a}`)),
+    events: definitions.flatMap((d) => Object.keys(d.events ?? {}).map((e) => `${d.name}.${e}`)),
+  };
+}
+
+/** Names the closest known name, or the known connectors when the prefix itself is unknown. */
+function unknownName(kind: 'action' | 'event', name: string, known: string[], connectors: string[]): string {
+  const dot = name.indexOf('.');
+  const connector = dot < 0 ? name : name.slice(0, dot);
+  if (!connectors.includes(connector)) {
+    return `unknown connector "${connector}" in ${kind} "${name}"${didYouMean(connector, connectors)}; connectors: ${connectors.join(', ')}`;
+  }
+  const hint = didYouMean(name, known);
+  const ofConnector = known.filter((k) => k.startsWith(`${connector}.`));
+  const list = ofConnector.length > 0 ? `; ${connector} has: ${ofConnector.map((k) => k.slice(connector.length + 1)).join(', ')}` : `; ${connector} has no ${kind}s`;
+  return `unknown ${kind} "${name}"${hint || list}`;
+}

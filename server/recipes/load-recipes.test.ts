@@ -1,0 +1,91 @@
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Recipe } from '../../schemas/recipe.ts';
+import { fakeCatalog } from './fixtures/fake-connectors.ts';
+import { loadRecipes, RecipeLoadError } from './load-recipes.ts';
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+/** How the loader names files under the working directory: relative, as users type them. */
+const shown = (path: string) => relative(process.cwd(), path);
+const options = { catalog: fakeCatalog(), tables: ['owners'] };
+
+async function loadError(dir: string): Promise<RecipeLoadError> {
+  const error = await loadRecipes(dir, options).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(RecipeLoadError);
+  return error as RecipeLoadError;
+}
+
+describe('loadRecipes', () => {
+  const temporary: string[] = [];
+  afterEach(() => {
+    for (const dir of temporary.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('loads JSON and TS recipes recursively, in a stable order, skipping other files', async () => {
+    const recipes = await loadRecipes(join(fixtures, 'recipes'), options);
+    expect(recipes.map((r) => [r.definition.name, r.file])).toEqual([
+      ['account-closed', shown(join(fixtures, 'recipes/account-closed.recipe.json'))],
+      ['account-closed-built', shown(join(fixtures, 'recipes/nested/account-closed-built.recipe.ts'))],
+    ]);
+  });
+
+  it('loads a TS recipe built with the builder as the same recipe its JSON twin is', async () => {
+    const [json, ts] = await loadRecipes(join(fixtures, 'recipes'), options);
+    const { $schema: _, ...fromJson } = json!.definition;
+    expect({ ...ts!.definition, name: fromJson.name }).toEqual(Recipe.parse(fromJson));
+  });
+
+  it('skips node_modules and dot folders', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recipes-'));
+    temporary.push(dir);
+    cpSync(join(fixtures, 'recipes/account-closed.recipe.json'), join(dir, 'account-closed.recipe.json'));
+    for (const skipped of ['node_modules', '.git']) {
+      mkdirSync(join(dir, skipped));
+      cpSync(join(fixtures, 'broken/a-bad-action.recipe.json'), join(dir, skipped, 'a-bad-action.recipe.json'));
+    }
+    expect((await loadRecipes(dir, options)).map((r) => r.definition.name)).toEqual(['account-closed']);
+  });
+
+  it('refuses to load when any file has a problem, listing every problem of every file', async () => {
+    const error = await loadError(join(fixtures, 'broken'));
+    const file = (name: string) => shown(join(fixtures, 'broken', name));
+    expect(error.message.split('\n')).toEqual([
+      `${file('a-bad-action.recipe.json')}: steps[0].action: unknown action "crm.get_acount" (did you mean "crm.get_account"?)`,
+      expect.stringMatching(new RegExp(`^${file('b-not-json.recipe.json')}: not valid JSON: `)),
+      `${file('d-same-name.recipe.json')}: name: "twin" is also the name of the recipe in ${file('c-same-name.recipe.json')}; recipe names must be unique`,
+    ]);
+    expect(error.problems.map((p) => p.path)).toEqual(['steps[0].action', '', 'name']);
+    expect(error.name).toBe('RecipeLoadError');
+  });
+
+  it('refuses a TS recipe whose builder rejects it, naming the file and the path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recipes-'));
+    temporary.push(dir);
+    const builder = pathToFileURL(join(fixtures, '../../../schemas/recipe-builder.ts')).href;
+    writeFileSync(
+      join(dir, 'invalid-built.recipe.ts'),
+      `import { defineRecipe, stop } from '${builder}';
+export default defineRecipe({
+  name: 'invalid-built', version: 1, description: 'a step id in capitals',
+  trigger: { type: 'webhook', event: 'crm.account.changed' },
+  steps: [stop('Done')],
+});
+`,
+    );
+    const error = await loadError(dir);
+    expect(error.message).toBe(
+      `${join(dir, 'invalid-built.recipe.ts')}: cannot be imported: recipe "invalid-built" is not valid: steps[0].id: a step id is snake_case, starting with a letter`,
+    );
+  });
+
+  it('refuses a folder that does not exist', async () => {
+    const error = await loadError(join(fixtures, 'no-such-folder'));
+    expect(error.message).toBe(`${join(fixtures, 'no-such-folder')}: no such folder (RECIPES_DIR)`);
+  });
+});

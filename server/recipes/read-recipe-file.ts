@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { RecipeProblem } from './recipe-problem.ts';
+
+/** A recipe file's content, not yet validated, or why it could not be read. */
+export type RecipeFileContent = { data: unknown; problem?: undefined } | { data?: undefined; problem: RecipeProblem };
+
+/**
+ * Reads a recipe file: JSON as it is; a `.ts` file's default export (import it through tsx, which
+ * bin/partnerflow.js registers, or vitest). A TS recipe goes through JSON once, so the runtime holds
+ * exactly what the same recipe written as JSON would give, and hashes and stores the same.
+ */
+export async function readRecipeFile(file: string): Promise<RecipeFileContent> {
+  if (file.endsWith('.ts')) return importRecipe(file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    return failed(file, `cannot be read: ${(error as Error).message}`);
+  }
+  try {
+    return { data: JSON.parse(text) };
+  } catch (error) {
+    return failed(file, `not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+async function importRecipe(file: string): Promise<RecipeFileContent> {
+  let module: { default?: unknown };
+  try {
+    module = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
+  } catch (error) {
+    return failed(file, `cannot be imported: ${(error as Error).message}`);
+  }
+  if (module.default === undefined) return failed(file, 'has no default export; write `export default defineRecipe({ … })`');
+  try {
+    return { data: JSON.parse(JSON.stringify(module.default)) };
+  } catch (error) {
+    return failed(file, `its default export is not JSON data: ${(error as Error).message}`);
+  }
+}
+
+function failed(file: string, message: string): RecipeFileContent {
+  return { problem: { file, path: '', message } };
+}

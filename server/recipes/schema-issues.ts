@@ -1,0 +1,42 @@
+import type { z } from 'zod';
+import type { Finding } from './recipe-problem.ts';
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * Zod's issues as findings users can act on. Zod says "Invalid input" when no branch of a union fits
+ * (`on_error`, a delay, a lookup's `where`): when the value clearly meant one branch (it has the right
+ * type but wrong contents), that branch's own issues are reported; otherwise what each branch expects.
+ */
+export function describeSchemaIssues(issues: readonly Issue[], base: readonly PropertyKey[] = []): Finding[] {
+  return issues.flatMap((issue) => describe(issue, base));
+}
+
+function describe(issue: Issue, base: readonly PropertyKey[]): Finding[] {
+  const path = [...base, ...issue.path];
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const meant = issue.errors.filter((branch) => !branch.every(isWrongKind));
+    if (meant.length === 1) return describeSchemaIssues(meant[0]!, path);
+    const expected = issue.errors.map((branch) => branch.filter(isWrongKind).map(expectation).join(' and ')).filter(Boolean);
+    return [{ path, message: `Invalid input: expected ${orList(expected)}` }];
+  }
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
+    return [{ path, message: `missing (expected ${issue.expected})` }];
+  }
+  return [{ path, message: issue.message }];
+}
+
+/** The value is of another kind than the branch wants (a string where an object goes), at its root. */
+function isWrongKind(issue: Issue): boolean {
+  return issue.path.length === 0 && (issue.code === 'invalid_type' || issue.code === 'invalid_value');
+}
+
+function expectation(issue: Issue): string {
+  if (issue.code === 'invalid_value') return issue.values.map((v) => JSON.stringify(v)).join(' or ');
+  if (issue.code === 'invalid_type') return `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
+  return issue.message;
+}
+
+function orList(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? 'another value') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+}

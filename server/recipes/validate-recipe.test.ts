@@ -1,0 +1,236 @@
+import { describe, expect, it } from 'vitest';
+import type { RecipeInput, Step } from '../../schemas/recipe.ts';
+import { fakeCatalog } from './fixtures/fake-connectors.ts';
+import { formatProblem } from './recipe-problem.ts';
+import { validateRecipe } from './validate-recipe.ts';
+
+const FILE = 'recipes/test.recipe.json';
+
+function recipe(steps: unknown[], extra: Record<string, unknown> = {}): RecipeInput {
+  return {
+    name: 'test-recipe',
+    version: 1,
+    description: 'a recipe under test',
+    trigger: { type: 'webhook', event: 'crm.account.changed' },
+    steps: steps as Step[],
+    ...extra,
+  } as RecipeInput;
+}
+
+/** The lines `partnerflow validate` would print for this recipe. */
+function problems(data: unknown, tables: string[] = ['owners']): string[] {
+  return validateRecipe(data, FILE, { catalog: fakeCatalog(), tables }).problems.map(formatProblem);
+}
+
+const getAccount = { id: 'account', type: 'action', action: 'crm.get_account', input: { account_id: '{% $trigger.data.id %}' } };
+
+describe('validateRecipe', () => {
+  it('accepts a valid recipe and returns its parsed definition', () => {
+    const result = validateRecipe(recipe([getAccount, { id: 'done', type: 'stop' }]), FILE, { catalog: fakeCatalog(), tables: [] });
+    expect(result.problems).toEqual([]);
+    expect(result.definition?.steps[1]).toEqual({ id: 'done', type: 'stop', status: 'completed' });
+  });
+
+  describe('schema', () => {
+    it('reports every schema issue with its JSON path', () => {
+      const data = recipe([
+        { id: 'Bad-Id', type: 'stop' },
+        { id: 'check', type: 'if', condition: 'data.ok', then: [{ id: 'x', type: 'stop', extra: true }] },
+      ]);
+      expect(problems(data)).toEqual([
+        `${FILE}: steps[0].id: a step id is snake_case, starting with a letter`,
+        `${FILE}: steps[1].condition: an expression is written {% … %}`,
+        `${FILE}: steps[1].then[0]: Unrecognized key: "extra"`,
+      ]);
+    });
+
+    it('names the step types when a type is unknown, and says what is missing', () => {
+      expect(problems(recipe([{ id: 'a', type: 'actoin' }, { type: 'stop' }]))).toEqual([
+        `${FILE}: steps[0].type: Invalid discriminator value. Expected 'action' | 'if' | 'foreach' | 'lookup' | 'set' | 'wait' | 'wait_for' | 'stop'`,
+        `${FILE}: steps[1].id: missing (expected string)`,
+      ]);
+    });
+
+    it('explains a value that fits no branch of a union, or the branch it meant', () => {
+      const data = recipe([
+        { ...getAccount, on_error: 'retry' },
+        { id: 'pause', type: 'wait', for: { days: 2 } },
+      ]);
+      expect(problems(data)).toEqual([
+        `${FILE}: steps[0].on_error: Invalid input: expected "fail", "continue" or an object`,
+        `${FILE}: steps[1].for.business_days: missing (expected number)`,
+        `${FILE}: steps[1].for: Unrecognized key: "days"`,
+      ]);
+    });
+  });
+
+  describe('step ids', () => {
+    it('rejects an id used twice anywhere in the recipe, naming where it was first used', () => {
+      const data = recipe(
+        [
+          getAccount,
+          { id: 'check', type: 'if', condition: '{% true %}', then: [{ id: 'account', type: 'stop' }] },
+          { id: 'each', type: 'foreach', items: '{% [1,2] %}', steps: [{ id: 'check', type: 'set', values: { a: 1 } }] },
+          { id: 'later', type: 'wait_for', signal: 'go', timeout: 'P1D', on_timeout: [{ id: 'each', type: 'stop' }] },
+          { ...getAccount, id: 'again', on_error: { steps: [{ id: 'later', type: 'stop' }] } },
+        ],
+        { on_error: { steps: [{ id: 'again', type: 'stop' }] } },
+      );
+      expect(problems(data)).toEqual([
+        `${FILE}: steps[1].then[0].id: step id "account" is already used by steps[0]`,
+        `${FILE}: steps[2].steps[0].id: step id "check" is already used by steps[1]`,
+        `${FILE}: steps[3].on_timeout[0].id: step id "each" is already used by steps[2]`,
+        `${FILE}: steps[4].on_error.steps[0].id: step id "later" is already used by steps[3]`,
+        `${FILE}: on_error.steps[0].id: step id "again" is already used by steps[4]`,
+      ]);
+    });
+  });
+
+  describe('connectors', () => {
+    it('rejects an unknown action, suggesting the closest one', () => {
+      expect(problems(recipe([{ id: 'a', type: 'action', action: 'crm.get_acount', input: {} }]))).toEqual([
+        `${FILE}: steps[0].action: unknown action "crm.get_acount" (did you mean "crm.get_account"?)`,
+      ]);
+      expect(problems(recipe([{ id: 'a', type: 'action', action: 'crm.delete_everything' }]))).toEqual([
+        `${FILE}: steps[0].action: unknown action "crm.delete_everything"; crm has: get_account, update_account, send, search`,
+      ]);
+    });
+
+    it('rejects an unknown connector, listing the known ones', () => {
+      expect(problems(recipe([{ id: 'a', type: 'action', action: 'erp.get_account' }]))).toEqual([
+        `${FILE}: steps[0].action: unknown connector "erp" in action "erp.get_account"; connectors: crm`,
+      ]);
+    });
+
+    it('rejects an unknown trigger event', () => {
+      const data = recipe([{ id: 'done', type: 'stop' }], { trigger: { type: 'webhook', event: 'crm.account.chnaged' } });
+      expect(problems(data)).toEqual([`${FILE}: trigger.event: unknown event "crm.account.chnaged" (did you mean "crm.account.changed"?)`]);
+    });
+
+    it('rejects an unknown cancel_on event, and one that cannot say which run it is about', () => {
+      const unknown = recipe([{ id: 'done', type: 'stop' }], { cancel_on: { event: 'crm.account.closed' } });
+      expect(problems(unknown)).toEqual([`${FILE}: cancel_on.event: unknown event "crm.account.closed"; crm has: account.changed, account.viewed`]);
+      const uncorrelated = recipe([{ id: 'done', type: 'stop' }], { cancel_on: { event: 'crm.account.viewed' } });
+      expect(problems(uncorrelated)).toEqual([`${FILE}: cancel_on.event: crm.account.viewed carries no correlation key, so it can never cancel a run`]);
+    });
+
+    it('rejects a wait_for event that does not exist', () => {
+      const data = recipe([{ id: 'wait', type: 'wait_for', event: { name: 'crm.account.deleted', key: '{% $trigger.data.id %}' } }]);
+      expect(problems(data)).toEqual([`${FILE}: steps[0].event.name: unknown event "crm.account.deleted"; crm has: account.changed, account.viewed`]);
+    });
+
+    it('rejects a poll trigger whose action does not exist', () => {
+      const trigger = { type: 'poll', action: 'crm.list_accounts', every: 'PT5M', cursor: '{% updated %}', dedup_key: '{% id %}' };
+      expect(problems(recipe([{ id: 'done', type: 'stop' }], { trigger }))).toEqual([
+        `${FILE}: trigger.action: unknown action "crm.list_accounts"; crm has: get_account, update_account, send, search`,
+      ]);
+    });
+  });
+
+  describe('action input', () => {
+    const update = (input: unknown) => recipe([getAccount, { id: 'update', type: 'action', action: 'crm.update_account', input }]);
+
+    it('accepts expressions for any field, and literals that fit', () => {
+      expect(problems(update({ account_id: '{% $steps.account.id %}', status: 'Closed', fields: { Title: '{% "x" %}', Amount: 5 }, note: null }))).toEqual([]);
+    });
+
+    it('rejects a required field missing from the mapping, also inside a nested object', () => {
+      expect(problems(update({ status: 'Closed', fields: { Amount: 3 } }))).toEqual([
+        `${FILE}: steps[1].input.account_id: required by crm.update_account but missing`,
+        `${FILE}: steps[1].input.fields.Title: required by crm.update_account but missing`,
+      ]);
+    });
+
+    it('treats a step without input as an empty mapping', () => {
+      expect(problems(recipe([{ id: 'account', type: 'action', action: 'crm.get_account' }]))).toEqual([
+        `${FILE}: steps[0].input.account_id: required by crm.get_account but missing`,
+      ]);
+    });
+
+    it('rejects a field the schema does not have, suggesting the closest', () => {
+      expect(problems(update({ account_id: 'A-1', status: 'Closed', fields: { Titel: '{% "x" %}' }, notes: 'hi' }))).toEqual([
+        `${FILE}: steps[1].input.fields.Title: required by crm.update_account but missing`,
+        `${FILE}: steps[1].input.fields.Titel: crm.update_account has no input field "fields.Titel" (did you mean "Title"?)`,
+        `${FILE}: steps[1].input.notes: crm.update_account has no input field "notes" (did you mean "note"?)`,
+      ]);
+    });
+
+    it('rejects unknown fields of non-strict schemas too, which zod would silently drop', () => {
+      expect(problems(recipe([{ ...getAccount, input: { account_id: 'A-1', contacts: true } }]))).toEqual([
+        `${FILE}: steps[0].input.contacts: crm.get_account has no input field "contacts"`,
+      ]);
+    });
+
+    it('checks literal values against their field schema, skipping expressions', () => {
+      expect(problems(update({ account_id: '', status: 'Open', fields: { Title: '{% "x" %}', Amount: -1 } }))).toEqual([
+        `${FILE}: steps[1].input.account_id: Too small: expected string to have >=1 characters`,
+        `${FILE}: steps[1].input.status: Invalid option: expected one of "Active"|"Closed"`,
+        `${FILE}: steps[1].input.fields.Amount: Too small: expected number to be >=0`,
+      ]);
+    });
+
+    it('checks the literal items of a list that also holds expressions', () => {
+      const data = recipe([getAccount, { id: 'send', type: 'action', action: 'crm.send', input: { to: ['{% $steps.account.owner_email %}', 'not-an-email'], template: 't' } }]);
+      expect(problems(data)).toEqual([`${FILE}: steps[1].input.to[1]: Invalid email address`]);
+    });
+
+    it('checks a whole input given as one literal where the schema is not an object', () => {
+      const trigger = (input: unknown) => ({ type: 'poll', action: 'crm.search', input, every: 'PT5M', cursor: '{% updated %}', dedup_key: '{% id %}' });
+      expect(problems(recipe([{ id: 'done', type: 'stop' }], { trigger: trigger({ page: '{% 1 %}' }) }))).toEqual([]);
+      expect(problems(recipe([{ id: 'done', type: 'stop' }], { trigger: trigger({ page: 'one' }) }))).toEqual([
+        `${FILE}: trigger.input: Invalid input`,
+      ]);
+    });
+  });
+
+  describe('expressions', () => {
+    it('reports an expression that does not compile, with the JSONata message and the path', () => {
+      const data = recipe([getAccount, { id: 'check', type: 'if', condition: '{% $steps.account.id = %}', then: [{ id: 'done', type: 'stop' }] }]);
+      expect(problems(data)).toEqual([`${FILE}: steps[1].condition: Unexpected end of expression at position 19 in {% $steps.account.id = %}`]);
+    });
+
+    it('checks expressions everywhere: triggers, filters, nested input, set values, lookups', () => {
+      const data = recipe(
+        [
+          { id: 'account', type: 'action', action: 'crm.get_account', input: { account_id: '{% $trigger.data.id & %}' } },
+          { id: 'vars', type: 'set', values: { when: '{% $now( %}' } },
+          { id: 'owner', type: 'lookup', table: 'owners', where: '{% email = = 1 %}' },
+        ],
+        { trigger: { type: 'webhook', event: 'crm.account.changed', filter: '{% data.status = ) %}' } },
+      );
+      expect(problems(data).map((line) => line.split(': ').slice(0, 2).join(': '))).toEqual([
+        `${FILE}: trigger.filter`,
+        `${FILE}: steps[0].input.account_id`,
+        `${FILE}: steps[1].values.when`,
+        `${FILE}: steps[2].where`,
+      ]);
+    });
+
+    it('rejects a reference to a step the recipe does not have, with or without $', () => {
+      const data = recipe([
+        getAccount,
+        { id: 'send', type: 'action', action: 'crm.send', input: { to: ['{% $steps.acount.owner_email %}'], template: '{% steps.owner.name %}' } },
+      ]);
+      expect(problems(data)).toEqual([
+        `${FILE}: steps[1].input.to[0]: reads steps.acount, but no step has the id "acount" (did you mean "account"?)`,
+        `${FILE}: steps[1].input.template: reads steps.owner, but no step has the id "owner"`,
+      ]);
+    });
+
+    it('accepts references to nested steps and to steps of on_error', () => {
+      const data = recipe(
+        [{ id: 'check', type: 'if', condition: '{% true %}', then: [getAccount] }, { id: 'show', type: 'set', values: { id: '{% $steps.account.id %}' } }],
+        { on_error: { steps: [{ id: 'report', type: 'set', values: { failed: '{% $steps.show.id %}' } }] } },
+      );
+      expect(problems(data)).toEqual([]);
+    });
+  });
+
+  describe('tables', () => {
+    it('rejects a lookup of a table that does not exist', () => {
+      const data = recipe([{ id: 'owner', type: 'lookup', table: 'ownres', where: { email: 'a@example.com' } }]);
+      expect(problems(data, ['owners', 'regions'])).toEqual([`${FILE}: steps[0].table: unknown table "ownres" (did you mean "owners"?)`]);
+      expect(problems(data, [])).toEqual([`${FILE}: steps[0].table: unknown table "ownres"; there are no tables`]);
+    });
+  });
+});
