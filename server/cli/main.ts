@@ -1,10 +1,4 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { serveCommand } from './serve-command.ts';
-import { validateCommand } from './validate-command.ts';
-import { testCommand } from './test-command.ts';
-import { runCommand } from './run-command.ts';
-import { schemaCommand } from './schema-command.ts';
-import { openapiCommand } from './openapi-command.ts';
 
 /** One subcommand: its usage text, its options, and what it does. Resolves with the exit code. */
 export interface Command {
@@ -13,13 +7,14 @@ export interface Command {
   run(args: { values: Record<string, string | boolean | undefined>; positionals: string[] }): Promise<number>;
 }
 
-const COMMANDS: Record<string, Command> = {
-  serve: serveCommand,
-  validate: validateCommand,
-  test: testCommand,
-  run: runCommand,
-  schema: schemaCommand,
-  openapi: openapiCommand,
+// Loaded on demand: `validate` or `schema` should work, and start fast, without the runtime and mocks.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve-command.ts')).serveCommand,
+  validate: async () => (await import('./validate-command.ts')).validateCommand,
+  test: async () => (await import('./test-command.ts')).testCommand,
+  run: async () => (await import('./run-command.ts')).runCommand,
+  schema: async () => (await import('./schema-command.ts')).schemaCommand,
+  openapi: async () => (await import('./openapi-command.ts')).openapiCommand,
 };
 
 const USAGE = `partnerflow: recipes for partner marketing operations
@@ -42,11 +37,12 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return name ? 0 : 1;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     console.error(`partnerflow: unknown command "${name}"\n\n${USAGE}`);
     return 2;
   }
+  const command = await load();
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
