@@ -29,7 +29,7 @@ export async function readRecipeFile(file: string): Promise<RecipeFileContent> {
 async function importRecipe(file: string): Promise<RecipeFileContent> {
   let module: { default?: unknown };
   try {
-    module = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
+    module = await importTypeScript(pathToFileURL(resolve(file)).href);
   } catch (error) {
     return failed(file, `cannot be imported: ${(error as Error).message}`);
   }
@@ -38,6 +38,22 @@ async function importRecipe(file: string): Promise<RecipeFileContent> {
     return { data: JSON.parse(JSON.stringify(module.default)) };
   } catch (error) {
     return failed(file, `its default export is not JSON data: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Imports a TS module. The compiled CLI (bin/build-cli.js) runs without a TypeScript loader, so the
+ * first TS recipe registers tsx; under tsx or vitest the import works as it is.
+ */
+async function importTypeScript(url: string): Promise<{ default?: unknown }> {
+  try {
+    return (await import(url)) as { default?: unknown };
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
+    const { register } = await import('tsx/esm/api');
+    register();
+    // A new URL: Node keeps the failed import of the first one in its module cache.
+    return (await import(`${url}?typescript`)) as { default?: unknown };
   }
 }
 

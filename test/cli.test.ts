@@ -1,0 +1,67 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/**
+ * The `partnerflow` binary as a user runs it: the compiled CLI (bin/build-cli.js), exit codes, and a
+ * TypeScript recipe, which the compiled CLI loads through tsx on demand.
+ */
+const root = resolve(import.meta.dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'partnerflow-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function partnerflow(...args: string[]) {
+  const result = spawnSync(process.execPath, ['bin/partnerflow.js', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' }, timeout: 60_000 });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+describe('partnerflow (the binary)', () => {
+  it('validates a TypeScript recipe written with the builder', () => {
+    const builder = join(root, 'schemas/recipe-builder.ts');
+    // TS recipes live in an ESM package, as in this repository.
+    writeFileSync(join(work, 'package.json'), '{ "type": "module" }');
+    writeFileSync(
+      join(work, 'notify.recipe.ts'),
+      `import { action, defineRecipe, expr } from ${JSON.stringify(builder)};
+export default defineRecipe({
+  name: 'notify-on-cancel',
+  version: 1,
+  description: 'D12: tells the partner when a request is canceled.',
+  trigger: { type: 'webhook', event: 'prm.mdf_request.status_changed', filter: expr("data.status = 'Canceled'") },
+  steps: [action('request', 'prm.get_mdf_request', { mdf_number: expr('$trigger.data.mdfNumber') })],
+});
+`,
+    );
+    const { code, out } = partnerflow('validate', work);
+    expect(out).toContain('notify.recipe.ts');
+    expect(out).toContain('1 recipe valid, 0 with problems');
+    expect(code).toBe(0);
+  });
+
+  it('names the file and JSON path of a broken recipe and exits 1', () => {
+    writeFileSync(
+      join(work, 'broken.recipe.json'),
+      JSON.stringify({ name: 'broken-one', version: 1, description: 'x', trigger: { type: 'webhook', event: 'prm.mdf_request.submitted' }, steps: [{ id: 'a', type: 'action', action: 'prm.no_such_action' }] }),
+    );
+    const { code, out } = partnerflow('validate', join(work, 'broken.recipe.json'));
+    expect(out).toMatch(/broken\.recipe\.json: steps\[0\]\.action: .*prm\.no_such_action/);
+    expect(code).toBe(1);
+  });
+
+  it('answers an unknown command with its usage and exit code 2, --help with 0', () => {
+    const unknown = partnerflow('frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('unknown command "frobnicate"');
+    const help = partnerflow('serve', '--help');
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('Usage: partnerflow serve');
+  });
+
+  it('refuses to serve outside mock mode without configuration, naming each variable', () => {
+    const { code, err } = partnerflow('serve', '--port', '0');
+    expect(code).toBe(1);
+    for (const variable of ['PUBLIC_BASE_URL', 'PARTNERFLOW_API_TOKEN', 'WEBHOOK_SECRET_PRM', 'PRM_API_KEY', 'SALESFORCE_CLIENT_ID', 'EMAIL_SERVER_TOKEN']) expect(err).toContain(variable);
+  });
+});
