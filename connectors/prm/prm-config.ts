@@ -22,7 +22,7 @@ export const PRM_ENV = {
   mdfRequestObject: 'PRM_MDF_REQUEST_OBJECT',
 } as const;
 
-/** The simulated PRM (mocks/, MOCKS-API.md) used by `serve --mock` and the harness. */
+/** The simulated PRM (mocks/README.md) used by `serve --mock` and the harness. */
 export const PRM_MOCK_CONFIG: z.input<typeof PrmConfig> = {
   baseUrl: 'https://prm.partnerflow.test/api/objects/v1',
   apiKey: 'mock-prm-key',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { HttpClient, type HttpClientOptions, type HttpRequest } from '../kit/http-client.ts';
 import { pagesByNextUrl } from '../kit/paginate.ts';
 import type { TokenCache } from '../kit/token-cache.ts';
-import { checkSalesforceResponse, parseApiUsage, salesforceErrorMessage } from './salesforce-errors.ts';
+import { checkOAuthResponse, checkSalesforceResponse, parseApiUsage, salesforceErrorMessage } from './salesforce-errors.ts';
 import { createSessionCache, type SalesforceCredentials, type SalesforceSession } from './salesforce-session.ts';
 
 export interface SalesforceClientOptions extends SalesforceCredentials {
@@ -44,7 +44,7 @@ export class SalesforceClient {
 
   constructor(options: SalesforceClientOptions) {
     this.apiVersion = options.apiVersion ?? '61.0';
-    const login = new HttpClient({ ...options.http, system: 'salesforce', errorMessage: salesforceErrorMessage });
+    const login = new HttpClient({ ...options.http, system: 'salesforce', responseCheck: checkOAuthResponse, errorMessage: salesforceErrorMessage });
     const sessions = createSessionCache(options, login);
     this.#sessions = sessions;
     const bearer = (s: SalesforceSession) => `Bearer ${s.accessToken}`;

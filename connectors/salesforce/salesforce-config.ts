@@ -26,7 +26,7 @@ export const SALESFORCE_ENV = {
   mdfNumberField: 'SALESFORCE_MDF_NUMBER_FIELD',
 } as const;
 
-/** The simulated org (mocks/, MOCKS-API.md) used by `serve --mock` and the harness. */
+/** The simulated org (mocks/README.md) used by `serve --mock` and the harness. */
 export const SALESFORCE_MOCK_CONFIG: z.input<typeof SalesforceConfig> = {
   loginUrl: 'https://login.salesforce.partnerflow.test',
   clientId: 'mock-client',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ResponseContext } from '../kit/http-client.ts';
-import { RateLimitError, redactUrl, ValidationError, type HttpError } from '../kit/http-errors.ts';
+import { AuthError, RateLimitError, redactUrl, ValidationError, type HttpError } from '../kit/http-errors.ts';
 
 /** Salesforce's error body: `[ { message, errorCode, fields } ]`. */
 const SalesforceErrorList = z.array(z.object({ message: z.string().optional(), errorCode: z.string().optional(), fields: z.array(z.string()).optional() }).loose()).min(1);
@@ -46,6 +46,23 @@ export function checkSalesforceResponse(response: ResponseContext, body: unknown
     if (found.code === 'REQUEST_LIMIT_EXCEEDED') return new RateLimitError({ ...base, systemMessage: found.message, code: found.code }, false);
   }
   return undefined;
+}
+
+/** OAuth errors that mean the credentials themselves are wrong: a new grant with them will fail again. */
+const CREDENTIAL_ERRORS = new Set(['invalid_client', 'invalid_client_id', 'invalid_grant', 'unauthorized_client']);
+
+/**
+ * The token endpoint refuses bad credentials with 400, not 401 (`invalid_client: invalid client
+ * credentials`): that is an AuthError, not a ValidationError, and not one a token refresh can fix.
+ */
+export function checkOAuthResponse(response: ResponseContext, body: unknown): HttpError | undefined {
+  if (response.status !== 400) return undefined;
+  const oauth = OAuthError.safeParse(body);
+  if (!oauth.success || !CREDENTIAL_ERRORS.has(oauth.data.error)) return undefined;
+  return new AuthError(
+    { ...response, url: redactUrl(response.url), body, systemMessage: oauth.data.error_description ?? oauth.data.error, code: oauth.data.error },
+    { sessionExpired: false },
+  );
 }
 
 /** `Sforce-Limit-Info: api-usage=25/15000` → { used: 25, limit: 15000 }. */

@@ -1,0 +1,103 @@
+import { HttpResponse } from 'msw';
+
+/** The simulated systems a fault can be injected into. */
+export type SimulatedSystemName = 'prm' | 'salesforce' | 'email';
+
+/**
+ * What goes wrong:
+ * - `rate_limit`: 429 with `Retry-After` and the system's error body;
+ * - `server_error`: 500 with the system's error body;
+ * - `expired_token`: Salesforce revokes every session it issued (the call answers 401 INVALID_SESSION_ID
+ *   and the next grant works); the PRM and email answer 401 in their own shape;
+ * - `network_error`: the connection fails, no HTTP answer at all.
+ */
+export type FaultKind = 'rate_limit' | 'server_error' | 'expired_token' | 'network_error';
+
+/** A fault to inject, as a scenario's `fault` step or a test describes it. */
+export interface FaultSpec {
+  system: SimulatedSystemName;
+  kind: FaultKind;
+  /** How many matching requests it hits. @default 1 */
+  times?: number | undefined;
+  /** Only requests whose URL path contains this. */
+  path?: string | undefined;
+  /** Only requests with this method (any case). */
+  method?: string | undefined;
+  /** The `Retry-After` of a rate limit, in seconds. @default 1 */
+  retryAfterSeconds?: number | undefined;
+}
+
+interface ActiveFault extends FaultSpec {
+  remaining: number;
+}
+
+/**
+ * Faults waiting for requests. Each system's handler asks before its normal handling; the first matching
+ * fault (in the order injected) answers the request and is used up by one.
+ */
+export class FaultInjector {
+  #faults: ActiveFault[] = [];
+
+  inject(spec: FaultSpec): void {
+    const times = spec.times ?? 1;
+    if (!Number.isInteger(times) || times < 1) throw new RangeError(`a fault's times is a positive integer, got ${String(spec.times)}`);
+    this.#faults.push({ ...spec, remaining: times });
+  }
+
+  clear(): void {
+    this.#faults = [];
+  }
+
+  /** The faults still waiting, for debugging a scenario. */
+  pending(): FaultSpec[] {
+    return this.#faults.map(({ remaining, ...spec }) => ({ ...spec, times: remaining }));
+  }
+
+  /**
+   * The fault this request runs into, used up by one; undefined when none matches. With `pathRequired`,
+   * only a fault that names a matching path counts: Salesforce's login endpoint is hit by a fault only
+   * when the fault asks for it, so a plain fault lands on the API call that the test (and the journal)
+   * is watching rather than on the token grant in front of it.
+   */
+  take(system: SimulatedSystemName, request: Request, options: { pathRequired?: boolean } = {}): FaultSpec | undefined {
+    const path = new URL(request.url).pathname;
+    const index = this.#faults.findIndex(
+      (f) =>
+        f.system === system &&
+        (f.method === undefined || f.method.toUpperCase() === request.method.toUpperCase()) &&
+        (f.path === undefined ? !options.pathRequired : path.includes(f.path)),
+    );
+    if (index < 0) return undefined;
+    const fault = this.#faults[index]!;
+    fault.remaining -= 1;
+    if (fault.remaining <= 0) this.#faults.splice(index, 1);
+    const { remaining: _left, ...spec } = fault;
+    return spec;
+  }
+}
+
+/** A system's error bodies for the faults that answer with HTTP. */
+export interface FaultBodies {
+  rateLimit(retryAfterSeconds: number): unknown;
+  serverError(): unknown;
+  expiredToken(): unknown;
+}
+
+/**
+ * The answer to a fault in the system's own shape: `network_error` fails the connection (`fetch`
+ * rejects), the others answer 429, 500 or 401 with the system's error body.
+ */
+export function faultResponse(fault: FaultSpec, bodies: FaultBodies, headers: Record<string, string> = {}): Response {
+  switch (fault.kind) {
+    case 'network_error':
+      return HttpResponse.error();
+    case 'rate_limit': {
+      const seconds = fault.retryAfterSeconds ?? 1;
+      return HttpResponse.json(bodies.rateLimit(seconds) as object, { status: 429, headers: { ...headers, 'Retry-After': String(seconds) } });
+    }
+    case 'server_error':
+      return HttpResponse.json(bodies.serverError() as object, { status: 500, headers });
+    case 'expired_token':
+      return HttpResponse.json(bodies.expiredToken() as object, { status: 401, headers });
+  }
+}

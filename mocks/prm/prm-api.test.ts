@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../server/engine/clock.ts';
+import { createSimulatedSystems, SIMULATED_URLS, startSimulatedSystems, type SimulatedSystems } from '../simulated-systems.ts';
+
+/** What a client of the PRM sees over the global fetch. */
+const clock = new VirtualClock('2026-04-20T09:00:00Z');
+let systems: SimulatedSystems;
+let server: { close(): void };
+
+beforeAll(() => {
+  systems = createSimulatedSystems({ clock });
+  server = startSimulatedSystems(systems);
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  systems.reset();
+  systems.seed();
+});
+
+const AUTH = { Authorization: 'prm-key mock-prm-key', 'X-PRM-TenantId': '1' };
+
+async function prm(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  const res = await fetch(`${SIMULATED_URLS.prm}/${path}`, {
+    method: init.method ?? 'GET',
+    headers: { ...AUTH, 'content-type': 'application/json', ...init.headers },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+const list = (object: string, query: Record<string, string | number>) =>
+  prm(`${object}?${new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString()}`);
+
+describe('PRM authentication', () => {
+  it('answers 401 in the PRM envelope without the right key and tenant', async () => {
+    for (const headers of [{ Authorization: 'prm-key nope' }, { 'X-PRM-TenantId': '2' }, { Authorization: 'Bearer mock-prm-key' }] as Array<Record<string, string>>) {
+      const res = await prm('Account/101', { headers });
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ success: false, errors: [{ code: 'Unauthorized', message: expect.any(String) }] });
+    }
+  });
+});
+
+describe('PRM reads', () => {
+  it('gets a record by id in camelCase, inside { success, data }', async () => {
+    const res = await prm('Account/101');
+    expect(res).toEqual({
+      status: 200,
+      body: { success: true, data: expect.objectContaining({ id: 101, name: 'Northwind Cloud', marketingReady: true, crmPartnerId: '0015e00000NWCLD001', region: 'EMEA' }) },
+    });
+  });
+
+  it('answers 404 NotFound for an unknown record or object', async () => {
+    const record = await prm('Account/999999');
+    expect(record.status).toBe(404);
+    expect(record.body).toEqual({ success: false, errors: [{ code: 'NotFound', message: 'No Account record with Id 999999' }] });
+    expect((await prm('Opportunity/1')).status).toBe(404);
+    expect((await prm('Account/abc')).status).toBe(404);
+  });
+
+  it('lists with a filter, the total in count and the object in entity', async () => {
+    const res = await list('Account', { filter: "Region eq 'EMEA' and MarketingReady eq true" });
+    expect(res.body.data).toEqual({ count: 1, entity: 'Account', results: [expect.objectContaining({ name: 'Northwind Cloud' })] });
+  });
+
+  it('pages with skip and take; count stays the total', async () => {
+    for (let i = 0; i < 20; i++) systems.prm.addMdfRequest({ partnerId: 102, activityRegion: 'AMER' });
+    const total = systems.prm.mdfRequests().length;
+    const seen: number[] = [];
+    for (let skip = 0; skip < total; skip += 7) {
+      const page = await list('MdfRequest__co', { orderby: 'Id asc', skip, take: 7 });
+      expect(page.body.data.count).toBe(total);
+      seen.push(...page.body.data.results.map((r: { id: number }) => r.id));
+    }
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(new Set(seen).size).toBe(total);
+  });
+
+  it('caps take at 500: a short page is not the end, the count is', async () => {
+    for (let i = 0; i < 520; i++) systems.prm.addMdfRequest({ partnerId: 101 });
+    const page = await list('MdfRequest__co', { take: 1000 });
+    expect(page.body.data.results).toHaveLength(500);
+    expect(page.body.data.count).toBe(systems.prm.mdfRequests().length);
+  });
+
+  it('orders by any field, descending too', async () => {
+    const res = await list('Account', { orderby: 'Name desc' });
+    expect(res.body.data.results.map((p: { name: string }) => p.name)).toEqual(['Tailspin Alliances', 'Northwind Cloud', 'Fabrikam Partners', 'Contoso Systems']);
+  });
+
+  it('returns only the fields asked for', async () => {
+    const res = await list('Account', { fields: 'Name,Region', filter: 'Id eq 102' });
+    expect(res.body.data.results).toEqual([{ id: 102, name: 'Contoso Systems', region: 'AMER' }]);
+  });
+
+  it('answers 400 with the PRM envelope for a filter or orderby it cannot read', async () => {
+    const filter = await list('MdfRequest__co', { filter: "Status eq 'Open' andd Id eq 1" });
+    expect(filter.status).toBe(400);
+    expect(filter.body).toEqual({ success: false, errors: [{ code: 'InvalidFilter', fields: ['filter'], message: expect.stringMatching(/^Invalid filter at position \d+/) }] });
+    const orderby = await list('MdfRequest__co', { orderby: 'Colour asc' });
+    expect(orderby.status).toBe(400);
+    expect(orderby.body.errors[0].code).toBe('InvalidOrderBy');
+  });
+
+  it('describes its objects, with required fields and picklists', async () => {
+    const all = await prm('_describe');
+    expect(all.body.data.objects.map((o: { name: string }) => o.name)).toEqual(['Account', 'MdfRequest__co']);
+    const mdf = await prm('MdfRequest__co/_describe');
+    expect(mdf.body.data.fields).toContainEqual(
+      expect.objectContaining({ name: 'Status', type: 'picklist', required: true, picklistValues: expect.arrayContaining([{ value: 'Denied', label: 'Denied' }]) }),
+    );
+  });
+});
+
+describe('PRM writes', () => {
+  it('PATCH takes PascalCase fields and answers the camelCase record, updated at the clock time', async () => {
+    const id = systems.prm.findMdfRequest('MDF-1001')!.id;
+    clock.advance(60_000);
+    const res = await prm(`MdfRequest__co/${id}`, { method: 'PATCH', body: { Status: 'Denied', StatusReason: 'Budget spent' } });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toMatchObject({ id, mdfNumber: 'MDF-1001', status: 'Denied', statusReason: 'Budget spent', updatedAt: new Date(clock.now()).toISOString() });
+    expect(systems.prm.findMdfRequest('MDF-1001')).toMatchObject({ status: 'Denied', statusReason: 'Budget spent' });
+  });
+
+  it('refuses camelCase field names, naming the PascalCase one', async () => {
+    const id = systems.prm.findMdfRequest('MDF-1001')!.id;
+    const res = await prm(`MdfRequest__co/${id}`, { method: 'PATCH', body: { status: 'Denied' } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ code: 'InvalidField', fields: ['status'], message: expect.stringContaining("'Status'") }]);
+    expect(systems.prm.findMdfRequest('MDF-1001')?.status).toBe('Open');
+  });
+
+  it('refuses a status outside the picklist with InvalidValue naming the field', async () => {
+    const id = systems.prm.findMdfRequest('MDF-1001')!.id;
+    const res = await prm(`MdfRequest__co/${id}`, { method: 'PATCH', body: { Status: 'Pending' } });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ success: false, errors: [{ code: 'InvalidValue', fields: ['Status'], message: expect.stringContaining('Open, Approved, Denied, Canceled, Closed') }] });
+  });
+
+  it('refuses read-only fields and values of the wrong type, all at once', async () => {
+    const res = await prm('Account/101', { method: 'PATCH', body: { Id: 5, MarketingReady: 'yes', ContactEmail: 'nobody' } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((e: { code: string; fields: string[] }) => `${e.code}:${e.fields.join()}`)).toEqual([
+      'ReadOnlyField:Id',
+      'InvalidValue:MarketingReady',
+      'InvalidValue:ContactEmail',
+    ]);
+  });
+
+  it('keeps custom __cf fields as they are named', async () => {
+    const res = await prm('Account/101', { method: 'PATCH', body: { Tier__cf: 'Gold' } });
+    expect(res.body.data.Tier__cf).toBe('Gold');
+  });
+
+  it('PUT (and POST, as older clients do) create a record with an id and timestamps', async () => {
+    const put = await prm('MdfRequest__co', {
+      method: 'PUT',
+      body: { MdfNumber: 'MDF-3001', PartnerId: 102, SubmittedByEmail: 'field@contoso.example', Status: 'Open', ActivityName: 'Roadshow' },
+    });
+    expect(put.status).toBe(200);
+    expect(put.body.data).toMatchObject({ id: expect.any(Number), mdfNumber: 'MDF-3001', activityName: 'Roadshow', createdAt: new Date(clock.now()).toISOString() });
+    const post = await prm('Account', { method: 'POST', body: { Name: 'Litware', Type: 'Alliance', CrmPartnerId: '0015e00000LTWRE005', Region: 'APAC' } });
+    expect(post.body.data).toMatchObject({ id: 105, name: 'Litware' });
+    expect(systems.prm.partners()).toHaveLength(5);
+  });
+
+  it('refuses a create without the required fields, or with an MDF number already taken', async () => {
+    const missing = await prm('MdfRequest__co', { method: 'PUT', body: { MdfNumber: 'MDF-3002' } });
+    expect(missing.status).toBe(400);
+    expect(missing.body.errors.map((e: { fields: string[] }) => e.fields[0])).toEqual(['PartnerId', 'SubmittedByEmail', 'Status']);
+    const duplicate = await prm('MdfRequest__co', { method: 'PUT', body: { MdfNumber: 'MDF-1001', PartnerId: 101, SubmittedByEmail: 'a@b.example', Status: 'Open' } });
+    expect(duplicate.body.errors[0]).toMatchObject({ code: 'DuplicateValue', fields: ['MdfNumber'] });
+  });
+
+  it('deletes a record', async () => {
+    expect((await prm('Account/104', { method: 'DELETE' })).status).toBe(200);
+    expect((await prm('Account/104')).status).toBe(404);
+  });
+
+  it('answers 400 for a body that is not a JSON object', async () => {
+    const res = await fetch(`${SIMULATED_URLS.prm}/Account/101`, { method: 'PATCH', headers: AUTH, body: 'Status=Open' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ success: false, errors: [{ code: 'InvalidRequest' }] });
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * The simulated PRM's objects and their fields: what `_describe` answers, and how a field's API name
+ * (PascalCase, used in writes, filters and orderby) maps to its key in responses (camelCase).
+ */
+
+/** How the PRM types a field: what a write must send and how a filter compares it. */
+export type PrmFieldType = 'integer' | 'decimal' | 'string' | 'textarea' | 'email' | 'boolean' | 'date' | 'datetime' | 'picklist';
+
+/** One field of a PRM object, as `_describe` lists it. */
+export interface PrmField {
+  /** API name, as writes, filters and orderby spell it: `MdfNumber`, `Updated`. */
+  name: string;
+  /** The key in a response record: `mdfNumber`, `updatedAt`. */
+  key: string;
+  label: string;
+  type: PrmFieldType;
+  /** Needed to create a record. */
+  required?: boolean;
+  /** Set by the PRM (id, timestamps); a write naming it is refused. */
+  readOnly?: boolean;
+  /** The allowed values of a picklist. */
+  values?: readonly string[];
+  /** Other names a filter may use for it (`CrmId`, seen in public clients). */
+  aliases?: readonly string[];
+}
+
+/** A PRM object (`Account`, `MdfRequest__co`) and its fields. */
+export interface PrmObject {
+  name: string;
+  label: string;
+  fields: readonly PrmField[];
+}
+
+/** The object holding partner accounts. */
+export const PARTNER_OBJECT = 'Account';
+/** The MDF request object: a custom object (`__co`), its name differs per instance (configurable in the connector). */
+export const MDF_REQUEST_OBJECT = 'MdfRequest__co';
+
+/** The MDF request statuses the PRM accepts (D11). */
+export const MDF_REQUEST_STATUSES = ['Open', 'Approved', 'Denied', 'Canceled', 'Closed'] as const;
+
+const id: PrmField = { name: 'Id', key: 'id', label: 'Id', type: 'integer', readOnly: true };
+const created: PrmField = { name: 'Created', key: 'createdAt', label: 'Created', type: 'datetime', readOnly: true };
+const updated: PrmField = { name: 'Updated', key: 'updatedAt', label: 'Updated', type: 'datetime', readOnly: true };
+
+const ACCOUNT: PrmObject = {
+  name: PARTNER_OBJECT,
+  label: 'Partner Account',
+  fields: [
+    id,
+    { name: 'Name', key: 'name', label: 'Name', type: 'string', required: true },
+    { name: 'Type', key: 'type', label: 'Partner Type', type: 'picklist', values: ['Channel', 'Alliance'], required: true },
+    { name: 'MarketingReady', key: 'marketingReady', label: 'Marketing Ready', type: 'boolean' },
+    { name: 'CrmPartnerId', key: 'crmPartnerId', label: 'CRM Partner ID', type: 'string', required: true, aliases: ['CrmId'] },
+    { name: 'ContactEmail', key: 'contactEmail', label: 'Partner Contact Email', type: 'email' },
+    { name: 'Region', key: 'region', label: 'Region', type: 'string', required: true },
+    created,
+    updated,
+  ],
+};
+
+const MDF_REQUEST: PrmObject = {
+  name: MDF_REQUEST_OBJECT,
+  label: 'MDF Request',
+  fields: [
+    id,
+    { name: 'MdfNumber', key: 'mdfNumber', label: 'Funds Request Number', type: 'string' },
+    { name: 'PartnerId', key: 'partnerId', label: 'Partner Account', type: 'integer', required: true },
+    { name: 'SubmittedByEmail', key: 'submittedByEmail', label: 'Submitted By (Email)', type: 'email', required: true },
+    { name: 'ActivityRegion', key: 'activityRegion', label: 'Activity Region', type: 'string' },
+    { name: 'Status', key: 'status', label: 'Status', type: 'picklist', values: MDF_REQUEST_STATUSES, required: true },
+    { name: 'StatusReason', key: 'statusReason', label: 'Status Reason', type: 'textarea' },
+    { name: 'ActivityName', key: 'activityName', label: 'Activity Name', type: 'string' },
+    { name: 'ActivityType', key: 'activityType', label: 'Type of Marketing Activity', type: 'string' },
+    { name: 'DeliveryMode', key: 'deliveryMode', label: 'In Person or Virtual', type: 'picklist', values: ['In Person', 'Virtual'] },
+    { name: 'Description', key: 'description', label: 'Description', type: 'textarea' },
+    { name: 'StartDate', key: 'startDate', label: 'Expected Start Date', type: 'date' },
+    { name: 'EndDate', key: 'endDate', label: 'Expected End Date', type: 'date' },
+    { name: 'TotalCost', key: 'totalCost', label: 'Total Cost (USD)', type: 'decimal' },
+    { name: 'TargetContacts', key: 'targetContacts', label: 'Target Number of Contacts', type: 'integer' },
+    { name: 'EstimatedPipeline', key: 'estimatedPipeline', label: 'Estimated Pipeline Created (USD)', type: 'decimal' },
+    { name: 'PartnerInvestment', key: 'partnerInvestment', label: 'Partner Investment (USD)', type: 'decimal' },
+    { name: 'AmountRequested', key: 'amountRequested', label: 'Total Amount Required from the MDF programme (USD)', type: 'decimal' },
+    { name: 'VerticalIndustry', key: 'verticalIndustry', label: 'Vertical Industry Target', type: 'string' },
+    { name: 'Segment', key: 'segment', label: 'Segment Target', type: 'string' },
+    created,
+    updated,
+  ],
+};
+
+/** Every object the simulated PRM has, by API name. */
+export const PRM_OBJECTS: Readonly<Record<string, PrmObject>> = {
+  [PARTNER_OBJECT]: ACCOUNT,
+  [MDF_REQUEST_OBJECT]: MDF_REQUEST,
+};
+
+/** Custom fields an instance adds (`Budget_Code__cf`): the mock cannot know them, so it keeps whatever it is given. */
+export function isCustomField(name: string): boolean {
+  return /^[A-Za-z][A-Za-z0-9_]*__cf$/.test(name);
+}
+
+/**
+ * The field a filter, orderby or fields list names. Those are read case-insensitively (public clients
+ * write both `Updated` and `updated`); custom `__cf` fields resolve to themselves.
+ */
+export function resolveReadField(object: PrmObject, name: string): PrmField | undefined {
+  const lower = name.toLowerCase();
+  const known = object.fields.find(
+    (f) => f.name.toLowerCase() === lower || f.key.toLowerCase() === lower || f.aliases?.some((a) => a.toLowerCase() === lower),
+  );
+  if (known) return known;
+  return isCustomField(name) ? { name, key: name, label: name, type: 'string' } : undefined;
+}
+
+/** The field a write names: writes take API names exactly (PascalCase), as the real PRM's do. */
+export function resolveWriteField(object: PrmObject, name: string): PrmField | undefined {
+  const known = object.fields.find((f) => f.name === name);
+  if (known) return known;
+  return isCustomField(name) ? { name, key: name, label: name, type: 'string' } : undefined;
+}

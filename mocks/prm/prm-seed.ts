@@ -1,0 +1,135 @@
+import type { MdfRequest } from '../../schemas/domain/mdf-request.ts';
+import type { Partner } from '../../schemas/domain/partner.ts';
+
+/**
+ * The demo PRM: partners in each region, marketing-ready and not, and MDF requests a README walkthrough
+ * can use (each comment says which rule it shows). `npm start` and the connector tests run on it;
+ * scenarios replace it with their own seed.
+ */
+
+/** The demo partners: one per region, one not marketing-ready. */
+export const DEMO_PARTNERS: Partner[] = [
+  { id: 101, name: 'Northwind Cloud', type: 'Channel', marketingReady: true, crmPartnerId: '0015e00000NWCLD001', contactEmail: 'ops@northwind.example', region: 'EMEA' },
+  // The Salesforce connector test calls this Account ID CONTOSO_ACCOUNT.
+  { id: 102, name: 'Contoso Systems', type: 'Channel', marketingReady: true, crmPartnerId: 'a0B5g00000AbCdEfGH', contactEmail: 'alliances@contoso.example', region: 'AMER' },
+  { id: 103, name: 'Tailspin Alliances', type: 'Alliance', marketingReady: true, crmPartnerId: '0015e00000TLSPN003', contactEmail: 'partners@tailspin.example', region: 'APAC' },
+  // D3: not marketing-ready, so its requests are refused.
+  { id: 104, name: 'Fabrikam Partners', type: 'Channel', marketingReady: false, crmPartnerId: '0015e00000FBRKM004', contactEmail: 'hello@fabrikam.example', region: 'EMEA' },
+];
+
+/** An MDF request as seeded: the PRM adds id, createdAt and updatedAt. */
+export type SeedMdfRequest = Omit<MdfRequest, 'id' | 'createdAt' | 'updatedAt'>;
+
+/** The demo MDF requests, all Open. */
+export const DEMO_MDF_REQUESTS: SeedMdfRequest[] = [
+  // Meets every rule: routed to the EMEA approver (D8).
+  {
+    mdfNumber: 'MDF-1001',
+    partnerId: 101,
+    submittedByEmail: 'marketing@northwind.example',
+    activityRegion: 'EMEA',
+    status: 'Open',
+    statusReason: null,
+    activityName: 'Cloud Summit Munich',
+    activityType: 'Event',
+    deliveryMode: 'In Person',
+    description: 'Half-day executive summit with a partner keynote and hands-on labs.',
+    startDate: '2026-05-12',
+    endDate: '2026-05-13',
+    totalCost: 20000,
+    targetContacts: 300,
+    estimatedPipeline: 250000,
+    partnerInvestment: 10000,
+    amountRequested: 10000,
+    verticalIndustry: 'Manufacturing',
+    segment: 'Enterprise',
+  },
+  // An AMER activity: routed to the AMER approver.
+  {
+    mdfNumber: 'MDF-1002',
+    partnerId: 102,
+    submittedByEmail: 'field@contoso.example',
+    activityRegion: 'AMER',
+    status: 'Open',
+    statusReason: null,
+    activityName: 'Partner Roadshow Chicago',
+    activityType: 'Roadshow',
+    deliveryMode: 'In Person',
+    description: 'Three-city roadshow with joint customer references.',
+    startDate: '2026-06-02',
+    endDate: '2026-06-04',
+    totalCost: 12000,
+    targetContacts: 180,
+    estimatedPipeline: 120000,
+    partnerInvestment: 6000,
+    amountRequested: 6000,
+    verticalIndustry: 'Financial Services',
+    segment: 'Mid-Market',
+  },
+  // An APAC activity from an Alliance partner, delivered virtually.
+  {
+    mdfNumber: 'MDF-1003',
+    partnerId: 103,
+    submittedByEmail: 'events@tailspin.example',
+    activityRegion: 'APAC',
+    status: 'Open',
+    statusReason: null,
+    activityName: 'Cloud Migration Webinar Series',
+    activityType: 'Webinar',
+    deliveryMode: 'Virtual',
+    description: 'Four webinars on migrating workloads, with a live demo each.',
+    startDate: '2026-05-20',
+    endDate: '2026-06-10',
+    totalCost: 8000,
+    targetContacts: 500,
+    estimatedPipeline: 90000,
+    partnerInvestment: 4000,
+    amountRequested: 4000,
+    verticalIndustry: 'Retail',
+    segment: 'SMB',
+  },
+  // D3: the partner is not marketing-ready.
+  {
+    mdfNumber: 'MDF-1004',
+    partnerId: 104,
+    submittedByEmail: 'events@fabrikam.example',
+    activityRegion: 'EMEA',
+    status: 'Open',
+    statusReason: null,
+    activityName: 'Digital Transformation Breakfast',
+    activityType: 'Event',
+    deliveryMode: 'In Person',
+    description: 'Breakfast briefing for IT leaders in Amsterdam.',
+    startDate: '2026-05-26',
+    endDate: '2026-05-26',
+    totalCost: 6000,
+    targetContacts: 40,
+    estimatedPipeline: 60000,
+    partnerInvestment: 3000,
+    amountRequested: 3000,
+    verticalIndustry: 'Public Sector',
+    segment: 'Enterprise',
+  },
+  // D5: asks for more than half of the cost.
+  {
+    mdfNumber: 'MDF-1005',
+    partnerId: 101,
+    submittedByEmail: 'marketing@northwind.example',
+    activityRegion: 'EMEA',
+    status: 'Open',
+    statusReason: null,
+    activityName: 'Partner Hackathon Dublin',
+    activityType: 'Workshop',
+    deliveryMode: 'In Person',
+    description: 'Two-day hackathon for customer developers.',
+    startDate: '2026-06-16',
+    endDate: '2026-06-17',
+    totalCost: 10000,
+    targetContacts: 80,
+    estimatedPipeline: 70000,
+    partnerInvestment: 3000,
+    amountRequested: 7000,
+    verticalIndustry: 'Technology',
+    segment: 'Mid-Market',
+  },
+];

@@ -1,0 +1,137 @@
+import type { MdfRequest } from '../../schemas/domain/mdf-request.ts';
+import type { Partner } from '../../schemas/domain/partner.ts';
+import { isoNow, type MockClock } from '../clock.ts';
+import { MDF_REQUEST_OBJECT, PARTNER_OBJECT, PRM_OBJECTS } from './prm-objects.ts';
+
+/** A record as the PRM stores and returns it: camelCase keys, plain JSON values. */
+export type PrmRecord = Record<string, unknown> & { id: number };
+
+/**
+ * The simulated PRM's records, one table per object, keyed by id. Every accessor hands out copies, so
+ * a test that edits what it read does not change the PRM behind the connector's back.
+ */
+export class PrmState {
+  readonly #clock: MockClock;
+  readonly #tables = new Map<string, Map<number, PrmRecord>>();
+
+  constructor(clock: MockClock) {
+    this.#clock = clock;
+    this.clear();
+  }
+
+  /** Empties every object. */
+  clear(): void {
+    for (const name of Object.keys(PRM_OBJECTS)) this.#tables.set(name, new Map());
+  }
+
+  hasObject(object: string): boolean {
+    return this.#tables.has(object);
+  }
+
+  /** Every record of an object, in id order. */
+  list(object: string): PrmRecord[] {
+    return [...this.#table(object).values()].sort((a, b) => a.id - b.id).map((r) => ({ ...r }));
+  }
+
+  get(object: string, id: number): PrmRecord | undefined {
+    const found = this.#table(object).get(id);
+    return found ? { ...found } : undefined;
+  }
+
+  /**
+   * Stores a new record: the next id (unless given), created and updated times from the clock, and
+   * every known field present (null when not given), in the object's field order, as the PRM answers.
+   */
+  insert(object: string, fields: Record<string, unknown>): PrmRecord {
+    const table = this.#table(object);
+    const now = isoNow(this.#clock);
+    const id = typeof fields.id === 'number' ? fields.id : Math.max(0, ...table.keys()) + 1;
+    const record: Record<string, unknown> = {};
+    for (const field of PRM_OBJECTS[object]!.fields) record[field.key] = fields[field.key] ?? null;
+    Object.assign(record, fields, { id, createdAt: fields.createdAt ?? now, updatedAt: fields.updatedAt ?? now });
+    table.set(id, record as PrmRecord);
+    return { ...(record as PrmRecord) };
+  }
+
+  /** Sets fields (response keys) and stamps updatedAt with the clock; undefined when there is no such record. */
+  update(object: string, id: number, set: Record<string, unknown>): PrmRecord | undefined {
+    const record = this.#table(object).get(id);
+    if (!record) return undefined;
+    Object.assign(record, set, { id, updatedAt: isoNow(this.#clock) });
+    return { ...record };
+  }
+
+  delete(object: string, id: number): boolean {
+    return this.#table(object).delete(id);
+  }
+
+  // The domain view used by tests, the harness and the seed.
+
+  partners(): Partner[] {
+    return this.list(PARTNER_OBJECT) as unknown as Partner[];
+  }
+
+  mdfRequests(): MdfRequest[] {
+    return this.list(MDF_REQUEST_OBJECT) as unknown as MdfRequest[];
+  }
+
+  findMdfRequest(mdfNumber: string): MdfRequest | undefined {
+    return this.mdfRequests().find((r) => r.mdfNumber === mdfNumber);
+  }
+
+  /** What ops change in the portal (camelCase fields, not validated); bumps updatedAt. */
+  updateMdfRequest(mdfNumber: string, set: Record<string, unknown>): MdfRequest | undefined {
+    const found = this.findMdfRequest(mdfNumber);
+    return found ? (this.update(MDF_REQUEST_OBJECT, found.id, set) as unknown as MdfRequest) : undefined;
+  }
+
+  /**
+   * Adds an MDF request, filling what a real one always has and the partial lacks: an MDF number, the
+   * partner (the first one), the submitter (the partner's contact), status Open, the timestamps.
+   */
+  addMdfRequest(partial: Partial<MdfRequest> & Record<string, unknown> = {}): MdfRequest {
+    const partners = this.partners();
+    const partnerId = partial.partnerId ?? partners[0]?.id ?? 101;
+    const partner = partners.find((p) => p.id === partnerId);
+    const filled = {
+      mdfNumber: this.#nextMdfNumber(),
+      submittedByEmail: partner?.contactEmail ?? `marketing@partner-${partnerId}.example`,
+      activityRegion: partner?.region ?? null,
+      status: 'Open',
+      ...stripUndefined(partial),
+      partnerId,
+    };
+    return this.insert(MDF_REQUEST_OBJECT, filled) as unknown as MdfRequest;
+  }
+
+  /** Adds a partner account, filling a name, type, region and an 18-character CRM Partner ID when absent. */
+  addPartner(partial: Partial<Partner> & Record<string, unknown> = {}): Partner {
+    const id = partial.id ?? Math.max(100, ...this.#table(PARTNER_OBJECT).keys()) + 1;
+    const filled = {
+      name: `Partner ${id}`,
+      type: 'Channel',
+      marketingReady: false,
+      crmPartnerId: `0015e00000PRTNR${String(id).padStart(3, '0').slice(-3)}`,
+      contactEmail: null,
+      region: 'AMER',
+      ...stripUndefined(partial),
+      id,
+    };
+    return this.insert(PARTNER_OBJECT, filled) as unknown as Partner;
+  }
+
+  #nextMdfNumber(): string {
+    const numbers = this.mdfRequests().map((r) => Number(/^MDF-(\d+)$/.exec(r.mdfNumber)?.[1] ?? 0));
+    return `MDF-${Math.max(1000, ...numbers) + 1}`;
+  }
+
+  #table(object: string): Map<number, PrmRecord> {
+    const table = this.#tables.get(object);
+    if (!table) throw new RangeError(`the simulated PRM has no object ${object}`);
+    return table;
+  }
+}
+
+function stripUndefined(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+}

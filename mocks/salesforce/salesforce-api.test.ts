@@ -1,0 +1,283 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../server/engine/clock.ts';
+import { createSimulatedSystems, SIMULATED_URLS, startSimulatedSystems, type SimulatedSystems } from '../simulated-systems.ts';
+
+/** What a client of the Salesforce org sees over the global fetch. */
+const clock = new VirtualClock('2026-04-20T09:00:00Z');
+let systems: SimulatedSystems;
+let server: { close(): void };
+
+beforeAll(() => {
+  systems = createSimulatedSystems({ clock });
+  server = startSimulatedSystems(systems);
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  systems.reset();
+  systems.seed();
+});
+
+const NORTHWIND = '0015e00000NWCLD001';
+const API = `${SIMULATED_URLS.salesforceInstance}/services/data/v61.0`;
+
+async function login(form: Record<string, string> = { grant_type: 'client_credentials', client_id: 'mock-client', client_secret: 'mock-secret' }) {
+  const res = await fetch(`${SIMULATED_URLS.salesforceLogin}/services/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+let token = '';
+async function sf(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  if (!token) token = (await login()).body.access_token;
+  const res = await fetch(path.startsWith('/') ? `${SIMULATED_URLS.salesforceInstance}${path}` : `${API}/${path}`, {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as any };
+}
+beforeEach(() => {
+  token = '';
+});
+
+const fundRequest = (extra: Record<string, unknown> = {}) => ({ Title: 'MDF-7001: Summit', RequestedAmount: 5000, ChannelPartnerId: NORTHWIND, Status: 'Submitted', ...extra });
+
+describe('Salesforce OAuth (client credentials)', () => {
+  it('issues a bearer token and the instance URL', async () => {
+    const { status, body } = await login();
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      access_token: expect.stringMatching(/^00D\w{15}!/),
+      instance_url: SIMULATED_URLS.salesforceInstance,
+      token_type: 'Bearer',
+      issued_at: String(clock.now()),
+      id: expect.stringContaining('/id/00D'),
+      signature: expect.any(String),
+      scope: 'api',
+    });
+  });
+
+  it('refuses wrong credentials with 400 and an OAuth error, like the real endpoint', async () => {
+    expect(await login({ grant_type: 'client_credentials', client_id: 'mock-client', client_secret: 'nope' })).toEqual({
+      status: 400,
+      body: { error: 'invalid_client', error_description: 'invalid client credentials' },
+    });
+    expect((await login({ grant_type: 'client_credentials', client_id: 'nope', client_secret: 'mock-secret' })).body.error).toBe('invalid_client_id');
+    expect((await login({ grant_type: 'password', client_id: 'mock-client', client_secret: 'mock-secret' })).body.error).toBe('unsupported_grant_type');
+  });
+
+  it('answers 401 INVALID_SESSION_ID to a token it did not issue', async () => {
+    const res = await fetch(`${API}/sobjects/Account/${NORTHWIND}`, { headers: { authorization: 'Bearer forged' } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+  });
+});
+
+describe('Salesforce sObjects', () => {
+  it('creates (201), reads, updates (204) and deletes (204) a record with an 18-character Id', async () => {
+    const created = await sf('sobjects/PartnerFundRequest', { method: 'POST', body: fundRequest({ MDF_Number__c: 'MDF-7001' }) });
+    expect(created).toMatchObject({ status: 201, body: { id: expect.stringMatching(/^[a-zA-Z0-9]{18}$/), success: true, errors: [] } });
+    const id = created.body.id as string;
+
+    const read = await sf(`sobjects/PartnerFundRequest/${id}`);
+    expect(read.body).toMatchObject({
+      attributes: { type: 'PartnerFundRequest', url: `/services/data/v61.0/sobjects/PartnerFundRequest/${id}` },
+      Id: id,
+      Title: 'MDF-7001: Summit',
+      Amount: null,
+      CreatedDate: '2026-04-20T09:00:00.000+0000',
+    });
+    expect((await sf(`sobjects/PartnerFundRequest/${id}?fields=Status,MDF_Number__c`)).body).toEqual({
+      attributes: expect.any(Object),
+      Status: 'Submitted',
+      MDF_Number__c: 'MDF-7001',
+    });
+    // The 15-character form of the Id names the same record.
+    expect((await sf(`sobjects/PartnerFundRequest/${id.slice(0, 15)}`)).status).toBe(200);
+
+    const patched = await sf(`sobjects/PartnerFundRequest/${id}`, { method: 'PATCH', body: { Status: 'Approved', Amount: 5000 } });
+    expect(patched).toMatchObject({ status: 204, body: undefined });
+    expect(systems.salesforce.records('PartnerFundRequest')[0]).toMatchObject({ Status: 'Approved', Amount: 5000 });
+
+    expect((await sf(`sobjects/PartnerFundRequest/${id}`, { method: 'DELETE' })).status).toBe(204);
+    expect(await sf(`sobjects/PartnerFundRequest/${id}`)).toMatchObject({ status: 404, body: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }] });
+  });
+
+  it('upserts by external ID: 201 created, then 200 updated, 300 when several records match', async () => {
+    const first = await sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-7001', { method: 'PATCH', body: fundRequest() });
+    expect(first).toMatchObject({ status: 201, body: { id: expect.any(String), success: true, errors: [], created: true } });
+    expect(first.headers.get('location')).toBe(`/services/data/v61.0/sobjects/PartnerFundRequest/${first.body.id}`);
+    const second = await sf('sobjects/PartnerFundRequest/MDF_Number__c/mdf-7001', { method: 'PATCH', body: { Status: 'Approved' } });
+    expect(second).toMatchObject({ status: 200, body: { id: first.body.id, success: true, errors: [], created: false } });
+    expect(systems.salesforce.records('PartnerFundRequest')).toEqual([expect.objectContaining({ MDF_Number__c: 'MDF-7001', Status: 'Approved' })]);
+
+    systems.salesforce.insert('PartnerFundRequest', { ...fundRequest(), MDF_Number__c: 'MDF-7001' });
+    const ambiguous = await sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-7001', { method: 'PATCH', body: { Status: 'Rejected' } });
+    expect(ambiguous.status).toBe(300);
+    expect(ambiguous.body).toHaveLength(2);
+    expect((await sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-7001')).status).toBe(300);
+  });
+
+  it('reads a record by external ID', async () => {
+    await sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-7002', { method: 'PATCH', body: fundRequest() });
+    expect((await sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-7002?fields=Id,Status')).body).toMatchObject({ Id: expect.any(String), Status: 'Submitted' });
+    expect((await sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-0000')).status).toBe(404);
+  });
+
+  it('refuses the external ID in the body as well as in the URL', async () => {
+    const res = await sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-7003', { method: 'PATCH', body: fundRequest({ MDF_Number__c: 'MDF-7003' }) });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual([{ errorCode: 'INVALID_FIELD', message: expect.stringContaining('MDF_Number__c'), fields: ['MDF_Number__c'] }]);
+    expect(systems.salesforce.records('PartnerFundRequest')).toEqual([]);
+  });
+
+  it('refuses a field that is not an external ID for an upsert', async () => {
+    const res = await sf('sobjects/PartnerFundRequest/Title/Summit', { method: 'PATCH', body: { Status: 'Draft' } });
+    expect(res).toMatchObject({ status: 404, body: [{ errorCode: 'NOT_FOUND', message: 'Provided external ID field does not exist or is not accessible: Title' }] });
+  });
+
+  it('enforces the restricted Status picklists of PartnerFundRequest and PartnerFundClaim', async () => {
+    const request = await sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-7004', { method: 'PATCH', body: fundRequest({ Status: 'Pending' }) });
+    expect(request).toMatchObject({
+      status: 400,
+      body: [{ message: 'bad value for restricted picklist field: Pending', errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', fields: ['Status'] }],
+    });
+    const { body } = await sf('sobjects/PartnerFundRequest', { method: 'POST', body: fundRequest() });
+    const claim = await sf('sobjects/PartnerFundClaim', { method: 'POST', body: { Title: 'Claim 1', Amount: 100, RequestId: body.id, Status: 'Submitted' } });
+    expect(claim.body[0]).toMatchObject({ errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', fields: ['Status'] });
+    const paid = await sf('sobjects/PartnerFundClaim', { method: 'POST', body: { Title: 'Claim 1', Amount: 100, RequestId: body.id, Status: 'Paid' } });
+    expect(paid.status).toBe(201);
+  });
+
+  it('refuses unknown fields, read-only fields, missing required fields and dangling references', async () => {
+    const post = (body: Record<string, unknown>) => sf('sobjects/PartnerFundRequest', { method: 'POST', body });
+    expect((await post(fundRequest({ Colour: 'red' }))).body[0]).toMatchObject({ errorCode: 'INVALID_FIELD', message: "No such column 'Colour' on sobject of type PartnerFundRequest" });
+    expect((await post(fundRequest({ CreatedDate: '2026-01-01T00:00:00Z' }))).body[0]).toMatchObject({ errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE', fields: ['CreatedDate'] });
+    expect((await post({ RequestedAmount: 1 })).body[0]).toMatchObject({ errorCode: 'REQUIRED_FIELD_MISSING', message: 'Required fields are missing: [Title]', fields: ['Title'] });
+    expect((await post(fundRequest({ ChannelPartnerId: '001000000000000AAA' }))).body[0]).toMatchObject({ errorCode: 'INVALID_CROSS_REFERENCE_KEY', fields: ['ChannelPartnerId'] });
+    expect((await post(fundRequest({ ChannelPartnerId: 'northwind' }))).body[0]).toMatchObject({ errorCode: 'MALFORMED_ID', fields: ['ChannelPartnerId'] });
+    expect((await post(fundRequest({ RequestedAmount: '5000' }))).body[0]).toMatchObject({ errorCode: 'JSON_PARSER_ERROR', fields: ['RequestedAmount'] });
+    // Custom fields are the org's business: accepted.
+    expect((await post(fundRequest({ Region__c: 'EMEA' }))).status).toBe(201);
+    expect((await sf('sobjects/Opportunity', { method: 'POST', body: { Name: 'x' } })).status).toBe(404);
+  });
+
+  it('starts with an Account per partner, and takes any field on Account', async () => {
+    expect(systems.salesforce.records('Account').map((a) => a.Id)).toEqual(systems.prm.partners().map((p) => p.crmPartnerId));
+    expect((await sf(`sobjects/Account/${NORTHWIND}`)).body).toMatchObject({ Name: 'Northwind Cloud', IsPartner: true });
+    expect((await sf(`sobjects/Account/${NORTHWIND}`, { method: 'PATCH', body: { Industry: 'Technology' } })).status).toBe(204);
+  });
+
+  it('describes objects with their restricted picklists', async () => {
+    const describe = await sf('sobjects/PartnerFundRequest/describe');
+    expect(describe.body.fields).toContainEqual(
+      expect.objectContaining({ name: 'Status', restrictedPicklist: true, picklistValues: expect.arrayContaining([expect.objectContaining({ value: 'Submitted' })]) }),
+    );
+    expect(describe.body.fields).toContainEqual(expect.objectContaining({ name: 'MDF_Number__c', externalId: true }));
+  });
+});
+
+describe('Salesforce queries', () => {
+  it('answers a query with totalSize, done and records carrying attributes', async () => {
+    await sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-7010', { method: 'PATCH', body: fundRequest() });
+    const res = await sf(`query?q=${encodeURIComponent("SELECT Id, Status FROM PartnerFundRequest WHERE MDF_Number__c = 'MDF-7010'")}`);
+    expect(res.body).toEqual({
+      totalSize: 1,
+      done: true,
+      records: [{ attributes: { type: 'PartnerFundRequest', url: expect.stringMatching(/^\/services\/data\/v61\.0\/sobjects\/PartnerFundRequest\//) }, Id: expect.any(String), Status: 'Submitted' }],
+    });
+  });
+
+  it('pages 2,000 records at a time through nextRecordsUrl', async () => {
+    for (let i = 0; i < 4500; i++) systems.salesforce.insert('PartnerFundRequest', { ...fundRequest(), MDF_Number__c: `MDF-B${i}` });
+    const first = await sf(`query?q=${encodeURIComponent('SELECT MDF_Number__c FROM PartnerFundRequest')}`);
+    expect(first.body).toMatchObject({ totalSize: 4500, done: false, nextRecordsUrl: expect.stringMatching(/^\/services\/data\/v61\.0\/query\/01g[A-Za-z0-9]{15}-2000$/) });
+    expect(first.body.records).toHaveLength(2000);
+    const second = await sf(first.body.nextRecordsUrl);
+    expect(second.body).toMatchObject({ done: false, nextRecordsUrl: expect.stringMatching(/-4000$/) });
+    const third = await sf(second.body.nextRecordsUrl);
+    expect(third.body).toMatchObject({ totalSize: 4500, done: true });
+    expect(third.body.records).toHaveLength(500);
+    expect(third.body.nextRecordsUrl).toBeUndefined();
+    expect(third.body.records.at(-1).MDF_Number__c).toBe('MDF-B4499');
+  });
+
+  it('takes a smaller batch from Sforce-Query-Options', async () => {
+    for (let i = 0; i < 450; i++) systems.salesforce.insert('PartnerFundRequest', fundRequest());
+    const res = await sf(`query?q=${encodeURIComponent('SELECT Id FROM PartnerFundRequest')}`, { headers: { 'Sforce-Query-Options': 'batchSize=200' } });
+    expect(res.body.records).toHaveLength(200);
+    expect(res.body.nextRecordsUrl).toMatch(/-200$/);
+  });
+
+  it('answers 400 with Salesforce error codes for a bad query, object or locator', async () => {
+    expect((await sf(`query?q=${encodeURIComponent('SELECT Id FROM')}`)).body[0].errorCode).toBe('MALFORMED_QUERY');
+    expect((await sf(`query?q=${encodeURIComponent('SELECT Id FROM Opportunity')}`)).body[0]).toMatchObject({ errorCode: 'INVALID_TYPE', message: expect.stringContaining("sObject type 'Opportunity' is not supported") });
+    expect((await sf(`query?q=${encodeURIComponent('SELECT Colour FROM PartnerFundRequest')}`)).body[0].errorCode).toBe('INVALID_FIELD');
+    expect((await sf('query/01gAAAAAAAAAAAAAAA-2000')).body[0].errorCode).toBe('INVALID_QUERY_LOCATOR');
+  });
+});
+
+describe('Salesforce API usage', () => {
+  it('reports api-usage in Sforce-Limit-Info on every API answer, errors included', async () => {
+    const first = await sf(`sobjects/Account/${NORTHWIND}`);
+    const second = await sf('sobjects/Account/001000000000000AAA');
+    expect(first.headers.get('sforce-limit-info')).toBe('api-usage=1/15000');
+    expect(second.headers.get('sforce-limit-info')).toBe('api-usage=2/15000');
+    expect((await sf('limits')).body.DailyApiRequests).toEqual({ Max: 15000, Remaining: 14997 });
+  });
+
+  it('answers 404 for an API version the org does not have', async () => {
+    expect((await sf('/services/data/v12.0/limits')).status).toBe(404);
+  });
+});
+
+describe('Salesforce sObject Collections', () => {
+  it('creates up to 200 records with a result per record; a bad one does not stop the others', async () => {
+    const res = await sf('composite/sobjects', {
+      method: 'POST',
+      body: {
+        allOrNone: false,
+        records: [
+          { attributes: { type: 'PartnerFundRequest' }, ...fundRequest() },
+          { attributes: { type: 'PartnerFundRequest' }, ...fundRequest({ Status: 'Pending' }) },
+          fundRequest(),
+        ],
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual([
+      { id: expect.any(String), success: true, errors: [] },
+      { success: false, errors: [{ statusCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', message: 'bad value for restricted picklist field: Pending', fields: ['Status'] }] },
+      { success: false, errors: [expect.objectContaining({ statusCode: 'INVALID_TYPE' })] },
+    ]);
+    expect(systems.salesforce.records('PartnerFundRequest')).toHaveLength(1);
+  });
+
+  it('rolls every record back with allOrNone when one fails', async () => {
+    const res = await sf('composite/sobjects', {
+      method: 'POST',
+      body: { allOrNone: true, records: [{ attributes: { type: 'PartnerFundRequest' }, ...fundRequest() }, { attributes: { type: 'PartnerFundRequest' }, ...fundRequest({ Status: 'Pending' }) }] },
+    });
+    expect(res.body[0]).toEqual({ success: false, errors: [expect.objectContaining({ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK' })] });
+    expect(systems.salesforce.records('PartnerFundRequest')).toEqual([]);
+  });
+
+  it('upserts a collection by external ID, the value in each record', async () => {
+    const body = (status: string) => ({ allOrNone: false, records: ['MDF-1', 'MDF-2'].map((n) => ({ attributes: { type: 'PartnerFundRequest' }, ...fundRequest({ Status: status }), MDF_Number__c: n })) });
+    const first = await sf('composite/sobjects/PartnerFundRequest/MDF_Number__c', { method: 'PATCH', body: body('Draft') });
+    expect(first.body.map((r: { created: boolean }) => r.created)).toEqual([true, true]);
+    const second = await sf('composite/sobjects/PartnerFundRequest/MDF_Number__c', { method: 'PATCH', body: body('Submitted') });
+    expect(second.body.map((r: { created: boolean }) => r.created)).toEqual([false, false]);
+    expect(systems.salesforce.records('PartnerFundRequest').map((r) => r.Status)).toEqual(['Submitted', 'Submitted']);
+  });
+
+  it('refuses more than 200 records', async () => {
+    const records = Array.from({ length: 201 }, () => ({ attributes: { type: 'PartnerFundRequest' }, ...fundRequest() }));
+    const res = await sf('composite/sobjects', { method: 'POST', body: { records } });
+    expect(res).toMatchObject({ status: 400, body: [{ errorCode: 'EXCEEDED_ID_LIMIT' }] });
+  });
+});

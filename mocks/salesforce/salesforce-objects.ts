@@ -1,0 +1,118 @@
+/**
+ * The simulated org's sObjects. The Channel Management objects the connectors write are described field
+ * by field (types, required fields, restricted picklists, references), so a wrong field name or value
+ * fails here as it would in a real org. Other objects (Account, Lead, ...) take any field: their real
+ * shape varies too much between orgs to guess. Custom fields (`__c`) are accepted everywhere, because
+ * every org adds its own.
+ */
+
+/** Salesforce's field types, as far as the simulated org checks them. */
+export type SfFieldType = 'id' | 'string' | 'textarea' | 'currency' | 'double' | 'int' | 'boolean' | 'date' | 'datetime' | 'picklist' | 'reference';
+
+/** One described field of an sObject. */
+export interface SfField {
+  name: string;
+  label: string;
+  type: SfFieldType;
+  /** Not nillable and no default: needed to create a record. */
+  required?: boolean;
+  /** Set by Salesforce (Id, audit fields). */
+  readOnly?: boolean;
+  /** A restricted picklist's values: anything else is refused. */
+  restrictedValues?: readonly string[];
+  /** The value a create gets when the field is not given. */
+  defaultValue?: unknown;
+  /** The object a reference points at; the referenced record must exist. */
+  referenceTo?: string;
+  /** Usable as the external ID of an upsert. */
+  externalId?: boolean;
+  /** Longest text accepted. */
+  length?: number;
+}
+
+/** An sObject of the simulated org. */
+export interface SfObject {
+  name: string;
+  label: string;
+  /** The first three characters of its record Ids. */
+  keyPrefix: string;
+  /** Described fields besides the system ones; undefined means any field is accepted. */
+  fields?: readonly SfField[];
+}
+
+/** Fields every record has, set by Salesforce. */
+export const SYSTEM_FIELDS: readonly SfField[] = [
+  { name: 'Id', label: 'Record ID', type: 'id', readOnly: true },
+  { name: 'CreatedDate', label: 'Created Date', type: 'datetime', readOnly: true },
+  { name: 'LastModifiedDate', label: 'Last Modified Date', type: 'datetime', readOnly: true },
+  { name: 'SystemModstamp', label: 'System Modstamp', type: 'datetime', readOnly: true },
+];
+
+/** PartnerFundRequest.Status as this org restricts it (SYSTEMS.md, schemas/domain/fund-request.ts). */
+export const FUND_REQUEST_STATUSES = ['Draft', 'Submitted', 'Approved', 'Rejected'] as const;
+/** PartnerFundClaim.Status as this org restricts it. */
+export const FUND_CLAIM_STATUSES = ['Draft', 'Approved', 'Rejected', 'Paid'] as const;
+
+const owner: SfField = { name: 'OwnerId', label: 'Owner ID', type: 'reference' };
+
+const OBJECTS: readonly SfObject[] = [
+  { name: 'Account', label: 'Account', keyPrefix: '001' },
+  { name: 'Contact', label: 'Contact', keyPrefix: '003' },
+  { name: 'Lead', label: 'Lead', keyPrefix: '00Q' },
+  { name: 'Campaign', label: 'Campaign', keyPrefix: '701' },
+  {
+    name: 'PartnerFundRequest',
+    label: 'Funds Request',
+    keyPrefix: '0Hf',
+    fields: [
+      { name: 'Title', label: 'Title', type: 'string', required: true, length: 255 },
+      { name: 'RequestedAmount', label: 'Requested Amount', type: 'currency' },
+      { name: 'Amount', label: 'Approved Amount', type: 'currency' },
+      { name: 'Activity', label: 'Activity', type: 'picklist' },
+      { name: 'Status', label: 'Status', type: 'picklist', restrictedValues: FUND_REQUEST_STATUSES, defaultValue: 'Draft' },
+      { name: 'ChannelPartnerId', label: 'Channel Partner', type: 'reference', referenceTo: 'Account' },
+      { name: 'CampaignId', label: 'Campaign', type: 'reference', referenceTo: 'Campaign' },
+      { name: 'AllocationId', label: 'Allocation', type: 'reference', referenceTo: 'PartnerFundAllocation' },
+      { name: 'BudgetId', label: 'Budget', type: 'reference', referenceTo: 'PartnerMarketingBudget' },
+      { name: 'Description', label: 'Description', type: 'textarea' },
+      { name: 'DesiredOutcome', label: 'Desired Outcome', type: 'textarea' },
+      owner,
+      // The org's custom external ID holding the MDF number (D1).
+      { name: 'MDF_Number__c', label: 'MDF Number', type: 'string', externalId: true, length: 80 },
+    ],
+  },
+  {
+    name: 'PartnerFundClaim',
+    label: 'Funds Claim',
+    keyPrefix: '0Hg',
+    fields: [
+      { name: 'Title', label: 'Title', type: 'string', required: true, length: 255 },
+      { name: 'Amount', label: 'Amount', type: 'currency', required: true },
+      { name: 'RequestId', label: 'Funds Request', type: 'reference', referenceTo: 'PartnerFundRequest', required: true },
+      { name: 'Status', label: 'Status', type: 'picklist', restrictedValues: FUND_CLAIM_STATUSES, defaultValue: 'Draft' },
+      { name: 'Description', label: 'Description', type: 'textarea' },
+      owner,
+    ],
+  },
+  { name: 'PartnerFundAllocation', label: 'Fund Allocation', keyPrefix: '0Hh' },
+  { name: 'PartnerMarketingBudget', label: 'Marketing Budget', keyPrefix: '0Hi' },
+];
+
+/** The objects the simulated org starts with, by API name. */
+export const STANDARD_OBJECTS: ReadonlyMap<string, SfObject> = new Map(OBJECTS.map((o) => [o.name, o]));
+
+/** A custom or org-specific field (`__c`), accepted on any object. */
+export function isCustomField(name: string): boolean {
+  return /^[A-Za-z][A-Za-z0-9_]*__c$/i.test(name);
+}
+
+/** The described field with this name (any case), system fields included. */
+export function describedField(object: SfObject, name: string): SfField | undefined {
+  const lower = name.toLowerCase();
+  return [...SYSTEM_FIELDS, ...(object.fields ?? [])].find((f) => f.name.toLowerCase() === lower);
+}
+
+/** An object that is not described: known only because a seed or a test put records in it. */
+export function undescribedObject(name: string, index: number): SfObject {
+  return { name, label: name, keyPrefix: `a0${'ABCDEFGHIJKLMNOPQRSTUVWXYZ'[index % 26]}` };
+}

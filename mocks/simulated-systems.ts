@@ -1,0 +1,163 @@
+import type { RequestHandler } from 'msw';
+import { setupServer } from 'msw/node';
+import type { MdfRequest } from '../schemas/domain/mdf-request.ts';
+import type { Partner } from '../schemas/domain/partner.ts';
+import type { MockClock } from './clock.ts';
+import { emailHandlers } from './email/email-handlers.ts';
+import { Mailbox, type EmailMessage } from './email/mailbox.ts';
+import { FaultInjector, type FaultSpec } from './faults.ts';
+import { prmHandlers } from './prm/prm-handlers.ts';
+import { DEMO_MDF_REQUESTS, DEMO_PARTNERS } from './prm/prm-seed.ts';
+import { PrmState } from './prm/prm-state.ts';
+import { QueryCursors } from './salesforce/query-cursors.ts';
+import { salesforceHandlers } from './salesforce/salesforce-handlers.ts';
+import { partnerAccounts } from './salesforce/salesforce-seed.ts';
+import { SalesforceSessions } from './salesforce/salesforce-sessions.ts';
+import { SalesforceState } from './salesforce/salesforce-state.ts';
+
+// The module callers import: URLs, credentials and the types they need come from here too.
+export { SIMULATED_CREDENTIALS, SIMULATED_URLS } from './simulated-urls.ts';
+export type { EmailMessage } from './email/mailbox.ts';
+export type { FaultKind, FaultSpec, SimulatedSystemName } from './faults.ts';
+
+/** What the simulated systems start with: a scenario's `seed` (schemas/scenario.ts), minus tables and calendar. */
+export interface SimulatedSeed {
+  prm?: { partners?: Array<Record<string, unknown>>; mdf_requests?: Array<Record<string, unknown>> } | undefined;
+  /** Records per sObject, e.g. `{ PartnerFundRequest: [ … ] }`. */
+  salesforce?: Record<string, Array<Record<string, unknown>>> | undefined;
+}
+
+/**
+ * The PRM, the Salesforce org and the email provider, simulated in memory behind MSW handlers
+ * (mocks/README.md). Tests, the scenario harness and `serve --mock` build one, seed it, and read or
+ * change its records directly.
+ */
+export interface SimulatedSystems {
+  /** MSW handlers for every simulated host; also usable with msw's `getResponse(handlers, request)`. */
+  handlers: RequestHandler[];
+  /**
+   * Replaces the PRM's and the org's records: the demo data, with each collection given here replacing
+   * its demo counterpart. The org's partner Accounts follow the PRM's partners unless `salesforce.Account`
+   * is given. The mailbox is left alone.
+   */
+  seed(data?: SimulatedSeed): void;
+  /** Empties every system: records, mailbox, sessions, query cursors, API usage, pending faults. */
+  reset(): void;
+  /** Every system's records, for `GET /_mock/records`. */
+  snapshot(): {
+    prm: { partners: Partner[]; mdf_requests: MdfRequest[] };
+    salesforce: Record<string, Array<Record<string, unknown>>>;
+    email: { messages: EmailMessage[] };
+  };
+  faults: {
+    /** The next matching request(s) fail this way (mocks/README.md, "Faults"). */
+    inject(fault: FaultSpec): void;
+    clear(): void;
+  };
+  prm: {
+    partners(): Partner[];
+    mdfRequests(): MdfRequest[];
+    findMdfRequest(mdfNumber: string): MdfRequest | undefined;
+    /** What ops change in the portal: camelCase fields, not validated; updatedAt becomes the clock's now. */
+    updateMdfRequest(mdfNumber: string, set: Record<string, unknown>): MdfRequest | undefined;
+    /** Adds a request, filling id, MDF number, submitter, status and timestamps when the partial lacks them. */
+    addMdfRequest(partial?: Partial<MdfRequest> & Record<string, unknown>): MdfRequest;
+    /** Adds a partner account, filling what the partial lacks. */
+    addPartner(partial?: Partial<Partner> & Record<string, unknown>): Partner;
+  };
+  salesforce: {
+    /** The records of an sObject, oldest first (none for an object the org does not have). */
+    records(object: string): Array<Record<string, unknown>>;
+    /** Stores a record without the API's checks; assigns an 18-character Id unless given one. */
+    insert(object: string, fields: Record<string, unknown>): Record<string, unknown>;
+  };
+  email: {
+    /** Every accepted message, oldest first. */
+    messages(): EmailMessage[];
+  };
+}
+
+/** Builds the simulated systems, empty, stamping records and messages with the given clock. */
+export function createSimulatedSystems(options: { clock: MockClock }): SimulatedSystems {
+  const { clock } = options;
+  const faults = new FaultInjector();
+  const prm = new PrmState(clock);
+  const mailbox = new Mailbox(clock);
+  const org = { state: new SalesforceState(clock), sessions: new SalesforceSessions(), cursors: new QueryCursors(), usage: { used: 0 }, faults, clock };
+
+  const seedPrm = (data: SimulatedSeed['prm']) => {
+    prm.clear();
+    for (const partner of data?.partners ?? DEMO_PARTNERS) prm.addPartner(partner as Partial<Partner>);
+    for (const request of data?.mdf_requests ?? DEMO_MDF_REQUESTS) prm.addMdfRequest(request as Partial<MdfRequest>);
+  };
+  const seedSalesforce = (data: SimulatedSeed['salesforce']) => {
+    org.state.clear();
+    org.cursors.clear();
+    const collections: Record<string, Array<Record<string, unknown>>> = { Account: partnerAccounts(prm.partners()), ...data };
+    for (const [object, records] of Object.entries(collections)) for (const record of records) org.state.insert(object, record);
+  };
+
+  return {
+    handlers: [...prmHandlers({ state: prm, faults }), ...salesforceHandlers(org), ...emailHandlers({ mailbox, faults })],
+    seed(data = {}) {
+      seedPrm(data.prm);
+      seedSalesforce(data.salesforce);
+    },
+    reset() {
+      prm.clear();
+      org.state.clear();
+      org.cursors.clear();
+      org.sessions.revokeAll();
+      org.usage.used = 0;
+      mailbox.clear();
+      faults.clear();
+    },
+    snapshot() {
+      const salesforce: Record<string, Array<Record<string, unknown>>> = {};
+      for (const object of org.state.objects()) salesforce[object.name] = org.state.records(object.name);
+      return { prm: { partners: prm.partners(), mdf_requests: prm.mdfRequests() }, salesforce, email: { messages: mailbox.messages() } };
+    },
+    faults: {
+      inject: (fault) => faults.inject(fault),
+      clear: () => faults.clear(),
+    },
+    prm: {
+      partners: () => prm.partners(),
+      mdfRequests: () => prm.mdfRequests(),
+      findMdfRequest: (mdfNumber) => prm.findMdfRequest(mdfNumber),
+      updateMdfRequest: (mdfNumber, set) => prm.updateMdfRequest(mdfNumber, set),
+      addMdfRequest: (partial) => prm.addMdfRequest(partial),
+      addPartner: (partial) => prm.addPartner(partial),
+    },
+    salesforce: {
+      records: (object) => org.state.records(object),
+      insert: (object, fields) => org.state.insert(object, fields),
+    },
+    email: {
+      messages: () => mailbox.messages(),
+    },
+  };
+}
+
+/**
+ * Puts the simulated systems on the network of this process: MSW intercepts the global `fetch` (also
+ * with an undici dispatcher) until `close()`. A request to a host no handler knows fails
+ * (`onUnhandledRequest: 'error'`), except loopback ones: those are the process talking to its own
+ * HTTP server or to a local test server, never an escape to a real system.
+ */
+export function startSimulatedSystems(systems: SimulatedSystems, options: { onUnhandledRequest?: 'error' | 'bypass' | 'warn' } = {}): { close(): void } {
+  const strategy = options.onUnhandledRequest ?? 'error';
+  const server = setupServer(...systems.handlers);
+  server.listen({
+    onUnhandledRequest(request, print) {
+      if (isLoopback(new URL(request.url).hostname) || strategy === 'bypass') return;
+      if (strategy === 'warn') print.warning();
+      else print.error();
+    },
+  });
+  return { close: () => server.close() };
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\./.test(hostname);
+}
