@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { HttpClient, type HttpClientOptions } from '../kit/http-client.ts';
 import type { EmailMessage } from '../../server/store/store.ts';
@@ -26,6 +27,14 @@ const OutboundSearch = z
     Messages: z.array(z.object({ MessageID: z.string().min(1) }).loose()),
   })
   .loose();
+
+/**
+ * The key as it goes into the metadata: its SHA-256 in base64url, 43 characters whatever the key's
+ * length (Postmark caps metadata values at 80), and no run ids or step names at the provider.
+ */
+export function metadataValue(key: string): string {
+  return createHash('sha256').update(key).digest('base64url');
+}
 
 /** Postmark's error body: `{ ErrorCode, Message }` (422 for a bad message, 401 for a bad token). */
 export function postmarkErrorMessage(body: unknown): { message?: string; code?: string } {
@@ -71,7 +80,7 @@ export class PostmarkClient {
         TextBody: message.text,
         HtmlBody: message.html,
         ...(message.tag ? { Tag: message.tag } : {}),
-        Metadata: { [NOTIFICATION_KEY_METADATA]: key },
+        Metadata: { [NOTIFICATION_KEY_METADATA]: metadataValue(key) },
         MessageStream: this.#stream,
       },
       // A POST that failed in flight may have been accepted: only the outbox decides about repeating it.
@@ -87,7 +96,7 @@ export class PostmarkClient {
     const res = await this.#http.request({
       method: 'GET',
       path: 'messages/outbound',
-      query: { count: 1, offset: 0, [`metadata_${NOTIFICATION_KEY_METADATA}`]: key },
+      query: { count: 1, offset: 0, [`metadata_${NOTIFICATION_KEY_METADATA}`]: metadataValue(key) },
       expect: OutboundSearch,
       ...options,
     });

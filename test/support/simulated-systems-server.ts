@@ -37,7 +37,14 @@ export async function serveSimulatedSystems(systems: SimulatedSystems): Promise<
     }
     if (prefix.startsWith('/sf-') && state.holdSalesforce) await new Promise<void>((resolve) => held.push(resolve));
     const target = prefixes[prefix] + req.url!.slice(prefix.length);
-    const body = await readBody(req);
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch {
+      // The caller went away (the crash test kills the runtime while its request is held): nobody to answer.
+      res.destroy();
+      return;
+    }
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host') headers.set(k, v);
     const request = new Request(target, { method: req.method, headers, body: body.length ? body : undefined });
