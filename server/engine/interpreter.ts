@@ -34,6 +34,8 @@ export interface TurnResult {
   status: 'completed' | 'failed' | 'canceled' | 'waiting';
   wakeAt: number | null;
   error: RunError | null;
+  /** Journal entries still held back; the engine writes them with the turn's outcome. */
+  journal: JournalEntry[];
 }
 
 const NEXT: Flow = { kind: 'next' };
@@ -60,24 +62,33 @@ export async function runTurn(run: Run, recipe: Recipe, owner: string, deps: Int
     if (handled.kind === 'suspend') flow = handled;
     else if (handled.kind === 'fail') flow = { kind: 'fail', error: { ...failure.error, message: `${failure.error.message} (and on_error failed: ${handled.error.message})` } };
   }
+  const heldBack = turn.heldBack();
   switch (flow.kind) {
     case 'next':
-      return { status: 'completed', wakeAt: null, error: null };
+      return { status: 'completed', wakeAt: null, error: null, journal: heldBack };
     case 'stop':
       return {
         status: flow.status,
         wakeAt: null,
         error: flow.status === 'failed' ? { name: 'Stopped', message: flow.reason ?? 'stopped by the recipe' } : null,
+        journal: heldBack,
       };
     case 'suspend':
-      return { status: 'waiting', wakeAt: flow.wakeAt, error: null };
+      return { status: 'waiting', wakeAt: flow.wakeAt, error: null, journal: heldBack };
     case 'fail':
-      return { status: 'failed', wakeAt: null, error: flow.error };
+      return { status: 'failed', wakeAt: null, error: flow.error, journal: heldBack };
   }
 }
 
 class Turn {
   readonly #env: ExpressionEnv;
+  /**
+   * Entries of steps with no effect outside the run (lookup, set, if, foreach), not yet written. They go
+   * to the store with the next write, which comes before any outside effect, or with the turn's outcome:
+   * one commit instead of one per step. A crash before then loses nothing that has to be kept: the
+   * steps are evaluated again, and no action had depended on them yet.
+   */
+  #heldBack = new Map<string, JournalEntry>();
 
   constructor(
     readonly run: Run,
@@ -90,6 +101,12 @@ class Turn {
 
   get now(): number {
     return this.deps.clock.now();
+  }
+
+  heldBack(): JournalEntry[] {
+    const entries = [...this.#heldBack.values()];
+    this.#heldBack.clear();
+    return entries;
   }
 
   async sequence(steps: readonly Step[], prefix: string, scope: ExpressionScope): Promise<Flow> {
@@ -292,13 +309,13 @@ class Turn {
     const startedAt = this.now;
     try {
       const output = await compute();
-      await this.write({ key, step, status: 'completed', output, startedAt, finishedAt: this.now });
+      await this.write({ key, step, status: 'completed', output, startedAt, finishedAt: this.now, holdBack: true });
       scope.steps[step.id] = output;
       return NEXT;
     } catch (error) {
       if (error instanceof LeaseLostError) throw error;
       const failure = toRunError(error, key);
-      await this.write({ key, step, status: 'failed', error: failure, startedAt, finishedAt: this.now });
+      await this.write({ key, step, status: 'failed', error: failure, startedAt, finishedAt: this.now, holdBack: true });
       return { kind: 'fail', error: failure };
     }
   }
@@ -320,6 +337,8 @@ class Turn {
     nextAttemptAt?: number | null;
     wait?: WaitSpec | null;
     notes?: string[];
+    /** A step with no outside effect: its entry may wait for the next write (see #heldBack). */
+    holdBack?: boolean;
   }): Promise<void> {
     const entry: JournalEntry = {
       runId: this.run.id,
@@ -337,10 +356,17 @@ class Turn {
       wait: e.wait ?? null,
       notes: e.notes ?? [],
     };
-    if (!(await this.deps.store.writeJournal(entry, this.owner))) {
+    this.journal.set(e.key, entry);
+    if (e.holdBack) {
+      this.#heldBack.set(e.key, entry);
+      return;
+    }
+    this.#heldBack.delete(e.key);
+    const entries = [...this.#heldBack.values(), entry];
+    if (!(await this.deps.store.writeJournal(entries, this.owner))) {
       throw new LeaseLostError(`run ${this.run.id} is no longer held by ${this.owner}`);
     }
-    this.journal.set(e.key, entry);
+    this.#heldBack.clear();
   }
 }
 

@@ -42,9 +42,14 @@ interface PendingIngest {
  * The Store over Kysely: one set of queries for SQLite and PostgreSQL. Each method is one
  * transaction; lease checks are conditions in the UPDATE itself, so they hold across processes.
  */
+/** Deliveries written in one commit at most, and the longest a delivery waits for others to join it. */
+const GROUP_COMMIT_MAX = 128;
+const GROUP_COMMIT_WINDOW_MS = 2;
+
 export class KyselyStore implements Store {
   #pendingIngests: PendingIngest[] = [];
-  #flushScheduled = false;
+  #flushing = false;
+  #flushTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly kind: 'sqlite' | 'postgres',
@@ -77,22 +82,40 @@ export class KyselyStore implements Store {
 
   // ── Ingest ──────────────────────────────────────────────────────────────────────────────
   /**
-   * Group commit: deliveries that arrive while a commit is in flight are written together in the next
-   * transaction. Each caller still resolves only after its own rows are durable; one fsync covers many.
+   * Group commit: concurrent deliveries are written together in one transaction. Each caller still
+   * resolves only after its own rows are durable; one fsync covers many.
    */
   ingest(delivery: NewDelivery, runs: NewRun[]): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
       this.#pendingIngests.push({ delivery, runs, resolve, reject });
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        setImmediate(() => void this.#flushIngests());
-      }
+      this.#scheduleFlush();
     });
+  }
+
+  /**
+   * SQLite writes are synchronous, so deliveries only pile up while the event loop is free: a short
+   * window (like PostgreSQL's commit_delay) lets the deliveries of concurrent senders share one commit.
+   * A full batch, or deliveries that arrived during a commit, are written at once.
+   */
+  #scheduleFlush(): void {
+    if (this.#flushing) return;
+    const full = this.#pendingIngests.length >= GROUP_COMMIT_MAX;
+    if (this.#flushTimer && !full) return;
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushAfter(full ? 0 : GROUP_COMMIT_WINDOW_MS);
+  }
+
+  #flushAfter(ms: number): void {
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = null;
+      void this.#flushIngests();
+    }, ms);
   }
 
   async #flushIngests(): Promise<void> {
     const batch = this.#pendingIngests;
     this.#pendingIngests = [];
+    this.#flushing = true;
     try {
       const results = await this.db.transaction().execute(async (trx) => {
         const out: IngestResult[] = [];
@@ -110,8 +133,8 @@ export class KyselyStore implements Store {
         }
       }
     } finally {
-      if (this.#pendingIngests.length > 0) setImmediate(() => void this.#flushIngests());
-      else this.#flushScheduled = false;
+      this.#flushing = false;
+      if (this.#pendingIngests.length > 0) this.#flushAfter(0);
     }
   }
 
@@ -184,23 +207,30 @@ export class KyselyStore implements Store {
 
   async finishTurn(id: RunId, owner: string, turn: TurnOutcome): Promise<boolean> {
     const done = finished.includes(turn.status);
-    const r = await this.db
-      .updateTable('runs')
-      .set((eb) => ({
-        status: turn.status,
-        // A signal that arrived during the turn (poked) makes the run due now instead of parked.
-        wake_at: done ? null : eb.case().when('poked', '=', 1).then(turn.now).else(turn.wakeAt).end(),
-        error: turn.error ? json(turn.error) : null,
-        lease_owner: null,
-        lease_until: null,
-        updated_at: turn.now,
-        finished_at: done ? turn.now : null,
-      }))
-      .where('id', '=', id)
-      .where('lease_owner', '=', owner)
-      .where('status', '=', 'running')
-      .executeTakeFirst();
-    return r.numUpdatedRows > 0n;
+    const journal = turn.journal ?? [];
+    const finish = async (db: Db) => {
+      const r = await db
+        .updateTable('runs')
+        .set((eb) => ({
+          status: turn.status,
+          // A signal that arrived during the turn (poked) makes the run due now instead of parked.
+          wake_at: done ? null : eb.case().when('poked', '=', 1).then(turn.now).else(turn.wakeAt).end(),
+          error: turn.error ? json(turn.error) : null,
+          lease_owner: null,
+          lease_until: null,
+          updated_at: turn.now,
+          finished_at: done ? turn.now : null,
+        }))
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .where('status', '=', 'running')
+        .executeTakeFirst();
+      if (r.numUpdatedRows === 0n) return false;
+      for (const entry of journal) await upsertJournalEntry(db, entry);
+      return true;
+    };
+    // Without entries a single statement is atomic on its own; with them, one transaction (one commit).
+    return journal.length === 0 ? finish(this.db) : this.db.transaction().execute(finish);
   }
 
   async cancelRun(id: RunId, now: number, reason: string): Promise<boolean> {
@@ -282,36 +312,19 @@ export class KyselyStore implements Store {
     return rows.map(toJournalEntry);
   }
 
-  async writeJournal(entry: JournalEntry, owner: string): Promise<boolean> {
+  async writeJournal(entries: JournalEntry | readonly JournalEntry[], owner: string): Promise<boolean> {
+    const list = Array.isArray(entries) ? (entries as readonly JournalEntry[]) : [entries as JournalEntry];
+    if (list.length === 0) return true;
     return this.db.transaction().execute(async (trx) => {
       const held = await trx
         .selectFrom('runs')
         .select('id')
-        .where('id', '=', entry.runId)
+        .where('id', '=', list[0]!.runId)
         .where('lease_owner', '=', owner)
         .where('status', '=', 'running')
         .executeTakeFirst();
       if (!held) return false;
-      let row = journalRow(entry);
-      if (entry.status === 'waiting' && entry.wait?.kind === 'signal') {
-        // The answer may have come before the step was written (a very quick click): take it now.
-        const early = await trx
-          .deleteFrom('pending_signals')
-          .where('run_id', '=', entry.runId)
-          .where('signal', '=', entry.wait.signal)
-          .returning('output')
-          .executeTakeFirst();
-        if (early) {
-          row = { ...row, status: 'completed', output: early.output, finished_at: entry.startedAt };
-          await trx.updateTable('runs').set({ poked: 1 }).where('id', '=', entry.runId).execute();
-        }
-      }
-      const { run_id: _r, step_key: _s, ...update } = row;
-      await trx
-        .insertInto('journal')
-        .values(row)
-        .onConflict((oc) => oc.columns(['run_id', 'step_key']).doUpdateSet(update))
-        .execute();
+      for (const entry of list) await upsertJournalEntry(trx, entry);
       return true;
     });
   }
@@ -445,6 +458,30 @@ export class KyselyStore implements Store {
     if (Object.keys(set).length === 0) return;
     await this.db.updateTable('outbox').set(set).where('key', '=', key).execute();
   }
+}
+
+/** Inserts or replaces a journal entry; a signal that arrived before its step was written answers it now. */
+async function upsertJournalEntry(db: Db, entry: JournalEntry): Promise<void> {
+  let row = journalRow(entry);
+  if (entry.status === 'waiting' && entry.wait?.kind === 'signal') {
+    // The answer may have come before the step was written (a very quick click): take it now.
+    const early = await db
+      .deleteFrom('pending_signals')
+      .where('run_id', '=', entry.runId)
+      .where('signal', '=', entry.wait.signal)
+      .returning('output')
+      .executeTakeFirst();
+    if (early) {
+      row = { ...row, status: 'completed', output: early.output, finished_at: entry.startedAt };
+      await db.updateTable('runs').set({ poked: 1 }).where('id', '=', entry.runId).execute();
+    }
+  }
+  const { run_id: _r, step_key: _s, ...update } = row;
+  await db
+    .insertInto('journal')
+    .values(row)
+    .onConflict((oc) => oc.columns(['run_id', 'step_key']).doUpdateSet(update))
+    .execute();
 }
 
 async function ingestOne(trx: Transaction<Database>, delivery: NewDelivery, runs: NewRun[]): Promise<IngestResult> {

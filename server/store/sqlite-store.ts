@@ -5,6 +5,7 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import type { Database } from './database.ts';
 import { KyselyStore } from './kysely-store.ts';
 import { sqliteMigrations } from './sqlite-migrations.ts';
+import { cachePreparedStatements } from './statement-cache.ts';
 import type { Store } from './store.ts';
 
 export interface SqliteStoreOptions {
@@ -23,7 +24,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachePreparedStatements(sqlite) }) });
   const { error, results } = await new Migrator({ db, provider: sqliteMigrations }).migrateToLatest();
   if (error) {
     await db.destroy();

@@ -172,6 +172,32 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(journal[0]).toMatchObject({ output: { sent: 1 }, notes: ['waited 2 s'], input: { to: 'a@example.com' } });
     });
 
+    it('writes several entries of a run in one call, and the entries a turn held back with its outcome', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      await claimOne();
+      expect(await store.writeJournal([entry(run.id, 'lookup_row', { stepType: 'lookup' }), entry(run.id, 'send', { status: 'running', output: null })], 'w1')).toBe(true);
+      expect(
+        await store.finishTurn(run.id, 'w1', { status: 'completed', wakeAt: null, now: T0 + 5, journal: [entry(run.id, 'send'), entry(run.id, 'routing', { stepType: 'set' })] }),
+      ).toBe(true);
+      expect((await store.getJournal(run.id)).map((e) => [e.stepKey, e.status])).toEqual([
+        ['lookup_row', 'completed'],
+        ['send', 'completed'],
+        ['routing', 'completed'],
+      ]);
+      expect(await store.getRun(run.id)).toMatchObject({ status: 'completed', finishedAt: T0 + 5 });
+    });
+
+    it('writes none of the held-back entries when the turn lost its lease', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      await claimOne();
+      await store.claimDueRuns({ now: T0 + 60_001, owner: 'w2', leaseMs: 60_000, limit: 1 });
+      expect(await store.finishTurn(run.id, 'w1', { status: 'completed', wakeAt: null, now: T0 + 60_002, journal: [entry(run.id, 'routing', { stepType: 'set' })] })).toBe(false);
+      expect(await store.writeJournal([entry(run.id, 'a'), entry(run.id, 'b')], 'w1')).toBe(false);
+      expect(await store.getJournal(run.id)).toEqual([]);
+    });
+
     it('retries a failed run from its failed step, keeping completed steps', async () => {
       const run = newRun();
       await store.createRun(run);

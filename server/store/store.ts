@@ -49,8 +49,9 @@ export interface Store {
   /** Extends a lease still held by `owner`; false when it was lost. */
   renewLease(id: RunId, owner: string, leaseUntil: number): Promise<boolean>;
   /**
-   * Ends a worker's turn on a run: writes its new status, wake time and error and releases the lease.
-   * Refused (false) when `owner` no longer holds the lease or the run was canceled meanwhile.
+   * Ends a worker's turn on a run: writes its new status, wake time and error, the journal entries the
+   * turn still holds, and releases the lease, in one transaction. Refused (false, nothing written) when
+   * `owner` no longer holds the lease or the run was canceled meanwhile.
    */
   finishTurn(id: RunId, owner: string, turn: TurnOutcome): Promise<boolean>;
   /** Cancels a run that has not finished; its waits and approval links die with it. False if it had finished. */
@@ -70,8 +71,11 @@ export interface Store {
   // ── Journal ───────────────────────────────────────────────────────────────────────────────
   /** A run's journal in the order the steps were first written. */
   getJournal(runId: RunId): Promise<JournalEntry[]>;
-  /** Inserts or replaces the entry for (runId, stepKey); refused (false) unless `owner` holds the lease. */
-  writeJournal(entry: JournalEntry, owner: string): Promise<boolean>;
+  /**
+   * Inserts or replaces the entries for (runId, stepKey), all of one run, in one transaction; refused
+   * (false) unless `owner` holds the lease.
+   */
+  writeJournal(entries: JournalEntry | readonly JournalEntry[], owner: string): Promise<boolean>;
   /**
    * Completes a step that is `waiting` (compare-and-set on its status) and makes the run due now.
    * Whoever completes it first wins: an approval decided at the moment its deadline passes is either
@@ -167,6 +171,8 @@ export interface TurnOutcome {
   wakeAt: number | null;
   error?: RunError | null;
   now: number;
+  /** Journal entries written with the outcome (steps with no outside effect, kept back to save commits). */
+  journal?: readonly JournalEntry[];
 }
 
 export interface RunQuery {
