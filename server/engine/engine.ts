@@ -287,6 +287,9 @@ export class Engine {
           this.#opts.log.error({ error: (error as Error).message }, 'claiming due runs failed; will try again');
         }
         if (ran === 0 && !this.#stopping) await this.#idle();
+        // SQLite answers synchronously, so a turn that calls no remote system never leaves the microtask
+        // queue: without this, a backlog of such turns would keep the HTTP server from accepting webhooks.
+        else await new Promise<void>((resolve) => setImmediate(resolve));
       }
     })();
   }
