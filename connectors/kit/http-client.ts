@@ -13,6 +13,7 @@ import {
   TimeoutError,
 } from './http-errors.ts';
 import type { Limiter } from './rate-limiter.ts';
+import { systemClock } from '../../server/engine/clock.ts';
 
 /** How a client authenticates: headers for each call, and optionally a way to recover from an expired session. */
 export interface HttpAuth {
@@ -139,13 +140,6 @@ export function sharedDispatcher(): Agent {
   return sharedAgent;
 }
 
-const realSleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, Math.max(0, ms));
-    signal?.addEventListener('abort', () => { clearTimeout(timer); reject(signal.reason); }, { once: true });
-  });
-
 /**
  * A small JSON-over-HTTP client for one external system: credentials, timeouts, typed errors mapped
  * from status codes, bounded retries with backoff for idempotent requests, one token refresh on an
@@ -167,7 +161,7 @@ export class HttpClient {
       maxDelayMs: retry.maxDelayMs ?? 20_000,
       maxRetryAfterMs: retry.maxRetryAfterMs ?? 60_000,
     };
-    this.#sleep = options.sleep ?? realSleep;
+    this.#sleep = options.sleep ?? systemClock.sleep;
   }
 
   /** Sends a request; resolves with a 2xx response, or throws an HttpError subclass. */

@@ -1,3 +1,5 @@
+import { systemClock } from '../../server/engine/clock.ts';
+
 /** The time source a limiter waits on: the runtime's clock, or a virtual one in tests. */
 export interface LimiterClock {
   now(): number;
@@ -30,15 +32,7 @@ export interface Limiter {
   run<T>(fn: () => Promise<T>, options?: RunOptions): Promise<T>;
 }
 
-const realClock: LimiterClock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const timer = setTimeout(resolve, Math.max(0, ms));
-      signal?.addEventListener('abort', () => { clearTimeout(timer); reject(signal.reason); }, { once: true });
-    }),
-};
+const realClock: LimiterClock = systemClock;
 
 /**
  * Keeps calls under a published rate: at most `maxCalls` starts in any sliding window of `perMs`, and at
