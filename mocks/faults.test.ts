@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../server/engine/clock.ts';
-import { createSimulatedSystems, SIMULATED_URLS, startSimulatedSystems, type SimulatedSystems } from './simulated-systems.ts';
+import { SIMULATED_URLS } from './simulated-systems.ts';
+import { useSimulatedSystems } from '../test/support/simulated-systems-fixture.ts';
 
 /** Each fault kind, as a client of each system sees it. */
 const clock = new VirtualClock('2026-04-20T09:00:00Z');
-let systems: SimulatedSystems;
-let server: { close(): void };
 
-beforeAll(() => {
-  systems = createSimulatedSystems({ clock });
-  server = startSimulatedSystems(systems);
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  systems.reset();
-  systems.seed();
-});
+const systems = useSimulatedSystems(clock);
 
 const prm = (path = 'Account/101', method = 'GET') =>
   fetch(`${SIMULATED_URLS.prm}/${path}`, { method, headers: { Authorization: 'prm-key mock-prm-key', 'X-PRM-TenantId': '1', 'content-type': 'application/json' }, ...(method === 'PATCH' ? { body: '{}' } : {}) });

@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSimulatedSystems, startSimulatedSystems, type SimulatedSystems } from '../../mocks/simulated-systems.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
 import { VirtualClock } from '../../server/engine/clock.ts';
 import { openSqliteStore } from '../../server/store/sqlite-store.ts';
 import type { Store } from '../../server/store/store.ts';
@@ -17,8 +17,7 @@ import { PostmarkClient } from './postmark-client.ts';
 const clock = new VirtualClock('2026-04-20T09:00:00Z');
 const log = capturingLogger();
 const templatesDir = mkdtempSync(join(tmpdir(), 'partnerflow-templates-'));
-let systems: SimulatedSystems;
-let server: { close(): void };
+const systems = useSimulatedSystems(clock);
 let store: Store;
 
 writeFileSync(
@@ -34,14 +33,7 @@ Details: https://prm.example.com/mdf/{{ request.mdfNumber }}
 );
 writeFileSync(join(templatesDir, 'broken.txt'), 'no front matter here');
 
-beforeAll(() => {
-  systems = createSimulatedSystems({ clock });
-  server = startSimulatedSystems(systems);
-});
-afterAll(() => server.close());
 beforeEach(async () => {
-  systems.reset();
-  systems.faults.clear();
   store = await openSqliteStore({ path: ':memory:' });
 });
 

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSimulatedSystems, startSimulatedSystems, type SimulatedSystems } from '../../mocks/simulated-systems.ts';
+import { describe, expect, it } from 'vitest';
+import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
 import { VirtualClock } from '../../server/engine/clock.ts';
 import { capturingLogger, testContext, testDeps } from '../kit/action-test-context.ts';
 import { AuthError, NetworkError, NotFoundError, ResponseShapeError, ServerError } from '../kit/http-errors.ts';
@@ -8,20 +8,9 @@ import { PRM_MOCK_CONFIG, PrmConfig } from './prm-config.ts';
 import type { PrmClient } from './prm-client.ts';
 
 const clock = new VirtualClock('2026-04-20T09:00:00Z');
-let systems: SimulatedSystems;
-let server: { close(): void };
 const log = capturingLogger();
 
-beforeAll(() => {
-  systems = createSimulatedSystems({ clock });
-  server = startSimulatedSystems(systems);
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  systems.reset();
-  systems.seed();
-  systems.faults.clear();
-});
+const systems = useSimulatedSystems(clock);
 
 function connect(overrides: Partial<typeof PRM_MOCK_CONFIG> = {}): PrmClient {
   const config = PrmConfig.parse({ ...PRM_MOCK_CONFIG, ...overrides });

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSimulatedSystems, startSimulatedSystems, type SimulatedSystems } from '../../mocks/simulated-systems.ts';
+import { describe, expect, it } from 'vitest';
+import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
 import { VirtualClock } from '../../server/engine/clock.ts';
 import { capturingLogger, testContext, testDeps } from '../kit/action-test-context.ts';
 import { AuthError, ServerError, ValidationError } from '../kit/http-errors.ts';
@@ -8,20 +8,9 @@ import { SALESFORCE_MOCK_CONFIG, SalesforceConfig } from './salesforce-config.ts
 import type { SalesforceConnection } from './salesforce-connection.ts';
 
 const clock = new VirtualClock('2026-04-20T09:00:00Z');
-let systems: SimulatedSystems;
-let server: { close(): void };
 const log = capturingLogger();
 
-beforeAll(() => {
-  systems = createSimulatedSystems({ clock });
-  server = startSimulatedSystems(systems);
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  systems.reset();
-  systems.seed();
-  systems.faults.clear();
-});
+const systems = useSimulatedSystems(clock);
 
 function connect(overrides: Partial<typeof SALESFORCE_MOCK_CONFIG> = {}): SalesforceConnection {
   const config = SalesforceConfig.parse({ ...SALESFORCE_MOCK_CONFIG, ...overrides });

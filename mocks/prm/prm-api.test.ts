@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../server/engine/clock.ts';
-import { createSimulatedSystems, SIMULATED_URLS, startSimulatedSystems, type SimulatedSystems } from '../simulated-systems.ts';
+import { SIMULATED_URLS } from '../simulated-systems.ts';
+import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
 
 /** What a client of the PRM sees over the global fetch. */
 const clock = new VirtualClock('2026-04-20T09:00:00Z');
-let systems: SimulatedSystems;
-let server: { close(): void };
 
-beforeAll(() => {
-  systems = createSimulatedSystems({ clock });
-  server = startSimulatedSystems(systems);
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  systems.reset();
-  systems.seed();
-});
+const systems = useSimulatedSystems(clock);
 
 const AUTH = { Authorization: 'prm-key mock-prm-key', 'X-PRM-TenantId': '1' };
 
