@@ -2,7 +2,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { CONNECTORS } from '../connectors/index.ts';
 import type { Logger } from '../connectors/kit/define-connector.ts';
-import { createSimulatedSystems, startSimulatedSystems, type SimulatedSystems } from '../mocks/simulated-systems.ts';
+import type { SimulatedSystems } from '../mocks/simulated-systems.ts';
 import type { Recipe } from '../schemas/recipe.ts';
 import type { RuntimeConfig } from './config.ts';
 import { advanceTime } from './engine/advance-time.ts';
@@ -62,6 +62,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   let systems: SimulatedSystems | null = null;
   let stopInterceptor: (() => void) | null = null;
   if (config.mock) {
+    // Loaded only in mock mode: a production runtime never loads MSW or the simulated systems.
+    const { createSimulatedSystems, startSimulatedSystems } = await import('../mocks/simulated-systems.ts');
     systems = options.systems ?? createSimulatedSystems({ clock });
     if (!options.systems) systems.seed();
     if (options.interceptNetwork !== false) stopInterceptor = startSimulatedSystems(systems).close;
