@@ -50,6 +50,23 @@ export default defineRecipe({
     expect(code).toBe(1);
   });
 
+  it('runs one recipe once with an event from a file against the simulated systems and prints its journal', () => {
+    const record = {
+      id: 1001, mdfNumber: 'MDF-1001', partnerId: 101, submittedByEmail: 'marketing@northwind.example', activityRegion: 'EMEA', status: 'Open',
+      activityName: 'Cloud Summit Munich', activityType: 'Event', deliveryMode: 'In Person', description: 'Summit', startDate: '2026-05-12', endDate: '2026-05-13',
+      totalCost: 20000, targetContacts: 300, estimatedPipeline: 250000, partnerInvestment: 10000, amountRequested: 10000, verticalIndustry: 'Manufacturing', segment: 'Enterprise',
+      createdAt: '2026-03-02T09:00:00Z', updatedAt: '2026-03-02T09:00:00Z',
+    };
+    const event = join(work, 'submitted.json');
+    writeFileSync(event, JSON.stringify({ event: 'mdf_request.submitted', data: record }));
+    const { code, out } = partnerflow('run', 'mdf-request-approval', '--event', event, '--mock');
+    expect(code).toBe(0);
+    const printed = JSON.parse(out) as { run: { status: string }; journal: Array<{ stepKey: string; status: string }> };
+    expect(printed.run.status).toBe('waiting');
+    expect(printed.journal).toContainEqual(expect.objectContaining({ stepKey: 'confirm_receipt', status: 'completed' }));
+    expect(printed.journal).toContainEqual(expect.objectContaining({ stepKey: 'decision', status: 'waiting' }));
+  });
+
   it('answers an unknown command with its usage and exit code 2, --help with 0', () => {
     const unknown = partnerflow('frobnicate');
     expect(unknown.code).toBe(2);
