@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import Sqlite from 'better-sqlite3';
+import { createSimulatedSystems } from '../mocks/simulated-systems.ts';
+import { systemClock } from '../server/engine/clock.ts';
 import { signWebhook } from '../server/http/webhook-signature.ts';
 import { generateLoad, type LoadResult } from './load.ts';
 
@@ -53,31 +55,11 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-function mdfRequest(n: number) {
-  return {
-    id: n + 1,
-    mdfNumber: `MDF-B${n}`,
-    partnerId: 101,
-    submittedByEmail: 'marketing@northwind.example',
-    activityRegion: 'EMEA',
-    status: 'Open',
-    activityName: 'Cloud Summit Munich',
-    activityType: 'Event',
-    deliveryMode: 'In Person',
-    description: 'Benchmark request',
-    startDate: '2026-04-14',
-    endDate: '2026-04-15',
-    totalCost: 20000,
-    targetContacts: 300,
-    estimatedPipeline: 250000,
-    partnerInvestment: 10000,
-    amountRequested: 10000,
-    verticalIndustry: 'Manufacturing',
-    segment: 'Enterprise',
-    createdAt: '2026-03-02T09:00:00Z',
-    updatedAt: '2026-03-02T09:00:00Z',
-  };
-}
+/** The demo PRM's MDF-1001, as the simulated PRM sends it; each delivery gets its own number. */
+const demoSystems = createSimulatedSystems({ clock: systemClock });
+demoSystems.seed();
+const DEMO_REQUEST = demoSystems.prm.findMdfRequest('MDF-1001')!;
+const mdfRequest = (n: number) => ({ ...DEMO_REQUEST, id: n + 1, mdfNumber: `MDF-B${n}` });
 
 const body = (n: number, prefix: string) => JSON.stringify({ id: `${prefix}-${n}`, event: 'mdf_request.submitted', data: mdfRequest(n) });
 

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createSimulatedSystems } from '../mocks/simulated-systems.ts';
+import { systemClock } from '../server/engine/clock.ts';
 
 /**
  * The `partnerflow` binary as a user runs it: the compiled CLI (bin/build-cli.js), exit codes, and a
@@ -51,12 +53,9 @@ export default defineRecipe({
   });
 
   it('runs one recipe once with an event from a file against the simulated systems and prints its journal', () => {
-    const record = {
-      id: 1001, mdfNumber: 'MDF-1001', partnerId: 101, submittedByEmail: 'marketing@northwind.example', activityRegion: 'EMEA', status: 'Open',
-      activityName: 'Cloud Summit Munich', activityType: 'Event', deliveryMode: 'In Person', description: 'Summit', startDate: '2026-05-12', endDate: '2026-05-13',
-      totalCost: 20000, targetContacts: 300, estimatedPipeline: 250000, partnerInvestment: 10000, amountRequested: 10000, verticalIndustry: 'Manufacturing', segment: 'Enterprise',
-      createdAt: '2026-03-02T09:00:00Z', updatedAt: '2026-03-02T09:00:00Z',
-    };
+    const systems = createSimulatedSystems({ clock: systemClock });
+    systems.seed();
+    const record = systems.prm.findMdfRequest('MDF-1001');
     const event = join(work, 'submitted.json');
     writeFileSync(event, JSON.stringify({ event: 'mdf_request.submitted', data: record }));
     const { code, out } = partnerflow('run', 'mdf-request-approval', '--event', event, '--mock');

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { captureConsole } from './capture-console.ts';
+import { captureConsole } from '../../test/support/capture-console.ts';
 import { openapiCommand } from './openapi-command.ts';
 
 describe('partnerflow openapi', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { captureConsole } from './capture-console.ts';
+import { captureConsole } from '../../test/support/capture-console.ts';
 import { createSchemaCommand, schemaCommand } from './schema-command.ts';
 
 describe('partnerflow schema', () => {

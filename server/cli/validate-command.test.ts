@@ -2,7 +2,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeConnectors } from '../recipes/fixtures/fake-connectors.ts';
-import { captureConsole } from './capture-console.ts';
+import { captureConsole } from '../../test/support/capture-console.ts';
 import { createValidateCommand, validateCommand } from './validate-command.ts';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../recipes/fixtures');

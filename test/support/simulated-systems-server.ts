@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { getResponse } from 'msw';
-import { SIMULATED_URLS, type SimulatedSystems } from '../../mocks/simulated-systems.ts';
+import { SIMULATED_CREDENTIALS, SIMULATED_URLS, type SimulatedSystems } from '../../mocks/simulated-systems.ts';
+import { EMAIL_MOCK_CONFIG } from '../../connectors/email/email-config.ts';
 
 /**
  * Serves the simulated systems on a real loopback port, for a runtime in another process (the crash
@@ -69,14 +70,14 @@ export async function serveSimulatedSystems(systems: SimulatedSystems): Promise<
     baseUrl,
     env: {
       PRM_BASE_URL: `${baseUrl}/prm${new URL(SIMULATED_URLS.prm).pathname}`,
-      PRM_API_KEY: 'mock-prm-key',
-      PRM_TENANT_ID: '1',
+      PRM_API_KEY: SIMULATED_CREDENTIALS.prm.apiKey,
+      PRM_TENANT_ID: SIMULATED_CREDENTIALS.prm.tenantId,
       SALESFORCE_LOGIN_URL: `${baseUrl}/sf-login`,
-      SALESFORCE_CLIENT_ID: 'mock-client',
-      SALESFORCE_CLIENT_SECRET: 'mock-secret',
+      SALESFORCE_CLIENT_ID: SIMULATED_CREDENTIALS.salesforce.clientId,
+      SALESFORCE_CLIENT_SECRET: SIMULATED_CREDENTIALS.salesforce.clientSecret,
       EMAIL_API_URL: `${baseUrl}/email`,
-      EMAIL_SERVER_TOKEN: 'mock-email-token',
-      EMAIL_FROM: 'Partnerflow <mdf@partnerflow.example>',
+      EMAIL_SERVER_TOKEN: SIMULATED_CREDENTIALS.email.serverToken,
+      EMAIL_FROM: EMAIL_MOCK_CONFIG.from,
     },
     get holdSalesforce() {
       return state.holdSalesforce;
