@@ -250,7 +250,10 @@ export class Engine {
       const finished = await this.store.finishTurn(run.id, this.workerId, { ...result, now: this.clock.now() });
       if (finished && result.status !== 'waiting') {
         this.metrics.runsFinished.inc({ status: result.status });
-        this.#opts.log.info({ runId: run.id, recipe: run.recipe, status: result.status, error: result.error?.message }, 'run finished');
+        // A failed run needs someone; a completed one is in the runs API, and at a thousand a second a
+        // line each would cost the intake more than the run did.
+        const level = result.status === 'failed' ? 'warn' : result.status === 'completed' ? 'debug' : 'info';
+        this.#opts.log[level]({ runId: run.id, recipe: run.recipe, status: result.status, error: result.error?.message }, 'run finished');
       }
     } catch (error) {
       if (error instanceof LeaseLostError) {

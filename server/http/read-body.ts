@@ -1,11 +1,18 @@
 /**
  * Reads a request body up to `maxBytes`. A declared Content-Length over the limit is refused before
- * reading anything; the streamed bytes are counted as well, because a chunked body declares no length
- * and an in-process request (`app.request`) is not held to the length it declares.
+ * reading anything. A body within its declared length is read in one piece: Node's HTTP parser
+ * delivers exactly the declared bytes, and @hono/node-server then reads them without building a web
+ * stream (a third of the webhook route's CPU before). A chunked body declares no length, so it is
+ * streamed and counted, and reading stops at the limit.
  */
 export async function readBodyWithLimit(request: Request, maxBytes: number): Promise<{ ok: true; bytes: Uint8Array } | { ok: false }> {
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > maxBytes) return { ok: false };
+  if (declared !== null && /^\d+$/.test(declared)) {
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    // An in-process request (`app.request`) is not held to the length it declares.
+    return bytes.byteLength > maxBytes ? { ok: false } : { ok: true, bytes };
+  }
   if (!request.body) return { ok: true, bytes: new Uint8Array(0) };
 
   const reader = request.body.getReader();

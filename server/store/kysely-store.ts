@@ -2,60 +2,122 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { asRunId, asStepKey, type RunId, type StepKey } from '../engine/ids.ts';
 import type { Database } from './database.ts';
 import {
-  FINISHED_STATUSES,
-  type Approval,
-  type ApprovalDecision,
-  type DecideOutcome,
-  type IngestResult,
-  type JournalEntry,
-  type NewApproval,
-  type NewDelivery,
-  type NewOutboxMessage,
-  type NewRun,
-  type OutboxMessage,
-  type OutboxPatch,
-  type RecipeVersion,
-  type Run,
-  type RunQuery,
-  type RunStatus,
-  type Store,
-  type TurnOutcome,
-  type UpcomingWake,
+  claimDueRunsWork,
+  findRunsToCancelWork,
+  findWaitingForEventWork,
+  finishTurnWork,
+  getJournalWork,
+  getRunWork,
+  ingestWork,
+  insertRunWork,
+  writeJournalWork,
+} from './store-operations.ts';
+import { storeQueries, type StoreQueries } from './store-queries.ts';
+import { json, parse, toApproval, toOutbox, toRun } from './store-rows.ts';
+import { runWorkAsync, type StoreWork } from './store-work.ts';
+import type {
+  Approval,
+  ApprovalDecision,
+  DecideOutcome,
+  IngestResult,
+  JournalEntry,
+  NewApproval,
+  NewDelivery,
+  NewOutboxMessage,
+  NewRun,
+  OutboxMessage,
+  OutboxPatch,
+  RecipeVersion,
+  Run,
+  RunQuery,
+  RunStatus,
+  Store,
+  TurnOutcome,
+  UpcomingWake,
 } from './store.ts';
 
-type Db = Kysely<Database> | Transaction<Database>;
-type RunRow = Selectable<Database['runs']>;
-type JournalRow = Selectable<Database['journal']>;
-
-const finished = FINISHED_STATUSES as RunStatus[];
-const json = (value: unknown): string => JSON.stringify(value ?? null);
-const parse = <T>(text: string | null): T => (text === null ? (null as T) : (JSON.parse(text) as T));
-
-interface PendingIngest {
-  delivery: NewDelivery;
-  runs: NewRun[];
-  resolve(result: IngestResult): void;
+interface PendingWrite {
+  work: () => StoreWork<unknown>;
+  resolve(result: unknown): void;
   reject(error: unknown): void;
 }
 
 /**
  * The Store over Kysely: one set of queries for SQLite and PostgreSQL. Each method is one
  * transaction; lease checks are conditions in the UPDATE itself, so they hold across processes.
+ * The hot operations (ingest, claim, turn, journal) are units of work over prepared queries
+ * (store-operations.ts), which a dialect's store may run its own faster way (sqlite-store.ts).
  */
-/** Deliveries written in one commit at most, and the longest a delivery waits for others to join it. */
-const GROUP_COMMIT_MAX = 128;
-const GROUP_COMMIT_WINDOW_MS = 2;
-
 export class KyselyStore implements Store {
-  #pendingIngests: PendingIngest[] = [];
+  protected readonly q: StoreQueries;
+  #pendingWrites: PendingWrite[] = [];
   #flushing = false;
-  #flushTimer: NodeJS.Timeout | null = null;
+  #flushScheduled = false;
 
   constructor(
     readonly kind: 'sqlite' | 'postgres',
     readonly db: Kysely<Database>,
     readonly onClose: () => Promise<void> = async () => {},
-  ) {}
+  ) {
+    this.q = storeQueries(db);
+  }
+
+  /** Runs a read-only unit of work. */
+  protected read<T>(work: () => StoreWork<T>): Promise<T> {
+    return runWorkAsync(work(), this.db);
+  }
+
+  /**
+   * Runs a writing unit of work with group commit: the writes asked for while the event loop is busy
+   * (concurrent deliveries, turns ending) are committed together in one transaction, and each caller
+   * resolves only after its own writes are durable. One fsync covers many.
+   */
+  protected write<T>(work: () => StoreWork<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#pendingWrites.push({ work, resolve: resolve as (r: unknown) => void, reject });
+      this.#scheduleFlush();
+    });
+  }
+
+  /** A transaction built with Kysely (the store's less frequent operations). */
+  protected transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(fn);
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushing || this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      void this.#flushWrites();
+    });
+  }
+
+  async #flushWrites(): Promise<void> {
+    const batch = this.#pendingWrites;
+    this.#pendingWrites = [];
+    this.#flushing = true;
+    try {
+      const results = await this.transaction(async (trx) => {
+        const out: unknown[] = [];
+        for (const item of batch) out.push(await runWorkAsync(item.work(), trx));
+        return out;
+      });
+      batch.forEach((item, i) => item.resolve(results[i]));
+    } catch {
+      // One bad item must not fail its neighbours: write each alone, so only the bad one rejects.
+      for (const item of batch) {
+        try {
+          item.resolve(await this.transaction((trx) => runWorkAsync(item.work(), trx)));
+        } catch (error) {
+          item.reject(error);
+        }
+      }
+    } finally {
+      this.#flushing = false;
+      if (this.#pendingWrites.length > 0) this.#scheduleFlush();
+    }
+  }
 
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);
@@ -81,71 +143,17 @@ export class KyselyStore implements Store {
   }
 
   // ── Ingest ──────────────────────────────────────────────────────────────────────────────
-  /**
-   * Group commit: concurrent deliveries are written together in one transaction. Each caller still
-   * resolves only after its own rows are durable; one fsync covers many.
-   */
   ingest(delivery: NewDelivery, runs: NewRun[]): Promise<IngestResult> {
-    return new Promise((resolve, reject) => {
-      this.#pendingIngests.push({ delivery, runs, resolve, reject });
-      this.#scheduleFlush();
-    });
+    return this.write(() => ingestWork(this.q, delivery, runs));
   }
 
-  /**
-   * SQLite writes are synchronous, so deliveries only pile up while the event loop is free: a short
-   * window (like PostgreSQL's commit_delay) lets the deliveries of concurrent senders share one commit.
-   * A full batch, or deliveries that arrived during a commit, are written at once.
-   */
-  #scheduleFlush(): void {
-    if (this.#flushing) return;
-    const full = this.#pendingIngests.length >= GROUP_COMMIT_MAX;
-    if (this.#flushTimer && !full) return;
-    if (this.#flushTimer) clearTimeout(this.#flushTimer);
-    this.#flushAfter(full ? 0 : GROUP_COMMIT_WINDOW_MS);
-  }
-
-  #flushAfter(ms: number): void {
-    this.#flushTimer = setTimeout(() => {
-      this.#flushTimer = null;
-      void this.#flushIngests();
-    }, ms);
-  }
-
-  async #flushIngests(): Promise<void> {
-    const batch = this.#pendingIngests;
-    this.#pendingIngests = [];
-    this.#flushing = true;
-    try {
-      const results = await this.db.transaction().execute(async (trx) => {
-        const out: IngestResult[] = [];
-        for (const item of batch) out.push(await ingestOne(trx, item.delivery, item.runs));
-        return out;
-      });
-      batch.forEach((item, i) => item.resolve(results[i]!));
-    } catch {
-      // One bad item must not fail its neighbours: write each alone, so only the bad one rejects.
-      for (const item of batch) {
-        try {
-          item.resolve(await this.db.transaction().execute((trx) => ingestOne(trx, item.delivery, item.runs)));
-        } catch (error) {
-          item.reject(error);
-        }
-      }
-    } finally {
-      this.#flushing = false;
-      if (this.#pendingIngests.length > 0) this.#flushAfter(0);
-    }
-  }
-
-  async createRun(run: NewRun): Promise<{ id: RunId; created: boolean }> {
-    return this.db.transaction().execute(async (trx) => insertRun(trx, run));
+  createRun(run: NewRun): Promise<{ id: RunId; created: boolean }> {
+    return this.write(() => insertRunWork(this.q, run));
   }
 
   // ── Runs ────────────────────────────────────────────────────────────────────────────────
-  async getRun(id: RunId): Promise<Run | undefined> {
-    const row = await this.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && toRun(row);
+  getRun(id: RunId): Promise<Run | undefined> {
+    return this.read(() => getRunWork(this.q, id));
   }
 
   async listRuns(q: RunQuery): Promise<Run[]> {
@@ -157,31 +165,8 @@ export class KyselyStore implements Store {
     return (await query.execute()).map(toRun);
   }
 
-  async claimDueRuns(q: { now: number; owner: string; leaseMs: number; limit: number }): Promise<Run[]> {
-    return this.db.transaction().execute(async (trx) => {
-      const due = await trx
-        .selectFrom('runs')
-        .select('id')
-        .where('finished_at', 'is', null)
-        .where('wake_at', '<=', q.now)
-        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', q.now)]))
-        .orderBy('wake_at')
-        .limit(q.limit)
-        .execute();
-      const claimed: Run[] = [];
-      for (const { id } of due) {
-        const row = await trx
-          .updateTable('runs')
-          .set({ status: 'running', lease_owner: q.owner, lease_until: q.now + q.leaseMs, poked: 0, updated_at: q.now })
-          .where('id', '=', id)
-          .where('finished_at', 'is', null)
-          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', q.now)]))
-          .returningAll()
-          .executeTakeFirst();
-        if (row) claimed.push(toRun(row));
-      }
-      return claimed;
-    });
+  claimDueRuns(c: { now: number; owner: string; leaseMs: number; limit: number }): Promise<Run[]> {
+    return this.write(() => claimDueRunsWork(this.q, c));
   }
 
   async releaseLeases(owner: string, now: number): Promise<number> {
@@ -205,32 +190,8 @@ export class KyselyStore implements Store {
     return r.numUpdatedRows > 0n;
   }
 
-  async finishTurn(id: RunId, owner: string, turn: TurnOutcome): Promise<boolean> {
-    const done = finished.includes(turn.status);
-    const journal = turn.journal ?? [];
-    const finish = async (db: Db) => {
-      const r = await db
-        .updateTable('runs')
-        .set((eb) => ({
-          status: turn.status,
-          // A signal that arrived during the turn (poked) makes the run due now instead of parked.
-          wake_at: done ? null : eb.case().when('poked', '=', 1).then(turn.now).else(turn.wakeAt).end(),
-          error: turn.error ? json(turn.error) : null,
-          lease_owner: null,
-          lease_until: null,
-          updated_at: turn.now,
-          finished_at: done ? turn.now : null,
-        }))
-        .where('id', '=', id)
-        .where('lease_owner', '=', owner)
-        .where('status', '=', 'running')
-        .executeTakeFirst();
-      if (r.numUpdatedRows === 0n) return false;
-      for (const entry of journal) await upsertJournalEntry(db, entry);
-      return true;
-    };
-    // Without entries a single statement is atomic on its own; with them, one transaction (one commit).
-    return journal.length === 0 ? finish(this.db) : this.db.transaction().execute(finish);
+  finishTurn(id: RunId, owner: string, turn: TurnOutcome): Promise<boolean> {
+    return this.write(() => finishTurnWork(this.q, id, owner, turn));
   }
 
   async cancelRun(id: RunId, now: number, reason: string): Promise<boolean> {
@@ -244,7 +205,7 @@ export class KyselyStore implements Store {
   }
 
   async retryRun(id: RunId, now: number): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.transaction(async (trx) => {
       const r = await trx
         .updateTable('runs')
         .set({ status: 'queued', wake_at: now, error: null, lease_owner: null, lease_until: null, updated_at: now, finished_at: null })
@@ -257,15 +218,8 @@ export class KyselyStore implements Store {
     });
   }
 
-  async findRunsToCancel(event: string, correlationKey: string): Promise<RunId[]> {
-    const rows = await this.db
-      .selectFrom('runs')
-      .select('id')
-      .where('cancel_on_event', '=', event)
-      .where('correlation_key', '=', correlationKey)
-      .where('finished_at', 'is', null)
-      .execute();
-    return rows.map((r) => asRunId(r.id));
+  findRunsToCancel(event: string, correlationKey: string): Promise<RunId[]> {
+    return this.read(() => findRunsToCancelWork(this.q, event, correlationKey));
   }
 
   async nextWakeAt(): Promise<number | null> {
@@ -307,43 +261,22 @@ export class KyselyStore implements Store {
   }
 
   // ── Journal ─────────────────────────────────────────────────────────────────────────────
-  async getJournal(runId: RunId): Promise<JournalEntry[]> {
-    const rows = await this.db.selectFrom('journal').selectAll().where('run_id', '=', runId).orderBy('seq').execute();
-    return rows.map(toJournalEntry);
+  getJournal(runId: RunId): Promise<JournalEntry[]> {
+    return this.read(() => getJournalWork(this.q, runId));
   }
 
   async writeJournal(entries: JournalEntry | readonly JournalEntry[], owner: string): Promise<boolean> {
     const list = Array.isArray(entries) ? (entries as readonly JournalEntry[]) : [entries as JournalEntry];
     if (list.length === 0) return true;
-    return this.db.transaction().execute(async (trx) => {
-      const held = await trx
-        .selectFrom('runs')
-        .select('id')
-        .where('id', '=', list[0]!.runId)
-        .where('lease_owner', '=', owner)
-        .where('status', '=', 'running')
-        .executeTakeFirst();
-      if (!held) return false;
-      for (const entry of list) await upsertJournalEntry(trx, entry);
-      return true;
-    });
+    return this.write(() => writeJournalWork(this.q, list, owner));
   }
 
   async completeWaitingStep(input: { runId: RunId; stepKey: StepKey; output: unknown; now: number }): Promise<boolean> {
-    return this.db.transaction().execute((trx) => completeWaiting(trx, input.runId, input.stepKey, input.output, input.now));
+    return this.transaction((trx) => completeWaiting(trx, input.runId, input.stepKey, input.output, input.now));
   }
 
-  async findWaitingForEvent(event: string, key: string): Promise<Array<{ runId: RunId; stepKey: StepKey }>> {
-    const rows = await this.db
-      .selectFrom('journal')
-      .innerJoin('runs', 'runs.id', 'journal.run_id')
-      .select(['journal.run_id', 'journal.step_key'])
-      .where('journal.status', '=', 'waiting')
-      .where('journal.wait_event', '=', event)
-      .where('journal.wait_key', '=', key)
-      .where('runs.finished_at', 'is', null)
-      .execute();
-    return rows.map((r) => ({ runId: asRunId(r.run_id), stepKey: asStepKey(r.step_key) }));
+  findWaitingForEvent(event: string, key: string): Promise<Array<{ runId: RunId; stepKey: StepKey }>> {
+    return this.read(() => findWaitingForEventWork(this.q, event, key));
   }
 
   // ── Approvals ───────────────────────────────────────────────────────────────────────────
@@ -353,7 +286,7 @@ export class KyselyStore implements Store {
   }
 
   async decideApproval(input: { tokenHash: string; decision: ApprovalDecision; comment?: string; now: number }): Promise<DecideOutcome> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.transaction(async (trx) => {
       const approval = await trx.selectFrom('approvals').selectAll().where('token_hash', '=', input.tokenHash).executeTakeFirst();
       if (!approval) return 'unknown';
       if (approval.used_at !== null) return 'used';
@@ -405,7 +338,7 @@ export class KyselyStore implements Store {
 
   // ── Outbox ──────────────────────────────────────────────────────────────────────────────
   async enqueueOutbox(message: NewOutboxMessage, approval?: NewApproval): Promise<OutboxMessage> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.transaction(async (trx) => {
       const inserted = await trx
         .insertInto('outbox')
         .values({
@@ -460,89 +393,6 @@ export class KyselyStore implements Store {
   }
 }
 
-/** Inserts or replaces a journal entry; a signal that arrived before its step was written answers it now. */
-async function upsertJournalEntry(db: Db, entry: JournalEntry): Promise<void> {
-  let row = journalRow(entry);
-  if (entry.status === 'waiting' && entry.wait?.kind === 'signal') {
-    // The answer may have come before the step was written (a very quick click): take it now.
-    const early = await db
-      .deleteFrom('pending_signals')
-      .where('run_id', '=', entry.runId)
-      .where('signal', '=', entry.wait.signal)
-      .returning('output')
-      .executeTakeFirst();
-    if (early) {
-      row = { ...row, status: 'completed', output: early.output, finished_at: entry.startedAt };
-      await db.updateTable('runs').set({ poked: 1 }).where('id', '=', entry.runId).execute();
-    }
-  }
-  const { run_id: _r, step_key: _s, ...update } = row;
-  await db
-    .insertInto('journal')
-    .values(row)
-    .onConflict((oc) => oc.columns(['run_id', 'step_key']).doUpdateSet(update))
-    .execute();
-}
-
-async function ingestOne(trx: Transaction<Database>, delivery: NewDelivery, runs: NewRun[]): Promise<IngestResult> {
-  const inserted = await trx
-    .insertInto('deliveries')
-    .values({ source: delivery.source, delivery_id: delivery.deliveryId, event: delivery.event, received_at: delivery.receivedAt, run_ids: '[]' })
-    .onConflict((oc) => oc.columns(['source', 'delivery_id']).doNothing())
-    .executeTakeFirst();
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) {
-    const first = await trx
-      .selectFrom('deliveries')
-      .select('run_ids')
-      .where('source', '=', delivery.source)
-      .where('delivery_id', '=', delivery.deliveryId)
-      .executeTakeFirstOrThrow();
-    return { duplicate: true, runIds: parse<string[]>(first.run_ids).map(asRunId) };
-  }
-  const runIds: RunId[] = [];
-  for (const run of runs) runIds.push((await insertRun(trx, run)).id);
-  await trx
-    .updateTable('deliveries')
-    .set({ run_ids: json(runIds) })
-    .where('source', '=', delivery.source)
-    .where('delivery_id', '=', delivery.deliveryId)
-    .execute();
-  return { duplicate: false, runIds };
-}
-
-async function insertRun(trx: Db, run: NewRun): Promise<{ id: RunId; created: boolean }> {
-  const r = await trx
-    .insertInto('runs')
-    .values({
-      id: run.id,
-      recipe: run.recipe,
-      recipe_version: run.recipeVersion,
-      recipe_hash: run.recipeHash,
-      trigger: json(run.trigger),
-      dedup_key: run.dedupKey,
-      correlation_key: run.correlationKey,
-      cancel_on_event: run.cancelOnEvent,
-      status: 'queued',
-      wake_at: run.wakeAt,
-      lease_owner: null,
-      lease_until: null,
-      error: null,
-      created_at: run.createdAt,
-      updated_at: run.createdAt,
-      finished_at: null,
-    })
-    .onConflict((oc) => oc.columns(['recipe', 'dedup_key']).doNothing())
-    .executeTakeFirst();
-  if (Number(r.numInsertedOrUpdatedRows ?? 0n) > 0) return { id: run.id, created: true };
-  const existing = await trx
-    .selectFrom('runs')
-    .select('id')
-    .where('recipe', '=', run.recipe)
-    .where('dedup_key', '=', run.dedupKey)
-    .executeTakeFirstOrThrow();
-  return { id: asRunId(existing.id), created: false };
-}
-
 async function completeWaiting(trx: Transaction<Database>, runId: RunId, stepKey: StepKey, output: unknown, now: number): Promise<boolean> {
   const r = await trx
     .updateTable('journal')
@@ -561,93 +411,3 @@ async function completeWaiting(trx: Transaction<Database>, runId: RunId, stepKey
   return true;
 }
 
-function toRun(row: RunRow): Run {
-  return {
-    id: asRunId(row.id),
-    recipe: row.recipe,
-    recipeVersion: row.recipe_version,
-    recipeHash: row.recipe_hash,
-    trigger: parse(row.trigger),
-    dedupKey: row.dedup_key,
-    correlationKey: row.correlation_key,
-    cancelOnEvent: row.cancel_on_event,
-    status: row.status as RunStatus,
-    wakeAt: row.wake_at,
-    leaseOwner: row.lease_owner,
-    leaseUntil: row.lease_until,
-    error: parse(row.error),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    finishedAt: row.finished_at,
-  };
-}
-
-function journalRow(e: JournalEntry): Omit<JournalRow, 'seq'> {
-  return {
-    run_id: e.runId,
-    step_key: e.stepKey,
-    step_id: e.stepId,
-    step_type: e.stepType,
-    status: e.status,
-    input: json(e.input),
-    output: json(e.output),
-    error: e.error ? json(e.error) : null,
-    attempts: e.attempts,
-    started_at: e.startedAt,
-    finished_at: e.finishedAt,
-    next_attempt_at: e.nextAttemptAt,
-    wait: e.wait ? json(e.wait) : null,
-    wait_signal: e.wait?.kind === 'signal' ? e.wait.signal : null,
-    wait_event: e.wait?.kind === 'event' ? e.wait.event : null,
-    wait_key: e.wait?.kind === 'event' ? e.wait.key : null,
-    notes: json(e.notes),
-  };
-}
-
-function toJournalEntry(row: JournalRow): JournalEntry {
-  return {
-    runId: asRunId(row.run_id),
-    stepKey: asStepKey(row.step_key),
-    stepId: row.step_id,
-    stepType: row.step_type,
-    status: row.status as JournalEntry['status'],
-    input: parse(row.input),
-    output: parse(row.output),
-    error: parse(row.error),
-    attempts: row.attempts,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    nextAttemptAt: row.next_attempt_at,
-    wait: parse(row.wait),
-    notes: parse(row.notes),
-  };
-}
-
-function toApproval(row: Selectable<Database['approvals']>): Approval {
-  return {
-    tokenHash: row.token_hash,
-    runId: asRunId(row.run_id),
-    signal: row.signal,
-    approverEmail: row.approver_email,
-    approverName: row.approver_name,
-    subject: row.subject,
-    expiresAt: row.expires_at,
-    createdAt: row.created_at,
-    usedAt: row.used_at,
-    decision: row.decision as ApprovalDecision | null,
-  };
-}
-
-function toOutbox(row: Selectable<Database['outbox']>): OutboxMessage {
-  return {
-    key: row.key,
-    runId: row.run_id === null ? null : asRunId(row.run_id),
-    message: parse(row.message),
-    status: row.status as OutboxMessage['status'],
-    attempts: row.attempts,
-    providerMessageId: row.provider_message_id,
-    lastError: row.last_error,
-    createdAt: row.created_at,
-    sentAt: row.sent_at,
-  };
-}

@@ -12,6 +12,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describeStoreContract('SQLite in memory', () => openSqliteStore({ path: ':memory:' }));
 let n = 0;
 describeStoreContract('SQLite file', () => openSqliteStore({ path: join(dir, `contract-${++n}.db`) }));
+describeStoreContract('SQLite through the async Kysely driver (the path PostgreSQL takes)', () => openSqliteStore({ path: join(dir, `contract-${++n}.db`), driver: 'kysely' }));
 
 describe('SQLite file store', () => {
   it('keeps runs across a close and reopen, and migrates an existing file without loss', async () => {

@@ -4,6 +4,7 @@ import Sqlite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import type { Database } from './database.ts';
 import { KyselyStore } from './kysely-store.ts';
+import { SqliteStore } from './sqlite-sync-store.ts';
 import { sqliteMigrations } from './sqlite-migrations.ts';
 import { cachePreparedStatements } from './statement-cache.ts';
 import type { Store } from './store.ts';
@@ -11,6 +12,11 @@ import type { Store } from './store.ts';
 export interface SqliteStoreOptions {
   /** A file path (its folder is created), or `:memory:` for tests. */
   path: string;
+  /**
+   * Run the hot operations synchronously on better-sqlite3 (the default), or through Kysely's async
+   * driver as on PostgreSQL: the contract tests run both, so the path PostgreSQL takes stays tested.
+   */
+  driver?: 'synchronous' | 'kysely';
 }
 
 /**
@@ -31,5 +37,5 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migrating the store at ${options.path} failed in ${failed}: ${(error as Error).message}`);
   }
-  return new KyselyStore('sqlite', db);
+  return options.driver === 'kysely' ? new KyselyStore('sqlite', db) : new SqliteStore(sqlite, db);
 }

@@ -1,0 +1,115 @@
+import type Sqlite from 'better-sqlite3';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './database.ts';
+import { KyselyStore } from './kysely-store.ts';
+import type { PreparedQuery } from './prepared-query.ts';
+import { runWorkSync, type StatementResult, type StoreStatement, type StoreWork } from './store-work.ts';
+
+interface PendingWrite {
+  work: () => StoreWork<unknown>;
+  resolve(result: unknown): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * The embedded store: the Kysely store, with its hot operations run synchronously on better-sqlite3.
+ *
+ * SQLite answers in microseconds and synchronously, so a promise per statement (Kysely's driver) costs
+ * more than the statement. Here a unit of work runs in one go on prepared statements, and the writes
+ * asked for while the event loop was busy are committed together: each write in a savepoint of its
+ * own (one failing write rolls back alone), one COMMIT and one fsync for all. Callers resolve after
+ * the COMMIT, so a 202 still means durable.
+ *
+ * The less frequent operations stay Kysely transactions, which await between statements. A
+ * synchronous batch must never run inside one of those (it would join it), so batches and fast
+ * reads wait while one is open.
+ */
+export class SqliteStore extends KyselyStore {
+  readonly #sqlite: Sqlite.Database;
+  readonly #statements = new Map<PreparedQuery<object, unknown>, Sqlite.Statement>();
+  #pending: PendingWrite[] = [];
+  #flushScheduled = false;
+  #openTransactions = 0;
+  #whenNoTransaction: Array<() => void> = [];
+
+  constructor(sqlite: Sqlite.Database, db: Kysely<Database>) {
+    super('sqlite', db);
+    this.#sqlite = sqlite;
+  }
+
+  protected override read<T>(work: () => StoreWork<T>): Promise<T> {
+    if (this.#openTransactions > 0) return this.#afterTransactions().then(() => this.read(work));
+    try {
+      return Promise.resolve(runWorkSync(work(), this.#execute));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  protected override write<T>(work: () => StoreWork<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push({ work, resolve: resolve as (r: unknown) => void, reject });
+      if (this.#flushScheduled) return;
+      this.#flushScheduled = true;
+      // setImmediate runs after the event loop has taken in all the I/O that was ready: every delivery
+      // that arrived meanwhile is in this batch, and a quiet moment adds no wait.
+      setImmediate(() => this.#flush());
+    });
+  }
+
+  protected override async transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    this.#openTransactions++;
+    try {
+      return await super.transaction(fn);
+    } finally {
+      if (--this.#openTransactions === 0) for (const wake of this.#whenNoTransaction.splice(0)) wake();
+    }
+  }
+
+  #afterTransactions(): Promise<void> {
+    return new Promise((resolve) => this.#whenNoTransaction.push(resolve));
+  }
+
+  #flush(): void {
+    if (this.#openTransactions > 0) {
+      void this.#afterTransactions().then(() => this.#flush());
+      return;
+    }
+    this.#flushScheduled = false;
+    const batch = this.#pending;
+    this.#pending = [];
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      // better-sqlite3 runs a transaction function called inside another as a savepoint.
+      this.#sqlite.transaction(() => {
+        for (const item of batch) {
+          try {
+            outcomes.push({ ok: true, value: this.#sqlite.transaction(() => runWorkSync(item.work(), this.#execute))() });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      })();
+    } catch (error) {
+      // The COMMIT itself failed (disk full, I/O error): nothing of the batch is stored.
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) item.resolve(outcome.value);
+      else item.reject(outcome.error);
+    });
+  }
+
+  readonly #execute = ({ query, values }: StoreStatement): StatementResult => {
+    let statement = this.#statements.get(query);
+    if (!statement) {
+      statement = this.#sqlite.prepare(query.sql);
+      this.#statements.set(query, statement);
+    }
+    const parameters = query.parameters(values);
+    if (statement.reader) return { rows: statement.all(parameters), changes: 0 };
+    return { rows: [], changes: statement.run(parameters).changes };
+  };
+}

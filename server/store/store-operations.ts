@@ -1,0 +1,119 @@
+import { asRunId, asStepKey, type RunId, type StepKey } from '../engine/ids.ts';
+import { FINISHED_STATUSES, type IngestResult, type JournalEntry, type NewDelivery, type NewRun, type Run, type TurnOutcome } from './store.ts';
+import type { StoreQueries } from './store-queries.ts';
+import { journalRow, json, parse, toJournalEntry, toRun } from './store-rows.ts';
+import { exec, type StoreWork } from './store-work.ts';
+
+/**
+ * The store's hot operations as units of work (see store-work.ts): each one is written once and run
+ * by the SQLite store synchronously in its group commit, or by the Kysely store over any dialect.
+ */
+
+/** Stores a delivery with the runs it starts; a delivery id seen before starts nothing and answers the first run ids. */
+export function* ingestWork(q: StoreQueries, delivery: NewDelivery, runs: readonly NewRun[]): StoreWork<IngestResult> {
+  const planned = runs.map((r) => r.id);
+  const inserted = yield* exec(q.insertDelivery, { ...delivery, runIds: json(planned) });
+  if (inserted.changes === 0) {
+    const { rows } = yield* exec(q.deliveryRunIds, delivery);
+    return { duplicate: true, runIds: parse<string[]>(rows[0]!.run_ids).map(asRunId) };
+  }
+  const runIds: RunId[] = [];
+  for (const run of runs) runIds.push((yield* insertRunWork(q, run)).id);
+  // A run deduplicated onto an earlier one (same recipe and dedup key) answers that run's id.
+  if (runIds.some((id, i) => id !== planned[i])) yield* exec(q.setDeliveryRunIds, { ...delivery, runIds: json(runIds) });
+  return { duplicate: false, runIds };
+}
+
+export function* insertRunWork(q: StoreQueries, run: NewRun): StoreWork<{ id: RunId; created: boolean }> {
+  const inserted = yield* exec(q.insertRun, {
+    id: run.id,
+    recipe: run.recipe,
+    recipe_version: run.recipeVersion,
+    recipe_hash: run.recipeHash,
+    trigger: json(run.trigger),
+    dedup_key: run.dedupKey,
+    correlation_key: run.correlationKey,
+    cancel_on_event: run.cancelOnEvent,
+    status: 'queued',
+    wake_at: run.wakeAt,
+    lease_owner: null,
+    lease_until: null,
+    error: null,
+    created_at: run.createdAt,
+    updated_at: run.createdAt,
+    finished_at: null,
+  });
+  if (inserted.changes > 0) return { id: run.id, created: true };
+  const { rows } = yield* exec(q.runIdByDedupKey, { recipe: run.recipe, dedupKey: run.dedupKey });
+  return { id: asRunId(rows[0]!.id), created: false };
+}
+
+export function* claimDueRunsWork(q: StoreQueries, c: { now: number; owner: string; leaseMs: number; limit: number }): StoreWork<Run[]> {
+  const { rows: due } = yield* exec(q.dueRunIds, { now: c.now, limit: c.limit });
+  const claimed: Run[] = [];
+  for (const { id } of due) {
+    const { rows } = yield* exec(q.claimRun, { id, owner: c.owner, leaseUntil: c.now + c.leaseMs, now: c.now });
+    if (rows[0]) claimed.push(toRun(rows[0]));
+  }
+  return claimed;
+}
+
+/** Ends a turn: the run's new status and the journal entries held back, or nothing if the lease was lost. */
+export function* finishTurnWork(q: StoreQueries, id: RunId, owner: string, turn: TurnOutcome): StoreWork<boolean> {
+  const done = FINISHED_STATUSES.includes(turn.status);
+  const updated = yield* exec(q.finishTurn, {
+    id,
+    owner,
+    status: turn.status,
+    done: done ? 1 : 0,
+    wakeAt: turn.wakeAt,
+    error: turn.error ? json(turn.error) : null,
+    now: turn.now,
+    finishedAt: done ? turn.now : null,
+  });
+  if (updated.changes === 0) return false;
+  for (const entry of turn.journal ?? []) yield* upsertJournalWork(q, entry);
+  return true;
+}
+
+/** Writes journal entries of a run this owner holds; false (nothing written) if it no longer holds it. */
+export function* writeJournalWork(q: StoreQueries, entries: readonly JournalEntry[], owner: string): StoreWork<boolean> {
+  const { rows } = yield* exec(q.heldRun, { id: entries[0]!.runId, owner });
+  if (rows.length === 0) return false;
+  for (const entry of entries) yield* upsertJournalWork(q, entry);
+  return true;
+}
+
+/** Inserts or replaces a journal entry; a signal that arrived before its step was written answers it now. */
+function* upsertJournalWork(q: StoreQueries, entry: JournalEntry): StoreWork<void> {
+  let row = journalRow(entry);
+  if (entry.status === 'waiting' && entry.wait?.kind === 'signal') {
+    // The answer may have come before the step was written (a very quick click): take it now.
+    const { rows } = yield* exec(q.takeEarlySignal, { runId: entry.runId, signal: entry.wait.signal });
+    if (rows[0]) {
+      row = { ...row, status: 'completed', output: rows[0].output, finished_at: entry.startedAt };
+      yield* exec(q.markPoked, { id: entry.runId });
+    }
+  }
+  yield* exec(q.upsertJournal, row);
+}
+
+export function* getRunWork(q: StoreQueries, id: RunId): StoreWork<Run | undefined> {
+  const { rows } = yield* exec(q.runById, { id });
+  return rows[0] && toRun(rows[0]);
+}
+
+export function* getJournalWork(q: StoreQueries, runId: RunId): StoreWork<JournalEntry[]> {
+  const { rows } = yield* exec(q.journalOf, { runId });
+  return rows.map(toJournalEntry);
+}
+
+export function* findRunsToCancelWork(q: StoreQueries, event: string, correlationKey: string): StoreWork<RunId[]> {
+  const { rows } = yield* exec(q.runsToCancel, { event, correlationKey });
+  return rows.map((r) => asRunId(r.id));
+}
+
+export function* findWaitingForEventWork(q: StoreQueries, event: string, key: string): StoreWork<Array<{ runId: RunId; stepKey: StepKey }>> {
+  const { rows } = yield* exec(q.waitingForEvent, { event, key });
+  return rows.map((r) => ({ runId: asRunId(r.run_id), stepKey: asStepKey(r.step_key) }));
+}

@@ -1,0 +1,154 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './database.ts';
+import { PreparedQuery } from './prepared-query.ts';
+import type { JournalRow, RunRow } from './store-rows.ts';
+
+type RunValues = Omit<RunRow, 'poked'>;
+type JournalValues = Omit<JournalRow, 'seq'>;
+
+/**
+ * The statements of the store's hot path (ingest, claim, turn, journal), compiled once per database.
+ * Each is a Kysely query, so the same definitions serve SQLite and PostgreSQL.
+ */
+export function storeQueries(db: Kysely<Database>) {
+  return {
+    insertDelivery: new PreparedQuery<{ source: string; deliveryId: string; event: string; receivedAt: number; runIds: string }>((p) =>
+      db
+        .insertInto('deliveries')
+        .values({ source: p('source'), delivery_id: p('deliveryId'), event: p('event'), received_at: p('receivedAt'), run_ids: p('runIds') })
+        .onConflict((oc) => oc.columns(['source', 'delivery_id']).doNothing()),
+    ),
+    deliveryRunIds: new PreparedQuery<{ source: string; deliveryId: string }, { run_ids: string }>((p) =>
+      db.selectFrom('deliveries').select('run_ids').where('source', '=', p('source')).where('delivery_id', '=', p('deliveryId')),
+    ),
+    setDeliveryRunIds: new PreparedQuery<{ source: string; deliveryId: string; runIds: string }>((p) =>
+      db.updateTable('deliveries').set({ run_ids: p('runIds') }).where('source', '=', p('source')).where('delivery_id', '=', p('deliveryId')),
+    ),
+
+    insertRun: new PreparedQuery<RunValues>((p) =>
+      db
+        .insertInto('runs')
+        .values({
+          id: p('id'),
+          recipe: p('recipe'),
+          recipe_version: p('recipe_version'),
+          recipe_hash: p('recipe_hash'),
+          trigger: p('trigger'),
+          dedup_key: p('dedup_key'),
+          correlation_key: p('correlation_key'),
+          cancel_on_event: p('cancel_on_event'),
+          status: p('status'),
+          wake_at: p('wake_at'),
+          lease_owner: p('lease_owner'),
+          lease_until: p('lease_until'),
+          error: p('error'),
+          created_at: p('created_at'),
+          updated_at: p('updated_at'),
+          finished_at: p('finished_at'),
+        })
+        .onConflict((oc) => oc.columns(['recipe', 'dedup_key']).doNothing()),
+    ),
+    runIdByDedupKey: new PreparedQuery<{ recipe: string; dedupKey: string }, { id: string }>((p) =>
+      db.selectFrom('runs').select('id').where('recipe', '=', p('recipe')).where('dedup_key', '=', p('dedupKey')),
+    ),
+    runById: new PreparedQuery<{ id: string }, RunRow>((p) => db.selectFrom('runs').selectAll().where('id', '=', p('id'))),
+
+    // `finished_at is null` is written as in the partial index runs_due, so the planner uses it.
+    dueRunIds: new PreparedQuery<{ now: number; limit: number }, { id: string }>((p) =>
+      db
+        .selectFrom('runs')
+        .select('id')
+        .where('finished_at', 'is', null)
+        .where('wake_at', '<=', p('now'))
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', p('now'))]))
+        .orderBy('wake_at')
+        .limit(p('limit')),
+    ),
+    claimRun: new PreparedQuery<{ id: string; owner: string; leaseUntil: number; now: number }, RunRow>((p) =>
+      db
+        .updateTable('runs')
+        .set({ status: 'running', lease_owner: p('owner'), lease_until: p('leaseUntil'), poked: 0, updated_at: p('now') })
+        .where('id', '=', p('id'))
+        .where('finished_at', 'is', null)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', p('now'))]))
+        .returningAll(),
+    ),
+    heldRun: new PreparedQuery<{ id: string; owner: string }, { id: string }>((p) =>
+      db.selectFrom('runs').select('id').where('id', '=', p('id')).where('lease_owner', '=', p('owner')).where('status', '=', 'running'),
+    ),
+    finishTurn: new PreparedQuery<{ id: string; owner: string; status: string; done: number; wakeAt: number | null; error: string | null; now: number; finishedAt: number | null }>((p) =>
+      db
+        .updateTable('runs')
+        .set((eb) => ({
+          status: p('status'),
+          // A signal that arrived during the turn (poked) makes the run due now instead of parked.
+          wake_at: eb
+            .case()
+            .when(eb(eb.val(p('done')), '=', 1))
+            .then(null)
+            .when('poked', '=', 1)
+            .then(p('now'))
+            .else(p('wakeAt'))
+            .end(),
+          error: p('error'),
+          lease_owner: null,
+          lease_until: null,
+          updated_at: p('now'),
+          finished_at: p('finishedAt'),
+        }))
+        .where('id', '=', p('id'))
+        .where('lease_owner', '=', p('owner'))
+        .where('status', '=', 'running'),
+    ),
+    markPoked: new PreparedQuery<{ id: string }>((p) => db.updateTable('runs').set({ poked: 1 }).where('id', '=', p('id'))),
+
+    journalOf: new PreparedQuery<{ runId: string }, JournalRow>((p) => db.selectFrom('journal').selectAll().where('run_id', '=', p('runId')).orderBy('seq')),
+    upsertJournal: new PreparedQuery<JournalValues>((p) => {
+      const values = {
+        run_id: p('run_id'),
+        step_key: p('step_key'),
+        step_id: p('step_id'),
+        step_type: p('step_type'),
+        status: p('status'),
+        input: p('input'),
+        output: p('output'),
+        error: p('error'),
+        attempts: p('attempts'),
+        started_at: p('started_at'),
+        finished_at: p('finished_at'),
+        next_attempt_at: p('next_attempt_at'),
+        wait: p('wait'),
+        wait_signal: p('wait_signal'),
+        wait_event: p('wait_event'),
+        wait_key: p('wait_key'),
+        notes: p('notes'),
+      };
+      const { run_id: _r, step_key: _s, ...update } = values;
+      return db
+        .insertInto('journal')
+        .values(values)
+        .onConflict((oc) => oc.columns(['run_id', 'step_key']).doUpdateSet(update));
+    }),
+    takeEarlySignal: new PreparedQuery<{ runId: string; signal: string }, { output: string }>((p) =>
+      db.deleteFrom('pending_signals').where('run_id', '=', p('runId')).where('signal', '=', p('signal')).returning('output'),
+    ),
+
+    runsToCancel: new PreparedQuery<{ event: string; correlationKey: string }, { id: string }>((p) =>
+      db.selectFrom('runs').select('id').where('cancel_on_event', '=', p('event')).where('correlation_key', '=', p('correlationKey')).where('finished_at', 'is', null),
+    ),
+    // `status = 'waiting'` is a literal, as in the partial index journal_wait_event: with a bound
+    // parameter the planner cannot use that index and scans the whole journal.
+    waitingForEvent: new PreparedQuery<{ event: string; key: string }, { run_id: string; step_key: string }>((p) =>
+      db
+        .selectFrom('journal')
+        .innerJoin('runs', 'runs.id', 'journal.run_id')
+        .select(['journal.run_id', 'journal.step_key'])
+        .where('journal.status', '=', sql.lit('waiting'))
+        .where('journal.wait_event', '=', p('event'))
+        .where('journal.wait_key', '=', p('key'))
+        .where('runs.finished_at', 'is', null),
+    ),
+  };
+}
+
+export type StoreQueries = ReturnType<typeof storeQueries>;
