@@ -8,6 +8,7 @@ import { createSimulatedSystems } from '../mocks/simulated-systems.ts';
 import { systemClock } from '../server/engine/clock.ts';
 import { signWebhook } from '../server/http/webhook-signature.ts';
 import { generateLoad, type LoadResult } from './load.ts';
+import { productionEnv } from './production-env.ts';
 
 /**
  * `npm run bench`: webhook ingest of the runtime against a bare Hono + SQLite baseline, in one run on
@@ -80,27 +81,30 @@ async function main(): Promise<void> {
   console.log(line('baseline', base));
 
   const runtimeDb = join(work, 'runtime.db');
-  const runtime = await start(
-    ['bin/partnerflow.js', 'serve', '--mock', '--port', '0', '--db', runtimeDb],
-    { RECIPES_DIR: join(root, 'bench/recipes'), LOG_LEVEL: 'info' },
-    (l) => {
-      if (!l.includes('partnerflow ready')) return null;
-      return JSON.parse(l).port as number;
-    },
-  );
-  const secret = 'mock-webhook-secret-prm';
+  const secret = 'bench-webhook-secret-prm';
+  const runtime = await start(['bin/partnerflow.js', 'serve', '--port', '0', '--db', runtimeDb], { ...productionEnv(secret), RECIPES_DIR: join(root, 'bench/recipes'), LOG_LEVEL: 'info' }, (l) => {
+    if (!l.includes('partnerflow ready')) return null;
+    return JSON.parse(l).port as number;
+  });
   const runtimeRequest = (n: number) => {
     const b = body(n, 'rt');
     return { body: b, headers: signWebhook(secret, b, Math.floor(Date.now() / 1000)) };
   };
   const warmup = await generateLoad({ url: `http://127.0.0.1:${runtime.port}/webhooks/prm`, connections: CONNECTIONS, seconds: WARMUP_SECONDS, request: (n) => runtimeRequest(1e9 + n) });
   const result = await generateLoad({ url: `http://127.0.0.1:${runtime.port}/webhooks/prm`, connections: CONNECTIONS, seconds: SECONDS, request: runtimeRequest });
+  const db = new Sqlite(runtimeDb, { readonly: true });
+  const count = (where: string) => (db.prepare(`select count(*) as n from runs ${where}`).get() as { n: number }).n;
+  const backlogAtEnd = count('where finished_at is null');
+  // The runs the load started are executed too: how long the engine takes to finish the backlog.
+  const drainStarted = performance.now();
+  while (count('where finished_at is null') > 0 && performance.now() - drainStarted < 120_000) await new Promise((r) => setTimeout(r, 50));
+  const drainMs = performance.now() - drainStarted;
   const rss = peakRssMb(runtime.child.pid!);
   await stop(runtime.child);
   console.log(line('runtime', result));
 
-  const db = new Sqlite(runtimeDb, { readonly: true });
-  const stored = (db.prepare('select count(*) as n from runs').get() as { n: number }).n;
+  const stored = count('');
+  const completed = count(`where status = 'completed'`);
   db.close();
 
   console.log(`
@@ -108,7 +112,8 @@ ingest ratio (runtime / baseline):  ${(result.perSecond / base.perSecond).toFixe
 runtime p99:                        ${result.p99Ms.toFixed(1)} ms   (target < 50 ms)
 runtime peak RSS:                   ${rss.toFixed(0)} MB   (baseline ${baseRss.toFixed(0)} MB; target < 150 MB)
 runtime ready after spawn:          ${runtime.readyMs.toFixed(0)} ms   (baseline ${baseline.readyMs.toFixed(0)} ms; target < 1000 ms)
-accepted runs durably stored:       ${stored} of ${result.accepted + warmup.accepted} (warm-up included)${stored >= result.accepted + warmup.accepted ? '' : '   <-- LOST RUNS'}`);
+accepted runs durably stored:       ${stored} of ${result.accepted + warmup.accepted} (warm-up included)${stored >= result.accepted + warmup.accepted ? '' : '   <-- LOST RUNS'}
+runs executed:                      ${completed} completed; ${backlogAtEnd} were still queued when the load stopped, done ${(drainMs / 1000).toFixed(1)} s later`);
   rmSync(work, { recursive: true, force: true });
   if (stored < result.accepted + warmup.accepted) process.exitCode = 1;
 }

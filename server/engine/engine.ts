@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { formatIssues } from '../../schemas/format-issues.ts';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { DecideOutcome, ApprovalDecision, IngestResult, NewRun, Run, Store } from '../store/store.ts';
@@ -336,7 +336,12 @@ function eventScope(event: string, data: unknown, deliveryId: string): Expressio
   return { trigger, steps: {}, vars: {}, run: { id: '', recipe: '', version: 0, started_at: '' }, data, event };
 }
 
-/** A run id that sorts by creation time: `run_` + 10 base-36 time digits + 12 random hex digits. */
+/**
+ * A run id that sorts by creation time: `run_` + 10 base-36 time digits + 12 random hex digits. The
+ * random digits are the first 48 bits of a v4 UUID (all random): Node draws UUIDs from a buffered pool,
+ * where `randomBytes` for six bytes asks OpenSSL each time (15 µs, a tenth of an ingest).
+ */
 export function newRunId(now: number): RunId {
-  return asRunId(`run_${now.toString(36).padStart(10, '0')}${randomBytes(6).toString('hex')}`);
+  const uuid = randomUUID();
+  return asRunId(`run_${now.toString(36).padStart(10, '0')}${uuid.slice(0, 8)}${uuid.slice(9, 13)}`);
 }

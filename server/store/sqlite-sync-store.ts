@@ -5,6 +5,8 @@ import { KyselyStore } from './kysely-store.ts';
 import type { PreparedQuery } from './prepared-query.ts';
 import { runWorkSync, type StatementResult, type StoreStatement, type StoreWork } from './store-work.ts';
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 interface PendingWrite {
   work: () => StoreWork<unknown>;
   resolve(result: unknown): void;
@@ -32,9 +34,22 @@ export class SqliteStore extends KyselyStore {
   #openTransactions = 0;
   #whenNoTransaction: Array<() => void> = [];
 
+  /** One transaction for a batch; each write in it runs in a savepoint (better-sqlite3 nests that way). */
+  readonly #commitBatch: (batch: readonly PendingWrite[]) => Outcome[];
+
   constructor(sqlite: Sqlite.Database, db: Kysely<Database>) {
     super('sqlite', db);
     this.#sqlite = sqlite;
+    const inSavepoint = sqlite.transaction((item: PendingWrite) => runWorkSync(item.work(), this.#execute));
+    this.#commitBatch = sqlite.transaction((batch: readonly PendingWrite[]) =>
+      batch.map((item): Outcome => {
+        try {
+          return { ok: true, value: inSavepoint(item) };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      }),
+    );
   }
 
   protected override read<T>(work: () => StoreWork<T>): Promise<T> {
@@ -78,18 +93,9 @@ export class SqliteStore extends KyselyStore {
     this.#flushScheduled = false;
     const batch = this.#pending;
     this.#pending = [];
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    let outcomes: Outcome[];
     try {
-      // better-sqlite3 runs a transaction function called inside another as a savepoint.
-      this.#sqlite.transaction(() => {
-        for (const item of batch) {
-          try {
-            outcomes.push({ ok: true, value: this.#sqlite.transaction(() => runWorkSync(item.work(), this.#execute))() });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-      })();
+      outcomes = this.#commitBatch(batch);
     } catch (error) {
       // The COMMIT itself failed (disk full, I/O error): nothing of the batch is stored.
       for (const item of batch) item.reject(error);

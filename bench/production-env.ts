@@ -1,0 +1,22 @@
+import { CONNECTORS } from '../connectors/index.ts';
+
+/**
+ * The runtime is measured as it runs in production, not in mock mode (whose request interception
+ * patches the global Headers). The connectors are configured with their simulated systems' settings
+ * so that the configuration validates; the benchmark recipe calls no connector.
+ */
+export function productionEnv(webhookSecret: string): Record<string, string> {
+  const env: Record<string, string> = {
+    PUBLIC_BASE_URL: 'http://127.0.0.1:3000',
+    PARTNERFLOW_API_TOKEN: 'bench-api-token-0123456789',
+    WEBHOOK_SECRET_PRM: webhookSecret,
+  };
+  for (const connector of CONNECTORS) {
+    const settings = (connector.mockConfig ?? {}) as Record<string, unknown>;
+    for (const [key, variable] of Object.entries(connector.env as Record<string, string>)) {
+      if (settings[key] !== undefined) env[variable] = String(settings[key]);
+    }
+  }
+  return env;
+}
+
