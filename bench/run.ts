@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import Sqlite from 'better-sqlite3';
+// @ts-expect-error: a plain JS module of the launcher, without types
+import { ensureBuilt } from '../bin/build-cli.js';
 import { createSimulatedSystems } from '../mocks/simulated-systems.ts';
 import { systemClock } from '../server/engine/clock.ts';
 import { signWebhook } from '../server/http/webhook-signature.ts';
@@ -69,6 +71,8 @@ function line(name: string, r: LoadResult): string {
 }
 
 async function main(): Promise<void> {
+  // Compile the CLI first, so that "ready after spawn" measures a start, not a build.
+  await ensureBuilt();
   console.log(`Partnerflow ingest benchmark: ${CONNECTIONS} connections, ${SECONDS} s each after ${WARMUP_SECONDS} s of warm-up, Node ${process.version}\n`);
 
   const baselineDb = join(work, 'baseline.db');

@@ -1,8 +1,8 @@
-// Compiles the TypeScript CLI into one ESM file (dist/cli.mjs) when a source is newer than it.
+// Compiles the TypeScript CLI (dist/cli.mjs and the chunks it loads on demand) when a source is newer.
 // Why: running through tsx's loader hooks makes every import, node_modules included, cross a hook
 // thread; start-up took over 2 s. The compiled file, packages included (all but the native
 // better-sqlite3 and the on-demand TypeScript loader), is ready in about a third of that.
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,27 +35,36 @@ export async function ensureBuilt() {
   const newest = Math.max(...SOURCES.map((s) => newestSource(join(root, s))), ...installed);
   if (mtimeOrZero(CLI_BUNDLE) >= newest) return CLI_BUNDLE;
   const { build } = await import('esbuild');
-  // Written aside and renamed: two processes starting at once never load a half-written file.
-  const aside = join(dirname(CLI_BUNDLE), `.build-${process.pid}`);
-  mkdirSync(aside, { recursive: true });
-  const temporary = join(aside, 'cli.mjs');
+  // Each build goes to a folder of its own and dist/cli.mjs is switched to it by a rename: two processes
+  // starting at once never load a half-written build, and a running process keeps the chunks it loaded.
+  const id = `build-${Date.now().toString(36)}-${process.pid}`;
+  const outdir = join(dirname(CLI_BUNDLE), id);
   await build({
-    entryPoints: [join(root, 'server/cli/main.ts')],
-    outfile: temporary,
+    entryPoints: { cli: join(root, 'server/cli/main.ts') },
+    outdir,
+    outExtension: { '.js': '.mjs' },
     bundle: true,
+    // What is imported on demand (each command, the simulated systems and MSW of mock mode) becomes a
+    // chunk of its own: `serve` in production never parses them (30 MB less resident memory).
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     platform: 'node',
     format: 'esm',
     target: 'node20',
     // Packages are bundled too (resolving hundreds of files of kysely or msw one by one costs more than
-    // parsing one file); the native module and the on-demand TypeScript loader stay outside.
+    // parsing a few files); the native module and the on-demand TypeScript loader stay outside.
     external: ['better-sqlite3', 'tsx', 'tsx/*', 'esbuild'],
     banner: { js: "import { createRequire as __partnerflowRequire } from 'node:module'; const require = __partnerflowRequire(import.meta.url);" },
-    // A linked map (not inline) keeps the file small to parse; debug with node --enable-source-maps.
+    // Linked maps (not inline) keep the files small to parse; debug with node --enable-source-maps.
     sourcemap: 'linked',
     logLevel: 'error',
   });
-  renameSync(`${temporary}.map`, `${CLI_BUNDLE}.map`);
-  renameSync(temporary, CLI_BUNDLE);
-  rmSync(aside, { recursive: true, force: true });
+  const aside = `${CLI_BUNDLE}.${process.pid}`;
+  writeFileSync(aside, `export * from './${id}/cli.mjs';\n`);
+  renameSync(aside, CLI_BUNDLE);
+  // Older builds go, but the one before stays: a process started on it may still load its chunks.
+  const builds = readdirSync(dirname(CLI_BUNDLE)).filter((name) => name.startsWith('build-') && name !== id);
+  builds.sort((a, b) => mtimeOrZero(join(dirname(CLI_BUNDLE), b)) - mtimeOrZero(join(dirname(CLI_BUNDLE), a)));
+  for (const old of builds.slice(1)) rmSync(join(dirname(CLI_BUNDLE), old), { recursive: true, force: true });
   return CLI_BUNDLE;
 }
