@@ -9,6 +9,8 @@ export interface Logger {
   info(fields: object, message?: string): void;
   warn(fields: object, message?: string): void;
   error(fields: object, message?: string): void;
+  /** pino's: lets a caller skip building a line nobody will see. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 /** What the runtime hands every connector when it is connected. */

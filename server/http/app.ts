@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { requestId } from 'hono/request-id';
 import type { BlankEnv } from 'hono/types';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { RuntimeConfig } from '../config.ts';
@@ -10,6 +9,7 @@ import { healthAndMetricsRoutes } from './health-and-metrics.ts';
 import { mockRoutes } from './mock-routes.ts';
 import { openapiRoutes } from './openapi.ts';
 import { recipeAndTimerRoutes } from './recipes-and-timers.ts';
+import { requestId } from './request-id.ts';
 import { runRoutes } from './runs.ts';
 import { webhookRoutes } from './webhooks.ts';
 
@@ -35,7 +35,7 @@ export interface AppDeps {
   mock?: MockDeps;
 }
 
-/** `c.get('requestId')` is typed by hono/request-id's augmentation of ContextVariableMap. */
+/** `c.get('requestId')` is typed by request-id.ts's augmentation of ContextVariableMap. */
 export type AppEnv = BlankEnv;
 
 /**
@@ -46,11 +46,14 @@ export type AppEnv = BlankEnv;
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono<AppEnv>();
   app.use(requestId());
-  app.use(async (c, next) => {
-    const started = performance.now();
-    await next();
-    deps.log.debug({ requestId: c.get('requestId'), method: c.req.method, path: pathForLog(c.req.path), status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
-  });
+  // A line per request is for debugging; at other levels the middleware is not installed at all.
+  if (deps.log.isLevelEnabled?.('debug') ?? true) {
+    app.use(async (c, next) => {
+      const started = performance.now();
+      await next();
+      deps.log.debug({ requestId: c.get('requestId'), method: c.req.method, path: pathForLog(c.req.path), status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+    });
+  }
 
   app.route('/', webhookRoutes(deps));
   app.route('/', approvalRoutes(deps));

@@ -5,10 +5,14 @@
  * stream (a third of the webhook route's CPU before). A chunked body declares no length, so it is
  * streamed and counted, and reading stops at the limit.
  */
-export async function readBodyWithLimit(request: Request, maxBytes: number): Promise<{ ok: true; bytes: Uint8Array } | { ok: false }> {
-  const declared = request.headers.get('content-length');
-  if (declared !== null && Number(declared) > maxBytes) return { ok: false };
-  if (declared !== null && /^\d+$/.test(declared)) {
+export async function readBodyWithLimit(
+  request: Request,
+  maxBytes: number,
+  /** The Content-Length header (see request-header.ts for why the caller reads it). */
+  declared: string | undefined,
+): Promise<{ ok: true; bytes: Uint8Array } | { ok: false }> {
+  if (declared !== undefined && Number(declared) > maxBytes) return { ok: false };
+  if (declared !== undefined && /^\d+$/.test(declared)) {
     const bytes = new Uint8Array(await request.arrayBuffer());
     // An in-process request (`app.request`) is not held to the length it declares.
     return bytes.byteLength > maxBytes ? { ok: false } : { ok: true, bytes };

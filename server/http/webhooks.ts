@@ -6,6 +6,7 @@ import type { AppDeps, AppEnv } from './app.ts';
 import { jsonError, validationError } from './errors.ts';
 import type { RouteDoc } from './openapi.ts';
 import { readBodyWithLimit } from './read-body.ts';
+import { requestHeader } from './request-header.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from './webhook-signature.ts';
 
 /**
@@ -24,7 +25,7 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
     const secret = Object.hasOwn(config.webhookSecrets, source) ? config.webhookSecrets[source] : undefined;
     if (typeof secret !== 'string') return jsonError(c, 404, `unknown source "${source}": no webhook secret is configured for it`);
 
-    const body = await readBodyWithLimit(c.req.raw, config.maxBodyBytes);
+    const body = await readBodyWithLimit(c.req.raw, config.maxBodyBytes, requestHeader(c, 'content-length'));
     if (!body.ok) return jsonError(c, 413, `the body is larger than ${config.maxBodyBytes} bytes (MAX_BODY_BYTES)`);
 
     // In mock mode the clock can be far ahead of real time (POST /_mock/clock/advance); a delivery
@@ -33,8 +34,8 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
     const signature = verifyWebhookSignature({
       secret,
       body: body.bytes,
-      timestamp: c.req.header(TIMESTAMP_HEADER),
-      signature: c.req.header(SIGNATURE_HEADER),
+      timestamp: requestHeader(c, TIMESTAMP_HEADER),
+      signature: requestHeader(c, SIGNATURE_HEADER),
       now,
     });
     if (!signature.ok) {
