@@ -7,6 +7,8 @@ export interface LoadResult {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** Every accepted request's latency, sorted (to merge rounds). */
+  latencies: number[];
 }
 
 /**
@@ -51,5 +53,5 @@ export async function generateLoad(options: {
   await dispatcher.close();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
-  return { seconds, accepted, errors, perSecond: accepted / seconds, p50Ms: pct(0.5), p99Ms: pct(0.99) };
+  return { seconds, accepted, errors, perSecond: accepted / seconds, p50Ms: pct(0.5), p99Ms: pct(0.99), latencies };
 }
