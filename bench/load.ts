@@ -27,7 +27,6 @@ export async function generateLoad(options: {
 }): Promise<LoadResult> {
   const dispatcher = new Agent({ connections: options.connections, keepAliveTimeout: 30_000 });
   const latencies: number[] = [];
-  let accepted = 0;
   let errors = 0;
   let n = 0;
   const started = performance.now();
@@ -39,10 +38,8 @@ export async function generateLoad(options: {
       try {
         const res = await request(options.url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, dispatcher });
         await res.body.dump();
-        if (res.statusCode >= 200 && res.statusCode < 300) {
-          accepted += 1;
-          latencies.push(performance.now() - t0);
-        } else errors += 1;
+        if (res.statusCode >= 200 && res.statusCode < 300) latencies.push(performance.now() - t0);
+        else errors += 1;
       } catch {
         errors += 1;
       }
@@ -51,7 +48,13 @@ export async function generateLoad(options: {
   await Promise.all(Array.from({ length: options.connections }, worker));
   const seconds = (performance.now() - started) / 1000;
   await dispatcher.close();
-  latencies.sort((a, b) => a - b);
+  return summarize({ seconds, errors, latencies });
+}
+
+/** Throughput and percentiles of accepted requests; also merges rounds of one server. */
+export function summarize(input: { seconds: number; errors: number; latencies: number[] }): LoadResult {
+  const latencies = [...input.latencies].sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
-  return { seconds, accepted, errors, perSecond: accepted / seconds, p50Ms: pct(0.5), p99Ms: pct(0.99), latencies };
+  const accepted = latencies.length;
+  return { seconds: input.seconds, accepted, errors: input.errors, perSecond: accepted / input.seconds, p50Ms: pct(0.5), p99Ms: pct(0.99), latencies };
 }

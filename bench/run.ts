@@ -9,7 +9,7 @@ import { ensureBuilt } from '../bin/build-cli.js';
 import { createSimulatedSystems } from '../mocks/simulated-systems.ts';
 import { systemClock } from '../server/engine/clock.ts';
 import { signWebhook } from '../server/http/webhook-signature.ts';
-import { generateLoad, type LoadResult } from './load.ts';
+import { generateLoad, summarize, type LoadResult } from './load.ts';
 import { productionEnv } from './production-env.ts';
 
 /**
@@ -74,11 +74,8 @@ function line(name: string, r: LoadResult): string {
 
 /** Merges the rounds of one server: throughput over the whole time, percentiles over all requests. */
 function combine(rounds: LoadResult[]): LoadResult {
-  const seconds = rounds.reduce((sum, r) => sum + r.seconds, 0);
-  const accepted = rounds.reduce((sum, r) => sum + r.accepted, 0);
-  const latencies = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
-  return { seconds, accepted, errors: rounds.reduce((sum, r) => sum + r.errors, 0), perSecond: accepted / seconds, p50Ms: pct(0.5), p99Ms: pct(0.99), latencies };
+  const sum = (f: (r: LoadResult) => number) => rounds.reduce((total, r) => total + f(r), 0);
+  return summarize({ seconds: sum((r) => r.seconds), errors: sum((r) => r.errors), latencies: rounds.flatMap((r) => r.latencies) });
 }
 
 async function main(): Promise<void> {

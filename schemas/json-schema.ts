@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -39,8 +40,19 @@ export const JSON_SCHEMA_FILES = {
   scenario: 'schemas/json/scenario.schema.json',
 } as const;
 
-/** The repository root, so that the files are found whatever the working directory. */
-export const REPOSITORY_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The repository root, so that the files are found whatever the working directory: the nearest folder
+ * above this module with a package.json. Not a fixed number of `..`: compiled, this module sits in a
+ * chunk under dist/build-…/chunks/, not in schemas/.
+ */
+export const REPOSITORY_ROOT = packageRoot(dirname(fileURLToPath(import.meta.url)));
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
 
 /**
  * Names for the `$defs` of the recipe schema. Steps nest (an `if` holds steps), so the schema refers

@@ -15,7 +15,11 @@ const work = mkdtempSync(join(tmpdir(), 'partnerflow-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function partnerflow(...args: string[]) {
-  const result = spawnSync(process.execPath, ['bin/partnerflow.js', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' }, timeout: 60_000 });
+  return partnerflowIn(root, ...args);
+}
+
+function partnerflowIn(cwd: string, ...args: string[]) {
+  const result = spawnSync(process.execPath, [join(root, 'bin/partnerflow.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' }, timeout: 60_000 });
   return { code: result.status, out: result.stdout, err: result.stderr };
 }
 
@@ -64,6 +68,14 @@ export default defineRecipe({
     expect(printed.run.status).toBe('waiting');
     expect(printed.journal).toContainEqual(expect.objectContaining({ stepKey: 'confirm_receipt', status: 'completed' }));
     expect(printed.journal).toContainEqual(expect.objectContaining({ stepKey: 'decision', status: 'waiting' }));
+  });
+
+  it('checks the repository\'s JSON Schema files from any working directory', () => {
+    // Compiled, the schema command lives in a chunk under dist/: it must still find the repository.
+    const { code, out } = partnerflowIn(work, 'schema', '--check');
+    expect(out).toContain('✓ schemas/json/recipe.schema.json');
+    expect(out).toContain('✓ schemas/json/scenario.schema.json');
+    expect(code).toBe(0);
   });
 
   it('answers an unknown command with its usage and exit code 2, --help with 0', () => {

@@ -19,7 +19,6 @@ import {
 import { issuesOf } from './errors.ts';
 import type { RouteDoc } from './openapi.ts';
 import { readBodyWithLimit } from './read-body.ts';
-import { requestHeader } from './request-header.ts';
 
 /** A decision form is a few hundred bytes; anything much larger is not one. */
 const MAX_DECISION_BYTES = 16 * 1024;
@@ -69,7 +68,7 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
     const json = (c.req.header('content-type') ?? '').toLowerCase().includes('json');
     if (!isWellFormedToken(token)) return answer(c, json, { kind: 'invalid' });
 
-    const body = await readBodyWithLimit(c.req.raw, MAX_DECISION_BYTES, requestHeader(c, 'content-length'));
+    const body = await readBodyWithLimit(c, MAX_DECISION_BYTES);
     if (!body.ok) return badDecision(c, json, 413, [{ path: '$', message: `larger than ${MAX_DECISION_BYTES} bytes` }]);
     let fields: unknown;
     const text = new TextDecoder().decode(body.bytes);

@@ -7,7 +7,6 @@ import type { AppEnv, MockDeps } from './app.ts';
 import { jsonError, validationError } from './errors.ts';
 import type { RouteDoc } from './openapi.ts';
 import { readBodyWithLimit } from './read-body.ts';
-import { requestHeader } from './request-header.ts';
 import { iso } from './views.ts';
 import { signedDelivery } from './webhook-signature.ts';
 
@@ -19,7 +18,7 @@ export interface MockWebhookTarget {
 
 /** Reads a small JSON body for a /_mock route, or answers the error. */
 async function readJson(c: Context<AppEnv>): Promise<{ ok: true; json: unknown } | { ok: false; response: Response }> {
-  const body = await readBodyWithLimit(c.req.raw, 4096, requestHeader(c, 'content-length'));
+  const body = await readBodyWithLimit(c, 4096);
   if (!body.ok) return { ok: false, response: jsonError(c, 413, 'the body is larger than 4096 bytes') };
   try {
     return { ok: true, json: JSON.parse(new TextDecoder().decode(body.bytes)) };

@@ -25,7 +25,7 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
     const secret = Object.hasOwn(config.webhookSecrets, source) ? config.webhookSecrets[source] : undefined;
     if (typeof secret !== 'string') return jsonError(c, 404, `unknown source "${source}": no webhook secret is configured for it`);
 
-    const body = await readBodyWithLimit(c.req.raw, config.maxBodyBytes, requestHeader(c, 'content-length'));
+    const body = await readBodyWithLimit(c, config.maxBodyBytes);
     if (!body.ok) return jsonError(c, 413, `the body is larger than ${config.maxBodyBytes} bytes (MAX_BODY_BYTES)`);
 
     // In mock mode the clock can be far ahead of real time (POST /_mock/clock/advance); a delivery

@@ -29,7 +29,6 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('wal_autocheckpoint = 10000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachePreparedStatements(sqlite) }) });
   const { error, results } = await new Migrator({ db, provider: sqliteMigrations }).migrateToLatest();

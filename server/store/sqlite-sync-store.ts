@@ -2,7 +2,6 @@ import type Sqlite from 'better-sqlite3';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './database.ts';
 import { KyselyStore } from './kysely-store.ts';
-import type { PreparedQuery } from './prepared-query.ts';
 import { runWorkSync, type StatementResult, type StoreStatement, type StoreWork } from './store-work.ts';
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -28,7 +27,6 @@ interface PendingWrite {
  */
 export class SqliteStore extends KyselyStore {
   readonly #sqlite: Sqlite.Database;
-  readonly #statements = new Map<PreparedQuery<object, unknown>, Sqlite.Statement>();
   #pending: PendingWrite[] = [];
   #flushScheduled = false;
   #openTransactions = 0;
@@ -109,11 +107,8 @@ export class SqliteStore extends KyselyStore {
   }
 
   readonly #execute = ({ query, values }: StoreStatement): StatementResult => {
-    let statement = this.#statements.get(query);
-    if (!statement) {
-      statement = this.#sqlite.prepare(query.sql);
-      this.#statements.set(query, statement);
-    }
+    // Prepared once: the connection's prepare keeps statements by their text (statement-cache.ts).
+    const statement = this.#sqlite.prepare(query.sql);
     const parameters = query.parameters(values);
     if (statement.reader) return { rows: statement.all(parameters), changes: 0 };
     return { rows: [], changes: statement.run(parameters).changes };
