@@ -48,11 +48,6 @@ export class FaultInjector {
     this.#faults = [];
   }
 
-  /** The faults still waiting, for debugging a scenario. */
-  pending(): FaultSpec[] {
-    return this.#faults.map(({ remaining, ...spec }) => ({ ...spec, times: remaining }));
-  }
-
   /**
    * The fault this request runs into, used up by one; undefined when none matches. With `pathRequired`,
    * only a fault that names a matching path counts: Salesforce's login endpoint is hit by a fault only

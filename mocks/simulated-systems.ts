@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'msw';
+import { http, passthrough, type RequestHandler } from 'msw';
 import { setupServer } from 'msw/node';
 import type { MdfRequest } from '../schemas/domain/mdf-request.ts';
 import type { Partner } from '../schemas/domain/partner.ts';
@@ -141,23 +141,15 @@ export function createSimulatedSystems(options: { clock: MockClock }): Simulated
 
 /**
  * Puts the simulated systems on the network of this process: MSW intercepts the global `fetch` (also
- * with an undici dispatcher) until `close()`. A request to a host no handler knows fails
- * (`onUnhandledRequest: 'error'`), except loopback ones: those are the process talking to its own
- * HTTP server or to a local test server, never an escape to a real system.
+ * with an undici dispatcher) until `close()`. A request to a host no handler knows fails with MSW's
+ * "Cannot bypass" error, except loopback ones, which a handler passes through: those are the process
+ * talking to its own HTTP server or to a local test server, never an escape to a real system. (An
+ * `onUnhandledRequest` function that calls `print.error()` only logs, and lets the request out.)
  */
-export function startSimulatedSystems(systems: SimulatedSystems, options: { onUnhandledRequest?: 'error' | 'bypass' | 'warn' } = {}): { close(): void } {
-  const strategy = options.onUnhandledRequest ?? 'error';
-  const server = setupServer(...systems.handlers);
-  server.listen({
-    onUnhandledRequest(request, print) {
-      if (isLoopback(new URL(request.url).hostname) || strategy === 'bypass') return;
-      if (strategy === 'warn') print.warning();
-      else print.error();
-    },
-  });
+export function startSimulatedSystems(systems: SimulatedSystems): { close(): void } {
+  const server = setupServer(...systems.handlers, http.all(LOOPBACK, () => passthrough()));
+  server.listen({ onUnhandledRequest: 'error' });
   return { close: () => server.close() };
 }
 
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\./.test(hostname);
-}
+const LOOPBACK = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?\//;

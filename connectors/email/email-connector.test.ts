@@ -171,8 +171,9 @@ describe('shipped templates', () => {
     const request = { mdfNumber: 'MDF-1001', activityName: 'Cloud Summit Munich', activityType: 'Event', amountRequested: 10000, totalCost: 20000, activityRegion: 'EMEA' };
     for (const name of ['mdf-request-received', 'mdf-approval-request', 'mdf-approval-escalation', 'mdf-request-approved', 'mdf-request-denied', 'mdf-request-canceled', 'mdf-request-problems']) {
       const rendered = await connection.render(name, { request, partner: { name: 'Northwind Cloud' }, problems: [{ rule: 'D4', message: 'too little' }], decision: { approver: 'cmm@example.com', comment: 'ok' }, approver_name: 'Elena', approve_url: 'https://x/approve', deny_url: 'https://x/deny', expires_at: '2026-05-01T00:00:00Z', first_approver: { name: 'Elena', email: 'e@example.com' } });
-      expect(rendered.subject, name).toMatch(/MDF/);
-      expect(rendered.text.length, name).toBeGreaterThan(50);
+      // The values come through (a misspelt path renders as nothing, so the names must be there).
+      expect(rendered.subject, name).toContain('MDF-1001');
+      expect(rendered.text, name).toContain('Northwind Cloud');
     }
   });
 });

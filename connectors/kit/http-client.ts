@@ -14,6 +14,7 @@ import {
 } from './http-errors.ts';
 import type { Limiter } from './rate-limiter.ts';
 import { systemClock } from '../../server/engine/clock.ts';
+import { formatIssues } from '../../schemas/format-issues.ts';
 
 /** How a client authenticates: headers for each call, and optionally a way to recover from an expired session. */
 export interface HttpAuth {
@@ -315,11 +316,7 @@ function parseBody(text: string, contentType: string | null): unknown {
 }
 
 /** `data.results[3].status: Invalid option: expected one of ...`, the first three issues. */
-export function describeIssues(error: z.ZodError): string {
-  const lines = error.issues.slice(0, 3).map((issue) => {
-    const path = issue.path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
-    return `${path || '(body)'}: ${issue.message}`;
-  });
+function describeIssues(error: z.ZodError): string {
   const more = error.issues.length > 3 ? ` (and ${error.issues.length - 3} more)` : '';
-  return lines.join('; ') + more;
+  return formatIssues(error.issues.slice(0, 3)) + more;
 }

@@ -83,6 +83,12 @@ describe('PRM reads', () => {
     expect(res.body.data.results).toEqual([{ id: 102, name: 'Contoso Systems', region: 'AMER' }]);
   });
 
+  it('refuses an unknown field in the list, also when no record matches', async () => {
+    const res = await list('Account', { fields: 'Name,Colour', filter: "Name eq 'nobody'" });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ success: false, errors: [{ code: 'InvalidField', fields: ['fields'], message: "Account has no field 'Colour'" }] });
+  });
+
   it('answers 400 with the PRM envelope for a filter or orderby it cannot read', async () => {
     const filter = await list('MdfRequest__co', { filter: "Status eq 'Open' andd Id eq 1" });
     expect(filter.status).toBe(400);

@@ -54,8 +54,8 @@ async function handle(request: Request, { state, faults }: { state: PrmState; fa
   const existing = Number.isSafeInteger(id) ? state.get(object.name, id) : undefined;
   if (!existing) return fail(404, 'NotFound', `No ${object.name} record with Id ${segments[1]}`);
   if (method === 'GET') {
-    const picked = select(existing, url.searchParams.get('fields'), object);
-    return typeof picked === 'string' ? fail(400, 'InvalidField', picked, ['fields']) : ok(picked ?? existing);
+    const fields = resolveFields(url.searchParams.get('fields'), object);
+    return typeof fields === 'string' ? fail(400, 'InvalidField', fields, ['fields']) : ok(select(existing, fields));
   }
   if (method === 'PATCH') {
     const body = await readBody(request);
@@ -99,15 +99,11 @@ function list(state: PrmState, object: PrmObject, params: URLSearchParams): Resp
     if (typeof sorted === 'string') return fail(400, 'InvalidOrderBy', sorted, ['orderby']);
     records = sorted;
   }
-  const fields = params.get('fields');
+  // Checked before paging: an unknown field is refused also when the page is empty.
+  const fields = resolveFields(params.get('fields'), object);
+  if (typeof fields === 'string') return fail(400, 'InvalidField', fields, ['fields']);
   const page = records.slice(skip, skip + Math.min(take, PRM_MAX_TAKE));
-  const results: Array<Record<string, unknown>> = [];
-  for (const record of page) {
-    const picked = select(record, fields, object);
-    if (typeof picked === 'string') return fail(400, 'InvalidField', picked, ['fields']);
-    results.push(picked ?? record);
-  }
-  return ok({ count: records.length, entity: object.name, results });
+  return ok({ count: records.length, entity: object.name, results: page.map((record) => select(record, fields)) });
 }
 
 async function create(state: PrmState, object: PrmObject, request: Request): Promise<Response> {
@@ -151,15 +147,23 @@ function compareValues(a: unknown, b: unknown): number {
   return String(a) < String(b) ? -1 : 1;
 }
 
-/** The record with only the named fields (and its id); undefined without a list; a string naming an unknown field. */
-function select(record: PrmRecord, fields: string | null, object: PrmObject): Record<string, unknown> | string | undefined {
-  if (!fields || fields.trim() === '') return undefined;
-  const picked: Record<string, unknown> = { id: record.id };
-  for (const name of fields.split(',').map((f) => f.trim()).filter(Boolean)) {
+/** The fields a `fields=` list names; null without a list; a string naming an unknown field. */
+function resolveFields(list: string | null, object: PrmObject): PrmField[] | null | string {
+  if (!list || list.trim() === '') return null;
+  const fields: PrmField[] = [];
+  for (const name of list.split(',').map((f) => f.trim()).filter(Boolean)) {
     const field = resolveReadField(object, name);
     if (!field) return `${object.name} has no field '${name}'`;
-    picked[field.key] = record[field.key] ?? null;
+    fields.push(field);
   }
+  return fields;
+}
+
+/** The record with only the given fields (and its id); the whole record without a list. */
+function select(record: PrmRecord, fields: PrmField[] | null): PrmRecord | Record<string, unknown> {
+  if (!fields) return record;
+  const picked: Record<string, unknown> = { id: record.id };
+  for (const field of fields) picked[field.key] = record[field.key] ?? null;
   return picked;
 }
 

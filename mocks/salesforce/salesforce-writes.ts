@@ -1,5 +1,5 @@
 import { isSalesforceId } from './salesforce-ids.ts';
-import { describedField, isCustomField, SYSTEM_FIELDS, type SfField, type SfObject } from './salesforce-objects.ts';
+import { describedField, isCustomField, type SfField, type SfObject } from './salesforce-objects.ts';
 
 /** One entry of Salesforce's error array: `{ message, errorCode, fields }`. */
 export interface SfErrorItem {
@@ -101,9 +101,4 @@ function checkValue(field: SfField, value: unknown, recordExists: (object: strin
     case 'id':
       return undefined;
   }
-}
-
-/** Whether a field name is one Salesforce sets itself. */
-export function isSystemField(name: string): boolean {
-  return SYSTEM_FIELDS.some((f) => f.name.toLowerCase() === name.toLowerCase());
 }
