@@ -2,6 +2,7 @@ import { ConfigError, loadConfig, type RuntimeConfig } from '../config.ts';
 import { CONNECTORS } from '../../connectors/index.ts';
 import { createRuntime } from '../runtime.ts';
 import type { Command } from './main.ts';
+import { keepHeapSmall } from './small-heap.ts';
 import { describeStartupError } from './startup-error.ts';
 
 export const serveCommand: Command = {
@@ -23,6 +24,7 @@ stops the start with a message naming each variable.`,
     db: { type: 'string' },
   },
   async run({ values }) {
+    keepHeapSmall();
     const overrides: Partial<RuntimeConfig> = {};
     if (typeof values.host === 'string') overrides.host = values.host;
     if (typeof values.db === 'string') overrides.dbPath = values.db;

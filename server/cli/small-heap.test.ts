@@ -1,0 +1,54 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { YOUNG_GENERATION_CAP_BYTES } from './small-heap.ts';
+
+const run = promisify(execFile);
+const smallHeap = pathToFileURL(resolve(import.meta.dirname, 'small-heap.ts')).href;
+
+/**
+ * Runs a process that allocates like a server under load (a steady stream of short-lived objects,
+ * some of which survive a while) and reports how large the young generation grew. V8 flags are
+ * process-wide, so each case gets a process of its own.
+ */
+async function youngGenerationUnderLoad(options: { keepHeapSmall: boolean; nodeFlags?: string[] }) {
+  const script = `
+    import { keepHeapSmall, youngGenerationBytes } from ${JSON.stringify(smallHeap)};
+    const applied = ${options.keepHeapSmall} ? keepHeapSmall() : null;
+    const survivors = [];
+    let largest = 0;
+    const started = performance.now();
+    function burst() {
+      for (let i = 0; i < 20000; i++) {
+        survivors.push({ id: i, name: 'delivery-' + i, data: [i, i + 1] });
+        if (survivors.length > 30000) survivors.splice(0, 1000);
+      }
+      largest = Math.max(largest, youngGenerationBytes());
+      if (performance.now() - started < 1500) setImmediate(burst);
+      else {
+        applied?.stop();
+        console.log(JSON.stringify({ largest, applied }));
+      }
+    }
+    burst();`;
+  const { stdout } = await run(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', '--input-type=module', '-e', script]);
+  return JSON.parse(stdout) as { largest: number; applied: { optimizeForSize: boolean; youngGenerationCap: boolean } | null };
+}
+
+describe('keepHeapSmall (the server keeps its memory bounded under load)', () => {
+  it('caps the young generation that V8 would otherwise grow to 32 MB', async () => {
+    const [uncapped, capped] = await Promise.all([youngGenerationUnderLoad({ keepHeapSmall: false }), youngGenerationUnderLoad({ keepHeapSmall: true })]);
+    expect(uncapped.largest).toBeGreaterThan(2 * YOUNG_GENERATION_CAP_BYTES);
+    expect(capped.applied).toEqual({ optimizeForSize: true, youngGenerationCap: true });
+    // The flag is switched after the collection that reached the cap, so one doubling may pass it.
+    expect(capped.largest).toBeLessThanOrEqual(YOUNG_GENERATION_CAP_BYTES * 1.25);
+  });
+
+  it("leaves the young generation to an operator who sized it on the command line", async () => {
+    const chosen = await youngGenerationUnderLoad({ keepHeapSmall: true, nodeFlags: ['--max-semi-space-size=16', '--no-optimize-for-size'] });
+    expect(chosen.applied).toEqual({ optimizeForSize: false, youngGenerationCap: false });
+    expect(chosen.largest).toBeGreaterThan(2 * YOUNG_GENERATION_CAP_BYTES);
+  });
+});
