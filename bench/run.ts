@@ -16,10 +16,12 @@ import { productionEnv } from './production-env.ts';
  * `npm run bench`: webhook ingest of the runtime against a bare Hono + SQLite baseline, in one run on
  * this machine, so the ratio means something on a noisy 2-core box. Each server runs in its own
  * process; this process only generates load.
- *   BENCH_SECONDS (default 20), BENCH_CONNECTIONS (default 50), BENCH_WARMUP_SECONDS (default 5), BENCH_ROUNDS (default 4)
+ *   BENCH_SECONDS (default 20), BENCH_CONNECTIONS (default 50), BENCH_WARMUP_SECONDS (default 5), BENCH_ROUNDS (default 4), BENCH_PREPARED_PER_SECOND (default 6000)
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+/** Requests built ahead per second of load: more than either server accepts on this machine. */
+const PREPARED_PER_SECOND = Number(process.env.BENCH_PREPARED_PER_SECOND ?? 6000);
 /** Load before the measurement, so both servers are measured with their code optimised by the JIT. */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 /** The measured seconds of each server are split into this many alternating rounds. */
@@ -94,12 +96,19 @@ async function main(): Promise<void> {
   });
   let n = 0;
   const loadBaseline = (seconds: number) =>
-    generateLoad({ url: `http://127.0.0.1:${baseline.port}/webhooks/prm`, connections: CONNECTIONS, seconds, request: () => ({ body: body(n++, 'base'), headers: {} }) });
+    generateLoad({
+      url: `http://127.0.0.1:${baseline.port}/webhooks/prm`,
+      connections: CONNECTIONS,
+      seconds,
+      prepared: seconds * PREPARED_PER_SECOND,
+      request: () => ({ body: body(n++, 'base'), headers: {} }),
+    });
   const loadRuntime = (seconds: number) =>
     generateLoad({
       url: `http://127.0.0.1:${runtime.port}/webhooks/prm`,
       connections: CONNECTIONS,
       seconds,
+      prepared: seconds * PREPARED_PER_SECOND,
       request: () => {
         const b = body(n++, 'rt');
         return { body: b, headers: signWebhook(secret, b, Math.floor(Date.now() / 1000)) };
