@@ -444,3 +444,50 @@ describe('engine: schedule triggers', () => {
     ]);
   });
 });
+
+describe('engine: the worker loop', () => {
+  /** The worker runs on real time (it polls and is woken); waits for what a user would see. */
+  async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+    const deadline = Date.now() + 5000;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+  const statusOf = async (runId: string) => (await fx.store.getRun(asRunId(runId)))!.status;
+
+  it('a slow turn holds one slot, not the worker: the other runs are executed meanwhile', async () => {
+    fx = await engineFixture([recipeWith([{ id: 'call', type: 'action', action: 'fake.slow', input: { key: '{% trigger.data.id %}' } }])], { concurrency: 2 });
+    const answerA = fx.system.hold('A');
+    const [a, b, c, d] = await Promise.all(['A', 'B', 'C', 'D'].map((id) => deliver(`d-${id}`, { id })));
+    fx.engine.start();
+
+    // One slot waits for the system's answer to A; B, C and D go through the other.
+    try {
+      await eventually(async () => (await statusOf(d!.runIds[0]!)) === 'completed', 'D completed');
+      expect(await Promise.all([b, c].map((r) => statusOf(r!.runIds[0]!)))).toEqual(['completed', 'completed']);
+      expect(await statusOf(a!.runIds[0]!)).toBe('running');
+      expect(fx.system.effects.map((e) => e.key).sort()).toEqual(['B', 'C', 'D']);
+    } finally {
+      answerA();
+    }
+    await eventually(async () => (await statusOf(a!.runIds[0]!)) === 'completed', 'A completed');
+    expect(fx.system.effects.map((e) => e.key).sort()).toEqual(['A', 'B', 'C', 'D']);
+  });
+
+  it('never runs more turns at once than its concurrency', async () => {
+    fx = await engineFixture([recipeWith([{ id: 'call', type: 'action', action: 'fake.slow', input: { key: '{% trigger.data.id %}' } }])], { concurrency: 2 });
+    const answers = ['A', 'B', 'C'].map((id) => fx.system.hold(id));
+    const runs = await Promise.all(['A', 'B', 'C'].map((id) => deliver(`d-${id}`, { id })));
+    fx.engine.start();
+    try {
+      await eventually(async () => (await Promise.all(runs.map((r) => statusOf(r.runIds[0]!)))).filter((s) => s === 'running').length === 2, 'two runs are running');
+      // Give the loop time to (wrongly) claim the third.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await Promise.all(runs.map((r) => statusOf(r.runIds[0]!)))).sort()).toEqual(['queued', 'running', 'running']);
+    } finally {
+      for (const answer of answers) answer();
+    }
+    await eventually(async () => (await Promise.all(runs.map((r) => statusOf(r.runIds[0]!)))).every((s) => s === 'completed'), 'all completed');
+  });
+});

@@ -65,6 +65,9 @@ export class Engine {
   #loop: Promise<void> | null = null;
   #stopping = false;
   #wakeUp: (() => void) | null = null;
+  /** A wake that came while the loop was busy: its next idle returns at once. */
+  #woken = false;
+  #busySlots = 0;
   #inFlight = new Set<Promise<void>>();
   readonly #schedules: Schedules;
 
@@ -229,7 +232,11 @@ export class Engine {
     throw new Error(`still busy after ${maxTurns} turns: a recipe may be looping`);
   }
 
-  async #turn(run: Run): Promise<void> {
+  /**
+   * One turn of a run. `outcomeHandedOver` is called once the outcome is with the store (its commit
+   * still to come), or when the turn ends without one: the worker loop refills the slot then.
+   */
+  async #turn(run: Run, outcomeHandedOver: () => void = () => {}): Promise<void> {
     const started = performance.now();
     // A long turn (a slow API, a rate budget wait) keeps its lease; a stalled process stops renewing and
     // another worker takes the run over once the lease runs out.
@@ -247,7 +254,9 @@ export class Engine {
         log: this.#opts.log,
         random: this.#opts.random,
       });
-      const finished = await this.store.finishTurn(run.id, this.workerId, { ...result, now: this.clock.now() });
+      const finishing = this.store.finishTurn(run.id, this.workerId, { ...result, now: this.clock.now() });
+      outcomeHandedOver();
+      const finished = await finishing;
       if (finished && result.status !== 'waiting') {
         this.metrics.runsFinished.inc({ status: result.status });
         // A failed run needs someone; a completed one is in the runs API, and at a thousand a second a
@@ -265,11 +274,17 @@ export class Engine {
       this.#opts.log.error({ runId: run.id, error: (error as Error).message }, 'turn aborted');
     } finally {
       clearInterval(renew);
+      outcomeHandedOver();
       this.metrics.turnSeconds.observe((performance.now() - started) / 1000);
     }
   }
 
-  /** Starts the worker loop: claim due runs, run them, sleep until woken or the next poll. */
+  /**
+   * Starts the worker loop. Up to `concurrency` turns run at once, each in a slot of its own: a slow
+   * turn (a remote call, a rate budget wait) holds one slot, not the worker. A slot is refilled as soon
+   * as its turn has handed its outcome to the store, so the claim that refills it can go into the
+   * same group commit as that outcome.
+   */
   start(): void {
     if (this.#loop) return;
     this.#stopping = false;
@@ -281,20 +296,36 @@ export class Engine {
         this.#opts.log.error({ error: (error as Error).message }, 'could not free the leases of a previous start; they run out on their own');
       }
       while (!this.#stopping) {
-        let ran = 0;
-        try {
-          const turn = this.tick();
-          this.#inFlight.add(turn as unknown as Promise<void>);
-          ran = await turn.finally(() => this.#inFlight.delete(turn as unknown as Promise<void>));
-        } catch (error) {
-          this.#opts.log.error({ error: (error as Error).message }, 'claiming due runs failed; will try again');
+        const free = this.#opts.concurrency - this.#busySlots;
+        if (free > 0) {
+          try {
+            await this.#startScheduledRuns();
+            const runs = await this.store.claimDueRuns({ now: this.clock.now(), owner: this.workerId, leaseMs: this.#opts.leaseMs, limit: free });
+            for (const run of runs) this.#startTurn(run);
+          } catch (error) {
+            this.#opts.log.error({ error: (error as Error).message }, 'claiming due runs failed; will try again');
+          }
         }
-        if (ran === 0 && !this.#stopping) await this.#idle();
-        // SQLite answers synchronously, so a turn that calls no remote system never leaves the microtask
-        // queue: without this, a backlog of such turns would keep the HTTP server from accepting webhooks.
-        else await new Promise<void>((resolve) => setImmediate(resolve));
+        // Every slot is busy, or nothing more is due: a freed slot, an ingest or the poll wakes the loop.
+        // A claim is a write, and writes wait for the next group commit, so turns that call no remote
+        // system still leave the event loop to the HTTP server between claims.
+        if (!this.#stopping) await this.#idle();
       }
     })();
+  }
+
+  #startTurn(run: Run): void {
+    this.#busySlots++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.#busySlots--;
+      this.wake();
+    };
+    const turn = this.#turn(run, release);
+    this.#inFlight.add(turn);
+    void turn.finally(() => this.#inFlight.delete(turn));
   }
 
   /** Stops claiming and waits for the turns in flight to end (graceful shutdown). */
@@ -306,23 +337,28 @@ export class Engine {
     this.#loop = null;
   }
 
-  /** Tells an idle worker to look for due runs now (after an ingest, a decision, a clock jump). */
+  /** Tells the worker to look for due runs (after an ingest, a decision, a clock jump, a freed slot). */
   wake(): void {
+    this.#woken = true;
     this.#wakeUp?.();
   }
 
+  /** Resolves when woken (at once if woken while the loop was busy) or after the poll interval. */
   #idle(): Promise<void> {
+    if (this.#woken) {
+      this.#woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#wakeUp = null;
+        this.#woken = false;
+        resolve();
+      };
       const timer = setTimeout(done, this.#opts.pollMs);
       timer.unref?.();
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wakeUp = () => {
-        this.#wakeUp = null;
-        done();
-      };
+      this.#wakeUp = done;
     });
   }
 

@@ -29,6 +29,18 @@ export class FakeSystem {
     const next = this.failures.get(action)?.shift();
     if (next) throw next;
   }
+
+  /** Calls of `slow` with these keys wait until released: a remote system that takes its time. */
+  readonly #held = new Map<string, { answered: Promise<void>; release: () => void }>();
+  hold(key: string): () => void {
+    let release!: () => void;
+    const answered = new Promise<void>((resolve) => (release = resolve));
+    this.#held.set(key, { answered, release });
+    return release;
+  }
+  async answer(key: string): Promise<void> {
+    await this.#held.get(key)?.answered;
+  }
 }
 
 export function retryableError(message: string, retryAfterMs?: number): Error & { retryable: boolean; retryAfterMs?: number } {
@@ -69,6 +81,17 @@ export function fakeConnector(system: FakeSystem) {
           return { created: input.key };
         },
       }),
+      slow: defineAction({
+        description: 'records a key once the system answers (see FakeSystem.hold)',
+        input: z.object({ key: z.string() }).strict(),
+        output: z.object({ recorded: z.string() }),
+        idempotent: true,
+        async run(input) {
+          await system.answer(input.key);
+          system.effects.push({ key: input.key, value: 'answered' });
+          return { recorded: input.key };
+        },
+      }),
       echo: defineAction({
         description: 'returns its input',
         input: z.object({ value: z.unknown() }).strict(),
@@ -101,7 +124,7 @@ export interface EngineFixture {
 /** An engine on an in-memory store and a virtual clock, serving the given recipes. */
 export async function engineFixture(
   recipes: RecipeInput[],
-  options: { tables?: Record<string, Row[]>; calendar?: unknown; store?: Store; clock?: VirtualClock } = {},
+  options: { tables?: Record<string, Row[]>; calendar?: unknown; store?: Store; clock?: VirtualClock; concurrency?: number } = {},
 ): Promise<EngineFixture> {
   const clock = options.clock ?? new VirtualClock('2026-03-02T09:00:00Z');
   const store = options.store ?? (await openSqliteStore({ path: ':memory:' }));
@@ -117,8 +140,18 @@ export async function engineFixture(
     tables: createTables(options.tables ?? {}, options.calendar),
     log: silentLog,
     random: () => 1,
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
   });
-  return { engine, store, clock, system, close: () => store.close() };
+  return {
+    engine,
+    store,
+    clock,
+    system,
+    close: async () => {
+      await engine.stop();
+      await store.close();
+    },
+  };
 }
 
 /** A webhook recipe on `fake.thing.happened` with the given steps. */
