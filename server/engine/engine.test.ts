@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { engineFixture, permanentError, recipeWith, retryableError, type EngineFixture } from '../../test/support/engine-fixture.ts';
 import { hashApprovalToken } from '../../connectors/approval/approval-token.ts';
 import { asRunId, asStepKey } from './ids.ts';
+import { IntakePressure } from './intake-pressure.ts';
 
 let fx: EngineFixture;
 afterEach(async () => fx?.close());
@@ -489,5 +490,25 @@ describe('engine: the worker loop', () => {
       for (const answer of answers) answer();
     }
     await eventually(async () => (await Promise.all(runs.map((r) => statusOf(r.runIds[0]!)))).every((s) => s === 'completed'), 'all completed');
+  });
+
+  it('executes one run at a time while deliveries keep arriving on a saturated event loop (intake first)', async () => {
+    // A loop measured as saturated, on a clock that stands still: every delivery is recent.
+    const pressure = new IntakePressure(() => 1, () => 0);
+    fx = await engineFixture([recipeWith([{ id: 'call', type: 'action', action: 'fake.slow', input: { key: '{% trigger.data.id %}' } }])], {
+      concurrency: 4,
+      intakePressure: pressure,
+    });
+    const answers = ['A', 'B'].map((id) => fx.system.hold(id));
+    const runs = await Promise.all(['A', 'B'].map((id) => deliver(`d-${id}`, { id })));
+    fx.engine.start();
+    try {
+      await eventually(async () => (await Promise.all(runs.map((r) => statusOf(r.runIds[0]!)))).includes('running'), 'a run is running');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await Promise.all(runs.map((r) => statusOf(r.runIds[0]!)))).sort()).toEqual(['queued', 'running']);
+    } finally {
+      for (const answer of answers) answer();
+    }
+    await eventually(async () => (await Promise.all(runs.map((r) => statusOf(r.runIds[0]!)))).every((s) => s === 'completed'), 'both completed');
   });
 });

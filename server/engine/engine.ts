@@ -12,6 +12,7 @@ import type { LoadedRecipe, RecipeSet } from './recipe-set.ts';
 import type { Tables } from './tables.ts';
 import { EngineMetrics } from './metrics.ts';
 import { Schedules } from './schedules.ts';
+import { IntakePressure } from './intake-pressure.ts';
 
 export interface EngineOptions {
   store: Store;
@@ -28,6 +29,8 @@ export interface EngineOptions {
   concurrency?: number;
   /** How often an idle worker looks for due runs (real milliseconds). @default 500 */
   pollMs?: number;
+  /** When deliveries keep arriving on a saturated event loop, the worker executes in one slot. @default measured on this process */
+  intakePressure?: IntakePressure;
   random?: () => number;
 }
 
@@ -68,6 +71,7 @@ export class Engine {
   /** A wake that came while the loop was busy: its next idle returns at once. */
   #woken = false;
   #busySlots = 0;
+  readonly #intake: IntakePressure;
   #inFlight = new Set<Promise<void>>();
   readonly #schedules: Schedules;
 
@@ -78,6 +82,7 @@ export class Engine {
     this.recipes = options.recipes;
     this.workerId = options.workerId ?? `worker-${randomBytes(4).toString('hex')}`;
     this.#schedules = new Schedules(options.recipes, options.store);
+    this.#intake = options.intakePressure ?? new IntakePressure();
   }
 
   // ── Ingest ────────────────────────────────────────────────────────────────────────────────
@@ -87,6 +92,7 @@ export class Engine {
    * sender that never saw the answer delivers again and gets the same run ids.
    */
   async deliver(delivery: Delivery): Promise<IngestResult> {
+    this.#intake.deliveryArrived();
     const eventName = `${delivery.source}.${delivery.event}`;
     const connector = this.#opts.connectors.catalog.connector(delivery.source);
     if (!connector) throw new EventRejectedError(`unknown source "${delivery.source}"`, 404);
@@ -283,7 +289,8 @@ export class Engine {
    * Starts the worker loop. Up to `concurrency` turns run at once, each in a slot of its own: a slow
    * turn (a remote call, a rate budget wait) holds one slot, not the worker. A slot is refilled as soon
    * as its turn has handed its outcome to the store, so the claim that refills it can go into the
-   * same group commit as that outcome.
+   * same group commit as that outcome. While webhook intake is under pressure (intake-pressure.ts)
+   * only one slot is used.
    */
   start(): void {
     if (this.#loop) return;
@@ -296,7 +303,9 @@ export class Engine {
         this.#opts.log.error({ error: (error as Error).message }, 'could not free the leases of a previous start; they run out on their own');
       }
       while (!this.#stopping) {
-        const free = this.#opts.concurrency - this.#busySlots;
+        // Intake first: while deliveries keep arriving on a saturated loop, one slot keeps runs moving.
+        const slots = this.#intake.high ? 1 : this.#opts.concurrency;
+        const free = slots - this.#busySlots;
         if (free > 0) {
           try {
             await this.#startScheduledRuns();

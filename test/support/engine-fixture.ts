@@ -6,6 +6,7 @@ import type { Store } from '../../server/store/store.ts';
 import { VirtualClock } from '../../server/engine/clock.ts';
 import { ConnectorCatalog } from '../../server/engine/connector-registry.ts';
 import { Engine } from '../../server/engine/engine.ts';
+import { IntakePressure } from '../../server/engine/intake-pressure.ts';
 import { RecipeSet, loadedRecipe } from '../../server/engine/recipe-set.ts';
 import { createTables, type Row } from '../../server/engine/tables.ts';
 
@@ -124,7 +125,7 @@ export interface EngineFixture {
 /** An engine on an in-memory store and a virtual clock, serving the given recipes. */
 export async function engineFixture(
   recipes: RecipeInput[],
-  options: { tables?: Record<string, Row[]>; calendar?: unknown; store?: Store; clock?: VirtualClock; concurrency?: number } = {},
+  options: { tables?: Record<string, Row[]>; calendar?: unknown; store?: Store; clock?: VirtualClock; concurrency?: number; intakePressure?: IntakePressure } = {},
 ): Promise<EngineFixture> {
   const clock = options.clock ?? new VirtualClock('2026-03-02T09:00:00Z');
   const store = options.store ?? (await openSqliteStore({ path: ':memory:' }));
@@ -141,6 +142,8 @@ export async function engineFixture(
     log: silentLog,
     random: () => 1,
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    // The test process's own event loop is busy; only a test that asks for intake pressure gets it.
+    intakePressure: options.intakePressure ?? new IntakePressure(() => 0),
   });
   return {
     engine,
