@@ -15,6 +15,7 @@ import {
 import type { Limiter } from './rate-limiter.ts';
 import { systemClock } from '../../server/engine/clock.ts';
 import { formatIssues } from '../../schemas/format-issues.ts';
+import { fullJitterDelay } from './full-jitter.ts';
 
 /** How a client authenticates: headers for each call, and optionally a way to recover from an expired session. */
 export interface HttpAuth {
@@ -201,9 +202,14 @@ export class HttpClient {
   /** Full-jitter exponential backoff, never shorter than the server's Retry-After; undefined when that is too long to wait here. */
   #backoff(attempt: number, retryAfterMs: number | undefined): number | undefined {
     if (retryAfterMs !== undefined && retryAfterMs > this.#retry.maxRetryAfterMs) return undefined;
-    const cap = Math.min(this.#retry.maxDelayMs, this.#retry.baseDelayMs * 2 ** (attempt - 1));
-    const jittered = Math.round((this.#options.random ?? Math.random)() * cap);
-    return Math.max(retryAfterMs ?? 0, jittered);
+    return fullJitterDelay({
+      failedAttempts: attempt,
+      initialMs: this.#retry.baseDelayMs,
+      rate: 2,
+      maxMs: this.#retry.maxDelayMs,
+      retryAfterMs,
+      random: this.#options.random ?? Math.random,
+    });
   }
 
   #limited<T>(request: HttpRequest<T>, sent: { headers: Record<string, string> }): Promise<HttpResponse<T>> {
@@ -234,7 +240,6 @@ export class HttpClient {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
     const started = Date.now();
-    const safeUrl = redactUrl(url);
     let response: Response;
     let parsed: unknown;
     try {
@@ -245,10 +250,10 @@ export class HttpClient {
     } catch (cause) {
       // The caller's own cancellation is not a failure of the system: pass it through, never retry it.
       if (request.signal?.aborted) throw request.signal.reason;
-      if (timeout.aborted) throw new TimeoutError({ system: this.system, method, url: safeUrl, timeoutMs, cause });
-      throw new NetworkError({ system: this.system, method, url: safeUrl, cause });
+      if (timeout.aborted) throw new TimeoutError({ system: this.system, method, url, timeoutMs, cause });
+      throw new NetworkError({ system: this.system, method, url, cause });
     }
-    this.#options.log?.debug({ system: this.system, method, url: safeUrl, status: response.status, ms: Date.now() - started }, `${this.system} ${method} ${response.status}`);
+    this.#options.log?.debug({ system: this.system, method, url: redactUrl(url), status: response.status, ms: Date.now() - started }, `${this.system} ${method} ${response.status}`);
 
     const context: ResponseContext = { system: this.system, method, url, status: response.status, headers: response.headers };
     const custom = this.#options.responseCheck?.(context, parsed);
@@ -259,7 +264,7 @@ export class HttpClient {
         system: this.system,
         status: response.status,
         method,
-        url: safeUrl,
+        url,
         body: parsed,
         systemMessage: found.message ?? response.statusText,
         code: found.code,
@@ -273,7 +278,7 @@ export class HttpClient {
         system: this.system,
         status: response.status,
         method,
-        url: safeUrl,
+        url,
         body: parsed,
         systemMessage: `unexpected response: ${describeIssues(checked.error)}`,
       });
@@ -296,11 +301,6 @@ export class HttpClient {
     }
     return url.toString();
   }
-}
-
-/** Builds an HttpClient. */
-export function createHttpClient(options: HttpClientOptions): HttpClient {
-  return new HttpClient(options);
 }
 
 /** JSON when it parses as JSON, the text otherwise, undefined when empty (204). */
