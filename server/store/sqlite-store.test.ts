@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { asRunId } from '../engine/ids.ts';
-import { openSqliteStore } from './sqlite-store.ts';
+import { openSqliteDatabase, openSqliteStore } from './sqlite-store.ts';
+import { SqliteStore } from './sqlite-sync-store.ts';
 import { describeStoreContract } from './store.contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'partnerflow-store-'));
@@ -26,5 +27,44 @@ describe('SQLite file store', () => {
     const second = await openSqliteStore({ path });
     expect((await second.getRun(asRunId('run_a')))?.status).toBe('queued');
     await second.close();
+  });
+});
+
+describe('SQLite store: group commit beside a Kysely transaction', () => {
+  /** A store whose test can hold one of its Kysely transactions open, then roll it back. */
+  class StoreWithHeldTransaction extends SqliteStore {
+    holdTransaction(until: Promise<void>): Promise<void> {
+      return this.transaction(async (trx) => {
+        await trx.insertInto('deliveries').values({ source: 'prm', delivery_id: 'held', event: 'prm.x', received_at: 0, run_ids: '[]' }).execute();
+        await until;
+        throw new Error('rolled back on purpose');
+      });
+    }
+  }
+
+  it('commits an ingest requested while a transaction is open after that transaction, never inside it', async () => {
+    const { sqlite, db } = await openSqliteDatabase(join(dir, 'held-transaction.db'));
+    const store = new StoreWithHeldTransaction(sqlite, db);
+    let release!: () => void;
+    const held = store.holdTransaction(new Promise((resolve) => (release = resolve)));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+
+    const t = Date.parse('2026-03-02T09:00:00Z');
+    let answered = false;
+    const ingest = store.ingest({ source: 'prm', deliveryId: 'during', event: 'prm.x', receivedAt: t }, [
+      { id: asRunId('run_during'), recipe: 'r', recipeVersion: 1, recipeHash: 'h', trigger: { type: 'webhook', receivedAt: t, data: {} }, dedupKey: 'k', correlationKey: null, cancelOnEvent: null, wakeAt: t, createdAt: t },
+    ]);
+    void ingest.then(() => (answered = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Answering now would be a 202 for a write the open transaction could still roll back.
+    expect(answered).toBe(false);
+
+    release();
+    await expect(held).rejects.toThrow('rolled back on purpose');
+    expect((await ingest).duplicate).toBe(false);
+    // The rollback took its own insert, not the ingest.
+    expect((await store.getRun(asRunId('run_during')))?.status).toBe('queued');
+    expect(sqlite.prepare('select delivery_id from deliveries order by delivery_id').all()).toEqual([{ delivery_id: 'during' }]);
+    await store.close();
   });
 });

@@ -24,8 +24,14 @@ export interface SqliteStoreOptions {
  * makes every commit durable before the webhook's 2xx, so a power cut loses no accepted event.
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-  const sqlite = new Sqlite(options.path);
+  const { sqlite, db } = await openSqliteDatabase(options.path);
+  return options.driver === 'kysely' ? new KyselyStore('sqlite', db) : new SqliteStore(sqlite, db);
+}
+
+/** The SQLite file (or memory) with its pragmas set and its schema migrated, for a store to run on. */
+export async function openSqliteDatabase(path: string): Promise<{ sqlite: Sqlite.Database; db: Kysely<Database> }> {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new Sqlite(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
@@ -35,7 +41,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   if (error) {
     await db.destroy();
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`migrating the store at ${options.path} failed in ${failed}: ${(error as Error).message}`);
+    throw new Error(`migrating the store at ${path} failed in ${failed}: ${(error as Error).message}`);
   }
-  return options.driver === 'kysely' ? new KyselyStore('sqlite', db) : new SqliteStore(sqlite, db);
+  return { sqlite, db };
 }
