@@ -1,5 +1,5 @@
 import type { ResponseContext } from '../kit/http-client.ts';
-import { redactUrl, ValidationError, type HttpError } from '../kit/http-errors.ts';
+import { ValidationError, type HttpError } from '../kit/http-errors.ts';
 import { PrmErrorEnvelope } from './prm-records.ts';
 
 /**
@@ -21,5 +21,5 @@ export function checkPrmResponse(response: ResponseContext, body: unknown): Http
   if (response.status < 200 || response.status >= 300) return undefined;
   if (!PrmErrorEnvelope.safeParse(body).success) return undefined;
   const found = prmErrorMessage(body);
-  return new ValidationError({ ...response, url: redactUrl(response.url), body, systemMessage: found.message, code: found.code });
+  return new ValidationError({ ...response, body, systemMessage: found.message, code: found.code });
 }

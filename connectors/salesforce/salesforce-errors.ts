@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ResponseContext } from '../kit/http-client.ts';
-import { AuthError, RateLimitError, redactUrl, ValidationError, type HttpError } from '../kit/http-errors.ts';
+import { AuthError, RateLimitError, ValidationError, type HttpError } from '../kit/http-errors.ts';
 
 /** Salesforce's error body: `[ { message, errorCode, fields } ]`. */
 const SalesforceErrorList = z.array(z.object({ message: z.string().optional(), errorCode: z.string().optional(), fields: z.array(z.string()).optional() }).loose()).min(1);
@@ -32,7 +32,7 @@ export function salesforceErrorMessage(body: unknown): { message?: string; code?
  * spent: waiting minutes will not help, so it is not retried).
  */
 export function checkSalesforceResponse(response: ResponseContext, body: unknown): HttpError | undefined {
-  const base = { ...response, url: redactUrl(response.url), body };
+  const base = { ...response, body };
   if (response.status === 300) {
     const matches = Array.isArray(body) ? body.length : undefined;
     return new ValidationError({
@@ -60,7 +60,7 @@ export function checkOAuthResponse(response: ResponseContext, body: unknown): Ht
   const oauth = OAuthError.safeParse(body);
   if (!oauth.success || !CREDENTIAL_ERRORS.has(oauth.data.error)) return undefined;
   return new AuthError(
-    { ...response, url: redactUrl(response.url), body, systemMessage: oauth.data.error_description ?? oauth.data.error, code: oauth.data.error },
+    { ...response, body, systemMessage: oauth.data.error_description ?? oauth.data.error, code: oauth.data.error },
     { sessionExpired: false },
   );
 }
