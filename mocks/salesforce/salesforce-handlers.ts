@@ -11,6 +11,7 @@ import { INTEGRATION_USER_ID, ORG_ID, type SalesforceSessions } from './salesfor
 import type { SalesforceState } from './salesforce-state.ts';
 import { parseSoql, SoqlError } from './soql.ts';
 import { runSoql } from './soql-run.ts';
+import { keyOf } from './record-key.ts';
 
 /** Everything the simulated org is made of. */
 export interface SalesforceOrg {
@@ -249,7 +250,7 @@ async function collections(request: Request, url: URL, path: string[], apiVersio
     return runCollection(state, request, (record) => {
       const type = typeOf(record);
       if (type && type.toLowerCase() !== object.name.toLowerCase()) return MISSING_TYPE;
-      const key = Object.keys(record).find((k) => k.toLowerCase() === field.toLowerCase());
+      const key = keyOf(record, field);
       const value = key === undefined ? undefined : record[key];
       if (value === undefined || value === null || value === '') {
         return { ok: false, status: 400, errors: [{ errorCode: 'MISSING_ARGUMENT', message: `${field} not specified`, fields: [] }] };

@@ -2,6 +2,7 @@ import { HttpResponse } from 'msw';
 import { describedField, isCustomField, SYSTEM_FIELDS, type SfObject } from './salesforce-objects.ts';
 import type { SfRecord } from './salesforce-state.ts';
 import type { SfErrorItem } from './salesforce-writes.ts';
+import { keyOf } from './record-key.ts';
 
 /** The org's daily API allowance, reported in every response's Sforce-Limit-Info header. */
 export const API_DAILY_LIMIT = 15_000;
@@ -41,7 +42,7 @@ export function presentRecord(object: SfObject, record: SfRecord, apiVersion: st
     for (const name of fields) {
       const described = describedField(object, name);
       if (!described && object.fields && !isCustomField(name)) return `No such column '${name}' on entity '${object.name}'`;
-      const key = described?.name ?? Object.keys(record).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name;
+      const key = described?.name ?? keyOf(record, name) ?? name;
       out[key] = record[key] ?? null;
     }
     return out;

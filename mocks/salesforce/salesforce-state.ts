@@ -2,6 +2,7 @@ import type { MockClock } from '../clock.ts';
 import { isSalesforceId, SalesforceIds, sameId } from './salesforce-ids.ts';
 import { describedField, isCustomField, STANDARD_OBJECTS, undescribedObject, type SfObject } from './salesforce-objects.ts';
 import { checkSObjectWrite, type SfErrorItem } from './salesforce-writes.ts';
+import { keyOf } from './record-key.ts';
 
 /** A record as the org stores it: API-name keys, plain JSON values, `Id` first. */
 export type SfRecord = Record<string, unknown> & { Id: string };
@@ -125,7 +126,7 @@ export class SalesforceState {
     const lower = value.toLowerCase();
     return this.records(object.name).filter((r) => {
       if (field === 'Id') return isSalesforceId(value) && sameId(r.Id, value);
-      const key = Object.keys(r).find((k) => k.toLowerCase() === field.toLowerCase());
+      const key = keyOf(r, field);
       const v = key === undefined ? undefined : r[key];
       return v !== null && v !== undefined && String(v).toLowerCase() === lower;
     });

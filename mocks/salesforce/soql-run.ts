@@ -1,5 +1,6 @@
 import { describedField, isCustomField, type SfField, type SfObject } from './salesforce-objects.ts';
 import { SoqlError, type SoqlCondition, type SoqlQuery, type SoqlValue } from './soql.ts';
+import { keyOf } from './record-key.ts';
 
 /**
  * Runs a parsed query over an object's records: checks its field names against the object, filters,
@@ -150,12 +151,6 @@ function compareForSort(a: unknown, b: unknown, desc: boolean, nullsLast: boolea
     order = left === right ? 0 : left < right ? -1 : 1;
   }
   return desc ? -order : order;
-}
-
-function keyOf(record: Record<string, unknown>, name: string): string | undefined {
-  if (name in record) return name;
-  const lower = name.toLowerCase();
-  return Object.keys(record).find((k) => k.toLowerCase() === lower);
 }
 
 function valueOf(record: Record<string, unknown>, name: string): unknown {
