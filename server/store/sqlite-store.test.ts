@@ -36,13 +36,17 @@ describe('SQLite store: group commit beside a Kysely transaction', () => {
     holdTransaction(until: Promise<void>): Promise<void> {
       return this.transaction(async (trx) => {
         await trx.insertInto('deliveries').values({ source: 'prm', delivery_id: 'held', event: 'prm.x', received_at: 0, run_ids: '[]' }).execute();
+        await trx
+          .insertInto('runs')
+          .values({ id: 'run_held', recipe: 'r', recipe_version: 1, recipe_hash: 'h', trigger: '{}', dedup_key: 'held', status: 'queued', created_at: 0, updated_at: 0 })
+          .execute();
         await until;
         throw new Error('rolled back on purpose');
       });
     }
   }
 
-  it('commits an ingest requested while a transaction is open after that transaction, never inside it', async () => {
+  it('commits an ingest and answers a read asked for while a transaction is open after that transaction, never inside it', async () => {
     const { sqlite, db } = await openSqliteDatabase(join(dir, 'held-transaction.db'));
     const store = new StoreWithHeldTransaction(sqlite, db);
     let release!: () => void;
@@ -55,12 +59,15 @@ describe('SQLite store: group commit beside a Kysely transaction', () => {
       { id: asRunId('run_during'), recipe: 'r', recipeVersion: 1, recipeHash: 'h', trigger: { type: 'webhook', receivedAt: t, data: {} }, dedupKey: 'k', correlationKey: null, cancelOnEvent: null, wakeAt: t, createdAt: t },
     ]);
     void ingest.then(() => (answered = true));
+    // A read asked for meanwhile must not see what the open transaction may still roll back.
+    const readDuring = store.getRun(asRunId('run_held'));
     await new Promise((resolve) => setTimeout(resolve, 20));
     // Answering now would be a 202 for a write the open transaction could still roll back.
     expect(answered).toBe(false);
 
     release();
     await expect(held).rejects.toThrow('rolled back on purpose');
+    expect(await readDuring).toBeUndefined();
     expect((await ingest).duplicate).toBe(false);
     // The rollback took its own insert, not the ingest.
     expect((await store.getRun(asRunId('run_during')))?.status).toBe('queued');

@@ -99,6 +99,24 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.listRuns({ limit: 50 })).toHaveLength(1);
     });
 
+    it('an ingest that fails stores nothing of itself, and the ingests committed with it are kept', async () => {
+      const taken = newRun();
+      await store.createRun(taken);
+      const delivery = (id: string) => ({ source: 'prm', deliveryId: id, event: 'e', receivedAt: T0 });
+      // Asked for together, so a store that commits in groups puts the three in one batch.
+      const results = await Promise.allSettled([
+        store.ingest(delivery('ok-1'), [newRun()]),
+        store.ingest(delivery('broken'), [newRun({ id: taken.id })]),
+        store.ingest(delivery('ok-2'), [newRun()]),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      for (const r of results) if (r.status === 'fulfilled') expect(await store.getRun(r.value.runIds[0]!)).toBeDefined();
+      // The failed delivery was not recorded: its redelivery starts its run instead of answering "duplicate".
+      const redelivered = await store.ingest(delivery('broken'), [newRun()]);
+      expect(redelivered.duplicate).toBe(false);
+      expect(await store.getRun(redelivered.runIds[0]!)).toBeDefined();
+    });
+
     it('deduplicates runs of one recipe on the dedup key across deliveries', async () => {
       const a = await store.ingest({ source: 'prm', deliveryId: 'a', event: 'e', receivedAt: T0 }, [newRun({ dedupKey: 'MDF-9' })]);
       const b = await store.ingest({ source: 'prm', deliveryId: 'b', event: 'e', receivedAt: T0 }, [newRun({ dedupKey: 'MDF-9' })]);
