@@ -53,6 +53,8 @@ describe('partnerflow schema', () => {
 
   it('exits 2 on a kind it does not know, or on --write with --check', async () => {
     expect(await schemaCommand.run({ values: {}, positionals: ['table'] })).toBe(2);
+    // Names every object inherits are not kinds either.
+    expect(await schemaCommand.run({ values: {}, positionals: ['toString'] })).toBe(2);
     expect(await schemaCommand.run({ values: { write: true, check: true }, positionals: [] })).toBe(2);
     expect(output.err[0]).toBe('partnerflow schema: expected at most one of recipe or scenario, and --write or --check');
   });

@@ -19,7 +19,7 @@ export function createSchemaCommand(root: string): Command {
     options: { write: { type: 'boolean' }, check: { type: 'boolean' } },
     async run({ values, positionals }) {
       const [kind = 'recipe', ...extra] = positionals;
-      if (!(kind in PRINTERS) || extra.length > 0 || (values.write && values.check)) {
+      if (!Object.hasOwn(PRINTERS, kind) || extra.length > 0 || (values.write && values.check)) {
         console.error(`partnerflow schema: expected at most one of recipe or scenario, and --write or --check\n\n${USAGE}`);
         return 2;
       }
