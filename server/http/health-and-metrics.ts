@@ -60,7 +60,6 @@ export const healthAndMetricsDocs: RouteDoc[] = [
     auth: true,
     responses: {
       200: { description: 'Prometheus text exposition format', contentType: 'text/plain; version=0.0.4' },
-      401: { description: 'Missing or wrong bearer token (when PARTNERFLOW_API_TOKEN is set)', schema: ErrorBody },
     },
   },
 ];

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { OpenApiBuilder, type OpenAPIObject, type OperationObject, type ParameterObject, type ResponseObject, type SchemaObject } from 'openapi3-ts/oas31';
 import { z } from 'zod';
+import { ErrorBody } from './api-schemas.ts';
 import type { AppEnv } from './app.ts';
 import { approvalDocs } from './approvals.ts';
 import { healthAndMetricsDocs } from './health-and-metrics.ts';
@@ -83,11 +84,15 @@ export function buildOpenApiDocument(options: { mock: boolean; serverUrl?: strin
   return builder.getSpec();
 }
 
-/** The document as `GET /openapi.json` serves it (built once: it only changes with the code). */
+/**
+ * The document as `GET /openapi.json` serves it: built on the first request (it takes about 50 ms,
+ * which every start, every scenario and every app in the tests paid) and kept, since it only changes
+ * with the code.
+ */
 export function openapiRoutes(options: { mock: boolean; serverUrl: string }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const document = buildOpenApiDocument(options);
-  app.get('/openapi.json', (c) => c.json(document));
+  let document: OpenAPIObject | undefined;
+  app.get('/openapi.json', (c) => c.json((document ??= buildOpenApiDocument(options))));
   return app;
 }
 
@@ -98,7 +103,7 @@ function operation(doc: RouteDoc, components: Map<string, unknown>): OperationOb
     ...queryParameters(doc.query, components),
   ];
   const responses: Record<string, ResponseObject> = {};
-  for (const [status, r] of Object.entries(doc.responses)) {
+  for (const [status, r] of Object.entries({ ...(doc.auth && { 401: UNAUTHORIZED }), ...doc.responses })) {
     const content: NonNullable<ResponseObject['content']> = {};
     if (r.html) content['text/html'] = { schema: { type: 'string' } };
     if (r.schema) content['application/json'] = { schema: jsonSchema(r.schema, 'output', components) };
@@ -121,6 +126,9 @@ function operation(doc: RouteDoc, components: Map<string, unknown>): OperationOb
     responses,
   };
 }
+
+/** Every route behind the API token answers this; its doc need not say so. */
+const UNAUTHORIZED: ResponseDoc = { description: 'Missing or wrong bearer token (when PARTNERFLOW_API_TOKEN is set)', schema: ErrorBody };
 
 /** `get /runs/:id/retry` → `postRunsIdRetry`. */
 function operationId(doc: RouteDoc): string {

@@ -35,7 +35,6 @@ export function recipeAndTimerRoutes(deps: AppDeps): Hono<AppEnv> {
   return app;
 }
 
-const unauthorized = { description: 'Missing or wrong bearer token (when PARTNERFLOW_API_TOKEN is set)', schema: ErrorBody };
 
 export const recipeAndTimerDocs: RouteDoc[] = [
   {
@@ -44,7 +43,7 @@ export const recipeAndTimerDocs: RouteDoc[] = [
     tag: 'recipes',
     summary: 'The recipes this runtime serves (current versions)',
     auth: true,
-    responses: { 200: { description: 'Recipes by name', schema: RecipeList }, 401: unauthorized },
+    responses: { 200: { description: 'Recipes by name', schema: RecipeList } },
   },
   {
     method: 'get',
@@ -53,6 +52,6 @@ export const recipeAndTimerDocs: RouteDoc[] = [
     summary: 'What will fire when: unfinished runs with a wake time, soonest first',
     auth: true,
     query: TimersQuery,
-    responses: { 200: { description: 'Upcoming wake-ups', schema: TimerList }, 400: { description: 'Bad query', schema: ErrorBody }, 401: unauthorized },
+    responses: { 200: { description: 'Upcoming wake-ups', schema: TimerList }, 400: { description: 'Bad query', schema: ErrorBody } },
   },
 ];

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import type { z } from 'zod';
-import { asRunId } from '../engine/ids.ts';
+import { asRunId, type RunId } from '../engine/ids.ts';
 import { ErrorBody, RunDetail, RunList, RunsQuery, RunView } from './api-schemas.ts';
 import { requireApiToken } from './api-auth.ts';
 import type { AppDeps, AppEnv } from './app.ts';
@@ -34,21 +34,16 @@ export function runRoutes(deps: AppDeps): Hono<AppEnv> {
     return c.json({ run: runView(run), journal: journal.map(journalEntryView) } satisfies z.infer<typeof RunDetail>);
   });
 
-  app.post('/runs/:id/retry', auth, async (c) => {
+  /** An operator's action on a run: the run after it, 404 for no such run, 409 when its state refuses it. */
+  const operatorAction = (act: (id: RunId) => Promise<boolean>, refused: string) => async (c: Context<AppEnv, '/runs/:id'>) => {
     const id = asRunId(c.req.param('id'));
-    if (await engine.retry(id)) return c.json(runView((await store.getRun(id))!));
+    if (await act(id)) return c.json(runView((await store.getRun(id))!));
     const run = await store.getRun(id);
     if (!run) return unknownRun(c, id);
-    return jsonError(c, 409, `run ${id} is ${run.status}: only a failed run can be retried`);
-  });
-
-  app.post('/runs/:id/cancel', auth, async (c) => {
-    const id = asRunId(c.req.param('id'));
-    if (await engine.cancel(id)) return c.json(runView((await store.getRun(id))!));
-    const run = await store.getRun(id);
-    if (!run) return unknownRun(c, id);
-    return jsonError(c, 409, `run ${id} is ${run.status}: a finished run cannot be canceled`);
-  });
+    return jsonError(c, 409, `run ${id} is ${run.status}: ${refused}`);
+  };
+  app.post('/runs/:id/retry', auth, operatorAction((id) => engine.retry(id), 'only a failed run can be retried'));
+  app.post('/runs/:id/cancel', auth, operatorAction((id) => engine.cancel(id), 'a finished run cannot be canceled'));
 
   return app;
 }
@@ -58,7 +53,7 @@ function unknownRun(c: Context, id: string): Response {
 }
 
 const id = { id: 'Run id, e.g. `run_0mb1x2k3l4a1b2c3d4e5f6`' };
-const unauthorized = { description: 'Missing or wrong bearer token (when PARTNERFLOW_API_TOKEN is set)', schema: ErrorBody };
+const noSuchRun = { description: 'No such run', schema: ErrorBody };
 
 export const runDocs: RouteDoc[] = [
   {
@@ -68,7 +63,7 @@ export const runDocs: RouteDoc[] = [
     summary: 'List runs, newest first',
     auth: true,
     query: RunsQuery,
-    responses: { 200: { description: 'A page of runs', schema: RunList }, 400: { description: 'Bad query', schema: ErrorBody }, 401: unauthorized },
+    responses: { 200: { description: 'A page of runs', schema: RunList }, 400: { description: 'Bad query', schema: ErrorBody } },
   },
   {
     method: 'get',
@@ -77,7 +72,7 @@ export const runDocs: RouteDoc[] = [
     summary: 'A run with its journal',
     auth: true,
     params: id,
-    responses: { 200: { description: 'The run and each step’s input, output, attempts and timing', schema: RunDetail }, 401: unauthorized, 404: { description: 'No such run', schema: ErrorBody } },
+    responses: { 200: { description: 'The run and each step’s input, output, attempts and timing', schema: RunDetail }, 404: noSuchRun },
   },
   {
     method: 'post',
@@ -88,8 +83,7 @@ export const runDocs: RouteDoc[] = [
     params: id,
     responses: {
       200: { description: 'The run, queued again', schema: RunView },
-      401: unauthorized,
-      404: { description: 'No such run', schema: ErrorBody },
+      404: noSuchRun,
       409: { description: 'The run has not failed', schema: ErrorBody },
     },
   },
@@ -102,8 +96,7 @@ export const runDocs: RouteDoc[] = [
     params: id,
     responses: {
       200: { description: 'The canceled run', schema: RunView },
-      401: unauthorized,
-      404: { description: 'No such run', schema: ErrorBody },
+      404: noSuchRun,
       409: { description: 'The run has finished', schema: ErrorBody },
     },
   },
