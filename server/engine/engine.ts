@@ -194,10 +194,15 @@ export class Engine {
   // ── Execution ─────────────────────────────────────────────────────────────────────────────
   /** Claims the runs due now and gives each one turn. Resolves with how many ran. */
   async tick(): Promise<number> {
-    await this.#startScheduledRuns();
-    const runs = await this.store.claimDueRuns({ now: this.clock.now(), owner: this.workerId, leaseMs: this.#opts.leaseMs, limit: this.#opts.concurrency });
+    const runs = await this.#claimDue(this.#opts.concurrency);
     await Promise.all(runs.map((run) => this.#turn(run)));
     return runs.length;
+  }
+
+  /** Starts the schedule runs that are due, then claims up to `limit` due runs under this worker's lease. */
+  async #claimDue(limit: number): Promise<Run[]> {
+    await this.#startScheduledRuns();
+    return this.store.claimDueRuns({ now: this.clock.now(), owner: this.workerId, leaseMs: this.#opts.leaseMs, limit });
   }
 
   /** One run per due fire time of each `schedule` trigger (deduplicated on the fire time). */
@@ -308,9 +313,7 @@ export class Engine {
         const free = slots - this.#busySlots;
         if (free > 0) {
           try {
-            await this.#startScheduledRuns();
-            const runs = await this.store.claimDueRuns({ now: this.clock.now(), owner: this.workerId, leaseMs: this.#opts.leaseMs, limit: free });
-            for (const run of runs) this.#startTurn(run);
+            for (const run of await this.#claimDue(free)) this.#startTurn(run);
           } catch (error) {
             this.#opts.log.error({ error: (error as Error).message }, 'claiming due runs failed; will try again');
           }

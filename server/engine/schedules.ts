@@ -9,6 +9,8 @@ interface ScheduleState {
   cron: Cron;
   /** The last fire time a run exists for. */
   last: number;
+  /** The fire time after `last` (null: none), kept because the worker asks on every claim and croner takes up to 0.5 ms. */
+  next: number | null;
 }
 
 /**
@@ -33,7 +35,8 @@ export class Schedules {
       const cron = new Cron(trigger.cron, { timezone: trigger.timezone, paused: true });
       const recent = await this.store.listRuns({ recipe: recipe.definition.name, limit: 50 });
       const lastScheduled = recent.find((r) => r.trigger.type === 'schedule');
-      this.#state.set(recipe.definition.name, { cron, last: lastScheduled?.trigger.receivedAt ?? now });
+      const last = lastScheduled?.trigger.receivedAt ?? now;
+      this.#state.set(recipe.definition.name, { cron, last, next: nextFire(cron, last) });
     }
     this.#loaded = true;
   }
@@ -43,10 +46,11 @@ export class Schedules {
     if (!this.#loaded) await this.#load(now);
     const fires: Array<{ recipe: string; at: number }> = [];
     for (const [recipe, state] of this.#state) {
+      if (state.next === null || state.next > now) continue;
       let from = state.last;
       for (let i = 0; i < MAX_CATCH_UP; i++) {
-        const next = state.cron.nextRun(new Date(from))?.getTime();
-        if (next === undefined || next > now) break;
+        const next = nextFire(state.cron, from);
+        if (next === null || next > now) break;
         fires.push({ recipe, at: next });
         from = next;
       }
@@ -57,7 +61,10 @@ export class Schedules {
   /** Records that a run exists for this fire time. */
   fired(recipe: string, at: number): void {
     const state = this.#state.get(recipe);
-    if (state && at > state.last) state.last = at;
+    if (state && at > state.last) {
+      state.last = at;
+      state.next = nextFire(state.cron, at);
+    }
   }
 
   /** The next fire time of any schedule, so a virtual clock can stop there. */
@@ -65,9 +72,12 @@ export class Schedules {
     if (!this.#loaded) await this.#load(now);
     let next: number | null = null;
     for (const state of this.#state.values()) {
-      const at = state.cron.nextRun(new Date(state.last))?.getTime();
-      if (at !== undefined && (next === null || at < next)) next = at;
+      if (state.next !== null && (next === null || state.next < next)) next = state.next;
     }
     return next;
   }
+}
+
+function nextFire(cron: Cron, after: number): number | null {
+  return cron.nextRun(new Date(after))?.getTime() ?? null;
 }
