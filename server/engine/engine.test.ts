@@ -392,7 +392,7 @@ describe('engine: recovery after a process died mid-call', () => {
     // A previous process claimed the run, journaled the call as running, and died before the answer.
     await fx.store.claimDueRuns({ now: fx.clock.now(), owner: 'dead-host', leaseMs: 60_000, limit: 1 });
     await fx.store.writeJournal(
-      { runId, stepKey: asStepKey('call'), stepId: 'call', stepType: 'action', status: 'running', input: { key: 'k' }, output: null, error: null, attempts: 1, startedAt: fx.clock.now(), finishedAt: null, nextAttemptAt: null, wait: null, notes: [] },
+      [{ runId, stepKey: asStepKey('call'), stepId: 'call', stepType: 'action', status: 'running', input: { key: 'k' }, output: null, error: null, attempts: 1, startedAt: fx.clock.now(), finishedAt: null, nextAttemptAt: null, wait: null, notes: [] }],
       'dead-host',
     );
     await fx.store.releaseLeases('dead-host', fx.clock.now());

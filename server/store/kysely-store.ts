@@ -36,7 +36,8 @@ import type {
   UpcomingWake,
 } from './store.ts';
 
-interface PendingWrite {
+/** A write asked for and waiting for its group commit. */
+export interface PendingWrite {
   work: () => StoreWork<unknown>;
   resolve(result: unknown): void;
   reject(error: unknown): void;
@@ -87,16 +88,35 @@ export class KyselyStore implements Store {
   #scheduleFlush(): void {
     if (this.#flushing || this.#flushScheduled) return;
     this.#flushScheduled = true;
-    setImmediate(() => {
-      this.#flushScheduled = false;
-      void this.#flushWrites();
-    });
+    // setImmediate runs after the event loop has taken in all the I/O that was ready: every delivery
+    // that arrived meanwhile is in this batch, and a quiet moment adds no wait.
+    setImmediate(() => void this.#flush());
   }
 
-  async #flushWrites(): Promise<void> {
-    const batch = this.#pendingWrites;
-    this.#pendingWrites = [];
+  async #flush(): Promise<void> {
     this.#flushing = true;
+    this.#flushScheduled = false;
+    try {
+      // Writes asked for while this waits join the batch.
+      await this.beforeBatch();
+      const batch = this.#pendingWrites;
+      this.#pendingWrites = [];
+      await this.commitBatch(batch);
+    } finally {
+      this.#flushing = false;
+      if (this.#pendingWrites.length > 0) this.#scheduleFlush();
+    }
+  }
+
+  /** What a batch must wait for before it is taken; nothing here. */
+  protected beforeBatch(): Promise<void> | void {}
+
+  /** Commits a batch in one transaction and settles each write; a write that fails rejects alone. */
+  protected commitBatch(batch: readonly PendingWrite[]): Promise<void> | void {
+    return this.#commitInTransaction(batch);
+  }
+
+  async #commitInTransaction(batch: readonly PendingWrite[]): Promise<void> {
     try {
       const results = await this.transaction(async (trx) => {
         const out: unknown[] = [];
@@ -113,9 +133,6 @@ export class KyselyStore implements Store {
           item.reject(error);
         }
       }
-    } finally {
-      this.#flushing = false;
-      if (this.#pendingWrites.length > 0) this.#scheduleFlush();
     }
   }
 
@@ -265,10 +282,9 @@ export class KyselyStore implements Store {
     return this.read(() => getJournalWork(this.q, runId));
   }
 
-  async writeJournal(entries: JournalEntry | readonly JournalEntry[], owner: string): Promise<boolean> {
-    const list = Array.isArray(entries) ? (entries as readonly JournalEntry[]) : [entries as JournalEntry];
-    if (list.length === 0) return true;
-    return this.write(() => writeJournalWork(this.q, list, owner));
+  async writeJournal(entries: readonly JournalEntry[], owner: string): Promise<boolean> {
+    if (entries.length === 0) return true;
+    return this.write(() => writeJournalWork(this.q, entries, owner));
   }
 
   async completeWaitingStep(input: { runId: RunId; stepKey: StepKey; output: unknown; now: number }): Promise<boolean> {

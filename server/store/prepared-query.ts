@@ -9,7 +9,7 @@ const MARK = '\u0000partnerflow-param:';
  * thousands of times a second with the same shape. The query is still written with Kysely's typed
  * builder, one definition for SQLite and PostgreSQL:
  *
- *   const byId = new PreparedQuery<{ id: string }, RunRow>(db, (p) => db.selectFrom('runs').selectAll().where('id', '=', p('id')));
+ *   const byId = new PreparedQuery<{ id: string }, RunRow>((p) => db.selectFrom('runs').selectAll().where('id', '=', p('id')));
  *   byId.parameters({ id: 'run_1' }); // ['run_1']
  *
  * Values written literally in the builder stay as compiled; `p(name)` marks the slots to fill.

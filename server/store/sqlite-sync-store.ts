@@ -1,16 +1,11 @@
 import type Sqlite from 'better-sqlite3';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './database.ts';
-import { KyselyStore } from './kysely-store.ts';
+import { KyselyStore, type PendingWrite } from './kysely-store.ts';
 import { runWorkSync, type StatementResult, type StoreStatement, type StoreWork } from './store-work.ts';
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-interface PendingWrite {
-  work: () => StoreWork<unknown>;
-  resolve(result: unknown): void;
-  reject(error: unknown): void;
-}
 
 /**
  * The embedded store: the Kysely store, with its hot operations run synchronously on better-sqlite3.
@@ -27,8 +22,6 @@ interface PendingWrite {
  */
 export class SqliteStore extends KyselyStore {
   readonly #sqlite: Sqlite.Database;
-  #pending: PendingWrite[] = [];
-  #flushScheduled = false;
   #openTransactions = 0;
   #whenNoTransaction: Array<() => void> = [];
 
@@ -59,17 +52,6 @@ export class SqliteStore extends KyselyStore {
     }
   }
 
-  protected override write<T>(work: () => StoreWork<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.#pending.push({ work, resolve: resolve as (r: unknown) => void, reject });
-      if (this.#flushScheduled) return;
-      this.#flushScheduled = true;
-      // setImmediate runs after the event loop has taken in all the I/O that was ready: every delivery
-      // that arrived meanwhile is in this batch, and a quiet moment adds no wait.
-      setImmediate(() => this.#flush());
-    });
-  }
-
   protected override async transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     this.#openTransactions++;
     try {
@@ -83,14 +65,12 @@ export class SqliteStore extends KyselyStore {
     return new Promise((resolve) => this.#whenNoTransaction.push(resolve));
   }
 
-  #flush(): void {
-    if (this.#openTransactions > 0) {
-      void this.#afterTransactions().then(() => this.#flush());
-      return;
-    }
-    this.#flushScheduled = false;
-    const batch = this.#pending;
-    this.#pending = [];
+  /** A batch must never run inside an open Kysely transaction: it would join it. */
+  protected override beforeBatch(): Promise<void> | void {
+    if (this.#openTransactions > 0) return this.#afterTransactions().then(() => this.beforeBatch());
+  }
+
+  protected override commitBatch(batch: readonly PendingWrite[]): void {
     let outcomes: Outcome[];
     try {
       outcomes = this.#commitBatch(batch);

@@ -70,7 +70,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       const run = newRun();
       await store.createRun(run);
       await claimOne();
-      await store.writeJournal(entry(run.id, 'decide', { status: 'waiting', stepType: 'wait_for', output: null, finishedAt: null, wait: { kind: 'signal', signal: 'decision', deadline: T0 + 1000 } }), 'w1');
+      await store.writeJournal([entry(run.id, 'decide', { status: 'waiting', stepType: 'wait_for', output: null, finishedAt: null, wait: { kind: 'signal', signal: 'decision', deadline: T0 + 1000 } })], 'w1');
       await store.finishTurn(run.id, 'w1', { status: 'waiting', wakeAt: T0 + 1000, now: T0 });
       return run.id;
     }
@@ -134,7 +134,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       const [takenOver] = await store.claimDueRuns({ now: T0 + 1001, owner: 'w2', leaseMs: 1000, limit: 5 });
       expect(takenOver?.leaseOwner).toBe('w2');
       // The stalled worker can no longer write.
-      expect(await store.writeJournal(entry(run.id, 's1'), 'w1')).toBe(false);
+      expect(await store.writeJournal([entry(run.id, 's1')], 'w1')).toBe(false);
       expect(await store.finishTurn(run.id, 'w1', { status: 'completed', wakeAt: null, now: T0 + 1002 })).toBe(false);
       expect(await store.renewLease(run.id, 'w1', T0 + 5000)).toBe(false);
       expect(await store.renewLease(run.id, 'w2', T0 + 5000)).toBe(true);
@@ -179,9 +179,9 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       const run = newRun();
       await store.createRun(run);
       await claimOne();
-      await store.writeJournal(entry(run.id, 'a', { status: 'running', output: null }), 'w1');
-      await store.writeJournal(entry(run.id, 'b'), 'w1');
-      await store.writeJournal(entry(run.id, 'a', { output: { sent: 1 }, attempts: 2, notes: ['waited 2 s'] }), 'w1');
+      await store.writeJournal([entry(run.id, 'a', { status: 'running', output: null })], 'w1');
+      await store.writeJournal([entry(run.id, 'b')], 'w1');
+      await store.writeJournal([entry(run.id, 'a', { output: { sent: 1 }, attempts: 2, notes: ['waited 2 s'] })], 'w1');
       const journal = await store.getJournal(run.id);
       expect(journal.map((e) => [e.stepKey, e.status, e.attempts])).toEqual([
         ['a', 'completed', 2],
@@ -220,8 +220,8 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       const run = newRun();
       await store.createRun(run);
       await claimOne();
-      await store.writeJournal(entry(run.id, 'ok'), 'w1');
-      await store.writeJournal(entry(run.id, 'broken', { status: 'failed', error: { name: 'X', message: 'no' } }), 'w1');
+      await store.writeJournal([entry(run.id, 'ok')], 'w1');
+      await store.writeJournal([entry(run.id, 'broken', { status: 'failed', error: { name: 'X', message: 'no' } })], 'w1');
       await store.finishTurn(run.id, 'w1', { status: 'failed', wakeAt: null, error: { name: 'X', message: 'no', stepKey: 'broken' }, now: T0 });
       expect((await store.getRun(run.id))?.error?.stepKey).toBe('broken');
       expect(await store.retryRun(run.id, T0 + 10)).toBe(true);
@@ -264,7 +264,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       const run = newRun();
       await store.createRun(run);
       await claimOne();
-      await store.writeJournal(entry(run.id, 'decide', { status: 'waiting', output: null, wait: { kind: 'signal', signal: 'decision', deadline: null } }), 'w1');
+      await store.writeJournal([entry(run.id, 'decide', { status: 'waiting', output: null, wait: { kind: 'signal', signal: 'decision', deadline: null } })], 'w1');
       await store.completeWaitingStep({ runId: run.id, stepKey: asStepKey('decide'), output: { timed_out: false }, now: T0 + 1 });
       await store.finishTurn(run.id, 'w1', { status: 'waiting', wakeAt: null, now: T0 + 2 });
       expect((await store.getRun(run.id))?.wakeAt).toBe(T0 + 2);
@@ -274,7 +274,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       const run = newRun();
       await store.createRun(run);
       await claimOne();
-      await store.writeJournal(entry(run.id, 'await_claim', { status: 'waiting', output: null, wait: { kind: 'event', event: 'prm.claim.filed', key: 'MDF-1', deadline: null } }), 'w1');
+      await store.writeJournal([entry(run.id, 'await_claim', { status: 'waiting', output: null, wait: { kind: 'event', event: 'prm.claim.filed', key: 'MDF-1', deadline: null } })], 'w1');
       expect(await store.findWaitingForEvent('prm.claim.filed', 'MDF-1')).toEqual([{ runId: run.id, stepKey: 'await_claim' }]);
       expect(await store.findWaitingForEvent('prm.claim.filed', 'MDF-2')).toEqual([]);
     });
@@ -310,7 +310,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await claimOne();
       await store.enqueueOutbox({ key: `${run.id}:ask`, runId: run.id, message: { from: 'f@example.com', to: ['x@example.com'], subject: 's', text: 't', html: 'h' }, createdAt: T0 }, approval(run.id, 'hash-fast'));
       expect(await store.decideApproval({ tokenHash: 'hash-fast', decision: 'deny', now: T0 + 1 })).toBe('decided');
-      await store.writeJournal(entry(run.id, 'decide', { status: 'waiting', output: null, finishedAt: null, wait: { kind: 'signal', signal: 'decision', deadline: null } }), 'w1');
+      await store.writeJournal([entry(run.id, 'decide', { status: 'waiting', output: null, finishedAt: null, wait: { kind: 'signal', signal: 'decision', deadline: null } })], 'w1');
       expect((await store.getJournal(run.id))[0]).toMatchObject({ status: 'completed', output: { decision: 'deny' } });
       await store.finishTurn(run.id, 'w1', { status: 'waiting', wakeAt: null, now: T0 + 2 });
       expect((await store.getRun(run.id))?.wakeAt).toBe(T0 + 2);

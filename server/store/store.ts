@@ -75,7 +75,7 @@ export interface Store {
    * Inserts or replaces the entries for (runId, stepKey), all of one run, in one transaction; refused
    * (false) unless `owner` holds the lease.
    */
-  writeJournal(entries: JournalEntry | readonly JournalEntry[], owner: string): Promise<boolean>;
+  writeJournal(entries: readonly JournalEntry[], owner: string): Promise<boolean>;
   /**
    * Completes a step that is `waiting` (compare-and-set on its status) and makes the run due now.
    * Whoever completes it first wins: an approval decided at the moment its deadline passes is either
