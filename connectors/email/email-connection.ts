@@ -1,5 +1,6 @@
 import type { RunId } from '../../server/engine/ids.ts';
 import type { NewApproval } from '../../server/store/store.ts';
+import type { CallOptions } from '../kit/http-client.ts';
 
 /** A rendered email: subject, plain text and HTML. */
 export interface RenderedEmail {
@@ -30,5 +31,5 @@ export interface EmailConnection {
    * Stores the message under its key (the first writer wins) and delivers it unless it was delivered
    * before. Resolves with the provider's message id.
    */
-  send(email: OutgoingEmail, options?: { signal?: AbortSignal; note?(line: string): void }): Promise<{ messageId: string; alreadySent: boolean }>;
+  send(email: OutgoingEmail, options?: CallOptions): Promise<{ messageId: string; alreadySent: boolean }>;
 }

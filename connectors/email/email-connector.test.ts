@@ -29,6 +29,7 @@ Hello {{ partner.name }} team,
 
 you asked for {{ $formatNumber(request.amountRequested, '#,##0') }} USD.{{ note ? ' Note: ' & note : '' }}
 Details: https://prm.example.com/mdf/{{ request.mdfNumber }}
+Ref: [{{ request.reference }}]
 `,
 );
 writeFileSync(join(templatesDir, 'broken.txt'), 'no front matter here');
@@ -77,6 +78,9 @@ describe('email.send', () => {
     const [withNote, withoutNote] = systems.email.messages();
     expect(withNote!.text).toContain('USD. Note: Bring badges');
     expect(withoutNote!.text).toContain('USD.\n');
+    // A bare path to a value that is not there, with no fallback written in the template.
+    expect(withoutNote!.text).toContain('Ref: []\n');
+    expect(withNote!.text).toContain('Ref: []\n');
   });
 
   it('sends a notification once: the same step again finds it in the outbox', async () => {
@@ -148,6 +152,9 @@ describe('email.send', () => {
     const error = await connection.send({ key: 'k-1', runId: null, to: ['not-an-address'], rendered }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as Error).message).toMatch(/answered 422/);
+    // Postmark's own `{ ErrorCode, Message }` comes through as the error's code and message.
+    expect(error).toMatchObject({ code: '300', systemMessage: expect.stringContaining("Illegal email address 'not-an-address'") });
+    expect((error as Error).message).toMatch(/answered 422: 300: Error parsing 'To': Illegal email address 'not-an-address'/);
     expect(systems.email.messages()).toEqual([]);
   });
 

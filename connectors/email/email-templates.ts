@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { compileExpression, ExpressionError } from '../../server/engine/expression.ts';
+import { compileExpression, type ExpressionError } from '../../server/engine/expression.ts';
 import type { RenderedEmail } from './email-connection.ts';
 
 /**
@@ -22,9 +22,12 @@ export class TemplateError extends Error {
   readonly retryable = false;
 }
 
+/** Literal text, or a placeholder compiled once at load so a send only evaluates it. */
+type Part = string | { source: string; compiled: ReturnType<typeof compileExpression> };
+
 interface ParsedTemplate {
-  subject: string;
-  body: string;
+  subject: Part[];
+  body: Part[];
 }
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,99}$/;
@@ -72,36 +75,44 @@ export function parseTemplate(source: string, file: string): ParsedTemplate {
   const subjectLine = match[1]!.split(/\r?\n/).find((line) => line.startsWith('subject:'));
   if (!subjectLine) throw new TemplateError(`${file}: the front matter has no "subject:" line`);
   const subject = subjectLine.slice('subject:'.length).trim();
-  for (const part of [subject, match[2]!]) {
-    for (const placeholder of part.matchAll(PLACEHOLDER)) {
-      try {
-        compileExpression(`{%${placeholder[1]}%}`);
-      } catch (error) {
-        throw new TemplateError(`${file}: ${(error as ExpressionError).message}`);
-      }
-    }
-  }
-  return { subject, body: match[2]!.replace(/\s+$/, '\n') };
+  // Trailing blank lines go before splitting: they cannot hold a placeholder, which ends in `}}`.
+  return { subject: splitParts(subject, file), body: splitParts(match[2]!.replace(/\s+$/, '\n'), file) };
 }
 
-async function fill(text: string, data: Record<string, unknown>, name: string): Promise<string> {
-  const parts: string[] = [];
+function splitParts(text: string, file: string): Part[] {
+  const parts: Part[] = [];
   let last = 0;
   for (const placeholder of text.matchAll(PLACEHOLDER)) {
     parts.push(text.slice(last, placeholder.index));
     last = placeholder.index + placeholder[0].length;
-    const compiled = compileExpression(`{%${placeholder[1]}%}`);
-    let value: unknown;
+    const source = placeholder[1]!;
     try {
-      value = await compiled.evaluate(data);
+      parts.push({ source, compiled: compileExpression(`{%${source}%}`) });
     } catch (error) {
-      const e = error as { message?: string };
-      throw new TemplateError(`template ${name}: {{${placeholder[1]}}}: ${e.message ?? String(error)}`);
+      throw new TemplateError(`${file}: ${(error as ExpressionError).message}`);
     }
-    parts.push(display(value));
   }
   parts.push(text.slice(last));
-  return parts.join('');
+  return parts;
+}
+
+async function fill(parts: readonly Part[], data: Record<string, unknown>, name: string): Promise<string> {
+  const out: string[] = [];
+  for (const part of parts) {
+    if (typeof part === 'string') {
+      out.push(part);
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = await part.compiled.evaluate(data);
+    } catch (error) {
+      const e = error as { message?: string };
+      throw new TemplateError(`template ${name}: {{${part.source}}}: ${e.message ?? String(error)}`);
+    }
+    out.push(display(value));
+  }
+  return out.join('');
 }
 
 function display(value: unknown): string {

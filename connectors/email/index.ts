@@ -5,9 +5,6 @@ import { OutboxSender } from './outbox-sender.ts';
 import { PostmarkClient } from './postmark-client.ts';
 import { sendEmail } from './send-email.ts';
 
-export { EmailConfig } from './email-config.ts';
-export type { EmailConnection } from './email-connection.ts';
-
 /** Notifications to partners and the vendor's team: templates, a Postmark-style API, an outbox that sends once. */
 export const emailConnector = defineConnector({
   name: 'email',
@@ -26,7 +23,7 @@ export const emailConnector = defineConnector({
         apiUrl: config.apiUrl,
         serverToken: config.serverToken,
         messageStream: config.messageStream,
-        http: { sleep: (ms, signal) => deps.clock.sleep(ms, signal), now: () => deps.clock.now(), log: deps.log },
+        http: { clock: deps.clock, log: deps.log },
       }),
     }),
   actions: { send: sendEmail },

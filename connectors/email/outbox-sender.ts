@@ -2,9 +2,10 @@ import type { Clock } from '../../server/engine/clock.ts';
 import type { Store } from '../../server/store/store.ts';
 import { HttpError } from '../kit/http-errors.ts';
 import type { Logger } from '../kit/define-connector.ts';
+import type { CallOptions } from '../kit/http-client.ts';
 import type { EmailConnection, OutgoingEmail, RenderedEmail } from './email-connection.ts';
 import type { EmailTemplates } from './email-templates.ts';
-import type { EmailCallOptions, PostmarkClient } from './postmark-client.ts';
+import type { PostmarkClient } from './postmark-client.ts';
 
 /**
  * Sends each notification once, through the store's outbox:
@@ -26,7 +27,7 @@ export class OutboxSender implements EmailConnection {
     return this.deps.templates.render(template, data);
   }
 
-  async send(email: OutgoingEmail, options: EmailCallOptions = {}): Promise<{ messageId: string; alreadySent: boolean }> {
+  async send(email: OutgoingEmail, options: CallOptions = {}): Promise<{ messageId: string; alreadySent: boolean }> {
     const { store, clock, provider, log } = this.deps;
     const stored = await store.enqueueOutbox(
       {

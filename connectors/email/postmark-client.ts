@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { HttpClient, type HttpClientOptions } from '../kit/http-client.ts';
+import { HttpClient, type CallOptions, type HttpTransportOptions } from '../kit/http-client.ts';
 import type { EmailMessage } from '../../server/store/store.ts';
 
 export interface PostmarkClientOptions {
@@ -8,13 +8,7 @@ export interface PostmarkClientOptions {
   /** Secret: only ever placed in the X-Postmark-Server-Token header. */
   serverToken: string;
   messageStream: string;
-  /** Transport settings passed to the kit's HttpClient (sleep, now, log, timeoutMs, retry, dispatcher). */
-  http?: Omit<HttpClientOptions, 'system' | 'baseUrl' | 'auth' | 'headers' | 'responseCheck' | 'errorMessage'>;
-}
-
-export interface EmailCallOptions {
-  signal?: AbortSignal;
-  note?(line: string): void;
+  http?: HttpTransportOptions;
 }
 
 /** The metadata key that carries our notification key, so an interrupted send can be looked up. */
@@ -36,16 +30,6 @@ export function metadataValue(key: string): string {
   return createHash('sha256').update(key).digest('base64url');
 }
 
-/** Postmark's error body: `{ ErrorCode, Message }` (422 for a bad message, 401 for a bad token). */
-export function postmarkErrorMessage(body: unknown): { message?: string; code?: string } {
-  if (!body || typeof body !== 'object') return {};
-  const { ErrorCode, Message } = body as { ErrorCode?: unknown; Message?: unknown };
-  return {
-    ...(typeof Message === 'string' ? { message: Message } : {}),
-    ...(ErrorCode !== undefined ? { code: String(ErrorCode) } : {}),
-  };
-}
-
 /**
  * A Postmark-style transactional email API (SYSTEMS.md): `POST /email`, and the outbound message search
  * by metadata. No provider documents an idempotency key for sends, so sending once is the outbox's job;
@@ -61,14 +45,13 @@ export class PostmarkClient {
     this.#http = new HttpClient({
       ...options.http,
       system: 'email',
-      baseUrl: options.apiUrl.replace(/\/+$/, ''),
+      baseUrl: options.apiUrl,
       auth: { headers: async () => ({ 'X-Postmark-Server-Token': token }) },
-      errorMessage: postmarkErrorMessage,
     });
   }
 
   /** Sends one message tagged with its notification key; resolves with the provider's message id. */
-  async send(message: EmailMessage, key: string, options: EmailCallOptions = {}): Promise<string> {
+  async send(message: EmailMessage, key: string, options: CallOptions = {}): Promise<string> {
     const res = await this.#http.request({
       method: 'POST',
       path: 'email',
@@ -92,7 +75,7 @@ export class PostmarkClient {
   }
 
   /** The provider's id of a message sent earlier with this notification key, or null when there is none. */
-  async findSent(key: string, options: EmailCallOptions = {}): Promise<string | null> {
+  async findSent(key: string, options: CallOptions = {}): Promise<string | null> {
     const res = await this.#http.request({
       method: 'GET',
       path: 'messages/outbound',

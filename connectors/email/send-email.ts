@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
-import type { OutboxSender } from './outbox-sender.ts';
+import type { EmailConnection } from './email-connection.ts';
 
 const SendEmailInput = z
   .object({
@@ -34,7 +34,7 @@ export const sendEmail = defineAction({
   input: SendEmailInput,
   output: SendEmailOutput,
   idempotent: true,
-  async run(input, ctx: ActionContext<OutboxSender>) {
+  async run(input, ctx: ActionContext<EmailConnection>) {
     const rendered = await ctx.connection.render(input.template, input.data);
     const sent = await ctx.connection.send(
       {

@@ -2,6 +2,7 @@ import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { capturingLogger } from './action-test-context.ts';
 import { HttpClient, type HttpClientOptions } from './http-client.ts';
 import { AuthError, NetworkError, RateLimitError, ResponseShapeError, ServerError, TimeoutError, ValidationError } from './http-errors.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -13,13 +14,16 @@ afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
 /** A client whose backoff waits are recorded instead of slept, so retry tests take no time. */
-function clientWith(options: Partial<HttpClientOptions> = {}) {
+function clientWith(options: Partial<HttpClientOptions> = {}, now: () => number = Date.now) {
   const waits: number[] = [];
   const client = new HttpClient({
     system: 'acme',
     baseUrl: BASE,
-    sleep: async (ms) => {
-      waits.push(ms);
+    clock: {
+      now,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
     },
     random: () => 0.5,
     ...options,
@@ -77,7 +81,7 @@ describe('HttpClient', () => {
           : HttpResponse.json({ ok: true });
       }),
     );
-    const { client, waits } = clientWith({ now: () => now });
+    const { client, waits } = clientWith({}, () => now);
     await client.request({ method: 'GET', path: '/items' });
     expect(waits).toEqual([5000]);
   });
@@ -266,6 +270,26 @@ describe('HttpClient', () => {
       .catch((e: unknown) => e)) as AuthError;
     expect(error.url).toBe('https://login.kit.test/token?client_id=me&client_secret=%5Bredacted%5D');
     expect(JSON.stringify({ ...error, message: error.message })).not.toContain('hunter2');
+  });
+
+  it('keeps secrets in the query out of the debug log line', async () => {
+    server.use(http.get(`${BASE}/token`, () => HttpResponse.json({ ok: true })));
+    const log = { ...capturingLogger(), isLevelEnabled: (level: string) => level === 'debug' };
+    const { client } = clientWith({ log });
+    await client.request({ method: 'GET', path: 'token', query: { client_id: 'me', client_secret: 'hunter2hunter2' } });
+    const debug = log.lines.filter((line) => line.level === 'debug');
+    expect(debug).toEqual([
+      { level: 'debug', fields: expect.objectContaining({ url: `${BASE}/token?client_id=me&client_secret=%5Bredacted%5D`, status: 200 }), message: 'acme GET 200' },
+    ]);
+    expect(log.text()).not.toContain('hunter2');
+  });
+
+  it('does not build the debug line when the logger says debug is off', async () => {
+    server.use(http.get(`${BASE}/items`, () => HttpResponse.json({ ok: true })));
+    const log = { ...capturingLogger(), isLevelEnabled: (level: string) => level !== 'debug' };
+    const { client } = clientWith({ log });
+    await client.request({ method: 'GET', path: 'items' });
+    expect(log.lines).toEqual([]);
   });
 
   it('resolves a late base URL and passes calls through the limiter, noting the wait', async () => {

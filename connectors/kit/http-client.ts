@@ -13,7 +13,7 @@ import {
   TimeoutError,
 } from './http-errors.ts';
 import type { Limiter } from './rate-limiter.ts';
-import { systemClock } from '../../server/engine/clock.ts';
+import { systemClock, type Clock } from '../../server/engine/clock.ts';
 import { formatIssues } from '../../schemas/format-issues.ts';
 import { fullJitterDelay } from './full-jitter.ts';
 
@@ -74,10 +74,11 @@ export interface HttpClientOptions {
   timeoutMs?: number;
   /** `false` disables in-call retries. */
   retry?: RetryPolicy | false;
-  /** Waits between attempts; inject the runtime clock's (or an instant one in tests). @default real timers */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** For Retry-After HTTP-dates. @default Date.now */
-  now?: () => number;
+  /**
+   * Backoff waits and the "now" that Retry-After HTTP-dates are measured from. Inject the runtime's
+   * clock so a virtual one drives retries in tests and the harness. @default systemClock
+   */
+  clock?: Clock;
   /** For backoff jitter. @default Math.random */
   random?: () => number;
   /** Keeps calls under the system's published rate. */
@@ -94,6 +95,12 @@ export interface HttpClientOptions {
   /** Requests at debug level, retries at warn; never headers or bodies. */
   log?: Logger;
 }
+
+/**
+ * What a connector's client lets its caller set: the transport. The rest (system, base URL, auth,
+ * headers, how errors are read) is the client's own business.
+ */
+export type HttpTransportOptions = Omit<HttpClientOptions, 'system' | 'baseUrl' | 'auth' | 'headers' | 'responseCheck' | 'errorMessage'>;
 
 type QueryValue = string | number | boolean | null | undefined | readonly (string | number)[];
 
@@ -123,6 +130,9 @@ export interface HttpRequest<T = unknown> {
   note?(line: string): void;
 }
 
+/** What a connector's methods take per call: the step's cancellation and its journal. */
+export type CallOptions = Pick<HttpRequest, 'signal' | 'note'>;
+
 export interface HttpResponse<T = unknown> {
   status: number;
   headers: Headers;
@@ -137,7 +147,7 @@ let sharedAgent: Agent | undefined;
  * The keep-alive connection pool every client shares unless given its own. It is handed to the GLOBAL
  * fetch as `dispatcher`: MSW intercepts the global fetch, not undici's own `fetch`/`request`.
  */
-export function sharedDispatcher(): Agent {
+function sharedDispatcher(): Agent {
   sharedAgent ??= new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 32 });
   return sharedAgent;
 }
@@ -151,7 +161,7 @@ export class HttpClient {
   readonly system: string;
   readonly #options: HttpClientOptions;
   readonly #retry: Required<RetryPolicy>;
-  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #clock: Clock;
 
   constructor(options: HttpClientOptions) {
     this.system = options.system;
@@ -163,7 +173,7 @@ export class HttpClient {
       maxDelayMs: retry.maxDelayMs ?? 20_000,
       maxRetryAfterMs: retry.maxRetryAfterMs ?? 60_000,
     };
-    this.#sleep = options.sleep ?? systemClock.sleep;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** Sends a request; resolves with a 2xx response, or throws an HttpError subclass. */
@@ -194,7 +204,7 @@ export class HttpClient {
         if (delay === undefined) throw error;
         this.#options.log?.warn({ system: this.system, method: request.method, url: error.url, status: error.status, attempt, delayMs: delay }, `${error.message}; retrying`);
         request.note?.(`${error.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.#retry.attempts})`);
-        await this.#sleep(delay, request.signal);
+        await this.#clock.sleep(delay, request.signal);
       }
     }
   }
@@ -253,7 +263,11 @@ export class HttpClient {
       if (timeout.aborted) throw new TimeoutError({ system: this.system, method, url, timeoutMs, cause });
       throw new NetworkError({ system: this.system, method, url, cause });
     }
-    this.#options.log?.debug({ system: this.system, method, url: redactUrl(url), status: response.status, ms: Date.now() - started }, `${this.system} ${method} ${response.status}`);
+    const log = this.#options.log;
+    // redactUrl parses the URL again; with debug off (the usual case) the line is dropped, so skip the work.
+    if (log && (log.isLevelEnabled?.('debug') ?? true)) {
+      log.debug({ system: this.system, method, url: redactUrl(url), status: response.status, ms: Date.now() - started }, `${this.system} ${method} ${response.status}`);
+    }
 
     const context: ResponseContext = { system: this.system, method, url, status: response.status, headers: response.headers };
     const custom = this.#options.responseCheck?.(context, parsed);
@@ -268,7 +282,7 @@ export class HttpClient {
         body: parsed,
         systemMessage: found.message ?? response.statusText,
         code: found.code,
-        retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), (this.#options.now ?? Date.now)()),
+        retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), this.#clock.now()),
       });
     }
     if (!request.expect) return { status: response.status, headers: response.headers, body: parsed as T };

@@ -1,10 +1,4 @@
-import { systemClock } from '../../server/engine/clock.ts';
-
-/** The time source a limiter waits on: the runtime's clock, or a virtual one in tests. */
-export interface LimiterClock {
-  now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
+import { systemClock, type Clock } from '../../server/engine/clock.ts';
 
 export interface RateLimiterOptions {
   /** Calls allowed to start within any window of `perMs` (Marketo: 100). */
@@ -16,8 +10,8 @@ export interface RateLimiterOptions {
    * @default Infinity
    */
   maxConcurrent?: number;
-  /** @default real time */
-  clock?: LimiterClock;
+  /** The runtime's clock, or a virtual one in tests. @default systemClock */
+  clock?: Clock;
 }
 
 export interface RunOptions {
@@ -32,8 +26,6 @@ export interface Limiter {
   run<T>(fn: () => Promise<T>, options?: RunOptions): Promise<T>;
 }
 
-const realClock: LimiterClock = systemClock;
-
 /**
  * Keeps calls under a published rate: at most `maxCalls` starts in any sliding window of `perMs`, and at
  * most `maxConcurrent` in flight. Callers are served first come, first served, so a burst cannot starve
@@ -43,7 +35,7 @@ export class RateLimiter implements Limiter {
   readonly #maxCalls: number;
   readonly #perMs: number;
   readonly #maxConcurrent: number;
-  readonly #clock: LimiterClock;
+  readonly #clock: Clock;
   /** Start times of the calls inside the current window, oldest first. */
   readonly #starts: number[] = [];
   #active = 0;
@@ -56,7 +48,7 @@ export class RateLimiter implements Limiter {
     this.#maxCalls = options.maxCalls;
     this.#perMs = options.perMs;
     this.#maxConcurrent = options.maxConcurrent ?? Number.POSITIVE_INFINITY;
-    this.#clock = options.clock ?? realClock;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** Calls in flight now. */

@@ -6,10 +6,6 @@ import { mdfRequestStatusChanged, mdfRequestSubmitted } from './mdf-request-even
 import { PRM_ENV, PRM_MOCK_CONFIG, PrmConfig } from './prm-config.ts';
 import { PrmClient } from './prm-client.ts';
 
-export { PrmClient } from './prm-client.ts';
-export { PrmConfig } from './prm-config.ts';
-export { PrmMdfRequest, PrmPartner } from './prm-records.ts';
-
 /** The partner relationship management system: partners and their MDF requests. */
 export const prmConnector = defineConnector({
   name: 'prm',
@@ -23,7 +19,7 @@ export const prmConnector = defineConnector({
       apiKey: config.apiKey,
       tenantId: config.tenantId,
       mdfRequestObject: config.mdfRequestObject,
-      http: { sleep: (ms, signal) => deps.clock.sleep(ms, signal), now: () => deps.clock.now(), log: deps.log },
+      http: { clock: deps.clock, log: deps.log },
     }),
   actions: {
     get_partner: getPartner,

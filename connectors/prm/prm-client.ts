@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
-import { HttpClient, type HttpClientOptions } from '../kit/http-client.ts';
+import { HttpClient, type CallOptions, type HttpTransportOptions } from '../kit/http-client.ts';
 import { NotFoundError } from '../kit/http-errors.ts';
 import { pagesBySkipTake } from '../kit/paginate.ts';
 import { checkPrmResponse, prmErrorMessage } from './prm-errors.ts';
@@ -16,18 +16,11 @@ export interface PrmClientOptions {
   mdfRequestObject?: string;
   /** @default 'Account' */
   partnerObject?: string;
-  /** Transport settings passed to the kit's HttpClient (sleep, now, log, timeoutMs, retry, dispatcher). */
-  http?: Omit<HttpClientOptions, 'system' | 'baseUrl' | 'auth' | 'headers' | 'responseCheck' | 'errorMessage'>;
-}
-
-/** Per-call options: the step's cancellation and its journal. */
-export interface PrmCallOptions {
-  signal?: AbortSignal;
-  note?(line: string): void;
+  http?: HttpTransportOptions;
 }
 
 /** A listing's filter, in the PRM's SQL-like syntax: `Region eq 'EMEA' and MarketingReady eq true`. */
-export interface PrmListOptions extends PrmCallOptions {
+export interface PrmListOptions extends CallOptions {
   filter?: string;
   /** @default 'Id asc' (a stable order, so skip/take pages neither skip nor repeat records) */
   orderby?: string;
@@ -65,7 +58,7 @@ export class PrmClient {
     });
   }
 
-  async getPartner(id: number, options: PrmCallOptions = {}): Promise<PrmPartner> {
+  async getPartner(id: number, options: CallOptions = {}): Promise<PrmPartner> {
     const res = await this.#http.request({ method: 'GET', path: `${this.partnerObject}/${recordId(id)}`, expect: PARTNER_ONE, ...options });
     return res.body.data;
   }
@@ -75,13 +68,13 @@ export class PrmClient {
     return this.#list(this.partnerObject, PARTNER_PAGE, options);
   }
 
-  async getMdfRequest(id: number, options: PrmCallOptions = {}): Promise<PrmMdfRequest> {
+  async getMdfRequest(id: number, options: CallOptions = {}): Promise<PrmMdfRequest> {
     const res = await this.#http.request({ method: 'GET', path: `${this.mdfRequestObject}/${recordId(id)}`, expect: MDF_ONE, ...options });
     return res.body.data;
   }
 
   /** The MDF request with this Funds Request Number, or null when the PRM has none. */
-  async findMdfRequestByNumber(mdfNumber: string, options: PrmCallOptions = {}): Promise<PrmMdfRequest | null> {
+  async findMdfRequestByNumber(mdfNumber: string, options: CallOptions = {}): Promise<PrmMdfRequest | null> {
     const res = await this.#http.request({
       method: 'GET',
       path: this.mdfRequestObject,
@@ -93,7 +86,7 @@ export class PrmClient {
   }
 
   /** Like findMdfRequestByNumber, but a missing request is a NotFoundError naming the number. */
-  async getMdfRequestByNumber(mdfNumber: string, options: PrmCallOptions = {}): Promise<PrmMdfRequest> {
+  async getMdfRequestByNumber(mdfNumber: string, options: CallOptions = {}): Promise<PrmMdfRequest> {
     const found = await this.findMdfRequestByNumber(mdfNumber, options);
     if (found) return found;
     throw new NotFoundError({
@@ -116,7 +109,7 @@ export class PrmClient {
    * fields; the answer is the updated record. Setting the same status twice has the effect of once.
    * Without a reason the previous one is cleared, so an approval does not carry an old denial's reason.
    */
-  async updateMdfRequestStatus(id: number, status: MdfRequestStatus, reason?: string | null, options: PrmCallOptions = {}): Promise<PrmMdfRequest> {
+  async updateMdfRequestStatus(id: number, status: MdfRequestStatus, reason?: string | null, options: CallOptions = {}): Promise<PrmMdfRequest> {
     const checked = MdfRequestStatus.parse(status);
     const res = await this.#http.request({
       method: 'PATCH',

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** An object API name as the PRM spells it (`Account`, `MdfRequest__co`): it goes into URL paths. */
 const ObjectName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a PRM object API name, e.g. MdfRequest__co');
 
-/** The PRM connector's settings, read from the environment (PrmConfig.env). */
+/** The PRM connector's settings, read from the environment (the variables in PRM_ENV). */
 export const PrmConfig = z.object({
   /** e.g. https://prm.example.com/api/objects/v1 (production and staging hosts differ). */
   baseUrl: z.url({ protocol: /^https?$/ }).describe('Base URL of the PRM objects API, ending in /api/objects/v1'),

@@ -5,10 +5,6 @@ import { SALESFORCE_ENV, SALESFORCE_MOCK_CONFIG, SalesforceConfig } from './sale
 import type { SalesforceConnection } from './salesforce-connection.ts';
 import { upsertFundRequest } from './upsert-fund-request.ts';
 
-export { SalesforceClient } from './salesforce-client.ts';
-export { SalesforceConfig } from './salesforce-config.ts';
-export type { SalesforceConnection } from './salesforce-connection.ts';
-
 /** Salesforce (Channel Management): the Funds Request mirror of each MDF request. */
 export const salesforceConnector = defineConnector({
   name: 'salesforce',
@@ -22,7 +18,7 @@ export const salesforceConnector = defineConnector({
       clientId: config.clientId,
       clientSecret: config.clientSecret,
       apiVersion: config.apiVersion,
-      http: { sleep: (ms, signal) => deps.clock.sleep(ms, signal), now: () => deps.clock.now(), log: deps.log },
+      http: { clock: deps.clock, log: deps.log },
     }),
     mdfNumberField: config.mdfNumberField,
   }),

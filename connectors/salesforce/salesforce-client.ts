@@ -1,21 +1,14 @@
 import { z } from 'zod';
-import { HttpClient, type HttpClientOptions, type HttpRequest } from '../kit/http-client.ts';
+import { HttpClient, type CallOptions, type HttpRequest, type HttpTransportOptions } from '../kit/http-client.ts';
 import { pagesByNextUrl } from '../kit/paginate.ts';
 import type { TokenCache } from '../kit/token-cache.ts';
-import { checkOAuthResponse, checkSalesforceResponse, parseApiUsage, salesforceErrorMessage } from './salesforce-errors.ts';
+import { checkOAuthResponse, checkSalesforceResponse, salesforceErrorMessage } from './salesforce-errors.ts';
 import { createSessionCache, type SalesforceCredentials, type SalesforceSession } from './salesforce-session.ts';
 
 export interface SalesforceClientOptions extends SalesforceCredentials {
   /** @default '61.0' */
   apiVersion?: string;
-  /** Transport settings passed to the kit's HttpClient (sleep, now, log, timeoutMs, retry, dispatcher). */
-  http?: Omit<HttpClientOptions, 'system' | 'baseUrl' | 'auth' | 'headers' | 'responseCheck' | 'errorMessage'>;
-}
-
-/** Per-call options: the step's cancellation and its journal. */
-export interface SalesforceCallOptions {
-  signal?: AbortSignal;
-  note?(line: string): void;
+  http?: HttpTransportOptions;
 }
 
 /** A record's fields as Salesforce takes and returns them (API names). */
@@ -40,7 +33,6 @@ export class SalesforceClient {
   readonly apiVersion: string;
   readonly #http: HttpClient;
   readonly #sessions: TokenCache<SalesforceSession>;
-  #apiUsage: { used: number; limit: number } | undefined;
 
   constructor(options: SalesforceClientOptions) {
     this.apiVersion = options.apiVersion ?? '61.0';
@@ -61,24 +53,16 @@ export class SalesforceClient {
           return true;
         },
       },
-      responseCheck: (response, body) => {
-        this.#apiUsage = parseApiUsage(response.headers.get('sforce-limit-info')) ?? this.#apiUsage;
-        return checkSalesforceResponse(response, body);
-      },
+      responseCheck: checkSalesforceResponse,
       errorMessage: salesforceErrorMessage,
     });
-  }
-
-  /** The org's API usage from the last response's Sforce-Limit-Info header. */
-  get apiUsage(): { used: number; limit: number } | undefined {
-    return this.#apiUsage;
   }
 
   /**
    * Creates or updates the record whose external ID field has this value: the idempotent way to sync
    * (D1). 300 (several records match) is a ValidationError.
    */
-  async upsert(object: string, externalIdField: string, value: string, fields: SObjectFields, options: SalesforceCallOptions = {}): Promise<{ id: string; created: boolean }> {
+  async upsert(object: string, externalIdField: string, value: string, fields: SObjectFields, options: CallOptions = {}): Promise<{ id: string; created: boolean }> {
     // The external ID travels in the URL; Salesforce refuses it in the body as well.
     const { [externalIdField]: _inUrl, ...body } = fields;
     const path = `sobjects/${apiName(object)}/${apiName(externalIdField)}/${encodeURIComponent(value)}`;
@@ -90,13 +74,13 @@ export class SalesforceClient {
   }
 
   /** Creates a record. Not idempotent: a retry after a lost answer could create a second one. */
-  async create(object: string, fields: SObjectFields, options: SalesforceCallOptions = {}): Promise<{ id: string }> {
+  async create(object: string, fields: SObjectFields, options: CallOptions = {}): Promise<{ id: string }> {
     const res = await this.#http.request({ method: 'POST', path: `sobjects/${apiName(object)}`, body: fields, expect: CreateResult, ...options });
     return { id: res.body.id };
   }
 
   /** Reads a record by its Salesforce ID, all fields or the ones named. */
-  async get(object: string, id: string, fields?: readonly string[], options: SalesforceCallOptions = {}): Promise<SObjectFields> {
+  async get(object: string, id: string, fields?: readonly string[], options: CallOptions = {}): Promise<SObjectFields> {
     const res = await this.#http.request({
       method: 'GET',
       path: `sobjects/${apiName(object)}/${encodeURIComponent(id)}`,
@@ -108,7 +92,7 @@ export class SalesforceClient {
   }
 
   /** The records a SOQL query selects, fetched a page (up to 2,000) at a time as the caller iterates. */
-  query(soql: string, options: SalesforceCallOptions = {}): AsyncGenerator<SObjectFields, void, undefined> {
+  query(soql: string, options: CallOptions = {}): AsyncGenerator<SObjectFields, void, undefined> {
     const page = async (request: Pick<HttpRequest, 'path' | 'query'>) => {
       const res = await this.#http.request({ method: 'GET', ...request, expect: QueryPage, ...options });
       return { items: res.body.records, next: res.body.done ? null : (res.body.nextRecordsUrl ?? null) };

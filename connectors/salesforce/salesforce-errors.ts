@@ -64,9 +64,3 @@ export function checkOAuthResponse(response: ResponseContext, body: unknown): Ht
     { sessionExpired: false },
   );
 }
-
-/** `Sforce-Limit-Info: api-usage=25/15000` → { used: 25, limit: 15000 }. */
-export function parseApiUsage(header: string | null): { used: number; limit: number } | undefined {
-  const match = header ? /api-usage=(\d+)\/(\d+)/.exec(header) : null;
-  return match ? { used: Number(match[1]), limit: Number(match[2]) } : undefined;
-}
