@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { ConnectorCatalog } from '../engine/connector-registry.ts';
 import { loadTables } from '../engine/tables.ts';
 import { checkRecipeFiles } from '../recipes/check-recipe-files.ts';
-import { findRecipeFiles, NoSuchPathError } from '../recipes/find-recipe-files.ts';
+import { findRecipeFiles, NoSuchPathError } from '../find-files.ts';
 import { formatProblem } from '../recipes/recipe-problem.ts';
 import type { Command } from './main.ts';
 

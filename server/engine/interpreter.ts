@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ActionStep, ForeachStep, IfStep, LookupStep, Recipe, SetStep, Step, WaitForStep, WaitStep } from '../../schemas/recipe.ts';
+import type { ActionStep, ForeachStep, IfStep, LookupStep, Recipe, Step, WaitForStep, WaitStep } from '../../schemas/recipe.ts';
 import { formatIssues } from '../../schemas/format-issues.ts';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { JournalEntry, Run, RunError, Store, WaitSpec } from '../store/store.ts';

@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { CONNECTORS } from '../../connectors/index.ts';
 import { formatPath } from '../../schemas/format-issues.ts';
+import { findFiles } from '../find-files.ts';
 import { Scenario } from '../../schemas/scenario.ts';
 import { ConnectorCatalog } from '../engine/connector-registry.ts';
 import { loadTables } from '../engine/tables.ts';
@@ -12,20 +13,8 @@ import { runScenario, type ScenarioResult } from './run-scenario.ts';
 const SCENARIO_SUFFIX = '.scenario.json';
 
 /** Scenario files under the given files or folders (recursively), in a stable order. */
-export function findScenarioFiles(paths: string[]): string[] {
-  const found: string[] = [];
-  const visit = (path: string) => {
-    if (!existsSync(path)) throw new Error(`${path}: no such file or folder`);
-    if (statSync(path).isDirectory()) {
-      for (const entry of readdirSync(path).sort()) {
-        if (entry === 'node_modules' || entry.startsWith('.')) continue;
-        const child = join(path, entry);
-        if (statSync(child).isDirectory() || entry.endsWith(SCENARIO_SUFFIX)) visit(child);
-      }
-    } else found.push(path);
-  };
-  for (const p of paths) visit(p);
-  return found;
+export function findScenarioFiles(paths: readonly string[]): string[] {
+  return findFiles(paths, (name) => name.endsWith(SCENARIO_SUFFIX));
 }
 
 /** Reads and checks one scenario file; problems name the file and the JSON path. */

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { z } from 'zod';
-import { ErrorBody, Health } from './api-schemas.ts';
+import { Health } from './api-schemas.ts';
 import { requireApiToken } from './api-auth.ts';
 import type { AppDeps, AppEnv } from './app.ts';
 import type { RouteDoc } from './openapi.ts';

@@ -1,6 +1,6 @@
 import type { Recipe } from '../../schemas/recipe.ts';
 import { checkRecipeFiles } from './check-recipe-files.ts';
-import { findRecipeFiles, NoSuchPathError } from './find-recipe-files.ts';
+import { findRecipeFiles, NoSuchPathError } from '../find-files.ts';
 import { RecipeLoadError } from './recipe-load-error.ts';
 import type { RecipeCheckOptions } from './validate-recipe.ts';
 

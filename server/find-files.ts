@@ -1,14 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 
-const RECIPE_FILE = /\.recipe\.(json|ts)$/;
-
-/** Whether a file name is a recipe's: `*.recipe.json`, or `*.recipe.ts` built with the typed builder. */
-export function isRecipeFile(name: string): boolean {
-  return RECIPE_FILE.test(name);
-}
-
-/** A path given to find recipes in that does not exist. */
+/** A path given to search that does not exist. */
 export class NoSuchPathError extends Error {
   override name = 'NoSuchPathError';
   constructor(readonly path: string) {
@@ -17,17 +10,18 @@ export class NoSuchPathError extends Error {
 }
 
 /**
- * Recipe files under the given files and folders, folders searched recursively (skipping node_modules
- * and dot folders), sorted by name in each folder so that every run sees the same order. A file given
- * by name is taken whatever its name. Files under the working directory come back relative to it, as
- * users type them, since messages name them. Throws NoSuchPathError for a path that does not exist.
+ * The files whose name `matches` under the given files and folders (recipes, scenarios), folders
+ * searched recursively (skipping node_modules and dot folders), sorted by name in each folder so that
+ * every run sees the same order. A file given by name is taken whatever its name. Files under the
+ * working directory come back relative to it, as users type them, since messages name them. Throws
+ * NoSuchPathError for a path that does not exist.
  */
-export function findRecipeFiles(paths: readonly string[]): string[] {
+export function findFiles(paths: readonly string[], matches: (name: string) => boolean): string[] {
   const found: string[] = [];
   const visit = (path: string, named: boolean) => {
     if (!existsSync(path)) throw new NoSuchPathError(path);
     if (!statSync(path).isDirectory()) {
-      if (named || isRecipeFile(path)) found.push(shown(path));
+      if (named || matches(path)) found.push(shown(path));
       return;
     }
     for (const entry of readdirSync(path).sort()) {
@@ -44,3 +38,10 @@ function shown(path: string): string {
   const outside = fromHere === '..' || fromHere.startsWith(`..${sep}`) || isAbsolute(fromHere);
   return fromHere && !outside ? fromHere : path;
 }
+
+/** Whether a file name is a recipe's: `*.recipe.json`, or `*.recipe.ts` built with the typed builder. */
+export function isRecipeFile(name: string): boolean {
+  return /\.recipe\.(json|ts)$/.test(name);
+}
+
+export const findRecipeFiles = (paths: readonly string[]): string[] => findFiles(paths, isRecipeFile);
