@@ -14,3 +14,22 @@ export function formatPath(path: readonly PropertyKey[]): string {
 export function formatIssues(issues: readonly z.core.$ZodIssue[], base: readonly PropertyKey[] = []): string {
   return issues.map((issue) => `${formatPath([...base, ...issue.path])}: ${issue.message}`).join('; ');
 }
+
+/** A problem with one value, as the API and the engine report it. */
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+/** zod issues as `{ path, message }` (paths prefixed by `base` when the value sits deeper: `data.amount`). */
+export function issuesOf(error: z.ZodError, base: readonly PropertyKey[] = []): Issue[] {
+  return error.issues.map((issue) => {
+    const path = [...base, ...issue.path];
+    return { path: path.length === 0 ? '$' : formatPath(path), message: issue.message };
+  });
+}
+
+/** Issues on one line: `path: message; path: message`. */
+export function summarizeIssues(issues: readonly Issue[]): string {
+  return issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+}

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { formatIssues } from '../../schemas/format-issues.ts';
+import { issuesOf, summarizeIssues, type Issue } from '../../schemas/format-issues.ts';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { DecideOutcome, ApprovalDecision, IngestResult, NewRun, Run, Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
@@ -40,7 +40,7 @@ export class EventRejectedError extends Error {
   constructor(
     message: string,
     readonly status: 400 | 404,
-    readonly issues: Array<{ path: string; message: string }> = [],
+    readonly issues: Issue[] = [],
   ) {
     super(message);
   }
@@ -100,8 +100,8 @@ export class Engine {
     if (!definition) throw new EventRejectedError(`source ${delivery.source} has no event "${delivery.event}"`, 400);
     const parsed = definition.data.safeParse(delivery.data);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: formatIssues([{ ...i, path: ['data', ...i.path] }]).split(': ')[0]!, message: i.message }));
-      throw new EventRejectedError(`${eventName}: ${formatIssues(parsed.error.issues, ['data'])}`, 400, issues);
+      const issues = issuesOf(parsed.error, ['data']);
+      throw new EventRejectedError(`${eventName}: ${summarizeIssues(issues)}`, 400, issues);
     }
     const data = parsed.data;
     const now = this.clock.now();

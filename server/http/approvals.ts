@@ -16,7 +16,7 @@ import {
   expiredPage,
   invalidLinkPage,
 } from './approval-pages.ts';
-import { issuesOf } from './errors.ts';
+import { issuesOf, summarizeIssues } from '../../schemas/format-issues.ts';
 import type { RouteDoc } from './openapi.ts';
 import { readBodyWithLimit } from './read-body.ts';
 
@@ -122,17 +122,21 @@ const STATUS: Record<Answer['kind'], ContentfulStatusCode> = { decided: 200, inv
 const OUTCOME: Record<Answer['kind'], z.infer<typeof DecisionResult>['outcome']> = { decided: 'decided', invalid: 'unknown', used: 'used', expired: 'expired', closed: 'closed' };
 
 function statePage(c: Context<AppEnv>, state: Answer): Response | Promise<Response> {
+  return page(c, STATUS[state.kind], stateContent(state));
+}
+
+function stateContent(state: Answer): HtmlEscapedString | Promise<HtmlEscapedString> {
   switch (state.kind) {
     case 'invalid':
-      return page(c, 404, invalidLinkPage());
+      return invalidLinkPage();
     case 'used':
-      return page(c, 409, alreadyDecidedPage(state.approval.subject, state));
+      return alreadyDecidedPage(state.approval.subject, state);
     case 'expired':
-      return page(c, 410, expiredPage(state.approval));
+      return expiredPage(state.approval);
     case 'closed':
-      return page(c, 409, closedPage(state.approval.subject));
+      return closedPage(state.approval.subject);
     case 'decided':
-      return page(c, 200, decidedPage(state.approval.subject, state.decision));
+      return decidedPage(state.approval.subject, state.decision);
   }
 }
 
@@ -151,9 +155,11 @@ function answer(c: Context<AppEnv>, json: boolean, state: Answer): Response | Pr
 }
 
 function badDecision(c: Context<AppEnv>, json: boolean, status: 400 | 413, issues: Array<{ path: string; message: string }>): Response | Promise<Response> {
-  const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-  setPageHeaders(c);
-  if (json) return c.json({ error: `the decision is not valid: ${summary}`, issues }, status);
+  const summary = summarizeIssues(issues);
+  if (json) {
+    setPageHeaders(c);
+    return c.json({ error: `the decision is not valid: ${summary}`, issues }, status);
+  }
   return page(c, status, badDecisionPage(`The form sent ${summary}. Expected decision=approve or decision=deny and a comment of at most 2000 characters.`));
 }
 

@@ -3,30 +3,17 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
-import { formatPath } from '../../schemas/format-issues.ts';
+import { issuesOf, summarizeIssues, type Issue } from '../../schemas/format-issues.ts';
 import type { AppEnv } from './app.ts';
-
-export interface Issue {
-  path: string;
-  message: string;
-}
 
 /** The one JSON error shape of the API: `{ error, issues? }`. */
 export function jsonError(c: Context, status: ContentfulStatusCode, error: string, issues?: Issue[]): Response {
   return c.json(issues ? { error, issues } : { error }, status);
 }
 
-/** zod issues as `{ path, message }`, paths written the way the engine writes them (`data.amount`). */
-export function issuesOf(error: z.ZodError, base: readonly PropertyKey[] = []): Issue[] {
-  return error.issues.map((issue) => {
-    const path = [...base, ...issue.path];
-    return { path: path.length === 0 ? '$' : formatPath(path), message: issue.message };
-  });
-}
-
-export function validationError(c: Context, what: string, error: z.ZodError, base: readonly PropertyKey[] = []): Response {
-  const issues = issuesOf(error, base);
-  return jsonError(c, 400, `${what} is not valid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+export function validationError(c: Context, what: string, error: z.ZodError): Response {
+  const issues = issuesOf(error);
+  return jsonError(c, 400, `${what} is not valid: ${summarizeIssues(issues)}`, issues);
 }
 
 /**
