@@ -1,7 +1,11 @@
 import { HttpResponse } from 'msw';
+import type { ScenarioStep } from '../schemas/scenario.ts';
+
+/** A scenario's `fault` step: its enums are the faults the mocks must be able to answer. */
+type FaultStep = Extract<ScenarioStep, { fault: unknown }>['fault'];
 
 /** The simulated systems a fault can be injected into. */
-export type SimulatedSystemName = 'prm' | 'salesforce' | 'email';
+export type SimulatedSystemName = FaultStep['system'];
 
 /**
  * What goes wrong:
@@ -11,7 +15,7 @@ export type SimulatedSystemName = 'prm' | 'salesforce' | 'email';
  *   and the next grant works); the PRM and email answer 401 in their own shape;
  * - `network_error`: the connection fails, no HTTP answer at all.
  */
-export type FaultKind = 'rate_limit' | 'server_error' | 'expired_token' | 'network_error';
+export type FaultKind = FaultStep['kind'];
 
 /** A fault to inject, as a scenario's `fault` step or a test describes it. */
 export interface FaultSpec {

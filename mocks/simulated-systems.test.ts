@@ -1,11 +1,12 @@
 import { getResponse } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
-import { MdfRequest } from '../schemas/domain/mdf-request.ts';
+import { MDF_REQUEST_FORM_LABELS, MdfRequest, type MdfRequestForm } from '../schemas/domain/mdf-request.ts';
 import { Partner } from '../schemas/domain/partner.ts';
 import { VirtualClock } from '../server/engine/clock.ts';
 import { createSimulatedSystems, SIMULATED_URLS, startSimulatedSystems } from './simulated-systems.ts';
 
 const clock = new VirtualClock('2026-03-02T09:00:00Z');
+const FORM_FIELDS = Object.keys(MDF_REQUEST_FORM_LABELS) as Array<keyof MdfRequestForm>;
 
 describe('the demo seed', () => {
   it('has partners in every region, ready and not, each with an Account in Salesforce', () => {
@@ -26,10 +27,11 @@ describe('the demo seed', () => {
   it('has MDF requests that fit the domain schema, all 13 form fields filled', () => {
     const systems = createSimulatedSystems({ clock });
     systems.seed();
+    expect(FORM_FIELDS).toHaveLength(13);
     for (const request of systems.prm.mdfRequests()) {
       expect(MdfRequest.safeParse(request).success, request.mdfNumber).toBe(true);
-      for (const field of ['activityName', 'activityType', 'deliveryMode', 'description', 'startDate', 'endDate', 'totalCost', 'targetContacts', 'estimatedPipeline', 'partnerInvestment', 'amountRequested', 'verticalIndustry', 'segment'] as const) {
-        expect(request[field], `${request.mdfNumber}.${field}`).not.toBeNull();
+      for (const field of FORM_FIELDS) {
+        expect(request[field] ?? null, `${request.mdfNumber}.${field}`).not.toBeNull();
       }
     }
     expect(systems.prm.findMdfRequest('MDF-1001')).toMatchObject({

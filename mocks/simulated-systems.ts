@@ -1,7 +1,9 @@
 import { http, passthrough, type RequestHandler } from 'msw';
 import { setupServer } from 'msw/node';
+import type { z } from 'zod';
 import type { MdfRequest } from '../schemas/domain/mdf-request.ts';
 import type { Partner } from '../schemas/domain/partner.ts';
+import type { ScenarioSeed } from '../schemas/scenario.ts';
 import type { MockClock } from './clock.ts';
 import { emailHandlers } from './email/email-handlers.ts';
 import { Mailbox, type EmailMessage } from './email/mailbox.ts';
@@ -20,12 +22,8 @@ export { SIMULATED_CREDENTIALS, SIMULATED_URLS } from './simulated-urls.ts';
 export type { EmailMessage } from './email/mailbox.ts';
 export type { FaultKind, FaultSpec, SimulatedSystemName } from './faults.ts';
 
-/** What the simulated systems start with: a scenario's `seed` (schemas/scenario.ts), minus tables and calendar. */
-export interface SimulatedSeed {
-  prm?: { partners?: Array<Record<string, unknown>>; mdf_requests?: Array<Record<string, unknown>> } | undefined;
-  /** Records per sObject, e.g. `{ PartnerFundRequest: [ … ] }`. */
-  salesforce?: Record<string, Array<Record<string, unknown>>> | undefined;
-}
+/** What the simulated systems start with: a scenario's `seed`, minus tables and calendar. */
+export type SimulatedSeed = Pick<z.input<typeof ScenarioSeed>, 'prm' | 'salesforce'>;
 
 /**
  * The PRM, the Salesforce org and the email provider, simulated in memory behind MSW handlers

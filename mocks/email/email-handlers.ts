@@ -6,7 +6,7 @@ import { parseAddressList, type ParsedAddress } from './email-addresses.ts';
 import type { EmailMessage, Mailbox } from './mailbox.ts';
 
 /** Postmark's limits on one message. Metadata: at most 10 fields, names up to 20 characters, values up to 80. */
-export const EMAIL_LIMITS = { recipients: 50, metadataFields: 10, metadataKeyLength: 20, metadataValueLength: 80, tagLength: 1000 } as const;
+const EMAIL_LIMITS = { recipients: 50, metadataFields: 10, metadataKeyLength: 20, metadataValueLength: 80, tagLength: 1000 } as const;
 
 const ORIGIN = new URL(SIMULATED_URLS.email).origin;
 

@@ -48,6 +48,15 @@ describe('PRM reads', () => {
     expect((await prm('Account/abc')).status).toBe(404);
   });
 
+  it('answers NotFound, not 500, for names that are keys of every object (constructor, __proto__)', async () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      for (const path of [name, `${name}/1`, `${name}/_describe`]) {
+        const res = await prm(path);
+        expect(res, path).toEqual({ status: 404, body: { success: false, errors: [{ code: 'NotFound', message: `Unknown object '${name}'` }] } });
+      }
+    }
+  });
+
   it('lists with a filter, the total in count and the object in entity', async () => {
     const res = await list('Account', { filter: "Region eq 'EMEA' and MarketingReady eq true" });
     expect(res.body.data).toEqual({ count: 1, entity: 'Account', results: [expect.objectContaining({ name: 'Northwind Cloud' })] });

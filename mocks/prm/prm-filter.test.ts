@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matchesPrmFilter, parsePrmFilter, PrmFilterError } from './prm-filter.ts';
 import { MDF_REQUEST_OBJECT, PARTNER_OBJECT, PRM_OBJECTS } from './prm-objects.ts';
 
@@ -31,11 +31,32 @@ describe('PRM filter expressions', () => {
     expect(matches("Status eq 'open'")).toBe(false);
   });
 
-  it('orders numbers and times, reading the PRM time form without a zone as UTC', () => {
+  it('orders numbers and times', () => {
     expect(matches('AmountRequested ge 10000 and AmountRequested lt 10001')).toBe(true);
     expect(matches('AmountRequested > 10000')).toBe(false);
-    expect(matches("Updated > '2026-03-02 08:59:59'")).toBe(true);
     expect(matches("updated >= '2026-03-02T09:00:01Z'")).toBe(false);
+    expect(matches("Updated > '2026-03-02T10:59:59+02:00'")).toBe(true);
+    expect(matches("Updated > '2026-03-02T11:00:00+02:00'")).toBe(false);
+  });
+
+  // The machine running the tests is usually on UTC, where reading a zoneless time as local time would
+  // pass too: a zone west of UTC makes that mistake fail.
+  describe('in a zone west of UTC', () => {
+    const savedTz = process.env.TZ;
+    beforeAll(() => {
+      process.env.TZ = 'America/Los_Angeles';
+    });
+    afterAll(() => {
+      if (savedTz === undefined) delete process.env.TZ;
+      else process.env.TZ = savedTz;
+    });
+
+    it('reads the PRM time form without a zone as UTC, not local time', () => {
+      expect(new Date(2026, 0, 1).getTimezoneOffset(), 'Node did not take up TZ').toBe(480);
+      expect(matches("Updated > '2026-03-02 08:59:59'")).toBe(true);
+      expect(matches("Updated < '2026-03-02 09:00:01'")).toBe(true);
+      expect(matches("Updated eq '2026-03-02T09:00:00'")).toBe(true);
+    });
   });
 
   it('handles like, in, null, not, and/or precedence and parentheses', () => {

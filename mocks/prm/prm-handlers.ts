@@ -7,9 +7,9 @@ import type { PrmRecord, PrmState } from './prm-state.ts';
 import { checkWrite, type PrmErrorItem } from './prm-writes.ts';
 
 /** Records a listing returns when `take` is absent. [guess] */
-export const PRM_DEFAULT_TAKE = 100;
+const PRM_DEFAULT_TAKE = 100;
 /** The most a listing returns, whatever `take` asks for: a client must page by `count`, not by a short page. [guess] */
-export const PRM_MAX_TAKE = 500;
+const PRM_MAX_TAKE = 500;
 
 const BASE = new URL(SIMULATED_URLS.prm);
 
@@ -39,8 +39,9 @@ async function handle(request: Request, { state, faults }: { state: PrmState; fa
   if (segments.length === 1 && segments[0] === '_describe') {
     return method === 'GET' ? ok({ objects: Object.values(PRM_OBJECTS).map(describeObject) }) : notAllowed(method);
   }
-  const object = segments[0] ? PRM_OBJECTS[segments[0]] : undefined;
-  if (!object || !state.hasObject(object.name)) return fail(404, 'NotFound', `Unknown object '${segments[0] ?? ''}'`);
+  // Own keys only: `/constructor` must be an unknown object, not Object.prototype's.
+  const object = segments[0] !== undefined && Object.hasOwn(PRM_OBJECTS, segments[0]) ? PRM_OBJECTS[segments[0]] : undefined;
+  if (!object) return fail(404, 'NotFound', `Unknown object '${segments[0] ?? ''}'`);
 
   if (segments.length === 1) {
     if (method === 'GET') return list(state, object, url.searchParams);
@@ -119,7 +120,10 @@ async function create(state: PrmState, object: PrmObject, request: Request): Pro
   return ok(state.addMdfRequest(checked.set));
 }
 
-/** `Updated desc, Id asc`; returns the problem as a string when a field or direction is unknown. */
+/**
+ * `Updated desc, Id asc`; returns the problem as a string when a field or direction is unknown. Sorts
+ * in place: the records are the listing's own copies.
+ */
 function sortRecords(records: PrmRecord[], orderby: string, object: PrmObject): PrmRecord[] | string {
   const keys: Array<{ field: PrmField; desc: boolean }> = [];
   for (const part of orderby.split(',')) {
@@ -129,7 +133,7 @@ function sortRecords(records: PrmRecord[], orderby: string, object: PrmObject): 
     if (rest.length > 0 || !/^(asc|desc)$/i.test(direction)) return `orderby takes '<Field> asc' or '<Field> desc', got '${part.trim()}'`;
     keys.push({ field, desc: direction.toLowerCase() === 'desc' });
   }
-  return [...records].sort((a, b) => {
+  return records.sort((a, b) => {
     for (const { field, desc } of keys) {
       const order = compareValues(a[field.key], b[field.key]);
       if (order !== 0) return desc ? -order : order;

@@ -1,3 +1,6 @@
+import { ActivityDelivery, MDF_REQUEST_FORM_LABELS, MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
+import { PartnerType } from '../../schemas/domain/partner.ts';
+
 /**
  * The simulated PRM's objects and their fields: what `_describe` answers, and how a field's API name
  * (PascalCase, used in writes, filters and orderby) maps to its key in responses (camelCase).
@@ -36,9 +39,6 @@ export const PARTNER_OBJECT = 'Account';
 /** The MDF request object: a custom object (`__co`), its name differs per instance (configurable in the connector). */
 export const MDF_REQUEST_OBJECT = 'MdfRequest__co';
 
-/** The MDF request statuses the PRM accepts (D11). */
-export const MDF_REQUEST_STATUSES = ['Open', 'Approved', 'Denied', 'Canceled', 'Closed'] as const;
-
 const id: PrmField = { name: 'Id', key: 'id', label: 'Id', type: 'integer', readOnly: true };
 const created: PrmField = { name: 'Created', key: 'createdAt', label: 'Created', type: 'datetime', readOnly: true };
 const updated: PrmField = { name: 'Updated', key: 'updatedAt', label: 'Updated', type: 'datetime', readOnly: true };
@@ -49,7 +49,7 @@ const ACCOUNT: PrmObject = {
   fields: [
     id,
     { name: 'Name', key: 'name', label: 'Name', type: 'string', required: true },
-    { name: 'Type', key: 'type', label: 'Partner Type', type: 'picklist', values: ['Channel', 'Alliance'], required: true },
+    { name: 'Type', key: 'type', label: 'Partner Type', type: 'picklist', values: PartnerType.options, required: true },
     { name: 'MarketingReady', key: 'marketingReady', label: 'Marketing Ready', type: 'boolean' },
     { name: 'CrmPartnerId', key: 'crmPartnerId', label: 'CRM Partner ID', type: 'string', required: true, aliases: ['CrmId'] },
     { name: 'ContactEmail', key: 'contactEmail', label: 'Partner Contact Email', type: 'email' },
@@ -68,21 +68,21 @@ const MDF_REQUEST: PrmObject = {
     { name: 'PartnerId', key: 'partnerId', label: 'Partner Account', type: 'integer', required: true },
     { name: 'SubmittedByEmail', key: 'submittedByEmail', label: 'Submitted By (Email)', type: 'email', required: true },
     { name: 'ActivityRegion', key: 'activityRegion', label: 'Activity Region', type: 'string' },
-    { name: 'Status', key: 'status', label: 'Status', type: 'picklist', values: MDF_REQUEST_STATUSES, required: true },
+    { name: 'Status', key: 'status', label: 'Status', type: 'picklist', values: MdfRequestStatus.options, required: true },
     { name: 'StatusReason', key: 'statusReason', label: 'Status Reason', type: 'textarea' },
-    { name: 'ActivityName', key: 'activityName', label: 'Activity Name', type: 'string' },
-    { name: 'ActivityType', key: 'activityType', label: 'Type of Marketing Activity', type: 'string' },
-    { name: 'DeliveryMode', key: 'deliveryMode', label: 'In Person or Virtual', type: 'picklist', values: ['In Person', 'Virtual'] },
-    { name: 'Description', key: 'description', label: 'Description', type: 'textarea' },
-    { name: 'StartDate', key: 'startDate', label: 'Expected Start Date', type: 'date' },
-    { name: 'EndDate', key: 'endDate', label: 'Expected End Date', type: 'date' },
-    { name: 'TotalCost', key: 'totalCost', label: 'Total Cost (USD)', type: 'decimal' },
-    { name: 'TargetContacts', key: 'targetContacts', label: 'Target Number of Contacts', type: 'integer' },
-    { name: 'EstimatedPipeline', key: 'estimatedPipeline', label: 'Estimated Pipeline Created (USD)', type: 'decimal' },
-    { name: 'PartnerInvestment', key: 'partnerInvestment', label: 'Partner Investment (USD)', type: 'decimal' },
-    { name: 'AmountRequested', key: 'amountRequested', label: 'Total Amount Required from the MDF programme (USD)', type: 'decimal' },
-    { name: 'VerticalIndustry', key: 'verticalIndustry', label: 'Vertical Industry Target', type: 'string' },
-    { name: 'Segment', key: 'segment', label: 'Segment Target', type: 'string' },
+    { name: 'ActivityName', key: 'activityName', label: MDF_REQUEST_FORM_LABELS.activityName, type: 'string' },
+    { name: 'ActivityType', key: 'activityType', label: MDF_REQUEST_FORM_LABELS.activityType, type: 'string' },
+    { name: 'DeliveryMode', key: 'deliveryMode', label: MDF_REQUEST_FORM_LABELS.deliveryMode, type: 'picklist', values: ActivityDelivery.options },
+    { name: 'Description', key: 'description', label: MDF_REQUEST_FORM_LABELS.description, type: 'textarea' },
+    { name: 'StartDate', key: 'startDate', label: MDF_REQUEST_FORM_LABELS.startDate, type: 'date' },
+    { name: 'EndDate', key: 'endDate', label: MDF_REQUEST_FORM_LABELS.endDate, type: 'date' },
+    { name: 'TotalCost', key: 'totalCost', label: MDF_REQUEST_FORM_LABELS.totalCost, type: 'decimal' },
+    { name: 'TargetContacts', key: 'targetContacts', label: MDF_REQUEST_FORM_LABELS.targetContacts, type: 'integer' },
+    { name: 'EstimatedPipeline', key: 'estimatedPipeline', label: MDF_REQUEST_FORM_LABELS.estimatedPipeline, type: 'decimal' },
+    { name: 'PartnerInvestment', key: 'partnerInvestment', label: MDF_REQUEST_FORM_LABELS.partnerInvestment, type: 'decimal' },
+    { name: 'AmountRequested', key: 'amountRequested', label: MDF_REQUEST_FORM_LABELS.amountRequested, type: 'decimal' },
+    { name: 'VerticalIndustry', key: 'verticalIndustry', label: MDF_REQUEST_FORM_LABELS.verticalIndustry, type: 'string' },
+    { name: 'Segment', key: 'segment', label: MDF_REQUEST_FORM_LABELS.segment, type: 'string' },
     created,
     updated,
   ],

@@ -18,7 +18,7 @@ export const DEMO_PARTNERS: Partner[] = [
 ];
 
 /** An MDF request as seeded: the PRM adds id, createdAt and updatedAt. */
-export type SeedMdfRequest = Omit<MdfRequest, 'id' | 'createdAt' | 'updatedAt'>;
+type SeedMdfRequest = Omit<MdfRequest, 'id' | 'createdAt' | 'updatedAt'>;
 
 /** The demo MDF requests, all Open. */
 export const DEMO_MDF_REQUESTS: SeedMdfRequest[] = [

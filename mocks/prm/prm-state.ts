@@ -24,10 +24,6 @@ export class PrmState {
     for (const name of Object.keys(PRM_OBJECTS)) this.#tables.set(name, new Map());
   }
 
-  hasObject(object: string): boolean {
-    return this.#tables.has(object);
-  }
-
   /** Every record of an object, in id order. */
   list(object: string): PrmRecord[] {
     return [...this.#table(object).values()].sort((a, b) => a.id - b.id).map((r) => ({ ...r }));
@@ -76,12 +72,13 @@ export class PrmState {
   }
 
   findMdfRequest(mdfNumber: string): MdfRequest | undefined {
-    return this.mdfRequests().find((r) => r.mdfNumber === mdfNumber);
+    const found = this.#find(MDF_REQUEST_OBJECT, (r) => r.mdfNumber === mdfNumber);
+    return found ? ({ ...found } as unknown as MdfRequest) : undefined;
   }
 
   /** What ops change in the portal (camelCase fields, not validated); bumps updatedAt. */
   updateMdfRequest(mdfNumber: string, set: Record<string, unknown>): MdfRequest | undefined {
-    const found = this.findMdfRequest(mdfNumber);
+    const found = this.#find(MDF_REQUEST_OBJECT, (r) => r.mdfNumber === mdfNumber);
     return found ? (this.update(MDF_REQUEST_OBJECT, found.id, set) as unknown as MdfRequest) : undefined;
   }
 
@@ -90,11 +87,11 @@ export class PrmState {
    * partner (the first one), the submitter (the partner's contact), status Open, the timestamps.
    */
   addMdfRequest(partial: Partial<MdfRequest> & Record<string, unknown> = {}): MdfRequest {
-    const partners = this.partners();
-    const partnerId = partial.partnerId ?? partners[0]?.id ?? 101;
-    const partner = partners.find((p) => p.id === partnerId);
+    const partners = this.#table(PARTNER_OBJECT);
+    const partnerId = partial.partnerId ?? this.#find(PARTNER_OBJECT, () => true)?.id ?? 101;
+    const partner = partners.get(partnerId);
     const filled = {
-      mdfNumber: this.#nextMdfNumber(),
+      mdfNumber: partial.mdfNumber ?? this.#nextMdfNumber(),
       submittedByEmail: partner?.contactEmail ?? `marketing@partner-${partnerId}.example`,
       activityRegion: partner?.region ?? null,
       status: 'Open',
@@ -121,8 +118,23 @@ export class PrmState {
   }
 
   #nextMdfNumber(): string {
-    const numbers = this.mdfRequests().map((r) => Number(/^MDF-(\d+)$/.exec(r.mdfNumber)?.[1] ?? 0));
-    return `MDF-${Math.max(1000, ...numbers) + 1}`;
+    let highest = 1000;
+    for (const record of this.#table(MDF_REQUEST_OBJECT).values()) {
+      const number = Number(/^MDF-(\d+)$/.exec(String(record.mdfNumber))?.[1] ?? 0);
+      if (number > highest) highest = number;
+    }
+    return `MDF-${highest + 1}`;
+  }
+
+  /**
+   * The stored record itself, so that only the match is copied by the caller. Of several matches the
+   * lowest id wins, as in list()'s id order: the table keeps insertion order, and a seed may give ids
+   * out of order.
+   */
+  #find(object: string, test: (record: PrmRecord) => boolean): PrmRecord | undefined {
+    let found: PrmRecord | undefined;
+    for (const record of this.#table(object).values()) if ((!found || record.id < found.id) && test(record)) found = record;
+    return found;
   }
 
   #table(object: string): Map<number, PrmRecord> {

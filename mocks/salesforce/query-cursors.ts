@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** Records per query page unless the client asks for fewer (`Sforce-Query-Options: batchSize=`), as in the real API. */
-export const QUERY_BATCH_SIZE = 2000;
+const QUERY_BATCH_SIZE = 2000;
 const MIN_BATCH_SIZE = 200;
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

@@ -113,6 +113,32 @@ describe('Salesforce sObjects', () => {
     expect((await sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-7001')).status).toBe(300);
   });
 
+  it('answers 300 with the URLs of every match, oldest first, and changes none of them', async () => {
+    const urls = () => systems.salesforce.records('PartnerFundRequest').map((r) => `/services/data/v61.0/sobjects/PartnerFundRequest/${String(r.Id)}`);
+    systems.salesforce.insert('PartnerFundRequest', { ...fundRequest(), MDF_Number__c: 'MDF-7020' });
+    systems.salesforce.insert('PartnerFundRequest', { ...fundRequest(), MDF_Number__c: 'mdf-7020' });
+    const before = systems.salesforce.records('PartnerFundRequest');
+    for (const method of ['PATCH', 'GET', 'DELETE']) {
+      const res = await sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-7020', { method, ...(method === 'PATCH' ? { body: { Status: 'Approved' } } : {}) });
+      expect(res, method).toMatchObject({ status: 300, body: urls() });
+    }
+    expect(systems.salesforce.records('PartnerFundRequest')).toEqual(before);
+  });
+
+  it('upserts and reads by Id in its 15- and 18-character forms, but does not create by Id', async () => {
+    const { body } = await sf('sobjects/PartnerFundRequest', { method: 'POST', body: fundRequest() });
+    const id18 = body.id as string;
+    expect((await sf(`sobjects/PartnerFundRequest/Id/${id18.slice(0, 15)}`, { method: 'PATCH', body: { Status: 'Approved' } })).body).toMatchObject({ id: id18, created: false });
+    expect((await sf(`sobjects/PartnerFundRequest/Id/${id18}?fields=Status`)).body).toMatchObject({ Status: 'Approved' });
+    // A 15-character reference names the same Account as its 18-character form.
+    expect((await sf('sobjects/PartnerFundRequest', { method: 'POST', body: fundRequest({ ChannelPartnerId: NORTHWIND.slice(0, 15) }) })).status).toBe(201);
+    expect(await sf('sobjects/PartnerFundRequest/Id/0Hf000000000000AAA', { method: 'PATCH', body: { Status: 'Approved' } })).toEqual({
+      status: 404,
+      headers: expect.anything(),
+      body: [{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }],
+    });
+  });
+
   it('reads a record by external ID', async () => {
     await sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-7002', { method: 'PATCH', body: fundRequest() });
     expect((await sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-7002?fields=Id,Status')).body).toMatchObject({ Id: expect.any(String), Status: 'Submitted' });
@@ -128,7 +154,11 @@ describe('Salesforce sObjects', () => {
 
   it('refuses a field that is not an external ID for an upsert', async () => {
     const res = await sf('sobjects/PartnerFundRequest/Title/Summit', { method: 'PATCH', body: { Status: 'Draft' } });
-    expect(res).toMatchObject({ status: 404, body: [{ errorCode: 'NOT_FOUND', message: 'Provided external ID field does not exist or is not accessible: Title' }] });
+    const refusal = { status: 404, body: [{ message: 'Provided external ID field does not exist or is not accessible: Title', errorCode: 'NOT_FOUND' }] };
+    expect(res).toMatchObject(refusal);
+    expect(res.body).toEqual(refusal.body);
+    expect((await sf('sobjects/PartnerFundRequest/Title/Summit')).body).toEqual(refusal.body);
+    expect((await sf('composite/sobjects/PartnerFundRequest/Title', { method: 'PATCH', body: { records: [] } })).body).toEqual(refusal.body);
   });
 
   it('enforces the restricted Status picklists of PartnerFundRequest and PartnerFundClaim', async () => {
@@ -169,6 +199,15 @@ describe('Salesforce sObjects', () => {
       expect.objectContaining({ name: 'Status', restrictedPicklist: true, picklistValues: expect.arrayContaining([expect.objectContaining({ value: 'Submitted' })]) }),
     );
     expect(describe.body.fields).toContainEqual(expect.objectContaining({ name: 'MDF_Number__c', externalId: true }));
+    expect(describe.body.fields.map((f: { name: string }) => f.name)).toEqual([
+      ...['Id', 'CreatedDate', 'LastModifiedDate', 'SystemModstamp'],
+      ...['Title', 'RequestedAmount', 'Amount', 'Activity', 'Status', 'ChannelPartnerId', 'CampaignId', 'AllocationId', 'BudgetId', 'Description', 'DesiredOutcome', 'OwnerId', 'MDF_Number__c'],
+    ]);
+    expect(describe.body.fields.find((f: { name: string }) => f.name === 'Status')).toMatchObject({
+      restrictedPicklist: true,
+      picklistValues: ['Draft', 'Submitted', 'Approved', 'Rejected'].map((value) => ({ value, label: value, active: true, defaultValue: value === 'Draft' })),
+    });
+    expect((await sf('sobjects')).body.maxBatchSize).toBe(200);
   });
 });
 
@@ -181,6 +220,16 @@ describe('Salesforce queries', () => {
       done: true,
       records: [{ attributes: { type: 'PartnerFundRequest', url: expect.stringMatching(/^\/services\/data\/v61\.0\/sobjects\/PartnerFundRequest\//) }, Id: expect.any(String), Status: 'Submitted' }],
     });
+  });
+
+  it('orders, offsets and limits without reordering the org, and hands out rows of its own', async () => {
+    for (const [n, amount] of [['MDF-7031', 300], ['MDF-7032', 100], ['MDF-7033', 200]] as const) {
+      systems.salesforce.insert('PartnerFundRequest', { ...fundRequest({ RequestedAmount: amount }), MDF_Number__c: n });
+    }
+    const soql = "SELECT MDF_Number__c FROM PartnerFundRequest WHERE MDF_Number__c LIKE 'MDF-703%' ORDER BY RequestedAmount DESC LIMIT 2 OFFSET 1";
+    const res = await sf(`query?q=${encodeURIComponent(soql)}`);
+    expect(res.body.records.map((r: { MDF_Number__c: string }) => r.MDF_Number__c)).toEqual(['MDF-7033', 'MDF-7032']);
+    expect(systems.salesforce.records('PartnerFundRequest').map((r) => r.MDF_Number__c)).toEqual(['MDF-7031', 'MDF-7032', 'MDF-7033']);
   });
 
   it('pages 2,000 records at a time through nextRecordsUrl', async () => {
@@ -264,6 +313,40 @@ describe('Salesforce sObject Collections', () => {
     const second = await sf('composite/sobjects/PartnerFundRequest/MDF_Number__c', { method: 'PATCH', body: body('Submitted') });
     expect(second.body.map((r: { created: boolean }) => r.created)).toEqual([false, false]);
     expect(systems.salesforce.records('PartnerFundRequest').map((r) => r.Status)).toEqual(['Submitted', 'Submitted']);
+  });
+
+  it('refuses a collection upsert of a value several records have, naming their Ids, and carries on', async () => {
+    const a = systems.salesforce.insert('PartnerFundRequest', { ...fundRequest(), MDF_Number__c: 'MDF-7040' });
+    const b = systems.salesforce.insert('PartnerFundRequest', { ...fundRequest(), MDF_Number__c: 'MDF-7040' });
+    const records = ['MDF-7040', 'MDF-7041'].map((n) => ({ attributes: { type: 'PartnerFundRequest' }, ...fundRequest(), MDF_Number__c: n }));
+    const res = await sf('composite/sobjects/PartnerFundRequest/MDF_Number__c', { method: 'PATCH', body: { allOrNone: false, records } });
+    expect(res.body).toEqual([
+      { success: false, errors: [{ statusCode: 'DUPLICATE_EXTERNAL_ID', message: `More than 1 record found for external id field: [${String(a.Id)}, ${String(b.Id)}]`, fields: ['MDF_Number__c'] }] },
+      { id: expect.any(String), success: true, errors: [], created: true },
+    ]);
+  });
+
+  it('deletes by Id a result per Id, and rolls back a partial delete with allOrNone', async () => {
+    const [first, second] = systems.salesforce.records('Account');
+    const missing = '001000000000000AAA';
+    const rolledBack = await sf(`composite/sobjects?ids=${String(first!.Id)},${missing}&allOrNone=true`, { method: 'DELETE' });
+    expect(rolledBack.body.map((r: { errors: Array<{ statusCode: string }> }) => r.errors[0]?.statusCode)).toEqual(['ALL_OR_NONE_OPERATION_ROLLED_BACK', 'ENTITY_IS_DELETED']);
+    expect(systems.salesforce.records('Account')).toHaveLength(4);
+    const partial = await sf(`composite/sobjects?ids=${String(second!.Id)},${missing}`, { method: 'DELETE' });
+    expect(partial.body).toEqual([{ id: second!.Id, success: true, errors: [] }, expect.objectContaining({ success: false })]);
+    expect(systems.salesforce.records('Account').map((r) => r.Id)).not.toContain(second!.Id);
+  });
+
+  it('answers 400 JSON_PARSER_ERROR for a collection body that is not a JSON object with records', async () => {
+    for (const body of ['{', '[]', '{"records": {}}', '{"records": [1]}']) {
+      const res = await fetch(`${API}/composite/sobjects`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${(await login()).body.access_token}`, 'content-type': 'application/json' },
+        body,
+      });
+      expect(res.status, body).toBe(400);
+      expect(await res.json(), body).toEqual([{ message: expect.any(String), errorCode: 'JSON_PARSER_ERROR' }]);
+    }
   });
 
   it('refuses more than 200 records', async () => {

@@ -1,5 +1,5 @@
 import { HttpResponse } from 'msw';
-import { sfErrorResponse } from './salesforce-responses.ts';
+import { readJsonObject, sfErrorResponse } from './salesforce-responses.ts';
 import type { SalesforceState, SfOutcome } from './salesforce-state.ts';
 
 /** Most records one sObject Collections call takes. */
@@ -18,28 +18,21 @@ export type Operation = (record: Record<string, unknown>) => SfOutcome<{ id: str
  * Partial failure is normal; with `allOrNone: true` one failure rolls every record back.
  */
 export async function runCollection(state: SalesforceState, request: Request, operation: Operation): Promise<Response> {
-  let body: { allOrNone?: unknown; records?: unknown };
-  try {
-    body = JSON.parse(await request.text()) as typeof body;
-  } catch {
-    return sfErrorResponse(400, [{ errorCode: 'JSON_PARSER_ERROR', message: 'The request body is not valid JSON' }]);
-  }
-  if (!body || !Array.isArray(body.records) || body.records.some((r) => !r || typeof r !== 'object' || Array.isArray(r))) {
+  const read = await readJsonObject(request);
+  if (!read.ok) return read.response;
+  const body = read.value;
+  if (!Array.isArray(body.records) || body.records.some((r) => !r || typeof r !== 'object' || Array.isArray(r))) {
     return sfErrorResponse(400, [{ errorCode: 'JSON_PARSER_ERROR', message: 'The request body needs "records", an array of sObjects' }]);
   }
   const records = body.records as Array<Record<string, unknown>>;
-  if (records.length > COLLECTION_LIMIT) {
-    return sfErrorResponse(400, [{ errorCode: 'EXCEEDED_ID_LIMIT', message: `record limit reached. cannot submit more than ${COLLECTION_LIMIT} records into this call` }]);
-  }
+  if (records.length > COLLECTION_LIMIT) return tooManyRecords();
   return HttpResponse.json(applyAll(state, records, body.allOrNone === true, operation));
 }
 
 /** `DELETE /composite/sobjects?ids=...&allOrNone=`: deletes by Id, a result per Id. */
 export function deleteCollection(state: SalesforceState, params: URLSearchParams): Response {
   const ids = (params.get('ids') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  if (ids.length > COLLECTION_LIMIT) {
-    return sfErrorResponse(400, [{ errorCode: 'EXCEEDED_ID_LIMIT', message: `record limit reached. cannot submit more than ${COLLECTION_LIMIT} records into this call` }]);
-  }
+  if (ids.length > COLLECTION_LIMIT) return tooManyRecords();
   const operation: Operation = (record) => {
     const id = String(record.Id);
     const object = state.objects().find((o) => state.exists(o.name, id));
@@ -50,14 +43,19 @@ export function deleteCollection(state: SalesforceState, params: URLSearchParams
   return HttpResponse.json(applyAll(state, ids.map((Id) => ({ Id })), params.get('allOrNone') === 'true', operation));
 }
 
+function tooManyRecords(): Response {
+  return sfErrorResponse(400, [{ errorCode: 'EXCEEDED_ID_LIMIT', message: `record limit reached. cannot submit more than ${COLLECTION_LIMIT} records into this call` }]);
+}
+
 function applyAll(state: SalesforceState, records: Array<Record<string, unknown>>, allOrNone: boolean, operation: Operation): CollectionResult[] {
-  const restore = state.checkpoint();
+  // The checkpoint copies the whole org: only a call that may have to roll back pays for it.
+  const restore = allOrNone ? state.checkpoint() : undefined;
   const results = records.map((record): CollectionResult => {
     const outcome = operation(record);
     if (outcome.ok) return { id: outcome.value.id, success: true, errors: [], ...(outcome.value.created === undefined ? {} : { created: outcome.value.created }) };
     return { success: false, errors: outcome.errors.map((e) => ({ statusCode: e.errorCode, message: e.message, fields: e.fields })) };
   });
-  if (!allOrNone || results.every((r) => r.success)) return results;
+  if (!restore || results.every((r) => r.success)) return results;
   restore();
   return results.map((r) =>
     r.success

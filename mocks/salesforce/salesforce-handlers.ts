@@ -4,9 +4,9 @@ import type { MockClock } from '../clock.ts';
 import { faultResponse, type FaultInjector } from '../faults.ts';
 import { SIMULATED_CREDENTIALS, SIMULATED_URLS } from '../simulated-urls.ts';
 import { QueryCursors } from './query-cursors.ts';
-import { MISSING_TYPE, deleteCollection, runCollection, typeOf } from './salesforce-composite.ts';
-import { describedField, SYSTEM_FIELDS, type SfObject } from './salesforce-objects.ts';
-import { API_DAILY_LIMIT, notFound, presentRecord, readJsonObject, sfErrorResponse } from './salesforce-responses.ts';
+import { COLLECTION_LIMIT, MISSING_TYPE, deleteCollection, runCollection, typeOf } from './salesforce-composite.ts';
+import { SYSTEM_FIELDS, type SfObject } from './salesforce-objects.ts';
+import { API_DAILY_LIMIT, externalIdFieldNotFound, multipleChoices, notFound, presentRecord, readJsonObject, recordUrl, sfErrorResponse } from './salesforce-responses.ts';
 import { INTEGRATION_USER_ID, ORG_ID, type SalesforceSessions } from './salesforce-sessions.ts';
 import type { SalesforceState } from './salesforce-state.ts';
 import { parseSoql, SoqlError } from './soql.ts';
@@ -130,7 +130,7 @@ async function sobjects(request: Request, url: URL, path: string[], apiVersion: 
   const method = request.method.toUpperCase();
   const { state } = org;
   if (path.length === 0) {
-    return method === 'GET' ? HttpResponse.json({ encoding: 'UTF-8', maxBatchSize: 200, sobjects: state.objects().map((o) => summary(o, apiVersion)) }) : notFound();
+    return method === 'GET' ? HttpResponse.json({ encoding: 'UTF-8', maxBatchSize: COLLECTION_LIMIT, sobjects: state.objects().map((o) => summary(o, apiVersion)) }) : notFound();
   }
   const object = state.object(path[0]!);
   if (!object) return notFound();
@@ -169,18 +169,18 @@ async function sobjects(request: Request, url: URL, path: string[], apiVersion: 
     if (method === 'PATCH') {
       const body = await readJsonObject(request);
       if (!body.ok) return body.response;
-      const result = state.upsert(object.name, fieldName, value, body.value, apiVersion);
-      if (!result.ok) return result.status === 300 ? HttpResponse.json(result.body as string[], { status: 300 }) : sfErrorResponse(result.status, result.errors);
+      const result = state.upsert(object.name, fieldName, value, body.value);
+      if (!result.ok) return result.ids ? multipleChoices(object.name, result.ids, apiVersion) : sfErrorResponse(result.status, result.errors);
       const answer = { id: result.value.id, success: true, errors: [], created: result.value.created };
       return result.value.created
-        ? HttpResponse.json(answer, { status: 201, headers: { Location: `/services/data/v${apiVersion}/sobjects/${object.name}/${result.value.id}` } })
+        ? HttpResponse.json(answer, { status: 201, headers: { Location: recordUrl(object.name, result.value.id, apiVersion) } })
         : HttpResponse.json(answer, { status: 200 });
     }
     if (method !== 'GET' && method !== 'DELETE') return methodNotAllowed(method);
     const field = state.externalIdField(object, fieldName);
-    if (!field) return sfErrorResponse(404, [{ errorCode: 'NOT_FOUND', message: `Provided external ID field does not exist or is not accessible: ${fieldName}` }]);
+    if (!field) return sfErrorResponse(404, [externalIdFieldNotFound(fieldName)]);
     const matches = state.findByExternalId(object, field, value);
-    if (matches.length > 1) return HttpResponse.json(matches.map((r) => `/services/data/v${apiVersion}/sobjects/${object.name}/${r.Id}`), { status: 300 });
+    if (matches.length > 1) return multipleChoices(object.name, matches.map((r) => r.Id), apiVersion);
     const [record] = matches;
     if (!record) return notFound();
     if (method === 'DELETE') {
@@ -215,7 +215,7 @@ function query(request: Request, url: URL, path: string[], apiVersion: string, o
         `sObject type '${parsed.from}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`,
       );
     }
-    const { totalSize, rows } = runSoql(parsed, object, org.state.records(object.name), apiVersion);
+    const { totalSize, rows } = runSoql(parsed, object, org.state.scan(object.name), apiVersion);
     return HttpResponse.json(org.cursors.open(rows, totalSize, apiVersion, request.headers.get('sforce-query-options')));
   } catch (error) {
     if (error instanceof SoqlError) return sfErrorResponse(400, [{ errorCode: error.errorCode, message: error.message }]);
@@ -246,7 +246,7 @@ async function collections(request: Request, url: URL, path: string[], apiVersio
     const object = state.object(path[0]!);
     if (!object) return notFound();
     const field = state.externalIdField(object, path[1]!);
-    if (!field) return sfErrorResponse(404, [{ errorCode: 'NOT_FOUND', message: `Provided external ID field does not exist or is not accessible: ${path[1]!}` }]);
+    if (!field) return sfErrorResponse(404, [externalIdFieldNotFound(path[1]!)]);
     return runCollection(state, request, (record) => {
       const type = typeOf(record);
       if (type && type.toLowerCase() !== object.name.toLowerCase()) return MISSING_TYPE;
@@ -256,12 +256,7 @@ async function collections(request: Request, url: URL, path: string[], apiVersio
         return { ok: false, status: 400, errors: [{ errorCode: 'MISSING_ARGUMENT', message: `${field} not specified`, fields: [] }] };
       }
       const { [key!]: _inBody, attributes: _type, ...fields } = record;
-      const result = state.upsert(object.name, field, String(value), fields, apiVersion);
-      if (!result.ok && result.status === 300) {
-        const ids = state.findByExternalId(object, field, String(value)).map((r) => r.Id);
-        return { ok: false, status: 300, errors: [{ errorCode: 'DUPLICATE_EXTERNAL_ID', message: `More than 1 record found for external id field: [${ids.join(', ')}]`, fields: [field] }] };
-      }
-      return result;
+      return state.upsert(object.name, field, String(value), fields);
     });
   }
   return notFound();
@@ -281,22 +276,19 @@ function summary(object: SfObject, apiVersion: string) {
 }
 
 function describe(object: SfObject, apiVersion: string) {
-  const fields = [...SYSTEM_FIELDS, ...(object.fields ?? [])].map((f) => {
-    const d = describedField(object, f.name)!;
-    return {
-      name: d.name,
-      label: d.label,
-      type: d.type,
-      nillable: !d.required && !d.readOnly,
-      createable: !d.readOnly,
-      updateable: !d.readOnly,
-      externalId: d.externalId ?? false,
-      restrictedPicklist: d.restrictedValues !== undefined,
-      picklistValues: (d.restrictedValues ?? []).map((value) => ({ value, label: value, active: true, defaultValue: value === d.defaultValue })),
-      referenceTo: d.referenceTo ? [d.referenceTo] : [],
-      ...(d.length ? { length: d.length } : {}),
-    };
-  });
+  const fields = [...SYSTEM_FIELDS, ...(object.fields ?? [])].map((d) => ({
+    name: d.name,
+    label: d.label,
+    type: d.type,
+    nillable: !d.required && !d.readOnly,
+    createable: !d.readOnly,
+    updateable: !d.readOnly,
+    externalId: d.externalId ?? false,
+    restrictedPicklist: d.restrictedValues !== undefined,
+    picklistValues: (d.restrictedValues ?? []).map((value) => ({ value, label: value, active: true, defaultValue: value === d.defaultValue })),
+    referenceTo: d.referenceTo ? [d.referenceTo] : [],
+    ...(d.length ? { length: d.length } : {}),
+  }));
   return { ...summary(object, apiVersion), fields };
 }
 

@@ -25,7 +25,7 @@ export class SalesforceIds {
 }
 
 /** The 18-character form of a 15- or 18-character Id (the suffix encodes which letters are upper case). */
-export function toCaseSafeId(id: string): string {
+function toCaseSafeId(id: string): string {
   const base = id.slice(0, 15);
   let suffix = '';
   for (let chunk = 0; chunk < 3; chunk++) {
@@ -42,9 +42,4 @@ export function toCaseSafeId(id: string): string {
 /** Whether this looks like a record Id: 15 or 18 letters and digits. */
 export function isSalesforceId(value: unknown): value is string {
   return typeof value === 'string' && /^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/.test(value);
-}
-
-/** Two Ids name the same record when their first 15 characters match, case-sensitively (15 vs 18 forms). */
-export function sameId(a: string, b: string): boolean {
-  return a.slice(0, 15) === b.slice(0, 15);
 }

@@ -1,3 +1,5 @@
+import { PartnerFundRequestStatus } from '../../schemas/domain/fund-request.ts';
+
 /**
  * The simulated org's sObjects. The Channel Management objects the connectors write are described field
  * by field (types, required fields, restricted picklists, references), so a wrong field name or value
@@ -48,10 +50,8 @@ export const SYSTEM_FIELDS: readonly SfField[] = [
   { name: 'SystemModstamp', label: 'System Modstamp', type: 'datetime', readOnly: true },
 ];
 
-/** PartnerFundRequest.Status as this org restricts it (SYSTEMS.md, schemas/domain/fund-request.ts). */
-export const FUND_REQUEST_STATUSES = ['Draft', 'Submitted', 'Approved', 'Rejected'] as const;
 /** PartnerFundClaim.Status as this org restricts it. */
-export const FUND_CLAIM_STATUSES = ['Draft', 'Approved', 'Rejected', 'Paid'] as const;
+const FUND_CLAIM_STATUSES = ['Draft', 'Approved', 'Rejected', 'Paid'] as const;
 
 const owner: SfField = { name: 'OwnerId', label: 'Owner ID', type: 'reference' };
 
@@ -69,7 +69,7 @@ const OBJECTS: readonly SfObject[] = [
       { name: 'RequestedAmount', label: 'Requested Amount', type: 'currency' },
       { name: 'Amount', label: 'Approved Amount', type: 'currency' },
       { name: 'Activity', label: 'Activity', type: 'picklist' },
-      { name: 'Status', label: 'Status', type: 'picklist', restrictedValues: FUND_REQUEST_STATUSES, defaultValue: 'Draft' },
+      { name: 'Status', label: 'Status', type: 'picklist', restrictedValues: PartnerFundRequestStatus.options, defaultValue: 'Draft' },
       { name: 'ChannelPartnerId', label: 'Channel Partner', type: 'reference', referenceTo: 'Account' },
       { name: 'CampaignId', label: 'Campaign', type: 'reference', referenceTo: 'Campaign' },
       { name: 'AllocationId', label: 'Allocation', type: 'reference', referenceTo: 'PartnerFundAllocation' },

@@ -15,8 +15,30 @@ export function sfErrorResponse(status: number, errors: Array<Partial<SfErrorIte
   );
 }
 
+/** Salesforce's error for an unknown object, record or path. */
+export const NOT_FOUND: SfErrorItem = { errorCode: 'NOT_FOUND', message: 'The requested resource does not exist', fields: [] };
+
 /** Salesforce's 404 for an unknown object, record or path. */
-export const notFound = (): Response => sfErrorResponse(404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
+export const notFound = (): Response => sfErrorResponse(404, [NOT_FOUND]);
+
+/** The 404 error for an upsert or lookup by a field that is not an external ID. */
+export function externalIdFieldNotFound(name: string): SfErrorItem {
+  return { errorCode: 'NOT_FOUND', message: `Provided external ID field does not exist or is not accessible: ${name}`, fields: [] };
+}
+
+/** A collection's per-record error when several records have the external ID value. */
+export function duplicateExternalId(field: string, ids: readonly string[]): SfErrorItem {
+  return { errorCode: 'DUPLICATE_EXTERNAL_ID', message: `More than 1 record found for external id field: [${ids.join(', ')}]`, fields: [field] };
+}
+
+/** A single-record call's answer when several records have the external ID value: 300 with their URLs. */
+export function multipleChoices(objectName: string, ids: readonly string[], apiVersion: string): Response {
+  return HttpResponse.json(ids.map((id) => recordUrl(objectName, id, apiVersion)), { status: 300 });
+}
+
+export function recordUrl(objectName: string, id: string, apiVersion: string): string {
+  return `/services/data/v${apiVersion}/sobjects/${objectName}/${id}`;
+}
 
 /** Reads a JSON object body; a body that is not one answers 400 JSON_PARSER_ERROR as the org does. */
 export async function readJsonObject(request: Request): Promise<{ ok: true; value: Record<string, unknown> } | { ok: false; response: Response }> {
@@ -37,7 +59,7 @@ export async function readJsonObject(request: Request): Promise<{ ok: true; valu
  * returned instead.
  */
 export function presentRecord(object: SfObject, record: SfRecord, apiVersion: string, fields?: readonly string[]): Record<string, unknown> | string {
-  const out: Record<string, unknown> = { attributes: { type: object.name, url: `/services/data/v${apiVersion}/sobjects/${object.name}/${record.Id}` } };
+  const out: Record<string, unknown> = { attributes: { type: object.name, url: recordUrl(object.name, record.Id, apiVersion) } };
   if (fields && fields.length > 0) {
     for (const name of fields) {
       const described = describedField(object, name);

@@ -1,19 +1,21 @@
 import type { MockClock } from '../clock.ts';
-import { isSalesforceId, SalesforceIds, sameId } from './salesforce-ids.ts';
+import { isSalesforceId, SalesforceIds } from './salesforce-ids.ts';
 import { describedField, isCustomField, STANDARD_OBJECTS, undescribedObject, type SfObject } from './salesforce-objects.ts';
+import { duplicateExternalId, externalIdFieldNotFound, NOT_FOUND } from './salesforce-responses.ts';
 import { checkSObjectWrite, type SfErrorItem } from './salesforce-writes.ts';
 import { keyOf } from './record-key.ts';
 
 /** A record as the org stores it: API-name keys, plain JSON values, `Id` first. */
 export type SfRecord = Record<string, unknown> & { Id: string };
 
-/** An operation's result, or the HTTP status and error array Salesforce would answer. */
-export type SfOutcome<T> = { ok: true; value: T } | { ok: false; status: number; errors: SfErrorItem[]; body?: unknown };
-
-const NOT_FOUND: SfErrorItem = { errorCode: 'NOT_FOUND', message: 'The requested resource does not exist', fields: [] };
+/**
+ * An operation's result, or the HTTP status and error array Salesforce would answer. A 300 also names
+ * the records that share the external ID value: a single-record call answers their URLs instead.
+ */
+export type SfOutcome<T> = { ok: true; value: T } | { ok: false; status: number; errors: SfErrorItem[]; ids?: string[] };
 
 /** Salesforce's dateTime format: `2026-04-20T09:00:00.000+0000`. */
-export function sfDateTime(ms: number): string {
+function sfDateTime(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '+0000');
 }
 
@@ -56,6 +58,15 @@ export class SalesforceState {
     return object ? [...this.#table(object).values()].map((r) => ({ ...r })) : [];
   }
 
+  /**
+   * The stored records themselves, oldest first, for a reader that builds its own answer from them
+   * (SOQL) and so needs no copy of each; none for an unknown object.
+   */
+  scan(name: string): Iterable<Readonly<SfRecord>> {
+    const object = this.object(name);
+    return object ? this.#table(object).values() : [];
+  }
+
   get(name: string, id: string): SfRecord | undefined {
     const object = this.object(name);
     const found = object && isSalesforceId(id) ? this.#table(object).get(id.slice(0, 15)) : undefined;
@@ -63,7 +74,8 @@ export class SalesforceState {
   }
 
   exists(name: string, id: string): boolean {
-    return this.get(name, id) !== undefined;
+    const object = this.object(name);
+    return object !== undefined && isSalesforceId(id) && this.#table(object).has(id.slice(0, 15));
   }
 
   /**
@@ -121,15 +133,9 @@ export class SalesforceState {
     return isCustomField(name) ? name : undefined;
   }
 
-  /** Records whose external ID equals the value; matching ignores case, like a non-case-sensitive external ID. */
+  /** Records whose external ID equals the value (copies); matching ignores case, like a non-case-sensitive external ID. */
   findByExternalId(object: SfObject, field: string, value: string): SfRecord[] {
-    const lower = value.toLowerCase();
-    return this.records(object.name).filter((r) => {
-      if (field === 'Id') return isSalesforceId(value) && sameId(r.Id, value);
-      const key = keyOf(r, field);
-      const v = key === undefined ? undefined : r[key];
-      return v !== null && v !== undefined && String(v).toLowerCase() === lower;
-    });
+    return this.#matchExternalId(object, field, value).map((r) => ({ ...r }));
   }
 
   /**
@@ -137,11 +143,11 @@ export class SalesforceState {
    * updates it when one has, and answers 300 with their URLs when several have. The external ID (and Id)
    * may not be in the body as well: the org refuses that.
    */
-  upsert(name: string, fieldName: string, value: string, body: Record<string, unknown>, apiVersion: string): SfOutcome<{ id: string; created: boolean }> {
+  upsert(name: string, fieldName: string, value: string, body: Record<string, unknown>): SfOutcome<{ id: string; created: boolean }> {
     const object = this.object(name);
     if (!object) return { ok: false, status: 404, errors: [NOT_FOUND] };
     const field = this.externalIdField(object, fieldName);
-    if (!field) return { ok: false, status: 404, errors: [{ errorCode: 'NOT_FOUND', message: `Provided external ID field does not exist or is not accessible: ${fieldName}`, fields: [] }] };
+    if (!field) return { ok: false, status: 404, errors: [externalIdFieldNotFound(fieldName)] };
     const repeated = Object.keys(body).find((k) => k.toLowerCase() === field.toLowerCase() || k.toLowerCase() === 'id');
     if (repeated) {
       return {
@@ -150,9 +156,10 @@ export class SalesforceState {
         errors: [{ errorCode: 'INVALID_FIELD', message: `The field ${repeated} is given in the URL; it may not also be in the request body`, fields: [repeated] }],
       };
     }
-    const matches = this.findByExternalId(object, field, value);
+    const matches = this.#matchExternalId(object, field, value);
     if (matches.length > 1) {
-      return { ok: false, status: 300, errors: [], body: matches.map((r) => `/services/data/v${apiVersion}/sobjects/${object.name}/${r.Id}`) };
+      const ids = matches.map((r) => r.Id);
+      return { ok: false, status: 300, errors: [duplicateExternalId(field, ids)], ids };
     }
     if (matches.length === 1) {
       const updated = this.update(object.name, matches[0]!.Id, body);
@@ -174,6 +181,25 @@ export class SalesforceState {
       this.#objects = objects;
       this.#records = saved;
     };
+  }
+
+  /** The stored records (not copies) whose external ID equals the value, oldest first. */
+  #matchExternalId(object: SfObject, field: string, value: string): SfRecord[] {
+    const table = this.#table(object);
+    if (field === 'Id') {
+      // Tables are keyed by the 15-character form (case-sensitive), so the 15- and 18-character Ids of a
+      // record both find it.
+      const found = isSalesforceId(value) ? table.get(value.slice(0, 15)) : undefined;
+      return found ? [found] : [];
+    }
+    const lower = value.toLowerCase();
+    const matches: SfRecord[] = [];
+    for (const record of table.values()) {
+      const key = keyOf(record, field);
+      const v = key === undefined ? undefined : record[key];
+      if (v !== null && v !== undefined && String(v).toLowerCase() === lower) matches.push(record);
+    }
+    return matches;
   }
 
   #addObject(name: string): SfObject {

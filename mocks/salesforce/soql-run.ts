@@ -5,17 +5,20 @@ import { keyOf } from './record-key.ts';
 /**
  * Runs a parsed query over an object's records: checks its field names against the object, filters,
  * orders, applies OFFSET and LIMIT, and projects each record on the selected fields with Salesforce's
- * `attributes`. For `COUNT()` the rows are empty and the total is the count.
+ * `attributes`. For `COUNT()` the rows are empty and the total is the count. The records are only read
+ * (the rows are new objects), so the org's stored records can be passed as they are.
  */
-export function runSoql(query: SoqlQuery, object: SfObject, records: ReadonlyArray<Record<string, unknown>>, apiVersion: string): { totalSize: number; rows: Array<Record<string, unknown>> } {
+export function runSoql(query: SoqlQuery, object: SfObject, records: Iterable<Readonly<Record<string, unknown>>>, apiVersion: string): { totalSize: number; rows: Array<Record<string, unknown>> } {
   const fieldOf = (name: string) => checkField(object, name);
   const selected = query.select === 'count' ? [] : query.select.map(fieldOf);
   if (query.where) checkCondition(query.where, object);
   const order = query.orderBy.map((o) => ({ ...o, field: fieldOf(o.field) }));
 
-  let matching = query.where ? records.filter((r) => matches(r, query.where!)) : [...records];
+  const where = query.where;
+  let matching: Array<Readonly<Record<string, unknown>>> = [];
+  for (const record of records) if (!where || matches(record, where)) matching.push(record);
   if (order.length > 0) {
-    matching = [...matching].sort((a, b) => {
+    matching.sort((a, b) => {
       for (const o of order) {
         const result = compareForSort(valueOf(a, o.field.name), valueOf(b, o.field.name), o.desc, o.nullsLast);
         if (result !== 0) return result;
