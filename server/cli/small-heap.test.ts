@@ -2,8 +2,12 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
-import { YOUNG_GENERATION_CAP_BYTES } from './small-heap.ts';
+import { setFlagsFromString } from 'node:v8';
+import { describe, expect, it, vi } from 'vitest';
+import { keepHeapSmall, OLD_GENERATION_GROWING_PERCENT, YOUNG_GENERATION_CAP_BYTES } from './small-heap.ts';
+
+// In this process only the flags V8 is asked to take are observed; the child processes below run the real thing.
+vi.mock('node:v8', async (original) => ({ ...(await original<typeof import('node:v8')>()), setFlagsFromString: vi.fn() }));
 
 const run = promisify(execFile);
 const smallHeap = pathToFileURL(resolve(import.meta.dirname, 'small-heap.ts')).href;
@@ -51,5 +55,16 @@ describe('keepHeapSmall (the server keeps its memory bounded under load)', () =>
     const chosen = await youngGenerationUnderLoad({ keepHeapSmall: true, nodeFlags: ['--max-semi-space-size=16', '--heap-growing-percent=100'] });
     expect(chosen.applied).toEqual({ oldGenerationGrowth: false, youngGenerationCap: false });
     expect(chosen.largest).toBeGreaterThan(1.5 * YOUNG_GENERATION_CAP_BYTES);
+  });
+
+  it('asks V8 to grow the old generation by 50% after a full collection, unless the operator chose', () => {
+    const flags = vi.mocked(setFlagsFromString);
+    flags.mockClear();
+    keepHeapSmall({ execArgv: [] }).stop();
+    expect(flags).toHaveBeenCalledWith(`--heap-growing-percent=${OLD_GENERATION_GROWING_PERCENT}`);
+
+    flags.mockClear();
+    keepHeapSmall({ execArgv: ['--heap-growing-percent=100'] }).stop();
+    expect(flags.mock.calls.flat().filter((flag) => String(flag).startsWith('--heap-growing-percent'))).toEqual([]);
   });
 });

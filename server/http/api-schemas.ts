@@ -136,7 +136,6 @@ export const RunList = z
 
 export const RunDetail = z.object({ run: RunView, journal: z.array(JournalEntryView) }).meta({ id: 'RunDetail' });
 
-
 // ── Recipes and timers ────────────────────────────────────────────────────────────────────────
 export const RecipeView = z
   .object({

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../../connectors/kit/define-connector.ts';
+import { capturingLogger } from '../../connectors/kit/action-test-context.ts';
 import { recipeWith } from '../../test/support/engine-fixture.ts';
 import { advanceTime } from '../engine/advance-time.ts';
 import { addIsoDuration } from '../engine/business-calendar.ts';
@@ -10,13 +10,6 @@ import { buildOpenApiDocument } from './openapi.ts';
 
 let fx: AppFixture;
 afterEach(async () => fx?.close());
-
-/** A logger that keeps what it was given, to check what reaches the log. */
-function capturingLog(): Logger & { lines: Array<{ level: string; fields: object; message?: string }> } {
-  const lines: Array<{ level: string; fields: object; message?: string }> = [];
-  const at = (level: string) => (fields: object, message?: string) => void lines.push({ level, fields, message });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 const mailbox = [
   { from: 'mdf@example.com', to: ['partner@acme.example'], subject: 'We received your MDF request', text: '…' },
@@ -43,7 +36,7 @@ describe('errors', () => {
   });
 
   it('answers a failure with a JSON 500 carrying the request id, never the message or stack; the log has both', async () => {
-    const log = capturingLog();
+    const log = capturingLogger();
     fx = await appFixture({ log });
     fx.store.listRuns = async () => {
       throw new Error('connect failed: postgres://partnerflow:hunter2@db.internal/partnerflow');
@@ -60,7 +53,7 @@ describe('errors', () => {
   });
 
   it('never logs an approval token (it is a working credential)', async () => {
-    const log = capturingLog();
+    const log = capturingLogger();
     fx = await appFixture({ recipes: [approvalRecipe], log });
     const res = await fx.deliver({ id: 'd-1', event: 'thing.happened', data: { id: 'MDF-1' } });
     const runId = ((await res.json()) as { run_ids: string[] }).run_ids[0]!;
