@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONNECTORS } from '../connectors/index.ts';
+import { Recipe } from '../schemas/recipe.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 
@@ -92,6 +93,22 @@ describe('the README walkthrough (npm start)', () => {
       body: JSON.stringify({ event: 'mdf_request.submitted', mdf_number: 'MDF-1001', delivery_id: 'demo-1' }),
     });
     expect(await again.json()).toMatchObject({ duplicate: true, run_ids: runIds });
+  });
+});
+
+describe('recipes the runtime cannot run', () => {
+  it('refuses a timer recipe given in code, as it refuses one from a file', async () => {
+    const config = loadConfig({}, { mock: true, connectors: CONNECTORS, overrides: { dbPath: ':memory:', logLevel: 'silent' } });
+    const reminder = Recipe.parse({
+      name: 'claim-reminder',
+      version: 1,
+      description: 'reminds the partner of a claim after the activity ends',
+      trigger: { type: 'timer', record: 'prm.mdf_request.status_changed', date: '{% data.endDate %}', offsets: ['P2D'], key: '{% data.mdfNumber %}' },
+      steps: [{ id: 'done', type: 'stop' }],
+    });
+    await expect(createRuntime({ config, recipes: [{ definition: reminder, file: 'recipes/claim-reminder.recipe.json' }] })).rejects.toThrow(
+      'recipes/claim-reminder.recipe.json: trigger.type: timer triggers are part of the recipe language, but this runtime does not run them yet',
+    );
   });
 });
 

@@ -14,7 +14,9 @@ import { loadedRecipe, RecipeSet } from './engine/recipe-set.ts';
 import { loadTables, type Tables } from './engine/tables.ts';
 import { createApp } from './http/app.ts';
 import { createLogger } from './log.ts';
-import { loadRecipes } from './recipes/load-recipes.ts';
+import { checkRunnableTrigger } from './recipes/check-runnable-trigger.ts';
+import { loadRecipes, RecipeLoadError } from './recipes/load-recipes.ts';
+import { toProblems } from './recipes/recipe-problem.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
 
@@ -56,6 +58,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const catalog = new ConnectorCatalog(CONNECTORS);
   const tables = options.tables ?? loadTables(config.tablesDir);
   const definitions = options.recipes ?? (await loadRecipes(config.recipesDir, { catalog, tables: tables.names() }));
+  // Before anything is opened: recipes from files were checked as they loaded; recipes given in code get the same refusal.
+  const unrunnable = definitions.flatMap((r) => toProblems(r.file, checkRunnableTrigger(r.definition)));
+  if (unrunnable.length > 0) throw new RecipeLoadError(unrunnable);
   const clock = options.clock ?? (config.mock ? new OffsetClock() : systemClock);
   const store = options.store ?? (await openSqliteStore({ path: config.dbPath }));
 
@@ -69,13 +74,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (options.interceptNetwork !== false) stopInterceptor = startSimulatedSystems(systems).close;
   }
 
-  const unsupported = definitions.filter((r) => r.definition.trigger.type === 'poll' || r.definition.trigger.type === 'timer');
-  if (unsupported.length > 0) {
-    // Better to refuse than to load a recipe that would silently never start.
-    const error = new Error(unsupported.map((r) => `${r.file}: $.trigger.type: ${r.definition.trigger.type} triggers are part of the recipe language, but this runtime does not run them yet`).join('\n'));
-    error.name = 'RecipeError';
-    throw error;
-  }
   const recipes = new RecipeSet(
     definitions.map((r) => loadedRecipe(r.definition, r.file)),
     store,

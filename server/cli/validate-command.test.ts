@@ -39,7 +39,9 @@ describe('partnerflow validate', () => {
       expect.stringMatching(/b-not-json\.recipe\.json: not valid JSON: /),
       `✓ ${shown('broken/c-same-name.recipe.json')}`,
       `${shown('broken/d-same-name.recipe.json')}: name: "twin" is also the name of the recipe in ${shown('broken/c-same-name.recipe.json')}; recipe names must be unique`,
-      '2 recipes valid, 3 with problems',
+      // Valid in the language, refused by this runtime's `serve`: validate says so rather than pass it.
+      `${shown('broken/e-poll-trigger.recipe.json')}: trigger.type: poll triggers are part of the recipe language, but this runtime does not run them yet`,
+      '2 recipes valid, 4 with problems',
     ]);
   });
 

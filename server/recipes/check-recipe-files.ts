@@ -1,5 +1,6 @@
 import type { Recipe } from '../../schemas/recipe.ts';
-import type { RecipeProblem } from './recipe-problem.ts';
+import { checkRunnableTrigger } from './check-runnable-trigger.ts';
+import { toProblems, type RecipeProblem } from './recipe-problem.ts';
 import { readRecipeFile } from './read-recipe-file.ts';
 import { validateRecipe, type RecipeCheckOptions } from './validate-recipe.ts';
 
@@ -11,14 +12,24 @@ export interface RecipeFileCheck {
 }
 
 /**
- * Reads and validates each file, then checks across files: two recipes with one name would be one
- * recipe to the runtime (runs, webhooks and the API address recipes by name).
+ * Reads and validates each file, checks that this runtime can run it, then checks across files: two
+ * recipes with one name would be one recipe to the runtime (runs, webhooks and the API address
+ * recipes by name).
  */
 export async function checkRecipeFiles(files: readonly string[], options: RecipeCheckOptions): Promise<RecipeFileCheck[]> {
   const checks: RecipeFileCheck[] = [];
   for (const file of files) {
     const content = await readRecipeFile(file);
-    checks.push(content.problem ? { file, problems: [content.problem] } : { file, ...validateRecipe(content.data, file, options) });
+    if (content.problem) {
+      checks.push({ file, problems: [content.problem] });
+      continue;
+    }
+    const check: RecipeFileCheck = { file, ...validateRecipe(content.data, file, options) };
+    if (check.definition) {
+      check.problems = toProblems(file, checkRunnableTrigger(check.definition));
+      if (check.problems.length > 0) delete check.definition;
+    }
+    checks.push(check);
   }
   const byName = new Map<string, string>();
   for (const check of checks) {
