@@ -102,6 +102,8 @@ function functionsFor(env: ExpressionEnv): Record<string, unknown> {
 /** Evaluates one expression string against a scope; `input` defaults to the scope itself. */
 export async function evaluateExpression(source: string, scope: ExpressionScope, env: ExpressionEnv, input?: unknown): Promise<unknown> {
   const compiled = compileExpression(source);
+  const read = readPlainPath(compiled, scope, input === undefined ? scope : input);
+  if (read !== UNREADABLE) return read;
   const bindings = { ...functionsFor(env), ...scope };
   try {
     const result = await compiled.evaluate(input === undefined ? scope : input, bindings);
@@ -129,10 +131,73 @@ export async function evaluateMapping(value: unknown, scope: ExpressionScope, en
   return value;
 }
 
+/**
+ * A path of plain names, such as `$trigger.data.mdfNumber` or `data.status`: the fields to read, from
+ * a variable of the scope or from the input. Most expressions in recipes are one, and the JSONata
+ * evaluator takes some 40 µs for what a property read does in well under one.
+ */
+interface PlainPath {
+  variable: string | null;
+  names: string[];
+}
+
+const plainPaths = new WeakMap<Compiled, PlainPath | null>();
+
+function plainPathOf(compiled: Compiled): PlainPath | null {
+  let path = plainPaths.get(compiled);
+  if (path === undefined) {
+    path = toPlainPath(compiled.ast());
+    plainPaths.set(compiled, path);
+  }
+  return path;
+}
+
+/** Only steps with nothing but a name: any predicate, stage, index or grouping is JSONata's to evaluate. */
+function toPlainPath(ast: unknown): PlainPath | null {
+  const node = ast as { type?: string; steps?: Array<Record<string, unknown>> };
+  if (node.type !== 'path' || !Array.isArray(node.steps) || Object.keys(node).some((k) => k !== 'type' && k !== 'steps')) return null;
+  const plain = node.steps.every((step) => typeof step.value === 'string' && Object.keys(step).every((k) => k === 'type' || k === 'value' || k === 'position'));
+  if (!plain) return null;
+  const [first, ...rest] = node.steps as Array<{ type: string; value: string }>;
+  if (rest.some((step) => step.type !== 'name')) return null;
+  if (first!.type === 'variable') return { variable: first!.value, names: rest.map((step) => step.value) };
+  if (first!.type === 'name') return { variable: null, names: node.steps.map((step) => step.value as string) };
+  return null;
+}
+
+const UNREADABLE = Symbol('unreadable');
+
+/**
+ * The value of a plain path where JSONata's answer is certain: a string, number, boolean or null,
+ * reached through plain objects; a field that is absent (inherited names included) answers undefined
+ * as in JSONata. Anything else (arrays with their sequence rules, objects) is UNREADABLE: JSONata
+ * evaluates it.
+ */
+function readPlainPath(compiled: Compiled, scope: ExpressionScope, input: unknown): unknown {
+  const path = plainPathOf(compiled);
+  if (!path) return UNREADABLE;
+  let value: unknown;
+  if (path.variable === null) value = input;
+  else if (Object.hasOwn(scope, path.variable)) value = scope[path.variable];
+  else return UNREADABLE;
+  for (const name of path.names) {
+    if (value === undefined) return undefined;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return UNREADABLE;
+    if (!Object.hasOwn(value, name)) return undefined;
+    value = (value as Record<string, unknown>)[name];
+  }
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  // As JSON would carry it: -0 is 0.
+  if (typeof value === 'number') return Number.isFinite(value) ? value + 0 : UNREADABLE;
+  return UNREADABLE;
+}
+
 /** JSONata returns sequences (arrays with extra flags) and functions; keep plain JSON only. */
 function normalize(value: unknown): unknown {
   if (value === undefined || value === null) return value;
   if (typeof value === 'function') return undefined;
+  // A function named without being called: JSONata answers its own wrapper object.
+  if (typeof value === 'object' && ('_jsonata_function' in value || '_jsonata_lambda' in value)) return undefined;
   return JSON.parse(JSON.stringify(value));
 }
 

@@ -1,0 +1,143 @@
+import jsonata from 'jsonata';
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from './clock.ts';
+import { evaluateExpression, evaluateMapping, ExpressionError, type ExpressionEnv, type ExpressionScope } from './expression.ts';
+
+// Friday 2026-03-06, 16:00 in London.
+const env: ExpressionEnv = {
+  clock: new VirtualClock('2026-03-06T16:00:00Z'),
+  calendar: { timezone: 'Europe/London', weekend: [6, 7], holidays: [{ date: '2026-03-09', name: 'A holiday' }] },
+};
+
+function scopeWith(data: unknown, steps: Record<string, unknown> = {}): ExpressionScope {
+  return {
+    trigger: { event: 'prm.mdf_request.submitted', data },
+    steps,
+    vars: { region: 'EMEA' },
+    run: { id: 'run-1', recipe: 'mdf-request-intake', version: 1, started_at: '2026-03-06T16:00:00.000Z' },
+  };
+}
+
+const request = {
+  mdfNumber: 'MDF-1001',
+  amountRequested: 10000,
+  discount: -0,
+  marketingReady: false,
+  comment: null,
+  activity: { region: 'EMEA', dates: { start: '2026-04-14' } },
+  tags: ['event', 'emea'],
+  lines: [{ amount: 1 }, { amount: 2 }],
+  empty: [],
+  single: ['only'],
+};
+
+describe('expressions', () => {
+  describe('a plain path answers exactly what JSONata answers', () => {
+    const paths = [
+      '$trigger.data.mdfNumber',
+      '$trigger.data.amountRequested',
+      '$trigger.data.discount',
+      '$trigger.data.marketingReady',
+      '$trigger.data.comment',
+      '$trigger.data.missing',
+      '$trigger.data.missing.deeper',
+      '$trigger.data.activity.dates.start',
+      '$trigger.data.activity',
+      '$trigger.data.tags',
+      '$trigger.data.single',
+      '$trigger.data.empty',
+      '$trigger.data.lines.amount',
+      '$trigger.data.mdfNumber.length',
+      '$trigger.data.constructor',
+      '$trigger.data.toString',
+      '$trigger.data.__proto__',
+      '$steps.account.owner',
+      '$steps.skipped.owner',
+      '$vars.region',
+      '$unbound.field',
+      'trigger.data.mdfNumber',
+      'steps.account.owner',
+    ];
+    const scope = scopeWith(request, { account: { owner: 'ana@example.com' } });
+
+    it.each(paths)('%s', async (path) => {
+      const answer = await evaluateExpression(`{% ${path} %}`, scope, env);
+      const jsonataAnswer = await jsonata(path).evaluate(scope, { ...scope });
+      expect(answer).toEqual(jsonataAnswer === undefined ? undefined : JSON.parse(JSON.stringify(jsonataAnswer)));
+    });
+
+    it('reads a path from the input it is given, as a trigger filter does', async () => {
+      const scope = scopeWith({ status: 'Approved' });
+      expect(await evaluateExpression('{% data.status %}', scope, env, scope.trigger)).toBe('Approved');
+    });
+  });
+
+  it('evaluates operators, conditions and string functions', async () => {
+    const scope = scopeWith(request);
+    expect(await evaluateExpression('{% $trigger.data.amountRequested >= 5000 %}', scope, env)).toBe(true);
+    expect(await evaluateExpression('{% $trigger.data.marketingReady ? "ready" : "not ready" %}', scope, env)).toBe('not ready');
+    expect(await evaluateExpression('{% $uppercase($vars.region) & "-" & $trigger.data.mdfNumber %}', scope, env)).toBe('EMEA-MDF-1001');
+    expect(await evaluateExpression('{% $sum($trigger.data.lines.amount) %}', scope, env)).toBe(3);
+  });
+
+  it('answers plain JSON: sequences become arrays and functions nothing', async () => {
+    const scope = scopeWith(request);
+    expect(await evaluateExpression('{% $trigger.data.lines[amount > 1] %}', scope, env)).toEqual({ amount: 2 });
+    expect(await evaluateExpression('{% $trigger.data.lines.amount %}', scope, env)).toEqual([1, 2]);
+    expect(await evaluateExpression('{% $uppercase %}', scope, env)).toBeUndefined();
+    expect(await evaluateExpression('{% function($x) { $x } %}', scope, env)).toBeUndefined();
+  });
+
+  describe('functions of the runtime', () => {
+    const scope = scopeWith(request);
+
+    it('$now() and $today() read the virtual clock, $today() in the calendar time zone', async () => {
+      expect(await evaluateExpression('{% $now() %}', scope, env)).toBe('2026-03-06T16:00:00.000Z');
+      const lateEvening = { ...env, clock: new VirtualClock('2026-07-06T23:30:00Z') };
+      // 00:30 the next day in London (BST).
+      expect(await evaluateExpression('{% $today() %}', scope, lateEvening)).toBe('2026-07-07');
+    });
+
+    it('$addBusinessDays() skips the weekend and the holidays of the calendar (D10)', async () => {
+      // Friday + 2 business days: Monday 9 March is a holiday, so Wednesday 11 March.
+      expect(await evaluateExpression('{% $addBusinessDays($now(), 2) %}', scope, env)).toBe('2026-03-11T16:00:00.000Z');
+    });
+
+    it('$addDuration() adds an ISO 8601 duration and refuses a malformed one', async () => {
+      expect(await evaluateExpression('{% $addDuration("2026-03-01T00:00:00Z", "P2D") %}', scope, env)).toBe('2026-03-03T00:00:00.000Z');
+      await expect(evaluateExpression('{% $addDuration("2026-03-01T00:00:00Z", "two days") %}', scope, env)).rejects.toThrow(
+        'not an ISO 8601 duration: two days',
+      );
+    });
+
+    it('$formatUsd() writes an amount as the emails show it', async () => {
+      expect(await evaluateExpression('{% $formatUsd($trigger.data.amountRequested) %}', scope, env)).toBe('USD 10,000');
+    });
+  });
+
+  describe('errors', () => {
+    it('an expression that fails names itself', async () => {
+      const error = await evaluateExpression('{% $trigger.data.mdfNumber + 1 %}', scopeWith(request), env).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ExpressionError);
+      expect((error as ExpressionError).message).toMatch(/in \{% \$trigger\.data\.mdfNumber \+ 1 %\}$/);
+    });
+
+    it('a runaway expression is stopped by the time box', async () => {
+      const runaway = '{% ($loop := function($n) { $loop($n + 1) }; $loop(0)) %}';
+      await expect(evaluateExpression(runaway, scopeWith(request), env)).rejects.toBeInstanceOf(ExpressionError);
+    });
+
+    it('a string not written {% … %} is not an expression', async () => {
+      await expect(evaluateExpression('$trigger.data.mdfNumber', scopeWith(request), env)).rejects.toThrow('an expression is written {% … %}');
+    });
+  });
+
+  it('a mapping evaluates its expressions, keeps literals and drops keys whose expression yields nothing', async () => {
+    const mapping = { number: '{% $trigger.data.mdfNumber %}', region: 'EMEA', note: '{% $trigger.data.missing %}', to: ['{% $steps.account.owner %}', 'ops@example.com'] };
+    expect(await evaluateMapping(mapping, scopeWith(request, { account: { owner: 'ana@example.com' } }), env)).toEqual({
+      number: 'MDF-1001',
+      region: 'EMEA',
+      to: ['ana@example.com', 'ops@example.com'],
+    });
+  });
+});
