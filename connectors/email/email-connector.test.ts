@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
 import { VirtualClock } from '../../server/engine/clock.ts';
 import { openSqliteStore } from '../../server/store/sqlite-store.ts';
@@ -11,7 +11,7 @@ import { AuthError, ValidationError } from '../kit/http-errors.ts';
 import { EMAIL_MOCK_CONFIG, EmailConfig } from './email-config.ts';
 import { TemplateError } from './email-templates.ts';
 import { emailConnector } from './index.ts';
-import type { OutboxSender } from './outbox-sender.ts';
+import { OutboxSender } from './outbox-sender.ts';
 import { PostmarkClient } from './postmark-client.ts';
 
 const clock = new VirtualClock('2026-04-20T09:00:00Z');
@@ -121,20 +121,69 @@ describe('email.send', () => {
     const connection = connect();
     await expect(send({ to: ['marketing@northwind.example'], template: 'request-received', data }, connection)).rejects.toThrow();
     expect(systems.email.messages()).toHaveLength(0);
+    clock.advance(2 * 60_000);
     const { output, notes } = await send({ to: ['marketing@northwind.example'], template: 'request-received', data }, connection);
     expect(output.already_sent).toBe(false);
     expect(notes.join('\n')).toMatch(/interrupted and the provider has no such message/);
     expect(systems.email.messages()).toHaveLength(1);
   });
 
-  it('puts a message the provider refused back to pending, and a retry sends it', async () => {
-    systems.faults.inject({ system: 'email', kind: 'server_error', times: 1 });
+  it('puts a message the provider refused (4xx) back to pending, and a retry sends it without asking first', async () => {
+    systems.faults.inject({ system: 'email', kind: 'rate_limit', times: 1 });
     const connection = connect();
     const error = await send({ to: ['marketing@northwind.example'], template: 'request-received', data }, connection).catch((e: unknown) => e);
-    expect(error).toMatchObject({ retryable: true, status: 500 });
+    expect(error).toMatchObject({ retryable: true, status: 429 });
     const { ctx } = testContext(connection, clock, { stepKey: 'confirm' });
     expect(await store.getOutbox(ctx.idempotencyKey)).toMatchObject({ status: 'pending' });
-    await send({ to: ['marketing@northwind.example'], template: 'request-received', data }, connection);
+    const { notes } = await send({ to: ['marketing@northwind.example'], template: 'request-received', data }, connection);
+    expect(notes.join('\n')).not.toMatch(/interrupted/);
+    expect(systems.email.messages()).toHaveLength(1);
+  });
+
+  it('after a 5xx, which may follow an acceptance, waits out the send window and asks the provider before sending again', async () => {
+    systems.faults.inject({ system: 'email', kind: 'server_error', times: 1 });
+    const connection = connect();
+    const input = { to: ['marketing@northwind.example'], template: 'request-received', data };
+    expect(await send(input, connection).catch((e: unknown) => e)).toMatchObject({ retryable: true, status: 500 });
+    const { ctx } = testContext(connection, clock, { stepKey: 'confirm' });
+    expect(await store.getOutbox(ctx.idempotencyKey)).toMatchObject({ status: 'sending' });
+
+    // Within the window the attempt could still be under way: the retry waits for the rest of it.
+    clock.advance(30_000);
+    const busy = await send(input, connection).catch((e: unknown) => e);
+    expect(busy).toMatchObject({ name: 'OutboxBusyError', retryable: true, retryAfterMs: 90_000 });
+
+    clock.advance(90_000);
+    const { output, notes } = await send(input, connection);
+    expect(output.already_sent).toBe(false);
+    expect(notes.join('\n')).toMatch(/interrupted and the provider has no such message/);
+    expect(systems.email.messages()).toHaveLength(1);
+  });
+
+  it('a second sender of a message another is still sending waits, and its retry finds the message sent', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    // The provider takes its time over the first send, as over a slow connection.
+    class SlowPostmark extends PostmarkClient {
+      override async send(...args: Parameters<PostmarkClient['send']>) {
+        await gate;
+        return super.send(...args);
+      }
+    }
+    const base = connect();
+    const provider = new SlowPostmark({ apiUrl: EMAIL_MOCK_CONFIG.apiUrl, serverToken: EMAIL_MOCK_CONFIG.serverToken, messageStream: 'outbound' });
+    const sender = new OutboxSender({ ...base.deps, provider });
+    const email = { key: 'once:digest:101:2026-04-21', runId: null, to: ['ops@northwind.example'], rendered: { subject: 'Digest', text: 't', html: 'h' } };
+
+    const first = sender.send(email);
+    await vi.waitFor(async () => expect(await store.getOutbox(email.key)).toMatchObject({ status: 'sending' }));
+    const second = await sender.send(email).catch((e: unknown) => e);
+    expect(second).toMatchObject({ name: 'OutboxBusyError', retryable: true, retryAfterMs: 2 * 60_000 });
+
+    open();
+    expect(await first).toMatchObject({ alreadySent: false });
+    clock.advance(2 * 60_000);
+    expect(await sender.send(email)).toMatchObject({ alreadySent: true });
     expect(systems.email.messages()).toHaveLength(1);
   });
 

@@ -12,12 +12,33 @@ import type { PostmarkClient } from './postmark-client.ts';
  * 1. the message is stored under its unique key first (the first writer wins, so a step repeated after
  *    a crash finds the message it stored before, with the approval link it carried);
  * 2. a stored message already `sent` is not sent again;
- * 3. before the provider is called the message is marked `sending`. If a crash leaves it there, nobody
- *    knows whether the provider accepted it, so the next attempt asks the provider (search by the key
- *    in the message metadata) before sending;
- * 4. a provider answer with an error status means it was not accepted: the message goes back to
- *    `pending` and the step's retry policy decides.
+ * 3. before the provider is called the message is marked `sending`, with the time. While a send could
+ *    still be under way, another attempt waits (OutboxBusyError, retried after the window). Once it
+ *    cannot be, a crash or a lost answer left it there and nobody knows whether the provider accepted
+ *    it, so the next attempt asks the provider (search by the key in the message metadata) first;
+ * 4. the attempt takes the message (pending or sending → sending) only if it is still as it read it,
+ *    so concurrent senders of one key call the provider once; the other waits for a retry;
+ * 5. a 4xx answer means the provider refused it: the message goes back to `pending` and the step's
+ *    retry policy decides. Any other failure leaves it `sending` (see 3).
  */
+/**
+ * How long a send attempt can take (the HTTP client gives up after 30 s): a message `sending` for
+ * less is being sent by someone right now; for longer, its attempt was interrupted.
+ */
+const SENDING_WINDOW_MS = 2 * 60_000;
+
+/** Another attempt is sending this message right now; the retry after it finds the message sent or interrupted. */
+export class OutboxBusyError extends Error {
+  override name = 'OutboxBusyError';
+  readonly retryable = true;
+  constructor(
+    key: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(`message ${key} is being sent by another attempt; a retry finds out whether it went`);
+  }
+}
+
 export class OutboxSender implements EmailConnection {
   constructor(
     readonly deps: { store: Store; clock: Clock; log: Logger; provider: PostmarkClient; templates: EmailTemplates; from: string },
@@ -51,6 +72,9 @@ export class OutboxSender implements EmailConnection {
       return { messageId: stored.providerMessageId, alreadySent: true };
     }
     if (stored.status === 'sending') {
+      // Taken by an attempt that may still be talking to the provider: wait until it cannot be.
+      const busyForMs = (stored.sendingSince ?? 0) + SENDING_WINDOW_MS - clock.now();
+      if (busyForMs > 0) throw new OutboxBusyError(email.key, busyForMs);
       // An earlier attempt was cut off mid-call: ask the provider before sending a second copy.
       const found = await provider.findSent(email.key, options);
       if (found) {
@@ -60,18 +84,27 @@ export class OutboxSender implements EmailConnection {
       }
       options.note?.('an earlier attempt was interrupted and the provider has no such message; sending it now');
     }
-    const attempts = stored.attempts + 1;
-    await store.updateOutbox(email.key, { status: 'sending', attempts });
+    // Taken only if nobody else took it since it was read: two runs asking at once (once_per), or a
+    // stalled turn and the one that took its run over, never both hand it to the provider.
+    if (!(await store.takeOutboxForSending(email.key, { status: stored.status, attempts: stored.attempts }, clock.now()))) {
+      const now = await store.getOutbox(email.key);
+      if (now?.status === 'sent' && now.providerMessageId) {
+        options.note?.(`sent meanwhile by another attempt as message ${now.providerMessageId}; not sent again`);
+        return { messageId: now.providerMessageId, alreadySent: true };
+      }
+      throw new OutboxBusyError(email.key, SENDING_WINDOW_MS);
+    }
     try {
       const messageId = await provider.send(stored.message, email.key, options);
       await store.updateOutbox(email.key, { status: 'sent', providerMessageId: messageId, sentAt: clock.now(), lastError: null });
       log.info({ key: email.key, tag: email.tag, messageId, recipients: email.to.length }, 'email sent');
       return { messageId, alreadySent: false };
     } catch (error) {
-      // With a status the provider answered, so it did not take the message; without one (timeout,
-      // connection lost) it may have: the message stays `sending` and the next attempt asks first.
-      const answered = error instanceof HttpError && error.status !== null;
-      await store.updateOutbox(email.key, { ...(answered ? { status: 'pending' as const } : {}), lastError: (error as Error).message });
+      // A 4xx is the provider refusing the message: it was not taken, so it goes back to `pending`. Any
+      // other failure may follow an acceptance (a gateway's 502 or 504, a timeout, a lost connection, an
+      // answer we could not read): the message stays `sending` and the next attempt asks the provider first.
+      const refused = error instanceof HttpError && error.status !== null && error.status >= 400 && error.status < 500;
+      await store.updateOutbox(email.key, { ...(refused ? { status: 'pending' as const } : {}), lastError: (error as Error).message });
       throw error;
     }
   }

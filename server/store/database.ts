@@ -86,5 +86,6 @@ export interface Database {
     last_error: string | null;
     created_at: number;
     sent_at: number | null;
+    sending_since: number | null;
   };
 }

@@ -27,6 +27,7 @@ import type {
   NewRun,
   OutboxMessage,
   OutboxPatch,
+  OutboxStatus,
   RecipeVersion,
   Run,
   RunQuery,
@@ -367,6 +368,7 @@ export class KyselyStore implements Store {
           last_error: null,
           created_at: message.createdAt,
           sent_at: null,
+          sending_since: null,
         })
         .onConflict((oc) => oc.column('key').doNothing())
         .executeTakeFirst();
@@ -395,6 +397,17 @@ export class KyselyStore implements Store {
   async getOutbox(key: string): Promise<OutboxMessage | undefined> {
     const row = await this.db.selectFrom('outbox').selectAll().where('key', '=', key).executeTakeFirst();
     return row && toOutbox(row);
+  }
+
+  async takeOutboxForSending(key: string, seen: { status: OutboxStatus; attempts: number }, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('outbox')
+      .set({ status: 'sending', attempts: seen.attempts + 1, sending_since: now })
+      .where('key', '=', key)
+      .where('status', '=', seen.status)
+      .where('attempts', '=', seen.attempts)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   async updateOutbox(key: string, patch: OutboxPatch): Promise<void> {

@@ -115,6 +115,13 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_outbox_sending_since': {
+    // When an attempt took the message: a `sending` message younger than a send can take is being sent
+    // right now, and an older one was interrupted.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('outbox').addColumn('sending_since', 'integer').execute();
+    },
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {

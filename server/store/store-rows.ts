@@ -98,5 +98,6 @@ export function toOutbox(row: Selectable<Database['outbox']>): OutboxMessage {
     lastError: row.last_error,
     createdAt: row.created_at,
     sentAt: row.sent_at,
+    sendingSince: row.sending_since,
   };
 }

@@ -329,6 +329,19 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.getOutbox('nope')).toBeUndefined();
     });
 
+    it('outbox: one sender takes a message for an attempt; a sender that read it before is refused', async () => {
+      const message = { from: 'f@example.com', to: ['p@example.com'], subject: 's', text: 't', html: 'h' };
+      const stored = await store.enqueueOutbox({ key: 'k-take', runId: null, message, createdAt: T0 });
+      const seen = { status: stored.status, attempts: stored.attempts };
+      const takes = await Promise.all([store.takeOutboxForSending('k-take', seen, T0), store.takeOutboxForSending('k-take', seen, T0)]);
+      expect(takes.sort()).toEqual([false, true]);
+      expect(await store.getOutbox('k-take')).toMatchObject({ status: 'sending', attempts: 1, sendingSince: T0 });
+      // A later attempt that read the interrupted `sending` state takes it again, once.
+      expect(await store.takeOutboxForSending('k-take', { status: 'sending', attempts: 1 }, T0 + 5)).toBe(true);
+      expect(await store.takeOutboxForSending('k-take', { status: 'sending', attempts: 1 }, T0 + 6)).toBe(false);
+      expect(await store.getOutbox('k-take')).toMatchObject({ status: 'sending', attempts: 2, sendingSince: T0 + 5 });
+    });
+
     it('lists runs newest first with filters and paging', async () => {
       const ids: RunId[] = [];
       for (let i = 0; i < 5; i++) {

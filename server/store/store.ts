@@ -105,6 +105,12 @@ export interface Store {
    */
   enqueueOutbox(message: NewOutboxMessage, approval?: NewApproval): Promise<OutboxMessage>;
   getOutbox(key: string): Promise<OutboxMessage | undefined>;
+  /**
+   * Takes a message for one send attempt: marks it `sending` since `now` with one more attempt, only if
+   * it is still as the caller read it (status and attempts). False when another sender took it first:
+   * two callers never both hand one message to the provider.
+   */
+  takeOutboxForSending(key: string, seen: { status: OutboxStatus; attempts: number }, now: number): Promise<boolean>;
   updateOutbox(key: string, patch: OutboxPatch): Promise<void>;
 }
 
@@ -281,6 +287,8 @@ export interface OutboxMessage extends NewOutboxMessage {
   providerMessageId: string | null;
   lastError: string | null;
   sentAt: number | null;
+  /** When the current attempt took it (`sending`). */
+  sendingSince: number | null;
 }
 
 export interface OutboxPatch {
