@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { engineFixture, permanentError, recipeWith, retryableError, type EngineFixture } from '../../test/support/engine-fixture.ts';
 import { hashApprovalToken } from '../../connectors/approval/approval-token.ts';
 import { asRunId, asStepKey } from './ids.ts';
@@ -381,6 +381,70 @@ describe('engine: versions, leases and secrets', () => {
     await fx.engine.runUntilIdle();
     expect(fx.system.effects).toEqual([]);
     expect(await fx.engine.retry(runIds[0]!)).toBe(false);
+  });
+});
+
+describe('engine: a run taken over while its turn is still under way', () => {
+  const slowThenCreate = recipeWith([
+    { id: 'call', type: 'action', action: 'fake.slow', input: { key: 'k' } },
+    { id: 'after', type: 'action', action: 'fake.create', input: { key: 'not-idempotent' } },
+  ]);
+
+  it('a lease that runs out during a slow call does not make this worker start the run a second time', async () => {
+    fx = await engineFixture([slowThenCreate]);
+    const release = fx.system.hold('k');
+    const { runIds } = await deliver();
+    const first = fx.engine.tick();
+    await vi.waitFor(async () => expect((await runOf(runIds[0]!)).step('call')?.status).toBe('running'));
+    // The virtual clock passes the lease while the call is still waiting for its answer.
+    fx.clock.advance(61_000);
+    expect(await fx.engine.tick()).toBe(0);
+    release();
+    await first;
+    expect(fx.system.effects).toEqual([
+      { key: 'k', value: 'answered' },
+      { key: 'not-idempotent', value: 'created' },
+    ]);
+    expect((await runOf(runIds[0]!)).run.status).toBe('completed');
+  });
+
+  it('a second process started with the same worker id takes the run over; the first turn can no longer write, so the step after runs once', async () => {
+    fx = await engineFixture([slowThenCreate], { workerId: 'host-1' });
+    const second = await engineFixture([slowThenCreate], { store: fx.store, clock: fx.clock, workerId: 'host-1' });
+    const releaseFirst = fx.system.hold('k');
+    const releaseSecond = second.system.hold('k');
+    const { runIds } = await deliver();
+    const stale = fx.engine.tick();
+    await vi.waitFor(async () => expect((await runOf(runIds[0]!)).step('call')?.status).toBe('running'));
+    // The second process frees the leases of "its previous incarnation" and repeats the call (idempotent).
+    second.engine.start();
+    await vi.waitFor(async () => expect((await runOf(runIds[0]!)).step('call')?.attempts).toBe(2));
+    // The first call answers while the second process holds the run.
+    releaseFirst();
+    await stale;
+    releaseSecond();
+    await vi.waitFor(async () => expect((await runOf(runIds[0]!)).run.status).toBe('completed'));
+    await second.engine.stop();
+    expect(second.system.effects).toEqual([
+      { key: 'k', value: 'answered' },
+      { key: 'not-idempotent', value: 'created' },
+    ]);
+    // The stale turn's call came back, but its outcome was refused and it went no further.
+    expect(fx.system.effects).toEqual([{ key: 'k', value: 'answered' }]);
+    expect((await runOf(runIds[0]!)).step('after')).toMatchObject({ status: 'completed', attempts: 1 });
+  });
+
+  it('a turn whose run is canceled under it aborts the call it is making', async () => {
+    fx = await engineFixture([slowThenCreate], { leaseMs: 1500 });
+    fx.system.hold('k');
+    const { runIds } = await deliver();
+    const turn = fx.engine.tick();
+    await vi.waitFor(async () => expect((await runOf(runIds[0]!)).step('call')?.status).toBe('running'));
+    expect(await fx.engine.cancel(runIds[0]!)).toBe(true);
+    // The lease renewal (every second here) finds the run gone and cuts the call off; it is never answered.
+    await turn;
+    expect(fx.system.effects).toEqual([]);
+    expect((await runOf(runIds[0]!)).run.status).toBe('canceled');
   });
 });
 

@@ -73,6 +73,8 @@ export class Engine {
   #busySlots = 0;
   readonly #intake: IntakePressure;
   #inFlight = new Set<Promise<void>>();
+  /** The runs whose turn is under way in this process. */
+  readonly #runsInTurn = new Set<string>();
   readonly #schedules: Schedules;
 
   constructor(options: EngineOptions) {
@@ -199,10 +201,16 @@ export class Engine {
     return runs.length;
   }
 
-  /** Starts the schedule runs that are due, then claims up to `limit` due runs under this worker's lease. */
+  /**
+   * Starts the schedule runs that are due, then claims up to `limit` due runs. Each claim has a lease
+   * owner of its own (`<worker id>~<nonce>`): should a run be taken over while a turn of it is still
+   * under way (a stalled loop, a second process started with the same worker id), the stale turn can
+   * no longer write. A run with a turn under way here is never claimed again by this worker.
+   */
   async #claimDue(limit: number): Promise<Run[]> {
     await this.#startScheduledRuns();
-    return this.store.claimDueRuns({ now: this.clock.now(), owner: this.workerId, leaseMs: this.#opts.leaseMs, limit });
+    const owner = `${this.workerId}~${randomBytes(6).toString('base64url')}`;
+    return this.store.claimDueRuns({ now: this.clock.now(), owner, leaseMs: this.#opts.leaseMs, limit, skip: this.#runsInTurn });
   }
 
   /** One run per due fire time of each `schedule` trigger (deduplicated on the fire time). */
@@ -249,23 +257,35 @@ export class Engine {
    */
   async #turn(run: Run, outcomeHandedOver: () => void = () => {}): Promise<void> {
     const started = performance.now();
+    const owner = run.leaseOwner ?? this.workerId;
+    this.#runsInTurn.add(run.id);
     // A long turn (a slow API, a rate budget wait) keeps its lease; a stalled process stops renewing and
-    // another worker takes the run over once the lease runs out.
+    // another worker takes the run over once the lease runs out. A turn whose lease is gone (taken
+    // over, or the run canceled) aborts the call it is making: its outcome is no longer its to record.
+    const lease = new AbortController();
     const renew = setInterval(() => {
-      void this.store.renewLease(run.id, this.workerId, this.clock.now() + this.#opts.leaseMs).catch(() => {});
+      this.store.renewLease(run.id, owner, this.clock.now() + this.#opts.leaseMs).then(
+        (held) => {
+          if (held || lease.signal.aborted) return;
+          this.#opts.log.warn({ runId: run.id, worker: this.workerId }, 'run taken over or canceled during its turn; aborting the turn (is the worker id shared by two processes?)');
+          lease.abort(new LeaseLostError(`the lease on run ${run.id} was lost`));
+        },
+        () => {},
+      );
     }, Math.max(1000, this.#opts.leaseMs / 3));
     renew.unref?.();
     try {
       const recipe = await this.recipes.byHash(run.recipeHash);
-      const result = await runTurn(run, recipe, this.workerId, {
+      const result = await runTurn(run, recipe, owner, {
         store: this.store,
         clock: this.clock,
         connectors: this.#opts.connectors,
         tables: this.#opts.tables,
         log: this.#opts.log,
         random: this.#opts.random,
+        signal: lease.signal,
       });
-      const finishing = this.store.finishTurn(run.id, this.workerId, { ...result, now: this.clock.now() });
+      const finishing = this.store.finishTurn(run.id, owner, { ...result, now: this.clock.now() });
       outcomeHandedOver();
       const finished = await finishing;
       if (finished && result.status !== 'waiting') {
@@ -285,6 +305,7 @@ export class Engine {
       this.#opts.log.error({ runId: run.id, error: (error as Error).message }, 'turn aborted');
     } finally {
       clearInterval(renew);
+      this.#runsInTurn.delete(run.id);
       outcomeHandedOver();
       this.metrics.turnSeconds.observe((performance.now() - started) / 1000);
     }

@@ -21,6 +21,8 @@ export interface InterpreterDeps {
   tables: Tables;
   log: Logger;
   random?: () => number;
+  /** Aborted when the turn lost its lease: the action under way is cut off. */
+  signal?: AbortSignal;
 }
 
 /** How a sequence of steps ended in this turn. */
@@ -176,14 +178,13 @@ class Turn {
       if (!parsed.success) throw new StepInputError(`input of ${step.action} does not match its schema: ${formatIssues(parsed.error.issues, ['input'])}`);
       const journaledInput = redact(input, resolved.definition.secretInputs);
       await this.write({ key, step, status: 'running', input: journaledInput, attempts, startedAt, notes });
-      const controller = new AbortController();
       const raw = await resolved.definition.run(parsed.data, {
         connection: resolved.connection,
         idempotencyKey: idempotencyKeyFor(this.run.id, key),
         runId: this.run.id,
         clock: this.deps.clock,
         log: this.deps.log,
-        signal: controller.signal,
+        signal: this.deps.signal ?? new AbortController().signal,
         note: (line) => notes.push(line),
       });
       const output = (resolved.definition.output as z.ZodType).parse(raw);

@@ -183,15 +183,17 @@ export class KyselyStore implements Store {
     return (await query.execute()).map(toRun);
   }
 
-  claimDueRuns(c: { now: number; owner: string; leaseMs: number; limit: number }): Promise<Run[]> {
+  claimDueRuns(c: { now: number; owner: string; leaseMs: number; limit: number; skip?: ReadonlySet<string> }): Promise<Run[]> {
     return this.write(() => claimDueRunsWork(this.q, c));
   }
 
-  async releaseLeases(owner: string, now: number): Promise<number> {
+  async releaseLeases(workerId: string, now: number): Promise<number> {
+    const prefix = `${workerId}~`;
     const r = await this.db
       .updateTable('runs')
       .set({ lease_owner: null, lease_until: null, updated_at: now })
-      .where('lease_owner', '=', owner)
+      // substr, not LIKE: a worker id may hold % or _, and SQLite's LIKE ignores case.
+      .where((eb) => eb.or([eb('lease_owner', '=', workerId), eb(sql<string>`substr(lease_owner, 1, ${sql.lit(prefix.length)})`, '=', prefix)]))
       .where('finished_at', 'is', null)
       .executeTakeFirst();
     return Number(r.numUpdatedRows);

@@ -48,10 +48,16 @@ export function* insertRunWork(q: StoreQueries, run: NewRun): StoreWork<{ id: Ru
   return { id: asRunId(rows[0]!.id), created: false };
 }
 
-export function* claimDueRunsWork(q: StoreQueries, c: { now: number; owner: string; leaseMs: number; limit: number }): StoreWork<Run[]> {
-  const { rows: due } = yield* exec(q.dueRunIds, { now: c.now, limit: c.limit });
+export function* claimDueRunsWork(
+  q: StoreQueries,
+  c: { now: number; owner: string; leaseMs: number; limit: number; skip?: ReadonlySet<string> },
+): StoreWork<Run[]> {
+  const skip = c.skip ?? new Set<string>();
+  const { rows: due } = yield* exec(q.dueRunIds, { now: c.now, limit: c.limit + skip.size });
   const claimed: Run[] = [];
   for (const { id } of due) {
+    if (skip.has(id)) continue;
+    if (claimed.length === c.limit) break;
     const { rows } = yield* exec(q.claimRun, { id, owner: c.owner, leaseUntil: c.now + c.leaseMs, now: c.now });
     if (rows[0]) claimed.push(toRun(rows[0]));
   }

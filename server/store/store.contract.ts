@@ -141,15 +141,21 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     });
 
     it('a restarted worker frees the leases of its previous incarnation, and only those', async () => {
-      const mine = newRun();
-      const theirs = newRun();
-      await store.createRun(mine);
-      await store.createRun(theirs);
-      await claimOne('host-a');
-      await claimOne('host-b');
-      expect(await store.releaseLeases('host-a', T0 + 1)).toBe(1);
-      const [reclaimed] = await store.claimDueRuns({ now: T0 + 2, owner: 'host-a', leaseMs: 60_000, limit: 5 });
-      expect(reclaimed?.id).toBe(mine.id);
+      for (let i = 0; i < 5; i++) await store.createRun(newRun());
+      // Leases are taken per claim as `<worker id>~<nonce>` (a bare worker id is one too).
+      const mine = [await claimOne('host-a~n1'), await claimOne('host-a')];
+      for (const owner of ['host-b~n2', 'host-a2~n3', 'HOST-A~n4']) await claimOne(owner);
+      expect(await store.releaseLeases('host-a', T0 + 1)).toBe(2);
+      const reclaimed = await store.claimDueRuns({ now: T0 + 2, owner: 'host-a~n5', leaseMs: 60_000, limit: 5 });
+      expect(reclaimed.map((r) => r.id).sort()).toEqual(mine.sort());
+    });
+
+    it('does not claim the runs the caller says it is still running', async () => {
+      const [busy, idle] = [newRun(), newRun()];
+      await store.createRun(busy);
+      await store.createRun(idle);
+      const claimed = await store.claimDueRuns({ now: T0, owner: 'w1~a', leaseMs: 60_000, limit: 5, skip: new Set([busy.id]) });
+      expect(claimed.map((r) => r.id)).toEqual([idle.id]);
     });
 
     it('concurrent claimers never share a run', async () => {

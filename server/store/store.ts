@@ -37,15 +37,17 @@ export interface Store {
   /**
    * Leases up to `limit` runs that are due: status queued, running or waiting, `wakeAt <= now`, and no
    * live lease (a lease past `leaseUntil` belonged to a worker that died). Claimed runs get status
-   * `running`. Two concurrent callers never claim the same run.
+   * `running`. Two concurrent callers never claim the same run, and runs in `skip` (the caller's own
+   * turns still under way) are not claimed again. `owner` is the lease's holder: the engine makes one per
+   * claim (`<worker id>~<nonce>`), so a turn that lost its run can never write as the turn that took it.
    */
-  claimDueRuns(query: { now: number; owner: string; leaseMs: number; limit: number }): Promise<Run[]>;
+  claimDueRuns(query: { now: number; owner: string; leaseMs: number; limit: number; skip?: ReadonlySet<string> }): Promise<Run[]>;
   /**
-   * Frees every lease held by `owner`. A process calls it at start with its stable worker id: leases
-   * under that id belonged to its previous incarnation, which is dead, so its runs resume at once
-   * instead of when the leases run out.
+   * Frees every lease held by worker `workerId` (owner `workerId` or `workerId~…`). A process calls it at
+   * start with its stable worker id: leases under that id belonged to its previous incarnation, which
+   * is dead, so its runs resume at once instead of when the leases run out.
    */
-  releaseLeases(owner: string, now: number): Promise<number>;
+  releaseLeases(workerId: string, now: number): Promise<number>;
   /** Extends a lease still held by `owner`; false when it was lost. */
   renewLease(id: RunId, owner: string, leaseUntil: number): Promise<boolean>;
   /**

@@ -83,12 +83,16 @@ export function fakeConnector(system: FakeSystem) {
         },
       }),
       slow: defineAction({
-        description: 'records a key once the system answers (see FakeSystem.hold)',
+        description: 'records a key once the system answers (see FakeSystem.hold); an aborted call gives up, as an HTTP call does',
         input: z.object({ key: z.string() }).strict(),
         output: z.object({ recorded: z.string() }),
         idempotent: true,
-        async run(input) {
-          await system.answer(input.key);
+        async run(input, ctx) {
+          const aborted = new Promise<never>((_, reject) => {
+            if (ctx.signal.aborted) reject(ctx.signal.reason);
+            ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
+          });
+          await Promise.race([system.answer(input.key), aborted]);
           system.effects.push({ key: input.key, value: 'answered' });
           return { recorded: input.key };
         },
@@ -125,7 +129,16 @@ export interface EngineFixture {
 /** An engine on an in-memory store and a virtual clock, serving the given recipes. */
 export async function engineFixture(
   recipes: RecipeInput[],
-  options: { tables?: Record<string, Row[]>; calendar?: unknown; store?: Store; clock?: VirtualClock; concurrency?: number; intakePressure?: IntakePressure } = {},
+  options: {
+    tables?: Record<string, Row[]>;
+    calendar?: unknown;
+    store?: Store;
+    clock?: VirtualClock;
+    concurrency?: number;
+    intakePressure?: IntakePressure;
+    workerId?: string;
+    leaseMs?: number;
+  } = {},
 ): Promise<EngineFixture> {
   const clock = options.clock ?? new VirtualClock('2026-03-02T09:00:00Z');
   const store = options.store ?? (await openSqliteStore({ path: ':memory:' }));
@@ -142,6 +155,8 @@ export async function engineFixture(
     log: silentLog,
     random: () => 1,
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.workerId === undefined ? {} : { workerId: options.workerId }),
+    ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
     // The test process's own event loop is busy; only a test that asks for intake pressure gets it.
     intakePressure: options.intakePressure ?? new IntakePressure(() => 0),
   });
