@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { engineFixture, permanentError, recipeWith, retryableError, type EngineFixture } from '../../test/support/engine-fixture.ts';
 import { hashApprovalToken } from '../../connectors/approval/approval-token.ts';
+import { NetworkError, RateLimitError, ServerError, TimeoutError } from '../../connectors/kit/http-errors.ts';
 import { asRunId, asStepKey } from './ids.ts';
 import { IntakePressure } from './intake-pressure.ts';
 
@@ -114,6 +115,61 @@ describe('engine: retries', () => {
     expect(run.status).toBe('failed');
     expect(run.error).toMatchObject({ stepKey: 'bad', message: '400 REQUIRED_FIELD_MISSING: Title' });
     expect(step('bad')).toMatchObject({ attempts: 1, nextAttemptAt: null });
+  });
+
+  describe('a call that is not safe to repeat', () => {
+    const create = recipeWith([{ id: 'make', type: 'action', action: 'fake.create', input: { key: 'k' }, retry: { max_attempts: 3, initial_interval: 'PT10S' } }]);
+    const call = { system: 'fake', method: 'POST', url: 'https://fake.test/things' };
+
+    it.each([
+      ['a timeout', new TimeoutError({ ...call, timeoutMs: 30_000 })],
+      ['a lost connection', new NetworkError(call)],
+      ['a 504 from a gateway', new ServerError({ ...call, status: 504 })],
+    ])('is not retried after %s, which may follow its effect: the run fails and says so', async (_, error) => {
+      fx = await engineFixture([create]);
+      fx.system.failNext('create', error);
+      const { runIds } = await deliver();
+      await fx.engine.runUntilIdle();
+      fx.clock.advance(3_600_000);
+      await fx.engine.runUntilIdle();
+      const { run, step } = await runOf(runIds[0]!);
+      expect(run.status).toBe('failed');
+      expect(run.error).toMatchObject({ name: 'OutcomeUnknownError', stepKey: 'make' });
+      expect(run.error!.message).toMatch(/^fake\.create may have taken effect \(.+\) and is not safe to repeat; check the target system, then retry the run$/);
+      expect(step('make')).toMatchObject({ attempts: 1, nextAttemptAt: null });
+    });
+
+    it('is retried after a refusal (429), which means nothing happened', async () => {
+      fx = await engineFixture([create]);
+      fx.system.failNext('create', new RateLimitError({ ...call, status: 429, retryAfterMs: 5_000 }));
+      const { runIds } = await deliver();
+      await fx.engine.runUntilIdle();
+      fx.clock.advance(10_000);
+      await fx.engine.runUntilIdle();
+      expect((await runOf(runIds[0]!)).step('make')).toMatchObject({ status: 'completed', attempts: 2 });
+      expect(fx.system.effects).toEqual([{ key: 'k', value: 'created' }]);
+    });
+
+    it('is not repeated when the store fails to record its result: the next turn finds it interrupted', async () => {
+      fx = await engineFixture([create]);
+      const writeJournal = fx.store.writeJournal.bind(fx.store);
+      let failOnce = true;
+      fx.store.writeJournal = async (entries, owner) => {
+        if (failOnce && entries.some((e) => e.stepKey === 'make' && e.status === 'completed')) {
+          failOnce = false;
+          throw new Error('SQLITE_IOERR: disk I/O error');
+        }
+        return writeJournal(entries, owner);
+      };
+      const { runIds } = await deliver();
+      await fx.engine.runUntilIdle();
+      expect((await runOf(runIds[0]!)).step('make')).toMatchObject({ status: 'running' });
+      fx.clock.advance(60_001);
+      await fx.engine.runUntilIdle();
+      const { run } = await runOf(runIds[0]!);
+      expect(fx.system.effects).toEqual([{ key: 'k', value: 'created' }]);
+      expect(run).toMatchObject({ status: 'failed', error: { name: 'OutcomeUnknownError' } });
+    });
   });
 
   it('fails without calling the system when the mapped input breaks the action schema', async () => {
@@ -474,7 +530,7 @@ describe('engine: recovery after a process died mid-call', () => {
     const { run } = await interruptedIn('fake.create');
     expect(fx.system.effects).toEqual([]);
     expect(run.status).toBe('failed');
-    expect(run.error?.message).toContain('interrupted mid-call and is not safe to repeat');
+    expect(run.error?.message).toContain('may have taken effect (it was interrupted mid-call) and is not safe to repeat');
   });
 });
 

@@ -37,6 +37,18 @@ export function isRetryable(error: unknown): boolean {
   return !['ZodError', 'ExpressionError', 'StepInputError', 'TypeError', 'RangeError', 'SyntaxError'].includes(name);
 }
 
+/**
+ * Whether a failed call may still have taken effect: no answer at all (a timeout, a lost connection,
+ * HTTP errors carry `status: null`), a 5xx (a gateway may answer so after the system acted), or an
+ * answer that arrived but could not be read. A 4xx is a refusal: nothing happened.
+ */
+export function isOutcomeUnknown(error: unknown): boolean {
+  if (!error || typeof error !== 'object' || !('status' in error)) return false;
+  const { status, name } = error as { status: unknown; name?: unknown };
+  if (name === 'ResponseShapeError') return true;
+  return status === null || (typeof status === 'number' && status >= 500);
+}
+
 /** The server's requested wait before another attempt (Retry-After), when an error carries one. */
 export function retryAfterOf(error: unknown): number | undefined {
   const value = error && typeof error === 'object' ? (error as { retryAfterMs?: unknown }).retryAfterMs : undefined;

@@ -7,7 +7,7 @@ import { DEFAULT_RETRY, backoffDelay } from './backoff.ts';
 import type { Clock } from './clock.ts';
 import type { ConnectedConnectors } from './connector-registry.ts';
 import { delayEnd } from './delay.ts';
-import { LeaseLostError, LookupMissError, StepInputError, isRetryable, retryAfterOf } from './errors.ts';
+import { LeaseLostError, LookupMissError, StepInputError, isOutcomeUnknown, isRetryable, retryAfterOf } from './errors.ts';
 import { evaluateExpression, evaluateMapping, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 import { asStepKey, idempotencyKeyFor, type StepKey } from './ids.ts';
 import { redact } from './redact.ts';
@@ -158,11 +158,7 @@ class Turn {
     if (entry?.status === 'running' && !resolved.definition.idempotent) {
       // The process died during a call that is not safe to repeat: whether it took effect is unknown.
       // Failing (retry-able by an operator after checking the system) beats doing it twice.
-      const failure: RunError = {
-        name: 'OutcomeUnknownError',
-        message: `${step.action} was interrupted mid-call and is not safe to repeat; check the target system, then retry the run`,
-        stepKey: key,
-      };
+      const failure = outcomeUnknownError(step.action, { name: 'Interrupted', message: 'it was interrupted mid-call', stepKey: key });
       await this.write({ key, step, status: 'failed', input: entry.input, error: failure, attempts: entry.attempts, startedAt: entry.startedAt, finishedAt: this.now, notes: entry.notes });
       return this.afterFailure(step, key, scope, failure);
     }
@@ -172,11 +168,13 @@ class Turn {
     const startedAt = this.now;
     const notes: string[] = [...(entry?.notes ?? [])];
     let input: unknown;
+    let journaledInput: unknown;
+    let output: unknown;
     try {
       input = await this.evaluate(step.input ?? {}, scope);
       const parsed = resolved.definition.input.safeParse(input);
       if (!parsed.success) throw new StepInputError(`input of ${step.action} does not match its schema: ${formatIssues(parsed.error.issues, ['input'])}`);
-      const journaledInput = redact(input, resolved.definition.secretInputs);
+      journaledInput = redact(input, resolved.definition.secretInputs);
       await this.write({ key, step, status: 'running', input: journaledInput, attempts, startedAt, notes });
       const raw = await resolved.definition.run(parsed.data, {
         connection: resolved.connection,
@@ -187,14 +185,13 @@ class Turn {
         signal: this.deps.signal ?? new AbortController().signal,
         note: (line) => notes.push(line),
       });
-      const output = (resolved.definition.output as z.ZodType).parse(raw);
-      await this.write({ key, step, status: 'completed', input: journaledInput, output: redact(output), attempts, startedAt, finishedAt: this.now, notes });
-      scope.steps[step.id] = output;
-      return NEXT;
+      output = (resolved.definition.output as z.ZodType).parse(raw);
     } catch (error) {
       if (error instanceof LeaseLostError) throw error;
-      const failure = toRunError(error, key);
-      const retry = isRetryable(error) && attempts < policy.max_attempts;
+      // A call not safe to repeat that failed without a clear refusal may have taken effect.
+      const unknown = !resolved.definition.idempotent && isOutcomeUnknown(error);
+      const failure = unknown ? outcomeUnknownError(step.action, toRunError(error, key)) : toRunError(error, key);
+      const retry = !unknown && isRetryable(error) && attempts < policy.max_attempts;
       const nextAttemptAt = retry ? this.now + backoffDelay(attempts, policy, retryAfterOf(error), this.deps.random) : null;
       if (retry) notes.push(`attempt ${attempts} failed (${failure.message}); next attempt at ${new Date(nextAttemptAt!).toISOString()}`);
       await this.write({ key, step, status: 'failed', input: redact(input), error: failure, attempts, startedAt, finishedAt: this.now, nextAttemptAt, notes });
@@ -202,6 +199,12 @@ class Turn {
       if (retry) return { kind: 'suspend', wakeAt: nextAttemptAt };
       return this.afterFailure(step, key, scope, failure);
     }
+    // Outside the catch: the call took effect, so a store failure here must not count as a failed
+    // attempt. It aborts the turn with the entry still `running`, which the next turn treats as an
+    // interrupted call.
+    await this.write({ key, step, status: 'completed', input: journaledInput, output: redact(output), attempts, startedAt, finishedAt: this.now, notes });
+    scope.steps[step.id] = output;
+    return NEXT;
   }
 
   /** A step failed for good: its `on_error` decides whether the run fails or carries on. */
@@ -395,4 +398,13 @@ function describeWait(wait: WaitSpec): unknown {
 function toRunError(error: unknown, stepKey: string): RunError {
   if (error instanceof Error) return { name: error.name, message: error.message, stepKey };
   return { name: 'Error', message: String(error), stepKey };
+}
+
+/** The failure of a call that is not safe to repeat and may have taken effect: an operator decides. */
+function outcomeUnknownError(action: string, cause: RunError): RunError {
+  return {
+    name: 'OutcomeUnknownError',
+    message: `${action} may have taken effect (${cause.message}) and is not safe to repeat; check the target system, then retry the run`,
+    ...(cause.stepKey === undefined ? {} : { stepKey: cause.stepKey }),
+  };
 }
