@@ -176,7 +176,7 @@ describe('email.send', () => {
     const email = { key: 'once:digest:101:2026-04-21', runId: null, to: ['ops@northwind.example'], rendered: { subject: 'Digest', text: 't', html: 'h' } };
 
     const first = sender.send(email);
-    await vi.waitFor(async () => expect(await store.getOutbox(email.key)).toMatchObject({ status: 'sending' }));
+    await vi.waitFor(async () => expect(await store.getOutbox(email.key)).toMatchObject({ status: 'sending' }), { timeout: 5000 });
     const second = await sender.send(email).catch((e: unknown) => e);
     expect(second).toMatchObject({ name: 'OutboxBusyError', retryable: true, retryAfterMs: 2 * 60_000 });
 

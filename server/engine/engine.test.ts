@@ -451,7 +451,7 @@ describe('engine: a run taken over while its turn is still under way', () => {
     const release = fx.system.hold('k');
     const { runIds } = await deliver();
     const first = fx.engine.tick();
-    await vi.waitFor(async () => expect((await runOf(runIds[0]!)).step('call')?.status).toBe('running'));
+    await vi.waitFor(async () => expect((await runOf(runIds[0]!)).step('call')?.status).toBe('running'), { timeout: 5000 });
     // The virtual clock passes the lease while the call is still waiting for its answer.
     fx.clock.advance(61_000);
     expect(await fx.engine.tick()).toBe(0);
@@ -471,15 +471,15 @@ describe('engine: a run taken over while its turn is still under way', () => {
     const releaseSecond = second.system.hold('k');
     const { runIds } = await deliver();
     const stale = fx.engine.tick();
-    await vi.waitFor(async () => expect((await runOf(runIds[0]!)).step('call')?.status).toBe('running'));
+    await vi.waitFor(async () => expect((await runOf(runIds[0]!)).step('call')?.status).toBe('running'), { timeout: 5000 });
     // The second process frees the leases of "its previous incarnation" and repeats the call (idempotent).
     second.engine.start();
-    await vi.waitFor(async () => expect((await runOf(runIds[0]!)).step('call')?.attempts).toBe(2));
+    await vi.waitFor(async () => expect((await runOf(runIds[0]!)).step('call')?.attempts).toBe(2), { timeout: 5000 });
     // The first call answers while the second process holds the run.
     releaseFirst();
     await stale;
     releaseSecond();
-    await vi.waitFor(async () => expect((await runOf(runIds[0]!)).run.status).toBe('completed'));
+    await vi.waitFor(async () => expect((await runOf(runIds[0]!)).run.status).toBe('completed'), { timeout: 5000 });
     await second.engine.stop();
     expect(second.system.effects).toEqual([
       { key: 'k', value: 'answered' },
@@ -495,7 +495,7 @@ describe('engine: a run taken over while its turn is still under way', () => {
     fx.system.hold('k');
     const { runIds } = await deliver();
     const turn = fx.engine.tick();
-    await vi.waitFor(async () => expect((await runOf(runIds[0]!)).step('call')?.status).toBe('running'));
+    await vi.waitFor(async () => expect((await runOf(runIds[0]!)).step('call')?.status).toBe('running'), { timeout: 5000 });
     expect(await fx.engine.cancel(runIds[0]!)).toBe(true);
     // The lease renewal (every second here) finds the run gone and cuts the call off; it is never answered.
     await turn;
