@@ -194,7 +194,7 @@ class Turn {
       const retry = !unknown && isRetryable(error) && attempts < policy.max_attempts;
       const nextAttemptAt = retry ? this.now + backoffDelay(attempts, policy, retryAfterOf(error), this.deps.random) : null;
       if (retry) notes.push(`attempt ${attempts} failed (${failure.message}); next attempt at ${new Date(nextAttemptAt!).toISOString()}`);
-      await this.write({ key, step, status: 'failed', input: redact(input), error: failure, attempts, startedAt, finishedAt: this.now, nextAttemptAt, notes });
+      await this.write({ key, step, status: 'failed', input: redact(input, resolved.definition.secretInputs), error: failure, attempts, startedAt, finishedAt: this.now, nextAttemptAt, notes });
       this.deps.log.warn({ runId: this.run.id, step: key, attempts, retry, error: failure.message }, 'step failed');
       if (retry) return { kind: 'suspend', wakeAt: nextAttemptAt };
       return this.afterFailure(step, key, scope, failure);
