@@ -225,8 +225,8 @@ describe('shipped templates', () => {
   it('all parse and render with a full MDF request', async () => {
     const connection = connect({ templatesDir: './recipes/email-templates' });
     const request = { mdfNumber: 'MDF-1001', activityName: 'Cloud Summit Munich', activityType: 'Event', amountRequested: 10000, totalCost: 20000, activityRegion: 'EMEA' };
-    for (const name of ['mdf-request-received', 'mdf-approval-request', 'mdf-approval-escalation', 'mdf-request-approved', 'mdf-request-denied', 'mdf-request-canceled', 'mdf-request-problems']) {
-      const rendered = await connection.render(name, { request, partner: { name: 'Northwind Cloud' }, problems: [{ rule: 'D4', message: 'too little' }], decision: { approver: 'cmm@example.com', comment: 'ok' }, approver_name: 'Elena', approve_url: 'https://x/approve', deny_url: 'https://x/deny', expires_at: '2026-05-01T00:00:00Z', first_approver: { name: 'Elena', email: 'e@example.com' } });
+    for (const name of ['mdf-request-received', 'mdf-approval-request', 'mdf-approval-reminder', 'mdf-approval-escalation', 'mdf-request-approved', 'mdf-request-denied', 'mdf-request-canceled', 'mdf-request-problems']) {
+      const rendered = await connection.render(name, { request, partner: { name: 'Northwind Cloud' }, problems: [{ rule: 'D4', message: 'too little' }], decision: { approver: 'cmm@example.com', comment: 'ok' }, approver_name: 'Elena', approve_url: 'https://x/approve', deny_url: 'https://x/deny', expires_at: '2026-05-01T00:00:00Z', first_approver: { name: 'Elena', email: 'e@example.com' }, secondary: { name: 'Marta', email: 'm@example.com' } });
       // The values come through (a misspelt path renders as nothing, so the names must be there).
       expect(rendered.subject, name).toContain('MDF-1001');
       expect(rendered.text, name).toContain('Northwind Cloud');
