@@ -202,6 +202,33 @@ describe('engine: retries', () => {
     expect(await fx.engine.retry(runIds[0]!)).toBe(false);
   });
 
+  it('a retried run does not repeat a failure its on_error handled', async () => {
+    fx = await engineFixture([
+      recipeWith([
+        { id: 'optional', type: 'action', action: 'fake.record', input: { key: 'optional' }, retry: { max_attempts: 1 }, on_error: 'continue' },
+        { id: 'bad', type: 'action', action: 'fake.echo', input: { value: 1 }, retry: { max_attempts: 1 } },
+      ]),
+    ]);
+    fx.system.failNext('record', permanentError('400 optional field refused'));
+    fx.system.failNext('echo', retryableError('down'));
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    expect(await fx.engine.retry(runIds[0]!)).toBe(true);
+    await fx.engine.runUntilIdle();
+    const { run, step } = await runOf(runIds[0]!);
+    expect(run.status).toBe('completed');
+    expect(step('optional')).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(fx.system.effects).toEqual([]);
+  });
+
+  it('refuses to retry a run its recipe stopped as failed', async () => {
+    fx = await engineFixture([recipeWith([{ id: 'give_up', type: 'stop', status: 'failed', reason: 'No decision: decide in the PRM.' }])]);
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    expect((await runOf(runIds[0]!)).run).toMatchObject({ status: 'failed', error: { message: 'No decision: decide in the PRM.' } });
+    expect(await fx.engine.retry(runIds[0]!)).toBe(false);
+  });
+
   it('on_error continue carries on with the error as the step output', async () => {
     fx = await engineFixture([
       recipeWith([

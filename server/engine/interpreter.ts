@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { ActionStep, ForeachStep, IfStep, LookupStep, Recipe, Step, WaitForStep, WaitStep } from '../../schemas/recipe.ts';
 import { formatIssues } from '../../schemas/format-issues.ts';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
-import type { JournalEntry, Run, RunError, Store, WaitSpec } from '../store/store.ts';
+import { STOPPED_BY_RECIPE, type JournalEntry, type Run, type RunError, type Store, type WaitSpec } from '../store/store.ts';
 import { DEFAULT_RETRY, backoffDelay } from './backoff.ts';
 import type { Clock } from './clock.ts';
 import type { ConnectedConnectors } from './connector-registry.ts';
@@ -72,7 +72,7 @@ export async function runTurn(run: Run, recipe: Recipe, owner: string, deps: Int
       return {
         status: flow.status,
         wakeAt: null,
-        error: flow.status === 'failed' ? { name: 'Stopped', message: flow.reason ?? 'stopped by the recipe' } : null,
+        error: flow.status === 'failed' ? { name: STOPPED_BY_RECIPE, message: flow.reason ?? 'stopped by the recipe' } : null,
         journal: heldBack,
       };
     case 'suspend':

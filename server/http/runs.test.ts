@@ -166,7 +166,7 @@ describe('POST /runs/:id/retry and /cancel', () => {
 
     const again = await fx.app.request(`/runs/${runId}/retry`, { method: 'POST' });
     expect(again.status).toBe(409);
-    expect(((await again.json()) as { error: string }).error).toMatch(/is completed: only a failed run can be retried/);
+    expect(((await again.json()) as { error: string }).error).toMatch(/is completed: only a run that failed at a step can be retried \(not one its recipe stopped as failed\)/);
     expect((await fx.app.request('/runs/run_nope/retry', { method: 'POST' })).status).toBe(404);
   });
 

@@ -42,7 +42,7 @@ export function runRoutes(deps: AppDeps): Hono<AppEnv> {
     if (!run) return unknownRun(c, id);
     return jsonError(c, 409, `run ${id} is ${run.status}: ${refused}`);
   };
-  app.post('/runs/:id/retry', auth, operatorAction((id) => engine.retry(id), 'only a failed run can be retried'));
+  app.post('/runs/:id/retry', auth, operatorAction((id) => engine.retry(id), 'only a run that failed at a step can be retried (not one its recipe stopped as failed)'));
   app.post('/runs/:id/cancel', auth, operatorAction((id) => engine.cancel(id), 'a finished run cannot be canceled'));
 
   return app;

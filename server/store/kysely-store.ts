@@ -30,12 +30,14 @@ import type {
   OutboxStatus,
   RecipeVersion,
   Run,
+  RunError,
   RunQuery,
   RunStatus,
   Store,
   TurnOutcome,
   UpcomingWake,
 } from './store.ts';
+import { STOPPED_BY_RECIPE } from './store.ts';
 
 /** A write asked for and waiting for its group commit. */
 export interface PendingWrite {
@@ -226,14 +228,20 @@ export class KyselyStore implements Store {
 
   async retryRun(id: RunId, now: number): Promise<boolean> {
     return this.transaction(async (trx) => {
-      const r = await trx
+      const row = await trx.selectFrom('runs').select('error').where('id', '=', id).where('status', '=', 'failed').executeTakeFirst();
+      if (!row) return false;
+      const error = row.error === null ? null : parse<RunError>(row.error);
+      // The recipe itself ended the run as failed: replaying it would end there again.
+      if (error?.name === STOPPED_BY_RECIPE) return false;
+      await trx
         .updateTable('runs')
         .set({ status: 'queued', wake_at: now, error: null, lease_owner: null, lease_until: null, updated_at: now, finished_at: null })
         .where('id', '=', id)
-        .where('status', '=', 'failed')
-        .executeTakeFirst();
-      if (r.numUpdatedRows === 0n) return false;
-      await trx.deleteFrom('journal').where('run_id', '=', id).where('status', '=', 'failed').execute();
+        .execute();
+      // Only the step that failed the run runs again: a failure an `on_error` handled stays as it was.
+      let failed = trx.deleteFrom('journal').where('run_id', '=', id).where('status', '=', 'failed');
+      if (error?.stepKey !== undefined) failed = failed.where('step_key', '=', error.stepKey);
+      await failed.execute();
       return true;
     });
   }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { asRunId, asStepKey, type RunId } from '../engine/ids.ts';
-import type { JournalEntry, NewApproval, NewRun, Store } from './store.ts';
+import { STOPPED_BY_RECIPE, type JournalEntry, type NewApproval, type NewRun, type Store } from './store.ts';
 
 /**
  * The behaviour every Store implementation must have. The SQLite store runs it; a PostgreSQL store
@@ -227,13 +227,24 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await store.createRun(run);
       await claimOne();
       await store.writeJournal([entry(run.id, 'ok')], 'w1');
+      // A failure an on_error handled (the run went on) stays: the retry does not repeat it.
+      await store.writeJournal([entry(run.id, 'handled', { status: 'failed', error: { name: 'X', message: 'optional' } })], 'w1');
       await store.writeJournal([entry(run.id, 'broken', { status: 'failed', error: { name: 'X', message: 'no' } })], 'w1');
       await store.finishTurn(run.id, 'w1', { status: 'failed', wakeAt: null, error: { name: 'X', message: 'no', stepKey: 'broken' }, now: T0 });
       expect((await store.getRun(run.id))?.error?.stepKey).toBe('broken');
       expect(await store.retryRun(run.id, T0 + 10)).toBe(true);
       expect(await store.retryRun(run.id, T0 + 10)).toBe(false);
       expect(await store.getRun(run.id)).toMatchObject({ status: 'queued', error: null, wakeAt: T0 + 10, finishedAt: null });
-      expect((await store.getJournal(run.id)).map((e) => e.stepKey)).toEqual(['ok']);
+      expect((await store.getJournal(run.id)).map((e) => e.stepKey)).toEqual(['ok', 'handled']);
+    });
+
+    it('refuses to retry a run its recipe stopped as failed', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      await claimOne();
+      await store.finishTurn(run.id, 'w1', { status: 'failed', wakeAt: null, error: { name: STOPPED_BY_RECIPE, message: 'No decision within 12 business days' }, now: T0 });
+      expect(await store.retryRun(run.id, T0 + 10)).toBe(false);
+      expect(await store.getRun(run.id)).toMatchObject({ status: 'failed' });
     });
 
     it('cancels an unfinished run once; a worker that held it can no longer finish it', async () => {

@@ -59,8 +59,9 @@ export interface Store {
   /** Cancels a run that has not finished; its waits and approval links die with it. False if it had finished. */
   cancelRun(id: RunId, now: number, reason: string): Promise<boolean>;
   /**
-   * Puts a failed run back in the queue to continue from its failed step: the failed step's journal
-   * entry is removed, completed steps stay journaled and are not repeated. False unless it had failed.
+   * Puts a failed run back in the queue to continue from its failed step: that step's journal entry is
+   * removed; completed steps, and failures an `on_error` handled, stay journaled and are not repeated.
+   * False unless it had failed at a step (a run its recipe stopped as failed would only stop again).
    */
   retryRun(id: RunId, now: number): Promise<boolean>;
   /** Active (not finished) runs whose recipe cancels on `event` for this correlation key. */
@@ -166,6 +167,9 @@ export interface Run extends Omit<NewRun, 'wakeAt'> {
   updatedAt: number;
   finishedAt: number | null;
 }
+
+/** The error name of a run its recipe ended with `stop` and status failed. */
+export const STOPPED_BY_RECIPE = 'Stopped';
 
 export interface RunError {
   name: string;
