@@ -288,6 +288,7 @@ export class Engine {
       const finishing = this.store.finishTurn(run.id, owner, { ...result, now: this.clock.now() });
       outcomeHandedOver();
       const finished = await finishing;
+      if (!finished) this.#opts.log.info({ runId: run.id }, 'lease lost or run canceled during its turn; its outcome was not recorded');
       if (finished && result.status !== 'waiting') {
         this.metrics.runsFinished.inc({ status: result.status });
         // A failed run needs someone; a completed one is in the runs API, and at a thousand a second a
