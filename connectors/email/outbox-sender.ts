@@ -8,20 +8,6 @@ import type { EmailTemplates } from './email-templates.ts';
 import type { PostmarkClient } from './postmark-client.ts';
 
 /**
- * Sends each notification once, through the store's outbox:
- * 1. the message is stored under its unique key first (the first writer wins, so a step repeated after
- *    a crash finds the message it stored before, with the approval link it carried);
- * 2. a stored message already `sent` is not sent again;
- * 3. before the provider is called the message is marked `sending`, with the time. While a send could
- *    still be under way, another attempt waits (OutboxBusyError, retried after the window). Once it
- *    cannot be, a crash or a lost answer left it there and nobody knows whether the provider accepted
- *    it, so the next attempt asks the provider (search by the key in the message metadata) first;
- * 4. the attempt takes the message (pending or sending → sending) only if it is still as it read it,
- *    so concurrent senders of one key call the provider once; the other waits for a retry;
- * 5. a 4xx answer means the provider refused it: the message goes back to `pending` and the step's
- *    retry policy decides. Any other failure leaves it `sending` (see 3).
- */
-/**
  * How long a send attempt can take (the HTTP client gives up after 30 s): a message `sending` for
  * less is being sent by someone right now; for longer, its attempt was interrupted.
  */
@@ -39,6 +25,20 @@ export class OutboxBusyError extends Error {
   }
 }
 
+/**
+ * Sends each notification once, through the store's outbox:
+ * 1. the message is stored under its unique key first (the first writer wins, so a step repeated after
+ *    a crash finds the message it stored before, with the approval link it carried);
+ * 2. a stored message already `sent` is not sent again;
+ * 3. before the provider is called the message is marked `sending`, with the time. While a send could
+ *    still be under way, another attempt waits (OutboxBusyError, retried after the window). Once it
+ *    cannot be, a crash or a lost answer left it there and nobody knows whether the provider accepted
+ *    it, so the next attempt asks the provider (search by the key in the message metadata) first;
+ * 4. the attempt takes the message (pending or sending → sending) only if it is still as it read it,
+ *    so concurrent senders of one key call the provider once; the other waits for a retry;
+ * 5. a 4xx answer means the provider refused it: the message goes back to `pending` and the step's
+ *    retry policy decides. Any other failure leaves it `sending` (see 3).
+ */
 export class OutboxSender implements EmailConnection {
   constructor(
     readonly deps: { store: Store; clock: Clock; log: Logger; provider: PostmarkClient; templates: EmailTemplates; from: string },
