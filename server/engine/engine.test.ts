@@ -454,6 +454,17 @@ describe('engine: versions, leases and secrets', () => {
     expect(journal[0]!.input).toMatchObject({ api_key: '[redacted]' });
   });
 
+  it("never journals an input the action declares secret, also when the step fails", async () => {
+    fx = await engineFixture([recipeWith([{ id: 'only', type: 'action', action: 'fake.record', input: { key: 'k', pin: '4711-9042' }, retry: { max_attempts: 1 } }])]);
+    fx.system.failNext('record', permanentError('400 refused'));
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    const { run, journal } = await runOf(runIds[0]!);
+    expect(run.status).toBe('failed');
+    expect(JSON.stringify(journal)).not.toContain('4711-9042');
+    expect(journal[0]!.input).toMatchObject({ key: 'k', pin: '[redacted]' });
+  });
+
   it('cancel by an operator stops a waiting run; retry of a run that did not fail is refused', async () => {
     fx = await engineFixture([recipeWith([{ id: 'pause', type: 'wait', for: 'P1D' }, { id: 'after', type: 'action', action: 'fake.record', input: { key: 'x' } }])]);
     const { runIds } = await deliver();

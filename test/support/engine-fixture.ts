@@ -63,9 +63,11 @@ export function fakeConnector(system: FakeSystem) {
     actions: {
       record: defineAction({
         description: 'records a value under a key',
-        input: z.object({ key: z.string(), value: z.unknown().optional(), api_key: z.string().optional() }).strict(),
+        input: z.object({ key: z.string(), value: z.unknown().optional(), api_key: z.string().optional(), pin: z.string().optional() }).strict(),
         output: z.object({ recorded: z.string() }),
         idempotent: true,
+        // A secret whose name does not say so: only the action's declaration keeps it out of the journal.
+        secretInputs: ['pin'],
         async run(input, ctx) {
           system.take('record');
           system.effects.push({ key: input.key, value: input.value });
