@@ -1,4 +1,5 @@
 import type { Clock } from '../../server/engine/clock.ts';
+import { isOutcomeUnknown } from '../../server/engine/errors.ts';
 import type { Store } from '../../server/store/store.ts';
 import { HttpError } from '../kit/http-errors.ts';
 import type { Logger } from '../kit/define-connector.ts';
@@ -103,7 +104,7 @@ export class OutboxSender implements EmailConnection {
       // A 4xx is the provider refusing the message: it was not taken, so it goes back to `pending`. Any
       // other failure may follow an acceptance (a gateway's 502 or 504, a timeout, a lost connection, an
       // answer we could not read): the message stays `sending` and the next attempt asks the provider first.
-      const refused = error instanceof HttpError && error.status !== null && error.status >= 400 && error.status < 500;
+      const refused = error instanceof HttpError && error.status !== null && !isOutcomeUnknown(error);
       await store.updateOutbox(email.key, { ...(refused ? { status: 'pending' as const } : {}), lastError: (error as Error).message });
       throw error;
     }

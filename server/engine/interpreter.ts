@@ -22,7 +22,7 @@ export interface InterpreterDeps {
   log: Logger;
   random?: () => number;
   /** Aborted when the turn lost its lease: the action under way is cut off. */
-  signal?: AbortSignal;
+  signal: AbortSignal;
 }
 
 /** How a sequence of steps ended in this turn. */
@@ -182,7 +182,7 @@ class Turn {
         runId: this.run.id,
         clock: this.deps.clock,
         log: this.deps.log,
-        signal: this.deps.signal ?? new AbortController().signal,
+        signal: this.deps.signal,
         note: (line) => notes.push(line),
       });
       output = (resolved.definition.output as z.ZodType).parse(raw);

@@ -15,29 +15,29 @@ import {
 import { storeQueries, type StoreQueries } from './store-queries.ts';
 import { json, parse, toApproval, toOutbox, toRun } from './store-rows.ts';
 import { runWorkAsync, type StoreWork } from './store-work.ts';
-import type {
-  Approval,
-  ApprovalDecision,
-  DecideOutcome,
-  IngestResult,
-  JournalEntry,
-  NewApproval,
-  NewDelivery,
-  NewOutboxMessage,
-  NewRun,
-  OutboxMessage,
-  OutboxPatch,
-  OutboxStatus,
-  RecipeVersion,
-  Run,
-  RunError,
-  RunQuery,
-  RunStatus,
-  Store,
-  TurnOutcome,
-  UpcomingWake,
+import {
+  STOPPED_BY_RECIPE,
+  type Approval,
+  type ApprovalDecision,
+  type DecideOutcome,
+  type IngestResult,
+  type JournalEntry,
+  type NewApproval,
+  type NewDelivery,
+  type NewOutboxMessage,
+  type NewRun,
+  type OutboxMessage,
+  type OutboxPatch,
+  type OutboxStatus,
+  type RecipeVersion,
+  type Run,
+  type RunError,
+  type RunQuery,
+  type RunStatus,
+  type Store,
+  type TurnOutcome,
+  type UpcomingWake,
 } from './store.ts';
-import { STOPPED_BY_RECIPE } from './store.ts';
 
 /** A write asked for and waiting for its group commit. */
 export interface PendingWrite {
@@ -233,11 +233,13 @@ export class KyselyStore implements Store {
       const error = row.error === null ? null : parse<RunError>(row.error);
       // The recipe itself ended the run as failed: replaying it would end there again.
       if (error?.name === STOPPED_BY_RECIPE) return false;
-      await trx
+      const requeued = await trx
         .updateTable('runs')
         .set({ status: 'queued', wake_at: now, error: null, lease_owner: null, lease_until: null, updated_at: now, finished_at: null })
         .where('id', '=', id)
-        .execute();
+        .where('status', '=', 'failed')
+        .executeTakeFirst();
+      if (requeued.numUpdatedRows === 0n) return false;
       // Only the step that failed the run runs again: a failure an `on_error` handled stays as it was.
       let failed = trx.deleteFrom('journal').where('run_id', '=', id).where('status', '=', 'failed');
       if (error?.stepKey !== undefined) failed = failed.where('step_key', '=', error.stepKey);
