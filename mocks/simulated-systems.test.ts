@@ -20,7 +20,7 @@ describe('the demo seed', () => {
       [104, 'Fabrikam Partners', 'EMEA', false],
     ]);
     for (const partner of partners) expect(Partner.safeParse(partner).success).toBe(true);
-    expect(systems.salesforce.records('Account').map((a) => a.Id)).toEqual(partners.map((p) => p.crmPartnerId));
+    expect(systems.salesforce.records('Account').map((a) => a.Id)).toEqual(partners.map((p) => p.crmId));
     expect(systems.salesforce.records('PartnerFundRequest')).toEqual([]);
   });
 
@@ -42,7 +42,7 @@ describe('the demo seed', () => {
       amountRequested: 10000,
       partnerInvestment: 10000,
       submittedByEmail: 'marketing@northwind.example',
-      createdAt: '2026-03-02T09:00:00.000Z',
+      created: '2026-03-02T09:00:00.000Z',
     });
   });
 });
@@ -52,14 +52,14 @@ describe('seed, reset and snapshot', () => {
     const systems = createSimulatedSystems({ clock });
     systems.seed({
       prm: {
-        partners: [{ id: 7, name: 'Solo', type: 'Alliance', marketingReady: true, crmPartnerId: '0015e00000SOLO0007', contactEmail: null, region: 'APAC' }],
+        partners: [{ id: 7, name: 'Solo', type: 'Alliance', marketingReady: true, crmId: '0015e00000SOLO0007', contactEmail: null, region: 'APAC' }],
         mdf_requests: [{ mdfNumber: 'MDF-2001', partnerId: 7, submittedByEmail: 'x@solo.example', status: 'Open' }],
       },
       salesforce: { PartnerFundRequest: [{ Title: 'Existing', RequestedAmount: 1, ChannelPartnerId: '0015e00000SOLO0007', MDF_Number__c: 'MDF-2001' }] },
     });
     expect(systems.prm.partners().map((p) => p.id)).toEqual([7]);
     const [request] = systems.prm.mdfRequests();
-    expect(request).toMatchObject({ id: 1, mdfNumber: 'MDF-2001', createdAt: '2026-03-02T09:00:00.000Z', updatedAt: '2026-03-02T09:00:00.000Z', activityName: null });
+    expect(request).toMatchObject({ id: 1, mdfNumber: 'MDF-2001', created: '2026-03-02T09:00:00.000Z', updated: '2026-03-02T09:00:00.000Z', activityName: null });
     expect(MdfRequest.safeParse(request).success).toBe(true);
     expect(systems.salesforce.records('Account')).toEqual([expect.objectContaining({ Id: '0015e00000SOLO0007', Name: 'Solo' })]);
     expect(systems.salesforce.records('PartnerFundRequest')).toEqual([expect.objectContaining({ Id: expect.stringMatching(/^[a-zA-Z0-9]{18}$/), Status: 'Draft' })]);
@@ -70,7 +70,7 @@ describe('seed, reset and snapshot', () => {
     expect(systems.salesforce.records('PartnerFundRequest')).toEqual([]);
   });
 
-  it('fills what a partial MDF request lacks, and bumps updatedAt on an update', () => {
+  it('fills what a partial MDF request lacks, and bumps updated on an update', () => {
     const systems = createSimulatedSystems({ clock: new VirtualClock('2026-03-02T09:00:00Z') });
     systems.seed();
     const added = systems.prm.addMdfRequest({ partnerId: 102, activityRegion: 'AMER' });
@@ -79,7 +79,7 @@ describe('seed, reset and snapshot', () => {
     const changed = systems.prm.updateMdfRequest('MDF-1006', { status: 'Canceled' });
     expect(changed).toMatchObject({ status: 'Canceled' });
     expect(systems.prm.updateMdfRequest('MDF-9999', { status: 'Canceled' })).toBeUndefined();
-    expect(systems.prm.addPartner({ name: 'Litware' })).toMatchObject({ id: 105, name: 'Litware', crmPartnerId: expect.stringMatching(/^[a-zA-Z0-9]{18}$/) });
+    expect(systems.prm.addPartner({ name: 'Litware' })).toMatchObject({ id: 105, name: 'Litware', crmId: expect.stringMatching(/^[a-zA-Z0-9]{18}$/) });
   });
 
   it('hands out copies: editing what was read changes nothing', () => {

@@ -56,7 +56,7 @@ export interface SimulatedSystems {
     partners(): Partner[];
     mdfRequests(): MdfRequest[];
     findMdfRequest(mdfNumber: string): MdfRequest | undefined;
-    /** What ops change in the portal: camelCase fields, not validated; updatedAt becomes the clock's now. */
+    /** What ops change in the portal: camelCase fields, not validated; updated becomes the clock's now. */
     updateMdfRequest(mdfNumber: string, set: Record<string, unknown>): MdfRequest | undefined;
     /** Adds a request, filling id, MDF number, submitter, status and timestamps when the partial lacks them. */
     addMdfRequest(partial?: Partial<MdfRequest> & Record<string, unknown>): MdfRequest;

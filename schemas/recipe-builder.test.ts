@@ -33,7 +33,7 @@ describe('defineRecipe', () => {
               Title: expr("$steps.request.mdfNumber & ': ' & ($steps.request.activityName ? $steps.request.activityName : 'MDF request')"),
               RequestedAmount: expr('$steps.request.amountRequested ? $steps.request.amountRequested : 0'),
               Activity: request('activityType'),
-              ChannelPartnerId: expr('$steps.partner.crmPartnerId'),
+              ChannelPartnerId: expr('$steps.partner.crmId'),
               Status: 'Rejected',
             },
           },

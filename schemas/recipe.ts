@@ -220,7 +220,7 @@ export const PollTrigger = z
     input: Mapping.optional(),
     every: IsoDuration,
     cursor: Expression.describe('The watermark taken from each item (e.g. its updated time).'),
-    dedup_key: Expression.describe('Identifies an item version, e.g. id & updatedAt.'),
+    dedup_key: Expression.describe('Identifies an item version, e.g. id & updated.'),
   })
   .strict()
   .describe('Polls a connector query for systems without webhooks; each new item starts a run.');

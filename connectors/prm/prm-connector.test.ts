@@ -103,7 +103,7 @@ describe('prm.update_mdf_request_status', () => {
   it('sets the status and reason in the PRM and returns the updated request', async () => {
     const { output } = await run('update_mdf_request_status', { mdf_number: 'MDF-1001', status: 'Denied', reason: 'Budget for EMEA is spent' });
     expect(output).toMatchObject({ mdfNumber: 'MDF-1001', status: 'Denied', statusReason: 'Budget for EMEA is spent' });
-    expect(Date.parse(output.updatedAt as string)).toBe(clock.now());
+    expect(Date.parse(output.updated as string)).toBe(clock.now());
     expect(systems.prm.findMdfRequest('MDF-1001')).toMatchObject({ status: 'Denied', statusReason: 'Budget for EMEA is spent' });
   });
 

@@ -36,7 +36,7 @@ describe('PRM reads', () => {
     const res = await prm('Account/101');
     expect(res).toEqual({
       status: 200,
-      body: { success: true, data: expect.objectContaining({ id: 101, name: 'Northwind Cloud', marketingReady: true, crmPartnerId: '0015e00000NWCLD001', region: 'EMEA' }) },
+      body: { success: true, data: expect.objectContaining({ id: 101, name: 'Northwind Cloud', marketingReady: true, crmId: '0015e00000NWCLD001', region: 'EMEA' }) },
     });
   });
 
@@ -123,7 +123,7 @@ describe('PRM writes', () => {
     clock.advance(60_000);
     const res = await prm(`MdfRequest__co/${id}`, { method: 'PATCH', body: { Status: 'Denied', StatusReason: 'Budget spent' } });
     expect(res.status).toBe(200);
-    expect(res.body.data).toMatchObject({ id, mdfNumber: 'MDF-1001', status: 'Denied', statusReason: 'Budget spent', updatedAt: new Date(clock.now()).toISOString() });
+    expect(res.body.data).toMatchObject({ id, mdfNumber: 'MDF-1001', status: 'Denied', statusReason: 'Budget spent', updated: new Date(clock.now()).toISOString() });
     expect(systems.prm.findMdfRequest('MDF-1001')).toMatchObject({ status: 'Denied', statusReason: 'Budget spent' });
   });
 
@@ -163,8 +163,8 @@ describe('PRM writes', () => {
       body: { MdfNumber: 'MDF-3001', PartnerId: 102, SubmittedByEmail: 'field@contoso.example', Status: 'Open', ActivityName: 'Roadshow' },
     });
     expect(put.status).toBe(200);
-    expect(put.body.data).toMatchObject({ id: expect.any(Number), mdfNumber: 'MDF-3001', activityName: 'Roadshow', createdAt: new Date(clock.now()).toISOString() });
-    const post = await prm('Account', { method: 'POST', body: { Name: 'Litware', Type: 'Alliance', CrmPartnerId: '0015e00000LTWRE005', Region: 'APAC' } });
+    expect(put.body.data).toMatchObject({ id: expect.any(Number), mdfNumber: 'MDF-3001', activityName: 'Roadshow', created: new Date(clock.now()).toISOString() });
+    const post = await prm('Account', { method: 'POST', body: { Name: 'Litware', Type: 'Alliance', CrmId: '0015e00000LTWRE005', Region: 'APAC' } });
     expect(post.body.data).toMatchObject({ id: 105, name: 'Litware' });
     expect(systems.prm.partners()).toHaveLength(5);
   });

@@ -13,7 +13,7 @@ const request = {
   statusReason: null,
   activityName: "O'Brien Cloud Summit",
   amountRequested: 10000,
-  updatedAt: '2026-03-02T09:00:00.000Z',
+  updated: '2026-03-02T09:00:00.000Z',
 };
 const matches = (filter: string, record: Record<string, unknown> = request) => matchesPrmFilter(record, parsePrmFilter(filter, MDF));
 
@@ -75,8 +75,8 @@ describe('PRM filter expressions', () => {
     expect(matches("ActivityName eq 'O''Brien Cloud Summit'")).toBe(true);
   });
 
-  it('knows aliases and custom fields', () => {
-    const partner = { id: 101, crmPartnerId: '0015e00000NWCLD001', Budget_Code__cf: 'EM-26' };
+  it('reads API names in any case, and custom fields', () => {
+    const partner = { id: 101, crmId: '0015e00000NWCLD001', Budget_Code__cf: 'EM-26' };
     expect(matchesPrmFilter(partner, parsePrmFilter("CrmId eq '0015e00000NWCLD001'", ACCOUNT))).toBe(true);
     expect(matchesPrmFilter(partner, parsePrmFilter("Budget_Code__cf eq 'EM-26'", ACCOUNT))).toBe(true);
   });

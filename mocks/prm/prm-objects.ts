@@ -13,7 +13,7 @@ export type PrmFieldType = 'integer' | 'decimal' | 'string' | 'textarea' | 'emai
 export interface PrmField {
   /** API name, as writes, filters and orderby spell it: `MdfNumber`, `Updated`. */
   name: string;
-  /** The key in a response record: `mdfNumber`, `updatedAt`. */
+  /** The key in a response record: `mdfNumber`, `updated`. */
   key: string;
   label: string;
   type: PrmFieldType;
@@ -23,8 +23,6 @@ export interface PrmField {
   readOnly?: boolean;
   /** The allowed values of a picklist. */
   values?: readonly string[];
-  /** Other names a filter may use for it (`CrmId`, seen in public clients). */
-  aliases?: readonly string[];
 }
 
 /** A PRM object (`Account`, `MdfRequest__co`) and its fields. */
@@ -40,8 +38,8 @@ export const PARTNER_OBJECT = 'Account';
 export const MDF_REQUEST_OBJECT = 'MdfRequest__co';
 
 const id: PrmField = { name: 'Id', key: 'id', label: 'Id', type: 'integer', readOnly: true };
-const created: PrmField = { name: 'Created', key: 'createdAt', label: 'Created', type: 'datetime', readOnly: true };
-const updated: PrmField = { name: 'Updated', key: 'updatedAt', label: 'Updated', type: 'datetime', readOnly: true };
+const created: PrmField = { name: 'Created', key: 'created', label: 'Created', type: 'datetime', readOnly: true };
+const updated: PrmField = { name: 'Updated', key: 'updated', label: 'Updated', type: 'datetime', readOnly: true };
 
 const ACCOUNT: PrmObject = {
   name: PARTNER_OBJECT,
@@ -51,7 +49,7 @@ const ACCOUNT: PrmObject = {
     { name: 'Name', key: 'name', label: 'Name', type: 'string', required: true },
     { name: 'Type', key: 'type', label: 'Partner Type', type: 'picklist', values: PartnerType.options, required: true },
     { name: 'MarketingReady', key: 'marketingReady', label: 'Marketing Ready', type: 'boolean' },
-    { name: 'CrmPartnerId', key: 'crmPartnerId', label: 'CRM Partner ID', type: 'string', required: true, aliases: ['CrmId'] },
+    { name: 'CrmId', key: 'crmId', label: 'CRM Account ID', type: 'string', required: true },
     { name: 'ContactEmail', key: 'contactEmail', label: 'Partner Contact Email', type: 'email' },
     { name: 'Region', key: 'region', label: 'Region', type: 'string', required: true },
     created,
@@ -106,7 +104,7 @@ export function isCustomField(name: string): boolean {
 export function resolveReadField(object: PrmObject, name: string): PrmField | undefined {
   const lower = name.toLowerCase();
   const known = object.fields.find(
-    (f) => f.name.toLowerCase() === lower || f.key.toLowerCase() === lower || f.aliases?.some((a) => a.toLowerCase() === lower),
+    (f) => f.name.toLowerCase() === lower || f.key.toLowerCase() === lower,
   );
   if (known) return known;
   return isCustomField(name) ? { name, key: name, label: name, type: 'string' } : undefined;

@@ -9,16 +9,16 @@ import type { Partner } from '../../schemas/domain/partner.ts';
 
 /** The demo partners: one per region, one not marketing-ready. */
 export const DEMO_PARTNERS: Partner[] = [
-  { id: 101, name: 'Northwind Cloud', type: 'Channel', marketingReady: true, crmPartnerId: '0015e00000NWCLD001', contactEmail: 'ops@northwind.example', region: 'EMEA' },
+  { id: 101, name: 'Northwind Cloud', type: 'Channel', marketingReady: true, crmId: '0015e00000NWCLD001', contactEmail: 'ops@northwind.example', region: 'EMEA' },
   // The Salesforce connector test calls this Account ID CONTOSO_ACCOUNT.
-  { id: 102, name: 'Contoso Systems', type: 'Channel', marketingReady: true, crmPartnerId: 'a0B5g00000AbCdEfGH', contactEmail: 'alliances@contoso.example', region: 'AMER' },
-  { id: 103, name: 'Tailspin Alliances', type: 'Alliance', marketingReady: true, crmPartnerId: '0015e00000TLSPN003', contactEmail: 'partners@tailspin.example', region: 'APAC' },
+  { id: 102, name: 'Contoso Systems', type: 'Channel', marketingReady: true, crmId: 'a0B5g00000AbCdEfGH', contactEmail: 'alliances@contoso.example', region: 'AMER' },
+  { id: 103, name: 'Tailspin Alliances', type: 'Alliance', marketingReady: true, crmId: '0015e00000TLSPN003', contactEmail: 'partners@tailspin.example', region: 'APAC' },
   // D3: not marketing-ready, so its requests are refused.
-  { id: 104, name: 'Fabrikam Partners', type: 'Channel', marketingReady: false, crmPartnerId: '0015e00000FBRKM004', contactEmail: 'hello@fabrikam.example', region: 'EMEA' },
+  { id: 104, name: 'Fabrikam Partners', type: 'Channel', marketingReady: false, crmId: '0015e00000FBRKM004', contactEmail: 'hello@fabrikam.example', region: 'EMEA' },
 ];
 
-/** An MDF request as seeded: the PRM adds id, createdAt and updatedAt. */
-type SeedMdfRequest = Omit<MdfRequest, 'id' | 'createdAt' | 'updatedAt'>;
+/** An MDF request as seeded: the PRM adds id, created and updated. */
+type SeedMdfRequest = Omit<MdfRequest, 'id' | 'created' | 'updated'>;
 
 /** The demo MDF requests, all Open. */
 export const DEMO_MDF_REQUESTS: SeedMdfRequest[] = [

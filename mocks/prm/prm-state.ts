@@ -44,16 +44,16 @@ export class PrmState {
     const id = typeof fields.id === 'number' ? fields.id : Math.max(0, ...table.keys()) + 1;
     const record: Record<string, unknown> = {};
     for (const field of PRM_OBJECTS[object]!.fields) record[field.key] = fields[field.key] ?? null;
-    Object.assign(record, fields, { id, createdAt: fields.createdAt ?? now, updatedAt: fields.updatedAt ?? now });
+    Object.assign(record, fields, { id, created: fields.created ?? now, updated: fields.updated ?? now });
     table.set(id, record as PrmRecord);
     return { ...(record as PrmRecord) };
   }
 
-  /** Sets fields (response keys) and stamps updatedAt with the clock; undefined when there is no such record. */
+  /** Sets fields (response keys) and stamps updated with the clock; undefined when there is no such record. */
   update(object: string, id: number, set: Record<string, unknown>): PrmRecord | undefined {
     const record = this.#table(object).get(id);
     if (!record) return undefined;
-    Object.assign(record, set, { id, updatedAt: isoNow(this.#clock) });
+    Object.assign(record, set, { id, updated: isoNow(this.#clock) });
     return { ...record };
   }
 
@@ -76,7 +76,7 @@ export class PrmState {
     return found ? ({ ...found } as unknown as MdfRequest) : undefined;
   }
 
-  /** What ops change in the portal (camelCase fields, not validated); bumps updatedAt. */
+  /** What ops change in the portal (camelCase fields, not validated); bumps updated. */
   updateMdfRequest(mdfNumber: string, set: Record<string, unknown>): MdfRequest | undefined {
     const found = this.#find(MDF_REQUEST_OBJECT, (r) => r.mdfNumber === mdfNumber);
     return found ? (this.update(MDF_REQUEST_OBJECT, found.id, set) as unknown as MdfRequest) : undefined;
@@ -108,7 +108,7 @@ export class PrmState {
       name: `Partner ${id}`,
       type: 'Channel',
       marketingReady: false,
-      crmPartnerId: `0015e00000PRTNR${String(id).padStart(3, '0').slice(-3)}`,
+      crmId: `0015e00000PRTNR${String(id).padStart(3, '0').slice(-3)}`,
       contactEmail: null,
       region: 'AMER',
       ...stripUndefined(partial),

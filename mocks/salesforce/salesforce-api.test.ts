@@ -188,7 +188,7 @@ describe('Salesforce sObjects', () => {
   });
 
   it('starts with an Account per partner, and takes any field on Account', async () => {
-    expect(systems.salesforce.records('Account').map((a) => a.Id)).toEqual(systems.prm.partners().map((p) => p.crmPartnerId));
+    expect(systems.salesforce.records('Account').map((a) => a.Id)).toEqual(systems.prm.partners().map((p) => p.crmId));
     expect((await sf(`sobjects/Account/${NORTHWIND}`)).body).toMatchObject({ Name: 'Northwind Cloud', IsPartner: true });
     expect((await sf(`sobjects/Account/${NORTHWIND}`, { method: 'PATCH', body: { Industry: 'Technology' } })).status).toBe(204);
   });

@@ -5,8 +5,8 @@ import type { Partner } from '../../schemas/domain/partner.ts';
  * (D20), so a Funds Request's ChannelPartnerId points at an Account that exists. The org starts with no
  * Funds Requests: the recipes create them.
  */
-export function partnerAccounts(partners: ReadonlyArray<Pick<Partner, 'name' | 'type' | 'crmPartnerId' | 'region'>>): Array<Record<string, unknown>> {
+export function partnerAccounts(partners: ReadonlyArray<Pick<Partner, 'name' | 'type' | 'crmId' | 'region'>>): Array<Record<string, unknown>> {
   return partners
-    .filter((p) => typeof p.crmPartnerId === 'string' && p.crmPartnerId.length > 0)
-    .map((p) => ({ Id: p.crmPartnerId, Name: p.name, Type: 'Partner', IsPartner: true, Partner_Type__c: p.type, Region__c: p.region }));
+    .filter((p) => typeof p.crmId === 'string' && p.crmId.length > 0)
+    .map((p) => ({ Id: p.crmId, Name: p.name, Type: 'Partner', IsPartner: true, Partner_Type__c: p.type, Region__c: p.region }));
 }

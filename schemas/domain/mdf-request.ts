@@ -11,6 +11,13 @@ export const ActivityDelivery = z.enum(['In Person', 'Virtual']);
 export const IsoDate = z.iso.date();
 
 /**
+ * The PRM's `created`/`updated` stamps. Public clients filter on them as `'2026-01-01 00:00:00'` (UTC,
+ * no zone), and nothing public says which form responses use: both are read, so a real PRM that
+ * answers either way is not refused over a field no recipe needs.
+ */
+export const PrmTimestamp = z.union([z.iso.datetime({ offset: true }), z.iso.datetime({ local: true }), z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/)]);
+
+/**
  * The 13 fields of the MDF request form (D6). They are optional here because the PRM can deliver a
  * request with a field left empty: the intake recipe must tell the partner which one, not drop the event.
  */
@@ -61,7 +68,7 @@ export const MdfRequest = MdfRequestForm.extend({
   status: MdfRequestStatus,
   /** Why the request was denied or canceled, shown to the partner. */
   statusReason: z.string().nullish(),
-  createdAt: z.iso.datetime({ offset: true }),
-  updatedAt: z.iso.datetime({ offset: true }),
+  created: PrmTimestamp,
+  updated: PrmTimestamp,
 });
 export type MdfRequest = z.infer<typeof MdfRequest>;

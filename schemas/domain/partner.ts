@@ -18,7 +18,7 @@ export const Partner = z.object({
   type: PartnerType,
   /** D3: only marketing-ready partners may request MDF. */
   marketingReady: z.boolean(),
-  crmPartnerId: CrmPartnerId,
+  crmId: CrmPartnerId,
   /** Where partner-facing notifications go (D7, D11, D23). */
   contactEmail: z.email().nullable(),
   region: Region,
