@@ -77,10 +77,19 @@ export function loadConfig(env: Env, options: { mock: boolean; connectors: reado
     return parsed.data as never;
   };
 
-  const port = read('PORT');
+  // Every variable is read before the verdict, so one start names every bad value at once.
+  const port = read('PORT') ?? 3000;
   const publicBaseUrl = read('PUBLIC_BASE_URL');
   const apiToken = read('PARTNERFLOW_API_TOKEN');
   const host = read('HOST') ?? '127.0.0.1';
+  const dbPath = read('PARTNERFLOW_DB');
+  const recipesDir = read('RECIPES_DIR');
+  const tablesDir = read('TABLES_DIR');
+  const logLevel = read('LOG_LEVEL');
+  const maxBodyBytes = read('MAX_BODY_BYTES');
+  const workerConcurrency = read('WORKER_CONCURRENCY');
+  const workerId = read('PARTNERFLOW_WORKER_ID');
+  const leaseMs = read('PARTNERFLOW_LEASE_MS');
   if (!options.mock) {
     if (!publicBaseUrl && !problems.some((p) => p.startsWith('PUBLIC_BASE_URL'))) problems.push('PUBLIC_BASE_URL: required (the base URL approval links point to, e.g. https://partnerflow.example.com)');
     if (!apiToken && !problems.some((p) => p.startsWith('PARTNERFLOW_API_TOKEN'))) problems.push('PARTNERFLOW_API_TOKEN: required outside mock mode (protects the runs API); at least 16 characters');
@@ -103,22 +112,21 @@ export function loadConfig(env: Env, options: { mock: boolean; connectors: reado
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
-  const port_ = port ?? 3000;
   return {
     mock: options.mock,
     host,
-    port: port_,
-    dbPath: resolvePath(read('PARTNERFLOW_DB')!),
-    publicBaseUrl: (publicBaseUrl ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port_}`).replace(/\/+$/, ''),
-    recipesDir: resolvePath(read('RECIPES_DIR')!),
-    tablesDir: resolvePath(read('TABLES_DIR')!),
-    logLevel: read('LOG_LEVEL')!,
+    port,
+    dbPath: resolvePath(dbPath!),
+    publicBaseUrl: (publicBaseUrl ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`).replace(/\/+$/, ''),
+    recipesDir: resolvePath(recipesDir!),
+    tablesDir: resolvePath(tablesDir!),
+    logLevel: logLevel!,
     apiToken: apiToken ?? null,
     webhookSecrets,
-    maxBodyBytes: read('MAX_BODY_BYTES')!,
-    workerConcurrency: read('WORKER_CONCURRENCY')!,
-    workerId: read('PARTNERFLOW_WORKER_ID')!,
-    leaseMs: read('PARTNERFLOW_LEASE_MS')!,
+    maxBodyBytes: maxBodyBytes!,
+    workerConcurrency: workerConcurrency!,
+    workerId: workerId!,
+    leaseMs: leaseMs!,
     connectors,
     ...options.overrides,
   };

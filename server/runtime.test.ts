@@ -112,7 +112,36 @@ describe('recipes the runtime cannot run', () => {
   });
 });
 
-describe('configuration outside mock mode', () => {
+describe('configuration', () => {
+  it('names every bad variable, also those with defaults, and starts with none of them', () => {
+    const bad = {
+      PORT: 'eighty',
+      HOST: '',
+      PARTNERFLOW_DB: '',
+      LOG_LEVEL: 'loud',
+      MAX_BODY_BYTES: '-5',
+      WORKER_CONCURRENCY: '0',
+      PARTNERFLOW_LEASE_MS: '10',
+      PUBLIC_BASE_URL: 'ftp://example.com',
+    };
+    let message = '';
+    try {
+      loadConfig(bad, { mock: true, connectors: CONNECTORS });
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      message = (e as Error).message;
+    }
+    for (const variable of ['PORT', 'LOG_LEVEL', 'MAX_BODY_BYTES', 'WORKER_CONCURRENCY', 'PARTNERFLOW_LEASE_MS', 'PUBLIC_BASE_URL']) {
+      expect(message).toContain(`${variable}:`);
+    }
+    expect(message).toContain('(got "loud")');
+  });
+
+  it('builds the approval link base on the port it listens on', () => {
+    const config = loadConfig({ PORT: '3917' }, { mock: true, connectors: CONNECTORS });
+    expect(config.publicBaseUrl).toBe('http://127.0.0.1:3917');
+  });
+
   it('refuses to start without credentials, naming every variable', () => {
     let error: unknown;
     try {

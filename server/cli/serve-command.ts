@@ -25,20 +25,22 @@ stops the start with a message naming each variable.`,
   },
   async run({ values }) {
     keepHeapSmall();
-    const overrides: Partial<RuntimeConfig> = {};
-    if (typeof values.host === 'string') overrides.host = values.host;
-    if (typeof values.db === 'string') overrides.dbPath = values.db;
+    // The flags stand in for their variables, so everything built from a variable (the approval
+    // links' base URL from PORT and HOST) follows the flag too.
+    const env: Record<string, string | undefined> = { ...process.env };
+    if (typeof values.host === 'string') env.HOST = values.host;
+    if (typeof values.db === 'string') env.PARTNERFLOW_DB = values.db;
     if (typeof values.port === 'string') {
       const port = Number(values.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+      if (values.port.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65_535) {
         console.error(`partnerflow serve: --port must be a port number, got "${values.port}"`);
         return 2;
       }
-      overrides.port = port;
+      env.PORT = values.port;
     }
     let config: RuntimeConfig;
     try {
-      config = loadConfig(process.env, { mock: values.mock === true, connectors: CONNECTORS, overrides });
+      config = loadConfig(env, { mock: values.mock === true, connectors: CONNECTORS });
     } catch (error) {
       if (error instanceof ConfigError) {
         console.error(error.message);
@@ -53,7 +55,17 @@ stops the start with a message naming each variable.`,
       console.error(describeStartupError(error));
       return 1;
     }
-    const { port } = await runtime.listen();
+    let port: number;
+    try {
+      ({ port } = await runtime.listen());
+    } catch (error) {
+      await runtime.close();
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') console.error(`partnerflow: cannot start: ${config.host}:${config.port} is already in use (another partnerflow?); choose another with --port or PORT`);
+      else if (code === 'EACCES') console.error(`partnerflow: cannot start: not allowed to listen on ${config.host}:${config.port}; choose a port above 1023 with --port or PORT`);
+      else console.error(`partnerflow: cannot start: listening on ${config.host}:${config.port} failed: ${(error as Error).message}`);
+      return 1;
+    }
     runtime.start();
     const readyMs = Math.round(performance.now());
     runtime.log.info(
