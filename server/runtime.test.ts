@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONNECTORS } from '../connectors/index.ts';
 import { Recipe } from '../schemas/recipe.ts';
@@ -109,6 +113,37 @@ describe('recipes the runtime cannot run', () => {
     await expect(createRuntime({ config, recipes: [{ definition: reminder, file: 'recipes/claim-reminder.recipe.json' }] })).rejects.toThrow(
       'recipes/claim-reminder.recipe.json: trigger.type: timer triggers are part of the recipe language, but this runtime does not run them yet',
     );
+  });
+});
+
+describe('approval tokens at rest', () => {
+  it('keeps no working approval link in the database once the approval email is sent (only the token hash)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'partnerflow-token-'));
+    const dbPath = join(dir, 'store.db');
+    try {
+      const config = loadConfig({}, { mock: true, connectors: CONNECTORS, overrides: { dbPath, logLevel: 'silent' } });
+      const rt = await createRuntime({ config });
+      await rt.app.request('/_mock/prm/webhooks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ event: 'mdf_request.submitted', mdf_number: 'MDF-1001' }) });
+      await rt.engine.runUntilIdle();
+      const [approvalEmail] = await mailbox(rt, 'cmm.emea@vendor.example');
+      const token = /\/approvals\/([^?\s"]+)/.exec(approvalEmail!.text)![1]!;
+      await rt.close();
+
+      const db = new Sqlite(dbPath, { readonly: true });
+      try {
+        const tables = db.prepare("select name from sqlite_master where type = 'table'").pluck().all() as string[];
+        const holders = tables.filter((table) => {
+          const columns = (db.prepare(`select name from pragma_table_info(?)`).pluck().all(table) as string[]).map((c) => `coalesce(cast("${c}" as text), '')`);
+          return db.prepare(`select count(*) from "${table}" where instr(${columns.join(' || ')}, ?) > 0`).pluck().get(token) !== 0;
+        });
+        expect(tables).toContain('outbox');
+        expect(holders).toEqual([]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

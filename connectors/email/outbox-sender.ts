@@ -1,6 +1,6 @@
 import type { Clock } from '../../server/engine/clock.ts';
 import { isOutcomeUnknown } from '../../server/engine/errors.ts';
-import type { Store } from '../../server/store/store.ts';
+import type { EmailMessage, OutboxPatch, Store } from '../../server/store/store.ts';
 import { HttpError } from '../kit/http-errors.ts';
 import type { Logger } from '../kit/define-connector.ts';
 import type { CallOptions } from '../kit/http-client.ts';
@@ -38,7 +38,10 @@ export class OutboxBusyError extends Error {
  * 4. the attempt takes the message (pending or sending → sending) only if it is still as it read it,
  *    so concurrent senders of one key call the provider once; the other waits for a retry;
  * 5. a 4xx answer means the provider refused it: the message goes back to `pending` and the step's
- *    retry policy decides. Any other failure leaves it `sending` (see 3).
+ *    retry policy decides. Any other failure leaves it `sending` (see 3);
+ * 6. once sent, the stored message keeps its envelope and loses its body: an approval email's body
+ *    holds a working approval link (the store has only the token's hash otherwise), and the body's
+ *    partner data has no further use there.
  */
 export class OutboxSender implements EmailConnection {
   constructor(
@@ -79,7 +82,7 @@ export class OutboxSender implements EmailConnection {
       // An earlier attempt was cut off mid-call: ask the provider before sending a second copy.
       const found = await provider.findSent(email.key, options);
       if (found) {
-        await store.updateOutbox(email.key, { status: 'sent', providerMessageId: found, sentAt: clock.now(), lastError: null });
+        await store.updateOutbox(email.key, this.#sent(stored.message, found));
         options.note?.(`an interrupted earlier attempt was delivered as message ${found}; not sent again`);
         return { messageId: found, alreadySent: true };
       }
@@ -97,7 +100,7 @@ export class OutboxSender implements EmailConnection {
     }
     try {
       const messageId = await provider.send(stored.message, email.key, options);
-      await store.updateOutbox(email.key, { status: 'sent', providerMessageId: messageId, sentAt: clock.now(), lastError: null });
+      await store.updateOutbox(email.key, this.#sent(stored.message, messageId));
       log.info({ key: email.key, tag: email.tag, messageId, recipients: email.to.length }, 'email sent');
       return { messageId, alreadySent: false };
     } catch (error) {
@@ -108,5 +111,10 @@ export class OutboxSender implements EmailConnection {
       await store.updateOutbox(email.key, { ...(refused ? { status: 'pending' as const } : {}), lastError: (error as Error).message });
       throw error;
     }
+  }
+
+  #sent(message: EmailMessage, providerMessageId: string): OutboxPatch {
+    const erased = '[erased once sent]';
+    return { status: 'sent', providerMessageId, sentAt: this.deps.clock.now(), lastError: null, message: { ...message, text: erased, html: erased } };
   }
 }

@@ -425,6 +425,7 @@ export class KyselyStore implements Store {
   async updateOutbox(key: string, patch: OutboxPatch): Promise<void> {
     const set: Partial<Selectable<Database['outbox']>> = {};
     if (patch.status !== undefined) set.status = patch.status;
+    if (patch.message !== undefined) set.message = json(patch.message);
     if (patch.attempts !== undefined) set.attempts = patch.attempts;
     if (patch.providerMessageId !== undefined) set.provider_message_id = patch.providerMessageId;
     if (patch.lastError !== undefined) set.last_error = patch.lastError;

@@ -343,6 +343,8 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.getApproval('hash-2')).toBeUndefined();
       await store.updateOutbox('k1', { status: 'sent', attempts: 1, providerMessageId: 'pm-1', sentAt: T0 + 2 });
       expect(await store.getOutbox('k1')).toMatchObject({ status: 'sent', providerMessageId: 'pm-1', sentAt: T0 + 2 });
+      await store.updateOutbox('k1', { message: { ...message, text: 'erased', html: 'erased' } });
+      expect((await store.getOutbox('k1'))?.message).toEqual({ ...message, text: 'erased', html: 'erased' });
       expect(await store.getOutbox('nope')).toBeUndefined();
     });
 

@@ -299,6 +299,8 @@ export interface OutboxMessage extends NewOutboxMessage {
 
 export interface OutboxPatch {
   status?: OutboxStatus;
+  /** Replaces the stored message: once sent, only its envelope is kept (see OutboxSender). */
+  message?: EmailMessage;
   attempts?: number;
   providerMessageId?: string | null;
   lastError?: string | null;
