@@ -25,15 +25,38 @@ describe('pagesBySkipTake', () => {
     expect(fetched).toEqual([0]);
   });
 
-  it('stops at a short page even when the total says there is more', async () => {
+  it('keeps paging past short pages until skip reaches the total, as when the system caps a page', async () => {
+    const listing = Array.from({ length: 705 }, (_, i) => ({ id: i + 1 }));
+    const fetched: Array<[number, number]> = [];
+    const ids: number[] = [];
+    for await (const r of pagesBySkipTake(async (skip, take) => {
+      fetched.push([skip, take]);
+      return { items: listing.slice(skip, skip + Math.min(take, 500)), total: listing.length };
+    }, { take: 1000 })) ids.push(r.id);
+    expect(ids).toEqual(listing.map((r) => r.id));
+    expect(fetched).toEqual([[0, 1000], [500, 1000]]);
+  });
+
+  it('stops at an empty page even when the total still says there is more (records deleted meanwhile)', async () => {
     const fetched: number[] = [];
     const all: number[] = [];
     for await (const r of pagesBySkipTake(async (skip, take) => {
       fetched.push(skip);
       return { items: records.slice(skip, Math.min(skip + take, 130)), total: 250 };
     }, { take: 50 })) all.push(r.id);
-    expect(all).toHaveLength(130);
-    expect(fetched).toEqual([0, 50, 100]);
+    expect(all).toEqual(records.slice(0, 130).map((r) => r.id));
+    expect(fetched).toEqual([0, 50, 100, 130]);
+  });
+
+  it('without a total, stops at the first short page', async () => {
+    const fetched: number[] = [];
+    const all: number[] = [];
+    for await (const r of pagesBySkipTake(async (skip, take) => {
+      fetched.push(skip);
+      return { items: records.slice(skip, skip + take), total: null };
+    }, { take: 100 })) all.push(r.id);
+    expect(all).toHaveLength(250);
+    expect(fetched).toEqual([0, 100, 200]);
   });
 
   it('yields nothing for an empty listing', async () => {

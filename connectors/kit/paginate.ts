@@ -1,13 +1,16 @@
 /** One page of a skip/take listing and the total the system reports. */
 export interface SkipTakePage<T> {
   items: readonly T[];
-  /** Total matching records; when unknown, paging stops at the first short page. */
+  /**
+   * Total matching records (the PRM's `data.count`): paging goes on until `skip` reaches it. When
+   * unknown, paging stops at the first short page instead.
+   */
   total?: number | null;
 }
 
 export interface SkipTakeOptions {
   /**
-   * Records per page.
+   * Records per page asked for; the system may answer fewer (the PRM caps a page at 500).
    * @default 100
    */
   take?: number;
@@ -31,9 +34,12 @@ export async function* pagesBySkipTake<T>(
     const page = await fetchPage(skip, take);
     yield* page.items;
     skip += page.items.length;
+    // An empty page ends the listing whatever the total says: records deleted meanwhile would
+    // otherwise have us ask for the same empty page forever.
+    if (page.items.length === 0) return;
     const total = page.total ?? null;
-    // A short or empty page ends the listing even when the reported total disagrees (records deleted meanwhile).
-    if (page.items.length < take || (total !== null && skip >= total)) return;
+    // A short page is not the end when the total says more: a system may answer fewer than asked for.
+    if (total === null ? page.items.length < take : skip >= total) return;
   }
 }
 

@@ -143,6 +143,15 @@ describe('PrmClient listings', () => {
     expect(amerOpen.sort()).toEqual(expected.sort());
   });
 
+  it('yields every record when the PRM answers fewer than the page size asked for (it caps a page at 500)', async () => {
+    const seeded = systems.prm.mdfRequests().length;
+    for (let i = 0; i < 705 - seeded; i++) systems.prm.addMdfRequest({ mdfNumber: `MDF-6${String(i).padStart(3, '0')}`, partnerId: 101, status: 'Open' });
+    const numbers: string[] = [];
+    for await (const r of connect().listMdfRequests({ pageSize: 1000 })) numbers.push(r.mdfNumber);
+    expect(numbers).toHaveLength(705);
+    expect(new Set(numbers)).toEqual(new Set(systems.prm.mdfRequests().map((r) => r.mdfNumber)));
+  });
+
   it('lists partners by region', async () => {
     const names: string[] = [];
     for await (const p of connect().listPartners({ filter: "Region eq 'EMEA'" })) names.push(p.name);
