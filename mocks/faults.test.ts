@@ -27,10 +27,9 @@ async function salesforceToken(): Promise<string> {
 const salesforce = (token: string) => fetch(`${SIMULATED_URLS.salesforceInstance}/services/data/v61.0/limits`, { headers: { authorization: `Bearer ${token}` } });
 
 describe('rate_limit', () => {
-  it('answers 429 with Retry-After and each system\'s error body, then lets requests through', async () => {
+  it('answers 429 with Retry-After and the PRM\'s and email\'s error bodies, then lets requests through', async () => {
     systems.faults.inject({ system: 'prm', kind: 'rate_limit', retryAfterSeconds: 7 });
     systems.faults.inject({ system: 'email', kind: 'rate_limit' });
-    systems.faults.inject({ system: 'salesforce', kind: 'rate_limit', retryAfterSeconds: 2 });
 
     const limited = await prm();
     expect(limited.status).toBe(429);
@@ -42,11 +41,16 @@ describe('rate_limit', () => {
     expect(mail.status).toBe(429);
     expect(mail.headers.get('retry-after')).toBe('1');
     expect(await mail.json()).toMatchObject({ ErrorCode: 429 });
+  });
 
+  it('answers 403 REQUEST_LIMIT_EXCEEDED from Salesforce, as the real org does: no Retry-After, usage still reported', async () => {
+    systems.faults.inject({ system: 'salesforce', kind: 'rate_limit', retryAfterSeconds: 2 });
     const token = await salesforceToken();
     const api = await salesforce(token);
-    expect(api.status).toBe(429);
-    expect(await api.json()).toEqual([{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: expect.any(String) }]);
+    expect(api.status).toBe(403);
+    expect(api.headers.get('retry-after')).toBeNull();
+    expect(api.headers.get('sforce-limit-info')).toMatch(/^api-usage=\d+\/\d+$/);
+    expect(await api.json()).toEqual([{ message: 'ConcurrentPerOrgLongTxn Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
     expect((await salesforce(token)).status).toBe(200);
   });
 });

@@ -9,7 +9,8 @@ export type SimulatedSystemName = FaultStep['system'];
 
 /**
  * What goes wrong:
- * - `rate_limit`: 429 with `Retry-After` and the system's error body;
+ * - `rate_limit`: the system's own "over the limit" answer: 429 with `Retry-After` from the PRM and
+ *   email, 403 `REQUEST_LIMIT_EXCEEDED` without `Retry-After` from Salesforce (SYSTEMS.md);
  * - `server_error`: 500 with the system's error body;
  * - `expired_token`: Salesforce revokes every session it issued (the call answers 401 INVALID_SESSION_ID
  *   and the next grant works); the PRM and email answer 401 in their own shape;
@@ -27,7 +28,7 @@ export interface FaultSpec {
   path?: string | undefined;
   /** Only requests with this method (any case). */
   method?: string | undefined;
-  /** The `Retry-After` of a rate limit, in seconds. @default 1 */
+  /** The `Retry-After` of a rate limit, in seconds, for the systems that send one (not Salesforce). @default 1 */
   retryAfterSeconds?: number | undefined;
 }
 
@@ -78,13 +79,20 @@ export class FaultInjector {
 /** A system's error bodies for the faults that answer with HTTP. */
 export interface FaultBodies {
   rateLimit(retryAfterSeconds: number): unknown;
+  /**
+   * How the system says it is over its limit, when not 429 with `Retry-After`: Salesforce answers 403
+   * and names no time to wait.
+   * @default { status: 429, retryAfter: true }
+   */
+  rateLimitAnswer?: { status: number; retryAfter: boolean };
   serverError(): unknown;
   expiredToken(): unknown;
 }
 
 /**
  * The answer to a fault in the system's own shape: `network_error` fails the connection (`fetch`
- * rejects), the others answer 429, 500 or 401 with the system's error body.
+ * rejects), the others answer the system's rate-limit status (429 unless it says otherwise), 500 or 401
+ * with the system's error body.
  */
 export function faultResponse(fault: FaultSpec, bodies: FaultBodies, headers: Record<string, string> = {}): Response {
   switch (fault.kind) {
@@ -92,7 +100,8 @@ export function faultResponse(fault: FaultSpec, bodies: FaultBodies, headers: Re
       return HttpResponse.error();
     case 'rate_limit': {
       const seconds = fault.retryAfterSeconds ?? 1;
-      return HttpResponse.json(bodies.rateLimit(seconds) as object, { status: 429, headers: { ...headers, 'Retry-After': String(seconds) } });
+      const { status, retryAfter } = bodies.rateLimitAnswer ?? { status: 429, retryAfter: true };
+      return HttpResponse.json(bodies.rateLimit(seconds) as object, { status, headers: retryAfter ? { ...headers, 'Retry-After': String(seconds) } : headers });
     }
     case 'server_error':
       return HttpResponse.json(bodies.serverError() as object, { status: 500, headers });

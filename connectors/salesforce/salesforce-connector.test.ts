@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
 import { VirtualClock } from '../../server/engine/clock.ts';
 import { capturingLogger, testContext, testDeps } from '../kit/action-test-context.ts';
-import { AuthError, ServerError, ValidationError } from '../kit/http-errors.ts';
+import { AuthError, RateLimitError, ServerError, ValidationError } from '../kit/http-errors.ts';
 import { salesforceConnector } from './index.ts';
 import { SALESFORCE_MOCK_CONFIG, SalesforceConfig } from './salesforce-config.ts';
 import type { SalesforceConnection } from './salesforce-connection.ts';
@@ -38,9 +38,9 @@ const fundRequestsFor = (mdfNumber: string) => systems.salesforce.records('Partn
 
 describe('salesforce.upsert_fund_request', () => {
   it('creates the Funds Request the first time and updates the same record after (D1)', async () => {
-    const first = await run('upsert_fund_request', { mdf_number: 'MDF-7001', fields: fundRequest('Submitted') });
+    const first = await run('upsert_fund_request', { mdf_number: 'MDF-7001', fields: fundRequest('Draft') });
     expect(first.output).toMatchObject({ created: true, id: expect.stringMatching(/^[a-zA-Z0-9]{18}$/) });
-    expect(fundRequestsFor('MDF-7001')).toEqual([expect.objectContaining({ Status: 'Submitted', RequestedAmount: 5000, ChannelPartnerId: CONTOSO_ACCOUNT })]);
+    expect(fundRequestsFor('MDF-7001')).toEqual([expect.objectContaining({ Status: 'Draft', RequestedAmount: 5000, ChannelPartnerId: CONTOSO_ACCOUNT })]);
 
     const second = await run('upsert_fund_request', { mdf_number: 'MDF-7001', fields: fundRequest('Approved', { Amount: 5000 }) });
     expect(second.output).toEqual({ id: first.output.id, created: false });
@@ -50,7 +50,7 @@ describe('salesforce.upsert_fund_request', () => {
 
   it('gets a new session and repeats the call once when the token has expired', async () => {
     const connection = connect();
-    await run('upsert_fund_request', { mdf_number: 'MDF-7002', fields: fundRequest('Submitted') }, connection);
+    await run('upsert_fund_request', { mdf_number: 'MDF-7002', fields: fundRequest('Draft') }, connection);
     systems.faults.inject({ system: 'salesforce', kind: 'expired_token' });
     const { output, notes } = await run('upsert_fund_request', { mdf_number: 'MDF-7002', fields: fundRequest('Rejected') }, connection);
     expect(output.created).toBe(false);
@@ -58,18 +58,26 @@ describe('salesforce.upsert_fund_request', () => {
     expect(notes.join('\n')).toMatch(/session expired; got a new token/);
   });
 
-  it('rides out a rate limit by waiting and retrying', async () => {
-    systems.faults.inject({ system: 'salesforce', kind: 'rate_limit', times: 1, retryAfterSeconds: 3 });
-    const before = clock.now();
-    const { output, notes } = await run('upsert_fund_request', { mdf_number: 'MDF-7003', fields: fundRequest('Submitted') });
+  it('rides out a rate limit (403 REQUEST_LIMIT_EXCEEDED) by backing off and retrying', async () => {
+    systems.faults.inject({ system: 'salesforce', kind: 'rate_limit', times: 2 });
+    const { output, notes } = await run('upsert_fund_request', { mdf_number: 'MDF-7003', fields: fundRequest('Draft') });
     expect(output.created).toBe(true);
-    expect(clock.now() - before).toBeGreaterThanOrEqual(3000);
-    expect(notes.join('\n')).toMatch(/answered 429/);
+    expect(fundRequestsFor('MDF-7003')).toEqual([expect.objectContaining({ Status: 'Draft' })]);
+    expect(notes.join('\n')).toMatch(/answered 403: REQUEST_LIMIT_EXCEEDED: ConcurrentPerOrgLongTxn Limit exceeded\.; retrying in [\d.]+ s \(attempt 2 of 3\)/);
+  });
+
+  it('fails with a retryable RateLimitError naming the limit when the org stays over it', async () => {
+    systems.faults.inject({ system: 'salesforce', kind: 'rate_limit', times: 5 });
+    const error = await run('upsert_fund_request', { mdf_number: 'MDF-7008', fields: fundRequest('Draft') }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(error).toMatchObject({ retryable: true, status: 403, code: 'REQUEST_LIMIT_EXCEEDED' });
+    expect((error as Error).message).toMatch(/answered 403: REQUEST_LIMIT_EXCEEDED: ConcurrentPerOrgLongTxn Limit exceeded/);
+    expect(fundRequestsFor('MDF-7008')).toEqual([]);
   });
 
   it('fails with a retryable ServerError when the org keeps failing', async () => {
     systems.faults.inject({ system: 'salesforce', kind: 'server_error', times: 5 });
-    const error = await run('upsert_fund_request', { mdf_number: 'MDF-7004', fields: fundRequest('Submitted') }).catch((e: unknown) => e);
+    const error = await run('upsert_fund_request', { mdf_number: 'MDF-7004', fields: fundRequest('Draft') }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServerError);
     expect(error).toMatchObject({ retryable: true, code: 'UNKNOWN_EXCEPTION' });
     expect(fundRequestsFor('MDF-7004')).toEqual([]);
@@ -120,9 +128,9 @@ describe('SalesforceClient', () => {
 
 describe('salesforce.query', () => {
   it('returns the selected records', async () => {
-    await run('upsert_fund_request', { mdf_number: 'MDF-7010', fields: fundRequest('Submitted') });
+    await run('upsert_fund_request', { mdf_number: 'MDF-7010', fields: fundRequest('Draft') });
     const { output } = await run('query', { soql: "SELECT Id, Status, MDF_Number__c FROM PartnerFundRequest WHERE MDF_Number__c = 'MDF-7010'" });
-    expect(output).toMatchObject({ truncated: false, records: [expect.objectContaining({ Status: 'Submitted', MDF_Number__c: 'MDF-7010' })] });
+    expect(output).toMatchObject({ truncated: false, records: [expect.objectContaining({ Status: 'Draft', MDF_Number__c: 'MDF-7010' })] });
   });
 
   it('keeps the first 2,000 records and says the rest were left out', async () => {

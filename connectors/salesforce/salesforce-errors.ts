@@ -28,8 +28,11 @@ export function salesforceErrorMessage(body: unknown): { message?: string; code?
 
 /**
  * Failures the status alone does not name precisely: 300 (an upsert's external ID matched several
- * records: fix the data, do not retry) and 403 REQUEST_LIMIT_EXCEEDED (the org's daily API allowance is
- * spent: waiting minutes will not help, so it is not retried).
+ * records: fix the data, do not retry) and 403 REQUEST_LIMIT_EXCEEDED (a rate limit, not a missing
+ * permission). The same code covers the concurrent long-request limit, which clears in seconds, and the
+ * daily allowance, which clears at the reset; only the message text tells them apart, and that is no
+ * contract. Both are retried with backoff: bounded attempts cost little against a spent allowance,
+ * and the run then fails with Salesforce's message.
  */
 export function checkSalesforceResponse(response: ResponseContext, body: unknown): HttpError | undefined {
   const base = { ...response, body };
@@ -43,7 +46,7 @@ export function checkSalesforceResponse(response: ResponseContext, body: unknown
   }
   if (response.status === 403) {
     const found = salesforceErrorMessage(body);
-    if (found.code === 'REQUEST_LIMIT_EXCEEDED') return new RateLimitError({ ...base, systemMessage: found.message, code: found.code }, false);
+    if (found.code === 'REQUEST_LIMIT_EXCEEDED') return new RateLimitError({ ...base, systemMessage: found.message, code: found.code });
   }
   return undefined;
 }

@@ -83,7 +83,9 @@ async function handleApi(request: Request, org: SalesforceOrg): Promise<Response
     return faultResponse(
       fault,
       {
-        rateLimit: (s) => [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: `ConcurrentPerOrgLongTxn Limit exceeded; retry after ${s} s` }],
+        // Salesforce says 403 and no Retry-After: the concurrent-request limit clears in seconds, the daily one at the reset.
+        rateLimit: () => [{ message: 'ConcurrentPerOrgLongTxn Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }],
+        rateLimitAnswer: { status: 403, retryAfter: false },
         serverError: () => [{ errorCode: 'UNKNOWN_EXCEPTION', message: 'An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-1234567890)' }],
         expiredToken: () => [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }],
       },
