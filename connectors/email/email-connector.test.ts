@@ -116,6 +116,19 @@ describe('email.send', () => {
     expect(await store.getOutbox(ctx.idempotencyKey)).toMatchObject({ status: 'sent', providerMessageId: delivered });
   });
 
+  it('finds an interrupted send that was delivered on a message stream other than outbound, and does not send it again', async () => {
+    const connection = connect({ messageStream: 'mdf-notices' });
+    const { ctx } = testContext(connection, clock, { stepKey: 'confirm' });
+    await store.enqueueOutbox({ key: ctx.idempotencyKey, runId: ctx.runId, message: { from: 'x@example.com', to: ['marketing@northwind.example'], subject: 's', text: 't', html: 'h' }, createdAt: clock.now() });
+    await store.updateOutbox(ctx.idempotencyKey, { status: 'sending', attempts: 1 });
+    const provider = new PostmarkClient({ apiUrl: EMAIL_MOCK_CONFIG.apiUrl, serverToken: EMAIL_MOCK_CONFIG.serverToken, messageStream: 'mdf-notices' });
+    const delivered = await provider.send({ from: 'x@example.com', to: ['marketing@northwind.example'], subject: 's', text: 't', html: 'h' }, ctx.idempotencyKey);
+
+    const { output } = await send({ to: ['marketing@northwind.example'], template: 'request-received', data }, connection);
+    expect(output).toMatchObject({ already_sent: true, message_id: delivered });
+    expect(systems.email.messages()).toEqual([expect.objectContaining({ messageId: delivered, messageStream: 'mdf-notices' })]);
+  });
+
   it('sends after a network failure left the outcome unknown and the provider has no such message', async () => {
     systems.faults.inject({ system: 'email', kind: 'network_error', times: 1 });
     const connection = connect();

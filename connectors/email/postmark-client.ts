@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { HttpClient, type CallOptions, type HttpTransportOptions } from '../kit/http-client.ts';
+import { NotFoundError } from '../kit/http-errors.ts';
 import type { EmailMessage } from '../../server/store/store.ts';
 
 export interface PostmarkClientOptions {
@@ -74,15 +75,44 @@ export class PostmarkClient {
     return res.body.MessageID;
   }
 
-  /** The provider's id of a message sent earlier with this notification key, or null when there is none. */
+  /**
+   * The provider's id of a message sent earlier with this notification key, or null when there is none.
+   * A provider without the outbound search (404) is an error that says so: without the search, an
+   * interrupted send can neither be confirmed nor safely repeated.
+   */
   async findSent(key: string, options: CallOptions = {}): Promise<string | null> {
-    const res = await this.#http.request({
-      method: 'GET',
-      path: 'messages/outbound',
-      query: { count: 1, offset: 0, [`metadata_${NOTIFICATION_KEY_METADATA}`]: metadataValue(key) },
-      expect: OutboundSearch,
-      ...options,
-    });
-    return res.body.Messages[0]?.MessageID ?? null;
+    try {
+      const res = await this.#http.request({
+        method: 'GET',
+        path: 'messages/outbound',
+        // Postmark searches only the `outbound` stream unless told otherwise: a message sent on
+        // another stream would not be found, and would go out a second time.
+        query: { count: 1, offset: 0, messagestream: this.#stream, [`metadata_${NOTIFICATION_KEY_METADATA}`]: metadataValue(key) },
+        expect: OutboundSearch,
+        ...options,
+      });
+      return res.body.Messages[0]?.MessageID ?? null;
+    } catch (error) {
+      if (error instanceof NotFoundError) throw searchMissing(error);
+      throw error;
+    }
   }
+}
+
+/** The 404 of a provider without the search, in words that say what it means for the message. */
+function searchMissing(error: NotFoundError): NotFoundError {
+  return new NotFoundError({
+    system: error.system,
+    status: error.status,
+    method: error.method,
+    url: error.url,
+    body: error.body,
+    code: error.code,
+    systemMessage: error.systemMessage,
+    cause: error,
+    message:
+      'email: the provider has no outbound message search (GET /messages/outbound answered 404), so Partnerflow ' +
+      'cannot tell whether an interrupted send went out and does not send it again; look in the provider\'s ' +
+      'activity log. Sending once needs a Postmark-style API with that search (EMAIL_API_URL).',
+  });
 }

@@ -58,6 +58,7 @@ describe('POST /email', () => {
         html: '<p>Thank you.</p>',
         tag: 'mdf',
         metadata: { partnerflow_key: 'run_1:confirm' },
+        messageStream: 'outbound',
         sentAt: '2026-04-20T09:00:00.000Z',
       },
     ]);
@@ -129,6 +130,16 @@ describe('GET /messages/outbound', () => {
     expect((await search({ count: 10, offset: 0, tag: 'received' })).body.TotalCount).toBe(1);
     const paged = await search({ count: 1, offset: 1 });
     expect(paged.body).toMatchObject({ TotalCount: 3, Messages: [expect.objectContaining({ Subject: 'MDF approval needed' })] });
+  });
+
+  it('searches one message stream: outbound unless messagestream names another', async () => {
+    await send(message({ MessageStream: 'mdf-notices', Metadata: { partnerflow_key: 'run_1:notice' } }));
+    const key = { count: 1, offset: 0, metadata_partnerflow_key: 'run_1:notice' };
+    expect((await search(key)).body).toEqual({ TotalCount: 0, Messages: [] });
+    expect((await search({ ...key, messagestream: 'outbound' })).body).toEqual({ TotalCount: 0, Messages: [] });
+    const found = await search({ ...key, messagestream: 'mdf-notices' });
+    expect(found.body).toMatchObject({ TotalCount: 1, Messages: [{ MessageStream: 'mdf-notices', Metadata: { partnerflow_key: 'run_1:notice' } }] });
+    expect((await search({ count: 10, offset: 0 })).body.TotalCount).toBe(3);
   });
 
   it('needs count and offset, and the server token', async () => {

@@ -8,6 +8,9 @@ import type { EmailMessage, Mailbox } from './mailbox.ts';
 /** Postmark's limits on one message. Metadata: at most 10 fields, names up to 20 characters, values up to 80. */
 const EMAIL_LIMITS = { recipients: 50, metadataFields: 10, metadataKeyLength: 20, metadataValueLength: 80, tagLength: 1000 } as const;
 
+/** The transactional stream every Postmark server has: a send without `MessageStream` goes there, a search without `messagestream` looks only there. */
+const DEFAULT_STREAM = 'outbound';
+
 const ORIGIN = new URL(SIMULATED_URLS.email).origin;
 
 /**
@@ -82,6 +85,7 @@ async function send(request: Request, mailbox: Mailbox): Promise<Response> {
     html: text('HtmlBody'),
     ...(text('Tag') ? { tag: text('Tag') } : {}),
     metadata,
+    messageStream: text('MessageStream') || DEFAULT_STREAM,
   };
   const stored = mailbox.accept(message, names);
   return HttpResponse.json({ To: text('To'), SubmittedAt: stored.sentAt, MessageID: stored.messageId, ErrorCode: 0, Message: 'OK' });
@@ -105,7 +109,11 @@ function checkMetadata(value: unknown): Record<string, string> | string {
   return metadata;
 }
 
-/** `GET /messages/outbound?count=&offset=&recipient=&tag=&metadata_<key>=`: newest first, as Postmark lists them. */
+/**
+ * `GET /messages/outbound?count=&offset=&recipient=&tag=&subject=&messagestream=&metadata_<key>=`: newest
+ * first, as Postmark lists them. Like Postmark, it searches one stream, `outbound` unless `messagestream`
+ * names another: a message sent on another stream is not found without it.
+ */
 function search(params: URLSearchParams, mailbox: Mailbox): Response {
   const count = Number(params.get('count'));
   const offset = Number(params.get('offset'));
@@ -116,12 +124,14 @@ function search(params: URLSearchParams, mailbox: Mailbox): Response {
   const recipient = params.get('recipient')?.toLowerCase();
   const tag = params.get('tag');
   const subject = params.get('subject');
+  const stream = params.get('messagestream') || DEFAULT_STREAM;
   const metadata = [...params.entries()].filter(([k]) => k.startsWith('metadata_')).map(([k, v]) => [k.slice('metadata_'.length), v] as const);
   const matching = mailbox
     .messages()
     .reverse()
     .filter(
       (m) =>
+        m.messageStream === stream &&
         (recipient === undefined || [...m.to, ...m.cc, ...(m.bcc ?? [])].some((a) => a.toLowerCase() === recipient)) &&
         (tag === null || m.tag === tag) &&
         (subject === null || m.subject.includes(subject)) &&
@@ -133,7 +143,7 @@ function search(params: URLSearchParams, mailbox: Mailbox): Response {
     Messages: matching.slice(offset, offset + count).map((m) => ({
       Tag: m.tag ?? '',
       MessageID: m.messageId,
-      MessageStream: 'outbound',
+      MessageStream: m.messageStream,
       To: m.to.map(person(m)),
       Cc: m.cc.map(person(m)),
       Bcc: (m.bcc ?? []).map(person(m)),

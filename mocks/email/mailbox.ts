@@ -16,6 +16,8 @@ export interface EmailMessage {
   html: string;
   tag?: string;
   metadata: Record<string, string>;
+  /** The Postmark message stream it went out on (`outbound` unless the sender named another). */
+  messageStream: string;
   /** When the provider accepted it, from the simulated systems' clock. */
   sentAt: string;
 }
