@@ -272,6 +272,24 @@ describe('HttpClient', () => {
     expect(JSON.stringify({ ...error, message: error.message })).not.toContain('hunter2');
   });
 
+  it('keeps the token of a malformed token answer out of the error, whether it parsed or not', async () => {
+    const Token = z.object({ access_token: z.string(), instance_url: z.url() });
+    const { client } = clientWith();
+
+    server.use(http.post(`${BASE}/token`, () => HttpResponse.json({ access_token: 'at-5e1f0c9d', refresh_token: 'rt-77aa01', instance_url: 'not a url' })));
+    const shape = (await client.request({ method: 'POST', path: 'token', expect: Token }).catch((e: unknown) => e)) as ResponseShapeError;
+    expect(shape).toBeInstanceOf(ResponseShapeError);
+    expect(shape.message).toMatch(/unexpected response: instance_url/);
+    expect(shape.body).toEqual({ access_token: '[redacted]', refresh_token: '[redacted]', instance_url: 'not a url' });
+
+    server.use(http.post(`${BASE}/token`, () => new HttpResponse('{"access_token":"at-5e1f0c9d","instance_url":', { headers: { 'content-type': 'application/json' } })));
+    const broken = (await client.request({ method: 'POST', path: 'token', expect: Token }).catch((e: unknown) => e)) as ResponseShapeError;
+    expect(broken).toBeInstanceOf(ResponseShapeError);
+    expect(broken.body).toBe('{"access_token":"[redacted]","instance_url":');
+
+    expect(JSON.stringify([shape, broken, shape.message, broken.message])).not.toMatch(/at-5e1f0c9d|rt-77aa01/);
+  });
+
   it('keeps secrets in the query out of the debug log line', async () => {
     server.use(http.get(`${BASE}/token`, () => HttpResponse.json({ ok: true })));
     const log = { ...capturingLogger(), isLevelEnabled: (level: string) => level === 'debug' };

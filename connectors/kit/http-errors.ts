@@ -3,6 +3,7 @@
  * The engine reads two fields and nothing else: `retryable` (is another attempt worth it) and
  * `retryAfterMs` (the least time to wait first, from the server's Retry-After).
  */
+import { redactBody } from './redact-body.ts';
 
 /** Longest error body kept on an error (characters of its JSON): enough to debug, small enough to journal. */
 const BODY_LIMIT = 2_000;
@@ -18,7 +19,7 @@ export interface HttpErrorDetails {
   method: string;
   /** The request URL; secret-looking query values are redacted here. */
   url: string;
-  /** The parsed response body, truncated. */
+  /** The parsed response body; kept truncated, secret-looking values redacted. */
   body?: unknown;
   /** The system's own error message, quoted in ours. */
   systemMessage?: string | undefined;
@@ -51,7 +52,8 @@ export class HttpError extends Error {
     this.status = details.status;
     this.method = details.method.toUpperCase();
     this.url = redactUrl(details.url);
-    this.body = truncateBody(details.body);
+    // Redacted first: truncation turns a large body into cut-off text, where keys are harder to find.
+    this.body = truncateBody(redactBody(details.body));
     this.code = details.code;
     this.systemMessage = details.systemMessage;
     this.retryable = retryable;
