@@ -35,7 +35,7 @@ beforeEach(() => {
   token = '';
 });
 
-const fundRequest = (extra: Record<string, unknown> = {}) => ({ Title: 'MDF-7001: Summit', RequestedAmount: 5000, ChannelPartnerId: NORTHWIND, Status: 'Submitted', ...extra });
+const fundRequest = (extra: Record<string, unknown> = {}) => ({ Title: 'MDF-7001: Summit', RequestedAmount: 5000, ChannelPartnerId: NORTHWIND, Status: 'Draft', ...extra });
 
 describe('Salesforce OAuth (client credentials)', () => {
   it('issues a bearer token and the instance URL', async () => {
@@ -84,7 +84,7 @@ describe('Salesforce sObjects', () => {
     });
     expect((await sf(`sobjects/PartnerFundRequest/${id}?fields=Status,MDF_Number__c`)).body).toEqual({
       attributes: expect.any(Object),
-      Status: 'Submitted',
+      Status: 'Draft',
       MDF_Number__c: 'MDF-7001',
     });
     // The 15-character form of the Id names the same record.
@@ -141,7 +141,7 @@ describe('Salesforce sObjects', () => {
 
   it('reads a record by external ID', async () => {
     await sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-7002', { method: 'PATCH', body: fundRequest() });
-    expect((await sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-7002?fields=Id,Status')).body).toMatchObject({ Id: expect.any(String), Status: 'Submitted' });
+    expect((await sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-7002?fields=Id,Status')).body).toMatchObject({ Id: expect.any(String), Status: 'Draft' });
     expect((await sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-0000')).status).toBe(404);
   });
 
@@ -162,10 +162,10 @@ describe('Salesforce sObjects', () => {
   });
 
   it('enforces the restricted Status picklists of PartnerFundRequest and PartnerFundClaim', async () => {
-    const request = await sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-7004', { method: 'PATCH', body: fundRequest({ Status: 'Pending' }) });
+    const request = await sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-7004', { method: 'PATCH', body: fundRequest({ Status: 'Submitted' }) });
     expect(request).toMatchObject({
       status: 400,
-      body: [{ message: 'bad value for restricted picklist field: Pending', errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', fields: ['Status'] }],
+      body: [{ message: 'bad value for restricted picklist field: Submitted', errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', fields: ['Status'] }],
     });
     const { body } = await sf('sobjects/PartnerFundRequest', { method: 'POST', body: fundRequest() });
     const claim = await sf('sobjects/PartnerFundClaim', { method: 'POST', body: { Title: 'Claim 1', Amount: 100, RequestId: body.id, Status: 'Submitted' } });
@@ -196,7 +196,7 @@ describe('Salesforce sObjects', () => {
   it('describes objects with their restricted picklists', async () => {
     const describe = await sf('sobjects/PartnerFundRequest/describe');
     expect(describe.body.fields).toContainEqual(
-      expect.objectContaining({ name: 'Status', restrictedPicklist: true, picklistValues: expect.arrayContaining([expect.objectContaining({ value: 'Submitted' })]) }),
+      expect.objectContaining({ name: 'Status', restrictedPicklist: true, picklistValues: expect.arrayContaining([expect.objectContaining({ value: 'Draft' })]) }),
     );
     expect(describe.body.fields).toContainEqual(expect.objectContaining({ name: 'MDF_Number__c', externalId: true }));
     expect(describe.body.fields.map((f: { name: string }) => f.name)).toEqual([
@@ -205,7 +205,7 @@ describe('Salesforce sObjects', () => {
     ]);
     expect(describe.body.fields.find((f: { name: string }) => f.name === 'Status')).toMatchObject({
       restrictedPicklist: true,
-      picklistValues: ['Draft', 'Submitted', 'Approved', 'Rejected'].map((value) => ({ value, label: value, active: true, defaultValue: value === 'Draft' })),
+      picklistValues: ['Draft', 'Approved', 'Rejected'].map((value) => ({ value, label: value, active: true, defaultValue: value === 'Draft' })),
     });
     expect((await sf('sobjects')).body.maxBatchSize).toBe(200);
   });
@@ -218,7 +218,7 @@ describe('Salesforce queries', () => {
     expect(res.body).toEqual({
       totalSize: 1,
       done: true,
-      records: [{ attributes: { type: 'PartnerFundRequest', url: expect.stringMatching(/^\/services\/data\/v61\.0\/sobjects\/PartnerFundRequest\//) }, Id: expect.any(String), Status: 'Submitted' }],
+      records: [{ attributes: { type: 'PartnerFundRequest', url: expect.stringMatching(/^\/services\/data\/v61\.0\/sobjects\/PartnerFundRequest\//) }, Id: expect.any(String), Status: 'Draft' }],
     });
   });
 
@@ -310,9 +310,9 @@ describe('Salesforce sObject Collections', () => {
     const body = (status: string) => ({ allOrNone: false, records: ['MDF-1', 'MDF-2'].map((n) => ({ attributes: { type: 'PartnerFundRequest' }, ...fundRequest({ Status: status }), MDF_Number__c: n })) });
     const first = await sf('composite/sobjects/PartnerFundRequest/MDF_Number__c', { method: 'PATCH', body: body('Draft') });
     expect(first.body.map((r: { created: boolean }) => r.created)).toEqual([true, true]);
-    const second = await sf('composite/sobjects/PartnerFundRequest/MDF_Number__c', { method: 'PATCH', body: body('Submitted') });
+    const second = await sf('composite/sobjects/PartnerFundRequest/MDF_Number__c', { method: 'PATCH', body: body('Draft') });
     expect(second.body.map((r: { created: boolean }) => r.created)).toEqual([false, false]);
-    expect(systems.salesforce.records('PartnerFundRequest').map((r) => r.Status)).toEqual(['Submitted', 'Submitted']);
+    expect(systems.salesforce.records('PartnerFundRequest').map((r) => r.Status)).toEqual(['Draft', 'Draft']);
   });
 
   it('refuses a collection upsert of a value several records have, naming their Ids, and carries on', async () => {
