@@ -15,11 +15,11 @@ export const ScenarioSeed = z
     prm: z
       .object({
         partners: z.array(Json).optional().describe('Partner accounts (camelCase, as the PRM returns them). Replace the demo partners when given.'),
-        mdf_requests: z.array(Json).optional().describe('MDF requests already in the PRM.'),
+        mdf_requests: z.array(Json).optional().describe('MDF requests already in the PRM (camelCase). Replace the demo requests when given.'),
       })
       .strict()
       .optional(),
-    salesforce: z.record(z.string(), z.array(Json)).optional().describe('Records per sObject, e.g. { "PartnerFundRequest": [ … ] }.'),
+    salesforce: z.record(z.string(), z.array(Json)).optional().describe('Records per sObject, e.g. { "PartnerFundRequest": [ … ] }, besides an Account per PRM partner.'),
     tables: z.record(z.string(), z.array(Json)).optional().describe('Table rows that replace the shipped table of that name, e.g. { "leave": [ … ] }.'),
     calendar: Json.optional().describe('Replaces the business calendar.'),
   })
@@ -29,7 +29,7 @@ const Deliver = z
   .object({
     deliver: z
       .object({
-        source: z.string().default('prm'),
+        source: z.string().default('prm').describe('The connector whose webhook this is (POST /webhooks/<source>).'),
         event: z.string().describe('Event name without the source, e.g. mdf_request.submitted.'),
         data: Json.optional().describe('The event data. Give this or `mdf_request`.'),
         mdf_request: z.string().optional().describe('Send the PRM MDF request with this MDF number, as the PRM has it now.'),
@@ -46,10 +46,10 @@ const Click = z
       .object({
         to: z.email().describe('Whose mailbox: the newest email to this address with such a link.'),
         link: z.enum(['approve', 'deny']).describe('Which link in the email.'),
-        comment: z.string().optional(),
+        comment: z.string().optional().describe('The comment the decider types on the confirmation page.'),
         confirm: z.boolean().default(true).describe('Also press the button on the confirmation page (POST). false only opens the page.'),
         expect_status: z.number().int().default(200).describe('The HTTP status the confirmation must answer.'),
-        expect_page_contains: z.string().optional(),
+        expect_page_contains: z.string().optional().describe('The page answered (the confirmation page, or the result of the POST) contains this.'),
       })
       .strict(),
   })
@@ -71,12 +71,14 @@ const Fault = z
   .object({
     fault: z
       .object({
-        system: z.enum(['prm', 'salesforce', 'email']),
-        kind: z.enum(['rate_limit', 'server_error', 'expired_token', 'network_error']),
-        times: z.number().int().positive().default(1),
+        system: z.enum(['prm', 'salesforce', 'email']).describe('The simulated system that fails.'),
+        kind: z
+          .enum(['rate_limit', 'server_error', 'expired_token', 'network_error'])
+          .describe("How it fails, in the system's own way: a rate limit, a 500, an expired token or session, no answer at all."),
+        times: z.number().int().positive().default(1).describe('How many matching requests fail.'),
         path: z.string().optional().describe('Only requests whose path contains this.'),
-        method: z.string().optional(),
-        retry_after_seconds: z.number().int().nonnegative().optional(),
+        method: z.string().optional().describe('Only requests with this HTTP method, e.g. PATCH.'),
+        retry_after_seconds: z.number().int().nonnegative().optional().describe('The Retry-After of a rate_limit, for the systems that send one (not Salesforce). Default: 1.'),
       })
       .strict(),
   })
@@ -84,16 +86,16 @@ const Fault = z
 
 export const ExpectedEmail = z
   .object({
-    to: z.email(),
+    to: z.email().describe('A recipient of the email (To).'),
     subject: z.string().optional().describe('The subject contains this.'),
     body_contains: z.union([z.string(), z.array(z.string())]).optional().describe('The text body contains each of these.'),
-    body_not_contains: z.union([z.string(), z.array(z.string())]).optional(),
+    body_not_contains: z.union([z.string(), z.array(z.string())]).optional().describe('The text body contains none of these.'),
   })
   .strict();
 
 export const ExpectedRecord = z
   .object({
-    system: z.enum(['prm', 'salesforce']),
+    system: z.enum(['prm', 'salesforce']).describe('The simulated system that holds the record.'),
     object: z.string().describe('prm: mdf_request or partner; salesforce: an sObject such as PartnerFundRequest.'),
     where: Json.describe('Field values that identify the record, e.g. { "mdfNumber": "MDF-1001" }.'),
     fields: Json.optional().describe('Field values the record must have.'),
@@ -103,8 +105,8 @@ export const ExpectedRecord = z
 
 export const ExpectedRun = z
   .object({
-    recipe: z.string(),
-    status: z.enum(['queued', 'running', 'waiting', 'completed', 'failed', 'canceled']),
+    recipe: z.string().describe('The recipe name.'),
+    status: z.enum(['queued', 'running', 'waiting', 'completed', 'failed', 'canceled']).describe('The run status now.'),
     count: z.number().int().nonnegative().optional().describe('How many runs of the recipe have this status. Default: at least one.'),
   })
   .strict();
@@ -135,13 +137,13 @@ export type ScenarioStep = z.infer<typeof ScenarioStep>;
 
 export const Scenario = z
   .object({
-    $schema: z.string().optional(),
-    name: z.string().min(1),
+    $schema: z.string().optional().describe('The JSON Schema file, for editors: schemas/json/scenario.schema.json.'),
+    name: z.string().min(1).describe('What the scenario shows; `partnerflow test` prints it.'),
     rules: z.array(z.string().regex(/^D\d+$/)).default([]).describe('The DOMAIN.md rules this scenario checks, e.g. ["D4"].'),
-    description: z.string().optional(),
+    description: z.string().optional().describe('More about the scenario, for its readers.'),
     clock: Time.default('2026-03-02T09:00:00Z').describe('Where the virtual clock starts.'),
-    seed: ScenarioSeed.default({}),
-    steps: z.array(ScenarioStep).min(1),
+    seed: ScenarioSeed.default({}).describe('What the simulated systems and tables hold at the start; what is not given is the demo data and the shipped tables.'),
+    steps: z.array(ScenarioStep).min(1).describe('Run in order; the first step that fails ends the scenario.'),
   })
   .strict();
 export type Scenario = z.infer<typeof Scenario>;

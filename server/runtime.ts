@@ -57,7 +57,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const log = options.log ?? createLogger(config.logLevel);
   const catalog = new ConnectorCatalog(CONNECTORS);
   const tables = options.tables ?? loadTables(config.tablesDir);
-  const definitions = options.recipes ?? (await loadRecipes(config.recipesDir, { catalog, tables: tables.names() }));
+  const definitions = options.recipes ?? (await loadRecipes(config.recipesDir, { catalog, tables: tables.names(), connectorConfigs: config.connectors }));
   // Before anything is opened: recipes from files were checked as they loaded; recipes given in code get the same refusal.
   const unrunnable = definitions.flatMap((r) => toProblems(r.file, checkRunnableTrigger(r.definition)));
   if (unrunnable.length > 0) throw new RecipeLoadError(unrunnable);

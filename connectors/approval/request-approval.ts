@@ -4,6 +4,7 @@ import { IsoDuration } from '../../schemas/recipe.ts';
 import { addIsoDuration } from '../../server/engine/business-calendar.ts';
 import { newApprovalToken } from './approval-token.ts';
 import type { ApprovalConnection } from './approval-connection.ts';
+import { checkTemplateInput } from '../email/check-template.ts';
 
 const RequestApprovalInput = z
   .object({
@@ -38,6 +39,7 @@ export const requestApproval = defineAction({
   input: RequestApprovalInput,
   output: RequestApprovalOutput,
   idempotent: true,
+  checkInput: checkTemplateInput,
   async run(input, ctx: ActionContext<ApprovalConnection>) {
     const email = ctx.connection.email();
     const now = ctx.clock.now();

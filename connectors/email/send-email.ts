@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
+import { checkTemplateInput } from './check-template.ts';
 import type { EmailConnection } from './email-connection.ts';
 
 const SendEmailInput = z
@@ -34,6 +35,7 @@ export const sendEmail = defineAction({
   input: SendEmailInput,
   output: SendEmailOutput,
   idempotent: true,
+  checkInput: checkTemplateInput,
   async run(input, ctx: ActionContext<EmailConnection>) {
     const rendered = await ctx.connection.render(input.template, input.data);
     const sent = await ctx.connection.send(

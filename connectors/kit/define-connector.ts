@@ -51,7 +51,27 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
   idempotent?: boolean;
   /** Input fields whose values never reach logs or the journal. */
   secretInputs?: readonly string[];
+  /**
+   * Checks a recipe's input mapping against what the runtime has (a template file, a folder) before
+   * any run, so `validate`, `partnerflow test` and the start refuse a recipe that would fail at this
+   * step. Gets the mapping as written: a `{% … %}` value is unknown until run time and passes.
+   */
+  checkInput?(input: unknown, context: ActionInputContext): ActionInputProblem[];
   run(input: z.output<I>, ctx: ActionContext<Connection>): Promise<z.input<O>>;
+}
+
+/** What an action's `checkInput` may consult. */
+export interface ActionInputContext {
+  /** A connector's settings as the runtime would connect it (validated); undefined when unknown. */
+  config(connectorName: string): unknown;
+}
+
+/** A problem `checkInput` found; `path` is relative to the step's `input`. */
+export interface ActionInputProblem {
+  path: readonly PropertyKey[];
+  message: string;
+  /** For an unknown name: the known ones, so the validator can suggest the closest. */
+  unknownName?: { name: string; known: readonly string[] };
 }
 
 export interface EventDefinition<D extends z.ZodType = z.ZodType> {

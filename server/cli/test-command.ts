@@ -1,28 +1,43 @@
-import { loadConfig } from '../config.ts';
 import { CONNECTORS } from '../../connectors/index.ts';
+import { ConfigError, loadConfig } from '../config.ts';
+import { NoSuchPathError } from '../find-files.ts';
 import { findScenarioFiles, formatResult, runScenarioFiles, summaryLine } from '../harness/scenario-files.ts';
 import type { Command } from './main.ts';
-import { describeStartupError } from './startup-error.ts';
 
-export const testCommand: Command = {
-  usage: `Usage: partnerflow test [paths...]
+const USAGE = `Usage: partnerflow test [paths...]
 
 Runs scenario files (*.scenario.json; default: every one under RECIPES_DIR, ./recipes) against the
 simulated PRM, Salesforce and email on a virtual clock, with the recipes of RECIPES_DIR and the
 tables of TABLES_DIR. Prints each scenario, expected against actual for failures, and ends on the
-line "N passed, N failed". Exit code 0 only when all passed.`,
+line "N passed, N failed". Exit code 0 only when all passed; 1 when one failed, a scenario file is
+invalid, none was found or the recipes do not load; 2 on a path that does not exist.`;
+
+/** Problems of the recipes or tables, which name their files: no stack trace, they are not bugs. */
+const LOAD_ERRORS = new Set(['RecipeLoadError', 'TableError']);
+
+export const testCommand: Command = {
+  usage: USAGE,
   options: {},
   async run({ positionals }) {
-    const config = loadConfig(process.env, { mock: true, connectors: CONNECTORS });
+    let config;
+    try {
+      config = loadConfig(process.env, { mock: true, connectors: CONNECTORS });
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      console.error(`partnerflow test: ${error.message}`);
+      return 1;
+    }
+    const paths = positionals.length ? positionals : [config.recipesDir];
     let files: string[];
     try {
-      files = findScenarioFiles(positionals.length ? positionals : [config.recipesDir]);
+      files = findScenarioFiles(paths);
     } catch (error) {
-      console.error(`partnerflow test: ${(error as Error).message}`);
+      if (!(error instanceof NoSuchPathError)) throw error;
+      console.error(`partnerflow test: ${error.message}\n\n${USAGE}`);
       return 2;
     }
     if (files.length === 0) {
-      console.error('partnerflow test: no *.scenario.json files found');
+      console.error(`partnerflow test: no *.scenario.json files found in ${paths.join(', ')}`);
       console.log(summaryLine([]));
       return 1;
     }
@@ -30,7 +45,12 @@ line "N passed, N failed". Exit code 0 only when all passed.`,
     try {
       results = await runScenarioFiles(files, { recipesDir: config.recipesDir, tablesDir: config.tablesDir, onResult: (r) => console.log(formatResult(r)) });
     } catch (error) {
-      console.error(describeStartupError(error));
+      const count = files.length === 1 ? 'the scenario' : `the ${files.length} scenarios`;
+      const known = error instanceof Error && LOAD_ERRORS.has(error.name);
+      const why = known ? `the recipes or tables they need did not load:\n${error.message}` : `${(error as Error).stack ?? String(error)}`;
+      console.error(`partnerflow test: cannot run ${count}: ${why}`);
+      // Not one ran, so not one passed: the closing line says so, as it does for any failure.
+      console.log(`0 passed, ${files.length} failed`);
       return 1;
     }
     console.log(summaryLine(results));

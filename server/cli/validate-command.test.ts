@@ -75,6 +75,19 @@ describe('partnerflow validate', () => {
     expect(code).toBe(0);
   });
 
+  it('rejects a literal template name that names no email template, with file and JSON path', async () => {
+    vi.stubEnv('EMAIL_TEMPLATES_DIR', join(fixtures, 'email-templates'));
+    const code = await validateCommand.run({ values: {}, positionals: [join(fixtures, 'misspelt-template')] });
+    const file = shown('misspelt-template/notify.recipe.json');
+    // approval.request and email.send declare the check; a name computed at run time is not judged.
+    expect(output.out).toEqual([
+      `${file}: steps[1].input.template: no email template "approval-requst" in ${shown('email-templates')} (did you mean "approval-request"?)`,
+      `${file}: steps[2].input.template: no email template "mdf-request-cancled" in ${shown('email-templates')}`,
+      '0 recipes valid, 1 with problems',
+    ]);
+    expect(code).toBe(1);
+  });
+
   it('explains itself with --help', () => {
     expect(command.usage).toMatch(/^Usage: partnerflow validate \[paths\.\.\.\]/);
     expect(command.usage).toContain('Exit code 0 when every recipe is valid, 1 when one has problems, 2 on a path that does not exist.');

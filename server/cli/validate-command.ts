@@ -15,6 +15,7 @@ without running them and without credentials:
   - step ids unique in the recipe, nested steps included
   - trigger and cancel_on events and actions that exist in the connector pack
   - action input against the action's input schema: required fields, unknown fields, literal values
+  - literal names of things the runtime must have, such as email templates (EMAIL_TEMPLATES_DIR)
   - expressions ({% … %}) that compile and read only steps of the recipe
   - lookup tables that exist in TABLES_DIR (./recipes/tables)
 Prints "✓ <file>" per valid recipe and "<file>: <path>: <message>" per problem, then a closing line.
@@ -60,7 +61,7 @@ export function createValidateCommand(connectors: () => Promise<readonly Connect
         return 1;
       }
 
-      const checks = await checkRecipeFiles(files, { catalog: new ConnectorCatalog(definitions), tables });
+      const checks = await checkRecipeFiles(files, { catalog: new ConnectorCatalog(definitions), tables, connectorConfigs: config.connectors });
       for (const check of checks) {
         if (check.problems.length === 0) console.log(`✓ ${check.file}`);
         for (const problem of check.problems) console.log(formatProblem(problem));

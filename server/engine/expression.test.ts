@@ -1,7 +1,7 @@
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from './clock.ts';
-import { evaluateExpression, evaluateMapping, ExpressionError, type ExpressionEnv, type ExpressionScope } from './expression.ts';
+import { evaluateExpression, evaluateMapping, ExpressionError, referencedSteps, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 
 // Friday 2026-03-06, 16:00 in London.
 const env: ExpressionEnv = {
@@ -98,6 +98,12 @@ describe('expressions', () => {
       expect(await evaluateExpression('{% $today() %}', scope, lateEvening)).toBe('2026-07-07');
     });
 
+    it('$localDate() gives a time\'s date in the calendar time zone, not in UTC (D9 leave dates)', async () => {
+      // 23:30 UTC on 6 July is 00:30 on 7 July in London (BST).
+      expect(await evaluateExpression('{% $localDate("2026-07-06T23:30:00Z") %}', scope, env)).toBe('2026-07-07');
+      expect(await evaluateExpression('{% $localDate("2026-01-06T23:30:00Z") %}', scope, env)).toBe('2026-01-06');
+    });
+
     it('$addBusinessDays() skips the weekend and the holidays of the calendar (D10)', async () => {
       // Friday + 2 business days: Monday 9 March is a holiday, so Wednesday 11 March.
       expect(await evaluateExpression('{% $addBusinessDays($now(), 2) %}', scope, env)).toBe('2026-03-11T16:00:00.000Z');
@@ -138,6 +144,23 @@ describe('expressions', () => {
       number: 'MDF-1001',
       region: 'EMEA',
       to: ['ana@example.com', 'ops@example.com'],
+    });
+  });
+
+  describe('the steps an expression reads', () => {
+    it('finds $steps.<id> and steps.<id> anywhere in the expression, once each', () => {
+      expect(referencedSteps('{% $steps.account.id & steps.owner.name & $count($steps.account.lines) %}')).toEqual([
+        { id: 'account', bracketed: false },
+        { id: 'owner', bracketed: false },
+      ]);
+      expect(referencedSteps('{% $steps.`account`.id %}')).toEqual([{ id: 'account', bracketed: false }]);
+    });
+
+    it("reports $steps['id'] as bracketed, by the name in brackets, because JSONata reads the field after it", async () => {
+      expect(referencedSteps("{% $steps['zzz'].id %}")).toEqual([{ id: 'zzz', bracketed: true }]);
+      expect(referencedSteps("{% steps['zzz'] %}")).toEqual([{ id: 'zzz', bracketed: true }]);
+      // Why it is a mistake: the filter keeps all of steps, so `.id` reads the step named "id".
+      expect(await evaluateExpression("{% $steps['zzz'].id %}", scopeWith(request, { zzz: { id: 'z' }, id: 'the step id' }), env)).toBe('the step id');
     });
   });
 });

@@ -84,6 +84,8 @@ function functionsFor(env: ExpressionEnv): Record<string, unknown> {
     millis: () => env.clock.now(),
     /** Today's date (YYYY-MM-DD) in the business calendar's time zone. */
     today: () => DateTime.fromMillis(env.clock.now(), { zone: env.calendar.timezone }).toISODate(),
+    /** `$localDate($addBusinessDays($now(), 2))` → that time's date (YYYY-MM-DD) in the business calendar's time zone. */
+    localDate: (value: unknown) => toDateTime(value).setZone(env.calendar.timezone).toISODate(),
     /** `$addDuration("2026-03-01", "P2D")` → ISO time two days later. */
     addDuration: (value: unknown, iso: string) => {
       const duration = Duration.fromISO(iso);
@@ -209,19 +211,39 @@ export function* expressionsIn(value: unknown, path: (string | number)[] = []): 
 }
 
 /**
- * The step ids an expression reads through `steps.<id>` or `$steps.<id>`, found in its syntax tree.
- * Validation uses it to reject references to steps that do not exist.
+ * A read of one step's result in an expression. `bracketed` marks `$steps['id']`: JSONata reads the
+ * brackets as a filter over all steps (a non-empty string is true), not as the field `id`, so such an
+ * expression never reads that step; validation names it rather than the field that follows.
  */
-export function referencedStepIds(source: string): string[] {
+export interface StepReference {
+  id: string;
+  bracketed: boolean;
+}
+
+/**
+ * The steps an expression reads through `steps.<id>` or `$steps.<id>` (or tries to, through
+ * `$steps['<id>']`), found in its syntax tree, in the order they appear. Validation uses it to reject
+ * references to steps that do not exist or have not run yet.
+ */
+export function referencedSteps(source: string): StepReference[] {
   const ast = compileExpression(source).ast() as unknown;
-  const found = new Set<string>();
+  const found = new Map<string, StepReference>();
+  const add = (reference: StepReference) => {
+    const key = `${reference.bracketed ? '[' : '.'}${reference.id}`;
+    if (!found.has(key)) found.set(key, reference);
+  };
   const visit = (node: unknown): void => {
     if (node === null || typeof node !== 'object') return;
-    const n = node as { type?: string; value?: unknown; steps?: unknown[] };
-    if (n.type === 'path' && Array.isArray(n.steps) && n.steps.length >= 2) {
-      const [first, second] = n.steps as Array<{ type?: string; value?: unknown }>;
-      const readsSteps = (first?.type === 'name' && first.value === 'steps') || (first?.type === 'variable' && first.value === 'steps');
-      if (readsSteps && second?.type === 'name' && typeof second.value === 'string') found.add(second.value);
+    const n = node as AstNode;
+    // `$steps['id']` alone is a variable node, not a path; with a field after it, the path's first step.
+    const first = n.type === 'path' && Array.isArray(n.steps) ? n.steps[0] : n;
+    if (first && readsSteps(first)) {
+      const bracket = bracketedName(first);
+      if (bracket !== undefined) add({ id: bracket, bracketed: true });
+      else if (n.type === 'path') {
+        const second = n.steps![1];
+        if (second?.type === 'name' && typeof second.value === 'string') add({ id: second.value, bracketed: false });
+      }
     }
     for (const child of Object.values(node)) {
       if (Array.isArray(child)) child.forEach(visit);
@@ -229,5 +251,25 @@ export function referencedStepIds(source: string): string[] {
     }
   };
   visit(ast);
-  return [...found];
+  return [...found.values()];
+}
+
+interface AstNode {
+  type?: string;
+  value?: unknown;
+  steps?: AstNode[];
+  /** Filters on a variable (`$steps[…]`). */
+  predicate?: Array<{ type?: string; expr?: AstNode }>;
+  /** Filters on a name (`steps[…]`). */
+  stages?: Array<{ type?: string; expr?: AstNode }>;
+}
+
+function readsSteps(node: AstNode): boolean {
+  return (node.type === 'name' || node.type === 'variable') && node.value === 'steps';
+}
+
+/** `'zzz'` of `$steps['zzz']`: a string literal as the first filter on `steps`. */
+function bracketedName(node: AstNode): string | undefined {
+  const filter = (node.predicate ?? node.stages)?.[0];
+  return filter?.type === 'filter' && filter.expr?.type === 'string' && typeof filter.expr.value === 'string' ? filter.expr.value : undefined;
 }

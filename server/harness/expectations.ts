@@ -68,7 +68,9 @@ export function checkRecords(expected: z.output<typeof ExpectedRecord>, records:
 
 export function indent(text: string, by = '      '): string {
   return text
+    .replace(/\s+$/, '')
     .split('\n')
-    .map((line) => by + line)
+    // Blank lines stay blank: trailing spaces would only get in the way of copying the text.
+    .map((line) => (line.trim() ? by + line : ''))
     .join('\n');
 }

@@ -5,13 +5,14 @@ import type { Logger } from '../../connectors/kit/define-connector.ts';
 import { createSimulatedSystems, startSimulatedSystems, type SimulatedSystems } from '../../mocks/simulated-systems.ts';
 import type { Recipe } from '../../schemas/recipe.ts';
 import type { Scenario, ScenarioStep } from '../../schemas/scenario.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfig, type RuntimeConfig } from '../config.ts';
 import { advanceTime } from '../engine/advance-time.ts';
 import { addIsoDuration } from '../engine/business-calendar.ts';
 import { VirtualClock } from '../engine/clock.ts';
 import { createTables, type Tables } from '../engine/tables.ts';
 import { signedDelivery } from '../http/webhook-signature.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
+import { didYouMean } from '../recipes/closest-name.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import { checkRecords, closestMismatch, describeEmail, describeExpectedEmail, emailMatches, indent, type MailboxEmail } from './expectations.ts';
 
@@ -26,10 +27,21 @@ export interface ScenarioResult {
 export interface ScenarioContext {
   recipes: Array<{ definition: Recipe; file: string }>;
   tables: Tables;
+  /** Connector settings of the scenario's runtime (e.g. another email templates folder). @default harnessConfig().connectors */
+  connectors?: Record<string, unknown>;
 }
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const PUBLIC_BASE_URL = 'https://partnerflow.scenario.test';
+
+/**
+ * The configuration every scenario runs with: mock mode on an in-memory store. It reads no environment
+ * variable, so a shell's PRM_BASE_URL cannot point a scenario at a real system; templates are the
+ * default ./recipes/email-templates. Recipes are checked against the same connector settings.
+ */
+export function harnessConfig(): RuntimeConfig {
+  return loadConfig({}, { mock: true, connectors: CONNECTORS, overrides: { dbPath: ':memory:', publicBaseUrl: PUBLIC_BASE_URL, logLevel: 'silent' } });
+}
 
 /**
  * Runs one scenario against a fresh runtime: an in-memory store, freshly seeded simulated systems and
@@ -46,7 +58,8 @@ export async function runScenario(scenario: z.output<typeof Scenario>, file: str
   let runtime: Runtime | undefined;
   try {
     const tables = scenarioTables(context.tables, scenario.seed);
-    const config = loadConfig({}, { mock: true, connectors: CONNECTORS, overrides: { dbPath: ':memory:', publicBaseUrl: PUBLIC_BASE_URL, logLevel: 'silent' } });
+    const defaults = harnessConfig();
+    const config = { ...defaults, connectors: context.connectors ?? defaults.connectors };
     runtime = await createRuntime({
       config,
       log: quiet,
@@ -57,7 +70,7 @@ export async function runScenario(scenario: z.output<typeof Scenario>, file: str
       systems,
       interceptNetwork: false,
     });
-    const driver = new ScenarioDriver(runtime, systems, clock);
+    const driver = new ScenarioDriver(runtime, systems, clock, context.recipes.map((r) => r.definition.name));
     for (const [index, step] of scenario.steps.entries()) {
       const problems = await driver.step(step);
       if (problems.length > 0) {
@@ -89,6 +102,7 @@ class ScenarioDriver {
     readonly runtime: Runtime,
     readonly systems: SimulatedSystems,
     readonly clock: VirtualClock,
+    readonly recipeNames: readonly string[],
   ) {}
 
   async step(step: ScenarioStep): Promise<string[]> {
@@ -185,7 +199,8 @@ class ScenarioDriver {
       const ok = expected.count === undefined ? count > 0 : count === expected.count;
       if (!ok) {
         const statuses = runs.map((r) => `${r.status}${r.error ? ` (${r.error.stepKey ? `${r.error.stepKey}: ` : ''}${r.error.message})` : ''}`);
-        failures.push(`expected ${expected.count ?? 'at least 1'} ${expected.status} run(s) of ${expected.recipe}, found ${count}; its runs: ${statuses.length ? statuses.join('; ') : 'none'}`);
+        const unknown = this.recipeNames.includes(expected.recipe) ? '' : `; no recipe is named "${expected.recipe}"${didYouMean(expected.recipe, this.recipeNames)}`;
+        failures.push(`expected ${expected.count ?? 'at least 1'} ${expected.status} run(s) of ${expected.recipe}, found ${count}; its runs: ${statuses.length ? statuses.join('; ') : 'none'}${unknown}`);
       }
     }
     return failures;

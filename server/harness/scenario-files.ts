@@ -7,8 +7,9 @@ import { findFiles } from '../find-files.ts';
 import { Scenario } from '../../schemas/scenario.ts';
 import { ConnectorCatalog } from '../engine/connector-registry.ts';
 import { loadTables } from '../engine/tables.ts';
-import { loadRecipes } from '../recipes/load-recipes.ts';
-import { runScenario, type ScenarioResult } from './run-scenario.ts';
+import { loadRecipes, RecipeLoadError } from '../recipes/load-recipes.ts';
+import { harnessConfig, runScenario, type ScenarioResult } from './run-scenario.ts';
+import { describeScenarioIssues } from './scenario-issues.ts';
 
 const SCENARIO_SUFFIX = '.scenario.json';
 
@@ -26,7 +27,7 @@ export function readScenario(file: string): { scenario?: z.output<typeof Scenari
     return { problems: [`${file}: not valid JSON: ${(error as Error).message}`] };
   }
   const parsed = Scenario.safeParse(json);
-  if (!parsed.success) return { problems: parsed.error.issues.map((i) => `${file}: ${formatPath(i.path)}: ${i.message}`) };
+  if (!parsed.success) return { problems: describeScenarioIssues(parsed.error.issues, json).map((i) => `${file}: ${formatPath(i.path)}: ${i.message}`) };
   return { scenario: parsed.data, problems: [] };
 }
 
@@ -37,17 +38,25 @@ export interface ScenarioRunOptions {
   onResult?(result: ScenarioResult): void;
 }
 
-/** Loads the recipes and tables once, then runs every scenario file in turn. */
+/**
+ * Loads the recipes and tables once, then runs every scenario file in turn. Throws RecipeLoadError
+ * (or TableError) when they do not load, or when there is no recipe at all: every scenario would then
+ * fail for one reason, which is better said once.
+ */
 export async function runScenarioFiles(files: string[], options: ScenarioRunOptions): Promise<ScenarioResult[]> {
   const catalog = new ConnectorCatalog(CONNECTORS);
   const tables = loadTables(options.tablesDir);
-  const recipes = await loadRecipes(options.recipesDir, { catalog, tables: tables.names() });
+  const { connectors } = harnessConfig();
+  const recipes = await loadRecipes(options.recipesDir, { catalog, tables: tables.names(), connectorConfigs: connectors });
+  if (recipes.length === 0) {
+    throw new RecipeLoadError([{ file: relative(process.cwd(), resolve(options.recipesDir)) || '.', path: '', message: 'no *.recipe.json or *.recipe.ts files (RECIPES_DIR), so no scenario has a recipe to run' }]);
+  }
   const results: ScenarioResult[] = [];
   for (const file of files) {
     const shown = relative(process.cwd(), resolve(file)) || file;
     const { scenario, problems } = readScenario(file);
     const result = scenario
-      ? await runScenario(scenario, shown, { recipes, tables })
+      ? await runScenario(scenario, shown, { recipes, tables, connectors })
       : { name: shown, file: shown, rules: [], failures: problems, durationMs: 0 };
     results.push(result);
     options.onResult?.(result);

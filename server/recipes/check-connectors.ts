@@ -1,3 +1,4 @@
+import type { ActionDefinition, ActionInputContext } from '../../connectors/kit/define-connector.ts';
 import type { Recipe } from '../../schemas/recipe.ts';
 import type { ConnectorCatalog } from '../engine/connector-registry.ts';
 import { checkActionInput } from './check-action-input.ts';
@@ -8,10 +9,19 @@ import { walkSteps } from './walk-steps.ts';
 /**
  * Everything a recipe names in the connector pack must exist: trigger events and poll actions, the
  * `cancel_on` event, `wait_for` events and every action step's action, whose input mapping is then
- * checked against the action's schema. Needs only connector definitions, never credentials.
+ * checked against the action's schema and the action's own `checkInput` (e.g. that a template
+ * exists). Needs only connector definitions and settings, never credentials.
  */
-export function checkConnectors(recipe: Recipe, catalog: ConnectorCatalog): Finding[] {
+export function checkConnectors(recipe: Recipe, catalog: ConnectorCatalog, connectorConfigs?: Record<string, unknown>): Finding[] {
   const names = knownNames(catalog);
+  const context = inputContext(connectorConfigs);
+  const input = (definition: ActionDefinition, name: string, value: unknown, path: PropertyKey[]): Finding[] => [
+    ...checkActionInput(value, definition.input, name, path),
+    ...(definition.checkInput?.(value, context) ?? []).map((problem) => ({
+      path: [...path, ...problem.path],
+      message: problem.message + (problem.unknownName ? didYouMean(problem.unknownName.name, problem.unknownName.known) : ''),
+    })),
+  ];
   const findings: Finding[] = [];
   const event = (name: string, path: PropertyKey[], mustCorrelate?: string) => {
     const definition = catalog.eventDefinition(name);
@@ -30,7 +40,7 @@ export function checkConnectors(recipe: Recipe, catalog: ConnectorCatalog): Find
   if (trigger.type === 'timer') event(trigger.record, ['trigger', 'record']);
   if (trigger.type === 'poll') {
     const definition = action(trigger.action, ['trigger', 'action']);
-    if (definition) findings.push(...checkActionInput(trigger.input ?? {}, definition.input, trigger.action, ['trigger', 'input']));
+    if (definition) findings.push(...input(definition, trigger.action, trigger.input ?? {}, ['trigger', 'input']));
   }
   if (recipe.cancel_on) event(recipe.cancel_on.event, ['cancel_on', 'event'], 'cancel a run');
 
@@ -38,11 +48,16 @@ export function checkConnectors(recipe: Recipe, catalog: ConnectorCatalog): Find
     if (step.type === 'action') {
       const definition = action(step.action, [...path, 'action']);
       // The interpreter maps a missing input as {}, so the schema sees the same here.
-      if (definition) findings.push(...checkActionInput(step.input ?? {}, definition.input, step.action, [...path, 'input']));
+      if (definition) findings.push(...input(definition, step.action, step.input ?? {}, [...path, 'input']));
     }
     if (step.type === 'wait_for' && step.event) event(step.event.name, [...path, 'event', 'name'], 'end this wait');
   }
   return findings;
+}
+
+/** Without settings (a caller that has none), checks that need them find nothing to check against. */
+function inputContext(given: Record<string, unknown> | undefined): ActionInputContext {
+  return { config: (connectorName) => given?.[connectorName] };
 }
 
 function knownNames(catalog: ConnectorCatalog) {

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CONNECTORS } from '../../connectors/index.ts';
 import { Recipe } from '../../schemas/recipe.ts';
+import { loadConfig } from '../config.ts';
+import { ConnectorCatalog } from '../engine/connector-registry.ts';
 import { fakeCatalog } from './fixtures/fake-connectors.ts';
 import { loadRecipes, RecipeLoadError } from './load-recipes.ts';
 
@@ -83,6 +86,17 @@ export default defineRecipe({
     expect(error.message).toBe(
       `${join(dir, 'invalid-built.recipe.ts')}: cannot be imported: recipe "invalid-built" is not valid: steps[0].id: a step id is snake_case, starting with a letter`,
     );
+  });
+
+  it('refuses, as the runtime does at start, a recipe whose email template does not exist', async () => {
+    // The settings the runtime's start passes: its configuration's, here with this test's templates folder.
+    const { connectors } = loadConfig({ EMAIL_TEMPLATES_DIR: join(fixtures, 'email-templates') }, { mock: true, connectors: CONNECTORS });
+    const error = await loadRecipes(join(fixtures, 'misspelt-template'), { catalog: new ConnectorCatalog(CONNECTORS), tables: [], connectorConfigs: connectors }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RecipeLoadError);
+    expect((error as RecipeLoadError).message.split('\n')).toEqual([
+      `${shown(join(fixtures, 'misspelt-template/notify.recipe.json'))}: steps[1].input.template: no email template "approval-requst" in ${shown(join(fixtures, 'email-templates'))} (did you mean "approval-request"?)`,
+      `${shown(join(fixtures, 'misspelt-template/notify.recipe.json'))}: steps[2].input.template: no email template "mdf-request-cancled" in ${shown(join(fixtures, 'email-templates'))}`,
+    ]);
   });
 
   it('refuses a folder that does not exist', async () => {

@@ -183,6 +183,22 @@ describe('validateRecipe', () => {
     });
   });
 
+  describe("an action's own input check", () => {
+    const send = (template: string) => recipe([getAccount, { id: 'send', type: 'action', action: 'crm.send', input: { to: ['a@example.com'], template } }]);
+    const check = (data: unknown) =>
+      validateRecipe(data, FILE, { catalog: fakeCatalog(), tables: [], connectorConfigs: { crm: { templates: ['welcome', 'goodbye'] } } }).problems.map(formatProblem);
+
+    it('reports what the action finds against the given settings, at its path in the input, with a suggestion', () => {
+      expect(check(send('welcom'))).toEqual([`${FILE}: steps[1].input.template: no template "welcom" (did you mean "welcome"?)`]);
+      expect(check(send('hello'))).toEqual([`${FILE}: steps[1].input.template: no template "hello"`]);
+    });
+
+    it('passes a name the settings know and a name computed at run time', () => {
+      expect(check(send('goodbye'))).toEqual([]);
+      expect(check(send("{% 'good' & 'bye' %}"))).toEqual([]);
+    });
+  });
+
   describe('expressions', () => {
     it('reports an expression that does not compile, with the JSONata message and the path', () => {
       const data = recipe([getAccount, { id: 'check', type: 'if', condition: '{% $steps.account.id = %}', then: [{ id: 'done', type: 'stop' }] }]);
@@ -221,6 +237,75 @@ describe('validateRecipe', () => {
       const data = recipe(
         [{ id: 'check', type: 'if', condition: '{% true %}', then: [getAccount] }, { id: 'show', type: 'set', values: { id: '{% $steps.account.id %}' } }],
         { on_error: { steps: [{ id: 'report', type: 'set', values: { failed: '{% $steps.show.id %}' } }] } },
+      );
+      expect(problems(data)).toEqual([]);
+    });
+
+    it("names the step of $steps['id'], which JSONata reads as a filter, not the field after it", () => {
+      const data = recipe([getAccount, { id: 'show', type: 'set', values: { a: "{% $steps['zzz'].id %}", b: "{% $steps['account'] %}", c: '{% $steps.`account`.id %}' } }]);
+      expect(problems(data)).toEqual([
+        `${FILE}: steps[1].values.a: reads steps['zzz'], which JSONata takes as a filter over all steps, not as step "zzz": write $steps.zzz; no step has the id "zzz"`,
+        `${FILE}: steps[1].values.b: reads steps['account'], which JSONata takes as a filter over all steps, not as step "account": write $steps.account`,
+      ]);
+    });
+
+    it('rejects a read of a step that comes later, naming both steps', () => {
+      const data = recipe([
+        { id: 'early', type: 'set', values: { owner: '{% $steps.account.owner_email %}' } },
+        getAccount,
+        { id: 'check', type: 'if', condition: '{% true %}', then: [{ id: 'inner', type: 'set', values: { x: '{% $steps.late.x %}' } }] },
+        { id: 'late', type: 'set', values: { x: 1 } },
+      ]);
+      expect(problems(data)).toEqual([
+        `${FILE}: steps[0].values.owner: reads steps.account, but step "account" (steps[1]) comes after this step "early" (steps[0]), so steps.account is always empty here`,
+        `${FILE}: steps[2].then[0].values.x: reads steps.late, but step "late" (steps[3]) comes after this step "inner" (steps[2].then[0]), so steps.late is always empty here`,
+      ]);
+    });
+
+    it('rejects reads a step can never see: itself, its own nested steps, the other branch, the recipe on_error, a later step of a loop', () => {
+      const data = recipe(
+        [
+          { ...getAccount, input: { account_id: '{% $steps.account.id %}' } },
+          { id: 'check', type: 'if', condition: '{% $steps.approved.ok %}', then: [{ id: 'approved', type: 'set', values: { ok: true } }], else: [{ id: 'denied', type: 'set', values: { was: '{% $steps.approved.ok %}' } }] },
+          { id: 'each', type: 'foreach', items: '{% [1, 2] %}', steps: [{ id: 'first', type: 'set', values: { y: '{% $steps.second.y %}' } }, { id: 'second', type: 'set', values: { y: 1 } }] },
+          { id: 'summary', type: 'set', values: { failed: '{% $steps.report.failed %}' } },
+        ],
+        { on_error: { steps: [{ id: 'report', type: 'set', values: { failed: true } }] }, trigger: { type: 'webhook', event: 'crm.account.changed', filter: '{% $steps.account.id %}' } },
+      );
+      expect(problems(data)).toEqual([
+        `${FILE}: trigger.filter: reads steps.account, but trigger is evaluated on the event alone: no step has run for it`,
+        `${FILE}: steps[0].input.account_id: reads steps.account, but that is the result of this very step "account" (steps[0]), which does not exist until it has finished`,
+        `${FILE}: steps[1].condition: reads steps.approved, but step "approved" (steps[1].then[0]) is nested in this step "check" (steps[1]), so it runs after this is evaluated`,
+        `${FILE}: steps[1].else[0].values.was: reads steps.approved, but step "approved" (steps[1].then[0]) is in the then branch of "check" and this step "denied" (steps[1].else[0]) in its else branch: only one of them runs, so steps.approved is always empty here`,
+        `${FILE}: steps[2].steps[0].values.y: reads steps.second, but step "second" (steps[2].steps[1]) comes after this step "first" (steps[2].steps[0]), so steps.second is always empty here; in foreach "each" it would hold the previous item's result, never this item's`,
+        `${FILE}: steps[3].values.failed: reads steps.report, but step "report" (on_error.steps[0]) is in the recipe's on_error, which runs only after the steps have failed, so steps.report is always empty in step "summary" (steps[3])`,
+      ]);
+    });
+
+    it('accepts reads of earlier steps and their nested steps, and of the steps a step sits in', () => {
+      const data = recipe(
+        [
+          { id: 'check', type: 'if', condition: '{% true %}', then: [getAccount], else: [{ id: 'fallback', type: 'set', values: { branch: '{% $steps.check.branch %}' } }] },
+          {
+            id: 'each',
+            type: 'foreach',
+            items: '{% [$steps.account.id] %}',
+            steps: [
+              { id: 'count', type: 'set', values: { n: '{% $steps.each.count %}' } },
+              { id: 'twice', type: 'set', values: { n: '{% $steps.count.n * 2 %}' } },
+            ],
+          },
+          {
+            id: 'update',
+            type: 'action',
+            action: 'crm.update_account',
+            input: { account_id: '{% $steps.account.id %}', status: 'Closed', fields: { Title: '{% $string($steps.twice.n) %}' } },
+            on_error: { steps: [{ id: 'why', type: 'set', values: { error: '{% $steps.update.error.message %}' } }], then: 'continue' },
+          },
+          { id: 'answer', type: 'wait_for', signal: 'go', timeout: 'P1D', on_timeout: [{ id: 'late', type: 'set', values: { t: '{% $steps.answer.timed_out %}' } }] },
+          { id: 'done', type: 'set', values: { why: '{% $steps.why.error %}', late: '{% $steps.late.t %}', fallback: '{% $steps.fallback.branch %}' } },
+        ],
+        { on_error: { steps: [{ id: 'report', type: 'set', values: { at: '{% $steps.done.why %}' } }] } },
       );
       expect(problems(data)).toEqual([]);
     });

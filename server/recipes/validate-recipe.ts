@@ -7,12 +7,16 @@ import { checkTables } from './check-tables.ts';
 import { inDocumentOrder } from './document-order.ts';
 import { toProblems, type Finding, type RecipeProblem } from './recipe-problem.ts';
 import { describeSchemaIssues } from './schema-issues.ts';
-import { walkSteps } from './walk-steps.ts';
 
 /** What a recipe is checked against: the connector definitions and the names of the ops tables. */
 export interface RecipeCheckOptions {
   catalog: ConnectorCatalog;
   tables: readonly string[];
+  /**
+   * Connector settings as the runtime that will run the recipes has them (e.g. the email templates
+   * folder), for the actions' `checkInput`. @default read from the environment, as `serve` does
+   */
+  connectorConfigs?: Record<string, unknown>;
 }
 
 /** A checked recipe: its parsed definition when it has no problems, else every problem found. */
@@ -25,19 +29,18 @@ export interface RecipeCheck {
  * Checks one recipe as `validate` and the runtime's start do: first the recipe schema (every issue,
  * with its path); then, on a recipe of the right shape, what the schema cannot know: unique step ids,
  * actions and events that exist, action input that fits the action, expressions that compile and read
- * existing steps, and lookup tables that exist.
+ * steps that have finished where they are evaluated, and lookup tables that exist.
  */
 export function validateRecipe(data: unknown, file: string, options: RecipeCheckOptions): RecipeCheck {
   const parsed = Recipe.safeParse(data);
   // The deeper checks walk the recipe's structure, which only the schema vouches for.
   if (!parsed.success) return { problems: toProblems(file, describeSchemaIssues(parsed.error.issues)) };
   const recipe = parsed.data;
-  const stepIds = new Set([...walkSteps(recipe)].map(({ step }) => step.id));
   const findings: Finding[] = [
     ...checkStepIds(recipe),
-    ...checkConnectors(recipe, options.catalog),
+    ...checkConnectors(recipe, options.catalog, options.connectorConfigs),
     ...checkTables(recipe, options.tables),
-    ...checkExpressions(recipe, stepIds),
+    ...checkExpressions(recipe),
   ];
   return findings.length > 0 ? { problems: toProblems(file, inDocumentOrder(data, findings)) } : { definition: recipe, problems: [] };
 }

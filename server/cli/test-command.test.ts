@@ -1,0 +1,101 @@
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { testCommand } from './test-command.ts';
+
+/**
+ * `partnerflow test` as a user runs it, in a small project of its own (server/harness/fixtures/project:
+ * one recipe, its email template, a scenario that passes and one that fails), so that the default
+ * RECIPES_DIR, TABLES_DIR and templates folder are that project's.
+ */
+const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), '../harness/fixtures');
+const project = join(fixtures, 'project');
+const bin = resolve(fixtures, '../../../bin/partnerflow.js');
+const KINDS = 'a step is one of: deliver, click, update, fault, expect, advance, set_clock';
+
+function partnerflowTest(args: string[], env: Record<string, string> = {}) {
+  const { RECIPES_DIR: _r, TABLES_DIR: _t, EMAIL_TEMPLATES_DIR: _e, ...inherited } = process.env;
+  const result = spawnSync(process.execPath, [bin, 'test', ...args], { cwd: project, encoding: 'utf8', env: { ...inherited, LOG_LEVEL: 'silent', ...env }, timeout: 60_000 });
+  return { code: result.status, out: lines(result.stdout), err: lines(result.stderr) };
+}
+
+/** Printed lines, with the durations (which vary) written as N. */
+function lines(text: string): string[] {
+  return text.replace(/\(\d+ ms\)/g, '(N ms)').split('\n').filter((line, i, all) => line !== '' || i < all.length - 1);
+}
+
+describe('partnerflow test', () => {
+  it('runs every scenario under RECIPES_DIR, prints expected against actual for a failure, ends on the count and exits 1', () => {
+    const { code, out, err } = partnerflowTest([]);
+    expect(out).toEqual([
+      '✗ The same request, expected to be denied [D11] (N ms)',
+      '    recipes/fails.scenario.json',
+      '  step 3 (expect) at 2026-03-03T09:00:00.000Z:',
+      '    prm mdf_request where {"mdfNumber":"MDF-9001"}: status expected "Denied", actual "Approved"',
+      '✓ A submitted request is confirmed, approved and copied to ops [D7] (N ms)',
+      '1 passed, 1 failed',
+    ]);
+    expect(err).toEqual([]);
+    expect(code).toBe(1);
+  });
+
+  it('exits 0 when every scenario it was given passes', () => {
+    const { code, out } = partnerflowTest(['recipes/passes.scenario.json']);
+    expect(out).toEqual(['✓ A submitted request is confirmed, approved and copied to ops [D7] (N ms)', '1 passed, 0 failed']);
+    expect(code).toBe(0);
+  });
+
+  it('counts an invalid scenario file as failed, naming what is wrong with each step', () => {
+    const file = '../invalid/misspelt-step.scenario.json';
+    const { code, out } = partnerflowTest([file, 'recipes/passes.scenario.json']);
+    expect(out).toEqual([
+      `✗ ${file} (N ms)`,
+      `    ${file}`,
+      `  ${file}: steps[1]: unknown step "advnce" (did you mean "advance"?); ${KINDS}`,
+      `  ${file}: steps[2].expect.runs[0].status: Invalid option: expected one of "queued"|"running"|"waiting"|"completed"|"failed"|"canceled"`,
+      '✓ A submitted request is confirmed, approved and copied to ops [D7] (N ms)',
+      '1 passed, 1 failed',
+    ]);
+    expect(code).toBe(1);
+  });
+
+  it('exits 1 when it finds no scenario file', () => {
+    const { code, out, err } = partnerflowTest(['recipes/email-templates']);
+    expect(err).toEqual(['partnerflow test: no *.scenario.json files found in recipes/email-templates']);
+    expect(out).toEqual(['0 passed, 0 failed']);
+    expect(code).toBe(1);
+  });
+
+  it('exits 2 on a path that does not exist', () => {
+    const { code, out, err } = partnerflowTest(['recipes/no-such.scenario.json']);
+    expect(err[0]).toBe('partnerflow test: recipes/no-such.scenario.json: no such file or folder');
+    expect(out).toEqual([]);
+    expect(code).toBe(2);
+  });
+
+  it('runs no scenario on an invalid recipe, naming its file and JSON path, and counts them failed', () => {
+    const { code, out, err } = partnerflowTest(['recipes/passes.scenario.json', 'recipes/fails.scenario.json'], { RECIPES_DIR: join(fixtures, 'broken-recipes') });
+    expect(err).toEqual([
+      'partnerflow test: cannot run the 2 scenarios: the recipes or tables they need did not load:',
+      `${join(fixtures, 'broken-recipes/request-notice.recipe.json')}: steps[1].input.template: no email template "request-recieved" in recipes/email-templates (did you mean "request-received"?)`,
+    ]);
+    expect(out).toEqual(['0 passed, 2 failed']);
+    expect(code).toBe(1);
+  });
+
+  it('says so when there is no recipe to test', () => {
+    const { code, out, err } = partnerflowTest(['recipes/passes.scenario.json'], { RECIPES_DIR: 'recipes/email-templates' });
+    expect(err).toEqual([
+      'partnerflow test: cannot run the scenario: the recipes or tables they need did not load:',
+      'recipes/email-templates: no *.recipe.json or *.recipe.ts files (RECIPES_DIR), so no scenario has a recipe to run',
+    ]);
+    expect(out).toEqual(['0 passed, 1 failed']);
+    expect(code).toBe(1);
+  });
+
+  it('explains its output and exit codes with --help', () => {
+    expect(testCommand.usage).toMatch(/^Usage: partnerflow test \[paths\.\.\.\]/);
+    expect(testCommand.usage).toContain('ends on the\nline "N passed, N failed". Exit code 0 only when all passed');
+  });
+});

@@ -1,0 +1,62 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readScenario } from './scenario-files.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'partnerflow-scenarios-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const KINDS = 'a step is one of: deliver, click, update, fault, expect, advance, set_clock';
+
+/** The problems `partnerflow test` prints for a scenario file with these steps. */
+function problemsWith(steps: unknown[]): string[] {
+  const file = join(dir, 'under-test.scenario.json');
+  writeFileSync(file, JSON.stringify({ name: 'a scenario under test', steps }));
+  return readScenario(file).problems.map((line) => line.slice(file.length + 2));
+}
+
+describe('an invalid scenario step says what is wrong with it', () => {
+  it('a misspelt field of the step kind it has, rather than "Invalid input"', () => {
+    expect(problemsWith([{ deliver: { evnt: 'mdf_request.submitted' } }])).toEqual(['steps[0].deliver.event: missing (expected string)', 'steps[0].deliver: Unrecognized key: "evnt"']);
+    expect(problemsWith([{ click: { to: 'cmm@vendor.example', link: 'approved' } }])).toEqual(['steps[0].click.link: Invalid option: expected one of "approve"|"deny"']);
+    expect(problemsWith([{ expect: { emails: [{ to: 'cmm@vendor.example', body_contains: 3 }] } }])).toEqual([
+      'steps[0].expect.emails[0].body_contains: Invalid input: expected a string or an array',
+    ]);
+  });
+
+  it('an unknown step kind, with the closest kind and the list of kinds', () => {
+    expect(problemsWith([{ advance: 'P1D' }, { advnce: 'P1D' }, { wait: 'P1D' }])).toEqual([
+      `steps[1]: unknown step "advnce" (did you mean "advance"?); ${KINDS}`,
+      `steps[2]: unknown step "wait"; ${KINDS}`,
+    ]);
+  });
+
+  it('a step with two kinds, an empty step, and a step that is not an object', () => {
+    expect(problemsWith([{ advance: 'P1D', expect: {} }, {}, 'advance'])).toEqual([
+      'steps[0]: a step does one thing, this one has "advance" and "expect": split it into one step each',
+      `steps[1]: an empty step; ${KINDS}`,
+      `steps[2]: expected an object such as { "advance": "P1D" } (${KINDS}), got "advance"`,
+    ]);
+  });
+});
+
+describe('the README', () => {
+  it('documents every field of the scenario format', () => {
+    const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Testing recipes: scenarios'), readme.indexOf('\n## ', readme.indexOf('## Testing recipes: scenarios') + 1));
+    const documented = new Set([...section.matchAll(/`([^`]+)`/g)].flatMap((m) => m[1]!.split(/[^\w$]+/)));
+    const schema = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../schemas/json/scenario.schema.json'), 'utf8')) as unknown;
+    const fields = new Set<string>();
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(visit);
+      else if (node && typeof node === 'object') {
+        for (const [key, value] of Object.entries(node)) {
+          if (key === 'properties') Object.keys(value as object).forEach((name) => fields.add(name));
+          visit(value);
+        }
+      }
+    };
+    visit(schema);
+    expect([...fields].filter((field) => !documented.has(field))).toEqual([]);
+  });
+});

@@ -1,0 +1,43 @@
+import type { z } from 'zod';
+import { ScenarioStep } from '../../schemas/scenario.ts';
+import { didYouMean } from '../recipes/closest-name.ts';
+import type { Finding } from '../recipes/recipe-problem.ts';
+import { describeSchemaIssues } from '../recipes/schema-issues.ts';
+
+type Issue = z.core.$ZodIssue;
+
+/** The step kinds in the order of the union: each branch is an object with exactly this one key. */
+const STEP_KINDS: readonly string[] = ScenarioStep.options.map((option) => Object.keys(option.shape)[0]!);
+
+/**
+ * A scenario's schema issues as findings a user can act on. A step that fits no kind is one union
+ * failure to zod ("Invalid input" at `steps[3]`); the key the step has says which kind was meant, so
+ * that kind's own issues are reported, and a key that is no kind is named with the kinds there are.
+ */
+export function describeScenarioIssues(issues: readonly Issue[], input: unknown): Finding[] {
+  return issues.flatMap((issue) => {
+    const index = stepIndex(issue);
+    if (index === undefined) return describeSchemaIssues([issue]);
+    return describeStep(issue as Extract<Issue, { code: 'invalid_union' }>, (input as { steps: unknown[] }).steps[index]);
+  });
+}
+
+function stepIndex(issue: Issue): number | undefined {
+  const [steps, index, ...deeper] = issue.path;
+  if (issue.code !== 'invalid_union' || steps !== 'steps' || typeof index !== 'number' || deeper.length > 0) return undefined;
+  return index;
+}
+
+function describeStep(issue: Extract<Issue, { code: 'invalid_union' }>, step: unknown): Finding[] {
+  const path = issue.path;
+  const kinds = `a step is one of: ${STEP_KINDS.join(', ')}`;
+  if (step === null || typeof step !== 'object' || Array.isArray(step)) {
+    return [{ path, message: `expected an object such as { "advance": "P1D" } (${kinds}), got ${JSON.stringify(step)}` }];
+  }
+  const keys = Object.keys(step);
+  const known = keys.filter((key) => STEP_KINDS.includes(key));
+  if (known.length === 1) return describeSchemaIssues(issue.errors[STEP_KINDS.indexOf(known[0]!)]!, path);
+  if (known.length > 1) return [{ path, message: `a step does one thing, this one has ${known.map((k) => `"${k}"`).join(' and ')}: split it into one step each` }];
+  if (keys.length === 0) return [{ path, message: `an empty step; ${kinds}` }];
+  return [{ path, message: `unknown step ${keys.map((k) => `"${k}"${didYouMean(k, STEP_KINDS)}`).join(', ')}; ${kinds}` }];
+}
