@@ -42,7 +42,12 @@ describe('defineRecipe', () => {
         action(
           'tell_partner_canceled',
           'email.send',
-          { to: [request('submittedByEmail')], template: 'mdf-request-canceled', data: { request: expr('$steps.request'), partner: expr('$steps.partner') } },
+          {
+            to: [request('submittedByEmail')],
+            template: 'mdf-request-canceled',
+            data: { request: expr('$steps.request'), partner: expr('$steps.partner') },
+            once_per: expr("'mdf-request-canceled:' & $steps.request.mdfNumber"),
+          },
           { description: 'D12: the partner is notified that the fund request was canceled.' },
         ),
       ],

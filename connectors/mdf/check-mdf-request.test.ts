@@ -15,6 +15,7 @@ const complete = {
   amountRequested: 5_000,
   verticalIndustry: 'Manufacturing',
   segment: 'Enterprise',
+  activityRegion: 'EMEA',
 };
 const ready = { name: 'Northwind Cloud', marketingReady: true };
 
@@ -46,6 +47,33 @@ describe('MDF intake rules', () => {
   it('D5: the partner investment and MDF must cover the total cost', () => {
     const problems = checkMdfRequest({ ...complete, partnerInvestment: 2_000 }, ready);
     expect(problems).toEqual([expect.objectContaining({ rule: 'D5', field: 'partnerInvestment' })]);
+  });
+
+  it('D5: a total cost of 0 allows no MDF: USD 5,000 requested against it is refused', () => {
+    const problems = checkMdfRequest({ ...complete, totalCost: 0, partnerInvestment: 0, amountRequested: 5_000 }, ready);
+    expect(problems).toEqual([expect.objectContaining({ rule: 'D5', field: 'amountRequested' })]);
+    expect(problems[0]!.message).toBe(
+      "MDF covers at most 50% of the activity's total cost, and the Total Cost (USD) is USD 0: no MDF can be requested for it (this request asks for USD 5,000).",
+    );
+  });
+
+  it('D4, D5 boundaries: USD 1,000 and exactly half the cost pass; USD 999.99 and one cent over half do not', () => {
+    expect(checkMdfRequest({ ...complete, totalCost: 2_000, partnerInvestment: 1_000, amountRequested: 1_000 }, ready)).toEqual([]);
+    expect(checkMdfRequest({ ...complete, totalCost: 2_000, partnerInvestment: 1_000.01, amountRequested: 999.99 }, ready).map((p) => p.rule)).toEqual(['D4']);
+    const overByACent = checkMdfRequest({ ...complete, totalCost: 10_000, partnerInvestment: 4_999.99, amountRequested: 5_000.01 }, ready);
+    expect(overByACent.map((p) => p.message)).toEqual([
+      "MDF covers at most 50% of the activity's total cost: USD 5,000.01 of USD 10,000 is more than 50%. The most you can request is USD 5,000.",
+    ]);
+    const over = checkMdfRequest({ ...complete, totalCost: 20_000, partnerInvestment: 9_998, amountRequested: 10_002 }, ready);
+    expect(over[0]!.message).toContain('USD 10,002 of USD 20,000 is 50.01%');
+  });
+
+  it('D8: a request without an activity region is refused, naming the Activity Region', () => {
+    for (const activityRegion of [undefined, null, ' ']) {
+      const problems = checkMdfRequest({ ...complete, activityRegion }, ready);
+      expect(problems).toEqual([expect.objectContaining({ rule: 'D8', field: 'activityRegion' })]);
+      expect(problems[0]!.message).toContain('Activity Region is required');
+    }
   });
 
   it('D6: names every missing field by its form label', () => {

@@ -8,6 +8,9 @@ export const MINIMUM_REQUEST_USD = 1_000;
 /** D5: the largest share of an activity's total cost the vendor covers. */
 export const MAXIMUM_VENDOR_SHARE = 0.5;
 
+/** D8: the label the partner sees for the activity's region. */
+export const ACTIVITY_REGION_LABEL = 'Activity Region';
+
 export const RuleProblem = z.object({
   /** The DOMAIN.md rule, e.g. "D4". */
   rule: z.string(),
@@ -20,11 +23,21 @@ export type RuleProblem = z.infer<typeof RuleProblem>;
 
 const usd = (n: number) => `USD ${n.toLocaleString('en-US', { maximumFractionDigits: 2 })}`;
 
+/** The share of the cost an amount is, as the partner reads it: "60%", "50.01%", never a rounded "50%" for an amount over half. */
+function shareOfCost(amount: number, cost: number): string {
+  const percent = Math.round((amount / cost) * 10_000) / 100;
+  return percent > MAXIMUM_VENDOR_SHARE * 100 ? `${percent}%` : `more than ${MAXIMUM_VENDOR_SHARE * 100}%`;
+}
+
+/** The request as the check reads it: the 13 form fields (D6) and the activity's region (D8). */
+export type CheckedRequest = Pick<MdfRequest, keyof MdfRequestForm> & { activityRegion?: string | null };
+
 /**
- * The MDF programme's intake rules (D3–D6), as a pure function so that each rule is unit-tested and
- * the recipe only decides what to do with the answer. Every problem is returned, not just the first.
+ * The MDF programme's intake rules (D3–D6, and D8's activity region, without which no approver can be
+ * chosen), as a pure function so that each rule is unit-tested and the recipe only decides what to do
+ * with the answer. Every problem is returned, not just the first.
  */
-export function checkMdfRequest(request: Pick<MdfRequest, keyof MdfRequestForm>, partner: Pick<Partner, 'name' | 'marketingReady'>): RuleProblem[] {
+export function checkMdfRequest(request: CheckedRequest, partner: Pick<Partner, 'name' | 'marketingReady'>): RuleProblem[] {
   const problems: RuleProblem[] = [];
   if (!partner.marketingReady) {
     problems.push({
@@ -40,6 +53,12 @@ export function checkMdfRequest(request: Pick<MdfRequest, keyof MdfRequestForm>,
   for (const field of missing) {
     problems.push({ rule: 'D6', field, message: `${MDF_REQUEST_FORM_LABELS[field]} is required.` });
   }
+  // D8: the approver is the CMM of the activity's region, never of the partner's home region, so a
+  // request that does not say where the activity takes place cannot be routed.
+  const region = request.activityRegion;
+  if (region === undefined || region === null || (typeof region === 'string' && region.trim() === '')) {
+    problems.push({ rule: 'D8', field: 'activityRegion', message: `${ACTIVITY_REGION_LABEL} is required: it decides which Channel Marketing Manager approves the request.` });
+  }
   if (request.startDate && request.endDate && request.endDate < request.startDate) {
     problems.push({
       rule: 'D6',
@@ -52,13 +71,16 @@ export function checkMdfRequest(request: Pick<MdfRequest, keyof MdfRequestForm>,
     problems.push({ rule: 'D4', field: 'amountRequested', message: `The minimum MDF request is ${usd(MINIMUM_REQUEST_USD)}; this request asks for ${usd(amount)}.` });
   }
   const cost = request.totalCost;
-  if (typeof amount === 'number' && typeof cost === 'number' && cost > 0) {
+  // D5 whenever both numbers are there: a total cost of 0 allows no MDF at all.
+  if (typeof amount === 'number' && typeof cost === 'number') {
     if (amount > cost * MAXIMUM_VENDOR_SHARE) {
-      const share = Math.round((amount / cost) * 1000) / 10;
       problems.push({
         rule: 'D5',
         field: 'amountRequested',
-        message: `MDF covers at most 50% of the activity's total cost: ${usd(amount)} of ${usd(cost)} is ${share}%. The most you can request is ${usd(cost * MAXIMUM_VENDOR_SHARE)}.`,
+        message:
+          cost > 0
+            ? `MDF covers at most 50% of the activity's total cost: ${usd(amount)} of ${usd(cost)} is ${shareOfCost(amount, cost)}. The most you can request is ${usd(cost * MAXIMUM_VENDOR_SHARE)}.`
+            : `MDF covers at most 50% of the activity's total cost, and the Total Cost (USD) is ${usd(cost)}: no MDF can be requested for it (this request asks for ${usd(amount)}).`,
       });
     }
     const investment = request.partnerInvestment;
@@ -75,13 +97,13 @@ export function checkMdfRequest(request: Pick<MdfRequest, keyof MdfRequestForm>,
 
 const CheckInput = z
   .object({
-    request: MdfRequestForm.passthrough(),
+    request: MdfRequestForm.extend({ activityRegion: z.string().nullish() }).passthrough(),
     partner: z.object({ name: z.string(), marketingReady: z.boolean() }).passthrough(),
   })
   .strict();
 
 export const checkMdfRequestAction = defineAction({
-  description: 'Checks an MDF request against the programme rules D3–D6; returns every problem found.',
+  description: 'Checks an MDF request against the programme rules D3–D6 and its activity region (D8); returns every problem found.',
   input: CheckInput,
   output: z.object({ ok: z.boolean(), problems: z.array(RuleProblem), rules_broken: z.array(z.string()) }),
   idempotent: true,

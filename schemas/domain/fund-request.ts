@@ -1,7 +1,11 @@
 import { z } from 'zod';
 
-/** Salesforce's standard PartnerFundRequest status picklist (SYSTEMS.md). */
-export const PartnerFundRequestStatus = z.enum(['Draft', 'Submitted', 'Approved', 'Rejected']);
+/**
+ * Salesforce's standard PartnerFundRequest status picklist (SYSTEMS.md): a restricted picklist, so a
+ * real org answers 400 INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST to anything else. An open (submitted,
+ * undecided) request is Draft; a denied or canceled one is Rejected (D1).
+ */
+export const PartnerFundRequestStatus = z.enum(['Draft', 'Approved', 'Rejected']);
 
 /**
  * What Partnerflow writes to a Salesforce PartnerFundRequest (D1). The MDF number is the external ID

@@ -28,11 +28,17 @@ export function isBusinessDay(day: DateTime, calendar: BusinessCalendar): boolea
 
 /**
  * Adds business days, keeping the time of day: Friday 10:00 + 2 business days is Tuesday 10:00; a
- * holiday in between pushes it one day further. Counting from a weekend starts on the next working day.
+ * holiday in between pushes it one day further. A start on a day that is not worked (weekend or
+ * holiday) counts from the start (00:00 in the calendar's zone) of the next working day, so Saturday
+ * 10:00 + 2 business days is Wednesday 00:00: never earlier than Friday 23:00 + 2 (Tuesday 23:00). D10.
  */
 export function addBusinessDays(fromMs: number, days: number, calendar: BusinessCalendar): number {
   if (!Number.isInteger(days) || days < 0) throw new RangeError(`business days must be a whole number ≥ 0, got ${days}`);
   let day = DateTime.fromMillis(fromMs, { zone: calendar.timezone });
+  if (!isBusinessDay(day, calendar)) {
+    do day = day.plus({ days: 1 }).startOf('day');
+    while (!isBusinessDay(day, calendar));
+  }
   let left = days;
   while (left > 0) {
     day = day.plus({ days: 1 });

@@ -79,12 +79,17 @@ export function confirmationPage(a: ApprovalSummary, preselected: ApprovalDecisi
   );
 }
 
+/**
+ * After the POST that decides. The decision is recorded and handed to the run, which applies it after
+ * reading the request again: a request canceled in the PRM meanwhile stays canceled. So the page says
+ * what was recorded, not what the request now is.
+ */
 export function decidedPage(subject: string, decision: ApprovalDecision) {
   return layout(
     'Decision recorded',
     html`<h1>Thank you — ${decision === 'approve' ? 'approval' : 'denial'} recorded</h1>
 <p class="subject">${subject}</p>
-<p>The request is ${decisionWord(decision)}. You can close this page.</p>`,
+<p>Your decision to ${decision} was recorded and will be applied to the request. If the request was canceled or changed in the partner portal meanwhile, it stays as it is there. You can close this page.</p>`,
   );
 }
 
