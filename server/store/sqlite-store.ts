@@ -36,6 +36,9 @@ export async function openSqliteDatabase(path: string): Promise<{ sqlite: Sqlite
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  // Content that is updated away or deleted is zeroed in the file, not left in free space: the
+  // outbox erases a sent approval email's body, and its link must not survive in a copy of the file.
+  sqlite.pragma('secure_delete = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachePreparedStatements(sqlite) }) });
   const { error, results } = await new Migrator({ db, provider: sqliteMigrations }).migrateToLatest();
   if (error) {
