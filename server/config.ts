@@ -90,6 +90,10 @@ export function loadConfig(env: Env, options: { mock: boolean; connectors: reado
   const workerConcurrency = read('WORKER_CONCURRENCY');
   const workerId = read('PARTNERFLOW_WORKER_ID');
   const leaseMs = read('PARTNERFLOW_LEASE_MS');
+  // Port 0 means "any free port", known only once listening; links built before that would point nowhere.
+  if (port === 0 && !publicBaseUrl && !problems.some((p) => p.startsWith('PUBLIC_BASE_URL'))) {
+    problems.push('PUBLIC_BASE_URL: required with PORT=0 (a free port is picked at start, and approval links must name the real one)');
+  }
   if (!options.mock) {
     if (!publicBaseUrl && !problems.some((p) => p.startsWith('PUBLIC_BASE_URL'))) problems.push('PUBLIC_BASE_URL: required (the base URL approval links point to, e.g. https://partnerflow.example.com)');
     if (!apiToken && !problems.some((p) => p.startsWith('PARTNERFLOW_API_TOKEN'))) problems.push('PARTNERFLOW_API_TOKEN: required outside mock mode (protects the runs API); at least 16 characters');
@@ -117,7 +121,7 @@ export function loadConfig(env: Env, options: { mock: boolean; connectors: reado
     host,
     port,
     dbPath: resolvePath(dbPath!),
-    publicBaseUrl: (publicBaseUrl ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`).replace(/\/+$/, ''),
+    publicBaseUrl: (publicBaseUrl ?? defaultBaseUrl(host, port)).replace(/\/+$/, ''),
     recipesDir: resolvePath(recipesDir!),
     tablesDir: resolvePath(tablesDir!),
     logLevel: logLevel!,
@@ -149,6 +153,12 @@ function readConnectorConfig(connector: ConnectorDefinition, env: Env, mock: boo
     problems.push(`${variable}: ${missing ? `required by the ${connector.name} connector` : issue.message}`);
   }
   return undefined;
+}
+
+/** This runtime as a browser on the same machine reaches it: a wildcard host is reached as localhost, an IPv6 address in brackets. */
+function defaultBaseUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${reachable}:${port}`;
 }
 
 function resolvePath(path: string): string {

@@ -73,6 +73,12 @@ describe('partnerflow serve', () => {
     }
   }, 60_000);
 
+  it('refuses an empty flag instead of falling back to the default database', async () => {
+    const server = serve(['--db', '']);
+    expect(await server.exited).toBe(2);
+    expect(server.stderr()).toContain('--db needs a value');
+  }, 60_000);
+
   it('says the port is taken, without a stack trace, and exits 1', async () => {
     const taken = await listenOnFreePort();
     const { port } = taken.address() as { port: number };

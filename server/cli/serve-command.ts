@@ -28,6 +28,13 @@ stops the start with a message naming each variable.`,
     // The flags stand in for their variables, so everything built from a variable (the approval
     // links' base URL from PORT and HOST) follows the flag too.
     const env: Record<string, string | undefined> = { ...process.env };
+    // An empty flag would read as "unset" and quietly fall back to the default (another database file).
+    for (const flag of ['host', 'db', 'port'] as const) {
+      if (values[flag] === '') {
+        console.error(`partnerflow serve: --${flag} needs a value`);
+        return 2;
+      }
+    }
     if (typeof values.host === 'string') env.HOST = values.host;
     if (typeof values.db === 'string') env.PARTNERFLOW_DB = values.db;
     if (typeof values.port === 'string') {
