@@ -66,7 +66,7 @@ export const MdfRequest = MdfRequestForm.extend({
   /** D8: the region where the activity takes place, which picks the approver. */
   activityRegion: Region.nullish(),
   status: MdfRequestStatus,
-  /** Why the request was denied or canceled, shown to the partner. */
+  /** Why the request was decided or canceled. Ops may write internal notes here: partner emails do not quote it. */
   statusReason: z.string().nullish(),
   created: PrmTimestamp,
   updated: PrmTimestamp,
