@@ -70,6 +70,12 @@ describe('seed, reset and snapshot', () => {
     expect(systems.salesforce.records('PartnerFundRequest')).toEqual([]);
   });
 
+  it('refuses a seed that gives one MDF number twice, as the PRM refuses a duplicate', () => {
+    const systems = createSimulatedSystems({ clock: new VirtualClock('2026-03-02T09:00:00Z') });
+    const twice = { prm: { mdf_requests: [{ mdfNumber: 'MDF-9001' }, { mdfNumber: 'MDF-9001', activityRegion: 'AMER' }] } };
+    expect(() => systems.seed(twice)).toThrow('MDF request MDF-9001 is given twice');
+  });
+
   it('fills what a partial MDF request lacks, and bumps updated on an update', () => {
     const systems = createSimulatedSystems({ clock: new VirtualClock('2026-03-02T09:00:00Z') });
     systems.seed();

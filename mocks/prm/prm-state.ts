@@ -90,6 +90,11 @@ export class PrmState {
     const partners = this.#table(PARTNER_OBJECT);
     const partnerId = partial.partnerId ?? this.#find(PARTNER_OBJECT, () => true)?.id ?? 101;
     const partner = partners.get(partnerId);
+    // The PRM refuses a second request with a used MDF number (DuplicateValue); a seed that gives one
+    // twice would otherwise leave two records and a run that reads whichever comes first.
+    if (partial.mdfNumber !== undefined && this.findMdfRequest(partial.mdfNumber)) {
+      throw new Error(`MDF request ${partial.mdfNumber} is given twice: each MDF number names one request`);
+    }
     const filled = {
       mdfNumber: partial.mdfNumber ?? this.#nextMdfNumber(),
       submittedByEmail: partner?.contactEmail ?? `marketing@partner-${partnerId}.example`,

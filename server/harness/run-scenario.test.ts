@@ -159,3 +159,14 @@ describe('the harness reports what a scenario expected and what happened', () =>
     expect(failures.join('\n')).not.toContain('finance@adatum.example');
   });
 });
+
+describe('the harness reports a seed the simulated systems refuse', () => {
+  it('fails the scenario naming the seed problem, without running a step', async () => {
+    const scenario = Scenario.parse({
+      name: 'one MDF number twice',
+      seed: { prm: { mdf_requests: [{ mdfNumber: 'MDF-9001' }, { mdfNumber: 'MDF-9001' }] } },
+      steps: [deliver],
+    });
+    expect((await runScenario(scenario, 'under-test.scenario.json', context)).failures).toEqual(['seed: MDF request MDF-9001 is given twice: each MDF number names one request']);
+  });
+});

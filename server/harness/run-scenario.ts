@@ -52,8 +52,14 @@ export async function runScenario(scenario: z.output<typeof Scenario>, file: str
   const started = performance.now();
   const clock = new VirtualClock(scenario.clock);
   const systems = createSimulatedSystems({ clock });
-  systems.seed({ prm: scenario.seed.prm, salesforce: scenario.seed.salesforce });
   const failures: string[] = [];
+  try {
+    systems.seed({ prm: scenario.seed.prm, salesforce: scenario.seed.salesforce });
+  } catch (error) {
+    // A seed the simulated systems refuse is the scenario's mistake: say so, as a failure of this file.
+    failures.push(`seed: ${(error as Error).message}`);
+    return { name: scenario.name, file, rules: scenario.rules, failures, durationMs: performance.now() - started };
+  }
   const interceptor = startSimulatedSystems(systems);
   let runtime: Runtime | undefined;
   try {
