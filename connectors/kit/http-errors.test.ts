@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuthError, findErrorMessage, httpErrorFromStatus, NotFoundError, parseRetryAfter, RateLimitError, ServerError, ValidationError } from './http-errors.ts';
+import { AuthError, findErrorMessage, httpErrorFromStatus, NotFoundError, parseRetryAfter, RateLimitError, redactUrl, ServerError, ValidationError } from './http-errors.ts';
 
 const at = (status: number) => httpErrorFromStatus({ system: 'prm', status, method: 'get', url: 'https://prm.test/api/x/1?fields=a', systemMessage: 'nope' });
 
@@ -50,5 +50,14 @@ describe('findErrorMessage', () => {
     expect(findErrorMessage([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }])).toEqual({ message: 'Session expired or invalid', code: 'INVALID_SESSION_ID' });
     expect(findErrorMessage({ ErrorCode: 300, Message: 'Invalid email' })).toEqual({ message: 'Invalid email', code: '300' });
     expect(findErrorMessage({ error: 'invalid_client', error_description: 'invalid client credentials' })).toEqual({ message: 'invalid client credentials', code: 'invalid_client' });
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides secret query values (the shared secret names, and a URL\'s key, code and signatures) and keeps the rest', () => {
+    const url = 'https://api.test/x?client_secret=cs&access_token=at&sessionId=s1&key=k&code=c&sig=g&X-Amz-Signature=h&next_page_token=p&token_type=t&author=me&monkey=m&fields=a';
+    expect(redactUrl(url)).toBe(
+      'https://api.test/x?client_secret=%5Bredacted%5D&access_token=%5Bredacted%5D&sessionId=%5Bredacted%5D&key=%5Bredacted%5D&code=%5Bredacted%5D&sig=%5Bredacted%5D&X-Amz-Signature=%5Bredacted%5D&next_page_token=p&token_type=t&author=me&monkey=m&fields=a',
+    );
   });
 });
