@@ -130,12 +130,43 @@ export const IfStep = z
   .strict()
   .describe('Runs `then` when the condition is truthy, otherwise `else`.');
 
+/**
+ * Names every expression in a foreach's steps already has, which an item named `as` would replace:
+ * the interpreter binds the item beside the run scope (and `index` after it), and the runtime's
+ * functions beside both. Names with capitals cannot be an `as` anyway.
+ */
+const TAKEN_NAMES = {
+  trigger: 'trigger (the event that started the run)',
+  steps: "steps (the steps' results)",
+  vars: 'vars (the values of set steps)',
+  run: 'run (its id, recipe, version and start time)',
+  error: 'error (what failed, in on_error steps)',
+  index: "index (the item's position)",
+  now: '$now()',
+  millis: '$millis()',
+  today: '$today()',
+} as const;
+
 export const ForeachStep = z
   .object({
     ...stepBase,
     type: z.literal('foreach'),
     items: Expression,
-    as: z.string().regex(/^[a-z][a-z0-9_]*$/).default('item').describe('Name of the current item in expressions. Default item.'),
+    as: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*$/)
+      .refine((name) => !Object.hasOwn(TAKEN_NAMES, name), {
+        error: (issue) => {
+          const name = issue.input as keyof typeof TAKEN_NAMES;
+          // The interpreter binds `index` after the item, so there it is the item that is lost.
+          const clash = name === 'index' ? 'which would hide an item of that name' : "which an item of that name would hide in this foreach's steps";
+          return `"${name}" is taken: expressions already have ${TAKEN_NAMES[name]}, ${clash}; name the item something else`;
+        },
+      })
+      // The refinement alone would not reach the JSON Schema, and editors should flag these names too.
+      .meta({ not: { enum: Object.keys(TAKEN_NAMES) } })
+      .default('item')
+      .describe('Name of the current item in expressions. Default item.'),
     steps: Steps,
   })
   .strict()

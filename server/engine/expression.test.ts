@@ -156,6 +156,29 @@ describe('expressions', () => {
       expect(referencedSteps('{% $steps.`account`.id %}')).toEqual([{ id: 'account', bracketed: false }]);
     });
 
+    it('finds steps.<id> without $ only where the input is the run scope, and $steps.<id> everywhere', () => {
+      const source = '{% steps.region = $steps.account.region and $$.steps.owner %}';
+      expect(referencedSteps(source).map((r) => r.id)).toEqual(['region', 'account', 'owner']);
+      // A lookup row or an event as input: `steps` is one of its fields.
+      expect(referencedSteps(source, { inputIsScope: false }).map((r) => r.id)).toEqual(['account']);
+    });
+
+    it('finds steps.<id> without $ only where the context is still the input, as JSONata evaluates it', async () => {
+      const sources = [
+        '{% $trigger.data.lines[steps.a = 1] %}',
+        '{% $trigger.data.lines.(steps.a) %}',
+        '{% $trigger.data.lines{ "k": steps.a } %}',
+        '{% $trigger.data.lines[$.steps.a = 1] %}',
+      ];
+      for (const source of sources) expect(referencedSteps(source), source).toEqual([]);
+      const atInput = ['{% { "k": steps.a } %}', '{% $map([1], function($v) { steps.a }) %}', '{% $.steps.a %}', '{% $trigger.data.lines.($$.steps.a) %}'];
+      for (const source of atInput) expect(referencedSteps(source), source).toEqual([{ id: 'a', bracketed: false }]);
+      // What the check relies on: in a filter `steps` is a field of each line; a lambda's body reads the input.
+      const scope = scopeWith({ lines: [{ steps: { a: 'line' } }] }, { a: 'step' });
+      expect(await evaluateExpression('{% $trigger.data.lines.(steps.a) %}', scope, env)).toBe('line');
+      expect(await evaluateExpression('{% $map([1], function($v) { steps.a }) %}', scope, env)).toBe('step');
+    });
+
     it("reports $steps['id'] as bracketed, by the name in brackets, because JSONata reads the field after it", async () => {
       expect(referencedSteps("{% $steps['zzz'].id %}")).toEqual([{ id: 'zzz', bracketed: true }]);
       expect(referencedSteps("{% steps['zzz'] %}")).toEqual([{ id: 'zzz', bracketed: true }]);

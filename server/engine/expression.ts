@@ -221,38 +221,44 @@ export interface StepReference {
 }
 
 /**
- * The steps an expression reads through `steps.<id>` or `$steps.<id>` (or tries to, through
- * `$steps['<id>']`), found in its syntax tree, in the order they appear. Validation uses it to reject
- * references to steps that do not exist or have not run yet.
+ * The steps an expression reads through `$steps.<id>`, or through `steps.<id>` where `steps` is a field
+ * of the run scope (or tries to, through `$steps['<id>']`), found in its syntax tree, in the order they
+ * appear. Validation uses it to reject references to steps that do not exist or have not run yet.
+ *
+ * `$steps` is bound wherever a recipe expression is evaluated, but a name without `$` reads the input,
+ * which is the run scope only where `inputIsScope`: a lookup's `where` reads each table row and a
+ * trigger's expressions read the event, where `steps.region` is a column or a field, not a step.
+ * Inside an expression, too, a name reads the run scope only where the context is still the input:
+ * `lines[steps.x]` and `lines.(steps.x)` read a field of each line.
  */
-export function referencedSteps(source: string): StepReference[] {
+export function referencedSteps(source: string, options: { inputIsScope?: boolean } = {}): StepReference[] {
+  const inputIsScope = options.inputIsScope ?? true;
   const ast = compileExpression(source).ast() as unknown;
   const found = new Map<string, StepReference>();
   const add = (reference: StepReference) => {
     const key = `${reference.bracketed ? '[' : '.'}${reference.id}`;
     if (!found.has(key)) found.set(key, reference);
   };
-  const visit = (node: unknown): void => {
+  /** `atInput`: the node is evaluated with the expression's input as its context. */
+  const visit = (node: unknown, atInput: boolean): void => {
     if (node === null || typeof node !== 'object') return;
     const n = node as AstNode;
-    // `$steps['id']` alone is a variable node, not a path; with a field after it, the path's first step.
-    const first = n.type === 'path' && Array.isArray(n.steps) ? n.steps[0] : n;
-    if (first && readsSteps(first)) {
-      const bracket = bracketedName(first);
-      if (bracket !== undefined) add({ id: bracket, bracketed: true });
-      else if (n.type === 'path') {
-        const second = n.steps![1];
-        if (second?.type === 'name' && typeof second.value === 'string') add({ id: second.value, bracketed: false });
-      }
-    }
-    for (const child of Object.values(node)) {
-      if (Array.isArray(child)) child.forEach(visit);
-      else if (child && typeof child === 'object') visit(child);
+    const reference = stepsRead(n, inputIsScope, atInput);
+    if (reference) add(reference);
+    for (const [field, child] of Object.entries(node)) {
+      // A path's later steps, and filters, groupings and transforms, are evaluated against the values
+      // reached before them; a lambda's body keeps the context it is written in.
+      const childAtInput = atInput && !ANOTHER_CONTEXT.has(field);
+      if (n.type === 'path' && field === 'steps' && Array.isArray(child)) child.forEach((step, i) => visit(step, childAtInput && i === 0));
+      else if (Array.isArray(child)) child.forEach((c) => visit(c, childAtInput));
+      else if (child && typeof child === 'object') visit(child, childAtInput);
     }
   };
-  visit(ast);
+  visit(ast, true);
   return [...found.values()];
 }
+
+const ANOTHER_CONTEXT = new Set(['stages', 'predicate', 'group', 'pattern', 'update', 'delete']);
 
 interface AstNode {
   type?: string;
@@ -264,8 +270,23 @@ interface AstNode {
   stages?: Array<{ type?: string; expr?: AstNode }>;
 }
 
-function readsSteps(node: AstNode): boolean {
-  return (node.type === 'name' || node.type === 'variable') && node.value === 'steps';
+/**
+ * The step `node` reads: through `$steps` always; through `steps` or `$.steps` when the context is
+ * the input and the input is the run scope; through `$$.steps` (`$$` is the input in any context)
+ * when the input is the run scope. `$steps['id']` alone is a variable node, not a path.
+ */
+function stepsRead(node: AstNode, inputIsScope: boolean, atInput: boolean): StepReference | undefined {
+  const path = node.type === 'path' && Array.isArray(node.steps) ? node.steps : [node];
+  const [first, second] = path;
+  let at: number;
+  if (first?.type === 'variable' && first.value === 'steps') at = 0;
+  else if (first?.type === 'name' && first.value === 'steps' && inputIsScope && atInput) at = 0;
+  else if (first?.type === 'variable' && second?.type === 'name' && second.value === 'steps' && inputIsScope && (first.value === '$' || (first.value === '' && atInput))) at = 1;
+  else return undefined;
+  const bracket = bracketedName(path[at]!);
+  if (bracket !== undefined) return { id: bracket, bracketed: true };
+  const name = path[at + 1];
+  return name?.type === 'name' && typeof name.value === 'string' ? { id: name.value, bracketed: false } : undefined;
 }
 
 /** `'zzz'` of `$steps['zzz']`: a string literal as the first filter on `steps`. */

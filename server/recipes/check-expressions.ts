@@ -20,7 +20,7 @@ export function checkExpressions(recipe: Recipe): Finding[] {
       findings.push({ path, message: (error as Error).message });
       continue;
     }
-    for (const { id, bracketed } of referencedSteps(source)) {
+    for (const { id, bracketed } of referencedSteps(source, { inputIsScope: inputIsScope(path, order) })) {
       const unknown = order.has(id) ? '' : `; no step has the id "${id}"${didYouMean(id, order.ids())}`;
       if (bracketed) {
         findings.push({ path, message: `reads steps['${id}'], which JSONata takes as a filter over all steps, not as step "${id}": write $steps.${id}${unknown}` });
@@ -35,4 +35,20 @@ export function checkExpressions(recipe: Recipe): Finding[] {
     }
   }
   return findings;
+}
+
+/**
+ * Whether the expression at `path` is evaluated with the run scope as its input, so that a name
+ * without `$` (`steps.x`) reads the scope; `$steps` is bound wherever an expression is evaluated. The
+ * interpreter evaluates step fields against the scope (a foreach's item and index included), but a
+ * lookup's `where` expression once per table row with the row as input. Whatever is under `trigger`
+ * and `cancel_on` is evaluated before the run exists, with the event (a webhook's filter and
+ * dedup_key, cancel_on's filter), a polled item (cursor, dedup_key) or a record (a timer's date, while
+ * and key) as input: there is no run scope there for a name to read.
+ */
+function inputIsScope(path: readonly (string | number)[], order: StepOrder): boolean {
+  if (path[0] === 'trigger' || path[0] === 'cancel_on') return false;
+  const placed = order.stepAt(path);
+  // A `where` mapping is evaluated against the scope; only an expression string is matched per row.
+  return !(placed?.step.type === 'lookup' && path.length === placed.path.length + 1 && path.at(-1) === 'where');
 }

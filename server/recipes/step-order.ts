@@ -9,7 +9,8 @@ import { walkSteps, type PlacedStep } from './walk-steps.ts';
  * `foreach` its items, a failed action its error, a `wait_for` its outcome before their nested steps
  * run). It never sees a later step, its own step, a step nested in its own step, the other branch of
  * an `if`, or (from the main steps) the recipe's `on_error`, which runs only after they have failed.
- * Such a read is always empty: a bug that would otherwise show only at run time.
+ * Such a read is always empty, or, inside a foreach, empty until the step has run for an earlier item
+ * and then that item's result: never the one meant, a bug that would otherwise show only at run time.
  */
 export class StepOrder {
   readonly #placed: PlacedStep[];
@@ -52,16 +53,21 @@ export class StepOrder {
     const t = describe(target);
     if (!reader) return `${formatPath(path.slice(0, 1))} is evaluated on the event alone: no step has run for it`;
     const r = describe(reader);
-    if (reader === target) return `that is the result of this very step ${r}, which does not exist until it has finished`;
     const common = commonLength(target.path, reader.path);
+    // The interpreter never clears steps.<id>, so in a loop a read that is empty on the first pass
+    // sees what the step left there on an earlier one.
+    const loop = this.#enclosingLoop(target.path.slice(0, common));
+    const empty = loop
+      ? `steps.${id} is empty here or left over from an earlier item of foreach "${loop.step.id}", never this item's`
+      : `steps.${id} is always empty here`;
+    const leftOver = loop ? `; ${empty}` : '';
+    if (reader === target) return `that is the result of this very step ${r}, which does not exist until it has finished${leftOver}`;
     if (common === target.path.length) return null; // the reader is nested in the target, which has finished its part
-    if (common === reader.path.length) return `step ${t} is nested in this step ${r}, so it runs after this is evaluated`;
+    if (common === reader.path.length) return `step ${t} is nested in this step ${r}, so it runs after this is evaluated${leftOver}`;
     const [inTarget, inReader] = [target.path[common]!, reader.path[common]!];
     if (typeof inTarget === 'number' && typeof inReader === 'number') {
       if (inTarget < inReader) return null;
-      const parent = this.#byPath.get(key(target.path.slice(0, common - 1)));
-      const loop = parent?.step.type === 'foreach' ? `; in foreach "${parent.step.id}" it would hold the previous item's result, never this item's` : '';
-      return `step ${t} comes after this step ${r}, so steps.${id} is always empty here${loop}`;
+      return `step ${t} comes after this step ${r}, so ${empty}`;
     }
     if (common === 0) {
       // The only fork at the top: the recipe's steps and its on_error.
@@ -69,7 +75,17 @@ export class StepOrder {
       return `step ${t} is in the recipe's on_error, which runs only after the steps have failed, so steps.${id} is always empty in step ${r}`;
     }
     const fork = this.#byPath.get(key(target.path.slice(0, common)))!;
-    return `step ${t} is in the ${String(inTarget)} branch of "${fork.step.id}" and this step ${r} in its ${String(inReader)} branch: only one of them runs, so steps.${id} is always empty here`;
+    const runs = loop ? 'only one of them runs for an item' : 'only one of them runs';
+    return `step ${t} is in the ${String(inTarget)} branch of "${fork.step.id}" and this step ${r} in its ${String(inReader)} branch: ${runs}, so ${empty}`;
+  }
+
+  /** The innermost foreach whose steps hold what is at `path` (not the foreach itself, whose items are evaluated once). */
+  #enclosingLoop(path: readonly (string | number)[]): PlacedStep | undefined {
+    for (let length = path.length - 1; length > 0; length--) {
+      const placed = this.#byPath.get(key(path.slice(0, length)));
+      if (placed?.step.type === 'foreach' && path[length] === 'steps') return placed;
+    }
+    return undefined;
   }
 }
 

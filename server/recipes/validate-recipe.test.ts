@@ -62,6 +62,16 @@ describe('validateRecipe', () => {
         `${FILE}: steps[1].for: Unrecognized key: "days"`,
       ]);
     });
+    it('refuses a foreach item named after what expressions already have, which it would hide in the loop', () => {
+      const loop = (as: string) => ({ id: 'each', type: 'foreach', items: '{% [1, 2] %}', as, steps: [{ id: 'show', type: 'set', values: { n: `{% ${as} %}` } }] });
+      expect(problems(recipe([loop('steps'), loop('index'), loop('now')].map((step, i) => ({ ...step, id: `each_${i}` }))))).toEqual([
+        `${FILE}: steps[0].as: "steps" is taken: expressions already have steps (the steps' results), which an item of that name would hide in this foreach's steps; name the item something else`,
+        `${FILE}: steps[1].as: "index" is taken: expressions already have index (the item's position), which would hide an item of that name; name the item something else`,
+        `${FILE}: steps[2].as: "now" is taken: expressions already have $now(), which an item of that name would hide in this foreach's steps; name the item something else`,
+      ]);
+      for (const taken of ['trigger', 'vars', 'run', 'error', 'millis', 'today']) expect(problems(recipe([loop(taken)]))).toHaveLength(1);
+      expect(problems(recipe([loop('row')]))).toEqual([]);
+    });
   });
 
   describe('step ids', () => {
@@ -197,6 +207,10 @@ describe('validateRecipe', () => {
       expect(check(send('goodbye'))).toEqual([]);
       expect(check(send("{% 'good' & 'bye' %}"))).toEqual([]);
     });
+
+    it('skips the checks that need settings when none are given: nothing is read from the environment', () => {
+      expect(problems(send('welcom'))).toEqual([]);
+    });
   });
 
   describe('expressions', () => {
@@ -277,7 +291,7 @@ describe('validateRecipe', () => {
         `${FILE}: steps[0].input.account_id: reads steps.account, but that is the result of this very step "account" (steps[0]), which does not exist until it has finished`,
         `${FILE}: steps[1].condition: reads steps.approved, but step "approved" (steps[1].then[0]) is nested in this step "check" (steps[1]), so it runs after this is evaluated`,
         `${FILE}: steps[1].else[0].values.was: reads steps.approved, but step "approved" (steps[1].then[0]) is in the then branch of "check" and this step "denied" (steps[1].else[0]) in its else branch: only one of them runs, so steps.approved is always empty here`,
-        `${FILE}: steps[2].steps[0].values.y: reads steps.second, but step "second" (steps[2].steps[1]) comes after this step "first" (steps[2].steps[0]), so steps.second is always empty here; in foreach "each" it would hold the previous item's result, never this item's`,
+        `${FILE}: steps[2].steps[0].values.y: reads steps.second, but step "second" (steps[2].steps[1]) comes after this step "first" (steps[2].steps[0]), so steps.second is empty here or left over from an earlier item of foreach "each", never this item's`,
         `${FILE}: steps[3].values.failed: reads steps.report, but step "report" (on_error.steps[0]) is in the recipe's on_error, which runs only after the steps have failed, so steps.report is always empty in step "summary" (steps[3])`,
       ]);
     });
@@ -308,6 +322,67 @@ describe('validateRecipe', () => {
         { on_error: { steps: [{ id: 'report', type: 'set', values: { at: '{% $steps.done.why %}' } }] } },
       );
       expect(problems(data)).toEqual([]);
+    });
+  });
+
+  describe('what an expression reads without $', () => {
+    it('takes steps.<id> in a lookup where expression as a column of each row; only $steps.<id> is a step', () => {
+      const owner = (where: unknown) => recipe([getAccount, { id: 'owner', type: 'lookup', table: 'owners', where }, { id: 'later', type: 'stop' }]);
+      expect(problems(owner('{% steps.region = $steps.account.region and steps.count > 1 %}'))).toEqual([]);
+      expect(problems(owner('{% email = $steps.acount.owner_email or email = $steps.later.x %}'))).toEqual([
+        `${FILE}: steps[1].where: reads steps.acount, but no step has the id "acount" (did you mean "account"?)`,
+        `${FILE}: steps[1].where: reads steps.later, but step "later" (steps[2]) comes after this step "owner" (steps[1]), so steps.later is always empty here`,
+      ]);
+      // A where mapping is evaluated against the run scope, as other step fields are.
+      expect(problems(owner({ region: '{% steps.region %}' }))).toEqual([`${FILE}: steps[1].where.region: reads steps.region, but no step has the id "region"`]);
+    });
+
+    it("takes steps.<id> in the trigger's and cancel_on's expressions as a field of the event; $steps there is never filled", () => {
+      const data = recipe([getAccount], {
+        trigger: { type: 'webhook', event: 'crm.account.changed', filter: '{% steps.region = "EMEA" %}', dedup_key: '{% $steps.account.id %}' },
+        cancel_on: { event: 'crm.account.changed', filter: '{% steps.closed and $$.steps.closed %}' },
+      });
+      expect(problems(data)).toEqual([`${FILE}: trigger.dedup_key: reads steps.account, but trigger is evaluated on the event alone: no step has run for it`]);
+    });
+
+    it('takes steps.<id> as a field of what a path, a filter or a grouping has reached, not of the run scope', () => {
+      const data = recipe([
+        getAccount,
+        { id: 'show', type: 'set', values: { a: '{% $trigger.data.lines[steps.count > 1].(steps.name) %}', b: '{% $trigger.data.lines{ id: steps.count } %}', c: '{% $map($trigger.data.lines, function($l) { steps.gone }) %}' } },
+      ]);
+      expect(problems(data)).toEqual([`${FILE}: steps[1].values.c: reads steps.gone, but no step has the id "gone"`]);
+    });
+  });
+
+  describe('the reads a loop leaves over from an earlier item', () => {
+    // Step "check" is an if inside foreach "each": a read it refuses is empty for the first item only.
+    const loop = (check: Record<string, unknown>) => recipe([{ id: 'each', type: 'foreach', items: '{% [1, 2] %}', steps: [{ id: 'check', type: 'if', condition: '{% item > 1 %}', ...check }] }]);
+    const set = (id: string, value: string) => ({ id, type: 'set', values: { x: value } });
+
+    it('says so for a later step of the same branch, the other branch, the step itself and a nested step', () => {
+      expect(problems(loop({ then: [set('first', '{% $steps.second.x %}'), set('second', '{% 1 %}')] }))).toEqual([
+        `${FILE}: steps[0].steps[0].then[0].values.x: reads steps.second, but step "second" (steps[0].steps[0].then[1]) comes after this step "first" (steps[0].steps[0].then[0]), so steps.second is empty here or left over from an earlier item of foreach "each", never this item's`,
+      ]);
+      expect(problems(loop({ then: [set('yes', '{% 1 %}')], else: [set('no', '{% $steps.yes.x %}')] }))).toEqual([
+        `${FILE}: steps[0].steps[0].else[0].values.x: reads steps.yes, but step "yes" (steps[0].steps[0].then[0]) is in the then branch of "check" and this step "no" (steps[0].steps[0].else[0]) in its else branch: only one of them runs for an item, so steps.yes is empty here or left over from an earlier item of foreach "each", never this item's`,
+      ]);
+      expect(problems(loop({ then: [set('again', '{% $steps.again.x + 1 %}')] }))).toEqual([
+        `${FILE}: steps[0].steps[0].then[0].values.x: reads steps.again, but that is the result of this very step "again" (steps[0].steps[0].then[0]), which does not exist until it has finished; steps.again is empty here or left over from an earlier item of foreach "each", never this item's`,
+      ]);
+      expect(problems(loop({ condition: '{% $steps.inner.x %}', then: [set('inner', '{% 1 %}')] }))).toEqual([
+        `${FILE}: steps[0].steps[0].condition: reads steps.inner, but step "inner" (steps[0].steps[0].then[0]) is nested in this step "check" (steps[0].steps[0]), so it runs after this is evaluated; steps.inner is empty here or left over from an earlier item of foreach "each", never this item's`,
+      ]);
+    });
+
+    it('says "always empty" where no loop holds both steps, even inside a loop nested in the reader', () => {
+      const data = recipe([
+        { id: 'check', type: 'if', condition: '{% true %}', then: [set('yes', '{% 1 %}')], else: [set('no', '{% $steps.yes.x %}')] },
+        { id: 'each', type: 'foreach', items: '{% $steps.inner.x %}', steps: [set('inner', '{% 1 %}')] },
+      ]);
+      expect(problems(data)).toEqual([
+        `${FILE}: steps[0].else[0].values.x: reads steps.yes, but step "yes" (steps[0].then[0]) is in the then branch of "check" and this step "no" (steps[0].else[0]) in its else branch: only one of them runs, so steps.yes is always empty here`,
+        `${FILE}: steps[1].items: reads steps.inner, but step "inner" (steps[1].steps[0]) is nested in this step "each" (steps[1]), so it runs after this is evaluated`,
+      ]);
     });
   });
 

@@ -14,7 +14,9 @@ export interface RecipeCheckOptions {
   tables: readonly string[];
   /**
    * Connector settings as the runtime that will run the recipes has them (e.g. the email templates
-   * folder), for the actions' `checkInput`. @default read from the environment, as `serve` does
+   * folder), for the actions' `checkInput`; `validate`, `serve` and the harness load them and pass them.
+   * @default none: the input checks that need a setting (e.g. that an email template exists) are
+   * skipped, so a recipe that passes without settings can still be refused where they are given
    */
   connectorConfigs?: Record<string, unknown>;
 }
