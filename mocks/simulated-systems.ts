@@ -66,6 +66,8 @@ export interface SimulatedSystems {
   salesforce: {
     /** The records of an sObject, oldest first (none for an object the org does not have). */
     records(object: string): Array<Record<string, unknown>>;
+    /** The sObjects the org has, by API name. */
+    objects(): string[];
     /** Stores a record without the API's checks; assigns an 18-character Id unless given one. */
     insert(object: string, fields: Record<string, unknown>): Record<string, unknown>;
   };
@@ -129,6 +131,7 @@ export function createSimulatedSystems(options: { clock: MockClock }): Simulated
     },
     salesforce: {
       records: (object) => org.state.records(object),
+      objects: () => org.state.objects().map((o) => o.name),
       insert: (object, fields) => org.state.insert(object, fields),
     },
     email: {

@@ -127,6 +127,21 @@ describe('the harness reports what a scenario expected and what happened', () =>
         '    expected 1 salesforce PartnerFundRequest where {"MDF_Number__c":"MDF-9001"}, found 0',
       ]);
     });
+
+    it('an object the system does not have, even where a count of 0 would otherwise hold', async () => {
+      expect(
+        await expecting({
+          records: [
+            { system: 'prm', object: 'mdf_requests', where: { mdfNumber: 'MDF-9001' } },
+            { system: 'salesforce', object: 'PartnerFundRequests', where: { MDF_Number__c: 'MDF-9001' }, count: 0 },
+          ],
+        }),
+      ).toEqual([
+        AT,
+        '    the simulated PRM has no object "mdf_requests" (did you mean "mdf_request"?); it has: mdf_request, partner',
+        expect.stringMatching(/^ {4}the simulated Salesforce has no object "PartnerFundRequests" \(did you mean "PartnerFundRequest"\?\); it has: .*PartnerFundRequest/),
+      ]);
+    });
   });
 
   describe('runs', () => {

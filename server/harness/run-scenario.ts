@@ -198,7 +198,10 @@ class ScenarioDriver {
     if (e.no_other_emails && unmatched.length > 0) {
       failures.push(`expected no other emails, but these were also sent:\n${unmatched.map((m) => `    - ${describeEmail(m)}`).join('\n')}`);
     }
-    for (const expected of e.records ?? []) failures.push(...checkRecords(expected, this.records(expected.system, expected.object)));
+    for (const expected of e.records ?? []) {
+      const records = this.records(expected.system, expected.object);
+      failures.push(...(typeof records === 'string' ? [records] : checkRecords(expected, records)));
+    }
     for (const expected of e.runs ?? []) {
       const runs = await this.runtime.store.listRuns({ recipe: expected.recipe, limit: 1000 });
       const count = runs.filter((r) => r.status === expected.status).length;
@@ -216,12 +219,20 @@ class ScenarioDriver {
     return this.systems.email.messages().map((m) => ({ to: m.to, cc: m.cc, subject: m.subject, text: m.text }));
   }
 
-  records(system: 'prm' | 'salesforce', object: string): Array<Record<string, unknown>> {
-    if (system === 'salesforce') return this.systems.salesforce.records(object) as Array<Record<string, unknown>>;
+  /** The records of an object, or why there are none to check: a misspelt object must fail, not match nothing. */
+  records(system: 'prm' | 'salesforce', object: string): Array<Record<string, unknown>> | string {
+    const known = system === 'prm' ? PRM_OBJECTS : this.systems.salesforce.objects();
+    if (!known.includes(object)) {
+      return `the simulated ${system === 'prm' ? 'PRM' : 'Salesforce'} has no object "${object}"${didYouMean(object, known)}; it has: ${known.join(', ')}`;
+    }
+    if (system === 'salesforce') return this.systems.salesforce.records(object);
     if (object === 'partner') return this.systems.prm.partners() as unknown as Array<Record<string, unknown>>;
     return this.systems.prm.mdfRequests() as unknown as Array<Record<string, unknown>>;
   }
 }
+
+/** The objects a scenario's `records` expectation can name in the simulated PRM. */
+const PRM_OBJECTS = ['mdf_request', 'partner'];
 
 function checkPage(status: number, text: string, expectStatus: number, contains: string | undefined, method: string): string[] {
   const failures: string[] = [];
