@@ -104,6 +104,15 @@ describe('expressions', () => {
       expect(await evaluateExpression('{% $localDate("2026-01-06T23:30:00Z") %}', scope, env)).toBe('2026-01-06');
     });
 
+    it('$workingDays() lists the working days of a range of dates or times on the calendar (D9 leave on a window)', async () => {
+      // Friday 6 March to Tuesday 10 March 2026; Monday 9 March is a holiday of this calendar.
+      expect(await evaluateExpression('{% $workingDays("2026-03-06", "2026-03-10") %}', scope, env)).toEqual(['2026-03-06', '2026-03-10']);
+      expect(await evaluateExpression('{% $workingDays("2026-03-07", "2026-03-08") %}', scope, env)).toEqual([]);
+      expect(await evaluateExpression('{% $workingDays("2026-03-10", "2026-03-06") %}', scope, env)).toEqual([]);
+      // A time counts as the day it falls on in the calendar's zone: 23:30 UTC on Thursday 5 March is Thursday in London.
+      expect(await evaluateExpression('{% $workingDays("2026-03-05T23:30:00Z", "2026-03-06") %}', scope, env)).toEqual(['2026-03-05', '2026-03-06']);
+    });
+
     it('$addBusinessDays() skips the weekend and the holidays of the calendar (D10)', async () => {
       // Friday + 2 business days: Monday 9 March is a holiday, so Wednesday 11 March.
       expect(await evaluateExpression('{% $addBusinessDays($now(), 2) %}', scope, env)).toBe('2026-03-11T16:00:00.000Z');

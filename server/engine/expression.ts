@@ -1,7 +1,7 @@
 import jsonata from 'jsonata';
 import { DateTime, Duration } from 'luxon';
 import type { BusinessCalendar } from './business-calendar.ts';
-import { addBusinessDays } from './business-calendar.ts';
+import { addBusinessDays, isBusinessDay } from './business-calendar.ts';
 import type { Clock } from './clock.ts';
 
 /**
@@ -78,6 +78,12 @@ function functionsFor(env: ExpressionEnv): Record<string, unknown> {
     if (!dt.isValid) throw new Error(`not a date or time: ${JSON.stringify(value)}`);
     return dt;
   };
+  /** A date is that day in the calendar's zone; a time is the day it falls on there. */
+  const calendarDay = (value: unknown): DateTime =>
+    (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)
+      ? DateTime.fromISO(value, { zone: env.calendar.timezone })
+      : toDateTime(value).setZone(env.calendar.timezone)
+    ).startOf('day');
   return {
     // The virtual clock, not the machine's: scenarios that jump thirty days see thirty days pass.
     now: () => new Date(env.clock.now()).toISOString(),
@@ -85,7 +91,22 @@ function functionsFor(env: ExpressionEnv): Record<string, unknown> {
     /** Today's date (YYYY-MM-DD) in the business calendar's time zone. */
     today: () => DateTime.fromMillis(env.clock.now(), { zone: env.calendar.timezone }).toISODate(),
     /** `$localDate($addBusinessDays($now(), 2))` → that time's date (YYYY-MM-DD) in the business calendar's time zone. */
-    localDate: (value: unknown) => toDateTime(value).setZone(env.calendar.timezone).toISODate(),
+    localDate: (value: unknown) => calendarDay(value).toISODate(),
+    /**
+     * `$workingDays("2026-03-06", "2026-03-09")` → the working days (YYYY-MM-DD) from the first day
+     * through the second on the business calendar: ["2026-03-06", "2026-03-09"]; none when the second
+     * is earlier. Whole days, so that leave can be compared with a decision window.
+     */
+    workingDays: (from: unknown, to: unknown) => {
+      const days: string[] = [];
+      const last = calendarDay(to);
+      let day = calendarDay(from);
+      // A bound against a typo of a year: leave and decision windows are days or weeks long.
+      for (let n = 0; day <= last && n < 3_660; n++, day = day.plus({ days: 1 })) {
+        if (isBusinessDay(day, env.calendar)) days.push(day.toISODate()!);
+      }
+      return days;
+    },
     /** `$addDuration("2026-03-01", "P2D")` → ISO time two days later. */
     addDuration: (value: unknown, iso: string) => {
       const duration = Duration.fromISO(iso);
