@@ -31,7 +31,7 @@ const SendEmailOutput = z.object({
  * idempotent because the outbox makes a repeat harmless, so the engine may retry it after a crash.
  */
 export const sendEmail = defineAction({
-  description: 'Renders an email template and sends it once (outbox keyed by run and step).',
+  description: 'Renders an email template and sends it once (outbox keyed by run and step, or by once_per across runs).',
   input: SendEmailInput,
   output: SendEmailOutput,
   idempotent: true,

@@ -6,7 +6,7 @@ export const openapiCommand: Command = {
   usage: `Usage: partnerflow openapi [--mock]
 
 Prints the OpenAPI 3.1 document of the HTTP API (webhooks, approvals, runs, recipes, timers) as JSON.
-  --mock   include the /_mock routes that serve --mock adds (mailbox, records, clock)`,
+  --mock   include the /_mock routes that serve --mock adds (mailbox, records, clock, the simulated PRM's webhooks)`,
   options: { mock: { type: 'boolean' } },
   async run({ values, positionals }) {
     if (positionals.length > 0) {
