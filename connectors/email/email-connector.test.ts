@@ -1,10 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
 import { VirtualClock } from '../../server/engine/clock.ts';
 import { openSqliteStore } from '../../server/store/sqlite-store.ts';
+import type { KyselyStore } from '../../server/store/kysely-store.ts';
 import type { Store } from '../../server/store/store.ts';
 import { capturingLogger, testContext, testDeps } from '../kit/action-test-context.ts';
 import { AuthError, ValidationError } from '../kit/http-errors.ts';
@@ -14,9 +16,12 @@ import { emailConnector } from './index.ts';
 import { OutboxSender } from './outbox-sender.ts';
 import { PostmarkClient } from './postmark-client.ts';
 
-const clock = new VirtualClock('2026-04-20T09:00:00Z');
+/** Shared with the simulated systems; set back to this time before each test (tests move it on). */
+const START = '2026-04-20T09:00:00Z';
+const clock = new VirtualClock(START);
 const log = capturingLogger();
 const templatesDir = mkdtempSync(join(tmpdir(), 'partnerflow-templates-'));
+afterAll(() => rmSync(templatesDir, { recursive: true, force: true }));
 const systems = useSimulatedSystems(clock);
 let store: Store;
 
@@ -35,8 +40,12 @@ Ref: [{{ request.reference }}]
 writeFileSync(join(templatesDir, 'broken.txt'), 'no front matter here');
 
 beforeEach(async () => {
+  clock.set(START);
   store = await openSqliteStore({ path: ':memory:' });
 });
+
+/** Every message in the store's outbox, whatever its key. */
+const outbox = () => (store as KyselyStore).db.selectFrom('outbox').selectAll().execute();
 
 function connect(overrides: Partial<typeof EMAIL_MOCK_CONFIG> = {}): OutboxSender {
   const config = EmailConfig.parse({ ...EMAIL_MOCK_CONFIG, templatesDir, ...overrides });
@@ -211,8 +220,21 @@ describe('email.send', () => {
     const connection = connect({ from: 'Nobody <nobody@invalid.example>' });
     // The mock refuses a message whose To is not an address; the action's schema already refuses that, so go below it.
     const rendered = await connection.render('request-received', data);
-    const error = await connection.send({ key: 'k-1', runId: null, to: ['not-an-address'], rendered }).catch((e: unknown) => e);
+    // Every request the connector makes goes through the global fetch (MSW answers it): count them.
+    const fetches = vi.spyOn(globalThis, 'fetch');
+    const notes: string[] = [];
+    let error: unknown;
+    try {
+      error = await connection.send({ key: 'k-1', runId: null, to: ['not-an-address'], rendered }, { note: (line) => notes.push(line) }).catch((e: unknown) => e);
+      expect(fetches).toHaveBeenCalledTimes(1);
+    } finally {
+      fetches.mockRestore();
+    }
+    expect(notes).toEqual([]);
     expect(error).toBeInstanceOf(ValidationError);
+    // Not for the engine to retry either: the message waits, unsent, for whoever fixes the recipe.
+    expect(error).toMatchObject({ retryable: false });
+    expect(await store.getOutbox('k-1')).toMatchObject({ status: 'pending', attempts: 1 });
     expect((error as Error).message).toMatch(/answered 422/);
     // Postmark's own `{ ErrorCode, Message }` comes through as the error's code and message.
     expect(error).toMatchObject({ code: '300', systemMessage: expect.stringContaining("Illegal email address 'not-an-address'") });
@@ -230,13 +252,15 @@ describe('email.send', () => {
   });
 
   it('refuses a recipient that is not an email address before anything is stored', async () => {
-    expect(() => emailConnector.actions.send!.input.parse({ to: ['nobody'], template: 'request-received' })).toThrow(/to/);
+    await expect(send({ to: ['nobody'], template: 'request-received', data })).rejects.toThrow(/to/);
+    expect(await outbox()).toEqual([]);
+    expect(systems.email.messages()).toEqual([]);
   });
 });
 
 describe('shipped templates', () => {
   it('all parse and render with a full MDF request', async () => {
-    const connection = connect({ templatesDir: './recipes/email-templates' });
+    const connection = connect({ templatesDir: fileURLToPath(new URL('../../recipes/email-templates', import.meta.url)) });
     const request = { mdfNumber: 'MDF-1001', activityName: 'Cloud Summit Munich', activityType: 'Event', amountRequested: 10000, totalCost: 20000, activityRegion: 'EMEA' };
     for (const name of ['mdf-request-received', 'mdf-approval-request', 'mdf-approval-reminder', 'mdf-approval-escalation', 'mdf-request-approved', 'mdf-request-denied', 'mdf-request-canceled', 'mdf-request-problems']) {
       const rendered = await connection.render(name, { request, partner: { name: 'Northwind Cloud' }, problems: [{ rule: 'D4', message: 'too little' }], decision: { approver: 'cmm@example.com', comment: 'ok' }, approver_name: 'Elena', approve_url: 'https://x/approve', deny_url: 'https://x/deny', expires_at: '2026-05-01T00:00:00Z', first_approver: { name: 'Elena', email: 'e@example.com' }, secondary: { name: 'Marta', email: 'm@example.com' } });

@@ -227,7 +227,8 @@ export class HttpClient {
     if (!limiter) return this.#attempt(request, sent);
     return limiter.run(() => this.#attempt(request, sent), {
       ...(request.signal ? { signal: request.signal } : {}),
-      onWait: (ms) => request.note?.(`waited ${(ms / 1000).toFixed(1)} s for ${this.system} rate budget`),
+      // A wait under 50 ms is a queue turn, not throttling: the journal keeps what an operator would want to know.
+      onWait: (ms) => (ms >= 50 ? request.note?.(`waited ${(ms / 1000).toFixed(1)} s for ${this.system} rate budget`) : undefined),
     });
   }
 

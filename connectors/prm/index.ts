@@ -1,4 +1,5 @@
 import { defineConnector } from '../kit/define-connector.ts';
+import { RateLimiter } from '../kit/rate-limiter.ts';
 import { getMdfRequest } from './get-mdf-request.ts';
 import { getPartner } from './get-partner.ts';
 import { updateMdfRequestStatus } from './update-mdf-request-status.ts';
@@ -13,13 +14,18 @@ export const prmConnector = defineConnector({
   config: PrmConfig,
   env: PRM_ENV,
   mockConfig: PRM_MOCK_CONFIG,
+  // Connected once per runtime: the limiter's budget is shared by every run of the process.
   connect: (config, deps): PrmClient =>
     new PrmClient({
       baseUrl: config.baseUrl,
       apiKey: config.apiKey,
       tenantId: config.tenantId,
       mdfRequestObject: config.mdfRequestObject,
-      http: { clock: deps.clock, log: deps.log },
+      http: {
+        clock: deps.clock,
+        log: deps.log,
+        limiter: new RateLimiter({ maxCalls: config.maxCallsPerSecond, perMs: 1000, maxConcurrent: config.maxConcurrent, clock: deps.clock }),
+      },
     }),
   actions: {
     get_partner: getPartner,

@@ -3,6 +3,14 @@ import { z } from 'zod';
 /** An object API name as the PRM spells it (`Account`, `MdfRequest__co`): it goes into URL paths. */
 const ObjectName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a PRM object API name, e.g. MdfRequest__co');
 
+/** A limit read from the environment: a whole number from 1 to `max` (a string from the environment is coerced). */
+const Limit = (max: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`);
+
 /** The PRM connector's settings, read from the environment (the variables in PRM_ENV). */
 export const PrmConfig = z.object({
   /** e.g. https://prm.example.com/api/objects/v1 (production and staging hosts differ). */
@@ -12,6 +20,13 @@ export const PrmConfig = z.object({
   tenantId: z.coerce.number().int().positive().describe('PRM tenant id, sent as X-PRM-TenantId'),
   /** The MDF request object's API name is not public and differs between PRM instances. */
   mdfRequestObject: ObjectName.default('MdfRequest__co').describe('API name of the MDF request object'),
+  /**
+   * The PRM documents no rate limit (SYSTEMS.md, [guess]): a polite default that an instance's real
+   * limit can replace. Counted per process, over a sliding second, by every run together.
+   */
+  maxCallsPerSecond: Limit(1000).default(10).describe('PRM calls this process starts in any one second'),
+  /** Calls in flight at once from this process, all runs together. */
+  maxConcurrent: Limit(256).default(5).describe('PRM calls this process has in flight at once'),
 });
 export type PrmConfig = z.infer<typeof PrmConfig>;
 
@@ -20,6 +35,8 @@ export const PRM_ENV = {
   apiKey: 'PRM_API_KEY',
   tenantId: 'PRM_TENANT_ID',
   mdfRequestObject: 'PRM_MDF_REQUEST_OBJECT',
+  maxCallsPerSecond: 'PRM_MAX_CALLS_PER_SECOND',
+  maxConcurrent: 'PRM_MAX_CONCURRENT',
 } as const;
 
 /** The simulated PRM (mocks/README.md) used by `serve --mock` and the harness. */
@@ -28,4 +45,6 @@ export const PRM_MOCK_CONFIG: z.input<typeof PrmConfig> = {
   apiKey: 'mock-prm-key',
   tenantId: 1,
   mdfRequestObject: 'MdfRequest__co',
+  maxCallsPerSecond: 10,
+  maxConcurrent: 5,
 };

@@ -25,6 +25,17 @@ async function run(action: keyof typeof prmConnector.actions, input: unknown, co
   return { output: definition.output.parse(output) as Record<string, unknown>, notes };
 }
 
+/** Runs an action that is expected to fail: its error, and the journal notes it wrote on the way. */
+async function runFailing(action: keyof typeof prmConnector.actions, input: unknown, connection: PrmClient = connect()) {
+  const definition = prmConnector.actions[action]!;
+  const { ctx, notes } = testContext(connection, clock, { log });
+  const error = await definition.run(definition.input.parse(input), ctx).then(
+    () => expect.unreachable('the action succeeded'),
+    (e: unknown) => e,
+  );
+  return { error, notes };
+}
+
 describe('prm.get_mdf_request', () => {
   it('returns the request as the PRM has it, by MDF number', async () => {
     const { output } = await run('get_mdf_request', { mdf_number: 'MDF-1001' });
@@ -55,9 +66,15 @@ describe('prm.get_mdf_request', () => {
 
   it('gives up after three attempts with a retryable error the engine can retry later', async () => {
     systems.faults.inject({ system: 'prm', kind: 'server_error', times: 5 });
-    const error = await run('get_mdf_request', { mdf_number: 'MDF-1001' }).catch((e: unknown) => e);
+    const { error, notes } = await runFailing('get_mdf_request', { mdf_number: 'MDF-1001' });
     expect(error).toBeInstanceOf(ServerError);
     expect(error).toMatchObject({ retryable: true, status: 500, system: 'prm' });
+    // Two retries noted: attempts 2 and 3 of 3.
+    expect(notes).toEqual([expect.stringMatching(/answered 500.*\(attempt 2 of 3\)$/), expect.stringMatching(/answered 500.*\(attempt 3 of 3\)$/)]);
+    // Exactly three requests reached the PRM: two of the five 500s are left for the next call, which rides them out.
+    const next = await run('get_mdf_request', { mdf_number: 'MDF-1001' });
+    expect(next.output.mdfNumber).toBe('MDF-1001');
+    expect(next.notes).toEqual([expect.stringMatching(/answered 500.*\(attempt 2 of 3\)$/), expect.stringMatching(/answered 500.*\(attempt 3 of 3\)$/)]);
   });
 
   it('reports a network failure as retryable', async () => {
@@ -116,8 +133,11 @@ describe('prm.update_mdf_request_status', () => {
 
   it('is retried after a server error because setting a status is idempotent', async () => {
     systems.faults.inject({ system: 'prm', kind: 'server_error', method: 'PATCH', times: 1 });
-    const { output } = await run('update_mdf_request_status', { mdf_number: 'MDF-1001', status: 'Approved', reason: 'ok' });
-    expect(output.status).toBe('Approved');
+    const { output, notes } = await run('update_mdf_request_status', { mdf_number: 'MDF-1001', status: 'Approved', reason: 'ok' });
+    // The PATCH was answered 500 once, then repeated.
+    expect(notes).toEqual([expect.stringMatching(/^prm PATCH \S+ answered 500.*retrying.*\(attempt 2 of 3\)$/)]);
+    expect(output).toMatchObject({ mdfNumber: 'MDF-1001', status: 'Approved', statusReason: 'ok' });
+    expect(systems.prm.findMdfRequest('MDF-1001')).toMatchObject({ status: 'Approved', statusReason: 'ok' });
   });
 
   it('refuses a status outside the PRM picklist before calling the PRM', async () => {

@@ -1,4 +1,5 @@
 import { defineConnector } from '../kit/define-connector.ts';
+import { RateLimiter } from '../kit/rate-limiter.ts';
 import { query } from './query.ts';
 import { SalesforceClient } from './salesforce-client.ts';
 import { SALESFORCE_ENV, SALESFORCE_MOCK_CONFIG, SalesforceConfig } from './salesforce-config.ts';
@@ -12,13 +13,20 @@ export const salesforceConnector = defineConnector({
   config: SalesforceConfig,
   env: SALESFORCE_ENV,
   mockConfig: SALESFORCE_MOCK_CONFIG,
+  // Connected once per runtime: the limiter's budget is shared by every run of the process.
   connect: (config, deps): SalesforceConnection => ({
     client: new SalesforceClient({
       loginUrl: config.loginUrl,
       clientId: config.clientId,
       clientSecret: config.clientSecret,
       apiVersion: config.apiVersion,
-      http: { clock: deps.clock, log: deps.log },
+      http: {
+        clock: deps.clock,
+        log: deps.log,
+        // Salesforce has no per-second limit, only a concurrent one (and a daily allowance, org-wide):
+        // the window is unbounded and only the calls in flight are capped.
+        limiter: new RateLimiter({ maxCalls: Number.POSITIVE_INFINITY, perMs: 1000, maxConcurrent: config.maxConcurrent, clock: deps.clock }),
+      },
     }),
     mdfNumberField: config.mdfNumberField,
   }),

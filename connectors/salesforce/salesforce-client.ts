@@ -36,7 +36,10 @@ export class SalesforceClient {
 
   constructor(options: SalesforceClientOptions) {
     this.apiVersion = options.apiVersion ?? '61.0';
-    const login = new HttpClient({ ...options.http, system: 'salesforce', responseCheck: checkOAuthResponse, errorMessage: salesforceErrorMessage });
+    // The token grant is not an API call (no API limit applies to it), and it runs inside an API call's
+    // limiter slot (auth headers are fetched per attempt): limiting it too could deadlock at the cap.
+    const { limiter: _apiOnly, ...loginTransport } = options.http ?? {};
+    const login = new HttpClient({ ...loginTransport, system: 'salesforce', responseCheck: checkOAuthResponse, errorMessage: salesforceErrorMessage });
     const sessions = createSessionCache(options, login);
     this.#sessions = sessions;
     const bearer = (s: SalesforceSession) => `Bearer ${s.accessToken}`;

@@ -15,6 +15,18 @@ export const SalesforceConfig = z.object({
     .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a field API name, e.g. MDF_Number__c')
     .default('MDF_Number__c')
     .describe('External ID field of PartnerFundRequest that holds the MDF number'),
+  /**
+   * Salesforce caps an org's concurrent long-running requests (403 REQUEST_LIMIT_EXCEEDED,
+   * ConcurrentPerOrgLongTxn) and its calls per 24 hours, org-wide; it has no per-second limit. This
+   * process keeps at most this many API calls in flight, all runs together (the token grant not counted).
+   */
+  maxConcurrent: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(256, 'must be at most 256')
+    .default(10)
+    .describe('Salesforce API calls this process has in flight at once'),
 });
 export type SalesforceConfig = z.infer<typeof SalesforceConfig>;
 
@@ -24,6 +36,7 @@ export const SALESFORCE_ENV = {
   clientSecret: 'SALESFORCE_CLIENT_SECRET',
   apiVersion: 'SALESFORCE_API_VERSION',
   mdfNumberField: 'SALESFORCE_MDF_NUMBER_FIELD',
+  maxConcurrent: 'SALESFORCE_MAX_CONCURRENT',
 } as const;
 
 /** The simulated org (mocks/README.md) used by `serve --mock` and the harness. */
@@ -33,4 +46,5 @@ export const SALESFORCE_MOCK_CONFIG: z.input<typeof SalesforceConfig> = {
   clientSecret: 'mock-secret',
   apiVersion: '61.0',
   mdfNumberField: 'MDF_Number__c',
+  maxConcurrent: 10,
 };
