@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,13 @@ const root = resolve(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'partnerflow-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+/** A folder of the test's own under `work`, so that no test sees another's files. */
+function folder(name: string): string {
+  const path = join(work, name);
+  mkdirSync(path);
+  return path;
+}
+
 function partnerflow(...args: string[]) {
   return partnerflowIn(root, ...args);
 }
@@ -26,10 +33,11 @@ function partnerflowIn(cwd: string, ...args: string[]) {
 describe('partnerflow (the binary)', () => {
   it('validates a TypeScript recipe written with the builder', () => {
     const builder = join(root, 'schemas/recipe-builder.ts');
+    const dir = folder('ts-recipe');
     // TS recipes live in an ESM package, as in this repository.
-    writeFileSync(join(work, 'package.json'), '{ "type": "module" }');
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
     writeFileSync(
-      join(work, 'notify.recipe.ts'),
+      join(dir, 'notify.recipe.ts'),
       `import { action, defineRecipe, expr } from ${JSON.stringify(builder)};
 export default defineRecipe({
   name: 'notify-on-cancel',
@@ -40,18 +48,19 @@ export default defineRecipe({
 });
 `,
     );
-    const { code, out } = partnerflow('validate', work);
+    const { code, out } = partnerflow('validate', dir);
     expect(out).toContain('notify.recipe.ts');
     expect(out).toContain('1 recipe valid, 0 with problems');
     expect(code).toBe(0);
   });
 
   it('names the file and JSON path of a broken recipe and exits 1', () => {
+    const dir = folder('broken-recipe');
     writeFileSync(
-      join(work, 'broken.recipe.json'),
+      join(dir, 'broken.recipe.json'),
       JSON.stringify({ name: 'broken-one', version: 1, description: 'x', trigger: { type: 'webhook', event: 'prm.mdf_request.submitted' }, steps: [{ id: 'a', type: 'action', action: 'prm.no_such_action' }] }),
     );
-    const { code, out } = partnerflow('validate', join(work, 'broken.recipe.json'));
+    const { code, out } = partnerflow('validate', join(dir, 'broken.recipe.json'));
     expect(out).toMatch(/broken\.recipe\.json: steps\[0\]\.action: .*prm\.no_such_action/);
     expect(code).toBe(1);
   });
@@ -60,7 +69,7 @@ export default defineRecipe({
     const systems = createSimulatedSystems({ clock: systemClock });
     systems.seed();
     const record = systems.prm.findMdfRequest('MDF-1001');
-    const event = join(work, 'submitted.json');
+    const event = join(folder('run-event'), 'submitted.json');
     writeFileSync(event, JSON.stringify({ event: 'mdf_request.submitted', data: record }));
     const { code, out } = partnerflow('run', 'mdf-request-approval', '--event', event, '--mock');
     expect(code).toBe(0);
@@ -72,7 +81,7 @@ export default defineRecipe({
 
   it('checks the repository\'s JSON Schema files from any working directory', () => {
     // Compiled, the schema command lives in a chunk under dist/: it must still find the repository.
-    const { code, out } = partnerflowIn(work, 'schema', '--check');
+    const { code, out } = partnerflowIn(folder('elsewhere'), 'schema', '--check');
     expect(out).toContain('✓ schemas/json/recipe.schema.json');
     expect(out).toContain('✓ schemas/json/scenario.schema.json');
     expect(code).toBe(0);

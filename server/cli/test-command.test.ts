@@ -95,7 +95,12 @@ describe('partnerflow test', () => {
   });
 
   it('explains its output and exit codes with --help', () => {
-    expect(testCommand.usage).toMatch(/^Usage: partnerflow test \[paths\.\.\.\]/);
-    expect(testCommand.usage).toContain('ends on the\nline "N passed, N failed". Exit code 0 only when all passed');
+    const { code, out, err } = partnerflowTest(['--help']);
+    // The usage and nothing else: no scenario was run (the project's failing one would print and exit 1).
+    expect(out).toEqual(lines(testCommand.usage));
+    expect(out[0]).toMatch(/^Usage: partnerflow test \[paths\.\.\.\]/);
+    expect(out.join('\n')).toContain('ends on the\nline "N passed, N failed". Exit code 0 only when all passed');
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
   });
 });

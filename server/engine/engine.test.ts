@@ -6,7 +6,21 @@ import { asRunId, asStepKey } from './ids.ts';
 import { IntakePressure } from './intake-pressure.ts';
 
 let fx: EngineFixture;
-afterEach(async () => fx?.close());
+/** Engines a test started beside `fx` on its store (a restart, an upgrade, a second process). */
+const others: EngineFixture[] = [];
+afterEach(async () => {
+  vi.useRealTimers();
+  // Their store is `fx`'s: stop their engines, then close it once, with `fx`.
+  for (const other of others.splice(0)) await other.engine.stop();
+  await fx?.close();
+});
+
+/** Another engine on `fx`'s store, stopped after the test. */
+async function anotherEngine(...[recipes, options]: Parameters<typeof engineFixture>): Promise<EngineFixture> {
+  const other = await engineFixture(recipes, { ...options, store: fx.store });
+  others.push(other);
+  return other;
+}
 
 const deliver = (id = 'd-1', data: Record<string, unknown> = { id: 'T-1' }) =>
   fx.engine.deliver({ source: 'fake', deliveryId: id, event: 'thing.happened', data });
@@ -57,7 +71,11 @@ describe('engine: a run from delivery to completion', () => {
     ]);
     const a = await deliver('d-1');
     const b = await deliver('d-2');
+    expect(a.runIds).toHaveLength(1);
     expect(b.runIds).toEqual(a.runIds);
+    expect((await fx.store.listRuns({ limit: 10 })).map((r) => r.id)).toEqual(a.runIds);
+    await fx.engine.runUntilIdle();
+    expect(fx.system.effects).toHaveLength(1);
   });
 
   it('starts no run when the trigger filter is false', async () => {
@@ -309,7 +327,7 @@ describe('engine: durable waits', () => {
     const { runIds } = await deliver();
     await fx.engine.runUntilIdle();
     expect((await runOf(runIds[0]!)).run.status).toBe('waiting');
-    const restarted = await engineFixture([recipeWith([{ id: 'pause', type: 'wait', for: 'P2D' }, { id: 'after', type: 'action', action: 'fake.record', input: { key: 'after' } }])], { store: fx.store, clock: fx.clock });
+    const restarted = await anotherEngine([recipeWith([{ id: 'pause', type: 'wait', for: 'P2D' }, { id: 'after', type: 'action', action: 'fake.record', input: { key: 'after' } }])], { clock: fx.clock });
     fx.clock.advance(2 * 86_400_000 - 1);
     await restarted.engine.runUntilIdle();
     expect(restarted.system.effects).toEqual([]);
@@ -424,7 +442,7 @@ describe('engine: versions, leases and secrets', () => {
     const { runIds } = await deliver();
     await fx.engine.runUntilIdle();
     const v2 = { ...v1, version: 2, steps: [{ id: 'pause', type: 'wait' as const, for: 'PT1H' }, { id: 'after', type: 'action' as const, action: 'fake.record', input: { key: 'v2' } }] };
-    const upgraded = await engineFixture([v2], { store: fx.store, clock: fx.clock });
+    const upgraded = await anotherEngine([v2], { clock: fx.clock });
     fx.clock.advance(3_600_000);
     await upgraded.engine.runUntilIdle();
     expect(upgraded.system.effects.map((e) => e.key)).toEqual(['v1']);
@@ -504,7 +522,7 @@ describe('engine: a run taken over while its turn is still under way', () => {
 
   it('a second process started with the same worker id takes the run over; the first turn can no longer write, so the step after runs once', async () => {
     fx = await engineFixture([slowThenCreate], { workerId: 'host-1' });
-    const second = await engineFixture([slowThenCreate], { store: fx.store, clock: fx.clock, workerId: 'host-1' });
+    const second = await anotherEngine([slowThenCreate], { clock: fx.clock, workerId: 'host-1' });
     const releaseFirst = fx.system.hold('k');
     const releaseSecond = second.system.hold('k');
     const { runIds } = await deliver();
@@ -529,16 +547,25 @@ describe('engine: a run taken over while its turn is still under way', () => {
   });
 
   it('a turn whose run is canceled under it aborts the call it is making', async () => {
-    fx = await engineFixture([slowThenCreate], { leaseMs: 1500 });
+    // The lease renewal runs on a real-time interval: fake just that one, and move it on by hand.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const leaseMs = 1500;
+    fx = await engineFixture([slowThenCreate], { leaseMs });
     fx.system.hold('k');
     const { runIds } = await deliver();
-    const turn = fx.engine.tick();
+    let turnEnded = false;
+    const turn = fx.engine.tick().finally(() => (turnEnded = true));
     await vi.waitFor(async () => expect((await runOf(runIds[0]!)).step('call')?.status).toBe('running'), { timeout: 5000 });
     expect(await fx.engine.cancel(runIds[0]!)).toBe(true);
-    // The lease renewal (every second here) finds the run gone and cuts the call off; it is never answered.
+    // The lease is renewed within its length: the renewal finds the run gone and cuts the call off.
+    await vi.advanceTimersByTimeAsync(leaseMs);
+    await vi.waitFor(() => expect(turnEnded, 'the turn ended without its call being answered').toBe(true), { timeout: 5000 });
     await turn;
+    // The call was never answered, and the step after it never ran.
     expect(fx.system.effects).toEqual([]);
-    expect((await runOf(runIds[0]!)).run.status).toBe('canceled');
+    const { run, step } = await runOf(runIds[0]!);
+    expect(run.status).toBe('canceled');
+    expect(step('after')).toBeUndefined();
   });
 });
 
@@ -592,7 +619,7 @@ describe('engine: schedule triggers', () => {
     fx = await engineFixture([scheduled], { clock: new VirtualClock('2026-03-09T06:00:00Z') });
     await advanceTime(fx.engine, fx.clock, 2 * 3_600_000);
     // The process is down from Monday 08:00 until Wednesday 12:00, then a new engine starts on the same store.
-    const later = await engineFixture([scheduled], { store: fx.store, clock: new VirtualClock('2026-03-11T11:00:00Z') });
+    const later = await anotherEngine([scheduled], { clock: new VirtualClock('2026-03-11T11:00:00Z') });
     await later.engine.runUntilIdle();
     await later.engine.runUntilIdle();
     const runs = await fx.store.listRuns({ recipe: 'weekday-digest', limit: 10 });
@@ -615,6 +642,36 @@ describe('engine: the worker loop', () => {
   }
   const statusOf = async (runId: string) => (await fx.store.getRun(asRunId(runId)))!.status;
 
+  /**
+   * Intake pressure as the worker measures it, which also counts the worker loop's rounds: the loop
+   * asks it once per round, before it claims. The test drives rounds instead of waiting for them.
+   */
+  class CountingLoopRounds extends IntakePressure {
+    #rounds = 0;
+    #waiters: Array<{ round: number; resolve: () => void }> = [];
+    override get high(): boolean {
+      this.#rounds += 1;
+      this.#waiters = this.#waiters.filter((w) => (w.round <= this.#rounds ? (w.resolve(), false) : true));
+      return super.high;
+    }
+    /** Wakes the worker and resolves once its loop has started another round. */
+    goRound(engine: { wake(): void }): Promise<void> {
+      const round = this.#rounds + 1;
+      const started = new Promise<void>((resolve) => this.#waiters.push({ round, resolve }));
+      engine.wake();
+      return started;
+    }
+  }
+
+  /**
+   * Two more rounds of the worker loop: a claim made in the first (the one that must not happen) has
+   * been stored and its turn started before the second begins.
+   */
+  async function twoMoreRounds(rounds: CountingLoopRounds): Promise<void> {
+    await rounds.goRound(fx.engine);
+    await rounds.goRound(fx.engine);
+  }
+
   it('a slow turn holds one slot, not the worker: the other runs are executed meanwhile', async () => {
     fx = await engineFixture([recipeWith([{ id: 'call', type: 'action', action: 'fake.slow', input: { key: '{% trigger.data.id %}' } }])], { concurrency: 2 });
     const answerA = fx.system.hold('A');
@@ -635,14 +692,15 @@ describe('engine: the worker loop', () => {
   });
 
   it('never runs more turns at once than its concurrency', async () => {
-    fx = await engineFixture([recipeWith([{ id: 'call', type: 'action', action: 'fake.slow', input: { key: '{% trigger.data.id %}' } }])], { concurrency: 2 });
+    const rounds = new CountingLoopRounds(() => 0);
+    fx = await engineFixture([recipeWith([{ id: 'call', type: 'action', action: 'fake.slow', input: { key: '{% trigger.data.id %}' } }])], { concurrency: 2, intakePressure: rounds });
     const answers = ['A', 'B', 'C'].map((id) => fx.system.hold(id));
     const runs = await Promise.all(['A', 'B', 'C'].map((id) => deliver(`d-${id}`, { id })));
     fx.engine.start();
     try {
       await eventually(async () => (await Promise.all(runs.map((r) => statusOf(r.runIds[0]!)))).filter((s) => s === 'running').length === 2, 'two runs are running');
-      // Give the loop time to (wrongly) claim the third.
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // The loop goes round with both slots busy: it must not claim the third.
+      await twoMoreRounds(rounds);
       expect((await Promise.all(runs.map((r) => statusOf(r.runIds[0]!)))).sort()).toEqual(['queued', 'running', 'running']);
     } finally {
       for (const answer of answers) answer();
@@ -652,7 +710,7 @@ describe('engine: the worker loop', () => {
 
   it('executes one run at a time while deliveries keep arriving on a saturated event loop (intake first)', async () => {
     // A loop measured as saturated, on a clock that stands still: every delivery is recent.
-    const pressure = new IntakePressure(() => 1, () => 0);
+    const pressure = new CountingLoopRounds(() => 1, () => 0);
     fx = await engineFixture([recipeWith([{ id: 'call', type: 'action', action: 'fake.slow', input: { key: '{% trigger.data.id %}' } }])], {
       concurrency: 4,
       intakePressure: pressure,
@@ -662,7 +720,8 @@ describe('engine: the worker loop', () => {
     fx.engine.start();
     try {
       await eventually(async () => (await Promise.all(runs.map((r) => statusOf(r.runIds[0]!)))).includes('running'), 'a run is running');
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // The loop goes round with its one slot busy and three idle: it must not claim the second.
+      await twoMoreRounds(pressure);
       expect((await Promise.all(runs.map((r) => statusOf(r.runIds[0]!)))).sort()).toEqual(['queued', 'running']);
     } finally {
       for (const answer of answers) answer();

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { capturingLogger } from '../../connectors/kit/action-test-context.ts';
 import { recipeWith } from '../../test/support/engine-fixture.ts';
 import { advanceTime } from '../engine/advance-time.ts';
@@ -9,7 +9,10 @@ import type { MockDeps } from './app.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 
 let fx: AppFixture;
-afterEach(async () => fx?.close());
+afterEach(async () => {
+  vi.useRealTimers();
+  await fx?.close();
+});
 
 const mailbox = [
   { from: 'mdf@example.com', to: ['partner@acme.example'], subject: 'We received your MDF request', text: '…' },
@@ -179,8 +182,32 @@ describe('/_mock routes', () => {
   });
 
   it('accept in mock mode a webhook signed with the wall clock even when the virtual clock is days ahead', async () => {
+    // The wall clock stands still where the virtual clock starts, whatever today's date is.
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-03-02T09:00:00Z') });
+    const seconds = (ms: number) => Math.floor(ms / 1000);
     fx = await appFixture({ mock: mockDeps });
-    const res = await fx.deliver({ id: 'd-1', event: 'thing.happened', data: { id: 'T-1' } }, { timestamp: Math.floor(Date.now() / 1000) });
-    expect(res.status).toBe(202);
+    const advanced = await fx.app.request('/_mock/clock/advance', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'P10D' }) });
+    expect(await advanced.json()).toEqual({ now: '2026-03-12T09:00:00.000Z' });
+    expect(fx.clock.now() - Date.now()).toBe(10 * 86_400_000);
+
+    const byVirtualClock = await fx.deliver({ id: 'd-virtual', event: 'thing.happened', data: { id: 'T-1' } }, { timestamp: seconds(fx.clock.now()) });
+    expect(byVirtualClock.status).toBe(202);
+    const byWallClock = await fx.deliver({ id: 'd-wall', event: 'thing.happened', data: { id: 'T-2' } }, { timestamp: seconds(Date.now()) });
+    expect(byWallClock.status).toBe(202);
+    expect(await byWallClock.json()).toMatchObject({ delivery_id: 'd-wall', duplicate: false, run_ids: [expect.any(String)] });
+
+    // Outside mock mode the same ten days make a wall-clock signature stale.
+    const served = await appFixture();
+    try {
+      served.clock.advance(10 * 86_400_000);
+      const stale = await served.deliver({ id: 'd-wall', event: 'thing.happened', data: { id: 'T-2' } }, { timestamp: seconds(Date.now()) });
+      expect(stale.status).toBe(401);
+      expect(await stale.json()).toMatchObject({ error: expect.stringContaining('more than 5 minutes away from the server clock') });
+      expect(await served.store.listRuns({ limit: 10 })).toEqual([]);
+      const current = await served.deliver({ id: 'd-virtual', event: 'thing.happened', data: { id: 'T-1' } }, { timestamp: seconds(served.clock.now()) });
+      expect(current.status).toBe(202);
+    } finally {
+      await served.close();
+    }
   });
 });

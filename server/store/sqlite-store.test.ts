@@ -31,42 +31,78 @@ describe('SQLite file store', () => {
 });
 
 describe('SQLite store: group commit beside a Kysely transaction', () => {
-  /** A store whose test can hold one of its Kysely transactions open, then roll it back. */
+  /**
+   * A store whose test can hold one of its Kysely transactions open, then roll it back, and can wait
+   * until a group commit has asked to go ahead (and been told to wait, or not).
+   */
   class StoreWithHeldTransaction extends SqliteStore {
-    holdTransaction(until: Promise<void>): Promise<void> {
-      return this.transaction(async (trx) => {
+    #batchAsked: Array<() => void> = [];
+
+    /** `opened` resolves once the transaction has made its inserts; `done` settles when it has rolled back. */
+    holdTransaction(until: Promise<void>): { opened: Promise<void>; done: Promise<void> } {
+      let markOpened!: () => void;
+      const opened = new Promise<void>((resolve) => (markOpened = resolve));
+      const done = this.transaction(async (trx) => {
         await trx.insertInto('deliveries').values({ source: 'prm', delivery_id: 'held', event: 'prm.x', received_at: 0, run_ids: '[]' }).execute();
         await trx
           .insertInto('runs')
           .values({ id: 'run_held', recipe: 'r', recipe_version: 1, recipe_hash: 'h', trigger: '{}', dedup_key: 'held', status: 'queued', created_at: 0, updated_at: 0 })
           .execute();
+        markOpened();
         await until;
         throw new Error('rolled back on purpose');
       });
+      return { opened, done };
+    }
+
+    /** Resolves when the next group commit has asked whether it may go ahead. */
+    batchAsked(): Promise<void> {
+      return new Promise((resolve) => this.#batchAsked.push(resolve));
+    }
+
+    protected override beforeBatch(): Promise<void> | void {
+      const wait = super.beforeBatch();
+      for (const notify of this.#batchAsked.splice(0)) notify();
+      return wait;
     }
   }
+
+  /**
+   * Lets every promise callback that is already queued run. The store's waits and commits chain on
+   * promises alone (no timers, no I/O: better-sqlite3 is synchronous), so whatever would settle without
+   * the open transaction ending has settled once a macrotask comes round.
+   */
+  const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
 
   it('commits an ingest and answers a read asked for while a transaction is open after that transaction, never inside it', async () => {
     const { sqlite, db } = await openSqliteDatabase(join(dir, 'held-transaction.db'));
     const store = new StoreWithHeldTransaction(sqlite, db);
     let release!: () => void;
     const held = store.holdTransaction(new Promise((resolve) => (release = resolve)));
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    void held.done.catch(() => {});
+    await held.opened;
 
     const t = Date.parse('2026-03-02T09:00:00Z');
     let answered = false;
+    let readAnswered = false;
+    const batchAsked = store.batchAsked();
     const ingest = store.ingest({ source: 'prm', deliveryId: 'during', event: 'prm.x', receivedAt: t }, [
       { id: asRunId('run_during'), recipe: 'r', recipeVersion: 1, recipeHash: 'h', trigger: { type: 'webhook', receivedAt: t, data: {} }, dedupKey: 'k', correlationKey: null, cancelOnEvent: null, wakeAt: t, createdAt: t },
     ]);
     void ingest.then(() => (answered = true));
     // A read asked for meanwhile must not see what the open transaction may still roll back.
     const readDuring = store.getRun(asRunId('run_held'));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    void readDuring.then(() => (readAnswered = true));
+    // The ingest's group commit has come round and asked to go ahead; had it been let through, it
+    // would have committed and answered by the time the queued callbacks have run.
+    await batchAsked;
+    await settled();
     // Answering now would be a 202 for a write the open transaction could still roll back.
     expect(answered).toBe(false);
+    expect(readAnswered).toBe(false);
 
     release();
-    await expect(held).rejects.toThrow('rolled back on purpose');
+    await expect(held.done).rejects.toThrow('rolled back on purpose');
     expect(await readDuring).toBeUndefined();
     expect((await ingest).duplicate).toBe(false);
     // The rollback took its own insert, not the ingest.
