@@ -79,7 +79,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     store,
   );
   await recipes.persist(clock.now());
-  const connectors = catalog.connect(config.connectors, { clock, log, store, publicBaseUrl: config.publicBaseUrl });
+  const connectors = catalog.connect(config.connectors, { clock, log, store, publicBaseUrl: config.publicBaseUrl, timezone: tables.calendar.timezone });
   const engine = new Engine({ store, clock, recipes, connectors, tables, log, concurrency: config.workerConcurrency, workerId: config.workerId, leaseMs: config.leaseMs });
 
   const movable = clock as Clock & { advance?(ms: number): void };

@@ -16,6 +16,7 @@ export const approvalConnector = defineConnector({
   mockConfig: {},
   connect: (_config, deps): ApprovalConnection => ({
     publicBaseUrl: deps.publicBaseUrl.replace(/\/+$/, ''),
+    timezone: deps.timezone,
     email: () => deps.connection<EmailConnection>('email'),
   }),
   actions: { request: requestApproval },

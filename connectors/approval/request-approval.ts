@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DateTime } from 'luxon';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 import { IsoDuration } from '../../schemas/recipe.ts';
 import { addIsoDuration } from '../../server/engine/business-calendar.ts';
@@ -13,7 +14,7 @@ const RequestApprovalInput = z
     approver: z.object({ email: z.email(), name: z.string().nullish() }).strict(),
     /** What is being decided, shown on the confirmation page, e.g. "MDF-1042: Cloud Summit Munich". */
     subject: z.string().min(1).max(300),
-    /** The email template; it receives `data` plus `approve_url`, `deny_url` and `expires_at`. */
+    /** The email template; it receives `data` plus `approver_name`, `approve_url`, `deny_url`, `expires_at` (ISO) and `expires_text` (in the business calendar's zone). */
     template: z.string().min(1),
     data: z.record(z.string(), z.unknown()).default({}),
     cc: z.array(z.email()).optional(),
@@ -52,6 +53,8 @@ export const requestApproval = defineAction({
       approve_url: `${base}?decision=approve`,
       deny_url: `${base}?decision=deny`,
       expires_at: new Date(expiresAt).toISOString(),
+      // As an approver reads it: "Monday 16 March 2026, 10:00 (Europe/Berlin)", not a UTC timestamp.
+      expires_text: `${DateTime.fromMillis(expiresAt, { zone: ctx.connection.timezone }).setLocale('en-GB').toFormat('cccc d LLLL yyyy, HH:mm')} (${ctx.connection.timezone})`,
     });
     const sent = await email.send({
       key: ctx.idempotencyKey,

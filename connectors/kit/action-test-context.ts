@@ -39,6 +39,7 @@ export function testDeps(clock: Clock, log: Logger = capturingLogger()): Connect
       },
     }),
     publicBaseUrl: 'http://localhost:3000',
+    timezone: 'Europe/Berlin',
     connection: (name) => {
       throw new Error(`testDeps has no connection named ${name}`);
     },

@@ -21,6 +21,8 @@ export interface ConnectorDeps {
   store: Store;
   /** Public base URL of this runtime (from configuration, never from a request's Host header). */
   publicBaseUrl: string;
+  /** The business calendar's time zone: times shown to people (an approval link's expiry) are written in it. */
+  timezone: string;
   /** Another connector's connection (the approval connector sends through the email one). */
   connection<T = unknown>(connectorName: string): T;
 }

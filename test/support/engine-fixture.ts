@@ -148,12 +148,13 @@ export async function engineFixture(
   const catalog = new ConnectorCatalog([fakeConnector(system)]);
   const set = new RecipeSet(recipes.map((r) => loadedRecipe(Recipe.parse(r), `${r.name}.recipe.json`)), store);
   await set.persist(clock.now());
+  const tables = createTables(options.tables ?? {}, options.calendar);
   const engine = new Engine({
     store,
     clock,
     recipes: set,
-    connectors: catalog.connect({}, { clock, log: silentLog, store, publicBaseUrl: 'http://localhost:3000' }),
-    tables: createTables(options.tables ?? {}, options.calendar),
+    connectors: catalog.connect({}, { clock, log: silentLog, store, publicBaseUrl: 'http://localhost:3000', timezone: tables.calendar.timezone }),
+    tables,
     log: silentLog,
     random: () => 1,
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
