@@ -84,4 +84,23 @@ describe('RateLimiter', () => {
     await blocker;
     expect(await limiter.run(async () => 'after')).toBe('after');
   });
+
+  it('lets a caller behind others in the queue give up at once, not when its turn comes, and keeps no slot for it', async () => {
+    const limiter = new RateLimiter({ maxCalls: 10, perMs: 1000, maxConcurrent: 1 });
+    let release!: () => void;
+    const blocker = limiter.run(() => new Promise<void>((r) => { release = r; }));
+    const second = limiter.run(async () => 'second');
+    const controller = new AbortController();
+    let called = false;
+    const third = limiter.run(async () => { called = true; }, { signal: controller.signal });
+    controller.abort(new Error('run canceled'));
+    // Rejected while the blocker still holds the only slot and `second` is ahead of it.
+    await expect(third).rejects.toThrow('run canceled');
+    release();
+    await blocker;
+    expect(await second).toBe('second');
+    expect(called).toBe(false);
+    expect(limiter.active).toBe(0);
+    expect(await limiter.run(async () => 'after')).toBe('after');
+  });
 });

@@ -61,15 +61,26 @@ export class RateLimiter implements Limiter {
     const turn = this.#queue.then(() => this.#acquire(options.signal));
     // The next caller waits for this one to get its slot, whether or not it got one.
     this.#queue = turn.catch(() => undefined);
-    await turn;
+    try {
+      // A caller that gives up leaves at once, not when its turn comes: a canceled run does not wait on the PRM.
+      await untilAborted(turn, options.signal);
+    } catch (error) {
+      // Its turn may still be granted a slot (it was being granted as it gave up): hand that slot back.
+      turn.then(() => this.#release(), () => undefined);
+      throw error;
+    }
     const waited = this.#clock.now() - queuedAt;
     if (waited > 0) options.onWait?.(waited);
     try {
       return await fn();
     } finally {
-      this.#active -= 1;
-      this.#released.shift()?.();
+      this.#release();
     }
+  }
+
+  #release(): void {
+    this.#active -= 1;
+    this.#released.shift()?.();
   }
 
   async #acquire(signal: AbortSignal | undefined): Promise<void> {
@@ -105,4 +116,24 @@ export class RateLimiter implements Limiter {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
+}
+
+/** `promise`, or a rejection with the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

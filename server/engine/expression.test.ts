@@ -113,6 +113,14 @@ describe('expressions', () => {
       expect(await evaluateExpression('{% $workingDays("2026-03-05T23:30:00Z", "2026-03-06") %}', scope, env)).toEqual(['2026-03-05', '2026-03-06']);
     });
 
+    it('$workingDays() and $localDate() read a date as that day in a zone behind UTC, not the evening before', async () => {
+      const newYork = { ...env, calendar: { ...env.calendar, timezone: 'America/New_York' } };
+      expect(await evaluateExpression('{% $workingDays("2026-03-06", "2026-03-06") %}', scope, newYork)).toEqual(['2026-03-06']);
+      expect(await evaluateExpression('{% $localDate("2026-03-06") %}', scope, newYork)).toBe('2026-03-06');
+      // A time is the day it falls on there: 02:00 UTC on Friday is Thursday evening in New York.
+      expect(await evaluateExpression('{% $localDate("2026-03-06T02:00:00Z") %}', scope, newYork)).toBe('2026-03-05');
+    });
+
     it('$addBusinessDays() skips the weekend and the holidays of the calendar (D10)', async () => {
       // Friday + 2 business days: Monday 9 March is a holiday, so Wednesday 11 March.
       expect(await evaluateExpression('{% $addBusinessDays($now(), 2) %}', scope, env)).toBe('2026-03-11T16:00:00.000Z');
