@@ -68,6 +68,12 @@ describe('MDF intake rules', () => {
     expect(over[0]!.message).toContain('USD 10,002 of USD 20,000 is 50.01%');
   });
 
+  it('D5: amounts in cents add up exactly: 1,000.14 of investment and 1,000 of MDF cover a cost of 2,000.14', () => {
+    // In binary floating point 1000.14 + 1000 is 2000.1399999999999, just under the cost.
+    expect(checkMdfRequest({ ...complete, totalCost: 2_000.14, partnerInvestment: 1_000.14, amountRequested: 1_000 }, ready)).toEqual([]);
+    expect(checkMdfRequest({ ...complete, totalCost: 2_000.28, partnerInvestment: 1_000.14, amountRequested: 1_000.14 }, ready)).toEqual([]);
+  });
+
   it('D8: a request without an activity region is refused, naming the Activity Region', () => {
     for (const activityRegion of [undefined, null, ' ']) {
       const problems = checkMdfRequest({ ...complete, activityRegion }, ready);

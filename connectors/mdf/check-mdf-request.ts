@@ -21,6 +21,9 @@ export const RuleProblem = z.object({
 });
 export type RuleProblem = z.infer<typeof RuleProblem>;
 
+/** Money compared in whole cents: 1,000.14 + 1,000 must equal 2,000.14, which it does not in binary floating point. */
+const cents = (usdAmount: number) => Math.round(usdAmount * 100);
+
 const usd = (n: number) => `USD ${n.toLocaleString('en-US', { maximumFractionDigits: 2 })}`;
 
 /** The share of the cost an amount is, as the partner reads it: "60%", "50.01%", never a rounded "50%" for an amount over half. */
@@ -67,13 +70,13 @@ export function checkMdfRequest(request: CheckedRequest, partner: Pick<Partner, 
     });
   }
   const amount = request.amountRequested;
-  if (typeof amount === 'number' && amount < MINIMUM_REQUEST_USD) {
+  if (typeof amount === 'number' && cents(amount) < cents(MINIMUM_REQUEST_USD)) {
     problems.push({ rule: 'D4', field: 'amountRequested', message: `The minimum MDF request is ${usd(MINIMUM_REQUEST_USD)}; this request asks for ${usd(amount)}.` });
   }
   const cost = request.totalCost;
   // D5 whenever both numbers are there: a total cost of 0 allows no MDF at all.
   if (typeof amount === 'number' && typeof cost === 'number') {
-    if (amount > cost * MAXIMUM_VENDOR_SHARE) {
+    if (cents(amount) > cents(cost) * MAXIMUM_VENDOR_SHARE) {
       problems.push({
         rule: 'D5',
         field: 'amountRequested',
@@ -84,7 +87,7 @@ export function checkMdfRequest(request: CheckedRequest, partner: Pick<Partner, 
       });
     }
     const investment = request.partnerInvestment;
-    if (typeof investment === 'number' && investment + amount < cost) {
+    if (typeof investment === 'number' && cents(investment) + cents(amount) < cents(cost)) {
       problems.push({
         rule: 'D5',
         field: 'partnerInvestment',

@@ -17,6 +17,9 @@ export const IsoDate = z.iso.date();
  */
 export const PrmTimestamp = z.union([z.iso.datetime({ offset: true }), z.iso.datetime({ local: true }), z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/)]);
 
+/** A PRM form field left blank arrives as "" or null: both are "missing" to the D6 check, not a bad event. */
+const orBlank = <T extends z.ZodType>(schema: T) => z.union([schema, z.literal('')]).nullish();
+
 /**
  * The 13 fields of the MDF request form (D6). They are optional here because the PRM can deliver a
  * request with a field left empty: the intake recipe must tell the partner which one, not drop the event.
@@ -24,10 +27,10 @@ export const PrmTimestamp = z.union([z.iso.datetime({ offset: true }), z.iso.dat
 export const MdfRequestForm = z.object({
   activityName: z.string().nullish(),
   activityType: z.string().nullish(),
-  deliveryMode: ActivityDelivery.nullish(),
+  deliveryMode: orBlank(ActivityDelivery),
   description: z.string().nullish(),
-  startDate: IsoDate.nullish(),
-  endDate: IsoDate.nullish(),
+  startDate: orBlank(IsoDate),
+  endDate: orBlank(IsoDate),
   totalCost: z.number().nonnegative().nullish(),
   targetContacts: z.number().int().nonnegative().nullish(),
   estimatedPipeline: z.number().nonnegative().nullish(),
@@ -64,7 +67,7 @@ export const MdfRequest = MdfRequestForm.extend({
   /** The partner user who submitted the form; the confirmation goes to them (D7). */
   submittedByEmail: z.email(),
   /** D8: the region where the activity takes place, which picks the approver. */
-  activityRegion: Region.nullish(),
+  activityRegion: orBlank(Region),
   status: MdfRequestStatus,
   /** Why the request was decided or canceled. Ops may write internal notes here: partner emails do not quote it. */
   statusReason: z.string().nullish(),
