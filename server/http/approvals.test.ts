@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashApprovalToken } from '../../connectors/approval/approval-token.ts';
 import type { RunId } from '../engine/ids.ts';
+import { recipeWith } from '../../test/support/engine-fixture.ts';
 import { appFixture, approvalRecipe, type AppFixture } from './app-fixture.ts';
 
 let fx: AppFixture;
@@ -38,6 +39,8 @@ describe('GET /approvals/:token', () => {
     expect(page).toMatch(/value="approve" required checked/);
     expect(page).not.toMatch(/value="deny" checked/);
     expect(page).toContain('<textarea id="comment" name="comment" maxlength="2000">');
+    // The comment reaches the partner word for word: the form says so before anyone types an internal note.
+    expect(page).toContain('Message to the partner (optional): sent to them as you write it');
 
     // Opened again (a mail scanner, a preview): still nothing decided, the run still waits.
     expect((await fx.app.request(`${link}?decision=deny`)).status).toBe(200);
@@ -203,5 +206,49 @@ describe('POST /approvals/:token', () => {
     expect(page).toContain('cmm@example.com');
     expect((await post(managerLink, { decision: 'approve' })).status).toBe(409);
     expect(fx.system.effects).toEqual([{ key: 'deny', value: undefined }]);
+  });
+
+  it('after an escalation (a timed-out wait, then a second wait on the same signal), the approver’s link says who decided and how, not "closed" (D10)', async () => {
+    const escalating = recipeWith([
+      {
+        id: 'decision',
+        type: 'wait_for',
+        signal: 'decision',
+        timeout: 'PT1H',
+        on_timeout: [{ id: 'decision_escalated', type: 'wait_for', signal: 'decision', timeout: 'P30D' }],
+      },
+      { id: 'after', type: 'action', action: 'fake.record', input: { key: '{% $steps.decision.timed_out ? $steps.decision_escalated.decision : $steps.decision.decision %}' } },
+    ]);
+    fx = await appFixture({ recipes: [escalating] });
+    const res = await fx.deliver({ id: 'delivery-1', event: 'thing.happened', data: { id: 'MDF-2001' } });
+    const runId = ((await res.json()) as { run_ids: RunId[] }).run_ids[0]!;
+    await fx.engine.runUntilIdle();
+    const cmmLink = await fx.approvalLink(runId);
+    fx.clock.advance(61 * 60_000);
+    await fx.engine.runUntilIdle();
+    const journal = await fx.store.getJournal(runId);
+    expect(journal.find((e) => e.stepKey === 'decision')).toMatchObject({ status: 'completed', output: { timed_out: true } });
+    expect((await fx.store.getRun(runId))!.status).toBe('waiting');
+
+    const managerLink = await fx.approvalLink(runId, { approverEmail: 'manager@example.com' });
+    expect((await post(managerLink, { decision: 'approve' })).status).toBe(200);
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(runId))!.status).toBe('completed');
+
+    const view = await fx.app.request(`${cmmLink}?decision=deny`);
+    expect(view.status).toBe(409);
+    const page = await view.text();
+    expect(page).toContain('This request was already decided');
+    expect(page).toContain('<strong>approved</strong> by manager@example.com');
+    expect(page).not.toContain('This request is closed');
+
+    const again = await post(cmmLink, { decision: 'deny' });
+    expect(again.status).toBe(409);
+    expect(await again.text()).toContain('<strong>approved</strong> by manager@example.com');
+    const json = await fx.app.request(cmmLink, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'deny' }) });
+    expect(json.status).toBe(409);
+    expect(await json.json()).toMatchObject({ outcome: 'used', decision: 'approve' });
+    expect(await tokenUsed(cmmLink)).toBe(false);
+    expect(fx.system.effects).toEqual([{ key: 'approve', value: undefined }]);
   });
 });

@@ -47,13 +47,20 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
     return { kind: 'open', approval };
   }
 
-  /** The approver's and the manager's links answer one signal: once one decided, the other is used. */
+  /**
+   * The approver's and the manager's links answer one signal: once one decided, the other is used.
+   * Several steps may wait for the same signal (after an escalation the first wait timed out and a
+   * second one waits on), so look for the step that was answered, not the first one that completed.
+   */
   async function decidedElsewhere(approval: Approval): Promise<{ decision: ApprovalDecision | null; at: number | null; by: string | null } | null> {
     const journal = await store.getJournal(approval.runId);
-    const step = journal.find((e) => e.wait?.kind === 'signal' && e.wait.signal === approval.signal && e.status === 'completed');
-    const output = step?.output as { timed_out?: boolean; decision?: ApprovalDecision; approver?: string; decided_at?: string } | undefined;
-    if (!output || output.timed_out !== false || !output.decision) return null;
-    return { decision: output.decision, at: output.decided_at ? Date.parse(output.decided_at) : null, by: output.approver ?? null };
+    const answered = journal
+      .filter((e) => e.wait?.kind === 'signal' && e.wait.signal === approval.signal && e.status === 'completed')
+      .map((e) => e.output as { timed_out?: boolean; decision?: ApprovalDecision; approver?: string; decided_at?: string } | null | undefined)
+      .filter((o): o is NonNullable<typeof o> => !!o && o.timed_out === false && !!o.decision);
+    const output = answered.at(-1);
+    if (!output) return null;
+    return { decision: output.decision!, at: output.decided_at ? Date.parse(output.decided_at) : null, by: output.approver ?? null };
   }
 
   app.get('/approvals/:token', async (c) => {
