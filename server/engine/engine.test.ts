@@ -308,11 +308,11 @@ describe('engine: control flow', () => {
     expect((await runOf(small.runIds[0]!)).run.status).toBe('canceled');
   });
 
-  it('a required lookup that finds nothing fails the run and says which table', async () => {
-    fx = await engineFixture([recipeWith([{ id: 'approver', type: 'lookup', table: 'approvers', where: { region: 'MARS' }, required: true }])], { tables: { approvers: [] } });
+  it('a required lookup that finds nothing fails the run, naming the table and the values looked for (not the expressions)', async () => {
+    fx = await engineFixture([recipeWith([{ id: 'approver', type: 'lookup', table: 'approvers', where: { region: "{% 'MA' & 'RS' %}" }, required: true }])], { tables: { approvers: [] } });
     const { runIds } = await deliver();
     await fx.engine.runUntilIdle();
-    expect((await runOf(runIds[0]!)).run.error!.message).toContain('table approvers has no row');
+    expect((await runOf(runIds[0]!)).run.error!.message).toContain('table approvers has no row where {"region":"MARS"}');
   });
 });
 

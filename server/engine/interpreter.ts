@@ -250,14 +250,18 @@ class Turn {
     const rows = this.deps.tables.rows(step.table);
     if (!rows) throw new LookupMissError(`no table named ${step.table}`);
     const matches: unknown[] = [];
+    // What the error names: the values looked for (ops fix the table by them), not the expressions.
+    let lookedFor: string;
     if (typeof step.where === 'string') {
+      lookedFor = step.where;
       for (const row of rows) if (truthy(await evaluateExpression(step.where, scope, this.#env, row))) matches.push(row);
     } else {
       const wanted = (await this.evaluate(step.where, scope)) as Record<string, unknown>;
+      lookedFor = JSON.stringify(wanted);
       for (const row of rows) if (Object.entries(wanted).every(([column, value]) => row[column] === value)) matches.push(row);
     }
     if (step.required && matches.length === 0) {
-      throw new LookupMissError(`table ${step.table} has no row where ${JSON.stringify(step.where)}`);
+      throw new LookupMissError(`table ${step.table} has no row where ${lookedFor}`);
     }
     return step.mode === 'all' ? matches : (matches[0] ?? null);
   }
