@@ -10,7 +10,7 @@ describe('defineRecipe', () => {
     const built = defineRecipe({
       $schema: '../../schemas/json/recipe.schema.json',
       name: 'mdf-request-cancellation',
-      version: 1,
+      version: 2,
       description: json.description,
       trigger: {
         type: 'webhook',
@@ -25,21 +25,6 @@ describe('defineRecipe', () => {
           description: 'A late or replayed webhook must not cancel a request that ops reopened meanwhile.',
         }),
         action(
-          'sync_canceled',
-          'salesforce.upsert_fund_request',
-          {
-            mdf_number: request('mdfNumber'),
-            fields: {
-              Title: expr("$steps.request.mdfNumber & ': ' & ($steps.request.activityName ? $steps.request.activityName : 'MDF request')"),
-              RequestedAmount: expr('$steps.request.amountRequested ? $steps.request.amountRequested : 0'),
-              Activity: request('activityType'),
-              ChannelPartnerId: expr('$steps.partner.crmId'),
-              Status: 'Rejected',
-            },
-          },
-          { description: "D1: Salesforce's Status picklist has no Canceled; a canceled request is Rejected there." },
-        ),
-        action(
           'tell_partner_canceled',
           'email.send',
           {
@@ -49,6 +34,25 @@ describe('defineRecipe', () => {
             once_per: expr("'mdf-request-canceled:' & $steps.request.mdfNumber"),
           },
           { description: 'D12: the partner is notified that the fund request was canceled.' },
+        ),
+        action(
+          'sync_canceled',
+          'salesforce.upsert_fund_request',
+          {
+            mdf_number: request('mdfNumber'),
+            fields: {
+              Title: expr("$steps.request.mdfNumber & ': ' & ($steps.request.activityName ? $steps.request.activityName : 'MDF request')"),
+              RequestedAmount: expr('$steps.request.amountRequested ? $steps.request.amountRequested : 0'),
+              Activity: request('activityType'),
+              ChannelPartnerId: expr('$steps.partner.crmId'),
+              Amount: null,
+              Status: 'Rejected',
+            },
+          },
+          {
+            description:
+              "D1: Salesforce's Status picklist has no Canceled; a canceled request is Rejected there, with no approved Amount. After the email: a Salesforce outage does not keep the partner from hearing.",
+          },
         ),
       ],
     });

@@ -71,7 +71,7 @@ export function confirmationPage(a: ApprovalSummary, preselected: ApprovalDecisi
 <label><input type="radio" name="decision" value="approve" required${checked('approve')}> Approve</label>
 <label><input type="radio" name="decision" value="deny"${checked('deny')}> Deny</label>
 </fieldset>
-<label for="comment">Comment (optional)</label>
+<label for="comment">Message to the partner (optional): sent to them as you write it</label>
 <textarea id="comment" name="comment" maxlength="2000"></textarea>
 <button type="submit">Confirm</button>
 </form>
