@@ -131,6 +131,16 @@ describe('prm.update_mdf_request_status', () => {
     expect(systems.prm.findMdfRequest('MDF-1001')?.status).toBe('Approved');
   });
 
+  it('with only_from, leaves a request that moved on untouched and says why; the status it already has counts as done', async () => {
+    systems.prm.updateMdfRequest('MDF-1001', { status: 'Canceled', statusReason: 'Budget cut' });
+    const { error } = await runFailing('update_mdf_request_status', { mdf_number: 'MDF-1001', status: 'Approved', only_from: ['Open'] });
+    expect(error).toMatchObject({ name: 'StatusMovedOnError', retryable: false, message: 'MDF-1001 is Canceled in the PRM, not Open: it was not set to Approved' });
+    expect(systems.prm.findMdfRequest('MDF-1001')).toMatchObject({ status: 'Canceled', statusReason: 'Budget cut' });
+    // A retry of a write that went through (its answer lost) finds the status it set, and succeeds.
+    const { output } = await run('update_mdf_request_status', { mdf_number: 'MDF-1001', status: 'Canceled', reason: 'Budget cut', only_from: ['Open'] });
+    expect(output.status).toBe('Canceled');
+  });
+
   it('is retried after a server error because setting a status is idempotent', async () => {
     systems.faults.inject({ system: 'prm', kind: 'server_error', method: 'PATCH', times: 1 });
     const { output, notes } = await run('update_mdf_request_status', { mdf_number: 'MDF-1001', status: 'Approved', reason: 'ok' });
