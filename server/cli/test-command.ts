@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { NoSuchPathError } from '../find-files.ts';
 import { findScenarioFiles, formatResult, runScenarioFiles, summaryLine } from '../harness/scenario-files.ts';
 import type { Command } from './main.ts';
+import { isExpectedStartupError } from './startup-error.ts';
 
 const USAGE = `Usage: partnerflow test [paths...]
 
@@ -12,8 +13,6 @@ tables of TABLES_DIR. Prints each scenario, expected against actual for failures
 line "N passed, N failed". Exit code 0 only when all passed; 1 when one failed, a scenario file is
 invalid, none was found or the recipes do not load; 2 on a path that does not exist.`;
 
-/** Problems of the recipes or tables, which name their files: no stack trace, they are not bugs. */
-const LOAD_ERRORS = new Set(['RecipeLoadError', 'TableError']);
 
 export const testCommand: Command = {
   usage: USAGE,
@@ -46,11 +45,10 @@ export const testCommand: Command = {
       results = await runScenarioFiles(files, { recipesDir: config.recipesDir, tablesDir: config.tablesDir, onResult: (r) => console.log(formatResult(r)) });
     } catch (error) {
       const count = files.length === 1 ? 'the scenario' : `the ${files.length} scenarios`;
-      const known = error instanceof Error && LOAD_ERRORS.has(error.name);
-      const why = known ? `the recipes or tables they need did not load:\n${error.message}` : `${(error as Error).stack ?? String(error)}`;
+      const why = isExpectedStartupError(error) ? `the recipes or tables they need did not load:\n${error.message}` : `${(error as Error).stack ?? String(error)}`;
       console.error(`partnerflow test: cannot run ${count}: ${why}`);
       // Not one ran, so not one passed: the closing line says so, as it does for any failure.
-      console.log(`0 passed, ${files.length} failed`);
+      console.log(summaryLine([], files.length));
       return 1;
     }
     console.log(summaryLine(results));

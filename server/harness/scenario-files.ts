@@ -72,7 +72,8 @@ export function formatResult(result: ScenarioResult): string {
   return `${head}\n    ${result.file}\n${result.failures.map((f) => `  ${f}`).join('\n')}`;
 }
 
-export function summaryLine(results: ScenarioResult[]): string {
-  const failed = results.filter((r) => r.failures.length > 0).length;
-  return `${results.length - failed} passed, ${failed} failed`;
+/** The closing line; `notRun` counts scenario files that failed without running (their recipes did not load). */
+export function summaryLine(results: ScenarioResult[], notRun = 0): string {
+  const failed = results.filter((r) => r.failures.length > 0).length + notRun;
+  return `${results.length + notRun - failed} passed, ${failed} failed`;
 }
