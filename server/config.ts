@@ -39,7 +39,13 @@ export class ConfigError extends Error {
   }
 }
 
-const Port = z.coerce.number().int().min(0).max(65_535);
+/** Digits only: a coerced number would read "  " as port 0. */
+export const Port = z
+  .string()
+  .trim()
+  .regex(/^\d+$/, 'a port number (0 to 65535)')
+  .transform(Number)
+  .pipe(z.number().max(65_535, 'a port number (0 to 65535)'));
 const PositiveInt = z.coerce.number().int().positive();
 const Secret = z.string().min(16, 'must be at least 16 characters');
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);

@@ -177,6 +177,10 @@ describe('configuration', () => {
     expect(base({ HOST: '::', PUBLIC_BASE_URL: 'https://partnerflow.example.com/' })).toBe('https://partnerflow.example.com');
   });
 
+  it('refuses a blank PORT instead of reading it as port 0', () => {
+    expect(() => loadConfig({ PORT: '  ' }, { mock: true, connectors: CONNECTORS })).toThrow('PORT: a port number (0 to 65535) (got "  ")');
+  });
+
   it('refuses PORT=0 without PUBLIC_BASE_URL: the links would name a port nobody listens on', () => {
     expect(() => loadConfig({ PORT: '0' }, { mock: true, connectors: CONNECTORS })).toThrow('PUBLIC_BASE_URL: required with PORT=0');
     expect(loadConfig({ PORT: '0', PUBLIC_BASE_URL: 'http://127.0.0.1:8080' }, { mock: true, connectors: CONNECTORS }).port).toBe(0);

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type RuntimeConfig } from '../config.ts';
+import { ConfigError, loadConfig, Port, type RuntimeConfig } from '../config.ts';
 import { CONNECTORS } from '../../connectors/index.ts';
 import { createRuntime } from '../runtime.ts';
 import type { Command } from './main.ts';
@@ -38,8 +38,7 @@ stops the start with a message naming each variable.`,
     if (typeof values.host === 'string') env.HOST = values.host;
     if (typeof values.db === 'string') env.PARTNERFLOW_DB = values.db;
     if (typeof values.port === 'string') {
-      const port = Number(values.port);
-      if (values.port.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65_535) {
+      if (!Port.safeParse(values.port).success) {
         console.error(`partnerflow serve: --port must be a port number, got "${values.port}"`);
         return 2;
       }
