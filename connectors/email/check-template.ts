@@ -3,6 +3,7 @@ import { relative, resolve } from 'node:path';
 import { isExpression } from '../../server/engine/expression.ts';
 import type { ActionInputContext, ActionInputProblem } from '../kit/define-connector.ts';
 import { EmailConfig } from './email-config.ts';
+import { isTemplateName } from './email-templates.ts';
 
 /**
  * The `checkInput` of actions that render a template (`email.send`, `approval.request`): a literal
@@ -19,14 +20,29 @@ export function checkTemplateInput(input: unknown, context: ActionInputContext):
   const shown = fromHere === '' ? '.' : fromHere.startsWith('..') ? dir : fromHere;
   let known: string[];
   try {
-    known = readdirSync(dir)
-      .filter((file) => file.endsWith('.txt'))
-      .map((file) => file.slice(0, -'.txt'.length))
-      .sort();
+    known = listedTemplates(context, dir);
   } catch (error) {
     const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read: ${(error as Error).message}`;
     return [{ path: ['template'], message: `no email template "${template}": the templates folder ${shown} (EMAIL_TEMPLATES_DIR) ${why}` }];
   }
   if (known.includes(template)) return [];
   return [{ path: ['template'], message: `no email template "${template}" in ${shown}`, unknownName: { name: template, known } }];
+}
+
+/** The folder is read once per recipe check, not once per step that names a template. */
+const listings = new WeakMap<ActionInputContext, Map<string, string[]>>();
+
+function listedTemplates(context: ActionInputContext, dir: string): string[] {
+  let byDir = listings.get(context);
+  if (!byDir) listings.set(context, (byDir = new Map()));
+  let names = byDir.get(dir);
+  if (!names) {
+    names = readdirSync(dir)
+      .filter((file) => file.endsWith('.txt'))
+      .map((file) => file.slice(0, -'.txt'.length))
+      .filter(isTemplateName)
+      .sort();
+    byDir.set(dir, names);
+  }
+  return names;
 }

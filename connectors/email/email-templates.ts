@@ -31,6 +31,11 @@ interface ParsedTemplate {
 }
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,99}$/;
+
+/** What `render` accepts as a template name: a file named otherwise (`Foo.txt`) is no template. */
+export function isTemplateName(name: string): boolean {
+  return NAME.test(name);
+}
 const PLACEHOLDER = /\{\{([\s\S]*?)\}\}/g;
 
 export class EmailTemplates {
@@ -50,7 +55,7 @@ export class EmailTemplates {
   }
 
   #load(name: string): Promise<ParsedTemplate> {
-    if (!NAME.test(name)) return Promise.reject(new TemplateError(`"${name}" is not a template name (lower-case letters, digits and dashes)`));
+    if (!isTemplateName(name)) return Promise.reject(new TemplateError(`"${name}" is not a template name (lower-case letters, digits and dashes)`));
     let loaded = this.#cache.get(name);
     if (!loaded) {
       const file = join(this.dir, `${name}.txt`);
