@@ -9,12 +9,6 @@ import { isSecretQueryParam } from './secret-names.ts';
 /** Longest error body kept on an error (characters of its JSON): enough to debug, small enough to journal. */
 const BODY_LIMIT = 2_000;
 
-/**
- * Query parameters whose values are never kept on an error or written to a log (Marketo's token call sends
- * a secret in the query): the shared secret names, plus a URL's `key`, `code`, `sig` and `…Signature`.
- */
-const SECRET_QUERY_PARAM: (name: string) => boolean = isSecretQueryParam;
-
 export interface HttpErrorDetails {
   /** Which system answered (`prm`, `salesforce`), named in the message. */
   system: string;
@@ -183,7 +177,7 @@ export function redactUrl(url: string): string {
     return url.replace(/\?.*$/, '?[redacted]');
   }
   for (const key of [...parsed.searchParams.keys()]) {
-    if (SECRET_QUERY_PARAM(key)) parsed.searchParams.set(key, '[redacted]');
+    if (isSecretQueryParam(key)) parsed.searchParams.set(key, '[redacted]');
   }
   parsed.username = '';
   parsed.password = '';

@@ -6,7 +6,6 @@
  */
 import { isSecretName, REDACTED } from './secret-names.ts';
 
-export { REDACTED };
 
 /** The body with the values of secret-named keys replaced, at any depth, in parsed JSON and in text. */
 export function redactBody(body: unknown): unknown {

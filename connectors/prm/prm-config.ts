@@ -1,15 +1,9 @@
 import { z } from 'zod';
+import { LimitSetting } from '../kit/limit-setting.ts';
 
 /** An object API name as the PRM spells it (`Account`, `MdfRequest__co`): it goes into URL paths. */
 const ObjectName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a PRM object API name, e.g. MdfRequest__co');
 
-/** A limit read from the environment: a whole number from 1 to `max` (a string from the environment is coerced). */
-const Limit = (max: number) =>
-  z.coerce
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(max, `must be at most ${max}`);
 
 /** The PRM connector's settings, read from the environment (the variables in PRM_ENV). */
 export const PrmConfig = z.object({
@@ -24,9 +18,9 @@ export const PrmConfig = z.object({
    * The PRM documents no rate limit (SYSTEMS.md, [guess]): a polite default that an instance's real
    * limit can replace. Counted per process, over a sliding second, by every run together.
    */
-  maxCallsPerSecond: Limit(1000).default(10).describe('PRM calls this process starts in any one second'),
+  maxCallsPerSecond: LimitSetting(1000).default(10).describe('PRM calls this process starts in any one second'),
   /** Calls in flight at once from this process, all runs together. */
-  maxConcurrent: Limit(256).default(5).describe('PRM calls this process has in flight at once'),
+  maxConcurrent: LimitSetting(256).default(5).describe('PRM calls this process has in flight at once'),
 });
 export type PrmConfig = z.infer<typeof PrmConfig>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LimitSetting } from '../kit/limit-setting.ts';
 
 /** The Salesforce connector's settings, read from the environment (SALESFORCE_ENV). */
 export const SalesforceConfig = z.object({
@@ -20,11 +21,7 @@ export const SalesforceConfig = z.object({
    * ConcurrentPerOrgLongTxn) and its calls per 24 hours, org-wide; it has no per-second limit. This
    * process keeps at most this many API calls in flight, all runs together (the token grant not counted).
    */
-  maxConcurrent: z.coerce
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(256, 'must be at most 256')
+  maxConcurrent: LimitSetting(256)
     .default(10)
     .describe('Salesforce API calls this process has in flight at once'),
 });
