@@ -5,7 +5,7 @@ import type { DecideOutcome, ApprovalDecision, IngestResult, NewRun, Run, Store 
 import type { Clock } from './clock.ts';
 import type { ConnectedConnectors } from './connector-registry.ts';
 import { LeaseLostError } from './errors.ts';
-import { evaluateExpression, type ExpressionScope } from './expression.ts';
+import { evaluateExpression, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 import { asRunId, type RunId } from './ids.ts';
 import { runTurn } from './interpreter.ts';
 import type { LoadedRecipe, RecipeSet } from './recipe-set.ts';
@@ -396,8 +396,11 @@ export class Engine {
     });
   }
 
-  #env() {
-    return { clock: this.clock, calendar: this.#opts.tables.calendar };
+  #expressionEnv: ExpressionEnv | undefined;
+
+  /** One environment for the engine's own expressions (filters, dedup keys), so their functions are bound once. */
+  #env(): ExpressionEnv {
+    return (this.#expressionEnv ??= { clock: this.clock, calendar: this.#opts.tables.calendar });
   }
 }
 

@@ -72,7 +72,16 @@ export interface ExpressionEnv {
   calendar: BusinessCalendar;
 }
 
+/** One set of bound functions per environment (a turn's, or the engine's): not rebuilt per expression. */
+const functionsByEnv = new WeakMap<ExpressionEnv, Record<string, unknown>>();
+
 function functionsFor(env: ExpressionEnv): Record<string, unknown> {
+  let functions = functionsByEnv.get(env);
+  if (!functions) functionsByEnv.set(env, (functions = buildFunctions(env)));
+  return functions;
+}
+
+function buildFunctions(env: ExpressionEnv): Record<string, unknown> {
   const toDateTime = (value: unknown): DateTime => {
     const dt = typeof value === 'number' ? DateTime.fromMillis(value, { zone: 'utc' }) : DateTime.fromISO(String(value), { zone: 'utc' });
     if (!dt.isValid) throw new Error(`not a date or time: ${JSON.stringify(value)}`);
