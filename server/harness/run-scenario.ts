@@ -221,18 +221,16 @@ class ScenarioDriver {
 
   /** The records of an object, or why there are none to check: a misspelt object must fail, not match nothing. */
   records(system: 'prm' | 'salesforce', object: string): Array<Record<string, unknown>> | string {
-    const known = system === 'prm' ? PRM_OBJECTS : this.systems.salesforce.objects();
+    // The PRM objects a scenario can name, and how to read each: one list, so names and readers agree.
+    const prm: Record<string, () => unknown[]> = { mdf_request: () => this.systems.prm.mdfRequests(), partner: () => this.systems.prm.partners() };
+    const known = system === 'prm' ? Object.keys(prm) : this.systems.salesforce.objects();
     if (!known.includes(object)) {
       return `the simulated ${system === 'prm' ? 'PRM' : 'Salesforce'} has no object "${object}"${didYouMean(object, known)}; it has: ${known.join(', ')}`;
     }
     if (system === 'salesforce') return this.systems.salesforce.records(object);
-    if (object === 'partner') return this.systems.prm.partners() as unknown as Array<Record<string, unknown>>;
-    return this.systems.prm.mdfRequests() as unknown as Array<Record<string, unknown>>;
+    return prm[object]!() as Array<Record<string, unknown>>;
   }
 }
-
-/** The objects a scenario's `records` expectation can name in the simulated PRM. */
-const PRM_OBJECTS = ['mdf_request', 'partner'];
 
 function checkPage(status: number, text: string, expectStatus: number, contains: string | undefined, method: string): string[] {
   const failures: string[] = [];

@@ -21,13 +21,13 @@ export function checkExpressions(recipe: Recipe): Finding[] {
       continue;
     }
     for (const { id, bracketed } of referencedSteps(source, { inputIsScope: inputIsScope(path, order) })) {
-      const unknown = order.has(id) ? '' : `; no step has the id "${id}"${didYouMean(id, order.ids())}`;
+      const noSuchStep = order.has(id) ? '' : `no step has the id "${id}"${didYouMean(id, order.ids())}`;
       if (bracketed) {
-        findings.push({ path, message: `reads steps['${id}'], which JSONata takes as a filter over all steps, not as step "${id}": write $steps.${id}${unknown}` });
+        findings.push({ path, message: `reads steps['${id}'], which JSONata takes as a filter over all steps, not as step "${id}": write $steps.${id}${noSuchStep && `; ${noSuchStep}`}` });
         continue;
       }
-      if (unknown) {
-        findings.push({ path, message: `reads steps.${id}, but no step has the id "${id}"${didYouMean(id, order.ids())}` });
+      if (noSuchStep) {
+        findings.push({ path, message: `reads steps.${id}, but ${noSuchStep}` });
         continue;
       }
       const why = order.whyUnreadable(id, path);
