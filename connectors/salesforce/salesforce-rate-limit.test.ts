@@ -58,7 +58,7 @@ async function upsert(connection: SalesforceConnection, mdfNumber: string) {
 const fundRequestsFor = (mdfNumber: string) => systems.salesforce.records('PartnerFundRequest').filter((r) => r.MDF_Number__c === mdfNumber);
 
 describe('Salesforce concurrency limit', () => {
-  it('with SALESFORCE_MAX_CONCURRENT=1, API calls from parallel runs never overlap at the org, and the first call's token grant does not hold them up', async () => {
+  it('with SALESFORCE_MAX_CONCURRENT=1, API calls from parallel runs never overlap at the org, and the token grant of the first call does not hold them up', async () => {
     const connection = connectWith({ SALESFORCE_MAX_CONCURRENT: '1' });
     const numbers = ['MDF-8001', 'MDF-8002', 'MDF-8003', 'MDF-8004'];
     const results = await Promise.all(numbers.map((n) => upsert(connection, n)));
