@@ -49,13 +49,28 @@ export const Port = z
 const PositiveInt = z.coerce.number().int().positive();
 const Secret = z.string().min(16, 'must be at least 16 characters');
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+/**
+ * The base approval links are built on (`<base>/approvals/<token>`): a query or a fragment would end up
+ * before the path and break every link, and credentials would be mailed to every approver.
+ */
+const PublicBaseUrl = z
+  .url({ protocol: /^https?$/, error: 'an http:// or https:// URL, e.g. https://partnerflow.example.com' })
+  .check((ctx) => {
+    // The check above runs first but does not stop this one: a value that is no URL is refused there.
+    if (!URL.canParse(ctx.value)) return;
+    const url = new URL(ctx.value);
+    const refuse = (message: string) => ctx.issues.push({ code: 'custom', message, input: ctx.value });
+    if (url.username || url.password) refuse('must not contain a user name or password (approval links are emailed)');
+    if (ctx.value.includes('?')) refuse('must not have a query (?...): approval links append their path to it');
+    if (ctx.value.includes('#')) refuse('must not have a fragment (#...): approval links append their path to it');
+  });
 
 /** The documented variables (README "Configuration"), with their defaults. */
 export const RUNTIME_VARIABLES = {
   HOST: { schema: z.string().min(1), default: '127.0.0.1', doc: 'Interface to listen on.' },
   PORT: { schema: Port, default: '3000', doc: 'HTTP port.' },
   PARTNERFLOW_DB: { schema: z.string().min(1), default: './data/partnerflow.db', doc: 'SQLite file of the embedded store (WAL mode).' },
-  PUBLIC_BASE_URL: { schema: z.url({ protocol: /^https?$/ }), default: undefined, doc: 'Base URL of this runtime as approvers reach it; approval links are built on it. Required outside mock mode.' },
+  PUBLIC_BASE_URL: { schema: PublicBaseUrl, default: undefined, doc: 'Base URL of this runtime as approvers reach it (http or https, a path is fine; no query, fragment or credentials); approval links are built on it. Required outside mock mode.' },
   RECIPES_DIR: { schema: z.string().min(1), default: './recipes', doc: 'Where *.recipe.json / *.recipe.ts files are loaded from.' },
   TABLES_DIR: { schema: z.string().min(1), default: './recipes/tables', doc: 'Tables that ops maintain (approvers, leave, business calendar).' },
   LOG_LEVEL: { schema: LogLevel, default: 'info', doc: 'pino log level.' },
@@ -77,7 +92,7 @@ export function loadConfig(env: Env, options: { mock: boolean; connectors: reado
     if (raw === undefined) return undefined;
     const parsed = spec.schema.safeParse(raw);
     if (!parsed.success) {
-      problems.push(`${name}: ${parsed.error.issues[0]!.message}${name.includes('TOKEN') ? '' : ` (got "${raw}")`}`);
+      problems.push(`${name}: ${parsed.error.issues[0]!.message}${name.includes('TOKEN') ? '' : ` (got "${withoutCredentials(raw)}")`}`);
       return undefined;
     }
     return parsed.data as never;
@@ -165,6 +180,11 @@ function readConnectorConfig(connector: ConnectorDefinition, env: Env, mock: boo
 function defaultBaseUrl(host: string, port: number): string {
   const reachable = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   return `http://${reachable}:${port}`;
+}
+
+/** A value as it may be echoed: the password of a URL (`https://user:secret@host`) left out. */
+function withoutCredentials(raw: string): string {
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1***@');
 }
 
 function resolvePath(path: string): string {

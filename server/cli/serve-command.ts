@@ -6,11 +6,15 @@ import { keepHeapSmall } from './small-heap.ts';
 import { describeStartupError } from './startup-error.ts';
 
 export const serveCommand: Command = {
-  usage: `Usage: partnerflow serve [--mock] [--port <n>] [--host <addr>] [--db <file>]
+  usage: `Usage: partnerflow serve [--mock [--allow-remote-mock]] [--port <n>] [--host <addr>] [--db <file>]
 
 Runs the webhook runtime: POST /webhooks/<source>, approval links, the runs API.
   --mock         use simulated PRM, Salesforce and email with demo data, and a clock that
-                 /_mock/clock/advance can move forward; no credentials needed
+                 /_mock/clock/advance can move forward; no credentials needed. Only on a
+                 loopback host (127.0.0.1, ::1, localhost): the runs API is open in mock mode
+  --allow-remote-mock
+                 let --mock listen on another interface (HOST or --host), exposing the open
+                 runs API and /_mock/* to that network; a warning is printed at start
   --port <n>     HTTP port (default: PORT or 3000)
   --host <addr>  interface (default: HOST or 127.0.0.1)
   --db <file>    SQLite file of the store (default: PARTNERFLOW_DB or ./data/partnerflow.db)
@@ -19,6 +23,7 @@ Configuration comes from environment variables (README, "Configuration"). A miss
 stops the start with a message naming each variable.`,
   options: {
     mock: { type: 'boolean' },
+    'allow-remote-mock': { type: 'boolean' },
     port: { type: 'string' },
     host: { type: 'string' },
     db: { type: 'string' },
@@ -34,6 +39,10 @@ stops the start with a message naming each variable.`,
         console.error(`partnerflow serve: --${flag} needs a value`);
         return 2;
       }
+    }
+    if (values['allow-remote-mock'] === true && values.mock !== true) {
+      console.error('partnerflow serve: --allow-remote-mock only applies with --mock');
+      return 2;
     }
     if (typeof values.host === 'string') env.HOST = values.host;
     if (typeof values.db === 'string') env.PARTNERFLOW_DB = values.db;
@@ -54,11 +63,24 @@ stops the start with a message naming each variable.`,
       }
       throw error;
     }
+    // Mock mode has no API token and serves /_mock/* (which moves the clock and sends webhooks): fine
+    // on this machine, an open door on a network.
+    if (config.mock && !isLoopbackHost(config.host)) {
+      const exposed = config.apiToken ? '/_mock/*' : 'the runs API without a token (no PARTNERFLOW_API_TOKEN) and /_mock/*';
+      if (values['allow-remote-mock'] !== true) {
+        console.error(
+          `partnerflow serve: --mock refuses to listen on ${config.host} (HOST or --host), which would serve ${exposed} to the network; ` +
+            'listen on 127.0.0.1, or add --allow-remote-mock if that network may have them',
+        );
+        return 1;
+      }
+      console.error(`partnerflow serve: WARNING: mock mode on ${config.host} (--allow-remote-mock) serves ${exposed} to every host that can reach this one`);
+    }
     let runtime;
     try {
       runtime = await createRuntime({ config });
     } catch (error) {
-      console.error(describeStartupError(error));
+      console.error(describeStartupError(error, { dbSetting: typeof values.db === 'string' ? '--db' : 'PARTNERFLOW_DB' }));
       return 1;
     }
     let port: number;
@@ -98,3 +120,10 @@ stops the start with a message naming each variable.`,
     });
   },
 };
+
+/** Whether a listening address is reachable from this machine only: 127.0.0.0/8, ::1, localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const address = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (address === 'localhost' || address === '::1' || address === '0:0:0:0:0:0:0:1') return true;
+  return /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
+}

@@ -1,13 +1,18 @@
+import type { StoreFileError } from '../store/sqlite-store.ts';
+
 /** Errors of the user's files or settings, which name them: shown without a stack trace, they are not bugs. */
 export function isExpectedStartupError(error: unknown): error is Error {
-  return error instanceof Error && ['ConfigError', 'RecipeLoadError', 'TableError', 'RecipeError'].includes(error.name);
+  return error instanceof Error && ['ConfigError', 'RecipeLoadError', 'TableError', 'RecipeError', 'StoreFileError'].includes(error.name);
 }
 
 /**
  * The message a user sees when the runtime refuses to start: the error's own message (which names
- * files, JSON paths or variables), without a stack trace unless it is a bug.
+ * files, JSON paths or variables), without a stack trace unless it is a bug. A store file that cannot
+ * serve is one line naming the setting it came from: `dbSetting`, PARTNERFLOW_DB unless `--db` gave it.
  */
-export function describeStartupError(error: unknown): string {
+export function describeStartupError(error: unknown, options: { dbSetting?: string } = {}): string {
+  // By name, as above: this file must not load the store (and SQLite) for the commands that need neither.
+  if (error instanceof Error && error.name === 'StoreFileError') return `partnerflow: cannot start: ${options.dbSetting ?? 'PARTNERFLOW_DB'}: ${(error as StoreFileError).message}`;
   if (isExpectedStartupError(error)) return `partnerflow: cannot start:\n${error.message}`;
   if (!(error instanceof Error)) return `partnerflow: cannot start: ${String(error)}`;
   return `partnerflow: cannot start: ${error.stack ?? error.message}`;

@@ -46,6 +46,13 @@ export class EventRejectedError extends Error {
   }
 }
 
+/**
+ * The longest dedup key a recipe's `dedup_key` expression may compute (characters). A key is stored and
+ * indexed with every run; a longer one is refused with the delivery (400), never stored or cut short
+ * (two keys cut to one length could collide and drop a run). Part of the webhook contract (README).
+ */
+export const MAX_DEDUP_KEY_LENGTH = 500;
+
 export interface Delivery {
   source: string;
   deliveryId: string;
@@ -116,6 +123,10 @@ export class Engine {
       const dedupKey = trigger.dedup_key
         ? String(await evaluateExpression(trigger.dedup_key, scope, this.#env(), scope.trigger))
         : `${delivery.source}:${delivery.deliveryId}`;
+      if (dedupKey.length > MAX_DEDUP_KEY_LENGTH) {
+        const message = `recipe ${recipe.definition.name}: its dedup_key is ${dedupKey.length} characters, longer than the limit of ${MAX_DEDUP_KEY_LENGTH}`;
+        throw new EventRejectedError(`${eventName}: ${message}; nothing was stored`, 400, [{ path: 'data', message }]);
+      }
       runs.push({
         id: newRunId(now),
         recipe: recipe.definition.name,

@@ -19,6 +19,7 @@ import {
 import { issuesOf, summarizeIssues } from '../../schemas/format-issues.ts';
 import type { RouteDoc } from './openapi.ts';
 import { readBodyWithLimit } from './read-body.ts';
+import { repeatedFields } from './repeated-fields.ts';
 
 /** A decision form is a few hundred bytes; anything much larger is not one. */
 const MAX_DECISION_BYTES = 16 * 1024;
@@ -88,6 +89,8 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
     } else {
       fields = Object.fromEntries(new URLSearchParams(text));
     }
+    const repeated = repeatedFields(text, json);
+    if (repeated.length > 0) return badDecision(c, json, 400, repeated.map((name) => ({ path: name, message: 'given more than once, so the decision is ambiguous' })));
     // An empty comment box is no comment.
     if (fields && typeof fields === 'object' && (fields as { comment?: unknown }).comment === '') delete (fields as { comment?: unknown }).comment;
     const form = DecisionForm.safeParse(fields);
@@ -204,7 +207,7 @@ export const approvalDocs: RouteDoc[] = [
     body: { schema: DecisionForm, contentTypes: ['application/x-www-form-urlencoded', 'application/json'] },
     responses: {
       200: { description: 'Decision recorded', schema: DecisionResult, html: true },
-      400: { description: 'decision is not approve or deny, or the comment is longer than 2000 characters', schema: ErrorBody, html: true },
+      400: { description: 'decision is not approve or deny, the comment is longer than 2000 characters, or a field is given twice (`decision=deny&decision=approve`)', schema: ErrorBody, html: true },
       404: { description: 'Not a valid link', schema: DecisionResult, html: true },
       409: { description: 'Already decided (through this or another link), or the request is closed', schema: DecisionResult, html: true },
       410: { description: 'The link expired', schema: DecisionResult, html: true },

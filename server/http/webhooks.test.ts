@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { recipeWith } from '../../test/support/engine-fixture.ts';
 import { appFixture, WEBHOOK_SECRET, type AppFixture } from './app-fixture.ts';
 import { signWebhook } from './webhook-signature.ts';
 
@@ -150,6 +151,99 @@ describe('POST /webhooks/:source', () => {
     });
   });
 
+  describe('content type', () => {
+    it('refuses a validly signed delivery sent as anything but application/json with 415, and stores nothing', async () => {
+      fx = await appFixture();
+      for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=iso-8859-1', 'application/jsonx']) {
+        const res = await fx.deliver(delivery(), { headers: { 'content-type': contentType } });
+        expect(res.status, contentType).toBe(415);
+        expect(((await res.json()) as { error: string }).error).toBe(`a delivery must be sent with Content-Type application/json (UTF-8); got "${contentType}"`);
+      }
+      await expectNothingStored();
+    });
+
+    it('refuses a delivery without a Content-Type with 415', async () => {
+      fx = await appFixture();
+      const body = JSON.stringify(delivery());
+      const request = new Request('http://localhost/webhooks/fake', { method: 'POST', headers: signWebhook(WEBHOOK_SECRET, body, Math.floor(fx.clock.now() / 1000)), body });
+      // A string body would get text/plain from fetch; remove it to send none at all.
+      request.headers.delete('content-type');
+      const res = await fx.app.request(request);
+      expect(res.status).toBe(415);
+      expect(((await res.json()) as { error: string }).error).toMatch(/application\/json \(UTF-8\); it has none/);
+      await expectNothingStored();
+    });
+
+    it('accepts application/json with a UTF-8 charset, in any case', async () => {
+      fx = await appFixture();
+      expect((await fx.deliver(delivery('delivery-1'), { headers: { 'content-type': 'application/json; charset=utf-8' } })).status).toBe(202);
+      expect((await fx.deliver(delivery('delivery-2'), { headers: { 'content-type': 'Application/JSON;charset="UTF-8"' } })).status).toBe(202);
+    });
+  });
+
+  describe('limits (DELIVERY_LIMITS)', () => {
+    /**
+     * A delivery whose objects go `levels` deep: the delivery is level 1, its data level 2, and data.a
+     * holds the rest. Built as text: JSON.stringify cannot take a value this deep.
+     */
+    const nested = (levels: number, id = 'delivery-1') =>
+      `{"id":"${id}","event":"thing.happened","data":{"id":"T-1","a":${'{"a":'.repeat(levels - 3)}{}${'}'.repeat(levels - 3)}}}`;
+
+    it('answers 400 naming the depth limit for data nested 10,000 levels deep (not a 500), and stores nothing', async () => {
+      fx = await appFixture();
+      const res = await fx.deliver(nested(10_000));
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: string; issues: Array<{ path: string; message: string }> };
+      expect(body.error).toMatch(/^the delivery is beyond a limit: data(\.a){31}: nested more than 32 levels deep \(objects and arrays\)$/);
+      expect(body.issues).toEqual([{ path: `data${'.a'.repeat(31)}`, message: 'nested more than 32 levels deep (objects and arrays)' }]);
+      await expectNothingStored();
+    });
+
+    it('accepts data nested up to the limit: the delivery is level 1, its data level 2', async () => {
+      fx = await appFixture();
+      expect((await fx.deliver(nested(32))).status).toBe(202);
+      const res = await fx.deliver(nested(33, 'delivery-2'));
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toMatch(/nested more than 32 levels deep/);
+    });
+
+    it('answers 400 naming the limit for a string of more than 10,000 characters (a 500,000-character id is no dedup key)', async () => {
+      fx = await appFixture({ config: { maxBodyBytes: 1024 * 1024 } });
+      const res = await fx.deliver(delivery('delivery-1', { id: 'M'.repeat(500_000) }));
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: string; issues: Array<{ path: string; message: string }> };
+      expect(body.issues).toEqual([{ path: 'data.id', message: 'a string of 500000 characters, longer than the limit of 10000' }]);
+      expect(body.error).toContain('data.id: a string of 500000 characters, longer than the limit of 10000');
+      await expectNothingStored();
+      expect((await fx.deliver(delivery('delivery-2', { id: 'T-2', note: 'x'.repeat(10_000) }))).status).toBe(202);
+    });
+
+    it('answers 400 naming the limit for a key of more than 200 characters, in data or in an array in it', async () => {
+      fx = await appFixture();
+      const res = await fx.deliver(delivery('delivery-1', { id: 'T-1', items: [{ ok: 1 }, { ['k'.repeat(201)]: 1 }] }));
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { issues: Array<{ path: string; message: string }> };
+      expect(body.issues).toEqual([{ path: 'data.items[1]', message: expect.stringMatching(/^a key of 201 characters \("k{20}\.\.\."\), longer than the limit of 200$/) }]);
+      await expectNothingStored();
+    });
+
+    it('refuses a dedup key longer than 500 characters computed by a recipe, naming the recipe and the limit, and stores nothing', async () => {
+      fx = await appFixture({
+        recipes: [
+          recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: '{% trigger.data.id %}' } }], {
+            trigger: { type: 'webhook', event: 'fake.thing.happened', dedup_key: '{% data.id %}' },
+          }),
+        ],
+      });
+      const res = await fx.deliver(delivery('delivery-1', { id: 'M'.repeat(501) }));
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: string };
+      expect(body.error).toBe('fake.thing.happened: recipe test-recipe: its dedup_key is 501 characters, longer than the limit of 500; nothing was stored');
+      await expectNothingStored();
+      expect((await fx.deliver(delivery('delivery-2', { id: 'M'.repeat(500) }))).status).toBe(202);
+    });
+  });
+
   describe('sources', () => {
     it('answers 404 for a source without a webhook secret, including names Object.prototype has', async () => {
       fx = await appFixture();
@@ -166,7 +260,7 @@ describe('POST /webhooks/:source', () => {
       const body = JSON.stringify(delivery());
       const res = await fx.app.request('/webhooks/ghost', {
         method: 'POST',
-        headers: signWebhook('ghost-secret-0123456789', body, Math.floor(fx.clock.now() / 1000)),
+        headers: { 'content-type': 'application/json', ...signWebhook('ghost-secret-0123456789', body, Math.floor(fx.clock.now() / 1000)) },
         body,
       });
       expect(res.status).toBe(404);

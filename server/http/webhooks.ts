@@ -1,9 +1,11 @@
 import { Hono } from 'hono';
 import type { z } from 'zod';
-import { EventRejectedError } from '../engine/engine.ts';
+import { EventRejectedError, MAX_DEDUP_KEY_LENGTH } from '../engine/engine.ts';
 import { ErrorBody, WebhookAccepted, WebhookDelivery } from './api-schemas.ts';
 import type { AppDeps, AppEnv } from './app.ts';
+import { DELIVERY_LIMITS, deliveryLimitIssue } from './delivery-limits.ts';
 import { jsonError, validationError } from './errors.ts';
+import { isJsonContentType } from './json-content-type.ts';
 import type { RouteDoc } from './openapi.ts';
 import { readBodyWithLimit } from './read-body.ts';
 import { requestHeader } from './request-header.ts';
@@ -11,8 +13,9 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from './we
 
 /**
  * `POST /webhooks/:source`. The checks run cheapest first and each refusal stores nothing:
- * unknown source (404), too large (413), bad signature (401), not JSON or not a delivery (400), an
- * event the source does not have or data its schema refuses (the engine: 400/404). Only then is the
+ * unknown source (404), not declared as JSON (415), too large (413), bad signature (401), not JSON,
+ * beyond a shape limit (DELIVERY_LIMITS) or not a delivery (400), an event the source does not have,
+ * data its schema refuses or a dedup key that is too long (the engine: 400/404). Only then is the
  * delivery persisted with its runs, and only after that does the sender get its 202.
  */
 export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
@@ -24,6 +27,12 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
     // Own properties only: a source named `constructor` must not find Object.prototype's.
     const secret = Object.hasOwn(config.webhookSecrets, source) ? config.webhookSecrets[source] : undefined;
     if (typeof secret !== 'string') return jsonError(c, 404, `unknown source "${source}": no webhook secret is configured for it`);
+
+    const contentType = requestHeader(c, 'content-type');
+    if (!isJsonContentType(contentType)) {
+      const got = contentType === undefined ? 'it has none' : `got "${contentType.slice(0, 100)}"`;
+      return jsonError(c, 415, `a delivery must be sent with Content-Type application/json (UTF-8); ${got}`);
+    }
 
     const body = await readBodyWithLimit(c, config.maxBodyBytes);
     if (!body.ok) return jsonError(c, 413, `the body is larger than ${config.maxBodyBytes} bytes (MAX_BODY_BYTES)`);
@@ -51,6 +60,9 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
       const message = error instanceof SyntaxError ? error.message : 'the body is not UTF-8 text';
       return jsonError(c, 400, 'the body is not valid JSON', [{ path: '$', message }]);
     }
+    // Before anything walks the value recursively (zod, storing it as JSON): a deep value overflowed the stack.
+    const beyond = deliveryLimitIssue(json);
+    if (beyond) return jsonError(c, 400, `the delivery is beyond a limit: ${beyond.path}: ${beyond.message}`, [beyond]);
     const delivery = WebhookDelivery.safeParse(json);
     if (!delivery.success) return validationError(c, 'the delivery', delivery.error);
 
@@ -74,7 +86,9 @@ export const webhookDocs: RouteDoc[] = [
     summary: 'Deliver a signed event from a source system',
     description:
       'Signed with `X-Partnerflow-Timestamp` (unix seconds, within 5 minutes of the server clock) and `X-Partnerflow-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`. ' +
-      'The delivery and the runs it starts are stored before the 202; delivering the same id again starts nothing and answers the same run ids.',
+      'The delivery and the runs it starts are stored before the 202; delivering the same id again starts nothing and answers the same run ids. ' +
+      `Limits: Content-Type \`application/json\` (UTF-8); objects and arrays nested at most ${DELIVERY_LIMITS.maxDepth} levels (the delivery is level 1); ` +
+      `strings of at most ${DELIVERY_LIMITS.maxStringLength} characters, keys of at most ${DELIVERY_LIMITS.maxKeyLength}; a recipe's dedup key of at most ${MAX_DEDUP_KEY_LENGTH} characters.`,
     params: { source: 'Connector name, e.g. `prm`' },
     headers: {
       'X-Partnerflow-Timestamp': 'Unix time in seconds when the delivery was signed',
@@ -83,10 +97,15 @@ export const webhookDocs: RouteDoc[] = [
     body: { schema: WebhookDelivery },
     responses: {
       202: { description: 'Accepted and stored', schema: WebhookAccepted },
-      400: { description: 'Not JSON, not a delivery, an event the source does not have, or data the event schema refuses', schema: ErrorBody },
+      400: {
+        description:
+          'Not JSON, nested too deep or with a string or key too long (the limits above), not a delivery, an event the source does not have, data the event schema refuses, or a dedup key too long',
+        schema: ErrorBody,
+      },
       401: { description: 'Signature or timestamp missing, stale or wrong', schema: ErrorBody },
       404: { description: 'Unknown source', schema: ErrorBody },
       413: { description: 'Body larger than MAX_BODY_BYTES', schema: ErrorBody },
+      415: { description: 'Content-Type is not `application/json` (with a UTF-8 charset, if one is named)', schema: ErrorBody },
     },
   },
 ];

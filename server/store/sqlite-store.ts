@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
@@ -28,17 +28,23 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   return options.driver === 'kysely' ? new KyselyStore('sqlite', db) : new SqliteStore(sqlite, db);
 }
 
+/**
+ * The store's file cannot be used: a directory, a path under a file, a file that is not a SQLite
+ * database, no permission. A setting to fix, not a bug: the CLI names the variable and the reason.
+ */
+export class StoreFileError extends Error {
+  override name = 'StoreFileError';
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`"${path}" ${reason}`);
+  }
+}
+
 /** The SQLite file (or memory) with its pragmas set and its schema migrated, for a store to run on. */
 export async function openSqliteDatabase(path: string): Promise<{ sqlite: Sqlite.Database; db: Kysely<Database> }> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new Sqlite(path);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = FULL');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('foreign_keys = ON');
-  // Content that is updated away or deleted is zeroed in the file, not left in free space: the
-  // outbox erases a sent approval email's body, and its link must not survive in a copy of the file.
-  sqlite.pragma('secure_delete = ON');
+  const sqlite = openSqliteFile(path);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachePreparedStatements(sqlite) }) });
   const { error, results } = await new Migrator({ db, provider: sqliteMigrations }).migrateToLatest();
   if (error) {
@@ -47,4 +53,43 @@ export async function openSqliteDatabase(path: string): Promise<{ sqlite: Sqlite
     throw new Error(`migrating the store at ${path} failed in ${failed}: ${(error as Error).message}`);
   }
   return { sqlite, db };
+}
+
+/** Opens the file (creating its folder) and sets the pragmas; a file that cannot serve is a StoreFileError. */
+function openSqliteFile(path: string): Sqlite.Database {
+  if (path !== ':memory:') {
+    let isDirectory = false;
+    try {
+      isDirectory = statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+      if (!isDirectory) mkdirSync(dirname(path), { recursive: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a part of it is a file, not a folder' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message;
+      throw new StoreFileError(path, `cannot be created: its folder ${dirname(path)} cannot be made (${why})`);
+    }
+    if (isDirectory) throw new StoreFileError(path, 'is a directory, not a SQLite file');
+  }
+  let sqlite: Sqlite.Database | undefined;
+  try {
+    sqlite = new Sqlite(path);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('foreign_keys = ON');
+    // Content that is updated away or deleted is zeroed in the file, not left in free space: the
+    // outbox erases a sent approval email's body, and its link must not survive in a copy of the file.
+    sqlite.pragma('secure_delete = ON');
+    return sqlite;
+  } catch (error) {
+    sqlite?.close();
+    const code = (error as { code?: string }).code;
+    const why: Record<string, string> = {
+      SQLITE_NOTADB: 'is not a SQLite database (another kind of file is there)',
+      SQLITE_CORRUPT: 'is a damaged SQLite database',
+      SQLITE_CANTOPEN: 'cannot be opened or created (check that it and its folder are writable)',
+      SQLITE_READONLY: 'is read-only (the store writes to it)',
+      SQLITE_PERM: 'cannot be opened: permission denied',
+    };
+    throw new StoreFileError(path, (code && why[code]) ?? `cannot be opened: ${(error as Error).message}`);
+  }
 }

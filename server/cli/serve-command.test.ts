@@ -1,0 +1,95 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/** `partnerflow serve` as an operator starts it, for its refusals: exit code and what it prints. */
+const root = resolve(import.meta.dirname, '../..');
+const work = mkdtempSync(join(tmpdir(), 'partnerflow-serve-refusals-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const cleanEnv = { ...process.env, LOG_LEVEL: 'silent', PORT: '', HOST: '', PUBLIC_BASE_URL: '', PARTNERFLOW_DB: '' };
+
+function serve(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [join(root, 'bin/partnerflow.js'), 'serve', ...args], { cwd: root, encoding: 'utf8', env: { ...cleanEnv, ...env }, timeout: 60_000 });
+  return { code: result.status, err: result.stderr };
+}
+
+/** The stderr of a refused start: one line, no stack trace. */
+function oneLine(err: string): string {
+  const lines = err.trim().split('\n');
+  expect(lines, err).toHaveLength(1);
+  return lines[0]!;
+}
+
+describe('partnerflow serve: a store file it cannot use (PARTNERFLOW_DB, --db)', () => {
+  const directory = join(work, 'a-directory');
+  const aFile = join(work, 'a-file');
+  const notADatabase = join(work, 'notes.txt');
+  mkdirSync(directory);
+  writeFileSync(aFile, 'x');
+  writeFileSync(notADatabase, 'these are not the pages of a SQLite database, and there are enough of them to fill a header: '.repeat(4));
+
+  it('names PARTNERFLOW_DB and the reason on one line, without a stack trace, and exits 1', () => {
+    const cases: Array<[string, string]> = [
+      [directory, `"${directory}" is a directory, not a SQLite file`],
+      [join(aFile, 'store.db'), `"${join(aFile, 'store.db')}" cannot be created: its folder ${aFile} cannot be made (a part of it is a file, not a folder)`],
+      [notADatabase, `"${notADatabase}" is not a SQLite database (another kind of file is there)`],
+    ];
+    for (const [path, reason] of cases) {
+      const { code, err } = serve(['--mock'], { PARTNERFLOW_DB: path });
+      expect(code, err).toBe(1);
+      expect(oneLine(err)).toBe(`partnerflow: cannot start: PARTNERFLOW_DB: ${reason}`);
+    }
+  }, 120_000);
+
+  it('names --db when the flag gave the file', () => {
+    const { code, err } = serve(['--mock', '--db', notADatabase], { PARTNERFLOW_DB: join(work, 'unused.db') });
+    expect(code).toBe(1);
+    expect(oneLine(err)).toBe(`partnerflow: cannot start: --db: "${notADatabase}" is not a SQLite database (another kind of file is there)`);
+  }, 60_000);
+});
+
+describe('partnerflow serve --mock on a network interface', () => {
+  it('refuses a non-loopback --host or HOST (the open runs API and /_mock/* would face the network), naming --allow-remote-mock', () => {
+    for (const [args, env] of [
+      [['--mock', '--host', '0.0.0.0'], {}],
+      [['--mock'], { HOST: '192.168.1.20' }],
+    ] as Array<[string[], Record<string, string>]>) {
+      const { code, err } = serve([...args, '--db', join(work, 'refused.db')], env);
+      expect(code, err).toBe(1);
+      expect(oneLine(err)).toMatch(/^partnerflow serve: --mock refuses to listen on (0\.0\.0\.0|192\.168\.1\.20) \(HOST or --host\), which would serve the runs API without a token .* and \/_mock\/\* to the network; listen on 127\.0\.0\.1, or add --allow-remote-mock/);
+    }
+  }, 120_000);
+
+  it('refuses --allow-remote-mock without --mock', () => {
+    const { code, err } = serve(['--allow-remote-mock']);
+    expect(code).toBe(2);
+    expect(err).toContain('--allow-remote-mock only applies with --mock');
+  }, 60_000);
+
+  it('starts with --allow-remote-mock, printing a warning first', async () => {
+    const child = spawn(process.execPath, [join(root, 'bin/partnerflow.js'), 'serve', '--mock', '--allow-remote-mock', '--host', '0.0.0.0', '--port', '0', '--db', join(work, 'remote.db')], {
+      cwd: root,
+      env: { ...cleanEnv, PUBLIC_BASE_URL: 'http://partnerflow.test:3000', LOG_LEVEL: 'info' },
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    try {
+      await new Promise<void>((ready, fail) => {
+        child.stdout.on('data', () => stdout.includes('partnerflow ready') && ready());
+        void exited.then((code) => fail(new Error(`serve exited with ${code}: ${stderr}`)));
+      });
+      expect(stderr.trim()).toBe(
+        'partnerflow serve: WARNING: mock mode on 0.0.0.0 (--allow-remote-mock) serves the runs API without a token (no PARTNERFLOW_API_TOKEN) and /_mock/* to every host that can reach this one',
+      );
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }, 60_000);
+});
