@@ -12,7 +12,7 @@ import { testCommand } from './test-command.ts';
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), '../harness/fixtures');
 const project = join(fixtures, 'project');
 const bin = resolve(fixtures, '../../../bin/partnerflow.js');
-const KINDS = 'a step is one of: deliver, click, update, fault, expect, advance, set_clock';
+const KINDS = 'a step is one of: deliver, click, update, fault, retry, change_table, change_salesforce, expect, advance, set_clock';
 
 function partnerflowTest(args: string[], env: Record<string, string> = {}) {
   const { RECIPES_DIR: _r, TABLES_DIR: _t, EMAIL_TEMPLATES_DIR: _e, ...inherited } = process.env;
