@@ -28,7 +28,7 @@ export interface FaultSpec {
   path?: string | undefined;
   /** Only requests with this method (any case). */
   method?: string | undefined;
-  /** Email only: only a message sent to this address (To or Cc, any letter case). */
+  /** Email only: only a message sent to this address (To, Cc or Bcc, any letter case). */
   to?: string | undefined;
   /** Email only: only a message whose subject contains this. */
   subject?: string | undefined;

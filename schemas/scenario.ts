@@ -81,7 +81,7 @@ const Fault = z
         times: z.number().int().positive().default(1).describe('How many matching requests fail.'),
         path: z.string().optional().describe('Only requests whose path contains this.'),
         method: z.string().optional().describe('Only requests with this HTTP method, e.g. PATCH.'),
-        to: z.email().optional().describe('email only: only a message sent to this address (To or Cc, any letter case), e.g. the approval email and not the receipt.'),
+        to: z.email().optional().describe('email only: only a message sent to this address (To, Cc or Bcc, any letter case), e.g. the approval email and not the receipt.'),
         subject: z.string().optional().describe('email only: only a message whose subject contains this.'),
         retry_after_seconds: z.number().int().nonnegative().optional().describe('The Retry-After of a rate_limit, for the systems that send one (not Salesforce). Default: 1.'),
       })
