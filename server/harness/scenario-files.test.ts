@@ -24,6 +24,20 @@ describe('an invalid scenario step says what is wrong with it', () => {
     ]);
   });
 
+  it('a message fault outside email, and a change_table that says neither what to add nor what to do with its rows', () => {
+    expect(
+      problemsWith([
+        { fault: { system: 'prm', kind: 'server_error', to: 'cmm.emea@vendor.example' } },
+        { change_table: { table: 'leave', where: { approver_email: 'cmm.emea@vendor.example' } } },
+        { change_table: { table: 'leave' } },
+      ]),
+    ).toEqual([
+      'steps[0].fault.to: `to` and `subject` pick one email message: they need "system": "email" (use `path` and `method` for the PRM and Salesforce)',
+      'steps[1].change_table.where: `where` needs `set` or `"remove": true` (one of them)',
+      'steps[2].change_table: give `add`, or `where` with `set` or `remove`',
+    ]);
+  });
+
   it('an unknown step kind, with the closest kind and the list of kinds', () => {
     expect(problemsWith([{ advance: 'P1D' }, { advnce: 'P1D' }, { wait: 'P1D' }])).toEqual([
       `steps[1]: unknown step "advnce" (did you mean "advance"?); ${KINDS}`,
