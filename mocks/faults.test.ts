@@ -153,3 +153,30 @@ describe('narrowing faults', () => {
     expect(() => systems.faults.inject({ system: 'prm', kind: 'server_error', times: 0 })).toThrow(RangeError);
   });
 });
+
+describe('a fault on one email message', () => {
+  const send = (to: string, subject: string, cc = '') =>
+    fetch(`${SIMULATED_URLS.email}/email`, {
+      method: 'POST',
+      headers: { 'X-Postmark-Server-Token': 'mock-email-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ From: 'mdf@partnerflow.example', To: to, Cc: cc, Subject: subject, TextBody: 'Hi' }),
+    });
+
+  it('hits only a message to that address (To or Cc, any letter case) or with that subject; other sends go through', async () => {
+    systems.faults.inject({ system: 'email', kind: 'server_error', to: 'Cmm.Emea@Vendor.example', times: 2 });
+    systems.faults.inject({ system: 'email', kind: 'server_error', subject: 'approval needed' });
+    expect((await send('marketing@northwind.example', 'We received MDF-1001')).status).toBe(200);
+    expect((await send('cmm.emea@vendor.example', 'MDF approval needed')).status).toBe(500);
+    expect((await send('ops@vendor.example', 'Copy', 'CMM.EMEA@vendor.example')).status).toBe(500);
+    expect((await send('cmm.emea@vendor.example', 'MDF approval needed')).status).toBe(500);
+    expect((await send('cmm.emea@vendor.example', 'MDF approval needed')).status).toBe(200);
+    expect(systems.email.messages().map((m) => m.subject)).toEqual(['We received MDF-1001', 'MDF approval needed']);
+  });
+
+  it('never hits the search that a sender makes after a failed send', async () => {
+    systems.faults.inject({ system: 'email', kind: 'server_error', to: 'a@b.example' });
+    const search = await fetch(`${SIMULATED_URLS.email}/messages/outbound?count=1&offset=0&recipient=a@b.example`, { headers: { 'X-Postmark-Server-Token': 'mock-email-token' } });
+    expect(search.status).toBe(200);
+    expect((await email()).status).toBe(500);
+  });
+});

@@ -28,8 +28,19 @@ export interface FaultSpec {
   path?: string | undefined;
   /** Only requests with this method (any case). */
   method?: string | undefined;
+  /** Email only: only a message sent to this address (To, Cc or Bcc, any letter case). */
+  to?: string | undefined;
+  /** Email only: only a message whose subject contains this. */
+  subject?: string | undefined;
   /** The `Retry-After` of a rate limit, in seconds, for the systems that send one (not Salesforce). @default 1 */
   retryAfterSeconds?: number | undefined;
+}
+
+/** The message a request sends, for a fault that targets one message (`to`, `subject`). */
+export interface FaultMessage {
+  /** Every recipient: To and Cc (and Bcc). */
+  recipients: string[];
+  subject: string;
 }
 
 interface ActiveFault extends FaultSpec {
@@ -57,15 +68,19 @@ export class FaultInjector {
    * The fault this request runs into, used up by one; undefined when none matches. With `pathRequired`,
    * only a fault that names a matching path counts: Salesforce's login endpoint is hit by a fault only
    * when the fault asks for it, so a plain fault lands on the API call that the test (and the journal)
-   * is watching rather than on the token grant in front of it.
+   * is watching rather than on the token grant in front of it. A fault with `to` or `subject` hits
+   * only a request that sends a message (`options.message`) to that address or with that subject.
    */
-  take(system: SimulatedSystemName, request: Request, options: { pathRequired?: boolean } = {}): FaultSpec | undefined {
+  take(system: SimulatedSystemName, request: Request, options: { pathRequired?: boolean; message?: FaultMessage } = {}): FaultSpec | undefined {
     const path = new URL(request.url).pathname;
+    const { message } = options;
     const index = this.#faults.findIndex(
       (f) =>
         f.system === system &&
         (f.method === undefined || f.method.toUpperCase() === request.method.toUpperCase()) &&
-        (f.path === undefined ? !options.pathRequired : path.includes(f.path)),
+        (f.path === undefined ? !options.pathRequired : path.includes(f.path)) &&
+        (f.to === undefined || (message?.recipients.some((r) => r.toLowerCase() === f.to!.toLowerCase()) ?? false)) &&
+        (f.subject === undefined || (message?.subject.includes(f.subject) ?? false)),
     );
     if (index < 0) return undefined;
     const fault = this.#faults[index]!;

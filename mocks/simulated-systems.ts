@@ -70,6 +70,11 @@ export interface SimulatedSystems {
     objects(): string[];
     /** Stores a record without the API's checks; assigns an 18-character Id unless given one. */
     insert(object: string, fields: Record<string, unknown>): Record<string, unknown>;
+    /**
+     * What ops change in Salesforce: some fields of one record, checked as the org checks an update (an
+     * unknown field or picklist value is refused, in the org's words); LastModifiedDate becomes now.
+     */
+    update(object: string, id: string, set: Record<string, unknown>): { ok: true } | { ok: false; errors: string[] };
   };
   email: {
     /** Every accepted message, oldest first. */
@@ -133,6 +138,10 @@ export function createSimulatedSystems(options: { clock: MockClock }): Simulated
       records: (object) => org.state.records(object),
       objects: () => org.state.objects().map((o) => o.name),
       insert: (object, fields) => org.state.insert(object, fields),
+      update: (object, id, set) => {
+        const outcome = org.state.update(object, id, set);
+        return outcome.ok ? { ok: true } : { ok: false, errors: outcome.errors.map((e) => `${e.errorCode}: ${e.message}`) };
+      },
     },
     email: {
       messages: () => mailbox.messages(),

@@ -44,12 +44,15 @@ const Click = z
   .object({
     click: z
       .object({
-        to: z.email().describe('Whose mailbox: the newest email to this address with such a link.'),
+        to: z.email().describe('Whose mailbox: the newest email to this address (any letter case) with such a link, among those that match `subject` and `body_contains`.'),
         link: z.enum(['approve', 'deny']).describe('Which link in the email.'),
+        subject: z.string().optional().describe('Only an email whose subject contains this, e.g. an MDF number: with two requests waiting on one approver, says which to decide.'),
+        body_contains: z.string().optional().describe('Only an email whose text body contains this, e.g. an MDF number.'),
         comment: z.string().optional().describe('The comment the decider types on the confirmation page.'),
         confirm: z.boolean().default(true).describe('Also press the button on the confirmation page (POST). false only opens the page.'),
         expect_status: z.number().int().default(200).describe('The HTTP status the confirmation must answer.'),
         expect_page_contains: z.string().optional().describe('The page answered (the confirmation page, or the result of the POST) contains this.'),
+        expect_page_not_contains: z.string().optional().describe('The page answered does not contain this.'),
       })
       .strict(),
   })
@@ -78,7 +81,53 @@ const Fault = z
         times: z.number().int().positive().default(1).describe('How many matching requests fail.'),
         path: z.string().optional().describe('Only requests whose path contains this.'),
         method: z.string().optional().describe('Only requests with this HTTP method, e.g. PATCH.'),
+        to: z.email().optional().describe('email only: only a message sent to this address (To, Cc or Bcc, any letter case), e.g. the approval email and not the receipt.'),
+        subject: z.string().optional().describe('email only: only a message whose subject contains this.'),
         retry_after_seconds: z.number().int().nonnegative().optional().describe('The Retry-After of a rate_limit, for the systems that send one (not Salesforce). Default: 1.'),
+      })
+      .strict()
+      .refine((f) => f.system === 'email' || (f.to === undefined && f.subject === undefined), {
+        message: '`to` and `subject` pick one email message: they need "system": "email" (use `path` and `method` for the PRM and Salesforce)',
+        path: ['to'],
+      }),
+  })
+  .strict();
+
+const Retry = z
+  .object({
+    retry: z
+      .object({
+        recipe: z.string().describe('The recipe whose failed run ops retry (POST /runs/:id/retry), from the step that failed.'),
+        key: z.string().optional().describe("Only the failed run with this business key (its correlation or dedup key: an MDF request's MDF number). Needed when several runs of the recipe failed."),
+        expect_status: z.number().int().default(200).describe('The HTTP status the retry must answer (409: the run cannot be retried).'),
+      })
+      .strict(),
+  })
+  .strict();
+
+const ChangeTable = z
+  .object({
+    change_table: z
+      .object({
+        table: z.string().describe('The table ops edit mid-scenario, e.g. approvers; later lookups read the new rows.'),
+        add: z.array(Json).optional().describe('Rows to add, checked as the table file is.'),
+        where: Json.optional().describe('The rows to change or remove: those whose fields equal these. At least one must match.'),
+        set: Json.optional().describe('Fields to set on the rows that match `where`.'),
+        remove: z.boolean().optional().describe('true: remove the rows that match `where`.'),
+      })
+      .strict()
+      .refine((c) => c.add !== undefined || c.where !== undefined, { message: 'give `add`, or `where` with `set` or `remove`' })
+      .refine((c) => c.where === undefined || (c.set !== undefined) !== (c.remove === true), { message: '`where` needs `set` or `"remove": true` (one of them)', path: ['where'] }),
+  })
+  .strict();
+
+const ChangeSalesforce = z
+  .object({
+    change_salesforce: z
+      .object({
+        object: z.string().describe('The sObject, e.g. PartnerFundRequest.'),
+        where: Json.describe('The records ops edit in Salesforce: those whose fields equal these. At least one must match.'),
+        set: Json.describe('Fields to set, checked as the org checks an update (an unknown field or picklist value fails the step).'),
       })
       .strict(),
   })
@@ -90,6 +139,9 @@ export const ExpectedEmail = z
     subject: z.string().optional().describe('The subject contains this.'),
     body_contains: z.union([z.string(), z.array(z.string())]).optional().describe('The text body contains each of these.'),
     body_not_contains: z.union([z.string(), z.array(z.string())]).optional().describe('The text body contains none of these.'),
+    html_contains: z.union([z.string(), z.array(z.string())]).optional().describe('The HTML body contains each of these (as sent: escaped, e.g. &amp;).'),
+    html_not_contains: z.union([z.string(), z.array(z.string())]).optional().describe('The HTML body contains none of these.'),
+    cc: z.array(z.email()).optional().describe('Exactly these Cc addresses, in any order and letter case ([]: no Cc).'),
   })
   .strict();
 
@@ -117,6 +169,7 @@ const Expect = z
       .object({
         emails: z.array(ExpectedEmail).optional().describe('Emails sent since the previous expect, in any order.'),
         no_other_emails: z.boolean().optional().describe('No email was sent since the previous expect besides those listed.'),
+        no_emails_to: z.array(z.email()).optional().describe('No email was sent since the previous expect to any of these addresses (To or Cc, any letter case).'),
         records: z.array(ExpectedRecord).optional(),
         runs: z.array(ExpectedRun).optional(),
       })
@@ -129,6 +182,9 @@ export const ScenarioStep = z.union([
   Click,
   Update,
   Fault,
+  Retry,
+  ChangeTable,
+  ChangeSalesforce,
   Expect,
   z.object({ advance: IsoDuration.describe('Move the clock forward; every timer due meanwhile fires at its time.') }).strict(),
   z.object({ set_clock: Time.describe('Move the clock to this time (forward only).') }).strict(),

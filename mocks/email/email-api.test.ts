@@ -132,6 +132,11 @@ describe('GET /messages/outbound', () => {
     expect(paged.body).toMatchObject({ TotalCount: 3, Messages: [expect.objectContaining({ Subject: 'MDF approval needed' })] });
   });
 
+  it('finds mail sent to cmm.emea@vendor.example when asked for Cmm.Emea@Vendor.example: addresses compare without regard to case', async () => {
+    const found = await search({ count: 10, offset: 0, recipient: 'Cmm.Emea@Vendor.example' });
+    expect(found.body.Messages.map((m: { Subject: string }) => m.Subject)).toEqual(['MDF approval needed']);
+  });
+
   it('searches one message stream: outbound unless messagestream names another', async () => {
     await send(message({ MessageStream: 'mdf-notices', Metadata: { partnerflow_key: 'run_1:notice' } }));
     const key = { count: 1, offset: 0, metadata_partnerflow_key: 'run_1:notice' };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { http, HttpResponse, type RequestHandler } from 'msw';
-import { faultResponse, type FaultInjector } from '../faults.ts';
+import { faultResponse, type FaultInjector, type FaultMessage } from '../faults.ts';
 import { SIMULATED_CREDENTIALS, SIMULATED_URLS } from '../simulated-urls.ts';
 import { parseAddressList, type ParsedAddress } from './email-addresses.ts';
 import type { EmailMessage, Mailbox } from './mailbox.ts';
@@ -23,7 +23,7 @@ export function emailHandlers(deps: { mailbox: Mailbox; faults: FaultInjector })
 }
 
 async function handle(request: Request, { mailbox, faults }: { mailbox: Mailbox; faults: FaultInjector }): Promise<Response> {
-  const fault = faults.take('email', request);
+  const fault = faults.take('email', request, { message: await messageOf(request) });
   if (fault) {
     return faultResponse(fault, {
       rateLimit: (s) => ({ ErrorCode: 429, Message: `Rate limit exceeded; retry after ${s} s.` }),
@@ -42,6 +42,30 @@ async function handle(request: Request, { mailbox, faults }: { mailbox: Mailbox;
   if (pathname === '/email' && method === 'POST') return send(request, mailbox);
   if (pathname === '/messages/outbound' && method === 'GET') return search(searchParams, mailbox);
   return error(404, 404, `No API at ${method} ${pathname}.`);
+}
+
+/**
+ * Who a send is to and its subject, read from a copy of the body (the send reads the original), so a
+ * fault can hit one message: the approval email and not the receipt. Undefined for any other request.
+ */
+async function messageOf(request: Request): Promise<FaultMessage | undefined> {
+  if (request.method.toUpperCase() !== 'POST' || new URL(request.url).pathname !== '/email') return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(await request.clone().text());
+  } catch {
+    return undefined;
+  }
+  if (!body || typeof body !== 'object') return undefined;
+  const field = (key: string) => {
+    const value = (body as Record<string, unknown>)[key];
+    return typeof value === 'string' ? value : '';
+  };
+  const recipients = (['To', 'Cc', 'Bcc'] as const).flatMap((key) => {
+    const parsed = parseAddressList(key, field(key));
+    return parsed.ok ? parsed.addresses.map((a) => a.email) : [];
+  });
+  return { recipients, subject: field('Subject') };
 }
 
 async function send(request: Request, mailbox: Mailbox): Promise<Response> {

@@ -12,7 +12,7 @@ import { testCommand } from './test-command.ts';
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), '../harness/fixtures');
 const project = join(fixtures, 'project');
 const bin = resolve(fixtures, '../../../bin/partnerflow.js');
-const KINDS = 'a step is one of: deliver, click, update, fault, expect, advance, set_clock';
+const KINDS = 'a step is one of: deliver, click, update, fault, retry, change_table, change_salesforce, expect, advance, set_clock';
 
 function partnerflowTest(args: string[], env: Record<string, string> = {}) {
   const { RECIPES_DIR: _r, TABLES_DIR: _t, EMAIL_TEMPLATES_DIR: _e, ...inherited } = process.env;
@@ -47,8 +47,9 @@ describe('partnerflow test', () => {
   });
 
   it('counts an invalid scenario file as failed, naming what is wrong with each step', () => {
-    const file = '../invalid/misspelt-step.scenario.json';
-    const { code, out } = partnerflowTest([file, 'recipes/passes.scenario.json']);
+    // Outside the current folder, a file is named by its absolute path rather than by climbing out with ../
+    const file = join(fixtures, 'invalid/misspelt-step.scenario.json');
+    const { code, out } = partnerflowTest(['../invalid/misspelt-step.scenario.json', 'recipes/passes.scenario.json']);
     expect(out).toEqual([
       `✗ ${file} (N ms)`,
       `    ${file}`,
@@ -56,6 +57,38 @@ describe('partnerflow test', () => {
       `  ${file}: steps[2].expect.runs[0].status: Invalid option: expected one of "queued"|"running"|"waiting"|"completed"|"failed"|"canceled"`,
       '✓ A submitted request is confirmed, approved and copied to ops [D7] (N ms)',
       '1 passed, 1 failed',
+    ]);
+    expect(code).toBe(1);
+  });
+
+  it('runs a scenario file kept anywhere against RECIPES_DIR, naming it by its absolute path, never ../../..', () => {
+    const file = join(fixtures, 'elsewhere/deeper/kept-apart.scenario.json');
+    const { code, out } = partnerflowTest(['../elsewhere']);
+    expect(out).toEqual([
+      '✗ Kept outside the project: two expectations that do not hold [D7, D11] (N ms)',
+      `    ${file}`,
+      '  step 2 (expect) at 2026-03-02T09:00:00.000Z:',
+      '    expected an email to finance@adatum.example',
+      '      actual: emails sent since the previous expect:',
+      '        - to marketing@adatum.example: "We received MDF-9001: Data Days Lisbon"',
+      '        - to ops@vendor.example: "We received MDF-9001: Data Days Lisbon"',
+      '0 passed, 1 failed',
+    ]);
+    expect(out.join('\n')).not.toContain('../');
+    expect(code).toBe(1);
+  });
+
+  it('with --keep-going, reports every failing step of a scenario, not only the first', () => {
+    const { code, out } = partnerflowTest(['--keep-going', '../elsewhere']);
+    expect(out.slice(2)).toEqual([
+      '  step 2 (expect) at 2026-03-02T09:00:00.000Z:',
+      '    expected an email to finance@adatum.example',
+      '      actual: emails sent since the previous expect:',
+      '        - to marketing@adatum.example: "We received MDF-9001: Data Days Lisbon"',
+      '        - to ops@vendor.example: "We received MDF-9001: Data Days Lisbon"',
+      '  step 3 (expect) at 2026-03-02T09:00:00.000Z:',
+      '    prm mdf_request where {"mdfNumber":"MDF-9001"}: status expected "Denied", actual "Approved"',
+      '0 passed, 1 failed',
     ]);
     expect(code).toBe(1);
   });
@@ -98,8 +131,8 @@ describe('partnerflow test', () => {
     const { code, out, err } = partnerflowTest(['--help']);
     // The usage and nothing else: no scenario was run (the project's failing one would print and exit 1).
     expect(out).toEqual(lines(testCommand.usage));
-    expect(out[0]).toMatch(/^Usage: partnerflow test \[paths\.\.\.\]/);
-    expect(out.join('\n')).toContain('ends on the\nline "N passed, N failed". Exit code 0 only when all passed');
+    expect(out[0]).toMatch(/^Usage: partnerflow test \[--keep-going\] \[paths\.\.\.\]/);
+    expect(out.join(' ')).toContain('ends on the line "N passed, N failed". Exit code 0 only when all passed');
     expect(err).toEqual([]);
     expect(code).toBe(0);
   });

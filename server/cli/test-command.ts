@@ -5,19 +5,24 @@ import { findScenarioFiles, formatResult, runScenarioFiles, summaryLine } from '
 import type { Command } from './main.ts';
 import { isExpectedStartupError } from './startup-error.ts';
 
-const USAGE = `Usage: partnerflow test [paths...]
+const USAGE = `Usage: partnerflow test [--keep-going] [paths...]
 
 Runs scenario files (*.scenario.json; default: every one under RECIPES_DIR, ./recipes) against the
 simulated PRM, Salesforce and email on a virtual clock, with the recipes of RECIPES_DIR and the
-tables of TABLES_DIR. Prints each scenario, expected against actual for failures, and ends on the
-line "N passed, N failed". Exit code 0 only when all passed; 1 when one failed, a scenario file is
-invalid, none was found or the recipes do not load; 2 on a path that does not exist.`;
+tables of TABLES_DIR. The paths (files or folders) may be anywhere. Prints each scenario, expected
+against actual for failures (files relative to the current folder, or absolute outside it), and
+ends on the line "N passed, N failed". Exit code 0 only when all passed; 1 when one failed, a
+scenario file is invalid, none was found or the recipes do not load; 2 on a path that does not exist.
+
+Options:
+  --keep-going  run every step of a scenario after one failed, and report each failing step
+                (by default the first failing step ends its scenario)`;
 
 
 export const testCommand: Command = {
   usage: USAGE,
-  options: {},
-  async run({ positionals }) {
+  options: { 'keep-going': { type: 'boolean' } },
+  async run({ positionals, values }) {
     let config;
     try {
       config = loadConfig(process.env, { mock: true, connectors: CONNECTORS });
@@ -42,7 +47,12 @@ export const testCommand: Command = {
     }
     let results;
     try {
-      results = await runScenarioFiles(files, { recipesDir: config.recipesDir, tablesDir: config.tablesDir, onResult: (r) => console.log(formatResult(r)) });
+      results = await runScenarioFiles(files, {
+        recipesDir: config.recipesDir,
+        tablesDir: config.tablesDir,
+        keepGoing: values['keep-going'] === true,
+        onResult: (r) => console.log(formatResult(r)),
+      });
     } catch (error) {
       const count = files.length === 1 ? 'the scenario' : `the ${files.length} scenarios`;
       const why = isExpectedStartupError(error) ? `the recipes or tables they need did not load:\n${error.message}` : `${(error as Error).stack ?? String(error)}`;

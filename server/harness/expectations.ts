@@ -8,42 +8,79 @@ export interface MailboxEmail {
   cc: string[];
   subject: string;
   text: string;
+  html: string;
 }
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
+/** Addresses compare without regard to letter case, as mail systems deliver them. */
+export const sameAddress = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+/** Whether the email is addressed to this address in To (or, with `cc`, in Cc too). */
+export function isAddressedTo(email: MailboxEmail, address: string, options: { cc?: boolean } = {}): boolean {
+  return [...email.to, ...(options.cc ? email.cc : [])].some((a) => sameAddress(a, address));
+}
+
+/** Whether the Cc addresses are exactly these, in any order and letter case. */
+function sameCc(expected: string[], actual: string[]): boolean {
+  const norm = (l: string[]) => [...new Set(l.map((a) => a.toLowerCase()))].sort().join(',');
+  return norm(expected) === norm(actual);
+}
+
 export function emailMatches(expected: z.output<typeof ExpectedEmail>, email: MailboxEmail): boolean {
-  const to = expected.to.toLowerCase();
-  if (!email.to.some((t) => t.toLowerCase() === to)) return false;
+  if (!isAddressedTo(email, expected.to)) return false;
   if (expected.subject !== undefined && !email.subject.includes(expected.subject)) return false;
+  if (expected.cc !== undefined && !sameCc(expected.cc, email.cc)) return false;
   if (!list(expected.body_contains).every((s) => email.text.includes(s))) return false;
-  return !list(expected.body_not_contains).some((s) => email.text.includes(s));
+  if (list(expected.body_not_contains).some((s) => email.text.includes(s))) return false;
+  if (!list(expected.html_contains).every((s) => email.html.includes(s))) return false;
+  return !list(expected.html_not_contains).some((s) => email.html.includes(s));
 }
 
 export function describeExpectedEmail(e: z.output<typeof ExpectedEmail>): string {
   const parts = [`to ${e.to}`];
   if (e.subject !== undefined) parts.push(`subject containing "${e.subject}"`);
+  if (e.cc !== undefined) parts.push(e.cc.length ? `Cc ${e.cc.join(', ')}` : 'no Cc');
   for (const s of list(e.body_contains)) parts.push(`body containing "${s}"`);
   for (const s of list(e.body_not_contains)) parts.push(`body without "${s}"`);
+  for (const s of list(e.html_contains)) parts.push(`HTML containing "${s}"`);
+  for (const s of list(e.html_not_contains)) parts.push(`HTML without "${s}"`);
   return `an email ${parts.join(', ')}`;
 }
 
 export function describeEmail(email: MailboxEmail): string {
-  return `to ${email.to.join(', ')}: "${email.subject}"`;
+  return `to ${email.to.join(', ')}${email.cc.length ? ` (Cc ${email.cc.join(', ')})` : ''}: "${email.subject}"`;
 }
 
 /** Why an email that was sent does not match what was expected, to point the reader at the difference. */
 export function closestMismatch(expected: z.output<typeof ExpectedEmail>, emails: MailboxEmail[]): string | null {
-  const to = expected.to.toLowerCase();
-  const same = emails.filter((e) => e.to.some((t) => t.toLowerCase() === to));
+  const same = emails.filter((e) => isAddressedTo(e, expected.to));
   if (same.length === 0) return null;
-  const email = same[same.length - 1]!;
+  // The newest email to that address with the expected subject, else the newest: the one meant, most likely.
+  const bySubject = expected.subject === undefined ? same : same.filter((e) => e.subject.includes(expected.subject!));
+  const email = (bySubject.length ? bySubject : same).at(-1)!;
+  const quoted = (l: string[]) => l.map((m) => `"${m}"`).join(', ');
   if (expected.subject !== undefined && !email.subject.includes(expected.subject)) return `the email to ${expected.to} has subject "${email.subject}"`;
+  if (expected.cc !== undefined && !sameCc(expected.cc, email.cc)) {
+    return `the email to ${expected.to} ("${email.subject}") has ${email.cc.length ? `Cc ${email.cc.join(', ')}` : 'no Cc'}`;
+  }
   const missing = list(expected.body_contains).filter((s) => !email.text.includes(s));
-  if (missing.length) return `the email to ${expected.to} ("${email.subject}") lacks ${missing.map((m) => `"${m}"`).join(', ')}; its body:\n${indent(email.text)}`;
+  if (missing.length) return `the email to ${expected.to} ("${email.subject}") lacks ${quoted(missing)}; its body:\n${indent(email.text)}`;
   const present = list(expected.body_not_contains).filter((s) => email.text.includes(s));
-  if (present.length) return `the email to ${expected.to} ("${email.subject}") contains ${present.map((m) => `"${m}"`).join(', ')}`;
+  if (present.length) return `the email to ${expected.to} ("${email.subject}") contains ${quoted(present)}`;
+  const missingHtml = list(expected.html_contains).filter((s) => !email.html.includes(s));
+  if (missingHtml.length) return `the HTML of the email to ${expected.to} ("${email.subject}") lacks ${quoted(missingHtml)}; its HTML:\n${indent(email.html)}`;
+  const presentHtml = list(expected.html_not_contains).filter((s) => email.html.includes(s));
+  if (presentHtml.length) return `the HTML of the email to ${expected.to} ("${email.subject}") contains ${quoted(presentHtml)}`;
   return null;
+}
+
+/** The emails sent to any of these addresses (To or Cc), as failures of a `no_emails_to`. */
+export function checkNoEmailsTo(addresses: readonly string[], emails: readonly MailboxEmail[]): string[] {
+  return addresses.flatMap((address) => {
+    const sent = emails.filter((e) => isAddressedTo(e, address, { cc: true }));
+    return sent.length ? [`expected no email to ${address}, but ${sent.length === 1 ? 'this was' : 'these were'} sent:\n${sent.map((m) => `    - ${describeEmail(m)}`).join('\n')}`] : [];
+  });
 }
 
 /** Checks records of one simulated system against an expectation; returns the failures. */

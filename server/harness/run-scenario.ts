@@ -9,12 +9,14 @@ import { loadConfig, type RuntimeConfig } from '../config.ts';
 import { advanceTime } from '../engine/advance-time.ts';
 import { addIsoDuration } from '../engine/business-calendar.ts';
 import { VirtualClock } from '../engine/clock.ts';
-import { createTables, type Tables } from '../engine/tables.ts';
+import type { Tables } from '../engine/tables.ts';
 import { signedDelivery } from '../http/webhook-signature.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
 import { didYouMean } from '../recipes/closest-name.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
-import { checkRecords, closestMismatch, describeEmail, describeExpectedEmail, emailMatches, indent, type MailboxEmail } from './expectations.ts';
+import { checkNoEmailsTo, checkRecords, closestMismatch, describeEmail, describeExpectedEmail, emailMatches, indent, isAddressedTo, type MailboxEmail } from './expectations.ts';
+import { changeSalesforceRecords, retryFailedRun } from './ops-steps.ts';
+import { ScenarioTables } from './scenario-tables.ts';
 
 export interface ScenarioResult {
   name: string;
@@ -29,6 +31,11 @@ export interface ScenarioContext {
   tables: Tables;
   /** Connector settings of the scenario's runtime (e.g. another email templates folder). @default harnessConfig().connectors */
   connectors?: Record<string, unknown>;
+  /**
+   * Run every step even after one failed, and report each failing step (`partnerflow test --keep-going`):
+   * to see every expectation that does not hold at once. Later failures may be consequences of earlier ones.
+   */
+  keepGoing?: boolean;
 }
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -46,7 +53,7 @@ export function harnessConfig(): RuntimeConfig {
 /**
  * Runs one scenario against a fresh runtime: an in-memory store, freshly seeded simulated systems and
  * a virtual clock. Steps run in order; the first failing step ends the scenario (later steps would
- * only report consequences of the same fault).
+ * mostly report consequences of the same fault), unless `context.keepGoing` asks for every failure.
  */
 export async function runScenario(scenario: z.output<typeof Scenario>, file: string, context: ScenarioContext): Promise<ScenarioResult> {
   const started = performance.now();
@@ -63,7 +70,7 @@ export async function runScenario(scenario: z.output<typeof Scenario>, file: str
   const interceptor = startSimulatedSystems(systems);
   let runtime: Runtime | undefined;
   try {
-    const tables = scenarioTables(context.tables, scenario.seed);
+    const tables = new ScenarioTables(context.tables, scenario.seed);
     const defaults = harnessConfig();
     const config = { ...defaults, connectors: context.connectors ?? defaults.connectors };
     runtime = await createRuntime({
@@ -76,12 +83,12 @@ export async function runScenario(scenario: z.output<typeof Scenario>, file: str
       systems,
       interceptNetwork: false,
     });
-    const driver = new ScenarioDriver(runtime, systems, clock, context.recipes.map((r) => r.definition.name));
+    const driver = new ScenarioDriver(runtime, systems, clock, context.recipes.map((r) => r.definition.name), tables);
     for (const [index, step] of scenario.steps.entries()) {
       const problems = await driver.step(step);
       if (problems.length > 0) {
         failures.push(`step ${index + 1} (${Object.keys(step)[0]}) at ${new Date(clock.now()).toISOString()}:\n${problems.map((p) => indent(p, '    ')).join('\n')}`);
-        break;
+        if (!context.keepGoing) break;
       }
     }
   } catch (error) {
@@ -93,13 +100,6 @@ export async function runScenario(scenario: z.output<typeof Scenario>, file: str
   return { name: scenario.name, file, rules: scenario.rules, failures, durationMs: performance.now() - started };
 }
 
-function scenarioTables(shipped: Tables, seed: z.output<typeof Scenario>['seed']): Tables {
-  const rows: Record<string, Array<Record<string, unknown>>> = {};
-  for (const name of shipped.names()) rows[name] = [...(shipped.rows(name) ?? [])] as Array<Record<string, unknown>>;
-  Object.assign(rows, seed.tables ?? {});
-  return createTables(rows, seed.calendar ?? shipped.calendar, 'scenario seed tables');
-}
-
 /** Performs scenario steps the way a user would: over HTTP for webhooks and links, in the mocks for ops' edits. */
 class ScenarioDriver {
   #emailCursor = 0;
@@ -109,6 +109,7 @@ class ScenarioDriver {
     readonly systems: SimulatedSystems,
     readonly clock: VirtualClock,
     readonly recipeNames: readonly string[],
+    readonly tables: ScenarioTables,
   ) {}
 
   async step(step: ScenarioStep): Promise<string[]> {
@@ -117,9 +118,12 @@ class ScenarioDriver {
     if ('update' in step) return this.update(step.update);
     if ('fault' in step) {
       const f = step.fault;
-      this.systems.faults.inject({ system: f.system, kind: f.kind, times: f.times, path: f.path, method: f.method, retryAfterSeconds: f.retry_after_seconds });
+      this.systems.faults.inject({ system: f.system, kind: f.kind, times: f.times, path: f.path, method: f.method, to: f.to, subject: f.subject, retryAfterSeconds: f.retry_after_seconds });
       return [];
     }
+    if ('retry' in step) return retryFailedRun(this.runtime, this.recipeNames, step.retry);
+    if ('change_table' in step) return this.tables.change(step.change_table);
+    if ('change_salesforce' in step) return changeSalesforceRecords(this.systems, step.change_salesforce);
     if ('advance' in step) {
       await advanceTime(this.runtime.engine, this.clock, addIsoDuration(this.clock.now(), step.advance) - this.clock.now());
       return [];
@@ -154,21 +158,22 @@ class ScenarioDriver {
   }
 
   async click(c: Extract<ScenarioStep, { click: unknown }>['click']): Promise<string[]> {
-    const emails = this.mailbox().filter((e) => e.to.some((t) => t.toLowerCase() === c.to.toLowerCase()));
+    const emails = this.mailbox().filter((e) => isAddressedTo(e, c.to));
     const pattern = new RegExp(`\\S+/approvals/[A-Za-z0-9_-]+\\?decision=${c.link}`);
-    const withLink = emails.reverse().find((e) => pattern.test(e.text));
-    if (!withLink) return [`click: no email to ${c.to} has a ${c.link} link (emails to ${c.to}: ${emails.length})`];
+    const chosen = emails.filter((e) => (c.subject === undefined || e.subject.includes(c.subject)) && (c.body_contains === undefined || e.text.includes(c.body_contains)));
+    const withLink = chosen.reverse().find((e) => pattern.test(e.text));
+    if (!withLink) return [noEmailToClick(c, emails)];
     const url = new URL(withLink.text.match(pattern)![0]);
     if (url.origin !== PUBLIC_BASE_URL) return [`click: the link points at ${url.origin}, not the configured PUBLIC_BASE_URL ${PUBLIC_BASE_URL}`];
     const page = await this.runtime.app.request(url.pathname + url.search);
     const pageText = await page.text();
-    if (!c.confirm) return checkPage(page.status, pageText, c.expect_status, c.expect_page_contains, 'GET');
+    if (!c.confirm) return checkPage(page.status, pageText, c, 'GET');
     if (page.status >= 500) return [`click: opening the link failed with ${page.status}: ${pageText}`];
     const form = new URLSearchParams({ decision: c.link, ...(c.comment ? { comment: c.comment } : {}) });
     const res = await this.runtime.app.request(url.pathname, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
     const resText = await res.text();
     await this.runtime.engine.runUntilIdle();
-    return checkPage(res.status, resText, c.expect_status, c.expect_page_contains, 'POST');
+    return checkPage(res.status, resText, c, 'POST');
   }
 
   async update(u: Extract<ScenarioStep, { update: unknown }>['update']): Promise<string[]> {
@@ -198,6 +203,7 @@ class ScenarioDriver {
     if (e.no_other_emails && unmatched.length > 0) {
       failures.push(`expected no other emails, but these were also sent:\n${unmatched.map((m) => `    - ${describeEmail(m)}`).join('\n')}`);
     }
+    failures.push(...checkNoEmailsTo(e.no_emails_to ?? [], fresh));
     for (const expected of e.records ?? []) {
       const records = this.records(expected.system, expected.object);
       failures.push(...(typeof records === 'string' ? [records] : checkRecords(expected, records)));
@@ -216,7 +222,7 @@ class ScenarioDriver {
   }
 
   mailbox(): MailboxEmail[] {
-    return this.systems.email.messages().map((m) => ({ to: m.to, cc: m.cc, subject: m.subject, text: m.text }));
+    return this.systems.email.messages().map((m) => ({ to: m.to, cc: m.cc, subject: m.subject, text: m.text, html: m.html }));
   }
 
   /** The records of an object, or why there are none to check: a misspelt object must fail, not match nothing. */
@@ -232,10 +238,22 @@ class ScenarioDriver {
   }
 }
 
-function checkPage(status: number, text: string, expectStatus: number, contains: string | undefined, method: string): string[] {
+type Click = Extract<ScenarioStep, { click: unknown }>['click'];
+
+/** Why no email could be clicked: which emails the address got, so a wrong `subject` or `body_contains` shows. */
+function noEmailToClick(c: Click, emails: MailboxEmail[]): string {
+  const filters = [c.subject !== undefined ? `subject containing "${c.subject}"` : '', c.body_contains !== undefined ? `body containing "${c.body_contains}"` : ''].filter(Boolean);
+  const which = `email to ${c.to}${filters.length ? ` with ${filters.join(' and ')}` : ''}`;
+  const got = emails.length ? `; the emails to ${c.to}:\n${emails.map((m) => `    - ${describeEmail(m)}`).join('\n')}` : `; ${c.to} got no email`;
+  return `click: no ${which} has a ${c.link} link${got}`;
+}
+
+function checkPage(status: number, text: string, c: Click, method: string): string[] {
   const failures: string[] = [];
-  if (status !== expectStatus) failures.push(`${method} of the approval link answered ${status}, expected ${expectStatus}: ${stripTags(text).slice(0, 300)}`);
-  if (contains !== undefined && !text.includes(contains)) failures.push(`the page does not contain "${contains}"; it says: ${stripTags(text).slice(0, 300)}`);
+  const says = stripTags(text).slice(0, 300);
+  if (status !== c.expect_status) failures.push(`${method} of the approval link answered ${status}, expected ${c.expect_status}: ${says}`);
+  if (c.expect_page_contains !== undefined && !text.includes(c.expect_page_contains)) failures.push(`the page does not contain "${c.expect_page_contains}"; it says: ${says}`);
+  if (c.expect_page_not_contains !== undefined && text.includes(c.expect_page_not_contains)) failures.push(`the page contains "${c.expect_page_not_contains}", which it must not; it says: ${says}`);
   return failures;
 }
 

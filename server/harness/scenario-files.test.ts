@@ -6,7 +6,7 @@ import { readScenario } from './scenario-files.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'partnerflow-scenarios-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const KINDS = 'a step is one of: deliver, click, update, fault, expect, advance, set_clock';
+const KINDS = 'a step is one of: deliver, click, update, fault, retry, change_table, change_salesforce, expect, advance, set_clock';
 
 /** The problems `partnerflow test` prints for a scenario file with these steps. */
 function problemsWith(steps: unknown[]): string[] {
@@ -21,6 +21,20 @@ describe('an invalid scenario step says what is wrong with it', () => {
     expect(problemsWith([{ click: { to: 'cmm@vendor.example', link: 'approved' } }])).toEqual(['steps[0].click.link: Invalid option: expected one of "approve"|"deny"']);
     expect(problemsWith([{ expect: { emails: [{ to: 'cmm@vendor.example', body_contains: 3 }] } }])).toEqual([
       'steps[0].expect.emails[0].body_contains: Invalid input: expected a string or an array',
+    ]);
+  });
+
+  it('a message fault outside email, and a change_table that says neither what to add nor what to do with its rows', () => {
+    expect(
+      problemsWith([
+        { fault: { system: 'prm', kind: 'server_error', to: 'cmm.emea@vendor.example' } },
+        { change_table: { table: 'leave', where: { approver_email: 'cmm.emea@vendor.example' } } },
+        { change_table: { table: 'leave' } },
+      ]),
+    ).toEqual([
+      'steps[0].fault.to: `to` and `subject` pick one email message: they need "system": "email" (use `path` and `method` for the PRM and Salesforce)',
+      'steps[1].change_table.where: `where` needs `set` or `"remove": true` (one of them)',
+      'steps[2].change_table: give `add`, or `where` with `set` or `remove`',
     ]);
   });
 

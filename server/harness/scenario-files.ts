@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { z } from 'zod';
 import { CONNECTORS } from '../../connectors/index.ts';
 import { formatPath } from '../../schemas/format-issues.ts';
@@ -18,16 +18,27 @@ export function findScenarioFiles(paths: readonly string[]): string[] {
   return findFiles(paths, (name) => name.endsWith(SCENARIO_SUFFIX));
 }
 
+/**
+ * A file as messages name it: relative to the current folder when it is inside it, as users type it;
+ * absolute otherwise, so that a scenario kept elsewhere is never shown as `../../../x.scenario.json`.
+ */
+export function displayPath(file: string): string {
+  const absolute = resolve(file);
+  const fromHere = relative(process.cwd(), absolute);
+  const outside = fromHere === '..' || fromHere.startsWith(`..${sep}`) || isAbsolute(fromHere);
+  return fromHere && !outside ? fromHere : absolute;
+}
+
 /** Reads and checks one scenario file; problems name the file and the JSON path. */
-export function readScenario(file: string): { scenario?: z.output<typeof Scenario>; problems: string[] } {
+export function readScenario(file: string, shown = file): { scenario?: z.output<typeof Scenario>; problems: string[] } {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    return { problems: [`${file}: not valid JSON: ${(error as Error).message}`] };
+    return { problems: [`${shown}: not valid JSON: ${(error as Error).message}`] };
   }
   const parsed = Scenario.safeParse(json);
-  if (!parsed.success) return { problems: describeScenarioIssues(parsed.error.issues, json).map((i) => `${file}: ${formatPath(i.path)}: ${i.message}`) };
+  if (!parsed.success) return { problems: describeScenarioIssues(parsed.error.issues, json).map((i) => `${shown}: ${formatPath(i.path)}: ${i.message}`) };
   return { scenario: parsed.data, problems: [] };
 }
 
@@ -36,6 +47,8 @@ export interface ScenarioRunOptions {
   tablesDir: string;
   /** Called after each scenario, e.g. to print progress. */
   onResult?(result: ScenarioResult): void;
+  /** Run every step of a scenario after one failed, reporting each failing step (`--keep-going`). */
+  keepGoing?: boolean;
 }
 
 /**
@@ -49,14 +62,14 @@ export async function runScenarioFiles(files: string[], options: ScenarioRunOpti
   const { connectors } = harnessConfig();
   const recipes = await loadRecipes(options.recipesDir, { catalog, tables: tables.names(), connectorConfigs: connectors });
   if (recipes.length === 0) {
-    throw new RecipeLoadError([{ file: relative(process.cwd(), resolve(options.recipesDir)) || '.', path: '', message: 'no *.recipe.json or *.recipe.ts files (RECIPES_DIR), so no scenario has a recipe to run' }]);
+    throw new RecipeLoadError([{ file: displayPath(options.recipesDir) || '.', path: '', message: 'no *.recipe.json or *.recipe.ts files (RECIPES_DIR), so no scenario has a recipe to run' }]);
   }
   const results: ScenarioResult[] = [];
   for (const file of files) {
-    const shown = relative(process.cwd(), resolve(file)) || file;
-    const { scenario, problems } = readScenario(file);
+    const shown = displayPath(file);
+    const { scenario, problems } = readScenario(file, shown);
     const result = scenario
-      ? await runScenario(scenario, shown, { recipes, tables, connectors })
+      ? await runScenario(scenario, shown, { recipes, tables, connectors, keepGoing: options.keepGoing ?? false })
       : { name: shown, file: shown, rules: [], failures: problems, durationMs: 0 };
     results.push(result);
     options.onResult?.(result);

@@ -1,0 +1,48 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { SimulatedSystems } from '../../mocks/simulated-systems.ts';
+import type { ScenarioStep } from '../../schemas/scenario.ts';
+import { didYouMean } from '../recipes/closest-name.ts';
+import type { Runtime } from '../runtime.ts';
+
+
+/**
+ * `retry`: ops retry a failed run the way they would, with `POST /runs/:id/retry`, then the runtime
+ * works until idle. Which run: the failed one of the recipe, or the one with the business `key` (its
+ * correlation or dedup key) when several failed; guessing among several would make a scenario pass by luck.
+ */
+export async function retryFailedRun(runtime: Runtime, recipeNames: readonly string[], r: Extract<ScenarioStep, { retry: unknown }>['retry']): Promise<string[]> {
+  const runs = await runtime.store.listRuns({ recipe: r.recipe, limit: 1000 });
+  const failed = runs.filter((run) => run.status === 'failed' && (r.key === undefined || run.correlationKey === r.key || run.dedupKey === r.key));
+  const keyText = r.key === undefined ? '' : ` with key ${r.key}`;
+  if (failed.length === 0) {
+    const unknown = recipeNames.includes(r.recipe) ? '' : `; no recipe is named "${r.recipe}"${didYouMean(r.recipe, recipeNames)}`;
+    const statuses = runs.map((run) => `${run.status}${run.correlationKey ? ` (${run.correlationKey})` : ''}`);
+    return [`retry: no failed run of ${r.recipe}${keyText}; its runs: ${statuses.length ? statuses.join('; ') : 'none'}${unknown}`];
+  }
+  if (failed.length > 1) {
+    return [`retry: ${failed.length} runs of ${r.recipe} failed (${failed.map((run) => run.correlationKey ?? run.dedupKey).sort().join(', ')}): give \`key\` to say which`];
+  }
+  const run = failed[0]!;
+  const res = await runtime.app.request(`/runs/${run.id}/retry`, { method: 'POST' });
+  const text = await res.text();
+  await runtime.engine.runUntilIdle();
+  return res.status === r.expect_status ? [] : [`retry of the failed run of ${r.recipe}${keyText} answered ${res.status}, expected ${r.expect_status}: ${text}`];
+}
+
+/**
+ * `change_salesforce`: ops edit records in Salesforce. Every record whose fields equal `where` gets
+ * `set`, checked as the org checks an update; no record matching is a failure, not a silent no-op.
+ */
+export function changeSalesforceRecords(systems: SimulatedSystems, c: Extract<ScenarioStep, { change_salesforce: unknown }>['change_salesforce']): string[] {
+  const objects = systems.salesforce.objects();
+  if (!objects.includes(c.object)) {
+    return [`change_salesforce: the simulated Salesforce has no object "${c.object}"${didYouMean(c.object, objects)}; it has: ${objects.join(', ')}`];
+  }
+  const records = systems.salesforce.records(c.object);
+  const matching = records.filter((record) => Object.entries(c.where).every(([k, v]) => isDeepStrictEqual(record[k], v)));
+  if (matching.length === 0) return [`change_salesforce: no ${c.object} record has ${JSON.stringify(c.where)} (${records.length} ${c.object} records in all)`];
+  return matching.flatMap((record) => {
+    const outcome = systems.salesforce.update(c.object, String(record.Id), c.set);
+    return outcome.ok ? [] : [`change_salesforce: Salesforce refused the change of ${c.object} ${String(record.Id)}: ${outcome.errors.join('; ')}`];
+  });
+}
