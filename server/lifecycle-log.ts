@@ -19,7 +19,7 @@ export function logLifecycle(log: Logger): LifecycleListener {
         if (runs.length === 0) outcome = 'no recipe starts on it';
         else if (duplicate) outcome = `a delivery already received (same delivery id): no new run, ${runs.map((r) => r.runId).join(', ')}`;
         else if (runs.every((r) => r.existing)) outcome = `no new run: runs are deduplicated by business key, and ${runs.map((r) => `${r.key} already has ${r.runId} (${r.recipe})`).join(', ')}`;
-        else outcome = runs.map((r) => (r.existing ? `${r.key} already has ${r.runId} (${r.recipe})` : `${r.runId} (${r.recipe}) for ${r.key}`)).join(', ');
+        else outcome = runs.map((r) => (r.existing ? `${r.key} already has ${r.runId} (${r.recipe})` : `run started: ${r.runId} (${r.recipe}) for ${r.key}`)).join(', ');
         log.info(fields, `webhook ${name} accepted: ${outcome}`);
         return;
       }

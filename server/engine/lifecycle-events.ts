@@ -14,9 +14,13 @@ export interface RunRef {
  * stays free of log formats; without a listener nothing is built.
  */
 export type LifecycleEvent =
-  /** A webhook delivery was stored. `runs`: those it started, and those its business key already had (`existing`). */
+  /**
+   * A webhook delivery was stored. `runs`: those it started (`existing: false`: no `run.started`
+   * follows, one line per webhook is what the log affords at a thousand a second), and those its
+   * business key already had (`existing: true`).
+   */
   | { type: 'webhook.accepted'; event: string; deliveryId: string; duplicate: boolean; runs: Array<RunRef & { existing: boolean }> }
-  /** A run was created and queued (by a webhook, a schedule, or by hand). */
+  /** A run was created and queued by a schedule or by hand (a webhook's runs are in its `webhook.accepted`). */
   | ({ type: 'run.started'; trigger: string } & RunRef)
   /** A turn ended with the run waiting: for `step`, until `until` (epoch ms; null: until a signal or event answers). */
   | ({ type: 'run.waiting'; step: string | null; until: number | null } & RunRef)
@@ -34,8 +38,8 @@ export function refOf(run: Pick<Run | NewRun, 'id' | 'recipe' | 'dedupKey'>): Ru
 }
 
 /**
- * One `webhook.accepted` per ingest, naming the runs it created and the runs its business key already
- * had (the store answers one run id per candidate, in order), then a `run.started` per run created.
+ * One `webhook.accepted` per ingest, naming the runs it started and the runs its business key already
+ * had (the store answers one run id per candidate, in order).
  */
 export function reportIngest(report: LifecycleListener, event: string, deliveryId: string, candidates: readonly NewRun[], result: IngestResult): void {
   const runs = result.runIds.map((id, index) => {
@@ -43,7 +47,6 @@ export function reportIngest(report: LifecycleListener, event: string, deliveryI
     return { runId: id, recipe: run?.recipe ?? '', key: run?.dedupKey ?? '', existing: result.duplicate || id !== run?.id };
   });
   report({ type: 'webhook.accepted', event, deliveryId, duplicate: result.duplicate, runs });
-  for (const run of runs) if (!run.existing) report({ type: 'run.started', runId: run.runId, recipe: run.recipe, key: run.key, trigger: event });
 }
 
 /** How a turn left the run, as an event. */
