@@ -37,5 +37,5 @@ function censor(key: string, value: unknown): unknown {
 export async function createConsoleLogger(level: string, out: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): Promise<Logger & pino.Logger> {
   if (!out.isTTY) return createLogger(level, out === process.stdout ? undefined : out);
   const { default: pretty } = await import('pino-pretty');
-  return createLogger(level, pretty({ destination: out, sync: true, colorize: out === process.stdout, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l o', ignore: 'pid,hostname' }));
+  return createLogger(level, pretty({ destination: out, sync: true, colorize: out === process.stdout, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l o', ignore: 'pid,hostname', singleLine: true }));
 }

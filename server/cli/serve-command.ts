@@ -7,6 +7,12 @@ import { MOCK_DB, NotAMockStoreError, startFreshMockStore } from './mock-store.t
 import { keepHeapSmall } from './small-heap.ts';
 import { describeStartupError } from './startup-error.ts';
 
+/** A path as the user would write it: relative to the working directory when inside it. */
+function shortPath(path: string): string {
+  const short = relative(process.cwd(), path);
+  return short && !short.startsWith('..') ? short : path;
+}
+
 export const serveCommand: Command = {
   usage: `Usage: partnerflow serve [--mock] [--port <n>] [--host <addr>] [--db <file>]
 
@@ -86,7 +92,7 @@ stops the start with a message naming each variable.`,
     const readyMs = Math.round(performance.now());
     runtime.log.info(
       { port, mock: config.mock, recipes: runtime.engine.recipes.list().map((r) => r.definition.name), readyMs, db: config.dbPath },
-      `partnerflow ready on http://${config.host}:${port}${config.mock ? ` (mock mode: simulated PRM, Salesforce and email with the demo data, and an empty store in ${relative(process.cwd(), config.dbPath) || config.dbPath}; all of it starts fresh at every start)` : ''}`,
+      `partnerflow ready on http://${config.host}:${port}${config.mock ? ` (mock mode: simulated PRM, Salesforce and email with the demo data, and an empty store in ${shortPath(config.dbPath)}; all of it starts fresh at every start)` : ''}`,
     );
 
     return new Promise<number>((resolve) => {
