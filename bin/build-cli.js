@@ -1,10 +1,13 @@
 // Compiles the TypeScript CLI (dist/cli.mjs and the chunks it loads on demand) when a source is newer.
+// `npm ci` and `npm install` run it (the `prepare` script: `node bin/build-cli.js`), so that the first
+// `npm start` finds the CLI built; bin/partnerflow.js runs it again at start, which only builds (and
+// says so) after a source changed.
 // Why: running through tsx's loader hooks makes every import, node_modules included, cross a hook
 // thread; start-up took over 2 s. The compiled file, packages included (all but the native
 // better-sqlite3 and the on-demand TypeScript loader), is ready in about a third of that.
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCES = ['server', 'connectors', 'schemas', 'mocks'];
@@ -42,13 +45,17 @@ function latin1Source(text) {
   });
 }
 
-/** Returns the path of an up-to-date compiled CLI, building it first when a source changed. */
-export async function ensureBuilt() {
+/**
+ * Returns the path of an up-to-date compiled CLI, building it first when a source changed. A build
+ * takes seconds: `announce` is told first, so that nobody watches a silent terminal.
+ */
+export async function ensureBuilt(announce = () => {}) {
   // Packages are bundled too: an install (npm rewrites node_modules/.package-lock.json) also rebuilds.
   // And so does a change to this build.
   const installed = [join(root, 'package.json'), join(root, 'node_modules', '.package-lock.json'), fileURLToPath(import.meta.url)].map(mtimeOrZero);
   const newest = Math.max(...SOURCES.map((s) => newestSource(join(root, s))), ...installed);
   if (mtimeOrZero(CLI_BUNDLE) >= newest) return CLI_BUNDLE;
+  announce();
   const { build } = await import('esbuild');
   // Each build goes to a folder of its own and dist/cli.mjs is switched to it by a rename: two processes
   // starting at once never load a half-written build, and a running process keeps the chunks it loaded.
@@ -87,4 +94,16 @@ export async function ensureBuilt() {
   builds.sort((a, b) => mtimeOrZero(join(dirname(CLI_BUNDLE), b)) - mtimeOrZero(join(dirname(CLI_BUNDLE), a)));
   for (const old of builds.slice(1)) rmSync(join(dirname(CLI_BUNDLE), old), { recursive: true, force: true });
   return CLI_BUNDLE;
+}
+
+// `node bin/build-cli.js` (the `prepare` script): builds now if anything changed, and says what it does.
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const started = performance.now();
+  let built = false;
+  await ensureBuilt(() => {
+    built = true;
+    process.stderr.write('partnerflow: compiling the CLI into dist/ (a few seconds) ...\n');
+  });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  process.stderr.write(built ? `partnerflow: CLI compiled in ${seconds} s; npm start is ready\n` : 'partnerflow: the compiled CLI in dist/ is up to date\n');
 }

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// The CLI is written in TypeScript. It runs compiled (bin/build-cli.js rebuilds dist/cli.mjs whenever a
-// source is newer), so there is no build step to forget; PARTNERFLOW_TSX=1 runs the sources through tsx.
+// The CLI is written in TypeScript. It runs compiled: `npm ci`/`npm install` build dist/cli.mjs (the
+// `prepare` script), and bin/build-cli.js rebuilds it here whenever a source is newer, saying so on
+// stderr, so there is no build step to forget; PARTNERFLOW_TSX=1 runs the sources through tsx.
 import { pathToFileURL } from 'node:url';
 
 let entry;
 if (process.env.PARTNERFLOW_TSX !== '1') {
   try {
     const { ensureBuilt } = await import('./build-cli.js');
-    entry = pathToFileURL(await ensureBuilt()).href;
+    const announce = () => process.stderr.write('partnerflow: compiling the CLI into dist/, once after an install or a source change (a few seconds) ...\n');
+    entry = pathToFileURL(await ensureBuilt(announce)).href;
   } catch (error) {
     process.stderr.write(`partnerflow: compiling the CLI failed, running the sources through tsx instead: ${error.message}\n`);
   }

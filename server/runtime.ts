@@ -13,7 +13,8 @@ import { Engine } from './engine/engine.ts';
 import { loadedRecipe, RecipeSet } from './engine/recipe-set.ts';
 import { loadTables, type Tables } from './engine/tables.ts';
 import { createApp } from './http/app.ts';
-import { createLogger } from './log.ts';
+import { logLifecycle } from './lifecycle-log.ts';
+import { createConsoleLogger } from './log.ts';
 import { checkRunnableTrigger } from './recipes/check-runnable-trigger.ts';
 import { loadRecipes, RecipeLoadError } from './recipes/load-recipes.ts';
 import { toProblems } from './recipes/recipe-problem.ts';
@@ -54,7 +55,7 @@ export interface Runtime {
 
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config } = options;
-  const log = options.log ?? createLogger(config.logLevel);
+  const log = options.log ?? (await createConsoleLogger(config.logLevel));
   const catalog = new ConnectorCatalog(CONNECTORS);
   const tables = options.tables ?? loadTables(config.tablesDir);
   const definitions = options.recipes ?? (await loadRecipes(config.recipesDir, { catalog, tables: tables.names(), connectorConfigs: config.connectors }));
@@ -80,7 +81,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   );
   await recipes.persist(clock.now());
   const connectors = catalog.connect(config.connectors, { clock, log, store, publicBaseUrl: config.publicBaseUrl, timezone: tables.calendar.timezone });
-  const engine = new Engine({ store, clock, recipes, connectors, tables, log, concurrency: config.workerConcurrency, workerId: config.workerId, leaseMs: config.leaseMs });
+  const engine = new Engine({ store, clock, recipes, connectors, tables, log, concurrency: config.workerConcurrency, workerId: config.workerId, leaseMs: config.leaseMs,
+    // Without info lines to write, the engine builds no events (and still logs a failed run at warn).
+    onLifecycle: log.isLevelEnabled?.('info') === false ? undefined : logLifecycle(log),
+  });
 
   const movable = clock as Clock & { advance?(ms: number): void };
   const app = createApp({

@@ -3,8 +3,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSimulatedSystems } from '../mocks/simulated-systems.ts';
-import { systemClock } from '../server/engine/clock.ts';
 
 /**
  * The `partnerflow` binary as a user runs it: the compiled CLI (bin/build-cli.js), exit codes, and a
@@ -65,18 +63,25 @@ export default defineRecipe({
     expect(code).toBe(1);
   });
 
-  it('runs one recipe once with an event from a file against the simulated systems and prints its journal', () => {
-    const systems = createSimulatedSystems({ clock: systemClock });
-    systems.seed();
-    const record = systems.prm.findMdfRequest('MDF-1001');
-    const event = join(folder('run-event'), 'submitted.json');
-    writeFileSync(event, JSON.stringify({ event: 'mdf_request.submitted', data: record }));
-    const { code, out } = partnerflow('run', 'mdf-request-approval', '--event', event, '--mock');
-    expect(code).toBe(0);
-    const printed = JSON.parse(out) as { run: { status: string }; journal: Array<{ stepKey: string; status: string }> };
+  it('runs one recipe once with the shipped example event against the simulated systems, prints its journal with ISO times, and says it is left waiting (exit 3)', () => {
+    const event = join(root, 'recipes/mdf-requests/examples/mdf-request-submitted.event.json');
+    const { code, out, err } = partnerflow('run', 'mdf-request-approval', '--event', event, '--mock');
+    const printed = JSON.parse(out) as { run: { status: string; createdAt: unknown; wakeAt: unknown }; journal: Array<{ stepKey: string; status: string; startedAt: unknown }> };
     expect(printed.run.status).toBe('waiting');
+    expect(printed.run.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(printed.journal[0]!.startedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(printed.journal).toContainEqual(expect.objectContaining({ stepKey: 'confirm_receipt', status: 'completed' }));
     expect(printed.journal).toContainEqual(expect.objectContaining({ stepKey: 'decision', status: 'waiting' }));
+    // D8, D10: the approval went to the EMEA CMM; the run waits for the decision until the escalation.
+    expect(err).toMatch(/is left waiting: waiting at step decision for the signal "decision" \(approval link emailed to cmm\.emea@vendor\.example\) until \d{4}-\d\d-\d\dT[\d:.]+Z/);
+    expect(err).toContain('In mock mode nothing else will happen after this command exits');
+    expect(code).toBe(3);
+  });
+
+  it('ships an example event that the recipe and scenario loaders leave alone', () => {
+    const { code, out } = partnerflow('validate');
+    expect(out).not.toContain('mdf-request-submitted.event.json');
+    expect(code).toBe(0);
   });
 
   it('checks the repository\'s JSON Schema files from any working directory', () => {

@@ -4,17 +4,25 @@ import { formatIssues } from '../../schemas/format-issues.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { createRuntime } from '../runtime.ts';
 import type { Command } from './main.ts';
+import { journalEntryView, runView } from '../http/views.ts';
+import { NotAMockStoreError, startFreshMockStore } from './mock-store.ts';
+import { describeOutcome, RUN_EXIT } from './run-outcome.ts';
 import { describeStartupError } from './startup-error.ts';
 
 export const runCommand: Command = {
   usage: `Usage: partnerflow run <recipe> --event <file> [--mock] [--db <file>]
 
 Runs one recipe once with the event data in <file> (JSON: the event's data, or a webhook body
-{ "event": ..., "data": ... }), until it completes, fails or waits, and prints the run and its
-journal. Exit code 0 when the run completed or is waiting; 1 when it failed.
-  --event <file>  the event to start the run with (required)
+{ "event": ..., "data": ... }), until it completes, fails or waits. Prints the run and its journal
+on stdout (JSON, ISO times, as GET /runs/<id>), and on stderr how it ended: when it waits, for what
+and until when, and what happens next (with --mock: nothing, once the command exits).
+  --event <file>  the event to start the run with (required); an example:
+                  recipes/mdf-requests/examples/mdf-request-submitted.event.json
   --mock          against the simulated systems with demo data (no credentials needed)
-  --db <file>     the store (default: PARTNERFLOW_DB; with --mock an in-memory store)`,
+  --db <file>     the store (default: PARTNERFLOW_DB; with --mock an in-memory store)
+
+Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad arguments or event;
+3 left waiting (for an approval, an event or a time).`,
   options: {
     event: { type: 'string' },
     mock: { type: 'boolean' },
@@ -24,7 +32,7 @@ journal. Exit code 0 when the run completed or is waiting; 1 when it failed.
     const [recipeName] = positionals;
     if (!recipeName || typeof values.event !== 'string') {
       console.error(`partnerflow run: give a recipe name and --event <file>\n\n${runCommand.usage}`);
-      return 2;
+      return RUN_EXIT.usage;
     }
     let data: unknown;
     try {
@@ -32,23 +40,26 @@ journal. Exit code 0 when the run completed or is waiting; 1 when it failed.
       data = json && typeof json === 'object' && 'data' in json && 'event' in json ? json.data : json;
     } catch (error) {
       console.error(`partnerflow run: ${values.event}: ${(error as Error).message}`);
-      return 2;
+      return RUN_EXIT.usage;
     }
     const mock = values.mock === true;
     let runtime;
+    let config;
     try {
       const dbPath = typeof values.db === 'string' ? values.db : mock ? ':memory:' : undefined;
-      const config = loadConfig(process.env, { mock, connectors: CONNECTORS, overrides: { logLevel: 'warn', ...(dbPath ? { dbPath } : {}) } });
+      config = loadConfig(process.env, { mock, connectors: CONNECTORS, overrides: { logLevel: 'warn', ...(dbPath ? { dbPath } : {}) } });
+      // The simulated systems start with the demo data only: so does a store given to mock mode.
+      if (mock) startFreshMockStore(config.dbPath);
       runtime = await createRuntime({ config });
     } catch (error) {
-      console.error(error instanceof ConfigError ? error.message : describeStartupError(error));
+      console.error(error instanceof ConfigError || error instanceof NotAMockStoreError ? error.message : describeStartupError(error, { dbSetting: typeof values.db === 'string' ? '--db' : 'PARTNERFLOW_DB' }));
       return 1;
     }
     try {
       const recipe = runtime.engine.recipes.get(recipeName);
       if (!recipe) {
         console.error(`partnerflow run: no recipe named "${recipeName}"; known: ${runtime.engine.recipes.list().map((r) => r.definition.name).join(', ')}`);
-        return 2;
+        return RUN_EXIT.usage;
       }
       const trigger = recipe.definition.trigger;
       if (trigger.type === 'webhook') {
@@ -56,7 +67,7 @@ journal. Exit code 0 when the run completed or is waiting; 1 when it failed.
         const parsed = event?.data.safeParse(data);
         if (parsed && !parsed.success) {
           console.error(`partnerflow run: ${values.event} is not a valid ${trigger.event}: ${formatIssues(parsed.error.issues, ['data'])}`);
-          return 2;
+          return RUN_EXIT.usage;
         }
         if (parsed) data = parsed.data;
       }
@@ -64,8 +75,11 @@ journal. Exit code 0 when the run completed or is waiting; 1 when it failed.
       await runtime.engine.runUntilIdle();
       const run = await runtime.store.getRun(id);
       const journal = await runtime.store.getJournal(id);
-      console.log(JSON.stringify({ run, journal }, null, 2));
-      return run?.status === 'failed' ? 1 : 0;
+      if (!run) throw new Error(`run ${id} is not in the store`);
+      console.log(JSON.stringify({ run: runView(run), journal: journal.map(journalEntryView) }, null, 2));
+      const outcome = describeOutcome(run, journal, { mock, dbPath: config.dbPath });
+      console.error(outcome.lines.join('\n'));
+      return outcome.exitCode;
     } finally {
       await runtime.close();
     }

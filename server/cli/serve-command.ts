@@ -1,9 +1,17 @@
+import { relative } from 'node:path';
 import { ConfigError, loadConfig, Port, type RuntimeConfig } from '../config.ts';
 import { CONNECTORS } from '../../connectors/index.ts';
 import { createRuntime } from '../runtime.ts';
 import type { Command } from './main.ts';
+import { MOCK_DB, NotAMockStoreError, startFreshMockStore } from './mock-store.ts';
 import { keepHeapSmall } from './small-heap.ts';
 import { describeStartupError } from './startup-error.ts';
+
+/** A path as the user would write it: relative to the working directory when inside it. */
+function shortPath(path: string): string {
+  const short = relative(process.cwd(), path);
+  return short && !short.startsWith('..') ? short : path;
+}
 
 export const serveCommand: Command = {
   usage: `Usage: partnerflow serve [--mock [--allow-remote-mock]] [--port <n>] [--host <addr>] [--db <file>]
@@ -17,7 +25,12 @@ Runs the webhook runtime: POST /webhooks/<source>, approval links, the runs API.
                  runs API and /_mock/* to that network; a warning is printed at start
   --port <n>     HTTP port (default: PORT or 3000)
   --host <addr>  interface (default: HOST or 127.0.0.1)
-  --db <file>    SQLite file of the store (default: PARTNERFLOW_DB or ./data/partnerflow.db)
+  --db <file>    SQLite file of the store (default: PARTNERFLOW_DB or ./data/partnerflow.db;
+                 with --mock: ./data/mock.db, never PARTNERFLOW_DB)
+
+Mock mode starts fresh each time: the simulated systems start with the demo data only, and so does
+its store, which is emptied at every start (runs of an earlier start are gone). It only ever
+empties a file it created itself; a --db naming any other existing file is refused.
 
 Configuration comes from environment variables (README, "Configuration"). A missing or bad value
 stops the start with a message naming each variable.`,
@@ -46,6 +59,8 @@ stops the start with a message naming each variable.`,
     }
     if (typeof values.host === 'string') env.HOST = values.host;
     if (typeof values.db === 'string') env.PARTNERFLOW_DB = values.db;
+    // The simulated systems start empty; so must the store beside them, and never on the production one.
+    else if (values.mock === true) env.PARTNERFLOW_DB = MOCK_DB;
     if (typeof values.port === 'string') {
       if (!Port.safeParse(values.port).success) {
         console.error(`partnerflow serve: --port must be a port number, got "${values.port}"`);
@@ -78,9 +93,10 @@ stops the start with a message naming each variable.`,
     }
     let runtime;
     try {
+      if (config.mock) startFreshMockStore(config.dbPath);
       runtime = await createRuntime({ config });
     } catch (error) {
-      console.error(describeStartupError(error, { dbSetting: typeof values.db === 'string' ? '--db' : 'PARTNERFLOW_DB' }));
+      console.error(error instanceof NotAMockStoreError ? error.message : describeStartupError(error, { dbSetting: typeof values.db === 'string' ? '--db' : 'PARTNERFLOW_DB' }));
       return 1;
     }
     let port: number;
@@ -98,7 +114,7 @@ stops the start with a message naming each variable.`,
     const readyMs = Math.round(performance.now());
     runtime.log.info(
       { port, mock: config.mock, recipes: runtime.engine.recipes.list().map((r) => r.definition.name), readyMs, db: config.dbPath },
-      `partnerflow ready on http://${config.host}:${port}${config.mock ? ' (mock mode: simulated PRM, Salesforce and email)' : ''}`,
+      `partnerflow ready on http://${config.host}:${port}${config.mock ? ` (mock mode: simulated PRM, Salesforce and email with the demo data, and an empty store in ${shortPath(config.dbPath)}; all of it starts fresh at every start)` : ''}`,
     );
 
     return new Promise<number>((resolve) => {

@@ -13,6 +13,7 @@ import type { Tables } from './tables.ts';
 import { EngineMetrics } from './metrics.ts';
 import { Schedules } from './schedules.ts';
 import { IntakePressure } from './intake-pressure.ts';
+import { refOf, reportIngest, turnEnded, type LifecycleListener } from './lifecycle-events.ts';
 
 export interface EngineOptions {
   store: Store;
@@ -32,6 +33,8 @@ export interface EngineOptions {
   /** When deliveries keep arriving on a saturated event loop, the worker executes in one slot. @default measured on this process */
   intakePressure?: IntakePressure;
   random?: () => number;
+  /** Told what happens to runs (accepted, started, waiting, timer fired, completed, failed, canceled); the runtime logs it. */
+  onLifecycle?: LifecycleListener;
 }
 
 /** An event the runtime does not know, or whose data fails the event's schema. Nothing was stored. */
@@ -142,6 +145,7 @@ export class Engine {
     }
     const result = await this.store.ingest({ source: delivery.source, deliveryId: delivery.deliveryId, event: eventName, receivedAt: now }, runs);
     if (!result.duplicate) this.metrics.deliveries.inc();
+    if (this.#opts.onLifecycle) reportIngest(this.#opts.onLifecycle, eventName, delivery.deliveryId, runs, result);
     if (correlationKey !== null) await this.#applyToLiveRuns(eventName, correlationKey, data, delivery.deliveryId);
     this.wake();
     return result;
@@ -156,7 +160,10 @@ export class Engine {
       const cancelOn = (await this.recipes.byHash(run.recipeHash)).cancel_on;
       const scope = eventScope(eventName, data, deliveryId);
       if (cancelOn?.filter && !(await evaluateExpression(cancelOn.filter, scope, this.#env(), scope.trigger))) continue;
-      if (await this.store.cancelRun(runId, now, `canceled by ${eventName} for ${key}`)) this.metrics.runsFinished.inc({ status: 'canceled' });
+      if (await this.store.cancelRun(runId, now, `canceled by ${eventName} for ${key}`)) {
+        this.metrics.runsFinished.inc({ status: 'canceled' });
+        this.#opts.onLifecycle?.({ type: 'run.canceled', ...refOf(run), reason: `canceled by ${eventName} for ${key}` });
+      }
     }
     for (const wait of await this.store.findWaitingForEvent(eventName, key)) {
       await this.store.completeWaitingStep({ ...wait, output: { timed_out: false, event: eventName, data }, now });
@@ -181,6 +188,7 @@ export class Engine {
       wakeAt: now,
       createdAt: now,
     });
+    if (result.created) this.#opts.onLifecycle?.({ type: 'run.started', runId: id, recipe: recipeName, key: options.dedupKey ?? id, trigger: options.type ?? 'manual' });
     this.wake();
     return result;
   }
@@ -189,6 +197,10 @@ export class Engine {
   async cancel(runId: RunId, reason = 'canceled by an operator'): Promise<boolean> {
     const changed = await this.store.cancelRun(runId, this.clock.now(), reason);
     if (changed) this.metrics.runsFinished.inc({ status: 'canceled' });
+    if (changed && this.#opts.onLifecycle) {
+      const run = await this.store.getRun(runId);
+      if (run) this.#opts.onLifecycle({ type: 'run.canceled', ...refOf(run), reason });
+    }
     return changed;
   }
 
@@ -229,7 +241,7 @@ export class Engine {
     for (const { recipe: name, at } of await this.#schedules.due(this.clock.now())) {
       const recipe = this.recipes.get(name)!;
       const scheduledAt = new Date(at).toISOString();
-      await this.store.createRun({
+      const created = await this.store.createRun({
         id: newRunId(at),
         recipe: name,
         recipeVersion: recipe.definition.version,
@@ -241,6 +253,7 @@ export class Engine {
         wakeAt: at,
         createdAt: this.clock.now(),
       });
+      if (created.created) this.#opts.onLifecycle?.({ type: 'run.started', runId: created.id, recipe: name, key: `schedule:${scheduledAt}`, trigger: 'schedule' });
       this.#schedules.fired(name, at);
     }
   }
@@ -295,18 +308,15 @@ export class Engine {
         log: this.#opts.log,
         random: this.#opts.random,
         signal: lease.signal,
+        onLifecycle: this.#opts.onLifecycle,
       });
       const finishing = this.store.finishTurn(run.id, owner, { ...result, now: this.clock.now() });
       outcomeHandedOver();
       const finished = await finishing;
       if (!finished) this.#opts.log.info({ runId: run.id }, 'lease lost or run canceled during its turn; its outcome was not recorded');
-      if (finished && result.status !== 'waiting') {
-        this.metrics.runsFinished.inc({ status: result.status });
-        // A failed run needs someone; a completed one is in the runs API, and at a thousand a second a
-        // line each would cost the intake more than the run did.
-        const level = result.status === 'failed' ? 'warn' : result.status === 'completed' ? 'debug' : 'info';
-        this.#opts.log[level]({ runId: run.id, recipe: run.recipe, status: result.status, error: result.error?.message }, 'run finished');
-      }
+      if (finished && result.status !== 'waiting') this.metrics.runsFinished.inc({ status: result.status });
+      if (finished && this.#opts.onLifecycle) this.#opts.onLifecycle(turnEnded(run, result));
+      else if (finished && result.status === 'failed') this.#opts.log.warn({ runId: run.id, recipe: run.recipe, error: result.error?.message }, 'run failed');
     } catch (error) {
       if (error instanceof LeaseLostError) {
         this.#opts.log.info({ runId: run.id }, 'lease lost or run canceled during its turn; leaving it');

@@ -12,6 +12,7 @@ import { evaluateExpression, evaluateMapping, type ExpressionEnv, type Expressio
 import { asStepKey, idempotencyKeyFor, type StepKey } from './ids.ts';
 import { redact } from './redact.ts';
 import type { Tables } from './tables.ts';
+import { refOf, type LifecycleListener } from './lifecycle-events.ts';
 
 /** What a turn needs from the runtime. */
 export interface InterpreterDeps {
@@ -23,12 +24,14 @@ export interface InterpreterDeps {
   random?: () => number;
   /** Aborted when the turn lost its lease: the action under way is cut off. */
   signal: AbortSignal;
+  /** Told when a timer of the run fires (engine/lifecycle-events.ts). */
+  onLifecycle?: LifecycleListener;
 }
 
 /** How a sequence of steps ended in this turn. */
 type Flow =
   | { kind: 'next' }
-  | { kind: 'suspend'; wakeAt: number | null }
+  | { kind: 'suspend'; wakeAt: number | null; step: StepKey; retry?: true }
   | { kind: 'stop'; status: 'completed' | 'failed' | 'canceled'; reason?: string }
   | { kind: 'fail'; error: RunError };
 
@@ -38,6 +41,8 @@ export interface TurnResult {
   error: RunError | null;
   /** Journal entries still held back; the engine writes them with the turn's outcome. */
   journal: JournalEntry[];
+  /** The step a waiting run waits on (for the lifecycle log). */
+  waitingOn?: string;
 }
 
 const NEXT: Flow = { kind: 'next' };
@@ -76,7 +81,7 @@ export async function runTurn(run: Run, recipe: Recipe, owner: string, deps: Int
         journal: heldBack,
       };
     case 'suspend':
-      return { status: 'waiting', wakeAt: flow.wakeAt, error: null, journal: heldBack };
+      return { status: 'waiting', wakeAt: flow.wakeAt, error: null, journal: heldBack, waitingOn: flow.retry ? `${flow.step} (its next attempt)` : flow.step };
     case 'fail':
       return { status: 'failed', wakeAt: null, error: flow.error, journal: heldBack };
   }
@@ -152,7 +157,7 @@ class Turn {
     }
     if (entry?.status === 'failed') {
       if (entry.nextAttemptAt === null) return this.afterFailure(step, key, scope, entry.error!);
-      if (entry.nextAttemptAt > this.now) return { kind: 'suspend', wakeAt: entry.nextAttemptAt };
+      if (entry.nextAttemptAt > this.now) return { kind: 'suspend', wakeAt: entry.nextAttemptAt, step: key, retry: true };
     }
     const resolved = this.deps.connectors.resolve(step.action);
     if (entry?.status === 'running' && !resolved.definition.idempotent) {
@@ -196,7 +201,7 @@ class Turn {
       if (retry) notes.push(`attempt ${attempts} failed (${failure.message}); next attempt at ${new Date(nextAttemptAt!).toISOString()}`);
       await this.write({ key, step, status: 'failed', input: redact(input, resolved.definition.secretInputs), error: failure, attempts, startedAt, finishedAt: this.now, nextAttemptAt, notes });
       this.deps.log.warn({ runId: this.run.id, step: key, attempts, retry, error: failure.message }, 'step failed');
-      if (retry) return { kind: 'suspend', wakeAt: nextAttemptAt };
+      if (retry) return { kind: 'suspend', wakeAt: nextAttemptAt, step: key, retry: true };
       return this.afterFailure(step, key, scope, failure);
     }
     // Outside the catch: the call took effect, so a store failure here must not count as a failed
@@ -276,7 +281,8 @@ class Turn {
       until = step.for !== undefined ? delayEnd(this.now, step.for, this.deps.tables.calendar) : toTime(await evaluateExpression(step.until!, scope, this.#env), step.id);
       await this.write({ key, step, status: 'waiting', input: { until: new Date(until).toISOString() }, wait: { kind: 'time', until }, startedAt: this.now });
     }
-    if (until > this.now) return { kind: 'suspend', wakeAt: until };
+    if (until > this.now) return { kind: 'suspend', wakeAt: until, step: key };
+    if (entry?.status === 'waiting') this.deps.onLifecycle?.({ type: 'timer.fired', ...refOf(this.run), step: key, timer: 'wait' });
     await this.write({ key, step, status: 'completed', input: { until: new Date(until).toISOString() }, output: { waited_until: new Date(until).toISOString() }, startedAt: entry?.startedAt ?? this.now, finishedAt: this.now });
     return NEXT;
   }
@@ -289,13 +295,14 @@ class Turn {
         ? { kind: 'signal', signal: step.signal, deadline }
         : { kind: 'event', event: step.event!.name, key: String(await evaluateExpression(step.event!.key, scope, this.#env)), deadline };
       await this.write({ key, step, status: 'waiting', input: describeWait(wait), wait, startedAt: this.now });
-      return { kind: 'suspend', wakeAt: deadline };
+      return { kind: 'suspend', wakeAt: deadline, step: key };
     }
     if (entry.status === 'waiting') {
       const deadline = entry.wait && entry.wait.kind !== 'time' ? entry.wait.deadline : null;
-      if (deadline === null || deadline > this.now) return { kind: 'suspend', wakeAt: deadline };
+      if (deadline === null || deadline > this.now) return { kind: 'suspend', wakeAt: deadline, step: key };
       const timedOut = await this.deps.store.completeWaitingStep({ runId: this.run.id, stepKey: key, output: { timed_out: true }, now: this.now });
-      if (!timedOut) this.deps.log.info({ runId: this.run.id, step: key }, 'the wait was answered as its deadline passed; the answer wins');
+      if (timedOut) this.deps.onLifecycle?.({ type: 'timer.fired', ...refOf(this.run), step: key, timer: 'timeout' });
+      else this.deps.log.info({ runId: this.run.id, step: key }, 'the wait was answered as its deadline passed; the answer wins');
       entry = (await this.deps.store.getJournal(this.run.id)).find((e) => e.stepKey === key)!;
       this.journal.set(key, entry);
     }

@@ -1,0 +1,65 @@
+import type { IngestResult, NewRun, Run } from '../store/store.ts';
+import type { TurnResult } from './interpreter.ts';
+
+/** Which run an event is about: its id, its recipe, and its business key (the dedup key, e.g. the MDF number). */
+export interface RunRef {
+  runId: string;
+  recipe: string;
+  key: string;
+}
+
+/**
+ * What happens to runs, as an operator follows it: the engine reports these through
+ * `EngineOptions.onLifecycle` and the runtime logs them (server/lifecycle-log.ts). The engine itself
+ * stays free of log formats; without a listener nothing is built.
+ */
+export type LifecycleEvent =
+  /**
+   * A webhook delivery was stored. `runs`: those it started (`existing: false`: no `run.started`
+   * follows, one line per webhook is what the log affords at a thousand a second), and those its
+   * business key already had (`existing: true`).
+   */
+  | { type: 'webhook.accepted'; event: string; deliveryId: string; duplicate: boolean; runs: Array<RunRef & { existing: boolean }> }
+  /** A run was created and queued by a schedule or by hand (a webhook's runs are in its `webhook.accepted`). */
+  | ({ type: 'run.started'; trigger: string } & RunRef)
+  /** A turn ended with the run waiting: for `step`, until `until` (epoch ms; null: until a signal or event answers). */
+  | ({ type: 'run.waiting'; step: string | null; until: number | null } & RunRef)
+  /** A timer of the run fired: a `wait` step's time came, or a `wait_for` step's timeout passed. */
+  | ({ type: 'timer.fired'; step: string; timer: 'wait' | 'timeout' } & RunRef)
+  | ({ type: 'run.completed' } & RunRef)
+  | ({ type: 'run.failed'; error: string | null; step: string | null } & RunRef)
+  | ({ type: 'run.canceled'; reason: string | null } & RunRef);
+
+/** Receives lifecycle events; must not throw (a listener's failure is not the run's). */
+export type LifecycleListener = (event: LifecycleEvent) => void;
+
+export function refOf(run: Pick<Run | NewRun, 'id' | 'recipe' | 'dedupKey'>): RunRef {
+  return { runId: run.id, recipe: run.recipe, key: run.dedupKey };
+}
+
+/**
+ * One `webhook.accepted` per ingest, naming the runs it started and the runs its business key already
+ * had (the store answers one run id per candidate, in order).
+ */
+export function reportIngest(report: LifecycleListener, event: string, deliveryId: string, candidates: readonly NewRun[], result: IngestResult): void {
+  const runs = result.runIds.map((id, index) => {
+    const run = candidates[index];
+    return { runId: id, recipe: run?.recipe ?? '', key: run?.dedupKey ?? '', existing: result.duplicate || id !== run?.id };
+  });
+  report({ type: 'webhook.accepted', event, deliveryId, duplicate: result.duplicate, runs });
+}
+
+/** How a turn left the run, as an event. */
+export function turnEnded(run: Run, result: TurnResult): LifecycleEvent {
+  const ref = refOf(run);
+  switch (result.status) {
+    case 'completed':
+      return { type: 'run.completed', ...ref };
+    case 'failed':
+      return { type: 'run.failed', ...ref, error: result.error?.message ?? null, step: result.error?.stepKey ?? null };
+    case 'canceled':
+      return { type: 'run.canceled', ...ref, reason: result.error?.message ?? null };
+    case 'waiting':
+      return { type: 'run.waiting', ...ref, step: result.waitingOn ?? null, until: result.wakeAt };
+  }
+}

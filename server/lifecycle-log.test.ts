@@ -1,0 +1,95 @@
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CONNECTORS } from '../connectors/index.ts';
+import { loadConfig } from './config.ts';
+import { createLogger } from './log.ts';
+import { createRuntime, type Runtime } from './runtime.ts';
+
+/** The log lines an operator reads at `info` while MDF-1001 goes through the runtime `npm start` builds. */
+let runtime: Runtime | undefined;
+afterEach(async () => {
+  await runtime?.close();
+  runtime = undefined;
+});
+
+interface Line {
+  time: string;
+  level: number;
+  msg: string;
+  runId?: string;
+  recipe?: string;
+  key?: string;
+  [field: string]: unknown;
+}
+
+async function loggedRuntime(): Promise<{ rt: Runtime; lines: Line[] }> {
+  const lines: Line[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Line);
+      done();
+    },
+  });
+  const config = loadConfig({}, { mock: true, connectors: CONNECTORS, overrides: { dbPath: ':memory:', logLevel: 'info' } });
+  runtime = await createRuntime({ config, log: createLogger('info', destination) });
+  return { rt: runtime, lines };
+}
+
+async function submit(rt: Runtime, deliveryId: string): Promise<string[]> {
+  const res = await rt.app.request('/_mock/prm/webhooks', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ event: 'mdf_request.submitted', mdf_number: 'MDF-1001', delivery_id: deliveryId }),
+  });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { run_ids: string[] }).run_ids;
+}
+
+const approval = { recipe: 'mdf-request-approval', key: 'MDF-1001' };
+
+describe('the lifecycle log at info', () => {
+  it('logs an accepted webhook, the run starting, waiting, its escalation timer firing (D10), with run id, recipe, key and ISO times', async () => {
+    const { rt, lines } = await loggedRuntime();
+    const [runId] = await submit(rt, 'demo-1');
+    await rt.engine.runUntilIdle();
+
+    const ref = { runId, ...approval };
+    expect(lines).toContainEqual(expect.objectContaining({ ...ref, msg: `webhook prm.mdf_request.submitted accepted: run started: ${runId} (mdf-request-approval) for MDF-1001`, deliveryId: 'demo-1' }));
+    const waiting = lines.find((l) => l.runId === runId && l.msg.startsWith('run waiting'));
+    expect(waiting).toMatchObject({ ...ref, level: 30, msg: expect.stringMatching(/^run waiting for \S+ until \d{4}-\d\d-\d\dT/), until: expect.stringMatching(/Z$/) });
+    for (const line of lines) expect(line.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+
+    const advanced = await rt.app.request('/_mock/clock/advance', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'P5D' }) });
+    expect(advanced.status).toBe(200);
+    expect(lines).toContainEqual(expect.objectContaining({ ...ref, msg: expect.stringMatching(/^timer fired: \S+ timed out$/), timer: 'timeout' }));
+    expect(JSON.stringify(lines)).not.toContain('mock-webhook-secret');
+  });
+
+  it('says why a new delivery of the same MDF number starts no run: runs are deduplicated by business key', async () => {
+    const { rt, lines } = await loggedRuntime();
+    const [first] = await submit(rt, 'demo-1');
+    const [second] = await submit(rt, 'demo-2');
+    expect(second).toBe(first);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ runId: first, ...approval, deliveryId: 'demo-2', duplicate: false, msg: `webhook prm.mdf_request.submitted accepted: no new run: runs are deduplicated by business key, and MDF-1001 already has ${first} (mdf-request-approval)` }),
+    );
+    expect(lines.filter((l) => l.msg.includes('run started'))).toHaveLength(1);
+  });
+
+  it('logs the run completing once the approver decides (D11)', async () => {
+    const { rt, lines } = await loggedRuntime();
+    const [runId] = await submit(rt, 'demo-1');
+    await rt.engine.runUntilIdle();
+    const mailbox = (await (await rt.app.request('/_mock/mailbox?to=cmm.emea%40vendor.example')).json()) as { messages: Array<{ text: string }> };
+    const link = new URL(/http:\/\/\S+\/approvals\/\S+\?decision=approve/.exec(mailbox.messages[0]!.text)![0]);
+    await rt.app.request(link.pathname, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve' });
+    await rt.engine.runUntilIdle();
+    expect(lines).toContainEqual(expect.objectContaining({ runId, ...approval, level: 30, msg: 'run completed' }));
+  });
+
+  it('logs a run started by hand (partnerflow run, schedules) as it is created', async () => {
+    const { rt, lines } = await loggedRuntime();
+    const { id } = await rt.engine.startRun('mdf-request-approval', { mdfNumber: 'MDF-1001' }, { dedupKey: 'MDF-1001' });
+    expect(lines).toContainEqual(expect.objectContaining({ runId: id, ...approval, trigger: 'manual', msg: 'run started: mdf-request-approval for MDF-1001' }));
+  });
+});

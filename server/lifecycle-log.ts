@@ -1,0 +1,49 @@
+import type { Logger } from '../connectors/kit/define-connector.ts';
+import type { LifecycleEvent, LifecycleListener } from './engine/lifecycle-events.ts';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * Logs what happens to runs at `info` (a failure at `warn`), one line per event, each with the run
+ * id, the recipe and the business key (`key`, e.g. the MDF number): what an operator follows in the
+ * log. Nothing per step: at a thousand webhooks a second the lifecycle lines are what the log can afford.
+ */
+export function logLifecycle(log: Logger): LifecycleListener {
+  return (event: LifecycleEvent) => {
+    switch (event.type) {
+      case 'webhook.accepted': {
+        const { event: name, deliveryId, duplicate, runs } = event;
+        const [only] = runs;
+        const fields = runs.length === 1 ? { event: name, deliveryId, duplicate, runId: only!.runId, recipe: only!.recipe, key: only!.key } : { event: name, deliveryId, duplicate, runs };
+        let outcome: string;
+        if (runs.length === 0) outcome = 'no recipe starts on it';
+        else if (duplicate) outcome = `a delivery already received (same delivery id): no new run, ${runs.map((r) => r.runId).join(', ')}`;
+        else if (runs.every((r) => r.existing)) outcome = `no new run: runs are deduplicated by business key, and ${runs.map((r) => `${r.key} already has ${r.runId} (${r.recipe})`).join(', ')}`;
+        else outcome = runs.map((r) => (r.existing ? `${r.key} already has ${r.runId} (${r.recipe})` : `run started: ${r.runId} (${r.recipe}) for ${r.key}`)).join(', ');
+        log.info(fields, `webhook ${name} accepted: ${outcome}`);
+        return;
+      }
+      case 'run.started':
+        log.info({ runId: event.runId, recipe: event.recipe, key: event.key, trigger: event.trigger }, `run started: ${event.recipe} for ${event.key}`);
+        return;
+      case 'run.waiting': {
+        const until = iso(event.until);
+        const what = event.step ? ` for ${event.step}` : '';
+        log.info({ runId: event.runId, recipe: event.recipe, key: event.key, step: event.step, until }, `run waiting${what} ${until ? `until ${until}` : 'until a signal or event answers'}`);
+        return;
+      }
+      case 'timer.fired':
+        log.info({ runId: event.runId, recipe: event.recipe, key: event.key, step: event.step, timer: event.timer }, event.timer === 'timeout' ? `timer fired: ${event.step} timed out` : `timer fired: ${event.step} waited its time`);
+        return;
+      case 'run.completed':
+        log.info({ runId: event.runId, recipe: event.recipe, key: event.key }, 'run completed');
+        return;
+      case 'run.failed':
+        log.warn({ runId: event.runId, recipe: event.recipe, key: event.key, step: event.step, error: event.error }, `run failed${event.step ? ` at ${event.step}` : ''}: ${event.error ?? 'no error given'}`);
+        return;
+      case 'run.canceled':
+        log.info({ runId: event.runId, recipe: event.recipe, key: event.key, reason: event.reason }, `run canceled${event.reason ? `: ${event.reason}` : ''}`);
+        return;
+    }
+  };
+}

@@ -1,0 +1,47 @@
+import { execSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/**
+ * The first `npm start` after `npm ci` must not sit silent while the CLI compiles: the install builds
+ * dist/ (the `prepare` script, which npm ci and npm install run), and a build at start says so. Run in
+ * a copy of the project, so that the checkout's own dist/ is left alone.
+ */
+const root = resolve(import.meta.dirname, '..');
+const copy = mkdtempSync(join(tmpdir(), 'partnerflow-install-'));
+afterAll(() => rmSync(copy, { recursive: true, force: true }));
+
+function node(args: string[]) {
+  const result = spawnSync(process.execPath, args, { cwd: copy, encoding: 'utf8', env: { ...process.env, PARTNERFLOW_TSX: '' }, timeout: 120_000 });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+describe('installing builds the CLI', () => {
+  it('has npm ci run a prepare script that compiles dist/, after which the CLI starts without compiling; a source change compiles again, saying so', () => {
+    for (const entry of ['bin', 'server', 'connectors', 'schemas', 'mocks', 'recipes', 'package.json']) cpSync(join(root, entry), join(copy, entry), { recursive: true });
+    symlinkSync(realpathSync(join(root, 'node_modules')), join(copy, 'node_modules'));
+
+    const { scripts } = JSON.parse(readFileSync(join(copy, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(scripts.prepare).toBe('node bin/build-cli.js');
+    const prepare = node(scripts.prepare!.split(' ').slice(1));
+    expect(prepare.code).toBe(0);
+    expect(prepare.err).toContain('partnerflow: compiling the CLI into dist/');
+    expect(existsSync(join(copy, 'dist/cli.mjs'))).toBe(true);
+
+    const first = node(['bin/partnerflow.js', '--help']);
+    expect(first.out).toContain('Usage: partnerflow <command>');
+    expect(first.err).not.toContain('compiling');
+
+    const later = new Date(Date.now() + 5000);
+    utimesSync(join(copy, 'server/cli/main.ts'), later, later);
+    const changed = node(['bin/partnerflow.js', '--help']);
+    expect(changed.err).toContain('partnerflow: compiling the CLI into dist/, once after an install or a source change');
+    expect(changed.out).toContain('Usage: partnerflow <command>');
+  }, 180_000);
+
+  it('shows install scripts as they run (.npmrc foreground-scripts): the native build of better-sqlite3 is not silent', () => {
+    expect(execSync('npm config get foreground-scripts', { cwd: root, encoding: 'utf8' }).trim()).toBe('true');
+  });
+});

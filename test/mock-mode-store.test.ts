@@ -1,0 +1,107 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/**
+ * `serve --mock` twice in a row, as a user follows the README's walkthrough twice: the simulated
+ * systems start with the demo data only at every start, and so must the store beside them.
+ */
+const root = resolve(import.meta.dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'partnerflow-mock-store-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** `partnerflow serve --mock` started from `work` (so that ./data/mock.db is the test's own). */
+function serveMock(port: number, args: string[] = [], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [join(root, 'bin/partnerflow.js'), 'serve', '--mock', '--port', String(port), ...args], {
+    cwd: work,
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'info',
+      PUBLIC_BASE_URL: '',
+      RECIPES_DIR: join(root, 'recipes'),
+      TABLES_DIR: join(root, 'recipes/tables'),
+      EMAIL_TEMPLATES_DIR: join(root, 'recipes/email-templates'),
+      ...env,
+    },
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', r));
+  return { child, exited, out: () => out, err: () => err };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Walkthrough step 1 and 2: the PRM delivers MDF-1001; the partner's confirmation is in the mailbox. */
+async function walkthroughOnce(base: string): Promise<{ runId: string; confirmations: number }> {
+  await until('the runtime to be ready', async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined));
+  const delivered = await fetch(`${base}/_mock/prm/webhooks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ event: 'mdf_request.submitted', mdf_number: 'MDF-1001' }),
+  });
+  expect(delivered.status).toBe(202);
+  const { run_ids: runIds } = (await delivered.json()) as { run_ids: string[] };
+  const confirmations = await until('the confirmation email (D7)', async () => {
+    const { messages } = (await (await fetch(`${base}/_mock/mailbox?to=marketing%40northwind.example`)).json()) as { messages: Array<{ subject: string }> };
+    const count = messages.filter((m) => m.subject.includes('We received your MDF request MDF-1001')).length;
+    return count > 0 ? count : undefined;
+  });
+  return { runId: runIds[0]!, confirmations };
+}
+
+describe('serve --mock: the simulated systems and the store start fresh together', () => {
+  it('answers the walkthrough a second time with a new run and a new confirmation (D7), never touching PARTNERFLOW_DB', async () => {
+    const production = join(work, 'production.db');
+    const runs: string[] = [];
+    for (const attempt of [1, 2]) {
+      const port = await freePort();
+      const server = serveMock(port, [], { PARTNERFLOW_DB: production });
+      try {
+        const { runId, confirmations } = await walkthroughOnce(`http://127.0.0.1:${port}`);
+        expect(confirmations, `start ${attempt}`).toBe(1);
+        runs.push(runId);
+        const run = (await (await fetch(`http://127.0.0.1:${port}/runs/${runId}`)).json()) as { run: { status: string } };
+        expect(run.run.status).not.toBe('completed');
+        const ready = server.out().split('\n').find((line) => line.includes('partnerflow ready'));
+        expect(ready).toContain('an empty store in data/mock.db');
+      } finally {
+        server.child.kill('SIGTERM');
+        await server.exited;
+      }
+    }
+    expect(runs[1]).not.toBe(runs[0]);
+    expect(existsSync(join(work, 'data/mock.db'))).toBe(true);
+    expect(existsSync(production)).toBe(false);
+  }, 120_000);
+
+  it('refuses a --db that names a store mock mode did not create, and leaves it as it was', async () => {
+    const real = join(work, 'real.db');
+    writeFileSync(real, 'runs that must survive');
+    const server = serveMock(await freePort(), ['--db', real]);
+    expect(await server.exited).toBe(1);
+    expect(server.err()).toContain('real.db is not a mock-mode store');
+    expect(readFileSync(real, 'utf8')).toBe('runs that must survive');
+  }, 60_000);
+});
