@@ -6,13 +6,20 @@ import { Region } from './domain/partner.ts';
  * are checked at load; a bad row names the file and the row. Others are arrays of objects.
  */
 
+/**
+ * An email address as tables hold it: in lower case, so that every comparison (approver and leave rows,
+ * a lookup by address) ignores letter case as mail delivery does (D9: a leave row for
+ * `Cmm.Emea@Vendor.example` is the leave of `cmm.emea@vendor.example`).
+ */
+export const TableEmail = z.email().transform((address) => address.toLowerCase());
+
 /** D8, D9: who approves MDF for a region, and their manager (the secondary approver). */
 export const ApproverRow = z
   .object({
     region: Region,
-    approver_email: z.email(),
+    approver_email: TableEmail,
     approver_name: z.string().min(1),
-    manager_email: z.email(),
+    manager_email: TableEmail,
     manager_name: z.string().min(1),
   })
   .strict();
@@ -20,7 +27,7 @@ export const ApproverRow = z
 /** D9: an approver's planned leave, inclusive dates. */
 export const LeaveRow = z
   .object({
-    approver_email: z.email(),
+    approver_email: TableEmail,
     from: z.iso.date(),
     to: z.iso.date(),
     note: z.string().optional(),

@@ -11,6 +11,7 @@ import { LeaseLostError, LookupMissError, StepInputError, isOutcomeUnknown, isRe
 import { evaluateExpression, evaluateMapping, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 import { asStepKey, idempotencyKeyFor, type StepKey } from './ids.ts';
 import { redact } from './redact.ts';
+import { sameValue } from './same-value.ts';
 import type { Tables } from './tables.ts';
 
 /** What a turn needs from the runtime. */
@@ -258,7 +259,7 @@ class Turn {
     } else {
       const wanted = (await this.evaluate(step.where, scope)) as Record<string, unknown>;
       lookedFor = JSON.stringify(wanted);
-      for (const row of rows) if (Object.entries(wanted).every(([column, value]) => row[column] === value)) matches.push(row);
+      for (const row of rows) if (Object.entries(wanted).every(([column, value]) => sameValue(row[column], value))) matches.push(row);
     }
     if (step.required && matches.length === 0) {
       throw new LookupMissError(`table ${step.table} has no row where ${lookedFor}`);
