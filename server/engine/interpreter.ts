@@ -139,8 +139,12 @@ class Turn {
         return this.wait(step, key, scope);
       case 'wait_for':
         return this.waitFor(step, key, scope);
-      case 'stop':
-        return { kind: 'stop', status: step.status ?? 'completed', reason: step.reason };
+      case 'stop': {
+        // Journaled with its reason: a run that completes has no error to say why it ended where it did.
+        const status = step.status ?? 'completed';
+        const flow = await this.recorded(step, key, scope, async () => ({ status, reason: step.reason ?? null }));
+        return flow.kind === 'next' ? { kind: 'stop', status, reason: step.reason } : flow;
+      }
     }
   }
 
