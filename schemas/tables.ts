@@ -35,12 +35,14 @@ export const LeaveRow = z
   .strict()
   .refine((r) => r.from <= r.to, { message: '`to` is before `from`', path: ['to'] });
 
-/** D4, D5: the MDF programme's numbers, which ops may change; the approval recipe passes its row to the check. */
+/** D4, D5: the MDF programme's numbers, which ops may change (the approval recipe passes the row to the check), and D10's ops contact. */
 export const MdfProgrammeRow = z
   .object({
     programme: z.string().min(1).describe('The programme the row is for, e.g. MDF.'),
     minimum_request_usd: z.number().nonnegative().describe('D4: the smallest amount a partner may request, in USD.'),
     maximum_vendor_share: z.number().gt(0).max(1).describe("D5: the largest share of the activity's total cost the vendor covers, e.g. 0.5."),
+    ops_email: TableEmail.describe('D10: partner marketing operations, told of a request nobody decided in time.'),
+    ops_name: z.string().min(1),
     note: z.string().optional(),
   })
   .strict();
