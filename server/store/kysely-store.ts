@@ -15,6 +15,7 @@ import {
 import { storeQueries, type StoreQueries } from './store-queries.ts';
 import { json, parse, toApproval, toOutbox, toRun } from './store-rows.ts';
 import { runWorkAsync, type StoreWork } from './store-work.ts';
+import { runsAwaitingRetryQuery, type RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 import { tellOnChangeWork, type TellOnChangeInput, type TellOnChangeOutcome } from './told-changes.ts';
 import {
   STOPPED_BY_RECIPE,
@@ -438,6 +439,10 @@ export class KyselyStore implements Store {
   // ── Tell on change ──────────────────────────────────────────────────────────────────────
   tellOnChange(input: TellOnChangeInput): Promise<TellOnChangeOutcome> {
     return this.transaction((trx) => tellOnChangeWork(trx, input));
+  }
+
+  runsAwaitingRetry(): Promise<RunsAwaitingRetry[]> {
+    return runsAwaitingRetryQuery(this.db);
   }
 }
 
