@@ -26,7 +26,10 @@ describe('tables: email addresses compare without regard to letter case (D9)', (
     ];
     expect(() => createTables({ approvers, leave }, undefined, 'recipes/tables')).toThrow(TableError);
     expect(() => createTables({ approvers, leave }, undefined, 'recipes/tables')).toThrow(
-      'recipes/tables/leave: rows[1].approver_email: cmm.emae@vendor.example is not an approver in the approvers table (approvers: cmm.emea@vendor.example); add the approver there or correct the address',
+      'recipes/tables/leave: rows[1].approver_email: cmm.emae@vendor.example is not an approver in the approvers table (did you mean "cmm.emea@vendor.example"?); add the approver there or correct the address',
+    );
+    expect(() => createTables({ approvers, leave: [{ approver_email: 'someone.else@vendor.example', from: '2026-03-02', to: '2026-03-06' }] }, undefined, 'recipes/tables')).toThrow(
+      'recipes/tables/leave: rows[0].approver_email: someone.else@vendor.example is not an approver in the approvers table (approvers: cmm.emea@vendor.example); add the approver there or correct the address',
     );
   });
 });

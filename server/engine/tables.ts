@@ -3,6 +3,7 @@ import { join, basename } from 'node:path';
 import { BusinessCalendar, DEFAULT_CALENDAR } from './business-calendar.ts';
 import { KNOWN_TABLES, TableFile } from '../../schemas/tables.ts';
 import { formatIssues } from '../../schemas/format-issues.ts';
+import { didYouMean } from '../recipes/closest-name.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -83,7 +84,7 @@ function checkLeaveNamesApprovers(tables: ReadonlyMap<string, Row[]>, origin: st
     const email = String(row.approver_email).toLowerCase();
     if (known.has(email)) return;
     throw new TableError(
-      `${origin}/leave: rows[${i}].approver_email: ${email} is not an approver in the approvers table (approvers: ${[...known].sort().join(', ')}); add the approver there or correct the address`,
+      `${origin}/leave: rows[${i}].approver_email: ${email} is not an approver in the approvers table${didYouMean(email, known) || ` (approvers: ${[...known].sort().join(', ')})`}; add the approver there or correct the address`,
     );
   });
 }
