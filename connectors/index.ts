@@ -4,6 +4,7 @@ import { emailConnector } from './email/index.ts';
 import { mdfConnector } from './mdf/index.ts';
 import { prmConnector } from './prm/index.ts';
 import { salesforceConnector } from './salesforce/index.ts';
+import { runsConnector } from './runs/index.ts';
 
 /** Every connector the runtime ships; recipes name their actions as `<connector>.<action>`. */
 export const CONNECTORS: readonly ConnectorDefinition[] = [
@@ -12,4 +13,5 @@ export const CONNECTORS: readonly ConnectorDefinition[] = [
   emailConnector,
   approvalConnector,
   mdfConnector,
+  runsConnector,
 ] as unknown as readonly ConnectorDefinition[];

@@ -28,6 +28,7 @@ describe('JSON Schema files', () => {
       { type: 'string', const: 'poll' },
       { type: 'string', const: 'schedule' },
       { type: 'string', const: 'timer' },
+      { type: 'string', const: 'run' },
     ]);
 
     const steps = resolve(schema, schema.properties?.steps);

@@ -10,13 +10,12 @@ describe('defineRecipe', () => {
     const built = defineRecipe({
       $schema: '../../schemas/json/recipe.schema.json',
       name: 'mdf-request-cancellation',
-      version: 2,
+      version: 4,
       description: json.description,
       trigger: {
         type: 'webhook',
         event: 'prm.mdf_request.status_changed',
         filter: expr("data.status = 'Canceled'"),
-        dedup_key: expr("data.mdfNumber & ':canceled'"),
       },
       steps: [
         action('request', 'prm.get_mdf_request', { mdf_number: expr('$trigger.data.mdfNumber') }),
@@ -31,28 +30,15 @@ describe('defineRecipe', () => {
             to: [request('submittedByEmail')],
             template: 'mdf-request-canceled',
             data: { request: expr('$steps.request'), partner: expr('$steps.partner') },
-            once_per: expr("'mdf-request-canceled:' & $steps.request.mdfNumber"),
+            tell_on_change: { subject: expr("'mdf-request-status:' & $steps.request.mdfNumber"), value: 'Canceled' },
           },
-          { description: 'D12: the partner is notified that the fund request was canceled.' },
+          { description: 'D12: the partner is notified that the fund request was canceled, once per cancellation: told on change, as the approval run tells a cancellation it finds.' },
         ),
         action(
           'sync_canceled',
-          'salesforce.upsert_fund_request',
-          {
-            mdf_number: request('mdfNumber'),
-            fields: {
-              Title: expr("$steps.request.mdfNumber & ': ' & ($steps.request.activityName ? $steps.request.activityName : 'MDF request')"),
-              RequestedAmount: expr('$steps.request.amountRequested ? $steps.request.amountRequested : 0'),
-              Activity: request('activityType'),
-              ChannelPartnerId: expr('$steps.partner.crmId'),
-              Amount: null,
-              Status: 'Rejected',
-            },
-          },
-          {
-            description:
-              "D1: Salesforce's Status picklist has no Canceled; a canceled request is Rejected there, with no approved Amount. After the email: a Salesforce outage does not keep the partner from hearing.",
-          },
+          'runs.start',
+          { recipe: 'mdf-request-salesforce-sync', input: { mdf_number: request('mdfNumber') } },
+          { description: 'D1: Salesforce follows (Rejected, no Amount) in a sync run of its own.' },
         ),
       ],
     });

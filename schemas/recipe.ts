@@ -47,7 +47,8 @@ const StepId = z
 export const RetryPolicy = z
   .object({
     /** Attempts in all, the first included. @default 3 */
-    max_attempts: z.number().int().min(1).max(50).default(3).describe('Attempts in all, the first included. Default 3.'),
+    // Up to 500: a sync that waits out a reporting system's outage retries for days (D1).
+    max_attempts: z.number().int().min(1).max(500).default(3).describe('Attempts in all, the first included (at most 500). Default 3.'),
     /** Wait before the second attempt. @default PT2S */
     initial_interval: IsoDuration.default('PT2S').describe('Wait before the second attempt. Default PT2S.'),
     /** Each further wait is multiplied by this. @default 2 */
@@ -277,7 +278,12 @@ export const TimerTrigger = z
   .strict()
   .describe('Fires relative to a date field of a record; recomputed when the date changes.');
 
-export const Trigger = z.discriminatedUnion('type', [WebhookTrigger, PollTrigger, ScheduleTrigger, TimerTrigger]);
+export const RunTrigger = z
+  .object({ type: z.literal('run') })
+  .strict()
+  .describe("Started by another recipe's `runs.start` step (once per its key); `trigger.data` is that step's `input`.");
+
+export const Trigger = z.discriminatedUnion('type', [WebhookTrigger, PollTrigger, ScheduleTrigger, TimerTrigger, RunTrigger]);
 export type Trigger = z.infer<typeof Trigger>;
 
 export const CancelOn = z

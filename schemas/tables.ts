@@ -6,13 +6,20 @@ import { Region } from './domain/partner.ts';
  * are checked at load; a bad row names the file and the row. Others are arrays of objects.
  */
 
+/**
+ * An email address as tables hold it: in lower case, so that every comparison (approver and leave rows,
+ * a lookup by address) ignores letter case as mail delivery does (D9: a leave row for
+ * `Cmm.Emea@Vendor.example` is the leave of `cmm.emea@vendor.example`).
+ */
+export const TableEmail = z.email().transform((address) => address.toLowerCase());
+
 /** D8, D9: who approves MDF for a region, and their manager (the secondary approver). */
 export const ApproverRow = z
   .object({
     region: Region,
-    approver_email: z.email(),
+    approver_email: TableEmail,
     approver_name: z.string().min(1),
-    manager_email: z.email(),
+    manager_email: TableEmail,
     manager_name: z.string().min(1),
   })
   .strict();
@@ -20,7 +27,7 @@ export const ApproverRow = z
 /** D9: an approver's planned leave, inclusive dates. */
 export const LeaveRow = z
   .object({
-    approver_email: z.email(),
+    approver_email: TableEmail,
     from: z.iso.date(),
     to: z.iso.date(),
     note: z.string().optional(),
@@ -28,9 +35,22 @@ export const LeaveRow = z
   .strict()
   .refine((r) => r.from <= r.to, { message: '`to` is before `from`', path: ['to'] });
 
+/** D4, D5: the MDF programme's numbers, which ops may change (the approval recipe passes the row to the check), and D10's ops contact. */
+export const MdfProgrammeRow = z
+  .object({
+    programme: z.string().min(1).describe('The programme the row is for, e.g. MDF.'),
+    minimum_request_usd: z.number().nonnegative().describe('D4: the smallest amount a partner may request, in USD.'),
+    maximum_vendor_share: z.number().gt(0).max(1).describe("D5: the largest share of the activity's total cost the vendor covers, e.g. 0.5."),
+    ops_email: TableEmail.describe('D10: partner marketing operations, told of a request nobody decided in time.'),
+    ops_name: z.string().min(1),
+    note: z.string().optional(),
+  })
+  .strict();
+
 export const KNOWN_TABLES: Record<string, z.ZodType> = {
   approvers: ApproverRow,
   leave: LeaveRow,
+  'mdf-programme': MdfProgrammeRow,
 };
 
 /** The file format of a table: a description for ops and the rows. */

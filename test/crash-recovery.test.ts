@@ -10,9 +10,9 @@ import { signWebhook } from '../server/http/webhook-signature.ts';
 import { serveSimulatedSystems, type SimulatedSystemsServer } from './support/simulated-systems-server.ts';
 
 /**
- * The runtime as a real child process on a file store, killed with SIGKILL while a run is between two
- * steps (the partner's confirmation is sent; the Salesforce sync is in flight), then restarted. The
- * run must complete, and each email must have been sent exactly once.
+ * The runtime as a real child process on a file store, killed with SIGKILL while runs are in flight (the
+ * approval run waits for the CMM, its Salesforce sync run is in its call to Salesforce), then restarted.
+ * The runs must complete, each email must have been sent exactly once, and Salesforce must hold one record.
  */
 const root = resolve(import.meta.dirname, '..');
 const API_TOKEN = 'crash-test-api-token-0123456789';
@@ -96,7 +96,7 @@ afterAll(async () => {
 });
 
 describe('crash recovery', () => {
-  it('a run killed between two steps completes after a restart, and each email is sent exactly once', async () => {
+  it('runs killed mid-flight (a Salesforce sync in its call) complete after a restart; each email is sent exactly once, Salesforce has one record', async () => {
     child = startRuntime();
     await until('the runtime to be ready', async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined));
 
@@ -110,21 +110,23 @@ describe('crash recovery', () => {
     expect(accepted.status).toBe(202);
     const runId = ((await accepted.json()) as { run_ids: string[] }).run_ids[0]!;
 
-    // The confirmation is sent and the Salesforce sync has started: kill the process there.
-    await until('the run to be between confirm_receipt and sync_submitted', async () => {
-      const { journal } = await runOf(runId);
-      const step = (key: string) => journal.find((e) => e.stepKey === key)?.status;
-      return step('confirm_receipt') === 'completed' && step('sync_submitted') === 'running' ? true : undefined;
+    // The approval run handed the Salesforce write to a sync run (D1) and asked the CMM; the sync's call
+    // to Salesforce is in flight: kill the process there.
+    const syncRunId = await until('the approval run to wait for the CMM with its Salesforce sync started', async () => {
+      const { run, journal } = await runOf(runId);
+      const started = journal.find((e) => e.stepKey === 'sync_submitted') as { status: string; output?: { run_id?: string } } | undefined;
+      return run.status === 'waiting' && started?.status === 'completed' ? started.output?.run_id : undefined;
     });
+    await until('the sync run to be in its Salesforce call', async () => ((await runOf(syncRunId)).journal.find((e) => e.stepKey === 'sync')?.status === 'running' ? true : undefined));
     const exited = new Promise((r) => child!.once('exit', r));
     child.kill('SIGKILL');
     await exited;
     expect(emailsTo(PARTNER, 'We received')).toHaveLength(1);
-    expect(emailsTo(CMM, 'MDF approval needed')).toHaveLength(0);
+    expect(emailsTo(CMM, 'MDF approval needed')).toHaveLength(1);
     sim.holdSalesforce = false;
 
     child = startRuntime();
-    await until('the restarted run to wait for the approver', async () => ((await runOf(runId)).run.status === 'waiting' ? true : undefined));
+    await until('the restarted sync run to complete', async () => ((await runOf(syncRunId)).run.status === 'completed' ? true : undefined));
     expect(systems.salesforce.records('PartnerFundRequest').filter((r) => r.MDF_Number__c === 'MDF-1001')).toHaveLength(1);
 
     const [approvalEmail] = emailsTo(CMM, 'MDF approval needed');
@@ -136,6 +138,8 @@ describe('crash recovery', () => {
     });
     expect(decided.status).toBe(200);
     await until('the run to complete', async () => ((await runOf(runId)).run.status === 'completed' ? true : undefined));
+    const approvedSync = ((await runOf(runId)).journal.find((e) => e.stepKey === 'sync_approved') as { output?: { run_id?: string } } | undefined)?.output?.run_id;
+    await until('the sync of the approval to complete', async () => (approvedSync && (await runOf(approvedSync)).run.status === 'completed' ? true : undefined));
 
     expect(emailsTo(PARTNER, 'We received')).toHaveLength(1);
     expect(emailsTo(CMM, 'MDF approval needed')).toHaveLength(1);

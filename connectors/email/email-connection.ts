@@ -1,6 +1,7 @@
 import type { RunId } from '../../server/engine/ids.ts';
 import type { NewApproval } from '../../server/store/store.ts';
 import type { CallOptions } from '../kit/http-client.ts';
+import type { ToldChanges } from './tell-on-change.ts';
 
 /** A rendered email: subject, plain text and HTML. */
 export interface RenderedEmail {
@@ -32,4 +33,6 @@ export interface EmailConnection {
    * before. Resolves with the provider's message id.
    */
   send(email: OutgoingEmail, options?: CallOptions): Promise<{ messageId: string; alreadySent: boolean }>;
+  /** What was last told per subject, for `email.send`'s `tell_on_change` (the runtime's store). */
+  readonly toldChanges?: ToldChanges;
 }

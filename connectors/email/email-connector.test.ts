@@ -109,6 +109,20 @@ describe('email.send', () => {
     expect(systems.email.messages()).toHaveLength(1);
   });
 
+  it('D11, D12 tell_on_change: each real change of a status is told once, an echo of the last one never', async () => {
+    const tell = (value: string) => ({ to: ['ops@northwind.example'], template: 'request-received', data: { ...data, note: value }, tell_on_change: { subject: 'mdf-request-status:MDF-1001', value } });
+    const approved = await send(tell('Approved'), connect(), 'run_a_tell');
+    expect(approved.output.already_sent).toBe(false);
+    const echo = await send(tell('Approved'), connect(), 'run_echo_tell');
+    expect(echo.output).toMatchObject({ already_sent: true, message_id: approved.output.message_id });
+    expect(echo.notes.join('\n')).toContain('was last told as Approved');
+    await send(tell('Denied'), connect(), 'run_b_tell');
+    await send(tell('Approved'), connect(), 'run_c_tell');
+    // The same step again (a crash after the send) sends nothing new.
+    await send(tell('Approved'), connect(), 'run_c_tell');
+    expect(systems.email.messages().map((m) => /Note: (\w+)/.exec(m.text)?.[1])).toEqual(['Approved', 'Denied', 'Approved']);
+  });
+
   it('does not send a second copy when an interrupted attempt was in fact delivered', async () => {
     const connection = connect();
     const { ctx } = testContext(connection, clock, { stepKey: 'confirm' });

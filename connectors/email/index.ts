@@ -4,6 +4,7 @@ import { EmailTemplates } from './email-templates.ts';
 import { OutboxSender } from './outbox-sender.ts';
 import { PostmarkClient } from './postmark-client.ts';
 import { sendEmail } from './send-email.ts';
+import type { EmailConnection } from './email-connection.ts';
 
 /** Notifications to partners and the vendor's team: templates, a Postmark-style API, an outbox that sends once. */
 export const emailConnector = defineConnector({
@@ -12,8 +13,9 @@ export const emailConnector = defineConnector({
   config: EmailConfig,
   env: EMAIL_ENV,
   mockConfig: EMAIL_MOCK_CONFIG,
-  connect: (config, deps): OutboxSender =>
-    new OutboxSender({
+  // The store also answers `email.send`'s tell_on_change (tell-on-change.ts).
+  connect: (config, deps): OutboxSender & EmailConnection =>
+    Object.assign(new OutboxSender({
       store: deps.store,
       clock: deps.clock,
       log: deps.log,
@@ -25,6 +27,6 @@ export const emailConnector = defineConnector({
         messageStream: config.messageStream,
         http: { clock: deps.clock, log: deps.log },
       }),
-    }),
+    }), { toldChanges: deps.store }),
   actions: { send: sendEmail },
 });

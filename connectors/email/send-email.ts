@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 import { checkTemplateInput } from './check-template.ts';
 import type { EmailConnection } from './email-connection.ts';
+import { TellOnChange, decideTellOnChange } from './tell-on-change.ts';
 
 const SendEmailInput = z
   .object({
@@ -15,8 +16,11 @@ const SendEmailInput = z
      * that must not repeat even when two runs ask for them. @default once per run and step
      */
     once_per: z.string().min(1).max(300).optional().describe('Send at most once per this key across runs. Default: once per run and step.'),
+    /** Send only when the value is a change from the last one told about the subject (tell-on-change.ts). */
+    tell_on_change: TellOnChange.optional().describe('Send only when `value` differs from the last value told about `subject` (across runs): every real change is told once, an echo or a redelivery of it never.'),
   })
-  .strict();
+  .strict()
+  .refine((i) => !(i.once_per && i.tell_on_change), { message: 'give once_per or tell_on_change, not both', path: ['tell_on_change'] });
 
 const SendEmailOutput = z.object({
   message_id: z.string(),
@@ -38,9 +42,19 @@ export const sendEmail = defineAction({
   checkInput: checkTemplateInput,
   async run(input, ctx: ActionContext<EmailConnection>) {
     const rendered = await ctx.connection.render(input.template, input.data);
+    let tellKey: string | undefined;
+    if (input.tell_on_change) {
+      if (!ctx.connection.toldChanges) throw new Error('email.send: tell_on_change needs the email connection of the runtime (with its store)');
+      const decision = await decideTellOnChange(ctx.connection.toldChanges, input.tell_on_change, ctx.idempotencyKey, ctx.clock.now());
+      if (!decision.send) {
+        ctx.note(decision.note);
+        return { message_id: decision.messageId, already_sent: true, to: input.to, subject: rendered.subject };
+      }
+      tellKey = decision.key;
+    }
     const sent = await ctx.connection.send(
       {
-        key: input.once_per ? `once:${input.once_per}` : ctx.idempotencyKey,
+        key: tellKey ?? (input.once_per ? `once:${input.once_per}` : ctx.idempotencyKey),
         runId: ctx.runId,
         to: input.to,
         cc: input.cc,

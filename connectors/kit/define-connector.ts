@@ -25,6 +25,8 @@ export interface ConnectorDeps {
   timezone: string;
   /** Another connector's connection (the approval connector sends through the email one). */
   connection<T = unknown>(connectorName: string): T;
+  /** Starts a run of a recipe once per `dedupKey` (the `runs` connector); absent where no engine runs. */
+  startRun?(recipe: string, data: unknown, options: { dedupKey: string }): Promise<{ id: string; created: boolean }>;
 }
 
 /** What an action receives besides its input. */

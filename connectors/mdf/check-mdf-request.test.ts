@@ -74,6 +74,32 @@ describe('MDF intake rules', () => {
     expect(checkMdfRequest({ ...complete, totalCost: 2_000.28, partnerInvestment: 1_000.14, amountRequested: 1_000.14 }, ready)).toEqual([]);
   });
 
+  it('D5: the most the partner is told they can request is accepted by the rule: half of USD 2,000.01 rounds down to USD 1,000', () => {
+    const refused = checkMdfRequest({ ...complete, totalCost: 2_000.01, partnerInvestment: 1_000, amountRequested: 1_000.01 }, ready);
+    expect(refused.map((p) => p.message)).toEqual([
+      "MDF covers at most 50% of the activity's total cost: USD 1,000.01 of USD 2,000.01 is more than 50%. The most you can request is USD 1,000.",
+    ]);
+    expect(checkMdfRequest({ ...complete, totalCost: 2_000.01, partnerInvestment: 1_000.01, amountRequested: 1_000 }, ready)).toEqual([]);
+    // Every cost from USD 2,000.00 to 2,000.99: the amount told is never refused again.
+    for (let c = 200_000; c < 200_100; c++) {
+      const cost = c / 100;
+      const message = checkMdfRequest({ ...complete, totalCost: cost, partnerInvestment: cost, amountRequested: cost }, ready)[0]!.message;
+      const told = Number(/The most you can request is USD ([\d,.]+)\./.exec(message)![1]!.replace(/,/g, ''));
+      expect(checkMdfRequest({ ...complete, totalCost: cost, partnerInvestment: cost, amountRequested: told }, ready), `cost ${cost}`).toEqual([]);
+    }
+  });
+
+  it("D4, D5: the programme's numbers come from the mdf-programme table's row, not constants", () => {
+    const rules = { minimum_request_usd: 2_500, maximum_vendor_share: 0.4 };
+    expect(checkMdfRequest({ ...complete, totalCost: 10_000, partnerInvestment: 6_000, amountRequested: 4_000 }, ready, rules)).toEqual([]);
+    expect(checkMdfRequest({ ...complete, totalCost: 10_000, partnerInvestment: 8_000, amountRequested: 2_000 }, ready, rules).map((p) => p.message)).toEqual([
+      'The minimum MDF request is USD 2,500; this request asks for USD 2,000.',
+    ]);
+    expect(checkMdfRequest({ ...complete, totalCost: 10_000, partnerInvestment: 5_000, amountRequested: 5_000 }, ready, rules).map((p) => p.message)).toEqual([
+      "MDF covers at most 40% of the activity's total cost: USD 5,000 of USD 10,000 is 50%. The most you can request is USD 4,000.",
+    ]);
+  });
+
   it('D8: a request without an activity region is refused, naming the Activity Region', () => {
     for (const activityRegion of [undefined, null, ' ']) {
       const problems = checkMdfRequest({ ...complete, activityRegion }, ready);

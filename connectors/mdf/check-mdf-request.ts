@@ -3,10 +3,18 @@ import { defineAction } from '../kit/define-connector.ts';
 import { MDF_REQUEST_FORM_LABELS, MdfRequestForm, type MdfRequest } from '../../schemas/domain/mdf-request.ts';
 import type { Partner } from '../../schemas/domain/partner.ts';
 
-/** D4: the smallest MDF amount a partner may request, in USD. */
-export const MINIMUM_REQUEST_USD = 1_000;
-/** D5: the largest share of an activity's total cost the vendor covers. */
-export const MAXIMUM_VENDOR_SHARE = 0.5;
+/**
+ * The programme's numbers the check applies (D4, D5). Ops keep them in the `mdf-programme` table and the
+ * recipe passes its row to the check; these are DOMAIN.md's values, used only by a run pinned to a
+ * recipe version from before the table (approval v10 and older), which passes none.
+ */
+export interface ProgrammeRules {
+  /** D4: the smallest MDF amount a partner may request, in USD. */
+  minimum_request_usd: number;
+  /** D5: the largest share of an activity's total cost the vendor covers, e.g. 0.5. */
+  maximum_vendor_share: number;
+}
+export const DOMAIN_PROGRAMME_RULES: ProgrammeRules = { minimum_request_usd: 1_000, maximum_vendor_share: 0.5 };
 
 /** D8: the label the partner sees for the activity's region. */
 export const ACTIVITY_REGION_LABEL = 'Activity Region';
@@ -26,10 +34,21 @@ const cents = (usdAmount: number) => Math.round(usdAmount * 100);
 
 const usd = (n: number) => `USD ${n.toLocaleString('en-US', { maximumFractionDigits: 2 })}`;
 
+/** A share as the partner reads it: 0.5 is "50%". */
+const percentOf = (share: number) => `${Math.round(share * 10_000) / 100}%`;
+
 /** The share of the cost an amount is, as the partner reads it: "60%", "50.01%", never a rounded "50%" for an amount over half. */
-function shareOfCost(amount: number, cost: number): string {
+function shareOfCost(amount: number, cost: number, maximumShare: number): string {
   const percent = Math.round((amount / cost) * 10_000) / 100;
-  return percent > MAXIMUM_VENDOR_SHARE * 100 ? `${percent}%` : `more than ${MAXIMUM_VENDOR_SHARE * 100}%`;
+  return percent > maximumShare * 100 ? `${percent}%` : `more than ${percentOf(maximumShare)}`;
+}
+
+/**
+ * D5: the largest amount the rule accepts for a cost, rounded DOWN to the cent: half of USD 2,000.01 is
+ * USD 1,000.005, and telling the partner USD 1,000.01 would name an amount that is refused again.
+ */
+export function largestAllowedUsd(cost: number, maximumShare: number): number {
+  return Math.floor(cents(cost) * maximumShare) / 100;
 }
 
 /** The request as the check reads it: the 13 form fields (D6) and the activity's region (D8). */
@@ -40,7 +59,12 @@ export type CheckedRequest = Pick<MdfRequest, keyof MdfRequestForm> & { activity
  * chosen), as a pure function so that each rule is unit-tested and the recipe only decides what to do
  * with the answer. Every problem is returned, not just the first.
  */
-export function checkMdfRequest(request: CheckedRequest, partner: Pick<Partner, 'name' | 'marketingReady'>): RuleProblem[] {
+export function checkMdfRequest(
+  request: CheckedRequest,
+  partner: Pick<Partner, 'name' | 'marketingReady'>,
+  rules: ProgrammeRules = DOMAIN_PROGRAMME_RULES,
+): RuleProblem[] {
+  const { minimum_request_usd: minimum, maximum_vendor_share: share } = rules;
   const problems: RuleProblem[] = [];
   if (!partner.marketingReady) {
     problems.push({
@@ -70,20 +94,20 @@ export function checkMdfRequest(request: CheckedRequest, partner: Pick<Partner, 
     });
   }
   const amount = request.amountRequested;
-  if (typeof amount === 'number' && cents(amount) < cents(MINIMUM_REQUEST_USD)) {
-    problems.push({ rule: 'D4', field: 'amountRequested', message: `The minimum MDF request is ${usd(MINIMUM_REQUEST_USD)}; this request asks for ${usd(amount)}.` });
+  if (typeof amount === 'number' && cents(amount) < cents(minimum)) {
+    problems.push({ rule: 'D4', field: 'amountRequested', message: `The minimum MDF request is ${usd(minimum)}; this request asks for ${usd(amount)}.` });
   }
   const cost = request.totalCost;
   // D5 whenever both numbers are there: a total cost of 0 allows no MDF at all.
   if (typeof amount === 'number' && typeof cost === 'number') {
-    if (cents(amount) > cents(cost) * MAXIMUM_VENDOR_SHARE) {
+    if (cents(amount) > cents(cost) * share) {
       problems.push({
         rule: 'D5',
         field: 'amountRequested',
         message:
           cost > 0
-            ? `MDF covers at most 50% of the activity's total cost: ${usd(amount)} of ${usd(cost)} is ${shareOfCost(amount, cost)}. The most you can request is ${usd(cost * MAXIMUM_VENDOR_SHARE)}.`
-            : `MDF covers at most 50% of the activity's total cost, and the Total Cost (USD) is ${usd(cost)}: no MDF can be requested for it (this request asks for ${usd(amount)}).`,
+            ? `MDF covers at most ${percentOf(share)} of the activity's total cost: ${usd(amount)} of ${usd(cost)} is ${shareOfCost(amount, cost, share)}. The most you can request is ${usd(largestAllowedUsd(cost, share))}.`
+            : `MDF covers at most ${percentOf(share)} of the activity's total cost, and the Total Cost (USD) is ${usd(cost)}: no MDF can be requested for it (this request asks for ${usd(amount)}).`,
       });
     }
     const investment = request.partnerInvestment;
@@ -102,6 +126,12 @@ const CheckInput = z
   .object({
     request: MdfRequestForm.extend({ activityRegion: z.string().nullish() }).passthrough(),
     partner: z.object({ name: z.string(), marketingReady: z.boolean() }).passthrough(),
+    /** The `mdf-programme` table's row (extra columns such as `programme` are ignored). */
+    rules: z
+      .object({ minimum_request_usd: z.number().nonnegative(), maximum_vendor_share: z.number().gt(0).max(1) })
+      .passthrough()
+      .optional()
+      .describe("The programme's numbers (the mdf-programme table's row). Absent only in runs of recipe versions from before the table: DOMAIN.md's USD 1,000 and 50%."),
   })
   .strict();
 
@@ -111,7 +141,7 @@ export const checkMdfRequestAction = defineAction({
   output: z.object({ ok: z.boolean(), problems: z.array(RuleProblem), rules_broken: z.array(z.string()) }),
   idempotent: true,
   async run(input) {
-    const problems = checkMdfRequest(input.request, input.partner);
+    const problems = checkMdfRequest(input.request, input.partner, input.rules ?? DOMAIN_PROGRAMME_RULES);
     return { ok: problems.length === 0, problems, rules_broken: [...new Set(problems.map((p) => p.rule))] };
   },
 });

@@ -1,14 +1,21 @@
 import { z } from 'zod';
 import { defineConnector } from '../kit/define-connector.ts';
 import { checkMdfRequestAction } from './check-mdf-request.ts';
+import { syncFundRequest, type MdfConnection } from './sync-fund-request.ts';
+import type { PrmClient } from '../prm/prm-client.ts';
+import type { SalesforceConnection } from '../salesforce/salesforce-connection.ts';
 
-/** The MDF programme's rules (DOMAIN.md D3–D6), evaluated in the runtime: no external system. */
+/**
+ * The MDF programme: its rules (DOMAIN.md D3–D6), evaluated in the runtime, and the sync of a request
+ * from the PRM to Salesforce (D1) through the PRM and Salesforce connectors' connections.
+ */
 export const mdfConnector = defineConnector({
   name: 'mdf',
-  description: 'MDF programme rules: intake checks for requests.',
+  description: 'MDF programme rules (intake checks for requests) and the Salesforce sync of a request as the PRM has it.',
   config: z.object({}),
   env: {},
   mockConfig: {},
-  connect: () => ({}),
-  actions: { check_request: checkMdfRequestAction },
+  // Looked up at call time: connections are connected in one pass, in any order.
+  connect: (_config, deps): MdfConnection => ({ prm: () => deps.connection<PrmClient>('prm'), salesforce: () => deps.connection<SalesforceConnection>('salesforce') }),
+  actions: { check_request: checkMdfRequestAction, sync_fund_request: syncFundRequest },
 });

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import Sqlite from 'better-sqlite3';
 
 /** Where `serve --mock` keeps its store unless `--db` names another file. Never the production store. */
@@ -25,21 +25,34 @@ export class NotAMockStoreError extends Error {
 export function startFreshMockStore(path: string): void {
   if (path === ':memory:') return;
   if (existsSync(path)) {
+    // A folder or the like: the store's own open names what is wrong with it, by its setting.
+    if (!statSync(path).isFile()) return;
     if (readApplicationId(path) !== MOCK_STORE_ID) {
       throw new NotAMockStoreError(
-        `partnerflow: ${relative(process.cwd(), path) || path} is not a mock-mode store (mock mode erases its store at every start, and this file may hold real runs); ` +
+        `partnerflow: ${shownPath(path)} is not a mock-mode store (mock mode erases its store at every start, and this file may hold real runs); ` +
           `give --db a new file, or leave --db out to use ${MOCK_DB}`,
       );
     }
     for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${path}${suffix}`, { force: true });
   }
-  mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new Sqlite(path);
+  let sqlite: Sqlite.Database;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    sqlite = new Sqlite(path);
+  } catch {
+    return; // the store's own open fails the same way, and says so naming PARTNERFLOW_DB or --db
+  }
   try {
     sqlite.pragma(`application_id = ${MOCK_STORE_ID}`);
   } finally {
     sqlite.close();
   }
+}
+
+/** As the user would write it: relative inside the working directory, absolute outside it (never `../..`). */
+function shownPath(path: string): string {
+  const short = relative(process.cwd(), path);
+  return short && !short.startsWith('..') ? short : resolve(path);
 }
 
 function readApplicationId(path: string): number | null {

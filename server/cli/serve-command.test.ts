@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { productionEnv } from '../../bench/production-env.ts';
 
 /** `partnerflow serve` as an operator starts it, for its refusals: exit code and what it prints. */
 const root = resolve(import.meta.dirname, '../..');
@@ -18,7 +19,8 @@ function serve(args: string[], env: Record<string, string> = {}) {
 
 /** The stderr of a refused start: one line, no stack trace. */
 function oneLine(err: string): string {
-  const lines = err.trim().split('\n');
+  // The first start after a source change compiles the CLI and says so first; that line is not the refusal.
+  const lines = err.trim().split('\n').filter((line) => !line.startsWith('partnerflow: compiling the CLI'));
   expect(lines, err).toHaveLength(1);
   return lines[0]!;
 }
@@ -38,17 +40,32 @@ describe('partnerflow serve: a store file it cannot use (PARTNERFLOW_DB, --db)',
       [notADatabase, `"${notADatabase}" is not a SQLite database (another kind of file is there)`],
     ];
     for (const [path, reason] of cases) {
-      const { code, err } = serve(['--mock'], { PARTNERFLOW_DB: path });
+      // Production mode: mock mode never reads PARTNERFLOW_DB (it keeps its own store).
+      const { code, err } = serve([], { ...productionEnv('serve-refusals-webhook-secret'), PARTNERFLOW_DB: path });
       expect(code, err).toBe(1);
       expect(oneLine(err)).toBe(`partnerflow: cannot start: PARTNERFLOW_DB: ${reason}`);
     }
   }, 120_000);
 
   it('names --db when the flag gave the file', () => {
-    const { code, err } = serve(['--mock', '--db', notADatabase], { PARTNERFLOW_DB: join(work, 'unused.db') });
+    const { code, err } = serve(['--db', notADatabase], { ...productionEnv('serve-refusals-webhook-secret'), PARTNERFLOW_DB: join(work, 'unused.db') });
     expect(code).toBe(1);
     expect(oneLine(err)).toBe(`partnerflow: cannot start: --db: "${notADatabase}" is not a SQLite database (another kind of file is there)`);
   }, 60_000);
+
+  it('with --mock, names --db for a folder or a path under a file, and refuses (by its full path) a file mock mode did not create', () => {
+    const folder = serve(['--mock', '--db', directory]);
+    expect(folder.code).toBe(1);
+    expect(oneLine(folder.err)).toBe(`partnerflow: cannot start: --db: "${directory}" is a directory, not a SQLite file`);
+    const under = serve(['--mock', '--db', join(aFile, 'store.db')]);
+    expect(under.code).toBe(1);
+    expect(oneLine(under.err)).toContain(`partnerflow: cannot start: --db: "${join(aFile, 'store.db')}" cannot be created`);
+    const notOurs = serve(['--mock', '--db', notADatabase]);
+    expect(notOurs.code).toBe(1);
+    expect(oneLine(notOurs.err)).toBe(
+      `partnerflow: ${notADatabase} is not a mock-mode store (mock mode erases its store at every start, and this file may hold real runs); give --db a new file, or leave --db out to use ./data/mock.db`,
+    );
+  }, 120_000);
 });
 
 describe('partnerflow serve --mock on a network interface', () => {

@@ -95,6 +95,7 @@ export class Engine {
     this.workerId = options.workerId ?? `worker-${randomBytes(4).toString('hex')}`;
     this.#schedules = new Schedules(options.recipes, options.store);
     this.#intake = options.intakePressure ?? new IntakePressure();
+    this.metrics.watchRetries(() => this.store.runsAwaitingRetry(), () => this.clock.now());
   }
 
   // ── Ingest ────────────────────────────────────────────────────────────────────────────────

@@ -11,6 +11,7 @@ import { LeaseLostError, LookupMissError, StepInputError, isOutcomeUnknown, isRe
 import { evaluateExpression, evaluateMapping, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 import { asStepKey, idempotencyKeyFor, type StepKey } from './ids.ts';
 import { redact } from './redact.ts';
+import { sameValue } from './same-value.ts';
 import type { Tables } from './tables.ts';
 import { refOf, type LifecycleListener } from './lifecycle-events.ts';
 
@@ -143,8 +144,12 @@ class Turn {
         return this.wait(step, key, scope);
       case 'wait_for':
         return this.waitFor(step, key, scope);
-      case 'stop':
-        return { kind: 'stop', status: step.status ?? 'completed', reason: step.reason };
+      case 'stop': {
+        // Journaled with its reason: a run that completes has no error to say why it ended where it did.
+        const status = step.status ?? 'completed';
+        const flow = await this.recorded(step, key, scope, async () => ({ status, reason: step.reason ?? null }));
+        return flow.kind === 'next' ? { kind: 'stop', status, reason: step.reason } : flow;
+      }
     }
   }
 
@@ -263,7 +268,7 @@ class Turn {
     } else {
       const wanted = (await this.evaluate(step.where, scope)) as Record<string, unknown>;
       lookedFor = JSON.stringify(wanted);
-      for (const row of rows) if (Object.entries(wanted).every(([column, value]) => row[column] === value)) matches.push(row);
+      for (const row of rows) if (Object.entries(wanted).every(([column, value]) => sameValue(row[column], value))) matches.push(row);
     }
     if (step.required && matches.length === 0) {
       throw new LookupMissError(`table ${step.table} has no row where ${lookedFor}`);

@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RunsAwaitingRetry } from '../store/store.ts';
 
 /**
  * The engine's Prometheus metrics, in a registry of its own so that several engines in one process
@@ -19,4 +20,44 @@ export class EngineMetrics {
     buckets: [0.005, 0.02, 0.1, 0.5, 2, 10, 60],
     registers: [this.registry],
   });
+
+  /** Where the retry gauges read from (the engine's store); unset, they show nothing. */
+  #awaitingRetry: (() => Promise<RunsAwaitingRetry[]>) | null = null;
+
+  /**
+   * Ops see a recipe falling behind (D1: the Salesforce sync while Salesforce is down): its unfinished
+   * runs waiting on a retry, and the age of the oldest of them.
+   */
+  readonly runsAwaitingRetry = this.#retryGauge('partnerflow_runs_awaiting_retry', 'Unfinished runs waiting to retry a failed step, per recipe', (r) => r.runs);
+  readonly retryingSinceSeconds = this.#retryGauge(
+    'partnerflow_runs_awaiting_retry_oldest_seconds',
+    'Age of the oldest unfinished run waiting to retry a failed step, per recipe (how far behind it is)',
+    (r, now) => Math.max(0, (now - r.since) / 1000),
+  );
+
+  /** Makes the retry gauges read the store at each scrape; `now` is the engine's clock. */
+  watchRetries(source: () => Promise<RunsAwaitingRetry[]>, now: () => number): void {
+    this.#awaitingRetry = source;
+    this.#now = now;
+  }
+
+  #now: () => number = Date.now;
+
+  #retryGauge(name: string, help: string, value: (r: RunsAwaitingRetry, now: number) => number): Gauge<'recipe'> {
+    // prom-client calls collect with the gauge as `this`.
+    const metrics = this;
+    return new Gauge({
+      name,
+      help,
+      labelNames: ['recipe'] as const,
+      registers: [this.registry],
+      async collect() {
+        const source = metrics.#awaitingRetry;
+        if (!source) return;
+        const rows = await source();
+        this.reset();
+        for (const r of rows) this.set({ recipe: r.recipe }, value(r, metrics.#now()));
+      },
+    });
+  }
 }

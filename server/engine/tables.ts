@@ -3,6 +3,7 @@ import { join, basename } from 'node:path';
 import { BusinessCalendar, DEFAULT_CALENDAR } from './business-calendar.ts';
 import { KNOWN_TABLES, TableFile } from '../../schemas/tables.ts';
 import { formatIssues } from '../../schemas/format-issues.ts';
+import { didYouMean } from '../recipes/closest-name.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -33,6 +34,7 @@ export function createTables(tables: Record<string, Row[]>, calendar: unknown = 
       }),
     );
   }
+  checkLeaveNamesApprovers(checked, origin);
   const parsedCalendar = BusinessCalendar.safeParse(calendar);
   if (!parsedCalendar.success) throw new TableError(`${origin}/business-calendar: ${formatIssues(parsedCalendar.error.issues)}`);
   return {
@@ -65,4 +67,24 @@ export function loadTables(dir: string): Tables {
     tables[name] = parsed.data.rows;
   }
   return createTables(tables, calendar, dir);
+}
+
+/**
+ * D9: a leave row counts only for an approver the approvers table names (the recipe looks leave up by
+ * the region's approver). A row for anyone else, a typo or a person who left, would silently keep a
+ * CMM on leave as the approver, so it is refused at start, naming the file and the row. Addresses are
+ * compared in lower case (the schemas lower them).
+ */
+function checkLeaveNamesApprovers(tables: ReadonlyMap<string, Row[]>, origin: string): void {
+  const leave = tables.get('leave');
+  const approvers = tables.get('approvers');
+  if (!leave || !approvers) return;
+  const known = new Set(approvers.map((row) => String(row.approver_email).toLowerCase()));
+  leave.forEach((row, i) => {
+    const email = String(row.approver_email).toLowerCase();
+    if (known.has(email)) return;
+    throw new TableError(
+      `${origin}/leave: rows[${i}].approver_email: ${email} is not an approver in the approvers table${didYouMean(email, known) || ` (approvers: ${[...known].sort().join(', ')})`}; add the approver there or correct the address`,
+    );
+  });
 }

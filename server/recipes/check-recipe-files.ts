@@ -1,5 +1,6 @@
 import type { Recipe } from '../../schemas/recipe.ts';
 import { checkRunnableTrigger } from './check-runnable-trigger.ts';
+import { checkStartedRecipes } from './check-started-recipes.ts';
 import { toProblems, type RecipeProblem } from './recipe-problem.ts';
 import { readRecipeFile } from './read-recipe-file.ts';
 import { validateRecipe, type RecipeCheckOptions } from './validate-recipe.ts';
@@ -14,7 +15,7 @@ export interface RecipeFileCheck {
 /**
  * Reads and validates each file, checks that this runtime can run it, then checks across files: two
  * recipes with one name would be one recipe to the runtime (runs, webhooks and the API address
- * recipes by name).
+ * recipes by name), and that each `runs.start` names a recipe with a run trigger.
  */
 export async function checkRecipeFiles(files: readonly string[], options: RecipeCheckOptions): Promise<RecipeFileCheck[]> {
   const checks: RecipeFileCheck[] = [];
@@ -41,6 +42,12 @@ export async function checkRecipeFiles(files: readonly string[], options: Recipe
     }
     check.problems.push({ file: check.file, path: 'name', message: `"${check.definition.name}" is also the name of the recipe in ${first}; recipe names must be unique` });
     delete check.definition;
+  }
+  const all = new Map(checks.flatMap((c) => (c.definition ? [[c.definition.name, c.definition] as const] : [])));
+  for (const check of checks) {
+    if (!check.definition) continue;
+    check.problems.push(...toProblems(check.file, checkStartedRecipes(check.definition, all)));
+    if (check.problems.length > 0) delete check.definition;
   }
   return checks;
 }

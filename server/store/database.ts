@@ -88,4 +88,12 @@ export interface Database {
     sent_at: number | null;
     sending_since: number | null;
   };
+  /** Tell-on-change: the changes told per subject, newest last (told-changes.ts). */
+  told_changes: {
+    seq: Generated<number>;
+    subject: string;
+    value: string;
+    outbox_key: string;
+    told_at: number;
+  };
 }

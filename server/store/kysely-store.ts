@@ -15,6 +15,8 @@ import {
 import { storeQueries, type StoreQueries } from './store-queries.ts';
 import { json, parse, toApproval, toOutbox, toRun } from './store-rows.ts';
 import { runWorkAsync, type StoreWork } from './store-work.ts';
+import { runsAwaitingRetryQuery, type RunsAwaitingRetry } from './runs-awaiting-retry.ts';
+import { tellOnChangeWork, type TellOnChangeInput, type TellOnChangeOutcome } from './told-changes.ts';
 import {
   STOPPED_BY_RECIPE,
   type Approval,
@@ -432,6 +434,15 @@ export class KyselyStore implements Store {
     if (patch.sentAt !== undefined) set.sent_at = patch.sentAt;
     if (Object.keys(set).length === 0) return;
     await this.db.updateTable('outbox').set(set).where('key', '=', key).execute();
+  }
+
+  // ── Tell on change ──────────────────────────────────────────────────────────────────────
+  tellOnChange(input: TellOnChangeInput): Promise<TellOnChangeOutcome> {
+    return this.transaction((trx) => tellOnChangeWork(trx, input));
+  }
+
+  runsAwaitingRetry(): Promise<RunsAwaitingRetry[]> {
+    return runsAwaitingRetryQuery(this.db);
   }
 }
 

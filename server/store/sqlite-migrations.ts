@@ -122,6 +122,21 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('outbox').addColumn('sending_since', 'integer').execute();
     },
   },
+  '0003_told_changes': {
+    // Tell-on-change (told-changes.ts): each change told per subject, so a redelivered or echoed
+    // change is not told again and a new one is.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('told_changes')
+        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('outbox_key', 'text', (c) => c.notNull().unique())
+        .addColumn('told_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('told_changes_subject').on('told_changes').columns(['subject', 'seq']).execute();
+    },
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {

@@ -1,4 +1,9 @@
 import type { RunId, StepKey } from '../engine/ids.ts';
+import type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
+import type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
+
+export type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
+export type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 
 /**
  * The one persistence interface of the runtime. Two implementations (SQLite embedded, PostgreSQL for
@@ -115,6 +120,16 @@ export interface Store {
    */
   takeOutboxForSending(key: string, seen: { status: OutboxStatus; attempts: number }, now: number): Promise<boolean>;
   updateOutbox(key: string, patch: OutboxPatch): Promise<void>;
+
+  // ── Tell on change ────────────────────────────────────────────────────────────────────────
+  /**
+   * Records, atomically, that `value` is about to be told about `subject`, unless it is what was told
+   * last (D11, D12: echoes and redeliveries tell nothing, every real change is told). See told-changes.ts.
+   */
+  tellOnChange(input: TellOnChangeInput): Promise<TellOnChangeOutcome>;
+
+  /** Per recipe, unfinished runs waiting to retry a failed step (`/metrics`: a sync behind an outage). */
+  runsAwaitingRetry(): Promise<RunsAwaitingRetry[]>;
 }
 
 export type RunStatus = 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'canceled';

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { createTables, TableError } from './tables.ts';
+import { sameValue } from './same-value.ts';
+
+const approvers = [
+  { region: 'EMEA', approver_email: 'cmm.emea@vendor.example', approver_name: 'Elena Fischer', manager_email: 'Director.EMEA@vendor.example', manager_name: 'Jonas Weber' },
+];
+
+describe('tables: email addresses compare without regard to letter case (D9)', () => {
+  it('holds the addresses of approvers and leave rows in lower case, so the leave of Cmm.Emea@Vendor.example is the leave of cmm.emea@vendor.example', () => {
+    const tables = createTables({ approvers, leave: [{ approver_email: 'Cmm.Emea@Vendor.example', from: '2026-03-02', to: '2026-03-06' }] });
+    expect(tables.rows('leave')).toEqual([{ approver_email: 'cmm.emea@vendor.example', from: '2026-03-02', to: '2026-03-06' }]);
+    expect(tables.rows('approvers')![0]).toMatchObject({ manager_email: 'director.emea@vendor.example' });
+  });
+
+  it('a lookup by column values finds an address whatever its case; other values stay strictly equal', () => {
+    expect(sameValue('cmm.emea@vendor.example', 'Cmm.Emea@Vendor.example')).toBe(true);
+    expect(sameValue('EMEA', 'emea')).toBe(false);
+    expect(sameValue(1, '1')).toBe(false);
+  });
+
+  it('refuses at start a leave row that names no approver of the approvers table, naming the file and the row', () => {
+    const leave = [
+      { approver_email: 'cmm.emea@vendor.example', from: '2026-03-02', to: '2026-03-06' },
+      { approver_email: 'cmm.emae@vendor.example', from: '2026-04-01', to: '2026-04-03' },
+    ];
+    expect(() => createTables({ approvers, leave }, undefined, 'recipes/tables')).toThrow(TableError);
+    expect(() => createTables({ approvers, leave }, undefined, 'recipes/tables')).toThrow(
+      'recipes/tables/leave: rows[1].approver_email: cmm.emae@vendor.example is not an approver in the approvers table (did you mean "cmm.emea@vendor.example"?); add the approver there or correct the address',
+    );
+    expect(() => createTables({ approvers, leave: [{ approver_email: 'someone.else@vendor.example', from: '2026-03-02', to: '2026-03-06' }] }, undefined, 'recipes/tables')).toThrow(
+      'recipes/tables/leave: rows[0].approver_email: someone.else@vendor.example is not an approver in the approvers table (approvers: cmm.emea@vendor.example); add the approver there or correct the address',
+    );
+  });
+});
