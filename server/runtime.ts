@@ -80,7 +80,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   );
   await recipes.persist(clock.now());
   const connectors = catalog.connect(config.connectors, { clock, log, store, publicBaseUrl: config.publicBaseUrl, timezone: tables.calendar.timezone });
-  const engine = new Engine({ store, clock, recipes, connectors, tables, log, concurrency: config.workerConcurrency, workerId: config.workerId, leaseMs: config.leaseMs });
+  const engine = new Engine({ store, clock, recipes, connectors, tables, log, concurrency: config.workerConcurrency, maxConcurrency: config.workerMaxConcurrency, workerId: config.workerId, leaseMs: config.leaseMs });
 
   const movable = clock as Clock & { advance?(ms: number): void };
   const app = createApp({

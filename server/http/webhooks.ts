@@ -6,12 +6,14 @@ import type { AppDeps, AppEnv } from './app.ts';
 import { jsonError, validationError } from './errors.ts';
 import type { RouteDoc } from './openapi.ts';
 import { readBodyWithLimit } from './read-body.ts';
+import { refuseWhenBehind, webhookBackpressureResponse } from './webhook-backpressure.ts';
 import { requestHeader } from './request-header.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from './webhook-signature.ts';
 
 /**
  * `POST /webhooks/:source`. The checks run cheapest first and each refusal stores nothing:
- * unknown source (404), too large (413), bad signature (401), not JSON or not a delivery (400), an
+ * unknown source (404), the runtime too far behind to start the work soon (503, backpressure; before
+ * the body is read), too large (413), bad signature (401), not JSON or not a delivery (400), an
  * event the source does not have or data its schema refuses (the engine: 400/404). Only then is the
  * delivery persisted with its runs, and only after that does the sender get its 202.
  */
@@ -24,6 +26,9 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
     // Own properties only: a source named `constructor` must not find Object.prototype's.
     const secret = Object.hasOwn(config.webhookSecrets, source) ? config.webhookSecrets[source] : undefined;
     if (typeof secret !== 'string') return jsonError(c, 404, `unknown source "${source}": no webhook secret is configured for it`);
+
+    const refused = refuseWhenBehind(c, engine, config);
+    if (refused) return refused;
 
     const body = await readBodyWithLimit(c, config.maxBodyBytes);
     if (!body.ok) return jsonError(c, 413, `the body is larger than ${config.maxBodyBytes} bytes (MAX_BODY_BYTES)`);
@@ -87,6 +92,7 @@ export const webhookDocs: RouteDoc[] = [
       401: { description: 'Signature or timestamp missing, stale or wrong', schema: ErrorBody },
       404: { description: 'Unknown source', schema: ErrorBody },
       413: { description: 'Body larger than MAX_BODY_BYTES', schema: ErrorBody },
+      503: webhookBackpressureResponse,
     },
   },
 ];
