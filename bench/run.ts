@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // @ts-expect-error: a plain JS module of the launcher, without types
 import { ensureBuilt } from '../bin/build-cli.js';
+import { RUNTIME_VARIABLES } from '../server/config.ts';
 import { ingestRounds, type IngestResult } from './ingest-rounds.ts';
 import type { LoadResult } from './load.ts';
 import { openLoopRound, sustainedRound, type SustainedResult } from './sustained-rounds.ts';
@@ -36,8 +37,8 @@ const ROUNDS = env('BENCH_ROUNDS', 4);
 const SUSTAINED_SECONDS = env('BENCH_SUSTAINED_SECONDS', 60);
 const OPEN_SECONDS = env('BENCH_OPEN_SECONDS', 30);
 const OPEN_RATE = process.env.BENCH_OPEN_RATE === undefined ? null : env('BENCH_OPEN_RATE', 0);
-/** The runtime's default backpressure bound (MAX_DUE_BACKLOG): the benchmark runs the runtime with its defaults. */
-const MAX_DUE_BACKLOG = 10_000;
+/** The runtime's default backpressure bound: the benchmark runs the runtime with its defaults. */
+const MAX_DUE_BACKLOG = Number(RUNTIME_VARIABLES.MAX_DUE_BACKLOG.default);
 
 const ms = (x: number) => `${Number.isFinite(x) ? x.toFixed(1) : '-'} ms`;
 const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
