@@ -340,7 +340,8 @@ export class Engine {
   }
 
   /**
-   * Starts the worker loop. Up to `concurrency` turns run at once, each in a slot of its own: a slow
+   * Starts the worker loop. Up to `concurrency` turns (more while intake keeps storing runs, see
+   * below) run at once, each in a slot of its own: a slow
    * turn (a remote call, a rate budget wait) holds one slot, not the worker. A slot is refilled as soon
    * as its turn has handed its outcome to the store, so the claim that refills it can go into the
    * same group commit as that outcome. The number of slots follows intake (worker-slots.ts): for each
