@@ -3,6 +3,8 @@ import { Agent, request } from 'undici';
 export interface LoadResult {
   seconds: number;
   accepted: number;
+  /** Answered 503 (backpressure): the sender must deliver again later. Not counted in `errors`. */
+  refused: number;
   errors: number;
   perSecond: number;
   p50Ms: number;
@@ -14,6 +16,8 @@ export interface LoadResult {
 /**
  * A closed-loop load generator: `connections` workers each send a request, wait for the answer, and
  * send the next, for `seconds`. Latency is measured per request; only 2xx answers count as accepted.
+ * A 503 (backpressure) is counted as refused, and that connection waits as its `Retry-After` asks (but
+ * not past the end of the load), as a sender that honours it would.
  *
  * It calls `undici.request`, not the global `fetch`: fetch costs the generator about four times the CPU
  * per request, and on this 2-core machine the generator then ran out of CPU before the baseline server
@@ -35,6 +39,7 @@ export async function generateLoad(options: {
   const dispatcher = new Agent({ connections: options.connections, keepAliveTimeout: 30_000 });
   const latencies: number[] = [];
   let errors = 0;
+  let refused = 0;
   let n = 0;
   const started = performance.now();
   const deadline = started + options.seconds * 1000;
@@ -47,7 +52,11 @@ export async function generateLoad(options: {
         const res = await request(options.url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, dispatcher });
         await res.body.dump();
         if (res.statusCode >= 200 && res.statusCode < 300) latencies.push(performance.now() - t0);
-        else errors += 1;
+        else if (res.statusCode === 503) {
+          refused += 1;
+          const wait = Math.min(Number(res.headers['retry-after'] ?? 1) * 1000, deadline - performance.now());
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        } else errors += 1;
       } catch {
         errors += 1;
       }
@@ -56,13 +65,18 @@ export async function generateLoad(options: {
   await Promise.all(Array.from({ length: options.connections }, worker));
   const seconds = (performance.now() - started) / 1000;
   await dispatcher.close();
-  return summarize({ seconds, errors, latencies });
+  return summarize({ seconds, errors, refused, latencies });
 }
 
 /** Throughput and percentiles of accepted requests; also merges rounds of one server. */
-export function summarize(input: { seconds: number; errors: number; latencies: number[] }): LoadResult {
+export function summarize(input: { seconds: number; errors: number; refused?: number; latencies: number[] }): LoadResult {
   const latencies = [...input.latencies].sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
+  const pct = (p: number) => percentile(latencies, p);
   const accepted = latencies.length;
-  return { seconds: input.seconds, accepted, errors: input.errors, perSecond: accepted / input.seconds, p50Ms: pct(0.5), p99Ms: pct(0.99), latencies };
+  return { seconds: input.seconds, accepted, refused: input.refused ?? 0, errors: input.errors, perSecond: accepted / input.seconds, p50Ms: pct(0.5), p99Ms: pct(0.99), latencies };
+}
+
+/** The `p` quantile (0..1) of ascending `sorted` values; NaN when there are none. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 }

@@ -25,6 +25,12 @@ export interface RuntimeConfig {
   webhookSecrets: Record<string, string>;
   maxBodyBytes: number;
   workerConcurrency: number;
+  /** Most runs executed at once while intake keeps storing runs (the engine's worker-slots.ts). */
+  workerMaxConcurrency: number;
+  /** Webhooks get 503 while this many runs (or more) are due and not started. */
+  maxDueBacklog: number;
+  /** Webhooks get 503 while the oldest due run is later than this. */
+  maxDueAgeMs: number;
   workerId: string;
   leaseMs: number;
   /** Per-connector settings, validated by each connector's own schema. */
@@ -78,7 +84,14 @@ export const RUNTIME_VARIABLES = {
   MAX_BODY_BYTES: { schema: PositiveInt, default: String(1024 * 1024), doc: 'Largest webhook body accepted (413 beyond).' },
   PARTNERFLOW_WORKER_ID: { schema: z.string().min(1), default: hostname(), doc: 'Names this process in run leases; unique per replica, stable across restarts (default: the host name), so a restart resumes its runs at once.' },
   PARTNERFLOW_LEASE_MS: { schema: PositiveInt.min(1000), default: '60000', doc: 'How long a run stays with a process that stopped renewing its lease before another takes it over.' },
-  WORKER_CONCURRENCY: { schema: PositiveInt.max(256), default: '8', doc: 'Runs executed at once by this process.' },
+  WORKER_CONCURRENCY: { schema: PositiveInt.max(256), default: '8', doc: 'Runs executed at once by this process while intake is quiet.' },
+  WORKER_MAX_CONCURRENCY: {
+    schema: PositiveInt.max(1024),
+    default: undefined,
+    doc: 'Most runs executed at once while webhooks keep storing runs: one more for each run stored, so execution keeps pace with intake (default: 64, or WORKER_CONCURRENCY if larger; never below it).',
+  },
+  MAX_DUE_BACKLOG: { schema: PositiveInt, default: '10000', doc: 'Webhooks get 503 with Retry-After, storing nothing, while this many runs are due and not started.' },
+  MAX_DUE_AGE_MS: { schema: PositiveInt, default: '5000', doc: 'Webhooks get 503 with Retry-After, storing nothing, while the oldest due run waits longer than this.' },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -109,6 +122,12 @@ export function loadConfig(env: Env, options: { mock: boolean; connectors: reado
   const logLevel = read('LOG_LEVEL');
   const maxBodyBytes = read('MAX_BODY_BYTES');
   const workerConcurrency = read('WORKER_CONCURRENCY');
+  const workerMaxConcurrency = read('WORKER_MAX_CONCURRENCY');
+  const maxDueBacklog = read('MAX_DUE_BACKLOG');
+  const maxDueAgeMs = read('MAX_DUE_AGE_MS');
+  if (workerMaxConcurrency !== undefined && workerConcurrency !== undefined && workerMaxConcurrency < workerConcurrency) {
+    problems.push(`WORKER_MAX_CONCURRENCY: must be at least WORKER_CONCURRENCY (${workerConcurrency}) (got "${workerMaxConcurrency}")`);
+  }
   const workerId = read('PARTNERFLOW_WORKER_ID');
   const leaseMs = read('PARTNERFLOW_LEASE_MS');
   // Port 0 means "any free port", known only once listening; links built before that would point nowhere.
@@ -150,6 +169,9 @@ export function loadConfig(env: Env, options: { mock: boolean; connectors: reado
     webhookSecrets,
     maxBodyBytes: maxBodyBytes!,
     workerConcurrency: workerConcurrency!,
+    workerMaxConcurrency: workerMaxConcurrency ?? Math.max(64, workerConcurrency!),
+    maxDueBacklog: maxDueBacklog!,
+    maxDueAgeMs: maxDueAgeMs!,
     workerId: workerId!,
     leaseMs: leaseMs!,
     connectors,

@@ -177,6 +177,15 @@ describe('configuration', () => {
     expect(base({ HOST: '::', PUBLIC_BASE_URL: 'https://partnerflow.example.com/' })).toBe('https://partnerflow.example.com');
   });
 
+  it('reads the backpressure bounds and the worker maximum, which is never below WORKER_CONCURRENCY', () => {
+    const config = (env: Record<string, string>) => loadConfig(env, { mock: true, connectors: CONNECTORS });
+    expect(config({})).toMatchObject({ workerConcurrency: 8, workerMaxConcurrency: 64, maxDueBacklog: 10_000, maxDueAgeMs: 5000 });
+    expect(config({ WORKER_CONCURRENCY: '100' }).workerMaxConcurrency).toBe(100);
+    expect(config({ MAX_DUE_BACKLOG: '500', MAX_DUE_AGE_MS: '2000', WORKER_MAX_CONCURRENCY: '8' })).toMatchObject({ maxDueBacklog: 500, maxDueAgeMs: 2000, workerMaxConcurrency: 8 });
+    expect(() => config({ WORKER_CONCURRENCY: '16', WORKER_MAX_CONCURRENCY: '4' })).toThrow('WORKER_MAX_CONCURRENCY: must be at least WORKER_CONCURRENCY (16) (got "4")');
+    expect(() => config({ MAX_DUE_BACKLOG: '0' })).toThrow('MAX_DUE_BACKLOG:');
+  });
+
   it('refuses a blank PORT instead of reading it as port 0', () => {
     expect(() => loadConfig({ PORT: '  ' }, { mock: true, connectors: CONNECTORS })).toThrow('PORT: a port number (0 to 65535) (got "  ")');
   });

@@ -3,7 +3,7 @@ import { engineFixture, permanentError, recipeWith, retryableError, type EngineF
 import { hashApprovalToken } from '../../connectors/approval/approval-token.ts';
 import { NetworkError, RateLimitError, ServerError, TimeoutError } from '../../connectors/kit/http-errors.ts';
 import { asRunId, asStepKey } from './ids.ts';
-import { IntakePressure } from './intake-pressure.ts';
+import { WorkerSlots } from './worker-slots.ts';
 
 let fx: EngineFixture;
 /** Engines a test started beside `fx` on its store (a restart, an upgrade, a second process). */
@@ -643,16 +643,16 @@ describe('engine: the worker loop', () => {
   const statusOf = async (runId: string) => (await fx.store.getRun(asRunId(runId)))!.status;
 
   /**
-   * Intake pressure as the worker measures it, which also counts the worker loop's rounds: the loop
-   * asks it once per round, before it claims. The test drives rounds instead of waiting for them.
+   * The worker's slots, which also count the worker loop's rounds: the loop asks them once per round,
+   * before it claims. The test drives rounds instead of waiting for them.
    */
-  class CountingLoopRounds extends IntakePressure {
+  class CountingLoopRounds extends WorkerSlots {
     #rounds = 0;
     #waiters: Array<{ round: number; resolve: () => void }> = [];
-    override get high(): boolean {
+    override free(busy: number): number {
       this.#rounds += 1;
       this.#waiters = this.#waiters.filter((w) => (w.round <= this.#rounds ? (w.resolve(), false) : true));
-      return super.high;
+      return super.free(busy);
     }
     /** Wakes the worker and resolves once its loop has started another round. */
     goRound(engine: { wake(): void }): Promise<void> {
@@ -691,9 +691,9 @@ describe('engine: the worker loop', () => {
     expect(fx.system.effects.map((e) => e.key).sort()).toEqual(['A', 'B', 'C', 'D']);
   });
 
-  it('never runs more turns at once than its concurrency', async () => {
-    const rounds = new CountingLoopRounds(() => 0);
-    fx = await engineFixture([recipeWith([{ id: 'call', type: 'action', action: 'fake.slow', input: { key: '{% trigger.data.id %}' } }])], { concurrency: 2, intakePressure: rounds });
+  it('never runs more turns at once than its maximum concurrency, however many runs intake stored', async () => {
+    const rounds = new CountingLoopRounds(1, 2);
+    fx = await engineFixture([recipeWith([{ id: 'call', type: 'action', action: 'fake.slow', input: { key: '{% trigger.data.id %}' } }])], { slots: rounds });
     const answers = ['A', 'B', 'C'].map((id) => fx.system.hold(id));
     const runs = await Promise.all(['A', 'B', 'C'].map((id) => deliver(`d-${id}`, { id })));
     fx.engine.start();
@@ -708,24 +708,29 @@ describe('engine: the worker loop', () => {
     await eventually(async () => (await Promise.all(runs.map((r) => statusOf(r.runIds[0]!)))).every((s) => s === 'completed'), 'all completed');
   });
 
-  it('executes one run at a time while deliveries keep arriving on a saturated event loop (intake first)', async () => {
-    // A loop measured as saturated, on a clock that stands still: every delivery is recent.
-    const pressure = new CountingLoopRounds(() => 1, () => 0);
-    fx = await engineFixture([recipeWith([{ id: 'call', type: 'action', action: 'fake.slow', input: { key: '{% trigger.data.id %}' } }])], {
-      concurrency: 4,
-      intakePressure: pressure,
-    });
-    const answers = ['A', 'B'].map((id) => fx.system.hold(id));
-    const runs = await Promise.all(['A', 'B'].map((id) => deliver(`d-${id}`, { id })));
+  it('executes one more run at once for each run intake stored, so execution keeps pace with intake', async () => {
+    const slots = new CountingLoopRounds(1, 8);
+    fx = await engineFixture([recipeWith([{ id: 'call', type: 'action', action: 'fake.slow', input: { key: '{% trigger.data.id %}' } }])], { slots });
+    const answers = ['A', 'B', 'C', 'D'].map((id) => fx.system.hold(id));
+    // Four runs stored while the worker has one slot: it matches them run for run, all four at once.
+    const runs = await Promise.all(['A', 'B', 'C', 'D'].map((id) => deliver(`d-${id}`, { id })));
     fx.engine.start();
     try {
-      await eventually(async () => (await Promise.all(runs.map((r) => statusOf(r.runIds[0]!)))).includes('running'), 'a run is running');
-      // The loop goes round with its one slot busy and three idle: it must not claim the second.
-      await twoMoreRounds(pressure);
-      expect((await Promise.all(runs.map((r) => statusOf(r.runIds[0]!)))).sort()).toEqual(['queued', 'running']);
+      await eventually(async () => (await Promise.all(runs.map((r) => statusOf(r.runIds[0]!)))).every((s) => s === 'running'), 'four runs are running');
     } finally {
       for (const answer of answers) answer();
     }
-    await eventually(async () => (await Promise.all(runs.map((r) => statusOf(r.runIds[0]!)))).every((s) => s === 'completed'), 'both completed');
+    await eventually(async () => (await Promise.all(runs.map((r) => statusOf(r.runIds[0]!)))).every((s) => s === 'completed'), 'all completed');
+    // Once it caught up, the worker is back to its one slot: runs started by hand (no intake) go one at a time.
+    const held = ['E', 'F'].map((id) => fx.system.hold(id));
+    const manual = await Promise.all(['E', 'F'].map((id) => fx.engine.startRun('test-recipe', { id })));
+    try {
+      await eventually(async () => (await Promise.all(manual.map((r) => statusOf(r.id)))).includes('running'), 'a run is running');
+      await twoMoreRounds(slots);
+      expect((await Promise.all(manual.map((r) => statusOf(r.id)))).sort()).toEqual(['queued', 'running']);
+    } finally {
+      for (const answer of held) answer();
+    }
+    await eventually(async () => (await Promise.all(manual.map((r) => statusOf(r.id)))).every((s) => s === 'completed'), 'both completed');
   });
 });

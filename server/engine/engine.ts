@@ -12,8 +12,11 @@ import type { LoadedRecipe, RecipeSet } from './recipe-set.ts';
 import type { Tables } from './tables.ts';
 import { EngineMetrics } from './metrics.ts';
 import { Schedules } from './schedules.ts';
-import { IntakePressure } from './intake-pressure.ts';
 import { refOf, reportIngest, turnEnded, type LifecycleListener } from './lifecycle-events.ts';
+import { WorkerSlots } from './worker-slots.ts';
+import { DueBacklog } from './due-backlog.ts';
+import { ExecutionRate } from './execution-rate.ts';
+import { backpressure, type BacklogLimits, type Refusal } from './backpressure.ts';
 
 export interface EngineOptions {
   store: Store;
@@ -26,12 +29,14 @@ export interface EngineOptions {
   workerId?: string;
   /** How long a claimed run stays this worker's before another may take it over. @default 60000 */
   leaseMs?: number;
-  /** Runs executed at once by this worker. @default 8 */
+  /** Runs executed at once by this worker when intake is quiet. @default 8 */
   concurrency?: number;
+  /** Runs executed at once at most while intake keeps storing runs (worker-slots.ts). @default the larger of 64 and `concurrency` */
+  maxConcurrency?: number;
   /** How often an idle worker looks for due runs (real milliseconds). @default 500 */
   pollMs?: number;
-  /** When deliveries keep arriving on a saturated event loop, the worker executes in one slot. @default measured on this process */
-  intakePressure?: IntakePressure;
+  /** How many turns run at once (tests count the worker loop's rounds with it). @default from `concurrency` and `maxConcurrency` */
+  slots?: WorkerSlots;
   random?: () => number;
   /** Told what happens to runs (accepted, started, waiting, timer fired, completed, failed, canceled); the runtime logs it. */
   onLifecycle?: LifecycleListener;
@@ -81,7 +86,11 @@ export class Engine {
   /** A wake that came while the loop was busy: its next idle returns at once. */
   #woken = false;
   #busySlots = 0;
-  readonly #intake: IntakePressure;
+  readonly #slots: WorkerSlots;
+  /** How many runs are due and not started, and how late the oldest is (backpressure, `/metrics`). */
+  readonly dueBacklog: DueBacklog;
+  /** How fast the worker started runs recently (a refused webhook's `Retry-After`). */
+  readonly executionRate = new ExecutionRate();
   #inFlight = new Set<Promise<void>>();
   /** The runs whose turn is under way in this process. */
   readonly #runsInTurn = new Set<string>();
@@ -94,8 +103,14 @@ export class Engine {
     this.recipes = options.recipes;
     this.workerId = options.workerId ?? `worker-${randomBytes(4).toString('hex')}`;
     this.#schedules = new Schedules(options.recipes, options.store);
-    this.#intake = options.intakePressure ?? new IntakePressure();
     this.metrics.watchRetries(() => this.store.runsAwaitingRetry(), () => this.clock.now());
+    const concurrency = this.#opts.concurrency;
+    this.#slots = options.slots ?? new WorkerSlots(concurrency, options.maxConcurrency ?? Math.max(64, concurrency));
+    this.dueBacklog = new DueBacklog({ query: (q) => options.store.dueBacklog(q), clock: options.clock });
+    this.metrics.readBacklogFrom(async () => {
+      await this.dueBacklog.refresh();
+      return this.dueBacklog.current();
+    });
   }
 
   // ── Ingest ────────────────────────────────────────────────────────────────────────────────
@@ -105,7 +120,6 @@ export class Engine {
    * sender that never saw the answer delivers again and gets the same run ids.
    */
   async deliver(delivery: Delivery): Promise<IngestResult> {
-    this.#intake.deliveryArrived();
     const eventName = `${delivery.source}.${delivery.event}`;
     const connector = this.#opts.connectors.catalog.connector(delivery.source);
     if (!connector) throw new EventRejectedError(`unknown source "${delivery.source}"`, 404);
@@ -145,7 +159,10 @@ export class Engine {
       });
     }
     const result = await this.store.ingest({ source: delivery.source, deliveryId: delivery.deliveryId, event: eventName, receivedAt: now }, runs);
-    if (!result.duplicate) this.metrics.deliveries.inc();
+    if (!result.duplicate) {
+      this.metrics.deliveries.inc();
+      this.#slots.stored(runs.length);
+    }
     if (this.#opts.onLifecycle) reportIngest(this.#opts.onLifecycle, eventName, delivery.deliveryId, runs, result);
     if (correlationKey !== null) await this.#applyToLiveRuns(eventName, correlationKey, data, delivery.deliveryId);
     this.wake();
@@ -194,6 +211,14 @@ export class Engine {
     return result;
   }
 
+  /**
+   * Whether a webhook must be refused now because the due backlog passed `limits` (backpressure.ts).
+   * Cheap and synchronous: the backlog is counted at most every 200 ms, in the background (due-backlog.ts).
+   */
+  refusal(limits: BacklogLimits): Refusal | null {
+    return backpressure(this.dueBacklog.current(), limits, this.executionRate.perSecond());
+  }
+
   // ── Control ───────────────────────────────────────────────────────────────────────────────
   async cancel(runId: RunId, reason = 'canceled by an operator'): Promise<boolean> {
     const changed = await this.store.cancelRun(runId, this.clock.now(), reason);
@@ -234,7 +259,9 @@ export class Engine {
   async #claimDue(limit: number): Promise<Run[]> {
     await this.#startScheduledRuns();
     const owner = `${this.workerId}~${randomBytes(6).toString('base64url')}`;
-    return this.store.claimDueRuns({ now: this.clock.now(), owner, leaseMs: this.#opts.leaseMs, limit, skip: this.#runsInTurn });
+    const runs = await this.store.claimDueRuns({ now: this.clock.now(), owner, leaseMs: this.#opts.leaseMs, limit, skip: this.#runsInTurn });
+    this.executionRate.started(runs.length);
+    return runs;
   }
 
   /** One run per due fire time of each `schedule` trigger (deduplicated on the fire time). */
@@ -335,11 +362,12 @@ export class Engine {
   }
 
   /**
-   * Starts the worker loop. Up to `concurrency` turns run at once, each in a slot of its own: a slow
+   * Starts the worker loop. Up to `concurrency` turns (more while intake keeps storing runs, see
+   * below) run at once, each in a slot of its own: a slow
    * turn (a remote call, a rate budget wait) holds one slot, not the worker. A slot is refilled as soon
    * as its turn has handed its outcome to the store, so the claim that refills it can go into the
-   * same group commit as that outcome. While webhook intake is under pressure (intake-pressure.ts)
-   * only one slot is used.
+   * same group commit as that outcome. The number of slots follows intake (worker-slots.ts): for each
+   * run intake stores, one more turn may start, so execution keeps pace.
    */
   start(): void {
     if (this.#loop) return;
@@ -352,12 +380,12 @@ export class Engine {
         this.#opts.log.error({ error: (error as Error).message }, 'could not free the leases of a previous start; they run out on their own');
       }
       while (!this.#stopping) {
-        // Intake first: while deliveries keep arriving on a saturated loop, one slot keeps runs moving.
-        const slots = this.#intake.high ? 1 : this.#opts.concurrency;
-        const free = slots - this.#busySlots;
+        const free = this.#slots.free(this.#busySlots);
         if (free > 0) {
           try {
-            for (const run of await this.#claimDue(free)) this.#startTurn(run);
+            const runs = await this.#claimDue(free);
+            this.#slots.claimed(runs.length);
+            for (const run of runs) this.#startTurn(run);
           } catch (error) {
             this.#opts.log.error({ error: (error as Error).message }, 'claiming due runs failed; will try again');
           }

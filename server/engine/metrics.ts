@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RunsAwaitingRetry } from '../store/store.ts';
+import type { DueBacklogView } from './due-backlog.ts';
 
 /**
  * The engine's Prometheus metrics, in a registry of its own so that several engines in one process
@@ -59,5 +60,36 @@ export class EngineMetrics {
         for (const r of rows) this.set({ recipe: r.recipe }, value(r, metrics.#now()));
       },
     });
+  }
+
+  // ── Backpressure (backpressure.ts) ──────────────────────────────────────────────────────────
+  /** Where the backlog gauges read from; a scrape counts the backlog afresh. */
+  #backlog: (() => Promise<DueBacklogView>) | null = null;
+  readonly dueBacklogRuns = new Gauge({
+    name: 'partnerflow_due_backlog_runs',
+    help: 'Runs due and not started (counted up to 50000 by default)',
+    registers: [this.registry],
+    collect: async () => {
+      if (this.#backlog) this.dueBacklogRuns.set((await this.#backlog()).count);
+    },
+  });
+  readonly dueBacklogOldestAgeSeconds = new Gauge({
+    name: 'partnerflow_due_backlog_oldest_age_seconds',
+    help: 'How late the oldest due run is (0 when none is due)',
+    registers: [this.registry],
+    collect: async () => {
+      if (this.#backlog) this.dueBacklogOldestAgeSeconds.set((await this.#backlog()).oldestAgeMs / 1000);
+    },
+  });
+  readonly webhooksRefused = new Counter({
+    name: 'partnerflow_webhooks_refused_total',
+    help: 'Webhook deliveries refused with 503 because the due backlog passed MAX_DUE_BACKLOG (reason backlog) or MAX_DUE_AGE_MS (reason age); nothing was stored',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  /** Makes the backlog gauges read `backlog` at each scrape. */
+  readBacklogFrom(backlog: () => Promise<DueBacklogView>): void {
+    this.#backlog = backlog;
   }
 }

@@ -8,14 +8,16 @@ import { jsonError, validationError } from './errors.ts';
 import { isJsonContentType } from './json-content-type.ts';
 import type { RouteDoc } from './openapi.ts';
 import { readBodyWithLimit } from './read-body.ts';
+import { refuseWhenBehind, webhookBackpressureResponse } from './webhook-backpressure.ts';
 import { requestHeader } from './request-header.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from './webhook-signature.ts';
 
 /**
  * `POST /webhooks/:source`. The checks run cheapest first and each refusal stores nothing:
- * unknown source (404), not declared as JSON (415), too large (413), bad signature (401), not JSON,
- * beyond a shape limit (DELIVERY_LIMITS) or not a delivery (400), an event the source does not have,
- * data its schema refuses or a dedup key that is too long (the engine: 400/404). Only then is the
+ * unknown source (404), not declared as JSON (415), the runtime too far behind to start the work soon
+ * (503, backpressure; before the body is read), too large (413), bad signature (401), not JSON, beyond
+ * a shape limit (DELIVERY_LIMITS) or not a delivery (400), an event the source does not have, data its
+ * schema refuses or a dedup key that is too long (the engine: 400/404). Only then is the
  * delivery persisted with its runs, and only after that does the sender get its 202.
  */
 export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
@@ -33,6 +35,8 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
       const got = contentType === undefined ? 'it has none' : `got "${contentType.slice(0, 100)}"`;
       return jsonError(c, 415, `a delivery must be sent with Content-Type application/json (UTF-8); ${got}`);
     }
+    const refused = refuseWhenBehind(c, engine, config);
+    if (refused) return refused;
 
     const body = await readBodyWithLimit(c, config.maxBodyBytes);
     if (!body.ok) return jsonError(c, 413, `the body is larger than ${config.maxBodyBytes} bytes (MAX_BODY_BYTES)`);
@@ -106,6 +110,7 @@ export const webhookDocs: RouteDoc[] = [
       404: { description: 'Unknown source', schema: ErrorBody },
       413: { description: 'Body larger than MAX_BODY_BYTES', schema: ErrorBody },
       415: { description: 'Content-Type is not `application/json` (with a UTF-8 charset, if one is named)', schema: ErrorBody },
+      503: webhookBackpressureResponse,
     },
   },
 ];

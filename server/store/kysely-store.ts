@@ -22,6 +22,7 @@ import {
   type Approval,
   type ApprovalDecision,
   type DecideOutcome,
+  type DueBacklogCount,
   type IngestResult,
   type JournalEntry,
   type NewApproval,
@@ -261,6 +262,26 @@ export class KyselyStore implements Store {
       .where('finished_at', 'is', null)
       .executeTakeFirst();
     return row?.next === null || row?.next === undefined ? null : Number(row.next);
+  }
+
+  async dueBacklog(q: { now: number; cap: number }): Promise<DueBacklogCount> {
+    // The same conditions as a claim (dueRunIds), in the order of the runs_due index, so the count
+    // stops at the cap and the first row is the oldest.
+    const due = this.db
+      .selectFrom('runs')
+      .select('wake_at')
+      .where('finished_at', 'is', null)
+      .where('wake_at', '<=', q.now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', q.now)]))
+      .orderBy('wake_at')
+      .limit(q.cap)
+      .as('due');
+    const row = await this.db
+      .selectFrom(due)
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('due.wake_at').as('oldest')])
+      .executeTakeFirst();
+    const oldest = row?.oldest;
+    return { count: Number(row?.n ?? 0), oldestWakeAt: oldest === null || oldest === undefined ? null : Number(oldest) };
   }
 
   async listUpcoming(q: { limit: number; after?: number }): Promise<UpcomingWake[]> {

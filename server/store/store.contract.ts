@@ -181,6 +181,20 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect((await store.claimDueRuns({ now: T0 + 60_000, owner: 'w1', leaseMs: 1, limit: 5 }))[0]?.id).toBe(parked.id);
     });
 
+    it('counts the due backlog as a claim sees it: due, not leased, up to the cap, with the oldest wake time', async () => {
+      expect(await store.dueBacklog({ now: T0, cap: 10 })).toEqual({ count: 0, oldestWakeAt: null });
+      await store.createRun(newRun({ wakeAt: T0 - 3000 }));
+      await store.createRun(newRun({ wakeAt: T0 - 1000 }));
+      await store.createRun(newRun({ wakeAt: T0 - 2000 }));
+      await store.createRun(newRun({ wakeAt: T0 + 60_000 }));
+      expect(await store.dueBacklog({ now: T0, cap: 10 })).toEqual({ count: 3, oldestWakeAt: T0 - 3000 });
+      expect(await store.dueBacklog({ now: T0, cap: 2 })).toEqual({ count: 2, oldestWakeAt: T0 - 3000 });
+      // A run under a live lease is being executed, not waiting; once its lease runs out it is due again.
+      await store.claimDueRuns({ now: T0, owner: 'w1', leaseMs: 60_000, limit: 1 });
+      expect(await store.dueBacklog({ now: T0, cap: 10 })).toEqual({ count: 2, oldestWakeAt: T0 - 2000 });
+      expect((await store.dueBacklog({ now: T0 + 60_001, cap: 10 })).count).toBe(4);
+    });
+
     it('journals steps in the order first written, replacing an entry in place', async () => {
       const run = newRun();
       await store.createRun(run);

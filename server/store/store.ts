@@ -73,6 +73,12 @@ export interface Store {
   findRunsToCancel(event: string, correlationKey: string): Promise<RunId[]>;
   /** The earliest `wakeAt` of any unfinished run, or null: lets a virtual clock jump to the next timer. */
   nextWakeAt(): Promise<number | null>;
+  /**
+   * The due backlog: runs a claim would take at `now` (due, no live lease), counted up to `cap` (the
+   * count costs a row per due run), and the earliest wake time among them, or null when none is due.
+   * Webhook backpressure and `/metrics` read it.
+   */
+  dueBacklog(query: { now: number; cap: number }): Promise<DueBacklogCount>;
   /** Unfinished runs with a wake time, soonest first (`GET /timers`). */
   listUpcoming(query: { limit: number; after?: number }): Promise<UpcomingWake[]>;
 
@@ -208,6 +214,13 @@ export interface RunQuery {
   correlationKey?: string;
   limit: number;
   before?: RunId;
+}
+
+export interface DueBacklogCount {
+  /** Due runs, at most the cap asked for. */
+  count: number;
+  /** The earliest `wakeAt` of a due run: how late the oldest one is. */
+  oldestWakeAt: number | null;
 }
 
 export interface UpcomingWake {

@@ -6,7 +6,7 @@ import type { Store } from '../../server/store/store.ts';
 import { VirtualClock } from '../../server/engine/clock.ts';
 import { ConnectorCatalog } from '../../server/engine/connector-registry.ts';
 import { Engine } from '../../server/engine/engine.ts';
-import { IntakePressure } from '../../server/engine/intake-pressure.ts';
+import type { WorkerSlots } from '../../server/engine/worker-slots.ts';
 import { RecipeSet, loadedRecipe } from '../../server/engine/recipe-set.ts';
 import { createTables, type Row } from '../../server/engine/tables.ts';
 
@@ -137,7 +137,8 @@ export async function engineFixture(
     store?: Store;
     clock?: VirtualClock;
     concurrency?: number;
-    intakePressure?: IntakePressure;
+    maxConcurrency?: number;
+    slots?: WorkerSlots;
     workerId?: string;
     leaseMs?: number;
   } = {},
@@ -160,8 +161,8 @@ export async function engineFixture(
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(options.workerId === undefined ? {} : { workerId: options.workerId }),
     ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
-    // The test process's own event loop is busy; only a test that asks for intake pressure gets it.
-    intakePressure: options.intakePressure ?? new IntakePressure(() => 0),
+    ...(options.maxConcurrency === undefined ? {} : { maxConcurrency: options.maxConcurrency }),
+    ...(options.slots === undefined ? {} : { slots: options.slots }),
   });
   return {
     engine,
