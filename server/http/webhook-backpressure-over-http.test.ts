@@ -27,7 +27,7 @@ describe('POST /webhooks/:source over HTTP: backpressure', () => {
     });
     const base = `http://127.0.0.1:${port}`;
     const deliver = async (id: string) => {
-      const text = JSON.stringify({ id, event: 'thing.happened', data: { id, padding: 'x'.repeat(32 * 1024) } });
+      const text = JSON.stringify({ id, event: 'thing.happened', data: { id, padding: Array.from({ length: 4 }, () => 'x'.repeat(8 * 1024)) } });
       const headers = { 'content-type': 'application/json', ...signWebhook(WEBHOOK_SECRET, text, Math.floor(fx.clock.now() / 1000)) };
       const res = await request(`${base}/webhooks/fake`, { method: 'POST', headers, body: text, dispatcher: agent });
       return { status: res.statusCode, retryAfter: res.headers['retry-after'], body: (await res.body.json()) as { error?: string } };
