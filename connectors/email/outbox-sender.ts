@@ -39,8 +39,10 @@ export class OutboxBusyError extends Error {
  *    so concurrent senders of one key call the provider once; the other waits for a retry;
  * 5. a 4xx answer means the provider refused it: the message goes back to `pending` and the step's
  *    retry policy decides. Any other failure leaves it `sending` (see 3);
- * 6. once sent, the stored message keeps its envelope and loses its body: an approval email's body
- *    holds a working approval link (the store has only the token's hash otherwise), and the body's
+ * 6. an approval email is stored as its template and data with the approval's id, and rendered in
+ *    memory when it is sent, its links derived from the id and the server secret: no working link is
+ *    ever written to the store, not while the message waits, not in the WAL;
+ * 7. once sent, the stored message keeps its envelope and loses its body and template data: the
  *    partner data has no further use there.
  */
 export class OutboxSender implements EmailConnection {
@@ -54,19 +56,15 @@ export class OutboxSender implements EmailConnection {
 
   async send(email: OutgoingEmail, options: CallOptions = {}): Promise<{ messageId: string; alreadySent: boolean }> {
     const { store, clock, provider, log } = this.deps;
+    const envelope = { from: this.deps.from, to: email.to, ...(email.cc && email.cc.length > 0 ? { cc: email.cc } : {}), ...(email.tag ? { tag: email.tag } : {}) };
     const stored = await store.enqueueOutbox(
       {
         key: email.key,
         runId: email.runId,
-        message: {
-          from: this.deps.from,
-          to: email.to,
-          ...(email.cc && email.cc.length > 0 ? { cc: email.cc } : {}),
-          subject: email.rendered.subject,
-          text: email.rendered.text,
-          html: email.rendered.html,
-          ...(email.tag ? { tag: email.tag } : {}),
-        },
+        message: email.template
+          ? // Rendered at send time only: the stored message holds no approval link, only the approval's id.
+            { ...envelope, subject: '', text: '', html: '', template: { ...email.template, ...(email.approval?.id ? { approvalId: email.approval.id } : {}) } }
+          : { ...envelope, subject: email.rendered!.subject, text: email.rendered!.text, html: email.rendered!.html },
         createdAt: clock.now(),
       },
       email.approval,
@@ -82,7 +80,7 @@ export class OutboxSender implements EmailConnection {
       // An earlier attempt was cut off mid-call: ask the provider before sending a second copy.
       const found = await provider.findSent(email.key, options);
       if (found) {
-        await store.updateOutbox(email.key, this.#sent(stored.message, found));
+        await store.updateOutbox(email.key, this.#sent(await this.#render(stored.message, email), found));
         options.note?.(`an interrupted earlier attempt was delivered as message ${found}; not sent again`);
         return { messageId: found, alreadySent: true };
       }
@@ -99,8 +97,9 @@ export class OutboxSender implements EmailConnection {
       throw new OutboxBusyError(email.key, SENDING_WINDOW_MS);
     }
     try {
-      const messageId = await provider.send(stored.message, email.key, options);
-      await store.updateOutbox(email.key, this.#sent(stored.message, messageId));
+      const message = await this.#render(stored.message, email);
+      const messageId = await provider.send(message, email.key, options);
+      await store.updateOutbox(email.key, this.#sent(message, messageId));
       log.info({ key: email.key, tag: email.tag, messageId, recipients: email.to.length }, 'email sent');
       return { messageId, alreadySent: false };
     } catch (error) {
@@ -113,8 +112,26 @@ export class OutboxSender implements EmailConnection {
     }
   }
 
+  /**
+   * The message as the provider gets it. A stored template is rendered here, in memory, with the links
+   * derived from the approval id stored with it: the same links after a crash or a retry, and never a
+   * link in the store.
+   */
+  async #render(stored: EmailMessage, email: OutgoingEmail): Promise<EmailMessage> {
+    const { template, ...envelope } = stored;
+    if (!template) return stored;
+    let links: Record<string, unknown> = {};
+    if (template.approvalId) {
+      if (!email.links) throw new Error(`message ${email.key} carries approval links, and only the approval step that stored it can send it`);
+      links = email.links(template.approvalId);
+    }
+    const rendered = await this.deps.templates.render(template.name, { ...template.data, ...links });
+    return { ...envelope, subject: rendered.subject, text: rendered.text, html: rendered.html };
+  }
+
   #sent(message: EmailMessage, providerMessageId: string): OutboxPatch {
     const erased = '[erased once sent]';
-    return { status: 'sent', providerMessageId, sentAt: this.deps.clock.now(), lastError: null, message: { ...message, text: erased, html: erased } };
+    const { template: _dropped, ...envelope } = message;
+    return { status: 'sent', providerMessageId, sentAt: this.deps.clock.now(), lastError: null, message: { ...envelope, text: erased, html: erased } };
   }
 }

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
-import { newApprovalToken } from '../../connectors/approval/approval-token.ts';
+import { MOCK_APPROVAL_LINK_SECRET, newApprovalToken } from '../../connectors/approval/approval-token.ts';
 import type { RecipeInput } from '../../schemas/recipe.ts';
 import { engineFixture, recipeWith, silentLog, type EngineFixture } from '../../test/support/engine-fixture.ts';
 import type { RuntimeConfig } from '../config.ts';
@@ -52,7 +52,7 @@ export async function appFixture(
 ): Promise<AppFixture> {
   const fx = await engineFixture(options.recipes ?? [recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: '{% trigger.data.id %}' } }])]);
   const config = testConfig(options.config);
-  const app = createApp({ engine: fx.engine, config, log: options.log ?? silentLog, mock: options.mock?.(fx) });
+  const app = createApp({ engine: fx.engine, config, log: options.log ?? silentLog, approvalLinks: { linkSecret: MOCK_APPROVAL_LINK_SECRET, timezone: 'Europe/Berlin' }, mock: options.mock?.(fx) });
   return {
     ...fx,
     app,

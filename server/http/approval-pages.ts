@@ -31,7 +31,7 @@ export interface ApprovalSummary {
   subject: string;
   approverName: string | null;
   approverEmail: string;
-  expiresAt: number;
+  expiresAt: number | null;
 }
 
 function layout(title: string, body: HtmlEscapedString | Promise<HtmlEscapedString>) {
@@ -65,7 +65,7 @@ export function confirmationPage(a: ApprovalSummary, preselected: ApprovalDecisi
     'Confirm your decision',
     html`<h1>Confirm your decision</h1>
 <p class="subject">${a.subject}</p>
-<dl><dt>Approver</dt><dd>${approver(a)}</dd><dt>Link valid until</dt><dd>${when(a.expiresAt)}</dd></dl>
+<dl><dt>Approver</dt><dd>${approver(a)}</dd>${a.expiresAt !== null ? html`<dt>Link valid until</dt><dd>${when(a.expiresAt)}</dd>` : ''}</dl>
 <form method="post">
 <fieldset><legend>Decision</legend>
 <label><input type="radio" name="decision" value="approve" required${checked('approve')}> Approve</label>
@@ -119,7 +119,7 @@ export function expiredPage(a: ApprovalSummary) {
     'Link expired',
     html`<h1>This link has expired</h1>
 <p class="subject">${a.subject}</p>
-<p>It was valid until ${when(a.expiresAt)}. Nothing was recorded; the request follows its escalation path.</p>`,
+<p>${a.expiresAt !== null ? `It was valid until ${when(a.expiresAt)}. ` : ''}Nothing was recorded; the request follows its escalation path.</p>`,
   );
 }
 

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { z } from 'zod';
-import { hashApprovalToken, isWellFormedToken } from '../../connectors/approval/approval-token.ts';
+import { hashApprovalToken, isWellFormedToken, tokenMatches } from '../../connectors/approval/approval-token.ts';
 import type { Approval, ApprovalDecision, DecideOutcome } from '../store/store.ts';
 import { DecisionForm, DecisionQuery, DecisionResult, ErrorBody } from './api-schemas.ts';
 import type { AppDeps, AppEnv } from './app.ts';
@@ -36,15 +36,27 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
   /** What a link would do now, checked in the same order as the store's decide. */
   async function inspect(token: string): Promise<LinkState> {
     if (!isWellFormedToken(token)) return { kind: 'invalid' };
-    const approval = await store.getApproval(hashApprovalToken(token));
+    const approval = await findApproval(token);
     if (!approval) return { kind: 'invalid' };
     if (approval.usedAt !== null) return { kind: 'used', approval, decision: approval.decision, at: approval.usedAt, by: approval.approverEmail };
     const other = await decidedElsewhere(approval);
     if (other) return { kind: 'used', approval, ...other };
-    if (approval.expiresAt <= engine.clock.now()) return { kind: 'expired', approval };
+    if (approval.expiresAt !== null && approval.expiresAt <= engine.clock.now()) return { kind: 'expired', approval };
     const run = await store.getRun(approval.runId);
     if (!run || run.finishedAt !== null) return { kind: 'closed', approval };
     return { kind: 'open', approval };
+  }
+
+  /**
+   * The approval a token opens: found by the token's hash, then the token is derived again from the
+   * secret and the approval's id and compared in constant time, so a link made with a secret that was
+   * since replaced no longer works. Links made before tokens were derived (no id) have only their hash.
+   */
+  async function findApproval(token: string): Promise<Approval | undefined> {
+    const approval = await store.getApproval(hashApprovalToken(token));
+    if (!approval) return undefined;
+    if (approval.id && !tokenMatches(deps.approvalLinks.linkSecret, approval.id, token)) return undefined;
+    return approval;
   }
 
   /**
@@ -73,7 +85,7 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
   app.post('/approvals/:token', async (c) => {
     const token = c.req.param('token');
     const json = (c.req.header('content-type') ?? '').toLowerCase().includes('json');
-    if (!isWellFormedToken(token)) return answer(c, json, { kind: 'invalid' });
+    if (!isWellFormedToken(token) || !(await findApproval(token))) return answer(c, json, { kind: 'invalid' });
 
     const body = await readBodyWithLimit(c, MAX_DECISION_BYTES);
     if (!body.ok) return badDecision(c, json, 413, [{ path: '$', message: `larger than ${MAX_DECISION_BYTES} bytes` }]);
