@@ -1,6 +1,6 @@
 import type { Clock } from '../../server/engine/clock.ts';
 import { isOutcomeUnknown } from '../../server/engine/errors.ts';
-import type { EmailMessage, OutboxPatch, Store } from '../../server/store/store.ts';
+import type { EmailMessage, OutboxMessage, OutboxPatch, Store } from '../../server/store/store.ts';
 import { HttpError } from '../kit/http-errors.ts';
 import type { Logger } from '../kit/define-connector.ts';
 import type { CallOptions } from '../kit/http-client.ts';
@@ -14,10 +14,15 @@ import type { PostmarkClient } from './postmark-client.ts';
  */
 const SENDING_WINDOW_MS = 2 * 60_000;
 
-/** Another attempt is sending this message right now; the retry after it finds the message sent or interrupted. */
+/**
+ * Another attempt is sending this message right now; the retry after it finds the message sent or
+ * interrupted. Waiting for it spends none of the step's attempts (`spendsNoAttempt`, see the engine's
+ * `isWaitNotAttempt`): the attempt that is sending is the one that counts.
+ */
 export class OutboxBusyError extends Error {
   override name = 'OutboxBusyError';
   readonly retryable = true;
+  readonly spendsNoAttempt = true;
   constructor(
     key: string,
     readonly retryAfterMs: number,
@@ -31,10 +36,12 @@ export class OutboxBusyError extends Error {
  * 1. the message is stored under its unique key first (the first writer wins, so a step repeated after
  *    a crash finds the message it stored before, with the approval link it carried);
  * 2. a stored message already `sent` is not sent again;
- * 3. before the provider is called the message is marked `sending`, with the time. While a send could
- *    still be under way, another attempt waits (OutboxBusyError, retried after the window). Once it
- *    cannot be, a crash or a lost answer left it there and nobody knows whether the provider accepted
- *    it, so the next attempt asks the provider (search by the key in the message metadata) first;
+ * 3. before the provider is called the message is marked `sending`, with the time and the run lease of
+ *    the attempt. While a send could still be under way (that lease is held, within the window),
+ *    another attempt waits (OutboxBusyError, which spends no attempt). Once it cannot be (the window
+ *    passed, or the lease is gone: the turn ended, or a restart freed a dead process's leases), a crash
+ *    or a lost answer left it there and nobody knows whether the provider accepted it, so the next
+ *    attempt asks the provider (search by the key in the message metadata) first;
  * 4. the attempt takes the message (pending or sending → sending) only if it is still as it read it,
  *    so concurrent senders of one key call the provider once; the other waits for a retry;
  * 5. a 4xx answer means the provider refused it: the message goes back to `pending` and the step's
@@ -75,7 +82,7 @@ export class OutboxSender implements EmailConnection {
     }
     if (stored.status === 'sending') {
       // Taken by an attempt that may still be talking to the provider: wait until it cannot be.
-      const busyForMs = (stored.sendingSince ?? 0) + SENDING_WINDOW_MS - clock.now();
+      const busyForMs = await this.#busyFor(stored, email);
       if (busyForMs > 0) throw new OutboxBusyError(email.key, busyForMs);
       // An earlier attempt was cut off mid-call: ask the provider before sending a second copy.
       const found = await provider.findSent(email.key, options);
@@ -88,7 +95,7 @@ export class OutboxSender implements EmailConnection {
     }
     // Taken only if nobody else took it since it was read: two runs asking at once (once_per), or a
     // stalled turn and the one that took its run over, never both hand it to the provider.
-    if (!(await store.takeOutboxForSending(email.key, { status: stored.status, attempts: stored.attempts }, clock.now()))) {
+    if (!(await store.takeOutboxForSending(email.key, { status: stored.status, attempts: stored.attempts }, clock.now(), await this.#leaseOwner(email)))) {
       const now = await store.getOutbox(email.key);
       if (now?.status === 'sent' && now.providerMessageId) {
         options.note?.(`sent meanwhile by another attempt as message ${now.providerMessageId}; not sent again`);
@@ -110,6 +117,31 @@ export class OutboxSender implements EmailConnection {
       await store.updateOutbox(email.key, { ...(refused ? { status: 'pending' as const } : {}), lastError: (error as Error).message });
       throw error;
     }
+  }
+
+  /** The lease under which this attempt runs: the lease of the sending run's current turn. */
+  async #leaseOwner(email: OutgoingEmail): Promise<string | null> {
+    return email.runId ? ((await this.deps.store.getRun(email.runId))?.leaseOwner ?? null) : null;
+  }
+
+  /**
+   * How long a `sending` message may still be in the hands of the attempt that took it. That attempt
+   * held a run lease (its owner is recorded): when the lease is this attempt's own, that earlier
+   * attempt of this turn has ended; when it is gone and was this worker's (`<worker id>~<nonce>`), the
+   * turn ended or the process died and its restart freed it, so nothing is sending any more and the
+   * provider is asked at once. A lease that is still held keeps the message busy for the send window; a
+   * lease of another worker that is gone may have been taken over from a stalled process, which might
+   * still be sending, so the window is waited out as before.
+   */
+  async #busyFor(stored: OutboxMessage, email: OutgoingEmail): Promise<number> {
+    const now = this.deps.clock.now();
+    const windowLeft = (stored.sendingSince ?? 0) + SENDING_WINDOW_MS - now;
+    if (windowLeft <= 0 || !stored.sendingOwner) return windowLeft;
+    const mine = await this.#leaseOwner(email);
+    if (stored.sendingOwner === mine) return 0;
+    const state = await this.deps.store.leaseState(stored.sendingOwner, now);
+    if (state === 'gone' && mine !== null && workerOf(stored.sendingOwner) === workerOf(mine)) return 0;
+    return windowLeft;
   }
 
   /**
@@ -134,4 +166,10 @@ export class OutboxSender implements EmailConnection {
     const { template: _dropped, ...envelope } = message;
     return { status: 'sent', providerMessageId, sentAt: this.deps.clock.now(), lastError: null, message: { ...envelope, text: erased, html: erased } };
   }
+}
+
+/** The worker id of a lease owner `<worker id>~<nonce>`. */
+function workerOf(owner: string): string {
+  const cut = owner.lastIndexOf('~');
+  return cut < 0 ? owner : owner.slice(0, cut);
 }
