@@ -13,6 +13,7 @@ import {
   writeJournalWork,
 } from './store-operations.ts';
 import { storeQueries, type StoreQueries } from './store-queries.ts';
+import { signalWaitEndedAt } from './approval-link-lifetime.ts';
 import { json, parse, toApproval, toOutbox, toRun } from './store-rows.ts';
 import { runWorkAsync, type StoreWork } from './store-work.ts';
 import {
@@ -330,6 +331,16 @@ export class KyselyStore implements Store {
       if (approval.expires_at !== null && approval.expires_at <= input.now) return 'expired';
       const run = await trx.selectFrom('runs').select('finished_at').where('id', '=', approval.run_id).executeTakeFirst();
       if (!run || run.finished_at !== null) return 'closed';
+      // D10: the link lives as long as the run waits (or will wait) for its signal.
+      const journal = await trx.selectFrom('journal').select(['status', 'wait_signal', 'wait', 'output', 'finished_at']).where('run_id', '=', approval.run_id).orderBy('seq').execute();
+      const views = journal.map((e) => ({
+        status: e.status,
+        signal: e.wait_signal,
+        output: e.output === null ? null : parse(e.output),
+        deadline: e.wait === null ? null : ((parse(e.wait) as { deadline?: number | null }).deadline ?? null),
+        finishedAt: e.finished_at,
+      }));
+      if (signalWaitEndedAt(views, approval.signal) !== null) return 'expired';
 
       const output = {
         timed_out: false,
