@@ -213,7 +213,7 @@ export const approvalDocs: RouteDoc[] = [
       200: { description: 'What is being approved, by whom, and a form to confirm', html: true },
       404: { description: 'Not a valid link', html: true },
       409: { description: 'Already decided, or the request is closed', html: true },
-      410: { description: 'The link expired', html: true },
+      410: { description: 'The link expired: its hard cap passed, or the request no longer waits for this decision (its last wait timed out)', html: true },
     },
   },
   {
@@ -229,7 +229,7 @@ export const approvalDocs: RouteDoc[] = [
       400: { description: 'decision is not approve or deny, or the comment is longer than 2000 characters', schema: ErrorBody, html: true },
       404: { description: 'Not a valid link', schema: DecisionResult, html: true },
       409: { description: 'Already decided (through this or another link), or the request is closed', schema: DecisionResult, html: true },
-      410: { description: 'The link expired', schema: DecisionResult, html: true },
+      410: { description: 'The link expired: its hard cap passed, or the request no longer waits for this decision (its last wait timed out)', schema: DecisionResult, html: true },
       413: { description: 'Body too large', schema: ErrorBody, html: true },
     },
   },
