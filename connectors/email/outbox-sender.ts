@@ -93,6 +93,8 @@ export class OutboxSender implements EmailConnection {
       }
       options.note?.('an earlier attempt was interrupted and the provider has no such message; sending it now');
     }
+    // Rendered before it is taken: a template that fails to render leaves the message as it was.
+    const message = await this.#render(stored.message, email);
     // Taken only if nobody else took it since it was read: two runs asking at once (once_per), or a
     // stalled turn and the one that took its run over, never both hand it to the provider.
     if (!(await store.takeOutboxForSending(email.key, { status: stored.status, attempts: stored.attempts }, clock.now(), await this.#leaseOwner(email)))) {
@@ -104,7 +106,6 @@ export class OutboxSender implements EmailConnection {
       throw new OutboxBusyError(email.key, SENDING_WINDOW_MS);
     }
     try {
-      const message = await this.#render(stored.message, email);
       const messageId = await provider.send(message, email.key, options);
       await store.updateOutbox(email.key, this.#sent(message, messageId));
       log.info({ key: email.key, tag: email.tag, messageId, recipients: email.to.length }, 'email sent');
