@@ -23,12 +23,12 @@ afterEach(async () => {
 });
 
 /** Every file SQLite keeps for the database: the file, its WAL, its shared memory, a rollback journal. */
-export function storeBytes(dbPath: string): Buffer {
+function storeBytes(dbPath: string): Buffer {
   return Buffer.concat(['', '-wal', '-shm', '-journal'].filter((s) => existsSync(dbPath + s)).map((s) => readFileSync(dbPath + s)));
 }
 
 /** The tokens of every approval in the store, as the runtime derives them (mock mode's fixed secret). */
-export function derivedTokens(dbPath: string): string[] {
+function derivedTokens(dbPath: string): string[] {
   const db = new Sqlite(dbPath, { readonly: true, fileMustExist: true });
   try {
     return (db.prepare('select approval_id from approvals where approval_id is not null').pluck().all() as string[]).map((id) => approvalTokenFor(MOCK_APPROVAL_LINK_SECRET, id));
