@@ -17,6 +17,8 @@ export function productionEnv(webhookSecret: string): Record<string, string> {
       if (settings[key] !== undefined) env[variable] = String(settings[key]);
     }
   }
+  // The mock link secret is public, and refused outside mock mode.
+  env.APPROVAL_LINK_SECRET = 'bench-approval-link-secret-0123456789abcdef';
   return env;
 }
 

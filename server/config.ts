@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { ConnectorDefinition } from '../connectors/kit/define-connector.ts';
+import { MOCK_APPROVAL_LINK_SECRET } from '../connectors/approval/approval-token.ts';
 
 /**
  * Runtime configuration, read from environment variables once at start. Every bad or missing value is
@@ -153,6 +154,12 @@ export function loadConfig(env: Env, options: { mock: boolean; connectors: reado
       else problems.push(`${variable}: required (HMAC secret the ${connector.name} webhooks are signed with; at least 16 characters)`);
     }
     connectors[connector.name] = readConnectorConfig(connector, env, options.mock, problems);
+  }
+
+  // The mock secret is in the source: links derived from it could be forged by anyone who reads it.
+  const approval = connectors.approval as { linkSecret?: string } | undefined;
+  if (!options.mock && approval?.linkSecret === MOCK_APPROVAL_LINK_SECRET) {
+    problems.push('APPROVAL_LINK_SECRET: this is the public mock secret; choose your own (32+ characters, e.g. openssl rand -base64 32)');
   }
 
   if (problems.length > 0) throw new ConfigError(problems);

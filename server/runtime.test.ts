@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hashApprovalToken } from '../connectors/approval/approval-token.ts';
+import { hashApprovalToken, MOCK_APPROVAL_LINK_SECRET } from '../connectors/approval/approval-token.ts';
 import { CONNECTORS } from '../connectors/index.ts';
 import { Recipe } from '../schemas/recipe.ts';
 import { ConfigError, loadConfig } from './config.ts';
@@ -204,9 +204,25 @@ describe('configuration', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
-    for (const variable of ['PORT', 'PUBLIC_BASE_URL', 'PARTNERFLOW_API_TOKEN', 'WEBHOOK_SECRET_PRM', 'PRM_BASE_URL', 'PRM_API_KEY', 'SALESFORCE_CLIENT_SECRET', 'EMAIL_SERVER_TOKEN', 'EMAIL_FROM']) {
+    for (const variable of ['PORT', 'PUBLIC_BASE_URL', 'PARTNERFLOW_API_TOKEN', 'WEBHOOK_SECRET_PRM', 'APPROVAL_LINK_SECRET', 'PRM_BASE_URL', 'PRM_API_KEY', 'SALESFORCE_CLIENT_SECRET', 'EMAIL_SERVER_TOKEN', 'EMAIL_FROM']) {
       expect(message).toContain(variable);
     }
+  });
+
+  it('D10: refuses an approval link secret shorter than 32 characters, or the public mock one, outside mock mode, without echoing it', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env, { mock: false, connectors: CONNECTORS });
+      } catch (e) {
+        return (e as ConfigError).problems.filter((p) => p.startsWith('APPROVAL_LINK_SECRET'));
+      }
+      return [];
+    };
+    expect(problems({})).toEqual(['APPROVAL_LINK_SECRET: required by the approval connector']);
+    expect(problems({ APPROVAL_LINK_SECRET: 'too-short-link-secret' })).toEqual([expect.stringContaining('must be at least 32 characters')]);
+    expect(problems({ APPROVAL_LINK_SECRET: 'too-short-link-secret' }).join()).not.toContain('too-short-link-secret');
+    expect(problems({ APPROVAL_LINK_SECRET: MOCK_APPROVAL_LINK_SECRET })).toEqual([expect.stringContaining('the public mock secret')]);
+    expect(problems({ APPROVAL_LINK_SECRET: 'an-approval-link-secret-of-40-characters!' })).toEqual([]);
   });
 
   it('never echoes a secret it refuses', () => {

@@ -1,3 +1,4 @@
+import type { ApprovalConnection } from '../connectors/approval/approval-connection.ts';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { CONNECTORS } from '../connectors/index.ts';
@@ -94,6 +95,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     engine,
     config,
     log,
+    approvalLinks: connectors.connections.get('approval') as ApprovalConnection,
     mock:
       systems && movable.advance
         ? {

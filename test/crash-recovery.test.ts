@@ -44,6 +44,7 @@ function startRuntime(): ChildProcess {
       PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
       PARTNERFLOW_API_TOKEN: API_TOKEN,
       WEBHOOK_SECRET_PRM: WEBHOOK_SECRET,
+      APPROVAL_LINK_SECRET: 'crash-test-approval-link-secret-0123456789',
       PARTNERFLOW_DB: join(dir, 'partnerflow.db'),
       PARTNERFLOW_WORKER_ID: 'crash-test-host',
       LOG_LEVEL: 'warn',

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { DateTime } from 'luxon';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 import { IsoDuration } from '../../schemas/recipe.ts';
 import { addIsoDuration } from '../../server/engine/business-calendar.ts';
-import { newApprovalToken } from './approval-token.ts';
+import { approvalTokenFor, hashApprovalToken, newApprovalId } from './approval-token.ts';
 import type { ApprovalConnection } from './approval-connection.ts';
+import { timeForPeople } from './time-for-people.ts';
 import { checkTemplateInput } from '../email/check-template.ts';
 
 const RequestApprovalInput = z
@@ -14,26 +14,36 @@ const RequestApprovalInput = z
     approver: z.object({ email: z.email(), name: z.string().nullish() }).strict(),
     /** What is being decided, shown on the confirmation page, e.g. "MDF-1042: Cloud Summit Munich". */
     subject: z.string().min(1).max(300),
-    /** The email template; it receives `data` plus `approver_name`, `approve_url`, `deny_url`, `expires_at` (ISO) and `expires_text` (in the business calendar's zone). */
+    /**
+     * The email template; it receives `data` plus `approver_name`, `approve_url`, `deny_url`, and with
+     * `expires_in` also `expires_at` (ISO) and `expires_text` (in the business calendar's zone, named);
+     * without it both are null.
+     */
     template: z.string().min(1),
     data: z.record(z.string(), z.unknown()).default({}),
     cc: z.array(z.email()).optional(),
-    /** How long the link works. @default P14D */
-    expires_in: IsoDuration.default('P14D'),
+    /**
+     * D10: a link works as long as the run waits (or will wait) for `signal`: through reminders and
+     * escalations, until a decision is made, the last wait for it times out or the run ends. This is an
+     * optional hard cap on top. @default none
+     */
+    expires_in: IsoDuration.optional(),
   })
   .strict();
 
 const RequestApprovalOutput = z.object({
   approver: z.email(),
-  expires_at: z.string(),
+  /** The hard cap, when `expires_in` set one; null: the link lives as long as the wait it answers. */
+  expires_at: z.string().nullable(),
   message_id: z.string(),
   already_sent: z.boolean(),
 });
 
 /**
  * D10: sends the approver an email whose links approve or deny from the email itself. The link's token
- * is bound to this run and signal, stored hashed, expires, and works once. Token, approval and message
- * are stored in one transaction under the step's idempotency key, so a retried step sends nothing new.
+ * is derived from the server secret and the approval's id (never stored; only its hash is), is bound to
+ * this run and signal, and works once. Approval and message are stored in one transaction under the
+ * step's idempotency key, so a retried step sends nothing new.
  */
 export const requestApproval = defineAction({
   description: 'Emails an approver approve/deny links that answer a wait_for signal of this run.',
@@ -43,28 +53,37 @@ export const requestApproval = defineAction({
   checkInput: checkTemplateInput,
   async run(input, ctx: ActionContext<ApprovalConnection>) {
     const email = ctx.connection.email();
+    const { linkSecret, publicBaseUrl, timezone } = ctx.connection;
     const now = ctx.clock.now();
-    const expiresAt = addIsoDuration(now, input.expires_in);
-    const { token, hash } = newApprovalToken();
-    const base = `${ctx.connection.publicBaseUrl}/approvals/${token}`;
-    const rendered = await email.render(input.template, {
-      ...input.data,
-      approver_name: input.approver.name ?? input.approver.email,
-      approve_url: `${base}?decision=approve`,
-      deny_url: `${base}?decision=deny`,
-      expires_at: new Date(expiresAt).toISOString(),
-      // As an approver reads it: "Monday 16 March 2026, 10:00 (Europe/Berlin)", not a UTC timestamp.
-      expires_text: `${DateTime.fromMillis(expiresAt, { zone: ctx.connection.timezone }).setLocale('en-GB').toFormat('cccc d LLLL yyyy, HH:mm')} (${ctx.connection.timezone})`,
-    });
+    const expiresAt = input.expires_in ? addIsoDuration(now, input.expires_in) : null;
+    // The token is derived from the secret and this id, and exists only in memory: the store keeps the
+    // id and the token's hash, the outbox keeps the template and its data, and the links are rendered
+    // when the email leaves (also when a crash made the step run again: the stored id wins).
+    const id = newApprovalId();
+    const links = (approvalId: string) => {
+      const base = `${publicBaseUrl}/approvals/${approvalTokenFor(linkSecret, approvalId)}`;
+      return { approve_url: `${base}?decision=approve`, deny_url: `${base}?decision=deny` };
+    };
     const sent = await email.send({
       key: ctx.idempotencyKey,
       runId: ctx.runId,
       to: [input.approver.email],
       cc: input.cc,
-      rendered,
+      template: {
+        name: input.template,
+        data: {
+          ...input.data,
+          approver_name: input.approver.name ?? input.approver.email,
+          expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString(),
+          // As an approver reads it: "Monday 16 March 2026, 10:00 (Europe/Berlin)", not a UTC timestamp.
+          expires_text: expiresAt === null ? null : timeForPeople(expiresAt, timezone),
+        },
+      },
+      links,
       tag: input.template,
       approval: {
-        tokenHash: hash,
+        id,
+        tokenHash: hashApprovalToken(approvalTokenFor(linkSecret, id)),
         runId: ctx.runId,
         signal: input.signal,
         approverEmail: input.approver.email,
@@ -74,6 +93,6 @@ export const requestApproval = defineAction({
         createdAt: now,
       },
     }, { signal: ctx.signal, note: ctx.note });
-    return { approver: input.approver.email, expires_at: new Date(expiresAt).toISOString(), message_id: sent.messageId, already_sent: sent.alreadySent };
+    return { approver: input.approver.email, expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString(), message_id: sent.messageId, already_sent: sent.alreadySent };
   },
 });

@@ -16,10 +16,21 @@ export interface OutgoingEmail {
   runId: RunId | null;
   to: string[];
   cc?: string[];
-  rendered: RenderedEmail;
+  /** The message as it is sent, stored until then. */
+  rendered?: RenderedEmail;
+  /**
+   * Or: a template rendered only when the message is sent, in memory. What is stored until then is the
+   * template's name and data, never a rendered body (see `links`).
+   */
+  template?: { name: string; data: Record<string, unknown> };
   tag?: string;
   /** An approval whose link is in this message, stored in the same transaction as the message. */
   approval?: NewApproval;
+  /**
+   * Template data derived at send time from the approval id the outbox stored with the message (the
+   * approve and deny URLs): a working link exists only in memory and in the email that leaves.
+   */
+  links?: (approvalId: string) => Record<string, unknown>;
 }
 
 /**

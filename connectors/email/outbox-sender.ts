@@ -1,6 +1,6 @@
 import type { Clock } from '../../server/engine/clock.ts';
 import { isOutcomeUnknown } from '../../server/engine/errors.ts';
-import type { EmailMessage, OutboxPatch, Store } from '../../server/store/store.ts';
+import type { EmailMessage, OutboxMessage, OutboxPatch, Store } from '../../server/store/store.ts';
 import { HttpError } from '../kit/http-errors.ts';
 import type { Logger } from '../kit/define-connector.ts';
 import type { CallOptions } from '../kit/http-client.ts';
@@ -14,10 +14,15 @@ import type { PostmarkClient } from './postmark-client.ts';
  */
 const SENDING_WINDOW_MS = 2 * 60_000;
 
-/** Another attempt is sending this message right now; the retry after it finds the message sent or interrupted. */
+/**
+ * Another attempt is sending this message right now; the retry after it finds the message sent or
+ * interrupted. Waiting for it spends none of the step's attempts (`spendsNoAttempt`, see the engine's
+ * `isWaitNotAttempt`): the attempt that is sending is the one that counts.
+ */
 export class OutboxBusyError extends Error {
   override name = 'OutboxBusyError';
   readonly retryable = true;
+  readonly spendsNoAttempt = true;
   constructor(
     key: string,
     readonly retryAfterMs: number,
@@ -31,16 +36,20 @@ export class OutboxBusyError extends Error {
  * 1. the message is stored under its unique key first (the first writer wins, so a step repeated after
  *    a crash finds the message it stored before, with the approval link it carried);
  * 2. a stored message already `sent` is not sent again;
- * 3. before the provider is called the message is marked `sending`, with the time. While a send could
- *    still be under way, another attempt waits (OutboxBusyError, retried after the window). Once it
- *    cannot be, a crash or a lost answer left it there and nobody knows whether the provider accepted
- *    it, so the next attempt asks the provider (search by the key in the message metadata) first;
+ * 3. before the provider is called the message is marked `sending`, with the time and the run lease of
+ *    the attempt. While a send could still be under way (that lease is held, within the window),
+ *    another attempt waits (OutboxBusyError, which spends no attempt). Once it cannot be (the window
+ *    passed, or the lease is gone: the turn ended, or a restart freed a dead process's leases), a crash
+ *    or a lost answer left it there and nobody knows whether the provider accepted it, so the next
+ *    attempt asks the provider (search by the key in the message metadata) first;
  * 4. the attempt takes the message (pending or sending → sending) only if it is still as it read it,
  *    so concurrent senders of one key call the provider once; the other waits for a retry;
  * 5. a 4xx answer means the provider refused it: the message goes back to `pending` and the step's
  *    retry policy decides. Any other failure leaves it `sending` (see 3);
- * 6. once sent, the stored message keeps its envelope and loses its body: an approval email's body
- *    holds a working approval link (the store has only the token's hash otherwise), and the body's
+ * 6. an approval email is stored as its template and data with the approval's id, and rendered in
+ *    memory when it is sent, its links derived from the id and the server secret: no working link is
+ *    ever written to the store, not while the message waits, not in the WAL;
+ * 7. once sent, the stored message keeps its envelope and loses its body and template data: the
  *    partner data has no further use there.
  */
 export class OutboxSender implements EmailConnection {
@@ -54,19 +63,15 @@ export class OutboxSender implements EmailConnection {
 
   async send(email: OutgoingEmail, options: CallOptions = {}): Promise<{ messageId: string; alreadySent: boolean }> {
     const { store, clock, provider, log } = this.deps;
+    const envelope = { from: this.deps.from, to: email.to, ...(email.cc && email.cc.length > 0 ? { cc: email.cc } : {}), ...(email.tag ? { tag: email.tag } : {}) };
     const stored = await store.enqueueOutbox(
       {
         key: email.key,
         runId: email.runId,
-        message: {
-          from: this.deps.from,
-          to: email.to,
-          ...(email.cc && email.cc.length > 0 ? { cc: email.cc } : {}),
-          subject: email.rendered.subject,
-          text: email.rendered.text,
-          html: email.rendered.html,
-          ...(email.tag ? { tag: email.tag } : {}),
-        },
+        message: email.template
+          ? // Rendered at send time only: the stored message holds no approval link, only the approval's id.
+            { ...envelope, subject: '', text: '', html: '', template: { ...email.template, ...(email.approval?.id ? { approvalId: email.approval.id } : {}) } }
+          : { ...envelope, subject: email.rendered!.subject, text: email.rendered!.text, html: email.rendered!.html },
         createdAt: clock.now(),
       },
       email.approval,
@@ -77,20 +82,22 @@ export class OutboxSender implements EmailConnection {
     }
     if (stored.status === 'sending') {
       // Taken by an attempt that may still be talking to the provider: wait until it cannot be.
-      const busyForMs = (stored.sendingSince ?? 0) + SENDING_WINDOW_MS - clock.now();
+      const busyForMs = await this.#busyFor(stored, email);
       if (busyForMs > 0) throw new OutboxBusyError(email.key, busyForMs);
       // An earlier attempt was cut off mid-call: ask the provider before sending a second copy.
       const found = await provider.findSent(email.key, options);
       if (found) {
-        await store.updateOutbox(email.key, this.#sent(stored.message, found));
+        await store.updateOutbox(email.key, this.#sent(await this.#render(stored.message, email), found));
         options.note?.(`an interrupted earlier attempt was delivered as message ${found}; not sent again`);
         return { messageId: found, alreadySent: true };
       }
       options.note?.('an earlier attempt was interrupted and the provider has no such message; sending it now');
     }
+    // Rendered before it is taken: a template that fails to render leaves the message as it was.
+    const message = await this.#render(stored.message, email);
     // Taken only if nobody else took it since it was read: two runs asking at once (once_per), or a
     // stalled turn and the one that took its run over, never both hand it to the provider.
-    if (!(await store.takeOutboxForSending(email.key, { status: stored.status, attempts: stored.attempts }, clock.now()))) {
+    if (!(await store.takeOutboxForSending(email.key, { status: stored.status, attempts: stored.attempts }, clock.now(), await this.#leaseOwner(email)))) {
       const now = await store.getOutbox(email.key);
       if (now?.status === 'sent' && now.providerMessageId) {
         options.note?.(`sent meanwhile by another attempt as message ${now.providerMessageId}; not sent again`);
@@ -99,8 +106,8 @@ export class OutboxSender implements EmailConnection {
       throw new OutboxBusyError(email.key, SENDING_WINDOW_MS);
     }
     try {
-      const messageId = await provider.send(stored.message, email.key, options);
-      await store.updateOutbox(email.key, this.#sent(stored.message, messageId));
+      const messageId = await provider.send(message, email.key, options);
+      await store.updateOutbox(email.key, this.#sent(message, messageId));
       log.info({ key: email.key, tag: email.tag, messageId, recipients: email.to.length }, 'email sent');
       return { messageId, alreadySent: false };
     } catch (error) {
@@ -113,8 +120,57 @@ export class OutboxSender implements EmailConnection {
     }
   }
 
+  /** The lease under which this attempt runs: the lease of the sending run's current turn. */
+  async #leaseOwner(email: OutgoingEmail): Promise<string | null> {
+    return email.runId ? ((await this.deps.store.getRun(email.runId))?.leaseOwner ?? null) : null;
+  }
+
+  /**
+   * How long a `sending` message may still be in the hands of the attempt that took it. That attempt
+   * held a run lease (its owner is recorded): when the lease is this attempt's own, that earlier
+   * attempt of this turn has ended; when it is gone and was this worker's (`<worker id>~<nonce>`), the
+   * turn ended or the process died and its restart freed it, so nothing is sending any more and the
+   * provider is asked at once. A lease that is still held keeps the message busy for the send window; a
+   * lease of another worker that is gone may have been taken over from a stalled process, which might
+   * still be sending, so the window is waited out as before.
+   */
+  async #busyFor(stored: OutboxMessage, email: OutgoingEmail): Promise<number> {
+    const now = this.deps.clock.now();
+    const windowLeft = (stored.sendingSince ?? 0) + SENDING_WINDOW_MS - now;
+    if (windowLeft <= 0 || !stored.sendingOwner) return windowLeft;
+    const mine = await this.#leaseOwner(email);
+    if (stored.sendingOwner === mine) return 0;
+    const state = await this.deps.store.leaseState(stored.sendingOwner, now);
+    if (state === 'gone' && mine !== null && workerOf(stored.sendingOwner) === workerOf(mine)) return 0;
+    return windowLeft;
+  }
+
+  /**
+   * The message as the provider gets it. A stored template is rendered here, in memory, with the links
+   * derived from the approval id stored with it: the same links after a crash or a retry, and never a
+   * link in the store.
+   */
+  async #render(stored: EmailMessage, email: OutgoingEmail): Promise<EmailMessage> {
+    const { template, ...envelope } = stored;
+    if (!template) return stored;
+    let links: Record<string, unknown> = {};
+    if (template.approvalId) {
+      if (!email.links) throw new Error(`message ${email.key} carries approval links, and only the approval step that stored it can send it`);
+      links = email.links(template.approvalId);
+    }
+    const rendered = await this.deps.templates.render(template.name, { ...template.data, ...links });
+    return { ...envelope, subject: rendered.subject, text: rendered.text, html: rendered.html };
+  }
+
   #sent(message: EmailMessage, providerMessageId: string): OutboxPatch {
     const erased = '[erased once sent]';
-    return { status: 'sent', providerMessageId, sentAt: this.deps.clock.now(), lastError: null, message: { ...message, text: erased, html: erased } };
+    const { template: _dropped, ...envelope } = message;
+    return { status: 'sent', providerMessageId, sentAt: this.deps.clock.now(), lastError: null, message: { ...envelope, text: erased, html: erased } };
   }
+}
+
+/** The worker id of a lease owner `<worker id>~<nonce>`. */
+function workerOf(owner: string): string {
+  const cut = owner.lastIndexOf('~');
+  return cut < 0 ? owner : owner.slice(0, cut);
 }

@@ -54,3 +54,13 @@ export function retryAfterOf(error: unknown): number | undefined {
   const value = error && typeof error === 'object' ? (error as { retryAfterMs?: unknown }).retryAfterMs : undefined;
   return typeof value === 'number' && value >= 0 ? value : undefined;
 }
+
+/**
+ * Whether a failure is a wait rather than a failed attempt: the step could not try yet (another attempt
+ * is still sending its message, OutboxBusyError). It is tried again after `retryAfterMs` without
+ * spending one of the step's attempts, so a crash mid-send never uses up the retry budget. Such errors
+ * end on their own (the send they wait for ends), so the wait is bounded.
+ */
+export function isWaitNotAttempt(error: unknown): boolean {
+  return !!error && typeof error === 'object' && (error as { spendsNoAttempt?: unknown }).spendsNoAttempt === true;
+}

@@ -7,7 +7,7 @@ import { DEFAULT_RETRY, backoffDelay } from './backoff.ts';
 import type { Clock } from './clock.ts';
 import type { ConnectedConnectors } from './connector-registry.ts';
 import { delayEnd } from './delay.ts';
-import { LeaseLostError, LookupMissError, StepInputError, isOutcomeUnknown, isRetryable, retryAfterOf } from './errors.ts';
+import { LeaseLostError, LookupMissError, StepInputError, isOutcomeUnknown, isRetryable, isWaitNotAttempt, retryAfterOf } from './errors.ts';
 import { evaluateExpression, evaluateMapping, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 import { asStepKey, idempotencyKeyFor, type StepKey } from './ids.ts';
 import { redact } from './redact.ts';
@@ -198,6 +198,14 @@ class Turn {
       output = (resolved.definition.output as z.ZodType).parse(raw);
     } catch (error) {
       if (error instanceof LeaseLostError) throw error;
+      if (isWaitNotAttempt(error)) {
+        // Not an attempt: the step waits for another attempt's send to end, then tries again, with
+        // the attempts it had (the entry keeps the count this attempt started from).
+        const nextAttemptAt = this.now + (retryAfterOf(error) ?? 1000);
+        notes.push(`${(error as Error).message}; trying again at ${new Date(nextAttemptAt).toISOString()} (no attempt spent)`);
+        await this.write({ key, step, status: 'failed', input: journaledInput, error: toRunError(error, key), attempts: attempts - 1, startedAt, finishedAt: this.now, nextAttemptAt, notes });
+        return { kind: 'suspend', wakeAt: nextAttemptAt, step: key, retry: true };
+      }
       // A call not safe to repeat that failed without a clear refusal may have taken effect.
       const unknown = !resolved.definition.idempotent && isOutcomeUnknown(error);
       const failure = unknown ? outcomeUnknownError(step.action, toRunError(error, key)) : toRunError(error, key);

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
-import { newApprovalToken } from '../../connectors/approval/approval-token.ts';
+import { approvalTokenFor, hashApprovalToken, MOCK_APPROVAL_LINK_SECRET, newApprovalId } from '../../connectors/approval/approval-token.ts';
 import type { RecipeInput } from '../../schemas/recipe.ts';
 import { engineFixture, recipeWith, silentLog, type EngineFixture } from '../../test/support/engine-fixture.ts';
 import type { RuntimeConfig } from '../config.ts';
@@ -17,7 +17,7 @@ export interface AppFixture extends EngineFixture {
   /** Posts a delivery to `/webhooks/fake`, signed with the engine clock unless told otherwise. */
   deliver(body: unknown, options?: { timestamp?: number; secret?: string; headers?: Record<string, string> }): Promise<Response>;
   /** Creates an approval link for a run waiting on `signal`, as the approval connector would. */
-  approvalLink(runId: RunId, options?: { signal?: string; expiresInMs?: number; subject?: string; approverEmail?: string }): Promise<string>;
+  approvalLink(runId: RunId, options?: { signal?: string; /** An optional hard cap; none by default, as the approval connector makes them. */ expiresInMs?: number; subject?: string; approverEmail?: string }): Promise<string>;
 }
 
 export function testConfig(overrides: Partial<RuntimeConfig> = {}): RuntimeConfig {
@@ -55,7 +55,7 @@ export async function appFixture(
 ): Promise<AppFixture> {
   const fx = await engineFixture(options.recipes ?? [recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: '{% trigger.data.id %}' } }])]);
   const config = testConfig(options.config);
-  const app = createApp({ engine: fx.engine, config, log: options.log ?? silentLog, mock: options.mock?.(fx) });
+  const app = createApp({ engine: fx.engine, config, log: options.log ?? silentLog, approvalLinks: { linkSecret: MOCK_APPROVAL_LINK_SECRET, timezone: 'Europe/Berlin' }, mock: options.mock?.(fx) });
   return {
     ...fx,
     app,
@@ -70,18 +70,22 @@ export async function appFixture(
       });
     },
     async approvalLink(runId, o = {}) {
-      const { token, hash } = newApprovalToken();
+      // As the approval connector makes them: the token derived from the secret and the approval's id.
+      const id = newApprovalId();
+      const token = approvalTokenFor(MOCK_APPROVAL_LINK_SECRET, id);
+      const hash = hashApprovalToken(token);
       const now = fx.clock.now();
       await fx.store.enqueueOutbox(
         { key: `${runId}:${hash.slice(0, 8)}`, runId, message: { from: 'mdf@example.com', to: [o.approverEmail ?? 'cmm@example.com'], subject: 'approval needed', text: 'link', html: 'link' }, createdAt: now },
         {
+          id,
           tokenHash: hash,
           runId,
           signal: o.signal ?? 'decision',
           approverEmail: o.approverEmail ?? 'cmm@example.com',
           approverName: 'Casey Morgan',
           subject: o.subject ?? 'MDF-2001: Cloud Summit booth',
-          expiresAt: now + (o.expiresInMs ?? 14 * 86_400_000),
+          expiresAt: o.expiresInMs === undefined ? null : now + o.expiresInMs,
           createdAt: now,
         },
       );

@@ -31,6 +31,11 @@ export interface AppDeps {
   engine: Engine;
   config: RuntimeConfig;
   log: Logger;
+  /**
+   * What the approval pages need from the approval connector: the secret tokens are checked against
+   * (APPROVAL_LINK_SECRET) and the business calendar's zone, in which every time on a page is written.
+   */
+  approvalLinks: { linkSecret: string; timezone: string };
   /** Present in mock mode only; without it the `/_mock` routes do not exist. */
   mock?: MockDeps;
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import type { ApprovalDecision } from '../store/store.ts';
+import type { ApprovalDecision, Run } from '../store/store.ts';
+import { timeForPeople } from '../../connectors/approval/time-for-people.ts';
 
 /**
  * The pages an approver sees after clicking a link in an email. Every value is interpolated through
@@ -31,7 +32,7 @@ export interface ApprovalSummary {
   subject: string;
   approverName: string | null;
   approverEmail: string;
-  expiresAt: number;
+  expiresAt: number | null;
 }
 
 function layout(title: string, body: HtmlEscapedString | Promise<HtmlEscapedString>) {
@@ -49,9 +50,8 @@ ${body}
 </html>`;
 }
 
-function when(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
+/** Times as the emails write them: in the business calendar's zone, named (never UTC beside a local time). */
+const when = timeForPeople;
 
 function approver(a: ApprovalSummary): string {
   return a.approverName ? `${a.approverName} <${a.approverEmail}>` : a.approverEmail;
@@ -59,13 +59,13 @@ function approver(a: ApprovalSummary): string {
 
 const decisionWord = (d: ApprovalDecision) => (d === 'approve' ? 'approved' : 'denied');
 
-export function confirmationPage(a: ApprovalSummary, preselected: ApprovalDecision | undefined) {
+export function confirmationPage(a: ApprovalSummary, preselected: ApprovalDecision | undefined, zone: string) {
   const checked = (d: ApprovalDecision) => (preselected === d ? html` checked` : '');
   return layout(
     'Confirm your decision',
     html`<h1>Confirm your decision</h1>
 <p class="subject">${a.subject}</p>
-<dl><dt>Approver</dt><dd>${approver(a)}</dd><dt>Link valid until</dt><dd>${when(a.expiresAt)}</dd></dl>
+<dl><dt>Approver</dt><dd>${approver(a)}</dd><dt>Link valid</dt><dd>as long as the request awaits a decision${a.expiresAt !== null ? `, at the latest until ${when(a.expiresAt, zone)}` : ''}</dd></dl>
 <form method="post">
 <fieldset><legend>Decision</legend>
 <label><input type="radio" name="decision" value="approve" required${checked('approve')}> Approve</label>
@@ -102,10 +102,10 @@ export function invalidLinkPage() {
 }
 
 /** `decision` is null when the request was decided through another link (the approver's or the manager's). */
-export function alreadyDecidedPage(subject: string, decided: { decision: ApprovalDecision | null; at: number | null; by: string | null }) {
+export function alreadyDecidedPage(subject: string, decided: { decision: ApprovalDecision | null; at: number | null; by: string | null }, zone: string) {
   const what = decided.decision ? html` It was <strong>${decisionWord(decided.decision)}</strong>` : html` A decision was made`;
   const by = decided.by ? html` by ${decided.by}` : '';
-  const at = decided.at !== null ? html` on ${when(decided.at)}` : '';
+  const at = decided.at !== null ? html` on ${when(decided.at, zone)}` : '';
   return layout(
     'Already decided',
     html`<h1>This request was already decided</h1>
@@ -114,21 +114,39 @@ export function alreadyDecidedPage(subject: string, decided: { decision: Approva
   );
 }
 
-export function expiredPage(a: ApprovalSummary) {
+/**
+ * D10: a link stops working when its hard cap passes (`waitEndedAt` null), or when the request stopped
+ * waiting for the decision: its last wait timed out and it went on without one.
+ */
+export function expiredPage(a: ApprovalSummary, waitEndedAt: number | null, zone: string) {
+  const what =
+    waitEndedAt !== null
+      ? html`<p>No decision arrived while the request waited for one: it stopped waiting on ${when(waitEndedAt, zone)} and went on without a decision. Nothing was recorded.</p>`
+      : html`<p>It was valid until ${a.expiresAt !== null ? when(a.expiresAt, zone) : 'its request stopped waiting'}. Nothing was recorded. If the request still awaits a decision, a newer email about it has a link that works.</p>`;
   return layout(
     'Link expired',
     html`<h1>This link has expired</h1>
 <p class="subject">${a.subject}</p>
-<p>It was valid until ${when(a.expiresAt)}. Nothing was recorded; the request follows its escalation path.</p>`,
+${what}`,
   );
 }
 
-export function closedPage(subject: string) {
+/** The run the link answers has ended: say how, and when, as far as the runtime knows it. */
+export function closedPage(subject: string, run: Pick<Run, 'status' | 'finishedAt'> | null, waitEndedAt: number | null, zone: string) {
+  const at = run?.finishedAt != null ? html` on ${when(run.finishedAt, zone)}` : '';
+  const how =
+    run?.status === 'canceled'
+      ? html`It was canceled${at}, before a decision was made here, so no decision is needed any more.`
+      : waitEndedAt !== null
+        ? html`No decision arrived while it waited for one: it stopped waiting on ${when(waitEndedAt, zone)}, went on without a decision and has ended${at}.`
+        : run
+          ? html`It ended${at} before a decision was made here, so no decision is needed any more.`
+          : html`It was canceled or finished before a decision was made here, so no decision is needed any more.`;
   return layout(
     'Request closed',
     html`<h1>This request is closed</h1>
 <p class="subject">${subject}</p>
-<p>It was canceled or finished before a decision was made here, so no decision is needed any more. Nothing was recorded.</p>`,
+<p>${how} Nothing was recorded.</p>`,
   );
 }
 

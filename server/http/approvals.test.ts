@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hashApprovalToken } from '../../connectors/approval/approval-token.ts';
+import { approvalTokenFor, hashApprovalToken } from '../../connectors/approval/approval-token.ts';
 import type { RunId } from '../engine/ids.ts';
 import { recipeWith } from '../../test/support/engine-fixture.ts';
 import { appFixture, approvalRecipe, type AppFixture } from './app-fixture.ts';
@@ -250,5 +250,78 @@ describe('POST /approvals/:token', () => {
     expect(await json.json()).toMatchObject({ outcome: 'used', decision: 'approve' });
     expect(await tokenUsed(cmmLink)).toBe(false);
     expect(fx.system.effects).toEqual([{ key: 'approve', value: undefined }]);
+  });
+});
+
+describe('how long a link works (D10)', () => {
+  /** The first wait times out after an hour; then the run rests in a day's wait, not waiting for the decision. */
+  const movesOn = recipeWith([
+    { id: 'decision', type: 'wait_for', signal: 'decision', timeout: 'PT1H', on_timeout: [{ id: 'cool_off', type: 'wait', for: 'P1D' }] },
+    { id: 'after', type: 'action', action: 'fake.record', input: { key: '{% $steps.decision.timed_out ? "timed out" : $steps.decision.decision %}' } },
+  ]);
+
+  it('D10: a link whose wait timed out, with the run gone on without a decision, says so in the business zone and decides nothing (410)', async () => {
+    fx = await appFixture({ recipes: [movesOn] });
+    const res = await fx.deliver({ id: 'delivery-1', event: 'thing.happened', data: { id: 'MDF-2001' } });
+    const runId = ((await res.json()) as { run_ids: RunId[] }).run_ids[0]!;
+    await fx.engine.runUntilIdle();
+    const link = await fx.approvalLink(runId);
+    expect((await fx.app.request(link)).status).toBe(200);
+    fx.clock.advance(61 * 60_000);
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(runId))!.status).toBe('waiting');
+
+    const view = await fx.app.request(link);
+    expect(view.status).toBe(410);
+    // Timed out at 10:00 UTC on 2 March 2026: 11:00 in Berlin.
+    expect(await view.text()).toContain('No decision arrived while the request waited for one: it stopped waiting on Monday 2 March 2026, 11:00 (Europe/Berlin) and went on without a decision.');
+    const decided = await fx.app.request(link, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'approve' }) });
+    expect(decided.status).toBe(410);
+    expect(await decided.json()).toMatchObject({ outcome: 'expired', message: expect.stringContaining('no decision arrived') });
+    expect(await tokenUsed(link)).toBe(false);
+    fx.clock.advance(86_400_000);
+    await fx.engine.runUntilIdle();
+    expect(fx.system.effects).toEqual([{ key: 'timed out', value: undefined }]);
+  });
+
+  it('D10: a link has no fixed expiry by default: it still decides 30 days later while the run waits', async () => {
+    const { runId, link } = await waitingRun();
+    fx.clock.advance(29 * 86_400_000);
+    const page = await (await fx.app.request(link)).text();
+    expect(page).toContain('<dt>Link valid</dt><dd>as long as the request awaits a decision</dd>');
+    expect((await post(link, { decision: 'approve' })).status).toBe(200);
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(runId))!.status).toBe('completed');
+  });
+
+  it('refuses a token derived with another secret (404): replacing APPROVAL_LINK_SECRET ends the links made with the old one', async () => {
+    const { link } = await waitingRun();
+    const approval = await fx.store.getApproval(hashApprovalToken(link.split('/').pop()!));
+    expect(approval?.id).toMatch(/^apr_/);
+    const foreign = await fx.app.request(`/approvals/${approvalTokenFor('another-secret-of-at-least-32-characters', approval!.id!)}`);
+    expect(foreign.status).toBe(404);
+  });
+});
+
+describe('times on the approval pages', () => {
+  it('writes every time in the business calendar\'s zone, named, as the emails do; never UTC', async () => {
+    const { runId, link } = await waitingRun({ expiresInMs: 3 * 86_400_000 });
+    const page = await (await fx.app.request(link)).text();
+    expect(page).toContain('as long as the request awaits a decision, at the latest until Thursday 5 March 2026, 10:00 (Europe/Berlin)');
+    expect(page).not.toContain('UTC');
+
+    const manager = await fx.approvalLink(runId, { approverEmail: 'manager@example.com' });
+    fx.clock.advance(30 * 60_000);
+    expect((await post(manager, { decision: 'deny' })).status).toBe(200);
+    const used = await (await fx.app.request(link)).text();
+    expect(used).toContain('by manager@example.com on Monday 2 March 2026, 10:30 (Europe/Berlin)');
+    expect(used).not.toContain('UTC');
+  });
+
+  it('names the zone on the page of an expired link', async () => {
+    const { link } = await waitingRun({ expiresInMs: 60_000 });
+    fx.clock.advance(61_000);
+    const page = await (await fx.app.request(link)).text();
+    expect(page).toContain('It was valid until Monday 2 March 2026, 10:01 (Europe/Berlin).');
   });
 });

@@ -2,8 +2,10 @@ import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { z } from 'zod';
-import { hashApprovalToken, isWellFormedToken } from '../../connectors/approval/approval-token.ts';
-import type { Approval, ApprovalDecision, DecideOutcome } from '../store/store.ts';
+import { hashApprovalToken, isWellFormedToken, tokenMatches } from '../../connectors/approval/approval-token.ts';
+import type { Approval, ApprovalDecision, DecideOutcome, JournalEntry, Run } from '../store/store.ts';
+import { signalWaitEndedAt, type SignalWaitView } from '../store/approval-link-lifetime.ts';
+import { timeForPeople } from '../../connectors/approval/time-for-people.ts';
 import { DecisionForm, DecisionQuery, DecisionResult, ErrorBody } from './api-schemas.ts';
 import type { AppDeps, AppEnv } from './app.ts';
 import {
@@ -32,20 +34,38 @@ const MAX_DECISION_BYTES = 16 * 1024;
 export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
   const { engine } = deps;
   const store = engine.store;
+  const zone = deps.approvalLinks.timezone;
   const app = new Hono<AppEnv>();
 
   /** What a link would do now, checked in the same order as the store's decide. */
   async function inspect(token: string): Promise<LinkState> {
     if (!isWellFormedToken(token)) return { kind: 'invalid' };
-    const approval = await store.getApproval(hashApprovalToken(token));
+    const approval = await findApproval(token);
     if (!approval) return { kind: 'invalid' };
     if (approval.usedAt !== null) return { kind: 'used', approval, decision: approval.decision, at: approval.usedAt, by: approval.approverEmail };
-    const other = await decidedElsewhere(approval);
+    const journal = await store.getJournal(approval.runId);
+    const other = decidedElsewhere(approval, journal);
     if (other) return { kind: 'used', approval, ...other };
-    if (approval.expiresAt <= engine.clock.now()) return { kind: 'expired', approval };
+    if (approval.expiresAt !== null && approval.expiresAt <= engine.clock.now()) return { kind: 'expired', approval, waitEndedAt: null };
+    // D10: the link lives as long as the run waits for its signal; say what became of that wait.
     const run = await store.getRun(approval.runId);
-    if (!run || run.finishedAt !== null) return { kind: 'closed', approval };
+    const finished = !run || run.finishedAt !== null;
+    const waitEndedAt = signalWaitEndedAt(journal.map(signalWaitView), approval.signal, finished);
+    if (finished) return { kind: 'closed', approval, run: run ?? null, waitEndedAt };
+    if (waitEndedAt !== null) return { kind: 'expired', approval, waitEndedAt };
     return { kind: 'open', approval };
+  }
+
+  /**
+   * The approval a token opens: found by the token's hash, then the token is derived again from the
+   * secret and the approval's id and compared in constant time, so a link made with a secret that was
+   * since replaced no longer works. Links made before tokens were derived (no id) have only their hash.
+   */
+  async function findApproval(token: string): Promise<Approval | undefined> {
+    const approval = await store.getApproval(hashApprovalToken(token));
+    if (!approval) return undefined;
+    if (approval.id && !tokenMatches(deps.approvalLinks.linkSecret, approval.id, token)) return undefined;
+    return approval;
   }
 
   /**
@@ -53,8 +73,7 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
    * Several steps may wait for the same signal (after an escalation the first wait timed out and a
    * second one waits on), so look for the step that was answered, not the first one that completed.
    */
-  async function decidedElsewhere(approval: Approval): Promise<{ decision: ApprovalDecision | null; at: number | null; by: string | null } | null> {
-    const journal = await store.getJournal(approval.runId);
+  function decidedElsewhere(approval: Approval, journal: readonly JournalEntry[]): { decision: ApprovalDecision | null; at: number | null; by: string | null } | null {
     const answered = journal
       .filter((e) => e.wait?.kind === 'signal' && e.wait.signal === approval.signal && e.status === 'completed')
       .map((e) => e.output as { timed_out?: boolean; decision?: ApprovalDecision; approver?: string; decided_at?: string } | null | undefined)
@@ -66,15 +85,15 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
 
   app.get('/approvals/:token', async (c) => {
     const state = await inspect(c.req.param('token'));
-    if (state.kind !== 'open') return statePage(c, state);
+    if (state.kind !== 'open') return statePage(c, state, zone);
     const query = DecisionQuery.safeParse(c.req.query());
-    return page(c, 200, confirmationPage(state.approval, query.success ? query.data.decision : undefined));
+    return page(c, 200, confirmationPage(state.approval, query.success ? query.data.decision : undefined, zone));
   });
 
   app.post('/approvals/:token', async (c) => {
     const token = c.req.param('token');
     const json = (c.req.header('content-type') ?? '').toLowerCase().includes('json');
-    if (!isWellFormedToken(token)) return answer(c, json, { kind: 'invalid' });
+    if (!isWellFormedToken(token) || !(await findApproval(token))) return answer(c, json, { kind: 'invalid' }, zone);
 
     const body = await readBodyWithLimit(c, MAX_DECISION_BYTES);
     if (!body.ok) return badDecision(c, json, 413, [{ path: '$', message: `larger than ${MAX_DECISION_BYTES} bytes` }]);
@@ -101,11 +120,11 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
     deps.log.info({ requestId: c.get('requestId'), outcome, decision: form.data.decision }, 'approval link used');
     if (outcome === 'decided') {
       const approval = (await store.getApproval(hash))!;
-      return answer(c, json, { kind: 'decided', approval, decision: form.data.decision });
+      return answer(c, json, { kind: 'decided', approval, decision: form.data.decision }, zone);
     }
     // Say why nothing happened, with the details the GET page would show.
     const state = await inspect(token);
-    return answer(c, json, stateForOutcome(outcome, state));
+    return answer(c, json, stateForOutcome(outcome, state), zone);
   });
 
   return app;
@@ -114,8 +133,9 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
 type LinkState =
   | { kind: 'invalid' }
   | { kind: 'used'; approval: Approval; decision: ApprovalDecision | null; at: number | null; by: string | null }
-  | { kind: 'expired'; approval: Approval }
-  | { kind: 'closed'; approval: Approval }
+  /** `waitEndedAt`: the run's last wait for the signal timed out then (D10); null: the hard cap passed. */
+  | { kind: 'expired'; approval: Approval; waitEndedAt: number | null }
+  | { kind: 'closed'; approval: Approval; run: Run | null; waitEndedAt: number | null }
   | { kind: 'open'; approval: Approval };
 
 type Answer = Exclude<LinkState, { kind: 'open' }> | { kind: 'decided'; approval: Approval; decision: ApprovalDecision };
@@ -125,39 +145,41 @@ function stateForOutcome(outcome: Exclude<DecideOutcome, 'decided'>, state: Link
   if (state.kind === 'invalid' || outcome === 'unknown') return { kind: 'invalid' };
   const { approval } = state;
   if (outcome === 'used') return state.kind === 'used' ? state : { kind: 'used', approval, decision: approval.decision, at: approval.usedAt, by: null };
-  return { kind: outcome, approval };
+  if (state.kind === outcome) return state;
+  return outcome === 'expired' ? { kind: 'expired', approval, waitEndedAt: null } : { kind: 'closed', approval, run: null, waitEndedAt: null };
 }
 
 const STATUS: Record<Answer['kind'], ContentfulStatusCode> = { decided: 200, invalid: 404, used: 409, expired: 410, closed: 409 };
 const OUTCOME: Record<Answer['kind'], z.infer<typeof DecisionResult>['outcome']> = { decided: 'decided', invalid: 'unknown', used: 'used', expired: 'expired', closed: 'closed' };
 
-function statePage(c: Context<AppEnv>, state: Answer): Response | Promise<Response> {
-  return page(c, STATUS[state.kind], stateContent(state));
+function statePage(c: Context<AppEnv>, state: Answer, zone: string): Response | Promise<Response> {
+  return page(c, STATUS[state.kind], stateContent(state, zone));
 }
 
-function stateContent(state: Answer): HtmlEscapedString | Promise<HtmlEscapedString> {
+/** Every time on a page is written in the business calendar's zone (`zone`), named. */
+function stateContent(state: Answer, zone: string): HtmlEscapedString | Promise<HtmlEscapedString> {
   switch (state.kind) {
     case 'invalid':
       return invalidLinkPage();
     case 'used':
-      return alreadyDecidedPage(state.approval.subject, state);
+      return alreadyDecidedPage(state.approval.subject, state, zone);
     case 'expired':
-      return expiredPage(state.approval);
+      return expiredPage(state.approval, state.waitEndedAt, zone);
     case 'closed':
-      return closedPage(state.approval.subject);
+      return closedPage(state.approval.subject, state.run, state.waitEndedAt, zone);
     case 'decided':
       return decidedPage(state.approval.subject, state.decision);
   }
 }
 
-function answer(c: Context<AppEnv>, json: boolean, state: Answer): Response | Promise<Response> {
-  if (!json) return statePage(c, state);
+function answer(c: Context<AppEnv>, json: boolean, state: Answer, zone: string): Response | Promise<Response> {
+  if (!json) return statePage(c, state, zone);
   const decision = state.kind === 'decided' ? state.decision : state.kind === 'used' ? state.decision : null;
   const message = {
     decided: 'decision recorded',
     invalid: 'this link is not valid',
     used: 'this request was already decided',
-    expired: 'this link has expired',
+    expired: state.kind === 'expired' && state.waitEndedAt !== null ? `the request no longer waits for this decision: no decision arrived, and it went on without one on ${timeForPeople(state.waitEndedAt, zone)}` : 'this link has expired',
     closed: 'this request is closed: the run was canceled or finished',
   }[state.kind];
   setPageHeaders(c);
@@ -194,7 +216,7 @@ export const approvalDocs: RouteDoc[] = [
       200: { description: 'What is being approved, by whom, and a form to confirm', html: true },
       404: { description: 'Not a valid link', html: true },
       409: { description: 'Already decided, or the request is closed', html: true },
-      410: { description: 'The link expired', html: true },
+      410: { description: 'The link expired: its hard cap passed, or the request no longer waits for this decision (its last wait timed out)', html: true },
     },
   },
   {
@@ -210,8 +232,13 @@ export const approvalDocs: RouteDoc[] = [
       400: { description: 'decision is not approve or deny, the comment is longer than 2000 characters, or a field is given twice (`decision=deny&decision=approve`)', schema: ErrorBody, html: true },
       404: { description: 'Not a valid link', schema: DecisionResult, html: true },
       409: { description: 'Already decided (through this or another link), or the request is closed', schema: DecisionResult, html: true },
-      410: { description: 'The link expired', schema: DecisionResult, html: true },
+      410: { description: 'The link expired: its hard cap passed, or the request no longer waits for this decision (its last wait timed out)', schema: DecisionResult, html: true },
       413: { description: 'Body too large', schema: ErrorBody, html: true },
     },
   },
 ];
+
+function signalWaitView(e: JournalEntry): SignalWaitView {
+  const signal = e.wait?.kind === 'signal' ? e.wait : null;
+  return { status: e.status, signal: signal?.signal ?? null, output: e.output, deadline: signal?.deadline ?? null, finishedAt: e.finishedAt };
+}

@@ -66,12 +66,13 @@ export interface Database {
   };
   approvals: {
     token_hash: string;
+    approval_id: string | null;
     run_id: string;
     signal: string;
     approver_email: string;
     approver_name: string | null;
     subject: string;
-    expires_at: number;
+    expires_at: number | null;
     created_at: number;
     used_at: number | null;
     decision: string | null;
@@ -87,6 +88,7 @@ export interface Database {
     created_at: number;
     sent_at: number | null;
     sending_since: number | null;
+    sending_owner: string | null;
   };
   /** Tell-on-change: the changes told per subject, newest last (told-changes.ts). */
   told_changes: {

@@ -13,6 +13,7 @@ import {
   writeJournalWork,
 } from './store-operations.ts';
 import { storeQueries, type StoreQueries } from './store-queries.ts';
+import { signalWaitEndedAt } from './approval-link-lifetime.ts';
 import { json, parse, toApproval, toOutbox, toRun } from './store-rows.ts';
 import { runWorkAsync, type StoreWork } from './store-work.ts';
 import { runsAwaitingRetryQuery, type RunsAwaitingRetry } from './runs-awaiting-retry.ts';
@@ -350,9 +351,19 @@ export class KyselyStore implements Store {
         .where('used_at', 'is not', null)
         .executeTakeFirst();
       if (sibling) return 'used';
-      if (approval.expires_at <= input.now) return 'expired';
+      if (approval.expires_at !== null && approval.expires_at <= input.now) return 'expired';
       const run = await trx.selectFrom('runs').select('finished_at').where('id', '=', approval.run_id).executeTakeFirst();
       if (!run || run.finished_at !== null) return 'closed';
+      // D10: the link lives as long as the run waits (or will wait) for its signal.
+      const journal = await trx.selectFrom('journal').select(['status', 'wait_signal', 'wait', 'output', 'finished_at']).where('run_id', '=', approval.run_id).orderBy('seq').execute();
+      const views = journal.map((e) => ({
+        status: e.status,
+        signal: e.wait_signal,
+        output: e.output === null ? null : parse(e.output),
+        deadline: e.wait === null ? null : ((parse(e.wait) as { deadline?: number | null }).deadline ?? null),
+        finishedAt: e.finished_at,
+      }));
+      if (signalWaitEndedAt(views, approval.signal) !== null) return 'expired';
 
       const output = {
         timed_out: false,
@@ -404,6 +415,7 @@ export class KyselyStore implements Store {
           created_at: message.createdAt,
           sent_at: null,
           sending_since: null,
+          sending_owner: null,
         })
         .onConflict((oc) => oc.column('key').doNothing())
         .executeTakeFirst();
@@ -412,6 +424,7 @@ export class KyselyStore implements Store {
           .insertInto('approvals')
           .values({
             token_hash: approval.tokenHash,
+            approval_id: approval.id ?? null,
             run_id: approval.runId,
             signal: approval.signal,
             approver_email: approval.approverEmail,
@@ -434,15 +447,21 @@ export class KyselyStore implements Store {
     return row && toOutbox(row);
   }
 
-  async takeOutboxForSending(key: string, seen: { status: OutboxStatus; attempts: number }, now: number): Promise<boolean> {
+  async takeOutboxForSending(key: string, seen: { status: OutboxStatus; attempts: number }, now: number, owner: string | null = null): Promise<boolean> {
     const result = await this.db
       .updateTable('outbox')
-      .set({ status: 'sending', attempts: seen.attempts + 1, sending_since: now })
+      .set({ status: 'sending', attempts: seen.attempts + 1, sending_since: now, sending_owner: owner })
       .where('key', '=', key)
       .where('status', '=', seen.status)
       .where('attempts', '=', seen.attempts)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
+  }
+
+  async leaseState(owner: string, now: number): Promise<'held' | 'lapsed' | 'gone'> {
+    const row = await this.db.selectFrom('runs').select('lease_until').where('lease_owner', '=', owner).executeTakeFirst();
+    if (!row) return 'gone';
+    return row.lease_until !== null && row.lease_until > now ? 'held' : 'lapsed';
   }
 
   async updateOutbox(key: string, patch: OutboxPatch): Promise<void> {

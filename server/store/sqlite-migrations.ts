@@ -137,6 +137,35 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('told_changes_subject').on('told_changes').columns(['subject', 'seq']).execute();
     },
   },
+  '0004_derived_approval_links': {
+    // Approval tokens are derived from a server secret and the approval's id, never stored: the
+    // approval keeps its id. `expires_at` becomes optional: a link lives as long as the wait it answers
+    // (D10), a fixed expiry is only an optional cap. SQLite cannot drop NOT NULL, so the table is
+    // rebuilt. The outbox records which lease took a message for sending: once that lease is gone, the
+    // send is over and a restarted process need not wait out the sending window.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('approvals_v3')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('approval_id', 'text', (c) => c.unique())
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('signal', 'text', (c) => c.notNull())
+        .addColumn('approver_email', 'text', (c) => c.notNull())
+        .addColumn('approver_name', 'text')
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'integer')
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('used_at', 'integer')
+        .addColumn('decision', 'text')
+        .execute();
+      await sql`INSERT INTO approvals_v3 (token_hash, approval_id, run_id, signal, approver_email, approver_name, subject, expires_at, created_at, used_at, decision)
+        SELECT token_hash, NULL, run_id, signal, approver_email, approver_name, subject, expires_at, created_at, used_at, decision FROM approvals`.execute(db);
+      await db.schema.dropTable('approvals').execute();
+      await db.schema.alterTable('approvals_v3').renameTo('approvals').execute();
+      await db.schema.createIndex('approvals_run_signal').on('approvals').columns(['run_id', 'signal']).execute();
+      await db.schema.alterTable('outbox').addColumn('sending_owner', 'text').execute();
+    },
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {

@@ -111,3 +111,27 @@ describe('SQLite store: group commit beside a Kysely transaction', () => {
     await store.close();
   });
 });
+
+describe('migration 0003 (derived approval links)', () => {
+  it('keeps the approvals of links sent before: their hash still finds them, with their expiry and no id', async () => {
+    const path = join(dir, 'before-0003.db');
+    const Sqlite = (await import('better-sqlite3')).default;
+    const { Kysely, Migrator, SqliteDialect } = await import('kysely');
+    const { sqliteMigrations } = await import('./sqlite-migrations.ts');
+    const all = await sqliteMigrations.getMigrations();
+    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Sqlite(path) }) });
+    const older = Object.fromEntries(Object.entries(all).filter(([name]) => name < '0003'));
+    const migrated = await new Migrator({ db, provider: { getMigrations: async () => older } }).migrateToLatest();
+    expect(migrated.error).toBeUndefined();
+    const t = Date.parse('2026-03-02T09:00:00Z');
+    await db
+      .insertInto('approvals' as never)
+      .values({ token_hash: 'old-hash', run_id: 'run_old', signal: 'decision', approver_email: 'cmm@example.com', approver_name: null, subject: 'MDF-1', expires_at: t + 1000, created_at: t, used_at: null, decision: null } as never)
+      .execute();
+    await db.destroy();
+
+    const store = await openSqliteStore({ path });
+    expect(await store.getApproval('old-hash')).toMatchObject({ id: null, runId: 'run_old', expiresAt: t + 1000, usedAt: null });
+    await store.close();
+  });
+});

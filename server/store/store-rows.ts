@@ -75,6 +75,7 @@ export function toJournalEntry(row: JournalRow): JournalEntry {
 export function toApproval(row: Selectable<Database['approvals']>): Approval {
   return {
     tokenHash: row.token_hash,
+    id: row.approval_id,
     runId: asRunId(row.run_id),
     signal: row.signal,
     approverEmail: row.approver_email,
@@ -99,5 +100,6 @@ export function toOutbox(row: Selectable<Database['outbox']>): OutboxMessage {
     createdAt: row.created_at,
     sentAt: row.sent_at,
     sendingSince: row.sending_since,
+    sendingOwner: row.sending_owner,
   };
 }

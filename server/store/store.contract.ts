@@ -335,6 +335,49 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect((await store.getJournal(runId))[0]?.status).toBe('waiting');
     });
 
+    it('D10: an approval without a hard cap lives as long as its run waits for the signal; once the last wait timed out and the run rests elsewhere it is expired', async () => {
+      const runId = await runWaitingOnSignal();
+      const msg = { key: `${runId}:ask`, runId, message: { from: 'f@example.com', to: ['x@example.com'], subject: 's', text: 't', html: 'h' }, createdAt: T0 };
+      await store.enqueueOutbox(msg, approval(runId, 'hash-nocap', { id: 'apr_1', expiresAt: null }));
+      expect(await store.getApproval('hash-nocap')).toMatchObject({ id: 'apr_1', expiresAt: null });
+      // The wait times out; in the same turn the run goes on to wait for a day, not for the decision.
+      await store.claimDueRuns({ now: T0 + 1000, owner: 'w2', leaseMs: 60_000, limit: 1 });
+      await store.writeJournal(
+        [
+          entry(runId, 'decide', { status: 'completed', stepType: 'wait_for', output: { timed_out: true }, finishedAt: T0 + 1000, wait: { kind: 'signal', signal: 'decision', deadline: T0 + 1000 } }),
+          entry(runId, 'cool_off', { status: 'waiting', stepType: 'wait', output: null, finishedAt: null, wait: { kind: 'time', until: T0 + 86_400_000 } }),
+        ],
+        'w2',
+      );
+      await store.finishTurn(runId, 'w2', { status: 'waiting', wakeAt: T0 + 86_400_000, now: T0 + 1000 });
+      expect(await store.decideApproval({ tokenHash: 'hash-nocap', decision: 'approve', now: T0 + 2000 })).toBe('expired');
+      expect((await store.getApproval('hash-nocap'))?.usedAt).toBeNull();
+    });
+
+    it('D10: after a timeout, while the run has not come to rest (a reminder is being sent), a decision waits in the inbox for the next wait', async () => {
+      const runId = await runWaitingOnSignal();
+      const msg = { key: `${runId}:ask`, runId, message: { from: 'f@example.com', to: ['x@example.com'], subject: 's', text: 't', html: 'h' }, createdAt: T0 };
+      await store.enqueueOutbox(msg, approval(runId, 'hash-between', { expiresAt: null }));
+      await store.claimDueRuns({ now: T0 + 1000, owner: 'w2', leaseMs: 60_000, limit: 1 });
+      await store.writeJournal([entry(runId, 'decide', { status: 'completed', stepType: 'wait_for', output: { timed_out: true }, finishedAt: T0 + 1000, wait: { kind: 'signal', signal: 'decision', deadline: T0 + 1000 } })], 'w2');
+      expect(await store.decideApproval({ tokenHash: 'hash-between', decision: 'deny', now: T0 + 1001 })).toBe('decided');
+      await store.writeJournal([entry(runId, 'decide_escalated', { status: 'waiting', stepType: 'wait_for', output: null, finishedAt: null, wait: { kind: 'signal', signal: 'decision', deadline: T0 + 99_000 } })], 'w2');
+      expect((await store.getJournal(runId)).find((e) => e.stepKey === 'decide_escalated')).toMatchObject({ status: 'completed', output: { decision: 'deny' } });
+    });
+
+    it('outbox: records the lease an attempt took a message under, and tells whether that lease is held, lapsed or gone', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      await claimOne('host-a~n1');
+      const stored = await store.enqueueOutbox({ key: 'k-lease', runId: run.id, message: { from: 'f@example.com', to: ['p@example.com'], subject: 's', text: 't', html: 'h' }, createdAt: T0 });
+      expect(await store.takeOutboxForSending('k-lease', { status: stored.status, attempts: stored.attempts }, T0, 'host-a~n1')).toBe(true);
+      expect(await store.getOutbox('k-lease')).toMatchObject({ status: 'sending', sendingOwner: 'host-a~n1' });
+      expect(await store.leaseState('host-a~n1', T0 + 1)).toBe('held');
+      expect(await store.leaseState('host-a~n1', T0 + 60_001)).toBe('lapsed');
+      await store.releaseLeases('host-a', T0 + 2);
+      expect(await store.leaseState('host-a~n1', T0 + 3)).toBe('gone');
+    });
+
     it('keeps a decision that arrives before its wait_for step, and answers the step when written', async () => {
       const run = newRun();
       await store.createRun(run);

@@ -124,7 +124,12 @@ export interface Store {
    * it is still as the caller read it (status and attempts). False when another sender took it first:
    * two callers never both hand one message to the provider.
    */
-  takeOutboxForSending(key: string, seen: { status: OutboxStatus; attempts: number }, now: number): Promise<boolean>;
+  takeOutboxForSending(key: string, seen: { status: OutboxStatus; attempts: number }, now: number, owner?: string | null): Promise<boolean>;
+  /**
+   * Whether a run lease is held by `owner`: `held` (live), `lapsed` (past its time, not yet taken
+   * over or freed) or `gone` (the turn ended, its run was taken over, or a restart freed it).
+   */
+  leaseState(owner: string, now: number): Promise<'held' | 'lapsed' | 'gone'>;
   updateOutbox(key: string, patch: OutboxPatch): Promise<void>;
 
   // ── Tell on change ────────────────────────────────────────────────────────────────────────
@@ -278,6 +283,11 @@ export type DecideOutcome = 'decided' | 'unknown' | 'used' | 'expired' | 'closed
 export interface NewApproval {
   /** sha256 of the token; the token itself is never stored. */
   tokenHash: string;
+  /**
+   * The approval's random id, from which the token is derived with the server secret
+   * (`approval-token.ts`). Null for links made before tokens were derived (random tokens).
+   */
+  id?: string | null;
   runId: RunId;
   /** The `wait_for` signal this approval answers. */
   signal: string;
@@ -285,7 +295,8 @@ export interface NewApproval {
   approverName: string | null;
   /** What is being approved, shown on the confirmation page (e.g. "MDF-1042: Cloud Summit"). */
   subject: string;
-  expiresAt: number;
+  /** An optional hard cap (`expires_in`); without one the link lives as long as the run waits for its signal (D10). */
+  expiresAt: number | null;
   createdAt: number;
 }
 
@@ -303,6 +314,12 @@ export interface EmailMessage {
   html: string;
   /** Provider tag, e.g. the template name. */
   tag?: string;
+  /**
+   * Set while a message is rendered only when it is sent (an approval email): the template and its
+   * data, and the approval whose links are derived in memory at send time. Its subject, text and html
+   * are empty until then, so the store never holds a working approval link. Erased once sent.
+   */
+  template?: { name: string; data: Record<string, unknown>; approvalId?: string };
 }
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
@@ -323,6 +340,8 @@ export interface OutboxMessage extends NewOutboxMessage {
   sentAt: number | null;
   /** When the current attempt took it (`sending`). */
   sendingSince: number | null;
+  /** The run lease (`<worker id>~<nonce>`) under which the current attempt took it, when known. */
+  sendingOwner: string | null;
 }
 
 export interface OutboxPatch {

@@ -14,6 +14,10 @@ export interface SimulatedSystemsServer {
   env: Record<string, string>;
   /** While set, Salesforce requests are held without an answer (a call in flight when a process dies). */
   holdSalesforce: boolean;
+  /** While set, email sends (`POST /email`, not the search) are held without an answer; unset, they go on. */
+  holdEmailSends: boolean;
+  /** Ends the held email sends without an answer and without passing them on: they never reached the provider. */
+  dropHeldEmailSends(): void;
   close(): Promise<void>;
 }
 
@@ -25,9 +29,11 @@ export async function serveSimulatedSystems(systems: SimulatedSystems): Promise<
     '/email': new URL(SIMULATED_URLS.email).origin,
   };
   const held: Array<() => void> = [];
+  const heldEmail: Array<(forward: boolean) => void> = [];
   let baseUrl = '';
   const state = {
     holdSalesforce: false,
+    holdEmailSends: false,
   };
 
   const server: Server = createServer(async (req, res) => {
@@ -37,6 +43,10 @@ export async function serveSimulatedSystems(systems: SimulatedSystems): Promise<
       return;
     }
     if (prefix.startsWith('/sf-') && state.holdSalesforce) await new Promise<void>((resolve) => held.push(resolve));
+    if (prefix === '/email' && req.method === 'POST' && state.holdEmailSends && !(await new Promise<boolean>((resolve) => heldEmail.push(resolve)))) {
+      res.destroy();
+      return;
+    }
     const target = prefixes[prefix] + req.url!.slice(prefix.length);
     let body: Buffer;
     try {
@@ -86,9 +96,20 @@ export async function serveSimulatedSystems(systems: SimulatedSystems): Promise<
       state.holdSalesforce = value;
       if (!value) for (const release of held.splice(0)) release();
     },
+    get holdEmailSends() {
+      return state.holdEmailSends;
+    },
+    set holdEmailSends(value: boolean) {
+      state.holdEmailSends = value;
+      if (!value) for (const release of heldEmail.splice(0)) release(true);
+    },
+    dropHeldEmailSends() {
+      for (const release of heldEmail.splice(0)) release(false);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const release of held.splice(0)) release();
+        for (const release of heldEmail.splice(0)) release(false);
         server.closeAllConnections();
         server.close(() => resolve());
       }),

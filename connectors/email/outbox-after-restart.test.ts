@@ -1,0 +1,91 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
+import { VirtualClock } from '../../server/engine/clock.ts';
+import { asRunId, type RunId } from '../../server/engine/ids.ts';
+import { openSqliteStore } from '../../server/store/sqlite-store.ts';
+import type { Store } from '../../server/store/store.ts';
+import { capturingLogger, testDeps } from '../kit/action-test-context.ts';
+import { EMAIL_MOCK_CONFIG, EmailConfig } from './email-config.ts';
+import type { OutgoingEmail } from './email-connection.ts';
+import { emailConnector } from './index.ts';
+import { OutboxSender } from './outbox-sender.ts';
+import { PostmarkClient } from './postmark-client.ts';
+
+/**
+ * Issue 10: a send cut off by a crash. The attempt that took the message held a run lease; once that
+ * lease is gone (the restarted process freed its dead incarnation's leases), nothing is sending it any
+ * more, and the next attempt asks the provider at once instead of waiting out the 2-minute window.
+ * A lease still held, or another worker's lease that may have been taken over from a stalled process,
+ * keeps the message busy as before.
+ */
+const clock = new VirtualClock('2026-04-20T09:00:00Z');
+const systems = useSimulatedSystems(clock);
+let store: Store;
+beforeEach(async () => {
+  clock.set('2026-04-20T09:00:00Z');
+  store = await openSqliteStore({ path: ':memory:' });
+});
+afterEach(() => store.close());
+
+function sender(provider?: PostmarkClient): OutboxSender {
+  const base = emailConnector.connect(EmailConfig.parse({ ...EMAIL_MOCK_CONFIG }), { ...testDeps(clock, capturingLogger()), store }) as OutboxSender;
+  return provider ? new OutboxSender({ ...base.deps, provider }) : base;
+}
+
+/** A provider whose sends never return, as when the process dies in the middle of one. */
+class DyingPostmark extends PostmarkClient {
+  override send(): Promise<string> {
+    return new Promise(() => {});
+  }
+}
+
+async function runWithLease(owner: string): Promise<RunId> {
+  const id = asRunId('run_01');
+  await store.createRun({ id, recipe: 'r', recipeVersion: 1, recipeHash: 'h', trigger: { type: 'manual', receivedAt: clock.now(), data: {} }, dedupKey: 'd', correlationKey: null, cancelOnEvent: null, wakeAt: clock.now(), createdAt: clock.now() });
+  const [run] = await store.claimDueRuns({ now: clock.now(), owner, leaseMs: 60_000, limit: 1 });
+  expect(run?.leaseOwner).toBe(owner);
+  return id;
+}
+
+const email = (runId: RunId): OutgoingEmail => ({ key: `${runId}:ask_approver`, runId, to: ['cmm.emea@vendor.example'], rendered: { subject: 'MDF approval needed', text: 't', html: 'h' } });
+
+describe('an interrupted send after a restart (issue 10)', () => {
+  it('D10: when the lease that took the message was freed by the restart, the next attempt asks the provider at once and sends', async () => {
+    const runId = await runWithLease('host-a~n1');
+    void sender(new DyingPostmark({ apiUrl: EMAIL_MOCK_CONFIG.apiUrl, serverToken: EMAIL_MOCK_CONFIG.serverToken, messageStream: 'outbound' })).send(email(runId));
+    await expect.poll(async () => (await store.getOutbox(email(runId).key))?.status).toBe('sending');
+
+    // The process died; 10 seconds later it is back, frees its old leases and takes the run again.
+    clock.advance(10_000);
+    await store.releaseLeases('host-a', clock.now());
+    await store.claimDueRuns({ now: clock.now(), owner: 'host-a~n2', leaseMs: 60_000, limit: 1 });
+    const notes: string[] = [];
+    const sent = await sender().send(email(runId), { note: (n) => notes.push(n) });
+    expect(sent.alreadySent).toBe(false);
+    expect(notes.join('\n')).toMatch(/interrupted and the provider has no such message/);
+    expect(systems.email.messages()).toHaveLength(1);
+  });
+
+  it('waits while the lease that took the message is still held (the send may be under way)', async () => {
+    const runId = await runWithLease('host-a~n1');
+    void sender(new DyingPostmark({ apiUrl: EMAIL_MOCK_CONFIG.apiUrl, serverToken: EMAIL_MOCK_CONFIG.serverToken, messageStream: 'outbound' })).send(email(runId));
+    await expect.poll(async () => (await store.getOutbox(email(runId).key))?.status).toBe('sending');
+    clock.advance(10_000);
+    // Another run asking for the same key while the first turn still holds its lease.
+    const other = { ...email(runId), runId: null };
+    await expect(sender().send(other)).rejects.toMatchObject({ name: 'OutboxBusyError', retryAfterMs: 110_000 });
+    expect(systems.email.messages()).toHaveLength(0);
+  });
+
+  it("waits out the window when another worker's lease is gone: it may have been taken over from a process still sending", async () => {
+    const runId = await runWithLease('host-b~n1');
+    void sender(new DyingPostmark({ apiUrl: EMAIL_MOCK_CONFIG.apiUrl, serverToken: EMAIL_MOCK_CONFIG.serverToken, messageStream: 'outbound' })).send(email(runId));
+    await expect.poll(async () => (await store.getOutbox(email(runId).key))?.status).toBe('sending');
+    clock.advance(70_000);
+    await store.claimDueRuns({ now: clock.now(), owner: 'host-a~n1', leaseMs: 60_000, limit: 1 });
+    await expect(sender().send(email(runId))).rejects.toMatchObject({ name: 'OutboxBusyError', retryAfterMs: 50_000 });
+    clock.advance(50_000);
+    expect(await sender().send(email(runId))).toMatchObject({ alreadySent: false });
+    expect(systems.email.messages()).toHaveLength(1);
+  });
+});
