@@ -114,7 +114,8 @@ describe('approval links after a crash (D10)', () => {
     child = startRuntime();
     await until('the runtime to be ready', async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined));
 
-    sim.holdSalesforce = true;
+    // The email API refuses the approval email (not the receipt): it is stored and waits to be sent.
+    systems.faults.inject({ system: 'email', kind: 'rate_limit', retryAfterSeconds: 5, times: 1000, to: CMM });
     const body = JSON.stringify({ id: 'links-crash-1', event: 'mdf_request.submitted', data: systems.prm.findMdfRequest('MDF-1001') });
     const accepted = await fetch(`http://127.0.0.1:${port}/webhooks/prm`, {
       method: 'POST',
@@ -123,10 +124,6 @@ describe('approval links after a crash (D10)', () => {
     });
     expect(accepted.status).toBe(202);
     const runId = ((await accepted.json()) as { run_ids: string[] }).run_ids[0]!;
-    await until('the Salesforce sync to be under way', async () => ((await runOf(runId)).journal.find((e) => e.stepKey === 'sync_submitted')?.status === 'running' ? true : undefined));
-    // From now on the email API refuses: the approval email is stored and waits to be sent.
-    systems.faults.inject({ system: 'email', kind: 'rate_limit', retryAfterSeconds: 5, times: 1000 });
-    sim.holdSalesforce = false;
     await until('the approval email to have been refused', async () => ((await runOf(runId)).journal.find((e) => e.stepKey === 'ask_approver')?.status === 'failed' ? true : undefined));
 
     const exited = new Promise((r) => child!.once('exit', r));

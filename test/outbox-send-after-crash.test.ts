@@ -115,8 +115,8 @@ describe('a send cut off by a crash (issue 10)', () => {
     child = startRuntime();
     await until('the runtime to be ready', async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined));
 
-    sim.holdEmailSends = true;
-    sim.holdSalesforce = true;
+    // The partner's confirmation goes through; the approval email is held in flight.
+    sim.holdEmailSendsTo = CMM;
     const body = JSON.stringify({ id: 'send-crash-1', event: 'mdf_request.submitted', data: systems.prm.findMdfRequest('MDF-1001') });
     const accepted = await fetch(`http://127.0.0.1:${port}/webhooks/prm`, {
       method: 'POST',
@@ -125,12 +125,6 @@ describe('a send cut off by a crash (issue 10)', () => {
     });
     expect(accepted.status).toBe(202);
     const runId = ((await accepted.json()) as { run_ids: string[] }).run_ids[0]!;
-    // Let the partner's confirmation through; hold the approval email in flight.
-    await until('the confirmation send to be held', async () => ((await runOf(runId)).journal.find((e) => e.stepKey === 'confirm_receipt')?.status === 'running' ? true : undefined));
-    sim.holdEmailSends = false;
-    await until('the Salesforce sync to be under way', async () => ((await runOf(runId)).journal.find((e) => e.stepKey === 'sync_submitted')?.status === 'running' ? true : undefined));
-    sim.holdEmailSends = true;
-    sim.holdSalesforce = false;
     const key = `${runId}:ask_approver`;
     await until('the approval email to be in flight', async () => (existsSync(dbPath()) && outboxRow(key)?.status === 'sending' ? true : undefined));
     const taken = outboxRow(key);
@@ -142,7 +136,7 @@ describe('a send cut off by a crash (issue 10)', () => {
     child = null;
     // The send in flight never reached the provider.
     sim.dropHeldEmailSends();
-    sim.holdEmailSends = false;
+    sim.holdEmailSendsTo = null;
     expect(emailsTo(CMM, 'MDF approval needed')).toHaveLength(0);
     const token = approvalTokenFor(LINK_SECRET, taken.approvalId!);
     expect(storeBytes().includes(Buffer.from(token))).toBe(false);

@@ -16,6 +16,8 @@ export interface SimulatedSystemsServer {
   holdSalesforce: boolean;
   /** While set, email sends (`POST /email`, not the search) are held without an answer; unset, they go on. */
   holdEmailSends: boolean;
+  /** While set, only the email sends addressed to this recipient are held (the approval email, not the receipt). */
+  holdEmailSendsTo: string | null;
   /** Ends the held email sends without an answer and without passing them on: they never reached the provider. */
   dropHeldEmailSends(): void;
   close(): Promise<void>;
@@ -31,9 +33,16 @@ export async function serveSimulatedSystems(systems: SimulatedSystems): Promise<
   const held: Array<() => void> = [];
   const heldEmail: Array<(forward: boolean) => void> = [];
   let baseUrl = '';
+  const holdsEmail = (body: Buffer): boolean => {
+    if (state.holdEmailSends) return true;
+    if (state.holdEmailSendsTo === null) return false;
+    const to = (JSON.parse(body.toString('utf8')) as { To?: string }).To ?? '';
+    return to.toLowerCase().includes(state.holdEmailSendsTo.toLowerCase());
+  };
   const state = {
     holdSalesforce: false,
     holdEmailSends: false,
+    holdEmailSendsTo: null as string | null,
   };
 
   const server: Server = createServer(async (req, res) => {
@@ -42,17 +51,17 @@ export async function serveSimulatedSystems(systems: SimulatedSystems): Promise<
       res.writeHead(404).end();
       return;
     }
-    if (prefix.startsWith('/sf-') && state.holdSalesforce) await new Promise<void>((resolve) => held.push(resolve));
-    if (prefix === '/email' && req.method === 'POST' && state.holdEmailSends && !(await new Promise<boolean>((resolve) => heldEmail.push(resolve)))) {
-      res.destroy();
-      return;
-    }
     const target = prefixes[prefix] + req.url!.slice(prefix.length);
     let body: Buffer;
     try {
       body = await readBody(req);
     } catch {
       // The caller went away (the crash test kills the runtime while its request is held): nobody to answer.
+      res.destroy();
+      return;
+    }
+    if (prefix.startsWith('/sf-') && state.holdSalesforce) await new Promise<void>((resolve) => held.push(resolve));
+    if (prefix === '/email' && req.method === 'POST' && holdsEmail(body) && !(await new Promise<boolean>((resolve) => heldEmail.push(resolve)))) {
       res.destroy();
       return;
     }
@@ -102,6 +111,13 @@ export async function serveSimulatedSystems(systems: SimulatedSystems): Promise<
     set holdEmailSends(value: boolean) {
       state.holdEmailSends = value;
       if (!value) for (const release of heldEmail.splice(0)) release(true);
+    },
+    get holdEmailSendsTo() {
+      return state.holdEmailSendsTo;
+    },
+    set holdEmailSendsTo(value: string | null) {
+      state.holdEmailSendsTo = value;
+      if (value === null) for (const release of heldEmail.splice(0)) release(true);
     },
     dropHeldEmailSends() {
       for (const release of heldEmail.splice(0)) release(false);
