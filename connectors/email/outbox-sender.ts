@@ -108,7 +108,8 @@ export class OutboxSender implements EmailConnection {
     try {
       const messageId = await provider.send(message, email.key, options);
       await store.updateOutbox(email.key, this.#sent(message, messageId));
-      log.info({ key: email.key, tag: email.tag, messageId, recipients: email.to.length }, 'email sent');
+      // `key` in a log line is a run's business key (lifecycle-log.ts); the outbox's own key is `outboxKey`.
+      log.info({ outboxKey: email.key, runId: email.runId, tag: email.tag, messageId, recipients: email.to.length }, `email sent: ${email.tag}`);
       return { messageId, alreadySent: false };
     } catch (error) {
       // A 4xx is the provider refusing the message: it was not taken, so it goes back to `pending`. Any

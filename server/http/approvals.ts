@@ -21,6 +21,7 @@ import {
 import { issuesOf, summarizeIssues } from '../../schemas/format-issues.ts';
 import type { RouteDoc } from './openapi.ts';
 import { readBodyWithLimit } from './read-body.ts';
+import { refOf } from '../engine/lifecycle-events.ts';
 import { repeatedFields } from './repeated-fields.ts';
 
 /** A decision form is a few hundred bytes; anything much larger is not one. */
@@ -93,7 +94,8 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
   app.post('/approvals/:token', async (c) => {
     const token = c.req.param('token');
     const json = (c.req.header('content-type') ?? '').toLowerCase().includes('json');
-    if (!isWellFormedToken(token) || !(await findApproval(token))) return answer(c, json, { kind: 'invalid' }, zone);
+    const approval = isWellFormedToken(token) ? await findApproval(token) : undefined;
+    if (!approval) return answer(c, json, { kind: 'invalid' }, zone);
 
     const body = await readBodyWithLimit(c, MAX_DECISION_BYTES);
     if (!body.ok) return badDecision(c, json, 413, [{ path: '$', message: `larger than ${MAX_DECISION_BYTES} bytes` }]);
@@ -117,7 +119,12 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
 
     const hash = hashApprovalToken(token);
     const outcome = await engine.decide(hash, form.data.decision, form.data.comment);
-    deps.log.info({ requestId: c.get('requestId'), outcome, decision: form.data.decision }, 'approval link used');
+    // Which run the click answered, by the lifecycle lines' names (run id, recipe, business key).
+    const run = await store.getRun(approval.runId);
+    deps.log.info(
+      { requestId: c.get('requestId'), ...(run ? refOf(run) : { runId: approval.runId }), signal: approval.signal, outcome, decision: form.data.decision },
+      `approval link used: ${form.data.decision} (${outcome})${run ? ` for ${run.dedupKey}` : ''}`,
+    );
     if (outcome === 'decided') {
       const approval = (await store.getApproval(hash))!;
       return answer(c, json, { kind: 'decided', approval, decision: form.data.decision }, zone);
