@@ -10,7 +10,7 @@ export type SimulatedSystemName = FaultStep['system'];
 /**
  * What goes wrong:
  * - `rate_limit`: the system's own "over the limit" answer: 429 with `Retry-After` from the PRM and
- *   email, 403 `REQUEST_LIMIT_EXCEEDED` without `Retry-After` from Salesforce (SYSTEMS.md);
+ *   email, 403 `REQUEST_LIMIT_EXCEEDED` without `Retry-After` from Salesforce (docs/systems.md, the Errors and Limits of each API);
  * - `server_error`: 500 with the system's error body;
  * - `expired_token`: Salesforce revokes every session it issued (the call answers 401 INVALID_SESSION_ID
  *   and the next grant works); the PRM and email answer 401 in their own shape;

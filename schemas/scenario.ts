@@ -195,7 +195,7 @@ export const Scenario = z
   .object({
     $schema: z.string().optional().describe('The JSON Schema file, for editors: schemas/json/scenario.schema.json.'),
     name: z.string().min(1).describe('What the scenario shows; `partnerflow test` prints it.'),
-    rules: z.array(z.string().regex(/^D\d+$/)).default([]).describe('The DOMAIN.md rules this scenario checks, e.g. ["D4"].'),
+    rules: z.array(z.string().regex(/^D\d+$/)).default([]).describe('The rules of docs/rules.md this scenario checks, e.g. ["D4"].'),
     description: z.string().optional().describe('More about the scenario, for its readers.'),
     clock: Time.default('2026-03-02T09:00:00Z').describe('Where the virtual clock starts.'),
     seed: ScenarioSeed.default({}).describe('What the simulated systems and tables hold at the start; what is not given is the demo data and the shipped tables.'),

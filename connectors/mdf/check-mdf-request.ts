@@ -5,8 +5,9 @@ import type { Partner } from '../../schemas/domain/partner.ts';
 
 /**
  * The programme's numbers the check applies (D4, D5). Ops keep them in the `mdf-programme` table and the
- * recipe passes its row to the check; these are DOMAIN.md's values, used only by a run pinned to a
- * recipe version from before the table (approval v10 and older), which passes none.
+ * recipe passes its row to the check; these are the values docs/rules.md states for D4 and D5, used
+ * only by a run pinned to a recipe version from before the table (approval v10 and older), which
+ * passes none.
  */
 export interface ProgrammeRules {
   /** D4: the smallest MDF amount a partner may request, in USD. */
@@ -20,7 +21,7 @@ export const DOMAIN_PROGRAMME_RULES: ProgrammeRules = { minimum_request_usd: 1_0
 export const ACTIVITY_REGION_LABEL = 'Activity Region';
 
 export const RuleProblem = z.object({
-  /** The DOMAIN.md rule, e.g. "D4". */
+  /** The rule, as docs/rules.md numbers it, e.g. "D4". */
   rule: z.string(),
   /** The form field concerned, when there is one. */
   field: z.string().nullable(),
@@ -131,7 +132,7 @@ const CheckInput = z
       .object({ minimum_request_usd: z.number().nonnegative(), maximum_vendor_share: z.number().gt(0).max(1) })
       .passthrough()
       .optional()
-      .describe("The programme's numbers (the mdf-programme table's row). Absent only in runs of recipe versions from before the table: DOMAIN.md's USD 1,000 and 50%."),
+      .describe("The programme's numbers (the mdf-programme table's row). Absent only in runs of recipe versions from before the table: USD 1,000 and 50%, as docs/rules.md states D4 and D5."),
   })
   .strict();
 

@@ -6,7 +6,7 @@ import type { PrmClient } from '../prm/prm-client.ts';
 import type { SalesforceConnection } from '../salesforce/salesforce-connection.ts';
 
 /**
- * The MDF programme: its rules (DOMAIN.md D3–D6), evaluated in the runtime, and the sync of a request
+ * The MDF programme: its rules (D3–D6 in docs/rules.md), evaluated in the runtime, and the sync of a request
  * from the PRM to Salesforce (D1) through the PRM and Salesforce connectors' connections.
  */
 export const mdfConnector = defineConnector({

@@ -34,7 +34,7 @@ const MDF_PAGE = prmListEnvelope(PrmMdfRequest);
 const MDF_ONE = prmRecordEnvelope(PrmMdfRequest);
 
 /**
- * The PRM's objects API (Impartner-style, SYSTEMS.md): partners and MDF requests, read and updated
+ * The PRM's objects API (Impartner-style; docs/systems.md, PRM (Impartner), The API): partners and MDF requests, read and updated
  * with typed results. Responses are checked against the domain schemas, so a PRM that changed a field
  * fails here with the field's name rather than three steps later.
  */

@@ -15,7 +15,7 @@ export const PrmConfig = z.object({
   /** The MDF request object's API name is not public and differs between PRM instances. */
   mdfRequestObject: ObjectName.default('MdfRequest__co').describe('API name of the MDF request object'),
   /**
-   * The PRM documents no rate limit (SYSTEMS.md, [guess]): a polite default that an instance's real
+   * The PRM documents no rate limit (docs/systems.md, PRM (Impartner), The API: Rate limits; [guess]): a polite default that an instance's real
    * limit can replace. Counted per process, over a sliding second, by every run together.
    */
   maxCallsPerSecond: LimitSetting(1000).default(10).describe('PRM calls this process starts in any one second'),

@@ -25,7 +25,7 @@ const QueryPage = z.object({
 });
 
 /**
- * Salesforce REST (SYSTEMS.md): upsert by external ID, create, get, SOQL queries paged by
+ * Salesforce REST (docs/systems.md, Salesforce REST, The API): upsert by external ID, create, get, SOQL queries paged by
  * `nextRecordsUrl`. Authenticates with the client-credentials grant and repeats a call once with a new
  * session when the old one is refused.
  */

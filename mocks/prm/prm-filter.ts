@@ -1,7 +1,7 @@
 import { resolveReadField, type PrmField, type PrmObject } from './prm-objects.ts';
 
 /**
- * The PRM's SQL-like list filter (SYSTEMS.md): `Region eq 'EMEA' and (MarketingReady eq true or Id le 5)`,
+ * The PRM's SQL-like list filter (docs/systems.md, PRM (Impartner), The API: Filters): `Region eq 'EMEA' and (MarketingReady eq true or Id le 5)`,
  * `updated > '2026-01-01 00:00:00'`, `Name like '%Cloud%'`, `Status in ('Open','Approved')`.
  * Operators: eq ne gt ge lt le = != <> > >= < <= like in; `and`, `or`, `not`, parentheses. Values:
  * 'strings' (a quote doubled inside), numbers, true, false, null. Keywords and field names are read in

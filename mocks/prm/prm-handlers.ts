@@ -14,7 +14,7 @@ const PRM_MAX_TAKE = 500;
 const BASE = new URL(SIMULATED_URLS.prm);
 
 /**
- * The simulated PRM's objects API (SYSTEMS.md): `GET|PUT|POST /<Object>`, `GET|PATCH|DELETE /<Object>/<id>`,
+ * The simulated PRM's objects API (docs/systems.md, PRM (Impartner), What the simulated PRM does): `GET|PUT|POST /<Object>`, `GET|PATCH|DELETE /<Object>/<id>`,
  * `GET /_describe`, `GET /<Object>/_describe`, with the PRM's auth headers and error envelope.
  */
 export function prmHandlers(deps: { state: PrmState; faults: FaultInjector }): RequestHandler[] {

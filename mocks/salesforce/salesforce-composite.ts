@@ -14,7 +14,7 @@ type CollectionResult =
 export type Operation = (record: Record<string, unknown>) => SfOutcome<{ id: string; created?: boolean }>;
 
 /**
- * sObject Collections (SYSTEMS.md): up to 200 records a call, 200 OK with a result per record.
+ * sObject Collections (docs/systems.md, Salesforce REST, The API: Collections): up to 200 records a call, 200 OK with a result per record.
  * Partial failure is normal; with `allOrNone: true` one failure rolls every record back.
  */
 export async function runCollection(state: SalesforceState, request: Request, operation: Operation): Promise<Response> {

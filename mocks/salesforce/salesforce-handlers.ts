@@ -31,7 +31,7 @@ const OLDEST_VERSION = 31;
 const NEWEST_VERSION = 62;
 
 /**
- * The simulated Salesforce org (SYSTEMS.md): the client-credentials token endpoint on the login host,
+ * The simulated Salesforce org (docs/systems.md, Salesforce REST, What the simulated org does): the client-credentials token endpoint on the login host,
  * and the REST API on the instance host: sObject create, read, update, delete and upsert by external
  * ID, SOQL queries paged by `nextRecordsUrl`, sObject Collections, `limits`, describes.
  */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Salesforce's standard PartnerFundRequest status picklist (SYSTEMS.md): a restricted picklist, so a
+ * Salesforce's standard PartnerFundRequest status picklist (docs/systems.md, Salesforce REST, The API: Channel Management objects): a restricted picklist, so a
  * real org answers 400 INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST to anything else. An open (submitted,
  * undecided) request is Draft; a denied or canceled one is Rejected (D1).
  */
