@@ -140,7 +140,7 @@ describe('what the docs name exists', () => {
 
 describe('docs/systems.md and the connectors name the same settings', () => {
   const read = new Set(CONNECTORS.flatMap((c) => Object.values(c.env as Record<string, string>)));
-  const named = new Set(codeSpans(systemsMd).filter((span) => /^(?:PRM|SALESFORCE|EMAIL|MARKETO|SMTP)_[A-Z0-9_]+$/.test(span)));
+  const named = new Set(codeSpans(systemsMd).filter((span) => /^(?:PRM|SALESFORCE|EMAIL|MARKETO|SMTP|APPROVAL)_[A-Z0-9_]+$/.test(span)));
 
   it('every variable a connector reads is described', () => {
     expect([...read].filter((v) => !named.has(v))).toEqual([]);
@@ -150,13 +150,6 @@ describe('docs/systems.md and the connectors name the same settings', () => {
     expect([...named].filter((v) => !read.has(v))).toEqual([]);
   });
 });
-
-/**
- * Files that may still cite the unshipped source documents, because another branch is changing them:
- * the email connector's comments are repointed once the approval-links work has landed. Remove an
- * entry as soon as its files cite docs/ instead; the second test below fails until you do.
- */
-const STILL_CITING_SOURCE_DOCUMENTS_UNTIL_EMAIL_LINKS_LAND: readonly string[] = ['connectors/email/'];
 
 describe('the project cites its own docs, not the unshipped source documents', () => {
   /** DOMAIN.md and SYSTEMS.md (and their folder) are not in the repository: a reader cannot follow them. */
@@ -172,15 +165,10 @@ describe('the project cites its own docs, not the unshipped source documents', (
         .split('\n')
         .flatMap((content, i) => (SOURCE_DOCUMENT.test(content) ? [{ file, line: i + 1 }] : [])),
     );
-  const excepted = (file: string) => STILL_CITING_SOURCE_DOCUMENTS_UNTIL_EMAIL_LINKS_LAND.some((prefix) => file.startsWith(prefix));
 
   it('no file outside docs/ cites DOMAIN.md or SYSTEMS.md: rules are docs/rules.md, API contracts docs/systems.md', () => {
-    const found = citing.filter(({ file }) => !excepted(file)).map(({ file, line }) => `${file}:${line} cites an unshipped source document; cite docs/rules.md or docs/systems.md (its section)`);
+    const found = citing.map(({ file, line }) => `${file}:${line} cites an unshipped source document; cite docs/rules.md or docs/systems.md (its section)`);
     expect(found).toEqual([]);
   });
 
-  it('each temporary exception still has a file that needs it (else remove it from the list)', () => {
-    const unused = STILL_CITING_SOURCE_DOCUMENTS_UNTIL_EMAIL_LINKS_LAND.filter((prefix) => !citing.some(({ file }) => file.startsWith(prefix)));
-    expect(unused, 'remove these from STILL_CITING_SOURCE_DOCUMENTS_UNTIL_EMAIL_LINKS_LAND in docs/docs.test.ts').toEqual([]);
-  });
 });

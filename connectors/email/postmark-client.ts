@@ -32,7 +32,7 @@ export function metadataValue(key: string): string {
 }
 
 /**
- * A Postmark-style transactional email API (SYSTEMS.md): `POST /email`, and the outbound message search
+ * A Postmark-style transactional email API (docs/systems.md, "Email"): `POST /email`, and the outbound message search
  * by metadata. No provider documents an idempotency key for sends, so sending once is the outbox's job;
  * the search lets the outbox find out whether a send that a crash interrupted was delivered.
  */
