@@ -7,6 +7,7 @@ export default defineConfig({
     // Tests beside the code and in test/; each file runs in its own worker so MSW servers do not collide.
     pool: 'forks',
     testTimeout: 20_000,
+    globalSetup: ['./test/support/build-cli-once.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
