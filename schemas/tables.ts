@@ -40,7 +40,12 @@ export const MdfProgrammeRow = z
   .object({
     programme: z.string().min(1).describe('The programme the row is for, e.g. MDF.'),
     minimum_request_usd: z.number().nonnegative().describe('D4: the smallest amount a partner may request, in USD.'),
-    maximum_vendor_share: z.number().gt(0).max(1).describe("D5: the largest share of the activity's total cost the vendor covers, e.g. 0.5."),
+    maximum_vendor_share: z
+      .number()
+      .gt(0)
+      .max(1)
+      .refine((share) => Number.isInteger(Math.round(share * 1e6)) && Math.abs(share * 1e6 - Math.round(share * 1e6)) < 1e-6, 'at most six decimal places (0.5, 0.35, 0.333333)')
+      .describe("D5: the largest share of the activity's total cost the vendor covers, e.g. 0.5 (at most six decimal places)."),
     ops_email: TableEmail.describe('D10: partner marketing operations, told of a request nobody decided in time.'),
     ops_name: z.string().min(1),
     note: z.string().optional(),

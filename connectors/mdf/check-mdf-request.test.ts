@@ -122,4 +122,25 @@ describe('MDF intake rules', () => {
     const problems = checkMdfRequest({ ...complete, amountRequested: 900, partnerInvestment: 9_100, activityName: null }, { name: 'Tailspin', marketingReady: false });
     expect(problems.map((p) => p.rule)).toEqual(['D3', 'D6', 'D4']);
   });
+
+  it('D5 with a share from the table: exactly 35% of USD 3,400 (USD 1,190) is accepted, a cent more is refused, and the most told is accepted again', () => {
+    const rules = { minimum_request_usd: 1_000, maximum_vendor_share: 0.35 };
+    expect(checkMdfRequest({ ...complete, totalCost: 3_400, partnerInvestment: 2_210, amountRequested: 1_190 }, ready, rules)).toEqual([]);
+    const over = checkMdfRequest({ ...complete, totalCost: 3_400, partnerInvestment: 2_209.99, amountRequested: 1_190.01 }, ready, rules);
+    expect(over.map((p) => p.rule)).toEqual(['D5']);
+    expect(over[0]!.message).toContain('The most you can request is USD 1,190.');
+  });
+
+  it('D5: for every whole-dollar cost up to USD 10,000 and shares 0.35, 0.7 and 0.5, the exact share is accepted', () => {
+    const refused: string[] = [];
+    for (const share of [0.35, 0.7, 0.5]) {
+      for (let cost = 2_000; cost <= 10_000; cost++) {
+        const amount = Math.floor(cost * share * 100 + 1e-6) / 100;
+        if (amount < 1_000) continue;
+        const problems = checkMdfRequest({ ...complete, totalCost: cost, partnerInvestment: cost - amount, amountRequested: amount }, ready, { minimum_request_usd: 1_000, maximum_vendor_share: share });
+        if (problems.length > 0) refused.push(`${amount} of ${cost} at ${share}`);
+      }
+    }
+    expect(refused).toEqual([]);
+  });
 });

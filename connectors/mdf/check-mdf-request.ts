@@ -49,8 +49,19 @@ function shareOfCost(amount: number, cost: number, maximumShare: number): string
  * USD 1,000.005, and telling the partner USD 1,000.01 would name an amount that is refused again.
  */
 export function largestAllowedUsd(cost: number, maximumShare: number): number {
-  return Math.floor(cents(cost) * maximumShare) / 100;
+  return largestAllowedCents(cents(cost), maximumShare) / 100;
 }
+
+/**
+ * The share of a cost in whole cents, rounded down, in integer arithmetic: in floating point 35% of
+ * 340,000 cents is 118,999.99999999999, which refused an exact 35% request (the share is taken to
+ * a millionth, the precision the programme table allows).
+ */
+function largestAllowedCents(costCents: number, maximumShare: number): number {
+  return Number((BigInt(costCents) * BigInt(Math.round(maximumShare * SHARE_SCALE))) / BigInt(SHARE_SCALE));
+}
+
+const SHARE_SCALE = 1_000_000;
 
 /** The request as the check reads it: the 13 form fields (D6) and the activity's region (D8). */
 export type CheckedRequest = Pick<MdfRequest, keyof MdfRequestForm> & { activityRegion?: string | null };
@@ -101,7 +112,7 @@ export function checkMdfRequest(
   const cost = request.totalCost;
   // D5 whenever both numbers are there: a total cost of 0 allows no MDF at all.
   if (typeof amount === 'number' && typeof cost === 'number') {
-    if (cents(amount) > cents(cost) * share) {
+    if (cents(amount) > largestAllowedCents(cents(cost), share)) {
       problems.push({
         rule: 'D5',
         field: 'amountRequested',

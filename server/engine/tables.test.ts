@@ -33,3 +33,14 @@ describe('tables: email addresses compare without regard to letter case (D9)', (
     );
   });
 });
+
+describe('tables: the MDF programme row (D4, D5)', () => {
+  const row = { programme: 'MDF', minimum_request_usd: 1_000, ops_email: 'mdf-ops@vendor.example', ops_name: 'MDF operations' };
+
+  it('takes a vendor share with up to six decimal places and refuses a finer one, naming the file, the row and the column', () => {
+    expect(() => createTables({ approvers, 'mdf-programme': [{ ...row, maximum_vendor_share: 0.333333 }] }, undefined, 'recipes/tables')).not.toThrow();
+    expect(() => createTables({ approvers, 'mdf-programme': [{ ...row, maximum_vendor_share: 0.3333333 }] }, undefined, 'recipes/tables')).toThrow(
+      /recipes\/tables\/mdf-programme.*rows\[0\]\.maximum_vendor_share.*at most six decimal places/,
+    );
+  });
+});
