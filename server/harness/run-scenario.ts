@@ -43,11 +43,13 @@ const PUBLIC_BASE_URL = 'https://partnerflow.scenario.test';
 
 /**
  * The configuration every scenario runs with: mock mode on an in-memory store. It reads no environment
- * variable, so a shell's PRM_BASE_URL cannot point a scenario at a real system; templates are the
- * default ./recipes/email-templates. Recipes are checked against the same connector settings.
+ * variable, so a shell's PRM_BASE_URL cannot point a scenario at a real system; `folders` gives the
+ * only settings a scenario takes from the user, where the recipes and the email templates are
+ * (`partnerflow test` passes RECIPES_DIR and EMAIL_TEMPLATES_DIR; the templates default to
+ * `<RECIPES_DIR>/email-templates`, as for serve). Recipes are checked against the same connector settings.
  */
-export function harnessConfig(): RuntimeConfig {
-  return loadConfig({}, { mock: true, connectors: CONNECTORS, overrides: { dbPath: ':memory:', publicBaseUrl: PUBLIC_BASE_URL, logLevel: 'silent' } });
+export function harnessConfig(folders: { RECIPES_DIR?: string; EMAIL_TEMPLATES_DIR?: string } = {}): RuntimeConfig {
+  return loadConfig({ RECIPES_DIR: folders.RECIPES_DIR, EMAIL_TEMPLATES_DIR: folders.EMAIL_TEMPLATES_DIR }, { mock: true, connectors: CONNECTORS, overrides: { dbPath: ':memory:', publicBaseUrl: PUBLIC_BASE_URL, logLevel: 'silent' } });
 }
 
 /**
