@@ -65,6 +65,18 @@ describe('the lifecycle log at info', () => {
     expect(JSON.stringify(lines)).not.toContain('mock-webhook-secret');
   });
 
+  it('logs "run waiting" once per wait: a turn that leaves the run waiting where and until when it waited logs nothing (D10)', async () => {
+    const { rt, lines } = await loggedRuntime();
+    const [runId] = await submit(rt, 'demo-1');
+    await rt.engine.runUntilIdle();
+    const advanced = await rt.app.request('/_mock/clock/advance', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'P5D' }) });
+    expect(advanced.status).toBe(200);
+    await rt.engine.runUntilIdle();
+    const waits = lines.filter((l) => l.runId === runId && l.msg.startsWith('run waiting')).map((l) => l.msg);
+    expect(waits.length).toBeGreaterThanOrEqual(2); // the first approver's wait, then the escalated one
+    for (const [i, msg] of waits.entries()) if (i > 0) expect(msg, `line ${i + 1} of ${JSON.stringify(waits)}`).not.toBe(waits[i - 1]);
+  });
+
   it('says why a new delivery of the same MDF number starts no run: runs are deduplicated by business key', async () => {
     const { rt, lines } = await loggedRuntime();
     const [first] = await submit(rt, 'demo-1');

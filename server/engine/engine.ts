@@ -343,8 +343,10 @@ export class Engine {
       const finished = await finishing;
       if (!finished) this.#opts.log.info({ runId: run.id }, 'lease lost or run canceled during its turn; its outcome was not recorded');
       if (finished && result.status !== 'waiting') this.metrics.runsFinished.inc({ status: result.status });
-      if (finished && this.#opts.onLifecycle) this.#opts.onLifecycle(turnEnded(run, result));
-      else if (finished && result.status === 'failed') this.#opts.log.warn({ runId: run.id, recipe: run.recipe, error: result.error?.message }, 'run failed');
+      if (finished && this.#opts.onLifecycle) {
+        const ended = turnEnded(run, result);
+        if (ended) this.#opts.onLifecycle(ended);
+      } else if (finished && result.status === 'failed') this.#opts.log.warn({ runId: run.id, recipe: run.recipe, error: result.error?.message }, 'run failed');
     } catch (error) {
       if (error instanceof LeaseLostError) {
         this.#opts.log.info({ runId: run.id }, 'lease lost or run canceled during its turn; leaving it');

@@ -49,8 +49,11 @@ export function reportIngest(report: LifecycleListener, event: string, deliveryI
   report({ type: 'webhook.accepted', event, deliveryId, duplicate: result.duplicate, runs });
 }
 
-/** How a turn left the run, as an event. */
-export function turnEnded(run: Run, result: TurnResult): LifecycleEvent {
+/**
+ * How a turn left the run, as an event; null when it changed nothing worth a line: the run waits on the
+ * step and until the deadline it waited on before the turn (woken early, e.g. by a clock advance).
+ */
+export function turnEnded(run: Run, result: TurnResult): LifecycleEvent | null {
   const ref = refOf(run);
   switch (result.status) {
     case 'completed':
@@ -60,6 +63,7 @@ export function turnEnded(run: Run, result: TurnResult): LifecycleEvent {
     case 'canceled':
       return { type: 'run.canceled', ...ref, reason: result.error?.message ?? null };
     case 'waiting':
+      if (result.waitingAsBefore) return null;
       return { type: 'run.waiting', ...ref, step: result.waitingOn ?? null, until: result.wakeAt };
   }
 }
