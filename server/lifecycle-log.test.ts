@@ -77,6 +77,18 @@ describe('the lifecycle log at info', () => {
     for (const [i, msg] of waits.entries()) if (i > 0) expect(msg, `line ${i + 1} of ${JSON.stringify(waits)}`).not.toBe(waits[i - 1]);
   });
 
+  it("logs a run started by another run (runs.start, the Salesforce sync of D1) under the starting run's business key, the MDF number", async () => {
+    const { rt, lines } = await loggedRuntime();
+    const [runId] = await submit(rt, 'demo-1');
+    await rt.engine.runUntilIdle();
+    const sync = lines.filter((l) => l.recipe === 'mdf-request-salesforce-sync');
+    expect(sync.length).toBeGreaterThan(0);
+    expect(sync).toContainEqual(expect.objectContaining({ trigger: 'run', key: 'MDF-1001', msg: 'run started: mdf-request-salesforce-sync for MDF-1001' }));
+    for (const line of sync) expect(line.key).toBe('MDF-1001');
+    const syncRuns = (await rt.store.listRuns({ limit: 10 })).filter((r) => r.recipe === 'mdf-request-salesforce-sync');
+    expect(syncRuns[0]!.trigger).toMatchObject({ startedBy: runId, businessKey: 'MDF-1001' });
+  });
+
   it('says why a new delivery of the same MDF number starts no run: runs are deduplicated by business key', async () => {
     const { rt, lines } = await loggedRuntime();
     const [first] = await submit(rt, 'demo-1');

@@ -12,7 +12,7 @@ import type { LoadedRecipe, RecipeSet } from './recipe-set.ts';
 import type { Tables } from './tables.ts';
 import { EngineMetrics } from './metrics.ts';
 import { Schedules } from './schedules.ts';
-import { refOf, reportIngest, turnEnded, type LifecycleListener } from './lifecycle-events.ts';
+import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
 import { WorkerSlots } from './worker-slots.ts';
 import { DueBacklog } from './due-backlog.ts';
 import { ExecutionRate } from './execution-rate.ts';
@@ -189,24 +189,34 @@ export class Engine {
   }
 
   /** Starts a run of a recipe by hand (CLI `run`, schedules), deduplicated on `dedupKey`. */
-  async startRun(recipeName: string, data: unknown, options: { dedupKey?: string; type?: string; event?: string } = {}): Promise<{ id: RunId; created: boolean }> {
+  async startRun(recipeName: string, data: unknown, options: { dedupKey?: string; type?: string; event?: string; startedBy?: string } = {}): Promise<{ id: RunId; created: boolean }> {
     const recipe = this.recipes.get(recipeName);
     if (!recipe) throw new EventRejectedError(`unknown recipe "${recipeName}"`, 404);
     const now = this.clock.now();
     const id = newRunId(now);
-    const result = await this.store.createRun({
+    // A run started by a run carries the starter's business key (e.g. the MDF number) for the log.
+    const starter = options.startedBy ? await this.store.getRun(options.startedBy as RunId) : undefined;
+    const trigger: StartedByRunTrigger = {
+      type: options.type ?? 'manual',
+      event: options.event,
+      receivedAt: now,
+      data,
+      ...(starter ? { startedBy: starter.id, businessKey: businessKeyOf(starter) } : {}),
+    };
+    const newRun = {
       id,
       recipe: recipeName,
       recipeVersion: recipe.definition.version,
       recipeHash: recipe.hash,
-      trigger: { type: options.type ?? 'manual', event: options.event, receivedAt: now, data },
+      trigger,
       dedupKey: options.dedupKey ?? id,
       correlationKey: null,
       cancelOnEvent: recipe.definition.cancel_on?.event ?? null,
       wakeAt: now,
       createdAt: now,
-    });
-    if (result.created) this.#opts.onLifecycle?.({ type: 'run.started', runId: id, recipe: recipeName, key: options.dedupKey ?? id, trigger: options.type ?? 'manual' });
+    };
+    const result = await this.store.createRun(newRun);
+    if (result.created) this.#opts.onLifecycle?.({ type: 'run.started', ...refOf(newRun), trigger: trigger.type });
     this.wake();
     return result;
   }

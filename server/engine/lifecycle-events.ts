@@ -1,4 +1,4 @@
-import type { IngestResult, NewRun, Run } from '../store/store.ts';
+import type { IngestResult, NewRun, Run, TriggerRecord } from '../store/store.ts';
 import type { TurnResult } from './interpreter.ts';
 
 /** Which run an event is about: its id, its recipe, and its business key (the dedup key, e.g. the MDF number). */
@@ -33,8 +33,27 @@ export type LifecycleEvent =
 /** Receives lifecycle events; must not throw (a listener's failure is not the run's). */
 export type LifecycleListener = (event: LifecycleEvent) => void;
 
-export function refOf(run: Pick<Run | NewRun, 'id' | 'recipe' | 'dedupKey'>): RunRef {
-  return { runId: run.id, recipe: run.recipe, key: run.dedupKey };
+/**
+ * The trigger of a run another run started (`runs.start`): which run started it, and that run's
+ * business key. Kept in the trigger (stored as JSON) because the started run's dedup key is the
+ * starting step's idempotency key (`run_…:sync_submitted`), which tells an operator nothing.
+ */
+export interface StartedByRunTrigger extends TriggerRecord {
+  startedBy?: string;
+  businessKey?: string;
+}
+
+/**
+ * A run's business key, as the log names it: for a run started by another run, the starting run's
+ * business key (handed down, so a chain of runs keeps the MDF number); otherwise its dedup key.
+ */
+export function businessKeyOf(run: Pick<Run | NewRun, 'dedupKey' | 'trigger'>): string {
+  const key = (run.trigger as StartedByRunTrigger).businessKey;
+  return typeof key === 'string' && key !== '' ? key : run.dedupKey;
+}
+
+export function refOf(run: Pick<Run | NewRun, 'id' | 'recipe' | 'dedupKey' | 'trigger'>): RunRef {
+  return { runId: run.id, recipe: run.recipe, key: businessKeyOf(run) };
 }
 
 /**
@@ -44,7 +63,7 @@ export function refOf(run: Pick<Run | NewRun, 'id' | 'recipe' | 'dedupKey'>): Ru
 export function reportIngest(report: LifecycleListener, event: string, deliveryId: string, candidates: readonly NewRun[], result: IngestResult): void {
   const runs = result.runIds.map((id, index) => {
     const run = candidates[index];
-    return { runId: id, recipe: run?.recipe ?? '', key: run?.dedupKey ?? '', existing: result.duplicate || id !== run?.id };
+    return { runId: id, recipe: run?.recipe ?? '', key: run ? businessKeyOf(run) : '', existing: result.duplicate || id !== run?.id };
   });
   report({ type: 'webhook.accepted', event, deliveryId, duplicate: result.duplicate, runs });
 }
