@@ -80,7 +80,7 @@ Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad argume
       const journal = await runtime.store.getJournal(id);
       if (!run) throw new Error(`run ${id} is not in the store`);
       console.log(JSON.stringify({ run: runView(run), journal: journal.map(journalEntryView) }, null, 2));
-      const outcome = describeOutcome(run, journal, { mock, dbPath: config.dbPath });
+      const outcome = describeOutcome(run, journal, { mock, dbPath: config.dbPath, recipe: recipe.definition });
       console.error(outcome.lines.join('\n'));
       return outcome.exitCode;
     } finally {
