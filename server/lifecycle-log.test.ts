@@ -111,6 +111,20 @@ describe('the lifecycle log at info', () => {
     expect(lines).toContainEqual(expect.objectContaining({ runId, ...approval, level: 30, msg: 'run completed' }));
   });
 
+  it("names the recipe whose trigger filter refused a delivery: a request already decided is no longer Open (D11)", async () => {
+    const { rt, lines } = await loggedRuntime();
+    await submit(rt, 'demo-1');
+    await rt.engine.runUntilIdle();
+    const mailbox = (await (await rt.app.request('/_mock/mailbox?to=cmm.emea%40vendor.example')).json()) as { messages: Array<{ text: string }> };
+    const link = new URL(/http:\/\/\S+\/approvals\/\S+\?decision=approve/.exec(mailbox.messages[0]!.text)![0]);
+    await rt.app.request(link.pathname, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve' });
+    await rt.engine.runUntilIdle();
+    expect(await submit(rt, 'demo-2')).toEqual([]);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ deliveryId: 'demo-2', msg: "webhook prm.mdf_request.submitted accepted: no recipe starts on it: mdf-request-approval: filter `data.status = 'Open'` is false" }),
+    );
+  });
+
   it('logs a run started by hand (partnerflow run, schedules) as it is created', async () => {
     const { rt, lines } = await loggedRuntime();
     const { id } = await rt.engine.startRun('mdf-request-approval', { mdfNumber: 'MDF-1001' }, { dedupKey: 'MDF-1001' });

@@ -134,10 +134,15 @@ export class Engine {
     const now = this.clock.now();
     const correlationKey = definition.correlate?.(data as never) ?? null;
     const runs: NewRun[] = [];
+    // For the log: recipes on this event whose trigger filter let it pass by (why nothing started).
+    const filteredOut: Array<{ recipe: string; filter: string }> = [];
     for (const recipe of this.recipes.forWebhook(eventName)) {
       const trigger = recipe.definition.trigger as Extract<LoadedRecipe['definition']['trigger'], { type: 'webhook' }>;
       const scope = eventScope(eventName, data, delivery.deliveryId);
-      if (trigger.filter && !(await evaluateExpression(trigger.filter, scope, this.#env(), scope.trigger))) continue;
+      if (trigger.filter && !(await evaluateExpression(trigger.filter, scope, this.#env(), scope.trigger))) {
+        filteredOut.push({ recipe: recipe.definition.name, filter: trigger.filter });
+        continue;
+      }
       const dedupKey = trigger.dedup_key
         ? String(await evaluateExpression(trigger.dedup_key, scope, this.#env(), scope.trigger))
         : `${delivery.source}:${delivery.deliveryId}`;
@@ -163,7 +168,7 @@ export class Engine {
       this.metrics.deliveries.inc();
       this.#slots.stored(runs.length);
     }
-    if (this.#opts.onLifecycle) reportIngest(this.#opts.onLifecycle, eventName, delivery.deliveryId, runs, result);
+    if (this.#opts.onLifecycle) reportIngest(this.#opts.onLifecycle, eventName, delivery.deliveryId, runs, result, filteredOut);
     if (correlationKey !== null) await this.#applyToLiveRuns(eventName, correlationKey, data, delivery.deliveryId);
     this.wake();
     return result;

@@ -19,7 +19,15 @@ export type LifecycleEvent =
    * follows, one line per webhook is what the log affords at a thousand a second), and those its
    * business key already had (`existing: true`).
    */
-  | { type: 'webhook.accepted'; event: string; deliveryId: string; duplicate: boolean; runs: Array<RunRef & { existing: boolean }> }
+  | {
+      type: 'webhook.accepted';
+      event: string;
+      deliveryId: string;
+      duplicate: boolean;
+      runs: Array<RunRef & { existing: boolean }>;
+      /** Recipes on this event whose trigger filter was false for it: why they started nothing. */
+      filteredOut?: Array<{ recipe: string; filter: string }>;
+    }
   /** A run was created and queued by a schedule or by hand (a webhook's runs are in its `webhook.accepted`). */
   | ({ type: 'run.started'; trigger: string } & RunRef)
   /** A turn ended with the run waiting: for `step`, until `until` (epoch ms; null: until a signal or event answers). */
@@ -60,12 +68,19 @@ export function refOf(run: Pick<Run | NewRun, 'id' | 'recipe' | 'dedupKey' | 'tr
  * One `webhook.accepted` per ingest, naming the runs it started and the runs its business key already
  * had (the store answers one run id per candidate, in order).
  */
-export function reportIngest(report: LifecycleListener, event: string, deliveryId: string, candidates: readonly NewRun[], result: IngestResult): void {
+export function reportIngest(
+  report: LifecycleListener,
+  event: string,
+  deliveryId: string,
+  candidates: readonly NewRun[],
+  result: IngestResult,
+  filteredOut: Array<{ recipe: string; filter: string }> = [],
+): void {
   const runs = result.runIds.map((id, index) => {
     const run = candidates[index];
     return { runId: id, recipe: run?.recipe ?? '', key: run ? businessKeyOf(run) : '', existing: result.duplicate || id !== run?.id };
   });
-  report({ type: 'webhook.accepted', event, deliveryId, duplicate: result.duplicate, runs });
+  report({ type: 'webhook.accepted', event, deliveryId, duplicate: result.duplicate, runs, filteredOut });
 }
 
 /**
