@@ -15,6 +15,7 @@ import { createRuntime, type Runtime } from '../runtime.ts';
 import { didYouMean } from '../recipes/closest-name.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import { checkNoEmailsTo, checkRecords, closestMismatch, describeEmail, describeExpectedEmail, emailMatches, indent, isAddressedTo, type MailboxEmail } from './expectations.ts';
+import { ambiguousClick } from './click-ambiguity.ts';
 import { changeSalesforceRecords, retryFailedRun } from './ops-steps.ts';
 import { ScenarioTables } from './scenario-tables.ts';
 
@@ -160,9 +161,14 @@ class ScenarioDriver {
   }
 
   async click(c: Extract<ScenarioStep, { click: unknown }>['click']): Promise<string[]> {
-    const emails = this.mailbox().filter((e) => isAddressedTo(e, c.to));
+    // An approver may be copied or blind-copied (a fault's `to` matches Bcc too): every recipient's email counts.
+    const emails = this.mailbox().filter((e) => isAddressedTo(e, c.to, { cc: true, bcc: true }));
     const pattern = new RegExp(`\\S+/approvals/[A-Za-z0-9_-]+\\?decision=${c.link}`);
     const chosen = emails.filter((e) => (c.subject === undefined || e.subject.includes(c.subject)) && (c.body_contains === undefined || e.text.includes(c.body_contains)));
+    if (c.subject === undefined && c.body_contains === undefined) {
+      const ambiguous = await ambiguousClick(c.to, chosen.filter((e) => pattern.test(e.text)), this.runtime.store, this.clock.now());
+      if (ambiguous) return [ambiguous];
+    }
     const withLink = chosen.reverse().find((e) => pattern.test(e.text));
     if (!withLink) return [noEmailToClick(c, emails)];
     const url = new URL(withLink.text.match(pattern)![0]);
@@ -224,7 +230,7 @@ class ScenarioDriver {
   }
 
   mailbox(): MailboxEmail[] {
-    return this.systems.email.messages().map((m) => ({ to: m.to, cc: m.cc, subject: m.subject, text: m.text, html: m.html }));
+    return this.systems.email.messages().map((m) => ({ to: m.to, cc: m.cc, bcc: m.bcc ?? [], subject: m.subject, text: m.text, html: m.html }));
   }
 
   /** The records of an object, or why there are none to check: a misspelt object must fail, not match nothing. */
