@@ -1,11 +1,12 @@
 // Compiles the TypeScript CLI (dist/cli.mjs and the chunks it loads on demand) when a source is newer.
-// `npm ci` and `npm install` run it (the `prepare` script: `node bin/build-cli.js`), so that the first
+// `npm ci` and `npm install` run it (the `prepare` script, which skips the build when bin/ or the sources
+// are not there yet), so that the first
 // `npm start` finds the CLI built; bin/partnerflow.js runs it again at start, which only builds (and
 // says so) after a source changed.
 // Why: running through tsx's loader hooks makes every import, node_modules included, cross a hook
 // thread; start-up took over 2 s. The compiled file, packages included (all but the native
 // better-sqlite3 and the on-demand TypeScript loader), is ready in about a third of that.
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -96,8 +97,17 @@ export async function ensureBuilt(announce = () => {}) {
   return CLI_BUNDLE;
 }
 
-// `node bin/build-cli.js` (the `prepare` script): builds now if anything changed, and says what it does.
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+/**
+ * The install's build (the `prepare` script). Skips it, with one line, when the sources are not there
+ * yet: the common Docker pattern `COPY package*.json ./; RUN npm ci; COPY . .` installs before the
+ * sources are copied, and the first start builds instead (bin/partnerflow.js).
+ */
+export async function buildForInstall() {
+  const missing = SOURCES.filter((s) => !existsSync(join(root, s)));
+  if (missing.length > 0) {
+    process.stderr.write(`partnerflow: no ${missing.join('/, ')}/ yet: the CLI is not compiled now, but at its first start\n`);
+    return;
+  }
   const started = performance.now();
   let built = false;
   await ensureBuilt(() => {
@@ -107,3 +117,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   process.stderr.write(built ? `partnerflow: CLI compiled in ${seconds} s; npm start is ready\n` : 'partnerflow: the compiled CLI in dist/ is up to date\n');
 }
+
+// `node bin/build-cli.js`: the same as the install's build.
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) await buildForInstall();

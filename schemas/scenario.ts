@@ -44,7 +44,7 @@ const Click = z
   .object({
     click: z
       .object({
-        to: z.email().describe('Whose mailbox: the newest email to this address (any letter case) with such a link, among those that match `subject` and `body_contains`.'),
+        to: z.email().describe('Whose mailbox: the newest email to this address (To, Cc or Bcc; any letter case) with such a link, among those that match `subject` and `body_contains`. Without either, fails when the emails carry links of more than one waiting approval.'),
         link: z.enum(['approve', 'deny']).describe('Which link in the email.'),
         subject: z.string().optional().describe('Only an email whose subject contains this, e.g. an MDF number: with two requests waiting on one approver, says which to decide.'),
         body_contains: z.string().optional().describe('Only an email whose text body contains this, e.g. an MDF number.'),
@@ -169,7 +169,7 @@ const Expect = z
       .object({
         emails: z.array(ExpectedEmail).optional().describe('Emails sent since the previous expect, in any order.'),
         no_other_emails: z.boolean().optional().describe('No email was sent since the previous expect besides those listed.'),
-        no_emails_to: z.array(z.email()).optional().describe('No email was sent since the previous expect to any of these addresses (To or Cc, any letter case).'),
+        no_emails_to: z.array(z.email()).optional().describe('No email was sent since the previous expect to any of these addresses (To, Cc or Bcc, any letter case).'),
         records: z.array(ExpectedRecord).optional(),
         runs: z.array(ExpectedRun).optional(),
       })

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { ConnectorDefinition } from '../connectors/kit/define-connector.ts';
 import { MOCK_APPROVAL_LINK_SECRET } from '../connectors/approval/approval-token.ts';
@@ -79,7 +79,7 @@ export const RUNTIME_VARIABLES = {
   PARTNERFLOW_DB: { schema: z.string().min(1), default: './data/partnerflow.db', doc: 'SQLite file of the embedded store (WAL mode).' },
   PUBLIC_BASE_URL: { schema: PublicBaseUrl, default: undefined, doc: 'Base URL of this runtime as approvers reach it (http or https, a path is fine; no query, fragment or credentials); approval links are built on it. Required outside mock mode.' },
   RECIPES_DIR: { schema: z.string().min(1), default: './recipes', doc: 'Where *.recipe.json / *.recipe.ts files are loaded from.' },
-  TABLES_DIR: { schema: z.string().min(1), default: './recipes/tables', doc: 'Tables that ops maintain (approvers, leave, business calendar).' },
+  TABLES_DIR: { schema: z.string().min(1), default: './recipes/tables', doc: 'Tables that ops maintain (approvers, leave, business calendar). Default: `<RECIPES_DIR>/tables` when RECIPES_DIR is set.' },
   LOG_LEVEL: { schema: LogLevel, default: 'info', doc: 'pino log level.' },
   PARTNERFLOW_API_TOKEN: { schema: Secret, default: undefined, doc: 'Bearer token for /runs, /recipes, /timers, /metrics. Required outside mock mode.' },
   MAX_BODY_BYTES: { schema: PositiveInt, default: String(1024 * 1024), doc: 'Largest webhook body accepted (413 beyond).' },
@@ -98,7 +98,8 @@ export const RUNTIME_VARIABLES = {
 type Env = Record<string, string | undefined>;
 
 /** Reads and validates the configuration; throws ConfigError listing every problem. */
-export function loadConfig(env: Env, options: { mock: boolean; connectors: readonly ConnectorDefinition[]; overrides?: Partial<RuntimeConfig> }): RuntimeConfig {
+export function loadConfig(givenEnv: Env, options: { mock: boolean; connectors: readonly ConnectorDefinition[]; overrides?: Partial<RuntimeConfig> }): RuntimeConfig {
+  const env = withFoldersInRecipesDir(givenEnv);
   const problems: string[] = [];
   const read = <K extends keyof typeof RUNTIME_VARIABLES>(name: K): z.output<(typeof RUNTIME_VARIABLES)[K]['schema']> | undefined => {
     const spec = RUNTIME_VARIABLES[name];
@@ -183,6 +184,21 @@ export function loadConfig(env: Env, options: { mock: boolean; connectors: reado
     leaseMs: leaseMs!,
     connectors,
     ...options.overrides,
+  };
+}
+
+/**
+ * RECIPES_DIR set alone moves the folders that live beside the recipes with it: TABLES_DIR defaults
+ * to `<RECIPES_DIR>/tables` and EMAIL_TEMPLATES_DIR to `<RECIPES_DIR>/email-templates`. Without it they
+ * would stay `./recipes/...` of the current folder, which outside the project does not exist.
+ */
+export function withFoldersInRecipesDir(env: Env): Env {
+  const recipesDir = env.RECIPES_DIR;
+  if (!recipesDir) return env;
+  return {
+    ...env,
+    TABLES_DIR: env.TABLES_DIR || join(recipesDir, 'tables'),
+    EMAIL_TEMPLATES_DIR: env.EMAIL_TEMPLATES_DIR || join(recipesDir, 'email-templates'),
   };
 }
 

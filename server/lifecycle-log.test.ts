@@ -65,6 +65,30 @@ describe('the lifecycle log at info', () => {
     expect(JSON.stringify(lines)).not.toContain('mock-webhook-secret');
   });
 
+  it('logs "run waiting" once per wait: a turn that leaves the run waiting where and until when it waited logs nothing (D10)', async () => {
+    const { rt, lines } = await loggedRuntime();
+    const [runId] = await submit(rt, 'demo-1');
+    await rt.engine.runUntilIdle();
+    const advanced = await rt.app.request('/_mock/clock/advance', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'P5D' }) });
+    expect(advanced.status).toBe(200);
+    await rt.engine.runUntilIdle();
+    const waits = lines.filter((l) => l.runId === runId && l.msg.startsWith('run waiting')).map((l) => l.msg);
+    expect(waits.length).toBeGreaterThanOrEqual(2); // the first approver's wait, then the escalated one
+    for (const [i, msg] of waits.entries()) if (i > 0) expect(msg, `line ${i + 1} of ${JSON.stringify(waits)}`).not.toBe(waits[i - 1]);
+  });
+
+  it("logs a run started by another run (runs.start, the Salesforce sync of D1) under the starting run's business key, the MDF number", async () => {
+    const { rt, lines } = await loggedRuntime();
+    const [runId] = await submit(rt, 'demo-1');
+    await rt.engine.runUntilIdle();
+    const sync = lines.filter((l) => l.recipe === 'mdf-request-salesforce-sync');
+    expect(sync.length).toBeGreaterThan(0);
+    expect(sync).toContainEqual(expect.objectContaining({ trigger: 'run', key: 'MDF-1001', msg: 'run started: mdf-request-salesforce-sync for MDF-1001' }));
+    for (const line of sync) expect(line.key).toBe('MDF-1001');
+    const syncRuns = (await rt.store.listRuns({ limit: 10 })).filter((r) => r.recipe === 'mdf-request-salesforce-sync');
+    expect(syncRuns[0]!.trigger).toMatchObject({ startedBy: runId, businessKey: 'MDF-1001' });
+  });
+
   it('says why a new delivery of the same MDF number starts no run: runs are deduplicated by business key', async () => {
     const { rt, lines } = await loggedRuntime();
     const [first] = await submit(rt, 'demo-1');
@@ -85,6 +109,20 @@ describe('the lifecycle log at info', () => {
     await rt.app.request(link.pathname, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve' });
     await rt.engine.runUntilIdle();
     expect(lines).toContainEqual(expect.objectContaining({ runId, ...approval, level: 30, msg: 'run completed' }));
+  });
+
+  it("names the recipe whose trigger filter refused a delivery: a request already decided is no longer Open (D11)", async () => {
+    const { rt, lines } = await loggedRuntime();
+    await submit(rt, 'demo-1');
+    await rt.engine.runUntilIdle();
+    const mailbox = (await (await rt.app.request('/_mock/mailbox?to=cmm.emea%40vendor.example')).json()) as { messages: Array<{ text: string }> };
+    const link = new URL(/http:\/\/\S+\/approvals\/\S+\?decision=approve/.exec(mailbox.messages[0]!.text)![0]);
+    await rt.app.request(link.pathname, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve' });
+    await rt.engine.runUntilIdle();
+    expect(await submit(rt, 'demo-2')).toEqual([]);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ deliveryId: 'demo-2', msg: "webhook prm.mdf_request.submitted accepted: no recipe starts on it: mdf-request-approval: filter `data.status = 'Open'` is false" }),
+    );
   });
 
   it('logs a run started by hand (partnerflow run, schedules) as it is created', async () => {

@@ -1,6 +1,9 @@
 import type { Logger } from '../connectors/kit/define-connector.ts';
 import type { LifecycleEvent, LifecycleListener } from './engine/lifecycle-events.ts';
 
+/** A filter as written in the recipe, without its `{% %}` delimiters. */
+const bareExpression = (expression: string) => expression.replace(/^\s*\{%\s*([\s\S]*?)\s*%\}\s*$/, '$1');
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**
@@ -16,7 +19,13 @@ export function logLifecycle(log: Logger): LifecycleListener {
         const [only] = runs;
         const fields = runs.length === 1 ? { event: name, deliveryId, duplicate, runId: only!.runId, recipe: only!.recipe, key: only!.key } : { event: name, deliveryId, duplicate, runs };
         let outcome: string;
-        if (runs.length === 0) outcome = 'no recipe starts on it';
+        const filtered = event.filteredOut ?? [];
+        if (runs.length === 0) {
+          // Say which filter refused it: a request already decided is no longer `Open`, for example.
+          outcome = filtered.length
+            ? `no recipe starts on it: ${filtered.map((f) => `${f.recipe}: filter \`${bareExpression(f.filter)}\` is false`).join('; ')}`
+            : 'no recipe starts on it (no recipe is triggered by this event)';
+        }
         else if (duplicate) outcome = `a delivery already received (same delivery id): no new run, ${runs.map((r) => r.runId).join(', ')}`;
         else if (runs.every((r) => r.existing)) outcome = `no new run: runs are deduplicated by business key, and ${runs.map((r) => `${r.key} already has ${r.runId} (${r.recipe})`).join(', ')}`;
         else outcome = runs.map((r) => (r.existing ? `${r.key} already has ${r.runId} (${r.recipe})` : `run started: ${r.runId} (${r.recipe}) for ${r.key}`)).join(', ');

@@ -83,7 +83,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   await recipes.persist(clock.now());
   // runs.start creates runs through the engine, which needs the connectors first: bound at call time.
   let engineRef: Engine | undefined;
-  const startRun = (recipe: string, data: unknown, o: { dedupKey: string }) => engineRef!.startRun(recipe, data, { dedupKey: o.dedupKey, type: 'run' });
+  const startRun = (recipe: string, data: unknown, o: { dedupKey: string; startedBy?: string }) => engineRef!.startRun(recipe, data, { dedupKey: o.dedupKey, type: 'run', startedBy: o.startedBy });
   const connectors = catalog.connect(config.connectors, { clock, log, store, publicBaseUrl: config.publicBaseUrl, timezone: tables.calendar.timezone, startRun });
   const engine = (engineRef = new Engine({ store, clock, recipes, connectors, tables, log, concurrency: config.workerConcurrency, maxConcurrency: config.workerMaxConcurrency, workerId: config.workerId, leaseMs: config.leaseMs,
     // Without info lines to write, the engine builds no events (and still logs a failed run at warn).

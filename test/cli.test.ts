@@ -73,7 +73,7 @@ export default defineRecipe({
     expect(printed.journal).toContainEqual(expect.objectContaining({ stepKey: 'confirm_receipt', status: 'completed' }));
     expect(printed.journal).toContainEqual(expect.objectContaining({ stepKey: 'decision', status: 'waiting' }));
     // D8, D10: the approval went to the EMEA CMM; the run waits for the decision until the escalation.
-    expect(err).toMatch(/is left waiting: waiting at step decision for the signal "decision" \(approval link emailed to cmm\.emea@vendor\.example\) until \d{4}-\d\d-\d\dT[\d:.]+Z/);
+    expect(err).toMatch(/is left waiting: waiting at step decision for the signal "decision" \(approval link emailed to cmm\.emea@vendor\.example\) until \d{4}-\d\d-\d\dT[\d:.]+Z \(then, on timeout: request_at_deadline, remind_approver, escalate, decision_escalated \(as their conditions hold\)\)/);
     expect(err).toContain('In mock mode nothing else will happen after this command exits');
     expect(code).toBe(3);
   });

@@ -13,8 +13,15 @@ const root = resolve(import.meta.dirname, '..');
 const copy = mkdtempSync(join(tmpdir(), 'partnerflow-install-'));
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
-function node(args: string[]) {
-  const result = spawnSync(process.execPath, args, { cwd: copy, encoding: 'utf8', env: { ...process.env, PARTNERFLOW_TSX: '' }, timeout: 120_000 });
+function node(args: string[], cwd = copy) {
+  const result = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', env: { ...process.env, PARTNERFLOW_TSX: '' }, timeout: 120_000 });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+/** The package's `prepare` script, run as npm runs it (through the shell, in the package's folder). */
+function prepare(cwd = copy) {
+  const { scripts } = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const result = spawnSync(scripts.prepare!, { cwd, shell: true, encoding: 'utf8', env: { ...process.env, PARTNERFLOW_TSX: '' }, timeout: 120_000 });
   return { code: result.status, out: result.stdout, err: result.stderr };
 }
 
@@ -23,11 +30,9 @@ describe('installing builds the CLI', () => {
     for (const entry of ['bin', 'server', 'connectors', 'schemas', 'mocks', 'recipes', 'package.json']) cpSync(join(root, entry), join(copy, entry), { recursive: true });
     symlinkSync(realpathSync(join(root, 'node_modules')), join(copy, 'node_modules'));
 
-    const { scripts } = JSON.parse(readFileSync(join(copy, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(scripts.prepare).toBe('node bin/build-cli.js');
-    const prepare = node(scripts.prepare!.split(' ').slice(1));
-    expect(prepare.code).toBe(0);
-    expect(prepare.err).toContain('partnerflow: compiling the CLI into dist/');
+    const prepared = prepare();
+    expect(prepared.code).toBe(0);
+    expect(prepared.err).toContain('partnerflow: compiling the CLI into dist/');
     expect(existsSync(join(copy, 'dist/cli.mjs'))).toBe(true);
 
     const first = node(['bin/partnerflow.js', '--help']);
@@ -39,6 +44,33 @@ describe('installing builds the CLI', () => {
     const changed = node(['bin/partnerflow.js', '--help']);
     expect(changed.err).toContain('partnerflow: compiling the CLI into dist/, once after an install or a source change');
     expect(changed.out).toContain('Usage: partnerflow <command>');
+  }, 180_000);
+
+  it('skips the build with one line when npm ci runs before the sources are copied (COPY package*.json; RUN npm ci; COPY . .), and the first start builds', () => {
+    const docker = mkdtempSync(join(tmpdir(), 'partnerflow-docker-'));
+    try {
+      cpSync(join(root, 'package.json'), join(docker, 'package.json'));
+      // npm ci: package.json only, no bin/ yet.
+      const bare = prepare(docker);
+      expect(bare.code).toBe(0);
+      expect(bare.err.trim()).toBe('partnerflow: no bin/ yet: the CLI is not compiled now, but at its first start');
+
+      // bin/ present but no sources (a .dockerignore, or bin/ copied first).
+      cpSync(join(root, 'bin'), join(docker, 'bin'), { recursive: true });
+      symlinkSync(realpathSync(join(root, 'node_modules')), join(docker, 'node_modules'));
+      const noSources = prepare(docker);
+      expect(noSources.code).toBe(0);
+      expect(noSources.err.trim()).toBe('partnerflow: no server/, connectors/, schemas/, mocks/ yet: the CLI is not compiled now, but at its first start');
+      expect(existsSync(join(docker, 'dist/cli.mjs'))).toBe(false);
+
+      // COPY . . and the first start: it compiles, saying so, and runs.
+      for (const entry of ['server', 'connectors', 'schemas', 'mocks', 'recipes']) cpSync(join(root, entry), join(docker, entry), { recursive: true });
+      const first = node(['bin/partnerflow.js', '--help'], docker);
+      expect(first.err).toContain('partnerflow: compiling the CLI into dist/');
+      expect(first.out).toContain('Usage: partnerflow <command>');
+    } finally {
+      rmSync(docker, { recursive: true, force: true });
+    }
   }, 180_000);
 
   it('shows install scripts as they run (.npmrc foreground-scripts): the native build of better-sqlite3 is not silent', () => {

@@ -105,3 +105,51 @@ describe('serve --mock: the simulated systems and the store start fresh together
     expect(readFileSync(real, 'utf8')).toBe('runs that must survive');
   }, 60_000);
 });
+
+describe('serve --mock twice at once: the second never erases the store the first one uses', () => {
+  it('refuses to start, naming the other process and --db, and the first keeps its runs and its store files', async () => {
+    const firstPort = await freePort();
+    const first = serveMock(firstPort);
+    try {
+      const base = `http://127.0.0.1:${firstPort}`;
+      const { runId } = await walkthroughOnce(base);
+      const second = serveMock(await freePort());
+      // Before the fix the second started (having erased the store): it is stopped after 20 s.
+      const stillRunning = setTimeout(() => second.child.kill('SIGTERM'), 20_000);
+      const code = await second.exited;
+      clearTimeout(stillRunning);
+      expect(code).toBe(1);
+      expect(second.err()).toContain(`another mock-mode process (pid ${first.child.pid}) uses the store data/mock.db`);
+      expect(second.err()).toContain('--db');
+      expect(existsSync(join(work, 'data/mock.db'))).toBe(true);
+      expect(existsSync(join(work, 'data/mock.db-wal'))).toBe(true);
+      // The first still answers from its store: the run is there, and a new delivery is stored too.
+      expect((await fetch(`${base}/runs/${runId}`)).status).toBe(200);
+      const again = await fetch(`${base}/_mock/prm/webhooks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ event: 'mdf_request.submitted', mdf_number: 'MDF-1001', delivery_id: 'second-look' }),
+      });
+      expect(((await again.json()) as { run_ids: string[] }).run_ids).toEqual([runId]);
+    } finally {
+      first.child.kill('SIGTERM');
+      await first.exited;
+    }
+    // Its lock went with it: the next start takes the store.
+    expect(existsSync(join(work, 'data/mock.db.lock'))).toBe(false);
+  }, 120_000);
+
+  it('takes over the lock of a mock-mode process that was killed (its pid is gone)', async () => {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(work, 'data'), { recursive: true });
+    writeFileSync(join(work, 'data/mock.db.lock'), '999999999');
+    const port = await freePort();
+    const server = serveMock(port);
+    try {
+      await walkthroughOnce(`http://127.0.0.1:${port}`);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  }, 120_000);
+});

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 
-/** Creates a run of a recipe in the runtime's store, once per key (the engine's `startRun`). */
-export type StartRun = (recipe: string, data: unknown, options: { dedupKey: string }) => Promise<{ id: string; created: boolean }>;
+/**
+ * Creates a run of a recipe in the runtime's store, once per key (the engine's `startRun`). `startedBy`:
+ * the run that starts it, whose business key (e.g. the MDF number) the started run is logged under.
+ */
+export type StartRun = (recipe: string, data: unknown, options: { dedupKey: string; startedBy?: string }) => Promise<{ id: string; created: boolean }>;
 
 /** The runs connector's connection: the runtime's run starter, absent where no engine runs (validation). */
 export interface RunsConnection {
@@ -32,7 +35,7 @@ export const startRun = defineAction({
   idempotent: true,
   run: async (input, ctx: ActionContext<RunsConnection>) => {
     if (!ctx.connection.startRun) throw new Error('runs.start needs the runtime engine to start runs');
-    const started = await ctx.connection.startRun(input.recipe, input.input, { dedupKey: input.key ?? ctx.idempotencyKey });
+    const started = await ctx.connection.startRun(input.recipe, input.input, { dedupKey: input.key ?? ctx.idempotencyKey, startedBy: ctx.runId });
     ctx.note(`${started.created ? 'started' : 'already started'} ${input.recipe} run ${started.id}`);
     return { run_id: started.id, created: started.created };
   },

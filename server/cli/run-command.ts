@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { createRuntime } from '../runtime.ts';
 import type { Command } from './main.ts';
 import { journalEntryView, runView } from '../http/views.ts';
-import { NotAMockStoreError, startFreshMockStore } from './mock-store.ts';
+import { MockStoreInUseError, NotAMockStoreError, startFreshMockStore } from './mock-store.ts';
 import { describeOutcome, RUN_EXIT } from './run-outcome.ts';
 import { describeStartupError } from './startup-error.ts';
 
@@ -45,14 +45,17 @@ Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad argume
     const mock = values.mock === true;
     let runtime;
     let config;
+    // Mock mode's store is locked to this process until the runtime has closed it.
+    let releaseMockStore = () => {};
     try {
       const dbPath = typeof values.db === 'string' ? values.db : mock ? ':memory:' : undefined;
       config = loadConfig(process.env, { mock, connectors: CONNECTORS, overrides: { logLevel: 'warn', ...(dbPath ? { dbPath } : {}) } });
       // The simulated systems start with the demo data only: so does a store given to mock mode.
-      if (mock) startFreshMockStore(config.dbPath);
+      if (mock) releaseMockStore = startFreshMockStore(config.dbPath);
       runtime = await createRuntime({ config });
     } catch (error) {
-      console.error(error instanceof ConfigError || error instanceof NotAMockStoreError ? error.message : describeStartupError(error, { dbSetting: typeof values.db === 'string' ? '--db' : 'PARTNERFLOW_DB' }));
+      releaseMockStore();
+      console.error(error instanceof ConfigError || error instanceof NotAMockStoreError || error instanceof MockStoreInUseError ? error.message : describeStartupError(error, { dbSetting: typeof values.db === 'string' ? '--db' : 'PARTNERFLOW_DB' }));
       return 1;
     }
     try {
@@ -77,11 +80,12 @@ Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad argume
       const journal = await runtime.store.getJournal(id);
       if (!run) throw new Error(`run ${id} is not in the store`);
       console.log(JSON.stringify({ run: runView(run), journal: journal.map(journalEntryView) }, null, 2));
-      const outcome = describeOutcome(run, journal, { mock, dbPath: config.dbPath });
+      const outcome = describeOutcome(run, journal, { mock, dbPath: config.dbPath, recipe: recipe.definition });
       console.error(outcome.lines.join('\n'));
       return outcome.exitCode;
     } finally {
       await runtime.close();
+      releaseMockStore();
     }
   },
 };

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig, Port, type RuntimeConfig } from '../config.ts'
 import { CONNECTORS } from '../../connectors/index.ts';
 import { createRuntime } from '../runtime.ts';
 import type { Command } from './main.ts';
-import { MOCK_DB, NotAMockStoreError, startFreshMockStore } from './mock-store.ts';
+import { MOCK_DB, MockStoreInUseError, NotAMockStoreError, startFreshMockStore } from './mock-store.ts';
 import { keepHeapSmall } from './small-heap.ts';
 import { describeStartupError } from './startup-error.ts';
 
@@ -92,11 +92,14 @@ stops the start with a message naming each variable.`,
       console.error(`partnerflow serve: WARNING: mock mode on ${config.host} (--allow-remote-mock) serves ${exposed} to every host that can reach this one`);
     }
     let runtime;
+    // Mock mode's store is locked to this process from its erasing until the runtime has closed it.
+    let releaseMockStore = () => {};
     try {
-      if (config.mock) startFreshMockStore(config.dbPath);
+      if (config.mock) releaseMockStore = startFreshMockStore(config.dbPath);
       runtime = await createRuntime({ config });
     } catch (error) {
-      console.error(error instanceof NotAMockStoreError ? error.message : describeStartupError(error, { dbSetting: typeof values.db === 'string' ? '--db' : 'PARTNERFLOW_DB' }));
+      releaseMockStore();
+      console.error(error instanceof NotAMockStoreError || error instanceof MockStoreInUseError ? error.message : describeStartupError(error, { dbSetting: typeof values.db === 'string' ? '--db' : 'PARTNERFLOW_DB' }));
       return 1;
     }
     let port: number;
@@ -104,6 +107,7 @@ stops the start with a message naming each variable.`,
       ({ port } = await runtime.listen());
     } catch (error) {
       await runtime.close();
+      releaseMockStore();
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE') console.error(`partnerflow: cannot start: ${config.host}:${config.port} is already in use (another partnerflow?); choose another with --port or PORT`);
       else if (code === 'EACCES') console.error(`partnerflow: cannot start: not allowed to listen on ${config.host}:${config.port}; choose a port above 1023 with --port or PORT`);
@@ -124,7 +128,10 @@ stops the start with a message naming each variable.`,
         closing = true;
         runtime.log.info({ signal }, 'shutting down: finishing the turns in flight');
         runtime.close().then(
-          () => resolve(0),
+          () => {
+            releaseMockStore();
+            resolve(0);
+          },
           (error: unknown) => {
             runtime.log.error({ error: (error as Error).message }, 'shutdown failed');
             resolve(1);

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -14,9 +16,9 @@ const project = join(fixtures, 'project');
 const bin = resolve(fixtures, '../../../bin/partnerflow.js');
 const KINDS = 'a step is one of: deliver, click, update, fault, retry, change_table, change_salesforce, expect, advance, set_clock';
 
-function partnerflowTest(args: string[], env: Record<string, string> = {}) {
+function partnerflowTest(args: string[], env: Record<string, string> = {}, cwd = project) {
   const { RECIPES_DIR: _r, TABLES_DIR: _t, EMAIL_TEMPLATES_DIR: _e, ...inherited } = process.env;
-  const result = spawnSync(process.execPath, [bin, 'test', ...args], { cwd: project, encoding: 'utf8', env: { ...inherited, LOG_LEVEL: 'silent', ...env }, timeout: 60_000 });
+  const result = spawnSync(process.execPath, [bin, 'test', ...args], { cwd, encoding: 'utf8', env: { ...inherited, LOG_LEVEL: 'silent', ...env }, timeout: 60_000 });
   return { code: result.status, out: lines(result.stdout), err: lines(result.stderr) };
 }
 
@@ -108,13 +110,41 @@ describe('partnerflow test', () => {
   });
 
   it('runs no scenario on an invalid recipe, naming its file and JSON path, and counts them failed', () => {
-    const { code, out, err } = partnerflowTest(['recipes/passes.scenario.json', 'recipes/fails.scenario.json'], { RECIPES_DIR: join(fixtures, 'broken-recipes') });
+    const { code, out, err } = partnerflowTest(['recipes/passes.scenario.json', 'recipes/fails.scenario.json'], {
+      RECIPES_DIR: join(fixtures, 'broken-recipes'),
+      EMAIL_TEMPLATES_DIR: 'recipes/email-templates',
+    });
     expect(err).toEqual([
       'partnerflow test: cannot run the 2 scenarios: the recipes or tables they need did not load:',
       `${join(fixtures, 'broken-recipes/request-notice.recipe.json')}: steps[1].input.template: no email template "request-recieved" in recipes/email-templates (did you mean "request-received"?)`,
     ]);
     expect(out).toEqual(['0 passed, 2 failed']);
     expect(code).toBe(1);
+  });
+
+  it("runs the project's scenarios from another folder with RECIPES_DIR alone: tables and email templates are found in it", () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'partnerflow-test-elsewhere-'));
+    try {
+      const recipes = resolve(fixtures, '../../../recipes');
+      const { code, out, err } = partnerflowTest([join(recipes, 'mdf-requests/approved-end-to-end.scenario.json')], { RECIPES_DIR: recipes }, elsewhere);
+      expect(err).toEqual([]);
+      expect(out.at(-1)).toBe('1 passed, 0 failed');
+      expect(code).toBe(0);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it('takes the email templates from EMAIL_TEMPLATES_DIR when it is set, and names that folder when a template is not in it', () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'partnerflow-test-elsewhere-'));
+    try {
+      const recipes = resolve(fixtures, '../../../recipes');
+      const { code, err } = partnerflowTest([join(recipes, 'mdf-requests/approved-end-to-end.scenario.json')], { RECIPES_DIR: recipes, EMAIL_TEMPLATES_DIR: 'no-templates-here' }, elsewhere);
+      expect(err.join('\n')).toContain('the templates folder no-templates-here (EMAIL_TEMPLATES_DIR) does not exist');
+      expect(code).toBe(1);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('says so when there is no recipe to test', () => {

@@ -8,8 +8,9 @@ import { isExpectedStartupError } from './startup-error.ts';
 const USAGE = `Usage: partnerflow test [--keep-going] [paths...]
 
 Runs scenario files (*.scenario.json; default: every one under RECIPES_DIR, ./recipes) against the
-simulated PRM, Salesforce and email on a virtual clock, with the recipes of RECIPES_DIR and the
-tables of TABLES_DIR. The paths (files or folders) may be anywhere. Prints each scenario, expected
+simulated PRM, Salesforce and email on a virtual clock, with the recipes of RECIPES_DIR, the
+tables of TABLES_DIR and the email templates of EMAIL_TEMPLATES_DIR (both default to folders in
+RECIPES_DIR). The paths (files or folders) may be anywhere. Prints each scenario, expected
 against actual for failures (files relative to the current folder, or absolute outside it), and
 ends on the line "N passed, N failed". Exit code 0 only when all passed; 1 when one failed, a
 scenario file is invalid, none was found or the recipes do not load; 2 on a path that does not exist.
@@ -50,6 +51,7 @@ export const testCommand: Command = {
       results = await runScenarioFiles(files, {
         recipesDir: config.recipesDir,
         tablesDir: config.tablesDir,
+        emailTemplatesDir: (config.connectors.email as { templatesDir: string }).templatesDir,
         keepGoing: values['keep-going'] === true,
         onResult: (r) => console.log(formatResult(r)),
       });

@@ -12,7 +12,7 @@ import type { LoadedRecipe, RecipeSet } from './recipe-set.ts';
 import type { Tables } from './tables.ts';
 import { EngineMetrics } from './metrics.ts';
 import { Schedules } from './schedules.ts';
-import { refOf, reportIngest, turnEnded, type LifecycleListener } from './lifecycle-events.ts';
+import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
 import { WorkerSlots } from './worker-slots.ts';
 import { DueBacklog } from './due-backlog.ts';
 import { ExecutionRate } from './execution-rate.ts';
@@ -134,10 +134,15 @@ export class Engine {
     const now = this.clock.now();
     const correlationKey = definition.correlate?.(data as never) ?? null;
     const runs: NewRun[] = [];
+    // For the log: recipes on this event whose trigger filter let it pass by (why nothing started).
+    const filteredOut: Array<{ recipe: string; filter: string }> = [];
     for (const recipe of this.recipes.forWebhook(eventName)) {
       const trigger = recipe.definition.trigger as Extract<LoadedRecipe['definition']['trigger'], { type: 'webhook' }>;
       const scope = eventScope(eventName, data, delivery.deliveryId);
-      if (trigger.filter && !(await evaluateExpression(trigger.filter, scope, this.#env(), scope.trigger))) continue;
+      if (trigger.filter && !(await evaluateExpression(trigger.filter, scope, this.#env(), scope.trigger))) {
+        filteredOut.push({ recipe: recipe.definition.name, filter: trigger.filter });
+        continue;
+      }
       const dedupKey = trigger.dedup_key
         ? String(await evaluateExpression(trigger.dedup_key, scope, this.#env(), scope.trigger))
         : `${delivery.source}:${delivery.deliveryId}`;
@@ -163,7 +168,7 @@ export class Engine {
       this.metrics.deliveries.inc();
       this.#slots.stored(runs.length);
     }
-    if (this.#opts.onLifecycle) reportIngest(this.#opts.onLifecycle, eventName, delivery.deliveryId, runs, result);
+    if (this.#opts.onLifecycle) reportIngest(this.#opts.onLifecycle, eventName, delivery.deliveryId, runs, result, filteredOut);
     if (correlationKey !== null) await this.#applyToLiveRuns(eventName, correlationKey, data, delivery.deliveryId);
     this.wake();
     return result;
@@ -189,24 +194,34 @@ export class Engine {
   }
 
   /** Starts a run of a recipe by hand (CLI `run`, schedules), deduplicated on `dedupKey`. */
-  async startRun(recipeName: string, data: unknown, options: { dedupKey?: string; type?: string; event?: string } = {}): Promise<{ id: RunId; created: boolean }> {
+  async startRun(recipeName: string, data: unknown, options: { dedupKey?: string; type?: string; event?: string; startedBy?: string } = {}): Promise<{ id: RunId; created: boolean }> {
     const recipe = this.recipes.get(recipeName);
     if (!recipe) throw new EventRejectedError(`unknown recipe "${recipeName}"`, 404);
     const now = this.clock.now();
     const id = newRunId(now);
-    const result = await this.store.createRun({
+    // A run started by a run carries the starter's business key (e.g. the MDF number) for the log.
+    const starter = options.startedBy ? await this.store.getRun(options.startedBy as RunId) : undefined;
+    const trigger: StartedByRunTrigger = {
+      type: options.type ?? 'manual',
+      event: options.event,
+      receivedAt: now,
+      data,
+      ...(starter ? { startedBy: starter.id, businessKey: businessKeyOf(starter) } : {}),
+    };
+    const newRun = {
       id,
       recipe: recipeName,
       recipeVersion: recipe.definition.version,
       recipeHash: recipe.hash,
-      trigger: { type: options.type ?? 'manual', event: options.event, receivedAt: now, data },
+      trigger,
       dedupKey: options.dedupKey ?? id,
       correlationKey: null,
       cancelOnEvent: recipe.definition.cancel_on?.event ?? null,
       wakeAt: now,
       createdAt: now,
-    });
-    if (result.created) this.#opts.onLifecycle?.({ type: 'run.started', runId: id, recipe: recipeName, key: options.dedupKey ?? id, trigger: options.type ?? 'manual' });
+    };
+    const result = await this.store.createRun(newRun);
+    if (result.created) this.#opts.onLifecycle?.({ type: 'run.started', ...refOf(newRun), trigger: trigger.type });
     this.wake();
     return result;
   }
@@ -343,8 +358,10 @@ export class Engine {
       const finished = await finishing;
       if (!finished) this.#opts.log.info({ runId: run.id }, 'lease lost or run canceled during its turn; its outcome was not recorded');
       if (finished && result.status !== 'waiting') this.metrics.runsFinished.inc({ status: result.status });
-      if (finished && this.#opts.onLifecycle) this.#opts.onLifecycle(turnEnded(run, result));
-      else if (finished && result.status === 'failed') this.#opts.log.warn({ runId: run.id, recipe: run.recipe, error: result.error?.message }, 'run failed');
+      if (finished && this.#opts.onLifecycle) {
+        const ended = turnEnded(run, result);
+        if (ended) this.#opts.onLifecycle(ended);
+      } else if (finished && result.status === 'failed') this.#opts.log.warn({ runId: run.id, recipe: run.recipe, error: result.error?.message }, 'run failed');
     } catch (error) {
       if (error instanceof LeaseLostError) {
         this.#opts.log.info({ runId: run.id }, 'lease lost or run canceled during its turn; leaving it');

@@ -32,7 +32,8 @@ export interface InterpreterDeps {
 /** How a sequence of steps ended in this turn. */
 type Flow =
   | { kind: 'next' }
-  | { kind: 'suspend'; wakeAt: number | null; step: StepKey; retry?: true }
+  /** `again`: the run was already waiting there, for the same deadline, before this turn (no progress). */
+  | { kind: 'suspend'; wakeAt: number | null; step: StepKey; retry?: true; again?: true }
   | { kind: 'stop'; status: 'completed' | 'failed' | 'canceled'; reason?: string }
   | { kind: 'fail'; error: RunError };
 
@@ -44,6 +45,8 @@ export interface TurnResult {
   journal: JournalEntry[];
   /** The step a waiting run waits on (for the lifecycle log). */
   waitingOn?: string;
+  /** The run waits where it waited before the turn, for the same deadline: the log said so already. */
+  waitingAsBefore?: boolean;
 }
 
 const NEXT: Flow = { kind: 'next' };
@@ -82,7 +85,14 @@ export async function runTurn(run: Run, recipe: Recipe, owner: string, deps: Int
         journal: heldBack,
       };
     case 'suspend':
-      return { status: 'waiting', wakeAt: flow.wakeAt, error: null, journal: heldBack, waitingOn: flow.retry ? `${flow.step} (its next attempt)` : flow.step };
+      return {
+        status: 'waiting',
+        wakeAt: flow.wakeAt,
+        error: null,
+        journal: heldBack,
+        waitingOn: flow.retry ? `${flow.step} (its next attempt)` : flow.step,
+        ...(flow.again ? { waitingAsBefore: true } : {}),
+      };
     case 'fail':
       return { status: 'failed', wakeAt: null, error: flow.error, journal: heldBack };
   }
@@ -162,7 +172,7 @@ class Turn {
     }
     if (entry?.status === 'failed') {
       if (entry.nextAttemptAt === null) return this.afterFailure(step, key, scope, entry.error!);
-      if (entry.nextAttemptAt > this.now) return { kind: 'suspend', wakeAt: entry.nextAttemptAt, step: key, retry: true };
+      if (entry.nextAttemptAt > this.now) return { kind: 'suspend', wakeAt: entry.nextAttemptAt, step: key, retry: true, again: true };
     }
     const resolved = this.deps.connectors.resolve(step.action);
     if (entry?.status === 'running' && !resolved.definition.idempotent) {
@@ -294,7 +304,7 @@ class Turn {
       until = step.for !== undefined ? delayEnd(this.now, step.for, this.deps.tables.calendar) : toTime(await evaluateExpression(step.until!, scope, this.#env), step.id);
       await this.write({ key, step, status: 'waiting', input: { until: new Date(until).toISOString() }, wait: { kind: 'time', until }, startedAt: this.now });
     }
-    if (until > this.now) return { kind: 'suspend', wakeAt: until, step: key };
+    if (until > this.now) return { kind: 'suspend', wakeAt: until, step: key, ...(entry?.status === 'waiting' ? { again: true as const } : {}) };
     if (entry?.status === 'waiting') this.deps.onLifecycle?.({ type: 'timer.fired', ...refOf(this.run), step: key, timer: 'wait' });
     await this.write({ key, step, status: 'completed', input: { until: new Date(until).toISOString() }, output: { waited_until: new Date(until).toISOString() }, startedAt: entry?.startedAt ?? this.now, finishedAt: this.now });
     return NEXT;
@@ -312,7 +322,7 @@ class Turn {
     }
     if (entry.status === 'waiting') {
       const deadline = entry.wait && entry.wait.kind !== 'time' ? entry.wait.deadline : null;
-      if (deadline === null || deadline > this.now) return { kind: 'suspend', wakeAt: deadline, step: key };
+      if (deadline === null || deadline > this.now) return { kind: 'suspend', wakeAt: deadline, step: key, again: true };
       const timedOut = await this.deps.store.completeWaitingStep({ runId: this.run.id, stepKey: key, output: { timed_out: true }, now: this.now });
       if (timedOut) this.deps.onLifecycle?.({ type: 'timer.fired', ...refOf(this.run), step: key, timer: 'timeout' });
       else this.deps.log.info({ runId: this.run.id, step: key }, 'the wait was answered as its deadline passed; the answer wins');

@@ -1,4 +1,4 @@
-import type { IngestResult, NewRun, Run } from '../store/store.ts';
+import type { IngestResult, NewRun, Run, TriggerRecord } from '../store/store.ts';
 import type { TurnResult } from './interpreter.ts';
 
 /** Which run an event is about: its id, its recipe, and its business key (the dedup key, e.g. the MDF number). */
@@ -19,7 +19,15 @@ export type LifecycleEvent =
    * follows, one line per webhook is what the log affords at a thousand a second), and those its
    * business key already had (`existing: true`).
    */
-  | { type: 'webhook.accepted'; event: string; deliveryId: string; duplicate: boolean; runs: Array<RunRef & { existing: boolean }> }
+  | {
+      type: 'webhook.accepted';
+      event: string;
+      deliveryId: string;
+      duplicate: boolean;
+      runs: Array<RunRef & { existing: boolean }>;
+      /** Recipes on this event whose trigger filter was false for it: why they started nothing. */
+      filteredOut?: Array<{ recipe: string; filter: string }>;
+    }
   /** A run was created and queued by a schedule or by hand (a webhook's runs are in its `webhook.accepted`). */
   | ({ type: 'run.started'; trigger: string } & RunRef)
   /** A turn ended with the run waiting: for `step`, until `until` (epoch ms; null: until a signal or event answers). */
@@ -33,24 +41,53 @@ export type LifecycleEvent =
 /** Receives lifecycle events; must not throw (a listener's failure is not the run's). */
 export type LifecycleListener = (event: LifecycleEvent) => void;
 
-export function refOf(run: Pick<Run | NewRun, 'id' | 'recipe' | 'dedupKey'>): RunRef {
-  return { runId: run.id, recipe: run.recipe, key: run.dedupKey };
+/**
+ * The trigger of a run another run started (`runs.start`): which run started it, and that run's
+ * business key. Kept in the trigger (stored as JSON) because the started run's dedup key is the
+ * starting step's idempotency key (`run_…:sync_submitted`), which tells an operator nothing.
+ */
+export interface StartedByRunTrigger extends TriggerRecord {
+  startedBy?: string;
+  businessKey?: string;
+}
+
+/**
+ * A run's business key, as the log names it: for a run started by another run, the starting run's
+ * business key (handed down, so a chain of runs keeps the MDF number); otherwise its dedup key.
+ */
+export function businessKeyOf(run: Pick<Run | NewRun, 'dedupKey' | 'trigger'>): string {
+  const key = (run.trigger as StartedByRunTrigger).businessKey;
+  return typeof key === 'string' && key !== '' ? key : run.dedupKey;
+}
+
+export function refOf(run: Pick<Run | NewRun, 'id' | 'recipe' | 'dedupKey' | 'trigger'>): RunRef {
+  return { runId: run.id, recipe: run.recipe, key: businessKeyOf(run) };
 }
 
 /**
  * One `webhook.accepted` per ingest, naming the runs it started and the runs its business key already
  * had (the store answers one run id per candidate, in order).
  */
-export function reportIngest(report: LifecycleListener, event: string, deliveryId: string, candidates: readonly NewRun[], result: IngestResult): void {
+export function reportIngest(
+  report: LifecycleListener,
+  event: string,
+  deliveryId: string,
+  candidates: readonly NewRun[],
+  result: IngestResult,
+  filteredOut: Array<{ recipe: string; filter: string }> = [],
+): void {
   const runs = result.runIds.map((id, index) => {
     const run = candidates[index];
-    return { runId: id, recipe: run?.recipe ?? '', key: run?.dedupKey ?? '', existing: result.duplicate || id !== run?.id };
+    return { runId: id, recipe: run?.recipe ?? '', key: run ? businessKeyOf(run) : '', existing: result.duplicate || id !== run?.id };
   });
-  report({ type: 'webhook.accepted', event, deliveryId, duplicate: result.duplicate, runs });
+  report({ type: 'webhook.accepted', event, deliveryId, duplicate: result.duplicate, runs, filteredOut });
 }
 
-/** How a turn left the run, as an event. */
-export function turnEnded(run: Run, result: TurnResult): LifecycleEvent {
+/**
+ * How a turn left the run, as an event; null when it changed nothing worth a line: the run waits on the
+ * step and until the deadline it waited on before the turn (woken early, e.g. by a clock advance).
+ */
+export function turnEnded(run: Run, result: TurnResult): LifecycleEvent | null {
   const ref = refOf(run);
   switch (result.status) {
     case 'completed':
@@ -60,6 +97,7 @@ export function turnEnded(run: Run, result: TurnResult): LifecycleEvent {
     case 'canceled':
       return { type: 'run.canceled', ...ref, reason: result.error?.message ?? null };
     case 'waiting':
+      if (result.waitingAsBefore) return null;
       return { type: 'run.waiting', ...ref, step: result.waitingOn ?? null, until: result.wakeAt };
   }
 }

@@ -6,6 +6,8 @@ import type { ExpectedEmail, ExpectedRecord } from '../../schemas/scenario.ts';
 export interface MailboxEmail {
   to: string[];
   cc: string[];
+  /** Blind copies: not in the message's headers, but delivered to them all the same. */
+  bcc?: string[];
   subject: string;
   text: string;
   html: string;
@@ -16,9 +18,9 @@ const list = (v: string | string[] | undefined): string[] => (v === undefined ? 
 /** Addresses compare without regard to letter case, as mail systems deliver them. */
 export const sameAddress = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
-/** Whether the email is addressed to this address in To (or, with `cc`, in Cc too). */
-export function isAddressedTo(email: MailboxEmail, address: string, options: { cc?: boolean } = {}): boolean {
-  return [...email.to, ...(options.cc ? email.cc : [])].some((a) => sameAddress(a, address));
+/** Whether the email is addressed to this address in To (or, with `cc`, in Cc too; with `bcc`, in Bcc too). */
+export function isAddressedTo(email: MailboxEmail, address: string, options: { cc?: boolean; bcc?: boolean } = {}): boolean {
+  return [...email.to, ...(options.cc ? email.cc : []), ...(options.bcc ? (email.bcc ?? []) : [])].some((a) => sameAddress(a, address));
 }
 
 /** Whether the Cc addresses are exactly these, in any order and letter case. */
@@ -49,7 +51,8 @@ export function describeExpectedEmail(e: z.output<typeof ExpectedEmail>): string
 }
 
 export function describeEmail(email: MailboxEmail): string {
-  return `to ${email.to.join(', ')}${email.cc.length ? ` (Cc ${email.cc.join(', ')})` : ''}: "${email.subject}"`;
+  const bcc = email.bcc ?? [];
+  return `to ${email.to.join(', ')}${email.cc.length ? ` (Cc ${email.cc.join(', ')})` : ''}${bcc.length ? ` (Bcc ${bcc.join(', ')})` : ''}: "${email.subject}"`;
 }
 
 /** Why an email that was sent does not match what was expected, to point the reader at the difference. */
@@ -75,10 +78,10 @@ export function closestMismatch(expected: z.output<typeof ExpectedEmail>, emails
   return null;
 }
 
-/** The emails sent to any of these addresses (To or Cc), as failures of a `no_emails_to`. */
+/** The emails sent to any of these addresses (To, Cc or Bcc: a blind copy reaches them too), as failures of a `no_emails_to`. */
 export function checkNoEmailsTo(addresses: readonly string[], emails: readonly MailboxEmail[]): string[] {
   return addresses.flatMap((address) => {
-    const sent = emails.filter((e) => isAddressedTo(e, address, { cc: true }));
+    const sent = emails.filter((e) => isAddressedTo(e, address, { cc: true, bcc: true }));
     return sent.length ? [`expected no email to ${address}, but ${sent.length === 1 ? 'this was' : 'these were'} sent:\n${sent.map((m) => `    - ${describeEmail(m)}`).join('\n')}`] : [];
   });
 }

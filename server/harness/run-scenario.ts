@@ -15,6 +15,7 @@ import { createRuntime, type Runtime } from '../runtime.ts';
 import { didYouMean } from '../recipes/closest-name.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import { checkNoEmailsTo, checkRecords, closestMismatch, describeEmail, describeExpectedEmail, emailMatches, indent, isAddressedTo, type MailboxEmail } from './expectations.ts';
+import { ambiguousClick } from './click-ambiguity.ts';
 import { changeSalesforceRecords, retryFailedRun } from './ops-steps.ts';
 import { ScenarioTables } from './scenario-tables.ts';
 
@@ -43,11 +44,13 @@ const PUBLIC_BASE_URL = 'https://partnerflow.scenario.test';
 
 /**
  * The configuration every scenario runs with: mock mode on an in-memory store. It reads no environment
- * variable, so a shell's PRM_BASE_URL cannot point a scenario at a real system; templates are the
- * default ./recipes/email-templates. Recipes are checked against the same connector settings.
+ * variable, so a shell's PRM_BASE_URL cannot point a scenario at a real system; `folders` gives the
+ * only settings a scenario takes from the user, where the recipes and the email templates are
+ * (`partnerflow test` passes RECIPES_DIR and EMAIL_TEMPLATES_DIR; the templates default to
+ * `<RECIPES_DIR>/email-templates`, as for serve). Recipes are checked against the same connector settings.
  */
-export function harnessConfig(): RuntimeConfig {
-  return loadConfig({}, { mock: true, connectors: CONNECTORS, overrides: { dbPath: ':memory:', publicBaseUrl: PUBLIC_BASE_URL, logLevel: 'silent' } });
+export function harnessConfig(folders: { RECIPES_DIR?: string; EMAIL_TEMPLATES_DIR?: string } = {}): RuntimeConfig {
+  return loadConfig({ RECIPES_DIR: folders.RECIPES_DIR, EMAIL_TEMPLATES_DIR: folders.EMAIL_TEMPLATES_DIR }, { mock: true, connectors: CONNECTORS, overrides: { dbPath: ':memory:', publicBaseUrl: PUBLIC_BASE_URL, logLevel: 'silent' } });
 }
 
 /**
@@ -158,9 +161,14 @@ class ScenarioDriver {
   }
 
   async click(c: Extract<ScenarioStep, { click: unknown }>['click']): Promise<string[]> {
-    const emails = this.mailbox().filter((e) => isAddressedTo(e, c.to));
+    // An approver may be copied or blind-copied (a fault's `to` matches Bcc too): every recipient's email counts.
+    const emails = this.mailbox().filter((e) => isAddressedTo(e, c.to, { cc: true, bcc: true }));
     const pattern = new RegExp(`\\S+/approvals/[A-Za-z0-9_-]+\\?decision=${c.link}`);
     const chosen = emails.filter((e) => (c.subject === undefined || e.subject.includes(c.subject)) && (c.body_contains === undefined || e.text.includes(c.body_contains)));
+    if (c.subject === undefined && c.body_contains === undefined) {
+      const ambiguous = await ambiguousClick(c.to, chosen.filter((e) => pattern.test(e.text)), this.runtime.store, this.clock.now());
+      if (ambiguous) return [ambiguous];
+    }
     const withLink = chosen.reverse().find((e) => pattern.test(e.text));
     if (!withLink) return [noEmailToClick(c, emails)];
     const url = new URL(withLink.text.match(pattern)![0]);
@@ -222,7 +230,7 @@ class ScenarioDriver {
   }
 
   mailbox(): MailboxEmail[] {
-    return this.systems.email.messages().map((m) => ({ to: m.to, cc: m.cc, subject: m.subject, text: m.text, html: m.html }));
+    return this.systems.email.messages().map((m) => ({ to: m.to, cc: m.cc, bcc: m.bcc ?? [], subject: m.subject, text: m.text, html: m.html }));
   }
 
   /** The records of an object, or why there are none to check: a misspelt object must fail, not match nothing. */

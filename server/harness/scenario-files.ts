@@ -45,6 +45,8 @@ export function readScenario(file: string, shown = file): { scenario?: z.output<
 export interface ScenarioRunOptions {
   recipesDir: string;
   tablesDir: string;
+  /** Folder of the email templates (EMAIL_TEMPLATES_DIR). @default `<recipesDir>/email-templates` */
+  emailTemplatesDir?: string;
   /** Called after each scenario, e.g. to print progress. */
   onResult?(result: ScenarioResult): void;
   /** Run every step of a scenario after one failed, reporting each failing step (`--keep-going`). */
@@ -59,7 +61,7 @@ export interface ScenarioRunOptions {
 export async function runScenarioFiles(files: string[], options: ScenarioRunOptions): Promise<ScenarioResult[]> {
   const catalog = new ConnectorCatalog(CONNECTORS);
   const tables = loadTables(options.tablesDir);
-  const { connectors } = harnessConfig();
+  const { connectors } = harnessConfig({ RECIPES_DIR: options.recipesDir, EMAIL_TEMPLATES_DIR: options.emailTemplatesDir });
   const recipes = await loadRecipes(options.recipesDir, { catalog, tables: tables.names(), connectorConfigs: connectors });
   if (recipes.length === 0) {
     throw new RecipeLoadError([{ file: displayPath(options.recipesDir) || '.', path: '', message: 'no *.recipe.json or *.recipe.ts files (RECIPES_DIR), so no scenario has a recipe to run' }]);

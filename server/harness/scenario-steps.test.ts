@@ -75,10 +75,13 @@ describe('click picks the email by subject or body (two requests waiting on one 
     ).toEqual([]);
   });
 
-  it('without them, the newest email is clicked: the second request, not the first', async () => {
+  it('without them, fails when the emails carry links of two waiting approvals, listing their subjects, instead of clicking the newest', async () => {
     expect(await failuresOf([submit('MDF-9101'), submit('MDF-9102'), { click: { to: 'cmm.emea@vendor.example', link: 'approve' } }, { expect: { records: [status('MDF-9101', 'Approved')] } }])).toEqual([
-      `step 4 (expect) at ${NOW}:`,
-      '    prm mdf_request where {"mdfNumber":"MDF-9101"}: status expected "Approved", actual "Open"',
+      `step 3 (click) at ${NOW}:`,
+      '    click: the emails to cmm.emea@vendor.example carry approval links of 2 waiting approvals, so "the newest email" depends on delivery order:',
+      '        - "Approval needed: MDF-9101"',
+      '        - "Approval needed: MDF-9102"',
+      '      add `subject` or `body_contains` (e.g. the MDF number) to the click to say which one',
     ]);
   });
 

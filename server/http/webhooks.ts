@@ -10,6 +10,7 @@ import type { RouteDoc } from './openapi.ts';
 import { readBodyWithLimit } from './read-body.ts';
 import { refuseWhenBehind, webhookBackpressureResponse } from './webhook-backpressure.ts';
 import { requestHeader } from './request-header.ts';
+import { webhookRefusalLog } from './webhook-refusal-log.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from './webhook-signature.ts';
 
 /**
@@ -23,23 +24,40 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from './we
 export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
   const { engine, config } = deps;
   const app = new Hono<AppEnv>();
+  // Every refusal is logged at warn (a sender's deliveries bouncing must show at info); 503s sparingly.
+  const refusals = webhookRefusalLog(deps.log);
 
   app.post('/webhooks/:source', async (c) => {
     const source = c.req.param('source');
+    const requestId = c.get('requestId');
+    const refuse = (response: Response, reason: string, deliveryId?: string): Response => {
+      refusals.refused({ requestId, source, deliveryId, status: response.status, reason });
+      return response;
+    };
     // Own properties only: a source named `constructor` must not find Object.prototype's.
     const secret = Object.hasOwn(config.webhookSecrets, source) ? config.webhookSecrets[source] : undefined;
-    if (typeof secret !== 'string') return jsonError(c, 404, `unknown source "${source}": no webhook secret is configured for it`);
+    if (typeof secret !== 'string') {
+      const reason = `unknown source "${source.slice(0, 100)}": no webhook secret is configured for it`;
+      return refuse(jsonError(c, 404, reason), reason);
+    }
 
     const contentType = requestHeader(c, 'content-type');
     if (!isJsonContentType(contentType)) {
       const got = contentType === undefined ? 'it has none' : `got "${contentType.slice(0, 100)}"`;
-      return jsonError(c, 415, `a delivery must be sent with Content-Type application/json (UTF-8); ${got}`);
+      const reason = `a delivery must be sent with Content-Type application/json (UTF-8); ${got}`;
+      return refuse(jsonError(c, 415, reason), reason);
     }
     const refused = refuseWhenBehind(c, engine, config);
-    if (refused) return refused;
+    if (refused) {
+      refusals.behind({ requestId, source, status: refused.status, reason: 'the runtime is behind (backpressure: MAX_DUE_BACKLOG or MAX_DUE_AGE_MS); the sender is told to retry after Retry-After' });
+      return refused;
+    }
 
     const body = await readBodyWithLimit(c, config.maxBodyBytes);
-    if (!body.ok) return jsonError(c, 413, `the body is larger than ${config.maxBodyBytes} bytes (MAX_BODY_BYTES)`);
+    if (!body.ok) {
+      const reason = `the body is larger than ${config.maxBodyBytes} bytes (MAX_BODY_BYTES)`;
+      return refuse(jsonError(c, 413, reason), reason);
+    }
 
     // In mock mode the clock can be far ahead of real time (POST /_mock/clock/advance); a delivery
     // signed with the wall clock (curl) or the virtual clock (the harness) is accepted either way.
@@ -51,30 +69,38 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
       signature: requestHeader(c, SIGNATURE_HEADER),
       now,
     });
-    if (!signature.ok) {
-      // Worth a warning: a run of these means a sender with the wrong secret, or someone probing.
-      deps.log.warn({ requestId: c.get('requestId'), source, reason: signature.reason }, 'webhook signature refused');
-      return jsonError(c, 401, signature.reason);
-    }
+    // Worth a warning: a run of these means a sender with the wrong secret, or someone probing.
+    if (!signature.ok) return refuse(jsonError(c, 401, signature.reason), `signature refused: ${signature.reason}`);
 
     let json: unknown;
     try {
       json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body.bytes));
     } catch (error) {
+      // The parser's message quotes the body: the log gets the verdict only.
       const message = error instanceof SyntaxError ? error.message : 'the body is not UTF-8 text';
-      return jsonError(c, 400, 'the body is not valid JSON', [{ path: '$', message }]);
+      return refuse(jsonError(c, 400, 'the body is not valid JSON', [{ path: '$', message }]), 'the body is not valid JSON');
     }
     // Before anything walks the value recursively (zod, storing it as JSON): a deep value overflowed the stack.
     const beyond = deliveryLimitIssue(json);
-    if (beyond) return jsonError(c, 400, `the delivery is beyond a limit: ${beyond.path}: ${beyond.message}`, [beyond]);
+    const idOf = (value: unknown) => {
+      const id = value && typeof value === 'object' && 'id' in value ? (value as { id: unknown }).id : undefined;
+      return typeof id === 'string' ? id.slice(0, 200) : undefined;
+    };
+    if (beyond) {
+      const reason = `the delivery is beyond a limit: ${beyond.path}: ${beyond.message}`;
+      return refuse(jsonError(c, 400, reason, [beyond]), reason, idOf(json));
+    }
     const delivery = WebhookDelivery.safeParse(json);
-    if (!delivery.success) return validationError(c, 'the delivery', delivery.error);
+    if (!delivery.success) {
+      const response = validationError(c, 'the delivery', delivery.error);
+      return refuse(response, ((await response.clone().json()) as { error: string }).error, idOf(json));
+    }
 
     try {
       const result = await engine.deliver({ source, deliveryId: delivery.data.id, event: delivery.data.event, data: delivery.data.data });
       return c.json({ delivery_id: delivery.data.id, duplicate: result.duplicate, run_ids: result.runIds } satisfies z.infer<typeof WebhookAccepted>, 202);
     } catch (error) {
-      if (error instanceof EventRejectedError) return jsonError(c, error.status, error.message, error.issues);
+      if (error instanceof EventRejectedError) return refuse(jsonError(c, error.status, error.message, error.issues), error.message, delivery.data.id);
       throw error;
     }
   });
