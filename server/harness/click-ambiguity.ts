@@ -14,7 +14,7 @@ export async function ambiguousClick(to: string, emails: readonly MailboxEmail[]
     const token = /\/approvals\/([A-Za-z0-9_-]+)\?decision=/.exec(email.text)?.[1];
     if (!token) continue;
     const approval = await store.getApproval(hashApprovalToken(token));
-    if (!approval || approval.usedAt !== null || approval.expiresAt <= now) continue;
+    if (!approval || approval.usedAt !== null || (approval.expiresAt !== null && approval.expiresAt <= now)) continue;
     const run = await store.getRun(approval.runId);
     if (run?.status !== 'waiting') continue;
     const key = `${approval.runId}:${approval.signal}`;
