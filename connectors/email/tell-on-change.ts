@@ -31,6 +31,12 @@ export const TellOnChange = z
       .refine((s) => stampMillis(s) !== undefined, { message: 'as_of must be a time, e.g. the PRM record\'s updated (2026-03-02T09:00:00.000Z)' })
       .optional()
       .describe('When the source last changed the state `value` was read from (the PRM record\'s `updated`). A value read from an older state than one already seen for the subject is not sent. Without it, the order of telling decides.'),
+    told_before_once_per: z
+      .string()
+      .min(1)
+      .max(300)
+      .optional()
+      .describe('The once_per key older versions of the recipe sent this same value under (before tell on change): a message under it counts as this value told, so runs of the old version still in flight at a deploy and runs of the new one do not tell one change twice.'),
   })
   .strict();
 export type TellOnChange = z.infer<typeof TellOnChange>;
@@ -48,7 +54,8 @@ export type TellDecision = { send: true; key: string } | { send: false; messageI
  */
 export async function decideTellOnChange(changes: ToldChanges, tell: TellOnChange, idempotencyKey: string, now: number): Promise<TellDecision> {
   const asOf = tell.as_of === undefined ? undefined : stampMillis(tell.as_of);
-  const outcome = await changes.tellOnChange({ subject: tell.subject, value: tell.value, key: `told:${idempotencyKey}`, asOf, now });
+  const legacyKey = tell.told_before_once_per === undefined ? undefined : `once:${tell.told_before_once_per}`;
+  const outcome = await changes.tellOnChange({ subject: tell.subject, value: tell.value, key: `told:${idempotencyKey}`, asOf, legacyKey, now });
   if (outcome.kind === 'tell') return { send: true, key: outcome.key };
   const earlier = outcome.key ? await changes.getOutbox(outcome.key) : undefined;
   const messageId = earlier?.providerMessageId ?? '';

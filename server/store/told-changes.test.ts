@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from './sqlite-store.ts';
+import { asRunId } from '../engine/ids.ts';
 import type { Store } from './store.ts';
 
 const T0 = Date.parse('2026-03-02T09:00:00Z');
@@ -66,6 +67,26 @@ for (const driver of ['synchronous', 'kysely'] as const) {
       expect(await store.tellOnChange({ subject, value: 'Approved', key: 'told:a:tell', asOf: T0, now: T0 })).toMatchObject({ kind: 'tell' });
       expect(await store.tellOnChange({ subject, value: 'Canceled', key: 'told:b:tell', asOf: T0, now: T0 + 1 })).toMatchObject({ kind: 'tell' });
       expect(await store.tellOnChange({ subject, value: 'Canceled', key: 'told:c:tell', asOf: T0, now: T0 + 2 })).toMatchObject({ kind: 'told' });
+    });
+      it('D11, D12 upgrade: a message an older recipe version sent with once_per counts as that value told, unless a change told here is newer', async () => {
+      store = await openSqliteStore({ path: ':memory:', driver });
+      const message = { from: 'x@example.com', to: ['marketing@northwind.example'], subject: 's', text: 't', html: 'h' };
+      await store.enqueueOutbox({ key: 'once:mdf-request-decided:MDF-2001:Approved', runId: asRunId('run_old'), message, createdAt: T0 });
+      await store.updateOutbox('once:mdf-request-decided:MDF-2001:Approved', { status: 'sent' });
+      const legacyKey = 'once:mdf-request-decided:MDF-2001:Approved';
+      // The echo, heard by the new version: told already.
+      expect(await store.tellOnChange({ subject, value: 'Approved', key: 'told:notice:tell', asOf: T0, legacyKey, now: T0 + 1 })).toEqual({ kind: 'told', key: legacyKey });
+      // Canceled, then reinstated: the old message is older than the cancellation told, so Approved is told again.
+      expect(await store.tellOnChange({ subject, value: 'Canceled', key: 'told:cancel:tell', asOf: T0 + 2, legacyKey: 'once:mdf-request-canceled:MDF-2001', now: T0 + 2 })).toMatchObject({ kind: 'tell' });
+      expect(await store.tellOnChange({ subject, value: 'Approved', key: 'told:notice_2:tell', asOf: T0 + 3, legacyKey, now: T0 + 3 })).toMatchObject({ kind: 'tell' });
+    });
+
+    it('D11, D12 upgrade: an old-version message that failed was not told', async () => {
+      store = await openSqliteStore({ path: ':memory:', driver });
+      const message = { from: 'x@example.com', to: ['marketing@northwind.example'], subject: 's', text: 't', html: 'h' };
+      await store.enqueueOutbox({ key: 'once:mdf-request-canceled:MDF-2001', runId: asRunId('run_old'), message, createdAt: T0 });
+      await store.updateOutbox('once:mdf-request-canceled:MDF-2001', { status: 'failed' });
+      expect(await store.tellOnChange({ subject, value: 'Canceled', key: 'told:cancel:tell', legacyKey: 'once:mdf-request-canceled:MDF-2001', now: T0 + 1 })).toMatchObject({ kind: 'tell' });
     });
   });
 }

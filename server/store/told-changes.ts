@@ -24,6 +24,12 @@ export interface TellOnChangeInput {
    * record's `updated`). Without it the order of telling decides (the behaviour before `as_of`).
    */
   asOf?: number;
+  /**
+   * The outbox key (`once:<key>`) under which older recipe versions sent this same value with
+   * `once_per`, before tell on change: such a message counts as this value told when it is newer than
+   * the last change told here (runs of the old version still in flight keep sending after a deploy).
+   */
+  legacyKey?: string;
   now: number;
 }
 
@@ -47,7 +53,7 @@ export type TellOnChangeOutcome =
 export async function tellOnChangeWork(trx: Transaction<Database>, input: TellOnChangeInput): Promise<TellOnChangeOutcome> {
   const latest = await trx
     .selectFrom('told_changes')
-    .select(['value', 'outbox_key'])
+    .select(['value', 'outbox_key', 'told_at'])
     .where('subject', '=', input.subject)
     .orderBy('seq', 'desc')
     .limit(1)
@@ -68,10 +74,34 @@ export async function tellOnChangeWork(trx: Transaction<Database>, input: TellOn
     if (!seen) await trx.insertInto('told_subjects').values({ subject: input.subject, as_of: input.asOf, value: input.value, seen_at: input.now }).execute();
     else await trx.updateTable('told_subjects').set({ as_of: input.asOf, value: input.value, seen_at: input.now }).where('subject', '=', input.subject).execute();
   }
-  if (latest && latest.value === input.value) return { kind: 'told', key: latest.outbox_key };
+  const told = (await legacyTold(trx, input, latest)) ?? latest;
+  if (told && told.value === input.value) return { kind: 'told', key: told.outbox_key };
   await trx
     .insertInto('told_changes')
     .values({ subject: input.subject, value: input.value, outbox_key: input.key, told_at: input.now, as_of: input.asOf ?? null })
     .execute();
   return { kind: 'tell', key: input.key };
+}
+
+/**
+ * An older recipe version's `once_per` message for this value (pending, being sent or sent: its run
+ * sends it), taken into the subject's changes the first time it is consulted, as told when its run
+ * stored it; it is the last value told when no change told here is newer. A failed one was not told.
+ */
+async function legacyTold(
+  trx: Transaction<Database>,
+  input: TellOnChangeInput,
+  latest: { value: string; outbox_key: string; told_at: number } | undefined,
+): Promise<{ value: string; outbox_key: string } | undefined> {
+  if (!input.legacyKey) return undefined;
+  const taken = await trx.selectFrom('told_changes').select('seq').where('outbox_key', '=', input.legacyKey).executeTakeFirst();
+  if (taken) return undefined;
+  const legacy = await trx.selectFrom('outbox').select(['status', 'created_at']).where('key', '=', input.legacyKey).executeTakeFirst();
+  if (!legacy || legacy.status === 'failed') return undefined;
+  if (latest && latest.told_at > legacy.created_at) return undefined;
+  await trx
+    .insertInto('told_changes')
+    .values({ subject: input.subject, value: input.value, outbox_key: input.legacyKey, told_at: legacy.created_at, as_of: null })
+    .execute();
+  return { value: input.value, outbox_key: input.legacyKey };
 }
