@@ -10,7 +10,7 @@ describe('defineRecipe', () => {
     const built = defineRecipe({
       $schema: '../../schemas/json/recipe.schema.json',
       name: 'mdf-request-cancellation',
-      version: 4,
+      version: 6,
       description: json.description,
       trigger: {
         type: 'webhook',
@@ -30,7 +30,12 @@ describe('defineRecipe', () => {
             to: [request('submittedByEmail')],
             template: 'mdf-request-canceled',
             data: { request: expr('$steps.request'), partner: expr('$steps.partner') },
-            tell_on_change: { subject: expr("'mdf-request-status:' & $steps.request.mdfNumber"), value: 'Canceled' },
+            tell_on_change: {
+              subject: expr("'mdf-request-status:' & $steps.request.mdfNumber"),
+              value: 'Canceled',
+              as_of: request('updated'),
+              told_before_once_per: expr("'mdf-request-canceled:' & $steps.request.mdfNumber"),
+            },
           },
           { description: 'D12: the partner is notified that the fund request was canceled, once per cancellation: told on change, as the approval run tells a cancellation it finds.' },
         ),

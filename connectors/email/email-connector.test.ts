@@ -123,6 +123,17 @@ describe('email.send', () => {
     expect(systems.email.messages().map((m) => /Note: (\w+)/.exec(m.text)?.[1])).toEqual(['Approved', 'Denied', 'Approved']);
   });
 
+  it('D11, D12 tell_on_change with as_of: a status read from an older PRM state than one seen is not sent, and the step says superseded', async () => {
+    const tell = (value: string, as_of: string) => ({ to: ['ops@northwind.example'], template: 'request-received', data: { ...data, note: value }, tell_on_change: { subject: 'mdf-request-status:MDF-1002', value, as_of } });
+    await send(tell('Approved', '2026-04-20T09:00:00.000Z'), connect(), 'run_a_tell');
+    // Both forms of the PRM's stamp compare: 09:05 (no zone, UTC) is newer than 09:00.
+    await send(tell('Canceled', '2026-04-20 09:05:00'), connect(), 'run_b_tell');
+    const stale = await send(tell('Approved', '2026-04-20T09:03:00Z'), connect(), 'run_c_tell');
+    expect(stale.output).toMatchObject({ already_sent: true, superseded: true });
+    expect(stale.notes.join('\n')).toContain('superseded: mdf-request-status:MDF-1002 was Canceled as of 2026-04-20T09:05:00.000Z');
+    expect(systems.email.messages().map((m) => /Note: (\w+)/.exec(m.text)?.[1])).toEqual(['Approved', 'Canceled']);
+  });
+
   it('does not send a second copy when an interrupted attempt was in fact delivered', async () => {
     const connection = connect();
     const { ctx } = testContext(connection, clock, { stepKey: 'confirm' });

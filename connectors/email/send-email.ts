@@ -17,7 +17,7 @@ const SendEmailInput = z
      */
     once_per: z.string().min(1).max(300).optional().describe('Send at most once per this key across runs. Default: once per run and step.'),
     /** Send only when the value is a change from the last one told about the subject (tell-on-change.ts). */
-    tell_on_change: TellOnChange.optional().describe('Send only when `value` differs from the last value told about `subject` (across runs): every real change is told once, an echo or a redelivery of it never.'),
+    tell_on_change: TellOnChange.optional().describe('Send only when `value` differs from the last value told about `subject` (across runs) and, with `as_of`, was read from a state no older than one already seen: every real change is told at most once, an echo or a redelivery of it never, and an older read never after a newer one.'),
   })
   .strict()
   .refine((i) => !(i.once_per && i.tell_on_change), { message: 'give once_per or tell_on_change, not both', path: ['tell_on_change'] });
@@ -26,6 +26,8 @@ const SendEmailOutput = z.object({
   message_id: z.string(),
   /** True when this notification had been sent before (a retried step, a repeated key): nothing new went out. */
   already_sent: z.boolean(),
+  /** tell_on_change only: true when nothing was sent because a newer state of the subject was seen than this step's (as_of). */
+  superseded: z.boolean().optional(),
   to: z.array(z.string()),
   subject: z.string(),
 });
@@ -48,7 +50,8 @@ export const sendEmail = defineAction({
       const decision = await decideTellOnChange(ctx.connection.toldChanges, input.tell_on_change, ctx.idempotencyKey, ctx.clock.now());
       if (!decision.send) {
         ctx.note(decision.note);
-        return { message_id: decision.messageId, already_sent: true, to: input.to, subject: rendered.subject };
+        const superseded = decision.superseded ? { superseded: true } : {};
+        return { message_id: decision.messageId, already_sent: true, ...superseded, to: input.to, subject: rendered.subject };
       }
       tellKey = decision.key;
     }

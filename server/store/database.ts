@@ -97,5 +97,14 @@ export interface Database {
     value: string;
     outbox_key: string;
     told_at: number;
+    /** The source stamp (epoch ms) of the state the value was read from; null before migration 0005 or without as_of. */
+    as_of: number | null;
+  };
+  /** Tell-on-change: per subject, the newest source stamp seen and the value read with it (told-changes.ts). */
+  told_subjects: {
+    subject: string;
+    as_of: number;
+    value: string;
+    seen_at: number;
   };
 }

@@ -166,6 +166,21 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('outbox').addColumn('sending_owner', 'text').execute();
     },
   },
+  '0005_told_changes_as_of': {
+    // Tell-on-change ordered by the source's stamp (told-changes.ts): each change told keeps the stamp
+    // of the state it was read from, and each subject the newest stamp seen, so a run that read an
+    // older state cannot tell after one that read a newer state (D11, D12).
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('told_changes').addColumn('as_of', 'integer').execute();
+      await db.schema
+        .createTable('told_subjects')
+        .addColumn('subject', 'text', (c) => c.primaryKey())
+        .addColumn('as_of', 'integer', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('seen_at', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from './sqlite-store.ts';
+import { asRunId } from '../engine/ids.ts';
 import type { Store } from './store.ts';
 
 const T0 = Date.parse('2026-03-02T09:00:00Z');
@@ -35,6 +36,57 @@ for (const driver of ['synchronous', 'kysely'] as const) {
         store.tellOnChange({ subject, value: 'Canceled', key: 'told:run_b:tell', now: T0 }),
       ]);
       expect(outcomes.map((o) => o.kind).sort()).toEqual(['tell', 'told']);
+    });
+      it('D11, D12 as_of: a value read from an older PRM state than one already seen is superseded, whatever order the runs tell in (scenario B)', async () => {
+      store = await openSqliteStore({ path: ':memory:', driver });
+      const S = (n: number) => T0 + n * 60_000;
+      expect(await store.tellOnChange({ subject, value: 'Approved', key: 'told:approval:tell', asOf: S(1), now: S(1) })).toMatchObject({ kind: 'tell' });
+      expect(await store.tellOnChange({ subject, value: 'Canceled', key: 'told:cancel_1:tell', asOf: S(2), now: S(2) })).toMatchObject({ kind: 'tell' });
+      // Reinstated to Approved at S(3), its notice is held up; canceled again at S(4): Canceled is told already.
+      expect(await store.tellOnChange({ subject, value: 'Canceled', key: 'told:cancel_2:tell', asOf: S(4), now: S(4) })).toEqual({ kind: 'told', key: 'told:cancel_1:tell' });
+      // The notice resumes with its read of S(3): older than S(4), nothing is sent.
+      expect(await store.tellOnChange({ subject, value: 'Approved', key: 'told:notice:tell', asOf: S(3), now: S(5) })).toEqual({ kind: 'superseded', value: 'Canceled', key: 'told:cancel_1:tell', asOf: S(4) });
+      // A redelivery of the second cancellation reads S(4) again: nothing; a real change after it is told.
+      expect(await store.tellOnChange({ subject, value: 'Canceled', key: 'told:cancel_3:tell', asOf: S(4), now: S(6) })).toMatchObject({ kind: 'told' });
+      expect(await store.tellOnChange({ subject, value: 'Approved', key: 'told:notice_2:tell', asOf: S(7), now: S(7) })).toMatchObject({ kind: 'tell' });
+    });
+
+    it('D11, D12 as_of: a newer state seen without telling (same value) still makes an older read of another value stale (scenario C)', async () => {
+      store = await openSqliteStore({ path: ':memory:', driver });
+      const S = (n: number) => T0 + n * 60_000;
+      await store.tellOnChange({ subject, value: 'Approved', key: 'told:approval:tell', asOf: S(1), now: S(1) });
+      // Canceled at S(2) (its run is held up), reinstated Approved at S(3): the notice finds Approved told.
+      expect(await store.tellOnChange({ subject, value: 'Approved', key: 'told:notice:tell', asOf: S(3), now: S(8) })).toMatchObject({ kind: 'told' });
+      expect(await store.tellOnChange({ subject, value: 'Canceled', key: 'told:cancel:tell', asOf: S(2), now: S(20) })).toMatchObject({ kind: 'superseded', value: 'Approved', asOf: S(3) });
+      // The held-up step retried later with the same input is still superseded.
+      expect(await store.tellOnChange({ subject, value: 'Canceled', key: 'told:cancel:tell', asOf: S(2), now: S(40) })).toMatchObject({ kind: 'superseded' });
+    });
+
+    it('D11, D12 as_of: two states with the same stamp (a stamp coarser than the changes) are told in the order read, each change once', async () => {
+      store = await openSqliteStore({ path: ':memory:', driver });
+      expect(await store.tellOnChange({ subject, value: 'Approved', key: 'told:a:tell', asOf: T0, now: T0 })).toMatchObject({ kind: 'tell' });
+      expect(await store.tellOnChange({ subject, value: 'Canceled', key: 'told:b:tell', asOf: T0, now: T0 + 1 })).toMatchObject({ kind: 'tell' });
+      expect(await store.tellOnChange({ subject, value: 'Canceled', key: 'told:c:tell', asOf: T0, now: T0 + 2 })).toMatchObject({ kind: 'told' });
+    });
+      it('D11, D12 upgrade: a message an older recipe version sent with once_per counts as that value told, unless a change told here is newer', async () => {
+      store = await openSqliteStore({ path: ':memory:', driver });
+      const message = { from: 'x@example.com', to: ['marketing@northwind.example'], subject: 's', text: 't', html: 'h' };
+      await store.enqueueOutbox({ key: 'once:mdf-request-decided:MDF-2001:Approved', runId: asRunId('run_old'), message, createdAt: T0 });
+      await store.updateOutbox('once:mdf-request-decided:MDF-2001:Approved', { status: 'sent' });
+      const legacyKey = 'once:mdf-request-decided:MDF-2001:Approved';
+      // The echo, heard by the new version: told already.
+      expect(await store.tellOnChange({ subject, value: 'Approved', key: 'told:notice:tell', asOf: T0, legacyKey, now: T0 + 1 })).toEqual({ kind: 'told', key: legacyKey });
+      // Canceled, then reinstated: the old message is older than the cancellation told, so Approved is told again.
+      expect(await store.tellOnChange({ subject, value: 'Canceled', key: 'told:cancel:tell', asOf: T0 + 2, legacyKey: 'once:mdf-request-canceled:MDF-2001', now: T0 + 2 })).toMatchObject({ kind: 'tell' });
+      expect(await store.tellOnChange({ subject, value: 'Approved', key: 'told:notice_2:tell', asOf: T0 + 3, legacyKey, now: T0 + 3 })).toMatchObject({ kind: 'tell' });
+    });
+
+    it('D11, D12 upgrade: an old-version message that failed was not told', async () => {
+      store = await openSqliteStore({ path: ':memory:', driver });
+      const message = { from: 'x@example.com', to: ['marketing@northwind.example'], subject: 's', text: 't', html: 'h' };
+      await store.enqueueOutbox({ key: 'once:mdf-request-canceled:MDF-2001', runId: asRunId('run_old'), message, createdAt: T0 });
+      await store.updateOutbox('once:mdf-request-canceled:MDF-2001', { status: 'failed' });
+      expect(await store.tellOnChange({ subject, value: 'Canceled', key: 'told:cancel:tell', legacyKey: 'once:mdf-request-canceled:MDF-2001', now: T0 + 1 })).toMatchObject({ kind: 'tell' });
     });
   });
 }
