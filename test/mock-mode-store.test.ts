@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnCli } from './support/cli-process.ts';
 import { freePort } from './support/free-port.ts';
-import { until } from './support/until.ts';
+import { deliverMockSubmission } from './support/mock-prm-delivery.ts';
+import { until, untilServing } from './support/until.ts';
 
 /**
  * `serve --mock` twice in a row, as a user follows the README's walkthrough twice: the simulated
@@ -32,12 +33,8 @@ function serveMock(port: number, args: string[] = [], env: Record<string, string
 
 /** Walkthrough step 1 and 2: the PRM delivers MDF-1001; the partner's confirmation is in the mailbox. */
 async function walkthroughOnce(base: string): Promise<{ runId: string; confirmations: number }> {
-  await until('the runtime to be ready', async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined), 30_000);
-  const delivered = await fetch(`${base}/_mock/prm/webhooks`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ event: 'mdf_request.submitted', mdf_number: 'MDF-1001' }),
-  });
+  await untilServing(base, 30_000);
+  const delivered = await deliverMockSubmission(base);
   expect(delivered.status).toBe(202);
   const { run_ids: runIds } = (await delivered.json()) as { run_ids: string[] };
   const confirmations = await until('the confirmation email (D7)', async () => {
@@ -102,11 +99,7 @@ describe('serve --mock twice at once: the second never erases the store the firs
       expect(existsSync(join(work, 'data/mock.db-wal'))).toBe(true);
       // The first still answers from its store: the run is there, and a new delivery is stored too.
       expect((await fetch(`${base}/runs/${runId}`)).status).toBe(200);
-      const again = await fetch(`${base}/_mock/prm/webhooks`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ event: 'mdf_request.submitted', mdf_number: 'MDF-1001', delivery_id: 'second-look' }),
-      });
+      const again = await deliverMockSubmission(base, { delivery_id: 'second-look' });
       expect(((await again.json()) as { run_ids: string[] }).run_ids).toEqual([runId]);
     } finally {
       first.child.kill('SIGTERM');

@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnCli } from './support/cli-process.ts';
 import { freePort, listenOnFreePort } from './support/free-port.ts';
-import { until } from './support/until.ts';
+import { deliverMockSubmission } from './support/mock-prm-delivery.ts';
+import { until, untilServing } from './support/until.ts';
 
 /** `partnerflow serve` as a user starts it, for what only the process shows: its port and its refusals. */
 const root = resolve(import.meta.dirname, '..');
@@ -25,12 +26,8 @@ describe('partnerflow serve', () => {
     const server = serve(['--port', String(port)]);
     try {
       const base = `http://127.0.0.1:${port}`;
-      await until('the runtime to be ready', async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined), 30_000);
-      const delivered = await fetch(`${base}/_mock/prm/webhooks`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ event: 'mdf_request.submitted', mdf_number: 'MDF-1001' }),
-      });
+      await untilServing(base, 30_000);
+      const delivered = await deliverMockSubmission(base);
       expect(delivered.status).toBe(202);
       const approvalEmail = await until('the approval email', async () => {
         const mailbox = await (await fetch(`${base}/_mock/mailbox?to=cmm.emea%40vendor.example`)).text();

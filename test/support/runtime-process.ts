@@ -9,7 +9,7 @@ import { systemClock } from '../../server/engine/clock.ts';
 import { signWebhook } from '../../server/http/webhook-signature.ts';
 import { freePort } from './free-port.ts';
 import { serveSimulatedSystems, type SimulatedSystemsServer } from './simulated-systems-server.ts';
-import { until } from './until.ts';
+import { untilServing } from './until.ts';
 
 /**
  * Test support for the crash tests: the runtime as a real child process (`partnerflow serve`, production
@@ -100,7 +100,7 @@ export async function openRuntimeProcess(tmpPrefix: string): Promise<RuntimeProc
       return proc;
     },
     async ready() {
-      await until('the runtime to be ready', async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined));
+      await untilServing(base);
     },
     async crash() {
       const child = self.child!;

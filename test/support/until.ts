@@ -17,3 +17,8 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
+
+/** Waits until the runtime at `base` answers `GET /healthz` (a process just started is not listening yet). */
+export async function untilServing(base: string, timeoutMs?: number): Promise<void> {
+  await until('the runtime to be ready', async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined), timeoutMs);
+}
