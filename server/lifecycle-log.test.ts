@@ -1,9 +1,6 @@
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONNECTORS } from '../connectors/index.ts';
-import { loadConfig } from './config.ts';
-import { createLogger } from './log.ts';
-import { createRuntime, type Runtime } from './runtime.ts';
+import { createLoggedRuntime } from '../test/support/logged-runtime.ts';
+import type { Runtime } from './runtime.ts';
 
 /** The log lines an operator reads at `info` while MDF-1001 goes through the runtime `npm start` builds. */
 let runtime: Runtime | undefined;
@@ -22,17 +19,11 @@ interface Line {
   [field: string]: unknown;
 }
 
+/** The logging runtime of test/support/logged-runtime.ts, kept to be closed after the test. */
 async function loggedRuntime(): Promise<{ rt: Runtime; lines: Line[] }> {
-  const lines: Line[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Line);
-      done();
-    },
-  });
-  const config = loadConfig({}, { mock: true, connectors: CONNECTORS, overrides: { dbPath: ':memory:', logLevel: 'info' } });
-  runtime = await createRuntime({ config, log: createLogger('info', destination) });
-  return { rt: runtime, lines };
+  const logged = await createLoggedRuntime<Line>();
+  runtime = logged.runtime;
+  return { rt: runtime, lines: logged.lines };
 }
 
 async function submit(rt: Runtime, deliveryId: string): Promise<string[]> {

@@ -1,9 +1,11 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnCli } from './support/cli-process.ts';
+import { freePort } from './support/free-port.ts';
+import { deliverMockSubmission } from './support/mock-prm-delivery.ts';
+import { until, untilServing } from './support/until.ts';
 
 /**
  * `serve --mock` twice in a row, as a user follows the README's walkthrough twice: the simulated
@@ -13,17 +15,9 @@ const root = resolve(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'partnerflow-mock-store-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
 /** `partnerflow serve --mock` started from `work` (so that ./data/mock.db is the test's own). */
 function serveMock(port: number, args: string[] = [], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [join(root, 'bin/partnerflow.js'), 'serve', '--mock', '--port', String(port), ...args], {
+  return spawnCli(['serve', '--mock', '--port', String(port), ...args], {
     cwd: work,
     env: {
       ...process.env,
@@ -35,39 +29,19 @@ function serveMock(port: number, args: string[] = [], env: Record<string, string
       ...env,
     },
   });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', r));
-  return { child, exited, out: () => out, err: () => err };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Walkthrough step 1 and 2: the PRM delivers MDF-1001; the partner's confirmation is in the mailbox. */
 async function walkthroughOnce(base: string): Promise<{ runId: string; confirmations: number }> {
-  await until('the runtime to be ready', async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined));
-  const delivered = await fetch(`${base}/_mock/prm/webhooks`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ event: 'mdf_request.submitted', mdf_number: 'MDF-1001' }),
-  });
+  await untilServing(base, 30_000);
+  const delivered = await deliverMockSubmission(base);
   expect(delivered.status).toBe(202);
   const { run_ids: runIds } = (await delivered.json()) as { run_ids: string[] };
   const confirmations = await until('the confirmation email (D7)', async () => {
     const { messages } = (await (await fetch(`${base}/_mock/mailbox?to=marketing%40northwind.example`)).json()) as { messages: Array<{ subject: string }> };
     const count = messages.filter((m) => m.subject.includes('We received your MDF request MDF-1001')).length;
     return count > 0 ? count : undefined;
-  });
+  }, 30_000);
   return { runId: runIds[0]!, confirmations };
 }
 
@@ -125,11 +99,7 @@ describe('serve --mock twice at once: the second never erases the store the firs
       expect(existsSync(join(work, 'data/mock.db-wal'))).toBe(true);
       // The first still answers from its store: the run is there, and a new delivery is stored too.
       expect((await fetch(`${base}/runs/${runId}`)).status).toBe(200);
-      const again = await fetch(`${base}/_mock/prm/webhooks`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ event: 'mdf_request.submitted', mdf_number: 'MDF-1001', delivery_id: 'second-look' }),
-      });
+      const again = await deliverMockSubmission(base, { delivery_id: 'second-look' });
       expect(((await again.json()) as { run_ids: string[] }).run_ids).toEqual([runId]);
     } finally {
       first.child.kill('SIGTERM');

@@ -1,50 +1,23 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnCli } from './support/cli-process.ts';
+import { freePort, listenOnFreePort } from './support/free-port.ts';
+import { deliverMockSubmission } from './support/mock-prm-delivery.ts';
+import { until, untilServing } from './support/until.ts';
 
 /** `partnerflow serve` as a user starts it, for what only the process shows: its port and its refusals. */
 const root = resolve(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'partnerflow-serve-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function listenOnFreePort(): Promise<Server> {
-  return new Promise((resolvePromise, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolvePromise(server));
-  });
-}
-
-async function freePort(): Promise<number> {
-  const server = await listenOnFreePort();
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
 /** Starts `serve --mock` with the arguments; resolves with the process once it answers, or with its exit. */
 function serve(args: string[]) {
-  const child = spawn(process.execPath, [join(root, 'bin/partnerflow.js'), 'serve', '--mock', '--db', join(work, `${Date.now()}.db`), ...args], {
+  return spawnCli(['serve', '--mock', '--db', join(work, `${Date.now()}.db`), ...args], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'silent', PORT: '', PUBLIC_BASE_URL: '' },
   });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', r));
-  return { child, exited, stderr: () => stderr };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('partnerflow serve', () => {
@@ -53,17 +26,13 @@ describe('partnerflow serve', () => {
     const server = serve(['--port', String(port)]);
     try {
       const base = `http://127.0.0.1:${port}`;
-      await until('the runtime to be ready', async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined));
-      const delivered = await fetch(`${base}/_mock/prm/webhooks`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ event: 'mdf_request.submitted', mdf_number: 'MDF-1001' }),
-      });
+      await untilServing(base, 30_000);
+      const delivered = await deliverMockSubmission(base);
       expect(delivered.status).toBe(202);
       const approvalEmail = await until('the approval email', async () => {
         const mailbox = await (await fetch(`${base}/_mock/mailbox?to=cmm.emea%40vendor.example`)).text();
         return mailbox.includes('/approvals/') ? mailbox : undefined;
-      });
+      }, 30_000);
       const links = approvalEmail.match(/https?:\/\/[^\s"\\]*\/approvals\/[^\s"\\]*/g) ?? [];
       expect(links.length).toBeGreaterThan(0);
       for (const link of links) expect(link.startsWith(`${base}/approvals/`)).toBe(true);
@@ -76,7 +45,7 @@ describe('partnerflow serve', () => {
   it('refuses an empty flag instead of falling back to the default database', async () => {
     const server = serve(['--db', '']);
     expect(await server.exited).toBe(2);
-    expect(server.stderr()).toContain('--db needs a value');
+    expect(server.err()).toContain('--db needs a value');
   }, 60_000);
 
   it('says the port is taken, without a stack trace, and exits 1', async () => {
@@ -85,8 +54,8 @@ describe('partnerflow serve', () => {
     try {
       const server = serve(['--port', String(port)]);
       expect(await server.exited).toBe(1);
-      expect(server.stderr()).toContain(`127.0.0.1:${port} is already in use`);
-      expect(server.stderr()).not.toMatch(/\n\s+at /);
+      expect(server.err()).toContain(`127.0.0.1:${port} is already in use`);
+      expect(server.err()).not.toMatch(/\n\s+at /);
     } finally {
       await new Promise((r) => taken.close(r));
     }

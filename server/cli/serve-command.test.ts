@@ -1,9 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { productionEnv } from '../../bench/production-env.ts';
+import { spawnCli } from '../../test/support/cli-process.ts';
 
 /** `partnerflow serve` as an operator starts it, for its refusals: exit code and what it prints. */
 const root = resolve(import.meta.dirname, '../..');
@@ -87,21 +88,16 @@ describe('partnerflow serve --mock on a network interface', () => {
   }, 60_000);
 
   it('starts with --allow-remote-mock, printing a warning first', async () => {
-    const child = spawn(process.execPath, [join(root, 'bin/partnerflow.js'), 'serve', '--mock', '--allow-remote-mock', '--host', '0.0.0.0', '--port', '0', '--db', join(work, 'remote.db')], {
+    const { child, exited, out, err } = spawnCli(['serve', '--mock', '--allow-remote-mock', '--host', '0.0.0.0', '--port', '0', '--db', join(work, 'remote.db')], {
       cwd: root,
       env: { ...cleanEnv, PUBLIC_BASE_URL: 'http://partnerflow.test:3000', LOG_LEVEL: 'info' },
     });
-    let stderr = '';
-    let stdout = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const exited = new Promise<number | null>((r) => child.once('exit', r));
     try {
       await new Promise<void>((ready, fail) => {
-        child.stdout.on('data', () => stdout.includes('partnerflow ready') && ready());
-        void exited.then((code) => fail(new Error(`serve exited with ${code}: ${stderr}`)));
+        child.stdout.on('data', () => out().includes('partnerflow ready') && ready());
+        void exited.then((code) => fail(new Error(`serve exited with ${code}: ${err()}`)));
       });
-      expect(stderr.trim()).toBe(
+      expect(err().trim()).toBe(
         'partnerflow serve: WARNING: mock mode on 0.0.0.0 (--allow-remote-mock) serves the runs API without a token (no PARTNERFLOW_API_TOKEN) and /_mock/* to every host that can reach this one',
       );
     } finally {

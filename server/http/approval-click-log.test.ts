@@ -1,9 +1,6 @@
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONNECTORS } from '../../connectors/index.ts';
-import { loadConfig } from '../config.ts';
-import { createLogger } from '../log.ts';
-import { createRuntime, type Runtime } from '../runtime.ts';
+import { createLoggedRuntime } from '../../test/support/logged-runtime.ts';
+import type { Runtime } from '../runtime.ts';
 
 /** What an operator reads at `info` when an approver clicks, and when an email leaves: which run, recipe and request. */
 let runtime: Runtime | undefined;
@@ -12,19 +9,11 @@ afterEach(async () => {
   runtime = undefined;
 });
 
-type Line = Record<string, unknown> & { msg: string };
-
 describe('log lines of an approval click and of a sent email', () => {
   it('names the run, the recipe and the business key (the MDF number) of the click; a sent email names its run and its outbox key, not as `key`', async () => {
-    const lines: Line[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Line);
-        done();
-      },
-    });
-    const config = loadConfig({}, { mock: true, connectors: CONNECTORS, overrides: { dbPath: ':memory:', logLevel: 'info' } });
-    runtime = await createRuntime({ config, log: createLogger('info', destination) });
+    const logged = await createLoggedRuntime();
+    runtime = logged.runtime;
+    const { lines } = logged;
     const submitted = await runtime.app.request('/_mock/prm/webhooks', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
