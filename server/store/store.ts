@@ -109,7 +109,11 @@ export interface Store {
    * signal decided, the other links of that signal (approver and manager) answer `used`.
    * Anything else changes nothing and says why.
    */
-  decideApproval(input: { tokenHash: string; decision: ApprovalDecision; comment?: string; now: number }): Promise<DecideOutcome>;
+  /**
+   * `finalWaits`: the step ids of the waits on the approval's signal whose timeout is final in the
+   * run's recipe (engine/final-signal-waits.ts); a click after such a timeout is `closed`.
+   */
+  decideApproval(input: { tokenHash: string; decision: ApprovalDecision; comment?: string; now: number; finalWaits?: ReadonlySet<string> }): Promise<DecideOutcome>;
 
   // ── Outbox ────────────────────────────────────────────────────────────────────────────────
   /**
