@@ -143,7 +143,11 @@ export function closedPage(subject: string, run: Pick<Run, 'status' | 'finishedA
       : waitEndedAt !== null && run && run.finishedAt === null
         ? html`No decision arrived while it waited for one: it stopped waiting on ${when(waitEndedAt, zone)} and went on without a decision.`
         : waitEndedAt !== null
-        ? html`No decision arrived while it waited for one: it stopped waiting on ${when(waitEndedAt, zone)}, went on without a decision and has ended${at}.`
+        ? html`No decision arrived while it waited for one: it stopped waiting on ${when(waitEndedAt, zone)}, went on without a decision and has ended${at}.${
+            // A run that completed after its last wait timed out handed the decision on; the page cannot
+            // know the recipe's words, so it says only what holds for every such recipe.
+            run?.status === 'completed' ? html` The decision is now made in the PRM by the team that runs the programme.` : ''
+          }`
         : run
           ? html`It ended${at} before a decision was made here, so no decision is needed any more.`
           : html`It was canceled or finished before a decision was made here, so no decision is needed any more.`;
