@@ -9,7 +9,7 @@ import { evaluateExpression, type ExpressionEnv, type ExpressionScope } from './
 import { asRunId, type RunId } from './ids.ts';
 import { runTurn } from './interpreter.ts';
 import type { LoadedRecipe, RecipeSet } from './recipe-set.ts';
-import { finalSignalWaitsOf } from './final-signal-waits.ts';
+import { finalTimeoutCheckOf } from './final-signal-waits.ts';
 import type { Tables } from './tables.ts';
 import { EngineMetrics } from './metrics.ts';
 import { Schedules } from './schedules.ts';
@@ -241,8 +241,8 @@ export class Engine {
     // D10: which waits of the run's recipe end the link for good when they time out.
     const approval = await this.store.getApproval(tokenHash);
     const run = approval && (await this.store.getRun(approval.runId));
-    const finalWaits = approval && run ? await finalSignalWaitsOf(this.recipes, run.recipeHash, approval.signal) : undefined;
-    const outcome = await this.store.decideApproval({ tokenHash, decision, comment, now: this.clock.now(), finalWaits });
+    const timeoutIsFinal = approval && run ? await finalTimeoutCheckOf(this.recipes, run.recipeHash, approval.signal) : undefined;
+    const outcome = await this.store.decideApproval({ tokenHash, decision, comment, now: this.clock.now(), timeoutIsFinal });
     if (outcome === 'decided') this.wake();
     return outcome;
   }

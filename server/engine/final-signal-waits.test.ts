@@ -1,7 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Recipe, type Step } from '../../schemas/recipe.ts';
-import { finalSignalWaits } from './final-signal-waits.ts';
+import { finalTimeoutCheck, type JournalBranchView } from './final-signal-waits.ts';
+
+/** The waits on the signal whose timeout is final for a run with this journal. */
+function finalSignalWaits(recipe: Recipe, signal: string, journal: JournalBranchView[] = []): Set<string> {
+  const ids: string[] = [];
+  const visit = (steps: readonly Step[]): void =>
+    steps.forEach((s) => {
+      if (s.type === 'wait_for' && s.signal === signal) ids.push(s.id);
+      if (s.type === 'wait_for' && s.on_timeout) visit(s.on_timeout);
+      if (s.type === 'if') visit([...s.then, ...(s.else ?? [])]);
+      if (s.type === 'foreach') visit(s.steps);
+    });
+  visit([...recipe.steps, ...(recipe.on_error?.steps ?? [])]);
+  const isFinal = finalTimeoutCheck(recipe, signal);
+  return new Set(ids.filter((id) => isFinal(id, journal)));
+}
 
 const recipe = (steps: Step[], onError?: Step[]): Recipe =>
   Recipe.parse({ name: 'r-test', version: 1, description: 'test', trigger: { type: 'run' }, steps, ...(onError ? { on_error: { steps: onError } } : {}) });
@@ -12,6 +27,13 @@ describe('D10: final signal waits (a click after their timeout has nothing left 
   it('the escalation wait in on_timeout follows the first wait; nothing follows the escalation wait (the shipped MDF approval recipe)', () => {
     const approval = Recipe.parse(JSON.parse(readFileSync(new URL('../../recipes/mdf-requests/mdf-request-approval.recipe.json', import.meta.url), 'utf8')));
     expect([...finalSignalWaits(approval, 'decision')]).toEqual(['decision_escalated']);
+  });
+
+  it('a later wait in an if branch the run did not take can no longer be reached: the MDF request was no longer Open at the first deadline', () => {
+    const approval = Recipe.parse(JSON.parse(readFileSync(new URL('../../recipes/mdf-requests/mdf-request-approval.recipe.json', import.meta.url), 'utf8')));
+    const branch = (taken: 'then' | 'else') => [{ stepId: 'open_at_deadline', status: 'completed', output: { branch: taken } }];
+    expect(finalSignalWaits(approval, 'decision', branch('else')).has('decision')).toBe(true);
+    expect(finalSignalWaits(approval, 'decision', branch('then')).has('decision')).toBe(false);
   });
 
   it('a wait later in the flow, even in a branch after an enclosing if, keeps the earlier one open', () => {

@@ -1,3 +1,9 @@
+/**
+ * Whether the timeout of the wait step `waitId` is final for a run with this journal (no wait on the
+ * same signal can follow it any more). Given by the engine, which knows the run's recipe.
+ */
+export type TimeoutIsFinal = (waitId: string, journal: ReadonlyArray<{ stepId: string; status: string; output: unknown }>) => boolean;
+
 /** What the link lifetime needs of a journal entry: its status, the signal it waits for, its output. */
 export interface SignalWaitView {
   /** The step's id in the recipe (unique there). */
@@ -36,15 +42,15 @@ export function signalWaitEndedAt(entries: readonly SignalWaitView[], signal: st
 }
 
 /**
- * D10: when the last wait for the signal timed out and no wait on the signal can follow it in the
- * recipe (`finalWaits`, step ids: engine/final-signal-waits.ts), the timeout is final: a decision has
- * nothing left to answer, even while the run still works through what follows (it may wait out a
- * retry). Returns that wait's deadline, or null while a later wait may still take the decision.
+ * D10: when the last wait for the signal timed out and no wait on the signal can follow it any more
+ * (`timeoutIsFinal`, from the run's recipe: engine/final-signal-waits.ts), the timeout is final: a
+ * decision has nothing left to answer, even while the run still works through what follows (it may
+ * wait out a retry). Returns that wait's deadline, or null while a later wait may still take it.
  */
-export function signalWaitEndedForGoodAt(entries: readonly SignalWaitView[], signal: string, finalWaits: ReadonlySet<string>): number | null {
+export function signalWaitEndedForGoodAt(entries: readonly SignalWaitView[], signal: string, timeoutIsFinal: TimeoutIsFinal): number | null {
   const forSignal = entries.filter((e) => e.signal === signal);
   if (forSignal.length === 0 || forSignal.some((e) => e.status === 'waiting')) return null;
   const last = forSignal.at(-1)!;
   const timedOut = last.status === 'completed' && (last.output as { timed_out?: unknown } | null)?.timed_out === true;
-  return timedOut && finalWaits.has(last.stepId) ? (last.deadline ?? last.finishedAt ?? 0) : null;
+  return timedOut && timeoutIsFinal(last.stepId, entries) ? (last.deadline ?? last.finishedAt ?? 0) : null;
 }

@@ -13,7 +13,7 @@ import {
   writeJournalWork,
 } from './store-operations.ts';
 import { storeQueries, type StoreQueries } from './store-queries.ts';
-import { signalWaitEndedAt, signalWaitEndedForGoodAt } from './approval-link-lifetime.ts';
+import { signalWaitEndedAt, signalWaitEndedForGoodAt, type TimeoutIsFinal } from './approval-link-lifetime.ts';
 import { json, parse, toApproval, toOutbox, toRun } from './store-rows.ts';
 import { runWorkAsync, type StoreWork } from './store-work.ts';
 import { runsAwaitingRetryQuery, type RunsAwaitingRetry } from './runs-awaiting-retry.ts';
@@ -338,7 +338,7 @@ export class KyselyStore implements Store {
     return row && toApproval(row);
   }
 
-  async decideApproval(input: { tokenHash: string; decision: ApprovalDecision; comment?: string; now: number; finalWaits?: ReadonlySet<string> }): Promise<DecideOutcome> {
+  async decideApproval(input: { tokenHash: string; decision: ApprovalDecision; comment?: string; now: number; timeoutIsFinal?: TimeoutIsFinal }): Promise<DecideOutcome> {
     return this.transaction(async (trx) => {
       const approval = await trx.selectFrom('approvals').selectAll().where('token_hash', '=', input.tokenHash).executeTakeFirst();
       if (!approval) return 'unknown';
@@ -365,7 +365,7 @@ export class KyselyStore implements Store {
         finishedAt: e.finished_at,
       }));
       // A timeout no later wait can follow is final: the decision would never be read (D10).
-      if (signalWaitEndedForGoodAt(views, approval.signal, input.finalWaits ?? new Set()) !== null) return 'closed';
+      if (signalWaitEndedForGoodAt(views, approval.signal, input.timeoutIsFinal ?? (() => false)) !== null) return 'closed';
       if (signalWaitEndedAt(views, approval.signal) !== null) return 'expired';
 
       const output = {

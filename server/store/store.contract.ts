@@ -378,7 +378,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         'w2',
       );
       await store.finishTurn(runId, 'w2', { status: 'waiting', wakeAt: T0 + 600_000, now: T0 + 1000 });
-      expect(await store.decideApproval({ tokenHash: 'hash-final', decision: 'approve', now: T0 + 2000, finalWaits: new Set(['decide']) })).toBe('closed');
+      expect(await store.decideApproval({ tokenHash: 'hash-final', decision: 'approve', now: T0 + 2000, timeoutIsFinal: (waitId) => waitId === 'decide' })).toBe('closed');
       expect((await store.getApproval('hash-final'))?.usedAt).toBeNull();
       // Nothing waits in the inbox: a wait on the signal written now would not be answered by that click.
       await store.claimDueRuns({ now: T0 + 600_000, owner: 'w3', leaseMs: 60_000, limit: 1 });

@@ -1,3 +1,4 @@
+import type { TimeoutIsFinal } from './approval-link-lifetime.ts';
 import type { RunId, StepKey } from '../engine/ids.ts';
 import type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 import type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
@@ -110,10 +111,10 @@ export interface Store {
    * Anything else changes nothing and says why.
    */
   /**
-   * `finalWaits`: the step ids of the waits on the approval's signal whose timeout is final in the
-   * run's recipe (engine/final-signal-waits.ts); a click after such a timeout is `closed`.
+   * `timeoutIsFinal`: whether no wait on the approval's signal can follow a timed-out wait any more, from
+   * the run's recipe (engine/final-signal-waits.ts); a click after such a timeout is `closed`.
    */
-  decideApproval(input: { tokenHash: string; decision: ApprovalDecision; comment?: string; now: number; finalWaits?: ReadonlySet<string> }): Promise<DecideOutcome>;
+  decideApproval(input: { tokenHash: string; decision: ApprovalDecision; comment?: string; now: number; timeoutIsFinal?: TimeoutIsFinal }): Promise<DecideOutcome>;
 
   // ── Outbox ────────────────────────────────────────────────────────────────────────────────
   /**
