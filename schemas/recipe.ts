@@ -1,3 +1,4 @@
+import { Duration } from 'luxon';
 import { z } from 'zod';
 
 /**
@@ -46,9 +47,21 @@ const StepId = z
 /** Per-step retry policy for action steps. */
 export const RetryPolicy = z
   .object({
-    /** Attempts in all, the first included. @default 3 */
-    // Up to 500: a sync that waits out a reporting system's outage retries for days (D1).
-    max_attempts: z.number().int().min(1).max(500).default(3).describe('Attempts in all, the first included (at most 500). Default 3.'),
+    /** Attempts in all, the first included. @default 3, or unbounded with `give_up_after` */
+    // Up to 500; a step that must outlive an outage of days says so with give_up_after instead (D1).
+    max_attempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(500)
+      .optional()
+      .describe('Attempts in all, the first included (at most 500). Default 3; with give_up_after and no max_attempts, unbounded while the error is retryable.'),
+    /** A time budget from the step's first attempt: no attempt after it. */
+    give_up_after: IsoDuration.refine((d) => Duration.fromISO(d).toMillis() > 0, 'give_up_after is a duration longer than zero, e.g. P30D')
+      .optional()
+      .describe(
+        "Retry for at most this long, counted from the step's first attempt (an ISO duration, e.g. P30D); the last attempt is made when it ends. Without max_attempts the number of attempts is then unbounded while the error is retryable.",
+      ),
     /** Wait before the second attempt. @default PT2S */
     initial_interval: IsoDuration.default('PT2S').describe('Wait before the second attempt. Default PT2S.'),
     /** Each further wait is multiplied by this. @default 2 */

@@ -2,7 +2,8 @@ import { Duration } from 'luxon';
 import { fullJitterDelay } from '../../connectors/kit/full-jitter.ts';
 import type { RetryPolicy } from '../../schemas/recipe.ts';
 
-export const DEFAULT_RETRY: RetryPolicy = { max_attempts: 3, initial_interval: 'PT2S', backoff_rate: 2, max_interval: 'PT10M' };
+/** The waits of a step without a `retry` (how many attempts: retry-budget.ts). */
+export const DEFAULT_RETRY: RetryPolicy = { initial_interval: 'PT2S', backoff_rate: 2, max_interval: 'PT10M' };
 
 const ms = (iso: string) => Duration.fromISO(iso).toMillis();
 

@@ -9,6 +9,7 @@ import { evaluateExpression, type ExpressionEnv, type ExpressionScope } from './
 import { asRunId, type RunId } from './ids.ts';
 import { runTurn } from './interpreter.ts';
 import type { LoadedRecipe, RecipeSet } from './recipe-set.ts';
+import { finalTimeoutCheckOf } from './final-signal-waits.ts';
 import type { Tables } from './tables.ts';
 import { EngineMetrics } from './metrics.ts';
 import { Schedules } from './schedules.ts';
@@ -252,7 +253,11 @@ export class Engine {
   }
 
   async decide(tokenHash: string, decision: ApprovalDecision, comment?: string): Promise<DecideOutcome> {
-    const outcome = await this.store.decideApproval({ tokenHash, decision, comment, now: this.clock.now() });
+    // D10: which waits of the run's recipe end the link for good when they time out.
+    const approval = await this.store.getApproval(tokenHash);
+    const run = approval && (await this.store.getRun(approval.runId));
+    const timeoutIsFinal = approval && run ? await finalTimeoutCheckOf(this.recipes, run.recipeHash, approval.signal) : undefined;
+    const outcome = await this.store.decideApproval({ tokenHash, decision, comment, now: this.clock.now(), timeoutIsFinal });
     if (outcome === 'decided') this.wake();
     return outcome;
   }

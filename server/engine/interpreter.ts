@@ -4,6 +4,7 @@ import { formatIssues } from '../../schemas/format-issues.ts';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import { STOPPED_BY_RECIPE, type JournalEntry, type Run, type RunError, type Store, type WaitSpec } from '../store/store.ts';
 import { DEFAULT_RETRY, backoffDelay } from './backoff.ts';
+import { nextAttemptWithin } from './retry-budget.ts';
 import type { Clock } from './clock.ts';
 import type { ConnectedConnectors } from './connector-registry.ts';
 import { delayEnd } from './delay.ts';
@@ -185,7 +186,8 @@ class Turn {
     const policy = { ...DEFAULT_RETRY, ...step.retry };
     // An entry left `running` means the process died mid-call: that attempt counts.
     const attempts = (entry?.attempts ?? 0) + 1;
-    const startedAt = this.now;
+    // A retried step keeps the start of its first attempt: the retry budget (give_up_after) counts from it.
+    const startedAt = entry && (entry.status === 'failed' || entry.status === 'running') ? entry.startedAt : this.now;
     const notes: string[] = [...(entry?.notes ?? [])];
     let input: unknown;
     let journaledInput: unknown;
@@ -219,8 +221,11 @@ class Turn {
       // A call not safe to repeat that failed without a clear refusal may have taken effect.
       const unknown = !resolved.definition.idempotent && isOutcomeUnknown(error);
       const failure = unknown ? outcomeUnknownError(step.action, toRunError(error, key)) : toRunError(error, key);
-      const retry = !unknown && isRetryable(error) && attempts < policy.max_attempts;
-      const nextAttemptAt = retry ? this.now + backoffDelay(attempts, policy, retryAfterOf(error), this.deps.random) : null;
+      const nextAttemptAt =
+        !unknown && isRetryable(error)
+          ? nextAttemptWithin({ policy, attempts, firstAttemptAt: startedAt, now: this.now, delayMs: backoffDelay(attempts, policy, retryAfterOf(error), this.deps.random) })
+          : null;
+      const retry = nextAttemptAt !== null;
       if (retry) notes.push(`attempt ${attempts} failed (${failure.message}); next attempt at ${new Date(nextAttemptAt!).toISOString()}`);
       await this.write({ key, step, status: 'failed', input: redact(input, resolved.definition.secretInputs), error: failure, attempts, startedAt, finishedAt: this.now, nextAttemptAt, notes });
       this.deps.log.warn({ runId: this.run.id, step: key, attempts, retry, error: failure.message }, 'step failed');

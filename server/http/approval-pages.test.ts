@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decidedPage } from './approval-pages.ts';
+import { closedPage, decidedPage } from './approval-pages.ts';
 
 describe('the page after a decision', () => {
   it('D10, D12: says the decision was recorded and will be applied, not what the request now is (it may have been canceled meanwhile)', async () => {
@@ -15,5 +15,28 @@ describe('the page after a decision', () => {
     const page = String(await decidedPage('<script>alert(1)</script>', 'approve'));
     expect(page).not.toContain('<script>');
     expect(page).toContain('&lt;script&gt;');
+  });
+});
+
+describe('the page of a closed request', () => {
+  const subject = 'MDF-1001: Cloud Summit Munich (Northwind Cloud)';
+  const timedOut = Date.parse('2026-03-18T09:00:00Z');
+  const ended = Date.parse('2026-03-18T09:10:00Z');
+  const handedOn = 'The decision is now made in the PRM by the team that runs the programme.';
+
+  it('D10: after the run completed undecided (its last wait timed out), says the decision is now made in the PRM', async () => {
+    const page = String(await closedPage(subject, { status: 'completed', finishedAt: ended }, timedOut, 'Europe/Berlin'));
+    expect(page).toContain('it stopped waiting on Wednesday 18 March 2026, 10:00 (Europe/Berlin), went on without a decision and has ended on Wednesday 18 March 2026, 10:10 (Europe/Berlin).');
+    expect(page).toContain(handedOn);
+  });
+
+  it('D10: says nothing of the PRM when the run has not ended yet, failed, was canceled, or ended without a timeout', async () => {
+    const pages = [
+      closedPage(subject, { status: 'waiting', finishedAt: null }, timedOut, 'Europe/Berlin'),
+      closedPage(subject, { status: 'failed', finishedAt: ended }, timedOut, 'Europe/Berlin'),
+      closedPage(subject, { status: 'canceled', finishedAt: ended }, null, 'Europe/Berlin'),
+      closedPage(subject, { status: 'completed', finishedAt: ended }, null, 'Europe/Berlin'),
+    ];
+    for (const page of pages) expect(String(await page)).not.toContain(handedOn);
   });
 });

@@ -131,14 +131,23 @@ ${what}`,
   );
 }
 
-/** The run the link answers has ended: say how, and when, as far as the runtime knows it. */
+/**
+ * The run the link answers has ended, or its last wait for the decision timed out and the recipe has no
+ * later one (D10): say how, and when, as far as the runtime knows it.
+ */
 export function closedPage(subject: string, run: Pick<Run, 'status' | 'finishedAt'> | null, waitEndedAt: number | null, zone: string) {
   const at = run?.finishedAt != null ? html` on ${when(run.finishedAt, zone)}` : '';
   const how =
     run?.status === 'canceled'
       ? html`It was canceled${at}, before a decision was made here, so no decision is needed any more.`
-      : waitEndedAt !== null
-        ? html`No decision arrived while it waited for one: it stopped waiting on ${when(waitEndedAt, zone)}, went on without a decision and has ended${at}.`
+      : waitEndedAt !== null && run && run.finishedAt === null
+        ? html`No decision arrived while it waited for one: it stopped waiting on ${when(waitEndedAt, zone)} and went on without a decision.`
+        : waitEndedAt !== null
+        ? html`No decision arrived while it waited for one: it stopped waiting on ${when(waitEndedAt, zone)}, went on without a decision and has ended${at}.${
+            // A run that completed after its last wait timed out handed the decision on; the page cannot
+            // know the recipe's words, so it says only what holds for every such recipe.
+            run?.status === 'completed' ? html` The decision is now made in the PRM by the team that runs the programme.` : ''
+          }`
         : run
           ? html`It ended${at} before a decision was made here, so no decision is needed any more.`
           : html`It was canceled or finished before a decision was made here, so no decision is needed any more.`;

@@ -260,7 +260,7 @@ describe('how long a link works (D10)', () => {
     { id: 'after', type: 'action', action: 'fake.record', input: { key: '{% $steps.decision.timed_out ? "timed out" : $steps.decision.decision %}' } },
   ]);
 
-  it('D10: a link whose wait timed out, with the run gone on without a decision, says so in the business zone and decides nothing (410)', async () => {
+  it('D10: a link whose last wait timed out, with the run gone on without a decision and no later wait for it in the recipe, is closed: it says so in the business zone and decides nothing (409)', async () => {
     fx = await appFixture({ recipes: [movesOn] });
     const res = await fx.deliver({ id: 'delivery-1', event: 'thing.happened', data: { id: 'MDF-2001' } });
     const runId = ((await res.json()) as { run_ids: RunId[] }).run_ids[0]!;
@@ -272,12 +272,12 @@ describe('how long a link works (D10)', () => {
     expect((await fx.store.getRun(runId))!.status).toBe('waiting');
 
     const view = await fx.app.request(link);
-    expect(view.status).toBe(410);
+    expect(view.status).toBe(409);
     // Timed out at 10:00 UTC on 2 March 2026: 11:00 in Berlin.
-    expect(await view.text()).toContain('No decision arrived while the request waited for one: it stopped waiting on Monday 2 March 2026, 11:00 (Europe/Berlin) and went on without a decision.');
+    expect(await view.text()).toContain('No decision arrived while it waited for one: it stopped waiting on Monday 2 March 2026, 11:00 (Europe/Berlin) and went on without a decision.');
     const decided = await fx.app.request(link, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'approve' }) });
-    expect(decided.status).toBe(410);
-    expect(await decided.json()).toMatchObject({ outcome: 'expired', message: expect.stringContaining('no decision arrived') });
+    expect(decided.status).toBe(409);
+    expect(await decided.json()).toMatchObject({ outcome: 'closed', message: expect.stringContaining('no decision arrived') });
     expect(await tokenUsed(link)).toBe(false);
     fx.clock.advance(86_400_000);
     await fx.engine.runUntilIdle();

@@ -4,7 +4,8 @@ import type { HtmlEscapedString } from 'hono/utils/html';
 import type { z } from 'zod';
 import { hashApprovalToken, isWellFormedToken, tokenMatches } from '../../connectors/approval/approval-token.ts';
 import type { Approval, ApprovalDecision, DecideOutcome, JournalEntry, Run } from '../store/store.ts';
-import { signalWaitEndedAt, type SignalWaitView } from '../store/approval-link-lifetime.ts';
+import { signalWaitEndedAt, signalWaitEndedForGoodAt, type SignalWaitView } from '../store/approval-link-lifetime.ts';
+import { finalTimeoutCheckOf } from '../engine/final-signal-waits.ts';
 import { timeForPeople } from '../../connectors/approval/time-for-people.ts';
 import { DecisionForm, DecisionQuery, DecisionResult, ErrorBody } from './api-schemas.ts';
 import type { AppDeps, AppEnv } from './app.ts';
@@ -51,8 +52,12 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
     // D10: the link lives as long as the run waits for its signal; say what became of that wait.
     const run = await store.getRun(approval.runId);
     const finished = !run || run.finishedAt !== null;
-    const waitEndedAt = signalWaitEndedAt(journal.map(signalWaitView), approval.signal, finished);
+    const views = journal.map(signalWaitView);
+    const waitEndedAt = signalWaitEndedAt(views, approval.signal, finished);
     if (finished) return { kind: 'closed', approval, run: run ?? null, waitEndedAt };
+    // The last wait timed out and the recipe has no later wait for the signal: closed, as the store says.
+    const endedForGood = signalWaitEndedForGoodAt(views, approval.signal, await finalTimeoutCheckOf(engine.recipes, run.recipeHash, approval.signal));
+    if (endedForGood !== null) return { kind: 'closed', approval, run, waitEndedAt: endedForGood };
     if (waitEndedAt !== null) return { kind: 'expired', approval, waitEndedAt };
     return { kind: 'open', approval };
   }
@@ -187,7 +192,10 @@ function answer(c: Context<AppEnv>, json: boolean, state: Answer, zone: string):
     invalid: 'this link is not valid',
     used: 'this request was already decided',
     expired: state.kind === 'expired' && state.waitEndedAt !== null ? `the request no longer waits for this decision: no decision arrived, and it went on without one on ${timeForPeople(state.waitEndedAt, zone)}` : 'this link has expired',
-    closed: 'this request is closed: the run was canceled or finished',
+    closed:
+      state.kind === 'closed' && state.waitEndedAt !== null
+        ? `this request is closed: no decision arrived, and it went on without one on ${timeForPeople(state.waitEndedAt, zone)}`
+        : 'this request is closed: the run was canceled or finished',
   }[state.kind];
   setPageHeaders(c);
   return c.json({ outcome: OUTCOME[state.kind], decision, message } satisfies z.infer<typeof DecisionResult>, STATUS[state.kind]);
@@ -222,8 +230,8 @@ export const approvalDocs: RouteDoc[] = [
     responses: {
       200: { description: 'What is being approved, by whom, and a form to confirm', html: true },
       404: { description: 'Not a valid link', html: true },
-      409: { description: 'Already decided, or the request is closed', html: true },
-      410: { description: 'The link expired: its hard cap passed, or the request no longer waits for this decision (its last wait timed out)', html: true },
+      409: { description: 'Already decided, or the request is closed: its run ended, or its last wait for the decision timed out and the recipe has no later wait for it', html: true },
+      410: { description: 'The link expired: its hard cap passed, or the request no longer waits for this decision (its last wait timed out and it rests in another wait; a later wait for the decision may follow)', html: true },
     },
   },
   {
@@ -238,8 +246,8 @@ export const approvalDocs: RouteDoc[] = [
       200: { description: 'Decision recorded', schema: DecisionResult, html: true },
       400: { description: 'decision is not approve or deny, the comment is longer than 2000 characters, or a field is given twice (`decision=deny&decision=approve`)', schema: ErrorBody, html: true },
       404: { description: 'Not a valid link', schema: DecisionResult, html: true },
-      409: { description: 'Already decided (through this or another link), or the request is closed', schema: DecisionResult, html: true },
-      410: { description: 'The link expired: its hard cap passed, or the request no longer waits for this decision (its last wait timed out)', schema: DecisionResult, html: true },
+      409: { description: 'Already decided (through this or another link), or the request is closed: its run ended, or its last wait for the decision timed out and the recipe has no later wait for it', schema: DecisionResult, html: true },
+      410: { description: 'The link expired: its hard cap passed, or the request no longer waits for this decision (its last wait timed out and it rests in another wait; a later wait for the decision may follow)', schema: DecisionResult, html: true },
       413: { description: 'Body too large', schema: ErrorBody, html: true },
     },
   },
@@ -247,5 +255,5 @@ export const approvalDocs: RouteDoc[] = [
 
 function signalWaitView(e: JournalEntry): SignalWaitView {
   const signal = e.wait?.kind === 'signal' ? e.wait : null;
-  return { status: e.status, signal: signal?.signal ?? null, output: e.output, deadline: signal?.deadline ?? null, finishedAt: e.finishedAt };
+  return { stepId: e.stepId, status: e.status, signal: signal?.signal ?? null, output: e.output, deadline: signal?.deadline ?? null, finishedAt: e.finishedAt };
 }

@@ -13,7 +13,7 @@ import {
   writeJournalWork,
 } from './store-operations.ts';
 import { storeQueries, type StoreQueries } from './store-queries.ts';
-import { signalWaitEndedAt } from './approval-link-lifetime.ts';
+import { signalWaitEndedAt, signalWaitEndedForGoodAt, type TimeoutIsFinal } from './approval-link-lifetime.ts';
 import { json, parse, toApproval, toOutbox, toRun } from './store-rows.ts';
 import { runWorkAsync, type StoreWork } from './store-work.ts';
 import { runsAwaitingRetryQuery, type RunsAwaitingRetry } from './runs-awaiting-retry.ts';
@@ -338,7 +338,7 @@ export class KyselyStore implements Store {
     return row && toApproval(row);
   }
 
-  async decideApproval(input: { tokenHash: string; decision: ApprovalDecision; comment?: string; now: number }): Promise<DecideOutcome> {
+  async decideApproval(input: { tokenHash: string; decision: ApprovalDecision; comment?: string; now: number; timeoutIsFinal?: TimeoutIsFinal }): Promise<DecideOutcome> {
     return this.transaction(async (trx) => {
       const approval = await trx.selectFrom('approvals').selectAll().where('token_hash', '=', input.tokenHash).executeTakeFirst();
       if (!approval) return 'unknown';
@@ -355,14 +355,17 @@ export class KyselyStore implements Store {
       const run = await trx.selectFrom('runs').select('finished_at').where('id', '=', approval.run_id).executeTakeFirst();
       if (!run || run.finished_at !== null) return 'closed';
       // D10: the link lives as long as the run waits (or will wait) for its signal.
-      const journal = await trx.selectFrom('journal').select(['status', 'wait_signal', 'wait', 'output', 'finished_at']).where('run_id', '=', approval.run_id).orderBy('seq').execute();
+      const journal = await trx.selectFrom('journal').select(['step_id', 'status', 'wait_signal', 'wait', 'output', 'finished_at']).where('run_id', '=', approval.run_id).orderBy('seq').execute();
       const views = journal.map((e) => ({
+        stepId: e.step_id,
         status: e.status,
         signal: e.wait_signal,
         output: e.output === null ? null : parse(e.output),
         deadline: e.wait === null ? null : ((parse(e.wait) as { deadline?: number | null }).deadline ?? null),
         finishedAt: e.finished_at,
       }));
+      // A timeout no later wait can follow is final: the decision would never be read (D10).
+      if (signalWaitEndedForGoodAt(views, approval.signal, input.timeoutIsFinal ?? (() => false)) !== null) return 'closed';
       if (signalWaitEndedAt(views, approval.signal) !== null) return 'expired';
 
       const output = {

@@ -365,6 +365,27 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect((await store.getJournal(runId)).find((e) => e.stepKey === 'decide_escalated')).toMatchObject({ status: 'completed', output: { decision: 'deny' } });
     });
 
+    it('D10: after a timeout no later wait can follow (final), a click while the run waits out a retry is closed and nothing is kept for it', async () => {
+      const runId = await runWaitingOnSignal();
+      const msg = { key: `${runId}:ask`, runId, message: { from: 'f@example.com', to: ['x@example.com'], subject: 's', text: 't', html: 'h' }, createdAt: T0 };
+      await store.enqueueOutbox(msg, approval(runId, 'hash-final', { expiresAt: null }));
+      await store.claimDueRuns({ now: T0 + 1000, owner: 'w2', leaseMs: 60_000, limit: 1 });
+      await store.writeJournal(
+        [
+          entry(runId, 'decide', { status: 'completed', stepType: 'wait_for', output: { timed_out: true }, finishedAt: T0 + 1000, wait: { kind: 'signal', signal: 'decision', deadline: T0 + 1000 } }),
+          entry(runId, 'mark_undecided', { status: 'failed', output: null, finishedAt: T0 + 1000, nextAttemptAt: T0 + 600_000 }),
+        ],
+        'w2',
+      );
+      await store.finishTurn(runId, 'w2', { status: 'waiting', wakeAt: T0 + 600_000, now: T0 + 1000 });
+      expect(await store.decideApproval({ tokenHash: 'hash-final', decision: 'approve', now: T0 + 2000, timeoutIsFinal: (waitId) => waitId === 'decide' })).toBe('closed');
+      expect((await store.getApproval('hash-final'))?.usedAt).toBeNull();
+      // Nothing waits in the inbox: a wait on the signal written now would not be answered by that click.
+      await store.claimDueRuns({ now: T0 + 600_000, owner: 'w3', leaseMs: 60_000, limit: 1 });
+      expect(await store.writeJournal([entry(runId, 'late_wait', { status: 'waiting', stepType: 'wait_for', output: null, finishedAt: null, wait: { kind: 'signal', signal: 'decision', deadline: null } })], 'w3')).toBe(true);
+      expect((await store.getJournal(runId)).find((e) => e.stepKey === 'late_wait')?.status).toBe('waiting');
+    });
+
     it('outbox: records the lease an attempt took a message under, and tells whether that lease is held, lapsed or gone', async () => {
       const run = newRun();
       await store.createRun(run);

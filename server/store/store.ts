@@ -1,3 +1,4 @@
+import type { TimeoutIsFinal } from './approval-link-lifetime.ts';
 import type { RunId, StepKey } from '../engine/ids.ts';
 import type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 import type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
@@ -109,7 +110,11 @@ export interface Store {
    * signal decided, the other links of that signal (approver and manager) answer `used`.
    * Anything else changes nothing and says why.
    */
-  decideApproval(input: { tokenHash: string; decision: ApprovalDecision; comment?: string; now: number }): Promise<DecideOutcome>;
+  /**
+   * `timeoutIsFinal`: whether no wait on the approval's signal can follow a timed-out wait any more, from
+   * the run's recipe (engine/final-signal-waits.ts); a click after such a timeout is `closed`.
+   */
+  decideApproval(input: { tokenHash: string; decision: ApprovalDecision; comment?: string; now: number; timeoutIsFinal?: TimeoutIsFinal }): Promise<DecideOutcome>;
 
   // ── Outbox ────────────────────────────────────────────────────────────────────────────────
   /**
