@@ -23,14 +23,22 @@ export interface SimulatedSystemsServer {
   close(): Promise<void>;
 }
 
+/** One request that reached the server, as a watcher sees it. */
+export interface ArrivedRequest {
+  /** Which system it is for: `prm`, `sf-login`, `sf-org` or `email`. */
+  system: string;
+  method: string;
+  /** Its path at the simulated host, e.g. `/email` for an email send. */
+  path: string;
+  /** When it arrived (`performance.now()`), taken before its body was read, so a slow body does not count. */
+  arrivedAt: number;
+  body: Buffer;
+}
+
 /** What a caller may watch of the traffic. */
 export interface SimulatedSystemsServerOptions {
-  /**
-   * Called for each email send (`POST /email`) with the time its request arrived (`performance.now()`,
-   * taken before its body was read, so a slow body does not count) and its body: the benchmark times
-   * the first email of each run from here.
-   */
-  onEmailSend?: (arrivedAt: number, body: Buffer) => void;
+  /** Called for each request to a simulated system as it arrives: the benchmark times each run's first email from here. */
+  onRequest?: (request: ArrivedRequest) => void;
 }
 
 export async function serveSimulatedSystems(systems: SimulatedSystems, options: SimulatedSystemsServerOptions = {}): Promise<SimulatedSystemsServer> {
@@ -71,7 +79,7 @@ export async function serveSimulatedSystems(systems: SimulatedSystems, options: 
       res.destroy();
       return;
     }
-    if (prefix === '/email' && req.method === 'POST' && new URL(target).pathname === '/email') options.onEmailSend?.(arrivedAt, body);
+    options.onRequest?.({ system: prefix.slice(1), method: req.method!, path: new URL(target).pathname, arrivedAt, body });
     if (prefix.startsWith('/sf-') && state.holdSalesforce) await new Promise<void>((resolve) => held.push(resolve));
     if (prefix === '/email' && req.method === 'POST' && holdsEmail(body) && !(await new Promise<boolean>((resolve) => heldEmail.push(resolve)))) {
       res.destroy();
