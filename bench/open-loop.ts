@@ -14,6 +14,8 @@ export async function generateOpenLoad(options: {
   request: (n: number) => { body: string; headers: Record<string, string> };
   /** Connections to the server: enough that the generator does not queue requests itself. @default 256 */
   connections?: number;
+  /** Told of each answer: the request's number, when it was due to leave, and its status (null: no answer). */
+  onAnswer?: (n: number, dueAt: number, statusCode: number | null) => void;
 }): Promise<LoadResult> {
   const total = Math.floor(options.rate * options.seconds);
   const prepared = Array.from({ length: total }, (_, i) => options.request(i));
@@ -30,8 +32,10 @@ export async function generateOpenLoad(options: {
       if (res.statusCode >= 200 && res.statusCode < 300) latencies.push(performance.now() - dueAt);
       else if (res.statusCode === 503) refused += 1;
       else errors += 1;
+      options.onAnswer?.(i, dueAt, res.statusCode);
     } catch {
       errors += 1;
+      options.onAnswer?.(i, dueAt, null);
     }
   };
   const started = performance.now();

@@ -6,27 +6,32 @@ import { ensureBuilt } from '../bin/build-cli.js';
 import { RUNTIME_VARIABLES } from '../server/config.ts';
 import { ingestRounds, type IngestResult } from './ingest-rounds.ts';
 import type { LoadResult } from './load.ts';
+import { mdfRound, type MdfResult } from './mdf-round.ts';
 import { openLoopRound, sustainedRound, type SustainedResult } from './sustained-rounds.ts';
 
 /**
- * `npm run bench`: three measurements of the runtime on this machine, each selectable.
+ * `npm run bench`: four measurements of the runtime on this machine, each selectable.
  *   ingest     webhook ingest against a bare Hono + SQLite baseline, in alternating rounds
  *   sustained  a closed loop that never lets up: does execution keep pace with intake?
  *   open       deliveries on a fixed schedule: how long from acceptance to completion?
+ *   mdf        the shipped MDF approval recipe against the simulated systems, deliveries on a fixed
+ *              schedule: how long until a run's first email reaches the email API?
  * Each server runs in its own process; this process only generates load. Environment:
- *   BENCH_MODES (default ingest,sustained,open)
+ *   BENCH_MODES (default ingest,sustained,open,mdf)
  *   BENCH_SECONDS (ingest, default 20), BENCH_ROUNDS (default 4), BENCH_CONNECTIONS (default 50),
  *   BENCH_WARMUP_SECONDS (each server, default 5), BENCH_PREPARED_PER_SECOND (default 6000),
  *   BENCH_SUSTAINED_SECONDS (default 60), BENCH_OPEN_SECONDS (default 30),
  *   BENCH_OPEN_RATE (deliveries a second; default half the accepted rate of the sustained round, 500 without it)
+ *   BENCH_MDF_RATE (deliveries a second, default 20), BENCH_MDF_SECONDS (default 20); PRM_MAX_CALLS_PER_SECOND
+ *   and PRM_MAX_CONCURRENT, when set, pace the PRM connector of the mdf round's runtime (else its defaults)
  */
 const env = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
   if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of at least 0 (got "${process.env[name]}")`);
   return value;
 };
-const MODES = new Set((process.env.BENCH_MODES ?? 'ingest,sustained,open').split(',').map((m) => m.trim()).filter(Boolean));
-for (const mode of MODES) if (!['ingest', 'sustained', 'open'].includes(mode)) throw new Error(`BENCH_MODES: unknown mode "${mode}" (ingest, sustained, open)`);
+const MODES = new Set((process.env.BENCH_MODES ?? 'ingest,sustained,open,mdf').split(',').map((m) => m.trim()).filter(Boolean));
+for (const mode of MODES) if (!['ingest', 'sustained', 'open', 'mdf'].includes(mode)) throw new Error(`BENCH_MODES: unknown mode "${mode}" (ingest, sustained, open, mdf)`);
 const SECONDS = env('BENCH_SECONDS', 20);
 const CONNECTIONS = env('BENCH_CONNECTIONS', 50);
 /** Requests built ahead per second of load: more than either server accepts on this machine. */
@@ -37,6 +42,9 @@ const ROUNDS = env('BENCH_ROUNDS', 4);
 const SUSTAINED_SECONDS = env('BENCH_SUSTAINED_SECONDS', 60);
 const OPEN_SECONDS = env('BENCH_OPEN_SECONDS', 30);
 const OPEN_RATE = process.env.BENCH_OPEN_RATE === undefined ? null : env('BENCH_OPEN_RATE', 0);
+const MDF_RATE = env('BENCH_MDF_RATE', 20);
+const MDF_SECONDS = env('BENCH_MDF_SECONDS', 20);
+if (MODES.has('mdf') && MDF_RATE <= 0) throw new Error(`BENCH_MDF_RATE must be more than 0 deliveries a second (got "${process.env.BENCH_MDF_RATE}")`);
 /** The runtime's default backpressure bound: the benchmark runs the runtime with its defaults. */
 const MAX_DUE_BACKLOG = Number(RUNTIME_VARIABLES.MAX_DUE_BACKLOG.default);
 
@@ -76,6 +84,21 @@ function printSustained(title: string, r: SustainedResult): void {
 `);
 }
 
+/** Issue 11's target for the MDF approval recipe: the run's first email within 1 s, p99. */
+const mdfMet = (r: MdfResult) => r.firstEmail.p99Ms < 1000;
+
+function printMdf(r: MdfResult): void {
+  // A delivery whose first email never came within the grace time counts as infinitely late.
+  const late = (x: number) => (x === Infinity ? `none within ${(r.graceMs / 1000).toFixed(0)} s` : ms(x));
+  console.log(`mdf: MDF approval recipe (recipes/) against the simulated systems, ${r.rate} deliveries/s on a schedule, ${r.seconds.toFixed(0)} s
+  accepted/s ${(r.accepted / r.seconds).toFixed(1)}   emails/s during the load ${(r.emailsDuringLoad / r.seconds).toFixed(1)} (receipts and approval requests)   refused ${r.refused}   errors ${r.errors}
+  due-to-first-email p50 ${late(r.firstEmail.p50Ms)}   p99 ${late(r.firstEmail.p99Ms)}   max ${late(r.firstEmail.maxMs)}   (${r.sent} deliveries, ${r.withoutEmail} without a first email ${(r.graceMs / 1000).toFixed(0)} s after the load)
+  runs started ${r.runsStarted} of ${r.accepted} accepted   peak RSS ${r.peakRssMb.toFixed(0)} MB
+  PRM calls/s during the load ${r.prmCallsPerSecond.toFixed(1)}; the PRM connector starts at most ${r.prmLimits.callsPerSecond} a second (PRM_MAX_CALLS_PER_SECOND), ${r.prmLimits.concurrent} at once (PRM_MAX_CONCURRENT)${r.prmCallsPerSecond >= 0.9 * r.prmLimits.callsPerSecond ? ': at its limit, runs queue behind the PRM' : ''}
+  first email within 1 s p99: ${verdict(mdfMet(r))}
+`);
+}
+
 async function main(): Promise<void> {
   // Compile the CLI first, so that "ready after spawn" measures a start, not a build.
   await ensureBuilt();
@@ -84,6 +107,7 @@ async function main(): Promise<void> {
   let ingest: IngestResult | null = null;
   let sustained: SustainedResult | null = null;
   let open: SustainedResult | null = null;
+  let mdf: MdfResult | null = null;
   let openRate = OPEN_RATE;
   try {
     if (MODES.has('ingest')) {
@@ -100,6 +124,10 @@ async function main(): Promise<void> {
       open = await openLoopRound(work, { rate: openRate, seconds: OPEN_SECONDS, warmupSeconds: WARMUP_SECONDS });
       printSustained(`open loop: ${openRate} deliveries/s on a schedule${OPEN_RATE === null && sustained ? ' (half the sustained accepted rate)' : ''}, ${OPEN_SECONDS} s`, open);
     }
+    if (MODES.has('mdf')) {
+      mdf = await mdfRound(work, { rate: MDF_RATE, seconds: MDF_SECONDS, warmupSeconds: WARMUP_SECONDS });
+      printMdf(mdf);
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -111,7 +139,7 @@ async function main(): Promise<void> {
     `steady state, completed/s >= 0.8 x accepted/s under sustained load:  ${sustained ? `${verdict(sustained.completedPerSecond >= 0.8 * sustained.load.perSecond)} (${(sustained.completedPerSecond / sustained.load.perSecond).toFixed(2)})` : notRun('sustained')}`,
     `backpressure, backlog bounded by MAX_DUE_BACKLOG (${MAX_DUE_BACKLOG}):              ${sustained ? `${verdict(sustained.backlogAtEnd <= MAX_DUE_BACKLOG)} (${sustained.backlogAtEnd} at the end, ${sustained.load.refused} deliveries refused)` : notRun('sustained')}`,
     `latency, open loop at half the max, accept-to-completed p99 < 100 ms:  ${open ? `${verdict(open.acceptToCompleted.p99Ms < 100)} (${ms(open.acceptToCompleted.p99Ms)} at ${openRate}/s${OPEN_RATE === null && sustained ? '' : ', rate set by hand'})` : notRun('open')}`,
-    `latency, MDF approval recipe, first email p99 < 1 s:                    not measured by this benchmark`,
+    `latency, MDF approval recipe, first email within 1 s p99:               ${mdf ? `${verdict(mdfMet(mdf))} (${Number.isFinite(mdf.firstEmail.p99Ms) ? ms(mdf.firstEmail.p99Ms) : `past ${(mdf.graceMs / 1000).toFixed(0)} s`} at ${mdf.rate}/s)` : notRun('mdf')}`,
     `memory, peak RSS < 150 MB through sustained load:                      ${sustained ? `${verdict(sustained.peakRssMb < 150)} (${sustained.peakRssMb.toFixed(0)} MB)` : notRun('sustained')}`,
     `ingest at FULL durability >= 1.0 x the one-insert baseline:            ${ingest ? `${verdict(ingest.runtime.perSecond >= ingest.baseline.perSecond)} (${(ingest.runtime.perSecond / ingest.baseline.perSecond).toFixed(2)})` : notRun('ingest')}`,
     `ingest p99 < 50 ms:                                                    ${ingest ? `${verdict(ingest.runtime.p99Ms < 50)} (${ms(ingest.runtime.p99Ms)})` : notRun('ingest')}`,

@@ -54,7 +54,11 @@ export class RuntimeUnderTest {
 
   /** A signed delivery, ready to send. */
   request(prefix: string): { body: string; headers: Record<string, string> } {
-    const body = deliveryBody(prefix);
+    return this.signed(deliveryBody(prefix));
+  }
+
+  /** A delivery of the given body, signed with the PRM's webhook secret the runtime was started with. */
+  signed(body: string): { body: string; headers: Record<string, string> } {
     return { body, headers: signWebhook(SECRET, body, Math.floor(Date.now() / 1000)) };
   }
 

@@ -5,7 +5,7 @@ import { EMAIL_MOCK_CONFIG } from '../../connectors/email/email-config.ts';
 
 /**
  * Serves the simulated systems on a real loopback port, for a runtime in another process (the crash
- * test): MSW only intercepts in its own process. Path prefixes map to the simulated hosts, and
+ * tests, and the benchmark's `mdf` round): MSW only intercepts in its own process. Path prefixes map to the simulated hosts, and
  * Salesforce's token answer points its instance URL back at this server.
  */
 export interface SimulatedSystemsServer {
@@ -23,7 +23,25 @@ export interface SimulatedSystemsServer {
   close(): Promise<void>;
 }
 
-export async function serveSimulatedSystems(systems: SimulatedSystems): Promise<SimulatedSystemsServer> {
+/** One request that reached the server, as a watcher sees it. */
+export interface ArrivedRequest {
+  /** Which system it is for: `prm`, `sf-login`, `sf-org` or `email`. */
+  system: string;
+  method: string;
+  /** Its path at the simulated host, e.g. `/email` for an email send. */
+  path: string;
+  /** When it arrived (`performance.now()`), taken before its body was read, so a slow body does not count. */
+  arrivedAt: number;
+  body: Buffer;
+}
+
+/** What a caller may watch of the traffic. */
+export interface SimulatedSystemsServerOptions {
+  /** Called for each request to a simulated system as it arrives: the benchmark times each run's first email from here. */
+  onRequest?: (request: ArrivedRequest) => void;
+}
+
+export async function serveSimulatedSystems(systems: SimulatedSystems, options: SimulatedSystemsServerOptions = {}): Promise<SimulatedSystemsServer> {
   const prefixes: Record<string, string> = {
     '/prm': new URL(SIMULATED_URLS.prm).origin,
     '/sf-login': new URL(SIMULATED_URLS.salesforceLogin).origin,
@@ -46,6 +64,7 @@ export async function serveSimulatedSystems(systems: SimulatedSystems): Promise<
   };
 
   const server: Server = createServer(async (req, res) => {
+    const arrivedAt = performance.now();
     const prefix = Object.keys(prefixes).find((p) => req.url!.startsWith(`${p}/`));
     if (!prefix) {
       res.writeHead(404).end();
@@ -60,6 +79,7 @@ export async function serveSimulatedSystems(systems: SimulatedSystems): Promise<
       res.destroy();
       return;
     }
+    options.onRequest?.({ system: prefix.slice(1), method: req.method!, path: new URL(target).pathname, arrivedAt, body });
     if (prefix.startsWith('/sf-') && state.holdSalesforce) await new Promise<void>((resolve) => held.push(resolve));
     if (prefix === '/email' && req.method === 'POST' && holdsEmail(body) && !(await new Promise<boolean>((resolve) => heldEmail.push(resolve)))) {
       res.destroy();
