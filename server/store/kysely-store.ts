@@ -13,7 +13,7 @@ import {
   writeJournalWork,
 } from './store-operations.ts';
 import { storeQueries, type StoreQueries } from './store-queries.ts';
-import { signalWaitEndedAt, signalWaitEndedForGoodAt, type TimeoutIsFinal } from './approval-link-lifetime.ts';
+import { completeWaiting, decideApprovalWork, type DecideApprovalInput } from './decide-approval.ts';
 import { json, parse, toApproval, toOutbox, toRun } from './store-rows.ts';
 import { runWorkAsync, type StoreWork } from './store-work.ts';
 import { runsAwaitingRetryQuery, type RunsAwaitingRetry } from './runs-awaiting-retry.ts';
@@ -21,7 +21,6 @@ import { tellOnChangeWork, type TellOnChangeInput, type TellOnChangeOutcome } fr
 import {
   STOPPED_BY_RECIPE,
   type Approval,
-  type ApprovalDecision,
   type DecideOutcome,
   type DueBacklogCount,
   type IngestResult,
@@ -338,68 +337,8 @@ export class KyselyStore implements Store {
     return row && toApproval(row);
   }
 
-  async decideApproval(input: { tokenHash: string; decision: ApprovalDecision; comment?: string; now: number; timeoutIsFinal?: TimeoutIsFinal }): Promise<DecideOutcome> {
-    return this.transaction(async (trx) => {
-      const approval = await trx.selectFrom('approvals').selectAll().where('token_hash', '=', input.tokenHash).executeTakeFirst();
-      if (!approval) return 'unknown';
-      if (approval.used_at !== null) return 'used';
-      const sibling = await trx
-        .selectFrom('approvals')
-        .select('token_hash')
-        .where('run_id', '=', approval.run_id)
-        .where('signal', '=', approval.signal)
-        .where('used_at', 'is not', null)
-        .executeTakeFirst();
-      if (sibling) return 'used';
-      if (approval.expires_at !== null && approval.expires_at <= input.now) return 'expired';
-      const run = await trx.selectFrom('runs').select('finished_at').where('id', '=', approval.run_id).executeTakeFirst();
-      if (!run || run.finished_at !== null) return 'closed';
-      // D10: the link lives as long as the run waits (or will wait) for its signal.
-      const journal = await trx.selectFrom('journal').select(['step_id', 'status', 'wait_signal', 'wait', 'output', 'finished_at']).where('run_id', '=', approval.run_id).orderBy('seq').execute();
-      const views = journal.map((e) => ({
-        stepId: e.step_id,
-        status: e.status,
-        signal: e.wait_signal,
-        output: e.output === null ? null : parse(e.output),
-        deadline: e.wait === null ? null : ((parse(e.wait) as { deadline?: number | null }).deadline ?? null),
-        finishedAt: e.finished_at,
-      }));
-      // A timeout no later wait can follow is final: the decision would never be read (D10).
-      if (signalWaitEndedForGoodAt(views, approval.signal, input.timeoutIsFinal ?? (() => false)) !== null) return 'closed';
-      if (signalWaitEndedAt(views, approval.signal) !== null) return 'expired';
-
-      const output = {
-        timed_out: false,
-        decision: input.decision,
-        approver: approval.approver_email,
-        approver_name: approval.approver_name,
-        comment: input.comment ?? null,
-        decided_at: new Date(input.now).toISOString(),
-      };
-      const marked = await trx
-        .updateTable('approvals')
-        .set({ used_at: input.now, decision: input.decision })
-        .where('token_hash', '=', input.tokenHash)
-        .where('used_at', 'is', null)
-        .executeTakeFirst();
-      if (marked.numUpdatedRows === 0n) return 'used';
-      const waiting = await trx
-        .selectFrom('journal')
-        .select('step_key')
-        .where('run_id', '=', approval.run_id)
-        .where('status', '=', 'waiting')
-        .where('wait_signal', '=', approval.signal)
-        .executeTakeFirst();
-      if (waiting) await completeWaiting(trx, asRunId(approval.run_id), asStepKey(waiting.step_key), output, input.now);
-      else {
-        await trx
-          .insertInto('pending_signals')
-          .values({ run_id: approval.run_id, signal: approval.signal, output: json(output), created_at: input.now })
-          .onConflict((oc) => oc.columns(['run_id', 'signal']).doNothing())
-          .execute();
-      }
-      return 'decided';
-    });
+  decideApproval(input: DecideApprovalInput): Promise<DecideOutcome> {
+    return this.transaction((trx) => decideApprovalWork(trx, input));
   }
 
   // ── Outbox ──────────────────────────────────────────────────────────────────────────────
@@ -488,22 +427,3 @@ export class KyselyStore implements Store {
     return runsAwaitingRetryQuery(this.db);
   }
 }
-
-async function completeWaiting(trx: Transaction<Database>, runId: RunId, stepKey: StepKey, output: unknown, now: number): Promise<boolean> {
-  const r = await trx
-    .updateTable('journal')
-    .set({ status: 'completed', output: json(output), finished_at: now })
-    .where('run_id', '=', runId)
-    .where('step_key', '=', stepKey)
-    .where('status', '=', 'waiting')
-    .executeTakeFirst();
-  if (r.numUpdatedRows === 0n) return false;
-  await trx
-    .updateTable('runs')
-    .set({ wake_at: now, poked: 1, updated_at: now })
-    .where('id', '=', runId)
-    .where('finished_at', 'is', null)
-    .execute();
-  return true;
-}
-
