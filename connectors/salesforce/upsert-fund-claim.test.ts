@@ -141,6 +141,15 @@ describe('salesforce.upsert_fund_claim', () => {
     expect(claims()).toEqual([]);
   });
 
+  it('reads the claim id back when an old API version answers an update with 204', async () => {
+    const request = fundRequest('MDF-7001');
+    const connection = connect({ apiVersion: '45.0' });
+    const first = await upsertClaim(claimInput(), connection);
+    const second = await upsertClaim(claimInput({ status: 'Rejected' }), connection);
+    expect(second.output).toEqual({ id: first.output.id, created: false, request_id: request.Id });
+    expect(claims()).toEqual([expect.objectContaining({ Id: first.output.id, Status: 'Rejected' })]);
+  });
+
   it('upserts by the claim key field the org has (SALESFORCE_CLAIM_KEY_FIELD)', async () => {
     fundRequest('MDF-7001');
     const { notes } = await upsertClaim(claimInput(), connect({ claimKeyField: 'Claim_Key__c' }));

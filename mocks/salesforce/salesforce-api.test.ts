@@ -238,6 +238,14 @@ describe('Salesforce Funds Claims (PartnerFundClaim)', () => {
     expect(ambiguous.body).toHaveLength(2);
   });
 
+  it('answers 204 without a body to an upsert that updates, before API v46', async () => {
+    const requestId = await fundRequestId('MDF-7104');
+    const path = '/services/data/v45.0/sobjects/PartnerFundClaim/MDF_Claim_Key__c/CLM-5';
+    expect((await sf(path, { method: 'PATCH', body: claim(requestId) })).status).toBe(201);
+    expect(await sf(path, { method: 'PATCH', body: claim(requestId, { Status: 'Paid' }) })).toMatchObject({ status: 204, body: undefined });
+    expect(systems.salesforce.records('PartnerFundClaim')).toEqual([expect.objectContaining({ Status: 'Paid' })]);
+  });
+
   it('refuses a Status outside Draft, Approved, Rejected, Paid, a missing RequestId and one that points nowhere', async () => {
     const requestId = await fundRequestId('MDF-7102');
     const upsert = (body: Record<string, unknown>) => sf('sobjects/PartnerFundClaim/MDF_Claim_Key__c/CLM-2', { method: 'PATCH', body });
