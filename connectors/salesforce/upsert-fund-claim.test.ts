@@ -69,7 +69,7 @@ describe('salesforce.upsert_fund_claim', () => {
     expect(error).toBeInstanceOf(FundRequestNotInSalesforceError);
     expect(error).toMatchObject({ retryable: true, status: 404 });
     expect((error as Error).message).toBe(
-      'salesforce has no PartnerFundRequest with MDF_Number__c = MDF-7001 yet, so the claim cannot be linked to it; retrying, since the request\'s own sync (mdf-request-salesforce-sync) may be behind',
+      'salesforce has no PartnerFundRequest with MDF_Number__c = MDF-7001 yet, so the claim cannot be linked to it; retryable: the request\'s own sync (mdf-request-salesforce-sync) may be behind',
     );
     expect(claims()).toEqual([]);
 

@@ -21,7 +21,7 @@ export class FundRequestNotInSalesforceError extends HttpError {
         url: cause.url,
         code: cause.code,
         cause,
-        message: `salesforce has no PartnerFundRequest with ${mdfNumberField} = ${mdfNumber} yet, so the claim cannot be linked to it; retrying, since the request's own sync (mdf-request-salesforce-sync) may be behind`,
+        message: `salesforce has no PartnerFundRequest with ${mdfNumberField} = ${mdfNumber} yet, so the claim cannot be linked to it; retryable: the request's own sync (mdf-request-salesforce-sync) may be behind`,
       },
       true,
     );
