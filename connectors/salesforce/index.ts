@@ -4,12 +4,13 @@ import { query } from './query.ts';
 import { SalesforceClient } from './salesforce-client.ts';
 import { SALESFORCE_ENV, SALESFORCE_MOCK_CONFIG, SalesforceConfig } from './salesforce-config.ts';
 import type { SalesforceConnection } from './salesforce-connection.ts';
+import { upsertFundClaim } from './upsert-fund-claim.ts';
 import { upsertFundRequest } from './upsert-fund-request.ts';
 
-/** Salesforce (Channel Management): the Funds Request mirror of each MDF request. */
+/** Salesforce (Channel Management): the Funds Request mirror of each MDF request, the Funds Claim of each claim. */
 export const salesforceConnector = defineConnector({
   name: 'salesforce',
-  description: 'PartnerFundRequest records and SOQL queries in Salesforce (REST API, client-credentials OAuth).',
+  description: 'PartnerFundRequest and PartnerFundClaim records and SOQL queries in Salesforce (REST API, client-credentials OAuth).',
   config: SalesforceConfig,
   env: SALESFORCE_ENV,
   mockConfig: SALESFORCE_MOCK_CONFIG,
@@ -29,9 +30,11 @@ export const salesforceConnector = defineConnector({
       },
     }),
     mdfNumberField: config.mdfNumberField,
+    claimKeyField: config.claimKeyField,
   }),
   actions: {
     upsert_fund_request: upsertFundRequest,
+    upsert_fund_claim: upsertFundClaim,
     query,
   },
 });

@@ -94,6 +94,21 @@ export class SalesforceClient {
     return res.body;
   }
 
+  /**
+   * Reads the record whose external ID field has this value, all fields or the ones named. No record is a
+   * NotFoundError; several (300) a ValidationError.
+   */
+  async getByExternalId(object: string, externalIdField: string, value: string, fields?: readonly string[], options: CallOptions = {}): Promise<SObjectFields> {
+    const res = await this.#http.request({
+      method: 'GET',
+      path: `sobjects/${apiName(object)}/${apiName(externalIdField)}/${encodeURIComponent(value)}`,
+      query: { fields: fields && fields.length > 0 ? fields.map(apiName) : undefined },
+      expect: SObject,
+      ...options,
+    });
+    return res.body;
+  }
+
   /** The records a SOQL query selects, fetched a page (up to 2,000) at a time as the caller iterates. */
   query(soql: string, options: CallOptions = {}): AsyncGenerator<SObjectFields, void, undefined> {
     const page = async (request: Pick<HttpRequest, 'path' | 'query'>) => {

@@ -16,6 +16,12 @@ export const SalesforceConfig = z.object({
     .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a field API name, e.g. MDF_Number__c')
     .default('MDF_Number__c')
     .describe('External ID field of PartnerFundRequest that holds the MDF number'),
+  /** The custom external-ID field holding the claim's stable key on PartnerFundClaim (D1). */
+  claimKeyField: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a field API name, e.g. MDF_Claim_Key__c')
+    .default('MDF_Claim_Key__c')
+    .describe('External ID field of PartnerFundClaim that holds the claim key'),
   /**
    * Salesforce caps an org's concurrent long-running requests (403 REQUEST_LIMIT_EXCEEDED,
    * ConcurrentPerOrgLongTxn) and its calls per 24 hours, org-wide; it has no per-second limit. This
@@ -33,6 +39,7 @@ export const SALESFORCE_ENV = {
   clientSecret: 'SALESFORCE_CLIENT_SECRET',
   apiVersion: 'SALESFORCE_API_VERSION',
   mdfNumberField: 'SALESFORCE_MDF_NUMBER_FIELD',
+  claimKeyField: 'SALESFORCE_CLAIM_KEY_FIELD',
   maxConcurrent: 'SALESFORCE_MAX_CONCURRENT',
 } as const;
 
@@ -43,5 +50,6 @@ export const SALESFORCE_MOCK_CONFIG: z.input<typeof SalesforceConfig> = {
   clientSecret: 'mock-secret',
   apiVersion: '61.0',
   mdfNumberField: 'MDF_Number__c',
+  claimKeyField: 'MDF_Claim_Key__c',
   maxConcurrent: 10,
 };

@@ -5,4 +5,6 @@ export interface SalesforceConnection {
   client: SalesforceClient;
   /** The external-ID field of PartnerFundRequest that holds the MDF number (D1). */
   mdfNumberField: string;
+  /** The external-ID field of PartnerFundClaim that holds the claim's stable key (D1). */
+  claimKeyField: string;
 }

@@ -211,6 +211,75 @@ describe('Salesforce sObjects', () => {
   });
 });
 
+describe('Salesforce Funds Claims (PartnerFundClaim)', () => {
+  const claim = (requestId: string, extra: Record<string, unknown> = {}) => ({
+    Title: 'Summit claim',
+    Amount: 2400,
+    RequestId: requestId,
+    Status: 'Draft',
+    PRM_Claim_URL__c: 'https://prm.partnerflow.test/mdf/claims/CLM-1',
+    ...extra,
+  });
+  const fundRequestId = async (mdfNumber: string) => (await sf(`sobjects/PartnerFundRequest/MDF_Number__c/${mdfNumber}`, { method: 'PATCH', body: fundRequest() })).body.id as string;
+
+  it('upserts a claim by its key (D1): 201 created, 200 updated, 300 when several claims share the key', async () => {
+    const requestId = await fundRequestId('MDF-7101');
+    const first = await sf('sobjects/PartnerFundClaim/MDF_Claim_Key__c/CLM-1', { method: 'PATCH', body: claim(requestId) });
+    expect(first).toMatchObject({ status: 201, body: { id: expect.stringMatching(/^0Hg[a-zA-Z0-9]{15}$/), success: true, errors: [], created: true } });
+    const second = await sf('sobjects/PartnerFundClaim/MDF_Claim_Key__c/CLM-1', { method: 'PATCH', body: claim(requestId, { Status: 'Approved' }) });
+    expect(second).toMatchObject({ status: 200, body: { id: first.body.id, created: false } });
+    expect(systems.salesforce.records('PartnerFundClaim')).toEqual([
+      expect.objectContaining({ MDF_Claim_Key__c: 'CLM-1', RequestId: requestId, Status: 'Approved', PRM_Claim_URL__c: 'https://prm.partnerflow.test/mdf/claims/CLM-1' }),
+    ]);
+
+    systems.salesforce.insert('PartnerFundClaim', { ...claim(requestId), MDF_Claim_Key__c: 'clm-1' });
+    const ambiguous = await sf('sobjects/PartnerFundClaim/MDF_Claim_Key__c/CLM-1', { method: 'PATCH', body: { Status: 'Paid' } });
+    expect(ambiguous.status).toBe(300);
+    expect(ambiguous.body).toHaveLength(2);
+  });
+
+  it('answers 204 without a body to an upsert that updates, before API v46', async () => {
+    const requestId = await fundRequestId('MDF-7104');
+    const path = '/services/data/v45.0/sobjects/PartnerFundClaim/MDF_Claim_Key__c/CLM-5';
+    expect((await sf(path, { method: 'PATCH', body: claim(requestId) })).status).toBe(201);
+    expect(await sf(path, { method: 'PATCH', body: claim(requestId, { Status: 'Paid' }) })).toMatchObject({ status: 204, body: undefined });
+    expect(systems.salesforce.records('PartnerFundClaim')).toEqual([expect.objectContaining({ Status: 'Paid' })]);
+  });
+
+  it('refuses a Status outside Draft, Approved, Rejected, Paid, a missing RequestId and one that points nowhere', async () => {
+    const requestId = await fundRequestId('MDF-7102');
+    const upsert = (body: Record<string, unknown>) => sf('sobjects/PartnerFundClaim/MDF_Claim_Key__c/CLM-2', { method: 'PATCH', body });
+    expect(await upsert(claim(requestId, { Status: 'Open' }))).toMatchObject({
+      status: 400,
+      body: [{ message: 'bad value for restricted picklist field: Open', errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', fields: ['Status'] }],
+    });
+    const { RequestId: _none, ...orphan } = claim(requestId);
+    expect((await upsert(orphan)).body).toEqual([{ message: 'Required fields are missing: [RequestId]', errorCode: 'REQUIRED_FIELD_MISSING', fields: ['RequestId'] }]);
+    expect((await upsert(claim('0Hf000000000000AAA'))).body[0]).toMatchObject({ errorCode: 'INVALID_CROSS_REFERENCE_KEY', fields: ['RequestId'] });
+    expect((await upsert(claim(requestId, { PRM_Claim_URL__c: `https://prm.partnerflow.test/${'x'.repeat(250)}` }))).body[0]).toMatchObject({
+      errorCode: 'STRING_TOO_LONG',
+      fields: ['PRM_Claim_URL__c'],
+    });
+    expect(systems.salesforce.records('PartnerFundClaim')).toEqual([]);
+  });
+
+  it('finds claims by key and by request with SOQL', async () => {
+    const requestId = await fundRequestId('MDF-7103');
+    await sf('sobjects/PartnerFundClaim/MDF_Claim_Key__c/CLM-3', { method: 'PATCH', body: claim(requestId) });
+    await sf('sobjects/PartnerFundClaim/MDF_Claim_Key__c/CLM-4', { method: 'PATCH', body: claim(requestId, { Title: 'Second claim', Status: 'Paid' }) });
+    const byKey = await sf(`query?q=${encodeURIComponent("SELECT Id, Status, PRM_Claim_URL__c FROM PartnerFundClaim WHERE MDF_Claim_Key__c = 'CLM-3'")}`);
+    expect(byKey.body).toMatchObject({ totalSize: 1, done: true, records: [{ Status: 'Draft', PRM_Claim_URL__c: 'https://prm.partnerflow.test/mdf/claims/CLM-1' }] });
+    const byRequest = await sf(`query?q=${encodeURIComponent(`SELECT Title FROM PartnerFundClaim WHERE RequestId = '${requestId}' ORDER BY Title`)}`);
+    expect(byRequest.body.records.map((r: { Title: string }) => r.Title)).toEqual(['Second claim', 'Summit claim']);
+  });
+
+  it('describes the claim key as an external ID and the PRM URL as a url field (D2)', async () => {
+    const { body } = await sf('sobjects/PartnerFundClaim/describe');
+    expect(body.fields).toContainEqual(expect.objectContaining({ name: 'MDF_Claim_Key__c', externalId: true }));
+    expect(body.fields).toContainEqual(expect.objectContaining({ name: 'PRM_Claim_URL__c', type: 'url' }));
+  });
+});
+
 describe('Salesforce queries', () => {
   it('answers a query with totalSize, done and records carrying attributes', async () => {
     await sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-7010', { method: 'PATCH', body: fundRequest() });

@@ -174,9 +174,9 @@ async function sobjects(request: Request, url: URL, path: string[], apiVersion: 
       const result = state.upsert(object.name, fieldName, value, body.value);
       if (!result.ok) return result.ids ? multipleChoices(object.name, result.ids, apiVersion) : sfErrorResponse(result.status, result.errors);
       const answer = { id: result.value.id, success: true, errors: [], created: result.value.created };
-      return result.value.created
-        ? HttpResponse.json(answer, { status: 201, headers: { Location: recordUrl(object.name, result.value.id, apiVersion) } })
-        : HttpResponse.json(answer, { status: 200 });
+      if (result.value.created) return HttpResponse.json(answer, { status: 201, headers: { Location: recordUrl(object.name, result.value.id, apiVersion) } });
+      // Before API v46 an upsert that updated answered 204 without a body.
+      return Number.parseFloat(apiVersion) < 46 ? new HttpResponse(null, { status: 204 }) : HttpResponse.json(answer, { status: 200 });
     }
     if (method !== 'GET' && method !== 'DELETE') return methodNotAllowed(method);
     const field = state.externalIdField(object, fieldName);

@@ -1,3 +1,4 @@
+import { PartnerFundClaimStatus } from '../../schemas/domain/fund-claim.ts';
 import { PartnerFundRequestStatus } from '../../schemas/domain/fund-request.ts';
 
 /**
@@ -9,7 +10,7 @@ import { PartnerFundRequestStatus } from '../../schemas/domain/fund-request.ts';
  */
 
 /** Salesforce's field types, as far as the simulated org checks them. */
-export type SfFieldType = 'id' | 'string' | 'textarea' | 'currency' | 'double' | 'int' | 'boolean' | 'date' | 'datetime' | 'picklist' | 'reference';
+export type SfFieldType = 'id' | 'string' | 'textarea' | 'currency' | 'double' | 'int' | 'boolean' | 'date' | 'datetime' | 'picklist' | 'reference' | 'url';
 
 /** One described field of an sObject. */
 export interface SfField {
@@ -50,8 +51,6 @@ export const SYSTEM_FIELDS: readonly SfField[] = [
   { name: 'SystemModstamp', label: 'System Modstamp', type: 'datetime', readOnly: true },
 ];
 
-/** PartnerFundClaim.Status as this org restricts it. */
-const FUND_CLAIM_STATUSES = ['Draft', 'Approved', 'Rejected', 'Paid'] as const;
 
 const owner: SfField = { name: 'OwnerId', label: 'Owner ID', type: 'reference' };
 
@@ -89,9 +88,13 @@ const OBJECTS: readonly SfObject[] = [
       { name: 'Title', label: 'Title', type: 'string', required: true, length: 255 },
       { name: 'Amount', label: 'Amount', type: 'currency', required: true },
       { name: 'RequestId', label: 'Funds Request', type: 'reference', referenceTo: 'PartnerFundRequest', required: true },
-      { name: 'Status', label: 'Status', type: 'picklist', restrictedValues: FUND_CLAIM_STATUSES, defaultValue: 'Draft' },
+      { name: 'Status', label: 'Status', type: 'picklist', restrictedValues: PartnerFundClaimStatus.options, defaultValue: 'Draft' },
       { name: 'Description', label: 'Description', type: 'textarea' },
       owner,
+      // The org's custom external ID holding the claim's stable key from the PRM (D1), and the claim's
+      // PRM URL: attachments stay in the PRM, the Funds Claim links to them (D2).
+      { name: 'MDF_Claim_Key__c', label: 'MDF Claim Key', type: 'string', externalId: true, length: 80 },
+      { name: 'PRM_Claim_URL__c', label: 'PRM Claim URL', type: 'url', length: 255 },
     ],
   },
   { name: 'PartnerFundAllocation', label: 'Fund Allocation', keyPrefix: '0Hh' },

@@ -93,6 +93,7 @@ function checkValue(field: SfField, value: unknown, recordExists: (object: strin
       return undefined;
     case 'string':
     case 'textarea':
+    case 'url':
       if (typeof value !== 'string') return wrongType('String');
       if (field.length !== undefined && value.length > field.length) {
         return { errorCode: 'STRING_TOO_LONG', message: `${field.label}: data value too large: ${value.slice(0, 40)}... (max length=${field.length})`, fields: [field.name] };

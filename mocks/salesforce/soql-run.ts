@@ -74,7 +74,7 @@ function checkCondition(condition: SoqlCondition, object: SfObject): void {
   if (!type) return;
   for (const value of Array.isArray(condition.value) ? condition.value : [condition.value]) {
     if (value === null) continue;
-    const textual = ['id', 'string', 'textarea', 'picklist', 'reference'].includes(type);
+    const textual = ['id', 'string', 'textarea', 'url', 'picklist', 'reference'].includes(type);
     const numeric = ['currency', 'double', 'int'].includes(type);
     if (textual && typeof value !== 'string') {
       throw new SoqlError('INVALID_FIELD', `value of filter criterion for field '${field.name}' must be of type string and should be enclosed in quotes`);
