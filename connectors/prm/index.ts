@@ -1,16 +1,20 @@
 import { defineConnector } from '../kit/define-connector.ts';
 import { RateLimiter } from '../kit/rate-limiter.ts';
+import { getMdfClaim } from './get-mdf-claim.ts';
 import { getMdfRequest } from './get-mdf-request.ts';
+import { listMdfClaims } from './list-mdf-claims.ts';
+import { updateMdfClaimStatus } from './update-mdf-claim-status.ts';
+import { mdfClaimChanged, mdfClaimSubmitted } from './mdf-claim-events.ts';
 import { getPartner } from './get-partner.ts';
 import { updateMdfRequestStatus } from './update-mdf-request-status.ts';
-import { mdfRequestStatusChanged, mdfRequestSubmitted } from './mdf-request-events.ts';
+import { mdfRequestChanged, mdfRequestStatusChanged, mdfRequestSubmitted } from './mdf-request-events.ts';
 import { PRM_ENV, PRM_MOCK_CONFIG, PrmConfig } from './prm-config.ts';
 import { PrmClient } from './prm-client.ts';
 
-/** The partner relationship management system: partners and their MDF requests. */
+/** The partner relationship management system: partners, their MDF requests and their claims. */
 export const prmConnector = defineConnector({
   name: 'prm',
-  description: 'Partner accounts and MDF requests in the PRM (Impartner-style objects API).',
+  description: 'Partner accounts, MDF requests and MDF claims in the PRM (Impartner-style objects API).',
   config: PrmConfig,
   env: PRM_ENV,
   mockConfig: PRM_MOCK_CONFIG,
@@ -21,6 +25,7 @@ export const prmConnector = defineConnector({
       apiKey: config.apiKey,
       tenantId: config.tenantId,
       mdfRequestObject: config.mdfRequestObject,
+      mdfClaimObject: config.mdfClaimObject,
       http: {
         clock: deps.clock,
         log: deps.log,
@@ -31,9 +36,15 @@ export const prmConnector = defineConnector({
     get_partner: getPartner,
     get_mdf_request: getMdfRequest,
     update_mdf_request_status: updateMdfRequestStatus,
+    get_mdf_claim: getMdfClaim,
+    list_mdf_claims: listMdfClaims,
+    update_mdf_claim_status: updateMdfClaimStatus,
   },
   events: {
     'mdf_request.submitted': mdfRequestSubmitted,
     'mdf_request.status_changed': mdfRequestStatusChanged,
+    'mdf_request.changed': mdfRequestChanged,
+    'mdf_claim.submitted': mdfClaimSubmitted,
+    'mdf_claim.changed': mdfClaimChanged,
   },
 });

@@ -16,3 +16,10 @@ export const mdfRequestStatusChanged = defineEvent({
   data: PrmMdfRequest,
   correlate: (request) => request.mdfNumber,
 });
+
+/** A field other than the status changed, such as the end date the claim reminders follow (D14). */
+export const mdfRequestChanged = defineEvent({
+  description: 'An MDF request changed in the PRM other than by its status (e.g. ops moved the activity\'s end date).',
+  data: PrmMdfRequest,
+  correlate: (request) => request.mdfNumber,
+});

@@ -1,10 +1,11 @@
 import type { z } from 'zod';
+import { claimTitleKey, MdfClaimStatus } from '../../schemas/domain/mdf-claim.ts';
 import { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 import { HttpClient, type CallOptions, type HttpTransportOptions } from '../kit/http-client.ts';
 import { NotFoundError } from '../kit/http-errors.ts';
 import { pagesBySkipTake } from '../kit/paginate.ts';
 import { checkPrmResponse, prmErrorMessage } from './prm-errors.ts';
-import { PrmMdfRequest, PrmPartner, prmListEnvelope, prmRecordEnvelope } from './prm-records.ts';
+import { PrmMdfClaim, PrmMdfRequest, PrmPartner, prmListEnvelope, prmRecordEnvelope } from './prm-records.ts';
 
 export interface PrmClientOptions {
   /** e.g. https://prm.example.com/api/objects/v1 */
@@ -14,6 +15,8 @@ export interface PrmClientOptions {
   tenantId: number;
   /** @default 'MdfRequest__co' */
   mdfRequestObject?: string;
+  /** @default 'MdfClaim__co' */
+  mdfClaimObject?: string;
   /** @default 'Account' */
   partnerObject?: string;
   http?: HttpTransportOptions;
@@ -32,6 +35,8 @@ const PARTNER_PAGE = prmListEnvelope(PrmPartner);
 const PARTNER_ONE = prmRecordEnvelope(PrmPartner);
 const MDF_PAGE = prmListEnvelope(PrmMdfRequest);
 const MDF_ONE = prmRecordEnvelope(PrmMdfRequest);
+const CLAIM_PAGE = prmListEnvelope(PrmMdfClaim);
+const CLAIM_ONE = prmRecordEnvelope(PrmMdfClaim);
 
 /**
  * The PRM's objects API (Impartner-style; docs/systems.md, PRM (Impartner), The API): partners and MDF requests, read and updated
@@ -40,11 +45,13 @@ const MDF_ONE = prmRecordEnvelope(PrmMdfRequest);
  */
 export class PrmClient {
   readonly mdfRequestObject: string;
+  readonly mdfClaimObject: string;
   readonly partnerObject: string;
   readonly #http: HttpClient;
 
   constructor(options: PrmClientOptions) {
     this.mdfRequestObject = options.mdfRequestObject ?? 'MdfRequest__co';
+    this.mdfClaimObject = options.mdfClaimObject ?? 'MdfClaim__co';
     this.partnerObject = options.partnerObject ?? 'Account';
     const apiKey = options.apiKey;
     this.#http = new HttpClient({
@@ -117,6 +124,53 @@ export class PrmClient {
       body: { Status: checked, StatusReason: reason ?? null },
       idempotent: true,
       expect: MDF_ONE,
+      ...options,
+    });
+    return res.body.data;
+  }
+
+  /** A claim by its record id; an id the PRM does not know is a NotFoundError with the PRM's message. */
+  async getMdfClaim(id: number, options: CallOptions = {}): Promise<PrmMdfClaim> {
+    const res = await this.#http.request({ method: 'GET', path: `${this.mdfClaimObject}/${recordId(id)}`, expect: CLAIM_ONE, ...options });
+    return res.body.data;
+  }
+
+  /** Every claim matching the filter (e.g. `MdfNumber eq 'MDF-1001'`), fetched page by page as the caller iterates. */
+  listMdfClaims(options: PrmListOptions = {}): AsyncGenerator<PrmMdfClaim, void, undefined> {
+    return this.#list(this.mdfClaimObject, CLAIM_PAGE, options);
+  }
+
+  /** Every claim against this MDF request, oldest first. */
+  listMdfClaimsByMdfNumber(mdfNumber: string, options: CallOptions = {}): AsyncGenerator<PrmMdfClaim, void, undefined> {
+    return this.listMdfClaims({ ...options, filter: `MdfNumber eq ${quote(mdfNumber)}` });
+  }
+
+  /**
+   * Every claim whose title is this one without regard to case and surrounding spaces (D15), oldest
+   * first. Whether the PRM's filters ignore case is not known [guess], and `eq` cannot ignore spaces,
+   * so every claim is read (page by page) and the titles are compared here.
+   */
+  async findMdfClaimsByTitle(title: string, options: CallOptions = {}): Promise<PrmMdfClaim[]> {
+    const key = claimTitleKey(title);
+    const found: PrmMdfClaim[] = [];
+    for await (const claim of this.listMdfClaims({ ...options, orderby: 'Id asc' })) {
+      if (typeof claim.title === 'string' && claimTitleKey(claim.title) === key) found.push(claim);
+    }
+    return found;
+  }
+
+  /**
+   * Sets a claim's Claim Approval Status (D18) and its reason. Idempotent, like the request's: the same
+   * status twice has the effect of once. Without a reason the previous one is cleared.
+   */
+  async updateMdfClaimStatus(id: number, status: MdfClaimStatus, reason?: string | null, options: CallOptions = {}): Promise<PrmMdfClaim> {
+    const checked = MdfClaimStatus.parse(status);
+    const res = await this.#http.request({
+      method: 'PATCH',
+      path: `${this.mdfClaimObject}/${recordId(id)}`,
+      body: { Status: checked, StatusReason: reason ?? null },
+      idempotent: true,
+      expect: CLAIM_ONE,
       ...options,
     });
     return res.body.data;

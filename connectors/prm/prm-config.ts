@@ -14,6 +14,8 @@ export const PrmConfig = z.object({
   tenantId: z.coerce.number().int().positive().describe('PRM tenant id, sent as X-PRM-TenantId'),
   /** The MDF request object's API name is not public and differs between PRM instances. */
   mdfRequestObject: ObjectName.default('MdfRequest__co').describe('API name of the MDF request object'),
+  /** The MDF claim object's API name is not public either, and differs between PRM instances. */
+  mdfClaimObject: ObjectName.default('MdfClaim__co').describe('API name of the MDF claim object'),
   /**
    * The PRM documents no rate limit (docs/systems.md, PRM (Impartner), The API: Rate limits; [guess]): a polite default that an instance's real
    * limit can replace. Counted per process, over a sliding second, by every run together.
@@ -29,6 +31,7 @@ export const PRM_ENV = {
   apiKey: 'PRM_API_KEY',
   tenantId: 'PRM_TENANT_ID',
   mdfRequestObject: 'PRM_MDF_REQUEST_OBJECT',
+  mdfClaimObject: 'PRM_MDF_CLAIM_OBJECT',
   maxCallsPerSecond: 'PRM_MAX_CALLS_PER_SECOND',
   maxConcurrent: 'PRM_MAX_CONCURRENT',
 } as const;
@@ -39,6 +42,7 @@ export const PRM_MOCK_CONFIG: z.input<typeof PrmConfig> = {
   apiKey: 'mock-prm-key',
   tenantId: 1,
   mdfRequestObject: 'MdfRequest__co',
+  mdfClaimObject: 'MdfClaim__co',
   maxCallsPerSecond: 10,
   maxConcurrent: 5,
 };

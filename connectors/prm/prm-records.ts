@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MdfClaim } from '../../schemas/domain/mdf-claim.ts';
 import { MdfRequest } from '../../schemas/domain/mdf-request.ts';
 import { Partner } from '../../schemas/domain/partner.ts';
 
@@ -8,6 +9,10 @@ import { Partner } from '../../schemas/domain/partner.ts';
  */
 export const PrmMdfRequest = MdfRequest.loose();
 export type PrmMdfRequest = z.infer<typeof PrmMdfRequest>;
+
+/** An MDF claim as the PRM returns it, an instance's `__cf` fields kept. */
+export const PrmMdfClaim = MdfClaim.loose();
+export type PrmMdfClaim = z.infer<typeof PrmMdfClaim>;
 
 /** A partner account as the PRM returns it. */
 export const PrmPartner = Partner;

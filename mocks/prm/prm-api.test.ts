@@ -109,7 +109,7 @@ describe('PRM reads', () => {
 
   it('describes its objects, with required fields and picklists', async () => {
     const all = await prm('_describe');
-    expect(all.body.data.objects.map((o: { name: string }) => o.name)).toEqual(['Account', 'MdfRequest__co']);
+    expect(all.body.data.objects.map((o: { name: string }) => o.name)).toEqual(['Account', 'MdfRequest__co', 'MdfClaim__co']);
     const mdf = await prm('MdfRequest__co/_describe');
     expect(mdf.body.data.fields).toContainEqual(
       expect.objectContaining({ name: 'Status', type: 'picklist', required: true, picklistValues: expect.arrayContaining([{ value: 'Denied', label: 'Denied' }]) }),

@@ -1,4 +1,5 @@
 import { ActivityDelivery, MDF_REQUEST_FORM_LABELS, MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
+import { ClaimAttachmentKind, MdfClaimStatus, MissingPopItem } from '../../schemas/domain/mdf-claim.ts';
 import { PartnerType } from '../../schemas/domain/partner.ts';
 
 /**
@@ -7,7 +8,7 @@ import { PartnerType } from '../../schemas/domain/partner.ts';
  */
 
 /** How the PRM types a field: what a write must send and how a filter compares it. */
-export type PrmFieldType = 'integer' | 'decimal' | 'string' | 'textarea' | 'email' | 'boolean' | 'date' | 'datetime' | 'picklist';
+export type PrmFieldType = 'integer' | 'decimal' | 'string' | 'textarea' | 'email' | 'boolean' | 'date' | 'datetime' | 'picklist' | 'attachments';
 
 /** One field of a PRM object, as `_describe` lists it. */
 export interface PrmField {
@@ -21,7 +22,7 @@ export interface PrmField {
   required?: boolean;
   /** Set by the PRM (id, timestamps); a write naming it is refused. */
   readOnly?: boolean;
-  /** The allowed values of a picklist. */
+  /** The allowed values of a picklist (for `attachments`: of each attachment's kind). */
   values?: readonly string[];
 }
 
@@ -36,6 +37,8 @@ export interface PrmObject {
 export const PARTNER_OBJECT = 'Account';
 /** The MDF request object: a custom object (`__co`), its name differs per instance (configurable in the connector). */
 export const MDF_REQUEST_OBJECT = 'MdfRequest__co';
+/** The MDF claim object: a custom object like the request's, its name configurable in the connector. */
+export const MDF_CLAIM_OBJECT = 'MdfClaim__co';
 
 const id: PrmField = { name: 'Id', key: 'id', label: 'Id', type: 'integer', readOnly: true };
 const created: PrmField = { name: 'Created', key: 'created', label: 'Created', type: 'datetime', readOnly: true };
@@ -86,10 +89,36 @@ const MDF_REQUEST: PrmObject = {
   ],
 };
 
+/**
+ * An MDF claim (D15–D19). Attachments are simulated as a list of `{ name, kind, url }` on the record: the
+ * files themselves stay in the PRM (D2), and a claim carries them as links. [guess] How a real instance
+ * models them (a related object, a file field) is not public.
+ */
+const MDF_CLAIM: PrmObject = {
+  name: MDF_CLAIM_OBJECT,
+  label: 'MDF Claim',
+  fields: [
+    id,
+    { name: 'MdfNumber', key: 'mdfNumber', label: 'Funds Request Number', type: 'string', required: true },
+    { name: 'Title', key: 'title', label: 'Claim Title', type: 'string' },
+    { name: 'Amount', key: 'amount', label: 'Claim Amount (USD)', type: 'decimal' },
+    { name: 'PaidDate', key: 'paidDate', label: 'Paid Date', type: 'date' },
+    { name: 'ActualCosts', key: 'actualCosts', label: 'Actual Costs (USD)', type: 'decimal' },
+    { name: 'Attachments', key: 'attachments', label: 'Attachments', type: 'attachments', values: ClaimAttachmentKind.options },
+    { name: 'MissingPop', key: 'missingPop', label: 'Missing POP', type: 'picklist', values: MissingPopItem.options },
+    { name: 'Status', key: 'status', label: 'Claim Approval Status', type: 'picklist', values: MdfClaimStatus.options, required: true },
+    { name: 'StatusReason', key: 'statusReason', label: 'Status Reason', type: 'textarea' },
+    { name: 'PurchaseOrderNumber', key: 'purchaseOrderNumber', label: 'Purchase Order Number', type: 'string' },
+    created,
+    updated,
+  ],
+};
+
 /** Every object the simulated PRM has, by API name. */
 export const PRM_OBJECTS: Readonly<Record<string, PrmObject>> = {
   [PARTNER_OBJECT]: ACCOUNT,
   [MDF_REQUEST_OBJECT]: MDF_REQUEST,
+  [MDF_CLAIM_OBJECT]: MDF_CLAIM,
 };
 
 /** Custom fields an instance adds (`Budget_Code__cf`): the mock cannot know them, so it keeps whatever it is given. */

@@ -20,7 +20,7 @@ export const DEMO_PARTNERS: Partner[] = [
 /** An MDF request as seeded: the PRM adds id, created and updated. */
 type SeedMdfRequest = Omit<MdfRequest, 'id' | 'created' | 'updated'>;
 
-/** The demo MDF requests, all Open. */
+/** The demo MDF requests: five Open ones to decide, then approved ones whose activities have ended (claims). */
 export const DEMO_MDF_REQUESTS: SeedMdfRequest[] = [
   // Meets every rule: routed to the EMEA approver (D8).
   {
@@ -132,4 +132,65 @@ export const DEMO_MDF_REQUESTS: SeedMdfRequest[] = [
     verticalIndustry: 'Technology',
     segment: 'Mid-Market',
   },
+  // Approved requests whose activities ended on different days, for claims and their reminders (D14-D19).
+  // Numbered below 1000 so that the PRM's next number stays MDF-1006, as the request walkthrough shows.
+  // An activity that ended on a Monday: day 2 after it is a Wednesday.
+  approved({
+    mdfNumber: 'MDF-0901',
+    partnerId: 101,
+    submittedByEmail: 'marketing@northwind.example',
+    activityRegion: 'EMEA',
+    activityName: 'Partner Day Frankfurt',
+    activityType: 'Event',
+    deliveryMode: 'In Person',
+    description: 'One-day partner event with customer sessions.',
+    startDate: '2026-03-30',
+    endDate: '2026-03-30',
+    totalCost: 16000,
+    amountRequested: 8000,
+  }),
+  // Ended on a Friday: day 2 after it falls on a Sunday.
+  approved({
+    mdfNumber: 'MDF-0902',
+    partnerId: 102,
+    submittedByEmail: 'field@contoso.example',
+    activityRegion: 'AMER',
+    activityName: 'Security Webinar Week',
+    activityType: 'Webinar',
+    deliveryMode: 'Virtual',
+    description: 'Five webinars on zero-trust networking.',
+    startDate: '2026-03-30',
+    endDate: '2026-04-03',
+    totalCost: 5000,
+    amountRequested: 2500,
+  }),
+  // Ended weeks earlier: its day-14 reminder is behind it.
+  approved({
+    mdfNumber: 'MDF-0903',
+    partnerId: 103,
+    submittedByEmail: 'events@tailspin.example',
+    activityRegion: 'APAC',
+    activityName: 'Sydney Cloud Breakfast',
+    activityType: 'Event',
+    deliveryMode: 'In Person',
+    description: 'Breakfast briefing for cloud architects.',
+    startDate: '2026-03-06',
+    endDate: '2026-03-06',
+    totalCost: 4000,
+    amountRequested: 2000,
+  }),
 ];
+
+/** An approved demo request: the form's remaining fields filled in plausibly. */
+function approved(fields: Pick<SeedMdfRequest, 'mdfNumber' | 'partnerId' | 'submittedByEmail' | 'activityRegion' | 'activityName' | 'activityType' | 'deliveryMode' | 'description' | 'startDate' | 'endDate' | 'totalCost' | 'amountRequested'>): SeedMdfRequest {
+  return {
+    status: 'Approved',
+    statusReason: null,
+    targetContacts: 100,
+    estimatedPipeline: 50000,
+    partnerInvestment: (fields.totalCost ?? 0) - (fields.amountRequested ?? 0),
+    verticalIndustry: 'Technology',
+    segment: 'Mid-Market',
+    ...fields,
+  };
+}

@@ -1,7 +1,8 @@
+import type { MdfClaim } from '../../schemas/domain/mdf-claim.ts';
 import type { MdfRequest } from '../../schemas/domain/mdf-request.ts';
 import type { Partner } from '../../schemas/domain/partner.ts';
 import { isoNow, type MockClock } from '../clock.ts';
-import { MDF_REQUEST_OBJECT, PARTNER_OBJECT, PRM_OBJECTS } from './prm-objects.ts';
+import { MDF_CLAIM_OBJECT, MDF_REQUEST_OBJECT, PARTNER_OBJECT, PRM_OBJECTS } from './prm-objects.ts';
 
 /** A record as the PRM stores and returns it: camelCase keys, plain JSON values. */
 export type PrmRecord = Record<string, unknown> & { id: number };
@@ -104,6 +105,23 @@ export class PrmState {
       partnerId,
     };
     return this.insert(MDF_REQUEST_OBJECT, filled) as unknown as MdfRequest;
+  }
+
+  mdfClaims(): MdfClaim[] {
+    return this.list(MDF_CLAIM_OBJECT) as unknown as MdfClaim[];
+  }
+
+  /**
+   * Adds an MDF claim as a partner submits it: status Open unless given, the timestamps. The PRM keeps
+   * no uniqueness of its own on titles (D15 is Partnerflow's check), so a duplicate title is stored.
+   */
+  addMdfClaim(partial: Partial<MdfClaim> & Record<string, unknown> & { mdfNumber: string }): MdfClaim {
+    return this.insert(MDF_CLAIM_OBJECT, { status: 'Open', ...stripUndefined(partial) }) as unknown as MdfClaim;
+  }
+
+  /** What ops change on a claim in the portal (camelCase fields, not validated); bumps updated. */
+  updateMdfClaim(id: number, set: Record<string, unknown>): MdfClaim | undefined {
+    return this.update(MDF_CLAIM_OBJECT, id, set) as unknown as MdfClaim | undefined;
   }
 
   /** Adds a partner account, filling a name, type, region and an 18-character CRM Partner ID when absent. */

@@ -69,8 +69,24 @@ function checkValue(field: PrmField, value: unknown, mode: 'create' | 'update'):
       return typeof value === 'string' && field.values?.includes(value)
         ? undefined
         : `${shown} is not a valid value for ${field.name}; allowed: ${(field.values ?? []).join(', ')}`;
+    case 'attachments':
+      return checkAttachments(field, value);
     case 'string':
     case 'textarea':
       return typeof value === 'string' ? undefined : `${field.name} takes text, got ${shown}`;
   }
+}
+
+/** A claim's attachments: a list of `{ name, kind, url }`, each kind one of the field's values. */
+function checkAttachments(field: PrmField, value: unknown): string | undefined {
+  if (!Array.isArray(value)) return `${field.name} takes a list of { name, kind, url }, got ${JSON.stringify(value)}`;
+  for (const [index, item] of value.entries()) {
+    const at = `${field.name}[${index}]`;
+    if (!item || typeof item !== 'object' || Array.isArray(item)) return `${at} takes { name, kind, url }, got ${JSON.stringify(item)}`;
+    const { name, kind, url } = item as Record<string, unknown>;
+    if (typeof name !== 'string' || name === '') return `${at}.name takes text, got ${JSON.stringify(name)}`;
+    if (typeof kind !== 'string' || !field.values?.includes(kind)) return `${at}.kind ${JSON.stringify(kind)} is not valid; allowed: ${(field.values ?? []).join(', ')}`;
+    if (typeof url !== 'string' || !URL.canParse(url)) return `${at}.url takes a URL, got ${JSON.stringify(url)}`;
+  }
+  return undefined;
 }

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { defineAction, type ActionContext } from '../kit/define-connector.ts';
+import type { PrmClient } from './prm-client.ts';
+import { PrmMdfClaim } from './prm-records.ts';
+
+/**
+ * `prm.list_mdf_claims`: the claims against one MDF request (D14: has the partner claimed yet?), or the
+ * claims with one title (D15: is it taken?), titles compared without regard to case and surrounding
+ * spaces. Every page is read, so a request with many claims is not cut at the PRM's page size.
+ */
+export const listMdfClaims = defineAction({
+  description: 'Lists MDF claims in the PRM, by the MDF number they claim against or by title (case and surrounding spaces ignored).',
+  input: z
+    .object({
+      mdf_number: z.string().min(1).optional().describe('The Funds Request Number the claims draw on, e.g. MDF-1001.'),
+      title: z.string().trim().min(1).optional().describe('A claim title; matches ignore case and surrounding spaces (D15).'),
+      except_claim_id: z.coerce.number().int().positive().optional().describe('Leave out this claim (the one being checked).'),
+    })
+    .refine((input) => (input.mdf_number === undefined) !== (input.title === undefined), {
+      message: 'give exactly one of mdf_number and title',
+    }),
+  output: z.object({
+    claims: z.array(PrmMdfClaim).describe('Oldest first.'),
+    count: z.number().int().nonnegative(),
+  }),
+  idempotent: true,
+  run: async (input, ctx: ActionContext<PrmClient>) => {
+    const call = { signal: ctx.signal, note: ctx.note };
+    let claims;
+    if (input.title !== undefined) {
+      claims = await ctx.connection.findMdfClaimsByTitle(input.title, call);
+    } else {
+      claims = [];
+      for await (const claim of ctx.connection.listMdfClaimsByMdfNumber(input.mdf_number!, call)) claims.push(claim);
+    }
+    const kept = claims.filter((claim) => claim.id !== input.except_claim_id);
+    return { claims: kept, count: kept.length };
+  },
+});

@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
+import { VirtualClock } from '../../server/engine/clock.ts';
+import { SIMULATED_URLS } from '../../mocks/simulated-urls.ts';
+import { capturingLogger, testContext, testDeps } from '../kit/action-test-context.ts';
+import { NotFoundError, ServerError } from '../kit/http-errors.ts';
+import { ConnectorCatalog } from '../../server/engine/connector-registry.ts';
+import { prmConnector } from './index.ts';
+import { PRM_MOCK_CONFIG, PrmConfig } from './prm-config.ts';
+import type { PrmClient } from './prm-client.ts';
+
+/** The claim actions (D14–D18) against the simulated PRM, in its own way: paging over count, PascalCase writes, its envelope. */
+const clock = new VirtualClock('2026-04-20T09:00:00Z');
+const log = capturingLogger();
+const systems = useSimulatedSystems(clock);
+
+function connect(overrides: Partial<typeof PRM_MOCK_CONFIG> = {}): PrmClient {
+  return prmConnector.connect(PrmConfig.parse({ ...PRM_MOCK_CONFIG, ...overrides }), testDeps(clock, log)) as PrmClient;
+}
+
+async function run(action: keyof typeof prmConnector.actions, input: unknown, connection: PrmClient = connect()) {
+  const definition = prmConnector.actions[action]!;
+  const { ctx, notes } = testContext(connection, clock, { log });
+  const output = await definition.run(definition.input.parse(input), ctx);
+  return { output: definition.output.parse(output) as any, notes };
+}
+
+/** Submits a claim as the partner's portal does: a PUT with PascalCase fields. Returns its id. */
+async function submitClaim(fields: Record<string, unknown>, object = 'MdfClaim__co'): Promise<number> {
+  const res = await fetch(`${SIMULATED_URLS.prm}/${object}`, {
+    method: 'PUT',
+    headers: { Authorization: 'prm-key mock-prm-key', 'X-PRM-TenantId': '1', 'content-type': 'application/json' },
+    body: JSON.stringify({ Status: 'Open', ...fields }),
+  });
+  const body = (await res.json()) as { success: boolean; data: { id: number } };
+  expect(body.success).toBe(true);
+  return body.data.id;
+}
+
+describe('prm.get_mdf_claim', () => {
+  it('returns the claim camelCase, with its attachments and MDF number', async () => {
+    const id = await submitClaim({
+      MdfNumber: 'MDF-0901',
+      Title: 'Frankfurt',
+      Amount: 7000,
+      ActualCosts: 15000,
+      PaidDate: '2026-04-10',
+      Attachments: [{ name: 'pop.pdf', kind: 'POP', url: 'https://prm.partnerflow.test/files/9' }],
+    });
+    const { output } = await run('get_mdf_claim', { claim_id: id });
+    expect(output).toMatchObject({ id, mdfNumber: 'MDF-0901', title: 'Frankfurt', amount: 7000, actualCosts: 15000, paidDate: '2026-04-10', status: 'Open', missingPop: null });
+    expect(output.attachments).toEqual([{ name: 'pop.pdf', kind: 'POP', url: 'https://prm.partnerflow.test/files/9' }]);
+  });
+
+  it("fails with NotFoundError in the PRM's words for an unknown id, not retried", async () => {
+    const error = await run('get_mdf_claim', { claim_id: 4242 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect((error as Error).message).toMatch(/^prm GET \/api\/objects\/v1\/MdfClaim__co\/4242 answered 404: NotFound: No MdfClaim__co record with Id 4242/);
+    expect(error).toMatchObject({ retryable: false });
+  });
+
+  it('reads the object named by PRM_MDF_CLAIM_OBJECT (mdfClaimObject)', async () => {
+    const error = await run('get_mdf_claim', { claim_id: 1 }, connect({ mdfClaimObject: 'Claim__co' })).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/\/Claim__co\/1 answered 404: NotFound: Unknown object 'Claim__co'/);
+  });
+});
+
+describe('prm.list_mdf_claims', () => {
+  it('lists every claim against a request across pages, paging by count (D14)', async () => {
+    // 230 claims against one request and 20 against another: more than two pages of 100.
+    for (let i = 0; i < 250; i++) await submitClaim({ MdfNumber: i < 230 ? 'MDF-0902' : 'MDF-0903', Title: `Claim ${i}` });
+    const { output } = await run('list_mdf_claims', { mdf_number: 'MDF-0902' });
+    expect(output.count).toBe(230);
+    expect(output.claims.map((c: { title: string }) => c.title)).toEqual(Array.from({ length: 230 }, (_, i) => `Claim ${i}`));
+    expect((await run('list_mdf_claims', { mdf_number: 'MDF-0901' })).output).toEqual({ claims: [], count: 0 });
+  });
+
+  it('finds a title taken by another claim without regard to case and surrounding spaces (D15)', async () => {
+    const first = await submitClaim({ MdfNumber: 'MDF-0901', Title: 'Partner Day Frankfurt' });
+    await submitClaim({ MdfNumber: 'MDF-0902', Title: 'Partner Day Frankfurt 2' });
+    const second = await submitClaim({ MdfNumber: 'MDF-0903', Title: '  partner day FRANKFURT ' });
+    const { output } = await run('list_mdf_claims', { title: 'PARTNER DAY FRANKFURT', except_claim_id: second });
+    expect(output.count).toBe(1);
+    expect(output.claims[0]).toMatchObject({ id: first, mdfNumber: 'MDF-0901', title: 'Partner Day Frankfurt' });
+    const both = await run('list_mdf_claims', { title: ' Partner day frankfurt' });
+    expect(both.output.claims.map((c: { id: number }) => c.id)).toEqual([first, second]);
+  });
+
+  it('takes exactly one of mdf_number and title', () => {
+    const input = prmConnector.actions.list_mdf_claims!.input;
+    expect(input.safeParse({}).success).toBe(false);
+    expect(input.safeParse({ mdf_number: 'MDF-0901', title: 'x' }).success).toBe(false);
+    expect(input.safeParse({ title: '   ' }).success).toBe(false);
+  });
+
+  it('rides out a server error while paging', async () => {
+    for (let i = 0; i < 120; i++) await submitClaim({ MdfNumber: 'MDF-0902', Title: `Claim ${i}` });
+    systems.faults.inject({ system: 'prm', kind: 'server_error', times: 1 });
+    const { output, notes } = await run('list_mdf_claims', { mdf_number: 'MDF-0902' });
+    expect(output.count).toBe(120);
+    expect(notes.join('\n')).toMatch(/answered 500/);
+  });
+});
+
+describe('prm.update_mdf_claim_status', () => {
+  it('sets the Claim Approval Status and reason with a PascalCase PATCH, and repeating it changes nothing (D18)', async () => {
+    const id = await submitClaim({ MdfNumber: 'MDF-0901', Title: 'Frankfurt' });
+    clock.advance(60_000);
+    const { output } = await run('update_mdf_claim_status', { claim_id: id, status: 'Denied', reason: 'No proof of performance' });
+    expect(output).toMatchObject({ id, status: 'Denied', statusReason: 'No proof of performance', updated: new Date(clock.now()).toISOString() });
+    const again = await run('update_mdf_claim_status', { claim_id: id, status: 'Denied', reason: 'No proof of performance' });
+    expect(again.output.status).toBe('Denied');
+    expect((await run('get_mdf_claim', { claim_id: id })).output).toMatchObject({ status: 'Denied', statusReason: 'No proof of performance' });
+  });
+
+  it('with only_from, leaves a claim that moved on untouched and says why (D12)', async () => {
+    const id = await submitClaim({ MdfNumber: 'MDF-0901', Title: 'Frankfurt', Status: 'Approved' });
+    const error = await run('update_mdf_claim_status', { claim_id: id, status: 'Denied', only_from: ['Open'] }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'StatusMovedOnError', retryable: false, message: `claim ${id} (MDF-0901) is Approved in the PRM, not Open: it was not set to Denied` });
+    expect((await run('get_mdf_claim', { claim_id: id })).output.status).toBe('Approved');
+  });
+
+  it('is retried after a server error on the PATCH, and refuses a status outside the picklist before calling', async () => {
+    const id = await submitClaim({ MdfNumber: 'MDF-0901', Title: 'Frankfurt' });
+    systems.faults.inject({ system: 'prm', kind: 'server_error', method: 'PATCH', times: 1 });
+    const { output, notes } = await run('update_mdf_claim_status', { claim_id: id, status: 'Paid' });
+    expect(notes).toEqual([expect.stringMatching(/^prm PATCH \S+ answered 500.*\(attempt 2 of 3\)$/)]);
+    expect(output.status).toBe('Paid');
+    await expect(run('update_mdf_claim_status', { claim_id: id, status: 'Rejected' })).rejects.toThrow(/status/);
+  });
+
+  it('fails with a retryable ServerError when the PRM keeps failing', async () => {
+    const id = await submitClaim({ MdfNumber: 'MDF-0901', Title: 'Frankfurt' });
+    systems.faults.inject({ system: 'prm', kind: 'server_error', times: 3 });
+    const error = await run('update_mdf_claim_status', { claim_id: id, status: 'Approved' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error).toMatchObject({ retryable: true });
+  });
+});
+
+describe('claim and request events', () => {
+  it('are known to the catalog POST /webhooks/prm looks events up in, and a claim without its MDF number is refused naming it', () => {
+    const catalog = new ConnectorCatalog([prmConnector]);
+    for (const name of ['prm.mdf_claim.submitted', 'prm.mdf_claim.changed', 'prm.mdf_request.changed']) expect(catalog.eventDefinition(name), name).toBeDefined();
+    const parsed = catalog.eventDefinition('prm.mdf_claim.submitted')!.data.safeParse({ id: 1, status: 'Open', created: '2026-04-20T09:00:00Z', updated: '2026-04-20T09:00:00Z' });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error!.issues.map((i) => i.path.join('.'))).toEqual(['mdfNumber']);
+  });
+
+  it('registers mdf_claim.submitted, mdf_claim.changed and mdf_request.changed, correlated on the MDF number', () => {
+    const claim = { id: 1, mdfNumber: 'MDF-0901', title: 'x', status: 'Open', created: '2026-04-20T09:00:00.000Z', updated: '2026-04-20T09:00:00.000Z' };
+    for (const name of ['mdf_claim.submitted', 'mdf_claim.changed'] as const) {
+      const event = prmConnector.events![name]!;
+      expect(event.correlate!(event.data.parse(claim))).toBe('MDF-0901');
+      expect(event.data.safeParse({ ...claim, mdfNumber: undefined }).success).toBe(false);
+    }
+    const request = systems.prm.findMdfRequest('MDF-0902')!;
+    expect(prmConnector.events!['mdf_request.changed']!.data.parse(request)).toMatchObject({ endDate: '2026-04-03' });
+  });
+});

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { claimTitleKey, MdfClaim } from './mdf-claim.ts';
+
+describe('claimTitleKey (D15)', () => {
+  it('makes titles that differ only in case and surrounding spaces equal, and keeps inner spaces', () => {
+    expect(claimTitleKey('  Partner Day FRANKFURT ')).toBe(claimTitleKey('partner day frankfurt'));
+    expect(claimTitleKey('Partner  Day')).not.toBe(claimTitleKey('Partner Day'));
+  });
+});
+
+describe('MdfClaim', () => {
+  const claim = { id: 1, mdfNumber: 'MDF-0901', status: 'Open', created: '2026-04-20T09:00:00Z', updated: '2026-04-20T09:00:00Z' };
+
+  it('reads a claim with its form left blank, so the intake can tell the partner what is missing', () => {
+    expect(MdfClaim.safeParse({ ...claim, title: null, amount: null, paidDate: '', attachments: null, missingPop: '' }).success).toBe(true);
+  });
+
+  it('refuses a status outside Open, Approved, Denied, Paid and an attachment of an unknown kind', () => {
+    expect(MdfClaim.safeParse({ ...claim, status: 'Rejected' }).success).toBe(false);
+    expect(MdfClaim.safeParse({ ...claim, attachments: [{ name: 'x', kind: 'Photo', url: 'https://x.test/1' }] }).success).toBe(false);
+  });
+});

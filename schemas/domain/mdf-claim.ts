@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { IsoDate, PrmTimestamp } from './mdf-request.ts';
+
+/** D18: a claim starts Open and is Approved or Denied; finance marks an approved claim Paid. */
+export const MdfClaimStatus = z.enum(['Open', 'Approved', 'Denied', 'Paid']);
+export type MdfClaimStatus = z.infer<typeof MdfClaimStatus>;
+
+/** What an attachment proves (D15, D16): the proof of performance, the lead list, or anything else. */
+export const ClaimAttachmentKind = z.enum(['POP', 'Lead List', 'Other']);
+export type ClaimAttachmentKind = z.infer<typeof ClaimAttachmentKind>;
+
+/**
+ * The item ops pick in a claim's Missing POP field (D17): the partner is told to add it.
+ * [guess] The real picklist's values are not public.
+ */
+export const MissingPopItem = z.enum(['POP', 'Lead List', 'Invoice', 'Other']);
+export type MissingPopItem = z.infer<typeof MissingPopItem>;
+
+/** A file attached to a claim. It stays in the PRM (D2): only its name, kind and PRM URL travel. */
+export const ClaimAttachment = z.object({
+  name: z.string().min(1),
+  kind: ClaimAttachmentKind,
+  url: z.url(),
+});
+export type ClaimAttachment = z.infer<typeof ClaimAttachment>;
+
+/**
+ * An MDF claim as the PRM returns it (camelCase). The form's fields (D15) may arrive blank: the intake
+ * must tell the partner what is missing rather than drop the event, so they are nullable here.
+ */
+export const MdfClaim = z.object({
+  id: z.number().int().positive(),
+  /** The MDF number of the request this claim draws on. */
+  mdfNumber: z.string().min(1),
+  /** D15: unique among all claims, compared without regard to case and surrounding spaces (claimTitleKey). */
+  title: z.string().nullish(),
+  /** What the partner claims, in USD (D18: at most the approved amount; D19: at most half of actualCosts). */
+  amount: z.number().nonnegative().nullish(),
+  paidDate: z.union([IsoDate, z.literal('')]).nullish(),
+  /** What the activity actually cost, in USD (D19). */
+  actualCosts: z.number().nonnegative().nullish(),
+  attachments: z.array(ClaimAttachment).nullish(),
+  /** D17: set by ops when an item is absent or wrong; cleared when it is fixed. */
+  missingPop: z.union([MissingPopItem, z.literal('')]).nullish(),
+  status: MdfClaimStatus,
+  /** Why the claim was decided (a denial's reason is told to the partner, D18). */
+  statusReason: z.string().nullish(),
+  /** Set once finance raised a purchase order: the partner is then asked for the invoice (D18). */
+  purchaseOrderNumber: z.string().nullish(),
+  created: PrmTimestamp,
+  updated: PrmTimestamp,
+});
+export type MdfClaim = z.infer<typeof MdfClaim>;
+
+/** D15: the form of a title that uniqueness compares: surrounding spaces dropped, case ignored. */
+export function claimTitleKey(title: string): string {
+  return title.trim().toLocaleLowerCase('en-US');
+}
