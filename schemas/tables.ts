@@ -44,7 +44,7 @@ export const MdfProgrammeRow = z
       .number()
       .gt(0)
       .max(1)
-      .refine((share) => Number.isInteger(Math.round(share * 1e6)) && Math.abs(share * 1e6 - Math.round(share * 1e6)) < 1e-6, 'at most six decimal places (0.5, 0.35, 0.333333)')
+      .refine((share) => Math.abs(share * 1e6 - Math.round(share * 1e6)) < 1e-6, 'at most six decimal places (0.5, 0.35, 0.333333)')
       .describe("D5: the largest share of the activity's total cost the vendor covers, e.g. 0.5 (at most six decimal places)."),
     ops_email: TableEmail.describe('D10: partner marketing operations, told of a request nobody decided in time.'),
     ops_name: z.string().min(1),

@@ -48,7 +48,7 @@ function shareOfCost(amount: number, cost: number, maximumShare: number): string
  * D5: the largest amount the rule accepts for a cost, rounded DOWN to the cent: half of USD 2,000.01 is
  * USD 1,000.005, and telling the partner USD 1,000.01 would name an amount that is refused again.
  */
-export function largestAllowedUsd(cost: number, maximumShare: number): number {
+function largestAllowedUsd(cost: number, maximumShare: number): number {
   return largestAllowedCents(cents(cost), maximumShare) / 100;
 }
 

@@ -107,21 +107,12 @@ export class PrmState {
     return this.insert(MDF_REQUEST_OBJECT, filled) as unknown as MdfRequest;
   }
 
-  mdfClaims(): MdfClaim[] {
-    return this.list(MDF_CLAIM_OBJECT) as unknown as MdfClaim[];
-  }
-
   /**
    * Adds an MDF claim as a partner submits it: status Open unless given, the timestamps. The PRM keeps
    * no uniqueness of its own on titles (D15 is Partnerflow's check), so a duplicate title is stored.
    */
   addMdfClaim(partial: Partial<MdfClaim> & Record<string, unknown> & { mdfNumber: string }): MdfClaim {
     return this.insert(MDF_CLAIM_OBJECT, { status: 'Open', ...stripUndefined(partial) }) as unknown as MdfClaim;
-  }
-
-  /** What ops change on a claim in the portal (camelCase fields, not validated); bumps updated. */
-  updateMdfClaim(id: number, set: Record<string, unknown>): MdfClaim | undefined {
-    return this.update(MDF_CLAIM_OBJECT, id, set) as unknown as MdfClaim | undefined;
   }
 
   /** Adds a partner account, filling a name, type, region and an 18-character CRM Partner ID when absent. */
