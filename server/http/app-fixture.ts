@@ -51,11 +51,18 @@ export const approvalRecipe: RecipeInput = recipeWith([
 ]);
 
 export async function appFixture(
-  options: { recipes?: RecipeInput[]; config?: Partial<RuntimeConfig>; mock?: (fx: EngineFixture) => MockDeps; log?: Logger } = {},
+  options: {
+    recipes?: RecipeInput[];
+    config?: Partial<RuntimeConfig>;
+    mock?: (fx: EngineFixture) => MockDeps;
+    log?: Logger;
+    /** The secret the app checks approval tokens against; `approvalLink()` always derives them from `MOCK_APPROVAL_LINK_SECRET`, so another one here plays a replaced secret. */
+    linkSecret?: string;
+  } = {},
 ): Promise<AppFixture> {
   const fx = await engineFixture(options.recipes ?? [recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: '{% trigger.data.id %}' } }])]);
   const config = testConfig(options.config);
-  const app = createApp({ engine: fx.engine, config, log: options.log ?? silentLog, approvalLinks: { linkSecret: MOCK_APPROVAL_LINK_SECRET, timezone: 'Europe/Berlin' }, mock: options.mock?.(fx) });
+  const app = createApp({ engine: fx.engine, config, log: options.log ?? silentLog, approvalLinks: { linkSecret: options.linkSecret ?? MOCK_APPROVAL_LINK_SECRET, timezone: 'Europe/Berlin' }, mock: options.mock?.(fx) });
   return {
     ...fx,
     app,

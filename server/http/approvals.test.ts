@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { approvalTokenFor, hashApprovalToken } from '../../connectors/approval/approval-token.ts';
+import { hashApprovalToken } from '../../connectors/approval/approval-token.ts';
 import type { RunId } from '../engine/ids.ts';
 import { recipeWith } from '../../test/support/engine-fixture.ts';
 import { appFixture, approvalRecipe, type AppFixture } from './app-fixture.ts';
@@ -295,11 +295,19 @@ describe('how long a link works (D10)', () => {
   });
 
   it('refuses a token derived with another secret (404): replacing APPROVAL_LINK_SECRET ends the links made with the old one', async () => {
-    const { link } = await waitingRun();
+    // The link is stored under its token's hash, so only the secret check can refuse it.
+    fx = await appFixture({ recipes: [approvalRecipe], linkSecret: 'another-secret-of-at-least-32-characters' });
+    const res = await fx.deliver({ id: 'delivery-1', event: 'thing.happened', data: { id: 'MDF-2001' } });
+    const runId = ((await res.json()) as { run_ids: RunId[] }).run_ids[0]!;
+    await fx.engine.runUntilIdle();
+    const link = await fx.approvalLink(runId);
     const approval = await fx.store.getApproval(hashApprovalToken(link.split('/').pop()!));
     expect(approval?.id).toMatch(/^apr_/);
-    const foreign = await fx.app.request(`/approvals/${approvalTokenFor('another-secret-of-at-least-32-characters', approval!.id!)}`);
-    expect(foreign.status).toBe(404);
+    expect((await fx.app.request(link)).status).toBe(404);
+    expect((await post(link, { decision: 'approve' })).status).toBe(404);
+    await fx.engine.runUntilIdle();
+    expect(await tokenUsed(link)).toBe(false);
+    expect((await fx.store.getRun(runId))!.status).toBe('waiting');
   });
 });
 
