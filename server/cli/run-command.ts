@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { createRuntime } from '../runtime.ts';
 import type { Command } from './main.ts';
 import { journalEntryView, runView } from '../http/views.ts';
-import { MockStoreInUseError, NotAMockStoreError, startFreshMockStore } from './mock-store.ts';
+import { startFreshMockStore } from './mock-store.ts';
 import { describeOutcome, RUN_EXIT } from './run-outcome.ts';
 import { describeStartupError } from './startup-error.ts';
 
@@ -55,7 +55,7 @@ Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad argume
       runtime = await createRuntime({ config });
     } catch (error) {
       releaseMockStore();
-      console.error(error instanceof ConfigError || error instanceof NotAMockStoreError || error instanceof MockStoreInUseError ? error.message : describeStartupError(error, { dbSetting: typeof values.db === 'string' ? '--db' : 'PARTNERFLOW_DB' }));
+      console.error(error instanceof ConfigError ? error.message : describeStartupError(error, { dbSetting: typeof values.db === 'string' ? '--db' : 'PARTNERFLOW_DB' }));
       return 1;
     }
     try {

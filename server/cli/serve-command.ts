@@ -3,7 +3,7 @@ import { ConfigError, loadConfig, Port, type RuntimeConfig } from '../config.ts'
 import { CONNECTORS } from '../../connectors/index.ts';
 import { createRuntime } from '../runtime.ts';
 import type { Command } from './main.ts';
-import { MOCK_DB, MockStoreInUseError, NotAMockStoreError, startFreshMockStore } from './mock-store.ts';
+import { MOCK_DB, startFreshMockStore } from './mock-store.ts';
 import { keepHeapSmall } from './small-heap.ts';
 import { describeStartupError } from './startup-error.ts';
 
@@ -99,7 +99,7 @@ stops the start with a message naming each variable.`,
       runtime = await createRuntime({ config });
     } catch (error) {
       releaseMockStore();
-      console.error(error instanceof NotAMockStoreError || error instanceof MockStoreInUseError ? error.message : describeStartupError(error, { dbSetting: typeof values.db === 'string' ? '--db' : 'PARTNERFLOW_DB' }));
+      console.error(describeStartupError(error, { dbSetting: typeof values.db === 'string' ? '--db' : 'PARTNERFLOW_DB' }));
       return 1;
     }
     let port: number;
