@@ -21,7 +21,7 @@ export function findFiles(paths: readonly string[], matches: (name: string) => b
   const visit = (path: string, named: boolean) => {
     if (!existsSync(path)) throw new NoSuchPathError(path);
     if (!statSync(path).isDirectory()) {
-      if (named || matches(path)) found.push(shown(path));
+      if (named || matches(path)) found.push(insideWorkingDirectory(path) ?? path);
       return;
     }
     for (const entry of readdirSync(path).sort()) {
@@ -33,10 +33,19 @@ export function findFiles(paths: readonly string[], matches: (name: string) => b
   return found;
 }
 
-function shown(path: string): string {
+/**
+ * A file as messages name it: relative to the current folder when it is inside it, as users type it;
+ * absolute otherwise, so that a file kept elsewhere is never shown as `../../../x.scenario.json`.
+ */
+export function displayPath(file: string): string {
+  return insideWorkingDirectory(file) ?? resolve(file);
+}
+
+/** The path relative to the working directory when it is inside it (never `..`), else null. */
+function insideWorkingDirectory(path: string): string | null {
   const fromHere = relative(process.cwd(), resolve(path));
   const outside = fromHere === '..' || fromHere.startsWith(`..${sep}`) || isAbsolute(fromHere);
-  return fromHere && !outside ? fromHere : path;
+  return fromHere && !outside ? fromHere : null;
 }
 
 /** Whether a file name is a recipe's: `*.recipe.json`, or `*.recipe.ts` built with the typed builder. */

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import Sqlite from 'better-sqlite3';
+import { displayPath } from '../find-files.ts';
 
 /** Where `serve --mock` keeps its store unless `--db` names another file. Never the production store. */
 export const MOCK_DB = './data/mock.db';
@@ -34,7 +35,7 @@ export function startFreshMockStore(path: string): () => void {
   if (existsSync(path) && !statSync(path).isFile()) return () => {}; // the store's own open names what is wrong
   if (existsSync(path) && readApplicationId(path) !== MOCK_STORE_ID) {
     throw new NotAMockStoreError(
-      `partnerflow: ${shownPath(path)} is not a mock-mode store (mock mode erases its store at every start, and this file may hold real runs); ` +
+      `partnerflow: ${displayPath(path)} is not a mock-mode store (mock mode erases its store at every start, and this file may hold real runs); ` +
         `give --db a new file, or leave --db out to use ${MOCK_DB}`,
     );
   }
@@ -91,8 +92,8 @@ export function lockMockStore(path: string): () => void {
       const holder = Number.parseInt(readLock(lockPath), 10);
       if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
         throw new MockStoreInUseError(
-          `partnerflow: cannot start: another mock-mode process (pid ${holder}) uses the store ${shownPath(path)}, and mock mode erases its store at start; ` +
-            `stop that one, or give this one a store of its own with --db (e.g. --db ${shownPath(join(dirname(path), 'mock-2.db'))})`,
+          `partnerflow: cannot start: another mock-mode process (pid ${holder}) uses the store ${displayPath(path)}, and mock mode erases its store at start; ` +
+            `stop that one, or give this one a store of its own with --db (e.g. --db ${displayPath(join(dirname(path), 'mock-2.db'))})`,
         );
       }
       rmSync(lockPath, { force: true }); // its process is gone: the lock is stale
@@ -135,12 +136,6 @@ function isAlive(pid: number): boolean {
     // EPERM: it exists, under another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/** As the user would write it: relative inside the working directory, absolute outside it (never `../..`). */
-function shownPath(path: string): string {
-  const short = relative(process.cwd(), path);
-  return short && !short.startsWith('..') ? short : resolve(path);
 }
 
 function readApplicationId(path: string): number | null {

@@ -1,17 +1,11 @@
-import { relative } from 'node:path';
 import { ConfigError, loadConfig, Port, type RuntimeConfig } from '../config.ts';
 import { CONNECTORS } from '../../connectors/index.ts';
+import { displayPath } from '../find-files.ts';
 import { createRuntime } from '../runtime.ts';
 import type { Command } from './main.ts';
 import { MOCK_DB, startFreshMockStore } from './mock-store.ts';
 import { keepHeapSmall } from './small-heap.ts';
 import { describeStartupError } from './startup-error.ts';
-
-/** A path as the user would write it: relative to the working directory when inside it. */
-function shortPath(path: string): string {
-  const short = relative(process.cwd(), path);
-  return short && !short.startsWith('..') ? short : path;
-}
 
 export const serveCommand: Command = {
   usage: `Usage: partnerflow serve [--mock [--allow-remote-mock]] [--port <n>] [--host <addr>] [--db <file>]
@@ -118,7 +112,7 @@ stops the start with a message naming each variable.`,
     const readyMs = Math.round(performance.now());
     runtime.log.info(
       { port, mock: config.mock, recipes: runtime.engine.recipes.list().map((r) => r.definition.name), readyMs, db: config.dbPath },
-      `partnerflow ready on http://${config.host}:${port}${config.mock ? ` (mock mode: simulated PRM, Salesforce and email with the demo data, and an empty store in ${shortPath(config.dbPath)}; all of it starts fresh at every start)` : ''}`,
+      `partnerflow ready on http://${config.host}:${port}${config.mock ? ` (mock mode: simulated PRM, Salesforce and email with the demo data, and an empty store in ${displayPath(config.dbPath)}; all of it starts fresh at every start)` : ''}`,
     );
 
     return new Promise<number>((resolve) => {

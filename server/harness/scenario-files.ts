@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { z } from 'zod';
 import { CONNECTORS } from '../../connectors/index.ts';
 import { formatPath } from '../../schemas/format-issues.ts';
-import { findFiles } from '../find-files.ts';
+import { displayPath, findFiles } from '../find-files.ts';
 import { Scenario } from '../../schemas/scenario.ts';
 import { ConnectorCatalog } from '../engine/connector-registry.ts';
 import { loadTables } from '../engine/tables.ts';
@@ -16,17 +15,6 @@ const SCENARIO_SUFFIX = '.scenario.json';
 /** Scenario files under the given files or folders (recursively), in a stable order. */
 export function findScenarioFiles(paths: readonly string[]): string[] {
   return findFiles(paths, (name) => name.endsWith(SCENARIO_SUFFIX));
-}
-
-/**
- * A file as messages name it: relative to the current folder when it is inside it, as users type it;
- * absolute otherwise, so that a scenario kept elsewhere is never shown as `../../../x.scenario.json`.
- */
-export function displayPath(file: string): string {
-  const absolute = resolve(file);
-  const fromHere = relative(process.cwd(), absolute);
-  const outside = fromHere === '..' || fromHere.startsWith(`..${sep}`) || isAbsolute(fromHere);
-  return fromHere && !outside ? fromHere : absolute;
 }
 
 /** Reads and checks one scenario file; problems name the file and the JSON path. */
