@@ -4,7 +4,8 @@ import { EventRejectedError, MAX_DEDUP_KEY_LENGTH } from '../engine/engine.ts';
 import { ErrorBody, WebhookAccepted, WebhookDelivery } from './api-schemas.ts';
 import type { AppDeps, AppEnv } from './app.ts';
 import { DELIVERY_LIMITS, deliveryLimitIssue } from './delivery-limits.ts';
-import { jsonError, validationError } from './errors.ts';
+import { issuesOf, summarizeIssues } from '../../schemas/format-issues.ts';
+import { jsonError } from './errors.ts';
 import { isJsonContentType } from './json-content-type.ts';
 import type { RouteDoc } from './openapi.ts';
 import { readBodyWithLimit } from './read-body.ts';
@@ -92,8 +93,9 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
     }
     const delivery = WebhookDelivery.safeParse(json);
     if (!delivery.success) {
-      const response = validationError(c, 'the delivery', delivery.error);
-      return refuse(response, ((await response.clone().json()) as { error: string }).error, idOf(json));
+      const issues = issuesOf(delivery.error);
+      const reason = `the delivery is not valid: ${summarizeIssues(issues)}`;
+      return refuse(jsonError(c, 400, reason, issues), reason, idOf(json));
     }
 
     try {
