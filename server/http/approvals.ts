@@ -130,10 +130,8 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
       { requestId: c.get('requestId'), ...(run ? refOf(run) : { runId: approval.runId }), signal: approval.signal, outcome, decision: form.data.decision },
       `approval link used: ${form.data.decision} (${outcome})${run ? ` for ${run.dedupKey}` : ''}`,
     );
-    if (outcome === 'decided') {
-      const approval = (await store.getApproval(hash))!;
-      return answer(c, json, { kind: 'decided', approval, decision: form.data.decision }, zone);
-    }
+    // The decided page shows the subject, which a decision does not change: the approval found above will do.
+    if (outcome === 'decided') return answer(c, json, { kind: 'decided', approval, decision: form.data.decision }, zone);
     // Say why nothing happened, with the details the GET page would show.
     const state = await inspect(token);
     return answer(c, json, stateForOutcome(outcome, state), zone);
