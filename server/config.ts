@@ -192,7 +192,7 @@ export function loadConfig(givenEnv: Env, options: { mock: boolean; connectors: 
  * to `<RECIPES_DIR>/tables` and EMAIL_TEMPLATES_DIR to `<RECIPES_DIR>/email-templates`. Without it they
  * would stay `./recipes/...` of the current folder, which outside the project does not exist.
  */
-export function withFoldersInRecipesDir(env: Env): Env {
+function withFoldersInRecipesDir(env: Env): Env {
   const recipesDir = env.RECIPES_DIR;
   if (!recipesDir) return env;
   return {

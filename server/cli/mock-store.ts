@@ -80,7 +80,7 @@ function eraseAndMark(path: string): void {
  * it could not remove it) is taken over. Why a lock and not the port: a second start on another port
  * (`--port 3999`) would otherwise erase the first one's store, which then runs on unlinked files.
  */
-export function lockMockStore(path: string): () => void {
+function lockMockStore(path: string): () => void {
   const lockPath = `${path}.lock`;
   mkdirSync(dirname(path), { recursive: true });
   for (let attempt = 0; ; attempt++) {

@@ -50,7 +50,7 @@ function stepIds(steps: readonly Step[]): string[] {
 }
 
 /** What a waiting run waits for, in words: its signal (and whom the approval link went to), event or time. */
-export function describeWait(journal: readonly JournalEntry[], recipe?: Pick<Recipe, 'steps'>): string {
+function describeWait(journal: readonly JournalEntry[], recipe?: Pick<Recipe, 'steps'>): string {
   const waiting = [...journal].reverse().find((e) => e.status === 'waiting' && e.wait);
   const wait = waiting?.wait;
   if (!waiting || !wait) return 'waiting for its next attempt or turn';

@@ -139,7 +139,7 @@ stops the start with a message naming each variable.`,
 };
 
 /** Whether a listening address is reachable from this machine only: 127.0.0.0/8, ::1, localhost. */
-export function isLoopbackHost(host: string): boolean {
+function isLoopbackHost(host: string): boolean {
   const address = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
   if (address === 'localhost' || address === '::1' || address === '0:0:0:0:0:0:0:1') return true;
   return /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);

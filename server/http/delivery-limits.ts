@@ -15,7 +15,7 @@ export const DELIVERY_LIMITS = {
   maxKeyLength: 200,
 } as const;
 
-export type DeliveryLimits = { readonly [K in keyof typeof DELIVERY_LIMITS]: number };
+type DeliveryLimits = { readonly [K in keyof typeof DELIVERY_LIMITS]: number };
 
 /**
  * The first place where a parsed JSON value breaks a limit, as an issue naming its path and the limit,
