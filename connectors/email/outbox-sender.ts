@@ -6,6 +6,7 @@ import type { Logger } from '../kit/define-connector.ts';
 import type { CallOptions } from '../kit/http-client.ts';
 import type { EmailConnection, OutgoingEmail, RenderedEmail } from './email-connection.ts';
 import type { EmailTemplates } from './email-templates.ts';
+import type { ToldChanges } from './tell-on-change.ts';
 import type { PostmarkClient } from './postmark-client.ts';
 
 /**
@@ -56,6 +57,11 @@ export class OutboxSender implements EmailConnection {
   constructor(
     readonly deps: { store: Store; clock: Clock; log: Logger; provider: PostmarkClient; templates: EmailTemplates; from: string },
   ) {}
+
+  /** The store also answers `email.send`'s tell_on_change (tell-on-change.ts): what was last told per subject. */
+  get toldChanges(): ToldChanges {
+    return this.deps.store;
+  }
 
   render(template: string, data: Record<string, unknown>): Promise<RenderedEmail> {
     return this.deps.templates.render(template, data);
