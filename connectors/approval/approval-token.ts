@@ -31,15 +31,6 @@ export function tokenMatches(secret: string, approvalId: string, token: string):
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
-/**
- * A random token, as links were made before tokens were derived (their approvals have no id; only the
- * hash identifies them, and they keep working until they expire). Tests use it for links made by hand.
- */
-export function newApprovalToken(): { token: string; hash: string } {
-  const token = randomBytes(32).toString('base64url');
-  return { token, hash: hashApprovalToken(token) };
-}
-
 /** Tokens are exactly 43 base64url characters; anything else is refused before touching the store. */
 export function isWellFormedToken(token: string): boolean {
   return /^[A-Za-z0-9_-]{43}$/.test(token);

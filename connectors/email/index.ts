@@ -4,7 +4,6 @@ import { EmailTemplates } from './email-templates.ts';
 import { OutboxSender } from './outbox-sender.ts';
 import { PostmarkClient } from './postmark-client.ts';
 import { sendEmail } from './send-email.ts';
-import type { EmailConnection } from './email-connection.ts';
 
 /** Notifications to partners and the vendor's team: templates, a Postmark-style API, an outbox that sends once. */
 export const emailConnector = defineConnector({
@@ -13,9 +12,8 @@ export const emailConnector = defineConnector({
   config: EmailConfig,
   env: EMAIL_ENV,
   mockConfig: EMAIL_MOCK_CONFIG,
-  // The store also answers `email.send`'s tell_on_change (tell-on-change.ts).
-  connect: (config, deps): OutboxSender & EmailConnection =>
-    Object.assign(new OutboxSender({
+  connect: (config, deps): OutboxSender =>
+    new OutboxSender({
       store: deps.store,
       clock: deps.clock,
       log: deps.log,
@@ -27,6 +25,6 @@ export const emailConnector = defineConnector({
         messageStream: config.messageStream,
         http: { clock: deps.clock, log: deps.log },
       }),
-    }), { toldChanges: deps.store }),
+    }),
   actions: { send: sendEmail },
 });

@@ -6,6 +6,7 @@ import type { Logger } from '../kit/define-connector.ts';
 import type { CallOptions } from '../kit/http-client.ts';
 import type { EmailConnection, OutgoingEmail, RenderedEmail } from './email-connection.ts';
 import type { EmailTemplates } from './email-templates.ts';
+import type { ToldChanges } from './tell-on-change.ts';
 import type { PostmarkClient } from './postmark-client.ts';
 
 /**
@@ -57,6 +58,11 @@ export class OutboxSender implements EmailConnection {
     readonly deps: { store: Store; clock: Clock; log: Logger; provider: PostmarkClient; templates: EmailTemplates; from: string },
   ) {}
 
+  /** The store also answers `email.send`'s tell_on_change (tell-on-change.ts): what was last told per subject. */
+  get toldChanges(): ToldChanges {
+    return this.deps.store;
+  }
+
   render(template: string, data: Record<string, unknown>): Promise<RenderedEmail> {
     return this.deps.templates.render(template, data);
   }
@@ -80,9 +86,11 @@ export class OutboxSender implements EmailConnection {
       options.note?.(`already sent as message ${stored.providerMessageId}; not sent again`);
       return { messageId: stored.providerMessageId, alreadySent: true };
     }
+    // Read once: the lease of this turn does not change while it sends.
+    const leaseOwner = await this.#leaseOwner(email);
     if (stored.status === 'sending') {
       // Taken by an attempt that may still be talking to the provider: wait until it cannot be.
-      const busyForMs = await this.#busyFor(stored, email);
+      const busyForMs = await this.#busyFor(stored, leaseOwner);
       if (busyForMs > 0) throw new OutboxBusyError(email.key, busyForMs);
       // An earlier attempt was cut off mid-call: ask the provider before sending a second copy.
       const found = await provider.findSent(email.key, options);
@@ -97,7 +105,7 @@ export class OutboxSender implements EmailConnection {
     const message = await this.#render(stored.message, email);
     // Taken only if nobody else took it since it was read: two runs asking at once (once_per), or a
     // stalled turn and the one that took its run over, never both hand it to the provider.
-    if (!(await store.takeOutboxForSending(email.key, { status: stored.status, attempts: stored.attempts }, clock.now(), await this.#leaseOwner(email)))) {
+    if (!(await store.takeOutboxForSending(email.key, { status: stored.status, attempts: stored.attempts }, clock.now(), leaseOwner))) {
       const now = await store.getOutbox(email.key);
       if (now?.status === 'sent' && now.providerMessageId) {
         options.note?.(`sent meanwhile by another attempt as message ${now.providerMessageId}; not sent again`);
@@ -128,18 +136,17 @@ export class OutboxSender implements EmailConnection {
 
   /**
    * How long a `sending` message may still be in the hands of the attempt that took it. That attempt
-   * held a run lease (its owner is recorded): when the lease is this attempt's own, that earlier
+   * held a run lease (its owner is recorded; `mine` is this attempt's): when the lease is this attempt's own, that earlier
    * attempt of this turn has ended; when it is gone and was this worker's (`<worker id>~<nonce>`), the
    * turn ended or the process died and its restart freed it, so nothing is sending any more and the
    * provider is asked at once. A lease that is still held keeps the message busy for the send window; a
    * lease of another worker that is gone may have been taken over from a stalled process, which might
    * still be sending, so the window is waited out as before.
    */
-  async #busyFor(stored: OutboxMessage, email: OutgoingEmail): Promise<number> {
+  async #busyFor(stored: OutboxMessage, mine: string | null): Promise<number> {
     const now = this.deps.clock.now();
     const windowLeft = (stored.sendingSince ?? 0) + SENDING_WINDOW_MS - now;
     if (windowLeft <= 0 || !stored.sendingOwner) return windowLeft;
-    const mine = await this.#leaseOwner(email);
     if (stored.sendingOwner === mine) return 0;
     const state = await this.deps.store.leaseState(stored.sendingOwner, now);
     if (state === 'gone' && mine !== null && workerOf(stored.sendingOwner) === workerOf(mine)) return 0;

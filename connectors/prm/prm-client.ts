@@ -76,8 +76,7 @@ export class PrmClient {
   }
 
   async getMdfRequest(id: number, options: CallOptions = {}): Promise<PrmMdfRequest> {
-    const res = await this.#http.request({ method: 'GET', path: `${this.mdfRequestObject}/${recordId(id)}`, expect: MDF_ONE, ...options });
-    return res.body.data;
+    return this.#getById(this.mdfRequestObject, MDF_ONE, id, options);
   }
 
   /** The MDF request with this Funds Request Number, or null when the PRM has none. */
@@ -118,21 +117,12 @@ export class PrmClient {
    */
   async updateMdfRequestStatus(id: number, status: MdfRequestStatus, reason?: string | null, options: CallOptions = {}): Promise<PrmMdfRequest> {
     const checked = MdfRequestStatus.parse(status);
-    const res = await this.#http.request({
-      method: 'PATCH',
-      path: `${this.mdfRequestObject}/${recordId(id)}`,
-      body: { Status: checked, StatusReason: reason ?? null },
-      idempotent: true,
-      expect: MDF_ONE,
-      ...options,
-    });
-    return res.body.data;
+    return this.#setStatus(this.mdfRequestObject, MDF_ONE, id, { Status: checked, StatusReason: reason ?? null }, options);
   }
 
   /** A claim by its record id; an id the PRM does not know is a NotFoundError with the PRM's message. */
   async getMdfClaim(id: number, options: CallOptions = {}): Promise<PrmMdfClaim> {
-    const res = await this.#http.request({ method: 'GET', path: `${this.mdfClaimObject}/${recordId(id)}`, expect: CLAIM_ONE, ...options });
-    return res.body.data;
+    return this.#getById(this.mdfClaimObject, CLAIM_ONE, id, options);
   }
 
   /** Every claim matching the filter (e.g. `MdfNumber eq 'MDF-1001'`), fetched page by page as the caller iterates. */
@@ -165,14 +155,24 @@ export class PrmClient {
    */
   async updateMdfClaimStatus(id: number, status: MdfClaimStatus, reason?: string | null, options: CallOptions = {}): Promise<PrmMdfClaim> {
     const checked = MdfClaimStatus.parse(status);
-    const res = await this.#http.request({
-      method: 'PATCH',
-      path: `${this.mdfClaimObject}/${recordId(id)}`,
-      body: { Status: checked, StatusReason: reason ?? null },
-      idempotent: true,
-      expect: CLAIM_ONE,
-      ...options,
-    });
+    return this.#setStatus(this.mdfClaimObject, CLAIM_ONE, id, { Status: checked, StatusReason: reason ?? null }, options);
+  }
+
+  /** One record of this object by its id, unwrapped from the PRM's `{ data }` envelope. */
+  async #getById<T>(object: string, envelope: z.ZodType<{ data: T }>, id: number, options: CallOptions): Promise<T> {
+    const res = await this.#http.request({ method: 'GET', path: `${object}/${recordId(id)}`, expect: envelope, ...options });
+    return res.body.data;
+  }
+
+  /** PATCHes a record's status fields; idempotent, since the same status twice has the effect of once. */
+  async #setStatus<T>(
+    object: string,
+    envelope: z.ZodType<{ data: T }>,
+    id: number,
+    body: { Status: string; StatusReason: string | null },
+    options: CallOptions,
+  ): Promise<T> {
+    const res = await this.#http.request({ method: 'PATCH', path: `${object}/${recordId(id)}`, body, idempotent: true, expect: envelope, ...options });
     return res.body.data;
   }
 

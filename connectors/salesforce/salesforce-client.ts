@@ -68,7 +68,7 @@ export class SalesforceClient {
   async upsert(object: string, externalIdField: string, value: string, fields: SObjectFields, options: CallOptions = {}): Promise<{ id: string; created: boolean }> {
     // The external ID travels in the URL; Salesforce refuses it in the body as well.
     const { [externalIdField]: _inUrl, ...body } = fields;
-    const path = `sobjects/${apiName(object)}/${apiName(externalIdField)}/${encodeURIComponent(value)}`;
+    const path = externalIdPath(object, externalIdField, value);
     const res = await this.#http.request({ method: 'PATCH', path, body, idempotent: true, expect: UpsertResult.optional(), ...options });
     if (res.body) return { id: res.body.id, created: res.body.created };
     // Before API v46 an update answered 204 without a body: read the id back.
@@ -101,7 +101,7 @@ export class SalesforceClient {
   async getByExternalId(object: string, externalIdField: string, value: string, fields?: readonly string[], options: CallOptions = {}): Promise<SObjectFields> {
     const res = await this.#http.request({
       method: 'GET',
-      path: `sobjects/${apiName(object)}/${apiName(externalIdField)}/${encodeURIComponent(value)}`,
+      path: externalIdPath(object, externalIdField, value),
       query: { fields: fields && fields.length > 0 ? fields.map(apiName) : undefined },
       expect: SObject,
       ...options,
@@ -127,4 +127,9 @@ export class SalesforceClient {
 function apiName(name: string): string {
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) throw new RangeError(`not a Salesforce API name: ${name}`);
   return name;
+}
+
+/** The REST path of the record whose external ID field has this value (upsert and read by external ID). */
+function externalIdPath(object: string, externalIdField: string, value: string): string {
+  return `sobjects/${apiName(object)}/${apiName(externalIdField)}/${encodeURIComponent(value)}`;
 }

@@ -708,6 +708,24 @@ describe('engine: the worker loop', () => {
     await eventually(async () => (await Promise.all(runs.map((r) => statusOf(r.runIds[0]!)))).every((s) => s === 'completed'), 'all completed');
   });
 
+  it('takes its maximum concurrency from maxConcurrency (WORKER_MAX_CONCURRENCY): with 1 and 2, two of three stored runs run at once', async () => {
+    fx = await engineFixture([recipeWith([{ id: 'call', type: 'action', action: 'fake.slow', input: { key: '{% trigger.data.id %}' } }])], {
+      concurrency: 1,
+      maxConcurrency: 2,
+    });
+    const answers = ['A', 'B', 'C'].map((id) => fx.system.hold(id));
+    const runs = await Promise.all(['A', 'B', 'C'].map((id) => deliver(`d-${id}`, { id })));
+    fx.engine.start();
+    const statuses = async () => (await Promise.all(runs.map((r) => statusOf(r.runIds[0]!)))).sort().join(',');
+    try {
+      // Ignoring maxConcurrency (the default maximum is 64) would run all three at once; ignoring intake, one.
+      await eventually(async () => (await statuses()) === 'queued,running,running', 'two runs are running and one waits');
+    } finally {
+      for (const answer of answers) answer();
+    }
+    await eventually(async () => (await statuses()) === 'completed,completed,completed', 'all completed');
+  });
+
   it('executes one more run at once for each run intake stored, so execution keeps pace with intake', async () => {
     const slots = new CountingLoopRounds(1, 8);
     fx = await engineFixture([recipeWith([{ id: 'call', type: 'action', action: 'fake.slow', input: { key: '{% trigger.data.id %}' } }])], { slots });

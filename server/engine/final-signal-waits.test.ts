@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Recipe, type Step } from '../../schemas/recipe.ts';
-import { finalTimeoutCheck, type JournalBranchView } from './final-signal-waits.ts';
+import type { JournalBranchView } from '../store/approval-link-lifetime.ts';
+import { finalTimeoutCheck } from './final-signal-waits.ts';
 
 /** The waits on the signal whose timeout is final for a run with this journal. */
 function finalSignalWaits(recipe: Recipe, signal: string, journal: JournalBranchView[] = []): Set<string> {

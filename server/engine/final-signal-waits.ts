@@ -1,19 +1,6 @@
 import type { Recipe, Step } from '../../schemas/recipe.ts';
+import type { TimeoutIsFinal } from '../store/approval-link-lifetime.ts';
 import type { RecipeSet } from './recipe-set.ts';
-
-/** What the check reads of a run's journal: which branch each `if` took. */
-export interface JournalBranchView {
-  stepId: string;
-  status: string;
-  output: unknown;
-}
-
-/**
- * D10: whether the timeout of the `wait_for` step `waitId` (on the signal) is final for a run with
- * this journal: no wait on the same signal can follow it any more, so a decision that arrives now has
- * nothing left to answer.
- */
-export type TimeoutIsFinal = (waitId: string, journal: readonly JournalBranchView[]) => boolean;
 
 /** A wait on the signal that may follow another, and the `if` branches it lies in (empty: always reachable). */
 interface Follower {

@@ -36,9 +36,16 @@ export class EngineMetrics {
     (r, now) => Math.max(0, (now - r.since) / 1000),
   );
 
-  /** Makes the retry gauges read the store at each scrape; `now` is the engine's clock. */
+  /**
+   * Makes the retry gauges read the store at each scrape; `now` is the engine's clock. Both gauges are
+   * collected in the same scrape, so they share one in-flight query rather than running it twice.
+   */
   watchRetries(source: () => Promise<RunsAwaitingRetry[]>, now: () => number): void {
-    this.#awaitingRetry = source;
+    let pending: Promise<RunsAwaitingRetry[]> | null = null;
+    this.#awaitingRetry = () =>
+      (pending ??= source().finally(() => {
+        pending = null;
+      }));
     this.#now = now;
   }
 

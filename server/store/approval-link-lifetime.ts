@@ -1,8 +1,16 @@
+/** What the final-timeout check reads of a run's journal: which branch each `if` took. */
+export interface JournalBranchView {
+  stepId: string;
+  status: string;
+  output: unknown;
+}
+
 /**
- * Whether the timeout of the wait step `waitId` is final for a run with this journal (no wait on the
- * same signal can follow it any more). Given by the engine, which knows the run's recipe.
+ * D10: whether the timeout of the wait step `waitId` is final for a run with this journal (no wait on
+ * the same signal can follow it any more), so a decision that arrives now has nothing left to answer.
+ * Given by the engine, which knows the run's recipe (engine/final-signal-waits.ts).
  */
-export type TimeoutIsFinal = (waitId: string, journal: ReadonlyArray<{ stepId: string; status: string; output: unknown }>) => boolean;
+export type TimeoutIsFinal = (waitId: string, journal: readonly JournalBranchView[]) => boolean;
 
 /** What the link lifetime needs of a journal entry: its status, the signal it waits for, its output. */
 export interface SignalWaitView {
@@ -31,11 +39,8 @@ export interface SignalWaitView {
  * kept that no step would ever read.
  */
 export function signalWaitEndedAt(entries: readonly SignalWaitView[], signal: string, runFinished = false): number | null {
-  const forSignal = entries.filter((e) => e.signal === signal);
-  if (forSignal.length === 0 || forSignal.some((e) => e.status === 'waiting')) return null;
-  const last = forSignal.at(-1)!;
-  const timedOut = last.status === 'completed' && (last.output as { timed_out?: unknown } | null)?.timed_out === true;
-  if (!timedOut) return null;
+  const last = lastTimedOutWait(entries, signal);
+  if (!last) return null;
   // A run that finished after the timeout went on without a decision as surely as one resting elsewhere.
   const restsElsewhere = runFinished || entries.some((e) => e.status === 'waiting' && e.signal !== signal);
   return restsElsewhere ? (last.deadline ?? last.finishedAt ?? 0) : null;
@@ -48,9 +53,15 @@ export function signalWaitEndedAt(entries: readonly SignalWaitView[], signal: st
  * wait out a retry). Returns that wait's deadline, or null while a later wait may still take it.
  */
 export function signalWaitEndedForGoodAt(entries: readonly SignalWaitView[], signal: string, timeoutIsFinal: TimeoutIsFinal): number | null {
+  const last = lastTimedOutWait(entries, signal);
+  return last && timeoutIsFinal(last.stepId, entries) ? (last.deadline ?? last.finishedAt ?? 0) : null;
+}
+
+/** The last wait for the signal when it timed out and no step waits for the signal now; otherwise null. */
+function lastTimedOutWait(entries: readonly SignalWaitView[], signal: string): SignalWaitView | null {
   const forSignal = entries.filter((e) => e.signal === signal);
   if (forSignal.length === 0 || forSignal.some((e) => e.status === 'waiting')) return null;
   const last = forSignal.at(-1)!;
   const timedOut = last.status === 'completed' && (last.output as { timed_out?: unknown } | null)?.timed_out === true;
-  return timedOut && timeoutIsFinal(last.stepId, entries) ? (last.deadline ?? last.finishedAt ?? 0) : null;
+  return timedOut ? last : null;
 }
