@@ -1,6 +1,7 @@
 import { http, passthrough, type RequestHandler } from 'msw';
 import { setupServer } from 'msw/node';
 import type { z } from 'zod';
+import type { MdfClaim } from '../schemas/domain/mdf-claim.ts';
 import type { MdfRequest } from '../schemas/domain/mdf-request.ts';
 import type { Partner } from '../schemas/domain/partner.ts';
 import type { ScenarioSeed } from '../schemas/scenario.ts';
@@ -43,7 +44,7 @@ export interface SimulatedSystems {
   reset(): void;
   /** Every system's records, for `GET /_mock/records`. */
   snapshot(): {
-    prm: { partners: Partner[]; mdf_requests: MdfRequest[] };
+    prm: { partners: Partner[]; mdf_requests: MdfRequest[]; mdf_claims: MdfClaim[] };
     salesforce: Record<string, Array<Record<string, unknown>>>;
     email: { messages: EmailMessage[] };
   };
@@ -62,6 +63,13 @@ export interface SimulatedSystems {
     addMdfRequest(partial?: Partial<MdfRequest> & Record<string, unknown>): MdfRequest;
     /** Adds a partner account, filling what the partial lacks. */
     addPartner(partial?: Partial<Partner> & Record<string, unknown>): Partner;
+    mdfClaims(): MdfClaim[];
+    /** The claims with exactly this title, lowest id first. */
+    findMdfClaimsByTitle(title: string): MdfClaim[];
+    /** Adds a claim as a partner submits it (status Open unless given); the PRM keeps duplicate titles (D15). */
+    addMdfClaim(partial: Partial<MdfClaim> & Record<string, unknown> & { mdfNumber: string }): MdfClaim;
+    /** What ops change on a claim in the portal: camelCase fields, not validated; updated becomes now. */
+    updateMdfClaim(id: number, set: Record<string, unknown>): MdfClaim | undefined;
   };
   salesforce: {
     /** The records of an sObject, oldest first (none for an object the org does not have). */
@@ -94,6 +102,8 @@ export function createSimulatedSystems(options: { clock: MockClock }): Simulated
     prm.clear();
     for (const partner of data?.partners ?? DEMO_PARTNERS) prm.addPartner(partner as Partial<Partner>);
     for (const request of data?.mdf_requests ?? DEMO_MDF_REQUESTS) prm.addMdfRequest(request as Partial<MdfRequest>);
+    // The demo has no claims: a walkthrough submits them.
+    for (const claim of data?.mdf_claims ?? []) prm.addMdfClaim(claim as Partial<MdfClaim> & { mdfNumber: string });
   };
   const seedSalesforce = (data: SimulatedSeed['salesforce']) => {
     org.state.clear();
@@ -120,7 +130,7 @@ export function createSimulatedSystems(options: { clock: MockClock }): Simulated
     snapshot() {
       const salesforce: Record<string, Array<Record<string, unknown>>> = {};
       for (const object of org.state.objects()) salesforce[object.name] = org.state.records(object.name);
-      return { prm: { partners: prm.partners(), mdf_requests: prm.mdfRequests() }, salesforce, email: { messages: mailbox.messages() } };
+      return { prm: { partners: prm.partners(), mdf_requests: prm.mdfRequests(), mdf_claims: prm.mdfClaims() }, salesforce, email: { messages: mailbox.messages() } };
     },
     faults: {
       inject: (fault) => faults.inject(fault),
@@ -133,6 +143,10 @@ export function createSimulatedSystems(options: { clock: MockClock }): Simulated
       updateMdfRequest: (mdfNumber, set) => prm.updateMdfRequest(mdfNumber, set),
       addMdfRequest: (partial) => prm.addMdfRequest(partial),
       addPartner: (partial) => prm.addPartner(partial),
+      mdfClaims: () => prm.mdfClaims(),
+      findMdfClaimsByTitle: (title) => prm.findMdfClaimsByTitle(title),
+      addMdfClaim: (partial) => prm.addMdfClaim(partial),
+      updateMdfClaim: (id, set) => prm.updateMdfClaim(id, set),
     },
     salesforce: {
       records: (object) => org.state.records(object),

@@ -16,6 +16,7 @@ export const ScenarioSeed = z
       .object({
         partners: z.array(Json).optional().describe('Partner accounts (camelCase, as the PRM returns them). Replace the demo partners when given.'),
         mdf_requests: z.array(Json).optional().describe('MDF requests already in the PRM (camelCase). Replace the demo requests when given.'),
+        mdf_claims: z.array(Json).optional().describe('MDF claims already in the PRM (camelCase, each with its mdfNumber; status Open unless given). The demo has none.'),
       })
       .strict()
       .optional(),
@@ -31,8 +32,9 @@ const Deliver = z
       .object({
         source: z.string().default('prm').describe('The connector whose webhook this is (POST /webhooks/<source>).'),
         event: z.string().describe('Event name without the source, e.g. mdf_request.submitted.'),
-        data: Json.optional().describe('The event data. Give this or `mdf_request`.'),
+        data: Json.optional().describe('The event data. Give this, `mdf_request` or `mdf_claim`.'),
         mdf_request: z.string().optional().describe('Send the PRM MDF request with this MDF number, as the PRM has it now.'),
+        mdf_claim: z.string().optional().describe('Send the PRM MDF claim with this title (exactly; the lowest id when several have it), as the PRM has it now.'),
         delivery_id: z.string().optional().describe('Defaults to a fresh id; repeat one to test deduplication.'),
         expect_status: z.number().int().default(202).describe('The HTTP status the webhook must answer.'),
       })
@@ -63,12 +65,41 @@ const Update = z
     update: z
       .object({
         mdf_request: z.string().describe('The MDF number of the request ops change in the PRM.'),
-        set: Json.describe('Fields to set (camelCase), e.g. { "status": "Canceled" }.'),
-        event: z.string().default('mdf_request.status_changed').describe('The PRM webhook the change sends. Empty string: none.'),
+        set: Json.describe('Fields to set (camelCase), e.g. { "status": "Canceled" } or { "endDate": "2026-04-10" }.'),
+        event: z.string().default('mdf_request.status_changed').describe('The PRM webhook the change sends, e.g. mdf_request.changed for a field other than the status. Empty string: none.'),
       })
       .strict(),
   })
   .strict();
+
+// ── Claims (D14–D19) ──────────────────────────────────────────────────────────────────────────
+const SubmitClaim = z
+  .object({
+    submit_claim: z
+      .object({
+        claim: Json.describe('The claim as the partner fills it in (camelCase: mdfNumber, title, amount, paidDate, actualCosts, attachments [{ name, kind, url }]). The PRM adds id, status Open and the timestamps.'),
+        delivery_id: z.string().optional().describe('Defaults to a fresh id.'),
+        expect_status: z.number().int().default(202).describe('The HTTP status the webhook must answer.'),
+      })
+      .strict(),
+  })
+  .strict()
+  .describe('A partner submits a claim: it is created in the PRM and its mdf_claim.submitted event is delivered.');
+
+const ChangeClaim = z
+  .object({
+    change_claim: z
+      .object({
+        title: z.string().optional().describe('The claim ops change, by its exact title (the lowest id when several have it).'),
+        id: z.number().int().positive().optional().describe('The claim ops change, by its PRM id (a seeded claim\'s id): for titles several claims share.'),
+        set: Json.describe('Fields to set (camelCase), e.g. { "missingPop": "POP" }, { "status": "Approved" }, { "purchaseOrderNumber": "PO-1" }.'),
+        event: z.string().default('mdf_claim.changed').describe('The PRM webhook the change sends. Empty string: none.'),
+      })
+      .strict()
+      .refine((c) => (c.title === undefined) !== (c.id === undefined), { message: 'give exactly one of `title` and `id`' }),
+  })
+  .strict()
+  .describe('Ops change a claim in the PRM (Missing POP, status, purchase order number) and the PRM sends its event.');
 
 const Fault = z
   .object({
@@ -148,7 +179,7 @@ export const ExpectedEmail = z
 export const ExpectedRecord = z
   .object({
     system: z.enum(['prm', 'salesforce']).describe('The simulated system that holds the record.'),
-    object: z.string().describe('prm: mdf_request or partner; salesforce: an sObject such as PartnerFundRequest.'),
+    object: z.string().describe('prm: mdf_request, mdf_claim or partner; salesforce: an sObject such as PartnerFundRequest.'),
     where: Json.describe('Field values that identify the record, e.g. { "mdfNumber": "MDF-1001" }.'),
     fields: Json.optional().describe('Field values the record must have.'),
     count: z.number().int().nonnegative().optional().describe('How many records must match `where` (0: none).'),
@@ -181,6 +212,8 @@ export const ScenarioStep = z.union([
   Deliver,
   Click,
   Update,
+  SubmitClaim,
+  ChangeClaim,
   Fault,
   Retry,
   ChangeTable,

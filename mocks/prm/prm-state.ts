@@ -112,7 +112,23 @@ export class PrmState {
    * no uniqueness of its own on titles (D15 is Partnerflow's check), so a duplicate title is stored.
    */
   addMdfClaim(partial: Partial<MdfClaim> & Record<string, unknown> & { mdfNumber: string }): MdfClaim {
+    // The PRM requires the MDF number (MdfNumber is a required field): a seed without one is refused, naming it.
+    if (typeof partial.mdfNumber !== 'string' || partial.mdfNumber === '') throw new Error(`an MDF claim needs its mdfNumber (the request it claims against); got ${JSON.stringify(partial)}`);
     return this.insert(MDF_CLAIM_OBJECT, { status: 'Open', ...stripUndefined(partial) }) as unknown as MdfClaim;
+  }
+
+  mdfClaims(): MdfClaim[] {
+    return this.list(MDF_CLAIM_OBJECT) as unknown as MdfClaim[];
+  }
+
+  /** The claims whose title is exactly this one (the harness and `/_mock` name claims by title), lowest id first. */
+  findMdfClaimsByTitle(title: string): MdfClaim[] {
+    return this.mdfClaims().filter((claim) => claim.title === title);
+  }
+
+  /** What ops change on a claim in the portal (camelCase fields, not validated); bumps updated. */
+  updateMdfClaim(id: number, set: Record<string, unknown>): MdfClaim | undefined {
+    return this.update(MDF_CLAIM_OBJECT, id, set) as unknown as MdfClaim | undefined;
   }
 
   /** Adds a partner account, filling a name, type, region and an 18-character CRM Partner ID when absent. */

@@ -17,6 +17,7 @@ import { openSqliteStore } from '../store/sqlite-store.ts';
 import { checkNoEmailsTo, checkRecords, closestMismatch, describeEmail, describeExpectedEmail, emailMatches, indent, isAddressedTo, type MailboxEmail } from './expectations.ts';
 import { ambiguousClick } from './click-ambiguity.ts';
 import { changeSalesforceRecords, retryFailedRun } from './ops-steps.ts';
+import { changeClaim, claimByTitle, submitClaim } from './claim-steps.ts';
 import { ScenarioTables } from './scenario-tables.ts';
 
 export interface ScenarioResult {
@@ -119,6 +120,8 @@ class ScenarioDriver {
     if ('deliver' in step) return this.deliver(step.deliver);
     if ('click' in step) return this.click(step.click);
     if ('update' in step) return this.update(step.update);
+    if ('submit_claim' in step) return submitClaim(this.systems, step.submit_claim, (event, data, id, status) => this.sendWebhook('prm', event, data, id, status));
+    if ('change_claim' in step) return changeClaim(this.systems, step.change_claim, (event, data) => this.sendWebhook('prm', event, data, randomUUID(), 202));
     if ('fault' in step) {
       const f = step.fault;
       this.systems.faults.inject({ system: f.system, kind: f.kind, times: f.times, path: f.path, method: f.method, to: f.to, subject: f.subject, retryAfterSeconds: f.retry_after_seconds });
@@ -147,7 +150,12 @@ class ScenarioDriver {
       if (!record) return [`deliver: the PRM has no MDF request ${d.mdf_request}`];
       data = record as Record<string, unknown>;
     }
-    if (data === undefined) return ['deliver: give `data` or `mdf_request`'];
+    if (d.mdf_claim !== undefined) {
+      const claim = claimByTitle(this.systems, d.mdf_claim);
+      if (typeof claim === 'string') return [`deliver: ${claim}`];
+      data = claim as Record<string, unknown>;
+    }
+    if (data === undefined) return ['deliver: give `data`, `mdf_request` or `mdf_claim`'];
     return this.sendWebhook(d.source, d.event, data, d.delivery_id ?? randomUUID(), d.expect_status);
   }
 
@@ -236,7 +244,11 @@ class ScenarioDriver {
   /** The records of an object, or why there are none to check: a misspelt object must fail, not match nothing. */
   records(system: 'prm' | 'salesforce', object: string): Array<Record<string, unknown>> | string {
     // The PRM objects a scenario can name, and how to read each: one list, so names and readers agree.
-    const prm: Record<string, () => unknown[]> = { mdf_request: () => this.systems.prm.mdfRequests(), partner: () => this.systems.prm.partners() };
+    const prm: Record<string, () => unknown[]> = {
+      mdf_request: () => this.systems.prm.mdfRequests(),
+      mdf_claim: () => this.systems.prm.mdfClaims(),
+      partner: () => this.systems.prm.partners(),
+    };
     const known = system === 'prm' ? Object.keys(prm) : this.systems.salesforce.objects();
     if (!known.includes(object)) {
       return `the simulated ${system === 'prm' ? 'PRM' : 'Salesforce'} has no object "${object}"${didYouMean(object, known)}; it has: ${known.join(', ')}`;

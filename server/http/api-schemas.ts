@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ClaimAttachment } from '../../schemas/domain/mdf-claim.ts';
 
 /**
  * The shapes the HTTP API reads and writes, in one place: routes validate requests with them, the
@@ -173,13 +174,66 @@ export const MailboxQuery = z.object({ to: z.string().min(1).optional().describe
 
 export const Mailbox = z.object({ messages: z.array(z.unknown()).describe('Oldest first, newest last') }).meta({ id: 'MockMailbox' });
 
+/** The PRM events `/_mock/prm/webhooks` sends about a claim (the others are about a request). */
+export const MOCK_CLAIM_EVENTS = ['mdf_claim.submitted', 'mdf_claim.changed'] as const;
+
 export const MockPrmWebhook = z
   .object({
-    event: z.enum(['mdf_request.submitted', 'mdf_request.status_changed']).describe('The PRM event to send'),
-    mdf_number: z.string().min(1).describe('The simulated PRM sends this MDF request as it has it now'),
+    event: z
+      .enum(['mdf_request.submitted', 'mdf_request.status_changed', 'mdf_request.changed', ...MOCK_CLAIM_EVENTS])
+      .describe('The PRM event to send'),
+    mdf_number: z.string().min(1).optional().describe('Request events: the simulated PRM sends this MDF request as it has it now'),
+    claim_id: z.number().int().positive().optional().describe('Claim events: the simulated PRM sends the claim with this id as it has it now'),
+    claim_title: z.string().min(1).optional().describe('Claim events, instead of claim_id: the claim with exactly this title (the lowest id when several have it)'),
     delivery_id: z.string().min(1).max(200).optional().describe('Defaults to a fresh id; repeat one to see deduplication'),
   })
+  .superRefine((body, ctx) => {
+    const claimEvent = (MOCK_CLAIM_EVENTS as readonly string[]).includes(body.event);
+    if (claimEvent && (body.claim_id === undefined) === (body.claim_title === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['claim_id'], message: `${body.event} needs exactly one of claim_id and claim_title` });
+    }
+    if (!claimEvent && body.mdf_number === undefined) ctx.addIssue({ code: 'custom', path: ['mdf_number'], message: `${body.event} needs mdf_number` });
+  })
   .meta({ id: 'MockPrmWebhook' });
+
+const MockAttachment = ClaimAttachment.describe('A file attached to the claim ({ name, kind POP | Lead List | Other, url }): it stays in the PRM (D2)');
+
+/** What a partner fills in on the portal's claim form (D15); blanks are allowed, the intake tells what is missing. */
+export const MockClaimSubmission = z
+  .object({
+    mdfNumber: z.string().min(1).describe('The MDF number of the approved request the claim draws on, e.g. MDF-0901'),
+    title: z.string().optional().describe('Claim Title (D15: unique, case and surrounding spaces ignored)'),
+    amount: z.number().nonnegative().optional().describe('Claim Amount in USD (D18, D19)'),
+    paidDate: z.string().optional().describe('Paid Date, YYYY-MM-DD'),
+    actualCosts: z.number().nonnegative().optional().describe('What the activity actually cost, in USD (D19)'),
+    attachments: z.array(MockAttachment).optional().describe('D16: a POP and a Lead List are required'),
+  })
+  .strict()
+  .meta({ id: 'MockClaimSubmission' });
+
+/** What ops change on a claim in the portal. */
+export const MockClaimChange = z
+  .object({
+    missingPop: z.string().nullable().optional().describe('D17: the missing item (POP, Lead List, Invoice, Other); null or "" clears it'),
+    status: z.enum(['Open', 'Approved', 'Denied', 'Paid']).optional().describe('Claim Approval Status (D18)'),
+    statusReason: z.string().nullable().optional().describe('Why: a denial\'s reason is told to the partner'),
+    purchaseOrderNumber: z.string().nullable().optional().describe('D18: once set on an approved claim, the partner is asked for the invoice'),
+    title: z.string().optional(),
+    amount: z.number().nonnegative().optional(),
+    paidDate: z.string().optional(),
+    actualCosts: z.number().nonnegative().optional(),
+    attachments: z.array(MockAttachment).optional(),
+  })
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, { message: 'give at least one field to change' })
+  .meta({ id: 'MockClaimChange' });
+
+export const MockClaimDelivered = z
+  .object({
+    claim: z.record(z.string(), z.unknown()).describe('The claim as the simulated PRM has it now'),
+    webhook: z.object({ status: z.number().int(), body: z.unknown() }).describe('What POST /webhooks/prm answered to the claim\'s event'),
+  })
+  .meta({ id: 'MockClaimDelivered' });
 
 export const MockRecords = z.unknown().describe('A snapshot of every simulated system’s records');
 

@@ -24,7 +24,13 @@ const mockDeps = (f: Pick<AppFixture, 'engine' | 'clock'>): MockDeps => ({
   systems: {
     snapshot: () => ({ prm: { mdfRequests: [{ mdfNumber: 'MDF-2001' }] } }),
     email: { messages: () => mailbox },
-    prm: { findMdfRequest: (n: string) => (n === 'MDF-2001' ? { mdfNumber: 'MDF-2001' } : undefined) },
+    prm: {
+      findMdfRequest: (n: string) => (n === 'MDF-2001' ? { mdfNumber: 'MDF-2001' } : undefined),
+      mdfClaims: () => [],
+      findMdfClaimsByTitle: () => [],
+      addMdfClaim: (claim) => ({ id: 1, ...claim }),
+      updateMdfClaim: () => undefined,
+    },
   },
   clock: f.clock,
   advance: (iso) => advanceTime(f.engine, f.clock, addIsoDuration(f.clock.now(), iso) - f.clock.now()),

@@ -19,8 +19,17 @@ export interface MockDeps {
     /** Every simulated system's records (`GET /_mock/records`). */
     snapshot(): unknown;
     email: { messages(): readonly unknown[] };
-    /** The simulated PRM's MDF requests, which `POST /_mock/prm/webhooks` sends as the PRM would. */
-    prm: { findMdfRequest(mdfNumber: string): unknown };
+    /** The simulated PRM's MDF requests and claims, which `POST /_mock/prm/webhooks` sends as the PRM would. */
+    prm: {
+      findMdfRequest(mdfNumber: string): unknown;
+      mdfClaims(): Array<{ id: number }>;
+      /** The claims with exactly this title, lowest id first. */
+      findMdfClaimsByTitle(title: string): unknown[];
+      /** `POST /_mock/prm/claims`: a partner submits a claim. */
+      addMdfClaim(claim: { mdfNumber: string } & Record<string, unknown>): unknown;
+      /** `PATCH /_mock/prm/claims/:id`: ops change a claim; undefined when there is none. */
+      updateMdfClaim(id: number, set: Record<string, unknown>): unknown;
+    };
   };
   clock: { now(): number };
   /** Moves virtual time forward by an ISO 8601 duration and runs the work that falls due on the way. */

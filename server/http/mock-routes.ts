@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import type { z } from 'zod';
 import { addIsoDuration } from '../engine/business-calendar.ts';
-import { AdvanceClock, ErrorBody, Mailbox, MailboxQuery, MockClock, MockPrmWebhook, MockRecords, WebhookAccepted } from './api-schemas.ts';
+import { AdvanceClock, ErrorBody, Mailbox, MailboxQuery, MOCK_CLAIM_EVENTS, MockClaimChange, MockClaimDelivered, MockClaimSubmission, MockClock, MockPrmWebhook, MockRecords, WebhookAccepted } from './api-schemas.ts';
 import type { AppEnv, MockDeps } from './app.ts';
 import { jsonError, validationError } from './errors.ts';
 import type { RouteDoc } from './openapi.ts';
@@ -67,24 +67,73 @@ export function mockRoutes(mock: MockDeps, target: MockWebhookTarget): Hono<AppE
     return c.json({ now: iso(mock.clock.now()) } satisfies z.infer<typeof MockClock>);
   });
 
-  // What the PRM's outbound call does when a partner submits or ops change a request: a signed delivery
-  // of the record as it is now, through the real webhook route.
+  /** What the PRM's outbound call does for a change of a record: a signed delivery of it as it is now, through the real webhook route. */
+  const sendPrmEvent = (c: Context<AppEnv>, event: string, record: unknown, deliveryId?: string): Response | Promise<Response> => {
+    if (!target.prmWebhookSecret) return jsonError(c, 404, 'no webhook secret is configured for the prm source');
+    const delivery = signedDelivery({
+      secret: target.prmWebhookSecret,
+      deliveryId: deliveryId ?? randomUUID(),
+      event,
+      data: record,
+      timestampSeconds: Math.floor(Date.now() / 1000),
+    });
+    return target.dispatch(new Request(new URL('/webhooks/prm', c.req.url), { method: 'POST', headers: delivery.headers, body: delivery.body }));
+  };
+
+  /** A claim change or submission answered with the claim and what the webhook answered to its event. */
+  const claimDelivered = async (c: Context<AppEnv>, status: 200 | 201, claim: Record<string, unknown>, event: string): Promise<Response> => {
+    const res = await sendPrmEvent(c, event, claim);
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Not JSON: the text as it was.
+    }
+    return c.json({ claim, webhook: { status: res.status, body } } satisfies z.infer<typeof MockClaimDelivered>, status);
+  };
+
+  // What the PRM's outbound call does when a partner submits or ops change a request or a claim.
   app.post('/_mock/prm/webhooks', async (c) => {
     const body = await readJson(c);
     if (!body.ok) return body.response;
     const parsed = MockPrmWebhook.safeParse(body.json);
     if (!parsed.success) return validationError(c, 'the body', parsed.error);
-    const record = mock.systems.prm.findMdfRequest(parsed.data.mdf_number);
-    if (!record) return jsonError(c, 404, `the simulated PRM has no MDF request ${parsed.data.mdf_number}`);
+    const { event, mdf_number, claim_id, claim_title, delivery_id } = parsed.data;
+    let record: unknown;
+    if ((MOCK_CLAIM_EVENTS as readonly string[]).includes(event)) {
+      record = claim_id !== undefined ? mock.systems.prm.mdfClaims().find((claim) => claim.id === claim_id) : mock.systems.prm.findMdfClaimsByTitle(claim_title!)[0];
+      if (!record) return jsonError(c, 404, `the simulated PRM has no MDF claim ${claim_id !== undefined ? `with id ${claim_id}` : `titled ${JSON.stringify(claim_title)}`}`);
+    } else {
+      record = mock.systems.prm.findMdfRequest(mdf_number!);
+      if (!record) return jsonError(c, 404, `the simulated PRM has no MDF request ${mdf_number}`);
+    }
+    return sendPrmEvent(c, event, record, delivery_id);
+  });
+
+  // A partner submits a claim in the portal (D15, D16): the PRM stores it (Open) and sends mdf_claim.submitted.
+  app.post('/_mock/prm/claims', async (c) => {
+    const body = await readJson(c);
+    if (!body.ok) return body.response;
+    const parsed = MockClaimSubmission.safeParse(body.json);
+    if (!parsed.success) return validationError(c, 'the body', parsed.error);
     if (!target.prmWebhookSecret) return jsonError(c, 404, 'no webhook secret is configured for the prm source');
-    const delivery = signedDelivery({
-      secret: target.prmWebhookSecret,
-      deliveryId: parsed.data.delivery_id ?? randomUUID(),
-      event: parsed.data.event,
-      data: record,
-      timestampSeconds: Math.floor(Date.now() / 1000),
-    });
-    return target.dispatch(new Request(new URL('/webhooks/prm', c.req.url), { method: 'POST', headers: delivery.headers, body: delivery.body }));
+    const claim = mock.systems.prm.addMdfClaim(parsed.data) as Record<string, unknown>;
+    return claimDelivered(c, 201, claim, 'mdf_claim.submitted');
+  });
+
+  // Ops change a claim in the portal (D17 Missing POP, D18 status and purchase order): the PRM sends mdf_claim.changed.
+  app.patch('/_mock/prm/claims/:id', async (c) => {
+    const id = Number(c.req.param('id'));
+    if (!Number.isInteger(id) || id <= 0) return jsonError(c, 400, `"${c.req.param('id')}" is not a claim id (a positive integer)`, [{ path: 'id', message: 'not a positive integer' }]);
+    const body = await readJson(c);
+    if (!body.ok) return body.response;
+    const parsed = MockClaimChange.safeParse(body.json);
+    if (!parsed.success) return validationError(c, 'the body', parsed.error);
+    if (!target.prmWebhookSecret) return jsonError(c, 404, 'no webhook secret is configured for the prm source');
+    const claim = mock.systems.prm.updateMdfClaim(id, parsed.data);
+    if (!claim) return jsonError(c, 404, `the simulated PRM has no MDF claim with id ${id}`);
+    return claimDelivered(c, 200, claim as Record<string, unknown>, 'mdf_claim.changed');
   });
 
   return app;
@@ -132,12 +181,36 @@ export const mockDocs: RouteDoc[] = [
     method: 'post',
     path: '/_mock/prm/webhooks',
     tag: 'mock',
-    summary: 'Make the simulated PRM send a signed webhook for one of its MDF requests to POST /webhooks/prm (mock mode only)',
+    summary: 'Make the simulated PRM send a signed webhook for one of its MDF requests or claims to POST /webhooks/prm (mock mode only)',
     body: { schema: MockPrmWebhook },
     responses: {
       202: { description: 'The answer of POST /webhooks/prm', schema: WebhookAccepted },
-      400: { description: 'Not a known event, or the webhook refused the record', schema: ErrorBody },
-      404: { description: 'No such MDF request in the simulated PRM', schema: ErrorBody },
+      400: { description: 'Not a known event, a request event without mdf_number or a claim event without claim_id or claim_title, or the webhook refused the record', schema: ErrorBody },
+      404: { description: 'No such MDF request or claim in the simulated PRM', schema: ErrorBody },
+    },
+  },
+  {
+    method: 'post',
+    path: '/_mock/prm/claims',
+    tag: 'mock',
+    summary: 'Submit an MDF claim in the simulated PRM as a partner does: it is stored (Open) and its mdf_claim.submitted webhook is sent (mock mode only)',
+    body: { schema: MockClaimSubmission },
+    responses: {
+      201: { description: 'The stored claim (with its id) and the answer of POST /webhooks/prm to its event', schema: MockClaimDelivered },
+      400: { description: 'Not a claim form: the fields named', schema: ErrorBody },
+    },
+  },
+  {
+    method: 'patch',
+    path: '/_mock/prm/claims/:id',
+    tag: 'mock',
+    params: { id: 'The claim\'s PRM id (the `claim.id` POST /_mock/prm/claims answered)' },
+    summary: 'Change an MDF claim in the simulated PRM as ops do (Missing POP, status, purchase order number); its mdf_claim.changed webhook is sent (mock mode only)',
+    body: { schema: MockClaimChange },
+    responses: {
+      200: { description: 'The claim as changed and the answer of POST /webhooks/prm to its event', schema: MockClaimDelivered },
+      400: { description: 'Not a claim change: the fields named', schema: ErrorBody },
+      404: { description: 'No such claim in the simulated PRM', schema: ErrorBody },
     },
   },
 ];

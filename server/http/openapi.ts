@@ -16,7 +16,7 @@ import { webhookDocs } from './webhooks.ts';
  * app.test.ts checks that every route the app registers is documented.
  */
 export interface RouteDoc {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'patch';
   /** Hono syntax: `/runs/:id`. */
   path: string;
   tag: string;
