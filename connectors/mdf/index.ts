@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { defineConnector } from '../kit/define-connector.ts';
+import { checkMdfClaimAction } from './check-mdf-claim.ts';
 import { checkMdfRequestAction } from './check-mdf-request.ts';
+import { syncFundClaim } from './sync-fund-claim.ts';
 import { syncFundRequest, type MdfConnection } from './sync-fund-request.ts';
 import type { PrmClient } from '../prm/prm-client.ts';
 import type { SalesforceConnection } from '../salesforce/salesforce-connection.ts';
@@ -11,11 +13,11 @@ import type { SalesforceConnection } from '../salesforce/salesforce-connection.t
  */
 export const mdfConnector = defineConnector({
   name: 'mdf',
-  description: 'MDF programme rules (intake checks for requests) and the Salesforce sync of a request as the PRM has it.',
+  description: 'MDF programme rules (intake checks for requests and claims) and the Salesforce sync of a request or claim as the PRM has it.',
   config: z.object({}),
   env: {},
   mockConfig: {},
   // Looked up at call time: connections are connected in one pass, in any order.
   connect: (_config, deps): MdfConnection => ({ prm: () => deps.connection<PrmClient>('prm'), salesforce: () => deps.connection<SalesforceConnection>('salesforce') }),
-  actions: { check_request: checkMdfRequestAction, sync_fund_request: syncFundRequest },
+  actions: { check_request: checkMdfRequestAction, sync_fund_request: syncFundRequest, check_claim: checkMdfClaimAction, sync_fund_claim: syncFundClaim },
 });

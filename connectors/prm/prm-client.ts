@@ -47,9 +47,11 @@ export class PrmClient {
   readonly mdfRequestObject: string;
   readonly mdfClaimObject: string;
   readonly partnerObject: string;
+  readonly #baseUrl: string;
   readonly #http: HttpClient;
 
   constructor(options: PrmClientOptions) {
+    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.mdfRequestObject = options.mdfRequestObject ?? 'MdfRequest__co';
     this.mdfClaimObject = options.mdfClaimObject ?? 'MdfClaim__co';
     this.partnerObject = options.partnerObject ?? 'Account';
@@ -118,6 +120,15 @@ export class PrmClient {
   async updateMdfRequestStatus(id: number, status: MdfRequestStatus, reason?: string | null, options: CallOptions = {}): Promise<PrmMdfRequest> {
     const checked = MdfRequestStatus.parse(status);
     return this.#setStatus(this.mdfRequestObject, MDF_ONE, id, { Status: checked, StatusReason: reason ?? null }, options);
+  }
+
+  /**
+   * The claim's address in the PRM, which the Salesforce Funds Claim carries instead of its attachments
+   * (D2): the claim's record in the objects API, whose attachments list their files' URLs. [guess] The
+   * portal's page for a claim has no documented address; this one is stable and names the claim.
+   */
+  mdfClaimUrl(id: number): string {
+    return `${this.#baseUrl}/${this.mdfClaimObject}/${id}`;
   }
 
   /** A claim by its record id; an id the PRM does not know is a NotFoundError with the PRM's message. */

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { checkMdfClaim, type CheckedClaim, type ClaimedRequest } from './check-mdf-claim.ts';
+import { mdfConnector } from './index.ts';
+
+const request: ClaimedRequest = { mdfNumber: 'MDF-0901', status: 'Approved', amountRequested: 8000 };
+const share = { maximum_vendor_share: 0.5 };
+const attachments = [
+  { name: 'pop.pdf', kind: 'POP', url: 'https://prm.partnerflow.test/files/1' },
+  { name: 'leads.csv', kind: 'Lead List', url: 'https://prm.partnerflow.test/files/2' },
+];
+const claim: CheckedClaim = { id: 5, mdfNumber: 'MDF-0901', title: 'Partner Day Frankfurt', amount: 7000, paidDate: '2026-04-10', actualCosts: 16000, attachments };
+const rulesOf = (c: Partial<CheckedClaim>, r: Partial<ClaimedRequest> = {}, rules = share) => checkMdfClaim({ ...claim, ...c }, { ...request, ...r }, rules).problems.map((p) => p.rule);
+
+describe('mdf.check_claim', () => {
+  it('accepts a complete claim within the approved amount and half of the actual costs', () => {
+    expect(checkMdfClaim(claim, request, share)).toEqual({ problems: [], missing_attachments: [] });
+  });
+
+  it('D18: a claim equal to the approved amount is accepted, one cent over is refused with the numbers', () => {
+    expect(rulesOf({ amount: 8000 })).toEqual([]);
+    const over = checkMdfClaim({ ...claim, amount: 8000.01, actualCosts: 20000 }, request, share).problems;
+    expect(over).toEqual([{ rule: 'D18', field: 'Claim Amount', message: 'The Claim Amount (USD 8,000.01) is more than the USD 8,000 approved for MDF-0901.' }]);
+  });
+
+  it('D19: the programme share (D5) of the actual costs, in whole cents rounded down; the share comes from the table', () => {
+    expect(rulesOf({ amount: 1000, actualCosts: 2000.01 })).toEqual([]);
+    const over = checkMdfClaim({ ...claim, amount: 1000.01, actualCosts: 2000.01 }, request, share).problems;
+    expect(over).toEqual([{ rule: 'D19', field: 'Claim Amount', message: 'The Claim Amount (USD 1,000.01) is more than 50% of the Actual Costs (USD 2,000.01): at most USD 1,000 can be claimed.' }]);
+    // 35% of 3,400 is exactly 1,190: accepted (floating point makes it 1,189.99...).
+    expect(rulesOf({ amount: 1190, actualCosts: 3400 }, {}, { maximum_vendor_share: 0.35 })).toEqual([]);
+    expect(rulesOf({ amount: 7000, actualCosts: 16000 }, {}, { maximum_vendor_share: 0.4 })).toEqual(['D19']);
+    expect(rulesOf({ actualCosts: null })).toEqual(['D19']);
+  });
+
+  it('D12, D18: a claim against a Canceled request, or one not (or no longer) Approved, is refused naming why', () => {
+    expect(checkMdfClaim(claim, { ...request, status: 'Canceled' }, share).problems).toEqual([
+      { rule: 'D12', field: null, message: 'The MDF request MDF-0901 was canceled, so no claim can be paid against it.' },
+    ]);
+    expect(checkMdfClaim(claim, { ...request, status: 'Closed' }, share).problems[0]!.message).toBe('The MDF request MDF-0901 is already closed: a claim against it was approved, so no claim can be paid against it.');
+    expect(rulesOf({}, { status: 'Denied' })).toEqual(['D18']);
+  });
+
+  it('D15: an earlier claim with the same title (letter case and spaces ignored) refuses the later one, naming the title and the other claim', () => {
+    const earlier = { id: 3, mdfNumber: 'MDF-0902', title: 'partner day FRANKFURT ' };
+    const problems = checkMdfClaim({ ...claim, title: '  Partner Day Frankfurt' }, request, share, [earlier]).problems;
+    expect(problems).toEqual([
+      {
+        rule: 'D15',
+        field: 'Claim Title',
+        message: 'The Claim Title "Partner Day Frankfurt" is already used by claim 3 against MDF-0902 ("partner day FRANKFURT"); titles must be unique (letter case and surrounding spaces do not count). Please submit the claim again with another title.',
+      },
+    ]);
+    // The earlier claim is not refused because of the later one.
+    expect(checkMdfClaim({ ...claim, id: 3 }, request, share, [{ id: 5, mdfNumber: 'MDF-0901', title: 'Partner Day Frankfurt' }]).problems).toEqual([]);
+  });
+
+  it('D15: a missing title, amount or paid date is refused, every problem at once', () => {
+    expect(rulesOf({ title: '  ', amount: null, paidDate: null })).toEqual(['D15', 'D15', 'D15']);
+  });
+
+  it('D16: missing required attachments are listed (POP, Lead List) without refusing the claim', () => {
+    expect(checkMdfClaim({ ...claim, attachments: [attachments[0]!] }, request, share)).toEqual({ problems: [], missing_attachments: ['Lead List'] });
+    expect(checkMdfClaim({ ...claim, attachments: null }, request, share).missing_attachments).toEqual(['POP', 'Lead List']);
+    expect(checkMdfClaim({ ...claim, attachments: [{ name: 'a', kind: 'Other', url: 'x' }, { name: 'b', kind: 'Other', url: 'y' }] }, request, share).missing_attachments).toEqual(['POP', 'Lead List']);
+  });
+
+  it('as an action: ok, the rules broken and one reason for the PRM Status Reason', async () => {
+    const action = mdfConnector.actions.check_claim!;
+    const output = (await action.run(action.input.parse({ claim: { ...claim, amount: 9000 }, request, rules: { programme: 'MDF', maximum_vendor_share: 0.5 } }), {} as never)) as { ok: boolean; rules_broken: string[]; reason: string };
+    expect(output.ok).toBe(false);
+    expect(output.rules_broken).toEqual(['D18', 'D19']);
+    expect(output.reason).toBe('Refused (D18, D19): The Claim Amount (USD 9,000) is more than the USD 8,000 approved for MDF-0901. The Claim Amount (USD 9,000) is more than 50% of the Actual Costs (USD 16,000): at most USD 8,000 can be claimed.');
+  });
+});

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { ClaimAttachmentKind, claimTitleKey } from '../../schemas/domain/mdf-claim.ts';
+import { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
+import { defineAction } from '../kit/define-connector.ts';
+import { RuleProblem } from './check-mdf-request.ts';
+
+/** Money compared in whole cents, as the request check does: 1,000.14 + 1,000 must equal 2,000.14. */
+const cents = (usdAmount: number) => Math.round(usdAmount * 100);
+
+const usd = (n: number) => `USD ${n.toLocaleString('en-US', { minimumFractionDigits: Number.isInteger(n) ? 0 : 2, maximumFractionDigits: 2 })}`;
+
+/** A share as the partner reads it: 0.5 is "50%". */
+const percentOf = (share: number) => `${Math.round(share * 10_000) / 100}%`;
+
+/** Shares are taken to a millionth (the precision the mdf-programme table allows), in integer arithmetic. */
+const SHARE_SCALE = 1_000_000;
+
+/**
+ * D19: the largest amount a claim may be for, in whole cents, rounded DOWN: half of USD 2,000.01 is USD
+ * 1,000.005, and telling the partner USD 1,000.01 would name an amount that is refused again. Integer
+ * arithmetic, as for the request (D5): in floating point 35% of 340,000 cents is 118,999.99999999999.
+ */
+export function largestClaimCents(actualCostsUsd: number, maximumShare: number): number {
+  return Number((BigInt(cents(actualCostsUsd)) * BigInt(Math.round(maximumShare * SHARE_SCALE))) / BigInt(SHARE_SCALE));
+}
+
+/** The attachments D15 requires on every claim; D16 names those missing. */
+export const REQUIRED_ATTACHMENT_KINDS = ['POP', 'Lead List'] as const satisfies readonly ClaimAttachmentKind[];
+
+/** The claim fields the check reads (the PRM record, extra fields ignored). */
+export const CheckedClaim = z
+  .object({
+    id: z.number().int().positive(),
+    mdfNumber: z.string(),
+    title: z.string().nullish(),
+    amount: z.number().nullish(),
+    paidDate: z.string().nullish(),
+    actualCosts: z.number().nullish(),
+    attachments: z.array(z.object({ kind: z.string() }).passthrough()).nullish(),
+  })
+  .passthrough();
+export type CheckedClaim = z.infer<typeof CheckedClaim>;
+
+/** The request the claim draws on: its status and approved amount. */
+export const ClaimedRequest = z.object({ mdfNumber: z.string(), status: MdfRequestStatus, amountRequested: z.number().nullish() }).passthrough();
+export type ClaimedRequest = z.infer<typeof ClaimedRequest>;
+
+/** Another claim with the same title (from `prm.list_mdf_claims` by title). */
+export const OtherClaim = z.object({ id: z.number().int(), mdfNumber: z.string(), title: z.string().nullish() }).passthrough();
+export type OtherClaim = z.infer<typeof OtherClaim>;
+
+/** What the intake does with a claim: refuse it (every problem at once), and which attachments to ask for. */
+export interface ClaimCheck {
+  problems: RuleProblem[];
+  /** D16: the required attachment kinds the claim lacks (told, but not a reason to refuse). */
+  missing_attachments: string[];
+}
+
+/**
+ * The MDF programme's claim rules as a pure function, so each is unit-tested and the recipe only acts on
+ * the answer. A claim is refused (Denied with the reasons, docs/rules.md D15-D19) when:
+ * - D12: its request is Canceled; D18: its request is not Approved otherwise (Open, Denied, or Closed by an
+ *   earlier approved claim): there is no approved amount left to claim;
+ * - D15: a title, amount or paid date is missing, or another, earlier claim has the same title (trimmed,
+ *   case ignored);
+ * - D18: the amount is over the request's approved amount (equal is accepted);
+ * - D19: the amount is over the programme's share (the mdf-programme table's maximum_vendor_share, D5) of
+ *   the actual costs, which must then be given.
+ * Missing attachments (D16) are returned apart: the partner is asked for them, the claim is not refused.
+ */
+export function checkMdfClaim(claim: CheckedClaim, request: ClaimedRequest, rules: { maximum_vendor_share: number }, sameTitle: readonly OtherClaim[] = []): ClaimCheck {
+  const problems: RuleProblem[] = [];
+  const number = request.mdfNumber;
+  if (request.status === 'Canceled') {
+    problems.push({ rule: 'D12', field: null, message: `The MDF request ${number} was canceled, so no claim can be paid against it.` });
+  } else if (request.status !== 'Approved') {
+    const why = request.status === 'Closed' ? 'is already closed: a claim against it was approved' : `is ${request.status}, not approved`;
+    problems.push({ rule: 'D18', field: null, message: `The MDF request ${number} ${why}, so no claim can be paid against it.` });
+  }
+  const title = claim.title?.trim() ?? '';
+  if (title === '') problems.push({ rule: 'D15', field: 'Claim Title', message: 'The Claim Title is missing.' });
+  // Only an earlier claim (a lower PRM id) takes a title: the later of two is the duplicate, whichever event arrives first.
+  const taken = title === '' ? undefined : sameTitle.find((other) => other.id < claim.id && claimTitleKey(other.title ?? '') === claimTitleKey(title));
+  if (taken) {
+    problems.push({
+      rule: 'D15',
+      field: 'Claim Title',
+      message: `The Claim Title "${title}" is already used by claim ${taken.id} against ${taken.mdfNumber} ("${taken.title?.trim()}"); titles must be unique (letter case and surrounding spaces do not count). Please submit the claim again with another title.`,
+    });
+  }
+  if (claim.paidDate === null || claim.paidDate === undefined || claim.paidDate === '') problems.push({ rule: 'D15', field: 'Paid Date', message: 'The Paid Date is missing.' });
+  const amount = claim.amount;
+  if (amount === null || amount === undefined) {
+    problems.push({ rule: 'D15', field: 'Claim Amount', message: 'The Claim Amount is missing.' });
+  } else {
+    const approved = request.amountRequested;
+    if (request.status === 'Approved' && approved !== null && approved !== undefined && cents(amount) > cents(approved)) {
+      problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount (${usd(amount)}) is more than the ${usd(approved)} approved for ${number}.` });
+    }
+    const costs = claim.actualCosts;
+    const share = rules.maximum_vendor_share;
+    if (costs === null || costs === undefined) {
+      problems.push({ rule: 'D19', field: 'Actual Costs', message: `The Actual Costs are missing: the claim can be for at most ${percentOf(share)} of them.` });
+    } else if (cents(amount) > largestClaimCents(costs, share)) {
+      const largest = largestClaimCents(costs, share) / 100;
+      problems.push({
+        rule: 'D19',
+        field: 'Claim Amount',
+        message: `The Claim Amount (${usd(amount)}) is more than ${percentOf(share)} of the Actual Costs (${usd(costs)}): at most ${usd(largest)} can be claimed.`,
+      });
+    }
+  }
+  const kinds = new Set((claim.attachments ?? []).map((a) => a.kind));
+  const missing_attachments = REQUIRED_ATTACHMENT_KINDS.filter((kind) => !kinds.has(kind));
+  return { problems, missing_attachments };
+}
+
+/**
+ * `mdf.check_claim` (D12, D15, D16, D18, D19): checks a submitted claim against its request, the programme's
+ * share and the other claims with its title. `reason` is what the PRM's Status Reason gets when refused.
+ */
+export const checkMdfClaimAction = defineAction({
+  description: 'Checks an MDF claim against its request (D12, D18), the programme share of the actual costs (D19), its required fields and unique title (D15); lists missing attachments (D16).',
+  input: z
+    .object({
+      claim: CheckedClaim,
+      request: ClaimedRequest,
+      rules: z.object({ maximum_vendor_share: z.number().gt(0).max(1) }).passthrough().describe("The mdf-programme table's row: maximum_vendor_share (D5, D19)."),
+      same_title: z.array(OtherClaim).default([]).describe('Other claims with this title (prm.list_mdf_claims by title).'),
+    })
+    .strict(),
+  output: z.object({
+    ok: z.boolean().describe('True when nothing refuses the claim.'),
+    problems: z.array(RuleProblem),
+    rules_broken: z.array(z.string()),
+    reason: z.string().describe('The problems in one sentence list, for the claim\'s Status Reason ("" when ok).'),
+    missing_attachments: z.array(z.string()).describe('D16: the required attachment kinds the claim lacks (POP, Lead List).'),
+  }),
+  idempotent: true,
+  async run(input) {
+    const { problems, missing_attachments } = checkMdfClaim(input.claim, input.request, input.rules, input.same_title);
+    const rules_broken = [...new Set(problems.map((p) => p.rule))];
+    const reason = problems.length ? `Refused (${rules_broken.join(', ')}): ${problems.map((p) => p.message).join(' ')}` : '';
+    return { ok: problems.length === 0, problems, rules_broken, reason, missing_attachments };
+  },
+});
