@@ -5,6 +5,7 @@ import { mdfConnector } from './mdf/index.ts';
 import { prmConnector } from './prm/index.ts';
 import { salesforceConnector } from './salesforce/index.ts';
 import { runsConnector } from './runs/index.ts';
+import { budgetConnector } from './budget/index.ts';
 
 /** Every connector the runtime ships; recipes name their actions as `<connector>.<action>`. */
 export const CONNECTORS: readonly ConnectorDefinition[] = [
@@ -14,4 +15,5 @@ export const CONNECTORS: readonly ConnectorDefinition[] = [
   approvalConnector,
   mdfConnector,
   runsConnector,
+  budgetConnector,
 ] as unknown as readonly ConnectorDefinition[];

@@ -10,7 +10,7 @@ describe('defineRecipe', () => {
     const built = defineRecipe({
       $schema: '../../schemas/json/recipe.schema.json',
       name: 'mdf-request-cancellation',
-      version: 6,
+      version: 7,
       description: json.description,
       trigger: {
         type: 'webhook',
@@ -22,6 +22,9 @@ describe('defineRecipe', () => {
         action('partner', 'prm.get_partner', { partner_id: request('partnerId') }),
         when('still_canceled', expr("$steps.request.status != 'Canceled'"), [stop('not_canceled_anymore', { status: 'completed', reason: 'The request is no longer Canceled in the PRM.' })], undefined, {
           description: 'A late or replayed webhook must not cancel a request that ops reopened meanwhile.',
+        }),
+        action('release_flexi', 'budget.release', { holder: expr("'mdf-request:' & $steps.request.mdfNumber") }, {
+          description: 'D13: a canceled request gives back what it held in a flexi-budget (nothing, for a request that held none), so a later request fits. Before the email: a failure here is retried by ops with nothing told twice.',
         }),
         action(
           'tell_partner_canceled',

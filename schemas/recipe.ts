@@ -39,6 +39,24 @@ export const Delay = z.union([
 ]);
 export type Delay = z.infer<typeof Delay>;
 
+/**
+ * The delay of a `wait` or a `wait_for` timeout: as Delay, and the business days may also be an
+ * expression (`{ "business_days": "{% $steps.level.business_days %}" }`), so the number comes from a
+ * table ops maintain (D10: each approval level's business days). Checked when the step runs: a whole
+ * number of days, at least 1, or the step fails naming it.
+ */
+export const StepDelay = z.union([
+  IsoDuration,
+  z
+    .object({
+      business_days: z
+        .union([z.number().int().positive(), z.string().regex(/^\{%[\s\S]*%\}$/, 'a whole number of days, or an expression written {% … %}')])
+        .describe('Business days on the `business-calendar` table (weekends and holidays skipped): a number, or an expression giving one (e.g. from a table).'),
+    })
+    .strict(),
+]);
+export type StepDelay = z.infer<typeof StepDelay>;
+
 const StepId = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,63}$/, 'a step id is snake_case, starting with a letter')
@@ -106,14 +124,14 @@ export type LookupStep = {
   required?: boolean;
 };
 export type SetStep = { id: string; description?: string; type: 'set'; values: Record<string, unknown> };
-export type WaitStep = { id: string; description?: string; type: 'wait'; for?: Delay; until?: string };
+export type WaitStep = { id: string; description?: string; type: 'wait'; for?: StepDelay; until?: string };
 export type WaitForStep = {
   id: string;
   description?: string;
   type: 'wait_for';
   signal?: string;
   event?: { name: string; key: string };
-  timeout?: Delay;
+  timeout?: StepDelay;
   on_timeout?: Step[];
 };
 export type StopStep = { id: string; description?: string; type: 'stop'; status?: 'completed' | 'failed' | 'canceled'; reason?: string };
@@ -207,7 +225,7 @@ export const WaitStep = z
   .object({
     ...stepBase,
     type: z.literal('wait'),
-    for: Delay.optional().describe('How long to wait.'),
+    for: StepDelay.optional().describe('How long to wait.'),
     until: Expression.optional().describe('An expression giving the time to wait until (ISO string or epoch ms).'),
   })
   .strict()
@@ -224,7 +242,7 @@ export const WaitForStep = z
       .strict()
       .optional()
       .describe('An external event, e.g. prm.mdf_request.status_changed for this MDF number.'),
-    timeout: Delay.optional(),
+    timeout: StepDelay.optional(),
     on_timeout: Steps.optional().describe('Runs when the timeout passes with nothing received; then the run continues after this step.'),
   })
   .strict()

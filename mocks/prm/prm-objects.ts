@@ -69,6 +69,8 @@ const MDF_REQUEST: PrmObject = {
     { name: 'PartnerId', key: 'partnerId', label: 'Partner Account', type: 'integer', required: true },
     { name: 'SubmittedByEmail', key: 'submittedByEmail', label: 'Submitted By (Email)', type: 'email', required: true },
     { name: 'ActivityRegion', key: 'activityRegion', label: 'Activity Region', type: 'string' },
+    // D13: ISO 3166-1 alpha-2; outside the region's target markets the request is flexi.
+    { name: 'ActivityCountry', key: 'activityCountry', label: 'Activity Country', type: 'string' },
     { name: 'Status', key: 'status', label: 'Status', type: 'picklist', values: MdfRequestStatus.options, required: true },
     { name: 'StatusReason', key: 'statusReason', label: 'Status Reason', type: 'textarea' },
     { name: 'ActivityName', key: 'activityName', label: MDF_REQUEST_FORM_LABELS.activityName, type: 'string' },

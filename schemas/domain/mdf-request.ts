@@ -68,6 +68,12 @@ export const MdfRequest = MdfRequestForm.extend({
   submittedByEmail: z.email(),
   /** D8: the region where the activity takes place, which picks the approver. */
   activityRegion: orBlank(Region),
+  /**
+   * D13: the country where the activity takes place, ISO 3166-1 alpha-2 (`DE`; letter case is ignored).
+   * Outside the activity region's target markets the request draws on the flexi-budget. Optional: a
+   * request without one is not flexi.
+   */
+  activityCountry: orBlank(z.string().regex(/^[A-Za-z]{2}$/, 'an ISO 3166-1 alpha-2 country code, e.g. DE')),
   status: MdfRequestStatus,
   /** Why the request was decided or canceled. Ops may write internal notes here: partner emails do not quote it. */
   statusReason: z.string().nullish(),

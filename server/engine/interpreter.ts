@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ActionStep, ForeachStep, IfStep, LookupStep, Recipe, Step, WaitForStep, WaitStep } from '../../schemas/recipe.ts';
+import type { ActionStep, Delay, ForeachStep, IfStep, LookupStep, Recipe, Step, StepDelay, WaitForStep, WaitStep } from '../../schemas/recipe.ts';
 import { formatIssues } from '../../schemas/format-issues.ts';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import { STOPPED_BY_RECIPE, type JournalEntry, type Run, type RunError, type Store, type WaitSpec } from '../store/store.ts';
@@ -7,7 +7,7 @@ import { DEFAULT_RETRY, backoffDelay } from './backoff.ts';
 import { nextAttemptWithin } from './retry-budget.ts';
 import type { Clock } from './clock.ts';
 import type { ConnectedConnectors } from './connector-registry.ts';
-import { delayEnd } from './delay.ts';
+import { delayEnd, resolveStepDelay } from './delay.ts';
 import { LeaseLostError, LookupMissError, StepInputError, isOutcomeUnknown, isRetryable, isWaitNotAttempt, retryAfterOf } from './errors.ts';
 import { evaluateExpression, evaluateMapping, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 import { asStepKey, idempotencyKeyFor, type StepKey } from './ids.ts';
@@ -306,7 +306,13 @@ class Turn {
     let until: number;
     if (entry?.status === 'waiting' && entry.wait?.kind === 'time') until = entry.wait.until;
     else {
-      until = step.for !== undefined ? delayEnd(this.now, step.for, this.deps.tables.calendar) : toTime(await evaluateExpression(step.until!, scope, this.#env), step.id);
+      let delay: Delay | undefined;
+      try {
+        delay = step.for !== undefined ? await this.#delay(step.for, scope, `wait ${step.id}: for`) : undefined;
+      } catch (error) {
+        return this.#failStep(step, key, error);
+      }
+      until = delay !== undefined ? delayEnd(this.now, delay, this.deps.tables.calendar) : toTime(await evaluateExpression(step.until!, scope, this.#env), step.id);
       await this.write({ key, step, status: 'waiting', input: { until: new Date(until).toISOString() }, wait: { kind: 'time', until }, startedAt: this.now });
     }
     if (until > this.now) return { kind: 'suspend', wakeAt: until, step: key, ...(entry?.status === 'waiting' ? { again: true as const } : {}) };
@@ -318,7 +324,13 @@ class Turn {
   async waitFor(step: WaitForStep, key: StepKey, scope: ExpressionScope): Promise<Flow> {
     let entry = this.journal.get(key);
     if (!entry) {
-      const deadline = step.timeout !== undefined ? delayEnd(this.now, step.timeout, this.deps.tables.calendar) : null;
+      let timeout: Delay | undefined;
+      try {
+        timeout = step.timeout !== undefined ? await this.#delay(step.timeout, scope, `wait_for ${step.id}: timeout`) : undefined;
+      } catch (error) {
+        return this.#failStep(step, key, error);
+      }
+      const deadline = timeout !== undefined ? delayEnd(this.now, timeout, this.deps.tables.calendar) : null;
       const wait: WaitSpec = step.signal
         ? { kind: 'signal', signal: step.signal, deadline }
         : { kind: 'event', event: step.event!.name, key: String(await evaluateExpression(step.event!.key, scope, this.#env)), deadline };
@@ -361,6 +373,19 @@ class Turn {
       await this.write({ key, step, status: 'failed', error: failure, startedAt, finishedAt: this.now, holdBack: true });
       return { kind: 'fail', error: failure };
     }
+  }
+
+  /** Fails a step whose input could not be evaluated (a bad delay): journaled, so ops retry it from here. */
+  async #failStep(step: Step, key: StepKey, error: unknown): Promise<Flow> {
+    if (error instanceof LeaseLostError) throw error;
+    const failure = toRunError(error, key);
+    await this.write({ key, step, status: 'failed', error: failure, startedAt: this.now, finishedAt: this.now, holdBack: true });
+    return { kind: 'fail', error: failure };
+  }
+
+  /** A step's delay, its business days evaluated when an expression gives them (D10: from a table). */
+  #delay(delay: StepDelay, scope: ExpressionScope, where: string): Promise<Delay> {
+    return resolveStepDelay(delay, (source) => evaluateExpression(source, scope, this.#env), where);
   }
 
   evaluate(mapping: unknown, scope: ExpressionScope): Promise<unknown> {

@@ -35,7 +35,7 @@ describe('tables: email addresses compare without regard to letter case (D9)', (
 });
 
 describe('tables: the MDF programme row (D4, D5)', () => {
-  const row = { programme: 'MDF', minimum_request_usd: 1_000, ops_email: 'mdf-ops@vendor.example', ops_name: 'MDF operations' };
+  const row = { programme: 'MDF', minimum_request_usd: 1_000, ops_email: 'mdf-ops@vendor.example', ops_name: 'MDF operations', flexi_share: 0.05 };
 
   it('takes a vendor share with up to six decimal places and refuses a finer one, naming the file, the row and the column', () => {
     expect(() => createTables({ approvers, 'mdf-programme': [{ ...row, maximum_vendor_share: 0.333333 }] }, undefined, 'recipes/tables')).not.toThrow();

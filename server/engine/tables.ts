@@ -4,6 +4,7 @@ import { BusinessCalendar, DEFAULT_CALENDAR } from './business-calendar.ts';
 import { KNOWN_TABLES, TableFile } from '../../schemas/tables.ts';
 import { formatIssues } from '../../schemas/format-issues.ts';
 import { didYouMean } from '../recipes/closest-name.ts';
+import { leadEmails, programmeTableProblem } from './programme-table-checks.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -35,6 +36,8 @@ export function createTables(tables: Record<string, Row[]>, calendar: unknown = 
     );
   }
   checkLeaveNamesApprovers(checked, origin);
+  const programmeProblem = programmeTableProblem(checked, origin);
+  if (programmeProblem) throw new TableError(programmeProblem);
   const parsedCalendar = BusinessCalendar.safeParse(calendar);
   if (!parsedCalendar.success) throw new TableError(`${origin}/business-calendar: ${formatIssues(parsedCalendar.error.issues)}`);
   return {
@@ -71,7 +74,7 @@ export function loadTables(dir: string): Tables {
 
 /**
  * D9: a leave row counts only for an approver the approvers table names (the recipe looks leave up by
- * the region's approver). A row for anyone else, a typo or a person who left, would silently keep a
+ * the region's approver) or a regional marketing lead (the second level of a flexi request, D10, D13). A row for anyone else, a typo or a person who left, would silently keep a
  * CMM on leave as the approver, so it is refused at start, naming the file and the row. Addresses are
  * compared in lower case (the schemas lower them).
  */
@@ -79,7 +82,7 @@ function checkLeaveNamesApprovers(tables: ReadonlyMap<string, Row[]>, origin: st
   const leave = tables.get('leave');
   const approvers = tables.get('approvers');
   if (!leave || !approvers) return;
-  const known = new Set(approvers.map((row) => String(row.approver_email).toLowerCase()));
+  const known = new Set([...approvers.map((row) => String(row.approver_email).toLowerCase()), ...leadEmails(tables)]);
   leave.forEach((row, i) => {
     const email = String(row.approver_email).toLowerCase();
     if (known.has(email)) return;

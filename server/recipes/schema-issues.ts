@@ -18,7 +18,9 @@ function describe(issue: Issue, base: readonly PropertyKey[]): Finding[] {
     const meant = issue.errors.filter((branch) => !branch.every(isWrongKind));
     if (meant.length === 1) return describeSchemaIssues(meant[0]!, path);
     const expected = issue.errors.map((branch) => branch.filter(isWrongKind).map(expectation).join(' and ')).filter(Boolean);
-    return [{ path, message: `Invalid input: expected ${orList(expected)}` }];
+    // A field that is absent, where it may take one of several kinds (business_days: a number or an expression).
+    const absent = issue.errors.every((branch) => branch.every((i) => i.code === 'invalid_type' && i.message.endsWith('received undefined')));
+    return [{ path, message: absent ? `missing (expected ${orList(expected)})` : `Invalid input: expected ${orList(expected)}` }];
   }
   if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
     return [{ path, message: `missing (expected ${issue.expected})` }];

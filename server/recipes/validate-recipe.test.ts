@@ -58,7 +58,7 @@ describe('validateRecipe', () => {
       ]);
       expect(problems(data)).toEqual([
         `${FILE}: steps[0].on_error: Invalid input: expected "fail", "continue" or an object`,
-        `${FILE}: steps[1].for.business_days: missing (expected number)`,
+        `${FILE}: steps[1].for.business_days: missing (expected a number or a string)`,
         `${FILE}: steps[1].for: Unrecognized key: "days"`,
       ]);
     });

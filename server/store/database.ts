@@ -107,4 +107,21 @@ export interface Database {
     value: string;
     seen_at: number;
   };
+  /** D13: per budget pool (e.g. `flexi:EMEA:2026-Q2`), the cents reserved in it (budget-reservations.ts). */
+  budget_pools: {
+    pool: string;
+    reserved_cents: number;
+    updated_at: number;
+  };
+  /** D13: each holder's answer in a pool, granted or refused, with the numbers it was given (budget-reservations.ts). */
+  budget_reservations: {
+    pool: string;
+    holder: string;
+    amount_cents: number;
+    cap_cents: number;
+    /** What the pool held before this reservation was answered. */
+    reserved_before_cents: number;
+    granted: number;
+    created_at: number;
+  };
 }

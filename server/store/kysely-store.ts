@@ -18,6 +18,7 @@ import { json, parse, toApproval, toOutbox, toRun } from './store-rows.ts';
 import { runWorkAsync, type StoreWork } from './store-work.ts';
 import { runsAwaitingRetryQuery, type RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 import { tellOnChangeWork, type TellOnChangeInput, type TellOnChangeOutcome } from './told-changes.ts';
+import { releaseBudgetWork, reserveBudgetWork, type BudgetRelease, type BudgetReservation, type ReleaseBudgetInput, type ReserveBudgetInput } from './budget-reservations.ts';
 import {
   STOPPED_BY_RECIPE,
   type Approval,
@@ -425,5 +426,14 @@ export class KyselyStore implements Store {
 
   runsAwaitingRetry(): Promise<RunsAwaitingRetry[]> {
     return runsAwaitingRetryQuery(this.db);
+  }
+
+  // ── Budget reservations (D13) ───────────────────────────────────────────────────────────
+  reserveBudget(input: ReserveBudgetInput): Promise<BudgetReservation> {
+    return this.transaction((trx) => reserveBudgetWork(trx, input));
+  }
+
+  releaseBudget(input: ReleaseBudgetInput): Promise<BudgetRelease> {
+    return this.transaction((trx) => releaseBudgetWork(trx, input));
   }
 }

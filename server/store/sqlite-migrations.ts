@@ -181,6 +181,31 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0008_budget_reservations': {
+    // D13: budgets reserved atomically (budget-reservations.ts): one row per pool holding its reserved
+    // total, which every reservation changes with a conditional UPDATE (a row lock on PostgreSQL), and
+    // one row per holder and pool keeping the answer it was given, so a retried step gets it again.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('budget_pools')
+        .addColumn('pool', 'text', (c) => c.primaryKey())
+        .addColumn('reserved_cents', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('budget_reservations')
+        .addColumn('pool', 'text', (c) => c.notNull())
+        .addColumn('holder', 'text', (c) => c.notNull())
+        .addColumn('amount_cents', 'integer', (c) => c.notNull())
+        .addColumn('cap_cents', 'integer', (c) => c.notNull())
+        .addColumn('reserved_before_cents', 'integer', (c) => c.notNull())
+        .addColumn('granted', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('budget_reservations_pk', ['pool', 'holder'])
+        .execute();
+      await db.schema.createIndex('budget_reservations_holder').on('budget_reservations').columns(['holder']).execute();
+    },
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {

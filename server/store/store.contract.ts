@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { asRunId, asStepKey, type RunId } from '../engine/ids.ts';
 import { STOPPED_BY_RECIPE, type JournalEntry, type NewApproval, type NewRun, type Store } from './store.ts';
+import { describeBudgetReservationContract } from './budget-reservations.contract.ts';
 
 /**
  * The behaviour every Store implementation must have. The SQLite store runs it; a PostgreSQL store
  * runs the same suite by calling this with its own `open`.
  */
 export function describeStoreContract(name: string, open: () => Promise<Store>): void {
+  describeBudgetReservationContract(name, open);
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     const T0 = Date.parse('2026-03-02T09:00:00Z');

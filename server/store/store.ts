@@ -2,9 +2,11 @@ import type { TimeoutIsFinal } from './approval-link-lifetime.ts';
 import type { RunId, StepKey } from '../engine/ids.ts';
 import type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 import type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
+import type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
 
 export type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 export type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
+export type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
 
 /**
  * The one persistence interface of the runtime. Two implementations (SQLite embedded, PostgreSQL for
@@ -146,6 +148,16 @@ export interface Store {
 
   /** Per recipe, unfinished runs waiting to retry a failed step (`/metrics`: a sync behind an outage). */
   runsAwaitingRetry(): Promise<RunsAwaitingRetry[]>;
+
+  // ── Budget reservations (D13) ───────────────────────────────────────────────────────────
+  /**
+   * Reserves `amountCents` in `pool` for `holder` only if the pool's reserved total plus the amount fits
+   * `capCents`, atomically, also across replicas; a holder answered before gets its stored answer. See
+   * budget-reservations.ts.
+   */
+  reserveBudget(input: ReserveBudgetInput): Promise<BudgetReservation>;
+  /** Gives a holder's reservation(s) back and forgets its answers; releasing nothing is not an error. */
+  releaseBudget(input: ReleaseBudgetInput): Promise<BudgetRelease>;
 }
 
 export type RunStatus = 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'canceled';

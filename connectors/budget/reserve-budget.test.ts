@@ -1,0 +1,36 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../server/engine/clock.ts';
+import { openSqliteStore } from '../../server/store/sqlite-store.ts';
+import type { Store } from '../../server/store/store.ts';
+import { testContext } from '../kit/action-test-context.ts';
+import { releaseBudget, reserveBudget } from './reserve-budget.ts';
+
+describe('budget.reserve and budget.release (D13)', () => {
+  let store: Store;
+  const clock = new VirtualClock(Date.parse('2026-03-02T09:00:00Z'));
+  beforeEach(async () => {
+    store = await openSqliteStore({ path: ':memory:' });
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+  const run = (action: typeof reserveBudget | typeof releaseBudget, input: unknown) => action.run(action.input.parse(input), testContext({ store }, clock).ctx as never);
+
+  it('answers in USD with the numbers a partner is told: requested, already reserved, cap, left', async () => {
+    const pool = 'flexi:EMEA:2026-Q2';
+    // 5% of USD 200,000, as the recipe computes it.
+    expect(await run(reserveBudget, { pool, holder: 'mdf-request:MDF-1', amount_usd: 6000.5, cap_usd: 0.05 * 200000 })).toEqual({
+      reserved: true, pool, requested_usd: 6000.5, already_reserved_usd: 0, cap_usd: 10000, left_usd: 3999.5,
+    });
+    expect(await run(reserveBudget, { pool, holder: 'mdf-request:MDF-2', amount_usd: 4000, cap_usd: 10000 })).toEqual({
+      reserved: false, pool, requested_usd: 4000, already_reserved_usd: 6000.5, cap_usd: 10000, left_usd: 3999.5,
+    });
+    expect(await run(releaseBudget, { holder: 'mdf-request:MDF-1' })).toEqual({ released_usd: 6000.5, pools: [pool] });
+    expect(await run(releaseBudget, { holder: 'mdf-request:MDF-1' })).toEqual({ released_usd: 0, pools: [] });
+  });
+
+  it('a cap that is a share of a budget counts whole cents only: 7% of USD 123,456.78 is USD 8,641.97, not 8,641.98', async () => {
+    const answer = await run(reserveBudget, { pool: 'p', holder: 'h', amount_usd: 8641.98, cap_usd: 0.07 * 123456.78 });
+    expect(answer).toMatchObject({ reserved: false, cap_usd: 8641.97 });
+  });
+});

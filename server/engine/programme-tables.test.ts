@@ -1,0 +1,71 @@
+import { join, dirname } from 'node:path';
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { createTables, loadTables, TableError } from './tables.ts';
+
+const shipped = join(dirname(fileURLToPath(import.meta.url)), '../../recipes/tables');
+
+/** A copy of the shipped tables with one file replaced, as ops would edit it. */
+function tablesWith(file: string, rows: unknown[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tables-'));
+  for (const name of readdirSync(shipped)) writeFileSync(join(dir, name), readFileSync(join(shipped, name)));
+  writeFileSync(join(dir, file), JSON.stringify({ description: 'edited', rows }));
+  return dir;
+}
+
+describe('programme tables (D10, D13) are checked at start, each bad row named', () => {
+  it('the shipped tables load: flexi share, budgets, target markets, levels and leads', () => {
+    const tables = loadTables(shipped);
+    expect(tables.rows('mdf-programme')![0]).toMatchObject({ flexi_share: 0.05 });
+    expect(tables.rows('approval-levels')).toEqual([
+      { level: 1, approver: 'cmm', business_days: 2, escalation_business_days: 10, applies_to: 'all' },
+      { level: 2, approver: 'regional_marketing_lead', business_days: 2, escalation_business_days: 10, applies_to: 'flexi' },
+    ]);
+    expect(tables.rows('target-markets')!.length).toBeGreaterThan(0);
+    expect(tables.rows('mdf-budgets')!.length).toBeGreaterThan(0);
+  });
+
+  it('D13: a budget row with a bad quarter stops the start, naming the file, the row and the field', () => {
+    const dir = tablesWith('mdf-budgets.json', [
+      { region: 'EMEA', quarter: '2026-Q2', budget_usd: 300000 },
+      { region: 'EMEA', quarter: '2026-05', budget_usd: 300000 },
+    ]);
+    expect(() => loadTables(dir)).toThrow(TableError);
+    expect(() => loadTables(dir)).toThrow(/mdf-budgets: .*rows\[1\]\.quarter.*a quarter such as 2026-Q2/);
+  });
+
+  it('D13: a target market that is not a two-letter country code in capitals is refused, naming the row and the field', () => {
+    const dir = tablesWith('target-markets.json', [{ region: 'EMEA', country: 'Germany' }]);
+    expect(() => loadTables(dir)).toThrow(/target-markets: .*rows\[0\]\.country.*ISO 3166-1 alpha-2/);
+  });
+
+  it('D13: a flexi share over 1 or missing is refused, naming the field', () => {
+    const row = { programme: 'MDF', minimum_request_usd: 1000, maximum_vendor_share: 0.5, ops_email: 'ops@vendor.example', ops_name: 'Ops' };
+    expect(() => createTables({ 'mdf-programme': [{ ...row, flexi_share: 5 }] }, undefined, 'recipes/tables')).toThrow(/mdf-programme.*rows\[0\]\.flexi_share/);
+    expect(() => createTables({ 'mdf-programme': [row] }, undefined, 'recipes/tables')).toThrow(/mdf-programme.*rows\[0\]\.flexi_share/);
+  });
+
+  it('D10: an approval level with 0 business days or an unknown approver is refused, naming the row and the field', () => {
+    const level = { level: 1, approver: 'cmm', business_days: 2, escalation_business_days: 10, applies_to: 'all' };
+    expect(() => createTables({ 'approval-levels': [{ ...level, business_days: 0 }] }, undefined, 'recipes/tables')).toThrow(/approval-levels.*rows\[0\]\.business_days/);
+    expect(() => createTables({ 'approval-levels': [level, { ...level, level: 2, approver: 'cfo' }] }, undefined, 'recipes/tables')).toThrow(/approval-levels.*rows\[1\]\.approver/);
+  });
+
+  it('D10, D13: two rows for one key are refused, naming both rows; level 1 must be the CMM for all requests', () => {
+    expect(() =>
+      createTables({ 'mdf-budgets': [{ region: 'EMEA', quarter: '2026-Q2', budget_usd: 1 }, { region: 'EMEA', quarter: '2026-Q2', budget_usd: 2 }] }, undefined, 'recipes/tables'),
+    ).toThrow('recipes/tables/mdf-budgets: rows[1]: repeats rows[0] (region "EMEA", quarter "2026-Q2"); keep one row for it');
+    const level = { level: 1, approver: 'regional_marketing_lead', business_days: 2, escalation_business_days: 10, applies_to: 'flexi' };
+    expect(() => createTables({ 'approval-levels': [level] }, undefined, 'recipes/tables')).toThrow(/level 1 is the CMM's and applies to all requests/);
+    expect(() => createTables({ 'approval-levels': [{ ...level, level: 2 }] }, undefined, 'recipes/tables')).toThrow(/no row has level 1/);
+  });
+
+  it('D9: a leave row may name a regional marketing lead', () => {
+    const leads = [{ region: 'EMEA', lead_email: 'Lead.EMEA@vendor.example', lead_name: 'L', manager_email: 'vp@vendor.example', manager_name: 'V' }];
+    const approvers = [{ region: 'EMEA', approver_email: 'cmm.emea@vendor.example', approver_name: 'E', manager_email: 'd@vendor.example', manager_name: 'D' }];
+    const tables = createTables({ approvers, 'regional-marketing-leads': leads, leave: [{ approver_email: 'lead.emea@vendor.example', from: '2026-03-02', to: '2026-03-06' }] });
+    expect(tables.rows('leave')).toHaveLength(1);
+  });
+});
