@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineConnector } from '../kit/define-connector.ts';
+import { applySalesforceChange } from './apply-salesforce-change.ts';
 import { checkMdfRequestAction } from './check-mdf-request.ts';
 import { syncFundRequest, type MdfConnection } from './sync-fund-request.ts';
 import type { PrmClient } from '../prm/prm-client.ts';
@@ -17,5 +18,5 @@ export const mdfConnector = defineConnector({
   mockConfig: {},
   // Looked up at call time: connections are connected in one pass, in any order.
   connect: (_config, deps): MdfConnection => ({ prm: () => deps.connection<PrmClient>('prm'), salesforce: () => deps.connection<SalesforceConnection>('salesforce') }),
-  actions: { check_request: checkMdfRequestAction, sync_fund_request: syncFundRequest },
+  actions: { check_request: checkMdfRequestAction, sync_fund_request: syncFundRequest, apply_salesforce_change: applySalesforceChange },
 });
