@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineConnector } from '../kit/define-connector.ts';
+import { applySalesforceChange } from './apply-salesforce-change.ts';
 import { checkMdfClaimAction } from './check-mdf-claim.ts';
 import { checkMdfRequestAction } from './check-mdf-request.ts';
 import { syncFundClaim } from './sync-fund-claim.ts';
@@ -19,5 +20,11 @@ export const mdfConnector = defineConnector({
   mockConfig: {},
   // Looked up at call time: connections are connected in one pass, in any order.
   connect: (_config, deps): MdfConnection => ({ prm: () => deps.connection<PrmClient>('prm'), salesforce: () => deps.connection<SalesforceConnection>('salesforce') }),
-  actions: { check_request: checkMdfRequestAction, sync_fund_request: syncFundRequest, check_claim: checkMdfClaimAction, sync_fund_claim: syncFundClaim },
+  actions: {
+    check_request: checkMdfRequestAction,
+    sync_fund_request: syncFundRequest,
+    check_claim: checkMdfClaimAction,
+    sync_fund_claim: syncFundClaim,
+    apply_salesforce_change: applySalesforceChange,
+  },
 });

@@ -131,6 +131,15 @@ export class PrmClient {
     return `${this.#baseUrl}/${this.mdfClaimObject}/${id}`;
   }
 
+  /**
+   * Sets an MDF request's amount (Total Amount Required), e.g. an amount finance changed in Salesforce
+   * (D1). Idempotent: the same amount twice has the effect of once. The answer is the updated record.
+   */
+  async updateMdfRequestAmount(id: number, amount: number, options: CallOptions = {}): Promise<PrmMdfRequest> {
+    const res = await this.#http.request({ method: 'PATCH', path: `${this.mdfRequestObject}/${recordId(id)}`, body: { AmountRequested: amount }, idempotent: true, expect: MDF_ONE, ...options });
+    return res.body.data;
+  }
+
   /** A claim by its record id; an id the PRM does not know is a NotFoundError with the PRM's message. */
   async getMdfClaim(id: number, options: CallOptions = {}): Promise<PrmMdfClaim> {
     return this.#getById(this.mdfClaimObject, CLAIM_ONE, id, options);

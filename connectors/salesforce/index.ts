@@ -4,6 +4,7 @@ import { query } from './query.ts';
 import { SalesforceClient } from './salesforce-client.ts';
 import { SALESFORCE_ENV, SALESFORCE_MOCK_CONFIG, SalesforceConfig } from './salesforce-config.ts';
 import type { SalesforceConnection } from './salesforce-connection.ts';
+import { listChangedFundRecords } from './list-changed-fund-records.ts';
 import { upsertFundClaim } from './upsert-fund-claim.ts';
 import { upsertFundRequest } from './upsert-fund-request.ts';
 
@@ -31,10 +32,12 @@ export const salesforceConnector = defineConnector({
     }),
     mdfNumberField: config.mdfNumberField,
     claimKeyField: config.claimKeyField,
+    integrationUserId: config.integrationUserId,
   }),
   actions: {
     upsert_fund_request: upsertFundRequest,
     upsert_fund_claim: upsertFundClaim,
     query,
+    list_changed_fund_records: listChangedFundRecords,
   },
 });

@@ -109,6 +109,23 @@ export class SalesforceClient {
     return res.body;
   }
 
+  /**
+   * One page of a SOQL query: the first page of `soql`, or the page at `nextRecordsUrl` from an earlier
+   * answer (a path from the instance's root). For a caller that keeps its place between calls (a poll
+   * saving each page before it asks for the next).
+   */
+  async queryPage(from: { soql: string } | { nextRecordsUrl: string }, options: CallOptions = {}): Promise<{ records: SObjectFields[]; nextRecordsUrl: string | null }> {
+    const request =
+      'soql' in from ? { path: 'query', query: { q: from.soql } } : { path: new URL(from.nextRecordsUrl, (await this.#sessions.get()).instanceUrl).toString() };
+    const res = await this.#http.request({ method: 'GET', ...request, expect: QueryPage, ...options });
+    return { records: res.body.records, nextRecordsUrl: res.body.done ? null : (res.body.nextRecordsUrl ?? null) };
+  }
+
+  /** The Id of the user this client's session runs as (from the token answer), or null when it did not say. */
+  async sessionUserId(): Promise<string | null> {
+    return (await this.#sessions.get()).userId;
+  }
+
   /** The records a SOQL query selects, fetched a page (up to 2,000) at a time as the caller iterates. */
   query(soql: string, options: CallOptions = {}): AsyncGenerator<SObjectFields, void, undefined> {
     const page = async (request: Pick<HttpRequest, 'path' | 'query'>) => {

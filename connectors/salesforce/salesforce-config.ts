@@ -23,6 +23,16 @@ export const SalesforceConfig = z.object({
     .default('MDF_Claim_Key__c')
     .describe('External ID field of PartnerFundClaim that holds the claim key'),
   /**
+   * The user this integration's connected app runs as (the client-credentials "Run As" user). Without
+   * it, the user the token answer's `id` URL names. Changes it made are skipped when changes are read
+   * back (D1: no echo).
+   */
+  integrationUserId: z
+    .string()
+    .regex(/^005[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/, 'a User Id (15 or 18 characters, starting 005)')
+    .optional()
+    .describe('Id of the Salesforce user the integration writes as; its changes are not read back as changes (D1). Default: the user the token answer names'),
+  /**
    * Salesforce caps an org's concurrent long-running requests (403 REQUEST_LIMIT_EXCEEDED,
    * ConcurrentPerOrgLongTxn) and its calls per 24 hours, org-wide; it has no per-second limit. This
    * process keeps at most this many API calls in flight, all runs together (the token grant not counted).
@@ -40,6 +50,7 @@ export const SALESFORCE_ENV = {
   apiVersion: 'SALESFORCE_API_VERSION',
   mdfNumberField: 'SALESFORCE_MDF_NUMBER_FIELD',
   claimKeyField: 'SALESFORCE_CLAIM_KEY_FIELD',
+  integrationUserId: 'SALESFORCE_INTEGRATION_USER_ID',
   maxConcurrent: 'SALESFORCE_MAX_CONCURRENT',
 } as const;
 

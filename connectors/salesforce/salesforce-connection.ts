@@ -7,4 +7,6 @@ export interface SalesforceConnection {
   mdfNumberField: string;
   /** The external-ID field of PartnerFundClaim that holds the claim's stable key (D1). */
   claimKeyField: string;
+  /** The User Id the integration writes as (SALESFORCE_INTEGRATION_USER_ID); unset, the session's user. Its own changes are not read back as changes (D1). */
+  integrationUserId?: string;
 }

@@ -7,6 +7,8 @@ export interface SalesforceSession {
   accessToken: string;
   /** e.g. https://acme.my.salesforce.com: API calls go here, not to the login host. */
   instanceUrl: string;
+  /** The user the connected app runs as: the last part of the answer's identity URL `id` (…/id/<org>/<user>). */
+  userId: string | null;
 }
 
 const TokenResponse = z.object({
@@ -14,6 +16,7 @@ const TokenResponse = z.object({
   instance_url: z.url(),
   token_type: z.string().optional(),
   issued_at: z.string().optional(),
+  id: z.string().optional(),
 });
 
 export interface SalesforceCredentials {
@@ -40,7 +43,8 @@ export function createSessionCache(credentials: SalesforceCredentials, login: Ht
         idempotent: true,
         expect: TokenResponse,
       });
-      return { value: { accessToken: res.body.access_token, instanceUrl: res.body.instance_url.replace(/\/+$/, '') }, expiresAt: null };
+      const userId = /\/id\/[A-Za-z0-9]+\/(005[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?)$/.exec(res.body.id ?? '')?.[1] ?? null;
+      return { value: { accessToken: res.body.access_token, instanceUrl: res.body.instance_url.replace(/\/+$/, ''), userId }, expiresAt: null };
     },
   });
 }

@@ -200,7 +200,7 @@ describe('Salesforce sObjects', () => {
     );
     expect(describe.body.fields).toContainEqual(expect.objectContaining({ name: 'MDF_Number__c', externalId: true }));
     expect(describe.body.fields.map((f: { name: string }) => f.name)).toEqual([
-      ...['Id', 'CreatedDate', 'LastModifiedDate', 'SystemModstamp'],
+      ...['Id', 'CreatedDate', 'LastModifiedDate', 'SystemModstamp', 'CreatedById', 'LastModifiedById'],
       ...['Title', 'RequestedAmount', 'Amount', 'Activity', 'Status', 'ChannelPartnerId', 'CampaignId', 'AllocationId', 'BudgetId', 'Description', 'DesiredOutcome', 'OwnerId', 'MDF_Number__c'],
     ]);
     expect(describe.body.fields.find((f: { name: string }) => f.name === 'Status')).toMatchObject({
@@ -289,6 +289,20 @@ describe('Salesforce queries', () => {
       done: true,
       records: [{ attributes: { type: 'PartnerFundRequest', url: expect.stringMatching(/^\/services\/data\/v61\.0\/sobjects\/PartnerFundRequest\//) }, Id: expect.any(String), Status: 'Draft' }],
     });
+  });
+
+  it('records who changed a record last (LastModifiedById): the integration user for API writes, a person for edits in the UI; SOQL filters and orders by it and by LastModifiedDate (D1 echo loops)', async () => {
+    await sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-7040', { method: 'PATCH', body: fundRequest() });
+    const [written] = systems.salesforce.records('PartnerFundRequest');
+    expect(written).toMatchObject({ LastModifiedById: '0055g00000PFLWAPI1', CreatedById: '0055g00000PFLWAPI1', LastModifiedDate: '2026-04-20T09:00:00.000+0000' });
+    clock.advance(60_000);
+    systems.salesforce.update('PartnerFundRequest', String(written!.Id), { Status: 'Approved' });
+    const soql = (where: string) => `SELECT MDF_Number__c, Status, LastModifiedById FROM PartnerFundRequest WHERE ${where} ORDER BY LastModifiedDate`;
+    const changed = await sf(`query?q=${encodeURIComponent(soql("LastModifiedDate >= 2026-04-20T09:01:00Z AND LastModifiedById != '0055g00000PFLWAPI1'"))}`);
+    expect(changed.body.records.map((r: Record<string, unknown>) => [r.MDF_Number__c, r.Status, r.LastModifiedById])).toEqual([['MDF-7040', 'Approved', '0055g00000PFLWOPS1']]);
+    const none = await sf(`query?q=${encodeURIComponent(soql('LastModifiedDate > 2026-04-20T09:01:00Z'))}`);
+    expect(none.body.records).toEqual([]);
+    await expect(sf('sobjects/PartnerFundRequest/MDF_Number__c/MDF-7040', { method: 'PATCH', body: { LastModifiedById: '0055g00000PFLWOPS1' } })).resolves.toMatchObject({ status: 400 });
   });
 
   it('orders, offsets and limits without reordering the org, and hands out rows of its own', async () => {

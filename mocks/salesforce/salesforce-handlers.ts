@@ -142,7 +142,7 @@ async function sobjects(request: Request, url: URL, path: string[], apiVersion: 
     if (method !== 'POST') return methodNotAllowed(method);
     const body = await readJsonObject(request);
     if (!body.ok) return body.response;
-    const created = state.create(object.name, body.value);
+    const created = state.create(object.name, body.value, INTEGRATION_USER_ID);
     if (!created.ok) return sfErrorResponse(created.status, created.errors);
     return HttpResponse.json({ id: created.value.id, success: true, errors: [] }, { status: 201 });
   }
@@ -159,7 +159,7 @@ async function sobjects(request: Request, url: URL, path: string[], apiVersion: 
     if (method === 'PATCH') {
       const body = await readJsonObject(request);
       if (!body.ok) return body.response;
-      const updated = state.update(object.name, id, body.value);
+      const updated = state.update(object.name, id, body.value, INTEGRATION_USER_ID);
       return updated.ok ? new HttpResponse(null, { status: 204 }) : sfErrorResponse(updated.status, updated.errors);
     }
     if (method === 'DELETE') return state.delete(object.name, id) ? new HttpResponse(null, { status: 204 }) : notFound();
@@ -171,7 +171,7 @@ async function sobjects(request: Request, url: URL, path: string[], apiVersion: 
     if (method === 'PATCH') {
       const body = await readJsonObject(request);
       if (!body.ok) return body.response;
-      const result = state.upsert(object.name, fieldName, value, body.value);
+      const result = state.upsert(object.name, fieldName, value, body.value, INTEGRATION_USER_ID);
       if (!result.ok) return result.ids ? multipleChoices(object.name, result.ids, apiVersion) : sfErrorResponse(result.status, result.errors);
       const answer = { id: result.value.id, success: true, errors: [], created: result.value.created };
       if (result.value.created) return HttpResponse.json(answer, { status: 201, headers: { Location: recordUrl(object.name, result.value.id, apiVersion) } });
@@ -231,7 +231,7 @@ async function collections(request: Request, url: URL, path: string[], apiVersio
   if (path.length === 0 && method === 'POST') {
     return runCollection(state, request, (record) => {
       const type = typeOf(record);
-      return type ? state.create(type, record) : MISSING_TYPE;
+      return type ? state.create(type, record, INTEGRATION_USER_ID) : MISSING_TYPE;
     });
   }
   if (path.length === 0 && method === 'PATCH') {
@@ -240,7 +240,7 @@ async function collections(request: Request, url: URL, path: string[], apiVersio
       if (!type) return MISSING_TYPE;
       const { Id: id, ...fields } = record;
       if (typeof id !== 'string') return { ok: false, status: 400, errors: [{ errorCode: 'MISSING_ARGUMENT', message: 'Id not specified in an update call', fields: [] }] };
-      return state.update(type, id, fields);
+      return state.update(type, id, fields, INTEGRATION_USER_ID);
     });
   }
   if (path.length === 0 && method === 'DELETE') return deleteCollection(state, url.searchParams);
@@ -258,7 +258,7 @@ async function collections(request: Request, url: URL, path: string[], apiVersio
         return { ok: false, status: 400, errors: [{ errorCode: 'MISSING_ARGUMENT', message: `${field} not specified`, fields: [] }] };
       }
       const { [key!]: _inBody, attributes: _type, ...fields } = record;
-      return state.upsert(object.name, field, String(value), fields);
+      return state.upsert(object.name, field, String(value), fields, INTEGRATION_USER_ID);
     });
   }
   return notFound();

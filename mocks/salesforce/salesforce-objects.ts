@@ -49,6 +49,10 @@ export const SYSTEM_FIELDS: readonly SfField[] = [
   { name: 'CreatedDate', label: 'Created Date', type: 'datetime', readOnly: true },
   { name: 'LastModifiedDate', label: 'Last Modified Date', type: 'datetime', readOnly: true },
   { name: 'SystemModstamp', label: 'System Modstamp', type: 'datetime', readOnly: true },
+  // The user who created and last changed the record: the integration user for API writes, a person for
+  // edits in the UI. Integrations that read changes back skip their own by it (echo loops, D1).
+  { name: 'CreatedById', label: 'Created By ID', type: 'reference', readOnly: true },
+  { name: 'LastModifiedById', label: 'Last Modified By ID', type: 'reference', readOnly: true },
 ];
 
 

@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 export const ORG_ID = '00D5g000004PFLWEA4';
 /** The integration user the client-credentials grant runs as. */
 export const INTEGRATION_USER_ID = '0055g00000PFLWAPI1';
+/** The person (ops, finance) whose edits in the Salesforce UI the harness's `change_salesforce` step makes. */
+export const OPS_USER_ID = '0055g00000PFLWOPS1';
 
 /**
  * The access tokens the simulated login host issued and the API still accepts. There is no expiry

@@ -4,6 +4,7 @@ import { describedField, isCustomField, STANDARD_OBJECTS, undescribedObject, typ
 import { duplicateExternalId, externalIdFieldNotFound, NOT_FOUND } from './salesforce-responses.ts';
 import { checkSObjectWrite, type SfErrorItem } from './salesforce-writes.ts';
 import { keyOf } from './record-key.ts';
+import { OPS_USER_ID } from './salesforce-sessions.ts';
 
 /** A record as the org stores it: API-name keys, plain JSON values, `Id` first. */
 export type SfRecord = Record<string, unknown> & { Id: string };
@@ -80,40 +81,50 @@ export class SalesforceState {
 
   /**
    * Stores a record without the API's checks (seeds and tests): an Id unless given, defaults, audit
-   * fields. An object it does not know yet is added, taking any field.
+   * fields (made by `by`, a person in ops unless the seed names its user). An object it does not know
+   * yet is added, taking any field.
    */
-  insert(name: string, fields: Record<string, unknown>): SfRecord {
+  insert(name: string, fields: Record<string, unknown>, by: string = OPS_USER_ID): SfRecord {
     const object = this.object(name) ?? this.#addObject(name);
     const now = sfDateTime(this.#clock.now());
     const id = isSalesforceId(fields.Id) ? fields.Id : this.#ids.next(object.keyPrefix);
     const defaults = Object.fromEntries((object.fields ?? []).filter((f) => f.defaultValue !== undefined).map((f) => [f.name, f.defaultValue]));
     const { attributes: _type, ...rest } = fields;
     // A seed may date its records; otherwise they are created now.
-    const stamps = { CreatedDate: rest.CreatedDate ?? now, LastModifiedDate: rest.LastModifiedDate ?? now, SystemModstamp: rest.SystemModstamp ?? rest.LastModifiedDate ?? now };
+    const stamps = {
+      CreatedDate: rest.CreatedDate ?? now,
+      LastModifiedDate: rest.LastModifiedDate ?? now,
+      SystemModstamp: rest.SystemModstamp ?? rest.LastModifiedDate ?? now,
+      CreatedById: rest.CreatedById ?? by,
+      LastModifiedById: rest.LastModifiedById ?? rest.CreatedById ?? by,
+    };
     const record: SfRecord = { Id: id, ...defaults, ...rest, ...stamps } as SfRecord;
     record.Id = id;
     this.#table(object).set(id.slice(0, 15), record);
     return { ...record };
   }
 
-  /** `POST /sobjects/<Obj>`: a checked create. */
-  create(name: string, body: Record<string, unknown>): SfOutcome<{ id: string }> {
+  /** `POST /sobjects/<Obj>`: a checked create, made by user `by` (the API's: the integration user). */
+  create(name: string, body: Record<string, unknown>, by: string = OPS_USER_ID): SfOutcome<{ id: string }> {
     const object = this.object(name);
     if (!object) return { ok: false, status: 404, errors: [NOT_FOUND] };
     const checked = checkSObjectWrite(object, body, 'create', (o, id) => this.exists(o, id));
     if (!checked.ok) return { ok: false, status: 400, errors: checked.errors };
-    return { ok: true, value: { id: this.insert(object.name, checked.set).Id } };
+    return { ok: true, value: { id: this.insert(object.name, checked.set, by).Id } };
   }
 
-  /** `PATCH /sobjects/<Obj>/<id>`: a checked update of some fields. */
-  update(name: string, id: string, body: Record<string, unknown>): SfOutcome<{ id: string }> {
+  /**
+   * `PATCH /sobjects/<Obj>/<id>`: a checked update of some fields, made by user `by`: the API's calls
+   * pass the integration user; without one it is a person in ops editing in the UI (`change_salesforce`).
+   */
+  update(name: string, id: string, body: Record<string, unknown>, by: string = OPS_USER_ID): SfOutcome<{ id: string }> {
     const object = this.object(name);
     const record = object && isSalesforceId(id) ? this.#table(object).get(id.slice(0, 15)) : undefined;
     if (!object || !record) return { ok: false, status: 404, errors: [NOT_FOUND] };
     const checked = checkSObjectWrite(object, body, 'update', (o, ref) => this.exists(o, ref), Object.keys(record));
     if (!checked.ok) return { ok: false, status: 400, errors: checked.errors };
     const now = sfDateTime(this.#clock.now());
-    Object.assign(record, checked.set, { LastModifiedDate: now, SystemModstamp: now });
+    Object.assign(record, checked.set, { LastModifiedDate: now, SystemModstamp: now, LastModifiedById: by });
     return { ok: true, value: { id: record.Id } };
   }
 
@@ -143,7 +154,7 @@ export class SalesforceState {
    * updates it when one has, and answers 300 with their URLs when several have. The external ID (and Id)
    * may not be in the body as well: the org refuses that.
    */
-  upsert(name: string, fieldName: string, value: string, body: Record<string, unknown>): SfOutcome<{ id: string; created: boolean }> {
+  upsert(name: string, fieldName: string, value: string, body: Record<string, unknown>, by: string = OPS_USER_ID): SfOutcome<{ id: string; created: boolean }> {
     const object = this.object(name);
     if (!object) return { ok: false, status: 404, errors: [NOT_FOUND] };
     const field = this.externalIdField(object, fieldName);
@@ -162,11 +173,11 @@ export class SalesforceState {
       return { ok: false, status: 300, errors: [duplicateExternalId(field, ids)], ids };
     }
     if (matches.length === 1) {
-      const updated = this.update(object.name, matches[0]!.Id, body);
+      const updated = this.update(object.name, matches[0]!.Id, body, by);
       return updated.ok ? { ok: true, value: { id: updated.value.id, created: false } } : updated;
     }
     if (field === 'Id') return { ok: false, status: 404, errors: [NOT_FOUND] };
-    const created = this.create(object.name, { ...body, [field]: value });
+    const created = this.create(object.name, { ...body, [field]: value }, by);
     return created.ok ? { ok: true, value: { id: created.value.id, created: true } } : created;
   }
 

@@ -40,7 +40,7 @@ describe('partnerflow validate', () => {
       `✓ ${shown('broken/c-same-name.recipe.json')}`,
       `${shown('broken/d-same-name.recipe.json')}: name: "twin" is also the name of the recipe in ${shown('broken/c-same-name.recipe.json')}; recipe names must be unique`,
       // Valid in the language, refused by this runtime's `serve`: validate says so rather than pass it.
-      `${shown('broken/e-poll-trigger.recipe.json')}: trigger.type: poll triggers are part of the recipe language, but this runtime does not run them yet`,
+      `${shown('broken/e-poll-trigger.recipe.json')}: trigger.action: crm.get_account cannot be polled: it has no \`since\` input to take the watermark (a poll action takes since and page and answers { items, next_page })`,
       '2 recipes valid, 4 with problems',
     ]);
   });

@@ -13,6 +13,7 @@ import { finalTimeoutCheckOf } from './final-signal-waits.ts';
 import type { Tables } from './tables.ts';
 import { EngineMetrics } from './metrics.ts';
 import { Schedules } from './schedules.ts';
+import { Polls } from './polls.ts';
 import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
 import { WorkerSlots } from './worker-slots.ts';
 import { DueBacklog } from './due-backlog.ts';
@@ -96,6 +97,7 @@ export class Engine {
   /** The runs whose turn is under way in this process. */
   readonly #runsInTurn = new Set<string>();
   readonly #schedules: Schedules;
+  readonly #polls: Polls;
 
   constructor(options: EngineOptions) {
     this.#opts = { leaseMs: 60_000, concurrency: 8, pollMs: 500, ...options };
@@ -104,6 +106,8 @@ export class Engine {
     this.recipes = options.recipes;
     this.workerId = options.workerId ?? `worker-${randomBytes(4).toString('hex')}`;
     this.#schedules = new Schedules(options.recipes, options.store);
+    const { store, recipes, connectors, clock, log } = options;
+    this.#polls = new Polls({ store, recipes, connectors, clock, log, env: () => this.#env(), workerId: this.workerId, leaseMs: this.#opts.leaseMs, registry: this.metrics.registry, newRunId, onRunsCreated: () => this.wake() });
     this.metrics.watchRetries(() => this.store.runsAwaitingRetry(), () => this.clock.now());
     const concurrency = this.#opts.concurrency;
     this.#slots = options.slots ?? new WorkerSlots(concurrency, options.maxConcurrency ?? Math.max(64, concurrency));
@@ -265,7 +269,7 @@ export class Engine {
   // ── Execution ─────────────────────────────────────────────────────────────────────────────
   /** Claims the runs due now and gives each one turn. Resolves with how many ran. */
   async tick(): Promise<number> {
-    const runs = await this.#claimDue(this.#opts.concurrency);
+    const runs = await this.#claimDue(this.#opts.concurrency, true);
     await Promise.all(runs.map((run) => this.#turn(run)));
     return runs.length;
   }
@@ -276,8 +280,11 @@ export class Engine {
    * under way (a stalled loop, a second process started with the same worker id), the stale turn can
    * no longer write. A run with a turn under way here is never claimed again by this worker.
    */
-  async #claimDue(limit: number): Promise<Run[]> {
+  async #claimDue(limit: number, waitForPolls = false): Promise<Run[]> {
     await this.#startScheduledRuns();
+    // Polls call remote systems: the worker loop does not wait for them (a poll wakes it when it stored runs).
+    const polling = this.#polls.pollDue(this.clock.now());
+    if (waitForPolls) await polling;
     const owner = `${this.workerId}~${randomBytes(6).toString('base64url')}`;
     const runs = await this.store.claimDueRuns({ now: this.clock.now(), owner, leaseMs: this.#opts.leaseMs, limit, skip: this.#runsInTurn });
     this.executionRate.started(runs.length);
@@ -306,11 +313,12 @@ export class Engine {
     }
   }
 
-  /** When anything is next due: a run's timer or a schedule's fire time (virtual clocks jump there). */
+  /** When anything is next due: a run's timer, a schedule's fire time or a poll (virtual clocks jump there). */
   async nextWakeAt(): Promise<number | null> {
-    const [stored, scheduled] = await Promise.all([this.store.nextWakeAt(), this.#schedules.nextAt(this.clock.now())]);
-    if (stored === null) return scheduled;
-    return scheduled === null ? stored : Math.min(stored, scheduled);
+    const now = this.clock.now();
+    const times = await Promise.all([this.store.nextWakeAt(), this.#schedules.nextAt(now), this.#polls.nextAt(now)]);
+    const known = times.filter((t): t is number => t !== null);
+    return known.length === 0 ? null : Math.min(...known);
   }
 
   /** Runs turns until nothing is due at the current time (the harness and tests use it). */
@@ -439,7 +447,7 @@ export class Engine {
     this.#stopping = true;
     this.wake();
     await this.#loop;
-    await Promise.all(this.#inFlight);
+    await Promise.all([...this.#inFlight, this.#polls.idle()]);
     this.#loop = null;
   }
 

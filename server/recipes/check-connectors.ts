@@ -2,6 +2,7 @@ import type { ActionDefinition, ActionInputContext } from '../../connectors/kit/
 import type { Recipe } from '../../schemas/recipe.ts';
 import type { ConnectorCatalog } from '../engine/connector-registry.ts';
 import { checkActionInput } from './check-action-input.ts';
+import { checkPollAction } from './check-poll-action.ts';
 import { didYouMean } from './closest-name.ts';
 import type { Finding } from './recipe-problem.ts';
 import { walkSteps } from './walk-steps.ts';
@@ -40,7 +41,7 @@ export function checkConnectors(recipe: Recipe, catalog: ConnectorCatalog, conne
   if (trigger.type === 'timer') event(trigger.record, ['trigger', 'record']);
   if (trigger.type === 'poll') {
     const definition = action(trigger.action, ['trigger', 'action']);
-    if (definition) findings.push(...input(definition, trigger.action, trigger.input ?? {}, ['trigger', 'input']));
+    if (definition) findings.push(...checkPollAction(trigger.action, definition, trigger.input), ...input(definition, trigger.action, trigger.input ?? {}, ['trigger', 'input']));
   }
   if (recipe.cancel_on) event(recipe.cancel_on.event, ['cancel_on', 'event'], 'cancel a run');
 

@@ -62,9 +62,9 @@ describe('loadRecipes', () => {
       `${file('a-bad-action.recipe.json')}: steps[0].action: unknown action "crm.get_acount" (did you mean "crm.get_account"?)`,
       expect.stringMatching(new RegExp(`^${file('b-not-json.recipe.json')}: not valid JSON: `)),
       `${file('d-same-name.recipe.json')}: name: "twin" is also the name of the recipe in ${file('c-same-name.recipe.json')}; recipe names must be unique`,
-      `${file('e-poll-trigger.recipe.json')}: trigger.type: poll triggers are part of the recipe language, but this runtime does not run them yet`,
+      `${file('e-poll-trigger.recipe.json')}: trigger.action: crm.get_account cannot be polled: it has no \`since\` input to take the watermark (a poll action takes since and page and answers { items, next_page })`,
     ]);
-    expect(error.problems.map((p) => p.path)).toEqual(['steps[0].action', '', 'name', 'trigger.type']);
+    expect(error.problems.map((p) => p.path)).toEqual(['steps[0].action', '', 'name', 'trigger.action']);
     expect(error.name).toBe('RecipeLoadError');
   });
 

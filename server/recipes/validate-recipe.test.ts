@@ -137,6 +137,22 @@ describe('validateRecipe', () => {
     });
   });
 
+  describe('poll triggers', () => {
+    const poll = (over: Record<string, unknown>) => ({ type: 'poll', action: 'crm.search', every: 'PT5M', cursor: '{% updated %}', dedup_key: '{% id %}', ...over });
+
+    it('refuses a poll trigger whose action takes no watermark (`since`), naming trigger.action', () => {
+      expect(problems(recipe([{ id: 'done', type: 'stop' }], { trigger: poll({ action: 'crm.get_account', input: { account_id: 'A-1' } }) }))).toEqual([
+        `${FILE}: trigger.action: crm.get_account cannot be polled: it has no \`since\` input to take the watermark (a poll action takes since and page and answers { items, next_page })`,
+      ]);
+    });
+
+    it("refuses a recipe that sets the watermark itself, naming trigger.input.since", () => {
+      expect(problems(recipe([{ id: 'done', type: 'stop' }], { trigger: poll({ input: { since: '2026-01-01' } }) }))).toEqual([
+        `${FILE}: trigger.input.since: since is the watermark, set by the poll runtime at each poll; remove it from the recipe's input`,
+      ]);
+    });
+  });
+
   describe('action input', () => {
     const update = (input: unknown) => recipe([getAccount, { id: 'update', type: 'action', action: 'crm.update_account', input }]);
 

@@ -124,4 +124,16 @@ export interface Database {
     granted: number;
     created_at: number;
   };
+  /** The `poll` trigger's cursor per recipe (store/poll-cursors.ts, migration 0007). */
+  poll_cursors: {
+    recipe: string;
+    watermark: string | null;
+    next_poll_at: number;
+    lease_owner: string | null;
+    lease_until: number | null;
+    failures: Generated<number>;
+    last_error: string | null;
+    last_polled_at: number | null;
+    updated_at: number;
+  };
 }

@@ -17,6 +17,7 @@ import { completeWaiting, decideApprovalWork, type DecideApprovalInput } from '.
 import { json, parse, toApproval, toOutbox, toRun } from './store-rows.ts';
 import { runWorkAsync, type StoreWork } from './store-work.ts';
 import { runsAwaitingRetryQuery, type RunsAwaitingRetry } from './runs-awaiting-retry.ts';
+import { finishPollWork, listPollCursorsWork, savePollPageWork, takePollWork, type FinishPollInput, type PollCursor, type SavePollPageInput, type TakePollInput } from './poll-cursors.ts';
 import { tellOnChangeWork, type TellOnChangeInput, type TellOnChangeOutcome } from './told-changes.ts';
 import { releaseBudgetWork, reserveBudgetWork, type BudgetRelease, type BudgetReservation, type ReleaseBudgetInput, type ReserveBudgetInput } from './budget-reservations.ts';
 import {
@@ -435,5 +436,22 @@ export class KyselyStore implements Store {
 
   releaseBudget(input: ReleaseBudgetInput): Promise<BudgetRelease> {
     return this.transaction((trx) => releaseBudgetWork(trx, input));
+  }
+
+  // ── Poll cursors (poll-cursors.ts) ──────────────────────────────────────────────────────
+  takePoll(input: TakePollInput): Promise<{ watermark: string | null } | null> {
+    return this.transaction((trx) => takePollWork(trx, input));
+  }
+
+  savePollPage(input: SavePollPageInput): Promise<{ created: number } | null> {
+    return this.transaction((trx) => savePollPageWork(trx, this.q, input));
+  }
+
+  finishPoll(input: FinishPollInput): Promise<boolean> {
+    return this.transaction((trx) => finishPollWork(trx, input));
+  }
+
+  listPollCursors(): Promise<PollCursor[]> {
+    return listPollCursorsWork(this.db);
   }
 }

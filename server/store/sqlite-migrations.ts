@@ -181,6 +181,26 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007_poll_cursors': {
+    // The `poll` trigger (engine/polls.ts): per poll recipe, the watermark of the items it has turned
+    // into runs, when it polls next, and the lease of the process polling it now. The lease is taken by
+    // compare-and-set, so two replicas never poll one recipe at once; runs and watermark are written in
+    // one transaction (store/poll-cursors.ts).
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('poll_cursors')
+        .addColumn('recipe', 'text', (c) => c.primaryKey())
+        .addColumn('watermark', 'text')
+        .addColumn('next_poll_at', 'integer', (c) => c.notNull())
+        .addColumn('lease_owner', 'text')
+        .addColumn('lease_until', 'integer')
+        .addColumn('failures', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_error', 'text')
+        .addColumn('last_polled_at', 'integer')
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
   '0008_budget_reservations': {
     // D13: budgets reserved atomically (budget-reservations.ts): one row per pool holding its reserved
     // total, which every reservation changes with a conditional UPDATE (a row lock on PostgreSQL), and

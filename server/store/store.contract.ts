@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { asRunId, asStepKey, type RunId } from '../engine/ids.ts';
+import { describePollCursorContract } from './poll-cursors.contract.ts';
 import { STOPPED_BY_RECIPE, type JournalEntry, type NewApproval, type NewRun, type Store } from './store.ts';
 import { describeBudgetReservationContract } from './budget-reservations.contract.ts';
 
@@ -57,6 +58,8 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         ...over,
       };
     }
+
+    describePollCursorContract(() => store, T0);
 
     async function claimOne(owner = 'w1', now = T0): Promise<RunId> {
       const [run] = await store.claimDueRuns({ now, owner, leaseMs: 60_000, limit: 1 });

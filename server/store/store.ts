@@ -3,10 +3,12 @@ import type { RunId, StepKey } from '../engine/ids.ts';
 import type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 import type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 import type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
+import type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
 
 export type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 export type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 export type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
+export type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
 
 /**
  * The one persistence interface of the runtime. Two implementations (SQLite embedded, PostgreSQL for
@@ -158,6 +160,22 @@ export interface Store {
   reserveBudget(input: ReserveBudgetInput): Promise<BudgetReservation>;
   /** Gives a holder's reservation(s) back and forgets its answers; releasing nothing is not an error. */
   releaseBudget(input: ReleaseBudgetInput): Promise<BudgetRelease>;
+
+  // ── Poll cursors (the `poll` trigger, poll-cursors.ts) ──────────────────────────────────────
+  /**
+   * Takes a due poll of `recipe` by compare-and-set on its cursor (created on first sight, due at
+   * once): its watermark, or null when it is not due or another process holds it (replicas poll once).
+   */
+  takePoll(input: TakePollInput): Promise<{ watermark: string | null } | null>;
+  /**
+   * Writes one page of a poll, its runs (deduplicated on (recipe, dedupKey)) and the watermark after
+   * it, in one transaction; null (nothing written) when `owner` no longer holds the poll.
+   */
+  savePollPage(input: SavePollPageInput): Promise<{ created: number } | null>;
+  /** Releases the poll and sets the next poll time; a failed poll counts its failure and keeps the watermark. */
+  finishPoll(input: FinishPollInput): Promise<boolean>;
+  /** Every poll recipe's cursor, by recipe name. */
+  listPollCursors(): Promise<PollCursor[]>;
 }
 
 export type RunStatus = 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'canceled';

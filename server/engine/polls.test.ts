@@ -1,0 +1,224 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineAction, defineConnector } from '../../connectors/kit/define-connector.ts';
+import { pollInput, pollPage } from '../../connectors/kit/poll-page.ts';
+import { Recipe, type RecipeInput } from '../../schemas/recipe.ts';
+import { silentLog } from '../../test/support/engine-fixture.ts';
+import { openSqliteStore } from '../store/sqlite-store.ts';
+import type { Store } from '../store/store.ts';
+import { advanceTime } from './advance-time.ts';
+import { VirtualClock } from './clock.ts';
+import { ConnectorCatalog } from './connector-registry.ts';
+import { Engine } from './engine.ts';
+import { RecipeSet, loadedRecipe } from './recipe-set.ts';
+import { createTables } from './tables.ts';
+
+/** A record of the polled system: changed at `stamp` (ISO, second precision as Salesforce). */
+interface FeedRecord {
+  id: string;
+  status: string;
+  stamp: string;
+}
+
+/**
+ * A system without webhooks (like Salesforce): its records and a changed-records query with pages of
+ * `pageSize`, `stamp >= since` ordered by stamp. `down` makes the query fail as an outage does.
+ */
+class Feed {
+  records: FeedRecord[] = [];
+  pageSize = 2;
+  down = false;
+  queries: Array<{ since: string | null; page: string | null }> = [];
+  /** What the recipe's runs did, as the user sees it in the other system. */
+  applied: Array<{ id: string; status: string }> = [];
+
+  change(id: string, status: string, stamp: string): void {
+    this.records = [...this.records.filter((r) => r.id !== id), { id, status, stamp }];
+  }
+}
+
+function feedConnector(feed: Feed) {
+  return defineConnector({
+    name: 'feed',
+    description: 'a polled system',
+    config: z.object({}),
+    env: {},
+    connect: () => feed,
+    actions: {
+      changes: defineAction({
+        description: 'records changed at or after since, oldest first, a page at a time',
+        input: z.object({ ...pollInput, kind: z.string().optional() }),
+        output: pollPage(z.object({ id: z.string(), status: z.string(), stamp: z.string() })),
+        idempotent: true,
+        async run(input) {
+          feed.queries.push({ since: input.since ?? null, page: input.page ?? null });
+          if (feed.down) throw Object.assign(new Error('feed: 503 Service Unavailable'), { retryable: true });
+          const since = input.since ?? null;
+          const all = feed.records.filter((r) => since === null || r.stamp >= since).sort((a, b) => a.stamp.localeCompare(b.stamp));
+          const start = input.page ? Number(input.page) : 0;
+          const items = all.slice(start, start + feed.pageSize);
+          return { items, next_page: start + feed.pageSize < all.length ? String(start + feed.pageSize) : null };
+        },
+      }),
+      apply: defineAction({
+        description: 'what a run does with a change',
+        input: z.object({ id: z.string(), status: z.string() }),
+        output: z.object({ ok: z.boolean() }),
+        idempotent: true,
+        async run(input) {
+          feed.applied.push(input);
+          return { ok: true };
+        },
+      }),
+    },
+  });
+}
+
+const pollRecipe: RecipeInput = {
+  name: 'feed-sync',
+  version: 1,
+  description: 'D1: follows the changes of the polled system',
+  trigger: {
+    type: 'poll',
+    action: 'feed.changes',
+    input: { kind: 'all' },
+    every: 'PT5M',
+    cursor: '{% data.stamp %}',
+    dedup_key: "{% data.id & '@' & data.stamp %}",
+  },
+  steps: [{ id: 'apply', type: 'action', action: 'feed.apply', input: { id: '{% trigger.data.id %}', status: '{% trigger.data.status %}' } }],
+};
+
+const stores: Store[] = [];
+const engines: Engine[] = [];
+afterEach(async () => {
+  for (const engine of engines.splice(0)) await engine.stop();
+  for (const store of stores.splice(0)) await store.close();
+});
+
+async function pollingEngine(feed: Feed, options: { store?: Store; clock?: VirtualClock; workerId?: string } = {}) {
+  const clock = options.clock ?? new VirtualClock('2026-03-02T09:00:00Z');
+  const store = options.store ?? (await openSqliteStore({ path: ':memory:' }));
+  if (!options.store) stores.push(store);
+  const recipes = new RecipeSet([loadedRecipe(Recipe.parse(pollRecipe), 'feed-sync.recipe.json')], store);
+  await recipes.persist(clock.now());
+  const tables = createTables({});
+  const connectors = new ConnectorCatalog([feedConnector(feed)]).connect({}, { clock, log: silentLog, store, publicBaseUrl: 'http://localhost:3000', timezone: 'UTC' });
+  const engine = new Engine({ store, clock, recipes, connectors, tables, log: silentLog, random: () => 1, workerId: options.workerId });
+  engines.push(engine);
+  return { engine, store, clock };
+}
+
+const iso = (s: string) => `2026-03-02T${s}Z`;
+
+describe('poll trigger (D1: changes read from a system without webhooks)', () => {
+  it('polls at once, then every interval; each changed record starts one run, and the watermark moves to the newest stamp', async () => {
+    const feed = new Feed();
+    feed.change('A', 'Approved', iso('08:00:00'));
+    feed.change('B', 'Draft', iso('08:30:00'));
+    feed.change('C', 'Rejected', iso('08:45:00'));
+    const { engine, store, clock } = await pollingEngine(feed);
+    await engine.runUntilIdle();
+    // Three records over two pages (pageSize 2), one query with since null.
+    expect(feed.queries).toEqual([
+      { since: null, page: null },
+      { since: null, page: '2' },
+    ]);
+    expect(feed.applied).toEqual([
+      { id: 'A', status: 'Approved' },
+      { id: 'B', status: 'Draft' },
+      { id: 'C', status: 'Rejected' },
+    ]);
+    expect((await store.listPollCursors())[0]).toMatchObject({ watermark: iso('08:45:00'), nextPollAt: clock.now() + 300_000 });
+    expect(await engine.nextWakeAt()).toBe(clock.now() + 300_000);
+
+    feed.change('B', 'Approved', iso('09:02:00'));
+    await advanceTime(engine, clock, 5 * 60_000);
+    expect(feed.queries.at(-1)).toEqual({ since: iso('08:45:00'), page: null });
+    // C is read again (>= the watermark) but its run exists: only B's new change starts a run.
+    expect(feed.applied.slice(3)).toEqual([{ id: 'B', status: 'Approved' }]);
+    expect((await store.listRuns({ recipe: 'feed-sync', limit: 10 })).map((r) => [r.trigger.type, r.status])).toEqual(Array(4).fill(['poll', 'completed']));
+  });
+
+  it('does not lose a change made in the same second as the watermark, after the poll that set it (inclusive >=)', async () => {
+    const feed = new Feed();
+    feed.change('A', 'Approved', iso('09:00:00'));
+    const { engine, clock } = await pollingEngine(feed);
+    await engine.runUntilIdle();
+    // Same second as the watermark, but after that poll read the system.
+    feed.change('B', 'Rejected', iso('09:00:00'));
+    await advanceTime(engine, clock, 5 * 60_000);
+    expect(feed.applied).toEqual([
+      { id: 'A', status: 'Approved' },
+      { id: 'B', status: 'Rejected' },
+    ]);
+  });
+
+  it('a failing poll keeps the watermark, shows in /metrics, and the next interval catches up: nothing lost, nothing doubled', async () => {
+    const feed = new Feed();
+    feed.change('A', 'Draft', iso('08:00:00'));
+    const { engine, store, clock } = await pollingEngine(feed);
+    await engine.runUntilIdle();
+    feed.down = true;
+    feed.change('A', 'Approved', iso('09:01:00'));
+    await advanceTime(engine, clock, 5 * 60_000);
+    expect((await store.listPollCursors())[0]).toMatchObject({ watermark: iso('08:00:00'), failures: 1, lastError: 'feed: 503 Service Unavailable' });
+    const metrics = await engine.metrics.registry.metrics();
+    expect(metrics).toContain('partnerflow_polls_total{recipe="feed-sync",outcome="failed"} 1');
+    expect(metrics).toContain('partnerflow_poll_failures_in_a_row{recipe="feed-sync"} 1');
+    feed.down = false;
+    await advanceTime(engine, clock, 5 * 60_000);
+    expect(feed.applied).toEqual([
+      { id: 'A', status: 'Draft' },
+      { id: 'A', status: 'Approved' },
+    ]);
+    expect((await store.listPollCursors())[0]).toMatchObject({ watermark: iso('09:01:00'), failures: 0 });
+    expect(await engine.metrics.registry.metrics()).toContain('partnerflow_poll_failures_in_a_row{recipe="feed-sync"} 0');
+  });
+
+  it('two engines on one store poll once per interval (replicas)', async () => {
+    const feed = new Feed();
+    feed.change('A', 'Approved', iso('08:00:00'));
+    const clock = new VirtualClock('2026-03-02T09:00:00Z');
+    const first = await pollingEngine(feed, { clock, workerId: 'one' });
+    const second = await pollingEngine(feed, { clock, store: first.store, workerId: 'two' });
+    await Promise.all([first.engine.runUntilIdle(), second.engine.runUntilIdle()]);
+    expect(feed.queries).toHaveLength(1);
+    expect(feed.applied).toEqual([{ id: 'A', status: 'Approved' }]);
+    clock.advance(5 * 60_000);
+    await Promise.all([first.engine.runUntilIdle(), second.engine.runUntilIdle()]);
+    expect(feed.queries).toHaveLength(2);
+  });
+
+  it('a crash between storing the runs and the watermark re-polls the same items, and the dedup keys make the repeat harmless', async () => {
+    const feed = new Feed();
+    feed.change('A', 'Approved', iso('08:00:00'));
+    feed.change('B', 'Denied', iso('08:10:00'));
+    feed.pageSize = 10;
+    const clock = new VirtualClock('2026-03-02T09:00:00Z');
+    const { engine, store } = await pollingEngine(feed, { clock, workerId: 'crashing' });
+    // The process dies inside the page's transaction: nothing of it is committed.
+    const save = store.savePollPage.bind(store);
+    store.savePollPage = async () => {
+      throw new Error('process died');
+    };
+    await engine.runUntilIdle();
+    expect(await store.listRuns({ recipe: 'feed-sync', limit: 10 })).toEqual([]);
+    store.savePollPage = save;
+    // The poll is due again at the next interval, from the same (null) watermark.
+    expect((await store.listPollCursors())[0]).toMatchObject({ watermark: null });
+    await advanceTime(engine, clock, 5 * 60_000);
+    expect(feed.applied).toEqual([
+      { id: 'A', status: 'Approved' },
+      { id: 'B', status: 'Denied' },
+    ]);
+
+    // A crash after the commit but before the next poll: the restarted process reads from the stored
+    // watermark; B (equal to the watermark) is read again and deduplicated.
+    const restarted = await pollingEngine(feed, { clock, store, workerId: 'crashing' });
+    await advanceTime(restarted.engine, clock, 5 * 60_000);
+    expect(feed.queries.at(-1)).toEqual({ since: iso('08:10:00'), page: null });
+    expect(feed.applied).toHaveLength(2);
+    expect(await store.listRuns({ recipe: 'feed-sync', limit: 10 })).toHaveLength(2);
+  });
+});

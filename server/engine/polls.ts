@@ -1,0 +1,257 @@
+import { randomBytes } from 'node:crypto';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Logger } from '../../connectors/kit/define-connector.ts';
+import { PollPageShape } from '../../connectors/kit/poll-page.ts';
+import type { Recipe } from '../../schemas/recipe.ts';
+import type { NewRun, Store } from '../store/store.ts';
+import { addIsoDuration } from './business-calendar.ts';
+import type { Clock } from './clock.ts';
+import type { ConnectedConnectors } from './connector-registry.ts';
+import { evaluateExpression, evaluateMapping, type ExpressionEnv, type ExpressionScope } from './expression.ts';
+import { asRunId, idempotencyKeyFor, asStepKey, type RunId } from './ids.ts';
+import type { LoadedRecipe, RecipeSet } from './recipe-set.ts';
+
+type PollTrigger = Extract<Recipe['trigger'], { type: 'poll' }>;
+
+export interface PollsOptions {
+  recipes: RecipeSet;
+  store: Store;
+  connectors: ConnectedConnectors;
+  clock: Clock;
+  log: Logger;
+  env: () => ExpressionEnv;
+  workerId: string;
+  /** How long a poll stays this process's while it neither saves a page nor finishes. */
+  leaseMs: number;
+  /** The engine's metrics registry (`/metrics`). */
+  registry: Registry;
+  newRunId: (now: number) => RunId;
+  /** Called when a poll stored new runs (the worker claims them). */
+  onRunsCreated: () => void;
+}
+
+/**
+ * The `poll` trigger: every `every`, a poll recipe's action is called with the recipe's `input` and
+ * `since` (the watermark; null at the first poll), page after page; each item becomes one run
+ * (trigger type `poll`, data the item), deduplicated by the recipe's `dedup_key`, and the watermark
+ * moves to the highest `cursor` of the items. Where each recipe stands lives in the store
+ * (store/poll-cursors.ts):
+ *
+ * - a poll is taken by compare-and-set on its cursor, so two replicas never poll one recipe at once;
+ * - each page's runs and the watermark after it are written in one transaction: a crash before it
+ *   reads the page again at the next poll, and the dedup keys make the repeated items the same runs;
+ * - the action is asked for items changed at or after the watermark (`>=`), so an item changed in the
+ *   same second as the watermark, after the last poll, is not lost; the dedup keys drop the repeats;
+ * - a failed poll (the system is down) is logged, counted in `/metrics`
+ *   (`partnerflow_polls_total{outcome="failed"}`, `partnerflow_poll_failures_in_a_row`) and tried
+ *   again at the next interval, from the same watermark.
+ *
+ * Only one page is held in memory at a time. The action must answer items in cursor order.
+ */
+export class Polls {
+  readonly #opts: PollsOptions;
+  /** Per poll recipe, when this process looks at it next (from the store; refreshed after each try). */
+  readonly #nextAt = new Map<string, number>();
+  readonly #inFlight = new Map<string, Promise<void>>();
+  #loaded: Promise<void> | null = null;
+  readonly #polls: Counter<'recipe' | 'outcome'>;
+  readonly #failuresInARow: Gauge<'recipe'>;
+
+  constructor(options: PollsOptions) {
+    this.#opts = options;
+    this.#polls = new Counter({
+      name: 'partnerflow_polls_total',
+      help: 'Polls of `poll` recipes by outcome (ok, failed: the system polled did not answer; tried again at the next interval)',
+      labelNames: ['recipe', 'outcome'] as const,
+      registers: [options.registry],
+    });
+    this.#failuresInARow = new Gauge({
+      name: 'partnerflow_poll_failures_in_a_row',
+      help: 'Polls of a `poll` recipe that failed in a row (0 once one worked); its watermark has not moved meanwhile',
+      labelNames: ['recipe'] as const,
+      registers: [options.registry],
+    });
+  }
+
+  #pollRecipes(): LoadedRecipe[] {
+    return this.#opts.recipes.list().filter((r) => r.definition.trigger.type === 'poll');
+  }
+
+  /** Reads where each poll recipe stands; a recipe never polled is due at once. */
+  #load(now: number): Promise<void> {
+    return (this.#loaded ??= (async () => {
+      const cursors = new Map((await this.#opts.store.listPollCursors()).map((c) => [c.recipe, c]));
+      for (const recipe of this.#pollRecipes()) {
+        const cursor = cursors.get(recipe.definition.name);
+        this.#nextAt.set(recipe.definition.name, cursor ? lookAgainAt(cursor, now) : now);
+      }
+    })());
+  }
+
+  /**
+   * Starts every poll that is due at `now` and not under way in this process. Resolves when those
+   * polls have ended (the harness and `tick` wait; the worker loop does not). Never rejects.
+   */
+  async pollDue(now: number): Promise<void> {
+    try {
+      await this.#load(now);
+    } catch (error) {
+      this.#loaded = null;
+      this.#opts.log.error({ error: (error as Error).message }, 'reading the poll cursors failed; will try again');
+      return;
+    }
+    const started: Array<Promise<void>> = [];
+    for (const recipe of this.#pollRecipes()) {
+      const name = recipe.definition.name;
+      if (this.#inFlight.has(name) || (this.#nextAt.get(name) ?? now) > now) continue;
+      const poll = this.#poll(recipe, now).finally(() => this.#inFlight.delete(name));
+      this.#inFlight.set(name, poll);
+      started.push(poll);
+    }
+    await Promise.all(started);
+  }
+
+  /** When a poll is next due, so a virtual clock stops there (null: no poll recipe). */
+  async nextAt(now: number): Promise<number | null> {
+    await this.#load(now).catch(() => {});
+    let next: number | null = null;
+    for (const at of this.#nextAt.values()) if (next === null || at < next) next = at;
+    return next;
+  }
+
+  /** Resolves when the polls under way have ended (graceful shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all(this.#inFlight.values());
+  }
+
+  async #poll(recipe: LoadedRecipe, now: number): Promise<void> {
+    const { store, log, clock } = this.#opts;
+    const name = recipe.definition.name;
+    const trigger = recipe.definition.trigger as PollTrigger;
+    const owner = `${this.#opts.workerId}~poll-${randomBytes(6).toString('base64url')}`;
+    const nextPollAt = addIsoDuration(now, trigger.every);
+    let taken: { watermark: string | null } | null;
+    try {
+      taken = await store.takePoll({ recipe: name, now, owner, leaseMs: this.#opts.leaseMs });
+    } catch (error) {
+      log.error({ recipe: name, error: (error as Error).message }, 'taking a poll failed; will try again');
+      return;
+    }
+    if (!taken) {
+      // Not due after all, or another replica polls it now: look again when that one is over.
+      const cursor = (await store.listPollCursors().catch(() => [])).find((c) => c.recipe === name);
+      this.#nextAt.set(name, cursor ? Math.max(lookAgainAt(cursor, now), now + 1) : nextPollAt);
+      return;
+    }
+    let items = 0;
+    let created = 0;
+    try {
+      let watermark = taken.watermark;
+      const resolved = this.#opts.connectors.resolve(trigger.action);
+      const scope = pollScope(trigger.action, null, name);
+      const input = (await evaluateMapping(trigger.input ?? {}, scope, this.#opts.env())) as Record<string, unknown>;
+      const controller = new AbortController();
+      let page: string | null = null;
+      for (let pageNumber = 1; ; pageNumber++) {
+        const parsed = resolved.definition.input.parse({ ...input, since: taken.watermark, ...(page === null ? {} : { page }) });
+        const runId = asRunId(`poll:${name}`);
+        const answer = PollPageShape.parse(
+          resolved.definition.output.parse(
+            await resolved.definition.run(parsed, {
+              connection: resolved.connection,
+              idempotencyKey: idempotencyKeyFor(runId, asStepKey(`page-${pageNumber}`)),
+              runId,
+              clock,
+              log,
+              signal: controller.signal,
+              note: (line) => log.debug?.({ recipe: name, page: pageNumber }, line),
+            }),
+          ),
+        );
+        const runs: NewRun[] = [];
+        for (const item of answer.items) {
+          const itemScope = pollScope(trigger.action, item, name);
+          const dedupKey = String(await evaluateExpression(trigger.dedup_key, itemScope, this.#opts.env(), itemScope.trigger));
+          const cursor = await evaluateExpression(trigger.cursor, itemScope, this.#opts.env(), itemScope.trigger);
+          if (cursor === null || cursor === undefined || cursor === '') throw new Error(`recipe ${name}: trigger.cursor ${trigger.cursor} is empty for item ${dedupKey}`);
+          watermark = laterCursor(watermark, String(cursor));
+          runs.push(this.#newRun(recipe, item, dedupKey, now));
+        }
+        const saved = await store.savePollPage({ recipe: name, owner, runs, watermark, now: clock.now(), leaseUntil: clock.now() + this.#opts.leaseMs });
+        if (!saved) {
+          log.warn({ recipe: name }, 'poll taken over by another process (this one stalled); leaving it');
+          return;
+        }
+        items += answer.items.length;
+        created += saved.created;
+        if (saved.created > 0) this.#opts.onRunsCreated();
+        page = answer.next_page;
+        if (page === null) break;
+      }
+      await store.finishPoll({ recipe: name, owner, now: clock.now(), nextPollAt });
+      this.#polls.inc({ recipe: name, outcome: 'ok' });
+      this.#failuresInARow.set({ recipe: name }, 0);
+      log.info({ recipe: name, items, runs: created, since: taken.watermark, watermark }, 'polled');
+    } catch (error) {
+      // The watermark stays where the last saved page left it: the next poll asks again from there.
+      const message = (error as Error).message;
+      const finished = await store.finishPoll({ recipe: name, owner, now: clock.now(), nextPollAt, error: message }).catch(() => false);
+      this.#polls.inc({ recipe: name, outcome: 'failed' });
+      const cursor = finished ? (await store.listPollCursors().catch(() => [])).find((c) => c.recipe === name) : undefined;
+      if (cursor) this.#failuresInARow.set({ recipe: name }, cursor.failures);
+      log.warn({ recipe: name, error: message, items, runs: created, nextPollAt: new Date(nextPollAt).toISOString() }, 'poll failed; trying again at the next interval from the same watermark');
+    } finally {
+      this.#nextAt.set(name, nextPollAt);
+    }
+  }
+
+  #newRun(recipe: LoadedRecipe, item: unknown, dedupKey: string, now: number): NewRun {
+    const trigger = recipe.definition.trigger as PollTrigger;
+    return {
+      id: this.#opts.newRunId(now),
+      recipe: recipe.definition.name,
+      recipeVersion: recipe.definition.version,
+      recipeHash: recipe.hash,
+      trigger: { type: 'poll', event: trigger.action, source: trigger.action.split('.')[0], receivedAt: now, data: item },
+      dedupKey,
+      correlationKey: null,
+      cancelOnEvent: recipe.definition.cancel_on?.event ?? null,
+      wakeAt: now,
+      createdAt: now,
+    };
+  }
+}
+
+/** When to look at a stored cursor again: when it is due, or when another process's poll of it could be over. */
+function lookAgainAt(cursor: { nextPollAt: number; leaseOwner: string | null; leaseUntil: number | null }, now: number): number {
+  if (cursor.leaseOwner !== null && cursor.leaseUntil !== null && cursor.leaseUntil > now) return Math.max(cursor.nextPollAt, cursor.leaseUntil);
+  return cursor.nextPollAt;
+}
+
+/** The scope of a poll's expressions: `data` is the item (as `trigger.data` in the run it starts). */
+function pollScope(action: string, item: unknown, recipe: string): ExpressionScope & { trigger: { event: string; data: unknown } } {
+  const trigger = { event: action, data: item };
+  return { trigger, steps: {}, vars: {}, run: { id: '', recipe, version: 0, started_at: '' }, data: item, event: action };
+}
+
+/**
+ * The later of two cursors: numbers by value, times by the instant they name (Salesforce writes
+ * `2026-03-02T09:00:00.000+0000`), anything else as text.
+ */
+export function laterCursor(current: string | null, candidate: string): string {
+  if (current === null) return candidate;
+  return compareCursors(candidate, current) > 0 ? candidate : current;
+}
+
+function compareCursors(a: string, b: string): number {
+  const number = /^-?\d+(\.\d+)?$/;
+  if (number.test(a) && number.test(b)) return Math.sign(Number(a) - Number(b));
+  const [ta, tb] = [parseTime(a), parseTime(b)];
+  if (!Number.isNaN(ta) && !Number.isNaN(tb)) return Math.sign(ta - tb);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** An ISO time, also with Salesforce's `+0000` zone (no colon). */
+function parseTime(s: string): number {
+  return Date.parse(s.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+}
