@@ -22,13 +22,15 @@ const REQUEST_STATUS_IN_SALESFORCE: Record<MdfRequestStatus, string> = { Open: '
 /**
  * The conflict rule (D1, README "Two-way sync with Salesforce"). A Salesforce change the PRM has not
  * seen is applied, unless the PRM's status is final (Closed, Canceled: Salesforce has no such status).
- * When the PRM record changed at or after the Salesforce change (both sides changed it at once), the
+ * When the PRM record changed after the Salesforce change (both sides changed it at once), the
  * status further along the lifecycle wins (Paid beats Approved beats Open); at the same stage
  * (Approved against Denied) the PRM, the record of truth for MDF, wins.
  */
 export function salesforceWins(prm: { status: string; changedAt: number }, salesforce: { status: string; changedAt: number }): boolean {
   const [p, s] = [STAGE[prm.status] ?? 0, STAGE[salesforce.status] ?? 0];
-  const bothChanged = prm.changedAt >= salesforce.changedAt;
+  // A tie goes to Salesforce: the PRM's stamp in the same second is most often the runtime's own write
+  // of an earlier Salesforce change, and stamps have whole seconds only.
+  const bothChanged = prm.changedAt > salesforce.changedAt;
   if (!bothChanged) return p < 2 || s > p;
   return s > p;
 }
@@ -86,7 +88,7 @@ export const applySalesforceChange = defineAction({
       }
       // The Amount is the approved amount: it means something only while the request is approved.
       if (change.amount !== null && (current.status === 'Approved' || current.status === 'Closed') && change.amount !== current.amountRequested) {
-        if (stampOf(request.updated) < changedAt) {
+        if (stampOf(request.updated) <= changedAt) {
           current = await prm.updateMdfRequestAmount(current.id, change.amount, call);
           changed.push('amountRequested');
         } else prmWon = true;

@@ -313,10 +313,15 @@ export class Engine {
     }
   }
 
-  /** When anything is next due: a run's timer, a schedule's fire time or a poll (virtual clocks jump there). */
+  /**
+   * When anything is next due: a run's timer or a schedule's fire time (virtual clocks jump there).
+   * Not a poll: a virtual clock that stopped every poll interval would turn a 30-day scenario into
+   * 8,640 polls of systems that only scenario steps change. A due poll runs at the clock's next stop
+   * (the next timer, or the end of the jump) instead, once however many intervals passed.
+   */
   async nextWakeAt(): Promise<number | null> {
     const now = this.clock.now();
-    const times = await Promise.all([this.store.nextWakeAt(), this.#schedules.nextAt(now), this.#polls.nextAt(now)]);
+    const times = await Promise.all([this.store.nextWakeAt(), this.#schedules.nextAt(now)]);
     const known = times.filter((t): t is number => t !== null);
     return known.length === 0 ? null : Math.min(...known);
   }

@@ -130,7 +130,8 @@ describe('poll trigger (D1: changes read from a system without webhooks)', () =>
       { id: 'C', status: 'Rejected' },
     ]);
     expect((await store.listPollCursors())[0]).toMatchObject({ watermark: iso('08:45:00'), nextPollAt: clock.now() + 300_000 });
-    expect(await engine.nextWakeAt()).toBe(clock.now() + 300_000);
+    // A virtual clock does not stop for polls: the due poll runs at the end of the jump below.
+    expect(await engine.nextWakeAt()).toBeNull();
 
     feed.change('B', 'Approved', iso('09:02:00'));
     await advanceTime(engine, clock, 5 * 60_000);

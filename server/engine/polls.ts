@@ -111,14 +111,6 @@ export class Polls {
     await Promise.all(started);
   }
 
-  /** When a poll is next due, so a virtual clock stops there (null: no poll recipe). */
-  async nextAt(now: number): Promise<number | null> {
-    await this.#load(now).catch(() => {});
-    let next: number | null = null;
-    for (const at of this.#nextAt.values()) if (next === null || at < next) next = at;
-    return next;
-  }
-
   /** Resolves when the polls under way have ended (graceful shutdown). */
   async idle(): Promise<void> {
     await Promise.all(this.#inFlight.values());
