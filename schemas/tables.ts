@@ -52,10 +52,19 @@ export const MdfProgrammeRow = z
   })
   .strict();
 
+/** D14: the days after an approved request's activity end on which a partner that has not claimed is reminded. */
+export const ClaimReminderRow = z
+  .object({
+    days_after_end: z.number().int().positive().describe("D14: calendar days after the activity's end date, e.g. 14."),
+    note: z.string().optional(),
+  })
+  .strict();
+
 export const KNOWN_TABLES: Record<string, z.ZodType> = {
   approvers: ApproverRow,
   leave: LeaveRow,
   'mdf-programme': MdfProgrammeRow,
+  'claim-reminders': ClaimReminderRow,
 };
 
 /** The file format of a table: a description for ops and the rows. */

@@ -13,6 +13,7 @@ import { finalTimeoutCheckOf } from './final-signal-waits.ts';
 import type { Tables } from './tables.ts';
 import { EngineMetrics } from './metrics.ts';
 import { Schedules } from './schedules.ts';
+import { BusinessTimers } from './business-timers.ts';
 import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
 import { WorkerSlots } from './worker-slots.ts';
 import { DueBacklog } from './due-backlog.ts';
@@ -96,6 +97,8 @@ export class Engine {
   /** The runs whose turn is under way in this process. */
   readonly #runsInTurn = new Set<string>();
   readonly #schedules: Schedules;
+  /** `timer` triggers: recomputed on record events, fired by the claim loop (business-timers.ts). */
+  readonly businessTimers: BusinessTimers;
 
   constructor(options: EngineOptions) {
     this.#opts = { leaseMs: 60_000, concurrency: 8, pollMs: 500, ...options };
@@ -104,6 +107,7 @@ export class Engine {
     this.recipes = options.recipes;
     this.workerId = options.workerId ?? `worker-${randomBytes(4).toString('hex')}`;
     this.#schedules = new Schedules(options.recipes, options.store);
+    this.businessTimers = new BusinessTimers({ ...options, env: () => this.#env(), newRunId });
     this.metrics.watchRetries(() => this.store.runsAwaitingRetry(), () => this.clock.now());
     const concurrency = this.#opts.concurrency;
     this.#slots = options.slots ?? new WorkerSlots(concurrency, options.maxConcurrency ?? Math.max(64, concurrency));
@@ -171,6 +175,8 @@ export class Engine {
     }
     if (this.#opts.onLifecycle) reportIngest(this.#opts.onLifecycle, eventName, delivery.deliveryId, runs, result, filteredOut);
     if (correlationKey !== null) await this.#applyToLiveRuns(eventName, correlationKey, data, delivery.deliveryId);
+    // Also for a repeated delivery: the sender repeats when it saw no answer, maybe before the recompute.
+    await this.businessTimers.onEvent(eventName, data, correlationKey, delivery.deliveryId, now);
     this.wake();
     return result;
   }
@@ -278,6 +284,7 @@ export class Engine {
    */
   async #claimDue(limit: number): Promise<Run[]> {
     await this.#startScheduledRuns();
+    await this.businessTimers.fireDue(this.clock.now());
     const owner = `${this.workerId}~${randomBytes(6).toString('base64url')}`;
     const runs = await this.store.claimDueRuns({ now: this.clock.now(), owner, leaseMs: this.#opts.leaseMs, limit, skip: this.#runsInTurn });
     this.executionRate.started(runs.length);
@@ -306,11 +313,11 @@ export class Engine {
     }
   }
 
-  /** When anything is next due: a run's timer or a schedule's fire time (virtual clocks jump there). */
+  /** When anything is next due: a run's timer, a schedule's fire time or a business timer (virtual clocks jump there). */
   async nextWakeAt(): Promise<number | null> {
-    const [stored, scheduled] = await Promise.all([this.store.nextWakeAt(), this.#schedules.nextAt(this.clock.now())]);
-    if (stored === null) return scheduled;
-    return scheduled === null ? stored : Math.min(stored, scheduled);
+    const times = await Promise.all([this.store.nextWakeAt(), this.#schedules.nextAt(this.clock.now()), this.businessTimers.nextAt()]);
+    const known = times.filter((t): t is number => t !== null);
+    return known.length === 0 ? null : Math.min(...known);
   }
 
   /** Runs turns until nothing is due at the current time (the harness and tests use it). */

@@ -2,7 +2,7 @@ import type { Recipe } from '../../schemas/recipe.ts';
 import type { Finding } from './recipe-problem.ts';
 
 /** Trigger kinds the recipe language has and this runtime does not run yet. */
-const NOT_RUN_YET: ReadonlySet<Recipe['trigger']['type']> = new Set(['poll', 'timer']);
+const NOT_RUN_YET: ReadonlySet<Recipe['trigger']['type']> = new Set(['poll']);
 
 /**
  * A recipe whose trigger this runtime cannot run would load and then never start. `validate`, the

@@ -18,6 +18,7 @@ import { json, parse, toApproval, toOutbox, toRun } from './store-rows.ts';
 import { runWorkAsync, type StoreWork } from './store-work.ts';
 import { runsAwaitingRetryQuery, type RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 import { tellOnChangeWork, type TellOnChangeInput, type TellOnChangeOutcome } from './told-changes.ts';
+import * as timers from './business-timers-store.ts';
 import {
   STOPPED_BY_RECIPE,
   type Approval,
@@ -425,5 +426,30 @@ export class KyselyStore implements Store {
 
   runsAwaitingRetry(): Promise<RunsAwaitingRetry[]> {
     return runsAwaitingRetryQuery(this.db);
+  }
+
+  // ── Business timers (business-timers-store.ts) ──────────────────────────────────────────
+  recomputeBusinessTimers(input: timers.RecomputeTimersInput): Promise<timers.RecomputeTimersOutcome> {
+    return this.transaction((trx) => timers.recomputeTimersWork(trx, input));
+  }
+
+  cancelBusinessTimers(input: { recipe: string; key: string; reason: string; stop: boolean; now: number }): Promise<number> {
+    return this.transaction((trx) => timers.cancelTimersWork(trx, input));
+  }
+
+  fireDueBusinessTimers(input: { now: number; limit: number; runFor: timers.RunForTimer }): Promise<timers.FiredTimer[]> {
+    return this.transaction((trx) => timers.fireDueTimersWork(trx, input));
+  }
+
+  nextBusinessTimerAt(): Promise<number | null> {
+    return timers.nextTimerAtQuery(this.db);
+  }
+
+  listBusinessTimers(query: { limit: number; after?: { fireAt: number; id: number } }): Promise<timers.BusinessTimer[]> {
+    return timers.listTimersQuery(this.db, query);
+  }
+
+  recordBusinessTimers(query: { recipe: string; key: string }): Promise<timers.BusinessTimer[]> {
+    return timers.recordTimersQuery(this.db, query);
   }
 }
