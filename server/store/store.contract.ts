@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { asRunId, asStepKey, type RunId } from '../engine/ids.ts';
+import { describeBusinessTimersContract } from './business-timers.contract.ts';
 import { STOPPED_BY_RECIPE, type JournalEntry, type NewApproval, type NewRun, type Store } from './store.ts';
 
 /**
@@ -7,6 +8,7 @@ import { STOPPED_BY_RECIPE, type JournalEntry, type NewApproval, type NewRun, ty
  * runs the same suite by calling this with its own `open`.
  */
 export function describeStoreContract(name: string, open: () => Promise<Store>): void {
+  describeBusinessTimersContract(name, open);
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     const T0 = Date.parse('2026-03-02T09:00:00Z');
