@@ -135,3 +135,14 @@ describe('the timer trigger in the engine (D14)', () => {
     expect(await fx.store.listRuns({ recipe: 'reminder', limit: 10 })).toHaveLength(1);
   });
 });
+
+describe('the claim-reminders table (D14)', () => {
+  it('is checked at start: whole days above zero, each day once, the bad row named', async () => {
+    const { createTables } = await import('./tables.ts');
+    expect(() => createTables({ 'claim-reminders': [{ days_after_end: 2 }, { days_after_end: 14 }, { days_after_end: 2 }] })).toThrow(
+      'tables/claim-reminders: rows[2].days_after_end: 2 is already in rows[0]; each reminder day once',
+    );
+    expect(() => createTables({ 'claim-reminders': [{ days_after_end: 0 }] })).toThrow(/tables\/claim-reminders: rows\[0\]\.days_after_end/);
+    expect(() => createTables({ 'claim-reminders': [{ days_after_end: 2.5 }] })).toThrow(/rows\[0\]\.days_after_end/);
+  });
+});
