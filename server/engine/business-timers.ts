@@ -15,6 +15,12 @@ type Timer = z.output<typeof TimerTrigger>;
 export const TIMER_FIRE_BATCH = 500;
 /** Batches per pass of the worker loop, so that due runs are claimed between them when very many timers come due. */
 const BATCHES_PER_PASS = 20;
+/**
+ * How long (clock time) the worker trusts the next fire time it read before asking the store again:
+ * the claim loop runs many times a second and need not query the timers each time; a timer another
+ * replica sets is seen within this, one this process sets at once.
+ */
+const RECHECK_MS = 1000;
 
 export interface BusinessTimersOptions {
   recipes: RecipeSet;
@@ -34,6 +40,8 @@ export interface BusinessTimersOptions {
  */
 export class BusinessTimers {
   readonly #o: BusinessTimersOptions;
+  /** Before this clock time no timer can be due (the next fire time read, at most RECHECK_MS ahead). */
+  #noneDueBefore = -Infinity;
 
   constructor(options: BusinessTimersOptions) {
     this.#o = options;
@@ -65,7 +73,11 @@ export class BusinessTimers {
         }
       }
       const records = typeof trigger.record === 'string' ? [trigger.record] : trigger.record;
-      if (records.includes(event)) await this.#recompute(recipe, trigger, scope, data, now);
+      if (records.includes(event)) {
+        await this.#recompute(recipe, trigger, scope, data, now);
+        // A recomputed timer may be due at once (a past offset): the next pass asks the store.
+        this.#noneDueBefore = -Infinity;
+      }
     }
   }
 
@@ -113,8 +125,9 @@ export class BusinessTimers {
    * used (the worker claims runs between passes). Resolves with how many fired.
    */
   async fireDue(now: number, batches = BATCHES_PER_PASS): Promise<number> {
-    if (!this.any) return 0;
+    if (!this.any || now < this.#noneDueBefore) return 0;
     let fired = 0;
+    let drained = false;
     for (let i = 0; i < batches; i++) {
       const batch = await this.#o.store.fireDueBusinessTimers({ now, limit: TIMER_FIRE_BATCH, runFor: (timer) => this.#runFor(timer, now) });
       fired += batch.length;
@@ -123,8 +136,12 @@ export class BusinessTimers {
           this.#o.onLifecycle({ type: 'business-timer.fired', runId, recipe: timer.recipe, key: timer.key, offset: timer.offset, dueAt: timer.fireAt, date: timer.date });
         }
       }
-      if (batch.length < TIMER_FIRE_BATCH) break;
+      if (batch.length < TIMER_FIRE_BATCH) {
+        drained = true;
+        break;
+      }
     }
+    if (drained) this.#noneDueBefore = Math.min((await this.#o.store.nextBusinessTimerAt()) ?? Infinity, now + RECHECK_MS);
     return fired;
   }
 
