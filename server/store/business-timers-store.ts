@@ -2,7 +2,11 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database } from './database.ts';
 import type { RunId } from '../engine/ids.ts';
 import type { NewRun } from './store.ts';
+import { PreparedQuery } from './prepared-query.ts';
+import { insertRunWork } from './store-operations.ts';
+import type { StoreQueries } from './store-queries.ts';
 import { json, parse } from './store-rows.ts';
+import { exec, type StoreWork } from './store-work.ts';
 
 /**
  * Business timers (the `timer` trigger, D14) in the store: one row per (recipe, record key, offset).
@@ -182,92 +186,56 @@ export async function cancelTimersWork(trx: Transaction<Database>, input: { reci
   return Number(canceled.numUpdatedRows);
 }
 
+/** The statements of firing, compiled once per database: firing runs as a unit of work on the store's fast path. */
+export function timerQueries(db: Kysely<Database>) {
+  return {
+    due: new PreparedQuery<{ now: number; limit: number }, TimerRow>((p) =>
+      db.selectFrom('business_timers').selectAll().where('status', '=', 'pending').where('fire_at', '<=', p('now')).orderBy('fire_at').orderBy('id').limit(p('limit')),
+    ),
+    /** The compare-and-set: only a timer still pending becomes fired (or skipped, or canceled). */
+    settle: new PreparedQuery<{ id: number; status: string; reason: string | null; now: number }>((p) =>
+      db
+        .updateTable('business_timers')
+        .set({ status: p('status'), reason: p('reason'), updated_at: p('now') })
+        .where('id', '=', p('id'))
+        .where('status', '=', 'pending'),
+    ),
+  };
+}
+export type TimerQueries = ReturnType<typeof timerQueries>;
+
 /**
- * Fires up to `limit` due timers in one transaction: marks them fired (compare-and-set on `pending`)
- * and creates their runs (deduplicated by `timer:<key>:<offset>:<date>`), so a timer is fired exactly
+ * Fires up to `limit` due timers in one transaction: marks each fired (compare-and-set on `pending`)
+ * and creates its run (deduplicated by `timer:<key>:<offset>:<date>`), so a timer is fired exactly
  * when its run exists, and two replicas firing at once fire it once. Of one record's offsets due in the
  * same batch (the runtime was down), only the latest fires; the earlier are skipped.
  */
-export async function fireDueTimersWork(trx: Transaction<Database>, input: { now: number; limit: number; runFor: RunForTimer }): Promise<FiredTimer[]> {
-  const due = (
-    await trx
-      .selectFrom('business_timers')
-      .selectAll()
-      .where('status', '=', 'pending')
-      .where('fire_at', '<=', input.now)
-      .orderBy('fire_at')
-      .orderBy('id')
-      .limit(input.limit)
-      .execute()
-  ).map(toTimer);
-  if (due.length === 0) return [];
+export function* fireDueTimersWork(q: StoreQueries, t: TimerQueries, input: { now: number; limit: number; runFor: RunForTimer }): StoreWork<FiredTimer[]> {
+  const { rows } = yield* exec(t.due, { now: input.now, limit: input.limit });
+  const due = rows.map(toTimer);
   const latest = new Map<string, BusinessTimer>();
   for (const timer of due) {
     const record = `${timer.recipe}\u0000${timer.key}`;
     const seen = latest.get(record);
     if (!seen || timer.fireAt >= seen.fireAt) latest.set(record, timer);
   }
-  const skipped = due.filter((t) => latest.get(`${t.recipe}\u0000${t.key}`) !== t).map((t) => t.id);
-  if (skipped.length > 0) {
-    await trx
-      .updateTable('business_timers')
-      .set({ status: 'skipped', reason: 'came due together with a later offset of the record; only the later one fired', updated_at: input.now })
-      .where('id', 'in', skipped)
-      .where('status', '=', 'pending')
-      .execute();
-  }
-  const firing = [...latest.values()];
-  const won = new Set(
-    (
-      await trx
-        .updateTable('business_timers')
-        .set({ status: 'fired', updated_at: input.now })
-        .where('id', 'in', firing.map((t) => t.id))
-        .where('status', '=', 'pending')
-        .returning('id')
-        .execute()
-    ).map((r) => r.id),
-  );
   const fired: FiredTimer[] = [];
-  const orphaned: number[] = [];
-  const runs: NewRun[] = [];
-  for (const timer of firing) {
-    if (!won.has(timer.id)) continue;
-    const run = input.runFor({ ...timer, status: 'fired' });
-    if (!run) orphaned.push(timer.id);
-    else {
-      runs.push(run);
-      fired.push({ timer: { ...timer, status: 'fired' }, runId: run.id });
+  for (const timer of due) {
+    if (latest.get(`${timer.recipe}\u0000${timer.key}`) !== timer) {
+      const reason = 'came due together with a later offset of the record; only the later one fired';
+      yield* exec(t.settle, { id: timer.id, status: 'skipped', reason, now: input.now });
+      continue;
     }
-  }
-  if (orphaned.length > 0) {
-    await trx.updateTable('business_timers').set({ status: 'canceled', reason: 'its recipe is no longer served' }).where('id', 'in', orphaned).execute();
-  }
-  if (runs.length > 0) {
-    await trx
-      .insertInto('runs')
-      .values(
-        runs.map((run) => ({
-          id: run.id,
-          recipe: run.recipe,
-          recipe_version: run.recipeVersion,
-          recipe_hash: run.recipeHash,
-          trigger: json(run.trigger),
-          dedup_key: run.dedupKey,
-          correlation_key: run.correlationKey,
-          cancel_on_event: run.cancelOnEvent,
-          status: 'queued',
-          wake_at: run.wakeAt,
-          lease_owner: null,
-          lease_until: null,
-          error: null,
-          created_at: run.createdAt,
-          updated_at: run.createdAt,
-          finished_at: null,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['recipe', 'dedup_key']).doNothing())
-      .execute();
+    const run = input.runFor({ ...timer, status: 'fired' });
+    if (!run) {
+      yield* exec(t.settle, { id: timer.id, status: 'canceled', reason: 'its recipe is no longer served', now: input.now });
+      continue;
+    }
+    const won = yield* exec(t.settle, { id: timer.id, status: 'fired', reason: null, now: input.now });
+    // Another worker or replica fired it since it was read.
+    if (won.changes === 0) continue;
+    const created = yield* insertRunWork(q, run);
+    fired.push({ timer: { ...timer, status: 'fired' }, runId: created.id });
   }
   return fired;
 }

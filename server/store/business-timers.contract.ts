@@ -124,25 +124,26 @@ export function describeBusinessTimersContract(name: string, open: () => Promise
       expect(await store.listRuns({ recipe: 'reminder', limit: 100 })).toHaveLength(50);
     });
 
-    it('a crash while firing (after the run was made, before the timer was marked) leaves neither: the next pass fires it once', async () => {
-      await store.recomputeBusinessTimers(input({ offsets: offsets(T0, [2]) }));
+    it('a crash while firing (one run made and its timer marked, the next not yet) leaves neither: the next pass fires each once', async () => {
+      await store.recomputeBusinessTimers(input({ key: 'MDF-1', offsets: offsets(T0, [2]) }));
+      await store.recomputeBusinessTimers(input({ key: 'MDF-2', offsets: offsets(T0 + 1000, [2]) }));
       let made = 0;
       await expect(
         store.fireDueBusinessTimers({
-          now: T0 + 2 * DAY,
+          now: T0 + 3 * DAY,
           limit: 10,
           runFor: (timer) => {
-            made++;
-            runFor(timer);
-            throw new Error('process died');
+            // The first timer's run is made and the timer marked; the process dies on the second.
+            if (++made % 2 === 0) throw new Error('process died');
+            return runFor(timer);
           },
         }),
       ).rejects.toThrow('process died');
-      expect(made).toBe(1);
-      expect(await statuses()).toEqual({ '2': 'pending' });
-      expect(await fire(T0 + 2 * DAY)).toHaveLength(1);
-      expect(await fire(T0 + 2 * DAY)).toHaveLength(0);
-      expect(await store.listRuns({ recipe: 'reminder', limit: 10 })).toHaveLength(1);
+      expect(await statuses('MDF-1')).toEqual({ '2': 'pending' });
+      expect(await store.listRuns({ recipe: 'reminder', limit: 10 })).toHaveLength(0);
+      expect(await fire(T0 + 3 * DAY)).toHaveLength(2);
+      expect(await fire(T0 + 3 * DAY)).toHaveLength(0);
+      expect(await store.listRuns({ recipe: 'reminder', limit: 10 })).toHaveLength(2);
     });
 
     it('a run already made for the timer (its dedup key) is not made twice', async () => {
