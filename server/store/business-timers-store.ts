@@ -124,8 +124,11 @@ export async function recomputeTimersWork(trx: Transaction<Database>, input: Rec
       updated_at: input.now,
     };
     if (o.row) {
-      // Compare-and-set: a replica that fired it meanwhile wins, and the timer stays fired.
-      await trx.updateTable('business_timers').set(values).where('id', '=', o.row.id).where('status', '=', o.row.status).execute();
+      // Compare-and-set: a replica that fired it meanwhile wins, and the timer stays fired; with a
+      // stamp, so does a replica applying a newer state of the record at the same moment.
+      let update = trx.updateTable('business_timers').set(values).where('id', '=', o.row.id).where('status', '=', o.row.status);
+      if (input.asOf !== null) update = update.where((eb) => eb.or([eb('as_of', 'is', null), eb('as_of', '<=', input.asOf)]));
+      await update.execute();
     } else {
       await trx
         .insertInto('business_timers')
@@ -146,7 +149,13 @@ export async function recomputeTimersWork(trx: Transaction<Database>, input: Rec
   }
   // The newest stamp is kept on every row of the record, fired ones included, so a late event is stale.
   if (input.asOf !== null) {
-    await trx.updateTable('business_timers').set({ as_of: input.asOf }).where('recipe', '=', input.recipe).where('record_key', '=', input.key).execute();
+    await trx
+      .updateTable('business_timers')
+      .set({ as_of: input.asOf })
+      .where('recipe', '=', input.recipe)
+      .where('record_key', '=', input.key)
+      .where((eb) => eb.or([eb('as_of', 'is', null), eb('as_of', '<', input.asOf)]))
+      .execute();
   }
   return { kind: 'applied', pending, skipped };
 }
