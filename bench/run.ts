@@ -8,30 +8,35 @@ import { ingestRounds, type IngestResult } from './ingest-rounds.ts';
 import type { LoadResult } from './load.ts';
 import { mdfRound, type MdfResult } from './mdf-round.ts';
 import { openLoopRound, sustainedRound, type SustainedResult } from './sustained-rounds.ts';
+import { timersRound, type TimersResult } from './timers-round.ts';
 
 /**
- * `npm run bench`: four measurements of the runtime on this machine, each selectable.
+ * `npm run bench`: five measurements of the runtime on this machine, each selectable.
  *   ingest     webhook ingest against a bare Hono + SQLite baseline, in alternating rounds
  *   sustained  a closed loop that never lets up: does execution keep pace with intake?
  *   open       deliveries on a fixed schedule: how long from acceptance to completion?
  *   mdf        the shipped MDF approval recipe against the simulated systems, deliveries on a fixed
  *              schedule: how long until a run's first email reaches the email API?
+ *   timers     D14 business timers: the runtime's RSS and start with 10,000 and BENCH_TIMERS pending,
+ *              then all of them fired together into runs, against a bare SQLite insert of as many rows
  * Each server runs in its own process; this process only generates load. Environment:
- *   BENCH_MODES (default ingest,sustained,open,mdf)
+ *   BENCH_MODES (default ingest,sustained,open,mdf,timers)
  *   BENCH_SECONDS (ingest, default 20), BENCH_ROUNDS (default 4), BENCH_CONNECTIONS (default 50),
  *   BENCH_WARMUP_SECONDS (each server, default 5), BENCH_PREPARED_PER_SECOND (default 6000),
  *   BENCH_SUSTAINED_SECONDS (default 60), BENCH_OPEN_SECONDS (default 30),
  *   BENCH_OPEN_RATE (deliveries a second; default half the accepted rate of the sustained round, 500 without it)
  *   BENCH_MDF_RATE (deliveries a second, default 1), BENCH_MDF_SECONDS (default 30); PRM_MAX_CALLS_PER_SECOND
  *   and PRM_MAX_CONCURRENT, when set, pace the PRM connector of the mdf round's runtime (else its defaults)
+ *   BENCH_TIMERS (timers pending in the timers mode, default 100000)
  */
 const env = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
   if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of at least 0 (got "${process.env[name]}")`);
   return value;
 };
-const MODES = new Set((process.env.BENCH_MODES ?? 'ingest,sustained,open,mdf').split(',').map((m) => m.trim()).filter(Boolean));
-for (const mode of MODES) if (!['ingest', 'sustained', 'open', 'mdf'].includes(mode)) throw new Error(`BENCH_MODES: unknown mode "${mode}" (ingest, sustained, open, mdf)`);
+const MODES = new Set((process.env.BENCH_MODES ?? 'ingest,sustained,open,mdf,timers').split(',').map((m) => m.trim()).filter(Boolean));
+for (const mode of MODES) if (!['ingest', 'sustained', 'open', 'mdf', 'timers'].includes(mode)) throw new Error(`BENCH_MODES: unknown mode "${mode}" (ingest, sustained, open, mdf, timers)`);
+const TIMERS = env('BENCH_TIMERS', 100_000);
 const SECONDS = env('BENCH_SECONDS', 20);
 const CONNECTIONS = env('BENCH_CONNECTIONS', 50);
 /** Requests built ahead per second of load: more than either server accepts on this machine. */
@@ -104,6 +109,21 @@ function printMdf(r: MdfResult): void {
 `);
 }
 
+/** Issue 12's targets for business timers. */
+const timersMet = (r: TimersResult) => ({
+  rss: r.restarts.every((x) => x.peakRssMb < 150),
+  flat: r.restarts.length < 2 || r.restarts[r.restarts.length - 1]!.peakRssMb - r.restarts[0]!.peakRssMb < 15,
+  rate: r.firedPerSecond >= 5000,
+  ready: r.restarts.every((x) => x.readyMs < 1000),
+});
+
+function printTimers(r: TimersResult): void {
+  console.log(`timers: D14 business timers pending in the store, then due together
+${r.restarts.map((x) => `  ${String(x.pending).padStart(7)} pending: runtime ready after ${x.readyMs.toFixed(0)} ms, peak RSS ${x.peakRssMb.toFixed(0)} MB`).join('\n')}
+  fired ${r.fired} into runs at ${r.firedPerSecond.toFixed(0)}/s; bare SQLite insert of as many rows ${r.baselinePerSecond.toFixed(0)}/s (ratio ${(r.firedPerSecond / r.baselinePerSecond).toFixed(2)})
+`);
+}
+
 async function main(): Promise<void> {
   // Compile the CLI first, so that "ready after spawn" measures a start, not a build.
   await ensureBuilt();
@@ -113,6 +133,7 @@ async function main(): Promise<void> {
   let sustained: SustainedResult | null = null;
   let open: SustainedResult | null = null;
   let mdf: MdfResult | null = null;
+  let timers: TimersResult | null = null;
   let openRate = OPEN_RATE;
   try {
     if (MODES.has('ingest')) {
@@ -133,6 +154,10 @@ async function main(): Promise<void> {
       mdf = await mdfRound(work, { rate: MDF_RATE, seconds: MDF_SECONDS, warmupSeconds: WARMUP_SECONDS });
       printMdf(mdf);
     }
+    if (MODES.has('timers')) {
+      timers = await timersRound(work, [...new Set([Math.min(10_000, TIMERS), TIMERS])]);
+      printTimers(timers);
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -148,6 +173,9 @@ async function main(): Promise<void> {
     `memory, peak RSS < 150 MB through sustained load:                      ${sustained ? `${verdict(sustained.peakRssMb < 150)} (${sustained.peakRssMb.toFixed(0)} MB)` : notRun('sustained')}`,
     `ingest at FULL durability >= 1.0 x the one-insert baseline:            ${ingest ? `${verdict(ingest.runtime.perSecond >= ingest.baseline.perSecond)} (${(ingest.runtime.perSecond / ingest.baseline.perSecond).toFixed(2)})` : notRun('ingest')}`,
     `ingest p99 < 50 ms:                                                    ${ingest ? `${verdict(ingest.runtime.p99Ms < 50)} (${ms(ingest.runtime.p99Ms)})` : notRun('ingest')}`,
+    `timers, peak RSS < 150 MB with ${TIMERS} pending, flat in their number:  ${timers ? `${verdict(timersMet(timers).rss && timersMet(timers).flat)} (${timers.restarts.map((x) => `${x.peakRssMb.toFixed(0)} MB at ${x.pending}`).join(', ')})` : notRun('timers')}`,
+    `timers, fired >= 5,000/s when due together:                            ${timers ? `${verdict(timersMet(timers).rate)} (${timers.firedPerSecond.toFixed(0)}/s, ${(timers.firedPerSecond / timers.baselinePerSecond).toFixed(2)} x a bare insert)` : notRun('timers')}`,
+    `timers, restart with them pending ready < 1 s:                          ${timers ? `${verdict(timersMet(timers).ready)} (${timers.restarts.map((x) => `${x.readyMs.toFixed(0)} ms`).join(', ')})` : notRun('timers')}`,
   );
   console.log(`targets:\n${targets.map((t) => `  ${t}`).join('\n')}`);
   if (ingest && ingest.stored < ingest.accepted) process.exitCode = 1;

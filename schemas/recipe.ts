@@ -297,17 +297,64 @@ export const ScheduleTrigger = z
   .strict()
   .describe('Starts a run on a cron schedule in a time zone.');
 
+/** A whole number of calendar days after the record's date (D14: 2, 14, 28), or a delay (an ISO duration of whole days, weeks or months, or business days). */
+export const TimerOffset = z.union([
+  z.number().int().positive().describe('Calendar days after the date.'),
+  z
+    .string()
+    .regex(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$/, 'a whole-day ISO 8601 duration such as P2D, P2W or P1M (no time part: the time of day is `at`)')
+    .describe('A whole-day ISO 8601 duration after the date, e.g. P14D.'),
+  z.object({ business_days: z.number().int().positive() }).strict().describe('Business days after the date on the `business-calendar` table.'),
+]);
+export type TimerOffset = z.infer<typeof TimerOffset>;
+
+/** Where a timer's offsets come from: a column of whole days in a table ops maintain. */
+export const TimerOffsetsTable = z
+  .object({
+    table: z.string().regex(/^[a-z][a-z0-9-]*$/).describe('A table under recipes/tables, e.g. claim-reminders.'),
+    column: z.string().min(1).describe('The column that holds whole days after the date, e.g. days_after_end.'),
+  })
+  .strict();
+
+export const TimerStopOn = z
+  .object({
+    event: z.string().min(3).describe('An event name, e.g. prm.mdf_claim.submitted.'),
+    filter: Expression.optional().describe('Stop only when this is truthy for the event (`data`).'),
+  })
+  .strict();
+
+/** An event name as a trigger names it: <connector>.<event>. */
+const EventName = z.string().regex(/^[a-z][a-z0-9_]*\.[a-z0-9_.]+$/, 'an event is <connector>.<event>, e.g. prm.mdf_request.changed');
+
 export const TimerTrigger = z
   .object({
     type: z.literal('timer'),
-    record: z.string().describe('The event that carries the record, e.g. prm.mdf_request.status_changed.'),
-    date: Expression.describe('The record date the timer is relative to, e.g. data.endDate.'),
-    offsets: z.array(Delay).min(1).describe('When to fire relative to the date, e.g. ["P2D","P14D","P28D"].'),
-    while: Expression.optional().describe('The timer is canceled once this is falsy for the record (claim filed, request canceled).'),
-    key: Expression.describe('Identifies the record (e.g. data.mdfNumber); a changed date recomputes its timers.'),
+    record: z
+      .union([EventName, z.array(EventName).min(1)])
+      .describe('The event(s) that carry the record, e.g. ["prm.mdf_request.changed", "prm.mdf_request.status_changed"]: each accepted delivery recomputes its timers.'),
+    key: Expression.describe('Identifies the record (e.g. {% data.mdfNumber %}); it is also the correlation key stop_on events must carry.'),
+    date: Expression.describe('The record date the timers follow, e.g. {% data.endDate %}: a YYYY-MM-DD date or an ISO time.'),
+    while: Expression.optional().describe("The record's pending timers are canceled while this is falsy (e.g. {% data.status = 'Approved' %}); true again recomputes them."),
+    as_of: Expression.optional().describe("When the source last changed the record (e.g. {% data.updated %}): an event older than the last one applied changes nothing (a late redelivery cannot move a date back)."),
+    offsets: z
+      .union([z.array(TimerOffset).min(1), TimerOffsetsTable])
+      .describe('When to fire after the date: a list (e.g. [2, 14, 28]), or a table column of whole days (e.g. { "table": "claim-reminders", "column": "days_after_end" }).'),
+    at: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day HH:MM, e.g. 09:00')
+      .default('09:00')
+      .describe("Time of day the timers fire, in the business calendar's time zone. Default 09:00."),
+    on_non_business_day: z
+      .enum(['next_business_day', 'same_day'])
+      .default('next_business_day')
+      .describe('A fire day that is a weekend day or holiday moves to the next business day (default), or stays.'),
+    stop_on: z
+      .array(TimerStopOn)
+      .optional()
+      .describe("Events that cancel the record's pending timers for good when they carry its key as their correlation key (e.g. prm.mdf_claim.submitted: a claim exists)."),
   })
   .strict()
-  .describe('Fires relative to a date field of a record; recomputed when the date changes.');
+  .describe("Fires after a date field of a record (D14: 2, 14 and 28 days after an activity's end), recomputed on every event that carries the record.");
 
 export const RunTrigger = z
   .object({ type: z.literal('run') })

@@ -73,6 +73,14 @@ export const MdfBudgetRow = z
   })
   .strict();
 
+/** D14: the days after an approved request's activity end on which a partner that has not claimed is reminded. */
+export const ClaimReminderRow = z
+  .object({
+    days_after_end: z.number().int().positive().describe("D14: calendar days after the activity's end date, e.g. 14."),
+    note: z.string().optional(),
+  })
+  .strict();
+
 /** D13: a country that is a target market of a region; an activity elsewhere draws on the flexi-budget. */
 export const TargetMarketRow = z
   .object({
@@ -117,6 +125,7 @@ export const KNOWN_TABLES: Record<string, z.ZodType> = {
   'target-markets': TargetMarketRow,
   'approval-levels': ApprovalLevelRow,
   'regional-marketing-leads': RegionalMarketingLeadRow,
+  'claim-reminders': ClaimReminderRow,
 };
 
 /** The file format of a table: a description for ops and the rows. */

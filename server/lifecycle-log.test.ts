@@ -56,6 +56,27 @@ describe('the lifecycle log at info', () => {
     expect(JSON.stringify(lines)).not.toContain('mock-webhook-secret');
   });
 
+  it('logs "timer fired" with recipe, key, offset and date when a D14 claim reminder comes due', async () => {
+    const { rt, lines } = await loggedRuntime();
+    const res = await rt.app.request('/_mock/prm/webhooks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ event: 'mdf_request.status_changed', mdf_number: 'MDF-0901' }),
+    });
+    expect(res.status).toBe(202);
+    await rt.app.request('/_mock/clock/advance', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'P40D' }) });
+    await rt.engine.runUntilIdle();
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        recipe: 'mdf-claim-reminder',
+        key: 'MDF-0901',
+        date: '2026-03-30',
+        msg: expect.stringMatching(/^timer fired: mdf-claim-reminder for MDF-0901, offset \d+ after 2026-03-30$/),
+        dueAt: expect.stringMatching(/Z$/),
+      }),
+    );
+  });
+
   it('logs "run waiting" once per wait: a turn that leaves the run waiting where and until when it waited logs nothing (D10)', async () => {
     const { rt, lines } = await loggedRuntime();
     const [runId] = await submit(rt, 'demo-1');

@@ -44,6 +44,12 @@ export function logLifecycle(log: Logger): LifecycleListener {
       case 'timer.fired':
         log.info({ runId: event.runId, recipe: event.recipe, key: event.key, step: event.step, timer: event.timer }, event.timer === 'timeout' ? `timer fired: ${event.step} timed out` : `timer fired: ${event.step} waited its time`);
         return;
+      case 'business-timer.fired':
+        log.info(
+          { runId: event.runId, recipe: event.recipe, key: event.key, offset: event.offset, dueAt: iso(event.dueAt), date: event.date },
+          `timer fired: ${event.recipe} for ${event.key}, offset ${event.offset} after ${event.date}`,
+        );
+        return;
       case 'run.completed':
         log.info({ runId: event.runId, recipe: event.recipe, key: event.key }, 'run completed');
         return;

@@ -16,9 +16,7 @@ import { loadTables, type Tables } from './engine/tables.ts';
 import { createApp } from './http/app.ts';
 import { logLifecycle } from './lifecycle-log.ts';
 import { createConsoleLogger } from './log.ts';
-import { checkRunnableTrigger } from './recipes/check-runnable-trigger.ts';
-import { loadRecipes, RecipeLoadError } from './recipes/load-recipes.ts';
-import { toProblems } from './recipes/recipe-problem.ts';
+import { loadRecipes } from './recipes/load-recipes.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
 
@@ -60,9 +58,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const catalog = new ConnectorCatalog(CONNECTORS);
   const tables = options.tables ?? loadTables(config.tablesDir);
   const definitions = options.recipes ?? (await loadRecipes(config.recipesDir, { catalog, tables: tables.names(), connectorConfigs: config.connectors }));
-  // Before anything is opened: recipes from files were checked as they loaded; recipes given in code get the same refusal.
-  const unrunnable = definitions.flatMap((r) => toProblems(r.file, checkRunnableTrigger(r.definition)));
-  if (unrunnable.length > 0) throw new RecipeLoadError(unrunnable);
   const clock = options.clock ?? (config.mock ? new OffsetClock() : systemClock);
   const store = options.store ?? (await openSqliteStore({ path: config.dbPath }));
 

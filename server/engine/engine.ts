@@ -14,6 +14,7 @@ import type { Tables } from './tables.ts';
 import { EngineMetrics } from './metrics.ts';
 import { Schedules } from './schedules.ts';
 import { Polls } from './polls.ts';
+import { BusinessTimers } from './business-timers.ts';
 import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
 import { WorkerSlots } from './worker-slots.ts';
 import { DueBacklog } from './due-backlog.ts';
@@ -98,6 +99,8 @@ export class Engine {
   readonly #runsInTurn = new Set<string>();
   readonly #schedules: Schedules;
   readonly #polls: Polls;
+  /** `timer` triggers: recomputed on record events, fired by the claim loop (business-timers.ts). */
+  readonly businessTimers: BusinessTimers;
 
   constructor(options: EngineOptions) {
     this.#opts = { leaseMs: 60_000, concurrency: 8, pollMs: 500, ...options };
@@ -108,6 +111,7 @@ export class Engine {
     this.#schedules = new Schedules(options.recipes, options.store);
     const { store, recipes, connectors, clock, log } = options;
     this.#polls = new Polls({ store, recipes, connectors, clock, log, env: () => this.#env(), workerId: this.workerId, leaseMs: this.#opts.leaseMs, registry: this.metrics.registry, newRunId, onRunsCreated: () => this.wake() });
+    this.businessTimers = new BusinessTimers({ ...options, env: () => this.#env(), newRunId });
     this.metrics.watchRetries(() => this.store.runsAwaitingRetry(), () => this.clock.now());
     const concurrency = this.#opts.concurrency;
     this.#slots = options.slots ?? new WorkerSlots(concurrency, options.maxConcurrency ?? Math.max(64, concurrency));
@@ -175,6 +179,8 @@ export class Engine {
     }
     if (this.#opts.onLifecycle) reportIngest(this.#opts.onLifecycle, eventName, delivery.deliveryId, runs, result, filteredOut);
     if (correlationKey !== null) await this.#applyToLiveRuns(eventName, correlationKey, data, delivery.deliveryId);
+    // Also for a repeated delivery: the sender repeats when it saw no answer, maybe before the recompute.
+    await this.businessTimers.onEvent(eventName, data, correlationKey, delivery.deliveryId, now);
     this.wake();
     return result;
   }
@@ -282,6 +288,7 @@ export class Engine {
    */
   async #claimDue(limit: number, waitForPolls = false): Promise<Run[]> {
     await this.#startScheduledRuns();
+    await this.businessTimers.fireDue(this.clock.now());
     // Polls call remote systems: the worker loop does not wait for them (a poll wakes it when it stored runs).
     const polling = this.#polls.pollDue(this.clock.now());
     if (waitForPolls) await polling;
@@ -314,14 +321,15 @@ export class Engine {
   }
 
   /**
-   * When anything is next due: a run's timer or a schedule's fire time (virtual clocks jump there).
+   * When anything is next due: a run's timer, a schedule's fire time or a business timer (virtual
+   * clocks jump there).
    * Not a poll: a virtual clock that stopped every poll interval would turn a 30-day scenario into
    * 8,640 polls of systems that only scenario steps change. A due poll runs at the clock's next stop
    * (the next timer, or the end of the jump) instead, once however many intervals passed.
    */
   async nextWakeAt(): Promise<number | null> {
     const now = this.clock.now();
-    const times = await Promise.all([this.store.nextWakeAt(), this.#schedules.nextAt(now)]);
+    const times = await Promise.all([this.store.nextWakeAt(), this.#schedules.nextAt(now), this.businessTimers.nextAt()]);
     const known = times.filter((t): t is number => t !== null);
     return known.length === 0 ? null : Math.min(...known);
   }

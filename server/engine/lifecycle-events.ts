@@ -34,6 +34,8 @@ export type LifecycleEvent =
   | ({ type: 'run.waiting'; step: string | null; until: number | null } & RunRef)
   /** A timer of the run fired: a `wait` step's time came, or a `wait_for` step's timeout passed. */
   | ({ type: 'timer.fired'; step: string; timer: 'wait' | 'timeout' } & RunRef)
+  /** A business timer (a `timer` trigger's offset, e.g. D14's day-14 reminder) came due and started its run. */
+  | ({ type: 'business-timer.fired'; offset: string; dueAt: number; date: string } & RunRef)
   | ({ type: 'run.completed' } & RunRef)
   | ({ type: 'run.failed'; error: string | null; step: string | null } & RunRef)
   | ({ type: 'run.canceled'; reason: string | null } & RunRef);

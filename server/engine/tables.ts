@@ -38,6 +38,7 @@ export function createTables(tables: Record<string, Row[]>, calendar: unknown = 
   checkLeaveNamesApprovers(checked, origin);
   const programmeProblem = programmeTableProblem(checked, origin);
   if (programmeProblem) throw new TableError(programmeProblem);
+  checkReminderDaysOnce(checked, origin);
   const parsedCalendar = BusinessCalendar.safeParse(calendar);
   if (!parsedCalendar.success) throw new TableError(`${origin}/business-calendar: ${formatIssues(parsedCalendar.error.issues)}`);
   return {
@@ -89,5 +90,15 @@ function checkLeaveNamesApprovers(tables: ReadonlyMap<string, Row[]>, origin: st
     throw new TableError(
       `${origin}/leave: rows[${i}].approver_email: ${email} is not an approver in the approvers table${didYouMean(email, known) || ` (approvers: ${[...known].sort().join(', ')})`}; add the approver there or correct the address`,
     );
+  });
+}
+
+/** D14: each reminder day once; a repeated day would read as one reminder where ops meant two. */
+function checkReminderDaysOnce(tables: ReadonlyMap<string, Row[]>, origin: string): void {
+  const seen = new Map<unknown, number>();
+  (tables.get('claim-reminders') ?? []).forEach((row, i) => {
+    const first = seen.get(row.days_after_end);
+    if (first !== undefined) throw new TableError(`${origin}/claim-reminders: rows[${i}].days_after_end: ${String(row.days_after_end)} is already in rows[${first}]; each reminder day once`);
+    seen.set(row.days_after_end, i);
   });
 }

@@ -150,7 +150,14 @@ export const RecipeView = z
 
 export const RecipeList = z.object({ recipes: z.array(RecipeView) }).meta({ id: 'RecipeList' });
 
-export const TimersQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
+export const TimersQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50).describe('At most this many of each list.'),
+  after: z
+    .string()
+    .regex(/^\d+\.\d+$/, 'the `next_after` of the previous page')
+    .optional()
+    .describe('Business timers after this one: the `next_after` of the previous page.'),
+});
 
 export const TimerView = z
   .object({
@@ -162,7 +169,24 @@ export const TimerView = z
   })
   .meta({ id: 'Timer' });
 
-export const TimerList = z.object({ timers: z.array(TimerView).describe('Soonest first') }).meta({ id: 'TimerList' });
+/** A pending business timer (a `timer` trigger's offset for one record, e.g. D14's day-14 reminder of MDF-0901). */
+export const BusinessTimerView = z
+  .object({
+    recipe: z.string(),
+    key: z.string().describe("The record's key, e.g. the MDF number"),
+    offset: z.union([z.number().int(), z.string()]).describe('Days after the date (or the ISO duration, or business days as 3BD)'),
+    fires_at: IsoTime.describe('When it fires: the day at the trigger\'s time of day, moved off weekends and holidays'),
+    date: z.string().describe("The record's date it follows, e.g. the activity's end date"),
+  })
+  .meta({ id: 'BusinessTimer' });
+
+export const TimerList = z
+  .object({
+    timers: z.array(TimerView).describe('Unfinished runs with a wake time, soonest first (first page only)'),
+    business_timers: z.array(BusinessTimerView).describe('Pending business timers, soonest first, paged with `after`'),
+    next_after: z.string().nullable().describe('Pass as `after` for the next page of business timers; null on the last page'),
+  })
+  .meta({ id: 'TimerList' });
 
 // ── Health ────────────────────────────────────────────────────────────────────────────────────
 export const Health = z

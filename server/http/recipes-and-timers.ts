@@ -5,7 +5,7 @@ import { requireApiToken } from './api-auth.ts';
 import type { AppDeps, AppEnv } from './app.ts';
 import { validationError } from './errors.ts';
 import type { RouteDoc } from './openapi.ts';
-import { timerView } from './views.ts';
+import { businessTimerView, timerView } from './views.ts';
 
 /** What this runtime serves (`GET /recipes`) and what will happen when (`GET /timers`). */
 export function recipeAndTimerRoutes(deps: AppDeps): Hono<AppEnv> {
@@ -28,8 +28,16 @@ export function recipeAndTimerRoutes(deps: AppDeps): Hono<AppEnv> {
   app.get('/timers', auth, async (c) => {
     const query = TimersQuery.safeParse(c.req.query());
     if (!query.success) return validationError(c, 'the query', query.error);
-    const upcoming = await engine.store.listUpcoming({ limit: query.data.limit });
-    return c.json({ timers: upcoming.map(timerView) } satisfies z.infer<typeof TimerList>);
+    const { limit, after } = query.data;
+    const [fireAt, id] = after ? after.split('.').map(Number) : [];
+    const upcoming = after ? [] : await engine.store.listUpcoming({ limit });
+    const pending = await engine.store.listBusinessTimers({ limit, after: after ? { fireAt: fireAt!, id: id! } : undefined });
+    const last = pending.length === limit ? pending[pending.length - 1] : undefined;
+    return c.json({
+      timers: upcoming.map(timerView),
+      business_timers: pending.map(businessTimerView),
+      next_after: last ? `${last.fireAt}.${last.id}` : null,
+    } satisfies z.infer<typeof TimerList>);
   });
 
   return app;
@@ -49,7 +57,7 @@ export const recipeAndTimerDocs: RouteDoc[] = [
     method: 'get',
     path: '/timers',
     tag: 'timers',
-    summary: 'What will fire when: unfinished runs with a wake time, soonest first',
+    summary: 'What will fire when: unfinished runs with a wake time, and pending business timers (timer triggers, e.g. D14 claim reminders) with their record, offset and fire time; each soonest first, business timers paged with `after`',
     auth: true,
     query: TimersQuery,
     responses: { 200: { description: 'Upcoming wake-ups', schema: TimerList }, 400: { description: 'Bad query', schema: ErrorBody } },

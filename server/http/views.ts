@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { redact } from '../engine/redact.ts';
-import type { JournalEntry, Run, UpcomingWake, WaitSpec } from '../store/store.ts';
-import type { JournalEntryView, RunView, TimerView, WaitView } from './api-schemas.ts';
+import type { BusinessTimer, JournalEntry, Run, UpcomingWake, WaitSpec } from '../store/store.ts';
+import type { BusinessTimerView, JournalEntryView, RunView, TimerView, WaitView } from './api-schemas.ts';
 
 /**
  * Store records as the API shows them: epoch milliseconds become ISO 8601 times, lease and dedup
@@ -74,4 +74,9 @@ export function journalEntryView(entry: JournalEntry): z.infer<typeof JournalEnt
 
 export function timerView(wake: UpcomingWake): z.infer<typeof TimerView> {
   return { runId: wake.runId, recipe: wake.recipe, status: wake.status, wakeAt: iso(wake.wakeAt), stepKey: wake.stepKey };
+}
+
+/** A pending business timer as `GET /timers` shows it. */
+export function businessTimerView(timer: BusinessTimer): z.infer<typeof BusinessTimerView> {
+  return { recipe: timer.recipe, key: timer.key, offset: /^\d+$/.test(timer.offset) ? Number(timer.offset) : timer.offset, fires_at: iso(timer.fireAt), date: timer.date };
 }

@@ -38,7 +38,12 @@ export function checkConnectors(recipe: Recipe, catalog: ConnectorCatalog, conne
 
   const { trigger } = recipe;
   if (trigger.type === 'webhook') event(trigger.event, ['trigger', 'event']);
-  if (trigger.type === 'timer') event(trigger.record, ['trigger', 'record']);
+  if (trigger.type === 'timer') {
+    // A timer recomputes from its record events and is stopped by events carrying the record's key.
+    if (typeof trigger.record === 'string') event(trigger.record, ['trigger', 'record']);
+    else trigger.record.forEach((name, i) => event(name, ['trigger', 'record', i]));
+    trigger.stop_on?.forEach((stop, i) => event(stop.event, ['trigger', 'stop_on', i, 'event'], 'stop a timer'));
+  }
   if (trigger.type === 'poll') {
     const definition = action(trigger.action, ['trigger', 'action']);
     if (definition) findings.push(...checkPollAction(trigger.action, definition, trigger.input), ...input(definition, trigger.action, trigger.input ?? {}, ['trigger', 'input']));

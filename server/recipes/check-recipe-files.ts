@@ -1,5 +1,4 @@
 import type { Recipe } from '../../schemas/recipe.ts';
-import { checkRunnableTrigger } from './check-runnable-trigger.ts';
 import { checkStartedRecipes } from './check-started-recipes.ts';
 import { toProblems, type RecipeProblem } from './recipe-problem.ts';
 import { readRecipeFile } from './read-recipe-file.ts';
@@ -25,12 +24,7 @@ export async function checkRecipeFiles(files: readonly string[], options: Recipe
       checks.push({ file, problems: [content.problem] });
       continue;
     }
-    const check: RecipeFileCheck = { file, ...validateRecipe(content.data, file, options) };
-    if (check.definition) {
-      check.problems = toProblems(file, checkRunnableTrigger(check.definition));
-      if (check.problems.length > 0) delete check.definition;
-    }
-    checks.push(check);
+    checks.push({ file, ...validateRecipe(content.data, file, options) });
   }
   const byName = new Map<string, string>();
   for (const check of checks) {

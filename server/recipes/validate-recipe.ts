@@ -4,6 +4,7 @@ import { checkConnectors } from './check-connectors.ts';
 import { checkExpressions } from './check-expressions.ts';
 import { checkStepIds } from './check-step-ids.ts';
 import { checkTables } from './check-tables.ts';
+import { checkTimerTrigger } from './check-timer-trigger.ts';
 import { inDocumentOrder } from './document-order.ts';
 import { toProblems, type Finding, type RecipeProblem } from './recipe-problem.ts';
 import { describeSchemaIssues } from './schema-issues.ts';
@@ -42,6 +43,7 @@ export function validateRecipe(data: unknown, file: string, options: RecipeCheck
     ...checkStepIds(recipe),
     ...checkConnectors(recipe, options.catalog, options.connectorConfigs),
     ...checkTables(recipe, options.tables),
+    ...checkTimerTrigger(recipe, options.tables),
     ...checkExpressions(recipe),
   ];
   return findings.length > 0 ? { problems: toProblems(file, inDocumentOrder(data, findings)) } : { definition: recipe, problems: [] };

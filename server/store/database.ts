@@ -136,4 +136,22 @@ export interface Database {
     last_polled_at: number | null;
     updated_at: number;
   };
+  /** Business timers: one row per (recipe, record key, offset), recomputed from the record's events (business-timers-store.ts). */
+  business_timers: {
+    id: Generated<number>;
+    recipe: string;
+    record_key: string;
+    /** The offset as the trigger gives it (`14` days, `P1M`, `3BD`); empty for a record's stop marker. */
+    offset: string;
+    offset_index: number;
+    record_date: string;
+    record_data: string;
+    /** The source's stamp of the record data (epoch ms), when the trigger has `as_of`. */
+    as_of: number | null;
+    fire_at: number;
+    /** pending, fired, canceled, skipped; `stopped` marks a record a stop_on event ended for good. */
+    status: string;
+    reason: string | null;
+    updated_at: number;
+  };
 }

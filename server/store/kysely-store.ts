@@ -20,6 +20,7 @@ import { runsAwaitingRetryQuery, type RunsAwaitingRetry } from './runs-awaiting-
 import { finishPollWork, listPollCursorsWork, savePollPageWork, takePollWork, type FinishPollInput, type PollCursor, type SavePollPageInput, type TakePollInput } from './poll-cursors.ts';
 import { tellOnChangeWork, type TellOnChangeInput, type TellOnChangeOutcome } from './told-changes.ts';
 import { releaseBudgetWork, reserveBudgetWork, type BudgetRelease, type BudgetReservation, type ReleaseBudgetInput, type ReserveBudgetInput } from './budget-reservations.ts';
+import * as timers from './business-timers-store.ts';
 import {
   STOPPED_BY_RECIPE,
   type Approval,
@@ -453,5 +454,34 @@ export class KyselyStore implements Store {
 
   listPollCursors(): Promise<PollCursor[]> {
     return listPollCursorsWork(this.db);
+  }
+
+  // ── Business timers (business-timers-store.ts) ──────────────────────────────────────────
+  recomputeBusinessTimers(input: timers.RecomputeTimersInput): Promise<timers.RecomputeTimersOutcome> {
+    return this.transaction((trx) => timers.recomputeTimersWork(trx, input));
+  }
+
+  cancelBusinessTimers(input: { recipe: string; key: string; reason: string; stop: boolean; now: number }): Promise<number> {
+    return this.transaction((trx) => timers.cancelTimersWork(trx, input));
+  }
+
+  #timerQueries: timers.TimerQueries | undefined;
+
+  /** A unit of work on the hot path (group commit; synchronous on SQLite): 100,000 timers due at once fire fast. */
+  fireDueBusinessTimers(input: { now: number; limit: number; runFor: timers.RunForTimer }): Promise<timers.FiredTimer[]> {
+    const t = (this.#timerQueries ??= timers.timerQueries(this.db));
+    return this.write(() => timers.fireDueTimersWork(this.q, t, input));
+  }
+
+  nextBusinessTimerAt(): Promise<number | null> {
+    return timers.nextTimerAtQuery(this.db);
+  }
+
+  listBusinessTimers(query: { limit: number; after?: { fireAt: number; id: number } }): Promise<timers.BusinessTimer[]> {
+    return timers.listTimersQuery(this.db, query);
+  }
+
+  recordBusinessTimers(query: { recipe: string; key: string }): Promise<timers.BusinessTimer[]> {
+    return timers.recordTimersQuery(this.db, query);
   }
 }

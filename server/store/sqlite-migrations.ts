@@ -181,6 +181,30 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0006_business_timers': {
+    // Business timers (the `timer` trigger, D14): one row per recipe, record and offset. Pending ones
+    // are read only through the partial index, so "what is due" and "what is next" are index scans
+    // whatever number of fired and canceled rows the table keeps.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('business_timers')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('recipe', 'text', (c) => c.notNull())
+        .addColumn('record_key', 'text', (c) => c.notNull())
+        .addColumn('offset', 'text', (c) => c.notNull())
+        .addColumn('offset_index', 'integer', (c) => c.notNull())
+        .addColumn('record_date', 'text', (c) => c.notNull())
+        .addColumn('record_data', 'text', (c) => c.notNull())
+        .addColumn('as_of', 'integer')
+        .addColumn('fire_at', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .addUniqueConstraint('business_timers_record_offset', ['recipe', 'record_key', 'offset'])
+        .execute();
+      await db.schema.createIndex('business_timers_due').on('business_timers').columns(['fire_at', 'id']).where(sql.ref('status'), '=', 'pending').execute();
+    },
+  },
   '0007_poll_cursors': {
     // The `poll` trigger (engine/polls.ts): per poll recipe, the watermark of the items it has turned
     // into runs, when it polls next, and the lease of the process polling it now. The lease is taken by

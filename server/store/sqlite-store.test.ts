@@ -6,6 +6,7 @@ import { asRunId } from '../engine/ids.ts';
 import { openSqliteDatabase, openSqliteStore } from './sqlite-store.ts';
 import { SqliteStore } from './sqlite-sync-store.ts';
 import { describeStoreContract } from './store.contract.ts';
+import { describeBusinessTimersReplicas } from './business-timers.contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'partnerflow-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -14,6 +15,11 @@ describeStoreContract('SQLite in memory', () => openSqliteStore({ path: ':memory
 let n = 0;
 describeStoreContract('SQLite file', () => openSqliteStore({ path: join(dir, `contract-${++n}.db`) }));
 describeStoreContract('SQLite through the async Kysely driver (the path PostgreSQL takes)', () => openSqliteStore({ path: join(dir, `contract-${++n}.db`), driver: 'kysely' }));
+describeBusinessTimersReplicas('two SQLite stores on one file', async () => {
+  const path = join(dir, `replicas-${++n}.db`);
+  const first = await openSqliteStore({ path });
+  return [first, await openSqliteStore({ path })];
+});
 
 describe('SQLite file store', () => {
   it('keeps runs across a close and reopen, and migrates an existing file without loss', async () => {

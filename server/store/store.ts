@@ -4,11 +4,13 @@ import type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 import type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 import type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
 import type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
+import type { BusinessTimer, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
 
 export type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 export type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 export type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
 export type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
+export type { BusinessTimer, BusinessTimerStatus, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
 
 /**
  * The one persistence interface of the runtime. Two implementations (SQLite embedded, PostgreSQL for
@@ -176,6 +178,23 @@ export interface Store {
   finishPoll(input: FinishPollInput): Promise<boolean>;
   /** Every poll recipe's cursor, by recipe name. */
   listPollCursors(): Promise<PollCursor[]>;
+
+  // ── Business timers (the `timer` trigger; business-timers-store.ts) ─────────────────────────
+  /** Applies a record's latest event to its timers in one transaction, by the recompute rules. */
+  recomputeBusinessTimers(input: RecomputeTimersInput): Promise<RecomputeTimersOutcome>;
+  /** Cancels a record's pending timers (`stop`: for good, later events recompute nothing). How many were pending. */
+  cancelBusinessTimers(input: { recipe: string; key: string; reason: string; stop: boolean; now: number }): Promise<number>;
+  /**
+   * Turns up to `limit` due timers into runs and marks them fired, in one transaction; a timer fires
+   * once whatever the number of replicas or crashes (compare-and-set on its status, run dedup key).
+   */
+  fireDueBusinessTimers(input: { now: number; limit: number; runFor: RunForTimer }): Promise<FiredTimer[]>;
+  /** The earliest fire time of a pending timer, or null. */
+  nextBusinessTimerAt(): Promise<number | null>;
+  /** Pending timers, soonest first (`GET /timers`); `after` is the last one of the previous page. */
+  listBusinessTimers(query: { limit: number; after?: { fireAt: number; id: number } }): Promise<BusinessTimer[]>;
+  /** A record's timers in every status, by offset. */
+  recordBusinessTimers(query: { recipe: string; key: string }): Promise<BusinessTimer[]>;
 }
 
 export type RunStatus = 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'canceled';

@@ -9,6 +9,7 @@ import { Engine } from '../../server/engine/engine.ts';
 import type { WorkerSlots } from '../../server/engine/worker-slots.ts';
 import { RecipeSet, loadedRecipe } from '../../server/engine/recipe-set.ts';
 import { createTables, type Row } from '../../server/engine/tables.ts';
+import type { LifecycleListener } from '../../server/engine/lifecycle-events.ts';
 
 /** A logger that keeps quiet in tests. */
 export const silentLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -141,6 +142,8 @@ export async function engineFixture(
     slots?: WorkerSlots;
     workerId?: string;
     leaseMs?: number;
+    log?: Logger;
+    onLifecycle?: LifecycleListener;
   } = {},
 ): Promise<EngineFixture> {
   const clock = options.clock ?? new VirtualClock('2026-03-02T09:00:00Z');
@@ -156,8 +159,9 @@ export async function engineFixture(
     recipes: set,
     connectors: catalog.connect({}, { clock, log: silentLog, store, publicBaseUrl: 'http://localhost:3000', timezone: tables.calendar.timezone }),
     tables,
-    log: silentLog,
+    log: options.log ?? silentLog,
     random: () => 1,
+    ...(options.onLifecycle === undefined ? {} : { onLifecycle: options.onLifecycle }),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(options.workerId === undefined ? {} : { workerId: options.workerId }),
     ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),

@@ -1,0 +1,80 @@
+import { DateTime, Duration } from 'luxon';
+import type { TimerOffset, TimerTrigger } from '../../schemas/recipe.ts';
+import { isBusinessDay, type BusinessCalendar } from './business-calendar.ts';
+import type { Tables } from './tables.ts';
+import type { z } from 'zod';
+
+type Timer = z.output<typeof TimerTrigger>;
+
+/** One offset of a timer trigger: its label in the store and the run (`14`, `P1M`, `3BD`) and its value. */
+export interface ResolvedOffset {
+  label: string;
+  /** What the run's `trigger.data.offset` says: the number of days for a day offset, else the label. */
+  value: number | string;
+  offset: TimerOffset;
+}
+
+/** A timer's offsets cannot be read from its table (a missing table or column, a value that is not whole days). */
+export class TimerOffsetsError extends Error {
+  override name = 'TimerOffsetsError';
+}
+
+/** The offsets of a timer trigger: the list as written, or the table column's whole days in row order. */
+export function resolveOffsets(trigger: Timer, tables: Tables, recipe: string): ResolvedOffset[] {
+  if (Array.isArray(trigger.offsets)) return trigger.offsets.map(resolved);
+  const { table, column } = trigger.offsets;
+  const rows = tables.rows(table);
+  if (!rows) throw new TimerOffsetsError(`recipe ${recipe}: trigger.offsets.table: there is no table "${table}"`);
+  return rows.map((row, i) => {
+    const days = row[column];
+    if (typeof days !== 'number' || !Number.isInteger(days) || days <= 0) {
+      throw new TimerOffsetsError(`recipe ${recipe}: table ${table}: rows[${i}].${column} is ${JSON.stringify(days)}, not a whole number of days above zero`);
+    }
+    return resolved(days);
+  });
+}
+
+function resolved(offset: TimerOffset): ResolvedOffset {
+  if (typeof offset === 'number') return { label: String(offset), value: offset, offset };
+  if (typeof offset === 'string') return { label: offset, value: offset, offset };
+  return { label: `${offset.business_days}BD`, value: `${offset.business_days}BD`, offset };
+}
+
+/**
+ * The calendar day a record's date names, in the calendar's zone: a `YYYY-MM-DD` date is that day; an
+ * ISO time is the day it falls on there. Null when the value is missing or not a date.
+ */
+export function recordDay(value: unknown, calendar: BusinessCalendar): DateTime | null {
+  if (typeof value !== 'string' || value.trim() === '') return null;
+  const text = value.trim();
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(text)
+    ? DateTime.fromISO(text, { zone: calendar.timezone })
+    : DateTime.fromISO(text, { setZone: true }).setZone(calendar.timezone);
+  return day.isValid ? day.startOf('day') : null;
+}
+
+/**
+ * When an offset fires for a record's day: that many days (or the duration, or business days) after
+ * it, at the trigger's time of day in the calendar's zone; a day that is not a business day moves to
+ * the next business day unless the trigger says `same_day`. D14 counts calendar days; only the day the
+ * reminder is sent moves (a reminder read on Monday anyway is sent on Monday, not buried under the
+ * weekend's mail).
+ */
+export function fireTimeOf(day: DateTime, offset: TimerOffset, trigger: Pick<Timer, 'at' | 'on_non_business_day'>, calendar: BusinessCalendar): number {
+  let target: DateTime;
+  if (typeof offset === 'number') target = day.plus({ days: offset });
+  else if (typeof offset === 'string') target = day.plus(Duration.fromISO(offset));
+  else {
+    target = day;
+    for (let left = offset.business_days; left > 0; ) {
+      target = target.plus({ days: 1 });
+      if (isBusinessDay(target, calendar)) left--;
+    }
+  }
+  if (trigger.on_non_business_day !== 'same_day') {
+    // The calendar has at least one working day a week (its schema), so this ends.
+    while (!isBusinessDay(target, calendar)) target = target.plus({ days: 1 });
+  }
+  const [hour, minute] = (trigger.at ?? '09:00').split(':').map(Number) as [number, number];
+  return target.set({ hour, minute, second: 0, millisecond: 0 }).toMillis();
+}

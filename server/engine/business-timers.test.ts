@@ -1,0 +1,148 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DateTime } from 'luxon';
+import type { RecipeInput } from '../../schemas/recipe.ts';
+import { engineFixture, type EngineFixture } from '../../test/support/engine-fixture.ts';
+import { advanceTime } from './advance-time.ts';
+import { fireTimeOf, recordDay } from './business-timer-times.ts';
+import type { BusinessCalendar } from './business-calendar.ts';
+import type { LifecycleEvent } from './lifecycle-events.ts';
+
+const BERLIN: BusinessCalendar = {
+  timezone: 'Europe/Berlin',
+  weekend: [6, 7],
+  holidays: [
+    { date: '2026-04-03', name: 'Good Friday' },
+    { date: '2026-04-06', name: 'Easter Monday' },
+  ],
+};
+const at = (day: string, offset: Parameters<typeof fireTimeOf>[1], options: { at?: string; on_non_business_day?: 'next_business_day' | 'same_day' } = {}) =>
+  new Date(fireTimeOf(recordDay(day, BERLIN)!, offset, { at: options.at ?? '09:00', on_non_business_day: options.on_non_business_day ?? 'next_business_day' }, BERLIN)).toISOString();
+
+describe('when a business timer fires (D14)', () => {
+  it('counts calendar days from the date and fires at 09:00 in the calendar zone (summer time too)', () => {
+    expect(at('2026-03-10', 2)).toBe('2026-03-12T08:00:00.000Z');
+    expect(at('2026-03-20', 14)).toBe('2026-04-07T07:00:00.000Z'); // Good Friday, the weekend, Easter Monday
+    expect(at('2026-03-24', 14)).toBe('2026-04-07T07:00:00.000Z');
+  });
+
+  it('moves a day that is a weekend day or holiday to the next business day, unless same_day', () => {
+    expect(at('2026-03-12', 2)).toBe('2026-03-16T08:00:00.000Z'); // Saturday -> Monday
+    expect(at('2026-03-12', 2, { on_non_business_day: 'same_day' })).toBe('2026-03-14T08:00:00.000Z');
+    expect(at('2026-04-01', 2)).toBe('2026-04-07T07:00:00.000Z'); // Good Friday -> Tuesday after Easter Monday
+    expect(at('2026-03-10', 2, { at: '16:30' })).toBe('2026-03-12T15:30:00.000Z');
+  });
+
+  it('takes ISO durations and business days as offsets, and an ISO time as the date (its day in the zone)', () => {
+    expect(at('2026-03-10', 'P1M')).toBe('2026-04-10T07:00:00.000Z');
+    expect(at('2026-04-02', { business_days: 1 })).toBe('2026-04-07T07:00:00.000Z');
+    expect(recordDay('2026-03-10T23:30:00Z', BERLIN)?.toISODate()).toBe('2026-03-11');
+    expect(recordDay('', BERLIN)).toBeNull();
+    expect(recordDay('next week', BERLIN)).toBeNull();
+    expect(recordDay(undefined, BERLIN)).toBeNull();
+  });
+});
+
+const reminder: RecipeInput = {
+  name: 'reminder',
+  version: 1,
+  description: 'reminds about a thing after its end date (D14 in small)',
+  trigger: {
+    type: 'timer',
+    record: 'fake.thing.happened',
+    key: '{% data.id %}',
+    date: '{% data.end %}',
+    while: "{% data.status = 'Approved' %}",
+    offsets: [2, 14],
+    stop_on: [{ event: 'fake.thing.happened', filter: "{% data.status = 'Claimed' %}" }],
+  },
+  steps: [{ id: 'remind', type: 'action', action: 'fake.record', input: { key: "{% $trigger.data.key & ':' & $string($trigger.data.offset) %}", value: '{% $trigger.data %}' } }],
+};
+
+describe('the timer trigger in the engine (D14)', () => {
+  let fx: EngineFixture | undefined;
+  afterEach(async () => {
+    await fx?.close();
+    fx = undefined;
+  });
+
+  const deliver = (f: EngineFixture, data: Record<string, unknown>, deliveryId = `d-${Math.random()}`) =>
+    f.engine.deliver({ source: 'fake', event: 'thing.happened', deliveryId, data });
+
+  it('a record event sets its timers; each fires at its time into a run with the timer and the record; the log says "timer fired"', async () => {
+    const events: LifecycleEvent[] = [];
+    fx = await engineFixture([reminder], { calendar: BERLIN, onLifecycle: (e) => events.push(e) });
+    await deliver(fx, { id: 'A', end: '2026-03-02', status: 'Approved' });
+    expect(new Date((await fx.engine.nextWakeAt())!).toISOString()).toBe('2026-03-04T08:00:00.000Z');
+    await advanceTime(fx.engine, fx.clock, 3 * 86_400_000);
+    expect(fx.system.effects.map((e) => e.key)).toEqual(['A:2']);
+    expect(fx.system.effects[0]!.value).toEqual({
+      key: 'A',
+      date: '2026-03-02',
+      offset: 2,
+      due_at: '2026-03-04T08:00:00.000Z',
+      record: { id: 'A', end: '2026-03-02', status: 'Approved' },
+    });
+    const fired = events.find((e) => e.type === 'business-timer.fired');
+    expect(fired).toMatchObject({ recipe: 'reminder', key: 'A', offset: '2', date: '2026-03-02' });
+    await advanceTime(fx.engine, fx.clock, 30 * 86_400_000);
+    expect(fx.system.effects.map((e) => e.key)).toEqual(['A:2', 'A:14']);
+  });
+
+  it('while false cancels the pending timers; an event with while true again brings them back', async () => {
+    fx = await engineFixture([reminder], { calendar: BERLIN });
+    await deliver(fx, { id: 'A', end: '2026-03-02', status: 'Approved' });
+    await deliver(fx, { id: 'A', end: '2026-03-02', status: 'Canceled' });
+    expect(await fx.engine.nextWakeAt()).toBeNull();
+    await advanceTime(fx.engine, fx.clock, 20 * 86_400_000);
+    expect(fx.system.effects).toEqual([]);
+    // Reinstated on day 20: day 2 and day 14 are both past; only day 14 fires, at once.
+    await deliver(fx, { id: 'A', end: '2026-03-02', status: 'Approved' });
+    await fx.engine.runUntilIdle();
+    expect(fx.system.effects.map((e) => e.key)).toEqual(['A:14']);
+  });
+
+  it('a stop_on event (a claim) ends the timers for good, also against later record events', async () => {
+    fx = await engineFixture([reminder], { calendar: BERLIN });
+    await deliver(fx, { id: 'A', end: '2026-03-02', status: 'Approved' });
+    await deliver(fx, { id: 'A', status: 'Claimed' });
+    await deliver(fx, { id: 'A', end: '2026-03-02', status: 'Approved' });
+    await advanceTime(fx.engine, fx.clock, 30 * 86_400_000);
+    expect(fx.system.effects).toEqual([]);
+  });
+
+  it('an event whose date is missing or not a date cancels the pending timers and logs why; the delivery is accepted', async () => {
+    const lines: string[] = [];
+    const log = { debug() {}, info: (_: unknown, m: string) => lines.push(m), warn: (_: unknown, m: string) => lines.push(m), error() {} };
+    fx = await engineFixture([reminder], { calendar: BERLIN, log });
+    await deliver(fx, { id: 'A', end: '2026-03-02', status: 'Approved' });
+    const result = await deliver(fx, { id: 'A', end: 'soon', status: 'Approved' });
+    expect(result.duplicate).toBe(false);
+    expect(await fx.engine.nextWakeAt()).toBeNull();
+    expect(lines.some((l) => l.includes('timers of A canceled (2 pending)') && l.includes('"soon", not a date'))).toBe(true);
+    await deliver(fx, { id: 'A', status: 'Approved' });
+    expect(lines.some((l) => l.includes('is missing'))).toBe(true);
+  });
+
+  it('pending timers live in the store only: a new engine on the same store fires them, and two engines fire a timer once', async () => {
+    fx = await engineFixture([reminder], { calendar: BERLIN });
+    await deliver(fx, { id: 'A', end: '2026-03-02', status: 'Approved' });
+    const second = await engineFixture([reminder], { calendar: BERLIN, store: fx.store, clock: fx.clock });
+    expect(await second.engine.nextWakeAt()).toBe(DateTime.fromISO('2026-03-04T09:00', { zone: 'Europe/Berlin' }).toMillis());
+    fx.clock.advance(3 * 86_400_000);
+    await Promise.all([fx.engine.tick(), second.engine.tick()]);
+    await Promise.all([fx.engine.runUntilIdle(), second.engine.runUntilIdle()]);
+    expect([...fx.system.effects, ...second.system.effects].map((e) => e.key)).toEqual(['A:2']);
+    expect(await fx.store.listRuns({ recipe: 'reminder', limit: 10 })).toHaveLength(1);
+  });
+});
+
+describe('the claim-reminders table (D14)', () => {
+  it('is checked at start: whole days above zero, each day once, the bad row named', async () => {
+    const { createTables } = await import('./tables.ts');
+    expect(() => createTables({ 'claim-reminders': [{ days_after_end: 2 }, { days_after_end: 14 }, { days_after_end: 2 }] })).toThrow(
+      'tables/claim-reminders: rows[2].days_after_end: 2 is already in rows[0]; each reminder day once',
+    );
+    expect(() => createTables({ 'claim-reminders': [{ days_after_end: 0 }] })).toThrow(/tables\/claim-reminders: rows\[0\]\.days_after_end/);
+    expect(() => createTables({ 'claim-reminders': [{ days_after_end: 2.5 }] })).toThrow(/rows\[0\]\.days_after_end/);
+  });
+});

@@ -1,0 +1,194 @@
+import type { z } from 'zod';
+import type { Logger } from '../../connectors/kit/define-connector.ts';
+import type { TimerTrigger } from '../../schemas/recipe.ts';
+import type { BusinessTimer, NewRun, Store } from '../store/store.ts';
+import { fireTimeOf, recordDay, resolveOffsets } from './business-timer-times.ts';
+import { evaluateExpression, type ExpressionEnv, type ExpressionScope } from './expression.ts';
+import type { RunId } from './ids.ts';
+import type { LifecycleListener } from './lifecycle-events.ts';
+import type { LoadedRecipe, RecipeSet } from './recipe-set.ts';
+import type { Tables } from './tables.ts';
+
+type Timer = z.output<typeof TimerTrigger>;
+
+/** Due timers turned into runs per transaction: large enough to fire 100,000 at once quickly, small enough to keep a commit short. */
+export const TIMER_FIRE_BATCH = 500;
+/** Batches per pass of the worker loop, so that due runs are claimed between them when very many timers come due. */
+const BATCHES_PER_PASS = 20;
+/**
+ * How long (clock time) the worker trusts the next fire time it read before asking the store again:
+ * the claim loop runs many times a second and need not query the timers each time; a timer another
+ * replica sets is seen within this, one this process sets at once.
+ */
+const RECHECK_MS = 1000;
+
+export interface BusinessTimersOptions {
+  recipes: RecipeSet;
+  store: Store;
+  tables: Tables;
+  log: Logger;
+  env: () => ExpressionEnv;
+  newRunId: (now: number) => RunId;
+  onLifecycle?: LifecycleListener;
+}
+
+/**
+ * Runs `timer` triggers (README "Timers that follow a record's date", ARCHITECTURE.md "Business
+ * timers"): every accepted event that carries a record recomputes that record's timers in the store,
+ * stop_on events end them, and the worker loop turns the due ones into runs. Nothing is kept in
+ * memory: the pending timers live only in the store, so a restart has nothing to load.
+ */
+export class BusinessTimers {
+  readonly #o: BusinessTimersOptions;
+  /** Before this clock time no timer can be due (the next fire time read, at most RECHECK_MS ahead). */
+  #noneDueBefore = -Infinity;
+
+  constructor(options: BusinessTimersOptions) {
+    this.#o = options;
+    // A table or column that cannot give the offsets stops the start, naming it (not the first event).
+    for (const recipe of this.#timerRecipes()) resolveOffsets(timerOf(recipe), options.tables, recipe.definition.name);
+  }
+
+  /** Whether any served recipe has a timer trigger (the engine skips the store otherwise). */
+  get any(): boolean {
+    return this.#timerRecipes().length > 0;
+  }
+
+  /**
+   * Applies an accepted event to the timers it concerns: stop_on first (a claim exists: no reminder),
+   * then the recompute of the record's timers. A record without a usable key or date is logged, never
+   * a failed delivery; a store failure is (the sender delivers again, and the recompute is idempotent).
+   */
+  async onEvent(event: string, data: unknown, correlationKey: string | null, deliveryId: string, now: number): Promise<void> {
+    const scope = eventScope(event, data, deliveryId);
+    for (const recipe of this.#timerRecipes()) {
+      const trigger = timerOf(recipe);
+      const name = recipe.definition.name;
+      if (correlationKey !== null) {
+        for (const stop of trigger.stop_on ?? []) {
+          if (stop.event !== event) continue;
+          if (stop.filter && !(await this.#evaluate(stop.filter, scope, name, 'stop_on filter'))) continue;
+          const canceled = await this.#o.store.cancelBusinessTimers({ recipe: name, key: correlationKey, reason: `stopped by ${event}`, stop: true, now });
+          this.#o.log.info({ recipe: name, key: correlationKey, event, canceled }, `timers of ${correlationKey} stopped for good by ${event} (${canceled} pending canceled)`);
+        }
+      }
+      const records = typeof trigger.record === 'string' ? [trigger.record] : trigger.record;
+      if (records.includes(event)) {
+        await this.#recompute(recipe, trigger, scope, data, now);
+        // A recomputed timer may be due at once (a past offset): the next pass asks the store.
+        this.#noneDueBefore = -Infinity;
+      }
+    }
+  }
+
+  async #recompute(recipe: LoadedRecipe, trigger: Timer, scope: EventScope, data: unknown, now: number): Promise<void> {
+    const name = recipe.definition.name;
+    const rawKey = await this.#evaluate(trigger.key, scope, name, 'key');
+    if (rawKey === undefined || rawKey === null || rawKey === '') {
+      this.#o.log.warn({ recipe: name, event: scope.event }, `timer of ${name}: the event gives no record key (${trigger.key}); no timer changed`);
+      return;
+    }
+    const key = String(rawKey);
+    const cancel = async (why: string) => {
+      const canceled = await this.#o.store.cancelBusinessTimers({ recipe: name, key, reason: why, stop: false, now });
+      this.#o.log.info({ recipe: name, key, event: scope.event, canceled }, `timers of ${key} canceled (${canceled} pending): ${why}`);
+    };
+    if (trigger.while && !(await this.#evaluate(trigger.while, scope, name, 'while'))) return cancel(`${trigger.while} is false`);
+    const rawDate = await this.#evaluate(trigger.date, scope, name, 'date');
+    const day = recordDay(rawDate, this.#o.tables.calendar);
+    if (!day) return cancel(`the record's date (${trigger.date}) is ${rawDate === undefined ? 'missing' : `${JSON.stringify(rawDate)}, not a date`}`);
+    const asOf = trigger.as_of ? stampOf(await this.#evaluate(trigger.as_of, scope, name, 'as_of')) : null;
+    const offsets = resolveOffsets(trigger, this.#o.tables, name).map((o) => ({
+      offset: o.label,
+      fireAt: fireTimeOf(day, o.offset, trigger, this.#o.tables.calendar),
+    }));
+    const outcome = await this.#o.store.recomputeBusinessTimers({ recipe: name, key, date: String(rawDate), data, asOf, offsets, now });
+    if (outcome.kind === 'applied' && outcome.skipped.length > 0) {
+      this.#o.log.info({ recipe: name, key, skipped: outcome.skipped }, `timers of ${key}: offsets ${outcome.skipped.join(', ')} skipped, a later one was already due`);
+    } else if (outcome.kind === 'stale') {
+      this.#o.log.info({ recipe: name, key, event: scope.event }, `timers of ${key} unchanged: the event is older than the state already applied`);
+    }
+  }
+
+  /** An expression's value, or undefined (logged) when it fails: a bad record never fails the delivery. */
+  async #evaluate(source: string, scope: EventScope, recipe: string, what: string): Promise<unknown> {
+    try {
+      return await evaluateExpression(source, scope, this.#o.env(), scope.trigger);
+    } catch (error) {
+      this.#o.log.warn({ recipe, expression: source, error: (error as Error).message }, `timer of ${recipe}: its ${what} could not be evaluated for ${scope.event}`);
+      return undefined;
+    }
+  }
+
+  /**
+   * Turns due timers into runs, a batch per transaction, until none is due or the pass's batches are
+   * used (the worker claims runs between passes). Resolves with how many fired.
+   */
+  async fireDue(now: number, batches = BATCHES_PER_PASS): Promise<number> {
+    if (!this.any || now < this.#noneDueBefore) return 0;
+    let fired = 0;
+    let drained = false;
+    for (let i = 0; i < batches; i++) {
+      const batch = await this.#o.store.fireDueBusinessTimers({ now, limit: TIMER_FIRE_BATCH, runFor: (timer) => this.#runFor(timer, now) });
+      fired += batch.length;
+      if (this.#o.onLifecycle) {
+        for (const { timer, runId } of batch) {
+          this.#o.onLifecycle({ type: 'business-timer.fired', runId, recipe: timer.recipe, key: timer.key, offset: timer.offset, dueAt: timer.fireAt, date: timer.date });
+        }
+      }
+      if (batch.length < TIMER_FIRE_BATCH) {
+        drained = true;
+        break;
+      }
+    }
+    if (drained) this.#noneDueBefore = Math.min((await this.#o.store.nextBusinessTimerAt()) ?? Infinity, now + RECHECK_MS);
+    return fired;
+  }
+
+  #runFor(timer: BusinessTimer, now: number): NewRun | null {
+    const recipe = this.#o.recipes.get(timer.recipe);
+    if (!recipe || recipe.definition.trigger.type !== 'timer') return null;
+    const offset = /^\d+$/.test(timer.offset) ? Number(timer.offset) : timer.offset;
+    return {
+      id: this.#o.newRunId(now),
+      recipe: timer.recipe,
+      recipeVersion: recipe.definition.version,
+      recipeHash: recipe.hash,
+      trigger: { type: 'timer', receivedAt: now, data: { key: timer.key, date: timer.date, offset, due_at: new Date(timer.fireAt).toISOString(), record: timer.data } },
+      dedupKey: `timer:${timer.key}:${timer.offset}:${timer.date}`,
+      correlationKey: timer.key,
+      cancelOnEvent: recipe.definition.cancel_on?.event ?? null,
+      wakeAt: now,
+      createdAt: now,
+    };
+  }
+
+  /** The next pending timer's fire time (virtual clocks stop there). */
+  nextAt(): Promise<number | null> {
+    return this.any ? this.#o.store.nextBusinessTimerAt() : Promise.resolve(null);
+  }
+
+  #timerRecipes(): LoadedRecipe[] {
+    return this.#o.recipes.list().filter((r) => r.definition.trigger.type === 'timer');
+  }
+}
+
+function timerOf(recipe: LoadedRecipe): Timer {
+  return recipe.definition.trigger as Timer;
+}
+
+type EventScope = ExpressionScope & { event: string; trigger: { event: string; data: unknown; delivery_id: string } };
+
+/** As a webhook trigger's expressions see an event: `data` and `event` at the top. */
+function eventScope(event: string, data: unknown, deliveryId: string): EventScope {
+  const trigger = { event, data, delivery_id: deliveryId };
+  return { trigger, steps: {}, vars: {}, run: { id: '', recipe: '', version: 0, started_at: '' }, data, event };
+}
+
+/** A source stamp as epoch ms (an ISO time, a PRM timestamp or a number), or null. */
+function stampOf(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value !== 'string') return null;
+  const ms = Date.parse(value.includes('T') || !value.includes(' ') ? value : value.replace(' ', 'T') + 'Z');
+  return Number.isNaN(ms) ? null : ms;
+}

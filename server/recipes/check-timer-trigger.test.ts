@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { CONNECTORS } from '../../connectors/index.ts';
+import { ConnectorCatalog } from '../engine/connector-registry.ts';
+import { formatProblem } from './recipe-problem.ts';
+import { validateRecipe } from './validate-recipe.ts';
+
+const FILE = 'recipes/mdf-claims/reminder.recipe.json';
+const catalog = new ConnectorCatalog(CONNECTORS);
+
+function reminder(trigger: Record<string, unknown> = {}): unknown {
+  return {
+    name: 'reminder',
+    version: 1,
+    description: 'D14 reminder under test',
+    trigger: {
+      type: 'timer',
+      record: ['prm.mdf_request.changed', 'prm.mdf_request.status_changed'],
+      key: '{% data.mdfNumber %}',
+      date: '{% data.endDate %}',
+      while: "{% data.status = 'Approved' %}",
+      offsets: { table: 'claim-reminders', column: 'days_after_end' },
+      stop_on: [{ event: 'prm.mdf_claim.submitted' }],
+      ...trigger,
+    },
+    steps: [{ id: 'done', type: 'stop' }],
+  };
+}
+
+/** The lines `partnerflow validate` prints for the recipe. */
+const problems = (data: unknown, tables = ['claim-reminders']) => validateRecipe(data, FILE, { catalog, tables }).problems.map(formatProblem);
+
+describe('validate: timer triggers (D14)', () => {
+  it('accepts a timer recipe on record events, with table offsets and stop_on, and fills in the defaults', () => {
+    const result = validateRecipe(reminder(), FILE, { catalog, tables: ['claim-reminders'] });
+    expect(result.problems).toEqual([]);
+    expect(result.definition?.trigger).toMatchObject({ at: '09:00', on_non_business_day: 'next_business_day' });
+    expect(problems(reminder({ offsets: [2, 'P2W', { business_days: 3 }], record: 'prm.mdf_request.changed' }))).toEqual([]);
+  });
+
+  it('refuses an unknown record event and an unknown stop_on event, naming their JSON paths', () => {
+    expect(problems(reminder({ record: ['prm.mdf_request.changed', 'prm.mdf_request.chaged'], stop_on: [{ event: 'prm.mdf_claim.sent' }] }))).toEqual([
+      expect.stringMatching(/^recipes\/mdf-claims\/reminder\.recipe\.json: trigger\.record\[1\]: unknown event "prm\.mdf_request\.chaged"/),
+      expect.stringMatching(/^recipes\/mdf-claims\/reminder\.recipe\.json: trigger\.stop_on\[0\]\.event: unknown event "prm\.mdf_claim\.sent"/),
+    ]);
+  });
+
+  it('refuses an offsets table that does not exist, and a column the table does not have', () => {
+    expect(problems(reminder(), [])).toEqual([`${FILE}: trigger.offsets.table: unknown table "claim-reminders"; there are no tables`]);
+    expect(problems(reminder({ offsets: { table: 'claim-reminders', column: 'days_after_start' } }))).toEqual([
+      `${FILE}: trigger.offsets.column: table claim-reminders has no column "days_after_start"; columns: days_after_end, note`,
+    ]);
+  });
+
+  it('refuses offsets that are not whole days, and a time of day that is not HH:MM', () => {
+    const lines = problems(reminder({ offsets: [0, 'PT4H'], at: '9am' }));
+    expect(lines.some((l) => l.includes('trigger.offsets'))).toBe(true);
+    expect(lines.some((l) => l.includes('trigger.at') && l.includes('HH:MM'))).toBe(true);
+  });
+});

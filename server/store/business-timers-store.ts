@@ -1,0 +1,285 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Database } from './database.ts';
+import type { RunId } from '../engine/ids.ts';
+import type { NewRun } from './store.ts';
+import { PreparedQuery } from './prepared-query.ts';
+import { insertRunWork } from './store-operations.ts';
+import type { StoreQueries } from './store-queries.ts';
+import { json, parse } from './store-rows.ts';
+import { exec, type StoreWork } from './store-work.ts';
+
+/**
+ * Business timers (the `timer` trigger, D14) in the store: one row per (recipe, record key, offset).
+ * Every operation is one transaction whose writes are compare-and-sets on a row's status, so it stays
+ * right with several replicas on PostgreSQL (the second writer's condition no longer holds) and after a
+ * crash (a timer is marked fired in the transaction that creates its run, or neither happened).
+ */
+
+export type BusinessTimerStatus = 'pending' | 'fired' | 'canceled' | 'skipped';
+
+/** One timer of one record. */
+export interface BusinessTimer {
+  id: number;
+  recipe: string;
+  key: string;
+  /** The offset as the trigger gives it: `14` (days), `P1M`, `3BD` (business days). */
+  offset: string;
+  offsetIndex: number;
+  /** The record's date the timer follows, as the record gave it. */
+  date: string;
+  /** The latest record data seen (the event's `data`). */
+  data: unknown;
+  fireAt: number;
+  status: BusinessTimerStatus;
+  /** Why it was canceled or skipped. */
+  reason: string | null;
+  updatedAt: number;
+}
+
+/** A record's timers as its latest event computes them. */
+export interface RecomputeTimersInput {
+  recipe: string;
+  key: string;
+  date: string;
+  data: unknown;
+  /** The source's stamp of `data` (epoch ms), when the trigger has `as_of`. */
+  asOf: number | null;
+  /** Every offset of the trigger, in order, with its fire time for this date. */
+  offsets: ReadonlyArray<{ offset: string; fireAt: number }>;
+  now: number;
+}
+
+/**
+ * - `applied`: the record's timers follow the event (`pending` of them wait, `skipped` offsets were
+ *   already past with a later one also past);
+ * - `stale`: a newer state of the record was applied before (its `as_of`), nothing changed;
+ * - `stopped`: a stop_on event ended the record's timers for good, nothing changed.
+ */
+export type RecomputeTimersOutcome = { kind: 'applied'; pending: number; skipped: string[] } | { kind: 'stale' } | { kind: 'stopped'; reason: string };
+
+/** A timer turned into a run. */
+export interface FiredTimer {
+  timer: BusinessTimer;
+  runId: RunId;
+}
+
+/** Makes the run a due timer starts (null: its recipe is no longer served; the timer is canceled). */
+export type RunForTimer = (timer: BusinessTimer) => NewRun | null;
+
+type TimerRow = Selectable<Database['business_timers']>;
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** The offset label of a record's stop marker row (a stop_on event ended its timers for good). */
+const STOP_MARKER = '';
+
+function toTimer(row: TimerRow): BusinessTimer {
+  return {
+    id: row.id,
+    recipe: row.recipe,
+    key: row.record_key,
+    offset: row.offset,
+    offsetIndex: row.offset_index,
+    date: row.record_date,
+    data: parse(row.record_data),
+    fireAt: row.fire_at,
+    status: row.status as BusinessTimerStatus,
+    reason: row.reason,
+    updatedAt: row.updated_at,
+  };
+}
+
+/**
+ * The recompute rules (README "Timers that follow a record's date"): a fired or skipped offset stays
+ * so whatever the date does; the others wait for their new time; of the offsets whose time is already
+ * past only the latest fires (at once), the earlier are skipped; a pending offset the trigger no longer
+ * has is canceled.
+ */
+export async function recomputeTimersWork(trx: Transaction<Database>, input: RecomputeTimersInput): Promise<RecomputeTimersOutcome> {
+  const rows = await trx.selectFrom('business_timers').selectAll().where('recipe', '=', input.recipe).where('record_key', '=', input.key).execute();
+  const stop = rows.find((r) => r.status === 'stopped');
+  if (stop) return { kind: 'stopped', reason: stop.reason ?? 'stopped' };
+  if (input.asOf !== null && rows.some((r) => r.as_of !== null && r.as_of > input.asOf!)) return { kind: 'stale' };
+  const byOffset = new Map(rows.map((r) => [r.offset, r]));
+  const open = input.offsets
+    .map((o, index) => ({ ...o, index, row: byOffset.get(o.offset) }))
+    .filter((o) => o.row === undefined || o.row.status === 'pending' || o.row.status === 'canceled');
+  const past = open.filter((o) => o.fireAt <= input.now);
+  const latestPast = past.reduce<number>((latest, o) => Math.max(latest, o.fireAt), -Infinity);
+  const skipped: string[] = [];
+  let pending = 0;
+  for (const o of open) {
+    const skip = o.fireAt < latestPast;
+    const status = skip ? 'skipped' : 'pending';
+    const reason = skip ? 'its time had passed when a later offset was also due; only the later one fires' : null;
+    if (skip) skipped.push(o.offset);
+    else pending++;
+    const values = {
+      offset_index: o.index,
+      record_date: input.date,
+      record_data: json(input.data),
+      as_of: input.asOf,
+      fire_at: o.fireAt,
+      status,
+      reason,
+      updated_at: input.now,
+    };
+    if (o.row) {
+      // Compare-and-set: a replica that fired it meanwhile wins, and the timer stays fired; with a
+      // stamp, so does a replica applying a newer state of the record at the same moment.
+      let update = trx.updateTable('business_timers').set(values).where('id', '=', o.row.id).where('status', '=', o.row.status);
+      if (input.asOf !== null) update = update.where((eb) => eb.or([eb('as_of', 'is', null), eb('as_of', '<=', input.asOf)]));
+      await update.execute();
+    } else {
+      await trx
+        .insertInto('business_timers')
+        .values({ recipe: input.recipe, record_key: input.key, offset: o.offset, ...values })
+        .onConflict((oc) => oc.columns(['recipe', 'record_key', 'offset']).doNothing())
+        .execute();
+    }
+  }
+  const wanted = new Set(input.offsets.map((o) => o.offset));
+  const dropped = rows.filter((r) => r.status === 'pending' && !wanted.has(r.offset)).map((r) => r.id);
+  if (dropped.length > 0) {
+    await trx
+      .updateTable('business_timers')
+      .set({ status: 'canceled', reason: 'the trigger no longer has this offset', updated_at: input.now })
+      .where('id', 'in', dropped)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+  // The newest stamp is kept on every row of the record, fired ones included, so a late event is stale.
+  if (input.asOf !== null) {
+    await trx
+      .updateTable('business_timers')
+      .set({ as_of: input.asOf })
+      .where('recipe', '=', input.recipe)
+      .where('record_key', '=', input.key)
+      .where((eb) => eb.or([eb('as_of', 'is', null), eb('as_of', '<', input.asOf)]))
+      .execute();
+  }
+  return { kind: 'applied', pending, skipped };
+}
+
+/**
+ * Cancels a record's pending timers. `stop`: for good (a stop_on event, e.g. a claim exists, D14):
+ * a marker row makes every later recompute of the record change nothing. Resolves with how many
+ * pending timers were canceled.
+ */
+export async function cancelTimersWork(trx: Transaction<Database>, input: { recipe: string; key: string; reason: string; stop: boolean; now: number }): Promise<number> {
+  const canceled = await trx
+    .updateTable('business_timers')
+    .set({ status: 'canceled', reason: input.reason, updated_at: input.now })
+    .where('recipe', '=', input.recipe)
+    .where('record_key', '=', input.key)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  if (input.stop) {
+    await trx
+      .insertInto('business_timers')
+      .values({
+        recipe: input.recipe,
+        record_key: input.key,
+        offset: STOP_MARKER,
+        offset_index: -1,
+        record_date: '',
+        record_data: 'null',
+        as_of: null,
+        fire_at: input.now,
+        status: 'stopped',
+        reason: input.reason,
+        updated_at: input.now,
+      })
+      .onConflict((oc) => oc.columns(['recipe', 'record_key', 'offset']).doNothing())
+      .execute();
+  }
+  return Number(canceled.numUpdatedRows);
+}
+
+/** The statements of firing, compiled once per database: firing runs as a unit of work on the store's fast path. */
+export function timerQueries(db: Kysely<Database>) {
+  return {
+    due: new PreparedQuery<{ now: number; limit: number }, TimerRow>((p) =>
+      db.selectFrom('business_timers').selectAll().where('status', '=', 'pending').where('fire_at', '<=', p('now')).orderBy('fire_at').orderBy('id').limit(p('limit')),
+    ),
+    /** The compare-and-set: only a timer still pending becomes fired (or skipped, or canceled). */
+    settle: new PreparedQuery<{ id: number; status: string; reason: string | null; now: number }>((p) =>
+      db
+        .updateTable('business_timers')
+        .set({ status: p('status'), reason: p('reason'), updated_at: p('now') })
+        .where('id', '=', p('id'))
+        .where('status', '=', 'pending'),
+    ),
+  };
+}
+export type TimerQueries = ReturnType<typeof timerQueries>;
+
+/**
+ * Fires up to `limit` due timers in one transaction: marks each fired (compare-and-set on `pending`)
+ * and creates its run (deduplicated by `timer:<key>:<offset>:<date>`), so a timer is fired exactly
+ * when its run exists, and two replicas firing at once fire it once. Of one record's offsets due in the
+ * same batch (the runtime was down), only the latest fires; the earlier are skipped.
+ */
+export function* fireDueTimersWork(q: StoreQueries, t: TimerQueries, input: { now: number; limit: number; runFor: RunForTimer }): StoreWork<FiredTimer[]> {
+  const { rows } = yield* exec(t.due, { now: input.now, limit: input.limit });
+  const due = rows.map(toTimer);
+  const latest = new Map<string, BusinessTimer>();
+  for (const timer of due) {
+    const record = `${timer.recipe}\u0000${timer.key}`;
+    const seen = latest.get(record);
+    if (!seen || timer.fireAt >= seen.fireAt) latest.set(record, timer);
+  }
+  const fired: FiredTimer[] = [];
+  for (const timer of due) {
+    if (latest.get(`${timer.recipe}\u0000${timer.key}`) !== timer) {
+      const reason = 'came due together with a later offset of the record; only the later one fired';
+      yield* exec(t.settle, { id: timer.id, status: 'skipped', reason, now: input.now });
+      continue;
+    }
+    const run = input.runFor({ ...timer, status: 'fired' });
+    if (!run) {
+      yield* exec(t.settle, { id: timer.id, status: 'canceled', reason: 'its recipe is no longer served', now: input.now });
+      continue;
+    }
+    const won = yield* exec(t.settle, { id: timer.id, status: 'fired', reason: null, now: input.now });
+    // Another worker or replica fired it since it was read.
+    if (won.changes === 0) continue;
+    const created = yield* insertRunWork(q, run);
+    fired.push({ timer: { ...timer, status: 'fired' }, runId: created.id });
+  }
+  return fired;
+}
+
+/** The earliest fire time of a pending timer (an index scan), or null. */
+export async function nextTimerAtQuery(db: Db): Promise<number | null> {
+  const row = await db
+    .selectFrom('business_timers')
+    .select('fire_at')
+    .where('status', '=', 'pending')
+    .orderBy('fire_at')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? Number(row.fire_at) : null;
+}
+
+/** Pending timers, soonest first; `after` pages (the last timer of the previous page). */
+export async function listTimersQuery(db: Db, q: { limit: number; after?: { fireAt: number; id: number } }): Promise<BusinessTimer[]> {
+  let query = db.selectFrom('business_timers').selectAll().where('status', '=', 'pending');
+  if (q.after) {
+    const { fireAt, id } = q.after;
+    query = query.where((eb) => eb.or([eb('fire_at', '>', fireAt), eb.and([eb('fire_at', '=', fireAt), eb('id', '>', id)])]));
+  }
+  return (await query.orderBy('fire_at').orderBy('id').limit(q.limit).execute()).map(toTimer);
+}
+
+/** A record's timers in every status, by offset (tests, the journal of a record). */
+export async function recordTimersQuery(db: Db, q: { recipe: string; key: string }): Promise<BusinessTimer[]> {
+  const rows = await db
+    .selectFrom('business_timers')
+    .selectAll()
+    .where('recipe', '=', q.recipe)
+    .where('record_key', '=', q.key)
+    .where('offset', '!=', STOP_MARKER)
+    .orderBy('offset_index')
+    .execute();
+  return rows.map(toTimer);
+}

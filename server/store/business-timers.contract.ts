@@ -1,0 +1,182 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { asRunId } from '../engine/ids.ts';
+import type { BusinessTimer, NewRun, RecomputeTimersInput, Store } from './store.ts';
+
+const DAY = 86_400_000;
+const T0 = Date.parse('2026-03-10T08:00:00Z');
+let seq = 0;
+
+/** Day offsets 2, 14, 28 after T0's day, at T0's time. */
+function offsets(base = T0, days = [2, 14, 28]): RecomputeTimersInput['offsets'] {
+  return days.map((d) => ({ offset: String(d), fireAt: base + d * DAY }));
+}
+
+function input(over: Partial<RecomputeTimersInput> = {}): RecomputeTimersInput {
+  return { recipe: 'reminder', key: 'MDF-1', date: '2026-03-10', data: { status: 'Approved' }, asOf: null, offsets: offsets(), now: T0, ...over };
+}
+
+/** The run a due timer starts, as the engine makes it. */
+function runFor(timer: BusinessTimer): NewRun {
+  seq += 1;
+  return {
+    id: asRunId(`run_t${String(seq).padStart(6, '0')}`),
+    recipe: timer.recipe,
+    recipeVersion: 1,
+    recipeHash: 'hash-1',
+    trigger: { type: 'timer', receivedAt: timer.fireAt, data: { key: timer.key, offset: timer.offset, date: timer.date } },
+    dedupKey: `timer:${timer.key}:${timer.offset}:${timer.date}`,
+    correlationKey: timer.key,
+    cancelOnEvent: null,
+    wakeAt: timer.fireAt,
+    createdAt: timer.fireAt,
+  };
+}
+
+/**
+ * Business timers (the `timer` trigger, D14) in a Store: the recompute rules, and that a timer fires
+ * exactly once with several workers or replicas and across a crash. `open` opens a fresh store;
+ * `openSecond`, when given, a second store on the same database (a replica).
+ */
+export function describeBusinessTimersContract(name: string, open: () => Promise<Store>): void {
+  describe(`Business timers: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    const statuses = async (key = 'MDF-1') => Object.fromEntries((await store.recordBusinessTimers({ recipe: 'reminder', key })).map((t) => [t.offset, t.status]));
+    const fire = (now: number, limit = 500) => store.fireDueBusinessTimers({ now, limit, runFor });
+
+    it('D14: keeps one pending timer per offset, lists them soonest first and knows the next fire time', async () => {
+      await store.recomputeBusinessTimers(input({ key: 'MDF-2', offsets: offsets(T0 + DAY) }));
+      await store.recomputeBusinessTimers(input());
+      expect(await store.nextBusinessTimerAt()).toBe(T0 + 2 * DAY);
+      const listed = await store.listBusinessTimers({ limit: 3 });
+      expect(listed.map((t) => `${t.key}:${t.offset}`)).toEqual(['MDF-1:2', 'MDF-2:2', 'MDF-1:14']);
+      const next = await store.listBusinessTimers({ limit: 10, after: { fireAt: listed[2]!.fireAt, id: listed[2]!.id } });
+      expect(next.map((t) => `${t.key}:${t.offset}`)).toEqual(['MDF-2:14', 'MDF-1:28', 'MDF-2:28']);
+    });
+
+    it('D14: fires a due timer into a run once; a fired offset never fires again when the date moves, the others move', async () => {
+      await store.recomputeBusinessTimers(input());
+      const [fired] = await fire(T0 + 2 * DAY);
+      expect(fired?.timer.offset).toBe('2');
+      const run = await store.getRun(fired!.runId);
+      expect(run).toMatchObject({ status: 'queued', dedupKey: 'timer:MDF-1:2:2026-03-10', correlationKey: 'MDF-1' });
+      expect(await fire(T0 + 2 * DAY)).toEqual([]);
+      // The end date moves a week later: day 2 stays fired, days 14 and 28 follow.
+      const later = T0 + 7 * DAY;
+      await store.recomputeBusinessTimers(input({ date: '2026-03-17', offsets: offsets(later), now: T0 + 3 * DAY }));
+      expect(await statuses()).toEqual({ '2': 'fired', '14': 'pending', '28': 'pending' });
+      expect(await store.nextBusinessTimerAt()).toBe(later + 14 * DAY);
+      expect(await fire(later + 9 * DAY)).toEqual([]);
+    });
+
+    it('D14: of several offsets already past, only the latest fires (at once); the earlier are skipped', async () => {
+      const now = T0 + 20 * DAY;
+      const outcome = await store.recomputeBusinessTimers(input({ now }));
+      expect(outcome).toEqual({ kind: 'applied', pending: 2, skipped: ['2'] });
+      expect(await statuses()).toEqual({ '2': 'skipped', '14': 'pending', '28': 'pending' });
+      const fired = await fire(now);
+      expect(fired.map((f) => f.timer.offset)).toEqual(['14']);
+    });
+
+    it('D14, D12: cancel ends the pending timers; a later recompute (request reinstated) brings them back, fired ones stay fired', async () => {
+      await store.recomputeBusinessTimers(input());
+      await fire(T0 + 2 * DAY);
+      expect(await store.cancelBusinessTimers({ recipe: 'reminder', key: 'MDF-1', reason: 'status is Canceled', stop: false, now: T0 + 10 * DAY })).toBe(2);
+      expect(await statuses()).toEqual({ '2': 'fired', '14': 'canceled', '28': 'canceled' });
+      expect(await store.nextBusinessTimerAt()).toBeNull();
+      await store.recomputeBusinessTimers(input({ now: T0 + 11 * DAY }));
+      expect(await statuses()).toEqual({ '2': 'fired', '14': 'pending', '28': 'pending' });
+    });
+
+    it('D14: a stop (a claim exists) ends the timers for good: a later event recomputes nothing', async () => {
+      await store.recomputeBusinessTimers(input());
+      await store.cancelBusinessTimers({ recipe: 'reminder', key: 'MDF-1', reason: 'stopped by prm.mdf_claim.submitted', stop: true, now: T0 + DAY });
+      expect(await store.recomputeBusinessTimers(input({ now: T0 + 2 * DAY }))).toEqual({ kind: 'stopped', reason: 'stopped by prm.mdf_claim.submitted' });
+      expect(await statuses()).toEqual({ '2': 'canceled', '14': 'canceled', '28': 'canceled' });
+      expect(await store.listBusinessTimers({ limit: 10 })).toEqual([]);
+    });
+
+    it('an event older than the state already applied (its as_of) changes nothing', async () => {
+      await store.recomputeBusinessTimers(input({ date: '2026-03-17', offsets: offsets(T0 + 7 * DAY), asOf: 2000 }));
+      expect(await store.recomputeBusinessTimers(input({ asOf: 1000 }))).toEqual({ kind: 'stale' });
+      expect((await store.listBusinessTimers({ limit: 1 }))[0]?.date).toBe('2026-03-17');
+    });
+
+    it('an offset the trigger no longer has (ops changed the reminder days) is canceled', async () => {
+      await store.recomputeBusinessTimers(input());
+      await store.recomputeBusinessTimers(input({ offsets: offsets(T0, [7]) }));
+      expect(await statuses()).toEqual({ '2': 'canceled', '7': 'pending', '14': 'canceled', '28': 'canceled' });
+    });
+
+    it('two workers firing at once fire each timer once', async () => {
+      for (let i = 0; i < 50; i++) await store.recomputeBusinessTimers(input({ key: `MDF-${i}`, offsets: offsets(T0, [2]) }));
+      const [a, b] = await Promise.all([fire(T0 + 2 * DAY, 30), fire(T0 + 2 * DAY, 30)]);
+      const again = await fire(T0 + 2 * DAY, 100);
+      const runIds = [...a!, ...b!, ...again].map((f) => f.runId);
+      expect(new Set([...a!, ...b!, ...again].map((f) => f.timer.key)).size).toBe(50);
+      expect(runIds).toHaveLength(50);
+      expect(await store.listRuns({ recipe: 'reminder', limit: 100 })).toHaveLength(50);
+    });
+
+    it('a crash while firing (one run made and its timer marked, the next not yet) leaves neither: the next pass fires each once', async () => {
+      await store.recomputeBusinessTimers(input({ key: 'MDF-1', offsets: offsets(T0, [2]) }));
+      await store.recomputeBusinessTimers(input({ key: 'MDF-2', offsets: offsets(T0 + 1000, [2]) }));
+      let made = 0;
+      await expect(
+        store.fireDueBusinessTimers({
+          now: T0 + 3 * DAY,
+          limit: 10,
+          runFor: (timer) => {
+            // The first timer's run is made and the timer marked; the process dies on the second.
+            if (++made % 2 === 0) throw new Error('process died');
+            return runFor(timer);
+          },
+        }),
+      ).rejects.toThrow('process died');
+      expect(await statuses('MDF-1')).toEqual({ '2': 'pending' });
+      expect(await store.listRuns({ recipe: 'reminder', limit: 10 })).toHaveLength(0);
+      expect(await fire(T0 + 3 * DAY)).toHaveLength(2);
+      expect(await fire(T0 + 3 * DAY)).toHaveLength(0);
+      expect(await store.listRuns({ recipe: 'reminder', limit: 10 })).toHaveLength(2);
+    });
+
+    it('a run already made for the timer (its dedup key) is not made twice', async () => {
+      await store.recomputeBusinessTimers(input({ offsets: offsets(T0, [2]) }));
+      const [due] = await store.listBusinessTimers({ limit: 1 });
+      await store.createRun(runFor(due!));
+      await fire(T0 + 2 * DAY);
+      expect(await store.listRuns({ recipe: 'reminder', limit: 10 })).toHaveLength(1);
+    });
+  });
+}
+
+/** Two stores on one database (two replicas): a due timer fires once between them. */
+export function describeBusinessTimersReplicas(name: string, openPair: () => Promise<[Store, Store]>): void {
+  describe(`Business timers on two replicas: ${name}`, () => {
+    it('two replicas firing the same due timers at once start one run per timer', async () => {
+      const [a, b] = await openPair();
+      try {
+        for (let i = 0; i < 40; i++) await a.recomputeBusinessTimers(input({ key: `MDF-${i}`, offsets: offsets(T0, [2]) }));
+        // On SQLite a replica may find the file busy (the engine's loop tries again); a pass never fires twice.
+        const fired = await Promise.allSettled([
+          a.fireDueBusinessTimers({ now: T0 + 2 * DAY, limit: 25, runFor }),
+          b.fireDueBusinessTimers({ now: T0 + 2 * DAY, limit: 25, runFor }),
+        ]);
+        const rest = await b.fireDueBusinessTimers({ now: T0 + 2 * DAY, limit: 100, runFor });
+        const keys = [...fired.flatMap((f) => (f.status === 'fulfilled' ? f.value : [])), ...rest].map((f) => f.timer.key);
+        expect(new Set(keys).size).toBe(40);
+        expect(keys).toHaveLength(40);
+        expect(await a.listRuns({ recipe: 'reminder', limit: 100 })).toHaveLength(40);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+  });
+}
