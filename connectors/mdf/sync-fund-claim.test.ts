@@ -79,4 +79,25 @@ describe('mdf.sync_fund_claim', () => {
     await sync(claim.id);
     expect(systems.salesforce.records('PartnerFundClaim')).toEqual([expect.objectContaining({ Title: `MDF-0903 claim ${claim.id}`, Amount: 0 })]);
   });
+
+  it("D1: finance's Paid in Salesforce, not yet polled, is not written over when ops edit the claim in the PRM meanwhile; a PRM decision after finance's Rejected is written", async () => {
+    await syncRequest('MDF-0901');
+    const claim = systems.prm.addMdfClaim({ mdfNumber: 'MDF-0901', title: 'Partner Day', amount: 7000, status: 'Approved' });
+    await sync(claim.id);
+    const fundClaim = () => systems.salesforce.records('PartnerFundClaim').find((r) => r.MDF_Claim_Key__c === `PRM-CLAIM-${claim.id}`)!;
+    systems.salesforce.update('PartnerFundClaim', String(fundClaim().Id), { Status: 'Paid' });
+    clock.advance(60_000);
+    systems.prm.updateMdfClaim(claim.id, { purchaseOrderNumber: 'PO-1' });
+    expect(await sync(claim.id)).toMatchObject({ status: 'Approved', salesforce_kept: 'Paid' });
+    expect(fundClaim().Status).toBe('Paid');
+
+    const other = systems.prm.addMdfClaim({ mdfNumber: 'MDF-0901', title: 'Webinar', amount: 1000, status: 'Open' });
+    await sync(other.id);
+    const otherFund = () => systems.salesforce.records('PartnerFundClaim').find((r) => r.MDF_Claim_Key__c === `PRM-CLAIM-${other.id}`)!;
+    systems.salesforce.update('PartnerFundClaim', String(otherFund().Id), { Status: 'Rejected' });
+    clock.advance(60_000);
+    systems.prm.updateMdfClaim(other.id, { status: 'Approved' });
+    expect(await sync(other.id)).toMatchObject({ status: 'Approved', salesforce_kept: null });
+    expect(otherFund().Status).toBe('Approved');
+  });
 });
