@@ -6,6 +6,7 @@ import { prmConnector } from './prm/index.ts';
 import { salesforceConnector } from './salesforce/index.ts';
 import { runsConnector } from './runs/index.ts';
 import { budgetConnector } from './budget/index.ts';
+import { marketoConnector } from './marketo/index.ts';
 
 /** Every connector the runtime ships; recipes name their actions as `<connector>.<action>`. */
 export const CONNECTORS: readonly ConnectorDefinition[] = [
@@ -16,4 +17,5 @@ export const CONNECTORS: readonly ConnectorDefinition[] = [
   mdfConnector,
   runsConnector,
   budgetConnector,
+  marketoConnector,
 ] as unknown as readonly ConnectorDefinition[];

@@ -4,8 +4,8 @@ import type { ScenarioStep } from '../schemas/scenario.ts';
 /** A scenario's `fault` step: its enums are the faults the mocks must be able to answer. */
 type FaultStep = Extract<ScenarioStep, { fault: unknown }>['fault'];
 
-/** The simulated systems a fault can be injected into. */
-export type SimulatedSystemName = FaultStep['system'];
+/** The simulated systems a fault can be injected into (Marketo from tests only, until the scenario format names it). */
+export type SimulatedSystemName = FaultStep['system'] | 'marketo';
 
 /**
  * What goes wrong:

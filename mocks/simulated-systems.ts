@@ -9,6 +9,7 @@ import type { MockClock } from './clock.ts';
 import { emailHandlers } from './email/email-handlers.ts';
 import { Mailbox, type EmailMessage } from './email/mailbox.ts';
 import { FaultInjector, type FaultSpec } from './faults.ts';
+import { createMarketoInstance, type SimulatedMarketo } from './marketo/simulated-marketo.ts';
 import { prmHandlers } from './prm/prm-handlers.ts';
 import { DEMO_MDF_REQUESTS, DEMO_PARTNERS } from './prm/prm-seed.ts';
 import { PrmState } from './prm/prm-state.ts';
@@ -88,6 +89,8 @@ export interface SimulatedSystems {
     /** Every accepted message, oldest first. */
     messages(): EmailMessage[];
   };
+  /** The simulated Marketo instance: leads, lists, campaigns, activities, its limits and what it counted (mocks/marketo/README.md). */
+  marketo: SimulatedMarketo;
 }
 
 /** Builds the simulated systems, empty, stamping records and messages with the given clock. */
@@ -97,6 +100,7 @@ export function createSimulatedSystems(options: { clock: MockClock }): Simulated
   const prm = new PrmState(clock);
   const mailbox = new Mailbox(clock);
   const org = { state: new SalesforceState(clock), sessions: new SalesforceSessions(), cursors: new QueryCursors(), usage: { used: 0 }, faults, clock };
+  const marketo = createMarketoInstance({ clock, faults });
 
   const seedPrm = (data: SimulatedSeed['prm']) => {
     prm.clear();
@@ -113,10 +117,11 @@ export function createSimulatedSystems(options: { clock: MockClock }): Simulated
   };
 
   return {
-    handlers: [...prmHandlers({ state: prm, faults }), ...salesforceHandlers(org), ...emailHandlers({ mailbox, faults })],
+    handlers: [...prmHandlers({ state: prm, faults }), ...salesforceHandlers(org), ...emailHandlers({ mailbox, faults }), ...marketo.handlers],
     seed(data = {}) {
       seedPrm(data.prm);
       seedSalesforce(data.salesforce);
+      marketo.seed();
     },
     reset() {
       prm.clear();
@@ -126,6 +131,7 @@ export function createSimulatedSystems(options: { clock: MockClock }): Simulated
       org.usage.used = 0;
       mailbox.clear();
       faults.clear();
+      marketo.reset();
     },
     snapshot() {
       const salesforce: Record<string, Array<Record<string, unknown>>> = {};
@@ -160,6 +166,7 @@ export function createSimulatedSystems(options: { clock: MockClock }): Simulated
     email: {
       messages: () => mailbox.messages(),
     },
+    marketo: marketo.api,
   };
 }
 

@@ -1,4 +1,5 @@
 import { EMAIL_MOCK_CONFIG } from '../connectors/email/email-config.ts';
+import { MARKETO_MOCK_CONFIG } from '../connectors/marketo/marketo-config.ts';
 import { PRM_MOCK_CONFIG } from '../connectors/prm/prm-config.ts';
 import { SALESFORCE_MOCK_CONFIG } from '../connectors/salesforce/salesforce-config.ts';
 
@@ -16,6 +17,8 @@ export const SIMULATED_URLS = {
   salesforceInstance: 'https://partnerflow-dev.my.salesforce.partnerflow.test',
   /** The Postmark-style email API: `POST <email>/email`, `GET <email>/messages/outbound`. */
   email: EMAIL_MOCK_CONFIG.apiUrl,
+  /** Marketo's instance host: `<marketo>/identity/oauth/token`, `<marketo>/rest/v1/…`. */
+  marketo: MARKETO_MOCK_CONFIG.baseUrl,
 } as const;
 
 /** The credentials the simulated systems accept. */
@@ -23,4 +26,5 @@ export const SIMULATED_CREDENTIALS = {
   prm: { apiKey: PRM_MOCK_CONFIG.apiKey, tenantId: String(PRM_MOCK_CONFIG.tenantId) },
   salesforce: { clientId: SALESFORCE_MOCK_CONFIG.clientId, clientSecret: SALESFORCE_MOCK_CONFIG.clientSecret },
   email: { serverToken: EMAIL_MOCK_CONFIG.serverToken },
+  marketo: { clientId: MARKETO_MOCK_CONFIG.clientId, clientSecret: MARKETO_MOCK_CONFIG.clientSecret },
 } as const;

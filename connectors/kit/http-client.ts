@@ -199,7 +199,8 @@ export class HttpClient {
             continue;
           }
         }
-        if (!error.retryable || !retryable || attempt >= this.#retry.attempts) throw error;
+        // A call the system refused at the door (error.notApplied) did nothing: repeating it is safe for any method.
+        if (!error.retryable || !(retryable || error.notApplied) || attempt >= this.#retry.attempts) throw error;
         const delay = this.#backoff(attempt, error.retryAfterMs);
         if (delay === undefined) throw error;
         this.#options.log?.warn({ system: this.system, method: request.method, url: error.url, status: error.status, attempt, delayMs: delay }, `${error.message}; retrying`);

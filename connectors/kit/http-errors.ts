@@ -27,6 +27,11 @@ export interface HttpErrorDetails {
   cause?: unknown;
   /** A whole message replacing the generated one, for failures found in a successful answer ("no MDF request numbered X"). */
   message?: string | undefined;
+  /**
+   * The system refused the call before doing any of it (Marketo's 606 and 615: over the rate or the
+   * concurrency limit), so repeating it is safe whatever the method.
+   */
+  notApplied?: boolean | undefined;
 }
 
 /** A failed call to an external system. Subclasses say which kind; `retryable` says whether to try again. */
@@ -43,6 +48,8 @@ export class HttpError extends Error {
   readonly retryable: boolean;
   /** Read by the engine: the least wait before another attempt, when the server asked for one. */
   readonly retryAfterMs: number | undefined;
+  /** The system did none of the call (it was refused at the door): repeating it is safe for any method. */
+  readonly notApplied: boolean;
 
   constructor(details: HttpErrorDetails, retryable = false) {
     super(details.message ?? describeFailure(details), details.cause === undefined ? undefined : { cause: details.cause });
@@ -56,6 +63,7 @@ export class HttpError extends Error {
     this.systemMessage = details.systemMessage;
     this.retryable = retryable;
     this.retryAfterMs = details.retryAfterMs;
+    this.notApplied = details.notApplied ?? false;
   }
 }
 

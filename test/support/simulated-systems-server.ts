@@ -47,6 +47,7 @@ export async function serveSimulatedSystems(systems: SimulatedSystems, options: 
     '/sf-login': new URL(SIMULATED_URLS.salesforceLogin).origin,
     '/sf-org': new URL(SIMULATED_URLS.salesforceInstance).origin,
     '/email': new URL(SIMULATED_URLS.email).origin,
+    '/marketo': new URL(SIMULATED_URLS.marketo).origin,
   };
   const held: Array<() => void> = [];
   const heldEmail: Array<(forward: boolean) => void> = [];
@@ -117,6 +118,9 @@ export async function serveSimulatedSystems(systems: SimulatedSystems, options: 
       EMAIL_API_URL: `${baseUrl}/email`,
       EMAIL_SERVER_TOKEN: SIMULATED_CREDENTIALS.email.serverToken,
       EMAIL_FROM: EMAIL_MOCK_CONFIG.from,
+      MARKETO_BASE_URL: `${baseUrl}/marketo`,
+      MARKETO_CLIENT_ID: SIMULATED_CREDENTIALS.marketo.clientId,
+      MARKETO_CLIENT_SECRET: SIMULATED_CREDENTIALS.marketo.clientSecret,
     },
     get holdSalesforce() {
       return state.holdSalesforce;

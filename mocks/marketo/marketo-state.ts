@@ -1,0 +1,167 @@
+import { MARKETO_ACTIVITY_TYPES, MARKETO_LEAD_FIELDS, type MarketoLeadField } from '../../connectors/marketo/marketo-lead-fields.ts';
+import type { MockClock } from '../clock.ts';
+
+/** A lead as the simulated Marketo stores it: `id` and fields by API name. */
+export type MockLead = { id: number; createdAt: string; updatedAt: string } & Record<string, unknown>;
+
+/** A static list and its members. */
+export interface MockList {
+  id: number;
+  name: string;
+  members: Set<number>;
+}
+
+/**
+ * A smart campaign that can be requested through the API. Its flow is reduced to what the rules need:
+ * an Interesting Moment step whose description is a text with `{{my.…}}` tokens, filled from the
+ * trigger's tokens (or the campaign's own defaults).
+ */
+export interface MockCampaign {
+  id: number;
+  name: string;
+  /** Only a requestable campaign ("Campaign is Requested", source Web Service API) can be triggered. */
+  requestable: boolean;
+  /** The flow's Interesting Moment step, if it has one. */
+  interestingMoment?: { type: string; description: string };
+  /** The program's token values, used when the trigger does not send them. */
+  tokens?: Record<string, string>;
+}
+
+/** An activity of a lead, as `GET /v1/activities.json` answers it. */
+export interface MockActivity {
+  id: number;
+  marketoGUID: string;
+  leadId: number;
+  activityDate: string;
+  activityTypeId: number;
+  primaryAttributeValueId?: number | null;
+  primaryAttributeValue?: string | null;
+  attributes: Array<{ name: string; value: unknown }>;
+}
+
+/** Marketo writes times to the second, with a Z: `2026-04-20T09:00:00Z`. */
+export function marketoTime(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** The records of the simulated Marketo instance: leads, static lists, smart campaigns, activities. */
+export class MarketoState {
+  readonly #clock: MockClock;
+  readonly fields: Map<string, MarketoLeadField>;
+  #leads = new Map<number, MockLead>();
+  #lists = new Map<number, MockList>();
+  #campaigns = new Map<number, MockCampaign>();
+  #activities: MockActivity[] = [];
+  #nextLeadId = 1001;
+  #nextActivityId = 1;
+
+  constructor(clock: MockClock, fields: readonly MarketoLeadField[] = MARKETO_LEAD_FIELDS) {
+    this.#clock = clock;
+    this.fields = new Map(fields.map((f) => [f.name.toLowerCase(), f]));
+  }
+
+  clear(): void {
+    this.#leads.clear();
+    this.#lists.clear();
+    this.#campaigns.clear();
+    this.#activities = [];
+    this.#nextLeadId = 1001;
+    this.#nextActivityId = 1;
+  }
+
+  /** The field's API name as described, found in any case; undefined when the instance has no such field. */
+  fieldName(name: string): string | undefined {
+    return this.fields.get(name.toLowerCase())?.name;
+  }
+
+  leads(): MockLead[] {
+    return [...this.#leads.values()].map((l) => ({ ...l }));
+  }
+
+  lead(id: number): MockLead | undefined {
+    const lead = this.#leads.get(id);
+    return lead ? { ...lead } : undefined;
+  }
+
+  /** The leads whose field equals the value (text compared without regard to case, as Marketo does for email). */
+  findLeads(field: string, value: unknown): MockLead[] {
+    const same = (a: unknown) => (typeof a === 'string' && typeof value === 'string' ? a.toLowerCase() === value.toLowerCase() : String(a) === String(value));
+    return [...this.#leads.values()].filter((l) => l[field] !== undefined && l[field] !== null && same(l[field]));
+  }
+
+  /** Stores a new lead (an id assigned unless given) and its New Lead activity. */
+  createLead(fields: Record<string, unknown>): MockLead {
+    const now = marketoTime(this.#clock.now());
+    const id = typeof fields.id === 'number' ? fields.id : this.#nextLeadId++;
+    this.#nextLeadId = Math.max(this.#nextLeadId, id + 1);
+    const lead: MockLead = { ...fields, id, createdAt: now, updatedAt: now };
+    this.#leads.set(id, lead);
+    this.addActivity({ leadId: id, activityTypeId: MARKETO_ACTIVITY_TYPES.newLead.id, primaryAttributeValue: String(fields.email ?? id) });
+    return { ...lead };
+  }
+
+  /** Changes some fields of a lead; each changed field is a Change Data Value activity. */
+  updateLead(id: number, set: Record<string, unknown>): MockLead | undefined {
+    const lead = this.#leads.get(id);
+    if (!lead) return undefined;
+    for (const [field, value] of Object.entries(set)) {
+      if (field === 'id' || lead[field] === value) continue;
+      const old = lead[field];
+      lead[field] = value;
+      this.addActivity({
+        leadId: id,
+        activityTypeId: MARKETO_ACTIVITY_TYPES.changeDataValue.id,
+        primaryAttributeValue: this.fields.get(field.toLowerCase())?.label ?? field,
+        attributes: [
+          { name: 'Old Value', value: old ?? null },
+          { name: 'New Value', value },
+        ],
+      });
+    }
+    lead.updatedAt = marketoTime(this.#clock.now());
+    return { ...lead };
+  }
+
+  addList(list: { id: number; name: string; members?: number[] }): MockList {
+    const stored = { id: list.id, name: list.name, members: new Set(list.members ?? []) };
+    this.#lists.set(list.id, stored);
+    return stored;
+  }
+
+  list(id: number): MockList | undefined {
+    return this.#lists.get(id);
+  }
+
+  lists(): Array<{ id: number; name: string; members: number[] }> {
+    return [...this.#lists.values()].map((l) => ({ id: l.id, name: l.name, members: [...l.members].sort((a, b) => a - b) }));
+  }
+
+  addCampaign(campaign: MockCampaign): void {
+    this.#campaigns.set(campaign.id, { ...campaign });
+  }
+
+  campaign(id: number): MockCampaign | undefined {
+    return this.#campaigns.get(id);
+  }
+
+  /** Records an activity now (or at `activityDate`), kept in date order. */
+  addActivity(activity: Omit<MockActivity, 'id' | 'marketoGUID' | 'activityDate' | 'attributes'> & { activityDate?: string; attributes?: MockActivity['attributes'] }): MockActivity {
+    const id = this.#nextActivityId++;
+    const stored: MockActivity = {
+      id,
+      marketoGUID: String(id),
+      activityDate: activity.activityDate ?? marketoTime(this.#clock.now()),
+      attributes: [],
+      ...activity,
+    } as MockActivity;
+    // Kept in (date, id) order: a backdated activity (a test's) lands where its date puts it.
+    let at = this.#activities.length;
+    while (at > 0 && this.#activities[at - 1]!.activityDate > stored.activityDate) at--;
+    this.#activities.splice(at, 0, stored);
+    return { ...stored };
+  }
+
+  activities(): MockActivity[] {
+    return this.#activities.map((a) => ({ ...a }));
+  }
+}
