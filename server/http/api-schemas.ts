@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ClaimAttachment } from '../../schemas/domain/mdf-claim.ts';
+import { ActivityDelivery, IsoDate, MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 
 /**
  * The shapes the HTTP API reads and writes, in one place: routes validate requests with them, the
@@ -258,6 +259,50 @@ export const MockClaimDelivered = z
     webhook: z.object({ status: z.number().int(), body: z.unknown() }).describe('What POST /webhooks/prm answered to the claim\'s event'),
   })
   .meta({ id: 'MockClaimDelivered' });
+
+/**
+ * What ops change on an MDF request in the portal: its status (D11, D12), the activity's dates (D14's
+ * reminders follow the end date), its amounts and descriptive fields. The form's other fields and the
+ * PRM's own (id, MDF number, partner, stamps) are not changed this way.
+ */
+export const MockRequestChange = z
+  .object({
+    status: MdfRequestStatus.optional().describe('Status (D11): Open, Approved, Denied, Canceled or Closed'),
+    statusReason: z.string().nullable().optional().describe('Why the request was decided or canceled'),
+    startDate: IsoDate.optional().describe('Expected Start Date, YYYY-MM-DD'),
+    endDate: IsoDate.optional().describe('Expected End Date, YYYY-MM-DD: D14\'s claim reminders follow it'),
+    activityName: z.string().min(1).optional(),
+    activityType: z.string().min(1).optional(),
+    deliveryMode: ActivityDelivery.optional(),
+    description: z.string().optional(),
+    activityCountry: z.string().regex(/^[A-Za-z]{2}$/, 'an ISO 3166-1 alpha-2 country code, e.g. DE').nullable().optional().describe('D13: outside the region\'s target markets the request is flexi'),
+    totalCost: z.number().nonnegative().optional(),
+    partnerInvestment: z.number().nonnegative().optional(),
+    amountRequested: z.number().nonnegative().optional().describe('The approved amount a claim is checked against (D18)'),
+  })
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, { message: 'give at least one field to change' })
+  .meta({ id: 'MockRequestChange' });
+
+export const MockRequestDelivered = z
+  .object({
+    mdf_request: z.record(z.string(), z.unknown()).describe('The request as the simulated PRM has it now'),
+    webhook: z
+      .object({ event: z.string(), status: z.number().int(), body: z.unknown() })
+      .describe('The event the PRM sent (mdf_request.status_changed when the status changed, mdf_request.changed otherwise) and what POST /webhooks/prm answered'),
+  })
+  .meta({ id: 'MockRequestDelivered' });
+
+/** What a person in finance or ops changes on a Salesforce record: API field names and values, checked as the org checks an update. */
+export const MockSalesforceChange = z
+  .record(z.string().min(1), z.unknown())
+  .refine((body) => Object.keys(body).length > 0, { message: 'give at least one field to change, e.g. {"Status":"Paid"}' })
+  .describe('Fields by API name, e.g. {"Status":"Paid"}')
+  .meta({ id: 'MockSalesforceChange' });
+
+export const MockSalesforceChanged = z
+  .object({ record: z.record(z.string(), z.unknown()).describe('The record as the simulated org has it now (LastModifiedById: the person, not the integration user)') })
+  .meta({ id: 'MockSalesforceChanged' });
 
 export const MockRecords = z.unknown().describe('A snapshot of every simulated system’s records');
 

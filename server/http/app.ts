@@ -22,6 +22,8 @@ export interface MockDeps {
     /** The simulated PRM's MDF requests and claims, which `POST /_mock/prm/webhooks` sends as the PRM would. */
     prm: {
       findMdfRequest(mdfNumber: string): unknown;
+      /** `PATCH /_mock/prm/mdf_requests/:mdf_number`: ops change a request; undefined when there is none. */
+      updateMdfRequest(mdfNumber: string, set: Record<string, unknown>): unknown;
       mdfClaims(): Array<{ id: number }>;
       /** The claims with exactly this title, lowest id first. */
       findMdfClaimsByTitle(title: string): unknown[];
@@ -29,6 +31,13 @@ export interface MockDeps {
       addMdfClaim(claim: { mdfNumber: string } & Record<string, unknown>): unknown;
       /** `PATCH /_mock/prm/claims/:id`: ops change a claim; undefined when there is none. */
       updateMdfClaim(id: number, set: Record<string, unknown>): unknown;
+    };
+    /** The simulated org, which `PATCH /_mock/salesforce/...` edits as a person in finance or ops does. */
+    salesforce: {
+      records(object: string): Array<Record<string, unknown>>;
+      objects(): string[];
+      /** A checked update made by a person (not the integration user), so the Salesforce poll sees it. */
+      update(object: string, id: string, set: Record<string, unknown>): { ok: true } | { ok: false; errors: string[] };
     };
   };
   clock: { now(): number };

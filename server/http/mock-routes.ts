@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import type { z } from 'zod';
 import { addIsoDuration } from '../engine/business-calendar.ts';
-import { AdvanceClock, ErrorBody, Mailbox, MailboxQuery, MOCK_CLAIM_EVENTS, MockClaimChange, MockClaimDelivered, MockClaimSubmission, MockClock, MockPrmWebhook, MockRecords, WebhookAccepted } from './api-schemas.ts';
+import { AdvanceClock, ErrorBody, Mailbox, MailboxQuery, MOCK_CLAIM_EVENTS, MockClaimChange, MockClaimDelivered, MockClaimSubmission, MockClock, MockPrmWebhook, MockRecords, MockRequestChange, MockRequestDelivered, WebhookAccepted } from './api-schemas.ts';
 import type { AppEnv, MockDeps } from './app.ts';
 import { jsonError, validationError } from './errors.ts';
 import type { RouteDoc } from './openapi.ts';
-import { readBodyWithLimit } from './read-body.ts';
+import { readMockJson } from './mock-json-body.ts';
+import { mockSalesforceDocs, mockSalesforceRoutes } from './mock-salesforce-routes.ts';
 import { iso } from './views.ts';
 import { signedDelivery } from './webhook-signature.ts';
 
@@ -14,17 +15,6 @@ import { signedDelivery } from './webhook-signature.ts';
 export interface MockWebhookTarget {
   dispatch(request: Request): Response | Promise<Response>;
   prmWebhookSecret: string | undefined;
-}
-
-/** Reads a small JSON body for a /_mock route, or answers the error. */
-async function readJson(c: Context<AppEnv>): Promise<{ ok: true; json: unknown } | { ok: false; response: Response }> {
-  const body = await readBodyWithLimit(c, 4096);
-  if (!body.ok) return { ok: false, response: jsonError(c, 413, 'the body is larger than 4096 bytes') };
-  try {
-    return { ok: true, json: JSON.parse(new TextDecoder().decode(body.bytes)) };
-  } catch (error) {
-    return { ok: false, response: jsonError(c, 400, 'the body is not valid JSON', [{ path: '$', message: (error as Error).message }]) };
-  }
 }
 
 /**
@@ -49,7 +39,7 @@ export function mockRoutes(mock: MockDeps, target: MockWebhookTarget): Hono<AppE
   app.get('/_mock/clock', (c) => c.json({ now: iso(mock.clock.now()) } satisfies z.infer<typeof MockClock>));
 
   app.post('/_mock/clock/advance', async (c) => {
-    const body = await readJson(c);
+    const body = await readMockJson(c);
     if (!body.ok) return body.response;
     const parsed = AdvanceClock.safeParse(body.json);
     if (!parsed.success) return validationError(c, 'the body', parsed.error);
@@ -80,22 +70,26 @@ export function mockRoutes(mock: MockDeps, target: MockWebhookTarget): Hono<AppE
     return target.dispatch(new Request(new URL('/webhooks/prm', c.req.url), { method: 'POST', headers: delivery.headers, body: delivery.body }));
   };
 
+  /** Sends the PRM's event for a record and reads what POST /webhooks/prm answered (its JSON, or the text as it was). */
+  const deliverPrmEvent = async (c: Context<AppEnv>, event: string, record: unknown): Promise<{ status: number; body: unknown }> => {
+    const res = await sendPrmEvent(c, event, record);
+    const text = await res.text();
+    try {
+      return { status: res.status, body: JSON.parse(text) };
+    } catch {
+      return { status: res.status, body: text };
+    }
+  };
+
   /** A claim change or submission answered with the claim and what the webhook answered to its event. */
   const claimDelivered = async (c: Context<AppEnv>, status: 200 | 201, claim: Record<string, unknown>, event: string): Promise<Response> => {
-    const res = await sendPrmEvent(c, event, claim);
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // Not JSON: the text as it was.
-    }
-    return c.json({ claim, webhook: { status: res.status, body } } satisfies z.infer<typeof MockClaimDelivered>, status);
+    const webhook = await deliverPrmEvent(c, event, claim);
+    return c.json({ claim, webhook } satisfies z.infer<typeof MockClaimDelivered>, status);
   };
 
   // What the PRM's outbound call does when a partner submits or ops change a request or a claim.
   app.post('/_mock/prm/webhooks', async (c) => {
-    const body = await readJson(c);
+    const body = await readMockJson(c);
     if (!body.ok) return body.response;
     const parsed = MockPrmWebhook.safeParse(body.json);
     if (!parsed.success) return validationError(c, 'the body', parsed.error);
@@ -113,7 +107,7 @@ export function mockRoutes(mock: MockDeps, target: MockWebhookTarget): Hono<AppE
 
   // A partner submits a claim in the portal (D15, D16): the PRM stores it (Open) and sends mdf_claim.submitted.
   app.post('/_mock/prm/claims', async (c) => {
-    const body = await readJson(c);
+    const body = await readMockJson(c);
     if (!body.ok) return body.response;
     const parsed = MockClaimSubmission.safeParse(body.json);
     if (!parsed.success) return validationError(c, 'the body', parsed.error);
@@ -126,7 +120,7 @@ export function mockRoutes(mock: MockDeps, target: MockWebhookTarget): Hono<AppE
   app.patch('/_mock/prm/claims/:id', async (c) => {
     const id = Number(c.req.param('id'));
     if (!Number.isInteger(id) || id <= 0) return jsonError(c, 400, `"${c.req.param('id')}" is not a claim id (a positive integer)`, [{ path: 'id', message: 'not a positive integer' }]);
-    const body = await readJson(c);
+    const body = await readMockJson(c);
     if (!body.ok) return body.response;
     const parsed = MockClaimChange.safeParse(body.json);
     if (!parsed.success) return validationError(c, 'the body', parsed.error);
@@ -136,6 +130,24 @@ export function mockRoutes(mock: MockDeps, target: MockWebhookTarget): Hono<AppE
     return claimDelivered(c, 200, claim as Record<string, unknown>, 'mdf_claim.changed');
   });
 
+  // Ops change a request in the portal (D14: its end date moves the claim reminders; D11, D12: its status).
+  // The real PRM then sends mdf_request.status_changed when the status changed, mdf_request.changed otherwise.
+  app.patch('/_mock/prm/mdf_requests/:mdf_number', async (c) => {
+    const mdfNumber = c.req.param('mdf_number');
+    const body = await readMockJson(c);
+    if (!body.ok) return body.response;
+    const parsed = MockRequestChange.safeParse(body.json);
+    if (!parsed.success) return validationError(c, 'the body', parsed.error);
+    if (!target.prmWebhookSecret) return jsonError(c, 404, 'no webhook secret is configured for the prm source');
+    const before = mock.systems.prm.findMdfRequest(mdfNumber) as { status?: unknown } | undefined;
+    if (!before) return jsonError(c, 404, `the simulated PRM has no MDF request ${mdfNumber}`);
+    const request = mock.systems.prm.updateMdfRequest(mdfNumber, parsed.data) as Record<string, unknown>;
+    const event = request.status !== before.status ? 'mdf_request.status_changed' : 'mdf_request.changed';
+    const webhook = await deliverPrmEvent(c, event, request);
+    return c.json({ mdf_request: request, webhook: { event, ...webhook } } satisfies z.infer<typeof MockRequestDelivered>, 200);
+  });
+
+  app.route('/', mockSalesforceRoutes(mock));
   return app;
 }
 
@@ -213,4 +225,19 @@ export const mockDocs: RouteDoc[] = [
       404: { description: 'No such claim in the simulated PRM', schema: ErrorBody },
     },
   },
+  {
+    method: 'patch',
+    path: '/_mock/prm/mdf_requests/:mdf_number',
+    tag: 'mock',
+    params: { mdf_number: 'The request\'s MDF number, e.g. MDF-0901' },
+    summary: 'Change an MDF request in the simulated PRM as ops do (status, dates, amounts); its mdf_request.status_changed (the status changed) or mdf_request.changed webhook is sent (mock mode only)',
+    description: 'D14: moving an approved request\'s end date moves the claim reminders still to come (GET /timers).',
+    body: { schema: MockRequestChange },
+    responses: {
+      200: { description: 'The request as changed, the event sent and the answer of POST /webhooks/prm to it', schema: MockRequestDelivered },
+      400: { description: 'Not a request change: the fields named', schema: ErrorBody },
+      404: { description: 'No such MDF request in the simulated PRM', schema: ErrorBody },
+    },
+  },
+  ...mockSalesforceDocs,
 ];
