@@ -3,6 +3,7 @@ import { DateTime, Duration } from 'luxon';
 import type { BusinessCalendar } from './business-calendar.ts';
 import { addBusinessDays, isBusinessDay } from './business-calendar.ts';
 import type { Clock } from './clock.ts';
+import { countryName } from './country-name.ts';
 
 /**
  * Expressions in recipes are JSONata (the language AWS Step Functions adopted for the same job): no
@@ -99,6 +100,8 @@ function buildFunctions(env: ExpressionEnv): Record<string, unknown> {
     millis: () => env.clock.now(),
     /** Today's date (YYYY-MM-DD) in the business calendar's time zone. */
     today: () => DateTime.fromMillis(env.clock.now(), { zone: env.calendar.timezone }).toISODate(),
+    /** `$countryName("PL")` → "Poland" (country-name.ts); nothing for what is not a country code. */
+    countryName,
     /** `$localDate($addBusinessDays($now(), 2))` → that time's date (YYYY-MM-DD) in the business calendar's time zone. */
     localDate: (value: unknown) => calendarDay(value).toISODate(),
     /**

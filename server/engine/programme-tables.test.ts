@@ -62,6 +62,29 @@ describe('programme tables (D10, D13) are checked at start, each bad row named',
     expect(() => createTables({ 'approval-levels': [{ ...level, level: 2 }] }, undefined, 'recipes/tables')).toThrow(/no row has level 1/);
   });
 
+  it('D10, D13: approval-levels without level 2 stops the start while a request can be flexi (target-markets is there), naming the file', () => {
+    const dir = tablesWith('approval-levels.json', [{ level: 1, approver: 'cmm', business_days: 2, escalation_business_days: 10, applies_to: 'all' }]);
+    expect(() => loadTables(dir)).toThrow(TableError);
+    expect(() => loadTables(dir)).toThrow(`${dir}/approval-levels: no row has level 2 (approver "regional_marketing_lead", applies_to "flexi")`);
+  });
+
+  it('D10: a level the approval recipe does not read (level 3) is refused, naming the file, the row and the field', () => {
+    const levels = JSON.parse(readFileSync(join(shipped, 'approval-levels.json'), 'utf8')).rows as unknown[];
+    const dir = tablesWith('approval-levels.json', [...levels, { level: 3, approver: 'cmm', business_days: 2, escalation_business_days: 10, applies_to: 'flexi' }]);
+    expect(() => loadTables(dir)).toThrow(`${dir}/approval-levels: rows[2].level: 3 is not a level the approval recipe reads`);
+  });
+
+  it('D10: level 2 decided by the CMM, or applying to all requests, is refused (the recipe asks the regional marketing lead for flexi requests), naming the row and the field', () => {
+    const level1 = { level: 1, approver: 'cmm', business_days: 2, escalation_business_days: 10, applies_to: 'all' };
+    const level2 = { level: 2, approver: 'regional_marketing_lead', business_days: 2, escalation_business_days: 10, applies_to: 'flexi' };
+    expect(() => loadTables(tablesWith('approval-levels.json', [level1, { ...level2, approver: 'cmm' }]))).toThrow(
+      /approval-levels: rows\[1\]\.approver: level 2 is the regional marketing lead's .* not approver "cmm"/,
+    );
+    expect(() => createTables({ 'approval-levels': [level1, { ...level2, applies_to: 'all' }] }, undefined, 'recipes/tables')).toThrow(
+      /recipes\/tables\/approval-levels: rows\[1\]\.applies_to: .* not applies_to "all"/,
+    );
+  });
+
   it('D9: a leave row may name a regional marketing lead', () => {
     const leads = [{ region: 'EMEA', lead_email: 'Lead.EMEA@vendor.example', lead_name: 'L', manager_email: 'vp@vendor.example', manager_name: 'V' }];
     const approvers = [{ region: 'EMEA', approver_email: 'cmm.emea@vendor.example', approver_name: 'E', manager_email: 'd@vendor.example', manager_name: 'D' }];
