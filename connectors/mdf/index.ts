@@ -19,7 +19,7 @@ export const mdfConnector = defineConnector({
   env: {},
   mockConfig: {},
   // Looked up at call time: connections are connected in one pass, in any order.
-  connect: (_config, deps): MdfConnection => ({ prm: () => deps.connection<PrmClient>('prm'), salesforce: () => deps.connection<SalesforceConnection>('salesforce') }),
+  connect: (_config, deps): MdfConnection => ({ prm: () => deps.connection<PrmClient>('prm'), salesforce: () => deps.connection<SalesforceConnection>('salesforce'), bases: deps.store }),
   actions: {
     check_request: checkMdfRequestAction,
     sync_fund_request: syncFundRequest,

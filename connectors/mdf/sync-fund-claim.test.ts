@@ -10,16 +10,18 @@ import { SALESFORCE_MOCK_CONFIG, SalesforceConfig } from '../salesforce/salesfor
 import type { SalesforceConnection } from '../salesforce/salesforce-connection.ts';
 import { mdfConnector } from './index.ts';
 import type { MdfConnection } from './sync-fund-request.ts';
+import { useSyncBases } from './sync-bases-fixture.ts';
 
 /** mdf.sync_fund_claim (D1, D2) against the simulated PRM and Salesforce. */
 const clock = new VirtualClock('2026-04-20T09:00:00Z');
 const log = capturingLogger();
 const systems = useSimulatedSystems(clock);
+const syncBases = useSyncBases();
 
 function connect(): MdfConnection {
   const prm = prmConnector.connect(PrmConfig.parse(PRM_MOCK_CONFIG), testDeps(clock, log)) as PrmClient;
   const salesforce = salesforceConnector.connect(SalesforceConfig.parse(SALESFORCE_MOCK_CONFIG), testDeps(clock, log)) as SalesforceConnection;
-  return { prm: () => prm, salesforce: () => salesforce };
+  return { prm: () => prm, salesforce: () => salesforce, bases: syncBases.bases };
 }
 
 async function sync(claimId: number) {

@@ -110,7 +110,7 @@ export const REQUEST_STATUS_IN_SALESFORCE: Readonly<Record<MdfRequestStatus, 'Dr
 export const CLAIM_STATUS_IN_SALESFORCE: Readonly<Record<MdfClaimStatus, 'Draft' | 'Approved' | 'Rejected' | 'Paid'>> = { Open: 'Draft', Approved: 'Approved', Denied: 'Rejected', Paid: 'Paid' };
 
 /** A request's approved amount as Salesforce's Amount shows it: its amount while Approved or Closed, otherwise none. */
-export function approvedAmount(request: { status: MdfRequestStatus; amountRequested: number | null }): number | null {
+export function approvedAmount(request: { status: MdfRequestStatus; amountRequested?: number | null | undefined }): number | null {
   const approved = request.status === 'Approved' || request.status === 'Closed';
   return approved && request.amountRequested ? request.amountRequested : null;
 }
@@ -122,7 +122,7 @@ export type WithoutBase = FieldSides['withoutBase'];
 
 /** A Funds Request's fields as the sync sees them: `status` and `amount` (the approved amount). */
 export function requestFieldSides(
-  request: { status: MdfRequestStatus; amountRequested: number | null },
+  request: { status: MdfRequestStatus; amountRequested?: number | null | undefined },
   salesforce: { status: string | null; amount: number | null },
   bases: SyncBases,
   withoutBase: WithoutBase,
