@@ -11,6 +11,7 @@ import type { SalesforceConnection } from '../salesforce/salesforce-connection.t
 import { mdfConnector } from './index.ts';
 import type { MdfConnection } from './sync-fund-request.ts';
 import { useSyncBases } from './sync-bases-fixture.ts';
+import { MDF_MOCK_CONFIG, claimPortalUrl } from './mdf-config.ts';
 
 /** mdf.apply_salesforce_change (D1, Salesforce → PRM) on its own, against the simulated PRM. */
 const clock = new VirtualClock('2026-04-20T09:10:00Z');
@@ -27,7 +28,7 @@ const AFTER = '2026-04-20T09:04:00.000Z';
 function connect(): MdfConnection {
   const prm = prmConnector.connect(PrmConfig.parse(PRM_MOCK_CONFIG), testDeps(clock, log)) as PrmClient;
   const salesforce = salesforceConnector.connect(SalesforceConfig.parse(SALESFORCE_MOCK_CONFIG), testDeps(clock, log)) as SalesforceConnection;
-  return { prm: () => prm, salesforce: () => salesforce, bases: syncBases.bases };
+  return { prm: () => prm, salesforce: () => salesforce, bases: syncBases.bases, claimUrl: (id) => claimPortalUrl(MDF_MOCK_CONFIG.claimPortalUrl, id) };
 }
 
 interface Outcome {

@@ -10,6 +10,7 @@ import { SALESFORCE_MOCK_CONFIG, SalesforceConfig } from '../salesforce/salesfor
 import type { SalesforceConnection } from '../salesforce/salesforce-connection.ts';
 import { mdfConnector } from './index.ts';
 import { useSyncBases } from './sync-bases-fixture.ts';
+import { MDF_MOCK_CONFIG, claimPortalUrl } from './mdf-config.ts';
 import type { MdfConnection } from './sync-fund-request.ts';
 
 /**
@@ -25,7 +26,7 @@ const syncBases = useSyncBases();
 function connect(): MdfConnection {
   const prm = prmConnector.connect(PrmConfig.parse(PRM_MOCK_CONFIG), testDeps(clock, log)) as PrmClient;
   const salesforce = salesforceConnector.connect(SalesforceConfig.parse(SALESFORCE_MOCK_CONFIG), testDeps(clock, log)) as SalesforceConnection;
-  return { prm: () => prm, salesforce: () => salesforce, bases: syncBases.bases };
+  return { prm: () => prm, salesforce: () => salesforce, bases: syncBases.bases, claimUrl: (id) => claimPortalUrl(MDF_MOCK_CONFIG.claimPortalUrl, id) };
 }
 
 async function act<T>(name: 'sync_fund_request' | 'sync_fund_claim' | 'apply_salesforce_change', input: unknown): Promise<T & { notes: string[] }> {

@@ -38,7 +38,7 @@ const MAX_WRITES = 3;
 /**
  * `mdf.sync_fund_claim` (D1, D2): reads the claim from the PRM and upserts its Salesforce PartnerFundClaim
  * by the claim's stable key, linked to its request's PartnerFundRequest (RequestId), with the claim's PRM
- * URL and never its attachments (`salesforce.upsert_fund_claim` has no place for them). One action per
+ * portal URL (PRM_CLAIM_PORTAL_URL) and never its attachments (`salesforce.upsert_fund_claim` has no place for them). One action per
  * attempt, as for requests: a late or repeated sync writes what the PRM has then. A claim whose request
  * is not in Salesforce yet fails retryably (FundRequestNotInSalesforceError): the request's own sync may
  * be behind, and the recipe retries for 30 days.
@@ -77,7 +77,7 @@ export const syncFundClaim = defineAction({
         const decided = decideField(status);
         if (decided.decision === 'to_prm') {
           ctx.note(`${key}: Salesforce has ${String(theirs.status)} from ${theirs.last_modified_by} at ${theirs.last_modified}, the PRM ${claim.status} (${decided.why}, D1): not written over; the poll brings it into the PRM`);
-          return { id: theirs.id, created, request_id: theirs.request_id ?? '', claim_key: key, status: claim.status, prm_url: prm.mdfClaimUrl(claim.id), salesforce_kept: theirs.status };
+          return { id: theirs.id, created, request_id: theirs.request_id ?? '', claim_key: key, status: claim.status, prm_url: ctx.connection.claimUrl(claim.id), salesforce_kept: theirs.status };
         }
       }
       const upsert = {
@@ -86,7 +86,7 @@ export const syncFundClaim = defineAction({
         title: fundClaimTitle(claim),
         amount: claim.amount ?? 0,
         status: FUND_CLAIM_STATUS[claim.status],
-        prm_url: prm.mdfClaimUrl(claim.id),
+        prm_url: ctx.connection.claimUrl(claim.id),
       };
       // The Salesforce action itself, so its checks (no attachments, the RequestId lookup, its errors) hold here too.
       const result = (await upsertFundClaim.run(upsertFundClaim.input.parse(upsert), { ...ctx, connection: ctx.connection.salesforce() })) as FundClaimWritten;

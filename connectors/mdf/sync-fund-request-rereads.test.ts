@@ -12,6 +12,7 @@ import type { SalesforceConnection } from '../salesforce/salesforce-connection.t
 import { mdfConnector } from './index.ts';
 import type { MdfConnection } from './sync-fund-request.ts';
 import { useSyncBases } from './sync-bases-fixture.ts';
+import { MDF_MOCK_CONFIG, claimPortalUrl } from './mdf-config.ts';
 
 const clock = new VirtualClock('2026-04-20T09:00:00Z');
 const log = capturingLogger();
@@ -40,7 +41,7 @@ function connect(afterUpsert: () => void): MdfConnection {
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  return { prm: () => prm, salesforce: () => ({ ...salesforce, client }), bases: syncBases.bases };
+  return { prm: () => prm, salesforce: () => ({ ...salesforce, client }), bases: syncBases.bases, claimUrl: (id) => claimPortalUrl(MDF_MOCK_CONFIG.claimPortalUrl, id) };
 }
 
 /** Runs the action the way the engine does: input parsed by its schema, output checked by its schema. */

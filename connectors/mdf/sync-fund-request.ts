@@ -17,6 +17,8 @@ export interface MdfConnection {
   prm(): PrmClient;
   salesforce(): SalesforceConnection;
   bases: Pick<Store, 'syncBases' | 'saveSyncBases'>;
+  /** D2: a claim's page in the PRM portal (PRM_CLAIM_PORTAL_URL), which the Funds Claim carries. */
+  claimUrl(id: number): string;
 }
 
 /**
