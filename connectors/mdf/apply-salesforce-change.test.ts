@@ -10,11 +10,14 @@ import { SALESFORCE_MOCK_CONFIG, SalesforceConfig } from '../salesforce/salesfor
 import type { SalesforceConnection } from '../salesforce/salesforce-connection.ts';
 import { mdfConnector } from './index.ts';
 import type { MdfConnection } from './sync-fund-request.ts';
+import { useSyncBases } from './sync-bases-fixture.ts';
+import { MDF_MOCK_CONFIG, claimPortalUrl } from './mdf-config.ts';
 
 /** mdf.apply_salesforce_change (D1, Salesforce → PRM) on its own, against the simulated PRM. */
 const clock = new VirtualClock('2026-04-20T09:10:00Z');
 const log = capturingLogger();
 const systems = useSimulatedSystems(clock);
+const syncBases = useSyncBases();
 
 /** Stamps of one poll interval: the PRM record before the Salesforce change, the change, the PRM record after it. */
 const BEFORE = '2026-04-20T09:00:00.000Z';
@@ -25,7 +28,7 @@ const AFTER = '2026-04-20T09:04:00.000Z';
 function connect(): MdfConnection {
   const prm = prmConnector.connect(PrmConfig.parse(PRM_MOCK_CONFIG), testDeps(clock, log)) as PrmClient;
   const salesforce = salesforceConnector.connect(SalesforceConfig.parse(SALESFORCE_MOCK_CONFIG), testDeps(clock, log)) as SalesforceConnection;
-  return { prm: () => prm, salesforce: () => salesforce };
+  return { prm: () => prm, salesforce: () => salesforce, bases: syncBases.bases, claimUrl: (id) => claimPortalUrl(MDF_MOCK_CONFIG.claimPortalUrl, id) };
 }
 
 interface Outcome {
@@ -54,17 +57,18 @@ describe('mdf.apply_salesforce_change (D1: a change made in Salesforce, brought 
     for (const [prmStatus, sfStatus, expected] of [['Open', 'Approved', 'Approved'], ['Approved', 'Rejected', 'Denied'], ['Approved', 'Draft', 'Open'], ['Denied', 'Approved', 'Approved']] as const) {
       const mdf = `MDF-77${prmStatus.length}${sfStatus.length}`;
       request(mdf, prmStatus, BEFORE);
-      expect(await apply({ object: 'PartnerFundRequest', key: mdf, status: sfStatus })).toMatchObject({ found: true, changed: ['status'], status: expected, prm_won: false });
+      // Approved in Salesforce without an Amount: the PRM's approved amount is for Salesforce (written back, prm_won).
+      expect(await apply({ object: 'PartnerFundRequest', key: mdf, status: sfStatus })).toMatchObject({ found: true, changed: ['status'], status: expected, prm_won: expected === 'Approved' });
       expect(prmRequest(mdf).status).toBe(expected);
     }
   });
 
-  it("D1: a Funds Request's Amount becomes the approved request's amount; a request that is not approved keeps its amount", async () => {
+  it("D1: a Funds Request's Amount becomes the approved request's amount; a request that is not approved keeps its amount and has Salesforce's written back (no Amount unless approved)", async () => {
     request('MDF-7801', 'Approved', BEFORE);
     expect(await apply({ object: 'PartnerFundRequest', key: 'MDF-7801', status: 'Approved', amount: 8000 })).toMatchObject({ changed: ['amountRequested'], status: 'Approved', prm_won: false });
     expect(prmRequest('MDF-7801').amountRequested).toBe(8000);
     request('MDF-7802', 'Open', BEFORE);
-    expect(await apply({ object: 'PartnerFundRequest', key: 'MDF-7802', status: 'Draft', amount: 8000 })).toMatchObject({ changed: [], prm_won: false });
+    expect(await apply({ object: 'PartnerFundRequest', key: 'MDF-7802', status: 'Draft', amount: 8000 })).toMatchObject({ changed: [], prm_won: true });
     expect(prmRequest('MDF-7802').amountRequested).toBe(10000);
   });
 
@@ -92,7 +96,7 @@ describe('mdf.apply_salesforce_change (D1: a change made in Salesforce, brought 
     request('MDF-7821', 'Approved', AFTER);
     const kept = await apply({ object: 'PartnerFundRequest', key: 'MDF-7821', status: 'Draft' });
     expect(kept).toMatchObject({ changed: [], status: 'Approved', prm_won: true });
-    expect(kept.notes.join('\n')).toContain("MDF-7821: the PRM keeps Approved over Salesforce's Draft (conflict rule, D1)");
+    expect(kept.notes.join('\n')).toContain("MDF-7821: the PRM keeps Approved over Salesforce's Draft (both changed it: the PRM wins under the conflict rule, D1)");
   });
 
   it('D1 conflict rule: same stage, Approved in the PRM after Rejected in Salesforce: the PRM wins (prm_won, nothing written); the same with Salesforce later: Salesforce applies', async () => {

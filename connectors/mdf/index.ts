@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { defineConnector } from '../kit/define-connector.ts';
 import { applySalesforceChange } from './apply-salesforce-change.ts';
+import { MDF_ENV, MDF_MOCK_CONFIG, MdfConfig, claimPortalUrl } from './mdf-config.ts';
 import { checkMdfClaimAction } from './check-mdf-claim.ts';
 import { checkMdfRequestAction } from './check-mdf-request.ts';
 import { syncFundClaim } from './sync-fund-claim.ts';
@@ -15,11 +15,16 @@ import type { SalesforceConnection } from '../salesforce/salesforce-connection.t
 export const mdfConnector = defineConnector({
   name: 'mdf',
   description: 'MDF programme rules (intake checks for requests and claims) and the Salesforce sync of a request or claim as the PRM has it.',
-  config: z.object({}),
-  env: {},
-  mockConfig: {},
+  config: MdfConfig,
+  env: MDF_ENV,
+  mockConfig: MDF_MOCK_CONFIG,
   // Looked up at call time: connections are connected in one pass, in any order.
-  connect: (_config, deps): MdfConnection => ({ prm: () => deps.connection<PrmClient>('prm'), salesforce: () => deps.connection<SalesforceConnection>('salesforce') }),
+  connect: (config, deps): MdfConnection => ({
+    prm: () => deps.connection<PrmClient>('prm'),
+    salesforce: () => deps.connection<SalesforceConnection>('salesforce'),
+    bases: deps.store,
+    claimUrl: (id) => claimPortalUrl(config.claimPortalUrl, id),
+  }),
   actions: {
     check_request: checkMdfRequestAction,
     sync_fund_request: syncFundRequest,

@@ -10,21 +10,25 @@ import { SALESFORCE_MOCK_CONFIG, SalesforceConfig } from '../salesforce/salesfor
 import type { SalesforceConnection } from '../salesforce/salesforce-connection.ts';
 import { mdfConnector } from './index.ts';
 import type { MdfConnection } from './sync-fund-request.ts';
+import { useSyncBases } from './sync-bases-fixture.ts';
+import { MDF_MOCK_CONFIG, claimPortalUrl } from './mdf-config.ts';
 
 /** mdf.sync_fund_claim (D1, D2) against the simulated PRM and Salesforce. */
 const clock = new VirtualClock('2026-04-20T09:00:00Z');
 const log = capturingLogger();
 const systems = useSimulatedSystems(clock);
+const syncBases = useSyncBases();
 
-function connect(): MdfConnection {
+function connect(settings: { portal?: string; urlField?: string } = {}): MdfConnection {
   const prm = prmConnector.connect(PrmConfig.parse(PRM_MOCK_CONFIG), testDeps(clock, log)) as PrmClient;
-  const salesforce = salesforceConnector.connect(SalesforceConfig.parse(SALESFORCE_MOCK_CONFIG), testDeps(clock, log)) as SalesforceConnection;
-  return { prm: () => prm, salesforce: () => salesforce };
+  const sfConfig = SalesforceConfig.parse({ ...SALESFORCE_MOCK_CONFIG, ...(settings.urlField ? { claimUrlField: settings.urlField } : {}) });
+  const salesforce = salesforceConnector.connect(sfConfig, testDeps(clock, log)) as SalesforceConnection;
+  return { prm: () => prm, salesforce: () => salesforce, bases: syncBases.bases, claimUrl: (id) => claimPortalUrl(settings.portal ?? MDF_MOCK_CONFIG.claimPortalUrl, id) };
 }
 
-async function sync(claimId: number) {
+async function sync(claimId: number, settings: { portal?: string; urlField?: string } = {}) {
   const definition = mdfConnector.actions.sync_fund_claim!;
-  const { ctx } = testContext(connect(), clock, { log });
+  const { ctx } = testContext(connect(settings), clock, { log });
   return definition.output.parse(await definition.run(definition.input.parse({ claim_id: claimId }), ctx)) as { id: string; created: boolean; status: string };
 }
 
@@ -61,6 +65,15 @@ describe('mdf.sync_fund_claim', () => {
       expect(await sync(claim.id)).toMatchObject({ created: false, status: prmStatus });
       expect(written()).toEqual([expect.objectContaining({ Status: sfStatus })]);
     }
+  });
+
+  it("D2: the Funds Claim carries the claim's page in the PRM portal (PRM_CLAIM_PORTAL_URL), not the objects API's address, in the field SALESFORCE_CLAIM_URL_FIELD names", async () => {
+    await syncRequest('MDF-0901');
+    const claim = systems.prm.addMdfClaim({ mdfNumber: 'MDF-0901', title: 'Partner Day', amount: 7000, attachments: [pop] });
+    expect(await sync(claim.id, { portal: 'https://partners.example.com/mdf/claims/{id}', urlField: 'Claim_Page__c' })).toMatchObject({ prm_url: `https://partners.example.com/mdf/claims/${claim.id}` });
+    const written = systems.salesforce.records('PartnerFundClaim').find((r) => r.MDF_Claim_Key__c === `PRM-CLAIM-${claim.id}`)!;
+    expect(written).toMatchObject({ Claim_Page__c: `https://partners.example.com/mdf/claims/${claim.id}` });
+    expect(written).not.toHaveProperty('PRM_Claim_URL__c');
   });
 
   it('a claim whose request is not in Salesforce yet fails retryably, naming the MDF number; once the request syncs it is written', async () => {

@@ -4,12 +4,12 @@ import type { MdfClaimStatus } from '../../schemas/domain/mdf-claim.ts';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 import type { PrmMdfClaim } from '../prm/prm-records.ts';
 import { upsertFundClaim } from '../salesforce/upsert-fund-claim.ts';
-import { CLAIM_STATUS_FROM_SALESFORCE, salesforceWins, stampOf } from './apply-salesforce-change.ts';
-import { pendingSalesforceChange } from './pending-salesforce-change.ts';
+import { readSalesforceFund } from './salesforce-fund-state.ts';
 import type { MdfConnection } from './sync-fund-request.ts';
+import { CLAIM_STATUS_IN_SALESFORCE, claimFieldSides, decideField, evidenceWithoutBase } from './sync-rule.ts';
 
 /** D1: the PRM's Claim Approval Status as Salesforce's PartnerFundClaim Status picklist has it (docs/systems.md). */
-export const FUND_CLAIM_STATUS: Readonly<Record<MdfClaimStatus, PartnerFundClaimStatus>> = { Open: 'Draft', Approved: 'Approved', Denied: 'Rejected', Paid: 'Paid' };
+export const FUND_CLAIM_STATUS: Readonly<Record<MdfClaimStatus, PartnerFundClaimStatus>> = CLAIM_STATUS_IN_SALESFORCE;
 
 /**
  * The claim's stable key in Salesforce (`MDF_Claim_Key__c`, D1): the PRM's record id, which never changes
@@ -38,16 +38,17 @@ const MAX_WRITES = 3;
 /**
  * `mdf.sync_fund_claim` (D1, D2): reads the claim from the PRM and upserts its Salesforce PartnerFundClaim
  * by the claim's stable key, linked to its request's PartnerFundRequest (RequestId), with the claim's PRM
- * URL and never its attachments (`salesforce.upsert_fund_claim` has no place for them). One action per
+ * portal URL (PRM_CLAIM_PORTAL_URL) and never its attachments (`salesforce.upsert_fund_claim` has no place for them). One action per
  * attempt, as for requests: a late or repeated sync writes what the PRM has then. A claim whose request
  * is not in Salesforce yet fails retryably (FundRequestNotInSalesforceError): the request's own sync may
  * be behind, and the recipe retries for 30 days.
  *
- * A status someone changed in Salesforce that the poll has not brought into the PRM yet (finance marking
- * the claim Paid) and that wins under the conflict rule (`salesforceWins`, D1) is not written over: the
- * sync writes nothing then (`salesforce_kept`), the poll brings it into the PRM and tells the partner,
- * and the poll's run syncs the claim again. Otherwise any PRM edit of the claim in between (a purchase
- * order number, Missing POP) re-synced the PRM's older status and finance's change was lost for good.
+ * A status someone changed in Salesforce that the PRM is to take under the sync rule (sync-rule.ts: only
+ * Salesforce changed it since the sync base, or it wins the conflict rule; finance marking the claim
+ * Paid) is not written over: the sync writes nothing then (`salesforce_kept`), the poll brings it into
+ * the PRM and tells the partner, and the poll's run syncs the claim again. Otherwise any PRM edit of the
+ * claim in between (a purchase order number, Missing POP) re-synced the PRM's older status and finance's
+ * change was lost for good. After a write, the status's base moves to what was written.
  */
 export const syncFundClaim = defineAction({
   description: 'Writes the Salesforce Funds Claim of an MDF claim as the PRM has it now (upsert by the claim key, linked to its Funds Request, with the PRM URL, no attachments).',
@@ -59,7 +60,7 @@ export const syncFundClaim = defineAction({
     claim_key: z.string(),
     status: z.string().describe('The PRM status written.'),
     prm_url: z.string(),
-    salesforce_kept: z.string().nullable().describe("The Salesforce Status kept because it is someone's newer change that wins under the conflict rule (D1): nothing was written, the poll brings it into the PRM. Null when written."),
+    salesforce_kept: z.string().nullable().describe("The Salesforce Status kept because it is someone's change the PRM is to take under the sync rule (D1): nothing was written, the poll brings it into the PRM. Null when written."),
   }),
   idempotent: true,
   run: async (input, ctx: ActionContext<MdfConnection>) => {
@@ -69,11 +70,15 @@ export const syncFundClaim = defineAction({
     let created = false;
     for (let write = 1; ; write++) {
       const key = fundClaimKey(claim);
-      const pending = await pendingSalesforceChange(ctx.connection.salesforce(), 'PartnerFundClaim', key, call);
-      const theirs = pending?.status ? CLAIM_STATUS_FROM_SALESFORCE[pending.status] : undefined;
-      if (pending && theirs && theirs !== claim.status && salesforceWins({ status: claim.status, changedAt: stampOf(claim.updated) }, { status: theirs, changedAt: stampOf(pending.last_modified) })) {
-        ctx.note(`${key}: Salesforce has ${pending.status} from ${pending.last_modified_by} at ${pending.last_modified}, newer than the PRM's ${claim.status} under the conflict rule (D1): not written over; the poll brings it into the PRM`);
-        return { id: pending.id, created, request_id: pending.request_id ?? '', claim_key: key, status: claim.status, prm_url: prm.mdfClaimUrl(claim.id), salesforce_kept: pending.status };
+      const ref = { object: 'PartnerFundClaim', key };
+      const theirs = await readSalesforceFund(ctx.connection.salesforce(), 'PartnerFundClaim', key, call);
+      if (theirs) {
+        const { status } = claimFieldSides(claim, theirs, await ctx.connection.bases.syncBases(ref), evidenceWithoutBase(claim.updated, theirs));
+        const decided = decideField(status);
+        if (decided.decision === 'to_prm') {
+          ctx.note(`${key}: Salesforce has ${String(theirs.status)} from ${theirs.last_modified_by} at ${theirs.last_modified}, the PRM ${claim.status} (${decided.why}, D1): not written over; the poll brings it into the PRM`);
+          return { id: theirs.id, created, request_id: theirs.request_id ?? '', claim_key: key, status: claim.status, prm_url: ctx.connection.claimUrl(claim.id), salesforce_kept: theirs.status };
+        }
       }
       const upsert = {
         claim_key: fundClaimKey(claim),
@@ -81,11 +86,13 @@ export const syncFundClaim = defineAction({
         title: fundClaimTitle(claim),
         amount: claim.amount ?? 0,
         status: FUND_CLAIM_STATUS[claim.status],
-        prm_url: prm.mdfClaimUrl(claim.id),
+        prm_url: ctx.connection.claimUrl(claim.id),
       };
       // The Salesforce action itself, so its checks (no attachments, the RequestId lookup, its errors) hold here too.
       const result = (await upsertFundClaim.run(upsertFundClaim.input.parse(upsert), { ...ctx, connection: ctx.connection.salesforce() })) as FundClaimWritten;
       created ||= result.created;
+      // Both sides hold this status now: its base moves to it, so this write never counts as a change.
+      await ctx.connection.bases.saveSyncBases({ ...ref, bases: { status: { prm: claim.status, salesforce: upsert.status } }, now: ctx.clock.now() });
       const now = await prm.getMdfClaim(input.claim_id, call);
       if (now.status === claim.status && now.amount === claim.amount && now.title === claim.title && now.mdfNumber === claim.mdfNumber) {
         return { id: result.id, created, request_id: result.request_id, claim_key: upsert.claim_key, status: claim.status, prm_url: upsert.prm_url, salesforce_kept: null };

@@ -11,11 +11,14 @@ import { SALESFORCE_MOCK_CONFIG, SalesforceConfig } from '../salesforce/salesfor
 import type { SalesforceConnection } from '../salesforce/salesforce-connection.ts';
 import { mdfConnector } from './index.ts';
 import type { MdfConnection } from './sync-fund-request.ts';
+import { useSyncBases } from './sync-bases-fixture.ts';
+import { MDF_MOCK_CONFIG, claimPortalUrl } from './mdf-config.ts';
 
 const clock = new VirtualClock('2026-04-20T09:00:00Z');
 const log = capturingLogger();
 
 const systems = useSimulatedSystems(clock);
+const syncBases = useSyncBases();
 
 /**
  * The MDF connection to the simulated PRM and Salesforce, with `afterUpsert` called once each Salesforce
@@ -38,7 +41,7 @@ function connect(afterUpsert: () => void): MdfConnection {
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  return { prm: () => prm, salesforce: () => ({ ...salesforce, client }) };
+  return { prm: () => prm, salesforce: () => ({ ...salesforce, client }), bases: syncBases.bases, claimUrl: (id) => claimPortalUrl(MDF_MOCK_CONFIG.claimPortalUrl, id) };
 }
 
 /** Runs the action the way the engine does: input parsed by its schema, output checked by its schema. */

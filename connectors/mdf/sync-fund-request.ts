@@ -5,11 +5,20 @@ import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 import type { PrmClient } from '../prm/prm-client.ts';
 import type { PrmMdfRequest, PrmPartner } from '../prm/prm-records.ts';
 import type { SalesforceConnection } from '../salesforce/salesforce-connection.ts';
+import type { Store } from '../../server/store/store.ts';
+import { readSalesforceFund } from './salesforce-fund-state.ts';
+import { REQUEST_STATUS_IN_SALESFORCE, approvedAmount, decideField, evidenceWithoutBase, requestFieldSides } from './sync-rule.ts';
 
-/** What the MDF connector reaches: the PRM (the record of status) and Salesforce (reporting). */
+/**
+ * What the MDF connector reaches: the PRM (the record of status), Salesforce (reporting), and the
+ * runtime's store for the sync bases (D1: the value both sides last agreed on, per record and field).
+ */
 export interface MdfConnection {
   prm(): PrmClient;
   salesforce(): SalesforceConnection;
+  bases: Pick<Store, 'syncBases' | 'saveSyncBases'>;
+  /** D2: a claim's page in the PRM portal (PRM_CLAIM_PORTAL_URL), which the Funds Claim carries. */
+  claimUrl(id: number): string;
 }
 
 /**
@@ -19,12 +28,11 @@ export interface MdfConnection {
  * the request is approved, so a cancellation leaves no approved money behind.
  */
 export function fundRequestFields(request: PrmMdfRequest, partner: Pick<PrmPartner, 'crmId'>): PartnerFundRequest {
-  const approved = request.status === 'Approved' || request.status === 'Closed';
-  const status: Record<MdfRequestStatus, PartnerFundRequest['Status']> = { Open: 'Draft', Approved: 'Approved', Closed: 'Approved', Denied: 'Rejected', Canceled: 'Rejected' };
+  const status: Record<MdfRequestStatus, PartnerFundRequest['Status']> = REQUEST_STATUS_IN_SALESFORCE;
   return {
     Title: `${request.mdfNumber}: ${request.activityName ? request.activityName : 'MDF request'}`,
     RequestedAmount: request.amountRequested ?? 0,
-    Amount: approved && request.amountRequested ? request.amountRequested : null,
+    Amount: approvedAmount(request),
     Activity: request.activityType ?? null,
     ChannelPartnerId: partner.crmId,
     Status: status[request.status],
@@ -40,6 +48,13 @@ const MAX_WRITES = 3;
  * a Salesforce outage), writes the state the PRM has at that attempt: a late or repeated sync never
  * duplicates the record and never writes an older status over a newer one. After writing, the status is
  * read again; if it moved meanwhile (a decision made during the call), the new state is written too.
+ *
+ * Before writing, the Funds Request is read and each synced field (Status, Amount) decided by the sync
+ * rule (sync-rule.ts) against its sync base. When finance changed one in Salesforce and that change is
+ * to go into the PRM (only Salesforce changed it, or it wins the conflict rule), nothing is written
+ * (`salesforce_kept`): the poll brings it into the PRM, and the poll's run writes the request back the
+ * normal way. Otherwise a sync started by anything else (a claim submission) overwrote finance's new
+ * Amount or Rejected before the poll saw it, for good. After a write, the bases move to what was written.
  */
 export const syncFundRequest = defineAction({
   description: 'Writes the Salesforce Funds Request of an MDF request as the PRM has it now (upsert by MDF number).',
@@ -48,23 +63,39 @@ export const syncFundRequest = defineAction({
     id: z.string().describe('The PartnerFundRequest record ID.'),
     created: z.boolean().describe('True when this sync created the record.'),
     status: z.string().describe('The PRM status written.'),
-    fields: z.record(z.string(), z.unknown()).describe('The fields written.'),
+    fields: z.record(z.string(), z.unknown()).describe('The fields written; {} when nothing was.'),
+    salesforce_kept: z.array(z.string()).describe("The fields (status, amount) nothing was written for, because Salesforce holds someone's change the PRM is to take (D1 sync rule): the poll brings it in. [] when written."),
   }),
   idempotent: true,
   run: async (input, ctx: ActionContext<MdfConnection>) => {
     const call = { signal: ctx.signal, note: ctx.note };
     const prm = ctx.connection.prm();
-    const { client, mdfNumberField } = ctx.connection.salesforce();
+    const salesforce = ctx.connection.salesforce();
+    const { client, mdfNumberField } = salesforce;
+    const ref = { object: 'PartnerFundRequest', key: input.mdf_number };
     let request = await prm.getMdfRequestByNumber(input.mdf_number, call);
     const partner = await prm.getPartner(request.partnerId, call);
     let created = false;
     for (let write = 1; ; write++) {
+      const theirs = await readSalesforceFund(salesforce, 'PartnerFundRequest', input.mdf_number, call);
+      if (theirs) {
+        const sides = requestFieldSides(request, theirs, await ctx.connection.bases.syncBases(ref), evidenceWithoutBase(request.updated, theirs));
+        const kept = Object.entries(sides).filter(([, field]) => decideField(field).decision === 'to_prm');
+        if (kept.length > 0) {
+          const what = kept.map(([name, field]) => `${name} ${String(field.salesforce)} (PRM: ${String(field.prm)}; ${decideField(field).why})`).join(', ');
+          ctx.note(`${input.mdf_number}: Salesforce has ${what}, set by ${theirs.last_modified_by} at ${theirs.last_modified}: not written over (D1 sync rule); the poll brings it into the PRM`);
+          return { id: theirs.id, created, status: request.status, fields: {}, salesforce_kept: kept.map(([name]) => name) };
+        }
+      }
       const fields = fundRequestFields(request, partner);
       const result = await client.upsert('PartnerFundRequest', mdfNumberField, input.mdf_number, fields, call);
       created ||= result.created;
+      // Both sides hold these values now: the bases move to them, so this write never counts as a change.
+      const bases = { status: { prm: request.status, salesforce: fields.Status }, amount: { prm: approvedAmount(request), salesforce: fields.Amount ?? null } };
+      await ctx.connection.bases.saveSyncBases({ ...ref, bases, now: ctx.clock.now() });
       ctx.note(`${result.created ? 'created' : 'updated'} PartnerFundRequest ${result.id} (${mdfNumberField} = ${input.mdf_number}): ${request.status} as ${fields.Status}`);
       const now = await prm.getMdfRequestByNumber(input.mdf_number, call);
-      if (now.status === request.status && now.amountRequested === request.amountRequested) return { id: result.id, created, status: request.status, fields };
+      if (now.status === request.status && now.amountRequested === request.amountRequested) return { id: result.id, created, status: request.status, fields, salesforce_kept: [] };
       if (write >= MAX_WRITES) throw new Error(`${input.mdf_number} changed status in the PRM during each of ${MAX_WRITES} syncs; the next attempt writes it again`);
       request = now;
     }

@@ -32,6 +32,7 @@ export const salesforceConnector = defineConnector({
     }),
     mdfNumberField: config.mdfNumberField,
     claimKeyField: config.claimKeyField,
+    claimUrlField: config.claimUrlField,
     integrationUserId: config.integrationUserId,
   }),
   actions: {

@@ -22,6 +22,12 @@ export const SalesforceConfig = z.object({
     .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a field API name, e.g. MDF_Claim_Key__c')
     .default('MDF_Claim_Key__c')
     .describe('External ID field of PartnerFundClaim that holds the claim key'),
+  /** The URL field of PartnerFundClaim that holds the claim's page in the PRM portal (D2). */
+  claimUrlField: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a field API name, e.g. PRM_Claim_URL__c')
+    .default('PRM_Claim_URL__c')
+    .describe("URL field of PartnerFundClaim that holds the claim's PRM portal address (D2)"),
   /**
    * The user this integration's connected app runs as (the client-credentials "Run As" user). Without
    * it, the user the token answer's `id` URL names. Changes it made are skipped when changes are read
@@ -50,6 +56,7 @@ export const SALESFORCE_ENV = {
   apiVersion: 'SALESFORCE_API_VERSION',
   mdfNumberField: 'SALESFORCE_MDF_NUMBER_FIELD',
   claimKeyField: 'SALESFORCE_CLAIM_KEY_FIELD',
+  claimUrlField: 'SALESFORCE_CLAIM_URL_FIELD',
   integrationUserId: 'SALESFORCE_INTEGRATION_USER_ID',
   maxConcurrent: 'SALESFORCE_MAX_CONCURRENT',
 } as const;
@@ -62,5 +69,6 @@ export const SALESFORCE_MOCK_CONFIG: z.input<typeof SalesforceConfig> = {
   apiVersion: '61.0',
   mdfNumberField: 'MDF_Number__c',
   claimKeyField: 'MDF_Claim_Key__c',
+  claimUrlField: 'PRM_Claim_URL__c',
   maxConcurrent: 10,
 };

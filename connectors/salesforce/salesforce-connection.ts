@@ -7,6 +7,8 @@ export interface SalesforceConnection {
   mdfNumberField: string;
   /** The external-ID field of PartnerFundClaim that holds the claim's stable key (D1). */
   claimKeyField: string;
+  /** The URL field of PartnerFundClaim that holds the claim's PRM portal address (D2); PRM_Claim_URL__c by default. */
+  claimUrlField?: string;
   /** The User Id the integration writes as (SALESFORCE_INTEGRATION_USER_ID); unset, the session's user. Its own changes are not read back as changes (D1). */
   integrationUserId?: string;
 }

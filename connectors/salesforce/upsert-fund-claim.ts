@@ -63,7 +63,7 @@ export const upsertFundClaim = defineAction({
   idempotent: true,
   run: async (input, ctx: ActionContext<SalesforceConnection>) => {
     const call = { signal: ctx.signal, note: ctx.note };
-    const { client, mdfNumberField, claimKeyField } = ctx.connection;
+    const { client, mdfNumberField, claimKeyField, claimUrlField = 'PRM_Claim_URL__c' } = ctx.connection;
     let request;
     try {
       request = await client.getByExternalId('PartnerFundRequest', mdfNumberField, input.mdf_number, ['Id'], call);
@@ -79,7 +79,9 @@ export const upsertFundClaim = defineAction({
       Status: input.status,
       PRM_Claim_URL__c: input.prm_url,
     };
-    const result = await client.upsert('PartnerFundClaim', claimKeyField, input.claim_key, PartnerFundClaim.parse(fields), call);
+    // Checked as the schema names it, sent under the org's field name (SALESFORCE_CLAIM_URL_FIELD).
+    const { PRM_Claim_URL__c: url, ...checked } = PartnerFundClaim.parse(fields);
+    const result = await client.upsert('PartnerFundClaim', claimKeyField, input.claim_key, { ...checked, [claimUrlField]: url }, call);
     ctx.note(`${result.created ? 'created' : 'updated'} PartnerFundClaim ${result.id} (${claimKeyField} = ${input.claim_key}) for PartnerFundRequest ${requestId} (${mdfNumberField} = ${input.mdf_number}): ${input.status}`);
     return { id: result.id, created: result.created, request_id: requestId };
   },

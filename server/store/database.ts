@@ -154,4 +154,15 @@ export interface Database {
     reason: string | null;
     updated_at: number;
   };
+  /** D1: per record and field, the value both sides last agreed on (store/sync-bases.ts, migration 0009). */
+  sync_bases: {
+    object: string;
+    record_key: string;
+    field: string;
+    /** JSON of the PRM's value. */
+    prm_value: string;
+    /** JSON of Salesforce's value. */
+    salesforce_value: string;
+    updated_at: number;
+  };
 }

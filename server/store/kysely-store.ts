@@ -21,6 +21,7 @@ import { finishPollWork, listPollCursorsWork, savePollPageWork, takePollWork, ty
 import { tellOnChangeWork, type TellOnChangeInput, type TellOnChangeOutcome } from './told-changes.ts';
 import { releaseBudgetWork, reserveBudgetWork, type BudgetRelease, type BudgetReservation, type ReleaseBudgetInput, type ReserveBudgetInput } from './budget-reservations.ts';
 import * as timers from './business-timers-store.ts';
+import { saveSyncBasesWork, syncBasesQuery, type SaveSyncBasesInput, type SyncBases, type SyncRecordRef } from './sync-bases.ts';
 import {
   STOPPED_BY_RECIPE,
   type Approval,
@@ -454,6 +455,15 @@ export class KyselyStore implements Store {
 
   listPollCursors(): Promise<PollCursor[]> {
     return listPollCursorsWork(this.db);
+  }
+
+  // ── Sync bases (D1; sync-bases.ts) ──────────────────────────────────────────────────────
+  syncBases(ref: SyncRecordRef): Promise<SyncBases> {
+    return syncBasesQuery(this.db, ref);
+  }
+
+  saveSyncBases(input: SaveSyncBasesInput): Promise<void> {
+    return this.transaction((trx) => saveSyncBasesWork(trx, input));
   }
 
   // ── Business timers (business-timers-store.ts) ──────────────────────────────────────────

@@ -250,6 +250,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('budget_reservations_holder').on('budget_reservations').columns(['holder']).execute();
     },
   },
+  '0009_sync_bases': {
+    // D1, two-way sync: per record and field, the value the PRM and Salesforce last agreed on (the sync
+    // base, store/sync-bases.ts), so the sync rule can tell which side changed a field.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('sync_bases')
+        .addColumn('object', 'text', (c) => c.notNull())
+        .addColumn('record_key', 'text', (c) => c.notNull())
+        .addColumn('field', 'text', (c) => c.notNull())
+        .addColumn('prm_value', 'text', (c) => c.notNull())
+        .addColumn('salesforce_value', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('sync_bases_pk', ['object', 'record_key', 'field'])
+        .execute();
+    },
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {

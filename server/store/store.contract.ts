@@ -4,6 +4,7 @@ import { describePollCursorContract } from './poll-cursors.contract.ts';
 import { describeBusinessTimersContract } from './business-timers.contract.ts';
 import { STOPPED_BY_RECIPE, type JournalEntry, type NewApproval, type NewRun, type Store } from './store.ts';
 import { describeBudgetReservationContract } from './budget-reservations.contract.ts';
+import { describeSyncBasesContract } from './sync-bases.contract.ts';
 
 /**
  * The behaviour every Store implementation must have. The SQLite store runs it; a PostgreSQL store
@@ -11,6 +12,7 @@ import { describeBudgetReservationContract } from './budget-reservations.contrac
  */
 export function describeStoreContract(name: string, open: () => Promise<Store>): void {
   describeBudgetReservationContract(name, open);
+  describeSyncBasesContract(name, open);
   describeBusinessTimersContract(name, open);
   describe(`Store contract: ${name}`, () => {
     let store: Store;

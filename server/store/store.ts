@@ -4,12 +4,14 @@ import type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 import type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 import type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
 import type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
+import type { SaveSyncBasesInput, SyncBases, SyncRecordRef } from './sync-bases.ts';
 import type { BusinessTimer, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
 
 export type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 export type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 export type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
 export type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
+export type { SaveSyncBasesInput, SyncBase, SyncBases, SyncRecordRef } from './sync-bases.ts';
 export type { BusinessTimer, BusinessTimerStatus, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
 
 /**
@@ -178,6 +180,12 @@ export interface Store {
   finishPoll(input: FinishPollInput): Promise<boolean>;
   /** Every poll recipe's cursor, by recipe name. */
   listPollCursors(): Promise<PollCursor[]>;
+
+  // ── Sync bases (D1, two-way sync; sync-bases.ts) ──────────────────────────────────────────
+  /** The values of a record's fields both sides last agreed on, by field; a field never synced is absent. */
+  syncBases(ref: SyncRecordRef): Promise<SyncBases>;
+  /** Moves the bases of the given fields of a record (other fields keep theirs), in one transaction. */
+  saveSyncBases(input: SaveSyncBasesInput): Promise<void>;
 
   // ── Business timers (the `timer` trigger; business-timers-store.ts) ─────────────────────────
   /** Applies a record's latest event to its timers in one transaction, by the recompute rules. */

@@ -112,6 +112,7 @@ export async function serveSimulatedSystems(systems: SimulatedSystems, options: 
       PRM_BASE_URL: `${baseUrl}/prm${new URL(SIMULATED_URLS.prm).pathname}`,
       PRM_API_KEY: SIMULATED_CREDENTIALS.prm.apiKey,
       PRM_TENANT_ID: SIMULATED_CREDENTIALS.prm.tenantId,
+      PRM_CLAIM_PORTAL_URL: 'https://partners.partnerflow.test/mdf/claims/{id}',
       SALESFORCE_LOGIN_URL: `${baseUrl}/sf-login`,
       SALESFORCE_CLIENT_ID: SIMULATED_CREDENTIALS.salesforce.clientId,
       SALESFORCE_CLIENT_SECRET: SIMULATED_CREDENTIALS.salesforce.clientSecret,

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/config.ts';
+import { mdfConnector } from './index.ts';
+
+/** PRM_CLAIM_PORTAL_URL (D2): the claim's portal page the Funds Claim links to, checked at start. */
+describe('MDF connector configuration', () => {
+  const refusal = (env: Record<string, string>, mock = false): string[] => {
+    try {
+      loadConfig(env, { mock, connectors: [mdfConnector] });
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as ConfigError).problems.filter((p) => p.startsWith('PRM_CLAIM_PORTAL_URL'));
+    }
+    return [];
+  };
+  const production = { PUBLIC_BASE_URL: 'https://partnerflow.example.com', PARTNERFLOW_API_TOKEN: 'a-token-of-at-least-16-chars' };
+
+  it('D2: outside mock mode the portal URL is required; a template without {id} or not http(s) is refused naming the variable', () => {
+    expect(refusal(production)).toEqual([expect.stringContaining('PRM_CLAIM_PORTAL_URL')]);
+    expect(refusal({ ...production, PRM_CLAIM_PORTAL_URL: 'https://partners.example.com/mdf/claims' }).join()).toContain('{id}');
+    expect(refusal({ ...production, PRM_CLAIM_PORTAL_URL: 'ftp://partners.example.com/{id}' }).join()).toContain('http(s) URL');
+    expect(refusal({ ...production, PRM_CLAIM_PORTAL_URL: 'https://partners.example.com/mdf/claims/{id}' })).toEqual([]);
+  });
+
+  it('D2: mock mode needs none (the simulated PRM has no portal: its claim record stands in)', () => {
+    expect(loadConfig({}, { mock: true, connectors: [mdfConnector] }).connectors.mdf).toEqual({ claimPortalUrl: 'https://prm.partnerflow.test/api/objects/v1/MdfClaim__co/{id}' });
+  });
+});
