@@ -15,9 +15,12 @@ export type SfRecord = Record<string, unknown> & { Id: string };
  */
 export type SfOutcome<T> = { ok: true; value: T } | { ok: false; status: number; errors: SfErrorItem[]; ids?: string[] };
 
-/** Salesforce's dateTime format: `2026-04-20T09:00:00.000+0000`. */
+/**
+ * Salesforce's dateTime format: `2026-04-20T09:00:00.000+0000`. The org stamps whole seconds (the
+ * milliseconds are always .000), so two changes in one second share a LastModifiedDate, as they do there.
+ */
 function sfDateTime(ms: number): string {
-  return new Date(ms).toISOString().replace('Z', '+0000');
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('Z', '+0000');
 }
 
 /**
