@@ -113,13 +113,16 @@ describe('claims in mock mode (D15-D18)', () => {
       secret: rt.config.webhookSecrets.prm!,
       deliveryId: 'claim-without-fields',
       event: 'mdf_claim.submitted',
-      data: { id: 7, title: 'Partner Day Frankfurt', created: '2026-04-20T09:00:00Z', updated: '2026-04-20T09:00:00Z' },
+      data: { id: 7, title: 'Partner Day Frankfurt', updated: '2026-04-20T09:00:00Z' },
       timestampSeconds: Math.floor(Date.now() / 1000),
     });
     const res = await rt.app.request('/webhooks/prm', { method: 'POST', headers: delivery.headers, body: delivery.body });
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { error: string; issues: Array<{ path: string }> };
-    expect(body.issues.map((i) => i.path).sort()).toEqual(['data.mdfNumber', 'data.status']);
+    const body = (await res.json()) as { error: string; issues: Array<{ path: string; message: string }> };
+    expect(body.issues.map((i) => i.path).sort()).toEqual(['data.created', 'data.mdfNumber', 'data.status']);
+    // An absent field reads "required", also the PRM timestamp that may take several forms (not "Invalid input").
+    expect(body.issues.find((i) => i.path === 'data.created')!.message).toBe('required');
+    expect(body.issues.find((i) => i.path === 'data.mdfNumber')!.message).toBe('required');
     expect(body.error).toMatch(/mdfNumber/);
     await rt.engine.runUntilIdle();
     expect(await rt.store.listRuns({ limit: 10 })).toEqual([]);
