@@ -21,12 +21,23 @@ export interface Issue {
   message: string;
 }
 
-/** zod issues as `{ path, message }` (paths prefixed by `base` when the value sits deeper: `data.amount`). */
+/**
+ * zod issues as `{ path, message }` (paths prefixed by `base` when the value sits deeper: `data.amount`).
+ * A field that is absent reads "required", also where it may take several forms (a PRM timestamp), rather
+ * than zod's "Invalid input".
+ */
 export function issuesOf(error: z.ZodError, base: readonly PropertyKey[] = []): Issue[] {
   return error.issues.map((issue) => {
     const path = [...base, ...issue.path];
-    return { path: path.length === 0 ? '$' : formatPath(path), message: issue.message };
+    return { path: path.length === 0 ? '$' : formatPath(path), message: isAbsent(issue) ? 'required' : issue.message };
   });
+}
+
+/** zod's way of saying nothing was given: "received undefined", in every branch of a union. */
+function isAbsent(issue: z.core.$ZodIssue): boolean {
+  if (issue.code === 'invalid_type') return issue.message.endsWith('received undefined');
+  if (issue.code === 'invalid_union') return issue.errors.length > 0 && issue.errors.every((branch) => branch.length > 0 && branch.every((i) => i.path.length === 0 && isAbsent(i)));
+  return false;
 }
 
 /** Issues on one line: `path: message; path: message`. */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { compileExpression, type ExpressionError } from '../../server/engine/expression.ts';
+import { compileExpression, MONEY_FUNCTIONS, type ExpressionError } from '../../server/engine/expression.ts';
 import type { RenderedEmail } from './email-connection.ts';
 
 /**
@@ -110,7 +110,8 @@ async function fill(parts: readonly Part[], data: Record<string, unknown>, name:
     }
     let value: unknown;
     try {
-      value = await part.compiled.evaluate(data);
+      // $usd() reads money the same way in templates as in recipes.
+      value = await part.compiled.evaluate(data, MONEY_FUNCTIONS);
     } catch (error) {
       const e = error as { message?: string };
       throw new TemplateError(`template ${name}: {{${part.source}}}: ${e.message ?? String(error)}`);

@@ -31,6 +31,10 @@ export const TellOnChange = z
       .refine((s) => stampMillis(s) !== undefined, { message: 'as_of must be a time, e.g. the PRM record\'s updated (2026-03-02T09:00:00.000Z)' })
       .optional()
       .describe('When the source last changed the state `value` was read from (the PRM record\'s `updated`). A value read from an older state than one already seen for the subject is not sent. Without it, the order of telling decides.'),
+    skip_first: z
+      .boolean()
+      .optional()
+      .describe('When nothing was told about the subject yet, record the value and send nothing: for news that is only news as a change from an earlier value (a Missing POP cleared thanks a partner only after an item was asked for, D17).'),
     told_before_once_per: z
       .string()
       .min(1)
@@ -55,8 +59,9 @@ export type TellDecision = { send: true; key: string } | { send: false; messageI
 export async function decideTellOnChange(changes: ToldChanges, tell: TellOnChange, idempotencyKey: string, now: number): Promise<TellDecision> {
   const asOf = tell.as_of === undefined ? undefined : stampMillis(tell.as_of);
   const legacyKey = tell.told_before_once_per === undefined ? undefined : `once:${tell.told_before_once_per}`;
-  const outcome = await changes.tellOnChange({ subject: tell.subject, value: tell.value, key: `told:${idempotencyKey}`, asOf, legacyKey, now });
+  const outcome = await changes.tellOnChange({ subject: tell.subject, value: tell.value, key: `told:${idempotencyKey}`, asOf, legacyKey, quietFirst: tell.skip_first, now });
   if (outcome.kind === 'tell') return { send: true, key: outcome.key };
+  if (outcome.kind === 'quiet') return { send: false, messageId: '', superseded: false, note: `nothing was told about ${tell.subject} yet (skip_first): ${tell.value} recorded, not sent` };
   const earlier = outcome.key ? await changes.getOutbox(outcome.key) : undefined;
   const messageId = earlier?.providerMessageId ?? '';
   if (outcome.kind === 'told') {

@@ -36,7 +36,10 @@ describe('mdf.check_claim', () => {
     expect(checkMdfClaim(claim, { ...request, status: 'Canceled' }, share).problems).toEqual([
       { rule: 'D12', field: null, message: 'The MDF request MDF-0901 was canceled, so no claim can be paid against it.' },
     ]);
-    expect(checkMdfClaim(claim, { ...request, status: 'Closed' }, share).problems[0]!.message).toBe('The MDF request MDF-0901 is already closed: a claim against it was approved, so no claim can be paid against it.');
+    // D11, D18: Closed names the approved claim only when one is approved; otherwise it claims none was.
+    const approvedClaim = { id: 2, mdfNumber: 'MDF-0901', title: 'First', status: 'Approved', amount: 8000 };
+    expect(checkMdfClaim(claim, { ...request, status: 'Closed' }, share, [], [approvedClaim]).problems[0]!.message).toBe('The MDF request MDF-0901 is closed: claim 2 against it was approved, so no claim can be paid against it.');
+    expect(checkMdfClaim(claim, { ...request, status: 'Closed' }, share, [], [{ ...approvedClaim, status: 'Denied' }]).problems[0]!.message).toBe('The MDF request MDF-0901 is Closed, so no claim can be paid against it.');
     expect(rulesOf({}, { status: 'Denied' })).toEqual(['D18']);
   });
 
@@ -52,6 +55,41 @@ describe('mdf.check_claim', () => {
     ]);
     // The earlier claim is not refused because of the later one.
     expect(checkMdfClaim({ ...claim, id: 3 }, request, share, [{ id: 5, mdfNumber: 'MDF-0901', title: 'Partner Day Frankfurt' }]).problems).toEqual([]);
+  });
+
+  it('D15: a refused (Denied) claim gives its title back, so the partner can resubmit under the same title', () => {
+    const refused = { id: 3, mdfNumber: 'MDF-0901', title: 'Partner Day Frankfurt', status: 'Denied' };
+    expect(checkMdfClaim(claim, request, share, [refused]).problems).toEqual([]);
+    expect(rulesOf({}, {}, share)).toEqual([]);
+    expect(checkMdfClaim(claim, request, share, [{ ...refused, status: 'Open' }]).problems.map((p) => p.rule)).toEqual(['D15']);
+  });
+
+  it('D18: the request\'s other claims not Denied count against the approved amount (the later of two is refused, with the numbers)', () => {
+    const first = { id: 3, mdfNumber: 'MDF-0901', title: 'Part 1', status: 'Open', amount: 8000 };
+    expect(checkMdfClaim({ ...claim, amount: 8000 }, request, share, [], [first]).problems).toEqual([
+      {
+        rule: 'D18',
+        field: 'Claim Amount',
+        message: 'The Claim Amount (USD 8,000) and the other claims against MDF-0901 (claim 3: USD 8,000) come to USD 16,000, more than the USD 8,000 approved: nothing is left to claim.',
+      },
+    ]);
+    expect(checkMdfClaim({ ...claim, amount: 3000.01 }, request, share, [], [{ ...first, amount: 5000 }]).problems[0]!.message).toContain('at most USD 3,000 is left to claim');
+    expect(checkMdfClaim({ ...claim, amount: 3000 }, request, share, [], [{ ...first, amount: 5000 }]).problems).toEqual([]);
+    // A Denied claim counts for nothing; a later Open claim neither (it is the one refused), a later Approved one does.
+    expect(checkMdfClaim({ ...claim, amount: 8000 }, request, share, [], [{ ...first, status: 'Denied' }]).problems).toEqual([]);
+    expect(checkMdfClaim({ ...claim, amount: 8000 }, request, share, [], [{ ...first, id: 9 }]).problems).toEqual([]);
+    expect(checkMdfClaim({ ...claim, amount: 8000 }, request, share, [], [{ ...first, id: 9, status: 'Approved' }]).problems.map((p) => p.rule)).toEqual(['D18']);
+  });
+
+  it('D18: a claim of USD 0, or with a fraction of a cent, is refused with the reason', () => {
+    expect(checkMdfClaim({ ...claim, amount: 0 }, request, share).problems).toEqual([
+      { rule: 'D18', field: 'Claim Amount', message: 'The Claim Amount is USD 0: there is nothing to reimburse.' },
+    ]);
+    expect(checkMdfClaim({ ...claim, amount: 8000.004, actualCosts: 16000.01 }, request, share).problems).toEqual([
+      { rule: 'D18', field: 'Claim Amount', message: 'The Claim Amount (8000.004) has a fraction of a cent: give it in dollars and whole cents, e.g. USD 8,000.' },
+    ]);
+    expect(rulesOf({ amount: 1000.1 })).toEqual([]);
+    expect(checkMdfClaim({ ...claim, amount: 1000.5 }, request, share, []).problems).toEqual([]);
   });
 
   it('D15: a missing title, amount or paid date is refused, every problem at once', () => {

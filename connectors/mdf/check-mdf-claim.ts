@@ -2,12 +2,17 @@ import { z } from 'zod';
 import { ClaimAttachmentKind, claimTitleKey } from '../../schemas/domain/mdf-claim.ts';
 import { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 import { defineAction } from '../kit/define-connector.ts';
+import { usd } from '../../server/engine/expression.ts';
 import { RuleProblem } from './check-mdf-request.ts';
 
 /** Money compared in whole cents, as the request check does: 1,000.14 + 1,000 must equal 2,000.14. */
 const cents = (usdAmount: number) => Math.round(usdAmount * 100);
 
-const usd = (n: number) => `USD ${n.toLocaleString('en-US', { minimumFractionDigits: Number.isInteger(n) ? 0 : 2, maximumFractionDigits: 2 })}`;
+/** Money as the emails show it ($usd in templates): USD 1,000.50, USD 8,000. */
+const money = (n: number) => usd(n) ?? String(n);
+
+/** An amount given in whole cents: 8000.004 is not one (float noise of a typed 1000.1 is tolerated). */
+const isWholeCents = (usdAmount: number) => Math.abs(usdAmount * 100 - Math.round(usdAmount * 100)) < 1e-6;
 
 /** A share as the partner reads it: 0.5 is "50%". */
 const percentOf = (share: number) => `${Math.round(share * 10_000) / 100}%`;
@@ -45,8 +50,10 @@ export type CheckedClaim = z.infer<typeof CheckedClaim>;
 export const ClaimedRequest = z.object({ mdfNumber: z.string(), status: MdfRequestStatus, amountRequested: z.number().nullish() }).passthrough();
 export type ClaimedRequest = z.infer<typeof ClaimedRequest>;
 
-/** Another claim with the same title (from `prm.list_mdf_claims` by title). */
-export const OtherClaim = z.object({ id: z.number().int(), mdfNumber: z.string(), title: z.string().nullish() }).passthrough();
+/** Another claim (from `prm.list_mdf_claims`): by title (D15) or against the same request (D18). */
+export const OtherClaim = z
+  .object({ id: z.number().int(), mdfNumber: z.string(), title: z.string().nullish(), status: z.string().optional(), amount: z.number().nullish() })
+  .passthrough();
 export type OtherClaim = z.infer<typeof OtherClaim>;
 
 /** What the intake does with a claim: refuse it (every problem at once), and which attachments to ask for. */
@@ -60,27 +67,37 @@ export interface ClaimCheck {
  * The MDF programme's claim rules as a pure function, so each is unit-tested and the recipe only acts on
  * the answer. A claim is refused (Denied with the reasons, docs/rules.md D15-D19) when:
  * - D12: its request is Canceled; D18: its request is not Approved otherwise (Open, Denied, or Closed by an
- *   earlier approved claim): there is no approved amount left to claim;
- * - D15: a title, amount or paid date is missing, or another, earlier claim has the same title (trimmed,
- *   case ignored);
- * - D18: the amount is over the request's approved amount (equal is accepted);
+ *   approved claim): there is no approved amount left to claim;
+ * - D15: a title, amount or paid date is missing, or another, earlier claim not Denied has the same title
+ *   (trimmed, case ignored): a refused claim gives its title back, so the partner can resubmit under it;
+ * - D18: the amount is zero or has a fraction of a cent, or it is over the request's approved amount, alone
+ *   or with the request's other claims not Denied (equal is accepted): the earlier ones (lower PRM id, so
+ *   the later of two claims submitted together is the one refused) and any approved or paid;
  * - D19: the amount is over the programme's share (the mdf-programme table's maximum_vendor_share, D5) of
  *   the actual costs, which must then be given.
  * Missing attachments (D16) are returned apart: the partner is asked for them, the claim is not refused.
  */
-export function checkMdfClaim(claim: CheckedClaim, request: ClaimedRequest, rules: { maximum_vendor_share: number }, sameTitle: readonly OtherClaim[] = []): ClaimCheck {
+export function checkMdfClaim(
+  claim: CheckedClaim,
+  request: ClaimedRequest,
+  rules: { maximum_vendor_share: number },
+  sameTitle: readonly OtherClaim[] = [],
+  requestClaims: readonly OtherClaim[] = [],
+): ClaimCheck {
   const problems: RuleProblem[] = [];
   const number = request.mdfNumber;
   if (request.status === 'Canceled') {
     problems.push({ rule: 'D12', field: null, message: `The MDF request ${number} was canceled, so no claim can be paid against it.` });
   } else if (request.status !== 'Approved') {
-    const why = request.status === 'Closed' ? 'is already closed: a claim against it was approved' : `is ${request.status}, not approved`;
+    // Closed names the approved claim that closed it, when there is one (an approval ops took back reopens the request).
+    const approvedClaim = requestClaims.find((other) => other.id !== claim.id && (other.status === 'Approved' || other.status === 'Paid'));
+    const why = request.status !== 'Closed' ? `is ${request.status}, not approved` : approvedClaim ? `is closed: claim ${approvedClaim.id} against it was approved` : 'is Closed';
     problems.push({ rule: 'D18', field: null, message: `The MDF request ${number} ${why}, so no claim can be paid against it.` });
   }
   const title = claim.title?.trim() ?? '';
   if (title === '') problems.push({ rule: 'D15', field: 'Claim Title', message: 'The Claim Title is missing.' });
   // Only an earlier claim (a lower PRM id) takes a title: the later of two is the duplicate, whichever event arrives first.
-  const taken = title === '' ? undefined : sameTitle.find((other) => other.id < claim.id && claimTitleKey(other.title ?? '') === claimTitleKey(title));
+  const taken = title === '' ? undefined : sameTitle.find((other) => other.id < claim.id && other.status !== 'Denied' && claimTitleKey(other.title ?? '') === claimTitleKey(title));
   if (taken) {
     problems.push({
       rule: 'D15',
@@ -92,10 +109,28 @@ export function checkMdfClaim(claim: CheckedClaim, request: ClaimedRequest, rule
   const amount = claim.amount;
   if (amount === null || amount === undefined) {
     problems.push({ rule: 'D15', field: 'Claim Amount', message: 'The Claim Amount is missing.' });
+  } else if (amount <= 0) {
+    problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount is ${money(amount)}: there is nothing to reimburse.` });
+  } else if (!isWholeCents(amount)) {
+    problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount (${amount}) has a fraction of a cent: give it in dollars and whole cents, e.g. ${money(Math.floor(amount * 100) / 100)}.` });
   } else {
     const approved = request.amountRequested;
     if (request.status === 'Approved' && approved !== null && approved !== undefined && cents(amount) > cents(approved)) {
-      problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount (${usd(amount)}) is more than the ${usd(approved)} approved for ${number}.` });
+      problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount (${money(amount)}) is more than the ${money(approved)} approved for ${number}.` });
+    } else if (request.status === 'Approved' && approved !== null && approved !== undefined) {
+      const counted = requestClaims.filter(
+        (other) => other.id !== claim.id && other.status !== 'Denied' && (other.id < claim.id || other.status === 'Approved' || other.status === 'Paid'),
+      );
+      const claimedCents = counted.reduce((sum, other) => sum + cents(other.amount ?? 0), 0);
+      if (claimedCents + cents(amount) > cents(approved)) {
+        const left = Math.max(0, cents(approved) - claimedCents) / 100;
+        const others = counted.map((other) => `claim ${other.id}${typeof other.amount === 'number' ? `: ${money(other.amount)}` : ''}`).join(', ');
+        problems.push({
+          rule: 'D18',
+          field: 'Claim Amount',
+          message: `The Claim Amount (${money(amount)}) and the other claims against ${number} (${others}) come to ${money((claimedCents + cents(amount)) / 100)}, more than the ${money(approved)} approved: ${left > 0 ? `at most ${money(left)} is left to claim` : 'nothing is left to claim'}.`,
+        });
+      }
     }
     const costs = claim.actualCosts;
     const share = rules.maximum_vendor_share;
@@ -106,7 +141,7 @@ export function checkMdfClaim(claim: CheckedClaim, request: ClaimedRequest, rule
       problems.push({
         rule: 'D19',
         field: 'Claim Amount',
-        message: `The Claim Amount (${usd(amount)}) is more than ${percentOf(share)} of the Actual Costs (${usd(costs)}): at most ${usd(largest)} can be claimed.`,
+        message: `The Claim Amount (${money(amount)}) is more than ${percentOf(share)} of the Actual Costs (${money(costs)}): at most ${money(largest)} can be claimed.`,
       });
     }
   }
@@ -127,6 +162,7 @@ export const checkMdfClaimAction = defineAction({
       request: ClaimedRequest,
       rules: z.object({ maximum_vendor_share: z.number().gt(0).max(1) }).passthrough().describe("The mdf-programme table's row: maximum_vendor_share (D5, D19)."),
       same_title: z.array(OtherClaim).default([]).describe('Other claims with this title (prm.list_mdf_claims by title).'),
+      request_claims: z.array(OtherClaim).default([]).describe("The request's claims (prm.list_mdf_claims by mdf_number): D18 counts their amounts, except Denied ones."),
     })
     .strict(),
   output: z.object({
@@ -138,7 +174,7 @@ export const checkMdfClaimAction = defineAction({
   }),
   idempotent: true,
   async run(input) {
-    const { problems, missing_attachments } = checkMdfClaim(input.claim, input.request, input.rules, input.same_title);
+    const { problems, missing_attachments } = checkMdfClaim(input.claim, input.request, input.rules, input.same_title, input.request_claims);
     const rules_broken = [...new Set(problems.map((p) => p.rule))];
     const reason = problems.length ? `Refused (${rules_broken.join(', ')}): ${problems.map((p) => p.message).join(' ')}` : '';
     return { ok: problems.length === 0, problems, rules_broken, reason, missing_attachments };

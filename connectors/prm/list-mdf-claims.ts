@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 import type { PrmClient } from './prm-client.ts';
-import { PrmMdfClaim } from './prm-records.ts';
+import { PrmMdfClaimSummary } from './prm-records.ts';
 
 /**
  * `prm.list_mdf_claims`: the claims against one MDF request (D14: has the partner claimed yet?), or the
  * claims with one title (D15: is it taken?), titles compared without regard to case and surrounding
- * spaces. Every page is read, so a request with many claims is not cut at the PRM's page size.
+ * spaces (the PRM narrows by a `like` filter, the titles are compared here). Every page is read, so a
+ * request with many claims is not cut at the PRM's page size. Claims are read leniently: one claim with
+ * a field in a form the full claim schema refuses does not fail the listing; one without an id, MDF
+ * number or status fails it naming the claim.
  */
 export const listMdfClaims = defineAction({
   description: 'Lists MDF claims in the PRM, by the MDF number they claim against or by title (case and surrounding spaces ignored).',
@@ -20,7 +23,7 @@ export const listMdfClaims = defineAction({
       message: 'give exactly one of mdf_number and title',
     }),
   output: z.object({
-    claims: z.array(PrmMdfClaim).describe('Oldest first.'),
+    claims: z.array(PrmMdfClaimSummary).describe('Oldest first; read leniently (id, mdfNumber, title, status, amount checked; other fields as the PRM has them).'),
     count: z.number().int().nonnegative(),
   }),
   idempotent: true,

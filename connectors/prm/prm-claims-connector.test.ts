@@ -86,6 +86,22 @@ describe('prm.list_mdf_claims', () => {
     expect(both.output.claims.map((c: { id: number }) => c.id)).toEqual([first, second]);
   });
 
+  it('D15: finds the titles among 300 others (narrowed by like, mocks/prm/title-filter.test.ts), and a bad field of another claim fails nothing', async () => {
+    for (let i = 0; i < 300; i++) await submitClaim({ MdfNumber: 'MDF-0902', Title: `Webinar ${i}` });
+    const first = await submitClaim({ MdfNumber: 'MDF-0901', Title: 'Partner Day Frankfurt' });
+    // An old claim whose paid date and Missing POP the PRM holds in a form the full claim schema refuses.
+    systems.prm.addMdfClaim({ mdfNumber: 'MDF-0903', title: 'PARTNER day frankfurt', status: 'Paid', paidDate: '02/04/2026', missingPop: 'Receipt' } as never);
+    const { output } = await run('list_mdf_claims', { title: ' partner DAY Frankfurt ' });
+    expect(output.claims.map((c: { title: string }) => c.title)).toEqual(['Partner Day Frankfurt', 'PARTNER day frankfurt']);
+    expect(output.claims[0].id).toBe(first);
+  });
+
+  it('a listed claim without even an id, MDF number or status fails naming the claim id', async () => {
+    systems.prm.addMdfClaim({ mdfNumber: 'MDF-0902', title: 'Broken', status: 42 } as never);
+    const error = await run('list_mdf_claims', { mdf_number: 'MDF-0902' }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/^prm: claim \d+ listed from MdfClaim__co cannot be read: status: /);
+  });
+
   it('takes exactly one of mdf_number and title', () => {
     const input = prmConnector.actions.list_mdf_claims!.input;
     expect(input.safeParse({}).success).toBe(false);

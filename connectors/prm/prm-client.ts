@@ -1,11 +1,11 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { claimTitleKey, MdfClaimStatus } from '../../schemas/domain/mdf-claim.ts';
 import { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 import { HttpClient, type CallOptions, type HttpTransportOptions } from '../kit/http-client.ts';
 import { NotFoundError } from '../kit/http-errors.ts';
 import { pagesBySkipTake } from '../kit/paginate.ts';
 import { checkPrmResponse, prmErrorMessage } from './prm-errors.ts';
-import { PrmMdfClaim, PrmMdfRequest, PrmPartner, prmListEnvelope, prmRecordEnvelope } from './prm-records.ts';
+import { PrmMdfClaim, PrmMdfClaimSummary, PrmMdfRequest, PrmPartner, prmListEnvelope, prmRecordEnvelope } from './prm-records.ts';
 
 export interface PrmClientOptions {
   /** e.g. https://prm.example.com/api/objects/v1 */
@@ -37,6 +37,8 @@ const MDF_PAGE = prmListEnvelope(PrmMdfRequest);
 const MDF_ONE = prmRecordEnvelope(PrmMdfRequest);
 const CLAIM_PAGE = prmListEnvelope(PrmMdfClaim);
 const CLAIM_ONE = prmRecordEnvelope(PrmMdfClaim);
+/** Listed claims are checked one by one (PrmMdfClaimSummary), so an error names the claim, not a list index. */
+const CLAIM_RECORDS_PAGE = prmListEnvelope(z.record(z.string(), z.unknown()));
 
 /**
  * The PRM's objects API (Impartner-style; docs/systems.md, PRM (Impartner), The API): partners and MDF requests, read and updated
@@ -150,20 +152,37 @@ export class PrmClient {
     return this.#list(this.mdfClaimObject, CLAIM_PAGE, options);
   }
 
-  /** Every claim against this MDF request, oldest first. */
-  listMdfClaimsByMdfNumber(mdfNumber: string, options: CallOptions = {}): AsyncGenerator<PrmMdfClaim, void, undefined> {
-    return this.listMdfClaims({ ...options, filter: `MdfNumber eq ${quote(mdfNumber)}` });
+  /**
+   * Claims matching the filter, read leniently (PrmMdfClaimSummary: id, MDF number, title, status,
+   * amount; other fields kept as they come): a claim that breaks even that fails naming its id.
+   */
+  async *listMdfClaimSummaries(options: PrmListOptions = {}): AsyncGenerator<PrmMdfClaimSummary, void, undefined> {
+    for await (const record of this.#list(this.mdfClaimObject, CLAIM_RECORDS_PAGE, options)) {
+      const parsed = PrmMdfClaimSummary.safeParse(record);
+      if (parsed.success) {
+        yield parsed.data;
+        continue;
+      }
+      const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`).join('; ');
+      throw new Error(`prm: claim ${JSON.stringify(record.id ?? null)} listed from ${this.mdfClaimObject} cannot be read: ${issues}`);
+    }
+  }
+
+  /** Every claim against this MDF request, oldest first, read leniently (listMdfClaimSummaries). */
+  listMdfClaimsByMdfNumber(mdfNumber: string, options: CallOptions = {}): AsyncGenerator<PrmMdfClaimSummary, void, undefined> {
+    return this.listMdfClaimSummaries({ ...options, filter: `MdfNumber eq ${quote(mdfNumber)}` });
   }
 
   /**
    * Every claim whose title is this one without regard to case and surrounding spaces (D15), oldest
-   * first. Whether the PRM's filters ignore case is not known [guess], and `eq` cannot ignore spaces,
-   * so every claim is read (page by page) and the titles are compared here.
+   * first, read leniently. Whether the PRM's filters ignore case is not known [guess] and `eq` cannot
+   * ignore spaces, so the PRM narrows with `like` patterns that any such title matches (titleFilter)
+   * and the titles that come back are compared here, trimmed and case-insensitively.
    */
-  async findMdfClaimsByTitle(title: string, options: CallOptions = {}): Promise<PrmMdfClaim[]> {
+  async findMdfClaimsByTitle(title: string, options: CallOptions = {}): Promise<PrmMdfClaimSummary[]> {
     const key = claimTitleKey(title);
-    const found: PrmMdfClaim[] = [];
-    for await (const claim of this.listMdfClaims({ ...options, orderby: 'Id asc' })) {
+    const found: PrmMdfClaimSummary[] = [];
+    for await (const claim of this.listMdfClaimSummaries({ ...options, filter: titleFilter(title), orderby: 'Id asc' })) {
       if (typeof claim.title === 'string' && claimTitleKey(claim.title) === key) found.push(claim);
     }
     return found;
@@ -213,6 +232,28 @@ export class PrmClient {
 function recordId(id: number): string {
   if (!Number.isInteger(id) || id <= 0) throw new RangeError(`a PRM record id is a positive integer, got ${String(id)}`);
   return String(id);
+}
+
+/** How many letters titleFilter asks for by name: enough to narrow, short enough for a URL. */
+const TITLE_FILTER_LETTERS = 6;
+
+/**
+ * A PRM filter every title equal to this one without regard to case and surrounding spaces matches
+ * (D15), whether or not the PRM's `like` ignores case: the title's shape, each cased letter (and the
+ * pattern characters % and _) one any-character `_`, anything before and after (`%`: the spaces), and
+ * for a few of its letters that the title holds one in either case. A superset: the caller compares.
+ */
+export function titleFilter(title: string): string {
+  const trimmed = title.trim();
+  let shape = '';
+  for (const c of trimmed) {
+    if (c === '%' || c === '_') shape += '_';
+    else if (c.length !== 1 || c.charCodeAt(0) > 0x7f) shape += '%'; // lower-casing may change a non-ASCII character's length
+    else shape += c.toLowerCase() !== c.toUpperCase() ? '_' : c;
+  }
+  const letters = [...new Set([...trimmed.toLowerCase()].filter((c) => /^[a-z]$/.test(c)))].slice(0, TITLE_FILTER_LETTERS);
+  const clauses = [`Title like ${quote(`%${shape}%`)}`, ...letters.map((l) => `(Title like ${quote(`%${l}%`)} or Title like ${quote(`%${l.toUpperCase()}%`)})`)];
+  return clauses.join(' and ');
 }
 
 /** A string literal in a PRM filter: single quotes, an embedded quote doubled (SQL style; [guess] for the real PRM). */

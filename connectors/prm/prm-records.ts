@@ -14,6 +14,22 @@ export type PrmMdfRequest = z.infer<typeof PrmMdfRequest>;
 export const PrmMdfClaim = MdfClaim.loose();
 export type PrmMdfClaim = z.infer<typeof PrmMdfClaim>;
 
+/**
+ * Another claim as a listing returns it, read leniently: only what the title check (D15), the approved
+ * amount (D18) and the reminders (D14) use is checked. One old claim whose paid date or Missing POP the
+ * PRM holds in a form the full schema refuses must not fail every later intake that lists claims.
+ */
+export const PrmMdfClaimSummary = z
+  .object({
+    id: z.number().int().positive(),
+    mdfNumber: z.string(),
+    title: z.string().nullish().catch(null),
+    status: z.string(),
+    amount: z.number().nullish(),
+  })
+  .loose();
+export type PrmMdfClaimSummary = z.infer<typeof PrmMdfClaimSummary>;
+
 /** A partner account as the PRM returns it. */
 export const PrmPartner = Partner;
 export type PrmPartner = z.infer<typeof PrmPartner>;

@@ -74,7 +74,8 @@ export const upsertFundClaim = defineAction({
     const requestId = String(request.Id);
     const fields: PartnerFundClaim = {
       Title: input.title,
-      Amount: input.amount,
+      // Currency fields hold cents: a PRM amount with a fraction of a cent (the intake refuses such a claim) is never written as 8000.004.
+      Amount: Math.round(input.amount * 100) / 100,
       RequestId: requestId,
       Status: input.status,
       PRM_Claim_URL__c: input.prm_url,

@@ -1,4 +1,4 @@
-import { isCustomField, resolveWriteField, type PrmField, type PrmObject } from './prm-objects.ts';
+import { isCustomField, PRM_OBJECTS, MDF_CLAIM_OBJECT, resolveWriteField, type PrmField, type PrmObject } from './prm-objects.ts';
 
 /** One entry of the PRM's error envelope: `{ code, fields, message }`. */
 export interface PrmErrorItem {
@@ -89,4 +89,23 @@ function checkAttachments(field: PrmField, value: unknown): string | undefined {
     if (typeof url !== 'string' || !URL.canParse(url)) return `${at}.url takes a URL, got ${JSON.stringify(url)}`;
   }
   return undefined;
+}
+
+/**
+ * The values of a claim as the portal's form or ops set them (camelCase keys, as the harness's
+ * `submit_claim` / `change_claim` and `/_mock/prm/claims` take them), checked as the PRM's API checks a
+ * write: a Missing POP outside the picklist or a paid date that is not YYYY-MM-DD is refused, naming the
+ * field, instead of being stored where no real PRM would hold it. "" or null clears a field; keys that
+ * are no claim field (or set by the PRM) are left to the caller.
+ */
+export function claimValueProblems(values: Record<string, unknown>): string[] {
+  const object = PRM_OBJECTS[MDF_CLAIM_OBJECT]!;
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(values)) {
+    const field = object.fields.find((f) => f.key === key);
+    if (!field || field.readOnly || value === undefined || value === null || value === '') continue;
+    const problem = checkValue(field, value, 'update');
+    if (problem) problems.push(`${key}: ${problem}`);
+  }
+  return problems;
 }

@@ -136,6 +136,16 @@ describe('expressions', () => {
     it('$formatUsd() writes an amount as the emails show it', async () => {
       expect(await evaluateExpression('{% $formatUsd($trigger.data.amountRequested) %}', scope, env)).toBe('USD 10,000');
     });
+
+    it('$usd() writes money with its cents (USD 1,000.50, not 1,000.5), whole dollars without, and nothing for a blank amount', async () => {
+      expect(await evaluateExpression('{% $usd(1000.5) %}', scope, env)).toBe('USD 1,000.50');
+      expect(await evaluateExpression('{% $usd(8000) %}', scope, env)).toBe('USD 8,000');
+      expect(await evaluateExpression('{% $usd(0.07) %}', scope, env)).toBe('USD 0.07');
+      expect(await evaluateExpression('{% $usd(1234567.891) %}', scope, env)).toBe('USD 1,234,567.89');
+      expect(await evaluateExpression('{% $formatUsd(1000.5) %}', scope, env)).toBe('USD 1,000.50');
+      expect(await evaluateExpression('{% $usd(null) %}', scope, env)).toBeUndefined();
+      expect(await evaluateExpression('{% $usd($trigger.data.nothing) %}', scope, env)).toBeUndefined();
+    });
   });
 
   describe('errors', () => {

@@ -128,11 +128,27 @@ function buildFunctions(env: ExpressionEnv): Record<string, unknown> {
     /** `$addBusinessDays($now(), 2)` → ISO time two business days later on the business calendar. */
     addBusinessDays: (value: unknown, days: number) =>
       new Date(addBusinessDays(toDateTime(value).toMillis(), days, env.calendar)).toISOString(),
-    /** `$formatUsd(12500)` → "USD 12,500". */
-    formatUsd: (amount: number) =>
-      typeof amount === 'number' ? `USD ${amount.toLocaleString('en-US', { maximumFractionDigits: 2 })}` : amount,
+    ...MONEY_FUNCTIONS,
   };
 }
+
+/**
+ * Money as every partner-facing text shows it: `USD 1,000.50`, `USD 8,000` (whole dollars without
+ * cents), rounded to the cent. Not a number (a blank amount: null, missing) gives nothing (undefined),
+ * so a template or recipe decides what to say instead of failing the run.
+ */
+export function usd(amount: unknown): string | undefined {
+  if (typeof amount !== 'number' || !Number.isFinite(amount)) return undefined;
+  const cents = Math.round(amount * 100);
+  const digits = cents % 100 === 0 ? 0 : 2;
+  return `USD ${(cents / 100).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
+}
+
+/**
+ * The functions that need no clock or calendar, bound in recipes' expressions and in email templates
+ * alike: `$usd(1000.5)` → "USD 1,000.50"; `$formatUsd` is its older name.
+ */
+export const MONEY_FUNCTIONS: Readonly<Record<string, (amount: unknown) => string | undefined>> = { usd, formatUsd: usd };
 
 /** Evaluates one expression string against a scope; `input` defaults to the scope itself. */
 export async function evaluateExpression(source: string, scope: ExpressionScope, env: ExpressionEnv, input?: unknown): Promise<unknown> {

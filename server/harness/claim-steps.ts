@@ -1,3 +1,4 @@
+import { claimValueProblems } from '../../mocks/prm/prm-writes.ts';
 import type { SimulatedSystems } from '../../mocks/simulated-systems.ts';
 import type { MdfClaim } from '../../schemas/domain/mdf-claim.ts';
 import type { ScenarioStep } from '../../schemas/scenario.ts';
@@ -22,6 +23,8 @@ export function claimByTitle(systems: SimulatedSystems, title: string): MdfClaim
  * PRM's outbound call sends it.
  */
 export async function submitClaim(systems: SimulatedSystems, s: Extract<ScenarioStep, { submit_claim: unknown }>['submit_claim'], send: SendPrmEvent): Promise<string[]> {
+  const problems = claimValueProblems(s.claim as Record<string, unknown>);
+  if (problems.length > 0) return problems.map((p) => `submit_claim: the PRM refuses ${p}`);
   let claim: MdfClaim;
   try {
     claim = systems.prm.addMdfClaim(s.claim as Partial<MdfClaim> & { mdfNumber: string });
@@ -48,6 +51,8 @@ export async function changeClaim(
     if (typeof claim === 'string') return [`change_claim: ${claim}`];
     id = claim.id;
   }
+  const problems = claimValueProblems(c.set);
+  if (problems.length > 0) return problems.map((p) => `change_claim: the PRM refuses ${p}`);
   const changed = systems.prm.updateMdfClaim(id, c.set);
   if (!changed) return [`change_claim: the PRM has no MDF claim with id ${id}`];
   return c.event === '' ? [] : send(c.event, changed);

@@ -276,3 +276,15 @@ describe('keepGoing: every failing step of a scenario at once', () => {
     expect(await failuresOf(steps, { keepGoing: true })).toEqual([...first, `step 3 (expect) at ${NOW}:`, '    prm mdf_request where {"mdfNumber":"MDF-9101"}: status expected "Denied", actual "Open"']);
   });
 });
+
+describe('claim steps refuse what the simulated PRM API refuses (D15, D17)', () => {
+  it('submit_claim with a paid date not YYYY-MM-DD and change_claim with a Missing POP outside the picklist fail naming the field', async () => {
+    const claim = { mdfNumber: 'MDF-9101', title: 'Bad date', amount: 100, paidDate: '02/04/2026', actualCosts: 400 };
+    expect(await failuresOf([{ submit_claim: { claim } }])).toEqual([
+      `step 1 (submit_claim) at ${NOW}:`,
+      '    submit_claim: the PRM refuses paidDate: PaidDate takes a date (YYYY-MM-DD), got "02/04/2026"',
+    ]);
+    const failures = await failuresOf([{ submit_claim: { claim: { ...claim, paidDate: '2026-04-02' } } }, { change_claim: { title: 'Bad date', set: { missingPop: 'Receipt' }, event: '' } }]);
+    expect(failures).toEqual([`step 2 (change_claim) at ${NOW}:`, '    change_claim: the PRM refuses missingPop: "Receipt" is not a valid value for MissingPop; allowed: POP, Lead List, Invoice, Other']);
+  });
+});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ClaimAttachment } from '../../schemas/domain/mdf-claim.ts';
+import { ClaimAttachment, MissingPopItem } from '../../schemas/domain/mdf-claim.ts';
 import { ActivityDelivery, IsoDate, MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 
 /**
@@ -223,13 +223,16 @@ export const MockPrmWebhook = z
 
 const MockAttachment = ClaimAttachment.describe('A file attached to the claim ({ name, kind POP | Lead List | Other, url }): it stays in the PRM (D2)');
 
+/** A date as the simulated PRM's date fields take it (a write of 02/04/2026 is refused there too). */
+const MockPaidDate = z.union([z.iso.date({ message: 'a date YYYY-MM-DD' }), z.literal('')]);
+
 /** What a partner fills in on the portal's claim form (D15); blanks are allowed, the intake tells what is missing. */
 export const MockClaimSubmission = z
   .object({
     mdfNumber: z.string().min(1).describe('The MDF number of the approved request the claim draws on, e.g. MDF-0901'),
     title: z.string().optional().describe('Claim Title (D15: unique, case and surrounding spaces ignored)'),
     amount: z.number().nonnegative().optional().describe('Claim Amount in USD (D18, D19)'),
-    paidDate: z.string().optional().describe('Paid Date, YYYY-MM-DD'),
+    paidDate: MockPaidDate.optional().describe('Paid Date, YYYY-MM-DD'),
     actualCosts: z.number().nonnegative().optional().describe('What the activity actually cost, in USD (D19)'),
     attachments: z.array(MockAttachment).optional().describe('D16: a POP and a Lead List are required'),
   })
@@ -239,13 +242,13 @@ export const MockClaimSubmission = z
 /** What ops change on a claim in the portal. */
 export const MockClaimChange = z
   .object({
-    missingPop: z.string().nullable().optional().describe('D17: the missing item (POP, Lead List, Invoice, Other); null or "" clears it'),
+    missingPop: z.union([MissingPopItem, z.literal('')]).nullable().optional().describe('D17: the missing item (POP, Lead List, Invoice, Other: the PRM\'s picklist); null or "" clears it'),
     status: z.enum(['Open', 'Approved', 'Denied', 'Paid']).optional().describe('Claim Approval Status (D18)'),
     statusReason: z.string().nullable().optional().describe('Why: a denial\'s reason is told to the partner'),
     purchaseOrderNumber: z.string().nullable().optional().describe('D18: once set on an approved claim, the partner is asked for the invoice'),
     title: z.string().optional(),
     amount: z.number().nonnegative().optional(),
-    paidDate: z.string().optional(),
+    paidDate: MockPaidDate.optional(),
     actualCosts: z.number().nonnegative().optional(),
     attachments: z.array(MockAttachment).optional(),
   })

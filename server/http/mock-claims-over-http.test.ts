@@ -58,6 +58,20 @@ describe('claims in mock mode (D15-D18)', () => {
     expect(rt.systems!.prm.mdfClaims()).toEqual([]);
   });
 
+  it('refuses what the simulated PRM API refuses: a paid date not YYYY-MM-DD, a Missing POP outside the picklist (400 naming the field, nothing changed)', async () => {
+    const rt = await start();
+    const bad = await rt.app.request('/_mock/prm/claims', json('POST', { ...claimForm, paidDate: '02/04/2026' }));
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { issues: Array<{ path: string }> }).issues.map((i) => i.path)).toEqual(['paidDate']);
+    expect(rt.systems!.prm.mdfClaims()).toEqual([]);
+    const { claim } = (await (await rt.app.request('/_mock/prm/claims', json('POST', claimForm))).json()) as { claim: { id: number } };
+    const badPop = await rt.app.request(`/_mock/prm/claims/${claim.id}`, json('PATCH', { missingPop: 'Receipt' }));
+    expect(badPop.status).toBe(400);
+    expect(((await badPop.json()) as { issues: Array<{ path: string }> }).issues.map((i) => i.path)).toEqual(['missingPop']);
+    expect(rt.systems!.prm.mdfClaims()[0]!.missingPop ?? null).toBeNull();
+    expect((await rt.app.request(`/_mock/prm/claims/${claim.id}`, json('PATCH', { missingPop: '' }))).status).toBe(200);
+  });
+
   it('PATCH /_mock/prm/claims/:id changes the claim as ops do and sends mdf_claim.changed; an unknown id is 404', async () => {
     const rt = await start();
     const { claim } = (await (await rt.app.request('/_mock/prm/claims', json('POST', claimForm))).json()) as { claim: { id: number } };
@@ -99,13 +113,16 @@ describe('claims in mock mode (D15-D18)', () => {
       secret: rt.config.webhookSecrets.prm!,
       deliveryId: 'claim-without-fields',
       event: 'mdf_claim.submitted',
-      data: { id: 7, title: 'Partner Day Frankfurt', created: '2026-04-20T09:00:00Z', updated: '2026-04-20T09:00:00Z' },
+      data: { id: 7, title: 'Partner Day Frankfurt', updated: '2026-04-20T09:00:00Z' },
       timestampSeconds: Math.floor(Date.now() / 1000),
     });
     const res = await rt.app.request('/webhooks/prm', { method: 'POST', headers: delivery.headers, body: delivery.body });
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { error: string; issues: Array<{ path: string }> };
-    expect(body.issues.map((i) => i.path).sort()).toEqual(['data.mdfNumber', 'data.status']);
+    const body = (await res.json()) as { error: string; issues: Array<{ path: string; message: string }> };
+    expect(body.issues.map((i) => i.path).sort()).toEqual(['data.created', 'data.mdfNumber', 'data.status']);
+    // An absent field reads "required", also the PRM timestamp that may take several forms (not "Invalid input").
+    expect(body.issues.find((i) => i.path === 'data.created')!.message).toBe('required');
+    expect(body.issues.find((i) => i.path === 'data.mdfNumber')!.message).toBe('required');
     expect(body.error).toMatch(/mdfNumber/);
     await rt.engine.runUntilIdle();
     expect(await rt.store.listRuns({ limit: 10 })).toEqual([]);

@@ -29,6 +29,15 @@ for (const driver of ['synchronous', 'kysely'] as const) {
       expect(await store.tellOnChange({ subject, value: 'Approved', key: 'told:run_a:tell', now: T0 + 3 })).toEqual({ kind: 'superseded', value: 'Canceled', key: 'told:run_b:tell' });
     });
 
+    it('D17 quietFirst: the first value about a subject is recorded, not sent; a later change from it is told, the same step again sends nothing', async () => {
+      store = await openSqliteStore({ path: ':memory:', driver });
+      const pop = 'mdf-claim-missing-pop:7';
+      expect(await store.tellOnChange({ subject: pop, value: 'none', key: 'told:run_a:thank', quietFirst: true, now: T0 })).toEqual({ kind: 'quiet' });
+      expect(await store.tellOnChange({ subject: pop, value: 'none', key: 'told:run_a:thank', quietFirst: true, now: T0 + 1 })).toMatchObject({ kind: 'told' });
+      expect(await store.tellOnChange({ subject: pop, value: 'POP', key: 'told:run_b:tell', now: T0 + 2 })).toEqual({ kind: 'tell', key: 'told:run_b:tell' });
+      expect(await store.tellOnChange({ subject: pop, value: 'none', key: 'told:run_c:thank', quietFirst: true, now: T0 + 3 })).toEqual({ kind: 'tell', key: 'told:run_c:thank' });
+    });
+
     it('two steps telling the same change at once: one tells, the other finds it told', async () => {
       store = await openSqliteStore({ path: ':memory:', driver });
       const outcomes = await Promise.all([

@@ -30,12 +30,20 @@ export interface TellOnChangeInput {
    * the last change told here (runs of the old version still in flight keep sending after a deploy).
    */
   legacyKey?: string;
+  /**
+   * When nothing was told about the subject yet, record the value without sending (outcome `quiet`):
+   * for a value that is news only as a change from an earlier one, such as a Missing POP cleared (D17),
+   * which is no news to a partner never asked for an item.
+   */
+  quietFirst?: boolean;
   now: number;
 }
 
 /**
  * - `tell`: the value is a change (or the same step asks again after a crash): send under `key`.
  * - `told`: the last value told is this one, by another message (`key`): send nothing.
+ * - `quiet`: nothing was told about the subject yet and the caller asked `quietFirst`: the value is
+ *   recorded (a later different value is a change) and nothing is sent.
  * - `superseded`: a newer state of the subject was seen (`value`, as of `asOf`) than the one this step
  *   read, or a newer change was told since this step recorded its own: sending the older news would
  *   contradict it, so nothing is sent. The run that read the newer state tells it.
@@ -43,6 +51,7 @@ export interface TellOnChangeInput {
 export type TellOnChangeOutcome =
   | { kind: 'tell'; key: string }
   | { kind: 'told'; key: string }
+  | { kind: 'quiet' }
   | { kind: 'superseded'; value: string; key: string; asOf?: number };
 
 /**
@@ -76,6 +85,14 @@ export async function tellOnChangeWork(trx: Transaction<Database>, input: TellOn
   }
   const told = (await legacyTold(trx, input, latest)) ?? latest;
   if (told && told.value === input.value) return { kind: 'told', key: told.outbox_key };
+  if (!told && input.quietFirst) {
+    // Recorded under a key of its own that no message has: the same step asking again finds its value told.
+    await trx
+      .insertInto('told_changes')
+      .values({ subject: input.subject, value: input.value, outbox_key: `quiet:${input.key}`, told_at: input.now, as_of: input.asOf ?? null })
+      .execute();
+    return { kind: 'quiet' };
+  }
   await trx
     .insertInto('told_changes')
     .values({ subject: input.subject, value: input.value, outbox_key: input.key, told_at: input.now, as_of: input.asOf ?? null })
