@@ -195,11 +195,42 @@ export async function cancelTimersWork(trx: Transaction<Database>, input: { reci
   return Number(canceled.numUpdatedRows);
 }
 
+/** A due row and, when a later offset of its record is also due and pending, that offset's label. */
+type DueRow = TimerRow & { overtaken_by: string | null };
+
 /** The statements of firing, compiled once per database: firing runs as a unit of work on the store's fast path. */
 export function timerQueries(db: Kysely<Database>) {
   return {
-    due: new PreparedQuery<{ now: number; limit: number }, TimerRow>((p) =>
-      db.selectFrom('business_timers').selectAll().where('status', '=', 'pending').where('fire_at', '<=', p('now')).orderBy('fire_at').orderBy('id').limit(p('limit')),
+    /**
+     * Due rows, soonest first, each with the latest other offset of its record that is also due and
+     * pending (a probe of the unique (recipe, record_key, offset) index per row). Computed here, not
+     * within a batch: after downtime a record's day-2 and day-14 rows may be read in different batches.
+     * A column rather than a NOT EXISTS filter, so an overtaken row is settled (skipped) when read and
+     * leaves the pending index, instead of being scanned again by every batch until its record fires.
+     */
+    due: new PreparedQuery<{ now: number; limit: number }, DueRow>((p) =>
+      db
+        .selectFrom('business_timers as t')
+        .selectAll('t')
+        .select((eb) =>
+          eb
+            .selectFrom('business_timers as l')
+            .select('l.offset')
+            .whereRef('l.recipe', '=', 't.recipe')
+            .whereRef('l.record_key', '=', 't.record_key')
+            .where('l.status', '=', 'pending')
+            .where('l.fire_at', '<=', p('now'))
+            .where((later) => later.or([later('l.fire_at', '>', later.ref('t.fire_at')), later.and([later('l.fire_at', '=', later.ref('t.fire_at')), later('l.offset_index', '>', later.ref('t.offset_index'))])]))
+            .orderBy('l.fire_at', 'desc')
+            .orderBy('l.offset_index', 'desc')
+            .limit(1)
+            .as('overtaken_by'),
+        )
+        .where('t.status', '=', 'pending')
+        .where('t.fire_at', '<=', p('now'))
+        .orderBy('t.fire_at')
+        .orderBy('t.id')
+        .limit(p('limit')),
     ),
     /** The compare-and-set: only a timer still pending becomes fired (or skipped, or canceled). */
     settle: new PreparedQuery<{ id: number; status: string; reason: string | null; now: number }>((p) =>
@@ -213,38 +244,46 @@ export function timerQueries(db: Kysely<Database>) {
 }
 export type TimerQueries = ReturnType<typeof timerQueries>;
 
+/** Rounds of the due query one firing may make when overtaken rows (skipped, not fired) fill its reads. */
+const MAX_DUE_READS = 50;
+
+/** How a skip names the offset that overtook a row: `day 14` for a day offset, else its label. */
+function offsetName(label: string): string {
+  return /^\d+$/.test(label) ? `day ${label}` : label;
+}
+
 /**
  * Fires up to `limit` due timers in one transaction: marks each fired (compare-and-set on `pending`)
  * and creates its run (deduplicated by `timer:<key>:<offset>:<date>`), so a timer is fired exactly
- * when its run exists, and two replicas firing at once fire it once. Of one record's offsets due in the
- * same batch (the runtime was down), only the latest fires; the earlier are skipped.
+ * when its run exists, and two replicas firing at once fire it once. A due row whose record has a later
+ * offset also due and pending (the runtime was down across both) is skipped, "overtaken by day N":
+ * only the latest fires, whichever batch reads which row. Skipped rows do not count towards `limit`:
+ * fewer than `limit` fired means none is left due (or a concurrent writer took them).
  */
 export function* fireDueTimersWork(q: StoreQueries, t: TimerQueries, input: { now: number; limit: number; runFor: RunForTimer }): StoreWork<FiredTimer[]> {
-  const { rows } = yield* exec(t.due, { now: input.now, limit: input.limit });
-  const due = rows.map(toTimer);
-  const latest = new Map<string, BusinessTimer>();
-  for (const timer of due) {
-    const record = `${timer.recipe}\u0000${timer.key}`;
-    const seen = latest.get(record);
-    if (!seen || timer.fireAt >= seen.fireAt) latest.set(record, timer);
-  }
   const fired: FiredTimer[] = [];
-  for (const timer of due) {
-    if (latest.get(`${timer.recipe}\u0000${timer.key}`) !== timer) {
-      const reason = 'came due together with a later offset of the record; only the later one fired';
-      yield* exec(t.settle, { id: timer.id, status: 'skipped', reason, now: input.now });
-      continue;
+  for (let read = 0; read < MAX_DUE_READS && fired.length < input.limit; read++) {
+    const want = input.limit - fired.length;
+    const { rows } = yield* exec(t.due, { now: input.now, limit: want });
+    for (const row of rows) {
+      const timer = toTimer(row);
+      if (row.overtaken_by !== null) {
+        yield* exec(t.settle, { id: timer.id, status: 'skipped', reason: `overtaken by ${offsetName(row.overtaken_by)}`, now: input.now });
+        continue;
+      }
+      const run = input.runFor({ ...timer, status: 'fired' });
+      if (!run) {
+        yield* exec(t.settle, { id: timer.id, status: 'canceled', reason: 'its recipe is no longer served', now: input.now });
+        continue;
+      }
+      const won = yield* exec(t.settle, { id: timer.id, status: 'fired', reason: null, now: input.now });
+      // Another worker or replica fired it since it was read.
+      if (won.changes === 0) continue;
+      const created = yield* insertRunWork(q, run);
+      fired.push({ timer: { ...timer, status: 'fired' }, runId: created.id });
     }
-    const run = input.runFor({ ...timer, status: 'fired' });
-    if (!run) {
-      yield* exec(t.settle, { id: timer.id, status: 'canceled', reason: 'its recipe is no longer served', now: input.now });
-      continue;
-    }
-    const won = yield* exec(t.settle, { id: timer.id, status: 'fired', reason: null, now: input.now });
-    // Another worker or replica fired it since it was read.
-    if (won.changes === 0) continue;
-    const created = yield* insertRunWork(q, run);
-    fired.push({ timer: { ...timer, status: 'fired' }, runId: created.id });
+    // A full read whose rows were not all fired (skipped, canceled, taken by a replica): more may be due.
+    if (rows.length < want) break;
   }
   return fired;
 }

@@ -84,6 +84,17 @@ export function describeBusinessTimersContract(name: string, open: () => Promise
       expect(fired.map((f) => f.timer.offset)).toEqual(['14']);
     });
 
+    it('D14: the runtime down across day 2 and day 14: only day 14 fires, day 2 is skipped "overtaken by day 14", also when a batch reads only day 2', async () => {
+      await store.recomputeBusinessTimers(input({ key: 'MDF-1' }));
+      await store.recomputeBusinessTimers(input({ key: 'MDF-2' }));
+      // Batches of one: the first read holds only day-2 rows, whose day 14 comes in a later read.
+      const fired = [...(await fire(T0 + 15 * DAY, 1)), ...(await fire(T0 + 15 * DAY, 1)), ...(await fire(T0 + 15 * DAY, 1))];
+      expect(fired.map((f) => `${f.timer.key}:${f.timer.offset}`).sort()).toEqual(['MDF-1:14', 'MDF-2:14']);
+      const day2 = (await store.recordBusinessTimers({ recipe: 'reminder', key: 'MDF-1' })).find((t) => t.offset === '2');
+      expect(day2).toMatchObject({ status: 'skipped', reason: 'overtaken by day 14' });
+      expect(await statuses('MDF-2')).toEqual({ '2': 'skipped', '14': 'fired', '28': 'pending' });
+    });
+
     it('D14, D12: cancel ends the pending timers; a later recompute (request reinstated) brings them back, fired ones stay fired', async () => {
       await store.recomputeBusinessTimers(input());
       await fire(T0 + 2 * DAY);
