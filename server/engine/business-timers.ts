@@ -68,7 +68,8 @@ export class BusinessTimers {
         for (const stop of trigger.stop_on ?? []) {
           if (stop.event !== event) continue;
           if (stop.filter && !(await this.#evaluate(stop.filter, scope, name, 'stop_on filter'))) continue;
-          const canceled = await this.#o.store.cancelBusinessTimers({ recipe: name, key: correlationKey, reason: `stopped by ${event}`, stop: true, now });
+          const outcome = await this.#o.store.cancelBusinessTimers({ recipe: name, key: correlationKey, reason: `stopped by ${event}`, stop: true, now });
+          const canceled = outcome.kind === 'canceled' ? outcome.canceled : 0;
           this.#o.log.info({ recipe: name, key: correlationKey, event, canceled }, `timers of ${correlationKey} stopped for good by ${event} (${canceled} pending canceled)`);
         }
       }
@@ -89,15 +90,17 @@ export class BusinessTimers {
       return;
     }
     const key = String(rawKey);
+    // The stamp first: a cancel is a state of the record too, and an event older than the state applied changes nothing.
+    const asOf = trigger.as_of ? stampOf(await this.#evaluate(trigger.as_of, scope, name, 'as_of')) : null;
     const cancel = async (why: string) => {
-      const canceled = await this.#o.store.cancelBusinessTimers({ recipe: name, key, reason: why, stop: false, now });
-      this.#o.log.info({ recipe: name, key, event: scope.event, canceled }, `timers of ${key} canceled (${canceled} pending): ${why}`);
+      const outcome = await this.#o.store.cancelBusinessTimers({ recipe: name, key, reason: why, stop: false, asOf, now });
+      if (outcome.kind === 'stale') return this.#logStale(name, key, scope.event);
+      this.#o.log.info({ recipe: name, key, event: scope.event, canceled: outcome.canceled }, `timers of ${key} canceled (${outcome.canceled} pending): ${why}`);
     };
     if (trigger.while && !(await this.#evaluate(trigger.while, scope, name, 'while'))) return cancel(`${trigger.while} is false`);
     const rawDate = await this.#evaluate(trigger.date, scope, name, 'date');
     const day = recordDay(rawDate, this.#o.tables.calendar);
     if (!day) return cancel(`the record's date (${trigger.date}) is ${rawDate === undefined ? 'missing' : `${JSON.stringify(rawDate)}, not a date`}`);
-    const asOf = trigger.as_of ? stampOf(await this.#evaluate(trigger.as_of, scope, name, 'as_of')) : null;
     const offsets = resolveOffsets(trigger, this.#o.tables, name).map((o) => ({
       offset: o.label,
       fireAt: fireTimeOf(day, o.offset, trigger, this.#o.tables.calendar),
@@ -106,8 +109,12 @@ export class BusinessTimers {
     if (outcome.kind === 'applied' && outcome.skipped.length > 0) {
       this.#o.log.info({ recipe: name, key, skipped: outcome.skipped }, `timers of ${key}: offsets ${outcome.skipped.join(', ')} skipped, a later one was already due`);
     } else if (outcome.kind === 'stale') {
-      this.#o.log.info({ recipe: name, key, event: scope.event }, `timers of ${key} unchanged: the event is older than the state already applied`);
+      this.#logStale(name, key, scope.event);
     }
+  }
+
+  #logStale(recipe: string, key: string, event: string): void {
+    this.#o.log.info({ recipe, key, event }, `timers of ${key} unchanged: the event is older than the state already applied`);
   }
 
   /** An expression's value, or undefined (logged) when it fails: a bad record never fails the delivery. */

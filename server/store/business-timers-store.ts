@@ -57,6 +57,20 @@ export interface RecomputeTimersInput {
  */
 export type RecomputeTimersOutcome = { kind: 'applied'; pending: number; skipped: string[] } | { kind: 'stale' } | { kind: 'stopped'; reason: string };
 
+/** A record's pending timers to cancel: for good (`stop`), or until a later event (`while` false, no date). */
+export interface CancelTimersInput {
+  recipe: string;
+  key: string;
+  reason: string;
+  stop: boolean;
+  /** The source's stamp of the event that cancels (epoch ms), when the trigger has `as_of`. */
+  asOf?: number | null;
+  now: number;
+}
+
+/** `canceled`: how many pending timers it canceled; `stale`: a newer state of the record was applied before, nothing changed. */
+export type CancelTimersOutcome = { kind: 'canceled'; canceled: number } | { kind: 'stale' };
+
 /** A timer turned into a run. */
 export interface FiredTimer {
   timer: BusinessTimer;
@@ -71,6 +85,43 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 /** The offset label of a record's stop marker row (a stop_on event ended its timers for good). */
 const STOP_MARKER = '';
+/**
+ * The offset label of a record's state row (status `state`): the newest `as_of` applied to the record,
+ * by a recompute or a cancel. It exists before any timer does (a first event that cancels) and after
+ * all are settled, so a late older event is recognised whatever happened to the timer rows.
+ */
+const STATE_ROW = '@as_of';
+
+/**
+ * The compare-and-set every stamped recompute and cancel goes through first: stores `asOf` as the
+ * record's newest state unless a newer one is stored. False: the event is older than the state applied
+ * (on PostgreSQL a concurrent writer of the same record waits for this row's lock, then compares).
+ */
+async function claimNewestState(trx: Transaction<Database>, input: { recipe: string; key: string; asOf: number; now: number }): Promise<boolean> {
+  const result = await trx
+    .insertInto('business_timers')
+    .values({
+      recipe: input.recipe,
+      record_key: input.key,
+      offset: STATE_ROW,
+      offset_index: -1,
+      record_date: '',
+      record_data: 'null',
+      as_of: input.asOf,
+      fire_at: input.now,
+      status: 'state',
+      reason: null,
+      updated_at: input.now,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(['recipe', 'record_key', 'offset'])
+        .doUpdateSet({ as_of: input.asOf, updated_at: input.now })
+        .where((eb) => eb.or([eb('business_timers.as_of', 'is', null), eb('business_timers.as_of', '<=', input.asOf)])),
+    )
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
 
 function toTimer(row: TimerRow): BusinessTimer {
   return {
@@ -99,6 +150,7 @@ export async function recomputeTimersWork(trx: Transaction<Database>, input: Rec
   const stop = rows.find((r) => r.status === 'stopped');
   if (stop) return { kind: 'stopped', reason: stop.reason ?? 'stopped' };
   if (input.asOf !== null && rows.some((r) => r.as_of !== null && r.as_of > input.asOf!)) return { kind: 'stale' };
+  if (input.asOf !== null && !(await claimNewestState(trx, { ...input, asOf: input.asOf }))) return { kind: 'stale' };
   const byOffset = new Map(rows.map((r) => [r.offset, r]));
   const open = input.offsets
     .map((o, index) => ({ ...o, index, row: byOffset.get(o.offset) }))
@@ -162,10 +214,23 @@ export async function recomputeTimersWork(trx: Transaction<Database>, input: Rec
 
 /**
  * Cancels a record's pending timers. `stop`: for good (a stop_on event, e.g. a claim exists, D14):
- * a marker row makes every later recompute of the record change nothing. Resolves with how many
- * pending timers were canceled.
+ * a marker row makes every later recompute of the record change nothing. With `asOf`, an event older
+ * than the state already applied changes nothing (a late Canceled does not cancel the reminders of a
+ * request Approved since), and the cancel's stamp is stored (a late older Approved does not re-arm them).
  */
-export async function cancelTimersWork(trx: Transaction<Database>, input: { recipe: string; key: string; reason: string; stop: boolean; now: number }): Promise<number> {
+export async function cancelTimersWork(trx: Transaction<Database>, input: CancelTimersInput): Promise<CancelTimersOutcome> {
+  const asOf = input.asOf ?? null;
+  if (asOf !== null) {
+    const newer = await trx
+      .selectFrom('business_timers')
+      .select('id')
+      .where('recipe', '=', input.recipe)
+      .where('record_key', '=', input.key)
+      .where('as_of', '>', asOf)
+      .limit(1)
+      .executeTakeFirst();
+    if (newer || !(await claimNewestState(trx, { recipe: input.recipe, key: input.key, asOf, now: input.now }))) return { kind: 'stale' };
+  }
   const canceled = await trx
     .updateTable('business_timers')
     .set({ status: 'canceled', reason: input.reason, updated_at: input.now })
@@ -192,7 +257,7 @@ export async function cancelTimersWork(trx: Transaction<Database>, input: { reci
       .onConflict((oc) => oc.columns(['recipe', 'record_key', 'offset']).doNothing())
       .execute();
   }
-  return Number(canceled.numUpdatedRows);
+  return { kind: 'canceled', canceled: Number(canceled.numUpdatedRows) };
 }
 
 /** A due row and, when a later offset of its record is also due and pending, that offset's label. */
@@ -317,7 +382,7 @@ export async function recordTimersQuery(db: Db, q: { recipe: string; key: string
     .selectAll()
     .where('recipe', '=', q.recipe)
     .where('record_key', '=', q.key)
-    .where('offset', '!=', STOP_MARKER)
+    .where('offset', 'not in', [STOP_MARKER, STATE_ROW])
     .orderBy('offset_index')
     .execute();
   return rows.map(toTimer);

@@ -98,7 +98,7 @@ export function describeBusinessTimersContract(name: string, open: () => Promise
     it('D14, D12: cancel ends the pending timers; a later recompute (request reinstated) brings them back, fired ones stay fired', async () => {
       await store.recomputeBusinessTimers(input());
       await fire(T0 + 2 * DAY);
-      expect(await store.cancelBusinessTimers({ recipe: 'reminder', key: 'MDF-1', reason: 'status is Canceled', stop: false, now: T0 + 10 * DAY })).toBe(2);
+      expect(await store.cancelBusinessTimers({ recipe: 'reminder', key: 'MDF-1', reason: 'status is Canceled', stop: false, now: T0 + 10 * DAY })).toEqual({ kind: 'canceled', canceled: 2 });
       expect(await statuses()).toEqual({ '2': 'fired', '14': 'canceled', '28': 'canceled' });
       expect(await store.nextBusinessTimerAt()).toBeNull();
       await store.recomputeBusinessTimers(input({ now: T0 + 11 * DAY }));
@@ -117,6 +117,20 @@ export function describeBusinessTimersContract(name: string, open: () => Promise
       await store.recomputeBusinessTimers(input({ date: '2026-03-17', offsets: offsets(T0 + 7 * DAY), asOf: 2000 }));
       expect(await store.recomputeBusinessTimers(input({ asOf: 1000 }))).toEqual({ kind: 'stale' });
       expect((await store.listBusinessTimers({ limit: 1 }))[0]?.date).toBe('2026-03-17');
+    });
+
+    it('D14: a cancel older than the state applied (its as_of) cancels nothing; a newer cancel is kept, so an older event does not re-arm', async () => {
+      await store.recomputeBusinessTimers(input({ asOf: 2000 }));
+      const cancel = (asOf: number) => store.cancelBusinessTimers({ recipe: 'reminder', key: 'MDF-1', reason: 'status is Canceled', stop: false, asOf, now: T0 + DAY });
+      expect(await cancel(1000)).toEqual({ kind: 'stale' });
+      expect(await statuses()).toEqual({ '2': 'pending', '14': 'pending', '28': 'pending' });
+      expect(await cancel(3000)).toEqual({ kind: 'canceled', canceled: 3 });
+      expect(await store.recomputeBusinessTimers(input({ asOf: 2500 }))).toEqual({ kind: 'stale' });
+      expect(await statuses()).toEqual({ '2': 'canceled', '14': 'canceled', '28': 'canceled' });
+      // A record whose first event cancels has no timer row, and still keeps the stamp.
+      expect(await store.cancelBusinessTimers({ recipe: 'reminder', key: 'MDF-9', reason: 'status is Canceled', stop: false, asOf: 3000, now: T0 })).toEqual({ kind: 'canceled', canceled: 0 });
+      expect(await store.recomputeBusinessTimers(input({ key: 'MDF-9', asOf: 2000 }))).toEqual({ kind: 'stale' });
+      expect(await store.recordBusinessTimers({ recipe: 'reminder', key: 'MDF-9' })).toEqual([]);
     });
 
     it('an offset the trigger no longer has (ops changed the reminder days) is canceled', async () => {

@@ -461,7 +461,7 @@ export class KyselyStore implements Store {
     return this.transaction((trx) => timers.recomputeTimersWork(trx, input));
   }
 
-  cancelBusinessTimers(input: { recipe: string; key: string; reason: string; stop: boolean; now: number }): Promise<number> {
+  cancelBusinessTimers(input: timers.CancelTimersInput): Promise<timers.CancelTimersOutcome> {
     return this.transaction((trx) => timers.cancelTimersWork(trx, input));
   }
 

@@ -4,13 +4,13 @@ import type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 import type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 import type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
 import type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
-import type { BusinessTimer, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
+import type { BusinessTimer, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
 
 export type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 export type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 export type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
 export type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
-export type { BusinessTimer, BusinessTimerStatus, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
+export type { BusinessTimer, BusinessTimerStatus, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
 
 /**
  * The one persistence interface of the runtime. Two implementations (SQLite embedded, PostgreSQL for
@@ -182,8 +182,11 @@ export interface Store {
   // ── Business timers (the `timer` trigger; business-timers-store.ts) ─────────────────────────
   /** Applies a record's latest event to its timers in one transaction, by the recompute rules. */
   recomputeBusinessTimers(input: RecomputeTimersInput): Promise<RecomputeTimersOutcome>;
-  /** Cancels a record's pending timers (`stop`: for good, later events recompute nothing). How many were pending. */
-  cancelBusinessTimers(input: { recipe: string; key: string; reason: string; stop: boolean; now: number }): Promise<number>;
+  /**
+   * Cancels a record's pending timers (`stop`: for good, later events recompute nothing); with `asOf`,
+   * only when no newer state of the record was applied, and the stamp is kept. How many were pending.
+   */
+  cancelBusinessTimers(input: CancelTimersInput): Promise<CancelTimersOutcome>;
   /**
    * Turns up to `limit` due timers into runs and marks them fired, in one transaction; a timer fires
    * once whatever the number of replicas or crashes (compare-and-set on its status, run dedup key).
