@@ -152,9 +152,13 @@ export async function recomputeTimersWork(trx: Transaction<Database>, input: Rec
   if (input.asOf !== null && rows.some((r) => r.as_of !== null && r.as_of > input.asOf!)) return { kind: 'stale' };
   if (input.asOf !== null && !(await claimNewestState(trx, { ...input, asOf: input.asOf }))) return { kind: 'stale' };
   const byOffset = new Map(rows.map((r) => [r.offset, r]));
+  const untold = new Set<number>();
+  for (const row of rows) {
+    if (row.status === 'fired' && row.record_date !== input.date && (await firingToldNothing(trx, row))) untold.add(row.id);
+  }
   const open = input.offsets
     .map((o, index) => ({ ...o, index, row: byOffset.get(o.offset) }))
-    .filter((o) => o.row === undefined || o.row.status === 'pending' || o.row.status === 'canceled');
+    .filter((o) => o.row === undefined || o.row.status === 'pending' || o.row.status === 'canceled' || untold.has(o.row.id));
   const past = open.filter((o) => o.fireAt <= input.now);
   const latestPast = past.reduce<number>((latest, o) => Math.max(latest, o.fireAt), -Infinity);
   const skipped: string[] = [];
@@ -210,6 +214,26 @@ export async function recomputeTimersWork(trx: Transaction<Database>, input: Rec
       .execute();
   }
   return { kind: 'applied', pending, skipped };
+}
+
+/**
+ * Whether a fired timer's run told nobody anything, so that the timer may fire again for another date:
+ * its run (dedup key `timer:<key>:<offset>:<date>`) completed through a `stop` step (the recipe's own
+ * "nothing to do", e.g. the D14 recipe finding another end date in the PRM) and put no message in the
+ * outbox. A run still going, failed, or that sent a message has told (or may still tell): its timer
+ * stays fired.
+ */
+async function firingToldNothing(trx: Transaction<Database>, row: TimerRow): Promise<boolean> {
+  const run = await trx
+    .selectFrom('runs')
+    .select('id')
+    .where('recipe', '=', row.recipe)
+    .where('dedup_key', '=', `timer:${row.record_key}:${row.offset}:${row.record_date}`)
+    .where('status', '=', 'completed')
+    .where((eb) => eb.exists(eb.selectFrom('journal').select('seq').whereRef('journal.run_id', '=', 'runs.id').where('journal.step_type', '=', 'stop').where('journal.status', '=', 'completed')))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('outbox').select('key').whereRef('outbox.run_id', '=', 'runs.id'))))
+    .executeTakeFirst();
+  return run !== undefined;
 }
 
 /**
@@ -297,13 +321,18 @@ export function timerQueries(db: Kysely<Database>) {
         .orderBy('t.id')
         .limit(p('limit')),
     ),
-    /** The compare-and-set: only a timer still pending becomes fired (or skipped, or canceled). */
-    settle: new PreparedQuery<{ id: number; status: string; reason: string | null; now: number }>((p) =>
+    /**
+     * The compare-and-set: only a timer still pending at the time read becomes fired (or skipped, or
+     * canceled). On PostgreSQL a recompute committed between the due read and this update (the date
+     * moved) changed fire_at: the update matches nothing and the timer waits for its new time.
+     */
+    settle: new PreparedQuery<{ id: number; fireAt: number; status: string; reason: string | null; now: number }>((p) =>
       db
         .updateTable('business_timers')
         .set({ status: p('status'), reason: p('reason'), updated_at: p('now') })
         .where('id', '=', p('id'))
-        .where('status', '=', 'pending'),
+        .where('status', '=', 'pending')
+        .where('fire_at', '=', p('fireAt')),
     ),
   };
 }
@@ -333,15 +362,15 @@ export function* fireDueTimersWork(q: StoreQueries, t: TimerQueries, input: { no
     for (const row of rows) {
       const timer = toTimer(row);
       if (row.overtaken_by !== null) {
-        yield* exec(t.settle, { id: timer.id, status: 'skipped', reason: `overtaken by ${offsetName(row.overtaken_by)}`, now: input.now });
+        yield* exec(t.settle, { id: timer.id, fireAt: timer.fireAt, status: 'skipped', reason: `overtaken by ${offsetName(row.overtaken_by)}`, now: input.now });
         continue;
       }
       const run = input.runFor({ ...timer, status: 'fired' });
       if (!run) {
-        yield* exec(t.settle, { id: timer.id, status: 'canceled', reason: 'its recipe is no longer served', now: input.now });
+        yield* exec(t.settle, { id: timer.id, fireAt: timer.fireAt, status: 'canceled', reason: 'its recipe is no longer served', now: input.now });
         continue;
       }
-      const won = yield* exec(t.settle, { id: timer.id, status: 'fired', reason: null, now: input.now });
+      const won = yield* exec(t.settle, { id: timer.id, fireAt: timer.fireAt, status: 'fired', reason: null, now: input.now });
       // Another worker or replica fired it since it was read.
       if (won.changes === 0) continue;
       const created = yield* insertRunWork(q, run);
