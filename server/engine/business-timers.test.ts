@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DateTime } from 'luxon';
 import type { RecipeInput } from '../../schemas/recipe.ts';
 import { engineFixture, type EngineFixture } from '../../test/support/engine-fixture.ts';
@@ -133,6 +133,31 @@ describe('the timer trigger in the engine (D14)', () => {
     await Promise.all([fx.engine.runUntilIdle(), second.engine.runUntilIdle()]);
     expect([...fx.system.effects, ...second.system.effects].map((e) => e.key)).toEqual(['A:2']);
     expect(await fx.store.listRuns({ recipe: 'reminder', limit: 10 })).toHaveLength(1);
+  });
+});
+
+describe('a changed offsets table at start (D14: "changing a number there changes behaviour with no code change")', () => {
+  const fromTable: RecipeInput = { ...reminder, trigger: { ...(reminder.trigger as object), offsets: { table: 'claim-reminders', column: 'days_after_end' } } as RecipeInput['trigger'] };
+  const days = (...d: number[]) => ({ 'claim-reminders': d.map((days_after_end) => ({ days_after_end })) });
+
+  it('a restart with day 7 added and day 28 removed: the pending timers of a record that does not change follow, and the log says so', async () => {
+    const first = await engineFixture([fromTable], { calendar: BERLIN, tables: days(2, 14, 28) });
+    await first.engine.deliver({ source: 'fake', event: 'thing.happened', deliveryId: 'd1', data: { id: 'A', end: '2026-03-02', status: 'Approved' } });
+    await first.engine.stop();
+    const lines: string[] = [];
+    const log = { debug() {}, info: (_: unknown, m: string) => lines.push(m), warn() {}, error: (_: unknown, m: string) => lines.push(m) };
+    const second = await engineFixture([fromTable], { calendar: BERLIN, tables: days(2, 7, 14), store: first.store, clock: first.clock, log });
+    try {
+      second.engine.start();
+      await vi.waitFor(() => expect(lines.some((l) => l.startsWith('timers of reminder follow the claim-reminders table'))).toBe(true));
+      await second.engine.stop();
+      const timers = await second.store.recordBusinessTimers({ recipe: 'reminder', key: 'A' });
+      expect(Object.fromEntries(timers.map((t) => [t.offset, t.status]))).toEqual({ '2': 'pending', '7': 'pending', '14': 'pending', '28': 'canceled' });
+      await advanceTime(second.engine, second.clock, 40 * 86_400_000);
+      expect(second.system.effects.map((e) => e.key)).toEqual(['A:2', 'A:7', 'A:14']);
+    } finally {
+      await second.close();
+    }
   });
 });
 

@@ -117,6 +117,47 @@ export class BusinessTimers {
     this.#o.log.info({ recipe, key, event }, `timers of ${key} unchanged: the event is older than the state already applied`);
   }
 
+  /**
+   * Brings the pending timers of table-driven offsets in line with the tables as ops left them (at
+   * start, and after a scenario's `change_table`): offsets gone are canceled, new ones added to every
+   * record with a pending timer from its stored date; a new offset already past is skipped, not sent
+   * late. An unchanged table costs one read per recipe. Failures are logged: the start goes on.
+   */
+  async syncTableOffsets(now: number): Promise<void> {
+    for (const recipe of this.#timerRecipes()) {
+      const trigger = timerOf(recipe);
+      if (Array.isArray(trigger.offsets)) continue;
+      const name = recipe.definition.name;
+      const table = trigger.offsets.table;
+      try {
+        const offsets = resolveOffsets(trigger, this.#o.tables, name);
+        const calendar = this.#o.tables.calendar;
+        const outcome = await this.#o.store.syncBusinessTimerOffsets({
+          recipe: name,
+          offsets: offsets.map((o) => o.label),
+          fireTimes: (date) => {
+            const day = recordDay(date, calendar);
+            return day ? offsets.map((o) => ({ offset: o.label, fireAt: fireTimeOf(day, o.offset, trigger, calendar) })) : null;
+          },
+          source: `${table} table`,
+          now,
+        });
+        if (outcome.kind === 'unchanged') continue;
+        const { added, removed, canceled, pending, skipped, records, firstSync } = outcome;
+        this.#o.log.info(
+          { recipe: name, table, added, removed, canceled, pending, skipped, records, firstSync },
+          `timers of ${name} follow the ${table} table: ` +
+            `offsets added ${added.length > 0 ? added.join(', ') : 'none'} (${pending} timers to come on ${records} records with pending timers, ${skipped} already past skipped, not sent late), ` +
+            `removed ${removed.length > 0 ? removed.join(', ') : firstSync ? 'those not in the table' : 'none'} (${canceled} pending canceled)` +
+            (firstSync ? '; first sync of this store, every offset of the table counted as new' : ''),
+        );
+      } catch (error) {
+        this.#o.log.error({ recipe: name, table, error: (error as Error).message }, `timers of ${name}: the ${table} table could not be applied to the pending timers: ${(error as Error).message}`);
+      }
+    }
+    this.#noneDueBefore = -Infinity;
+  }
+
   /** An expression's value, or undefined (logged) when it fails: a bad record never fails the delivery. */
   async #evaluate(source: string, scope: EventScope, recipe: string, what: string): Promise<unknown> {
     try {

@@ -422,6 +422,8 @@ export class Engine {
       } catch (error) {
         this.#opts.log.error({ error: (error as Error).message }, 'could not free the leases of a previous start; they run out on their own');
       }
+      // Ops may have changed a timer's offsets table (the claim-reminders days) while the runtime was down.
+      if (this.businessTimers.any) await this.businessTimers.syncTableOffsets(this.clock.now());
       while (!this.#stopping) {
         const free = this.#slots.free(this.#busySlots);
         if (free > 0) {

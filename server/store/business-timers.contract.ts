@@ -139,6 +139,34 @@ export function describeBusinessTimersContract(name: string, open: () => Promise
       expect(await statuses()).toEqual({ '2': 'canceled', '7': 'pending', '14': 'canceled', '28': 'canceled' });
     });
 
+    it('D14: ops change the offsets table: new days reach records with pending timers (a day already past is skipped, not sent late), removed days are canceled, an unchanged table changes nothing', async () => {
+      const sync = (days: number[], now: number) =>
+        store.syncBusinessTimerOffsets({
+          recipe: 'reminder',
+          offsets: days.map(String),
+          fireTimes: (date) => (date === '2026-03-10' ? offsets(T0, days) : null),
+          source: 'claim-reminders table',
+          now,
+        });
+      await store.recomputeBusinessTimers(input({ key: 'MDF-1' }));
+      await store.recomputeBusinessTimers(input({ key: 'MDF-2' }));
+      await store.cancelBusinessTimers({ recipe: 'reminder', key: 'MDF-2', reason: 'status is Canceled', stop: false, now: T0 });
+      await fire(T0 + 2 * DAY);
+      expect(await sync([2, 14, 28], T0 + 2 * DAY)).toMatchObject({ kind: 'applied', added: ['2', '14', '28'], pending: 0, skipped: 0, firstSync: true });
+      expect(await sync([2, 14, 28], T0 + 2 * DAY)).toEqual({ kind: 'unchanged' });
+      // Day 3: ops add day 7 (still to come) and day 1 (already past), and remove day 14.
+      expect(await sync([1, 2, 7, 28], T0 + 3 * DAY)).toEqual({ kind: 'applied', added: ['1', '7'], removed: ['14'], canceled: 1, pending: 1, skipped: 1, records: 1, firstSync: false });
+      expect(await statuses('MDF-1')).toEqual({ '1': 'skipped', '2': 'fired', '7': 'pending', '14': 'canceled', '28': 'pending' });
+      const day1 = (await store.recordBusinessTimers({ recipe: 'reminder', key: 'MDF-1' })).find((t) => t.offset === '1');
+      expect(day1?.reason).toBe('added to the claim-reminders table after its time had passed; not sent late');
+      // The canceled request gets nothing new.
+      expect(await statuses('MDF-2')).toEqual({ '2': 'canceled', '14': 'canceled', '28': 'canceled' });
+      expect((await fire(T0 + 7 * DAY)).map((f) => `${f.timer.key}:${f.timer.offset}`)).toEqual(['MDF-1:7']);
+      // Day 14 back in the table: its canceled timer comes back.
+      expect(await sync([2, 14, 28], T0 + 8 * DAY)).toMatchObject({ added: ['14'], removed: ['1', '7'], pending: 1, canceled: 0 });
+      expect(await statuses('MDF-1')).toMatchObject({ '14': 'pending', '28': 'pending' });
+    });
+
     it('two workers firing at once fire each timer once', async () => {
       for (let i = 0; i < 50; i++) await store.recomputeBusinessTimers(input({ key: `MDF-${i}`, offsets: offsets(T0, [2]) }));
       const [a, b] = await Promise.all([fire(T0 + 2 * DAY, 30), fire(T0 + 2 * DAY, 30)]);

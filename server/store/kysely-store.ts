@@ -21,6 +21,7 @@ import { finishPollWork, listPollCursorsWork, savePollPageWork, takePollWork, ty
 import { tellOnChangeWork, type TellOnChangeInput, type TellOnChangeOutcome } from './told-changes.ts';
 import { releaseBudgetWork, reserveBudgetWork, type BudgetRelease, type BudgetReservation, type ReleaseBudgetInput, type ReserveBudgetInput } from './budget-reservations.ts';
 import * as timers from './business-timers-store.ts';
+import { syncTimerOffsets, type SyncTimerOffsetsInput, type SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 import {
   STOPPED_BY_RECIPE,
   type Approval,
@@ -479,6 +480,10 @@ export class KyselyStore implements Store {
 
   listBusinessTimers(query: { limit: number; after?: { fireAt: number; id: number } }): Promise<timers.BusinessTimer[]> {
     return timers.listTimersQuery(this.db, query);
+  }
+
+  syncBusinessTimerOffsets(input: SyncTimerOffsetsInput): Promise<SyncTimerOffsetsOutcome> {
+    return syncTimerOffsets(this.db, (fn) => this.transaction(fn), input);
   }
 
   recordBusinessTimers(query: { recipe: string; key: string }): Promise<timers.BusinessTimer[]> {

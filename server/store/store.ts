@@ -4,12 +4,14 @@ import type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 import type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 import type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
 import type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
+import type { SyncTimerOffsetsInput, SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 import type { BusinessTimer, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
 
 export type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 export type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 export type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
 export type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
+export type { OffsetFireTimes, SyncTimerOffsetsInput, SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 export type { BusinessTimer, BusinessTimerStatus, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
 
 /**
@@ -196,6 +198,11 @@ export interface Store {
   nextBusinessTimerAt(): Promise<number | null>;
   /** Pending timers, soonest first (`GET /timers`); `after` is the last one of the previous page. */
   listBusinessTimers(query: { limit: number; after?: { fireAt: number; id: number } }): Promise<BusinessTimer[]>;
+  /**
+   * Applies a timer's offsets table as ops left it to the pending timers (at start): offsets gone are
+   * canceled, new ones added to every record with a pending timer (skipped when already past).
+   */
+  syncBusinessTimerOffsets(input: SyncTimerOffsetsInput): Promise<SyncTimerOffsetsOutcome>;
   /** A record's timers in every status, by offset. */
   recordBusinessTimers(query: { recipe: string; key: string }): Promise<BusinessTimer[]>;
 }
