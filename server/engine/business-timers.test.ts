@@ -123,6 +123,18 @@ describe('the timer trigger in the engine (D14)', () => {
     expect(lines.some((l) => l.includes('is missing'))).toBe(true);
   });
 
+  it('a timer computed after the business calendar\'s last day is logged, naming the table and the day', async () => {
+    const lines: string[] = [];
+    const log = { debug() {}, info() {}, warn: (_: unknown, m: string) => lines.push(m), error() {} };
+    fx = await engineFixture([reminder], { calendar: BERLIN, log });
+    await deliver(fx, { id: 'A', end: '2026-12-10', status: 'Approved' });
+    expect(lines).toEqual([]);
+    await deliver(fx, { id: 'B', end: '2026-12-28', status: 'Approved' });
+    expect(lines).toEqual([
+      "timer reminder for B, offset 14 after 2026-12-28, falls on 2027-01-11, after the last day of recipes/tables/business-calendar.json (2026-12-31): holidays of that day are not known, only weekends move it; add the next year's holidays",
+    ]);
+  });
+
   it('pending timers live in the store only: a new engine on the same store fires them, and two engines fire a timer once', async () => {
     fx = await engineFixture([reminder], { calendar: BERLIN });
     await deliver(fx, { id: 'A', end: '2026-03-02', status: 'Approved' });

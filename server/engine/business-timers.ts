@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { TimerTrigger } from '../../schemas/recipe.ts';
 import type { BusinessTimer, NewRun, Store } from '../store/store.ts';
+import { beyondCalendarWarning } from './business-calendar-coverage.ts';
 import { fireTimeOf, recordDay, resolveOffsets } from './business-timer-times.ts';
 import { evaluateExpression, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 import type { RunId } from './ids.ts';
@@ -105,6 +106,10 @@ export class BusinessTimers {
       offset: o.label,
       fireAt: fireTimeOf(day, o.offset, trigger, this.#o.tables.calendar),
     }));
+    for (const o of offsets) {
+      const beyond = beyondCalendarWarning(this.#o.tables.calendar, o.fireAt, `timer ${name} for ${key}, offset ${o.offset} after ${String(rawDate)},`);
+      if (beyond) this.#o.log.warn({ recipe: name, key, offset: o.offset }, beyond);
+    }
     const outcome = await this.#o.store.recomputeBusinessTimers({ recipe: name, key, date: String(rawDate), data, asOf, offsets, now });
     if (outcome.kind === 'applied' && outcome.skipped.length > 0) {
       this.#o.log.info({ recipe: name, key, skipped: outcome.skipped }, `timers of ${key}: offsets ${outcome.skipped.join(', ')} skipped, a later one was already due`);

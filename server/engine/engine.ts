@@ -3,6 +3,7 @@ import { issuesOf, summarizeIssues, type Issue } from '../../schemas/format-issu
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { DecideOutcome, ApprovalDecision, IngestResult, NewRun, Run, Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
+import { CALENDAR_TABLE, calendarEndingWarning } from './business-calendar-coverage.ts';
 import type { ConnectedConnectors } from './connector-registry.ts';
 import { LeaseLostError } from './errors.ts';
 import { evaluateExpression, type ExpressionEnv, type ExpressionScope } from './expression.ts';
@@ -422,6 +423,8 @@ export class Engine {
       } catch (error) {
         this.#opts.log.error({ error: (error as Error).message }, 'could not free the leases of a previous start; they run out on their own');
       }
+      const calendarEnding = calendarEndingWarning(this.#opts.tables.calendar, this.clock.now());
+      if (calendarEnding) this.#opts.log.warn({ table: CALENDAR_TABLE }, calendarEnding);
       // Ops may have changed a timer's offsets table (the claim-reminders days) while the runtime was down.
       if (this.businessTimers.any) await this.businessTimers.syncTableOffsets(this.clock.now());
       while (!this.#stopping) {
