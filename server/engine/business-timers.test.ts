@@ -84,6 +84,8 @@ describe('the timer trigger in the engine (D14)', () => {
     });
     const fired = events.find((e) => e.type === 'business-timer.fired');
     expect(fired).toMatchObject({ recipe: 'reminder', key: 'A', offset: '2', date: '2026-03-02' });
+    // The log names the timer run by the record's key, not by its dedup key (timer:A:2:2026-03-02).
+    expect(events.find((e) => e.type === 'run.completed')).toMatchObject({ recipe: 'reminder', key: 'A' });
     await advanceTime(fx.engine, fx.clock, 30 * 86_400_000);
     expect(fx.system.effects.map((e) => e.key)).toEqual(['A:2', 'A:14']);
   });

@@ -6,7 +6,7 @@ import { beyondCalendarWarning } from './business-calendar-coverage.ts';
 import { fireTimeOf, recordDay, resolveOffsets } from './business-timer-times.ts';
 import { evaluateExpression, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 import type { RunId } from './ids.ts';
-import type { LifecycleListener } from './lifecycle-events.ts';
+import type { LifecycleListener, StartedByRunTrigger } from './lifecycle-events.ts';
 import type { LoadedRecipe, RecipeSet } from './recipe-set.ts';
 import type { Tables } from './tables.ts';
 
@@ -207,7 +207,8 @@ export class BusinessTimers {
       recipe: timer.recipe,
       recipeVersion: recipe.definition.version,
       recipeHash: recipe.hash,
-      trigger: { type: 'timer', receivedAt: now, data: { key: timer.key, date: timer.date, offset, due_at: new Date(timer.fireAt).toISOString(), record: timer.data } },
+      // businessKey: the log names the run by the record's key (the MDF number), not by its dedup key.
+      trigger: { type: 'timer', receivedAt: now, businessKey: timer.key, data: { key: timer.key, date: timer.date, offset, due_at: new Date(timer.fireAt).toISOString(), record: timer.data } } as StartedByRunTrigger,
       dedupKey: `timer:${timer.key}:${timer.offset}:${timer.date}`,
       correlationKey: timer.key,
       cancelOnEvent: recipe.definition.cancel_on?.event ?? null,

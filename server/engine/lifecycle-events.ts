@@ -55,7 +55,8 @@ export interface StartedByRunTrigger extends TriggerRecord {
 
 /**
  * A run's business key, as the log names it: for a run started by another run, the starting run's
- * business key (handed down, so a chain of runs keeps the MDF number); otherwise its dedup key.
+ * business key (handed down, so a chain of runs keeps the MDF number); for a `timer` run, its record's
+ * key (its trigger's `businessKey`); otherwise its dedup key.
  */
 export function businessKeyOf(run: Pick<Run | NewRun, 'dedupKey' | 'trigger'>): string {
   const key = (run.trigger as StartedByRunTrigger).businessKey;
