@@ -60,8 +60,9 @@ export class BusinessTimers {
    * then the recompute of the record's timers. A record without a usable key or date is logged, never
    * a failed delivery; a store failure is (the sender delivers again, and the recompute is idempotent).
    */
-  async onEvent(event: string, data: unknown, correlationKey: string | null, deliveryId: string, now: number): Promise<void> {
+  async onEvent(event: string, data: unknown, correlationKey: string | null, deliveryId: string, now: number): Promise<TimersTouched[]> {
     const scope = eventScope(event, data, deliveryId);
+    const touched: TimersTouched[] = [];
     for (const recipe of this.#timerRecipes()) {
       const trigger = timerOf(recipe);
       const name = recipe.definition.name;
@@ -72,23 +73,27 @@ export class BusinessTimers {
           const outcome = await this.#o.store.cancelBusinessTimers({ recipe: name, key: correlationKey, reason: `stopped by ${event}`, stop: true, now });
           const canceled = outcome.kind === 'canceled' ? outcome.canceled : 0;
           this.#o.log.info({ recipe: name, key: correlationKey, event, canceled }, `timers of ${correlationKey} stopped for good by ${event} (${canceled} pending canceled)`);
+          touched.push({ recipe: name, key: correlationKey, action: 'stopped' });
         }
       }
       const records = typeof trigger.record === 'string' ? [trigger.record] : trigger.record;
       if (records.includes(event)) {
-        await this.#recompute(recipe, trigger, scope, data, now);
+        const key = await this.#recompute(recipe, trigger, scope, data, now);
+        if (key !== null) touched.push({ recipe: name, key, action: 'recomputed' });
         // A recomputed timer may be due at once (a past offset): the next pass asks the store.
         this.#noneDueBefore = -Infinity;
       }
     }
+    return touched;
   }
 
-  async #recompute(recipe: LoadedRecipe, trigger: Timer, scope: EventScope, data: unknown, now: number): Promise<void> {
+  /** Resolves with the record's key, or null when the event gives none. */
+  async #recompute(recipe: LoadedRecipe, trigger: Timer, scope: EventScope, data: unknown, now: number): Promise<string | null> {
     const name = recipe.definition.name;
     const rawKey = await this.#evaluate(trigger.key, scope, name, 'key');
     if (rawKey === undefined || rawKey === null || rawKey === '') {
       this.#o.log.warn({ recipe: name, event: scope.event }, `timer of ${name}: the event gives no record key (${trigger.key}); no timer changed`);
-      return;
+      return null;
     }
     const key = String(rawKey);
     // The stamp first: a cancel is a state of the record too, and an event older than the state applied changes nothing.
@@ -98,10 +103,16 @@ export class BusinessTimers {
       if (outcome.kind === 'stale') return this.#logStale(name, key, scope.event);
       this.#o.log.info({ recipe: name, key, event: scope.event, canceled: outcome.canceled }, `timers of ${key} canceled (${outcome.canceled} pending): ${why}`);
     };
-    if (trigger.while && !(await this.#evaluate(trigger.while, scope, name, 'while'))) return cancel(`${trigger.while} is false`);
+    if (trigger.while && !(await this.#evaluate(trigger.while, scope, name, 'while'))) {
+      await cancel(`${trigger.while} is false`);
+      return key;
+    }
     const rawDate = await this.#evaluate(trigger.date, scope, name, 'date');
     const day = recordDay(rawDate, this.#o.tables.calendar);
-    if (!day) return cancel(`the record's date (${trigger.date}) is ${rawDate === undefined ? 'missing' : `${JSON.stringify(rawDate)}, not a date`}`);
+    if (!day) {
+      await cancel(`the record's date (${trigger.date}) is ${rawDate === undefined ? 'missing' : `${JSON.stringify(rawDate)}, not a date`}`);
+      return key;
+    }
     const offsets = resolveOffsets(trigger, this.#o.tables, name).map((o) => ({
       offset: o.label,
       fireAt: fireTimeOf(day, o.offset, trigger, this.#o.tables.calendar),
@@ -116,6 +127,7 @@ export class BusinessTimers {
     } else if (outcome.kind === 'stale') {
       this.#logStale(name, key, scope.event);
     }
+    return key;
   }
 
   #logStale(recipe: string, key: string, event: string): void {
@@ -229,6 +241,14 @@ export class BusinessTimers {
 
 function timerOf(recipe: LoadedRecipe): Timer {
   return recipe.definition.trigger as Timer;
+}
+
+/** What an event did to a record's timers, for the delivery's log line. */
+export interface TimersTouched {
+  recipe: string;
+  key: string;
+  /** `recomputed`: by the recompute rules (set, moved, canceled, or unchanged as stale); `stopped`: by stop_on, for good. */
+  action: 'recomputed' | 'stopped';
 }
 
 type EventScope = ExpressionScope & { event: string; trigger: { event: string; data: unknown; delivery_id: string } };

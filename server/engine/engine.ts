@@ -15,7 +15,7 @@ import type { Tables } from './tables.ts';
 import { EngineMetrics } from './metrics.ts';
 import { Schedules } from './schedules.ts';
 import { Polls } from './polls.ts';
-import { BusinessTimers } from './business-timers.ts';
+import { BusinessTimers, type TimersTouched } from './business-timers.ts';
 import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
 import { WorkerSlots } from './worker-slots.ts';
 import { DueBacklog } from './due-backlog.ts';
@@ -178,10 +178,15 @@ export class Engine {
       this.metrics.deliveries.inc();
       this.#slots.stored(runs.length);
     }
-    if (this.#opts.onLifecycle) reportIngest(this.#opts.onLifecycle, eventName, delivery.deliveryId, runs, result, filteredOut);
-    if (correlationKey !== null) await this.#applyToLiveRuns(eventName, correlationKey, data, delivery.deliveryId);
-    // Also for a repeated delivery: the sender repeats when it saw no answer, maybe before the recompute.
-    await this.businessTimers.onEvent(eventName, data, correlationKey, delivery.deliveryId, now);
+    let timers: TimersTouched[] = [];
+    try {
+      if (correlationKey !== null) await this.#applyToLiveRuns(eventName, correlationKey, data, delivery.deliveryId);
+      // Also for a repeated delivery: the sender repeats when it saw no answer, maybe before the recompute.
+      timers = await this.businessTimers.onEvent(eventName, data, correlationKey, delivery.deliveryId, now);
+    } finally {
+      // After the timers, so the delivery's line says what it did to them.
+      if (this.#opts.onLifecycle) reportIngest(this.#opts.onLifecycle, eventName, delivery.deliveryId, runs, result, filteredOut, timers);
+    }
     this.wake();
     return result;
   }

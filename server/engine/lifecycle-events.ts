@@ -27,6 +27,8 @@ export type LifecycleEvent =
       runs: Array<RunRef & { existing: boolean }>;
       /** Recipes on this event whose trigger filter was false for it: why they started nothing. */
       filteredOut?: Array<{ recipe: string; filter: string }>;
+      /** Records whose business timers (a `timer` trigger) the event recomputed or stopped. */
+      timers?: Array<{ recipe: string; key: string; action: 'recomputed' | 'stopped' }>;
     }
   /** A run was created and queued by a schedule or by hand (a webhook's runs are in its `webhook.accepted`). */
   | ({ type: 'run.started'; trigger: string } & RunRef)
@@ -78,12 +80,13 @@ export function reportIngest(
   candidates: readonly NewRun[],
   result: IngestResult,
   filteredOut: Array<{ recipe: string; filter: string }> = [],
+  timers: Array<{ recipe: string; key: string; action: 'recomputed' | 'stopped' }> = [],
 ): void {
   const runs = result.runIds.map((id, index) => {
     const run = candidates[index];
     return { runId: id, recipe: run?.recipe ?? '', key: run ? businessKeyOf(run) : '', existing: result.duplicate || id !== run?.id };
   });
-  report({ type: 'webhook.accepted', event, deliveryId, duplicate: result.duplicate, runs, filteredOut });
+  report({ type: 'webhook.accepted', event, deliveryId, duplicate: result.duplicate, runs, filteredOut, ...(timers.length > 0 ? { timers } : {}) });
 }
 
 /**
