@@ -276,12 +276,22 @@ export const WebhookTrigger = z
   .strict()
   .describe('Starts a run for each accepted delivery of the event at POST /webhooks/<connector>.');
 
+/**
+ * The shortest poll interval: a poll is a query against the source system (Salesforce counts each one
+ * against the org's daily API requests), and PT1M is already 1,440 of them a day per recipe. The
+ * watermark catches up whatever the interval, so a shorter one only spends quota.
+ */
+export const MIN_POLL_INTERVAL_MS = 60_000;
+
 export const PollTrigger = z
   .object({
     type: z.literal('poll'),
     action: z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/),
     input: Mapping.optional(),
-    every: IsoDuration,
+    every: IsoDuration.refine((d) => Duration.fromISO(d).toMillis() >= MIN_POLL_INTERVAL_MS, {
+      message:
+        'a poll runs at most once a minute: every is PT1M or longer (each poll is a query against the source system, counted against its API quota, e.g. Salesforce\'s daily API requests; PT0S would poll in a loop)',
+    }).describe('How often to poll: an ISO 8601 duration of at least PT1M, e.g. PT5M.'),
     cursor: Expression.describe('The watermark taken from each item (e.g. its updated time).'),
     dedup_key: Expression.describe('Identifies an item version, e.g. id & updated.'),
   })
@@ -307,6 +317,26 @@ export const TimerOffset = z.union([
   z.object({ business_days: z.number().int().positive() }).strict().describe('Business days after the date on the `business-calendar` table.'),
 ]);
 export type TimerOffset = z.infer<typeof TimerOffset>;
+
+/** What an offset means, for comparing: `2` and `"P2D"` are both 2 days; business days and months stay apart. */
+function offsetMeaning(offset: TimerOffset): string {
+  if (typeof offset === 'number') return `${offset} days`;
+  if (typeof offset === 'object') return `${offset.business_days} business days`;
+  const parts = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$/.exec(offset);
+  if (parts && !parts[1] && !parts[2]) return `${Number(parts[3] ?? 0) * 7 + Number(parts[4] ?? 0)} days`;
+  return offset;
+}
+
+/** D14: each offset once; a repeated one (`[2, 2]`, or `2` and `"P2D"`) would send one reminder where two were meant, or two on one day. */
+function offsetsOnce(offsets: TimerOffset[], ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  offsets.forEach((offset, i) => {
+    const meaning = offsetMeaning(offset);
+    const first = seen.get(meaning);
+    if (first === undefined) seen.set(meaning, i);
+    else ctx.addIssue({ code: 'custom', path: [i], message: `${JSON.stringify(offset)} is ${meaning} after the date, as offsets[${first}] already is; each offset once` });
+  });
+}
 
 /** Where a timer's offsets come from: a column of whole days in a table ops maintain. */
 export const TimerOffsetsTable = z
@@ -337,7 +367,7 @@ export const TimerTrigger = z
     while: Expression.optional().describe("The record's pending timers are canceled while this is falsy (e.g. {% data.status = 'Approved' %}); true again recomputes them."),
     as_of: Expression.optional().describe("When the source last changed the record (e.g. {% data.updated %}): an event older than the last one applied changes nothing (a late redelivery cannot move a date back)."),
     offsets: z
-      .union([z.array(TimerOffset).min(1), TimerOffsetsTable])
+      .union([z.array(TimerOffset).min(1).superRefine(offsetsOnce), TimerOffsetsTable])
       .describe('When to fire after the date: a list (e.g. [2, 14, 28]), or a table column of whole days (e.g. { "table": "claim-reminders", "column": "days_after_end" }).'),
     at: z
       .string()

@@ -75,6 +75,11 @@ describe('the lifecycle log at info', () => {
         dueAt: expect.stringMatching(/Z$/),
       }),
     );
+    // The delivery's line says what it did to the timers; the timer run's lines name the MDF number.
+    const accepted = lines.find((l) => l.msg.startsWith('webhook prm.mdf_request.status_changed accepted'));
+    expect(accepted?.msg).toMatch(/recomputed the timers of mdf-claim-reminder for MDF-0901$/);
+    expect(accepted?.msg).not.toContain('no recipe is triggered by this event');
+    expect(lines).toContainEqual(expect.objectContaining({ recipe: 'mdf-claim-reminder', key: 'MDF-0901', msg: 'run completed' }));
   });
 
   it('logs "run waiting" once per wait: a turn that leaves the run waiting where and until when it waited logs nothing (D10)', async () => {

@@ -20,7 +20,9 @@ export function logLifecycle(log: Logger): LifecycleListener {
         const fields = runs.length === 1 ? { event: name, deliveryId, duplicate, runId: only!.runId, recipe: only!.recipe, key: only!.key } : { event: name, deliveryId, duplicate, runs };
         let outcome: string;
         const filtered = event.filteredOut ?? [];
-        if (runs.length === 0) {
+        const timers = (event.timers ?? []).map((t) => `${t.action} the timers of ${t.recipe} for ${t.key}`).join(', ');
+        if (runs.length === 0 && timers) outcome = timers;
+        else if (runs.length === 0) {
           // Say which filter refused it: a request already decided is no longer `Open`, for example.
           outcome = filtered.length
             ? `no recipe starts on it: ${filtered.map((f) => `${f.recipe}: filter \`${bareExpression(f.filter)}\` is false`).join('; ')}`
@@ -29,7 +31,8 @@ export function logLifecycle(log: Logger): LifecycleListener {
         else if (duplicate) outcome = `a delivery already received (same delivery id): no new run, ${runs.map((r) => r.runId).join(', ')}`;
         else if (runs.every((r) => r.existing)) outcome = `no new run: runs are deduplicated by business key, and ${runs.map((r) => `${r.key} already has ${r.runId} (${r.recipe})`).join(', ')}`;
         else outcome = runs.map((r) => (r.existing ? `${r.key} already has ${r.runId} (${r.recipe})` : `run started: ${r.runId} (${r.recipe}) for ${r.key}`)).join(', ');
-        log.info(fields, `webhook ${name} accepted: ${outcome}`);
+        if (runs.length > 0 && timers) outcome += `; ${timers}`;
+        log.info(event.timers ? { ...fields, timers: event.timers } : fields, `webhook ${name} accepted: ${outcome}`);
         return;
       }
       case 'run.started':

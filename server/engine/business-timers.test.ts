@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DateTime } from 'luxon';
 import type { RecipeInput } from '../../schemas/recipe.ts';
 import { engineFixture, type EngineFixture } from '../../test/support/engine-fixture.ts';
@@ -84,6 +84,8 @@ describe('the timer trigger in the engine (D14)', () => {
     });
     const fired = events.find((e) => e.type === 'business-timer.fired');
     expect(fired).toMatchObject({ recipe: 'reminder', key: 'A', offset: '2', date: '2026-03-02' });
+    // The log names the timer run by the record's key, not by its dedup key (timer:A:2:2026-03-02).
+    expect(events.find((e) => e.type === 'run.completed')).toMatchObject({ recipe: 'reminder', key: 'A' });
     await advanceTime(fx.engine, fx.clock, 30 * 86_400_000);
     expect(fx.system.effects.map((e) => e.key)).toEqual(['A:2', 'A:14']);
   });
@@ -123,6 +125,18 @@ describe('the timer trigger in the engine (D14)', () => {
     expect(lines.some((l) => l.includes('is missing'))).toBe(true);
   });
 
+  it('a timer computed after the business calendar\'s last day is logged, naming the table and the day', async () => {
+    const lines: string[] = [];
+    const log = { debug() {}, info() {}, warn: (_: unknown, m: string) => lines.push(m), error() {} };
+    fx = await engineFixture([reminder], { calendar: BERLIN, log });
+    await deliver(fx, { id: 'A', end: '2026-12-10', status: 'Approved' });
+    expect(lines).toEqual([]);
+    await deliver(fx, { id: 'B', end: '2026-12-28', status: 'Approved' });
+    expect(lines).toEqual([
+      "timer reminder for B, offset 14 after 2026-12-28, falls on 2027-01-11, after the last day of recipes/tables/business-calendar.json (2026-12-31): holidays of that day are not known, only weekends move it; add the next year's holidays",
+    ]);
+  });
+
   it('pending timers live in the store only: a new engine on the same store fires them, and two engines fire a timer once', async () => {
     fx = await engineFixture([reminder], { calendar: BERLIN });
     await deliver(fx, { id: 'A', end: '2026-03-02', status: 'Approved' });
@@ -133,6 +147,31 @@ describe('the timer trigger in the engine (D14)', () => {
     await Promise.all([fx.engine.runUntilIdle(), second.engine.runUntilIdle()]);
     expect([...fx.system.effects, ...second.system.effects].map((e) => e.key)).toEqual(['A:2']);
     expect(await fx.store.listRuns({ recipe: 'reminder', limit: 10 })).toHaveLength(1);
+  });
+});
+
+describe('a changed offsets table at start (D14: "changing a number there changes behaviour with no code change")', () => {
+  const fromTable: RecipeInput = { ...reminder, trigger: { ...(reminder.trigger as object), offsets: { table: 'claim-reminders', column: 'days_after_end' } } as RecipeInput['trigger'] };
+  const days = (...d: number[]) => ({ 'claim-reminders': d.map((days_after_end) => ({ days_after_end })) });
+
+  it('a restart with day 7 added and day 28 removed: the pending timers of a record that does not change follow, and the log says so', async () => {
+    const first = await engineFixture([fromTable], { calendar: BERLIN, tables: days(2, 14, 28) });
+    await first.engine.deliver({ source: 'fake', event: 'thing.happened', deliveryId: 'd1', data: { id: 'A', end: '2026-03-02', status: 'Approved' } });
+    await first.engine.stop();
+    const lines: string[] = [];
+    const log = { debug() {}, info: (_: unknown, m: string) => lines.push(m), warn() {}, error: (_: unknown, m: string) => lines.push(m) };
+    const second = await engineFixture([fromTable], { calendar: BERLIN, tables: days(2, 7, 14), store: first.store, clock: first.clock, log });
+    try {
+      second.engine.start();
+      await vi.waitFor(() => expect(lines.some((l) => l.startsWith('timers of reminder follow the claim-reminders table'))).toBe(true));
+      await second.engine.stop();
+      const timers = await second.store.recordBusinessTimers({ recipe: 'reminder', key: 'A' });
+      expect(Object.fromEntries(timers.map((t) => [t.offset, t.status]))).toEqual({ '2': 'pending', '7': 'pending', '14': 'pending', '28': 'canceled' });
+      await advanceTime(second.engine, second.clock, 40 * 86_400_000);
+      expect(second.system.effects.map((e) => e.key)).toEqual(['A:2', 'A:7', 'A:14']);
+    } finally {
+      await second.close();
+    }
   });
 });
 

@@ -2,10 +2,11 @@ import type { z } from 'zod';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { TimerTrigger } from '../../schemas/recipe.ts';
 import type { BusinessTimer, NewRun, Store } from '../store/store.ts';
+import { beyondCalendarWarning } from './business-calendar-coverage.ts';
 import { fireTimeOf, recordDay, resolveOffsets } from './business-timer-times.ts';
 import { evaluateExpression, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 import type { RunId } from './ids.ts';
-import type { LifecycleListener } from './lifecycle-events.ts';
+import type { LifecycleListener, StartedByRunTrigger } from './lifecycle-events.ts';
 import type { LoadedRecipe, RecipeSet } from './recipe-set.ts';
 import type { Tables } from './tables.ts';
 
@@ -59,8 +60,9 @@ export class BusinessTimers {
    * then the recompute of the record's timers. A record without a usable key or date is logged, never
    * a failed delivery; a store failure is (the sender delivers again, and the recompute is idempotent).
    */
-  async onEvent(event: string, data: unknown, correlationKey: string | null, deliveryId: string, now: number): Promise<void> {
+  async onEvent(event: string, data: unknown, correlationKey: string | null, deliveryId: string, now: number): Promise<TimersTouched[]> {
     const scope = eventScope(event, data, deliveryId);
+    const touched: TimersTouched[] = [];
     for (const recipe of this.#timerRecipes()) {
       const trigger = timerOf(recipe);
       const name = recipe.definition.name;
@@ -68,46 +70,109 @@ export class BusinessTimers {
         for (const stop of trigger.stop_on ?? []) {
           if (stop.event !== event) continue;
           if (stop.filter && !(await this.#evaluate(stop.filter, scope, name, 'stop_on filter'))) continue;
-          const canceled = await this.#o.store.cancelBusinessTimers({ recipe: name, key: correlationKey, reason: `stopped by ${event}`, stop: true, now });
+          const outcome = await this.#o.store.cancelBusinessTimers({ recipe: name, key: correlationKey, reason: `stopped by ${event}`, stop: true, now });
+          const canceled = outcome.kind === 'canceled' ? outcome.canceled : 0;
           this.#o.log.info({ recipe: name, key: correlationKey, event, canceled }, `timers of ${correlationKey} stopped for good by ${event} (${canceled} pending canceled)`);
+          touched.push({ recipe: name, key: correlationKey, action: 'stopped' });
         }
       }
       const records = typeof trigger.record === 'string' ? [trigger.record] : trigger.record;
       if (records.includes(event)) {
-        await this.#recompute(recipe, trigger, scope, data, now);
+        const key = await this.#recompute(recipe, trigger, scope, data, now);
+        if (key !== null) touched.push({ recipe: name, key, action: 'recomputed' });
         // A recomputed timer may be due at once (a past offset): the next pass asks the store.
         this.#noneDueBefore = -Infinity;
       }
     }
+    return touched;
   }
 
-  async #recompute(recipe: LoadedRecipe, trigger: Timer, scope: EventScope, data: unknown, now: number): Promise<void> {
+  /** Resolves with the record's key, or null when the event gives none. */
+  async #recompute(recipe: LoadedRecipe, trigger: Timer, scope: EventScope, data: unknown, now: number): Promise<string | null> {
     const name = recipe.definition.name;
     const rawKey = await this.#evaluate(trigger.key, scope, name, 'key');
     if (rawKey === undefined || rawKey === null || rawKey === '') {
       this.#o.log.warn({ recipe: name, event: scope.event }, `timer of ${name}: the event gives no record key (${trigger.key}); no timer changed`);
-      return;
+      return null;
     }
     const key = String(rawKey);
+    // The stamp first: a cancel is a state of the record too, and an event older than the state applied changes nothing.
+    const asOf = trigger.as_of ? stampOf(await this.#evaluate(trigger.as_of, scope, name, 'as_of')) : null;
     const cancel = async (why: string) => {
-      const canceled = await this.#o.store.cancelBusinessTimers({ recipe: name, key, reason: why, stop: false, now });
-      this.#o.log.info({ recipe: name, key, event: scope.event, canceled }, `timers of ${key} canceled (${canceled} pending): ${why}`);
+      const outcome = await this.#o.store.cancelBusinessTimers({ recipe: name, key, reason: why, stop: false, asOf, now });
+      if (outcome.kind === 'stale') return this.#logStale(name, key, scope.event);
+      this.#o.log.info({ recipe: name, key, event: scope.event, canceled: outcome.canceled }, `timers of ${key} canceled (${outcome.canceled} pending): ${why}`);
     };
-    if (trigger.while && !(await this.#evaluate(trigger.while, scope, name, 'while'))) return cancel(`${trigger.while} is false`);
+    if (trigger.while && !(await this.#evaluate(trigger.while, scope, name, 'while'))) {
+      await cancel(`${trigger.while} is false`);
+      return key;
+    }
     const rawDate = await this.#evaluate(trigger.date, scope, name, 'date');
     const day = recordDay(rawDate, this.#o.tables.calendar);
-    if (!day) return cancel(`the record's date (${trigger.date}) is ${rawDate === undefined ? 'missing' : `${JSON.stringify(rawDate)}, not a date`}`);
-    const asOf = trigger.as_of ? stampOf(await this.#evaluate(trigger.as_of, scope, name, 'as_of')) : null;
+    if (!day) {
+      await cancel(`the record's date (${trigger.date}) is ${rawDate === undefined ? 'missing' : `${JSON.stringify(rawDate)}, not a date`}`);
+      return key;
+    }
     const offsets = resolveOffsets(trigger, this.#o.tables, name).map((o) => ({
       offset: o.label,
       fireAt: fireTimeOf(day, o.offset, trigger, this.#o.tables.calendar),
     }));
+    for (const o of offsets) {
+      const beyond = beyondCalendarWarning(this.#o.tables.calendar, o.fireAt, `timer ${name} for ${key}, offset ${o.offset} after ${String(rawDate)},`);
+      if (beyond) this.#o.log.warn({ recipe: name, key, offset: o.offset }, beyond);
+    }
     const outcome = await this.#o.store.recomputeBusinessTimers({ recipe: name, key, date: String(rawDate), data, asOf, offsets, now });
     if (outcome.kind === 'applied' && outcome.skipped.length > 0) {
       this.#o.log.info({ recipe: name, key, skipped: outcome.skipped }, `timers of ${key}: offsets ${outcome.skipped.join(', ')} skipped, a later one was already due`);
     } else if (outcome.kind === 'stale') {
-      this.#o.log.info({ recipe: name, key, event: scope.event }, `timers of ${key} unchanged: the event is older than the state already applied`);
+      this.#logStale(name, key, scope.event);
     }
+    return key;
+  }
+
+  #logStale(recipe: string, key: string, event: string): void {
+    this.#o.log.info({ recipe, key, event }, `timers of ${key} unchanged: the event is older than the state already applied`);
+  }
+
+  /**
+   * Brings the pending timers of table-driven offsets in line with the tables as ops left them (at
+   * start, and after a scenario's `change_table`): offsets gone are canceled, new ones added to every
+   * record with a pending timer from its stored date; a new offset already past is skipped, not sent
+   * late. An unchanged table costs one read per recipe. Failures are logged: the start goes on.
+   */
+  async syncTableOffsets(now: number): Promise<void> {
+    for (const recipe of this.#timerRecipes()) {
+      const trigger = timerOf(recipe);
+      if (Array.isArray(trigger.offsets)) continue;
+      const name = recipe.definition.name;
+      const table = trigger.offsets.table;
+      try {
+        const offsets = resolveOffsets(trigger, this.#o.tables, name);
+        const calendar = this.#o.tables.calendar;
+        const outcome = await this.#o.store.syncBusinessTimerOffsets({
+          recipe: name,
+          offsets: offsets.map((o) => o.label),
+          fireTimes: (date) => {
+            const day = recordDay(date, calendar);
+            return day ? offsets.map((o) => ({ offset: o.label, fireAt: fireTimeOf(day, o.offset, trigger, calendar) })) : null;
+          },
+          source: `${table} table`,
+          now,
+        });
+        if (outcome.kind === 'unchanged') continue;
+        const { added, removed, canceled, pending, skipped, records, firstSync } = outcome;
+        this.#o.log.info(
+          { recipe: name, table, added, removed, canceled, pending, skipped, records, firstSync },
+          `timers of ${name} follow the ${table} table: ` +
+            `offsets added ${added.length > 0 ? added.join(', ') : 'none'} (${pending} timers to come on ${records} records with pending timers, ${skipped} already past skipped, not sent late), ` +
+            `removed ${removed.length > 0 ? removed.join(', ') : firstSync ? 'those not in the table' : 'none'} (${canceled} pending canceled)` +
+            (firstSync ? '; first sync of this store, every offset of the table counted as new' : ''),
+        );
+      } catch (error) {
+        this.#o.log.error({ recipe: name, table, error: (error as Error).message }, `timers of ${name}: the ${table} table could not be applied to the pending timers: ${(error as Error).message}`);
+      }
+    }
+    this.#noneDueBefore = -Infinity;
   }
 
   /** An expression's value, or undefined (logged) when it fails: a bad record never fails the delivery. */
@@ -154,7 +219,8 @@ export class BusinessTimers {
       recipe: timer.recipe,
       recipeVersion: recipe.definition.version,
       recipeHash: recipe.hash,
-      trigger: { type: 'timer', receivedAt: now, data: { key: timer.key, date: timer.date, offset, due_at: new Date(timer.fireAt).toISOString(), record: timer.data } },
+      // businessKey: the log names the run by the record's key (the MDF number), not by its dedup key.
+      trigger: { type: 'timer', receivedAt: now, businessKey: timer.key, data: { key: timer.key, date: timer.date, offset, due_at: new Date(timer.fireAt).toISOString(), record: timer.data } } as StartedByRunTrigger,
       dedupKey: `timer:${timer.key}:${timer.offset}:${timer.date}`,
       correlationKey: timer.key,
       cancelOnEvent: recipe.definition.cancel_on?.event ?? null,
@@ -175,6 +241,14 @@ export class BusinessTimers {
 
 function timerOf(recipe: LoadedRecipe): Timer {
   return recipe.definition.trigger as Timer;
+}
+
+/** What an event did to a record's timers, for the delivery's log line. */
+export interface TimersTouched {
+  recipe: string;
+  key: string;
+  /** `recomputed`: by the recompute rules (set, moved, canceled, or unchanged as stale); `stopped`: by stop_on, for good. */
+  action: 'recomputed' | 'stopped';
 }
 
 type EventScope = ExpressionScope & { event: string; trigger: { event: string; data: unknown; delivery_id: string } };

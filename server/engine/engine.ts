@@ -3,6 +3,7 @@ import { issuesOf, summarizeIssues, type Issue } from '../../schemas/format-issu
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { DecideOutcome, ApprovalDecision, IngestResult, NewRun, Run, Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
+import { CALENDAR_TABLE, calendarEndingWarning } from './business-calendar-coverage.ts';
 import type { ConnectedConnectors } from './connector-registry.ts';
 import { LeaseLostError } from './errors.ts';
 import { evaluateExpression, type ExpressionEnv, type ExpressionScope } from './expression.ts';
@@ -14,7 +15,7 @@ import type { Tables } from './tables.ts';
 import { EngineMetrics } from './metrics.ts';
 import { Schedules } from './schedules.ts';
 import { Polls } from './polls.ts';
-import { BusinessTimers } from './business-timers.ts';
+import { BusinessTimers, type TimersTouched } from './business-timers.ts';
 import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
 import { WorkerSlots } from './worker-slots.ts';
 import { DueBacklog } from './due-backlog.ts';
@@ -177,10 +178,15 @@ export class Engine {
       this.metrics.deliveries.inc();
       this.#slots.stored(runs.length);
     }
-    if (this.#opts.onLifecycle) reportIngest(this.#opts.onLifecycle, eventName, delivery.deliveryId, runs, result, filteredOut);
-    if (correlationKey !== null) await this.#applyToLiveRuns(eventName, correlationKey, data, delivery.deliveryId);
-    // Also for a repeated delivery: the sender repeats when it saw no answer, maybe before the recompute.
-    await this.businessTimers.onEvent(eventName, data, correlationKey, delivery.deliveryId, now);
+    let timers: TimersTouched[] = [];
+    try {
+      if (correlationKey !== null) await this.#applyToLiveRuns(eventName, correlationKey, data, delivery.deliveryId);
+      // Also for a repeated delivery: the sender repeats when it saw no answer, maybe before the recompute.
+      timers = await this.businessTimers.onEvent(eventName, data, correlationKey, delivery.deliveryId, now);
+    } finally {
+      // After the timers, so the delivery's line says what it did to them.
+      if (this.#opts.onLifecycle) reportIngest(this.#opts.onLifecycle, eventName, delivery.deliveryId, runs, result, filteredOut, timers);
+    }
     this.wake();
     return result;
   }
@@ -422,6 +428,10 @@ export class Engine {
       } catch (error) {
         this.#opts.log.error({ error: (error as Error).message }, 'could not free the leases of a previous start; they run out on their own');
       }
+      const calendarEnding = calendarEndingWarning(this.#opts.tables.calendar, this.clock.now());
+      if (calendarEnding) this.#opts.log.warn({ table: CALENDAR_TABLE }, calendarEnding);
+      // Ops may have changed a timer's offsets table (the claim-reminders days) while the runtime was down.
+      if (this.businessTimers.any) await this.businessTimers.syncTableOffsets(this.clock.now());
       while (!this.#stopping) {
         const free = this.#slots.free(this.#busySlots);
         if (free > 0) {

@@ -27,6 +27,8 @@ export type LifecycleEvent =
       runs: Array<RunRef & { existing: boolean }>;
       /** Recipes on this event whose trigger filter was false for it: why they started nothing. */
       filteredOut?: Array<{ recipe: string; filter: string }>;
+      /** Records whose business timers (a `timer` trigger) the event recomputed or stopped. */
+      timers?: Array<{ recipe: string; key: string; action: 'recomputed' | 'stopped' }>;
     }
   /** A run was created and queued by a schedule or by hand (a webhook's runs are in its `webhook.accepted`). */
   | ({ type: 'run.started'; trigger: string } & RunRef)
@@ -55,7 +57,8 @@ export interface StartedByRunTrigger extends TriggerRecord {
 
 /**
  * A run's business key, as the log names it: for a run started by another run, the starting run's
- * business key (handed down, so a chain of runs keeps the MDF number); otherwise its dedup key.
+ * business key (handed down, so a chain of runs keeps the MDF number); for a `timer` run, its record's
+ * key (its trigger's `businessKey`); otherwise its dedup key.
  */
 export function businessKeyOf(run: Pick<Run | NewRun, 'dedupKey' | 'trigger'>): string {
   const key = (run.trigger as StartedByRunTrigger).businessKey;
@@ -77,12 +80,13 @@ export function reportIngest(
   candidates: readonly NewRun[],
   result: IngestResult,
   filteredOut: Array<{ recipe: string; filter: string }> = [],
+  timers: Array<{ recipe: string; key: string; action: 'recomputed' | 'stopped' }> = [],
 ): void {
   const runs = result.runIds.map((id, index) => {
     const run = candidates[index];
     return { runId: id, recipe: run?.recipe ?? '', key: run ? businessKeyOf(run) : '', existing: result.duplicate || id !== run?.id };
   });
-  report({ type: 'webhook.accepted', event, deliveryId, duplicate: result.duplicate, runs, filteredOut });
+  report({ type: 'webhook.accepted', event, deliveryId, duplicate: result.duplicate, runs, filteredOut, ...(timers.length > 0 ? { timers } : {}) });
 }
 
 /**

@@ -56,4 +56,33 @@ describe('validate: timer triggers (D14)', () => {
     expect(lines.some((l) => l.includes('trigger.offsets'))).toBe(true);
     expect(lines.some((l) => l.includes('trigger.at') && l.includes('HH:MM'))).toBe(true);
   });
+
+  it('refuses an offset given twice, also as another spelling of the same days (2 and "P2D", 7 and "P1W"), naming the path', () => {
+    expect(problems(reminder({ offsets: [2, 2, 'P2D'] }))).toEqual([
+      `${FILE}: trigger.offsets[1]: 2 is 2 days after the date, as offsets[0] already is; each offset once`,
+      `${FILE}: trigger.offsets[2]: "P2D" is 2 days after the date, as offsets[0] already is; each offset once`,
+    ]);
+    expect(problems(reminder({ offsets: [7, 'P1W'] }))).toEqual([`${FILE}: trigger.offsets[1]: "P1W" is 7 days after the date, as offsets[0] already is; each offset once`]);
+    // Business days and months are other offsets than calendar days.
+    expect(problems(reminder({ offsets: [2, { business_days: 2 }, 'P1M', 30] }))).toEqual([]);
+  });
+});
+
+describe('validate: poll triggers (D1)', () => {
+  const poll = (every: string) => ({
+    name: 'changes',
+    version: 1,
+    description: 'D1 poll under test',
+    trigger: { type: 'poll', action: 'salesforce.list_changed_fund_records', input: { object: 'PartnerFundRequest' }, every, cursor: '{% data.last_modified %}', dedup_key: '{% data.id %}' },
+    steps: [{ id: 'done', type: 'stop' }],
+  });
+
+  it('refuses a poll more often than once a minute (PT0S would poll in a loop and spend the API quota), naming trigger.every', () => {
+    const refused = `${FILE}: trigger.every: a poll runs at most once a minute: every is PT1M or longer (each poll is a query against the source system, counted against its API quota, e.g. Salesforce's daily API requests; PT0S would poll in a loop)`;
+    expect(problems(poll('PT0S'))).toEqual([refused]);
+    expect(problems(poll('PT1S'))).toEqual([refused]);
+    expect(problems(poll('PT59S'))).toEqual([refused]);
+    expect(problems(poll('PT1M'))).toEqual([]);
+    expect(problems(poll('PT5M'))).toEqual([]);
+  });
 });

@@ -57,6 +57,20 @@ export interface RecomputeTimersInput {
  */
 export type RecomputeTimersOutcome = { kind: 'applied'; pending: number; skipped: string[] } | { kind: 'stale' } | { kind: 'stopped'; reason: string };
 
+/** A record's pending timers to cancel: for good (`stop`), or until a later event (`while` false, no date). */
+export interface CancelTimersInput {
+  recipe: string;
+  key: string;
+  reason: string;
+  stop: boolean;
+  /** The source's stamp of the event that cancels (epoch ms), when the trigger has `as_of`. */
+  asOf?: number | null;
+  now: number;
+}
+
+/** `canceled`: how many pending timers it canceled; `stale`: a newer state of the record was applied before, nothing changed. */
+export type CancelTimersOutcome = { kind: 'canceled'; canceled: number } | { kind: 'stale' };
+
 /** A timer turned into a run. */
 export interface FiredTimer {
   timer: BusinessTimer;
@@ -71,6 +85,43 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 /** The offset label of a record's stop marker row (a stop_on event ended its timers for good). */
 const STOP_MARKER = '';
+/**
+ * The offset label of a record's state row (status `state`): the newest `as_of` applied to the record,
+ * by a recompute or a cancel. It exists before any timer does (a first event that cancels) and after
+ * all are settled, so a late older event is recognised whatever happened to the timer rows.
+ */
+const STATE_ROW = '@as_of';
+
+/**
+ * The compare-and-set every stamped recompute and cancel goes through first: stores `asOf` as the
+ * record's newest state unless a newer one is stored. False: the event is older than the state applied
+ * (on PostgreSQL a concurrent writer of the same record waits for this row's lock, then compares).
+ */
+async function claimNewestState(trx: Transaction<Database>, input: { recipe: string; key: string; asOf: number; now: number }): Promise<boolean> {
+  const result = await trx
+    .insertInto('business_timers')
+    .values({
+      recipe: input.recipe,
+      record_key: input.key,
+      offset: STATE_ROW,
+      offset_index: -1,
+      record_date: '',
+      record_data: 'null',
+      as_of: input.asOf,
+      fire_at: input.now,
+      status: 'state',
+      reason: null,
+      updated_at: input.now,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(['recipe', 'record_key', 'offset'])
+        .doUpdateSet({ as_of: input.asOf, updated_at: input.now })
+        .where((eb) => eb.or([eb('business_timers.as_of', 'is', null), eb('business_timers.as_of', '<=', input.asOf)])),
+    )
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
 
 function toTimer(row: TimerRow): BusinessTimer {
   return {
@@ -99,10 +150,15 @@ export async function recomputeTimersWork(trx: Transaction<Database>, input: Rec
   const stop = rows.find((r) => r.status === 'stopped');
   if (stop) return { kind: 'stopped', reason: stop.reason ?? 'stopped' };
   if (input.asOf !== null && rows.some((r) => r.as_of !== null && r.as_of > input.asOf!)) return { kind: 'stale' };
+  if (input.asOf !== null && !(await claimNewestState(trx, { ...input, asOf: input.asOf }))) return { kind: 'stale' };
   const byOffset = new Map(rows.map((r) => [r.offset, r]));
+  const untold = new Set<number>();
+  for (const row of rows) {
+    if (row.status === 'fired' && row.record_date !== input.date && (await firingToldNothing(trx, row))) untold.add(row.id);
+  }
   const open = input.offsets
     .map((o, index) => ({ ...o, index, row: byOffset.get(o.offset) }))
-    .filter((o) => o.row === undefined || o.row.status === 'pending' || o.row.status === 'canceled');
+    .filter((o) => o.row === undefined || o.row.status === 'pending' || o.row.status === 'canceled' || untold.has(o.row.id));
   const past = open.filter((o) => o.fireAt <= input.now);
   const latestPast = past.reduce<number>((latest, o) => Math.max(latest, o.fireAt), -Infinity);
   const skipped: string[] = [];
@@ -161,11 +217,44 @@ export async function recomputeTimersWork(trx: Transaction<Database>, input: Rec
 }
 
 /**
- * Cancels a record's pending timers. `stop`: for good (a stop_on event, e.g. a claim exists, D14):
- * a marker row makes every later recompute of the record change nothing. Resolves with how many
- * pending timers were canceled.
+ * Whether a fired timer's run told nobody anything, so that the timer may fire again for another date:
+ * its run (dedup key `timer:<key>:<offset>:<date>`) completed through a `stop` step (the recipe's own
+ * "nothing to do", e.g. the D14 recipe finding another end date in the PRM) and put no message in the
+ * outbox. A run still going, failed, or that sent a message has told (or may still tell): its timer
+ * stays fired.
  */
-export async function cancelTimersWork(trx: Transaction<Database>, input: { recipe: string; key: string; reason: string; stop: boolean; now: number }): Promise<number> {
+async function firingToldNothing(trx: Transaction<Database>, row: TimerRow): Promise<boolean> {
+  const run = await trx
+    .selectFrom('runs')
+    .select('id')
+    .where('recipe', '=', row.recipe)
+    .where('dedup_key', '=', `timer:${row.record_key}:${row.offset}:${row.record_date}`)
+    .where('status', '=', 'completed')
+    .where((eb) => eb.exists(eb.selectFrom('journal').select('seq').whereRef('journal.run_id', '=', 'runs.id').where('journal.step_type', '=', 'stop').where('journal.status', '=', 'completed')))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('outbox').select('key').whereRef('outbox.run_id', '=', 'runs.id'))))
+    .executeTakeFirst();
+  return run !== undefined;
+}
+
+/**
+ * Cancels a record's pending timers. `stop`: for good (a stop_on event, e.g. a claim exists, D14):
+ * a marker row makes every later recompute of the record change nothing. With `asOf`, an event older
+ * than the state already applied changes nothing (a late Canceled does not cancel the reminders of a
+ * request Approved since), and the cancel's stamp is stored (a late older Approved does not re-arm them).
+ */
+export async function cancelTimersWork(trx: Transaction<Database>, input: CancelTimersInput): Promise<CancelTimersOutcome> {
+  const asOf = input.asOf ?? null;
+  if (asOf !== null) {
+    const newer = await trx
+      .selectFrom('business_timers')
+      .select('id')
+      .where('recipe', '=', input.recipe)
+      .where('record_key', '=', input.key)
+      .where('as_of', '>', asOf)
+      .limit(1)
+      .executeTakeFirst();
+    if (newer || !(await claimNewestState(trx, { recipe: input.recipe, key: input.key, asOf, now: input.now }))) return { kind: 'stale' };
+  }
   const canceled = await trx
     .updateTable('business_timers')
     .set({ status: 'canceled', reason: input.reason, updated_at: input.now })
@@ -192,59 +281,103 @@ export async function cancelTimersWork(trx: Transaction<Database>, input: { reci
       .onConflict((oc) => oc.columns(['recipe', 'record_key', 'offset']).doNothing())
       .execute();
   }
-  return Number(canceled.numUpdatedRows);
+  return { kind: 'canceled', canceled: Number(canceled.numUpdatedRows) };
 }
+
+/** A due row and, when a later offset of its record is also due and pending, that offset's label. */
+type DueRow = TimerRow & { overtaken_by: string | null };
 
 /** The statements of firing, compiled once per database: firing runs as a unit of work on the store's fast path. */
 export function timerQueries(db: Kysely<Database>) {
   return {
-    due: new PreparedQuery<{ now: number; limit: number }, TimerRow>((p) =>
-      db.selectFrom('business_timers').selectAll().where('status', '=', 'pending').where('fire_at', '<=', p('now')).orderBy('fire_at').orderBy('id').limit(p('limit')),
+    /**
+     * Due rows, soonest first, each with the latest other offset of its record that is also due and
+     * pending (a probe of the unique (recipe, record_key, offset) index per row). Computed here, not
+     * within a batch: after downtime a record's day-2 and day-14 rows may be read in different batches.
+     * A column rather than a NOT EXISTS filter, so an overtaken row is settled (skipped) when read and
+     * leaves the pending index, instead of being scanned again by every batch until its record fires.
+     */
+    due: new PreparedQuery<{ now: number; limit: number }, DueRow>((p) =>
+      db
+        .selectFrom('business_timers as t')
+        .selectAll('t')
+        .select((eb) =>
+          eb
+            .selectFrom('business_timers as l')
+            .select('l.offset')
+            .whereRef('l.recipe', '=', 't.recipe')
+            .whereRef('l.record_key', '=', 't.record_key')
+            .where('l.status', '=', 'pending')
+            .where('l.fire_at', '<=', p('now'))
+            .where((later) => later.or([later('l.fire_at', '>', later.ref('t.fire_at')), later.and([later('l.fire_at', '=', later.ref('t.fire_at')), later('l.offset_index', '>', later.ref('t.offset_index'))])]))
+            .orderBy('l.fire_at', 'desc')
+            .orderBy('l.offset_index', 'desc')
+            .limit(1)
+            .as('overtaken_by'),
+        )
+        .where('t.status', '=', 'pending')
+        .where('t.fire_at', '<=', p('now'))
+        .orderBy('t.fire_at')
+        .orderBy('t.id')
+        .limit(p('limit')),
     ),
-    /** The compare-and-set: only a timer still pending becomes fired (or skipped, or canceled). */
-    settle: new PreparedQuery<{ id: number; status: string; reason: string | null; now: number }>((p) =>
+    /**
+     * The compare-and-set: only a timer still pending at the time read becomes fired (or skipped, or
+     * canceled). On PostgreSQL a recompute committed between the due read and this update (the date
+     * moved) changed fire_at: the update matches nothing and the timer waits for its new time.
+     */
+    settle: new PreparedQuery<{ id: number; fireAt: number; status: string; reason: string | null; now: number }>((p) =>
       db
         .updateTable('business_timers')
         .set({ status: p('status'), reason: p('reason'), updated_at: p('now') })
         .where('id', '=', p('id'))
-        .where('status', '=', 'pending'),
+        .where('status', '=', 'pending')
+        .where('fire_at', '=', p('fireAt')),
     ),
   };
 }
 export type TimerQueries = ReturnType<typeof timerQueries>;
 
+/** Rounds of the due query one firing may make when overtaken rows (skipped, not fired) fill its reads. */
+const MAX_DUE_READS = 50;
+
+/** How a skip names the offset that overtook a row: `day 14` for a day offset, else its label. */
+function offsetName(label: string): string {
+  return /^\d+$/.test(label) ? `day ${label}` : label;
+}
+
 /**
  * Fires up to `limit` due timers in one transaction: marks each fired (compare-and-set on `pending`)
  * and creates its run (deduplicated by `timer:<key>:<offset>:<date>`), so a timer is fired exactly
- * when its run exists, and two replicas firing at once fire it once. Of one record's offsets due in the
- * same batch (the runtime was down), only the latest fires; the earlier are skipped.
+ * when its run exists, and two replicas firing at once fire it once. A due row whose record has a later
+ * offset also due and pending (the runtime was down across both) is skipped, "overtaken by day N":
+ * only the latest fires, whichever batch reads which row. Skipped rows do not count towards `limit`:
+ * fewer than `limit` fired means none is left due (or a concurrent writer took them).
  */
 export function* fireDueTimersWork(q: StoreQueries, t: TimerQueries, input: { now: number; limit: number; runFor: RunForTimer }): StoreWork<FiredTimer[]> {
-  const { rows } = yield* exec(t.due, { now: input.now, limit: input.limit });
-  const due = rows.map(toTimer);
-  const latest = new Map<string, BusinessTimer>();
-  for (const timer of due) {
-    const record = `${timer.recipe}\u0000${timer.key}`;
-    const seen = latest.get(record);
-    if (!seen || timer.fireAt >= seen.fireAt) latest.set(record, timer);
-  }
   const fired: FiredTimer[] = [];
-  for (const timer of due) {
-    if (latest.get(`${timer.recipe}\u0000${timer.key}`) !== timer) {
-      const reason = 'came due together with a later offset of the record; only the later one fired';
-      yield* exec(t.settle, { id: timer.id, status: 'skipped', reason, now: input.now });
-      continue;
+  for (let read = 0; read < MAX_DUE_READS && fired.length < input.limit; read++) {
+    const want = input.limit - fired.length;
+    const { rows } = yield* exec(t.due, { now: input.now, limit: want });
+    for (const row of rows) {
+      const timer = toTimer(row);
+      if (row.overtaken_by !== null) {
+        yield* exec(t.settle, { id: timer.id, fireAt: timer.fireAt, status: 'skipped', reason: `overtaken by ${offsetName(row.overtaken_by)}`, now: input.now });
+        continue;
+      }
+      const run = input.runFor({ ...timer, status: 'fired' });
+      if (!run) {
+        yield* exec(t.settle, { id: timer.id, fireAt: timer.fireAt, status: 'canceled', reason: 'its recipe is no longer served', now: input.now });
+        continue;
+      }
+      const won = yield* exec(t.settle, { id: timer.id, fireAt: timer.fireAt, status: 'fired', reason: null, now: input.now });
+      // Another worker or replica fired it since it was read.
+      if (won.changes === 0) continue;
+      const created = yield* insertRunWork(q, run);
+      fired.push({ timer: { ...timer, status: 'fired' }, runId: created.id });
     }
-    const run = input.runFor({ ...timer, status: 'fired' });
-    if (!run) {
-      yield* exec(t.settle, { id: timer.id, status: 'canceled', reason: 'its recipe is no longer served', now: input.now });
-      continue;
-    }
-    const won = yield* exec(t.settle, { id: timer.id, status: 'fired', reason: null, now: input.now });
-    // Another worker or replica fired it since it was read.
-    if (won.changes === 0) continue;
-    const created = yield* insertRunWork(q, run);
-    fired.push({ timer: { ...timer, status: 'fired' }, runId: created.id });
+    // A full read whose rows were not all fired (skipped, canceled, taken by a replica): more may be due.
+    if (rows.length < want) break;
   }
   return fired;
 }
@@ -278,7 +411,7 @@ export async function recordTimersQuery(db: Db, q: { recipe: string; key: string
     .selectAll()
     .where('recipe', '=', q.recipe)
     .where('record_key', '=', q.key)
-    .where('offset', '!=', STOP_MARKER)
+    .where('offset', 'not in', [STOP_MARKER, STATE_ROW])
     .orderBy('offset_index')
     .execute();
   return rows.map(toTimer);

@@ -84,10 +84,21 @@ export function describeBusinessTimersContract(name: string, open: () => Promise
       expect(fired.map((f) => f.timer.offset)).toEqual(['14']);
     });
 
+    it('D14: the runtime down across day 2 and day 14: only day 14 fires, day 2 is skipped "overtaken by day 14", also when a batch reads only day 2', async () => {
+      await store.recomputeBusinessTimers(input({ key: 'MDF-1' }));
+      await store.recomputeBusinessTimers(input({ key: 'MDF-2' }));
+      // Batches of one: the first read holds only day-2 rows, whose day 14 comes in a later read.
+      const fired = [...(await fire(T0 + 15 * DAY, 1)), ...(await fire(T0 + 15 * DAY, 1)), ...(await fire(T0 + 15 * DAY, 1))];
+      expect(fired.map((f) => `${f.timer.key}:${f.timer.offset}`).sort()).toEqual(['MDF-1:14', 'MDF-2:14']);
+      const day2 = (await store.recordBusinessTimers({ recipe: 'reminder', key: 'MDF-1' })).find((t) => t.offset === '2');
+      expect(day2).toMatchObject({ status: 'skipped', reason: 'overtaken by day 14' });
+      expect(await statuses('MDF-2')).toEqual({ '2': 'skipped', '14': 'fired', '28': 'pending' });
+    });
+
     it('D14, D12: cancel ends the pending timers; a later recompute (request reinstated) brings them back, fired ones stay fired', async () => {
       await store.recomputeBusinessTimers(input());
       await fire(T0 + 2 * DAY);
-      expect(await store.cancelBusinessTimers({ recipe: 'reminder', key: 'MDF-1', reason: 'status is Canceled', stop: false, now: T0 + 10 * DAY })).toBe(2);
+      expect(await store.cancelBusinessTimers({ recipe: 'reminder', key: 'MDF-1', reason: 'status is Canceled', stop: false, now: T0 + 10 * DAY })).toEqual({ kind: 'canceled', canceled: 2 });
       expect(await statuses()).toEqual({ '2': 'fired', '14': 'canceled', '28': 'canceled' });
       expect(await store.nextBusinessTimerAt()).toBeNull();
       await store.recomputeBusinessTimers(input({ now: T0 + 11 * DAY }));
@@ -108,10 +119,52 @@ export function describeBusinessTimersContract(name: string, open: () => Promise
       expect((await store.listBusinessTimers({ limit: 1 }))[0]?.date).toBe('2026-03-17');
     });
 
+    it('D14: a cancel older than the state applied (its as_of) cancels nothing; a newer cancel is kept, so an older event does not re-arm', async () => {
+      await store.recomputeBusinessTimers(input({ asOf: 2000 }));
+      const cancel = (asOf: number) => store.cancelBusinessTimers({ recipe: 'reminder', key: 'MDF-1', reason: 'status is Canceled', stop: false, asOf, now: T0 + DAY });
+      expect(await cancel(1000)).toEqual({ kind: 'stale' });
+      expect(await statuses()).toEqual({ '2': 'pending', '14': 'pending', '28': 'pending' });
+      expect(await cancel(3000)).toEqual({ kind: 'canceled', canceled: 3 });
+      expect(await store.recomputeBusinessTimers(input({ asOf: 2500 }))).toEqual({ kind: 'stale' });
+      expect(await statuses()).toEqual({ '2': 'canceled', '14': 'canceled', '28': 'canceled' });
+      // A record whose first event cancels has no timer row, and still keeps the stamp.
+      expect(await store.cancelBusinessTimers({ recipe: 'reminder', key: 'MDF-9', reason: 'status is Canceled', stop: false, asOf: 3000, now: T0 })).toEqual({ kind: 'canceled', canceled: 0 });
+      expect(await store.recomputeBusinessTimers(input({ key: 'MDF-9', asOf: 2000 }))).toEqual({ kind: 'stale' });
+      expect(await store.recordBusinessTimers({ recipe: 'reminder', key: 'MDF-9' })).toEqual([]);
+    });
+
     it('an offset the trigger no longer has (ops changed the reminder days) is canceled', async () => {
       await store.recomputeBusinessTimers(input());
       await store.recomputeBusinessTimers(input({ offsets: offsets(T0, [7]) }));
       expect(await statuses()).toEqual({ '2': 'canceled', '7': 'pending', '14': 'canceled', '28': 'canceled' });
+    });
+
+    it('D14: ops change the offsets table: new days reach records with pending timers (a day already past is skipped, not sent late), removed days are canceled, an unchanged table changes nothing', async () => {
+      const sync = (days: number[], now: number) =>
+        store.syncBusinessTimerOffsets({
+          recipe: 'reminder',
+          offsets: days.map(String),
+          fireTimes: (date) => (date === '2026-03-10' ? offsets(T0, days) : null),
+          source: 'claim-reminders table',
+          now,
+        });
+      await store.recomputeBusinessTimers(input({ key: 'MDF-1' }));
+      await store.recomputeBusinessTimers(input({ key: 'MDF-2' }));
+      await store.cancelBusinessTimers({ recipe: 'reminder', key: 'MDF-2', reason: 'status is Canceled', stop: false, now: T0 });
+      await fire(T0 + 2 * DAY);
+      expect(await sync([2, 14, 28], T0 + 2 * DAY)).toMatchObject({ kind: 'applied', added: ['2', '14', '28'], pending: 0, skipped: 0, firstSync: true });
+      expect(await sync([2, 14, 28], T0 + 2 * DAY)).toEqual({ kind: 'unchanged' });
+      // Day 3: ops add day 7 (still to come) and day 1 (already past), and remove day 14.
+      expect(await sync([1, 2, 7, 28], T0 + 3 * DAY)).toEqual({ kind: 'applied', added: ['1', '7'], removed: ['14'], canceled: 1, pending: 1, skipped: 1, records: 1, firstSync: false });
+      expect(await statuses('MDF-1')).toEqual({ '1': 'skipped', '2': 'fired', '7': 'pending', '14': 'canceled', '28': 'pending' });
+      const day1 = (await store.recordBusinessTimers({ recipe: 'reminder', key: 'MDF-1' })).find((t) => t.offset === '1');
+      expect(day1?.reason).toBe('added to the claim-reminders table after its time had passed; not sent late');
+      // The canceled request gets nothing new.
+      expect(await statuses('MDF-2')).toEqual({ '2': 'canceled', '14': 'canceled', '28': 'canceled' });
+      expect((await fire(T0 + 7 * DAY)).map((f) => `${f.timer.key}:${f.timer.offset}`)).toEqual(['MDF-1:7']);
+      // Day 14 back in the table: its canceled timer comes back.
+      expect(await sync([2, 14, 28], T0 + 8 * DAY)).toMatchObject({ added: ['14'], removed: ['1', '7'], pending: 1, canceled: 0 });
+      expect(await statuses('MDF-1')).toMatchObject({ '14': 'pending', '28': 'pending' });
     });
 
     it('two workers firing at once fire each timer once', async () => {

@@ -141,7 +141,7 @@ export interface Database {
     id: Generated<number>;
     recipe: string;
     record_key: string;
-    /** The offset as the trigger gives it (`14` days, `P1M`, `3BD`); empty for a record's stop marker. */
+    /** The offset as the trigger gives it (`14` days, `P1M`, `3BD`); empty for a record's stop marker, `@as_of` for its state row. */
     offset: string;
     offset_index: number;
     record_date: string;
@@ -149,7 +149,7 @@ export interface Database {
     /** The source's stamp of the record data (epoch ms), when the trigger has `as_of`. */
     as_of: number | null;
     fire_at: number;
-    /** pending, fired, canceled, skipped; `stopped` marks a record a stop_on event ended for good. */
+    /** pending, fired, canceled, skipped; `stopped` marks a record a stop_on event ended for good; `state` a record's newest `as_of` (offset `@as_of`). */
     status: string;
     reason: string | null;
     updated_at: number;

@@ -22,6 +22,7 @@ import { tellOnChangeWork, type TellOnChangeInput, type TellOnChangeOutcome } fr
 import { releaseBudgetWork, reserveBudgetWork, type BudgetRelease, type BudgetReservation, type ReleaseBudgetInput, type ReserveBudgetInput } from './budget-reservations.ts';
 import * as timers from './business-timers-store.ts';
 import { saveSyncBasesWork, syncBasesQuery, type SaveSyncBasesInput, type SyncBases, type SyncRecordRef } from './sync-bases.ts';
+import { syncTimerOffsets, type SyncTimerOffsetsInput, type SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 import {
   STOPPED_BY_RECIPE,
   type Approval,
@@ -471,7 +472,7 @@ export class KyselyStore implements Store {
     return this.transaction((trx) => timers.recomputeTimersWork(trx, input));
   }
 
-  cancelBusinessTimers(input: { recipe: string; key: string; reason: string; stop: boolean; now: number }): Promise<number> {
+  cancelBusinessTimers(input: timers.CancelTimersInput): Promise<timers.CancelTimersOutcome> {
     return this.transaction((trx) => timers.cancelTimersWork(trx, input));
   }
 
@@ -489,6 +490,10 @@ export class KyselyStore implements Store {
 
   listBusinessTimers(query: { limit: number; after?: { fireAt: number; id: number } }): Promise<timers.BusinessTimer[]> {
     return timers.listTimersQuery(this.db, query);
+  }
+
+  syncBusinessTimerOffsets(input: SyncTimerOffsetsInput): Promise<SyncTimerOffsetsOutcome> {
+    return syncTimerOffsets(this.db, (fn) => this.transaction(fn), input);
   }
 
   recordBusinessTimers(query: { recipe: string; key: string }): Promise<timers.BusinessTimer[]> {

@@ -5,14 +5,16 @@ import type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 import type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
 import type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
 import type { SaveSyncBasesInput, SyncBases, SyncRecordRef } from './sync-bases.ts';
-import type { BusinessTimer, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
+import type { SyncTimerOffsetsInput, SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
+import type { BusinessTimer, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
 
 export type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 export type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 export type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
 export type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
 export type { SaveSyncBasesInput, SyncBase, SyncBases, SyncRecordRef } from './sync-bases.ts';
-export type { BusinessTimer, BusinessTimerStatus, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
+export type { OffsetFireTimes, SyncTimerOffsetsInput, SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
+export type { BusinessTimer, BusinessTimerStatus, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
 
 /**
  * The one persistence interface of the runtime. Two implementations (SQLite embedded, PostgreSQL for
@@ -190,8 +192,11 @@ export interface Store {
   // ── Business timers (the `timer` trigger; business-timers-store.ts) ─────────────────────────
   /** Applies a record's latest event to its timers in one transaction, by the recompute rules. */
   recomputeBusinessTimers(input: RecomputeTimersInput): Promise<RecomputeTimersOutcome>;
-  /** Cancels a record's pending timers (`stop`: for good, later events recompute nothing). How many were pending. */
-  cancelBusinessTimers(input: { recipe: string; key: string; reason: string; stop: boolean; now: number }): Promise<number>;
+  /**
+   * Cancels a record's pending timers (`stop`: for good, later events recompute nothing); with `asOf`,
+   * only when no newer state of the record was applied, and the stamp is kept. How many were pending.
+   */
+  cancelBusinessTimers(input: CancelTimersInput): Promise<CancelTimersOutcome>;
   /**
    * Turns up to `limit` due timers into runs and marks them fired, in one transaction; a timer fires
    * once whatever the number of replicas or crashes (compare-and-set on its status, run dedup key).
@@ -201,6 +206,11 @@ export interface Store {
   nextBusinessTimerAt(): Promise<number | null>;
   /** Pending timers, soonest first (`GET /timers`); `after` is the last one of the previous page. */
   listBusinessTimers(query: { limit: number; after?: { fireAt: number; id: number } }): Promise<BusinessTimer[]>;
+  /**
+   * Applies a timer's offsets table as ops left it to the pending timers (at start): offsets gone are
+   * canceled, new ones added to every record with a pending timer (skipped when already past).
+   */
+  syncBusinessTimerOffsets(input: SyncTimerOffsetsInput): Promise<SyncTimerOffsetsOutcome>;
   /** A record's timers in every status, by offset. */
   recordBusinessTimers(query: { recipe: string; key: string }): Promise<BusinessTimer[]>;
 }
