@@ -62,6 +62,7 @@ export const syncFundClaim = defineAction({
     salesforce_kept: z.string().nullable().describe("The Salesforce Status kept because it is someone's newer change that wins under the conflict rule (D1): nothing was written, the poll brings it into the PRM. Null when written."),
   }),
   idempotent: true,
+  uses: ['prm', 'salesforce'],
   run: async (input, ctx: ActionContext<MdfConnection>) => {
     const call = { signal: ctx.signal, note: ctx.note };
     const prm = ctx.connection.prm();

@@ -51,6 +51,7 @@ export const syncFundRequest = defineAction({
     fields: z.record(z.string(), z.unknown()).describe('The fields written.'),
   }),
   idempotent: true,
+  uses: ['prm', 'salesforce'],
   run: async (input, ctx: ActionContext<MdfConnection>) => {
     const call = { signal: ctx.signal, note: ctx.note };
     const prm = ctx.connection.prm();
