@@ -7,7 +7,9 @@ import { MOCK_APPROVAL_LINK_SECRET } from '../connectors/approval/approval-token
 /**
  * Runtime configuration, read from environment variables once at start. Every bad or missing value is
  * reported together, each by its variable name, and the process refuses to start. In mock mode the
- * connectors point at the simulated systems and no secret is needed.
+ * connectors point at the simulated systems and no secret is needed. Outside it, a connector none of
+ * whose variables is set is "not configured" rather than wrong: only a recipe that uses it stops the
+ * start (server/recipes/check-configured-connectors.ts), so a deployment sets only what its recipes use.
  */
 export interface RuntimeConfig {
   mock: boolean;
@@ -22,7 +24,7 @@ export interface RuntimeConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Bearer token for the runs, recipes, timers and metrics API; null leaves them open (mock mode). */
   apiToken: string | null;
-  /** HMAC secrets for POST /webhooks/:source, by source. */
+  /** HMAC secrets for POST /webhooks/:source, by source; a source without one is refused (404). */
   webhookSecrets: Record<string, string>;
   maxBodyBytes: number;
   workerConcurrency: number;
@@ -34,8 +36,18 @@ export interface RuntimeConfig {
   maxDueAgeMs: number;
   workerId: string;
   leaseMs: number;
-  /** Per-connector settings, validated by each connector's own schema. */
+  /** Per-connector settings, validated by each connector's own schema; configured connectors only. */
   connectors: Record<string, unknown>;
+  /**
+   * Connectors none of whose variables is set (never in mock mode), each with the variables it needs:
+   * they are not connected, and a recipe that uses one stops the start naming them.
+   */
+  notConfigured: Record<string, string[]>;
+}
+
+/** `WEBHOOK_SECRET_PRM`: the variable holding the HMAC secret of a source's webhooks. */
+export function webhookSecretVariable(source: string): string {
+  return `WEBHOOK_SECRET_${source.toUpperCase()}`;
 }
 
 /** Configuration that cannot start the runtime; `problems` name the variables. */
@@ -143,18 +155,21 @@ export function loadConfig(givenEnv: Env, options: { mock: boolean; connectors: 
 
   const webhookSecrets: Record<string, string> = {};
   const connectors: Record<string, unknown> = {};
+  const notConfigured: Record<string, string[]> = {};
   for (const connector of options.connectors) {
     if (connector.events && Object.keys(connector.events).length > 0) {
-      const variable = `WEBHOOK_SECRET_${connector.name.toUpperCase()}`;
+      const variable = webhookSecretVariable(connector.name);
       const raw = env[variable];
       if (raw) {
         const parsed = Secret.safeParse(raw);
         if (parsed.success) webhookSecrets[connector.name] = parsed.data;
         else problems.push(`${variable}: ${parsed.error.issues[0]!.message}`);
       } else if (options.mock) webhookSecrets[connector.name] = `mock-webhook-secret-${connector.name}`;
-      else problems.push(`${variable}: required (HMAC secret the ${connector.name} webhooks are signed with; at least 16 characters)`);
+      // Unset outside mock mode: the source's webhooks are refused, and a recipe that listens to them stops the start.
     }
-    connectors[connector.name] = readConnectorConfig(connector, env, options.mock, problems);
+    const needed = options.mock || connector.neededByRuntime ? undefined : variablesToSet(connector, givenEnv);
+    if (needed) notConfigured[connector.name] = needed;
+    else connectors[connector.name] = readConnectorConfig(connector, env, options.mock, problems);
   }
 
   // The mock secret is in the source: links derived from it could be forged by anyone who reads it.
@@ -183,6 +198,7 @@ export function loadConfig(givenEnv: Env, options: { mock: boolean; connectors: 
     workerId: workerId!,
     leaseMs: leaseMs!,
     connectors,
+    notConfigured,
     ...options.overrides,
   };
 }
@@ -200,6 +216,21 @@ function withFoldersInRecipesDir(env: Env): Env {
     TABLES_DIR: env.TABLES_DIR || join(recipesDir, 'tables'),
     EMAIL_TEMPLATES_DIR: env.EMAIL_TEMPLATES_DIR || join(recipesDir, 'email-templates'),
   };
+}
+
+/**
+ * The variables a connector needs, when none of its variables is set and it cannot run on defaults
+ * alone (it is then "not configured"); undefined when it is configured, or half-configured, which
+ * readConnectorConfig reports variable by variable. `env` is the environment as given: a folder
+ * derived from RECIPES_DIR (EMAIL_TEMPLATES_DIR) does not make a connector configured.
+ */
+function variablesToSet(connector: ConnectorDefinition, env: Env): string[] | undefined {
+  const variables = connector.env as Record<string, string>;
+  if (Object.values(variables).some((variable) => env[variable] !== undefined && env[variable] !== '')) return undefined;
+  const parsed = connector.config.safeParse({});
+  if (parsed.success) return undefined;
+  const keys = new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '')));
+  return Object.entries(variables).flatMap(([key, variable]) => (keys.has(key) ? [variable] : []));
 }
 
 function readConnectorConfig(connector: ConnectorDefinition, env: Env, mock: boolean, problems: string[]): unknown {

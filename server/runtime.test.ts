@@ -195,7 +195,7 @@ describe('configuration', () => {
     expect(loadConfig({ PORT: '0', PUBLIC_BASE_URL: 'http://127.0.0.1:8080' }, { mock: true, connectors: CONNECTORS }).port).toBe(0);
   });
 
-  it('refuses to start without credentials, naming every variable', () => {
+  it('refuses to start without credentials, naming every variable the runtime itself needs', () => {
     let error: unknown;
     try {
       loadConfig({ PORT: 'eighty' }, { mock: false, connectors: CONNECTORS });
@@ -204,8 +204,13 @@ describe('configuration', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
-    for (const variable of ['PORT', 'PUBLIC_BASE_URL', 'PARTNERFLOW_API_TOKEN', 'WEBHOOK_SECRET_PRM', 'APPROVAL_LINK_SECRET', 'PRM_BASE_URL', 'PRM_API_KEY', 'SALESFORCE_CLIENT_SECRET', 'EMAIL_SERVER_TOKEN', 'EMAIL_FROM']) {
+    for (const variable of ['PORT', 'PUBLIC_BASE_URL', 'PARTNERFLOW_API_TOKEN', 'APPROVAL_LINK_SECRET']) {
       expect(message).toContain(variable);
+    }
+    // A connector none of whose variables is set is needed only by the recipes that use it: the
+    // start names those once the recipes are loaded (connectors-not-configured.test.ts).
+    for (const variable of ['WEBHOOK_SECRET_PRM', 'PRM_BASE_URL', 'SALESFORCE_CLIENT_SECRET', 'EMAIL_SERVER_TOKEN', 'MARKETO_BASE_URL']) {
+      expect(message).not.toContain(variable);
     }
   });
 

@@ -16,7 +16,8 @@ import { loadTables, type Tables } from './engine/tables.ts';
 import { createApp } from './http/app.ts';
 import { logLifecycle } from './lifecycle-log.ts';
 import { createConsoleLogger } from './log.ts';
-import { loadRecipes } from './recipes/load-recipes.ts';
+import { checkConfiguredConnectors } from './recipes/check-configured-connectors.ts';
+import { loadRecipes, RecipeLoadError } from './recipes/load-recipes.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
 
@@ -58,6 +59,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const catalog = new ConnectorCatalog(CONNECTORS);
   const tables = options.tables ?? loadTables(config.tablesDir);
   const definitions = options.recipes ?? (await loadRecipes(config.recipesDir, { catalog, tables: tables.names(), connectorConfigs: config.connectors }));
+  // Before anything is opened: a recipe that uses a connector this deployment has not configured could
+  // only fail at that step of every run, so the start names the recipe, its use and the variables to set.
+  const unconfigured = definitions.flatMap((r) => checkConfiguredConnectors(r.definition, r.file, catalog, config));
+  if (unconfigured.length > 0) throw new RecipeLoadError(unconfigured);
   const clock = options.clock ?? (config.mock ? new OffsetClock() : systemClock);
   const store = options.store ?? (await openSqliteStore({ path: config.dbPath }));
 
@@ -79,7 +84,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   // runs.start creates runs through the engine, which needs the connectors first: bound at call time.
   let engineRef: Engine | undefined;
   const startRun = (recipe: string, data: unknown, o: { dedupKey: string; startedBy?: string }) => engineRef!.startRun(recipe, data, { dedupKey: o.dedupKey, type: 'run', startedBy: o.startedBy });
-  const connectors = catalog.connect(config.connectors, { clock, log, store, publicBaseUrl: config.publicBaseUrl, timezone: tables.calendar.timezone, startRun });
+  const connectors = catalog.connect(config.connectors, { clock, log, store, publicBaseUrl: config.publicBaseUrl, timezone: tables.calendar.timezone, startRun }, config.notConfigured);
   const engine = (engineRef = new Engine({ store, clock, recipes, connectors, tables, log, concurrency: config.workerConcurrency, maxConcurrency: config.workerMaxConcurrency, workerId: config.workerId, leaseMs: config.leaseMs,
     // Without info lines to write, the engine builds no events (and still logs a failed run at warn).
     onLifecycle: log.isLevelEnabled?.('info') === false ? undefined : logLifecycle(log),

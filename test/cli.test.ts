@@ -101,9 +101,16 @@ export default defineRecipe({
     expect(help.out).toContain('Usage: partnerflow serve');
   });
 
-  it('refuses to serve outside mock mode without configuration, naming each variable', () => {
+  it('refuses to serve outside mock mode without configuration, naming each variable: the runtime\'s own, then those the recipes\' connectors need', () => {
     const { code, err } = partnerflow('serve', '--port', '0');
     expect(code).toBe(1);
-    for (const variable of ['PUBLIC_BASE_URL', 'PARTNERFLOW_API_TOKEN', 'WEBHOOK_SECRET_PRM', 'PRM_API_KEY', 'SALESFORCE_CLIENT_ID', 'EMAIL_SERVER_TOKEN']) expect(err).toContain(variable);
+    for (const variable of ['PUBLIC_BASE_URL', 'PARTNERFLOW_API_TOKEN', 'APPROVAL_LINK_SECRET']) expect(err).toContain(variable);
+    // A connector's variables are needed only by the recipes that use it: named once the recipes are loaded.
+    const own = { PUBLIC_BASE_URL: 'https://partnerflow.example.com', PARTNERFLOW_API_TOKEN: 'a-token-of-at-least-16-chars', APPROVAL_LINK_SECRET: 'an-approval-link-secret-of-40-characters!', PARTNERFLOW_DB: join(work, 'unconfigured.db') };
+    const second = spawnSync(process.execPath, [join(root, 'bin/partnerflow.js'), 'serve', '--port', '0'], { cwd: root, encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent', ...own }, timeout: 60_000 });
+    expect(second.status).toBe(1);
+    for (const variable of ['WEBHOOK_SECRET_PRM', 'PRM_API_KEY', 'SALESFORCE_CLIENT_ID', 'EMAIL_SERVER_TOKEN']) expect(second.stderr).toContain(variable);
+    expect(second.stderr).toContain('recipes/mdf-requests/mdf-request-approval.recipe.json: trigger.event uses prm, which is not configured: set PRM_BASE_URL, PRM_API_KEY, PRM_TENANT_ID, WEBHOOK_SECRET_PRM');
+    expect(second.stderr).not.toContain('MARKETO_');
   });
 });

@@ -17,6 +17,8 @@ export const approvalConnector = defineConnector({
     linkSecret: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').describe('Secret approval link tokens are derived from'),
   }),
   env: { linkSecret: 'APPROVAL_LINK_SECRET' },
+  // The HTTP layer checks approval links with it, whether or not a recipe asks for an approval.
+  neededByRuntime: true,
   // Fixed, not random per process: a mock runtime restarted on its database must accept the links it
   // sent before, and a random secret would have to be stored to survive, which would store the links.
   mockConfig: { linkSecret: MOCK_APPROVAL_LINK_SECRET },

@@ -50,6 +50,8 @@ export const requestApproval = defineAction({
   input: RequestApprovalInput,
   output: RequestApprovalOutput,
   idempotent: true,
+  // Sends through the email connector's outbox.
+  uses: ['email'],
   checkInput: checkTemplateInput,
   async run(input, ctx: ActionContext<ApprovalConnection>) {
     const email = ctx.connection.email();

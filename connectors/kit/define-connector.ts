@@ -56,6 +56,11 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
   /** Input fields whose values never reach logs or the journal. */
   secretInputs?: readonly string[];
   /**
+   * Other connectors whose connections this action calls (approval.request sends through email): a
+   * recipe that uses the action needs them configured too, and the start says so.
+   */
+  uses?: readonly string[];
+  /**
    * Checks a recipe's input mapping against what the runtime has (a template file, a folder) before
    * any run, so `validate`, `partnerflow test` and the start refuse a recipe that would fail at this
    * step. Gets the mapping as written: a `{% … %}` value is unknown until run time and passes.
@@ -96,6 +101,12 @@ export interface ConnectorDefinition<Config extends z.ZodType = z.ZodType, Conne
    */
   config: Config;
   env: { [K in keyof z.input<Config>]-?: string };
+  /**
+   * The runtime itself needs it whether or not a recipe uses it (approval: the HTTP layer checks
+   * approval links), so its variables are required at every start. Any other connector none of whose
+   * variables is set is "not configured", and only a recipe that uses it stops the start.
+   */
+  neededByRuntime?: boolean;
   /** Settings used by `serve --mock` and the harness, pointing at the simulated system. */
   mockConfig?: z.input<Config>;
   /** Builds the live connection (HTTP client, token cache, rate limiter) once per runtime. */

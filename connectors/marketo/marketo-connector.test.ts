@@ -307,8 +307,14 @@ describe('Marketo configuration', () => {
     }
   };
 
-  it('needs the base URL and the client credentials outside mock mode, and names each variable', () => {
-    expect(problems({})).toEqual([
+  it('needs the base URL and the client credentials outside mock mode once one MARKETO_ variable is set, and names each missing one', () => {
+    // None set: Marketo is not configured, which only a recipe that uses it refuses (server/connectors-not-configured.test.ts).
+    expect(problems({})).toEqual([]);
+    expect(problems({ MARKETO_BASE_URL: 'https://123-ABC-456.mktorest.com' })).toEqual([
+      'MARKETO_CLIENT_ID: required by the marketo connector',
+      'MARKETO_CLIENT_SECRET: required by the marketo connector',
+    ]);
+    expect(problems({ MARKETO_MAX_CONCURRENT: '4' })).toEqual([
       'MARKETO_BASE_URL: required by the marketo connector',
       'MARKETO_CLIENT_ID: required by the marketo connector',
       'MARKETO_CLIENT_SECRET: required by the marketo connector',

@@ -39,6 +39,7 @@ export const applySalesforceChange = defineAction({
   input: z.object({ change: ChangedFundRecord }),
   output: Outcome,
   idempotent: true,
+  uses: ['prm'],
   run: async ({ change }, ctx: ActionContext<MdfConnection>) => {
     const call = { signal: ctx.signal, note: ctx.note };
     const prm = ctx.connection.prm();

@@ -63,6 +63,7 @@ export const syncFundClaim = defineAction({
     salesforce_kept: z.string().nullable().describe("The Salesforce Status kept because it is someone's change the PRM is to take under the sync rule (D1): nothing was written, the poll brings it into the PRM. Null when written."),
   }),
   idempotent: true,
+  uses: ['prm', 'salesforce'],
   run: async (input, ctx: ActionContext<MdfConnection>) => {
     const call = { signal: ctx.signal, note: ctx.note };
     const prm = ctx.connection.prm();

@@ -67,6 +67,7 @@ export const syncFundRequest = defineAction({
     salesforce_kept: z.array(z.string()).describe("The fields (status, amount) nothing was written for, because Salesforce holds someone's change the PRM is to take (D1 sync rule): the poll brings it in. [] when written."),
   }),
   idempotent: true,
+  uses: ['prm', 'salesforce'],
   run: async (input, ctx: ActionContext<MdfConnection>) => {
     const call = { signal: ctx.signal, note: ctx.note };
     const prm = ctx.connection.prm();

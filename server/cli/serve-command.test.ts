@@ -106,3 +106,34 @@ describe('partnerflow serve --mock on a network interface', () => {
     }
   }, 60_000);
 });
+
+describe('partnerflow serve: a recipe that uses a connector the deployment has not configured', () => {
+  it('names the recipe file, the first use and the variables to set, and exits 1', () => {
+    const recipes = join(work, 'marketo-recipes');
+    mkdirSync(recipes);
+    const file = join(recipes, 'lead-sync.recipe.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'lead-sync',
+        version: 1,
+        description: 'Sends the partner of a submitted MDF request to Marketo.',
+        trigger: { type: 'webhook', event: 'prm.mdf_request.submitted' },
+        steps: [
+          { id: 'a', type: 'set', values: { seen: true } },
+          { id: 'b', type: 'set', values: { seen: true } },
+          { id: 'upsert', type: 'action', action: 'marketo.upsert_leads', input: { leads: [{ email: 'marketing@northwind.example' }] } },
+        ],
+      }),
+    );
+    // A production deployment of PRM, Salesforce and email, without any MARKETO_ variable.
+    const env = Object.fromEntries(Object.entries(productionEnv('serve-refusals-webhook-secret')).filter(([name]) => !name.startsWith('MARKETO_')));
+    const { code, err } = serve([], { ...env, RECIPES_DIR: recipes, TABLES_DIR: join(root, 'recipes/tables'), PARTNERFLOW_DB: join(work, 'marketo.db') });
+    expect(code, err).toBe(1);
+    const lines = err.trim().split('\n').filter((line) => !line.startsWith('partnerflow: compiling the CLI'));
+    expect(lines).toEqual([
+      'partnerflow: cannot start:',
+      `${file}: steps[2].action uses marketo, which is not configured: set MARKETO_BASE_URL, MARKETO_CLIENT_ID, MARKETO_CLIENT_SECRET`,
+    ]);
+  }, 120_000);
+});

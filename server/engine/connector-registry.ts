@@ -42,19 +42,26 @@ export class ConnectorCatalog {
     return this.#byName.get(name);
   }
 
-  /** Connects every connector with its (already validated) configuration. */
-  connect(configs: Record<string, unknown>, deps: Omit<ConnectorDeps, 'connection'>): ConnectedConnectors {
+  /**
+   * Connects every connector with its (already validated) configuration, except those `notConfigured`
+   * names (with the variables they need): no client, token cache or rate limiter is built for them.
+   * The start refuses a recipe that uses one, so a run never reaches one.
+   */
+  connect(configs: Record<string, unknown>, deps: Omit<ConnectorDeps, 'connection'>, notConfigured: Readonly<Record<string, readonly string[]>> = {}): ConnectedConnectors {
     const connections = new Map<string, unknown>();
     // Connections may use each other (approval → email); lookups happen at call time, after all exist.
     const withLookup: ConnectorDeps = {
       ...deps,
       connection: <T>(name: string) => {
+        if (Object.hasOwn(notConfigured, name)) throw new Error(notConfiguredMessage(name, notConfigured[name]!));
         if (!connections.has(name)) throw new Error(`no connector named ${name} is connected`);
         return connections.get(name) as T;
       },
     };
-    for (const d of this.#byName.values()) connections.set(d.name, d.connect(configs[d.name] as never, withLookup));
-    return new ConnectedConnectors(this, connections);
+    for (const d of this.#byName.values()) {
+      if (!Object.hasOwn(notConfigured, d.name)) connections.set(d.name, d.connect(configs[d.name] as never, withLookup));
+    }
+    return new ConnectedConnectors(this, connections, notConfigured);
   }
 }
 
@@ -62,13 +69,21 @@ export class ConnectedConnectors {
   constructor(
     readonly catalog: ConnectorCatalog,
     readonly connections: ReadonlyMap<string, unknown>,
+    readonly notConfigured: Readonly<Record<string, readonly string[]>> = {},
   ) {}
 
   resolve(qualified: string): ResolvedAction {
     const definition = this.catalog.actionDefinition(qualified);
     if (!definition) throw new RecipeError(`unknown action ${qualified}`);
-    return { name: qualified, definition, connection: this.connections.get(splitName(qualified)[0]) };
+    const connector = splitName(qualified)[0];
+    // Unreachable after the start's check; said plainly should a recipe ever get past it.
+    if (Object.hasOwn(this.notConfigured, connector)) throw new RecipeError(`${qualified}: ${notConfiguredMessage(connector, this.notConfigured[connector]!)}`);
+    return { name: qualified, definition, connection: this.connections.get(connector) };
   }
+}
+
+function notConfiguredMessage(connector: string, variables: readonly string[]): string {
+  return `the ${connector} connector is not configured (set ${variables.join(', ')})`;
 }
 
 function splitName(qualified: string): [string, string] {

@@ -40,6 +40,7 @@ export function testConfig(overrides: Partial<RuntimeConfig> = {}): RuntimeConfi
     workerId: 'test-worker',
     leaseMs: 60_000,
     connectors: {},
+    notConfigured: {},
     ...overrides,
   };
 }

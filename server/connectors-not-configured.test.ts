@@ -1,0 +1,168 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CONNECTORS } from '../connectors/index.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { createRuntime, type Runtime } from './runtime.ts';
+
+/**
+ * A deployment sets the variables of the connectors its recipes use, and no others: a connector none of
+ * whose variables is set is "not configured", and only a recipe that uses it stops the start.
+ */
+
+/** A production deployment of the shipped recipes: PRM, Salesforce, email, approvals; no Marketo. */
+const PRODUCTION = {
+  PUBLIC_BASE_URL: 'https://partnerflow.example.com',
+  PARTNERFLOW_API_TOKEN: 'a-token-of-at-least-16-chars',
+  APPROVAL_LINK_SECRET: 'an-approval-link-secret-of-40-characters!',
+  WEBHOOK_SECRET_PRM: 'a-prm-webhook-secret-0123456789',
+  PRM_BASE_URL: 'https://prm.example.com/api/objects/v1',
+  PRM_API_KEY: 'prm-key',
+  PRM_TENANT_ID: '7',
+  SALESFORCE_LOGIN_URL: 'https://acme.my.salesforce.com',
+  SALESFORCE_CLIENT_ID: 'sf-client',
+  SALESFORCE_CLIENT_SECRET: 'sf-secret',
+  EMAIL_API_URL: 'https://api.postmarkapp.com',
+  EMAIL_SERVER_TOKEN: 'email-token',
+  EMAIL_FROM: 'Partner Marketing <mdf@vendor.example>',
+};
+const MARKETO = ['MARKETO_BASE_URL', 'MARKETO_CLIENT_ID', 'MARKETO_CLIENT_SECRET'];
+
+let runtime: Runtime | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  await runtime?.close();
+  runtime = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+const production = (env: Record<string, string | undefined>) => loadConfig(env, { mock: false, connectors: CONNECTORS, overrides: { dbPath: ':memory:', logLevel: 'silent' } });
+
+/** What the start says: '' when it starts, else the refusal's message. */
+async function start(env: Record<string, string | undefined>): Promise<string> {
+  try {
+    runtime = await createRuntime({ config: production(env) });
+    return '';
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** RECIPES_DIR with these recipe files (and the shipped tables), as a deployment would have it. */
+function recipesDir(files: Record<string, unknown>): Record<string, string> {
+  dir = mkdtempSync(join(tmpdir(), 'partnerflow-unconfigured-'));
+  for (const [name, recipe] of Object.entries(files)) writeFileSync(join(dir, name), JSON.stringify(recipe, null, 2));
+  return { RECIPES_DIR: dir, TABLES_DIR: resolve('recipes/tables') };
+}
+
+const leadSync = (steps: unknown[], extra: object = {}) => ({
+  name: 'lead-sync',
+  version: 1,
+  description: 'Sends approved partners to Marketo.',
+  trigger: { type: 'webhook', event: 'prm.mdf_request.submitted' },
+  steps,
+  ...extra,
+});
+const upsertLeads = { id: 'upsert', type: 'action', action: 'marketo.upsert_leads', input: { leads: [{ email: '{% data.mdfNumber %}' }] } };
+const note = (id: string) => ({ id, type: 'set', values: { seen: true } });
+
+describe('connectors a deployment does not use', () => {
+  it('starts in production with the shipped recipes and no MARKETO_ variable (Marketo is not connected)', async () => {
+    expect(await start(PRODUCTION)).toBe('');
+    expect(runtime!.engine.recipes.list().map((r) => r.definition.name)).toContain('mdf-request-approval');
+    expect(runtime!.config.notConfigured).toEqual({ marketo: MARKETO });
+    expect(runtime!.config.connectors).not.toHaveProperty('marketo');
+  });
+
+  it('refuses a half-configured connector at start, naming each missing variable', () => {
+    let error: unknown;
+    try {
+      production({ ...PRODUCTION, MARKETO_BASE_URL: 'https://123-ABC-456.mktorest.com' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual(['MARKETO_CLIENT_ID: required by the marketo connector', 'MARKETO_CLIENT_SECRET: required by the marketo connector']);
+  });
+
+  it('refuses a connector with only a limit set, and a bad value of a half-configured one, by name', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        production({ ...PRODUCTION, ...env });
+        return [];
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+    };
+    expect(problems({ MARKETO_MAX_CONCURRENT: '4' })).toEqual(MARKETO.map((v) => `${v}: required by the marketo connector`));
+    expect(problems({ MARKETO_BASE_URL: 'not a url', MARKETO_CLIENT_ID: 'id', MARKETO_CLIENT_SECRET: 'secret' })).toEqual([expect.stringMatching(/^MARKETO_BASE_URL: /)]);
+  });
+
+  it('refuses a recipe that uses marketo.upsert_leads while Marketo is not configured, naming the file, the first use and the variables', async () => {
+    const env = recipesDir({ 'x.recipe.json': leadSync([note('a'), note('b'), upsertLeads, { ...upsertLeads, id: 'again' }]) });
+    const file = join(dir!, 'x.recipe.json');
+    expect(await start({ ...PRODUCTION, ...env })).toBe(`${file}: steps[2].action uses marketo, which is not configured: set MARKETO_BASE_URL, MARKETO_CLIENT_ID, MARKETO_CLIENT_SECRET`);
+    // Configured, the same recipe starts.
+    expect(await start({ ...PRODUCTION, ...env, MARKETO_BASE_URL: 'https://123-ABC-456.mktorest.com', MARKETO_CLIENT_ID: 'id', MARKETO_CLIENT_SECRET: 'secret' })).toBe('');
+  });
+
+  it('finds a use nested in an action on_error, in the recipe on_error, and in a foreach, one line per recipe', async () => {
+    const env = recipesDir({
+      'a.recipe.json': leadSync([{ id: 'sync', type: 'action', action: 'prm.get_mdf_request', input: { mdf_number: 'MDF-1' }, on_error: { steps: [upsertLeads] } }]),
+      'b.recipe.json': { ...leadSync([note('only')], { on_error: { steps: [upsertLeads] } }), name: 'lead-sync-b' },
+      'c.recipe.json': { ...leadSync([{ id: 'each', type: 'foreach', items: '{% [1, 2] %}', steps: [upsertLeads] }]), name: 'lead-sync-c' },
+    });
+    const message = await start({ ...PRODUCTION, ...env });
+    expect(message.split('\n')).toEqual([
+      `${join(dir!, 'a.recipe.json')}: steps[0].on_error.steps[0].action uses marketo, which is not configured: set ${MARKETO.join(', ')}`,
+      `${join(dir!, 'b.recipe.json')}: on_error.steps[0].action uses marketo, which is not configured: set ${MARKETO.join(', ')}`,
+      `${join(dir!, 'c.recipe.json')}: steps[0].steps[0].action uses marketo, which is not configured: set ${MARKETO.join(', ')}`,
+    ]);
+  });
+
+  it('names the shipped recipes that need PRM, with its webhook secret, when neither is set', async () => {
+    const withoutPrm = Object.fromEntries(Object.entries(PRODUCTION).filter(([k]) => !k.startsWith('PRM_') && k !== 'WEBHOOK_SECRET_PRM'));
+    const lines = (await start(withoutPrm)).split('\n');
+    expect(lines).toContainEqual(expect.stringMatching(/mdf-request-approval\.recipe\.json: trigger\.event uses prm, which is not configured: set PRM_BASE_URL, PRM_API_KEY, PRM_TENANT_ID, WEBHOOK_SECRET_PRM$/));
+    for (const line of lines) expect(line).toMatch(/\.recipe\.json: \S+ uses prm\b.*, which is not configured: set PRM_BASE_URL, PRM_API_KEY, PRM_TENANT_ID/);
+  });
+
+  it('needs the webhook secret of a source a recipe listens to, and only then', async () => {
+    const { WEBHOOK_SECRET_PRM: _, ...noSecret } = PRODUCTION;
+    const lines = (await start(noSecret)).split('\n');
+    expect(lines).toContainEqual(expect.stringMatching(/mdf-request-approval\.recipe\.json: trigger\.event listens to prm webhooks, whose secret is not set: set WEBHOOK_SECRET_PRM$/));
+    // Recipes that only poll Salesforce need no PRM webhook.
+    expect(lines.join('\n')).not.toContain('changes-from-salesforce');
+    // A deployment whose recipes listen to no PRM webhook starts without it; its webhooks are refused.
+    const env = recipesDir({ 'x.recipe.json': { ...leadSync([note('a')]), trigger: { type: 'schedule', cron: '0 8 * * 1-5' } } });
+    expect(await start({ ...noSecret, ...env })).toBe('');
+    const delivery = await runtime!.app.request('/webhooks/prm', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(delivery.status).toBe(404);
+  });
+
+  it('counts the connectors an action calls through its own: approval.request needs email', async () => {
+    const withoutEmail = Object.fromEntries(Object.entries(PRODUCTION).filter(([k]) => !k.startsWith('EMAIL_')));
+    const lines = (await start(withoutEmail)).split('\n');
+    expect(lines).toContainEqual(expect.stringMatching(/mdf-request-approval\.recipe\.json: steps\[\S+\.action uses email, which is not configured: set EMAIL_API_URL, EMAIL_SERVER_TOKEN, EMAIL_FROM$/));
+    const env = recipesDir({
+      'x.recipe.json': {
+        ...leadSync([{ id: 'ask', type: 'action', action: 'approval.request', input: { approver: { email: 'cmm@vendor.example' }, template: 'mdf-approval-request', signal: 'decision', subject: 'MDF', data: {} } }]),
+      },
+    });
+    expect(await start({ ...withoutEmail, ...env })).toMatch(/x\.recipe\.json: steps\[0\]\.action uses email \(approval\.request calls it\), which is not configured: set EMAIL_API_URL, EMAIL_SERVER_TOKEN, EMAIL_FROM$/);
+  });
+
+  it('keeps APPROVAL_LINK_SECRET required at every start: the HTTP layer checks approval links (D10)', () => {
+    const { APPROVAL_LINK_SECRET: _, ...env } = PRODUCTION;
+    expect(() => production(env)).toThrow('APPROVAL_LINK_SECRET: required by the approval connector');
+  });
+
+  it('configures every connector in mock mode, as before', () => {
+    const config = loadConfig({}, { mock: true, connectors: CONNECTORS });
+    expect(config.notConfigured).toEqual({});
+    expect(Object.keys(config.connectors).sort()).toEqual(CONNECTORS.map((c) => c.name).sort());
+    expect(config.webhookSecrets).toHaveProperty('prm');
+  });
+});
