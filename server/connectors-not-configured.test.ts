@@ -20,6 +20,7 @@ const PRODUCTION = {
   PRM_BASE_URL: 'https://prm.example.com/api/objects/v1',
   PRM_API_KEY: 'prm-key',
   PRM_TENANT_ID: '7',
+  PRM_CLAIM_PORTAL_URL: 'https://partners.example.com/mdf/claims/{id}',
   SALESFORCE_LOGIN_URL: 'https://acme.my.salesforce.com',
   SALESFORCE_CLIENT_ID: 'sf-client',
   SALESFORCE_CLIENT_SECRET: 'sf-secret',
@@ -126,7 +127,8 @@ describe('connectors a deployment does not use', () => {
     const withoutPrm = Object.fromEntries(Object.entries(PRODUCTION).filter(([k]) => !k.startsWith('PRM_') && k !== 'WEBHOOK_SECRET_PRM'));
     const lines = (await start(withoutPrm)).split('\n');
     expect(lines).toContainEqual(expect.stringMatching(/mdf-request-approval\.recipe\.json: trigger\.event uses prm, which is not configured: set PRM_BASE_URL, PRM_API_KEY, PRM_TENANT_ID, WEBHOOK_SECRET_PRM$/));
-    for (const line of lines) expect(line).toMatch(/\.recipe\.json: \S+ uses prm\b.*, which is not configured: set PRM_BASE_URL, PRM_API_KEY, PRM_TENANT_ID/);
+    // The mdf connector's one setting is a PRM address too (the claim's portal page, D2).
+    for (const line of lines) expect(line).toMatch(/\.recipe\.json: \S+ uses (prm\b.*, which is not configured: set PRM_BASE_URL, PRM_API_KEY, PRM_TENANT_ID|mdf, which is not configured: set PRM_CLAIM_PORTAL_URL$)/);
   });
 
   it('needs the webhook secret of a source a recipe listens to, and only then', async () => {
