@@ -46,7 +46,8 @@ export interface SimulatedSystems {
   reset(): void;
   /** Every system's records, for `GET /_mock/records`. */
   snapshot(): {
-    prm: { partners: Partner[]; mdf_requests: MdfRequest[]; mdf_claims: MdfClaim[] };
+    prm: { partners: Partner[]; mdf_requests: MdfRequest[]; mdf_claims: MdfClaim[]; leads: Array<Record<string, unknown>> };
+    marketo: { leads: Array<Record<string, unknown>>; activities: Array<Record<string, unknown>> };
     salesforce: Record<string, Array<Record<string, unknown>>>;
     email: { messages: EmailMessage[] };
   };
@@ -140,7 +141,12 @@ export function createSimulatedSystems(options: { clock: MockClock }): Simulated
     snapshot() {
       const salesforce: Record<string, Array<Record<string, unknown>>> = {};
       for (const object of org.state.objects()) salesforce[object.name] = org.state.records(object.name);
-      return { prm: { partners: prm.partners(), mdf_requests: prm.mdfRequests(), mdf_claims: prm.mdfClaims() }, salesforce, email: { messages: mailbox.messages() } };
+      return {
+        prm: { partners: prm.partners(), mdf_requests: prm.mdfRequests(), mdf_claims: prm.mdfClaims(), leads: prm.list(PARTNER_LEAD_OBJECT) },
+        marketo: { leads: marketo.api.leads(), activities: marketo.api.activities() as unknown as Array<Record<string, unknown>> },
+        salesforce,
+        email: { messages: mailbox.messages() },
+      };
     },
     faults: {
       inject: (fault) => faults.inject(fault),
