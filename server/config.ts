@@ -152,7 +152,9 @@ export function loadConfig(givenEnv: Env, options: { mock: boolean; connectors: 
         if (parsed.success) webhookSecrets[connector.name] = parsed.data;
         else problems.push(`${variable}: ${parsed.error.issues[0]!.message}`);
       } else if (options.mock) webhookSecrets[connector.name] = `mock-webhook-secret-${connector.name}`;
-      else problems.push(`${variable}: required (HMAC secret the ${connector.name} webhooks are signed with; at least 16 characters)`);
+      else if (connector.webhooksOptional) {
+        // An optional source (web forms) stays off until its secret is set: its webhooks answer 404.
+      } else problems.push(`${variable}: required (HMAC secret the ${connector.name} webhooks are signed with; at least 16 characters)`);
     }
     connectors[connector.name] = readConnectorConfig(connector, env, options.mock, problems);
   }

@@ -25,4 +25,6 @@ export const leadsConnector = defineConnector({
   events: {
     'web_form.submitted': webFormSubmitted,
   },
+  // Web forms are optional: a runtime without WEBHOOK_SECRET_LEADS starts, and POST /webhooks/leads answers 404.
+  webhooksOptional: true,
 });
