@@ -7,6 +7,7 @@ import { salesforceConnector } from './salesforce/index.ts';
 import { runsConnector } from './runs/index.ts';
 import { budgetConnector } from './budget/index.ts';
 import { marketoConnector } from './marketo/index.ts';
+import { leadsConnector } from './leads/index.ts';
 
 /** Every connector the runtime ships; recipes name their actions as `<connector>.<action>`. */
 export const CONNECTORS: readonly ConnectorDefinition[] = [
@@ -18,4 +19,5 @@ export const CONNECTORS: readonly ConnectorDefinition[] = [
   runsConnector,
   budgetConnector,
   marketoConnector,
+  leadsConnector,
 ] as unknown as readonly ConnectorDefinition[];

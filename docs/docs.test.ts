@@ -140,7 +140,7 @@ describe('what the docs name exists', () => {
 
 describe('docs/systems.md and the connectors name the same settings', () => {
   const read = new Set(CONNECTORS.flatMap((c) => Object.values(c.env as Record<string, string>)));
-  const named = new Set(codeSpans(systemsMd).filter((span) => /^(?:PRM|SALESFORCE|EMAIL|MARKETO|SMTP|APPROVAL)_[A-Z0-9_]+$/.test(span)));
+  const named = new Set(codeSpans(systemsMd).filter((span) => /^(?:PRM|SALESFORCE|EMAIL|MARKETO|SMTP|APPROVAL|LEAD)_[A-Z0-9_]+$/.test(span)));
 
   it('every variable a connector reads is described', () => {
     expect([...read].filter((v) => !named.has(v))).toEqual([]);

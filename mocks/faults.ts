@@ -4,8 +4,8 @@ import type { ScenarioStep } from '../schemas/scenario.ts';
 /** A scenario's `fault` step: its enums are the faults the mocks must be able to answer. */
 type FaultStep = Extract<ScenarioStep, { fault: unknown }>['fault'];
 
-/** The simulated systems a fault can be injected into (Marketo from tests only, until the scenario format names it). */
-export type SimulatedSystemName = FaultStep['system'] | 'marketo';
+/** The simulated systems a fault can be injected into. */
+export type SimulatedSystemName = FaultStep['system'];
 
 /**
  * What goes wrong:
@@ -14,7 +14,8 @@ export type SimulatedSystemName = FaultStep['system'] | 'marketo';
  * - `server_error`: 500 with the system's error body;
  * - `expired_token`: Salesforce revokes every session it issued (the call answers 401 INVALID_SESSION_ID
  *   and the next grant works); the PRM and email answer 401 in their own shape;
- * - `network_error`: the connection fails, no HTTP answer at all.
+ * - `network_error`: the connection fails, no HTTP answer at all;
+ * - `too_many_concurrent`: Marketo's 615 in a 200 answer (the others answer their rate limit).
  */
 export type FaultKind = FaultStep['kind'];
 
@@ -100,6 +101,8 @@ export interface FaultBodies {
    * @default { status: 429, retryAfter: true }
    */
   rateLimitAnswer?: { status: number; retryAfter: boolean };
+  /** The answer to `too_many_concurrent` (Marketo's 615); other systems answer it as their rate limit. */
+  tooManyConcurrent?(): unknown;
   serverError(): unknown;
   expiredToken(): unknown;
 }
@@ -113,7 +116,10 @@ export function faultResponse(fault: FaultSpec, bodies: FaultBodies, headers: Re
   switch (fault.kind) {
     case 'network_error':
       return HttpResponse.error();
+    case 'too_many_concurrent':
     case 'rate_limit': {
+      // A system without a concurrency answer (all but Marketo) refuses as over its rate limit.
+      if (fault.kind === 'too_many_concurrent' && bodies.tooManyConcurrent) return HttpResponse.json(bodies.tooManyConcurrent() as object, { status: 200, headers });
       const seconds = fault.retryAfterSeconds ?? 1;
       const { status, retryAfter } = bodies.rateLimitAnswer ?? { status: 429, retryAfter: true };
       return HttpResponse.json(bodies.rateLimit(seconds) as object, { status, headers: retryAfter ? { ...headers, 'Retry-After': String(seconds) } : headers });

@@ -18,6 +18,9 @@ describe('the demo seed', () => {
       [102, 'Contoso Systems', 'AMER', true],
       [103, 'Tailspin Alliances', 'APAC', true],
       [104, 'Fabrikam Partners', 'EMEA', false],
+      // D20, D23: a Channel partner without a contact email, and an Alliance partner, both with real Salesforce Ids.
+      [105, 'Litware Resellers', 'AMER', true],
+      [106, 'Woodgrove Cloud', 'EMEA', true],
     ]);
     for (const partner of partners) expect(Partner.safeParse(partner).success).toBe(true);
     expect(systems.salesforce.records('Account').map((a) => a.Id)).toEqual(partners.map((p) => p.crmId));
@@ -66,7 +69,7 @@ describe('seed, reset and snapshot', () => {
 
     // Seeding again replaces rather than adds.
     systems.seed();
-    expect(systems.prm.partners()).toHaveLength(4);
+    expect(systems.prm.partners()).toHaveLength(6);
     expect(systems.salesforce.records('PartnerFundRequest')).toEqual([]);
   });
 
@@ -85,7 +88,7 @@ describe('seed, reset and snapshot', () => {
     const changed = systems.prm.updateMdfRequest('MDF-1006', { status: 'Canceled' });
     expect(changed).toMatchObject({ status: 'Canceled' });
     expect(systems.prm.updateMdfRequest('MDF-9999', { status: 'Canceled' })).toBeUndefined();
-    expect(systems.prm.addPartner({ name: 'Litware' })).toMatchObject({ id: 105, name: 'Litware', crmId: expect.stringMatching(/^[a-zA-Z0-9]{18}$/) });
+    expect(systems.prm.addPartner({ name: 'Litware' })).toMatchObject({ id: 107, name: 'Litware', crmId: expect.stringMatching(/^[a-zA-Z0-9]{18}$/) });
   });
 
   it('hands out copies: editing what was read changes nothing', () => {
@@ -101,9 +104,9 @@ describe('seed, reset and snapshot', () => {
     const systems = createSimulatedSystems({ clock });
     systems.seed();
     const snapshot = systems.snapshot();
-    expect(snapshot.prm.partners).toHaveLength(4);
+    expect(snapshot.prm.partners).toHaveLength(6);
     expect(snapshot.prm.mdf_requests.length).toBeGreaterThan(3);
-    expect(snapshot.salesforce.Account).toHaveLength(4);
+    expect(snapshot.salesforce.Account).toHaveLength(6);
     expect(snapshot.email).toEqual({ messages: [] });
     systems.reset();
     expect(systems.snapshot()).toMatchObject({ prm: { partners: [], mdf_requests: [] }, salesforce: { Account: [] }, email: { messages: [] } });

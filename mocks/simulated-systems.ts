@@ -13,6 +13,7 @@ import { createMarketoInstance, type SimulatedMarketo } from './marketo/simulate
 import { prmHandlers } from './prm/prm-handlers.ts';
 import { DEMO_MDF_REQUESTS, DEMO_PARTNERS } from './prm/prm-seed.ts';
 import { PrmState } from './prm/prm-state.ts';
+import { PARTNER_LEAD_OBJECT } from './prm/prm-objects.ts';
 import { QueryCursors } from './salesforce/query-cursors.ts';
 import { salesforceHandlers } from './salesforce/salesforce-handlers.ts';
 import { partnerAccounts } from './salesforce/salesforce-seed.ts';
@@ -25,7 +26,7 @@ export type { EmailMessage } from './email/mailbox.ts';
 export type { FaultKind, FaultSpec, SimulatedSystemName } from './faults.ts';
 
 /** What the simulated systems start with: a scenario's `seed`, minus tables and calendar. */
-export type SimulatedSeed = Pick<z.input<typeof ScenarioSeed>, 'prm' | 'salesforce'>;
+export type SimulatedSeed = Pick<z.input<typeof ScenarioSeed>, 'prm' | 'salesforce' | 'marketo'>;
 
 /**
  * The PRM, the Salesforce org and the email provider, simulated in memory behind MSW handlers
@@ -45,7 +46,8 @@ export interface SimulatedSystems {
   reset(): void;
   /** Every system's records, for `GET /_mock/records`. */
   snapshot(): {
-    prm: { partners: Partner[]; mdf_requests: MdfRequest[]; mdf_claims: MdfClaim[] };
+    prm: { partners: Partner[]; mdf_requests: MdfRequest[]; mdf_claims: MdfClaim[]; leads: Array<Record<string, unknown>> };
+    marketo: { leads: Array<Record<string, unknown>>; activities: Array<Record<string, unknown>> };
     salesforce: Record<string, Array<Record<string, unknown>>>;
     email: { messages: EmailMessage[] };
   };
@@ -65,6 +67,8 @@ export interface SimulatedSystems {
     /** Adds a partner account, filling what the partial lacks. */
     addPartner(partial?: Partial<Partner> & Record<string, unknown>): Partner;
     mdfClaims(): MdfClaim[];
+    /** The partner-facing leads (D20), in id order. */
+    leads(): Array<Record<string, unknown>>;
     /** The claims with exactly this title, lowest id first. */
     findMdfClaimsByTitle(title: string): MdfClaim[];
     /** Adds a claim as a partner submits it (status Open unless given); the PRM keeps duplicate titles (D15). */
@@ -108,6 +112,7 @@ export function createSimulatedSystems(options: { clock: MockClock }): Simulated
     for (const request of data?.mdf_requests ?? DEMO_MDF_REQUESTS) prm.addMdfRequest(request as Partial<MdfRequest>);
     // The demo has no claims: a walkthrough submits them.
     for (const claim of data?.mdf_claims ?? []) prm.addMdfClaim(claim as Partial<MdfClaim> & { mdfNumber: string });
+    for (const lead of data?.leads ?? []) prm.insert(PARTNER_LEAD_OBJECT, lead as Record<string, unknown>);
   };
   const seedSalesforce = (data: SimulatedSeed['salesforce']) => {
     org.state.clear();
@@ -121,7 +126,7 @@ export function createSimulatedSystems(options: { clock: MockClock }): Simulated
     seed(data = {}) {
       seedPrm(data.prm);
       seedSalesforce(data.salesforce);
-      marketo.seed();
+      marketo.seed(data.marketo?.leads as Array<Record<string, unknown>> | undefined);
     },
     reset() {
       prm.clear();
@@ -136,7 +141,12 @@ export function createSimulatedSystems(options: { clock: MockClock }): Simulated
     snapshot() {
       const salesforce: Record<string, Array<Record<string, unknown>>> = {};
       for (const object of org.state.objects()) salesforce[object.name] = org.state.records(object.name);
-      return { prm: { partners: prm.partners(), mdf_requests: prm.mdfRequests(), mdf_claims: prm.mdfClaims() }, salesforce, email: { messages: mailbox.messages() } };
+      return {
+        prm: { partners: prm.partners(), mdf_requests: prm.mdfRequests(), mdf_claims: prm.mdfClaims(), leads: prm.list(PARTNER_LEAD_OBJECT) },
+        marketo: { leads: marketo.api.leads(), activities: marketo.api.activities() as unknown as Array<Record<string, unknown>> },
+        salesforce,
+        email: { messages: mailbox.messages() },
+      };
     },
     faults: {
       inject: (fault) => faults.inject(fault),
@@ -150,6 +160,7 @@ export function createSimulatedSystems(options: { clock: MockClock }): Simulated
       addMdfRequest: (partial) => prm.addMdfRequest(partial),
       addPartner: (partial) => prm.addPartner(partial),
       mdfClaims: () => prm.mdfClaims(),
+      leads: () => prm.list(PARTNER_LEAD_OBJECT),
       findMdfClaimsByTitle: (title) => prm.findMdfClaimsByTitle(title),
       addMdfClaim: (partial) => prm.addMdfClaim(partial),
       updateMdfClaim: (id, set) => prm.updateMdfClaim(id, set),

@@ -58,7 +58,7 @@ describe('JSON Schema files', () => {
     expect(schema.properties).toHaveProperty('seed');
     expect(schema.properties).toHaveProperty('steps');
     expect(schema.required).toEqual(['name', 'steps']);
-    expect(Object.keys(schema.properties?.seed?.properties ?? {})).toEqual(['prm', 'salesforce', 'tables', 'calendar']);
+    expect(Object.keys(schema.properties?.seed?.properties ?? {})).toEqual(['prm', 'marketo', 'salesforce', 'tables', 'calendar']);
   });
 
   it('are what the shipped recipe and scenario files name in $schema', () => {

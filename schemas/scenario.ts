@@ -17,6 +17,13 @@ export const ScenarioSeed = z
         partners: z.array(Json).optional().describe('Partner accounts (camelCase, as the PRM returns them). Replace the demo partners when given.'),
         mdf_requests: z.array(Json).optional().describe('MDF requests already in the PRM (camelCase). Replace the demo requests when given.'),
         mdf_claims: z.array(Json).optional().describe('MDF claims already in the PRM (camelCase, each with its mdfNumber; status Open unless given). The demo has none.'),
+        leads: z.array(Json).optional().describe('Partner-facing leads already in the PRM (camelCase: email, phone, partnerAccountId, partnerSyncedDate…). The demo has none.'),
+      })
+      .strict()
+      .optional(),
+    marketo: z
+      .object({
+        leads: z.array(Json).optional().describe('Leads in Marketo (fields by API name, connectors/marketo/marketo-lead-fields.ts). Replace the demo leads when given; the demo list and campaign stay.'),
       })
       .strict()
       .optional(),
@@ -105,10 +112,10 @@ const Fault = z
   .object({
     fault: z
       .object({
-        system: z.enum(['prm', 'salesforce', 'email']).describe('The simulated system that fails.'),
+        system: z.enum(['prm', 'salesforce', 'email', 'marketo']).describe('The simulated system that fails.'),
         kind: z
-          .enum(['rate_limit', 'server_error', 'expired_token', 'network_error'])
-          .describe("How it fails, in the system's own way: a rate limit, a 500, an expired token or session, no answer at all."),
+          .enum(['rate_limit', 'server_error', 'expired_token', 'network_error', 'too_many_concurrent'])
+          .describe("How it fails, in the system's own way: a rate limit (Marketo: 606), a 500, an expired token or session (Marketo: 602), no answer at all; too_many_concurrent is Marketo's 615 (other systems answer it as their rate limit)."),
         times: z.number().int().positive().default(1).describe('How many matching requests fail.'),
         path: z.string().optional().describe('Only requests whose path contains this.'),
         method: z.string().optional().describe('Only requests with this HTTP method, e.g. PATCH.'),
@@ -123,6 +130,27 @@ const Fault = z
       }),
   })
   .strict();
+
+const ImportLeads = z
+  .object({
+    import_leads: z
+      .object({
+        csv: z.string().optional().describe('The CSV text, as ops upload it (header line first). Give this or `file`.'),
+        file: z.string().optional().describe('A CSV file, relative to the scenario file. Give this or `csv`.'),
+        expect_status: z.number().int().default(202).describe('The HTTP status POST /imports/leads must answer (400, 413, 415: the file is refused).'),
+        expect_accepted: z.number().int().nonnegative().optional().describe('How many rows the report accepts.'),
+        expect_refused: z
+          .array(z.object({ row: z.number().int().positive(), reason: z.string().describe('The reason contains this.') }).strict())
+          .optional()
+          .describe('Exactly the rows the report refuses (row 1 is the first line after the header), each with its reason.'),
+        expect_not_opted_in: z.array(z.number().int().positive()).optional().describe('Exactly the accepted rows the report says are imported but not opted in (D22).'),
+        expect_error: z.string().optional().describe('A refused file: the answer\'s error contains this (e.g. "line 3").'),
+      })
+      .strict()
+      .refine((i) => (i.csv === undefined) !== (i.file === undefined), { message: 'give `csv` or `file` (one of them)' }),
+  })
+  .strict()
+  .describe('Ops import a CSV of booth scans (POST /imports/leads, D22); the runs it starts run until idle.');
 
 const Retry = z
   .object({
@@ -178,8 +206,8 @@ export const ExpectedEmail = z
 
 export const ExpectedRecord = z
   .object({
-    system: z.enum(['prm', 'salesforce']).describe('The simulated system that holds the record.'),
-    object: z.string().describe('prm: mdf_request, mdf_claim or partner; salesforce: an sObject such as PartnerFundRequest.'),
+    system: z.enum(['prm', 'salesforce', 'marketo']).describe('The simulated system that holds the record.'),
+    object: z.string().describe('prm: mdf_request, mdf_claim, partner or lead; salesforce: an sObject such as PartnerFundRequest; marketo: lead.'),
     where: Json.describe('Field values that identify the record, e.g. { "mdfNumber": "MDF-1001" }.'),
     fields: Json.optional().describe('Field values the record must have.'),
     count: z.number().int().nonnegative().optional().describe('How many records must match `where` (0: none).'),
@@ -194,6 +222,14 @@ export const ExpectedRun = z
   })
   .strict();
 
+export const ExpectedMoment = z
+  .object({
+    email: z.string().describe('The Marketo lead, by email (any letter case).'),
+    contains: z.string().optional().describe("The moment's description contains this, e.g. \"CHANNEL LEAD with Northwind Cloud\"."),
+    count: z.number().int().nonnegative().optional().describe('Exactly this many such moments (0: none). Default: at least one.'),
+  })
+  .strict();
+
 const Expect = z
   .object({
     expect: z
@@ -203,6 +239,7 @@ const Expect = z
         no_emails_to: z.array(z.email()).optional().describe('No email was sent since the previous expect to any of these addresses (To, Cc or Bcc, any letter case).'),
         records: z.array(ExpectedRecord).optional(),
         runs: z.array(ExpectedRun).optional(),
+        interesting_moments: z.array(ExpectedMoment).optional().describe('Interesting Moment activities in Marketo (D21), since the scenario started.'),
       })
       .strict(),
   })
@@ -218,6 +255,7 @@ export const ScenarioStep = z.union([
   Retry,
   ChangeTable,
   ChangeSalesforce,
+  ImportLeads,
   Expect,
   z.object({ advance: IsoDuration.describe('Move the clock forward; every timer due meanwhile fires at its time.') }).strict(),
   z.object({ set_clock: Time.describe('Move the clock to this time (forward only).') }).strict(),

@@ -165,7 +165,8 @@ export function loadConfig(givenEnv: Env, options: { mock: boolean; connectors: 
         if (parsed.success) webhookSecrets[connector.name] = parsed.data;
         else problems.push(`${variable}: ${parsed.error.issues[0]!.message}`);
       } else if (options.mock) webhookSecrets[connector.name] = `mock-webhook-secret-${connector.name}`;
-      // Unset outside mock mode: the source's webhooks are refused, and a recipe that listens to them stops the start.
+      // Unset outside mock mode: the source's webhooks are refused (404), and a recipe that listens to
+      // them stops the start, unless the source is optional (web forms: off until its secret is set).
     }
     const needed = options.mock || connector.neededByRuntime ? undefined : variablesToSet(connector, givenEnv);
     if (needed) notConfigured[connector.name] = needed;

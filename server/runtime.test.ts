@@ -214,6 +214,19 @@ describe('configuration', () => {
     }
   });
 
+  it('D20: starts without WEBHOOK_SECRET_LEADS (web forms are optional: their webhooks are off), and takes one when set', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env, { mock: false, connectors: CONNECTORS });
+      } catch (e) {
+        return (e as ConfigError).problems.filter((p) => p.includes('WEBHOOK_SECRET_LEADS'));
+      }
+      return [];
+    };
+    expect(problems({})).toEqual([]);
+    expect(problems({ WEBHOOK_SECRET_LEADS: 'short' })).toHaveLength(1);
+  });
+
   it('D10: refuses an approval link secret shorter than 32 characters, or the public mock one, outside mock mode, without echoing it', () => {
     const problems = (env: Record<string, string>) => {
       try {

@@ -114,6 +114,11 @@ export interface ConnectorDefinition<Config extends z.ZodType = z.ZodType, Conne
   actions: Record<string, ActionDefinition<z.ZodType, z.ZodType, Connection>>;
   /** Events this system delivers to `POST /webhooks/<name>`, keyed by name without the prefix. */
   events?: Record<string, EventDefinition>;
+  /**
+   * Its webhooks are an optional feature: without `WEBHOOK_SECRET_<NAME>` outside mock mode the runtime
+   * starts and `POST /webhooks/<name>` answers 404, instead of the start being refused.
+   */
+  webhooksOptional?: boolean;
 }
 
 /**

@@ -35,6 +35,8 @@ export const PARTNER_LEAD_FIELDS = {
   partnerSyncedDate: { name: 'partnerSyncedDate', label: 'Partner Synced Date', type: 'datetime' },
   /** D20, D21: Channel or Alliance. */
   partnerType: { name: 'partnerType', label: 'Partner Type', type: 'string' },
+  /** D22: opted in to the vendor's own emails; the list import sets it only on an explicit yes. */
+  optedIn: { name: 'optedIn', label: 'Opted In', type: 'boolean' },
   /** D22: opted in to partner communications. */
   subscribePartner: { name: 'subscribePartner', label: 'Subscribe - Partner', type: 'boolean' },
   /** D20: the lead came through a Channel partner. */

@@ -26,6 +26,7 @@ export const prmConnector = defineConnector({
       tenantId: config.tenantId,
       mdfRequestObject: config.mdfRequestObject,
       mdfClaimObject: config.mdfClaimObject,
+      partnerLeadObject: config.partnerLeadObject,
       http: {
         clock: deps.clock,
         log: deps.log,

@@ -5,7 +5,7 @@ import { HttpClient, type CallOptions, type HttpTransportOptions } from '../kit/
 import { NotFoundError } from '../kit/http-errors.ts';
 import { pagesBySkipTake } from '../kit/paginate.ts';
 import { checkPrmResponse, prmErrorMessage } from './prm-errors.ts';
-import { PrmMdfClaim, PrmMdfClaimSummary, PrmMdfRequest, PrmPartner, prmListEnvelope, prmRecordEnvelope } from './prm-records.ts';
+import { PrmMdfClaim, PrmMdfClaimSummary, PrmMdfRequest, PrmPartner, PrmPartnerLead, prmListEnvelope, prmRecordEnvelope } from './prm-records.ts';
 
 export interface PrmClientOptions {
   /** e.g. https://prm.example.com/api/objects/v1 */
@@ -19,6 +19,8 @@ export interface PrmClientOptions {
   mdfClaimObject?: string;
   /** @default 'Account' */
   partnerObject?: string;
+  /** The partner-facing lead object (D20). @default 'Lead' */
+  partnerLeadObject?: string;
   http?: HttpTransportOptions;
 }
 
@@ -39,6 +41,8 @@ const CLAIM_PAGE = prmListEnvelope(PrmMdfClaim);
 const CLAIM_ONE = prmRecordEnvelope(PrmMdfClaim);
 /** Listed claims are checked one by one (PrmMdfClaimSummary), so an error names the claim, not a list index. */
 const CLAIM_RECORDS_PAGE = prmListEnvelope(z.record(z.string(), z.unknown()));
+const LEAD_PAGE = prmListEnvelope(PrmPartnerLead);
+const LEAD_ONE = prmRecordEnvelope(PrmPartnerLead);
 
 /**
  * The PRM's objects API (Impartner-style; docs/systems.md, PRM (Impartner), The API): partners and MDF requests, read and updated
@@ -49,6 +53,7 @@ export class PrmClient {
   readonly mdfRequestObject: string;
   readonly mdfClaimObject: string;
   readonly partnerObject: string;
+  readonly partnerLeadObject: string;
   readonly #baseUrl: string;
   readonly #http: HttpClient;
 
@@ -57,6 +62,7 @@ export class PrmClient {
     this.mdfRequestObject = options.mdfRequestObject ?? 'MdfRequest__co';
     this.mdfClaimObject = options.mdfClaimObject ?? 'MdfClaim__co';
     this.partnerObject = options.partnerObject ?? 'Account';
+    this.partnerLeadObject = options.partnerLeadObject ?? 'Lead';
     const apiKey = options.apiKey;
     this.#http = new HttpClient({
       ...options.http,
@@ -195,6 +201,29 @@ export class PrmClient {
   async updateMdfClaimStatus(id: number, status: MdfClaimStatus, reason?: string | null, options: CallOptions = {}): Promise<PrmMdfClaim> {
     const checked = MdfClaimStatus.parse(status);
     return this.#setStatus(this.mdfClaimObject, CLAIM_ONE, id, { Status: checked, StatusReason: reason ?? null }, options);
+  }
+
+  /** The partner whose CRM Partner ID (18 characters, compared as the PRM compares text) is this one, or null. */
+  async findPartnerByCrmId(crmId: string, options: CallOptions = {}): Promise<PrmPartner | null> {
+    const res = await this.#http.request({ method: 'GET', path: this.partnerObject, query: { filter: `CrmId eq ${quote(crmId)}`, orderby: 'Id asc', skip: 0, take: 1 }, expect: PARTNER_PAGE, ...options });
+    return res.body.data.results[0] ?? null;
+  }
+
+  /** Partner-facing leads matching the filter (e.g. `updated > '2026-03-01 00:00:00'`), page by page as the caller iterates. */
+  listPartnerLeads(options: PrmListOptions = {}): AsyncGenerator<PrmPartnerLead, void, undefined> {
+    return this.#list(this.partnerLeadObject, LEAD_PAGE, options);
+  }
+
+  /** Creates a partner-facing lead (PascalCase fields). Not repeated on a doubt: a second create is a second lead. */
+  async createPartnerLead(fields: Record<string, unknown>, options: CallOptions = {}): Promise<PrmPartnerLead> {
+    const res = await this.#http.request({ method: 'PUT', path: this.partnerLeadObject, body: fields, expect: LEAD_ONE, ...options });
+    return res.body.data;
+  }
+
+  /** Sets fields of a partner-facing lead (PascalCase); the same fields twice have the effect of once. */
+  async updatePartnerLead(id: number, fields: Record<string, unknown>, options: CallOptions = {}): Promise<PrmPartnerLead> {
+    const res = await this.#http.request({ method: 'PATCH', path: `${this.partnerLeadObject}/${recordId(id)}`, body: fields, idempotent: true, expect: LEAD_ONE, ...options });
+    return res.body.data;
   }
 
   /** One record of this object by its id, unwrapped from the PRM's `{ data }` envelope. */

@@ -16,6 +16,8 @@ export const PrmConfig = z.object({
   mdfRequestObject: ObjectName.default('MdfRequest__co').describe('API name of the MDF request object'),
   /** The MDF claim object's API name is not public either, and differs between PRM instances. */
   mdfClaimObject: ObjectName.default('MdfClaim__co').describe('API name of the MDF claim object'),
+  /** The partner-facing lead object (D20): its API name is not public either. [guess] */
+  partnerLeadObject: ObjectName.default('Lead').describe('API name of the partner-facing lead object'),
   /**
    * The PRM documents no rate limit (docs/systems.md, PRM (Impartner), The API: Rate limits; [guess]): a polite default that an instance's real
    * limit can replace. Counted per process, over a sliding second, by every run together.
@@ -32,6 +34,7 @@ export const PRM_ENV = {
   tenantId: 'PRM_TENANT_ID',
   mdfRequestObject: 'PRM_MDF_REQUEST_OBJECT',
   mdfClaimObject: 'PRM_MDF_CLAIM_OBJECT',
+  partnerLeadObject: 'PRM_LEAD_OBJECT',
   maxCallsPerSecond: 'PRM_MAX_CALLS_PER_SECOND',
   maxConcurrent: 'PRM_MAX_CONCURRENT',
 } as const;
@@ -43,6 +46,7 @@ export const PRM_MOCK_CONFIG: z.input<typeof PrmConfig> = {
   tenantId: 1,
   mdfRequestObject: 'MdfRequest__co',
   mdfClaimObject: 'MdfClaim__co',
+  partnerLeadObject: 'Lead',
   maxCallsPerSecond: 10,
   maxConcurrent: 5,
 };

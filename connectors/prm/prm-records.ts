@@ -34,6 +34,20 @@ export type PrmMdfClaimSummary = z.infer<typeof PrmMdfClaimSummary>;
 export const PrmPartner = Partner;
 export type PrmPartner = z.infer<typeof PrmPartner>;
 
+/** A partner-facing lead as the PRM returns it (D20, D23): the fields the rules read, an instance's others kept. */
+export const PrmPartnerLead = z
+  .object({
+    id: z.number().int().positive(),
+    email: z.string(),
+    phone: z.string().nullable().optional(),
+    partnerAccountId: z.number().int().nullable().optional(),
+    crmPartnerId: z.string().nullable().optional(),
+    partnerSyncedDate: z.string().nullable().optional(),
+    updated: z.string().optional(),
+  })
+  .loose();
+export type PrmPartnerLead = z.infer<typeof PrmPartnerLead>;
+
 /** `{ success: true, data: <record> }`: the PRM's answer to a get, create or update. */
 export function prmRecordEnvelope<T extends z.ZodType>(record: T) {
   return z.object({ success: z.literal(true), data: record });

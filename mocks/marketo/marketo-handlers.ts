@@ -46,6 +46,7 @@ async function handle(request: Request, instance: MarketoInstance): Promise<Resp
       // Marketo's "over the limit" is a 606 in a 200 answer, without Retry-After.
       rateLimit: () => ({ success: false, errors: [{ code: '606', message: MESSAGES['606'] }] }),
       rateLimitAnswer: { status: 200, retryAfter: false },
+      tooManyConcurrent: () => ({ success: false, errors: [{ code: '615', message: MESSAGES['615'] ?? 'Concurrent access limit reached' }] }),
       serverError: () => ({ success: false, errors: [{ code: '611', message: 'System error' }] }),
       expiredToken: () => ({ success: false, errors: [{ code: '602', message: MESSAGES['602'] }] }),
     });

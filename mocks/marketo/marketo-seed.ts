@@ -12,11 +12,18 @@ export const DEMO_INTERESTING_MOMENT_CAMPAIGN = {
   interestingMoment: { type: 'Milestone', description: '{{my.Interesting Moment}}' },
 };
 
-/** What `seed()` puts in the simulated Marketo: the list, the campaign and two leads (a Channel partner's, an Alliance partner's). */
-export function seedMarketo(state: MarketoState): void {
+/**
+ * What `seed()` puts in the simulated Marketo: the list, the campaign and two leads (a Channel partner's,
+ * an Alliance partner's); `leads` (a scenario's) replace the two demo leads.
+ */
+export function seedMarketo(state: MarketoState, leads?: ReadonlyArray<Record<string, unknown>>): void {
   state.clear();
   state.addList(DEMO_PARTNER_LEADS_LIST);
   state.addCampaign(DEMO_INTERESTING_MOMENT_CAMPAIGN);
+  if (leads) {
+    for (const lead of leads) state.createLead(lead);
+    return;
+  }
   state.createLead({
     email: 'jane.doe@acme.example',
     firstName: 'Jane',

@@ -68,7 +68,7 @@ export function createMarketoInstance(options: { clock: MockClock; faults: Fault
   return {
     handlers: marketoHandlers(instance) as RequestHandler[],
     api,
-    seed: () => seedMarketo(state),
+    seed: (leads?: ReadonlyArray<Record<string, unknown>>) => seedMarketo(state, leads),
     reset: () => {
       state.clear();
       usage.reset();

@@ -59,7 +59,8 @@ describe('PRM reads', () => {
 
   it('lists with a filter, the total in count and the object in entity', async () => {
     const res = await list('Account', { filter: "Region eq 'EMEA' and MarketingReady eq true" });
-    expect(res.body.data).toEqual({ count: 1, entity: 'Account', results: [expect.objectContaining({ name: 'Northwind Cloud' })] });
+    // Northwind Cloud, and Woodgrove Cloud (the Alliance demo partner with a real Salesforce Id, D20).
+    expect(res.body.data).toEqual({ count: 2, entity: 'Account', results: [expect.objectContaining({ name: 'Northwind Cloud' }), expect.objectContaining({ name: 'Woodgrove Cloud' })] });
   });
 
   it('pages with skip and take; count stays the total', async () => {
@@ -84,7 +85,7 @@ describe('PRM reads', () => {
 
   it('orders by any field, descending too', async () => {
     const res = await list('Account', { orderby: 'Name desc' });
-    expect(res.body.data.results.map((p: { name: string }) => p.name)).toEqual(['Tailspin Alliances', 'Northwind Cloud', 'Fabrikam Partners', 'Contoso Systems']);
+    expect(res.body.data.results.map((p: { name: string }) => p.name)).toEqual(['Woodgrove Cloud', 'Tailspin Alliances', 'Northwind Cloud', 'Litware Resellers', 'Fabrikam Partners', 'Contoso Systems']);
   });
 
   it('returns only the fields asked for', async () => {
@@ -109,7 +110,7 @@ describe('PRM reads', () => {
 
   it('describes its objects, with required fields and picklists', async () => {
     const all = await prm('_describe');
-    expect(all.body.data.objects.map((o: { name: string }) => o.name)).toEqual(['Account', 'MdfRequest__co', 'MdfClaim__co']);
+    expect(all.body.data.objects.map((o: { name: string }) => o.name)).toEqual(['Account', 'MdfRequest__co', 'MdfClaim__co', 'Lead']);
     const mdf = await prm('MdfRequest__co/_describe');
     expect(mdf.body.data.fields).toContainEqual(
       expect.objectContaining({ name: 'Status', type: 'picklist', required: true, picklistValues: expect.arrayContaining([{ value: 'Denied', label: 'Denied' }]) }),
@@ -165,8 +166,8 @@ describe('PRM writes', () => {
     expect(put.status).toBe(200);
     expect(put.body.data).toMatchObject({ id: expect.any(Number), mdfNumber: 'MDF-3001', activityName: 'Roadshow', created: new Date(clock.now()).toISOString() });
     const post = await prm('Account', { method: 'POST', body: { Name: 'Litware', Type: 'Alliance', CrmId: '0015e00000LTWRE005', Region: 'APAC' } });
-    expect(post.body.data).toMatchObject({ id: 105, name: 'Litware' });
-    expect(systems.prm.partners()).toHaveLength(5);
+    expect(post.body.data).toMatchObject({ id: 107, name: 'Litware' });
+    expect(systems.prm.partners()).toHaveLength(7);
   });
 
   it('refuses a create without the required fields, or with an MDF number already taken', async () => {
@@ -186,5 +187,19 @@ describe('PRM writes', () => {
     const res = await fetch(`${SIMULATED_URLS.prm}/Account/101`, { method: 'PATCH', headers: AUTH, body: 'Status=Open' });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ success: false, errors: [{ code: 'InvalidRequest' }] });
+  });
+});
+
+describe('PRM partner-facing leads (D20, D23)', () => {
+  it('creates a lead (phone and partner account required), lists it by updated and Partner Synced Date, pages with skip and take', async () => {
+    const refused = await prm('Lead', { method: 'PUT', body: { Email: 'no.phone@client.example', PartnerAccountId: 101 } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([expect.objectContaining({ code: 'RequiredField', fields: ['Phone'] })]);
+    for (const [i, synced] of ['2026-04-19T09:00:00Z', '2026-04-20T08:00:00Z', '2026-04-20T09:00:00Z'].entries()) {
+      const created = await prm('Lead', { method: 'PUT', body: { Email: `lead${i}@client.example`, Phone: '+1 555 0100', PartnerAccountId: 101, PartnerSyncedDate: synced } });
+      expect(created.body.data).toMatchObject({ id: i + 1, email: `lead${i}@client.example`, partnerSyncedDate: synced, updated: expect.any(String) });
+    }
+    const recent = await list('Lead', { filter: "updated > '2026-04-20 00:00:00' and PartnerSyncedDate ge '2026-04-20T00:00:00Z'", orderby: 'Id asc', skip: 1, take: 1 });
+    expect(recent.body.data).toMatchObject({ count: 2, entity: 'Lead', results: [expect.objectContaining({ email: 'lead2@client.example' })] });
   });
 });

@@ -2,7 +2,7 @@ import { http, HttpResponse, type RequestHandler } from 'msw';
 import { faultResponse, type FaultInjector } from '../faults.ts';
 import { SIMULATED_CREDENTIALS, SIMULATED_URLS } from '../simulated-urls.ts';
 import { matchesPrmFilter, parsePrmFilter, PrmFilterError } from './prm-filter.ts';
-import { MDF_CLAIM_OBJECT, PARTNER_OBJECT, PRM_OBJECTS, resolveReadField, type PrmField, type PrmObject } from './prm-objects.ts';
+import { MDF_CLAIM_OBJECT, PARTNER_LEAD_OBJECT, PARTNER_OBJECT, PRM_OBJECTS, resolveReadField, type PrmField, type PrmObject } from './prm-objects.ts';
 import type { PrmRecord, PrmState } from './prm-state.ts';
 import { checkWrite, type PrmErrorItem } from './prm-writes.ts';
 
@@ -114,6 +114,7 @@ async function create(state: PrmState, object: PrmObject, request: Request): Pro
   if (!checked.ok) return HttpResponse.json(envelope(checked.errors), { status: 400 });
   if (object.name === PARTNER_OBJECT) return ok(state.addPartner(checked.set));
   if (object.name === MDF_CLAIM_OBJECT) return ok(state.addMdfClaim(checked.set as { mdfNumber: string }));
+  if (object.name === PARTNER_LEAD_OBJECT) return ok(state.insert(object.name, checked.set));
   const mdfNumber = checked.set.mdfNumber;
   if (typeof mdfNumber === 'string' && state.findMdfRequest(mdfNumber)) {
     return fail(400, 'DuplicateValue', `An MDF request numbered ${mdfNumber} already exists`, ['MdfNumber']);

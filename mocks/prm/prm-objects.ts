@@ -116,11 +116,40 @@ const MDF_CLAIM: PrmObject = {
   ],
 };
 
+/** The partner-facing lead object (D1, D20, D23): its API name is not public either; configurable in the connector (`PRM_LEAD_OBJECT`). [guess] */
+export const PARTNER_LEAD_OBJECT = 'Lead';
+
+/**
+ * A lead shared with a partner (D20): the partner sees and works it in the portal. The digest (D23) lists
+ * the leads by Partner Synced Date, the recall (D24, D25) counts from it. [guess for every API name]
+ */
+const PARTNER_LEAD: PrmObject = {
+  name: PARTNER_LEAD_OBJECT,
+  label: 'Lead',
+  fields: [
+    id,
+    { name: 'Email', key: 'email', label: 'Email', type: 'email', required: true },
+    { name: 'FirstName', key: 'firstName', label: 'First Name', type: 'string' },
+    { name: 'LastName', key: 'lastName', label: 'Last Name', type: 'string' },
+    { name: 'Company', key: 'company', label: 'Company', type: 'string' },
+    // D22: the PRM sync needs a phone number: the partner follows up by phone.
+    { name: 'Phone', key: 'phone', label: 'Phone', type: 'string', required: true },
+    { name: 'PartnerAccountId', key: 'partnerAccountId', label: 'Partner Account', type: 'integer', required: true },
+    { name: 'CrmPartnerId', key: 'crmPartnerId', label: 'CRM Partner ID', type: 'string' },
+    { name: 'PartnerSyncedDate', key: 'partnerSyncedDate', label: 'Partner Synced Date', type: 'datetime' },
+    { name: 'LeadAcquisitionSource', key: 'leadAcquisitionSource', label: 'Lead Acquisition Source', type: 'string' },
+    { name: 'InterestingMoment', key: 'interestingMoment', label: 'Interesting Moment', type: 'textarea' },
+    created,
+    updated,
+  ],
+};
+
 /** Every object the simulated PRM has, by API name. */
 export const PRM_OBJECTS: Readonly<Record<string, PrmObject>> = {
   [PARTNER_OBJECT]: ACCOUNT,
   [MDF_REQUEST_OBJECT]: MDF_REQUEST,
   [MDF_CLAIM_OBJECT]: MDF_CLAIM,
+  [PARTNER_LEAD_OBJECT]: PARTNER_LEAD,
 };
 
 /** Custom fields an instance adds (`Budget_Code__cf`): the mock cannot know them, so it keeps whatever it is given. */

@@ -15,6 +15,11 @@ export const DEMO_PARTNERS: Partner[] = [
   { id: 103, name: 'Tailspin Alliances', type: 'Alliance', marketingReady: true, crmId: '0015e00000TLSPN003', contactEmail: 'partners@tailspin.example', region: 'APAC' },
   // D3: not marketing-ready, so its requests are refused.
   { id: 104, name: 'Fabrikam Partners', type: 'Channel', marketingReady: false, crmId: '0015e00000FBRKM004', contactEmail: 'hello@fabrikam.example', region: 'EMEA' },
+  // D20, D23: a Channel partner without a contact email (its digest cannot be sent: ops are told). Its CRM
+  // Partner ID is a real Salesforce Id (checksum and all), so its 15-character form 0015e00000LTWRE finds it.
+  { id: 105, name: 'Litware Resellers', type: 'Channel', marketingReady: true, crmId: '0015e00000LTWREAA5', contactEmail: null, region: 'AMER' },
+  // D20, D21: an Alliance partner with a real Salesforce Id (its leads are not changed, only given their moment).
+  { id: 106, name: 'Woodgrove Cloud', type: 'Alliance', marketingReady: true, crmId: '0015e00000WDGRVAA5', contactEmail: 'alliances@woodgrove.example', region: 'EMEA' },
 ];
 
 /** An MDF request as seeded: the PRM adds id, created and updated. */

@@ -414,7 +414,8 @@ describe('Salesforce sObject Collections', () => {
     const missing = '001000000000000AAA';
     const rolledBack = await sf(`composite/sobjects?ids=${String(first!.Id)},${missing}&allOrNone=true`, { method: 'DELETE' });
     expect(rolledBack.body.map((r: { errors: Array<{ statusCode: string }> }) => r.errors[0]?.statusCode)).toEqual(['ALL_OR_NONE_OPERATION_ROLLED_BACK', 'ENTITY_IS_DELETED']);
-    expect(systems.salesforce.records('Account')).toHaveLength(4);
+    // One Account per demo partner (six).
+    expect(systems.salesforce.records('Account')).toHaveLength(6);
     const partial = await sf(`composite/sobjects?ids=${String(second!.Id)},${missing}`, { method: 'DELETE' });
     expect(partial.body).toEqual([{ id: second!.Id, success: true, errors: [] }, expect.objectContaining({ success: false })]);
     expect(systems.salesforce.records('Account').map((r) => r.Id)).not.toContain(second!.Id);

@@ -61,7 +61,26 @@ const owner: SfField = { name: 'OwnerId', label: 'Owner ID', type: 'reference' }
 const OBJECTS: readonly SfObject[] = [
   { name: 'Account', label: 'Account', keyPrefix: '001' },
   { name: 'Contact', label: 'Contact', keyPrefix: '003' },
-  { name: 'Lead', label: 'Lead', keyPrefix: '00Q' },
+  {
+    // D1, D20: a Channel partner's lead, synced from the PRM; upserted by the lead key (its email in lower case).
+    name: 'Lead',
+    label: 'Lead',
+    keyPrefix: '00Q',
+    fields: [
+      { name: 'FirstName', label: 'First Name', type: 'string', length: 40 },
+      { name: 'LastName', label: 'Last Name', type: 'string', required: true, length: 80 },
+      { name: 'Company', label: 'Company', type: 'string', required: true, length: 255 },
+      { name: 'Email', label: 'Email', type: 'string', length: 80 },
+      { name: 'Phone', label: 'Phone', type: 'string', length: 40 },
+      { name: 'LeadSource', label: 'Lead Source', type: 'picklist' },
+      { name: 'Status', label: 'Lead Status', type: 'picklist', defaultValue: 'Open - Not Contacted' },
+      // Standard on orgs with partner relationship management enabled: the partner Account working the lead.
+      { name: 'PartnerAccountId', label: 'Partner Account', type: 'reference', referenceTo: 'Account' },
+      owner,
+      { name: 'Partner_Synced_Date__c', label: 'Partner Synced Date', type: 'datetime' },
+      { name: 'Partner_Lead_Key__c', label: 'Partner Lead Key', type: 'string', externalId: true, length: 80 },
+    ],
+  },
   { name: 'Campaign', label: 'Campaign', keyPrefix: '701' },
   {
     name: 'PartnerFundRequest',

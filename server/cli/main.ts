@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./run-command.ts')).runCommand,
   schema: async () => (await import('./schema-command.ts')).schemaCommand,
   openapi: async () => (await import('./openapi-command.ts')).openapiCommand,
+  import: async () => (await import('./import-command.ts')).importCommand,
 };
 
 const USAGE = `partnerflow: recipes for partner marketing operations
@@ -28,6 +29,7 @@ Commands:
   run        run one recipe once with an event from a file
   schema     print or write the JSON Schema files of recipes and scenarios
   openapi    print the OpenAPI document of the HTTP API
+  import     import leads <file.csv>: post a booth-scan list to a running runtime
 
 Run "partnerflow <command> --help" for a command's options.`;
 

@@ -138,7 +138,7 @@ describe('the harness reports what a scenario expected and what happened', () =>
         }),
       ).toEqual([
         AT,
-        '    the simulated PRM has no object "mdf_requests" (did you mean "mdf_request"?); it has: mdf_request, mdf_claim, partner',
+        '    the simulated PRM has no object "mdf_requests" (did you mean "mdf_request"?); it has: mdf_request, mdf_claim, partner, lead',
         expect.stringMatching(/^ {4}the simulated Salesforce has no object "PartnerFundRequests" \(did you mean "PartnerFundRequest"\?\); it has: .*PartnerFundRequest/),
       ]);
     });

@@ -18,6 +18,7 @@ import { checkNoEmailsTo, checkRecords, closestMismatch, describeEmail, describe
 import { ambiguousClick } from './click-ambiguity.ts';
 import { changeSalesforceRecords, retryFailedRun } from './ops-steps.ts';
 import { changeClaim, claimByTitle, submitClaim } from './claim-steps.ts';
+import { checkInterestingMoments, importLeads } from './lead-steps.ts';
 import { ScenarioTables } from './scenario-tables.ts';
 
 export interface ScenarioResult {
@@ -65,7 +66,7 @@ export async function runScenario(scenario: z.output<typeof Scenario>, file: str
   const systems = createSimulatedSystems({ clock });
   const failures: string[] = [];
   try {
-    systems.seed({ prm: scenario.seed.prm, salesforce: scenario.seed.salesforce });
+    systems.seed({ prm: scenario.seed.prm, salesforce: scenario.seed.salesforce, marketo: scenario.seed.marketo });
   } catch (error) {
     // A seed the simulated systems refuse is the scenario's mistake: say so, as a failure of this file.
     failures.push(`seed: ${(error as Error).message}`);
@@ -87,7 +88,7 @@ export async function runScenario(scenario: z.output<typeof Scenario>, file: str
       systems,
       interceptNetwork: false,
     });
-    const driver = new ScenarioDriver(runtime, systems, clock, context.recipes.map((r) => r.definition.name), tables);
+    const driver = new ScenarioDriver(runtime, systems, clock, context.recipes.map((r) => r.definition.name), tables, file);
     for (const [index, step] of scenario.steps.entries()) {
       const problems = await driver.step(step);
       if (problems.length > 0) {
@@ -114,6 +115,7 @@ class ScenarioDriver {
     readonly clock: VirtualClock,
     readonly recipeNames: readonly string[],
     readonly tables: ScenarioTables,
+    readonly file: string,
   ) {}
 
   async step(step: ScenarioStep): Promise<string[]> {
@@ -135,6 +137,7 @@ class ScenarioDriver {
       return problems;
     }
     if ('change_salesforce' in step) return changeSalesforceRecords(this.systems, step.change_salesforce);
+    if ('import_leads' in step) return importLeads(this.runtime, step.import_leads, this.file);
     if ('advance' in step) {
       await advanceTime(this.runtime.engine, this.clock, addIsoDuration(this.clock.now(), step.advance) - this.clock.now());
       return [];
@@ -229,6 +232,7 @@ class ScenarioDriver {
       const records = this.records(expected.system, expected.object);
       failures.push(...(typeof records === 'string' ? [records] : checkRecords(expected, records)));
     }
+    failures.push(...checkInterestingMoments(this.systems, e.interesting_moments ?? []));
     for (const expected of e.runs ?? []) {
       const runs = await this.runtime.store.listRuns({ recipe: expected.recipe, limit: 1000 });
       const count = runs.filter((r) => r.status === expected.status).length;
@@ -247,12 +251,14 @@ class ScenarioDriver {
   }
 
   /** The records of an object, or why there are none to check: a misspelt object must fail, not match nothing. */
-  records(system: 'prm' | 'salesforce', object: string): Array<Record<string, unknown>> | string {
+  records(system: 'prm' | 'salesforce' | 'marketo', object: string): Array<Record<string, unknown>> | string {
+    if (system === 'marketo') return object === 'lead' ? this.systems.marketo.leads() : `the simulated Marketo has no object "${object}"; it has: lead`;
     // The PRM objects a scenario can name, and how to read each: one list, so names and readers agree.
     const prm: Record<string, () => unknown[]> = {
       mdf_request: () => this.systems.prm.mdfRequests(),
       mdf_claim: () => this.systems.prm.mdfClaims(),
       partner: () => this.systems.prm.partners(),
+      lead: () => this.systems.prm.leads(),
     };
     const known = system === 'prm' ? Object.keys(prm) : this.systems.salesforce.objects();
     if (!known.includes(object)) {

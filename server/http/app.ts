@@ -11,6 +11,7 @@ import { openapiRoutes } from './openapi.ts';
 import { recipeAndTimerRoutes } from './recipes-and-timers.ts';
 import { requestId } from './request-id.ts';
 import { runRoutes } from './runs.ts';
+import { leadImportRoutes } from './lead-imports.ts';
 import { webhookRoutes } from './webhooks.ts';
 
 /** What `serve --mock` adds: the simulated systems and a clock that can be moved forward. */
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', webhookRoutes(deps));
   app.route('/', approvalRoutes(deps));
   app.route('/', runRoutes(deps));
+  app.route('/', leadImportRoutes(deps));
   app.route('/', recipeAndTimerRoutes(deps));
   app.route('/', healthAndMetricsRoutes(deps));
   app.route('/', openapiRoutes({ mock: deps.mock !== undefined, serverUrl: deps.config.publicBaseUrl }));

@@ -8,6 +8,7 @@ import { healthAndMetricsDocs } from './health-and-metrics.ts';
 import { mockDocs } from './mock-routes.ts';
 import { recipeAndTimerDocs } from './recipes-and-timers.ts';
 import { runDocs } from './runs.ts';
+import { leadImportDocs } from './lead-imports.ts';
 import { webhookDocs } from './webhooks.ts';
 
 /**
@@ -55,7 +56,7 @@ export const openapiDocs: RouteDoc[] = [
 
 /** Every documented route; the `/_mock` ones only when the app runs in mock mode. */
 export function routeDocs(options: { mock: boolean }): RouteDoc[] {
-  return [...webhookDocs, ...approvalDocs, ...runDocs, ...recipeAndTimerDocs, ...healthAndMetricsDocs, ...openapiDocs, ...(options.mock ? mockDocs : [])];
+  return [...webhookDocs, ...approvalDocs, ...runDocs, ...leadImportDocs, ...recipeAndTimerDocs, ...healthAndMetricsDocs, ...openapiDocs, ...(options.mock ? mockDocs : [])];
 }
 
 export function buildOpenApiDocument(options: { mock: boolean; serverUrl?: string }): OpenAPIObject {

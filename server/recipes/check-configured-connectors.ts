@@ -24,7 +24,8 @@ interface ConnectorUse {
 export function checkConfiguredConnectors(recipe: Recipe, file: string, catalog: ConnectorCatalog, config: Pick<RuntimeConfig, 'notConfigured' | 'webhookSecrets'>): RecipeProblem[] {
   const needs = new Map<string, { first: ConnectorUse; variables: Set<string> }>();
   for (const use of connectorUses(recipe, catalog)) {
-    const secretMissing = use.webhook && !Object.hasOwn(config.webhookSecrets, use.connector);
+    // An optional source (web forms) may stay off: its recipes load, and its webhooks answer 404 until the secret is set.
+    const secretMissing = use.webhook && !Object.hasOwn(config.webhookSecrets, use.connector) && !catalog.connector(use.connector)?.webhooksOptional;
     const missing = [...(config.notConfigured[use.connector] ?? []), ...(secretMissing ? [webhookSecretVariable(use.connector)] : [])];
     if (missing.length === 0) continue;
     const need = needs.get(use.connector) ?? { first: use, variables: new Set<string>() };

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { readCrmPartnerId } from '../../schemas/domain/crm-partner-id.ts';
+import { defineAction, type ActionContext } from '../kit/define-connector.ts';
+import { PrmPartner } from '../prm/prm-records.ts';
+import type { LeadsConnection } from './leads-connection.ts';
+
+/**
+ * `leads.find_partner` (D20): the PRM partner of a CRM Partner ID as it arrived (an import column, a
+ * `utm_partnerid`): 18 characters, or the 15-character form expanded with Salesforce's checksum.
+ * Not found (or not an Id at all) is an answer, not a failure: the recipe tells ops by name.
+ */
+export const findPartner = defineAction({
+  description: 'Finds the PRM partner by CRM Partner ID (18 characters, or the 15-character form); found: false with the reason otherwise.',
+  input: z.object({ crm_partner_id: z.string().describe('The CRM Partner ID as given.') }),
+  output: z.object({
+    found: z.boolean(),
+    crm_partner_id: z.string().describe('The 18-character form looked up (the given value when it is not an Id).'),
+    partner: PrmPartner.nullable(),
+    reason: z.string().nullable().describe('Why no partner was found, naming the value.'),
+  }),
+  idempotent: true,
+  run: async (input, ctx: ActionContext<LeadsConnection>) => {
+    const read = readCrmPartnerId(input.crm_partner_id);
+    if (!read.ok) return { found: false, crm_partner_id: input.crm_partner_id, partner: null, reason: read.reason };
+    if (read.given === 15) ctx.note(`CRM Partner ID ${input.crm_partner_id} (15 characters) is ${read.id18} in its 18-character form`);
+    const partner = await ctx.connection.prm().findPartnerByCrmId(read.id18, { signal: ctx.signal, note: ctx.note });
+    return partner
+      ? { found: true, crm_partner_id: read.id18, partner, reason: null }
+      : { found: false, crm_partner_id: read.id18, partner: null, reason: `no partner in the PRM has CRM Partner ID ${read.id18}${read.given === 15 ? ` (given as ${input.crm_partner_id})` : ''}` };
+  },
+});

@@ -1,0 +1,30 @@
+import { defineConnector } from '../kit/define-connector.ts';
+import type { PrmClient } from '../prm/prm-client.ts';
+import type { SalesforceConnection } from '../salesforce/salesforce-connection.ts';
+import { findPartner } from './find-partner.ts';
+import { LEADS_ENV, LEADS_MOCK_CONFIG, LeadsConfig } from './leads-config.ts';
+import type { LeadsConnection } from './leads-connection.ts';
+import { syncLeadToPrm } from './sync-lead-to-prm.ts';
+import { syncLeadToSalesforce } from './sync-lead-to-salesforce.ts';
+import { webFormSubmitted } from './web-form-events.ts';
+
+/** Partner leads (D20–D22): the partner of a CRM Partner ID, the PRM and Salesforce copies of a Channel lead, web-form events. */
+export const leadsConnector = defineConnector({
+  name: 'leads',
+  description: 'Partner lead routing: the partner of a CRM Partner ID, the PRM lead and the Salesforce Lead of a Channel lead, web forms with utm_partnerid.',
+  config: LeadsConfig,
+  env: LEADS_ENV,
+  mockConfig: LEADS_MOCK_CONFIG,
+  // Looked up at call time: connections are connected in one pass, in any order.
+  connect: (config, deps): LeadsConnection => ({ prm: () => deps.connection<PrmClient>('prm'), salesforce: () => deps.connection<SalesforceConnection>('salesforce'), config }),
+  actions: {
+    find_partner: findPartner,
+    sync_to_prm: syncLeadToPrm,
+    sync_to_salesforce: syncLeadToSalesforce,
+  },
+  events: {
+    'web_form.submitted': webFormSubmitted,
+  },
+  // Web forms are optional: a runtime without WEBHOOK_SECRET_LEADS starts, and POST /webhooks/leads answers 404.
+  webhooksOptional: true,
+});

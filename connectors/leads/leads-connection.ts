@@ -1,0 +1,10 @@
+import type { PrmClient } from '../prm/prm-client.ts';
+import type { SalesforceConnection } from '../salesforce/salesforce-connection.ts';
+import type { LeadsConfig } from './leads-config.ts';
+
+/** What the lead actions receive: the PRM and Salesforce connections (looked up at call time) and the settings. */
+export interface LeadsConnection {
+  prm: () => PrmClient;
+  salesforce: () => SalesforceConnection;
+  config: LeadsConfig;
+}

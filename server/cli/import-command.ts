@@ -1,0 +1,53 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from './main.ts';
+
+/**
+ * `partnerflow import leads <file.csv>`: posts a booth-scan CSV to a running runtime's
+ * `POST /imports/leads` (D22) and prints its report. It posts rather than importing on its own: the
+ * import becomes a run that the runtime's worker carries through Marketo outages, which a command
+ * that exits could not.
+ */
+export const importCommand: Command = {
+  usage: `Usage: partnerflow import leads <file.csv> [--url http://127.0.0.1:3000]
+
+Posts the CSV (UTF-8; header email,first_name,last_name,company,phone,opted_in,crm_partner_id,event,visited_on)
+to POST <url>/imports/leads of a running runtime, with Authorization: Bearer $PARTNERFLOW_API_TOKEN when
+it is set, and prints the report (accepted rows, refused rows with their row number and reason, rows
+imported but not opted in, the lead-import run). Exit 0 when the file was accepted (even with refused
+rows: they are in the report), 1 when it was refused whole or the runtime could not be reached, 2 for
+bad arguments.
+  --url   the runtime's base URL (default $PARTNERFLOW_URL, else http://127.0.0.1:3000)`,
+  options: { url: { type: 'string' } },
+  async run({ values, positionals }) {
+    if (positionals[0] !== 'leads' || positionals.length !== 2) {
+      console.error(`partnerflow import: give "leads <file.csv>"\n\n${importCommand.usage}`);
+      return 2;
+    }
+    const file = positionals[1]!;
+    let body: Buffer;
+    try {
+      body = await readFile(file);
+    } catch (error) {
+      console.error(`partnerflow import: cannot read ${file}: ${(error as Error).message}`);
+      return 2;
+    }
+    const base = String(values.url ?? process.env.PARTNERFLOW_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+    const token = process.env.PARTNERFLOW_API_TOKEN;
+    let res: Response;
+    try {
+      res = await fetch(`${base}/imports/leads`, { method: 'POST', headers: { 'content-type': 'text/csv', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body });
+    } catch (error) {
+      console.error(`partnerflow import: no runtime answered at ${base} (${(error as Error).message}); start one (npm start) or give --url`);
+      return 1;
+    }
+    const text = await res.text();
+    if (res.status === 202) {
+      console.log(text);
+      const report = JSON.parse(text) as { accepted: number; refused: unknown[]; not_opted_in: unknown[]; run_id: string | null };
+      console.error(`${file}: ${report.accepted} rows accepted, ${report.refused.length} refused, ${report.not_opted_in.length} imported but not opted in${report.run_id ? `; run ${report.run_id} (GET ${base}/runs/${report.run_id})` : ''}`);
+      return 0;
+    }
+    console.error(`partnerflow import: ${file} refused (HTTP ${res.status}): ${text}`);
+    return 1;
+  },
+};

@@ -1,0 +1,55 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { MARKETO_ACTIVITY_TYPES } from '../../connectors/marketo/marketo-lead-fields.ts';
+import type { SimulatedSystems } from '../../mocks/simulated-systems.ts';
+import type { ScenarioStep } from '../../schemas/scenario.ts';
+import type { Runtime } from '../runtime.ts';
+
+type ImportStep = Extract<ScenarioStep, { import_leads: unknown }>['import_leads'];
+type Expect = Extract<ScenarioStep, { expect: unknown }>['expect'];
+
+/**
+ * `import_leads`: ops post a booth-scan CSV to `POST /imports/leads` (D22), as a user does; the runs it
+ * starts then run until idle. Checks the status and, when asked, the report's rows.
+ */
+export async function importLeads(runtime: Runtime, step: ImportStep, scenarioFile: string): Promise<string[]> {
+  const body = step.csv !== undefined ? new TextEncoder().encode(step.csv) : await readFile(resolve(dirname(scenarioFile), step.file!));
+  const res = await runtime.app.request('/imports/leads', { method: 'POST', headers: { 'content-type': 'text/csv' }, body });
+  const answer = (await res.json()) as Record<string, unknown>;
+  await runtime.engine.runUntilIdle();
+  const shown = JSON.stringify(answer);
+  if (res.status !== step.expect_status) return [`import_leads answered ${res.status}, expected ${step.expect_status}: ${shown}`];
+  const failures: string[] = [];
+  if (step.expect_error !== undefined && !String(answer.error ?? '').includes(step.expect_error)) failures.push(`import_leads: the error should contain ${JSON.stringify(step.expect_error)}; answer: ${shown}`);
+  if (step.expect_accepted !== undefined && answer.accepted !== step.expect_accepted) failures.push(`import_leads: expected ${step.expect_accepted} rows accepted, the report says ${String(answer.accepted)}: ${shown}`);
+  if (step.expect_refused !== undefined) {
+    const refused = (answer.refused ?? []) as Array<{ row: number; reason: string }>;
+    const ok = refused.length === step.expect_refused.length && step.expect_refused.every((e) => refused.some((r) => r.row === e.row && r.reason.includes(e.reason)));
+    if (!ok) failures.push(`import_leads: expected refused rows ${JSON.stringify(step.expect_refused)}, the report says ${JSON.stringify(refused)}`);
+  }
+  if (step.expect_not_opted_in !== undefined) {
+    const rows = ((answer.not_opted_in ?? []) as Array<{ row: number }>).map((r) => r.row).sort((a, b) => a - b);
+    const wanted = [...step.expect_not_opted_in].sort((a, b) => a - b);
+    if (JSON.stringify(rows) !== JSON.stringify(wanted)) failures.push(`import_leads: expected rows ${JSON.stringify(wanted)} imported but not opted in, the report says ${JSON.stringify(rows)}`);
+  }
+  return failures;
+}
+
+/** `interesting_moments`: each entry's Interesting Moment activities in Marketo (D21), by lead email. */
+export function checkInterestingMoments(systems: SimulatedSystems, expected: NonNullable<Expect['interesting_moments']>): string[] {
+  const failures: string[] = [];
+  const moments = systems.marketo.activities().filter((a) => a.activityTypeId === MARKETO_ACTIVITY_TYPES.interestingMoment.id);
+  for (const e of expected) {
+    const leadIds = new Set(systems.marketo.findLeads('email', e.email).map((l) => l.id));
+    const theirs = moments.filter((m) => leadIds.has(m.leadId));
+    const described = (m: (typeof moments)[number]) => String(m.attributes.find((a) => a.name === 'Description')?.value ?? m.primaryAttributeValue ?? '');
+    const matching = theirs.filter((m) => e.contains === undefined || described(m).includes(e.contains));
+    const ok = e.count === undefined ? matching.length > 0 : matching.length === e.count;
+    if (!ok) {
+      failures.push(
+        `expected ${e.count ?? 'at least 1'} interesting moment(s) for ${e.email}${e.contains ? ` containing ${JSON.stringify(e.contains)}` : ''}, found ${matching.length}; ${leadIds.size === 0 ? 'Marketo has no lead with this email' : `its moments: ${theirs.length ? theirs.map((m) => JSON.stringify(described(m))).join('; ') : 'none'}`}`,
+      );
+    }
+  }
+  return failures;
+}

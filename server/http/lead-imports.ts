@@ -1,0 +1,71 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { LeadsConfig } from '../../connectors/leads/leads-config.ts';
+import { LEAD_IMPORT_COLUMNS, LeadImportRefused } from '../leads/lead-import-file.ts';
+import { startLeadImport } from '../leads/start-lead-import.ts';
+import { ErrorBody } from './api-schemas.ts';
+import { requireApiToken } from './api-auth.ts';
+import type { AppDeps, AppEnv } from './app.ts';
+import { jsonError } from './errors.ts';
+import type { RouteDoc } from './openapi.ts';
+
+/** The answer to an accepted import (202). */
+export const LeadImportAnswer = z.object({
+  import_id: z.string().describe("The file's SHA-256 (16 hex digits): the same file again is the same import, imported once."),
+  run_id: z.string().nullable().describe('The lead-import run taking the accepted rows to Marketo (GET /runs/:id shows each batch); null when no row was accepted.'),
+  already_imported: z.boolean(),
+  accepted: z.number().int().describe('Rows accepted: they go to Marketo, 300 a call.'),
+  refused: z.array(z.object({ row: z.number().int(), line: z.number().int(), reason: z.string() })).describe('Rows not imported, with the row (1 = first after the header), the file line and the reason.'),
+  not_opted_in: z.array(z.object({ row: z.number().int(), email: z.string(), opted_in: z.string() })).describe('Accepted rows imported without opting in: opted_in was not an explicit yes (D22).'),
+  batches: z.number().int(),
+  to_route: z.number().int().describe('Accepted rows with a CRM Partner ID: each is routed in a lead-routing run (D20).'),
+});
+
+/** The body of a refused file: the reason and the line, nothing imported. */
+const RefusedFile = ErrorBody.extend({ line: z.number().int().nullable() });
+
+/** `POST /imports/leads`: ops upload a booth-scan CSV (D22), as the CLI's `partnerflow import leads` does. */
+export function leadImportRoutes(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const auth = requireApiToken(deps.config.apiToken);
+  const settings = deps.config.connectors.leads as LeadsConfig | undefined;
+  const maxBytes = settings?.importMaxBytes ?? 10 * 1024 * 1024;
+
+  app.post('/imports/leads', auth, async (c) => {
+    const type = (c.req.header('content-type') ?? '').toLowerCase();
+    if (!/^text\/csv\b/.test(type)) return jsonError(c, 415, 'send the CSV as Content-Type: text/csv (UTF-8)');
+    const charset = /charset=([^;\s]+)/.exec(type)?.[1];
+    if (charset && charset.replaceAll('"', '') !== 'utf-8') return jsonError(c, 415, `the CSV must be UTF-8, the request says charset=${charset}`);
+    const declared = Number(c.req.header('content-length') ?? Number.NaN);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      return c.json({ error: `the file is ${declared} bytes, over the limit of ${maxBytes} (LEAD_IMPORT_MAX_BYTES); nothing was imported`, line: null }, 413);
+    }
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    try {
+      return c.json(await startLeadImport(deps.engine, bytes, maxBytes), 202);
+    } catch (error) {
+      if (error instanceof LeadImportRefused) return c.json({ error: error.message, line: error.line }, error.status);
+      throw error;
+    }
+  });
+  return app;
+}
+
+export const leadImportDocs: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/imports/leads',
+    tag: 'operations',
+    summary: 'Import a booth-scan CSV of partner leads (D22)',
+    description: `UTF-8 CSV (RFC 4180, a BOM is fine) with the header ${LEAD_IMPORT_COLUMNS.join(',')} (any order). Each row is checked: email, phone (required for the PRM sync), event, visited_on (YYYY-MM-DD), crm_partner_id (optional; 18 characters or the 15-character form); opted_in must be yes or true for the lead to be opted in. Accepted rows go to Marketo in a lead-import run, 300 a call; those with a CRM Partner ID are routed (D20, D21). A wrong header, a file that is not UTF-8 or CSV, or one over LEAD_IMPORT_MAX_BYTES is refused whole, naming the line.`,
+    auth: true,
+    body: { schema: z.string().describe('The CSV text'), contentTypes: ['text/csv'] },
+    responses: {
+      202: { description: 'Checked: the report, and the run taking the accepted rows to Marketo', schema: LeadImportAnswer },
+      400: { description: 'Refused whole (wrong header, not CSV): the reason and the line; nothing imported', schema: RefusedFile },
+      401: { description: 'No or a wrong bearer token', schema: ErrorBody },
+      413: { description: 'Over LEAD_IMPORT_MAX_BYTES; nothing imported', schema: RefusedFile },
+      415: { description: 'Not text/csv, or not UTF-8 (the line named); nothing imported', schema: RefusedFile },
+    },
+  },
+];

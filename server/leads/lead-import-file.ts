@@ -1,0 +1,169 @@
+import { readCrmPartnerId } from '../../schemas/domain/crm-partner-id.ts';
+import { CsvSyntaxError, readCsvRecords } from './csv-records.ts';
+
+/** The columns of a booth-scan CSV (D22), in any order; each exactly once, no other. */
+export const LEAD_IMPORT_COLUMNS = ['email', 'first_name', 'last_name', 'company', 'phone', 'opted_in', 'crm_partner_id', 'event', 'visited_on'] as const;
+
+/** What `opted_in` must say for the lead to be opted in to the vendor's own emails (D22), in any case. */
+const EXPLICIT_YES = new Set(['yes', 'true']);
+
+/** One accepted row, ready for Marketo and the routing. */
+export interface ImportedLead {
+  row: number;
+  line: number;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  company: string | null;
+  phone: string;
+  opted_in: boolean;
+  /** The 18-character form, or null: a lead without a partner is imported, not routed. */
+  crm_partner_id: string | null;
+  event: string;
+  visited_on: string;
+}
+
+/** The import's answer: every row is in one of these lists (none is dropped silently). */
+export interface LeadImportCheck {
+  accepted: ImportedLead[];
+  refused: Array<{ row: number; line: number; reason: string }>;
+  /** Accepted rows imported without opting in (their `opted_in` was not an explicit yes), with the value given. */
+  not_opted_in: Array<{ row: number; email: string; opted_in: string }>;
+}
+
+/** A file refused whole: nothing of it is imported. `status` is the HTTP answer. */
+export class LeadImportRefused extends Error {
+  constructor(
+    readonly status: 400 | 413 | 415,
+    readonly line: number | null,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LeadImportRefused';
+  }
+}
+
+/**
+ * Checks a booth-scan CSV (D22): the whole file first (size, UTF-8, CSV syntax, header), refused whole
+ * with the line; then each row, refused alone with its row number and reason. Row 1 is the first line
+ * after the header; `line` is the file's line the row starts on.
+ */
+export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImportCheck {
+  if (bytes.byteLength > maxBytes) {
+    throw new LeadImportRefused(413, lineAtByte(bytes, maxBytes), `the file is ${bytes.byteLength} bytes, over the limit of ${maxBytes} (LEAD_IMPORT_MAX_BYTES); it passes the limit on line ${lineAtByte(bytes, maxBytes)}; nothing was imported`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const line = firstLineNotUtf8(bytes);
+    throw new LeadImportRefused(415, line, `line ${line}: the file is not UTF-8 (e.g. saved as Latin-1 or UTF-16); save it as CSV UTF-8; nothing was imported`);
+  }
+  let records;
+  try {
+    records = readCsvRecords(text);
+  } catch (error) {
+    if (error instanceof CsvSyntaxError) throw new LeadImportRefused(400, error.line, `${error.message}; nothing was imported`);
+    throw error;
+  }
+  const header = records.shift();
+  if (!header) throw new LeadImportRefused(400, 1, 'line 1: the file is empty; the first line must be the header: ' + LEAD_IMPORT_COLUMNS.join(','));
+  const names = header.fields.map((f) => f.trim().toLowerCase());
+  const unknown = names.filter((n) => !(LEAD_IMPORT_COLUMNS as readonly string[]).includes(n));
+  const missing = LEAD_IMPORT_COLUMNS.filter((c) => !names.includes(c));
+  const twice = names.filter((n, i) => names.indexOf(n) !== i);
+  if (unknown.length || missing.length || twice.length) {
+    const parts = [unknown.length ? `unknown column(s) ${unknown.map((n) => JSON.stringify(n)).join(', ')}` : '', missing.length ? `missing ${missing.join(', ')}` : '', twice.length ? `twice: ${twice.join(', ')}` : ''].filter(Boolean);
+    throw new LeadImportRefused(400, header.line, `line ${header.line}: wrong header (${parts.join('; ')}); expected the columns ${LEAD_IMPORT_COLUMNS.join(',')} in any order; nothing was imported`);
+  }
+  const result: LeadImportCheck = { accepted: [], refused: [], not_opted_in: [] };
+  const seen = new Map<string, number>();
+  for (const [index, record] of records.entries()) {
+    const row = index + 1;
+    const refuse = (reason: string) => result.refused.push({ row, line: record.line, reason });
+    if (record.fields.length !== names.length) {
+      refuse(`has ${record.fields.length} fields, the header has ${names.length}`);
+      continue;
+    }
+    const get = (column: (typeof LEAD_IMPORT_COLUMNS)[number]) => record.fields[names.indexOf(column)]!.trim();
+    const email = get('email').toLowerCase();
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+      refuse(email ? `email ${JSON.stringify(get('email'))} is not an email address` : 'email is missing');
+      continue;
+    }
+    if (seen.has(email)) {
+      refuse(`email ${email} is on row ${seen.get(email)} already`);
+      continue;
+    }
+    const phone = get('phone');
+    if (!phone) {
+      refuse('phone is missing: a phone number is required for the PRM sync (D22)');
+      continue;
+    }
+    const rawPartner = get('crm_partner_id');
+    let crmPartnerId: string | null = null;
+    if (rawPartner) {
+      const read = readCrmPartnerId(rawPartner);
+      if (!read.ok) {
+        refuse(read.reason);
+        continue;
+      }
+      crmPartnerId = read.id18;
+    }
+    const event = get('event');
+    if (!event) {
+      refuse('event is missing: the interesting moment names the event (D21)');
+      continue;
+    }
+    const visitedOn = get('visited_on');
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(visitedOn) || Number.isNaN(Date.parse(visitedOn))) {
+      refuse(`visited_on ${JSON.stringify(visitedOn)} is not a date (YYYY-MM-DD)`);
+      continue;
+    }
+    seen.set(email, row);
+    const optedInValue = get('opted_in');
+    const optedIn = EXPLICIT_YES.has(optedInValue.toLowerCase());
+    if (!optedIn) result.not_opted_in.push({ row, email, opted_in: optedInValue });
+    const text = (v: string) => (v === '' ? null : v);
+    result.accepted.push({
+      row,
+      line: record.line,
+      email,
+      first_name: text(get('first_name')),
+      last_name: text(get('last_name')),
+      company: text(get('company')),
+      phone,
+      opted_in: optedIn,
+      crm_partner_id: crmPartnerId,
+      event,
+      visited_on: visitedOn,
+    });
+  }
+  return result;
+}
+
+/** The 1-based line the byte at this offset is on. */
+function lineAtByte(bytes: Uint8Array, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < Math.min(offset, bytes.byteLength); i++) if (bytes[i] === 0x0a) line += 1;
+  return line;
+}
+
+/** The first line (1-based) that does not decode as UTF-8: each line is decoded alone, a line break being a byte of its own in UTF-8. */
+function firstLineNotUtf8(bytes: Uint8Array): number {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i <= bytes.byteLength; i++) {
+    if (i === bytes.byteLength || bytes[i] === 0x0a) {
+      try {
+        decoder.decode(bytes.subarray(start, i));
+      } catch {
+        return line;
+      }
+      line += 1;
+      start = i + 1;
+    }
+  }
+  return line;
+}

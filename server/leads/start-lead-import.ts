@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { chunk } from '../../connectors/kit/batch.ts';
+import { MARKETO_LIMITS } from '../../connectors/marketo/marketo-limits.ts';
+import { PARTNER_LEAD_FIELDS as F } from '../../connectors/marketo/marketo-lead-fields.ts';
+import type { Engine } from '../engine/engine.ts';
+import { checkLeadImport, type ImportedLead, type LeadImportCheck } from './lead-import-file.ts';
+
+/** The recipe an accepted import runs in (recipes/leads/lead-import.recipe.json). */
+export const LEAD_IMPORT_RECIPE = 'lead-import';
+
+/** The answer to an import: what was checked, and the run that takes it to Marketo. */
+export interface LeadImportReport {
+  /** The file's SHA-256 (first 16 hex digits): the same file imported again is this import again. */
+  import_id: string;
+  /** The run that upserts the leads and starts their routing; null when no row was accepted. */
+  run_id: string | null;
+  /** True when this file was imported before: its run is the first one, nothing is imported twice. */
+  already_imported: boolean;
+  accepted: number;
+  refused: LeadImportCheck['refused'];
+  not_opted_in: LeadImportCheck['not_opted_in'];
+  /** Marketo calls the run makes (300 leads each), and leads it routes (those with a CRM Partner ID). */
+  batches: number;
+  to_route: number;
+}
+
+/** The Marketo fields of an imported lead (D22: opted in only on an explicit yes, otherwise not sent, so an earlier opt-in is kept). */
+function marketoFields(lead: ImportedLead): Record<string, unknown> {
+  return {
+    email: lead.email,
+    ...(lead.first_name ? { firstName: lead.first_name } : {}),
+    ...(lead.last_name ? { lastName: lead.last_name } : {}),
+    ...(lead.company ? { company: lead.company } : {}),
+    phone: lead.phone,
+    leadSource: 'Booth Scan',
+    ...(lead.crm_partner_id ? { [F.crmPartnerId.name]: lead.crm_partner_id } : {}),
+    ...(lead.opted_in ? { [F.optedIn.name]: true } : {}),
+  };
+}
+
+/**
+ * Checks a booth-scan CSV (D22) and, when rows are accepted, starts the `lead-import` run that takes
+ * them to Marketo in batches of 300 (durably, one journaled step a batch) and routes those with a CRM
+ * Partner ID. The run is keyed by the file's hash: the same file twice starts one run.
+ */
+export async function startLeadImport(engine: Engine, bytes: Uint8Array, maxBytes: number): Promise<LeadImportReport> {
+  const check = checkLeadImport(bytes, maxBytes);
+  const importId = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  const batches = chunk(check.accepted, MARKETO_LIMITS.batchSize).map((leads) => ({
+    marketo: leads.map(marketoFields),
+    routing: leads.flatMap((lead, position) =>
+      lead.crm_partner_id
+        ? [{ position, row: lead.row, email: lead.email, first_name: lead.first_name, last_name: lead.last_name, company: lead.company, phone: lead.phone, crm_partner_id: lead.crm_partner_id, event: lead.event, date: lead.visited_on }]
+        : [],
+    ),
+  }));
+  const toRoute = batches.reduce((n, b) => n + b.routing.length, 0);
+  let runId: string | null = null;
+  let again = false;
+  if (check.accepted.length > 0) {
+    const started = await engine.startRun(LEAD_IMPORT_RECIPE, { import_id: importId, batches }, { dedupKey: `lead-import:${importId}`, type: 'import', event: 'leads.import' });
+    runId = started.id;
+    again = !started.created;
+  }
+  return { import_id: importId, run_id: runId, already_imported: again, accepted: check.accepted.length, refused: check.refused, not_opted_in: check.not_opted_in, batches: batches.length, to_route: toRoute };
+}
