@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -58,6 +58,13 @@ function recipesDir(files: Record<string, unknown>): Record<string, string> {
   return { RECIPES_DIR: dir, TABLES_DIR: resolve('recipes/tables') };
 }
 
+/** A deployment of the MDF recipes without the lead ones: RECIPES_DIR with copies of recipes/mdf-*. */
+function mdfRecipesOnly(): Record<string, string> {
+  dir = mkdtempSync(join(tmpdir(), 'partnerflow-mdf-only-'));
+  for (const folder of ['mdf-requests', 'mdf-claims', 'mdf-sync']) cpSync(resolve('recipes', folder), join(dir, folder), { recursive: true, filter: (f) => !f.endsWith('.scenario.json') && !f.endsWith('.test.ts') });
+  return { RECIPES_DIR: dir, TABLES_DIR: resolve('recipes/tables'), EMAIL_TEMPLATES_DIR: resolve('recipes/email-templates') };
+}
+
 const leadSync = (steps: unknown[], extra: object = {}) => ({
   name: 'lead-sync',
   version: 1,
@@ -70,8 +77,14 @@ const upsertLeads = { id: 'upsert', type: 'action', action: 'marketo.upsert_lead
 const note = (id: string) => ({ id, type: 'set', values: { seen: true } });
 
 describe('connectors a deployment does not use', () => {
-  it('starts in production with the shipped recipes and no MARKETO_ variable (Marketo is not connected)', async () => {
-    expect(await start(PRODUCTION)).toBe('');
+  it('names the shipped lead recipes, which use Marketo, when no MARKETO_ variable is set', async () => {
+    const lines = (await start(PRODUCTION)).split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatch(new RegExp(`recipes/leads/[a-z-]+\\.recipe\\.json: \\S+ uses marketo.*, which is not configured: set ${MARKETO.join(', ')}$`));
+  });
+
+  it('starts in production without Marketo when its recipes do not use it (the MDF recipes only); Marketo is not connected', async () => {
+    expect(await start({ ...PRODUCTION, ...mdfRecipesOnly() })).toBe('');
     expect(runtime!.engine.recipes.list().map((r) => r.definition.name)).toContain('mdf-request-approval');
     expect(runtime!.config.notConfigured).toEqual({ marketo: MARKETO });
     expect(runtime!.config.connectors).not.toHaveProperty('marketo');
@@ -124,7 +137,8 @@ describe('connectors a deployment does not use', () => {
   });
 
   it('names the shipped recipes that need PRM, with its webhook secret, when neither is set', async () => {
-    const withoutPrm = Object.fromEntries(Object.entries(PRODUCTION).filter(([k]) => !k.startsWith('PRM_') && k !== 'WEBHOOK_SECRET_PRM'));
+    const marketo = { MARKETO_BASE_URL: 'https://123-ABC-456.mktorest.com', MARKETO_CLIENT_ID: 'mkto-client', MARKETO_CLIENT_SECRET: 'mkto-secret' };
+    const withoutPrm = Object.fromEntries(Object.entries({ ...PRODUCTION, ...marketo }).filter(([k]) => !k.startsWith('PRM_') && k !== 'WEBHOOK_SECRET_PRM'));
     const lines = (await start(withoutPrm)).split('\n');
     expect(lines).toContainEqual(expect.stringMatching(/mdf-request-approval\.recipe\.json: trigger\.event uses prm, which is not configured: set PRM_BASE_URL, PRM_API_KEY, PRM_TENANT_ID, WEBHOOK_SECRET_PRM$/));
     // The mdf connector's one setting is a PRM address too (the claim's portal page, D2).

@@ -119,8 +119,10 @@ export async function serveSimulatedSystems(systems: SimulatedSystems, options: 
       EMAIL_API_URL: `${baseUrl}/email`,
       EMAIL_SERVER_TOKEN: SIMULATED_CREDENTIALS.email.serverToken,
       EMAIL_FROM: EMAIL_MOCK_CONFIG.from,
-      // No MARKETO_ variable: no shipped recipe uses Marketo, so it stays not configured. A test whose
-      // recipes use it sets MARKETO_BASE_URL to `${baseUrl}/marketo` (proxied above) and the simulated credentials.
+      // The shipped lead recipes use Marketo (D20-D22): a runtime on the shipped recipes needs it configured.
+      MARKETO_BASE_URL: `${baseUrl}/marketo`,
+      MARKETO_CLIENT_ID: SIMULATED_CREDENTIALS.marketo.clientId,
+      MARKETO_CLIENT_SECRET: SIMULATED_CREDENTIALS.marketo.clientSecret,
     },
     get holdSalesforce() {
       return state.holdSalesforce;
