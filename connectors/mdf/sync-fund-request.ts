@@ -6,6 +6,8 @@ import type { PrmClient } from '../prm/prm-client.ts';
 import type { PrmMdfRequest, PrmPartner } from '../prm/prm-records.ts';
 import type { SalesforceConnection } from '../salesforce/salesforce-connection.ts';
 import type { Store } from '../../server/store/store.ts';
+import { partnerCampaignFor } from './partner-campaign-for.ts';
+import { upsertPartnerCampaign } from '../salesforce/upsert-campaign.ts';
 import { readSalesforceFund } from './salesforce-fund-state.ts';
 import { REQUEST_STATUS_IN_SALESFORCE, approvedAmount, decideField, evidenceWithoutBase, requestFieldSides } from './sync-rule.ts';
 
@@ -63,7 +65,7 @@ export const syncFundRequest = defineAction({
     id: z.string().describe('The PartnerFundRequest record ID.'),
     created: z.boolean().describe('True when this sync created the record.'),
     status: z.string().describe('The PRM status written.'),
-    fields: z.record(z.string(), z.unknown()).describe('The fields written; {} when nothing was.'),
+    fields: z.record(z.string(), z.unknown()).describe('The fields written; {} when nothing was. An approved request\'s carry its CampaignId (D1, D28, D29).'),
     salesforce_kept: z.array(z.string()).describe("The fields (status, amount) nothing was written for, because Salesforce holds someone's change the PRM is to take (D1 sync rule): the poll brings it in. [] when written."),
   }),
   idempotent: true,
@@ -88,7 +90,16 @@ export const syncFundRequest = defineAction({
           return { id: theirs.id, created, status: request.status, fields: {}, salesforce_kept: kept.map(([name]) => name) };
         }
       }
-      const fields = fundRequestFields(request, partner);
+      const fields: PartnerFundRequest = fundRequestFields(request, partner);
+      // D28, D29: an approved request has its partner campaign, upserted by the MDF number BEFORE the
+      // Funds Request, so the Funds Request never points at a campaign that is not there; a retry or a
+      // second sync finds the same campaign by its external ID, so there is never a second one.
+      const campaign = partnerCampaignFor(request, partner);
+      if (campaign) {
+        const made = await upsertPartnerCampaign(salesforce, input.mdf_number, campaign, call);
+        ctx.note(`${made.created ? 'created' : 'updated'} Campaign ${made.id} for ${input.mdf_number}: Budgeted Cost ${campaign.budgeted_cost}, Channel Partner ${campaign.partner_name} (D28, D29)`);
+        fields.CampaignId = made.id;
+      }
       const result = await client.upsert('PartnerFundRequest', mdfNumberField, input.mdf_number, fields, call);
       created ||= result.created;
       // Both sides hold these values now: the bases move to them, so this write never counts as a change.

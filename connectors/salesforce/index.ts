@@ -5,13 +5,14 @@ import { SalesforceClient } from './salesforce-client.ts';
 import { SALESFORCE_ENV, SALESFORCE_MOCK_CONFIG, SalesforceConfig } from './salesforce-config.ts';
 import type { SalesforceConnection } from './salesforce-connection.ts';
 import { listChangedFundRecords } from './list-changed-fund-records.ts';
+import { upsertCampaign } from './upsert-campaign.ts';
 import { upsertFundClaim } from './upsert-fund-claim.ts';
 import { upsertFundRequest } from './upsert-fund-request.ts';
 
 /** Salesforce (Channel Management): the Funds Request mirror of each MDF request, the Funds Claim of each claim. */
 export const salesforceConnector = defineConnector({
   name: 'salesforce',
-  description: 'PartnerFundRequest and PartnerFundClaim records and SOQL queries in Salesforce (REST API, client-credentials OAuth).',
+  description: 'PartnerFundRequest, PartnerFundClaim and partner Campaign records and SOQL queries in Salesforce (REST API, client-credentials OAuth).',
   config: SalesforceConfig,
   env: SALESFORCE_ENV,
   mockConfig: SALESFORCE_MOCK_CONFIG,
@@ -38,6 +39,7 @@ export const salesforceConnector = defineConnector({
   actions: {
     upsert_fund_request: upsertFundRequest,
     upsert_fund_claim: upsertFundClaim,
+    upsert_campaign: upsertCampaign,
     query,
     list_changed_fund_records: listChangedFundRecords,
   },

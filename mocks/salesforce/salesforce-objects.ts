@@ -1,5 +1,6 @@
 import { PartnerFundClaimStatus } from '../../schemas/domain/fund-claim.ts';
 import { PartnerFundRequestStatus } from '../../schemas/domain/fund-request.ts';
+import { CAMPAIGN_FIELDS, CAMPAIGN_NAME_MAX, ChannelPartnerInvolved } from '../../schemas/domain/partner-campaign.ts';
 
 /**
  * The simulated org's sObjects. The Channel Management objects the connectors write are described field
@@ -31,6 +32,8 @@ export interface SfField {
   externalId?: boolean;
   /** Longest text accepted. */
   length?: number;
+  /** Smallest number accepted: the org's validation rule (FIELD_CUSTOM_VALIDATION_EXCEPTION) refuses less. */
+  minValue?: number;
 }
 
 /** An sObject of the simulated org. */
@@ -81,7 +84,30 @@ const OBJECTS: readonly SfObject[] = [
       { name: 'Partner_Lead_Key__c', label: 'Partner Lead Key', type: 'string', externalId: true, length: 80 },
     ],
   },
-  { name: 'Campaign', label: 'Campaign', keyPrefix: '701' },
+  {
+    // D28, D29: a partner campaign, one per approved MDF request, upserted by the MDF number (D1). The
+    // custom fields' names are the ones schemas/domain/partner-campaign.ts writes.
+    name: 'Campaign',
+    label: 'Campaign',
+    keyPrefix: '701',
+    fields: [
+      { name: CAMPAIGN_FIELDS.name, label: 'Campaign Name', type: 'string', required: true, length: CAMPAIGN_NAME_MAX },
+      { name: 'Type', label: 'Type', type: 'picklist' },
+      { name: 'Status', label: 'Status', type: 'picklist', defaultValue: 'Planned' },
+      { name: CAMPAIGN_FIELDS.startDate, label: 'Start Date', type: 'date' },
+      { name: CAMPAIGN_FIELDS.endDate, label: 'End Date', type: 'date' },
+      { name: CAMPAIGN_FIELDS.isActive, label: 'Active', type: 'boolean', defaultValue: false },
+      // D28: the org's validation rule keeps every ROI ratio's divisor at 1 or more.
+      { name: CAMPAIGN_FIELDS.budgetedCost, label: 'Budgeted Cost in Campaign', type: 'currency', minValue: 1 },
+      { name: 'ActualCost', label: 'Actual Cost in Campaign', type: 'currency' },
+      { name: 'ExpectedRevenue', label: 'Expected Revenue in Campaign', type: 'currency' },
+      { name: 'ParentId', label: 'Parent Campaign', type: 'reference', referenceTo: 'Campaign' },
+      owner,
+      { name: CAMPAIGN_FIELDS.partnerInvolved, label: 'Is a Channel Partner Involved', type: 'picklist', restrictedValues: ChannelPartnerInvolved.options },
+      { name: CAMPAIGN_FIELDS.partnerName, label: 'Channel Partner Name', type: 'string', length: 255 },
+      { name: CAMPAIGN_FIELDS.mdfNumber, label: 'MDF Number', type: 'string', externalId: true, length: 80 },
+    ],
+  },
   {
     name: 'PartnerFundRequest',
     label: 'Funds Request',

@@ -70,7 +70,11 @@ function checkValue(field: SfField, value: unknown, recordExists: (object: strin
   switch (field.type) {
     case 'currency':
     case 'double':
-      return typeof value === 'number' && Number.isFinite(value) ? undefined : wrongType(field.type);
+      if (typeof value !== 'number' || !Number.isFinite(value)) return wrongType(field.type);
+      if (field.minValue !== undefined && value < field.minValue) {
+        return { errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: `${field.label} must be at least ${field.minValue}`, fields: [field.name] };
+      }
+      return undefined;
     case 'int':
       return Number.isInteger(value) ? undefined : wrongType('int');
     case 'boolean':

@@ -19,5 +19,7 @@ export const PartnerFundRequest = z.object({
   /** The partner's Account ID (18 chars). */
   ChannelPartnerId: z.string().min(15).max(18),
   Status: PartnerFundRequestStatus,
+  /** D1, D28, D29: the partner Campaign of an approved request; left out (not cleared) otherwise. */
+  CampaignId: z.string().min(15).max(18).optional(),
 });
 export type PartnerFundRequest = z.infer<typeof PartnerFundRequest>;

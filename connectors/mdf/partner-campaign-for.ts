@@ -1,0 +1,24 @@
+import { CAMPAIGN_NAME_MAX, budgetedCost, type PartnerCampaign } from '../../schemas/domain/partner-campaign.ts';
+import type { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
+import type { PrmMdfRequest, PrmPartner } from '../prm/prm-records.ts';
+
+/** The request statuses that have a partner campaign: approved, and approved then claimed (Closed). */
+const WITH_CAMPAIGN: ReadonlySet<MdfRequestStatus> = new Set(['Approved', 'Closed']);
+
+/**
+ * The partner campaign of an MDF request (D28, D29), or undefined when the request is not approved (an
+ * open, denied or canceled request gets none). Budgeted Cost is the request's total cost, 0 stored as 1
+ * (D28); the channel partner is involved and named as the PRM names the partner (D29).
+ */
+export function partnerCampaignFor(request: PrmMdfRequest, partner: Pick<PrmPartner, 'name'>): PartnerCampaign | undefined {
+  if (!WITH_CAMPAIGN.has(request.status)) return undefined;
+  const name = `${request.mdfNumber}: ${request.activityName ? request.activityName : 'MDF activity'}`;
+  return {
+    name: name.length > CAMPAIGN_NAME_MAX ? `${name.slice(0, CAMPAIGN_NAME_MAX - 1)}…` : name,
+    budgeted_cost: budgetedCost(request.totalCost),
+    start_date: request.startDate || null,
+    end_date: request.endDate || null,
+    partner_involved: 'Yes',
+    partner_name: partner.name,
+  };
+}
