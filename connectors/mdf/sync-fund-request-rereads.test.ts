@@ -21,8 +21,9 @@ const systems = useSimulatedSystems(clock);
 const syncBases = useSyncBases();
 
 /**
- * The MDF connection to the simulated PRM and Salesforce, with `afterUpsert` called once each Salesforce
- * upsert has been answered: a decision made in the PRM while the sync's write was under way.
+ * The MDF connection to the simulated PRM and Salesforce, with `afterUpsert` called once each Funds
+ * Request upsert has been answered: a decision made in the PRM while the sync's write was under way. (The
+ * partner Campaign an approved request also gets, D28, is written before it and does not count.)
  */
 function connect(afterUpsert: () => void): MdfConnection {
   const prm = prmConnector.connect(PrmConfig.parse(PRM_MOCK_CONFIG), testDeps(clock, log)) as PrmClient;
@@ -33,7 +34,7 @@ function connect(afterUpsert: () => void): MdfConnection {
       if (property === 'upsert') {
         return async (...args: Parameters<SalesforceClient['upsert']>) => {
           const result = await real.upsert(...args);
-          afterUpsert();
+          if (args[0] === 'PartnerFundRequest') afterUpsert();
           return result;
         };
       }
