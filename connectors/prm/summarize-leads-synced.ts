@@ -1,18 +1,10 @@
 import { z } from 'zod';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
-import { NotFoundError } from '../kit/http-errors.ts';
 import type { PrmClient } from './prm-client.ts';
-import { LeadShareWindow, PRM_LEAD_PAGE_SIZE, syncedBetweenFilter } from './lead-share-window.ts';
+import { describePartners, LeadShareWindow, PartnerSummary, PRM_LEAD_PAGE_SIZE, syncedBetweenFilter } from './lead-share-window.ts';
 
 /** The most leads without a Partner Synced Date an ops report names one by one (the count is always exact). */
 const MAX_NAMED_UNDATED = 200;
-
-const PartnerSummary = z.object({
-  partner_id: z.number().int(),
-  name: z.string().nullable(),
-  contact_email: z.string().nullable(),
-  lead_count: z.number().int(),
-});
 
 /**
  * `prm.summarize_leads_synced`: the partners with leads synced to the PRM in the window (D23), each with
@@ -40,12 +32,7 @@ export const summarizeLeadsSynced = defineAction({
       counts.set(partner, (counts.get(partner) ?? 0) + 1);
       leadCount += 1;
     }
-    const partners: Array<z.infer<typeof PartnerSummary>> = [];
-    for (const [partnerId, count] of [...counts].sort((a, b) => a[0] - b[0])) {
-      // A lead without a partner account cannot be shared: it is reported as a partner without a contact.
-      const partner = partnerId > 0 ? await prm.getPartner(partnerId, call).catch((e: unknown) => (e instanceof NotFoundError ? null : Promise.reject(e))) : null;
-      partners.push({ partner_id: partnerId, name: partner?.name ?? null, contact_email: partner?.contactEmail ?? null, lead_count: count });
-    }
+    const partners = await describePartners(prm, counts, call);
     const undated: Array<{ id: number; email: string; partner_id: number | null }> = [];
     let undatedCount = 0;
     const undatedFilter = `PartnerSyncedDate eq null and created gt '${input.from}' and created le '${input.to}'`;
