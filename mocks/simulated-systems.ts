@@ -69,6 +69,10 @@ export interface SimulatedSystems {
     mdfClaims(): MdfClaim[];
     /** The partner-facing leads (D20), in id order. */
     leads(): Array<Record<string, unknown>>;
+    /** Adds a partner-facing lead as the PRM stores it (camelCase; created and updated default to now). */
+    addLead(fields: Record<string, unknown>): Record<string, unknown>;
+    /** What a partner changes on a lead in the portal (camelCase, not validated); updated becomes now (D25: activity). */
+    updateLead(id: number, set: Record<string, unknown>): Record<string, unknown> | undefined;
     /** The claims with exactly this title, lowest id first. */
     findMdfClaimsByTitle(title: string): MdfClaim[];
     /** Adds a claim as a partner submits it (status Open unless given); the PRM keeps duplicate titles (D15). */
@@ -161,6 +165,8 @@ export function createSimulatedSystems(options: { clock: MockClock }): Simulated
       addPartner: (partial) => prm.addPartner(partial),
       mdfClaims: () => prm.mdfClaims(),
       leads: () => prm.list(PARTNER_LEAD_OBJECT),
+      addLead: (fields) => prm.insert(PARTNER_LEAD_OBJECT, fields),
+      updateLead: (id, set) => prm.update(PARTNER_LEAD_OBJECT, id, set),
       findMdfClaimsByTitle: (title) => prm.findMdfClaimsByTitle(title),
       addMdfClaim: (partial) => prm.addMdfClaim(partial),
       updateMdfClaim: (id, set) => prm.updateMdfClaim(id, set),

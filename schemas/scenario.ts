@@ -152,6 +152,18 @@ const ImportLeads = z
   .strict()
   .describe('Ops import a CSV of booth scans (POST /imports/leads, D22); the runs it starts run until idle.');
 
+const WorkLead = z
+  .object({
+    work_lead: z
+      .object({
+        email: z.string().describe('The partner-facing lead in the PRM, by email (any letter case).'),
+        set: Json.default({}).describe('Fields the partner changes (camelCase), e.g. { "company": "Client A GmbH" }; none: the lead is only touched.'),
+      })
+      .strict(),
+  })
+  .strict()
+  .describe("A partner works a lead in the portal (D25: activity): the PRM lead's `updated` becomes now.");
+
 const Retry = z
   .object({
     retry: z
@@ -256,6 +268,7 @@ export const ScenarioStep = z.union([
   ChangeTable,
   ChangeSalesforce,
   ImportLeads,
+  WorkLead,
   Expect,
   z.object({ advance: IsoDuration.describe('Move the clock forward; every timer due meanwhile fires at its time.') }).strict(),
   z.object({ set_clock: Time.describe('Move the clock to this time (forward only).') }).strict(),

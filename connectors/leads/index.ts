@@ -1,9 +1,13 @@
 import { defineConnector } from '../kit/define-connector.ts';
+import type { MarketoConnection } from '../marketo/marketo-connection.ts';
 import type { PrmClient } from '../prm/prm-client.ts';
 import type { SalesforceConnection } from '../salesforce/salesforce-connection.ts';
 import { findPartner } from './find-partner.ts';
 import { LEADS_ENV, LEADS_MOCK_CONFIG, LeadsConfig } from './leads-config.ts';
 import type { LeadsConnection } from './leads-connection.ts';
+import { listInactiveLeads } from './list-inactive-leads.ts';
+import { recallInactiveLeads } from './recall-inactive-leads.ts';
+import { summarizeInactiveLeads } from './summarize-inactive-leads.ts';
 import { syncLeadToPrm } from './sync-lead-to-prm.ts';
 import { syncLeadToSalesforce } from './sync-lead-to-salesforce.ts';
 import { webFormSubmitted } from './web-form-events.ts';
@@ -16,11 +20,14 @@ export const leadsConnector = defineConnector({
   env: LEADS_ENV,
   mockConfig: LEADS_MOCK_CONFIG,
   // Looked up at call time: connections are connected in one pass, in any order.
-  connect: (config, deps): LeadsConnection => ({ prm: () => deps.connection<PrmClient>('prm'), salesforce: () => deps.connection<SalesforceConnection>('salesforce'), config }),
+  connect: (config, deps): LeadsConnection => ({ prm: () => deps.connection<PrmClient>('prm'), salesforce: () => deps.connection<SalesforceConnection>('salesforce'), marketo: () => deps.connection<MarketoConnection>('marketo'), config }),
   actions: {
     find_partner: findPartner,
     sync_to_prm: syncLeadToPrm,
     sync_to_salesforce: syncLeadToSalesforce,
+    summarize_inactive_leads: summarizeInactiveLeads,
+    list_inactive_leads: listInactiveLeads,
+    recall_inactive_leads: recallInactiveLeads,
   },
   events: {
     'web_form.submitted': webFormSubmitted,

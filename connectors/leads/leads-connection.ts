@@ -1,3 +1,4 @@
+import type { MarketoConnection } from '../marketo/marketo-connection.ts';
 import type { PrmClient } from '../prm/prm-client.ts';
 import type { SalesforceConnection } from '../salesforce/salesforce-connection.ts';
 import type { LeadsConfig } from './leads-config.ts';
@@ -6,5 +7,7 @@ import type { LeadsConfig } from './leads-config.ts';
 export interface LeadsConnection {
   prm: () => PrmClient;
   salesforce: () => SalesforceConnection;
+  /** Only the recall (D25) uses it: a deployment without Marketo fails that action, not the start. */
+  marketo: () => MarketoConnection;
   config: LeadsConfig;
 }

@@ -6,6 +6,8 @@ import { listMdfClaims } from './list-mdf-claims.ts';
 import { updateMdfClaimStatus } from './update-mdf-claim-status.ts';
 import { mdfClaimChanged, mdfClaimSubmitted } from './mdf-claim-events.ts';
 import { getPartner } from './get-partner.ts';
+import { listLeadsSyncedBetween } from './list-leads-synced-between.ts';
+import { summarizeLeadsSynced } from './summarize-leads-synced.ts';
 import { updateMdfRequestStatus } from './update-mdf-request-status.ts';
 import { mdfRequestChanged, mdfRequestStatusChanged, mdfRequestSubmitted } from './mdf-request-events.ts';
 import { PRM_ENV, PRM_MOCK_CONFIG, PrmConfig } from './prm-config.ts';
@@ -40,6 +42,8 @@ export const prmConnector = defineConnector({
     get_mdf_claim: getMdfClaim,
     list_mdf_claims: listMdfClaims,
     update_mdf_claim_status: updateMdfClaimStatus,
+    summarize_leads_synced: summarizeLeadsSynced,
+    list_leads_synced_between: listLeadsSyncedBetween,
   },
   events: {
     'mdf_request.submitted': mdfRequestSubmitted,

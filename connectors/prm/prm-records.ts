@@ -43,6 +43,8 @@ export const PrmPartnerLead = z
     partnerAccountId: z.number().int().nullable().optional(),
     crmPartnerId: z.string().nullable().optional(),
     partnerSyncedDate: z.string().nullable().optional(),
+    leadAcquisitionSource: z.string().nullable().optional(),
+    recalledDate: z.string().nullable().optional(),
     updated: z.string().optional(),
   })
   .loose();

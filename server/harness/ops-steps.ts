@@ -46,3 +46,11 @@ export function changeSalesforceRecords(systems: SimulatedSystems, c: Extract<Sc
     return outcome.ok ? [] : [`change_salesforce: Salesforce refused the change of ${c.object} ${String(record.Id)}: ${outcome.errors.join('; ')}`];
   });
 }
+
+/** `work_lead`: a partner changes (or only touches) its lead in the portal; no such lead is a failure, not a silent no-op. */
+export function workLead(systems: SimulatedSystems, w: Extract<ScenarioStep, { work_lead: unknown }>['work_lead']): string[] {
+  const leads = systems.prm.leads().filter((lead) => typeof lead.email === 'string' && lead.email.toLowerCase() === w.email.toLowerCase());
+  if (leads.length === 0) return [`work_lead: the simulated PRM has no lead with email ${w.email} (${systems.prm.leads().length} leads in all)`];
+  for (const lead of leads) systems.prm.updateLead(lead.id as number, w.set);
+  return [];
+}

@@ -16,7 +16,7 @@ import { didYouMean } from '../recipes/closest-name.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import { checkNoEmailsTo, checkRecords, closestMismatch, describeEmail, describeExpectedEmail, emailMatches, indent, isAddressedTo, type MailboxEmail } from './expectations.ts';
 import { ambiguousClick } from './click-ambiguity.ts';
-import { changeSalesforceRecords, retryFailedRun } from './ops-steps.ts';
+import { changeSalesforceRecords, retryFailedRun, workLead } from './ops-steps.ts';
 import { changeClaim, claimByTitle, submitClaim } from './claim-steps.ts';
 import { checkInterestingMoments, importLeads } from './lead-steps.ts';
 import { ScenarioTables } from './scenario-tables.ts';
@@ -138,6 +138,7 @@ class ScenarioDriver {
     }
     if ('change_salesforce' in step) return changeSalesforceRecords(this.systems, step.change_salesforce);
     if ('import_leads' in step) return importLeads(this.runtime, step.import_leads, this.file);
+    if ('work_lead' in step) return workLead(this.systems, step.work_lead);
     if ('advance' in step) {
       await advanceTime(this.runtime.engine, this.clock, addIsoDuration(this.clock.now(), step.advance) - this.clock.now());
       return [];

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSimulatedSystems, startSimulatedSystems } from '../../mocks/simulated-systems.ts';
+import { loadConfig } from '../../server/config.ts';
+import { VirtualClock } from '../../server/engine/clock.ts';
+import { CONNECTORS } from '../index.ts';
+import { capturingLogger, testContext, testDeps } from '../kit/action-test-context.ts';
+import { marketoConnector } from '../marketo/index.ts';
+import type { MarketoConfig } from '../marketo/marketo-config.ts';
+import type { MarketoConnection } from '../marketo/marketo-connection.ts';
+import { MarketoQuotaError } from '../marketo/marketo-errors.ts';
+import { prmConnector } from '../prm/index.ts';
+import type { PrmClient } from '../prm/prm-client.ts';
+import type { PrmConfig } from '../prm/prm-config.ts';
+import { leadsConnector } from './index.ts';
+import type { LeadsConnection } from './leads-connection.ts';
+
+const clock = new VirtualClock('2026-04-20T09:00:00Z');
+const systems = createSimulatedSystems({ clock });
+let interceptor: { close(): void };
+beforeAll(() => {
+  interceptor = startSimulatedSystems(systems);
+});
+afterAll(() => interceptor.close());
+beforeEach(() => {
+  clock.set('2026-04-20T09:00:00Z');
+  systems.reset();
+  systems.seed();
+});
+
+const SYNCED = '2026-03-20T10:00:00Z';
+const WINDOW = { from: '2026-03-20T07:30:00.000Z', to: '2026-03-21T07:30:00.000Z', exempt_source: 'Partner Sponsored Event' };
+
+/** The leads connection as `serve --mock` builds it, over one PRM and one Marketo connection. */
+function connect(): LeadsConnection {
+  const config = loadConfig({}, { mock: true, connectors: CONNECTORS }).connectors;
+  const log = capturingLogger();
+  const prm = prmConnector.connect(config.prm as PrmConfig, testDeps(clock, log)) as PrmClient;
+  const marketo = marketoConnector.connect(config.marketo as MarketoConfig, testDeps(clock, log)) as MarketoConnection;
+  return { prm: () => prm, marketo: () => marketo, salesforce: () => { throw new Error('not used'); }, config: config.leads as LeadsConnection['config'] };
+}
+
+async function recall(connection: LeadsConnection, window = WINDOW) {
+  const definition = leadsConnector.actions.recall_inactive_leads!;
+  const { ctx } = testContext(connection, clock);
+  return definition.output.parse(await definition.run(definition.input.parse(window), ctx)) as { recalled: number; not_in_marketo: string[]; marketo_calls: number };
+}
+
+/** `n` leads of Northwind shared on SYNCED, untouched since, in the PRM and in Marketo. */
+function shareLeads(n: number, extra: (i: number) => Record<string, unknown> = () => ({})) {
+  for (let i = 0; i < n; i++) {
+    const email = `lead${i}@client.example`;
+    systems.prm.addLead({ email, phone: '+1 555 0100', partnerAccountId: 101, partnerSyncedDate: SYNCED, created: SYNCED, updated: SYNCED, ...extra(i) });
+    systems.marketo.addLead({ email, impartnerPartnerAccount: '101', marketingSuspended: true, partnerConsent: true });
+  }
+}
+
+describe('leads.recall_inactive_leads (D25, D26)', () => {
+  it('D25: the daily quota (607) reached mid-recall: the rest are recalled after the reset, none twice, in batches of 300', async () => {
+    shareLeads(700);
+    const connection = connect();
+    systems.marketo.limits.dailyQuota = systems.marketo.usage().callsToday + 2;
+    const error = await recall(connection).then(() => expect.unreachable('the recall finished within the quota'), (e: unknown) => e);
+    expect(error).toBeInstanceOf(MarketoQuotaError);
+    const recalledFirst = new Map(systems.prm.leads().filter((lead) => lead.recalledDate !== null).map((lead) => [lead.email, lead.recalledDate]));
+    expect(recalledFirst.size).toBe(600);
+
+    clock.set('2026-04-21T05:00:01Z');
+    const second = await recall(connection);
+    expect(second).toEqual({ recalled: 100, not_in_marketo: [], marketo_calls: 1 });
+    // The first 600 kept the Recalled Date of the first attempt.
+    const leads = systems.prm.leads();
+    expect(leads.filter((lead) => recalledFirst.get(lead.email) === lead.recalledDate)).toHaveLength(600);
+    expect(leads.filter((lead) => !recalledFirst.has(lead.email) && String(lead.recalledDate) >= '2026-04-21T05:00:01')).toHaveLength(100);
+    expect(systems.marketo.leads().filter((lead) => String(lead.email).startsWith('lead') && lead.marketingSuspended === false && !lead.impartnerPartnerAccount)).toHaveLength(700);
+
+    // A third run of the same window finds nothing left.
+    expect(await recall(connection)).toEqual({ recalled: 0, not_in_marketo: [], marketo_calls: 0 });
+  });
+
+  it('D25, D26: a lead the partner worked and a Partner Sponsored Event lead stay with the partner; a lead Marketo lacks is still recalled in the PRM and named', async () => {
+    shareLeads(3, (i) => (i === 1 ? { updated: '2026-04-19T12:00:00Z' } : i === 2 ? { leadAcquisitionSource: 'Partner Sponsored Event' } : {}));
+    systems.prm.addLead({ email: 'gone@client.example', phone: '+1 555 0100', partnerAccountId: 101, partnerSyncedDate: SYNCED, created: SYNCED, updated: SYNCED });
+    const output = await recall(connect());
+    expect(output).toEqual({ recalled: 2, not_in_marketo: ['gone@client.example'], marketo_calls: 1 });
+    const recalled = systems.prm.leads().filter((lead) => lead.recalledDate !== null).map((lead) => lead.email);
+    expect(recalled).toEqual(['lead0@client.example', 'gone@client.example']);
+  });
+});

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import type { CallOptions } from '../kit/http-client.ts';
+import { NotFoundError } from '../kit/http-errors.ts';
+import type { PrmClient } from './prm-client.ts';
+
+/**
+ * The window of a lead-share digest (D23): leads whose Partner Synced Date is after `from` and at or
+ * before `to`. Consecutive digests pass windows that meet end to start, so no lead is in two of them.
+ */
+export const LeadShareWindow = z.object({
+  from: z.iso.datetime({ offset: true }).describe('Exclusive start: the previous digest\'s `to`.'),
+  to: z.iso.datetime({ offset: true }).describe('Inclusive end: the digest\'s scheduled time.'),
+});
+export type LeadShareWindow = z.infer<typeof LeadShareWindow>;
+
+/** The largest page the PRM answers (take), so a digest over 100,000 leads makes as few calls as it can. [guess: 500] */
+export const PRM_LEAD_PAGE_SIZE = 500;
+
+/** The PRM filter of the leads synced in the window, optionally of one partner. */
+export function syncedBetweenFilter(window: LeadShareWindow, partnerId?: number): string {
+  const dates = `PartnerSyncedDate gt '${window.from}' and PartnerSyncedDate le '${window.to}'`;
+  return partnerId === undefined ? dates : `PartnerAccountId eq ${partnerId} and ${dates}`;
+}
+
+/** A partner with leads to tell it about (D23, D24): its name and Partner Contact Email (null: none, or no such account). */
+export const PartnerSummary = z.object({
+  partner_id: z.number().int(),
+  name: z.string().nullable(),
+  contact_email: z.string().nullable(),
+  lead_count: z.number().int(),
+});
+export type PartnerSummary = z.infer<typeof PartnerSummary>;
+
+/** Each partner of the counts (partner id → leads), by id, read once from the PRM; id 0 (a lead without a partner account) has no contact. */
+export async function describePartners(prm: PrmClient, counts: ReadonlyMap<number, number>, call: CallOptions): Promise<PartnerSummary[]> {
+  const partners: PartnerSummary[] = [];
+  for (const [partnerId, count] of [...counts].sort((a, b) => a[0] - b[0])) {
+    const partner = partnerId > 0 ? await prm.getPartner(partnerId, call).catch((e: unknown) => (e instanceof NotFoundError ? null : Promise.reject(e))) : null;
+    partners.push({ partner_id: partnerId, name: partner?.name ?? null, contact_email: partner?.contactEmail ?? null, lead_count: count });
+  }
+  return partners;
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { defineAction, type ActionContext } from '../kit/define-connector.ts';
+import type { PrmClient } from './prm-client.ts';
+import { LeadShareWindow, PRM_LEAD_PAGE_SIZE, syncedBetweenFilter } from './lead-share-window.ts';
+
+/**
+ * `prm.list_leads_synced_between`: one partner's leads synced to the PRM in the window (D23), oldest
+ * first: what its digest lists. One partner's day, not the whole day, is held.
+ */
+export const listLeadsSyncedBetween = defineAction({
+  description: "One partner's leads synced to the PRM in a window (Partner Synced Date after `from`, at or before `to`), by id.",
+  input: LeadShareWindow.extend({ partner_id: z.coerce.number().int().positive().describe('The PRM partner account id.') }),
+  output: z.object({ leads: z.array(z.record(z.string(), z.unknown())), count: z.number().int() }),
+  idempotent: true,
+  async run(input, ctx: ActionContext<PrmClient>) {
+    const leads: Array<Record<string, unknown>> = [];
+    const filter = syncedBetweenFilter(input, input.partner_id);
+    for await (const lead of ctx.connection.listPartnerLeads({ signal: ctx.signal, note: ctx.note, filter, orderby: 'Id asc', pageSize: PRM_LEAD_PAGE_SIZE })) {
+      leads.push(lead);
+    }
+    return { leads, count: leads.length };
+  },
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
+import { VirtualClock } from '../../server/engine/clock.ts';
+import { capturingLogger, testContext, testDeps } from '../kit/action-test-context.ts';
+import { prmConnector } from './index.ts';
+import { PRM_MOCK_CONFIG, PrmConfig } from './prm-config.ts';
+import type { PrmClient } from './prm-client.ts';
+
+const clock = new VirtualClock('2026-03-03T07:00:00Z');
+const log = capturingLogger();
+const systems = useSimulatedSystems(clock);
+
+async function run(action: 'summarize_leads_synced' | 'list_leads_synced_between', input: unknown) {
+  const connection = prmConnector.connect(PrmConfig.parse(PRM_MOCK_CONFIG), testDeps(clock, log)) as PrmClient;
+  const definition = prmConnector.actions[action]!;
+  const { ctx } = testContext(connection, clock, { log });
+  return definition.output.parse(await definition.run(definition.input.parse(input), ctx)) as Record<string, unknown>;
+}
+
+const WINDOW = { from: '2026-03-02T07:00:00.000Z', to: '2026-03-03T07:00:00.000Z' };
+
+function lead(n: number, partnerAccountId: number, partnerSyncedDate: string | null) {
+  systems.prm.addLead({ email: `lead${n}@client.example`, phone: '+1 555 0100', partnerAccountId, partnerSyncedDate, created: '2026-03-02T12:00:00Z' });
+}
+
+describe('prm.summarize_leads_synced (D23)', () => {
+  it('counts the leads synced in the window per partner over several pages, with each partner\'s name and contact, and names the leads without a Partner Synced Date', async () => {
+    for (let i = 0; i < 1203; i++) lead(i, i % 3 === 0 ? 102 : 101, '2026-03-02T12:00:00Z');
+    lead(2000, 105, '2026-03-03T07:00:00Z'); // at the end of the window: in it
+    lead(2001, 101, '2026-03-02T07:00:00Z'); // at the start: the previous digest's
+    lead(2002, 101, '2026-03-03T07:00:01Z'); // the next digest's
+    lead(2003, 101, null);
+    const output = await run('summarize_leads_synced', WINDOW);
+    expect(output).toEqual({
+      partners: [
+        { partner_id: 101, name: 'Northwind Cloud', contact_email: 'ops@northwind.example', lead_count: 802 },
+        { partner_id: 102, name: 'Contoso Systems', contact_email: 'alliances@contoso.example', lead_count: 401 },
+        { partner_id: 105, name: 'Litware Resellers', contact_email: null, lead_count: 1 },
+      ],
+      lead_count: 1204,
+      undated_count: 1,
+      undated_leads: [{ id: expect.any(Number), email: 'lead2003@client.example', partner_id: 101 }],
+    });
+  });
+
+  it('finds nothing on a day without new leads', async () => {
+    lead(1, 101, '2026-03-01T12:00:00Z');
+    expect(await run('summarize_leads_synced', WINDOW)).toEqual({ partners: [], lead_count: 0, undated_count: 0, undated_leads: [] });
+  });
+});
+
+describe('prm.list_leads_synced_between (D23)', () => {
+  it("lists one partner's leads of the window, all pages, by id", async () => {
+    for (let i = 0; i < 700; i++) lead(i, i % 2 === 0 ? 101 : 102, '2026-03-02T12:00:00Z');
+    lead(800, 101, '2026-03-01T12:00:00Z');
+    const output = await run('list_leads_synced_between', { ...WINDOW, partner_id: 101 });
+    const emails = (output.leads as Array<{ email: string }>).map((l) => l.email);
+    expect(output.count).toBe(350);
+    expect(emails[0]).toBe('lead0@client.example');
+    expect(emails).not.toContain('lead800@client.example');
+    expect(emails).not.toContain('lead1@client.example');
+  });
+});
