@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSimulatedSystems, startSimulatedSystems } from '../../mocks/simulated-systems.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
 import { loadConfig } from '../../server/config.ts';
 import { VirtualClock } from '../../server/engine/clock.ts';
 import { CONNECTORS } from '../index.ts';
@@ -15,17 +15,9 @@ import { leadsConnector } from './index.ts';
 import type { LeadsConnection } from './leads-connection.ts';
 
 const clock = new VirtualClock('2026-04-20T09:00:00Z');
-const systems = createSimulatedSystems({ clock });
-let interceptor: { close(): void };
-beforeAll(() => {
-  interceptor = startSimulatedSystems(systems);
-});
-afterAll(() => interceptor.close());
-beforeEach(() => {
-  clock.set('2026-04-20T09:00:00Z');
-  systems.reset();
-  systems.seed();
-});
+// The clock first: the demo data is seeded at that time.
+beforeEach(() => clock.set('2026-04-20T09:00:00Z'));
+const systems = useSimulatedSystems(clock);
 
 const SYNCED = '2026-03-20T10:00:00Z';
 const WINDOW = { from: '2026-03-20T07:30:00.000Z', to: '2026-03-21T07:30:00.000Z', exempt_source: 'Partner Sponsored Event' };

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSimulatedSystems, startSimulatedSystems } from '../../mocks/simulated-systems.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
 import { DEMO_INTERESTING_MOMENT_CAMPAIGN, DEMO_PARTNER_LEADS_LIST } from '../../mocks/marketo/marketo-seed.ts';
 import { ConfigError, loadConfig } from '../../server/config.ts';
 import { VirtualClock } from '../../server/engine/clock.ts';
@@ -13,17 +13,9 @@ import { MarketoQuotaError } from './marketo-errors.ts';
 import { MARKETO_ACTIVITY_TYPES, PARTNER_LEAD_FIELDS as F } from './marketo-lead-fields.ts';
 
 const clock = new VirtualClock('2026-04-20T09:00:00Z');
-const systems = createSimulatedSystems({ clock });
-let interceptor: { close(): void };
-beforeAll(() => {
-  interceptor = startSimulatedSystems(systems);
-});
-afterAll(() => interceptor.close());
-beforeEach(() => {
-  clock.set('2026-04-20T09:00:00Z');
-  systems.reset();
-  systems.seed();
-});
+// The clock first: the demo data is seeded at that time.
+beforeEach(() => clock.set('2026-04-20T09:00:00Z'));
+const systems = useSimulatedSystems(clock);
 
 /** The Marketo connection as `serve --mock` builds it, with these environment variables on top. */
 function connectWith(env: Record<string, string> = {}, log = capturingLogger()): MarketoConnection {

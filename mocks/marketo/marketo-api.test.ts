@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../server/engine/clock.ts';
-import { createSimulatedSystems, SIMULATED_CREDENTIALS, SIMULATED_URLS, startSimulatedSystems } from '../simulated-systems.ts';
+import { SIMULATED_CREDENTIALS, SIMULATED_URLS } from '../simulated-systems.ts';
+import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
 
 const clock = new VirtualClock('2026-04-20T09:00:00Z');
-const systems = createSimulatedSystems({ clock });
-let interceptor: { close(): void };
-beforeAll(() => {
-  interceptor = startSimulatedSystems(systems);
-});
-afterAll(() => interceptor.close());
-beforeEach(() => {
-  clock.set('2026-04-20T09:00:00Z');
-  systems.reset();
-  systems.seed();
-});
+// The clock first: the demo data is seeded at that time.
+beforeEach(() => clock.set('2026-04-20T09:00:00Z'));
+const systems = useSimulatedSystems(clock);
 
 const { clientId, clientSecret } = SIMULATED_CREDENTIALS.marketo;
 const tokenUrl = `${SIMULATED_URLS.marketo}/identity/oauth/token?grant_type=client_credentials&client_id=${clientId}&client_secret=${clientSecret}`;
