@@ -11,7 +11,7 @@ export const serveCommand: Command = {
   usage: `Usage: partnerflow serve [--mock [--allow-remote-mock]] [--port <n>] [--host <addr>] [--db <file>]
 
 Runs the webhook runtime: POST /webhooks/<source>, approval links, the runs API.
-  --mock         use simulated PRM, Salesforce and email with demo data, and a clock that
+  --mock         use simulated PRM, Salesforce, Marketo and email with demo data, and a clock that
                  /_mock/clock/advance can move forward; no credentials needed. Only on a
                  loopback host (127.0.0.1, ::1, localhost): the runs API is open in mock mode
   --allow-remote-mock
@@ -112,7 +112,7 @@ stops the start with a message naming each variable.`,
     const readyMs = Math.round(performance.now());
     runtime.log.info(
       { port, mock: config.mock, recipes: runtime.engine.recipes.list().map((r) => r.definition.name), readyMs, db: config.dbPath },
-      `partnerflow ready on http://${config.host}:${port}${config.mock ? ` (mock mode: simulated PRM, Salesforce and email with the demo data, and an empty store in ${displayPath(config.dbPath)}; all of it starts fresh at every start)` : ''}`,
+      `partnerflow ready on http://${config.host}:${port}${config.mock ? ` (mock mode: simulated PRM, Salesforce, Marketo and email with the demo data, and an empty store in ${displayPath(config.dbPath)}; all of it starts fresh at every start)` : ''}`,
     );
 
     return new Promise<number>((resolve) => {

@@ -8,7 +8,7 @@ import { isExpectedStartupError } from './startup-error.ts';
 const USAGE = `Usage: partnerflow test [--keep-going] [paths...]
 
 Runs scenario files (*.scenario.json; default: every one under RECIPES_DIR, ./recipes) against the
-simulated PRM, Salesforce and email on a virtual clock, with the recipes of RECIPES_DIR, the
+simulated PRM, Salesforce, Marketo and email on a virtual clock, with the recipes of RECIPES_DIR, the
 tables of TABLES_DIR and the email templates of EMAIL_TEMPLATES_DIR (both default to folders in
 RECIPES_DIR). The paths (files or folders) may be anywhere. Prints each scenario, expected
 against actual for failures (files relative to the current folder, or absolute outside it), and

@@ -3,7 +3,7 @@ import { createSimulatedSystems, startSimulatedSystems, type SimulatedSystems } 
 import type { Clock } from '../../server/engine/clock.ts';
 
 /**
- * The simulated PRM, Salesforce and email behind MSW for one test file: intercepting from the first
+ * The simulated PRM, Salesforce, Marketo and email behind MSW for one test file: intercepting from the first
  * test to the last, emptied and seeded with the demo data (no faults pending) before each test.
  */
 export function useSimulatedSystems(clock: Clock): SimulatedSystems {
