@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CONNECTORS } from '../connectors/index.ts';
-import { loadConfig } from './config.ts';
-import { createRuntime, type Runtime } from './runtime.ts';
+import { describe, expect, it } from 'vitest';
+import { useMockRuntime } from '../test/support/mock-runtime.ts';
 
 /**
  * The README's "Walkthrough: an MDF claim from the activity's end to payment", step by step, against
@@ -11,16 +9,7 @@ import { createRuntime, type Runtime } from './runtime.ts';
  * relative to the clock's now, and a reminder's expected time is worked out from the shipped business
  * calendar (its weekend and holidays), never written down.
  */
-let runtime: Runtime | undefined;
-afterEach(async () => {
-  await runtime?.close();
-  runtime = undefined;
-});
-
-async function mockRuntime(): Promise<Runtime> {
-  const config = loadConfig({}, { mock: true, connectors: CONNECTORS, overrides: { dbPath: ':memory:', logLevel: 'silent' } });
-  return (runtime = await createRuntime({ config }));
-}
+const mockRuntime = useMockRuntime();
 
 interface MailboxMessage {
   to: string[];

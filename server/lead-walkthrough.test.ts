@@ -1,8 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { CONNECTORS } from '../connectors/index.ts';
-import { loadConfig } from './config.ts';
+import { describe, expect, it } from 'vitest';
+import { useMockRuntime } from '../test/support/mock-runtime.ts';
 import { OffsetClock } from './engine/clock.ts';
-import { createRuntime, type Runtime } from './runtime.ts';
+import type { Runtime } from './runtime.ts';
 
 /**
  * The README's "Walkthrough: partner leads from a booth scan to recall", step by step, against the
@@ -12,21 +11,16 @@ import { createRuntime, type Runtime } from './runtime.ts';
  * UTC), never written down. It is also run with the clock moved to just before the digest's time and to
  * between the digest's and the recall's, where a day's advance must still pass exactly one run of each.
  */
-let runtime: Runtime | undefined;
-afterEach(async () => {
-  await runtime?.close();
-  runtime = undefined;
-});
+const startMockRuntime = useMockRuntime();
 
 /** The runtime of `npm start`, its mock clock moved forward to the next `HH:MM` UTC when one is given. */
 async function mockRuntime(startAt?: string): Promise<Runtime> {
-  const config = loadConfig({}, { mock: true, connectors: CONNECTORS, overrides: { dbPath: ':memory:', logLevel: 'silent' } });
   const clock = new OffsetClock();
   if (startAt) {
     const [hh, mm] = startAt.split(':').map(Number) as [number, number];
     clock.advance(dailyFireAtOrAfter(clock.now(), hh, mm) - clock.now());
   }
-  return (runtime = await createRuntime({ config, clock }));
+  return startMockRuntime({ clock });
 }
 
 interface MailboxMessage {

@@ -1,7 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { CONNECTORS } from '../../connectors/index.ts';
-import { loadConfig } from '../config.ts';
-import { createRuntime, type Runtime } from '../runtime.ts';
+import { describe, expect, it } from 'vitest';
+import { useMockRuntime } from '../../test/support/mock-runtime.ts';
 import { signedDelivery } from './webhook-signature.ts';
 
 /**
@@ -10,16 +8,7 @@ import { signedDelivery } from './webhook-signature.ts';
  * sends claim events, `/_mock/records` shows claims; and a claim event with missing fields is refused
  * with 400 naming them, nothing stored.
  */
-let runtime: Runtime | undefined;
-afterEach(async () => {
-  await runtime?.close();
-  runtime = undefined;
-});
-
-async function start(): Promise<Runtime> {
-  const config = loadConfig({}, { mock: true, connectors: CONNECTORS, overrides: { dbPath: ':memory:', logLevel: 'silent' } });
-  return (runtime = await createRuntime({ config }));
-}
+const start = useMockRuntime();
 
 const json = (method: string, body: unknown) => ({ method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 

@@ -1,7 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { CONNECTORS } from '../../connectors/index.ts';
-import { loadConfig } from '../config.ts';
-import { createRuntime, type Runtime } from '../runtime.ts';
+import { describe, expect, it } from 'vitest';
+import { useMockRuntime } from '../../test/support/mock-runtime.ts';
+import type { Runtime } from '../runtime.ts';
 
 /**
  * Mock mode over HTTP (issue 12's claim walkthrough): ops change an MDF request in the simulated PRM
@@ -9,16 +8,7 @@ import { createRuntime, type Runtime } from '../runtime.ts';
  * edits a Salesforce record with `PATCH /_mock/salesforce/...`, which the Salesforce poll (D1) brings
  * into the PRM. Dates are taken relative to the mock clock, never today's.
  */
-let runtime: Runtime | undefined;
-afterEach(async () => {
-  await runtime?.close();
-  runtime = undefined;
-});
-
-async function start(): Promise<Runtime> {
-  const config = loadConfig({}, { mock: true, connectors: CONNECTORS, overrides: { dbPath: ':memory:', logLevel: 'silent' } });
-  return (runtime = await createRuntime({ config }));
-}
+const start = useMockRuntime();
 
 const json = (method: string, body: unknown) => ({ method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
