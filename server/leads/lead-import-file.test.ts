@@ -48,6 +48,11 @@ describe('checkLeadImport (D22)', () => {
     ]);
   });
 
+  it('refuses a visited_on that has the form of a date but is no day of the calendar (31 February)', () => {
+    const check = checkLeadImport(bytes([HEADER, 'e@example.com,,,,1,yes,,Expo,2026-02-31'].join('\n')), 1024 * 1024);
+    expect(check.refused.map((r) => [r.row, r.reason])).toEqual([[1, 'visited_on "2026-02-31" is not a date (YYYY-MM-DD)']]);
+  });
+
   it('refuses the whole file for a wrong header, naming line 1 and the columns', () => {
     const error = refusal(() => checkLeadImport(bytes('mail,phone\nx@example.com,1\n'), 1024));
     expect(error.status).toBe(400);

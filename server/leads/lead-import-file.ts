@@ -1,3 +1,4 @@
+import { IsoDate } from '../../schemas/domain/mdf-request.ts';
 import { readCrmPartnerId } from '../../schemas/domain/crm-partner-id.ts';
 import { CsvSyntaxError, readCsvRecords } from './csv-records.ts';
 
@@ -116,7 +117,7 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
       continue;
     }
     const visitedOn = get('visited_on');
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(visitedOn) || Number.isNaN(Date.parse(visitedOn))) {
+    if (!IsoDate.safeParse(visitedOn).success) {
       refuse(`visited_on ${JSON.stringify(visitedOn)} is not a date (YYYY-MM-DD)`);
       continue;
     }
