@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { TimerTrigger } from '../../schemas/recipe.ts';
+import { isDayOffset, timerDedupKey } from '../store/business-timers-store.ts';
 import type { BusinessTimer, NewRun, Store } from '../store/store.ts';
 import { beyondCalendarWarning } from './business-calendar-coverage.ts';
 import { fireTimeOf, recordDay, resolveOffsets } from './business-timer-times.ts';
@@ -44,15 +45,19 @@ export class BusinessTimers {
   /** Before this clock time no timer can be due (the next fire time read, at most RECHECK_MS ahead). */
   #noneDueBefore = -Infinity;
 
+  /** The served recipes with a timer trigger: a recipe set does not change once loaded. */
+  readonly #timerRecipes: readonly LoadedRecipe[];
+
   constructor(options: BusinessTimersOptions) {
     this.#o = options;
+    this.#timerRecipes = options.recipes.list().filter((r) => r.definition.trigger.type === 'timer');
     // A table or column that cannot give the offsets stops the start, naming it (not the first event).
-    for (const recipe of this.#timerRecipes()) resolveOffsets(timerOf(recipe), options.tables, recipe.definition.name);
+    for (const recipe of this.#timerRecipes) resolveOffsets(timerOf(recipe), options.tables, recipe.definition.name);
   }
 
   /** Whether any served recipe has a timer trigger (the engine skips the store otherwise). */
   get any(): boolean {
-    return this.#timerRecipes().length > 0;
+    return this.#timerRecipes.length > 0;
   }
 
   /**
@@ -63,7 +68,7 @@ export class BusinessTimers {
   async onEvent(event: string, data: unknown, correlationKey: string | null, deliveryId: string, now: number): Promise<TimersTouched[]> {
     const scope = eventScope(event, data, deliveryId);
     const touched: TimersTouched[] = [];
-    for (const recipe of this.#timerRecipes()) {
+    for (const recipe of this.#timerRecipes) {
       const trigger = timerOf(recipe);
       const name = recipe.definition.name;
       if (correlationKey !== null) {
@@ -141,7 +146,7 @@ export class BusinessTimers {
    * late. An unchanged table costs one read per recipe. Failures are logged: the start goes on.
    */
   async syncTableOffsets(now: number): Promise<void> {
-    for (const recipe of this.#timerRecipes()) {
+    for (const recipe of this.#timerRecipes) {
       const trigger = timerOf(recipe);
       if (Array.isArray(trigger.offsets)) continue;
       const name = recipe.definition.name;
@@ -213,7 +218,7 @@ export class BusinessTimers {
   #runFor(timer: BusinessTimer, now: number): NewRun | null {
     const recipe = this.#o.recipes.get(timer.recipe);
     if (!recipe || recipe.definition.trigger.type !== 'timer') return null;
-    const offset = /^\d+$/.test(timer.offset) ? Number(timer.offset) : timer.offset;
+    const offset = isDayOffset(timer.offset) ? Number(timer.offset) : timer.offset;
     return {
       id: this.#o.newRunId(now),
       recipe: timer.recipe,
@@ -221,7 +226,7 @@ export class BusinessTimers {
       recipeHash: recipe.hash,
       // businessKey: the log names the run by the record's key (the MDF number), not by its dedup key.
       trigger: { type: 'timer', receivedAt: now, businessKey: timer.key, data: { key: timer.key, date: timer.date, offset, due_at: new Date(timer.fireAt).toISOString(), record: timer.data } } as StartedByRunTrigger,
-      dedupKey: `timer:${timer.key}:${timer.offset}:${timer.date}`,
+      dedupKey: timerDedupKey(timer.key, timer.offset, timer.date),
       correlationKey: timer.key,
       cancelOnEvent: recipe.definition.cancel_on?.event ?? null,
       wakeAt: now,
@@ -232,10 +237,6 @@ export class BusinessTimers {
   /** The next pending timer's fire time (virtual clocks stop there). */
   nextAt(): Promise<number | null> {
     return this.any ? this.#o.store.nextBusinessTimerAt() : Promise.resolve(null);
-  }
-
-  #timerRecipes(): LoadedRecipe[] {
-    return this.#o.recipes.list().filter((r) => r.definition.trigger.type === 'timer');
   }
 }
 

@@ -73,8 +73,11 @@ export class Polls {
     });
   }
 
-  #pollRecipes(): LoadedRecipe[] {
-    return this.#opts.recipes.list().filter((r) => r.definition.trigger.type === 'poll');
+  /** The served recipes with a poll trigger: a recipe set does not change once loaded. */
+  #pollRecipesOnce: readonly LoadedRecipe[] | undefined;
+
+  #pollRecipes(): readonly LoadedRecipe[] {
+    return (this.#pollRecipesOnce ??= this.#opts.recipes.list().filter((r) => r.definition.trigger.type === 'poll'));
   }
 
   /** Reads where each poll recipe stands; a recipe never polled is due at once. */
@@ -230,7 +233,7 @@ function pollScope(action: string, item: unknown, recipe: string): ExpressionSco
  * The later of two cursors: numbers by value, times by the instant they name (Salesforce writes
  * `2026-03-02T09:00:00.000+0000`), anything else as text.
  */
-export function laterCursor(current: string | null, candidate: string): string {
+function laterCursor(current: string | null, candidate: string): string {
   if (current === null) return candidate;
   return compareCursors(candidate, current) > 0 ? candidate : current;
 }

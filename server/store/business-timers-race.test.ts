@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { timerDedupKey } from './business-timers-store.ts';
 import { asRunId } from '../engine/ids.ts';
 import { openSqliteDatabase } from './sqlite-store.ts';
 import { SqliteStore } from './sqlite-sync-store.ts';
@@ -14,7 +15,7 @@ function runFor(timer: BusinessTimer): NewRun {
     recipeVersion: 1,
     recipeHash: 'hash-1',
     trigger: { type: 'timer', receivedAt: timer.fireAt, data: { key: timer.key, offset: timer.offset, date: timer.date } },
-    dedupKey: `timer:${timer.key}:${timer.offset}:${timer.date}`,
+    dedupKey: timerDedupKey(timer.key, timer.offset, timer.date),
     correlationKey: timer.key,
     cancelOnEvent: null,
     wakeAt: timer.fireAt,

@@ -228,7 +228,7 @@ async function firingToldNothing(trx: Transaction<Database>, row: TimerRow): Pro
     .selectFrom('runs')
     .select('id')
     .where('recipe', '=', row.recipe)
-    .where('dedup_key', '=', `timer:${row.record_key}:${row.offset}:${row.record_date}`)
+    .where('dedup_key', '=', timerDedupKey(row.record_key, row.offset, row.record_date))
     .where('status', '=', 'completed')
     .where((eb) => eb.exists(eb.selectFrom('journal').select('seq').whereRef('journal.run_id', '=', 'runs.id').where('journal.step_type', '=', 'stop').where('journal.status', '=', 'completed')))
     .where((eb) => eb.not(eb.exists(eb.selectFrom('outbox').select('key').whereRef('outbox.run_id', '=', 'runs.id'))))
@@ -343,7 +343,20 @@ const MAX_DUE_READS = 50;
 
 /** How a skip names the offset that overtook a row: `day 14` for a day offset, else its label. */
 function offsetName(label: string): string {
-  return /^\d+$/.test(label) ? `day ${label}` : label;
+  return isDayOffset(label) ? `day ${label}` : label;
+}
+
+/** Whether a stored offset label is a number of days (`14`) rather than a duration (`P1M`, `3BD`). */
+export function isDayOffset(label: string): boolean {
+  return /^\d+$/.test(label);
+}
+
+/**
+ * The dedup key of the run a timer fires: one run per record, offset and date, whichever worker or
+ * replica fires it. The firing and the "did its run tell anything" check must build the same key.
+ */
+export function timerDedupKey(key: string, offset: string, date: string): string {
+  return `timer:${key}:${offset}:${date}`;
 }
 
 /**

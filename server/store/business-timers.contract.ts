@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { timerDedupKey } from './business-timers-store.ts';
 import { asRunId } from '../engine/ids.ts';
 import type { BusinessTimer, NewRun, RecomputeTimersInput, Store } from './store.ts';
 
@@ -24,7 +25,7 @@ function runFor(timer: BusinessTimer): NewRun {
     recipeVersion: 1,
     recipeHash: 'hash-1',
     trigger: { type: 'timer', receivedAt: timer.fireAt, data: { key: timer.key, offset: timer.offset, date: timer.date } },
-    dedupKey: `timer:${timer.key}:${timer.offset}:${timer.date}`,
+    dedupKey: timerDedupKey(timer.key, timer.offset, timer.date),
     correlationKey: timer.key,
     cancelOnEvent: null,
     wakeAt: timer.fireAt,
