@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { usd } from '../../server/engine/expression.ts';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 import type { BudgetConnection } from './budget-connection.ts';
 
 /** USD to whole cents, as money is compared everywhere (0.1 + 0.2 must be 0.3). */
-export const toCents = (usd: number) => Math.round(usd * 100);
+const toCents = (usd: number) => Math.round(usd * 100);
 const toUsd = (cents: number) => cents / 100;
 
 const Pool = z.string().min(1).max(200).describe('The budget pool, e.g. flexi:EMEA:2026-Q2 (the flexi-budget of a region and quarter).');
@@ -45,7 +46,7 @@ export const reserveBudget = defineAction({
       now: ctx.clock.now(),
     });
     ctx.note(
-      `${answer.granted ? 'reserved' : 'did not fit'}: USD ${toUsd(answer.amountCents)} in ${answer.pool} (already reserved USD ${toUsd(answer.reservedBeforeCents)} of USD ${toUsd(answer.capCents)})${answer.repeated ? ', answered before' : ''}`,
+      `${answer.granted ? 'reserved' : 'did not fit'}: ${usd(toUsd(answer.amountCents))} in ${answer.pool} (already reserved ${usd(toUsd(answer.reservedBeforeCents))} of ${usd(toUsd(answer.capCents))})${answer.repeated ? ', answered before' : ''}`,
     );
     return {
       reserved: answer.granted,
@@ -69,7 +70,7 @@ export const releaseBudget = defineAction({
   idempotent: true,
   async run(input, ctx: ActionContext<BudgetConnection>) {
     const release = await ctx.connection.store.releaseBudget({ holder: input.holder, pool: input.pool, now: ctx.clock.now() });
-    ctx.note(release.released.length > 0 ? `released USD ${toUsd(release.releasedCents)} from ${release.released.map((r) => r.pool).join(', ')}` : 'nothing was held');
+    ctx.note(release.released.length > 0 ? `released ${usd(toUsd(release.releasedCents))} from ${release.released.map((r) => r.pool).join(', ')}` : 'nothing was held');
     return { released_usd: toUsd(release.releasedCents), pools: release.released.map((r) => r.pool) };
   },
 });

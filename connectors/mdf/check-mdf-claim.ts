@@ -4,30 +4,16 @@ import { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 import { defineAction } from '../kit/define-connector.ts';
 import { usd } from '../../server/engine/expression.ts';
 import { RuleProblem } from './check-mdf-request.ts';
+import { cents, largestAllowedCents, percentOf } from './programme-money.ts';
 
-/** Money compared in whole cents, as the request check does: 1,000.14 + 1,000 must equal 2,000.14. */
-const cents = (usdAmount: number) => Math.round(usdAmount * 100);
+/** D19: the largest amount a claim may be for, in whole cents: the programme's share of its actual costs (D5), rounded down. */
+const largestAllowedClaimCents = (actualCostsUsd: number, maximumShare: number) => largestAllowedCents(cents(actualCostsUsd), maximumShare);
 
 /** Money as the emails show it ($usd in templates): USD 1,000.50, USD 8,000. */
 const money = (n: number) => usd(n) ?? String(n);
 
 /** An amount given in whole cents: 8000.004 is not one (float noise of a typed 1000.1 is tolerated). */
 const isWholeCents = (usdAmount: number) => Math.abs(usdAmount * 100 - Math.round(usdAmount * 100)) < 1e-6;
-
-/** A share as the partner reads it: 0.5 is "50%". */
-const percentOf = (share: number) => `${Math.round(share * 10_000) / 100}%`;
-
-/** Shares are taken to a millionth (the precision the mdf-programme table allows), in integer arithmetic. */
-const SHARE_SCALE = 1_000_000;
-
-/**
- * D19: the largest amount a claim may be for, in whole cents, rounded DOWN: half of USD 2,000.01 is USD
- * 1,000.005, and telling the partner USD 1,000.01 would name an amount that is refused again. Integer
- * arithmetic, as for the request (D5): in floating point 35% of 340,000 cents is 118,999.99999999999.
- */
-export function largestClaimCents(actualCostsUsd: number, maximumShare: number): number {
-  return Number((BigInt(cents(actualCostsUsd)) * BigInt(Math.round(maximumShare * SHARE_SCALE))) / BigInt(SHARE_SCALE));
-}
 
 /** The attachments D15 requires on every claim; D16 names those missing. */
 export const REQUIRED_ATTACHMENT_KINDS = ['POP', 'Lead List'] as const satisfies readonly ClaimAttachmentKind[];
@@ -136,8 +122,8 @@ export function checkMdfClaim(
     const share = rules.maximum_vendor_share;
     if (costs === null || costs === undefined) {
       problems.push({ rule: 'D19', field: 'Actual Costs', message: `The Actual Costs are missing: the claim can be for at most ${percentOf(share)} of them.` });
-    } else if (cents(amount) > largestClaimCents(costs, share)) {
-      const largest = largestClaimCents(costs, share) / 100;
+    } else if (cents(amount) > largestAllowedClaimCents(costs, share)) {
+      const largest = largestAllowedClaimCents(costs, share) / 100;
       problems.push({
         rule: 'D19',
         field: 'Claim Amount',

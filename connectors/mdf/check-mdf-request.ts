@@ -1,5 +1,7 @@
+import { usd } from '../../server/engine/expression.ts';
 import { z } from 'zod';
 import { defineAction } from '../kit/define-connector.ts';
+import { cents, largestAllowedCents, percentOf } from './programme-money.ts';
 import { MDF_REQUEST_FORM_LABELS, MdfRequestForm, type MdfRequest } from '../../schemas/domain/mdf-request.ts';
 import type { Partner } from '../../schemas/domain/partner.ts';
 
@@ -30,14 +32,6 @@ export const RuleProblem = z.object({
 });
 export type RuleProblem = z.infer<typeof RuleProblem>;
 
-/** Money compared in whole cents: 1,000.14 + 1,000 must equal 2,000.14, which it does not in binary floating point. */
-const cents = (usdAmount: number) => Math.round(usdAmount * 100);
-
-const usd = (n: number) => `USD ${n.toLocaleString('en-US', { maximumFractionDigits: 2 })}`;
-
-/** A share as the partner reads it: 0.5 is "50%". */
-const percentOf = (share: number) => `${Math.round(share * 10_000) / 100}%`;
-
 /** The share of the cost an amount is, as the partner reads it: "60%", "50.01%", never a rounded "50%" for an amount over half. */
 function shareOfCost(amount: number, cost: number, maximumShare: number): string {
   const percent = Math.round((amount / cost) * 10_000) / 100;
@@ -51,17 +45,6 @@ function shareOfCost(amount: number, cost: number, maximumShare: number): string
 function largestAllowedUsd(cost: number, maximumShare: number): number {
   return largestAllowedCents(cents(cost), maximumShare) / 100;
 }
-
-/**
- * The share of a cost in whole cents, rounded down, in integer arithmetic: in floating point 35% of
- * 340,000 cents is 118,999.99999999999, which refused an exact 35% request (the share is taken to
- * a millionth, the precision the programme table allows).
- */
-function largestAllowedCents(costCents: number, maximumShare: number): number {
-  return Number((BigInt(costCents) * BigInt(Math.round(maximumShare * SHARE_SCALE))) / BigInt(SHARE_SCALE));
-}
-
-const SHARE_SCALE = 1_000_000;
 
 /** The request as the check reads it: the 13 form fields (D6) and the activity's region (D8). */
 export type CheckedRequest = Pick<MdfRequest, keyof MdfRequestForm> & { activityRegion?: string | null };
