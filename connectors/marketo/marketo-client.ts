@@ -60,15 +60,6 @@ const Activity = z
   .loose();
 export type MarketoActivity = z.infer<typeof Activity>;
 
-const FieldDescription = z
-  .object({
-    id: z.number().int(),
-    displayName: z.string(),
-    dataType: z.string(),
-    rest: z.object({ name: z.string(), readOnly: z.boolean().optional() }).loose().optional(),
-  })
-  .loose();
-
 /** A smart-campaign token: `{{my.Name}}` and its value. */
 export interface CampaignToken {
   name: string;
@@ -240,12 +231,6 @@ export class MarketoClient {
       if (!page.moreResult) return;
       token = page.nextPageToken;
     }
-  }
-
-  /** The lead fields of the instance (`GET /v1/leads/describe.json`): REST name, label, type. */
-  async describeLeads(options: CallOptions = {}): Promise<Array<{ name: string; label: string; type: string; readOnly: boolean }>> {
-    const res = await this.#http.request({ method: 'GET', path: 'v1/leads/describe.json', expect: envelope(FieldDescription), ...options });
-    return res.body.result.filter((f) => f.rest).map((f) => ({ name: f.rest!.name, label: f.displayName, type: f.dataType, readOnly: f.rest!.readOnly ?? false }));
   }
 }
 

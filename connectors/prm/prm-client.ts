@@ -37,7 +37,6 @@ const PARTNER_PAGE = prmListEnvelope(PrmPartner);
 const PARTNER_ONE = prmRecordEnvelope(PrmPartner);
 const MDF_PAGE = prmListEnvelope(PrmMdfRequest);
 const MDF_ONE = prmRecordEnvelope(PrmMdfRequest);
-const CLAIM_PAGE = prmListEnvelope(PrmMdfClaim);
 const CLAIM_ONE = prmRecordEnvelope(PrmMdfClaim);
 /** Listed claims are checked one by one (PrmMdfClaimSummary), so an error names the claim, not a list index. */
 const CLAIM_RECORDS_PAGE = prmListEnvelope(z.record(z.string(), z.unknown()));
@@ -54,11 +53,9 @@ export class PrmClient {
   readonly mdfClaimObject: string;
   readonly partnerObject: string;
   readonly partnerLeadObject: string;
-  readonly #baseUrl: string;
   readonly #http: HttpClient;
 
   constructor(options: PrmClientOptions) {
-    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.mdfRequestObject = options.mdfRequestObject ?? 'MdfRequest__co';
     this.mdfClaimObject = options.mdfClaimObject ?? 'MdfClaim__co';
     this.partnerObject = options.partnerObject ?? 'Account';
@@ -131,15 +128,6 @@ export class PrmClient {
   }
 
   /**
-   * The claim's address in the PRM, which the Salesforce Funds Claim carries instead of its attachments
-   * (D2): the claim's record in the objects API, whose attachments list their files' URLs. [guess] The
-   * portal's page for a claim has no documented address; this one is stable and names the claim.
-   */
-  mdfClaimUrl(id: number): string {
-    return `${this.#baseUrl}/${this.mdfClaimObject}/${id}`;
-  }
-
-  /**
    * Sets an MDF request's amount (Total Amount Required), e.g. an amount finance changed in Salesforce
    * (D1). Idempotent: the same amount twice has the effect of once. The answer is the updated record.
    */
@@ -151,11 +139,6 @@ export class PrmClient {
   /** A claim by its record id; an id the PRM does not know is a NotFoundError with the PRM's message. */
   async getMdfClaim(id: number, options: CallOptions = {}): Promise<PrmMdfClaim> {
     return this.#getById(this.mdfClaimObject, CLAIM_ONE, id, options);
-  }
-
-  /** Every claim matching the filter (e.g. `MdfNumber eq 'MDF-1001'`), fetched page by page as the caller iterates. */
-  listMdfClaims(options: PrmListOptions = {}): AsyncGenerator<PrmMdfClaim, void, undefined> {
-    return this.#list(this.mdfClaimObject, CLAIM_PAGE, options);
   }
 
   /**

@@ -93,7 +93,7 @@ function checkAttachments(field: PrmField, value: unknown): string | undefined {
 
 /**
  * The values of a claim as the portal's form or ops set them (camelCase keys, as the harness's
- * `submit_claim` / `change_claim` and `/_mock/prm/claims` take them), checked as the PRM's API checks a
+ * `submit_claim` / `change_claim` take them; `/_mock/prm/claims` checks the same rules in its schema), checked as the PRM's API checks a
  * write: a Missing POP outside the picklist or a paid date that is not YYYY-MM-DD is refused, naming the
  * field, instead of being stored where no real PRM would hold it. "" or null clears a field; keys that
  * are no claim field (or set by the PRM) are left to the caller.

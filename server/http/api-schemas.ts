@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ClaimAttachment, MissingPopItem } from '../../schemas/domain/mdf-claim.ts';
+import { ClaimAttachment, MdfClaimStatus, MissingPopItem } from '../../schemas/domain/mdf-claim.ts';
 import { ActivityDelivery, IsoDate, MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 
 /**
@@ -243,7 +243,7 @@ export const MockClaimSubmission = z
 export const MockClaimChange = z
   .object({
     missingPop: z.union([MissingPopItem, z.literal('')]).nullable().optional().describe('D17: the missing item (POP, Lead List, Invoice, Other: the PRM\'s picklist); null or "" clears it'),
-    status: z.enum(['Open', 'Approved', 'Denied', 'Paid']).optional().describe('Claim Approval Status (D18)'),
+    status: MdfClaimStatus.optional().describe('Claim Approval Status (D18)'),
     statusReason: z.string().nullable().optional().describe('Why: a denial\'s reason is told to the partner'),
     purchaseOrderNumber: z.string().nullable().optional().describe('D18: once set on an approved claim, the partner is asked for the invoice'),
     title: z.string().optional(),
