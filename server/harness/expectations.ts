@@ -86,10 +86,15 @@ export function checkNoEmailsTo(addresses: readonly string[], emails: readonly M
   });
 }
 
+/** Whether a record has every field of `where` with an equal value (a scenario's way to pick records and rows). */
+export function matchesWhere(record: Record<string, unknown>, where: Record<string, unknown>): boolean {
+  return Object.entries(where).every(([k, v]) => isDeepStrictEqual(record[k], v));
+}
+
 /** Checks records of one simulated system against an expectation; returns the failures. */
 export function checkRecords(expected: z.output<typeof ExpectedRecord>, records: Array<Record<string, unknown>>): string[] {
   const label = `${expected.system} ${expected.object} where ${JSON.stringify(expected.where)}`;
-  const matching = records.filter((r) => Object.entries(expected.where).every(([k, v]) => isDeepStrictEqual(r[k], v)));
+  const matching = records.filter((r) => matchesWhere(r, expected.where));
   const failures: string[] = [];
   if (expected.count !== undefined && matching.length !== expected.count) {
     failures.push(`expected ${expected.count} ${label}, found ${matching.length}`);

@@ -1,4 +1,4 @@
-import { isDeepStrictEqual } from 'node:util';
+import { matchesWhere } from './expectations.ts';
 import type { SimulatedSystems } from '../../mocks/simulated-systems.ts';
 import type { ScenarioStep } from '../../schemas/scenario.ts';
 import { didYouMean } from '../recipes/closest-name.ts';
@@ -39,7 +39,7 @@ export function changeSalesforceRecords(systems: SimulatedSystems, c: Extract<Sc
     return [`change_salesforce: the simulated Salesforce has no object "${c.object}"${didYouMean(c.object, objects)}; it has: ${objects.join(', ')}`];
   }
   const records = systems.salesforce.records(c.object);
-  const matching = records.filter((record) => Object.entries(c.where).every(([k, v]) => isDeepStrictEqual(record[k], v)));
+  const matching = records.filter((record) => matchesWhere(record, c.where));
   if (matching.length === 0) return [`change_salesforce: no ${c.object} record has ${JSON.stringify(c.where)} (${records.length} ${c.object} records in all)`];
   return matching.flatMap((record) => {
     const outcome = systems.salesforce.update(c.object, String(record.Id), c.set);

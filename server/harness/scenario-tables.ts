@@ -1,4 +1,4 @@
-import { isDeepStrictEqual } from 'node:util';
+import { matchesWhere } from './expectations.ts';
 import { createTables, TableError, type Row, type Tables } from '../engine/tables.ts';
 import { didYouMean } from '../recipes/closest-name.ts';
 
@@ -38,7 +38,7 @@ export class ScenarioTables implements Tables {
     let next = [...current];
     if (edit.where !== undefined) {
       const where = edit.where;
-      const matches = (row: Row) => Object.entries(where).every(([k, v]) => isDeepStrictEqual(row[k], v));
+      const matches = (row: Row) => matchesWhere(row, where);
       if (!next.some(matches)) return [`change_table: no row of ${edit.table} has ${JSON.stringify(where)} (${next.length} rows)`];
       next = edit.remove ? next.filter((row) => !matches(row)) : next.map((row) => (matches(row) ? { ...row, ...edit.set } : row));
     }
