@@ -42,6 +42,8 @@ export function consoleRoutes(deps: AppDeps): Hono<ConsoleEnv> {
     if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
   });
 
+  // `npm start`, then http://127.0.0.1:3000/ is the console.
+  app.get('/', (c) => c.redirect('/console/runs', 303));
   app.get('/console/assets/console.css', (c) => c.body(CONSOLE_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'no-cache' }));
   app.get('/console/assets/console.js', (c) => c.body(CONSOLE_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }));
 

@@ -85,10 +85,11 @@ export function createApp(deps: AppDeps): Hono {
     });
   }
 
-  // The ops console, loaded on its first request: a runtime nobody looks at never loads its pages.
+  // The ops console (HTML, not part of the JSON API and its OpenAPI document), loaded on its first
+  // request: a runtime nobody looks at never loads its pages. `/` is the console's: it redirects there.
   let consoleApp: Promise<{ fetch: (request: Request) => Response | Promise<Response> }> | undefined;
   const openConsole = (c: Context) => (consoleApp ??= import('../console/console-routes.ts').then((m) => m.consoleRoutes(deps))).then((a) => a.fetch(c.req.raw));
-  app.get('/', (c) => c.redirect('/console/runs', 303));
+  app.all('/', openConsole);
   app.all('/console', openConsole);
   app.all('/console/*', openConsole);
 
