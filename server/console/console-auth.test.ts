@@ -80,7 +80,7 @@ describe('console login outside mock mode (PARTNERFLOW_API_TOKEN set)', () => {
     const runId = await queuedRun();
     const browser = new ConsoleBrowser(fx.app);
     await logIn(browser);
-    for (const form of [{}, { csrf: 'forged-token' }]) {
+    for (const form of [{}, { csrf: 'forged-token' }] as Array<Record<string, string>>) {
       const res = await browser.post(`/console/runs/${runId}/cancel`, form);
       expect(res.status).toBe(403);
       expect(textOf(await res.text())).toContain('Refused: this form did not come from this console');
