@@ -73,7 +73,7 @@ export async function consoleRound(work: string, count: number, requests: number
     const pages: ConsolePageTiming[] = [];
     for (const c of cases) {
       // Warm-up: the first requests load the console's module and fill the page cache.
-      for (let i = 0; i < 5; i++) await page(base, c.path, cookie);
+      for (let i = 0; i < 20; i++) await page(base, c.path, cookie);
       const times: number[] = [];
       let rows = 0;
       for (let i = 0; i < requests; i++) {
