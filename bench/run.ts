@@ -9,6 +9,7 @@ import type { LoadResult } from './load.ts';
 import { mdfRound, type MdfResult } from './mdf-round.ts';
 import { openLoopRound, sustainedRound, type SustainedResult } from './sustained-rounds.ts';
 import { timersRound, type TimersResult } from './timers-round.ts';
+import { consoleRound, type ConsoleResult } from './console-round.ts';
 
 /**
  * `npm run bench`: five measurements of the runtime on this machine, each selectable.
@@ -19,6 +20,8 @@ import { timersRound, type TimersResult } from './timers-round.ts';
  *              schedule: how long until a run's first email reaches the email API?
  *   timers     D14 business timers: the runtime's RSS and start with 10,000 and BENCH_TIMERS pending,
  *              then all of them fired together into runs, against a bare SQLite insert of as many rows
+ *   console    the ops console's runs page with BENCH_CONSOLE_RUNS runs in the store: first page, filtered
+ *              pages and a deep page through the cursor, against the same query on a bare connection
  * Each server runs in its own process; this process only generates load. Environment:
  *   BENCH_MODES (default ingest,sustained,open,mdf,timers)
  *   BENCH_SECONDS (ingest, default 20), BENCH_ROUNDS (default 4), BENCH_CONNECTIONS (default 50),
@@ -28,14 +31,18 @@ import { timersRound, type TimersResult } from './timers-round.ts';
  *   BENCH_MDF_RATE (deliveries a second, default 1), BENCH_MDF_SECONDS (default 30); PRM_MAX_CALLS_PER_SECOND
  *   and PRM_MAX_CONCURRENT, when set, pace the PRM connector of the mdf round's runtime (else its defaults)
  *   BENCH_TIMERS (timers pending in the timers mode, default 100000)
+ *   BENCH_CONSOLE_RUNS (runs in the store in the console mode, default 1000000), BENCH_CONSOLE_REQUESTS
+ *   (requests per page, default 100)
  */
 const env = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
   if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of at least 0 (got "${process.env[name]}")`);
   return value;
 };
-const MODES = new Set((process.env.BENCH_MODES ?? 'ingest,sustained,open,mdf,timers').split(',').map((m) => m.trim()).filter(Boolean));
-for (const mode of MODES) if (!['ingest', 'sustained', 'open', 'mdf', 'timers'].includes(mode)) throw new Error(`BENCH_MODES: unknown mode "${mode}" (ingest, sustained, open, mdf, timers)`);
+const MODES = new Set((process.env.BENCH_MODES ?? 'ingest,sustained,open,mdf,timers,console').split(',').map((m) => m.trim()).filter(Boolean));
+for (const mode of MODES) if (!['ingest', 'sustained', 'open', 'mdf', 'timers', 'console'].includes(mode)) throw new Error(`BENCH_MODES: unknown mode "${mode}" (ingest, sustained, open, mdf, timers, console)`);
+const CONSOLE_RUNS = env('BENCH_CONSOLE_RUNS', 1_000_000);
+const CONSOLE_REQUESTS = Math.max(1, env('BENCH_CONSOLE_REQUESTS', 100));
 const TIMERS = env('BENCH_TIMERS', 100_000);
 const SECONDS = env('BENCH_SECONDS', 20);
 const CONNECTIONS = env('BENCH_CONNECTIONS', 50);
@@ -124,6 +131,16 @@ ${r.restarts.map((x) => `  ${String(x.pending).padStart(7)} pending: runtime rea
 `);
 }
 
+/** Issue 15's target: the runs page under 100 ms with 1,000,000 runs in the store, every page asked for, p99. */
+const consoleMet = (r: ConsoleResult) => r.pages.every((p) => p.p99Ms < 100);
+
+function printConsole(r: ConsoleResult): void {
+  console.log(`console: the runs page with ${r.runs.toLocaleString('en')} runs in the store (seeded in ${(r.seedMs / 1000).toFixed(1)} s), ${r.requestsPerPage} requests per page, logged in
+${r.pages.map((p) => `  ${p.name.padEnd(20)} p50 ${ms(p.p50Ms).padStart(9)}   p99 ${ms(p.p99Ms).padStart(9)}   (${p.rows} rows; the bare store query p50 ${ms(p.baselineP50Ms)}, ratio ${(p.p50Ms / p.baselineP50Ms).toFixed(1)})   ${p.path}`).join('\n')}
+  runtime ready after ${r.readyMs.toFixed(0)} ms, peak RSS ${r.peakRssMb.toFixed(0)} MB
+`);
+}
+
 async function main(): Promise<void> {
   // Compile the CLI first, so that "ready after spawn" measures a start, not a build.
   await ensureBuilt();
@@ -134,6 +151,7 @@ async function main(): Promise<void> {
   let open: SustainedResult | null = null;
   let mdf: MdfResult | null = null;
   let timers: TimersResult | null = null;
+  let consolePages: ConsoleResult | null = null;
   let openRate = OPEN_RATE;
   try {
     if (MODES.has('ingest')) {
@@ -158,6 +176,10 @@ async function main(): Promise<void> {
       timers = await timersRound(work, [...new Set([Math.min(10_000, TIMERS), TIMERS])]);
       printTimers(timers);
     }
+    if (MODES.has('console')) {
+      consolePages = await consoleRound(work, CONSOLE_RUNS, CONSOLE_REQUESTS);
+      printConsole(consolePages);
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -176,6 +198,7 @@ async function main(): Promise<void> {
     `timers, peak RSS < 150 MB with ${TIMERS} pending, flat in their number:  ${timers ? `${verdict(timersMet(timers).rss && timersMet(timers).flat)} (${timers.restarts.map((x) => `${x.peakRssMb.toFixed(0)} MB at ${x.pending}`).join(', ')})` : notRun('timers')}`,
     `timers, fired >= 5,000/s when due together:                            ${timers ? `${verdict(timersMet(timers).rate)} (${timers.firedPerSecond.toFixed(0)}/s, ${(timers.firedPerSecond / timers.baselinePerSecond).toFixed(2)} x a bare insert)` : notRun('timers')}`,
     `timers, restart with them pending ready < 1 s:                          ${timers ? `${verdict(timersMet(timers).ready)} (${timers.restarts.map((x) => `${x.readyMs.toFixed(0)} ms`).join(', ')})` : notRun('timers')}`,
+    `console, runs page p99 < 100 ms with ${CONSOLE_RUNS.toLocaleString('en')} runs, every page:     ${consolePages ? `${verdict(consoleMet(consolePages))} (worst p99 ${ms(Math.max(...consolePages.pages.map((p) => p.p99Ms)))})` : notRun('console')}`,
   );
   console.log(`targets:\n${targets.map((t) => `  ${t}`).join('\n')}`);
   if (ingest && ingest.stored < ingest.accepted) process.exitCode = 1;

@@ -18,6 +18,8 @@ import { logLifecycle } from './lifecycle-log.ts';
 import { createConsoleLogger } from './log.ts';
 import { checkConfiguredConnectors } from './recipes/check-configured-connectors.ts';
 import { loadRecipes, RecipeLoadError } from './recipes/load-recipes.ts';
+import { checkRecipeFiles } from './recipes/check-recipe-files.ts';
+import { findRecipeFiles } from './find-files.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
 
@@ -96,6 +98,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     config,
     log,
     approvalLinks: connectors.connections.get('approval') as ApprovalConnection,
+    // The console's recipes page: the files as they are on disk now, checked as this start checked them.
+    ...(options.recipes === undefined && { checkRecipeFiles: () => checkRecipeFiles(findRecipeFiles([config.recipesDir]), { catalog, tables: tables.names(), connectorConfigs: config.connectors }) }),
     mock:
       systems && movable.advance
         ? {

@@ -125,6 +125,7 @@ export const JournalEntryView = z
 export const RunsQuery = z.object({
   status: RunStatus.optional(),
   recipe: z.string().min(1).optional(),
+  key: z.string().min(1).optional().describe("The business key (the run's correlation key): an MDF number, a claim, a lead"),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: z.string().min(1).optional().describe('`nextBefore` of the previous page'),
 });

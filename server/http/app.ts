@@ -1,8 +1,9 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { BlankEnv } from 'hono/types';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { RuntimeConfig } from '../config.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { RecipeFileCheck } from '../recipes/check-recipe-files.ts';
 import { approvalRoutes } from './approvals.ts';
 import { errorHandler, notFoundHandler, pathForLog } from './errors.ts';
 import { healthAndMetricsRoutes } from './health-and-metrics.ts';
@@ -57,6 +58,11 @@ export interface AppDeps {
   approvalLinks: { linkSecret: string; timezone: string };
   /** Present in mock mode only; without it the `/_mock` routes do not exist. */
   mock?: MockDeps;
+  /**
+   * Checks the recipe files as they are on disk now, as a start would (the console's recipes page shows
+   * a broken edit before it is deployed); absent when the recipes were given in code.
+   */
+  checkRecipeFiles?: () => Promise<RecipeFileCheck[]>;
 }
 
 /** `c.get('requestId')` is typed by request-id.ts's augmentation of ContextVariableMap. */
@@ -78,6 +84,14 @@ export function createApp(deps: AppDeps): Hono {
       deps.log.debug({ requestId: c.get('requestId'), method: c.req.method, path: pathForLog(c.req.path), status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
     });
   }
+
+  // The ops console (HTML, not part of the JSON API and its OpenAPI document), loaded on its first
+  // request: a runtime nobody looks at never loads its pages. `/` is the console's: it redirects there.
+  let consoleApp: Promise<{ fetch: (request: Request) => Response | Promise<Response> }> | undefined;
+  const openConsole = (c: Context) => (consoleApp ??= import('../console/console-routes.ts').then((m) => m.consoleRoutes(deps))).then((a) => a.fetch(c.req.raw));
+  app.all('/', openConsole);
+  app.all('/console', openConsole);
+  app.all('/console/*', openConsole);
 
   app.route('/', webhookRoutes(deps));
   app.route('/', approvalRoutes(deps));

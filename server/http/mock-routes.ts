@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import type { z } from 'zod';
-import { addIsoDuration } from '../engine/business-calendar.ts';
 import { AdvanceClock, ErrorBody, Mailbox, MailboxQuery, MOCK_CLAIM_EVENTS, MockClaimChange, MockClaimDelivered, MockClaimSubmission, MockClock, MockPrmWebhook, MockRecords, MockRequestChange, MockRequestDelivered, WebhookAccepted } from './api-schemas.ts';
 import type { AppEnv, MockDeps } from './app.ts';
 import { jsonError, validationError } from './errors.ts';
 import type { RouteDoc } from './openapi.ts';
 import { readMockJson } from './mock-json-body.ts';
+import { advanceMockClock } from './mock-clock-advance.ts';
 import { mockSalesforceDocs, mockSalesforceRoutes } from './mock-salesforce-routes.ts';
 import { iso } from './views.ts';
 import { signedDelivery } from './webhook-signature.ts';
@@ -23,8 +23,6 @@ export interface MockWebhookTarget {
  */
 export function mockRoutes(mock: MockDeps, target: MockWebhookTarget): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  // One advance at a time: two overlapping jumps would interleave their timers.
-  let advancing: Promise<unknown> = Promise.resolve();
 
   app.get('/_mock/mailbox', (c) => {
     const query = MailboxQuery.safeParse(c.req.query());
@@ -44,16 +42,8 @@ export function mockRoutes(mock: MockDeps, target: MockWebhookTarget): Hono<AppE
     const parsed = AdvanceClock.safeParse(body.json);
     if (!parsed.success) return validationError(c, 'the body', parsed.error);
     const { by } = parsed.data;
-    let target: number;
-    try {
-      target = addIsoDuration(mock.clock.now(), by);
-    } catch {
-      return jsonError(c, 400, `"${by}" is not an ISO 8601 duration (e.g. P2D, PT36H)`, [{ path: 'by', message: 'not an ISO 8601 duration' }]);
-    }
-    if (!(target > mock.clock.now())) return jsonError(c, 400, `"${by}" does not move the clock forward; it only goes forward`, [{ path: 'by', message: 'must be positive' }]);
-    const done = advancing.then(() => mock.advance(by));
-    advancing = done.catch(() => {});
-    await done;
+    const moved = await advanceMockClock(mock, by);
+    if (!moved.ok) return jsonError(c, 400, moved.message, [{ path: 'by', message: moved.problem }]);
     return c.json({ now: iso(mock.clock.now()) } satisfies z.infer<typeof MockClock>);
   });
 

@@ -109,6 +109,19 @@ describe('GET /runs', () => {
     expect(other.runs).toEqual([]);
   });
 
+  it('filters by business key (the correlation key: an MDF number, a claim, a lead), paging within it', async () => {
+    fx = await appFixture();
+    await deliverMany(3, { run: true });
+    const again = await fx.deliver({ id: 'delivery-again', event: 'thing.happened', data: { id: 'T-2' } });
+    const secondRunOfT2 = ((await again.json()) as { run_ids: string[] }).run_ids[0]!;
+    const page1 = (await (await fx.app.request('/runs?key=T-2&limit=1')).json()) as { runs: RunJson[]; nextBefore: string | null };
+    expect(page1.runs.map((r) => r.id)).toEqual([secondRunOfT2]);
+    const page2 = (await (await fx.app.request(`/runs?key=T-2&limit=1&before=${page1.nextBefore}`)).json()) as { runs: Array<RunJson & { correlationKey: string }>; nextBefore: string | null };
+    expect(page2.runs.map((r) => r.correlationKey)).toEqual(['T-2']);
+    expect(page2.nextBefore).toBeNull();
+    expect(((await (await fx.app.request('/runs?key=T-9')).json()) as { runs: RunJson[] }).runs).toEqual([]);
+  });
+
   it('answers 400 naming the parameter for a bad limit or status', async () => {
     fx = await appFixture();
     for (const [query, path] of [

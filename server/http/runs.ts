@@ -7,6 +7,7 @@ import type { AppDeps, AppEnv } from './app.ts';
 import { jsonError, validationError } from './errors.ts';
 import type { RouteDoc } from './openapi.ts';
 import { journalEntryView, runView } from './views.ts';
+import { runsPage } from './runs-page-query.ts';
 
 /** The operator's view of runs: list, inspect with the journal, retry a failed run, cancel a live one. */
 export function runRoutes(deps: AppDeps): Hono<AppEnv> {
@@ -18,11 +19,9 @@ export function runRoutes(deps: AppDeps): Hono<AppEnv> {
   app.get('/runs', auth, async (c) => {
     const query = RunsQuery.safeParse(c.req.query());
     if (!query.success) return validationError(c, 'the query', query.error);
-    const { limit, before, status, recipe } = query.data;
-    // One extra row says whether another page follows, without a count query.
-    const rows = await store.listRuns({ limit: limit + 1, ...(before && { before: asRunId(before) }), ...(status && { status }), ...(recipe && { recipe }) });
-    const page = rows.slice(0, limit);
-    const body: z.infer<typeof RunList> = { runs: page.map(runView), nextBefore: rows.length > limit ? page[page.length - 1]!.id : null };
+    const { limit, before, status, recipe, key } = query.data;
+    const { runs, nextBefore } = await runsPage(store, { limit, before, status, recipe, key });
+    const body: z.infer<typeof RunList> = { runs: runs.map(runView), nextBefore };
     return c.json(body);
   });
 

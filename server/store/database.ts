@@ -165,4 +165,13 @@ export interface Database {
     salesforce_value: string;
     updated_at: number;
   };
+  /** Ops console sessions (server/console/console-sessions.ts, migration 0011): only the session id's hash is kept. */
+  console_sessions: {
+    /** sha256 (hex) of the session id the cookie carries. */
+    id_hash: string;
+    /** The CSRF token every console form must carry with this session. */
+    csrf_token: string;
+    created_at: number;
+    expires_at: number;
+  };
 }

@@ -21,6 +21,7 @@ import { finishPollWork, listPollCursorsWork, savePollPageWork, takePollWork, ty
 import { tellOnChangeWork, type TellOnChangeInput, type TellOnChangeOutcome } from './told-changes.ts';
 import { releaseBudgetWork, reserveBudgetWork, type BudgetRelease, type BudgetReservation, type ReleaseBudgetInput, type ReserveBudgetInput } from './budget-reservations.ts';
 import * as timers from './business-timers-store.ts';
+import * as consoleQueries from './console-queries.ts';
 import { saveSyncBasesWork, syncBasesQuery, type SaveSyncBasesInput, type SyncBases, type SyncRecordRef } from './sync-bases.ts';
 import { syncTimerOffsets, type SyncTimerOffsetsInput, type SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 import {
@@ -498,5 +499,34 @@ export class KyselyStore implements Store {
 
   recordBusinessTimers(query: { recipe: string; key: string }): Promise<timers.BusinessTimer[]> {
     return timers.recordTimersQuery(this.db, query);
+  }
+
+  // ── Ops console (console-queries.ts) ────────────────────────────────────────────────────
+  waitingSteps(runIds: readonly RunId[]): Promise<JournalEntry[]> {
+    return consoleQueries.waitingStepsQuery(this.db, runIds);
+  }
+
+  retryingSteps(runIds: readonly RunId[]): Promise<JournalEntry[]> {
+    return consoleQueries.retryingStepsQuery(this.db, runIds);
+  }
+
+  openApprovals(runIds: readonly RunId[]): Promise<Approval[]> {
+    return consoleQueries.openApprovalsQuery(this.db, runIds);
+  }
+
+  runCountsSince(since: number): Promise<consoleQueries.RecipeStatusCount[]> {
+    return consoleQueries.runCountsSinceQuery(this.db, since);
+  }
+
+  createConsoleSession(session: consoleQueries.ConsoleSession): Promise<void> {
+    return consoleQueries.createConsoleSessionQuery(this.db, session);
+  }
+
+  consoleSession(idHash: string, now: number): Promise<consoleQueries.ConsoleSession | undefined> {
+    return consoleQueries.consoleSessionQuery(this.db, idHash, now);
+  }
+
+  deleteConsoleSession(idHash: string): Promise<void> {
+    return consoleQueries.deleteConsoleSessionQuery(this.db, idHash);
   }
 }

@@ -266,6 +266,24 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0011_console': {
+    // The ops console (server/console): its login sessions live in the store, so they hold across
+    // replicas and a logout ends them everywhere; only the hash of a session id is kept, so the file
+    // never holds a working cookie. And the runs page's filters page by keyset on indexes: status and
+    // business key, each with the id (newest first); the recipe filter has runs_recipe (0001).
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('console_sessions')
+        .addColumn('id_hash', 'text', (c) => c.primaryKey())
+        .addColumn('csrf_token', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('expires_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('console_sessions_expiry').on('console_sessions').columns(['expires_at']).execute();
+      await db.schema.createIndex('runs_status').on('runs').columns(['status', 'id']).execute();
+      await db.schema.createIndex('runs_correlation').on('runs').columns(['correlation_key', 'id']).execute();
+    },
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { asRunId, asStepKey, type RunId } from '../engine/ids.ts';
 import { describePollCursorContract } from './poll-cursors.contract.ts';
+import { describeConsoleStoreContract } from './console-queries.contract.ts';
 import { describeBusinessTimersContract } from './business-timers.contract.ts';
 import { STOPPED_BY_RECIPE, type JournalEntry, type NewApproval, type NewRun, type Store } from './store.ts';
 import { describeBudgetReservationContract } from './budget-reservations.contract.ts';
@@ -14,6 +15,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
   describeBudgetReservationContract(name, open);
   describeSyncBasesContract(name, open);
   describeBusinessTimersContract(name, open);
+  describeConsoleStoreContract(name, open);
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     const T0 = Date.parse('2026-03-02T09:00:00Z');

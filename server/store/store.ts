@@ -6,6 +6,7 @@ import type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudge
 import type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
 import type { SaveSyncBasesInput, SyncBases, SyncRecordRef } from './sync-bases.ts';
 import type { SyncTimerOffsetsInput, SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
+import type { ConsoleSession, RecipeStatusCount } from './console-queries.ts';
 import type { BusinessTimer, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
 
 export type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
@@ -14,6 +15,7 @@ export type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudge
 export type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
 export type { SaveSyncBasesInput, SyncBase, SyncBases, SyncRecordRef } from './sync-bases.ts';
 export type { OffsetFireTimes, SyncTimerOffsetsInput, SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
+export type { ConsoleSession, RecipeStatusCount } from './console-queries.ts';
 export type { BusinessTimer, BusinessTimerStatus, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
 
 /**
@@ -213,6 +215,22 @@ export interface Store {
   syncBusinessTimerOffsets(input: SyncTimerOffsetsInput): Promise<SyncTimerOffsetsOutcome>;
   /** A record's timers in every status, by offset. */
   recordBusinessTimers(query: { recipe: string; key: string }): Promise<BusinessTimer[]>;
+
+  // ── Ops console (server/console; console-queries.ts) ──────────────────────────────────────
+  /** The `waiting` journal entries of these runs: what each waits for, and until when. */
+  waitingSteps(runIds: readonly RunId[]): Promise<JournalEntry[]>;
+  /** The failed steps of these runs that will be tried again (`nextAttemptAt` set). */
+  retryingSteps(runIds: readonly RunId[]): Promise<JournalEntry[]>;
+  /** Approval links of these runs not used yet, oldest first. */
+  openApprovals(runIds: readonly RunId[]): Promise<Approval[]>;
+  /** Runs per recipe and status created at or after `since` (a range of the primary key). */
+  runCountsSince(since: number): Promise<RecipeStatusCount[]>;
+  /** Stores a console login (its id's hash, CSRF token and expiry); drops expired ones. */
+  createConsoleSession(session: ConsoleSession): Promise<void>;
+  /** The live console session with this id hash at `now`, or undefined. */
+  consoleSession(idHash: string, now: number): Promise<ConsoleSession | undefined>;
+  /** Ends a console session (logout): its cookie is refused from then on, by every replica. */
+  deleteConsoleSession(idHash: string): Promise<void>;
 }
 
 export type RunStatus = 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'canceled';
@@ -288,6 +306,7 @@ export interface TurnOutcome {
 export interface RunQuery {
   status?: RunStatus;
   recipe?: string;
+  /** The business key (an MDF number, a claim, a lead): runs_correlation (correlation_key, id). */
   correlationKey?: string;
   limit: number;
   before?: RunId;

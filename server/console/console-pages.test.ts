@@ -1,0 +1,208 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConnectorCatalog } from '../engine/connector-registry.ts';
+import { fakeConnector, permanentError, recipeWith, silentLog } from '../../test/support/engine-fixture.ts';
+import { MOCK_APPROVAL_LINK_SECRET } from '../../connectors/approval/approval-token.ts';
+import { appFixture, approvalRecipe, type AppFixture } from '../http/app-fixture.ts';
+import { createApp } from '../http/app.ts';
+import { checkRecipeFiles } from '../recipes/check-recipe-files.ts';
+import { ConsoleBrowser, runIdsOn, textOf } from './console-test-support.ts';
+
+let fx: AppFixture;
+afterEach(async () => fx?.close());
+
+/** A recipe on the fake event (its correlation key is `data.id`, the business key): records, branches, records again. */
+const mdfRecipe = recipeWith(
+  [
+    { id: 'read_request', type: 'action', action: 'fake.record', input: { key: '{% trigger.data.id %}' }, description: 'Reads the request from the PRM.' },
+    { id: 'big', type: 'if', condition: "{% trigger.data.status = 'big' %}", then: [{ id: 'ask_lead', type: 'action', action: 'fake.echo', input: { value: 'lead' } }], else: [{ id: 'note_small', type: 'set', values: { small: true } }] },
+    { id: 'tell_partner', type: 'action', action: 'fake.create', input: { key: '{% trigger.data.id %}' } },
+  ],
+  { name: 'mdf-test', description: 'An MDF request, end to end, for the console tests.' },
+);
+
+let delivered = 0;
+async function deliver(id: string, extra: Record<string, unknown> = {}): Promise<string> {
+  delivered += 1;
+  const res = await fx.deliver({ id: `delivery-${delivered}`, event: 'thing.happened', data: { id, ...extra } });
+  fx.clock.advance(1000);
+  return ((await res.json()) as { run_ids: string[] }).run_ids[0]!;
+}
+
+async function page(browser: ConsoleBrowser, path: string): Promise<{ status: number; html: string; text: string }> {
+  const res = await browser.get(path);
+  const html = await res.text();
+  return { status: res.status, html, text: textOf(html) };
+}
+
+describe('the runs page', () => {
+  it('finds a failed run by its MDF number; its page says the error in words and marks the path it took', async () => {
+    fx = await appFixture({ recipes: [mdfRecipe] });
+    const browser = new ConsoleBrowser(fx.app);
+    await deliver('MDF-1000');
+    await fx.engine.runUntilIdle();
+    fx.system.failNext('create', permanentError('the PRM has no partner contact for MDF-4242'));
+    const failed = await deliver('MDF-4242');
+    await deliver('MDF-5000');
+    await fx.engine.runUntilIdle();
+
+    const found = await page(browser, '/console/runs?key=MDF-4242');
+    expect(found.status).toBe(200);
+    expect(runIdsOn(found.html)).toEqual([failed]);
+    expect(found.text).toContain('mdf-test v1 failed');
+    expect(found.text).toContain('the PRM has no partner contact for MDF-4242');
+
+    const failedOnly = await page(browser, '/console/runs?status=failed');
+    expect(runIdsOn(failedOnly.html)).toEqual([failed]);
+
+    const run = await page(browser, `/console/runs/${failed}`);
+    expect(run.text).toContain('Step tell_partner failed: the PRM has no partner contact for MDF-4242');
+    expect(run.text).toContain('Business key MDF-4242');
+    // The flow: the if took its else branch; ask_lead was not run; the failed step shows its attempts.
+    expect(run.text).toContain('then (not taken)');
+    expect(run.text).toContain('else (taken)');
+    expect(run.html).toMatch(/class="step not-taken" id="step-ask_lead"/);
+    expect(run.html).toMatch(/class="step taken" id="step-note_small"/);
+    expect(run.text).toMatch(/tell_partner action fake\.create failed .*Attempts 1/);
+    expect(run.text).toContain('Retry from the failed step');
+  });
+
+  it('pages newest first with an "older" link (a cursor), each page the next runs with no overlap', async () => {
+    fx = await appFixture({ recipes: [mdfRecipe] });
+    const browser = new ConsoleBrowser(fx.app);
+    const ids: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      ids.push(await deliver(`MDF-${2000 + i}`));
+      await fx.engine.runUntilIdle();
+    }
+    const newestFirst = [...ids].reverse();
+
+    const seen: string[] = [];
+    let path: string | undefined = '/console/runs';
+    while (path) {
+      const p = await page(browser, path);
+      seen.push(...runIdsOn(p.html));
+      path = /href="([^"]+)" rel="next"/.exec(p.html)?.[1]?.replace(/&amp;/g, '&');
+    }
+    expect(seen).toEqual(newestFirst);
+
+    // With a filter, the cursor keeps the filter.
+    const first = await page(browser, '/console/runs?recipe=mdf-test&status=completed');
+    const older = /href="([^"]+)" rel="next"/.exec(first.html)![1]!.replace(/&amp;/g, '&');
+    expect(older).toBe(`/console/runs?recipe=mdf-test&status=completed&before=${newestFirst[49]}`);
+    expect(runIdsOn((await page(browser, older)).html)).toEqual(newestFirst.slice(50, 100));
+  });
+
+  it('shows each row: recipe and version, status, trigger, started, duration and what it waits for', async () => {
+    fx = await appFixture({ recipes: [approvalRecipe] });
+    const browser = new ConsoleBrowser(fx.app);
+    const runId = await deliver('MDF-2001');
+    await fx.engine.runUntilIdle();
+    const p = await page(browser, '/console/runs');
+    expect(p.text).toContain(`${runId} test-recipe v1 waiting MDF-2001 webhook fake.thing.happened`);
+    expect(p.text).toMatch(/signal decision at step decision, until 2026-04-01 09:00:0\d UTC/);
+    expect(p.html).toMatch(/<time datetime="2026-03-02T09:00:0\d\.\d{3}Z" title="2026-03-02 09:00:0\d UTC">/);
+  });
+});
+
+describe('retry and cancel from the run page', () => {
+  it('retries a failed run from its failed step after a confirmation; the run then completes', async () => {
+    fx = await appFixture({ recipes: [mdfRecipe] });
+    const browser = new ConsoleBrowser(fx.app);
+    fx.system.failNext('create', permanentError('the PRM is down for maintenance'));
+    const runId = await deliver('MDF-4243');
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(runId as never))!.status).toBe('failed');
+
+    const run = await page(browser, `/console/runs/${runId}`);
+    expect(run.html).toContain(`href="/console/runs/${runId}/retry"`);
+    const confirm = await page(browser, `/console/runs/${runId}/retry`);
+    expect(confirm.text).toContain('Retry this run?');
+    expect(confirm.text).toContain('Yes, retry from the failed step');
+    expect((await fx.store.getRun(runId as never))!.status).toBe('failed');
+
+    const csrf = await browser.csrfOf(`/console/runs/${runId}/retry`);
+    const res = await browser.post(`/console/runs/${runId}/retry`, { csrf });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`/console/runs/${runId}?done=retried`);
+    expect(textOf(await (await browser.get(res.headers.get('location')!)).text())).toContain('The run was queued again: it continues from its failed step.');
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(runId as never))!.status).toBe('completed');
+    // Done once: a second retry is refused with the reason.
+    const again = await browser.post(`/console/runs/${runId}/retry`, { csrf });
+    expect(again.status).toBe(409);
+    expect(textOf(await again.text())).toContain('is completed: only a run that failed at a step can be retried');
+  });
+
+  it('cancels a waiting run after a confirmation', async () => {
+    fx = await appFixture({ recipes: [approvalRecipe] });
+    const browser = new ConsoleBrowser(fx.app);
+    const runId = await deliver('MDF-2002');
+    await fx.engine.runUntilIdle();
+    const confirm = await page(browser, `/console/runs/${runId}/cancel`);
+    expect(confirm.text).toContain('Cancel this run?');
+    const res = await browser.post(`/console/runs/${runId}/cancel`, { csrf: await browser.csrfOf(`/console/runs/${runId}/cancel`) });
+    expect(res.status).toBe(303);
+    const after = await page(browser, res.headers.get('location')!);
+    expect(after.text).toContain('The run was canceled.');
+    expect(after.text).toContain('Status canceled');
+    expect((await fx.store.getRun(runId as never))!.status).toBe('canceled');
+    expect(after.html).not.toContain(`/console/runs/${runId}/cancel"`);
+  });
+});
+
+describe('the waiting and timers pages', () => {
+  it('show an approval waiting: the approver, the level, since when, and when its timeout (escalation) fires', async () => {
+    fx = await appFixture({ recipes: [approvalRecipe] });
+    const browser = new ConsoleBrowser(fx.app);
+    const runId = await deliver('MDF-2003');
+    await fx.engine.runUntilIdle();
+    await fx.approvalLink(runId as never, { subject: 'MDF-2003: Cloud Summit booth', approverEmail: 'cmm.emea@vendor.example' });
+
+    const waiting = await page(browser, '/console/waiting');
+    expect(waiting.text).toContain('MDF-2003 test-recipe v1 MDF-2003: Cloud Summit booth Casey Morgan <cmm.emea@vendor.example>');
+    expect(waiting.text).toContain('signal decision at step decision');
+    // Since 2026-03-02 09:00 (the wait began); the timeout fires P30D later.
+    expect(waiting.html).toMatch(/<td><time datetime="2026-03-02T09:00:0\d\.\d+Z"[^>]*>[^<]*<\/time><\/td>\s*<td><time datetime="2026-04-01T09:00:0\d\.\d+Z"/);
+
+    const timers = await page(browser, '/console/timers');
+    expect(timers.text).toMatch(/2026-04-01 09:00:0\d UTC escalation or timeout MDF-2003 test-recipe No decision on signal decision by then: step decision times out\./);
+  });
+});
+
+describe('the recipes page', () => {
+  it('lists each recipe with version, trigger, description, runs per status of the last 7 days, and draws its steps', async () => {
+    fx = await appFixture({ recipes: [mdfRecipe] });
+    const browser = new ConsoleBrowser(fx.app);
+    fx.system.failNext('create', permanentError('down'));
+    await deliver('MDF-1');
+    await deliver('MDF-2');
+    await fx.engine.runUntilIdle();
+    const list = await page(browser, '/console/recipes');
+    expect(list.text).toContain('mdf-test mdf-test.recipe.json 1 webhook fake.thing.happened An MDF request, end to end, for the console tests. 1 completed 1 failed');
+    const one = await page(browser, '/console/recipes/mdf-test');
+    expect(one.text).toContain('read_request action fake.record Reads the request from the PRM.');
+    expect(one.text).toContain('big if');
+    expect(one.text).toMatch(/then ask_lead action fake\.echo else note_small set small/);
+  });
+
+  it('shows the validation problems of a recipe file on disk that does not validate, saying a start would be refused', async () => {
+    fx = await appFixture({ recipes: [mdfRecipe] });
+    const dir = mkdtempSync(join(tmpdir(), 'console-recipes-'));
+    writeFileSync(join(dir, 'good.recipe.json'), JSON.stringify({ ...mdfRecipe, name: 'good-one' }));
+    writeFileSync(join(dir, 'broken.recipe.json'), JSON.stringify({ ...mdfRecipe, name: 'broken-one', steps: [{ id: 'x', type: 'action', action: 'fake.nope' }] }));
+    const catalog = new ConnectorCatalog([fakeConnector(fx.system)]);
+    const app = createApp({
+      engine: fx.engine,
+      config: fx.config,
+      log: silentLog,
+      approvalLinks: { linkSecret: MOCK_APPROVAL_LINK_SECRET, timezone: 'Europe/Berlin' },
+      checkRecipeFiles: () => checkRecipeFiles([join(dir, 'good.recipe.json'), join(dir, 'broken.recipe.json')], { catalog, tables: [] }),
+    });
+    const p = await page(new ConsoleBrowser(app), '/console/recipes');
+    expect(p.text).toContain('1 of 2 recipe files do not validate; a start would be refused:');
+    expect(p.text).toMatch(/broken\.recipe\.json steps\[0\]\.action : unknown action "fake\.nope"/);
+  });
+});

@@ -1,0 +1,101 @@
+import { Hono, type Context } from 'hono';
+import type { AppDeps } from '../http/app.ts';
+import { CONSOLE_CSS } from './assets/console-style.ts';
+import { CONSOLE_JS } from './assets/console-script.ts';
+import { CONSOLE_CSP, ConsoleAuth, safeNext, type ConsoleEnv } from './console-auth.ts';
+import type { NavId, PageFrame } from './console-layout.ts';
+import { loginPage, refusedPage } from './login-page.ts';
+import { mockPageRoutes } from './mock-page-routes.ts';
+import { overviewRoutes } from './overview-routes.ts';
+import { runPageRoutes } from './run-page-routes.ts';
+
+/** What the console's route files share: the app's dependencies, the auth, and how to frame a page. */
+export interface ConsoleContext {
+  deps: AppDeps;
+  auth: ConsoleAuth;
+  frame(c: Context<ConsoleEnv>, current: NavId): PageFrame;
+  /** Answers 403 with a page unless the POST carries its session's CSRF token; undefined when it does. */
+  refuseForgedPost(c: Context<ConsoleEnv>): Promise<Response | undefined>;
+}
+
+/**
+ * The ops console under /console: server-rendered pages over the same store queries and engine
+ * operations as the operator API. Every response carries the console's Content-Security-Policy; every
+ * page needs a session when PARTNERFLOW_API_TOKEN is set; every POST needs the CSRF token.
+ */
+export function consoleRoutes(deps: AppDeps): Hono<ConsoleEnv> {
+  const app = new Hono<ConsoleEnv>();
+  const auth = new ConsoleAuth({
+    store: deps.engine.store,
+    apiToken: deps.config.apiToken,
+    secureCookies: deps.config.publicBaseUrl.startsWith('https:'),
+    now: () => deps.engine.clock.now(),
+  });
+  const mock = deps.mock !== undefined;
+  const frame = (c: Context<ConsoleEnv>, current: NavId): PageFrame => ({ current, mock, csrf: current === 'login' ? null : (c.get('csrf') ?? null), loginRequired: auth.loginRequired });
+
+  app.use('*', async (c, next) => {
+    await next();
+    c.res.headers.set('Content-Security-Policy', c.res.headers.get('Content-Security-Policy') ?? CONSOLE_CSP);
+    c.res.headers.set('X-Content-Type-Options', 'nosniff');
+    c.res.headers.set('Referrer-Policy', 'same-origin');
+    if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
+  });
+
+  // `npm start`, then http://127.0.0.1:3000/ is the console.
+  app.get('/', (c) => c.redirect('/console/runs', 303));
+  app.get('/console/assets/console.css', (c) => c.body(CONSOLE_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'no-cache' }));
+  app.get('/console/assets/console.js', (c) => c.body(CONSOLE_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }));
+
+  app.get('/console/login', (c) => {
+    const next = safeNext(c.req.query('next'));
+    if (!auth.loginRequired) return c.redirect(next, 303);
+    return c.html(loginPage(frame(c, 'login'), { nonce: auth.loginNonce(c), next }));
+  });
+
+  app.post('/console/login', async (c) => {
+    if (!auth.loginRequired) return c.redirect('/console/runs', 303);
+    const form = await c.req.parseBody();
+    const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
+    if (!auth.loginNonceMatches(c, form.csrf)) {
+      return c.html(loginPage(frame(c, 'login'), { nonce: auth.loginNonce(c), next, error: 'This login form was not the one this console gave you (or it expired): log in again.' }), 403);
+    }
+    if (typeof form.token !== 'string' || !auth.tokenMatches(form.token)) {
+      return c.html(loginPage(frame(c, 'login'), { nonce: auth.loginNonce(c), next, error: 'That is not the operator token (PARTNERFLOW_API_TOKEN).' }), 401);
+    }
+    await auth.logIn(c);
+    return c.redirect(next, 303);
+  });
+
+  app.use('/console/*', auth.requireSession());
+  app.use('/console', auth.requireSession());
+
+  const ctx: ConsoleContext = {
+    deps,
+    auth,
+    frame,
+    async refuseForgedPost(c) {
+      const form = await c.req.parseBody();
+      if (auth.csrfMatches(c, form.csrf)) return undefined;
+      return c.html(
+        refusedPage(frame(c, 'none'), 'Refused: this form did not come from this console', 'The form had no CSRF token, or not the one of your session, so nothing was done. Open the page again from the console and repeat the action.', { href: '/console/runs', label: 'Back to the runs' }),
+        403,
+      );
+    },
+  };
+
+  app.post('/console/logout', async (c) => {
+    const refused = await ctx.refuseForgedPost(c);
+    if (refused) return refused;
+    await auth.logOut(c);
+    return c.redirect('/console/login', 303);
+  });
+
+  app.get('/console', (c) => c.redirect('/console/runs', 303));
+  app.route('/', runPageRoutes(ctx));
+  app.route('/', overviewRoutes(ctx));
+  if (deps.mock) app.route('/', mockPageRoutes(ctx, deps.mock));
+
+  app.notFound((c) => c.html(refusedPage(frame(c, 'none'), 'Not found', `There is no console page at ${c.req.path}.`, { href: '/console/runs', label: 'Back to the runs' }), 404));
+  return app;
+}

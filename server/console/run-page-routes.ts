@@ -1,0 +1,91 @@
+import { Hono, type Context } from 'hono';
+import type { Recipe } from '../../schemas/recipe.ts';
+import { asRunId, type RunId } from '../engine/ids.ts';
+import { runsPage as runsPageQuery } from '../http/runs-page-query.ts';
+import type { Run, RunStatus } from '../store/store.ts';
+import type { ConsoleEnv } from './console-auth.ts';
+import type { ConsoleContext } from './console-routes.ts';
+import { refusedPage } from './login-page.ts';
+import { canCancel, canRetry, confirmPage, runPage } from './run-page.ts';
+import { RUN_STATUSES, runsPage } from './runs-page.ts';
+import { byRun, type RunWaits } from './wait-words.ts';
+
+/** Rows per page of the runs page. */
+const PAGE_SIZE = 50;
+
+/** What a finished action says on the run page it redirects to (`?done=`). */
+const OUTCOMES: Record<string, string> = {
+  retried: 'The run was queued again: it continues from its failed step.',
+  canceled: 'The run was canceled.',
+};
+
+/** The runs page, a run's page, and the retry and cancel actions with their confirmation step. */
+export function runPageRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
+  const { engine } = ctx.deps;
+  const store = engine.store;
+  const app = new Hono<ConsoleEnv>();
+
+  app.get('/console/runs', async (c) => {
+    const q = c.req.query();
+    const status = (RUN_STATUSES as readonly string[]).includes(q.status ?? '') ? (q.status as RunStatus) : undefined;
+    const filters = { recipe: q.recipe || undefined, status, key: q.key?.trim() || undefined };
+    const page = await runsPageQuery(store, { limit: PAGE_SIZE, before: q.before || undefined, ...filters });
+    const ids = page.runs.map((r) => r.id);
+    // Only unfinished runs wait for anything: a finished page asks the journal nothing.
+    const live = page.runs.filter((r) => r.finishedAt === null).map((r) => r.id);
+    const [waiting, retrying] = await Promise.all([store.waitingSteps(live), store.retryingSteps(live)]);
+    const w = byRun(waiting);
+    const r = byRun(retrying);
+    const waits = new Map<string, RunWaits>(ids.map((id) => [id, { waiting: w.get(id) ?? [], retrying: r.get(id) ?? [] }]));
+    const recipes = engine.recipes.list().map((x) => x.definition.name).sort();
+    return c.html(runsPage(ctx.frame(c, 'runs'), { runs: page.runs, waits, nextBefore: page.nextBefore, paged: Boolean(q.before), filters, recipes, now: engine.clock.now() }));
+  });
+
+  app.get('/console/runs/:id', async (c) => {
+    const run = await store.getRun(asRunId(c.req.param('id')));
+    if (!run) return unknownRun(c, ctx, c.req.param('id'));
+    const [journal, recipe] = await Promise.all([store.getJournal(run.id), recipeOf(ctx, run)]);
+    const done = c.req.query('done');
+    return c.html(runPage(ctx.frame(c, 'runs'), { run, journal, recipe, now: engine.clock.now(), outcome: done ? OUTCOMES[done] : undefined }));
+  });
+
+  const action = (name: 'retry' | 'cancel', allowed: (run: Run) => boolean, act: (id: RunId) => Promise<boolean>, refusedWhy: string) => {
+    app.get(`/console/runs/:id/${name}`, async (c) => {
+      const run = await store.getRun(asRunId(c.req.param('id')));
+      if (!run) return unknownRun(c, ctx, c.req.param('id'));
+      if (!allowed(run)) return refused(c, ctx, run, refusedWhy);
+      return c.html(confirmPage(ctx.frame(c, 'runs'), run, name, c.get('csrf')));
+    });
+    app.post(`/console/runs/:id/${name}`, async (c) => {
+      const forged = await ctx.refuseForgedPost(c);
+      if (forged) return forged;
+      const id = asRunId(c.req.param('id'));
+      // The same engine operation as POST /runs/:id/retry and /cancel.
+      if (await act(id)) return c.redirect(`/console/runs/${id}?done=${name === 'retry' ? 'retried' : 'canceled'}`, 303);
+      const run = await store.getRun(id);
+      if (!run) return unknownRun(c, ctx, id);
+      return refused(c, ctx, run, refusedWhy);
+    });
+  };
+  action('retry', canRetry, (id) => engine.retry(id), 'only a run that failed at a step can be retried (not one its recipe stopped as failed)');
+  action('cancel', canCancel, (id) => engine.cancel(id, 'canceled by an operator in the console'), 'a finished run cannot be canceled');
+
+  return app;
+}
+
+/** The definition the run started with (its version), or undefined when the store lost it. */
+async function recipeOf(ctx: ConsoleContext, run: Run): Promise<Recipe | undefined> {
+  try {
+    return await ctx.deps.engine.recipes.byHash(run.recipeHash);
+  } catch {
+    return undefined;
+  }
+}
+
+function unknownRun(c: Context<ConsoleEnv>, ctx: ConsoleContext, id: string): Response | Promise<Response> {
+  return c.html(refusedPage(ctx.frame(c, 'runs'), 'No such run', `There is no run ${id}.`, { href: '/console/runs', label: 'Back to the runs' }), 404);
+}
+
+function refused(c: Context<ConsoleEnv>, ctx: ConsoleContext, run: Run, why: string): Response | Promise<Response> {
+  return c.html(refusedPage(ctx.frame(c, 'runs'), 'Not done', `Run ${run.id} is ${run.status}: ${why}.`, { href: `/console/runs/${run.id}`, label: 'Back to the run' }), 409);
+}

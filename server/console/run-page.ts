@@ -1,0 +1,101 @@
+import { html } from 'hono/html';
+import type { Recipe } from '../../schemas/recipe.ts';
+import { redact } from '../engine/redact.ts';
+import { FINISHED_STATUSES, STOPPED_BY_RECIPE, type JournalEntry, type Run } from '../store/store.ts';
+import { csrfField, duration, jsonBlock, layout, notice, statusBadge, time, type Html, type PageFrame } from './console-layout.ts';
+import { recipeFlow } from './recipe-flow.ts';
+import { runDuration, triggerWords } from './runs-page.ts';
+import { waitWords } from './wait-words.ts';
+
+export interface RunPageData {
+  run: Run;
+  journal: JournalEntry[];
+  /** The recipe version the run started with; undefined when the store no longer has it. */
+  recipe: Recipe | undefined;
+  now: number;
+  /** The outcome of an action just taken (after its redirect). */
+  outcome?: string | undefined;
+}
+
+/** Whether the operator can retry the run from its failed step (as POST /runs/:id/retry allows). */
+export function canRetry(run: Run): boolean {
+  return run.status === 'failed' && run.error !== null && run.error.name !== STOPPED_BY_RECIPE && run.error.stepKey !== undefined;
+}
+
+export function canCancel(run: Run): boolean {
+  return !FINISHED_STATUSES.includes(run.status);
+}
+
+/** A run's error in words: which step, what went wrong. */
+export function errorWords(run: Run): Html | string {
+  const e = run.error;
+  if (!e) return '';
+  if (e.name === STOPPED_BY_RECIPE) return html`<p class="error-words">The recipe stopped the run as failed: ${e.message}</p>`;
+  return html`<p class="error-words">${e.stepKey ? html`Step <a href="#step-${e.stepKey}">${e.stepKey}</a> failed: ` : 'The run failed: '}${e.message} <span class="muted">(${e.name})</span></p>`;
+}
+
+function entryDetail(e: JournalEntry): Html {
+  return html`<dl class="facts">
+<dt>Attempts</dt><dd>${e.attempts}</dd>
+<dt>Started</dt><dd>${time(e.startedAt)}</dd>
+${e.finishedAt !== null ? html`<dt>Finished</dt><dd>${time(e.finishedAt)} <span class="muted">(${duration(e.finishedAt - e.startedAt)})</span></dd>` : ''}
+${e.nextAttemptAt !== null ? html`<dt>Next attempt</dt><dd>${time(e.nextAttemptAt)}</dd>` : ''}
+${e.status === 'waiting' ? html`<dt>Waits for</dt><dd>${waitWords(e)}</dd>` : ''}
+${e.error ? html`<dt>Error</dt><dd class="error-words">${e.error.message} <span class="muted">(${e.error.name})</span></dd>` : ''}
+${e.notes.length > 0 ? html`<dt>Notes</dt><dd><ul>${e.notes.map((n) => html`<li>${n}</li>`)}</ul></dd>` : ''}
+</dl>
+<details><summary>Input and output of ${e.stepKey}</summary><h3 class="muted">Input</h3>${jsonBlock(redact(e.input))}<h3 class="muted">Output</h3>${jsonBlock(redact(e.output))}</details>`;
+}
+
+/** The run: facts, error, the actions it allows, and its steps drawn as its recipe's flow. */
+export function runPage(frame: PageFrame, d: RunPageData): Html {
+  const { run } = d;
+  const journal = new Map(d.journal.map((e) => [e.stepKey as string, e]));
+  return layout(
+    `Run ${run.id}`,
+    frame,
+    html`${d.outcome ? notice('ok', d.outcome) : ''}
+<dl class="facts">
+<dt>Recipe</dt><dd><a href="/console/recipes/${run.recipe}">${run.recipe}</a> v${run.recipeVersion}</dd>
+<dt>Status</dt><dd>${statusBadge(run.status)}</dd>
+<dt>Business key</dt><dd>${run.correlationKey ?? '–'}</dd>
+<dt>Trigger</dt><dd>${triggerWords(run)}${run.trigger.deliveryId ? html` <span class="muted">delivery ${run.trigger.deliveryId}</span>` : ''}</dd>
+<dt>Started</dt><dd>${time(run.createdAt)}</dd>
+<dt>Finished</dt><dd>${time(run.finishedAt)}</dd>
+<dt>Duration</dt><dd>${runDuration(run, d.now)}</dd>
+${run.wakeAt !== null && !FINISHED_STATUSES.includes(run.status) ? html`<dt>Due next</dt><dd>${time(run.wakeAt)}</dd>` : ''}
+</dl>
+${errorWords(run)}
+<div class="actions">
+${canRetry(run) ? html`<a class="button" href="/console/runs/${run.id}/retry">Retry from the failed step</a>` : ''}
+${canCancel(run) ? html`<a class="button danger" href="/console/runs/${run.id}/cancel">Cancel this run</a>` : ''}
+</div>
+<details><summary>Trigger data</summary>${jsonBlock(redact(run.trigger.data))}</details>
+<h2>Steps</h2>
+${
+  d.recipe
+    ? recipeFlow(d.recipe, { journal, entry: entryDetail })
+    : html`<p class="muted">The recipe version of this run is not in the store; its journal, in order:</p><ol>${d.journal.map((e) => html`<li><strong>${e.stepKey}</strong> ${statusBadge(e.status)}${entryDetail(e)}</li>`)}</ol>`
+}`,
+  );
+}
+
+/** The confirmation step of retry and cancel: a form that posts, and a way back; works without script. */
+export function confirmPage(frame: PageFrame, run: Run, action: 'retry' | 'cancel', csrf: string): Html {
+  const words =
+    action === 'retry'
+      ? { title: 'Retry this run?', text: html`The run continues from its failed step <strong>${run.error?.stepKey ?? ''}</strong>; the steps that completed are not repeated.`, button: 'Yes, retry from the failed step', cls: 'primary' }
+      : { title: 'Cancel this run?', text: html`The run stops for good: its waits end and its approval links no longer work. It cannot be resumed.`, button: 'Yes, cancel the run', cls: 'danger' };
+  return layout(
+    words.title,
+    frame,
+    html`<p>Run <a href="/console/runs/${run.id}">${run.id}</a> of ${run.recipe} v${run.recipeVersion}${run.correlationKey ? html` for <strong>${run.correlationKey}</strong>` : ''} is ${statusBadge(run.status)}.</p>
+${errorWords(run)}
+<p>${words.text}</p>
+<form method="post" action="/console/runs/${run.id}/${action}" class="actions">
+${csrfField(csrf)}
+<button type="submit" class="${words.cls}">${words.button}</button>
+<a class="button secondary" href="/console/runs/${run.id}">No, go back</a>
+</form>`,
+  );
+}

@@ -1,0 +1,75 @@
+import { html } from 'hono/html';
+import type { Recipe } from '../../schemas/recipe.ts';
+import type { BusinessTimer, JournalEntry, PollCursor, UpcomingWake } from '../store/store.ts';
+import { layout, time, type Html, type PageFrame } from './console-layout.ts';
+
+/** One thing that will fire: when, what kind, for which record, and why. */
+export interface TimerRow {
+  at: number;
+  kind: 'escalation or timeout' | 'event deadline' | 'wait' | 'retry' | 'start' | 'turn' | 'reminder' | 'schedule' | 'poll';
+  record: Html | string;
+  why: Html | string;
+}
+
+/** The first sentence of a recipe's description: what the recipe is for, in its author's words. */
+export function purpose(recipe: Recipe | undefined): string {
+  if (!recipe) return '';
+  const first = (/^.*?[.!?](\s|$)/.exec(recipe.description)?.[0] ?? recipe.description).trim();
+  // A description whose first sentence runs on is cut at a word: the recipes page has all of it.
+  return first.length <= 160 ? first : `${first.slice(0, first.lastIndexOf(' ', 160))} …`;
+}
+
+function runLink(runId: string, label: string): Html {
+  return html`<a href="/console/runs/${runId}">${label}</a>`;
+}
+
+/**
+ * Why an unfinished run wakes when it does (`GET /timers`' `timers`), from its waiting or retrying
+ * step: an approval's deadline (the escalation or timeout of its `wait_for`), an event's deadline, a
+ * `wait`, a retry, or its start.
+ */
+export function wakeRow(wake: UpcomingWake, key: string | null, entry: JournalEntry | undefined, retrying: JournalEntry | undefined, recipe: Recipe | undefined, stepHasTimeoutSteps: (stepId: string) => boolean): TimerRow {
+  const record = html`${runLink(wake.runId, key ?? wake.runId)}<div class="muted">${wake.recipe}</div>`;
+  if (entry?.wait?.kind === 'signal') {
+    return { at: wake.wakeAt, kind: 'escalation or timeout', record, why: html`No decision on signal <code>${entry.wait.signal}</code> by then: step ${entry.stepKey} ${stepHasTimeoutSteps(entry.stepId) ? 'runs its on_timeout steps (a reminder, an escalation)' : 'times out'}.` };
+  }
+  if (entry?.wait?.kind === 'event') return { at: wake.wakeAt, kind: 'event deadline', record, why: html`Event <code>${entry.wait.event}</code> for ${entry.wait.key} has not come by then: step ${entry.stepKey} times out.` };
+  if (entry?.wait?.kind === 'time') return { at: wake.wakeAt, kind: 'wait', record, why: html`Step ${entry.stepKey} waits until then.` };
+  if (retrying) return { at: wake.wakeAt, kind: 'retry', record, why: html`Step ${retrying.stepKey} failed (${retrying.error?.message ?? 'an error'}); attempt ${retrying.attempts + 1}.` };
+  if (wake.status === 'queued') return { at: wake.wakeAt, kind: 'start', record, why: purpose(recipe) };
+  return { at: wake.wakeAt, kind: 'turn', record, why: `The run is due (status ${wake.status}).` };
+}
+
+/** A pending business timer (the `timer` trigger, e.g. a D14 claim reminder). */
+export function businessTimerRow(timer: BusinessTimer, recipe: Recipe | undefined): TimerRow {
+  const offset = /^\d+$/.test(timer.offset) ? `day ${timer.offset}` : timer.offset;
+  return { at: timer.fireAt, kind: 'reminder', record: html`${timer.key}<div class="muted">${timer.recipe}</div>`, why: html`${offset} after ${timer.date}. ${purpose(recipe)}` };
+}
+
+export function scheduleRow(name: string, at: number, recipe: Recipe): TimerRow {
+  const trigger = recipe.trigger.type === 'schedule' ? recipe.trigger : undefined;
+  return { at, kind: 'schedule', record: html`<a href="/console/recipes/${name}">${name}</a>`, why: html`${trigger ? html`<code>${trigger.cron}</code> (${trigger.timezone}). ` : ''}${purpose(recipe)}` };
+}
+
+export function pollRow(cursor: PollCursor, recipe: Recipe | undefined): TimerRow {
+  const every = recipe?.trigger.type === 'poll' ? recipe.trigger.every : '';
+  return { at: cursor.nextPollAt, kind: 'poll', record: html`<a href="/console/recipes/${cursor.recipe}">${cursor.recipe}</a>`, why: html`Polls every ${every}${cursor.failures > 0 ? html`; <span class="error-words">${cursor.failures} failed in a row: ${cursor.lastError ?? ''}</span>` : ''}. ${purpose(recipe)}` };
+}
+
+/** What fires next, soonest first. */
+export function timersPage(frame: PageFrame, rows: TimerRow[], more: boolean): Html {
+  const sorted = [...rows].sort((a, b) => a.at - b.at);
+  return layout(
+    'Timers',
+    frame,
+    html`<p class="muted">Soonest first: runs that wake (waits, approval deadlines, retries), business timers (reminders), schedules and polls.</p>
+${
+  sorted.length === 0
+    ? html`<p>Nothing is due to fire.</p>`
+    : html`<table><thead><tr><th scope="col">Fires</th><th scope="col">What</th><th scope="col">Record</th><th scope="col">Why</th></tr></thead><tbody>
+${sorted.map((r) => html`<tr><td>${time(r.at)}</td><td>${r.kind}</td><td>${r.record}</td><td>${r.why}</td></tr>`)}
+</tbody></table>`
+}
+${more ? html`<p class="muted">Only the soonest are shown; <code>GET /timers</code> pages through the rest.</p>` : ''}`,
+  );
+}

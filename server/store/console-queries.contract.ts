@@ -1,0 +1,87 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { asRunId, asStepKey, type RunId } from '../engine/ids.ts';
+import type { JournalEntry, NewRun, Store } from './store.ts';
+
+/**
+ * The ops console's part of the store contract (console-queries.ts), for every Store implementation:
+ * sessions kept by id hash and ended by logout or expiry, the runs listing by business key paged by
+ * cursor, the waits and open approval links of a page of runs, and runs per status since a time.
+ */
+export function describeConsoleStoreContract(name: string, open: () => Promise<Store>): void {
+  describe(`Store contract, ops console: ${name}`, () => {
+    let store: Store;
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    /** A run created at `at`, its id made as the engine makes them (creation time in base 36 first). */
+    function newRun(n: number, at: number, over: Partial<NewRun> = {}): NewRun {
+      return {
+        id: asRunId(`run_${at.toString(36).padStart(10, '0')}${String(n).padStart(12, '0')}`),
+        recipe: 'mdf-approval',
+        recipeVersion: 1,
+        recipeHash: 'hash-1',
+        trigger: { type: 'webhook', event: 'prm.mdf_request.submitted', receivedAt: at, data: {} },
+        dedupKey: `dedup-${n}`,
+        correlationKey: `MDF-${n % 2}`,
+        cancelOnEvent: null,
+        wakeAt: at,
+        createdAt: at,
+        ...over,
+      };
+    }
+
+    it('console sessions: found by id hash until logout or expiry', async () => {
+      await store.createConsoleSession({ idHash: 'hash-a', csrfToken: 'csrf-a', createdAt: T0, expiresAt: T0 + 1000 });
+      expect(await store.consoleSession('hash-a', T0 + 999)).toEqual({ idHash: 'hash-a', csrfToken: 'csrf-a', createdAt: T0, expiresAt: T0 + 1000 });
+      expect(await store.consoleSession('hash-a', T0 + 1000)).toBeUndefined();
+      expect(await store.consoleSession('hash-b', T0)).toBeUndefined();
+      await store.deleteConsoleSession('hash-a');
+      expect(await store.consoleSession('hash-a', T0)).toBeUndefined();
+    });
+
+    it('runs by business key, newest first, paged by cursor; counts per status since a time', async () => {
+      for (let n = 0; n < 6; n++) await store.createRun(newRun(n, T0 + n * 60_000));
+      const ones = await store.listRuns({ correlationKey: 'MDF-1', limit: 2 });
+      expect(ones.map((r) => r.dedupKey)).toEqual(['dedup-5', 'dedup-3']);
+      expect((await store.listRuns({ correlationKey: 'MDF-1', limit: 2, before: ones[1]!.id })).map((r) => r.dedupKey)).toEqual(['dedup-1']);
+      expect(await store.runCountsSince(T0 + 2 * 60_000)).toEqual([{ recipe: 'mdf-approval', status: 'queued', count: 4 }]);
+    });
+
+    it('the waiting steps and open approval links of a page of runs', async () => {
+      const run = newRun(1, T0);
+      await store.createRun(run);
+      const [claimed] = await store.claimDueRuns({ now: T0, owner: 'w~1', leaseMs: 60_000, limit: 1 });
+      const waiting: JournalEntry = {
+        runId: claimed!.id,
+        stepKey: asStepKey('decision'),
+        stepId: 'decision',
+        stepType: 'wait_for',
+        status: 'waiting',
+        input: null,
+        output: null,
+        error: null,
+        attempts: 1,
+        startedAt: T0,
+        finishedAt: null,
+        nextAttemptAt: null,
+        wait: { kind: 'signal', signal: 'decision', deadline: T0 + 86_400_000 },
+        notes: [],
+      };
+      expect(await store.writeJournal([waiting], 'w~1')).toBe(true);
+      await store.enqueueOutbox(
+        { key: `${run.id}:ask`, runId: run.id, message: { from: 'a@example.com', to: ['cmm@example.com'], subject: 's', text: 't', html: 'h' }, createdAt: T0 },
+        { tokenHash: 'token-hash-1', runId: run.id, signal: 'decision', approverEmail: 'cmm@example.com', approverName: 'Casey', subject: 'MDF-1', expiresAt: null, createdAt: T0 },
+      );
+      const other: RunId = asRunId('run_other');
+      expect((await store.waitingSteps([run.id, other])).map((e) => [e.stepKey, e.wait])).toEqual([['decision', { kind: 'signal', signal: 'decision', deadline: T0 + 86_400_000 }]]);
+      expect(await store.retryingSteps([run.id])).toEqual([]);
+      expect((await store.openApprovals([run.id])).map((a) => [a.approverEmail, a.signal])).toEqual([['cmm@example.com', 'decision']]);
+      expect(await store.waitingSteps([])).toEqual([]);
+    });
+  });
+}
