@@ -1,0 +1,102 @@
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database.ts';
+import { KyselyStore } from './kysely-store.ts';
+import { postgresMigrations } from './postgres-migrations.ts';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:5432/database` (also `postgresql://`); a secret: never logged as given. */
+  url: string;
+  /** Connections this process keeps open (PARTNERFLOW_DATABASE_POOL_SIZE). */
+  poolSize?: number;
+  /** PostgreSQL cancels a statement that runs longer (PARTNERFLOW_DATABASE_STATEMENT_TIMEOUT_MS). */
+  statementTimeoutMs?: number;
+}
+
+/**
+ * The PostgreSQL database cannot serve as the store: a URL that is not a PostgreSQL URL, a server that
+ * cannot be reached or refuses the login, a migration that fails. A setting to fix, not a bug: the
+ * CLI shows it in one line naming the variable. Its message never holds the URL's password.
+ */
+export class PostgresStoreError extends Error {
+  override name = 'PostgresStoreError';
+}
+
+/** The URL as it may be shown: its password replaced by `***`. Not a URL at all: only its scheme is kept. */
+export function redactDatabaseUrl(url: string): string {
+  if (!URL.canParse(url)) return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*$/i, (_, scheme: string | undefined) => `${scheme ?? ''}…`);
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
+/** int8 (bigint) as a JS number: the store's times are epoch milliseconds, far below 2^53; counts too. */
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/**
+ * The store on PostgreSQL, shared by every replica: the Kysely store over a `pg` pool. The schema is
+ * migrated at open (postgres-migrations.ts); Kysely's migrator holds a PostgreSQL advisory lock while
+ * it migrates, so replicas starting together migrate once and the others wait, then find it done.
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<KyselyStore> {
+  const shown = redactDatabaseUrl(options.url);
+  checkUrl(options.url, shown);
+  const password = new URL(options.url).password;
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    statement_timeout: options.statementTimeoutMs ?? 30_000,
+    connectionTimeoutMillis: 10_000,
+    types,
+    application_name: 'partnerflow',
+  });
+  // An idle connection the server closed (a restart, a failover) errors on the pool: without a
+  // listener that would end the process. The next query opens a new connection.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const fail = async (what: string, error: unknown): Promise<never> => {
+    await db.destroy().catch(() => {});
+    throw new PostgresStoreError(`${what} ${shown}: ${withoutSecret(errorMessage(error), password)}`);
+  };
+  try {
+    await sql`select 1`.execute(db);
+  } catch (error) {
+    return fail('cannot connect to', error);
+  }
+  const { error, results } = await new Migrator({ db, provider: postgresMigrations }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    return fail(`migration ${failed} failed on`, error);
+  }
+  return new KyselyStore('postgres', db);
+}
+
+function checkUrl(url: string, shown: string): void {
+  if (!URL.canParse(url)) throw new PostgresStoreError(`"${shown}" is not a URL (expected postgres://user:password@host:5432/database)`);
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new PostgresStoreError(`"${shown}" is not a PostgreSQL URL: it must start with postgres:// or postgresql://`);
+  }
+  if (!parsed.hostname) throw new PostgresStoreError(`"${shown}" names no host (expected postgres://user:password@host:5432/database)`);
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return error.errors.map(errorMessage).join('; ');
+  if (error instanceof Error) return error.message || (error as NodeJS.ErrnoException).code || error.name;
+  return String(error);
+}
+
+/** A driver's message could quote the connection string: the password never leaves this file. */
+function withoutSecret(message: string, password: string): string {
+  if (!password) return message;
+  let decoded = password;
+  try {
+    decoded = decodeURIComponent(password);
+  } catch {
+    // Not percent-encoded validly: the password is what the URL holds.
+  }
+  return message.split(password).join('***').split(decoded).join('***');
+}
