@@ -11,6 +11,8 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** PostgreSQL cancels a statement that runs longer (PARTNERFLOW_DATABASE_STATEMENT_TIMEOUT_MS). */
   statementTimeoutMs?: number;
+  /** Told the migrations this open applied (none when another replica had, or the schema was current). */
+  onMigrated?: (names: string[]) => void;
 }
 
 /**
@@ -22,13 +24,19 @@ export class PostgresStoreError extends Error {
   override name = 'PostgresStoreError';
 }
 
-/** The URL as it may be shown: its password replaced by `***`. Not a URL at all: only its scheme is kept. */
+/**
+ * The URL as it may be shown: its password replaced by `***`. Anything but a postgres:// URL is shown
+ * by its scheme alone: `user:password@host` parses as a URL of scheme `user:` whose "path" is the
+ * password, so only a URL known to be hierarchical can be shown in part.
+ */
 export function redactDatabaseUrl(url: string): string {
-  if (!URL.canParse(url)) return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*$/i, (_, scheme: string | undefined) => `${scheme ?? ''}…`);
-  const parsed = new URL(url);
+  const parsed = URL.canParse(url) ? new URL(url) : null;
+  if (!parsed || !isPostgresProtocol(parsed.protocol)) return /^[a-z][a-z0-9+.-]*:/i.test(url) && parsed ? `${parsed.protocol}…` : '…';
   if (parsed.password) parsed.password = '***';
   return parsed.toString();
 }
+
+const isPostgresProtocol = (protocol: string) => protocol === 'postgres:' || protocol === 'postgresql:';
 
 /** int8 (bigint) as a JS number: the store's times are epoch milliseconds, far below 2^53; counts too. */
 const types: pg.CustomTypesConfig = {
@@ -61,23 +69,27 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await db.destroy().catch(() => {});
     throw new PostgresStoreError(`${what} ${shown}: ${withoutSecret(errorMessage(error), password)}`);
   };
+  let schema: string;
   try {
-    await sql`select 1`.execute(db);
+    schema = (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]!.schema;
   } catch (error) {
     return fail('cannot connect to', error);
   }
-  const { error, results } = await new Migrator({ db, provider: postgresMigrations }).migrateToLatest();
+  // The migration table in the schema the store's tables go to (the first of the search_path): a
+  // database shared by several schemas (`?options=-c search_path=...`) keeps one history per schema.
+  const { error, results } = await new Migrator({ db, provider: postgresMigrations, migrationTableSchema: schema }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     return fail(`migration ${failed} failed on`, error);
   }
+  options.onMigrated?.((results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName));
   return new KyselyStore('postgres', db);
 }
 
 function checkUrl(url: string, shown: string): void {
   if (!URL.canParse(url)) throw new PostgresStoreError(`"${shown}" is not a URL (expected postgres://user:password@host:5432/database)`);
   const parsed = new URL(url);
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+  if (!isPostgresProtocol(parsed.protocol)) {
     throw new PostgresStoreError(`"${shown}" is not a PostgreSQL URL: it must start with postgres:// or postgresql://`);
   }
   if (!parsed.hostname) throw new PostgresStoreError(`"${shown}" names no host (expected postgres://user:password@host:5432/database)`);

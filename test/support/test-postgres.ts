@@ -14,33 +14,76 @@ export function testPostgresUrl(): string {
   return url;
 }
 
-let admin: pg.Pool | undefined;
-let created = 0;
-
-/** A new empty database on the test server, for one store (or several replicas sharing it); its URL. */
-export async function createTestDatabase(): Promise<string> {
+/** A new database on the test server, nothing in it: for what needs a database of its own (a first migration). */
+export async function createFreshDatabase(): Promise<string> {
+  const admin = new pg.Client(testPostgresUrl());
+  await admin.connect();
+  const name = `partnerflow_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
   const url = new URL(testPostgresUrl());
-  admin ??= new pg.Pool({ connectionString: url.toString(), max: 2, allowExitOnIdle: true, idleTimeoutMillis: 1000 });
-  const name = `partnerflow_test_${process.pid}_${++created}_${randomBytes(3).toString('hex')}`;
-  await admin.query(`create database ${name}`);
   url.pathname = `/${name}`;
   return url.toString();
 }
 
-/** Drops a database createTestDatabase made, once every store on it is closed. */
-export async function dropTestDatabase(url: string): Promise<void> {
-  const name = new URL(url).pathname.slice(1);
-  await admin?.query(`drop database if exists ${name} with (force)`);
+/** Drops a database createFreshDatabase made, closing what is still connected to it. */
+export async function dropFreshDatabase(url: string): Promise<void> {
+  const admin = new pg.Client(testPostgresUrl());
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists ${new URL(url).pathname.slice(1)} with (force)`);
+  } finally {
+    await admin.end();
+  }
 }
 
-/** A PostgreSQL store on a fresh database, dropped when the store closes. */
+let database: Promise<{ url: URL; pool: pg.Pool }> | undefined;
+let created = 0;
+
+/**
+ * This test process's database on the test server, made at its first use. Stores get a schema of
+ * their own in it: a schema and its migrations cost a fraction of a CREATE DATABASE (a copy of the
+ * template database), and the suite opens a store per test.
+ */
+function testDatabase(): Promise<{ url: URL; pool: pg.Pool }> {
+  database ??= (async () => {
+    const url = new URL(await createFreshDatabase());
+    return { url, pool: new pg.Pool({ connectionString: url.toString(), max: 2, allowExitOnIdle: true, idleTimeoutMillis: 1000 }) };
+  })();
+  return database;
+}
+
+/**
+ * A new empty schema on the test server, for one store (or several replicas sharing it): the URL that
+ * puts a store's tables there (`options=-c search_path=<schema>`), as a user sharing a database would.
+ */
+export async function createTestSchema(): Promise<string> {
+  const { url, pool } = await testDatabase();
+  const schema = `store_${++created}_${randomBytes(3).toString('hex')}`;
+  await pool.query(`create schema ${schema}`);
+  const scoped = new URL(url);
+  scoped.searchParams.set('options', `-c search_path=${schema}`);
+  return scoped.toString();
+}
+
+/** Drops a schema createTestSchema made, once every store on it is closed. */
+export async function dropTestSchema(url: string): Promise<void> {
+  const schema = new URL(url).searchParams.get('options')!.replace('-c search_path=', '');
+  const { pool } = await testDatabase();
+  await pool.query(`drop schema if exists ${schema} cascade`);
+}
+
+/** A PostgreSQL store in a fresh schema, dropped when the store closes. */
 export async function openTestPostgresStore(options: Partial<PostgresStoreOptions> = {}): Promise<KyselyStore> {
-  const url = await createTestDatabase();
+  const url = await createTestSchema();
   const store = await openPostgresStore({ url, poolSize: 4, ...options });
   const close = store.close.bind(store);
   store.close = async () => {
     await close();
-    await dropTestDatabase(url);
+    await dropTestSchema(url);
   };
   return store;
 }
