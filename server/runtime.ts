@@ -18,7 +18,7 @@ import { logLifecycle } from './lifecycle-log.ts';
 import { createConsoleLogger } from './log.ts';
 import { checkConfiguredConnectors } from './recipes/check-configured-connectors.ts';
 import { loadRecipes, RecipeLoadError } from './recipes/load-recipes.ts';
-import { openSqliteStore } from './store/sqlite-store.ts';
+import { openRuntimeStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 
 export interface RuntimeOptions {
@@ -64,7 +64,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const unconfigured = definitions.flatMap((r) => checkConfiguredConnectors(r.definition, r.file, catalog, config));
   if (unconfigured.length > 0) throw new RecipeLoadError(unconfigured);
   const clock = options.clock ?? (config.mock ? new OffsetClock() : systemClock);
-  const store = options.store ?? (await openSqliteStore({ path: config.dbPath }));
+  const store = options.store ?? (await openRuntimeStore(config));
 
   let systems: SimulatedSystems | null = null;
   let stopInterceptor: (() => void) | null = null;

@@ -3,6 +3,9 @@ import pg from 'pg';
 import type { Database } from './database.ts';
 import { KyselyStore } from './kysely-store.ts';
 import { postgresMigrations } from './postgres-migrations.ts';
+import { checkDatabaseUrl, PostgresStoreError, redactDatabaseUrl } from './database-url.ts';
+
+export { PostgresStoreError, redactDatabaseUrl } from './database-url.ts';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/database` (also `postgresql://`); a secret: never logged as given. */
@@ -14,29 +17,6 @@ export interface PostgresStoreOptions {
   /** Told the migrations this open applied (none when another replica had, or the schema was current). */
   onMigrated?: (names: string[]) => void;
 }
-
-/**
- * The PostgreSQL database cannot serve as the store: a URL that is not a PostgreSQL URL, a server that
- * cannot be reached or refuses the login, a migration that fails. A setting to fix, not a bug: the
- * CLI shows it in one line naming the variable. Its message never holds the URL's password.
- */
-export class PostgresStoreError extends Error {
-  override name = 'PostgresStoreError';
-}
-
-/**
- * The URL as it may be shown: its password replaced by `***`. Anything but a postgres:// URL is shown
- * by its scheme alone: `user:password@host` parses as a URL of scheme `user:` whose "path" is the
- * password, so only a URL known to be hierarchical can be shown in part.
- */
-export function redactDatabaseUrl(url: string): string {
-  const parsed = URL.canParse(url) ? new URL(url) : null;
-  if (!parsed || !isPostgresProtocol(parsed.protocol)) return /^[a-z][a-z0-9+.-]*:/i.test(url) && parsed ? `${parsed.protocol}…` : '…';
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
-}
-
-const isPostgresProtocol = (protocol: string) => protocol === 'postgres:' || protocol === 'postgresql:';
 
 /** int8 (bigint) as a JS number: the store's times are epoch milliseconds, far below 2^53; counts too. */
 const types: pg.CustomTypesConfig = {
@@ -51,7 +31,7 @@ const types: pg.CustomTypesConfig = {
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<KyselyStore> {
   const shown = redactDatabaseUrl(options.url);
-  checkUrl(options.url, shown);
+  checkDatabaseUrl(options.url);
   const password = new URL(options.url).password;
   const pool = new pg.Pool({
     connectionString: options.url,
@@ -84,15 +64,6 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
   options.onMigrated?.((results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName));
   return new KyselyStore('postgres', db);
-}
-
-function checkUrl(url: string, shown: string): void {
-  if (!URL.canParse(url)) throw new PostgresStoreError(`"${shown}" is not a URL (expected postgres://user:password@host:5432/database)`);
-  const parsed = new URL(url);
-  if (!isPostgresProtocol(parsed.protocol)) {
-    throw new PostgresStoreError(`"${shown}" is not a PostgreSQL URL: it must start with postgres:// or postgresql://`);
-  }
-  if (!parsed.hostname) throw new PostgresStoreError(`"${shown}" names no host (expected postgres://user:password@host:5432/database)`);
 }
 
 function errorMessage(error: unknown): string {
