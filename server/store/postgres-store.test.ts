@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { asRunId } from '../engine/ids.ts';
@@ -85,6 +86,30 @@ describe('PostgreSQL store: opening', () => {
       // The pool goes on serving.
       await store.ping();
     } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('PostgreSQL store: claims across replicas', () => {
+  it('a replica claims past the runs another replica is claiming (FOR UPDATE SKIP LOCKED) instead of waiting for them', async () => {
+    const store = await openTestPostgresStore();
+    const other = new pg.Client(store.url);
+    try {
+      for (let i = 1; i <= 4; i++) {
+        await store.createRun({ id: asRunId(`run_${i}`), recipe: 'r', recipeVersion: 1, recipeHash: 'h', trigger: { type: 'webhook', receivedAt: T0, data: {} }, dedupKey: `k${i}`, correlationKey: null, cancelOnEvent: null, wakeAt: T0 + i, createdAt: T0 });
+      }
+      // Another replica's claim is under way: it has locked the two runs due first and not committed.
+      await other.connect();
+      await other.query('begin');
+      await other.query(`select id from runs where id in ('run_1', 'run_2') for update`);
+      const claimed = await store.claimDueRuns({ now: T0 + 10, owner: 'replica-b~1', leaseMs: 60_000, limit: 4 });
+      expect(claimed.map((r) => r.id)).toEqual(['run_3', 'run_4']);
+      // That replica's claim ends without taking them (it rolled back): they are claimable again.
+      await other.query('rollback');
+      expect((await store.claimDueRuns({ now: T0 + 10, owner: 'replica-b~2', leaseMs: 60_000, limit: 4 })).map((r) => r.id)).toEqual(['run_1', 'run_2']);
+    } finally {
+      await other.end();
       await store.close();
     }
   });

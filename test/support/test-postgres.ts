@@ -76,8 +76,8 @@ export async function dropTestSchema(url: string): Promise<void> {
   await pool.query(`drop schema if exists ${schema} cascade`);
 }
 
-/** A PostgreSQL store in a fresh schema, dropped when the store closes. */
-export async function openTestPostgresStore(options: Partial<PostgresStoreOptions> = {}): Promise<KyselyStore> {
+/** A PostgreSQL store in a fresh schema, dropped when the store closes; `url` reaches that schema. */
+export async function openTestPostgresStore(options: Partial<PostgresStoreOptions> = {}): Promise<KyselyStore & { url: string }> {
   const url = await createTestSchema();
   const store = await openPostgresStore({ url, poolSize: 4, ...options });
   const close = store.close.bind(store);
@@ -85,5 +85,5 @@ export async function openTestPostgresStore(options: Partial<PostgresStoreOption
     await close();
     await dropTestSchema(url);
   };
-  return store;
+  return Object.assign(store, { url });
 }
