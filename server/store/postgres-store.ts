@@ -3,6 +3,8 @@ import pg from 'pg';
 import type { Database } from './database.ts';
 import { KyselyStore } from './kysely-store.ts';
 import { postgresMigrations } from './postgres-migrations.ts';
+import { poolReportingOutages } from './postgres-pool.ts';
+import { StoreUnavailableError } from './store-unavailable.ts';
 import { checkDatabaseUrl, PostgresStoreError, redactDatabaseUrl } from './database-url.ts';
 
 export { PostgresStoreError, redactDatabaseUrl } from './database-url.ts';
@@ -44,7 +46,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // An idle connection the server closed (a restart, a failover) errors on the pool: without a
   // listener that would end the process. The next query opens a new connection.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // A connection in use that the server closes between two statements errors on its client, which
+  // has no listener then either: the statement it runs next fails (StoreUnavailableError) instead.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolReportingOutages(pool, shown) }) });
   const fail = async (what: string, error: unknown): Promise<never> => {
     await db.destroy().catch(() => {});
     throw new PostgresStoreError(`${what} ${shown}: ${withoutSecret(errorMessage(error), password)}`);
@@ -67,6 +72,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 }
 
 function errorMessage(error: unknown): string {
+  // Opening says itself which server it could not reach: the driver's own words are enough.
+  if (error instanceof StoreUnavailableError && error.cause !== undefined) return errorMessage(error.cause);
   if (error instanceof AggregateError && error.errors.length > 0) return error.errors.map(errorMessage).join('; ');
   if (error instanceof Error) return error.message || (error as NodeJS.ErrnoException).code || error.name;
   return String(error);
