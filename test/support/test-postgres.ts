@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { openPostgresStore, type PostgresStoreOptions } from '../../server/store/postgres-store.ts';
+import { openPostgresStore, redactDatabaseUrl, type PostgresStoreOptions } from '../../server/store/postgres-store.ts';
 import type { KyselyStore } from '../../server/store/kysely-store.ts';
 
 /**
@@ -17,12 +17,15 @@ export function testPostgresUrl(): string {
 /** A new database on the test server, nothing in it: for what needs a database of its own (a first migration). */
 export async function createFreshDatabase(): Promise<string> {
   const admin = new pg.Client(testPostgresUrl());
-  await admin.connect();
   const name = `partnerflow_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   try {
+    await admin.connect();
     await admin.query(`create database ${name}`);
+  } catch (error) {
+    const from = process.env.PARTNERFLOW_TEST_DATABASE_URL ? 'PARTNERFLOW_TEST_DATABASE_URL' : 'the embedded server of this test run';
+    throw new Error(`the PostgreSQL server of the tests (${from}, ${redactDatabaseUrl(testPostgresUrl())}) cannot create a database: ${(error as Error).message}`);
   } finally {
-    await admin.end();
+    await admin.end().catch(() => {});
   }
   const url = new URL(testPostgresUrl());
   url.pathname = `/${name}`;
