@@ -7,7 +7,8 @@ export default defineConfig({
     // Tests beside the code and in test/; each file runs in its own worker so MSW servers do not collide.
     pool: 'forks',
     testTimeout: 20_000,
-    globalSetup: ['./test/support/build-cli-once.ts'],
+    // One PostgreSQL server for the run's PostgreSQL tests (test/support/postgres-server.ts).
+    globalSetup: ['./test/support/build-cli-once.ts', './test/support/postgres-server.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

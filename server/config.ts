@@ -17,6 +17,12 @@ export interface RuntimeConfig {
   port: number;
   /** SQLite file of the embedded store. */
   dbPath: string;
+  /**
+   * The PostgreSQL store (PARTNERFLOW_DATABASE_URL), shared by every replica; unset: the SQLite store
+   * at `dbPath`. Never in mock mode, which empties its store at every start. `url` is a secret (its
+   * password): show it through redactDatabaseUrl (store/postgres-store.ts).
+   */
+  database?: { url: string; poolSize: number; statementTimeoutMs: number };
   /** Where approval links point; never taken from a request's Host header. */
   publicBaseUrl: string;
   recipesDir: string;
@@ -96,6 +102,9 @@ export const RUNTIME_VARIABLES = {
   PARTNERFLOW_API_TOKEN: { schema: Secret, default: undefined, doc: 'Bearer token for /runs, /recipes, /timers, /metrics. Required outside mock mode.' },
   MAX_BODY_BYTES: { schema: PositiveInt, default: String(1024 * 1024), doc: 'Largest webhook body accepted (413 beyond).' },
   PARTNERFLOW_WORKER_ID: { schema: z.string().min(1), default: hostname(), doc: 'Names this process in run leases; unique per replica, stable across restarts (default: the host name), so a restart resumes its runs at once.' },
+  PARTNERFLOW_DATABASE_URL: { schema: z.string().min(1), default: undefined, doc: 'PostgreSQL connection URL (postgres://user:password@host:5432/partnerflow). Set: the store is PostgreSQL, shared by every replica. Unset: the embedded SQLite store (PARTNERFLOW_DB).' },
+  PARTNERFLOW_DATABASE_POOL_SIZE: { schema: PositiveInt.max(1000), default: '10', doc: 'Connections each process keeps open to PostgreSQL.' },
+  PARTNERFLOW_DATABASE_STATEMENT_TIMEOUT_MS: { schema: PositiveInt, default: '30000', doc: 'PostgreSQL cancels a store statement that runs longer than this.' },
   PARTNERFLOW_LEASE_MS: { schema: PositiveInt.min(1000), default: '60000', doc: 'How long a run stays with a process that stopped renewing its lease before another takes it over.' },
   WORKER_CONCURRENCY: { schema: PositiveInt.max(256), default: '8', doc: 'Runs executed at once by this process while intake is quiet.' },
   WORKER_MAX_CONCURRENCY: {
@@ -119,7 +128,8 @@ export function loadConfig(givenEnv: Env, options: { mock: boolean; connectors: 
     if (raw === undefined) return undefined;
     const parsed = spec.schema.safeParse(raw);
     if (!parsed.success) {
-      problems.push(`${name}: ${parsed.error.issues[0]!.message}${name.includes('TOKEN') ? '' : ` (got "${withoutCredentials(raw)}")`}`);
+      const secret = name.includes('TOKEN') || name === 'PARTNERFLOW_DATABASE_URL';
+      problems.push(`${name}: ${parsed.error.issues[0]!.message}${secret ? '' : ` (got "${withoutCredentials(raw)}")`}`);
       return undefined;
     }
     return parsed.data as never;
@@ -144,6 +154,9 @@ export function loadConfig(givenEnv: Env, options: { mock: boolean; connectors: 
   }
   const workerId = read('PARTNERFLOW_WORKER_ID');
   const leaseMs = read('PARTNERFLOW_LEASE_MS');
+  const databaseUrl = read('PARTNERFLOW_DATABASE_URL');
+  const databasePoolSize = read('PARTNERFLOW_DATABASE_POOL_SIZE');
+  const databaseStatementTimeoutMs = read('PARTNERFLOW_DATABASE_STATEMENT_TIMEOUT_MS');
   // Port 0 means "any free port", known only once listening; links built before that would point nowhere.
   if (port === 0 && !publicBaseUrl && !problems.some((p) => p.startsWith('PUBLIC_BASE_URL'))) {
     problems.push('PUBLIC_BASE_URL: required with PORT=0 (a free port is picked at start, and approval links must name the real one)');
@@ -198,6 +211,8 @@ export function loadConfig(givenEnv: Env, options: { mock: boolean; connectors: 
     maxDueAgeMs: maxDueAgeMs!,
     workerId: workerId!,
     leaseMs: leaseMs!,
+    // Mock mode empties its store at every start: it never runs on a database named for production.
+    ...(databaseUrl && !options.mock ? { database: { url: databaseUrl, poolSize: databasePoolSize!, statementTimeoutMs: databaseStatementTimeoutMs! } } : {}),
     connectors,
     notConfigured,
     ...options.overrides,

@@ -20,7 +20,7 @@ import { checkConfiguredConnectors } from './recipes/check-configured-connectors
 import { loadRecipes, RecipeLoadError } from './recipes/load-recipes.ts';
 import { checkRecipeFiles } from './recipes/check-recipe-files.ts';
 import { findRecipeFiles } from './find-files.ts';
-import { openSqliteStore } from './store/sqlite-store.ts';
+import { openRuntimeStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 
 export interface RuntimeOptions {
@@ -66,7 +66,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const unconfigured = definitions.flatMap((r) => checkConfiguredConnectors(r.definition, r.file, catalog, config));
   if (unconfigured.length > 0) throw new RecipeLoadError(unconfigured);
   const clock = options.clock ?? (config.mock ? new OffsetClock() : systemClock);
-  const store = options.store ?? (await openSqliteStore({ path: config.dbPath }));
+  const store = options.store ?? (await openRuntimeStore(config));
 
   let systems: SimulatedSystems | null = null;
   let stopInterceptor: (() => void) | null = null;

@@ -8,6 +8,7 @@ import { journalEntryView, runView } from '../http/views.ts';
 import { startFreshMockStore } from './mock-store.ts';
 import { describeOutcome, RUN_EXIT } from './run-outcome.ts';
 import { describeStartupError } from './startup-error.ts';
+import { describeStoreLocation } from '../store/open-store.ts';
 
 export const runCommand: Command = {
   usage: `Usage: partnerflow run <recipe> --event <file> [--mock] [--db <file>]
@@ -49,7 +50,8 @@ Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad argume
     let releaseMockStore = () => {};
     try {
       const dbPath = typeof values.db === 'string' ? values.db : mock ? ':memory:' : undefined;
-      config = loadConfig(process.env, { mock, connectors: CONNECTORS, overrides: { logLevel: 'warn', ...(dbPath ? { dbPath } : {}) } });
+      // --db names a SQLite file: it wins over a PostgreSQL store (PARTNERFLOW_DATABASE_URL).
+      config = loadConfig(process.env, { mock, connectors: CONNECTORS, overrides: { logLevel: 'warn', ...(dbPath ? { dbPath, database: undefined } : {}) } });
       // The simulated systems start with the demo data only: so does a store given to mock mode.
       if (mock) releaseMockStore = startFreshMockStore(config.dbPath);
       runtime = await createRuntime({ config });
@@ -80,7 +82,7 @@ Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad argume
       const journal = await runtime.store.getJournal(id);
       if (!run) throw new Error(`run ${id} is not in the store`);
       console.log(JSON.stringify({ run: runView(run), journal: journal.map(journalEntryView) }, null, 2));
-      const outcome = describeOutcome(run, journal, { mock, dbPath: config.dbPath, recipe: recipe.definition });
+      const outcome = describeOutcome(run, journal, { mock, dbPath: describeStoreLocation(config), recipe: recipe.definition });
       console.error(outcome.lines.join('\n'));
       return outcome.exitCode;
     } finally {

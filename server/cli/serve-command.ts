@@ -6,6 +6,7 @@ import type { Command } from './main.ts';
 import { MOCK_DB, startFreshMockStore } from './mock-store.ts';
 import { keepHeapSmall } from './small-heap.ts';
 import { describeStartupError } from './startup-error.ts';
+import { describeStoreLocation } from '../store/open-store.ts';
 
 export const serveCommand: Command = {
   usage: `Usage: partnerflow serve [--mock [--allow-remote-mock]] [--port <n>] [--host <addr>] [--db <file>]
@@ -20,7 +21,8 @@ Runs the webhook runtime: POST /webhooks/<source>, approval links, the runs API.
   --port <n>     HTTP port (default: PORT or 3000)
   --host <addr>  interface (default: HOST or 127.0.0.1)
   --db <file>    SQLite file of the store (default: PARTNERFLOW_DB or ./data/partnerflow.db;
-                 with --mock: ./data/mock.db, never PARTNERFLOW_DB)
+                 with --mock: ./data/mock.db, never PARTNERFLOW_DB); PostgreSQL when
+                 PARTNERFLOW_DATABASE_URL is set, unless --db or --mock is given
 
 Mock mode starts fresh each time: the simulated systems start with the demo data only, and so does
 its store, which is emptied at every start (runs of an earlier start are gone). It only ever
@@ -52,8 +54,13 @@ stops the start with a message naming each variable.`,
       return 2;
     }
     if (typeof values.host === 'string') env.HOST = values.host;
-    if (typeof values.db === 'string') env.PARTNERFLOW_DB = values.db;
+    // --db names a SQLite file: it wins over a PostgreSQL store set in the environment.
+    if (typeof values.db === 'string') {
+      env.PARTNERFLOW_DB = values.db;
+      delete env.PARTNERFLOW_DATABASE_URL;
+    }
     // The simulated systems start empty; so must the store beside them, and never on the production one.
+    // (Mock mode never opens PARTNERFLOW_DATABASE_URL either: loadConfig leaves it out.)
     else if (values.mock === true) env.PARTNERFLOW_DB = MOCK_DB;
     if (typeof values.port === 'string') {
       if (!Port.safeParse(values.port).success) {
@@ -111,7 +118,7 @@ stops the start with a message naming each variable.`,
     runtime.start();
     const readyMs = Math.round(performance.now());
     runtime.log.info(
-      { port, mock: config.mock, recipes: runtime.engine.recipes.list().map((r) => r.definition.name), readyMs, db: config.dbPath },
+      { port, mock: config.mock, recipes: runtime.engine.recipes.list().map((r) => r.definition.name), readyMs, store: runtime.store.kind, db: describeStoreLocation(config) },
       `partnerflow ready on http://${config.host}:${port}${config.mock ? ` (mock mode: simulated PRM, Salesforce, Marketo and email with the demo data, and an empty store in ${displayPath(config.dbPath)}; all of it starts fresh at every start)` : ''}`,
     );
 

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import { issuesOf, summarizeIssues, type Issue } from '../../schemas/format-issues.ts';
 import type { AppEnv } from './app.ts';
+import { STORE_UNAVAILABLE_RETRY_AFTER_SECONDS, StoreUnavailableError } from '../store/store-unavailable.ts';
 
 /** The one JSON error shape of the API: `{ error, issues? }`. */
 export function jsonError(c: Context, status: ContentfulStatusCode, error: string, issues?: Issue[]): Response {
@@ -33,6 +34,12 @@ export function errorHandler(log: Logger): ErrorHandler<AppEnv> {
     const requestId = c.get('requestId');
     if (error instanceof HTTPException && error.status < 500) {
       return c.json({ error: error.message || 'bad request', requestId }, error.status);
+    }
+    // PostgreSQL is away (a restart, a failover): the request may be repeated once it is back.
+    if (error instanceof StoreUnavailableError) {
+      log.warn({ requestId, method: c.req.method, path: pathForLog(c.req.path), error: error.message }, 'request refused: the store is unavailable');
+      c.header('Retry-After', String(STORE_UNAVAILABLE_RETRY_AFTER_SECONDS));
+      return c.json({ error: 'the store is unavailable; try again shortly', requestId }, 503);
     }
     log.error(
       { requestId, method: c.req.method, path: pathForLog(c.req.path), error: { name: error.name, message: error.message, stack: error.stack } },

@@ -12,6 +12,7 @@ import { readBodyWithLimit } from './read-body.ts';
 import { refuseWhenBehind, webhookBackpressureResponse } from './webhook-backpressure.ts';
 import { requestHeader } from './request-header.ts';
 import { webhookRefusalLog } from './webhook-refusal-log.ts';
+import { STORE_UNAVAILABLE_RETRY_AFTER_SECONDS, StoreUnavailableError } from '../store/store-unavailable.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from './webhook-signature.ts';
 
 /**
@@ -20,7 +21,8 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from './we
  * (503, backpressure; before the body is read), too large (413), bad signature (401), not JSON, beyond
  * a shape limit (DELIVERY_LIMITS) or not a delivery (400), an event the source does not have, data its
  * schema refuses or a dedup key that is too long (the engine: 400/404). Only then is the
- * delivery persisted with its runs, and only after that does the sender get its 202.
+ * delivery persisted with its runs, and only after that does the sender get its 202; a store that
+ * cannot be reached (PostgreSQL away) is a 503 with Retry-After.
  */
 export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
   const { engine, config } = deps;
@@ -103,6 +105,14 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
       return c.json({ delivery_id: delivery.data.id, duplicate: result.duplicate, run_ids: result.runIds } satisfies z.infer<typeof WebhookAccepted>, 202);
     } catch (error) {
       if (error instanceof EventRejectedError) return refuse(jsonError(c, error.status, error.message, error.issues), error.message, delivery.data.id);
+      // PostgreSQL is away: nothing can be promised as stored, so no 202. The sender delivers the same
+      // id again later; had the commit gone through after all, that answers the same run ids.
+      if (error instanceof StoreUnavailableError) {
+        engine.metrics.webhooksRefused.inc({ reason: 'store_unavailable' });
+        refusals.behind({ requestId, source, status: 503, reason: `${error.message}; the sender is told to retry after Retry-After` });
+        c.header('Retry-After', String(STORE_UNAVAILABLE_RETRY_AFTER_SECONDS));
+        return jsonError(c, 503, 'the store is unavailable: nothing was stored; deliver the same event (same id) again after Retry-After');
+      }
       throw error;
     }
   });

@@ -72,7 +72,7 @@ export class KyselyStore implements Store {
     readonly db: Kysely<Database>,
     readonly onClose: () => Promise<void> = async () => {},
   ) {
-    this.q = storeQueries(db);
+    this.q = storeQueries(db, kind);
   }
 
   /** Runs a read-only unit of work. */

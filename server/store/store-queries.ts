@@ -8,9 +8,10 @@ type JournalValues = Omit<JournalRow, 'seq'>;
 
 /**
  * The statements of the store's hot path (ingest, claim, turn, journal), compiled once per database.
- * Each is a Kysely query, so the same definitions serve SQLite and PostgreSQL.
+ * Each is a Kysely query, so the same definitions serve SQLite and PostgreSQL; where the dialects
+ * differ (the claim's row locks), `kind` says which.
  */
-export function storeQueries(db: Kysely<Database>) {
+export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' = 'sqlite') {
   return {
     insertDelivery: new PreparedQuery<{ source: string; deliveryId: string; event: string; receivedAt: number; runIds: string }>((p) =>
       db
@@ -54,16 +55,20 @@ export function storeQueries(db: Kysely<Database>) {
     runById: new PreparedQuery<{ id: string }, RunRow>((p) => db.selectFrom('runs').selectAll().where('id', '=', p('id'))),
 
     // `finished_at is null` is written as in the partial index runs_due, so the planner uses it.
-    dueRunIds: new PreparedQuery<{ now: number; limit: number }, { id: string }>((p) =>
-      db
+    // On PostgreSQL the due rows are locked as they are read, and rows another replica's claim holds
+    // are skipped (FOR UPDATE SKIP LOCKED): concurrent claims take different runs instead of queueing
+    // on the same rows and then finding them claimed. SQLite has one writer at a time: no row locks.
+    dueRunIds: new PreparedQuery<{ now: number; limit: number }, { id: string }>((p) => {
+      const due = db
         .selectFrom('runs')
         .select('id')
         .where('finished_at', 'is', null)
         .where('wake_at', '<=', p('now'))
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', p('now'))]))
         .orderBy('wake_at')
-        .limit(p('limit')),
-    ),
+        .limit(p('limit'));
+      return kind === 'postgres' ? due.forUpdate().skipLocked() : due;
+    }),
     claimRun: new PreparedQuery<{ id: string; owner: string; leaseUntil: number; now: number }, RunRow>((p) =>
       db
         .updateTable('runs')
@@ -84,11 +89,12 @@ export function storeQueries(db: Kysely<Database>) {
           // A signal that arrived during the turn (poked) makes the run due now instead of parked.
           wake_at: eb
             .case()
+            // Cast: PostgreSQL types a CASE of bare parameters as text, which a bigint column refuses.
             .when(eb(eb.val(p('done')), '=', 1))
             .then(null)
             .when('poked', '=', 1)
-            .then(p('now'))
-            .else(p('wakeAt'))
+            .then(eb.cast<number>(eb.val(p('now')), 'bigint'))
+            .else(eb.cast<number | null>(eb.val(p('wakeAt')), 'bigint'))
             .end(),
           error: p('error'),
           lease_owner: null,

@@ -60,8 +60,11 @@ export interface RuntimeProcess {
   close(): Promise<void>;
 }
 
-/** Seeds and serves the simulated systems, makes a store folder named `tmpPrefix…` and picks a port. */
-export async function openRuntimeProcess(tmpPrefix: string): Promise<RuntimeProcess> {
+/**
+ * Seeds and serves the simulated systems, makes a store folder named `tmpPrefix…` and picks a port.
+ * `env` adds to the runtime's environment (PARTNERFLOW_DATABASE_URL: the store is PostgreSQL).
+ */
+export async function openRuntimeProcess(tmpPrefix: string, options: { env?: Record<string, string> } = {}): Promise<RuntimeProcess> {
   const systems = createSimulatedSystems({ clock: systemClock });
   systems.seed();
   const sim = await serveSimulatedSystems(systems);
@@ -92,6 +95,7 @@ export async function openRuntimeProcess(tmpPrefix: string): Promise<RuntimeProc
           PARTNERFLOW_DB: dbPath(),
           PARTNERFLOW_WORKER_ID: WORKER_ID,
           LOG_LEVEL: 'warn',
+          ...options.env,
         },
         stdio: ['ignore', 'ignore', 'pipe'],
       });

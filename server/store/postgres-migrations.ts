@@ -1,0 +1,249 @@
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+/**
+ * The PostgreSQL store's schema: the twin of each SQLite migration (sqlite-migrations.ts), under the
+ * SAME name, so a database's migration table reads alike on both and a test (postgres-migrations.test.ts)
+ * fails when a SQLite migration has no twin here. A migration, once released, is never edited.
+ *
+ * The shapes follow database.ts, as the SQLite ones do, so one set of queries serves both:
+ * - times are epoch milliseconds in `bigint` (the pool parses int8 to a JS number; < 2^53);
+ * - JSON is `text`, not jsonb: the store writes JSON.stringify and reads JSON.parse, and jsonb would
+ *   come back as an object with its keys reordered;
+ * - text is `collate "C"`, byte order as in SQLite: ids and keys compare and sort the same on both
+ *   (`listRuns` pages by `id <`), whatever locale the database was created with;
+ * - autoincrement columns are identity columns.
+ *
+ * To add a twin: a new entry with the SQLite migration's name, the same change in PostgreSQL DDL.
+ */
+
+/** Text compared byte by byte, as SQLite's default BINARY collation does. */
+const text = sql`text collate "C"`;
+/** Epoch milliseconds (and other values beyond 2^31: cents of a budget). */
+const bigint = 'bigint';
+
+const migrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('recipe_versions')
+        .addColumn('hash', text, (c) => c.primaryKey())
+        .addColumn('name', text, (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('definition', text, (c) => c.notNull())
+        .addColumn('created_at', bigint, (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('deliveries')
+        .addColumn('source', text, (c) => c.notNull())
+        .addColumn('delivery_id', text, (c) => c.notNull())
+        .addColumn('event', text, (c) => c.notNull())
+        .addColumn('received_at', bigint, (c) => c.notNull())
+        .addColumn('run_ids', text, (c) => c.notNull())
+        .addPrimaryKeyConstraint('deliveries_pk', ['source', 'delivery_id'])
+        .execute();
+
+      await db.schema
+        .createTable('runs')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('recipe', text, (c) => c.notNull())
+        .addColumn('recipe_version', 'integer', (c) => c.notNull())
+        .addColumn('recipe_hash', text, (c) => c.notNull())
+        .addColumn('trigger', text, (c) => c.notNull())
+        .addColumn('dedup_key', text, (c) => c.notNull())
+        .addColumn('correlation_key', text)
+        .addColumn('cancel_on_event', text)
+        .addColumn('status', text, (c) => c.notNull())
+        .addColumn('wake_at', bigint)
+        .addColumn('poked', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('lease_owner', text)
+        .addColumn('lease_until', bigint)
+        .addColumn('error', text)
+        .addColumn('created_at', bigint, (c) => c.notNull())
+        .addColumn('updated_at', bigint, (c) => c.notNull())
+        .addColumn('finished_at', bigint)
+        .addUniqueConstraint('runs_recipe_dedup', ['recipe', 'dedup_key'])
+        .execute();
+      await db.schema.createIndex('runs_due').on('runs').columns(['wake_at']).where(sql.ref('finished_at'), 'is', null).execute();
+      await db.schema.createIndex('runs_cancel_on').on('runs').columns(['cancel_on_event', 'correlation_key']).execute();
+      await db.schema.createIndex('runs_recipe').on('runs').columns(['recipe', 'id']).execute();
+
+      await db.schema
+        .createTable('journal')
+        .addColumn('seq', bigint, (c) => c.primaryKey().generatedByDefaultAsIdentity())
+        .addColumn('run_id', text, (c) => c.notNull())
+        .addColumn('step_key', text, (c) => c.notNull())
+        .addColumn('step_id', text, (c) => c.notNull())
+        .addColumn('step_type', text, (c) => c.notNull())
+        .addColumn('status', text, (c) => c.notNull())
+        .addColumn('input', text)
+        .addColumn('output', text)
+        .addColumn('error', text)
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('started_at', bigint, (c) => c.notNull())
+        .addColumn('finished_at', bigint)
+        .addColumn('next_attempt_at', bigint)
+        .addColumn('wait', text)
+        .addColumn('wait_signal', text)
+        .addColumn('wait_event', text)
+        .addColumn('wait_key', text)
+        .addColumn('notes', text, (c) => c.notNull())
+        .addUniqueConstraint('journal_run_step', ['run_id', 'step_key'])
+        .execute();
+      await db.schema.createIndex('journal_wait_event').on('journal').columns(['wait_event', 'wait_key']).where(sql.ref('status'), '=', 'waiting').execute();
+
+      await db.schema
+        .createTable('pending_signals')
+        .addColumn('run_id', text, (c) => c.notNull())
+        .addColumn('signal', text, (c) => c.notNull())
+        .addColumn('output', text, (c) => c.notNull())
+        .addColumn('created_at', bigint, (c) => c.notNull())
+        .addPrimaryKeyConstraint('pending_signals_pk', ['run_id', 'signal'])
+        .execute();
+
+      await db.schema
+        .createTable('approvals')
+        .addColumn('token_hash', text, (c) => c.primaryKey())
+        .addColumn('run_id', text, (c) => c.notNull())
+        .addColumn('signal', text, (c) => c.notNull())
+        .addColumn('approver_email', text, (c) => c.notNull())
+        .addColumn('approver_name', text)
+        .addColumn('subject', text, (c) => c.notNull())
+        .addColumn('expires_at', bigint, (c) => c.notNull())
+        .addColumn('created_at', bigint, (c) => c.notNull())
+        .addColumn('used_at', bigint)
+        .addColumn('decision', text)
+        .execute();
+      await db.schema.createIndex('approvals_run_signal').on('approvals').columns(['run_id', 'signal']).execute();
+
+      await db.schema
+        .createTable('outbox')
+        .addColumn('key', text, (c) => c.primaryKey())
+        .addColumn('run_id', text)
+        .addColumn('message', text, (c) => c.notNull())
+        .addColumn('status', text, (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('provider_message_id', text)
+        .addColumn('last_error', text)
+        .addColumn('created_at', bigint, (c) => c.notNull())
+        .addColumn('sent_at', bigint)
+        .execute();
+    },
+  },
+  '0002_outbox_sending_since': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('outbox').addColumn('sending_since', bigint).execute();
+    },
+  },
+  '0003_told_changes': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('told_changes')
+        .addColumn('seq', bigint, (c) => c.primaryKey().generatedByDefaultAsIdentity())
+        .addColumn('subject', text, (c) => c.notNull())
+        .addColumn('value', text, (c) => c.notNull())
+        .addColumn('outbox_key', text, (c) => c.notNull().unique())
+        .addColumn('told_at', bigint, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('told_changes_subject').on('told_changes').columns(['subject', 'seq']).execute();
+    },
+  },
+  '0004_derived_approval_links': {
+    // PostgreSQL can drop NOT NULL in place: no rebuild as on SQLite.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('approvals').addColumn('approval_id', text, (c) => c.unique()).execute();
+      await db.schema.alterTable('approvals').alterColumn('expires_at', (c) => c.dropNotNull()).execute();
+      await db.schema.alterTable('outbox').addColumn('sending_owner', text).execute();
+    },
+  },
+  '0005_told_changes_as_of': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('told_changes').addColumn('as_of', bigint).execute();
+      await db.schema
+        .createTable('told_subjects')
+        .addColumn('subject', text, (c) => c.primaryKey())
+        .addColumn('as_of', bigint, (c) => c.notNull())
+        .addColumn('value', text, (c) => c.notNull())
+        .addColumn('seen_at', bigint, (c) => c.notNull())
+        .execute();
+    },
+  },
+  '0006_business_timers': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('business_timers')
+        .addColumn('id', bigint, (c) => c.primaryKey().generatedByDefaultAsIdentity())
+        .addColumn('recipe', text, (c) => c.notNull())
+        .addColumn('record_key', text, (c) => c.notNull())
+        .addColumn('offset', text, (c) => c.notNull())
+        .addColumn('offset_index', 'integer', (c) => c.notNull())
+        .addColumn('record_date', text, (c) => c.notNull())
+        .addColumn('record_data', text, (c) => c.notNull())
+        .addColumn('as_of', bigint)
+        .addColumn('fire_at', bigint, (c) => c.notNull())
+        .addColumn('status', text, (c) => c.notNull())
+        .addColumn('reason', text)
+        .addColumn('updated_at', bigint, (c) => c.notNull())
+        .addUniqueConstraint('business_timers_record_offset', ['recipe', 'record_key', 'offset'])
+        .execute();
+      await db.schema.createIndex('business_timers_due').on('business_timers').columns(['fire_at', 'id']).where(sql.ref('status'), '=', 'pending').execute();
+    },
+  },
+  '0007_poll_cursors': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('poll_cursors')
+        .addColumn('recipe', text, (c) => c.primaryKey())
+        .addColumn('watermark', text)
+        .addColumn('next_poll_at', bigint, (c) => c.notNull())
+        .addColumn('lease_owner', text)
+        .addColumn('lease_until', bigint)
+        .addColumn('failures', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_error', text)
+        .addColumn('last_polled_at', bigint)
+        .addColumn('updated_at', bigint, (c) => c.notNull())
+        .execute();
+    },
+  },
+  '0008_budget_reservations': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('budget_pools')
+        .addColumn('pool', text, (c) => c.primaryKey())
+        .addColumn('reserved_cents', bigint, (c) => c.notNull())
+        .addColumn('updated_at', bigint, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('budget_reservations')
+        .addColumn('pool', text, (c) => c.notNull())
+        .addColumn('holder', text, (c) => c.notNull())
+        .addColumn('amount_cents', bigint, (c) => c.notNull())
+        .addColumn('cap_cents', bigint, (c) => c.notNull())
+        .addColumn('reserved_before_cents', bigint, (c) => c.notNull())
+        .addColumn('granted', 'integer', (c) => c.notNull())
+        .addColumn('created_at', bigint, (c) => c.notNull())
+        .addPrimaryKeyConstraint('budget_reservations_pk', ['pool', 'holder'])
+        .execute();
+      await db.schema.createIndex('budget_reservations_holder').on('budget_reservations').columns(['holder']).execute();
+    },
+  },
+  '0009_sync_bases': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('sync_bases')
+        .addColumn('object', text, (c) => c.notNull())
+        .addColumn('record_key', text, (c) => c.notNull())
+        .addColumn('field', text, (c) => c.notNull())
+        .addColumn('prm_value', text, (c) => c.notNull())
+        .addColumn('salesforce_value', text, (c) => c.notNull())
+        .addColumn('updated_at', bigint, (c) => c.notNull())
+        .addPrimaryKeyConstraint('sync_bases_pk', ['object', 'record_key', 'field'])
+        .execute();
+    },
+  },
+};
+
+/** The PostgreSQL migrations, by the same names as `sqliteMigrations`. */
+export const postgresMigrations: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

@@ -1,0 +1,34 @@
+import type { PostgresPool, PostgresPoolClient } from 'kysely';
+import type pg from 'pg';
+import { isConnectionFailure, StoreUnavailableError } from './store-unavailable.ts';
+
+/**
+ * The `pg` pool as Kysely sees it, with connection failures turned into StoreUnavailableError, so the
+ * runtime can tell "PostgreSQL is away" (503, retry later) from a failed statement (a bug). `describe`
+ * gives the server as it may be shown (its URL without the password).
+ */
+export function poolReportingOutages(pool: pg.Pool, describe: string): PostgresPool {
+  const unavailable = (error: unknown): unknown => (isConnectionFailure(error) ? new StoreUnavailableError(`PostgreSQL at ${describe}: ${(error as Error).message}`, { cause: error }) : error);
+  // One wrapper per client: Kysely keeps its connection object per client.
+  const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  return {
+    async connect() {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw unavailable(error);
+      }
+      let wrapper = wrapped.get(client);
+      if (!wrapper) {
+        wrapper = {
+          query: ((sql: string, parameters: unknown[]) => client.query(sql, parameters).catch((error: unknown) => Promise.reject(unavailable(error)))) as PostgresPoolClient['query'],
+          release: () => client.release(),
+        };
+        wrapped.set(client, wrapper);
+      }
+      return wrapper;
+    },
+    end: () => pool.end(),
+  };
+}

@@ -1,0 +1,116 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { asRunId } from '../engine/ids.ts';
+import { describeStoreContract } from './store.contract.ts';
+import { describeBusinessTimersReplicas } from './business-timers.contract.ts';
+import { openPostgresStore, redactDatabaseUrl } from './postgres-store.ts';
+import { postgresMigrations } from './postgres-migrations.ts';
+import { sqliteMigrations } from './sqlite-migrations.ts';
+import { createFreshDatabase, createTestSchema, dropFreshDatabase, openTestPostgresStore, testPostgresUrl } from '../../test/support/test-postgres.ts';
+import { freePort } from '../../test/support/free-port.ts';
+
+describeStoreContract('PostgreSQL', () => openTestPostgresStore());
+describeBusinessTimersReplicas('two PostgreSQL stores on one database', async () => {
+  const url = await createTestSchema();
+  const first = await openPostgresStore({ url, poolSize: 4 });
+  return [first, await openPostgresStore({ url, poolSize: 4 })];
+});
+
+const T0 = Date.parse('2026-03-02T09:00:00Z');
+
+describe('PostgreSQL migrations', () => {
+  it('has a twin of every SQLite migration, under the same name: a SQLite migration without one fails here', async () => {
+    const sqlite = Object.keys(await sqliteMigrations.getMigrations()).sort();
+    const postgres = Object.keys(await postgresMigrations.getMigrations()).sort();
+    expect(postgres).toEqual(sqlite);
+  });
+
+  it('three replicas opening a fresh database at the same moment migrate it exactly once, and all three work on it', async () => {
+    const url = await createFreshDatabase();
+    const applied: string[][] = [];
+    const stores = await Promise.all([1, 2, 3].map(() => openPostgresStore({ url, poolSize: 2, onMigrated: (names) => applied.push(names) })));
+    try {
+      const all = Object.keys(await postgresMigrations.getMigrations()).sort();
+      // Each migration was applied by one of the three; the others found it done.
+      expect(applied.flat().sort()).toEqual(all);
+      const migrated = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(stores[0]!.db);
+      expect(migrated.rows.map((r) => r.name)).toEqual(all);
+      // Each replica ingests a delivery; each sees the others' runs.
+      await Promise.all(
+        stores.map((store, i) =>
+          store.ingest({ source: 'prm', deliveryId: `d${i}`, event: 'prm.x', receivedAt: T0 }, [
+            { id: asRunId(`run_${i}`), recipe: 'r', recipeVersion: 1, recipeHash: 'h', trigger: { type: 'webhook', receivedAt: T0, data: {} }, dedupKey: `k${i}`, correlationKey: null, cancelOnEvent: null, wakeAt: T0, createdAt: T0 },
+          ]),
+        ),
+      );
+      for (const store of stores) expect((await store.listRuns({ limit: 10 })).map((r) => r.id)).toEqual(['run_2', 'run_1', 'run_0']);
+    } finally {
+      for (const store of stores) await store.close();
+      await dropFreshDatabase(url);
+    }
+  });
+});
+
+describe('PostgreSQL store: opening', () => {
+  it('a wrong password is refused with the URL shown, its password never', async () => {
+    const url = new URL(testPostgresUrl());
+    url.password = 'not-the-Secret-42';
+    const error = await openPostgresStore({ url: url.toString() }).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: 'PostgresStoreError' });
+    const message = (error as Error).message;
+    expect(message).toContain(`cannot connect to postgres://postgres:***@${url.host}/postgres`);
+    expect(message).toContain('password authentication failed');
+    expect(message).not.toContain('not-the-Secret-42');
+  });
+
+  it('a server that is not there is a clear error, not a hang', async () => {
+    const port = await freePort();
+    const error = await openPostgresStore({ url: `postgres://partnerflow:s3cret-pass@127.0.0.1:${port}/partnerflow` }).catch((e: Error) => e);
+    expect((error as Error).message).toBe(`cannot connect to postgres://partnerflow:***@127.0.0.1:${port}/partnerflow: connect ECONNREFUSED 127.0.0.1:${port}`);
+  });
+
+  it('refuses a URL that is not a PostgreSQL URL before connecting, without echoing its password', async () => {
+    await expect(openPostgresStore({ url: 'mysql://u:hunter2-pass@db/x' })).rejects.toThrow('"mysql:…" is not a PostgreSQL URL: it must start with postgres:// or postgresql://');
+    // Without its scheme, `user:password@host` parses as a URL of scheme `u:`, the password in its path.
+    await expect(openPostgresStore({ url: 'u:hunter2-pass@db' })).rejects.toThrow('"u:…" is not a PostgreSQL URL');
+    await expect(openPostgresStore({ url: 'hunter2 pass' })).rejects.toThrow('"…" is not a URL (expected postgres://user:password@host:5432/database)');
+    await expect(openPostgresStore({ url: 'postgres:///partnerflow' })).rejects.toThrow('"postgres:///partnerflow" names no host');
+    expect(redactDatabaseUrl('postgresql://app:p%40ss@db.internal:6432/pf?sslmode=require')).toBe('postgresql://app:***@db.internal:6432/pf?sslmode=require');
+  });
+
+  it('cancels a statement that runs longer than the statement timeout', async () => {
+    const store = await openTestPostgresStore({ statementTimeoutMs: 200 });
+    try {
+      await expect(sql`select pg_sleep(3)`.execute(store.db)).rejects.toThrow('canceling statement due to statement timeout');
+      // The pool goes on serving.
+      await store.ping();
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('PostgreSQL store: claims across replicas', () => {
+  it('a replica claims past the runs another replica is claiming (FOR UPDATE SKIP LOCKED) instead of waiting for them', async () => {
+    const store = await openTestPostgresStore();
+    const other = new pg.Client(store.url);
+    try {
+      for (let i = 1; i <= 4; i++) {
+        await store.createRun({ id: asRunId(`run_${i}`), recipe: 'r', recipeVersion: 1, recipeHash: 'h', trigger: { type: 'webhook', receivedAt: T0, data: {} }, dedupKey: `k${i}`, correlationKey: null, cancelOnEvent: null, wakeAt: T0 + i, createdAt: T0 });
+      }
+      // Another replica's claim is under way: it has locked the two runs due first and not committed.
+      await other.connect();
+      await other.query('begin');
+      await other.query(`select id from runs where id in ('run_1', 'run_2') for update`);
+      const claimed = await store.claimDueRuns({ now: T0 + 10, owner: 'replica-b~1', leaseMs: 60_000, limit: 4 });
+      expect(claimed.map((r) => r.id)).toEqual(['run_3', 'run_4']);
+      // That replica's claim ends without taking them (it rolled back): they are claimable again.
+      await other.query('rollback');
+      expect((await store.claimDueRuns({ now: T0 + 10, owner: 'replica-b~2', leaseMs: 60_000, limit: 4 })).map((r) => r.id)).toEqual(['run_1', 'run_2']);
+    } finally {
+      await other.end();
+      await store.close();
+    }
+  });
+});

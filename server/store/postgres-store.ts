@@ -1,0 +1,92 @@
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database.ts';
+import { KyselyStore } from './kysely-store.ts';
+import { postgresMigrations } from './postgres-migrations.ts';
+import { poolReportingOutages } from './postgres-pool.ts';
+import { StoreUnavailableError } from './store-unavailable.ts';
+import { checkDatabaseUrl, PostgresStoreError, redactDatabaseUrl } from './database-url.ts';
+
+export { PostgresStoreError, redactDatabaseUrl } from './database-url.ts';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:5432/database` (also `postgresql://`); a secret: never logged as given. */
+  url: string;
+  /** Connections this process keeps open (PARTNERFLOW_DATABASE_POOL_SIZE). */
+  poolSize?: number;
+  /** PostgreSQL cancels a statement that runs longer (PARTNERFLOW_DATABASE_STATEMENT_TIMEOUT_MS). */
+  statementTimeoutMs?: number;
+  /** Told the migrations this open applied (none when another replica had, or the schema was current). */
+  onMigrated?: (names: string[]) => void;
+}
+
+/** int8 (bigint) as a JS number: the store's times are epoch milliseconds, far below 2^53; counts too. */
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/**
+ * The store on PostgreSQL, shared by every replica: the Kysely store over a `pg` pool. The schema is
+ * migrated at open (postgres-migrations.ts); Kysely's migrator holds a PostgreSQL advisory lock while
+ * it migrates, so replicas starting together migrate once and the others wait, then find it done.
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<KyselyStore> {
+  const shown = redactDatabaseUrl(options.url);
+  checkDatabaseUrl(options.url);
+  const password = new URL(options.url).password;
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    statement_timeout: options.statementTimeoutMs ?? 30_000,
+    connectionTimeoutMillis: 10_000,
+    types,
+    application_name: 'partnerflow',
+  });
+  // An idle connection the server closed (a restart, a failover) errors on the pool: without a
+  // listener that would end the process. The next query opens a new connection.
+  pool.on('error', () => {});
+  // A connection in use that the server closes between two statements errors on its client, which
+  // has no listener then either: the statement it runs next fails (StoreUnavailableError) instead.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolReportingOutages(pool, shown) }) });
+  const fail = async (what: string, error: unknown): Promise<never> => {
+    await db.destroy().catch(() => {});
+    throw new PostgresStoreError(`${what} ${shown}: ${withoutSecret(errorMessage(error), password)}`);
+  };
+  let schema: string;
+  try {
+    schema = (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]!.schema;
+  } catch (error) {
+    return fail('cannot connect to', error);
+  }
+  // The migration table in the schema the store's tables go to (the first of the search_path): a
+  // database shared by several schemas (`?options=-c search_path=...`) keeps one history per schema.
+  const { error, results } = await new Migrator({ db, provider: postgresMigrations, migrationTableSchema: schema }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    return fail(`migration ${failed} failed on`, error);
+  }
+  options.onMigrated?.((results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName));
+  return new KyselyStore('postgres', db);
+}
+
+function errorMessage(error: unknown): string {
+  // Opening says itself which server it could not reach: the driver's own words are enough.
+  if (error instanceof StoreUnavailableError && error.cause !== undefined) return errorMessage(error.cause);
+  if (error instanceof AggregateError && error.errors.length > 0) return error.errors.map(errorMessage).join('; ');
+  if (error instanceof Error) return error.message || (error as NodeJS.ErrnoException).code || error.name;
+  return String(error);
+}
+
+/** A driver's message could quote the connection string: the password never leaves this file. */
+function withoutSecret(message: string, password: string): string {
+  if (!password) return message;
+  let decoded = password;
+  try {
+    decoded = decodeURIComponent(password);
+  } catch {
+    // Not percent-encoded validly: the password is what the URL holds.
+  }
+  return message.split(password).join('***').split(decoded).join('***');
+}

