@@ -96,6 +96,9 @@ export const RUNTIME_VARIABLES = {
   PARTNERFLOW_API_TOKEN: { schema: Secret, default: undefined, doc: 'Bearer token for /runs, /recipes, /timers, /metrics. Required outside mock mode.' },
   MAX_BODY_BYTES: { schema: PositiveInt, default: String(1024 * 1024), doc: 'Largest webhook body accepted (413 beyond).' },
   PARTNERFLOW_WORKER_ID: { schema: z.string().min(1), default: hostname(), doc: 'Names this process in run leases; unique per replica, stable across restarts (default: the host name), so a restart resumes its runs at once.' },
+  PARTNERFLOW_DATABASE_URL: { schema: z.string().min(1), default: undefined, doc: 'PostgreSQL connection URL (postgres://user:password@host:5432/partnerflow). Set: the store is PostgreSQL, shared by every replica. Unset: the embedded SQLite store (PARTNERFLOW_DB).' },
+  PARTNERFLOW_DATABASE_POOL_SIZE: { schema: PositiveInt.max(1000), default: '10', doc: 'Connections each process keeps open to PostgreSQL.' },
+  PARTNERFLOW_DATABASE_STATEMENT_TIMEOUT_MS: { schema: PositiveInt, default: '30000', doc: 'PostgreSQL cancels a store statement that runs longer than this.' },
   PARTNERFLOW_LEASE_MS: { schema: PositiveInt.min(1000), default: '60000', doc: 'How long a run stays with a process that stopped renewing its lease before another takes it over.' },
   WORKER_CONCURRENCY: { schema: PositiveInt.max(256), default: '8', doc: 'Runs executed at once by this process while intake is quiet.' },
   WORKER_MAX_CONCURRENCY: {
