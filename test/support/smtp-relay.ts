@@ -22,6 +22,8 @@ export interface RelayBehaviour {
   dropAfterData?: boolean;
   /** Read the whole message and never answer: a send in flight (the process dies meanwhile). */
   holdAfterData?: boolean;
+  /** The same, only for messages to this recipient; others are answered. */
+  holdAfterDataTo?: string | undefined;
 }
 
 /**
@@ -59,11 +61,11 @@ export class SmtpRelay {
         stream.on('end', () => {
           this.dataReceived++;
           const raw = Buffer.concat(chunks).toString('utf8');
-          const { refuseData, dropAfterData, holdAfterData } = this.behaviour;
+          const { refuseData, dropAfterData, holdAfterData, holdAfterDataTo } = this.behaviour;
           if (refuseData) return callback(replyError(refuseData));
           const message = parseMessage(raw, session);
           this.messages.push(message);
-          if (holdAfterData) return;
+          if (holdAfterData || (holdAfterDataTo && message.envelope.to.includes(holdAfterDataTo))) return;
           if (dropAfterData) {
             for (const socket of this.#sockets) socket.destroy();
             return;
