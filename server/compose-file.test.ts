@@ -4,6 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CONNECTORS } from '../connectors/index.ts';
 import { loadConfig, RUNTIME_VARIABLES, webhookSecretVariable } from './config.ts';
+import { ConnectorCatalog } from './engine/connector-registry.ts';
+import { loadTables } from './engine/tables.ts';
+import { checkConfiguredConnectors } from './recipes/check-configured-connectors.ts';
+import { loadRecipes } from './recipes/load-recipes.ts';
 
 /**
  * Issue 14: the compose.yaml of README "Running several replicas" (PostgreSQL, two replicas, nginx)
@@ -118,9 +122,15 @@ describe('compose.yaml (README "Running several replicas")', () => {
       const config = loadConfig(env, { mock: false, connectors: CONNECTORS });
       expect(config.workerId).toBe(env.PARTNERFLOW_WORKER_ID);
       expect(config.host).toBe('0.0.0.0');
-      // The shipped recipes' connectors are configured: none left "not configured".
-      expect(Object.keys(config.notConfigured)).not.toContain('prm');
-      expect(Object.keys(config.notConfigured)).not.toContain('email');
     }
+  });
+
+  it('configures every connector the shipped recipes (the image\'s recipes/) use, so a replica started on .env.example loads them all', async () => {
+    const [, service] = replicas[0]!;
+    const config = loadConfig({ ...envExample, ...environmentOf(service) }, { mock: false, connectors: CONNECTORS });
+    const catalog = new ConnectorCatalog(CONNECTORS);
+    const recipes = await loadRecipes(config.recipesDir, { catalog, tables: loadTables(config.tablesDir).names(), connectorConfigs: config.connectors });
+    expect(recipes.length).toBeGreaterThan(0);
+    expect(recipes.flatMap((r) => checkConfiguredConnectors(r.definition, r.file, catalog, config))).toEqual([]);
   });
 });
