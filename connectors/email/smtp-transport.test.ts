@@ -129,6 +129,16 @@ describe('email over SMTP (issue 14, part 8)', () => {
     expect(relay.messages).toHaveLength(1);
   });
 
+  it('sends to the recipients the relay takes when it refuses one, names the refused one in the step’s journal, and does not send again', async () => {
+    relay = await SmtpRelay.start({ users: { partnerflow: PASSWORD } });
+    relay.behaviour = { refuseRecipients: { code: 550, message: '5.1.1 Mailbox unknown', address: 'finance@vendor.example' } };
+    const notes: string[] = [];
+    expect(await sender(relay.port).send(email(), { note: (n) => notes.push(n) })).toMatchObject({ alreadySent: false });
+    expect(relay.messages.map((m) => m.envelope.to)).toEqual([['cmm.emea@vendor.example']]);
+    expect(notes).toEqual([expect.stringMatching(/^the SMTP relay 127\.0\.0\.1:\d+ refused 1 of the recipients: finance@vendor\.example; sent to the others$/)]);
+    expect(await store.getOutbox('run_x:ask_approver')).toMatchObject({ status: 'sent' });
+  });
+
   it('retries while the relay is down (connection refused), and sends once when it is back', async () => {
     const port = await freePort();
     const error = await sender(port).send(email()).catch((e: unknown) => e);

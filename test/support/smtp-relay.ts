@@ -14,8 +14,8 @@ export interface RelayedMessage {
 
 /** How the relay behaves towards the next messages; tests change it between sends. */
 export interface RelayBehaviour {
-  /** Refuse every recipient with this reply (e.g. `550 5.1.1 no such user`, `451 4.3.0 try later`). */
-  refuseRecipients?: { code: number; message: string } | undefined;
+  /** Refuse every recipient (or only the one `address`) with this reply (e.g. `550 5.1.1 no such user`, `451 4.3.0 try later`). */
+  refuseRecipients?: { code: number; message: string; address?: string } | undefined;
   /** Read the whole message, then answer it with this reply instead of 250. */
   refuseData?: { code: number; message: string } | undefined;
   /** Read the whole message, keep it, and drop the connection without answering: the lost answer. */
@@ -51,9 +51,9 @@ export class SmtpRelay {
         error.responseCode = 535;
         callback(error);
       },
-      onRcptTo: (_address, _session, callback) => {
+      onRcptTo: (address, _session, callback) => {
         const refusal = this.behaviour.refuseRecipients;
-        callback(refusal ? replyError(refusal) : null);
+        callback(refusal && (refusal.address === undefined || refusal.address === address.address) ? replyError(refusal) : null);
       },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
