@@ -59,6 +59,11 @@ describe('the email transport (EMAIL_API_URL or EMAIL_SMTP_URL)', () => {
     expect(emailProblems({ ...FROM, EMAIL_SMTP_PASSWORD: 'smtp-pass-7d1e' })).toEqual(['EMAIL_SMTP_URL: required with EMAIL_SMTP_PASSWORD: the relay, smtp://user@host:port']);
   });
 
+  it('in mock mode sends to the simulated email API, and refuses EMAIL_SMTP_URL there as a second transport', () => {
+    expect(loadConfig({}, { mock: true, connectors: CONNECTORS }).connectors.email).toMatchObject({ apiUrl: 'https://email.partnerflow.test' });
+    expect(() => loadConfig({ EMAIL_SMTP_URL: 'smtp://relay.internal:25' }, { mock: true, connectors: CONNECTORS })).toThrow(/EMAIL_SMTP_URL: set either EMAIL_API_URL and EMAIL_SERVER_TOKEN \(an HTTP email API\) or EMAIL_SMTP_URL \(an SMTP relay\), not both/);
+  });
+
   it('refuses a password inside EMAIL_SMTP_URL, and other schemes, without echoing the value', () => {
     const problems = emailProblems({ ...FROM, EMAIL_SMTP_URL: 'smtp://partnerflow:hunter2-secret@smtp.vendor.example:587' });
     expect(problems).toEqual(['EMAIL_SMTP_URL: must not contain the password: put it in EMAIL_SMTP_PASSWORD, a secret that is never logged (the URL may be)']);
