@@ -4,11 +4,12 @@ import { EmailTemplates } from './email-templates.ts';
 import { OutboxSender } from './outbox-sender.ts';
 import { PostmarkClient } from './postmark-client.ts';
 import { sendEmail } from './send-email.ts';
+import { SmtpClient } from './smtp-client.ts';
 
-/** Notifications to partners and the vendor's team: templates, a Postmark-style API, an outbox that sends once. */
+/** Notifications to partners and the vendor's team: templates, a Postmark-style API or an SMTP relay, an outbox that sends once. */
 export const emailConnector = defineConnector({
   name: 'email',
-  description: 'Templated emails through a transactional email API, sent once per notification (outbox).',
+  description: 'Templated emails through a transactional email API or an SMTP relay, sent once per notification (outbox).',
   config: EmailConfig,
   env: EMAIL_ENV,
   mockConfig: EMAIL_MOCK_CONFIG,
@@ -19,12 +20,15 @@ export const emailConnector = defineConnector({
       log: deps.log,
       from: config.from,
       templates: new EmailTemplates(config.templatesDir),
-      provider: new PostmarkClient({
-        apiUrl: config.apiUrl,
-        serverToken: config.serverToken,
-        messageStream: config.messageStream,
-        http: { clock: deps.clock, log: deps.log },
-      }),
+      // The configuration holds exactly one transport (EmailConfig).
+      provider: config.smtpUrl
+        ? new SmtpClient({ url: config.smtpUrl, password: config.smtpPassword, clock: deps.clock })
+        : new PostmarkClient({
+            apiUrl: config.apiUrl!,
+            serverToken: config.serverToken!,
+            messageStream: config.messageStream,
+            http: { clock: deps.clock, log: deps.log },
+          }),
     }),
   actions: { send: sendEmail },
 });

@@ -1,13 +1,12 @@
 import type { Clock } from '../../server/engine/clock.ts';
-import { isOutcomeUnknown } from '../../server/engine/errors.ts';
 import type { EmailMessage, OutboxMessage, OutboxPatch, Store } from '../../server/store/store.ts';
-import { HttpError } from '../kit/http-errors.ts';
 import type { Logger } from '../kit/define-connector.ts';
 import type { CallOptions } from '../kit/http-client.ts';
 import type { EmailConnection, OutgoingEmail, RenderedEmail } from './email-connection.ts';
+import type { EmailProvider } from './email-provider.ts';
 import type { EmailTemplates } from './email-templates.ts';
+import { EmailOutcomeUnknownError, NEEDS_DECISION } from './email-outcome-unknown.ts';
 import type { ToldChanges } from './tell-on-change.ts';
-import type { PostmarkClient } from './postmark-client.ts';
 
 /**
  * How long a send attempt can take (the HTTP client gives up after 30 s): a message `sending` for
@@ -42,11 +41,15 @@ export class OutboxBusyError extends Error {
  *    another attempt waits (OutboxBusyError, which spends no attempt). Once it cannot be (the window
  *    passed, or the lease is gone: the turn ended, or a restart freed a dead process's leases), a crash
  *    or a lost answer left it there and nobody knows whether the provider accepted it, so the next
- *    attempt asks the provider (search by the key in the message metadata) first;
+ *    attempt asks the provider (search by the key in the message metadata) first. A provider that
+ *    cannot be asked (an SMTP relay) never gets it a second time by itself: the message is marked
+ *    `failed` as needing an operator's decision (EmailOutcomeUnknownError), and only the operator's
+ *    resend (`POST /outbox/:key/resend`) puts it back to `pending`;
  * 4. the attempt takes the message (pending or sending → sending) only if it is still as it read it,
  *    so concurrent senders of one key call the provider once; the other waits for a retry;
- * 5. a 4xx answer means the provider refused it: the message goes back to `pending` and the step's
- *    retry policy decides. Any other failure leaves it `sending` (see 3);
+ * 5. a refusal (a 4xx of the API; an SMTP failure before the data began, or a reply refusing it) puts
+ *    the message back to `pending` and the step's retry policy decides. Any other failure may follow
+ *    an acceptance: it stays `sending` (see 3), or with SMTP it waits for an operator at once;
  * 6. an approval email is stored as its template and data with the approval's id, and rendered in
  *    memory when it is sent, its links derived from the id and the server secret: no working link is
  *    ever written to the store, not while the message waits, not in the WAL;
@@ -55,7 +58,7 @@ export class OutboxBusyError extends Error {
  */
 export class OutboxSender implements EmailConnection {
   constructor(
-    readonly deps: { store: Store; clock: Clock; log: Logger; provider: PostmarkClient; templates: EmailTemplates; from: string },
+    readonly deps: { store: Store; clock: Clock; log: Logger; provider: EmailProvider; templates: EmailTemplates; from: string },
   ) {}
 
   /** The store also answers `email.send`'s tell_on_change (tell-on-change.ts): what was last told per subject. */
@@ -86,6 +89,8 @@ export class OutboxSender implements EmailConnection {
       options.note?.(`already sent as message ${stored.providerMessageId}; not sent again`);
       return { messageId: stored.providerMessageId, alreadySent: true };
     }
+    // An interrupted send nobody could check: only an operator's resend or mark-sent moves it on.
+    if (stored.status === 'failed') throw new EmailOutcomeUnknownError(email.key, stored.lastError ?? NEEDS_DECISION, this.#traceOf(email.key));
     // Read once: the lease of this turn does not change while it sends.
     const leaseOwner = await this.#leaseOwner(email);
     if (stored.status === 'sending') {
@@ -93,6 +98,9 @@ export class OutboxSender implements EmailConnection {
       const busyForMs = await this.#busyFor(stored, leaseOwner);
       if (busyForMs > 0) throw new OutboxBusyError(email.key, busyForMs);
       // An earlier attempt was cut off mid-call: ask the provider before sending a second copy.
+      if (!provider.findSent) {
+        throw await this.#awaitDecision(email, `an earlier attempt was cut off while sending through ${provider.description} (since ${new Date(stored.sendingSince ?? 0).toISOString()}), which cannot be asked whether it took the message`);
+      }
       const found = await provider.findSent(email.key, options);
       if (found) {
         await store.updateOutbox(email.key, this.#sent(await this.#render(stored.message, email), found));
@@ -120,13 +128,32 @@ export class OutboxSender implements EmailConnection {
       log.info({ outboxKey: email.key, runId: email.runId, tag: email.tag, messageId, recipients: email.to.length }, `email sent: ${email.tag}`);
       return { messageId, alreadySent: false };
     } catch (error) {
-      // A 4xx is the provider refusing the message: it was not taken, so it goes back to `pending`. Any
-      // other failure may follow an acceptance (a gateway's 502 or 504, a timeout, a lost connection, an
-      // answer we could not read): the message stays `sending` and the next attempt asks the provider first.
-      const refused = error instanceof HttpError && error.status !== null && !isOutcomeUnknown(error);
+      // A refused message was not taken, so it goes back to `pending`. Any other failure may follow an
+      // acceptance (a gateway's 502 or 504, a timeout, a lost connection, an answer we could not read):
+      // the message stays `sending` and the next attempt asks the provider first, or, when the provider
+      // cannot be asked, it waits for an operator now.
+      const refused = provider.failureOf(error) === 'refused';
+      if (!refused && !provider.findSent) throw await this.#awaitDecision(email, (error as Error).message);
       await store.updateOutbox(email.key, { ...(refused ? { status: 'pending' as const } : {}), lastError: (error as Error).message });
       throw error;
     }
+  }
+
+  /**
+   * A send that may or may not have gone out, through a provider that cannot be asked: the message is
+   * marked `failed` with the reason, ops are told in a log line, and the step fails with an error that
+   * says what to check and how to decide. Never sent again without that decision.
+   */
+  async #awaitDecision(email: OutgoingEmail, reason: string): Promise<EmailOutcomeUnknownError> {
+    const error = new EmailOutcomeUnknownError(email.key, `${NEEDS_DECISION}: ${reason}`, this.#traceOf(email.key));
+    await this.deps.store.updateOutbox(email.key, { status: 'failed', lastError: error.reason });
+    this.deps.log.error({ outboxKey: email.key, runId: email.runId, tag: email.tag, trace: error.trace }, error.message);
+    return error;
+  }
+
+  /** What identifies the message at the provider, for the operator who checks: its Message-ID over SMTP. */
+  #traceOf(key: string): string | undefined {
+    return this.deps.provider.traceOf?.(key, this.deps.from);
   }
 
   /** The lease under which this attempt runs: the lease of the sending run's current turn. */

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { HttpClient, type CallOptions, type HttpTransportOptions } from '../kit/http-client.ts';
-import { NotFoundError } from '../kit/http-errors.ts';
+import { HttpError, NotFoundError } from '../kit/http-errors.ts';
+import { isOutcomeUnknown } from '../../server/engine/errors.ts';
 import type { EmailMessage } from '../../server/store/store.ts';
+import type { EmailProvider, SendFailure } from './email-provider.ts';
 
 export interface PostmarkClientOptions {
   apiUrl: string;
@@ -36,7 +38,8 @@ export function metadataValue(key: string): string {
  * by metadata. No provider documents an idempotency key for sends, so sending once is the outbox's job;
  * the search lets the outbox find out whether a send that a crash interrupted was delivered.
  */
-export class PostmarkClient {
+export class PostmarkClient implements EmailProvider {
+  readonly description = 'the email API';
   readonly #http: HttpClient;
   readonly #stream: string;
 
@@ -73,6 +76,14 @@ export class PostmarkClient {
       ...options,
     });
     return res.body.MessageID;
+  }
+
+  /**
+   * A 4xx is the provider refusing the message. Any other failure may follow an acceptance (a gateway's
+   * 502 or 504, a timeout, a lost connection, an answer we could not read).
+   */
+  failureOf(error: unknown): SendFailure {
+    return error instanceof HttpError && error.status !== null && !isOutcomeUnknown(error) ? 'refused' : 'unknown';
   }
 
   /**

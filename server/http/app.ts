@@ -8,6 +8,7 @@ import { approvalRoutes } from './approvals.ts';
 import { errorHandler, notFoundHandler, pathForLog } from './errors.ts';
 import { healthAndMetricsRoutes } from './health-and-metrics.ts';
 import { mockRoutes } from './mock-routes.ts';
+import { outboxRoutes } from './outbox.ts';
 import { openapiRoutes } from './openapi.ts';
 import { recipeAndTimerRoutes } from './recipes-and-timers.ts';
 import { requestId } from './request-id.ts';
@@ -96,6 +97,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', webhookRoutes(deps));
   app.route('/', approvalRoutes(deps));
   app.route('/', runRoutes(deps));
+  app.route('/', outboxRoutes(deps));
   app.route('/', leadImportRoutes(deps));
   app.route('/', recipeAndTimerRoutes(deps));
   app.route('/', healthAndMetricsRoutes(deps));

@@ -7,6 +7,7 @@ import { approvalDocs } from './approvals.ts';
 import { healthAndMetricsDocs } from './health-and-metrics.ts';
 import { mockDocs } from './mock-routes.ts';
 import { recipeAndTimerDocs } from './recipes-and-timers.ts';
+import { outboxDocs } from './outbox.ts';
 import { runDocs } from './runs.ts';
 import { leadImportDocs } from './lead-imports.ts';
 import { webhookDocs } from './webhooks.ts';
@@ -56,7 +57,7 @@ export const openapiDocs: RouteDoc[] = [
 
 /** Every documented route; the `/_mock` ones only when the app runs in mock mode. */
 export function routeDocs(options: { mock: boolean }): RouteDoc[] {
-  return [...webhookDocs, ...approvalDocs, ...runDocs, ...leadImportDocs, ...recipeAndTimerDocs, ...healthAndMetricsDocs, ...openapiDocs, ...(options.mock ? mockDocs : [])];
+  return [...webhookDocs, ...approvalDocs, ...runDocs, ...outboxDocs, ...leadImportDocs, ...recipeAndTimerDocs, ...healthAndMetricsDocs, ...openapiDocs, ...(options.mock ? mockDocs : [])];
 }
 
 export function buildOpenApiDocument(options: { mock: boolean; serverUrl?: string }): OpenAPIObject {

@@ -37,8 +37,8 @@ export interface RuntimeProcess {
   port: number;
   /** The runtime process running now, if any. */
   child: ChildProcess | null;
-  /** Starts `partnerflow serve` on the store (it does not wait: see `ready()`). */
-  start(): ChildProcess;
+  /** Starts `partnerflow serve` on the store (it does not wait: see `ready()`); `env` adds or replaces variables ('' unsets one). */
+  start(env?: Record<string, string>): ChildProcess;
   /** Waits until the runtime answers `/healthz`. */
   ready(): Promise<void>;
   /** Kills the runtime with SIGKILL (a crash: no shutdown of any kind) and waits for it to exit. */
@@ -81,7 +81,7 @@ export async function openRuntimeProcess(tmpPrefix: string, options: { env?: Rec
     dir,
     port,
     child: null,
-    start() {
+    start(env = {}) {
       const proc = spawn(process.execPath, ['bin/partnerflow.js', 'serve'], {
         cwd: root,
         env: {
@@ -96,6 +96,7 @@ export async function openRuntimeProcess(tmpPrefix: string, options: { env?: Rec
           PARTNERFLOW_WORKER_ID: WORKER_ID,
           LOG_LEVEL: 'warn',
           ...options.env,
+          ...env,
         },
         stdio: ['ignore', 'ignore', 'pipe'],
       });

@@ -1,0 +1,30 @@
+import type { EmailMessage } from '../../server/store/store.ts';
+import type { CallOptions } from '../kit/http-client.ts';
+
+/**
+ * What a failed send means for the message: `refused` the provider did not take it (a 4xx of the
+ * API, an SMTP failure before the message data began, or an SMTP reply refusing the data): it may be
+ * sent again under the step's retry policy. `unknown` the provider may have taken it (no answer after
+ * the data was handed over, a 5xx of a gateway): it is never sent again without knowing.
+ */
+export type SendFailure = 'refused' | 'unknown';
+
+/**
+ * A way out for the outbox's messages: the Postmark-style HTTP API (postmark-client.ts) or an SMTP
+ * relay (smtp-client.ts). The outbox (outbox-sender.ts) sends each message once through it.
+ */
+export interface EmailProvider {
+  /** Names the transport in notes, logs and errors: `the email API`, `the SMTP relay smtp.example.com:587`. */
+  readonly description: string;
+  /** Sends one message carrying its notification key; resolves with the provider's message id. */
+  send(message: EmailMessage, key: string, options?: CallOptions): Promise<string>;
+  /**
+   * The provider's id of a message sent earlier with this key, or null when there is none. Absent when
+   * the provider cannot be asked (SMTP): an interrupted send then waits for an operator's decision.
+   */
+  findSent?(key: string, options?: CallOptions): Promise<string | null>;
+  /** How an operator finds a message of this key at the provider (its Message-ID), when the provider cannot be asked. */
+  traceOf?(key: string, from: string): string;
+  /** Whether a failed send was refused (safe to repeat) or may have been taken (see SendFailure). */
+  failureOf(error: unknown): SendFailure;
+}

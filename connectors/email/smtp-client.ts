@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { Clock } from '../../server/engine/clock.ts';
+import type { EmailMessage } from '../../server/store/store.ts';
+import type { CallOptions } from '../kit/http-client.ts';
+import type { EmailProvider, SendFailure } from './email-provider.ts';
+import { smtpRelayOf, type SmtpRelay } from './smtp-url.ts';
+
+/** Time limits of one SMTP send. The whole send ends well inside the outbox's 2-minute send window. */
+export interface SmtpTimeouts {
+  /** Connecting and the server's greeting. */
+  connectMs: number;
+  /** Silence from the server in the middle of the conversation. */
+  idleMs: number;
+  /** The whole conversation, connect to the answer to the message. */
+  totalMs: number;
+}
+
+const DEFAULT_TIMEOUTS: SmtpTimeouts = { connectMs: 15_000, idleMs: 30_000, totalMs: 60_000 };
+
+export interface SmtpClientOptions {
+  /** `smtp://[user@]host[:port]` or `smtps://…` (EMAIL_SMTP_URL): no password in it. */
+  url: string;
+  /** Secret (EMAIL_SMTP_PASSWORD): only ever handed to the AUTH command, never logged or kept on an error. */
+  password?: string | undefined;
+  /** Stamps the Date header, so a message's text is the same on the virtual clock. */
+  clock: Clock;
+  timeouts?: Partial<SmtpTimeouts>;
+}
+
+/** Where the conversation was when it failed. Only `answer` is after the message data began. */
+export type SmtpStage = 'connect' | 'auth' | 'envelope' | 'answer';
+
+/**
+ * A failed SMTP send. `dataBegan` says whether the message data had started to go out when it failed
+ * without the server's answer: then the relay may have taken it, and nobody can ask it. Carries no HTTP
+ * `status` (the engine would read an SMTP 5xx as "may have taken effect"); `smtpCode` is the reply code.
+ */
+export class SmtpSendError extends Error {
+  override name = 'SmtpSendError';
+  readonly system = 'email';
+  constructor(
+    message: string,
+    readonly stage: SmtpStage,
+    readonly smtpCode: number | null,
+    readonly dataBegan: boolean,
+    /** A 4xx reply or no reply before the data: another attempt may succeed. A 5xx reply will not change. */
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The Message-ID a notification always goes out with, derived from its outbox key (SHA-256, so no run
+ * id or step name leaves), at the sender's domain: a copy sent again by an operator's decision carries
+ * the same id, and a receiving system that dedupes on Message-ID shows it once.
+ */
+export function messageIdFor(key: string, from: string): string {
+  const domain = /@([^\s<>@]+)>?\s*$/.exec(from)?.[1] ?? 'partnerflow.invalid';
+  return `<pf.${createHash('sha256').update(key).digest('base64url')}@${domain}>`;
+}
+
+/**
+ * Sends through an SMTP relay (nodemailer's SMTP connection, one connection per message). Unlike the
+ * HTTP API, a relay cannot be asked afterwards whether it took a message: there is no `findSent`, and a
+ * send cut off after its data began is `unknown` (the outbox then waits for an operator, README
+ * "Email over SMTP"). A failure before the data (connect refused, auth refused, a recipient refused)
+ * or a reply refusing the data is `refused`: the relay did not take the message.
+ */
+export class SmtpClient implements EmailProvider {
+  readonly description: string;
+  readonly #relay: SmtpRelay;
+  readonly #password: string | undefined;
+  readonly #clock: Clock;
+  readonly #timeouts: SmtpTimeouts;
+
+  constructor(options: SmtpClientOptions) {
+    this.#relay = smtpRelayOf(options.url);
+    this.#password = options.password;
+    this.#clock = options.clock;
+    this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.description = `the SMTP relay ${this.#relay.host}:${this.#relay.port}`;
+  }
+
+  traceOf(key: string, from: string): string {
+    return `Message-ID ${messageIdFor(key, from)}`;
+  }
+
+  failureOf(error: unknown): SendFailure {
+    return error instanceof SmtpSendError && error.dataBegan && error.smtpCode === null ? 'unknown' : 'refused';
+  }
+
+  async send(message: EmailMessage, key: string, options: CallOptions = {}): Promise<string> {
+    const messageId = messageIdFor(key, message.from);
+    const mail = new MailComposer({
+      from: message.from,
+      to: message.to,
+      ...(message.cc && message.cc.length > 0 ? { cc: message.cc } : {}),
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+      messageId,
+      date: new Date(this.#clock.now()),
+      ...(message.tag ? { headers: { 'X-Partnerflow-Tag': message.tag } } : {}),
+    }).compile();
+    const envelope = mail.getEnvelope();
+    const raw = await mail.build();
+    const info = await this.#converse(envelope, raw, options);
+    if (info.rejected.length > 0) {
+      options.note?.(`${this.description} refused ${info.rejected.length} of the recipients: ${info.rejected.join(', ')}; sent to the others`);
+    }
+    return messageId;
+  }
+
+  /** One SMTP conversation: connect, AUTH when a user is set, MAIL/RCPT/DATA, QUIT. */
+  #converse(envelope: { from: string | false; to: string[] }, raw: Buffer, options: CallOptions): Promise<{ rejected: string[] }> {
+    const relay = this.#relay;
+    const connection = new SMTPConnection({
+      host: relay.host,
+      port: relay.port,
+      secure: relay.secure,
+      // A password never crosses the network in clear, except to a relay on this machine.
+      requireTLS: !relay.secure && relay.user !== undefined && !relay.loopback,
+      connectionTimeout: this.#timeouts.connectMs,
+      greetingTimeout: this.#timeouts.connectMs,
+      socketTimeout: this.#timeouts.idleMs,
+      logger: false,
+    });
+    let stage: SmtpStage = 'connect';
+    let dataBegan = false;
+    // The connection pipes the message only once the relay answered DATA with 354: from then on, the
+    // relay may take the message without our hearing its answer.
+    const body = new PassThrough();
+    const pipe = body.pipe.bind(body);
+    body.pipe = ((destination: NodeJS.WritableStream, pipeOptions?: { end?: boolean }) => {
+      dataBegan = true;
+      return pipe(destination, pipeOptions);
+    }) as typeof body.pipe;
+    body.end(raw);
+
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = () => {
+        settled = true;
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+      };
+      const fail = (error: unknown) => {
+        if (settled) return;
+        settle();
+        connection.close();
+        reject(this.#describe(error, stage, dataBegan));
+      };
+      const onAbort = () => fail(new Error('the step was stopped'));
+      const timer = setTimeout(() => fail(new Error(`no answer within ${this.#timeouts.totalMs / 1000} s`)), this.#timeouts.totalMs);
+      timer.unref?.();
+      if (options.signal?.aborted) return fail(new Error('the step was stopped'));
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      connection.on('error', fail);
+
+      const sendMessage = () => {
+        stage = 'envelope';
+        connection.send({ from: envelope.from || '', to: envelope.to }, body, (error, info) => {
+          if (error) return fail(error);
+          if (settled) return;
+          settle();
+          connection.quit();
+          resolve({ rejected: (info?.rejected ?? []).map(String) });
+        });
+      };
+      connection.connect((error) => {
+        if (error) return fail(error);
+        if (relay.user === undefined) return sendMessage();
+        stage = 'auth';
+        connection.login({ user: relay.user, pass: this.#password ?? '' }, (loginError) => (loginError ? fail(loginError) : sendMessage()));
+      });
+    });
+  }
+
+  /**
+   * The failure in words that name the relay and the stage, and never the password: nodemailer's error
+   * is not kept (it may hold the conversation), only its reply code and the relay's own words.
+   */
+  #describe(error: unknown, stage: SmtpStage, dataBegan: boolean): SmtpSendError {
+    const e = (error ?? {}) as { responseCode?: unknown; response?: unknown; code?: unknown; message?: unknown };
+    const smtpCode = typeof e.responseCode === 'number' ? e.responseCode : null;
+    const reply = typeof e.response === 'string' ? e.response.replace(/\s+/g, ' ').trim().slice(0, 300) : '';
+    const atStage = dataBegan ? 'answer' : stage;
+    const what = {
+      connect: 'connecting',
+      auth: 'logging in (AUTH)',
+      envelope: 'giving the sender and recipients (MAIL FROM, RCPT TO, DATA)',
+      answer: 'sending the message data',
+    }[atStage];
+    const cause = reply ? `it answered "${reply}"` : `${typeof e.message === 'string' ? e.message : String(error)}${typeof e.code === 'string' ? ` (${e.code})` : ''}`;
+    let message = `email: ${this.description} failed while ${what}: ${cause}`;
+    if (atStage === 'answer' && smtpCode === null) message += '; the relay may have taken the message';
+    const retryable = smtpCode === null || smtpCode < 500;
+    return new SmtpSendError(message, atStage, smtpCode, atStage === 'answer', retryable);
+  }
+}

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { CONNECTORS } from '../connectors/index.ts';
+import { loadConfig, RUNTIME_VARIABLES, webhookSecretVariable } from './config.ts';
+import { ConnectorCatalog } from './engine/connector-registry.ts';
+import { loadTables } from './engine/tables.ts';
+import { checkConfiguredConnectors } from './recipes/check-configured-connectors.ts';
+import { loadRecipes } from './recipes/load-recipes.ts';
+
+/**
+ * Issue 14: the compose.yaml of README "Running several replicas" (PostgreSQL, two replicas, nginx)
+ * cannot drift from the runtime. No Docker runs here: the file is parsed, every variable it sets on a
+ * replica (and every one in .env.example, which it reads as `.env`) is one the runtime reads, with a
+ * value its schema takes, and together they are a configuration the runtime starts with.
+ */
+const root = join(import.meta.dirname, '..');
+const read = (file: string) => readFileSync(join(root, file), 'utf8');
+
+interface Service {
+  build?: unknown;
+  image?: string;
+  environment?: Record<string, string | number | boolean | null> | string[];
+  env_file?: string | string[] | Array<{ path: string }>;
+  depends_on?: unknown;
+}
+const compose = parse(read('compose.yaml'), { merge: true }) as { services: Record<string, Service> };
+const replicas = Object.entries(compose.services).filter(([, service]) => service.build !== undefined);
+
+/** .env.example as compose reads a `.env`: `NAME=value`, optionally quoted; comments and blank lines skipped. */
+const envExample: Record<string, string> = Object.fromEntries(
+  read('.env.example')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const cut = line.indexOf('=');
+      return [line.slice(0, cut), line.slice(cut + 1).replace(/^"(.*)"$/, '$1')];
+    }),
+);
+
+/** Compose's `${NAME}`, `${NAME:?message}` and `${NAME:-default}`, filled from the env file. */
+function interpolate(value: string): string {
+  return value.replace(/\$\{([A-Z0-9_]+)(?::([?-])([^}]*))?\}/g, (_all, name: string, kind?: string, rest?: string) => {
+    const given = envExample[name];
+    if (given !== undefined && given !== '') return given;
+    if (kind === '-') return rest ?? '';
+    throw new Error(`compose.yaml needs ${name}, which .env.example does not set`);
+  });
+}
+
+/** The variables a replica gets from compose.yaml itself, interpolated. */
+function environmentOf(service: Service): Record<string, string> {
+  const env = service.environment ?? {};
+  const pairs = Array.isArray(env) ? env.map((entry) => entry.split(/=(.*)/s).slice(0, 2) as [string, string]) : Object.entries(env).map(([k, v]) => [k, String(v ?? '')] as [string, string]);
+  return Object.fromEntries(pairs.map(([k, v]) => [k, interpolate(v)]));
+}
+
+/** Every variable the runtime reads: its own, each connector's, and the webhook secrets of the sources. */
+const runtimeVariables = new Set<string>([
+  ...Object.keys(RUNTIME_VARIABLES),
+  ...CONNECTORS.flatMap((connector) => Object.values(connector.env as Record<string, string>)),
+  ...CONNECTORS.filter((connector) => connector.events && Object.keys(connector.events).length > 0).map((connector) => webhookSecretVariable(connector.name)),
+]);
+
+/** Variables of .env.example that only compose.yaml reads (interpolated into it), not the runtime. */
+const composeOnly = new Set([...read('compose.yaml').matchAll(/\$\{([A-Z0-9_]+)/g)].map((m) => m[1]!));
+
+describe('compose.yaml (README "Running several replicas")', () => {
+  it('runs PostgreSQL and at least two replicas of the runtime built from this repository, behind a load balancer', () => {
+    expect(compose.services.postgres?.image).toMatch(/^postgres:\d+/);
+    expect(replicas.length).toBeGreaterThanOrEqual(2);
+    expect(read('Dockerfile')).toMatch(/^FROM node:20\b/m);
+    expect(read('Dockerfile')).toContain('RUN npm ci');
+    expect(read('Dockerfile')).toContain('CMD ["node", "bin/partnerflow.js", "serve"]');
+    // nginx sends to every replica, on the port it listens on.
+    const upstreams = [...read('deploy/nginx.conf').matchAll(/^\s*server\s+([\w.-]+):(\d+)/gm)].map((m) => `${m[1]}:${m[2]}`);
+    expect(upstreams.sort()).toEqual(replicas.map(([name, service]) => `${name}:${environmentOf(service).PORT}`).sort());
+    expect(JSON.stringify(compose.services.lb)).toContain('./deploy/nginx.conf');
+  });
+
+  it('gives each replica its own PARTNERFLOW_WORKER_ID (leases are named by it)', () => {
+    const ids = replicas.map(([, service]) => environmentOf(service).PARTNERFLOW_WORKER_ID);
+    expect(ids.every((id) => typeof id === 'string' && id.length > 0)).toBe(true);
+    expect(new Set(ids).size).toBe(replicas.length);
+  });
+
+  it('points every replica at the postgres service, as its user and database', () => {
+    const postgres = environmentOf(compose.services.postgres!);
+    for (const [, service] of replicas) {
+      const url = new URL(environmentOf(service).PARTNERFLOW_DATABASE_URL!);
+      expect(url.protocol).toBe('postgres:');
+      expect(url.hostname).toBe('postgres');
+      expect(decodeURIComponent(url.username)).toBe(postgres.POSTGRES_USER);
+      expect(decodeURIComponent(url.password)).toBe(postgres.POSTGRES_PASSWORD);
+      expect(url.pathname).toBe(`/${postgres.POSTGRES_DB}`);
+    }
+  });
+
+  it('sets on the replicas only variables the runtime reads, each with a value its schema takes', () => {
+    for (const [name, service] of replicas) {
+      for (const [variable, value] of Object.entries(environmentOf(service))) {
+        expect(runtimeVariables.has(variable), `${name}: ${variable} is not a variable of the runtime (server/config.ts, the connectors' env)`).toBe(true);
+        const spec = (RUNTIME_VARIABLES as Record<string, { schema: { safeParse(v: unknown): { success: boolean } } }>)[variable];
+        if (spec) expect(spec.schema.safeParse(value).success, `${name}: ${variable}=${value}`).toBe(true);
+      }
+    }
+  });
+
+  it('reads its secrets from .env, which git ignores; .env.example names only variables of the runtime or of compose.yaml', () => {
+    for (const [, service] of replicas) expect([service.env_file].flat()).toEqual(['.env']);
+    expect(read('.gitignore').split('\n')).toContain('.env');
+    for (const variable of Object.keys(envExample)) {
+      expect(runtimeVariables.has(variable) || composeOnly.has(variable), `.env.example: ${variable} is read by neither the runtime nor compose.yaml`).toBe(true);
+    }
+  });
+
+  it('is, with .env.example filled in, a configuration each replica starts with (outside mock mode)', () => {
+    for (const [, service] of replicas) {
+      const env = { ...envExample, ...environmentOf(service) };
+      const config = loadConfig(env, { mock: false, connectors: CONNECTORS });
+      expect(config.workerId).toBe(env.PARTNERFLOW_WORKER_ID);
+      expect(config.host).toBe('0.0.0.0');
+    }
+  });
+
+  it('configures every connector the shipped recipes (the image\'s recipes/) use, so a replica started on .env.example loads them all', async () => {
+    const [, service] = replicas[0]!;
+    const config = loadConfig({ ...envExample, ...environmentOf(service) }, { mock: false, connectors: CONNECTORS });
+    const catalog = new ConnectorCatalog(CONNECTORS);
+    const recipes = await loadRecipes(config.recipesDir, { catalog, tables: loadTables(config.tablesDir).names(), connectorConfigs: config.connectors });
+    expect(recipes.length).toBeGreaterThan(0);
+    expect(recipes.flatMap((r) => checkConfiguredConnectors(r.definition, r.file, catalog, config))).toEqual([]);
+  });
+});
