@@ -21,6 +21,7 @@ import { finishPollWork, listPollCursorsWork, savePollPageWork, takePollWork, ty
 import { tellOnChangeWork, type TellOnChangeInput, type TellOnChangeOutcome } from './told-changes.ts';
 import { releaseBudgetWork, reserveBudgetWork, type BudgetRelease, type BudgetReservation, type ReleaseBudgetInput, type ReserveBudgetInput } from './budget-reservations.ts';
 import * as timers from './business-timers-store.ts';
+import { rateBudgetQueries, releaseRateBudgetWork, renewRateBudgetWork, takeRateBudgetWork, type RateBudgetQueries, type RateBudgetSlot, type RateBudgetTake, type TakeRateBudgetInput } from './rate-budgets.ts';
 import { saveSyncBasesWork, syncBasesQuery, type SaveSyncBasesInput, type SyncBases, type SyncRecordRef } from './sync-bases.ts';
 import { syncTimerOffsets, type SyncTimerOffsetsInput, type SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 import {
@@ -465,6 +466,25 @@ export class KyselyStore implements Store {
 
   saveSyncBases(input: SaveSyncBasesInput): Promise<void> {
     return this.transaction((trx) => saveSyncBasesWork(trx, input));
+  }
+
+  // ── Rate budgets (rate-budgets.ts) ─────────────────────────────────────────────────────
+  #rateBudgetQueries: RateBudgetQueries | undefined;
+
+  /** Units of work on the hot path (group commit; synchronous on SQLite): one per remote call, and one to free it. */
+  takeRateBudget(input: TakeRateBudgetInput): Promise<RateBudgetTake> {
+    const q = (this.#rateBudgetQueries ??= rateBudgetQueries(this.db, this.kind));
+    return this.write(() => takeRateBudgetWork(q, input));
+  }
+
+  releaseRateBudget(slot: RateBudgetSlot): Promise<boolean> {
+    const q = (this.#rateBudgetQueries ??= rateBudgetQueries(this.db, this.kind));
+    return this.write(() => releaseRateBudgetWork(q, slot));
+  }
+
+  renewRateBudget(input: RateBudgetSlot & { leaseUntil: number }): Promise<boolean> {
+    const q = (this.#rateBudgetQueries ??= rateBudgetQueries(this.db, this.kind));
+    return this.write(() => renewRateBudgetWork(q, input));
   }
 
   // ── Business timers (business-timers-store.ts) ──────────────────────────────────────────

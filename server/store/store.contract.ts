@@ -5,6 +5,7 @@ import { describeBusinessTimersContract } from './business-timers.contract.ts';
 import { STOPPED_BY_RECIPE, type JournalEntry, type NewApproval, type NewRun, type Store } from './store.ts';
 import { describeBudgetReservationContract } from './budget-reservations.contract.ts';
 import { describeSyncBasesContract } from './sync-bases.contract.ts';
+import { describeRateBudgetContract } from './rate-budgets.contract.ts';
 
 /**
  * The behaviour every Store implementation must have. The SQLite store runs it; a PostgreSQL store
@@ -14,6 +15,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
   describeBudgetReservationContract(name, open);
   describeSyncBasesContract(name, open);
   describeBusinessTimersContract(name, open);
+  describeRateBudgetContract(name, open);
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     const T0 = Date.parse('2026-03-02T09:00:00Z');

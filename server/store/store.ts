@@ -5,6 +5,7 @@ import type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 import type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
 import type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
 import type { SaveSyncBasesInput, SyncBases, SyncRecordRef } from './sync-bases.ts';
+import type { RateBudgetSlot, RateBudgetTake, TakeRateBudgetInput } from './rate-budgets.ts';
 import type { SyncTimerOffsetsInput, SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 import type { BusinessTimer, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
 
@@ -12,6 +13,7 @@ export type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 export type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 export type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
 export type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
+export type { RateBudgetSlot, RateBudgetTake, TakeRateBudgetInput } from './rate-budgets.ts';
 export type { SaveSyncBasesInput, SyncBase, SyncBases, SyncRecordRef } from './sync-bases.ts';
 export type { OffsetFireTimes, SyncTimerOffsetsInput, SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 export type { BusinessTimer, BusinessTimerStatus, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
@@ -188,6 +190,18 @@ export interface Store {
   syncBases(ref: SyncRecordRef): Promise<SyncBases>;
   /** Moves the bases of the given fields of a record (other fields keep theirs), in one transaction. */
   saveSyncBases(input: SaveSyncBasesInput): Promise<void>;
+
+  // ── Rate budgets shared across replicas (rate-budgets.ts) ─────────────────────────────────
+  /**
+   * Takes, for one call, a slot in flight (leased to `holder` for `leaseMs`) and a start in the sliding
+   * window, atomically and across replicas, or neither: then says whether the window or the calls in
+   * flight are full and when to look again.
+   */
+  takeRateBudget(input: TakeRateBudgetInput): Promise<RateBudgetTake>;
+  /** Frees a call's slot; false when it was no longer the holder's. */
+  releaseRateBudget(slot: RateBudgetSlot): Promise<boolean>;
+  /** Extends a running call's lease on its slot; false when another call took the slot meanwhile. */
+  renewRateBudget(input: RateBudgetSlot & { leaseUntil: number }): Promise<boolean>;
 
   // ── Business timers (the `timer` trigger; business-timers-store.ts) ─────────────────────────
   /** Applies a record's latest event to its timers in one transaction, by the recompute rules. */
