@@ -21,7 +21,7 @@ import { finishPollWork, listPollCursorsWork, savePollPageWork, takePollWork, ty
 import { tellOnChangeWork, type TellOnChangeInput, type TellOnChangeOutcome } from './told-changes.ts';
 import { releaseBudgetWork, reserveBudgetWork, type BudgetRelease, type BudgetReservation, type ReleaseBudgetInput, type ReserveBudgetInput } from './budget-reservations.ts';
 import * as timers from './business-timers-store.ts';
-import { rateBudgetQueries, releaseRateBudgetWork, renewRateBudgetWork, takeRateBudgetWork, type RateBudgetQueries, type RateBudgetSlot, type RateBudgetTake, type TakeRateBudgetInput } from './rate-budgets.ts';
+import { rateBudgetQueries, releaseRateBudgetWork, renewRateBudgetWork, takeRateBudgetWork, type RateBudgetQueries, type RateBudgetCall, type RateBudgetSlot, type RateBudgetTake, type TakeRateBudgetInput } from './rate-budgets.ts';
 import { saveSyncBasesWork, syncBasesQuery, type SaveSyncBasesInput, type SyncBases, type SyncRecordRef } from './sync-bases.ts';
 import { syncTimerOffsets, type SyncTimerOffsetsInput, type SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 import {
@@ -477,9 +477,9 @@ export class KyselyStore implements Store {
     return this.write(() => takeRateBudgetWork(q, input));
   }
 
-  releaseRateBudget(slot: RateBudgetSlot): Promise<boolean> {
+  releaseRateBudget(call: RateBudgetCall & { now: number }): Promise<boolean> {
     const q = (this.#rateBudgetQueries ??= rateBudgetQueries(this.db, this.kind));
-    return this.write(() => releaseRateBudgetWork(q, slot));
+    return this.write(() => releaseRateBudgetWork(q, call));
   }
 
   renewRateBudget(input: RateBudgetSlot & { leaseUntil: number }): Promise<boolean> {

@@ -8,6 +8,12 @@ function take(store: Store, over: Partial<TakeRateBudgetInput> & { holder: strin
   return store.takeRateBudget({ budget: 'marketo:123-ABC-456', maxCalls: 100, windowMs: 20_000, maxConcurrent: 10, leaseMs: 60_000, ...over });
 }
 
+/** The call ended at `now`: frees its slot, and its window row counts it from then. */
+async function release(store: Store, answer: RateBudgetTake, holder: string, now: number, budget = 'marketo:123-ABC-456'): Promise<boolean> {
+  if (!answer.granted) throw new Error(`${holder} holds nothing to release`);
+  return store.releaseRateBudget({ budget, holder, slot: answer.slot, start: answer.start, leaseUntil: answer.leaseUntil, now });
+}
+
 /**
  * Rate budgets shared across replicas (rate-budgets.ts): what every Store must do. Part of the store
  * contract (`describeStoreContract` calls it), so a PostgreSQL store runs it too.
@@ -27,7 +33,7 @@ export function describeRateBudgetContract(name: string, open: () => Promise<Sto
       for (const [i, at] of [0, 1_000, 2_000].entries()) {
         const answer = await take(store, { ...limits, holder: `call-${i}`, now: T0 + at });
         expect(answer).toMatchObject({ granted: true });
-        if (answer.granted) expect(await store.releaseRateBudget({ budget: 'marketo:123-ABC-456', slot: answer.slot, holder: `call-${i}` })).toBe(true);
+        expect(await release(store, answer, `call-${i}`, T0 + at)).toBe(true);
       }
       expect(await take(store, { ...limits, holder: 'call-3', now: T0 + 3_000 })).toEqual({ granted: false, waitFor: 'window', retryAt: T0 + 20_000 });
       // A start exactly one window old is out of it (as Marketo counts).
@@ -37,16 +43,28 @@ export function describeRateBudgetContract(name: string, open: () => Promise<Sto
       expect(await take(store, { ...limits, budget: 'marketo:other', holder: 'call-4', now: T0 + 20_001 })).toMatchObject({ granted: true });
     });
 
+    it('counts a call in the window from the latest it can have reached the system: its lease end while in flight, its end once released', async () => {
+      const limits = { maxCalls: 1, leaseMs: 60_000 };
+      // Granted at T0, it reached Marketo some time before it ended at T0 + 5 s: Marketo counts it until T0 + 25 s at the latest.
+      const slow = await take(store, { ...limits, holder: 'slow', now: T0 });
+      expect(await take(store, { ...limits, holder: 'next', now: T0 + 1_000 })).toEqual({ granted: false, waitFor: 'window', retryAt: T0 + 80_000 });
+      await release(store, slow, 'slow', T0 + 5_000);
+      expect(await take(store, { ...limits, holder: 'next', now: T0 + 20_000 })).toEqual({ granted: false, waitFor: 'window', retryAt: T0 + 25_000 });
+      expect(await take(store, { ...limits, holder: 'next', now: T0 + 25_000 })).toMatchObject({ granted: true });
+    });
+
     it('admits at most maxConcurrent in flight; a call refused for that takes nothing from the window', async () => {
       const limits = { maxCalls: 3, maxConcurrent: 1 };
       const first = await take(store, { ...limits, holder: 'a', now: T0 });
-      expect(first).toEqual({ granted: true, slot: 0, leaseUntil: T0 + 60_000 });
+      expect(first).toEqual({ granted: true, slot: 0, start: expect.any(Number), leaseUntil: T0 + 60_000 });
       for (let i = 0; i < 5; i++) expect(await take(store, { ...limits, holder: 'b', now: T0 + i })).toEqual({ granted: false, waitFor: 'concurrency', retryAt: T0 + 60_000 });
-      await store.releaseRateBudget({ budget: 'marketo:123-ABC-456', slot: 0, holder: 'a' });
-      expect(await take(store, { ...limits, holder: 'b', now: T0 + 10 })).toMatchObject({ granted: true });
-      await store.releaseRateBudget({ budget: 'marketo:123-ABC-456', slot: 0, holder: 'b' });
-      expect(await take(store, { ...limits, holder: 'c', now: T0 + 20 })).toMatchObject({ granted: true });
-      await store.releaseRateBudget({ budget: 'marketo:123-ABC-456', slot: 0, holder: 'c' });
+      await release(store, first, 'a', T0);
+      const second = await take(store, { ...limits, holder: 'b', now: T0 + 10 });
+      expect(second).toMatchObject({ granted: true });
+      await release(store, second, 'b', T0 + 10);
+      const third = await take(store, { ...limits, holder: 'c', now: T0 + 20 });
+      expect(third).toMatchObject({ granted: true });
+      await release(store, third, 'c', T0 + 20);
       // a, b and c started: the fourth waits for the window, and gives its slot back.
       expect(await take(store, { ...limits, holder: 'd', now: T0 + 30 })).toEqual({ granted: false, waitFor: 'window', retryAt: T0 + 20_000 });
       expect(await take(store, { ...limits, maxCalls: 4, holder: 'd', now: T0 + 40 })).toMatchObject({ granted: true });
@@ -55,16 +73,18 @@ export function describeRateBudgetContract(name: string, open: () => Promise<Sto
     it('a slot held by a replica that died is free once its lease runs out; the dead holder can neither free nor renew it then', async () => {
       const limits = { maxConcurrent: 1, leaseMs: 30_000 };
       const budget = 'marketo:123-ABC-456';
-      expect(await take(store, { ...limits, holder: 'dead~1', now: T0 })).toMatchObject({ granted: true, leaseUntil: T0 + 30_000 });
+      const dead = await take(store, { ...limits, holder: 'dead~1', now: T0 });
+      expect(dead).toMatchObject({ granted: true, leaseUntil: T0 + 30_000 });
       expect(await take(store, { ...limits, holder: 'live~1', now: T0 + 29_999 })).toEqual({ granted: false, waitFor: 'concurrency', retryAt: T0 + 30_000 });
-      expect(await take(store, { ...limits, holder: 'live~1', now: T0 + 30_000 })).toMatchObject({ granted: true, slot: 0 });
-      expect(await store.releaseRateBudget({ budget, slot: 0, holder: 'dead~1' })).toBe(false);
+      const live = await take(store, { ...limits, holder: 'live~1', now: T0 + 30_000 });
+      expect(live).toMatchObject({ granted: true, slot: 0 });
+      expect(await release(store, dead, 'dead~1', T0 + 30_000)).toBe(false);
       expect(await store.renewRateBudget({ budget, slot: 0, holder: 'dead~1', leaseUntil: T0 + 90_000 })).toBe(false);
       expect(await take(store, { ...limits, holder: 'live~2', now: T0 + 30_001 })).toMatchObject({ granted: false, waitFor: 'concurrency' });
       // The live holder renews while its call runs: the slot stays its own past the first lease.
       expect(await store.renewRateBudget({ budget, slot: 0, holder: 'live~1', leaseUntil: T0 + 90_000 })).toBe(true);
       expect(await take(store, { ...limits, holder: 'live~2', now: T0 + 60_000 })).toEqual({ granted: false, waitFor: 'concurrency', retryAt: T0 + 90_000 });
-      expect(await store.releaseRateBudget({ budget, slot: 0, holder: 'live~1' })).toBe(true);
+      expect(await release(store, live, 'live~1', T0 + 60_000)).toBe(true);
       expect(await take(store, { ...limits, holder: 'live~2', now: T0 + 60_001 })).toMatchObject({ granted: true });
     });
 
@@ -121,7 +141,7 @@ export function describeRateBudgetReplicas(name: string, openReplicas: () => Pro
                     await new Promise((resolve) => setImmediate(resolve));
                     now += 1;
                     inFlight--;
-                    expect(await store.releaseRateBudget({ budget: limits.budget, slot: answer.slot, holder })).toBe(true);
+                    expect(await release(store, answer, holder, now, limits.budget)).toBe(true);
                     break;
                   }
                   // A full window is waited out on the shared clock (as a virtual clock's sleep moves it);
@@ -140,7 +160,7 @@ export function describeRateBudgetReplicas(name: string, openReplicas: () => Pro
       expect(peak).toBeLessThanOrEqual(10);
       const sorted = [...starts].sort((a, b) => a - b);
       const busiest = Math.max(...sorted.map((t) => sorted.filter((s) => s > t - limits.windowMs && s <= t).length));
-      expect(busiest).toBe(25);
+      expect(busiest).toBeLessThanOrEqual(25);
       // The window, not the calls in flight, set the pace: 300 calls at 25 per 2 s take 11 windows and more.
       expect(sorted.at(-1)! - sorted[0]!).toBeGreaterThanOrEqual(11 * limits.windowMs);
     });

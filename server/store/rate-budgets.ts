@@ -10,12 +10,16 @@ import { exec, type StoreWork } from './store-work.ts';
  *
  * The data: per budget, `maxCalls` rows of `rate_budget_starts` (the window) and `maxConcurrent` rows
  * of `rate_budget_slots` (the calls in flight), made on first use.
- * - **Window.** Each start row holds when the call it last admitted started. A call may start when a
- *   row's start is out of the window (`started_at <= now - windowMs`); it writes its own start there.
- *   Only rows out of the window are ever overwritten, so every start inside the window is kept, and a
- *   free row exists exactly when fewer than `maxCalls` calls started within the window: the sliding
- *   window is exact, not a fixed-window approximation. When none is free, the caller waits until the
- *   oldest start leaves the window (`retryAt`).
+ * - **Window.** Each start row holds when the call it last admitted reached the remote system, at the
+ *   latest. A call may start when a row is out of the window (`started_at <= now - windowMs`). Only
+ *   rows out of the window are ever overwritten, so every call still inside the window is kept, and a
+ *   free row exists exactly when fewer than `maxCalls` calls are: a sliding window, not a fixed-window
+ *   approximation. When none is free, the caller waits until the oldest leaves it (`retryAt`).
+ *   The remote system counts a call when it arrives, which is after the take (a token fetch, the
+ *   network, another replica's clock moving), so the row holds the latest time the call can have
+ *   arrived: its lease end while it is in flight, the time it ended once released. A row freed by
+ *   the take time alone let a call granted at t and arriving at t + 5 s overlap the next window, and
+ *   three replicas got 606 from the simulated Marketo.
  * - **In flight.** Each slot row is free or leased to one call (`holder`, `lease_until`). A call takes
  *   a free slot (or one whose lease ran out: its replica died mid-call), renews the lease while it
  *   runs, and frees it when done. A crash therefore costs its slots for one lease at most.
@@ -46,7 +50,14 @@ export interface TakeRateBudgetInput {
 
 /** A take's answer: the slot the call holds, or why it must wait and until when. */
 export type RateBudgetTake =
-  | { granted: true; slot: number; leaseUntil: number }
+  | {
+      granted: true;
+      /** The slot in flight, and the row of the window the call took. */
+      slot: number;
+      start: number;
+      /** The lease end, also what the start row holds until the call is released. */
+      leaseUntil: number;
+    }
   | {
       granted: false;
       /** `window`: `maxCalls` started within the window; `concurrency`: `maxConcurrent` in flight. */
@@ -59,11 +70,17 @@ export type RateBudgetTake =
       retryAt: number;
     };
 
-/** A call's slot, to renew or free. */
+/** A call's slot, to renew. */
 export interface RateBudgetSlot {
   budget: string;
   slot: number;
   holder: string;
+}
+
+/** A granted call, to release when it ended: its slot, and its start row (`start`) still holding `leaseUntil` as taken. */
+export interface RateBudgetCall extends RateBudgetSlot {
+  start: number;
+  leaseUntil: number;
 }
 
 /** Compare-and-set attempts in one take when others took the free row first, before answering "look again now". */
@@ -122,10 +139,10 @@ export function rateBudgetQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgr
         // Still this call's, even past its lease when no one took it meanwhile (a take writes another holder).
         .where('holder', '=', p('holder')),
     ),
-    takeStart: new PreparedQuery<{ budget: string; max: number; windowStart: number; now: number }, { slot: number }>((p) =>
+    takeStart: new PreparedQuery<{ budget: string; max: number; windowStart: number; until: number }, { slot: number }>((p) =>
       db
         .updateTable('rate_budget_starts')
-        .set({ started_at: p('now') })
+        .set({ started_at: p('until') })
         .where('budget', '=', p('budget'))
         .where('slot', '=', (eb) => {
           const free = eb
@@ -140,6 +157,15 @@ export function rateBudgetQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgr
         })
         .where('started_at', '<=', p('windowStart'))
         .returning('slot'),
+    ),
+    // The call ended: its row holds its end (by then it had arrived), unless something else wrote it since.
+    endStart: new PreparedQuery<{ budget: string; start: number; leaseUntil: number; now: number }>((p) =>
+      db
+        .updateTable('rate_budget_starts')
+        .set({ started_at: p('now') })
+        .where('budget', '=', p('budget'))
+        .where('slot', '=', p('start'))
+        .where('started_at', '=', p('leaseUntil')),
     ),
     startsState: new PreparedQuery<{ budget: string; max: number }, { rows: number | string; oldest: number | string | null }>((p) =>
       db
@@ -185,8 +211,8 @@ export function* takeRateBudgetWork(q: RateBudgetQueries, input: TakeRateBudgetI
   }
   const windowStart = now - input.windowMs;
   for (let attempt = 1; ; attempt++) {
-    const { rows } = yield* exec(q.takeStart, { budget, max: input.maxCalls, windowStart, now });
-    if (rows[0]) return { granted: true, slot, leaseUntil };
+    const { rows } = yield* exec(q.takeStart, { budget, max: input.maxCalls, windowStart, until: leaseUntil });
+    if (rows[0]) return { granted: true, slot, start: Number(rows[0].slot), leaseUntil };
     const state = (yield* exec(q.startsState, { budget, max: input.maxCalls })).rows[0]!;
     if (Number(state.rows) < input.maxCalls) {
       for (let s = 0; s < input.maxCalls; s++) yield* exec(q.addStart, { budget, slot: s });
@@ -201,9 +227,13 @@ export function* takeRateBudgetWork(q: RateBudgetQueries, input: TakeRateBudgetI
   }
 }
 
-/** Frees a call's slot; false when it was no longer the holder's (its lease ran out and another call took it). */
-export function* releaseRateBudgetWork(q: RateBudgetQueries, slot: RateBudgetSlot): StoreWork<boolean> {
-  return (yield* exec(q.freeSlot, slot)).changes > 0;
+/**
+ * A call ended at `now`: frees its slot and sets its window row to `now`. False when the slot was no
+ * longer the holder's (its lease ran out and another call took it).
+ */
+export function* releaseRateBudgetWork(q: RateBudgetQueries, call: RateBudgetCall & { now: number }): StoreWork<boolean> {
+  yield* exec(q.endStart, { budget: call.budget, start: call.start, leaseUntil: call.leaseUntil, now: call.now });
+  return (yield* exec(q.freeSlot, { budget: call.budget, slot: call.slot, holder: call.holder })).changes > 0;
 }
 
 /** Extends a call's lease while it runs; false when another call took the slot after the lease ran out. */

@@ -279,6 +279,8 @@ const migrations: Record<string, Migration> = {
         .addColumn('started_at', 'integer', (c) => c.notNull())
         .addPrimaryKeyConstraint('rate_budget_starts_pk', ['budget', 'slot'])
         .execute();
+      // A take looks for the oldest start: found by the index, not a scan of the budget's rows.
+      await db.schema.createIndex('rate_budget_starts_oldest').on('rate_budget_starts').columns(['budget', 'started_at']).execute();
       await db.schema
         .createTable('rate_budget_slots')
         .addColumn('budget', 'text', (c) => c.notNull())

@@ -5,7 +5,7 @@ import type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 import type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
 import type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
 import type { SaveSyncBasesInput, SyncBases, SyncRecordRef } from './sync-bases.ts';
-import type { RateBudgetSlot, RateBudgetTake, TakeRateBudgetInput } from './rate-budgets.ts';
+import type { RateBudgetCall, RateBudgetSlot, RateBudgetTake, TakeRateBudgetInput } from './rate-budgets.ts';
 import type { SyncTimerOffsetsInput, SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 import type { BusinessTimer, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
 
@@ -13,7 +13,7 @@ export type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 export type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 export type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
 export type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
-export type { RateBudgetSlot, RateBudgetTake, TakeRateBudgetInput } from './rate-budgets.ts';
+export type { RateBudgetCall, RateBudgetSlot, RateBudgetTake, TakeRateBudgetInput } from './rate-budgets.ts';
 export type { SaveSyncBasesInput, SyncBase, SyncBases, SyncRecordRef } from './sync-bases.ts';
 export type { OffsetFireTimes, SyncTimerOffsetsInput, SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 export type { BusinessTimer, BusinessTimerStatus, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
@@ -198,8 +198,8 @@ export interface Store {
    * flight are full and when to look again.
    */
   takeRateBudget(input: TakeRateBudgetInput): Promise<RateBudgetTake>;
-  /** Frees a call's slot; false when it was no longer the holder's. */
-  releaseRateBudget(slot: RateBudgetSlot): Promise<boolean>;
+  /** A call ended at `now`: frees its slot, and its window row counts it from its end; false when the slot was no longer the holder's. */
+  releaseRateBudget(call: RateBudgetCall & { now: number }): Promise<boolean>;
   /** Extends a running call's lease on its slot; false when another call took the slot meanwhile. */
   renewRateBudget(input: RateBudgetSlot & { leaseUntil: number }): Promise<boolean>;
 
