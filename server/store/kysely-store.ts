@@ -27,6 +27,7 @@ import { syncTimerOffsets, type SyncTimerOffsetsInput, type SyncTimerOffsetsOutc
 import {
   STOPPED_BY_RECIPE,
   type Approval,
+  type ClaimedRun,
   type DecideOutcome,
   type DueBacklogCount,
   type IngestResult,
@@ -194,7 +195,7 @@ export class KyselyStore implements Store {
     return (await query.execute()).map(toRun);
   }
 
-  claimDueRuns(c: { now: number; owner: string; leaseMs: number; limit: number; skip?: ReadonlySet<string> }): Promise<Run[]> {
+  claimDueRuns(c: { now: number; owner: string; leaseMs: number; limit: number; skip?: ReadonlySet<string> }): Promise<ClaimedRun[]> {
     return this.write(() => claimDueRunsWork(this.q, c));
   }
 

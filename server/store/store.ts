@@ -58,8 +58,10 @@ export interface Store {
    * `running`. Two concurrent callers never claim the same run, and runs in `skip` (the caller's own
    * turns still under way) are not claimed again. `owner` is the lease's holder: the engine makes one per
    * claim (`<worker id>~<nonce>`), so a turn that lost its run can never write as the turn that took it.
+   * A run whose lapsed lease still named an owner is a takeover: `takenOverFrom` names that owner
+   * (`/metrics`: partnerflow_lease_takeovers_total); a run freed by a finished turn or a restart is not.
    */
-  claimDueRuns(query: { now: number; owner: string; leaseMs: number; limit: number; skip?: ReadonlySet<string> }): Promise<Run[]>;
+  claimDueRuns(query: { now: number; owner: string; leaseMs: number; limit: number; skip?: ReadonlySet<string> }): Promise<ClaimedRun[]>;
   /**
    * Frees every lease held by worker `workerId` (owner `workerId` or `workerId~…`). A process calls it at
    * start with its stable worker id: leases under that id belonged to its previous incarnation, which
@@ -278,6 +280,12 @@ export interface Run extends Omit<NewRun, 'wakeAt'> {
   error: RunError | null;
   updatedAt: number;
   finishedAt: number | null;
+}
+
+/** A run as a claim leased it. */
+export interface ClaimedRun extends Run {
+  /** The owner of the lease this claim replaced, when that lease had lapsed (a takeover); null when the run was free. */
+  takenOverFrom: string | null;
 }
 
 /** The error name of a run its recipe ended with `stop` and status failed. */
