@@ -26,14 +26,15 @@ export function capturingLogger(): CapturingLogger {
 }
 
 /**
- * The dependencies a connector's `connect` gets, for tests that call actions directly. The store and
- * other connections are absent: connectors that need them (email, approval) build their own.
+ * The dependencies a connector's `connect` gets, for tests that call actions directly. Other
+ * connections are absent, and the store too unless given (Marketo keeps its shared rate budget there:
+ * test/support/test-store.ts); connectors that need more (email, approval) build their own.
  */
-export function testDeps(clock: Clock, log: Logger = capturingLogger()): ConnectorDeps {
+export function testDeps(clock: Clock, log: Logger = capturingLogger(), store?: Store): ConnectorDeps {
   return {
     clock,
     log,
-    store: new Proxy({} as Store, {
+    store: store ?? new Proxy({} as Store, {
       get: (_target, prop) => {
         throw new Error(`testDeps has no store (store.${String(prop)} was used)`);
       },

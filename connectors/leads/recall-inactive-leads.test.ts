@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
+import { useTestStore } from '../../test/support/test-store.ts';
 import { loadConfig } from '../../server/config.ts';
 import { VirtualClock } from '../../server/engine/clock.ts';
 import { CONNECTORS } from '../index.ts';
@@ -18,6 +19,8 @@ const clock = new VirtualClock('2026-04-20T09:00:00Z');
 // The clock first: the demo data is seeded at that time.
 beforeEach(() => clock.set('2026-04-20T09:00:00Z'));
 const systems = useSimulatedSystems(clock);
+// Marketo's rate budget lives in the store (shared across replicas).
+const store = useTestStore();
 
 const SYNCED = '2026-03-20T10:00:00Z';
 const WINDOW = { from: '2026-03-20T07:30:00.000Z', to: '2026-03-21T07:30:00.000Z', exempt_source: 'Partner Sponsored Event' };
@@ -27,7 +30,7 @@ function connect(): LeadsConnection {
   const config = loadConfig({}, { mock: true, connectors: CONNECTORS }).connectors;
   const log = capturingLogger();
   const prm = prmConnector.connect(config.prm as PrmConfig, testDeps(clock, log)) as PrmClient;
-  const marketo = marketoConnector.connect(config.marketo as MarketoConfig, testDeps(clock, log)) as MarketoConnection;
+  const marketo = marketoConnector.connect(config.marketo as MarketoConfig, testDeps(clock, log, store())) as MarketoConnection;
   return { prm: () => prm, marketo: () => marketo, salesforce: () => { throw new Error('not used'); }, config: config.leads as LeadsConnection['config'] };
 }
 

@@ -17,7 +17,8 @@ export const marketoConnector = defineConnector({
   config: MarketoConfig,
   env: MARKETO_ENV,
   mockConfig: MARKETO_MOCK_CONFIG,
-  // Connected once per runtime: the rate budget and the quota gate are shared by every run and recipe of the process.
+  // Connected once per runtime: the quota gate is shared by every run and recipe of the process, the rate
+  // budget by every replica too (it lives in the store, marketo-rate-budget.ts).
   connect: (config, deps): MarketoConnection => {
     const quota = new DailyQuotaGate({ clock: deps.clock, zone: config.quotaResetZone });
     return {
@@ -26,7 +27,7 @@ export const marketoConnector = defineConnector({
         clientId: config.clientId,
         clientSecret: config.clientSecret,
         quota,
-        limiter: new MarketoRateBudget({ settings: config, quota, clock: deps.clock }),
+        limiter: new MarketoRateBudget({ settings: config, quota, clock: deps.clock, shared: { store: deps.store, instance: config.baseUrl, log: deps.log } }),
         http: { clock: deps.clock, log: deps.log },
       }),
     };

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
+import { useTestStore } from '../../test/support/test-store.ts';
 import { DEMO_INTERESTING_MOMENT_CAMPAIGN, DEMO_PARTNER_LEADS_LIST } from '../../mocks/marketo/marketo-seed.ts';
 import { ConfigError, loadConfig } from '../../server/config.ts';
 import { VirtualClock } from '../../server/engine/clock.ts';
@@ -16,11 +17,13 @@ const clock = new VirtualClock('2026-04-20T09:00:00Z');
 // The clock first: the demo data is seeded at that time.
 beforeEach(() => clock.set('2026-04-20T09:00:00Z'));
 const systems = useSimulatedSystems(clock);
+// Marketo's rate budget lives in the store (shared across replicas).
+const store = useTestStore();
 
 /** The Marketo connection as `serve --mock` builds it, with these environment variables on top. */
 function connectWith(env: Record<string, string> = {}, log = capturingLogger()): MarketoConnection {
   const config = loadConfig(env, { mock: true, connectors: CONNECTORS }).connectors.marketo as MarketoConfig;
-  return marketoConnector.connect(config, testDeps(clock, log)) as MarketoConnection;
+  return marketoConnector.connect(config, testDeps(clock, log, store())) as MarketoConnection;
 }
 
 /** Runs one Marketo action as a step would, on a shared connection; answers its output and journal notes. */

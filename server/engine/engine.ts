@@ -81,7 +81,7 @@ export class Engine {
   readonly store: Store;
   readonly clock: Clock;
   readonly recipes: RecipeSet;
-  readonly metrics = new EngineMetrics();
+  readonly metrics: EngineMetrics;
   readonly workerId: string;
   readonly #opts: Required<Pick<EngineOptions, 'leaseMs' | 'concurrency' | 'pollMs'>> & EngineOptions;
   #loop: Promise<void> | null = null;
@@ -109,6 +109,7 @@ export class Engine {
     this.clock = options.clock;
     this.recipes = options.recipes;
     this.workerId = options.workerId ?? `worker-${randomBytes(4).toString('hex')}`;
+    this.metrics = new EngineMetrics(this.workerId);
     this.#schedules = new Schedules(options.recipes, options.store);
     const { store, recipes, connectors, clock, log } = options;
     this.#polls = new Polls({ store, recipes, connectors, clock, log, env: () => this.#env(), workerId: this.workerId, leaseMs: this.#opts.leaseMs, registry: this.metrics.registry, newRunId, onRunsCreated: () => this.wake() });
@@ -301,6 +302,10 @@ export class Engine {
     const owner = `${this.workerId}~${randomBytes(6).toString('base64url')}`;
     const runs = await this.store.claimDueRuns({ now: this.clock.now(), owner, leaseMs: this.#opts.leaseMs, limit, skip: this.#runsInTurn });
     this.executionRate.started(runs.length);
+    this.metrics.claimed(runs);
+    for (const run of runs) {
+      if (run.takenOverFrom !== null) this.#opts.log.info({ runId: run.id, from: run.takenOverFrom, worker: this.workerId }, 'took over a run whose lease had lapsed');
+    }
     return runs;
   }
 

@@ -1,13 +1,47 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { RunsAwaitingRetry } from '../store/store.ts';
+import type { ClaimedRun, RunsAwaitingRetry } from '../store/store.ts';
 import type { DueBacklogView } from './due-backlog.ts';
 
 /**
  * The engine's Prometheus metrics, in a registry of its own so that several engines in one process
  * (tests, the harness) do not collide. `GET /metrics` serves `registry.metrics()`.
+ *
+ * With several replicas, the metrics an operator compares between them carry `worker`, the replica's
+ * `PARTNERFLOW_WORKER_ID`: runs claimed, lease takeovers, and how late the oldest due run is.
  */
 export class EngineMetrics {
   readonly registry = new Registry();
+  readonly #worker: { worker: string };
+
+  constructor(workerId = 'worker') {
+    this.#worker = { worker: workerId };
+    // Shown from the start: a replica that never claimed says 0, not nothing.
+    this.runsClaimed.inc(this.#worker, 0);
+    this.leaseTakeovers.inc(this.#worker, 0);
+  }
+
+  // ── Replicas ───────────────────────────────────────────────────────────────────────────────
+  readonly runsClaimed = new Counter({
+    name: 'partnerflow_runs_claimed_total',
+    help: 'Runs this replica claimed to run a turn of (each turn claims its run once)',
+    labelNames: ['worker'] as const,
+    registers: [this.registry],
+  });
+  readonly leaseTakeovers = new Counter({
+    name: 'partnerflow_lease_takeovers_total',
+    help: "Runs this replica claimed whose previous lease had lapsed while another worker held it (that worker stalled or died)",
+    labelNames: ['worker'] as const,
+    registers: [this.registry],
+  });
+
+  /** Counts a claim's runs, and those of them it took over. */
+  claimed(runs: readonly ClaimedRun[]): void {
+    if (runs.length === 0) return;
+    this.runsClaimed.inc(this.#worker, runs.length);
+    const takenOver = runs.filter((r) => r.takenOverFrom !== null).length;
+    if (takenOver > 0) this.leaseTakeovers.inc(this.#worker, takenOver);
+  }
+
   readonly deliveries = new Counter({ name: 'partnerflow_deliveries_total', help: 'Webhook deliveries accepted (duplicates excluded)', registers: [this.registry] });
   readonly runsFinished = new Counter({
     name: 'partnerflow_runs_finished_total',
@@ -82,10 +116,11 @@ export class EngineMetrics {
   });
   readonly dueBacklogOldestAgeSeconds = new Gauge({
     name: 'partnerflow_due_backlog_oldest_age_seconds',
-    help: 'How late the oldest due run is (0 when none is due)',
+    help: 'How late the oldest due run is (0 when none is due), as this replica counts it in the store',
+    labelNames: ['worker'] as const,
     registers: [this.registry],
     collect: async () => {
-      if (this.#backlog) this.dueBacklogOldestAgeSeconds.set((await this.#backlog()).oldestAgeMs / 1000);
+      if (this.#backlog) this.dueBacklogOldestAgeSeconds.set(this.#worker, (await this.#backlog()).oldestAgeMs / 1000);
     },
   });
   readonly webhooksRefused = new Counter({

@@ -192,7 +192,13 @@ export const TimerList = z
 
 // ── Health ────────────────────────────────────────────────────────────────────────────────────
 export const Health = z
-  .object({ status: z.enum(['ok', 'unavailable']), store: z.enum(['sqlite', 'postgres']), error: z.string().optional() })
+  .object({
+    status: z.enum(['ok', 'unavailable']),
+    store: z.enum(['sqlite', 'postgres']).describe('The store this replica runs on'),
+    store_reachable: z.boolean().describe('Whether the store answered a trivial query within 2 s (503 when not)'),
+    worker_id: z.string().describe("This replica's PARTNERFLOW_WORKER_ID: the name in its run leases and its /metrics `worker` label"),
+    error: z.string().optional(),
+  })
   .meta({ id: 'Health' });
 
 // ── Mock mode ─────────────────────────────────────────────────────────────────────────────────

@@ -10,8 +10,9 @@ const PING_TIMEOUT_MS = 2000;
 
 /**
  * `GET /healthz` says ok only when the store answers (a runtime that cannot store runs must not
- * receive webhooks: the load balancer takes it out); `GET /metrics` serves the engine's Prometheus
- * registry.
+ * receive webhooks: the load balancer takes it out), and which store and which replica (its worker id)
+ * answered; `GET /metrics` serves the engine's Prometheus registry, the replica's own figures labelled
+ * with its worker id.
  */
 export function healthAndMetricsRoutes(deps: AppDeps): Hono<AppEnv> {
   const { engine, log } = deps;
@@ -19,6 +20,7 @@ export function healthAndMetricsRoutes(deps: AppDeps): Hono<AppEnv> {
 
   app.get('/healthz', async (c) => {
     const store = engine.store.kind;
+    const worker_id = engine.workerId;
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
@@ -27,10 +29,10 @@ export function healthAndMetricsRoutes(deps: AppDeps): Hono<AppEnv> {
           timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
         }),
       ]);
-      return c.json({ status: 'ok', store } satisfies z.infer<typeof Health>);
+      return c.json({ status: 'ok', store, store_reachable: true, worker_id } satisfies z.infer<typeof Health>);
     } catch (error) {
       log.warn({ requestId: c.get('requestId'), error: (error as Error).message }, 'health check: the store does not answer');
-      return c.json({ status: 'unavailable', store, error: 'the store does not answer' } satisfies z.infer<typeof Health>, 503);
+      return c.json({ status: 'unavailable', store, store_reachable: false, worker_id, error: 'the store does not answer' } satisfies z.infer<typeof Health>, 503);
     } finally {
       clearTimeout(timer);
     }
@@ -49,7 +51,7 @@ export const healthAndMetricsDocs: RouteDoc[] = [
     method: 'get',
     path: '/healthz',
     tag: 'operations',
-    summary: 'Liveness and store reachability',
+    summary: 'Liveness, store reachability and the replica (worker id)',
     responses: { 200: { description: 'Serving, store reachable', schema: Health }, 503: { description: 'The store does not answer', schema: Health } },
   },
   {

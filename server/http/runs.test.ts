@@ -221,7 +221,7 @@ describe('GET /recipes, /timers, /healthz, /metrics', () => {
     fx = await appFixture();
     const res = await fx.app.request('/healthz');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', store: 'sqlite' });
+    expect(await res.json()).toEqual({ status: 'ok', store: 'sqlite', store_reachable: true, worker_id: fx.engine.workerId });
     await fx.store.close();
     const down = await fx.app.request('/healthz');
     expect(down.status).toBe(503);

@@ -13,7 +13,8 @@ const delivery = (id: string) => ({ id, event: 'thing.happened', data: { id: `MD
  */
 async function backlogMetrics(): Promise<{ runs: number; oldestAgeSeconds: number; refused: string }> {
   const text = await (await fx.app.request('/metrics')).text();
-  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+  // The oldest due run's age is labelled with the replica's worker id.
+  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{worker="[^"]*"\\})? (\\S+)$`, 'm').exec(text)?.[1]);
   return {
     runs: value('partnerflow_due_backlog_runs'),
     oldestAgeSeconds: value('partnerflow_due_backlog_oldest_age_seconds'),

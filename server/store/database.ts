@@ -174,4 +174,20 @@ export interface Database {
     created_at: number;
     expires_at: number;
   };
+  /** A shared rate budget's window: per budget, one row per call allowed in it, with when the call it admitted last started (store/rate-budgets.ts, migration 0010). */
+  rate_budget_starts: {
+    budget: string;
+    slot: number;
+    /** Epoch ms; 0 for a row never used. */
+    started_at: number;
+  };
+  /** A shared rate budget's calls in flight: one row per call allowed at once, leased to the call holding it (store/rate-budgets.ts). */
+  rate_budget_slots: {
+    budget: string;
+    slot: number;
+    /** The call holding the slot; null when free. */
+    holder: string | null;
+    /** Until when the holder has it (epoch ms); 0 when free. A slot past it is free, whoever held it. */
+    lease_until: number;
+  };
 }

@@ -22,11 +22,13 @@ import { tellOnChangeWork, type TellOnChangeInput, type TellOnChangeOutcome } fr
 import { releaseBudgetWork, reserveBudgetWork, type BudgetRelease, type BudgetReservation, type ReleaseBudgetInput, type ReserveBudgetInput } from './budget-reservations.ts';
 import * as timers from './business-timers-store.ts';
 import * as consoleQueries from './console-queries.ts';
+import { rateBudgetQueries, releaseRateBudgetWork, renewRateBudgetWork, takeRateBudgetWork, type RateBudgetQueries, type RateBudgetCall, type RateBudgetSlot, type RateBudgetTake, type TakeRateBudgetInput } from './rate-budgets.ts';
 import { saveSyncBasesWork, syncBasesQuery, type SaveSyncBasesInput, type SyncBases, type SyncRecordRef } from './sync-bases.ts';
 import { syncTimerOffsets, type SyncTimerOffsetsInput, type SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 import {
   STOPPED_BY_RECIPE,
   type Approval,
+  type ClaimedRun,
   type DecideOutcome,
   type DueBacklogCount,
   type IngestResult,
@@ -194,7 +196,7 @@ export class KyselyStore implements Store {
     return (await query.execute()).map(toRun);
   }
 
-  claimDueRuns(c: { now: number; owner: string; leaseMs: number; limit: number; skip?: ReadonlySet<string> }): Promise<Run[]> {
+  claimDueRuns(c: { now: number; owner: string; leaseMs: number; limit: number; skip?: ReadonlySet<string> }): Promise<ClaimedRun[]> {
     return this.write(() => claimDueRunsWork(this.q, c));
   }
 
@@ -466,6 +468,25 @@ export class KyselyStore implements Store {
 
   saveSyncBases(input: SaveSyncBasesInput): Promise<void> {
     return this.transaction((trx) => saveSyncBasesWork(trx, input));
+  }
+
+  // ── Rate budgets (rate-budgets.ts) ─────────────────────────────────────────────────────
+  #rateBudgetQueries: RateBudgetQueries | undefined;
+
+  /** Units of work on the hot path (group commit; synchronous on SQLite): one per remote call, and one to free it. */
+  takeRateBudget(input: TakeRateBudgetInput): Promise<RateBudgetTake> {
+    const q = (this.#rateBudgetQueries ??= rateBudgetQueries(this.db, this.kind));
+    return this.write(() => takeRateBudgetWork(q, input));
+  }
+
+  releaseRateBudget(call: RateBudgetCall & { now: number }): Promise<boolean> {
+    const q = (this.#rateBudgetQueries ??= rateBudgetQueries(this.db, this.kind));
+    return this.write(() => releaseRateBudgetWork(q, call));
+  }
+
+  renewRateBudget(input: RateBudgetSlot & { leaseUntil: number }): Promise<boolean> {
+    const q = (this.#rateBudgetQueries ??= rateBudgetQueries(this.db, this.kind));
+    return this.write(() => renewRateBudgetWork(q, input));
   }
 
   // ── Business timers (business-timers-store.ts) ──────────────────────────────────────────

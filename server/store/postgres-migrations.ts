@@ -241,6 +241,40 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0010_rate_budgets': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('rate_budget_starts')
+        .addColumn('budget', text, (c) => c.notNull())
+        .addColumn('slot', 'integer', (c) => c.notNull())
+        .addColumn('started_at', bigint, (c) => c.notNull())
+        .addPrimaryKeyConstraint('rate_budget_starts_pk', ['budget', 'slot'])
+        .execute();
+      await db.schema.createIndex('rate_budget_starts_oldest').on('rate_budget_starts').columns(['budget', 'started_at']).execute();
+      await db.schema
+        .createTable('rate_budget_slots')
+        .addColumn('budget', text, (c) => c.notNull())
+        .addColumn('slot', 'integer', (c) => c.notNull())
+        .addColumn('holder', text)
+        .addColumn('lease_until', bigint, (c) => c.notNull())
+        .addPrimaryKeyConstraint('rate_budget_slots_pk', ['budget', 'slot'])
+        .execute();
+    },
+  },
+  '0011_console': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('console_sessions')
+        .addColumn('id_hash', text, (c) => c.primaryKey())
+        .addColumn('csrf_token', text, (c) => c.notNull())
+        .addColumn('created_at', bigint, (c) => c.notNull())
+        .addColumn('expires_at', bigint, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('console_sessions_expiry').on('console_sessions').columns(['expires_at']).execute();
+      await db.schema.createIndex('runs_status').on('runs').columns(['status', 'id']).execute();
+      await db.schema.createIndex('runs_correlation').on('runs').columns(['correlation_key', 'id']).execute();
+    },
+  },
 };
 
 /** The PostgreSQL migrations, by the same names as `sqliteMigrations`. */

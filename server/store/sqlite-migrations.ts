@@ -266,6 +266,31 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0010_rate_budgets': {
+    // Rate budgets shared by every replica (store/rate-budgets.ts): per budget (a connection's limits,
+    // e.g. `marketo:<host>`), one row per call that may start within a window, holding when the call it
+    // last admitted started, and one row per call that may be in flight, holding who has it and until
+    // when (a lease, so a replica that died frees its slots). Both are taken by a conditional UPDATE.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('rate_budget_starts')
+        .addColumn('budget', 'text', (c) => c.notNull())
+        .addColumn('slot', 'integer', (c) => c.notNull())
+        .addColumn('started_at', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('rate_budget_starts_pk', ['budget', 'slot'])
+        .execute();
+      // A take looks for the oldest start: found by the index, not a scan of the budget's rows.
+      await db.schema.createIndex('rate_budget_starts_oldest').on('rate_budget_starts').columns(['budget', 'started_at']).execute();
+      await db.schema
+        .createTable('rate_budget_slots')
+        .addColumn('budget', 'text', (c) => c.notNull())
+        .addColumn('slot', 'integer', (c) => c.notNull())
+        .addColumn('holder', 'text')
+        .addColumn('lease_until', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('rate_budget_slots_pk', ['budget', 'slot'])
+        .execute();
+    },
+  },
   '0011_console': {
     // The ops console (server/console): its login sessions live in the store, so they hold across
     // replicas and a logout ends them everywhere; only the hash of a session id is kept, so the file

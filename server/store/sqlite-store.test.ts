@@ -7,6 +7,7 @@ import { openSqliteDatabase, openSqliteStore } from './sqlite-store.ts';
 import { SqliteStore } from './sqlite-sync-store.ts';
 import { describeStoreContract } from './store.contract.ts';
 import { describeBusinessTimersReplicas } from './business-timers.contract.ts';
+import { describeRateBudgetReplicas } from './rate-budgets.contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'partnerflow-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,6 +20,11 @@ describeBusinessTimersReplicas('two SQLite stores on one file', async () => {
   const path = join(dir, `replicas-${++n}.db`);
   const first = await openSqliteStore({ path });
   return [first, await openSqliteStore({ path })];
+});
+
+describeRateBudgetReplicas('three SQLite stores on one file', async () => {
+  const path = join(dir, `rate-budget-replicas-${++n}.db`);
+  return [await openSqliteStore({ path }), await openSqliteStore({ path }), await openSqliteStore({ path })];
 });
 
 describe('SQLite file store', () => {

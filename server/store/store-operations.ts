@@ -1,5 +1,5 @@
 import { asRunId, asStepKey, type RunId, type StepKey } from '../engine/ids.ts';
-import { FINISHED_STATUSES, type IngestResult, type JournalEntry, type NewDelivery, type NewRun, type Run, type TurnOutcome } from './store.ts';
+import { FINISHED_STATUSES, type ClaimedRun, type IngestResult, type JournalEntry, type NewDelivery, type NewRun, type Run, type TurnOutcome } from './store.ts';
 import type { StoreQueries } from './store-queries.ts';
 import { journalRow, json, parse, toJournalEntry, toRun } from './store-rows.ts';
 import { exec, type StoreWork } from './store-work.ts';
@@ -48,18 +48,22 @@ export function* insertRunWork(q: StoreQueries, run: NewRun): StoreWork<{ id: Ru
   return { id: asRunId(rows[0]!.id), created: false };
 }
 
+/**
+ * Leases due runs to `owner`. A run that still names a lease owner had a lease that lapsed (a turn ends
+ * by clearing it, a restart frees its own): taking it is a takeover, reported as `takenOverFrom`.
+ */
 export function* claimDueRunsWork(
   q: StoreQueries,
   c: { now: number; owner: string; leaseMs: number; limit: number; skip?: ReadonlySet<string> },
-): StoreWork<Run[]> {
+): StoreWork<ClaimedRun[]> {
   const skip = c.skip ?? new Set<string>();
   const { rows: due } = yield* exec(q.dueRunIds, { now: c.now, limit: c.limit + skip.size });
-  const claimed: Run[] = [];
-  for (const { id } of due) {
+  const claimed: ClaimedRun[] = [];
+  for (const { id, lease_owner: seen } of due) {
     if (skip.has(id)) continue;
     if (claimed.length === c.limit) break;
-    const { rows } = yield* exec(q.claimRun, { id, owner: c.owner, leaseUntil: c.now + c.leaseMs, now: c.now });
-    if (rows[0]) claimed.push(toRun(rows[0]));
+    const { rows } = yield* exec(q.claimRun, { id, owner: c.owner, leaseUntil: c.now + c.leaseMs, now: c.now, seenOwner: seen ?? '' });
+    if (rows[0]) claimed.push({ ...toRun(rows[0]), takenOverFrom: seen || null });
   }
   return claimed;
 }

@@ -58,10 +58,10 @@ export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' =
     // On PostgreSQL the due rows are locked as they are read, and rows another replica's claim holds
     // are skipped (FOR UPDATE SKIP LOCKED): concurrent claims take different runs instead of queueing
     // on the same rows and then finding them claimed. SQLite has one writer at a time: no row locks.
-    dueRunIds: new PreparedQuery<{ now: number; limit: number }, { id: string }>((p) => {
+    dueRunIds: new PreparedQuery<{ now: number; limit: number }, { id: string; lease_owner: string | null }>((p) => {
       const due = db
         .selectFrom('runs')
-        .select('id')
+        .select(['id', 'lease_owner'])
         .where('finished_at', 'is', null)
         .where('wake_at', '<=', p('now'))
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', p('now'))]))
@@ -69,13 +69,16 @@ export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' =
         .limit(p('limit'));
       return kind === 'postgres' ? due.forUpdate().skipLocked() : due;
     }),
-    claimRun: new PreparedQuery<{ id: string; owner: string; leaseUntil: number; now: number }, RunRow>((p) =>
+    // `seenOwner` ('' for none) is the lease owner the due query read: the claim is also a compare-and-set
+    // on it, so the previous owner it reports (a takeover) is the one it replaced, also on PostgreSQL.
+    claimRun: new PreparedQuery<{ id: string; owner: string; leaseUntil: number; now: number; seenOwner: string }, RunRow>((p) =>
       db
         .updateTable('runs')
         .set({ status: 'running', lease_owner: p('owner'), lease_until: p('leaseUntil'), poked: 0, updated_at: p('now') })
         .where('id', '=', p('id'))
         .where('finished_at', 'is', null)
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', p('now'))]))
+        .where((eb) => eb(eb.fn.coalesce('lease_owner', sql.lit('')), '=', p('seenOwner')))
         .returningAll(),
     ),
     heldRun: new PreparedQuery<{ id: string; owner: string }, { id: string }>((p) =>

@@ -6,6 +6,7 @@ import { describeBusinessTimersContract } from './business-timers.contract.ts';
 import { STOPPED_BY_RECIPE, type JournalEntry, type NewApproval, type NewRun, type Store } from './store.ts';
 import { describeBudgetReservationContract } from './budget-reservations.contract.ts';
 import { describeSyncBasesContract } from './sync-bases.contract.ts';
+import { describeRateBudgetContract } from './rate-budgets.contract.ts';
 
 /**
  * The behaviour every Store implementation must have. The SQLite store runs it; a PostgreSQL store
@@ -16,6 +17,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
   describeSyncBasesContract(name, open);
   describeBusinessTimersContract(name, open);
   describeConsoleStoreContract(name, open);
+  describeRateBudgetContract(name, open);
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     const T0 = Date.parse('2026-03-02T09:00:00Z');
@@ -140,10 +142,11 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await store.createRun(run);
       expect(await store.claimDueRuns({ now: T0 - 1, owner: 'w1', leaseMs: 1000, limit: 5 })).toEqual([]);
       const [claimed] = await store.claimDueRuns({ now: T0, owner: 'w1', leaseMs: 1000, limit: 5 });
-      expect(claimed).toMatchObject({ id: run.id, status: 'running', leaseOwner: 'w1' });
+      expect(claimed).toMatchObject({ id: run.id, status: 'running', leaseOwner: 'w1', takenOverFrom: null });
       expect(await store.claimDueRuns({ now: T0 + 500, owner: 'w2', leaseMs: 1000, limit: 5 })).toEqual([]);
       const [takenOver] = await store.claimDueRuns({ now: T0 + 1001, owner: 'w2', leaseMs: 1000, limit: 5 });
-      expect(takenOver?.leaseOwner).toBe('w2');
+      // A takeover: the claim says whose lapsed lease it replaced (`/metrics` counts it).
+      expect(takenOver).toMatchObject({ leaseOwner: 'w2', takenOverFrom: 'w1' });
       // The stalled worker can no longer write.
       expect(await store.writeJournal([entry(run.id, 's1')], 'w1')).toBe(false);
       expect(await store.finishTurn(run.id, 'w1', { status: 'completed', wakeAt: null, now: T0 + 1002 })).toBe(false);
@@ -159,6 +162,8 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.releaseLeases('host-a', T0 + 1)).toBe(2);
       const reclaimed = await store.claimDueRuns({ now: T0 + 2, owner: 'host-a~n5', leaseMs: 60_000, limit: 5 });
       expect(reclaimed.map((r) => r.id).sort()).toEqual(mine.sort());
+      // Freed by the restart, not taken over.
+      expect(reclaimed.map((r) => r.takenOverFrom)).toEqual([null, null]);
     });
 
     it('does not claim the runs the caller says it is still running', async () => {
@@ -189,7 +194,8 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.nextWakeAt()).toBe(T0 + 60_000);
       expect((await store.listUpcoming({ limit: 5 })).map((u) => u.runId)).toEqual([parked.id]);
       expect(await store.claimDueRuns({ now: T0 + 59_999, owner: 'w1', leaseMs: 1, limit: 5 })).toEqual([]);
-      expect((await store.claimDueRuns({ now: T0 + 60_000, owner: 'w1', leaseMs: 1, limit: 5 }))[0]?.id).toBe(parked.id);
+      // Its turn ended and cleared the lease: claiming it again is no takeover.
+      expect((await store.claimDueRuns({ now: T0 + 60_000, owner: 'w1', leaseMs: 1, limit: 5 }))[0]).toMatchObject({ id: parked.id, takenOverFrom: null });
     });
 
     it('counts the due backlog as a claim sees it: due, not leased, up to the cap, with the oldest wake time', async () => {

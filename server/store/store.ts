@@ -5,6 +5,7 @@ import type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 import type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
 import type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
 import type { SaveSyncBasesInput, SyncBases, SyncRecordRef } from './sync-bases.ts';
+import type { RateBudgetCall, RateBudgetSlot, RateBudgetTake, TakeRateBudgetInput } from './rate-budgets.ts';
 import type { SyncTimerOffsetsInput, SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 import type { ConsoleSession, RecipeStatusCount } from './console-queries.ts';
 import type { BusinessTimer, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
@@ -13,6 +14,7 @@ export type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 export type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 export type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
 export type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
+export type { RateBudgetCall, RateBudgetSlot, RateBudgetTake, TakeRateBudgetInput } from './rate-budgets.ts';
 export type { SaveSyncBasesInput, SyncBase, SyncBases, SyncRecordRef } from './sync-bases.ts';
 export type { OffsetFireTimes, SyncTimerOffsetsInput, SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 export type { ConsoleSession, RecipeStatusCount } from './console-queries.ts';
@@ -58,8 +60,10 @@ export interface Store {
    * `running`. Two concurrent callers never claim the same run, and runs in `skip` (the caller's own
    * turns still under way) are not claimed again. `owner` is the lease's holder: the engine makes one per
    * claim (`<worker id>~<nonce>`), so a turn that lost its run can never write as the turn that took it.
+   * A run whose lapsed lease still named an owner is a takeover: `takenOverFrom` names that owner
+   * (`/metrics`: partnerflow_lease_takeovers_total); a run freed by a finished turn or a restart is not.
    */
-  claimDueRuns(query: { now: number; owner: string; leaseMs: number; limit: number; skip?: ReadonlySet<string> }): Promise<Run[]>;
+  claimDueRuns(query: { now: number; owner: string; leaseMs: number; limit: number; skip?: ReadonlySet<string> }): Promise<ClaimedRun[]>;
   /**
    * Frees every lease held by worker `workerId` (owner `workerId` or `workerId~…`). A process calls it at
    * start with its stable worker id: leases under that id belonged to its previous incarnation, which
@@ -191,6 +195,18 @@ export interface Store {
   /** Moves the bases of the given fields of a record (other fields keep theirs), in one transaction. */
   saveSyncBases(input: SaveSyncBasesInput): Promise<void>;
 
+  // ── Rate budgets shared across replicas (rate-budgets.ts) ─────────────────────────────────
+  /**
+   * Takes, for one call, a slot in flight (leased to `holder` for `leaseMs`) and a start in the sliding
+   * window, atomically and across replicas, or neither: then says whether the window or the calls in
+   * flight are full and when to look again.
+   */
+  takeRateBudget(input: TakeRateBudgetInput): Promise<RateBudgetTake>;
+  /** A call ended at `now`: frees its slot, and its window row counts it from its end; false when the slot was no longer the holder's. */
+  releaseRateBudget(call: RateBudgetCall & { now: number }): Promise<boolean>;
+  /** Extends a running call's lease on its slot; false when another call took the slot meanwhile. */
+  renewRateBudget(input: RateBudgetSlot & { leaseUntil: number }): Promise<boolean>;
+
   // ── Business timers (the `timer` trigger; business-timers-store.ts) ─────────────────────────
   /** Applies a record's latest event to its timers in one transaction, by the recompute rules. */
   recomputeBusinessTimers(input: RecomputeTimersInput): Promise<RecomputeTimersOutcome>;
@@ -282,6 +298,12 @@ export interface Run extends Omit<NewRun, 'wakeAt'> {
   error: RunError | null;
   updatedAt: number;
   finishedAt: number | null;
+}
+
+/** A run as a claim leased it. */
+export interface ClaimedRun extends Run {
+  /** The owner of the lease this claim replaced, when that lease had lapsed (a takeover); null when the run was free. */
+  takenOverFrom: string | null;
 }
 
 /** The error name of a run its recipe ended with `stop` and status failed. */

@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Hono } from 'hono';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { MOCK_APPROVAL_LINK_SECRET } from '../../connectors/approval/approval-token.ts';
+import { engineFixture, recipeWith, silentLog, type EngineFixture } from '../../test/support/engine-fixture.ts';
+import { VirtualClock } from '../engine/clock.ts';
+import { openSqliteStore } from '../store/sqlite-store.ts';
+import { testConfig } from './app-fixture.ts';
+import { createApp } from './app.ts';
+
+/**
+ * What an operator of several replicas sees: each replica's `GET /healthz` names the store, whether it
+ * answers, and the replica's worker id; its `/metrics` counts the runs it claimed and took over, and
+ * how late the oldest due run is, labelled with its `PARTNERFLOW_WORKER_ID`. The replicas here are two
+ * engines, each with its own store instance on one SQLite file, as two processes would be.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'partnerflow-replicas-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+let open: EngineFixture[] = [];
+afterEach(async () => {
+  for (const fx of open) await fx.close();
+  open = [];
+});
+
+const recipe = recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: '{% trigger.data.id %}' } }]);
+
+/** Two replicas on one SQLite file and one clock, each behind its own app. */
+async function twoReplicas(): Promise<Array<EngineFixture & { app: Hono }>> {
+  const path = join(dir, `replicas-${++files}.db`);
+  const clock = new VirtualClock('2026-03-02T09:00:00Z');
+  const replicas = [];
+  for (const workerId of ['replica-a', 'replica-b']) {
+    const fx = await engineFixture([recipe], { store: await openSqliteStore({ path }), clock, workerId });
+    open.push(fx);
+    const app = createApp({ engine: fx.engine, config: testConfig({ workerId }), log: silentLog, approvalLinks: { linkSecret: MOCK_APPROVAL_LINK_SECRET, timezone: 'Europe/Berlin' } });
+    replicas.push({ ...fx, app });
+  }
+  return replicas;
+}
+
+/** A metric's value in `/metrics` as an operator scrapes it, by its name and labels as written. */
+async function metric(app: Hono, series: string): Promise<number | undefined> {
+  const text = await (await app.request('/metrics')).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('GET /healthz and /metrics of replicas (issue 14)', () => {
+  it('/healthz names the store, says it is reachable, and names the replica; 503 with reachable false when the store does not answer', async () => {
+    const [a, b] = await twoReplicas();
+    const ok = await a!.app.request('/healthz');
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ status: 'ok', store: 'sqlite', store_reachable: true, worker_id: 'replica-a' });
+    await b!.store.close();
+    b!.close = async () => {};
+    const down = await b!.app.request('/healthz');
+    expect(down.status).toBe(503);
+    expect(await down.json()).toEqual({ status: 'unavailable', store: 'sqlite', store_reachable: false, worker_id: 'replica-b', error: 'the store does not answer' });
+    // The other replica still serves.
+    expect((await a!.app.request('/healthz')).status).toBe(200);
+  });
+
+  it('a run whose lease lapsed, taken over by the second replica, counts 1 takeover there; each replica counts its own claims; both see the oldest due run', async () => {
+    const [a, b] = await twoReplicas();
+    for (const id of ['T-1', 'T-2']) await a!.engine.deliver({ source: 'fake', deliveryId: id, event: 'thing.happened', data: { id } });
+    await a!.engine.runUntilIdle();
+    // A third run is claimed by a process of replica-a that dies mid-turn: its lease is left to lapse.
+    const { runIds } = await a!.engine.deliver({ source: 'fake', deliveryId: 'T-3', event: 'thing.happened', data: { id: 'T-3' } });
+    const [stalled] = await a!.store.claimDueRuns({ now: a!.clock.now(), owner: 'replica-a~stalled', leaseMs: 60_000, limit: 1 });
+    expect(stalled!.id).toBe(runIds[0]);
+    expect(await metric(a!.app, 'partnerflow_runs_claimed_total{worker="replica-a"}')).toBe(2);
+    expect(await metric(b!.app, 'partnerflow_runs_claimed_total{worker="replica-b"}')).toBe(0);
+    expect(await metric(b!.app, 'partnerflow_lease_takeovers_total{worker="replica-b"}')).toBe(0);
+
+    a!.clock.advance(90_000);
+    // The lapsed run is due again and has waited 90 s since it was made due: both replicas see it.
+    expect(await metric(a!.app, 'partnerflow_due_backlog_oldest_age_seconds{worker="replica-a"}')).toBe(90);
+    expect(await metric(b!.app, 'partnerflow_due_backlog_oldest_age_seconds{worker="replica-b"}')).toBe(90);
+    await b!.engine.runUntilIdle();
+    expect(b!.system.effects.map((e) => e.key)).toEqual(['T-3']);
+    expect(await metric(b!.app, 'partnerflow_runs_claimed_total{worker="replica-b"}')).toBe(1);
+    expect(await metric(b!.app, 'partnerflow_lease_takeovers_total{worker="replica-b"}')).toBe(1);
+    expect(await metric(a!.app, 'partnerflow_lease_takeovers_total{worker="replica-a"}')).toBe(0);
+    expect(await metric(b!.app, 'partnerflow_due_backlog_oldest_age_seconds{worker="replica-b"}')).toBe(0);
+  });
+
+  it('a run freed by its replica restarting is no takeover', async () => {
+    const [a] = await twoReplicas();
+    await a!.engine.deliver({ source: 'fake', deliveryId: 'T-1', event: 'thing.happened', data: { id: 'T-1' } });
+    await a!.store.claimDueRuns({ now: a!.clock.now(), owner: 'replica-a~before-restart', leaseMs: 60_000, limit: 1 });
+    // Restarted with the same worker id, replica-a frees its previous incarnation's leases and resumes the run.
+    await a!.store.releaseLeases('replica-a', a!.clock.now());
+    await a!.engine.runUntilIdle();
+    expect(await metric(a!.app, 'partnerflow_runs_claimed_total{worker="replica-a"}')).toBe(1);
+    expect(await metric(a!.app, 'partnerflow_lease_takeovers_total{worker="replica-a"}')).toBe(0);
+  });
+});
