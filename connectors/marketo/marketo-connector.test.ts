@@ -273,7 +273,9 @@ describe('Marketo rate budget (one per connection, shared by every run)', () => 
     expect(usage.callsToday).toBe(2000);
     expect(systems.marketo.leads()).toHaveLength(2002);
     expect(journals.flat().some((line) => /^waited \d+\.\d s for marketo rate budget$/.test(line))).toBe(true);
-  });
+    // 2,000 calls each take and release their budget in the store (two transactions): seconds of work
+    // on a loaded 2-core machine, more than the default test timeout.
+  }, 90_000);
 
   it('the same load with the budget set above the limits is refused by the instance (the mock enforces them)', async () => {
     const connection = connectWith({ MARKETO_MAX_CALLS_PER_WINDOW: '1000', MARKETO_MAX_CONCURRENT: '20' });
