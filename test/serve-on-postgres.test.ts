@@ -39,13 +39,14 @@ describe('serve on PostgreSQL (PARTNERFLOW_DATABASE_URL)', () => {
     const accepted = await rt.deliverPrmWebhook({ id: 'pg-delivery-1', event: 'mdf_request.submitted', data: systems.prm.findMdfRequest('MDF-1001') });
     expect(accepted.status).toBe(202);
     const runId = ((await accepted.json()) as { run_ids: string[] }).run_ids[0]!;
-    await until('the approval email to the CMM', async () => (emailsTo(CMM, 'MDF approval needed').length > 0 ? true : undefined));
+    // Generous waits: on a machine loaded by a whole test run a turn can take seconds.
+    await until('the approval email to the CMM', async () => (emailsTo(CMM, 'MDF approval needed').length > 0 ? true : undefined), 120_000);
 
     const [approvalEmail] = emailsTo(CMM, 'MDF approval needed');
     const link = new URL(/https?:\/\/\S+\/approvals\/\S+\?decision=approve/.exec(approvalEmail!.text)![0]);
     const decided = await fetch(`http://127.0.0.1:${port}${link.pathname}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve' });
     expect(decided.status).toBe(200);
-    await until('the run to complete', async () => ((await runOf(runId)).run.status === 'completed' ? true : undefined));
+    await until('the run to complete', async () => ((await runOf(runId)).run.status === 'completed' ? true : undefined), 120_000);
 
     expect(emailsTo(PARTNER, 'We received')).toHaveLength(1);
     expect(emailsTo(PARTNER, 'is approved')).toHaveLength(1);
@@ -60,7 +61,7 @@ describe('serve on PostgreSQL (PARTNERFLOW_DATABASE_URL)', () => {
       await client.end();
     }
     expect(existsSync(rt.dbPath())).toBe(false);
-  }, 120_000);
+  }, 300_000);
 
   it('an unreachable PostgreSQL stops the start in one line naming PARTNERFLOW_DATABASE_URL, without its password', async () => {
     const port = await freePort();
