@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { appFixture, type AppFixture } from '../http/app-fixture.ts';
 import { CONSOLE_CSP } from './console-auth.ts';
-import { ConsoleBrowser, textOf } from './console-test-support.ts';
+import { ConsoleBrowser, textOf } from '../../test/support/console-browser.ts';
 
 let fx: AppFixture;
 afterEach(async () => fx?.close());

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useMockRuntime } from '../../test/support/mock-runtime.ts';
 import { durationFromInput } from './clock-page.ts';
-import { ConsoleBrowser, runIdsOn, textOf } from './console-test-support.ts';
+import { ConsoleBrowser, runIdsOn, textOf } from '../../test/support/console-browser.ts';
 
 const mockRuntime = useMockRuntime();
 

@@ -8,7 +8,7 @@ import { MOCK_APPROVAL_LINK_SECRET } from '../../connectors/approval/approval-to
 import { appFixture, approvalRecipe, type AppFixture } from '../http/app-fixture.ts';
 import { createApp } from '../http/app.ts';
 import { checkRecipeFiles } from '../recipes/check-recipe-files.ts';
-import { ConsoleBrowser, runIdsOn, textOf } from './console-test-support.ts';
+import { ConsoleBrowser, runIdsOn, textOf } from '../../test/support/console-browser.ts';
 
 let fx: AppFixture;
 afterEach(async () => fx?.close());
