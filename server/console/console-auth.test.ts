@@ -136,6 +136,7 @@ describe('console headers', () => {
       const res = await browser.get(path);
       expect(res.headers.get('content-security-policy'), path).toBe(CONSOLE_CSP);
       expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(res.headers.get('server-timing'), path).toMatch(/^console;dur=\d+\.\d$/);
       if (res.headers.get('content-type')?.startsWith('text/html')) expect(await res.text(), path).not.toMatch(/<script>|<style>| style="/);
     }
     expect(CONSOLE_CSP).toBe("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'");
