@@ -19,6 +19,9 @@ export interface ConsolePageTiming {
   path: string;
   p50Ms: number;
   p99Ms: number;
+  /** The time the runtime itself spent on the page (its Server-Timing header), without loopback and this process. */
+  serverP50Ms: number;
+  serverP99Ms: number;
   /** The same page's store query on a bare better-sqlite3 connection (the floor under the page), p50. */
   baselineP50Ms: number;
   rows: number;
@@ -75,12 +78,15 @@ export async function consoleRound(work: string, count: number, requests: number
       // Warm-up: the first requests load the console's module and fill the page cache.
       for (let i = 0; i < 20; i++) await page(base, c.path, cookie);
       const times: number[] = [];
+      const server: number[] = [];
       let rows = 0;
       for (let i = 0; i < requests; i++) {
         const r = await page(base, c.path, cookie);
         times.push(r.ms);
+        server.push(r.serverMs);
         rows = r.rows;
       }
+      server.sort((a, b) => a - b);
       const statement = bare.prepare(c.sql);
       const floor: number[] = [];
       for (let i = 0; i < requests; i++) {
@@ -90,7 +96,7 @@ export async function consoleRound(work: string, count: number, requests: number
       }
       times.sort((a, b) => a - b);
       floor.sort((a, b) => a - b);
-      pages.push({ name: c.name, path: c.path, p50Ms: percentile(times, 0.5), p99Ms: percentile(times, 0.99), baselineP50Ms: percentile(floor, 0.5), rows });
+      pages.push({ name: c.name, path: c.path, p50Ms: percentile(times, 0.5), p99Ms: percentile(times, 0.99), serverP50Ms: percentile(server, 0.5), serverP99Ms: percentile(server, 0.99), baselineP50Ms: percentile(floor, 0.5), rows });
     }
     bare.close();
     return { runs: count, seedMs, requestsPerPage: requests, pages, peakRssMb: peakRssMb(server.child.pid!), readyMs: server.readyMs };
@@ -115,13 +121,14 @@ async function logIn(base: string): Promise<string> {
   return session.split(';')[0]!;
 }
 
-async function page(base: string, path: string, cookie: string): Promise<{ ms: number; rows: number }> {
+async function page(base: string, path: string, cookie: string): Promise<{ ms: number; serverMs: number; rows: number }> {
   const t0 = performance.now();
   const res = await fetch(`${base}${path}`, { headers: { cookie } });
   const html = await res.text();
   const ms = performance.now() - t0;
   if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status}`);
-  return { ms, rows: (html.match(/<tr>\n<td><a href="\/console\/runs\//g) ?? []).length };
+  const serverMs = Number(/dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '')?.[1] ?? NaN);
+  return { ms, serverMs, rows: (html.match(/<tr>\n<td><a href="\/console\/runs\//g) ?? []).length };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { appFixture, type AppFixture } from '../http/app-fixture.ts';
 import { CONSOLE_CSP } from './console-auth.ts';
-import { ConsoleBrowser, textOf } from './console-test-support.ts';
+import { ConsoleBrowser, textOf } from '../../test/support/console-browser.ts';
 
 let fx: AppFixture;
 afterEach(async () => fx?.close());
@@ -136,6 +136,7 @@ describe('console headers', () => {
       const res = await browser.get(path);
       expect(res.headers.get('content-security-policy'), path).toBe(CONSOLE_CSP);
       expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(res.headers.get('server-timing'), path).toMatch(/^console;dur=\d+\.\d$/);
       if (res.headers.get('content-type')?.startsWith('text/html')) expect(await res.text(), path).not.toMatch(/<script>|<style>| style="/);
     }
     expect(CONSOLE_CSP).toBe("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'");

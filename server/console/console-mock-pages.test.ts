@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useMockRuntime } from '../../test/support/mock-runtime.ts';
 import { durationFromInput } from './clock-page.ts';
-import { ConsoleBrowser, runIdsOn, textOf } from './console-test-support.ts';
+import { ConsoleBrowser, runIdsOn, textOf } from '../../test/support/console-browser.ts';
 
 const mockRuntime = useMockRuntime();
 
@@ -63,6 +63,9 @@ describe('the console of the mock runtime (npm start)', () => {
     await rt.engine.runUntilIdle();
     const mailbox = textOf(await (await browser.get('/console/mailbox')).text());
     expect(mailbox).toMatch(/Escalated MDF approval: MDF-1002 \S/);
+    // The waiting page tells the escalated level (D10) from the recipe: the wait in the first one's on_timeout.
+    const waiting = textOf(await (await browser.get('/console/waiting')).text());
+    expect(waiting).toMatch(/MDF-1002 mdf-request-approval v\d+ .* escalated after decision timed out: signal decision at step decision_escalated/);
   });
 
   it('refuses a clock move without the CSRF token (403) and says why a duration is refused (400)', async () => {

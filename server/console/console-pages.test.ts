@@ -8,7 +8,7 @@ import { MOCK_APPROVAL_LINK_SECRET } from '../../connectors/approval/approval-to
 import { appFixture, approvalRecipe, type AppFixture } from '../http/app-fixture.ts';
 import { createApp } from '../http/app.ts';
 import { checkRecipeFiles } from '../recipes/check-recipe-files.ts';
-import { ConsoleBrowser, runIdsOn, textOf } from './console-test-support.ts';
+import { ConsoleBrowser, runIdsOn, textOf } from '../../test/support/console-browser.ts';
 
 let fx: AppFixture;
 afterEach(async () => fx?.close());
@@ -163,7 +163,7 @@ describe('the waiting and timers pages', () => {
 
     const waiting = await page(browser, '/console/waiting');
     expect(waiting.text).toContain('MDF-2003 test-recipe v1 MDF-2003: Cloud Summit booth Casey Morgan <cmm.emea@vendor.example>');
-    expect(waiting.text).toContain('signal decision at step decision');
+    expect(waiting.text).toContain('first request: signal decision at step decision');
     // Since 2026-03-02 09:00 (the wait began); the timeout fires P30D later.
     expect(waiting.html).toMatch(/<td><time datetime="2026-03-02T09:00:0\d\.\d+Z"[^>]*>[^<]*<\/time><\/td>\s*<td><time datetime="2026-04-01T09:00:0\d\.\d+Z"/);
 

@@ -35,7 +35,10 @@ export function consoleRoutes(deps: AppDeps): Hono<ConsoleEnv> {
   const frame = (c: Context<ConsoleEnv>, current: NavId): PageFrame => ({ current, mock, csrf: current === 'login' ? null : (c.get('csrf') ?? null), loginRequired: auth.loginRequired });
 
   app.use('*', async (c, next) => {
+    const started = performance.now();
     await next();
+    // How long the page took in this process (the browser's developer tools show it; the bench reads it).
+    c.res.headers.set('Server-Timing', `console;dur=${(performance.now() - started).toFixed(1)}`);
     c.res.headers.set('Content-Security-Policy', c.res.headers.get('Content-Security-Policy') ?? CONSOLE_CSP);
     c.res.headers.set('X-Content-Type-Options', 'nosniff');
     c.res.headers.set('Referrer-Policy', 'same-origin');

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { MockDeps } from '../http/app.ts';
 import { advanceMockClock } from '../http/mock-clock-advance.ts';
+import { mailboxTo } from '../http/mailbox-to.ts';
 import { clockPage, durationFromInput } from './clock-page.ts';
 import type { ConsoleEnv } from './console-auth.ts';
 import type { ConsoleContext } from './console-routes.ts';
@@ -12,10 +13,9 @@ export function mockPageRoutes(ctx: ConsoleContext, mock: MockDeps): Hono<Consol
   const app = new Hono<ConsoleEnv>();
 
   app.get('/console/mailbox', (c) => {
-    const to = c.req.query('to')?.trim().toLowerCase() || undefined;
-    const all = mailboxMessages(mock.systems.email.messages());
-    const shown = to ? all.filter((m) => [...m.to, ...m.cc].some((a) => a.toLowerCase() === to)) : all;
-    return c.html(mailboxPage(ctx.frame(c, 'mailbox'), shown, to));
+    const to = c.req.query('to')?.trim() || undefined;
+    // The same filter as GET /_mock/mailbox?to=.
+    return c.html(mailboxPage(ctx.frame(c, 'mailbox'), mailboxMessages(mailboxTo(mock.systems.email.messages(), to)), to));
   });
 
   app.get('/console/mailbox/:id/html', (c) => {

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { Cron } from 'croner';
 import type { Recipe, Step } from '../../schemas/recipe.ts';
+import { escalatedFrom, findStep } from './recipe-steps.ts';
 import { runsPage as runsPageQuery } from '../http/runs-page-query.ts';
 import type { Run } from '../store/store.ts';
 import type { ConsoleEnv } from './console-auth.ts';
@@ -35,7 +36,7 @@ export function overviewRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
         const run = runs.get(entry.runId)!;
         const signal = entry.wait?.kind === 'signal' ? entry.wait.signal : undefined;
         const recipe = await engine.recipes.byHash(run.recipeHash).catch(() => undefined);
-        return { run, entry, approvals: signal ? approvals.filter((a) => a.runId === entry.runId && a.signal === signal) : [], description: recipe ? findStep(recipe, entry.stepId)?.description : undefined };
+        return { run, entry, approvals: signal ? approvals.filter((a) => a.runId === entry.runId && a.signal === signal) : [], description: recipe ? findStep(recipe, entry.stepId)?.description : undefined, escalatedFrom: recipe ? escalatedFrom(recipe, entry.stepId) : undefined };
       }),
     );
     return c.html(
@@ -102,18 +103,4 @@ async function checkOnDisk(ctx: ConsoleContext) {
     const file = ctx.deps.config.recipesDir;
     return [{ file, problems: [{ file, path: '', message: error instanceof Error ? error.message : String(error) }] }];
   }
-}
-
-/** The step with this id anywhere in a recipe (ids are unique in a recipe). */
-export function findStep(recipe: Recipe, id: string): Step | undefined {
-  const visit = (steps: readonly Step[] | undefined): Step | undefined => {
-    for (const step of steps ?? []) {
-      if (step.id === id) return step;
-      const nested =
-        step.type === 'if' ? (visit(step.then) ?? visit(step.else)) : step.type === 'foreach' ? visit(step.steps) : step.type === 'wait_for' ? visit(step.on_timeout) : step.type === 'action' && typeof step.on_error === 'object' ? visit(step.on_error.steps) : undefined;
-      if (nested) return nested;
-    }
-    return undefined;
-  };
-  return visit(recipe.steps) ?? visit(recipe.on_error?.steps);
 }

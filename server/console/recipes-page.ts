@@ -6,6 +6,14 @@ import { layout, statusBadge, type Html, type PageFrame } from './console-layout
 import { recipeFlow } from './recipe-flow.ts';
 import { RUN_STATUSES } from './runs-page.ts';
 
+/** The first sentence of a recipe's description: what the recipe is for, in its author's words. */
+export function purpose(recipe: Recipe | undefined): string {
+  if (!recipe) return '';
+  const first = (/^.*?[.!?](\s|$)/.exec(recipe.description)?.[0] ?? recipe.description).trim();
+  // A description whose first sentence runs on is cut at a word: the recipes page has all of it.
+  return first.length <= 160 ? first : `${first.slice(0, first.lastIndexOf(' ', 160))} …`;
+}
+
 /** A recipe's trigger in a few words. */
 export function triggerSummary(recipe: Recipe): string {
   const t = recipe.trigger;
@@ -39,7 +47,10 @@ function counts(name: string, all: RecipeStatusCount[]): Html {
   })}</span>`;
 }
 
-/** The recipes this runtime serves, their runs per status of the last 7 days, and the files' problems as they are on disk. */
+/**
+ * The recipes this runtime serves (each description's first sentence; its page has all of it), their
+ * runs per status of the last 7 days, and the files' problems as they are on disk.
+ */
 export function recipesPage(frame: PageFrame, d: RecipesPageData): Html {
   const broken = d.onDisk?.filter((c) => c.problems.length > 0) ?? [];
   return layout(
@@ -47,7 +58,7 @@ export function recipesPage(frame: PageFrame, d: RecipesPageData): Html {
     frame,
     html`<table><thead><tr><th scope="col">Recipe</th><th scope="col">Version</th><th scope="col">Trigger</th><th scope="col">Description</th><th scope="col">Runs, last 7 days</th></tr></thead><tbody>
 ${d.recipes.map(
-  (r) => html`<tr><td><a href="/console/recipes/${r.definition.name}">${r.definition.name}</a><div class="muted">${r.file}</div></td><td>${r.definition.version}</td><td>${triggerSummary(r.definition)}</td><td>${r.definition.description}</td><td>${counts(r.definition.name, d.counts)}</td></tr>`,
+  (r) => html`<tr><td><a href="/console/recipes/${r.definition.name}">${r.definition.name}</a><div class="muted">${r.file}</div></td><td>${r.definition.version}</td><td>${triggerSummary(r.definition)}</td><td>${purpose(r.definition)}</td><td>${counts(r.definition.name, d.counts)}</td></tr>`,
 )}
 </tbody></table>
 <h2>Recipe files on disk</h2>

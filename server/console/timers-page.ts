@@ -2,6 +2,7 @@ import { html } from 'hono/html';
 import type { Recipe } from '../../schemas/recipe.ts';
 import type { BusinessTimer, JournalEntry, PollCursor, UpcomingWake } from '../store/store.ts';
 import { layout, time, type Html, type PageFrame } from './console-layout.ts';
+import { purpose } from './recipes-page.ts';
 
 /** One thing that will fire: when, what kind, for which record, and why. */
 export interface TimerRow {
@@ -9,14 +10,6 @@ export interface TimerRow {
   kind: 'escalation or timeout' | 'event deadline' | 'wait' | 'retry' | 'start' | 'turn' | 'reminder' | 'schedule' | 'poll';
   record: Html | string;
   why: Html | string;
-}
-
-/** The first sentence of a recipe's description: what the recipe is for, in its author's words. */
-export function purpose(recipe: Recipe | undefined): string {
-  if (!recipe) return '';
-  const first = (/^.*?[.!?](\s|$)/.exec(recipe.description)?.[0] ?? recipe.description).trim();
-  // A description whose first sentence runs on is cut at a word: the recipes page has all of it.
-  return first.length <= 160 ? first : `${first.slice(0, first.lastIndexOf(' ', 160))} …`;
 }
 
 function runLink(runId: string, label: string): Html {

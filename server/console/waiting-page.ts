@@ -10,6 +10,8 @@ export interface WaitingRow {
   approvals: Approval[];
   /** The waiting step's description in its recipe, when it has one (e.g. "Level 2: the regional lead decides"). */
   description: string | undefined;
+  /** The wait whose timeout led here (an escalation, D10), from the recipe; undefined for a first wait. */
+  escalatedFrom?: string | undefined;
 }
 
 export interface WaitingPageData {
@@ -43,7 +45,7 @@ ${
 ${d.approvals.map(
   (w) => html`<tr><td>${runCell(w.run)}${w.approvals[0] ? html`<div>${w.approvals[0].subject}</div>` : ''}</td>
 <td>${w.approvals.length === 0 ? html`<span class="muted">no open link</span>` : html`<ul>${w.approvals.map((a, i) => html`<li>${i > 0 ? html`<span class="muted">then </span>` : ''}${approverWords(a)}</li>`)}</ul>`}</td>
-<td>signal <code>${w.entry.wait?.kind === 'signal' ? w.entry.wait.signal : ''}</code> at step ${w.entry.stepKey}${w.description ? html`<div class="muted">${w.description}</div>` : ''}</td>
+<td>${w.escalatedFrom ? html`<strong>escalated</strong> after ${w.escalatedFrom} timed out` : 'first request'}: signal <code>${w.entry.wait?.kind === 'signal' ? w.entry.wait.signal : ''}</code> at step ${w.entry.stepKey}${w.description ? html`<div class="muted">${w.description}</div>` : ''}</td>
 <td>${time(w.entry.startedAt)}</td>
 <td>${w.entry.wait?.kind === 'signal' && w.entry.wait.deadline !== null ? time(w.entry.wait.deadline) : html`<span class="muted">none</span>`}</td></tr>`,
 )}

@@ -7,6 +7,7 @@ import { jsonError, validationError } from './errors.ts';
 import type { RouteDoc } from './openapi.ts';
 import { readMockJson } from './mock-json-body.ts';
 import { advanceMockClock } from './mock-clock-advance.ts';
+import { mailboxTo } from './mailbox-to.ts';
 import { mockSalesforceDocs, mockSalesforceRoutes } from './mock-salesforce-routes.ts';
 import { iso } from './views.ts';
 import { signedDelivery } from './webhook-signature.ts';
@@ -27,8 +28,7 @@ export function mockRoutes(mock: MockDeps, target: MockWebhookTarget): Hono<AppE
   app.get('/_mock/mailbox', (c) => {
     const query = MailboxQuery.safeParse(c.req.query());
     if (!query.success) return validationError(c, 'the query', query.error);
-    const to = query.data.to?.toLowerCase();
-    const messages = mock.systems.email.messages().filter((m) => to === undefined || addressesOf(m).includes(to));
+    const messages = mailboxTo(mock.systems.email.messages(), query.data.to);
     return c.json({ messages } satisfies z.infer<typeof Mailbox>);
   });
 
@@ -139,13 +139,6 @@ export function mockRoutes(mock: MockDeps, target: MockWebhookTarget): Hono<AppE
 
   app.route('/', mockSalesforceRoutes(mock));
   return app;
-}
-
-/** The lower-cased recipients (to and cc) of a simulated email, whatever else it carries. */
-function addressesOf(message: unknown): string[] {
-  const m = message as { to?: unknown; cc?: unknown };
-  const list = (v: unknown) => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []).filter((x): x is string => typeof x === 'string');
-  return [...list(m.to), ...list(m.cc)].map((a) => a.toLowerCase());
 }
 
 export const mockDocs: RouteDoc[] = [

@@ -1,7 +1,8 @@
 /**
  * The console's stylesheet, served as /console/assets/console.css (the Content-Security-Policy allows
  * no inline style). A TypeScript string so that the bundled CLI carries it without a file to find.
- * Colours keep a contrast of at least 4.5:1 on their background; focus is always visible.
+ * Colours keep a contrast of at least 4.5:1 on their background (steps not taken are dimmed by a
+ * dashed border and the muted colour, not by opacity, which would fall below it); focus is always visible.
  */
 export const CONSOLE_CSS = `
 :root{--fg:#1f2328;--muted:#57606a;--bg:#fff;--soft:#f6f8fa;--line:#d0d7de;--link:#0550ae;--ok:#116329;--bad:#a40e26;--warn:#7d4e00;--info:#0550ae}
@@ -50,7 +51,8 @@ ol.flow{padding-left:.75rem}
 ol.flow li{margin:.35rem 0}
 .step{padding:.35rem .5rem;border:1px solid var(--line);border-radius:6px;background:#fff}
 .step.taken{border-color:#0969da;border-left-width:4px}
-.step.not-taken{opacity:.6;border-style:dashed}
+.step.not-taken{background:var(--soft);border-style:dashed;color:var(--muted)}
+.step.not-taken strong{font-weight:600;color:var(--muted)}
 .step .kind{font-size:.8rem;color:var(--muted);margin-left:.35rem}
 .branch{font-size:.85rem;color:var(--muted);margin:.25rem 0 .1rem;font-weight:600}
 .branch.taken{color:#0550ae}
