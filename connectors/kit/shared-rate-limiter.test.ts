@@ -40,6 +40,29 @@ describe('SharedRateLimiter (the rate budget in the store)', () => {
     expect(limiter.active).toBe(0);
   });
 
+  it('a window full of calls still in flight is waited out from when they end, not from their lease end', async () => {
+    const clock = virtualClock();
+    const t0 = clock.t;
+    // More may be in flight than start per window (an unusual setting, but a valid one).
+    const limiter = new SharedRateLimiter({ store, budget: 'acme', maxCalls: 2, perMs: 20_000, maxConcurrent: 5, clock, pollMs: 1 });
+    const ends: Array<() => void> = [];
+    const long = [1, 2].map(() => limiter.run(() => new Promise<void>((resolve) => ends.push(resolve))));
+    let startedAt: number | null = null;
+    const third = limiter.run(async () => {
+      startedAt = clock.now() - t0;
+    });
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    while (ends.length < 2) await turn();
+    // The third has been refused by now (the window holds the two until their lease end, 80 s).
+    for (let t = 0; t < 5; t++) await turn();
+    expect(startedAt).toBeNull();
+    clock.t += 5_000;
+    for (const end of ends) end();
+    await Promise.all([...long, third]);
+    // The two calls ended at 5 s: the third starts when they leave the window, at 25 s (their lease would say 80 s).
+    expect(startedAt).toBe(25_000);
+  });
+
   it('two limiters on one store (two replicas) keep at most maxConcurrent in flight together, and every call runs', async () => {
     const clock = virtualClock();
     const replicas = [1, 2].map(() => new SharedRateLimiter({ store, budget: 'acme', maxCalls: 1000, perMs: 20_000, maxConcurrent: 3, clock, pollMs: 1 }));

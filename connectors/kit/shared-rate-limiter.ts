@@ -123,8 +123,11 @@ export class SharedRateLimiter implements Limiter {
         this.#active += 1;
         return { budget, slot: answer.slot, holder, start: answer.start, leaseUntil: answer.leaseUntil };
       }
-      if (answer.waitFor === 'window' && answer.retryAt > now) await clock.sleep(answer.retryAt - now, signal);
-      else if (answer.waitFor === 'concurrency') {
+      // The window's oldest row is a call still in flight (it counts until its lease end, later than one
+      // window away): it frees when that call ends, so wait for an end as for a slot, not the whole lease.
+      const inFlightHoldsWindow = answer.waitFor === 'window' && answer.retryAt - now > this.#o.perMs;
+      if (answer.waitFor === 'window' && answer.retryAt > now && !inFlightHoldsWindow) await clock.sleep(answer.retryAt - now, signal);
+      else if (answer.waitFor === 'concurrency' || inFlightHoldsWindow) {
         // A call of this process ended while the take was in the store: its slot may be free now.
         if (this.#releases !== releasesBefore) continue;
         await this.#slotFreed(signal, answer.retryAt - now);

@@ -15,11 +15,11 @@ export const MarketoConfig = z.object({
   clientId: z.string().min(1).describe('Client Id of the LaunchPoint custom service'),
   /** Secret: sent only in the token request's query, which is redacted wherever it is logged or kept. */
   clientSecret: z.string().min(1).describe('Client Secret of the LaunchPoint custom service (secret)'),
-  /** Marketo allows 100 calls per 20 s per instance (606 beyond); this process keeps under it, all runs together. */
-  maxCallsPerWindow: LimitSetting(10_000).default(100).describe('Marketo calls this process starts in any window of MARKETO_WINDOW_SECONDS'),
+  /** Marketo allows 100 calls per 20 s per instance (606 beyond); all runs and replicas together keep under it (the budget is in the store). */
+  maxCallsPerWindow: LimitSetting(10_000).default(100).describe('Marketo calls started in any window of MARKETO_WINDOW_SECONDS, all replicas together'),
   windowSeconds: LimitSetting(3_600).default(20).describe('The length of that sliding window, in seconds'),
   /** Marketo allows 10 calls in flight per instance (615 beyond). */
-  maxConcurrent: LimitSetting(256).default(10).describe('Marketo calls this process has in flight at once'),
+  maxConcurrent: LimitSetting(256).default(10).describe('Marketo calls in flight at once, all replicas together'),
   /**
    * Marketo resets the daily call quota (607 when spent) at midnight US Central time. [vendor] After a
    * 607 no Marketo call is made until the next midnight in this zone.

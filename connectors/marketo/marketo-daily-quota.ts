@@ -5,8 +5,9 @@ import type { Clock } from '../../server/engine/clock.ts';
  * Remembers that Marketo's daily quota is spent (a 607 answer) and until when: every Marketo call of
  * the process checks it first, so after one 607 no further call is sent (each would cost a refused
  * call and tell us nothing new) until midnight in the reset zone, when Marketo resets the quota
- * (US Central time, `America/Chicago`). Per process, like the rate budget; a store-backed gate could
- * share it across replicas the same way (see marketo-rate-budget.ts).
+ * (US Central time, `America/Chicago`). Per process, unlike the rate budget (kept in the store): after
+ * a 607 each other replica spends one refused call before it stops too; a store-backed gate could share
+ * it the way the budget is shared (marketo-rate-budget.ts).
  */
 export class DailyQuotaGate {
   readonly zone: string;
