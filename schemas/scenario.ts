@@ -156,13 +156,17 @@ const WorkLead = z
   .object({
     work_lead: z
       .object({
-        email: z.string().describe('The partner-facing lead in the PRM, by email (any letter case).'),
-        set: Json.default({}).describe('Fields the partner changes (camelCase), e.g. { "company": "Client A GmbH" }; none: the lead is only touched.'),
+        email: z.string().describe('The lead, by email (any letter case).'),
+        set: Json.default({}).describe('Fields the partner changes, e.g. { "status": "Contacted" } in the PRM (camelCase), { "leadStatus": "Contacted" } in Marketo (API names); none: the lead is only touched.'),
+        in: z
+          .enum(['prm', 'marketo'])
+          .default('prm')
+          .describe("prm: the partner changes the lead in the portal (its `updated` becomes now). marketo: the partner's change reaches the Marketo lead (through the PRM → Salesforce → Marketo sync): each changed field is a Change Data Value activity now."),
       })
       .strict(),
   })
   .strict()
-  .describe("A partner works a lead in the portal (D25: activity): the PRM lead's `updated` becomes now.");
+  .describe('A partner works a lead (D24, D25: activity), in the portal or as it reaches Marketo.');
 
 const Retry = z
   .object({

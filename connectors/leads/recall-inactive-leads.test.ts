@@ -50,7 +50,8 @@ describe('leads.recall_inactive_leads (D25, D26)', () => {
   it('D25: the daily quota (607) reached mid-recall: the rest are recalled after the reset, none twice, in batches of 300', async () => {
     shareLeads(700);
     const connection = connect();
-    systems.marketo.limits.dailyQuota = systems.marketo.usage().callsToday + 2;
+    // Per batch of 300: two Last Partner Activity reads (300 emails pass Marketo's 8 KB URL limit in two) and one update.
+    systems.marketo.limits.dailyQuota = systems.marketo.usage().callsToday + 6;
     const error = await recall(connection).then(() => expect.unreachable('the recall finished within the quota'), (e: unknown) => e);
     expect(error).toBeInstanceOf(MarketoQuotaError);
     const recalledFirst = new Map(systems.prm.leads().filter((lead) => lead.recalledDate !== null).map((lead) => [lead.email, lead.recalledDate]));
@@ -69,12 +70,22 @@ describe('leads.recall_inactive_leads (D25, D26)', () => {
     expect(await recall(connection)).toEqual({ recalled: 0, not_in_marketo: [], marketo_calls: 0 });
   });
 
-  it('D25, D26: a lead the partner worked and a Partner Sponsored Event lead stay with the partner; a lead Marketo lacks is still recalled in the PRM and named', async () => {
-    shareLeads(3, (i) => (i === 1 ? { updated: '2026-04-19T12:00:00Z' } : i === 2 ? { leadAcquisitionSource: 'Partner Sponsored Event' } : {}));
+  it('D25, D26: a lead the partner worked (Last Partner Activity after the share) and a Partner Sponsored Event lead stay with the partner; a lead Marketo lacks is still recalled in the PRM and named', async () => {
+    shareLeads(3, (i) => (i === 2 ? { leadAcquisitionSource: 'Partner Sponsored Event' } : {}));
+    const [worked] = systems.marketo.findLeads('email', 'lead1@client.example');
+    systems.marketo.updateLead(worked!.id, { lastPartnerActivity: '2026-04-19T12:00:00Z' });
     systems.prm.addLead({ email: 'gone@client.example', phone: '+1 555 0100', partnerAccountId: 101, partnerSyncedDate: SYNCED, created: SYNCED, updated: SYNCED });
     const output = await recall(connect());
     expect(output).toEqual({ recalled: 2, not_in_marketo: ['gone@client.example'], marketo_calls: 1 });
     const recalled = systems.prm.leads().filter((lead) => lead.recalledDate !== null).map((lead) => lead.email);
     expect(recalled).toEqual(['lead0@client.example', 'gone@client.example']);
+  });
+
+  it("D24, D25: the runtime's own writes are no activity: a re-synced PRM lead (updated after the share) and an activity before the share are recalled", async () => {
+    shareLeads(2, (i) => (i === 0 ? { updated: '2026-04-19T12:00:00Z' } : {}));
+    const [before] = systems.marketo.findLeads('email', 'lead1@client.example');
+    systems.marketo.updateLead(before!.id, { lastPartnerActivity: '2026-03-19T12:00:00Z' });
+    const output = await recall(connect());
+    expect(output).toEqual({ recalled: 2, not_in_marketo: [], marketo_calls: 1 });
   });
 });

@@ -22,7 +22,7 @@ export const recallInactiveLeads = defineAction({
   output: z.object({
     recalled: z.number().int().describe('Leads recalled by this attempt.'),
     not_in_marketo: z.array(z.string()).describe('Emails Marketo has no lead for: recalled in the PRM only.'),
-    marketo_calls: z.number().int(),
+    marketo_calls: z.number().int().describe('Marketo update calls (300 leads each); the Last Partner Activity reads come on top, one per 300 candidates.'),
   }),
   idempotent: true,
   async run(input, ctx: ActionContext<LeadsConnection>) {
@@ -45,7 +45,7 @@ export const recallInactiveLeads = defineAction({
       recalled += batch.length;
     };
     let batch: PrmPartnerLead[] = [];
-    for await (const lead of recallableLeads(prm, input, call)) {
+    for await (const lead of recallableLeads(prm, marketo, input, call)) {
       batch.push(lead);
       if (batch.length === MARKETO_LIMITS.batchSize) {
         await flush(batch);
