@@ -7,6 +7,7 @@ import type { AppEnv, MockDeps } from './app.ts';
 import { jsonError, validationError } from './errors.ts';
 import type { RouteDoc } from './openapi.ts';
 import { readMockJson } from './mock-json-body.ts';
+import { mockLeadDocs, mockLeadRoutes } from './mock-lead-routes.ts';
 import { mockSalesforceDocs, mockSalesforceRoutes } from './mock-salesforce-routes.ts';
 import { iso } from './views.ts';
 import { signedDelivery } from './webhook-signature.ts';
@@ -148,6 +149,7 @@ export function mockRoutes(mock: MockDeps, target: MockWebhookTarget): Hono<AppE
   });
 
   app.route('/', mockSalesforceRoutes(mock));
+  app.route('/', mockLeadRoutes(mock));
   return app;
 }
 
@@ -240,4 +242,5 @@ export const mockDocs: RouteDoc[] = [
     },
   },
   ...mockSalesforceDocs,
+  ...mockLeadDocs,
 ];
