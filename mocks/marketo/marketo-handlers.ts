@@ -41,6 +41,8 @@ async function handle(request: Request, instance: MarketoInstance): Promise<Resp
 
   const fault = instance.faults.take('marketo', request);
   if (fault?.kind === 'expired_token') instance.identity.expire();
+  // The day's quota runs out at this call: it, and every call until the reset, is refused with 607 below.
+  else if (fault?.kind === 'daily_quota') instance.usage.spendQuota();
   else if (fault) {
     return faultResponse(fault, {
       // Marketo's "over the limit" is a 606 in a 200 answer, without Retry-After.
