@@ -24,7 +24,7 @@ const WORKED = ['03-05', '03-06', '03-07', '03-08', '03-09'].map((day, i) => ({
   updated: `2026-${day}T10:00:00.000Z`,
 }));
 
-async function start() {
+async function start(recipe = 'lead-activity-from-prm') {
   const clock = new VirtualClock('2026-03-10T12:00:00Z');
   const systems = createSimulatedSystems({ clock });
   systems.seed({
@@ -40,10 +40,10 @@ async function start() {
   const config = loadConfig({}, { mock: true, connectors: CONNECTORS, overrides: { dbPath: join(dir, 'partnerflow.db'), logLevel: 'silent' } });
   const tables = loadTables(config.tablesDir);
   const all = await loadRecipes(config.recipesDir, { catalog: new ConnectorCatalog(CONNECTORS), tables: tables.names(), connectorConfigs: config.connectors });
-  // Only the PRM activity poll, two leads a page: five worked leads are three pages.
-  const recipes = all.filter((r) => r.definition.name === 'lead-activity-from-prm');
+  // Only the poll under test; the PRM one two leads a page: five worked leads are three pages.
+  const recipes = all.filter((r) => r.definition.name === recipe);
   const trigger = recipes[0]!.definition.trigger as { input: Record<string, unknown> };
-  trigger.input = { ...trigger.input, page_size: 2 };
+  if (recipe === 'lead-activity-from-prm') trigger.input = { ...trigger.input, page_size: 2 };
   const runtimeOn = async (): Promise<Runtime> => {
     const runtime = await createRuntime({ config, log: quiet, clock, store: await openSqliteStore({ path: join(dir, 'partnerflow.db') }), recipes, tables, systems, interceptNetwork: false });
     cleanups.push(() => runtime.close().catch(() => {}));
@@ -92,4 +92,40 @@ describe('lead activity polls (D24, D25)', () => {
     expect(activity()['lead0@client.example']).toBe('2026-03-10T13:15:00.000Z');
     expect(activity()['lead1@client.example']).toBe(WORKED[1]!.updated);
   });
+
+  it('D24, D25: the process dies between two pages of the Marketo activity poll (301 Lead Status changes, pages of 300); after the restart each change has started one run and every lead its Last Partner Activity', async () => {
+    const { clock, systems, runtimeOn } = await start('lead-activity-from-marketo');
+    const emails = Array.from({ length: 301 }, (_, i) => `held${i}@client.example`);
+    const changedAt = '2026-03-10T11:00:00Z';
+    clock.set(changedAt);
+    for (const email of emails) {
+      const lead = systems.marketo.addLead({ email, impartnerPartnerAccount: '101', marketingSuspended: true });
+      systems.marketo.updateLead(lead.id, { leadStatus: 'Contacted' });
+    }
+    clock.set('2026-03-10T12:00:00Z');
+    const first = await runtimeOn();
+    const save = first.store.savePollPage.bind(first.store);
+    let pages = 0;
+    first.store.savePollPage = async (input) => {
+      pages += 1;
+      if (pages === 2) throw new Error('process died');
+      return save(input);
+    };
+    await first.engine.runUntilIdle();
+    const recorded = () => systems.marketo.leads().filter((l) => emails.includes(String(l.email)) && l.lastPartnerActivity === '2026-03-10T11:00:00.000Z').length;
+    expect(recorded()).toBe(300);
+    await first.close();
+
+    const second = await runtimeOn();
+    clock.advance(15 * 60_000);
+    await second.engine.runUntilIdle();
+    expect(recorded()).toBe(301);
+    const runs = await second.store.listRuns({ recipe: 'lead-activity-from-marketo', limit: 1000 });
+    expect(runs).toHaveLength(301);
+    expect(runs.every((r) => r.status === 'completed')).toBe(true);
+    // The runtime's own Last Partner Activity writes are changes of another field: no run for them.
+    clock.advance(15 * 60_000);
+    await second.engine.runUntilIdle();
+    expect(await second.store.listRuns({ recipe: 'lead-activity-from-marketo', limit: 1000 })).toHaveLength(301);
+  }, 60_000);
 });
