@@ -72,7 +72,7 @@ describe('simulated Marketo', () => {
     clock.advance(60_000);
     systems.marketo.updateLead(lead.id, { leadStatus: 'Qualified' });
     const paging = json((await api('/v1/activities/pagingtoken.json?sinceDatetime=2026-04-20T09:00:30Z', token)).body) as { nextPageToken: string };
-    const page = json((await api(`/v1/activities/leadchanges.json?nextPageToken=${encodeURIComponent(paging.nextPageToken)}&fields=leadStatus`, token)).body) as {
+    const page = JSON.parse((await api(`/v1/activities/leadchanges.json?nextPageToken=${encodeURIComponent(paging.nextPageToken)}&fields=leadStatus`, token)).body) as {
       result: Array<{ leadId: number; activityDate: string; fields: Array<{ name: string; oldValue: unknown; newValue: unknown }> }>;
       moreResult: boolean;
     };
