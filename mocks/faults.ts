@@ -15,7 +15,10 @@ export type SimulatedSystemName = FaultStep['system'];
  * - `expired_token`: Salesforce revokes every session it issued (the call answers 401 INVALID_SESSION_ID
  *   and the next grant works); the PRM and email answer 401 in their own shape;
  * - `network_error`: the connection fails, no HTTP answer at all;
- * - `too_many_concurrent`: Marketo's 615 in a 200 answer (the others answer their rate limit).
+ * - `too_many_concurrent`: Marketo's 615 in a 200 answer (the others answer their rate limit);
+ * - `daily_quota`: Marketo only (the scenario schema refuses it elsewhere): the simulated instance
+ *   spends the rest of the day's quota at the matching request, which it then answers 607 like every
+ *   call until the reset (mocks/marketo/marketo-handlers.ts); it never reaches `faultResponse`.
  */
 export type FaultKind = FaultStep['kind'];
 
@@ -117,8 +120,9 @@ export function faultResponse(fault: FaultSpec, bodies: FaultBodies, headers: Re
     case 'network_error':
       return HttpResponse.error();
     case 'too_many_concurrent':
+    case 'daily_quota':
     case 'rate_limit': {
-      // A system without a concurrency answer (all but Marketo) refuses as over its rate limit.
+      // A system without a concurrency or quota answer of its own (all but Marketo) refuses as over its rate limit.
       if (fault.kind === 'too_many_concurrent' && bodies.tooManyConcurrent) return HttpResponse.json(bodies.tooManyConcurrent() as object, { status: 200, headers });
       const seconds = fault.retryAfterSeconds ?? 1;
       const { status, retryAfter } = bodies.rateLimitAnswer ?? { status: 429, retryAfter: true };

@@ -114,8 +114,8 @@ const Fault = z
       .object({
         system: z.enum(['prm', 'salesforce', 'email', 'marketo']).describe('The simulated system that fails.'),
         kind: z
-          .enum(['rate_limit', 'server_error', 'expired_token', 'network_error', 'too_many_concurrent'])
-          .describe("How it fails, in the system's own way: a rate limit (Marketo: 606), a 500, an expired token or session (Marketo: 602), no answer at all; too_many_concurrent is Marketo's 615 (other systems answer it as their rate limit)."),
+          .enum(['rate_limit', 'server_error', 'expired_token', 'network_error', 'too_many_concurrent', 'daily_quota'])
+          .describe("How it fails, in the system's own way: a rate limit (Marketo: 606), a 500, an expired token or session (Marketo: 602), no answer at all; too_many_concurrent is Marketo's 615 (other systems answer it as their rate limit); daily_quota (Marketo only) spends the rest of the day's API quota at the matching request, so it and every call after it answer 607 until the reset (midnight America/Chicago)."),
         times: z.number().int().positive().default(1).describe('How many matching requests fail.'),
         path: z.string().optional().describe('Only requests whose path contains this.'),
         method: z.string().optional().describe('Only requests with this HTTP method, e.g. PATCH.'),
@@ -127,6 +127,10 @@ const Fault = z
       .refine((f) => f.system === 'email' || (f.to === undefined && f.subject === undefined), {
         message: '`to` and `subject` pick one email message: they need "system": "email" (use `path` and `method` for the PRM and Salesforce)',
         path: ['to'],
+      })
+      .refine((f) => f.kind !== 'daily_quota' || f.system === 'marketo', {
+        message: 'daily_quota is Marketo\'s 607: it needs "system": "marketo" (the other systems\' limits are rate_limit)',
+        path: ['kind'],
       }),
   })
   .strict();
@@ -156,13 +160,17 @@ const WorkLead = z
   .object({
     work_lead: z
       .object({
-        email: z.string().describe('The partner-facing lead in the PRM, by email (any letter case).'),
-        set: Json.default({}).describe('Fields the partner changes (camelCase), e.g. { "company": "Client A GmbH" }; none: the lead is only touched.'),
+        email: z.string().describe('The lead, by email (any letter case).'),
+        set: Json.default({}).describe('Fields the partner changes, e.g. { "status": "Contacted" } in the PRM (camelCase), { "leadStatus": "Contacted" } in Marketo (API names); none: the lead is only touched.'),
+        in: z
+          .enum(['prm', 'marketo'])
+          .default('prm')
+          .describe("prm: the partner changes the lead in the portal (its `updated` becomes now). marketo: the partner's change reaches the Marketo lead (through the PRM → Salesforce → Marketo sync): each changed field is a Change Data Value activity now."),
       })
       .strict(),
   })
   .strict()
-  .describe("A partner works a lead in the portal (D25: activity): the PRM lead's `updated` becomes now.");
+  .describe('A partner works a lead (D24, D25: activity), in the portal or as it reaches Marketo.');
 
 const Retry = z
   .object({
@@ -231,8 +239,22 @@ export const ExpectedRun = z
     recipe: z.string().describe('The recipe name.'),
     status: z.enum(['queued', 'running', 'waiting', 'completed', 'failed', 'canceled']).describe('The run status now.'),
     count: z.number().int().nonnegative().optional().describe('How many runs of the recipe have this status. Default: at least one.'),
+    error_contains: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe("Only runs whose error (a failed run's, or a step's that waits to try again, as the journal shows it) contains each of these, e.g. \"error 607\"."),
   })
   .strict();
+
+/** What the simulated Marketo refused since the scenario started, by error code. */
+export const ExpectedMarketoRefusals = z
+  .object({
+    '606': z.number().int().nonnegative().optional(),
+    '607': z.number().int().nonnegative().optional(),
+    '615': z.number().int().nonnegative().optional(),
+  })
+  .strict()
+  .describe('Exactly this many Marketo calls refused with each code given since the scenario started (606: over 100 calls in 20 s, 607: daily quota, 615: over 10 at once); the calls a connector holds back never reach Marketo and are not counted.');
 
 export const ExpectedMoment = z
   .object({
@@ -252,6 +274,7 @@ const Expect = z
         records: z.array(ExpectedRecord).optional(),
         runs: z.array(ExpectedRun).optional(),
         interesting_moments: z.array(ExpectedMoment).optional().describe('Interesting Moment activities in Marketo (D21), since the scenario started.'),
+        marketo_refused: ExpectedMarketoRefusals.optional(),
       })
       .strict(),
   })

@@ -45,6 +45,8 @@ function dailyFireAtOrAfter(from: number, hh: number, mm: number): number {
   return fire;
 }
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** The PRM id of the lead with this email (`prm.leads` in GET /_mock/records). */
+const prmLeadId = (records: Records, email: string): number => records.prm.leads.find((l) => l.email === email)!.id as number;
 
 const CSV = [
   'email,first_name,last_name,company,phone,opted_in,crm_partner_id,event,visited_on',
@@ -56,7 +58,7 @@ const CSV = [
 ].join('\n');
 
 describe('the README lead walkthrough (npm start)', () => {
-  it.each([['the time the test runs', undefined], ['06:59 UTC, just before the digest', '06:59'], ['07:15 UTC, between the digest and the recall run', '07:15']])('starting at %s, takes booth scans from the import (D22) through routing (D20, D21, D27, D1), the digest (D23), the day-23 reminder (D24) and the day-30 recall (D25); then a partner campaign (D28, D29)', async (_when, startAt) => {
+  it.each([['the time the test runs', undefined], ['06:59 UTC, just before the digest', '06:59'], ['07:15 UTC, between the digest and the recall run', '07:15']])('starting at %s, takes booth scans from the import (D22) through routing (D20, D21, D27, D1), the digest (D23), the day-23 reminder (D24) and the day-30 recall (D25), a lead the partner works kept (D24, D25); then a partner campaign (D28, D29)', async (_when, startAt) => {
     const rt = await mockRuntime(startAt);
     const call = async (method: string, path: string, body?: unknown) => {
       const init = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
@@ -135,18 +137,30 @@ describe('the README lead walkthrough (npm start)', () => {
     expect(recallProblems.subject).toBe(`Lead recall ${dayOf(reminderAt)}: partners not reminded, leads not found in Marketo`);
     expect(recallProblems.text).toContain('- Litware Resellers (PRM account 105): 1 lead');
 
-    // 5. Day 30 (D25): both untouched Channel leads are recalled: Marketo fields cleared, Marketing Suspended = false, PRM Recalled Date.
+    // 5. The partner works Sam Ortiz's lead in the portal (D24, D25): the PRM activity poll records it on the Marketo lead.
+    const samId = prmLeadId(await records(), 'sam.ortiz@hooli.example');
+    const worked = await call('PATCH', `/_mock/prm/leads/${samId}`, { status: 'Contacted', partnerNotes: 'Called; demo on Friday' });
+    expect(worked.status).toBe(200);
+    expect(worked.body.lead).toMatchObject({ id: samId, status: 'Contacted', partnerNotes: 'Called; demo on Friday' });
+    const workedAt = new Date(String(worked.body.lead.updated)).toISOString();
+    await advance('PT15M');
+    expect((await records()).marketo.leads.find((l) => l.email === 'sam.ortiz@hooli.example')!.lastPartnerActivity).toBe(workedAt);
+
+    // 6. Day 30 (D25): Mia Wong's untouched lead is recalled (Marketo fields cleared, Marketing Suspended = false, PRM Recalled Date,
+    // Salesforce Lead without its partner, D1); Sam Ortiz's, worked by Litware, is not.
     await advance('P7D');
     const recalled = await records();
-    for (const email of ['mia.wong@initech.example', 'sam.ortiz@hooli.example']) {
-      expect(recalled.marketo.leads.find((l) => l.email === email)).toMatchObject({ impartnerPartnerAccount: null, marketingSuspended: false });
-      const prmLead = recalled.prm.leads.find((l) => l.email === email)!;
-      expect(dayOf(Date.parse(prmLead.recalledDate))).toBe(dayOf(reminderAt + 7 * DAY));
-    }
+    const mia = 'mia.wong@initech.example';
+    expect(recalled.marketo.leads.find((l) => l.email === mia)).toMatchObject({ impartnerPartnerAccount: null, marketingSuspended: false });
+    const miaRecalledDate = recalled.prm.leads.find((l) => l.email === mia)!.recalledDate;
+    expect(dayOf(Date.parse(miaRecalledDate))).toBe(dayOf(reminderAt + 7 * DAY));
+    expect(recalled.salesforce.Lead!.find((l) => l.Email === mia)).toMatchObject({ PartnerAccountId: null, Partner_Recalled_Date__c: miaRecalledDate });
+    expect(recalled.marketo.leads.find((l) => l.email === 'sam.ortiz@hooli.example')).toMatchObject({ impartnerPartnerAccount: '105', marketingSuspended: true });
+    expect(recalled.prm.leads.find((l) => l.email === 'sam.ortiz@hooli.example')!.recalledDate).toBeNull();
     expect(recalled.marketo.leads.find((l) => l.email === 'li.chen@umbrella.example')!.impartnerPartnerAccount).toBeUndefined();
     expect(await mailbox(northwind)).toHaveLength(2);
 
-    // 6. A partner campaign (D28, D29): MDF-1001 approved; Salesforce has its Campaign and the Funds Request points at it.
+    // 7. A partner campaign (D28, D29): MDF-1001 approved; Salesforce has its Campaign and the Funds Request points at it.
     expect((await call('POST', '/_mock/prm/webhooks', { event: 'mdf_request.submitted', mdf_number: 'MDF-1001' })).status).toBe(202);
     const ask = (await mailbox('cmm.emea@vendor.example')).find((m) => m.subject.includes('MDF-1001'))!;
     const link = new URL(/http:\/\/\S+\/approvals\/\S+\?decision=approve/.exec(ask.text)![0]);

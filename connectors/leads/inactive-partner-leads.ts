@@ -1,14 +1,11 @@
 import { z } from 'zod';
 import type { CallOptions } from '../kit/http-client.ts';
+import { PARTNER_LEAD_FIELDS } from '../marketo/marketo-lead-fields.ts';
+import { MARKETO_LIMITS } from '../marketo/marketo-limits.ts';
+import type { MarketoClient } from '../marketo/marketo-client.ts';
 import type { PrmClient } from '../prm/prm-client.ts';
 import { LeadShareWindow, PRM_LEAD_PAGE_SIZE, syncedBetweenFilter } from '../prm/lead-share-window.ts';
 import type { PrmPartnerLead } from '../prm/prm-records.ts';
-
-/**
- * How much later than the Partner Synced Date a lead's `updated` may be and still count as untouched:
- * the sync that shares the lead writes both in one call, a second or so apart at most.
- */
-const SYNC_WRITE_SLACK_MS = 60_000;
 
 /** The input of the recall actions (D24, D25): the leads synced in the window, and the source that is exempt (D26). */
 export const InactiveLeadsInput = LeadShareWindow.extend({
@@ -17,32 +14,52 @@ export const InactiveLeadsInput = LeadShareWindow.extend({
 export type InactiveLeadsInput = z.infer<typeof InactiveLeadsInput>;
 
 /**
- * Whether the partner has left the lead alone (D24, D25): the PRM lead was not changed after it was
- * shared. The partner works a lead in the portal, and every change there stamps the PRM lead's
- * `updated`; that is the partner's activity and no one else's, while Marketo activities are mostly the
- * vendor's (emails, scoring, web visits). A vendor re-sync of the lead also stamps it: the lead then
- * counts as active, the safe side (it is not taken away).
+ * Whether the lead is still the partner's to lose: not recalled yet, not from the exempt source (D26),
+ * and dated (a lead without a Partner Synced Date is reported by the digest, never recalled).
  */
-export function isUntouched(lead: PrmPartnerLead): boolean {
-  if (!lead.partnerSyncedDate || !lead.updated) return false;
-  return Date.parse(asUtc(lead.updated)) - Date.parse(asUtc(lead.partnerSyncedDate)) <= SYNC_WRITE_SLACK_MS;
-}
-
-/** Whether the lead can be recalled: untouched, not recalled yet, and not from the exempt source (D26). */
-export function isRecallable(lead: PrmPartnerLead, exemptSource: string): boolean {
-  return !lead.recalledDate && lead.leadAcquisitionSource !== exemptSource && isUntouched(lead);
+export function isRecallCandidate(lead: PrmPartnerLead, exemptSource: string): boolean {
+  return !lead.recalledDate && !!lead.partnerSyncedDate && lead.leadAcquisitionSource !== exemptSource;
 }
 
 /**
- * The recallable leads synced in the window, optionally of one partner, page by page (500 a page, by
- * id): filtered here, since the PRM's filter cannot compare two fields. The query does not depend on
- * what the recall writes (RecalledDate), so marking leads while iterating moves no page.
+ * Whether the partner worked the lead after it was shared (D24, D25): a Last Partner Activity (written
+ * by the lead-activity recipes from the PRM and from Marketo) later than the Partner Synced Date.
+ * Nothing else counts: the runtime's own writes (the sync, the moment, a re-sync, the recall) never
+ * set Last Partner Activity, so they are no activity.
  */
-export async function* recallableLeads(prm: PrmClient, input: InactiveLeadsInput & { partner_id?: number }, call: CallOptions): AsyncGenerator<PrmPartnerLead, void, undefined> {
+export function hasPartnerActivity(syncedDate: string, lastActivity: unknown): boolean {
+  return typeof lastActivity === 'string' && lastActivity !== '' && Date.parse(asUtc(lastActivity)) > Date.parse(asUtc(syncedDate));
+}
+
+/**
+ * The recallable leads synced in the window, optionally of one partner: the PRM's leads page by page
+ * (500 a page, by id), the candidates looked up in Marketo 300 at a time (one call: their Last Partner
+ * Activity), those without partner activity yielded. The PRM query does not depend on what the recall
+ * writes (RecalledDate), so marking leads while iterating moves no page.
+ */
+export async function* recallableLeads(prm: PrmClient, marketo: MarketoClient, input: InactiveLeadsInput & { partner_id?: number }, call: CallOptions): AsyncGenerator<PrmPartnerLead, void, undefined> {
   const filter = syncedBetweenFilter(input, input.partner_id);
+  let batch: PrmPartnerLead[] = [];
   for await (const lead of prm.listPartnerLeads({ ...call, filter, orderby: 'Id asc', pageSize: PRM_LEAD_PAGE_SIZE })) {
-    if (isRecallable(lead, input.exempt_source)) yield lead;
+    if (!isRecallCandidate(lead, input.exempt_source)) continue;
+    batch.push(lead);
+    if (batch.length === MARKETO_LIMITS.batchSize) {
+      yield* await withoutPartnerActivity(marketo, batch, call);
+      batch = [];
+    }
   }
+  if (batch.length > 0) yield* await withoutPartnerActivity(marketo, batch, call);
+}
+
+/** The leads of the batch whose Marketo lead (any of them, by email) has no partner activity since the lead was shared. */
+async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly PrmPartnerLead[], call: CallOptions): Promise<PrmPartnerLead[]> {
+  const lastActivity = new Map<string, unknown[]>();
+  const emails = [...new Set(batch.map((lead) => lead.email.trim().toLowerCase()))];
+  for await (const lead of marketo.leadsBy('email', emails, ['email', PARTNER_LEAD_FIELDS.lastPartnerActivity.name], call)) {
+    const email = String(lead.email ?? '').toLowerCase();
+    lastActivity.set(email, [...(lastActivity.get(email) ?? []), lead[PARTNER_LEAD_FIELDS.lastPartnerActivity.name]]);
+  }
+  return batch.filter((lead) => !(lastActivity.get(lead.email.trim().toLowerCase()) ?? []).some((at) => hasPartnerActivity(lead.partnerSyncedDate!, at)));
 }
 
 /** The PRM writes `2026-03-02 10:00:00` (no zone: UTC) or ISO; both read as UTC. */

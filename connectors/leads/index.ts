@@ -6,13 +6,15 @@ import { findPartner } from './find-partner.ts';
 import { LEADS_ENV, LEADS_MOCK_CONFIG, LeadsConfig } from './leads-config.ts';
 import type { LeadsConnection } from './leads-connection.ts';
 import { listInactiveLeads } from './list-inactive-leads.ts';
+import { listWorkedPartnerLeads } from './list-worked-partner-leads.ts';
 import { recallInactiveLeads } from './recall-inactive-leads.ts';
+import { recordPartnerActivity } from './record-partner-activity.ts';
 import { summarizeInactiveLeads } from './summarize-inactive-leads.ts';
 import { syncLeadToPrm } from './sync-lead-to-prm.ts';
 import { syncLeadToSalesforce } from './sync-lead-to-salesforce.ts';
 import { webFormSubmitted } from './web-form-events.ts';
 
-/** Partner leads (D20–D22): the partner of a CRM Partner ID, the PRM and Salesforce copies of a Channel lead, web-form events. */
+/** Partner leads (D20–D26): the partner of a CRM Partner ID, the PRM and Salesforce copies of a Channel lead, web-form events, partner activity and the recall. */
 export const leadsConnector = defineConnector({
   name: 'leads',
   description: 'Partner lead routing: the partner of a CRM Partner ID, the PRM lead and the Salesforce Lead of a Channel lead, web forms with utm_partnerid.',
@@ -28,6 +30,8 @@ export const leadsConnector = defineConnector({
     summarize_inactive_leads: summarizeInactiveLeads,
     list_inactive_leads: listInactiveLeads,
     recall_inactive_leads: recallInactiveLeads,
+    list_worked_partner_leads: listWorkedPartnerLeads,
+    record_partner_activity: recordPartnerActivity,
   },
   events: {
     'web_form.submitted': webFormSubmitted,

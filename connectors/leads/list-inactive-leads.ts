@@ -11,7 +11,7 @@ export const listInactiveLeads = defineAction({
   idempotent: true,
   async run(input, ctx: ActionContext<LeadsConnection>) {
     const leads: Array<Record<string, unknown>> = [];
-    for await (const lead of recallableLeads(ctx.connection.prm(), input, { signal: ctx.signal, note: ctx.note })) leads.push(lead);
+    for await (const lead of recallableLeads(ctx.connection.prm(), ctx.connection.marketo().client, input, { signal: ctx.signal, note: ctx.note })) leads.push(lead);
     return { leads, count: leads.length };
   },
 });

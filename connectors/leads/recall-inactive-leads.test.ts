@@ -10,6 +10,9 @@ import type { MarketoConfig } from '../marketo/marketo-config.ts';
 import type { MarketoConnection } from '../marketo/marketo-connection.ts';
 import { MarketoQuotaError } from '../marketo/marketo-errors.ts';
 import { prmConnector } from '../prm/index.ts';
+import { salesforceConnector } from '../salesforce/index.ts';
+import type { SalesforceConfig } from '../salesforce/salesforce-config.ts';
+import type { SalesforceConnection } from '../salesforce/salesforce-connection.ts';
 import type { PrmClient } from '../prm/prm-client.ts';
 import type { PrmConfig } from '../prm/prm-config.ts';
 import { leadsConnector } from './index.ts';
@@ -31,13 +34,14 @@ function connect(): LeadsConnection {
   const log = capturingLogger();
   const prm = prmConnector.connect(config.prm as PrmConfig, testDeps(clock, log)) as PrmClient;
   const marketo = marketoConnector.connect(config.marketo as MarketoConfig, testDeps(clock, log, store())) as MarketoConnection;
-  return { prm: () => prm, marketo: () => marketo, salesforce: () => { throw new Error('not used'); }, config: config.leads as LeadsConnection['config'] };
+  const salesforce = salesforceConnector.connect(config.salesforce as SalesforceConfig, testDeps(clock, log)) as SalesforceConnection;
+  return { prm: () => prm, marketo: () => marketo, salesforce: () => salesforce, config: config.leads as LeadsConnection['config'] };
 }
 
 async function recall(connection: LeadsConnection, window = WINDOW) {
   const definition = leadsConnector.actions.recall_inactive_leads!;
   const { ctx } = testContext(connection, clock);
-  return definition.output.parse(await definition.run(definition.input.parse(window), ctx)) as { recalled: number; not_in_marketo: string[]; marketo_calls: number };
+  return definition.output.parse(await definition.run(definition.input.parse(window), ctx)) as { recalled: number; not_in_marketo: string[]; not_in_salesforce: string[]; salesforce_refused: string[]; marketo_calls: number };
 }
 
 /** `n` leads of Northwind shared on SYNCED, untouched since, in the PRM and in Marketo. */
@@ -46,6 +50,7 @@ function shareLeads(n: number, extra: (i: number) => Record<string, unknown> = (
     const email = `lead${i}@client.example`;
     systems.prm.addLead({ email, phone: '+1 555 0100', partnerAccountId: 101, partnerSyncedDate: SYNCED, created: SYNCED, updated: SYNCED, ...extra(i) });
     systems.marketo.addLead({ email, impartnerPartnerAccount: '101', marketingSuspended: true, partnerConsent: true });
+    systems.salesforce.insert('Lead', { LastName: `Lead ${i}`, Company: 'Client', Email: email, Partner_Lead_Key__c: email, PartnerAccountId: '0015e00000NWCLDAA1', Partner_Synced_Date__c: SYNCED });
   }
 }
 
@@ -53,7 +58,8 @@ describe('leads.recall_inactive_leads (D25, D26)', () => {
   it('D25: the daily quota (607) reached mid-recall: the rest are recalled after the reset, none twice, in batches of 300', async () => {
     shareLeads(700);
     const connection = connect();
-    systems.marketo.limits.dailyQuota = systems.marketo.usage().callsToday + 2;
+    // Per batch of 300: two Last Partner Activity reads (300 emails pass Marketo's 8 KB URL limit in two) and one update.
+    systems.marketo.limits.dailyQuota = systems.marketo.usage().callsToday + 6;
     const error = await recall(connection).then(() => expect.unreachable('the recall finished within the quota'), (e: unknown) => e);
     expect(error).toBeInstanceOf(MarketoQuotaError);
     const recalledFirst = new Map(systems.prm.leads().filter((lead) => lead.recalledDate !== null).map((lead) => [lead.email, lead.recalledDate]));
@@ -61,23 +67,35 @@ describe('leads.recall_inactive_leads (D25, D26)', () => {
 
     clock.set('2026-04-21T05:00:01Z');
     const second = await recall(connection);
-    expect(second).toEqual({ recalled: 100, not_in_marketo: [], marketo_calls: 1 });
+    expect(second).toEqual({ recalled: 100, not_in_marketo: [], not_in_salesforce: [], salesforce_refused: [], marketo_calls: 1 });
     // The first 600 kept the Recalled Date of the first attempt.
     const leads = systems.prm.leads();
     expect(leads.filter((lead) => recalledFirst.get(lead.email) === lead.recalledDate)).toHaveLength(600);
     expect(leads.filter((lead) => !recalledFirst.has(lead.email) && String(lead.recalledDate) >= '2026-04-21T05:00:01')).toHaveLength(100);
     expect(systems.marketo.leads().filter((lead) => String(lead.email).startsWith('lead') && lead.marketingSuspended === false && !lead.impartnerPartnerAccount)).toHaveLength(700);
+    // D1: the Salesforce Leads are taken back from the partner too.
+    expect(systems.salesforce.records('Lead').filter((lead) => lead.PartnerAccountId === null && typeof lead.Partner_Recalled_Date__c === 'string')).toHaveLength(700);
 
     // A third run of the same window finds nothing left.
-    expect(await recall(connection)).toEqual({ recalled: 0, not_in_marketo: [], marketo_calls: 0 });
+    expect(await recall(connection)).toEqual({ recalled: 0, not_in_marketo: [], not_in_salesforce: [], salesforce_refused: [], marketo_calls: 0 });
   });
 
-  it('D25, D26: a lead the partner worked and a Partner Sponsored Event lead stay with the partner; a lead Marketo lacks is still recalled in the PRM and named', async () => {
-    shareLeads(3, (i) => (i === 1 ? { updated: '2026-04-19T12:00:00Z' } : i === 2 ? { leadAcquisitionSource: 'Partner Sponsored Event' } : {}));
+  it('D25, D26: a lead the partner worked (Last Partner Activity after the share) and a Partner Sponsored Event lead stay with the partner; a lead Marketo lacks is still recalled in the PRM and named', async () => {
+    shareLeads(3, (i) => (i === 2 ? { leadAcquisitionSource: 'Partner Sponsored Event' } : {}));
+    const [worked] = systems.marketo.findLeads('email', 'lead1@client.example');
+    systems.marketo.updateLead(worked!.id, { lastPartnerActivity: '2026-04-19T12:00:00Z' });
     systems.prm.addLead({ email: 'gone@client.example', phone: '+1 555 0100', partnerAccountId: 101, partnerSyncedDate: SYNCED, created: SYNCED, updated: SYNCED });
     const output = await recall(connect());
-    expect(output).toEqual({ recalled: 2, not_in_marketo: ['gone@client.example'], marketo_calls: 1 });
+    expect(output).toEqual({ recalled: 2, not_in_marketo: ['gone@client.example'], not_in_salesforce: ['gone@client.example'], salesforce_refused: [], marketo_calls: 1 });
     const recalled = systems.prm.leads().filter((lead) => lead.recalledDate !== null).map((lead) => lead.email);
     expect(recalled).toEqual(['lead0@client.example', 'gone@client.example']);
+  });
+
+  it("D24, D25: the runtime's own writes are no activity: a re-synced PRM lead (updated after the share) and an activity before the share are recalled", async () => {
+    shareLeads(2, (i) => (i === 0 ? { updated: '2026-04-19T12:00:00Z' } : {}));
+    const [before] = systems.marketo.findLeads('email', 'lead1@client.example');
+    systems.marketo.updateLead(before!.id, { lastPartnerActivity: '2026-03-19T12:00:00Z' });
+    const output = await recall(connect());
+    expect(output).toEqual({ recalled: 2, not_in_marketo: [], not_in_salesforce: [], salesforce_refused: [], marketo_calls: 1 });
   });
 });

@@ -19,7 +19,7 @@ export const summarizeInactiveLeads = defineAction({
     const call = { signal: ctx.signal, note: ctx.note };
     const counts = new Map<number, number>();
     let total = 0;
-    for await (const lead of recallableLeads(prm, input, call)) {
+    for await (const lead of recallableLeads(prm, ctx.connection.marketo().client, input, call)) {
       const partner = lead.partnerAccountId ?? 0;
       counts.set(partner, (counts.get(partner) ?? 0) + 1);
       total += 1;

@@ -1,6 +1,7 @@
 import { defineConnector } from '../kit/define-connector.ts';
 import { getLeads } from './get-leads.ts';
 import { listActivities } from './list-activities.ts';
+import { listLeadChanges } from './list-lead-changes.ts';
 import { addToList, removeFromList } from './list-membership.ts';
 import { MarketoClient } from './marketo-client.ts';
 import { MARKETO_ENV, MARKETO_MOCK_CONFIG, MarketoConfig } from './marketo-config.ts';
@@ -39,5 +40,6 @@ export const marketoConnector = defineConnector({
     remove_from_list: removeFromList,
     trigger_campaign: triggerCampaign,
     list_activities: listActivities,
+    list_lead_changes: listLeadChanges,
   },
 });

@@ -59,6 +59,10 @@ const Activity = z
   })
   .loose();
 export type MarketoActivity = z.infer<typeof Activity>;
+const LeadChange = Activity.extend({
+  fields: z.array(z.object({ name: z.string(), newValue: z.unknown(), oldValue: z.unknown() }).loose()).default([]),
+});
+export type MarketoLeadChange = z.infer<typeof LeadChange>;
 
 /** A smart-campaign token: `{{my.Name}}` and its value. */
 export interface CampaignToken {
@@ -220,6 +224,22 @@ export class MarketoClient {
       ...call,
     });
     return { activities: res.body.result, nextPageToken: res.body.nextPageToken, moreResult: res.body.moreResult };
+  }
+
+  /**
+   * One page of lead field changes from a paging token (`GET /v1/activities/leadchanges.json`): the
+   * Change Data Value activities of the named fields only, up to 300, oldest first.
+   */
+  async leadChangesPage(pagingToken: string, fields: readonly string[], options: CallOptions = {}): Promise<{ changes: MarketoLeadChange[]; nextPageToken: string; moreResult: boolean }> {
+    assertBatch('fields', fields.length, MARKETO_LIMITS.batchSize, 1);
+    const res = await this.#http.request({
+      method: 'GET',
+      path: 'v1/activities/leadchanges.json',
+      query: { nextPageToken: pagingToken, fields },
+      expect: envelope(LeadChange).extend({ nextPageToken: z.string().min(1), moreResult: z.boolean() }),
+      ...options,
+    });
+    return { changes: res.body.result, nextPageToken: res.body.nextPageToken, moreResult: res.body.moreResult };
   }
 
   /** Every activity of these types at or after `since`, fetched a page at a time as the caller iterates. */

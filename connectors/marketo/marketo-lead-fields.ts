@@ -33,6 +33,13 @@ export const PARTNER_LEAD_FIELDS = {
   leadAcquisitionSource: { name: 'leadAcquisitionSource', label: 'Lead Acquisition Source', type: 'string' },
   /** D23–D25: when the lead was synced to the PRM; the digest and the recall count from it. */
   partnerSyncedDate: { name: 'partnerSyncedDate', label: 'Partner Synced Date', type: 'datetime' },
+  /**
+   * D24, D25: when the partner last worked the lead, as the lead-activity polls saw it (a status change in
+   * the PRM, or a Lead Status change reaching Marketo). The reminder and the recall skip a lead whose
+   * value is after its Partner Synced Date. Only the activity recipes write it; its own Change Data Value
+   * is not partner activity (the Marketo poll reads the changes of `partner_fields` only).
+   */
+  lastPartnerActivity: { name: 'lastPartnerActivity', label: 'Last Partner Activity', type: 'datetime' },
   /** D20, D21: Channel or Alliance. */
   partnerType: { name: 'partnerType', label: 'Partner Type', type: 'string' },
   /** D22: opted in to the vendor's own emails; the list import sets it only on an explicit yes. */

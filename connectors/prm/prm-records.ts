@@ -45,6 +45,10 @@ export const PrmPartnerLead = z
     partnerSyncedDate: z.string().nullable().optional(),
     leadAcquisitionSource: z.string().nullable().optional(),
     recalledDate: z.string().nullable().optional(),
+    /** D24, D25: the lead status the partner sets in the portal (New until the partner works it). */
+    status: z.string().nullable().optional(),
+    /** D24, D25: the partner's notes on the lead. */
+    partnerNotes: z.string().nullable().optional(),
     updated: z.string().optional(),
   })
   .loose();

@@ -17,6 +17,11 @@ export type SObjectFields = Record<string, unknown>;
 const UpsertResult = z.object({ id: z.string().min(15), success: z.boolean(), created: z.boolean() }).loose();
 const CreateResult = z.object({ id: z.string().min(15), success: z.boolean() }).loose();
 const SObject = z.record(z.string(), z.unknown());
+const CollectionResultShape = z.object({ id: z.string().nullish(), success: z.boolean(), errors: z.array(z.object({ message: z.string() }).loose()).default([]) }).loose();
+/** One record's outcome in an sObject Collections answer. */
+export type CollectionResult = z.infer<typeof CollectionResultShape>;
+/** Most records one sObject Collections call takes. [doc] */
+export const COLLECTION_LIMIT = 200;
 const QueryPage = z.object({
   totalSize: z.number().int().nonnegative(),
   done: z.boolean(),
@@ -80,6 +85,25 @@ export class SalesforceClient {
   async create(object: string, fields: SObjectFields, options: CallOptions = {}): Promise<{ id: string }> {
     const res = await this.#http.request({ method: 'POST', path: `sobjects/${apiName(object)}`, body: fields, expect: CreateResult, ...options });
     return { id: res.body.id };
+  }
+
+  /**
+   * Updates up to 200 records by Id in one call (sObject Collections, `PATCH /composite/sobjects`, allOrNone
+   * false): a result per record, in order; a record Salesforce refuses (deleted, a validation rule) is a
+   * result with its errors, not a thrown error. The same values twice land the same way: idempotent.
+   */
+  async updateRecords(object: string, records: ReadonlyArray<{ Id: string } & SObjectFields>, options: CallOptions = {}): Promise<CollectionResult[]> {
+    if (records.length > COLLECTION_LIMIT) throw new RangeError(`salesforce: a collection call takes at most ${COLLECTION_LIMIT} records, got ${records.length}`);
+    if (records.length === 0) return [];
+    const res = await this.#http.request({
+      method: 'PATCH',
+      path: 'composite/sobjects',
+      body: { allOrNone: false, records: records.map((r) => ({ attributes: { type: apiName(object) }, ...r })) },
+      idempotent: true,
+      expect: z.array(CollectionResultShape),
+      ...options,
+    });
+    return res.body;
   }
 
   /** Reads a record by its Salesforce ID, all fields or the ones named. */

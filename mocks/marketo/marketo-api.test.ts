@@ -63,4 +63,24 @@ describe('simulated Marketo', () => {
     const result = json((await api('/v1/leads/describe.json', token)).body).result as Array<{ displayName: string; rest: { name: string } }>;
     expect(result.map((f) => f.displayName)).toEqual(expect.arrayContaining(['CRM Partner ID', 'Impartner Partner Account', 'Partner Consent', 'Marketing Suspended', 'Lead Acquisition Source', 'Partner Synced Date', 'Partner Type', 'Subscribe - Partner', 'Channel Record', 'Alliance Record']));
   });
+
+  it('answers only the changes of the named fields from GET /v1/activities/leadchanges.json, after the paging token, oldest first', async () => {
+    const { access_token: token } = await askToken();
+    const lead = systems.marketo.addLead({ email: 'ana@client.example', impartnerPartnerAccount: '101' });
+    clock.advance(60_000);
+    systems.marketo.updateLead(lead.id, { leadStatus: 'Contacted', marketingSuspended: false });
+    clock.advance(60_000);
+    systems.marketo.updateLead(lead.id, { leadStatus: 'Qualified' });
+    const paging = json((await api('/v1/activities/pagingtoken.json?sinceDatetime=2026-04-20T09:00:30Z', token)).body) as { nextPageToken: string };
+    const page = JSON.parse((await api(`/v1/activities/leadchanges.json?nextPageToken=${encodeURIComponent(paging.nextPageToken)}&fields=leadStatus`, token)).body) as {
+      result: Array<{ leadId: number; activityDate: string; fields: Array<{ name: string; oldValue: unknown; newValue: unknown }> }>;
+      moreResult: boolean;
+    };
+    expect(page.result.map((a) => [a.leadId, a.activityDate, a.fields])).toEqual([
+      [lead.id, '2026-04-20T09:01:00Z', [{ id: 0, name: 'leadStatus', oldValue: null, newValue: 'Contacted' }]],
+      [lead.id, '2026-04-20T09:02:00Z', [{ id: 0, name: 'leadStatus', oldValue: 'Contacted', newValue: 'Qualified' }]],
+    ]);
+    expect(page.moreResult).toBe(false);
+    expect(json((await api(`/v1/activities/leadchanges.json?nextPageToken=${encodeURIComponent(paging.nextPageToken)}&fields=nope`, token)).body).errors?.[0]?.code).toBe('1006');
+  });
 });

@@ -2,7 +2,7 @@ import { http, HttpResponse, type RequestHandler } from 'msw';
 import { MARKETO_LIMITS } from '../../connectors/marketo/marketo-limits.ts';
 import { faultResponse, type FaultInjector } from '../faults.ts';
 import { SIMULATED_CREDENTIALS, SIMULATED_URLS } from '../simulated-urls.ts';
-import { listActivities, pagingToken } from './marketo-activities-api.ts';
+import { listActivities, listLeadChanges, pagingToken } from './marketo-activities-api.ts';
 import type { MarketoIdentity } from './marketo-identity.ts';
 import { describeLeads, getLeads, upsertLeads } from './marketo-leads-api.ts';
 import { changeListMembers, triggerCampaign } from './marketo-lists-api.ts';
@@ -41,6 +41,8 @@ async function handle(request: Request, instance: MarketoInstance): Promise<Resp
 
   const fault = instance.faults.take('marketo', request);
   if (fault?.kind === 'expired_token') instance.identity.expire();
+  // The day's quota runs out at this call: it, and every call until the reset, is refused with 607 below.
+  else if (fault?.kind === 'daily_quota') instance.usage.spendQuota();
   else if (fault) {
     return faultResponse(fault, {
       // Marketo's "over the limit" is a 606 in a 200 answer, without Retry-After.
@@ -89,6 +91,7 @@ function route(method: string, url: URL, body: unknown, { state }: MarketoInstan
   if (campaign && method === 'POST') return triggerCampaign(state, Number(campaign[1]), body);
   if (path === '/v1/activities/pagingtoken.json' && method === 'GET') return pagingToken(url);
   if (path === '/v1/activities.json' && method === 'GET') return listActivities(state, url);
+  if (path === '/v1/activities/leadchanges.json' && method === 'GET') return listLeadChanges(state, url);
   return marketoError('610', 'Requested resource not found');
 }
 

@@ -67,10 +67,7 @@ export class MarketoUsage {
    */
   admit(): '606' | '607' | '615' | null {
     const now = this.#clock.now();
-    if (this.#resetAt === null || now >= this.#resetAt) {
-      this.#today = 0;
-      this.#resetAt = nextMidnight(now, this.limits.quotaResetZone);
-    }
+    this.#startDay(now);
     if (this.#today >= this.limits.dailyQuota) return this.#refuse('607');
     while (this.#starts.length > 0 && this.#starts[0]! <= now - this.limits.windowMs) this.#starts.shift();
     this.#starts.push(now);
@@ -80,6 +77,20 @@ export class MarketoUsage {
     this.#inFlight += 1;
     this.#peak = Math.max(this.#peak, this.#inFlight);
     return null;
+  }
+
+  /** The rest of today's quota is used up (a scenario's `daily_quota` fault): every call answers 607 until the reset. */
+  spendQuota(): void {
+    this.#startDay(this.#clock.now());
+    this.#today = Math.max(this.#today, this.limits.dailyQuota);
+  }
+
+  /** A new quota day begins at midnight in the reset zone. */
+  #startDay(now: number): void {
+    if (this.#resetAt === null || now >= this.#resetAt) {
+      this.#today = 0;
+      this.#resetAt = nextMidnight(now, this.limits.quotaResetZone);
+    }
   }
 
   done(): void {

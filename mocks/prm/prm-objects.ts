@@ -139,6 +139,9 @@ const PARTNER_LEAD: PrmObject = {
     { name: 'PartnerSyncedDate', key: 'partnerSyncedDate', label: 'Partner Synced Date', type: 'datetime' },
     { name: 'LeadAcquisitionSource', key: 'leadAcquisitionSource', label: 'Lead Acquisition Source', type: 'string' },
     { name: 'InterestingMoment', key: 'interestingMoment', label: 'Interesting Moment', type: 'textarea' },
+    // D24, D25: what the partner works in the portal (the runtime never writes them): a change is partner activity. [guess]
+    { name: 'Status', key: 'status', label: 'Lead Status', type: 'string' },
+    { name: 'PartnerNotes', key: 'partnerNotes', label: 'Partner Notes', type: 'textarea' },
     // D25: set when the vendor takes the lead back after 30 days without partner activity; the portal no longer lists it to the partner. [guess]
     { name: 'RecalledDate', key: 'recalledDate', label: 'Recalled Date', type: 'datetime' },
     created,

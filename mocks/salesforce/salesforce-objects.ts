@@ -81,6 +81,8 @@ const OBJECTS: readonly SfObject[] = [
       { name: 'PartnerAccountId', label: 'Partner Account', type: 'reference', referenceTo: 'Account' },
       owner,
       { name: 'Partner_Synced_Date__c', label: 'Partner Synced Date', type: 'datetime' },
+      // D25: when the vendor took the lead back from the partner (PartnerAccountId cleared then). [guess]
+      { name: 'Partner_Recalled_Date__c', label: 'Partner Recalled Date', type: 'datetime' },
       { name: 'Partner_Lead_Key__c', label: 'Partner Lead Key', type: 'string', externalId: true, length: 80 },
     ],
   },

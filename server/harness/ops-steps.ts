@@ -47,9 +47,23 @@ export function changeSalesforceRecords(systems: SimulatedSystems, c: Extract<Sc
   });
 }
 
-/** `work_lead`: a partner changes (or only touches) its lead in the portal; no such lead is a failure, not a silent no-op. */
+/**
+ * `work_lead`: a partner changes (or only touches) its lead, in the portal (`in: prm`) or as the change
+ * reaches the Marketo lead (`in: marketo`); no such lead is a failure, not a silent no-op.
+ */
 export function workLead(systems: SimulatedSystems, w: Extract<ScenarioStep, { work_lead: unknown }>['work_lead']): string[] {
-  const leads = systems.prm.leads().filter((lead) => typeof lead.email === 'string' && lead.email.toLowerCase() === w.email.toLowerCase());
+  const same = (lead: Record<string, unknown>) => typeof lead.email === 'string' && lead.email.toLowerCase() === w.email.toLowerCase();
+  if (w.in === 'marketo') {
+    const leads = systems.marketo.leads().filter(same);
+    if (leads.length === 0) return [`work_lead: the simulated Marketo has no lead with email ${w.email} (${systems.marketo.leads().length} leads in all)`];
+    const names = new Map(systems.marketo.fields().map((f) => [f.name.toLowerCase(), f.name]));
+    const unknown = Object.keys(w.set).filter((field) => !names.has(field.toLowerCase()));
+    if (unknown.length > 0) return [`work_lead: the simulated Marketo has no lead field ${unknown.join(', ')} (fields by API name, connectors/marketo/marketo-lead-fields.ts)`];
+    const set = Object.fromEntries(Object.entries(w.set).map(([field, value]) => [names.get(field.toLowerCase())!, value]));
+    for (const lead of leads) systems.marketo.updateLead(lead.id, set);
+    return [];
+  }
+  const leads = systems.prm.leads().filter(same);
   if (leads.length === 0) return [`work_lead: the simulated PRM has no lead with email ${w.email} (${systems.prm.leads().length} leads in all)`];
   for (const lead of leads) systems.prm.updateLead(lead.id as number, w.set);
   return [];

@@ -19,6 +19,7 @@ import { ambiguousClick } from './click-ambiguity.ts';
 import { changeSalesforceRecords, retryFailedRun, workLead } from './ops-steps.ts';
 import { changeClaim, claimByTitle, submitClaim } from './claim-steps.ts';
 import { checkInterestingMoments, importLeads } from './lead-steps.ts';
+import { checkMarketoRefusals, checkRuns } from './run-expectations.ts';
 import { ScenarioTables } from './scenario-tables.ts';
 
 export interface ScenarioResult {
@@ -234,16 +235,8 @@ class ScenarioDriver {
       failures.push(...(typeof records === 'string' ? [records] : checkRecords(expected, records)));
     }
     failures.push(...checkInterestingMoments(this.systems, e.interesting_moments ?? []));
-    for (const expected of e.runs ?? []) {
-      const runs = await this.runtime.store.listRuns({ recipe: expected.recipe, limit: 1000 });
-      const count = runs.filter((r) => r.status === expected.status).length;
-      const ok = expected.count === undefined ? count > 0 : count === expected.count;
-      if (!ok) {
-        const statuses = runs.map((r) => `${r.status}${r.error ? ` (${r.error.stepKey ? `${r.error.stepKey}: ` : ''}${r.error.message})` : ''}`);
-        const unknown = this.recipeNames.includes(expected.recipe) ? '' : `; no recipe is named "${expected.recipe}"${didYouMean(expected.recipe, this.recipeNames)}`;
-        failures.push(`expected ${expected.count ?? 'at least 1'} ${expected.status} run(s) of ${expected.recipe}, found ${count}; its runs: ${statuses.length ? statuses.join('; ') : 'none'}${unknown}`);
-      }
-    }
+    failures.push(...(await checkRuns(this.runtime.store, e.runs ?? [], this.recipeNames)));
+    failures.push(...checkMarketoRefusals(this.systems, e.marketo_refused));
     return failures;
   }
 

@@ -31,6 +31,8 @@ const mockDeps = (f: Pick<AppFixture, 'engine' | 'clock'>): MockDeps => ({
       addMdfClaim: (claim) => ({ id: 1, ...claim }),
       updateMdfClaim: () => undefined,
       updateMdfRequest: () => undefined,
+      leads: () => [],
+      updateLead: () => undefined,
     },
     salesforce: { records: () => [], objects: () => [], update: () => ({ ok: false, errors: ['ENTITY_IS_DELETED'] }) },
   },

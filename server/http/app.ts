@@ -34,6 +34,10 @@ export interface MockDeps {
       addMdfClaim(claim: { mdfNumber: string } & Record<string, unknown>): unknown;
       /** `PATCH /_mock/prm/claims/:id`: ops change a claim; undefined when there is none. */
       updateMdfClaim(id: number, set: Record<string, unknown>): unknown;
+      /** The partner-facing leads (`PATCH /_mock/prm/leads/:id`). */
+      leads(): Array<Record<string, unknown>>;
+      /** `PATCH /_mock/prm/leads/:id`: a partner works a lead; bumps its updated. */
+      updateLead(id: number, set: Record<string, unknown>): Record<string, unknown> | undefined;
     };
     /** The simulated org, which `PATCH /_mock/salesforce/...` edits as a person in finance or ops does. */
     salesforce: {

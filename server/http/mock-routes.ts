@@ -8,6 +8,7 @@ import type { RouteDoc } from './openapi.ts';
 import { readMockJson } from './mock-json-body.ts';
 import { advanceMockClock } from './mock-clock-advance.ts';
 import { mailboxTo } from './mailbox-to.ts';
+import { mockLeadDocs, mockLeadRoutes } from './mock-lead-routes.ts';
 import { mockSalesforceDocs, mockSalesforceRoutes } from './mock-salesforce-routes.ts';
 import { iso } from './views.ts';
 import { signedDelivery } from './webhook-signature.ts';
@@ -138,6 +139,7 @@ export function mockRoutes(mock: MockDeps, target: MockWebhookTarget): Hono<AppE
   });
 
   app.route('/', mockSalesforceRoutes(mock));
+  app.route('/', mockLeadRoutes(mock));
   return app;
 }
 
@@ -223,4 +225,5 @@ export const mockDocs: RouteDoc[] = [
     },
   },
   ...mockSalesforceDocs,
+  ...mockLeadDocs,
 ];
