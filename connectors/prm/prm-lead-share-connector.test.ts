@@ -33,9 +33,9 @@ describe('prm.summarize_leads_synced (D23)', () => {
     const output = await run('summarize_leads_synced', WINDOW);
     expect(output).toEqual({
       partners: [
-        { partner_id: 101, name: 'Northwind Cloud', contact_email: 'ops@northwind.example', lead_count: 802 },
-        { partner_id: 102, name: 'Contoso Systems', contact_email: 'alliances@contoso.example', lead_count: 401 },
-        { partner_id: 105, name: 'Litware Resellers', contact_email: null, lead_count: 1 },
+        { partner_id: 101, name: 'Northwind Cloud', contact_email: 'ops@northwind.example', contact_problem: null, lead_count: 802 },
+        { partner_id: 102, name: 'Contoso Systems', contact_email: 'alliances@contoso.example', contact_problem: null, lead_count: 401 },
+        { partner_id: 105, name: 'Litware Resellers', contact_email: null, contact_problem: 'no Partner Contact Email', lead_count: 1 },
       ],
       lead_count: 1204,
       undated_count: 1,

@@ -34,6 +34,20 @@ export type PrmMdfClaimSummary = z.infer<typeof PrmMdfClaimSummary>;
 export const PrmPartner = Partner;
 export type PrmPartner = z.infer<typeof PrmPartner>;
 
+/**
+ * A partner account read only for whom to tell (D23, D24): its name and Partner Contact Email, every
+ * other field unchecked. One account with an empty contact, or a type or region the domain does not
+ * know, must not fail the digest of every partner: its contact is judged in `partnerContact`.
+ */
+export const PrmPartnerContact = z
+  .object({
+    id: z.number().int(),
+    name: z.string().nullish().catch(null),
+    contactEmail: z.unknown().optional(),
+  })
+  .loose();
+export type PrmPartnerContact = z.infer<typeof PrmPartnerContact>;
+
 /** A partner-facing lead as the PRM returns it (D20, D23): the fields the rules read, an instance's others kept. */
 export const PrmPartnerLead = z
   .object({
