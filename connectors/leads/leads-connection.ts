@@ -7,7 +7,7 @@ import type { LeadsConfig } from './leads-config.ts';
 export interface LeadsConnection {
   prm: () => PrmClient;
   salesforce: () => SalesforceConnection;
-  /** Only the recall (D25) uses it: a deployment without Marketo fails that action, not the start. */
+  /** The routing's lead lookup and moment, and the recall (D25): a deployment without Marketo fails those actions, not the start. */
   marketo: () => MarketoConnection;
   config: LeadsConfig;
 }
