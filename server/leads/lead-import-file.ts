@@ -1,5 +1,6 @@
 import { IsoDate } from '../../schemas/domain/mdf-request.ts';
 import { readCrmPartnerId } from '../../schemas/domain/crm-partner-id.ts';
+import { MARKETO_LIMITS } from '../../connectors/marketo/marketo-limits.ts';
 import { CsvSyntaxError, readCsvRecords } from './csv-records.ts';
 
 /** The columns of a booth-scan CSV (D22), in any order; each exactly once, no other. */
@@ -87,6 +88,13 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
       continue;
     }
     const get = (column: (typeof LEAD_IMPORT_COLUMNS)[number]) => record.fields[names.indexOf(column)]!.trim();
+    // Marketo refuses the whole batch of a value over its field length (or over 1 MB a call, 413): one
+    // such row must be refused alone, not fail the 299 others of its batch and every batch after it.
+    const tooLong = LEAD_IMPORT_COLUMNS.find((column) => get(column).length > MARKETO_LIMITS.stringFieldLength);
+    if (tooLong) {
+      refuse(`${tooLong} is ${get(tooLong).length} characters, over the ${MARKETO_LIMITS.stringFieldLength} a Marketo field holds`);
+      continue;
+    }
     const email = get('email').toLowerCase();
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
       refuse(email ? `email ${JSON.stringify(get('email'))} is not an email address` : 'email is missing');
