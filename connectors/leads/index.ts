@@ -4,6 +4,7 @@ import type { PrmClient } from '../prm/prm-client.ts';
 import type { SalesforceConnection } from '../salesforce/salesforce-connection.ts';
 import { findMarketoLead } from './find-marketo-lead.ts';
 import { findPartner } from './find-partner.ts';
+import { importLeadBatch } from './import-lead-batch.ts';
 import { LEADS_ENV, LEADS_MOCK_CONFIG, LeadsConfig } from './leads-config.ts';
 import type { LeadsConnection } from './leads-connection.ts';
 import { listInactiveLeads } from './list-inactive-leads.ts';
@@ -27,6 +28,7 @@ export const leadsConnector = defineConnector({
     find_partner: findPartner,
     find_marketo_lead: findMarketoLead,
     write_interesting_moment: writeInterestingMoment,
+    import_batch: importLeadBatch,
     sync_to_prm: syncLeadToPrm,
     sync_to_salesforce: syncLeadToSalesforce,
     summarize_inactive_leads: summarizeInactiveLeads,
