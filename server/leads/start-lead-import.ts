@@ -48,6 +48,8 @@ export async function startLeadImport(engine: Engine, bytes: Uint8Array, maxByte
   const importId = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
   const batches = chunk(check.accepted, MARKETO_LIMITS.batchSize).map((leads) => ({
     marketo: leads.map(marketoFields),
+    // Each lead's row in the file, for an ops email naming a lead Marketo skipped (D22).
+    rows: leads.map((lead) => lead.row),
     routing: leads.flatMap((lead, position) =>
       lead.crm_partner_id
         ? [{ position, row: lead.row, email: lead.email, first_name: lead.first_name, last_name: lead.last_name, company: lead.company, phone: lead.phone, crm_partner_id: lead.crm_partner_id, event: lead.event, date: lead.visited_on }]
