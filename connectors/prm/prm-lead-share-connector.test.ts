@@ -40,12 +40,14 @@ describe('prm.summarize_leads_synced (D23)', () => {
       lead_count: 1204,
       undated_count: 1,
       undated_leads: [{ id: expect.any(Number), email: 'lead2003@client.example', partner_id: 101 }],
+      // D23: Litware has no contact, so its lead is named for ops to forward.
+      unreachable_leads: [{ id: expect.any(Number), email: 'lead2000@client.example', partner_id: 105 }],
     });
   });
 
   it('finds nothing on a day without new leads', async () => {
     lead(1, 101, '2026-03-01T12:00:00Z');
-    expect(await run('summarize_leads_synced', WINDOW)).toEqual({ partners: [], lead_count: 0, undated_count: 0, undated_leads: [] });
+    expect(await run('summarize_leads_synced', WINDOW)).toEqual({ partners: [], lead_count: 0, undated_count: 0, undated_leads: [], unreachable_leads: [] });
   });
 });
 
