@@ -28,6 +28,7 @@ export const findMarketoLead = defineAction({
   input: z.object({ email: z.string().min(3).describe('The lead\'s email (any letter case).') }),
   output: z.object({ id: z.number().int(), email: z.string(), phone: z.string().nullable() }),
   idempotent: true,
+  uses: ['marketo'],
   run: async (input, ctx: ActionContext<LeadsConnection>) => {
     const email = input.email.trim().toLowerCase();
     const call = { signal: ctx.signal, note: ctx.note };

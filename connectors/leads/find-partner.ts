@@ -19,6 +19,7 @@ export const findPartner = defineAction({
     reason: z.string().nullable().describe('Why no partner was found, naming the value.'),
   }),
   idempotent: true,
+  uses: ['prm'],
   run: async (input, ctx: ActionContext<LeadsConnection>) => {
     const read = readCrmPartnerId(input.crm_partner_id);
     if (!read.ok) return { found: false, crm_partner_id: input.crm_partner_id, partner: null, reason: read.reason };

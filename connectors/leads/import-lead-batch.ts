@@ -26,6 +26,7 @@ export const importLeadBatch = defineAction({
   }),
   output: z.object({ results: z.array(LeadUpsertResult), created: z.number().int(), updated: z.number().int(), skipped: z.number().int() }),
   idempotent: true,
+  uses: ['marketo'],
   run: async (input, ctx: ActionContext<LeadsConnection>) => {
     const client = ctx.connection.marketo().client;
     const call = { signal: ctx.signal, note: ctx.note };

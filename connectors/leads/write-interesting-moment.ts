@@ -25,6 +25,7 @@ export const writeInterestingMoment = defineAction({
   }),
   output: z.object({ written: z.boolean().describe('False when the lead already had this moment: nothing was triggered.') }),
   idempotent: true,
+  uses: ['marketo'],
   run: async (input, ctx: ActionContext<LeadsConnection>) => {
     const client = ctx.connection.marketo().client;
     const call = { signal: ctx.signal, note: ctx.note };
