@@ -242,6 +242,20 @@ export const ExpectedMoment = z
   })
   .strict();
 
+export const ExpectedMarketoUsage = z
+  .object({
+    calls: z.number().int().nonnegative().optional().describe('Exactly this many Marketo REST calls answered since the previous expect (the identity service and refused calls not counted).'),
+    calls_at_most: z.number().int().nonnegative().optional().describe('At most this many Marketo REST calls answered since the previous expect.'),
+    refused: z
+      .object({ '606': z.number().int().nonnegative(), '607': z.number().int().nonnegative(), '615': z.number().int().nonnegative() })
+      .partial()
+      .strict()
+      .optional()
+      .describe('Exactly this many calls Marketo refused with each code since the previous expect, e.g. { "606": 0, "615": 0 }: the connector kept under the rate and concurrency limits.'),
+    peak_in_flight_at_most: z.number().int().positive().optional().describe('Marketo never had more calls in flight at once since the scenario started (615 beyond 10).'),
+  })
+  .strict();
+
 const Expect = z
   .object({
     expect: z
@@ -252,6 +266,7 @@ const Expect = z
         records: z.array(ExpectedRecord).optional(),
         runs: z.array(ExpectedRun).optional(),
         interesting_moments: z.array(ExpectedMoment).optional().describe('Interesting Moment activities in Marketo (D21), since the scenario started.'),
+        marketo: ExpectedMarketoUsage.optional().describe('The calls the simulated Marketo answered and refused since the previous expect (issue 13: prove a recipe stays under its limits).'),
       })
       .strict(),
   })

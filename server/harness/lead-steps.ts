@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { MARKETO_ACTIVITY_TYPES } from '../../connectors/marketo/marketo-lead-fields.ts';
+import type { MarketoUsageReport } from '../../mocks/marketo/marketo-usage.ts';
 import type { SimulatedSystems } from '../../mocks/simulated-systems.ts';
 import type { ScenarioStep } from '../../schemas/scenario.ts';
 import type { Runtime } from '../runtime.ts';
@@ -50,6 +51,23 @@ export function checkInterestingMoments(systems: SimulatedSystems, expected: Non
         `expected ${e.count ?? 'at least 1'} interesting moment(s) for ${e.email}${e.contains ? ` containing ${JSON.stringify(e.contains)}` : ''}, found ${matching.length}; ${leadIds.size === 0 ? 'Marketo has no lead with this email' : `its moments: ${theirs.length ? theirs.map((m) => JSON.stringify(described(m))).join('; ') : 'none'}`}`,
       );
     }
+  }
+  return failures;
+}
+
+/** `marketo`: the calls the simulated Marketo answered and refused since the previous expect (`before`: its usage then). */
+export function checkMarketoUsage(now: MarketoUsageReport, before: MarketoUsageReport, expected: Expect['marketo']): string[] {
+  if (!expected) return [];
+  const failures: string[] = [];
+  const calls = now.calls - before.calls;
+  if (expected.calls !== undefined && calls !== expected.calls) failures.push(`expected ${expected.calls} Marketo call(s) since the previous expect, found ${calls}`);
+  if (expected.calls_at_most !== undefined && calls > expected.calls_at_most) failures.push(`expected at most ${expected.calls_at_most} Marketo call(s) since the previous expect, found ${calls}`);
+  for (const [code, want] of Object.entries(expected.refused ?? {}) as Array<['606' | '607' | '615', number]>) {
+    const got = now.refused[code] - before.refused[code];
+    if (got !== want) failures.push(`expected ${want} Marketo call(s) refused with ${code} since the previous expect, found ${got}`);
+  }
+  if (expected.peak_in_flight_at_most !== undefined && now.peakInFlight > expected.peak_in_flight_at_most) {
+    failures.push(`expected at most ${expected.peak_in_flight_at_most} Marketo calls in flight at once, found ${now.peakInFlight}`);
   }
   return failures;
 }
