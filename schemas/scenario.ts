@@ -145,6 +145,9 @@ const ImportLeads = z
           .describe('Exactly the rows the report refuses (row 1 is the first line after the header), each with its reason.'),
         expect_not_opted_in: z.array(z.number().int().positive()).optional().describe('Exactly the accepted rows the report says are imported but not opted in (D22).'),
         expect_error: z.string().optional().describe('A refused file: the answer\'s error contains this (e.g. "line 3").'),
+        expect_already_imported: z.boolean().optional().describe('Whether the report says the file was imported before (nothing imported again).'),
+        expect_run_status: z.string().optional().describe("The import run's status the report gives (for a file imported before: how that import went), e.g. failed."),
+        expect_run_error: z.string().optional().describe("The report's run_error contains this (a failed import: where, why, and the retry)."),
       })
       .strict()
       .refine((i) => (i.csv === undefined) !== (i.file === undefined), { message: 'give `csv` or `file` (one of them)' }),

@@ -23,6 +23,9 @@ export async function importLeads(runtime: Runtime, step: ImportStep, scenarioFi
   const failures: string[] = [];
   if (step.expect_error !== undefined && !String(answer.error ?? '').includes(step.expect_error)) failures.push(`import_leads: the error should contain ${JSON.stringify(step.expect_error)}; answer: ${shown}`);
   if (step.expect_accepted !== undefined && answer.accepted !== step.expect_accepted) failures.push(`import_leads: expected ${step.expect_accepted} rows accepted, the report says ${String(answer.accepted)}: ${shown}`);
+  if (step.expect_already_imported !== undefined && answer.already_imported !== step.expect_already_imported) failures.push(`import_leads: expected already_imported ${step.expect_already_imported}: ${shown}`);
+  if (step.expect_run_status !== undefined && answer.run_status !== step.expect_run_status) failures.push(`import_leads: expected run_status ${step.expect_run_status}: ${shown}`);
+  if (step.expect_run_error !== undefined && !String(answer.run_error ?? '').includes(step.expect_run_error)) failures.push(`import_leads: run_error should contain ${JSON.stringify(step.expect_run_error)}: ${shown}`);
   if (step.expect_refused !== undefined) {
     const refused = (answer.refused ?? []) as Array<{ row: number; reason: string }>;
     const ok = refused.length === step.expect_refused.length && step.expect_refused.every((e) => refused.some((r) => r.row === e.row && r.reason.includes(e.reason)));

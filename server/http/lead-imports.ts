@@ -19,6 +19,8 @@ export const LeadImportAnswer = z.object({
   not_opted_in: z.array(z.object({ row: z.number().int(), email: z.string(), opted_in: z.string() })).describe('Accepted rows imported without opting in: opted_in was not an explicit yes (D22).'),
   batches: z.number().int(),
   to_route: z.number().int().describe('Accepted rows with a CRM Partner ID: each is routed in a lead-routing run (D20).'),
+  run_status: z.string().nullable().describe("The lead-import run's status now: for a file imported before, how that import went (failed: see run_error)."),
+  run_error: z.string().nullable().describe('When the run failed: where, why, and the retry that resumes it.'),
 });
 
 /** The body of a refused file: the reason and the line, nothing imported. */
