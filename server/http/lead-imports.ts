@@ -7,6 +7,7 @@ import { ErrorBody } from './api-schemas.ts';
 import { requireApiToken } from './api-auth.ts';
 import type { AppDeps, AppEnv } from './app.ts';
 import { jsonError } from './errors.ts';
+import { readBodyWithLimit } from './read-body.ts';
 import type { RouteDoc } from './openapi.ts';
 
 /** The answer to an accepted import (202). */
@@ -42,9 +43,12 @@ export function leadImportRoutes(deps: AppDeps): Hono<AppEnv> {
     if (Number.isFinite(declared) && declared > maxBytes) {
       return c.json({ error: `the file is ${declared} bytes, over the limit of ${maxBytes} (LEAD_IMPORT_MAX_BYTES); nothing was imported`, line: null }, 413);
     }
-    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    // A chunked upload declares no length: it is counted as it streams in and refused at the limit,
+    // never read whole first.
+    const body = await readBodyWithLimit(c, maxBytes);
+    if (!body.ok) return c.json({ error: `the file is over the limit of ${maxBytes} bytes (LEAD_IMPORT_MAX_BYTES); nothing was imported`, line: null }, 413);
     try {
-      return c.json(await startLeadImport(deps.engine, bytes, maxBytes), 202);
+      return c.json(await startLeadImport(deps.engine, body.bytes, maxBytes), 202);
     } catch (error) {
       if (error instanceof LeadImportRefused) return c.json({ error: error.message, line: error.line }, error.status);
       throw error;
