@@ -36,9 +36,10 @@ export function leadImportRoutes(deps: AppDeps): Hono<AppEnv> {
 
   app.post('/imports/leads', auth, async (c) => {
     const type = (c.req.header('content-type') ?? '').toLowerCase();
-    if (!/^text\/csv\b/.test(type)) return jsonError(c, 415, 'send the CSV as Content-Type: text/csv (UTF-8)');
-    const charset = /charset=([^;\s]+)/.exec(type)?.[1];
-    if (charset && charset.replaceAll('"', '') !== 'utf-8') return jsonError(c, 415, `the CSV must be UTF-8, the request says charset=${charset}`);
+    // The media type exactly (text/csv-foo is another type); utf8 is how many tools spell utf-8.
+    if (type.split(';')[0]!.trim() !== 'text/csv') return jsonError(c, 415, 'send the CSV as Content-Type: text/csv (UTF-8)');
+    const charset = /charset=([^;\s]+)/.exec(type)?.[1]?.replaceAll('"', '');
+    if (charset && charset !== 'utf-8' && charset !== 'utf8') return jsonError(c, 415, `the CSV must be UTF-8, the request says charset=${charset}`);
     const declared = Number(c.req.header('content-length') ?? Number.NaN);
     if (Number.isFinite(declared) && declared > maxBytes) {
       return c.json({ error: `the file is ${declared} bytes, over the limit of ${maxBytes} (LEAD_IMPORT_MAX_BYTES); nothing was imported`, line: null }, 413);

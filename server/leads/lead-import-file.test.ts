@@ -93,4 +93,20 @@ describe('checkLeadImport (D22)', () => {
       { row: 3, line: 4, reason: "event is 256 characters, over the 255 a Marketo field holds" },
     ]);
   });
+
+  it('skips a line of spaces or of empty fields as blank, rather than refusing it as a short row', () => {
+    const check = checkLeadImport(bytes([HEADER, 'a@example.com,,,,1,yes,,Expo,2026-03-02', '   ', ',,,,,,,,', 'b@example.com,,,,1,yes,,Expo,2026-03-02', ''].join('\n')), 1024 * 1024);
+    expect(check.refused).toEqual([]);
+    expect(check.accepted.map((a) => a.email)).toEqual(['a@example.com', 'b@example.com']);
+  });
+
+  it('names a trailing comma in the header as a column without a name, not unknown column ""', () => {
+    const error = refusal(() => checkLeadImport(bytes(`${HEADER},\na@example.com,,,,1,yes,,Expo,2026-03-02,\n`), 1024 * 1024));
+    expect(error.message).toMatch(/^line 1: wrong header \(a column without a name \(a comma at the end of the line\?\)\)/);
+  });
+
+  it('tells a semicolon-separated file apart from a wrong header', () => {
+    const error = refusal(() => checkLeadImport(bytes(`${HEADER.replaceAll(',', ';')}\na@example.com;;;;1;yes;;Expo;2026-03-02\n`), 1024 * 1024));
+    expect(error.message).toBe('line 1: the columns are separated by semicolons (;), not commas: save the file as "CSV UTF-8 (comma delimited)"; nothing was imported');
+  });
 });

@@ -37,3 +37,17 @@ describe('POST /imports/leads size limit (D22)', () => {
     expect(upload.pulled()).toBeLessThan(8);
   });
 });
+
+describe('POST /imports/leads Content-Type (D22)', () => {
+  it('takes text/csv with charset utf-8 or utf8, and refuses another media type such as text/csv-foo', async () => {
+    runtime = await createRuntime({ config: loadConfig({}, { mock: true, connectors: CONNECTORS, overrides: { dbPath: ':memory:', logLevel: 'silent' } }) });
+    const csv = 'email,first_name,last_name,company,phone,opted_in,crm_partner_id,event,visited_on\na@example.com,A,B,Acme,+1 555 0100,yes,,Expo,2026-03-02\n';
+    const post = (type: string) => runtime!.app.request('/imports/leads', { method: 'POST', headers: { 'content-type': type }, body: csv });
+    expect((await post('text/csv; charset=utf8')).status).toBe(202);
+    expect((await post('text/csv; charset="UTF-8"')).status).toBe(202);
+    const foo = await post('text/csv-foo');
+    expect(foo.status).toBe(415);
+    expect(((await foo.json()) as { error: string }).error).toBe('send the CSV as Content-Type: text/csv (UTF-8)');
+    expect((await post('text/csv; charset=latin1')).status).toBe(415);
+  });
+});
