@@ -149,6 +149,9 @@ const ImportLeads = z
           .describe('Exactly the rows the report refuses (row 1 is the first line after the header), each with its reason.'),
         expect_not_opted_in: z.array(z.number().int().positive()).optional().describe('Exactly the accepted rows the report says are imported but not opted in (D22).'),
         expect_error: z.string().optional().describe('A refused file: the answer\'s error contains this (e.g. "line 3").'),
+        expect_already_imported: z.boolean().optional().describe('Whether the report says the file was imported before (nothing imported again).'),
+        expect_run_status: z.string().optional().describe("The import run's status the report gives (for a file imported before: how that import went), e.g. failed."),
+        expect_run_error: z.string().optional().describe("The report's run_error contains this (a failed import: where, why, and the retry)."),
       })
       .strict()
       .refine((i) => (i.csv === undefined) !== (i.file === undefined), { message: 'give `csv` or `file` (one of them)' }),
@@ -264,6 +267,20 @@ export const ExpectedMoment = z
   })
   .strict();
 
+export const ExpectedMarketoUsage = z
+  .object({
+    calls: z.number().int().nonnegative().optional().describe('Exactly this many Marketo REST calls answered since the previous expect (the identity service and refused calls not counted).'),
+    calls_at_most: z.number().int().nonnegative().optional().describe('At most this many Marketo REST calls answered since the previous expect.'),
+    refused: z
+      .object({ '606': z.number().int().nonnegative(), '607': z.number().int().nonnegative(), '615': z.number().int().nonnegative() })
+      .partial()
+      .strict()
+      .optional()
+      .describe('Exactly this many calls Marketo refused with each code since the previous expect, e.g. { "606": 0, "615": 0 }: the connector kept under the rate and concurrency limits.'),
+    peak_in_flight_at_most: z.number().int().positive().optional().describe('Marketo never had more calls in flight at once since the scenario started (615 beyond 10).'),
+  })
+  .strict();
+
 const Expect = z
   .object({
     expect: z
@@ -275,6 +292,7 @@ const Expect = z
         runs: z.array(ExpectedRun).optional(),
         interesting_moments: z.array(ExpectedMoment).optional().describe('Interesting Moment activities in Marketo (D21), since the scenario started.'),
         marketo_refused: ExpectedMarketoRefusals.optional(),
+        marketo: ExpectedMarketoUsage.optional().describe('The calls the simulated Marketo answered and refused since the previous expect (issue 13: prove a recipe stays under its limits).'),
       })
       .strict(),
   })

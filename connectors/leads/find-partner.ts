@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { readCrmPartnerId } from '../../schemas/domain/crm-partner-id.ts';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
-import { PrmPartner } from '../prm/prm-records.ts';
+import { PrmRoutingPartner } from '../prm/prm-records.ts';
 import type { LeadsConnection } from './leads-connection.ts';
 
 /**
@@ -15,10 +15,11 @@ export const findPartner = defineAction({
   output: z.object({
     found: z.boolean(),
     crm_partner_id: z.string().describe('The 18-character form looked up (the given value when it is not an Id).'),
-    partner: PrmPartner.nullable(),
+    partner: PrmRoutingPartner.nullable(),
     reason: z.string().nullable().describe('Why no partner was found, naming the value.'),
   }),
   idempotent: true,
+  uses: ['prm'],
   run: async (input, ctx: ActionContext<LeadsConnection>) => {
     const read = readCrmPartnerId(input.crm_partner_id);
     if (!read.ok) return { found: false, crm_partner_id: input.crm_partner_id, partner: null, reason: read.reason };

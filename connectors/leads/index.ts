@@ -2,7 +2,9 @@ import { defineConnector } from '../kit/define-connector.ts';
 import type { MarketoConnection } from '../marketo/marketo-connection.ts';
 import type { PrmClient } from '../prm/prm-client.ts';
 import type { SalesforceConnection } from '../salesforce/salesforce-connection.ts';
+import { findMarketoLead } from './find-marketo-lead.ts';
 import { findPartner } from './find-partner.ts';
+import { importLeadBatch } from './import-lead-batch.ts';
 import { LEADS_ENV, LEADS_MOCK_CONFIG, LeadsConfig } from './leads-config.ts';
 import type { LeadsConnection } from './leads-connection.ts';
 import { listInactiveLeads } from './list-inactive-leads.ts';
@@ -13,6 +15,7 @@ import { summarizeInactiveLeads } from './summarize-inactive-leads.ts';
 import { syncLeadToPrm } from './sync-lead-to-prm.ts';
 import { syncLeadToSalesforce } from './sync-lead-to-salesforce.ts';
 import { webFormSubmitted } from './web-form-events.ts';
+import { writeInterestingMoment } from './write-interesting-moment.ts';
 
 /** Partner leads (D20–D26): the partner of a CRM Partner ID, the PRM and Salesforce copies of a Channel lead, web-form events, partner activity and the recall. */
 export const leadsConnector = defineConnector({
@@ -25,6 +28,9 @@ export const leadsConnector = defineConnector({
   connect: (config, deps): LeadsConnection => ({ prm: () => deps.connection<PrmClient>('prm'), salesforce: () => deps.connection<SalesforceConnection>('salesforce'), marketo: () => deps.connection<MarketoConnection>('marketo'), config }),
   actions: {
     find_partner: findPartner,
+    find_marketo_lead: findMarketoLead,
+    write_interesting_moment: writeInterestingMoment,
+    import_batch: importLeadBatch,
     sync_to_prm: syncLeadToPrm,
     sync_to_salesforce: syncLeadToSalesforce,
     summarize_inactive_leads: summarizeInactiveLeads,

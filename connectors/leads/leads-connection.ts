@@ -7,7 +7,7 @@ import type { LeadsConfig } from './leads-config.ts';
 export interface LeadsConnection {
   prm: () => PrmClient;
   salesforce: () => SalesforceConnection;
-  /** The recall reminder, the recall and the partner activity (D24, D25) use it: a deployment without Marketo fails those actions, not the start. */
+  /** The routing's lead lookup and moment, the recall reminder, the recall and the partner activity (D24, D25) use it: a deployment without Marketo fails those actions, not the start. */
   marketo: () => MarketoConnection;
   config: LeadsConfig;
 }

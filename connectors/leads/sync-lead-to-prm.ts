@@ -14,6 +14,7 @@ export const syncLeadToPrm = defineAction({
   output: z.object({ id: z.number().int(), created: z.boolean(), partner_synced_date: z.string() }),
   // Found again by email and partner before a create, so a repeat updates the one lead.
   idempotent: true,
+  uses: ['prm'],
   run: async ({ lead, partner_id }, ctx: ActionContext<LeadsConnection>) => {
     const prm = ctx.connection.prm();
     const call = { signal: ctx.signal, note: ctx.note };

@@ -15,6 +15,7 @@ export const syncLeadToSalesforce = defineAction({
   input: z.object({ lead: PartnerLeadInput, partner_synced_date: z.string(), lead_source: z.string().default('Partner') }),
   output: z.object({ id: z.string(), created: z.boolean() }),
   idempotent: true,
+  uses: ['salesforce'],
   run: async ({ lead, partner_synced_date, lead_source }, ctx: ActionContext<LeadsConnection>) => {
     const { client } = ctx.connection.salesforce();
     const keyField = ctx.connection.config.salesforceLeadKeyField;

@@ -46,9 +46,13 @@ export const PARTNER_LEAD_FIELDS = {
   optedIn: { name: 'optedIn', label: 'Opted In', type: 'boolean' },
   /** D22: opted in to partner communications. */
   subscribePartner: { name: 'subscribePartner', label: 'Subscribe - Partner', type: 'boolean' },
-  /** D20: the lead came through a Channel partner. */
+  /**
+   * The person is an employee of a Channel partner (the handbook's glossary); true suppresses the record
+   * from general marketing for good. Ops set it; the routing never does (a partner's prospect is no
+   * employee, and the recall, D25, must let marketing reach it again).
+   */
   channelRecord: { name: 'channelRecord', label: 'Channel Record', type: 'boolean' },
-  /** D20: the lead came through an Alliance partner. */
+  /** The person is an employee of an Alliance partner (the glossary); like Channel Record, set by ops only. */
   allianceRecord: { name: 'allianceRecord', label: 'Alliance Record', type: 'boolean' },
 } as const satisfies Record<string, MarketoLeadField>;
 

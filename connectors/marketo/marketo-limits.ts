@@ -16,6 +16,8 @@ export const MARKETO_LIMITS = {
   maxUrlBytes: 8_192,
   /** Calls per day per instance (607 beyond); resets at midnight US Central time. */
   dailyQuota: 50_000,
+  /** Characters a string lead field holds (a standard String field; Text fields hold more). */
+  stringFieldLength: 255,
   /** A token's life, in seconds. */
   tokenLifetimeSeconds: 3_600,
 } as const;

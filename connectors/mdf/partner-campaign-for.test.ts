@@ -3,13 +3,17 @@ import type { PrmMdfRequest } from '../prm/prm-records.ts';
 import { partnerCampaignFor } from './partner-campaign-for.ts';
 
 const request = { mdfNumber: 'MDF-2001', activityName: 'Cloud Summit Munich', totalCost: 20_000, startDate: '2026-04-14', endDate: '2026-04-15', status: 'Approved' } as PrmMdfRequest;
-const partner = { name: 'Northwind Cloud' };
+const partner = { name: 'Northwind Cloud', type: 'Channel' as const };
 
 describe('the partner campaign of an MDF request (D28, D29)', () => {
   it('an approved or closed request has one: Budgeted Cost its total cost, the channel partner involved and named', () => {
     const expected = { name: 'MDF-2001: Cloud Summit Munich', budgeted_cost: 20_000, start_date: '2026-04-14', end_date: '2026-04-15', partner_involved: 'Yes', partner_name: 'Northwind Cloud' };
     expect(partnerCampaignFor(request, partner)).toEqual(expected);
     expect(partnerCampaignFor({ ...request, status: 'Closed' }, partner)).toEqual(expected);
+  });
+
+  it("D29: an Alliance partner's campaign has no channel partner involved, and no Channel Partner Name", () => {
+    expect(partnerCampaignFor(request, { name: 'Tailspin Alliances', type: 'Alliance' })).toMatchObject({ partner_involved: 'No', partner_name: null });
   });
 
   it('an open, denied or canceled request has none', () => {

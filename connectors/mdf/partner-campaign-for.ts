@@ -8,9 +8,10 @@ const WITH_CAMPAIGN: ReadonlySet<MdfRequestStatus> = new Set(['Approved', 'Close
 /**
  * The partner campaign of an MDF request (D28, D29), or undefined when the request is not approved (an
  * open, denied or canceled request gets none). Budgeted Cost is the request's total cost, 0 stored as 1
- * (D28); the channel partner is involved and named as the PRM names the partner (D29).
+ * (D28); a Channel partner is involved and named as the PRM names it (D29), an Alliance partner is not
+ * a channel partner (No, no name).
  */
-export function partnerCampaignFor(request: PrmMdfRequest, partner: Pick<PrmPartner, 'name'>): PartnerCampaign | undefined {
+export function partnerCampaignFor(request: PrmMdfRequest, partner: Pick<PrmPartner, 'name' | 'type'>): PartnerCampaign | undefined {
   if (!WITH_CAMPAIGN.has(request.status)) return undefined;
   const name = `${request.mdfNumber}: ${request.activityName ? request.activityName : 'MDF activity'}`;
   return {
@@ -18,7 +19,8 @@ export function partnerCampaignFor(request: PrmMdfRequest, partner: Pick<PrmPart
     budgeted_cost: budgetedCost(request.totalCost),
     start_date: request.startDate || null,
     end_date: request.endDate || null,
-    partner_involved: 'Yes',
-    partner_name: partner.name,
+    // D29 names a Channel partner: an Alliance partner (a cloud provider) is no channel partner.
+    partner_involved: partner.type === 'Channel' ? 'Yes' : 'No',
+    partner_name: partner.type === 'Channel' ? partner.name : null,
   };
 }

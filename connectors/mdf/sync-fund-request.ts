@@ -7,9 +7,12 @@ import type { PrmMdfRequest, PrmPartner } from '../prm/prm-records.ts';
 import type { SalesforceConnection } from '../salesforce/salesforce-connection.ts';
 import type { Store } from '../../server/store/store.ts';
 import { partnerCampaignFor } from './partner-campaign-for.ts';
-import { upsertPartnerCampaign } from '../salesforce/upsert-campaign.ts';
+import { deactivatePartnerCampaign, upsertPartnerCampaign } from '../salesforce/upsert-campaign.ts';
 import { readSalesforceFund } from './salesforce-fund-state.ts';
 import { REQUEST_STATUS_IN_SALESFORCE, approvedAmount, decideField, evidenceWithoutBase, requestFieldSides } from './sync-rule.ts';
+
+/** Statuses a request may reach after an approval that leave it without a campaign (D28). */
+const ENDED_WITHOUT_CAMPAIGN: ReadonlySet<MdfRequestStatus> = new Set(['Canceled', 'Denied']);
 
 /**
  * What the MDF connector reaches: the PRM (the record of status), Salesforce (reporting), and the
@@ -99,6 +102,10 @@ export const syncFundRequest = defineAction({
         const made = await upsertPartnerCampaign(salesforce, input.mdf_number, campaign, call);
         ctx.note(`${made.created ? 'created' : 'updated'} Campaign ${made.id} for ${input.mdf_number}: Budgeted Cost ${campaign.budgeted_cost}, Channel Partner ${campaign.partner_name} (D28, D29)`);
         fields.CampaignId = made.id;
+      } else if (ENDED_WITHOUT_CAMPAIGN.has(request.status) && (await deactivatePartnerCampaign(salesforce, input.mdf_number, call))) {
+        // D28: canceled or denied after its approval, the request has no campaign any more.
+        ctx.note(`${input.mdf_number} is ${request.status}: its partner campaign is made inactive and the Funds Request no longer points at it (D28)`);
+        fields.CampaignId = null;
       }
       const result = await client.upsert('PartnerFundRequest', mdfNumberField, input.mdf_number, fields, call);
       created ||= result.created;

@@ -5,7 +5,7 @@ import { HttpClient, type CallOptions, type HttpTransportOptions } from '../kit/
 import { NotFoundError } from '../kit/http-errors.ts';
 import { pagesBySkipTake } from '../kit/paginate.ts';
 import { checkPrmResponse, prmErrorMessage } from './prm-errors.ts';
-import { PrmMdfClaim, PrmMdfClaimSummary, PrmMdfRequest, PrmPartner, PrmPartnerLead, prmListEnvelope, prmRecordEnvelope } from './prm-records.ts';
+import { PrmMdfClaim, PrmMdfClaimSummary, PrmMdfRequest, PrmPartner, PrmPartnerContact, PrmPartnerLead, PrmRoutingPartner, prmListEnvelope, prmRecordEnvelope } from './prm-records.ts';
 
 export interface PrmClientOptions {
   /** e.g. https://prm.example.com/api/objects/v1 */
@@ -35,6 +35,8 @@ export interface PrmListOptions extends CallOptions {
 
 const PARTNER_PAGE = prmListEnvelope(PrmPartner);
 const PARTNER_ONE = prmRecordEnvelope(PrmPartner);
+const PARTNER_CONTACT_ONE = prmRecordEnvelope(PrmPartnerContact);
+const ROUTING_PARTNER_PAGE = prmListEnvelope(PrmRoutingPartner);
 const MDF_PAGE = prmListEnvelope(PrmMdfRequest);
 const MDF_ONE = prmRecordEnvelope(PrmMdfRequest);
 const CLAIM_ONE = prmRecordEnvelope(PrmMdfClaim);
@@ -74,6 +76,12 @@ export class PrmClient {
 
   async getPartner(id: number, options: CallOptions = {}): Promise<PrmPartner> {
     const res = await this.#http.request({ method: 'GET', path: `${this.partnerObject}/${recordId(id)}`, expect: PARTNER_ONE, ...options });
+    return res.body.data;
+  }
+
+  /** The partner account read leniently, for its name and contact only (the digest and the recall reminder, D23, D24). */
+  async getPartnerContact(id: number, options: CallOptions = {}): Promise<PrmPartnerContact> {
+    const res = await this.#http.request({ method: 'GET', path: `${this.partnerObject}/${recordId(id)}`, expect: PARTNER_CONTACT_ONE, ...options });
     return res.body.data;
   }
 
@@ -187,8 +195,8 @@ export class PrmClient {
   }
 
   /** The partner whose CRM Partner ID (18 characters, compared as the PRM compares text) is this one, or null. */
-  async findPartnerByCrmId(crmId: string, options: CallOptions = {}): Promise<PrmPartner | null> {
-    const res = await this.#http.request({ method: 'GET', path: this.partnerObject, query: { filter: `CrmId eq ${quote(crmId)}`, orderby: 'Id asc', skip: 0, take: 1 }, expect: PARTNER_PAGE, ...options });
+  async findPartnerByCrmId(crmId: string, options: CallOptions = {}): Promise<PrmRoutingPartner | null> {
+    const res = await this.#http.request({ method: 'GET', path: this.partnerObject, query: { filter: `CrmId eq ${quote(crmId)}`, orderby: 'Id asc', skip: 0, take: 1 }, expect: ROUTING_PARTNER_PAGE, ...options });
     return res.body.data.results[0] ?? null;
   }
 

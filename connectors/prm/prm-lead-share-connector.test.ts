@@ -33,19 +33,21 @@ describe('prm.summarize_leads_synced (D23)', () => {
     const output = await run('summarize_leads_synced', WINDOW);
     expect(output).toEqual({
       partners: [
-        { partner_id: 101, name: 'Northwind Cloud', contact_email: 'ops@northwind.example', lead_count: 802 },
-        { partner_id: 102, name: 'Contoso Systems', contact_email: 'alliances@contoso.example', lead_count: 401 },
-        { partner_id: 105, name: 'Litware Resellers', contact_email: null, lead_count: 1 },
+        { partner_id: 101, name: 'Northwind Cloud', contact_email: 'ops@northwind.example', contact_problem: null, lead_count: 802 },
+        { partner_id: 102, name: 'Contoso Systems', contact_email: 'alliances@contoso.example', contact_problem: null, lead_count: 401 },
+        { partner_id: 105, name: 'Litware Resellers', contact_email: null, contact_problem: 'no Partner Contact Email', lead_count: 1 },
       ],
       lead_count: 1204,
       undated_count: 1,
       undated_leads: [{ id: expect.any(Number), email: 'lead2003@client.example', partner_id: 101 }],
+      // D23: Litware has no contact, so its lead is named for ops to forward.
+      unreachable_leads: [{ id: expect.any(Number), email: 'lead2000@client.example', partner_id: 105 }],
     });
   });
 
   it('finds nothing on a day without new leads', async () => {
     lead(1, 101, '2026-03-01T12:00:00Z');
-    expect(await run('summarize_leads_synced', WINDOW)).toEqual({ partners: [], lead_count: 0, undated_count: 0, undated_leads: [] });
+    expect(await run('summarize_leads_synced', WINDOW)).toEqual({ partners: [], lead_count: 0, undated_count: 0, undated_leads: [], unreachable_leads: [] });
   });
 });
 

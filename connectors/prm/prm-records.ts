@@ -34,6 +34,31 @@ export type PrmMdfClaimSummary = z.infer<typeof PrmMdfClaimSummary>;
 export const PrmPartner = Partner;
 export type PrmPartner = z.infer<typeof PrmPartner>;
 
+/**
+ * A partner account as the lead routing reads it (D20): its id, name, type and CRM Partner ID checked;
+ * its contact and region, which routing does not use, read leniently. A partner whose contact email
+ * is empty or malformed must still get its leads routed.
+ */
+export const PrmRoutingPartner = Partner.extend({
+  contactEmail: z.string().nullish().catch(null),
+  region: z.string().nullish().catch(null),
+}).loose();
+export type PrmRoutingPartner = z.infer<typeof PrmRoutingPartner>;
+
+/**
+ * A partner account read only for whom to tell (D23, D24): its name and Partner Contact Email, every
+ * other field unchecked. One account with an empty contact, or a type or region the domain does not
+ * know, must not fail the digest of every partner: its contact is judged in `partnerContact`.
+ */
+export const PrmPartnerContact = z
+  .object({
+    id: z.number().int(),
+    name: z.string().nullish().catch(null),
+    contactEmail: z.unknown().optional(),
+  })
+  .loose();
+export type PrmPartnerContact = z.infer<typeof PrmPartnerContact>;
+
 /** A partner-facing lead as the PRM returns it (D20, D23): the fields the rules read, an instance's others kept. */
 export const PrmPartnerLead = z
   .object({

@@ -20,6 +20,9 @@ export const summarizeLeadsSynced = defineAction({
     lead_count: z.number().int(),
     undated_count: z.number().int().describe('Leads created in the window without a Partner Synced Date.'),
     undated_leads: z.array(z.object({ id: z.number().int(), email: z.string(), partner_id: z.number().int().nullable() })).describe(`The first ${MAX_NAMED_UNDATED} of them.`),
+    unreachable_leads: z
+      .array(z.object({ id: z.number().int(), email: z.string(), partner_id: z.number().int() }))
+      .describe(`The leads of the partners without a usable contact (no digest goes to them), the first ${MAX_NAMED_UNDATED}: ops forward them.`),
   }),
   idempotent: true,
   async run(input, ctx: ActionContext<PrmClient>) {
@@ -33,6 +36,16 @@ export const summarizeLeadsSynced = defineAction({
       leadCount += 1;
     }
     const partners = await describePartners(prm, counts, call);
+    // Named for ops, who forward them by hand: a count alone cannot be acted on.
+    const unreachable: Array<{ id: number; email: string; partner_id: number }> = [];
+    for (const partner of partners.filter((p) => p.contact_email === null)) {
+      if (unreachable.length >= MAX_NAMED_UNDATED) break;
+      const filter = partner.partner_id > 0 ? syncedBetweenFilter(input, partner.partner_id) : `PartnerAccountId eq null and ${syncedBetweenFilter(input)}`;
+      for await (const lead of prm.listPartnerLeads({ ...call, filter, orderby: 'Id asc', pageSize: PRM_LEAD_PAGE_SIZE })) {
+        if (unreachable.length >= MAX_NAMED_UNDATED) break;
+        unreachable.push({ id: lead.id, email: lead.email, partner_id: partner.partner_id });
+      }
+    }
     const undated: Array<{ id: number; email: string; partner_id: number | null }> = [];
     let undatedCount = 0;
     const undatedFilter = `PartnerSyncedDate eq null and created gt '${input.from}' and created le '${input.to}'`;
@@ -40,6 +53,6 @@ export const summarizeLeadsSynced = defineAction({
       undatedCount += 1;
       if (undated.length < MAX_NAMED_UNDATED) undated.push({ id: lead.id, email: lead.email, partner_id: lead.partnerAccountId ?? null });
     }
-    return { partners, lead_count: leadCount, undated_count: undatedCount, undated_leads: undated };
+    return { partners, lead_count: leadCount, undated_count: undatedCount, undated_leads: undated, unreachable_leads: unreachable };
   },
 });

@@ -27,6 +27,8 @@ export const DEFAULT_MOCK_LIMITS: MarketoMockLimits = {
 
 /** What the simulated instance counted: calls, the most in flight at once, and every refusal by code. */
 export interface MarketoUsageReport {
+  /** Calls answered (not refused) since the instance was reset: what a scenario counts between its expects. */
+  calls: number;
   callsToday: number;
   peakInFlight: number;
   refused: { '606': number; '607': number; '615': number };
@@ -44,6 +46,7 @@ export class MarketoUsage {
   #inFlight = 0;
   #peak = 0;
   #today = 0;
+  #calls = 0;
   #resetAt: number | null = null;
   #refused = { '606': 0, '607': 0, '615': 0 };
 
@@ -57,6 +60,7 @@ export class MarketoUsage {
     this.#inFlight = 0;
     this.#peak = 0;
     this.#today = 0;
+    this.#calls = 0;
     this.#resetAt = null;
     this.#refused = { '606': 0, '607': 0, '615': 0 };
   }
@@ -74,6 +78,7 @@ export class MarketoUsage {
     if (this.#inFlight >= this.limits.maxConcurrent) return this.#refuse('615');
     if (this.#starts.length > this.limits.callsPerWindow) return this.#refuse('606');
     this.#today += 1;
+    this.#calls += 1;
     this.#inFlight += 1;
     this.#peak = Math.max(this.#peak, this.#inFlight);
     return null;
@@ -98,7 +103,7 @@ export class MarketoUsage {
   }
 
   report(): MarketoUsageReport {
-    return { callsToday: this.#today, peakInFlight: this.#peak, refused: { ...this.#refused } };
+    return { calls: this.#calls, callsToday: this.#today, peakInFlight: this.#peak, refused: { ...this.#refused } };
   }
 
   #refuse(code: '606' | '607' | '615'): typeof code {

@@ -19,7 +19,10 @@ export const PartnerFundRequest = z.object({
   /** The partner's Account ID (18 chars). */
   ChannelPartnerId: z.string().min(15).max(18),
   Status: PartnerFundRequestStatus,
-  /** D1, D28, D29: the partner Campaign of an approved request; left out (not cleared) otherwise. */
-  CampaignId: z.string().min(15).max(18).optional(),
+  /**
+   * D1, D28, D29: the partner Campaign of an approved request; null clears it when a request approved
+   * earlier is canceled or denied (it has no campaign then); left out otherwise.
+   */
+  CampaignId: z.string().min(15).max(18).nullable().optional(),
 });
 export type PartnerFundRequest = z.infer<typeof PartnerFundRequest>;

@@ -37,7 +37,8 @@ export const PartnerCampaign = z
     start_date: z.iso.date().nullish(),
     end_date: z.iso.date().nullish(),
     partner_involved: ChannelPartnerInvolved,
-    partner_name: z.string().min(1).max(255),
+    /** D29: the Channel partner's name; null when no Channel partner is involved (an Alliance partner's campaign). */
+    partner_name: z.string().min(1).max(255).nullable(),
   })
   .strict();
 export type PartnerCampaign = z.infer<typeof PartnerCampaign>;

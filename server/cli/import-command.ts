@@ -14,8 +14,8 @@ Posts the CSV (UTF-8; header email,first_name,last_name,company,phone,opted_in,c
 to POST <url>/imports/leads of a running runtime, with Authorization: Bearer $PARTNERFLOW_API_TOKEN when
 it is set, and prints the report (accepted rows, refused rows with their row number and reason, rows
 imported but not opted in, the lead-import run). Exit 0 when the file was accepted (even with refused
-rows: they are in the report), 1 when it was refused whole or the runtime could not be reached, 2 for
-bad arguments.
+rows: they are in the report), 1 when it was refused whole, the runtime could not be reached, or the
+file was imported before and that import's run failed (it says how to resume it), 2 for bad arguments.
   --url   the runtime's base URL (default $PARTNERFLOW_URL, else http://127.0.0.1:3000)`,
   options: { url: { type: 'string' } },
   async run({ values, positionals }) {
@@ -43,8 +43,14 @@ bad arguments.
     const text = await res.text();
     if (res.status === 202) {
       console.log(text);
-      const report = JSON.parse(text) as { accepted: number; refused: unknown[]; not_opted_in: unknown[]; run_id: string | null };
-      console.error(`${file}: ${report.accepted} rows accepted, ${report.refused.length} refused, ${report.not_opted_in.length} imported but not opted in${report.run_id ? `; run ${report.run_id} (GET ${base}/runs/${report.run_id})` : ''}`);
+      const report = JSON.parse(text) as { accepted: number; refused: unknown[]; not_opted_in: unknown[]; run_id: string | null; already_imported?: boolean; run_status?: string | null; run_error?: string | null };
+      const rows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;
+      if (report.already_imported) {
+        // The same file again imports nothing: what counts is how its first import went.
+        console.error(`${file}: imported before, nothing imported again; run ${report.run_id} is ${report.run_status ?? 'unknown'} (GET ${base}/runs/${report.run_id})${report.run_error ? `: ${report.run_error}` : ''}`);
+        return report.run_status === 'failed' ? 1 : 0;
+      }
+      console.error(`${file}: ${rows(report.accepted)} accepted, ${report.refused.length} refused, ${report.not_opted_in.length} imported but not opted in${report.run_id ? `; run ${report.run_id} (GET ${base}/runs/${report.run_id})` : ''}`);
       return 0;
     }
     console.error(`partnerflow import: ${file} refused (HTTP ${res.status}): ${text}`);

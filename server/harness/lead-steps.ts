@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { MARKETO_ACTIVITY_TYPES } from '../../connectors/marketo/marketo-lead-fields.ts';
+import type { MarketoUsageReport } from '../../mocks/marketo/marketo-usage.ts';
 import type { SimulatedSystems } from '../../mocks/simulated-systems.ts';
 import type { ScenarioStep } from '../../schemas/scenario.ts';
 import type { Runtime } from '../runtime.ts';
@@ -22,6 +23,9 @@ export async function importLeads(runtime: Runtime, step: ImportStep, scenarioFi
   const failures: string[] = [];
   if (step.expect_error !== undefined && !String(answer.error ?? '').includes(step.expect_error)) failures.push(`import_leads: the error should contain ${JSON.stringify(step.expect_error)}; answer: ${shown}`);
   if (step.expect_accepted !== undefined && answer.accepted !== step.expect_accepted) failures.push(`import_leads: expected ${step.expect_accepted} rows accepted, the report says ${String(answer.accepted)}: ${shown}`);
+  if (step.expect_already_imported !== undefined && answer.already_imported !== step.expect_already_imported) failures.push(`import_leads: expected already_imported ${step.expect_already_imported}: ${shown}`);
+  if (step.expect_run_status !== undefined && answer.run_status !== step.expect_run_status) failures.push(`import_leads: expected run_status ${step.expect_run_status}: ${shown}`);
+  if (step.expect_run_error !== undefined && !String(answer.run_error ?? '').includes(step.expect_run_error)) failures.push(`import_leads: run_error should contain ${JSON.stringify(step.expect_run_error)}: ${shown}`);
   if (step.expect_refused !== undefined) {
     const refused = (answer.refused ?? []) as Array<{ row: number; reason: string }>;
     const ok = refused.length === step.expect_refused.length && step.expect_refused.every((e) => refused.some((r) => r.row === e.row && r.reason.includes(e.reason)));
@@ -50,6 +54,23 @@ export function checkInterestingMoments(systems: SimulatedSystems, expected: Non
         `expected ${e.count ?? 'at least 1'} interesting moment(s) for ${e.email}${e.contains ? ` containing ${JSON.stringify(e.contains)}` : ''}, found ${matching.length}; ${leadIds.size === 0 ? 'Marketo has no lead with this email' : `its moments: ${theirs.length ? theirs.map((m) => JSON.stringify(described(m))).join('; ') : 'none'}`}`,
       );
     }
+  }
+  return failures;
+}
+
+/** `marketo`: the calls the simulated Marketo answered and refused since the previous expect (`before`: its usage then). */
+export function checkMarketoUsage(now: MarketoUsageReport, before: MarketoUsageReport, expected: Expect['marketo']): string[] {
+  if (!expected) return [];
+  const failures: string[] = [];
+  const calls = now.calls - before.calls;
+  if (expected.calls !== undefined && calls !== expected.calls) failures.push(`expected ${expected.calls} Marketo call(s) since the previous expect, found ${calls}`);
+  if (expected.calls_at_most !== undefined && calls > expected.calls_at_most) failures.push(`expected at most ${expected.calls_at_most} Marketo call(s) since the previous expect, found ${calls}`);
+  for (const [code, want] of Object.entries(expected.refused ?? {}) as Array<['606' | '607' | '615', number]>) {
+    const got = now.refused[code] - before.refused[code];
+    if (got !== want) failures.push(`expected ${want} Marketo call(s) refused with ${code} since the previous expect, found ${got}`);
+  }
+  if (expected.peak_in_flight_at_most !== undefined && now.peakInFlight > expected.peak_in_flight_at_most) {
+    failures.push(`expected at most ${expected.peak_in_flight_at_most} Marketo calls in flight at once, found ${now.peakInFlight}`);
   }
   return failures;
 }

@@ -18,7 +18,7 @@ import { checkNoEmailsTo, checkRecords, closestMismatch, describeEmail, describe
 import { ambiguousClick } from './click-ambiguity.ts';
 import { changeSalesforceRecords, retryFailedRun, workLead } from './ops-steps.ts';
 import { changeClaim, claimByTitle, submitClaim } from './claim-steps.ts';
-import { checkInterestingMoments, importLeads } from './lead-steps.ts';
+import { checkInterestingMoments, checkMarketoUsage, importLeads } from './lead-steps.ts';
 import { checkMarketoRefusals, checkRuns } from './run-expectations.ts';
 import { ScenarioTables } from './scenario-tables.ts';
 
@@ -109,6 +109,8 @@ export async function runScenario(scenario: z.output<typeof Scenario>, file: str
 /** Performs scenario steps the way a user would: over HTTP for webhooks and links, in the mocks for ops' edits. */
 class ScenarioDriver {
   #emailCursor = 0;
+  /** The simulated Marketo's usage at the previous expect (null: none yet), so `marketo` counts the calls since. */
+  #marketoBefore: ReturnType<SimulatedSystems['marketo']['usage']> | null = null;
 
   constructor(
     readonly runtime: Runtime,
@@ -237,6 +239,9 @@ class ScenarioDriver {
     failures.push(...checkInterestingMoments(this.systems, e.interesting_moments ?? []));
     failures.push(...(await checkRuns(this.runtime.store, e.runs ?? [], this.recipeNames)));
     failures.push(...checkMarketoRefusals(this.systems, e.marketo_refused));
+    const usage = this.systems.marketo.usage();
+    failures.push(...checkMarketoUsage(usage, this.#marketoBefore ?? { calls: 0, callsToday: 0, peakInFlight: 0, refused: { '606': 0, '607': 0, '615': 0 } }, e.marketo));
+    this.#marketoBefore = usage;
     return failures;
   }
 

@@ -7,6 +7,7 @@ import { ErrorBody } from './api-schemas.ts';
 import { requireApiToken } from './api-auth.ts';
 import type { AppDeps, AppEnv } from './app.ts';
 import { jsonError } from './errors.ts';
+import { readBodyWithLimit } from './read-body.ts';
 import type { RouteDoc } from './openapi.ts';
 
 /** The answer to an accepted import (202). */
@@ -19,6 +20,8 @@ export const LeadImportAnswer = z.object({
   not_opted_in: z.array(z.object({ row: z.number().int(), email: z.string(), opted_in: z.string() })).describe('Accepted rows imported without opting in: opted_in was not an explicit yes (D22).'),
   batches: z.number().int(),
   to_route: z.number().int().describe('Accepted rows with a CRM Partner ID: each is routed in a lead-routing run (D20).'),
+  run_status: z.string().nullable().describe("The lead-import run's status now: for a file imported before, how that import went (failed: see run_error)."),
+  run_error: z.string().nullable().describe('When the run failed: where, why, and the retry that resumes it.'),
 });
 
 /** The body of a refused file: the reason and the line, nothing imported. */
@@ -33,16 +36,20 @@ export function leadImportRoutes(deps: AppDeps): Hono<AppEnv> {
 
   app.post('/imports/leads', auth, async (c) => {
     const type = (c.req.header('content-type') ?? '').toLowerCase();
-    if (!/^text\/csv\b/.test(type)) return jsonError(c, 415, 'send the CSV as Content-Type: text/csv (UTF-8)');
-    const charset = /charset=([^;\s]+)/.exec(type)?.[1];
-    if (charset && charset.replaceAll('"', '') !== 'utf-8') return jsonError(c, 415, `the CSV must be UTF-8, the request says charset=${charset}`);
+    // The media type exactly (text/csv-foo is another type); utf8 is how many tools spell utf-8.
+    if (type.split(';')[0]!.trim() !== 'text/csv') return jsonError(c, 415, 'send the CSV as Content-Type: text/csv (UTF-8)');
+    const charset = /charset=([^;\s]+)/.exec(type)?.[1]?.replaceAll('"', '');
+    if (charset && charset !== 'utf-8' && charset !== 'utf8') return jsonError(c, 415, `the CSV must be UTF-8, the request says charset=${charset}`);
     const declared = Number(c.req.header('content-length') ?? Number.NaN);
     if (Number.isFinite(declared) && declared > maxBytes) {
       return c.json({ error: `the file is ${declared} bytes, over the limit of ${maxBytes} (LEAD_IMPORT_MAX_BYTES); nothing was imported`, line: null }, 413);
     }
-    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    // A chunked upload declares no length: it is counted as it streams in and refused at the limit,
+    // never read whole first.
+    const body = await readBodyWithLimit(c, maxBytes);
+    if (!body.ok) return c.json({ error: `the file is over the limit of ${maxBytes} bytes (LEAD_IMPORT_MAX_BYTES); nothing was imported`, line: null }, 413);
     try {
-      return c.json(await startLeadImport(deps.engine, bytes, maxBytes), 202);
+      return c.json(await startLeadImport(deps.engine, body.bytes, maxBytes), 202);
     } catch (error) {
       if (error instanceof LeadImportRefused) return c.json({ error: error.message, line: error.line }, error.status);
       throw error;

@@ -77,4 +77,36 @@ describe('checkLeadImport (D22)', () => {
     const error = refusal(() => checkLeadImport(bytes(`${HEADER}\na@example.com,"Ann,,,1,yes,,Expo,2026-03-02\n`), 1024 * 1024));
     expect(error.message).toMatch(/^line 2: a quoted field is never closed/);
   });
+
+  it('D22: refuses alone a row with a value longer than a Marketo field holds (a 1.1 MB company), naming the column; the rows around it are accepted', () => {
+    const csv = [
+      HEADER,
+      'a@example.com,A,B,Acme,+1 555 0100,yes,,Expo,2026-03-02',
+      `b@example.com,B,C,${'x'.repeat(1_100_000)},+1 555 0101,yes,,Expo,2026-03-02`,
+      `c@example.com,C,D,Acme,+1 555 0102,yes,,${'E'.repeat(256)},2026-03-02`,
+      'd@example.com,D,E,Acme,+1 555 0103,yes,,Expo,2026-03-02',
+    ].join('\n');
+    const check = checkLeadImport(bytes(csv), 10 * 1024 * 1024);
+    expect(check.accepted.map((a) => a.row)).toEqual([1, 4]);
+    expect(check.refused).toEqual([
+      { row: 2, line: 3, reason: "company is 1100000 characters, over the 255 a Marketo field holds" },
+      { row: 3, line: 4, reason: "event is 256 characters, over the 255 a Marketo field holds" },
+    ]);
+  });
+
+  it('skips a line of spaces or of empty fields as blank, rather than refusing it as a short row', () => {
+    const check = checkLeadImport(bytes([HEADER, 'a@example.com,,,,1,yes,,Expo,2026-03-02', '   ', ',,,,,,,,', 'b@example.com,,,,1,yes,,Expo,2026-03-02', ''].join('\n')), 1024 * 1024);
+    expect(check.refused).toEqual([]);
+    expect(check.accepted.map((a) => a.email)).toEqual(['a@example.com', 'b@example.com']);
+  });
+
+  it('names a trailing comma in the header as a column without a name, not unknown column ""', () => {
+    const error = refusal(() => checkLeadImport(bytes(`${HEADER},\na@example.com,,,,1,yes,,Expo,2026-03-02,\n`), 1024 * 1024));
+    expect(error.message).toMatch(/^line 1: wrong header \(a column without a name \(a comma at the end of the line\?\)\)/);
+  });
+
+  it('tells a semicolon-separated file apart from a wrong header', () => {
+    const error = refusal(() => checkLeadImport(bytes(`${HEADER.replaceAll(',', ';')}\na@example.com;;;;1;yes;;Expo;2026-03-02\n`), 1024 * 1024));
+    expect(error.message).toBe('line 1: the columns are separated by semicolons (;), not commas: save the file as "CSV UTF-8 (comma delimited)"; nothing was imported');
+  });
 });

@@ -1,5 +1,6 @@
 import { IsoDate } from '../../schemas/domain/mdf-request.ts';
 import { readCrmPartnerId } from '../../schemas/domain/crm-partner-id.ts';
+import { MARKETO_LIMITS } from '../../connectors/marketo/marketo-limits.ts';
 import { CsvSyntaxError, readCsvRecords } from './csv-records.ts';
 
 /** The columns of a booth-scan CSV (D22), in any order; each exactly once, no other. */
@@ -70,11 +71,19 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
   const header = records.shift();
   if (!header) throw new LeadImportRefused(400, 1, 'line 1: the file is empty; the first line must be the header: ' + LEAD_IMPORT_COLUMNS.join(','));
   const names = header.fields.map((f) => f.trim().toLowerCase());
+  if (names.length === 1 && names[0]!.includes(';') && LEAD_IMPORT_COLUMNS.every((c) => names[0]!.split(';').map((n) => n.trim()).includes(c))) {
+    // Spreadsheets in many locales save "CSV" with semicolons.
+    throw new LeadImportRefused(400, header.line, `line ${header.line}: the columns are separated by semicolons (;), not commas: save the file as "CSV UTF-8 (comma delimited)"; nothing was imported`);
+  }
   const unknown = names.filter((n) => !(LEAD_IMPORT_COLUMNS as readonly string[]).includes(n));
   const missing = LEAD_IMPORT_COLUMNS.filter((c) => !names.includes(c));
   const twice = names.filter((n, i) => names.indexOf(n) !== i);
   if (unknown.length || missing.length || twice.length) {
-    const parts = [unknown.length ? `unknown column(s) ${unknown.map((n) => JSON.stringify(n)).join(', ')}` : '', missing.length ? `missing ${missing.join(', ')}` : '', twice.length ? `twice: ${twice.join(', ')}` : ''].filter(Boolean);
+    const named = unknown.filter((n) => n !== '');
+    const empty = unknown.length - named.length;
+    const parts = [
+      named.length ? `unknown column(s) ${named.map((n) => JSON.stringify(n)).join(', ')}` : '',
+      empty ? `${empty === 1 ? 'a column without a name' : `${empty} columns without a name`} (a comma at the end of the line?)` : '', missing.length ? `missing ${missing.join(', ')}` : '', twice.length ? `twice: ${twice.join(', ')}` : ''].filter(Boolean);
     throw new LeadImportRefused(400, header.line, `line ${header.line}: wrong header (${parts.join('; ')}); expected the columns ${LEAD_IMPORT_COLUMNS.join(',')} in any order; nothing was imported`);
   }
   const result: LeadImportCheck = { accepted: [], refused: [], not_opted_in: [] };
@@ -82,11 +91,20 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
   for (const [index, record] of records.entries()) {
     const row = index + 1;
     const refuse = (reason: string) => result.refused.push({ row, line: record.line, reason });
+    // A line of spaces (or of empty fields) is a blank line, as a spreadsheet leaves at the end: skipped.
+    if (record.fields.every((f) => f.trim() === '')) continue;
     if (record.fields.length !== names.length) {
       refuse(`has ${record.fields.length} fields, the header has ${names.length}`);
       continue;
     }
     const get = (column: (typeof LEAD_IMPORT_COLUMNS)[number]) => record.fields[names.indexOf(column)]!.trim();
+    // Marketo refuses the whole batch of a value over its field length (or over 1 MB a call, 413): one
+    // such row must be refused alone, not fail the 299 others of its batch and every batch after it.
+    const tooLong = LEAD_IMPORT_COLUMNS.find((column) => get(column).length > MARKETO_LIMITS.stringFieldLength);
+    if (tooLong) {
+      refuse(`${tooLong} is ${get(tooLong).length} characters, over the ${MARKETO_LIMITS.stringFieldLength} a Marketo field holds`);
+      continue;
+    }
     const email = get('email').toLowerCase();
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
       refuse(email ? `email ${JSON.stringify(get('email'))} is not an email address` : 'email is missing');

@@ -22,6 +22,10 @@ export interface LeadImportReport {
   /** Marketo calls the run makes (300 leads each), and leads it routes (those with a CRM Partner ID). */
   batches: number;
   to_route: number;
+  /** The import run's status now (an import posted again shows how the first one went); null without a run. */
+  run_status: string | null;
+  /** What went wrong with the run when it failed, and how to resume it; null otherwise. */
+  run_error: string | null;
 }
 
 /** The Marketo fields of an imported lead (D22: opted in only on an explicit yes, otherwise not sent, so an earlier opt-in is kept). */
@@ -48,6 +52,8 @@ export async function startLeadImport(engine: Engine, bytes: Uint8Array, maxByte
   const importId = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
   const batches = chunk(check.accepted, MARKETO_LIMITS.batchSize).map((leads) => ({
     marketo: leads.map(marketoFields),
+    // Each lead's row in the file, for an ops email naming a lead Marketo skipped (D22).
+    rows: leads.map((lead) => lead.row),
     routing: leads.flatMap((lead, position) =>
       lead.crm_partner_id
         ? [{ position, row: lead.row, email: lead.email, first_name: lead.first_name, last_name: lead.last_name, company: lead.company, phone: lead.phone, crm_partner_id: lead.crm_partner_id, event: lead.event, date: lead.visited_on }]
@@ -57,10 +63,29 @@ export async function startLeadImport(engine: Engine, bytes: Uint8Array, maxByte
   const toRoute = batches.reduce((n, b) => n + b.routing.length, 0);
   let runId: string | null = null;
   let again = false;
+  let status: string | null = null;
+  let runError: string | null = null;
   if (check.accepted.length > 0) {
     const started = await engine.startRun(LEAD_IMPORT_RECIPE, { import_id: importId, batches }, { dedupKey: `lead-import:${importId}`, type: 'import', event: 'leads.import' });
     runId = started.id;
     again = !started.created;
+    // The same file again is the first import: say how that one went, so a failed one is not taken for done.
+    const run = await engine.store.getRun(started.id);
+    status = run?.status ?? 'queued';
+    if (run?.status === 'failed') {
+      runError = `the first import of this file failed${run.error ? ` at ${run.error.stepKey ?? 'a step'}: ${run.error.message}` : ''}; nothing was imported again: resume it with POST /runs/${started.id}/retry`;
+    }
   }
-  return { import_id: importId, run_id: runId, already_imported: again, accepted: check.accepted.length, refused: check.refused, not_opted_in: check.not_opted_in, batches: batches.length, to_route: toRoute };
+  return {
+    import_id: importId,
+    run_id: runId,
+    already_imported: again,
+    accepted: check.accepted.length,
+    refused: check.refused,
+    not_opted_in: check.not_opted_in,
+    batches: batches.length,
+    to_route: toRoute,
+    run_status: status,
+    run_error: runError,
+  };
 }

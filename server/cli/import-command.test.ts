@@ -1,0 +1,45 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { importCommand } from './import-command.ts';
+
+/** Runs `partnerflow import leads <file>` against a runtime that answers `report` with 202; returns the exit code and stderr. */
+async function importAnswered(report: Record<string, unknown>): Promise<{ code: number; stderr: string; file: string }> {
+  const file = join(await mkdtemp(join(tmpdir(), 'partnerflow-import-')), 'scans.csv');
+  await writeFile(file, 'email,first_name,last_name,company,phone,opted_in,crm_partner_id,event,visited_on\n');
+  const lines: string[] = [];
+  vi.spyOn(console, 'error').mockImplementation((line: string) => void lines.push(line));
+  vi.spyOn(console, 'log').mockImplementation(() => {});
+  vi.stubGlobal('fetch', async () => new Response(JSON.stringify(report), { status: 202 }));
+  const code = await importCommand.run({ values: { url: 'http://runtime.test' }, positionals: ['leads', file] } as never);
+  return { code: code as number, stderr: lines.join('\n'), file };
+}
+
+const REPORT = { import_id: 'abc', run_id: 'run_1', already_imported: false, accepted: 1, refused: [], not_opted_in: [], batches: 1, to_route: 0, run_status: 'queued', run_error: null };
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});
+
+describe('partnerflow import leads (D22)', () => {
+  it('D22: a file posted again whose import failed is not reported as accepted: it says the run failed, how to resume it, and exits 1', async () => {
+    const error = 'the first import of this file failed at batches[0].upsert: marketo 500; nothing was imported again: resume it with POST /runs/run_1/retry';
+    const { code, stderr, file } = await importAnswered({ ...REPORT, already_imported: true, accepted: 3, run_status: 'failed', run_error: error });
+    expect(code).toBe(1);
+    expect(stderr).toBe(`${file}: imported before, nothing imported again; run run_1 is failed (GET http://runtime.test/runs/run_1): ${error}`);
+  });
+
+  it('a file posted again whose import completed exits 0, saying nothing was imported again', async () => {
+    const { code, stderr } = await importAnswered({ ...REPORT, already_imported: true, run_status: 'completed' });
+    expect(code).toBe(0);
+    expect(stderr).toContain('imported before, nothing imported again; run run_1 is completed');
+  });
+
+  it('says "1 row accepted", not "1 rows"', async () => {
+    const { code, stderr } = await importAnswered(REPORT);
+    expect(code).toBe(0);
+    expect(stderr).toContain(': 1 row accepted, 0 refused');
+  });
+});
