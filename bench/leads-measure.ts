@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setupServer } from 'msw/node';
 import { CONNECTORS } from '../connectors/index.ts';
@@ -125,7 +125,19 @@ async function runRecipe(name: string): Promise<string> {
   const all = await loadRecipes(RECIPES_DIR, { catalog: new ConnectorCatalog(CONNECTORS), tables: tables.names(), connectorConfigs: config.connectors });
   const recipes = all.filter((r) => r.definition.name === name);
   if (recipes.length !== 1) throw new Error(`bench leads: no recipe named ${name} in ${RECIPES_DIR}`);
-  const store = await openSqliteStore({ path: join(work, `${mode}-${LEADS}.db`) });
+  // A fresh store: a run left by an earlier measurement would be found done.
+  const path = join(work, `${mode}-${LEADS}.db`);
+  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+  const store = await openSqliteStore({ path });
+  if (process.env.COUNT_STORE) {
+    const counts: Record<string, number> = {};
+    for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(store))) {
+      const f = (store as any)[name];
+      if (typeof f !== 'function' || name === 'constructor') continue;
+      (store as any)[name] = (...a: unknown[]) => { counts[name] = (counts[name] ?? 0) + 1; return f.apply(store, a); };
+    }
+    process.on('exit', () => console.error(JSON.stringify(counts)));
+  }
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
   const runtime = await createRuntime({ config, log: quiet, clock, store, recipes, tables, systems, interceptNetwork: false });
   try {
