@@ -7,6 +7,7 @@ import { advanceTime } from '../server/engine/advance-time.ts';
 import { VirtualClock } from '../server/engine/clock.ts';
 import { ConnectorCatalog } from '../server/engine/connector-registry.ts';
 import { loadTables } from '../server/engine/tables.ts';
+import { keepHeapSmall } from '../server/cli/small-heap.ts';
 import { harnessConfig } from '../server/harness/run-scenario.ts';
 import { loadRecipes } from '../server/recipes/load-recipes.ts';
 import { createRuntime } from '../server/runtime.ts';
@@ -32,6 +33,8 @@ export interface LeadsMeasurement {
   partners: number;
   /** Wall time from the fire time until the run (or the bare loop) ended: this process's own time. */
   wallMs: number;
+  /** CPU time (user and system) this process spent meanwhile: on a shared machine, steadier than the wall time. */
+  cpuMs: number;
   /** Virtual time that passed meanwhile: the waits the connectors' rate limits imposed (none for the baseline). */
   virtualMs: number;
   /** This process's peak RSS (VmHWM) at the end, and its RSS once the simulated systems were seeded (before the run). */
@@ -56,6 +59,9 @@ if (!['digest', 'bare-digest', 'recall'].includes(mode) || !(LEADS > 0) || !(PAR
   console.error('usage: leads-measure.ts <digest|bare-digest|recall> <leads> <partners> <work dir>');
   process.exit(2);
 }
+
+// As `serve` runs (server/cli/small-heap.ts): V8's defaults let garbage pile up to several times what is live.
+keepHeapSmall();
 
 const rssMb = (field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? NaN) / 1024;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -90,8 +96,10 @@ server.listen({ onUnhandledRequest: 'error' });
 gc();
 const seededRssMb = rssMb('VmRSS');
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 const status = mode === 'bare-digest' ? await bareDigest(systems) : await runRecipe(mode === 'recall' ? 'lead-recall' : 'lead-share-digest');
 const wallMs = performance.now() - started;
+const cpu = process.cpuUsage(cpuBefore);
 const virtualMs = clock.now() - fireAt;
 const peakRssMb = rssMb('VmHWM');
 server.close();
@@ -101,6 +109,7 @@ const result: LeadsMeasurement = {
   leads: LEADS,
   partners: PARTNERS,
   wallMs,
+  cpuMs: (cpu.user + cpu.system) / 1000,
   virtualMs: Math.max(0, virtualMs),
   peakRssMb,
   seededRssMb,
@@ -129,15 +138,6 @@ async function runRecipe(name: string): Promise<string> {
   const path = join(work, `${mode}-${LEADS}.db`);
   for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
   const store = await openSqliteStore({ path });
-  if (process.env.COUNT_STORE) {
-    const counts: Record<string, number> = {};
-    for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(store))) {
-      const f = (store as any)[name];
-      if (typeof f !== 'function' || name === 'constructor') continue;
-      (store as any)[name] = (...a: unknown[]) => { counts[name] = (counts[name] ?? 0) + 1; return f.apply(store, a); };
-    }
-    process.on('exit', () => console.error(JSON.stringify(counts)));
-  }
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
   const runtime = await createRuntime({ config, log: quiet, clock, store, recipes, tables, systems, interceptNetwork: false });
   try {

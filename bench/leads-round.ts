@@ -83,11 +83,11 @@ function measure(bundle: string, mode: string, leads: number, partners: number, 
   );
 }
 
-/** Time per lead at the largest count over that at the smallest. */
-export function digestGrowth(r: LeadsResult): number {
+/** Time per lead at the largest count over that at the smallest (wall time; `cpu`: CPU time). */
+export function digestGrowth(r: LeadsResult, time: 'wallMs' | 'cpuMs' = 'wallMs'): number {
   const first = r.digests[0]!;
   const last = r.digests[r.digests.length - 1]!;
-  return last.runtime.wallMs / last.leads / (first.runtime.wallMs / first.leads);
+  return last.runtime[time] / last.leads / (first.runtime[time] / first.leads);
 }
 
 /** Whether a digest measurement computed the right thing: one email per partner with leads, each lead in exactly one, its partner's. */
@@ -106,17 +106,18 @@ const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 export function printLeads(r: LeadsResult): void {
   const rows = r.digests.map(({ leads, runtime: m, baseline: b }) => {
     const checks = digestCorrect(m) ? `${m.emails.toPartners} digests, each lead in exactly one` : `WRONG RESULT: ${JSON.stringify({ status: m.status, ...m.emails })}`;
-    return `  ${String(leads).padStart(7)} leads: runtime ${s(m.wallMs)} (${((m.wallMs * 1000) / leads).toFixed(0)} us/lead; ${s(m.virtualMs)} of virtual time waited on the PRM's and email's rate limits), baseline ${s(b.wallMs)} (ratio ${(m.wallMs / b.wallMs).toFixed(1)})
+    return `  ${String(leads).padStart(7)} leads: runtime ${s(m.wallMs)} wall, ${s(m.cpuMs)} CPU (${((m.wallMs * 1000) / leads).toFixed(0)} us/lead); baseline ${s(b.wallMs)} wall, ${s(b.cpuMs)} CPU; ratio ${(m.wallMs / b.wallMs).toFixed(1)} wall, ${(m.cpuMs / b.cpuMs).toFixed(1)} CPU
+           ${s(m.virtualMs)} of virtual time passed in the run: the waits of the PRM's and email's rate limits, on the virtual clock (not in the wall time)
            peak RSS ${m.peakRssMb.toFixed(0)} MB (${m.seededRssMb.toFixed(0)} MB with the simulated systems seeded, before the run; baseline peak ${b.peakRssMb.toFixed(0)} MB)
            ${checks}; PRM calls ${m.calls.prm ?? 0} (baseline ${b.calls.prm ?? 0}), emails ${m.calls.email ?? 0}`;
   });
   console.log(`leads: D23 lead-share digest over ${r.partners} partners (recipes/leads, simulated PRM and email, virtual clock, SQLite store file)
 ${rows.join('\n')}
-  growth of the time per lead from ${r.digests[0]!.leads} to ${r.digests.at(-1)!.leads} leads: ${digestGrowth(r).toFixed(2)} (linear: 1; limit ${LINEAR_GROWTH_LIMIT})`);
+  growth of the time per lead from ${r.digests[0]!.leads} to ${r.digests.at(-1)!.leads} leads: ${digestGrowth(r).toFixed(2)} wall, ${digestGrowth(r, 'cpuMs').toFixed(2)} CPU (linear: 1; limit ${LINEAR_GROWTH_LIMIT})`);
   if (r.recall) {
     const m = r.recall;
     const checks = recallCorrect(m) ? `all ${m.recall!.recalledInPrm} recalled (PRM Recalled Date, Marketo cleared)` : `WRONG RESULT: ${JSON.stringify({ status: m.status, ...m.recall, emails: m.emails.other })}`;
-    console.log(`  recall (D25) of ${m.leads} leads: runtime ${s(m.wallMs)}; ${s(m.virtualMs)} of virtual time (the Marketo budget's 100 calls / 20 s and the PRM's pacing)
+    console.log(`  recall (D25) of ${m.leads} leads: runtime ${s(m.wallMs)} wall, ${s(m.cpuMs)} CPU; ${s(m.virtualMs)} of virtual time (the waits of the Marketo budget, 100 calls / 20 s, and of the PRM's pacing, on the virtual clock)
     Marketo calls ${m.calls.marketo ?? 0}: ${m.marketo.leadWrites} lead updates, ${m.marketo.identity} token, ${m.marketo.other} other; refused 606 ${m.marketo.refused['606']}, 615 ${m.marketo.refused['615']}, 607 ${m.marketo.refused['607']}; at most ${m.marketo.peakInFlight} in flight
     PRM calls ${m.calls.prm ?? 0}; peak RSS ${m.peakRssMb.toFixed(0)} MB (${m.seededRssMb.toFixed(0)} MB seeded); ${checks}`);
   }
