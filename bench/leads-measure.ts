@@ -1,5 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
 import { setupServer } from 'msw/node';
 import { CONNECTORS } from '../connectors/index.ts';
 import { createSimulatedSystems, SIMULATED_CREDENTIALS, SIMULATED_URLS, type SimulatedSystems } from '../mocks/simulated-systems.ts';
@@ -35,6 +36,12 @@ export interface LeadsMeasurement {
   wallMs: number;
   /** CPU time (user and system) this process spent meanwhile: on a shared machine, steadier than the wall time. */
   cpuMs: number;
+  /**
+   * A bare durable commit's time on this disk, measured in this process before the run (one-row
+   * better-sqlite3 inserts, WAL, synchronous FULL, as the store commits): the runtime journals each
+   * step durably, so its wall time is its CPU time plus its commits at this cost.
+   */
+  commitMs: number;
   /** Virtual time that passed meanwhile: the waits the connectors' rate limits imposed (none for the baseline). */
   virtualMs: number;
   /** This process's peak RSS (VmHWM) at the end, and its RSS once the simulated systems were seeded (before the run). */
@@ -93,6 +100,7 @@ server.events.on('request:start', ({ request }) => {
 });
 server.listen({ onUnhandledRequest: 'error' });
 
+const commitMs = bareCommitMs(join(work, `commits-${mode}-${LEADS}.db`), 200);
 gc();
 const seededRssMb = rssMb('VmRSS');
 const started = performance.now();
@@ -110,6 +118,7 @@ const result: LeadsMeasurement = {
   partners: PARTNERS,
   wallMs,
   cpuMs: (cpu.user + cpu.system) / 1000,
+  commitMs,
   virtualMs: Math.max(0, virtualMs),
   peakRssMb,
   seededRssMb,
@@ -152,6 +161,21 @@ async function runRecipe(name: string): Promise<string> {
   } finally {
     await runtime.close();
   }
+}
+
+/** Mean time of `count` one-row durable commits (WAL, synchronous FULL) on a fresh file at `path`. */
+function bareCommitMs(path: string, count: number): number {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+  const db = new Sqlite(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('create table commits (n integer primary key, at integer not null)');
+  const insert = db.prepare('insert into commits values (?, ?)');
+  const started = performance.now();
+  for (let n = 0; n < count; n++) insert.run(n, Date.now());
+  const elapsed = performance.now() - started;
+  db.close();
+  return elapsed / count;
 }
 
 /**
