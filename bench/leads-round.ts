@@ -73,6 +73,7 @@ function measure(bundle: string, mode: string, leads: number, partners: number, 
     env: { ...process.env, PARTNERFLOW_ROOT: root },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  console.log(`leads: ${mode} of ${leads} leads...`);
   let result: LeadsMeasurement | null = null;
   createInterface({ input: child.stdout! }).on('line', (line) => {
     if (line.startsWith('RESULT ')) result = JSON.parse(line.slice(7)) as LeadsMeasurement;
