@@ -47,7 +47,7 @@ export interface LeadsMeasurement {
   /** This process's peak RSS (VmHWM) at the end, and its RSS once the simulated systems were seeded (before the run). */
   peakRssMb: number;
   seededRssMb: number;
-  /** The run's status (the baseline: completed). */
+  /** The run's status, and its error when it failed (the baseline: completed). */
   status: string;
   /** Requests each simulated system received, by system. */
   calls: Record<string, number>;
@@ -154,7 +154,8 @@ async function runRecipe(name: string): Promise<string> {
     for (let minutes = 0; minutes < 24 * 60; minutes++) {
       const runs = await runtime.store.listRuns({ recipe: name, limit: 10 });
       const run = runs.find((r) => r.status !== 'queued' && r.status !== 'running' && r.status !== 'waiting');
-      if (run && runs.length === 1) return run.status;
+      // A failed run says why: the round prints it.
+      if (run && runs.length === 1) return run.error ? `${run.status}: ${run.error.stepKey ?? ''} ${run.error.message}` : run.status;
       await advanceTime(runtime.engine, clock, 60_000);
     }
     return 'not finished after a day';
