@@ -47,6 +47,12 @@ export interface LeadsMeasurement {
   /** This process's peak RSS (VmHWM) at the end, and its RSS once the simulated systems were seeded (before the run). */
   peakRssMb: number;
   seededRssMb: number;
+  /**
+   * Live heap after a full collection, before and after the run: what the run left held (the simulated
+   * mailbox keeps every email sent; the runtime should keep nothing), apart from the garbage that the
+   * peak RSS also counts.
+   */
+  liveHeapMb: { before: number; after: number };
   /** The run's status, and its error when it failed (the baseline: completed). */
   status: string;
   /** Requests each simulated system received, by system. */
@@ -69,6 +75,9 @@ if (!['digest', 'bare-digest', 'recall'].includes(mode) || !(LEADS > 0) || !(PAR
 
 // As `serve` runs (server/cli/small-heap.ts): V8's defaults let garbage pile up to several times what is live.
 keepHeapSmall();
+
+/** The live heap once the run ended, after a full collection (set by noteLiveHeap). */
+let liveAfterRun = Number.NaN;
 
 const rssMb = (field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? NaN) / 1024;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -103,6 +112,7 @@ server.listen({ onUnhandledRequest: 'error' });
 const commitMs = bareCommitMs(join(work, `commits-${mode}-${LEADS}.db`), 200);
 gc();
 const seededRssMb = rssMb('VmRSS');
+const liveBefore = process.memoryUsage().heapUsed / 1e6;
 const started = performance.now();
 const cpuBefore = process.cpuUsage();
 const status = mode === 'bare-digest' ? await bareDigest(systems) : await runRecipe(mode === 'recall' ? 'lead-recall' : 'lead-share-digest');
@@ -110,6 +120,7 @@ const wallMs = performance.now() - started;
 const cpu = process.cpuUsage(cpuBefore);
 const virtualMs = clock.now() - fireAt;
 const peakRssMb = rssMb('VmHWM');
+if (mode === 'bare-digest') noteLiveHeap();
 server.close();
 
 const result: LeadsMeasurement = {
@@ -122,6 +133,7 @@ const result: LeadsMeasurement = {
   virtualMs: Math.max(0, virtualMs),
   peakRssMb,
   seededRssMb,
+  liveHeapMb: { before: liveBefore, after: liveAfterRun },
   status,
   calls,
   marketo: { ...marketoCalls, refused: systems.marketo.usage().refused, peakInFlight: systems.marketo.usage().peakInFlight },
@@ -160,8 +172,15 @@ async function runRecipe(name: string): Promise<string> {
     }
     return 'not finished after a day';
   } finally {
+    // Before the runtime closes: what it still holds counts.
+    noteLiveHeap();
     await runtime.close();
   }
+}
+
+function noteLiveHeap(): void {
+  gc();
+  liveAfterRun = process.memoryUsage().heapUsed / 1e6;
 }
 
 /** Mean time of `count` one-row durable commits (WAL, synchronous FULL) on a fresh file at `path`. */

@@ -110,7 +110,7 @@ export function printLeads(r: LeadsResult): void {
     return `  ${String(leads).padStart(7)} leads: runtime ${s(m.wallMs)} wall, ${s(m.cpuMs)} CPU (${((m.wallMs * 1000) / leads).toFixed(0)} us/lead); baseline ${s(b.wallMs)} wall, ${s(b.cpuMs)} CPU; ratio ${(m.wallMs / b.wallMs).toFixed(1)} wall, ${(m.cpuMs / b.cpuMs).toFixed(1)} CPU
            a bare durable commit took ${m.commitMs.toFixed(2)} ms on this disk just before (the runtime commits each step's journal entry)
            ${s(m.virtualMs)} of virtual time passed in the run: the waits of the PRM's and email's rate limits, on the virtual clock (not in the wall time)
-           peak RSS ${m.peakRssMb.toFixed(0)} MB (${m.seededRssMb.toFixed(0)} MB with the simulated systems seeded, before the run; baseline peak ${b.peakRssMb.toFixed(0)} MB)
+           peak RSS ${m.peakRssMb.toFixed(0)} MB (${m.seededRssMb.toFixed(0)} MB with the simulated systems seeded, before the run; baseline peak ${b.peakRssMb.toFixed(0)} MB); live heap ${m.liveHeapMb.before.toFixed(0)} MB before the run, ${m.liveHeapMb.after.toFixed(0)} MB after
            ${checks}; PRM calls ${m.calls.prm ?? 0} (baseline ${b.calls.prm ?? 0}), emails ${m.calls.email ?? 0}`;
   });
   console.log(`leads: D23 lead-share digest over ${r.partners} partners (recipes/leads, simulated PRM and email, virtual clock, SQLite store file)
