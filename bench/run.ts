@@ -33,7 +33,8 @@ import { timersRound, type TimersResult } from './timers-round.ts';
  *   BENCH_MDF_RATE (deliveries a second, default 1), BENCH_MDF_SECONDS (default 30); PRM_MAX_CALLS_PER_SECOND
  *   and PRM_MAX_CONCURRENT, when set, pace the PRM connector of the mdf round's runtime (else its defaults)
  *   BENCH_TIMERS (timers pending in the timers mode, default 100000)
- *   BENCH_LEADS (the leads mode's largest count, default 100000), BENCH_LEAD_PARTNERS (default 1000)
+ *   BENCH_LEADS (the leads mode's largest count, default 100000), BENCH_LEAD_PARTNERS (default 1000),
+ *   BENCH_LEAD_RECALL (1 measures the recall too, the longest part of the mode; 0 leaves it out; default 1)
  */
 const env = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
@@ -45,6 +46,7 @@ for (const mode of MODES) if (!['ingest', 'sustained', 'open', 'mdf', 'timers', 
 const TIMERS = env('BENCH_TIMERS', 100_000);
 const LEADS = env('BENCH_LEADS', 100_000);
 const LEAD_PARTNERS = env('BENCH_LEAD_PARTNERS', 1000);
+const LEAD_RECALL = env('BENCH_LEAD_RECALL', 1) > 0;
 if (MODES.has('leads') && (LEADS < 1 || LEAD_PARTNERS < 1)) throw new Error('BENCH_LEADS and BENCH_LEAD_PARTNERS must be at least 1');
 const SECONDS = env('BENCH_SECONDS', 20);
 const CONNECTIONS = env('BENCH_CONNECTIONS', 50);
@@ -170,7 +172,7 @@ async function main(): Promise<void> {
     }
     if (MODES.has('leads')) {
       const counts = [...new Set([Math.min(10_000, LEADS), Math.max(Math.min(10_000, LEADS), Math.round(LEADS / 2)), LEADS])];
-      leads = await leadsRound(work, { counts, partners: LEAD_PARTNERS, recall: true });
+      leads = await leadsRound(work, { counts, partners: LEAD_PARTNERS, recall: LEAD_RECALL });
       printLeads(leads);
     }
   } finally {
@@ -197,7 +199,7 @@ async function main(): Promise<void> {
     `leads, digest of ${LEADS} leads over ${LEAD_PARTNERS} partners < ${LEADS_TARGETS.digestSeconds} s, right result: ${largest ? `${verdict(largest.runtime.wallMs < LEADS_TARGETS.digestSeconds * 1000 && digestCorrect(largest.runtime))} (${(largest.runtime.wallMs / 1000).toFixed(2)} s of wall time, ${(largest.runtime.wallMs / largest.baseline.wallMs).toFixed(1)} x the bare loop${digestCorrect(largest.runtime) ? '' : ', WRONG RESULT'})` : notRun('leads')}`,
     `leads, digest peak RSS < ${LEADS_TARGETS.digestRssMb} MB:                                      ${largest ? `${verdict(largest.runtime.peakRssMb < LEADS_TARGETS.digestRssMb)} (${largest.runtime.peakRssMb.toFixed(0)} MB, simulated systems in the same process included)` : notRun('leads')}`,
     `leads, digest time per lead grows linearly (<= ${LINEAR_GROWTH_LIMIT} x from ${Math.min(10_000, LEADS)}):          ${leads && leads.digests.length > 1 ? `${verdict(digestGrowth(leads) <= LINEAR_GROWTH_LIMIT)} (${digestGrowth(leads).toFixed(2)})` : notRun('leads')}`,
-    `leads, recall: <= ${LEADS_TARGETS.recallCalls} Marketo update calls, no 606/615, all recalled:  ${leads?.recall ? `${verdict(leads.recall.marketo.leadWrites <= LEADS_TARGETS.recallCalls && leads.recall.marketo.refused['606'] + leads.recall.marketo.refused['615'] === 0 && recallCorrect(leads.recall))} (${leads.recall.marketo.leadWrites} updates + ${leads.recall.marketo.identity} token + ${leads.recall.marketo.other} other, 606: ${leads.recall.marketo.refused['606']}, 615: ${leads.recall.marketo.refused['615']}${recallCorrect(leads.recall) ? '' : ', WRONG RESULT'})` : notRun('leads')}`,
+    `leads, recall: <= ${LEADS_TARGETS.recallCalls} Marketo update calls, no 606/615, all recalled:  ${leads?.recall ? `${verdict(leads.recall.marketo.leadWrites <= LEADS_TARGETS.recallCalls && leads.recall.marketo.refused['606'] + leads.recall.marketo.refused['615'] === 0 && recallCorrect(leads.recall))} (${leads.recall.marketo.leadWrites} updates + ${leads.recall.marketo.identity} token + ${leads.recall.marketo.other} other, 606: ${leads.recall.marketo.refused['606']}, 615: ${leads.recall.marketo.refused['615']}${recallCorrect(leads.recall) ? '' : ', WRONG RESULT'})` : LEAD_RECALL ? notRun('leads') : 'not measured (BENCH_LEAD_RECALL=0)'}`,
   );
   console.log(`targets:\n${targets.map((t) => `  ${t}`).join('\n')}`);
   if (ingest && ingest.stored < ingest.accepted) process.exitCode = 1;
