@@ -6,13 +6,14 @@ import { ensureBuilt } from '../bin/build-cli.js';
 import { RUNTIME_VARIABLES } from '../server/config.ts';
 import { ingestRounds, type IngestResult } from './ingest-rounds.ts';
 import type { LoadResult } from './load.ts';
+import { digestCorrect, digestGrowth, LEADS_TARGETS, leadsRound, LINEAR_GROWTH_LIMIT, printLeads, recallCorrect, type LeadsResult } from './leads-round.ts';
 import { mdfRound, type MdfResult } from './mdf-round.ts';
 import { openLoopRound, sustainedRound, type SustainedResult } from './sustained-rounds.ts';
 import { timersRound, type TimersResult } from './timers-round.ts';
 import { consoleRound, type ConsoleResult } from './console-round.ts';
 
 /**
- * `npm run bench`: five measurements of the runtime on this machine, each selectable.
+ * `npm run bench`: six measurements of the runtime on this machine, each selectable.
  *   ingest     webhook ingest against a bare Hono + SQLite baseline, in alternating rounds
  *   sustained  a closed loop that never lets up: does execution keep pace with intake?
  *   open       deliveries on a fixed schedule: how long from acceptance to completion?
@@ -22,8 +23,12 @@ import { consoleRound, type ConsoleResult } from './console-round.ts';
  *              then all of them fired together into runs, against a bare SQLite insert of as many rows
  *   console    the ops console's runs page with BENCH_CONSOLE_RUNS runs in the store: first page, filtered
  *              pages and a deep page through the cursor, against the same query on a bare connection
+ *   leads      the D23 lead-share digest recipe over 10,000, half BENCH_LEADS and BENCH_LEADS leads across
+ *              BENCH_LEAD_PARTNERS partners (time, peak RSS, growth, every lead in exactly one digest),
+ *              against a bare loop over the same simulated PRM; then the D25 recall of BENCH_LEADS leads
+ *              (Marketo calls, 606/615 refusals)
  * Each server runs in its own process; this process only generates load. Environment:
- *   BENCH_MODES (default ingest,sustained,open,mdf,timers)
+ *   BENCH_MODES (default ingest,sustained,open,mdf,timers,console,leads)
  *   BENCH_SECONDS (ingest, default 20), BENCH_ROUNDS (default 4), BENCH_CONNECTIONS (default 50),
  *   BENCH_WARMUP_SECONDS (each server, default 5), BENCH_PREPARED_PER_SECOND (default 6000),
  *   BENCH_SUSTAINED_SECONDS (default 60), BENCH_OPEN_SECONDS (default 30),
@@ -33,17 +38,23 @@ import { consoleRound, type ConsoleResult } from './console-round.ts';
  *   BENCH_TIMERS (timers pending in the timers mode, default 100000)
  *   BENCH_CONSOLE_RUNS (runs in the store in the console mode, default 1000000), BENCH_CONSOLE_REQUESTS
  *   (requests per page, default 100)
+ *   BENCH_LEADS (the leads mode's largest count, default 100000), BENCH_LEAD_PARTNERS (default 1000),
+ *   BENCH_LEAD_RECALL (1 measures the recall too, the longest part of the mode; 0 leaves it out; default 1)
  */
 const env = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
   if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of at least 0 (got "${process.env[name]}")`);
   return value;
 };
-const MODES = new Set((process.env.BENCH_MODES ?? 'ingest,sustained,open,mdf,timers,console').split(',').map((m) => m.trim()).filter(Boolean));
-for (const mode of MODES) if (!['ingest', 'sustained', 'open', 'mdf', 'timers', 'console'].includes(mode)) throw new Error(`BENCH_MODES: unknown mode "${mode}" (ingest, sustained, open, mdf, timers, console)`);
+const MODES = new Set((process.env.BENCH_MODES ?? 'ingest,sustained,open,mdf,timers,console,leads').split(',').map((m) => m.trim()).filter(Boolean));
+for (const mode of MODES) if (!['ingest', 'sustained', 'open', 'mdf', 'timers', 'console', 'leads'].includes(mode)) throw new Error(`BENCH_MODES: unknown mode "${mode}" (ingest, sustained, open, mdf, timers, console, leads)`);
 const CONSOLE_RUNS = env('BENCH_CONSOLE_RUNS', 1_000_000);
 const CONSOLE_REQUESTS = Math.max(1, env('BENCH_CONSOLE_REQUESTS', 100));
 const TIMERS = env('BENCH_TIMERS', 100_000);
+const LEADS = env('BENCH_LEADS', 100_000);
+const LEAD_PARTNERS = env('BENCH_LEAD_PARTNERS', 1000);
+const LEAD_RECALL = env('BENCH_LEAD_RECALL', 1) > 0;
+if (MODES.has('leads') && (LEADS < 1 || LEAD_PARTNERS < 1)) throw new Error('BENCH_LEADS and BENCH_LEAD_PARTNERS must be at least 1');
 const SECONDS = env('BENCH_SECONDS', 20);
 const CONNECTIONS = env('BENCH_CONNECTIONS', 50);
 /** Requests built ahead per second of load: more than either server accepts on this machine. */
@@ -152,6 +163,7 @@ async function main(): Promise<void> {
   let mdf: MdfResult | null = null;
   let timers: TimersResult | null = null;
   let consolePages: ConsoleResult | null = null;
+  let leads: LeadsResult | null = null;
   let openRate = OPEN_RATE;
   try {
     if (MODES.has('ingest')) {
@@ -180,6 +192,11 @@ async function main(): Promise<void> {
       consolePages = await consoleRound(work, CONSOLE_RUNS, CONSOLE_REQUESTS);
       printConsole(consolePages);
     }
+    if (MODES.has('leads')) {
+      const counts = [...new Set([Math.min(10_000, LEADS), Math.max(Math.min(10_000, LEADS), Math.round(LEADS / 2)), LEADS])];
+      leads = await leadsRound(work, { counts, partners: LEAD_PARTNERS, recall: LEAD_RECALL });
+      printLeads(leads);
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -199,6 +216,13 @@ async function main(): Promise<void> {
     `timers, fired >= 5,000/s when due together:                            ${timers ? `${verdict(timersMet(timers).rate)} (${timers.firedPerSecond.toFixed(0)}/s, ${(timers.firedPerSecond / timers.baselinePerSecond).toFixed(2)} x a bare insert)` : notRun('timers')}`,
     `timers, restart with them pending ready < 1 s:                          ${timers ? `${verdict(timersMet(timers).ready)} (${timers.restarts.map((x) => `${x.readyMs.toFixed(0)} ms`).join(', ')})` : notRun('timers')}`,
     `console, runs page p99 < 100 ms with ${CONSOLE_RUNS.toLocaleString('en')} runs, every page:     ${consolePages ? `${verdict(consoleMet(consolePages))} (worst p99 ${ms(Math.max(...consolePages.pages.map((p) => p.p99Ms)))})` : notRun('console')}`,
+  );
+  const largest = leads?.digests.at(-1);
+  targets.push(
+    `leads, digest of ${LEADS} leads over ${LEAD_PARTNERS} partners < ${LEADS_TARGETS.digestSeconds} s, right result: ${largest ? `${verdict(largest.runtime.wallMs < LEADS_TARGETS.digestSeconds * 1000 && digestCorrect(largest.runtime))} (${(largest.runtime.wallMs / 1000).toFixed(2)} s of wall time, ${(largest.runtime.wallMs / largest.baseline.wallMs).toFixed(1)} x the bare loop${digestCorrect(largest.runtime) ? '' : ', WRONG RESULT'})` : notRun('leads')}`,
+    `leads, digest peak RSS < ${LEADS_TARGETS.digestRssMb} MB:                                      ${largest ? `${verdict(largest.runtime.peakRssMb < LEADS_TARGETS.digestRssMb)} (${largest.runtime.peakRssMb.toFixed(0)} MB, simulated systems in the same process included)` : notRun('leads')}`,
+    `leads, digest time per lead grows linearly (<= ${LINEAR_GROWTH_LIMIT} x from ${Math.min(10_000, LEADS)}):          ${leads && leads.digests.length > 1 ? `${verdict(digestGrowth(leads) <= LINEAR_GROWTH_LIMIT)} (${digestGrowth(leads).toFixed(2)})` : notRun('leads')}`,
+    `leads, recall: <= ${LEADS_TARGETS.recallCalls} Marketo update calls, no 606/615, all recalled:  ${leads?.recall ? `${verdict(leads.recall.marketo.leadWrites <= LEADS_TARGETS.recallCalls && leads.recall.marketo.refused['606'] + leads.recall.marketo.refused['615'] === 0 && recallCorrect(leads.recall))} (${leads.recall.marketo.leadWrites} updates + ${leads.recall.marketo.identity} token + ${leads.recall.marketo.other} other, 606: ${leads.recall.marketo.refused['606']}, 615: ${leads.recall.marketo.refused['615']}${recallCorrect(leads.recall) ? '' : ', WRONG RESULT'})` : LEAD_RECALL ? notRun('leads') : 'not measured (BENCH_LEAD_RECALL=0)'}`,
   );
   console.log(`targets:\n${targets.map((t) => `  ${t}`).join('\n')}`);
   if (ingest && ingest.stored < ingest.accepted) process.exitCode = 1;

@@ -44,8 +44,25 @@ export function nameWords(name: string): string[] {
     .filter((word) => word !== '');
 }
 
+/**
+ * Answers by name, since the journal asks about the same few keys again and again: redacting a step's
+ * 100,000 leads asked about their 14 field names 1.4 million times, 9 s of splitting words. Emptied when
+ * it holds MAX_REMEMBERED names, so keys that are data (ids as keys) cannot make it grow without end.
+ */
+const remembered = new Map<string, boolean>();
+const MAX_REMEMBERED = 10_000;
+
 /** Whether a key, element or parameter named so holds a secret. */
 export function isSecretName(name: string): boolean {
+  let secret = remembered.get(name);
+  if (secret === undefined) {
+    if (remembered.size >= MAX_REMEMBERED) remembered.clear();
+    remembered.set(name, (secret = decideSecretName(name)));
+  }
+  return secret;
+}
+
+function decideSecretName(name: string): boolean {
   const words = nameWords(name);
   const joined = words.join('');
   if (SECRET_ENDINGS.some((end) => joined.endsWith(end)) && !NOT_SECRET_ENDINGS.some((end) => joined.endsWith(end))) return true;

@@ -36,6 +36,7 @@ export interface PrmListOptions extends CallOptions {
 const PARTNER_PAGE = prmListEnvelope(PrmPartner);
 const PARTNER_ONE = prmRecordEnvelope(PrmPartner);
 const PARTNER_CONTACT_ONE = prmRecordEnvelope(PrmPartnerContact);
+const PARTNER_CONTACT_PAGE = prmListEnvelope(PrmPartnerContact);
 const ROUTING_PARTNER_PAGE = prmListEnvelope(PrmRoutingPartner);
 const MDF_PAGE = prmListEnvelope(PrmMdfRequest);
 const MDF_ONE = prmRecordEnvelope(PrmMdfRequest);
@@ -83,6 +84,11 @@ export class PrmClient {
   async getPartnerContact(id: number, options: CallOptions = {}): Promise<PrmPartnerContact> {
     const res = await this.#http.request({ method: 'GET', path: `${this.partnerObject}/${recordId(id)}`, expect: PARTNER_CONTACT_ONE, ...options });
     return res.body.data;
+  }
+
+  /** Every partner account read leniently, for its name and contact only (one odd account fails no digest, D23), page by page. */
+  listPartnerContacts(options: PrmListOptions = {}): AsyncGenerator<PrmPartnerContact, void, undefined> {
+    return this.#list(this.partnerObject, PARTNER_CONTACT_PAGE, options);
   }
 
   /** Every partner matching the filter, a page of 100 at a time, fetched as the caller iterates. */

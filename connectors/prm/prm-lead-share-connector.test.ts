@@ -45,6 +45,21 @@ describe('prm.summarize_leads_synced (D23)', () => {
     });
   });
 
+  it("reads 1,000 partners' names and contacts in pages, not one call each: seconds of the PRM connector's pacing (10 calls a second), not 100 s; a partner id without an account has no contact", async () => {
+    systems.seed({ prm: { partners: [], leads: [] } });
+    for (let p = 1001; p <= 2000; p++) systems.prm.addPartner({ id: p, name: `Partner ${p}`, contactEmail: p === 1500 ? null : `contact@partner-${p}.example` });
+    for (let p = 1001; p <= 2000; p++) systems.prm.addLead({ id: p, email: `lead${p}@client.example`, phone: '+1 555 0100', partnerAccountId: p, partnerSyncedDate: '2026-03-02T12:00:00Z' });
+    systems.prm.addLead({ id: 3000, email: 'orphan@client.example', phone: '+1 555 0100', partnerAccountId: 999, partnerSyncedDate: '2026-03-02T12:00:00Z' });
+    const started = clock.now();
+    const output = await run('summarize_leads_synced', WINDOW);
+    const partners = output.partners as Array<{ partner_id: number; name: string | null; contact_email: string | null; lead_count: number }>;
+    expect(partners).toHaveLength(1001);
+    expect(partners[0]).toEqual({ partner_id: 999, name: null, contact_email: null, lead_count: 1 });
+    expect(partners.find((p) => p.partner_id === 1001)).toEqual({ partner_id: 1001, name: 'Partner 1001', contact_email: 'contact@partner-1001.example', lead_count: 1 });
+    expect(partners.find((p) => p.partner_id === 1500)).toEqual({ partner_id: 1500, name: 'Partner 1500', contact_email: null, lead_count: 1 });
+    expect(clock.now() - started).toBeLessThan(10_000);
+  });
+
   it('finds nothing on a day without new leads', async () => {
     lead(1, 101, '2026-03-01T12:00:00Z');
     expect(await run('summarize_leads_synced', WINDOW)).toEqual({ partners: [], lead_count: 0, undated_count: 0, undated_leads: [], unreachable_leads: [] });

@@ -49,6 +49,11 @@ export class MarketoState {
   readonly #clock: MockClock;
   readonly fields: Map<string, MarketoLeadField>;
   #leads = new Map<number, MockLead>();
+  /**
+   * Lead ids by email in lower case, as Marketo matches email: a recall of 100,000 leads looks each up by
+   * email, and a scan of every lead per lookup made that 10^10 comparisons.
+   */
+  #byEmail = new Map<string, Set<number>>();
   #lists = new Map<number, MockList>();
   #campaigns = new Map<number, MockCampaign>();
   #activities: MockActivity[] = [];
@@ -62,6 +67,7 @@ export class MarketoState {
 
   clear(): void {
     this.#leads.clear();
+    this.#byEmail.clear();
     this.#lists.clear();
     this.#campaigns.clear();
     this.#activities = [];
@@ -86,7 +92,25 @@ export class MarketoState {
   /** The leads whose field equals the value (text compared without regard to case, as Marketo does for email). */
   findLeads(field: string, value: unknown): MockLead[] {
     const same = (a: unknown) => (typeof a === 'string' && typeof value === 'string' ? a.toLowerCase() === value.toLowerCase() : String(a) === String(value));
-    return [...this.#leads.values()].filter((l) => l[field] !== undefined && l[field] !== null && same(l[field]));
+    // By the index when it can answer (a text email): the leads it names, still compared as below, in id order.
+    const candidates = field === 'email' && typeof value === 'string' ? [...(this.#byEmail.get(value.toLowerCase()) ?? [])].sort((a, b) => a - b).map((id) => this.#leads.get(id)!) : this.#leads.values();
+    return [...candidates].filter((l) => l[field] !== undefined && l[field] !== null && same(l[field]));
+  }
+
+  #index(lead: MockLead): void {
+    if (typeof lead.email !== 'string') return;
+    const key = lead.email.toLowerCase();
+    let ids = this.#byEmail.get(key);
+    if (!ids) this.#byEmail.set(key, (ids = new Set()));
+    ids.add(lead.id);
+  }
+
+  #unindex(lead: MockLead): void {
+    if (typeof lead.email !== 'string') return;
+    const key = lead.email.toLowerCase();
+    const ids = this.#byEmail.get(key);
+    ids?.delete(lead.id);
+    if (ids?.size === 0) this.#byEmail.delete(key);
   }
 
   /** Stores a new lead (an id assigned unless given) and its New Lead activity. */
@@ -95,7 +119,10 @@ export class MarketoState {
     const id = typeof fields.id === 'number' ? fields.id : this.#nextLeadId++;
     this.#nextLeadId = Math.max(this.#nextLeadId, id + 1);
     const lead: MockLead = { ...fields, id, createdAt: now, updatedAt: now };
+    const replaced = this.#leads.get(id);
+    if (replaced) this.#unindex(replaced);
     this.#leads.set(id, lead);
+    this.#index(lead);
     this.addActivity({ leadId: id, activityTypeId: MARKETO_ACTIVITY_TYPES.newLead.id, primaryAttributeValue: String(fields.email ?? id) });
     return { ...lead };
   }
@@ -107,7 +134,9 @@ export class MarketoState {
     for (const [field, value] of Object.entries(set)) {
       if (field === 'id' || lead[field] === value) continue;
       const old = lead[field];
+      if (field === 'email') this.#unindex(lead);
       lead[field] = value;
+      if (field === 'email') this.#index(lead);
       this.addActivity({
         leadId: id,
         activityTypeId: MARKETO_ACTIVITY_TYPES.changeDataValue.id,

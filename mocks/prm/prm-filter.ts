@@ -186,9 +186,19 @@ function ordering(field: PrmField, actual: unknown, value: Exclude<Value, null>)
 
 /** `'2026-01-01 00:00:00'` (the form public clients send) or ISO; without a zone it is UTC. */
 function parseFilterTime(text: string): number {
-  const iso = text.trim().replace(' ', 'T');
-  return Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(iso) || /^\d{4}-\d{2}-\d{2}$/.test(iso) ? iso : `${iso}Z`);
+  // A filter compares one literal with every record: read once, not 100,000 times.
+  let time = filterTimes.get(text);
+  if (time === undefined) {
+    const iso = text.trim().replace(' ', 'T');
+    time = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(iso) || /^\d{4}-\d{2}-\d{2}$/.test(iso) ? iso : `${iso}Z`);
+    if (filterTimes.size > 1000) filterTimes.clear();
+    filterTimes.set(text, time);
+  }
+  return time;
 }
+
+/** Filter literals read as times, by their text (a few per query; emptied past 1,000). */
+const filterTimes = new Map<string, number>();
 
 function likePattern(pattern: string): RegExp {
   const body = [...pattern].map((c) => (c === '%' ? '.*' : c === '_' ? '.' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');

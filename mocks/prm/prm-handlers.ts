@@ -83,29 +83,46 @@ function list(state: PrmState, object: PrmObject, params: URLSearchParams): Resp
   if (skip === undefined) return fail(400, 'InvalidValue', `skip must be a whole number, got '${params.get('skip')}'`, ['skip']);
   if (take === undefined) return fail(400, 'InvalidValue', `take must be a whole number, got '${params.get('take')}'`, ['take']);
 
-  let records = state.list(object.name);
   const filter = params.get('filter');
-  if (filter && filter.trim() !== '') {
-    try {
-      const condition = parsePrmFilter(filter, object);
-      records = records.filter((r) => matchesPrmFilter(r, condition));
-    } catch (error) {
-      if (error instanceof PrmFilterError) return fail(400, 'InvalidFilter', error.message, ['filter']);
-      throw error;
-    }
-  }
   const orderby = params.get('orderby');
-  if (orderby && orderby.trim() !== '') {
-    const sorted = sortRecords(records, orderby, object);
-    if (typeof sorted === 'string') return fail(400, 'InvalidOrderBy', sorted, ['orderby']);
-    records = sorted;
+  const query = `${object.name}\n${filter ?? ''}\n${orderby ?? ''}`;
+  let records: readonly PrmRecord[];
+  const cached = lastListing.get(state);
+  if (cached && cached.query === query && cached.version === state.version) {
+    records = cached.records;
+  } else {
+    let matching = state.stored(object.name).slice();
+    if (filter && filter.trim() !== '') {
+      try {
+        const condition = parsePrmFilter(filter, object);
+        matching = matching.filter((r) => matchesPrmFilter(r, condition));
+      } catch (error) {
+        if (error instanceof PrmFilterError) return fail(400, 'InvalidFilter', error.message, ['filter']);
+        throw error;
+      }
+    }
+    if (orderby && orderby.trim() !== '') {
+      const sorted = sortRecords(matching, orderby, object);
+      if (typeof sorted === 'string') return fail(400, 'InvalidOrderBy', sorted, ['orderby']);
+      matching = sorted;
+    }
+    records = matching;
+    lastListing.set(state, { query, version: state.version, records });
   }
   // Checked before paging: an unknown field is refused also when the page is empty.
   const fields = resolveFields(params.get('fields'), object);
   if (typeof fields === 'string') return fail(400, 'InvalidField', fields, ['fields']);
   const page = records.slice(skip, skip + Math.min(take, PRM_MAX_TAKE));
-  return ok({ count: records.length, entity: object.name, results: page.map((record) => select(record, fields)) });
+  // Copies: the listing holds the stored records, and the response is built after this returns.
+  return ok({ count: records.length, entity: object.name, results: page.map((record) => ({ ...select(record, fields) })) });
 }
+
+/**
+ * The last listing's matching records, per PRM, while no write changed any record: the next page of
+ * the same query (same filter and order) is a slice of it, as a real PRM pages through a query's
+ * result, instead of filtering and sorting 100,000 leads again for each page of 500.
+ */
+const lastListing = new WeakMap<PrmState, { query: string; version: number; records: readonly PrmRecord[] }>();
 
 async function create(state: PrmState, object: PrmObject, request: Request): Promise<Response> {
   const body = await readBody(request);
@@ -124,7 +141,7 @@ async function create(state: PrmState, object: PrmObject, request: Request): Pro
 
 /**
  * `Updated desc, Id asc`; returns the problem as a string when a field or direction is unknown. Sorts
- * in place: the records are the listing's own copies.
+ * in place: the array is the listing's own (its records are the stored ones, in id order).
  */
 function sortRecords(records: PrmRecord[], orderby: string, object: PrmObject): PrmRecord[] | string {
   const keys: Array<{ field: PrmField; desc: boolean }> = [];

@@ -14,6 +14,9 @@ export type PrmRecord = Record<string, unknown> & { id: number };
 export class PrmState {
   readonly #clock: MockClock;
   readonly #tables = new Map<string, Map<number, PrmRecord>>();
+  /** Each object's records in id order, kept until an insert or delete: a listing of 100,000 leads sorts them once, not per page. */
+  readonly #ordered = new Map<string, PrmRecord[]>();
+  #version = 0;
 
   constructor(clock: MockClock) {
     this.#clock = clock;
@@ -23,11 +26,29 @@ export class PrmState {
   /** Empties every object. */
   clear(): void {
     for (const name of Object.keys(PRM_OBJECTS)) this.#tables.set(name, new Map());
+    this.#ordered.clear();
+    this.#version += 1;
+  }
+
+  /** Changes with every write: what was read of the records before is still what they hold while it is the same. */
+  get version(): number {
+    return this.#version;
   }
 
   /** Every record of an object, in id order. */
   list(object: string): PrmRecord[] {
-    return [...this.#table(object).values()].sort((a, b) => a.id - b.id).map((r) => ({ ...r }));
+    return this.stored(object).map((r) => ({ ...r }));
+  }
+
+  /**
+   * The stored records themselves, in id order, not copies: for the API's listings, which only read
+   * them and answer JSON (a copy of each of 100,000 leads per page cost more than the page). Callers
+   * must not change them.
+   */
+  stored(object: string): readonly PrmRecord[] {
+    let ordered = this.#ordered.get(object);
+    if (!ordered) this.#ordered.set(object, (ordered = [...this.#table(object).values()].sort((a, b) => a.id - b.id)));
+    return ordered;
   }
 
   get(object: string, id: number): PrmRecord | undefined {
@@ -46,7 +67,16 @@ export class PrmState {
     const record: Record<string, unknown> = {};
     for (const field of PRM_OBJECTS[object]!.fields) record[field.key] = fields[field.key] ?? null;
     Object.assign(record, fields, { id, created: fields.created ?? now, updated: fields.updated ?? now });
+    // A replaced record is a new object: the id-ordered list must hold it, not the old one.
+    if (table.has(id)) this.#ordered.delete(object);
     table.set(id, record as PrmRecord);
+    this.#version += 1;
+    // Ids mostly come in order: appending keeps the id-ordered list, anything else rebuilds it when next read.
+    const ordered = this.#ordered.get(object);
+    if (ordered) {
+      if (ordered.length === table.size - 1 && (ordered.length === 0 || ordered[ordered.length - 1]!.id < id)) ordered.push(record as PrmRecord);
+      else this.#ordered.delete(object);
+    }
     return { ...(record as PrmRecord) };
   }
 
@@ -55,10 +85,13 @@ export class PrmState {
     const record = this.#table(object).get(id);
     if (!record) return undefined;
     Object.assign(record, set, { id, updated: isoNow(this.#clock) });
+    this.#version += 1;
     return { ...record };
   }
 
   delete(object: string, id: number): boolean {
+    this.#ordered.delete(object);
+    this.#version += 1;
     return this.#table(object).delete(id);
   }
 

@@ -160,6 +160,20 @@ describe('expressions', () => {
       await expect(evaluateExpression(runaway, scopeWith(request), env)).rejects.toBeInstanceOf(ExpressionError);
     });
 
+    it('an evaluation is not cut off by a stall of the process (a collection, a busy host): a D23 digest listing 100 leads fails no run under load', async () => {
+      const leads = Array.from({ length: 100 }, (_, n) => ({ email: `lead-${n}@client.example` }));
+      // The clock JSONata's time box reads jumps by 1 s after its first reading, as when the process stalls.
+      const realNow = Date.now;
+      let readings = 0;
+      Date.now = () => realNow() + (readings++ > 0 ? 1000 : 0);
+      try {
+        const lines = await evaluateExpression("{% $join($trigger.data.leads.('- ' & email), '\\n') %}", scopeWith({ leads }), env);
+        expect(String(lines).split('\n')).toHaveLength(100);
+      } finally {
+        Date.now = realNow;
+      }
+    });
+
     it('a string not written {% … %} is not an expression', async () => {
       await expect(evaluateExpression('$trigger.data.mdfNumber', scopeWith(request), env)).rejects.toThrow('an expression is written {% … %}');
     });

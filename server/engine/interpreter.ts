@@ -435,6 +435,10 @@ class Turn {
       throw new LeaseLostError(`run ${this.run.id} is no longer held by ${this.owner}`);
     }
     this.#heldBack.clear();
+    // Stored, and a turn visits each step key once: its input and output are not read again in this
+    // turn (the next one reads them from the store). Kept, a foreach over 1,000 partners held every
+    // partner's leads twice until the turn ended: a digest of 100,000 leads peaked at 700 MB.
+    if (entry.status === 'completed' && entry.stepType === 'action') this.journal.set(e.key, { ...entry, input: null, output: null });
   }
 }
 

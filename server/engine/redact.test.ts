@@ -30,3 +30,25 @@ describe('redact', () => {
     expect(redact({ key: 'k', pin: '4711', pins: 2 }, ['pin'])).toEqual({ key: 'k', pin: '[redacted]', pins: 2 });
   });
 });
+
+describe('redact at the size of a day of leads (D23: a digest step journals a partner\'s leads; 100,000 a day)', () => {
+  it('redacts 100,000 leads of 14 fields in a few seconds at most (it took 9 s on the shared bench machine: every field name was split into words again for every lead)', () => {
+    const leads = Array.from({ length: 100_000 }, (_, n) => ({
+      id: n, email: `lead-${n}@client.example`, firstName: 'Lead', lastName: String(n), company: `Client ${n}`, phone: '+49 30 1000', partnerAccountId: 1001,
+      crmPartnerId: null, partnerSyncedDate: '2026-03-02T10:00:00Z', leadAcquisitionSource: 'Trade Show', interestingMoment: null, recalledDate: null, created: '2026-03-02', updated: '2026-03-02',
+    }));
+    const started = performance.now();
+    const out = redact({ leads, api_key: 'k-1' }) as { leads: typeof leads; api_key: string };
+    const seconds = (performance.now() - started) / 1000;
+    expect(out.leads[99_999]).toEqual(leads[99_999]);
+    expect(out.api_key).toBe('[redacted]');
+    expect(seconds, `took ${seconds.toFixed(1)} s`).toBeLessThan(5);
+  });
+
+  it('still hides secrets after more distinct key names than it remembers (keys that are data, such as ids)', () => {
+    const manyKeys = Object.fromEntries(Array.from({ length: 25_000 }, (_, n) => [`record-${n}`, { value: n, client_secret: `cs-${n}` }]));
+    const out = redact(manyKeys) as Record<string, { value: number; client_secret: string }>;
+    expect(out['record-24999']).toEqual({ value: 24999, client_secret: '[redacted]' });
+    expect(redact({ access_token: 'at-1', token_type: 'Bearer' })).toEqual({ access_token: '[redacted]', token_type: 'Bearer' });
+  });
+});
