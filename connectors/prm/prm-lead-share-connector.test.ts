@@ -54,9 +54,9 @@ describe('prm.summarize_leads_synced (D23)', () => {
     const output = await run('summarize_leads_synced', WINDOW);
     const partners = output.partners as Array<{ partner_id: number; name: string | null; contact_email: string | null; lead_count: number }>;
     expect(partners).toHaveLength(1001);
-    expect(partners[0]).toEqual({ partner_id: 999, name: null, contact_email: null, lead_count: 1 });
-    expect(partners.find((p) => p.partner_id === 1001)).toEqual({ partner_id: 1001, name: 'Partner 1001', contact_email: 'contact@partner-1001.example', lead_count: 1 });
-    expect(partners.find((p) => p.partner_id === 1500)).toEqual({ partner_id: 1500, name: 'Partner 1500', contact_email: null, lead_count: 1 });
+    expect(partners[0]).toEqual({ partner_id: 999, name: null, contact_email: null, contact_problem: 'no such partner account in the PRM', lead_count: 1 });
+    expect(partners.find((p) => p.partner_id === 1001)).toEqual({ partner_id: 1001, name: 'Partner 1001', contact_email: 'contact@partner-1001.example', contact_problem: null, lead_count: 1 });
+    expect(partners.find((p) => p.partner_id === 1500)).toEqual({ partner_id: 1500, name: 'Partner 1500', contact_email: null, contact_problem: 'no Partner Contact Email', lead_count: 1 });
     expect(clock.now() - started).toBeLessThan(10_000);
   });
 
