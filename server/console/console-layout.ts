@@ -40,6 +40,7 @@ export function layout(title: string, frame: PageFrame, body: Html): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Partnerflow console</title>
 <link rel="stylesheet" href="/console/assets/console.css">
+<link rel="icon" href="data:,">
 <script src="/console/assets/console.js" defer></script>
 </head>
 <body>
