@@ -23,12 +23,14 @@ let viewer: WatchedContext;
 let base: string;
 
 beforeAll(async () => {
+  // The browser first: without Chromium the file fails at once, saying how to install it.
+  browser = await launchChromium();
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', PUBLIC_BASE_URL: '', RECIPES_DIR: join(root, 'recipes'), TABLES_DIR: join(root, 'recipes/tables'), EMAIL_TEMPLATES_DIR: join(root, 'recipes/email-templates') };
   delete env.PARTNERFLOW_API_TOKEN;
   server = spawnCli(['serve', '--mock', '--port', String(port)], { cwd: work, env });
-  [browser] = await Promise.all([launchChromium(), untilServing(base, 30_000)]);
+  await untilServing(base, 30_000);
   viewer = await watchedContext(browser, { timezoneId: 'Europe/Berlin' });
 }, 60_000);
 

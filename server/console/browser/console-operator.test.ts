@@ -43,7 +43,9 @@ async function tabTo(page: Page, text: string, max = 40): Promise<void> {
 }
 
 beforeAll(async () => {
-  [rt, browser] = await Promise.all([openRuntimeProcess('partnerflow-console-browser-'), launchChromium()]);
+  // The browser first: without Chromium the file fails at once, saying how to install it.
+  browser = await launchChromium();
+  rt = await openRuntimeProcess('partnerflow-console-browser-');
   base = `http://127.0.0.1:${rt.port}`;
   rt.start();
   await rt.ready();
