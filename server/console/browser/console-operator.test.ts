@@ -138,6 +138,11 @@ describe('the console in Chromium, production mode', () => {
     const { page } = operator;
     const second = runs.failedClaims[1]!;
     await page.goto(`${base}/console/runs/${second}`);
+    // The first Tab reaches the skip link, whose Enter skips the navigation.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(new URL(page.url()).hash).toBe('#main');
     await tabTo(page, 'Retry from the failed step');
     await page.keyboard.press('Enter');
     await page.waitForURL(`${base}/console/runs/${second}/retry`);
@@ -205,6 +210,22 @@ describe('the console in Chromium, production mode', () => {
     // The only error the browser printed is the wrong token's 401 of the first test: nothing else failed to load.
     expect(operator.failedLoads).toEqual([`401 POST ${base}/console/login`]);
     expect(operator.errors.filter((e) => !/\/console\/login: Failed to load resource: the server responded with a status of 401/.test(e))).toEqual([]);
+  });
+
+  it('works without JavaScript: log in, filter the runs by MDF number, open a run; times are then shown in UTC', async () => {
+    const noScript = await watchedContext(browser, { javaScriptEnabled: false, timezoneId: VIEWER_ZONE });
+    const { page } = noScript;
+    await page.goto(`${base}/console/runs?status=waiting&key=MDF-1001`);
+    await page.getByLabel('Operator token').fill(API_TOKEN);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${base}/console/runs?status=waiting&key=MDF-1001`);
+    await page.getByRole('link', { name: runs.approval }).click();
+    expect(await fact(page, 'Status')).toBe('waiting');
+    const started = page.locator('dl.facts').first().locator('time').first();
+    expect(await started.innerText()).toBe(await started.getAttribute('title'));
+    expect(await started.innerText()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+    expect(noScript.errors).toEqual([]);
+    await noScript.context.close();
   });
 
   it('refuses a form with a forged CSRF token with a 403 page, and does nothing', async () => {
