@@ -196,6 +196,19 @@ describe('the console in Chromium, production mode', () => {
     await screenshot(page, 'timers');
   });
 
+  it('finds the Salesforce sync runs (D1) of MDF-1001 by its MDF number too, as the log names them: runs started by a run carry its business key', async () => {
+    const { page } = operator;
+    await page.goto(`${base}/console/runs`);
+    await page.getByLabel('Business key').fill('MDF-1001');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/key=MDF-1001/);
+    const rows = await page.locator('tbody tr').allInnerTexts();
+    expect(rows.filter((r) => r.includes('mdf-request-approval'))).toHaveLength(1);
+    const syncs = rows.filter((r) => r.includes('mdf-request-salesforce-sync'));
+    expect(syncs.length).toBeGreaterThanOrEqual(1);
+    for (const row of syncs) expect(row).toContain('MDF-1001');
+  });
+
   it('names every form control (labels) on every page, and no page breaks its Content-Security-Policy', async () => {
     const { page } = operator;
     const pages = ['/console/runs', `/console/runs/${runs.approval}`, `/console/runs/${runs.approval}/cancel`, '/console/waiting', '/console/timers', '/console/recipes', '/console/recipes/mdf-request-approval'];
