@@ -93,6 +93,28 @@ describe('the console in Chromium, mock mode', () => {
     await screenshot(page, 'mailbox');
   });
 
+  it('follows the walkthrough by clicking: the director opens the escalation email\'s approve link, confirms, and the Runs page shows MDF-1001\'s approval run completed (D10, D11)', async () => {
+    const { page } = viewer;
+    await page.goto(`${base}/console/mailbox?to=marketing.director.emea%40vendor.example`);
+    const frame = page.frameLocator(`iframe[title^="HTML of Escalated MDF approval: MDF-1001"]`);
+    const approve = await frame.getByRole('link', { name: /decision=approve$/ }).getAttribute('href');
+    expect(approve).toMatch(/\/approvals\/[^/?]+\?decision=approve$/);
+    await page.goto(approve!);
+    expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Confirm your decision');
+    expect(await page.getByRole('radio', { name: 'Approve' }).isChecked()).toBe(true);
+    await page.getByLabel('Message to the partner (optional): sent to them as you write it').fill('Go ahead.');
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Thank you — approval recorded');
+
+    await page.goto(`${base}/console/runs?recipe=mdf-request-approval&key=MDF-1001`);
+    await until('the approval run to complete', async () => {
+      if ((await page.locator('tbody tr', { hasText: 'completed' }).count()) === 1) return true;
+      await page.reload();
+      return undefined;
+    });
+    expect(viewer.cspViolations()).toEqual([]);
+  });
+
   it('names every form control on the mock pages, and no page breaks its Content-Security-Policy (an email\'s HTML included)', async () => {
     const { page } = viewer;
     for (const path of ['/console/runs', '/console/waiting', '/console/timers', '/console/recipes', '/console/mailbox', '/console/mailbox?to=cmm.emea%40vendor.example', '/console/clock']) {
