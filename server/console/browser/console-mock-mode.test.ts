@@ -140,3 +140,37 @@ describe('the console in Chromium, mock mode', () => {
     expect(Date.parse((await page.locator('main time').first().getAttribute('datetime'))!) - before).toBeLessThan(60_000);
   });
 });
+
+describe('the console in Chromium, mock mode with PARTNERFLOW_API_TOKEN', () => {
+  it('keeps the operator logged in when the Clock page moves the virtual clock past the 12 hours of a login: a session lasts 12 real hours', async () => {
+    const port = await freePort();
+    const tokenBase = `http://127.0.0.1:${port}`;
+    const token = 'mock-console-operator-token-0123456789';
+    const dir = mkdtempSync(join(tmpdir(), 'partnerflow-console-mock-token-'));
+    const guarded = spawnCli(['serve', '--mock', '--port', String(port)], {
+      cwd: dir,
+      env: { ...process.env, LOG_LEVEL: 'warn', PUBLIC_BASE_URL: '', PARTNERFLOW_API_TOKEN: token, RECIPES_DIR: join(root, 'recipes'), TABLES_DIR: join(root, 'recipes/tables'), EMAIL_TEMPLATES_DIR: join(root, 'recipes/email-templates') },
+    });
+    const operator = await watchedContext(browser);
+    try {
+      await untilServing(tokenBase, 30_000);
+      const { page } = operator;
+      await page.goto(`${tokenBase}/console/clock`);
+      await page.getByLabel('Operator token').fill(token);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.waitForURL(`${tokenBase}/console/clock`);
+      await page.getByLabel('Advance by').fill('P5D');
+      await page.getByRole('button', { name: 'Advance the clock' }).click();
+      await page.waitForURL(/\/console\/(clock\?moved=P5D|login)/);
+      expect(new URL(page.url()).pathname, 'sent to the login page after moving the clock').toBe('/console/clock');
+      expect(await page.getByRole('status').innerText()).toBe('Moved the clock forward by P5D; the timers due on the way fired.');
+      await page.getByRole('link', { name: 'Mailbox' }).click();
+      expect(new URL(page.url()).pathname).toBe('/console/mailbox');
+    } finally {
+      await operator.context.close();
+      guarded.child.kill('SIGTERM');
+      await guarded.exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
