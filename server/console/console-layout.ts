@@ -41,6 +41,7 @@ export function layout(title: string, frame: PageFrame, body: Html): Html {
 <title>${title} · Partnerflow console</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/assets/console.css">
+<link rel="icon" href="data:,">
 <script src="/console/assets/console.js" defer></script>
 </head>
 <body>

@@ -23,8 +23,10 @@ describe('the console of the mock runtime (npm start)', () => {
     const runs = await browser.get('/console/runs?key=MDF-1001');
     expect(runs.status).toBe(200);
     const html = await runs.text();
-    expect(runIdsOn(html)).toHaveLength(1);
+    // The approval run, and the Salesforce sync it started (D1), which carries its MDF number.
+    expect(runIdsOn(html)).toHaveLength(2);
     expect(textOf(html)).toMatch(/mdf-request-approval v\d+ waiting MDF-1001 webhook prm\.mdf_request\.submitted/);
+    expect(textOf(html)).toMatch(/mdf-request-salesforce-sync v\d+ \w+ MDF-1001 run/);
     expect(html).toMatch(/<a href="\/console\/mailbox">Mailbox<\/a>/);
     expect(html).toMatch(/<a href="\/console\/runs" aria-current="page">Runs<\/a>/);
   });

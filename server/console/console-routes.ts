@@ -29,7 +29,9 @@ export function consoleRoutes(deps: AppDeps): Hono<ConsoleEnv> {
     store: deps.engine.store,
     apiToken: deps.config.apiToken,
     secureCookies: deps.config.publicBaseUrl.startsWith('https:'),
-    now: () => deps.engine.clock.now(),
+    // A login lasts 12 hours of the operator's day: in mock mode the engine's clock is virtual and the
+    // Clock page moves it days ahead at a click, which must not log the operator out.
+    now: deps.mock ? () => Date.now() : () => deps.engine.clock.now(),
   });
   const mock = deps.mock !== undefined;
   const frame = (c: Context<ConsoleEnv>, current: NavId): PageFrame => ({ current, mock, csrf: current === 'login' ? null : (c.get('csrf') ?? null), loginRequired: auth.loginRequired });

@@ -233,7 +233,9 @@ export class Engine {
       recipeHash: recipe.hash,
       trigger,
       dedupKey: options.dedupKey ?? id,
-      correlationKey: null,
+      // The starter's business key (an MDF number) when it has one, so that `GET /runs?key=` and the
+      // console find the runs of a record together, as the log names them; a run started by hand has none.
+      correlationKey: starter?.correlationKey ?? null,
       cancelOnEvent: recipe.definition.cancel_on?.event ?? null,
       wakeAt: now,
       createdAt: now,
