@@ -30,6 +30,9 @@ import { backpressure, type BacklogLimits, type Refusal } from './backpressure.t
  */
 export const SAFETY_POLL_MS = 30_000;
 
+/** How soon a worker tries again after a claim failed (the store was briefly away), whatever its poll. */
+const CLAIM_RETRY_MS = 500;
+
 export interface EngineOptions {
   store: Store;
   clock: Clock;
@@ -464,6 +467,7 @@ export class Engine {
         this.#opts.log.error({ error: (error as Error).message }, 'could not listen for wakeups; the worker polls every ' + this.#opts.pollMs + ' ms');
       }
       while (!this.#stopping) {
+        let claimFailed = false;
         const free = this.#slots.free(this.#busySlots);
         if (free > 0) {
           try {
@@ -473,12 +477,14 @@ export class Engine {
             await this.#wakeTimer.rearm((now) => this.#nextWakeAfter(now));
           } catch (error) {
             this.#opts.log.error({ error: (error as Error).message }, 'claiming due runs failed; will try again');
+            claimFailed = true;
           }
         }
         // Every slot is busy, or nothing more is due: a freed slot, an ingest or the poll wakes the loop.
         // A claim is a write, and writes wait for the next group commit, so turns that call no remote
         // system still leave the event loop to the HTTP server between claims.
-        if (!this.#stopping) await this.#idle();
+        // A failed claim is tried again soon, not after the slow safety poll of a store that notifies.
+        if (!this.#stopping) await this.#idle(claimFailed ? Math.min(this.#opts.pollMs, CLAIM_RETRY_MS) : this.#opts.pollMs);
       }
     })();
   }
@@ -514,7 +520,7 @@ export class Engine {
   }
 
   /** Resolves when woken (at once if woken while the loop was busy) or after the poll interval. */
-  #idle(): Promise<void> {
+  #idle(pollMs: number): Promise<void> {
     if (this.#woken) {
       this.#woken = false;
       return Promise.resolve();
@@ -528,7 +534,7 @@ export class Engine {
         this.#woken = false;
         resolve();
       };
-      const timer = setTimeout(() => done(true), this.#opts.pollMs);
+      const timer = setTimeout(() => done(true), pollMs);
       timer.unref?.();
       this.#wakeUp = () => done();
     });
