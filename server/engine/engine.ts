@@ -315,6 +315,8 @@ export class Engine {
     await this.businessTimers.fireDue(this.clock.now());
     // Polls call remote systems: the worker loop does not wait for them (a poll wakes it when it stored runs).
     const polling = this.#polls.pollDue(this.clock.now());
+    // A store that notifies leaves the worker idle up to its safety poll: the wake timer keeps polls on time.
+    if (this.#wakeTimer.listening) void polling.then(() => this.#wakeTimer.at(this.#polls.nextAt()));
     if (waitForPolls) await polling;
     const owner = `${this.workerId}~${randomBytes(6).toString('base64url')}`;
     const runs = await this.store.claimDueRuns({ now: this.clock.now(), owner, leaseMs: this.#opts.leaseMs, limit, skip: this.#runsInTurn });
@@ -364,7 +366,7 @@ export class Engine {
 
   /** When anything is next due after `now` (the wake timer of a store that notifies). */
   async #nextWakeAfter(now: number): Promise<number | null> {
-    const times = await Promise.all([this.store.nextWakeAt(now), this.#schedules.nextAt(now), this.businessTimers.nextAt()]);
+    const times = [...(await Promise.all([this.store.nextWakeAt(now), this.#schedules.nextAt(now), this.businessTimers.nextAt()])), this.#polls.nextAt()];
     const later = times.filter((t): t is number => t !== null && t > now);
     return later.length === 0 ? null : Math.min(...later);
   }
