@@ -515,6 +515,12 @@ export class Engine {
     this.#loop = null;
   }
 
+  /** The clock jumped (mock mode): the wake timer, armed in real milliseconds, reads the next due time again. */
+  clockMoved(): void {
+    this.#wakeTimer.stale = true;
+    this.wake();
+  }
+
   /** Tells the worker to look for due runs (after an ingest, a decision, a clock jump, a freed slot). */
   wake(): void {
     this.#woken = true;
