@@ -86,6 +86,11 @@ export class WakeTimer {
   async rearm(nextAfter: (now: number) => Promise<number | null>): Promise<void> {
     if (!this.stale || !this.listening) return;
     this.stale = false;
+    // What is read replaces what was armed (an armed time may be stale: the clock jumped). Cleared
+    // before the read, so a notification heard during it arms the timer as usual.
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#armedAt = Infinity;
     const now = this.o.clock.now();
     const next = await nextAfter(now);
     if (next !== null && next > now) this.at(next);
