@@ -92,7 +92,13 @@ export class WakeTimer {
     this.#timer = null;
     this.#armedAt = Infinity;
     const now = this.o.clock.now();
-    const next = await nextAfter(now);
+    let next: number | null;
+    try {
+      next = await nextAfter(now);
+    } catch (error) {
+      this.stale = true; // read again after the next claim
+      throw error;
+    }
     if (next !== null && next > now) this.at(next);
   }
 
