@@ -42,6 +42,8 @@ export interface RuntimeConfig {
   maxDueAgeMs: number;
   workerId: string;
   leaseMs: number;
+  /** On PostgreSQL, the worker's own poll for due runs: a safety net behind LISTEN/NOTIFY. */
+  safetyPollMs: number;
   /** Per-connector settings, validated by each connector's own schema; configured connectors only. */
   connectors: Record<string, unknown>;
   /**
@@ -105,6 +107,7 @@ export const RUNTIME_VARIABLES = {
   PARTNERFLOW_DATABASE_URL: { schema: z.string().min(1), default: undefined, doc: 'PostgreSQL connection URL (postgres://user:password@host:5432/partnerflow). Set: the store is PostgreSQL, shared by every replica. Unset: the embedded SQLite store (PARTNERFLOW_DB).' },
   PARTNERFLOW_DATABASE_POOL_SIZE: { schema: PositiveInt.max(1000), default: '10', doc: 'Connections each process keeps open to PostgreSQL.' },
   PARTNERFLOW_DATABASE_STATEMENT_TIMEOUT_MS: { schema: PositiveInt, default: '30000', doc: 'PostgreSQL cancels a store statement that runs longer than this.' },
+  PARTNERFLOW_SAFETY_POLL_MS: { schema: PositiveInt.min(100), default: '30000', doc: 'On PostgreSQL, how often a worker looks for due runs on its own: a safety net, as replicas wake each other by LISTEN/NOTIFY (a lease that ran out is found this way). SQLite polls every 500 ms.' },
   PARTNERFLOW_LEASE_MS: { schema: PositiveInt.min(1000), default: '60000', doc: 'How long a run stays with a process that stopped renewing its lease before another takes it over.' },
   WORKER_CONCURRENCY: { schema: PositiveInt.max(256), default: '8', doc: 'Runs executed at once by this process while intake is quiet.' },
   WORKER_MAX_CONCURRENCY: {
@@ -154,6 +157,7 @@ export function loadConfig(givenEnv: Env, options: { mock: boolean; connectors: 
   }
   const workerId = read('PARTNERFLOW_WORKER_ID');
   const leaseMs = read('PARTNERFLOW_LEASE_MS');
+  const safetyPollMs = read('PARTNERFLOW_SAFETY_POLL_MS');
   const databaseUrl = read('PARTNERFLOW_DATABASE_URL');
   const databasePoolSize = read('PARTNERFLOW_DATABASE_POOL_SIZE');
   const databaseStatementTimeoutMs = read('PARTNERFLOW_DATABASE_STATEMENT_TIMEOUT_MS');
@@ -211,6 +215,7 @@ export function loadConfig(givenEnv: Env, options: { mock: boolean; connectors: 
     maxDueAgeMs: maxDueAgeMs!,
     workerId: workerId!,
     leaseMs: leaseMs!,
+    safetyPollMs: safetyPollMs!,
     // Mock mode empties its store at every start: it never runs on a database named for production.
     ...(databaseUrl && !options.mock ? { database: { url: databaseUrl, poolSize: databasePoolSize!, statementTimeoutMs: databaseStatementTimeoutMs! } } : {}),
     connectors,

@@ -87,7 +87,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   let engineRef: Engine | undefined;
   const startRun = (recipe: string, data: unknown, o: { dedupKey: string; startedBy?: string }) => engineRef!.startRun(recipe, data, { dedupKey: o.dedupKey, type: 'run', startedBy: o.startedBy });
   const connectors = catalog.connect(config.connectors, { clock, log, store, publicBaseUrl: config.publicBaseUrl, timezone: tables.calendar.timezone, startRun }, config.notConfigured);
-  const engine = (engineRef = new Engine({ store, clock, recipes, connectors, tables, log, concurrency: config.workerConcurrency, maxConcurrency: config.workerMaxConcurrency, workerId: config.workerId, leaseMs: config.leaseMs,
+  const engine = (engineRef = new Engine({ store, clock, recipes, connectors, tables, log, concurrency: config.workerConcurrency, maxConcurrency: config.workerMaxConcurrency, workerId: config.workerId, leaseMs: config.leaseMs, ...(store.listenForWakeups ? { pollMs: config.safetyPollMs } : {}),
     // Without info lines to write, the engine builds no events (and still logs a failed run at warn).
     onLifecycle: log.isLevelEnabled?.('info') === false ? undefined : logLifecycle(log),
   }));

@@ -190,6 +190,11 @@ export class BusinessTimers {
     }
   }
 
+  /** Something may be due that this process did not write (a replica's recompute): the next pass asks the store. */
+  recheck(): void {
+    this.#noneDueBefore = -Infinity;
+  }
+
   /**
    * Turns due timers into runs, a batch per transaction, until none is due or the pass's batches are
    * used (the worker claims runs between passes). Resolves with how many fired.

@@ -18,9 +18,20 @@ import { Polls } from './polls.ts';
 import { BusinessTimers, type TimersTouched } from './business-timers.ts';
 import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
 import { WorkerSlots } from './worker-slots.ts';
+import { WakeTimer } from './wake-timer.ts';
 import { DueBacklog } from './due-backlog.ts';
 import { ExecutionRate } from './execution-rate.ts';
 import { backpressure, type BacklogLimits, type Refusal } from './backpressure.ts';
+
+/**
+ * The poll of a worker whose store notifies it of due runs (PostgreSQL LISTEN/NOTIFY, wake-timer.ts):
+ * only a safety net, for a lease that lapsed (a replica died mid-turn) and anything a notification
+ * could not announce. 30 s: a lapsed lease already waits the lease time (60 s).
+ */
+export const SAFETY_POLL_MS = 30_000;
+
+/** How soon a worker tries again after a claim failed (the store was briefly away), whatever its poll. */
+const CLAIM_RETRY_MS = 500;
 
 export interface EngineOptions {
   store: Store;
@@ -37,7 +48,10 @@ export interface EngineOptions {
   concurrency?: number;
   /** Runs executed at once at most while intake keeps storing runs (worker-slots.ts). @default the larger of 64 and `concurrency` */
   maxConcurrency?: number;
-  /** How often an idle worker looks for due runs (real milliseconds). @default 500 */
+  /**
+   * How often an idle worker looks for due runs (real milliseconds). @default 500 on SQLite; on a store
+   * that notifies (PostgreSQL) a safety net only, SAFETY_POLL_MS: wakeups come by notification there.
+   */
   pollMs?: number;
   /** How many turns run at once (tests count the worker loop's rounds with it). @default from `concurrency` and `maxConcurrency` */
   slots?: WorkerSlots;
@@ -102,9 +116,11 @@ export class Engine {
   readonly #polls: Polls;
   /** `timer` triggers: recomputed on record events, fired by the claim loop (business-timers.ts). */
   readonly businessTimers: BusinessTimers;
+  /** Wakeups told by the store (PostgreSQL): runs made due by any replica, and the next later due time. */
+  readonly #wakeTimer: WakeTimer;
 
   constructor(options: EngineOptions) {
-    this.#opts = { leaseMs: 60_000, concurrency: 8, pollMs: 500, ...options };
+    this.#opts = { leaseMs: 60_000, concurrency: 8, pollMs: WakeTimer.available(options.store) ? SAFETY_POLL_MS : 500, ...options };
     this.store = options.store;
     this.clock = options.clock;
     this.recipes = options.recipes;
@@ -114,6 +130,7 @@ export class Engine {
     const { store, recipes, connectors, clock, log } = options;
     this.#polls = new Polls({ store, recipes, connectors, clock, log, env: () => this.#env(), workerId: this.workerId, leaseMs: this.#opts.leaseMs, registry: this.metrics.registry, newRunId, onRunsCreated: () => this.wake() });
     this.businessTimers = new BusinessTimers({ ...options, env: () => this.#env(), newRunId });
+    this.#wakeTimer = new WakeTimer({ clock: options.clock, log: options.log, wake: () => this.wake(), onNotified: () => this.businessTimers.recheck() });
     this.metrics.watchRetries(() => this.store.runsAwaitingRetry(), () => this.clock.now());
     const concurrency = this.#opts.concurrency;
     this.#slots = options.slots ?? new WorkerSlots(concurrency, options.maxConcurrency ?? Math.max(64, concurrency));
@@ -300,6 +317,8 @@ export class Engine {
     await this.businessTimers.fireDue(this.clock.now());
     // Polls call remote systems: the worker loop does not wait for them (a poll wakes it when it stored runs).
     const polling = this.#polls.pollDue(this.clock.now());
+    // A store that notifies leaves the worker idle up to its safety poll: the wake timer keeps polls on time.
+    if (this.#wakeTimer.listening) void polling.then(() => this.#wakeTimer.at(this.#polls.nextAt()));
     if (waitForPolls) await polling;
     const owner = `${this.workerId}~${randomBytes(6).toString('base64url')}`;
     const runs = await this.store.claimDueRuns({ now: this.clock.now(), owner, leaseMs: this.#opts.leaseMs, limit, skip: this.#runsInTurn });
@@ -345,6 +364,13 @@ export class Engine {
     const times = await Promise.all([this.store.nextWakeAt(), this.#schedules.nextAt(now), this.businessTimers.nextAt()]);
     const known = times.filter((t): t is number => t !== null);
     return known.length === 0 ? null : Math.min(...known);
+  }
+
+  /** When anything is next due after `now` (the wake timer of a store that notifies). */
+  async #nextWakeAfter(now: number): Promise<number | null> {
+    const times = [...(await Promise.all([this.store.nextWakeAt(now), this.#schedules.nextAt(now), this.businessTimers.nextAt()])), this.#polls.nextAt()];
+    const later = times.filter((t): t is number => t !== null && t > now);
+    return later.length === 0 ? null : Math.min(...later);
   }
 
   /** Runs turns until nothing is due at the current time (the harness and tests use it). */
@@ -439,21 +465,30 @@ export class Engine {
       if (calendarEnding) this.#opts.log.warn({ table: CALENDAR_TABLE }, calendarEnding);
       // Ops may have changed a timer's offsets table (the claim-reminders days) while the runtime was down.
       if (this.businessTimers.any) await this.businessTimers.syncTableOffsets(this.clock.now());
+      try {
+        await this.#wakeTimer.listen(this.store);
+      } catch (error) {
+        this.#opts.log.error({ error: (error as Error).message }, 'could not listen for wakeups; the worker polls every ' + this.#opts.pollMs + ' ms');
+      }
       while (!this.#stopping) {
+        let claimFailed = false;
         const free = this.#slots.free(this.#busySlots);
         if (free > 0) {
           try {
             const runs = await this.#claimDue(free);
             this.#slots.claimed(runs.length);
             for (const run of runs) this.#startTurn(run);
+            await this.#wakeTimer.rearm((now) => this.#nextWakeAfter(now));
           } catch (error) {
             this.#opts.log.error({ error: (error as Error).message }, 'claiming due runs failed; will try again');
+            claimFailed = true;
           }
         }
         // Every slot is busy, or nothing more is due: a freed slot, an ingest or the poll wakes the loop.
         // A claim is a write, and writes wait for the next group commit, so turns that call no remote
         // system still leave the event loop to the HTTP server between claims.
-        if (!this.#stopping) await this.#idle();
+        // A failed claim is tried again soon, not after the slow safety poll of a store that notifies.
+        if (!this.#stopping) await this.#idle(claimFailed ? Math.min(this.#opts.pollMs, CLAIM_RETRY_MS) : this.#opts.pollMs);
       }
     })();
   }
@@ -477,8 +512,15 @@ export class Engine {
     this.#stopping = true;
     this.wake();
     await this.#loop;
+    await this.#wakeTimer.close();
     await Promise.all([...this.#inFlight, this.#polls.idle()]);
     this.#loop = null;
+  }
+
+  /** The clock jumped (mock mode): the wake timer, armed in real milliseconds, reads the next due time again. */
+  clockMoved(): void {
+    this.#wakeTimer.stale = true;
+    this.wake();
   }
 
   /** Tells the worker to look for due runs (after an ingest, a decision, a clock jump, a freed slot). */
@@ -488,21 +530,23 @@ export class Engine {
   }
 
   /** Resolves when woken (at once if woken while the loop was busy) or after the poll interval. */
-  #idle(): Promise<void> {
+  #idle(pollMs: number): Promise<void> {
     if (this.#woken) {
       this.#woken = false;
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (polled = false) => {
         clearTimeout(timer);
+        // The safety poll ran: re-read the next due time too (a notification may have been missed).
+        if (polled) this.#wakeTimer.stale = true;
         this.#wakeUp = null;
         this.#woken = false;
         resolve();
       };
-      const timer = setTimeout(done, this.#opts.pollMs);
+      const timer = setTimeout(() => done(true), pollMs);
       timer.unref?.();
-      this.#wakeUp = done;
+      this.#wakeUp = () => done();
     });
   }
 

@@ -114,6 +114,14 @@ export class Polls {
     await Promise.all(started);
   }
 
+  /** When this process looks at a poll recipe next (null: none known yet), for the worker's wake timer. */
+  nextAt(): number | null {
+    let next: number | null = null;
+    // One under way is left out: its own end arms the timer with its next time.
+    for (const [name, at] of this.#nextAt) if (!this.#inFlight.has(name) && (next === null || at < next)) next = at;
+    return next;
+  }
+
   /** Resolves when the polls under way have ended (graceful shutdown). */
   async idle(): Promise<void> {
     await Promise.all(this.#inFlight.values());

@@ -39,6 +39,7 @@ export function testConfig(overrides: Partial<RuntimeConfig> = {}): RuntimeConfi
     maxDueAgeMs: 5000,
     workerId: 'test-worker',
     leaseMs: 60_000,
+    safetyPollMs: 30_000,
     connectors: {},
     notConfigured: {},
     ...overrides,

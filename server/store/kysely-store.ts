@@ -68,6 +68,8 @@ export class KyselyStore implements Store {
   #pendingWrites: PendingWrite[] = [];
   #flushing = false;
   #flushScheduled = false;
+  /** Set by openPostgresStore: wakeups from other replicas (Store.listenForWakeups). */
+  listenForWakeups?: Store['listenForWakeups'];
 
   constructor(
     readonly kind: 'sqlite' | 'postgres',
@@ -263,12 +265,13 @@ export class KyselyStore implements Store {
     return this.read(() => findRunsToCancelWork(this.q, event, correlationKey));
   }
 
-  async nextWakeAt(): Promise<number | null> {
-    const row = await this.db
+  async nextWakeAt(after?: number): Promise<number | null> {
+    let next = this.db
       .selectFrom('runs')
       .select((eb) => eb.fn.min('wake_at').as('next'))
-      .where('finished_at', 'is', null)
-      .executeTakeFirst();
+      .where('finished_at', 'is', null);
+    if (after !== undefined) next = next.where('wake_at', '>', after);
+    const row = await next.executeTakeFirst();
     return row?.next === null || row?.next === undefined ? null : Number(row.next);
   }
 

@@ -275,6 +275,41 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('runs_correlation').on('runs').columns(['correlation_key', 'id']).execute();
     },
   },
+  // Wakeups without polling (wake-notifications.ts): a statement that makes runs due, or business
+  // timers pending, announces the earliest such time on the schema's channel. A trigger, so every
+  // write path (ingest, a decision, a turn that waits, a retry, a released lease, a recompute) is
+  // covered, and the NOTIFY is part of the writing transaction: PostgreSQL delivers it at COMMIT only
+  // (never for an uncommitted run), and identical ones in one transaction collapse. One per statement
+  // (transition tables), not per row. Held runs (a lease) are not announced: a claim or a lease
+  // renewal is no news; a lapsed lease is found by the safety poll.
+  '0012_wake_notifications': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create function partnerflow_announce_runs() returns trigger language plpgsql as $$
+        declare next bigint;
+        begin
+          select min(wake_at) into next from changed_runs where finished_at is null and lease_until is null and wake_at is not null;
+          if next is not null then
+            perform pg_notify(left('partnerflow_wake.' || tg_table_schema, 63), next::text);
+          end if;
+          return null;
+        end $$`.execute(db);
+      await sql`create trigger runs_announce_inserted after insert on runs referencing new table as changed_runs for each statement execute function partnerflow_announce_runs()`.execute(db);
+      await sql`create trigger runs_announce_updated after update on runs referencing new table as changed_runs for each statement execute function partnerflow_announce_runs()`.execute(db);
+      await sql`
+        create function partnerflow_announce_timers() returns trigger language plpgsql as $$
+        declare next bigint;
+        begin
+          select min(fire_at) into next from changed_timers where status = 'pending';
+          if next is not null then
+            perform pg_notify(left('partnerflow_wake.' || tg_table_schema, 63), next::text);
+          end if;
+          return null;
+        end $$`.execute(db);
+      await sql`create trigger business_timers_announce_inserted after insert on business_timers referencing new table as changed_timers for each statement execute function partnerflow_announce_timers()`.execute(db);
+      await sql`create trigger business_timers_announce_updated after update on business_timers referencing new table as changed_timers for each statement execute function partnerflow_announce_timers()`.execute(db);
+    },
+  },
 };
 
 /** The PostgreSQL migrations, by the same names as `sqliteMigrations`. */

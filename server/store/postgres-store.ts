@@ -4,6 +4,7 @@ import type { Database } from './database.ts';
 import { KyselyStore } from './kysely-store.ts';
 import { postgresMigrations } from './postgres-migrations.ts';
 import { poolReportingOutages } from './postgres-pool.ts';
+import { listenForWakeups } from './wake-notifications.ts';
 import { StoreUnavailableError } from './store-unavailable.ts';
 import { checkDatabaseUrl, PostgresStoreError, redactDatabaseUrl } from './database-url.ts';
 
@@ -68,7 +69,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return fail(`migration ${failed} failed on`, error);
   }
   options.onMigrated?.((results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName));
-  return new KyselyStore('postgres', db);
+  const store = new KyselyStore('postgres', db);
+  // A dedicated connection per listener, outside the pool (wake-notifications.ts), on the same schema.
+  store.listenForWakeups = (onWake, onProblem) => listenForWakeups(options.url, schema, onWake, onProblem);
+  return store;
 }
 
 function errorMessage(error: unknown): string {

@@ -309,6 +309,11 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('runs_correlation').on('runs').columns(['correlation_key', 'id']).execute();
     },
   },
+  // The PostgreSQL twin adds the triggers that wake other replicas (LISTEN/NOTIFY). One process serves a
+  // SQLite file and wakes its worker in memory: nothing to add, the name keeps both histories alike.
+  '0012_wake_notifications': {
+    async up() {},
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {

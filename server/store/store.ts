@@ -1,3 +1,4 @@
+import type { WakeHandler, WakeSubscription } from './wake-notifications.ts';
 import type { TimeoutIsFinal } from './approval-link-lifetime.ts';
 import type { RunId, StepKey } from '../engine/ids.ts';
 import type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
@@ -33,6 +34,11 @@ export interface Store {
   close(): Promise<void>;
   /** Resolves when the store answers a trivial query (`GET /healthz`). */
   ping(): Promise<void>;
+  /**
+   * Hears of runs made due by any process on this store (PostgreSQL: LISTEN/NOTIFY, wake-notifications.ts),
+   * so the worker needs no fast poll. Absent on SQLite: one process, whose worker is woken in memory.
+   */
+  listenForWakeups?(onWake: WakeHandler, onProblem?: (message: string) => void): WakeSubscription;
 
   // ── Recipes ───────────────────────────────────────────────────────────────────────────────
   /** Saves a recipe version if its hash is new. Runs point at the hash, so they stay on their version. */
@@ -88,8 +94,8 @@ export interface Store {
   retryRun(id: RunId, now: number): Promise<boolean>;
   /** Active (not finished) runs whose recipe cancels on `event` for this correlation key. */
   findRunsToCancel(event: string, correlationKey: string): Promise<RunId[]>;
-  /** The earliest `wakeAt` of any unfinished run, or null: lets a virtual clock jump to the next timer. */
-  nextWakeAt(): Promise<number | null>;
+  /** The earliest `wakeAt` of any unfinished run (later than `after` when given), or null: lets a virtual clock jump to the next timer, and a replica arm its wake timer. */
+  nextWakeAt(after?: number): Promise<number | null>;
   /**
    * The due backlog: runs a claim would take at `now` (due, no live lease), counted up to `cap` (the
    * count costs a row per due run), and the earliest wake time among them, or null when none is due.

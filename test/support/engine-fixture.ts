@@ -142,6 +142,8 @@ export async function engineFixture(
     slots?: WorkerSlots;
     workerId?: string;
     leaseMs?: number;
+    /** The worker's poll (real ms); on PostgreSQL a safety net only. */
+    pollMs?: number;
     log?: Logger;
     onLifecycle?: LifecycleListener;
   } = {},
@@ -165,6 +167,7 @@ export async function engineFixture(
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(options.workerId === undefined ? {} : { workerId: options.workerId }),
     ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+    ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
     ...(options.maxConcurrency === undefined ? {} : { maxConcurrency: options.maxConcurrency }),
     ...(options.slots === undefined ? {} : { slots: options.slots }),
   });

@@ -1,0 +1,95 @@
+import pg from 'pg';
+
+/**
+ * What a replica hears of runs made due anywhere: `at`, the earliest time a write made a run (or a
+ * business timer) due, in the store's milliseconds; `null` after the listening connection came back,
+ * when notifications may have been missed and the worker should look once.
+ */
+export type WakeHandler = (at: number | null) => void;
+
+/** A listening connection, closed with the engine. */
+export interface WakeSubscription {
+  /** Resolves once the first LISTEN is in place (or its first attempt failed and a retry is scheduled). */
+  readonly ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The channel of a schema's store: the migration 0012_wake_notifications triggers notify on it (63 bytes at most, as PostgreSQL cuts names). */
+export function wakeChannel(schema: string): string {
+  return `partnerflow_wake.${schema}`.slice(0, 63);
+}
+
+/** First and longest wait between two attempts to reconnect the listening connection (ms). */
+const RECONNECT_FIRST_MS = 50;
+const RECONNECT_MAX_MS = 5_000;
+
+/**
+ * Listens for the wake notifications of one schema on a dedicated connection (LISTEN holds its
+ * session: a pooled connection would be handed to queries and lose it). When the connection drops (a
+ * server restart, a terminated backend) it reconnects with backoff, doubling from 50 ms up to 5 s, and
+ * then calls `onWake(null)`: what was notified meanwhile is lost, so the worker claims once.
+ */
+export function listenForWakeups(url: string, schema: string, onWake: WakeHandler, onProblem: (message: string) => void = () => {}): WakeSubscription {
+  const channel = wakeChannel(schema);
+  let client: pg.Client | null = null;
+  let closed = false;
+  let retry: NodeJS.Timeout | null = null;
+  let delay = RECONNECT_FIRST_MS;
+
+  const connect = async (reconnecting: boolean): Promise<void> => {
+    const next = new pg.Client({ connectionString: url, application_name: 'partnerflow-wakeups' });
+    let dropped = false;
+    const drop = (why: string) => {
+      if (dropped) return;
+      dropped = true;
+      next.removeAllListeners('notification');
+      next.end().catch(() => {});
+      if (client === next) client = null;
+      if (closed) return;
+      onProblem(`the wake-up connection dropped (${why}); reconnecting in ${delay} ms`);
+      retry = setTimeout(() => {
+        retry = null;
+        void connect(true);
+      }, delay);
+      retry.unref?.();
+      delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+    };
+    next.on('error', (error) => drop(error.message));
+    next.on('end', () => drop('connection ended'));
+    next.on('notification', (message) => {
+      if (message.channel !== channel) return;
+      const at = Number(message.payload);
+      onWake(Number.isFinite(at) ? at : null);
+    });
+    try {
+      await next.connect();
+      await next.query(`listen "${channel.replaceAll('"', '""')}"`);
+    } catch (error) {
+      drop((error as Error).message);
+      return;
+    }
+    if (closed) {
+      await next.end().catch(() => {});
+      return;
+    }
+    client = next;
+    delay = RECONNECT_FIRST_MS;
+    if (reconnecting) onWake(null);
+  };
+
+  const ready = connect(false);
+  return {
+    ready,
+    async close() {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      await ready;
+      const last = client;
+      client = null;
+      if (last) {
+        last.removeAllListeners('end');
+        await last.end().catch(() => {});
+      }
+    },
+  };
+}
