@@ -349,7 +349,7 @@ export class KyselyStore implements Store {
   }
 
   decideApproval(input: DecideApprovalInput): Promise<DecideOutcome> {
-    return this.transaction((trx) => decideApprovalWork(trx, input));
+    return this.transaction((trx) => decideApprovalWork(trx, input, this.kind === 'postgres'));
   }
 
   // ── Outbox ──────────────────────────────────────────────────────────────────────────────

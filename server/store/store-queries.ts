@@ -81,9 +81,12 @@ export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' =
         .where((eb) => eb(eb.fn.coalesce('lease_owner', sql.lit('')), '=', p('seenOwner')))
         .returningAll(),
     ),
-    heldRun: new PreparedQuery<{ id: string; owner: string }, { id: string }>((p) =>
-      db.selectFrom('runs').select('id').where('id', '=', p('id')).where('lease_owner', '=', p('owner')).where('status', '=', 'running'),
-    ),
+    // Locked on PostgreSQL: the journal written next may start a wait, and an approval decided at the
+    // same moment must see it or leave its decision where this transaction reads it (decide-approval.ts).
+    heldRun: new PreparedQuery<{ id: string; owner: string }, { id: string }>((p) => {
+      const held = db.selectFrom('runs').select('id').where('id', '=', p('id')).where('lease_owner', '=', p('owner')).where('status', '=', 'running');
+      return kind === 'postgres' ? held.forUpdate() : held;
+    }),
     finishTurn: new PreparedQuery<{ id: string; owner: string; status: string; done: number; wakeAt: number | null; error: string | null; now: number; finishedAt: number | null }>((p) =>
       db
         .updateTable('runs')
