@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
+import { useTestStore } from '../../test/support/test-store.ts';
 import { loadConfig } from '../../server/config.ts';
 import { VirtualClock } from '../../server/engine/clock.ts';
 import { CONNECTORS } from '../index.ts';
@@ -13,11 +14,12 @@ import type { LeadsConnection } from './leads-connection.ts';
 
 const clock = new VirtualClock('2026-03-02T09:00:00Z');
 const systems = useSimulatedSystems(clock);
+const store = useTestStore();
 const TEXT = 'CHANNEL LEAD with Northwind Cloud visited Booth at Cloud Expo on 2026-03-02';
 
 function connect(): LeadsConnection {
   const config = loadConfig({}, { mock: true, connectors: CONNECTORS }).connectors;
-  const marketo = marketoConnector.connect(config.marketo as MarketoConfig, testDeps(clock, capturingLogger())) as MarketoConnection;
+  const marketo = marketoConnector.connect(config.marketo as MarketoConfig, testDeps(clock, capturingLogger(), store())) as MarketoConnection;
   return { prm: () => { throw new Error('not used'); }, marketo: () => marketo, salesforce: () => { throw new Error('not used'); }, config: config.leads as LeadsConnection['config'] };
 }
 
