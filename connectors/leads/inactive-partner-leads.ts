@@ -59,27 +59,34 @@ export async function* recallableLeadsInMarketo(prm: PrmClient, marketo: Marketo
     if (!isRecallCandidate(lead, input.exempt_source)) continue;
     batch.push(lead);
     if (batch.length === MARKETO_LIMITS.batchSize) {
-      yield* await withoutPartnerActivity(marketo, batch, call);
+      yield* await withoutPartnerActivity(marketo, batch, input.exempt_source, call);
       batch = [];
     }
   }
-  if (batch.length > 0) yield* await withoutPartnerActivity(marketo, batch, call);
+  if (batch.length > 0) yield* await withoutPartnerActivity(marketo, batch, input.exempt_source, call);
 }
 
-/** The leads of the batch whose Marketo lead (any of them, by email) has no partner activity since the lead was shared. */
-async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly PrmPartnerLead[], call: CallOptions): Promise<RecallableLead[]> {
-  const found = new Map<string, { activity: unknown[]; accounts: string[] }>();
+/**
+ * The leads of the batch whose Marketo lead (any of them, by email) has no partner activity since the
+ * lead was shared and is not from the exempt source (D26). The Lead Acquisition Source is read from
+ * Marketo, where marketing and the event imports set it (SYSTEMS.md: a Marketo lead field); the PRM
+ * lead's copy (isRecallCandidate) is honoured too, but nothing in the runtime writes it.
+ */
+async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly PrmPartnerLead[], exemptSource: string, call: CallOptions): Promise<RecallableLead[]> {
+  const found = new Map<string, { activity: unknown[]; accounts: string[]; exempt: boolean }>();
   const emails = [...new Set(batch.map((lead) => lead.email.trim().toLowerCase()))];
-  const fields = ['email', PARTNER_LEAD_FIELDS.lastPartnerActivity.name, PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name];
+  const fields = ['email', PARTNER_LEAD_FIELDS.lastPartnerActivity.name, PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name, PARTNER_LEAD_FIELDS.leadAcquisitionSource.name];
   for await (const lead of marketo.leadsBy('email', emails, fields, call)) {
     const email = String(lead.email ?? '').toLowerCase();
-    const entry = found.get(email) ?? { activity: [], accounts: [] };
+    const entry = found.get(email) ?? { activity: [], accounts: [], exempt: false };
+    if (String(lead[PARTNER_LEAD_FIELDS.leadAcquisitionSource.name] ?? '').trim() === exemptSource) entry.exempt = true;
     entry.activity.push(lead[PARTNER_LEAD_FIELDS.lastPartnerActivity.name]);
     entry.accounts.push(String(lead[PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name] ?? '').trim());
     found.set(email, entry);
   }
   return batch
     .map((lead) => ({ lead, entry: found.get(lead.email.trim().toLowerCase()) }))
+    .filter(({ entry }) => !entry?.exempt)
     .filter(({ lead, entry }) => !(entry?.activity ?? []).some((at) => hasPartnerActivity(lead.partnerSyncedDate!, at)))
     .map(({ lead, entry }) => ({ lead, marketoPartnerAccounts: entry?.accounts ?? [] }));
 }
