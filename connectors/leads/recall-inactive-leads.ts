@@ -32,6 +32,7 @@ export const recallInactiveLeads = defineAction({
     marketo_calls: z.number().int().describe('Marketo update calls (300 leads each); the Last Partner Activity reads come on top, one per 300 candidates.'),
   }),
   idempotent: true,
+  uses: ['prm', 'marketo', 'salesforce'],
   async run(input, ctx: ActionContext<LeadsConnection>) {
     const prm = ctx.connection.prm();
     const marketo = ctx.connection.marketo().client;
