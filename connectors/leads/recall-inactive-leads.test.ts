@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { Recipe } from '../../schemas/recipe.ts';
+import { ConnectorCatalog } from '../../server/engine/connector-registry.ts';
+import { checkConfiguredConnectors } from '../../server/recipes/check-configured-connectors.ts';
+import { formatProblem } from '../../server/recipes/recipe-problem.ts';
 import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
 import { useTestStore } from '../../test/support/test-store.ts';
 import { loadConfig } from '../../server/config.ts';
@@ -97,5 +102,13 @@ describe('leads.recall_inactive_leads (D25, D26)', () => {
     systems.marketo.updateLead(before!.id, { lastPartnerActivity: '2026-03-19T12:00:00Z' });
     const output = await recall(connect());
     expect(output).toEqual({ recalled: 2, not_in_marketo: [], not_in_salesforce: [], salesforce_refused: [], left_with_other_partner: [], marketo_calls: 1 });
+  });
+});
+
+describe('lead-recall and the connectors its actions call', () => {
+  it('D24, D25: a start without Salesforce configured refuses lead-recall by name (the recall action declares the PRM, Marketo and Salesforce)', () => {
+    const recipe = Recipe.parse(JSON.parse(readFileSync(new URL('../../recipes/leads/lead-recall.recipe.json', import.meta.url), 'utf8')));
+    const problems = checkConfiguredConnectors(recipe, 'lead-recall.recipe.json', new ConnectorCatalog(CONNECTORS), { notConfigured: { salesforce: ['SALESFORCE_URL'] }, webhookSecrets: {} }).map(formatProblem);
+    expect(problems).toEqual([expect.stringMatching(/^lead-recall\.recipe\.json: steps\[\d+\]\.action uses salesforce \(leads\.recall_inactive_leads calls it\), which is not configured: set SALESFORCE_URL$/)]);
   });
 });
