@@ -31,6 +31,13 @@ export function hasPartnerActivity(syncedDate: string, lastActivity: unknown): b
   return typeof lastActivity === 'string' && lastActivity !== '' && Date.parse(asUtc(lastActivity)) > Date.parse(asUtc(syncedDate));
 }
 
+/** A recallable lead with the Impartner Partner Accounts its Marketo leads name now (D25): none when Marketo has no lead for it. */
+export interface RecallableLead {
+  lead: PrmPartnerLead;
+  /** The Impartner Partner Account of each Marketo lead with this email ('' when cleared); empty when Marketo has none. */
+  marketoPartnerAccounts: string[];
+}
+
 /**
  * The recallable leads synced in the window, optionally of one partner: the PRM's leads page by page
  * (500 a page, by id), the candidates looked up in Marketo 300 at a time (one call: their Last Partner
@@ -38,28 +45,59 @@ export function hasPartnerActivity(syncedDate: string, lastActivity: unknown): b
  * writes (RecalledDate), so marking leads while iterating moves no page.
  */
 export async function* recallableLeads(prm: PrmClient, marketo: MarketoClient, input: InactiveLeadsInput & { partner_id?: number }, call: CallOptions): AsyncGenerator<PrmPartnerLead, void, undefined> {
+  for await (const { lead } of recallableLeadsInMarketo(prm, marketo, input, call)) yield lead;
+}
+
+/**
+ * `recallableLeads` with, read by the same Marketo call, whom each lead's Marketo lead belongs to now:
+ * the recall (D25) clears the partner fields only where they still name the partner being recalled.
+ */
+export async function* recallableLeadsInMarketo(prm: PrmClient, marketo: MarketoClient, input: InactiveLeadsInput & { partner_id?: number }, call: CallOptions): AsyncGenerator<RecallableLead, void, undefined> {
   const filter = syncedBetweenFilter(input, input.partner_id);
   let batch: PrmPartnerLead[] = [];
   for await (const lead of prm.listPartnerLeads({ ...call, filter, orderby: 'Id asc', pageSize: PRM_LEAD_PAGE_SIZE })) {
     if (!isRecallCandidate(lead, input.exempt_source)) continue;
     batch.push(lead);
     if (batch.length === MARKETO_LIMITS.batchSize) {
-      yield* await withoutPartnerActivity(marketo, batch, call);
+      yield* await withoutPartnerActivity(marketo, batch, input.exempt_source, call);
       batch = [];
     }
   }
-  if (batch.length > 0) yield* await withoutPartnerActivity(marketo, batch, call);
+  if (batch.length > 0) yield* await withoutPartnerActivity(marketo, batch, input.exempt_source, call);
 }
 
-/** The leads of the batch whose Marketo lead (any of them, by email) has no partner activity since the lead was shared. */
-async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly PrmPartnerLead[], call: CallOptions): Promise<PrmPartnerLead[]> {
-  const lastActivity = new Map<string, unknown[]>();
+/**
+ * The leads of the batch whose Marketo lead (any of them, by email) has no partner activity since the
+ * lead was shared and is not from the exempt source (D26). The Lead Acquisition Source is read from
+ * Marketo, where marketing and the event imports set it (SYSTEMS.md: a Marketo lead field); the PRM
+ * lead's copy (isRecallCandidate) is honoured too, but nothing in the runtime writes it.
+ */
+async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly PrmPartnerLead[], exemptSource: string, call: CallOptions): Promise<RecallableLead[]> {
+  const found = new Map<string, { activity: unknown[]; accounts: string[]; exempt: boolean }>();
   const emails = [...new Set(batch.map((lead) => lead.email.trim().toLowerCase()))];
-  for await (const lead of marketo.leadsBy('email', emails, ['email', PARTNER_LEAD_FIELDS.lastPartnerActivity.name], call)) {
+  const fields = ['email', PARTNER_LEAD_FIELDS.lastPartnerActivity.name, PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name, PARTNER_LEAD_FIELDS.leadAcquisitionSource.name];
+  for await (const lead of marketo.leadsBy('email', emails, fields, call)) {
     const email = String(lead.email ?? '').toLowerCase();
-    lastActivity.set(email, [...(lastActivity.get(email) ?? []), lead[PARTNER_LEAD_FIELDS.lastPartnerActivity.name]]);
+    const entry = found.get(email) ?? { activity: [], accounts: [], exempt: false };
+    if (String(lead[PARTNER_LEAD_FIELDS.leadAcquisitionSource.name] ?? '').trim() === exemptSource) entry.exempt = true;
+    entry.activity.push(lead[PARTNER_LEAD_FIELDS.lastPartnerActivity.name]);
+    entry.accounts.push(String(lead[PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name] ?? '').trim());
+    found.set(email, entry);
   }
-  return batch.filter((lead) => !(lastActivity.get(lead.email.trim().toLowerCase()) ?? []).some((at) => hasPartnerActivity(lead.partnerSyncedDate!, at)));
+  return batch
+    .map((lead) => ({ lead, entry: found.get(lead.email.trim().toLowerCase()) }))
+    .filter(({ entry }) => !entry?.exempt)
+    .filter(({ lead, entry }) => !(entry?.activity ?? []).some((at) => hasPartnerActivity(lead.partnerSyncedDate!, at)))
+    .map(({ lead, entry }) => ({ lead, marketoPartnerAccounts: entry?.accounts ?? [] }));
+}
+
+/**
+ * Whether the recall of this lead may clear its Marketo partner fields (D25): its Marketo leads name no
+ * partner or the partner being recalled. A lead shared meanwhile with another partner stays that partner's.
+ */
+export function stillThePartners(recallable: RecallableLead): boolean {
+  const partner = String(recallable.lead.partnerAccountId ?? '');
+  return recallable.marketoPartnerAccounts.every((account) => account === '' || account === partner);
 }
 
 /** The PRM writes `2026-03-02 10:00:00` (no zone: UTC) or ISO; both read as UTC. */

@@ -9,6 +9,7 @@ export const listInactiveLeads = defineAction({
   input: InactiveLeadsInput.extend({ partner_id: z.coerce.number().int().positive().describe('The PRM partner account id.') }),
   output: z.object({ leads: z.array(z.record(z.string(), z.unknown())), count: z.number().int() }),
   idempotent: true,
+  uses: ['prm', 'marketo'],
   async run(input, ctx: ActionContext<LeadsConnection>) {
     const leads: Array<Record<string, unknown>> = [];
     for await (const lead of recallableLeads(ctx.connection.prm(), ctx.connection.marketo().client, input, { signal: ctx.signal, note: ctx.note })) leads.push(lead);

@@ -7,6 +7,8 @@ export interface SalesforceRecallOutcome {
   notInSalesforce: string[];
   /** Leads Salesforce refused to update, with its reason. */
   refused: string[];
+  /** Lead keys whose Salesforce Lead now names another partner's Account: left alone (D25). */
+  otherPartners: string[];
   calls: number;
 }
 
@@ -16,20 +18,26 @@ export interface SalesforceRecallOutcome {
  * and partner views) and Partner_Recalled_Date__c set. 200 at a time: one SOQL query for their Ids by
  * the lead key, one sObject Collections update. Update only: a lead Salesforce lacks is named, never
  * created. The same values written twice land the same way, so a retried batch changes nothing more.
+ * A Lead whose PartnerAccountId names another Account than the recalled partner's (`partners`: key →
+ * the partner's CRM Partner ID, when the PRM lead has one) was shared with that partner since: left alone.
  */
-export async function recallSalesforceLeads(client: SalesforceClient, keyField: string, keys: readonly string[], at: string, call: CallOptions): Promise<SalesforceRecallOutcome> {
-  const outcome: SalesforceRecallOutcome = { notInSalesforce: [], refused: [], calls: 0 };
+export async function recallSalesforceLeads(client: SalesforceClient, keyField: string, keys: readonly string[], at: string, call: CallOptions, partners: ReadonlyMap<string, string | null | undefined> = new Map()): Promise<SalesforceRecallOutcome> {
+  const outcome: SalesforceRecallOutcome = { notInSalesforce: [], refused: [], otherPartners: [], calls: 0 };
   for (let i = 0; i < keys.length; i += COLLECTION_LIMIT) {
     const group = [...new Set(keys.slice(i, i + COLLECTION_LIMIT))];
     const ids = new Map<string, string[]>();
-    const soql = `SELECT Id, ${keyField} FROM Lead WHERE ${keyField} IN (${group.map(soqlString).join(', ')})`;
+    const soql = `SELECT Id, ${keyField}, PartnerAccountId FROM Lead WHERE ${keyField} IN (${group.map(soqlString).join(', ')})`;
     outcome.calls += 1;
     for await (const record of client.query(soql, call)) {
       const key = String(record[keyField] ?? '').toLowerCase();
+      if (!sameAccount(partners.get(key), record.PartnerAccountId)) {
+        if (!outcome.otherPartners.includes(key)) outcome.otherPartners.push(key);
+        continue;
+      }
       ids.set(key, [...(ids.get(key) ?? []), String(record.Id)]);
     }
     const updates = group.flatMap((key) => (ids.get(key) ?? []).map((Id) => ({ Id, key })));
-    outcome.notInSalesforce.push(...group.filter((key) => !ids.has(key)));
+    outcome.notInSalesforce.push(...group.filter((key) => !ids.has(key) && !outcome.otherPartners.includes(key)));
     if (updates.length === 0) continue;
     outcome.calls += 1;
     const results = await client.updateRecords('Lead', updates.map(({ Id }) => ({ Id, PartnerAccountId: null, Partner_Recalled_Date__c: at })), call);
@@ -43,4 +51,13 @@ export async function recallSalesforceLeads(client: SalesforceClient, keyField: 
 /** A SOQL string literal: backslash and quote escaped. */
 function soqlString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * Whether the Lead's PartnerAccountId still names the recalled partner: none set, the partner's CRM
+ * Partner ID unknown, or the same Account (15- and 18-character Ids compare by their first 15).
+ */
+function sameAccount(partner: string | null | undefined, current: unknown): boolean {
+  if (!partner || current === null || current === undefined || current === '') return true;
+  return String(current).slice(0, 15) === partner.trim().slice(0, 15);
 }

@@ -14,6 +14,7 @@ export const summarizeInactiveLeads = defineAction({
   input: InactiveLeadsInput,
   output: z.object({ partners: z.array(PartnerSummary), lead_count: z.number().int() }),
   idempotent: true,
+  uses: ['prm', 'marketo'],
   async run(input, ctx: ActionContext<LeadsConnection>) {
     const prm = ctx.connection.prm();
     const call = { signal: ctx.signal, note: ctx.note };

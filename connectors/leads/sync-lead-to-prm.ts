@@ -6,7 +6,10 @@ import { PartnerLeadInput } from './partner-lead.ts';
 /**
  * `leads.sync_to_prm` (D20, D23): shares a Channel lead with its partner as a PRM lead, keyed by email and
  * partner account. Partner Synced Date is set at the first sync and kept after: the digest (D23) and the
- * recall (D24, D25) count from when the partner got the lead, not from a later re-import.
+ * recall (D24, D25) count from when the partner got the lead, not from a later re-import. A lead the
+ * partner lost to a recall (Recalled Date set) and shared with it again is a fresh share: a new Partner
+ * Synced Date and the Recalled Date cleared, so it is in the next digest (D23) and reminded and recalled
+ * on its own schedule (D24, D25).
  */
 export const syncLeadToPrm = defineAction({
   description: "Creates or updates the partner's PRM lead (by email and partner account), setting Partner Synced Date at the first sync.",
@@ -33,9 +36,11 @@ export const syncLeadToPrm = defineAction({
       break;
     }
     if (existing) {
-      const synced = existing.partnerSyncedDate ?? new Date(ctx.clock.now()).toISOString();
-      const updated = await prm.updatePartnerLead(existing.id, { ...fields, PartnerSyncedDate: synced }, call);
-      ctx.note(`updated PRM lead ${updated.id} of partner ${partner_id} (synced ${synced})`);
+      // A retry after this update landed finds the lead no longer recalled and keeps the new date.
+      const reshared = !!existing.recalledDate;
+      const synced = (!reshared && existing.partnerSyncedDate) || new Date(ctx.clock.now()).toISOString();
+      const updated = await prm.updatePartnerLead(existing.id, { ...fields, PartnerSyncedDate: synced, ...(reshared ? { RecalledDate: null } : {}) }, call);
+      ctx.note(`${reshared ? `shared again PRM lead ${updated.id} recalled on ${existing.recalledDate}` : `updated PRM lead ${updated.id}`} of partner ${partner_id} (synced ${synced})`);
       return { id: updated.id, created: false, partner_synced_date: synced };
     }
     const synced = new Date(ctx.clock.now()).toISOString();

@@ -8,7 +8,8 @@ const NOT_PROVIDED = '[not provided]';
 
 /**
  * `leads.sync_to_salesforce` (D1): the PRM lead's Salesforce Lead, upserted by the lead key (its email in
- * lower case) as external ID, with the partner's Account as PartnerAccountId and the Partner Synced Date.
+ * lower case) as external ID, with the partner's Account as PartnerAccountId and the Partner Synced Date
+ * (a Partner Recalled Date of an earlier recall cleared).
  */
 export const syncLeadToSalesforce = defineAction({
   description: 'Creates or updates the Salesforce Lead of a partner lead (upsert by its key, the email in lower case).',
@@ -33,6 +34,8 @@ export const syncLeadToSalesforce = defineAction({
         LeadSource: lead_source,
         PartnerAccountId: lead.crm_partner_id,
         Partner_Synced_Date__c: partner_synced_date,
+        // D25: a lead shared again after a recall is the partner's again.
+        Partner_Recalled_Date__c: null,
       },
       { signal: ctx.signal, note: ctx.note },
     );
