@@ -249,16 +249,6 @@ export const ExpectedRun = z
   })
   .strict();
 
-/** What the simulated Marketo refused since the scenario started, by error code. */
-export const ExpectedMarketoRefusals = z
-  .object({
-    '606': z.number().int().nonnegative().optional(),
-    '607': z.number().int().nonnegative().optional(),
-    '615': z.number().int().nonnegative().optional(),
-  })
-  .strict()
-  .describe('Exactly this many Marketo calls refused with each code given since the scenario started (606: over 100 calls in 20 s, 607: daily quota, 615: over 10 at once); the calls a connector holds back never reach Marketo and are not counted.');
-
 export const ExpectedMoment = z
   .object({
     email: z.string().describe('The Marketo lead, by email (any letter case).'),
@@ -291,7 +281,6 @@ const Expect = z
         records: z.array(ExpectedRecord).optional(),
         runs: z.array(ExpectedRun).optional(),
         interesting_moments: z.array(ExpectedMoment).optional().describe('Interesting Moment activities in Marketo (D21), since the scenario started.'),
-        marketo_refused: ExpectedMarketoRefusals.optional(),
         marketo: ExpectedMarketoUsage.optional().describe('The calls the simulated Marketo answered and refused since the previous expect (issue 13: prove a recipe stays under its limits).'),
       })
       .strict(),

@@ -1,6 +1,5 @@
 import type { z } from 'zod';
-import type { SimulatedSystems } from '../../mocks/simulated-systems.ts';
-import type { ExpectedMarketoRefusals, ExpectedRun } from '../../schemas/scenario.ts';
+import type { ExpectedRun } from '../../schemas/scenario.ts';
 import { didYouMean } from '../recipes/closest-name.ts';
 import type { Run } from '../store/store.ts';
 import type { Store } from '../store/store.ts';
@@ -38,13 +37,4 @@ async function errorText(store: Store, run: Run): Promise<string> {
     .filter((entry) => entry.status === 'failed' && entry.error)
     .map((entry) => `${entry.stepKey}: ${entry.error!.message}`)
     .join('; ');
-}
-
-/** `marketo_refused`: the calls the simulated Marketo refused, by code, since the scenario started. */
-export function checkMarketoRefusals(systems: SimulatedSystems, expected: z.output<typeof ExpectedMarketoRefusals> | undefined): string[] {
-  if (!expected) return [];
-  const refused = systems.marketo.usage().refused;
-  return (Object.entries(expected) as Array<[keyof typeof refused, number | undefined]>)
-    .filter(([code, count]) => count !== undefined && refused[code] !== count)
-    .map(([code, count]) => `expected ${count} Marketo call(s) refused with ${code}, found ${refused[code]} (refused: 606 ${refused['606']}, 607 ${refused['607']}, 615 ${refused['615']})`);
 }

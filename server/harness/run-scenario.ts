@@ -19,7 +19,7 @@ import { ambiguousClick } from './click-ambiguity.ts';
 import { changeSalesforceRecords, retryFailedRun, workLead } from './ops-steps.ts';
 import { changeClaim, claimByTitle, submitClaim } from './claim-steps.ts';
 import { checkInterestingMoments, checkMarketoUsage, importLeads } from './lead-steps.ts';
-import { checkMarketoRefusals, checkRuns } from './run-expectations.ts';
+import { checkRuns } from './run-expectations.ts';
 import { ScenarioTables } from './scenario-tables.ts';
 
 export interface ScenarioResult {
@@ -238,7 +238,6 @@ class ScenarioDriver {
     }
     failures.push(...checkInterestingMoments(this.systems, e.interesting_moments ?? []));
     failures.push(...(await checkRuns(this.runtime.store, e.runs ?? [], this.recipeNames)));
-    failures.push(...checkMarketoRefusals(this.systems, e.marketo_refused));
     const usage = this.systems.marketo.usage();
     failures.push(...checkMarketoUsage(usage, this.#marketoBefore ?? { calls: 0, callsToday: 0, peakInFlight: 0, refused: { '606': 0, '607': 0, '615': 0 } }, e.marketo));
     this.#marketoBefore = usage;
