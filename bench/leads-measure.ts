@@ -1,9 +1,8 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { setupServer } from 'msw/node';
 import { CONNECTORS } from '../connectors/index.ts';
-import { createSimulatedSystems, SIMULATED_CREDENTIALS, SIMULATED_URLS, type SimulatedSystems } from '../mocks/simulated-systems.ts';
+import { createSimulatedSystems, SIMULATED_CREDENTIALS, SIMULATED_URLS } from '../mocks/simulated-systems.ts';
 import { advanceTime } from '../server/engine/advance-time.ts';
 import { VirtualClock } from '../server/engine/clock.ts';
 import { ConnectorCatalog } from '../server/engine/connector-registry.ts';
@@ -13,22 +12,26 @@ import { harnessConfig } from '../server/harness/run-scenario.ts';
 import { loadRecipes } from '../server/recipes/load-recipes.ts';
 import { createRuntime } from '../server/runtime.ts';
 import { openSqliteStore } from '../server/store/sqlite-store.ts';
-import { DIGEST_AT, LEAD_EMAIL_PATTERN, leadEmail, partnerEmail, RECALL_AT, seedLeads } from './leads-seed.ts';
+import { DIGEST_AT, RECALL_AT } from './leads-seed.ts';
+import { VIRTUAL_NOW_HEADER, type LeadsSystemsReport } from './leads-systems-report.ts';
 
 /**
  * One measurement of the `leads` round, in a process of its own so that its peak RSS is its own, and
  * compiled by the round as the CLI is (bin/build-cli.js: a bundle, not tsx's loader, whose hooks and
  * source maps would add some 100 MB of resident memory that production never has):
- *   node --expose-gc <bundle> <digest|bare-digest|recall> <leads> <partners> <work dir>
- * Seeds the simulated PRM (and Marketo for the recall) in this process, puts them on its network with
- * MSW (as the scenario harness does), and prints one line: `RESULT <json>` (LeadsMeasurement).
+ *   BENCH_SYSTEMS_URL=<url> node --expose-gc <bundle> <digest|bare-digest|recall> <leads> <partners> <work dir>
+ * The simulated PRM, Marketo and email API run in another process (bench/leads-systems.ts, seeded
+ * there) at BENCH_SYSTEMS_URL: this process holds the runtime alone, so its CPU time and RSS are the
+ * runtime's. Its requests to the simulated hosts go there over loopback HTTP, each stamped with this
+ * process's virtual time. Prints one line: `RESULT <json>` (LeadsMeasurement without what the
+ * simulated systems saw, which the round adds from them).
  *   digest       the shipped lead-share-digest recipe, run by the runtime (engine, SQLite store file,
  *                connectors with their rate limits) on a virtual clock, at its 07:00 UTC fire time
  *   bare-digest  the baseline: the same leads read from the same simulated PRM in the same pages,
  *                grouped by partner in a bare loop, each partner read once and sent one email
  *   recall       the shipped lead-recall recipe at 07:30 on day 30 after the leads' Partner Synced Date
  */
-export interface LeadsMeasurement {
+export interface LeadsMeasurement extends LeadsSystemsReport {
   mode: string;
   leads: number;
   partners: number;
@@ -44,25 +47,16 @@ export interface LeadsMeasurement {
   commitMs: number;
   /** Virtual time that passed meanwhile: the waits the connectors' rate limits imposed (none for the baseline). */
   virtualMs: number;
-  /** This process's peak RSS (VmHWM) at the end, and its RSS once the simulated systems were seeded (before the run). */
+  /** This process's peak RSS (VmHWM) at the end, and its RSS before the run (the runtime's process holds no simulated system). */
   peakRssMb: number;
   seededRssMb: number;
   /**
-   * Live heap after a full collection, before and after the run: what the run left held (the simulated
-   * mailbox keeps every email sent; the runtime should keep nothing), apart from the garbage that the
-   * peak RSS also counts.
+   * Live heap after a full collection, before and after the run: what the run left held (the runtime
+   * should keep nothing), apart from the garbage that the peak RSS also counts.
    */
   liveHeapMb: { before: number; after: number };
   /** The run's status, and its error when it failed (the baseline: completed). */
   status: string;
-  /** Requests each simulated system received, by system. */
-  calls: Record<string, number>;
-  /** Marketo: identity calls, POST leads.json (createOrUpdate / updateOnly) calls, and the mock's refusals. */
-  marketo: { identity: number; leadWrites: number; other: number; refused: { '606': number; '607': number; '615': number }; peakInFlight: number };
-  /** Emails: to partners, to others (ops); partners with leads; leads named in no digest, in more than one, or in another partner's. */
-  emails: { toPartners: number; other: number; partnersWithLeads: number; leadsMissing: number; leadsTwice: number; leadsMisdirected: number };
-  /** Recall: leads with a Recalled Date in the PRM, and Marketo leads still suspended for a partner. */
-  recall: { recalledInPrm: number; stillSuspendedInMarketo: number } | null;
 }
 
 const [mode = '', leadsArg = '', partnersArg = '', work = ''] = process.argv.slice(2);
@@ -86,28 +80,11 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const root = process.env.PARTNERFLOW_ROOT ?? join(import.meta.dirname, '..');
 const RECIPES_DIR = join(root, 'recipes');
 const fireAt = mode === 'recall' ? RECALL_AT : DIGEST_AT;
-// The recall's leads were synced in the day that ended 30 days before its fire time (D25).
-const syncedBefore = mode === 'recall' ? RECALL_AT - 30 * 86_400_000 : DIGEST_AT;
 
 const clock = new VirtualClock(fireAt - 3_600_000);
-const systems = createSimulatedSystems({ clock });
-seedLeads(systems, { leads: LEADS, partners: PARTNERS, syncedBefore, marketo: mode === 'recall' });
-
-// Every request the simulated systems receive, counted by system and, for Marketo, by kind.
-const calls: Record<string, number> = {};
-const marketoCalls = { identity: 0, leadWrites: 0, other: 0 };
-const hosts = Object.entries(SIMULATED_URLS).map(([name, url]) => [new URL(url).host, name.startsWith('salesforce') ? 'salesforce' : name] as const);
-const server = setupServer(...systems.handlers);
-server.events.on('request:start', ({ request }) => {
-  const url = new URL(request.url);
-  const system = hosts.find(([host]) => host === url.host)?.[1] ?? url.host;
-  calls[system] = (calls[system] ?? 0) + 1;
-  if (system !== 'marketo') return;
-  if (url.pathname.startsWith('/identity/')) marketoCalls.identity += 1;
-  else if (request.method === 'POST' && url.pathname === '/rest/v1/leads.json') marketoCalls.leadWrites += 1;
-  else marketoCalls.other += 1;
-});
-server.listen({ onUnhandledRequest: 'error' });
+const systemsUrl = process.env.BENCH_SYSTEMS_URL;
+if (!systemsUrl) throw new Error('bench leads: BENCH_SYSTEMS_URL (the simulated systems process) is not set');
+routeToSimulatedSystems(systemsUrl);
 
 const commitMs = bareCommitMs(join(work, `commits-${mode}-${LEADS}.db`), 200);
 gc();
@@ -115,15 +92,14 @@ const seededRssMb = rssMb('VmRSS');
 const liveBefore = process.memoryUsage().heapUsed / 1e6;
 const started = performance.now();
 const cpuBefore = process.cpuUsage();
-const status = mode === 'bare-digest' ? await bareDigest(systems) : await runRecipe(mode === 'recall' ? 'lead-recall' : 'lead-share-digest');
+const status = mode === 'bare-digest' ? await bareDigest() : await runRecipe(mode === 'recall' ? 'lead-recall' : 'lead-share-digest');
 const wallMs = performance.now() - started;
 const cpu = process.cpuUsage(cpuBefore);
 const virtualMs = clock.now() - fireAt;
 const peakRssMb = rssMb('VmHWM');
 if (mode === 'bare-digest') noteLiveHeap();
-server.close();
 
-const result: LeadsMeasurement = {
+const result: Omit<LeadsMeasurement, keyof LeadsSystemsReport> = {
   mode,
   leads: LEADS,
   partners: PARTNERS,
@@ -135,10 +111,6 @@ const result: LeadsMeasurement = {
   seededRssMb,
   liveHeapMb: { before: liveBefore, after: liveAfterRun },
   status,
-  calls,
-  marketo: { ...marketoCalls, refused: systems.marketo.usage().refused, peakInFlight: systems.marketo.usage().peakInFlight },
-  emails: checkDigests(systems, mode === 'recall'),
-  recall: mode === 'recall' ? checkRecall(systems) : null,
 };
 console.log(`RESULT ${JSON.stringify(result)}`);
 process.exit(0);
@@ -160,6 +132,9 @@ async function runRecipe(name: string): Promise<string> {
   for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
   const store = await openSqliteStore({ path });
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  // Mock mode (the connectors' mock settings, rate limits included) wants simulated systems: empty ones,
+  // never reached (routeToSimulatedSystems sends the requests to the other process).
+  const systems = createSimulatedSystems({ clock });
   const runtime = await createRuntime({ config, log: quiet, clock, store, recipes, tables, systems, interceptNetwork: false });
   try {
     await advanceTime(runtime.engine, clock, fireAt - clock.now());
@@ -199,12 +174,12 @@ function bareCommitMs(path: string, count: number): number {
 }
 
 /**
- * The baseline: what the digest must do at the least, in a bare loop over the same simulated PRM on the
- * same network (MSW) and email API: the window's leads in pages of 500 with the same filter, grouped
+ * The baseline: what the digest must do at the least, in a bare loop over the same simulated PRM and
+ * email API in the same other process, reached the same way: the window's leads in pages of 500 with the same filter, grouped
  * by partner (all held: a bare loop need not stream), each partner read once, one email per partner
  * with its leads. No engine, no store, no journal, no rate limit, no validation.
  */
-async function bareDigest(s: SimulatedSystems): Promise<string> {
+async function bareDigest(): Promise<string> {
   const prmHeaders = { authorization: `prm-key ${SIMULATED_CREDENTIALS.prm.apiKey}`, 'x-prm-tenantid': SIMULATED_CREDENTIALS.prm.tenantId };
   const from = new Date(DIGEST_AT - 86_400_000).toISOString();
   const to = new Date(DIGEST_AT).toISOString();
@@ -234,44 +209,28 @@ async function bareDigest(s: SimulatedSystems): Promise<string> {
 }
 
 /**
- * Every digest checked: one email per partner with leads in the window, to its contact, and every lead
- * named in exactly one of them, its own partner's. (The recall sends none: any email is counted as other.)
+ * Sends this process's requests to the simulated hosts (SIMULATED_URLS) to the simulated systems
+ * process instead (its path prefixes: test/support/simulated-systems-server.ts), each stamped with the
+ * virtual clock's time (VIRTUAL_NOW_HEADER). The runtime's connectors and the baseline both call the
+ * global fetch, so both go through here at the same cost.
  */
-function checkDigests(s: SimulatedSystems, recall: boolean): LeadsMeasurement['emails'] {
-  const partnerOf = new Map<string, number>();
-  for (const p of s.prm.partners()) if (p.contactEmail) partnerOf.set(p.contactEmail, p.id);
-  const seen = new Uint8Array(LEADS);
-  let toPartners = 0;
-  let other = 0;
-  let misdirected = 0;
-  for (const message of s.email.messages()) {
-    const partnerId = message.to.length === 1 ? partnerOf.get(message.to[0]!) : undefined;
-    if (partnerId === undefined || recall) {
-      other += 1;
-      continue;
-    }
-    toPartners += 1;
-    for (const match of message.text.matchAll(LEAD_EMAIL_PATTERN)) {
-      const n = Number(match[1]);
-      if (n >= LEADS) continue;
-      seen[n] = Math.min(2, seen[n]! + 1);
-      if (1001 + (n % PARTNERS) !== partnerId) misdirected += 1;
-    }
-  }
-  const partnersWithLeads = Math.min(PARTNERS, LEADS);
-  let missing = 0;
-  let twice = 0;
-  if (!recall) for (const count of seen) count === 0 ? (missing += 1) : count > 1 ? (twice += 1) : 0;
-  return { toPartners, other, partnersWithLeads, leadsMissing: missing, leadsTwice: twice, leadsMisdirected: misdirected };
+function routeToSimulatedSystems(baseUrl: string): void {
+  const routes = (
+    [
+      ['prm', SIMULATED_URLS.prm],
+      ['sf-login', SIMULATED_URLS.salesforceLogin],
+      ['sf-org', SIMULATED_URLS.salesforceInstance],
+      ['email', SIMULATED_URLS.email],
+      ['marketo', SIMULATED_URLS.marketo],
+    ] as const
+  ).map(([prefix, url]) => [new URL(url).origin, `${baseUrl}/${prefix}`] as const);
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (input: string | URL | Request, init?: RequestInit) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const route = routes.find(([origin]) => url.startsWith(origin));
+    if (!route || input instanceof Request) return realFetch(input, init);
+    const headers = new Headers(init?.headers);
+    headers.set(VIRTUAL_NOW_HEADER, String(clock.now()));
+    return realFetch(route[1] + url.slice(route[0].length), { ...init, headers });
+  };
 }
-
-/** The recall checked: every lead has a Recalled Date in the PRM, and no Marketo lead is still suspended for a partner (D25). */
-function checkRecall(s: SimulatedSystems): LeadsMeasurement['recall'] {
-  const recalledInPrm = s.prm.leads().filter((l) => l.recalledDate).length;
-  const stillSuspendedInMarketo = s.marketo.leads().filter((l) => l.marketingSuspended === true || (l.impartnerPartnerAccount ?? null) !== null).length;
-  return { recalledInPrm, stillSuspendedInMarketo };
-}
-
-// Referenced so that a reader sees where a lead's and partner's addresses come from.
-void leadEmail;
-void partnerEmail;

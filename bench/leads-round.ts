@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LeadsMeasurement } from './leads-measure.ts';
+import type { LeadsSystemsReport } from './leads-systems-report.ts';
 import { root } from './server-process.ts';
 
 /** What the leads round measured (issue 13, Speed). */
@@ -26,7 +27,8 @@ export const LINEAR_GROWTH_LIMIT = 1.5;
 /**
  * `leads` mode: the shipped lead-share digest (D23) and lead recall (D25) recipes against the simulated
  * PRM, Marketo and email API, each measurement in a fresh process (bench/leads-measure.ts, compiled like
- * the CLI) so that its peak RSS is its own. For each lead count, the bare-loop baseline and the runtime's
+ * the CLI) so that its CPU time and peak RSS are its own, with the simulated systems in a fresh process
+ * of their own (bench/leads-systems.ts) that it reaches over loopback HTTP. For each lead count, the bare-loop baseline and the runtime's
  * digest are measured one after the other; then the recall of the largest count.
  */
 export async function leadsRound(work: string, o: { counts: number[]; partners: number; recall: boolean }): Promise<LeadsResult> {
@@ -41,7 +43,7 @@ export async function leadsRound(work: string, o: { counts: number[]; partners: 
     const recall = o.recall ? await measure(bundle, 'recall', Math.max(...o.counts), o.partners, work) : null;
     return { partners: o.partners, digests, recall };
   } finally {
-    rmSync(bundle, { force: true });
+    rmSync(dirname(bundle.measure), { recursive: true, force: true });
   }
 }
 
@@ -49,12 +51,13 @@ export async function leadsRound(work: string, o: { counts: number[]; partners: 
  * Compiles bench/leads-measure.ts into one file, as bin/build-cli.js compiles the CLI, into dist/ beside
  * it: an ES module finds the native better-sqlite3 in the node_modules of a folder above it.
  */
-async function buildMeasure(): Promise<string> {
+async function buildMeasure(): Promise<{ measure: string; systems: string }> {
   const { build } = await import('esbuild');
-  const outfile = join(root, 'dist', `bench-leads-measure-${process.pid}.mjs`);
+  const outdir = join(root, 'dist', `bench-leads-${process.pid}`);
   await build({
-    entryPoints: [join(root, 'bench/leads-measure.ts')],
-    outfile,
+    entryPoints: { measure: join(root, 'bench/leads-measure.ts'), systems: join(root, 'bench/leads-systems.ts') },
+    outdir,
+    outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -63,25 +66,48 @@ async function buildMeasure(): Promise<string> {
     banner: { js: "import { createRequire as __partnerflowRequire } from 'node:module'; const require = __partnerflowRequire(import.meta.url);" },
     logLevel: 'error',
   });
-  return outfile;
+  return { measure: join(outdir, 'measure.mjs'), systems: join(outdir, 'systems.mjs') };
 }
 
-/** One measurement in its own process; its last `RESULT` line. */
-function measure(bundle: string, mode: string, leads: number, partners: number, work: string): Promise<LeadsMeasurement> {
-  const child = spawn(process.execPath, ['--expose-gc', bundle, mode, String(leads), String(partners), work], {
+/**
+ * One measurement: the simulated systems seeded in a process of their own, then the measurement in its
+ * own process against them (its last `RESULT` line), then what the simulated systems saw.
+ */
+async function measure(bundle: { measure: string; systems: string }, mode: string, leads: number, partners: number, work: string): Promise<LeadsMeasurement> {
+  console.log(`leads: ${mode} of ${leads} leads...`);
+  const systems = spawn(process.execPath, [bundle.systems, mode, String(leads), String(partners)], {
     cwd: root,
     env: { ...process.env, PARTNERFLOW_ROOT: root },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  console.log(`leads: ${mode} of ${leads} leads...`);
-  let result: LeadsMeasurement | null = null;
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    if (line.startsWith('RESULT ')) result = JSON.parse(line.slice(7)) as LeadsMeasurement;
-    else console.log(line);
-  });
-  return new Promise((resolve, reject) =>
-    child.once('close', (code) => (result ? resolve(result) : reject(new Error(`bench leads: ${mode} of ${leads} leads exited with ${code} without a result`)))),
-  );
+  const exited = new Promise<number | null>((resolve) => systems.once('exit', resolve));
+  const nextMessage = <T>() =>
+    Promise.race([
+      new Promise<T>((resolve) => systems.once('message', (m) => resolve(m as T))),
+      exited.then((code) => Promise.reject(new Error(`bench leads: the simulated systems of the ${mode} of ${leads} leads exited with ${code}`))),
+    ]);
+  try {
+    const { baseUrl } = await nextMessage<{ baseUrl: string }>();
+    const child = spawn(process.execPath, ['--expose-gc', bundle.measure, mode, String(leads), String(partners), work], {
+      cwd: root,
+      env: { ...process.env, PARTNERFLOW_ROOT: root, BENCH_SYSTEMS_URL: baseUrl },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    type Own = Omit<LeadsMeasurement, keyof LeadsSystemsReport>;
+    let result: Own | null = null;
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.startsWith('RESULT ')) result = JSON.parse(line.slice(7)) as Own;
+      else console.log(line);
+    });
+    const own = await new Promise<Own>((resolve, reject) =>
+      child.once('close', (code) => (result ? resolve(result) : reject(new Error(`bench leads: ${mode} of ${leads} leads exited with ${code} without a result`)))),
+    );
+    const seen = nextMessage<LeadsSystemsReport>();
+    systems.send('check');
+    return { ...own, ...(await seen) };
+  } finally {
+    systems.kill();
+  }
 }
 
 /** Time per lead at the largest count over that at the smallest (wall time; `cpu`: CPU time). */
@@ -110,7 +136,7 @@ export function printLeads(r: LeadsResult): void {
     return `  ${String(leads).padStart(7)} leads: runtime ${s(m.wallMs)} wall, ${s(m.cpuMs)} CPU (${((m.wallMs * 1000) / leads).toFixed(0)} us/lead); baseline ${s(b.wallMs)} wall, ${s(b.cpuMs)} CPU; ratio ${(m.wallMs / b.wallMs).toFixed(1)} wall, ${(m.cpuMs / b.cpuMs).toFixed(1)} CPU
            a bare durable commit took ${m.commitMs.toFixed(2)} ms on this disk just before (the runtime commits each step's journal entry)
            ${s(m.virtualMs)} of virtual time passed in the run: the waits of the PRM's and email's rate limits, on the virtual clock (not in the wall time)
-           peak RSS ${m.peakRssMb.toFixed(0)} MB (${m.seededRssMb.toFixed(0)} MB with the simulated systems seeded, before the run; baseline peak ${b.peakRssMb.toFixed(0)} MB); live heap ${m.liveHeapMb.before.toFixed(0)} MB before the run, ${m.liveHeapMb.after.toFixed(0)} MB after
+           peak RSS ${m.peakRssMb.toFixed(0)} MB (${m.seededRssMb.toFixed(0)} MB before the run; the simulated systems run in another process; baseline peak ${b.peakRssMb.toFixed(0)} MB); live heap ${m.liveHeapMb.before.toFixed(0)} MB before the run, ${m.liveHeapMb.after.toFixed(0)} MB after
            ${checks}; PRM calls ${m.calls.prm ?? 0} (baseline ${b.calls.prm ?? 0}), emails ${m.calls.email ?? 0}`;
   });
   console.log(`leads: D23 lead-share digest over ${r.partners} partners (recipes/leads, simulated PRM and email, virtual clock, SQLite store file)
@@ -121,7 +147,7 @@ ${rows.join('\n')}
     const checks = recallCorrect(m) ? `all ${m.recall!.recalledInPrm} recalled (PRM Recalled Date, Marketo cleared)` : `WRONG RESULT: ${JSON.stringify({ status: m.status, ...m.recall, emails: m.emails.other })}`;
     console.log(`  recall (D25) of ${m.leads} leads: runtime ${s(m.wallMs)} wall, ${s(m.cpuMs)} CPU; ${s(m.virtualMs)} of virtual time (the waits of the Marketo budget, 100 calls / 20 s, and of the PRM's pacing, on the virtual clock)
     Marketo calls ${m.calls.marketo ?? 0}: ${m.marketo.leadWrites} lead updates, ${m.marketo.identity} token, ${m.marketo.other} other; refused 606 ${m.marketo.refused['606']}, 615 ${m.marketo.refused['615']}, 607 ${m.marketo.refused['607']}; at most ${m.marketo.peakInFlight} in flight
-    PRM calls ${m.calls.prm ?? 0}; peak RSS ${m.peakRssMb.toFixed(0)} MB (${m.seededRssMb.toFixed(0)} MB seeded); ${checks}`);
+    PRM calls ${m.calls.prm ?? 0}; peak RSS ${m.peakRssMb.toFixed(0)} MB (${m.seededRssMb.toFixed(0)} MB before the run); ${checks}`);
   }
   console.log('');
 }

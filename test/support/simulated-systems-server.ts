@@ -32,6 +32,8 @@ export interface ArrivedRequest {
   path: string;
   /** When it arrived (`performance.now()`), taken before its body was read, so a slow body does not count. */
   arrivedAt: number;
+  /** Its headers as they arrived (the leads benchmark reads the runtime's virtual time from one). */
+  headers: IncomingMessage['headers'];
   body: Buffer;
 }
 
@@ -80,7 +82,7 @@ export async function serveSimulatedSystems(systems: SimulatedSystems, options: 
       res.destroy();
       return;
     }
-    options.onRequest?.({ system: prefix.slice(1), method: req.method!, path: new URL(target).pathname, arrivedAt, body });
+    options.onRequest?.({ system: prefix.slice(1), method: req.method!, path: new URL(target).pathname, arrivedAt, headers: req.headers, body });
     if (prefix.startsWith('/sf-') && state.holdSalesforce) await new Promise<void>((resolve) => held.push(resolve));
     if (prefix === '/email' && req.method === 'POST' && holdsEmail(body) && !(await new Promise<boolean>((resolve) => heldEmail.push(resolve)))) {
       res.destroy();
