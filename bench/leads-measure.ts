@@ -40,6 +40,13 @@ export interface LeadsMeasurement extends LeadsSystemsReport {
   /** CPU time (user and system) this process spent meanwhile: on a shared machine, steadier than the wall time. */
   cpuMs: number;
   /**
+   * Of the wall time, how long this process waited for the simulated systems (at least one request
+   * sent and its answer's headers not yet back): their time, not the runtime's.
+   */
+  systemsWaitMs: number;
+  /** The runtime's own time: the wall time less the waits for the simulated systems (its CPU, its commits, its pauses). */
+  ownMs: number;
+  /**
    * A bare durable commit's time on this disk, measured in this process before the run (one-row
    * better-sqlite3 inserts, WAL, synchronous FULL, as the store commits): the runtime journals each
    * step durably, so its wall time is its CPU time plus its commits at this cost.
@@ -84,16 +91,18 @@ const fireAt = mode === 'recall' ? RECALL_AT : DIGEST_AT;
 const clock = new VirtualClock(fireAt - 3_600_000);
 const systemsUrl = process.env.BENCH_SYSTEMS_URL;
 if (!systemsUrl) throw new Error('bench leads: BENCH_SYSTEMS_URL (the simulated systems process) is not set');
-routeToSimulatedSystems(systemsUrl);
+const waits = routeToSimulatedSystems(systemsUrl);
 
 const commitMs = bareCommitMs(join(work, `commits-${mode}-${LEADS}.db`), 200);
 gc();
 const seededRssMb = rssMb('VmRSS');
 const liveBefore = process.memoryUsage().heapUsed / 1e6;
 const started = performance.now();
+waits.reset();
 const cpuBefore = process.cpuUsage();
 const status = mode === 'bare-digest' ? await bareDigest() : await runRecipe(mode === 'recall' ? 'lead-recall' : 'lead-share-digest');
 const wallMs = performance.now() - started;
+const systemsWaitMs = waits.total();
 const cpu = process.cpuUsage(cpuBefore);
 const virtualMs = clock.now() - fireAt;
 const peakRssMb = rssMb('VmHWM');
@@ -105,6 +114,8 @@ const result: Omit<LeadsMeasurement, keyof LeadsSystemsReport> = {
   partners: PARTNERS,
   wallMs,
   cpuMs: (cpu.user + cpu.system) / 1000,
+  systemsWaitMs,
+  ownMs: wallMs - systemsWaitMs,
   commitMs,
   virtualMs: Math.max(0, virtualMs),
   peakRssMb,
@@ -212,9 +223,11 @@ async function bareDigest(): Promise<string> {
  * Sends this process's requests to the simulated hosts (SIMULATED_URLS) to the simulated systems
  * process instead (its path prefixes: test/support/simulated-systems-server.ts), each stamped with the
  * virtual clock's time (VIRTUAL_NOW_HEADER). The runtime's connectors and the baseline both call the
- * global fetch, so both go through here at the same cost.
+ * global fetch, so both go through here at the same cost. Returns the time spent waiting for them: the
+ * union of the intervals in which a request was out and its answer's headers not back (an answer's
+ * body, a page of 500 leads over loopback, takes well under a millisecond more).
  */
-function routeToSimulatedSystems(baseUrl: string): void {
+function routeToSimulatedSystems(baseUrl: string): { total(): number; reset(): void } {
   const routes = (
     [
       ['prm', SIMULATED_URLS.prm],
@@ -231,6 +244,22 @@ function routeToSimulatedSystems(baseUrl: string): void {
     if (!route || input instanceof Request) return realFetch(input, init);
     const headers = new Headers(init?.headers);
     headers.set(VIRTUAL_NOW_HEADER, String(clock.now()));
-    return realFetch(route[1] + url.slice(route[0].length), { ...init, headers });
+    if (inFlight++ === 0) since = performance.now();
+    const answered = () => {
+      if (--inFlight === 0) waited += performance.now() - since;
+    };
+    const response = realFetch(route[1] + url.slice(route[0].length), { ...init, headers });
+    response.then(answered, answered);
+    return response;
+  };
+  let inFlight = 0;
+  let since = 0;
+  let waited = 0;
+  return {
+    total: () => waited + (inFlight > 0 ? performance.now() - since : 0),
+    reset: () => {
+      waited = 0;
+      since = performance.now();
+    },
   };
 }
