@@ -12,6 +12,7 @@ export const listLeadsSyncedBetween = defineAction({
   input: LeadShareWindow.extend({ partner_id: z.coerce.number().int().positive().describe('The PRM partner account id.') }),
   output: z.object({ leads: z.array(z.record(z.string(), z.unknown())), count: z.number().int() }),
   idempotent: true,
+  readOnly: true,
   async run(input, ctx: ActionContext<PrmClient>) {
     const leads: Array<Record<string, unknown>> = [];
     const filter = syncedBetweenFilter(input, input.partner_id);

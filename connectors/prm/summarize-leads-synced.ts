@@ -25,6 +25,7 @@ export const summarizeLeadsSynced = defineAction({
       .describe(`The leads of the partners without a usable contact (no digest goes to them), the first ${MAX_NAMED_UNDATED}: ops forward them.`),
   }),
   idempotent: true,
+  readOnly: true,
   async run(input, ctx: ActionContext<PrmClient>) {
     const prm = ctx.connection;
     const call = { signal: ctx.signal, note: ctx.note };

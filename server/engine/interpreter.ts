@@ -197,7 +197,8 @@ class Turn {
       const parsed = resolved.definition.input.safeParse(input);
       if (!parsed.success) throw new StepInputError(`input of ${step.action} does not match its schema: ${formatIssues(parsed.error.issues, ['input'])}`);
       journaledInput = redact(input, resolved.definition.secretInputs);
-      await this.write({ key, step, status: 'running', input: journaledInput, attempts, startedAt, notes });
+      // A read has no outside effect to guard: a crash mid-call reads again (see ActionDefinition.readOnly).
+      if (!resolved.definition.readOnly) await this.write({ key, step, status: 'running', input: journaledInput, attempts, startedAt, notes });
       const raw = await resolved.definition.run(parsed.data, {
         connection: resolved.connection,
         idempotencyKey: idempotencyKeyFor(this.run.id, key),
@@ -235,7 +236,8 @@ class Turn {
     // Outside the catch: the call took effect, so a store failure here must not count as a failed
     // attempt. It aborts the turn with the entry still `running`, which the next turn treats as an
     // interrupted call.
-    await this.write({ key, step, status: 'completed', input: journaledInput, output: redact(output), attempts, startedAt, finishedAt: this.now, notes });
+    // A read's result goes with the next write (before any outside effect) or the turn's outcome.
+    await this.write({ key, step, status: 'completed', input: journaledInput, output: redact(output), attempts, startedAt, finishedAt: this.now, notes, holdBack: resolved.definition.readOnly === true });
     scope.steps[step.id] = output;
     return NEXT;
   }
@@ -437,8 +439,11 @@ class Turn {
     this.#heldBack.clear();
     // Stored, and a turn visits each step key once: its input and output are not read again in this
     // turn (the next one reads them from the store). Kept, a foreach over 1,000 partners held every
-    // partner's leads twice until the turn ended: a digest of 100,000 leads peaked at 700 MB.
-    if (entry.status === 'completed' && entry.stepType === 'action') this.journal.set(e.key, { ...entry, input: null, output: null });
+    // partner's leads twice until the turn ended: a digest of 100,000 leads peaked at 700 MB. A read
+    // held back (readOnly) is stored here too, with this entry.
+    for (const stored of entries) {
+      if (stored.status === 'completed' && stored.stepType === 'action') this.journal.set(stored.stepKey, { ...stored, input: null, output: null });
+    }
   }
 }
 

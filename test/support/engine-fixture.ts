@@ -100,6 +100,17 @@ export function fakeConnector(system: FakeSystem) {
           return { recorded: input.key };
         },
       }),
+      read: defineAction({
+        description: 'reads the values recorded so far; changes nothing (readOnly)',
+        input: z.object({ prefix: z.string().optional() }).strict(),
+        output: z.object({ values: z.array(z.unknown()) }),
+        idempotent: true,
+        readOnly: true,
+        async run(input) {
+          system.take('read');
+          return { values: system.effects.filter((e) => e.key.startsWith(input.prefix ?? '')).map((e) => e.value) };
+        },
+      }),
       echo: defineAction({
         description: 'returns its input',
         input: z.object({ value: z.unknown() }).strict(),
