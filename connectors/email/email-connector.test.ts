@@ -101,6 +101,30 @@ describe('email.send', () => {
     expect(systems.email.messages()).toHaveLength(1);
   });
 
+  it('stores a new message already taken for its first attempt: one durable write before the provider is called, not two (D23: a digest to each of 1,000 partners)', async () => {
+    const writes: string[] = [];
+    const enqueue = store.enqueueOutbox.bind(store);
+    const take = store.takeOutboxForSending.bind(store);
+    store.enqueueOutbox = (...args) => (writes.push('enqueue'), enqueue(...args));
+    store.takeOutboxForSending = (...args) => (writes.push('take'), take(...args));
+    let atSend: unknown;
+    class WatchedPostmark extends PostmarkClient {
+      override async send(...args: Parameters<PostmarkClient['send']>) {
+        atSend = { writes: [...writes], stored: await store.getOutbox(args[1]) };
+        return super.send(...args);
+      }
+    }
+    const base = connect();
+    const provider = new WatchedPostmark({ apiUrl: EMAIL_MOCK_CONFIG.apiUrl, serverToken: EMAIL_MOCK_CONFIG.serverToken, messageStream: 'outbound' });
+    const sender = new OutboxSender({ ...base.deps, provider });
+    const email = { key: 'once:lead-share-digest:1001:2026-03-03', runId: null, to: ['contact@partner-1001.example'], template: { name: 'request-received', data } };
+    expect(await sender.send(email)).toMatchObject({ alreadySent: false });
+    // Before the provider saw it, the message was stored as being sent (a crash there asks the provider first).
+    expect(atSend).toMatchObject({ writes: ['enqueue'], stored: { status: 'sending', attempts: 1 } });
+    expect(await store.getOutbox(email.key)).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(systems.email.messages()).toHaveLength(1);
+  });
+
   it('sends at most once per once_per key, whichever run asks', async () => {
     const input = { to: ['ops@northwind.example'], template: 'request-received', data, once_per: 'digest:101:2026-04-20' };
     await send(input, connect(), 'run_a_step');

@@ -46,7 +46,8 @@ export class OutboxBusyError extends Error {
  *    `failed` as needing an operator's decision (EmailOutcomeUnknownError), and only the operator's
  *    resend (`POST /outbox/:key/resend`) puts it back to `pending`;
  * 4. the attempt takes the message (pending or sending → sending) only if it is still as it read it,
- *    so concurrent senders of one key call the provider once; the other waits for a retry;
+ *    so concurrent senders of one key call the provider once; the other waits for a retry. A message
+ *    stored by this attempt is stored taken (one commit for 1 and 3): nobody else can have it yet;
  * 5. a refusal (a 4xx of the API; an SMTP failure before the data began, or a reply refusing it) puts
  *    the message back to `pending` and the step's retry policy decides. Any other failure may follow
  *    an acceptance: it stays `sending` (see 3), or with SMTP it waits for an operator at once;
@@ -71,28 +72,26 @@ export class OutboxSender implements EmailConnection {
   }
 
   async send(email: OutgoingEmail, options: CallOptions = {}): Promise<{ messageId: string; alreadySent: boolean }> {
-    const { store, clock, provider, log } = this.deps;
+    const { store, clock, provider } = this.deps;
     const envelope = { from: this.deps.from, to: email.to, ...(email.cc && email.cc.length > 0 ? { cc: email.cc } : {}), ...(email.tag ? { tag: email.tag } : {}) };
-    const stored = await store.enqueueOutbox(
-      {
-        key: email.key,
-        runId: email.runId,
-        message: email.template
-          ? // Rendered at send time only: the stored message holds no approval link, only the approval's id.
-            { ...envelope, subject: '', text: '', html: '', template: { ...email.template, ...(email.approval?.id ? { approvalId: email.approval.id } : {}) } }
-          : { ...envelope, subject: email.rendered!.subject, text: email.rendered!.text, html: email.rendered!.html },
-        createdAt: clock.now(),
-      },
-      email.approval,
-    );
+    const toStore: EmailMessage = email.template
+      ? // Rendered at send time only: the stored message holds no approval link, only the approval's id.
+        { ...envelope, subject: '', text: '', html: '', template: { ...email.template, ...(email.approval?.id ? { approvalId: email.approval.id } : {}) } }
+      : { ...envelope, subject: email.rendered!.subject, text: email.rendered!.text, html: email.rendered!.html };
+    // Read once: the lease of this turn does not change while it sends.
+    const leaseOwner = await this.#leaseOwner(email);
+    // Rendered first, so that a new message is stored already taken for this attempt (3, 4): one commit
+    // before the provider is called, not two. A message that does not render is stored pending, as
+    // before, and the path below renders it again and says why.
+    const rendered = await this.#render(toStore, email).catch(() => null);
+    const stored = await store.enqueueOutbox({ key: email.key, runId: email.runId, message: toStore, createdAt: clock.now() }, email.approval, rendered ? { now: clock.now(), owner: leaseOwner } : undefined);
+    if (stored.taken) return this.#deliver(email, rendered!, options);
     if (stored.status === 'sent' && stored.providerMessageId) {
       options.note?.(`already sent as message ${stored.providerMessageId}; not sent again`);
       return { messageId: stored.providerMessageId, alreadySent: true };
     }
     // An interrupted send nobody could check: only an operator's resend or mark-sent moves it on.
     if (stored.status === 'failed') throw new EmailOutcomeUnknownError(email.key, stored.lastError ?? NEEDS_DECISION, this.#traceOf(email.key));
-    // Read once: the lease of this turn does not change while it sends.
-    const leaseOwner = await this.#leaseOwner(email);
     if (stored.status === 'sending') {
       // Taken by an attempt that may still be talking to the provider: wait until it cannot be.
       const busyForMs = await this.#busyFor(stored, leaseOwner);
@@ -121,6 +120,12 @@ export class OutboxSender implements EmailConnection {
       }
       throw new OutboxBusyError(email.key, SENDING_WINDOW_MS);
     }
+    return this.#deliver(email, message, options);
+  }
+
+  /** Hands a message this attempt took (`sending`) to the provider, and records the outcome (5, 7). */
+  async #deliver(email: OutgoingEmail, message: EmailMessage, options: CallOptions): Promise<{ messageId: string; alreadySent: boolean }> {
+    const { store, provider, log } = this.deps;
     try {
       const messageId = await provider.send(message, email.key, options);
       await store.updateOutbox(email.key, this.#sent(message, messageId));

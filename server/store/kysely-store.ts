@@ -36,6 +36,7 @@ import {
   type NewApproval,
   type NewDelivery,
   type NewOutboxMessage,
+  type OutboxTake,
   type NewRun,
   type OutboxMessage,
   type OutboxPatch,
@@ -353,7 +354,7 @@ export class KyselyStore implements Store {
   }
 
   // ── Outbox ──────────────────────────────────────────────────────────────────────────────
-  async enqueueOutbox(message: NewOutboxMessage, approval?: NewApproval): Promise<OutboxMessage> {
+  async enqueueOutbox(message: NewOutboxMessage, approval?: NewApproval, take?: OutboxTake): Promise<OutboxMessage & { taken?: boolean }> {
     return this.transaction(async (trx) => {
       const inserted = await trx
         .insertInto('outbox')
@@ -361,14 +362,15 @@ export class KyselyStore implements Store {
           key: message.key,
           run_id: message.runId,
           message: json(message.message),
-          status: 'pending',
-          attempts: 0,
+          // Taken for its first attempt in the same commit (OutboxTake), or pending.
+          status: take ? 'sending' : 'pending',
+          attempts: take ? 1 : 0,
           provider_message_id: null,
           last_error: null,
           created_at: message.createdAt,
           sent_at: null,
-          sending_since: null,
-          sending_owner: null,
+          sending_since: take ? take.now : null,
+          sending_owner: take ? take.owner : null,
         })
         .onConflict((oc) => oc.column('key').doNothing())
         .executeTakeFirst();
@@ -391,7 +393,7 @@ export class KyselyStore implements Store {
           .execute();
       }
       const row = await trx.selectFrom('outbox').selectAll().where('key', '=', message.key).executeTakeFirstOrThrow();
-      return toOutbox(row);
+      return take && Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0 ? { ...toOutbox(row), taken: true } : toOutbox(row);
     });
   }
 

@@ -144,7 +144,7 @@ export interface Store {
    * writer wins, so a step repeated after a crash finds its message instead of writing another.
    * An approval created with it is stored in the same transaction (its link is in the message).
    */
-  enqueueOutbox(message: NewOutboxMessage, approval?: NewApproval): Promise<OutboxMessage>;
+  enqueueOutbox(message: NewOutboxMessage, approval?: NewApproval, take?: OutboxTake): Promise<OutboxMessage & { taken?: boolean }>;
   getOutbox(key: string): Promise<OutboxMessage | undefined>;
   /**
    * Takes a message for one send attempt: marks it `sending` since `now` with one more attempt, only if
@@ -442,6 +442,17 @@ export interface EmailMessage {
 }
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
+
+/**
+ * A sender that already rendered a new message and holds the run lease `owner` (null: no run) may ask
+ * `enqueueOutbox` to store it taken for its first attempt (`sending` since `now`, one attempt), as
+ * `takeOutboxForSending` would: one commit instead of two before the provider is called. The answer
+ * says `taken: true` only when this call stored it; a message stored before is returned as it is.
+ */
+export interface OutboxTake {
+  now: number;
+  owner: string | null;
+}
 
 export interface NewOutboxMessage {
   /** Unique per notification: `<run id>:<step key>` for a step's email. */
