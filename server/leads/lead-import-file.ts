@@ -123,6 +123,11 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
       refuse('phone is missing: a phone number is required for the PRM sync (D22)');
       continue;
     }
+    // n/a, a dash, "none": what scanners and spreadsheets put in an empty cell is no number to call.
+    if (!/\d/.test(phone)) {
+      refuse(`phone ${JSON.stringify(phone)} has no digits: a phone number is required for the PRM sync (D22)`);
+      continue;
+    }
     const rawPartner = get('crm_partner_id');
     let crmPartnerId: string | null = null;
     if (rawPartner) {
