@@ -36,6 +36,8 @@ export interface RecallableLead {
   lead: PrmPartnerLead;
   /** The Impartner Partner Account of each Marketo lead with this email ('' when cleared); empty when Marketo has none. */
   marketoPartnerAccounts: string[];
+  /** The id of each Marketo lead with this email, in the order of `marketoPartnerAccounts`: several when Marketo has duplicates (its 1007). */
+  marketoIds: number[];
 }
 
 /**
@@ -73,22 +75,23 @@ export async function* recallableLeadsInMarketo(prm: PrmClient, marketo: Marketo
  * lead's copy (isRecallCandidate) is honoured too, but nothing in the runtime writes it.
  */
 async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly PrmPartnerLead[], exemptSource: string, call: CallOptions): Promise<RecallableLead[]> {
-  const found = new Map<string, { activity: unknown[]; accounts: string[]; exempt: boolean }>();
+  const found = new Map<string, { activity: unknown[]; accounts: string[]; ids: number[]; exempt: boolean }>();
   const emails = [...new Set(batch.map((lead) => lead.email.trim().toLowerCase()))];
-  const fields = ['email', PARTNER_LEAD_FIELDS.lastPartnerActivity.name, PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name, PARTNER_LEAD_FIELDS.leadAcquisitionSource.name];
+  const fields = ['id', 'email', PARTNER_LEAD_FIELDS.lastPartnerActivity.name, PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name, PARTNER_LEAD_FIELDS.leadAcquisitionSource.name];
   for await (const lead of marketo.leadsBy('email', emails, fields, call)) {
     const email = String(lead.email ?? '').toLowerCase();
-    const entry = found.get(email) ?? { activity: [], accounts: [], exempt: false };
+    const entry = found.get(email) ?? { activity: [], accounts: [], ids: [], exempt: false };
     if (String(lead[PARTNER_LEAD_FIELDS.leadAcquisitionSource.name] ?? '').trim() === exemptSource) entry.exempt = true;
     entry.activity.push(lead[PARTNER_LEAD_FIELDS.lastPartnerActivity.name]);
     entry.accounts.push(String(lead[PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name] ?? '').trim());
+    entry.ids.push(Number(lead.id));
     found.set(email, entry);
   }
   return batch
     .map((lead) => ({ lead, entry: found.get(lead.email.trim().toLowerCase()) }))
     .filter(({ entry }) => !entry?.exempt)
     .filter(({ lead, entry }) => !(entry?.activity ?? []).some((at) => hasPartnerActivity(lead.partnerSyncedDate!, at)))
-    .map(({ lead, entry }) => ({ lead, marketoPartnerAccounts: entry?.accounts ?? [] }));
+    .map(({ lead, entry }) => ({ lead, marketoPartnerAccounts: entry?.accounts ?? [], marketoIds: entry?.ids ?? [] }));
 }
 
 /**

@@ -46,7 +46,7 @@ function connect(): LeadsConnection {
 async function recall(connection: LeadsConnection, window = WINDOW) {
   const definition = leadsConnector.actions.recall_inactive_leads!;
   const { ctx } = testContext(connection, clock);
-  return definition.output.parse(await definition.run(definition.input.parse(window), ctx)) as { recalled: number; not_in_marketo: string[]; not_in_salesforce: string[]; salesforce_refused: string[]; left_with_other_partner: string[]; marketo_calls: number };
+  return definition.output.parse(await definition.run(definition.input.parse(window), ctx)) as { recalled: number; not_in_marketo: string[]; several_in_marketo: unknown[]; not_in_salesforce: string[]; salesforce_refused: string[]; left_with_other_partner: unknown[]; marketo_calls: number };
 }
 
 /** `n` leads of Northwind shared on SYNCED, untouched since, in the PRM and in Marketo. */
@@ -72,7 +72,7 @@ describe('leads.recall_inactive_leads (D25, D26)', () => {
 
     clock.set('2026-04-21T05:00:01Z');
     const second = await recall(connection);
-    expect(second).toEqual({ recalled: 100, not_in_marketo: [], not_in_salesforce: [], salesforce_refused: [], left_with_other_partner: [], marketo_calls: 1 });
+    expect(second).toEqual({ recalled: 100, not_in_marketo: [], several_in_marketo: [], not_in_salesforce: [], salesforce_refused: [], left_with_other_partner: [], marketo_calls: 1 });
     // The first 600 kept the Recalled Date of the first attempt.
     const leads = systems.prm.leads();
     expect(leads.filter((lead) => recalledFirst.get(lead.email) === lead.recalledDate)).toHaveLength(600);
@@ -82,7 +82,7 @@ describe('leads.recall_inactive_leads (D25, D26)', () => {
     expect(systems.salesforce.records('Lead').filter((lead) => lead.PartnerAccountId === null && typeof lead.Partner_Recalled_Date__c === 'string')).toHaveLength(700);
 
     // A third run of the same window finds nothing left.
-    expect(await recall(connection)).toEqual({ recalled: 0, not_in_marketo: [], not_in_salesforce: [], salesforce_refused: [], left_with_other_partner: [], marketo_calls: 0 });
+    expect(await recall(connection)).toEqual({ recalled: 0, not_in_marketo: [], several_in_marketo: [], not_in_salesforce: [], salesforce_refused: [], left_with_other_partner: [], marketo_calls: 0 });
   });
 
   it('D25, D26: a lead the partner worked (Last Partner Activity after the share) and a Partner Sponsored Event lead stay with the partner; a lead Marketo lacks is still recalled in the PRM and named', async () => {
@@ -91,7 +91,7 @@ describe('leads.recall_inactive_leads (D25, D26)', () => {
     systems.marketo.updateLead(worked!.id, { lastPartnerActivity: '2026-04-19T12:00:00Z' });
     systems.prm.addLead({ email: 'gone@client.example', phone: '+1 555 0100', partnerAccountId: 101, partnerSyncedDate: SYNCED, created: SYNCED, updated: SYNCED });
     const output = await recall(connect());
-    expect(output).toEqual({ recalled: 2, not_in_marketo: ['gone@client.example'], not_in_salesforce: ['gone@client.example'], salesforce_refused: [], left_with_other_partner: [], marketo_calls: 1 });
+    expect(output).toEqual({ recalled: 2, not_in_marketo: ['gone@client.example'], several_in_marketo: [], not_in_salesforce: ['gone@client.example'], salesforce_refused: [], left_with_other_partner: [], marketo_calls: 1 });
     const recalled = systems.prm.leads().filter((lead) => lead.recalledDate !== null).map((lead) => lead.email);
     expect(recalled).toEqual(['lead0@client.example', 'gone@client.example']);
   });
@@ -101,7 +101,7 @@ describe('leads.recall_inactive_leads (D25, D26)', () => {
     const [before] = systems.marketo.findLeads('email', 'lead1@client.example');
     systems.marketo.updateLead(before!.id, { lastPartnerActivity: '2026-03-19T12:00:00Z' });
     const output = await recall(connect());
-    expect(output).toEqual({ recalled: 2, not_in_marketo: [], not_in_salesforce: [], salesforce_refused: [], left_with_other_partner: [], marketo_calls: 1 });
+    expect(output).toEqual({ recalled: 2, not_in_marketo: [], several_in_marketo: [], not_in_salesforce: [], salesforce_refused: [], left_with_other_partner: [], marketo_calls: 1 });
   });
 });
 

@@ -13,22 +13,48 @@ import { recallSalesforceLeads } from './recall-salesforce-leads.ts';
  * (D1: PRM Lead ↔ Salesforce Lead; recall-salesforce-leads.ts), then each PRM lead gets its Recalled
  * Date (the portal stops listing it). A lead shared meanwhile with another partner (its Marketo lead's
  * Impartner Partner Account, or its Salesforce Lead's PartnerAccountId, names that partner) keeps it:
- * only the recalled partner's PRM lead gets its Recalled Date (D25).
+ * only the recalled partner's PRM lead gets its Recalled Date (D25), and the output names it for ops. A
+ * lead several Marketo leads have (an update by email answers 1007) is updated by id on the Marketo
+ * leads that name the partner, and named with every id (several_in_marketo): ops merge them.
  *
  * Resumable: a lead with a Recalled Date is skipped, so an attempt after a failure (Marketo's daily
  * quota, 607: the engine waits for the reset without spending an attempt) recalls only the rest. A
  * batch whose Marketo write landed but whose PRM marks did not is written to Marketo again, with the
  * same values: no lead is recalled twice in effect, and none is told twice (nothing is sent).
  */
+/** A lead several Marketo leads have (D25): which ones, and which of them the recall updated by id. */
+const SeveralInMarketo = z.object({
+  email: z.string(),
+  marketo_ids: z.array(z.number().int()).describe('The Marketo lead ids with this email (empty: Marketo answered 1007 to the update, after the read found one).'),
+  recalled_ids: z.array(z.number().int()).describe('Those that named the recalled partner and were recalled (Impartner Partner Account cleared, Marketing Suspended = false).'),
+});
+type SeveralInMarketo = z.infer<typeof SeveralInMarketo>;
+
+/** A lead the recall left with the partner that holds it now (D25): recalled in the PRM from this partner only. */
+const LeftWithOtherPartner = z.object({
+  email: z.string(),
+  recalled_from: z.string().describe('The PRM account id of the partner the lead was recalled from (its PRM lead only).'),
+  now_with: z.string().describe('Who holds it now, as the recall read it: the PRM account in the Marketo lead\'s Impartner Partner Account, or the Salesforce Lead\'s Account.'),
+});
+type LeftWithOtherPartner = z.infer<typeof LeftWithOtherPartner>;
+
+/** What ops read of a lead left with another partner: the PRM accounts its Marketo leads name. */
+function leftWithOtherPartner(r: RecallableLead): LeftWithOtherPartner {
+  const recalledFrom = String(r.lead.partnerAccountId ?? '');
+  const others = [...new Set(r.marketoPartnerAccounts.filter((a) => a !== '' && a !== recalledFrom))];
+  return { email: r.lead.email.toLowerCase(), recalled_from: recalledFrom, now_with: `PRM account ${others.join(', ')} (the Marketo lead's Impartner Partner Account)` };
+}
+
 export const recallInactiveLeads = defineAction({
   description: 'Recalls the untouched, non-exempt leads synced in a window: Marketo updateOnly 300 a call (Impartner Partner Account cleared, Marketing Suspended = false), then the PRM lead\'s Recalled Date.',
   input: InactiveLeadsInput,
   output: z.object({
     recalled: z.number().int().describe('Leads recalled by this attempt.'),
     not_in_marketo: z.array(z.string()).describe('Emails Marketo has no lead for: recalled in the PRM only.'),
+    several_in_marketo: z.array(SeveralInMarketo).describe('Leads several Marketo leads have (Marketo refuses an update by email, 1007): the ones that named the partner were recalled by id; ops are told to merge them.'),
     not_in_salesforce: z.array(z.string()).describe('Emails Salesforce has no Lead for (D1): recalled in Marketo and the PRM.'),
     salesforce_refused: z.array(z.string()).describe('Salesforce Leads the org refused to update, with its reason.'),
-    left_with_other_partner: z.array(z.string()).describe('Emails shared meanwhile with another partner: recalled in the PRM from this partner only, their Marketo or Salesforce partner fields left to the other partner (D25).'),
+    left_with_other_partner: z.array(LeftWithOtherPartner).describe('Leads shared meanwhile with another partner: recalled in the PRM from this partner only, their Marketo or Salesforce partner fields left to the other partner (D25). Ops are told in the recall\'s email.'),
     marketo_calls: z.number().int().describe('Marketo update calls (300 leads each); the Last Partner Activity reads come on top, one per 300 candidates.'),
   }),
   idempotent: true,
@@ -40,29 +66,53 @@ export const recallInactiveLeads = defineAction({
     const salesforce = ctx.connection.salesforce().client;
     const keyField = ctx.connection.config.salesforceLeadKeyField;
     const notInMarketo: string[] = [];
+    const severalInMarketo: SeveralInMarketo[] = [];
     const notInSalesforce: string[] = [];
     const salesforceRefused: string[] = [];
-    const otherPartner: string[] = [];
+    const otherPartner: LeftWithOtherPartner[] = [];
     let recalled = 0;
     let calls = 0;
     const flush = async (batch: RecallableLead[]) => {
       if (batch.length === 0) return;
       // D25: only the recalled partner's hold is released; a lead another partner got since stays theirs.
       const ours = batch.filter(stillThePartners);
-      otherPartner.push(...batch.filter((r) => !stillThePartners(r)).map((r) => r.lead.email.toLowerCase()));
-      const leads = ours.map(({ lead }) => ({ email: lead.email.toLowerCase(), impartnerPartnerAccount: null, marketingSuspended: false }));
+      otherPartner.push(...batch.filter((r) => !stillThePartners(r)).map(leftWithOtherPartner));
+      // Several Marketo leads with one email: Marketo refuses an update by email (1007), so those that
+      // name this partner are updated by id, and ops are told which ones to merge (never "not in Marketo").
+      const byEmail = ours.filter((r) => r.marketoIds.length <= 1);
+      const several = ours.filter((r) => r.marketoIds.length > 1);
+      const leads = byEmail.map(({ lead }) => ({ email: lead.email.toLowerCase(), impartnerPartnerAccount: null, marketingSuspended: false }));
       if (leads.length > 0) {
         const results = await marketo.upsertLeads({ action: 'updateOnly', lookupField: 'email', leads }, call);
         calls += 1;
         results.forEach((result, i) => {
-          if (result.status !== 'updated' && result.status !== 'created') notInMarketo.push(ours[i]!.lead.email);
+          if (result.status === 'updated' || result.status === 'created') return;
+          const { lead } = byEmail[i]!;
+          // A duplicate made since the read above: Marketo names it, and so does ops' email.
+          if ((result.reasons ?? []).some((r) => r.code === '1007')) severalInMarketo.push({ email: lead.email, marketo_ids: [], recalled_ids: [] });
+          else notInMarketo.push(lead.email);
         });
       }
+      const updates = several.flatMap((r) => r.marketoIds.filter((_, i) => r.marketoPartnerAccounts[i] === String(r.lead.partnerAccountId ?? '')).map((id) => ({ id, email: r.lead.email })));
+      const recalledIds = new Set<number>();
+      for (let i = 0; i < updates.length; i += MARKETO_LIMITS.batchSize) {
+        const group = updates.slice(i, i + MARKETO_LIMITS.batchSize);
+        const results = await marketo.upsertLeads({ action: 'updateOnly', lookupField: 'id', leads: group.map(({ id }) => ({ id, impartnerPartnerAccount: null, marketingSuspended: false })) }, call);
+        calls += 1;
+        results.forEach((result, j) => {
+          if (result.status === 'updated') recalledIds.add(group[j]!.id);
+        });
+      }
+      severalInMarketo.push(...several.map((r) => ({ email: r.lead.email, marketo_ids: r.marketoIds, recalled_ids: r.marketoIds.filter((id) => recalledIds.has(id)) })));
       const at = new Date(ctx.clock.now()).toISOString();
       const partners = new Map(ours.map(({ lead }) => [lead.email.toLowerCase(), lead.crmPartnerId]));
-      const inSalesforce = await recallSalesforceLeads(salesforce, keyField, leads.map((l) => l.email), at, call, partners);
+      const inSalesforce = await recallSalesforceLeads(salesforce, keyField, ours.map(({ lead }) => lead.email.toLowerCase()), at, call, partners);
       notInSalesforce.push(...inSalesforce.notInSalesforce);
-      for (const key of inSalesforce.otherPartners) if (!otherPartner.includes(key)) otherPartner.push(key);
+      for (const key of inSalesforce.otherPartners) {
+        if (otherPartner.some((o) => o.email === key)) continue;
+        const recallable = ours.find(({ lead }) => lead.email.toLowerCase() === key);
+        otherPartner.push({ email: key, recalled_from: String(recallable?.lead.partnerAccountId ?? ''), now_with: 'another partner\'s Account on the Salesforce Lead (PartnerAccountId)' });
+      }
       salesforceRefused.push(...inSalesforce.refused);
       // Last: a lead with a Recalled Date is skipped by a later attempt, so Marketo and Salesforce are written first.
       for (const { lead } of batch) await prm.updatePartnerLead(lead.id, { RecalledDate: at }, call);
@@ -78,8 +128,8 @@ export const recallInactiveLeads = defineAction({
     }
     await flush(batch);
     ctx.note(
-      `recalled ${recalled} leads in ${calls} Marketo call${calls === 1 ? '' : 's'}${notInMarketo.length ? `; ${notInMarketo.length} not in Marketo` : ''}${notInSalesforce.length ? `; ${notInSalesforce.length} without a Salesforce Lead` : ''}${salesforceRefused.length ? `; Salesforce refused ${salesforceRefused.join(', ')}` : ''}${otherPartner.length ? `; left with another partner: ${otherPartner.join(', ')}` : ''}`,
+      `recalled ${recalled} leads in ${calls} Marketo call${calls === 1 ? '' : 's'}${notInMarketo.length ? `; ${notInMarketo.length} not in Marketo` : ''}${severalInMarketo.length ? `; several Marketo leads for ${severalInMarketo.map((s) => `${s.email} (${s.marketo_ids.join(', ') || '1007'})`).join(', ')}` : ''}${notInSalesforce.length ? `; ${notInSalesforce.length} without a Salesforce Lead` : ''}${salesforceRefused.length ? `; Salesforce refused ${salesforceRefused.join(', ')}` : ''}${otherPartner.length ? `; left with another partner: ${otherPartner.map((o) => `${o.email} (${o.now_with})`).join(', ')}` : ''}`,
     );
-    return { recalled, not_in_marketo: notInMarketo, not_in_salesforce: notInSalesforce, salesforce_refused: salesforceRefused, left_with_other_partner: otherPartner, marketo_calls: calls };
+    return { recalled, not_in_marketo: notInMarketo, several_in_marketo: severalInMarketo, not_in_salesforce: notInSalesforce, salesforce_refused: salesforceRefused, left_with_other_partner: otherPartner, marketo_calls: calls };
   },
 });

@@ -42,4 +42,11 @@ describe('partnerflow import leads (D22)', () => {
     expect(code).toBe(0);
     expect(stderr).toContain(': 1 row accepted, 0 refused');
   });
+
+  it('D22: a file whose every row is refused exits 1 saying nothing was imported (a script must not read it as done)', async () => {
+    const { code, stderr } = await importAnswered({ ...REPORT, run_id: null, accepted: 0, batches: 0, refused: [{ row: 1, line: 2, reason: 'phone is missing' }, { row: 2, line: 3, reason: 'phone is missing' }], run_status: null });
+    expect(code).toBe(1);
+    expect(stderr).toContain(': 0 rows accepted, 2 refused');
+    expect(stderr).toContain('nothing was imported: fix the refused rows (above) and import the file again');
+  });
 });

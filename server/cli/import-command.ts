@@ -14,7 +14,7 @@ Posts the CSV (UTF-8; header email,first_name,last_name,company,phone,opted_in,c
 to POST <url>/imports/leads of a running runtime, with Authorization: Bearer $PARTNERFLOW_API_TOKEN when
 it is set, and prints the report (accepted rows, refused rows with their row number and reason, rows
 imported but not opted in, the lead-import run). Exit 0 when the file was accepted (even with refused
-rows: they are in the report), 1 when it was refused whole, the runtime could not be reached, or the
+rows: they are in the report), 1 when it was refused whole or every row was refused, the runtime could not be reached, or the
 file was imported before and that import's run failed (it says how to resume it), 2 for bad arguments.
   --url   the runtime's base URL (default $PARTNERFLOW_URL, else http://127.0.0.1:3000)`,
   options: { url: { type: 'string' } },
@@ -51,6 +51,11 @@ file was imported before and that import's run failed (it says how to resume it)
         return report.run_status === 'failed' ? 1 : 0;
       }
       console.error(`${file}: ${rows(report.accepted)} accepted, ${report.refused.length} refused, ${report.not_opted_in.length} imported but not opted in${report.run_id ? `; run ${report.run_id} (GET ${base}/runs/${report.run_id})` : ''}`);
+      // Every row refused: a script (or ops) reading exit 0 would take the import for done.
+      if (report.accepted === 0) {
+        console.error(`${file}: nothing was imported: fix the refused rows (above) and import the file again`);
+        return 1;
+      }
       return 0;
     }
     console.error(`partnerflow import: ${file} refused (HTTP ${res.status}): ${text}`);

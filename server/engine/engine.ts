@@ -417,6 +417,7 @@ export class Engine {
         random: this.#opts.random,
         signal: lease.signal,
         onLifecycle: this.#opts.onLifecycle,
+        draining: () => this.#stopping,
       });
       const finishing = this.store.finishTurn(run.id, owner, { ...result, now: this.clock.now() });
       outcomeHandedOver();
@@ -507,7 +508,10 @@ export class Engine {
     void turn.finally(() => this.#inFlight.delete(turn));
   }
 
-  /** Stops claiming and waits for the turns in flight to end (graceful shutdown). */
+  /**
+   * Stops claiming and waits for the turns in flight to end (graceful shutdown). A turn ends at its next
+   * action (interpreter.ts, `draining`): the call in flight finishes and is journaled, the run stays due.
+   */
   async stop(): Promise<void> {
     this.#stopping = true;
     this.wake();

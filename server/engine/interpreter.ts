@@ -28,13 +28,18 @@ export interface InterpreterDeps {
   signal: AbortSignal;
   /** Told when a timer of the run fires (engine/lifecycle-events.ts). */
   onLifecycle?: LifecycleListener;
+  /**
+   * True once the runtime shuts down (SIGTERM): the turn starts no further action and leaves the run
+   * due at once, where it stopped, for the next start or another replica. Everything before is journaled.
+   */
+  draining?: () => boolean;
 }
 
 /** How a sequence of steps ended in this turn. */
 type Flow =
   | { kind: 'next' }
   /** `again`: the run was already waiting there, for the same deadline, before this turn (no progress). */
-  | { kind: 'suspend'; wakeAt: number | null; step: StepKey; retry?: true; again?: true }
+  | { kind: 'suspend'; wakeAt: number | null; step: StepKey; retry?: true; again?: true; paused?: true }
   | { kind: 'stop'; status: 'completed' | 'failed' | 'canceled'; reason?: string }
   | { kind: 'fail'; error: RunError };
 
@@ -91,7 +96,7 @@ export async function runTurn(run: Run, recipe: Recipe, owner: string, deps: Int
         wakeAt: flow.wakeAt,
         error: null,
         journal: heldBack,
-        waitingOn: flow.retry ? `${flow.step} (its next attempt)` : flow.step,
+        waitingOn: flow.paused ? `${flow.step} (paused: the runtime shut down before it)` : flow.retry ? `${flow.step} (its next attempt)` : flow.step,
         ...(flow.again ? { waitingAsBefore: true } : {}),
       };
     case 'fail':
@@ -175,6 +180,9 @@ class Turn {
       if (entry.nextAttemptAt === null) return this.afterFailure(step, key, scope, entry.error!);
       if (entry.nextAttemptAt > this.now) return { kind: 'suspend', wakeAt: entry.nextAttemptAt, step: key, retry: true, again: true };
     }
+    // A safe point: what ran before is journaled, this action has not started. A shutdown waits for the
+    // call in flight, not for the rest of a long run (a lead import of 100 batches stops between two).
+    if (this.deps.draining?.()) return { kind: 'suspend', wakeAt: this.now, step: key, paused: true };
     const resolved = this.deps.connectors.resolve(step.action);
     if (entry?.status === 'running' && !resolved.definition.idempotent) {
       // The process died during a call that is not safe to repeat: whether it took effect is unknown.

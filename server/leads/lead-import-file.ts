@@ -86,6 +86,10 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
       empty ? `${empty === 1 ? 'a column without a name' : `${empty} columns without a name`} (a comma at the end of the line?)` : '', missing.length ? `missing ${missing.join(', ')}` : '', twice.length ? `twice: ${twice.join(', ')}` : ''].filter(Boolean);
     throw new LeadImportRefused(400, header.line, `line ${header.line}: wrong header (${parts.join('; ')}); expected the columns ${LEAD_IMPORT_COLUMNS.join(',')} in any order; nothing was imported`);
   }
+  // A header alone (the wrong sheet exported) would answer 202 with nothing imported, easily read as done.
+  if (records.every((record) => record.fields.every((f) => f.trim() === ''))) {
+    throw new LeadImportRefused(400, header.line + 1, `line ${header.line + 1}: the file has no rows after the header (only blank lines, if any); nothing was imported`);
+  }
   const result: LeadImportCheck = { accepted: [], refused: [], not_opted_in: [] };
   const seen = new Map<string, number>();
   for (const [index, record] of records.entries()) {
@@ -117,6 +121,11 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
     const phone = get('phone');
     if (!phone) {
       refuse('phone is missing: a phone number is required for the PRM sync (D22)');
+      continue;
+    }
+    // n/a, a dash, "none": what scanners and spreadsheets put in an empty cell is no number to call.
+    if (!/\d/.test(phone)) {
+      refuse(`phone ${JSON.stringify(phone)} has no digits: a phone number is required for the PRM sync (D22)`);
       continue;
     }
     const rawPartner = get('crm_partner_id');
