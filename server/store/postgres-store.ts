@@ -6,7 +6,7 @@ import { postgresMigrations } from './postgres-migrations.ts';
 import { poolReportingOutages } from './postgres-pool.ts';
 import { listenForWakeups } from './wake-notifications.ts';
 import { StoreUnavailableError } from './store-unavailable.ts';
-import { checkDatabaseUrl, PostgresStoreError, redactDatabaseUrl } from './database-url.ts';
+import { checkDatabaseUrl, PostgresStoreError, redactDatabaseUrl, secretsOfDatabaseUrl } from './database-url.ts';
 
 export { PostgresStoreError, redactDatabaseUrl } from './database-url.ts';
 
@@ -35,7 +35,7 @@ const types: pg.CustomTypesConfig = {
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<KyselyStore> {
   const shown = redactDatabaseUrl(options.url);
   checkDatabaseUrl(options.url);
-  const password = new URL(options.url).password;
+  const secrets = secretsOfDatabaseUrl(options.url);
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
@@ -53,7 +53,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolReportingOutages(pool, shown) }) });
   const fail = async (what: string, error: unknown): Promise<never> => {
     await db.destroy().catch(() => {});
-    throw new PostgresStoreError(`${what} ${shown}: ${withoutSecret(errorMessage(error), password)}`);
+    throw new PostgresStoreError(`${what} ${shown}: ${withoutSecrets(errorMessage(error), secrets)}`);
   };
   let schema: string;
   try {
@@ -83,14 +83,7 @@ function errorMessage(error: unknown): string {
   return String(error);
 }
 
-/** A driver's message could quote the connection string: the password never leaves this file. */
-function withoutSecret(message: string, password: string): string {
-  if (!password) return message;
-  let decoded = password;
-  try {
-    decoded = decodeURIComponent(password);
-  } catch {
-    // Not percent-encoded validly: the password is what the URL holds.
-  }
-  return message.split(password).join('***').split(decoded).join('***');
+/** A driver's message could quote the connection string: its secrets (longest first) never leave this file. */
+function withoutSecrets(message: string, secrets: string[]): string {
+  return secrets.reduce((text, secret) => text.split(secret).join('***'), message);
 }
