@@ -66,7 +66,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const unconfigured = definitions.flatMap((r) => checkConfiguredConnectors(r.definition, r.file, catalog, config));
   if (unconfigured.length > 0) throw new RecipeLoadError(unconfigured);
   const clock = options.clock ?? (config.mock ? new OffsetClock() : systemClock);
-  const store = options.store ?? (await openRuntimeStore(config));
+  const store = options.store ?? (await openRuntimeStore(config, log));
 
   let systems: SimulatedSystems | null = null;
   let stopInterceptor: (() => void) | null = null;

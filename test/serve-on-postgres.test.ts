@@ -84,6 +84,41 @@ describe('serve on PostgreSQL (PARTNERFLOW_DATABASE_URL)', () => {
   }, 60_000);
 });
 
+describe('serve on PostgreSQL: the password given as a query parameter', () => {
+  it('logs in with `?password=` and the ready line shows it as ***, never as given', async () => {
+    // The test server's URL with its password moved from the userinfo to libpq's query parameter.
+    const given = new URL(url);
+    const password = decodeURIComponent(given.password);
+    given.password = '';
+    given.searchParams.set('password', password);
+    const cli = spawnCli(['serve'], {
+      cwd: resolve(import.meta.dirname, '..'),
+      env: {
+        ...process.env,
+        ...rt.sim.env,
+        PORT: '0',
+        LOG_LEVEL: 'info',
+        PUBLIC_BASE_URL: 'http://127.0.0.1:9',
+        PARTNERFLOW_API_TOKEN: 'pg-test-api-token-0123456789',
+        APPROVAL_LINK_SECRET: 'pg-test-approval-link-secret-0123456789',
+        WEBHOOK_SECRET_PRM: 'pg-test-webhook-secret-0123456789',
+        PARTNERFLOW_DB: resolve(rt.dir, 'unused.db'),
+        PARTNERFLOW_DATABASE_URL: given.toString(),
+      },
+    });
+    try {
+      await until('the ready line', async () => (cli.out().includes('partnerflow ready') ? true : undefined), 120_000);
+      const ready = cli.out().split('\n').find((line) => line.includes('partnerflow ready'))!;
+      const db = (JSON.parse(ready) as { db: string }).db;
+      expect(db).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/partnerflow_test_\w+\?options=.*&password=\*\*\*$/);
+      expect(cli.out() + cli.err()).not.toContain(password);
+    } finally {
+      cli.child.kill('SIGTERM');
+      await cli.exited;
+    }
+  }, 180_000);
+});
+
 describe('configuration of the PostgreSQL store', () => {
   const production = { PUBLIC_BASE_URL: 'https://partnerflow.example.com', PARTNERFLOW_API_TOKEN: 'a-token-of-16-chars-or-more', APPROVAL_LINK_SECRET: 'an-approval-link-secret-of-32-chars-or-more' };
 

@@ -6,6 +6,7 @@ import type { EmailConnection, OutgoingEmail, RenderedEmail } from './email-conn
 import type { EmailProvider } from './email-provider.ts';
 import type { EmailTemplates } from './email-templates.ts';
 import { EmailOutcomeUnknownError, NEEDS_DECISION } from './email-outcome-unknown.ts';
+import { SentNotRecordedError } from './sent-not-recorded.ts';
 import type { ToldChanges } from './tell-on-change.ts';
 
 /**
@@ -13,6 +14,12 @@ import type { ToldChanges } from './tell-on-change.ts';
  * less is being sent by someone right now; for longer, its attempt was interrupted.
  */
 const SENDING_WINDOW_MS = 2 * 60_000;
+
+/**
+ * How often the record of a message the provider took is written before the attempt gives up on the
+ * store: a dead pooled connection after a failover fails one query, and the next one gets a new one.
+ */
+const RECORD_SENT_TRIES = 3;
 
 /**
  * Another attempt is sending this message right now; the retry after it finds the message sent or
@@ -55,9 +62,16 @@ export class OutboxBusyError extends Error {
  *    memory when it is sent, its links derived from the id and the server secret: no working link is
  *    ever written to the store, not while the message waits, not in the WAL;
  * 7. once sent, the stored message keeps its envelope and loses its body and template data: the
- *    partner data has no further use there.
+ *    partner data has no further use there;
+ * 8. only what the provider's send throws is classified (5). Once it took the message, a store that
+ *    fails to record it never makes it go out again: the record is tried again, and if the store still
+ *    fails, the message stays `sending`, this process remembers it was taken, and the step's retry
+ *    records it (SentNotRecordedError). After a restart, `sending` is an interrupted send (3).
  */
 export class OutboxSender implements EmailConnection {
+  /** Messages the provider took while the store could not record it: key → the `sent` record to write. */
+  readonly #sentNotRecorded = new Map<string, { messageId: string; patch: OutboxPatch }>();
+
   constructor(
     readonly deps: { store: Store; clock: Clock; log: Logger; provider: EmailProvider; templates: EmailTemplates; from: string },
   ) {}
@@ -87,8 +101,16 @@ export class OutboxSender implements EmailConnection {
     const stored = await store.enqueueOutbox({ key: email.key, runId: email.runId, message: toStore, createdAt: clock.now() }, email.approval, rendered ? { now: clock.now(), owner: leaseOwner } : undefined);
     if (stored.taken) return this.#deliver(email, rendered!, options);
     if (stored.status === 'sent' && stored.providerMessageId) {
+      this.#sentNotRecorded.delete(email.key);
       options.note?.(`already sent as message ${stored.providerMessageId}; not sent again`);
       return { messageId: stored.providerMessageId, alreadySent: true };
+    }
+    // Taken by the provider in an earlier attempt of this process, which the store failed to record.
+    const taken = this.#sentNotRecorded.get(email.key);
+    if (taken) {
+      await this.#recordSent(email, taken.messageId, taken.patch);
+      options.note?.(`sent earlier as message ${taken.messageId}, when the store could not record it; recorded now, not sent again`);
+      return { messageId: taken.messageId, alreadySent: true };
     }
     // An interrupted send nobody could check: only an operator's resend or mark-sent moves it on.
     if (stored.status === 'failed') throw new EmailOutcomeUnknownError(email.key, stored.lastError ?? NEEDS_DECISION, this.#traceOf(email.key));
@@ -102,7 +124,7 @@ export class OutboxSender implements EmailConnection {
       }
       const found = await provider.findSent(email.key, options);
       if (found) {
-        await store.updateOutbox(email.key, this.#sent(await this.#render(stored.message, email), found));
+        await this.#recordSent(email, found, this.#sent(await this.#render(stored.message, email), found));
         options.note?.(`an interrupted earlier attempt was delivered as message ${found}; not sent again`);
         return { messageId: found, alreadySent: true };
       }
@@ -126,12 +148,9 @@ export class OutboxSender implements EmailConnection {
   /** Hands a message this attempt took (`sending`) to the provider, and records the outcome (5, 7). */
   async #deliver(email: OutgoingEmail, message: EmailMessage, options: CallOptions): Promise<{ messageId: string; alreadySent: boolean }> {
     const { store, provider, log } = this.deps;
+    let messageId: string;
     try {
-      const messageId = await provider.send(message, email.key, options);
-      await store.updateOutbox(email.key, this.#sent(message, messageId));
-      // `key` in a log line is a run's business key (lifecycle-log.ts); the outbox's own key is `outboxKey`.
-      log.info({ outboxKey: email.key, runId: email.runId, tag: email.tag, messageId, recipients: email.to.length }, `email sent: ${email.tag}`);
-      return { messageId, alreadySent: false };
+      messageId = await provider.send(message, email.key, options);
     } catch (error) {
       // A refused message was not taken, so it goes back to `pending`. Any other failure may follow an
       // acceptance (a gateway's 502 or 504, a timeout, a lost connection, an answer we could not read):
@@ -142,6 +161,33 @@ export class OutboxSender implements EmailConnection {
       await store.updateOutbox(email.key, { ...(refused ? { status: 'pending' as const } : {}), lastError: (error as Error).message });
       throw error;
     }
+    // The provider took it: from here on, no failure may send it again (8).
+    await this.#recordSent(email, messageId, this.#sent(message, messageId));
+    // `key` in a log line is a run's business key (lifecycle-log.ts); the outbox's own key is `outboxKey`.
+    log.info({ outboxKey: email.key, runId: email.runId, tag: email.tag, messageId, recipients: email.to.length }, `email sent: ${email.tag}`);
+    return { messageId, alreadySent: false };
+  }
+
+  /**
+   * Records a message the provider took as `sent`, trying the store again when it fails. When it keeps
+   * failing, the acceptance is remembered for the step's retry and the attempt fails with
+   * SentNotRecordedError; the message stays `sending`, never `pending`.
+   */
+  async #recordSent(email: OutgoingEmail, messageId: string, patch: OutboxPatch): Promise<void> {
+    let failure: unknown;
+    for (let tried = 0; tried < RECORD_SENT_TRIES; tried++) {
+      try {
+        await this.deps.store.updateOutbox(email.key, patch);
+        this.#sentNotRecorded.delete(email.key);
+        return;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    this.#sentNotRecorded.set(email.key, { messageId, patch });
+    const error = new SentNotRecordedError(email.key, messageId, failure);
+    this.deps.log.error({ outboxKey: email.key, runId: email.runId, tag: email.tag, messageId }, error.message);
+    throw error;
   }
 
   /**

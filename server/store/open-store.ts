@@ -1,5 +1,7 @@
+import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { RuntimeConfig } from '../config.ts';
 import { redactDatabaseUrl } from './database-url.ts';
+import { newerSchemaWarning } from './schema-versions.ts';
 import type { Store } from './store.ts';
 
 /**
@@ -7,13 +9,15 @@ import type { Store } from './store.ts';
  * (several replicas share it), otherwise the embedded SQLite file (PARTNERFLOW_DB). Each is loaded
  * only when chosen: a SQLite deployment never loads the PostgreSQL driver, nor the reverse.
  */
-export async function openRuntimeStore(config: Pick<RuntimeConfig, 'dbPath' | 'database'>): Promise<Store> {
+export async function openRuntimeStore(config: Pick<RuntimeConfig, 'dbPath' | 'database'>, log?: Pick<Logger, 'warn'>): Promise<Store> {
+  // A newer version migrated the schema further (a rolling deploy, a rollback): this one runs on it.
+  const onNewerSchema = (newer: string[]) => log?.warn({ newerMigrations: newer }, newerSchemaWarning(newer));
   if (config.database) {
     const { openPostgresStore } = await import('./postgres-store.ts');
-    return openPostgresStore(config.database);
+    return openPostgresStore({ ...config.database, onNewerSchema });
   }
   const { openSqliteStore } = await import('./sqlite-store.ts');
-  return openSqliteStore({ path: config.dbPath });
+  return openSqliteStore({ path: config.dbPath, onNewerSchema });
 }
 
 /** Where the store is, as it may be shown (logs, CLI output): the SQLite file, or the PostgreSQL URL without its password. */

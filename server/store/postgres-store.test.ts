@@ -64,6 +64,21 @@ describe('PostgreSQL store: opening', () => {
     expect(message).not.toContain('not-the-Secret-42');
   });
 
+  it('a password given as a query parameter (libpq\'s `?password=`, `sslpassword`) is shown as *** in the error, never as given', async () => {
+    const url = new URL(testPostgresUrl());
+    url.password = '';
+    url.search = '?sslmode=disable&password=Secret-In-Query-9&sslpassword=Key-Pass-In-Query-7';
+    const error = await openPostgresStore({ url: url.toString() }).catch((e: Error) => e);
+    const message = (error as Error).message;
+    expect(message).toContain(`cannot connect to postgres://postgres@${url.host}/postgres?sslmode=disable&password=***&sslpassword=***: `);
+    expect(message).toContain('password authentication failed');
+    expect(message).not.toContain('Secret-In-Query-9');
+    expect(message).not.toContain('Key-Pass-In-Query-7');
+    expect(redactDatabaseUrl('postgres://app@db/pf?password=Secret-In-Query-9')).toBe('postgres://app@db/pf?password=***');
+    // The other parameters are shown as written; an encoded name is still recognised.
+    expect(redactDatabaseUrl('postgresql://app:pw@db/pf?options=-c%20search_path%3Dx&PassWord=a%20b&sslmode=require')).toBe('postgresql://app:***@db/pf?options=-c%20search_path%3Dx&PassWord=***&sslmode=require');
+  });
+
   it('a server that is not there is a clear error, not a hang', async () => {
     const port = await freePort();
     const error = await openPostgresStore({ url: `postgres://partnerflow:s3cret-pass@127.0.0.1:${port}/partnerflow` }).catch((e: Error) => e);

@@ -1,12 +1,13 @@
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.ts';
 import { KyselyStore } from './kysely-store.ts';
-import { postgresMigrations } from './postgres-migrations.ts';
+import { migratePostgresSchema } from './postgres-migration-connection.ts';
 import { poolReportingOutages } from './postgres-pool.ts';
 import { listenForWakeups } from './wake-notifications.ts';
 import { StoreUnavailableError } from './store-unavailable.ts';
-import { checkDatabaseUrl, PostgresStoreError, redactDatabaseUrl } from './database-url.ts';
+import { SchemaMismatchError, type SchemaOutcome } from './schema-versions.ts';
+import { checkDatabaseUrl, PostgresStoreError, redactDatabaseUrl, secretsOfDatabaseUrl } from './database-url.ts';
 
 export { PostgresStoreError, redactDatabaseUrl } from './database-url.ts';
 
@@ -19,6 +20,8 @@ export interface PostgresStoreOptions {
   statementTimeoutMs?: number;
   /** Told the migrations this open applied (none when another replica had, or the schema was current). */
   onMigrated?: (names: string[]) => void;
+  /** Told the migrations of a newer version the database has (a rolling deploy): this one runs on them unmigrated. */
+  onNewerSchema?: (newer: string[]) => void;
 }
 
 /** int8 (bigint) as a JS number: the store's times are epoch milliseconds, far below 2^53; counts too. */
@@ -31,11 +34,13 @@ const types: pg.CustomTypesConfig = {
  * The store on PostgreSQL, shared by every replica: the Kysely store over a `pg` pool. The schema is
  * migrated at open (postgres-migrations.ts); Kysely's migrator holds a PostgreSQL advisory lock while
  * it migrates, so replicas starting together migrate once and the others wait, then find it done.
+ * Migrations run on a connection without the statement timeout (postgres-migration-connection.ts); a
+ * database a newer version migrated further is run on unmigrated (schema-versions.ts).
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<KyselyStore> {
   const shown = redactDatabaseUrl(options.url);
   checkDatabaseUrl(options.url);
-  const password = new URL(options.url).password;
+  const secrets = secretsOfDatabaseUrl(options.url);
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
@@ -53,7 +58,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolReportingOutages(pool, shown) }) });
   const fail = async (what: string, error: unknown): Promise<never> => {
     await db.destroy().catch(() => {});
-    throw new PostgresStoreError(`${what} ${shown}: ${withoutSecret(errorMessage(error), password)}`);
+    throw new PostgresStoreError(`${what} ${shown}: ${withoutSecrets(errorMessage(error), secrets)}`);
   };
   let schema: string;
   try {
@@ -63,12 +68,15 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
   // The migration table in the schema the store's tables go to (the first of the search_path): a
   // database shared by several schemas (`?options=-c search_path=...`) keeps one history per schema.
-  const { error, results } = await new Migrator({ db, provider: postgresMigrations, migrationTableSchema: schema }).migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    return fail(`migration ${failed} failed on`, error);
+  let outcome: SchemaOutcome;
+  try {
+    outcome = await migratePostgresSchema(options.url, schema);
+  } catch (error) {
+    if (error instanceof SchemaMismatchError) return fail('cannot start on', new Error(`its schema ${error.message}`));
+    return fail(`migration ${(error as { failedMigration?: string | null }).failedMigration ?? 'of the schema'} failed on`, error);
   }
-  options.onMigrated?.((results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName));
+  if (outcome.newer.length > 0) options.onNewerSchema?.(outcome.newer);
+  options.onMigrated?.(outcome.applied);
   const store = new KyselyStore('postgres', db);
   // A dedicated connection per listener, outside the pool (wake-notifications.ts), on the same schema.
   store.listenForWakeups = (onWake, onProblem) => listenForWakeups(options.url, schema, onWake, onProblem);
@@ -83,14 +91,7 @@ function errorMessage(error: unknown): string {
   return String(error);
 }
 
-/** A driver's message could quote the connection string: the password never leaves this file. */
-function withoutSecret(message: string, password: string): string {
-  if (!password) return message;
-  let decoded = password;
-  try {
-    decoded = decodeURIComponent(password);
-  } catch {
-    // Not percent-encoded validly: the password is what the URL holds.
-  }
-  return message.split(password).join('***').split(decoded).join('***');
+/** A driver's message could quote the connection string: its secrets (longest first) never leave this file. */
+function withoutSecrets(message: string, secrets: string[]): string {
+  return secrets.reduce((text, secret) => text.split(secret).join('***'), message);
 }

@@ -1,10 +1,11 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from './database.ts';
 import { KyselyStore } from './kysely-store.ts';
 import { SqliteStore } from './sqlite-sync-store.ts';
+import { migrateUnlessNewer, SchemaMismatchError } from './schema-versions.ts';
 import { sqliteMigrations } from './sqlite-migrations.ts';
 import { cachePreparedStatements } from './statement-cache.ts';
 import type { Store } from './store.ts';
@@ -17,6 +18,8 @@ export interface SqliteStoreOptions {
    * driver as on PostgreSQL: the contract tests run both, so the path PostgreSQL takes stays tested.
    */
   driver?: 'synchronous' | 'kysely';
+  /** Told the migrations of a newer version the file has (a rollback): this one runs on them unmigrated. */
+  onNewerSchema?: (newer: string[]) => void;
 }
 
 /**
@@ -24,7 +27,7 @@ export interface SqliteStoreOptions {
  * makes every commit durable before the webhook's 2xx, so a power cut loses no accepted event.
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
-  const { sqlite, db } = await openSqliteDatabase(options.path);
+  const { sqlite, db } = await openSqliteDatabase(options.path, options.onNewerSchema);
   return options.driver === 'kysely' ? new KyselyStore('sqlite', db) : new SqliteStore(sqlite, db);
 }
 
@@ -43,14 +46,16 @@ export class StoreFileError extends Error {
 }
 
 /** The SQLite file (or memory) with its pragmas set and its schema migrated, for a store to run on. */
-export async function openSqliteDatabase(path: string): Promise<{ sqlite: Sqlite.Database; db: Kysely<Database> }> {
+export async function openSqliteDatabase(path: string, onNewerSchema?: (newer: string[]) => void): Promise<{ sqlite: Sqlite.Database; db: Kysely<Database> }> {
   const sqlite = openSqliteFile(path);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachePreparedStatements(sqlite) }) });
-  const { error, results } = await new Migrator({ db, provider: sqliteMigrations }).migrateToLatest();
-  if (error) {
+  try {
+    const { newer } = await migrateUnlessNewer(db, sqliteMigrations);
+    if (newer.length > 0) onNewerSchema?.(newer);
+  } catch (error) {
     await db.destroy();
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`migrating the store at ${path} failed in ${failed}: ${(error as Error).message}`);
+    if (error instanceof SchemaMismatchError) throw new Error(`the store at ${path} cannot be used: its schema ${error.message}`);
+    throw new Error(`migrating the store at ${path} failed in ${(error as { failedMigration?: string | null }).failedMigration ?? 'the schema'}: ${(error as Error).message}`);
   }
   return { sqlite, db };
 }

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { WAKE_CONNECTION_SETTINGS } from './wake-connection.ts';
 
 /**
  * What a replica hears of runs made due anywhere: `at`, the earliest time a write made a run (or a
@@ -37,7 +38,7 @@ export function listenForWakeups(url: string, schema: string, onWake: WakeHandle
   let delay = RECONNECT_FIRST_MS;
 
   const connect = async (reconnecting: boolean): Promise<void> => {
-    const next = new pg.Client({ connectionString: url, application_name: 'partnerflow-wakeups' });
+    const next = new pg.Client({ connectionString: url, application_name: 'partnerflow-wakeups', ...WAKE_CONNECTION_SETTINGS });
     let dropped = false;
     const drop = (why: string) => {
       if (dropped) return;
