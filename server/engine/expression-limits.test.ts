@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { engineFixture, recipeWith } from '../../test/support/engine-fixture.ts';
+import { EmailTemplates, TemplateError } from '../../connectors/email/email-templates.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { VirtualClock } from './clock.ts';
 import { evaluateExpression, ExpressionError, type ExpressionEnv, type ExpressionScope } from './expression.ts';
@@ -65,6 +66,23 @@ describe('expressions are limited by the work they do, not by the time they take
     const lines = (await evaluateExpression(DIGEST_LINES, scopeWith({ leads: leads(100) }), env)) as Array<{ line: string }>;
     expect(lines).toHaveLength(100);
     expect(lines[99]!.line).toBe('Lead 99 (Acme) lead99@acme.example: New');
+  });
+
+  it("the shipped D23 digest email of a partner's 100 leads renders on a busy machine; a runaway in a template names the template and the limit", async () => {
+    let now = Date.now();
+    vi.spyOn(Date, 'now').mockImplementation(() => (now += 1_000));
+    const templates = new EmailTemplates('recipes/email-templates');
+    const digestLeads = Array.from({ length: 100 }, (_, i) => ({ firstName: 'Lead', lastName: String(i), email: `lead${i}@acme.example`, company: 'Acme', phone: '+1 555 0100' }));
+    const email = await templates.render('lead-share-digest', { leads: digestLeads, partner: { name: 'Northwind Cloud' }, day: '2026-03-06' });
+    expect(email.subject).toBe('100 new leads shared with Northwind Cloud (2026-03-06)');
+    expect(email.text).toContain('- Lead 99 <lead99@acme.example>, Acme, +1 555 0100');
+    vi.restoreAllMocks();
+
+    setExpressionLimits({ maxSteps: 200 });
+    const error = await failure(templates.render('lead-share-digest', { leads: digestLeads, partner: { name: 'Northwind Cloud' }, day: '2026-03-06' }));
+    expect(error).toBeInstanceOf(TemplateError);
+    expect(error.message).toMatch(/^template lead-share-digest: \{\{ \$join\(leads/);
+    expect(error.message).toContain('stopped after 200 evaluation steps, the limit of one evaluation (PARTNERFLOW_EXPRESSION_MAX_STEPS)');
   });
 
   it('mapping 100,000 items (the sequence limit) passes under the default step limit', async () => {
