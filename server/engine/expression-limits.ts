@@ -9,9 +9,9 @@
 export interface ExpressionLimits {
   /** Evaluation steps of one evaluation (`PARTNERFLOW_EXPRESSION_MAX_STEPS`). */
   maxSteps: number;
-  /** Nested evaluations at once: a recursion that is not a tail call stops here (JSONata D1011). */
+  /** Nested evaluations at once: a recursion that is not a tail call stops here (JSONata: "Stack overflow"). */
   maxDepth: number;
-  /** Items of one sequence (JSONata D2015). */
+  /** Items of one sequence (JSONata: "The maximum sequence length ... was exceeded"). */
   maxSequence: number;
   /**
    * A last resort behind the step count, in CPU time of this process (not wall-clock time: a starved
