@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { ConnectorDefinition } from '../connectors/kit/define-connector.ts';
 import { MOCK_APPROVAL_LINK_SECRET } from '../connectors/approval/approval-token.ts';
+import { DEFAULT_EXPRESSION_LIMITS } from './engine/expression-limits.ts';
 
 /**
  * Runtime configuration, read from environment variables once at start. Every bad or missing value is
@@ -44,6 +45,8 @@ export interface RuntimeConfig {
   leaseMs: number;
   /** On PostgreSQL, the worker's own poll for due runs: a safety net behind LISTEN/NOTIFY. */
   safetyPollMs: number;
+  /** Evaluation steps one recipe expression or email template may take (engine/expression-limits.ts). */
+  expressionMaxSteps: number;
   /** Per-connector settings, validated by each connector's own schema; configured connectors only. */
   connectors: Record<string, unknown>;
   /**
@@ -117,6 +120,11 @@ export const RUNTIME_VARIABLES = {
   },
   MAX_DUE_BACKLOG: { schema: PositiveInt, default: '10000', doc: 'Webhooks get 503 with Retry-After, storing nothing, while this many runs are due and not started.' },
   MAX_DUE_AGE_MS: { schema: PositiveInt, default: '5000', doc: 'Webhooks get 503 with Retry-After, storing nothing, while the oldest due run waits longer than this.' },
+  PARTNERFLOW_EXPRESSION_MAX_STEPS: {
+    schema: PositiveInt.max(Number.MAX_SAFE_INTEGER),
+    default: String(DEFAULT_EXPRESSION_LIMITS.maxSteps),
+    doc: 'Evaluation steps one recipe expression or email template may take before it is stopped as a runaway (a work limit, not a time limit: a busy machine fails nothing).',
+  },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -158,6 +166,7 @@ export function loadConfig(givenEnv: Env, options: { mock: boolean; connectors: 
   const workerId = read('PARTNERFLOW_WORKER_ID');
   const leaseMs = read('PARTNERFLOW_LEASE_MS');
   const safetyPollMs = read('PARTNERFLOW_SAFETY_POLL_MS');
+  const expressionMaxSteps = read('PARTNERFLOW_EXPRESSION_MAX_STEPS');
   const databaseUrl = read('PARTNERFLOW_DATABASE_URL');
   const databasePoolSize = read('PARTNERFLOW_DATABASE_POOL_SIZE');
   const databaseStatementTimeoutMs = read('PARTNERFLOW_DATABASE_STATEMENT_TIMEOUT_MS');
@@ -216,6 +225,7 @@ export function loadConfig(givenEnv: Env, options: { mock: boolean; connectors: 
     workerId: workerId!,
     leaseMs: leaseMs!,
     safetyPollMs: safetyPollMs!,
+    expressionMaxSteps: expressionMaxSteps!,
     // Mock mode empties its store at every start: it never runs on a database named for production.
     ...(databaseUrl && !options.mock ? { database: { url: databaseUrl, poolSize: databasePoolSize!, statementTimeoutMs: databaseStatementTimeoutMs! } } : {}),
     connectors,

@@ -9,6 +9,7 @@ import type { RuntimeConfig } from './config.ts';
 import { advanceTime } from './engine/advance-time.ts';
 import { addIsoDuration } from './engine/business-calendar.ts';
 import { OffsetClock, systemClock, type Clock } from './engine/clock.ts';
+import { setExpressionLimits } from './engine/expression-limits.ts';
 import { ConnectorCatalog } from './engine/connector-registry.ts';
 import { Engine } from './engine/engine.ts';
 import { loadedRecipe, RecipeSet } from './engine/recipe-set.ts';
@@ -58,6 +59,8 @@ export interface Runtime {
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config } = options;
   const log = options.log ?? (await createConsoleLogger(config.logLevel));
+  // Process-wide: every expression and email template of this process works under it.
+  setExpressionLimits({ maxSteps: config.expressionMaxSteps });
   const catalog = new ConnectorCatalog(CONNECTORS);
   const tables = options.tables ?? loadTables(config.tablesDir);
   const definitions = options.recipes ?? (await loadRecipes(config.recipesDir, { catalog, tables: tables.names(), connectorConfigs: config.connectors }));

@@ -1,6 +1,7 @@
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from './clock.ts';
+import { setExpressionLimits } from './expression-limits.ts';
 import { evaluateExpression, evaluateMapping, ExpressionError, referencedSteps, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 
 // Friday 2026-03-06, 16:00 in London.
@@ -155,9 +156,15 @@ describe('expressions', () => {
       expect((error as ExpressionError).message).toMatch(/in \{% \$trigger\.data\.mdfNumber \+ 1 %\}$/);
     });
 
-    it('a runaway expression is stopped by the time box', async () => {
+    it('a runaway expression is stopped at the step limit (expression-limits.ts), not by a time box', async () => {
       const runaway = '{% ($loop := function($n) { $loop($n + 1) }; $loop(0)) %}';
-      await expect(evaluateExpression(runaway, scopeWith(request), env)).rejects.toBeInstanceOf(ExpressionError);
+      // Lowered so that the test does not spend the default 5,000,000 steps.
+      const previous = setExpressionLimits({ maxSteps: 50_000 });
+      try {
+        await expect(evaluateExpression(runaway, scopeWith(request), env)).rejects.toThrow(/stopped after 50,000 evaluation steps.*PARTNERFLOW_EXPRESSION_MAX_STEPS/);
+      } finally {
+        setExpressionLimits(previous);
+      }
     });
 
     it('an evaluation is not cut off by a stall of the process (a collection, a busy host): a D23 digest listing 100 leads fails no run under load', async () => {

@@ -4,21 +4,16 @@ import type { BusinessCalendar } from './business-calendar.ts';
 import { addBusinessDays, isBusinessDay } from './business-calendar.ts';
 import type { Clock } from './clock.ts';
 import { countryName } from './country-name.ts';
+import { countEvaluationStep, EVALUATE_ENTRY, expressionLimits } from './expression-limits.ts';
 
 /**
  * Expressions in recipes are JSONata (the language AWS Step Functions adopted for the same job): no
- * `eval`, no user JavaScript, and a time box so that a runaway expression cannot stall the runtime.
+ * `eval`, no user JavaScript, and a limit on the work one evaluation does (expression-limits.ts) so that
+ * a runaway expression cannot stall the runtime.
  * A string written `{% … %}` is an expression; every other JSON value is a literal.
  */
 
 const EXPRESSION = /^\{%([\s\S]*)%\}$/;
-/**
- * JSONata's time box is wall-clock time from the start of an evaluation (Date.now), so it also counts
- * what the process did not get to run: a garbage collection, a synchronous commit, a busy host. 250 ms
- * failed a D23 digest after 654 of 1,000 partners on a loaded machine, in the email template that lists
- * a partner's 100 leads. 5 s still stops a runaway (the stack and sequence limits stop most first).
- */
-const LIMITS = { timeout: 5_000, stack: 200, sequence: 100_000 };
 
 /** Whether a recipe value is an expression rather than a literal. */
 export function isExpression(value: unknown): value is string {
@@ -48,7 +43,11 @@ export function compileExpression(source: string): Compiled {
   const match = EXPRESSION.exec(source);
   if (!match) throw new ExpressionError('an expression is written {% … %}', source);
   try {
-    const compiled = jsonata(match[1]!.trim(), LIMITS as never);
+    // No wall-clock `timeout`: it failed legitimate templates on a busy machine. The step count stops a
+    // runaway whatever the load; the depth and sequence limits stop most of them sooner.
+    const { maxDepth, maxSequence } = expressionLimits();
+    const compiled = jsonata(match[1]!.trim(), { stack: maxDepth, sequence: maxSequence } as never);
+    compiled.assign(EVALUATE_ENTRY as never, countEvaluationStep);
     if (cache.size > 5_000) cache.clear();
     cache.set(source, compiled);
     return compiled;

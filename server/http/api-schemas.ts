@@ -152,13 +152,24 @@ export const RecipeView = z
 
 export const RecipeList = z.object({ recipes: z.array(RecipeView) }).meta({ id: 'RecipeList' });
 
+/** A time in epoch milliseconds as a cursor writes it: digits that make a safe integer. */
+const CURSOR_TIME = /^\d{1,15}$/;
+
 export const TimersQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50).describe('At most this many of each list.'),
+  limit: z.coerce.number().int().min(1).max(200).default(50).describe('At most this many of each list (1 to 200).'),
   after: z
     .string()
-    .regex(/^\d+\.\d+$/, 'the `next_after` of the previous page')
+    .regex(/^\d{1,15}\.\d{1,15}$/, 'the `next_after` of the previous page')
     .optional()
-    .describe('Business timers after this one: the `next_after` of the previous page.'),
+    .describe('Business timers after this one: the `next_after` of the previous page. Given alone, only business timers are listed.'),
+  runs_after: z
+    .string()
+    .refine((cursor) => {
+      const dot = cursor.indexOf('.');
+      return dot > 0 && CURSOR_TIME.test(cursor.slice(0, dot)) && /^[A-Za-z0-9_-]{1,100}$/.test(cursor.slice(dot + 1));
+    }, 'the `next_runs_after` of the previous page')
+    .optional()
+    .describe('Run wake-ups after this one: the `next_runs_after` of the previous page. Given alone, only run wake-ups are listed.'),
 });
 
 export const TimerView = z
@@ -184,9 +195,10 @@ export const BusinessTimerView = z
 
 export const TimerList = z
   .object({
-    timers: z.array(TimerView).describe('Unfinished runs with a wake time, soonest first (first page only)'),
-    business_timers: z.array(BusinessTimerView).describe('Pending business timers, soonest first, paged with `after`'),
-    next_after: z.string().nullable().describe('Pass as `after` for the next page of business timers; null on the last page'),
+    timers: z.array(TimerView).describe('Unfinished runs with a wake time, soonest first, paged with `runs_after` (empty when only `after` is given)'),
+    business_timers: z.array(BusinessTimerView).describe('Pending business timers, soonest first, paged with `after` (empty when only `runs_after` is given)'),
+    next_after: z.string().nullable().describe('Pass as `after` for the next page of business timers; null on the last page, or when they were not listed'),
+    next_runs_after: z.string().nullable().describe('Pass as `runs_after` for the next page of run wake-ups; null on the last page, or when they were not listed'),
   })
   .meta({ id: 'TimerList' });
 

@@ -5,6 +5,7 @@ import { requireApiToken } from './api-auth.ts';
 import type { AppDeps, AppEnv } from './app.ts';
 import { validationError } from './errors.ts';
 import type { RouteDoc } from './openapi.ts';
+import { asRunId, type RunId } from '../engine/ids.ts';
 import { businessTimerView, timerView } from './views.ts';
 
 /** What this runtime serves (`GET /recipes`) and what will happen when (`GET /timers`). */
@@ -28,21 +29,39 @@ export function recipeAndTimerRoutes(deps: AppDeps): Hono<AppEnv> {
   app.get('/timers', auth, async (c) => {
     const query = TimersQuery.safeParse(c.req.query());
     if (!query.success) return validationError(c, 'the query', query.error);
-    const { limit, after } = query.data;
-    const [fireAt, id] = after ? after.split('.').map(Number) : [];
-    const upcoming = after ? [] : await engine.store.listUpcoming({ limit });
-    const pending = await engine.store.listBusinessTimers({ limit, after: after ? { fireAt: fireAt!, id: id! } : undefined });
-    const last = pending.length === limit ? pending[pending.length - 1] : undefined;
+    const { limit, after, runs_after: runsAfter } = query.data;
+    // Each list pages with its own cursor; the first page (no cursor) lists both.
+    const listRuns = runsAfter !== undefined || after === undefined;
+    const listTimers = after !== undefined || runsAfter === undefined;
+    const [upcoming, pending] = await Promise.all([
+      listRuns ? engine.store.listUpcoming({ limit, after: runsAfter ? runCursor(runsAfter) : undefined }) : [],
+      listTimers ? engine.store.listBusinessTimers({ limit, after: after ? timerCursor(after) : undefined }) : [],
+    ]);
+    const lastTimer = pending.length === limit ? pending[pending.length - 1] : undefined;
+    const lastRun = upcoming.length === limit ? upcoming[upcoming.length - 1] : undefined;
     return c.json({
       timers: upcoming.map(timerView),
       business_timers: pending.map(businessTimerView),
-      next_after: last ? `${last.fireAt}.${last.id}` : null,
+      next_after: lastTimer ? `${lastTimer.fireAt}.${lastTimer.id}` : null,
+      next_runs_after: lastRun ? `${lastRun.wakeAt}.${lastRun.runId}` : null,
     } satisfies z.infer<typeof TimerList>);
   });
 
   return app;
 }
 
+
+/** `<fire time>.<id>` of a business timer (checked by TimersQuery). */
+function timerCursor(cursor: string): { fireAt: number; id: number } {
+  const [fireAt, id] = cursor.split('.').map(Number);
+  return { fireAt: fireAt!, id: id! };
+}
+
+/** `<wake time>.<run id>` of a run (checked by TimersQuery). */
+function runCursor(cursor: string): { wakeAt: number; runId: RunId } {
+  const dot = cursor.indexOf('.');
+  return { wakeAt: Number(cursor.slice(0, dot)), runId: asRunId(cursor.slice(dot + 1)) };
+}
 
 export const recipeAndTimerDocs: RouteDoc[] = [
   {
@@ -57,7 +76,9 @@ export const recipeAndTimerDocs: RouteDoc[] = [
     method: 'get',
     path: '/timers',
     tag: 'timers',
-    summary: 'What will fire when: unfinished runs with a wake time, and pending business timers (timer triggers, e.g. D14 claim reminders) with their record, offset and fire time; each soonest first, business timers paged with `after`',
+    summary:
+      'What will fire when: unfinished runs with a wake time, and pending business timers (timer triggers, e.g. D14 claim reminders) with their record, offset and fire time; each soonest first. ' +
+      'Each list pages with its own cursor: run wake-ups with `runs_after` (the `next_runs_after` of the previous page), business timers with `after` (`next_after`); a page without a cursor lists both, a cursor lists only its own. 400 for a bad cursor or a limit outside 1 to 200.',
     auth: true,
     query: TimersQuery,
     responses: { 200: { description: 'Upcoming wake-ups', schema: TimerList }, 400: { description: 'Bad query', schema: ErrorBody } },

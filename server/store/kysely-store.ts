@@ -296,7 +296,7 @@ export class KyselyStore implements Store {
     return { count: Number(row?.n ?? 0), oldestWakeAt: oldest === null || oldest === undefined ? null : Number(oldest) };
   }
 
-  async listUpcoming(q: { limit: number; after?: number }): Promise<UpcomingWake[]> {
+  async listUpcoming(q: { limit: number; after?: { wakeAt: number; runId: RunId } }): Promise<UpcomingWake[]> {
     let query = this.db
       .selectFrom('runs')
       .select(['runs.id', 'runs.recipe', 'runs.status', 'runs.wake_at'])
@@ -313,8 +313,11 @@ export class KyselyStore implements Store {
       .where('runs.finished_at', 'is', null)
       .where('runs.wake_at', 'is not', null)
       .orderBy('runs.wake_at')
+      .orderBy('runs.id')
       .limit(q.limit);
-    if (q.after !== undefined) query = query.where('runs.wake_at', '>', q.after);
+    // Keyset on (wake time, id): runs that wake together are neither skipped nor listed twice.
+    const after = q.after;
+    if (after) query = query.where((eb) => eb.or([eb('runs.wake_at', '>', after.wakeAt), eb.and([eb('runs.wake_at', '=', after.wakeAt), eb('runs.id', '>', after.runId)])]));
     const rows = await query.execute();
     return rows.map((r) => ({
       runId: asRunId(r.id),

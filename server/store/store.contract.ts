@@ -182,6 +182,22 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(new Set(ids).size).toBe(20);
     });
 
+    it('lists upcoming wake-ups a page at a time after the last one listed, runs that wake at the same time included (GET /timers)', async () => {
+      // Created out of id order: the list is by wake time, then id.
+      const runs = [newRun({ wakeAt: T0 + 2_000 }), newRun({ wakeAt: T0 + 1_000 }), newRun({ wakeAt: T0 + 1_000 }), newRun({ wakeAt: T0 + 1_000 }), newRun({ wakeAt: T0 + 3_000 })];
+      for (const run of [...runs].reverse()) await store.createRun(run);
+      const pages: RunId[][] = [];
+      let after: { wakeAt: number; runId: RunId } | undefined;
+      for (let i = 0; i < 4; i++) {
+        const page = await store.listUpcoming({ limit: 2, after });
+        pages.push(page.map((u) => u.runId));
+        const last = page[page.length - 1];
+        if (!last) break;
+        after = { wakeAt: last.wakeAt, runId: last.runId };
+      }
+      expect(pages).toEqual([[runs[1]!.id, runs[2]!.id], [runs[3]!.id, runs[0]!.id], [runs[4]!.id], []]);
+    });
+
     it('finishes a turn: completed runs leave the queue; waiting runs come back at their wake time', async () => {
       const done = newRun();
       const parked = newRun();

@@ -102,8 +102,11 @@ export interface Store {
    * Webhook backpressure and `/metrics` read it.
    */
   dueBacklog(query: { now: number; cap: number }): Promise<DueBacklogCount>;
-  /** Unfinished runs with a wake time, soonest first (`GET /timers`). */
-  listUpcoming(query: { limit: number; after?: number }): Promise<UpcomingWake[]>;
+  /**
+   * Unfinished runs with a wake time, soonest first, then by id (`GET /timers`); `after` pages on
+   * from the last one listed, runs that wake at the same time included.
+   */
+  listUpcoming(query: { limit: number; after?: { wakeAt: number; runId: RunId } }): Promise<UpcomingWake[]>;
 
   // ── Journal ───────────────────────────────────────────────────────────────────────────────
   /** A run's journal in the order the steps were first written. */

@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { appFixture, approvalRecipe, type AppFixture } from './app-fixture.ts';
+
+let fx: AppFixture;
+afterEach(async () => fx?.close());
+
+type Timers = { timers: Array<{ runId: string; wakeAt: string }>; business_timers: unknown[]; next_after: string | null; next_runs_after: string | null };
+
+let delivered = 0;
+/** Delivers one event per entry and runs it to its wait; `advanceMs` apart (0: at the same time, so waits end together). */
+async function waitingRuns(count: number, advanceMs: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    delivered += 1;
+    const res = await fx.deliver({ id: `delivery-${delivered}`, event: 'thing.happened', data: { id: `T-${delivered}` } });
+    ids.push(((await res.json()) as { run_ids: string[] }).run_ids[0]!);
+    fx.clock.advance(advanceMs);
+  }
+  await fx.engine.runUntilIdle();
+  return ids;
+}
+
+async function get(path: string): Promise<{ status: number; body: Timers & { error?: string } }> {
+  const res = await fx.app.request(path);
+  return { status: res.status, body: (await res.json()) as Timers & { error?: string } };
+}
+
+describe('GET /timers pages the run wake-ups too', () => {
+  it('lists every waiting run once, soonest first, a page at a time with runs_after, ties on the wake time included', async () => {
+    fx = await appFixture({ recipes: [approvalRecipe] });
+    // Three runs whose waits end at the same millisecond, then two a second apart.
+    const together = await waitingRuns(3, 0);
+    const apart = await waitingRuns(2, 1_000);
+    const seen: string[] = [];
+    let page = await get('/timers?limit=2');
+    expect(page.status).toBe(200);
+    // Bounded: a cursor that is ignored would answer the first page for ever.
+    for (let pages = 1; pages <= 5; pages++) {
+      expect(page.body.timers.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.timers.map((t) => t.runId));
+      expect(page.body.next_runs_after, 'a cursor or null').not.toBeUndefined();
+      if (page.body.next_runs_after === null) {
+        expect(pages).toBe(3);
+        break;
+      }
+      page = await get(`/timers?limit=2&runs_after=${encodeURIComponent(page.body.next_runs_after)}`);
+      expect(page.status).toBe(200);
+      // Paging the run wake-ups does not repeat the first page of business timers.
+      expect(page.body.business_timers).toEqual([]);
+    }
+    expect(seen).toHaveLength(5);
+    expect(new Set(seen)).toEqual(new Set([...together, ...apart]));
+    expect(seen.slice(3)).toEqual(apart);
+  });
+
+  it('answers the last page with next_runs_after null, and a page after it empty', async () => {
+    fx = await appFixture({ recipes: [approvalRecipe] });
+    await waitingRuns(2, 1_000);
+    const first = await get('/timers?limit=2');
+    expect(first.body.timers).toHaveLength(2);
+    // A full page may be the last: the next one is empty, and says so.
+    const next = await get(`/timers?limit=2&runs_after=${first.body.next_runs_after}`);
+    expect(next.body).toMatchObject({ timers: [], next_runs_after: null });
+    expect((await get('/timers?limit=3')).body.next_runs_after).toBeNull();
+  });
+
+  it('refuses a bad cursor or limit with 400 naming it', async () => {
+    fx = await appFixture({ recipes: [approvalRecipe] });
+    const refused = async (query: string, field: string) => {
+      const { status, body } = await get(`/timers?${query}`);
+      expect(status, query).toBe(400);
+      expect(body.error, query).toContain(field);
+    };
+    await refused('runs_after=yesterday', 'runs_after');
+    await refused('runs_after=1775034000000', 'runs_after');
+    await refused('after=1.2.3', 'after');
+    await refused('after=99999999999999999999.1', 'after');
+    await refused('limit=0', 'limit');
+    await refused('limit=201', 'limit');
+    await refused('limit=ten', 'limit');
+  });
+});
