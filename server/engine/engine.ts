@@ -103,6 +103,14 @@ export class Engine {
   #wakeUp: (() => void) | null = null;
   /** A wake that came while the loop was busy: its next idle returns at once. */
   #woken = false;
+  /**
+   * Something may be due that no claim has looked at since: a write here, a notification, the wake
+   * timer, the safety poll. A store that notifies claims only then, or when its last claim was full
+   * (more may be due): a freed slot alone is no reason to ask, since every run made due is announced.
+   */
+  #news = true;
+  /** The last claim took as many runs as it asked for: more may be due. */
+  #moreDue = false;
   #busySlots = 0;
   readonly #slots: WorkerSlots;
   /** How many runs are due and not started, and how late the oldest is (backpressure, `/metrics`). */
@@ -130,7 +138,14 @@ export class Engine {
     const { store, recipes, connectors, clock, log } = options;
     this.#polls = new Polls({ store, recipes, connectors, clock, log, env: () => this.#env(), workerId: this.workerId, leaseMs: this.#opts.leaseMs, registry: this.metrics.registry, newRunId, onRunsCreated: () => this.wake() });
     this.businessTimers = new BusinessTimers({ ...options, env: () => this.#env(), newRunId });
-    this.#wakeTimer = new WakeTimer({ clock: options.clock, log: options.log, wake: () => this.wake(), onNotified: () => this.businessTimers.recheck() });
+    this.#wakeTimer = new WakeTimer({
+      clock: options.clock,
+      log: options.log,
+      wake: () => this.wake(),
+      onNotified: () => this.businessTimers.recheck(),
+      // Half a lease: another replica's lease is known (and the timer armed for its end) before it lapses.
+      rereadMs: Math.min(this.#opts.pollMs, this.#opts.leaseMs / 2),
+    });
     this.metrics.watchRetries(() => this.store.runsAwaitingRetry(), () => this.clock.now());
     const concurrency = this.#opts.concurrency;
     this.#slots = options.slots ?? new WorkerSlots(concurrency, options.maxConcurrency ?? Math.max(64, concurrency));
@@ -473,14 +488,20 @@ export class Engine {
       while (!this.#stopping) {
         let claimFailed = false;
         const free = this.#slots.free(this.#busySlots);
-        if (free > 0) {
+        // A replica whose slots are all busy does not claim; one whose store notifies claims only when
+        // something may be due (#news), so N replicas do not each ask again whenever a turn ends.
+        if (free > 0 && (this.#news || this.#moreDue || !this.#wakeTimer.listening)) {
+          // Cleared before the claim: news that comes during it is news its snapshot may have missed.
+          this.#news = false;
           try {
             const runs = await this.#claimDue(free);
+            this.#moreDue = runs.length === free;
             this.#slots.claimed(runs.length);
             for (const run of runs) this.#startTurn(run);
             await this.#wakeTimer.rearm((now) => this.#nextWakeAfter(now));
           } catch (error) {
             this.#opts.log.error({ error: (error as Error).message }, 'claiming due runs failed; will try again');
+            this.#news = true;
             claimFailed = true;
           }
         }
@@ -500,7 +521,7 @@ export class Engine {
       if (released) return;
       released = true;
       this.#busySlots--;
-      this.wake();
+      this.#wakeLoop();
     };
     const turn = this.#turn(run, release);
     this.#inFlight.add(turn);
@@ -523,8 +544,14 @@ export class Engine {
     this.wake();
   }
 
-  /** Tells the worker to look for due runs (after an ingest, a decision, a clock jump, a freed slot). */
+  /** Tells the worker to look for due runs (after an ingest, a decision, a clock jump, a notification). */
   wake(): void {
+    this.#news = true;
+    this.#wakeLoop();
+  }
+
+  /** Lets the worker loop look at its slots again (a turn ended); a claim follows only if worth one. */
+  #wakeLoop(): void {
     this.#woken = true;
     this.#wakeUp?.();
   }
@@ -538,8 +565,11 @@ export class Engine {
     return new Promise((resolve) => {
       const done = (polled = false) => {
         clearTimeout(timer);
-        // The safety poll ran: re-read the next due time too (a notification may have been missed).
-        if (polled) this.#wakeTimer.stale = true;
+        // The safety poll ran: claim, and re-read the next due time too (a notification may have been missed).
+        if (polled) {
+          this.#wakeTimer.stale = true;
+          this.#news = true;
+        }
         this.#wakeUp = null;
         this.#woken = false;
         resolve();
