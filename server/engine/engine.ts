@@ -19,6 +19,7 @@ import { BusinessTimers, type TimersTouched } from './business-timers.ts';
 import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
 import { WorkerSlots } from './worker-slots.ts';
 import { WakeTimer } from './wake-timer.ts';
+import { leaseAtIntake, storedLeasedRuns } from './intake-leases.ts';
 import { DueBacklog } from './due-backlog.ts';
 import { ExecutionRate } from './execution-rate.ts';
 import { backpressure, type BacklogLimits, type Refusal } from './backpressure.ts';
@@ -206,26 +207,70 @@ export class Engine {
         createdAt: now,
       });
     }
-    const result = await this.store.ingest({ source: delivery.source, deliveryId: delivery.deliveryId, event: eventName, receivedAt: now }, runs);
+    const taken = this.#leaseAtIntake(runs, now);
+    let result: IngestResult;
+    try {
+      result = await this.store.ingest({ source: delivery.source, deliveryId: delivery.deliveryId, event: eventName, receivedAt: now }, runs);
+    } catch (error) {
+      this.#freeIntakeSlots(taken);
+      throw error;
+    }
     if (!result.duplicate) {
       this.metrics.deliveries.inc();
       this.#slots.stored(runs.length);
     }
     let timers: TimersTouched[] = [];
+    let started = 0;
+    let answered = false;
     try {
-      if (correlationKey !== null) await this.#applyToLiveRuns(eventName, correlationKey, data, delivery.deliveryId);
+      if (correlationKey !== null) answered = await this.#applyToLiveRuns(eventName, correlationKey, data, delivery.deliveryId);
       // Also for a repeated delivery: the sender repeats when it saw no answer, maybe before the recompute.
       timers = await this.businessTimers.onEvent(eventName, data, correlationKey, delivery.deliveryId, now);
     } finally {
       // After the timers, so the delivery's line says what it did to them.
       if (this.#opts.onLifecycle) reportIngest(this.#opts.onLifecycle, eventName, delivery.deliveryId, runs, result, filteredOut, timers);
+      // After the event's cancels and answers, as a claim after this delivery would have been.
+      started = this.#startLeasedAtIntake(runs.slice(0, taken), result);
     }
-    this.wake();
+    // Runs started at intake need no claim; what else the event made due is announced too, but the
+    // in-process wake is quicker than the notification's round trip.
+    if (started < runs.length || answered || !this.#wakeTimer.listening) this.wake();
     return result;
   }
 
-  /** Cancels the runs this event cancels and completes the waits it answers (both idempotent). */
-  async #applyToLiveRuns(eventName: string, key: string, data: unknown, deliveryId: string): Promise<void> {
+  /**
+   * On a store that notifies, leases a webhook's runs to this replica as they are stored, while it has
+   * free slots (intake-leases.ts): no replica is notified of them and none queries for them. Only with
+   * the worker loop running (not the harness's ticks) and not while stopping. The slots are reserved
+   * now, so that deliveries stored together do not promise one slot twice.
+   */
+  #leaseAtIntake(runs: NewRun[], now: number): number {
+    if (!this.#loop || this.#stopping || !this.#wakeTimer.listening) return 0;
+    const owner = `${this.workerId}~${randomBytes(6).toString('base64url')}`;
+    const taken = leaseAtIntake(runs, this.#slots.free(this.#busySlots), { owner, until: now + this.#opts.leaseMs });
+    this.#busySlots += taken;
+    return taken;
+  }
+
+  #freeIntakeSlots(slots: number): void {
+    if (slots === 0) return;
+    this.#busySlots -= slots;
+    this.#wakeLoop();
+  }
+
+  /** Starts the turns of the runs stored leased at intake; the slot of one that was not stored (deduplicated) is freed. */
+  #startLeasedAtIntake(leased: readonly NewRun[], result: IngestResult): number {
+    const runs = storedLeasedRuns(leased, result);
+    for (const run of runs) this.#startTurn(run, true);
+    this.#freeIntakeSlots(leased.length - runs.length);
+    this.#slots.claimed(runs.length);
+    this.executionRate.started(runs.length);
+    this.metrics.takenAtIntake(runs.length);
+    return runs.length;
+  }
+
+  /** Cancels the runs this event cancels and completes the waits it answers (both idempotent); true when it answered a wait. */
+  async #applyToLiveRuns(eventName: string, key: string, data: unknown, deliveryId: string): Promise<boolean> {
     const now = this.clock.now();
     for (const runId of await this.store.findRunsToCancel(eventName, key)) {
       const run = await this.store.getRun(runId);
@@ -238,9 +283,11 @@ export class Engine {
         this.#opts.onLifecycle?.({ type: 'run.canceled', ...refOf(run), reason: `canceled by ${eventName} for ${key}` });
       }
     }
+    let answered = false;
     for (const wait of await this.store.findWaitingForEvent(eventName, key)) {
-      await this.store.completeWaitingStep({ ...wait, output: { timed_out: false, event: eventName, data }, now });
+      if (await this.store.completeWaitingStep({ ...wait, output: { timed_out: false, event: eventName, data }, now })) answered = true;
     }
+    return answered;
   }
 
   /** Starts a run of a recipe by hand (CLI `run`, schedules), deduplicated on `dedupKey`. */
@@ -514,8 +561,9 @@ export class Engine {
     })();
   }
 
-  #startTurn(run: Run): void {
-    this.#busySlots++;
+  /** Runs a turn in a slot of its own (`slotHeld`: reserved already, at intake). */
+  #startTurn(run: Run, slotHeld = false): void {
+    if (!slotHeld) this.#busySlots++;
     let released = false;
     const release = () => {
       if (released) return;
@@ -534,7 +582,9 @@ export class Engine {
     this.wake();
     await this.#loop;
     await this.#wakeTimer.close();
-    await Promise.all([...this.#inFlight, this.#polls.idle()]);
+    // A delivery stored as the loop stopped may still start a turn (leased at intake): wait for it too.
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+    await this.#polls.idle();
     this.#loop = null;
   }
 

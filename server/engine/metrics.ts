@@ -52,6 +52,11 @@ export class EngineMetrics {
     if (takenOver > 0) this.leaseTakeovers.inc(this.#worker, takenOver);
   }
 
+  /** Counts runs this replica leased as it stored them, to run at once (no claim query). */
+  takenAtIntake(runs: number): void {
+    if (runs > 0) this.runsClaimed.inc(this.#worker, runs);
+  }
+
   readonly deliveries = new Counter({ name: 'partnerflow_deliveries_total', help: 'Webhook deliveries accepted (duplicates excluded)', registers: [this.registry] });
   readonly runsFinished = new Counter({
     name: 'partnerflow_runs_finished_total',

@@ -298,9 +298,14 @@ export interface NewRun {
   /** When the run may start; defaults to now. */
   wakeAt: number;
   createdAt: number;
+  /**
+   * Stored already leased (status `running`) to the replica that stores it and starts its turn at
+   * once: no claim needed, and no replica is notified of it (engine `deliver` on a store that notifies).
+   */
+  lease?: { owner: string; until: number };
 }
 
-export interface Run extends Omit<NewRun, 'wakeAt'> {
+export interface Run extends Omit<NewRun, 'wakeAt' | 'lease'> {
   status: RunStatus;
   /** When the run is due next; null while only a signal or event can resume it, and once it finished. */
   wakeAt: number | null;
