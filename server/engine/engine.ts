@@ -26,8 +26,8 @@ import { backpressure, type BacklogLimits, type Refusal } from './backpressure.t
 
 /**
  * The poll of a worker whose store notifies it of due runs (PostgreSQL LISTEN/NOTIFY, wake-timer.ts):
- * only a safety net, for a lease that lapsed (a replica died mid-turn) and anything a notification
- * could not announce. 30 s: a lapsed lease already waits the lease time (60 s).
+ * only a safety net, for anything neither a notification nor the wake timer covered (the timer also
+ * covers the end of another replica's lease, should that replica die mid-turn).
  */
 export const SAFETY_POLL_MS = 30_000;
 
