@@ -76,7 +76,7 @@ describe('claims across replicas (PostgreSQL)', () => {
     console.log(`claim queries for ${K} runs on 3 replicas: ${JSON.stringify(claims)} (total ${total})`);
     // A few per replica, not one per run and replica: each claim takes as many runs as the replica has slots.
     expect(total).toBeLessThanOrEqual(Math.ceil(K / 8) + 3 * 3);
-    for (const c of claims) expect(c.empty).toBeLessThanOrEqual(2);
+    for (const c of claims) expect(c.empty).toBeLessThanOrEqual(3);
   });
   it('150 webhooks one after the other over three replicas: each runs on the replica that stored it, with no claim query at all (667 before: every replica claimed on every notification)', async () => {
     const K = 150;
@@ -132,7 +132,7 @@ describe('claims across replicas (PostgreSQL)', () => {
     const total = claims.reduce((sum, c) => sum + c.runs + c.empty, 0);
     console.log(`claim queries for ${K} runs due together on 3 replicas: ${JSON.stringify(claims)} (total ${total})`);
     // Claims only when something may be due (news, or the last claim was full), not whenever a turn ends.
-    for (const c of claims) expect(c.empty).toBeLessThanOrEqual(2);
+    for (const c of claims) expect(c.empty).toBeLessThanOrEqual(3);
     expect(total).toBeLessThan(K / 2);
   });
 });
