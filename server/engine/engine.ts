@@ -112,6 +112,8 @@ export class Engine {
   #news = true;
   /** The last claim took as many runs as it asked for: more may be due. */
   #moreDue = false;
+  /** When the worker last claimed (real ms): it claims at least every poll interval, however often turns end. */
+  #claimedAt = -Infinity;
   #busySlots = 0;
   readonly #slots: WorkerSlots;
   /** How many runs are due and not started, and how late the oldest is (backpressure, `/metrics`). */
@@ -535,11 +537,14 @@ export class Engine {
       while (!this.#stopping) {
         let claimFailed = false;
         const free = this.#slots.free(this.#busySlots);
+        // The safety poll's idle wait restarts whenever a turn ends: on a busy replica the poll is this.
+        if (performance.now() - this.#claimedAt >= this.#opts.pollMs) this.#news = true;
         // A replica whose slots are all busy does not claim; one whose store notifies claims only when
         // something may be due (#news), so N replicas do not each ask again whenever a turn ends.
         if (free > 0 && (this.#news || this.#moreDue || !this.#wakeTimer.listening)) {
           // Cleared before the claim: news that comes during it is news its snapshot may have missed.
           this.#news = false;
+          this.#claimedAt = performance.now();
           try {
             const runs = await this.#claimDue(free);
             this.#moreDue = runs.length === free;
