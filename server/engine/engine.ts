@@ -545,12 +545,13 @@ export class Engine {
           // Cleared before the claim: news that comes during it is news its snapshot may have missed.
           this.#news = false;
           this.#claimedAt = performance.now();
+          const claimTime = this.clock.now();
           try {
             const runs = await this.#claimDue(free);
             this.#moreDue = runs.length === free;
             this.#slots.claimed(runs.length);
             for (const run of runs) this.#startTurn(run);
-            await this.#wakeTimer.rearm((now) => this.#nextWakeAfter(now));
+            await this.#wakeTimer.rearm((now) => this.#nextWakeAfter(now), claimTime);
           } catch (error) {
             this.#opts.log.error({ error: (error as Error).message }, 'claiming due runs failed; will try again');
             this.#news = true;

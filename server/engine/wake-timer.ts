@@ -93,7 +93,7 @@ export class WakeTimer {
    * (one read, not one per claim). Times not after now are left out: what is due now was just claimed,
    * or is held by a turn.
    */
-  async rearm(nextAfter: (now: number) => Promise<number | null>): Promise<void> {
+  async rearm(nextAfter: (now: number) => Promise<number | null>, since?: number): Promise<void> {
     if (!this.listening) return;
     if (!this.stale && performance.now() - this.#readAt < (this.o.rereadMs ?? Infinity)) return;
     this.stale = false;
@@ -103,7 +103,8 @@ export class WakeTimer {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     this.#armedAt = Infinity;
-    const now = this.o.clock.now();
+    // From the claim's time when given: a lease that ended between the claim and now was not claimed.
+    const now = since ?? this.o.clock.now();
     let next: number | null;
     try {
       next = await nextAfter(now);
