@@ -110,7 +110,7 @@ export const RUNTIME_VARIABLES = {
   PARTNERFLOW_DATABASE_URL: { schema: z.string().min(1), default: undefined, doc: 'PostgreSQL connection URL (postgres://user:password@host:5432/partnerflow). Set: the store is PostgreSQL, shared by every replica. Unset: the embedded SQLite store (PARTNERFLOW_DB).' },
   PARTNERFLOW_DATABASE_POOL_SIZE: { schema: PositiveInt.max(1000), default: '10', doc: 'Connections each process keeps open to PostgreSQL.' },
   PARTNERFLOW_DATABASE_STATEMENT_TIMEOUT_MS: { schema: PositiveInt, default: '30000', doc: 'PostgreSQL cancels a store statement that runs longer than this.' },
-  PARTNERFLOW_SAFETY_POLL_MS: { schema: PositiveInt.min(100), default: '30000', doc: 'On PostgreSQL, how often a worker looks for due runs on its own: a safety net, as replicas wake each other by LISTEN/NOTIFY (a lease that ran out is found this way). SQLite polls every 500 ms.' },
+  PARTNERFLOW_SAFETY_POLL_MS: { schema: PositiveInt.min(100), default: '30000', doc: 'On PostgreSQL, how often a worker looks for due runs on its own: a safety net, as replicas wake each other by LISTEN/NOTIFY and arm a timer for the end of each lease (a replica that died). SQLite polls every 500 ms.' },
   PARTNERFLOW_LEASE_MS: { schema: PositiveInt.min(1000), default: '60000', doc: 'How long a run stays with a process that stopped renewing its lease before another takes it over.' },
   WORKER_CONCURRENCY: { schema: PositiveInt.max(256), default: '8', doc: 'Runs executed at once by this process while intake is quiet.' },
   WORKER_MAX_CONCURRENCY: {

@@ -19,14 +19,15 @@ import { BusinessTimers, type TimersTouched } from './business-timers.ts';
 import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
 import { WorkerSlots } from './worker-slots.ts';
 import { WakeTimer } from './wake-timer.ts';
+import { leaseAtIntake, storedLeasedRuns } from './intake-leases.ts';
 import { DueBacklog } from './due-backlog.ts';
 import { ExecutionRate } from './execution-rate.ts';
 import { backpressure, type BacklogLimits, type Refusal } from './backpressure.ts';
 
 /**
  * The poll of a worker whose store notifies it of due runs (PostgreSQL LISTEN/NOTIFY, wake-timer.ts):
- * only a safety net, for a lease that lapsed (a replica died mid-turn) and anything a notification
- * could not announce. 30 s: a lapsed lease already waits the lease time (60 s).
+ * only a safety net, for anything neither a notification nor the wake timer covered (the timer also
+ * covers the end of another replica's lease, should that replica die mid-turn).
  */
 export const SAFETY_POLL_MS = 30_000;
 
@@ -103,6 +104,16 @@ export class Engine {
   #wakeUp: (() => void) | null = null;
   /** A wake that came while the loop was busy: its next idle returns at once. */
   #woken = false;
+  /**
+   * Something may be due that no claim has looked at since: a write here, a notification, the wake
+   * timer, the safety poll. A store that notifies claims only then, or when its last claim was full
+   * (more may be due): a freed slot alone is no reason to ask, since every run made due is announced.
+   */
+  #news = true;
+  /** The last claim took as many runs as it asked for: more may be due. */
+  #moreDue = false;
+  /** When the worker last claimed (real ms): it claims at least every poll interval, however often turns end. */
+  #claimedAt = -Infinity;
   #busySlots = 0;
   readonly #slots: WorkerSlots;
   /** How many runs are due and not started, and how late the oldest is (backpressure, `/metrics`). */
@@ -130,7 +141,14 @@ export class Engine {
     const { store, recipes, connectors, clock, log } = options;
     this.#polls = new Polls({ store, recipes, connectors, clock, log, env: () => this.#env(), workerId: this.workerId, leaseMs: this.#opts.leaseMs, registry: this.metrics.registry, newRunId, onRunsCreated: () => this.wake() });
     this.businessTimers = new BusinessTimers({ ...options, env: () => this.#env(), newRunId });
-    this.#wakeTimer = new WakeTimer({ clock: options.clock, log: options.log, wake: () => this.wake(), onNotified: () => this.businessTimers.recheck() });
+    this.#wakeTimer = new WakeTimer({
+      clock: options.clock,
+      log: options.log,
+      wake: () => this.wake(),
+      onNotified: () => this.businessTimers.recheck(),
+      // Half a lease: another replica's lease is known (and the timer armed for its end) before it lapses.
+      rereadMs: Math.min(this.#opts.pollMs, this.#opts.leaseMs / 2),
+    });
     this.metrics.watchRetries(() => this.store.runsAwaitingRetry(), () => this.clock.now());
     const concurrency = this.#opts.concurrency;
     this.#slots = options.slots ?? new WorkerSlots(concurrency, options.maxConcurrency ?? Math.max(64, concurrency));
@@ -191,26 +209,70 @@ export class Engine {
         createdAt: now,
       });
     }
-    const result = await this.store.ingest({ source: delivery.source, deliveryId: delivery.deliveryId, event: eventName, receivedAt: now }, runs);
+    const taken = this.#leaseAtIntake(runs, now);
+    let result: IngestResult;
+    try {
+      result = await this.store.ingest({ source: delivery.source, deliveryId: delivery.deliveryId, event: eventName, receivedAt: now }, runs);
+    } catch (error) {
+      this.#freeIntakeSlots(taken);
+      throw error;
+    }
     if (!result.duplicate) {
       this.metrics.deliveries.inc();
       this.#slots.stored(runs.length);
     }
     let timers: TimersTouched[] = [];
+    let started = 0;
+    let answered = false;
     try {
-      if (correlationKey !== null) await this.#applyToLiveRuns(eventName, correlationKey, data, delivery.deliveryId);
+      if (correlationKey !== null) answered = await this.#applyToLiveRuns(eventName, correlationKey, data, delivery.deliveryId);
       // Also for a repeated delivery: the sender repeats when it saw no answer, maybe before the recompute.
       timers = await this.businessTimers.onEvent(eventName, data, correlationKey, delivery.deliveryId, now);
     } finally {
       // After the timers, so the delivery's line says what it did to them.
       if (this.#opts.onLifecycle) reportIngest(this.#opts.onLifecycle, eventName, delivery.deliveryId, runs, result, filteredOut, timers);
+      // After the event's cancels and answers, as a claim after this delivery would have been.
+      started = this.#startLeasedAtIntake(runs.slice(0, taken), result);
     }
-    this.wake();
+    // Runs started at intake need no claim; what else the event made due is announced too, but the
+    // in-process wake is quicker than the notification's round trip.
+    if (started < runs.length || answered || !this.#wakeTimer.listening) this.wake();
     return result;
   }
 
-  /** Cancels the runs this event cancels and completes the waits it answers (both idempotent). */
-  async #applyToLiveRuns(eventName: string, key: string, data: unknown, deliveryId: string): Promise<void> {
+  /**
+   * On a store that notifies, leases a webhook's runs to this replica as they are stored, while it has
+   * free slots (intake-leases.ts): no replica is notified of them and none queries for them. Only with
+   * the worker loop running (not the harness's ticks) and not while stopping. The slots are reserved
+   * now, so that deliveries stored together do not promise one slot twice.
+   */
+  #leaseAtIntake(runs: NewRun[], now: number): number {
+    if (!this.#loop || this.#stopping || !this.#wakeTimer.listening) return 0;
+    const owner = `${this.workerId}~${randomBytes(6).toString('base64url')}`;
+    const taken = leaseAtIntake(runs, this.#slots.free(this.#busySlots), { owner, until: now + this.#opts.leaseMs });
+    this.#busySlots += taken;
+    return taken;
+  }
+
+  #freeIntakeSlots(slots: number): void {
+    if (slots === 0) return;
+    this.#busySlots -= slots;
+    this.#wakeLoop();
+  }
+
+  /** Starts the turns of the runs stored leased at intake; the slot of one that was not stored (deduplicated) is freed. */
+  #startLeasedAtIntake(leased: readonly NewRun[], result: IngestResult): number {
+    const runs = storedLeasedRuns(leased, result);
+    for (const run of runs) this.#startTurn(run, true);
+    this.#freeIntakeSlots(leased.length - runs.length);
+    this.#slots.claimed(runs.length);
+    this.executionRate.started(runs.length);
+    this.metrics.takenAtIntake(runs.length);
+    return runs.length;
+  }
+
+  /** Cancels the runs this event cancels and completes the waits it answers (both idempotent); true when it answered a wait. */
+  async #applyToLiveRuns(eventName: string, key: string, data: unknown, deliveryId: string): Promise<boolean> {
     const now = this.clock.now();
     for (const runId of await this.store.findRunsToCancel(eventName, key)) {
       const run = await this.store.getRun(runId);
@@ -223,9 +285,11 @@ export class Engine {
         this.#opts.onLifecycle?.({ type: 'run.canceled', ...refOf(run), reason: `canceled by ${eventName} for ${key}` });
       }
     }
+    let answered = false;
     for (const wait of await this.store.findWaitingForEvent(eventName, key)) {
-      await this.store.completeWaitingStep({ ...wait, output: { timed_out: false, event: eventName, data }, now });
+      if (await this.store.completeWaitingStep({ ...wait, output: { timed_out: false, event: eventName, data }, now })) answered = true;
     }
+    return answered;
   }
 
   /** Starts a run of a recipe by hand (CLI `run`, schedules), deduplicated on `dedupKey`. */
@@ -474,14 +538,24 @@ export class Engine {
       while (!this.#stopping) {
         let claimFailed = false;
         const free = this.#slots.free(this.#busySlots);
-        if (free > 0) {
+        // The safety poll's idle wait restarts whenever a turn ends: on a busy replica the poll is this.
+        if (performance.now() - this.#claimedAt >= this.#opts.pollMs) this.#news = true;
+        // A replica whose slots are all busy does not claim; one whose store notifies claims only when
+        // something may be due (#news), so N replicas do not each ask again whenever a turn ends.
+        if (free > 0 && (this.#news || this.#moreDue || !this.#wakeTimer.listening)) {
+          // Cleared before the claim: news that comes during it is news its snapshot may have missed.
+          this.#news = false;
+          this.#claimedAt = performance.now();
+          const claimTime = this.clock.now();
           try {
             const runs = await this.#claimDue(free);
+            this.#moreDue = runs.length === free;
             this.#slots.claimed(runs.length);
             for (const run of runs) this.#startTurn(run);
-            await this.#wakeTimer.rearm((now) => this.#nextWakeAfter(now));
+            await this.#wakeTimer.rearm((now) => this.#nextWakeAfter(now), claimTime);
           } catch (error) {
             this.#opts.log.error({ error: (error as Error).message }, 'claiming due runs failed; will try again');
+            this.#news = true;
             claimFailed = true;
           }
         }
@@ -494,14 +568,15 @@ export class Engine {
     })();
   }
 
-  #startTurn(run: Run): void {
-    this.#busySlots++;
+  /** Runs a turn in a slot of its own (`slotHeld`: reserved already, at intake). */
+  #startTurn(run: Run, slotHeld = false): void {
+    if (!slotHeld) this.#busySlots++;
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
       this.#busySlots--;
-      this.wake();
+      this.#wakeLoop();
     };
     const turn = this.#turn(run, release);
     this.#inFlight.add(turn);
@@ -517,7 +592,9 @@ export class Engine {
     this.wake();
     await this.#loop;
     await this.#wakeTimer.close();
-    await Promise.all([...this.#inFlight, this.#polls.idle()]);
+    // A delivery stored as the loop stopped may still start a turn (leased at intake): wait for it too.
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+    await this.#polls.idle();
     this.#loop = null;
   }
 
@@ -527,8 +604,14 @@ export class Engine {
     this.wake();
   }
 
-  /** Tells the worker to look for due runs (after an ingest, a decision, a clock jump, a freed slot). */
+  /** Tells the worker to look for due runs (after an ingest, a decision, a clock jump, a notification). */
   wake(): void {
+    this.#news = true;
+    this.#wakeLoop();
+  }
+
+  /** Lets the worker loop look at its slots again (a turn ended); a claim follows only if worth one. */
+  #wakeLoop(): void {
     this.#woken = true;
     this.#wakeUp?.();
   }
@@ -542,8 +625,11 @@ export class Engine {
     return new Promise((resolve) => {
       const done = (polled = false) => {
         clearTimeout(timer);
-        // The safety poll ran: re-read the next due time too (a notification may have been missed).
-        if (polled) this.#wakeTimer.stale = true;
+        // The safety poll ran: claim, and re-read the next due time too (a notification may have been missed).
+        if (polled) {
+          this.#wakeTimer.stale = true;
+          this.#news = true;
+        }
         this.#wakeUp = null;
         this.#woken = false;
         resolve();

@@ -18,6 +18,8 @@ export class EngineMetrics {
     // Shown from the start: a replica that never claimed says 0, not nothing.
     this.runsClaimed.inc(this.#worker, 0);
     this.leaseTakeovers.inc(this.#worker, 0);
+    this.claimQueries.inc({ ...this.#worker, result: 'runs' }, 0);
+    this.claimQueries.inc({ ...this.#worker, result: 'empty' }, 0);
   }
 
   // ── Replicas ───────────────────────────────────────────────────────────────────────────────
@@ -34,12 +36,25 @@ export class EngineMetrics {
     registers: [this.registry],
   });
 
-  /** Counts a claim's runs, and those of them it took over. */
+  readonly claimQueries = new Counter({
+    name: 'partnerflow_claim_queries_total',
+    help: 'Claims this replica asked the store for (result runs: it got at least one run; empty: another replica had taken them, or nothing was due)',
+    labelNames: ['worker', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  /** Counts a claim, its runs, and those of them it took over. */
   claimed(runs: readonly ClaimedRun[]): void {
+    this.claimQueries.inc({ ...this.#worker, result: runs.length === 0 ? 'empty' : 'runs' });
     if (runs.length === 0) return;
     this.runsClaimed.inc(this.#worker, runs.length);
     const takenOver = runs.filter((r) => r.takenOverFrom !== null).length;
     if (takenOver > 0) this.leaseTakeovers.inc(this.#worker, takenOver);
+  }
+
+  /** Counts runs this replica leased as it stored them, to run at once (no claim query). */
+  takenAtIntake(runs: number): void {
+    if (runs > 0) this.runsClaimed.inc(this.#worker, runs);
   }
 
   readonly deliveries = new Counter({ name: 'partnerflow_deliveries_total', help: 'Webhook deliveries accepted (duplicates excluded)', registers: [this.registry] });

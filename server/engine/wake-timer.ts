@@ -22,6 +22,8 @@ export class WakeTimer {
    * worker then re-reads when anything is next due (`rearm`).
    */
   stale = true;
+  /** When the next due time was last read (real ms, performance.now()). */
+  #readAt = -Infinity;
 
   constructor(
     private readonly o: {
@@ -31,6 +33,13 @@ export class WakeTimer {
       wake: () => void;
       /** Told of every notification: something may be due that this process did not write. */
       onNotified?: () => void;
+      /**
+       * Real ms after which the next due time is read again even when nothing made it stale. A lease
+       * that another replica takes is announced to nobody (a claim is no news), yet its end is a wake
+       * time should that replica die: read at least this often, shorter than a lease, the timer is
+       * armed for that end before it comes. @default Infinity
+       */
+      rereadMs?: number;
     },
   ) {}
 
@@ -80,18 +89,22 @@ export class WakeTimer {
   }
 
   /**
-   * Arms the timer at the next time anything is due after now, when stale (one read, not one per
-   * claim). Times not after now are left out: what is due now was just claimed, or is held by a turn.
+   * Arms the timer at the next time anything is due after now, when stale or last read `rereadMs` ago
+   * (one read, not one per claim). Times not after now are left out: what is due now was just claimed,
+   * or is held by a turn.
    */
-  async rearm(nextAfter: (now: number) => Promise<number | null>): Promise<void> {
-    if (!this.stale || !this.listening) return;
+  async rearm(nextAfter: (now: number) => Promise<number | null>, since?: number): Promise<void> {
+    if (!this.listening) return;
+    if (!this.stale && performance.now() - this.#readAt < (this.o.rereadMs ?? Infinity)) return;
     this.stale = false;
+    this.#readAt = performance.now();
     // What is read replaces what was armed (an armed time may be stale: the clock jumped). Cleared
     // before the read, so a notification heard during it arms the timer as usual.
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     this.#armedAt = Infinity;
-    const now = this.o.clock.now();
+    // From the claim's time when given: a lease that ended between the claim and now was not claimed.
+    const now = since ?? this.o.clock.now();
     let next: number | null;
     try {
       next = await nextAfter(now);

@@ -271,9 +271,20 @@ export class KyselyStore implements Store {
       .selectFrom('runs')
       .select((eb) => eb.fn.min('wake_at').as('next'))
       .where('finished_at', 'is', null);
-    if (after !== undefined) next = next.where('wake_at', '>', after);
-    const row = await next.executeTakeFirst();
-    return row?.next === null || row?.next === undefined ? null : Number(row.next);
+    if (after === undefined) return numberOrNull((await next.executeTakeFirst())?.next);
+    next = next.where('wake_at', '>', after);
+    // A lease that lapses is announced by nobody (its replica died mid-turn): the first moment it may be
+    // taken over is a wake time too. Running runs only (the runs_status index): few, one per turn.
+    const lapse = this.db
+      .selectFrom('runs')
+      .select((eb) => eb.fn.min('lease_until').as('next'))
+      .where('status', '=', 'running')
+      .where('lease_until', '>=', after);
+    const [wake, lease] = await Promise.all([next.executeTakeFirst(), lapse.executeTakeFirst()]);
+    const leaseEnd = numberOrNull(lease?.next);
+    // A claim takes a lease once `lease_until < now`: the millisecond after it.
+    const times = [numberOrNull(wake?.next), leaseEnd === null ? null : leaseEnd + 1].filter((t): t is number => t !== null);
+    return times.length === 0 ? null : Math.min(...times);
   }
 
   async dueBacklog(q: { now: number; cap: number }): Promise<DueBacklogCount> {
@@ -558,4 +569,9 @@ export class KyselyStore implements Store {
   deleteConsoleSession(idHash: string): Promise<void> {
     return consoleQueries.deleteConsoleSessionQuery(this.db, idHash);
   }
+}
+
+/** A nullable aggregate as a number (PostgreSQL answers bigint as text). */
+function numberOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
 }

@@ -198,6 +198,23 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(pages).toEqual([[runs[1]!.id, runs[2]!.id], [runs[3]!.id, runs[0]!.id], [runs[4]!.id], []]);
     });
 
+    it('the next wake time after now includes the end of a running run\'s lease: a replica that dies mid-turn announces nothing', async () => {
+      const held = newRun();
+      const later = newRun({ wakeAt: T0 + 90_000 });
+      await store.createRun(held);
+      await store.createRun(later);
+      await store.claimDueRuns({ now: T0, owner: 'replica-a~1', leaseMs: 60_000, limit: 1 });
+      expect(await store.nextWakeAt(T0 + 10)).toBe(T0 + 60_001);
+      // Renewed by a live turn: the time moves with the lease.
+      expect(await store.renewLease(held.id, 'replica-a~1', T0 + 120_000)).toBe(true);
+      expect(await store.nextWakeAt(T0 + 10)).toBe(T0 + 90_000);
+      expect(await store.nextWakeAt(T0 + 100_000)).toBe(T0 + 120_001);
+      // Without `after` (a virtual clock's next stop) it stays the earliest wake time.
+      expect(await store.nextWakeAt()).toBe(T0);
+      expect(await store.finishTurn(held.id, 'replica-a~1', { status: 'completed', wakeAt: null, now: T0 + 20 })).toBe(true);
+      expect(await store.nextWakeAt(T0 + 100_000)).toBeNull();
+    });
+
     it('finishes a turn: completed runs leave the queue; waiting runs come back at their wake time', async () => {
       const done = newRun();
       const parked = newRun();

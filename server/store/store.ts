@@ -94,7 +94,12 @@ export interface Store {
   retryRun(id: RunId, now: number): Promise<boolean>;
   /** Active (not finished) runs whose recipe cancels on `event` for this correlation key. */
   findRunsToCancel(event: string, correlationKey: string): Promise<RunId[]>;
-  /** The earliest `wakeAt` of any unfinished run (later than `after` when given), or null: lets a virtual clock jump to the next timer, and a replica arm its wake timer. */
+  /**
+   * The earliest `wakeAt` of any unfinished run, or null: lets a virtual clock jump to the next timer.
+   * With `after` (a replica arming its wake timer), the earliest time later than `after` at which a run
+   * may become claimable: a `wakeAt`, or the first moment after a running run's lease ends (`leaseUntil`
+   * + 1), since a lease that lapses because its replica died is announced by nobody.
+   */
   nextWakeAt(after?: number): Promise<number | null>;
   /**
    * The due backlog: runs a claim would take at `now` (due, no live lease), counted up to `cap` (the
@@ -296,9 +301,14 @@ export interface NewRun {
   /** When the run may start; defaults to now. */
   wakeAt: number;
   createdAt: number;
+  /**
+   * Stored already leased (status `running`) to the replica that stores it and starts its turn at
+   * once: no claim needed, and no replica is notified of it (engine `deliver` on a store that notifies).
+   */
+  lease?: { owner: string; until: number };
 }
 
-export interface Run extends Omit<NewRun, 'wakeAt'> {
+export interface Run extends Omit<NewRun, 'wakeAt' | 'lease'> {
   status: RunStatus;
   /** When the run is due next; null while only a signal or event can resume it, and once it finished. */
   wakeAt: number | null;
