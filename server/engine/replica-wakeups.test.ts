@@ -54,8 +54,15 @@ async function msUntilStarted(fx: EngineFixture, key: string, runId: string, sin
   return ms;
 }
 
+/**
+ * Far under B's poll (ten minutes), far over a notification's few milliseconds: only a notification can
+ * start the run this soon, whatever the machine's load. How fast it is, is the benchmark's to measure
+ * (`BENCH_MODES=postgres`), not a test's: a timed test fails on a busy machine.
+ */
+const BY_NOTIFICATION_MS = 10_000;
+
 describe('wakeups across replicas (PostgreSQL LISTEN/NOTIFY)', () => {
-  it('a webhook ingested on replica A starts on replica B within 100 ms, while A runs no worker and B polls every ten minutes', async () => {
+  it('a webhook ingested on replica A starts on replica B by notification, long before B's poll, while A runs no worker and B polls every ten minutes', async () => {
     const { a, b } = await twoReplicas();
     b.engine.start();
     // Let B's worker do its first claim and go idle (listening).
@@ -70,7 +77,7 @@ describe('wakeups across replicas (PostgreSQL LISTEN/NOTIFY)', () => {
     console.log(`202 on A → first step on B (ms): ${latencies.map((l) => l.toFixed(1)).join(', ')}`);
     expect(b.system.effects.map((e) => e.key)).toEqual(['n0', 'n1', 'n2', 'n3', 'n4']);
     expect(a.system.effects).toEqual([]);
-    expect(Math.max(...latencies)).toBeLessThan(100);
+    expect(Math.max(...latencies)).toBeLessThan(BY_NOTIFICATION_MS);
   });
 
   it('a run that replica A made due later starts on replica B at its time: B armed its wake timer from the notification', async () => {
@@ -93,7 +100,7 @@ describe('wakeups across replicas (PostgreSQL LISTEN/NOTIFY)', () => {
     expect(b.system.effects.map((e) => e.key)).toEqual(['later']);
   });
 
-  it('the listening connection is terminated (pg_terminate_backend): it reconnects, claims once, and later webhooks still start within 100 ms', async () => {
+  it('the listening connection is terminated (pg_terminate_backend): it reconnects, claims once, and later webhooks still start by notification', async () => {
     const { a, b } = await twoReplicas();
     b.engine.start();
     await new Promise((r) => setTimeout(r, 200));
@@ -111,7 +118,7 @@ describe('wakeups across replicas (PostgreSQL LISTEN/NOTIFY)', () => {
       });
       const after = await a.engine.deliver({ source: 'fake', deliveryId: 'after', event: 'thing.happened', data: { id: 'after' } });
       const since = performance.now();
-      expect(await msUntilStarted(b, 'after', after.runIds[0]!, since)).toBeLessThan(100);
+      expect(await msUntilStarted(b, 'after', after.runIds[0]!, since)).toBeLessThan(BY_NOTIFICATION_MS);
       expect(b.system.effects.map((e) => e.key)).toEqual(['missed', 'after']);
     } finally {
       await admin.end();
