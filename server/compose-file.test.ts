@@ -122,6 +122,8 @@ describe('compose.yaml (README "Running several replicas")', () => {
       const config = loadConfig(env, { mock: false, connectors: CONNECTORS });
       expect(config.workerId).toBe(env.PARTNERFLOW_WORKER_ID);
       expect(config.host).toBe('0.0.0.0');
+      // The replica test's movable clock is test only (and refused on 0.0.0.0): a deployment has none.
+      expect(config.testClockOffsetMs).toBeUndefined();
     }
   });
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { ConnectorDefinition } from '../connectors/kit/define-connector.ts';
 import { MOCK_APPROVAL_LINK_SECRET } from '../connectors/approval/approval-token.ts';
 import { DEFAULT_EXPRESSION_LIMITS } from './engine/expression-limits.ts';
+import { isLoopbackHost } from './loopback-host.ts';
 
 /**
  * Runtime configuration, read from environment variables once at start. Every bad or missing value is
@@ -47,6 +48,12 @@ export interface RuntimeConfig {
   safetyPollMs: number;
   /** Evaluation steps one recipe expression or email template may take (engine/expression-limits.ts). */
   expressionMaxSteps: number;
+  /**
+   * TEST ONLY (PARTNERFLOW_TEST_CLOCK_OFFSET_MS): the process runs this far ahead of real time, and
+   * `PUT /_test/clock` (API token) moves it further, so that the replica test can advance every
+   * process's clock together. Undefined in production: the system clock, which nothing can move.
+   */
+  testClockOffsetMs?: number;
   /** Per-connector settings, validated by each connector's own schema; configured connectors only. */
   connectors: Record<string, unknown>;
   /**
@@ -125,6 +132,11 @@ export const RUNTIME_VARIABLES = {
     default: String(DEFAULT_EXPRESSION_LIMITS.maxSteps),
     doc: 'Evaluation steps one recipe expression or email template may take before it is stopped as a runaway (a work limit, not a time limit: a busy machine fails nothing).',
   },
+  PARTNERFLOW_TEST_CLOCK_OFFSET_MS: {
+    schema: z.coerce.number().int().min(0).max(10 * 365 * 86_400_000),
+    default: undefined,
+    doc: 'TEST ONLY, never in production: the process runs this many ms ahead of real time, and PUT /_test/clock (with the API token) moves it forward, so the replica test can advance the clock of every replica together. Refused unless HOST is a loopback address, and in mock mode (which has /_mock/clock/advance).',
+  },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -170,6 +182,13 @@ export function loadConfig(givenEnv: Env, options: { mock: boolean; connectors: 
   const databaseUrl = read('PARTNERFLOW_DATABASE_URL');
   const databasePoolSize = read('PARTNERFLOW_DATABASE_POOL_SIZE');
   const databaseStatementTimeoutMs = read('PARTNERFLOW_DATABASE_STATEMENT_TIMEOUT_MS');
+  const testClockOffsetMs = read('PARTNERFLOW_TEST_CLOCK_OFFSET_MS');
+  // A movable clock in production would let whoever holds the API token time out every approval: it is
+  // only ever a test's, on a process nothing but this machine can reach.
+  if (testClockOffsetMs !== undefined && options.mock) problems.push('PARTNERFLOW_TEST_CLOCK_OFFSET_MS: not with --mock, whose clock /_mock/clock/advance moves; unset it');
+  else if (testClockOffsetMs !== undefined && !isLoopbackHost(host)) {
+    problems.push(`PARTNERFLOW_TEST_CLOCK_OFFSET_MS: test only: a movable clock is refused on HOST=${host}, which is not a loopback address (127.0.0.1, ::1, localhost); unset it in production`);
+  }
   // Port 0 means "any free port", known only once listening; links built before that would point nowhere.
   if (port === 0 && !publicBaseUrl && !problems.some((p) => p.startsWith('PUBLIC_BASE_URL'))) {
     problems.push('PUBLIC_BASE_URL: required with PORT=0 (a free port is picked at start, and approval links must name the real one)');
@@ -228,6 +247,7 @@ export function loadConfig(givenEnv: Env, options: { mock: boolean; connectors: 
     expressionMaxSteps: expressionMaxSteps!,
     // Mock mode empties its store at every start: it never runs on a database named for production.
     ...(databaseUrl && !options.mock ? { database: { url: databaseUrl, poolSize: databasePoolSize!, statementTimeoutMs: databaseStatementTimeoutMs! } } : {}),
+    ...(testClockOffsetMs !== undefined ? { testClockOffsetMs } : {}),
     connectors,
     notConfigured,
     ...options.overrides,

@@ -68,7 +68,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   // only fail at that step of every run, so the start names the recipe, its use and the variables to set.
   const unconfigured = definitions.flatMap((r) => checkConfiguredConnectors(r.definition, r.file, catalog, config));
   if (unconfigured.length > 0) throw new RecipeLoadError(unconfigured);
-  const clock = options.clock ?? (config.mock ? new OffsetClock() : systemClock);
+  // TEST ONLY: the replica test's movable clock (the configuration refuses it off loopback and in mock mode).
+  const testClock = !options.clock && !config.mock && config.testClockOffsetMs !== undefined ? new OffsetClock(config.testClockOffsetMs) : undefined;
+  const clock = options.clock ?? testClock ?? (config.mock ? new OffsetClock() : systemClock);
+  if (testClock) log.warn({ offsetMs: testClock.offsetMs, now: new Date(testClock.now()).toISOString() }, 'TEST CLOCK: this process runs ahead of real time and PUT /_test/clock moves it (PARTNERFLOW_TEST_CLOCK_OFFSET_MS); never in production');
   const store = options.store ?? (await openRuntimeStore(config, log));
 
   let systems: SimulatedSystems | null = null;
@@ -103,6 +106,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     approvalLinks: connectors.connections.get('approval') as ApprovalConnection,
     // The console's recipes page: the files as they are on disk now, checked as this start checked them.
     ...(options.recipes === undefined && { checkRecipeFiles: () => checkRecipeFiles(findRecipeFiles([config.recipesDir]), { catalog, tables: tables.names(), connectorConfigs: config.connectors }) }),
+    ...(testClock && { testClock }),
     mock:
       systems && movable.advance
         ? {

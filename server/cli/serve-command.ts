@@ -7,6 +7,7 @@ import { MOCK_DB, startFreshMockStore } from './mock-store.ts';
 import { keepHeapSmall } from './small-heap.ts';
 import { describeStartupError } from './startup-error.ts';
 import { describeStoreLocation } from '../store/open-store.ts';
+import { isLoopbackHost } from '../loopback-host.ts';
 
 export const serveCommand: Command = {
   usage: `Usage: partnerflow serve [--mock [--allow-remote-mock]] [--port <n>] [--host <addr>] [--db <file>]
@@ -144,10 +145,3 @@ stops the start with a message naming each variable.`,
     });
   },
 };
-
-/** Whether a listening address is reachable from this machine only: 127.0.0.0/8, ::1, localhost. */
-function isLoopbackHost(host: string): boolean {
-  const address = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  if (address === 'localhost' || address === '::1' || address === '0:0:0:0:0:0:0:1') return true;
-  return /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
-}

@@ -48,7 +48,15 @@ export class VirtualClock implements Clock {
  * simulated systems ahead by days (`POST /_mock/clock/advance`) while time still flows.
  */
 export class OffsetClock implements Clock {
-  #offset = 0;
+  #offset: number;
+  /** `offsetMs`: how far ahead of real time it starts (a replica restarted in the replica test). */
+  constructor(offsetMs = 0) {
+    this.#offset = offsetMs;
+  }
+  /** How far ahead of real time it is now. */
+  get offsetMs(): number {
+    return this.#offset;
+  }
   now(): number {
     return Date.now() + this.#offset;
   }

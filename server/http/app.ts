@@ -2,12 +2,14 @@ import { Hono, type Context } from 'hono';
 import type { BlankEnv } from 'hono/types';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { RuntimeConfig } from '../config.ts';
+import type { OffsetClock } from '../engine/clock.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { RecipeFileCheck } from '../recipes/check-recipe-files.ts';
 import { approvalRoutes } from './approvals.ts';
 import { errorHandler, notFoundHandler, pathForLog } from './errors.ts';
 import { healthAndMetricsRoutes } from './health-and-metrics.ts';
 import { mockRoutes } from './mock-routes.ts';
+import { testClockRoutes } from './test-clock-routes.ts';
 import { outboxRoutes } from './outbox.ts';
 import { openapiRoutes } from './openapi.ts';
 import { recipeAndTimerRoutes } from './recipes-and-timers.ts';
@@ -63,6 +65,8 @@ export interface AppDeps {
   approvalLinks: { linkSecret: string; timezone: string };
   /** Present in mock mode only; without it the `/_mock` routes do not exist. */
   mock?: MockDeps;
+  /** TEST ONLY (PARTNERFLOW_TEST_CLOCK_OFFSET_MS): the clock `PUT /_test/clock` moves; without it the route does not exist. */
+  testClock?: OffsetClock;
   /**
    * Checks the recipe files as they are on disk now, as a start would (the console's recipes page shows
    * a broken edit before it is deployed); absent when the recipes were given in code.
@@ -111,6 +115,8 @@ export function createApp(deps: AppDeps): Hono {
     const prmSecret = deps.config.webhookSecrets.prm;
     app.route('/', mockRoutes(deps.mock, { dispatch: (request) => app.fetch(request), prmWebhookSecret: prmSecret }));
   }
+
+  if (deps.testClock) app.route('/', testClockRoutes(deps, deps.testClock));
 
   app.onError(errorHandler(deps.log));
   app.notFound(notFoundHandler);
