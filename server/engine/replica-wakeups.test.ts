@@ -62,7 +62,7 @@ async function msUntilStarted(fx: EngineFixture, key: string, runId: string, sin
 const BY_NOTIFICATION_MS = 10_000;
 
 describe('wakeups across replicas (PostgreSQL LISTEN/NOTIFY)', () => {
-  it('a webhook ingested on replica A starts on replica B by notification, long before B's poll, while A runs no worker and B polls every ten minutes', async () => {
+  it('a webhook ingested on replica A starts on replica B by notification, long before the poll of B, while A runs no worker and B polls every ten minutes', async () => {
     const { a, b } = await twoReplicas();
     b.engine.start();
     // Let B's worker do its first claim and go idle (listening).
