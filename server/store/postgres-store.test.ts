@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { asRunId } from '../engine/ids.ts';
 import { describeStoreContract } from './store.contract.ts';
 import { describeBusinessTimersReplicas } from './business-timers.contract.ts';
+import { describeTellOnChangeReplicas } from './told-changes.contract.ts';
 import { openPostgresStore, redactDatabaseUrl } from './postgres-store.ts';
 import { postgresMigrations } from './postgres-migrations.ts';
 import { sqliteMigrations } from './sqlite-migrations.ts';
@@ -12,6 +13,11 @@ import { freePort } from '../../test/support/free-port.ts';
 
 describeStoreContract('PostgreSQL', () => openTestPostgresStore());
 describeBusinessTimersReplicas('two PostgreSQL stores on one database', async () => {
+  const url = await createTestSchema();
+  const first = await openPostgresStore({ url, poolSize: 4 });
+  return [first, await openPostgresStore({ url, poolSize: 4 })];
+});
+describeTellOnChangeReplicas('two PostgreSQL stores (two pools) on one database', async () => {
   const url = await createTestSchema();
   const first = await openPostgresStore({ url, poolSize: 4 });
   return [first, await openPostgresStore({ url, poolSize: 4 })];
