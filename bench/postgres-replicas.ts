@@ -19,10 +19,10 @@ export class ReplicasUnderTest {
   ) {}
 
   /** Starts the first replica (it migrates the empty database), then the others together. */
-  static async start(databaseUrl: string, count: number): Promise<ReplicasUnderTest> {
+  static async start(databaseUrl: string, count: number, nodeArgs: string[] = []): Promise<ReplicasUnderTest> {
     const one = (i: number) =>
       start(
-        ['bin/partnerflow.js', 'serve', '--port', '0'],
+        [...nodeArgs, 'bin/partnerflow.js', 'serve', '--port', '0'],
         { ...productionEnv(SECRET), RECIPES_DIR: `${root}/bench/recipes`, LOG_LEVEL: 'info', PARTNERFLOW_DATABASE_URL: databaseUrl, PARTNERFLOW_WORKER_ID: `bench-replica-${i + 1}` },
         (l) => (l.includes('partnerflow ready') ? (JSON.parse(l).port as number) : null),
       );

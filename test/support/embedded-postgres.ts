@@ -24,6 +24,8 @@ export interface EmbeddedPostgresServer {
 export async function startEmbeddedPostgres(options: {
   /** Keep PostgreSQL's durability (fsync, synchronous commit, full page writes), as a benchmark must; tests turn it off. */
   durable?: boolean;
+  /** More server settings, `-c name=value` each (e.g. shared_preload_libraries to profile). */
+  settings?: Record<string, string>;
 } = {}): Promise<EmbeddedPostgresServer> {
   const dir = mkdtempSync(join(tmpdir(), 'partnerflow-pg-'));
   chmodSync(dir, 0o777);
@@ -43,6 +45,7 @@ export async function startEmbeddedPostgres(options: {
     postgresFlags: [
       ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
       ...['-c', 'max_connections=400', '-c', 'listen_addresses=127.0.0.1'],
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
     onLog: (message) => void log.push(String(message)),
     onError: (error) => void log.push(String(error)),
