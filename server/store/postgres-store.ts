@@ -4,7 +4,9 @@ import type { Database } from './database.ts';
 import { KyselyStore, type PendingWrite } from './kysely-store.ts';
 import { multiRowForms, runInLockstep } from './postgres-batch.ts';
 import { claimDueRunsPostgres, postgresClaimQuery } from './postgres-claim.ts';
-import type { ClaimedRun } from './store.ts';
+import { postgresReadBatches } from './postgres-read-batches.ts';
+import type { ClaimedRun, JournalEntry } from './store.ts';
+import type { RunId, StepKey } from '../engine/ids.ts';
 import { runWorkAsync } from './store-work.ts';
 import { postgresMigrations } from './postgres-migrations.ts';
 import { poolReportingOutages } from './postgres-pool.ts';
@@ -82,12 +84,26 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 /**
  * The Kysely store on PostgreSQL, where every statement is a round trip to the server (SQLite runs them
  * in-process): a group commit's units of work run in lockstep, so the inserts of concurrent ingests and
- * turns go as one multi-row statement each (postgres-batch.ts), and a claim is one statement
- * (postgres-claim.ts).
+ * turns go as one multi-row statement each (postgres-batch.ts), a claim is one statement
+ * (postgres-claim.ts), and the reads every delivery and every claimed run make are batched
+ * (postgres-read-batches.ts).
  */
 class PostgresStore extends KyselyStore {
   readonly #forms = multiRowForms(this.db, this.q);
   readonly #claim = postgresClaimQuery(this.db);
+  readonly #reads = postgresReadBatches(this.db);
+
+  override getJournal(runId: RunId): Promise<JournalEntry[]> {
+    return this.#reads.getJournal(runId);
+  }
+
+  override findRunsToCancel(event: string, correlationKey: string): Promise<RunId[]> {
+    return this.#reads.findRunsToCancel(event, correlationKey);
+  }
+
+  override findWaitingForEvent(event: string, key: string): Promise<Array<{ runId: RunId; stepKey: StepKey }>> {
+    return this.#reads.findWaitingForEvent(event, key);
+  }
 
   constructor(db: Kysely<Database>) {
     super('postgres', db);
