@@ -37,7 +37,7 @@ export interface RuntimeRound {
   runtimeCpuPerRunMs: number;
   postgresCpuPerRunMs: number | null;
   /** The open loop on the same replicas after the closed one: 202 to the run's first step, ms (sorted). */
-  firstStep: { rate: number; latencies: number[]; notStarted: number; refused: number; errors: number } | null;
+  firstStep: { rate: number; latencies: number[]; fromCreated: number[]; notStarted: number; refused: number; errors: number } | null;
 }
 
 const perRequest = (ms: number | null, n: number) => (ms === null ? null : n > 0 ? ms / n : NaN);
@@ -133,8 +133,8 @@ async function openLoop(runtime: ReplicasUnderTest, replicas: number, rate: numb
     },
   });
   await runtime.drain();
-  const { latencies, notStarted } = await runtime.acceptToFirstStep(answeredAt);
-  return { rate, latencies, notStarted, refused: result.refused, errors: result.errors };
+  const { latencies, fromCreated, notStarted } = await runtime.acceptToFirstStep(answeredAt);
+  return { rate, latencies, fromCreated, notStarted, refused: result.refused, errors: result.errors };
 }
 
 /** p50 and p99 of latencies merged from several rounds. */
