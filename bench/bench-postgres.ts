@@ -70,10 +70,7 @@ export async function postgresMode(o: PostgresLoadOptions & { rounds: number; op
       for (const replicas of REPLICA_COUNTS) {
         // The first 1-replica round sets the open loop's rate when none is given: it runs after the closed loop.
         const r = await runtimeRound(postgres, replicas, { ...o, openRate: openRate ?? null });
-        if (openRate === null) {
-          openRate = Math.max(1, Math.round(r.completedPerSecond / 2));
-          r.firstStep = null;
-        }
+        if (openRate === null) openRate = Math.max(1, Math.round(r.completedPerSecond / 2));
         runtimes.get(replicas)!.push(r);
         console.log(`  round ${round + 1}: ${replicas} replica(s) ${r.load.perSecond.toFixed(0)} accepted/s, ${r.completedPerSecond.toFixed(0)} completed/s (baseline ${baselines.at(-1)!.load.perSecond.toFixed(0)}/s)`);
       }
@@ -141,7 +138,7 @@ export function postgresTargetLines(r: PostgresResult): string[] {
   ];
   for (const x of r.runtimes.filter((y) => y.replicas > 1)) {
     const loss = 1 - x.completedPerSecond / one.completedPerSecond;
-    lines.push(`postgres, ${x.replicas} replicas lose < ${POSTGRES_TARGETS.replicaLoss * 100}% of the 1-replica completed/s:         ${verdict(loss < POSTGRES_TARGETS.replicaLoss)} (${(loss * 100).toFixed(0)}% ${loss < 0 ? 'gained' : 'lost'}; ingest ${((1 - x.load.perSecond / one.load.perSecond) * 100).toFixed(0)}%)`);
+    lines.push(`postgres, ${x.replicas} replicas lose < ${POSTGRES_TARGETS.replicaLoss * 100}% of the 1-replica completed/s:         ${verdict(loss < POSTGRES_TARGETS.replicaLoss)} (${Math.abs(loss * 100).toFixed(0)}% ${loss < 0 ? 'gained' : 'lost'}; ingest ${Math.abs((1 - x.load.perSecond / one.load.perSecond) * 100).toFixed(0)}% ${x.load.perSecond > one.load.perSecond ? 'gained' : 'lost'})`);
     lines.push(
       `postgres, ${x.replicas} replicas 202-to-first-step p99 < ${POSTGRES_TARGETS.firstStepP99Ms} ms:               ${x.firstStep ? `${verdict(x.firstStep.p99Ms < POSTGRES_TARGETS.firstStepP99Ms && x.firstStep.notStarted === 0)} (${ms(x.firstStep.p99Ms)} at ${x.firstStep.rate}/s; from created_at ${ms(x.firstStep.fromCreatedP99Ms)})` : 'not measured'}`,
     );
