@@ -69,16 +69,20 @@ export function postgresReadBatches(db: Kysely<Database>) {
     },
   );
   const toCancel = new ReadBatch<EventKey, { id: string; cancel_on_event: string; correlation_key: string }>(eventKey, async (keys) => {
-    const { rows } = await sql<{ id: string; cancel_on_event: string; correlation_key: string }>`select id, cancel_on_event, correlation_key from runs
-      where (cancel_on_event, correlation_key) in (select * from unnest(${keys.map((k) => k.event)}::text[], ${keys.map((k) => k.key)}::text[])) and finished_at is null`.execute(db);
+    // One index lookup (runs_cancel_on) per key, whatever the planner thinks of the table's statistics.
+    const { rows } = await sql<{ id: string; cancel_on_event: string; correlation_key: string }>`select r.id, k.event as cancel_on_event, k.key as correlation_key
+      from unnest(${keys.map((k) => k.event)}::text[], ${keys.map((k) => k.key)}::text[]) as k(event, key)
+      cross join lateral (select id from runs where cancel_on_event = k.event and correlation_key = k.key and finished_at is null) r`.execute(db);
     return groupBy(rows, (r) => eventKey({ event: r.cancel_on_event, key: r.correlation_key }));
   });
   // `status = 'waiting'` is a literal, as in the partial index journal_wait_event.
   const waiting = new ReadBatch<EventKey, { run_id: string; step_key: string; wait_event: string; wait_key: string }>(eventKey, async (keys) => {
-    const { rows } = await sql<{ run_id: string; step_key: string; wait_event: string; wait_key: string }>`select journal.run_id, journal.step_key, journal.wait_event, journal.wait_key
-      from journal inner join runs on runs.id = journal.run_id
-      where journal.status = 'waiting' and (journal.wait_event, journal.wait_key) in (select * from unnest(${keys.map((k) => k.event)}::text[], ${keys.map((k) => k.key)}::text[]))
-        and runs.finished_at is null`.execute(db);
+    const { rows } = await sql<{ run_id: string; step_key: string; wait_event: string; wait_key: string }>`select w.run_id, w.step_key, k.event as wait_event, k.key as wait_key
+      from unnest(${keys.map((k) => k.event)}::text[], ${keys.map((k) => k.key)}::text[]) as k(event, key)
+      cross join lateral (
+        select journal.run_id, journal.step_key from journal inner join runs on runs.id = journal.run_id
+        where journal.status = 'waiting' and journal.wait_event = k.event and journal.wait_key = k.key and runs.finished_at is null
+      ) w`.execute(db);
     return groupBy(rows, (r) => eventKey({ event: r.wait_event, key: r.wait_key }));
   });
   return {
