@@ -31,7 +31,7 @@ import { postgresMode, postgresTargetLines, printPostgres, type PostgresResult }
  *   postgres   issue 14: the runtime on PostgreSQL with 1, 2 and 3 replicas against a bare Hono handler doing
  *              one PostgreSQL INSERT per request, in alternating rounds of BENCH_SECONDS each: ingest,
  *              completed runs/s, CPU per completed run (runtime and PostgreSQL), 202 to first step.
- *              Not in the default list (about 5 minutes more); on an embedded PostgreSQL, or BENCH_DATABASE_URL
+ *              Not in the default list (about 6 minutes more); on an embedded PostgreSQL, or BENCH_DATABASE_URL
  * Each server runs in its own process; this process only generates load. Environment:
  *   BENCH_MODES (default ingest,sustained,open,mdf,timers,console,leads)
  *   BENCH_SECONDS (ingest, default 20), BENCH_ROUNDS (default 4), BENCH_CONNECTIONS (default 50),
