@@ -28,7 +28,8 @@ export interface LoadResult {
  * and it differs between servers (the runtime's deliveries are signed, an HMAC each).
  */
 export async function generateLoad(options: {
-  url: string;
+  /** Several URLs (replicas): the connections are spread over them, connection k to URL k mod n. */
+  url: string | readonly string[];
   connections: number;
   seconds: number;
   request: (n: number) => { body: string; headers: Record<string, string> };
@@ -43,13 +44,15 @@ export async function generateLoad(options: {
   let n = 0;
   const started = performance.now();
   const deadline = started + options.seconds * 1000;
-  const worker = async () => {
+  const urls = typeof options.url === 'string' ? [options.url] : options.url;
+  const worker = async (_: unknown, k: number) => {
+    const url = urls[k % urls.length]!;
     while (performance.now() < deadline) {
       const i = n++;
       const { body, headers } = prepared[i] ?? options.request(i);
       const t0 = performance.now();
       try {
-        const res = await request(options.url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, dispatcher });
+        const res = await request(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, dispatcher });
         await res.body.dump();
         if (res.statusCode >= 200 && res.statusCode < 300) latencies.push(performance.now() - t0);
         else if (res.statusCode === 503) {

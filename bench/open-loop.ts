@@ -8,7 +8,8 @@ import { summarize, type LoadResult } from './load.ts';
  * time a request spent waiting behind a slow server counts. A 503 counts as refused and is not sent again.
  */
 export async function generateOpenLoad(options: {
-  url: string;
+  /** Several URLs (replicas): request i goes to URL i mod n. */
+  url: string | readonly string[];
   rate: number;
   seconds: number;
   request: (n: number) => { body: string; headers: Record<string, string> };
@@ -24,10 +25,11 @@ export async function generateOpenLoad(options: {
   let errors = 0;
   let refused = 0;
   const inFlight: Array<Promise<void>> = [];
+  const urls = typeof options.url === 'string' ? [options.url] : options.url;
   const send = async (i: number, dueAt: number) => {
     const { body, headers } = prepared[i]!;
     try {
-      const res = await request(options.url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, dispatcher });
+      const res = await request(urls[i % urls.length]!, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, dispatcher });
       await res.body.dump();
       if (res.statusCode >= 200 && res.statusCode < 300) latencies.push(performance.now() - dueAt);
       else if (res.statusCode === 503) refused += 1;

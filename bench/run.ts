@@ -11,6 +11,7 @@ import { mdfRound, type MdfResult } from './mdf-round.ts';
 import { openLoopRound, sustainedRound, type SustainedResult } from './sustained-rounds.ts';
 import { timersRound, type TimersResult } from './timers-round.ts';
 import { consoleRound, type ConsoleResult } from './console-round.ts';
+import { postgresMode, postgresTargetLines, printPostgres, type PostgresResult } from './bench-postgres.ts';
 
 /**
  * `npm run bench`: six measurements of the runtime on this machine, each selectable.
@@ -27,6 +28,10 @@ import { consoleRound, type ConsoleResult } from './console-round.ts';
  *              BENCH_LEAD_PARTNERS partners (time, peak RSS, growth, every lead in exactly one digest),
  *              against a bare loop over the same simulated PRM; then the D25 recall of BENCH_LEADS leads
  *              (Marketo calls, 606/615 refusals)
+ *   postgres   issue 14: the runtime on PostgreSQL with 1, 2 and 3 replicas against a bare Hono handler doing
+ *              one PostgreSQL INSERT per request, in alternating rounds of BENCH_SECONDS each: ingest,
+ *              completed runs/s, CPU per completed run (runtime and PostgreSQL), 202 to first step.
+ *              Not in the default list (about 6 minutes more); on an embedded PostgreSQL, or BENCH_DATABASE_URL
  * Each server runs in its own process; this process only generates load. Environment:
  *   BENCH_MODES (default ingest,sustained,open,mdf,timers,console,leads)
  *   BENCH_SECONDS (ingest, default 20), BENCH_ROUNDS (default 4), BENCH_CONNECTIONS (default 50),
@@ -40,6 +45,9 @@ import { consoleRound, type ConsoleResult } from './console-round.ts';
  *   (requests per page, default 100)
  *   BENCH_LEADS (the leads mode's largest count, default 100000), BENCH_LEAD_PARTNERS (default 1000),
  *   BENCH_LEAD_RECALL (1 measures the recall too, the longest part of the mode; 0 leaves it out; default 1)
+ *   BENCH_DATABASE_URL (postgres: an existing server whose user may create databases; default an embedded one),
+ *   BENCH_POSTGRES_OPEN_RATE (postgres: deliveries a second of the first-step latency's open loop; default half
+ *   the 1-replica completed/s of the first round), BENCH_POSTGRES_OPEN_SECONDS (default 10)
  */
 const env = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
@@ -47,7 +55,7 @@ const env = (name: string, fallback: number) => {
   return value;
 };
 const MODES = new Set((process.env.BENCH_MODES ?? 'ingest,sustained,open,mdf,timers,console,leads').split(',').map((m) => m.trim()).filter(Boolean));
-for (const mode of MODES) if (!['ingest', 'sustained', 'open', 'mdf', 'timers', 'console', 'leads'].includes(mode)) throw new Error(`BENCH_MODES: unknown mode "${mode}" (ingest, sustained, open, mdf, timers, console, leads)`);
+for (const mode of MODES) if (!['ingest', 'sustained', 'open', 'mdf', 'timers', 'console', 'leads', 'postgres'].includes(mode)) throw new Error(`BENCH_MODES: unknown mode "${mode}" (ingest, sustained, open, mdf, timers, console, leads, postgres)`);
 const CONSOLE_RUNS = env('BENCH_CONSOLE_RUNS', 1_000_000);
 const CONSOLE_REQUESTS = Math.max(1, env('BENCH_CONSOLE_REQUESTS', 100));
 const TIMERS = env('BENCH_TIMERS', 100_000);
@@ -62,6 +70,8 @@ const PREPARED_PER_SECOND = env('BENCH_PREPARED_PER_SECOND', 6000);
 /** Load before the measurement, so the servers are measured with their code optimised by the JIT. */
 const WARMUP_SECONDS = env('BENCH_WARMUP_SECONDS', 5);
 const ROUNDS = env('BENCH_ROUNDS', 4);
+const POSTGRES_OPEN_RATE = process.env.BENCH_POSTGRES_OPEN_RATE === undefined ? null : Math.max(1, env('BENCH_POSTGRES_OPEN_RATE', 1));
+const POSTGRES_OPEN_SECONDS = env('BENCH_POSTGRES_OPEN_SECONDS', 10);
 const SUSTAINED_SECONDS = env('BENCH_SUSTAINED_SECONDS', 60);
 const OPEN_SECONDS = env('BENCH_OPEN_SECONDS', 30);
 const OPEN_RATE = process.env.BENCH_OPEN_RATE === undefined ? null : env('BENCH_OPEN_RATE', 0);
@@ -164,6 +174,7 @@ async function main(): Promise<void> {
   let timers: TimersResult | null = null;
   let consolePages: ConsoleResult | null = null;
   let leads: LeadsResult | null = null;
+  let postgres: PostgresResult | null = null;
   let openRate = OPEN_RATE;
   try {
     if (MODES.has('ingest')) {
@@ -197,6 +208,11 @@ async function main(): Promise<void> {
       leads = await leadsRound(work, { counts, partners: LEAD_PARTNERS, recall: LEAD_RECALL });
       printLeads(leads);
     }
+    if (MODES.has('postgres')) {
+      console.log(`postgres: ${SECONDS} s per server and replica count in ${ROUNDS} alternating rounds`);
+      postgres = await postgresMode({ connections: CONNECTIONS, seconds: SECONDS / ROUNDS, rounds: ROUNDS, warmupSeconds: WARMUP_SECONDS, preparedPerSecond: PREPARED_PER_SECOND, openRate: POSTGRES_OPEN_RATE, openSeconds: POSTGRES_OPEN_SECONDS });
+      printPostgres(postgres);
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -224,6 +240,7 @@ async function main(): Promise<void> {
     `leads, digest time per lead grows linearly (<= ${LINEAR_GROWTH_LIMIT} x from ${Math.min(10_000, LEADS)}):          ${leads && leads.digests.length > 1 ? `${verdict(digestGrowth(leads, 'ownMs') <= LINEAR_GROWTH_LIMIT)} (${digestGrowth(leads, 'ownMs').toFixed(2)})` : notRun('leads')}`,
     `leads, recall: <= ${LEADS_TARGETS.recallCalls} Marketo update calls, no 606/615, all recalled:  ${leads?.recall ? `${verdict(leads.recall.marketo.leadWrites <= LEADS_TARGETS.recallCalls && leads.recall.marketo.refused['606'] + leads.recall.marketo.refused['615'] === 0 && recallCorrect(leads.recall))} (${leads.recall.marketo.leadWrites} updates + ${leads.recall.marketo.identity} token + ${leads.recall.marketo.other} other, 606: ${leads.recall.marketo.refused['606']}, 615: ${leads.recall.marketo.refused['615']}${recallCorrect(leads.recall) ? '' : ', WRONG RESULT'})` : LEAD_RECALL ? notRun('leads') : 'not measured (BENCH_LEAD_RECALL=0)'}`,
   );
+  if (postgres) targets.push(...postgresTargetLines(postgres));
   console.log(`targets:\n${targets.map((t) => `  ${t}`).join('\n')}`);
   if (ingest && ingest.stored < ingest.accepted) process.exitCode = 1;
 }

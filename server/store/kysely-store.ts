@@ -54,6 +54,12 @@ import {
 /** A write asked for and waiting for its group commit. */
 export interface PendingWrite {
   work: () => StoreWork<unknown>;
+  /**
+   * Inserts that may run beside the other such writes of the batch, statement by statement (a multi-row
+   * statement each on PostgreSQL): ingests and turns, which write rows of their own. Others (a claim
+   * reads what it then takes) run one after the other, after them.
+   */
+  lockstep?: boolean;
   resolve(result: unknown): void;
   reject(error: unknown): void;
 }
@@ -90,9 +96,9 @@ export class KyselyStore implements Store {
    * (concurrent deliveries, turns ending) are committed together in one transaction, and each caller
    * resolves only after its own writes are durable. One fsync covers many.
    */
-  protected write<T>(work: () => StoreWork<T>): Promise<T> {
+  protected write<T>(work: () => StoreWork<T>, lockstep = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#pendingWrites.push({ work, resolve: resolve as (r: unknown) => void, reject });
+      this.#pendingWrites.push({ work, lockstep, resolve: resolve as (r: unknown) => void, reject });
       this.#scheduleFlush();
     });
   }
@@ -125,6 +131,13 @@ export class KyselyStore implements Store {
     }
   }
 
+  /** Runs the units of work of one batch in its transaction: one after the other here (PostgreSQL: postgres-batch.ts). */
+  protected async runBatch(batch: readonly PendingWrite[], trx: Transaction<Database>): Promise<unknown[]> {
+    const out: unknown[] = [];
+    for (const item of batch) out.push(await runWorkAsync(item.work(), trx));
+    return out;
+  }
+
   /** What a batch must wait for before it is taken; nothing here. */
   protected beforeBatch(): Promise<void> | void {}
 
@@ -135,11 +148,7 @@ export class KyselyStore implements Store {
 
   async #commitInTransaction(batch: readonly PendingWrite[]): Promise<void> {
     try {
-      const results = await this.transaction(async (trx) => {
-        const out: unknown[] = [];
-        for (const item of batch) out.push(await runWorkAsync(item.work(), trx));
-        return out;
-      });
+      const results = await this.transaction((trx) => this.runBatch(batch, trx));
       batch.forEach((item, i) => item.resolve(results[i]));
     } catch {
       // One bad item must not fail its neighbours: write each alone, so only the bad one rejects.
@@ -178,11 +187,11 @@ export class KyselyStore implements Store {
 
   // ── Ingest ──────────────────────────────────────────────────────────────────────────────
   ingest(delivery: NewDelivery, runs: NewRun[]): Promise<IngestResult> {
-    return this.write(() => ingestWork(this.q, delivery, runs));
+    return this.write(() => ingestWork(this.q, delivery, runs), true);
   }
 
   createRun(run: NewRun): Promise<{ id: RunId; created: boolean }> {
-    return this.write(() => insertRunWork(this.q, run));
+    return this.write(() => insertRunWork(this.q, run), true);
   }
 
   // ── Runs ────────────────────────────────────────────────────────────────────────────────
@@ -227,7 +236,7 @@ export class KyselyStore implements Store {
   }
 
   finishTurn(id: RunId, owner: string, turn: TurnOutcome): Promise<boolean> {
-    return this.write(() => finishTurnWork(this.q, id, owner, turn));
+    return this.write(() => finishTurnWork(this.q, id, owner, turn), true);
   }
 
   async cancelRun(id: RunId, now: number, reason: string): Promise<boolean> {

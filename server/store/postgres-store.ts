@@ -1,7 +1,13 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.ts';
-import { KyselyStore } from './kysely-store.ts';
+import { KyselyStore, type PendingWrite } from './kysely-store.ts';
+import { multiRowForms, runInLockstep } from './postgres-batch.ts';
+import { claimDueRunsPostgres, postgresClaimQuery } from './postgres-claim.ts';
+import { postgresReadBatches } from './postgres-read-batches.ts';
+import type { ClaimedRun, JournalEntry } from './store.ts';
+import type { RunId, StepKey } from '../engine/ids.ts';
+import { runWorkAsync } from './store-work.ts';
 import { migratePostgresSchema } from './postgres-migration-connection.ts';
 import { poolReportingOutages } from './postgres-pool.ts';
 import { listenForWakeups } from './wake-notifications.ts';
@@ -77,10 +83,57 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
   if (outcome.newer.length > 0) options.onNewerSchema?.(outcome.newer);
   options.onMigrated?.(outcome.applied);
-  const store = new KyselyStore('postgres', db);
+  const store = new PostgresStore(db);
   // A dedicated connection per listener, outside the pool (wake-notifications.ts), on the same schema.
   store.listenForWakeups = (onWake, onProblem) => listenForWakeups(options.url, schema, onWake, onProblem);
   return store;
+}
+
+/**
+ * The Kysely store on PostgreSQL, where every statement is a round trip to the server (SQLite runs them
+ * in-process): a group commit's units of work run in lockstep, so the inserts of concurrent ingests and
+ * turns go as one multi-row statement each (postgres-batch.ts), a claim is one statement
+ * (postgres-claim.ts), and the reads every delivery and every claimed run make are batched
+ * (postgres-read-batches.ts).
+ */
+class PostgresStore extends KyselyStore {
+  readonly #forms = multiRowForms(this.db, this.q);
+  readonly #claim = postgresClaimQuery(this.db);
+  readonly #reads = postgresReadBatches(this.db);
+
+  override getJournal(runId: RunId): Promise<JournalEntry[]> {
+    return this.#reads.getJournal(runId);
+  }
+
+  override findRunsToCancel(event: string, correlationKey: string): Promise<RunId[]> {
+    return this.#reads.findRunsToCancel(event, correlationKey);
+  }
+
+  override findWaitingForEvent(event: string, key: string): Promise<Array<{ runId: RunId; stepKey: StepKey }>> {
+    return this.#reads.findWaitingForEvent(event, key);
+  }
+
+  constructor(db: Kysely<Database>) {
+    super('postgres', db);
+  }
+
+  /**
+   * One statement on a connection of its own, outside the group commit: it waits for no batch, and no
+   * batch waits for its round trips; PostgreSQL's row locks keep concurrent claims apart.
+   */
+  override claimDueRuns(c: { now: number; owner: string; leaseMs: number; limit: number; skip?: ReadonlySet<string> }): Promise<ClaimedRun[]> {
+    return claimDueRunsPostgres(this.db, this.#claim, c);
+  }
+
+  protected override async runBatch(batch: readonly PendingWrite[], trx: Transaction<Database>): Promise<unknown[]> {
+    const results = new Array<unknown>(batch.length);
+    const together = batch.flatMap((item, i) => (item.lockstep ? [i] : []));
+    const answers = await runInLockstep(together.map((i) => batch[i]!.work), trx, this.#forms);
+    together.forEach((i, k) => (results[i] = answers[k]));
+    // The others (claims) one by one after them, in the order they were asked for.
+    for (const [i, item] of batch.entries()) if (!item.lockstep) results[i] = await runWorkAsync(item.work(), trx);
+    return results;
+  }
 }
 
 function errorMessage(error: unknown): string {

@@ -7,6 +7,8 @@ import { freePort } from './free-port.ts';
 /** A PostgreSQL server a test started: its administrator's URL, and stop/start on the same data. */
 export interface EmbeddedPostgresServer {
   url: string;
+  /** The cluster's data folder (its postmaster.pid names the server's process). */
+  dataDir: string;
   /** Stops the server, keeping its data (start() again to bring it back). */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -19,7 +21,12 @@ export interface EmbeddedPostgresServer {
  * As root it runs the server as a `postgres` user it creates, which must be able to enter the folder.
  * The error names what failed, with the server's last lines.
  */
-export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresServer> {
+export async function startEmbeddedPostgres(options: {
+  /** Keep PostgreSQL's durability (fsync, synchronous commit, full page writes), as a benchmark must; tests turn it off. */
+  durable?: boolean;
+  /** More server settings, `-c name=value` each (e.g. shared_preload_libraries to profile). */
+  settings?: Record<string, string>;
+} = {}): Promise<EmbeddedPostgresServer> {
   const dir = mkdtempSync(join(tmpdir(), 'partnerflow-pg-'));
   chmodSync(dir, 0o777);
   const log: string[] = [];
@@ -35,7 +42,11 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresServer> {
     persistent: true,
     createPostgresUser: true,
     // A throwaway server: durability settings off make each test's schema and commits fast.
-    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=400', '-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: [
+      ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+      ...['-c', 'max_connections=400', '-c', 'listen_addresses=127.0.0.1'],
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    ],
     onLog: (message) => void log.push(String(message)),
     onError: (error) => void log.push(String(error)),
   });
@@ -56,6 +67,7 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresServer> {
   }
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    dataDir: join(dir, 'data'),
     stop,
     async start() {
       await server.start();

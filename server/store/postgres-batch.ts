@@ -1,0 +1,199 @@
+import { sql, type CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import type { Database } from './database.ts';
+import type { PreparedQuery } from './prepared-query.ts';
+import type { StoreQueries } from './store-queries.ts';
+import { runWorkAsync, type StatementResult, type StoreStatement, type StoreWork } from './store-work.ts';
+
+/** How one hot statement is run for several units of work at once: one multi-row statement, and each one's result. */
+interface MultiRow {
+  compile(values: readonly object[]): CompiledQuery<unknown>;
+  /** Rows changed per unit of work, in the order of `values`, from the rows the statement returned. */
+  changes(values: readonly object[], returned: readonly unknown[]): RowOutcome[];
+  /** False when these values cannot share one statement (an upsert touching the same row twice). */
+  fits?(values: readonly object[]): boolean;
+}
+
+/** PostgreSQL takes at most 65,535 parameters a statement: rows a multi-row statement holds at most. */
+const MAX_ROWS = 1000;
+
+/** A unit of work's result of a multi-row statement: rows it changed, or that it lost to an earlier unit of the batch. */
+type RowOutcome = 0 | 1 | 'collided';
+
+/**
+ * Each item changed a row when a returned row carries its key; of several items with one key (the same
+ * delivery twice in a batch) the first one inserted, as PostgreSQL inserts VALUES rows in their order,
+ * and the others collided with it.
+ */
+function insertedByKey<V>(values: readonly V[], returned: readonly unknown[], keyOfValue: (v: V) => string, keyOfRow: (row: never) => string): RowOutcome[] {
+  const left = new Map<string, number>();
+  for (const row of returned) {
+    const key = keyOfRow(row as never);
+    left.set(key, (left.get(key) ?? 0) + 1);
+  }
+  return values.map((v) => {
+    const key = keyOfValue(v);
+    const n = left.get(key);
+    if (n === undefined) return 0;
+    if (n === 0) return 'collided';
+    left.set(key, n - 1);
+    return 1;
+  });
+}
+
+type Values<Q> = Q extends PreparedQuery<infer P, unknown> ? P : never;
+type DeliveryValues = Values<StoreQueries['insertDelivery']>;
+type RunValues = Values<StoreQueries['insertRun']>;
+type JournalValues = Values<StoreQueries['upsertJournal']>;
+type FinishTurnValues = Values<StoreQueries['finishTurn']>;
+
+/**
+ * The multi-row forms of the writes concurrent ingests and turns make, each the same statement as its
+ * one-row form in store-queries.ts for several rows: a batch of 50 deliveries costs PostgreSQL two
+ * statements, not a hundred round trips (and the `runs` trigger's NOTIFY fires once a statement).
+ */
+export function multiRowForms(db: Kysely<Database>, q: StoreQueries): Map<PreparedQuery<object, unknown>, MultiRow> {
+  const forms = new Map<PreparedQuery<object, unknown>, MultiRow>();
+  const add = <P extends object>(query: PreparedQuery<P, unknown>, form: MultiRow) => forms.set(query as PreparedQuery<object, unknown>, form);
+  add(q.insertDelivery, {
+    compile: (values) =>
+      db
+        .insertInto('deliveries')
+        .values((values as DeliveryValues[]).map((v) => ({ source: v.source, delivery_id: v.deliveryId, event: v.event, received_at: v.receivedAt, run_ids: v.runIds })))
+        .onConflict((oc) => oc.columns(['source', 'delivery_id']).doNothing())
+        .returning(['source', 'delivery_id'])
+        .compile(),
+    changes: (values, returned) =>
+      insertedByKey(values as DeliveryValues[], returned, (v) => `${v.source}\u0000${v.deliveryId}`, (r: { source: string; delivery_id: string }) => `${r.source}\u0000${r.delivery_id}`),
+  });
+  add(q.insertRun, {
+    compile: (values) =>
+      db
+        .insertInto('runs')
+        .values(values as RunValues[])
+        .onConflict((oc) => oc.columns(['recipe', 'dedup_key']).doNothing())
+        .returning('id')
+        .compile(),
+    changes: (values, returned) => insertedByKey(values as RunValues[], returned, (v) => v.id, (r: { id: string }) => r.id),
+  });
+  add(q.upsertJournal, {
+    // ON CONFLICT DO UPDATE may not touch one row twice in a statement: such a batch runs row by row.
+    fits: (values) => new Set((values as JournalValues[]).map((v) => `${v.run_id}\u0000${v.step_key}`)).size === values.length,
+    compile: (values) =>
+      db
+        .insertInto('journal')
+        .values(values as JournalValues[])
+        .onConflict((oc) =>
+          oc.columns(['run_id', 'step_key']).doUpdateSet((eb) => ({
+            step_id: eb.ref('excluded.step_id'),
+            step_type: eb.ref('excluded.step_type'),
+            status: eb.ref('excluded.status'),
+            input: eb.ref('excluded.input'),
+            output: eb.ref('excluded.output'),
+            error: eb.ref('excluded.error'),
+            attempts: eb.ref('excluded.attempts'),
+            started_at: eb.ref('excluded.started_at'),
+            finished_at: eb.ref('excluded.finished_at'),
+            next_attempt_at: eb.ref('excluded.next_attempt_at'),
+            wait: eb.ref('excluded.wait'),
+            wait_signal: eb.ref('excluded.wait_signal'),
+            wait_event: eb.ref('excluded.wait_event'),
+            wait_key: eb.ref('excluded.wait_key'),
+            notes: eb.ref('excluded.notes'),
+          })),
+        )
+        .compile(),
+    // An upsert writes its row, inserted or updated.
+    changes: (values) => values.map((): RowOutcome => 1),
+  });
+  add(q.finishTurn, {
+    // UPDATE ... FROM may match a row once only: two turns of one run in a batch run one by one.
+    fits: (values) => new Set((values as FinishTurnValues[]).map((v) => v.id)).size === values.length,
+    // The one-row form's SET, with each run's values from a VALUES list; the lease check is the same.
+    compile: (values) =>
+      sql`update runs set status = v.status,
+          wake_at = case when v.done = 1 then null when runs.poked = 1 then v.now else v.wake_at end,
+          error = v.error, lease_owner = null, lease_until = null, updated_at = v.now, finished_at = v.finished_at
+        from (values ${sql.join(
+          (values as FinishTurnValues[]).map(
+            (v) => sql`(${v.id}::text, ${v.owner}::text, ${v.status}::text, ${v.done}::int, ${v.wakeAt}::bigint, ${v.error}::text, ${v.now}::bigint, ${v.finishedAt}::bigint)`,
+          ),
+        )}) as v(id, owner, status, done, wake_at, error, now, finished_at)
+        where runs.id = v.id and runs.lease_owner = v.owner and runs.status = 'running'
+        returning runs.id`.compile(db),
+    changes: (values, returned) => insertedByKey(values as FinishTurnValues[], returned, (v) => v.id, (r: { id: string }) => r.id),
+  });
+  return forms;
+}
+
+/**
+ * Runs the units of work of one group commit in lockstep inside its transaction: each round takes the
+ * next statement of every unfinished unit, runs those of one kind that have a multi-row form as one
+ * statement, the others one by one in the units' order, and gives each unit its own result. One
+ * transaction either way: the units see each other's writes. A unit whose first statement collided
+ * with an earlier unit's (the same delivery twice in a batch) is run again alone after the others, so
+ * it sees that unit's writes complete, as it would have one after the other. A batch whose statements
+ * fail is retried unit by unit by the caller.
+ */
+export async function runInLockstep(
+  factories: ReadonlyArray<() => StoreWork<unknown>>,
+  trx: Transaction<Database>,
+  forms: ReadonlyMap<PreparedQuery<object, unknown>, MultiRow>,
+): Promise<unknown[]> {
+  const results = new Array<unknown>(factories.length);
+  const works = factories.map((f) => f());
+  const statementsRun = new Array<number>(factories.length).fill(0);
+  const again: number[] = [];
+  let pending: Array<{ i: number; statement: StoreStatement }> = [];
+  const advance = (i: number, result?: StatementResult) => {
+    const step = result === undefined ? works[i]!.next() : works[i]!.next(result);
+    if (step.done) results[i] = step.value;
+    else pending.push({ i, statement: step.value });
+  };
+  works.forEach((_, i) => advance(i));
+  while (pending.length > 0) {
+    const round = pending;
+    pending = [];
+    const answers = new Map<number, StatementResult | 'again'>();
+    const done = new Set<PreparedQuery<object, unknown>>();
+    for (const { i, statement } of round) {
+      const form = forms.get(statement.query);
+      if (form && !done.has(statement.query)) {
+        done.add(statement.query);
+        const group = round.filter((p) => p.statement.query === statement.query);
+        if (group.length > 1) {
+          for (let from = 0; from < group.length; from += MAX_ROWS) {
+            const chunk = group.slice(from, from + MAX_ROWS);
+            const values = chunk.map((p) => p.statement.values);
+            if (form.fits && !form.fits(values)) {
+              for (const p of chunk) answers.set(p.i, await one(trx, p.statement));
+              continue;
+            }
+            const { rows } = await trx.executeQuery(form.compile(values));
+            form.changes(values, rows).forEach((outcome, k) => {
+              const unit = chunk[k]!.i;
+              // A later statement that collided still runs on: this unit already wrote, and reads what the other wrote.
+              answers.set(unit, outcome === 'collided' ? (statementsRun[unit] === 0 ? 'again' : { rows: [], changes: 0 }) : { rows: [], changes: outcome });
+            });
+          }
+          continue;
+        }
+      }
+      if (!answers.has(i)) answers.set(i, await one(trx, statement));
+    }
+    for (const { i } of round) {
+      const answer = answers.get(i)!;
+      statementsRun[i]! += 1;
+      if (answer === 'again') {
+        works[i]!.return(undefined);
+        again.push(i);
+      } else advance(i, answer);
+    }
+  }
+  for (const i of again) results[i] = await runWorkAsync(factories[i]!(), trx);
+  return results;
+}
+
+async function one(trx: Transaction<Database>, { query, values }: StoreStatement): Promise<StatementResult> {
+  const result = await trx.executeQuery(query.compile(values));
+  return { rows: result.rows as unknown[], changes: Number(result.numAffectedRows ?? 0n) };
+}

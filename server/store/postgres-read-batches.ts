@@ -1,0 +1,95 @@
+import { sql, type Kysely } from 'kysely';
+import { asRunId, asStepKey, type RunId, type StepKey } from '../engine/ids.ts';
+import type { Database } from './database.ts';
+import { toJournalEntry, type JournalRow } from './store-rows.ts';
+import type { JournalEntry } from './store.ts';
+
+/**
+ * Calls of one read asked for in the same turn of the event loop, answered by one statement: on
+ * PostgreSQL each statement is a round trip, and under load every delivery asks which runs its event
+ * cancels or answers, every claimed run reads its journal. Like the group commit, the batch is taken
+ * at setImmediate: a quiet moment adds no wait. A read asked for after a write resolved is sent after
+ * that write committed, so it sees it, as a read of its own would.
+ */
+export class ReadBatch<K, Row> {
+  #pending: Array<{ key: K; resolve: (rows: Row[]) => void; reject: (error: unknown) => void }> = [];
+  #scheduled = false;
+
+  constructor(
+    private readonly keyOf: (key: K) => string,
+    /** One statement for these keys (distinct); its rows grouped by key. */
+    private readonly run: (keys: K[]) => Promise<Map<string, Row[]>>,
+  ) {}
+
+  get(key: K): Promise<Row[]> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ key, resolve, reject });
+      if (this.#scheduled) return;
+      this.#scheduled = true;
+      setImmediate(() => void this.#flush());
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#pending;
+    this.#pending = [];
+    this.#scheduled = false;
+    const keys = new Map<string, K>();
+    for (const { key } of batch) keys.set(this.keyOf(key), key);
+    try {
+      const rows = await this.run([...keys.values()]);
+      for (const { key, resolve } of batch) resolve(rows.get(this.keyOf(key)) ?? []);
+    } catch (error) {
+      for (const { reject } of batch) reject(error);
+    }
+  }
+}
+
+const groupBy = <Row>(rows: readonly Row[], keyOf: (row: Row) => string): Map<string, Row[]> => {
+  const out = new Map<string, Row[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const list = out.get(key);
+    if (list) list.push(row);
+    else out.set(key, [row]);
+  }
+  return out;
+};
+
+type EventKey = { event: string; key: string };
+const eventKey = (k: EventKey) => `${k.event}\u0000${k.key}`;
+
+/** The hot reads of the PostgreSQL store, each batched (the same queries as store-queries.ts, for many keys). */
+export function postgresReadBatches(db: Kysely<Database>) {
+  const journal = new ReadBatch<string, JournalRow>(
+    (runId) => runId,
+    async (runIds) => {
+      const { rows } = await sql<JournalRow>`select * from journal where run_id = any(${runIds}::text[]) order by run_id, seq`.execute(db);
+      return groupBy(rows, (r) => r.run_id);
+    },
+  );
+  const toCancel = new ReadBatch<EventKey, { id: string; cancel_on_event: string; correlation_key: string }>(eventKey, async (keys) => {
+    // One index lookup (runs_cancel_on) per key, whatever the planner thinks of the table's statistics.
+    const { rows } = await sql<{ id: string; cancel_on_event: string; correlation_key: string }>`select r.id, k.event as cancel_on_event, k.key as correlation_key
+      from unnest(${keys.map((k) => k.event)}::text[], ${keys.map((k) => k.key)}::text[]) as k(event, key)
+      cross join lateral (select id from runs where cancel_on_event = k.event and correlation_key = k.key and finished_at is null) r`.execute(db);
+    return groupBy(rows, (r) => eventKey({ event: r.cancel_on_event, key: r.correlation_key }));
+  });
+  // `status = 'waiting'` is a literal, as in the partial index journal_wait_event.
+  const waiting = new ReadBatch<EventKey, { run_id: string; step_key: string; wait_event: string; wait_key: string }>(eventKey, async (keys) => {
+    const { rows } = await sql<{ run_id: string; step_key: string; wait_event: string; wait_key: string }>`select w.run_id, w.step_key, k.event as wait_event, k.key as wait_key
+      from unnest(${keys.map((k) => k.event)}::text[], ${keys.map((k) => k.key)}::text[]) as k(event, key)
+      cross join lateral (
+        select journal.run_id, journal.step_key from journal inner join runs on runs.id = journal.run_id
+        where journal.status = 'waiting' and journal.wait_event = k.event and journal.wait_key = k.key and runs.finished_at is null
+      ) w`.execute(db);
+    return groupBy(rows, (r) => eventKey({ event: r.wait_event, key: r.wait_key }));
+  });
+  return {
+    /** A run's journal, in the order it was written. */
+    getJournal: async (runId: RunId): Promise<JournalEntry[]> => (await journal.get(runId)).map(toJournalEntry),
+    findRunsToCancel: async (event: string, key: string): Promise<RunId[]> => (await toCancel.get({ event, key })).map((r) => asRunId(r.id)),
+    findWaitingForEvent: async (event: string, key: string): Promise<Array<{ runId: RunId; stepKey: StepKey }>> =>
+      (await waiting.get({ event, key })).map((r) => ({ runId: asRunId(r.run_id), stepKey: asStepKey(r.step_key) })),
+  };
+}
