@@ -596,6 +596,9 @@ export class Engine {
     while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
     await this.#polls.idle();
     this.#loop = null;
+    // Stopped, not draining any more: a turn asked for explicitly after this (runUntilIdle, a scenario's
+    // advance) runs to its end instead of suspending at every action.
+    this.#stopping = false;
   }
 
   /** The clock jumped (mock mode): the wake timer, armed in real milliseconds, reads the next due time again. */
