@@ -100,6 +100,13 @@ export interface Database {
     /** The source stamp (epoch ms) of the state the value was read from; null before migration 0005 or without as_of. */
     as_of: number | null;
   };
+  /**
+   * Tell-on-change: one row per subject ever told about, which each telling locks first (an upsert) so
+   * that the tellings of one subject run one after another, across replicas too (told-changes.ts).
+   */
+  told_subject_locks: {
+    subject: string;
+  };
   /** Tell-on-change: per subject, the newest source stamp seen and the value read with it (told-changes.ts). */
   told_subjects: {
     subject: string;

@@ -18,12 +18,22 @@ export interface DecideApprovalInput {
  * D10: one click decides once, in one transaction: the link is unused and so is its sibling (the
  * manager's link for the same signal), it has not passed a cap, the run still waits or will wait for
  * the signal, and then the waiting step is answered (or the decision kept for the wait about to start).
- * `lockRun` (PostgreSQL) locks the run's row before reading its journal.
+ * `lockRun` (PostgreSQL) locks the run's row before reading the sibling link and the journal.
  */
 export async function decideApprovalWork(trx: Transaction<Database>, input: DecideApprovalInput, lockRun = false): Promise<DecideOutcome> {
   const approval = await trx.selectFrom('approvals').selectAll().where('token_hash', '=', input.tokenHash).executeTakeFirst();
   if (!approval) return 'unknown';
   if (approval.used_at !== null) return 'used';
+  // On PostgreSQL the run's row is locked first, before anything is decided from what other
+  // transactions wrote: a turn ending on another replica writes the run's wait (finishTurn,
+  // writeJournal) while it holds that row, and reads the early decision kept below in the same
+  // transaction; the sibling link's click, on another replica, holds it too. Without the lock each
+  // transaction misses the other's uncommitted write: the click is lost (the run waits for a decision
+  // already made), or both links decide (the journal takes one, the other is kept as an early decision
+  // a later wait takes at once). Under READ COMMITTED each statement after the lock sees what the
+  // holder committed. SQLite runs one writer at a time.
+  const runQuery = trx.selectFrom('runs').select('finished_at').where('id', '=', approval.run_id);
+  const run = await (lockRun ? runQuery.forUpdate() : runQuery).executeTakeFirst();
   const sibling = await trx
     .selectFrom('approvals')
     .select('token_hash')
@@ -33,13 +43,6 @@ export async function decideApprovalWork(trx: Transaction<Database>, input: Deci
     .executeTakeFirst();
   if (sibling) return 'used';
   if (approval.expires_at !== null && approval.expires_at <= input.now) return 'expired';
-  // On PostgreSQL the run's row is locked first: a turn ending on another replica writes the run's
-  // wait (finishTurn, writeJournal) while it holds that row, and reads the early decision kept below in
-  // the same transaction. Without the lock each transaction misses the other's uncommitted write (the
-  // wait is not seen here, the kept decision is not seen there) and the click is lost: the run waits
-  // for a decision already made. SQLite runs one writer at a time.
-  const runQuery = trx.selectFrom('runs').select('finished_at').where('id', '=', approval.run_id);
-  const run = await (lockRun ? runQuery.forUpdate() : runQuery).executeTakeFirst();
   if (!run || run.finished_at !== null) return 'closed';
   // D10: the link lives as long as the run waits (or will wait) for its signal.
   const journal = await trx.selectFrom('journal').select(['step_id', 'status', 'wait_signal', 'wait', 'output', 'finished_at']).where('run_id', '=', approval.run_id).orderBy('seq').execute();

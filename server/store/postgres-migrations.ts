@@ -310,6 +310,15 @@ const migrations: Record<string, Migration> = {
       await sql`create trigger business_timers_announce_updated after update on business_timers referencing new table as changed_timers for each statement execute function partnerflow_announce_timers()`.execute(db);
     },
   },
+  // Tell on change is a read then a write: two transactions telling the same change at once (two runs
+  // hearing one PRM update, on two replicas) each read "not told yet" under READ COMMITTED and each
+  // told it, and the partner got the email twice. Each telling first upserts its subject's row here,
+  // which locks it until commit: the tellings of one subject run one after another (told-changes.ts).
+  '0013_told_subject_locks': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createTable('told_subject_locks').addColumn('subject', text, (c) => c.primaryKey()).execute();
+    },
+  },
 };
 
 /** The PostgreSQL migrations, by the same names as `sqliteMigrations`. */

@@ -4,6 +4,8 @@ import { sql } from 'kysely';
 import { asRunId } from '../engine/ids.ts';
 import { describeStoreContract } from './store.contract.ts';
 import { describeBusinessTimersReplicas } from './business-timers.contract.ts';
+import { describeTellOnChangeReplicas } from './told-changes.contract.ts';
+import { describeRateBudgetReplicas } from './rate-budgets.contract.ts';
 import { openPostgresStore, redactDatabaseUrl } from './postgres-store.ts';
 import { postgresMigrations } from './postgres-migrations.ts';
 import { sqliteMigrations } from './sqlite-migrations.ts';
@@ -15,6 +17,15 @@ describeBusinessTimersReplicas('two PostgreSQL stores on one database', async ()
   const url = await createTestSchema();
   const first = await openPostgresStore({ url, poolSize: 4 });
   return [first, await openPostgresStore({ url, poolSize: 4 })];
+});
+describeTellOnChangeReplicas('two PostgreSQL stores (two pools) on one database', async () => {
+  const url = await createTestSchema();
+  const first = await openPostgresStore({ url, poolSize: 4 });
+  return [first, await openPostgresStore({ url, poolSize: 4 })];
+});
+describeRateBudgetReplicas('three PostgreSQL stores (three pools) on one database', async () => {
+  const url = await createTestSchema();
+  return [await openPostgresStore({ url, poolSize: 4 }), await openPostgresStore({ url, poolSize: 4 }), await openPostgresStore({ url, poolSize: 4 })];
 });
 
 const T0 = Date.parse('2026-03-02T09:00:00Z');

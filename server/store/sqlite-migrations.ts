@@ -314,6 +314,14 @@ const migrations: Record<string, Migration> = {
   '0012_wake_notifications': {
     async up() {},
   },
+  // Each telling about a subject first upserts its row here (told-changes.ts). On PostgreSQL that row
+  // lock serializes the tellings of one subject across replicas; SQLite runs one writer at a time
+  // anyway, and keeps the table so that both histories stay alike.
+  '0013_told_subject_locks': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createTable('told_subject_locks').addColumn('subject', 'text', (c) => c.primaryKey()).execute();
+    },
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {

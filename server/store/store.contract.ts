@@ -7,6 +7,7 @@ import { STOPPED_BY_RECIPE, type JournalEntry, type NewApproval, type NewRun, ty
 import { describeBudgetReservationContract } from './budget-reservations.contract.ts';
 import { describeSyncBasesContract } from './sync-bases.contract.ts';
 import { describeRateBudgetContract } from './rate-budgets.contract.ts';
+import { describeTellOnChangeContract } from './told-changes.contract.ts';
 
 /**
  * The behaviour every Store implementation must have. The SQLite store runs it; a PostgreSQL store
@@ -18,6 +19,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
   describeBusinessTimersContract(name, open);
   describeConsoleStoreContract(name, open);
   describeRateBudgetContract(name, open);
+  describeTellOnChangeContract(name, open);
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     const T0 = Date.parse('2026-03-02T09:00:00Z');

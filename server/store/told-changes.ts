@@ -58,8 +58,14 @@ export type TellOnChangeOutcome =
  * The compare-and-set, in the caller's transaction: every change a step told is kept (by its outbox
  * key), the newest per subject is the last value told; the newest source stamp seen per subject is kept
  * even when nothing was told, so an older read is recognised as older whatever order runs tell in.
+ *
+ * The subject is locked first, for the rest of the transaction: the reads below and the write they
+ * decide must not interleave with another telling of the same subject, or both read "not told yet"
+ * and both tell (PostgreSQL runs transactions at once, under READ COMMITTED: a partner got the same
+ * status email twice).
  */
 export async function tellOnChangeWork(trx: Transaction<Database>, input: TellOnChangeInput): Promise<TellOnChangeOutcome> {
+  await lockSubject(trx, input.subject);
   const latest = await trx
     .selectFrom('told_changes')
     .select(['value', 'outbox_key', 'told_at'])
@@ -121,4 +127,18 @@ async function legacyTold(
     .values({ subject: input.subject, value: input.value, outbox_key: input.legacyKey, told_at: legacy.created_at, as_of: null })
     .execute();
   return { value: input.value, outbox_key: input.legacyKey };
+}
+
+/**
+ * Takes the subject's lock until the transaction ends. An upsert, not a SELECT FOR UPDATE: a subject
+ * never told has no row to lock, and two first tellings would both pass. On PostgreSQL the upsert locks
+ * the row (a second telling waits for the first to commit, then its reads see what the first told).
+ * SQLite runs one writer at a time: there it only costs a row per subject.
+ */
+async function lockSubject(trx: Transaction<Database>, subject: string): Promise<void> {
+  await trx
+    .insertInto('told_subject_locks')
+    .values({ subject })
+    .onConflict((oc) => oc.column('subject').doUpdateSet({ subject }))
+    .execute();
 }

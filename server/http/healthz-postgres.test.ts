@@ -1,0 +1,100 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MOCK_APPROVAL_LINK_SECRET } from '../../connectors/approval/approval-token.ts';
+import { engineFixture, recipeWith, silentLog, type EngineFixture } from '../../test/support/engine-fixture.ts';
+import { createTestSchema, dropTestSchema, testPostgresUrl } from '../../test/support/test-postgres.ts';
+import type { Logger } from '../../connectors/kit/define-connector.ts';
+import { openPostgresStore } from '../store/postgres-store.ts';
+import { testConfig } from './app-fixture.ts';
+import { createApp } from './app.ts';
+
+/**
+ * What a load balancer and an operator see from `GET /healthz` when the replica's PostgreSQL goes
+ * away: the store is reached through a TCP relay on a port of its own, and stopping the relay is the
+ * database stopping (its connections cut, its port closed).
+ */
+
+/** A TCP relay to the test's PostgreSQL server that can be stopped (port closed, connections cut) and started again. */
+class DatabaseRelay {
+  #server: Server | undefined;
+  #sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(private readonly target: URL) {}
+
+  async start(): Promise<void> {
+    const server = createServer((client) => {
+      const upstream = connect(Number(this.target.port || 5432), this.target.hostname);
+      for (const socket of [client, upstream]) {
+        this.#sockets.add(socket);
+        socket.on('close', () => this.#sockets.delete(socket));
+        socket.on('error', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    this.port = (server.address() as { port: number }).port;
+    this.#server = server;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    for (const socket of this.#sockets) socket.destroy();
+    if (server) await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+let cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  cleanups = [];
+});
+
+describe('GET /healthz on PostgreSQL (issue 14)', () => {
+  it('503 with the store unreachable while the database is down, without its password anywhere; 200 again once it is back', async () => {
+    const schemaUrl = await createTestSchema();
+    cleanups.push(() => dropTestSchema(schemaUrl));
+    const password = decodeURIComponent(new URL(testPostgresUrl()).password);
+    const relay = new DatabaseRelay(new URL(schemaUrl));
+    await relay.start();
+    cleanups.push(() => relay.stop());
+    const url = new URL(schemaUrl);
+    url.port = String(relay.port);
+    const warnings: string[] = [];
+    const log: Logger = { ...silentLog, warn: (fields, message) => void warnings.push(`${message} ${JSON.stringify(fields)}`) };
+    const fx: EngineFixture = await engineFixture([recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: 'x' } }])], {
+      store: await openPostgresStore({ url: url.toString(), poolSize: 2 }),
+      workerId: 'replica-pg',
+    });
+    cleanups.push(() => fx.close());
+    const app = createApp({ engine: fx.engine, config: testConfig({ workerId: 'replica-pg' }), log, approvalLinks: { linkSecret: MOCK_APPROVAL_LINK_SECRET, timezone: 'Europe/Berlin' } });
+
+    const up = await app.request('/healthz');
+    expect(up.status).toBe(200);
+    expect(await up.json()).toEqual({ status: 'ok', store: 'postgres', store_reachable: true, worker_id: 'replica-pg' });
+
+    await relay.stop();
+    const down = await app.request('/healthz');
+    expect(down.status).toBe(503);
+    const body = await down.text();
+    expect(JSON.parse(body)).toEqual({ status: 'unavailable', store: 'postgres', store_reachable: false, worker_id: 'replica-pg', error: 'the store does not answer' });
+    // The operator's log says which server does not answer, its password masked.
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('health check: the store does not answer');
+    expect(warnings[0]).toContain(`PostgreSQL at postgres://${url.username}:***@127.0.0.1:${relay.port}/`);
+    if (password) for (const text of [body, ...warnings]) expect(text).not.toContain(password);
+
+    // The database is back on the same port: the replica is healthy again, with no restart.
+    await relay.start();
+    const back = await app.request('/healthz');
+    expect(back.status).toBe(200);
+    expect(await back.json()).toMatchObject({ status: 'ok', store_reachable: true });
+  });
+});
