@@ -1,10 +1,8 @@
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openTestPostgresStore } from '../../test/support/test-postgres.ts';
+import { openPostgresReplicaPair, type PostgresReplicaPair } from '../../test/support/postgres-replica-pair.ts';
 import { until } from '../../test/support/until.ts';
 import { asRunId, asStepKey } from '../engine/ids.ts';
 import type { KyselyStore } from './kysely-store.ts';
-import { openPostgresStore } from './postgres-store.ts';
 
 /**
  * D10 on PostgreSQL with replicas: the CMM clicks "approve" on one replica at the very moment another
@@ -17,29 +15,18 @@ import { openPostgresStore } from './postgres-store.ts';
 const T0 = Date.parse('2026-03-02T09:00:00Z');
 const runId = asRunId('run_click_race');
 
+let pair: PostgresReplicaPair;
 let writer: KyselyStore & { url: string };
 let decider: KyselyStore;
-let blocker: pg.Client;
+let blocker: PostgresReplicaPair['blocker'];
+const lockWaiters = () => pair.lockWaiters();
 
 beforeEach(async () => {
-  writer = await openTestPostgresStore();
-  // A second replica: a store of its own on the same schema.
-  decider = await openPostgresStore({ url: writer.url, poolSize: 2 });
-  blocker = new pg.Client(writer.url);
-  await blocker.connect();
+  pair = await openPostgresReplicaPair();
+  ({ first: writer, second: decider, blocker } = pair);
 });
 
-afterEach(async () => {
-  await blocker.end().catch(() => {});
-  await decider.close();
-  await writer.close();
-});
-
-/** Connections of this database waiting for a row lock. */
-async function lockWaiters(): Promise<number> {
-  const { rows } = await blocker.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
-  return rows[0].n as number;
-}
+afterEach(() => pair.close());
 
 describe('an approval click while another replica writes the wait (PostgreSQL)', () => {
   it('D10: the click decided while the wait is being written answers that wait; the run does not wait for a decision already made', async () => {

@@ -1,10 +1,8 @@
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openTestPostgresStore } from '../../test/support/test-postgres.ts';
+import { openPostgresReplicaPair, type PostgresReplicaPair } from '../../test/support/postgres-replica-pair.ts';
 import { until } from '../../test/support/until.ts';
 import { asRunId, asStepKey } from '../engine/ids.ts';
 import type { KyselyStore } from './kysely-store.ts';
-import { openPostgresStore } from './postgres-store.ts';
 import type { DecideOutcome } from './store.ts';
 
 /**
@@ -18,28 +16,18 @@ import type { DecideOutcome } from './store.ts';
 const T0 = Date.parse('2026-03-02T09:00:00Z');
 const runId = asRunId('run_two_links');
 
+let pair: PostgresReplicaPair;
 let cmmReplica: KyselyStore & { url: string };
 let managerReplica: KyselyStore;
-let blocker: pg.Client;
+let blocker: PostgresReplicaPair['blocker'];
+const lockWaiters = () => pair.lockWaiters();
 
 beforeEach(async () => {
-  cmmReplica = await openTestPostgresStore();
-  managerReplica = await openPostgresStore({ url: cmmReplica.url, poolSize: 2 });
-  blocker = new pg.Client(cmmReplica.url);
-  await blocker.connect();
+  pair = await openPostgresReplicaPair();
+  ({ first: cmmReplica, second: managerReplica, blocker } = pair);
 });
 
-afterEach(async () => {
-  await blocker.end().catch(() => {});
-  await managerReplica.close();
-  await cmmReplica.close();
-});
-
-/** Connections of this database waiting for a row lock. */
-async function lockWaiters(): Promise<number> {
-  const { rows } = await blocker.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
-  return rows[0].n as number;
-}
+afterEach(() => pair.close());
 
 /** A run waiting for `decision`, with the CMM's link and the manager's link (its escalation) for it. */
 async function runWaitingForDecision(): Promise<void> {
