@@ -1,8 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { engineFixture, recipeWith, type EngineFixture } from '../../test/support/engine-fixture.ts';
-import { createTestSchema, dropTestSchema } from '../../test/support/test-postgres.ts';
+import { describe, expect, it } from 'vitest';
+import { recipeWith, type EngineFixture } from '../../test/support/engine-fixture.ts';
+import { useEngineReplicas } from '../../test/support/engine-replicas.ts';
 import { until } from '../../test/support/until.ts';
-import { openPostgresStore } from '../store/postgres-store.ts';
 import { VirtualClock } from './clock.ts';
 import { newRunId } from './engine.ts';
 
@@ -15,24 +14,13 @@ import { newRunId } from './engine.ts';
 const NO_POLL = 600_000;
 const recipe = recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: '{% trigger.data.id %}' } }]);
 
-let url: string | undefined;
-const open: EngineFixture[] = [];
-
-afterEach(async () => {
-  for (const fx of open.splice(0)) await fx.close();
-  if (url) await dropTestSchema(url);
-  url = undefined;
-});
+const replicaSet = useEngineReplicas();
 
 async function replicas(n: number, options: { concurrency?: number } = {}): Promise<EngineFixture[]> {
-  url = await createTestSchema();
+  await replicaSet.schema();
   const clock = new VirtualClock('2026-03-02T09:00:00Z');
   const all: EngineFixture[] = [];
-  for (let i = 0; i < n; i++) {
-    const fx = await engineFixture([recipe], { store: await openPostgresStore({ url, poolSize: 2 }), clock, workerId: `replica-${i + 1}`, pollMs: NO_POLL, ...options });
-    open.push(fx);
-    all.push(fx);
-  }
+  for (let i = 0; i < n; i++) all.push(await replicaSet.replica([recipe], { clock, workerId: `replica-${i + 1}`, pollMs: NO_POLL, ...options }));
   return all;
 }
 

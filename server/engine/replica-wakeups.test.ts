@@ -1,9 +1,8 @@
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
-import { engineFixture, recipeWith, type EngineFixture } from '../../test/support/engine-fixture.ts';
-import { createTestSchema, dropTestSchema } from '../../test/support/test-postgres.ts';
+import { describe, expect, it } from 'vitest';
+import { recipeWith, type EngineFixture } from '../../test/support/engine-fixture.ts';
+import { useEngineReplicas } from '../../test/support/engine-replicas.ts';
 import { until } from '../../test/support/until.ts';
-import { openPostgresStore } from '../store/postgres-store.ts';
 import { VirtualClock } from './clock.ts';
 import { newRunId } from './engine.ts';
 
@@ -15,23 +14,15 @@ import { newRunId } from './engine.ts';
 const NO_POLL = 600_000;
 const recipe = recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: '{% trigger.data.id %}' } }]);
 
-let url: string | undefined;
-const open: EngineFixture[] = [];
-
-afterEach(async () => {
-  for (const fx of open.splice(0)) await fx.close();
-  if (url) await dropTestSchema(url);
-  url = undefined;
-});
+const replicaSet = useEngineReplicas();
+let url: string;
 
 /** Two replicas on one fresh schema: A ingests and never runs its worker, B runs its worker. */
 async function twoReplicas(): Promise<{ a: EngineFixture; b: EngineFixture; clock: VirtualClock }> {
-  url = await createTestSchema();
+  url = await replicaSet.schema();
   const clock = new VirtualClock('2026-03-02T09:00:00Z');
-  const a = await engineFixture([recipe], { store: await openPostgresStore({ url, poolSize: 2 }), clock, workerId: 'replica-a', pollMs: NO_POLL });
-  open.push(a);
-  const b = await engineFixture([recipe], { store: await openPostgresStore({ url, poolSize: 2 }), clock, workerId: 'replica-b', pollMs: NO_POLL });
-  open.push(b);
+  const a = await replicaSet.replica([recipe], { clock, workerId: 'replica-a', pollMs: NO_POLL });
+  const b = await replicaSet.replica([recipe], { clock, workerId: 'replica-b', pollMs: NO_POLL });
   return { a, b, clock };
 }
 
