@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import type { OffsetClock } from '../../server/engine/clock.ts';
 import { freePort } from './free-port.ts';
 import { API_TOKEN, LINK_SECRET, WEBHOOK_SECRET } from './runtime-process.ts';
 import { untilServing } from './until.ts';
@@ -29,13 +30,19 @@ export interface ReplicaSet {
   up(): Replica[];
   /** Kills every replica still running. */
   close(): Promise<void>;
+  /**
+   * Moves every replica that is up to the shared clock's offset (`PUT /_test/clock`), after the test
+   * moved the clock; a replica started later starts at it (PARTNERFLOW_TEST_CLOCK_OFFSET_MS).
+   */
+  clockMoved(): Promise<void>;
 }
 
 /**
  * Picks a port per replica; `env` is every replica's environment on top of the production settings
  * (the store: PARTNERFLOW_DATABASE_URL or PARTNERFLOW_DB; the connectors: the simulated systems').
+ * With `clock`, every replica runs on it: the test-only movable clock, at its offset ahead of real time.
  */
-export async function openReplicaSet(count: number, env: Record<string, string>): Promise<ReplicaSet> {
+export async function openReplicaSet(count: number, env: Record<string, string>, clock?: OffsetClock): Promise<ReplicaSet> {
   const replicas: Replica[] = [];
   for (let index = 0; index < count; index++) {
     const port = await freePort();
@@ -59,6 +66,8 @@ export async function openReplicaSet(count: number, env: Record<string, string>)
           PARTNERFLOW_WORKER_ID: replica.workerId,
           LOG_LEVEL: 'warn',
           ...env,
+          // Read at each start: a replica restarted after a kill comes back at the current virtual time.
+          ...(clock && { PARTNERFLOW_TEST_CLOCK_OFFSET_MS: String(clock.offsetMs) }),
         },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
@@ -78,6 +87,16 @@ export async function openReplicaSet(count: number, env: Record<string, string>)
     up: () => replicas.filter((r) => r.child !== null),
     async close() {
       await Promise.all(replicas.map((r) => self.kill(r.index)));
+    },
+    async clockMoved() {
+      if (!clock) throw new Error('this replica set runs on the system clock');
+      const body = JSON.stringify({ offset_ms: clock.offsetMs });
+      await Promise.all(
+        self.up().map(async (replica) => {
+          const res = await fetch(`${replica.base}/_test/clock`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_TOKEN}` }, body });
+          if (!res.ok) throw new Error(`${replica.workerId}: PUT /_test/clock answered ${res.status}: ${await res.text()}`);
+        }),
+      );
     },
   };
   return self;
