@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { leasedRun } from '../../test/support/leased-run.ts';
 import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
 import { VirtualClock } from '../../server/engine/clock.ts';
-import { asRunId, type RunId } from '../../server/engine/ids.ts';
+import type { RunId } from '../../server/engine/ids.ts';
 import { openSqliteStore } from '../../server/store/sqlite-store.ts';
 import type { Store } from '../../server/store/store.ts';
 import { capturingLogger, testDeps } from '../kit/action-test-context.ts';
@@ -39,19 +40,11 @@ class DyingPostmark extends PostmarkClient {
   }
 }
 
-async function runWithLease(owner: string): Promise<RunId> {
-  const id = asRunId('run_01');
-  await store.createRun({ id, recipe: 'r', recipeVersion: 1, recipeHash: 'h', trigger: { type: 'manual', receivedAt: clock.now(), data: {} }, dedupKey: 'd', correlationKey: null, cancelOnEvent: null, wakeAt: clock.now(), createdAt: clock.now() });
-  const [run] = await store.claimDueRuns({ now: clock.now(), owner, leaseMs: 60_000, limit: 1 });
-  expect(run?.leaseOwner).toBe(owner);
-  return id;
-}
-
 const email = (runId: RunId): OutgoingEmail => ({ key: `${runId}:ask_approver`, runId, to: ['cmm.emea@vendor.example'], rendered: { subject: 'MDF approval needed', text: 't', html: 'h' } });
 
 describe('an interrupted send after a restart (issue 10)', () => {
   it('D10: when the lease that took the message was freed by the restart, the next attempt asks the provider at once and sends', async () => {
-    const runId = await runWithLease('host-a~n1');
+    const runId = await leasedRun(store, clock, 'host-a~n1');
     void sender(new DyingPostmark({ apiUrl: EMAIL_MOCK_CONFIG.apiUrl, serverToken: EMAIL_MOCK_CONFIG.serverToken, messageStream: 'outbound' })).send(email(runId));
     await expect.poll(async () => (await store.getOutbox(email(runId).key))?.status).toBe('sending');
 
@@ -67,7 +60,7 @@ describe('an interrupted send after a restart (issue 10)', () => {
   });
 
   it('waits while the lease that took the message is still held (the send may be under way)', async () => {
-    const runId = await runWithLease('host-a~n1');
+    const runId = await leasedRun(store, clock, 'host-a~n1');
     void sender(new DyingPostmark({ apiUrl: EMAIL_MOCK_CONFIG.apiUrl, serverToken: EMAIL_MOCK_CONFIG.serverToken, messageStream: 'outbound' })).send(email(runId));
     await expect.poll(async () => (await store.getOutbox(email(runId).key))?.status).toBe('sending');
     clock.advance(10_000);
@@ -78,7 +71,7 @@ describe('an interrupted send after a restart (issue 10)', () => {
   });
 
   it("waits out the window when another worker's lease is gone: it may have been taken over from a process still sending", async () => {
-    const runId = await runWithLease('host-b~n1');
+    const runId = await leasedRun(store, clock, 'host-b~n1');
     void sender(new DyingPostmark({ apiUrl: EMAIL_MOCK_CONFIG.apiUrl, serverToken: EMAIL_MOCK_CONFIG.serverToken, messageStream: 'outbound' })).send(email(runId));
     await expect.poll(async () => (await store.getOutbox(email(runId).key))?.status).toBe('sending');
     clock.advance(70_000);

@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../server/engine/clock.ts';
-import { asRunId, type RunId } from '../../server/engine/ids.ts';
+import type { RunId } from '../../server/engine/ids.ts';
 import { openSqliteStore } from '../../server/store/sqlite-store.ts';
 import { StoreUnavailableError } from '../../server/store/store-unavailable.ts';
 import type { Store } from '../../server/store/store.ts';
+import { leasedRun } from '../../test/support/leased-run.ts';
 import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
 import { SmtpRelay } from '../../test/support/smtp-relay.ts';
 import { capturingLogger, testDeps, type CapturingLogger } from '../kit/action-test-context.ts';
@@ -60,13 +61,6 @@ function apiSender(): OutboxSender {
   return emailConnector.connect(EmailConfig.parse({ ...EMAIL_MOCK_CONFIG, from: FROM }), { ...testDeps(clock, log), store }) as OutboxSender;
 }
 
-async function runWithLease(owner: string): Promise<RunId> {
-  const id = asRunId('run_01');
-  await store.createRun({ id, recipe: 'r', recipeVersion: 1, recipeHash: 'h', trigger: { type: 'manual', receivedAt: clock.now(), data: {} }, dedupKey: 'd', correlationKey: null, cancelOnEvent: null, wakeAt: clock.now(), createdAt: clock.now() });
-  await store.claimDueRuns({ now: clock.now(), owner, leaseMs: 60_000, limit: 1 });
-  return id;
-}
-
 const email = (runId: RunId | null = null): OutgoingEmail => ({
   key: `${runId ?? 'run_x'}:ask_approver`,
   runId,
@@ -112,7 +106,7 @@ describe('a store failure after the provider took the message (issue 14, D10)', 
 
   it('D10 over SMTP: when the process restarts before the record is written, the message waits for an operator and is not sent again', async () => {
     relay = await SmtpRelay.start();
-    const runId = await runWithLease('host-a~n1');
+    const runId = await leasedRun(store, clock, 'host-a~n1');
     failSentWrites(3);
     await expect(smtpSender().send(email(runId))).rejects.toMatchObject({ name: 'SentNotRecordedError' });
 

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../server/engine/clock.ts';
-import { asRunId, type RunId } from '../../server/engine/ids.ts';
+import type { RunId } from '../../server/engine/ids.ts';
 import { openSqliteStore } from '../../server/store/sqlite-store.ts';
 import type { Store } from '../../server/store/store.ts';
+import { leasedRun } from '../../test/support/leased-run.ts';
 import { freePort } from '../../test/support/free-port.ts';
 import { SmtpRelay } from '../../test/support/smtp-relay.ts';
 import { capturingLogger, testDeps, type CapturingLogger } from '../kit/action-test-context.ts';
@@ -42,14 +43,6 @@ afterEach(async () => {
 function sender(port: number, password = PASSWORD): OutboxSender {
   const config = EmailConfig.parse({ smtpUrl: `smtp://partnerflow@127.0.0.1:${port}`, smtpPassword: password, from: FROM });
   return emailConnector.connect(config, { ...testDeps(clock, log), store }) as OutboxSender;
-}
-
-async function runWithLease(owner: string): Promise<RunId> {
-  const id = asRunId('run_01');
-  await store.createRun({ id, recipe: 'r', recipeVersion: 1, recipeHash: 'h', trigger: { type: 'manual', receivedAt: clock.now(), data: {} }, dedupKey: 'd', correlationKey: null, cancelOnEvent: null, wakeAt: clock.now(), createdAt: clock.now() });
-  const [run] = await store.claimDueRuns({ now: clock.now(), owner, leaseMs: 60_000, limit: 1 });
-  expect(run?.leaseOwner).toBe(owner);
-  return id;
 }
 
 const email = (runId: RunId | null = null): OutgoingEmail => ({
@@ -176,7 +169,7 @@ describe('email over SMTP (issue 14, part 8)', () => {
   it('does not send again after a crash between `sending` and the relay’s answer: the restarted process marks it for an operator', async () => {
     relay = await SmtpRelay.start({ users: { partnerflow: PASSWORD } });
     relay.behaviour = { holdAfterData: true };
-    const runId = await runWithLease('host-a~n1');
+    const runId = await leasedRun(store, clock, 'host-a~n1');
     // The process that dies: its send is in flight, the relay has the data and never answers.
     void sender(relay.port)
       .send(email(runId))
