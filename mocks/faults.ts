@@ -18,7 +18,9 @@ export type SimulatedSystemName = FaultStep['system'];
  * - `too_many_concurrent`: Marketo's 615 in a 200 answer (the others answer their rate limit);
  * - `daily_quota`: Marketo only (the scenario schema refuses it elsewhere): the simulated instance
  *   spends the rest of the day's quota at the matching request, which it then answers 607 like every
- *   call until the reset (mocks/marketo/marketo-handlers.ts); it never reaches `faultResponse`.
+ *   call until the reset (mocks/marketo/marketo-handlers.ts); it never reaches `faultResponse`;
+ * - `refused`: email only (the scenario schema refuses it elsewhere): the provider refuses the message
+ *   for good, as Postmark does a recipient it marked inactive (422, ErrorCode 406): no retry changes it.
  */
 export type FaultKind = FaultStep['kind'];
 
@@ -108,6 +110,8 @@ export interface FaultBodies {
   tooManyConcurrent?(): unknown;
   serverError(): unknown;
   expiredToken(): unknown;
+  /** The answer to `refused` (a refusal for good, 422), for the systems that have one (the email provider). */
+  refused?(recipients: readonly string[]): unknown;
 }
 
 /**
@@ -115,7 +119,7 @@ export interface FaultBodies {
  * rejects), the others answer the system's rate-limit status (429 unless it says otherwise), 500 or 401
  * with the system's error body.
  */
-export function faultResponse(fault: FaultSpec, bodies: FaultBodies, headers: Record<string, string> = {}): Response {
+export function faultResponse(fault: FaultSpec, bodies: FaultBodies, headers: Record<string, string> = {}, message?: FaultMessage): Response {
   switch (fault.kind) {
     case 'network_error':
       return HttpResponse.error();
@@ -132,5 +136,8 @@ export function faultResponse(fault: FaultSpec, bodies: FaultBodies, headers: Re
       return HttpResponse.json(bodies.serverError() as object, { status: 500, headers });
     case 'expired_token':
       return HttpResponse.json(bodies.expiredToken() as object, { status: 401, headers });
+    case 'refused':
+      if (!bodies.refused) throw new Error('a `refused` fault is for the email provider only');
+      return HttpResponse.json(bodies.refused(message?.recipients ?? []) as object, { status: 422, headers });
   }
 }

@@ -114,8 +114,8 @@ const Fault = z
       .object({
         system: z.enum(['prm', 'salesforce', 'email', 'marketo']).describe('The simulated system that fails.'),
         kind: z
-          .enum(['rate_limit', 'server_error', 'expired_token', 'network_error', 'too_many_concurrent', 'daily_quota'])
-          .describe("How it fails, in the system's own way: a rate limit (Marketo: 606), a 500, an expired token or session (Marketo: 602), no answer at all; too_many_concurrent is Marketo's 615 (other systems answer it as their rate limit); daily_quota (Marketo only) spends the rest of the day's API quota at the matching request, so it and every call after it answer 607 until the reset (midnight America/Chicago)."),
+          .enum(['rate_limit', 'server_error', 'expired_token', 'network_error', 'too_many_concurrent', 'daily_quota', 'refused'])
+          .describe("How it fails, in the system's own way: a rate limit (Marketo: 606), a 500, an expired token or session (Marketo: 602), no answer at all; too_many_concurrent is Marketo's 615 (other systems answer it as their rate limit); daily_quota (Marketo only) spends the rest of the day's API quota at the matching request, so it and every call after it answer 607 until the reset (midnight America/Chicago); refused (email only) is the provider refusing the message for good: 422 with ErrorCode 406, the recipient is marked inactive (a hard bounce or a spam complaint)."),
         times: z.number().int().positive().default(1).describe('How many matching requests fail.'),
         path: z.string().optional().describe('Only requests whose path contains this.'),
         method: z.string().optional().describe('Only requests with this HTTP method, e.g. PATCH.'),
@@ -130,6 +130,10 @@ const Fault = z
       })
       .refine((f) => f.kind !== 'daily_quota' || f.system === 'marketo', {
         message: 'daily_quota is Marketo\'s 607: it needs "system": "marketo" (the other systems\' limits are rate_limit)',
+        path: ['kind'],
+      })
+      .refine((f) => f.kind !== 'refused' || f.system === 'email', {
+        message: 'refused is the email provider refusing a message for good (422, inactive recipient): it needs "system": "email"',
         path: ['kind'],
       }),
   })

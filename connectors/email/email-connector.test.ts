@@ -291,6 +291,22 @@ describe('email.send', () => {
     expect(systems.email.messages()).toEqual([]);
   });
 
+  it('D24: a recipient the provider refuses for good (422, 406: marked inactive) fails the send at once as EmailRefusedError, in the provider\'s words, not retryable', async () => {
+    systems.faults.inject({ system: 'email', kind: 'refused', to: 'leads@bad.example', times: 5 });
+    const error = await send({ to: ['leads@bad.example'], template: 'request-received', data }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'EmailRefusedError', retryable: false, status: 422 });
+    expect((error as Error).message).toBe(
+      'email POST /email answered 422: 406: You tried to send to recipient(s) that have been marked as inactive. Found inactive addresses: leads@bad.example. Inactive recipients are ones that have generated a hard bounce, a spam complaint, or a manual suppression.',
+    );
+    expect(systems.email.messages()).toEqual([]);
+    // Another recipient's message is not refused: the refusal is this message's, not the provider's.
+    await send({ to: ['good@good.example'], template: 'request-received', data }, connect(), 'other');
+    expect(systems.email.messages().map((m) => m.to)).toEqual([['good@good.example']]);
+    // A rate limit is not a refusal for good: it stays retryable under its own name.
+    systems.faults.inject({ system: 'email', kind: 'rate_limit' });
+    expect(await send({ to: ['good@good.example'], template: 'request-received', data }, connect(), 'third').catch((e: unknown) => e)).toMatchObject({ name: 'RateLimitError', retryable: true });
+  });
+
   it('names a missing template and does not retry it', async () => {
     const error = await send({ to: ['a@example.com'], template: 'no-such-template', data }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TemplateError);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 import { checkTemplateInput } from './check-template.ts';
 import type { EmailConnection } from './email-connection.ts';
+import { refusedForGood } from './email-refused.ts';
 import { TellOnChange, decideTellOnChange } from './tell-on-change.ts';
 
 const SendEmailInput = z
@@ -55,17 +56,22 @@ export const sendEmail = defineAction({
       }
       tellKey = decision.key;
     }
-    const sent = await ctx.connection.send(
-      {
-        key: tellKey ?? (input.once_per ? `once:${input.once_per}` : ctx.idempotencyKey),
-        runId: ctx.runId,
-        to: input.to,
-        cc: input.cc,
-        rendered,
-        tag: input.template,
-      },
-      { signal: ctx.signal, note: ctx.note },
-    );
+    const sent = await ctx.connection
+      .send(
+        {
+          key: tellKey ?? (input.once_per ? `once:${input.once_per}` : ctx.idempotencyKey),
+          runId: ctx.runId,
+          to: input.to,
+          cc: input.cc,
+          rendered,
+          tag: input.template,
+        },
+        { signal: ctx.signal, note: ctx.note },
+      )
+      .catch((error: unknown) => {
+        // Named, so that a recipe tells ops "refused for good" apart from "failed for the hours of its retries".
+        throw refusedForGood(error) ?? error;
+      });
     return { message_id: sent.messageId, already_sent: sent.alreadySent, to: input.to, subject: rendered.subject };
   },
 });

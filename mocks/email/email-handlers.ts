@@ -23,13 +23,24 @@ export function emailHandlers(deps: { mailbox: Mailbox; faults: FaultInjector })
 }
 
 async function handle(request: Request, { mailbox, faults }: { mailbox: Mailbox; faults: FaultInjector }): Promise<Response> {
-  const fault = faults.take('email', request, { message: await messageOf(request) });
+  const message = await messageOf(request);
+  const fault = faults.take('email', request, { message });
   if (fault) {
-    return faultResponse(fault, {
-      rateLimit: (s) => ({ ErrorCode: 429, Message: `Rate limit exceeded; retry after ${s} s.` }),
-      serverError: () => ({ ErrorCode: 500, Message: 'Internal server error.' }),
-      expiredToken: () => ({ ErrorCode: 10, Message: 'Request does not contain a valid Server token.' }),
-    });
+    return faultResponse(
+      fault,
+      {
+        rateLimit: (s) => ({ ErrorCode: 429, Message: `Rate limit exceeded; retry after ${s} s.` }),
+        serverError: () => ({ ErrorCode: 500, Message: 'Internal server error.' }),
+        expiredToken: () => ({ ErrorCode: 10, Message: 'Request does not contain a valid Server token.' }),
+        // Postmark's words for a recipient it stopped sending to after a hard bounce or a spam complaint.
+        refused: (recipients) => ({
+          ErrorCode: 406,
+          Message: `You tried to send to recipient(s) that have been marked as inactive. Found inactive addresses: ${recipients.join(', ')}. Inactive recipients are ones that have generated a hard bounce, a spam complaint, or a manual suppression.`,
+        }),
+      },
+      {},
+      message,
+    );
   }
   const token = request.headers.get('x-postmark-server-token');
   if (token === null) {

@@ -170,6 +170,35 @@ describe('the waiting and timers pages', () => {
     const timers = await page(browser, '/console/timers');
     expect(timers.text).toMatch(/2026-04-01 09:00:0\d UTC escalation or timeout MDF-2003 test-recipe No decision on signal decision by then: step decision times out\./);
   });
+
+  it('pages the run wake-ups beyond the first page with a "next page" link, absent on the last page', async () => {
+    fx = await appFixture({ recipes: [approvalRecipe] });
+    const browser = new ConsoleBrowser(fx.app);
+    // 130 approvals waiting, each a second after the one before: their deadlines fire in that order.
+    const ids: string[] = [];
+    for (let i = 0; i < 130; i++) ids.push(await deliver(`MDF-${3000 + i}`));
+    await fx.engine.runUntilIdle();
+
+    const first = await page(browser, '/console/timers');
+    expect(first.status).toBe(200);
+    expect(runIdsOn(first.html)).toEqual(ids.slice(0, 100));
+    const next = /<a href="([^"]+)" rel="next">Next page<\/a>/.exec(first.html)?.[1]?.replace(/&amp;/g, '&');
+    expect(next).toMatch(/^\/console\/timers\?runs_after=\d+\.run_[a-z0-9]+$/);
+    expect(first.text).not.toContain('GET /timers pages through the rest');
+
+    const second = await page(browser, next!);
+    expect(second.status).toBe(200);
+    expect(runIdsOn(second.html)).toEqual(ids.slice(100));
+    expect(second.text).toMatch(/escalation or timeout MDF-3129 test-recipe No decision on signal decision by then/);
+    // The last page: no further link, and a way back to the soonest.
+    expect(second.html).not.toContain('rel="next"');
+    expect(second.html).toContain('<a href="/console/timers">Soonest</a>');
+
+    // A cursor that is not one the page gave is refused in words, not answered with a 500.
+    const bad = await page(browser, '/console/timers?runs_after=yesterday');
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('not a page of this list');
+  });
 });
 
 describe('the recipes page', () => {

@@ -2,6 +2,8 @@ import { Hono } from 'hono';
 import { Cron } from 'croner';
 import type { Recipe, Step } from '../../schemas/recipe.ts';
 import { escalatedFrom, findStep } from './recipe-steps.ts';
+import { TimersQuery } from '../http/api-schemas.ts';
+import { runCursor, runCursorOf, timerCursor, timerCursorOf } from '../http/recipes-and-timers.ts';
 import { runsPage as runsPageQuery } from '../http/runs-page-query.ts';
 import type { Run } from '../store/store.ts';
 import type { ConsoleEnv } from './console-auth.ts';
@@ -14,7 +16,7 @@ import { waitingPage, type WaitingRow } from './waiting-page.ts';
 
 /** Waiting runs per page of the waiting page. */
 const WAITING_PAGE_SIZE = 100;
-/** Rows of each kind the timers page reads (GET /timers pages through all of them). */
+/** Rows of each list (run wake-ups, business timers) per page of the timers page. */
 const TIMERS_LIMIT = 100;
 const WEEK_MS = 7 * 24 * 3600_000;
 
@@ -51,8 +53,19 @@ export function overviewRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
 
   app.get('/console/timers', async (c) => {
     const now = engine.clock.now();
-    // The same reads as GET /timers, plus what each run waits for, the schedules and the polls.
-    const [upcoming, pending, cursors] = await Promise.all([store.listUpcoming({ limit: TIMERS_LIMIT }), store.listBusinessTimers({ limit: TIMERS_LIMIT }), store.listPollCursors()]);
+    // The cursors of GET /timers: each list pages on its own; a page with a cursor lists only its lists.
+    const query = TimersQuery.pick({ after: true, runs_after: true }).safeParse({ after: c.req.query('after') || undefined, runs_after: c.req.query('runs_after') || undefined });
+    if (!query.success) {
+      return c.html(refusedPage(ctx.frame(c, 'timers'), 'No such page', 'This link is not a page of this list (a page link of the timers page carries where the page before it ended).', { href: '/console/timers', label: 'The soonest timers' }), 400);
+    }
+    const { after, runs_after: runsAfter } = query.data;
+    const paged = after !== undefined || runsAfter !== undefined;
+    const [upcoming, pending, cursors] = await Promise.all([
+      !paged || runsAfter ? store.listUpcoming({ limit: TIMERS_LIMIT, after: runsAfter ? runCursor(runsAfter) : undefined }) : [],
+      !paged || after ? store.listBusinessTimers({ limit: TIMERS_LIMIT, after: after ? timerCursor(after) : undefined }) : [],
+      // Schedules and polls are a handful: the first page shows them all.
+      paged ? [] : store.listPollCursors(),
+    ]);
     const ids = upcoming.map((u) => u.runId);
     const [waiting, retrying, runs] = await Promise.all([store.waitingSteps(ids), store.retryingSteps(ids), Promise.all(ids.map((id) => store.getRun(id)))]);
     const w = byRun(waiting);
@@ -65,13 +78,21 @@ export function overviewRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
       rows.push(wakeRow(wake, run?.correlationKey ?? null, entry, r.get(wake.runId)?.[0], recipe, (stepId) => Boolean(recipe && (findStep(recipe, stepId) as { on_timeout?: Step[] } | undefined)?.on_timeout)));
     }
     for (const timer of pending) rows.push(businessTimerRow(timer, current(timer.recipe)));
-    for (const { definition } of engine.recipes.list()) {
-      if (definition.trigger.type !== 'schedule') continue;
-      const next = new Cron(definition.trigger.cron, { timezone: definition.trigger.timezone, paused: true }).nextRun(new Date(now));
-      if (next) rows.push(scheduleRow(definition.name, next.getTime(), definition));
+    if (!paged) {
+      for (const { definition } of engine.recipes.list()) {
+        if (definition.trigger.type !== 'schedule') continue;
+        const next = new Cron(definition.trigger.cron, { timezone: definition.trigger.timezone, paused: true }).nextRun(new Date(now));
+        if (next) rows.push(scheduleRow(definition.name, next.getTime(), definition));
+      }
+      for (const cursor of cursors) if (current(cursor.recipe)) rows.push(pollRow(cursor, current(cursor.recipe)));
     }
-    for (const cursor of cursors) if (current(cursor.recipe)) rows.push(pollRow(cursor, current(cursor.recipe)));
-    return c.html(timersPage(ctx.frame(c, 'timers'), rows, upcoming.length === TIMERS_LIMIT || pending.length === TIMERS_LIMIT));
+    // A full list may have more: the next page goes on from the last row of each full list.
+    const next = new URLSearchParams();
+    const lastRun = upcoming.length === TIMERS_LIMIT ? upcoming[upcoming.length - 1] : undefined;
+    const lastTimer = pending.length === TIMERS_LIMIT ? pending[pending.length - 1] : undefined;
+    if (lastRun) next.set('runs_after', runCursorOf(lastRun));
+    if (lastTimer) next.set('after', timerCursorOf(lastTimer));
+    return c.html(timersPage(ctx.frame(c, 'timers'), rows, { paged, next: next.size > 0 ? `/console/timers?${next.toString()}` : null }));
   });
 
   app.get('/console/recipes', async (c) => {

@@ -49,20 +49,27 @@ export function pollRow(cursor: PollCursor, recipe: Recipe | undefined): TimerRo
   return { at: cursor.nextPollAt, kind: 'poll', record: html`<a href="/console/recipes/${cursor.recipe}">${cursor.recipe}</a>`, why: html`Polls every ${every}${cursor.failures > 0 ? html`; <span class="error-words">${cursor.failures} failed in a row: ${cursor.lastError ?? ''}</span>` : ''}. ${purpose(recipe)}` };
 }
 
-/** What fires next, soonest first. */
-export function timersPage(frame: PageFrame, rows: TimerRow[], more: boolean): Html {
+/**
+ * What fires next, soonest first. Run wake-ups and business timers page as `GET /timers` pages them,
+ * each list with its own cursor: `next` goes on from the last row of each list that filled its page;
+ * schedules and polls are on the first page.
+ */
+export function timersPage(frame: PageFrame, rows: TimerRow[], d: { paged: boolean; next: string | null }): Html {
   const sorted = [...rows].sort((a, b) => a.at - b.at);
   return layout(
     'Timers',
     frame,
-    html`<p class="muted">Soonest first: runs that wake (waits, approval deadlines, retries), business timers (reminders), schedules and polls.</p>
+    html`<p class="muted">Soonest first: runs that wake (waits, approval deadlines, retries), business timers (reminders), schedules and polls.${d.paged ? ' A later page: run wake-ups and business timers after those of the page before.' : ''}</p>
 ${
   sorted.length === 0
-    ? html`<p>Nothing is due to fire.</p>`
+    ? html`<p>${d.paged ? 'Nothing more is due to fire.' : 'Nothing is due to fire.'}</p>`
     : html`<table><thead><tr><th scope="col">Fires</th><th scope="col">What</th><th scope="col">Record</th><th scope="col">Why</th></tr></thead><tbody>
 ${sorted.map((r) => html`<tr><td>${time(r.at)}</td><td>${r.kind}</td><td>${r.record}</td><td>${r.why}</td></tr>`)}
 </tbody></table>`
 }
-${more ? html`<p class="muted">Only the soonest are shown; <code>GET /timers</code> pages through the rest.</p>` : ''}`,
+<nav class="actions" aria-label="Pages of timers">
+${d.paged ? html`<a href="/console/timers">Soonest</a>` : ''}
+${d.next ? html`<a href="${d.next}" rel="next">Next page</a>` : ''}
+</nav>`,
   );
 }

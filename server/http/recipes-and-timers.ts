@@ -42,8 +42,8 @@ export function recipeAndTimerRoutes(deps: AppDeps): Hono<AppEnv> {
     return c.json({
       timers: upcoming.map(timerView),
       business_timers: pending.map(businessTimerView),
-      next_after: lastTimer ? `${lastTimer.fireAt}.${lastTimer.id}` : null,
-      next_runs_after: lastRun ? `${lastRun.wakeAt}.${lastRun.runId}` : null,
+      next_after: lastTimer ? timerCursorOf(lastTimer) : null,
+      next_runs_after: lastRun ? runCursorOf(lastRun) : null,
     } satisfies z.infer<typeof TimerList>);
   });
 
@@ -51,14 +51,24 @@ export function recipeAndTimerRoutes(deps: AppDeps): Hono<AppEnv> {
 }
 
 
+/** The cursor of the page after this business timer (`next_after`). */
+export function timerCursorOf(timer: { fireAt: number; id: number }): string {
+  return `${timer.fireAt}.${timer.id}`;
+}
+
+/** The cursor of the page after this run wake-up (`next_runs_after`). */
+export function runCursorOf(wake: { wakeAt: number; runId: RunId }): string {
+  return `${wake.wakeAt}.${wake.runId}`;
+}
+
 /** `<fire time>.<id>` of a business timer (checked by TimersQuery). */
-function timerCursor(cursor: string): { fireAt: number; id: number } {
+export function timerCursor(cursor: string): { fireAt: number; id: number } {
   const [fireAt, id] = cursor.split('.').map(Number);
   return { fireAt: fireAt!, id: id! };
 }
 
 /** `<wake time>.<run id>` of a run (checked by TimersQuery). */
-function runCursor(cursor: string): { wakeAt: number; runId: RunId } {
+export function runCursor(cursor: string): { wakeAt: number; runId: RunId } {
   const dot = cursor.indexOf('.');
   return { wakeAt: Number(cursor.slice(0, dot)), runId: asRunId(cursor.slice(dot + 1)) };
 }
