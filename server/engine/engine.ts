@@ -263,7 +263,7 @@ export class Engine {
   /** Starts the turns of the runs stored leased at intake; the slot of one that was not stored (deduplicated) is freed. */
   #startLeasedAtIntake(leased: readonly NewRun[], result: IngestResult): number {
     const runs = storedLeasedRuns(leased, result);
-    for (const run of runs) this.#startTurn(run, true);
+    for (const run of runs) this.#startTurn(run, true, true);
     this.#freeIntakeSlots(leased.length - runs.length);
     this.#slots.claimed(runs.length);
     this.executionRate.started(runs.length);
@@ -451,7 +451,7 @@ export class Engine {
    * One turn of a run. `outcomeHandedOver` is called once the outcome is with the store (its commit
    * still to come), or when the turn ends without one: the worker loop refills the slot then.
    */
-  async #turn(run: Run, outcomeHandedOver: () => void = () => {}): Promise<void> {
+  async #turn(run: Run, outcomeHandedOver: () => void = () => {}, newRun = false): Promise<void> {
     const started = performance.now();
     const owner = run.leaseOwner ?? this.workerId;
     this.#runsInTurn.add(run.id);
@@ -482,6 +482,7 @@ export class Engine {
         signal: lease.signal,
         onLifecycle: this.#opts.onLifecycle,
         draining: () => this.#stopping,
+        newRun,
       });
       const finishing = this.store.finishTurn(run.id, owner, { ...result, now: this.clock.now() });
       outcomeHandedOver();
@@ -568,8 +569,8 @@ export class Engine {
     })();
   }
 
-  /** Runs a turn in a slot of its own (`slotHeld`: reserved already, at intake). */
-  #startTurn(run: Run, slotHeld = false): void {
+  /** Runs a turn in a slot of its own (`slotHeld`: reserved already, at intake; `newRun`: just stored by this delivery, no journal yet). */
+  #startTurn(run: Run, slotHeld = false, newRun = false): void {
     if (!slotHeld) this.#busySlots++;
     let released = false;
     const release = () => {
@@ -578,7 +579,7 @@ export class Engine {
       this.#busySlots--;
       this.#wakeLoop();
     };
-    const turn = this.#turn(run, release);
+    const turn = this.#turn(run, release, newRun);
     this.#inFlight.add(turn);
     void turn.finally(() => this.#inFlight.delete(turn));
   }
