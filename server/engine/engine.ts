@@ -248,7 +248,7 @@ export class Engine {
    */
   #leaseAtIntake(runs: NewRun[], now: number): number {
     if (!this.#loop || this.#stopping || !this.#wakeTimer.listening) return 0;
-    const owner = `${this.workerId}~${randomBytes(6).toString('base64url')}`;
+    const owner = `${this.workerId}~${leaseNonce()}`;
     const taken = leaseAtIntake(runs, this.#slots.free(this.#busySlots), { owner, until: now + this.#opts.leaseMs });
     this.#busySlots += taken;
     return taken;
@@ -384,7 +384,7 @@ export class Engine {
     // A store that notifies leaves the worker idle up to its safety poll: the wake timer keeps polls on time.
     if (this.#wakeTimer.listening) void polling.then(() => this.#wakeTimer.at(this.#polls.nextAt()));
     if (waitForPolls) await polling;
-    const owner = `${this.workerId}~${randomBytes(6).toString('base64url')}`;
+    const owner = `${this.workerId}~${leaseNonce()}`;
     const runs = await this.store.claimDueRuns({ now: this.clock.now(), owner, leaseMs: this.#opts.leaseMs, limit, skip: this.#runsInTurn });
     this.executionRate.started(runs.length);
     this.metrics.claimed(runs);
@@ -665,4 +665,10 @@ function eventScope(event: string, data: unknown, deliveryId: string): Expressio
 export function newRunId(now: number): RunId {
   const uuid = randomUUID();
   return asRunId(`run_${now.toString(36).padStart(10, '0')}${uuid.slice(0, 8)}${uuid.slice(9, 13)}`);
+}
+
+/** 48 random bits for a lease owner (`<worker id>~<nonce>`), from the same buffered pool as run ids: one a delivery. */
+function leaseNonce(): string {
+  const uuid = randomUUID();
+  return `${uuid.slice(0, 8)}${uuid.slice(9, 13)}`;
 }
