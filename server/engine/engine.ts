@@ -274,7 +274,12 @@ export class Engine {
   /** Cancels the runs this event cancels and completes the waits it answers (both idempotent); true when it answered a wait. */
   async #applyToLiveRuns(eventName: string, key: string, data: unknown, deliveryId: string): Promise<boolean> {
     const now = this.clock.now();
-    for (const runId of await this.store.findRunsToCancel(eventName, key)) {
+    // Both reads at once: one round trip instead of two on PostgreSQL. A cancel may end a run that
+    // waits for this event, so after one the waits are read again.
+    const waitsRead = this.store.findWaitingForEvent(eventName, key);
+    waitsRead.catch(() => {});
+    const toCancel = await this.store.findRunsToCancel(eventName, key);
+    for (const runId of toCancel) {
       const run = await this.store.getRun(runId);
       if (!run) continue;
       const cancelOn = (await this.recipes.byHash(run.recipeHash)).cancel_on;
@@ -286,7 +291,8 @@ export class Engine {
       }
     }
     let answered = false;
-    for (const wait of await this.store.findWaitingForEvent(eventName, key)) {
+    const waits = toCancel.length === 0 ? await waitsRead : await this.store.findWaitingForEvent(eventName, key);
+    for (const wait of waits) {
       if (await this.store.completeWaitingStep({ ...wait, output: { timed_out: false, event: eventName, data }, now })) answered = true;
     }
     return answered;
