@@ -249,7 +249,13 @@ export class Engine {
   #leaseAtIntake(runs: NewRun[], now: number): number {
     if (!this.#loop || this.#stopping || !this.#wakeTimer.listening) return 0;
     const owner = `${this.workerId}~${leaseNonce()}`;
-    const taken = leaseAtIntake(runs, this.#slots.free(this.#busySlots), { owner, until: now + this.#opts.leaseMs });
+    // Each run intake stores earns a slot (worker-slots.ts), but only once stored: the fifty webhooks of
+    // a burst would each find the slots the others' runs will earn still missing, and most of their
+    // runs would wait for a claim (an UPDATE of each run, a notification, a journal read). With no run
+    // due and waiting (the backlog as last counted) a webhook's runs jump ahead of nobody: they take
+    // any slot up to the maximum. With one, only free slots, so older due runs are claimed in turn.
+    const slots = this.dueBacklog.current().count === 0 ? Math.max(0, this.#slots.max - this.#busySlots) : this.#slots.free(this.#busySlots);
+    const taken = leaseAtIntake(runs, slots, { owner, until: now + this.#opts.leaseMs });
     this.#busySlots += taken;
     return taken;
   }
