@@ -248,8 +248,14 @@ export class Engine {
    */
   #leaseAtIntake(runs: NewRun[], now: number): number {
     if (!this.#loop || this.#stopping || !this.#wakeTimer.listening) return 0;
-    const owner = `${this.workerId}~${randomBytes(6).toString('base64url')}`;
-    const taken = leaseAtIntake(runs, this.#slots.free(this.#busySlots), { owner, until: now + this.#opts.leaseMs });
+    const owner = `${this.workerId}~${leaseNonce()}`;
+    // Each run intake stores earns a slot (worker-slots.ts), but only once stored: the fifty webhooks of
+    // a burst would each find the slots the others' runs will earn still missing, and most of their
+    // runs would wait for a claim (an UPDATE of each run, a notification, a journal read). With no run
+    // due and waiting (the backlog as last counted) a webhook's runs jump ahead of nobody: they take
+    // any slot up to the maximum. With one, only free slots, so older due runs are claimed in turn.
+    const slots = this.dueBacklog.current().count === 0 ? Math.max(0, this.#slots.max - this.#busySlots) : this.#slots.free(this.#busySlots);
+    const taken = leaseAtIntake(runs, slots, { owner, until: now + this.#opts.leaseMs });
     this.#busySlots += taken;
     return taken;
   }
@@ -263,7 +269,7 @@ export class Engine {
   /** Starts the turns of the runs stored leased at intake; the slot of one that was not stored (deduplicated) is freed. */
   #startLeasedAtIntake(leased: readonly NewRun[], result: IngestResult): number {
     const runs = storedLeasedRuns(leased, result);
-    for (const run of runs) this.#startTurn(run, true);
+    for (const run of runs) this.#startTurn(run, true, true);
     this.#freeIntakeSlots(leased.length - runs.length);
     this.#slots.claimed(runs.length);
     this.executionRate.started(runs.length);
@@ -274,7 +280,12 @@ export class Engine {
   /** Cancels the runs this event cancels and completes the waits it answers (both idempotent); true when it answered a wait. */
   async #applyToLiveRuns(eventName: string, key: string, data: unknown, deliveryId: string): Promise<boolean> {
     const now = this.clock.now();
-    for (const runId of await this.store.findRunsToCancel(eventName, key)) {
+    // Both reads at once: one round trip instead of two on PostgreSQL. A cancel may end a run that
+    // waits for this event, so after one the waits are read again.
+    const waitsRead = this.store.findWaitingForEvent(eventName, key);
+    waitsRead.catch(() => {});
+    const toCancel = await this.store.findRunsToCancel(eventName, key);
+    for (const runId of toCancel) {
       const run = await this.store.getRun(runId);
       if (!run) continue;
       const cancelOn = (await this.recipes.byHash(run.recipeHash)).cancel_on;
@@ -286,7 +297,8 @@ export class Engine {
       }
     }
     let answered = false;
-    for (const wait of await this.store.findWaitingForEvent(eventName, key)) {
+    const waits = toCancel.length === 0 ? await waitsRead : await this.store.findWaitingForEvent(eventName, key);
+    for (const wait of waits) {
       if (await this.store.completeWaitingStep({ ...wait, output: { timed_out: false, event: eventName, data }, now })) answered = true;
     }
     return answered;
@@ -384,7 +396,7 @@ export class Engine {
     // A store that notifies leaves the worker idle up to its safety poll: the wake timer keeps polls on time.
     if (this.#wakeTimer.listening) void polling.then(() => this.#wakeTimer.at(this.#polls.nextAt()));
     if (waitForPolls) await polling;
-    const owner = `${this.workerId}~${randomBytes(6).toString('base64url')}`;
+    const owner = `${this.workerId}~${leaseNonce()}`;
     const runs = await this.store.claimDueRuns({ now: this.clock.now(), owner, leaseMs: this.#opts.leaseMs, limit, skip: this.#runsInTurn });
     this.executionRate.started(runs.length);
     this.metrics.claimed(runs);
@@ -451,7 +463,7 @@ export class Engine {
    * One turn of a run. `outcomeHandedOver` is called once the outcome is with the store (its commit
    * still to come), or when the turn ends without one: the worker loop refills the slot then.
    */
-  async #turn(run: Run, outcomeHandedOver: () => void = () => {}): Promise<void> {
+  async #turn(run: Run, outcomeHandedOver: () => void = () => {}, newRun = false): Promise<void> {
     const started = performance.now();
     const owner = run.leaseOwner ?? this.workerId;
     this.#runsInTurn.add(run.id);
@@ -482,6 +494,7 @@ export class Engine {
         signal: lease.signal,
         onLifecycle: this.#opts.onLifecycle,
         draining: () => this.#stopping,
+        newRun,
       });
       const finishing = this.store.finishTurn(run.id, owner, { ...result, now: this.clock.now() });
       outcomeHandedOver();
@@ -568,8 +581,8 @@ export class Engine {
     })();
   }
 
-  /** Runs a turn in a slot of its own (`slotHeld`: reserved already, at intake). */
-  #startTurn(run: Run, slotHeld = false): void {
+  /** Runs a turn in a slot of its own (`slotHeld`: reserved already, at intake; `newRun`: just stored by this delivery, no journal yet). */
+  #startTurn(run: Run, slotHeld = false, newRun = false): void {
     if (!slotHeld) this.#busySlots++;
     let released = false;
     const release = () => {
@@ -578,7 +591,7 @@ export class Engine {
       this.#busySlots--;
       this.#wakeLoop();
     };
-    const turn = this.#turn(run, release);
+    const turn = this.#turn(run, release, newRun);
     this.#inFlight.add(turn);
     void turn.finally(() => this.#inFlight.delete(turn));
   }
@@ -664,4 +677,10 @@ function eventScope(event: string, data: unknown, deliveryId: string): Expressio
 export function newRunId(now: number): RunId {
   const uuid = randomUUID();
   return asRunId(`run_${now.toString(36).padStart(10, '0')}${uuid.slice(0, 8)}${uuid.slice(9, 13)}`);
+}
+
+/** 48 random bits for a lease owner (`<worker id>~<nonce>`), from the same buffered pool as run ids: one a delivery. */
+function leaseNonce(): string {
+  const uuid = randomUUID();
+  return `${uuid.slice(0, 8)}${uuid.slice(9, 13)}`;
 }

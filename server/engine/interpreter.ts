@@ -33,6 +33,11 @@ export interface InterpreterDeps {
    * due at once, where it stopped, for the next start or another replica. Everything before is journaled.
    */
   draining?: () => boolean;
+  /**
+   * True for a run this turn's caller has just stored and leased itself (a webhook's run leased at
+   * intake): nothing can have journaled it yet, so its journal is not read (a round trip on PostgreSQL).
+   */
+  newRun?: boolean;
 }
 
 /** How a sequence of steps ended in this turn. */
@@ -64,7 +69,7 @@ const NEXT: Flow = { kind: 'next' };
  * flight runs again with the same idempotency key. See ARCHITECTURE.md.
  */
 export async function runTurn(run: Run, recipe: Recipe, owner: string, deps: InterpreterDeps): Promise<TurnResult> {
-  const journal = new Map((await deps.store.getJournal(run.id)).map((e) => [e.stepKey as string, e]));
+  const journal = new Map(deps.newRun ? [] : (await deps.store.getJournal(run.id)).map((e) => [e.stepKey as string, e]));
   const turn = new Turn(run, owner, journal, deps);
   const scope: ExpressionScope = {
     trigger: { ...run.trigger, data: run.trigger.data, received_at: new Date(run.trigger.receivedAt).toISOString() },

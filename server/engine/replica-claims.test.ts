@@ -89,6 +89,24 @@ describe('claims across replicas (PostgreSQL)', () => {
     // The replica that stored a webhook's run leased it with it and started it: nobody was notified.
     expect(total).toBeLessThanOrEqual(3 * 3);
   });
+  it('a burst of 50 webhooks at once on one replica of 8 slots, nothing else due: every run starts on that replica as stored, with no claim query (before: the runs beyond the 8 free slots waited for claims)', async () => {
+    const K = 50;
+    const [fx] = await replicas(1, { concurrency: 8 });
+    fx!.engine.start();
+    await new Promise((r) => setTimeout(r, 200));
+    const before = await claimQueries(fx!);
+    const results = await Promise.all(
+      Array.from({ length: K }, (_, i) => fx!.engine.deliver({ source: 'fake', deliveryId: `burst-${i}`, event: 'thing.happened', data: { id: `b${i}` } })),
+    );
+    const runIds = results.flatMap((r) => r.runIds);
+    await until('every run to complete', async () => {
+      const runs = await Promise.all(runIds.map((id) => fx!.store.getRun(id)));
+      return runs.every((r) => r?.status === 'completed') ? true : undefined;
+    }, 60_000);
+    expect(fx!.system.effects.map((e) => e.key).sort()).toEqual(Array.from({ length: K }, (_, i) => `b${i}`).sort());
+    const after = await claimQueries(fx!);
+    expect({ runs: after.runs - before.runs, empty: after.empty - before.empty }).toEqual({ runs: 0, empty: 0 });
+  });
   it('150 runs fall due together (their waits end): every run completes exactly once, claimed in batches, hardly a claim finding nothing (47 claims, 11 empty before; 38, 1 after)', async () => {
     const K = 150;
     const all = await replicas(3);

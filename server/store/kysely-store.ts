@@ -73,8 +73,15 @@ export interface PendingWrite {
 export class KyselyStore implements Store {
   protected readonly q: StoreQueries;
   #pendingWrites: PendingWrite[] = [];
-  #flushing = false;
+  /** Group commits under way. */
+  #flushing = 0;
   #flushScheduled = false;
+  /**
+   * Group commits that may be under way at once. One on SQLite (one writer). A dialect whose
+   * transactions run concurrently (PostgreSQL: row locks, each commit on a connection of its own) may
+   * take the next batch while one waits for its round trips and its commit's WAL flush.
+   */
+  protected readonly concurrentBatches: number = 1;
   /** Set by openPostgresStore: wakeups from other replicas (Store.listenForWakeups). */
   listenForWakeups?: Store['listenForWakeups'];
 
@@ -109,7 +116,7 @@ export class KyselyStore implements Store {
   }
 
   #scheduleFlush(): void {
-    if (this.#flushing || this.#flushScheduled) return;
+    if (this.#flushing >= this.concurrentBatches || this.#flushScheduled) return;
     this.#flushScheduled = true;
     // setImmediate runs after the event loop has taken in all the I/O that was ready: every delivery
     // that arrived meanwhile is in this batch, and a quiet moment adds no wait.
@@ -117,16 +124,16 @@ export class KyselyStore implements Store {
   }
 
   async #flush(): Promise<void> {
-    this.#flushing = true;
+    this.#flushing++;
     this.#flushScheduled = false;
     try {
       // Writes asked for while this waits join the batch.
       await this.beforeBatch();
       const batch = this.#pendingWrites;
       this.#pendingWrites = [];
-      await this.commitBatch(batch);
+      if (batch.length > 0) await this.commitBatch(batch);
     } finally {
-      this.#flushing = false;
+      this.#flushing--;
       if (this.#pendingWrites.length > 0) this.#scheduleFlush();
     }
   }

@@ -1,4 +1,4 @@
-import { sql, type CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './database.ts';
 import type { PreparedQuery } from './prepared-query.ts';
 import type { StoreQueries } from './store-queries.ts';
@@ -47,79 +47,83 @@ type JournalValues = Values<StoreQueries['upsertJournal']>;
 type FinishTurnValues = Values<StoreQueries['finishTurn']>;
 
 /**
+ * The SQL of a multi-row statement for `rows` rows, written once per row count: `head`, then
+ * `(<row 1>), (<row 2>), ...` with a placeholder per column (`casts[i]` appended to the i-th), then
+ * `tail`. The hot statements were built and compiled with Kysely's builder for every batch, which cost
+ * more than the rest of the batch's work in this process.
+ */
+function multiRowSql(head: string, casts: readonly string[], tail: string): (rows: number) => string {
+  const texts = new Map<number, string>();
+  return (rows) => {
+    let text = texts.get(rows);
+    if (text === undefined) {
+      const tuples: string[] = [];
+      for (let r = 0, n = 0; r < rows; r++) tuples.push(`(${casts.map((cast) => `$${++n}${cast}`).join(', ')})`);
+      text = `${head} ${tuples.join(', ')} ${tail}`;
+      if (texts.size < MAX_ROWS) texts.set(rows, text);
+    }
+    return text;
+  };
+}
+
+/** The parameters of a multi-row statement: `columns(value)` gives one row's, in the order of its columns. */
+function rowParameters<V>(values: readonly V[], width: number, columns: (v: V) => readonly unknown[]): unknown[] {
+  const out = new Array<unknown>(values.length * width);
+  let n = 0;
+  for (const v of values) for (const c of columns(v)) out[n++] = c;
+  return out;
+}
+
+const RUN_COLUMNS = ['id', 'recipe', 'recipe_version', 'recipe_hash', 'trigger', 'dedup_key', 'correlation_key', 'cancel_on_event', 'status', 'wake_at', 'lease_owner', 'lease_until', 'error', 'created_at', 'updated_at', 'finished_at'] as const;
+const JOURNAL_COLUMNS = ['run_id', 'step_key', 'step_id', 'step_type', 'status', 'input', 'output', 'error', 'attempts', 'started_at', 'finished_at', 'next_attempt_at', 'wait', 'wait_signal', 'wait_event', 'wait_key', 'notes'] as const;
+const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(', ');
+const none = (n: number) => new Array<string>(n).fill('');
+
+/**
  * The multi-row forms of the writes concurrent ingests and turns make, each the same statement as its
  * one-row form in store-queries.ts for several rows: a batch of 50 deliveries costs PostgreSQL two
  * statements, not a hundred round trips (and the `runs` trigger's NOTIFY fires once a statement).
  */
-export function multiRowForms(db: Kysely<Database>, q: StoreQueries): Map<PreparedQuery<object, unknown>, MultiRow> {
+export function multiRowForms(_db: Kysely<Database>, q: StoreQueries): Map<PreparedQuery<object, unknown>, MultiRow> {
   const forms = new Map<PreparedQuery<object, unknown>, MultiRow>();
   const add = <P extends object>(query: PreparedQuery<P, unknown>, form: MultiRow) => forms.set(query as PreparedQuery<object, unknown>, form);
+  const raw = (text: string, parameters: unknown[]) => CompiledQuery.raw(text, parameters) as CompiledQuery<unknown>;
+
+  const deliveriesSql = multiRowSql('insert into "deliveries" ("source", "delivery_id", "event", "received_at", "run_ids") values', none(5), 'on conflict ("source", "delivery_id") do nothing returning "source", "delivery_id"');
   add(q.insertDelivery, {
-    compile: (values) =>
-      db
-        .insertInto('deliveries')
-        .values((values as DeliveryValues[]).map((v) => ({ source: v.source, delivery_id: v.deliveryId, event: v.event, received_at: v.receivedAt, run_ids: v.runIds })))
-        .onConflict((oc) => oc.columns(['source', 'delivery_id']).doNothing())
-        .returning(['source', 'delivery_id'])
-        .compile(),
+    compile: (values) => raw(deliveriesSql(values.length), rowParameters(values as DeliveryValues[], 5, (v) => [v.source, v.deliveryId, v.event, v.receivedAt, v.runIds])),
     changes: (values, returned) =>
       insertedByKey(values as DeliveryValues[], returned, (v) => `${v.source}\u0000${v.deliveryId}`, (r: { source: string; delivery_id: string }) => `${r.source}\u0000${r.delivery_id}`),
   });
+  const runsSql = multiRowSql(`insert into "runs" (${quoted(RUN_COLUMNS)}) values`, none(RUN_COLUMNS.length), 'on conflict ("recipe", "dedup_key") do nothing returning "id"');
   add(q.insertRun, {
-    compile: (values) =>
-      db
-        .insertInto('runs')
-        .values(values as RunValues[])
-        .onConflict((oc) => oc.columns(['recipe', 'dedup_key']).doNothing())
-        .returning('id')
-        .compile(),
+    compile: (values) => raw(runsSql(values.length), rowParameters(values as RunValues[], RUN_COLUMNS.length, (v) => RUN_COLUMNS.map((c) => v[c]))),
     changes: (values, returned) => insertedByKey(values as RunValues[], returned, (v) => v.id, (r: { id: string }) => r.id),
   });
+  const journalSql = multiRowSql(
+    `insert into "journal" (${quoted(JOURNAL_COLUMNS)}) values`,
+    none(JOURNAL_COLUMNS.length),
+    `on conflict ("run_id", "step_key") do update set ${JOURNAL_COLUMNS.slice(2)
+      .map((c) => `"${c}" = "excluded"."${c}"`)
+      .join(', ')}`,
+  );
   add(q.upsertJournal, {
     // ON CONFLICT DO UPDATE may not touch one row twice in a statement: such a batch runs row by row.
     fits: (values) => new Set((values as JournalValues[]).map((v) => `${v.run_id}\u0000${v.step_key}`)).size === values.length,
-    compile: (values) =>
-      db
-        .insertInto('journal')
-        .values(values as JournalValues[])
-        .onConflict((oc) =>
-          oc.columns(['run_id', 'step_key']).doUpdateSet((eb) => ({
-            step_id: eb.ref('excluded.step_id'),
-            step_type: eb.ref('excluded.step_type'),
-            status: eb.ref('excluded.status'),
-            input: eb.ref('excluded.input'),
-            output: eb.ref('excluded.output'),
-            error: eb.ref('excluded.error'),
-            attempts: eb.ref('excluded.attempts'),
-            started_at: eb.ref('excluded.started_at'),
-            finished_at: eb.ref('excluded.finished_at'),
-            next_attempt_at: eb.ref('excluded.next_attempt_at'),
-            wait: eb.ref('excluded.wait'),
-            wait_signal: eb.ref('excluded.wait_signal'),
-            wait_event: eb.ref('excluded.wait_event'),
-            wait_key: eb.ref('excluded.wait_key'),
-            notes: eb.ref('excluded.notes'),
-          })),
-        )
-        .compile(),
+    compile: (values) => raw(journalSql(values.length), rowParameters(values as JournalValues[], JOURNAL_COLUMNS.length, (v) => JOURNAL_COLUMNS.map((c) => v[c]))),
     // An upsert writes its row, inserted or updated.
     changes: (values) => values.map((): RowOutcome => 1),
   });
+  // The one-row form's SET, with each run's values from a VALUES list; the lease check is the same.
+  const finishSql = multiRowSql(
+    'update runs set status = v.status, wake_at = case when v.done = 1 then null when runs.poked = 1 then v.now else v.wake_at end, error = v.error, lease_owner = null, lease_until = null, updated_at = v.now, finished_at = v.finished_at from (values',
+    ['::text', '::text', '::text', '::int', '::bigint', '::text', '::bigint', '::bigint'],
+    ") as v(id, owner, status, done, wake_at, error, now, finished_at) where runs.id = v.id and runs.lease_owner = v.owner and runs.status = 'running' returning runs.id",
+  );
   add(q.finishTurn, {
     // UPDATE ... FROM may match a row once only: two turns of one run in a batch run one by one.
     fits: (values) => new Set((values as FinishTurnValues[]).map((v) => v.id)).size === values.length,
-    // The one-row form's SET, with each run's values from a VALUES list; the lease check is the same.
-    compile: (values) =>
-      sql`update runs set status = v.status,
-          wake_at = case when v.done = 1 then null when runs.poked = 1 then v.now else v.wake_at end,
-          error = v.error, lease_owner = null, lease_until = null, updated_at = v.now, finished_at = v.finished_at
-        from (values ${sql.join(
-          (values as FinishTurnValues[]).map(
-            (v) => sql`(${v.id}::text, ${v.owner}::text, ${v.status}::text, ${v.done}::int, ${v.wakeAt}::bigint, ${v.error}::text, ${v.now}::bigint, ${v.finishedAt}::bigint)`,
-          ),
-        )}) as v(id, owner, status, done, wake_at, error, now, finished_at)
-        where runs.id = v.id and runs.lease_owner = v.owner and runs.status = 'running'
-        returning runs.id`.compile(db),
+    compile: (values) => raw(finishSql(values.length), rowParameters(values as FinishTurnValues[], 8, (v) => [v.id, v.owner, v.status, v.done, v.wakeAt, v.error, v.now, v.finishedAt])),
     changes: (values, returned) => insertedByKey(values as FinishTurnValues[], returned, (v) => v.id, (r: { id: string }) => r.id),
   });
   return forms;

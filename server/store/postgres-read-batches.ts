@@ -68,28 +68,30 @@ export function postgresReadBatches(db: Kysely<Database>) {
       return groupBy(rows, (r) => r.run_id);
     },
   );
-  const toCancel = new ReadBatch<EventKey, { id: string; cancel_on_event: string; correlation_key: string }>(eventKey, async (keys) => {
-    // One index lookup (runs_cancel_on) per key, whatever the planner thinks of the table's statistics.
-    const { rows } = await sql<{ id: string; cancel_on_event: string; correlation_key: string }>`select r.id, k.event as cancel_on_event, k.key as correlation_key
-      from unnest(${keys.map((k) => k.event)}::text[], ${keys.map((k) => k.key)}::text[]) as k(event, key)
-      cross join lateral (select id from runs where cancel_on_event = k.event and correlation_key = k.key and finished_at is null) r`.execute(db);
-    return groupBy(rows, (r) => eventKey({ event: r.cancel_on_event, key: r.correlation_key }));
-  });
+  // What an event does to live runs, asked for by every delivery with a correlation key: the runs it
+  // cancels and the waits it answers, both in one statement (the engine asks for both at once).
+  // One index lookup (runs_cancel_on) per key, whatever the planner thinks of the table's statistics;
   // `status = 'waiting'` is a literal, as in the partial index journal_wait_event.
-  const waiting = new ReadBatch<EventKey, { run_id: string; step_key: string; wait_event: string; wait_key: string }>(eventKey, async (keys) => {
-    const { rows } = await sql<{ run_id: string; step_key: string; wait_event: string; wait_key: string }>`select w.run_id, w.step_key, k.event as wait_event, k.key as wait_key
-      from unnest(${keys.map((k) => k.event)}::text[], ${keys.map((k) => k.key)}::text[]) as k(event, key)
+  const liveRuns = new ReadBatch<EventKey, { kind: 'cancel' | 'wait'; run_id: string; step_key: string | null; event: string; key: string }>(eventKey, async (keys) => {
+    const { rows } = await sql<{ kind: 'cancel' | 'wait'; run_id: string; step_key: string | null; event: string; key: string }>`with k(event, key) as (
+        select * from unnest(${keys.map((k) => k.event)}::text[], ${keys.map((k) => k.key)}::text[])
+      )
+      select 'cancel' as kind, r.id as run_id, null as step_key, k.event, k.key from k
+      cross join lateral (select id from runs where cancel_on_event = k.event and correlation_key = k.key and finished_at is null) r
+      union all
+      select 'wait' as kind, w.run_id, w.step_key, k.event, k.key from k
       cross join lateral (
         select journal.run_id, journal.step_key from journal inner join runs on runs.id = journal.run_id
         where journal.status = 'waiting' and journal.wait_event = k.event and journal.wait_key = k.key and runs.finished_at is null
       ) w`.execute(db);
-    return groupBy(rows, (r) => eventKey({ event: r.wait_event, key: r.wait_key }));
+    return groupBy(rows, (r) => eventKey(r));
   });
   return {
     /** A run's journal, in the order it was written. */
     getJournal: async (runId: RunId): Promise<JournalEntry[]> => (await journal.get(runId)).map(toJournalEntry),
-    findRunsToCancel: async (event: string, key: string): Promise<RunId[]> => (await toCancel.get({ event, key })).map((r) => asRunId(r.id)),
+    findRunsToCancel: async (event: string, key: string): Promise<RunId[]> =>
+      (await liveRuns.get({ event, key })).flatMap((r) => (r.kind === 'cancel' ? [asRunId(r.run_id)] : [])),
     findWaitingForEvent: async (event: string, key: string): Promise<Array<{ runId: RunId; stepKey: StepKey }>> =>
-      (await waiting.get({ event, key })).map((r) => ({ runId: asRunId(r.run_id), stepKey: asStepKey(r.step_key) })),
+      (await liveRuns.get({ event, key })).flatMap((r) => (r.kind === 'wait' ? [{ runId: asRunId(r.run_id), stepKey: asStepKey(r.step_key!) }] : [])),
   };
 }
