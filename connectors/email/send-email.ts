@@ -64,7 +64,7 @@ export const sendEmail = defineAction({
         rendered,
         tag: input.template,
       },
-      { signal: ctx.signal, note: ctx.note },
+      { signal: ctx.signal, note: ctx.note, withStepEntry: ctx.withStepEntry },
     );
     return { message_id: sent.messageId, already_sent: sent.alreadySent, to: input.to, subject: rendered.subject };
   },

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Clock } from '../../server/engine/clock.ts';
 import type { IdempotencyKey, RunId } from '../../server/engine/ids.ts';
-import type { Store } from '../../server/store/store.ts';
+import type { OutboxSentRecord, Store } from '../../server/store/store.ts';
 
 /** The minimal logger connectors use (pino satisfies it). Never pass secrets in `fields`. */
 export interface Logger {
@@ -40,6 +40,18 @@ export interface ActionContext<Connection> {
   signal: AbortSignal;
   /** Adds a line to the step's journal entry (e.g. "waited 4.2 s for Marketo rate budget"). */
   note(line: string): void;
+  /**
+   * Hands the engine a record to write with the step's next journal entry, in the same commit (the
+   * outbox's `sent` mark goes with email.send's `completed` entry: one commit, not two). `stored` is
+   * told whether that commit happened. Absent where no engine runs the action: it writes the record itself.
+   */
+  withStepEntry?(write: StepEntryWrite): void;
+}
+
+/** A store write that goes with a step's journal entry (ActionContext.withStepEntry). */
+export interface StepEntryWrite {
+  outboxSent: OutboxSentRecord;
+  stored(ok: boolean): void;
 }
 
 export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType, Connection = unknown> {

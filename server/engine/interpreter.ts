@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ActionStep, Delay, ForeachStep, IfStep, LookupStep, Recipe, Step, StepDelay, WaitForStep, WaitStep } from '../../schemas/recipe.ts';
 import { formatIssues } from '../../schemas/format-issues.ts';
-import type { Logger } from '../../connectors/kit/define-connector.ts';
+import type { Logger, StepEntryWrite } from '../../connectors/kit/define-connector.ts';
 import { STOPPED_BY_RECIPE, type JournalEntry, type Run, type RunError, type Store, type WaitSpec } from '../store/store.ts';
 import { DEFAULT_RETRY, backoffDelay } from './backoff.ts';
 import { nextAttemptWithin } from './retry-budget.ts';
@@ -113,6 +113,8 @@ class Turn {
    * steps are evaluated again, and no action had depended on them yet.
    */
   #heldBack = new Map<string, JournalEntry>();
+  /** Records an action handed over to go with its step's next entry (ActionContext.withStepEntry). */
+  #withNextEntry: StepEntryWrite[] = [];
 
   constructor(
     readonly run: Run,
@@ -215,6 +217,7 @@ class Turn {
         log: this.deps.log,
         signal: this.deps.signal,
         note: (line) => notes.push(line),
+        withStepEntry: (write) => this.#withNextEntry.push(write),
       });
       output = (resolved.definition.output as z.ZodType).parse(raw);
     } catch (error) {
@@ -435,15 +438,23 @@ class Turn {
       notes: e.notes ?? [],
     };
     this.journal.set(e.key, entry);
-    if (e.holdBack) {
+    const alongside = this.#withNextEntry.splice(0);
+    if (e.holdBack && alongside.length === 0) {
       this.#heldBack.set(e.key, entry);
       return;
     }
     this.#heldBack.delete(e.key);
     const entries = [...this.#heldBack.values(), entry];
-    if (!(await this.deps.store.writeJournal(entries, this.owner))) {
-      throw new LeaseLostError(`run ${this.run.id} is no longer held by ${this.owner}`);
+    let held: boolean;
+    try {
+      held = await this.deps.store.writeJournal(entries, this.owner, alongside.length > 0 ? { outboxSent: alongside.map((w) => w.outboxSent) } : undefined);
+    } catch (error) {
+      for (const w of alongside) w.stored(false);
+      throw error;
     }
+    // Written with the entries, or alone when the lease is gone: the provider took those messages.
+    for (const w of alongside) w.stored(true);
+    if (!held) throw new LeaseLostError(`run ${this.run.id} is no longer held by ${this.owner}`);
     this.#heldBack.clear();
     // Stored, and a turn visits each step key once: its input and output are not read again in this
     // turn (the next one reads them from the store). Kept, a foreach over 1,000 partners held every

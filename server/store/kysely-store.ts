@@ -40,6 +40,7 @@ import {
   type NewRun,
   type OutboxMessage,
   type OutboxPatch,
+  type OutboxSentRecord,
   type OutboxStatus,
   type RecipeVersion,
   type Run,
@@ -353,9 +354,9 @@ export class KyselyStore implements Store {
     return this.read(() => getJournalWork(this.q, runId));
   }
 
-  async writeJournal(entries: readonly JournalEntry[], owner: string): Promise<boolean> {
+  async writeJournal(entries: readonly JournalEntry[], owner: string, also: { outboxSent?: readonly OutboxSentRecord[] } = {}): Promise<boolean> {
     if (entries.length === 0) return true;
-    return this.write(() => writeJournalWork(this.q, entries, owner));
+    return this.write(() => writeJournalWork(this.q, entries, owner, also.outboxSent));
   }
 
   async completeWaitingStep(input: { runId: RunId; stepKey: StepKey; output: unknown; now: number }): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { asRunId, asStepKey, type RunId, type StepKey } from '../engine/ids.ts';
-import { FINISHED_STATUSES, type ClaimedRun, type IngestResult, type JournalEntry, type NewDelivery, type NewRun, type Run, type TurnOutcome } from './store.ts';
+import { FINISHED_STATUSES, type ClaimedRun, type IngestResult, type JournalEntry, type NewDelivery, type NewRun, type OutboxSentRecord, type Run, type TurnOutcome } from './store.ts';
 import type { StoreQueries } from './store-queries.ts';
 import { journalRow, json, parse, toJournalEntry, toRun } from './store-rows.ts';
 import { exec, type StoreWork } from './store-work.ts';
@@ -86,9 +86,13 @@ export function* finishTurnWork(q: StoreQueries, id: RunId, owner: string, turn:
   return true;
 }
 
-/** Writes journal entries of a run this owner holds; false (nothing written) if it no longer holds it. */
-export function* writeJournalWork(q: StoreQueries, entries: readonly JournalEntry[], owner: string): StoreWork<boolean> {
+/**
+ * Writes journal entries of a run this owner holds; false (no entry written) if it no longer holds it.
+ * The outbox's `sent` records are written either way: the provider took those messages.
+ */
+export function* writeJournalWork(q: StoreQueries, entries: readonly JournalEntry[], owner: string, outboxSent: readonly OutboxSentRecord[] = []): StoreWork<boolean> {
   const { rows } = yield* exec(q.heldRun, { id: entries[0]!.runId, owner });
+  for (const sent of outboxSent) yield* exec(q.markOutboxSent, { key: sent.key, providerMessageId: sent.providerMessageId, sentAt: sent.sentAt, message: json(sent.message) });
   if (rows.length === 0) return false;
   for (const entry of entries) yield* upsertJournalWork(q, entry);
   return true;

@@ -141,6 +141,12 @@ export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' =
         .values(values)
         .onConflict((oc) => oc.columns(['run_id', 'step_key']).doUpdateSet(update));
     }),
+    markOutboxSent: new PreparedQuery<{ key: string; providerMessageId: string; sentAt: number; message: string }>((p) =>
+      db
+        .updateTable('outbox')
+        .set({ status: 'sent', provider_message_id: p('providerMessageId'), sent_at: p('sentAt'), last_error: null, message: p('message') })
+        .where('key', '=', p('key')),
+    ),
     takeEarlySignal: new PreparedQuery<{ runId: string; signal: string }, { output: string }>((p) =>
       db.deleteFrom('pending_signals').where('run_id', '=', p('runId')).where('signal', '=', p('signal')).returning('output'),
     ),
