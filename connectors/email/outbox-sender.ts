@@ -147,6 +147,9 @@ export class OutboxSender implements EmailConnection {
   /** Hands a message this attempt took (`sending`) to the provider, and records the outcome (5, 7). */
   async #deliver(email: OutgoingEmail, message: EmailMessage, options: SendOptions): Promise<{ messageId: string; alreadySent: boolean }> {
     const { store, provider, log } = this.deps;
+    // The step's start is stored before the provider sees anything (the engine's `running` entry; see
+    // ActionDefinition.startsWithItsWrite). Should it fail, the message stays `sending`: an interrupted send.
+    await options.started?.();
     let messageId: string;
     try {
       messageId = await provider.send(message, email.key, options);

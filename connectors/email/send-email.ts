@@ -41,11 +41,15 @@ export const sendEmail = defineAction({
   input: SendEmailInput,
   output: SendEmailOutput,
   idempotent: true,
+  // Its `running` entry goes with the outbox message taken for sending (one commit); the sender awaits it before the provider's call.
+  startsWithItsWrite: true,
   checkInput: checkTemplateInput,
   async run(input, ctx: ActionContext<EmailConnection>) {
     const rendered = await ctx.connection.render(input.template, input.data);
     let tellKey: string | undefined;
     if (input.tell_on_change) {
+      // What is told is recorded before the send: only once the step's start is stored.
+      await ctx.started?.();
       if (!ctx.connection.toldChanges) throw new Error('email.send: tell_on_change needs the email connection of the runtime (with its store)');
       const decision = await decideTellOnChange(ctx.connection.toldChanges, input.tell_on_change, ctx.idempotencyKey, ctx.clock.now());
       if (!decision.send) {
@@ -64,7 +68,7 @@ export const sendEmail = defineAction({
         rendered,
         tag: input.template,
       },
-      { signal: ctx.signal, note: ctx.note, withStepEntry: ctx.withStepEntry },
+      { signal: ctx.signal, note: ctx.note, withStepEntry: ctx.withStepEntry, started: ctx.started },
     );
     return { message_id: sent.messageId, already_sent: sent.alreadySent, to: input.to, subject: rendered.subject };
   },

@@ -125,3 +125,35 @@ describe("email.send in a step: the outbox's `sent` mark is written with the ste
     expect(await store.getOutbox(email(runId).key)).toMatchObject({ status: 'sent', providerMessageId: messageId });
   });
 });
+
+describe("email.send in a step: its `running` entry goes with the outbox message taken for sending, in one commit (D23, D10)", () => {
+  it('the provider is not called before the step\'s start is stored', async () => {
+    const runId = await runWithLease('host-a~n1');
+    let startStored!: () => void;
+    const started = new Promise<void>((resolve) => (startStored = resolve));
+    const sending = sender().send(email(runId), { started: () => started });
+    await expect.poll(async () => (await store.getOutbox(email(runId).key))?.status).toBe('sending');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(systems.email.messages()).toHaveLength(0);
+
+    startStored();
+    expect(await sending).toMatchObject({ alreadySent: false });
+    expect(systems.email.messages()).toHaveLength(1);
+  });
+
+  it('when the start cannot be stored (the run was taken over), nothing is sent; the next attempt finds an interrupted send and sends it once', async () => {
+    const runId = await runWithLease('host-a~n1');
+    const lost = Object.assign(new Error('run run_digest is no longer held by host-a~n1'), { name: 'LeaseLostError' });
+    await expect(sender().send(email(runId), { started: () => Promise.reject(lost) })).rejects.toBe(lost);
+    expect(systems.email.messages()).toHaveLength(0);
+    expect(await store.getOutbox(email(runId).key)).toMatchObject({ status: 'sending' });
+
+    clock.advance(10_000);
+    await store.releaseLeases('host-a', clock.now());
+    await store.claimDueRuns({ now: clock.now(), owner: 'host-a~n2', leaseMs: 60_000, limit: 1 });
+    const notes: string[] = [];
+    expect(await sender().send(email(runId), { note: (n) => notes.push(n) })).toMatchObject({ alreadySent: false });
+    expect(notes.join('\n')).toMatch(/interrupted and the provider has no such message; sending it now/);
+    expect(systems.email.messages()).toHaveLength(1);
+  });
+});

@@ -46,6 +46,12 @@ export interface ActionContext<Connection> {
    * told whether that commit happened. Absent where no engine runs the action: it writes the record itself.
    */
   withStepEntry?(write: StepEntryWrite): void;
+  /**
+   * Set for an action that declares `startsWithItsWrite`: resolves once the step's `running` entry is
+   * stored, rejects when it could not be (the run's lease is gone, the store failed). The action awaits
+   * it before any outside effect.
+   */
+  started?(): Promise<void>;
 }
 
 /** A store write that goes with a step's journal entry (ActionContext.withStepEntry). */
@@ -74,6 +80,14 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
    * @default false
    */
   readOnly?: boolean;
+  /**
+   * True when the action awaits `ctx.started()` before any outside effect. The engine then asks for
+   * the step's `running` entry without waiting for it before the call, so that it goes to the store
+   * in the same group commit as the action's own first write: email.send's `running` entry and its
+   * outbox message taken for sending in one commit, not two (D23: 1,000 digests, 1,000 commits fewer).
+   * @default false
+   */
+  startsWithItsWrite?: boolean;
   /** Input fields whose values never reach logs or the journal. */
   secretInputs?: readonly string[];
   /**

@@ -202,13 +202,21 @@ class Turn {
     let input: unknown;
     let journaledInput: unknown;
     let output: unknown;
+    let started: Promise<void> | null = null;
     try {
       input = await this.evaluate(step.input ?? {}, scope);
       const parsed = resolved.definition.input.safeParse(input);
       if (!parsed.success) throw new StepInputError(`input of ${step.action} does not match its schema: ${formatIssues(parsed.error.issues, ['input'])}`);
       journaledInput = redact(input, resolved.definition.secretInputs);
       // A read has no outside effect to guard: a crash mid-call reads again (see ActionDefinition.readOnly).
-      if (!resolved.definition.readOnly) await this.write({ key, step, status: 'running', input: journaledInput, attempts, startedAt, notes });
+      if (!resolved.definition.readOnly) {
+        const running = this.write({ key, step, status: 'running', input: journaledInput, attempts, startedAt, notes: [...notes] });
+        // The action awaits it before any outside effect, so that its own first write joins the commit (startsWithItsWrite).
+        if (resolved.definition.startsWithItsWrite) {
+          started = running;
+          running.catch(() => {});
+        } else await running;
+      }
       const raw = await resolved.definition.run(parsed.data, {
         connection: resolved.connection,
         idempotencyKey: idempotencyKeyFor(this.run.id, key),
@@ -218,9 +226,13 @@ class Turn {
         signal: this.deps.signal,
         note: (line) => notes.push(line),
         withStepEntry: (write) => this.#withNextEntry.push(write),
+        ...(started ? { started: () => started! } : {}),
       });
+      if (started) await started;
       output = (resolved.definition.output as z.ZodType).parse(raw);
     } catch (error) {
+      // The step's start could not be stored: the turn ends here, as when its write is awaited first.
+      if (started) await started;
       if (error instanceof LeaseLostError) throw error;
       if (isWaitNotAttempt(error)) {
         // Not an attempt: the step waits for another attempt's send to end, then tries again, with

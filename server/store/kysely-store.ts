@@ -11,6 +11,7 @@ import {
   ingestWork,
   insertRunWork,
   writeJournalWork,
+  enqueueOutboxWork,
 } from './store-operations.ts';
 import { storeQueries, type StoreQueries } from './store-queries.ts';
 import { completeWaiting, decideApprovalWork, type DecideApprovalInput } from './decide-approval.ts';
@@ -379,6 +380,9 @@ export class KyselyStore implements Store {
 
   // ── Outbox ──────────────────────────────────────────────────────────────────────────────
   async enqueueOutbox(message: NewOutboxMessage, approval?: NewApproval, take?: OutboxTake): Promise<OutboxMessage & { taken?: boolean }> {
+    // A message without an approval link is a unit of work of the group commit: the step's `running`
+    // entry asked for in the same moment goes in the same commit (ActionDefinition.startsWithItsWrite).
+    if (!approval) return this.write(() => enqueueOutboxWork(this.q, message, take));
     return this.transaction(async (trx) => {
       const inserted = await trx
         .insertInto('outbox')

@@ -141,6 +141,25 @@ export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' =
         .values(values)
         .onConflict((oc) => oc.columns(['run_id', 'step_key']).doUpdateSet(update));
     }),
+    insertOutbox: new PreparedQuery<Database['outbox']>((p) =>
+      db
+        .insertInto('outbox')
+        .values({
+          key: p('key'),
+          run_id: p('run_id'),
+          message: p('message'),
+          status: p('status'),
+          attempts: p('attempts'),
+          provider_message_id: p('provider_message_id'),
+          last_error: p('last_error'),
+          created_at: p('created_at'),
+          sent_at: p('sent_at'),
+          sending_since: p('sending_since'),
+          sending_owner: p('sending_owner'),
+        })
+        .onConflict((oc) => oc.column('key').doNothing()),
+    ),
+    outboxByKey: new PreparedQuery<{ key: string }, Database['outbox']>((p) => db.selectFrom('outbox').selectAll().where('key', '=', p('key'))),
     markOutboxSent: new PreparedQuery<{ key: string; providerMessageId: string; sentAt: number; message: string }>((p) =>
       db
         .updateTable('outbox')
