@@ -260,7 +260,8 @@ class Turn {
     // attempt. It aborts the turn with the entry still `running`, which the next turn treats as an
     // interrupted call.
     // A read's result goes with the next write (before any outside effect) or the turn's outcome.
-    await this.write({ key, step, status: 'completed', input: journaledInput, output: redact(output), attempts, startedAt, finishedAt: this.now, notes, holdBack: resolved.definition.readOnly === true });
+    // The input went to the store with the `running` entry (not for a read): not written twice.
+    await this.write({ key, step, status: 'completed', input: journaledInput, inputAsStored: !resolved.definition.readOnly, output: redact(output), attempts, startedAt, finishedAt: this.now, notes, holdBack: resolved.definition.readOnly === true });
     scope.steps[step.id] = output;
     return NEXT;
   }
@@ -430,6 +431,7 @@ class Turn {
     nextAttemptAt?: number | null;
     wait?: WaitSpec | null;
     notes?: string[];
+    inputAsStored?: boolean;
     /** A step with no outside effect: its entry may wait for the next write (see #heldBack). */
     holdBack?: boolean;
   }): Promise<void> {
@@ -448,6 +450,7 @@ class Turn {
       nextAttemptAt: e.nextAttemptAt ?? null,
       wait: e.wait ?? null,
       notes: e.notes ?? [],
+      ...(e.inputAsStored ? { inputAsStored: true } : {}),
     };
     this.journal.set(e.key, entry);
     const alongside = this.#withNextEntry.splice(0);

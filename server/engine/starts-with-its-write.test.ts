@@ -61,4 +61,27 @@ describe('engine: an action whose `running` entry goes with its own first write 
     await fx.engine.runUntilIdle();
     expect(fx.system.effects).toEqual([]);
   });
+
+  it("keeps each step's input in the journal, stored once with its `running` entry and not written again with its result", async () => {
+    fx = await engineFixture([
+      recipeWith([
+        { id: 'send_digest', type: 'action', action: 'fake.record_after_start', input: { key: 'digest-1001', value: { leads: [{ email: 'ann@client.example' }, { email: 'bo@client.example' }] } } },
+        { id: 'note_sent', type: 'action', action: 'fake.record', input: { key: 'sent-1001', value: 2 } },
+      ]),
+    ]);
+    const inputs: unknown[] = [];
+    const writeJournal = fx.store.writeJournal.bind(fx.store);
+    fx.store.writeJournal = async (entries, owner, also) => {
+      for (const e of entries) if (e.status === 'completed' && e.stepType === 'action') inputs.push(e.inputAsStored ? 'as stored' : e.input);
+      return writeJournal(entries, owner, also);
+    };
+    const { runIds } = await fx.engine.deliver({ source: 'fake', deliveryId: 'd-1', event: 'thing.happened', data: { id: 'T-1' } });
+    await fx.engine.runUntilIdle();
+    const journal = await fx.store.getJournal(asRunId(runIds[0]!));
+    expect(journal.map((e) => [e.stepKey, e.status, e.input])).toEqual([
+      ['send_digest', 'completed', { key: 'digest-1001', value: { leads: [{ email: 'ann@client.example' }, { email: 'bo@client.example' }] } }],
+      ['note_sent', 'completed', { key: 'sent-1001', value: 2 }],
+    ]);
+    expect(inputs).toEqual(['as stored', 'as stored']);
+  });
 });

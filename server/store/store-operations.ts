@@ -132,7 +132,7 @@ function* upsertJournalWork(q: StoreQueries, entry: JournalEntry): StoreWork<voi
       yield* exec(q.markPoked, { id: entry.runId });
     }
   }
-  yield* exec(q.upsertJournal, row);
+  yield* exec(entry.inputAsStored ? q.upsertJournalKeepInput : q.upsertJournal, row);
 }
 
 export function* getRunWork(q: StoreQueries, id: RunId): StoreWork<Run | undefined> {

@@ -141,6 +141,33 @@ export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' =
         .values(values)
         .onConflict((oc) => oc.columns(['run_id', 'step_key']).doUpdateSet(update));
     }),
+    // The same, keeping the stored input (JournalEntry.inputAsStored).
+    upsertJournalKeepInput: new PreparedQuery<JournalValues>((p) => {
+      const values = {
+        run_id: p('run_id'),
+        step_key: p('step_key'),
+        step_id: p('step_id'),
+        step_type: p('step_type'),
+        status: p('status'),
+        input: p('input'),
+        output: p('output'),
+        error: p('error'),
+        attempts: p('attempts'),
+        started_at: p('started_at'),
+        finished_at: p('finished_at'),
+        next_attempt_at: p('next_attempt_at'),
+        wait: p('wait'),
+        wait_signal: p('wait_signal'),
+        wait_event: p('wait_event'),
+        wait_key: p('wait_key'),
+        notes: p('notes'),
+      };
+      const { run_id: _r, step_key: _s, input: _i, ...update } = values;
+      return db
+        .insertInto('journal')
+        .values(values)
+        .onConflict((oc) => oc.columns(['run_id', 'step_key']).doUpdateSet(update));
+    }),
     insertOutbox: new PreparedQuery<Database['outbox']>((p) =>
       db
         .insertInto('outbox')

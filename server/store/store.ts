@@ -409,6 +409,11 @@ export interface JournalEntry {
   wait: WaitSpec | null;
   /** Free-form notes shown in the journal, e.g. time spent waiting for rate budget. */
   notes: string[];
+  /**
+   * The input is the one already stored for this step (its `running` entry of this attempt): it is
+   * not written again. A D23 digest email's input holds its partner's 100 leads.
+   */
+  inputAsStored?: boolean;
 }
 
 export type ApprovalDecision = 'approve' | 'deny';
