@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { engineFixture, recipeWith, type EngineFixture } from '../../test/support/engine-fixture.ts';
+import { openSqliteStore } from '../store/sqlite-store.ts';
+import { openTestPostgresStore } from '../../test/support/test-postgres.ts';
 import { asRunId } from './ids.ts';
 
 let fx: EngineFixture;
@@ -62,13 +64,19 @@ describe('engine: an action whose `running` entry goes with its own first write 
     expect(fx.system.effects).toEqual([]);
   });
 
-  it("keeps each step's input in the journal, stored once with its `running` entry and not written again with its result", async () => {
-    fx = await engineFixture([
-      recipeWith([
-        { id: 'send_digest', type: 'action', action: 'fake.record_after_start', input: { key: 'digest-1001', value: { leads: [{ email: 'ann@client.example' }, { email: 'bo@client.example' }] } } },
-        { id: 'note_sent', type: 'action', action: 'fake.record', input: { key: 'sent-1001', value: 2 } },
-      ]),
-    ]);
+  it.each([
+    ['SQLite', () => openSqliteStore({ path: ':memory:' })],
+    ['PostgreSQL', () => openTestPostgresStore()],
+  ] as const)("keeps each step's input in the journal, stored once with its `running` entry and not written again with its result (%s)", async (_name, open) => {
+    fx = await engineFixture(
+      [
+        recipeWith([
+          { id: 'send_digest', type: 'action', action: 'fake.record_after_start', input: { key: 'digest-1001', value: { leads: [{ email: 'ann@client.example' }, { email: 'bo@client.example' }] } } },
+          { id: 'note_sent', type: 'action', action: 'fake.record', input: { key: 'sent-1001', value: 2 } },
+        ]),
+      ],
+      { store: await open() },
+    );
     const inputs: unknown[] = [];
     const writeJournal = fx.store.writeJournal.bind(fx.store);
     fx.store.writeJournal = async (entries, owner, also) => {
