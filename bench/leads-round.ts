@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LeadsMeasurement } from './leads-measure.ts';
@@ -43,6 +43,8 @@ export async function leadsRound(work: string, o: { counts: number[]; partners: 
     const recall = o.recall ? await measure(bundle, 'recall', Math.max(...o.counts), o.partners, work) : null;
     return { partners: o.partners, digests, recall };
   } finally {
+    // A profile's line numbers are the bundle's: it is kept beside the profiles.
+    if (process.env.BENCH_LEAD_CPU_PROF) cpSync(bundle.measure, join(process.env.BENCH_LEAD_CPU_PROF, 'measure.mjs'));
     rmSync(dirname(bundle.measure), { recursive: true, force: true });
   }
 }
@@ -88,7 +90,9 @@ async function measure(bundle: { measure: string; systems: string }, mode: strin
     ]);
   try {
     const { baseUrl } = await nextMessage<{ baseUrl: string }>();
-    const child = spawn(process.execPath, ['--expose-gc', bundle.measure, mode, String(leads), String(partners), work], {
+    // BENCH_LEAD_CPU_PROF=<dir>: a V8 CPU profile of each runtime measurement (not the baseline's) into that folder.
+    const profile = process.env.BENCH_LEAD_CPU_PROF && mode !== 'bare-digest' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_LEAD_CPU_PROF}`, `--cpu-prof-name=${mode}-${leads}.cpuprofile`] : [];
+    const child = spawn(process.execPath, [...profile, '--expose-gc', bundle.measure, mode, String(leads), String(partners), work], {
       cwd: root,
       env: { ...process.env, PARTNERFLOW_ROOT: root, BENCH_SYSTEMS_URL: baseUrl },
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -45,6 +45,7 @@ import { postgresMode, postgresTargetLines, printPostgres, type PostgresResult }
  *   (requests per page, default 100)
  *   BENCH_LEADS (the leads mode's largest count, default 100000), BENCH_LEAD_PARTNERS (default 1000),
  *   BENCH_LEAD_RECALL (1 measures the recall too, the longest part of the mode; 0 leaves it out; default 1)
+ *   BENCH_LEAD_CPU_PROF (a folder: a V8 CPU profile of each runtime measurement of the leads mode is written there)
  *   BENCH_DATABASE_URL (postgres: an existing server whose user may create databases; default an embedded one),
  *   BENCH_POSTGRES_OPEN_RATE (postgres: deliveries a second of the first-step latency's open loop; default half
  *   the 1-replica completed/s of the first round), BENCH_POSTGRES_OPEN_SECONDS (default 10)

@@ -1,6 +1,10 @@
 import type { RunId } from '../../server/engine/ids.ts';
 import type { NewApproval } from '../../server/store/store.ts';
+import type { ActionContext } from '../kit/define-connector.ts';
 import type { CallOptions } from '../kit/http-client.ts';
+
+/** A send's options: a step's (`withStepEntry`: the `sent` record goes with the step's journal entry). */
+export type SendOptions = CallOptions & Pick<ActionContext<unknown>, 'withStepEntry' | 'started'>;
 import type { ToldChanges } from './tell-on-change.ts';
 
 /** A rendered email: subject, plain text and HTML. */
@@ -43,7 +47,7 @@ export interface EmailConnection {
    * Stores the message under its key (the first writer wins) and delivers it unless it was delivered
    * before. Resolves with the provider's message id.
    */
-  send(email: OutgoingEmail, options?: CallOptions): Promise<{ messageId: string; alreadySent: boolean }>;
+  send(email: OutgoingEmail, options?: SendOptions): Promise<{ messageId: string; alreadySent: boolean }>;
   /** What was last told per subject, for `email.send`'s `tell_on_change` (the runtime's store). */
   readonly toldChanges?: ToldChanges;
 }

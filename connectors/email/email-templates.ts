@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { compileExpression, MONEY_FUNCTIONS, type ExpressionError } from '../../server/engine/expression.ts';
+import { plainEvaluatorOf, UNSURE, type PlainEvaluator } from '../../server/engine/plain-expression.ts';
 import type { RenderedEmail } from './email-connection.ts';
 
 /**
@@ -23,7 +24,7 @@ export class TemplateError extends Error {
 }
 
 /** Literal text, or a placeholder compiled once at load so a send only evaluates it. */
-type Part = string | { source: string; compiled: ReturnType<typeof compileExpression> };
+type Part = string | { source: string; compiled: ReturnType<typeof compileExpression>; plain: PlainEvaluator | null };
 
 interface ParsedTemplate {
   subject: Part[];
@@ -92,7 +93,8 @@ function splitParts(text: string, file: string): Part[] {
     last = placeholder.index + placeholder[0].length;
     const source = placeholder[1]!;
     try {
-      parts.push({ source, compiled: compileExpression(`{%${source}%}`) });
+      const compiled = compileExpression(`{%${source}%}`);
+      parts.push({ source, compiled, plain: plainEvaluatorOf(compiled) });
     } catch (error) {
       throw new TemplateError(`${file}: ${(error as ExpressionError).message}`);
     }
@@ -111,7 +113,10 @@ async function fill(parts: readonly Part[], data: Record<string, unknown>, name:
     let value: unknown;
     try {
       // $usd() reads money the same way in templates as in recipes.
-      value = await part.compiled.evaluate(data, MONEY_FUNCTIONS);
+      // Most placeholders (text, fields, a line per item of a list) need no JSONata evaluation; the
+      // plain evaluator answers JSONata's value or UNSURE (plain-expression.ts).
+      value = part.plain ? part.plain(data) : UNSURE;
+      if (value === UNSURE) value = await part.compiled.evaluate(data, MONEY_FUNCTIONS);
     } catch (error) {
       const e = error as { message?: string };
       throw new TemplateError(`template ${name}: {{${part.source}}}: ${e.message ?? String(error)}`);

@@ -1,8 +1,7 @@
 import type { Clock } from '../../server/engine/clock.ts';
 import type { EmailMessage, OutboxMessage, OutboxPatch, Store } from '../../server/store/store.ts';
 import type { Logger } from '../kit/define-connector.ts';
-import type { CallOptions } from '../kit/http-client.ts';
-import type { EmailConnection, OutgoingEmail, RenderedEmail } from './email-connection.ts';
+import type { EmailConnection, OutgoingEmail, RenderedEmail, SendOptions } from './email-connection.ts';
 import type { EmailProvider } from './email-provider.ts';
 import type { EmailTemplates } from './email-templates.ts';
 import { EmailOutcomeUnknownError, NEEDS_DECISION } from './email-outcome-unknown.ts';
@@ -85,7 +84,7 @@ export class OutboxSender implements EmailConnection {
     return this.deps.templates.render(template, data);
   }
 
-  async send(email: OutgoingEmail, options: CallOptions = {}): Promise<{ messageId: string; alreadySent: boolean }> {
+  async send(email: OutgoingEmail, options: SendOptions = {}): Promise<{ messageId: string; alreadySent: boolean }> {
     const { store, clock, provider } = this.deps;
     const envelope = { from: this.deps.from, to: email.to, ...(email.cc && email.cc.length > 0 ? { cc: email.cc } : {}), ...(email.tag ? { tag: email.tag } : {}) };
     const toStore: EmailMessage = email.template
@@ -146,8 +145,11 @@ export class OutboxSender implements EmailConnection {
   }
 
   /** Hands a message this attempt took (`sending`) to the provider, and records the outcome (5, 7). */
-  async #deliver(email: OutgoingEmail, message: EmailMessage, options: CallOptions): Promise<{ messageId: string; alreadySent: boolean }> {
+  async #deliver(email: OutgoingEmail, message: EmailMessage, options: SendOptions): Promise<{ messageId: string; alreadySent: boolean }> {
     const { store, provider, log } = this.deps;
+    // The step's start is stored before the provider sees anything (the engine's `running` entry; see
+    // ActionDefinition.startsWithItsWrite). Should it fail, the message stays `sending`: an interrupted send.
+    await options.started?.();
     let messageId: string;
     try {
       messageId = await provider.send(message, email.key, options);
@@ -162,7 +164,9 @@ export class OutboxSender implements EmailConnection {
       throw error;
     }
     // The provider took it: from here on, no failure may send it again (8).
-    await this.#recordSent(email, messageId, this.#sent(message, messageId));
+    const sent = this.#sent(message, messageId);
+    if (options.withStepEntry) this.#recordWithStep(email, messageId, sent, options.withStepEntry);
+    else await this.#recordSent(email, messageId, sent);
     // `key` in a log line is a run's business key (lifecycle-log.ts); the outbox's own key is `outboxKey`.
     log.info({ outboxKey: email.key, runId: email.runId, tag: email.tag, messageId, recipients: email.to.length }, `email sent: ${email.tag}`);
     return { messageId, alreadySent: false };
@@ -188,6 +192,24 @@ export class OutboxSender implements EmailConnection {
     const error = new SentNotRecordedError(email.key, messageId, failure);
     this.deps.log.error({ outboxKey: email.key, runId: email.runId, tag: email.tag, messageId }, error.message);
     throw error;
+  }
+
+  /**
+   * The `sent` record goes with the step's journal entry, in its commit (one commit, not two). Until
+   * that commit, the message is `sending` in the store, as it was during the provider's call: a crash
+   * before it is an interrupted send (3: the provider is asked first). The acceptance is remembered
+   * meanwhile, so that when the commit fails, the step's retry in this process records it and sends
+   * nothing (8).
+   */
+  #recordWithStep(email: OutgoingEmail, messageId: string, patch: OutboxPatch, withStepEntry: NonNullable<SendOptions['withStepEntry']>): void {
+    this.#sentNotRecorded.set(email.key, { messageId, patch });
+    withStepEntry({
+      outboxSent: { key: email.key, providerMessageId: messageId, sentAt: patch.sentAt!, message: patch.message! },
+      stored: (ok) => {
+        if (ok) this.#sentNotRecorded.delete(email.key);
+        else this.deps.log.error({ outboxKey: email.key, runId: email.runId, tag: email.tag, messageId }, new SentNotRecordedError(email.key, messageId, 'the step\'s journal write failed').message);
+      },
+    });
   }
 
   /**

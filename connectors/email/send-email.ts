@@ -42,11 +42,15 @@ export const sendEmail = defineAction({
   input: SendEmailInput,
   output: SendEmailOutput,
   idempotent: true,
+  // Its `running` entry goes with the outbox message taken for sending (one commit); the sender awaits it before the provider's call.
+  startsWithItsWrite: true,
   checkInput: checkTemplateInput,
   async run(input, ctx: ActionContext<EmailConnection>) {
     const rendered = await ctx.connection.render(input.template, input.data);
     let tellKey: string | undefined;
     if (input.tell_on_change) {
+      // What is told is recorded before the send: only once the step's start is stored.
+      await ctx.started?.();
       if (!ctx.connection.toldChanges) throw new Error('email.send: tell_on_change needs the email connection of the runtime (with its store)');
       const decision = await decideTellOnChange(ctx.connection.toldChanges, input.tell_on_change, ctx.idempotencyKey, ctx.clock.now());
       if (!decision.send) {
@@ -66,7 +70,7 @@ export const sendEmail = defineAction({
           rendered,
           tag: input.template,
         },
-        { signal: ctx.signal, note: ctx.note },
+        { signal: ctx.signal, note: ctx.note, withStepEntry: ctx.withStepEntry, started: ctx.started },
       )
       .catch((error: unknown) => {
         // Named, so that a recipe tells ops "refused for good" apart from "failed for the hours of its retries".

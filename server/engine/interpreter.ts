@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ActionStep, Delay, ForeachStep, IfStep, LookupStep, Recipe, Step, StepDelay, WaitForStep, WaitStep } from '../../schemas/recipe.ts';
 import { formatIssues } from '../../schemas/format-issues.ts';
-import type { Logger } from '../../connectors/kit/define-connector.ts';
+import type { Logger, StepEntryWrite } from '../../connectors/kit/define-connector.ts';
 import { STOPPED_BY_RECIPE, type JournalEntry, type Run, type RunError, type Store, type WaitSpec } from '../store/store.ts';
 import { DEFAULT_RETRY, backoffDelay } from './backoff.ts';
 import { nextAttemptWithin } from './retry-budget.ts';
@@ -118,6 +118,8 @@ class Turn {
    * steps are evaluated again, and no action had depended on them yet.
    */
   #heldBack = new Map<string, JournalEntry>();
+  /** Records an action handed over to go with its step's next entry (ActionContext.withStepEntry). */
+  #withNextEntry: StepEntryWrite[] = [];
 
   constructor(
     readonly run: Run,
@@ -205,13 +207,21 @@ class Turn {
     let input: unknown;
     let journaledInput: unknown;
     let output: unknown;
+    let started: Promise<void> | null = null;
     try {
       input = await this.evaluate(step.input ?? {}, scope);
       const parsed = resolved.definition.input.safeParse(input);
       if (!parsed.success) throw new StepInputError(`input of ${step.action} does not match its schema: ${formatIssues(parsed.error.issues, ['input'])}`);
       journaledInput = redact(input, resolved.definition.secretInputs);
       // A read has no outside effect to guard: a crash mid-call reads again (see ActionDefinition.readOnly).
-      if (!resolved.definition.readOnly) await this.write({ key, step, status: 'running', input: journaledInput, attempts, startedAt, notes });
+      if (!resolved.definition.readOnly) {
+        const running = this.write({ key, step, status: 'running', input: journaledInput, attempts, startedAt, notes: [...notes] });
+        // The action awaits it before any outside effect, so that its own first write joins the commit (startsWithItsWrite).
+        if (resolved.definition.startsWithItsWrite) {
+          started = running;
+          running.catch(() => {});
+        } else await running;
+      }
       const raw = await resolved.definition.run(parsed.data, {
         connection: resolved.connection,
         idempotencyKey: idempotencyKeyFor(this.run.id, key),
@@ -220,9 +230,14 @@ class Turn {
         log: this.deps.log,
         signal: this.deps.signal,
         note: (line) => notes.push(line),
+        withStepEntry: (write) => this.#withNextEntry.push(write),
+        ...(started ? { started: () => started! } : {}),
       });
+      if (started) await started;
       output = (resolved.definition.output as z.ZodType).parse(raw);
     } catch (error) {
+      // The step's start could not be stored: the turn ends here, as when its write is awaited first.
+      if (started) await started;
       if (error instanceof LeaseLostError) throw error;
       if (isWaitNotAttempt(error)) {
         // Not an attempt: the step waits for another attempt's send to end, then tries again, with
@@ -250,7 +265,8 @@ class Turn {
     // attempt. It aborts the turn with the entry still `running`, which the next turn treats as an
     // interrupted call.
     // A read's result goes with the next write (before any outside effect) or the turn's outcome.
-    await this.write({ key, step, status: 'completed', input: journaledInput, output: redact(output), attempts, startedAt, finishedAt: this.now, notes, holdBack: resolved.definition.readOnly === true });
+    // The input went to the store with the `running` entry (not for a read): not written twice.
+    await this.write({ key, step, status: 'completed', input: journaledInput, inputAsStored: !resolved.definition.readOnly, output: redact(output), attempts, startedAt, finishedAt: this.now, notes, holdBack: resolved.definition.readOnly === true });
     scope.steps[step.id] = output;
     return NEXT;
   }
@@ -420,6 +436,7 @@ class Turn {
     nextAttemptAt?: number | null;
     wait?: WaitSpec | null;
     notes?: string[];
+    inputAsStored?: boolean;
     /** A step with no outside effect: its entry may wait for the next write (see #heldBack). */
     holdBack?: boolean;
   }): Promise<void> {
@@ -438,17 +455,26 @@ class Turn {
       nextAttemptAt: e.nextAttemptAt ?? null,
       wait: e.wait ?? null,
       notes: e.notes ?? [],
+      ...(e.inputAsStored ? { inputAsStored: true } : {}),
     };
     this.journal.set(e.key, entry);
-    if (e.holdBack) {
+    const alongside = this.#withNextEntry.splice(0);
+    if (e.holdBack && alongside.length === 0) {
       this.#heldBack.set(e.key, entry);
       return;
     }
     this.#heldBack.delete(e.key);
     const entries = [...this.#heldBack.values(), entry];
-    if (!(await this.deps.store.writeJournal(entries, this.owner))) {
-      throw new LeaseLostError(`run ${this.run.id} is no longer held by ${this.owner}`);
+    let held: boolean;
+    try {
+      held = await this.deps.store.writeJournal(entries, this.owner, alongside.length > 0 ? { outboxSent: alongside.map((w) => w.outboxSent) } : undefined);
+    } catch (error) {
+      for (const w of alongside) w.stored(false);
+      throw error;
     }
+    // Written with the entries, or alone when the lease is gone: the provider took those messages.
+    for (const w of alongside) w.stored(true);
+    if (!held) throw new LeaseLostError(`run ${this.run.id} is no longer held by ${this.owner}`);
     this.#heldBack.clear();
     // Stored, and a turn visits each step key once: its input and output are not read again in this
     // turn (the next one reads them from the store). Kept, a foreach over 1,000 partners held every

@@ -11,6 +11,7 @@ import {
   ingestWork,
   insertRunWork,
   writeJournalWork,
+  enqueueOutboxWork,
 } from './store-operations.ts';
 import { storeQueries, type StoreQueries } from './store-queries.ts';
 import { completeWaiting, decideApprovalWork, type DecideApprovalInput } from './decide-approval.ts';
@@ -40,6 +41,7 @@ import {
   type NewRun,
   type OutboxMessage,
   type OutboxPatch,
+  type OutboxSentRecord,
   type OutboxStatus,
   type RecipeVersion,
   type Run,
@@ -360,9 +362,9 @@ export class KyselyStore implements Store {
     return this.read(() => getJournalWork(this.q, runId));
   }
 
-  async writeJournal(entries: readonly JournalEntry[], owner: string): Promise<boolean> {
+  async writeJournal(entries: readonly JournalEntry[], owner: string, also: { outboxSent?: readonly OutboxSentRecord[] } = {}): Promise<boolean> {
     if (entries.length === 0) return true;
-    return this.write(() => writeJournalWork(this.q, entries, owner));
+    return this.write(() => writeJournalWork(this.q, entries, owner, also.outboxSent));
   }
 
   async completeWaitingStep(input: { runId: RunId; stepKey: StepKey; output: unknown; now: number }): Promise<boolean> {
@@ -385,6 +387,9 @@ export class KyselyStore implements Store {
 
   // ── Outbox ──────────────────────────────────────────────────────────────────────────────
   async enqueueOutbox(message: NewOutboxMessage, approval?: NewApproval, take?: OutboxTake): Promise<OutboxMessage & { taken?: boolean }> {
+    // A message without an approval link is a unit of work of the group commit: the step's `running`
+    // entry asked for in the same moment goes in the same commit (ActionDefinition.startsWithItsWrite).
+    if (!approval) return this.write(() => enqueueOutboxWork(this.q, message, take));
     return this.transaction(async (trx) => {
       const inserted = await trx
         .insertInto('outbox')

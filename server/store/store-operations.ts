@@ -1,7 +1,7 @@
 import { asRunId, asStepKey, type RunId, type StepKey } from '../engine/ids.ts';
-import { FINISHED_STATUSES, type ClaimedRun, type IngestResult, type JournalEntry, type NewDelivery, type NewRun, type Run, type TurnOutcome } from './store.ts';
+import { FINISHED_STATUSES, type ClaimedRun, type IngestResult, type JournalEntry, type NewDelivery, type NewOutboxMessage, type NewRun, type OutboxMessage, type OutboxSentRecord, type OutboxTake, type Run, type TurnOutcome } from './store.ts';
 import type { StoreQueries } from './store-queries.ts';
-import { journalRow, json, parse, toJournalEntry, toRun } from './store-rows.ts';
+import { journalRow, json, parse, toJournalEntry, toOutbox, toRun } from './store-rows.ts';
 import { exec, type StoreWork } from './store-work.ts';
 
 /**
@@ -86,12 +86,39 @@ export function* finishTurnWork(q: StoreQueries, id: RunId, owner: string, turn:
   return true;
 }
 
-/** Writes journal entries of a run this owner holds; false (nothing written) if it no longer holds it. */
-export function* writeJournalWork(q: StoreQueries, entries: readonly JournalEntry[], owner: string): StoreWork<boolean> {
+/**
+ * Writes journal entries of a run this owner holds; false (no entry written) if it no longer holds it.
+ * The outbox's `sent` records are written either way: the provider took those messages.
+ */
+export function* writeJournalWork(q: StoreQueries, entries: readonly JournalEntry[], owner: string, outboxSent: readonly OutboxSentRecord[] = []): StoreWork<boolean> {
   const { rows } = yield* exec(q.heldRun, { id: entries[0]!.runId, owner });
+  for (const sent of outboxSent) yield* exec(q.markOutboxSent, { key: sent.key, providerMessageId: sent.providerMessageId, sentAt: sent.sentAt, message: json(sent.message) });
   if (rows.length === 0) return false;
   for (const entry of entries) yield* upsertJournalWork(q, entry);
   return true;
+}
+
+/**
+ * Stores an outbox message under its key unless one is there (the first writer wins), taken for its
+ * first attempt when `take` is given; answers the stored message, `taken` when this call stored it.
+ */
+export function* enqueueOutboxWork(q: StoreQueries, message: NewOutboxMessage, take?: OutboxTake): StoreWork<OutboxMessage & { taken?: boolean }> {
+  const inserted = yield* exec(q.insertOutbox, {
+    key: message.key,
+    run_id: message.runId,
+    message: json(message.message),
+    status: take ? 'sending' : 'pending',
+    attempts: take ? 1 : 0,
+    provider_message_id: null,
+    last_error: null,
+    created_at: message.createdAt,
+    sent_at: null,
+    sending_since: take ? take.now : null,
+    sending_owner: take ? take.owner : null,
+  });
+  const { rows } = yield* exec(q.outboxByKey, { key: message.key });
+  const stored = toOutbox(rows[0]!);
+  return take && inserted.changes > 0 ? { ...stored, taken: true } : stored;
 }
 
 /** Inserts or replaces a journal entry; a signal that arrived before its step was written answers it now. */
@@ -105,7 +132,7 @@ function* upsertJournalWork(q: StoreQueries, entry: JournalEntry): StoreWork<voi
       yield* exec(q.markPoked, { id: entry.runId });
     }
   }
-  yield* exec(q.upsertJournal, row);
+  yield* exec(entry.inputAsStored ? q.upsertJournalKeepInput : q.upsertJournal, row);
 }
 
 export function* getRunWork(q: StoreQueries, id: RunId): StoreWork<Run | undefined> {

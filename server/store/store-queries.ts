@@ -141,6 +141,58 @@ export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' =
         .values(values)
         .onConflict((oc) => oc.columns(['run_id', 'step_key']).doUpdateSet(update));
     }),
+    // The same, keeping the stored input (JournalEntry.inputAsStored).
+    upsertJournalKeepInput: new PreparedQuery<JournalValues>((p) => {
+      const values = {
+        run_id: p('run_id'),
+        step_key: p('step_key'),
+        step_id: p('step_id'),
+        step_type: p('step_type'),
+        status: p('status'),
+        input: p('input'),
+        output: p('output'),
+        error: p('error'),
+        attempts: p('attempts'),
+        started_at: p('started_at'),
+        finished_at: p('finished_at'),
+        next_attempt_at: p('next_attempt_at'),
+        wait: p('wait'),
+        wait_signal: p('wait_signal'),
+        wait_event: p('wait_event'),
+        wait_key: p('wait_key'),
+        notes: p('notes'),
+      };
+      const { run_id: _r, step_key: _s, input: _i, ...update } = values;
+      return db
+        .insertInto('journal')
+        .values(values)
+        .onConflict((oc) => oc.columns(['run_id', 'step_key']).doUpdateSet(update));
+    }),
+    insertOutbox: new PreparedQuery<Database['outbox']>((p) =>
+      db
+        .insertInto('outbox')
+        .values({
+          key: p('key'),
+          run_id: p('run_id'),
+          message: p('message'),
+          status: p('status'),
+          attempts: p('attempts'),
+          provider_message_id: p('provider_message_id'),
+          last_error: p('last_error'),
+          created_at: p('created_at'),
+          sent_at: p('sent_at'),
+          sending_since: p('sending_since'),
+          sending_owner: p('sending_owner'),
+        })
+        .onConflict((oc) => oc.column('key').doNothing()),
+    ),
+    outboxByKey: new PreparedQuery<{ key: string }, Database['outbox']>((p) => db.selectFrom('outbox').selectAll().where('key', '=', p('key'))),
+    markOutboxSent: new PreparedQuery<{ key: string; providerMessageId: string; sentAt: number; message: string }>((p) =>
+      db
+        .updateTable('outbox')
+        .set({ status: 'sent', provider_message_id: p('providerMessageId'), sent_at: p('sentAt'), last_error: null, message: p('message') })
+        .where('key', '=', p('key')),
+    ),
     takeEarlySignal: new PreparedQuery<{ runId: string; signal: string }, { output: string }>((p) =>
       db.deleteFrom('pending_signals').where('run_id', '=', p('runId')).where('signal', '=', p('signal')).returning('output'),
     ),

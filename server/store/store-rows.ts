@@ -38,7 +38,8 @@ export function journalRow(e: JournalEntry): Omit<JournalRow, 'seq'> {
     step_id: e.stepId,
     step_type: e.stepType,
     status: e.status,
-    input: json(e.input),
+    // Not serialized again when the stored input is kept (JournalEntry.inputAsStored).
+    input: e.inputAsStored ? null : json(e.input),
     output: json(e.output),
     error: e.error ? json(e.error) : null,
     attempts: e.attempts,

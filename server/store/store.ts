@@ -118,9 +118,11 @@ export interface Store {
   getJournal(runId: RunId): Promise<JournalEntry[]>;
   /**
    * Inserts or replaces the entries for (runId, stepKey), all of one run, in one transaction; refused
-   * (false) unless `owner` holds the lease.
+   * (false) unless `owner` holds the lease. `outboxSent`: messages a provider took during the step,
+   * recorded `sent` in the same transaction (one commit, not two), whether or not the lease is held:
+   * they went out either way.
    */
-  writeJournal(entries: readonly JournalEntry[], owner: string): Promise<boolean>;
+  writeJournal(entries: readonly JournalEntry[], owner: string, also?: { outboxSent?: readonly OutboxSentRecord[] }): Promise<boolean>;
   /**
    * Completes a step that is `waiting` (compare-and-set on its status) and makes the run due now.
    * Whoever completes it first wins: an approval decided at the moment its deadline passes is either
@@ -407,6 +409,11 @@ export interface JournalEntry {
   wait: WaitSpec | null;
   /** Free-form notes shown in the journal, e.g. time spent waiting for rate budget. */
   notes: string[];
+  /**
+   * The input is the one already stored for this step (its `running` entry of this attempt): it is
+   * not written again. A D23 digest email's input holds its partner's 100 leads.
+   */
+  inputAsStored?: boolean;
 }
 
 export type ApprovalDecision = 'approve' | 'deny';
@@ -485,6 +492,15 @@ export interface OutboxMessage extends NewOutboxMessage {
   sendingSince: number | null;
   /** The run lease (`<worker id>~<nonce>`) under which the current attempt took it, when known. */
   sendingOwner: string | null;
+}
+
+/** A message the provider took: its `sent` record (OutboxSender's, written with its step's journal entry). */
+export interface OutboxSentRecord {
+  key: string;
+  providerMessageId: string;
+  sentAt: number;
+  /** What is kept of the message once sent: its envelope (see OutboxSender). */
+  message: EmailMessage;
 }
 
 export interface OutboxPatch {

@@ -111,6 +111,19 @@ export function fakeConnector(system: FakeSystem) {
           return { values: system.effects.filter((e) => e.key.startsWith(input.prefix ?? '')).map((e) => e.value) };
         },
       }),
+      record_after_start: defineAction({
+        description: "records a value once the step's start is stored (startsWithItsWrite, as email.send)",
+        input: z.object({ key: z.string(), value: z.unknown().optional() }).strict(),
+        output: z.object({ recorded: z.string() }),
+        idempotent: true,
+        startsWithItsWrite: true,
+        async run(input, ctx) {
+          await ctx.started?.();
+          system.take('record_after_start');
+          system.effects.push({ key: input.key, value: input.value });
+          return { recorded: input.key };
+        },
+      }),
       echo: defineAction({
         description: 'returns its input',
         input: z.object({ value: z.unknown() }).strict(),
