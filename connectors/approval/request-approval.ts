@@ -94,7 +94,7 @@ export const requestApproval = defineAction({
         expiresAt,
         createdAt: now,
       },
-    }, { signal: ctx.signal, note: ctx.note });
+    }, { signal: ctx.signal, note: ctx.note, leaseOwner: ctx.leaseOwner });
     return { approver: input.approver.email, expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString(), message_id: sent.messageId, already_sent: sent.alreadySent };
   },
 });

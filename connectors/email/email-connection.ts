@@ -4,7 +4,7 @@ import type { ActionContext } from '../kit/define-connector.ts';
 import type { CallOptions } from '../kit/http-client.ts';
 
 /** A send's options: a step's (`withStepEntry`: the `sent` record goes with the step's journal entry). */
-export type SendOptions = CallOptions & Pick<ActionContext<unknown>, 'withStepEntry' | 'started'>;
+export type SendOptions = CallOptions & Pick<ActionContext<unknown>, 'withStepEntry' | 'started' | 'leaseOwner'>;
 import type { ToldChanges } from './tell-on-change.ts';
 
 /** A rendered email: subject, plain text and HTML. */

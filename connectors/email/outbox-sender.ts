@@ -91,14 +91,17 @@ export class OutboxSender implements EmailConnection {
       ? // Rendered at send time only: the stored message holds no approval link, only the approval's id.
         { ...envelope, subject: '', text: '', html: '', template: { ...email.template, ...(email.approval?.id ? { approvalId: email.approval.id } : {}) } }
       : { ...envelope, subject: email.rendered!.subject, text: email.rendered!.text, html: email.rendered!.html };
-    // Read once: the lease of this turn does not change while it sends.
-    const leaseOwner = await this.#leaseOwner(email);
+    // The lease of this turn: it does not change while it sends.
+    const leaseOwner = options.leaseOwner ?? (await this.#leaseOwner(email));
     // Rendered first, so that a new message is stored already taken for this attempt (3, 4): one commit
     // before the provider is called, not two. A message that does not render is stored pending, as
     // before, and the path below renders it again and says why.
     const rendered = await this.#render(toStore, email).catch(() => null);
     const stored = await store.enqueueOutbox({ key: email.key, runId: email.runId, message: toStore, createdAt: clock.now() }, email.approval, rendered ? { now: clock.now(), owner: leaseOwner } : undefined);
     if (stored.taken) return this.#deliver(email, rendered!, options);
+    // Nothing below may touch the message before the step's start is stored: a turn whose run is no
+    // longer its own stops here, and leaves the message as it found it.
+    await options.started?.();
     if (stored.status === 'sent' && stored.providerMessageId) {
       this.#sentNotRecorded.delete(email.key);
       options.note?.(`already sent as message ${stored.providerMessageId}; not sent again`);
@@ -148,8 +151,16 @@ export class OutboxSender implements EmailConnection {
   async #deliver(email: OutgoingEmail, message: EmailMessage, options: SendOptions): Promise<{ messageId: string; alreadySent: boolean }> {
     const { store, provider, log } = this.deps;
     // The step's start is stored before the provider sees anything (the engine's `running` entry; see
-    // ActionDefinition.startsWithItsWrite). Should it fail, the message stays `sending`: an interrupted send.
-    await options.started?.();
+    // ActionDefinition.startsWithItsWrite). Should it not be, nothing was sent: the take is given back,
+    // so that the run's next attempt does not read it as a send of its own cut off midway.
+    if (options.started) {
+      try {
+        await options.started();
+      } catch (error) {
+        await this.#giveBack(email, options.leaseOwner);
+        throw error;
+      }
+    }
     let messageId: string;
     try {
       messageId = await provider.send(message, email.key, options);
@@ -229,7 +240,18 @@ export class OutboxSender implements EmailConnection {
     return this.deps.provider.traceOf?.(key, this.deps.from);
   }
 
-  /** The lease under which this attempt runs: the lease of the sending run's current turn. */
+  /**
+   * Puts a message this attempt took back to `pending`, before anything was handed to the provider. Only
+   * the take of this lease is given back; a failure to do it leaves an interrupted send, as a crash would.
+   */
+  async #giveBack(email: OutgoingEmail, leaseOwner: string | undefined): Promise<void> {
+    if (!leaseOwner) return;
+    await this.deps.store.releaseOutboxTake(email.key, leaseOwner).catch((error: unknown) => {
+      this.deps.log.warn({ outboxKey: email.key, runId: email.runId, tag: email.tag, error: (error as Error).message }, 'a message taken for a step whose start was not stored could not be given back');
+    });
+  }
+
+  /** Outside a turn (no lease given): the lease of the sending run as the store has it. */
   async #leaseOwner(email: OutgoingEmail): Promise<string | null> {
     return email.runId ? ((await this.deps.store.getRun(email.runId))?.leaseOwner ?? null) : null;
   }

@@ -70,7 +70,7 @@ export const sendEmail = defineAction({
           rendered,
           tag: input.template,
         },
-        { signal: ctx.signal, note: ctx.note, withStepEntry: ctx.withStepEntry, started: ctx.started },
+        { signal: ctx.signal, note: ctx.note, withStepEntry: ctx.withStepEntry, started: ctx.started, leaseOwner: ctx.leaseOwner },
       )
       .catch((error: unknown) => {
         // Named, so that a recipe tells ops "refused for good" apart from "failed for the hours of its retries".

@@ -52,6 +52,12 @@ export interface ActionContext<Connection> {
    * it before any outside effect.
    */
   started?(): Promise<void>;
+  /**
+   * The lease of the turn that runs the action (`<worker id>~<nonce>`), as its journal writes are fenced
+   * with it. Not the run's lease as the store has it now: after a takeover that is another replica's.
+   * Absent where no engine runs the action.
+   */
+  leaseOwner?: string;
 }
 
 /** A store write that goes with a step's journal entry (ActionContext.withStepEntry). */

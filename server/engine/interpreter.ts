@@ -232,6 +232,7 @@ class Turn {
         note: (line) => notes.push(line),
         withStepEntry: (write) => this.#withNextEntry.push(write),
         ...(started ? { started: () => started! } : {}),
+        leaseOwner: this.owner,
       });
       if (started) await started;
       output = (resolved.definition.output as z.ZodType).parse(raw);

@@ -386,11 +386,18 @@ export class KyselyStore implements Store {
   }
 
   // ── Outbox ──────────────────────────────────────────────────────────────────────────────
-  async enqueueOutbox(message: NewOutboxMessage, approval?: NewApproval, take?: OutboxTake): Promise<OutboxMessage & { taken?: boolean }> {
+  async enqueueOutbox(message: NewOutboxMessage, approval?: NewApproval, wanted?: OutboxTake): Promise<OutboxMessage & { taken?: boolean }> {
     // A message without an approval link is a unit of work of the group commit: the step's `running`
     // entry asked for in the same moment goes in the same commit (ActionDefinition.startsWithItsWrite).
-    if (!approval) return this.write(() => enqueueOutboxWork(this.q, message, take));
+    if (!approval) return this.write(() => enqueueOutboxWork(this.q, message, wanted));
     return this.transaction(async (trx) => {
+      // Taken only by the turn that holds the run, as in enqueueOutboxWork.
+      let held = true;
+      if (wanted?.owner && message.runId) {
+        const run = trx.selectFrom('runs').select('id').where('id', '=', message.runId).where('lease_owner', '=', wanted.owner).where('status', '=', 'running');
+        held = (await (this.kind === 'postgres' ? run.forUpdate() : run).executeTakeFirst()) !== undefined;
+      }
+      const take = held ? wanted : undefined;
       const inserted = await trx
         .insertInto('outbox')
         .values({
@@ -444,6 +451,17 @@ export class KyselyStore implements Store {
       .where('key', '=', key)
       .where('status', '=', seen.status)
       .where('attempts', '=', seen.attempts)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async releaseOutboxTake(key: string, owner: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('outbox')
+      .set({ status: 'pending', sending_since: null, sending_owner: null })
+      .where('key', '=', key)
+      .where('status', '=', 'sending')
+      .where('sending_owner', '=', owner)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }

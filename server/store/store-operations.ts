@@ -102,7 +102,11 @@ export function* writeJournalWork(q: StoreQueries, entries: readonly JournalEntr
  * Stores an outbox message under its key unless one is there (the first writer wins), taken for its
  * first attempt when `take` is given; answers the stored message, `taken` when this call stored it.
  */
-export function* enqueueOutboxWork(q: StoreQueries, message: NewOutboxMessage, take?: OutboxTake): StoreWork<OutboxMessage & { taken?: boolean }> {
+export function* enqueueOutboxWork(q: StoreQueries, message: NewOutboxMessage, wanted?: OutboxTake): StoreWork<OutboxMessage & { taken?: boolean }> {
+  // Taken only by the turn that holds the run: a stale turn (its run taken over, its `running` entry
+  // refused in this same commit) stores the message pending, for the run's next attempt to take.
+  const held = wanted?.owner && message.runId ? (yield* exec(q.heldRun, { id: message.runId, owner: wanted.owner })).rows.length > 0 : true;
+  const take = held ? wanted : undefined;
   const inserted = yield* exec(q.insertOutbox, {
     key: message.key,
     run_id: message.runId,

@@ -451,6 +451,28 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.leaseState('host-a~n1', T0 + 3)).toBe('gone');
     });
 
+    it('outbox: a message is stored taken only for the lease that holds its run, and only that lease gives a take back', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      await claimOne('host-a~n1');
+      const message = { from: 'f@example.com', to: ['p@example.com'], subject: 's', text: 't', html: 'h' };
+      // A stale turn's lease: stored pending, for the run's next attempt to take (with or without an approval).
+      const stale = await store.enqueueOutbox({ key: 'k-stale', runId: run.id, message, createdAt: T0 }, undefined, { now: T0, owner: 'host-b~old' });
+      expect(stale).toMatchObject({ status: 'pending', attempts: 0, sendingOwner: null });
+      expect(stale.taken).toBeUndefined();
+      const staleApproval = await store.enqueueOutbox({ key: 'k-stale-approval', runId: run.id, message, createdAt: T0 }, approval(run.id, 'hash-stale'), { now: T0, owner: 'host-b~old' });
+      expect(staleApproval).toMatchObject({ status: 'pending', attempts: 0 });
+      expect(await store.getApproval('hash-stale')).toBeDefined();
+      // The lease that holds the run: stored taken.
+      const mine = await store.enqueueOutbox({ key: 'k-mine', runId: run.id, message, createdAt: T0 }, undefined, { now: T0, owner: 'host-a~n1' });
+      expect(mine).toMatchObject({ status: 'sending', attempts: 1, sendingOwner: 'host-a~n1', taken: true });
+      expect(await store.releaseOutboxTake('k-mine', 'host-b~old')).toBe(false);
+      expect(await store.getOutbox('k-mine')).toMatchObject({ status: 'sending', sendingOwner: 'host-a~n1' });
+      expect(await store.releaseOutboxTake('k-mine', 'host-a~n1')).toBe(true);
+      expect(await store.getOutbox('k-mine')).toMatchObject({ status: 'pending', sendingOwner: null, sendingSince: null });
+      expect(await store.releaseOutboxTake('k-mine', 'host-a~n1')).toBe(false);
+    });
+
     it('keeps a decision that arrives before its wait_for step, and answers the step when written', async () => {
       const run = newRun();
       await store.createRun(run);

@@ -168,6 +168,11 @@ export interface Store {
    */
   leaseState(owner: string, now: number): Promise<'held' | 'lapsed' | 'gone'>;
   updateOutbox(key: string, patch: OutboxPatch): Promise<void>;
+  /**
+   * Gives back a take of `owner`'s lease that was never handed to the provider: `sending` → `pending`,
+   * only while the message is still `sending` under that lease. False when it no longer is.
+   */
+  releaseOutboxTake(key: string, owner: string): Promise<boolean>;
 
   // ── Tell on change ────────────────────────────────────────────────────────────────────────
   /**
