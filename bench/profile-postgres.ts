@@ -3,8 +3,9 @@
 // completed run, the replicas' CPU (and user and system time: system is the kernel's, e.g. socket
 // writes; and each replica's share), PostgreSQL's CPU, the statements PostgreSQL executed
 // (pg_stat_statements, BEGIN and COMMIT included; the top ones with their calls per run), the claim
-// queries the replicas counted on /metrics, and the load average. With a directory, each replica
-// writes a .cpuprofile into it when it stops.
+// queries the replicas counted on /metrics, and the load average. BENCH_CONNECTIONS: the load
+// generator's connections (50). With a directory, each replica writes a .cpuprofile into it when it
+// stops.
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import pg from 'pg';
@@ -24,7 +25,7 @@ try {
   await stats.connect();
   try {
     await stats.query('create extension if not exists pg_stat_statements');
-    const load = (s: number, prefix: string) => generateLoad({ url: runtime.urls, connections: 50, seconds: s, prepared: s * 3000, request: () => runtime.request(prefix) });
+    const load = (s: number, prefix: string) => generateLoad({ url: runtime.urls, connections: Number(process.env.BENCH_CONNECTIONS ?? 50), seconds: s, prepared: s * 3000, request: () => runtime.request(prefix) });
     await load(3, 'prw');
     await runtime.drain();
     const pids = runtime.servers.map((s) => s.child.pid!);
