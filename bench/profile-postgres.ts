@@ -2,10 +2,10 @@
 // node bin/run-ts.js bench/profile-postgres.ts [seconds] [profile dir or ''] [replicas]. Prints, per
 // completed run, the replicas' CPU (and user and system time: system is the kernel's, e.g. socket
 // writes; and each replica's share), PostgreSQL's CPU, the statements PostgreSQL executed
-// (pg_stat_statements, BEGIN and COMMIT included; the top ones with their calls per run), the claim
-// queries the replicas counted on /metrics, and the load average. BENCH_CONNECTIONS: the load
-// generator's connections (50). With a directory, each replica writes a .cpuprofile into it when it
-// stops.
+// (pg_stat_statements, BEGIN and COMMIT included; the top ones with their calls and execution time per
+// run), the claim queries the replicas counted on /metrics, and the load average. BENCH_CONNECTIONS:
+// the load generator's connections (50). With a directory, each replica writes a .cpuprofile into it
+// when it stops.
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import pg from 'pg';
@@ -52,8 +52,8 @@ try {
     const us1 = userSystem();
     const c1 = await claims();
     const runs = await runtime.completed(from);
-    const { rows } = await stats.query<{ query: string; calls: string }>(
-      `select query, calls from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database()) order by calls desc`,
+    const { rows } = await stats.query<{ query: string; calls: string; ms: number }>(
+      `select query, calls, total_exec_time as ms from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database()) order by calls desc`,
     );
     const statements = rows.filter((r) => !/pg_stat_statements|count\(\*\) as n from runs/.test(r.query));
     const total = statements.reduce((t, r) => t + Number(r.calls), 0);
@@ -76,7 +76,7 @@ try {
         loadAverage: [Number(load0.toFixed(1)), Number(load1.toFixed(1))],
       }),
     );
-    for (const r of statements.slice(0, 14)) console.log(`${per(Number(r.calls)).toFixed(3).padStart(8)}  ${r.query.replace(/\s+/g, ' ').slice(0, 150)}`);
+    for (const r of statements.slice(0, 14)) console.log(`${per(Number(r.calls)).toFixed(3).padStart(8)} ${(r.ms / runs).toFixed(4).padStart(8)} ms  ${r.query.replace(/\s+/g, ' ').slice(0, 150)}`);
   } finally {
     await stats.end();
     await runtime.close();
