@@ -18,9 +18,10 @@ export class BenchPostgres {
     private readonly embedded: EmbeddedPostgresServer | null,
   ) {}
 
-  static async open(externalUrl = process.env.BENCH_DATABASE_URL): Promise<BenchPostgres> {
+  /** `settings`: more server settings of the embedded server (e.g. pg_stat_statements to count statements). */
+  static async open(externalUrl = process.env.BENCH_DATABASE_URL, settings?: Record<string, string>): Promise<BenchPostgres> {
     if (externalUrl) return new BenchPostgres(externalUrl, null, null);
-    const server = await startEmbeddedPostgres({ durable: true });
+    const server = await startEmbeddedPostgres({ durable: true, settings });
     // postmaster.pid: its first line is the postmaster's pid.
     const pid = Number(readFileSync(`${server.dataDir}/postmaster.pid`, 'utf8').split('\n')[0]);
     return new BenchPostgres(server.url, pid, server);

@@ -84,6 +84,11 @@ export class KyselyStore implements Store {
    * take the next batch while one waits for its round trips and its commit's WAL flush.
    */
   protected readonly concurrentBatches: number = 1;
+  /**
+   * Writes that must be waiting before a group commit starts beside one under way; fewer wait for it to
+   * end (one commit's time) and go in the next. 0: any.
+   */
+  protected readonly concurrentBatchMinWrites: number = 0;
   /** Set by openPostgresStore: wakeups from other replicas (Store.listenForWakeups). */
   listenForWakeups?: Store['listenForWakeups'];
 
@@ -119,6 +124,7 @@ export class KyselyStore implements Store {
 
   #scheduleFlush(): void {
     if (this.#flushing >= this.concurrentBatches || this.#flushScheduled) return;
+    if (this.#flushing > 0 && this.#pendingWrites.length < this.concurrentBatchMinWrites) return;
     this.#flushScheduled = true;
     // setImmediate runs after the event loop has taken in all the I/O that was ready: every delivery
     // that arrived meanwhile is in this batch, and a quiet moment adds no wait.
