@@ -107,6 +107,10 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
    * step. Gets the mapping as written: a `{% … %}` value is unknown until run time and passes.
    */
   checkInput?(input: unknown, context: ActionInputContext): ActionInputProblem[];
+  /**
+   * Never changes `input` or the objects in it: the journal holds them as they are (redaction copies only
+   * what has secrets) and may serialize them after the call began (`startsWithItsWrite`, held-back reads).
+   */
   run(input: z.output<I>, ctx: ActionContext<Connection>): Promise<z.input<O>>;
 }
 
