@@ -392,57 +392,10 @@ export class KyselyStore implements Store {
   }
 
   // ── Outbox ──────────────────────────────────────────────────────────────────────────────
-  async enqueueOutbox(message: NewOutboxMessage, approval?: NewApproval, wanted?: OutboxTake): Promise<OutboxMessage & { taken?: boolean }> {
-    // A message without an approval link is a unit of work of the group commit: the step's `running`
-    // entry asked for in the same moment goes in the same commit (ActionDefinition.startsWithItsWrite).
-    if (!approval) return this.write(() => enqueueOutboxWork(this.q, message, wanted));
-    return this.transaction(async (trx) => {
-      // Taken only by the turn that holds the run, as in enqueueOutboxWork.
-      let held = true;
-      if (wanted?.owner && message.runId) {
-        const run = trx.selectFrom('runs').select('id').where('id', '=', message.runId).where('lease_owner', '=', wanted.owner).where('status', '=', 'running');
-        held = (await (this.kind === 'postgres' ? run.forUpdate() : run).executeTakeFirst()) !== undefined;
-      }
-      const take = held ? wanted : undefined;
-      const inserted = await trx
-        .insertInto('outbox')
-        .values({
-          key: message.key,
-          run_id: message.runId,
-          message: json(message.message),
-          // Taken for its first attempt in the same commit (OutboxTake), or pending.
-          status: take ? 'sending' : 'pending',
-          attempts: take ? 1 : 0,
-          provider_message_id: null,
-          last_error: null,
-          created_at: message.createdAt,
-          sent_at: null,
-          sending_since: take ? take.now : null,
-          sending_owner: take ? take.owner : null,
-        })
-        .onConflict((oc) => oc.column('key').doNothing())
-        .executeTakeFirst();
-      if (approval && Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) {
-        await trx
-          .insertInto('approvals')
-          .values({
-            token_hash: approval.tokenHash,
-            approval_id: approval.id ?? null,
-            run_id: approval.runId,
-            signal: approval.signal,
-            approver_email: approval.approverEmail,
-            approver_name: approval.approverName,
-            subject: approval.subject,
-            expires_at: approval.expiresAt,
-            created_at: approval.createdAt,
-            used_at: null,
-            decision: null,
-          })
-          .execute();
-      }
-      const row = await trx.selectFrom('outbox').selectAll().where('key', '=', message.key).executeTakeFirstOrThrow();
-      return take && Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0 ? { ...toOutbox(row), taken: true } : toOutbox(row);
-    });
+  enqueueOutbox(message: NewOutboxMessage, approval?: NewApproval, wanted?: OutboxTake): Promise<OutboxMessage & { taken?: boolean }> {
+    // A unit of work of the group commit: the step's `running` entry asked for in the same moment goes in
+    // the same commit (ActionDefinition.startsWithItsWrite); an approval goes with its message.
+    return this.write(() => enqueueOutboxWork(this.q, message, wanted, approval));
   }
 
   async getOutbox(key: string): Promise<OutboxMessage | undefined> {

@@ -1,5 +1,5 @@
 import { asRunId, asStepKey, type RunId, type StepKey } from '../engine/ids.ts';
-import { FINISHED_STATUSES, type ClaimedRun, type IngestResult, type JournalEntry, type NewDelivery, type NewOutboxMessage, type NewRun, type OutboxMessage, type OutboxSentRecord, type OutboxTake, type Run, type TurnOutcome } from './store.ts';
+import { FINISHED_STATUSES, type ClaimedRun, type IngestResult, type JournalEntry, type NewApproval, type NewDelivery, type NewOutboxMessage, type NewRun, type OutboxMessage, type OutboxSentRecord, type OutboxTake, type Run, type TurnOutcome } from './store.ts';
 import type { StoreQueries } from './store-queries.ts';
 import { journalRow, json, parse, toJournalEntry, toOutbox, toRun } from './store-rows.ts';
 import { exec, type StoreWork } from './store-work.ts';
@@ -100,9 +100,10 @@ export function* writeJournalWork(q: StoreQueries, entries: readonly JournalEntr
 
 /**
  * Stores an outbox message under its key unless one is there (the first writer wins), taken for its
- * first attempt when `take` is given; answers the stored message, `taken` when this call stored it.
+ * first attempt when `take` is given, and the approval its links are for with it; answers the stored
+ * message, `taken` when this call stored it.
  */
-export function* enqueueOutboxWork(q: StoreQueries, message: NewOutboxMessage, wanted?: OutboxTake): StoreWork<OutboxMessage & { taken?: boolean }> {
+export function* enqueueOutboxWork(q: StoreQueries, message: NewOutboxMessage, wanted?: OutboxTake, approval?: NewApproval): StoreWork<OutboxMessage & { taken?: boolean }> {
   // Taken only by the turn that holds the run: a stale turn (its run taken over, its `running` entry
   // refused in this same commit) stores the message pending, for the run's next attempt to take.
   const held = wanted?.owner && message.runId ? (yield* exec(q.heldRun, { id: message.runId, owner: wanted.owner })).rows.length > 0 : true;
@@ -120,6 +121,21 @@ export function* enqueueOutboxWork(q: StoreQueries, message: NewOutboxMessage, w
     sending_since: take ? take.now : null,
     sending_owner: take ? take.owner : null,
   });
+  if (approval && inserted.changes > 0) {
+    yield* exec(q.insertApproval, {
+      token_hash: approval.tokenHash,
+      approval_id: approval.id ?? null,
+      run_id: approval.runId,
+      signal: approval.signal,
+      approver_email: approval.approverEmail,
+      approver_name: approval.approverName,
+      subject: approval.subject,
+      expires_at: approval.expiresAt,
+      created_at: approval.createdAt,
+      used_at: null,
+      decision: null,
+    });
+  }
   const { rows } = yield* exec(q.outboxByKey, { key: message.key });
   const stored = toOutbox(rows[0]!);
   return take && inserted.changes > 0 ? { ...stored, taken: true } : stored;

@@ -116,25 +116,7 @@ export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' =
 
     journalOf: new PreparedQuery<{ runId: string }, JournalRow>((p) => db.selectFrom('journal').selectAll().where('run_id', '=', p('runId')).orderBy('seq')),
     upsertJournal: new PreparedQuery<JournalValues>((p) => {
-      const values = {
-        run_id: p('run_id'),
-        step_key: p('step_key'),
-        step_id: p('step_id'),
-        step_type: p('step_type'),
-        status: p('status'),
-        input: p('input'),
-        output: p('output'),
-        error: p('error'),
-        attempts: p('attempts'),
-        started_at: p('started_at'),
-        finished_at: p('finished_at'),
-        next_attempt_at: p('next_attempt_at'),
-        wait: p('wait'),
-        wait_signal: p('wait_signal'),
-        wait_event: p('wait_event'),
-        wait_key: p('wait_key'),
-        notes: p('notes'),
-      };
+      const values = journalValues(p);
       const { run_id: _r, step_key: _s, ...update } = values;
       return db
         .insertInto('journal')
@@ -143,25 +125,7 @@ export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' =
     }),
     // The same, keeping the stored input (JournalEntry.inputAsStored).
     upsertJournalKeepInput: new PreparedQuery<JournalValues>((p) => {
-      const values = {
-        run_id: p('run_id'),
-        step_key: p('step_key'),
-        step_id: p('step_id'),
-        step_type: p('step_type'),
-        status: p('status'),
-        input: p('input'),
-        output: p('output'),
-        error: p('error'),
-        attempts: p('attempts'),
-        started_at: p('started_at'),
-        finished_at: p('finished_at'),
-        next_attempt_at: p('next_attempt_at'),
-        wait: p('wait'),
-        wait_signal: p('wait_signal'),
-        wait_event: p('wait_event'),
-        wait_key: p('wait_key'),
-        notes: p('notes'),
-      };
+      const values = journalValues(p);
       const { run_id: _r, step_key: _s, input: _i, ...update } = values;
       return db
         .insertInto('journal')
@@ -185,6 +149,21 @@ export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' =
           sending_owner: p('sending_owner'),
         })
         .onConflict((oc) => oc.column('key').doNothing()),
+    ),
+    insertApproval: new PreparedQuery<Database['approvals']>((p) =>
+      db.insertInto('approvals').values({
+        token_hash: p('token_hash'),
+        approval_id: p('approval_id'),
+        run_id: p('run_id'),
+        signal: p('signal'),
+        approver_email: p('approver_email'),
+        approver_name: p('approver_name'),
+        subject: p('subject'),
+        expires_at: p('expires_at'),
+        created_at: p('created_at'),
+        used_at: p('used_at'),
+        decision: p('decision'),
+      }),
     ),
     outboxByKey: new PreparedQuery<{ key: string }, Database['outbox']>((p) => db.selectFrom('outbox').selectAll().where('key', '=', p('key'))),
     markOutboxSent: new PreparedQuery<{ key: string; providerMessageId: string; sentAt: number; message: string }>((p) =>
@@ -216,3 +195,26 @@ export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' =
 }
 
 export type StoreQueries = ReturnType<typeof storeQueries>;
+
+/** A journal row's columns, each a parameter of a prepared statement. */
+function journalValues(p: <K extends keyof JournalValues>(name: K) => JournalValues[K]): JournalValues {
+  return {
+    run_id: p('run_id'),
+    step_key: p('step_key'),
+    step_id: p('step_id'),
+    step_type: p('step_type'),
+    status: p('status'),
+    input: p('input'),
+    output: p('output'),
+    error: p('error'),
+    attempts: p('attempts'),
+    started_at: p('started_at'),
+    finished_at: p('finished_at'),
+    next_attempt_at: p('next_attempt_at'),
+    wait: p('wait'),
+    wait_signal: p('wait_signal'),
+    wait_event: p('wait_event'),
+    wait_key: p('wait_key'),
+    notes: p('notes'),
+  };
+}
