@@ -20,6 +20,18 @@ const CMM = 'cmm.emea@vendor.example';
 let rt: RuntimeProcess;
 let url: string;
 
+/** A production `serve`'s environment against the simulated systems, with `extra` on top. */
+const serveEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
+  ...process.env,
+  ...rt.sim.env,
+  PORT: '0',
+  PUBLIC_BASE_URL: 'http://127.0.0.1:9',
+  PARTNERFLOW_API_TOKEN: 'pg-test-api-token-0123456789',
+  APPROVAL_LINK_SECRET: 'pg-test-approval-link-secret-0123456789',
+  WEBHOOK_SECRET_PRM: 'pg-test-webhook-secret-0123456789',
+  ...extra,
+});
+
 beforeAll(async () => {
   url = await createTestSchema();
   rt = await openRuntimeProcess('partnerflow-pg-serve-', { env: { PARTNERFLOW_DATABASE_URL: url, PARTNERFLOW_DATABASE_POOL_SIZE: '4' } });
@@ -67,16 +79,7 @@ describe('serve on PostgreSQL (PARTNERFLOW_DATABASE_URL)', () => {
     const port = await freePort();
     const cli = spawnCli(['serve'], {
       cwd: resolve(import.meta.dirname, '..'),
-      env: {
-        ...process.env,
-        ...rt.sim.env,
-        PORT: '0',
-        PUBLIC_BASE_URL: 'http://127.0.0.1:9',
-        PARTNERFLOW_API_TOKEN: 'pg-test-api-token-0123456789',
-        APPROVAL_LINK_SECRET: 'pg-test-approval-link-secret-0123456789',
-        WEBHOOK_SECRET_PRM: 'pg-test-webhook-secret-0123456789',
-        PARTNERFLOW_DATABASE_URL: `postgres://partnerflow:Never-Shown-77@127.0.0.1:${port}/partnerflow`,
-      },
+      env: serveEnv({ PARTNERFLOW_DATABASE_URL: `postgres://partnerflow:Never-Shown-77@127.0.0.1:${port}/partnerflow` }),
     });
     expect(await cli.exited).toBe(1);
     expect(cli.err().trim()).toBe(`partnerflow: cannot start: PARTNERFLOW_DATABASE_URL: cannot connect to postgres://partnerflow:***@127.0.0.1:${port}/partnerflow: connect ECONNREFUSED 127.0.0.1:${port}`);
@@ -93,18 +96,7 @@ describe('serve on PostgreSQL: the password given as a query parameter', () => {
     given.searchParams.set('password', password);
     const cli = spawnCli(['serve'], {
       cwd: resolve(import.meta.dirname, '..'),
-      env: {
-        ...process.env,
-        ...rt.sim.env,
-        PORT: '0',
-        LOG_LEVEL: 'info',
-        PUBLIC_BASE_URL: 'http://127.0.0.1:9',
-        PARTNERFLOW_API_TOKEN: 'pg-test-api-token-0123456789',
-        APPROVAL_LINK_SECRET: 'pg-test-approval-link-secret-0123456789',
-        WEBHOOK_SECRET_PRM: 'pg-test-webhook-secret-0123456789',
-        PARTNERFLOW_DB: resolve(rt.dir, 'unused.db'),
-        PARTNERFLOW_DATABASE_URL: given.toString(),
-      },
+      env: serveEnv({ LOG_LEVEL: 'info', PARTNERFLOW_DB: resolve(rt.dir, 'unused.db'), PARTNERFLOW_DATABASE_URL: given.toString() }),
     });
     try {
       await until('the ready line', async () => (cli.out().includes('partnerflow ready') ? true : undefined), 120_000);
