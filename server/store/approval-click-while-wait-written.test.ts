@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openPostgresReplicaPair, type PostgresReplicaPair } from '../../test/support/postgres-replica-pair.ts';
+import { signalWaitEntry } from '../../test/support/signal-wait-entry.ts';
 import { until } from '../../test/support/until.ts';
-import { asRunId, asStepKey } from '../engine/ids.ts';
+import { asRunId } from '../engine/ids.ts';
 import type { KyselyStore } from './kysely-store.ts';
 
 /**
@@ -55,24 +56,7 @@ describe('an approval click while another replica writes the wait (PostgreSQL)',
       [runId, T0],
     );
     const waitWritten = writer.writeJournal(
-      [
-        {
-          runId,
-          stepKey: asStepKey('decide'),
-          stepId: 'decide',
-          stepType: 'wait_for',
-          status: 'waiting',
-          input: null,
-          output: null,
-          error: null,
-          attempts: 1,
-          startedAt: T0,
-          finishedAt: null,
-          nextAttemptAt: null,
-          wait: { kind: 'signal', signal: 'decision', deadline: null },
-          notes: [],
-        },
-      ],
+      [signalWaitEntry(runId, 'decide', T0)],
       'replica-1',
     );
     await until('the wait to be written up to its journal row', async () => ((await lockWaiters()) >= 1 ? true : undefined), 10_000);

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openPostgresReplicaPair, type PostgresReplicaPair } from '../../test/support/postgres-replica-pair.ts';
+import { signalWaitEntry } from '../../test/support/signal-wait-entry.ts';
 import { until } from '../../test/support/until.ts';
-import { asRunId, asStepKey } from '../engine/ids.ts';
+import { asRunId } from '../engine/ids.ts';
 import type { KyselyStore } from './kysely-store.ts';
 import type { DecideOutcome } from './store.ts';
 
@@ -57,24 +58,7 @@ async function runWaitingForDecision(): Promise<void> {
   }
   expect(
     await cmmReplica.writeJournal(
-      [
-        {
-          runId,
-          stepKey: asStepKey('decide'),
-          stepId: 'decide',
-          stepType: 'wait_for',
-          status: 'waiting',
-          input: null,
-          output: null,
-          error: null,
-          attempts: 1,
-          startedAt: T0,
-          finishedAt: null,
-          nextAttemptAt: null,
-          wait: { kind: 'signal', signal: 'decision', deadline: null },
-          notes: [],
-        },
-      ],
+      [signalWaitEntry(runId, 'decide', T0)],
       'replica-1',
     ),
   ).toBe(true);

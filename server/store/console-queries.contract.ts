@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { asRunId, asStepKey, type RunId } from '../engine/ids.ts';
-import type { JournalEntry, NewRun, Store } from './store.ts';
+import { signalWaitEntry } from '../../test/support/signal-wait-entry.ts';
+import { asRunId, type RunId } from '../engine/ids.ts';
+import type { NewRun, Store } from './store.ts';
 
 /**
  * The ops console's part of the store contract (console-queries.ts), for every Store implementation:
@@ -56,22 +57,7 @@ export function describeConsoleStoreContract(name: string, open: () => Promise<S
       const run = newRun(1, T0);
       await store.createRun(run);
       const [claimed] = await store.claimDueRuns({ now: T0, owner: 'w~1', leaseMs: 60_000, limit: 1 });
-      const waiting: JournalEntry = {
-        runId: claimed!.id,
-        stepKey: asStepKey('decision'),
-        stepId: 'decision',
-        stepType: 'wait_for',
-        status: 'waiting',
-        input: null,
-        output: null,
-        error: null,
-        attempts: 1,
-        startedAt: T0,
-        finishedAt: null,
-        nextAttemptAt: null,
-        wait: { kind: 'signal', signal: 'decision', deadline: T0 + 86_400_000 },
-        notes: [],
-      };
+      const waiting = signalWaitEntry(claimed!.id, 'decision', T0, T0 + 86_400_000);
       expect(await store.writeJournal([waiting], 'w~1')).toBe(true);
       await store.enqueueOutbox(
         { key: `${run.id}:ask`, runId: run.id, message: { from: 'a@example.com', to: ['cmm@example.com'], subject: 's', text: 't', html: 'h' }, createdAt: T0 },
