@@ -4,6 +4,7 @@ import { useEngineReplicas } from '../../test/support/engine-replicas.ts';
 import { until } from '../../test/support/until.ts';
 import { VirtualClock } from './clock.ts';
 import { newRunId } from './engine.ts';
+import type { RunId } from './ids.ts';
 
 /**
  * What the replicas' wakeups cost PostgreSQL (issue 14): every replica hears every notification, so
@@ -40,6 +41,22 @@ async function claimQueries(fx: EngineFixture): Promise<{ runs: number; empty: n
   };
 }
 
+/**
+ * Waits until every run completed, checks that each of the K keys was recorded exactly once across the
+ * replicas, and answers each replica's claim queries since `before`, and their total.
+ */
+async function completedOnceWithClaims(all: EngineFixture[], runIds: RunId[], K: number, before: Array<{ runs: number; empty: number }>) {
+  await until('every run to complete', async () => {
+    const runs = await Promise.all(runIds.map((id) => all[0]!.store.getRun(id)));
+    return runs.every((r) => r?.status === 'completed') ? true : undefined;
+  }, 60_000);
+  const keys = all.flatMap((fx) => fx.system.effects.map((e) => e.key)).sort();
+  expect(keys).toEqual(Array.from({ length: K }, (_, i) => `n${i}`).sort());
+  const after = await Promise.all(all.map(claimQueries));
+  const claims = after.map((a, i) => ({ runs: a.runs - before[i]!.runs, empty: a.empty - before[i]!.empty }));
+  return { claims, total: claims.reduce((sum, c) => sum + c.runs + c.empty, 0) };
+}
+
 describe('claims across replicas (PostgreSQL)', () => {
   it('a burst of 150 webhooks at once over three replicas: every run completes exactly once, in a few claims per replica (measured: 13 before, 6 after)', async () => {
     const K = 150;
@@ -52,15 +69,7 @@ describe('claims across replicas (PostgreSQL)', () => {
       Array.from({ length: K }, (_, i) => all[i % 3]!.engine.deliver({ source: 'fake', deliveryId: `d-${i}`, event: 'thing.happened', data: { id: `n${i}` } })),
     );
     const runIds = results.flatMap((r) => r.runIds);
-    await until('every run to complete', async () => {
-      const runs = await Promise.all(runIds.map((id) => all[0]!.store.getRun(id)));
-      return runs.every((r) => r?.status === 'completed') ? true : undefined;
-    }, 60_000);
-    const keys = all.flatMap((fx) => fx.system.effects.map((e) => e.key)).sort();
-    expect(keys).toEqual(Array.from({ length: K }, (_, i) => `n${i}`).sort());
-    const after = await Promise.all(all.map(claimQueries));
-    const claims = after.map((a, i) => ({ runs: a.runs - before[i]!.runs, empty: a.empty - before[i]!.empty }));
-    const total = claims.reduce((sum, c) => sum + c.runs + c.empty, 0);
+    const { claims, total } = await completedOnceWithClaims(all, runIds, K, before);
     console.log(`claim queries for ${K} runs on 3 replicas: ${JSON.stringify(claims)} (total ${total})`);
     // A few per replica, not one per run and replica: each claim takes as many runs as the replica has slots.
     expect(total).toBeLessThanOrEqual(Math.ceil(K / 8) + 3 * 3);
@@ -76,15 +85,7 @@ describe('claims across replicas (PostgreSQL)', () => {
     const results = [];
     for (let i = 0; i < K; i++) results.push(await all[i % 3]!.engine.deliver({ source: 'fake', deliveryId: `d-${i}`, event: 'thing.happened', data: { id: `n${i}` } }));
     const runIds = results.flatMap((r) => r.runIds);
-    await until('every run to complete', async () => {
-      const runs = await Promise.all(runIds.map((id) => all[0]!.store.getRun(id)));
-      return runs.every((r) => r?.status === 'completed') ? true : undefined;
-    }, 60_000);
-    const keys = all.flatMap((fx) => fx.system.effects.map((e) => e.key)).sort();
-    expect(keys).toEqual(Array.from({ length: K }, (_, i) => `n${i}`).sort());
-    const after = await Promise.all(all.map(claimQueries));
-    const claims = after.map((a, i) => ({ runs: a.runs - before[i]!.runs, empty: a.empty - before[i]!.empty }));
-    const total = claims.reduce((sum, c) => sum + c.runs + c.empty, 0);
+    const { claims, total } = await completedOnceWithClaims(all, runIds, K, before);
     console.log(`claim queries for ${K} runs on 3 replicas: ${JSON.stringify(claims)} (total ${total})`);
     // The replica that stored a webhook's run leased it with it and started it: nobody was notified.
     expect(total).toBeLessThanOrEqual(3 * 3);
@@ -127,15 +128,7 @@ describe('claims across replicas (PostgreSQL)', () => {
     await new Promise((r) => setTimeout(r, 100));
     const before = await Promise.all(all.map(claimQueries));
     clock.advance(1_000);
-    await until('every run to complete', async () => {
-      const runs = await Promise.all(runIds.map((id) => all[0]!.store.getRun(id)));
-      return runs.every((r) => r?.status === 'completed') ? true : undefined;
-    }, 60_000);
-    const keys = all.flatMap((fx) => fx.system.effects.map((e) => e.key)).sort();
-    expect(keys).toEqual(Array.from({ length: K }, (_, i) => `n${i}`).sort());
-    const after = await Promise.all(all.map(claimQueries));
-    const claims = after.map((a, i) => ({ runs: a.runs - before[i]!.runs, empty: a.empty - before[i]!.empty }));
-    const total = claims.reduce((sum, c) => sum + c.runs + c.empty, 0);
+    const { claims, total } = await completedOnceWithClaims(all, runIds, K, before);
     console.log(`claim queries for ${K} runs due together on 3 replicas: ${JSON.stringify(claims)} (total ${total})`);
     // Claims only when something may be due (news, or the last claim was full), not whenever a turn ends.
     for (const c of claims) expect(c.empty).toBeLessThanOrEqual(3);
