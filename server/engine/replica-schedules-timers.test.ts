@@ -1,8 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RecipeInput } from '../../schemas/recipe.ts';
-import { engineFixture, type EngineFixture } from '../../test/support/engine-fixture.ts';
-import { createTestSchema, dropTestSchema } from '../../test/support/test-postgres.ts';
-import { openPostgresStore } from '../store/postgres-store.ts';
+import type { EngineFixture } from '../../test/support/engine-fixture.ts';
+import { useEngineReplicas } from '../../test/support/engine-replicas.ts';
 import { VirtualClock } from './clock.ts';
 
 /**
@@ -30,36 +29,24 @@ const reminder: RecipeInput = {
   steps: [{ id: 'remind', type: 'action', action: 'fake.record', input: { key: "{% $trigger.data.key & ':' & $string($trigger.data.offset) %}" } }],
 };
 
-let url: string | undefined;
-const open: EngineFixture[] = [];
-
-afterEach(async () => {
-  for (const fx of open.splice(0)) await fx.close();
-  if (url) await dropTestSchema(url);
-  url = undefined;
-});
+const replicaSet = useEngineReplicas();
 
 /** A replica: an engine on its own store (pool) of the shared schema, on the shared clock. */
-async function replica(recipes: RecipeInput[], clock: VirtualClock, workerId: string): Promise<EngineFixture> {
-  const fx = await engineFixture(recipes, { store: await openPostgresStore({ url: url!, poolSize: 3 }), clock, workerId });
-  open.push(fx);
-  return fx;
-}
+const replica = (recipes: RecipeInput[], clock: VirtualClock, workerId: string): Promise<EngineFixture> => replicaSet.replica(recipes, { clock, workerId });
 
 /** What all replicas' systems were told, sorted. */
 const effects = (...replicas: EngineFixture[]) => replicas.flatMap((r) => r.system.effects.map((e) => e.key)).sort();
 
 describe('schedules and business timers across replicas (PostgreSQL)', () => {
   it('two replicas back from a five-hour downtime at the same moment catch up each missed hourly slot exactly once, each with its own time', async () => {
-    url = await createTestSchema();
+    await replicaSet.schema();
     const clock = new VirtualClock('2026-03-02T09:00:00Z');
     const before = await replica([hourly], clock, 'replica-before');
     await before.engine.runUntilIdle(); // a new schedule starts from now (09:00)
     clock.advance(HOUR);
     await before.engine.runUntilIdle();
     expect(effects(before)).toEqual(['2026-03-02T10:00:00.000Z']);
-    await before.close();
-    open.splice(open.indexOf(before), 1);
+    await replicaSet.close(before);
 
     // Down from 10:00 to 15:30: the slots 11:00 to 15:00 were missed.
     clock.set('2026-03-02T15:30:00Z');
@@ -81,7 +68,7 @@ describe('schedules and business timers across replicas (PostgreSQL)', () => {
   });
 
   it('D14: two replicas back from a downtime at the same moment fire each due business timer once; of offsets due together only the latest fires', async () => {
-    url = await createTestSchema();
+    await replicaSet.schema();
     const clock = new VirtualClock('2026-03-02T09:00:00Z');
     const a = await replica([reminder], clock, 'replica-a');
     const b = await replica([reminder], clock, 'replica-b');

@@ -11,6 +11,8 @@ export function useEngineReplicas(): {
   /** A fresh schema for this test; replicas opened after it share it. */
   schema(): Promise<string>;
   replica(...args: Parameters<typeof engineFixture>): Promise<EngineFixture>;
+  /** Stops one replica before the test ends (a replica going down); the others stay up. */
+  close(fx: EngineFixture): Promise<void>;
 } {
   let url: string | undefined;
   const open: EngineFixture[] = [];
@@ -29,6 +31,10 @@ export function useEngineReplicas(): {
       const fx = await engineFixture(recipes, { ...options, store: await openPostgresStore({ url, poolSize: 2 }) });
       open.push(fx);
       return fx;
+    },
+    async close(fx) {
+      open.splice(open.indexOf(fx), 1);
+      await fx.close();
     },
   };
 }
