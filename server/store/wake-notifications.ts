@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { WAKE_CONNECTION_SETTINGS } from './wake-connection.ts';
+import { WAKE_CONNECTION_SETTINGS, WAKE_HEARTBEAT } from './wake-connection.ts';
 
 /**
  * What a replica hears of runs made due anywhere: `at`, the earliest time a write made a run (or a
@@ -30,12 +30,23 @@ const RECONNECT_MAX_MS = 5_000;
  * server restart, a terminated backend) it reconnects with backoff, doubling from 50 ms up to 5 s, and
  * then calls `onWake(null)`: what was notified meanwhile is lost, so the worker claims once.
  */
-export function listenForWakeups(url: string, schema: string, onWake: WakeHandler, onProblem: (message: string) => void = () => {}): WakeSubscription {
+export function listenForWakeups(
+  url: string,
+  schema: string,
+  onWake: WakeHandler,
+  onProblem: (message: string) => void = () => {},
+  heartbeat: { everyMs: number; answerWithinMs: number } = WAKE_HEARTBEAT,
+): WakeSubscription {
   const channel = wakeChannel(schema);
   let client: pg.Client | null = null;
   let closed = false;
   let retry: NodeJS.Timeout | null = null;
   let delay = RECONNECT_FIRST_MS;
+  let heartbeats: NodeJS.Timeout | null = null;
+  const stopHeartbeats = () => {
+    if (heartbeats) clearInterval(heartbeats);
+    heartbeats = null;
+  };
 
   const connect = async (reconnecting: boolean): Promise<void> => {
     const next = new pg.Client({ connectionString: url, application_name: 'partnerflow-wakeups', ...WAKE_CONNECTION_SETTINGS });
@@ -43,6 +54,7 @@ export function listenForWakeups(url: string, schema: string, onWake: WakeHandle
     const drop = (why: string) => {
       if (dropped) return;
       dropped = true;
+      if (client === next) stopHeartbeats();
       next.removeAllListeners('notification');
       next.end().catch(() => {});
       if (client === next) client = null;
@@ -75,6 +87,18 @@ export function listenForWakeups(url: string, schema: string, onWake: WakeHandle
     }
     client = next;
     delay = RECONNECT_FIRST_MS;
+    heartbeats = setInterval(() => {
+      const silent = setTimeout(() => drop(`no answer to a heartbeat within ${heartbeat.answerWithinMs} ms`), heartbeat.answerWithinMs);
+      silent.unref?.();
+      next.query('select 1').then(
+        () => clearTimeout(silent),
+        (error: Error) => {
+          clearTimeout(silent);
+          drop(error.message);
+        },
+      );
+    }, heartbeat.everyMs);
+    heartbeats.unref?.();
     if (reconnecting) onWake(null);
   };
 
@@ -84,6 +108,7 @@ export function listenForWakeups(url: string, schema: string, onWake: WakeHandle
     async close() {
       closed = true;
       if (retry) clearTimeout(retry);
+      stopHeartbeats();
       await ready;
       const last = client;
       client = null;
