@@ -3,7 +3,8 @@
 // completed run, the replicas' CPU (and user and system time: system is the kernel's, e.g. socket
 // writes; and each replica's share), PostgreSQL's CPU, the statements PostgreSQL executed
 // (pg_stat_statements, BEGIN and COMMIT included; the top ones with their calls and execution time per
-// run), the claim queries the replicas counted on /metrics, and the load average. BENCH_CONNECTIONS:
+// run), the claim queries the replicas counted on /metrics, each replica's peak resident memory (VmHWM,
+// warm-up included) and the load average. BENCH_CONNECTIONS:
 // the load generator's connections (50). With a directory, each replica writes a .cpuprofile into it
 // when it stops.
 import { readFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import pg from 'pg';
 import { generateLoad } from './load.ts';
 import { BenchPostgres } from './postgres-cluster.ts';
 import { ReplicasUnderTest } from './postgres-replicas.ts';
+import { peakRssMb } from './server-process.ts';
 
 const seconds = Number(process.argv[2] ?? 15);
 const dir = process.argv[3] ?? '';
@@ -73,6 +75,7 @@ try {
         perReplicaCpuMsPerRun: us1.map((x, i) => per(x[0] + x[1] - us0[i]![0] - us0[i]![1])),
         statementsPerRun: per(total),
         claimsPerRun: Object.fromEntries(Object.keys(c1).map((k) => [k, per(c1[k]! - (c0[k] ?? 0))])),
+        peakRssMb: pids.map((pid) => Math.round(peakRssMb(pid))),
         loadAverage: [Number(load0.toFixed(1)), Number(load1.toFixed(1))],
       }),
     );

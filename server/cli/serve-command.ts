@@ -4,7 +4,7 @@ import { displayPath } from '../find-files.ts';
 import { createRuntime } from '../runtime.ts';
 import type { Command } from './main.ts';
 import { MOCK_DB, startFreshMockStore } from './mock-store.ts';
-import { keepHeapSmall } from './small-heap.ts';
+import { keepHeapSmall, youngGenerationCapFor } from './small-heap.ts';
 import { describeStartupError } from './startup-error.ts';
 import { describeStoreLocation } from '../store/open-store.ts';
 import { isLoopbackHost } from '../loopback-host.ts';
@@ -39,7 +39,6 @@ stops the start with a message naming each variable.`,
     db: { type: 'string' },
   },
   async run({ values }) {
-    keepHeapSmall();
     // The flags stand in for their variables, so everything built from a variable (the approval
     // links' base URL from PORT and HOST) follows the flag too.
     const env: Record<string, string | undefined> = { ...process.env };
@@ -80,6 +79,7 @@ stops the start with a message naming each variable.`,
       }
       throw error;
     }
+    keepHeapSmall({ youngGenerationCapBytes: youngGenerationCapFor(config.database ? 'postgres' : 'sqlite') });
     // Mock mode has no API token and serves /_mock/* (which moves the clock and sends webhooks): fine
     // on this machine, an open door on a network.
     if (config.mock && !isLoopbackHost(config.host)) {

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it, vi } from 'vitest';
-import { keepHeapSmall, OLD_GENERATION_GROWING_PERCENT, YOUNG_GENERATION_CAP_BYTES } from './small-heap.ts';
+import { keepHeapSmall, OLD_GENERATION_GROWING_PERCENT, YOUNG_GENERATION_CAP_BYTES, YOUNG_GENERATION_CAP_POSTGRES_BYTES, youngGenerationCapFor } from './small-heap.ts';
 
 // In this process only the flags V8 is asked to take are observed; the child processes below run the real thing.
 vi.mock('node:v8', async (original) => ({ ...(await original<typeof import('node:v8')>()), setFlagsFromString: vi.fn() }));
@@ -17,10 +17,10 @@ const smallHeap = pathToFileURL(resolve(import.meta.dirname, 'small-heap.ts')).h
  * stream of short-lived objects, some of which survive a while) and reports how large the young
  * generation grew. V8 flags are process-wide, so each case gets a process of its own.
  */
-async function youngGenerationUnderLoad(options: { keepHeapSmall: boolean; nodeFlags?: string[] }) {
+async function youngGenerationUnderLoad(options: { keepHeapSmall: boolean; nodeFlags?: string[]; capBytes?: number }) {
   const script = `
     import { keepHeapSmall, youngGenerationBytes } from ${JSON.stringify(smallHeap)};
-    const applied = ${options.keepHeapSmall} ? keepHeapSmall() : null;
+    const applied = ${options.keepHeapSmall} ? keepHeapSmall(${options.capBytes ? `{ youngGenerationCapBytes: ${options.capBytes} }` : ''}) : null;
     const survivors = [];
     let largest = 0;
     let bursts = 0;
@@ -49,6 +49,14 @@ describe('keepHeapSmall (the server keeps its memory bounded under load)', () =>
     expect(capped.applied).toEqual({ oldGenerationGrowth: true, youngGenerationCap: true });
     // The flag is switched between turns of the event loop, after the collection that reached the cap.
     expect(capped.largest).toBeLessThanOrEqual(YOUNG_GENERATION_CAP_BYTES * 1.25);
+  });
+
+  it('lets a server on PostgreSQL grow it to 16 MB, twice the cap on SQLite (whose page cache is in the process)', async () => {
+    expect(youngGenerationCapFor('sqlite')).toBe(YOUNG_GENERATION_CAP_BYTES);
+    expect(youngGenerationCapFor('postgres')).toBe(YOUNG_GENERATION_CAP_POSTGRES_BYTES);
+    const onPostgres = await youngGenerationUnderLoad({ keepHeapSmall: true, capBytes: youngGenerationCapFor('postgres') });
+    expect(onPostgres.largest).toBeGreaterThan(1.25 * YOUNG_GENERATION_CAP_BYTES);
+    expect(onPostgres.largest).toBeLessThanOrEqual(YOUNG_GENERATION_CAP_POSTGRES_BYTES * 1.25);
   });
 
   it("leaves the young generation to an operator who sized it on the command line", async () => {

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { z } from 'zod';
 import { EventRejectedError, MAX_DEDUP_KEY_LENGTH } from '../engine/engine.ts';
 import { ErrorBody, WebhookAccepted, WebhookDelivery } from './api-schemas.ts';
+import { parseWebhookDelivery } from './webhook-envelope.ts';
 import type { AppDeps, AppEnv } from './app.ts';
 import { DELIVERY_LIMITS, deliveryLimitIssue } from './delivery-limits.ts';
 import { issuesOf, summarizeIssues } from '../../schemas/format-issues.ts';
@@ -14,6 +15,9 @@ import { requestHeader } from './request-header.ts';
 import { webhookRefusalLog } from './webhook-refusal-log.ts';
 import { STORE_UNAVAILABLE_RETRY_AFTER_SECONDS, StoreUnavailableError } from '../store/store-unavailable.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from './webhook-signature.ts';
+
+/** One decoder for every delivery: `decode` without `stream` keeps no state between calls. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * `POST /webhooks/:source`. The checks run cheapest first and each refusal stores nothing:
@@ -77,7 +81,7 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
 
     let json: unknown;
     try {
-      json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body.bytes));
+      json = JSON.parse(UTF8.decode(body.bytes));
     } catch (error) {
       // The parser's message quotes the body: the log gets the verdict only.
       const message = error instanceof SyntaxError ? error.message : 'the body is not UTF-8 text';
@@ -93,7 +97,7 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
       const reason = `the delivery is beyond a limit: ${beyond.path}: ${beyond.message}`;
       return refuse(jsonError(c, 400, reason, [beyond]), reason, idOf(json));
     }
-    const delivery = WebhookDelivery.safeParse(json);
+    const delivery = parseWebhookDelivery(json);
     if (!delivery.success) {
       const issues = issuesOf(delivery.error);
       const reason = `the delivery is not valid: ${summarizeIssues(issues)}`;
