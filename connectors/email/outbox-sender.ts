@@ -70,6 +70,16 @@ export class OutboxBusyError extends Error {
 export class OutboxSender implements EmailConnection {
   /** Messages the provider took while the store could not record it: key → the `sent` record to write. */
   readonly #sentNotRecorded = new Map<string, { messageId: string; patch: OutboxPatch }>();
+  /**
+   * Takes this process asked the store for under its turn's lease (key → that lease), and whether the
+   * message was then handed to the provider. A take the store committed but whose answer was lost
+   * leaves the message `sending` under the turn's own lease: if it never reached the provider, the
+   * step's retry sends it (nothing can have gone out); once it may have, only the rules of 3 apply.
+   * Lease owners are unique per claim, so no other process takes under the same lease; after a restart
+   * this is empty, and a `sending` message is an interrupted send again. A key is forgotten once its
+   * outcome is settled (sent, refused, waiting for an operator).
+   */
+  readonly #takes = new Map<string, { owner: string; handed: boolean }>();
 
   constructor(
     readonly deps: { store: Store; clock: Clock; log: Logger; provider: EmailProvider; templates: EmailTemplates; from: string },
@@ -97,6 +107,8 @@ export class OutboxSender implements EmailConnection {
     // before the provider is called, not two. A message that does not render is stored pending, as
     // before, and the path below renders it again and says why.
     const rendered = await this.#render(toStore, email).catch(() => null);
+    // A take asked for before under this lease is kept as it is: this call stores nothing if it did.
+    if (rendered && this.#takes.get(email.key)?.owner !== options.leaseOwner) this.#tookUnder(email.key, options.leaseOwner);
     const stored = await store.enqueueOutbox({ key: email.key, runId: email.runId, message: toStore, createdAt: clock.now() }, email.approval, rendered ? { now: clock.now(), owner: leaseOwner } : undefined);
     if (stored.taken) return this.#deliver(email, rendered!, options);
     // Nothing below may touch the message before the step's start is stored: a turn whose run is no
@@ -104,6 +116,7 @@ export class OutboxSender implements EmailConnection {
     await options.started?.();
     if (stored.status === 'sent' && stored.providerMessageId) {
       this.#sentNotRecorded.delete(email.key);
+      this.#takes.delete(email.key);
       options.note?.(`already sent as message ${stored.providerMessageId}; not sent again`);
       return { messageId: stored.providerMessageId, alreadySent: true };
     }
@@ -115,8 +128,13 @@ export class OutboxSender implements EmailConnection {
       return { messageId: taken.messageId, alreadySent: true };
     }
     // An interrupted send nobody could check: only an operator's resend or mark-sent moves it on.
-    if (stored.status === 'failed') throw new EmailOutcomeUnknownError(email.key, stored.lastError ?? NEEDS_DECISION, this.#traceOf(email.key));
-    if (stored.status === 'sending') {
+    if (stored.status === 'failed') {
+      this.#takes.delete(email.key);
+      throw new EmailOutcomeUnknownError(email.key, stored.lastError ?? NEEDS_DECISION, this.#traceOf(email.key));
+    }
+    if (stored.status === 'sending' && this.#neverHanded(stored, options.leaseOwner)) {
+      options.note?.(`an earlier attempt of this turn took the message for sending and never handed it to ${provider.description} (the store’s answer was lost); sending it now`);
+    } else if (stored.status === 'sending') {
       // Taken by an attempt that may still be talking to the provider: wait until it cannot be.
       const busyForMs = await this.#busyFor(stored, leaseOwner);
       if (busyForMs > 0) throw new OutboxBusyError(email.key, busyForMs);
@@ -136,7 +154,9 @@ export class OutboxSender implements EmailConnection {
     const message = await this.#render(stored.message, email);
     // Taken only if nobody else took it since it was read: two runs asking at once (once_per), or a
     // stalled turn and the one that took its run over, never both hand it to the provider.
+    this.#tookUnder(email.key, options.leaseOwner);
     if (!(await store.takeOutboxForSending(email.key, { status: stored.status, attempts: stored.attempts }, clock.now(), leaseOwner))) {
+      this.#takes.delete(email.key);
       const now = await store.getOutbox(email.key);
       if (now?.status === 'sent' && now.providerMessageId) {
         options.note?.(`sent meanwhile by another attempt as message ${now.providerMessageId}; not sent again`);
@@ -162,6 +182,7 @@ export class OutboxSender implements EmailConnection {
       }
     }
     let messageId: string;
+    this.#takes.set(email.key, { owner: options.leaseOwner ?? '', handed: true });
     try {
       messageId = await provider.send(message, email.key, options);
     } catch (error) {
@@ -172,6 +193,7 @@ export class OutboxSender implements EmailConnection {
       const refused = provider.failureOf(error) === 'refused';
       if (!refused && !provider.findSent) throw await this.#awaitDecision(email, (error as Error).message);
       await store.updateOutbox(email.key, { ...(refused ? { status: 'pending' as const } : {}), lastError: (error as Error).message });
+      if (refused) this.#takes.delete(email.key);
       throw error;
     }
     // The provider took it: from here on, no failure may send it again (8).
@@ -194,6 +216,7 @@ export class OutboxSender implements EmailConnection {
       try {
         await this.deps.store.updateOutbox(email.key, patch);
         this.#sentNotRecorded.delete(email.key);
+        this.#takes.delete(email.key);
         return;
       } catch (error) {
         failure = error;
@@ -217,8 +240,10 @@ export class OutboxSender implements EmailConnection {
     withStepEntry({
       outboxSent: { key: email.key, providerMessageId: messageId, sentAt: patch.sentAt!, message: patch.message! },
       stored: (ok) => {
-        if (ok) this.#sentNotRecorded.delete(email.key);
-        else this.deps.log.error({ outboxKey: email.key, runId: email.runId, tag: email.tag, messageId }, new SentNotRecordedError(email.key, messageId, 'the step\'s journal write failed').message);
+        if (ok) {
+          this.#sentNotRecorded.delete(email.key);
+          this.#takes.delete(email.key);
+        } else this.deps.log.error({ outboxKey: email.key, runId: email.runId, tag: email.tag, messageId }, new SentNotRecordedError(email.key, messageId, 'the step\'s journal write failed').message);
       },
     });
   }
@@ -231,8 +256,21 @@ export class OutboxSender implements EmailConnection {
   async #awaitDecision(email: OutgoingEmail, reason: string): Promise<EmailOutcomeUnknownError> {
     const error = new EmailOutcomeUnknownError(email.key, `${NEEDS_DECISION}: ${reason}`, this.#traceOf(email.key));
     await this.deps.store.updateOutbox(email.key, { status: 'failed', lastError: error.reason });
+    this.#takes.delete(email.key);
     this.deps.log.error({ outboxKey: email.key, runId: email.runId, tag: email.tag, trace: error.trace }, error.message);
     return error;
+  }
+
+  /** Remembers a take asked for under this turn's lease (given by the engine: never another process's). */
+  #tookUnder(key: string, leaseOwner: string | undefined): void {
+    if (!leaseOwner) return;
+    this.#takes.set(key, { owner: leaseOwner, handed: false });
+  }
+
+  /** A `sending` message this process took under this turn's lease and never handed to the provider. */
+  #neverHanded(stored: OutboxMessage, leaseOwner: string | undefined): boolean {
+    const take = this.#takes.get(stored.key);
+    return leaseOwner !== undefined && stored.sendingOwner === leaseOwner && take?.owner === leaseOwner && !take.handed;
   }
 
   /** What identifies the message at the provider, for the operator who checks: its Message-ID over SMTP. */
@@ -246,6 +284,7 @@ export class OutboxSender implements EmailConnection {
    */
   async #giveBack(email: OutgoingEmail, leaseOwner: string | undefined): Promise<void> {
     if (!leaseOwner) return;
+    this.#takes.delete(email.key);
     await this.deps.store.releaseOutboxTake(email.key, leaseOwner).catch((error: unknown) => {
       this.deps.log.warn({ outboxKey: email.key, runId: email.runId, tag: email.tag, error: (error as Error).message }, 'a message taken for a step whose start was not stored could not be given back');
     });
