@@ -1,8 +1,9 @@
 import type { Clock } from '../../server/engine/clock.ts';
-import type { EmailMessage, OutboxMessage, OutboxPatch, Store } from '../../server/store/store.ts';
+import type { EmailMessage, NewOutboxMessage, OutboxMessage, OutboxPatch, Store } from '../../server/store/store.ts';
 import type { Logger } from '../kit/define-connector.ts';
 import type { EmailConnection, OutgoingEmail, RenderedEmail, SendOptions } from './email-connection.ts';
-import type { EmailProvider } from './email-provider.ts';
+import { EmailDeferredError, followUpKeyOf, rootKeyOf } from './email-deferred.ts';
+import type { EmailProvider, RefusedRecipient, SendReceipt } from './email-provider.ts';
 import type { EmailTemplates } from './email-templates.ts';
 import { EmailOutcomeUnknownError, NEEDS_DECISION } from './email-outcome-unknown.ts';
 import { SentNotRecordedError } from './sent-not-recorded.ts';
@@ -66,10 +67,16 @@ export class OutboxBusyError extends Error {
  *    fails to record it never makes it go out again: the record is tried again, and if the store still
  *    fails, the message stays `sending`, this process remembers it was taken, and the step's retry
  *    records it (SentNotRecordedError). After a restart, `sending` is an interrupted send (3).
+ * 9. an SMTP relay may take a message for some recipients and refuse others. A refusal for good (5xx)
+ *    is noted and logged at warn; the message counts as sent. A refusal for now (4xx: greylisting, a
+ *    full mailbox) is not final: the message is `sent` for those who got it, and a follow-up entry
+ *    (key `<key>#deferred`, same content and Message-ID, only the deferred recipients) is stored with
+ *    that record; the step fails, retryable (EmailDeferredError), and its retry sends the follow-up,
+ *    under these same rules. Every recipient refused for now is a refusal of the message (5).
  */
 export class OutboxSender implements EmailConnection {
   /** Messages the provider took while the store could not record it: key → the `sent` record to write. */
-  readonly #sentNotRecorded = new Map<string, { messageId: string; patch: OutboxPatch }>();
+  readonly #sentNotRecorded = new Map<string, { messageId: string; patch: OutboxPatch; followUp?: NewOutboxMessage }>();
   /**
    * Takes this process asked the store for under its turn's lease (key → that lease), and whether the
    * message was then handed to the provider. A take the store committed but whose answer was lost
@@ -95,7 +102,7 @@ export class OutboxSender implements EmailConnection {
   }
 
   async send(email: OutgoingEmail, options: SendOptions = {}): Promise<{ messageId: string; alreadySent: boolean }> {
-    const { store, clock, provider } = this.deps;
+    const { store, clock } = this.deps;
     const envelope = { from: this.deps.from, to: email.to, ...(email.cc && email.cc.length > 0 ? { cc: email.cc } : {}), ...(email.tag ? { tag: email.tag } : {}) };
     const toStore: EmailMessage = email.template
       ? // Rendered at send time only: the stored message holds no approval link, only the approval's id.
@@ -110,22 +117,30 @@ export class OutboxSender implements EmailConnection {
     // A take asked for before under this lease is kept as it is: this call stores nothing if it did.
     if (rendered && this.#takes.get(email.key)?.owner !== options.leaseOwner) this.#tookUnder(email.key, options.leaseOwner);
     const stored = await store.enqueueOutbox({ key: email.key, runId: email.runId, message: toStore, createdAt: clock.now() }, email.approval, rendered ? { now: clock.now(), owner: leaseOwner } : undefined);
-    if (stored.taken) return this.#deliver(email, rendered!, options);
+    if (stored.taken) return this.#deliver(email, rendered!, toStore, options);
     // Nothing below may touch the message before the step's start is stored: a turn whose run is no
     // longer its own stops here, and leaves the message as it found it.
     await options.started?.();
+    return this.#sendStored(email, stored, leaseOwner, options);
+  }
+
+  /** Sends a stored message unless it was sent (2), taken by someone else, or waits for an operator (3, 4). */
+  async #sendStored(email: OutgoingEmail, stored: OutboxMessage, leaseOwner: string | null, options: SendOptions): Promise<{ messageId: string; alreadySent: boolean }> {
+    const { store, clock, provider } = this.deps;
     if (stored.status === 'sent' && stored.providerMessageId) {
       this.#sentNotRecorded.delete(email.key);
       this.#takes.delete(email.key);
+      const followUp = await this.#followUp(email, leaseOwner, options);
+      if (followUp) return followUp;
       options.note?.(`already sent as message ${stored.providerMessageId}; not sent again`);
       return { messageId: stored.providerMessageId, alreadySent: true };
     }
     // Taken by the provider in an earlier attempt of this process, which the store failed to record.
     const taken = this.#sentNotRecorded.get(email.key);
     if (taken) {
-      await this.#recordSent(email, taken.messageId, taken.patch);
+      await this.#recordSent(email, taken.messageId, taken.patch, taken.followUp);
       options.note?.(`sent earlier as message ${taken.messageId}, when the store could not record it; recorded now, not sent again`);
-      return { messageId: taken.messageId, alreadySent: true };
+      return (await this.#followUp(email, leaseOwner, options)) ?? { messageId: taken.messageId, alreadySent: true };
     }
     // An interrupted send nobody could check: only an operator's resend or mark-sent moves it on.
     if (stored.status === 'failed') {
@@ -164,11 +179,22 @@ export class OutboxSender implements EmailConnection {
       }
       throw new OutboxBusyError(email.key, SENDING_WINDOW_MS);
     }
-    return this.#deliver(email, message, options);
+    return this.#deliver(email, message, stored.message, options);
+  }
+
+  /**
+   * The copy of a sent message for the recipients the relay refused for now (9), when there is one
+   * not yet sent: sent here, as its own outbox entry, under the same rules.
+   */
+  async #followUp(email: OutgoingEmail, leaseOwner: string | null, options: SendOptions): Promise<{ messageId: string; alreadySent: boolean } | null> {
+    const stored = await this.deps.store.getOutbox(followUpKeyOf(email.key));
+    if (!stored) return null;
+    const { to, cc } = stored.message;
+    return this.#sendStored({ ...email, key: stored.key, to, ...(cc ? { cc } : {}), approval: undefined }, stored, leaseOwner, options);
   }
 
   /** Hands a message this attempt took (`sending`) to the provider, and records the outcome (5, 7). */
-  async #deliver(email: OutgoingEmail, message: EmailMessage, options: SendOptions): Promise<{ messageId: string; alreadySent: boolean }> {
+  async #deliver(email: OutgoingEmail, message: EmailMessage, storedForm: EmailMessage, options: SendOptions): Promise<{ messageId: string; alreadySent: boolean }> {
     const { store, provider, log } = this.deps;
     // The step's start is stored before the provider sees anything (the engine's `running` entry; see
     // ActionDefinition.startsWithItsWrite). Should it not be, nothing was sent: the take is given back,
@@ -181,10 +207,10 @@ export class OutboxSender implements EmailConnection {
         throw error;
       }
     }
-    let messageId: string;
+    let receipt: SendReceipt;
     this.#takes.set(email.key, { owner: options.leaseOwner ?? '', handed: true });
     try {
-      messageId = await provider.send(message, email.key, options);
+      receipt = await provider.send(message, email.key, options);
     } catch (error) {
       // A refused message was not taken, so it goes back to `pending`. Any other failure may follow an
       // acceptance (a gateway's 502 or 504, a timeout, a lost connection, an answer we could not read):
@@ -197,11 +223,37 @@ export class OutboxSender implements EmailConnection {
       throw error;
     }
     // The provider took it: from here on, no failure may send it again (8).
+    const { messageId, refused = [] } = receipt;
     const sent = this.#sent(message, messageId);
+    const recipients = recipientsOf(message).length;
+    const received = recipients - refused.length;
+    const forNow = refused.filter((r) => r.smtpCode === null || r.smtpCode < 500);
+    const forGood = refused.filter((r) => !forNow.includes(r));
+    // `key` in a log line is a run's business key (lifecycle-log.ts); the outbox's own key is `outboxKey`.
+    const fields = { outboxKey: email.key, runId: email.runId, tag: email.tag, messageId, received, recipients };
+    if (forGood.length > 0) {
+      const others = received === 1 ? 'the other recipient' : 'the other recipients';
+      options.note?.(`${provider.description} refused ${describeRefused(forGood)} for good; sent to ${others} (${received} of ${recipients})`);
+    }
+    if (forNow.length > 0) {
+      // Sent to the others; the deferred recipients get the same message by its follow-up entry (9).
+      const followUpKey = followUpKeyOf(email.key);
+      const { followUp: _previous, ...form } = storedForm;
+      const followUp: NewOutboxMessage = {
+        key: followUpKey,
+        runId: email.runId,
+        message: { ...form, followUp: { of: storedForm.followUp?.of ?? email.key, recipients: forNow.map((r) => r.address) } },
+        createdAt: this.deps.clock.now(),
+      };
+      const error = new EmailDeferredError(email.key, followUpKey, `${provider.description} refused ${describeRefused(forNow)} for now`, received, recipients);
+      await this.#recordSent(email, messageId, { ...sent, lastError: error.message }, followUp);
+      log.warn({ ...fields, deferred: forNow.map((r) => r.address), ...(forGood.length > 0 ? { refused: forGood.map((r) => r.address) } : {}), followUpKey }, error.message);
+      throw error;
+    }
     if (options.withStepEntry) this.#recordWithStep(email, messageId, sent, options.withStepEntry);
     else await this.#recordSent(email, messageId, sent);
-    // `key` in a log line is a run's business key (lifecycle-log.ts); the outbox's own key is `outboxKey`.
-    log.info({ outboxKey: email.key, runId: email.runId, tag: email.tag, messageId, recipients: email.to.length }, `email sent: ${email.tag}`);
+    if (forGood.length > 0) log.warn({ ...fields, refused: forGood.map((r) => r.address) }, `email sent to ${received} of ${recipients} recipients: ${email.tag}`);
+    else log.info(fields, `email sent: ${email.tag}`);
     return { messageId, alreadySent: false };
   }
 
@@ -210,10 +262,12 @@ export class OutboxSender implements EmailConnection {
    * failing, the acceptance is remembered for the step's retry and the attempt fails with
    * SentNotRecordedError; the message stays `sending`, never `pending`.
    */
-  async #recordSent(email: OutgoingEmail, messageId: string, patch: OutboxPatch): Promise<void> {
+  async #recordSent(email: OutgoingEmail, messageId: string, patch: OutboxPatch, followUp?: NewOutboxMessage): Promise<void> {
     let failure: unknown;
     for (let tried = 0; tried < RECORD_SENT_TRIES; tried++) {
       try {
+        // The follow-up first: once the message is `sent`, nothing else would remember the deferred recipients.
+        if (followUp) await this.deps.store.enqueueOutbox(followUp);
         await this.deps.store.updateOutbox(email.key, patch);
         this.#sentNotRecorded.delete(email.key);
         this.#takes.delete(email.key);
@@ -222,7 +276,7 @@ export class OutboxSender implements EmailConnection {
         failure = error;
       }
     }
-    this.#sentNotRecorded.set(email.key, { messageId, patch });
+    this.#sentNotRecorded.set(email.key, { messageId, patch, ...(followUp ? { followUp } : {}) });
     const error = new SentNotRecordedError(email.key, messageId, failure);
     this.deps.log.error({ outboxKey: email.key, runId: email.runId, tag: email.tag, messageId }, error.message);
     throw error;
@@ -275,7 +329,7 @@ export class OutboxSender implements EmailConnection {
 
   /** What identifies the message at the provider, for the operator who checks: its Message-ID over SMTP. */
   #traceOf(key: string): string | undefined {
-    return this.deps.provider.traceOf?.(key, this.deps.from);
+    return this.deps.provider.traceOf?.(rootKeyOf(key), this.deps.from);
   }
 
   /**
@@ -336,6 +390,16 @@ export class OutboxSender implements EmailConnection {
     const { template: _dropped, ...envelope } = message;
     return { status: 'sent', providerMessageId, sentAt: this.deps.clock.now(), lastError: null, message: { ...envelope, text: erased, html: erased } };
   }
+}
+
+/** Who a message goes to: its deferred recipients for a follow-up (9), else everyone in To and Cc. */
+function recipientsOf(message: EmailMessage): string[] {
+  return message.followUp?.recipients ?? [...message.to, ...(message.cc ?? [])];
+}
+
+/** `a@x.example ("451 4.7.1 Greylisted"), b@y.example ("…")`, for notes, logs and errors. */
+function describeRefused(refused: readonly RefusedRecipient[]): string {
+  return refused.map((r) => `${r.address} ("${r.reply}")`).join(', ');
 }
 
 /** The worker id of a lease owner `<worker id>~<nonce>`. */

@@ -5,7 +5,7 @@ import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Clock } from '../../server/engine/clock.ts';
 import type { EmailMessage } from '../../server/store/store.ts';
 import type { CallOptions } from '../kit/http-client.ts';
-import type { EmailProvider, SendFailure } from './email-provider.ts';
+import type { EmailProvider, RefusedRecipient, SendFailure, SendReceipt } from './email-provider.ts';
 import { smtpRelayOf, type SmtpRelay } from './smtp-url.ts';
 
 /** Time limits of one SMTP send. The whole send ends well inside the outbox's 2-minute send window. */
@@ -93,8 +93,9 @@ export class SmtpClient implements EmailProvider {
     return error instanceof SmtpSendError && error.dataBegan && error.smtpCode === null ? 'unknown' : 'refused';
   }
 
-  async send(message: EmailMessage, key: string, options: CallOptions = {}): Promise<string> {
-    const messageId = messageIdFor(key, message.from);
+  async send(message: EmailMessage, key: string, options: CallOptions = {}): Promise<SendReceipt> {
+    // A follow-up for deferred recipients is the same message: the Message-ID of the one it copies.
+    const messageId = messageIdFor(message.followUp?.of ?? key, message.from);
     const mail = new MailComposer({
       from: message.from,
       to: message.to,
@@ -107,16 +108,14 @@ export class SmtpClient implements EmailProvider {
       ...(message.tag ? { headers: { 'X-Partnerflow-Tag': message.tag } } : {}),
     }).compile();
     const envelope = mail.getEnvelope();
+    if (message.followUp) envelope.to = message.followUp.recipients;
     const raw = await mail.build();
     const info = await this.#converse(envelope, raw, options);
-    if (info.rejected.length > 0) {
-      options.note?.(`${this.description} refused ${info.rejected.length} of the recipients: ${info.rejected.join(', ')}; sent to the others`);
-    }
-    return messageId;
+    return info.refused.length > 0 ? { messageId, refused: info.refused } : { messageId };
   }
 
   /** One SMTP conversation: connect, AUTH when a user is set, MAIL/RCPT/DATA, QUIT. */
-  #converse(envelope: { from: string | false; to: string[] }, raw: Buffer, options: CallOptions): Promise<{ rejected: string[] }> {
+  #converse(envelope: { from: string | false; to: string[] }, raw: Buffer, options: CallOptions): Promise<{ refused: RefusedRecipient[] }> {
     const relay = this.#relay;
     const connection = new SMTPConnection({
       host: relay.host,
@@ -168,7 +167,7 @@ export class SmtpClient implements EmailProvider {
           if (settled) return;
           settle();
           connection.quit();
-          resolve({ rejected: (info?.rejected ?? []).map(String) });
+          resolve({ refused: refusedOf(info) });
         });
       };
       connection.connect((error) => {
@@ -201,4 +200,20 @@ export class SmtpClient implements EmailProvider {
     const retryable = smtpCode === null || smtpCode < 500;
     return new SmtpSendError(message, atStage, smtpCode, atStage === 'answer', retryable);
   }
+}
+
+/**
+ * The recipients the relay refused while it took the message for others, with each one's reply (a
+ * 4xx is for now, a 5xx for good): nodemailer lists them in `rejected`, their replies in `rejectedErrors`.
+ */
+function refusedOf(info: unknown): RefusedRecipient[] {
+  const { rejected = [], rejectedErrors = [] } = (info ?? {}) as { rejected?: unknown[]; rejectedErrors?: Array<{ recipient?: unknown; responseCode?: unknown; response?: unknown }> };
+  return rejected.map((address) => {
+    const error = rejectedErrors.find((e) => e.recipient === address);
+    return {
+      address: String(address),
+      smtpCode: typeof error?.responseCode === 'number' ? error.responseCode : null,
+      reply: typeof error?.response === 'string' ? error.response.replace(/\s+/g, ' ').trim().slice(0, 300) : 'no reply',
+    };
+  });
 }

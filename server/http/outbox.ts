@@ -55,7 +55,8 @@ export function outboxRoutes(deps: AppDeps): Hono<AppEnv> {
       const erased = '[erased once sent]';
       return {
         status: 'sent',
-        providerMessageId: messageIdFor(message.key, message.message.from),
+        // A follow-up for deferred recipients went out with the Message-ID of the message it copies.
+        providerMessageId: messageIdFor(message.message.followUp?.of ?? message.key, message.message.from),
         sentAt: engine.clock.now(),
         lastError: 'marked as sent by an operator',
         message: { ...envelope, text: erased, html: erased },

@@ -464,6 +464,12 @@ export interface EmailMessage {
    * are empty until then, so the store never holds a working approval link. Erased once sent.
    */
   template?: { name: string; data: Record<string, unknown>; approvalId?: string };
+  /**
+   * Set on the copy of a message for the recipients an SMTP relay refused for now (OutboxSender, 9):
+   * the outbox key of the message it copies (its Message-ID is that one's), and who it goes to (RCPT
+   * TO); its To and Cc headers are the original's.
+   */
+  followUp?: { of: string; recipients: string[] };
 }
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
