@@ -1,5 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Recipe } from '../../schemas/recipe.ts';
 import { VirtualClock } from '../../server/engine/clock.ts';
+import { ConnectorCatalog } from '../../server/engine/connector-registry.ts';
+import { Engine } from '../../server/engine/engine.ts';
+import { asRunId } from '../../server/engine/ids.ts';
+import { loadedRecipe, RecipeSet } from '../../server/engine/recipe-set.ts';
+import { createTables } from '../../server/engine/tables.ts';
+import { fakeConnector, FakeSystem, recipeWith, silentLog } from '../../test/support/engine-fixture.ts';
+import { approvalConnector } from '../approval/index.ts';
+import { approvalTokenFor, hashApprovalToken, MOCK_APPROVAL_LINK_SECRET } from '../approval/approval-token.ts';
 import { openSqliteStore } from '../../server/store/sqlite-store.ts';
 import type { Store } from '../../server/store/store.ts';
 import { SmtpRelay } from '../../test/support/smtp-relay.ts';
@@ -107,5 +119,55 @@ describe('SMTP recipients refused for now (4xx) while others are taken', () => {
     expect(await sender().send(email)).toMatchObject({ alreadySent: false });
     expect(received().map((r) => r.to)).toEqual([[APPROVER, CC]]);
     expect(log.lines).toContainEqual(expect.objectContaining({ level: 'info', message: 'email sent: mdf-approval-request', fields: expect.objectContaining({ received: 2, recipients: 2 }) }));
+  });
+});
+
+describe('an approval email whose approver is greylisted, through the engine', () => {
+  const templatesDir = mkdtempSync(join(tmpdir(), 'partnerflow-deferred-'));
+  writeFileSync(join(templatesDir, 'approval-needed.txt'), '---\nsubject: Approval needed for {{ id }}\n---\nApprove: {{ approve_url }}\n');
+  afterAll(() => rmSync(templatesDir, { recursive: true, force: true }));
+
+  it('the step retries, the approver gets the email with the working link of the one approval, and the Cc is not sent it twice', async () => {
+    const recipe = recipeWith([
+      { id: 'ask_approver', type: 'action', action: 'approval.request', input: { signal: 'decision', approver: { email: APPROVER }, subject: 'MDF-1001', template: 'approval-needed', data: { id: 'MDF-1001' }, cc: [CC] } },
+      { id: 'after', type: 'action', action: 'fake.record', input: { key: 'MDF-1001' } },
+    ]);
+    const recipes = new RecipeSet([loadedRecipe(Recipe.parse(recipe), 'test-recipe.recipe.json')], store);
+    await recipes.persist(clock.now());
+    const tables = createTables({});
+    const system = new FakeSystem();
+    const connectors = new ConnectorCatalog([fakeConnector(system), emailConnector, approvalConnector]).connect(
+      { email: EmailConfig.parse({ smtpUrl: `smtp://127.0.0.1:${relay.port}`, from: FROM, templatesDir }), approval: { linkSecret: MOCK_APPROVAL_LINK_SECRET } },
+      { clock, log, store, publicBaseUrl: 'http://localhost:3000', timezone: tables.calendar.timezone },
+    );
+    const engine = new Engine({ store, clock, recipes, connectors, tables, log: silentLog, random: () => 1 });
+    try {
+      relay.behaviour = { refuseRecipients: { code: 450, message: '4.2.0 Greylisted', address: APPROVER } };
+      const [runId] = (await engine.deliver({ source: 'fake', deliveryId: 'd-1', event: 'thing.happened', data: { id: 'p-1' } })).runIds;
+      await engine.runUntilIdle();
+      expect(received().map((r) => r.to)).toEqual([[CC]]);
+      const journal = await store.getJournal(asRunId(runId!));
+      expect(journal.find((e) => e.stepId === 'ask_approver')?.error?.message).toMatch(/^email run_\w+:ask_approver went to 1 of its 2 recipients; .* refused cmm\.emea@vendor\.example \("450 4\.2\.0 Greylisted"\) for now: the step’s retry sends it to them, once/);
+
+      relay.behaviour = {};
+      clock.advance(60_000);
+      await engine.runUntilIdle();
+      expect(received().map((r) => r.to)).toEqual([[CC], [APPROVER]]);
+      const [ccCopy, approverCopy] = relay.messages;
+      const approvalId = (await store.getOutbox(`${runId}:ask_approver#deferred`))?.message.template?.approvalId;
+      expect(approvalId).toBeUndefined(); // erased once sent, as every sent message's template (no link in the store)
+      const link = /\/approvals\/([A-Za-z0-9_-]+)\?decision=approve/.exec(approverCopy!.text)?.[1];
+      expect(link).toBeDefined();
+      expect(ccCopy!.text).toBe(approverCopy!.text);
+      expect(approverCopy!.headers['message-id']).toBe(ccCopy!.headers['message-id']);
+      // The link is the one approval's, stored with the first copy: it decides this run's wait.
+      const approval = await store.getApproval(hashApprovalToken(link!));
+      expect(approval).toMatchObject({ runId, approverEmail: APPROVER, decision: null });
+      expect(link).toBe(approvalTokenFor(MOCK_APPROVAL_LINK_SECRET, approval!.id!));
+      expect(system.effects.map((e) => e.key)).toEqual(['MDF-1001']);
+      expect((await store.getRun(asRunId(runId!)))?.status).toBe('completed');
+    } finally {
+      await engine.stop();
+    }
   });
 });
