@@ -87,6 +87,8 @@ export class OutboxSender implements EmailConnection {
    * outcome is settled (sent, refused, waiting for an operator).
    */
   readonly #takes = new Map<string, { owner: string; handed: boolean }>();
+  /** Keys an attempt of this process is delivering right now (between its take and its outcome). */
+  readonly #delivering = new Set<string>();
 
   constructor(
     readonly deps: { store: Store; clock: Clock; log: Logger; provider: EmailProvider; templates: EmailTemplates; from: string },
@@ -195,6 +197,15 @@ export class OutboxSender implements EmailConnection {
 
   /** Hands a message this attempt took (`sending`) to the provider, and records the outcome (5, 7). */
   async #deliver(email: OutgoingEmail, message: EmailMessage, storedForm: EmailMessage, options: SendOptions): Promise<{ messageId: string; alreadySent: boolean }> {
+    this.#delivering.add(email.key);
+    try {
+      return await this.#handOver(email, message, storedForm, options);
+    } finally {
+      this.#delivering.delete(email.key);
+    }
+  }
+
+  async #handOver(email: OutgoingEmail, message: EmailMessage, storedForm: EmailMessage, options: SendOptions): Promise<{ messageId: string; alreadySent: boolean }> {
     const { store, provider, log } = this.deps;
     // The step's start is stored before the provider sees anything (the engine's `running` entry; see
     // ActionDefinition.startsWithItsWrite). Should it not be, nothing was sent: the take is given back,
@@ -324,7 +335,7 @@ export class OutboxSender implements EmailConnection {
   /** A `sending` message this process took under this turn's lease and never handed to the provider. */
   #neverHanded(stored: OutboxMessage, leaseOwner: string | undefined): boolean {
     const take = this.#takes.get(stored.key);
-    return leaseOwner !== undefined && stored.sendingOwner === leaseOwner && take?.owner === leaseOwner && !take.handed;
+    return leaseOwner !== undefined && stored.sendingOwner === leaseOwner && take?.owner === leaseOwner && !take.handed && !this.#delivering.has(stored.key);
   }
 
   /** What identifies the message at the provider, for the operator who checks: its Message-ID over SMTP. */
