@@ -1,5 +1,31 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { smtpRelayOf, SmtpUrl } from './smtp-url.ts';
+
+/** EMAIL_SMTP_TLS_CA: a readable PEM file holding at least one certificate. Checked at start, not at the first send. */
+const PemFile = z.string().min(1).check((ctx) => {
+  let text: string;
+  try {
+    text = readFileSync(ctx.value, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    ctx.issues.push({ code: 'custom', input: ctx.value, message: `cannot read ${ctx.value} (${typeof code === 'string' ? code : (error as Error).message}): the PEM file of the CA that signed the relay's certificate` });
+    return;
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    ctx.issues.push({ code: 'custom', input: ctx.value, message: `${ctx.value} holds no PEM certificate (-----BEGIN CERTIFICATE-----): give the CA certificate that signed the relay's certificate` });
+  }
+});
+
+/** EMAIL_SMTP_TLS_INSECURE_SKIP_VERIFY: `true` or `false` (a boolean in a configuration given as an object). */
+const Flag = z
+  .union([z.boolean(), z.string()])
+  .check((ctx) => {
+    if (typeof ctx.value === 'string' && ctx.value !== 'true' && ctx.value !== 'false') {
+      ctx.issues.push({ code: 'custom', input: ctx.value, message: 'true or false' });
+    }
+  })
+  .transform((value) => value === true || value === 'true');
 
 /**
  * The email connector's settings, read from the environment (EMAIL_ENV). Email goes out through
@@ -15,6 +41,12 @@ const EmailFields = z.object({
   smtpUrl: SmtpUrl.optional().describe('SMTP relay, e.g. smtp://partnerflow@smtp.vendor.example:587 (smtps:// for TLS from the start)'),
   /** Secret: the SMTP AUTH password of the URL's user, handed only to the AUTH command, never logged. */
   smtpPassword: z.string().min(1).optional().describe('Password of the SMTP user (secret)'),
+  /** A PEM file of the CA that signed the relay's certificate (a private CA, a self-signed certificate): trusted besides the system's CAs. */
+  smtpTlsCa: PemFile.optional().describe('PEM file of the CA that signed the SMTP relay’s certificate'),
+  /** The name the relay's certificate carries, when EMAIL_SMTP_URL reaches it by another (an IP address, an internal alias). */
+  smtpTlsServername: z.string().min(1).regex(/^[A-Za-z0-9.-]+$/, 'a host name, e.g. smtp.vendor.example').optional().describe('Host name the SMTP relay’s certificate is checked against'),
+  /** Accept any certificate from the relay: no protection against someone in between. Logged at warn at start. @default false */
+  smtpTlsInsecureSkipVerify: Flag.optional().describe('true: do not check the SMTP relay’s TLS certificate (insecure)'),
   /** The sender every notification goes out as, e.g. `Partner Marketing <mdf@vendor.example>`. */
   from: z.string().min(3).regex(/<?[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>?$/, 'an address such as Partner Marketing <mdf@vendor.example>').describe('From address'),
   /** Where `<template>.txt` files live. @default ./recipes/email-templates */
@@ -42,6 +74,12 @@ export const EmailConfig = EmailFields.check(
       issue('smtpUrl', `set either ${API} or ${SMTP}, not both`);
       return;
     }
+    for (const key of ['smtpTlsCa', 'smtpTlsServername', 'smtpTlsInsecureSkipVerify'] as const) {
+      if (c[key] !== undefined && c.smtpUrl === undefined) issue(key, `applies to an SMTP relay only: set ${SMTP}, or unset ${EMAIL_ENV[key]}`);
+    }
+    if (c.smtpTlsCa !== undefined && c.smtpTlsInsecureSkipVerify === true) {
+      issue('smtpTlsInsecureSkipVerify', 'set EMAIL_SMTP_TLS_CA (the certificate is checked against that CA) or EMAIL_SMTP_TLS_INSECURE_SKIP_VERIFY (nothing is checked), not both');
+    }
     if (!smtp) {
       if (c.apiUrl === undefined) issue('apiUrl', `required by the email connector: set ${API}, or ${SMTP} instead`);
       if (c.serverToken === undefined) issue('serverToken', `required with EMAIL_API_URL: the email API's server token${c.apiUrl === undefined ? `; or set ${SMTP} instead` : ''}`);
@@ -68,6 +106,9 @@ export const EMAIL_ENV = {
   serverToken: 'EMAIL_SERVER_TOKEN',
   smtpUrl: 'EMAIL_SMTP_URL',
   smtpPassword: 'EMAIL_SMTP_PASSWORD',
+  smtpTlsCa: 'EMAIL_SMTP_TLS_CA',
+  smtpTlsServername: 'EMAIL_SMTP_TLS_SERVERNAME',
+  smtpTlsInsecureSkipVerify: 'EMAIL_SMTP_TLS_INSECURE_SKIP_VERIFY',
   from: 'EMAIL_FROM',
   templatesDir: 'EMAIL_TEMPLATES_DIR',
   messageStream: 'EMAIL_MESSAGE_STREAM',

@@ -165,7 +165,7 @@ describe('email.send', () => {
     await store.enqueueOutbox({ key: ctx.idempotencyKey, runId: ctx.runId, message: { from: 'x@example.com', to: ['marketing@northwind.example'], subject: 's', text: 't', html: 'h' }, createdAt: clock.now() });
     await store.updateOutbox(ctx.idempotencyKey, { status: 'sending', attempts: 1 });
     const provider = new PostmarkClient({ apiUrl: EMAIL_MOCK_CONFIG.apiUrl, serverToken: EMAIL_MOCK_CONFIG.serverToken, messageStream: 'outbound' });
-    const delivered = await provider.send({ from: 'x@example.com', to: ['marketing@northwind.example'], subject: 's', text: 't', html: 'h' }, ctx.idempotencyKey);
+    const delivered = (await provider.send({ from: 'x@example.com', to: ['marketing@northwind.example'], subject: 's', text: 't', html: 'h' }, ctx.idempotencyKey)).messageId;
 
     const { output, notes } = await send({ to: ['marketing@northwind.example'], template: 'request-received', data }, connection);
     expect(output).toMatchObject({ already_sent: true, message_id: delivered });
@@ -180,7 +180,7 @@ describe('email.send', () => {
     await store.enqueueOutbox({ key: ctx.idempotencyKey, runId: ctx.runId, message: { from: 'x@example.com', to: ['marketing@northwind.example'], subject: 's', text: 't', html: 'h' }, createdAt: clock.now() });
     await store.updateOutbox(ctx.idempotencyKey, { status: 'sending', attempts: 1 });
     const provider = new PostmarkClient({ apiUrl: EMAIL_MOCK_CONFIG.apiUrl, serverToken: EMAIL_MOCK_CONFIG.serverToken, messageStream: 'mdf-notices' });
-    const delivered = await provider.send({ from: 'x@example.com', to: ['marketing@northwind.example'], subject: 's', text: 't', html: 'h' }, ctx.idempotencyKey);
+    const delivered = (await provider.send({ from: 'x@example.com', to: ['marketing@northwind.example'], subject: 's', text: 't', html: 'h' }, ctx.idempotencyKey)).messageId;
 
     const { output } = await send({ to: ['marketing@northwind.example'], template: 'request-received', data }, connection);
     expect(output).toMatchObject({ already_sent: true, message_id: delivered });

@@ -9,6 +9,21 @@ import type { CallOptions } from '../kit/http-client.ts';
  */
 export type SendFailure = 'refused' | 'unknown';
 
+/** A recipient the provider refused while it took the message for others (SMTP: a reply to RCPT TO). */
+export interface RefusedRecipient {
+  address: string;
+  /** The reply code: 4xx refused for now (another attempt may be taken), 5xx for good. */
+  smtpCode: number | null;
+  /** The relay's reply, e.g. `451 4.7.1 Greylisted, try again later`. */
+  reply: string;
+}
+
+/** A message the provider took: its id, and the recipients it refused meanwhile (SMTP only). */
+export interface SendReceipt {
+  messageId: string;
+  refused?: RefusedRecipient[];
+}
+
 /**
  * A way out for the outbox's messages: the Postmark-style HTTP API (postmark-client.ts) or an SMTP
  * relay (smtp-client.ts). The outbox (outbox-sender.ts) sends each message once through it.
@@ -17,7 +32,7 @@ export interface EmailProvider {
   /** Names the transport in notes, logs and errors: `the email API`, `the SMTP relay smtp.example.com:587`. */
   readonly description: string;
   /** Sends one message carrying its notification key; resolves with the provider's message id. */
-  send(message: EmailMessage, key: string, options?: CallOptions): Promise<string>;
+  send(message: EmailMessage, key: string, options?: CallOptions): Promise<SendReceipt>;
   /**
    * The provider's id of a message sent earlier with this key, or null when there is none. Absent when
    * the provider cannot be asked (SMTP): an interrupted send then waits for an operator's decision.

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { defineConnector } from '../kit/define-connector.ts';
 import { EMAIL_ENV, EMAIL_MOCK_CONFIG, EmailConfig } from './email-config.ts';
 import { EmailTemplates } from './email-templates.ts';
@@ -13,8 +14,11 @@ export const emailConnector = defineConnector({
   config: EmailConfig,
   env: EMAIL_ENV,
   mockConfig: EMAIL_MOCK_CONFIG,
-  connect: (config, deps): OutboxSender =>
-    new OutboxSender({
+  connect: (config, deps): OutboxSender => {
+    if (config.smtpUrl && config.smtpTlsInsecureSkipVerify) {
+      deps.log.warn({ relay: config.smtpUrl }, 'EMAIL_SMTP_TLS_INSECURE_SKIP_VERIFY=true: the SMTP relay’s TLS certificate is not checked; anyone between here and the relay can read the emails (approval links included) and the SMTP password. Set EMAIL_SMTP_TLS_CA to the CA that signed the relay’s certificate instead');
+    }
+    return new OutboxSender({
       store: deps.store,
       clock: deps.clock,
       log: deps.log,
@@ -22,13 +26,23 @@ export const emailConnector = defineConnector({
       templates: new EmailTemplates(config.templatesDir),
       // The configuration holds exactly one transport (EmailConfig).
       provider: config.smtpUrl
-        ? new SmtpClient({ url: config.smtpUrl, password: config.smtpPassword, clock: deps.clock })
+        ? new SmtpClient({
+            url: config.smtpUrl,
+            password: config.smtpPassword,
+            clock: deps.clock,
+            tls: {
+              ...(config.smtpTlsCa ? { ca: readFileSync(config.smtpTlsCa, 'utf8') } : {}),
+              ...(config.smtpTlsServername ? { servername: config.smtpTlsServername } : {}),
+              ...(config.smtpTlsInsecureSkipVerify ? { insecureSkipVerify: true } : {}),
+            },
+          })
         : new PostmarkClient({
             apiUrl: config.apiUrl!,
             serverToken: config.serverToken!,
             messageStream: config.messageStream,
             http: { clock: deps.clock, log: deps.log },
           }),
-    }),
+    });
+  },
   actions: { send: sendEmail },
 });

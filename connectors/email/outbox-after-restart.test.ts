@@ -9,6 +9,7 @@ import { capturingLogger, testDeps } from '../kit/action-test-context.ts';
 import { EMAIL_MOCK_CONFIG, EmailConfig } from './email-config.ts';
 import type { OutgoingEmail } from './email-connection.ts';
 import { emailConnector } from './index.ts';
+import type { SendReceipt } from './email-provider.ts';
 import { OutboxSender } from './outbox-sender.ts';
 import { PostmarkClient } from './postmark-client.ts';
 
@@ -35,7 +36,7 @@ function sender(provider?: PostmarkClient): OutboxSender {
 
 /** A provider whose sends never return, as when the process dies in the middle of one. */
 class DyingPostmark extends PostmarkClient {
-  override send(): Promise<string> {
+  override send(): Promise<SendReceipt> {
     return new Promise(() => {});
   }
 }

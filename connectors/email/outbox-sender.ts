@@ -1,8 +1,9 @@
 import type { Clock } from '../../server/engine/clock.ts';
-import type { EmailMessage, OutboxMessage, OutboxPatch, Store } from '../../server/store/store.ts';
+import type { EmailMessage, NewOutboxMessage, OutboxMessage, OutboxPatch, Store } from '../../server/store/store.ts';
 import type { Logger } from '../kit/define-connector.ts';
 import type { EmailConnection, OutgoingEmail, RenderedEmail, SendOptions } from './email-connection.ts';
-import type { EmailProvider } from './email-provider.ts';
+import { EmailDeferredError, followUpKeyOf, rootKeyOf } from './email-deferred.ts';
+import type { EmailProvider, RefusedRecipient, SendReceipt } from './email-provider.ts';
 import type { EmailTemplates } from './email-templates.ts';
 import { EmailOutcomeUnknownError, NEEDS_DECISION } from './email-outcome-unknown.ts';
 import { SentNotRecordedError } from './sent-not-recorded.ts';
@@ -66,10 +67,28 @@ export class OutboxBusyError extends Error {
  *    fails to record it never makes it go out again: the record is tried again, and if the store still
  *    fails, the message stays `sending`, this process remembers it was taken, and the step's retry
  *    records it (SentNotRecordedError). After a restart, `sending` is an interrupted send (3).
+ * 9. an SMTP relay may take a message for some recipients and refuse others. A refusal for good (5xx)
+ *    is noted and logged at warn; the message counts as sent. A refusal for now (4xx: greylisting, a
+ *    full mailbox) is not final: the message is `sent` for those who got it, and a follow-up entry
+ *    (key `<key>#deferred`, same content and Message-ID, only the deferred recipients) is stored with
+ *    that record; the step fails, retryable (EmailDeferredError), and its retry sends the follow-up,
+ *    under these same rules. Every recipient refused for now is a refusal of the message (5).
  */
 export class OutboxSender implements EmailConnection {
   /** Messages the provider took while the store could not record it: key → the `sent` record to write. */
-  readonly #sentNotRecorded = new Map<string, { messageId: string; patch: OutboxPatch }>();
+  readonly #sentNotRecorded = new Map<string, { messageId: string; patch: OutboxPatch; followUp?: NewOutboxMessage }>();
+  /**
+   * Takes this process asked the store for under its turn's lease (key → that lease), and whether the
+   * message was then handed to the provider. A take the store committed but whose answer was lost
+   * leaves the message `sending` under the turn's own lease: if it never reached the provider, the
+   * step's retry sends it (nothing can have gone out); once it may have, only the rules of 3 apply.
+   * Lease owners are unique per claim, so no other process takes under the same lease; after a restart
+   * this is empty, and a `sending` message is an interrupted send again. A key is forgotten once its
+   * outcome is settled (sent, refused, waiting for an operator).
+   */
+  readonly #takes = new Map<string, { owner: string; handed: boolean }>();
+  /** Keys an attempt of this process is delivering right now (between its take and its outcome). */
+  readonly #delivering = new Set<string>();
 
   constructor(
     readonly deps: { store: Store; clock: Clock; log: Logger; provider: EmailProvider; templates: EmailTemplates; from: string },
@@ -85,7 +104,7 @@ export class OutboxSender implements EmailConnection {
   }
 
   async send(email: OutgoingEmail, options: SendOptions = {}): Promise<{ messageId: string; alreadySent: boolean }> {
-    const { store, clock, provider } = this.deps;
+    const { store, clock } = this.deps;
     const envelope = { from: this.deps.from, to: email.to, ...(email.cc && email.cc.length > 0 ? { cc: email.cc } : {}), ...(email.tag ? { tag: email.tag } : {}) };
     const toStore: EmailMessage = email.template
       ? // Rendered at send time only: the stored message holds no approval link, only the approval's id.
@@ -97,26 +116,42 @@ export class OutboxSender implements EmailConnection {
     // before the provider is called, not two. A message that does not render is stored pending, as
     // before, and the path below renders it again and says why.
     const rendered = await this.#render(toStore, email).catch(() => null);
+    // A take asked for before under this lease is kept as it is: this call stores nothing if it did.
+    if (rendered && this.#takes.get(email.key)?.owner !== options.leaseOwner) this.#tookUnder(email.key, options.leaseOwner);
     const stored = await store.enqueueOutbox({ key: email.key, runId: email.runId, message: toStore, createdAt: clock.now() }, email.approval, rendered ? { now: clock.now(), owner: leaseOwner } : undefined);
-    if (stored.taken) return this.#deliver(email, rendered!, options);
+    if (stored.taken) return this.#deliver(email, rendered!, toStore, options);
     // Nothing below may touch the message before the step's start is stored: a turn whose run is no
     // longer its own stops here, and leaves the message as it found it.
     await options.started?.();
+    return this.#sendStored(email, stored, leaseOwner, options);
+  }
+
+  /** Sends a stored message unless it was sent (2), taken by someone else, or waits for an operator (3, 4). */
+  async #sendStored(email: OutgoingEmail, stored: OutboxMessage, leaseOwner: string | null, options: SendOptions): Promise<{ messageId: string; alreadySent: boolean }> {
+    const { store, clock, provider } = this.deps;
     if (stored.status === 'sent' && stored.providerMessageId) {
       this.#sentNotRecorded.delete(email.key);
+      this.#takes.delete(email.key);
+      const followUp = await this.#followUp(email, leaseOwner, options);
+      if (followUp) return followUp;
       options.note?.(`already sent as message ${stored.providerMessageId}; not sent again`);
       return { messageId: stored.providerMessageId, alreadySent: true };
     }
     // Taken by the provider in an earlier attempt of this process, which the store failed to record.
     const taken = this.#sentNotRecorded.get(email.key);
     if (taken) {
-      await this.#recordSent(email, taken.messageId, taken.patch);
+      await this.#recordSent(email, taken.messageId, taken.patch, taken.followUp);
       options.note?.(`sent earlier as message ${taken.messageId}, when the store could not record it; recorded now, not sent again`);
-      return { messageId: taken.messageId, alreadySent: true };
+      return (await this.#followUp(email, leaseOwner, options)) ?? { messageId: taken.messageId, alreadySent: true };
     }
     // An interrupted send nobody could check: only an operator's resend or mark-sent moves it on.
-    if (stored.status === 'failed') throw new EmailOutcomeUnknownError(email.key, stored.lastError ?? NEEDS_DECISION, this.#traceOf(email.key));
-    if (stored.status === 'sending') {
+    if (stored.status === 'failed') {
+      this.#takes.delete(email.key);
+      throw new EmailOutcomeUnknownError(email.key, stored.lastError ?? NEEDS_DECISION, this.#traceOf(email.key));
+    }
+    if (stored.status === 'sending' && this.#neverHanded(stored, options.leaseOwner)) {
+      options.note?.(`an earlier attempt of this turn took the message for sending and never handed it to ${provider.description} (the store’s answer was lost); sending it now`);
+    } else if (stored.status === 'sending') {
       // Taken by an attempt that may still be talking to the provider: wait until it cannot be.
       const busyForMs = await this.#busyFor(stored, leaseOwner);
       if (busyForMs > 0) throw new OutboxBusyError(email.key, busyForMs);
@@ -136,7 +171,9 @@ export class OutboxSender implements EmailConnection {
     const message = await this.#render(stored.message, email);
     // Taken only if nobody else took it since it was read: two runs asking at once (once_per), or a
     // stalled turn and the one that took its run over, never both hand it to the provider.
+    this.#tookUnder(email.key, options.leaseOwner);
     if (!(await store.takeOutboxForSending(email.key, { status: stored.status, attempts: stored.attempts }, clock.now(), leaseOwner))) {
+      this.#takes.delete(email.key);
       const now = await store.getOutbox(email.key);
       if (now?.status === 'sent' && now.providerMessageId) {
         options.note?.(`sent meanwhile by another attempt as message ${now.providerMessageId}; not sent again`);
@@ -144,11 +181,31 @@ export class OutboxSender implements EmailConnection {
       }
       throw new OutboxBusyError(email.key, SENDING_WINDOW_MS);
     }
-    return this.#deliver(email, message, options);
+    return this.#deliver(email, message, stored.message, options);
+  }
+
+  /**
+   * The copy of a sent message for the recipients the relay refused for now (9), when there is one
+   * not yet sent: sent here, as its own outbox entry, under the same rules.
+   */
+  async #followUp(email: OutgoingEmail, leaseOwner: string | null, options: SendOptions): Promise<{ messageId: string; alreadySent: boolean } | null> {
+    const stored = await this.deps.store.getOutbox(followUpKeyOf(email.key));
+    if (!stored) return null;
+    const { to, cc } = stored.message;
+    return this.#sendStored({ ...email, key: stored.key, to, ...(cc ? { cc } : {}), approval: undefined }, stored, leaseOwner, options);
   }
 
   /** Hands a message this attempt took (`sending`) to the provider, and records the outcome (5, 7). */
-  async #deliver(email: OutgoingEmail, message: EmailMessage, options: SendOptions): Promise<{ messageId: string; alreadySent: boolean }> {
+  async #deliver(email: OutgoingEmail, message: EmailMessage, storedForm: EmailMessage, options: SendOptions): Promise<{ messageId: string; alreadySent: boolean }> {
+    this.#delivering.add(email.key);
+    try {
+      return await this.#handOver(email, message, storedForm, options);
+    } finally {
+      this.#delivering.delete(email.key);
+    }
+  }
+
+  async #handOver(email: OutgoingEmail, message: EmailMessage, storedForm: EmailMessage, options: SendOptions): Promise<{ messageId: string; alreadySent: boolean }> {
     const { store, provider, log } = this.deps;
     // The step's start is stored before the provider sees anything (the engine's `running` entry; see
     // ActionDefinition.startsWithItsWrite). Should it not be, nothing was sent: the take is given back,
@@ -161,9 +218,10 @@ export class OutboxSender implements EmailConnection {
         throw error;
       }
     }
-    let messageId: string;
+    let receipt: SendReceipt;
+    this.#takes.set(email.key, { owner: options.leaseOwner ?? '', handed: true });
     try {
-      messageId = await provider.send(message, email.key, options);
+      receipt = await provider.send(message, email.key, options);
     } catch (error) {
       // A refused message was not taken, so it goes back to `pending`. Any other failure may follow an
       // acceptance (a gateway's 502 or 504, a timeout, a lost connection, an answer we could not read):
@@ -172,14 +230,41 @@ export class OutboxSender implements EmailConnection {
       const refused = provider.failureOf(error) === 'refused';
       if (!refused && !provider.findSent) throw await this.#awaitDecision(email, (error as Error).message);
       await store.updateOutbox(email.key, { ...(refused ? { status: 'pending' as const } : {}), lastError: (error as Error).message });
+      if (refused) this.#takes.delete(email.key);
       throw error;
     }
     // The provider took it: from here on, no failure may send it again (8).
+    const { messageId, refused = [] } = receipt;
     const sent = this.#sent(message, messageId);
+    const recipients = recipientsOf(message).length;
+    const received = recipients - refused.length;
+    const forNow = refused.filter((r) => r.smtpCode === null || r.smtpCode < 500);
+    const forGood = refused.filter((r) => !forNow.includes(r));
+    // `key` in a log line is a run's business key (lifecycle-log.ts); the outbox's own key is `outboxKey`.
+    const fields = { outboxKey: email.key, runId: email.runId, tag: email.tag, messageId, received, recipients };
+    if (forGood.length > 0) {
+      const others = received === 1 ? 'the other recipient' : 'the other recipients';
+      options.note?.(`${provider.description} refused ${describeRefused(forGood)} for good; sent to ${others} (${received} of ${recipients})`);
+    }
+    if (forNow.length > 0) {
+      // Sent to the others; the deferred recipients get the same message by its follow-up entry (9).
+      const followUpKey = followUpKeyOf(email.key);
+      const { followUp: _previous, ...form } = storedForm;
+      const followUp: NewOutboxMessage = {
+        key: followUpKey,
+        runId: email.runId,
+        message: { ...form, followUp: { of: storedForm.followUp?.of ?? email.key, recipients: forNow.map((r) => r.address) } },
+        createdAt: this.deps.clock.now(),
+      };
+      const error = new EmailDeferredError(email.key, followUpKey, `${provider.description} refused ${describeRefused(forNow)} for now`, received, recipients);
+      await this.#recordSent(email, messageId, { ...sent, lastError: error.message }, followUp);
+      log.warn({ ...fields, deferred: forNow.map((r) => r.address), ...(forGood.length > 0 ? { refused: forGood.map((r) => r.address) } : {}), followUpKey }, error.message);
+      throw error;
+    }
     if (options.withStepEntry) this.#recordWithStep(email, messageId, sent, options.withStepEntry);
     else await this.#recordSent(email, messageId, sent);
-    // `key` in a log line is a run's business key (lifecycle-log.ts); the outbox's own key is `outboxKey`.
-    log.info({ outboxKey: email.key, runId: email.runId, tag: email.tag, messageId, recipients: email.to.length }, `email sent: ${email.tag}`);
+    if (forGood.length > 0) log.warn({ ...fields, refused: forGood.map((r) => r.address) }, `email sent to ${received} of ${recipients} recipients: ${email.tag}`);
+    else log.info(fields, `email sent: ${email.tag}`);
     return { messageId, alreadySent: false };
   }
 
@@ -188,18 +273,21 @@ export class OutboxSender implements EmailConnection {
    * failing, the acceptance is remembered for the step's retry and the attempt fails with
    * SentNotRecordedError; the message stays `sending`, never `pending`.
    */
-  async #recordSent(email: OutgoingEmail, messageId: string, patch: OutboxPatch): Promise<void> {
+  async #recordSent(email: OutgoingEmail, messageId: string, patch: OutboxPatch, followUp?: NewOutboxMessage): Promise<void> {
     let failure: unknown;
     for (let tried = 0; tried < RECORD_SENT_TRIES; tried++) {
       try {
+        // The follow-up first: once the message is `sent`, nothing else would remember the deferred recipients.
+        if (followUp) await this.deps.store.enqueueOutbox(followUp);
         await this.deps.store.updateOutbox(email.key, patch);
         this.#sentNotRecorded.delete(email.key);
+        this.#takes.delete(email.key);
         return;
       } catch (error) {
         failure = error;
       }
     }
-    this.#sentNotRecorded.set(email.key, { messageId, patch });
+    this.#sentNotRecorded.set(email.key, { messageId, patch, ...(followUp ? { followUp } : {}) });
     const error = new SentNotRecordedError(email.key, messageId, failure);
     this.deps.log.error({ outboxKey: email.key, runId: email.runId, tag: email.tag, messageId }, error.message);
     throw error;
@@ -217,8 +305,10 @@ export class OutboxSender implements EmailConnection {
     withStepEntry({
       outboxSent: { key: email.key, providerMessageId: messageId, sentAt: patch.sentAt!, message: patch.message! },
       stored: (ok) => {
-        if (ok) this.#sentNotRecorded.delete(email.key);
-        else this.deps.log.error({ outboxKey: email.key, runId: email.runId, tag: email.tag, messageId }, new SentNotRecordedError(email.key, messageId, 'the step\'s journal write failed').message);
+        if (ok) {
+          this.#sentNotRecorded.delete(email.key);
+          this.#takes.delete(email.key);
+        } else this.deps.log.error({ outboxKey: email.key, runId: email.runId, tag: email.tag, messageId }, new SentNotRecordedError(email.key, messageId, 'the step\'s journal write failed').message);
       },
     });
   }
@@ -231,13 +321,26 @@ export class OutboxSender implements EmailConnection {
   async #awaitDecision(email: OutgoingEmail, reason: string): Promise<EmailOutcomeUnknownError> {
     const error = new EmailOutcomeUnknownError(email.key, `${NEEDS_DECISION}: ${reason}`, this.#traceOf(email.key));
     await this.deps.store.updateOutbox(email.key, { status: 'failed', lastError: error.reason });
+    this.#takes.delete(email.key);
     this.deps.log.error({ outboxKey: email.key, runId: email.runId, tag: email.tag, trace: error.trace }, error.message);
     return error;
   }
 
+  /** Remembers a take asked for under this turn's lease (given by the engine: never another process's). */
+  #tookUnder(key: string, leaseOwner: string | undefined): void {
+    if (!leaseOwner) return;
+    this.#takes.set(key, { owner: leaseOwner, handed: false });
+  }
+
+  /** A `sending` message this process took under this turn's lease and never handed to the provider. */
+  #neverHanded(stored: OutboxMessage, leaseOwner: string | undefined): boolean {
+    const take = this.#takes.get(stored.key);
+    return leaseOwner !== undefined && stored.sendingOwner === leaseOwner && take?.owner === leaseOwner && !take.handed && !this.#delivering.has(stored.key);
+  }
+
   /** What identifies the message at the provider, for the operator who checks: its Message-ID over SMTP. */
   #traceOf(key: string): string | undefined {
-    return this.deps.provider.traceOf?.(key, this.deps.from);
+    return this.deps.provider.traceOf?.(rootKeyOf(key), this.deps.from);
   }
 
   /**
@@ -246,6 +349,7 @@ export class OutboxSender implements EmailConnection {
    */
   async #giveBack(email: OutgoingEmail, leaseOwner: string | undefined): Promise<void> {
     if (!leaseOwner) return;
+    this.#takes.delete(email.key);
     await this.deps.store.releaseOutboxTake(email.key, leaseOwner).catch((error: unknown) => {
       this.deps.log.warn({ outboxKey: email.key, runId: email.runId, tag: email.tag, error: (error as Error).message }, 'a message taken for a step whose start was not stored could not be given back');
     });
@@ -297,6 +401,16 @@ export class OutboxSender implements EmailConnection {
     const { template: _dropped, ...envelope } = message;
     return { status: 'sent', providerMessageId, sentAt: this.deps.clock.now(), lastError: null, message: { ...envelope, text: erased, html: erased } };
   }
+}
+
+/** Who a message goes to: its deferred recipients for a follow-up (9), else everyone in To and Cc. */
+function recipientsOf(message: EmailMessage): string[] {
+  return message.followUp?.recipients ?? [...message.to, ...(message.cc ?? [])];
+}
+
+/** `a@x.example ("451 4.7.1 Greylisted"), b@y.example ("…")`, for notes, logs and errors. */
+function describeRefused(refused: readonly RefusedRecipient[]): string {
+  return refused.map((r) => `${r.address} ("${r.reply}")`).join(', ');
 }
 
 /** The worker id of a lease owner `<worker id>~<nonce>`. */

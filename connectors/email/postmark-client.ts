@@ -4,7 +4,7 @@ import { HttpClient, type CallOptions, type HttpTransportOptions } from '../kit/
 import { HttpError, NotFoundError } from '../kit/http-errors.ts';
 import { isOutcomeUnknown } from '../../server/engine/errors.ts';
 import type { EmailMessage } from '../../server/store/store.ts';
-import type { EmailProvider, SendFailure } from './email-provider.ts';
+import type { EmailProvider, SendFailure, SendReceipt } from './email-provider.ts';
 
 export interface PostmarkClientOptions {
   apiUrl: string;
@@ -55,7 +55,7 @@ export class PostmarkClient implements EmailProvider {
   }
 
   /** Sends one message tagged with its notification key; resolves with the provider's message id. */
-  async send(message: EmailMessage, key: string, options: CallOptions = {}): Promise<string> {
+  async send(message: EmailMessage, key: string, options: CallOptions = {}): Promise<SendReceipt> {
     const res = await this.#http.request({
       method: 'POST',
       path: 'email',
@@ -75,7 +75,7 @@ export class PostmarkClient implements EmailProvider {
       expect: SendResult,
       ...options,
     });
-    return res.body.MessageID;
+    return { messageId: res.body.MessageID };
   }
 
   /**

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
+import { rootCertificates } from 'node:tls';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Clock } from '../../server/engine/clock.ts';
 import type { EmailMessage } from '../../server/store/store.ts';
 import type { CallOptions } from '../kit/http-client.ts';
-import type { EmailProvider, SendFailure } from './email-provider.ts';
+import type { EmailProvider, RefusedRecipient, SendFailure, SendReceipt } from './email-provider.ts';
 import { smtpRelayOf, type SmtpRelay } from './smtp-url.ts';
 
 /** Time limits of one SMTP send. The whole send ends well inside the outbox's 2-minute send window. */
@@ -28,7 +29,21 @@ export interface SmtpClientOptions {
   /** Stamps the Date header, so a message's text is the same on the virtual clock. */
   clock: Clock;
   timeouts?: Partial<SmtpTimeouts>;
+  tls?: SmtpTls;
 }
+
+/** How the relay's TLS certificate is checked (EMAIL_SMTP_TLS_…). By default: against the system's CAs, for the URL's host. */
+export interface SmtpTls {
+  /** PEM of the CA that signed the relay's certificate, trusted besides the system's CAs (EMAIL_SMTP_TLS_CA). */
+  ca?: string;
+  /** The name the certificate is checked against, when the URL reaches the relay by another (EMAIL_SMTP_TLS_SERVERNAME). */
+  servername?: string;
+  /** No check at all (EMAIL_SMTP_TLS_INSECURE_SKIP_VERIFY). */
+  insecureSkipVerify?: boolean;
+}
+
+/** Node's codes for a TLS certificate that does not verify, and for TLS spoken to a port that does not (smtps:// to 587). */
+const TLS_FAILURE = /^(CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(VERIFY_LEAF_SIGNATURE|GET_ISSUER_CERT)|ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL_WRONG_VERSION_NUMBER)/;
 
 /** Where the conversation was when it failed. Only `answer` is after the message data began. */
 export type SmtpStage = 'connect' | 'auth' | 'envelope' | 'answer';
@@ -76,8 +91,10 @@ export class SmtpClient implements EmailProvider {
   readonly #password: string | undefined;
   readonly #clock: Clock;
   readonly #timeouts: SmtpTimeouts;
+  readonly #tls: SmtpTls;
 
   constructor(options: SmtpClientOptions) {
+    this.#tls = options.tls ?? {};
     this.#relay = smtpRelayOf(options.url);
     this.#password = options.password;
     this.#clock = options.clock;
@@ -93,8 +110,9 @@ export class SmtpClient implements EmailProvider {
     return error instanceof SmtpSendError && error.dataBegan && error.smtpCode === null ? 'unknown' : 'refused';
   }
 
-  async send(message: EmailMessage, key: string, options: CallOptions = {}): Promise<string> {
-    const messageId = messageIdFor(key, message.from);
+  async send(message: EmailMessage, key: string, options: CallOptions = {}): Promise<SendReceipt> {
+    // A follow-up for deferred recipients is the same message: the Message-ID of the one it copies.
+    const messageId = messageIdFor(message.followUp?.of ?? key, message.from);
     const mail = new MailComposer({
       from: message.from,
       to: message.to,
@@ -107,16 +125,14 @@ export class SmtpClient implements EmailProvider {
       ...(message.tag ? { headers: { 'X-Partnerflow-Tag': message.tag } } : {}),
     }).compile();
     const envelope = mail.getEnvelope();
+    if (message.followUp) envelope.to = message.followUp.recipients;
     const raw = await mail.build();
     const info = await this.#converse(envelope, raw, options);
-    if (info.rejected.length > 0) {
-      options.note?.(`${this.description} refused ${info.rejected.length} of the recipients: ${info.rejected.join(', ')}; sent to the others`);
-    }
-    return messageId;
+    return info.refused.length > 0 ? { messageId, refused: info.refused } : { messageId };
   }
 
   /** One SMTP conversation: connect, AUTH when a user is set, MAIL/RCPT/DATA, QUIT. */
-  #converse(envelope: { from: string | false; to: string[] }, raw: Buffer, options: CallOptions): Promise<{ rejected: string[] }> {
+  #converse(envelope: { from: string | false; to: string[] }, raw: Buffer, options: CallOptions): Promise<{ refused: RefusedRecipient[] }> {
     const relay = this.#relay;
     const connection = new SMTPConnection({
       host: relay.host,
@@ -128,6 +144,11 @@ export class SmtpClient implements EmailProvider {
       greetingTimeout: this.#timeouts.connectMs,
       socketTimeout: this.#timeouts.idleMs,
       logger: false,
+      ...(this.#tls.servername ? { servername: this.#tls.servername } : {}),
+      tls: {
+        ...(this.#tls.ca ? { ca: [...rootCertificates, this.#tls.ca] } : {}),
+        ...(this.#tls.insecureSkipVerify ? { rejectUnauthorized: false } : {}),
+      },
     });
     let stage: SmtpStage = 'connect';
     let dataBegan = false;
@@ -168,7 +189,7 @@ export class SmtpClient implements EmailProvider {
           if (settled) return;
           settle();
           connection.quit();
-          resolve({ rejected: (info?.rejected ?? []).map(String) });
+          resolve({ refused: refusedOf(info) });
         });
       };
       connection.connect((error) => {
@@ -185,7 +206,7 @@ export class SmtpClient implements EmailProvider {
    * is not kept (it may hold the conversation), only its reply code and the relay's own words.
    */
   #describe(error: unknown, stage: SmtpStage, dataBegan: boolean): SmtpSendError {
-    const e = (error ?? {}) as { responseCode?: unknown; response?: unknown; code?: unknown; message?: unknown };
+    const e = (error ?? {}) as { responseCode?: unknown; response?: unknown; code?: unknown; originalCode?: unknown; message?: unknown };
     const smtpCode = typeof e.responseCode === 'number' ? e.responseCode : null;
     const reply = typeof e.response === 'string' ? e.response.replace(/\s+/g, ' ').trim().slice(0, 300) : '';
     const atStage = dataBegan ? 'answer' : stage;
@@ -198,7 +219,37 @@ export class SmtpClient implements EmailProvider {
     const cause = reply ? `it answered "${reply}"` : `${typeof e.message === 'string' ? e.message : String(error)}${typeof e.code === 'string' ? ` (${e.code})` : ''}`;
     let message = `email: ${this.description} failed while ${what}: ${cause}`;
     if (atStage === 'answer' && smtpCode === null) message += '; the relay may have taken the message';
+    // A certificate that does not verify fails every attempt alike, until the configuration changes.
+    const tlsCode = [e.originalCode, e.code].find((c): c is string => typeof c === 'string' && TLS_FAILURE.test(c));
+    if (tlsCode && !dataBegan) {
+      message += ` [${tlsCode}]: ${tlsAdvice(tlsCode)}; retrying does not help`;
+      return new SmtpSendError(message, atStage, null, false, false);
+    }
     const retryable = smtpCode === null || smtpCode < 500;
     return new SmtpSendError(message, atStage, smtpCode, atStage === 'answer', retryable);
   }
+}
+
+/**
+ * The recipients the relay refused while it took the message for others, with each one's reply (a
+ * 4xx is for now, a 5xx for good): nodemailer lists them in `rejected`, their replies in `rejectedErrors`.
+ */
+function refusedOf(info: unknown): RefusedRecipient[] {
+  const { rejected = [], rejectedErrors = [] } = (info ?? {}) as { rejected?: unknown[]; rejectedErrors?: Array<{ recipient?: unknown; responseCode?: unknown; response?: unknown }> };
+  return rejected.map((address) => {
+    const error = rejectedErrors.find((e) => e.recipient === address);
+    return {
+      address: String(address),
+      smtpCode: typeof error?.responseCode === 'number' ? error.responseCode : null,
+      reply: typeof error?.response === 'string' ? error.response.replace(/\s+/g, ' ').trim().slice(0, 300) : 'no reply',
+    };
+  });
+}
+
+/** Which setting a TLS failure calls for. */
+function tlsAdvice(code: string): string {
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'the relay’s certificate is for another name: set EMAIL_SMTP_TLS_SERVERNAME to the name it carries, or reach the relay by that name in EMAIL_SMTP_URL';
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') return 'the relay does not speak TLS from the first byte on this port: use smtp:// (STARTTLS, port 587) rather than smtps:// (port 465), or the relay’s TLS port';
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return 'the relay’s TLS certificate is out of its validity dates: the relay’s operator must renew it (EMAIL_SMTP_TLS_INSECURE_SKIP_VERIFY=true accepts it anyway, insecurely)';
+  return 'the relay’s TLS certificate is not signed by a CA this machine trusts (a private CA, a self-signed certificate): set EMAIL_SMTP_TLS_CA to the PEM file of the CA that signed it';
 }

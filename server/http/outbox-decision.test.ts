@@ -127,4 +127,32 @@ describe('an SMTP send cut off after its data (issue 14, part 8)', () => {
     expect((await post('/outbox/nothing-here/mark-sent')).status).toBe(404);
     expect(relay.dataReceived).toBe(1);
   });
+
+  it('two conflicting decisions at once (two operators, two replicas): one wins, the other gets 409 naming the status it found, and the message goes out once', async () => {
+    const { runId, key } = await runWithDroppedAnswer();
+    // Both requests read the message `failed` before either writes, as on two replicas.
+    const getOutbox = store.getOutbox.bind(store);
+    let reads = 0;
+    let bothRead!: () => void;
+    const barrier = new Promise<void>((resolve) => (bothRead = resolve));
+    store.getOutbox = async (k) => {
+      const found = await getOutbox(k);
+      if (++reads === 2) bothRead();
+      if (reads <= 2) await barrier;
+      return found;
+    };
+    const [markSent, resend] = await Promise.all([post(`/outbox/${encodeURIComponent(key)}/mark-sent`), post(`/outbox/${encodeURIComponent(key)}/resend`)]);
+    store.getOutbox = getOutbox;
+    expect([markSent.status, resend.status].sort()).toEqual([200, 409]);
+    const [winner, loser] = markSent.status === 200 ? [markSent, resend] : [resend, markSent];
+    const decided = ((await winner.json()) as { status: 'sent' | 'pending' }).status;
+    expect(((await loser.json()) as { error: string }).error).toBe(
+      `message ${key} is ${decided} now: another decision was taken on it meanwhile (it was failed when this one was asked); check it before deciding again`,
+    );
+    expect(await store.getOutbox(key)).toMatchObject({ status: decided });
+    await engine.runUntilIdle();
+    expect((await store.getRun(asRunId(runId)))?.status).toBe('completed');
+    // The relay took it once before the decision; a resend that won sends it once more, never twice more.
+    expect(relay.dataReceived).toBe(decided === 'pending' ? 2 : 1);
+  });
 });

@@ -36,7 +36,11 @@ export function outboxRoutes(deps: AppDeps): Hono<AppEnv> {
     if (message.status !== 'failed') {
       return jsonError(c, 409, `message ${key} is ${message.status}: only a message whose send was cut off and waits for an operator’s decision (failed) can be resent or marked sent`);
     }
-    await store.updateOutbox(key, patchOf(message));
+    // Only on the message as read: of two conflicting decisions (two operators, two replicas), one applies.
+    if (!(await store.updateOutbox(key, patchOf(message), { status: 'failed', attempts: message.attempts }))) {
+      const now = await store.getOutbox(key);
+      return jsonError(c, 409, `message ${key} is ${now?.status ?? 'gone'} now: another decision was taken on it meanwhile (it was failed when this one was asked); check it before deciding again`);
+    }
     const retried = message.runId ? await engine.retry(message.runId) : false;
     log.warn({ requestId: c.get('requestId'), outboxKey: key, runId: message.runId, decision: status, runRetried: retried }, status === 'pending' ? 'email released for resending by an operator' : 'email marked as sent by an operator');
     return c.json({ key, status, run_id: message.runId, run_retried: retried } satisfies z.infer<typeof OutboxDecision>);
@@ -55,7 +59,8 @@ export function outboxRoutes(deps: AppDeps): Hono<AppEnv> {
       const erased = '[erased once sent]';
       return {
         status: 'sent',
-        providerMessageId: messageIdFor(message.key, message.message.from),
+        // A follow-up for deferred recipients went out with the Message-ID of the message it copies.
+        providerMessageId: messageIdFor(message.message.followUp?.of ?? message.key, message.message.from),
         sentAt: engine.clock.now(),
         lastError: 'marked as sent by an operator',
         message: { ...envelope, text: erased, html: erased },
@@ -69,7 +74,7 @@ const key = { key: 'The message’s outbox key, URL-encoded (the step’s error 
 const responses = {
   200: { description: 'The decision, and whether the run was queued again', schema: OutboxDecision },
   404: { description: 'No such message', schema: ErrorBody },
-  409: { description: 'The message does not wait for a decision (it is pending, sending or sent)', schema: ErrorBody },
+  409: { description: 'The message does not wait for a decision (it is pending, sending or sent), or another decision was taken on it since it was read; the error names its status', schema: ErrorBody },
 };
 
 export const outboxDocs: RouteDoc[] = [

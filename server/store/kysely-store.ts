@@ -431,7 +431,7 @@ export class KyselyStore implements Store {
     return row.lease_until !== null && row.lease_until > now ? 'held' : 'lapsed';
   }
 
-  async updateOutbox(key: string, patch: OutboxPatch): Promise<void> {
+  async updateOutbox(key: string, patch: OutboxPatch, expected?: { status: OutboxStatus; attempts: number }): Promise<boolean> {
     const set: Partial<Selectable<Database['outbox']>> = {};
     if (patch.status !== undefined) set.status = patch.status;
     if (patch.message !== undefined) set.message = json(patch.message);
@@ -439,8 +439,10 @@ export class KyselyStore implements Store {
     if (patch.providerMessageId !== undefined) set.provider_message_id = patch.providerMessageId;
     if (patch.lastError !== undefined) set.last_error = patch.lastError;
     if (patch.sentAt !== undefined) set.sent_at = patch.sentAt;
-    if (Object.keys(set).length === 0) return;
-    await this.db.updateTable('outbox').set(set).where('key', '=', key).execute();
+    if (Object.keys(set).length === 0) return false;
+    let update = this.db.updateTable('outbox').set(set).where('key', '=', key);
+    if (expected) update = update.where('status', '=', expected.status).where('attempts', '=', expected.attempts);
+    return (await update.executeTakeFirst()).numUpdatedRows > 0n;
   }
 
   // ── Tell on change ──────────────────────────────────────────────────────────────────────

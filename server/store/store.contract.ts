@@ -500,6 +500,22 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.getOutbox('nope')).toBeUndefined();
     });
 
+    it('outbox: an update that expects a status and attempt count changes the message only while it still has them (an operator\'s decision)', async () => {
+      const message = { from: 'f@example.com', to: ['p@example.com'], subject: 's', text: 't', html: 'h' };
+      await store.enqueueOutbox({ key: 'k-decide', runId: null, message, createdAt: T0 });
+      await store.updateOutbox('k-decide', { status: 'failed', attempts: 1, lastError: 'needs an operator’s decision' });
+      // Two decisions on the message as read (failed, 1 attempt): the first changes it, the second nothing.
+      expect(await store.updateOutbox('k-decide', { status: 'sent', providerMessageId: 'pm-op', sentAt: T0 + 1 }, { status: 'failed', attempts: 1 })).toBe(true);
+      expect(await store.updateOutbox('k-decide', { status: 'pending', lastError: 'released' }, { status: 'failed', attempts: 1 })).toBe(false);
+      expect(await store.getOutbox('k-decide')).toMatchObject({ status: 'sent', providerMessageId: 'pm-op', lastError: 'needs an operator’s decision' });
+      // Failed again after another attempt: a decision on the earlier read changes nothing.
+      await store.updateOutbox('k-decide', { status: 'failed', attempts: 2 });
+      expect(await store.updateOutbox('k-decide', { status: 'pending' }, { status: 'failed', attempts: 1 })).toBe(false);
+      expect(await store.updateOutbox('k-decide', { status: 'pending' }, { status: 'failed', attempts: 2 })).toBe(true);
+      expect(await store.getOutbox('k-decide')).toMatchObject({ status: 'pending', attempts: 2 });
+      expect(await store.updateOutbox('nope', { status: 'pending' }, { status: 'failed', attempts: 1 })).toBe(false);
+    });
+
     it('outbox: one sender takes a message for an attempt; a sender that read it before is refused', async () => {
       const message = { from: 'f@example.com', to: ['p@example.com'], subject: 's', text: 't', html: 'h' };
       const stored = await store.enqueueOutbox({ key: 'k-take', runId: null, message, createdAt: T0 });

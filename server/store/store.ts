@@ -167,7 +167,12 @@ export interface Store {
    * over or freed) or `gone` (the turn ended, its run was taken over, or a restart freed it).
    */
   leaseState(owner: string, now: number): Promise<'held' | 'lapsed' | 'gone'>;
-  updateOutbox(key: string, patch: OutboxPatch): Promise<void>;
+  /**
+   * Changes a message. With `expected`, only while it still has that status and attempt count (an
+   * operator's decision on what they read: two conflicting decisions never both apply); answers whether
+   * it changed.
+   */
+  updateOutbox(key: string, patch: OutboxPatch, expected?: { status: OutboxStatus; attempts: number }): Promise<boolean>;
   /**
    * Gives back a take of `owner`'s lease that was never handed to the provider: `sending` → `pending`,
    * only while the message is still `sending` under that lease. False when it no longer is.
@@ -464,6 +469,12 @@ export interface EmailMessage {
    * are empty until then, so the store never holds a working approval link. Erased once sent.
    */
   template?: { name: string; data: Record<string, unknown>; approvalId?: string };
+  /**
+   * Set on the copy of a message for the recipients an SMTP relay refused for now (OutboxSender, 9):
+   * the outbox key of the message it copies (its Message-ID is that one's), and who it goes to (RCPT
+   * TO); its To and Cc headers are the original's.
+   */
+  followUp?: { of: string; recipients: string[] };
 }
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';

@@ -10,6 +10,8 @@ export interface RelayedMessage {
   raw: string;
   /** The AUTH user of the session, when it logged in. */
   user: string | undefined;
+  /** Whether the message came over TLS (STARTTLS). */
+  tls: boolean;
 }
 
 /** How the relay behaves towards the next messages; tests change it between sends. */
@@ -39,9 +41,10 @@ export class SmtpRelay {
   #server: SMTPServer;
   readonly #sockets = new Set<Socket>();
 
-  private constructor(users: Record<string, string> | undefined) {
+  private constructor(users: Record<string, string> | undefined, tls: { key: string; cert: string } | undefined) {
     const options: SMTPServerOptions = {
-      disabledCommands: ['STARTTLS'],
+      // With `tls`, the relay offers STARTTLS with that certificate; without, no TLS at all.
+      ...(tls ? { key: tls.key, cert: tls.cert } : { disabledCommands: ['STARTTLS'] }),
       authOptional: users === undefined,
       allowInsecureAuth: true,
       logger: false,
@@ -82,9 +85,9 @@ export class SmtpRelay {
     });
   }
 
-  /** Starts a relay on `port` (0: a free one). With `users`, AUTH is required and checked. */
-  static async start(options: { port?: number; users?: Record<string, string> } = {}): Promise<SmtpRelay> {
-    const relay = new SmtpRelay(options.users);
+  /** Starts a relay on `port` (0: a free one). With `users`, AUTH is required and checked; with `tls`, STARTTLS is offered. */
+  static async start(options: { port?: number; users?: Record<string, string>; tls?: { key: string; cert: string } } = {}): Promise<SmtpRelay> {
+    const relay = new SmtpRelay(options.users, options.tls);
     await relay.listen(options.port ?? 0);
     return relay;
   }
@@ -110,7 +113,7 @@ function replyError(reply: { code: number; message: string }): Error {
 }
 
 /** Just enough MIME for the messages nodemailer composes here: headers, and text and HTML parts in QP or base64. */
-function parseMessage(raw: string, session: { envelope: { mailFrom: false | { address: string }; rcptTo: Array<{ address: string }> }; user?: unknown }): RelayedMessage {
+function parseMessage(raw: string, session: { envelope: { mailFrom: false | { address: string }; rcptTo: Array<{ address: string }> }; user?: unknown; secure?: boolean }): RelayedMessage {
   const { headers, body } = splitHeaders(raw);
   const parts: Array<{ headers: Record<string, string>; body: string }> = [];
   const boundary = /boundary="?([^";]+)"?/i.exec(headers['content-type'] ?? '')?.[1];
@@ -131,6 +134,7 @@ function parseMessage(raw: string, session: { envelope: { mailFrom: false | { ad
     html: partOf('text/html'),
     raw,
     user: typeof session.user === 'string' ? session.user : undefined,
+    tls: session.secure === true,
   };
 }
 
