@@ -319,6 +319,27 @@ const migrations: Record<string, Migration> = {
       await db.schema.createTable('told_subject_locks').addColumn('subject', text, (c) => c.primaryKey()).execute();
     },
   },
+  // The runs triggers of 0012 ran for every statement on runs, kept every changed row in a transition
+  // table and ran a query over it, though most statements make nothing due: a webhook's run is leased
+  // at intake, a turn's end finishes its run or leases none. With each replica's group commits, that
+  // was a fifth of the statements PostgreSQL executed. A row trigger whose WHEN is the same condition
+  // (due, unleased, unfinished) costs nothing for the others; for a run made due it notifies its own
+  // wake time (identical ones in one transaction still collapse, and a listener wakes at once for a
+  // time past), so what a replica hears is unchanged: every time a write made a run due, at COMMIT.
+  '0014_announce_due_runs': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create function partnerflow_announce_run() returns trigger language plpgsql as $$
+        begin
+          perform pg_notify(left('partnerflow_wake.' || tg_table_schema, 63), new.wake_at::text);
+          return null;
+        end $$`.execute(db);
+      await sql`drop trigger runs_announce_inserted on runs`.execute(db);
+      await sql`drop trigger runs_announce_updated on runs`.execute(db);
+      await sql`drop function partnerflow_announce_runs()`.execute(db);
+      await sql`create trigger runs_announce_due after insert or update on runs for each row when (new.finished_at is null and new.lease_until is null and new.wake_at is not null) execute function partnerflow_announce_run()`.execute(db);
+    },
+  },
 };
 
 /** The PostgreSQL migrations, by the same names as `sqliteMigrations`. */

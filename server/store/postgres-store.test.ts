@@ -140,3 +140,53 @@ describe('PostgreSQL store: claims across replicas', () => {
     }
   });
 });
+
+describe('PostgreSQL store: what the wake notifications tell the other replicas', () => {
+  const newRun = (n: number, more: { wakeAt: number; lease?: { owner: string; until: number } }) => ({
+    id: asRunId(`run_${n}`),
+    recipe: 'r',
+    recipeVersion: 1,
+    recipeHash: 'h',
+    trigger: { type: 'webhook' as const, receivedAt: T0, data: {} },
+    dedupKey: `k${n}`,
+    correlationKey: null,
+    cancelOnEvent: null,
+    createdAt: T0,
+    ...more,
+  });
+
+  it('a run stored due and free, or a turn that waits, is announced at its wake time; a run leased at intake and a finished one are not', async () => {
+    const store = await openTestPostgresStore();
+    const heard: Array<number | null> = [];
+    const subscription = store.listenForWakeups!((at) => heard.push(at));
+    await subscription.ready;
+    const next = async (): Promise<number | null> => {
+      await expect.poll(() => heard.length, { timeout: 5_000 }).toBeGreaterThan(0);
+      return heard.shift()!;
+    };
+    try {
+      // Leased at intake (started by the replica that stored it), then finished: no news for anyone.
+      await store.ingest({ source: 'prm', deliveryId: 'd1', event: 'prm.x', receivedAt: T0 }, [newRun(1, { wakeAt: T0, lease: { owner: 'replica-a~1', until: T0 + 60_000 } })]);
+      expect(await store.finishTurn(asRunId('run_1'), 'replica-a~1', { status: 'completed', wakeAt: null, now: T0 + 1 })).toBe(true);
+      // Stored free (no intake lease): due at T0 + 2, for any replica to claim. Notifications come in
+      // commit order, so the first one heard is this one.
+      await store.ingest({ source: 'prm', deliveryId: 'd2', event: 'prm.x', receivedAt: T0 }, [newRun(2, { wakeAt: T0 + 2 })]);
+      expect(await next()).toBe(T0 + 2);
+      // Several free runs in one group commit: the earliest of them is heard (the other may be too).
+      await Promise.all([
+        store.ingest({ source: 'prm', deliveryId: 'd3', event: 'prm.x', receivedAt: T0 }, [newRun(3, { wakeAt: T0 + 9 })]),
+        store.ingest({ source: 'prm', deliveryId: 'd4', event: 'prm.x', receivedAt: T0 }, [newRun(4, { wakeAt: T0 + 7 })]),
+      ]);
+      // A claim is no news; the claimed run's turn ends waiting a minute: announced at that time.
+      const [claimed] = await store.claimDueRuns({ now: T0 + 2, owner: 'replica-b~1', leaseMs: 60_000, limit: 1 });
+      expect(claimed!.id).toBe('run_2');
+      expect(await store.finishTurn(asRunId('run_2'), 'replica-b~1', { status: 'waiting', wakeAt: T0 + 60_000, now: T0 + 3 })).toBe(true);
+      await expect.poll(() => heard.at(-1), { timeout: 5_000 }).toBe(T0 + 60_000);
+      expect(Math.min(...(heard as number[]))).toBe(T0 + 7);
+      expect(heard.filter((at) => at !== T0 + 7 && at !== T0 + 9)).toEqual([T0 + 60_000]);
+    } finally {
+      await subscription.close();
+      await store.close();
+    }
+  });
+});

@@ -322,6 +322,11 @@ const migrations: Record<string, Migration> = {
       await db.schema.createTable('told_subject_locks').addColumn('subject', 'text', (c) => c.primaryKey()).execute();
     },
   },
+  // The PostgreSQL twin makes the wake-up triggers of 0012 row triggers that fire only for runs made
+  // due. Nothing to change on SQLite; the name keeps both histories alike.
+  '0014_announce_due_runs': {
+    async up() {},
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {
