@@ -327,6 +327,12 @@ const migrations: Record<string, Migration> = {
   '0014_announce_due_runs': {
     async up() {},
   },
+  // The PostgreSQL twin keeps the events some run cancels on or waits for, so a delivery's read of its
+  // live runs costs a lookup when its event is none of them. SQLite runs that read in-process: nothing
+  // to add, the name keeps both histories alike.
+  '0015_awaited_events': {
+    async up() {},
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {
