@@ -372,6 +372,21 @@ const migrations: Record<string, Migration> = {
         on conflict do nothing`.execute(db);
     },
   },
+  // runs_cancel_on held every run, though only the unfinished runs stored to cancel on an event are
+  // ever looked up in it (runsToCancel, the cancel/wait read: `cancel_on_event = ...` and `finished_at
+  // is null`): each run stored, and each turn's end (which changes indexed columns, so PostgreSQL
+  // writes every index again), added an entry. Partial, it holds those runs alone.
+  '0016_runs_cancel_on_live': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.dropIndex('runs_cancel_on').execute();
+      await db.schema
+        .createIndex('runs_cancel_on')
+        .on('runs')
+        .columns(['cancel_on_event', 'correlation_key'])
+        .where(sql<boolean>`cancel_on_event is not null and finished_at is null`)
+        .execute();
+    },
+  },
 };
 
 /** The PostgreSQL migrations, by the same names as `sqliteMigrations`. */

@@ -333,6 +333,11 @@ const migrations: Record<string, Migration> = {
   '0015_awaited_events': {
     async up() {},
   },
+  // The PostgreSQL twin makes runs_cancel_on a partial index of the unfinished runs that cancel on an
+  // event. SQLite keeps the full one (its writes are in-process); the name keeps both histories alike.
+  '0016_runs_cancel_on_live': {
+    async up() {},
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {
