@@ -319,6 +319,74 @@ const migrations: Record<string, Migration> = {
       await db.schema.createTable('told_subject_locks').addColumn('subject', text, (c) => c.primaryKey()).execute();
     },
   },
+  // The runs triggers of 0012 ran for every statement on runs, kept every changed row in a transition
+  // table and ran a query over it, though most statements make nothing due: a webhook's run is leased
+  // at intake, a turn's end finishes its run or leases none. With each replica's group commits, that
+  // was a fifth of the statements PostgreSQL executed. A row trigger whose WHEN is the same condition
+  // (due, unleased, unfinished) costs nothing for the others; for a run made due it notifies its own
+  // wake time (identical ones in one transaction still collapse, and a listener wakes at once for a
+  // time past), so what a replica hears is unchanged: every time a write made a run due, at COMMIT.
+  '0014_announce_due_runs': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create function partnerflow_announce_run() returns trigger language plpgsql as $$
+        begin
+          perform pg_notify(left('partnerflow_wake.' || tg_table_schema, 63), new.wake_at::text);
+          return null;
+        end $$`.execute(db);
+      await sql`drop trigger runs_announce_inserted on runs`.execute(db);
+      await sql`drop trigger runs_announce_updated on runs`.execute(db);
+      await sql`drop function partnerflow_announce_runs()`.execute(db);
+      await sql`create trigger runs_announce_due after insert or update on runs for each row when (new.finished_at is null and new.lease_until is null and new.wake_at is not null) execute function partnerflow_announce_run()`.execute(db);
+    },
+  },
+  // Every delivery with a correlation key asks which live runs its event cancels and which waits it
+  // answers (postgres-read-batches.ts). That statement cost PostgreSQL more to plan than to run, at
+  // every batch of deliveries, though most events are awaited by nothing. This table names every
+  // event a run was ever stored to cancel on, or a step ever waited for; triggers add to it in the
+  // transaction that writes the run or the wait, and nothing removes from it. An event not in it has,
+  // as of the statement that reads it, no run to cancel and no wait to answer, so the read of a batch
+  // whose events are none of these is a primary-key lookup on a table of a few rows.
+  '0015_awaited_events': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createTable('awaited_events').addColumn('event', text, (c) => c.primaryKey()).execute();
+      for (const [fn, column] of [
+        ['partnerflow_cancel_on_event', 'cancel_on_event'],
+        ['partnerflow_wait_for_event', 'wait_event'],
+      ] as const) {
+        await sql`
+          create function ${sql.raw(fn)}() returns trigger language plpgsql as $$
+          begin
+            insert into awaited_events (event) values (new.${sql.raw(column)}) on conflict do nothing;
+            return null;
+          end $$`.execute(db);
+      }
+      // Triggers first: they lock the tables against writes until this migration commits, so the rows
+      // copied below include every run and wait committed before, and the triggers catch the rest.
+      await sql`create trigger runs_awaited_event after insert or update of cancel_on_event on runs for each row when (new.cancel_on_event is not null) execute function partnerflow_cancel_on_event()`.execute(db);
+      await sql`create trigger journal_awaited_event after insert or update on journal for each row when (new.status = 'waiting' and new.wait_event is not null) execute function partnerflow_wait_for_event()`.execute(db);
+      await sql`
+        insert into awaited_events (event)
+        select cancel_on_event from runs where cancel_on_event is not null
+        union select wait_event from journal where status = 'waiting' and wait_event is not null
+        on conflict do nothing`.execute(db);
+    },
+  },
+  // runs_cancel_on held every run, though only the unfinished runs stored to cancel on an event are
+  // ever looked up in it (runsToCancel, the cancel/wait read: `cancel_on_event = ...` and `finished_at
+  // is null`): each run stored, and each turn's end (which changes indexed columns, so PostgreSQL
+  // writes every index again), added an entry. Partial, it holds those runs alone.
+  '0016_runs_cancel_on_live': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.dropIndex('runs_cancel_on').execute();
+      await db.schema
+        .createIndex('runs_cancel_on')
+        .on('runs')
+        .columns(['cancel_on_event', 'correlation_key'])
+        .where(sql<boolean>`cancel_on_event is not null and finished_at is null`)
+        .execute();
+    },
+  },
 };
 
 /** The PostgreSQL migrations, by the same names as `sqliteMigrations`. */

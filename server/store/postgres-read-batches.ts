@@ -72,7 +72,16 @@ export function postgresReadBatches(db: Kysely<Database>) {
   // cancels and the waits it answers, both in one statement (the engine asks for both at once).
   // One index lookup (runs_cancel_on) per key, whatever the planner thinks of the table's statistics;
   // `status = 'waiting'` is a literal, as in the partial index journal_wait_event.
-  const liveRuns = new ReadBatch<EventKey, { kind: 'cancel' | 'wait'; run_id: string; step_key: string | null; event: string; key: string }>(eventKey, async (keys) => {
+  const liveRuns = new ReadBatch<EventKey, { kind: 'cancel' | 'wait'; run_id: string; step_key: string | null; event: string; key: string }>(eventKey, async (all) => {
+    // Only events some run was ever stored to cancel on or a step waited for (awaited_events, kept by
+    // triggers in the writing transaction, never shrinking) can have a run to cancel or a wait to
+    // answer: for the others the answer is none, as of this statement, and the read below (longer to
+    // plan than to run) is not sent. A webhook's event is most often awaited by nothing.
+    const events = [...new Set(all.map((k) => k.event))];
+    const awaited = await sql<{ event: string }>`select event from awaited_events where event = any(${events}::text[])`.execute(db);
+    if (awaited.rows.length === 0) return new Map();
+    const live = new Set(awaited.rows.map((r) => r.event));
+    const keys = all.filter((k) => live.has(k.event));
     const { rows } = await sql<{ kind: 'cancel' | 'wait'; run_id: string; step_key: string | null; event: string; key: string }>`with k(event, key) as (
         select * from unnest(${keys.map((k) => k.event)}::text[], ${keys.map((k) => k.key)}::text[])
       )

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
-import { asRunId } from '../engine/ids.ts';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { asRunId, asStepKey } from '../engine/ids.ts';
 import { describeStoreContract } from './store.contract.ts';
 import { describeBusinessTimersReplicas } from './business-timers.contract.ts';
 import { describeTellOnChangeReplicas } from './told-changes.contract.ts';
@@ -9,7 +9,7 @@ import { describeRateBudgetReplicas } from './rate-budgets.contract.ts';
 import { openPostgresStore, redactDatabaseUrl } from './postgres-store.ts';
 import { postgresMigrations } from './postgres-migrations.ts';
 import { sqliteMigrations } from './sqlite-migrations.ts';
-import { createFreshDatabase, createTestSchema, dropFreshDatabase, openTestPostgresStore, testPostgresUrl } from '../../test/support/test-postgres.ts';
+import { createFreshDatabase, createTestSchema, dropFreshDatabase, dropTestSchema, openTestPostgresStore, testPostgresUrl } from '../../test/support/test-postgres.ts';
 import { freePort } from '../../test/support/free-port.ts';
 
 describeStoreContract('PostgreSQL', () => openTestPostgresStore());
@@ -137,6 +137,127 @@ describe('PostgreSQL store: claims across replicas', () => {
     } finally {
       await other.end();
       await store.close();
+    }
+  });
+});
+
+describe('PostgreSQL store: what the wake notifications tell the other replicas', () => {
+  const newRun = (n: number, more: { wakeAt: number; lease?: { owner: string; until: number } }) => ({
+    id: asRunId(`run_${n}`),
+    recipe: 'r',
+    recipeVersion: 1,
+    recipeHash: 'h',
+    trigger: { type: 'webhook' as const, receivedAt: T0, data: {} },
+    dedupKey: `k${n}`,
+    correlationKey: null,
+    cancelOnEvent: null,
+    createdAt: T0,
+    ...more,
+  });
+
+  it('a run stored due and free, or a turn that waits, is announced at its wake time; a run leased at intake and a finished one are not', async () => {
+    const store = await openTestPostgresStore();
+    const heard: Array<number | null> = [];
+    const subscription = store.listenForWakeups!((at) => heard.push(at));
+    await subscription.ready;
+    const next = async (): Promise<number | null> => {
+      await expect.poll(() => heard.length, { timeout: 5_000 }).toBeGreaterThan(0);
+      return heard.shift()!;
+    };
+    try {
+      // Leased at intake (started by the replica that stored it), then finished: no news for anyone.
+      await store.ingest({ source: 'prm', deliveryId: 'd1', event: 'prm.x', receivedAt: T0 }, [newRun(1, { wakeAt: T0, lease: { owner: 'replica-a~1', until: T0 + 60_000 } })]);
+      expect(await store.finishTurn(asRunId('run_1'), 'replica-a~1', { status: 'completed', wakeAt: null, now: T0 + 1 })).toBe(true);
+      // Stored free (no intake lease): due at T0 + 2, for any replica to claim. Notifications come in
+      // commit order, so the first one heard is this one.
+      await store.ingest({ source: 'prm', deliveryId: 'd2', event: 'prm.x', receivedAt: T0 }, [newRun(2, { wakeAt: T0 + 2 })]);
+      expect(await next()).toBe(T0 + 2);
+      // Several free runs in one group commit: the earliest of them is heard (the other may be too).
+      await Promise.all([
+        store.ingest({ source: 'prm', deliveryId: 'd3', event: 'prm.x', receivedAt: T0 }, [newRun(3, { wakeAt: T0 + 9 })]),
+        store.ingest({ source: 'prm', deliveryId: 'd4', event: 'prm.x', receivedAt: T0 }, [newRun(4, { wakeAt: T0 + 7 })]),
+      ]);
+      // A claim is no news; the claimed run's turn ends waiting a minute: announced at that time.
+      const [claimed] = await store.claimDueRuns({ now: T0 + 2, owner: 'replica-b~1', leaseMs: 60_000, limit: 1 });
+      expect(claimed!.id).toBe('run_2');
+      expect(await store.finishTurn(asRunId('run_2'), 'replica-b~1', { status: 'waiting', wakeAt: T0 + 60_000, now: T0 + 3 })).toBe(true);
+      await expect.poll(() => heard.at(-1), { timeout: 5_000 }).toBe(T0 + 60_000);
+      expect(Math.min(...(heard as number[]))).toBe(T0 + 7);
+      expect(heard.filter((at) => at !== T0 + 7 && at !== T0 + 9)).toEqual([T0 + 60_000]);
+    } finally {
+      await subscription.close();
+      await store.close();
+    }
+  });
+});
+
+describe('PostgreSQL store: the events a delivery can cancel on or answer', () => {
+  const run = (n: number, cancelOnEvent: string | null) => ({
+    id: asRunId(`run_${n}`),
+    recipe: 'r',
+    recipeVersion: 1,
+    recipeHash: 'h',
+    trigger: { type: 'webhook' as const, receivedAt: T0, data: {} },
+    dedupKey: `k${n}`,
+    correlationKey: 'MDF-7',
+    cancelOnEvent,
+    wakeAt: T0,
+    createdAt: T0,
+  });
+
+  it('a run stored by another replica to cancel on an event, and a wait for an event, are found; an event nothing awaits finds none (D12)', async () => {
+    const url = await createTestSchema();
+    const [a, b] = [await openPostgresStore({ url, poolSize: 2 }), await openPostgresStore({ url, poolSize: 2 })];
+    try {
+      expect(await b.findRunsToCancel('prm.mdf_request.canceled', 'MDF-7')).toEqual([]);
+      await a.ingest({ source: 'prm', deliveryId: 'd1', event: 'prm.mdf_request.submitted', receivedAt: T0 }, [run(1, 'prm.mdf_request.canceled')]);
+      expect(await b.findRunsToCancel('prm.mdf_request.canceled', 'MDF-7')).toEqual(['run_1']);
+      // The same event for another key, and another event for the key: nothing.
+      expect(await b.findRunsToCancel('prm.mdf_request.canceled', 'MDF-8')).toEqual([]);
+      expect(await b.findRunsToCancel('prm.mdf_request.approved', 'MDF-7')).toEqual([]);
+      await a.ingest({ source: 'prm', deliveryId: 'd2', event: 'prm.mdf_request.submitted', receivedAt: T0 }, [run(2, null)]);
+      const [claimed] = await a.claimDueRuns({ now: T0, owner: 'replica-a~1', leaseMs: 60_000, limit: 1 });
+      expect(claimed!.id).toBe('run_1');
+      const [second] = await a.claimDueRuns({ now: T0, owner: 'replica-a~2', leaseMs: 60_000, limit: 1 });
+      expect(await b.findWaitingForEvent('prm.claim.paid', 'MDF-7')).toEqual([]);
+      expect(
+        await a.finishTurn(second!.id, 'replica-a~2', {
+          status: 'waiting',
+          wakeAt: T0 + 86_400_000,
+          now: T0 + 1,
+          journal: [{ runId: second!.id, stepKey: asStepKey('paid'), stepId: 'paid', stepType: 'wait_for', status: 'waiting', input: null, output: null, error: null, attempts: 1, startedAt: T0 + 1, finishedAt: null, nextAttemptAt: null, wait: { kind: 'event', event: 'prm.claim.paid', key: 'MDF-7', deadline: T0 + 86_400_000 }, notes: [] }],
+        }),
+      ).toBe(true);
+      expect(await b.findWaitingForEvent('prm.claim.paid', 'MDF-7')).toEqual([{ runId: 'run_2', stepKey: 'paid' }]);
+    } finally {
+      await a.close();
+      await b.close();
+      await dropTestSchema(url);
+    }
+  });
+
+  it('runs and waits stored before the upgrade that keeps the awaited events (0015) are still canceled and answered after it', async () => {
+    const url = await createTestSchema();
+    const schema = new URL(url).searchParams.get('options')!.replace('-c search_path=', '');
+    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) });
+    try {
+      const before = await new Migrator({ db, provider: postgresMigrations, migrationTableSchema: schema }).migrateTo('0014_announce_due_runs');
+      expect(before.error).toBeUndefined();
+      await sql`insert into runs (id, recipe, recipe_version, recipe_hash, trigger, dedup_key, correlation_key, cancel_on_event, status, wake_at, created_at, updated_at)
+        values ('run_1', 'r', 1, 'h', '{}', 'k1', 'MDF-7', 'prm.mdf_request.canceled', 'waiting', null, ${T0}, ${T0}),
+               ('run_2', 'r', 1, 'h', '{}', 'k2', 'MDF-7', null, 'waiting', null, ${T0}, ${T0})`.execute(db);
+      await sql`insert into journal (run_id, step_key, step_id, step_type, status, attempts, started_at, notes, wait_event, wait_key)
+        values ('run_2', 'paid', 'paid', 'wait_for', 'waiting', 1, ${T0}, '[]', 'prm.claim.paid', 'MDF-7')`.execute(db);
+    } finally {
+      await db.destroy();
+    }
+    const store = await openPostgresStore({ url, poolSize: 2 });
+    try {
+      expect(await store.findRunsToCancel('prm.mdf_request.canceled', 'MDF-7')).toEqual(['run_1']);
+      expect(await store.findWaitingForEvent('prm.claim.paid', 'MDF-7')).toEqual([{ runId: 'run_2', stepKey: 'paid' }]);
+    } finally {
+      await store.close();
+      await dropTestSchema(url);
     }
   });
 });

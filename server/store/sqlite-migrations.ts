@@ -322,6 +322,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.createTable('told_subject_locks').addColumn('subject', 'text', (c) => c.primaryKey()).execute();
     },
   },
+  // The PostgreSQL twin makes the wake-up triggers of 0012 row triggers that fire only for runs made
+  // due. Nothing to change on SQLite; the name keeps both histories alike.
+  '0014_announce_due_runs': {
+    async up() {},
+  },
+  // The PostgreSQL twin keeps the events some run cancels on or waits for, so a delivery's read of its
+  // live runs costs a lookup when its event is none of them. SQLite runs that read in-process: nothing
+  // to add, the name keeps both histories alike.
+  '0015_awaited_events': {
+    async up() {},
+  },
+  // The PostgreSQL twin makes runs_cancel_on a partial index of the unfinished runs that cancel on an
+  // event. SQLite keeps the full one (its writes are in-process); the name keeps both histories alike.
+  '0016_runs_cancel_on_live': {
+    async up() {},
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {
