@@ -471,6 +471,9 @@ export class Engine {
     // another worker takes the run over once the lease runs out. A turn whose lease is gone (taken
     // over, or the run canceled) aborts the call it is making: its outcome is no longer its to record.
     const lease = new AbortController();
+    // A third of the lease: one renewal may be lost and the next still lands in time. No floor: a floor above
+    // a third let a short lease run out between renewals under a live turn.
+    const renewEveryMs = this.#opts.leaseMs / 3;
     const renew = setInterval(() => {
       this.store.renewLease(run.id, owner, this.clock.now() + this.#opts.leaseMs).then(
         (held) => {
@@ -480,7 +483,7 @@ export class Engine {
         },
         () => {},
       );
-    }, Math.max(1000, this.#opts.leaseMs / 3));
+    }, renewEveryMs);
     renew.unref?.();
     try {
       const recipe = await this.recipes.byHash(run.recipeHash);
