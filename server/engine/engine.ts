@@ -137,6 +137,7 @@ export class Engine {
     this.recipes = options.recipes;
     this.workerId = options.workerId ?? `worker-${randomBytes(4).toString('hex')}`;
     this.metrics = new EngineMetrics(this.workerId);
+    this.metrics.readPoolFrom(() => options.store.poolUse?.());
     this.#schedules = new Schedules(options.recipes, options.store);
     const { store, recipes, connectors, clock, log } = options;
     this.#polls = new Polls({ store, recipes, connectors, clock, log, env: () => this.#env(), workerId: this.workerId, leaseMs: this.#opts.leaseMs, registry: this.metrics.registry, newRunId, onRunsCreated: () => this.wake() });
