@@ -335,6 +335,7 @@ export class Engine {
       createdAt: now,
     };
     const result = await this.store.createRun(newRun);
+    if (options.startedBy !== undefined && this.#driven?.has(options.startedBy)) this.#driven.add(result.id);
     if (result.created) this.#opts.onLifecycle?.({ type: 'run.started', ...refOf(newRun), trigger: trigger.type });
     this.wake();
     return result;
@@ -448,6 +449,35 @@ export class Engine {
     const times = [...(await Promise.all([this.store.nextWakeAt(now), this.#schedules.nextAt(now), this.businessTimers.nextAt()])), this.#polls.nextAt()];
     const later = times.filter((t): t is number => t !== null && t > now);
     return later.length === 0 ? null : Math.min(...later);
+  }
+
+  /** The runs runOnly drives: a run one of them starts (startRun's `startedBy`) joins them. */
+  #driven: Set<string> | null = null;
+
+  /**
+   * Runs turns of `runId`, and of the runs it starts itself (`runs.start`), until none of them is due
+   * now (`partnerflow run`). Nothing else: no other due run, schedule, business timer or poll, which on
+   * a shared database are the replicas' work; runUntilIdle would do all of it.
+   */
+  async runOnly(runId: RunId, maxTurns = 100_000): Promise<void> {
+    const driven = new Set<string>([runId]);
+    this.#driven = driven;
+    try {
+      for (let turns = 0; turns < maxTurns; ) {
+        let ran = 0;
+        for (const id of [...driven]) {
+          const run = await this.store.claimRun({ id: id as RunId, now: this.clock.now(), owner: `${this.workerId}~${leaseNonce()}`, leaseMs: this.#opts.leaseMs });
+          if (!run) continue;
+          await this.#turn(run);
+          ran++;
+        }
+        if (ran === 0) return;
+        turns += ran;
+      }
+      throw new Error(`still busy after ${maxTurns} turns: a recipe may be looping`);
+    } finally {
+      this.#driven = null;
+    }
   }
 
   /** Runs turns until nothing is due at the current time (the harness and tests use it). */

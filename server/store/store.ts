@@ -75,6 +75,8 @@ export interface Store {
    * (`/metrics`: partnerflow_lease_takeovers_total); a run freed by a finished turn or a restart is not.
    */
   claimDueRuns(query: { now: number; owner: string; leaseMs: number; limit: number; skip?: ReadonlySet<string> }): Promise<ClaimedRun[]>;
+  /** Leases the run `id` to `owner` as claimDueRuns would, when it is due at `now` and nobody holds it; undefined otherwise (`partnerflow run`). */
+  claimRun(query: { id: RunId; now: number; owner: string; leaseMs: number }): Promise<ClaimedRun | undefined>;
   /**
    * Frees every lease held by worker `workerId` (owner `workerId` or `workerId~…`). A process calls it at
    * start with its stable worker id: leases under that id belonged to its previous incarnation, which
