@@ -10,6 +10,7 @@ import type { RunId, StepKey } from '../engine/ids.ts';
 import { runWorkAsync } from './store-work.ts';
 import { migratePostgresSchema } from './postgres-migration-connection.ts';
 import { poolReportingOutages } from './postgres-pool.ts';
+import { withLibpqSslmode } from './postgres-sslmode.ts';
 import { listenForWakeups } from './wake-notifications.ts';
 import { isConnectionFailure, StoreUnavailableError } from './store-unavailable.ts';
 import { SchemaMismatchError, type SchemaOutcome } from './schema-versions.ts';
@@ -47,8 +48,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const shown = redactDatabaseUrl(options.url);
   checkDatabaseUrl(options.url);
   const secrets = secretsOfDatabaseUrl(options.url);
+  // What the connections use: the URL with `sslmode` as libpq means it (shown and masked as given).
+  const url = await withLibpqSslmode(options.url);
   const pool = new pg.Pool({
-    connectionString: options.url,
+    connectionString: url,
     max: options.poolSize ?? 10,
     statement_timeout: options.statementTimeoutMs ?? 30_000,
     connectionTimeoutMillis: 10_000,
@@ -76,16 +79,16 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // database shared by several schemas (`?options=-c search_path=...`) keeps one history per schema.
   let outcome: SchemaOutcome;
   try {
-    outcome = await migratePostgresSchema(options.url, schema);
+    outcome = await migratePostgresSchema(url, schema);
   } catch (error) {
     if (error instanceof SchemaMismatchError) return fail('cannot start on', new Error(`its schema ${error.message}`));
     return fail(`migration ${(error as { failedMigration?: string | null }).failedMigration ?? 'of the schema'} failed on`, error);
   }
   if (outcome.newer.length > 0) options.onNewerSchema?.(outcome.newer);
   options.onMigrated?.(outcome.applied);
-  const store = new PostgresStore(db, options.poolSize ?? 10, pool, healthConnection(options.url, shown));
+  const store = new PostgresStore(db, options.poolSize ?? 10, pool, healthConnection(url, shown));
   // A dedicated connection per listener, outside the pool (wake-notifications.ts), on the same schema.
-  store.listenForWakeups = (onWake, onProblem) => listenForWakeups(options.url, schema, onWake, onProblem);
+  store.listenForWakeups = (onWake, onProblem) => listenForWakeups(url, schema, onWake, onProblem);
   return store;
 }
 
