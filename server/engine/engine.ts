@@ -19,6 +19,7 @@ import { BusinessTimers, type TimersTouched } from './business-timers.ts';
 import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
 import { WorkerSlots } from './worker-slots.ts';
 import { WakeTimer } from './wake-timer.ts';
+import { hasNul, NUL_REFUSAL, nulSourcesOf } from './nul-keys.ts';
 import { leaseAtIntake, storedLeasedRuns } from './intake-leases.ts';
 import { DueBacklog } from './due-backlog.ts';
 import { ExecutionRate } from './execution-rate.ts';
@@ -179,7 +180,14 @@ export class Engine {
     }
     const data = parsed.data;
     const now = this.clock.now();
+    if (hasNul(delivery.deliveryId)) {
+      throw new EventRejectedError(`${eventName}: id: ${NUL_REFUSAL}, which no delivery id may hold; nothing was stored`, 400, [{ path: 'id', message: NUL_REFUSAL }]);
+    }
     const correlationKey = definition.correlate?.(data as never) ?? null;
+    if (correlationKey !== null && hasNul(correlationKey)) {
+      const fields = nulSourcesOf(data, correlationKey, 'data');
+      throw new EventRejectedError(`${eventName}: ${fields.join(', ')}: ${NUL_REFUSAL}, which the record's key may not hold; nothing was stored`, 400, fields.map((path) => ({ path, message: NUL_REFUSAL })));
+    }
     const runs: NewRun[] = [];
     // For the log: recipes on this event whose trigger filter let it pass by (why nothing started).
     const filteredOut: Array<{ recipe: string; filter: string }> = [];
@@ -193,6 +201,11 @@ export class Engine {
       const dedupKey = trigger.dedup_key
         ? String(await evaluateExpression(trigger.dedup_key, scope, this.#env(), scope.trigger))
         : `${delivery.source}:${delivery.deliveryId}`;
+      if (hasNul(dedupKey)) {
+        const fields = nulSourcesOf(data, dedupKey, 'data');
+        const message = `recipe ${recipe.definition.name}: its dedup_key ${NUL_REFUSAL}, from ${fields.join(', ')}`;
+        throw new EventRejectedError(`${eventName}: ${message}; nothing was stored`, 400, fields.map((path) => ({ path, message })));
+      }
       if (dedupKey.length > MAX_DEDUP_KEY_LENGTH) {
         const message = `recipe ${recipe.definition.name}: its dedup_key is ${dedupKey.length} characters, longer than the limit of ${MAX_DEDUP_KEY_LENGTH}`;
         throw new EventRejectedError(`${eventName}: ${message}; nothing was stored`, 400, [{ path: 'data', message }]);
@@ -309,6 +322,10 @@ export class Engine {
   async startRun(recipeName: string, data: unknown, options: { dedupKey?: string; type?: string; event?: string; startedBy?: string } = {}): Promise<{ id: RunId; created: boolean }> {
     const recipe = this.recipes.get(recipeName);
     if (!recipe) throw new EventRejectedError(`unknown recipe "${recipeName}"`, 404);
+    if (options.dedupKey !== undefined && hasNul(options.dedupKey)) {
+      // Not retryable: the same key would be refused again (a runs.start step fails for good).
+      throw Object.assign(new EventRejectedError(`recipe ${recipeName}: the run's key ${NUL_REFUSAL}; no run was started`, 400), { retryable: false });
+    }
     const now = this.clock.now();
     const id = newRunId(now);
     // A run started by a run carries the starter's business key (e.g. the MDF number) for the log.
