@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +14,8 @@ import { loadRecipes } from './recipes/load-recipes.ts';
  * Issue 14: the compose.yaml of README "Running several replicas" (PostgreSQL, two replicas, nginx)
  * cannot drift from the runtime. No Docker runs here: the file is parsed, every variable it sets on a
  * replica (and every one in .env.example, which it reads as `.env`) is one the runtime reads, with a
- * value its schema takes, and together they are a configuration the runtime starts with.
+ * value its schema takes, and together, once the secrets .env.example leaves empty are filled in, they
+ * are a configuration the runtime starts with; as shipped they are not (no secret is published).
  */
 const root = join(import.meta.dirname, '..');
 const read = (file: string) => readFileSync(join(root, file), 'utf8');
@@ -40,21 +42,27 @@ const envExample: Record<string, string> = Object.fromEntries(
     }),
 );
 
+/** The variables .env.example leaves empty (the secrets, and the keys other systems' admins hand out). */
+const leftToFill = Object.keys(envExample).filter((name) => envExample[name] === '');
+
+/** .env as a user fills it in: each empty value set, as `openssl rand -hex 32` makes one. */
+const filledIn: Record<string, string> = { ...envExample, ...Object.fromEntries(leftToFill.map((name) => [name, randomBytes(32).toString('hex')])) };
+
 /** Compose's `${NAME}`, `${NAME:?message}` and `${NAME:-default}`, filled from the env file. */
-function interpolate(value: string): string {
+function interpolate(value: string, envFile: Record<string, string>): string {
   return value.replace(/\$\{([A-Z0-9_]+)(?::([?-])([^}]*))?\}/g, (_all, name: string, kind?: string, rest?: string) => {
-    const given = envExample[name];
+    const given = envFile[name];
     if (given !== undefined && given !== '') return given;
     if (kind === '-') return rest ?? '';
-    throw new Error(`compose.yaml needs ${name}, which .env.example does not set`);
+    throw new Error(`compose.yaml needs ${name}${kind === '?' ? `: ${rest}` : ''}`);
   });
 }
 
-/** The variables a replica gets from compose.yaml itself, interpolated. */
-function environmentOf(service: Service): Record<string, string> {
+/** The variables a replica gets from compose.yaml itself, interpolated from .env (filled in unless told). */
+function environmentOf(service: Service, envFile: Record<string, string> = filledIn): Record<string, string> {
   const env = service.environment ?? {};
   const pairs = Array.isArray(env) ? env.map((entry) => entry.split(/=(.*)/s).slice(0, 2) as [string, string]) : Object.entries(env).map(([k, v]) => [k, String(v ?? '')] as [string, string]);
-  return Object.fromEntries(pairs.map(([k, v]) => [k, interpolate(v)]));
+  return Object.fromEntries(pairs.map(([k, v]) => [k, interpolate(v, envFile)]));
 }
 
 /** Every variable the runtime reads: its own, each connector's, and the webhook secrets of the sources. */
@@ -116,9 +124,31 @@ describe('compose.yaml (README "Running several replicas")', () => {
     }
   });
 
+  it('ships no secret: .env.example leaves them empty, and as shipped compose stops on POSTGRES_PASSWORD and a replica names every secret still to set', () => {
+    expect(leftToFill).toEqual(expect.arrayContaining(['POSTGRES_PASSWORD', 'PARTNERFLOW_API_TOKEN', 'APPROVAL_LINK_SECRET', 'WEBHOOK_SECRET_PRM', 'PRM_API_KEY', 'SALESFORCE_CLIENT_SECRET', 'MARKETO_CLIENT_SECRET', 'EMAIL_SERVER_TOKEN']));
+    expect(Object.values(envExample).filter((value) => /^change-me/i.test(value))).toEqual([]);
+    const [, service] = replicas[0]!;
+    expect(() => environmentOf(service, envExample)).toThrow('compose.yaml needs POSTGRES_PASSWORD: set POSTGRES_PASSWORD in .env (copy .env.example)');
+    const asShipped = { ...envExample, ...environmentOf(service, { ...envExample, POSTGRES_PASSWORD: 'a1b2c3' }) };
+    expect(() => loadConfig(asShipped, { mock: false, connectors: CONNECTORS })).toThrow(/PARTNERFLOW_API_TOKEN: required outside mock mode[\s\S]*APPROVAL_LINK_SECRET: required by the approval connector/);
+    expect(() => loadConfig(asShipped, { mock: false, connectors: CONNECTORS })).toThrow('PRM_API_KEY: required by the prm connector');
+  });
+
+  it('refuses the placeholders earlier versions of .env.example shipped (change-me…), naming each variable', () => {
+    const [, service] = replicas[0]!;
+    const placeholders = { PARTNERFLOW_API_TOKEN: 'change-me-api-token-0123456789', APPROVAL_LINK_SECRET: 'change-me-approval-link-secret-0123456789abcdef', WEBHOOK_SECRET_PRM: 'change-me-prm-webhook-secret-0123' };
+    let message = '';
+    try {
+      loadConfig({ ...filledIn, ...environmentOf(service), ...placeholders }, { mock: false, connectors: CONNECTORS });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    for (const variable of Object.keys(placeholders)) expect(message).toContain(`${variable}: still the placeholder of .env.example; set your own secret (e.g. openssl rand -hex 32)`);
+  });
+
   it('is, with .env.example filled in, a configuration each replica starts with (outside mock mode)', () => {
     for (const [, service] of replicas) {
-      const env = { ...envExample, ...environmentOf(service) };
+      const env = { ...filledIn, ...environmentOf(service) };
       const config = loadConfig(env, { mock: false, connectors: CONNECTORS });
       expect(config.workerId).toBe(env.PARTNERFLOW_WORKER_ID);
       expect(config.host).toBe('0.0.0.0');
@@ -129,7 +159,7 @@ describe('compose.yaml (README "Running several replicas")', () => {
 
   it('configures every connector the shipped recipes (the image\'s recipes/) use, so a replica started on .env.example loads them all', async () => {
     const [, service] = replicas[0]!;
-    const config = loadConfig({ ...envExample, ...environmentOf(service) }, { mock: false, connectors: CONNECTORS });
+    const config = loadConfig({ ...filledIn, ...environmentOf(service) }, { mock: false, connectors: CONNECTORS });
     const catalog = new ConnectorCatalog(CONNECTORS);
     const recipes = await loadRecipes(config.recipesDir, { catalog, tables: loadTables(config.tablesDir).names(), connectorConfigs: config.connectors });
     expect(recipes.length).toBeGreaterThan(0);

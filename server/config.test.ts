@@ -37,3 +37,55 @@ describe('PUBLIC_BASE_URL (approval links are built on it)', () => {
     expect(publicBaseUrl('http://intranet.example.com:8080/partnerflow/')).toBe('http://intranet.example.com:8080/partnerflow');
   });
 });
+
+/** What a start outside mock mode with these variables says: the configuration error's text, or '' when it starts. */
+function startMessage(env: Record<string, string>): string {
+  const base = { PUBLIC_BASE_URL: 'https://partnerflow.example.com', PARTNERFLOW_API_TOKEN: 'a1b2c3d4e5f6a7b8c9d0e1f2', APPROVAL_LINK_SECRET: 'f0e1d2c3b4a5968778695a4b3c2d1e0f' };
+  try {
+    loadConfig({ ...base, ...env }, { mock: false, connectors: CONNECTORS });
+    return '';
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+describe('PARTNERFLOW_LEASE_MS (leases are renewed every third of it)', () => {
+  it('refuses a lease shorter than 2 s, saying why', () => {
+    expect(startMessage({ PARTNERFLOW_LEASE_MS: '1000' })).toContain(
+      'PARTNERFLOW_LEASE_MS: at least 2000 (a turn renews its lease every third of it, and a renewal waiting on a busy database must not let it lapse) (got "1000")',
+    );
+    expect(startMessage({ PARTNERFLOW_LEASE_MS: '2000' })).toBe('');
+  });
+});
+
+describe('PARTNERFLOW_WORKER_ID (leases are named <worker id>~<random>)', () => {
+  it('refuses a "~", which would let worker "a" free the leases of worker "a~b" at its start', () => {
+    expect(startMessage({ PARTNERFLOW_WORKER_ID: 'a~b' })).toContain(
+      'PARTNERFLOW_WORKER_ID: must not contain "~" (it separates the worker id from the random part of a lease) (got "a~b")',
+    );
+    expect(startMessage({ PARTNERFLOW_WORKER_ID: 'partnerflow-1' })).toBe('');
+  });
+});
+
+describe('placeholders of .env.example (change-me…) are never a production secret', () => {
+  it('refuses a value starting with "change-me", naming each variable, without echoing it', () => {
+    const message = startMessage({
+      PARTNERFLOW_API_TOKEN: 'change-me-api-token-0123456789',
+      APPROVAL_LINK_SECRET: 'change-me-approval-link-secret-0123456789abcdef',
+      WEBHOOK_SECRET_PRM: 'change-me-prm-webhook-secret-0123',
+      PRM_BASE_URL: 'https://prm.vendor.example/api/objects/v1',
+      PRM_API_KEY: 'change-me',
+      PRM_TENANT_ID: '1000',
+      PRM_CLAIM_PORTAL_URL: 'https://partners.vendor.example/mdf/claims/{id}',
+    });
+    for (const variable of ['PARTNERFLOW_API_TOKEN', 'APPROVAL_LINK_SECRET', 'WEBHOOK_SECRET_PRM']) {
+      expect(message).toContain(`${variable}: still the placeholder of .env.example; set your own secret (e.g. openssl rand -hex 32)`);
+    }
+    expect(message).toContain('PRM_API_KEY: still the placeholder of .env.example; set the real value');
+    expect(message).not.toContain('change-me-api-token');
+  });
+
+  it('lets mock mode start with them (nothing real is behind it)', () => {
+    expect(() => loadConfig({ PARTNERFLOW_API_TOKEN: 'change-me-api-token-0123456789' }, { mock: true, connectors: CONNECTORS })).not.toThrow();
+  });
+});

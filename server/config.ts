@@ -102,6 +102,21 @@ const PublicBaseUrl = z
     if (ctx.value.includes('#')) refuse('must not have a fragment (#...): approval links append their path to it');
   });
 
+/**
+ * Leases are named `<worker id>~<random>`, and a worker frees the leases starting with `<its id>~` at
+ * start: with a `~` in an id, worker `a` would free the runs of a live worker `a~b`.
+ */
+const WorkerId = z.string().min(1).refine((id) => !id.includes('~'), 'must not contain "~" (it separates the worker id from the random part of a lease)');
+/**
+ * A turn renews its lease every third of PARTNERFLOW_LEASE_MS; a renewal that waits for a busy pool
+ * must still land before the lease lapses, or another replica takes a live run over.
+ */
+const MIN_LEASE_MS = 2000;
+/** .env.example's placeholders start so; outside mock mode they are refused (the repository publishes them). */
+const PLACEHOLDER = /^change-me/i;
+/** Secrets a deployment makes up itself (the others, e.g. PRM_API_KEY, come from a system's admin). */
+const GENERATED_SECRETS = new Set(['PARTNERFLOW_API_TOKEN', 'APPROVAL_LINK_SECRET']);
+
 /** The documented variables (README "Configuration"), with their defaults. */
 export const RUNTIME_VARIABLES = {
   HOST: { schema: z.string().min(1), default: '127.0.0.1', doc: 'Interface to listen on.' },
@@ -113,12 +128,16 @@ export const RUNTIME_VARIABLES = {
   LOG_LEVEL: { schema: LogLevel, default: 'info', doc: 'pino log level.' },
   PARTNERFLOW_API_TOKEN: { schema: Secret, default: undefined, doc: 'Bearer token for /runs, /recipes, /timers, /metrics. Required outside mock mode.' },
   MAX_BODY_BYTES: { schema: PositiveInt, default: String(1024 * 1024), doc: 'Largest webhook body accepted (413 beyond).' },
-  PARTNERFLOW_WORKER_ID: { schema: z.string().min(1), default: hostname(), doc: 'Names this process in run leases; unique per replica, stable across restarts (default: the host name), so a restart resumes its runs at once.' },
+  PARTNERFLOW_WORKER_ID: { schema: WorkerId, default: hostname(), doc: 'Names this process in run leases; unique per replica, stable across restarts (default: the host name), so a restart resumes its runs at once.' },
   PARTNERFLOW_DATABASE_URL: { schema: z.string().min(1), default: undefined, doc: 'PostgreSQL connection URL (postgres://user:password@host:5432/partnerflow). Set: the store is PostgreSQL, shared by every replica. Unset: the embedded SQLite store (PARTNERFLOW_DB).' },
   PARTNERFLOW_DATABASE_POOL_SIZE: { schema: PositiveInt.max(1000), default: '10', doc: 'Connections each process keeps open to PostgreSQL.' },
   PARTNERFLOW_DATABASE_STATEMENT_TIMEOUT_MS: { schema: PositiveInt, default: '30000', doc: 'PostgreSQL cancels a store statement that runs longer than this.' },
   PARTNERFLOW_SAFETY_POLL_MS: { schema: PositiveInt.min(100), default: '30000', doc: 'On PostgreSQL, how often a worker looks for due runs on its own: a safety net, as replicas wake each other by LISTEN/NOTIFY and arm a timer for the end of each lease (a replica that died). SQLite polls every 500 ms.' },
-  PARTNERFLOW_LEASE_MS: { schema: PositiveInt.min(1000), default: '60000', doc: 'How long a run stays with a process that stopped renewing its lease before another takes it over.' },
+  PARTNERFLOW_LEASE_MS: {
+    schema: PositiveInt.min(MIN_LEASE_MS, `at least ${MIN_LEASE_MS} (a turn renews its lease every third of it, and a renewal waiting on a busy database must not let it lapse)`),
+    default: '60000',
+    doc: `How long a run stays with a process that stopped renewing its lease before another takes it over (at least ${MIN_LEASE_MS}; a turn renews its lease every third of it).`,
+  },
   WORKER_CONCURRENCY: { schema: PositiveInt.max(256), default: '8', doc: 'Runs executed at once by this process while intake is quiet.' },
   WORKER_MAX_CONCURRENCY: {
     schema: PositiveInt.max(1024),
@@ -198,6 +217,8 @@ export function loadConfig(givenEnv: Env, options: { mock: boolean; connectors: 
     if (!apiToken && !problems.some((p) => p.startsWith('PARTNERFLOW_API_TOKEN'))) problems.push('PARTNERFLOW_API_TOKEN: required outside mock mode (protects the runs API); at least 16 characters');
   }
 
+  if (!options.mock) problems.push(...placeholdersIn(givenEnv, options.connectors));
+
   const webhookSecrets: Record<string, string> = {};
   const connectors: Record<string, unknown> = {};
   const notConfigured: Record<string, string[]> = {};
@@ -252,6 +273,19 @@ export function loadConfig(givenEnv: Env, options: { mock: boolean; connectors: 
     notConfigured,
     ...options.overrides,
   };
+}
+
+/** A problem for each variable of the runtime or a connector still set to a placeholder of .env.example. */
+function placeholdersIn(env: Env, connectors: readonly ConnectorDefinition[]): string[] {
+  const secretVariables = new Set(connectors.filter((c) => c.events && Object.keys(c.events).length > 0).map((c) => webhookSecretVariable(c.name)));
+  const variables = [...Object.keys(RUNTIME_VARIABLES), ...secretVariables, ...connectors.flatMap((c) => Object.values(c.env as Record<string, string>))];
+  return [...new Set(variables)]
+    .filter((variable) => PLACEHOLDER.test(env[variable] ?? ''))
+    .map((variable) =>
+      GENERATED_SECRETS.has(variable) || secretVariables.has(variable)
+        ? `${variable}: still the placeholder of .env.example; set your own secret (e.g. openssl rand -hex 32)`
+        : `${variable}: still the placeholder of .env.example; set the real value`,
+    );
 }
 
 /**

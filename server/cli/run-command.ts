@@ -14,7 +14,8 @@ export const runCommand: Command = {
   usage: `Usage: partnerflow run <recipe> --event <file> [--mock] [--db <file>]
 
 Runs one recipe once with the event data in <file> (JSON: the event's data, or a webhook body
-{ "event": ..., "data": ... }), until it completes, fails or waits. Prints the run and its journal
+{ "event": ..., "data": ... }), until it completes, fails or waits, with the runs it starts itself;
+nothing else on the store runs (other due runs, schedules, timers and polls are left to serve). Prints the run and its journal
 on stdout (JSON, ISO times, as GET /runs/<id>), and on stderr how it ended: when it waits, for what
 and until when, and what happens next (with --mock: nothing, once the command exits).
   --event <file>  the event to start the run with (required); an example:
@@ -77,7 +78,9 @@ Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad argume
         if (parsed) data = parsed.data;
       }
       const { id } = await runtime.engine.startRun(recipeName, data, { event: trigger.type === 'webhook' ? trigger.event : undefined });
-      await runtime.engine.runUntilIdle();
+      // Only this run and the runs it starts: on a shared (production) database the other due runs,
+      // schedules, timers and polls are the replicas' work, not this command's.
+      await runtime.engine.runOnly(id);
       const run = await runtime.store.getRun(id);
       const journal = await runtime.store.getJournal(id);
       if (!run) throw new Error(`run ${id} is not in the store`);

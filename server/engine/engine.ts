@@ -19,6 +19,7 @@ import { BusinessTimers, type TimersTouched } from './business-timers.ts';
 import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
 import { WorkerSlots } from './worker-slots.ts';
 import { WakeTimer } from './wake-timer.ts';
+import { hasNul, NUL_REFUSAL, nulSourcesOf } from './nul-keys.ts';
 import { leaseAtIntake, storedLeasedRuns } from './intake-leases.ts';
 import { DueBacklog } from './due-backlog.ts';
 import { ExecutionRate } from './execution-rate.ts';
@@ -137,6 +138,7 @@ export class Engine {
     this.recipes = options.recipes;
     this.workerId = options.workerId ?? `worker-${randomBytes(4).toString('hex')}`;
     this.metrics = new EngineMetrics(this.workerId);
+    this.metrics.readPoolFrom(() => options.store.poolUse?.());
     this.#schedules = new Schedules(options.recipes, options.store);
     const { store, recipes, connectors, clock, log } = options;
     this.#polls = new Polls({ store, recipes, connectors, clock, log, env: () => this.#env(), workerId: this.workerId, leaseMs: this.#opts.leaseMs, registry: this.metrics.registry, newRunId, onRunsCreated: () => this.wake() });
@@ -178,7 +180,14 @@ export class Engine {
     }
     const data = parsed.data;
     const now = this.clock.now();
+    if (hasNul(delivery.deliveryId)) {
+      throw new EventRejectedError(`${eventName}: id: ${NUL_REFUSAL}, which no delivery id may hold; nothing was stored`, 400, [{ path: 'id', message: NUL_REFUSAL }]);
+    }
     const correlationKey = definition.correlate?.(data as never) ?? null;
+    if (correlationKey !== null && hasNul(correlationKey)) {
+      const fields = nulSourcesOf(data, correlationKey, 'data');
+      throw new EventRejectedError(`${eventName}: ${fields.join(', ')}: ${NUL_REFUSAL}, which the record's key may not hold; nothing was stored`, 400, fields.map((path) => ({ path, message: NUL_REFUSAL })));
+    }
     const runs: NewRun[] = [];
     // For the log: recipes on this event whose trigger filter let it pass by (why nothing started).
     const filteredOut: Array<{ recipe: string; filter: string }> = [];
@@ -192,6 +201,11 @@ export class Engine {
       const dedupKey = trigger.dedup_key
         ? String(await evaluateExpression(trigger.dedup_key, scope, this.#env(), scope.trigger))
         : `${delivery.source}:${delivery.deliveryId}`;
+      if (hasNul(dedupKey)) {
+        const fields = nulSourcesOf(data, dedupKey, 'data');
+        const message = `recipe ${recipe.definition.name}: its dedup_key ${NUL_REFUSAL}, from ${fields.join(', ')}`;
+        throw new EventRejectedError(`${eventName}: ${message}; nothing was stored`, 400, fields.map((path) => ({ path, message })));
+      }
       if (dedupKey.length > MAX_DEDUP_KEY_LENGTH) {
         const message = `recipe ${recipe.definition.name}: its dedup_key is ${dedupKey.length} characters, longer than the limit of ${MAX_DEDUP_KEY_LENGTH}`;
         throw new EventRejectedError(`${eventName}: ${message}; nothing was stored`, 400, [{ path: 'data', message }]);
@@ -308,6 +322,10 @@ export class Engine {
   async startRun(recipeName: string, data: unknown, options: { dedupKey?: string; type?: string; event?: string; startedBy?: string } = {}): Promise<{ id: RunId; created: boolean }> {
     const recipe = this.recipes.get(recipeName);
     if (!recipe) throw new EventRejectedError(`unknown recipe "${recipeName}"`, 404);
+    if (options.dedupKey !== undefined && hasNul(options.dedupKey)) {
+      // Not retryable: the same key would be refused again (a runs.start step fails for good).
+      throw Object.assign(new EventRejectedError(`recipe ${recipeName}: the run's key ${NUL_REFUSAL}; no run was started`, 400), { retryable: false });
+    }
     const now = this.clock.now();
     const id = newRunId(now);
     // A run started by a run carries the starter's business key (e.g. the MDF number) for the log.
@@ -334,6 +352,7 @@ export class Engine {
       createdAt: now,
     };
     const result = await this.store.createRun(newRun);
+    if (options.startedBy !== undefined && this.#driven?.has(options.startedBy)) this.#driven.add(result.id);
     if (result.created) this.#opts.onLifecycle?.({ type: 'run.started', ...refOf(newRun), trigger: trigger.type });
     this.wake();
     return result;
@@ -449,6 +468,35 @@ export class Engine {
     return later.length === 0 ? null : Math.min(...later);
   }
 
+  /** The runs runOnly drives: a run one of them starts (startRun's `startedBy`) joins them. */
+  #driven: Set<string> | null = null;
+
+  /**
+   * Runs turns of `runId`, and of the runs it starts itself (`runs.start`), until none of them is due
+   * now (`partnerflow run`). Nothing else: no other due run, schedule, business timer or poll, which on
+   * a shared database are the replicas' work; runUntilIdle would do all of it.
+   */
+  async runOnly(runId: RunId, maxTurns = 100_000): Promise<void> {
+    const driven = new Set<string>([runId]);
+    this.#driven = driven;
+    try {
+      for (let turns = 0; turns < maxTurns; ) {
+        let ran = 0;
+        for (const id of [...driven]) {
+          const run = await this.store.claimRun({ id: id as RunId, now: this.clock.now(), owner: `${this.workerId}~${leaseNonce()}`, leaseMs: this.#opts.leaseMs });
+          if (!run) continue;
+          await this.#turn(run);
+          ran++;
+        }
+        if (ran === 0) return;
+        turns += ran;
+      }
+      throw new Error(`still busy after ${maxTurns} turns: a recipe may be looping`);
+    } finally {
+      this.#driven = null;
+    }
+  }
+
   /** Runs turns until nothing is due at the current time (the harness and tests use it). */
   async runUntilIdle(maxTurns = 100_000): Promise<void> {
     for (let turns = 0; turns < maxTurns; ) {
@@ -471,6 +519,9 @@ export class Engine {
     // another worker takes the run over once the lease runs out. A turn whose lease is gone (taken
     // over, or the run canceled) aborts the call it is making: its outcome is no longer its to record.
     const lease = new AbortController();
+    // A third of the lease: one renewal may be lost and the next still lands in time. No floor: a floor above
+    // a third let a short lease run out between renewals under a live turn.
+    const renewEveryMs = this.#opts.leaseMs / 3;
     const renew = setInterval(() => {
       this.store.renewLease(run.id, owner, this.clock.now() + this.#opts.leaseMs).then(
         (held) => {
@@ -480,7 +531,7 @@ export class Engine {
         },
         () => {},
       );
-    }, Math.max(1000, this.#opts.leaseMs / 3));
+    }, renewEveryMs);
     renew.unref?.();
     try {
       const recipe = await this.recipes.byHash(run.recipeHash);

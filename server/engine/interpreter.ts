@@ -12,6 +12,7 @@ import { LeaseLostError, LookupMissError, StepInputError, isOutcomeUnknown, isRe
 import { evaluateExpression, evaluateMapping, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 import { asStepKey, idempotencyKeyFor, type StepKey } from './ids.ts';
 import { redact } from './redact.ts';
+import { hasNul, NUL_REFUSAL } from './nul-keys.ts';
 import { sameValue } from './same-value.ts';
 import type { Tables } from './tables.ts';
 import { refOf, type LifecycleListener } from './lifecycle-events.ts';
@@ -366,6 +367,8 @@ class Turn {
       const wait: WaitSpec = step.signal
         ? { kind: 'signal', signal: step.signal, deadline }
         : { kind: 'event', event: step.event!.name, key: String(await evaluateExpression(step.event!.key, scope, this.#env)), deadline };
+      // No event's key can hold a NUL (refused at intake), and PostgreSQL cannot store one: a step error.
+      if (wait.kind === 'event' && hasNul(wait.key)) return this.#failStep(step, key, new StepInputError(`wait_for ${step.id}: its event key ${NUL_REFUSAL}`));
       await this.write({ key, step, status: 'waiting', input: describeWait(wait), wait, startedAt: this.now });
       return { kind: 'suspend', wakeAt: deadline, step: key };
     }

@@ -145,6 +145,36 @@ export class EngineMetrics {
     registers: [this.registry],
   });
 
+  // ── Store pool (PostgreSQL) ────────────────────────────────────────────────────────────────
+  /** Where the pool gauges read from; unset (SQLite), they show nothing. */
+  #poolUse: (() => { inUse: number; waiting: number } | undefined) | null = null;
+  /** A busy pool, not an unreachable database: GET /healthz stays 200 and says so too (pool_waiting). */
+  readonly storePoolInUse = new Gauge({
+    name: 'partnerflow_store_pool_in_use',
+    help: 'Connections of this replica\'s PostgreSQL pool running a statement (PARTNERFLOW_DATABASE_POOL_SIZE at most)',
+    labelNames: ['worker'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const use = this.#poolUse?.();
+      if (use) this.storePoolInUse.set(this.#worker, use.inUse);
+    },
+  });
+  readonly storePoolWaiting = new Gauge({
+    name: 'partnerflow_store_pool_waiting',
+    help: 'Store statements of this replica waiting for a free PostgreSQL connection (the pool is saturated while above 0)',
+    labelNames: ['worker'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const use = this.#poolUse?.();
+      if (use) this.storePoolWaiting.set(this.#worker, use.waiting);
+    },
+  });
+
+  /** Makes the pool gauges read `poolUse` at each scrape. */
+  readPoolFrom(poolUse: () => { inUse: number; waiting: number } | undefined): void {
+    this.#poolUse = poolUse;
+  }
+
   /** Makes the backlog gauges read `backlog` at each scrape. */
   readBacklogFrom(backlog: () => Promise<DueBacklogView>): void {
     this.#backlog = backlog;

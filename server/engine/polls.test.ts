@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { defineAction, defineConnector } from '../../connectors/kit/define-connector.ts';
 import { pollInput, pollPage } from '../../connectors/kit/poll-page.ts';
 import { Recipe, type RecipeInput } from '../../schemas/recipe.ts';
+import type { Logger } from '../../connectors/kit/define-connector.ts';
 import { silentLog } from '../../test/support/engine-fixture.ts';
+import { openTestPostgresStore } from '../../test/support/test-postgres.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
 import { advanceTime } from './advance-time.ts';
@@ -96,7 +98,7 @@ afterEach(async () => {
   for (const store of stores.splice(0)) await store.close();
 });
 
-async function pollingEngine(feed: Feed, options: { store?: Store; clock?: VirtualClock; workerId?: string } = {}) {
+async function pollingEngine(feed: Feed, options: { store?: Store; clock?: VirtualClock; workerId?: string; log?: Logger } = {}) {
   const clock = options.clock ?? new VirtualClock('2026-03-02T09:00:00Z');
   const store = options.store ?? (await openSqliteStore({ path: ':memory:' }));
   if (!options.store) stores.push(store);
@@ -104,7 +106,7 @@ async function pollingEngine(feed: Feed, options: { store?: Store; clock?: Virtu
   await recipes.persist(clock.now());
   const tables = createTables({});
   const connectors = new ConnectorCatalog([feedConnector(feed)]).connect({}, { clock, log: silentLog, store, publicBaseUrl: 'http://localhost:3000', timezone: 'UTC' });
-  const engine = new Engine({ store, clock, recipes, connectors, tables, log: silentLog, random: () => 1, workerId: options.workerId });
+  const engine = new Engine({ store, clock, recipes, connectors, tables, log: options.log ?? silentLog, random: () => 1, workerId: options.workerId });
   engines.push(engine);
   return { engine, store, clock };
 }
@@ -223,3 +225,27 @@ describe('poll trigger (D1: changes read from a system without webhooks)', () =>
     expect(await store.listRuns({ recipe: 'feed-sync', limit: 10 })).toHaveLength(2);
   });
 });
+
+for (const kind of ['sqlite', 'postgres'] as const) {
+  describe(`a polled record whose key holds a NUL character (U+0000), on ${kind}`, () => {
+    it('is left out with an error naming the field; the records beside it start their runs and the watermark moves on', async () => {
+      const feed = new Feed();
+      feed.change('A', 'Approved', iso('08:00:00'));
+      feed.change('B\u0000', 'Approved', iso('08:10:00'));
+      feed.change('C', 'Rejected', iso('08:20:00'));
+      const errors: string[] = [];
+      const log: Logger = { ...silentLog, error: (_fields, message) => void errors.push(String(message)) };
+      const store = kind === 'postgres' ? await openTestPostgresStore() : undefined;
+      if (store) stores.push(store);
+      const { engine } = await pollingEngine(feed, { log, ...(store ? { store } : {}) });
+      await engine.runUntilIdle();
+      expect(feed.applied).toEqual([
+        { id: 'A', status: 'Approved' },
+        { id: 'C', status: 'Rejected' },
+      ]);
+      expect(errors).toEqual(['poll item refused: its dedup_key contains a NUL character (\\u0000), from data.id; no run started for it']);
+      expect((await engine.store.listPollCursors())[0]).toMatchObject({ watermark: iso('08:20:00') });
+    });
+  });
+}
+

@@ -10,6 +10,7 @@ import type { ConnectedConnectors } from './connector-registry.ts';
 import { evaluateExpression, evaluateMapping, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 import { asRunId, idempotencyKeyFor, asStepKey, type RunId } from './ids.ts';
 import type { LoadedRecipe, RecipeSet } from './recipe-set.ts';
+import { hasNul, NUL_REFUSAL, nulSourcesOf } from './nul-keys.ts';
 
 type PollTrigger = Extract<Recipe['trigger'], { type: 'poll' }>;
 
@@ -176,6 +177,13 @@ export class Polls {
           const itemScope = pollScope(trigger.action, item, name);
           const dedupKey = String(await evaluateExpression(trigger.dedup_key, itemScope, this.#opts.env(), itemScope.trigger));
           const cursor = await evaluateExpression(trigger.cursor, itemScope, this.#opts.env(), itemScope.trigger);
+          // Stored, a NUL would fail the page's commit on PostgreSQL at every poll: the item is left out.
+          const nul = hasNul(dedupKey) ? 'dedup_key' : cursor !== null && cursor !== undefined && hasNul(String(cursor)) ? 'cursor' : null;
+          if (nul) {
+            const fields = nulSourcesOf(item, nul === 'dedup_key' ? dedupKey : String(cursor), 'data');
+            log.error({ recipe: name, fields }, `poll item refused: its ${nul} ${NUL_REFUSAL}, from ${fields.join(', ')}; no run started for it`);
+            continue;
+          }
           if (cursor === null || cursor === undefined || cursor === '') throw new Error(`recipe ${name}: trigger.cursor ${trigger.cursor} is empty for item ${dedupKey}`);
           watermark = laterCursor(watermark, String(cursor));
           runs.push(this.#newRun(recipe, item, dedupKey, now));

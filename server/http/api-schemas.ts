@@ -207,8 +207,10 @@ export const Health = z
   .object({
     status: z.enum(['ok', 'unavailable']),
     store: z.enum(['sqlite', 'postgres']).describe('The store this replica runs on'),
-    store_reachable: z.boolean().describe('Whether the store answered a trivial query within 2 s (503 when not)'),
+    store_reachable: z.boolean().describe('Whether the store answered a trivial query within 2 s (503 when not); on PostgreSQL on a connection of its own, so a busy pool is not an unreachable store'),
     worker_id: z.string().describe("This replica's PARTNERFLOW_WORKER_ID: the name in its run leases and its /metrics `worker` label"),
+    pool_in_use: z.number().int().optional().describe('PostgreSQL: connections of the pool running a statement (PARTNERFLOW_DATABASE_POOL_SIZE at most)'),
+    pool_waiting: z.number().int().optional().describe('PostgreSQL: store statements waiting for a free pooled connection (the pool is saturated while above 0; the replica is still healthy)'),
     error: z.string().optional(),
   })
   .meta({ id: 'Health' });

@@ -11,7 +11,9 @@ const PING_TIMEOUT_MS = 2000;
 /**
  * `GET /healthz` says ok only when the store answers (a runtime that cannot store runs must not
  * receive webhooks: the load balancer takes it out), and which store and which replica (its worker id)
- * answered; `GET /metrics` serves the engine's Prometheus registry, the replica's own figures labelled
+ * answered; on PostgreSQL the store answers on a connection of its own (a pool busy with slow
+ * statements is a busy replica, not a dead one: taking it out would pile its load on the others), and
+ * the pool's use is reported beside it (pool_in_use, pool_waiting); `GET /metrics` serves the engine's Prometheus registry, the replica's own figures labelled
  * with its worker id.
  */
 export function healthAndMetricsRoutes(deps: AppDeps): Hono<AppEnv> {
@@ -29,7 +31,9 @@ export function healthAndMetricsRoutes(deps: AppDeps): Hono<AppEnv> {
           timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
         }),
       ]);
-      return c.json({ status: 'ok', store, store_reachable: true, worker_id } satisfies z.infer<typeof Health>);
+      const pool = engine.store.poolUse?.();
+      const poolFields = pool ? { pool_in_use: pool.inUse, pool_waiting: pool.waiting } : {};
+      return c.json({ status: 'ok', store, store_reachable: true, worker_id, ...poolFields } satisfies z.infer<typeof Health>);
     } catch (error) {
       log.warn({ requestId: c.get('requestId'), error: (error as Error).message }, 'health check: the store does not answer');
       return c.json({ status: 'unavailable', store, store_reachable: false, worker_id, error: 'the store does not answer' } satisfies z.infer<typeof Health>, 503);

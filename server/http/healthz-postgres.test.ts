@@ -1,4 +1,5 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MOCK_APPROVAL_LINK_SECRET } from '../../connectors/approval/approval-token.ts';
 import { engineFixture, recipeWith, silentLog, type EngineFixture } from '../../test/support/engine-fixture.ts';
@@ -78,7 +79,7 @@ describe('GET /healthz on PostgreSQL (issue 14)', () => {
 
     const up = await app.request('/healthz');
     expect(up.status).toBe(200);
-    expect(await up.json()).toEqual({ status: 'ok', store: 'postgres', store_reachable: true, worker_id: 'replica-pg' });
+    expect(await up.json()).toEqual({ status: 'ok', store: 'postgres', store_reachable: true, worker_id: 'replica-pg', pool_in_use: 0, pool_waiting: 0 });
 
     await relay.stop();
     const down = await app.request('/healthz');
@@ -96,5 +97,41 @@ describe('GET /healthz on PostgreSQL (issue 14)', () => {
     const back = await app.request('/healthz');
     expect(back.status).toBe(200);
     expect(await back.json()).toMatchObject({ status: 'ok', store_reachable: true });
+  });
+
+  it('200 with the store reachable while every pooled connection is busy with slow statements (a busy replica stays in the load balancer), the saturation shown as pool_waiting and in its gauges', async () => {
+    const url = await createTestSchema();
+    cleanups.push(() => dropTestSchema(url));
+    const fx: EngineFixture = await engineFixture([recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: 'x' } }])], {
+      store: await openPostgresStore({ url, poolSize: 2 }),
+      workerId: 'replica-pg',
+    });
+    cleanups.push(() => fx.close());
+    const app = createApp({ engine: fx.engine, config: testConfig({ workerId: 'replica-pg' }), log: silentLog, approvalLinks: { linkSecret: MOCK_APPROVAL_LINK_SECRET, timezone: 'Europe/Berlin' } });
+    // Another session holds the runs table: the replica's reads of it wait (valid, slow statements),
+    // two of them take both pooled connections and a third waits for one.
+    const locker = new pg.Client({ connectionString: url });
+    await locker.connect();
+    cleanups.push(() => locker.end());
+    await locker.query('begin');
+    await locker.query('lock table runs in access exclusive mode');
+    const reads = [1, 2, 3].map((i) => fx.store.getRun(`run_busy_${i}` as never));
+    await new Promise((r) => setTimeout(r, 300));
+
+    const started = Date.now();
+    const busy = await app.request('/healthz');
+    const tookMs = Date.now() - started;
+    expect(busy.status).toBe(200);
+    expect(await busy.json()).toEqual({ status: 'ok', store: 'postgres', store_reachable: true, worker_id: 'replica-pg', pool_in_use: 2, pool_waiting: 1 });
+    expect(tookMs).toBeLessThan(1000);
+    // The pool's gauges, as /metrics prints them (a scrape also reads the store for other gauges, and
+    // those wait for the pool like any statement).
+    const registry = fx.engine.metrics.registry;
+    expect(await registry.getSingleMetricAsString('partnerflow_store_pool_waiting')).toContain('partnerflow_store_pool_waiting{worker="replica-pg"} 1');
+    expect(await registry.getSingleMetricAsString('partnerflow_store_pool_in_use')).toContain('partnerflow_store_pool_in_use{worker="replica-pg"} 2');
+
+    await locker.query('rollback');
+    expect(await Promise.all(reads)).toEqual([undefined, undefined, undefined]);
+    expect(await (await app.request('/healthz')).json()).toMatchObject({ status: 'ok', pool_waiting: 0 });
   });
 });

@@ -3,6 +3,7 @@ import { asRunId, asStepKey, type RunId, type StepKey } from '../engine/ids.ts';
 import type { Database } from './database.ts';
 import {
   claimDueRunsWork,
+  claimRunWork,
   findRunsToCancelWork,
   findWaitingForEventWork,
   finishTurnWork,
@@ -225,6 +226,10 @@ export class KyselyStore implements Store {
 
   claimDueRuns(c: { now: number; owner: string; leaseMs: number; limit: number; skip?: ReadonlySet<string> }): Promise<ClaimedRun[]> {
     return this.write(() => claimDueRunsWork(this.q, c));
+  }
+
+  claimRun(c: { id: RunId; now: number; owner: string; leaseMs: number }): Promise<ClaimedRun | undefined> {
+    return this.write(() => claimRunWork(this.q, c));
   }
 
   async releaseLeases(workerId: string, now: number): Promise<number> {

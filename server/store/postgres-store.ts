@@ -10,8 +10,9 @@ import type { RunId, StepKey } from '../engine/ids.ts';
 import { runWorkAsync } from './store-work.ts';
 import { migratePostgresSchema } from './postgres-migration-connection.ts';
 import { poolReportingOutages } from './postgres-pool.ts';
+import { withLibpqSslmode } from './postgres-sslmode.ts';
 import { listenForWakeups } from './wake-notifications.ts';
-import { StoreUnavailableError } from './store-unavailable.ts';
+import { isConnectionFailure, StoreUnavailableError } from './store-unavailable.ts';
 import { SchemaMismatchError, type SchemaOutcome } from './schema-versions.ts';
 import { checkDatabaseUrl, PostgresStoreError, redactDatabaseUrl, secretsOfDatabaseUrl } from './database-url.ts';
 
@@ -47,8 +48,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const shown = redactDatabaseUrl(options.url);
   checkDatabaseUrl(options.url);
   const secrets = secretsOfDatabaseUrl(options.url);
+  // What the connections use: the URL with `sslmode` as libpq means it (shown and masked as given).
+  const url = await withLibpqSslmode(options.url);
   const pool = new pg.Pool({
-    connectionString: options.url,
+    connectionString: url,
     max: options.poolSize ?? 10,
     statement_timeout: options.statementTimeoutMs ?? 30_000,
     connectionTimeoutMillis: 10_000,
@@ -76,16 +79,16 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // database shared by several schemas (`?options=-c search_path=...`) keeps one history per schema.
   let outcome: SchemaOutcome;
   try {
-    outcome = await migratePostgresSchema(options.url, schema);
+    outcome = await migratePostgresSchema(url, schema);
   } catch (error) {
     if (error instanceof SchemaMismatchError) return fail('cannot start on', new Error(`its schema ${error.message}`));
     return fail(`migration ${(error as { failedMigration?: string | null }).failedMigration ?? 'of the schema'} failed on`, error);
   }
   if (outcome.newer.length > 0) options.onNewerSchema?.(outcome.newer);
   options.onMigrated?.(outcome.applied);
-  const store = new PostgresStore(db, options.poolSize ?? 10);
+  const store = new PostgresStore(db, options.poolSize ?? 10, pool, healthConnection(url, shown));
   // A dedicated connection per listener, outside the pool (wake-notifications.ts), on the same schema.
-  store.listenForWakeups = (onWake, onProblem) => listenForWakeups(options.url, schema, onWake, onProblem);
+  store.listenForWakeups = (onWake, onProblem) => listenForWakeups(url, schema, onWake, onProblem);
   return store;
 }
 
@@ -129,9 +132,24 @@ class PostgresStore extends KyselyStore {
    */
   protected override readonly concurrentBatchMinWrites = 8;
 
-  constructor(db: Kysely<Database>, poolSize: number) {
-    super('postgres', db);
+  readonly #pool: pg.Pool;
+  readonly #health: HealthConnection;
+
+  constructor(db: Kysely<Database>, poolSize: number, pool: pg.Pool, health: HealthConnection) {
+    super('postgres', db, async () => {
+      await health.close();
+    });
     this.concurrentBatches = Math.max(1, Math.floor(poolSize / 3));
+    this.#pool = pool;
+    this.#health = health;
+  }
+
+  override ping(): Promise<void> {
+    return this.#health.ping();
+  }
+
+  poolUse(): { inUse: number; waiting: number } {
+    return { inUse: this.#pool.totalCount - this.#pool.idleCount, waiting: this.#pool.waitingCount };
   }
 
   /**
@@ -151,6 +169,63 @@ class PostgresStore extends KyselyStore {
     for (const [i, item] of batch.entries()) if (!item.lockstep) results[i] = await runWorkAsync(item.work(), trx);
     return results;
   }
+}
+
+interface HealthConnection {
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A health check that has not answered by then reports the store unavailable (and its connection is dropped). */
+const HEALTH_PING_TIMEOUT_MS = 2000;
+
+/**
+ * `GET /healthz`'s own connection, outside the pool: with every pooled connection busy with slow (valid)
+ * statements, a ping through the pool would wait its turn and report the database unreachable, and a
+ * load balancer would take out exactly the replicas that are busy. One connection, kept open and opened
+ * again when it broke; a ping that gets no answer drops it, so a connection a network cut left hanging
+ * is never waited on again. Its failures read as the pool's (StoreUnavailableError, password masked).
+ */
+function healthConnection(url: string, shown: string): HealthConnection {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 1,
+    idleTimeoutMillis: 0,
+    connectionTimeoutMillis: HEALTH_PING_TIMEOUT_MS,
+    statement_timeout: HEALTH_PING_TIMEOUT_MS,
+    keepAlive: true,
+    application_name: 'partnerflow-health',
+  });
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+  const unavailable = (error: unknown): unknown => (isConnectionFailure(error) ? new StoreUnavailableError(`PostgreSQL at ${shown}: ${(error as Error).message}`, { cause: error }) : error);
+  return {
+    async ping() {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw unavailable(error);
+      }
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          client.query('select 1'),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new StoreUnavailableError(`PostgreSQL at ${shown}: no answer within ${HEALTH_PING_TIMEOUT_MS} ms`)), HEALTH_PING_TIMEOUT_MS);
+          }),
+        ]);
+        client.release();
+      } catch (error) {
+        // Destroyed, not returned: the next ping opens a fresh connection.
+        client.release(error as Error);
+        throw unavailable(error);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    close: () => pool.end(),
+  };
 }
 
 function errorMessage(error: unknown): string {

@@ -68,6 +68,15 @@ export function* claimDueRunsWork(
   return claimed;
 }
 
+/** Leases one run to `owner` when it is due and free (or its lease lapsed): claimDueRunsWork for one id. */
+export function* claimRunWork(q: StoreQueries, c: { id: RunId; now: number; owner: string; leaseMs: number }): StoreWork<ClaimedRun | undefined> {
+  const run = yield* getRunWork(q, c.id);
+  if (!run || run.finishedAt !== null || run.wakeAt === null || run.wakeAt > c.now) return undefined;
+  if (run.leaseUntil !== null && run.leaseUntil >= c.now) return undefined;
+  const { rows } = yield* exec(q.claimRun, { id: c.id, owner: c.owner, leaseUntil: c.now + c.leaseMs, now: c.now, seenOwner: run.leaseOwner ?? '' });
+  return rows[0] ? { ...toRun(rows[0]), takenOverFrom: run.leaseOwner || null } : undefined;
+}
+
 /** Ends a turn: the run's new status and the journal entries held back, or nothing if the lease was lost. */
 export function* finishTurnWork(q: StoreQueries, id: RunId, owner: string, turn: TurnOutcome): StoreWork<boolean> {
   const done = FINISHED_STATUSES.includes(turn.status);

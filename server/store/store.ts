@@ -32,8 +32,13 @@ export type { BusinessTimer, BusinessTimerStatus, CancelTimersInput, CancelTimer
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   close(): Promise<void>;
-  /** Resolves when the store answers a trivial query (`GET /healthz`). */
+  /**
+   * Resolves when the store answers a trivial query (`GET /healthz`). On PostgreSQL on a connection of
+   * its own: a pool busy with slow statements is not a database that does not answer.
+   */
   ping(): Promise<void>;
+  /** The connection pool's use (PostgreSQL): connections busy, and queries waiting for one. Absent on SQLite. */
+  poolUse?(): { inUse: number; waiting: number };
   /**
    * Hears of runs made due by any process on this store (PostgreSQL: LISTEN/NOTIFY, wake-notifications.ts),
    * so the worker needs no fast poll. Absent on SQLite: one process, whose worker is woken in memory.
@@ -70,6 +75,8 @@ export interface Store {
    * (`/metrics`: partnerflow_lease_takeovers_total); a run freed by a finished turn or a restart is not.
    */
   claimDueRuns(query: { now: number; owner: string; leaseMs: number; limit: number; skip?: ReadonlySet<string> }): Promise<ClaimedRun[]>;
+  /** Leases the run `id` to `owner` as claimDueRuns would, when it is due at `now` and nobody holds it; undefined otherwise (`partnerflow run`). */
+  claimRun(query: { id: RunId; now: number; owner: string; leaseMs: number }): Promise<ClaimedRun | undefined>;
   /**
    * Frees every lease held by worker `workerId` (owner `workerId` or `workerId~…`). A process calls it at
    * start with its stable worker id: leases under that id belonged to its previous incarnation, which
