@@ -1,5 +1,7 @@
 /**
- * The store cannot be reached right now (PostgreSQL restarting, a network cut, a failover): nothing of
+ * The store cannot serve right now: it cannot be reached (PostgreSQL restarting, a network cut, a
+ * failover), or it refused for a reason that passes (a statement timeout behind a lock, too many
+ * connections, a deadlock or serialization failure; isRetryLater): nothing of
  * the operation can be relied on as stored, and trying again later may well succeed. Callers that
  * answer a sender (`POST /webhooks/:source`) say 503 with Retry-After, never 202; the worker loop
  * retries its claims, and a turn cut off this way is taken up again once its lease runs out.
@@ -30,4 +32,24 @@ export function isConnectionFailure(error: unknown): boolean {
   }
   if (error instanceof AggregateError) return error.errors.some(isConnectionFailure);
   return /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Client was closed and is not queryable/i.test(error.message);
+}
+
+/**
+ * SQLSTATEs that say "not now" rather than "this statement is wrong": 57014 query canceled (the
+ * statement timeout, e.g. behind a lock someone holds), 55P03 lock not available, class 53 insufficient
+ * resources (53300 too many connections, 53400 configuration limit, out of memory, disk full), 40001
+ * serialization failure and 40P01 deadlock (the transaction was rolled back: running it again may pass).
+ */
+const RETRY_LATER_CODES = new Set(['57014', '55P03', '40001', '40P01']);
+
+/**
+ * Whether the store may well serve the same operation later: a connection failure, or an error of a
+ * class that passes (RETRY_LATER_CODES). A request that meets one is answered 503 with Retry-After,
+ * never 500; a bug (a constraint violated, bad data) stays a 500.
+ */
+export function isRetryLater(error: unknown): boolean {
+  if (isConnectionFailure(error)) return true;
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (RETRY_LATER_CODES.has(code) || code.startsWith('53'));
 }
