@@ -4,7 +4,8 @@
  * connections, a deadlock or serialization failure; isRetryLater): nothing of
  * the operation can be relied on as stored, and trying again later may well succeed. Callers that
  * answer a sender (`POST /webhooks/:source`) say 503 with Retry-After, never 202; the worker loop
- * retries its claims, and a turn cut off this way is taken up again once its lease runs out.
+ * retries its claims, and a turn cut off this way is taken up again by its replica once the store
+ * answers (or by any replica once its lease runs out).
  * An operation whose COMMIT was cut off may have been stored after all: everything the store does is
  * idempotent on a retry (a delivery id, a dedup key, a journal key), so the retry finds it.
  */
