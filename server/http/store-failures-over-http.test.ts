@@ -101,6 +101,20 @@ describe('PostgreSQL cannot serve: webhooks are refused at once, nothing is lost
     for (const id of ['p0', 'p1', 'p2', 'p3']) expect(runs.get(id)).toHaveLength(1);
   }, 120_000);
 
+  it('D7: a network partition on the connections already open (their packets dropped, nothing closed): webhooks get 503 with Retry-After a few seconds after the statement timeout, not when TCP gives up minutes later; delivered again afterwards, each has one run', async () => {
+    const { relay, fx, deliver } = await runtimeOnRelay({ statementTimeoutMs: 1000 });
+    // Connections open in the pool, as on a replica under load.
+    await Promise.all(['w0', 'w1', 'w2'].map(deliver));
+    relay.mode = 'blackhole';
+    const answers = await Promise.all(['o0', 'o1', 'o2', 'o3'].map(deliver));
+    expectRetryLaterAnswers(answers, 10_000);
+
+    relay.mode = 'pass';
+    for (const id of ['o0', 'o1', 'o2', 'o3']) expect((await deliveredAgain(deliver, id)).status).toBe(202);
+    const runs = await runsByDelivery(fx.store);
+    for (const id of ['w0', 'w1', 'w2', 'o0', 'o1', 'o2', 'o3']) expect(runs.get(id)).toHaveLength(1);
+  }, 120_000);
+
   it('D7: a statement stuck behind a lock until the statement timeout (1 s): 6 concurrent webhooks each get 503 with Retry-After within about that timeout, logged at warn with no stack; delivered again once the lock is gone, each has one run', async () => {
     const { url, fx, deliver, logged } = await runtimeOnRelay({ statementTimeoutMs: 1000 });
     expect((await deliver('before')).status).toBe(202);

@@ -27,9 +27,19 @@ export function poolReportingOutages(pool: pg.Pool, describe: string): PostgresP
       }
       let wrapper = wrapped.get(client);
       if (!wrapper) {
+        let broken = false;
         wrapper = {
-          query: ((sql: string, parameters: unknown[]) => client.query(sql, parameters).catch((error: unknown) => Promise.reject(unavailable(error)))) as PostgresPoolClient['query'],
-          release: () => client.release(),
+          query: ((sql: string, parameters: unknown[]) =>
+            client.query(sql, parameters).catch((error: unknown) => {
+              // No answer within the read timeout (a partition that drops packets: nothing closes the
+              // socket, and TCP would wait for many minutes): the connection is dropped, not reused.
+              if (error instanceof Error && /Query read timeout/.test(error.message)) {
+                broken = true;
+                (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+              }
+              return Promise.reject(unavailable(error));
+            })) as PostgresPoolClient['query'],
+          release: () => client.release(broken || undefined),
         };
         wrapped.set(client, wrapper);
       }

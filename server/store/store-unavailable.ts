@@ -22,7 +22,8 @@ export const STORE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 /**
  * Whether a PostgreSQL driver error means the server could not be reached or went away, not that the
  * statement was wrong: socket errors, a connection the server closed, SQLSTATE class 08 (connection
- * exception), 57P01..57P03 (shut down by the administrator, crash, the server starting or stopping).
+ * exception), 57P01..57P03 (shut down by the administrator, crash, the server starting or stopping),
+ * no answer within the client's read timeout (a partition; postgres-store.ts sets it).
  */
 export function isConnectionFailure(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
@@ -32,7 +33,7 @@ export function isConnectionFailure(error: unknown): boolean {
     if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true;
   }
   if (error instanceof AggregateError) return error.errors.some(isConnectionFailure);
-  return /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Client was closed and is not queryable/i.test(error.message);
+  return /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Client was closed and is not queryable|Query read timeout/i.test(error.message);
 }
 
 /**
