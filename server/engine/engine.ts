@@ -219,6 +219,11 @@ export class Engine {
       result = await this.store.ingest({ source: delivery.source, deliveryId: delivery.deliveryId, event: eventName, receivedAt: now }, runs);
     } catch (error) {
       this.#freeIntakeSlots(taken);
+      // A commit whose answer was lost may have stored the runs leased to this replica: nobody else
+      // would take them up before their lease ran out. Those the store shows still leased so are run here.
+      if (error instanceof StoreUnavailableError && !this.#stopping) {
+        for (const run of storedLeasedRuns(runs.slice(0, taken), { duplicate: false, runIds: runs.map((r) => r.id) })) this.#resumeLater(run, run.leaseOwner!);
+      }
       throw error;
     }
     if (!result.duplicate) {
@@ -518,9 +523,7 @@ export class Engine {
       // replica takes it up again as soon as the store answers, not a lease later.
       if (error instanceof StoreUnavailableError && !this.#stopping) {
         this.#opts.log.warn({ runId: run.id, error: error.message }, 'turn cut off: the store is unavailable; resuming it once the store answers');
-        const resuming = this.#resumeWhenStoreAnswers(run, owner);
-        this.#inFlight.add(resuming);
-        void resuming.finally(() => this.#inFlight.delete(resuming));
+        this.#resumeLater(run, owner);
         return;
       }
       // Not a step failure (those are journaled): the store or the engine itself failed. The lease runs
@@ -532,6 +535,12 @@ export class Engine {
       outcomeHandedOver();
       this.metrics.turnSeconds.observe((performance.now() - started) / 1000);
     }
+  }
+
+  #resumeLater(run: Run, owner: string): void {
+    const resuming = this.#resumeWhenStoreAnswers(run, owner);
+    this.#inFlight.add(resuming);
+    void resuming.finally(() => this.#inFlight.delete(resuming));
   }
 
   /**

@@ -178,4 +178,22 @@ describe('PostgreSQL cannot serve: webhooks are refused at once, nothing is lost
     const runs = await runsByDelivery(fx.store);
     for (const id of ids) expect(runs.get(id)).toHaveLength(1);
   }, 60_000);
+
+  it('D7: the runs a commit whose answer was lost had stored (leased at intake to this replica) start as soon as the store answers, not a lease (60 s) later', async () => {
+    const { relay, fx, deliver } = await runtimeOnRelay();
+    fx.engine.start();
+    await until('the worker to listen for wakeups', async () => ((await deliver('warm')).status === 202 ? true : undefined));
+    await until('the first run to be done', async () => (fx.system.effects.length === 1 ? true : undefined), 10_000);
+    relay.loseNextCommitAnswer();
+    const answers = await Promise.all(['l0', 'l1', 'l2'].map(deliver));
+    expect(relay.commitsLost).toBe(1);
+    expectRetryLaterAnswers(answers, 15_000);
+    // Nobody delivers again: the runs stored are this replica's to run (the clock is virtual: no lease runs out).
+    const runs = await until('the three runs to be completed', async () => {
+      const stored = (await fx.store.listRuns({ limit: 100 })).filter((r) => ['l0', 'l1', 'l2'].includes((r.trigger as { deliveryId?: string }).deliveryId ?? ''));
+      return stored.length === 3 && stored.every((r) => r.status === 'completed') ? stored : undefined;
+    }, 10_000);
+    expect(runs).toHaveLength(3);
+    expect(fx.system.effects).toHaveLength(4);
+  }, 60_000);
 });
