@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { issuesOf, summarizeIssues, type Issue } from '../../schemas/format-issues.ts';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { DecideOutcome, ApprovalDecision, IngestResult, NewRun, Run, Store } from '../store/store.ts';
+import { StoreUnavailableError } from '../store/store-unavailable.ts';
 import type { Clock } from './clock.ts';
 import { CALENDAR_TABLE, calendarEndingWarning } from './business-calendar-coverage.ts';
 import type { ConnectedConnectors } from './connector-registry.ts';
@@ -34,6 +35,9 @@ export const SAFETY_POLL_MS = 30_000;
 
 /** How soon a worker tries again after a claim failed (the store was briefly away), whatever its poll. */
 const CLAIM_RETRY_MS = 500;
+
+/** How soon a replica asks again whether the store is back, to resume a turn it cut off: at first and at most (doubling). */
+const RESUME_RETRY_MS = { first: 250, max: 2000 };
 
 export interface EngineOptions {
   store: Store;
@@ -229,6 +233,11 @@ export class Engine {
       result = await this.store.ingest({ source: delivery.source, deliveryId: delivery.deliveryId, event: eventName, receivedAt: now }, runs);
     } catch (error) {
       this.#freeIntakeSlots(taken);
+      // A commit whose answer was lost may have stored the runs leased to this replica: nobody else
+      // would take them up before their lease ran out. Those the store shows still leased so are run here.
+      if (error instanceof StoreUnavailableError && !this.#stopping) {
+        for (const run of storedLeasedRuns(runs.slice(0, taken), { duplicate: false, runIds: runs.map((r) => r.id) })) this.#resumeLater(run, run.leaseOwner!);
+      }
       throw error;
     }
     if (!result.duplicate) {
@@ -564,6 +573,13 @@ export class Engine {
         this.#opts.log.info({ runId: run.id }, 'lease lost or run canceled during its turn; leaving it');
         return;
       }
+      // The store is away (PostgreSQL restarting, a network cut): the run keeps its lease, so this
+      // replica takes it up again as soon as the store answers, not a lease later.
+      if (error instanceof StoreUnavailableError && !this.#stopping) {
+        this.#opts.log.warn({ runId: run.id, error: error.message }, 'turn cut off: the store is unavailable; resuming it once the store answers');
+        this.#resumeLater(run, owner);
+        return;
+      }
       // Not a step failure (those are journaled): the store or the engine itself failed. The lease runs
       // out and another turn retries the run; nothing journaled is repeated.
       this.#opts.log.error({ runId: run.id, error: (error as Error).message }, 'turn aborted');
@@ -572,6 +588,34 @@ export class Engine {
       this.#runsInTurn.delete(run.id);
       outcomeHandedOver();
       this.metrics.turnSeconds.observe((performance.now() - started) / 1000);
+    }
+  }
+
+  #resumeLater(run: Run, owner: string): void {
+    const resuming = this.#resumeWhenStoreAnswers(run, owner);
+    this.#inFlight.add(resuming);
+    void resuming.finally(() => this.#inFlight.delete(resuming));
+  }
+
+  /**
+   * A new turn of a run whose turn the store's absence cut off, once the store answers and the lease is
+   * still this turn's (renewed, so it does not lapse meanwhile): it goes on from what the journal holds,
+   * as a takeover would, without waiting for the lease to run out. Tried for as long as a lease lasts;
+   * after that, or once stopping, the lease runs out and any replica takes the run up.
+   */
+  async #resumeWhenStoreAnswers(run: Run, owner: string): Promise<void> {
+    const giveUpAt = performance.now() + this.#opts.leaseMs;
+    for (let wait = RESUME_RETRY_MS.first; performance.now() + wait <= giveUpAt; wait = Math.min(wait * 2, RESUME_RETRY_MS.max)) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      if (this.#stopping) return;
+      let held: boolean;
+      try {
+        held = await this.store.renewLease(run.id, owner, this.clock.now() + this.#opts.leaseMs);
+      } catch {
+        continue;
+      }
+      if (held && !this.#stopping) this.#startTurn(run);
+      return;
     }
   }
 

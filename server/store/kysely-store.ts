@@ -15,6 +15,7 @@ import {
   enqueueOutboxWork,
 } from './store-operations.ts';
 import { storeQueries, type StoreQueries } from './store-queries.ts';
+import { StoreUnavailableError } from './store-unavailable.ts';
 import { completeWaiting, decideApprovalWork, type DecideApprovalInput } from './decide-approval.ts';
 import { json, parse, toApproval, toOutbox, toRun } from './store-rows.ts';
 import { runWorkAsync, type StoreWork } from './store-work.ts';
@@ -163,19 +164,58 @@ export class KyselyStore implements Store {
   }
 
   async #commitInTransaction(batch: readonly PendingWrite[]): Promise<void> {
+    let ran = false;
     try {
-      const results = await this.transaction((trx) => this.runBatch(batch, trx));
+      const results = await this.transaction(async (trx) => {
+        const out = await this.runBatch(batch, trx);
+        ran = true;
+        return out;
+      });
       batch.forEach((item, i) => item.resolve(results[i]));
-    } catch {
-      // One bad item must not fail its neighbours: write each alone, so only the bad one rejects.
-      for (const item of batch) {
-        try {
-          item.resolve(await this.transaction((trx) => runWorkAsync(item.work(), trx)));
-        } catch (error) {
-          item.reject(error);
-        }
-      }
+      return;
+    } catch (error) {
+      // The COMMIT failed (or the connection went with it): it may have been applied, so running a write
+      // again could store it twice or answer "already there" for what this very batch stored. Every
+      // caller is told "unavailable" and retries, idempotently (a delivery id, a dedup key, a journal key).
+      if (ran) return rejectAll(batch, asUnavailable(error, 'the outcome of a commit is unknown'));
+      // The store cannot serve (a lost connection, a statement timeout, too many connections): writing
+      // each alone would wait that long once per write. Every caller hears it now.
+      if (error instanceof StoreUnavailableError) return rejectAll(batch, error);
     }
+    await this.#isolateBadWrites(batch);
+  }
+
+  /**
+   * One write of the batch was refused (a constraint, bad data): the batch again in one transaction, each
+   * write in a savepoint of its own, so the bad one rejects alone and the others commit together. The
+   * store becoming unavailable meanwhile, or the commit failing, rejects them all as above.
+   */
+  async #isolateBadWrites(batch: readonly PendingWrite[]): Promise<void> {
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    let ran = false;
+    try {
+      await this.transaction(async (trx) => {
+        for (const item of batch) {
+          await sql`savepoint batch_write`.execute(trx);
+          try {
+            outcomes.push({ ok: true, value: await runWorkAsync(item.work(), trx) });
+            await sql`release savepoint batch_write`.execute(trx);
+          } catch (error) {
+            if (error instanceof StoreUnavailableError) throw error;
+            outcomes.push({ ok: false, error });
+            await sql`rollback to savepoint batch_write`.execute(trx);
+          }
+        }
+        ran = true;
+      });
+    } catch (error) {
+      return rejectAll(batch, ran ? asUnavailable(error, 'the outcome of a commit is unknown') : error);
+    }
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) item.resolve(outcome.value);
+      else item.reject(outcome.error);
+    });
   }
 
   async ping(): Promise<void> {
@@ -574,6 +614,16 @@ export class KyselyStore implements Store {
   deleteConsoleSession(idHash: string): Promise<void> {
     return consoleQueries.deleteConsoleSessionQuery(this.db, idHash);
   }
+}
+
+function rejectAll(batch: readonly PendingWrite[], error: unknown): void {
+  for (const item of batch) item.reject(error);
+}
+
+/** The error as StoreUnavailableError: the caller answers 503 and may retry; the cause is kept for the log. */
+function asUnavailable(error: unknown, reason: string): StoreUnavailableError {
+  if (error instanceof StoreUnavailableError) return error;
+  return new StoreUnavailableError(`${reason}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
 /** A nullable aggregate as a number (PostgreSQL answers bigint as text). */

@@ -31,6 +31,12 @@ export interface PostgresStoreOptions {
   onNewerSchema?: (newer: string[]) => void;
 }
 
+/**
+ * How long past the statement timeout a statement may go unanswered before its connection counts as cut
+ * (postgres-pool.ts drops it; the request gets 503): a timeout the server applied arrives well within.
+ */
+const QUERY_READ_MARGIN_MS = 5_000;
+
 /** int8 (bigint) as a JS number: the store's times are epoch milliseconds, far below 2^53; counts too. */
 const types: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -54,6 +60,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     connectionString: url,
     max: options.poolSize ?? 10,
     statement_timeout: options.statementTimeoutMs ?? 30_000,
+    // A statement the server does not answer even by cancelling it: the network dropped its packets.
+    query_timeout: (options.statementTimeoutMs ?? 30_000) + QUERY_READ_MARGIN_MS,
     connectionTimeoutMillis: 10_000,
     types,
     application_name: 'partnerflow',
