@@ -47,7 +47,7 @@ describe('PostgreSQL restarted mid-load', () => {
       const res = await deliver(i);
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('5');
-      expect(((await res.json()) as { error: string }).error).toMatch(/^the store is unavailable: nothing was stored/);
+      expect(((await res.json()) as { error: string }).error).toMatch(/^the store is unavailable: the delivery is not accepted .*deliver the same event \(same id\) again after Retry-After$/);
       refused.push(i);
     }
 

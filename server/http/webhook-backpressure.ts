@@ -26,6 +26,6 @@ export const webhookBackpressureResponse: ResponseDoc = {
   description:
     'The runtime is behind: MAX_DUE_BACKLOG runs or more are due and not started, or the oldest waits longer than MAX_DUE_AGE_MS. Nothing was stored; ' +
     'deliver the same event (same id) again after the `Retry-After` header (1 to 60 seconds, from the backlog and the recent execution rate). ' +
-    'Also when the store (PostgreSQL) cannot be reached: nothing was stored, `Retry-After` is 5 seconds.',
+    'Also when the store (PostgreSQL) cannot be reached or must be asked again (a statement timeout, too many connections, a deadlock): the delivery is not accepted (should the store have taken it just before failing, the same id delivered again answers the same runs), `Retry-After` is 5 seconds.',
   schema: ErrorBody,
 };

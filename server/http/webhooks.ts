@@ -115,7 +115,7 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
         engine.metrics.webhooksRefused.inc({ reason: 'store_unavailable' });
         refusals.behind({ requestId, source, status: 503, reason: `${error.message}; the sender is told to retry after Retry-After` });
         c.header('Retry-After', String(STORE_UNAVAILABLE_RETRY_AFTER_SECONDS));
-        return jsonError(c, 503, 'the store is unavailable: nothing was stored; deliver the same event (same id) again after Retry-After');
+        return jsonError(c, 503, 'the store is unavailable: the delivery is not accepted (if the store took it just before failing, a repeat is recognised by its id and answers the same runs); deliver the same event (same id) again after Retry-After');
       }
       throw error;
     }
