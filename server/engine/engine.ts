@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { issuesOf, summarizeIssues, type Issue } from '../../schemas/format-issues.ts';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { DecideOutcome, ApprovalDecision, IngestResult, NewRun, Run, Store } from '../store/store.ts';
-import { StoreUnavailableError } from '../store/store-unavailable.ts';
+import { CommitOutcomeUnknownError, isStoreUnreachable, StoreUnavailableError } from '../store/store-unavailable.ts';
 import type { Clock } from './clock.ts';
 import { CALENDAR_TABLE, calendarEndingWarning } from './business-calendar-coverage.ts';
 import type { ConnectedConnectors } from './connector-registry.ts';
@@ -235,7 +235,7 @@ export class Engine {
       this.#freeIntakeSlots(taken);
       // A commit whose answer was lost may have stored the runs leased to this replica: nobody else
       // would take them up before their lease ran out. Those the store shows still leased so are run here.
-      if (error instanceof StoreUnavailableError && !this.#stopping) {
+      if (error instanceof CommitOutcomeUnknownError && !this.#stopping) {
         for (const run of storedLeasedRuns(runs.slice(0, taken), { duplicate: false, runIds: runs.map((r) => r.id) })) this.#resumeLater(run, run.leaseOwner!);
       }
       throw error;
@@ -574,10 +574,16 @@ export class Engine {
         return;
       }
       // The store is away (PostgreSQL restarting, a network cut): the run keeps its lease, so this
-      // replica takes it up again as soon as the store answers, not a lease later.
-      if (error instanceof StoreUnavailableError && !this.#stopping) {
-        this.#opts.log.warn({ runId: run.id, error: error.message }, 'turn cut off: the store is unavailable; resuming it once the store answers');
+      // replica takes it up again as soon as the store answers, not a lease later. A refusal that
+      // passes (a deadlock, a statement timeout) may well come again at once: that run waits for its
+      // lease to run out, so the same refusal is not met in a loop.
+      if (isStoreUnreachable(error) && !this.#stopping) {
+        this.#opts.log.warn({ runId: run.id, error: (error as Error).message }, 'turn cut off: the store is unavailable; resuming it once the store answers');
         this.#resumeLater(run, owner);
+        return;
+      }
+      if (error instanceof StoreUnavailableError) {
+        this.#opts.log.warn({ runId: run.id, error: error.message }, 'turn cut off: the store refused for now; the run is taken up again when its lease runs out');
         return;
       }
       // Not a step failure (those are journaled): the store or the engine itself failed. The lease runs

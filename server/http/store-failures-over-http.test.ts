@@ -139,6 +139,34 @@ describe('PostgreSQL cannot serve: webhooks are refused at once, nothing is lost
     for (const id of ['before', ...ids]) expect(runs.get(id)).toHaveLength(1);
   }, 120_000);
 
+  it('D7: a group commit rolled back by a deadlock (40P01) is run again, each delivery in a savepoint: the others are stored (202) with the one that conflicted once; one that conflicts again gets 503 with Retry-After alone; each stored delivery has one run', async () => {
+    const { url, fx, deliver } = await runtimeOnRelay();
+    expect((await deliver('before')).status).toBe(202);
+    const admin = new pg.Client(url);
+    await admin.connect();
+    cleanups.push(() => admin.end());
+    // PostgreSQL's deadlock detector, as the writes see it: 'k-once' meets it at its first insert only
+    // (a sequence is not rolled back with the transaction), 'k-always' at every one.
+    await admin.query(`create sequence deadlock_once`);
+    await admin.query(`
+      create function deadlock_for_test() returns trigger language plpgsql as $$
+      begin
+        if new.delivery_id = 'k-always' or (new.delivery_id = 'k-once' and nextval('deadlock_once') = 1) then
+          raise exception 'deadlock detected' using errcode = '40P01';
+        end if;
+        return new;
+      end $$`);
+    await admin.query(`create trigger deadlock_for_test before insert on deliveries for each row execute function deadlock_for_test()`);
+
+    const ids = ['k0', 'k-once', 'k1', 'k-always', 'k2'];
+    const answers = new Map((await Promise.all(ids.map(deliver))).map((a, i) => [ids[i]!, a]));
+    for (const id of ['k0', 'k-once', 'k1', 'k2']) expect(answers.get(id)!.status).toBe(202);
+    expect(answers.get('k-always')).toMatchObject({ status: 503, retryAfter: '5' });
+    const runs = await runsByDelivery(fx.store);
+    for (const id of ['before', 'k0', 'k-once', 'k1', 'k2']) expect(runs.get(id)).toHaveLength(1);
+    expect(runs.has('k-always')).toBe(false);
+  }, 60_000);
+
   it('the runs API and an approval click during a statement timeout get 503 with Retry-After (not 500), logged at warn', async () => {
     const { url, app, deliver, logged } = await runtimeOnRelay({ statementTimeoutMs: 500 });
     expect((await deliver('before')).status).toBe(202);

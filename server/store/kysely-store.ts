@@ -15,7 +15,7 @@ import {
   enqueueOutboxWork,
 } from './store-operations.ts';
 import { storeQueries, type StoreQueries } from './store-queries.ts';
-import { StoreUnavailableError } from './store-unavailable.ts';
+import { CommitOutcomeUnknownError, isTransactionConflict, StoreUnavailableError } from './store-unavailable.ts';
 import { completeWaiting, decideApprovalWork, type DecideApprovalInput } from './decide-approval.ts';
 import { json, parse, toApproval, toOutbox, toRun } from './store-rows.ts';
 import { runWorkAsync, type StoreWork } from './store-work.ts';
@@ -177,18 +177,20 @@ export class KyselyStore implements Store {
       // The COMMIT failed (or the connection went with it): it may have been applied, so running a write
       // again could store it twice or answer "already there" for what this very batch stored. Every
       // caller is told "unavailable" and retries, idempotently (a delivery id, a dedup key, a journal key).
-      if (ran) return rejectAll(batch, asUnavailable(error, 'the outcome of a commit is unknown'));
+      if (ran) return rejectAll(batch, new CommitOutcomeUnknownError(error));
       // The store cannot serve (a lost connection, a statement timeout, too many connections): writing
-      // each alone would wait that long once per write. Every caller hears it now.
-      if (error instanceof StoreUnavailableError) return rejectAll(batch, error);
+      // each alone would wait that long once per write. Every caller hears it now. A transaction rolled
+      // back by another (a deadlock) is run again below: nothing of it was applied.
+      if (error instanceof StoreUnavailableError && !isTransactionConflict(error)) return rejectAll(batch, error);
     }
     await this.#isolateBadWrites(batch);
   }
 
   /**
-   * One write of the batch was refused (a constraint, bad data): the batch again in one transaction, each
-   * write in a savepoint of its own, so the bad one rejects alone and the others commit together. The
-   * store becoming unavailable meanwhile, or the commit failing, rejects them all as above.
+   * One write of the batch was refused (a constraint, bad data), or the batch met a conflict with another
+   * transaction (a deadlock): the batch again in one transaction, each write in a savepoint of its own,
+   * so a bad or conflicting one rejects alone and the others commit together. The store becoming
+   * unavailable meanwhile, or the commit failing, rejects them all as above.
    */
   async #isolateBadWrites(batch: readonly PendingWrite[]): Promise<void> {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
@@ -201,7 +203,8 @@ export class KyselyStore implements Store {
             outcomes.push({ ok: true, value: await runWorkAsync(item.work(), trx) });
             await sql`release savepoint batch_write`.execute(trx);
           } catch (error) {
-            if (error instanceof StoreUnavailableError) throw error;
+            // A conflict with another transaction rolls back this write alone (its caller hears 503).
+            if (error instanceof StoreUnavailableError && !isTransactionConflict(error)) throw error;
             outcomes.push({ ok: false, error });
             await sql`rollback to savepoint batch_write`.execute(trx);
           }
@@ -209,7 +212,7 @@ export class KyselyStore implements Store {
         ran = true;
       });
     } catch (error) {
-      return rejectAll(batch, ran ? asUnavailable(error, 'the outcome of a commit is unknown') : error);
+      return rejectAll(batch, ran ? new CommitOutcomeUnknownError(error) : error);
     }
     batch.forEach((item, i) => {
       const outcome = outcomes[i]!;
@@ -618,12 +621,6 @@ export class KyselyStore implements Store {
 
 function rejectAll(batch: readonly PendingWrite[], error: unknown): void {
   for (const item of batch) item.reject(error);
-}
-
-/** The error as StoreUnavailableError: the caller answers 503 and may retry; the cause is kept for the log. */
-function asUnavailable(error: unknown, reason: string): StoreUnavailableError {
-  if (error instanceof StoreUnavailableError) return error;
-  return new StoreUnavailableError(`${reason}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
 /** A nullable aggregate as a number (PostgreSQL answers bigint as text). */

@@ -50,12 +50,14 @@ describe('sslmode in PARTNERFLOW_DATABASE_URL means what it means to libpq', () 
 });
 
 describe('sslmode=require on a server with SSL (no such test server: the connection settings pg is given)', () => {
-  it('require encrypts without verifying the certificate, as in libpq; verify-full verifies it; an explicit uselibpqcompat is left alone', async () => {
+  it('require encrypts without verifying the certificate, as in libpq; verify-full verifies it; an explicit uselibpqcompat and pg\'s own no-verify are left alone', async () => {
     // What a pg client of the store is told to do (pg parses the URL itself, as the pool does).
     const ssl = async (query: string) => (new pg.Client({ connectionString: await withLibpqSslmode(`postgres://app:secret@db.example.com/pf?${query}`) }) as unknown as { connectionParameters: { ssl: unknown } }).connectionParameters.ssl;
     expect(await ssl('sslmode=require')).toEqual({ rejectUnauthorized: false });
     expect(await ssl('sslmode=verify-full')).toEqual({});
     expect(await ssl('sslmode=disable')).toBe(false);
+    // pg's own mode, which libpq has not: it keeps pg's meaning (encrypted, certificate not verified).
+    expect(await ssl('sslmode=no-verify')).toEqual({ rejectUnauthorized: false });
     expect(await withLibpqSslmode('postgres://app:secret@db.example.com/pf?sslmode=require&uselibpqcompat=false')).toBe('postgres://app:secret@db.example.com/pf?sslmode=require&uselibpqcompat=false');
   });
 });

@@ -1,5 +1,7 @@
 import pg from 'pg';
 
+const LIBPQ_SSLMODES = new Set(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']);
+
 /**
  * `sslmode` in PARTNERFLOW_DATABASE_URL with libpq's meaning, as README promises for libpq parameters.
  * pg reads it its own way: `require` and `verify-ca` verify the certificate and host name as
@@ -14,7 +16,9 @@ export async function withLibpqSslmode(url: string): Promise<string> {
   const parsed = new URL(url);
   const names = [...parsed.searchParams.keys()].map((name) => name.toLowerCase());
   const mode = parsed.searchParams.get('sslmode');
-  if (mode === null || names.includes('uselibpqcompat')) return url;
+  // A mode libpq does not have (pg's own `no-verify`) keeps pg's meaning: in libpq semantics pg
+  // would not know it and would verify the certificate.
+  if (mode === null || !LIBPQ_SSLMODES.has(mode) || names.includes('uselibpqcompat')) return url;
   const as = (sslmode: string): string => {
     const next = new URL(url);
     next.searchParams.set('sslmode', sslmode);

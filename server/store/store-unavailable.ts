@@ -16,6 +16,39 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/**
+ * A COMMIT that was sent and not answered (the connection went with it): it may have been applied.
+ * A write of it is not run again by the store; its caller retries idempotently, and the runs such a
+ * commit may have leased to this replica are taken up by it as soon as the store answers.
+ */
+export class CommitOutcomeUnknownError extends StoreUnavailableError {
+  override name = 'CommitOutcomeUnknownError';
+  constructor(error: unknown) {
+    super(`the outcome of a commit is unknown: ${error instanceof Error ? error.message.replace(/^the store is unavailable: /, '') : String(error)}`, { cause: error });
+  }
+}
+
+/**
+ * Whether the store could not be reached (or a commit's outcome is unknown), as opposed to a refusal
+ * that passes (a deadlock, a statement timeout): only then is a turn cut off taken up again as soon as
+ * the store answers. A turn that met a refusal waits for its lease to run out, so one that meets the
+ * same refusal each time is not repeated in a loop.
+ */
+export function isStoreUnreachable(error: unknown): boolean {
+  return error instanceof CommitOutcomeUnknownError || (error instanceof StoreUnavailableError && (error.cause === undefined || isConnectionFailure(error.cause)));
+}
+
+/**
+ * Whether the database rolled the transaction back because of another one (a deadlock, a
+ * serialization failure, a lock not available at once): nothing of it was applied, and running the
+ * same writes again may pass at once.
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  const cause = error instanceof StoreUnavailableError ? error.cause : error;
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return code === '40001' || code === '40P01' || code === '55P03';
+}
+
 /** How long a refused sender should wait before it delivers again while the store is unavailable. */
 export const STORE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
