@@ -1,3 +1,4 @@
+import { DEFERRED_RECIPIENTS_RETRY_MS } from './email-deferred.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,7 +128,7 @@ describe('an approval email whose approver is greylisted, through the engine', (
   writeFileSync(join(templatesDir, 'approval-needed.txt'), '---\nsubject: Approval needed for {{ id }}\n---\nApprove: {{ approve_url }}\n');
   afterAll(() => rmSync(templatesDir, { recursive: true, force: true }));
 
-  it('the step retries, the approver gets the email with the working link of the one approval, and the Cc is not sent it twice', async () => {
+  it('the step retries minutes later (greylisting), the approver gets the email with the working link of the one approval, and the Cc is not sent it twice', async () => {
     const recipe = recipeWith([
       { id: 'ask_approver', type: 'action', action: 'approval.request', input: { signal: 'decision', approver: { email: APPROVER }, subject: 'MDF-1001', template: 'approval-needed', data: { id: 'MDF-1001' }, cc: [CC] } },
       { id: 'after', type: 'action', action: 'fake.record', input: { key: 'MDF-1001' } },
@@ -150,7 +151,11 @@ describe('an approval email whose approver is greylisted, through the engine', (
       expect(journal.find((e) => e.stepId === 'ask_approver')?.error?.message).toMatch(/^email run_\w+:ask_approver went to 1 of its 2 recipients; .* refused cmm\.emea@vendor\.example \("450 4\.2\.0 Greylisted"\) for now: the step’s retry sends it to them, once/);
 
       relay.behaviour = {};
+      // A greylisting relay takes a retry after minutes: seconds later the step has not tried again.
       clock.advance(60_000);
+      await engine.runUntilIdle();
+      expect(received().map((r) => r.to)).toEqual([[CC]]);
+      clock.advance(DEFERRED_RECIPIENTS_RETRY_MS);
       await engine.runUntilIdle();
       expect(received().map((r) => r.to)).toEqual([[CC], [APPROVER]]);
       const [ccCopy, approverCopy] = relay.messages;
