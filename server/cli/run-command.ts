@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CONNECTORS } from '../../connectors/index.ts';
 import { formatIssues } from '../../schemas/format-issues.ts';
-import { ConfigError, loadConfig } from '../config.ts';
+import { ConfigError, loadConfig, type RuntimeConfig } from '../config.ts';
 import { createRuntime } from '../runtime.ts';
 import type { Command } from './main.ts';
 import { journalEntryView, runView } from '../http/views.ts';
@@ -46,13 +46,16 @@ Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad argume
     }
     const mock = values.mock === true;
     let runtime;
-    let config;
+    let config: RuntimeConfig;
     // Mock mode's store is locked to this process until the runtime has closed it.
     let releaseMockStore = () => {};
     try {
       const dbPath = typeof values.db === 'string' ? values.db : mock ? ':memory:' : undefined;
       // --db names a SQLite file: it wins over a PostgreSQL store (PARTNERFLOW_DATABASE_URL).
-      config = loadConfig(process.env, { mock, connectors: CONNECTORS, overrides: { logLevel: 'warn', ...(dbPath ? { dbPath, database: undefined } : {}) } });
+      const loaded = loadConfig(process.env, { mock, connectors: CONNECTORS, overrides: { logLevel: 'warn', ...(dbPath ? { dbPath, database: undefined } : {}) } });
+      // A worker id of its own: run inside a replica's container, the command would otherwise hold its
+      // lease under the replica's id, which that replica frees of a previous start when it restarts.
+      config = { ...loaded, workerId: `${loaded.workerId}-run-${process.pid}` };
       // The simulated systems start with the demo data only: so does a store given to mock mode.
       if (mock) releaseMockStore = startFreshMockStore(config.dbPath);
       runtime = await createRuntime({ config });
