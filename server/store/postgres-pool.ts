@@ -9,12 +9,7 @@ import { isRetryLater, StoreUnavailableError } from './store-unavailable.ts';
  * gives the server as it may be shown (its URL without the password).
  */
 export function poolReportingOutages(pool: pg.Pool, describe: string): PostgresPool {
-  const unavailable = (error: unknown): unknown => {
-    if (!isRetryLater(error)) return error;
-    const code = (error as { code?: unknown }).code;
-    const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : '';
-    return new StoreUnavailableError(`PostgreSQL at ${describe}: ${(error as Error).message}${sqlState}`, { cause: error });
-  };
+  const unavailable = (error: unknown) => asStoreUnavailable(error, describe);
   // One wrapper per client: Kysely keeps its connection object per client.
   const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   return {
@@ -47,4 +42,15 @@ export function poolReportingOutages(pool: pg.Pool, describe: string): PostgresP
     },
     end: () => pool.end(),
   };
+}
+
+/**
+ * A driver error as StoreUnavailableError when it means "PostgreSQL cannot serve now" (isRetryLater),
+ * naming the server as it may be shown (`describe`, no password) and the SQLSTATE; any other error as it is.
+ */
+export function asStoreUnavailable(error: unknown, describe: string): unknown {
+  if (!isRetryLater(error)) return error;
+  const code = (error as { code?: unknown }).code;
+  const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : '';
+  return new StoreUnavailableError(`PostgreSQL at ${describe}: ${(error as Error).message}${sqlState}`, { cause: error });
 }

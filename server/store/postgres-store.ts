@@ -9,10 +9,10 @@ import type { ClaimedRun, JournalEntry } from './store.ts';
 import type { RunId, StepKey } from '../engine/ids.ts';
 import { runWorkAsync } from './store-work.ts';
 import { migratePostgresSchema } from './postgres-migration-connection.ts';
-import { poolReportingOutages } from './postgres-pool.ts';
+import { asStoreUnavailable, poolReportingOutages } from './postgres-pool.ts';
 import { withLibpqSslmode } from './postgres-sslmode.ts';
 import { listenForWakeups } from './wake-notifications.ts';
-import { isConnectionFailure, StoreUnavailableError } from './store-unavailable.ts';
+import { StoreUnavailableError } from './store-unavailable.ts';
 import { SchemaMismatchError, type SchemaOutcome } from './schema-versions.ts';
 import { checkDatabaseUrl, PostgresStoreError, redactDatabaseUrl, secretsOfDatabaseUrl } from './database-url.ts';
 
@@ -206,7 +206,7 @@ function healthConnection(url: string, shown: string): HealthConnection {
   });
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  const unavailable = (error: unknown): unknown => (isConnectionFailure(error) ? new StoreUnavailableError(`PostgreSQL at ${shown}: ${(error as Error).message}`, { cause: error }) : error);
+  const unavailable = (error: unknown) => asStoreUnavailable(error, shown);
   return {
     async ping() {
       let client: pg.PoolClient;
