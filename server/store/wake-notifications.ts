@@ -57,6 +57,9 @@ export function listenForWakeups(
       if (client === next) stopHeartbeats();
       next.removeAllListeners('notification');
       next.end().catch(() => {});
+      // A half-open connection would not answer the goodbye either: its socket is closed here, not
+      // left to the operating system's keepalive.
+      (next as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
       if (client === next) client = null;
       if (closed) return;
       onProblem(`the wake-up connection dropped (${why}); reconnecting in ${delay} ms`);
