@@ -9,6 +9,7 @@ import { describeRateBudgetReplicas } from './rate-budgets.contract.ts';
 import { openPostgresStore, redactDatabaseUrl } from './postgres-store.ts';
 import { postgresMigrations } from './postgres-migrations.ts';
 import { sqliteMigrations } from './sqlite-migrations.ts';
+import type { NewRun } from './store.ts';
 import { createFreshDatabase, createTestSchema, dropFreshDatabase, dropTestSchema, openTestPostgresStore, testPostgresUrl } from '../../test/support/test-postgres.ts';
 import { freePort } from '../../test/support/free-port.ts';
 
@@ -141,19 +142,23 @@ describe('PostgreSQL store: claims across replicas', () => {
   });
 });
 
-describe('PostgreSQL store: what the wake notifications tell the other replicas', () => {
-  const newRun = (n: number, more: { wakeAt: number; lease?: { owner: string; until: number } }) => ({
+/** A run of recipe `r` numbered `n`, stored at T0; `more` sets its wake time, lease, keys. */
+function testRun(n: number, more: Partial<NewRun> & { wakeAt: number }): NewRun {
+  return {
     id: asRunId(`run_${n}`),
     recipe: 'r',
     recipeVersion: 1,
     recipeHash: 'h',
-    trigger: { type: 'webhook' as const, receivedAt: T0, data: {} },
+    trigger: { type: 'webhook', receivedAt: T0, data: {} },
     dedupKey: `k${n}`,
     correlationKey: null,
     cancelOnEvent: null,
     createdAt: T0,
     ...more,
-  });
+  };
+}
+
+describe('PostgreSQL store: what the wake notifications tell the other replicas', () => {
 
   it('a run stored due and free, or a turn that waits, is announced at its wake time; a run leased at intake and a finished one are not', async () => {
     const store = await openTestPostgresStore();
@@ -166,16 +171,16 @@ describe('PostgreSQL store: what the wake notifications tell the other replicas'
     };
     try {
       // Leased at intake (started by the replica that stored it), then finished: no news for anyone.
-      await store.ingest({ source: 'prm', deliveryId: 'd1', event: 'prm.x', receivedAt: T0 }, [newRun(1, { wakeAt: T0, lease: { owner: 'replica-a~1', until: T0 + 60_000 } })]);
+      await store.ingest({ source: 'prm', deliveryId: 'd1', event: 'prm.x', receivedAt: T0 }, [testRun(1, { wakeAt: T0, lease: { owner: 'replica-a~1', until: T0 + 60_000 } })]);
       expect(await store.finishTurn(asRunId('run_1'), 'replica-a~1', { status: 'completed', wakeAt: null, now: T0 + 1 })).toBe(true);
       // Stored free (no intake lease): due at T0 + 2, for any replica to claim. Notifications come in
       // commit order, so the first one heard is this one.
-      await store.ingest({ source: 'prm', deliveryId: 'd2', event: 'prm.x', receivedAt: T0 }, [newRun(2, { wakeAt: T0 + 2 })]);
+      await store.ingest({ source: 'prm', deliveryId: 'd2', event: 'prm.x', receivedAt: T0 }, [testRun(2, { wakeAt: T0 + 2 })]);
       expect(await next()).toBe(T0 + 2);
       // Several free runs in one group commit: the earliest of them is heard (the other may be too).
       await Promise.all([
-        store.ingest({ source: 'prm', deliveryId: 'd3', event: 'prm.x', receivedAt: T0 }, [newRun(3, { wakeAt: T0 + 9 })]),
-        store.ingest({ source: 'prm', deliveryId: 'd4', event: 'prm.x', receivedAt: T0 }, [newRun(4, { wakeAt: T0 + 7 })]),
+        store.ingest({ source: 'prm', deliveryId: 'd3', event: 'prm.x', receivedAt: T0 }, [testRun(3, { wakeAt: T0 + 9 })]),
+        store.ingest({ source: 'prm', deliveryId: 'd4', event: 'prm.x', receivedAt: T0 }, [testRun(4, { wakeAt: T0 + 7 })]),
       ]);
       // A claim is no news; the claimed run's turn ends waiting a minute: announced at that time.
       const [claimed] = await store.claimDueRuns({ now: T0 + 2, owner: 'replica-b~1', leaseMs: 60_000, limit: 1 });
@@ -192,18 +197,7 @@ describe('PostgreSQL store: what the wake notifications tell the other replicas'
 });
 
 describe('PostgreSQL store: the events a delivery can cancel on or answer', () => {
-  const run = (n: number, cancelOnEvent: string | null) => ({
-    id: asRunId(`run_${n}`),
-    recipe: 'r',
-    recipeVersion: 1,
-    recipeHash: 'h',
-    trigger: { type: 'webhook' as const, receivedAt: T0, data: {} },
-    dedupKey: `k${n}`,
-    correlationKey: 'MDF-7',
-    cancelOnEvent,
-    wakeAt: T0,
-    createdAt: T0,
-  });
+  const run = (n: number, cancelOnEvent: string | null) => testRun(n, { correlationKey: 'MDF-7', cancelOnEvent, wakeAt: T0 });
 
   it('a run stored by another replica to cancel on an event, and a wait for an event, are found; an event nothing awaits finds none (D12)', async () => {
     const url = await createTestSchema();
