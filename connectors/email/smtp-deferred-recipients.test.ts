@@ -13,10 +13,10 @@ import { createTables } from '../../server/engine/tables.ts';
 import { fakeConnector, FakeSystem, recipeWith, silentLog } from '../../test/support/engine-fixture.ts';
 import { approvalConnector } from '../approval/index.ts';
 import { approvalTokenFor, hashApprovalToken, MOCK_APPROVAL_LINK_SECRET } from '../approval/approval-token.ts';
-import { openSqliteStore } from '../../server/store/sqlite-store.ts';
 import type { Store } from '../../server/store/store.ts';
-import { SmtpRelay } from '../../test/support/smtp-relay.ts';
-import { capturingLogger, testDeps, type CapturingLogger } from '../kit/action-test-context.ts';
+import type { SmtpRelay } from '../../test/support/smtp-relay.ts';
+import { openSmtpSenderSetup, type SmtpSenderSetup } from '../../test/support/smtp-sender-setup.ts';
+import type { CapturingLogger } from '../kit/action-test-context.ts';
 import { EmailConfig } from './email-config.ts';
 import type { OutgoingEmail } from './email-connection.ts';
 import { emailConnector } from './index.ts';
@@ -38,19 +38,14 @@ const clock = new VirtualClock('2026-04-20T09:00:00Z');
 let store: Store;
 let log: CapturingLogger;
 let relay: SmtpRelay;
+let sender: () => OutboxSender;
+let setup: SmtpSenderSetup;
 
 beforeEach(async () => {
   clock.set('2026-04-20T09:00:00Z');
-  store = await openSqliteStore({ path: ':memory:' });
-  log = capturingLogger();
-  relay = await SmtpRelay.start();
+  ({ store, log, relay, sender } = setup = await openSmtpSenderSetup(FROM, clock));
 });
-afterEach(async () => {
-  await relay.close();
-  await store.close();
-});
-
-const sender = (): OutboxSender => emailConnector.connect(EmailConfig.parse({ smtpUrl: `smtp://127.0.0.1:${relay.port}`, from: FROM }), { ...testDeps(clock, log), store }) as OutboxSender;
+afterEach(() => setup.close());
 
 const email: OutgoingEmail = {
   key: KEY,

@@ -1,16 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../server/engine/clock.ts';
 import type { RunId } from '../../server/engine/ids.ts';
-import { openSqliteStore } from '../../server/store/sqlite-store.ts';
 import { StoreUnavailableError } from '../../server/store/store-unavailable.ts';
 import type { Store } from '../../server/store/store.ts';
 import { leasedRun } from '../../test/support/leased-run.ts';
-import { SmtpRelay } from '../../test/support/smtp-relay.ts';
-import { capturingLogger, testDeps, type CapturingLogger } from '../kit/action-test-context.ts';
-import { EmailConfig } from './email-config.ts';
+import type { SmtpRelay } from '../../test/support/smtp-relay.ts';
+import { openSmtpSenderSetup, type SmtpSenderSetup } from '../../test/support/smtp-sender-setup.ts';
+import type { CapturingLogger } from '../kit/action-test-context.ts';
 import type { OutgoingEmail } from './email-connection.ts';
 import { EmailOutcomeUnknownError } from './email-outcome-unknown.ts';
-import { emailConnector } from './index.ts';
 import type { OutboxSender } from './outbox-sender.ts';
 
 /**
@@ -26,19 +24,14 @@ const clock = new VirtualClock('2026-04-20T09:00:00Z');
 let store: Store;
 let log: CapturingLogger;
 let relay: SmtpRelay;
+let sender: () => OutboxSender;
+let setup: SmtpSenderSetup;
 
 beforeEach(async () => {
   clock.set('2026-04-20T09:00:00Z');
-  store = await openSqliteStore({ path: ':memory:' });
-  log = capturingLogger();
-  relay = await SmtpRelay.start();
+  ({ store, log, relay, sender } = setup = await openSmtpSenderSetup(FROM, clock));
 });
-afterEach(async () => {
-  await relay.close();
-  await store.close();
-});
-
-const sender = (): OutboxSender => emailConnector.connect(EmailConfig.parse({ smtpUrl: `smtp://127.0.0.1:${relay.port}`, from: FROM }), { ...testDeps(clock, log), store }) as OutboxSender;
+afterEach(() => setup.close());
 
 const email = (runId: RunId): OutgoingEmail => ({
   key: `${runId}:ask_approver`,
