@@ -139,7 +139,7 @@ class PostgresStore extends KyselyStore {
    * PostgreSQL; 1 replica: 0.50 to 0.54, its accepted/s unchanged; bench/profile-postgres.ts).
    * 16 rather than 8 (wip/gather): each of 3 replicas on a 50-connection load has about 17 writes in
    * flight, and a beside commit at 8 split them in two; at 16 a commit holds 7.8 runs instead of 6.6
-   * (statements a run 0.73 -> 0.63, PostgreSQL's CPU a run 5 to 10% less; 1 replica 13 -> 15 runs a
+   * (statements a run 0.74 -> 0.64, PostgreSQL's CPU a run 1 to 10% less; 1 replica 13 -> 15 runs a
    * commit). A longer wait before a commit when none is under way gathered nothing more (README).
    */
   protected override readonly concurrentBatchMinWrites = 16;
