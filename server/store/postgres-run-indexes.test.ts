@@ -113,6 +113,9 @@ describe('PostgreSQL: reads of a large runs table go through indexes', () => {
     ['the upcoming wake-ups', (s) => s.listUpcoming({ limit: 50 })],
     ['the runs an event cancels', (s) => s.findRunsToCancel('prm.cancelled', 'C-3')],
     ['runs per recipe and status of the last day', (s) => s.runCountsSince(NOW - 86_400_000)],
+    ['the unfinished runs that wait to retry a step', (s) => s.runsAwaitingRetry()],
+    // Last: it writes (a replica that stops lets go of its runs).
+    ["a stopping replica's leases released", (s) => s.releaseLeases('w', NOW)],
   ];
 
   for (const [name, read] of reads) {
