@@ -4,7 +4,8 @@
 // writes; and each replica's share), PostgreSQL's CPU, the statements PostgreSQL executed
 // (pg_stat_statements, BEGIN and COMMIT included; the top ones with their calls and execution time per
 // run), the claim queries the replicas counted on /metrics, each replica's peak resident memory (VmHWM,
-// warm-up included) and the load average. BENCH_CONNECTIONS:
+// warm-up included) and the load average. BENCH_SERVE_ROOT: another built checkout whose `serve` to
+// measure (server-process.ts). BENCH_CONNECTIONS:
 // the load generator's connections (50). With a directory, each replica writes a .cpuprofile into it
 // when it stops.
 import { readFileSync } from 'node:fs';
@@ -79,6 +80,9 @@ try {
         loadAverage: [Number(load0.toFixed(1)), Number(load1.toFixed(1))],
       }),
     );
+    // The due-backlog count: few calls (every 200 ms per replica under load), each visiting runs_due.
+    for (const r of statements.filter((r) => /min\("due"\."wake_at"\)/.test(r.query))) console.log(`due backlog count: ${per(Number(r.calls))} calls, ${(r.ms / runs).toFixed(4)} ms a run (${(r.ms / Number(r.calls)).toFixed(3)} ms a call)`);
+    console.log(`statements' execution time: ${(statements.reduce((t, r) => t + r.ms, 0) / runs).toFixed(4)} ms a run`);
     for (const r of statements.slice(0, 14)) console.log(`${per(Number(r.calls)).toFixed(3).padStart(8)} ${(r.ms / runs).toFixed(4).padStart(8)} ms  ${r.query.replace(/\s+/g, ' ').slice(0, 150)}`);
   } finally {
     await stats.end();

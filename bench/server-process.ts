@@ -3,8 +3,11 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
-/** The repository root: servers are spawned from there. */
-export const root = resolve(import.meta.dirname, '..');
+/**
+ * The repository root: servers are spawned from there. BENCH_SERVE_ROOT: another checkout (built)
+ * whose servers to measure with this one's benchmark, e.g. alternating pairs of two branches.
+ */
+export const root = process.env.BENCH_SERVE_ROOT ? resolve(process.env.BENCH_SERVE_ROOT) : resolve(import.meta.dirname, '..');
 
 /** A server under test, in a process of its own (this process only generates load). */
 export interface Started {

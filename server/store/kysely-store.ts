@@ -362,15 +362,22 @@ export class KyselyStore implements Store {
   async dueBacklog(q: { now: number; cap: number }): Promise<DueBacklogCount> {
     // The same conditions as a claim (dueRunIds), in the order of the runs_due index, so the count
     // stops at the cap and the first row is the oldest.
-    const due = this.db
-      .selectFrom('runs')
-      .select('wake_at')
-      .where('finished_at', 'is', null)
-      .where('wake_at', '<=', q.now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', q.now)]))
-      .orderBy('wake_at')
-      .limit(q.cap)
-      .as('due');
+    const dueRuns = () =>
+      this.db
+        .selectFrom('runs')
+        .select('wake_at')
+        .where('finished_at', 'is', null)
+        .where('wake_at', '<=', q.now)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', q.now)]))
+        .orderBy('wake_at');
+    // The count starts at the oldest due run, found first by walking runs_due in order (LIMIT 1: a
+    // plain index scan). On PostgreSQL runs_due keeps an entry for every run finished since the last
+    // vacuum, and the runs still in their first turn (leased at intake, wake time in the past) sort
+    // among the due ones. PostgreSQL planned the bare count, on a table growing under load, as a
+    // bitmap scan: it read the heap page of every such run at every count (a few a second per
+    // replica), and a bitmap scan never marks the entries of dead rows for the next scans to skip, as
+    // this walk does. With no run due, the bound is NULL and the count reads nothing more.
+    const due = dueRuns().where('wake_at', '>=', dueRuns().limit(1)).limit(q.cap).as('due');
     const row = await this.db
       .selectFrom(due)
       .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('due.wake_at').as('oldest')])

@@ -387,6 +387,32 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // A turn's end changes indexed columns (status, wake_at, finished_at), so PostgreSQL cannot update
+  // the run in place (HOT) and writes a new entry in every index whose condition the new row meets.
+  // runs_status held every completed run, though no read finds completed runs through it: a list of
+  // them walks the primary key backwards (nearly every run is completed), and the live statuses are
+  // few among the rest. runs_correlation held every run, also the ones without a business key, which
+  // no read looks up (`correlation_key = ...`). Partial, they hold what is read through them: a run
+  // that completes writes no runs_status entry at its end, and one without a key never writes a
+  // runs_correlation entry (postgres-run-indexes.test.ts: each read still uses an index).
+  '0017_runs_partial_indexes': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.dropIndex('runs_status').execute();
+      await db.schema
+        .createIndex('runs_status')
+        .on('runs')
+        .columns(['status', 'id'])
+        .where(sql<boolean>`status <> 'completed'`)
+        .execute();
+      await db.schema.dropIndex('runs_correlation').execute();
+      await db.schema
+        .createIndex('runs_correlation')
+        .on('runs')
+        .columns(['correlation_key', 'id'])
+        .where(sql<boolean>`correlation_key is not null`)
+        .execute();
+    },
+  },
 };
 
 /** The PostgreSQL migrations, by the same names as `sqliteMigrations`. */

@@ -338,6 +338,14 @@ const migrations: Record<string, Migration> = {
   '0016_runs_cancel_on_live': {
     async up() {},
   },
+  // The PostgreSQL twin makes runs_status leave out completed runs and runs_correlation the runs
+  // without a business key (fewer index entries a turn's end writes). SQLite keeps both whole: its
+  // writes are in-process, and its planner would use the partial runs_status only for a status
+  // written as a literal in the query, not for the bound parameter the store sends. The name keeps
+  // both histories alike.
+  '0017_runs_partial_indexes': {
+    async up() {},
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {
