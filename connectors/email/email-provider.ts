@@ -31,7 +31,11 @@ export interface SendReceipt {
 export interface EmailProvider {
   /** Names the transport in notes, logs and errors: `the email API`, `the SMTP relay smtp.example.com:587`. */
   readonly description: string;
-  /** Sends one message carrying its notification key; resolves with the provider's message id. */
+  /**
+   * Sends one message carrying its notification key; resolves with the provider's message id. A
+   * follow-up (`message.followUp`, outbox-sender.ts 9) goes to its `recipients` only, whatever To and
+   * Cc say: it may be sent by another transport than the one that deferred them.
+   */
   send(message: EmailMessage, key: string, options?: CallOptions): Promise<SendReceipt>;
   /**
    * The provider's id of a message sent earlier with this key, or null when there is none. Absent when

@@ -56,13 +56,14 @@ export class PostmarkClient implements EmailProvider {
 
   /** Sends one message tagged with its notification key; resolves with the provider's message id. */
   async send(message: EmailMessage, key: string, options: CallOptions = {}): Promise<SendReceipt> {
+    const { to, cc } = addressees(message);
     const res = await this.#http.request({
       method: 'POST',
       path: 'email',
       body: {
         From: message.from,
-        To: message.to.join(', '),
-        ...(message.cc && message.cc.length > 0 ? { Cc: message.cc.join(', ') } : {}),
+        To: to.join(', '),
+        ...(cc.length > 0 ? { Cc: cc.join(', ') } : {}),
         Subject: message.subject,
         TextBody: message.text,
         HtmlBody: message.html,
@@ -108,6 +109,31 @@ export class PostmarkClient implements EmailProvider {
       throw error;
     }
   }
+}
+
+/**
+ * Whom the API is asked to send a message to. The API sends to whoever its To and Cc name (it has no
+ * envelope apart from the headers), so a follow-up for recipients an SMTP relay deferred (sent here
+ * when ops switched the transport since) names only them: each in the header the original named them
+ * in, and in To when none is left there (the API needs one). Everyone else already has the message.
+ */
+function addressees(message: EmailMessage): { to: string[]; cc: string[] } {
+  const cc = message.cc ?? [];
+  if (!message.followUp) return { to: message.to, cc };
+  const to: string[] = [];
+  const copied: string[] = [];
+  for (const recipient of message.followUp.recipients) {
+    const inCc = cc.find((entry) => sameAddress(entry, recipient));
+    if (inCc !== undefined && !message.to.some((entry) => sameAddress(entry, recipient))) copied.push(inCc);
+    else to.push(message.to.find((entry) => sameAddress(entry, recipient)) ?? recipient);
+  }
+  return to.length > 0 ? { to, cc: copied } : { to: copied, cc: [] };
+}
+
+/** `Name <a@x.example>` and `A@X.example` are one recipient: SMTP's envelope holds the bare address. */
+function sameAddress(entry: string, address: string): boolean {
+  const bare = /<([^<>]*)>\s*$/.exec(entry)?.[1] ?? entry;
+  return bare.trim().toLowerCase() === address.trim().toLowerCase();
 }
 
 /** The 404 of a provider without the search, in words that say what it means for the message. */

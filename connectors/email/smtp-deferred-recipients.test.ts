@@ -96,6 +96,22 @@ describe('SMTP recipients refused for now (4xx) while others are taken', () => {
     expect(relay.dataReceived).toBe(2);
   });
 
+  it('the follow-up refused for good (5xx) on the retry: the step fails, not retryable, naming the relay’s reply; the follow-up stays pending for an operator’s retry of the run, which sends it to the deferred recipient alone', async () => {
+    relay.behaviour = { refuseRecipients: { code: 451, message: '4.7.1 Greylisted, try again later', address: APPROVER } };
+    await expect(sender().send(email)).rejects.toMatchObject({ name: 'EmailDeferredError' });
+    relay.behaviour = { refuseRecipients: { code: 550, message: '5.1.1 Mailbox unknown', address: APPROVER } };
+    const refused = await sender().send(email).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ name: 'SmtpSendError', smtpCode: 550, retryable: false });
+    expect((refused as Error).message).toContain('550 5.1.1 Mailbox unknown');
+    expect(await store.getOutbox(KEY)).toMatchObject({ status: 'sent' });
+    expect(await store.getOutbox(`${KEY}#deferred`)).toMatchObject({ status: 'pending', lastError: expect.stringContaining('550') });
+
+    // The mailbox exists again and the operator retries the run: the approver gets it, the Cc does not again.
+    relay.behaviour = {};
+    expect(await sender().send(email)).toMatchObject({ alreadySent: false });
+    expect(received().map((r) => r.to)).toEqual([[CC], [APPROVER]]);
+  });
+
   it('a recipient refused for good (5xx): the others get it once, the step succeeds, and the log says at warn who did not and how many did', async () => {
     relay.behaviour = { refuseRecipients: { code: 550, message: '5.1.1 Mailbox unknown', address: CC } };
     const notes: string[] = [];

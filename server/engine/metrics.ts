@@ -3,11 +3,31 @@ import type { ClaimedRun, RunsAwaitingRetry } from '../store/store.ts';
 import type { DueBacklogView } from './due-backlog.ts';
 
 /**
+ * How long a scrape waits for the figures it reads from the store (runs awaiting retry, the due
+ * backlog). A saturated pool or a lock would otherwise hold the scrape until it frees up, exactly when
+ * ops need the figures; past this, the scrape answers with the replica's own figures and
+ * `partnerflow_metrics_store_stale` 1. Below Prometheus's default scrape timeout (10 s).
+ */
+export const SCRAPE_STORE_TIMEOUT_MS = 2000;
+
+/** A store figure the scrape could not read in time, or at all. */
+const UNREAD = Symbol('unread');
+
+/** What one scrape read from the store; `UNREAD` where it could not. */
+interface StoreFigures {
+  retries: RunsAwaitingRetry[] | typeof UNREAD | null;
+  backlog: DueBacklogView | typeof UNREAD | null;
+}
+
+/**
  * The engine's Prometheus metrics, in a registry of its own so that several engines in one process
  * (tests, the harness) do not collide. `GET /metrics` serves `registry.metrics()`.
  *
  * With several replicas, the metrics an operator compares between them carry `worker`, the replica's
  * `PARTNERFLOW_WORKER_ID`: runs claimed, lease takeovers, and how late the oldest due run is.
+ *
+ * The gauges read from the store share one bounded read per scrape (SCRAPE_STORE_TIMEOUT_MS): a scrape
+ * never waits longer for the store, and says so in `partnerflow_metrics_store_stale`.
  */
 export class EngineMetrics {
   readonly registry = new Registry();
@@ -109,9 +129,9 @@ export class EngineMetrics {
       labelNames: ['recipe'] as const,
       registers: [this.registry],
       async collect() {
-        const source = metrics.#awaitingRetry;
-        if (!source) return;
-        const rows = await source();
+        const rows = (await metrics.#storeFigures()).retries;
+        // Not read in time: the last figures stand, and the stale marker says so.
+        if (rows === null || rows === UNREAD) return;
         this.reset();
         for (const r of rows) this.set({ recipe: r.recipe }, value(r, metrics.#now()));
       },
@@ -126,7 +146,8 @@ export class EngineMetrics {
     help: 'Runs due and not started (counted up to 50000 by default)',
     registers: [this.registry],
     collect: async () => {
-      if (this.#backlog) this.dueBacklogRuns.set((await this.#backlog()).count);
+      const backlog = (await this.#storeFigures()).backlog;
+      if (backlog !== null && backlog !== UNREAD) this.dueBacklogRuns.set(backlog.count);
     },
   });
   readonly dueBacklogOldestAgeSeconds = new Gauge({
@@ -135,7 +156,8 @@ export class EngineMetrics {
     labelNames: ['worker'] as const,
     registers: [this.registry],
     collect: async () => {
-      if (this.#backlog) this.dueBacklogOldestAgeSeconds.set(this.#worker, (await this.#backlog()).oldestAgeMs / 1000);
+      const backlog = (await this.#storeFigures()).backlog;
+      if (backlog !== null && backlog !== UNREAD) this.dueBacklogOldestAgeSeconds.set(this.#worker, backlog.oldestAgeMs / 1000);
     },
   });
   readonly webhooksRefused = new Counter({
@@ -144,6 +166,31 @@ export class EngineMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+
+  // ── Store figures of a scrape ──────────────────────────────────────────────────────────────
+  readonly storeStale = new Gauge({
+    name: 'partnerflow_metrics_store_stale',
+    help: `1 when this scrape could not read the store's figures within ${SCRAPE_STORE_TIMEOUT_MS} ms (a saturated pool, a lock, the database down): partnerflow_runs_awaiting_retry* and partnerflow_due_backlog_* then show the last figures read; 0 when they are fresh`,
+    labelNames: ['worker'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const { retries, backlog } = await this.#storeFigures();
+      this.storeStale.set(this.#worker, retries === UNREAD || backlog === UNREAD ? 1 : 0);
+    },
+  });
+
+  /** The read of the scrape under way: its gauges are collected together and share it. */
+  #scrapeRead: Promise<StoreFigures> | null = null;
+
+  #storeFigures(): Promise<StoreFigures> {
+    const read = (this.#scrapeRead ??= (async (): Promise<StoreFigures> => {
+      const [retries, backlog] = await Promise.all([readWithin(this.#awaitingRetry), readWithin(this.#backlog)]);
+      return { retries, backlog };
+    })().finally(() => {
+      this.#scrapeRead = null;
+    }));
+    return read;
+  }
 
   // ── Store pool (PostgreSQL) ────────────────────────────────────────────────────────────────
   /** Where the pool gauges read from; unset (SQLite), they show nothing. */
@@ -178,5 +225,27 @@ export class EngineMetrics {
   /** Makes the backlog gauges read `backlog` at each scrape. */
   readBacklogFrom(backlog: () => Promise<DueBacklogView>): void {
     this.#backlog = backlog;
+  }
+}
+
+/**
+ * A store read that answers within SCRAPE_STORE_TIMEOUT_MS, or UNREAD (also when it fails: a scrape
+ * reports a store in trouble, it does not fail with it); null when nothing is wired to read. A read
+ * left behind goes on, and the next scrape shares it (the sources keep one in flight).
+ */
+async function readWithin<T>(source: (() => Promise<T>) | null): Promise<T | typeof UNREAD | null> {
+  if (!source) return null;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      Promise.resolve()
+        .then(source)
+        .catch((): typeof UNREAD => UNREAD),
+      new Promise<typeof UNREAD>((resolve) => {
+        timer = setTimeout(() => resolve(UNREAD), SCRAPE_STORE_TIMEOUT_MS);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -14,7 +14,8 @@ const PING_TIMEOUT_MS = 2000;
  * answered; on PostgreSQL the store answers on a connection of its own (a pool busy with slow
  * statements is a busy replica, not a dead one: taking it out would pile its load on the others), and
  * the pool's use is reported beside it (pool_in_use, pool_waiting); `GET /metrics` serves the engine's Prometheus registry, the replica's own figures labelled
- * with its worker id.
+ * with its worker id; it waits for the store's figures a bounded time (metrics.ts, SCRAPE_STORE_TIMEOUT_MS),
+ * so a saturated pool makes a scrape stale (`partnerflow_metrics_store_stale` 1), not hang.
  */
 export function healthAndMetricsRoutes(deps: AppDeps): Hono<AppEnv> {
   const { engine, log } = deps;

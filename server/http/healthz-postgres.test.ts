@@ -125,7 +125,7 @@ describe('GET /healthz on PostgreSQL (issue 14)', () => {
     expect(await busy.json()).toEqual({ status: 'ok', store: 'postgres', store_reachable: true, worker_id: 'replica-pg', pool_in_use: 2, pool_waiting: 1 });
     expect(tookMs).toBeLessThan(1000);
     // The pool's gauges, as /metrics prints them (a scrape also reads the store for other gauges, and
-    // those wait for the pool like any statement).
+    // waits for those 2 s at most: metrics-saturated-pool.test.ts).
     const registry = fx.engine.metrics.registry;
     expect(await registry.getSingleMetricAsString('partnerflow_store_pool_waiting')).toContain('partnerflow_store_pool_waiting{worker="replica-pg"} 1');
     expect(await registry.getSingleMetricAsString('partnerflow_store_pool_in_use')).toContain('partnerflow_store_pool_in_use{worker="replica-pg"} 2');

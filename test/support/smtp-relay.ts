@@ -16,8 +16,8 @@ export interface RelayedMessage {
 
 /** How the relay behaves towards the next messages; tests change it between sends. */
 export interface RelayBehaviour {
-  /** Refuse every recipient (or only the one `address`) with this reply (e.g. `550 5.1.1 no such user`, `451 4.3.0 try later`). */
-  refuseRecipients?: { code: number; message: string; address?: string } | undefined;
+  /** Refuse every recipient (or only `address`, one or several) with this reply (e.g. `550 5.1.1 no such user`, `451 4.3.0 try later`). */
+  refuseRecipients?: { code: number; message: string; address?: string | string[] } | undefined;
   /** Read the whole message, then answer it with this reply instead of 250. */
   refuseData?: { code: number; message: string } | undefined;
   /** Read the whole message, keep it, and drop the connection without answering: the lost answer. */
@@ -56,7 +56,7 @@ export class SmtpRelay {
       },
       onRcptTo: (address, _session, callback) => {
         const refusal = this.behaviour.refuseRecipients;
-        callback(refusal && (refusal.address === undefined || refusal.address === address.address) ? replyError(refusal) : null);
+        callback(refusal && (refusal.address === undefined || [refusal.address].flat().includes(address.address)) ? replyError(refusal) : null);
       },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
