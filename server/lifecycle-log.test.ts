@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLoggedRuntime } from '../test/support/logged-runtime.ts';
 import type { Runtime } from './runtime.ts';
+import type { Logger } from '../connectors/kit/define-connector.ts';
+import { logLifecycle } from './lifecycle-log.ts';
 
 /** The log lines an operator reads at `info` while MDF-1001 goes through the runtime `npm start` builds. */
 let runtime: Runtime | undefined;
@@ -140,6 +142,39 @@ describe('the lifecycle log at info', () => {
     expect(lines).toContainEqual(
       expect.objectContaining({ deliveryId: 'demo-2', msg: "webhook prm.mdf_request.submitted accepted: no recipe starts on it: mdf-request-approval: filter `data.status = 'Open'` is false" }),
     );
+  });
+
+  it('says a repeated delivery id that started no run is a delivery already received, not that no recipe starts on it', async () => {
+    const { rt, lines } = await loggedRuntime();
+    const res = await rt.app.request('/_mock/prm/webhooks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ event: 'mdf_request.status_changed', mdf_number: 'MDF-1001', delivery_id: 'changed-1' }),
+    });
+    expect(res.status).toBe(202);
+    const again = await rt.app.request('/_mock/prm/webhooks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ event: 'mdf_request.status_changed', mdf_number: 'MDF-1001', delivery_id: 'changed-1' }),
+    });
+    expect(await again.json()).toMatchObject({ duplicate: true, run_ids: [] });
+    const repeated = lines.filter((l) => l.deliveryId === 'changed-1');
+    expect(repeated).toHaveLength(2);
+    expect(repeated[1]).toMatchObject({
+      duplicate: true,
+      msg: 'webhook prm.mdf_request.status_changed accepted: a delivery already received (same delivery id): no new run; recomputed the timers of mdf-claim-reminder for MDF-1001',
+    });
+    // The same without timers to touch: the line the reviewer read said no recipe is triggered by the event.
+    const plain: Line[] = [];
+    logLifecycle({ info: (fields: object, msg: string) => plain.push({ ...fields, msg } as Line) } as unknown as Logger)({
+      type: 'webhook.accepted',
+      event: 'prm.mdf_request.submitted',
+      deliveryId: 'demo-9',
+      duplicate: true,
+      runs: [],
+      filteredOut: [],
+    });
+    expect(plain).toEqual([expect.objectContaining({ duplicate: true, msg: 'webhook prm.mdf_request.submitted accepted: a delivery already received (same delivery id): no new run' })]);
   });
 
   it('logs a run started by hand (partnerflow run, schedules) as it is created', async () => {

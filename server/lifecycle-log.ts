@@ -21,17 +21,19 @@ export function logLifecycle(log: Logger): LifecycleListener {
         let outcome: string;
         const filtered = event.filteredOut ?? [];
         const timers = (event.timers ?? []).map((t) => `${t.action} the timers of ${t.recipe} for ${t.key}`).join(', ');
-        if (runs.length === 0 && timers) outcome = timers;
+        // A repeated delivery first: it starts nothing whatever the recipes say, and its timers are
+        // recomputed all the same (the sender repeats when it saw no answer).
+        if (duplicate) outcome = `a delivery already received (same delivery id): no new run${runs.length > 0 ? `, ${runs.map((r) => r.runId).join(', ')}` : ''}`;
+        else if (runs.length === 0 && timers) outcome = timers;
         else if (runs.length === 0) {
           // Say which filter refused it: a request already decided is no longer `Open`, for example.
           outcome = filtered.length
             ? `no recipe starts on it: ${filtered.map((f) => `${f.recipe}: filter \`${bareExpression(f.filter)}\` is false`).join('; ')}`
             : 'no recipe starts on it (no recipe is triggered by this event)';
         }
-        else if (duplicate) outcome = `a delivery already received (same delivery id): no new run, ${runs.map((r) => r.runId).join(', ')}`;
         else if (runs.every((r) => r.existing)) outcome = `no new run: runs are deduplicated by business key, and ${runs.map((r) => `${r.key} already has ${r.runId} (${r.recipe})`).join(', ')}`;
         else outcome = runs.map((r) => (r.existing ? `${r.key} already has ${r.runId} (${r.recipe})` : `run started: ${r.runId} (${r.recipe}) for ${r.key}`)).join(', ');
-        if (runs.length > 0 && timers) outcome += `; ${timers}`;
+        if ((runs.length > 0 || duplicate) && timers) outcome += `; ${timers}`;
         log.info(event.timers ? { ...fields, timers: event.timers } : fields, `webhook ${name} accepted: ${outcome}`);
         return;
       }

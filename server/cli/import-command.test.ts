@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -35,6 +35,15 @@ describe('partnerflow import leads (D22)', () => {
     const { code, stderr } = await importAnswered({ ...REPORT, already_imported: true, run_status: 'completed' });
     expect(code).toBe(0);
     expect(stderr).toContain('imported before, nothing imported again; run run_1 is completed');
+  });
+
+  it('prints for a file imported again what the README walkthrough shows', async () => {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const shown = readme.split('\n').find((line) => line.includes('# scans.csv: imported before'));
+    expect(shown, 'the README shows the repeated import').toBeDefined();
+    const { stderr, file } = await importAnswered({ ...REPORT, already_imported: true, run_id: 'run_…', run_status: 'completed' });
+    const printed = stderr.replace(file, 'scans.csv').replaceAll('http://runtime.test', 'http://127.0.0.1:3000');
+    expect(shown!.replace(/^\s*# /, '')).toBe(printed);
   });
 
   it('says "1 row accepted", not "1 rows"', async () => {

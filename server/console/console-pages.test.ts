@@ -56,6 +56,14 @@ describe('the runs page', () => {
 
     const failedOnly = await page(browser, '/console/runs?status=failed');
     expect(runIdsOn(failedOnly.html)).toEqual([failed]);
+    // An unknown status, or a cursor that is no run id, is said, not taken for no filter (every run).
+    const bogus = await page(browser, '/console/runs?status=bogus');
+    expect(bogus.status).toBe(400);
+    expect(bogus.text).toContain('"bogus" is not a run status: choose queued, running, waiting, completed, failed or canceled');
+    expect(runIdsOn(bogus.html)).toEqual([]);
+    const badCursor = await page(browser, '/console/runs?before=zzz');
+    expect(badCursor.status).toBe(400);
+    expect(badCursor.text).toContain('"zzz" is not a run id');
 
     const run = await page(browser, `/console/runs/${failed}`);
     expect(run.text).toContain('Step tell_partner failed: the PRM has no partner contact for MDF-4242');

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { Recipe } from '../../schemas/recipe.ts';
 import { asRunId, type RunId } from '../engine/ids.ts';
-import { runsPage as runsPageQuery } from '../http/runs-page-query.ts';
+import { RUN_ID_CURSOR, runsPage as runsPageQuery } from '../http/runs-page-query.ts';
 import type { Run, RunStatus } from '../store/store.ts';
 import type { ConsoleEnv } from './console-auth.ts';
 import type { ConsoleContext } from './console-routes.ts';
@@ -27,7 +27,12 @@ export function runPageRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
 
   app.get('/console/runs', async (c) => {
     const q = c.req.query();
-    const status = (RUN_STATUSES as readonly string[]).includes(q.status ?? '') ? (q.status as RunStatus) : undefined;
+    // A status or cursor the page does not know would list every run as if no filter was given: say so.
+    if (q.status && !(RUN_STATUSES as readonly string[]).includes(q.status)) {
+      return badFilter(c, ctx, `"${q.status}" is not a run status: choose ${RUN_STATUSES.slice(0, -1).join(', ')} or ${RUN_STATUSES.at(-1)}.`);
+    }
+    if (q.before && !RUN_ID_CURSOR.test(q.before)) return badFilter(c, ctx, `"${q.before}" is not a run id: the "older" link gives one.`);
+    const status = q.status ? (q.status as RunStatus) : undefined;
     const filters = { recipe: q.recipe || undefined, status, key: q.key?.trim() || undefined };
     const page = await runsPageQuery(store, { limit: PAGE_SIZE, before: q.before || undefined, ...filters });
     const ids = page.runs.map((r) => r.id);
@@ -80,6 +85,10 @@ async function recipeOf(ctx: ConsoleContext, run: Run): Promise<Recipe | undefin
   } catch {
     return undefined;
   }
+}
+
+function badFilter(c: Context<ConsoleEnv>, ctx: ConsoleContext, why: string): Response | Promise<Response> {
+  return c.html(refusedPage(ctx.frame(c, 'runs'), 'Runs not listed', why, { href: '/console/runs', label: 'All runs' }), 400);
 }
 
 function unknownRun(c: Context<ConsoleEnv>, ctx: ConsoleContext, id: string): Response | Promise<Response> {

@@ -430,6 +430,39 @@ describe('engine: durable waits', () => {
     await fx.engine.runUntilIdle();
     expect(fx.system.effects).toEqual([]);
   });
+
+  it('cancel_on: $run.waiting_for lets a filter cancel only a run resting in a wait_for, with the reason the recipe gives', async () => {
+    fx = await engineFixture([
+      recipeWith(
+        [
+          { id: 'decision', type: 'wait_for', signal: 'go', timeout: 'PT1M' },
+          { id: 'pause', type: 'wait', for: 'P1D' },
+          { id: 'after', type: 'action', action: 'fake.record', input: { key: 'after' } },
+        ],
+        {
+          trigger: { type: 'webhook', event: 'fake.thing.happened', filter: "{% data.status = 'new' %}" },
+          cancel_on: { event: 'fake.thing.happened', filter: "{% data.status = 'Done' and $run.waiting_for = 'go' %}", reason: "{% 'decided elsewhere: ' & data.status %}" },
+        },
+      ),
+    ]);
+    const past = (await deliver('d-1', { id: 'T-5', status: 'new' })).runIds[0]!;
+    await fx.engine.runUntilIdle();
+    // T-5 is past its wait_for (it timed out): sleeping in a plain wait, as a run applying its own decision would be.
+    fx.clock.advance(120_000);
+    await fx.engine.runUntilIdle();
+    const waiting = (await deliver('d-2', { id: 'T-4', status: 'new' })).runIds[0]!;
+    await fx.engine.runUntilIdle();
+    await deliver('d-3', { id: 'T-5', status: 'Done' });
+    expect((await runOf(past)).run.status).toBe('waiting');
+    await deliver('d-4', { id: 'T-4', status: 'Done' });
+    const canceled = (await runOf(waiting)).run;
+    expect(canceled.status).toBe('canceled');
+    expect(canceled.error?.message).toBe('decided elsewhere: Done');
+    fx.clock.advance(86_400_000);
+    await fx.engine.runUntilIdle();
+    expect((await runOf(past)).run.status).toBe('completed');
+    expect(fx.system.effects.map((e) => e.key)).toEqual(['after']);
+  });
 });
 
 describe('engine: versions, leases and secrets', () => {

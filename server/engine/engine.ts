@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { issuesOf, summarizeIssues, type Issue } from '../../schemas/format-issues.ts';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
-import type { DecideOutcome, ApprovalDecision, IngestResult, NewRun, Run, Store } from '../store/store.ts';
+import type { DecideOutcome, ApprovalDecision, IngestResult, JournalEntry, NewRun, Run, Store } from '../store/store.ts';
 import { CommitOutcomeUnknownError, isStoreUnreachable, StoreUnavailableError } from '../store/store-unavailable.ts';
 import type { Clock } from './clock.ts';
 import { CALENDAR_TABLE, calendarEndingWarning } from './business-calendar-coverage.ts';
@@ -313,10 +313,16 @@ export class Engine {
       if (!run) continue;
       const cancelOn = (await this.recipes.byHash(run.recipeHash)).cancel_on;
       const scope = eventScope(eventName, data, deliveryId);
-      if (cancelOn?.filter && !(await evaluateExpression(cancelOn.filter, scope, this.#env(), scope.trigger))) continue;
-      if (await this.store.cancelRun(runId, now, `canceled by ${eventName} for ${key}`)) {
+      if (cancelOn?.filter) {
+        // The filter may ask whether the run rests in a wait_for (`$run.waiting_for`): a run that set a
+        // status itself and is past its waits must not be stopped by the echo of its own write.
+        scope.run.waiting_for = waitingFor(await this.store.getJournal(runId));
+        if (!(await evaluateExpression(cancelOn.filter, scope, this.#env(), scope.trigger))) continue;
+      }
+      const reason = cancelOn?.reason ? String(await evaluateExpression(cancelOn.reason, scope, this.#env(), scope.trigger)) : `canceled by ${eventName} for ${key}`;
+      if (await this.store.cancelRun(runId, now, reason)) {
         this.metrics.runsFinished.inc({ status: 'canceled' });
-        this.#opts.onLifecycle?.({ type: 'run.canceled', ...refOf(run), reason: `canceled by ${eventName} for ${key}` });
+        this.#opts.onLifecycle?.({ type: 'run.canceled', ...refOf(run), reason });
       }
     }
     let answered = false;
@@ -766,6 +772,16 @@ export class Engine {
   #env(): ExpressionEnv {
     return (this.#expressionEnv ??= { clock: this.clock, calendar: this.#opts.tables.calendar });
   }
+}
+
+/** The signal or event a run rests on in a `wait_for`, or null (running, sleeping in a `wait`, retrying). */
+function waitingFor(journal: readonly JournalEntry[]): string | null {
+  for (const entry of journal) {
+    if (entry.status !== 'waiting' || !entry.wait) continue;
+    if (entry.wait.kind === 'signal') return entry.wait.signal;
+    if (entry.wait.kind === 'event') return entry.wait.event;
+  }
+  return null;
 }
 
 function eventScope(event: string, data: unknown, deliveryId: string): ExpressionScope & { trigger: { event: string; data: unknown } } {

@@ -67,7 +67,8 @@ export interface ExpressionScope {
   trigger: unknown;
   steps: Record<string, unknown>;
   vars: Record<string, unknown>;
-  run: { id: string; recipe: string; version: number; started_at: string };
+  /** `waiting_for`: only in a `cancel_on` filter, the signal or event the run rests on in a `wait_for`, or null. */
+  run: { id: string; recipe: string; version: number; started_at: string; waiting_for?: string | null };
   error?: unknown;
   [loopVariable: string]: unknown;
 }

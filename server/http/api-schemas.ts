@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ClaimAttachment, MdfClaimStatus, MissingPopItem } from '../../schemas/domain/mdf-claim.ts';
 import { ActivityDelivery, IsoDate, MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
+import { RUN_ID_CURSOR } from './runs-page-query.ts';
 
 /**
  * The shapes the HTTP API reads and writes, in one place: routes validate requests with them, the
@@ -127,7 +128,7 @@ export const RunsQuery = z.object({
   recipe: z.string().min(1).optional(),
   key: z.string().min(1).optional().describe("The business key (the run's correlation key): an MDF number, a claim, a lead"),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: z.string().min(1).optional().describe('`nextBefore` of the previous page'),
+  before: z.string().regex(RUN_ID_CURSOR, 'the `nextBefore` of the previous page (a run id)').optional().describe('`nextBefore` of the previous page'),
 });
 
 export const RunList = z

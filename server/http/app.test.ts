@@ -180,6 +180,20 @@ describe('/_mock routes', () => {
     expect(await (await fx.app.request('/_mock/clock')).json()).toEqual({ now: '2026-03-02T09:00:00.000Z' });
   });
 
+  it('refuse a clock move longer than two years at once, saying the limit, and leave the clock where it was', async () => {
+    fx = await appFixture({ mock: mockDeps });
+    const res = await fx.app.request('/_mock/clock/advance', { method: 'POST', body: JSON.stringify({ by: 'P100Y' }) });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      error: '"P100Y" moves the clock more than P2Y (2 years) at once; advance it in steps of at most P2Y',
+      issues: [{ path: 'by', message: 'longer than P2Y' }],
+    });
+    expect(await (await fx.app.request('/_mock/clock')).json()).toEqual({ now: '2026-03-02T09:00:00.000Z' });
+    const twoYears = await fx.app.request('/_mock/clock/advance', { method: 'POST', body: JSON.stringify({ by: 'P2Y' }) });
+    expect(twoYears.status).toBe(200);
+    expect(await twoYears.json()).toEqual({ now: '2028-03-02T09:00:00.000Z' });
+  });
+
   it('refuse to send a PRM webhook for a request the simulated PRM does not have, or an unknown event', async () => {
     fx = await appFixture({ mock: mockDeps });
     const send = (body: unknown) => fx.app.request('/_mock/prm/webhooks', { method: 'POST', body: JSON.stringify(body) });

@@ -135,10 +135,13 @@ ${what}`,
  * The run the link answers has ended, or its last wait for the decision timed out and the recipe has no
  * later one (D10): say how, and when, as far as the runtime knows it.
  */
-export function closedPage(subject: string, run: Pick<Run, 'status' | 'finishedAt'> | null, waitEndedAt: number | null, zone: string) {
+export function closedPage(subject: string, run: Pick<Run, 'status' | 'finishedAt'> | null, waitEndedAt: number | null, zone: string, canceledBecause: string | null = null) {
   const at = run?.finishedAt != null ? html` on ${when(run.finishedAt, zone)}` : '';
   const how =
-    run?.status === 'canceled'
+    run?.status === 'canceled' && canceledBecause
+      ? // The recipe said why (its cancel_on reason, e.g. ops decided the request in the PRM).
+        html`${canceledBecause} It stopped waiting for a decision here${at}, so no decision is needed any more.`
+      : run?.status === 'canceled'
       ? html`It was canceled${at}, before a decision was made here, so no decision is needed any more.`
       : waitEndedAt !== null && run && run.finishedAt === null
         ? html`No decision arrived while it waited for one: it stopped waiting on ${when(waitEndedAt, zone)} and went on without a decision.`

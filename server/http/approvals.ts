@@ -54,12 +54,22 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
     const finished = !run || run.finishedAt !== null;
     const views = journal.map(signalWaitView);
     const waitEndedAt = signalWaitEndedAt(views, approval.signal, finished);
-    if (finished) return { kind: 'closed', approval, run: run ?? null, waitEndedAt };
+    if (finished) return { kind: 'closed', approval, run: run ?? null, waitEndedAt, canceledBecause: await canceledBecause(run) };
     // The last wait timed out and the recipe has no later wait for the signal: closed, as the store says.
     const endedForGood = signalWaitEndedForGoodAt(views, approval.signal, await finalTimeoutCheckOf(engine.recipes, run.recipeHash, approval.signal));
     if (endedForGood !== null) return { kind: 'closed', approval, run, waitEndedAt: endedForGood };
     if (waitEndedAt !== null) return { kind: 'expired', approval, waitEndedAt };
     return { kind: 'open', approval };
+  }
+
+  /**
+   * Why the run was canceled, when its recipe's cancel_on says it in words for people (D11: "already
+   * decided in the PRM: it is Approved there"); the default reason names an event and is not shown.
+   */
+  async function canceledBecause(run: Run | undefined): Promise<string | null> {
+    if (run?.status !== 'canceled' || !run.error?.message) return null;
+    const recipe = await engine.recipes.byHash(run.recipeHash).catch(() => undefined);
+    return recipe?.cancel_on?.reason ? run.error.message : null;
   }
 
   /**
@@ -145,7 +155,7 @@ type LinkState =
   | { kind: 'used'; approval: Approval; decision: ApprovalDecision | null; at: number | null; by: string | null }
   /** `waitEndedAt`: the run's last wait for the signal timed out then (D10); null: the hard cap passed. */
   | { kind: 'expired'; approval: Approval; waitEndedAt: number | null }
-  | { kind: 'closed'; approval: Approval; run: Run | null; waitEndedAt: number | null }
+  | { kind: 'closed'; approval: Approval; run: Run | null; waitEndedAt: number | null; canceledBecause?: string | null }
   | { kind: 'open'; approval: Approval };
 
 type Answer = Exclude<LinkState, { kind: 'open' }> | { kind: 'decided'; approval: Approval; decision: ApprovalDecision };
@@ -176,7 +186,7 @@ function stateContent(state: Answer, zone: string): HtmlEscapedString | Promise<
     case 'expired':
       return expiredPage(state.approval, state.waitEndedAt, zone);
     case 'closed':
-      return closedPage(state.approval.subject, state.run, state.waitEndedAt, zone);
+      return closedPage(state.approval.subject, state.run, state.waitEndedAt, zone, state.canceledBecause ?? null);
     case 'decided':
       return decidedPage(state.approval.subject, state.decision);
   }
@@ -193,7 +203,9 @@ function answer(c: Context<AppEnv>, json: boolean, state: Answer, zone: string):
     closed:
       state.kind === 'closed' && state.waitEndedAt !== null
         ? `this request is closed: no decision arrived, and it went on without one on ${timeForPeople(state.waitEndedAt, zone)}`
-        : 'this request is closed: the run was canceled or finished',
+        : state.kind === 'closed' && state.canceledBecause
+          ? `this request is closed: ${state.canceledBecause}`
+          : 'this request is closed: the run was canceled or finished',
   }[state.kind];
   setPageHeaders(c);
   return c.json({ outcome: OUTCOME[state.kind], decision, message } satisfies z.infer<typeof DecisionResult>, STATUS[state.kind]);

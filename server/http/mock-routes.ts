@@ -172,7 +172,7 @@ export const mockDocs: RouteDoc[] = [
     tag: 'mock',
     summary: 'Move the virtual clock forward and run every timer due on the way (mock mode only)',
     body: { schema: AdvanceClock },
-    responses: { 200: { description: 'The new time, once the due work has run', schema: MockClock }, 400: { description: 'Not a forward ISO 8601 duration', schema: ErrorBody } },
+    responses: { 200: { description: 'The new time, once the due work has run', schema: MockClock }, 400: { description: 'Not a forward ISO 8601 duration, or longer than P2Y (two years) at once', schema: ErrorBody } },
   },
   {
     method: 'post',

@@ -1,6 +1,12 @@
 import { asRunId, type RunId } from '../engine/ids.ts';
 import type { Run, RunStatus, Store } from '../store/store.ts';
 
+/**
+ * A `before` cursor is a run id (`nextBefore` of the previous page). Anything else sorts after every
+ * id and would list from the newest, as if no cursor was given: refused instead (400), as /timers does.
+ */
+export const RUN_ID_CURSOR = /^run_[A-Za-z0-9_-]{1,100}$/;
+
 /** A page of runs, newest first, and the cursor of the next page (null on the last one). */
 export interface RunsPage {
   runs: Run[];

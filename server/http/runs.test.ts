@@ -129,6 +129,8 @@ describe('GET /runs', () => {
       ['limit=201', 'limit'],
       ['limit=ten', 'limit'],
       ['status=sleeping', 'status'],
+      // A cursor that is no run id listed every run from the newest, as if none was given.
+      ['before=zzz', 'before'],
     ] as const) {
       const res = await fx.app.request(`/runs?${query}`);
       expect(res.status, query).toBe(400);
