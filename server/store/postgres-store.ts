@@ -69,9 +69,17 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // An idle connection the server closed (a restart, a failover) errors on the pool: without a
   // listener that would end the process. The next query opens a new connection.
   pool.on('error', () => {});
-  // A connection in use that the server closes between two statements errors on its client, which
-  // has no listener then either: the statement it runs next fails (StoreUnavailableError) instead.
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    // A connection in use that the server closes between two statements errors on its client, which
+    // has no listener then either: the statement it runs next fails (StoreUnavailableError) instead.
+    client.on('error', () => {});
+    // The store's locking is written for READ COMMITTED (a statement that waited for a row lock sees
+    // what the other transaction committed). A database or role whose default_transaction_isolation
+    // ops set higher would fail claims and clicks under load with serialization errors instead. Sent
+    // before the pool hands the connection out: the client runs its queries in order. Its failure is
+    // the next query's (the connection is gone), not one of its own.
+    client.query('set session characteristics as transaction isolation level read committed').catch(() => {});
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolReportingOutages(pool, shown) }) });
   const fail = async (what: string, error: unknown): Promise<never> => {
     await db.destroy().catch(() => {});
