@@ -353,6 +353,24 @@ export const TimerStopOn = z
   })
   .strict();
 
+/** A time of day HH:MM in the business calendar's zone. */
+const TimeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day HH:MM, e.g. 09:00');
+
+/**
+ * When a timer that is late goes out (README "Timers that follow a record's date", "Late timers"): an
+ * offset whose time had already passed when the record became known, or one the runtime was down for.
+ */
+export const TimerCatchUp = z
+  .object({
+    until: TimeOfDay.describe(
+      "End of the sending window that starts at `at`, in the calendar's zone: a late timer goes out only on a day the trigger fires on (a business day, unless same_day) between `at` and this time; otherwise at `at` of the next such day. E.g. 17:00.",
+    ),
+    wait: IsoDuration.default('PT0S').describe(
+      'How long after the event that made an offset late (the record first seen, or seen again after a cancel) it waits at least, e.g. PT10M, so the news of that event (the approval email) goes first. Default PT0S.',
+    ),
+  })
+  .strict();
+
 /** An event name as a trigger names it: <connector>.<event>. */
 const EventName = z.string().regex(/^[a-z][a-z0-9_]*\.[a-z0-9_.]+$/, 'an event is <connector>.<event>, e.g. prm.mdf_request.changed');
 
@@ -378,12 +396,16 @@ export const TimerTrigger = z
       .enum(['next_business_day', 'same_day'])
       .default('next_business_day')
       .describe('A fire day that is a weekend day or holiday moves to the next business day (default), or stays.'),
+    catch_up: TimerCatchUp.optional().describe(
+      "When a late timer goes out: the latest offset already past when the record became known, or one due while the runtime was down. Without it, at once (whatever the hour). D14: { \"until\": \"17:00\", \"wait\": \"PT10M\" }.",
+    ),
     stop_on: z
       .array(TimerStopOn)
       .optional()
       .describe("Events that cancel the record's pending timers for good when they carry its key as their correlation key (e.g. prm.mdf_claim.submitted: a claim exists)."),
   })
   .strict()
+  .refine((t) => !t.catch_up || t.catch_up.until > t.at, { message: 'catch_up.until must be later in the day than `at` (the window of a late timer starts at `at`)', path: ['catch_up', 'until'] })
   .describe("Fires after a date field of a record (D14: 2, 14 and 28 days after an activity's end), recomputed on every event that carries the record.");
 
 export const RunTrigger = z

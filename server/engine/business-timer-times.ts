@@ -78,3 +78,42 @@ export function fireTimeOf(day: DateTime, offset: TimerOffset, trigger: Pick<Tim
   const [hour, minute] = (trigger.at ?? '09:00').split(':').map(Number) as [number, number];
   return target.set({ hour, minute, second: 0, millisecond: 0 }).toMillis();
 }
+
+/** A time of day `HH:MM` on a day of the calendar's zone (a time the DST change skips moves forward, as luxon does). */
+function timeOn(day: DateTime, time: string): number {
+  const [hour, minute] = time.split(':').map(Number) as [number, number];
+  return day.set({ hour, minute, second: 0, millisecond: 0 }).toMillis();
+}
+
+/** What decides when a late timer may go out: the trigger's own timing rules and its catch-up window. */
+export type CatchUpRules = Pick<Timer, 'at' | 'on_non_business_day'> & { catch_up: { until: string; wait?: string } };
+
+/**
+ * The first moment at or after `from` at which a late timer may go out (README "Late timers"): on a
+ * day the trigger fires on (a business day, or any day with `same_day`), between its `at` and its
+ * `catch_up.until`; before `at` it is that day's `at`, after `until` (or on a weekend day or holiday)
+ * the next such day's `at`. A timer on time fires at `at` on such a day, so this never moves it: only
+ * late ones wait for the window, as a partner reads a reminder sent at 02:00 or on Easter Sunday as
+ * a robot's, not the vendor's.
+ */
+export function catchUpTimeOf(from: number, trigger: CatchUpRules, calendar: BusinessCalendar): number {
+  const sendsOn = (day: DateTime) => trigger.on_non_business_day === 'same_day' || isBusinessDay(day, calendar);
+  let day = DateTime.fromMillis(from, { zone: calendar.timezone }).startOf('day');
+  if (sendsOn(day)) {
+    const opens = timeOn(day, trigger.at ?? '09:00');
+    if (from < opens) return opens;
+    if (from < timeOn(day, trigger.catch_up.until)) return from;
+  }
+  // The calendar has at least one working day a week (its schema), so this ends.
+  do day = day.plus({ days: 1 }).startOf('day');
+  while (!sendsOn(day));
+  return timeOn(day, trigger.at ?? '09:00');
+}
+
+/**
+ * When a timer that is late when its record becomes known goes out: `catch_up.wait` after the event
+ * (its own news, the approval email, goes first), then into the window of catchUpTimeOf.
+ */
+export function catchUpAfterEvent(now: number, trigger: CatchUpRules, calendar: BusinessCalendar): number {
+  return catchUpTimeOf(now + Duration.fromISO(trigger.catch_up.wait ?? 'PT0S').toMillis(), trigger, calendar);
+}

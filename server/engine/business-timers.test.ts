@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import type { RecipeInput } from '../../schemas/recipe.ts';
 import { engineFixture, type EngineFixture } from '../../test/support/engine-fixture.ts';
 import { advanceTime } from './advance-time.ts';
+import { VirtualClock } from './clock.ts';
 import { fireTimeOf, recordDay } from './business-timer-times.ts';
 import type { BusinessCalendar } from './business-calendar.ts';
 import type { LifecycleEvent } from './lifecycle-events.ts';
@@ -183,5 +184,87 @@ describe('the claim-reminders table (D14)', () => {
     );
     expect(() => createTables({ 'claim-reminders': [{ days_after_end: 0 }] })).toThrow(/tables\/claim-reminders: rows\[0\]\.days_after_end/);
     expect(() => createTables({ 'claim-reminders': [{ days_after_end: 2.5 }] })).toThrow(/rows\[0\]\.days_after_end/);
+  });
+});
+
+describe('late timers wait for the trigger\'s catch-up window (D14, README "Late timers")', () => {
+  const withCatchUp = (offsets: number[] = [2, 14]): RecipeInput => ({
+    ...reminder,
+    trigger: { ...(reminder.trigger as object), offsets, catch_up: { until: '17:00', wait: 'PT10M' } } as RecipeInput['trigger'],
+  });
+  let fx: EngineFixture | undefined;
+  afterEach(async () => {
+    await fx?.close();
+    fx = undefined;
+  });
+  const deliver = (f: EngineFixture, data: Record<string, unknown>) => f.engine.deliver({ source: 'fake', event: 'thing.happened', deliveryId: `d-${Math.random()}`, data });
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  const statuses = async (f: EngineFixture) => Object.fromEntries((await f.store.recordBusinessTimers({ recipe: 'reminder', key: 'A' })).map((t) => [t.offset, t.status]));
+
+  it('a record first seen at 02:00 with days 2 and 14 past: day 14 only, at 09:00 that business day, not at night', async () => {
+    fx = await engineFixture([withCatchUp()], { calendar: BERLIN, clock: new VirtualClock('2026-03-19T01:00:00Z') }); // Thursday 02:00 in Berlin
+    await deliver(fx, { id: 'A', end: '2026-03-02', status: 'Approved' });
+    await fx.engine.runUntilIdle();
+    expect(fx.system.effects).toEqual([]);
+    expect(iso(await fx.engine.nextWakeAt())).toBe('2026-03-19T08:00:00.000Z');
+    await advanceTime(fx.engine, fx.clock, 7 * 3_600_000);
+    expect(fx.system.effects.map((e) => [e.key, (e.value as { due_at: string }).due_at])).toEqual([['A:14', '2026-03-19T08:00:00.000Z']]);
+    expect(await statuses(fx)).toEqual({ '2': 'skipped', '14': 'fired' });
+  });
+
+  it('an offset armed less than catch_up.wait before its time goes out the wait after the event; an echo of the record does not push it on', async () => {
+    fx = await engineFixture([withCatchUp()], { calendar: BERLIN, clock: new VirtualClock('2026-03-04T07:55:00Z') }); // day 2 is at 08:00Z
+    await deliver(fx, { id: 'A', end: '2026-03-02', status: 'Approved' });
+    expect(iso(await fx.engine.nextWakeAt())).toBe('2026-03-04T08:05:00.000Z');
+    await advanceTime(fx.engine, fx.clock, 8 * 60_000);
+    await deliver(fx, { id: 'A', end: '2026-03-02', status: 'Approved' });
+    expect(iso(await fx.engine.nextWakeAt())).toBe('2026-03-04T08:05:00.000Z');
+    await advanceTime(fx.engine, fx.clock, 2 * 60_000);
+    expect(fx.system.effects.map((e) => e.key)).toEqual(['A:2']);
+  });
+
+  it('a late offset whose catch-up time is not before the next offset\'s is skipped: one reminder, the later one', async () => {
+    // End Wednesday 2026-03-04: day 2 is Friday 09:00 (past at 18:00), day 4 is Sunday, so Monday 09:00, the catch-up time too.
+    fx = await engineFixture([withCatchUp([2, 4])], { calendar: BERLIN, clock: new VirtualClock('2026-03-06T17:00:00Z') });
+    await deliver(fx, { id: 'A', end: '2026-03-04', status: 'Approved' });
+    await advanceTime(fx.engine, fx.clock, 4 * 86_400_000);
+    expect(fx.system.effects.map((e) => [e.key, (e.value as { due_at: string }).due_at])).toEqual([['A:4', '2026-03-09T08:00:00.000Z']]);
+    expect(await statuses(fx)).toEqual({ '2': 'skipped', '4': 'fired' });
+  });
+
+  it('a timer due while the runtime was down: back at 21:00 it waits for 09:00 of the next business day (logged); back within the window it fires at once', async () => {
+    const lines: string[] = [];
+    const log = { debug() {}, info: (_: unknown, m: string) => lines.push(m), warn() {}, error() {} };
+    fx = await engineFixture([withCatchUp()], { calendar: BERLIN, log });
+    await deliver(fx, { id: 'A', end: '2026-03-02', status: 'Approved' }); // day 2: Wednesday 2026-03-04 09:00
+    fx.clock.advance(Date.parse('2026-03-04T20:00:00Z') - fx.clock.now()); // down until Wednesday 21:00
+    await fx.engine.runUntilIdle();
+    expect(fx.system.effects).toEqual([]);
+    expect(iso(await fx.engine.nextWakeAt())).toBe('2026-03-05T08:00:00.000Z');
+    expect(lines).toContain('timer reminder for A (offset 2, due 2026-03-04T08:00:00.000Z) is late and outside its catch-up window: it fires at 2026-03-05T08:00:00.000Z');
+    await advanceTime(fx.engine, fx.clock, 12 * 3_600_000);
+    expect(fx.system.effects.map((e) => e.key)).toEqual(['A:2']);
+    // Day 14 (Monday 2026-03-16 09:00): down until 11:30 that day, within the window.
+    fx.clock.advance(Date.parse('2026-03-16T10:30:00Z') - fx.clock.now());
+    await fx.engine.runUntilIdle();
+    expect(fx.system.effects.map((e) => e.key)).toEqual(['A:2', 'A:14']);
+  });
+
+  it('down across days 2 and 14, back on a Saturday: day 14 only, on Monday at 09:00', async () => {
+    fx = await engineFixture([withCatchUp()], { calendar: BERLIN });
+    await deliver(fx, { id: 'A', end: '2026-03-02', status: 'Approved' });
+    fx.clock.advance(Date.parse('2026-03-21T10:00:00Z') - fx.clock.now()); // Saturday
+    await fx.engine.runUntilIdle();
+    expect(fx.system.effects).toEqual([]);
+    expect(await statuses(fx)).toEqual({ '2': 'skipped', '14': 'pending' });
+    await advanceTime(fx.engine, fx.clock, 3 * 86_400_000);
+    expect(fx.system.effects.map((e) => [e.key, (e.value as { due_at: string }).due_at])).toEqual([['A:14', '2026-03-23T08:00:00.000Z']]);
+  });
+
+  it('without catch_up a late timer fires at once, as before (whatever the hour)', async () => {
+    fx = await engineFixture([reminder], { calendar: BERLIN, clock: new VirtualClock('2026-03-19T01:00:00Z') });
+    await deliver(fx, { id: 'A', end: '2026-03-02', status: 'Approved' });
+    await fx.engine.runUntilIdle();
+    expect(fx.system.effects.map((e) => e.key)).toEqual(['A:14']);
   });
 });

@@ -2,9 +2,9 @@ import type { z } from 'zod';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { TimerTrigger } from '../../schemas/recipe.ts';
 import { isDayOffset, timerDedupKey } from '../store/business-timers-store.ts';
-import type { BusinessTimer, NewRun, Store } from '../store/store.ts';
+import type { BusinessTimer, DeferTimer, NewRun, Store } from '../store/store.ts';
 import { beyondCalendarWarning } from './business-calendar-coverage.ts';
-import { fireTimeOf, recordDay, resolveOffsets } from './business-timer-times.ts';
+import { catchUpAfterEvent, catchUpTimeOf, fireTimeOf, recordDay, resolveOffsets, type CatchUpRules } from './business-timer-times.ts';
 import { evaluateExpression, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 import type { RunId } from './ids.ts';
 import type { LifecycleListener, StartedByRunTrigger } from './lifecycle-events.ts';
@@ -126,7 +126,10 @@ export class BusinessTimers {
       const beyond = beyondCalendarWarning(this.#o.tables.calendar, o.fireAt, `timer ${name} for ${key}, offset ${o.offset} after ${String(rawDate)},`);
       if (beyond) this.#o.log.warn({ recipe: name, key, offset: o.offset }, beyond);
     }
-    const outcome = await this.#o.store.recomputeBusinessTimers({ recipe: name, key, date: String(rawDate), data, asOf, offsets, now });
+    // README "Late timers": an offset already past (or due within catch_up.wait) waits for the window, after the event's own news.
+    const rules = catchUpRulesOf(trigger);
+    const catchUpAt = rules ? catchUpAfterEvent(now, rules, this.#o.tables.calendar) : undefined;
+    const outcome = await this.#o.store.recomputeBusinessTimers({ recipe: name, key, date: String(rawDate), data, asOf, offsets, catchUpAt, now });
     if (outcome.kind === 'applied' && outcome.skipped.length > 0) {
       this.#o.log.info({ recipe: name, key, skipped: outcome.skipped }, `timers of ${key}: offsets ${outcome.skipped.join(', ')} skipped, a later one was already due`);
     } else if (outcome.kind === 'stale') {
@@ -220,9 +223,20 @@ export class BusinessTimers {
     return fired;
   }
 
-  #runFor(timer: BusinessTimer, now: number): NewRun | null {
+  #runFor(timer: BusinessTimer, now: number): NewRun | DeferTimer | null {
     const recipe = this.#o.recipes.get(timer.recipe);
     if (!recipe || recipe.definition.trigger.type !== 'timer') return null;
+    // README "Late timers": a timer the runtime was down for (or a holiday ops added since) does not go out at 02:00 or on a Sunday.
+    const rules = catchUpRulesOf(timerOf(recipe));
+    if (rules) {
+      const sendAt = catchUpTimeOf(now, rules, this.#o.tables.calendar);
+      if (sendAt > now) {
+        const due = new Date(timer.fireAt).toISOString();
+        const to = new Date(sendAt).toISOString();
+        this.#o.log.info({ recipe: timer.recipe, key: timer.key, offset: timer.offset, dueAt: due, deferredTo: to }, `timer ${timer.recipe} for ${timer.key} (offset ${timer.offset}, due ${due}) is late and outside its catch-up window: it fires at ${to}`);
+        return { deferTo: sendAt, reason: `late (due ${due}, not fired then): sent at the trigger's catch-up time` };
+      }
+    }
     const offset = isDayOffset(timer.offset) ? Number(timer.offset) : timer.offset;
     return {
       id: this.#o.newRunId(now),
@@ -247,6 +261,11 @@ export class BusinessTimers {
 
 function timerOf(recipe: LoadedRecipe): Timer {
   return recipe.definition.trigger as Timer;
+}
+
+/** The trigger's rules for late timers, or null when it has no `catch_up` (a late timer fires at once). */
+function catchUpRulesOf(trigger: Timer): CatchUpRules | null {
+  return trigger.catch_up ? { at: trigger.at, on_non_business_day: trigger.on_non_business_day, catch_up: trigger.catch_up } : null;
 }
 
 /** What an event did to a record's timers, for the delivery's log line. */

@@ -57,6 +57,17 @@ describe('validate: timer triggers (D14)', () => {
     expect(lines.some((l) => l.includes('trigger.at') && l.includes('HH:MM'))).toBe(true);
   });
 
+  it('catch_up: accepts a window and a wait (wait defaults to PT0S); refuses a window that does not end after `at`, and a wait that is not a duration, naming the path', () => {
+    const result = validateRecipe(reminder({ catch_up: { until: '17:00' } }), FILE, { catalog, tables: ['claim-reminders'] });
+    expect(result.problems).toEqual([]);
+    expect(result.definition?.trigger).toMatchObject({ catch_up: { until: '17:00', wait: 'PT0S' } });
+    expect(problems(reminder({ at: '09:00', catch_up: { until: '08:30', wait: 'PT10M' } }))).toEqual([
+      `${FILE}: trigger.catch_up.until: catch_up.until must be later in the day than \`at\` (the window of a late timer starts at \`at\`)`,
+    ]);
+    const lines = problems(reminder({ catch_up: { until: '17:00', wait: '10 minutes' } }));
+    expect(lines.some((l) => l.includes('trigger.catch_up.wait'))).toBe(true);
+  });
+
   it('refuses an offset given twice, also as another spelling of the same days (2 and "P2D", 7 and "P1W"), naming the path', () => {
     expect(problems(reminder({ offsets: [2, 2, 'P2D'] }))).toEqual([
       `${FILE}: trigger.offsets[1]: 2 is 2 days after the date, as offsets[0] already is; each offset once`,

@@ -46,6 +46,11 @@ export interface RecomputeTimersInput {
   asOf: number | null;
   /** Every offset of the trigger, in order, with its fire time for this date. */
   offsets: ReadonlyArray<{ offset: string; fireAt: number }>;
+  /**
+   * When a late offset goes out (the trigger's `catch_up`, README "Late timers"): one whose time had
+   * passed, or that this event arms with a time before this. Absent: a past offset fires at once.
+   */
+  catchUpAt?: number;
   now: number;
 }
 
@@ -77,8 +82,18 @@ export interface FiredTimer {
   runId: RunId;
 }
 
-/** Makes the run a due timer starts (null: its recipe is no longer served; the timer is canceled). */
-export type RunForTimer = (timer: BusinessTimer) => NewRun | null;
+/**
+ * Makes the run a due timer starts (null: its recipe is no longer served; the timer is canceled), or
+ * says it is late and outside its trigger's catch-up window (README "Late timers", the runtime was down
+ * when it came due): it waits, pending, until `deferTo`.
+ */
+export type RunForTimer = (timer: BusinessTimer) => NewRun | null | DeferTimer;
+
+/** A due timer that waits until `deferTo` (later than the firing's now) instead of firing, and why. */
+export interface DeferTimer {
+  deferTo: number;
+  reason: string;
+}
 
 type TimerRow = Selectable<Database['business_timers']>;
 type Db = Kysely<Database> | Transaction<Database>;
@@ -140,10 +155,11 @@ function toTimer(row: TimerRow): BusinessTimer {
 }
 
 /**
- * The recompute rules (README "Timers that follow a record's date"): a fired or skipped offset stays
- * so whatever the date does; the others wait for their new time; of the offsets whose time is already
- * past only the latest fires (at once), the earlier are skipped; a pending offset the trigger no longer
- * has is canceled.
+ * The recompute rules (README "Timers that follow a record's date", "Late timers"): a fired or skipped
+ * offset stays so whatever the date does; the others wait for their new time; of the late offsets
+ * (time already past, or with `catchUpAt` armed by this event for a time before it) only the latest
+ * goes out, at once or at `catchUpAt`, the earlier are skipped, and so is that one when an offset on
+ * time comes first; a pending offset the trigger no longer has is canceled.
  */
 export async function recomputeTimersWork(trx: Transaction<Database>, input: RecomputeTimersInput): Promise<RecomputeTimersOutcome> {
   const rows = await trx.selectFrom('business_timers').selectAll().where('recipe', '=', input.recipe).where('record_key', '=', input.key).execute();
@@ -156,17 +172,29 @@ export async function recomputeTimersWork(trx: Transaction<Database>, input: Rec
   for (const row of rows) {
     if (row.status === 'fired' && row.record_date !== input.date && (await firingToldNothing(trx, row))) untold.add(row.id);
   }
+  const catchUpAt = input.catchUpAt ?? null;
   const open = input.offsets
     .map((o, index) => ({ ...o, index, row: byOffset.get(o.offset) }))
-    .filter((o) => o.row === undefined || o.row.status === 'pending' || o.row.status === 'canceled' || untold.has(o.row.id));
-  const past = open.filter((o) => o.fireAt <= input.now);
-  const latestPast = past.reduce<number>((latest, o) => Math.max(latest, o.fireAt), -Infinity);
+    .filter((o) => o.row === undefined || o.row.status === 'pending' || o.row.status === 'canceled' || untold.has(o.row.id))
+    .map((o) => {
+      // Already waiting for this date: an echo of the record keeps its time (a catch-up is not pushed on by every event).
+      const armed = o.row?.status === 'pending' && o.row.record_date === input.date;
+      const late = o.fireAt <= input.now || (catchUpAt !== null && !armed && o.fireAt < catchUpAt);
+      const sendAt = late && armed && o.row!.fire_at >= o.fireAt ? o.row!.fire_at : late && catchUpAt !== null ? catchUpAt : o.fireAt;
+      return { ...o, late, sendAt };
+    });
+  const latestLate = open.filter((o) => o.late).reduce<number>((latest, o) => Math.max(latest, o.fireAt), -Infinity);
+  const firstOnTime = open.filter((o) => !o.late).reduce<number>((first, o) => Math.min(first, o.fireAt), Infinity);
   const skipped: string[] = [];
   let pending = 0;
   for (const o of open) {
-    const skip = o.fireAt < latestPast;
-    const status = skip ? 'skipped' : 'pending';
-    const reason = skip ? 'its time had passed when a later offset was also due; only the later one fires' : null;
+    const reason =
+      o.fireAt < latestLate
+        ? 'its time had passed when a later offset was also due; only the later one fires'
+        : o.late && o.sendAt >= firstOnTime
+          ? 'its time had passed, and a later offset comes before its catch-up time; only the later one fires'
+          : null;
+    const skip = reason !== null;
     if (skip) skipped.push(o.offset);
     else pending++;
     const values = {
@@ -174,9 +202,9 @@ export async function recomputeTimersWork(trx: Transaction<Database>, input: Rec
       record_date: input.date,
       record_data: json(input.data),
       as_of: input.asOf,
-      fire_at: o.fireAt,
-      status,
-      reason,
+      fire_at: o.sendAt,
+      status: skip ? 'skipped' : 'pending',
+      reason: reason ?? (o.sendAt !== o.fireAt ? `late (due ${new Date(o.fireAt).toISOString()}): sent at the trigger's catch-up time` : null),
       updated_at: input.now,
     };
     if (o.row) {
@@ -334,6 +362,15 @@ export function timerQueries(db: Kysely<Database>) {
         .where('status', '=', 'pending')
         .where('fire_at', '=', p('fireAt')),
     ),
+    /** A late timer moved into its catch-up window: compare-and-set as `settle`, it stays pending. */
+    defer: new PreparedQuery<{ id: number; fireAt: number; deferTo: number; reason: string; now: number }>((p) =>
+      db
+        .updateTable('business_timers')
+        .set({ fire_at: p('deferTo'), reason: p('reason'), updated_at: p('now') })
+        .where('id', '=', p('id'))
+        .where('status', '=', 'pending')
+        .where('fire_at', '=', p('fireAt')),
+    ),
   };
 }
 export type TimerQueries = ReturnType<typeof timerQueries>;
@@ -364,8 +401,9 @@ export function timerDedupKey(key: string, offset: string, date: string): string
  * and creates its run (deduplicated by `timer:<key>:<offset>:<date>`), so a timer is fired exactly
  * when its run exists, and two replicas firing at once fire it once. A due row whose record has a later
  * offset also due and pending (the runtime was down across both) is skipped, "overtaken by day N":
- * only the latest fires, whichever batch reads which row. Skipped rows do not count towards `limit`:
- * fewer than `limit` fired means none is left due (or a concurrent writer took them).
+ * only the latest fires, whichever batch reads which row. A row `runFor` defers (late, outside its
+ * trigger's catch-up window) moves to its new time and stays pending. Skipped and deferred rows do not
+ * count towards `limit`: fewer than `limit` fired means none is left due (or a concurrent writer took them).
  */
 export function* fireDueTimersWork(q: StoreQueries, t: TimerQueries, input: { now: number; limit: number; runFor: RunForTimer }): StoreWork<FiredTimer[]> {
   const fired: FiredTimer[] = [];
@@ -381,6 +419,10 @@ export function* fireDueTimersWork(q: StoreQueries, t: TimerQueries, input: { no
       const run = input.runFor({ ...timer, status: 'fired' });
       if (!run) {
         yield* exec(t.settle, { id: timer.id, fireAt: timer.fireAt, status: 'canceled', reason: 'its recipe is no longer served', now: input.now });
+        continue;
+      }
+      if ('deferTo' in run) {
+        yield* exec(t.defer, { id: timer.id, fireAt: timer.fireAt, deferTo: run.deferTo, reason: run.reason, now: input.now });
         continue;
       }
       const won = yield* exec(t.settle, { id: timer.id, fireAt: timer.fireAt, status: 'fired', reason: null, now: input.now });

@@ -85,6 +85,36 @@ export function describeBusinessTimersContract(name: string, open: () => Promise
       expect(fired.map((f) => f.timer.offset)).toEqual(['14']);
     });
 
+    it('D14, late timers: with catchUpAt the latest past offset waits until then (reason says when it was due), an echo keeps that time, a new catchUpAt after a later offset skips it', async () => {
+      const now = T0 + 20 * DAY;
+      const catchUpAt = now + 0.5 * DAY;
+      expect(await store.recomputeBusinessTimers(input({ now, catchUpAt }))).toEqual({ kind: 'applied', pending: 2, skipped: ['2'] });
+      const day14 = (await store.recordBusinessTimers({ recipe: 'reminder', key: 'MDF-1' })).find((t) => t.offset === '14');
+      expect(day14).toMatchObject({ status: 'pending', fireAt: catchUpAt, reason: `late (due ${new Date(T0 + 14 * DAY).toISOString()}): sent at the trigger's catch-up time` });
+      expect(await fire(now)).toEqual([]);
+      // The record's echo an hour later, with a later catch-up time of its own: the timer keeps its time.
+      await store.recomputeBusinessTimers(input({ now: now + 3_600_000, catchUpAt: catchUpAt + 3_600_000 }));
+      expect(await store.nextBusinessTimerAt()).toBe(catchUpAt);
+      expect((await fire(catchUpAt)).map((f) => f.timer.offset)).toEqual(['14']);
+      // Another record first seen on day 27 with a catch-up time after day 28's: day 28 only.
+      const late = await store.recomputeBusinessTimers(input({ key: 'MDF-2', now: T0 + 27.9 * DAY, catchUpAt: T0 + 28 * DAY }));
+      expect(late).toEqual({ kind: 'applied', pending: 1, skipped: ['2', '14'] });
+    });
+
+    it('D14, late timers: a due timer the engine defers (outside its catch-up window) stays pending at its new time, then fires once', async () => {
+      await store.recomputeBusinessTimers(input());
+      const now = T0 + 2 * DAY + 12 * 3_600_000;
+      const later = now + 11 * 3_600_000;
+      const deferred = await store.fireDueBusinessTimers({ now, limit: 500, runFor: () => ({ deferTo: later, reason: 'late: the window opens later' }) });
+      expect(deferred).toEqual([]);
+      const day2 = (await store.recordBusinessTimers({ recipe: 'reminder', key: 'MDF-1' })).find((t) => t.offset === '2');
+      expect(day2).toMatchObject({ status: 'pending', fireAt: later, reason: 'late: the window opens later' });
+      expect(await store.nextBusinessTimerAt()).toBe(later);
+      expect(await fire(later - 1)).toEqual([]);
+      expect((await fire(later)).map((f) => f.timer.offset)).toEqual(['2']);
+      expect(await statuses()).toEqual({ '2': 'fired', '14': 'pending', '28': 'pending' });
+    });
+
     it('D14: the runtime down across day 2 and day 14: only day 14 fires, day 2 is skipped "overtaken by day 14", also when a batch reads only day 2', async () => {
       await store.recomputeBusinessTimers(input({ key: 'MDF-1' }));
       await store.recomputeBusinessTimers(input({ key: 'MDF-2' }));

@@ -19,7 +19,7 @@ export type { RateBudgetCall, RateBudgetSlot, RateBudgetTake, TakeRateBudgetInpu
 export type { SaveSyncBasesInput, SyncBase, SyncBases, SyncRecordRef } from './sync-bases.ts';
 export type { OffsetFireTimes, SyncTimerOffsetsInput, SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 export type { ConsoleSession, RecipeStatusCount } from './console-queries.ts';
-export type { BusinessTimer, BusinessTimerStatus, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
+export type { BusinessTimer, BusinessTimerStatus, DeferTimer, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
 
 /**
  * The one persistence interface of the runtime. Two implementations (SQLite embedded, PostgreSQL for
