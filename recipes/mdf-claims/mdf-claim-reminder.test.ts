@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { Duration } from 'luxon';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONNECTORS } from '../../connectors/index.ts';
 import { loadConfig } from '../../server/config.ts';
@@ -73,5 +75,16 @@ describe('mdf-claim-reminder in the runtime (D14)', () => {
     expect(await reminders(rt)).toEqual([]);
     const runs = (await (await rt.app.request('/runs?recipe=mdf-claim-reminder')).json()) as { runs: Array<{ status: string }> };
     expect(runs.runs.map((r) => r.status)).toEqual(['completed', 'completed', 'completed']);
+  });
+
+  it('a late reminder waits longer after its event than mdf-request-decision-notice waits before telling the approval, so that email goes first', () => {
+    const json = (path: string) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
+    const reminder = json('./mdf-claim-reminder.recipe.json');
+    const notice = json('../mdf-requests/mdf-request-decision-notice.recipe.json');
+    const noticeWait = notice.steps.find((s: { id: string }) => s.id === 'let_approval_run_tell').for as string;
+    const catchUpWait = reminder.trigger.catch_up.wait as string;
+    const ms = (d: string) => Duration.fromISO(d).toMillis();
+    // A minute's margin: the decision-notice run reads the PRM and renders its email after its wait.
+    expect(ms(catchUpWait), `raise mdf-claim-reminder's trigger.catch_up.wait (${catchUpWait}) above decision-notice's wait (${noticeWait}) plus a minute`).toBeGreaterThanOrEqual(ms(noticeWait) + 60_000);
   });
 });
