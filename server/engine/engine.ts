@@ -23,6 +23,7 @@ import { WakeTimer } from './wake-timer.ts';
 import { hasNul, NUL_REFUSAL, nulSourcesOf } from './nul-keys.ts';
 import { leaseAtIntake, storedLeasedRuns } from './intake-leases.ts';
 import { DueBacklog } from './due-backlog.ts';
+import { DeliveryIdReusedError, deliveryEventHash } from './delivery-event-hash.ts';
 import { ExecutionRate } from './execution-rate.ts';
 import { backpressure, type BacklogLimits, type Refusal } from './backpressure.ts';
 
@@ -169,7 +170,8 @@ export class Engine {
   /**
    * Accepts a delivery: validates it, persists it with the runs it starts (deduplicated), then cancels
    * the runs it cancels and answers the waits it answers. When this resolves, everything is durable; a
-   * sender that never saw the answer delivers again and gets the same run ids.
+   * sender that never saw the answer delivers again and gets the same run ids. A delivery id stored
+   * with another event throws DeliveryIdReusedError, having done nothing.
    */
   async deliver(delivery: Delivery): Promise<IngestResult> {
     const eventName = `${delivery.source}.${delivery.event}`;
@@ -227,10 +229,11 @@ export class Engine {
         createdAt: now,
       });
     }
+    const eventHash = deliveryEventHash(eventName, delivery.data);
     const taken = this.#leaseAtIntake(runs, now);
     let result: IngestResult;
     try {
-      result = await this.store.ingest({ source: delivery.source, deliveryId: delivery.deliveryId, event: eventName, receivedAt: now }, runs);
+      result = await this.store.ingest({ source: delivery.source, deliveryId: delivery.deliveryId, event: eventName, receivedAt: now, eventHash }, runs);
     } catch (error) {
       this.#freeIntakeSlots(taken);
       // A commit whose answer was lost may have stored the runs leased to this replica: nobody else
@@ -239,6 +242,11 @@ export class Engine {
         for (const run of storedLeasedRuns(runs.slice(0, taken), { duplicate: false, runIds: runs.map((r) => r.id) })) this.#resumeLater(run, run.leaseOwner!);
       }
       throw error;
+    }
+    // Another event under a used id: it is no retry, so it cancels, answers and recomputes nothing either.
+    if (result.differentEvent) {
+      this.#freeIntakeSlots(taken);
+      throw new DeliveryIdReusedError(delivery.source, delivery.deliveryId);
     }
     if (!result.duplicate) {
       this.metrics.deliveries.inc();

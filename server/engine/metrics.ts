@@ -162,7 +162,7 @@ export class EngineMetrics {
   });
   readonly webhooksRefused = new Counter({
     name: 'partnerflow_webhooks_refused_total',
-    help: 'Webhook deliveries refused with 503 because the due backlog passed MAX_DUE_BACKLOG (reason backlog) or MAX_DUE_AGE_MS (reason age), or the store could not be reached (reason store_unavailable); nothing was stored',
+    help: 'Webhook deliveries refused with 503 because the due backlog passed MAX_DUE_BACKLOG (reason backlog) or MAX_DUE_AGE_MS (reason age), or the store could not be reached (reason store_unavailable), or with 409 because their delivery id was already used for a different event (reason delivery_id_reused: a sender reusing ids); nothing was stored',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

@@ -5,6 +5,7 @@ import type { RecipeInput } from '../../schemas/recipe.ts';
 import { engineFixture, recipeWith, silentLog, type EngineFixture } from '../../test/support/engine-fixture.ts';
 import type { RuntimeConfig } from '../config.ts';
 import type { RunId } from '../engine/ids.ts';
+import type { Store } from '../store/store.ts';
 import { createApp, type MockDeps } from './app.ts';
 import { signWebhook } from './webhook-signature.ts';
 
@@ -61,9 +62,11 @@ export async function appFixture(
     log?: Logger;
     /** The secret the app checks approval tokens against; `approvalLink()` always derives them from `MOCK_APPROVAL_LINK_SECRET`, so another one here plays a replaced secret. */
     linkSecret?: string;
+    /** The store the engine runs on (closed with the fixture). @default an in-memory SQLite store */
+    store?: Store;
   } = {},
 ): Promise<AppFixture> {
-  const fx = await engineFixture(options.recipes ?? [recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: '{% trigger.data.id %}' } }])]);
+  const fx = await engineFixture(options.recipes ?? [recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: '{% trigger.data.id %}' } }])], options.store ? { store: options.store } : {});
   const config = testConfig(options.config);
   const app = createApp({ engine: fx.engine, config, log: options.log ?? silentLog, approvalLinks: { linkSecret: options.linkSecret ?? MOCK_APPROVAL_LINK_SECRET, timezone: 'Europe/Berlin' }, mock: options.mock?.(fx) });
   return {

@@ -13,6 +13,9 @@ import { mockSalesforceDocs, mockSalesforceRoutes } from './mock-salesforce-rout
 import { iso } from './views.ts';
 import { signedDelivery } from './webhook-signature.ts';
 
+/** Deliveries the simulated PRM remembers for redelivery (mock mode: a demo's worth, bounded all the same). */
+const MAX_REMEMBERED = 10_000;
+
 /** How the mock PRM reaches the runtime's own webhook route. */
 export interface MockWebhookTarget {
   dispatch(request: Request): Response | Promise<Response>;
@@ -25,6 +28,8 @@ export interface MockWebhookTarget {
  */
 export function mockRoutes(mock: MockDeps, target: MockWebhookTarget): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  /** What the simulated PRM sent under each delivery id, so a redelivery sends that again (at most MAX_REMEMBERED, oldest forgotten). */
+  const sent = new Map<string, { event: string; record: unknown }>();
 
   app.get('/_mock/mailbox', (c) => {
     const query = MailboxQuery.safeParse(c.req.query());
@@ -48,14 +53,24 @@ export function mockRoutes(mock: MockDeps, target: MockWebhookTarget): Hono<AppE
     return c.json({ now: iso(mock.clock.now()) } satisfies z.infer<typeof MockClock>);
   });
 
-  /** What the PRM's outbound call does for a change of a record: a signed delivery of it as it is now, through the real webhook route. */
-  const sendPrmEvent = (c: Context<AppEnv>, event: string, record: unknown, deliveryId?: string): Response | Promise<Response> => {
+  /**
+   * What the PRM's outbound call does for a change of a record: a signed delivery of it as it is now,
+   * through the real webhook route. A delivery id it sent before with the same event is a redelivery,
+   * as a real sender's retry: the record as it was sent then (the runtime answers a duplicate), not as
+   * it is now (another event under a used id: 409). Signed afresh.
+   */
+  const sendPrmEvent = (c: Context<AppEnv>, event: string, record: unknown, deliveryId: string = randomUUID()): Response | Promise<Response> => {
     if (!target.prmWebhookSecret) return jsonError(c, 404, 'no webhook secret is configured for the prm source');
+    const before = sent.get(deliveryId);
+    if (!before) {
+      if (sent.size >= MAX_REMEMBERED) sent.delete(sent.keys().next().value!);
+      sent.set(deliveryId, { event, record: structuredClone(record) });
+    }
     const delivery = signedDelivery({
       secret: target.prmWebhookSecret,
-      deliveryId: deliveryId ?? randomUUID(),
+      deliveryId,
       event,
-      data: record,
+      data: before?.event === event ? before.record : record,
       timestampSeconds: Math.floor(Date.now() / 1000),
     });
     return target.dispatch(new Request(new URL('/webhooks/prm', c.req.url), { method: 'POST', headers: delivery.headers, body: delivery.body }));

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { z } from 'zod';
+import { DeliveryIdReusedError } from '../engine/delivery-event-hash.ts';
 import { EventRejectedError, MAX_DEDUP_KEY_LENGTH } from '../engine/engine.ts';
 import { ErrorBody, WebhookAccepted, WebhookDelivery } from './api-schemas.ts';
 import { parseWebhookDelivery } from './webhook-envelope.ts';
@@ -26,7 +27,8 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  * a shape limit (DELIVERY_LIMITS) or not a delivery (400), an event the source does not have, data its
  * schema refuses or a dedup key that is too long (the engine: 400/404). Only then is the
  * delivery persisted with its runs, and only after that does the sender get its 202; a store that
- * cannot be reached (PostgreSQL away) is a 503 with Retry-After.
+ * cannot be reached (PostgreSQL away) is a 503 with Retry-After. A delivery id stored before answers
+ * its first run ids (a duplicate), unless it was stored with a different event: 409, nothing done.
  */
 export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
   const { engine, config } = deps;
@@ -109,6 +111,11 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
       return c.json({ delivery_id: delivery.data.id, duplicate: result.duplicate, run_ids: result.runIds } satisfies z.infer<typeof WebhookAccepted>, 202);
     } catch (error) {
       if (error instanceof EventRejectedError) return refuse(jsonError(c, error.status, error.message, error.issues), error.message, delivery.data.id);
+      // A sender reusing ids (or two events sharing one): a 409 it will not retry, a line, and a count to alert on.
+      if (error instanceof DeliveryIdReusedError) {
+        engine.metrics.webhooksRefused.inc({ reason: 'delivery_id_reused' });
+        return refuse(jsonError(c, 409, error.message), error.message, delivery.data.id);
+      }
       // PostgreSQL is away: nothing can be promised as stored, so no 202. The sender delivers the same
       // id again later; had the commit gone through after all, that answers the same run ids.
       if (error instanceof StoreUnavailableError) {
@@ -132,7 +139,8 @@ export const webhookDocs: RouteDoc[] = [
     summary: 'Deliver a signed event from a source system',
     description:
       'Signed with `X-Partnerflow-Timestamp` (unix seconds, within 5 minutes of the server clock) and `X-Partnerflow-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`. ' +
-      'The delivery and the runs it starts are stored before the 202; delivering the same id again starts nothing and answers the same run ids. ' +
+      'The delivery and the runs it starts are stored before the 202; delivering the same event under the same id again (a retry) starts nothing and answers the same run ids (`duplicate: true`). ' +
+      'The same event means the same event name and the same data as JSON values: key order, spacing and escapes may differ. A different event under a used id is refused with 409. ' +
       `Limits: Content-Type \`application/json\` (UTF-8); objects and arrays nested at most ${DELIVERY_LIMITS.maxDepth} levels (the delivery is level 1); ` +
       `strings of at most ${DELIVERY_LIMITS.maxStringLength} characters, keys of at most ${DELIVERY_LIMITS.maxKeyLength}; a recipe's dedup key of at most ${MAX_DEDUP_KEY_LENGTH} characters.`,
     params: { source: 'Connector name, e.g. `prm`' },
@@ -150,6 +158,7 @@ export const webhookDocs: RouteDoc[] = [
       },
       401: { description: 'Signature or timestamp missing, stale or wrong', schema: ErrorBody },
       404: { description: 'Unknown source', schema: ErrorBody },
+      409: { description: 'The delivery id was already used for a different event: nothing was started or changed; send a new event under a new delivery id', schema: ErrorBody },
       413: { description: 'Body larger than MAX_BODY_BYTES', schema: ErrorBody },
       415: { description: 'Content-Type is not `application/json` (with a UTF-8 charset, if one is named)', schema: ErrorBody },
       503: webhookBackpressureResponse,

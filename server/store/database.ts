@@ -18,6 +18,8 @@ export interface Database {
     event: string;
     received_at: number;
     run_ids: string;
+    /** The hash of the event the delivery carried (delivery-event-hash.ts); null for those stored before migration 0018. */
+    event_hash: string | null;
   };
   runs: {
     id: string;

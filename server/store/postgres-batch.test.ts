@@ -30,7 +30,7 @@ function newRun(over: Partial<NewRun> = {}): NewRun {
   };
 }
 
-const delivery = (id: string) => ({ source: 'prm', deliveryId: id, event: 'prm.mdf_request.submitted', receivedAt: T0 });
+const delivery = (id: string) => ({ source: 'prm', deliveryId: id, event: 'prm.mdf_request.submitted', receivedAt: T0, eventHash: 'h' });
 
 describe('PostgreSQL group commit: concurrent ingests in one batch', () => {
   let store: KyselyStore;
@@ -85,6 +85,33 @@ describe('PostgreSQL group commit: concurrent ingests in one batch', () => {
     ]);
     expect(results[0]).toEqual({ duplicate: false, runIds: [first.id] });
     expect(results[2]).toEqual({ duplicate: true, runIds: [first.id] });
+  });
+
+  it('one delivery id with two different events in one batch: the first is stored, the second is told the id names another event; its run is not stored', async () => {
+    const first = newRun();
+    const second = newRun();
+    const { results, statements } = await together<IngestResult>([
+      (q) => ingestWork(q, { ...delivery('d-reused'), eventHash: 'hash-a' }, [first]),
+      (q) => ingestWork(q, { ...delivery('d-plain'), eventHash: 'hash-c' }, [newRun()]),
+      (q) => ingestWork(q, { ...delivery('d-reused'), eventHash: 'hash-b' }, [second]),
+    ]);
+    // The event's hash rides in the multi-row INSERT of deliveries: the batch stays one statement of each.
+    expect(statements[0]).toMatch(/^insert into "deliveries" \("source", "delivery_id", "event", "received_at", "run_ids", "event_hash"\) values \(\$1, \$2, \$3, \$4, \$5, \$6\), \(/);
+    expect(results[0]).toEqual({ duplicate: false, runIds: [first.id] });
+    expect(results[2]).toEqual({ duplicate: true, differentEvent: true, runIds: [first.id] });
+    expect(await store.getRun(second.id)).toBeUndefined();
+  });
+
+  it('one delivery id with the same event twice in one batch: the second is a plain duplicate', async () => {
+    const first = newRun();
+    const { results } = await together<IngestResult>([
+      (q) => ingestWork(q, { ...delivery('d-again'), eventHash: 'hash-a' }, [first]),
+      (q) => ingestWork(q, { ...delivery('d-again'), eventHash: 'hash-a' }, [newRun()]),
+    ]);
+    expect(results).toEqual([
+      { duplicate: false, runIds: [first.id] },
+      { duplicate: true, runIds: [first.id] },
+    ]);
   });
 
   it('a delivery whose run is deduplicated onto an earlier run of the same batch answers that run (as one after the other)', async () => {

@@ -89,9 +89,11 @@ export function multiRowForms(_db: Kysely<Database>, q: StoreQueries): Map<Prepa
   const add = <P extends object>(query: PreparedQuery<P, unknown>, form: MultiRow) => forms.set(query as PreparedQuery<object, unknown>, form);
   const raw = (text: string, parameters: unknown[]) => CompiledQuery.raw(text, parameters) as CompiledQuery<unknown>;
 
-  const deliveriesSql = multiRowSql('insert into "deliveries" ("source", "delivery_id", "event", "received_at", "run_ids") values', none(5), 'on conflict ("source", "delivery_id") do nothing returning "source", "delivery_id"');
+  const deliveriesSql = multiRowSql('insert into "deliveries" ("source", "delivery_id", "event", "received_at", "run_ids", "event_hash") values', none(6), 'on conflict ("source", "delivery_id") do nothing returning "source", "delivery_id"');
   add(q.insertDelivery, {
-    compile: (values) => raw(deliveriesSql(values.length), rowParameters(values as DeliveryValues[], 5, (v) => [v.source, v.deliveryId, v.event, v.receivedAt, v.runIds])),
+    // A delivery that collides with an earlier one of the batch is run again alone (runInLockstep), and
+    // reads that one's event hash: same event, a duplicate; another, refused as ingestWork says.
+    compile: (values) => raw(deliveriesSql(values.length), rowParameters(values as DeliveryValues[], 6, (v) => [v.source, v.deliveryId, v.event, v.receivedAt, v.runIds, v.eventHash])),
     changes: (values, returned) =>
       insertedByKey(values as DeliveryValues[], returned, (v) => `${v.source}\u0000${v.deliveryId}`, (r: { source: string; delivery_id: string }) => `${r.source}\u0000${r.delivery_id}`),
   });

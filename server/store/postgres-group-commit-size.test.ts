@@ -5,7 +5,7 @@ import type { KyselyStore } from './kysely-store.ts';
 import type { IngestResult } from './store.ts';
 
 const T0 = Date.parse('2026-03-02T09:00:00Z');
-const delivery = (id: string) => ({ source: 'prm', deliveryId: id, event: 'prm.mdf_request.submitted', receivedAt: T0 });
+const delivery = (id: string) => ({ source: 'prm', deliveryId: id, event: 'prm.mdf_request.submitted', receivedAt: T0, eventHash: 'h' });
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

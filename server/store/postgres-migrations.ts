@@ -413,6 +413,14 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // The twin of SQLite's: the hash of the event each delivery carried, none for the deliveries stored
+  // before (or by an older replica). A nullable column without a default: a change of the catalog
+  // only, no rewrite of the table, so a rolling deploy does not wait on it.
+  '0018_delivery_event_hash': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('deliveries').addColumn('event_hash', text).execute();
+    },
+  },
 };
 
 /** The PostgreSQL migrations, by the same names as `sqliteMigrations`. */

@@ -51,7 +51,7 @@ describe('PostgreSQL migrations', () => {
       // Each replica ingests a delivery; each sees the others' runs.
       await Promise.all(
         stores.map((store, i) =>
-          store.ingest({ source: 'prm', deliveryId: `d${i}`, event: 'prm.x', receivedAt: T0 }, [
+          store.ingest({ source: 'prm', deliveryId: `d${i}`, event: 'prm.x', receivedAt: T0, eventHash: 'h' }, [
             { id: asRunId(`run_${i}`), recipe: 'r', recipeVersion: 1, recipeHash: 'h', trigger: { type: 'webhook', receivedAt: T0, data: {} }, dedupKey: `k${i}`, correlationKey: null, cancelOnEvent: null, wakeAt: T0, createdAt: T0 },
           ]),
         ),
@@ -171,16 +171,16 @@ describe('PostgreSQL store: what the wake notifications tell the other replicas'
     };
     try {
       // Leased at intake (started by the replica that stored it), then finished: no news for anyone.
-      await store.ingest({ source: 'prm', deliveryId: 'd1', event: 'prm.x', receivedAt: T0 }, [testRun(1, { wakeAt: T0, lease: { owner: 'replica-a~1', until: T0 + 60_000 } })]);
+      await store.ingest({ source: 'prm', deliveryId: 'd1', event: 'prm.x', receivedAt: T0, eventHash: 'h' }, [testRun(1, { wakeAt: T0, lease: { owner: 'replica-a~1', until: T0 + 60_000 } })]);
       expect(await store.finishTurn(asRunId('run_1'), 'replica-a~1', { status: 'completed', wakeAt: null, now: T0 + 1 })).toBe(true);
       // Stored free (no intake lease): due at T0 + 2, for any replica to claim. Notifications come in
       // commit order, so the first one heard is this one.
-      await store.ingest({ source: 'prm', deliveryId: 'd2', event: 'prm.x', receivedAt: T0 }, [testRun(2, { wakeAt: T0 + 2 })]);
+      await store.ingest({ source: 'prm', deliveryId: 'd2', event: 'prm.x', receivedAt: T0, eventHash: 'h' }, [testRun(2, { wakeAt: T0 + 2 })]);
       expect(await next()).toBe(T0 + 2);
       // Several free runs in one group commit: the earliest of them is heard (the other may be too).
       await Promise.all([
-        store.ingest({ source: 'prm', deliveryId: 'd3', event: 'prm.x', receivedAt: T0 }, [testRun(3, { wakeAt: T0 + 9 })]),
-        store.ingest({ source: 'prm', deliveryId: 'd4', event: 'prm.x', receivedAt: T0 }, [testRun(4, { wakeAt: T0 + 7 })]),
+        store.ingest({ source: 'prm', deliveryId: 'd3', event: 'prm.x', receivedAt: T0, eventHash: 'h' }, [testRun(3, { wakeAt: T0 + 9 })]),
+        store.ingest({ source: 'prm', deliveryId: 'd4', event: 'prm.x', receivedAt: T0, eventHash: 'h' }, [testRun(4, { wakeAt: T0 + 7 })]),
       ]);
       // A claim is no news; the claimed run's turn ends waiting a minute: announced at that time.
       const [claimed] = await store.claimDueRuns({ now: T0 + 2, owner: 'replica-b~1', leaseMs: 60_000, limit: 1 });
@@ -204,12 +204,12 @@ describe('PostgreSQL store: the events a delivery can cancel on or answer', () =
     const [a, b] = [await openPostgresStore({ url, poolSize: 2 }), await openPostgresStore({ url, poolSize: 2 })];
     try {
       expect(await b.findRunsToCancel('prm.mdf_request.canceled', 'MDF-7')).toEqual([]);
-      await a.ingest({ source: 'prm', deliveryId: 'd1', event: 'prm.mdf_request.submitted', receivedAt: T0 }, [run(1, 'prm.mdf_request.canceled')]);
+      await a.ingest({ source: 'prm', deliveryId: 'd1', event: 'prm.mdf_request.submitted', receivedAt: T0, eventHash: 'h' }, [run(1, 'prm.mdf_request.canceled')]);
       expect(await b.findRunsToCancel('prm.mdf_request.canceled', 'MDF-7')).toEqual(['run_1']);
       // The same event for another key, and another event for the key: nothing.
       expect(await b.findRunsToCancel('prm.mdf_request.canceled', 'MDF-8')).toEqual([]);
       expect(await b.findRunsToCancel('prm.mdf_request.approved', 'MDF-7')).toEqual([]);
-      await a.ingest({ source: 'prm', deliveryId: 'd2', event: 'prm.mdf_request.submitted', receivedAt: T0 }, [run(2, null)]);
+      await a.ingest({ source: 'prm', deliveryId: 'd2', event: 'prm.mdf_request.submitted', receivedAt: T0, eventHash: 'h' }, [run(2, null)]);
       const [claimed] = await a.claimDueRuns({ now: T0, owner: 'replica-a~1', leaseMs: 60_000, limit: 1 });
       expect(claimed!.id).toBe('run_1');
       const [second] = await a.claimDueRuns({ now: T0, owner: 'replica-a~2', leaseMs: 60_000, limit: 1 });

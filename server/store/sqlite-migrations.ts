@@ -346,6 +346,15 @@ const migrations: Record<string, Migration> = {
   '0017_runs_partial_indexes': {
     async up() {},
   },
+  // The hash of the event each delivery carried (delivery-event-hash.ts), so that its id used again
+  // for another event is refused (409) rather than answered as a duplicate that drops the event.
+  // Nullable: a delivery stored before (or by an older replica during a rolling deploy) has none,
+  // and its id used again stays a duplicate, as it was.
+  '0018_delivery_event_hash': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('deliveries').addColumn('event_hash', 'text').execute();
+    },
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {

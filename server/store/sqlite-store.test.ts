@@ -32,7 +32,7 @@ describe('SQLite file store', () => {
     const path = join(dir, 'nested', 'folder', 'reopen.db');
     const first = await openSqliteStore({ path });
     const t = Date.parse('2026-03-02T09:00:00Z');
-    await first.ingest({ source: 'prm', deliveryId: 'd1', event: 'prm.x', receivedAt: t }, [
+    await first.ingest({ source: 'prm', deliveryId: 'd1', event: 'prm.x', receivedAt: t, eventHash: 'h' }, [
       { id: asRunId('run_a'), recipe: 'r', recipeVersion: 1, recipeHash: 'h', trigger: { type: 'webhook', receivedAt: t, data: {} }, dedupKey: 'k', correlationKey: null, cancelOnEvent: null, wakeAt: t, createdAt: t },
     ]);
     await first.close();
@@ -98,7 +98,7 @@ describe('SQLite store: group commit beside a Kysely transaction', () => {
     let answered = false;
     let readAnswered = false;
     const batchAsked = store.batchAsked();
-    const ingest = store.ingest({ source: 'prm', deliveryId: 'during', event: 'prm.x', receivedAt: t }, [
+    const ingest = store.ingest({ source: 'prm', deliveryId: 'during', event: 'prm.x', receivedAt: t, eventHash: 'h' }, [
       { id: asRunId('run_during'), recipe: 'r', recipeVersion: 1, recipeHash: 'h', trigger: { type: 'webhook', receivedAt: t, data: {} }, dedupKey: 'k', correlationKey: null, cancelOnEvent: null, wakeAt: t, createdAt: t },
     ]);
     void ingest.then(() => (answered = true));

@@ -9,13 +9,19 @@ import { exec, type StoreWork } from './store-work.ts';
  * by the SQLite store synchronously in its group commit, or by the Kysely store over any dialect.
  */
 
-/** Stores a delivery with the runs it starts; a delivery id seen before starts nothing and answers the first run ids. */
+/**
+ * Stores a delivery with the runs it starts; a delivery id seen before starts nothing and answers the
+ * first run ids, saying whether it was stored with another event (a stored delivery without a hash,
+ * from before migration 0018, is taken as the same event, as it was then).
+ */
 export function* ingestWork(q: StoreQueries, delivery: NewDelivery, runs: readonly NewRun[]): StoreWork<IngestResult> {
   const planned = runs.map((r) => r.id);
   const inserted = yield* exec(q.insertDelivery, { ...delivery, runIds: json(planned) });
   if (inserted.changes === 0) {
-    const { rows } = yield* exec(q.deliveryRunIds, delivery);
-    return { duplicate: true, runIds: parse<string[]>(rows[0]!.run_ids).map(asRunId) };
+    const { rows } = yield* exec(q.storedDelivery, delivery);
+    const stored = rows[0]!;
+    const runIds = parse<string[]>(stored.run_ids).map(asRunId);
+    return stored.event_hash === null || stored.event_hash === delivery.eventHash ? { duplicate: true, runIds } : { duplicate: true, runIds, differentEvent: true };
   }
   const runIds: RunId[] = [];
   for (const run of runs) runIds.push((yield* insertRunWork(q, run)).id);

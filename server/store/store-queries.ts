@@ -13,14 +13,14 @@ type JournalValues = Omit<JournalRow, 'seq'>;
  */
 export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' = 'sqlite') {
   return {
-    insertDelivery: new PreparedQuery<{ source: string; deliveryId: string; event: string; receivedAt: number; runIds: string }>((p) =>
+    insertDelivery: new PreparedQuery<{ source: string; deliveryId: string; event: string; receivedAt: number; runIds: string; eventHash: string }>((p) =>
       db
         .insertInto('deliveries')
-        .values({ source: p('source'), delivery_id: p('deliveryId'), event: p('event'), received_at: p('receivedAt'), run_ids: p('runIds') })
+        .values({ source: p('source'), delivery_id: p('deliveryId'), event: p('event'), received_at: p('receivedAt'), run_ids: p('runIds'), event_hash: p('eventHash') })
         .onConflict((oc) => oc.columns(['source', 'delivery_id']).doNothing()),
     ),
-    deliveryRunIds: new PreparedQuery<{ source: string; deliveryId: string }, { run_ids: string }>((p) =>
-      db.selectFrom('deliveries').select('run_ids').where('source', '=', p('source')).where('delivery_id', '=', p('deliveryId')),
+    storedDelivery: new PreparedQuery<{ source: string; deliveryId: string }, { run_ids: string; event_hash: string | null }>((p) =>
+      db.selectFrom('deliveries').select(['run_ids', 'event_hash']).where('source', '=', p('source')).where('delivery_id', '=', p('deliveryId')),
     ),
     setDeliveryRunIds: new PreparedQuery<{ source: string; deliveryId: string; runIds: string }>((p) =>
       db.updateTable('deliveries').set({ run_ids: p('runIds') }).where('source', '=', p('source')).where('delivery_id', '=', p('deliveryId')),

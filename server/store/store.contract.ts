@@ -98,7 +98,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     });
 
     it('ingests a delivery with its runs; the same delivery again returns the same run ids', async () => {
-      const delivery = { source: 'prm', deliveryId: 'd-1', event: 'prm.mdf_request.submitted', receivedAt: T0 };
+      const delivery = { source: 'prm', deliveryId: 'd-1', event: 'prm.mdf_request.submitted', receivedAt: T0, eventHash: 'h' };
       const first = await store.ingest(delivery, [newRun()]);
       const again = await store.ingest(delivery, [newRun()]);
       expect(first.duplicate).toBe(false);
@@ -107,17 +107,42 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     });
 
     it('makes one run when the same delivery arrives concurrently', async () => {
-      const delivery = { source: 'prm', deliveryId: 'd-2', event: 'e', receivedAt: T0 };
+      const delivery = { source: 'prm', deliveryId: 'd-2', event: 'e', receivedAt: T0, eventHash: 'h' };
       const results = await Promise.all(Array.from({ length: 10 }, () => store.ingest(delivery, [newRun()])));
       expect(new Set(results.map((r) => r.runIds[0]))).toHaveProperty('size', 1);
       expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
       expect(await store.listRuns({ limit: 50 })).toHaveLength(1);
     });
 
+    it('the same delivery id with another event (another hash) stores nothing and says so, naming the first run ids', async () => {
+      const delivery = (eventHash: string) => ({ source: 'prm', deliveryId: 'd-reused', event: 'prm.mdf_request.submitted', receivedAt: T0, eventHash });
+      const first = await store.ingest(delivery('hash-a'), [newRun()]);
+      const other = newRun();
+      const reused = await store.ingest(delivery('hash-b'), [other]);
+      expect(reused).toEqual({ duplicate: true, differentEvent: true, runIds: first.runIds });
+      expect(await store.getRun(other.id)).toBeUndefined();
+      // The id still names the first event: its retry is a plain duplicate.
+      expect(await store.ingest(delivery('hash-a'), [newRun()])).toEqual({ duplicate: true, runIds: first.runIds });
+      expect(await store.listRuns({ limit: 10 })).toHaveLength(1);
+    });
+
+    it('two events under one delivery id arriving concurrently: one is stored, every other answer is a duplicate of it or another event', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => store.ingest({ source: 'prm', deliveryId: 'd-race', event: 'e', receivedAt: T0, eventHash: `hash-${i % 2}` }, [newRun()])),
+      );
+      const stored = results.findIndex((r) => !r.duplicate);
+      expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+      results.forEach((r, i) => {
+        if (i === stored) return;
+        expect(r).toEqual(i % 2 === stored % 2 ? { duplicate: true, runIds: results[stored]!.runIds } : { duplicate: true, differentEvent: true, runIds: results[stored]!.runIds });
+      });
+      expect(await store.listRuns({ limit: 50 })).toHaveLength(1);
+    });
+
     it('an ingest that fails stores nothing of itself, and the ingests committed with it are kept', async () => {
       const taken = newRun();
       await store.createRun(taken);
-      const delivery = (id: string) => ({ source: 'prm', deliveryId: id, event: 'e', receivedAt: T0 });
+      const delivery = (id: string) => ({ source: 'prm', deliveryId: id, event: 'e', receivedAt: T0, eventHash: 'h' });
       // Asked for together, so a store that commits in groups puts the three in one batch.
       const results = await Promise.allSettled([
         store.ingest(delivery('ok-1'), [newRun()]),
@@ -133,8 +158,8 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     });
 
     it('deduplicates runs of one recipe on the dedup key across deliveries', async () => {
-      const a = await store.ingest({ source: 'prm', deliveryId: 'a', event: 'e', receivedAt: T0 }, [newRun({ dedupKey: 'MDF-9' })]);
-      const b = await store.ingest({ source: 'prm', deliveryId: 'b', event: 'e', receivedAt: T0 }, [newRun({ dedupKey: 'MDF-9' })]);
+      const a = await store.ingest({ source: 'prm', deliveryId: 'a', event: 'e', receivedAt: T0, eventHash: 'h' }, [newRun({ dedupKey: 'MDF-9' })]);
+      const b = await store.ingest({ source: 'prm', deliveryId: 'b', event: 'e', receivedAt: T0, eventHash: 'h' }, [newRun({ dedupKey: 'MDF-9' })]);
       expect(b).toEqual({ duplicate: false, runIds: a.runIds });
       expect(await store.createRun(newRun({ dedupKey: 'MDF-9' }))).toEqual({ id: a.runIds[0], created: false });
     });

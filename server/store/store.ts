@@ -54,7 +54,8 @@ export interface Store {
   /**
    * Records a delivery and creates its runs in one transaction, before the sender gets its 2xx.
    * A delivery seen before (same source and delivery id, also concurrently) creates nothing and returns
-   * the first delivery's run ids with `duplicate: true`. A run whose (recipe, dedupKey) exists already
+   * the first delivery's run ids with `duplicate: true`, and `differentEvent: true` when the first
+   * delivery was stored with another event hash. A run whose (recipe, dedupKey) exists already
    * is not created again; its existing id is returned in its place.
    */
   ingest(delivery: NewDelivery, runs: NewRun[]): Promise<IngestResult>;
@@ -393,11 +394,20 @@ export interface NewDelivery {
   deliveryId: string;
   event: string;
   receivedAt: number;
+  /** What the delivery carried (`deliveryEventHash`): its id used again with another hash is another event. */
+  eventHash: string;
 }
 
 export interface IngestResult {
+  /** The delivery id was stored before: nothing was stored now, and `runIds` are the first delivery's. */
   duplicate: boolean;
   runIds: RunId[];
+  /**
+   * With `duplicate`: the id was stored with another event (another hash), so this is not a retry of
+   * that delivery but a new event under a used id. Absent when the hashes agree, or when the stored
+   * delivery has none (stored before migration 0018, or by an older replica).
+   */
+  differentEvent?: true;
 }
 
 export type StepStatus = 'running' | 'waiting' | 'completed' | 'failed' | 'skipped';
