@@ -67,6 +67,23 @@ describe('PARTNERFLOW_WORKER_ID (leases are named <worker id>~<random>)', () => 
   });
 });
 
+describe('PARTNERFLOW_DATABASE_PREPARED_STATEMENTS (a pooler that does not keep prepared statements)', () => {
+  const database = (env: Record<string, string>) =>
+    loadConfig(
+      { PUBLIC_BASE_URL: 'https://partnerflow.example.com', PARTNERFLOW_API_TOKEN: 'a1b2c3d4e5f6a7b8c9d0e1f2', APPROVAL_LINK_SECRET: 'f0e1d2c3b4a5968778695a4b3c2d1e0f', PARTNERFLOW_DATABASE_URL: 'postgres://app:pw@db:5432/partnerflow', ...env },
+      { mock: false, connectors: CONNECTORS },
+    ).database;
+
+  it('prepares statements unless told off', () => {
+    expect(database({})?.preparedStatements).toBe(true);
+    expect(database({ PARTNERFLOW_DATABASE_PREPARED_STATEMENTS: 'off' })?.preparedStatements).toBe(false);
+  });
+
+  it('refuses anything but on or off, naming the variable', () => {
+    expect(startMessage({ PARTNERFLOW_DATABASE_PREPARED_STATEMENTS: 'false' })).toMatch(/PARTNERFLOW_DATABASE_PREPARED_STATEMENTS: .*"on".*"off"/);
+  });
+});
+
 describe('placeholders of .env.example (change-me…) are never a production secret', () => {
   it('refuses a value starting with "change-me", naming each variable, without echoing it', () => {
     const message = startMessage({

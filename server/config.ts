@@ -24,7 +24,7 @@ export interface RuntimeConfig {
    * at `dbPath`. Never in mock mode, which empties its store at every start. `url` is a secret (its
    * password): show it through redactDatabaseUrl (store/postgres-store.ts).
    */
-  database?: { url: string; poolSize: number; statementTimeoutMs: number };
+  database?: { url: string; poolSize: number; statementTimeoutMs: number; preparedStatements: boolean };
   /** Where approval links point; never taken from a request's Host header. */
   publicBaseUrl: string;
   recipesDir: string;
@@ -132,6 +132,11 @@ export const RUNTIME_VARIABLES = {
   PARTNERFLOW_DATABASE_URL: { schema: z.string().min(1), default: undefined, doc: 'PostgreSQL connection URL (postgres://user:password@host:5432/partnerflow). Set: the store is PostgreSQL, shared by every replica. Unset: the embedded SQLite store (PARTNERFLOW_DB).' },
   PARTNERFLOW_DATABASE_POOL_SIZE: { schema: PositiveInt.max(1000), default: '10', doc: 'Connections each process keeps open to PostgreSQL.' },
   PARTNERFLOW_DATABASE_STATEMENT_TIMEOUT_MS: { schema: PositiveInt, default: '30000', doc: 'PostgreSQL cancels a store statement that runs longer than this.' },
+  PARTNERFLOW_DATABASE_PREPARED_STATEMENTS: {
+    schema: z.enum(['on', 'off']),
+    default: 'on',
+    doc: 'on: the store\'s statements are prepared once per PostgreSQL connection (named statements). off: each is parsed and planned every time, for a pooler between the replicas and PostgreSQL that does not keep prepared statements (PgBouncer before 1.21 in transaction mode, or with max_prepared_statements = 0).',
+  },
   PARTNERFLOW_SAFETY_POLL_MS: { schema: PositiveInt.min(100), default: '30000', doc: 'On PostgreSQL, how often a worker looks for due runs on its own: a safety net, as replicas wake each other by LISTEN/NOTIFY and arm a timer for the end of each lease (a replica that died). SQLite polls every 500 ms.' },
   PARTNERFLOW_LEASE_MS: {
     schema: PositiveInt.min(MIN_LEASE_MS, `at least ${MIN_LEASE_MS} (a turn renews its lease every third of it, and a renewal waiting on a busy database must not let it lapse)`),
@@ -201,6 +206,7 @@ export function loadConfig(givenEnv: Env, options: { mock: boolean; connectors: 
   const databaseUrl = read('PARTNERFLOW_DATABASE_URL');
   const databasePoolSize = read('PARTNERFLOW_DATABASE_POOL_SIZE');
   const databaseStatementTimeoutMs = read('PARTNERFLOW_DATABASE_STATEMENT_TIMEOUT_MS');
+  const databasePreparedStatements = read('PARTNERFLOW_DATABASE_PREPARED_STATEMENTS');
   const testClockOffsetMs = read('PARTNERFLOW_TEST_CLOCK_OFFSET_MS');
   // A movable clock in production would let whoever holds the API token time out every approval: it is
   // only ever a test's, on a process nothing but this machine can reach.
@@ -267,7 +273,7 @@ export function loadConfig(givenEnv: Env, options: { mock: boolean; connectors: 
     safetyPollMs: safetyPollMs!,
     expressionMaxSteps: expressionMaxSteps!,
     // Mock mode empties its store at every start: it never runs on a database named for production.
-    ...(databaseUrl && !options.mock ? { database: { url: databaseUrl, poolSize: databasePoolSize!, statementTimeoutMs: databaseStatementTimeoutMs! } } : {}),
+    ...(databaseUrl && !options.mock ? { database: { url: databaseUrl, poolSize: databasePoolSize!, statementTimeoutMs: databaseStatementTimeoutMs!, preparedStatements: databasePreparedStatements === 'on' } } : {}),
     ...(testClockOffsetMs !== undefined ? { testClockOffsetMs } : {}),
     connectors,
     notConfigured,

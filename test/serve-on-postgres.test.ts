@@ -116,8 +116,8 @@ describe('configuration of the PostgreSQL store', () => {
 
   it('PARTNERFLOW_DATABASE_URL selects PostgreSQL with the pool size and statement timeout; unset, the SQLite store', () => {
     const config = loadConfig({ ...production, PARTNERFLOW_DATABASE_URL: 'postgres://app:pw@db:5432/partnerflow', PARTNERFLOW_DATABASE_POOL_SIZE: '25', PARTNERFLOW_DATABASE_STATEMENT_TIMEOUT_MS: '5000' }, { mock: false, connectors: CONNECTORS });
-    expect(config.database).toEqual({ url: 'postgres://app:pw@db:5432/partnerflow', poolSize: 25, statementTimeoutMs: 5000 });
-    expect(loadConfig({ ...production, PARTNERFLOW_DATABASE_URL: 'postgres://app:pw@db/pf' }, { mock: false, connectors: CONNECTORS }).database).toEqual({ url: 'postgres://app:pw@db/pf', poolSize: 10, statementTimeoutMs: 30_000 });
+    expect(config.database).toEqual({ url: 'postgres://app:pw@db:5432/partnerflow', poolSize: 25, statementTimeoutMs: 5000, preparedStatements: true });
+    expect(loadConfig({ ...production, PARTNERFLOW_DATABASE_URL: 'postgres://app:pw@db/pf' }, { mock: false, connectors: CONNECTORS }).database).toEqual({ url: 'postgres://app:pw@db/pf', poolSize: 10, statementTimeoutMs: 30_000, preparedStatements: true });
     expect(loadConfig(production, { mock: false, connectors: CONNECTORS }).database).toBeUndefined();
   });
 

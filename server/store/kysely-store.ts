@@ -346,11 +346,13 @@ export class KyselyStore implements Store {
     if (after === undefined) return numberOrNull((await next.executeTakeFirst())?.next);
     next = next.where('wake_at', '>', after);
     // A lease that lapses is announced by nobody (its replica died mid-turn): the first moment it may be
-    // taken over is a wake time too. Running runs only (the runs_status index): few, one per turn.
+    // taken over is a wake time too. Running runs only (the runs_status index): few, one per turn. The
+    // status is written in the SQL, not bound: the index holds unfinished runs only, and a prepared
+    // statement's generic plan could not tell that a bound status is not 'completed'.
     const lapse = this.db
       .selectFrom('runs')
       .select((eb) => eb.fn.min('lease_until').as('next'))
-      .where('status', '=', 'running')
+      .where('status', '=', sql.lit('running'))
       .where('lease_until', '>=', after);
     const [wake, lease] = await Promise.all([next.executeTakeFirst(), lapse.executeTakeFirst()]);
     const leaseEnd = numberOrNull(lease?.next);

@@ -25,6 +25,8 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** PostgreSQL cancels a statement that runs longer (PARTNERFLOW_DATABASE_STATEMENT_TIMEOUT_MS). */
   statementTimeoutMs?: number;
+  /** Named statements, prepared once per connection (PARTNERFLOW_DATABASE_PREPARED_STATEMENTS; default true). */
+  preparedStatements?: boolean;
   /** Told the migrations this open applied (none when another replica had, or the schema was current). */
   onMigrated?: (names: string[]) => void;
   /** Told the migrations of a newer version the database has (a rolling deploy): this one runs on them unmigrated. */
@@ -80,7 +82,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     // the next query's (the connection is gone), not one of its own.
     client.query('set session characteristics as transaction isolation level read committed').catch(() => {});
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolReportingOutages(pool, shown) }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolReportingOutages(pool, shown, { preparedStatements: options.preparedStatements ?? true }) }) });
   const fail = async (what: string, error: unknown): Promise<never> => {
     await db.destroy().catch(() => {});
     throw new PostgresStoreError(`${what} ${shown}: ${withoutSecrets(errorMessage(error), secrets)}`);

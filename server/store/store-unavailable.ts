@@ -29,21 +29,33 @@ export class CommitOutcomeUnknownError extends StoreUnavailableError {
 }
 
 /**
+ * The statement met a connection whose prepared statements PostgreSQL no longer has as the store
+ * prepared them (postgres-pool.ts): another replica's migration changed a table one of them returns
+ * whole, or a pooler dropped them. Nothing of the transaction was applied, and the connection is
+ * closed, so running it again at once, on another connection, prepares afresh and passes.
+ */
+export class PreparedStatementsLostError extends StoreUnavailableError {
+  override name = 'PreparedStatementsLostError';
+}
+
+/**
  * Whether the store could not be reached (or a commit's outcome is unknown), as opposed to a refusal
  * that passes (a deadlock, a statement timeout): only then is a turn cut off taken up again as soon as
  * the store answers. A turn that met a refusal waits for its lease to run out, so one that meets the
  * same refusal each time is not repeated in a loop.
  */
 export function isStoreUnreachable(error: unknown): boolean {
-  return error instanceof CommitOutcomeUnknownError || (error instanceof StoreUnavailableError && (error.cause === undefined || isConnectionFailure(error.cause)));
+  if (error instanceof CommitOutcomeUnknownError || error instanceof PreparedStatementsLostError) return true;
+  return (error instanceof StoreUnavailableError && (error.cause === undefined || isConnectionFailure(error.cause)));
 }
 
 /**
  * Whether the database rolled the transaction back because of another one (a deadlock, a
- * serialization failure, a lock not available at once): nothing of it was applied, and running the
- * same writes again may pass at once.
+ * serialization failure, a lock not available at once), or a connection's prepared statements were
+ * lost: nothing of it was applied, and running the same writes again may pass at once.
  */
 export function isTransactionConflict(error: unknown): boolean {
+  if (error instanceof PreparedStatementsLostError) return true;
   const cause = error instanceof StoreUnavailableError ? error.cause : error;
   const code = (cause as { code?: unknown } | undefined)?.code;
   return code === '40001' || code === '40P01' || code === '55P03';

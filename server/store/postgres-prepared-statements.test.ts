@@ -1,0 +1,119 @@
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openTestPostgresStore } from '../../test/support/test-postgres.ts';
+import { asRunId } from '../engine/ids.ts';
+import type { KyselyStore } from './kysely-store.ts';
+import { PreparedStatementsLostError } from './store-unavailable.ts';
+
+/**
+ * The store prepares its statements once per PostgreSQL connection (postgres-pool.ts). A prepared
+ * statement outlives what it was prepared against: another replica's migration may change a table
+ * under it (a rolling deploy), and a pooler may drop it. Either way the store must go on: at most one
+ * statement fails as "try again later" (503 with Retry-After, a turn retried), never as a bug, and the
+ * next one works.
+ */
+const T0 = Date.parse('2026-03-02T09:00:00Z');
+const stores: KyselyStore[] = [];
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+});
+
+async function storeWithOneRun(options: { preparedStatements?: boolean } = {}) {
+  // One connection: every statement below runs on the connection that prepared the earlier ones.
+  const store = await openTestPostgresStore({ poolSize: 1, ...options });
+  stores.push(store);
+  const id = asRunId('run_prepared_1');
+  await store.createRun({
+    id,
+    recipe: 'mdf-request-approval',
+    recipeVersion: 1,
+    recipeHash: 'h',
+    trigger: { type: 'webhook', event: 'prm.mdf_request.submitted', receivedAt: T0, data: { mdfNumber: 'MDF-1001' } },
+    dedupKey: 'MDF-1001',
+    correlationKey: null,
+    cancelOnEvent: null,
+    wakeAt: T0,
+    createdAt: T0,
+  } as never);
+  return { store, id };
+}
+
+/** The store's operation, retried once if the first answer was "the store is unavailable": what the runtime does. */
+async function withOneRetry<T>(operation: () => Promise<T>): Promise<{ value: T; failures: unknown[] }> {
+  const failures: unknown[] = [];
+  try {
+    return { value: await operation(), failures };
+  } catch (error) {
+    failures.push(error);
+    return { value: await operation(), failures };
+  }
+}
+
+async function alterAsAnotherReplica(url: string, statement: string) {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('PostgreSQL store with prepared statements', () => {
+  it('prepares its statements on the connection, and reads the same run each time', async () => {
+    const { store, id } = await storeWithOneRun();
+    for (let i = 0; i < 3; i++) expect((await store.getRun(id))?.trigger.data).toEqual({ mdfNumber: 'MDF-1001' });
+    const prepared = await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements`.execute(store.db);
+    expect(prepared.rows[0]!.n).toBeGreaterThan(0);
+  });
+
+  it('with PARTNERFLOW_DATABASE_PREPARED_STATEMENTS=off prepares none (a pooler that does not keep them)', async () => {
+    const { store, id } = await storeWithOneRun({ preparedStatements: false });
+    for (let i = 0; i < 3; i++) expect((await store.getRun(id))?.status).toBe('queued');
+    const prepared = await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements`.execute(store.db);
+    expect(prepared.rows[0]!.n).toBe(0);
+  });
+
+  it("goes on after another replica's migration adds a column to a table its statements read whole", async () => {
+    const { store, id } = await storeWithOneRun();
+    await store.getRun(id);
+    await store.getRun(id);
+    await alterAsAnotherReplica(store.url, 'alter table runs add column added_by_a_newer_version text');
+    const { value, failures } = await withOneRetry(() => store.getRun(id));
+    expect(value?.trigger.data).toEqual({ mdfNumber: 'MDF-1001' });
+    for (const failure of failures) expect(failure).toBeInstanceOf(PreparedStatementsLostError);
+    expect((await store.getRun(id))?.status).toBe('queued');
+  });
+
+  it('goes on after something between dropped the prepared statements of its connection', async () => {
+    const { store, id } = await storeWithOneRun();
+    await store.getRun(id);
+    // What a pooler that reassigns server connections, or an operator, does to the session.
+    await sql`deallocate all`.execute(store.db);
+    const { value, failures } = await withOneRetry(() => store.getRun(id));
+    expect(value?.status).toBe('queued');
+    for (const failure of failures) expect(failure).toBeInstanceOf(PreparedStatementsLostError);
+    expect((await store.getRun(id))?.trigger.data).toEqual({ mdfNumber: 'MDF-1001' });
+  });
+
+  it('a write of a group commit that meets dropped prepared statements is run again at once and stored, not refused', async () => {
+    const { store, id } = await storeWithOneRun();
+    await store.getRun(id);
+    await sql`deallocate all`.execute(store.db);
+    const second = asRunId('run_prepared_2');
+    await store.createRun({
+      id: second,
+      recipe: 'mdf-request-approval',
+      recipeVersion: 1,
+      recipeHash: 'h',
+      trigger: { type: 'webhook', event: 'prm.mdf_request.submitted', receivedAt: T0, data: { mdfNumber: 'MDF-1002' } },
+      dedupKey: 'MDF-1002',
+      correlationKey: null,
+      cancelOnEvent: null,
+      wakeAt: T0,
+      createdAt: T0,
+    } as never);
+    expect((await store.getRun(second))?.trigger.data).toEqual({ mdfNumber: 'MDF-1002' });
+  });
+});
