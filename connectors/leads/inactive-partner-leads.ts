@@ -18,6 +18,7 @@ export const InactiveLeadsInput = z.object({
   to: z.iso.datetime({ offset: true }).describe('Inclusive end: leads shared at or before it.'),
   exempt_source: z.string().min(1).describe('The Lead Acquisition Source whose leads are never recalled (D26), e.g. Partner Sponsored Event.'),
   not_reminded: z.boolean().optional().describe('D24: only leads whose recall reminder has not gone out (no Recall Reminder Date): what the reminder reads, so no lead is reminded twice.'),
+  untouched_statuses: z.array(z.string()).default(['New']).describe("D25: PRM Lead Statuses that mean the partner has not worked the lead (as lead-activity-from-prm's untouched_statuses)."),
   reminded_by: z.iso.datetime({ offset: true }).optional().describe('D24, D25: only leads whose recall reminder went out at or before this time (Recall Reminder Date): what the recall reads, so no lead is recalled without its notice.'),
 });
 export type InactiveLeadsInput = z.infer<typeof InactiveLeadsInput>;
@@ -43,6 +44,18 @@ function quote(value: string): string {
  */
 export function isRecallCandidate(lead: PrmPartnerLead, exemptSource: string): boolean {
   return !lead.recalledDate && !!lead.partnerSyncedDate && lead.leadAcquisitionSource !== exemptSource;
+}
+
+/**
+ * Whether the PRM lead, as just read, shows partner work after the share (D25): a Lead Status other
+ * than the untouched ones, or notes, on a lead changed after its Partner Synced Date. It is what the
+ * lead-activity-from-prm poll records on Marketo's Last Partner Activity at its next run (every 15
+ * minutes); reading it here too keeps a lead the partner worked minutes before the 07:30 recall.
+ */
+export function workedInPrm(lead: PrmPartnerLead, untouchedStatuses: readonly string[]): boolean {
+  const status = (lead.status ?? '').trim();
+  const worked = (status !== '' && !untouchedStatuses.includes(status)) || (lead.partnerNotes ?? '').trim() !== '';
+  return worked && !!lead.partnerSyncedDate && !!lead.updated && hasPartnerActivity(lead.partnerSyncedDate, lead.updated);
 }
 
 /**
@@ -88,7 +101,9 @@ export async function* recallableLeadsInMarketo(prm: PrmClient, marketo: Marketo
     for await (const lead of prm.listPartnerLeads({ ...call, filter: `${filter} and Id gt ${after}`, orderby: 'Id asc', pageSize: PRM_LEAD_PAGE_SIZE })) {
       read += 1;
       after = lead.id;
-      if (isRecallCandidate(lead, input.exempt_source)) batch.push(lead);
+      // The PRM lead is read here, moments before the recall writes: the partner's work in the portal
+      // since the share keeps it, even before the activity poll has copied it to Marketo (D25).
+      if (isRecallCandidate(lead, input.exempt_source) && !workedInPrm(lead, input.untouched_statuses)) batch.push(lead);
       if (batch.length === MARKETO_LIMITS.batchSize) {
         yield* await withoutPartnerActivity(marketo, batch, input.exempt_source, call);
         batch = [];
