@@ -4,14 +4,39 @@ import { PARTNER_LEAD_FIELDS } from '../marketo/marketo-lead-fields.ts';
 import { MARKETO_LIMITS } from '../marketo/marketo-limits.ts';
 import type { MarketoClient } from '../marketo/marketo-client.ts';
 import type { PrmClient } from '../prm/prm-client.ts';
-import { LeadShareWindow, PRM_LEAD_PAGE_SIZE, syncedBetweenFilter } from '../prm/lead-share-window.ts';
+import { PRM_LEAD_PAGE_SIZE } from '../prm/lead-share-window.ts';
 import type { PrmPartnerLead } from '../prm/prm-records.ts';
 
-/** The input of the recall actions (D24, D25): the leads synced in the window, and the source that is exempt (D26). */
-export const InactiveLeadsInput = LeadShareWindow.extend({
+/**
+ * The input of the recall actions (D24, D25): the unrecalled leads shared at or before `to` (at least
+ * reminder_day or recall_day days before the run: a lead whose day was skipped by a table change is
+ * caught up, not lost), optionally after `from`; the source that is exempt (D26); and where their recall
+ * reminder stands (the PRM lead's Recall Reminder Date, which the reminder sets).
+ */
+export const InactiveLeadsInput = z.object({
+  from: z.iso.datetime({ offset: true }).optional().describe('Exclusive start (optional): leads shared after it only.'),
+  to: z.iso.datetime({ offset: true }).describe('Inclusive end: leads shared at or before it.'),
   exempt_source: z.string().min(1).describe('The Lead Acquisition Source whose leads are never recalled (D26), e.g. Partner Sponsored Event.'),
+  not_reminded: z.boolean().optional().describe('D24: only leads whose recall reminder has not gone out (no Recall Reminder Date): what the reminder reads, so no lead is reminded twice.'),
+  untouched_statuses: z.array(z.string()).default(['New']).describe("D25: PRM Lead Statuses that mean the partner has not worked the lead (as lead-activity-from-prm's untouched_statuses)."),
+  reminded_by: z.iso.datetime({ offset: true }).optional().describe('D24, D25: only leads whose recall reminder went out at or before this time (Recall Reminder Date): what the recall reads, so no lead is recalled without its notice.'),
 });
 export type InactiveLeadsInput = z.infer<typeof InactiveLeadsInput>;
+
+/** The PRM filter of the inactive-lead candidates (without the page position). */
+export function inactiveLeadsFilter(input: InactiveLeadsInput, partnerId?: number): string {
+  const parts = ['PartnerSyncedDate ne null', `PartnerSyncedDate le ${quote(input.to)}`, 'RecalledDate eq null'];
+  if (input.from !== undefined) parts.push(`PartnerSyncedDate gt ${quote(input.from)}`);
+  if (input.not_reminded) parts.push('RecallReminderDate eq null');
+  if (input.reminded_by !== undefined) parts.push(`RecallReminderDate ne null and RecallReminderDate le ${quote(input.reminded_by)}`);
+  if (partnerId !== undefined) parts.unshift(`PartnerAccountId eq ${partnerId}`);
+  return parts.join(' and ');
+}
+
+/** A PRM filter string literal (a quote doubled inside). */
+function quote(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
 
 /**
  * Whether the lead is still the partner's to lose: not recalled yet, not from the exempt source (D26),
@@ -19,6 +44,18 @@ export type InactiveLeadsInput = z.infer<typeof InactiveLeadsInput>;
  */
 export function isRecallCandidate(lead: PrmPartnerLead, exemptSource: string): boolean {
   return !lead.recalledDate && !!lead.partnerSyncedDate && lead.leadAcquisitionSource !== exemptSource;
+}
+
+/**
+ * Whether the PRM lead, as just read, shows partner work after the share (D25): a Lead Status other
+ * than the untouched ones, or notes, on a lead changed after its Partner Synced Date. It is what the
+ * lead-activity-from-prm poll records on Marketo's Last Partner Activity at its next run (every 15
+ * minutes); reading it here too keeps a lead the partner worked minutes before the 07:30 recall.
+ */
+export function workedInPrm(lead: PrmPartnerLead, untouchedStatuses: readonly string[]): boolean {
+  const status = (lead.status ?? '').trim();
+  const worked = (status !== '' && !untouchedStatuses.includes(status)) || (lead.partnerNotes ?? '').trim() !== '';
+  return worked && !!lead.partnerSyncedDate && !!lead.updated && hasPartnerActivity(lead.partnerSyncedDate, lead.updated);
 }
 
 /**
@@ -41,10 +78,9 @@ export interface RecallableLead {
 }
 
 /**
- * The recallable leads synced in the window, optionally of one partner: the PRM's leads page by page
- * (500 a page, by id), the candidates looked up in Marketo 300 at a time (one call: their Last Partner
- * Activity), those without partner activity yielded. The PRM query does not depend on what the recall
- * writes (RecalledDate), so marking leads while iterating moves no page.
+ * The recallable leads of the input, optionally of one partner: the PRM's unrecalled leads page by page
+ * (500 a page, by id position), the candidates looked up in Marketo 300 at a time (one call: their Last
+ * Partner Activity), those without partner activity yielded.
  */
 export async function* recallableLeads(prm: PrmClient, marketo: MarketoClient, input: InactiveLeadsInput & { partner_id?: number }, call: CallOptions): AsyncGenerator<PrmPartnerLead, void, undefined> {
   for await (const { lead } of recallableLeadsInMarketo(prm, marketo, input, call)) yield lead;
@@ -55,15 +91,27 @@ export async function* recallableLeads(prm: PrmClient, marketo: MarketoClient, i
  * the recall (D25) clears the partner fields only where they still name the partner being recalled.
  */
 export async function* recallableLeadsInMarketo(prm: PrmClient, marketo: MarketoClient, input: InactiveLeadsInput & { partner_id?: number }, call: CallOptions): AsyncGenerator<RecallableLead, void, undefined> {
-  const filter = syncedBetweenFilter(input, input.partner_id);
+  const filter = inactiveLeadsFilter(input, input.partner_id);
   let batch: PrmPartnerLead[] = [];
-  for await (const lead of prm.listPartnerLeads({ ...call, filter, orderby: 'Id asc', pageSize: PRM_LEAD_PAGE_SIZE })) {
-    if (!isRecallCandidate(lead, input.exempt_source)) continue;
-    batch.push(lead);
-    if (batch.length === MARKETO_LIMITS.batchSize) {
-      yield* await withoutPartnerActivity(marketo, batch, input.exempt_source, call);
-      batch = [];
+  // Pages by position (Id gt the last one read), not skip: the recall's Recalled Date takes a lead out
+  // of the filter while the pages are read, and a skip would then pass over the leads after it.
+  let after = 0;
+  for (;;) {
+    let read = 0;
+    for await (const lead of prm.listPartnerLeads({ ...call, filter: `${filter} and Id gt ${after}`, orderby: 'Id asc', pageSize: PRM_LEAD_PAGE_SIZE })) {
+      read += 1;
+      after = lead.id;
+      // The PRM lead is read here, moments before the recall writes: the partner's work in the portal
+      // since the share keeps it, even before the activity poll has copied it to Marketo (D25).
+      if (isRecallCandidate(lead, input.exempt_source) && !workedInPrm(lead, input.untouched_statuses)) batch.push(lead);
+      if (batch.length === MARKETO_LIMITS.batchSize) {
+        yield* await withoutPartnerActivity(marketo, batch, input.exempt_source, call);
+        batch = [];
+      }
+      // One page per query: the next starts after the last lead read.
+      if (read === PRM_LEAD_PAGE_SIZE) break;
     }
+    if (read < PRM_LEAD_PAGE_SIZE) break;
   }
   if (batch.length > 0) yield* await withoutPartnerActivity(marketo, batch, input.exempt_source, call);
 }

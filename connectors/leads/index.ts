@@ -9,6 +9,7 @@ import { LEADS_ENV, LEADS_MOCK_CONFIG, LeadsConfig } from './leads-config.ts';
 import type { LeadsConnection } from './leads-connection.ts';
 import { listInactiveLeads } from './list-inactive-leads.ts';
 import { listWorkedPartnerLeads } from './list-worked-partner-leads.ts';
+import { markRecallReminded } from './mark-recall-reminded.ts';
 import { recallInactiveLeads } from './recall-inactive-leads.ts';
 import { recordPartnerActivity } from './record-partner-activity.ts';
 import { summarizeInactiveLeads } from './summarize-inactive-leads.ts';
@@ -35,6 +36,7 @@ export const leadsConnector = defineConnector({
     sync_to_salesforce: syncLeadToSalesforce,
     summarize_inactive_leads: summarizeInactiveLeads,
     list_inactive_leads: listInactiveLeads,
+    mark_recall_reminded: markRecallReminded,
     recall_inactive_leads: recallInactiveLeads,
     list_worked_partner_leads: listWorkedPartnerLeads,
     record_partner_activity: recordPartnerActivity,

@@ -39,7 +39,7 @@ export const syncLeadToPrm = defineAction({
       // A retry after this update landed finds the lead no longer recalled and keeps the new date.
       const reshared = !!existing.recalledDate;
       const synced = (!reshared && existing.partnerSyncedDate) || new Date(ctx.clock.now()).toISOString();
-      const updated = await prm.updatePartnerLead(existing.id, { ...fields, PartnerSyncedDate: synced, ...(reshared ? { RecalledDate: null } : {}) }, call);
+      const updated = await prm.updatePartnerLead(existing.id, { ...fields, PartnerSyncedDate: synced, ...(reshared ? { RecalledDate: null, RecallReminderDate: null } : {}) }, call);
       ctx.note(`${reshared ? `shared again PRM lead ${updated.id} recalled on ${existing.recalledDate}` : `updated PRM lead ${updated.id}`} of partner ${partner_id} (synced ${synced})`);
       return { id: updated.id, created: false, partner_synced_date: synced };
     }

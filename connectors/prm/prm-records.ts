@@ -70,6 +70,8 @@ export const PrmPartnerLead = z
     partnerSyncedDate: z.string().nullable().optional(),
     leadAcquisitionSource: z.string().nullable().optional(),
     recalledDate: z.string().nullable().optional(),
+    /** D24: when the partner's recall reminder for this lead went out (or ops were told it could not). */
+    recallReminderDate: z.string().nullable().optional(),
     /** D24, D25: the lead status the partner sets in the portal (New until the partner works it). */
     status: z.string().nullable().optional(),
     /** D24, D25: the partner's notes on the lead. */

@@ -144,6 +144,8 @@ const PARTNER_LEAD: PrmObject = {
     { name: 'PartnerNotes', key: 'partnerNotes', label: 'Partner Notes', type: 'textarea' },
     // D25: set when the vendor takes the lead back after 30 days without partner activity; the portal no longer lists it to the partner. [guess]
     { name: 'RecalledDate', key: 'recalledDate', label: 'Recalled Date', type: 'datetime' },
+    // D24: set by the recall reminder (the lead-recall recipe), so no lead is reminded twice and none recalled before its notice. [guess]
+    { name: 'RecallReminderDate', key: 'recallReminderDate', label: 'Recall Reminder Date', type: 'datetime' },
     created,
     updated,
   ],

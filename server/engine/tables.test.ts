@@ -44,3 +44,24 @@ describe('tables: the MDF programme row (D4, D5)', () => {
     );
   });
 });
+
+describe('the lead-share table (D24, D25)', () => {
+  const leadShare = { ops_email: 'lead.ops@vendor.example', ops_name: 'Partner Lead Operations', reminder_day: 23, recall_day: 30, exempt_source: 'Partner Sponsored Event' };
+
+  it('is refused at start when the reminder day is not before the recall day: no partner would be reminded before the recall', () => {
+    expect(() => createTables({ 'lead-share': [{ ...leadShare, reminder_day: 31 }] }, undefined, 'recipes/tables')).toThrow(
+      'recipes/tables/lead-share: rows[0].reminder_day: 31 is not before recall_day 30; D24 reminds the partner before the recall (e.g. reminder_day 23, recall_day 30)',
+    );
+    expect(() => createTables({ 'lead-share': [{ ...leadShare, reminder_day: 30 }] })).toThrow(/tables\/lead-share: rows\[0\]\.reminder_day: 30 is not before recall_day 30/);
+  });
+
+  it('is refused when a day is not a whole number of days above zero, naming the row and the column', () => {
+    expect(() => createTables({ 'lead-share': [{ ...leadShare, reminder_day: 0 }] })).toThrow('tables/lead-share: rows[0].reminder_day is 0, not a whole number of days above zero');
+    expect(() => createTables({ 'lead-share': [{ ...leadShare, recall_day: '30' }] })).toThrow('tables/lead-share: rows[0].recall_day is "30", not a whole number of days above zero');
+  });
+
+  it('accepts the shipped days (23, 30), and a table edit that keeps the reminder first', () => {
+    expect(createTables({ 'lead-share': [leadShare] }).rows('lead-share')).toEqual([leadShare]);
+    expect(createTables({ 'lead-share': [{ ...leadShare, reminder_day: 20, recall_day: 28 }] }).rows('lead-share')![0]).toMatchObject({ reminder_day: 20, recall_day: 28 });
+  });
+});

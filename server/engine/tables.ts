@@ -39,6 +39,7 @@ export function createTables(tables: Record<string, Row[]>, calendar: unknown = 
   const programmeProblem = programmeTableProblem(checked, origin);
   if (programmeProblem) throw new TableError(programmeProblem);
   checkReminderDaysOnce(checked, origin);
+  checkLeadShareDays(checked, origin);
   const parsedCalendar = BusinessCalendar.safeParse(calendar);
   if (!parsedCalendar.success) throw new TableError(`${origin}/business-calendar: ${formatIssues(parsedCalendar.error.issues)}`);
   return {
@@ -90,6 +91,27 @@ function checkLeaveNamesApprovers(tables: ReadonlyMap<string, Row[]>, origin: st
     throw new TableError(
       `${origin}/leave: rows[${i}].approver_email: ${email} is not an approver in the approvers table${didYouMean(email, known) || ` (approvers: ${[...known].sort().join(', ')})`}; add the approver there or correct the address`,
     );
+  });
+}
+
+/**
+ * D24, D25: the lead-share table's days are whole days above zero, and the reminder comes before the
+ * recall. A reminder_day at or after recall_day would recall every lead without its reminder ever going
+ * out, so the table is refused at start (or at the edit), naming the row and the days.
+ */
+function checkLeadShareDays(tables: ReadonlyMap<string, Row[]>, origin: string): void {
+  (tables.get('lead-share') ?? []).forEach((row, i) => {
+    for (const column of ['reminder_day', 'recall_day'] as const) {
+      const days = row[column];
+      if (typeof days !== 'number' || !Number.isInteger(days) || days <= 0) {
+        throw new TableError(`${origin}/lead-share: rows[${i}].${column} is ${JSON.stringify(days)}, not a whole number of days above zero`);
+      }
+    }
+    if ((row.reminder_day as number) >= (row.recall_day as number)) {
+      throw new TableError(
+        `${origin}/lead-share: rows[${i}].reminder_day: ${String(row.reminder_day)} is not before recall_day ${String(row.recall_day)}; D24 reminds the partner before the recall (e.g. reminder_day 23, recall_day 30)`,
+      );
+    }
   });
 }
 
