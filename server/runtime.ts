@@ -92,7 +92,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   // runs.start creates runs through the engine, which needs the connectors first: bound at call time.
   let engineRef: Engine | undefined;
   const startRun = (recipe: string, data: unknown, o: { dedupKey: string; startedBy?: string }) => engineRef!.startRun(recipe, data, { dedupKey: o.dedupKey, type: 'run', startedBy: o.startedBy });
-  const connectors = catalog.connect(config.connectors, { clock, log, store, publicBaseUrl: config.publicBaseUrl, timezone: tables.calendar.timezone, startRun }, config.notConfigured);
+  // runs.announce_write: the runtime's own write, delivered as the event its system may or may not echo.
+  const announceWrite = (source: string, event: string, data: unknown, deliveryId: string) => engineRef!.deliver({ source, event, data, deliveryId });
+  const connectors = catalog.connect(config.connectors, { clock, log, store, publicBaseUrl: config.publicBaseUrl, timezone: tables.calendar.timezone, startRun, announceWrite }, config.notConfigured);
   const engine = (engineRef = new Engine({ store, clock, recipes, connectors, tables, log, concurrency: config.workerConcurrency, maxConcurrency: config.workerMaxConcurrency, workerId: config.workerId, leaseMs: config.leaseMs, ...(store.listenForWakeups ? { pollMs: config.safetyPollMs } : {}),
     // Without info lines to write, the engine builds no events (and still logs a failed run at warn).
     onLifecycle: log.isLevelEnabled?.('info') === false ? undefined : logLifecycle(log),

@@ -27,6 +27,8 @@ export interface ConnectorDeps {
   connection<T = unknown>(connectorName: string): T;
   /** Starts a run of a recipe once per `dedupKey` (the `runs` connector); absent where no engine runs. */
   startRun?(recipe: string, data: unknown, options: { dedupKey: string }): Promise<{ id: string; created: boolean }>;
+  /** Delivers a record the runtime wrote as its system's event (`runs.announce_write`); absent where no engine runs. */
+  announceWrite?(source: string, event: string, data: unknown, deliveryId: string): Promise<{ runIds: string[]; duplicate: boolean }>;
 }
 
 /** What an action receives besides its input. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
+import type { AnnounceWrite } from './announce-write.ts';
 
 /**
  * Creates a run of a recipe in the runtime's store, once per key (the engine's `startRun`). `startedBy`:
@@ -10,6 +11,8 @@ export type StartRun = (recipe: string, data: unknown, options: { dedupKey: stri
 /** The runs connector's connection: the runtime's run starter, absent where no engine runs (validation). */
 export interface RunsConnection {
   startRun?: StartRun;
+  /** The runtime's delivery of its own writes (`runs.announce_write`), absent where no engine runs. */
+  announceWrite?: AnnounceWrite;
 }
 
 /**
