@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openTestPostgresStore } from '../../test/support/test-postgres.ts';
-import { asRunId } from '../engine/ids.ts';
+import { openTestPostgresStore, runOnSchema } from '../../test/support/test-postgres.ts';
+import { asRunId, type RunId } from '../engine/ids.ts';
 import type { KyselyStore } from './kysely-store.ts';
 import { PreparedStatementsLostError } from './store-unavailable.ts';
 
@@ -19,23 +18,16 @@ afterEach(async () => {
   await Promise.all(stores.splice(0).map((s) => s.close()));
 });
 
+/** A run of an MDF request's submission, due now. */
+const submitted = (id: RunId, mdfNumber: string) =>
+  ({ id, recipe: 'mdf-request-approval', recipeVersion: 1, recipeHash: 'h', trigger: { type: 'webhook', event: 'prm.mdf_request.submitted', receivedAt: T0, data: { mdfNumber } }, dedupKey: mdfNumber, correlationKey: null, cancelOnEvent: null, wakeAt: T0, createdAt: T0 }) as never;
+
 async function storeWithOneRun(options: { preparedStatements?: boolean } = {}) {
   // One connection: every statement below runs on the connection that prepared the earlier ones.
   const store = await openTestPostgresStore({ poolSize: 1, ...options });
   stores.push(store);
   const id = asRunId('run_prepared_1');
-  await store.createRun({
-    id,
-    recipe: 'mdf-request-approval',
-    recipeVersion: 1,
-    recipeHash: 'h',
-    trigger: { type: 'webhook', event: 'prm.mdf_request.submitted', receivedAt: T0, data: { mdfNumber: 'MDF-1001' } },
-    dedupKey: 'MDF-1001',
-    correlationKey: null,
-    cancelOnEvent: null,
-    wakeAt: T0,
-    createdAt: T0,
-  } as never);
+  await store.createRun(submitted(id, 'MDF-1001'));
   return { store, id };
 }
 
@@ -47,16 +39,6 @@ async function withOneRetry<T>(operation: () => Promise<T>): Promise<{ value: T;
   } catch (error) {
     failures.push(error);
     return { value: await operation(), failures };
-  }
-}
-
-async function alterAsAnotherReplica(url: string, statement: string) {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
   }
 }
 
@@ -79,7 +61,7 @@ describe('PostgreSQL store with prepared statements', () => {
     const { store, id } = await storeWithOneRun();
     await store.getRun(id);
     await store.getRun(id);
-    await alterAsAnotherReplica(store.url, 'alter table runs add column added_by_a_newer_version text');
+    await runOnSchema(store.url, 'alter table runs add column added_by_a_newer_version text');
     const { value, failures } = await withOneRetry(() => store.getRun(id));
     expect(value?.trigger.data).toEqual({ mdfNumber: 'MDF-1001' });
     for (const failure of failures) expect(failure).toBeInstanceOf(PreparedStatementsLostError);
@@ -102,18 +84,7 @@ describe('PostgreSQL store with prepared statements', () => {
     await store.getRun(id);
     await sql`deallocate all`.execute(store.db);
     const second = asRunId('run_prepared_2');
-    await store.createRun({
-      id: second,
-      recipe: 'mdf-request-approval',
-      recipeVersion: 1,
-      recipeHash: 'h',
-      trigger: { type: 'webhook', event: 'prm.mdf_request.submitted', receivedAt: T0, data: { mdfNumber: 'MDF-1002' } },
-      dedupKey: 'MDF-1002',
-      correlationKey: null,
-      cancelOnEvent: null,
-      wakeAt: T0,
-      createdAt: T0,
-    } as never);
+    await store.createRun(submitted(second, 'MDF-1002'));
     expect((await store.getRun(second))?.trigger.data).toEqual({ mdfNumber: 'MDF-1002' });
   });
 });

@@ -5,7 +5,7 @@ import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { capturingLogger } from '../../connectors/kit/action-test-context.ts';
-import { createTestSchema, dropTestSchema, testPostgresUrl } from '../../test/support/test-postgres.ts';
+import { createTestSchema, dropTestSchema, runOnSchema, testPostgresUrl } from '../../test/support/test-postgres.ts';
 import { asRunId } from '../engine/ids.ts';
 import { openRuntimeStore } from './open-store.ts';
 import { openPostgresStore } from './postgres-store.ts';
@@ -22,17 +22,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const T0 = Date.parse('2026-03-02T09:00:00Z');
 const run = (id: string) => ({ id: asRunId(id), recipe: 'r', recipeVersion: 1, recipeHash: 'h', trigger: { type: 'manual' as const, receivedAt: T0, data: {} }, dedupKey: id, correlationKey: null, cancelOnEvent: null, wakeAt: T0, createdAt: T0 });
 const WARNING = "this version is older than the database schema (it has 0099_future_index, which this version does not know); it runs on it as the README's rolling deploy explains, and does not migrate";
-
-/** Runs SQL on the schema a test URL puts the store in. */
-async function onSchema(url: string, statement: string): Promise<void> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 describe('SQLite: a file a newer version migrated further', () => {
   it('an older version starts on it, logs a warning naming the newer migration, and works', async () => {
@@ -73,7 +62,7 @@ describe('PostgreSQL: a database a newer version migrated further', () => {
     const url = await createTestSchema();
     try {
       await (await openPostgresStore({ url, poolSize: 2 })).close();
-      await onSchema(url, "insert into kysely_migration (name, timestamp) values ('0099_future_index', '2026-12-01T00:00:00.000Z')");
+      await runOnSchema(url, "insert into kysely_migration (name, timestamp) values ('0099_future_index', '2026-12-01T00:00:00.000Z')");
 
       const newer: string[][] = [];
       const applied: string[][] = [];
@@ -95,8 +84,8 @@ describe('PostgreSQL: a database a newer version migrated further', () => {
     const url = await createTestSchema();
     try {
       await (await openPostgresStore({ url, poolSize: 2 })).close();
-      await onSchema(url, "delete from kysely_migration where name = '0012_wake_notifications'");
-      await onSchema(url, "insert into kysely_migration (name, timestamp) values ('0012_other_line', '2026-12-01T00:00:00.000Z')");
+      await runOnSchema(url, "delete from kysely_migration where name = '0012_wake_notifications'");
+      await runOnSchema(url, "insert into kysely_migration (name, timestamp) values ('0012_other_line', '2026-12-01T00:00:00.000Z')");
 
       const error = await openPostgresStore({ url, poolSize: 2 }).catch((e: Error) => e);
       expect(error).toMatchObject({ name: 'PostgresStoreError' });

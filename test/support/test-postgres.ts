@@ -90,3 +90,14 @@ export async function openTestPostgresStore(options: Partial<PostgresStoreOption
   };
   return Object.assign(store, { url });
 }
+
+/** Runs one SQL statement on the database and schema a test URL reaches, on a connection of its own (another replica, an operator). */
+export async function runOnSchema(url: string, statement: string): Promise<void> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
