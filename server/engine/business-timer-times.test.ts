@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { BusinessCalendar } from './business-calendar.ts';
+import { BERLIN_EASTER_2026 } from '../../test/support/berlin-calendar.ts';
 import { catchUpAfterEvent, catchUpTimeOf, fireTimeOf, recordDay, type CatchUpRules } from './business-timer-times.ts';
 
-const BERLIN: BusinessCalendar = {
-  timezone: 'Europe/Berlin',
-  weekend: [6, 7],
-  holidays: [
-    { date: '2026-04-03', name: 'Good Friday' },
-    { date: '2026-04-06', name: 'Easter Monday' },
-  ],
-};
+const BERLIN = BERLIN_EASTER_2026;
 const NEW_YORK: BusinessCalendar = { timezone: 'America/New_York', weekend: [6, 7], holidays: [{ date: '2026-07-03', name: 'Independence Day (observed)' }] };
 
 /** D14's trigger: 09:00, the next business day, a late reminder until 17:00 and 10 minutes after its event. */

@@ -5,17 +5,10 @@ import { engineFixture, type EngineFixture } from '../../test/support/engine-fix
 import { advanceTime } from './advance-time.ts';
 import { VirtualClock } from './clock.ts';
 import { fireTimeOf, recordDay } from './business-timer-times.ts';
-import type { BusinessCalendar } from './business-calendar.ts';
+import { BERLIN_EASTER_2026 } from '../../test/support/berlin-calendar.ts';
 import type { LifecycleEvent } from './lifecycle-events.ts';
 
-const BERLIN: BusinessCalendar = {
-  timezone: 'Europe/Berlin',
-  weekend: [6, 7],
-  holidays: [
-    { date: '2026-04-03', name: 'Good Friday' },
-    { date: '2026-04-06', name: 'Easter Monday' },
-  ],
-};
+const BERLIN = BERLIN_EASTER_2026;
 const at = (day: string, offset: Parameters<typeof fireTimeOf>[1], options: { at?: string; on_non_business_day?: 'next_business_day' | 'same_day' } = {}) =>
   new Date(fireTimeOf(recordDay(day, BERLIN)!, offset, { at: options.at ?? '09:00', on_non_business_day: options.on_non_business_day ?? 'next_business_day' }, BERLIN)).toISOString();
 

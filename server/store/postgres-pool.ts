@@ -55,6 +55,8 @@ export function poolReportingOutages(pool: pg.Pool, describe: string, options: {
 const statementNames = new Map<string, string>();
 /** Named statements a connection keeps at most (PostgreSQL keeps each one's parse tree and plan for the connection's life). */
 const NAMED_PER_CONNECTION = 200;
+/** Texts the process names at most (the store sends a few hundred, multi-row forms included). */
+const NAMED_TEXTS_MAX = 5_000;
 /** Longer texts (multi-row statements of many rows) are parsed each time: rare, and large to keep. */
 const NAMED_TEXT_MAX = 16_384;
 
@@ -68,6 +70,8 @@ function namedStatement(text: string, values: unknown[], parsed: Set<string>): {
   if (values.length === 0 || text.length > NAMED_TEXT_MAX) return undefined;
   let name = statementNames.get(text);
   if (name === undefined) {
+    // The store's texts are a bounded set; should something ever build texts without end, those run unnamed.
+    if (statementNames.size >= NAMED_TEXTS_MAX) return undefined;
     name = `partnerflow_${statementNames.size + 1}`;
     statementNames.set(text, name);
   }
