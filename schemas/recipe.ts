@@ -28,6 +28,17 @@ export const IsoDuration = z
   .regex(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/, 'an ISO 8601 duration such as P2D or PT30M')
   .describe('An ISO 8601 duration, e.g. P2D, PT30M.');
 
+/**
+ * A bound on an IsoDuration's length. A text that is no duration at all already has IsoDuration's
+ * message; the bound's message as well would tell the user two things, one of them beside the point.
+ */
+function durationLength(test: (ms: number) => boolean): (d: string) => boolean {
+  return (d) => {
+    const ms = Duration.fromISO(d).toMillis();
+    return !Number.isFinite(ms) || test(ms);
+  };
+}
+
 /** A delay: an ISO duration, or a number of business days on the business calendar. */
 export const Delay = z.union([
   IsoDuration,
@@ -75,7 +86,7 @@ export const RetryPolicy = z
       .optional()
       .describe('Attempts in all, the first included (at most 500). Default 3; with give_up_after and no max_attempts, unbounded while the error is retryable.'),
     /** A time budget from the step's first attempt: no attempt after it. */
-    give_up_after: IsoDuration.refine((d) => Duration.fromISO(d).toMillis() > 0, 'give_up_after is a duration longer than zero, e.g. P30D')
+    give_up_after: IsoDuration.refine(durationLength((ms) => ms > 0), 'give_up_after is a duration longer than zero, e.g. P30D')
       .optional()
       .describe(
         "Retry for at most this long, counted from the step's first attempt (an ISO duration, e.g. P30D); the last attempt is made when it ends. Without max_attempts the number of attempts is then unbounded while the error is retryable.",
@@ -288,7 +299,7 @@ export const PollTrigger = z
     type: z.literal('poll'),
     action: z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/),
     input: Mapping.optional(),
-    every: IsoDuration.refine((d) => Duration.fromISO(d).toMillis() >= MIN_POLL_INTERVAL_MS, {
+    every: IsoDuration.refine(durationLength((ms) => ms >= MIN_POLL_INTERVAL_MS), {
       message:
         'a poll runs at most once a minute: every is PT1M or longer (each poll is a query against the source system, counted against its API quota, e.g. Salesforce\'s daily API requests; PT0S would poll in a loop)',
     }).describe('How often to poll: an ISO 8601 duration of at least PT1M, e.g. PT5M.'),

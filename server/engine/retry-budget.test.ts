@@ -35,6 +35,17 @@ describe('retry budget (give_up_after)', () => {
     expect(bad.success).toBe(false);
     expect(JSON.stringify(bad.error?.issues)).toContain('give_up_after is a duration longer than zero');
   });
+
+  it('refuses a budget that is no ISO 8601 duration with that message only', () => {
+    const bad = Recipe.safeParse({
+      name: 'r-days',
+      version: 1,
+      description: 'd',
+      trigger: { type: 'run' },
+      steps: [{ id: 'a', type: 'action', action: 'x.y', retry: { give_up_after: '30d' } }],
+    });
+    expect(bad.error?.issues.map((i) => i.message)).toEqual(['an ISO 8601 duration such as P2D or PT30M']);
+  });
 });
 
 describe('engine: a step with a retry budget (D1)', () => {

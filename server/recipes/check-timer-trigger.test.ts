@@ -96,4 +96,8 @@ describe('validate: poll triggers (D1)', () => {
     expect(problems(poll('PT1M'))).toEqual([]);
     expect(problems(poll('PT5M'))).toEqual([]);
   });
+
+  it('refuses an every that is no ISO 8601 duration with that one message, not also the once-a-minute one', () => {
+    expect(problems(poll('5m'))).toEqual([`${FILE}: trigger.every: an ISO 8601 duration such as P2D or PT30M`]);
+  });
 });
