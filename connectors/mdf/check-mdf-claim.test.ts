@@ -29,7 +29,22 @@ describe('mdf.check_claim', () => {
     // 35% of 3,400 is exactly 1,190: accepted (floating point makes it 1,189.99...).
     expect(rulesOf({ amount: 1190, actualCosts: 3400 }, {}, { maximum_vendor_share: 0.35 })).toEqual([]);
     expect(rulesOf({ amount: 7000, actualCosts: 16000 }, {}, { maximum_vendor_share: 0.4 })).toEqual(['D19']);
-    expect(rulesOf({ actualCosts: null })).toEqual(['D19']);
+  });
+
+  it('D15, D19: a claim without Actual Costs (not a field D15 requires) is bounded by the share of the request\'s Total Cost instead, and accepted within it', () => {
+    expect(rulesOf({ amount: 2000, actualCosts: null }, { amountRequested: 2500, totalCost: 5000 })).toEqual([]);
+    expect(rulesOf({ amount: 2500, actualCosts: undefined }, { amountRequested: 2500, totalCost: 5000 })).toEqual([]);
+    const over = checkMdfClaim({ ...claim, amount: 2000, actualCosts: null }, { ...request, amountRequested: 8000, totalCost: 3000 }, share).problems;
+    expect(over).toEqual([
+      {
+        rule: 'D19',
+        field: 'Claim Amount',
+        message: 'The Claim Amount (USD 2,000) is more than 50% of the request\'s Total Cost (USD 3,000), which counts as no Actual Costs were given: at most USD 1,500 can be claimed.',
+      },
+    ]);
+    // Neither figure: the approved amount (D18), itself at most the share of the planned cost (D5), is the bound.
+    expect(rulesOf({ amount: 8000, actualCosts: null }, { totalCost: null })).toEqual([]);
+    expect(rulesOf({ amount: 8000.01, actualCosts: null }, { totalCost: null })).toEqual(['D18']);
   });
 
   it('D12, D18: a claim against a Canceled request, or one not (or no longer) Approved, is refused naming why', () => {

@@ -33,7 +33,9 @@ export const CheckedClaim = z
 export type CheckedClaim = z.infer<typeof CheckedClaim>;
 
 /** The request the claim draws on: its status and approved amount. */
-export const ClaimedRequest = z.object({ mdfNumber: z.string(), status: MdfRequestStatus, amountRequested: z.number().nullish() }).passthrough();
+export const ClaimedRequest = z
+  .object({ mdfNumber: z.string(), status: MdfRequestStatus, amountRequested: z.number().nullish(), totalCost: z.number().nullish() })
+  .passthrough();
 export type ClaimedRequest = z.infer<typeof ClaimedRequest>;
 
 /** Another claim (from `prm.list_mdf_claims`): by title (D15) or against the same request (D18). */
@@ -60,7 +62,8 @@ export interface ClaimCheck {
  *   or with the request's other claims not Denied (equal is accepted): the earlier ones (lower PRM id, so
  *   the later of two claims submitted together is the one refused) and any approved or paid;
  * - D19: the amount is over the programme's share (the mdf-programme table's maximum_vendor_share, D5) of
- *   the actual costs, which must then be given.
+ *   the actual costs or, when the claim gives none (D15's form does not require them), of the request's
+ *   Total Cost; with neither, the approved amount (D18) is the bound.
  * Missing attachments (D16) are returned apart: the partner is asked for them, the claim is not refused.
  */
 export function checkMdfClaim(
@@ -118,16 +121,17 @@ export function checkMdfClaim(
         });
       }
     }
-    const costs = claim.actualCosts;
+    // D15's form does not ask for Actual Costs: without them the request's planned Total Cost stands in.
+    const actual = claim.actualCosts;
+    const costs = actual ?? request.totalCost;
     const share = rules.maximum_vendor_share;
-    if (costs === null || costs === undefined) {
-      problems.push({ rule: 'D19', field: 'Actual Costs', message: `The Actual Costs are missing: the claim can be for at most ${percentOf(share)} of them.` });
-    } else if (cents(amount) > largestAllowedClaimCents(costs, share)) {
+    if (costs !== null && costs !== undefined && cents(amount) > largestAllowedClaimCents(costs, share)) {
       const largest = largestAllowedClaimCents(costs, share) / 100;
+      const of = actual !== null && actual !== undefined ? `the Actual Costs (${money(costs)})` : `the request's Total Cost (${money(costs)}), which counts as no Actual Costs were given`;
       problems.push({
         rule: 'D19',
         field: 'Claim Amount',
-        message: `The Claim Amount (${money(amount)}) is more than ${percentOf(share)} of the Actual Costs (${money(costs)}): at most ${money(largest)} can be claimed.`,
+        message: `The Claim Amount (${money(amount)}) is more than ${percentOf(share)} of ${of}: at most ${money(largest)} can be claimed.`,
       });
     }
   }
