@@ -78,6 +78,29 @@ export default defineRecipe({
     expect(code).toBe(3);
   });
 
+  it('runs a recipe given by the path of its file under RECIPES_DIR, as a shell completes it', () => {
+    const event = join(root, 'recipes/mdf-requests/examples/mdf-request-submitted.event.json');
+    const { code, out } = partnerflow('run', 'recipes/mdf-requests/mdf-request-approval.recipe.json', '--event', event, '--mock');
+    expect((JSON.parse(out) as { run: { recipe: string; status: string } }).run).toMatchObject({ recipe: 'mdf-request-approval', status: 'waiting' });
+    expect(code).toBe(3);
+  });
+
+  it('refuses a recipe file outside RECIPES_DIR, naming the folder the runtime reads and how to run that recipe (exit 2)', () => {
+    const dir = folder('own-recipes');
+    writeFileSync(
+      join(dir, 'greet.recipe.json'),
+      JSON.stringify({ name: 'greet-partner', version: 1, description: 'd', trigger: { type: 'run' }, steps: [{ id: 'done', type: 'stop' }] }),
+    );
+    const event = join(dir, 'event.json');
+    writeFileSync(event, '{}');
+    const { code, err } = partnerflow('run', join(dir, 'greet.recipe.json'), '--event', event, '--mock');
+    expect(err).toContain(`partnerflow run: ${join(dir, 'greet.recipe.json')} is not under RECIPES_DIR (${join(root, 'recipes')}), where the runtime reads its recipes; to run "greet-partner": RECIPES_DIR=${dir} partnerflow run greet-partner --event <file>`);
+    expect(code).toBe(2);
+    const missing = partnerflow('run', join(dir, 'nothing.recipe.json'), '--event', event, '--mock');
+    expect(missing.err).toContain(`partnerflow run: ${join(dir, 'nothing.recipe.json')}: no such file; give a recipe's name or the path of its file under RECIPES_DIR (${join(root, 'recipes')})`);
+    expect(missing.code).toBe(2);
+  });
+
   it('ships an example event that the recipe and scenario loaders leave alone', () => {
     const { code, out } = partnerflow('validate');
     expect(out).not.toContain('mdf-request-submitted.event.json');

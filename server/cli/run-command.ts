@@ -9,11 +9,12 @@ import { startFreshMockStore } from './mock-store.ts';
 import { describeOutcome, RUN_EXIT } from './run-outcome.ts';
 import { describeStartupError } from './startup-error.ts';
 import { describeStoreLocation } from '../store/open-store.ts';
+import { recipeArgument } from './recipe-argument.ts';
 
 export const runCommand: Command = {
   usage: `Usage: partnerflow run <recipe> --event <file> [--mock] [--db <file>]
 
-Runs one recipe once with the event data in <file> (JSON: the event's data, or a webhook body
+Runs one recipe of RECIPES_DIR (its name, or the path of its file) once with the event data in <file> (JSON: the event's data, or a webhook body
 { "event": ..., "data": ... }), until it completes, fails or waits, with the runs it starts itself;
 nothing else on the store runs (other due runs, schedules, timers and polls are left to serve). Prints the run and its journal
 on stdout (JSON, ISO times, as GET /runs/<id>), and on stderr how it ended: when it waits, for what
@@ -31,9 +32,9 @@ Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad argume
     db: { type: 'string' },
   },
   async run({ values, positionals }) {
-    const [recipeName] = positionals;
-    if (!recipeName || typeof values.event !== 'string') {
-      console.error(`partnerflow run: give a recipe name and --event <file>\n\n${runCommand.usage}`);
+    const [recipeGiven] = positionals;
+    if (!recipeGiven || typeof values.event !== 'string') {
+      console.error(`partnerflow run: give a recipe name (or its file) and --event <file>\n\n${runCommand.usage}`);
       return RUN_EXIT.usage;
     }
     let data: unknown;
@@ -65,6 +66,12 @@ Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad argume
       return 1;
     }
     try {
+      const given = await recipeArgument(recipeGiven, config.recipesDir);
+      if (given.problem !== undefined) {
+        console.error(`partnerflow run: ${given.problem}`);
+        return RUN_EXIT.usage;
+      }
+      const recipeName = given.name;
       const recipe = runtime.engine.recipes.get(recipeName);
       if (!recipe) {
         console.error(`partnerflow run: no recipe named "${recipeName}"; known: ${runtime.engine.recipes.list().map((r) => r.definition.name).join(', ')}`);
