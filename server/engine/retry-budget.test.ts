@@ -24,26 +24,18 @@ describe('retry budget (give_up_after)', () => {
     expect(nextAttemptWithin({ policy: { give_up_after: 'P30D', max_attempts: 4 }, attempts: 4, firstAttemptAt: 0, now: HOUR, delayMs: HOUR })).toBeNull();
   });
 
+  /** A recipe of one step whose retry budget is `giveUpAfter`, as the schema reads it. */
+  const withBudget = (giveUpAfter: string) =>
+    Recipe.safeParse({ name: 'r-budget', version: 1, description: 'd', trigger: { type: 'run' }, steps: [{ id: 'a', type: 'action', action: 'x.y', retry: { give_up_after: giveUpAfter } }] });
+
   it('refuses a budget of zero, naming the field', () => {
-    const bad = Recipe.safeParse({
-      name: 'r-zero',
-      version: 1,
-      description: 'd',
-      trigger: { type: 'run' },
-      steps: [{ id: 'a', type: 'action', action: 'x.y', retry: { give_up_after: 'PT0S' } }],
-    });
+    const bad = withBudget('PT0S');
     expect(bad.success).toBe(false);
     expect(JSON.stringify(bad.error?.issues)).toContain('give_up_after is a duration longer than zero');
   });
 
   it('refuses a budget that is no ISO 8601 duration with that message only', () => {
-    const bad = Recipe.safeParse({
-      name: 'r-days',
-      version: 1,
-      description: 'd',
-      trigger: { type: 'run' },
-      steps: [{ id: 'a', type: 'action', action: 'x.y', retry: { give_up_after: '30d' } }],
-    });
+    const bad = withBudget('30d');
     expect(bad.error?.issues.map((i) => i.message)).toEqual(['an ISO 8601 duration such as P2D or PT30M']);
   });
 });
