@@ -65,7 +65,7 @@ describe('mdf.check_claim', () => {
       {
         rule: 'D15',
         field: 'Claim Title',
-        message: 'The Claim Title "Partner Day Frankfurt" is already used by claim 3 against MDF-0902 ("partner day FRANKFURT"); titles must be unique (letter case and surrounding spaces do not count). Please submit the claim again with another title.',
+        message: 'The Claim Title "Partner Day Frankfurt" is already used by claim 3 against MDF-0902 ("partner day FRANKFURT"); titles must be unique (letter case, spacing and the way accents are typed do not count). Please submit the claim again with another title.',
       },
     ]);
     // The earlier claim is not refused because of the later one.

@@ -57,7 +57,7 @@ export interface ClaimCheck {
  * - D12: its request is Canceled; D18: its request is not Approved otherwise (Open, Denied, or Closed by an
  *   approved claim): there is no approved amount left to claim;
  * - D15: a title, amount or paid date is missing, or another, earlier claim not Denied has the same title
- *   (trimmed, case ignored): a refused claim gives its title back, so the partner can resubmit under it;
+ *   (claimTitleKey: NFKC, case folded, whitespace runs one space): a refused claim gives its title back, so the partner can resubmit under it;
  * - D18: the amount is zero or has a fraction of a cent, or it is over the request's approved amount, alone
  *   or with the request's other claims not Denied (equal is accepted): the earlier ones (lower PRM id, so
  *   the later of two claims submitted together is the one refused) and any approved or paid;
@@ -91,7 +91,7 @@ export function checkMdfClaim(
     problems.push({
       rule: 'D15',
       field: 'Claim Title',
-      message: `The Claim Title "${title}" is already used by claim ${taken.id} against ${taken.mdfNumber} ("${taken.title?.trim()}"); titles must be unique (letter case and surrounding spaces do not count). Please submit the claim again with another title.`,
+      message: `The Claim Title "${title}" is already used by claim ${taken.id} against ${taken.mdfNumber} ("${taken.title?.trim()}"); titles must be unique (letter case, spacing and the way accents are typed do not count). Please submit the claim again with another title.`,
     });
   }
   if (claim.paidDate === null || claim.paidDate === undefined || claim.paidDate === '') problems.push({ rule: 'D15', field: 'Paid Date', message: 'The Paid Date is missing.' });

@@ -29,6 +29,8 @@ export const prmConnector = defineConnector({
       mdfRequestObject: config.mdfRequestObject,
       mdfClaimObject: config.mdfClaimObject,
       partnerLeadObject: config.partnerLeadObject,
+      // D15: the claims' title keys (claim-title-keys.ts) live in the runtime's store.
+      claimTitles: deps.store,
       http: {
         clock: deps.clock,
         log: deps.log,

@@ -5,18 +5,19 @@ import { PrmMdfClaimSummary } from './prm-records.ts';
 
 /**
  * `prm.list_mdf_claims`: the claims against one MDF request (D14: has the partner claimed yet?), or the
- * claims with one title (D15: is it taken?), titles compared without regard to case and surrounding
- * spaces (the PRM narrows by a `like` filter, the titles are compared here). Every page is read, so a
+ * claims with one title (D15: is it taken?), titles compared as claimTitleKey compares them (NFKC, case
+ * folded, whitespace runs one space; PrmClient.findMdfClaimsByTitle: the keys kept in the store, brought
+ * up to date with the claims the PRM changed, then the matches read again). Every page is read, so a
  * request with many claims is not cut at the PRM's page size. Claims are read leniently: one claim with
  * a field in a form the full claim schema refuses does not fail the listing; one without an id, MDF
  * number or status fails it naming the claim.
  */
 export const listMdfClaims = defineAction({
-  description: 'Lists MDF claims in the PRM, by the MDF number they claim against or by title (case and surrounding spaces ignored).',
+  description: 'Lists MDF claims in the PRM, by the MDF number they claim against or by title (compared after NFKC, case folding and collapsing whitespace).',
   input: z
     .object({
       mdf_number: z.string().min(1).optional().describe('The Funds Request Number the claims draw on, e.g. MDF-1001.'),
-      title: z.string().trim().min(1).optional().describe('A claim title; matches ignore case and surrounding spaces (D15).'),
+      title: z.string().trim().min(1).optional().describe('A claim title; matches compare after NFKC, case folding and collapsing whitespace (D15).'),
       except_claim_id: z.coerce.number().int().positive().optional().describe('Leave out this claim (the one being checked).'),
     })
     .refine((input) => (input.mdf_number === undefined) !== (input.title === undefined), {

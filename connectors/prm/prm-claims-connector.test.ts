@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
 import { VirtualClock } from '../../server/engine/clock.ts';
 import { SIMULATED_URLS } from '../../mocks/simulated-urls.ts';
@@ -7,15 +7,47 @@ import { NotFoundError, ServerError } from '../kit/http-errors.ts';
 import { ConnectorCatalog } from '../../server/engine/connector-registry.ts';
 import { prmConnector } from './index.ts';
 import { PRM_MOCK_CONFIG, PrmConfig } from './prm-config.ts';
-import type { PrmClient } from './prm-client.ts';
+import { TITLE_KEYS_OVERLAP_MS, type PrmClient } from './prm-client.ts';
+import { openSqliteStore } from '../../server/store/sqlite-store.ts';
+import type { Store } from '../../server/store/store.ts';
 
 /** The claim actions (D14–D18) against the simulated PRM, in its own way: paging over count, PascalCase writes, its envelope. */
 const clock = new VirtualClock('2026-04-20T09:00:00Z');
 const log = capturingLogger();
 const systems = useSimulatedSystems(clock);
+/** The runtime's store: the duplicate-title check keeps the claims' title keys there (D15). */
+let store: Store;
+beforeEach(async () => {
+  store = await openSqliteStore({ path: ':memory:' });
+});
+afterEach(async () => {
+  await store.close();
+});
 
 function connect(overrides: Partial<typeof PRM_MOCK_CONFIG> = {}): PrmClient {
-  return prmConnector.connect(PrmConfig.parse({ ...PRM_MOCK_CONFIG, ...overrides }), testDeps(clock, log)) as PrmClient;
+  return prmConnector.connect(PrmConfig.parse({ ...PRM_MOCK_CONFIG, ...overrides }), testDeps(clock, log, store)) as PrmClient;
+}
+
+/** The claim listings the PRM answers while `body` runs, and how many claims they carried: the PRM load of a check. */
+async function claimListings<T>(body: () => Promise<T>): Promise<{ result: T; calls: number; claimsRead: number }> {
+  const original = globalThis.fetch;
+  let calls = 0;
+  let claimsRead = 0;
+  const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+    const res = await original(input, init);
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (url.pathname.endsWith('/MdfClaim__co') && (init?.method ?? 'GET') === 'GET') {
+      calls += 1;
+      const body = (await res.clone().json()) as { data?: { results?: unknown[] } };
+      claimsRead += body.data?.results?.length ?? 0;
+    }
+    return res;
+  });
+  try {
+    return { result: await body(), calls, claimsRead };
+  } finally {
+    spy.mockRestore();
+  }
 }
 
 async function run(action: keyof typeof prmConnector.actions, input: unknown, connection: PrmClient = connect()) {
@@ -86,7 +118,7 @@ describe('prm.list_mdf_claims', () => {
     expect(both.output.claims.map((c: { id: number }) => c.id)).toEqual([first, second]);
   });
 
-  it('D15: finds the titles among 300 others (narrowed by like, mocks/prm/title-filter.test.ts), and a bad field of another claim fails nothing', async () => {
+  it('D15: finds the titles among 300 others, and a bad field of another claim fails nothing', async () => {
     for (let i = 0; i < 300; i++) await submitClaim({ MdfNumber: 'MDF-0902', Title: `Webinar ${i}` });
     const first = await submitClaim({ MdfNumber: 'MDF-0901', Title: 'Partner Day Frankfurt' });
     // An old claim whose paid date and Missing POP the PRM holds in a form the full claim schema refuses.
@@ -94,6 +126,75 @@ describe('prm.list_mdf_claims', () => {
     const { output } = await run('list_mdf_claims', { title: ' partner DAY Frankfurt ' });
     expect(output.claims.map((c: { title: string }) => c.title)).toEqual(['Partner Day Frankfurt', 'PARTNER day frankfurt']);
     expect(output.claims[0].id).toBe(first);
+  });
+
+  it('D15: titles that look the same are one title: a decomposed accent, ß written SS, doubled or non-breaking spaces', async () => {
+    const cafe = await submitClaim({ MdfNumber: 'MDF-0901', Title: 'Caf\u00e9 Frankfurt' });
+    const strasse = await submitClaim({ MdfNumber: 'MDF-0901', Title: 'Stra\u00dfenfest K\u00f6ln' });
+    const spaced = await submitClaim({ MdfNumber: 'MDF-0902', Title: 'Partner  Day\u00a0Frankfurt' });
+    await submitClaim({ MdfNumber: 'MDF-0902', Title: 'PartnerDay Frankfurt' });
+    expect((await run('list_mdf_claims', { title: 'Cafe\u0301 Frankfurt' })).output.claims.map((c: { id: number }) => c.id)).toEqual([cafe]);
+    expect((await run('list_mdf_claims', { title: 'STRASSENFEST K\u00d6LN' })).output.claims.map((c: { id: number }) => c.id)).toEqual([strasse]);
+    expect((await run('list_mdf_claims', { title: 'partner day frankfurt' })).output.claims.map((c: { id: number }) => c.id)).toEqual([spaced]);
+  });
+
+  it('D15: after the first check reads every claim, a check reads only the claims changed since and the ones with its title', async () => {
+    for (let i = 0; i < 300; i++) await submitClaim({ MdfNumber: 'MDF-0902', Title: `Webinar ${i}` });
+    const first = await submitClaim({ MdfNumber: 'MDF-0901', Title: 'Partner Day Frankfurt' });
+    const initial = await claimListings(() => run('list_mdf_claims', { title: 'Something Else' }));
+    expect(initial.claimsRead).toBeGreaterThanOrEqual(301);
+    // Another claim, checked, well after the first 301: the newest stamp kept moves on.
+    clock.advance(TITLE_KEYS_OVERLAP_MS + 60_000);
+    await submitClaim({ MdfNumber: 'MDF-0903', Title: 'Webinar Extra' });
+    await run('list_mdf_claims', { title: 'Webinar Extra' });
+    clock.advance(60_000);
+    const second = await submitClaim({ MdfNumber: 'MDF-0903', Title: 'partner  day FRANKFURT' });
+    const later = await claimListings(() => run('list_mdf_claims', { title: 'partner  day FRANKFURT', except_claim_id: second }));
+    expect(later.result.output.claims.map((c: { id: number }) => c.id)).toEqual([first]);
+    // The claims changed since the newest stamp kept less the overlap (Webinar Extra, the new one), then
+    // the two with the key by id: 4 claims in 2 listings, not 303.
+    expect({ calls: later.calls, claimsRead: later.claimsRead }).toEqual({ calls: 2, claimsRead: 4 });
+  });
+
+  it('D15: a catch-up that fails half-way keeps nothing, so the next one still reads the claims it did not get to', async () => {
+    await run('list_mdf_claims', { title: 'Anything' });
+    clock.advance(TITLE_KEYS_OVERLAP_MS * 2);
+    for (let i = 0; i < 150; i++) await submitClaim({ MdfNumber: 'MDF-0902', Title: i === 140 ? 'Partner Day Frankfurt' : `Webinar ${i}` });
+    const taken = (await run('list_mdf_claims', { mdf_number: 'MDF-0902' })).output.claims[140].id as number;
+    clock.advance(TITLE_KEYS_OVERLAP_MS * 2);
+    // A claim on the first page changes later than those on the second: its stamp is the newest.
+    const firstPage = (await run('list_mdf_claims', { mdf_number: 'MDF-0902' })).output.claims[0].id as number;
+    systems.prm.updateMdfClaim(firstPage, { title: 'Webinar renamed' });
+    // The PRM fails every read of the second page of the catch-up.
+    const original = globalThis.fetch;
+    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (url.pathname.endsWith('/MdfClaim__co') && url.searchParams.get('skip') === '100') return new Response('{"success":false,"errors":[{"code":"500","message":"down"}]}', { status: 500, headers: { 'content-type': 'application/json' } });
+      return original(input, init);
+    });
+    try {
+      await expect(run('list_mdf_claims', { title: 'Partner Day Frankfurt' })).rejects.toThrow();
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await run('list_mdf_claims', { title: 'partner day frankfurt' })).output.claims.map((c: { id: number }) => c.id)).toEqual([taken]);
+  });
+
+  it('D15: a claim ops rename in the PRM after it was kept is found under its new title, and no longer under its old one', async () => {
+    const berlin = await submitClaim({ MdfNumber: 'MDF-0901', Title: 'Partner Day Berlin' });
+    expect((await run('list_mdf_claims', { title: 'Partner Day Frankfurt' })).output.count).toBe(0);
+    clock.advance(TITLE_KEYS_OVERLAP_MS * 3);
+    systems.prm.updateMdfClaim(berlin, { title: 'PARTNER DAY FRANKFURT' });
+    expect((await run('list_mdf_claims', { title: 'Partner Day Frankfurt' })).output.claims.map((c: { id: number }) => c.id)).toEqual([berlin]);
+    expect((await run('list_mdf_claims', { title: 'Partner Day Berlin' })).output.count).toBe(0);
+  });
+
+  it('D15: a claim kept under the title and deleted from the PRM since is not a duplicate', async () => {
+    const gone = await submitClaim({ MdfNumber: 'MDF-0901', Title: 'Partner Day Frankfurt' });
+    expect((await run('list_mdf_claims', { title: 'Partner Day Frankfurt' })).output.count).toBe(1);
+    const res = await fetch(`${SIMULATED_URLS.prm}/MdfClaim__co/${gone}`, { method: 'DELETE', headers: { Authorization: 'prm-key mock-prm-key', 'X-PRM-TenantId': '1' } });
+    expect(res.status).toBeLessThan(300);
+    expect((await run('list_mdf_claims', { title: 'Partner Day Frankfurt' })).output.count).toBe(0);
   });
 
   it('a listed claim without even an id, MDF number or status fails naming the claim id', async () => {

@@ -4,6 +4,10 @@ import { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 import { HttpClient, type CallOptions, type HttpTransportOptions } from '../kit/http-client.ts';
 import { NotFoundError } from '../kit/http-errors.ts';
 import { pagesBySkipTake } from '../kit/paginate.ts';
+import { systemClock } from '../../server/engine/clock.ts';
+import type { Store } from '../../server/store/store.ts';
+import type { ClaimTitleKey } from '../../server/store/claim-title-keys.ts';
+import { stampMillis } from '../email/tell-on-change.ts';
 import { checkPrmResponse, prmErrorMessage } from './prm-errors.ts';
 import { PrmMdfClaim, PrmMdfClaimSummary, PrmMdfRequest, PrmPartner, PrmPartnerContact, PrmPartnerLead, PrmRoutingPartner, prmListEnvelope, prmRecordEnvelope } from './prm-records.ts';
 
@@ -21,8 +25,26 @@ export interface PrmClientOptions {
   partnerObject?: string;
   /** The partner-facing lead object (D20). @default 'Lead' */
   partnerLeadObject?: string;
+  /** Where the claims' title keys are kept for the duplicate-title check (D15): the runtime's store. */
+  claimTitles: ClaimTitleIndex;
   http?: HttpTransportOptions;
 }
+
+/** What the duplicate-title check needs from the store (claim-title-keys.ts). */
+export type ClaimTitleIndex = Pick<Store, 'claimTitleKeysWatermark' | 'claimIdsWithTitleKey' | 'saveClaimTitleKeys'>;
+
+/**
+ * How far before the newest PRM stamp kept the title-key catch-up reads again: the PRM's stamps are in
+ * whole seconds and a write may become visible after a later one; a claim stamped more than this
+ * before a stamp already seen, and visible only after it, would be missed (docs/rules.md D15).
+ */
+export const TITLE_KEYS_OVERLAP_MS = 10 * 60_000;
+
+/** Ids per `Id in (…)` read: a page's worth, and a URL far below the usual 8 KB limit. */
+const CLAIMS_BY_ID_PER_CALL = 100;
+
+/** The fields a claim's title key is kept from; the rest of the claim may be in any form. */
+const CLAIM_TITLE_FIELDS = z.object({ id: z.number().int().positive(), title: z.unknown().optional(), updated: z.unknown().optional() });
 
 /** A listing's filter, in the PRM's SQL-like syntax: `Region eq 'EMEA' and MarketingReady eq true`. */
 export interface PrmListOptions extends CallOptions {
@@ -57,8 +79,13 @@ export class PrmClient {
   readonly partnerObject: string;
   readonly partnerLeadObject: string;
   readonly #http: HttpClient;
+  readonly #claimTitles: ClaimTitleIndex;
+  readonly #now: () => number;
 
   constructor(options: PrmClientOptions) {
+    this.#claimTitles = options.claimTitles;
+    const clock = options.http?.clock ?? systemClock;
+    this.#now = () => clock.now();
     this.mdfRequestObject = options.mdfRequestObject ?? 'MdfRequest__co';
     this.mdfClaimObject = options.mdfClaimObject ?? 'MdfClaim__co';
     this.partnerObject = options.partnerObject ?? 'Account';
@@ -177,18 +204,58 @@ export class PrmClient {
   }
 
   /**
-   * Every claim whose title is this one without regard to case and surrounding spaces (D15), oldest
-   * first, read leniently. Whether the PRM's filters ignore case is not known [guess] and `eq` cannot
-   * ignore spaces, so the PRM narrows with `like` patterns that any such title matches (titleFilter)
-   * and the titles that come back are compared here, trimmed and case-insensitively.
+   * Every claim whose title is this one as D15 compares titles (claimTitleKey: NFKC, case folded,
+   * whitespace runs one space), oldest first, read leniently. No PRM filter can match that key (a `like`
+   * pattern needs the same characters in the same number, which ß against SS, a decomposed accent or a
+   * doubled space do not have), so the keys are kept in the store (claim-title-keys.ts): brought up to
+   * date with the claims the PRM changed since the newest stamp kept, less an overlap
+   * (TITLE_KEYS_OVERLAP_MS), then the claims with this key are read again by id and compared as the PRM
+   * has them now (a claim renamed or deleted since is left out). PRM reads: one page per 100 claims
+   * changed since the last check, and one per 100 claims with the key; every claim only on the first check.
    */
   async findMdfClaimsByTitle(title: string, options: CallOptions = {}): Promise<PrmMdfClaimSummary[]> {
     const key = claimTitleKey(title);
+    await this.#catchUpClaimTitleKeys(options);
+    const ids = await this.#claimTitles.claimIdsWithTitleKey(key);
     const found: PrmMdfClaimSummary[] = [];
-    for await (const claim of this.listMdfClaimSummaries({ ...options, filter: titleFilter(title), orderby: 'Id asc' })) {
-      if (typeof claim.title === 'string' && claimTitleKey(claim.title) === key) found.push(claim);
+    for (let start = 0; start < ids.length; start += CLAIMS_BY_ID_PER_CALL) {
+      const chunk = ids.slice(start, start + CLAIMS_BY_ID_PER_CALL);
+      for await (const claim of this.listMdfClaimSummaries({ ...options, filter: `Id in (${chunk.map(recordId).join(',')})`, orderby: 'Id asc' })) {
+        if (typeof claim.title === 'string' && claimTitleKey(claim.title) === key) found.push(claim);
+      }
     }
     return found;
+  }
+
+  /**
+   * Keeps the title key of every claim the PRM changed (or created) since the newest stamp kept, less
+   * TITLE_KEYS_OVERLAP_MS: a claim stamped a little before a stamp already seen (a slow write in the
+   * PRM, two in one second) is read again rather than missed. Only id, title and updated are needed, so
+   * a claim with any other field in an odd form is kept too; one without an integer id names itself.
+   *
+   * The newest stamp kept is the catch-up's watermark, so keys are written only once every page is read
+   * (paging by Id over `Updated ge`, a set claims never leave while it is read), oldest stamp first, a
+   * page per transaction: whatever part is written, no claim left unwritten has an older stamp than one
+   * written, so a failure half-way never moves the watermark past a claim not kept.
+   */
+  async #catchUpClaimTitleKeys(options: CallOptions): Promise<void> {
+    const newest = await this.#claimTitles.claimTitleKeysWatermark();
+    const filter = newest === null ? undefined : `Updated ge ${quote(prmStamp(Math.max(0, newest - TITLE_KEYS_OVERLAP_MS)))}`;
+    const keys: ClaimTitleKey[] = [];
+    // A stamp far ahead of this clock (a PRM clock gone wrong) would hold the watermark there: kept as
+    // an hour ahead at most, so such a claim is merely read again by each catch-up.
+    const latest = this.#now() + 60 * 60_000;
+    for await (const record of this.#list(this.mdfClaimObject, CLAIM_RECORDS_PAGE, { ...options, filter, orderby: 'Id asc' })) {
+      const parsed = CLAIM_TITLE_FIELDS.safeParse(record);
+      if (!parsed.success) throw new Error(`prm: claim ${JSON.stringify(record.id ?? null)} listed from ${this.mdfClaimObject} has no integer id: its title cannot be kept for the duplicate-title check (D15)`);
+      const { id, title, updated } = parsed.data;
+      const stamp = (typeof updated === 'string' ? stampMillis(updated) : undefined) ?? 0;
+      keys.push({ claimId: id, titleKey: typeof title === 'string' ? claimTitleKey(title) : '', prmUpdatedMs: Math.min(stamp, latest) });
+    }
+    keys.sort((a, b) => a.prmUpdatedMs - b.prmUpdatedMs || a.claimId - b.claimId);
+    for (let start = 0; start < keys.length; start += CLAIMS_BY_ID_PER_CALL) {
+      await this.#claimTitles.saveClaimTitleKeys({ keys: keys.slice(start, start + CLAIMS_BY_ID_PER_CALL), now: this.#now() });
+    }
   }
 
   /**
@@ -260,26 +327,9 @@ function recordId(id: number): string {
   return String(id);
 }
 
-/** How many letters titleFilter asks for by name: enough to narrow, short enough for a URL. */
-const TITLE_FILTER_LETTERS = 6;
-
-/**
- * A PRM filter every title equal to this one without regard to case and surrounding spaces matches
- * (D15), whether or not the PRM's `like` ignores case: the title's shape, each cased letter (and the
- * pattern characters % and _) one any-character `_`, anything before and after (`%`: the spaces), and
- * for a few of its letters that the title holds one in either case. A superset: the caller compares.
- */
-export function titleFilter(title: string): string {
-  const trimmed = title.trim();
-  let shape = '';
-  for (const c of trimmed) {
-    if (c === '%' || c === '_') shape += '_';
-    else if (c.length !== 1 || c.charCodeAt(0) > 0x7f) shape += '%'; // lower-casing may change a non-ASCII character's length
-    else shape += c.toLowerCase() !== c.toUpperCase() ? '_' : c;
-  }
-  const letters = [...new Set([...trimmed.toLowerCase()].filter((c) => /^[a-z]$/.test(c)))].slice(0, TITLE_FILTER_LETTERS);
-  const clauses = [`Title like ${quote(`%${shape}%`)}`, ...letters.map((l) => `(Title like ${quote(`%${l}%`)} or Title like ${quote(`%${l.toUpperCase()}%`)})`)];
-  return clauses.join(' and ');
+/** A PRM stamp in the form its filters take (`2026-03-02 09:00:00`, UTC without a zone; docs/systems.md). */
+function prmStamp(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 /** A string literal in a PRM filter: single quotes, an embedded quote doubled (SQL style; [guess] for the real PRM). */

@@ -2,9 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { claimTitleKey, MdfClaim } from './mdf-claim.ts';
 
 describe('claimTitleKey (D15)', () => {
-  it('makes titles that differ only in case and surrounding spaces equal, and keeps inner spaces', () => {
+  it('makes titles that differ only in case and surrounding spaces equal', () => {
     expect(claimTitleKey('  Partner Day FRANKFURT ')).toBe(claimTitleKey('partner day frankfurt'));
-    expect(claimTitleKey('Partner  Day')).not.toBe(claimTitleKey('Partner Day'));
+  });
+
+  it('makes titles that look the same equal: inner whitespace runs and NBSP, NFD accents, ß and SS', () => {
+    expect(claimTitleKey('Partner  Day\tFrankfurt')).toBe(claimTitleKey('Partner Day Frankfurt'));
+    expect(claimTitleKey('Partner\u00a0Day Frankfurt\u00a0')).toBe(claimTitleKey('Partner Day Frankfurt'));
+    expect(claimTitleKey('Cafe\u0301 Frankfurt')).toBe(claimTitleKey('Caf\u00e9 Frankfurt'));
+    expect(claimTitleKey('STRASSENFEST KÖLN')).toBe(claimTitleKey('Straßenfest Köln'));
+    expect(claimTitleKey('\uff30artner Day')).toBe(claimTitleKey('Partner Day'));
+  });
+
+  it('keeps titles apart that differ in letters or in where a space falls', () => {
+    expect(claimTitleKey('Partner Day Frankfurt')).not.toBe(claimTitleKey('Partner Day Frankfurt 2'));
+    expect(claimTitleKey('PartnerDay')).not.toBe(claimTitleKey('Partner Day'));
   });
 });
 

@@ -52,7 +52,14 @@ export const MdfClaim = z.object({
 });
 export type MdfClaim = z.infer<typeof MdfClaim>;
 
-/** D15: the form of a title that uniqueness compares: surrounding spaces dropped, case ignored. */
+/**
+ * D15: the form of a title that uniqueness compares: titles that look the same to partner and ops are
+ * one title. Unicode NFKC (a decomposed accent, a ligature or a full-width letter is its plain form),
+ * full case folding (upper- then lower-casing, so ß, SS and ss agree, which lower-casing alone misses;
+ * NFKC again, since case mapping can leave a form unnormalised), and any run of whitespace (NBSP and
+ * the other Unicode spaces included) one space, none around it.
+ */
 export function claimTitleKey(title: string): string {
-  return title.trim().toLocaleLowerCase('en-US');
+  const folded = title.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
+  return folded.replace(/\s+/gu, ' ').trim();
 }

@@ -174,6 +174,16 @@ export interface Database {
     salesforce_value: string;
     updated_at: number;
   };
+  /** D15: each PRM claim's title key, as last read from the PRM (store/claim-title-keys.ts, migration 0019). */
+  claim_title_keys: {
+    /** The claim's PRM record id. */
+    claim_id: number;
+    /** claimTitleKey of its title ('' for a claim without one). */
+    title_key: string;
+    /** The PRM's `updated` stamp of the state the key was read from (epoch ms; 0 when the PRM gave none). */
+    prm_updated_ms: number;
+    seen_at: number;
+  };
   /** Ops console sessions (server/console/console-sessions.ts, migration 0011): only the session id's hash is kept. */
   console_sessions: {
     /** sha256 (hex) of the session id the cookie carries. */

@@ -26,6 +26,7 @@ import { releaseBudgetWork, reserveBudgetWork, type BudgetRelease, type BudgetRe
 import * as timers from './business-timers-store.ts';
 import * as consoleQueries from './console-queries.ts';
 import { rateBudgetQueries, releaseRateBudgetWork, renewRateBudgetWork, takeRateBudgetWork, type RateBudgetQueries, type RateBudgetCall, type RateBudgetSlot, type RateBudgetTake, type TakeRateBudgetInput } from './rate-budgets.ts';
+import { claimIdsWithTitleKeyQuery, claimTitleKeysWatermarkQuery, saveClaimTitleKeysWork, type SaveClaimTitleKeysInput } from './claim-title-keys.ts';
 import { saveSyncBasesWork, syncBasesQuery, type SaveSyncBasesInput, type SyncBases, type SyncRecordRef } from './sync-bases.ts';
 import { syncTimerOffsets, type SyncTimerOffsetsInput, type SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 import {
@@ -544,6 +545,20 @@ export class KyselyStore implements Store {
 
   saveSyncBases(input: SaveSyncBasesInput): Promise<void> {
     return this.transaction((trx) => saveSyncBasesWork(trx, input));
+  }
+
+  // ── Claim title keys (D15; claim-title-keys.ts) ────────────────────────────────────────
+  claimTitleKeysWatermark(): Promise<number | null> {
+    return claimTitleKeysWatermarkQuery(this.db);
+  }
+
+  claimIdsWithTitleKey(titleKey: string): Promise<number[]> {
+    return claimIdsWithTitleKeyQuery(this.db, titleKey);
+  }
+
+  saveClaimTitleKeys(input: SaveClaimTitleKeysInput): Promise<void> {
+    if (input.keys.length === 0) return Promise.resolve();
+    return this.transaction((trx) => saveClaimTitleKeysWork(trx, input));
   }
 
   // ── Rate budgets (rate-budgets.ts) ─────────────────────────────────────────────────────

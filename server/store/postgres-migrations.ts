@@ -421,6 +421,20 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('deliveries').addColumn('event_hash', text).execute();
     },
   },
+  // The twin of SQLite's: each PRM claim's title key (D15, claim-title-keys.ts).
+  '0019_claim_title_keys': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('claim_title_keys')
+        .addColumn('claim_id', bigint, (c) => c.primaryKey())
+        .addColumn('title_key', text, (c) => c.notNull())
+        .addColumn('prm_updated_ms', bigint, (c) => c.notNull())
+        .addColumn('seen_at', bigint, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('claim_title_keys_key').on('claim_title_keys').columns(['title_key', 'claim_id']).execute();
+      await db.schema.createIndex('claim_title_keys_updated').on('claim_title_keys').columns(['prm_updated_ms']).execute();
+    },
+  },
 };
 
 /** The PostgreSQL migrations, by the same names as `sqliteMigrations`. */

@@ -355,6 +355,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('deliveries').addColumn('event_hash', 'text').execute();
     },
   },
+  // D15: each PRM claim's title key (claim-title-keys.ts), so the duplicate-title check asks the store
+  // for the claims with a key and reads only those, plus the claims the PRM changed since the newest
+  // stamp kept, instead of every claim in the PRM.
+  '0019_claim_title_keys': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('claim_title_keys')
+        .addColumn('claim_id', 'integer', (c) => c.primaryKey())
+        .addColumn('title_key', 'text', (c) => c.notNull())
+        .addColumn('prm_updated_ms', 'integer', (c) => c.notNull())
+        .addColumn('seen_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('claim_title_keys_key').on('claim_title_keys').columns(['title_key', 'claim_id']).execute();
+      await db.schema.createIndex('claim_title_keys_updated').on('claim_title_keys').columns(['prm_updated_ms']).execute();
+    },
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {

@@ -6,6 +6,7 @@ import { describeBusinessTimersContract } from './business-timers.contract.ts';
 import { STOPPED_BY_RECIPE, type JournalEntry, type NewApproval, type NewRun, type Store } from './store.ts';
 import { describeBudgetReservationContract } from './budget-reservations.contract.ts';
 import { describeSyncBasesContract } from './sync-bases.contract.ts';
+import { describeClaimTitleKeysContract } from './claim-title-keys.contract.ts';
 import { describeRateBudgetContract } from './rate-budgets.contract.ts';
 import { describeTellOnChangeContract } from './told-changes.contract.ts';
 
@@ -16,6 +17,7 @@ import { describeTellOnChangeContract } from './told-changes.contract.ts';
 export function describeStoreContract(name: string, open: () => Promise<Store>): void {
   describeBudgetReservationContract(name, open);
   describeSyncBasesContract(name, open);
+  describeClaimTitleKeysContract(name, open);
   describeBusinessTimersContract(name, open);
   describeConsoleStoreContract(name, open);
   describeRateBudgetContract(name, open);

@@ -1,3 +1,4 @@
+import type { SaveClaimTitleKeysInput } from './claim-title-keys.ts';
 import type { WakeHandler, WakeSubscription } from './wake-notifications.ts';
 import type { TimeoutIsFinal } from './approval-link-lifetime.ts';
 import type { RunId, StepKey } from '../engine/ids.ts';
@@ -228,6 +229,14 @@ export interface Store {
   syncBases(ref: SyncRecordRef): Promise<SyncBases>;
   /** Moves the bases of the given fields of a record (other fields keep theirs), in one transaction. */
   saveSyncBases(input: SaveSyncBasesInput): Promise<void>;
+
+  // ── Claim title keys (D15, unique titles; claim-title-keys.ts) ─────────────────────────────
+  /** The newest PRM `updated` stamp among the keys kept (epoch ms), or null when none is kept yet. */
+  claimTitleKeysWatermark(): Promise<number | null>;
+  /** The ids of the claims kept with this title key, lowest first. */
+  claimIdsWithTitleKey(titleKey: string): Promise<number[]>;
+  /** Keeps claims' title keys; a key read from an older state than the one kept is ignored. One transaction. */
+  saveClaimTitleKeys(input: SaveClaimTitleKeysInput): Promise<void>;
 
   // ── Rate budgets shared across replicas (rate-budgets.ts) ─────────────────────────────────
   /**
