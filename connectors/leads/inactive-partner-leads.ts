@@ -117,20 +117,23 @@ export async function* recallableLeadsInMarketo(prm: PrmClient, marketo: Marketo
 }
 
 /**
- * The leads of the batch whose Marketo lead (any of them, by email) has no partner activity since the
- * lead was shared and is not from the exempt source (D26). The Lead Acquisition Source is read from
+ * The leads of the batch whose Marketo lead (any of them, by email) has no activity of the lead's own
+ * partner since the lead was shared and is not from the exempt source (D26).
+ * Activity counts per partner: a joint-booth lead (one PRM lead per partner, one Marketo lead) has one
+ * Last Partner Activity, which counts only for the partner in its Last Partner Activity Account; each
+ * partner's portal work is also on its own PRM lead (workedInPrm). The Lead Acquisition Source is read from
  * Marketo, where marketing and the event imports set it (docs/systems.md, "Marketo REST": a lead field); the PRM
  * lead's copy (isRecallCandidate) is honoured too, but nothing in the runtime writes it.
  */
 async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly PrmPartnerLead[], exemptSource: string, call: CallOptions): Promise<RecallableLead[]> {
-  const found = new Map<string, { activity: unknown[]; accounts: string[]; ids: number[]; exempt: boolean }>();
+  const found = new Map<string, { activity: Array<{ at: unknown; by: string }>; accounts: string[]; ids: number[]; exempt: boolean }>();
   const emails = [...new Set(batch.map((lead) => lead.email.trim().toLowerCase()))];
-  const fields = ['id', 'email', PARTNER_LEAD_FIELDS.lastPartnerActivity.name, PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name, PARTNER_LEAD_FIELDS.leadAcquisitionSource.name];
+  const fields = ['id', 'email', PARTNER_LEAD_FIELDS.lastPartnerActivity.name, PARTNER_LEAD_FIELDS.lastPartnerActivityAccount.name, PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name, PARTNER_LEAD_FIELDS.leadAcquisitionSource.name];
   for await (const lead of marketo.leadsBy('email', emails, fields, call)) {
     const email = String(lead.email ?? '').toLowerCase();
     const entry = found.get(email) ?? { activity: [], accounts: [], ids: [], exempt: false };
     if (String(lead[PARTNER_LEAD_FIELDS.leadAcquisitionSource.name] ?? '').trim() === exemptSource) entry.exempt = true;
-    entry.activity.push(lead[PARTNER_LEAD_FIELDS.lastPartnerActivity.name]);
+    entry.activity.push({ at: lead[PARTNER_LEAD_FIELDS.lastPartnerActivity.name], by: String(lead[PARTNER_LEAD_FIELDS.lastPartnerActivityAccount.name] ?? '').trim() });
     entry.accounts.push(String(lead[PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name] ?? '').trim());
     entry.ids.push(Number(lead.id));
     found.set(email, entry);
@@ -138,8 +141,16 @@ async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly Pr
   return batch
     .map((lead) => ({ lead, entry: found.get(lead.email.trim().toLowerCase()) }))
     .filter(({ entry }) => !entry?.exempt)
-    .filter(({ lead, entry }) => !(entry?.activity ?? []).some((at) => hasPartnerActivity(lead.partnerSyncedDate!, at)))
+    .filter(({ lead, entry }) => !(entry?.activity ?? []).some(({ at, by }) => isThisPartners(lead, by) && hasPartnerActivity(lead.partnerSyncedDate!, at)))
     .map(({ lead, entry }) => ({ lead, marketoPartnerAccounts: entry?.accounts ?? [], marketoIds: entry?.ids ?? [] }));
+}
+
+/**
+ * Whether a Last Partner Activity recorded for `by` (Last Partner Activity Account) is this PRM lead's
+ * partner's work (D24, D25). Activity recorded before the account was (empty) counts for every partner.
+ */
+export function isThisPartners(lead: PrmPartnerLead, by: string): boolean {
+  return by === '' || by === String(lead.partnerAccountId ?? '');
 }
 
 /**

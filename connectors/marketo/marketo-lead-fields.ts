@@ -40,6 +40,13 @@ export const PARTNER_LEAD_FIELDS = {
    * is not partner activity (the Marketo poll reads the changes of `partner_fields` only).
    */
   lastPartnerActivity: { name: 'lastPartnerActivity', label: 'Last Partner Activity', type: 'datetime' },
+  /**
+   * D24, D25: whose work Last Partner Activity is (the PRM account id, as Impartner Partner Account). A
+   * lead shared with two partners (a joint booth: one PRM lead each, one Marketo lead) has one Last
+   * Partner Activity; this says which partner's copy it keeps. Empty on activity recorded before it
+   * existed: that activity counts for every partner, as it did then.
+   */
+  lastPartnerActivityAccount: { name: 'lastPartnerActivityAccount', label: 'Last Partner Activity Account', type: 'string' },
   /** D20, D21: Channel or Alliance. */
   partnerType: { name: 'partnerType', label: 'Partner Type', type: 'string' },
   /** D22: opted in to the vendor's own emails; the list import sets it only on an explicit yes. */
