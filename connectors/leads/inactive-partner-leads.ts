@@ -14,7 +14,7 @@ import type { PrmPartnerLead } from '../prm/prm-records.ts';
  * reminder stands (the PRM lead's Recall Reminder Date, which the reminder sets).
  */
 export const InactiveLeadsInput = z.object({
-  from: z.iso.datetime({ offset: true }).optional().describe('Exclusive start (optional): leads shared after it only.'),
+  from: z.iso.datetime({ offset: true }).optional().describe('Exclusive start (optional): leads shared after it only. lead-recall gives the look-back (the lead-share table\'s look_back_days before the run), so the leads partners worked, never recalled, leave the daily read.'),
   to: z.iso.datetime({ offset: true }).describe('Inclusive end: leads shared at or before it.'),
   exempt_source: z.string().min(1).describe('The Lead Acquisition Source whose leads are never recalled (D26), e.g. Partner Sponsored Event.'),
   not_reminded: z.boolean().optional().describe('D24: only leads whose recall reminder has not gone out (no Recall Reminder Date): what the reminder reads, so no lead is reminded twice.'),
@@ -92,6 +92,8 @@ export async function* recallableLeads(prm: PrmClient, marketo: MarketoClient, i
  */
 export async function* recallableLeadsInMarketo(prm: PrmClient, marketo: MarketoClient, input: InactiveLeadsInput & { partner_id?: number }, call: CallOptions): AsyncGenerator<RecallableLead, void, undefined> {
   const filter = inactiveLeadsFilter(input, input.partner_id);
+  // The journal says which shares the read covers: the look-back (`from`) is what keeps it bounded.
+  call.note?.(`read the unrecalled leads${input.partner_id !== undefined ? ` of partner ${input.partner_id}` : ''} shared ${input.from !== undefined ? `after ${input.from} (look-back) and ` : ''}at or before ${input.to}`);
   let batch: PrmPartnerLead[] = [];
   // Pages by position (Id gt the last one read), not skip: the recall's Recalled Date takes a lead out
   // of the filter while the pages are read, and a skip would then pass over the leads after it.
