@@ -75,6 +75,8 @@ export interface RecallableLead {
   marketoPartnerAccounts: string[];
   /** The id of each Marketo lead with this email, in the order of `marketoPartnerAccounts`: several when Marketo has duplicates (its 1007). */
   marketoIds: number[];
+  /** Each Marketo lead's Marketing Suspended Before Share (null: not recorded), in the same order: what the recall gives back (D25, D27). */
+  marketoSuspendedBeforeShare: Array<boolean | null>;
 }
 
 /**
@@ -128,12 +130,14 @@ export async function* recallableLeadsInMarketo(prm: PrmClient, marketo: Marketo
  * lead's copy (isRecallCandidate) is honoured too, but nothing in the runtime writes it.
  */
 async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly PrmPartnerLead[], exemptSource: string, call: CallOptions): Promise<RecallableLead[]> {
-  const found = new Map<string, { activity: Array<{ at: unknown; by: string }>; accounts: string[]; ids: number[]; exempt: boolean }>();
+  const found = new Map<string, { activity: Array<{ at: unknown; by: string }>; accounts: string[]; ids: number[]; suspendedBefore: Array<boolean | null>; exempt: boolean }>();
   const emails = [...new Set(batch.map((lead) => lead.email.trim().toLowerCase()))];
-  const fields = ['id', 'email', PARTNER_LEAD_FIELDS.lastPartnerActivity.name, PARTNER_LEAD_FIELDS.lastPartnerActivityAccount.name, PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name, PARTNER_LEAD_FIELDS.leadAcquisitionSource.name];
+  const fields = ['id', 'email', PARTNER_LEAD_FIELDS.lastPartnerActivity.name, PARTNER_LEAD_FIELDS.lastPartnerActivityAccount.name, PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name, PARTNER_LEAD_FIELDS.leadAcquisitionSource.name, PARTNER_LEAD_FIELDS.marketingSuspendedBeforeShare.name];
   for await (const lead of marketo.leadsBy('email', emails, fields, call)) {
     const email = String(lead.email ?? '').toLowerCase();
-    const entry = found.get(email) ?? { activity: [], accounts: [], ids: [], exempt: false };
+    const entry = found.get(email) ?? { activity: [], accounts: [], ids: [], suspendedBefore: [], exempt: false };
+    const before = lead[PARTNER_LEAD_FIELDS.marketingSuspendedBeforeShare.name];
+    entry.suspendedBefore.push(typeof before === 'boolean' ? before : null);
     if (String(lead[PARTNER_LEAD_FIELDS.leadAcquisitionSource.name] ?? '').trim() === exemptSource) entry.exempt = true;
     entry.activity.push({ at: lead[PARTNER_LEAD_FIELDS.lastPartnerActivity.name], by: String(lead[PARTNER_LEAD_FIELDS.lastPartnerActivityAccount.name] ?? '').trim() });
     entry.accounts.push(String(lead[PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name] ?? '').trim());
@@ -144,7 +148,7 @@ async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly Pr
     .map((lead) => ({ lead, entry: found.get(lead.email.trim().toLowerCase()) }))
     .filter(({ entry }) => !entry?.exempt)
     .filter(({ lead, entry }) => !(entry?.activity ?? []).some(({ at, by }) => isThisPartners(lead, by) && hasPartnerActivity(lead.partnerSyncedDate!, at)))
-    .map(({ lead, entry }) => ({ lead, marketoPartnerAccounts: entry?.accounts ?? [], marketoIds: entry?.ids ?? [] }));
+    .map(({ lead, entry }) => ({ lead, marketoPartnerAccounts: entry?.accounts ?? [], marketoIds: entry?.ids ?? [], marketoSuspendedBeforeShare: entry?.suspendedBefore ?? [] }));
 }
 
 /**

@@ -29,6 +29,12 @@ export const PARTNER_LEAD_FIELDS = {
   partnerConsent: { name: 'partnerConsent', label: 'Partner Consent', type: 'boolean' },
   /** D20, D25: true while a Channel partner holds the lead (no scoring, no marketing). */
   marketingSuspended: { name: 'marketingSuspended', label: 'Marketing Suspended', type: 'boolean' },
+  /**
+   * D25, D27: the lead's Marketing Suspended when it was shared (the routing records it when no partner
+   * held the lead), which the recall gives back: a lead ops had suspended (a legal hold, say) stays so.
+   * Empty on leads shared before it existed: their recall sets Marketing Suspended = false, as before.
+   */
+  marketingSuspendedBeforeShare: { name: 'marketingSuspendedBeforeShare', label: 'Marketing Suspended Before Share', type: 'boolean' },
   /** D26: `Partner Sponsored Event` exempts the lead from recall. */
   leadAcquisitionSource: { name: 'leadAcquisitionSource', label: 'Lead Acquisition Source', type: 'string' },
   /** D23–D25: when the lead was synced to the PRM; the digest and the recall count from it. */
