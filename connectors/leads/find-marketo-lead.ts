@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
+import { PARTNER_LEAD_FIELDS } from '../marketo/marketo-lead-fields.ts';
 import type { LeadsConnection } from './leads-connection.ts';
 
 /** The error name of a lead Marketo does not have (yet): a recipe's `on_error` tells it from an outage by this name. */
@@ -21,20 +22,39 @@ export class LeadNotInMarketoError extends Error {
  * `leads.find_marketo_lead` (D20, D21): the Marketo lead to route, by email, with its id and phone.
  * None fails the step with `LeadNotInMarketo`, which the step's retry policy re-looks for: a web form's
  * webhook may come before Marketo has written the lead, and the routing waits a while for it rather
- * than failing at once.
+ * than failing at once. It also answers who holds the lead now and its Marketing Suspended, so that a
+ * share records the suspension the recall gives back (D25, D27).
  */
 export const findMarketoLead = defineAction({
   description: 'The Marketo lead of an email (id, email, phone); fails with LeadNotInMarketo, retryable, while Marketo has none.',
   input: z.object({ email: z.string().min(3).describe('The lead\'s email (any letter case).') }),
-  output: z.object({ id: z.number().int(), email: z.string(), phone: z.string().nullable() }),
+  output: z.object({
+    id: z.number().int(),
+    email: z.string(),
+    phone: z.string().nullable(),
+    impartner_partner_account: z.string().nullable().describe('The partner that holds the lead now (Impartner Partner Account); null when none.'),
+    marketing_suspended: z.boolean().describe('Its Marketing Suspended now.'),
+    marketing_suspended_before_share: z.boolean().nullable().describe('Its Marketing Suspended Before Share: what the share in progress recorded, when a partner holds it.'),
+  }),
   idempotent: true,
   uses: ['marketo'],
   run: async (input, ctx: ActionContext<LeadsConnection>) => {
     const email = input.email.trim().toLowerCase();
     const call = { signal: ctx.signal, note: ctx.note };
-    for await (const lead of ctx.connection.marketo().client.leadsBy('email', [email], ['id', 'email', 'phone'], call)) {
+    const { impartnerPartnerAccount, marketingSuspended, marketingSuspendedBeforeShare } = PARTNER_LEAD_FIELDS;
+    const fields = ['id', 'email', 'phone', impartnerPartnerAccount.name, marketingSuspended.name, marketingSuspendedBeforeShare.name];
+    for await (const lead of ctx.connection.marketo().client.leadsBy('email', [email], fields, call)) {
       const phone = typeof lead.phone === 'string' && lead.phone.trim() !== '' ? lead.phone.trim() : null;
-      return { id: lead.id, email: typeof lead.email === 'string' ? lead.email : email, phone };
+      const held = String(lead[impartnerPartnerAccount.name] ?? '').trim();
+      const before = lead[marketingSuspendedBeforeShare.name];
+      return {
+        id: lead.id,
+        email: typeof lead.email === 'string' ? lead.email : email,
+        phone,
+        impartner_partner_account: held === '' ? null : held,
+        marketing_suspended: lead[marketingSuspended.name] === true,
+        marketing_suspended_before_share: typeof before === 'boolean' ? before : null,
+      };
     }
     throw new LeadNotInMarketoError(email);
   },

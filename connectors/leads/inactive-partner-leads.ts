@@ -14,7 +14,7 @@ import type { PrmPartnerLead } from '../prm/prm-records.ts';
  * reminder stands (the PRM lead's Recall Reminder Date, which the reminder sets).
  */
 export const InactiveLeadsInput = z.object({
-  from: z.iso.datetime({ offset: true }).optional().describe('Exclusive start (optional): leads shared after it only.'),
+  from: z.iso.datetime({ offset: true }).optional().describe('Exclusive start (optional): leads shared after it only. lead-recall gives the look-back (the lead-share table\'s look_back_days before the run), so the leads partners worked, never recalled, leave the daily read.'),
   to: z.iso.datetime({ offset: true }).describe('Inclusive end: leads shared at or before it.'),
   exempt_source: z.string().min(1).describe('The Lead Acquisition Source whose leads are never recalled (D26), e.g. Partner Sponsored Event.'),
   not_reminded: z.boolean().optional().describe('D24: only leads whose recall reminder has not gone out (no Recall Reminder Date): what the reminder reads, so no lead is reminded twice.'),
@@ -75,6 +75,8 @@ export interface RecallableLead {
   marketoPartnerAccounts: string[];
   /** The id of each Marketo lead with this email, in the order of `marketoPartnerAccounts`: several when Marketo has duplicates (its 1007). */
   marketoIds: number[];
+  /** Each Marketo lead's Marketing Suspended Before Share (null: not recorded), in the same order: what the recall gives back (D25, D27). */
+  marketoSuspendedBeforeShare: Array<boolean | null>;
 }
 
 /**
@@ -92,6 +94,8 @@ export async function* recallableLeads(prm: PrmClient, marketo: MarketoClient, i
  */
 export async function* recallableLeadsInMarketo(prm: PrmClient, marketo: MarketoClient, input: InactiveLeadsInput & { partner_id?: number }, call: CallOptions): AsyncGenerator<RecallableLead, void, undefined> {
   const filter = inactiveLeadsFilter(input, input.partner_id);
+  // The journal says which shares the read covers: the look-back (`from`) is what keeps it bounded.
+  call.note?.(`read the unrecalled leads${input.partner_id !== undefined ? ` of partner ${input.partner_id}` : ''} shared ${input.from !== undefined ? `after ${input.from} (look-back) and ` : ''}at or before ${input.to}`);
   let batch: PrmPartnerLead[] = [];
   // Pages by position (Id gt the last one read), not skip: the recall's Recalled Date takes a lead out
   // of the filter while the pages are read, and a skip would then pass over the leads after it.
@@ -117,20 +121,25 @@ export async function* recallableLeadsInMarketo(prm: PrmClient, marketo: Marketo
 }
 
 /**
- * The leads of the batch whose Marketo lead (any of them, by email) has no partner activity since the
- * lead was shared and is not from the exempt source (D26). The Lead Acquisition Source is read from
+ * The leads of the batch whose Marketo lead (any of them, by email) has no activity of the lead's own
+ * partner since the lead was shared and is not from the exempt source (D26).
+ * Activity counts per partner: a joint-booth lead (one PRM lead per partner, one Marketo lead) has one
+ * Last Partner Activity, which counts only for the partner in its Last Partner Activity Account; each
+ * partner's portal work is also on its own PRM lead (workedInPrm). The Lead Acquisition Source is read from
  * Marketo, where marketing and the event imports set it (docs/systems.md, "Marketo REST": a lead field); the PRM
  * lead's copy (isRecallCandidate) is honoured too, but nothing in the runtime writes it.
  */
 async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly PrmPartnerLead[], exemptSource: string, call: CallOptions): Promise<RecallableLead[]> {
-  const found = new Map<string, { activity: unknown[]; accounts: string[]; ids: number[]; exempt: boolean }>();
+  const found = new Map<string, { activity: Array<{ at: unknown; by: string }>; accounts: string[]; ids: number[]; suspendedBefore: Array<boolean | null>; exempt: boolean }>();
   const emails = [...new Set(batch.map((lead) => lead.email.trim().toLowerCase()))];
-  const fields = ['id', 'email', PARTNER_LEAD_FIELDS.lastPartnerActivity.name, PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name, PARTNER_LEAD_FIELDS.leadAcquisitionSource.name];
+  const fields = ['id', 'email', PARTNER_LEAD_FIELDS.lastPartnerActivity.name, PARTNER_LEAD_FIELDS.lastPartnerActivityAccount.name, PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name, PARTNER_LEAD_FIELDS.leadAcquisitionSource.name, PARTNER_LEAD_FIELDS.marketingSuspendedBeforeShare.name];
   for await (const lead of marketo.leadsBy('email', emails, fields, call)) {
     const email = String(lead.email ?? '').toLowerCase();
-    const entry = found.get(email) ?? { activity: [], accounts: [], ids: [], exempt: false };
+    const entry = found.get(email) ?? { activity: [], accounts: [], ids: [], suspendedBefore: [], exempt: false };
+    const before = lead[PARTNER_LEAD_FIELDS.marketingSuspendedBeforeShare.name];
+    entry.suspendedBefore.push(typeof before === 'boolean' ? before : null);
     if (String(lead[PARTNER_LEAD_FIELDS.leadAcquisitionSource.name] ?? '').trim() === exemptSource) entry.exempt = true;
-    entry.activity.push(lead[PARTNER_LEAD_FIELDS.lastPartnerActivity.name]);
+    entry.activity.push({ at: lead[PARTNER_LEAD_FIELDS.lastPartnerActivity.name], by: String(lead[PARTNER_LEAD_FIELDS.lastPartnerActivityAccount.name] ?? '').trim() });
     entry.accounts.push(String(lead[PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name] ?? '').trim());
     entry.ids.push(Number(lead.id));
     found.set(email, entry);
@@ -138,8 +147,16 @@ async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly Pr
   return batch
     .map((lead) => ({ lead, entry: found.get(lead.email.trim().toLowerCase()) }))
     .filter(({ entry }) => !entry?.exempt)
-    .filter(({ lead, entry }) => !(entry?.activity ?? []).some((at) => hasPartnerActivity(lead.partnerSyncedDate!, at)))
-    .map(({ lead, entry }) => ({ lead, marketoPartnerAccounts: entry?.accounts ?? [], marketoIds: entry?.ids ?? [] }));
+    .filter(({ lead, entry }) => !(entry?.activity ?? []).some(({ at, by }) => isThisPartners(lead, by) && hasPartnerActivity(lead.partnerSyncedDate!, at)))
+    .map(({ lead, entry }) => ({ lead, marketoPartnerAccounts: entry?.accounts ?? [], marketoIds: entry?.ids ?? [], marketoSuspendedBeforeShare: entry?.suspendedBefore ?? [] }));
+}
+
+/**
+ * Whether a Last Partner Activity recorded for `by` (Last Partner Activity Account) is this PRM lead's
+ * partner's work (D24, D25). Activity recorded before the account was (empty) counts for every partner.
+ */
+export function isThisPartners(lead: PrmPartnerLead, by: string): boolean {
+  return by === '' || by === String(lead.partnerAccountId ?? '');
 }
 
 /**

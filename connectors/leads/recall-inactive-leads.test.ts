@@ -105,6 +105,36 @@ describe('leads.recall_inactive_leads (D25, D26)', () => {
   });
 });
 
+describe('the look-back of the reminder and the recall (D24, D25)', () => {
+  /** Runs a leads action as lead-recall's step does: its output and the journal notes it wrote. */
+  async function runAction(name: 'list_inactive_leads' | 'recall_inactive_leads', input: Record<string, unknown>) {
+    const definition = leadsConnector.actions[name]!;
+    const { ctx, notes } = testContext(connect(), clock);
+    const output = (await definition.run(definition.input.parse(input), ctx)) as Record<string, unknown>;
+    return { output, notes };
+  }
+
+  it('a lead shared before the look-back is neither listed for the reminder nor recalled, and the journal names the bound the PRM read carried', async () => {
+    shareLeads(2, (i) => (i === 0 ? { partnerSyncedDate: '2026-01-10T10:00:00Z', created: '2026-01-10T10:00:00Z', updated: '2026-01-10T10:00:00Z' } : {}));
+    // lead-recall's `shared_after` with look_back_days 90 on 2026-04-20 07:30.
+    const bound = { from: '2026-01-20T07:30:00.000Z', exempt_source: 'Partner Sponsored Event' };
+
+    const reminder = await runAction('list_inactive_leads', { ...bound, partner_id: 101, to: '2026-03-28T07:30:00.000Z', not_reminded: true });
+    expect((reminder.output.leads as Array<{ email: string }>).map((lead) => lead.email)).toEqual(['lead1@client.example']);
+    expect(reminder.notes).toContain('read the unrecalled leads of partner 101 shared after 2026-01-20T07:30:00.000Z (look-back) and at or before 2026-03-28T07:30:00.000Z');
+
+    for (const lead of systems.prm.leads()) systems.prm.updateLead(Number(lead.id), { recallReminderDate: '2026-04-01T07:30:00Z' });
+    const recall = await runAction('recall_inactive_leads', { ...bound, to: '2026-03-21T07:30:00.000Z', reminded_by: '2026-04-13T07:30:00.000Z' });
+    expect(recall.output.recalled).toBe(1);
+    expect(recall.notes).toContain('read the unrecalled leads shared after 2026-01-20T07:30:00.000Z (look-back) and at or before 2026-03-21T07:30:00.000Z');
+    expect(systems.prm.leads().map((lead) => [lead.email, lead.recalledDate])).toEqual([
+      ['lead0@client.example', null],
+      ['lead1@client.example', '2026-04-20T09:00:00.000Z'],
+    ]);
+    expect(systems.marketo.findLeads('email', 'lead0@client.example')[0]).toMatchObject({ impartnerPartnerAccount: '101', marketingSuspended: true });
+  });
+});
+
 describe('lead-recall and the connectors its actions call', () => {
   it('D24, D25: a start without Salesforce configured refuses lead-recall by name (the recall action declares the PRM, Marketo and Salesforce)', () => {
     const recipe = Recipe.parse(JSON.parse(readFileSync(new URL('../../recipes/leads/lead-recall.recipe.json', import.meta.url), 'utf8')));

@@ -8,8 +8,8 @@ import { recallSalesforceLeads } from './recall-salesforce-leads.ts';
 /**
  * `leads.recall_inactive_leads` (D25, D26): takes back every lead synced in the window that the partner
  * has not touched and that is not from a partner-sponsored event. 300 at a time: Marketo `updateOnly`
- * by email clears the Impartner Partner Account and sets Marketing Suspended = false (scoring and
- * marketing resume), the Salesforce Leads lose their PartnerAccountId and get a Partner Recalled Date
+ * by email clears the Impartner Partner Account and gives back the Marketing Suspended the lead had
+ * before the share (false unless ops had suspended it: scoring and marketing resume; releasedFromPartner), the Salesforce Leads lose their PartnerAccountId and get a Partner Recalled Date
  * (D1: PRM Lead ↔ Salesforce Lead; recall-salesforce-leads.ts), then each PRM lead gets its Recalled
  * Date (the portal stops listing it). A lead shared meanwhile with another partner (its Marketo lead's
  * Impartner Partner Account, or its Salesforce Lead's PartnerAccountId, names that partner) keeps it:
@@ -45,8 +45,19 @@ function leftWithOtherPartner(r: RecallableLead): LeftWithOtherPartner {
   return { email: r.lead.email.toLowerCase(), recalled_from: recalledFrom, now_with: `PRM account ${others.join(', ')} (the Marketo lead's Impartner Partner Account)` };
 }
 
+/**
+ * The Marketo fields of a recalled lead (D25, D27): no partner, and the Marketing Suspended it had before
+ * the share (Marketing Suspended Before Share, recorded by the routing): a lead ops had suspended (a
+ * legal hold, say) stays suspended; any other gets scoring and marketing back. A lead shared before the
+ * field existed (none recorded) gets false, as the rule says. The record is cleared: the next share
+ * records its own.
+ */
+function releasedFromPartner(suspendedBeforeShare: boolean | null | undefined): Record<string, unknown> {
+  return { impartnerPartnerAccount: null, marketingSuspended: suspendedBeforeShare === true, marketingSuspendedBeforeShare: null };
+}
+
 export const recallInactiveLeads = defineAction({
-  description: 'Recalls the untouched, non-exempt leads synced in a window: Marketo updateOnly 300 a call (Impartner Partner Account cleared, Marketing Suspended = false), then the PRM lead\'s Recalled Date.',
+  description: 'Recalls the untouched, non-exempt leads synced in a window: Marketo updateOnly 300 a call (Impartner Partner Account cleared, Marketing Suspended as before the share: false unless ops had suspended the lead), then the PRM lead\'s Recalled Date.',
   input: InactiveLeadsInput,
   output: z.object({
     recalled: z.number().int().describe('Leads recalled by this attempt.'),
@@ -81,7 +92,7 @@ export const recallInactiveLeads = defineAction({
       // name this partner are updated by id, and ops are told which ones to merge (never "not in Marketo").
       const byEmail = ours.filter((r) => r.marketoIds.length <= 1);
       const several = ours.filter((r) => r.marketoIds.length > 1);
-      const leads = byEmail.map(({ lead }) => ({ email: lead.email.toLowerCase(), impartnerPartnerAccount: null, marketingSuspended: false }));
+      const leads = byEmail.map(({ lead, marketoSuspendedBeforeShare }) => ({ email: lead.email.toLowerCase(), ...releasedFromPartner(marketoSuspendedBeforeShare[0]) }));
       if (leads.length > 0) {
         const results = await marketo.upsertLeads({ action: 'updateOnly', lookupField: 'email', leads }, call);
         calls += 1;
@@ -93,11 +104,11 @@ export const recallInactiveLeads = defineAction({
           else notInMarketo.push(lead.email);
         });
       }
-      const updates = several.flatMap((r) => r.marketoIds.filter((_, i) => r.marketoPartnerAccounts[i] === String(r.lead.partnerAccountId ?? '')).map((id) => ({ id, email: r.lead.email })));
+      const updates = several.flatMap((r) => r.marketoIds.flatMap((id, i) => (r.marketoPartnerAccounts[i] === String(r.lead.partnerAccountId ?? '') ? [{ id, email: r.lead.email, before: r.marketoSuspendedBeforeShare[i] }] : [])));
       const recalledIds = new Set<number>();
       for (let i = 0; i < updates.length; i += MARKETO_LIMITS.batchSize) {
         const group = updates.slice(i, i + MARKETO_LIMITS.batchSize);
-        const results = await marketo.upsertLeads({ action: 'updateOnly', lookupField: 'id', leads: group.map(({ id }) => ({ id, impartnerPartnerAccount: null, marketingSuspended: false })) }, call);
+        const results = await marketo.upsertLeads({ action: 'updateOnly', lookupField: 'id', leads: group.map(({ id, before }) => ({ id, ...releasedFromPartner(before) })) }, call);
         calls += 1;
         results.forEach((result, j) => {
           if (result.status === 'updated') recalledIds.add(group[j]!.id);

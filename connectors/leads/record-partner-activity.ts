@@ -3,12 +3,18 @@ import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 import { PARTNER_LEAD_FIELDS } from '../marketo/marketo-lead-fields.ts';
 import type { LeadsConnection } from './leads-connection.ts';
 
-const { lastPartnerActivity, impartnerPartnerAccount } = PARTNER_LEAD_FIELDS;
+const { lastPartnerActivity, lastPartnerActivityAccount, impartnerPartnerAccount } = PARTNER_LEAD_FIELDS;
 
 /**
  * `leads.record_partner_activity` (D24, D25): records that the partner worked a lead, on the Marketo
  * lead's Last Partner Activity, so that the day-23 reminder and the day-30 recall leave the lead with
  * the partner. The lead is found by email (a PRM change) or by Marketo id (a Marketo change).
+ *
+ * Activity counts per partner: Last Partner Activity Account gets whose work it is, the PRM lead's
+ * partner (`partner_account`, a PRM change) or, for a Marketo change, the partner the Marketo lead
+ * names (its Lead Status follows the Salesforce Lead, which that partner holds). A lead shared with two
+ * partners (a joint booth) has one Marketo lead: one partner's work must not keep the other's untouched
+ * copy from its reminder and recall (inactive-partner-leads.ts reads the account).
  *
  * Only a lead a partner holds (Impartner Partner Account set) is written, and only with a later time
  * than the one it has: a run repeated after a crash, or two runs of one lead in any order, leave the
@@ -20,6 +26,10 @@ export const recordPartnerActivity = defineAction({
     .object({
       email: z.string().min(3).optional().describe('The lead, by email (a PRM lead the partner worked).'),
       lead_id: z.coerce.number().int().positive().optional().describe('The lead, by Marketo id (a Marketo change).'),
+      partner_account: z
+        .union([z.string(), z.number()])
+        .nullish()
+        .transform((v) => (v === null || v === undefined || String(v).trim() === '' ? undefined : String(v).trim())).describe('The PRM account id of the partner who worked it (a PRM change: the PRM lead\'s partner). Without it: the partner the Marketo lead names.'),
       at: z.string().refine((v) => !Number.isNaN(Date.parse(toIso(v))), 'a date and time').describe('When the partner worked it.'),
       what: z.string().min(1).describe('What the partner did, for the journal (e.g. "Lead Status → Contacted in the PRM").'),
     })
@@ -45,7 +55,7 @@ export const recordPartnerActivity = defineAction({
       const previous = lead[lastPartnerActivity.name];
       if (held === null || held === undefined || held === '') skipped.push({ id: lead.id, reason: 'no partner holds it (Impartner Partner Account empty)' });
       else if (typeof previous === 'string' && Date.parse(toIso(previous)) >= Date.parse(at)) skipped.push({ id: lead.id, reason: `already has a later or equal Last Partner Activity (${previous})` });
-      else updates.push({ id: lead.id, [lastPartnerActivity.name]: at });
+      else updates.push({ id: lead.id, [lastPartnerActivity.name]: at, [lastPartnerActivityAccount.name]: input.partner_account ?? String(held).trim() });
     }
     if (updates.length > 0) {
       const results = await client.upsertLeads({ action: 'updateOnly', lookupField: 'id', leads: updates }, call);
@@ -55,7 +65,7 @@ export const recordPartnerActivity = defineAction({
         else skipped.push({ id, reason: `Marketo skipped it: ${(result.reasons ?? []).map((r) => `${r.code} ${r.message}`).join('; ')}` });
       });
     }
-    ctx.note(`${input.what}: ${found === 0 ? `no Marketo lead ${filterType} ${value}` : `Last Partner Activity ${at} on ${recorded.length ? recorded.join(', ') : 'none'}${skipped.length ? `; left ${skipped.map((s) => `${s.id} (${s.reason})`).join(', ')}` : ''}`}`);
+    ctx.note(`${input.what}: ${found === 0 ? `no Marketo lead ${filterType} ${value}` : `Last Partner Activity ${at} (partner ${input.partner_account ?? 'named by the lead'}) on ${recorded.length ? recorded.join(', ') : 'none'}${skipped.length ? `; left ${skipped.map((s) => `${s.id} (${s.reason})`).join(', ')}` : ''}`}`);
     return { recorded, skipped, found };
   },
 });

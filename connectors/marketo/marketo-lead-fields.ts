@@ -29,6 +29,12 @@ export const PARTNER_LEAD_FIELDS = {
   partnerConsent: { name: 'partnerConsent', label: 'Partner Consent', type: 'boolean' },
   /** D20, D25: true while a Channel partner holds the lead (no scoring, no marketing). */
   marketingSuspended: { name: 'marketingSuspended', label: 'Marketing Suspended', type: 'boolean' },
+  /**
+   * D25, D27: the lead's Marketing Suspended when it was shared (the routing records it when no partner
+   * held the lead), which the recall gives back: a lead ops had suspended (a legal hold, say) stays so.
+   * Empty on leads shared before it existed: their recall sets Marketing Suspended = false, as before.
+   */
+  marketingSuspendedBeforeShare: { name: 'marketingSuspendedBeforeShare', label: 'Marketing Suspended Before Share', type: 'boolean' },
   /** D26: `Partner Sponsored Event` exempts the lead from recall. */
   leadAcquisitionSource: { name: 'leadAcquisitionSource', label: 'Lead Acquisition Source', type: 'string' },
   /** D23–D25: when the lead was synced to the PRM; the digest and the recall count from it. */
@@ -40,6 +46,13 @@ export const PARTNER_LEAD_FIELDS = {
    * is not partner activity (the Marketo poll reads the changes of `partner_fields` only).
    */
   lastPartnerActivity: { name: 'lastPartnerActivity', label: 'Last Partner Activity', type: 'datetime' },
+  /**
+   * D24, D25: whose work Last Partner Activity is (the PRM account id, as Impartner Partner Account). A
+   * lead shared with two partners (a joint booth: one PRM lead each, one Marketo lead) has one Last
+   * Partner Activity; this says which partner's copy it keeps. Empty on activity recorded before it
+   * existed: that activity counts for every partner, as it did then.
+   */
+  lastPartnerActivityAccount: { name: 'lastPartnerActivityAccount', label: 'Last Partner Activity Account', type: 'string' },
   /** D20, D21: Channel or Alliance. */
   partnerType: { name: 'partnerType', label: 'Partner Type', type: 'string' },
   /** D22: opted in to the vendor's own emails; the list import sets it only on an explicit yes. */

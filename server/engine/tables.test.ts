@@ -60,8 +60,22 @@ describe('the lead-share table (D24, D25)', () => {
     expect(() => createTables({ 'lead-share': [{ ...leadShare, recall_day: '30' }] })).toThrow('tables/lead-share: rows[0].recall_day is "30", not a whole number of days above zero');
   });
 
+  it('is refused when the look-back is shorter than the recall day: leads would leave the read before their recall', () => {
+    expect(() => createTables({ 'lead-share': [{ ...leadShare, look_back_days: 29 }] }, undefined, 'recipes/tables')).toThrow(
+      'recipes/tables/lead-share: rows[0].look_back_days: 29 is shorter than recall_day 30; the reminder and the recall read only the leads shared in the last look_back_days days, so a lead must stay in the read until its recall (e.g. look_back_days 90, recall_day 30)',
+    );
+    expect(() => createTables({ 'lead-share': [{ ...leadShare, look_back_days: 0 }] })).toThrow('tables/lead-share: rows[0].look_back_days is 0, not a whole number of days above zero');
+    expect(() => createTables({ 'lead-share': [{ ...leadShare, look_back_days: '90' }] })).toThrow('tables/lead-share: rows[0].look_back_days is "90", not a whole number of days above zero');
+  });
+
+  it('takes a look-back equal to the recall day or longer, and reads 90 days back when the table gives none', () => {
+    expect(createTables({ 'lead-share': [{ ...leadShare, look_back_days: 30 }] }).rows('lead-share')![0]).toMatchObject({ look_back_days: 30 });
+    expect(createTables({ 'lead-share': [{ ...leadShare, look_back_days: 365 }] }).rows('lead-share')![0]).toMatchObject({ look_back_days: 365 });
+    expect(createTables({ 'lead-share': [leadShare] }).rows('lead-share')![0]).toMatchObject({ look_back_days: 90 });
+  });
+
   it('accepts the shipped days (23, 30), and a table edit that keeps the reminder first', () => {
-    expect(createTables({ 'lead-share': [leadShare] }).rows('lead-share')).toEqual([leadShare]);
+    expect(createTables({ 'lead-share': [leadShare] }).rows('lead-share')).toEqual([{ ...leadShare, look_back_days: 90 }]);
     expect(createTables({ 'lead-share': [{ ...leadShare, reminder_day: 20, recall_day: 28 }] }).rows('lead-share')![0]).toMatchObject({ reminder_day: 20, recall_day: 28 });
   });
 });

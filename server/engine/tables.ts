@@ -95,24 +95,47 @@ function checkLeaveNamesApprovers(tables: ReadonlyMap<string, Row[]>, origin: st
 }
 
 /**
+ * D24, D25: how many days back the lead recall's daily reads go when the lead-share table names no
+ * `look_back_days`: the 30-day recall plus two months to catch up a reminder or a recall an outage or a
+ * table change delayed.
+ */
+export const DEFAULT_LOOK_BACK_DAYS = 90;
+
+/**
  * D24, D25: the lead-share table's days are whole days above zero, and the reminder comes before the
  * recall. A reminder_day at or after recall_day would recall every lead without its reminder ever going
- * out, so the table is refused at start (or at the edit), naming the row and the days.
+ * out, so the table is refused at start (or at the edit), naming the row and the days. look_back_days
+ * (DEFAULT_LOOK_BACK_DAYS when absent) bounds the reminder's and the recall's reads: the leads a
+ * partner worked are never recalled, and without a bound they would stay in every day's read for
+ * good. One shorter than recall_day would drop leads from the read before their recall, so it is
+ * refused the same way.
  */
-function checkLeadShareDays(tables: ReadonlyMap<string, Row[]>, origin: string): void {
-  (tables.get('lead-share') ?? []).forEach((row, i) => {
-    for (const column of ['reminder_day', 'recall_day'] as const) {
-      const days = row[column];
-      if (typeof days !== 'number' || !Number.isInteger(days) || days <= 0) {
-        throw new TableError(`${origin}/lead-share: rows[${i}].${column} is ${JSON.stringify(days)}, not a whole number of days above zero`);
+function checkLeadShareDays(tables: Map<string, Row[]>, origin: string): void {
+  const rows = tables.get('lead-share');
+  if (!rows) return;
+  tables.set(
+    'lead-share',
+    rows.map((given, i) => {
+      const row = given.look_back_days === undefined ? { ...given, look_back_days: DEFAULT_LOOK_BACK_DAYS } : given;
+      for (const column of ['reminder_day', 'recall_day', 'look_back_days'] as const) {
+        const days = row[column];
+        if (typeof days !== 'number' || !Number.isInteger(days) || days <= 0) {
+          throw new TableError(`${origin}/lead-share: rows[${i}].${column} is ${JSON.stringify(days)}, not a whole number of days above zero`);
+        }
       }
-    }
-    if ((row.reminder_day as number) >= (row.recall_day as number)) {
-      throw new TableError(
-        `${origin}/lead-share: rows[${i}].reminder_day: ${String(row.reminder_day)} is not before recall_day ${String(row.recall_day)}; D24 reminds the partner before the recall (e.g. reminder_day 23, recall_day 30)`,
-      );
-    }
-  });
+      if ((row.reminder_day as number) >= (row.recall_day as number)) {
+        throw new TableError(
+          `${origin}/lead-share: rows[${i}].reminder_day: ${String(row.reminder_day)} is not before recall_day ${String(row.recall_day)}; D24 reminds the partner before the recall (e.g. reminder_day 23, recall_day 30)`,
+        );
+      }
+      if ((row.look_back_days as number) < (row.recall_day as number)) {
+        throw new TableError(
+          `${origin}/lead-share: rows[${i}].look_back_days: ${String(row.look_back_days)} is shorter than recall_day ${String(row.recall_day)}; the reminder and the recall read only the leads shared in the last look_back_days days, so a lead must stay in the read until its recall (e.g. look_back_days ${DEFAULT_LOOK_BACK_DAYS}, recall_day 30)`,
+        );
+      }
+      return row;
+    }),
+  );
 }
 
 /** D14: each reminder day once; a repeated day would read as one reminder where ops meant two. */
