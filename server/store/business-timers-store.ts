@@ -107,7 +107,6 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 /** The offset label of a record's stop marker row (a stop_on event ended its timers for good). */
 const STOP_MARKER = '';
-
 /**
  * The offset label of a record's state row (status `state`): the newest `as_of` applied to the record,
  * by a recompute or a cancel. It exists before any timer does (a first event that cancels) and after
