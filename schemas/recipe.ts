@@ -361,6 +361,9 @@ export const TimerStopOn = z
   .object({
     event: z.string().min(3).describe('An event name, e.g. prm.mdf_claim.submitted.'),
     filter: Expression.optional().describe('Stop only when this is truthy for the event (`data`).'),
+    by: Expression.optional().describe(
+      "The record that stops the timers, e.g. {% data.id %} (the claim). The stop then lasts while that record is with the timers' record: an event of it that carries another key (ops moved the claim to another request) lifts the stop from the old key, whose timers resume from its last state when nothing else stops them (a reminder day already past follows the late rules). Without `by` the stop is for good.",
+    ),
   })
   .strict();
 
@@ -413,7 +416,7 @@ export const TimerTrigger = z
     stop_on: z
       .array(TimerStopOn)
       .optional()
-      .describe("Events that cancel the record's pending timers for good when they carry its key as their correlation key (e.g. prm.mdf_claim.submitted: a claim exists)."),
+      .describe("Events that cancel the record's pending timers when they carry its key as their correlation key (e.g. prm.mdf_claim.submitted: a claim exists): for good, or while the stopping record (`by`) stays with it."),
   })
   .strict()
   .refine((t) => !t.catch_up || t.catch_up.until > t.at, { message: 'catch_up.until must be later in the day than `at` (the window of a late timer starts at `at`)', path: ['catch_up', 'until'] })

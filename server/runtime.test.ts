@@ -79,6 +79,26 @@ describe('the README walkthrough (npm start)', () => {
     expect(records.prm.mdf_requests.find((r) => r.mdfNumber === 'MDF-1001')?.status).toBe('Approved');
     expect(records.salesforce.PartnerFundRequest.filter((r) => r.MDF_Number__c === 'MDF-1001').map((r) => r.Status)).toEqual(['Approved']);
 
+    // 4b. The claim reminder (D14). The demo activity ended in May 2026, so the approval makes every
+    // reminder day late: only the latest (day 28) is sent, once, at least 10 minutes after the approval
+    // (its email first) and inside business hours in Berlin (catch_up); GET /timers says when.
+    const approvedAt = rt.clock.now();
+    const timers = (await (await rt.app.request('/timers')).json()) as { business_timers: Array<{ key: string; offset: number; fires_at: string }> };
+    const [claimReminder, ...otherReminders] = timers.business_timers.filter((t) => t.key === 'MDF-1001');
+    expect(otherReminders).toEqual([]);
+    expect(claimReminder?.offset).toBe(28);
+    const firesAt = Date.parse(claimReminder!.fires_at);
+    expect(firesAt).toBeGreaterThanOrEqual(approvedAt + 10 * 60_000);
+    const berlin = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(firesAt);
+    expect(berlin).toMatch(/^(Mon|Tue|Wed|Thu|Fri) (09|1[0-6]):\d\d$/);
+    await rt.app.request('/_mock/clock/advance', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: `PT${Math.ceil((firesAt - rt.clock.now()) / 60_000) + 1}M` }) });
+    await rt.engine.runUntilIdle();
+    expect((await mailbox(rt, 'marketing@northwind.example')).map((m) => m.subject)).toEqual([
+      expect.stringMatching(/^We received/),
+      expect.stringMatching(/^Your MDF request MDF-1001 is approved/),
+      'Reminder: claim your MDF for MDF-1001 Cloud Summit Munich',
+    ]);
+
     // 5. The run and its journal over the runs API; no secret in it.
     const list = (await (await rt.app.request('/runs')).json()) as { runs: Array<{ id: string; status: string; recipe: string }> };
     expect(list.runs).toContainEqual(expect.objectContaining({ id: runIds[0], status: 'completed', recipe: 'mdf-request-approval' }));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRuntimeProcess, type RuntimeProcess } from './support/runtime-process.ts';
+import { API_TOKEN, openRuntimeProcess, type RuntimeProcess } from './support/runtime-process.ts';
 import { until } from './support/until.ts';
 
 /**
@@ -9,6 +9,9 @@ import { until } from './support/until.ts';
  */
 const PARTNER = 'marketing@northwind.example';
 const CMM = 'cmm.emea@vendor.example';
+const DAY = 86_400_000;
+/** A time's calendar day in UTC, as the PRM stores dates. */
+const utcDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 let rt: RuntimeProcess;
 
@@ -26,6 +29,12 @@ describe('crash recovery', () => {
     rt.start();
     await rt.ready();
 
+    // The activity is a month away, as a request awaiting approval's is: its approval arms the claim
+    // reminders (D14) for days 2, 14 and 28 after it, none due within the test. (The demo's end date, in
+    // May 2026, would rightly bring a late claim reminder 10 minutes after the approval.)
+    const startDate = utcDate(Date.now() + 30 * DAY);
+    const endDate = utcDate(Date.now() + 31 * DAY);
+    systems.prm.updateMdfRequest('MDF-1001', { startDate, endDate });
     sim.holdSalesforce = true;
     const accepted = await rt.deliverPrmWebhook({ id: 'crash-delivery-1', event: 'mdf_request.submitted', data: systems.prm.findMdfRequest('MDF-1001') });
     expect(accepted.status).toBe(202);
@@ -68,5 +77,9 @@ describe('crash recovery', () => {
     const [fundRequest, ...more] = systems.salesforce.records('PartnerFundRequest').filter((r) => r.MDF_Number__c === 'MDF-1001');
     expect(more).toEqual([]);
     expect(fundRequest?.Status).toBe('Approved');
+
+    // D14: the approval armed the claim reminders after the activity's end, once each, none sent yet.
+    const timers = (await (await fetch(`http://127.0.0.1:${port}/timers`, { headers: { authorization: `Bearer ${API_TOKEN}` } })).json()) as { business_timers: Array<{ key: string; offset: number; date: string }> };
+    expect(timers.business_timers.filter((t) => t.key === 'MDF-1001').map((t) => [t.offset, t.date])).toEqual([[2, endDate], [14, endDate], [28, endDate]]);
   }, 150_000);
 });

@@ -75,9 +75,13 @@ export class BusinessTimers {
         for (const stop of trigger.stop_on ?? []) {
           if (stop.event !== event) continue;
           if (stop.filter && !(await this.#evaluate(stop.filter, scope, name, 'stop_on filter'))) continue;
-          const outcome = await this.#o.store.cancelBusinessTimers({ recipe: name, key: correlationKey, reason: `stopped by ${event}`, stop: true, now });
+          const stopper = stop.by ? stopperOf(await this.#evaluate(stop.by, scope, name, 'stop_on by')) : undefined;
+          // The stopper now carries this key: a stop it left on another (ops moved the claim) is lifted first.
+          if (stopper !== undefined) touched.push(...(await this.#liftStops(recipe, trigger, stopper, correlationKey, event, deliveryId, now)));
+          const outcome = await this.#o.store.cancelBusinessTimers({ recipe: name, key: correlationKey, reason: `stopped by ${event}`, stop: true, ...(stopper !== undefined ? { stopper } : {}), now });
           const canceled = outcome.kind === 'canceled' ? outcome.canceled : 0;
-          this.#o.log.info({ recipe: name, key: correlationKey, event, canceled }, `timers of ${correlationKey} stopped for good by ${event} (${canceled} pending canceled)`);
+          const how = stopper === undefined ? 'for good' : `while ${stopper} is with it`;
+          this.#o.log.info({ recipe: name, key: correlationKey, event, stopper, canceled }, `timers of ${correlationKey} stopped ${how} by ${event} (${canceled} pending canceled)`);
           touched.push({ recipe: name, key: correlationKey, action: 'stopped' });
         }
       }
@@ -89,6 +93,24 @@ export class BusinessTimers {
         this.#noneDueBefore = -Infinity;
       }
     }
+    return touched;
+  }
+
+  /**
+   * Lifts the stops `stopper` left on keys other than `keepKey` and recomputes the timers of each
+   * record nothing stops any more, from its last state, as if that state arrived now: a reminder day
+   * already past is late (catch_up), the days to come wait for their time.
+   */
+  async #liftStops(recipe: LoadedRecipe, trigger: Timer, stopper: string, keepKey: string, event: string, deliveryId: string, now: number): Promise<TimersTouched[]> {
+    const name = recipe.definition.name;
+    const lifted = await this.#o.store.liftBusinessTimerStops({ recipe: name, stopper, keepKey, now });
+    const touched: TimersTouched[] = [];
+    for (const record of lifted) {
+      this.#o.log.info({ recipe: name, key: record.key, event, stopper, movedTo: keepKey }, `timers of ${record.key} resume: ${stopper}, which stopped them, is with ${keepKey} now (${event})`);
+      const key = await this.#recompute(recipe, trigger, eventScope(event, record.data, deliveryId), record.data, now);
+      if (key !== null) touched.push({ recipe: name, key, action: 'recomputed' });
+    }
+    if (lifted.length > 0) this.#noneDueBefore = -Infinity;
     return touched;
   }
 
@@ -282,6 +304,11 @@ type EventScope = ExpressionScope & { event: string; trigger: { event: string; d
 function eventScope(event: string, data: unknown, deliveryId: string): EventScope {
   const trigger = { event, data, delivery_id: deliveryId };
   return { trigger, steps: {}, vars: {}, run: { id: '', recipe: '', version: 0, started_at: '' }, data, event };
+}
+
+/** A stop_on `by` value as the stopper's id, or undefined (no usable value: the stop is for good). */
+function stopperOf(value: unknown): string | undefined {
+  return (typeof value === 'string' && value !== '') || (typeof value === 'number' && Number.isFinite(value)) ? String(value) : undefined;
 }
 
 /** A source stamp as epoch ms (an ISO time, a PRM timestamp or a number), or null. */

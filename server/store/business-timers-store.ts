@@ -5,6 +5,7 @@ import type { NewRun } from './store.ts';
 import { PreparedQuery } from './prepared-query.ts';
 import { insertRunWork } from './store-operations.ts';
 import type { StoreQueries } from './store-queries.ts';
+import { stopMarkerOf } from './business-timer-stops.ts';
 import { json, parse } from './store-rows.ts';
 import { exec, type StoreWork } from './store-work.ts';
 
@@ -68,6 +69,12 @@ export interface CancelTimersInput {
   key: string;
   reason: string;
   stop: boolean;
+  /**
+   * With `stop`: the record that stopped them (stop_on `by`, e.g. a claim's id). The stop is then kept
+   * per stopper and lifted by `liftTimerStopsWork` when that record moves to another key; without
+   * one it is for good.
+   */
+  stopper?: string;
   /** The source's stamp of the event that cancels (epoch ms), when the trigger has `as_of`. */
   asOf?: number | null;
   now: number;
@@ -164,7 +171,10 @@ function toTimer(row: TimerRow): BusinessTimer {
 export async function recomputeTimersWork(trx: Transaction<Database>, input: RecomputeTimersInput): Promise<RecomputeTimersOutcome> {
   const rows = await trx.selectFrom('business_timers').selectAll().where('recipe', '=', input.recipe).where('record_key', '=', input.key).execute();
   const stop = rows.find((r) => r.status === 'stopped');
-  if (stop) return { kind: 'stopped', reason: stop.reason ?? 'stopped' };
+  if (stop) {
+    await keepStateWhileStopped(trx, input, rows);
+    return { kind: 'stopped', reason: stop.reason ?? 'stopped' };
+  }
   if (input.asOf !== null && rows.some((r) => r.as_of !== null && r.as_of > input.asOf!)) return { kind: 'stale' };
   if (input.asOf !== null && !(await claimNewestState(trx, { ...input, asOf: input.asOf }))) return { kind: 'stale' };
   const byOffset = new Map(rows.map((r) => [r.offset, r]));
@@ -245,6 +255,23 @@ export async function recomputeTimersWork(trx: Transaction<Database>, input: Rec
 }
 
 /**
+ * A stopped record's stop markers keep its latest state (date, data, stamp), so that a stop lifted
+ * later (`liftTimerStopsWork`) recomputes the timers from the record as it is then, not as it was when
+ * the stop came. An event older than the state applied changes nothing.
+ */
+async function keepStateWhileStopped(trx: Transaction<Database>, input: RecomputeTimersInput, rows: readonly TimerRow[]): Promise<void> {
+  if (input.asOf !== null && rows.some((r) => r.as_of !== null && r.as_of > input.asOf!)) return;
+  if (input.asOf !== null && !(await claimNewestState(trx, { ...input, asOf: input.asOf }))) return;
+  await trx
+    .updateTable('business_timers')
+    .set({ record_date: input.date, record_data: json(input.data), as_of: input.asOf, updated_at: input.now })
+    .where('recipe', '=', input.recipe)
+    .where('record_key', '=', input.key)
+    .where('status', '=', 'stopped')
+    .execute();
+}
+
+/**
  * Whether a fired timer's run told nobody anything, so that the timer may fire again for another date:
  * its run (dedup key `timer:<key>:<offset>:<date>`) completed through a `stop` step (the recipe's own
  * "nothing to do", e.g. the D14 recipe finding another end date in the PRM) and put no message in the
@@ -291,16 +318,27 @@ export async function cancelTimersWork(trx: Transaction<Database>, input: Cancel
     .where('status', '=', 'pending')
     .executeTakeFirst();
   if (input.stop) {
+    // The record's last state goes with the marker: a stop lifted later recomputes from it.
+    const last = await trx
+      .selectFrom('business_timers')
+      .select(['record_date', 'record_data', 'as_of'])
+      .where('recipe', '=', input.recipe)
+      .where('record_key', '=', input.key)
+      .where((eb) => eb.or([eb('offset_index', '>=', 0), eb('status', '=', 'stopped')]))
+      .orderBy('updated_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     await trx
       .insertInto('business_timers')
       .values({
         recipe: input.recipe,
         record_key: input.key,
-        offset: STOP_MARKER,
+        offset: input.stopper === undefined ? STOP_MARKER : stopMarkerOf(input.stopper),
         offset_index: -1,
-        record_date: '',
-        record_data: 'null',
-        as_of: null,
+        record_date: last?.record_date ?? '',
+        record_data: last?.record_data ?? 'null',
+        as_of: last?.as_of ?? null,
         fire_at: input.now,
         status: 'stopped',
         reason: input.reason,
@@ -467,6 +505,7 @@ export async function recordTimersQuery(db: Db, q: { recipe: string; key: string
     .where('recipe', '=', q.recipe)
     .where('record_key', '=', q.key)
     .where('offset', 'not in', [STOP_MARKER, STATE_ROW])
+    .where('status', '!=', 'stopped')
     .orderBy('offset_index')
     .execute();
   return rows.map(toTimer);

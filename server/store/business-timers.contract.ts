@@ -144,6 +144,37 @@ export function describeBusinessTimersContract(name: string, open: () => Promise
       expect(await store.listBusinessTimers({ limit: 10 })).toEqual([]);
     });
 
+    it('D14: a stop kept per stopper (a claim) is lifted when the claim moves to another record: the record\'s last state comes back to recompute from, unless another claim still stops it', async () => {
+      const stop = (key: string, stopper: string, now: number) => store.cancelBusinessTimers({ recipe: 'reminder', key, reason: 'stopped by prm.mdf_claim.submitted', stop: true, stopper, now });
+      const lift = (stopper: string, keepKey: string, now: number) => store.liftBusinessTimerStops({ recipe: 'reminder', stopper, keepKey, now });
+      await store.recomputeBusinessTimers(input({ asOf: 1000 }));
+      await stop('MDF-1', 'claim-7', T0 + DAY);
+      await stop('MDF-1', 'claim-8', T0 + DAY);
+      // While stopped, the record's newer state is kept, not applied.
+      const moved = { status: 'Approved', endDate: '2026-03-11' };
+      expect(await store.recomputeBusinessTimers(input({ date: '2026-03-11', data: moved, asOf: 2000, offsets: offsets(T0 + DAY), now: T0 + DAY }))).toMatchObject({ kind: 'stopped' });
+      expect(await statuses()).toEqual({ '2': 'canceled', '14': 'canceled', '28': 'canceled' });
+      // Claim 7 moves to MDF-2: claim 8 still stops MDF-1.
+      expect(await lift('claim-7', 'MDF-2', T0 + DAY)).toEqual([]);
+      expect(await lift('claim-7', 'MDF-2', T0 + DAY)).toEqual([]);
+      // Claim 8 moves too: nothing stops MDF-1, its latest state comes back; staying on its key lifts nothing.
+      expect(await lift('claim-8', 'MDF-1', T0 + DAY)).toEqual([]);
+      expect(await lift('claim-8', 'MDF-3', T0 + DAY)).toEqual([{ key: 'MDF-1', date: '2026-03-11', data: moved }]);
+      expect(await store.recomputeBusinessTimers(input({ date: '2026-03-11', data: moved, asOf: 2000, offsets: offsets(T0 + DAY), now: T0 + DAY }))).toMatchObject({ kind: 'applied', pending: 3 });
+      expect(await statuses()).toEqual({ '2': 'pending', '14': 'pending', '28': 'pending' });
+    });
+
+    it('D14: a request canceled while a claim stopped its timers is not re-armed when the claim moves away (the cancel is newer than the state kept)', async () => {
+      await store.recomputeBusinessTimers(input({ asOf: 1000 }));
+      await store.cancelBusinessTimers({ recipe: 'reminder', key: 'MDF-1', reason: 'stopped by prm.mdf_claim.submitted', stop: true, stopper: 'claim-7', now: T0 + DAY });
+      expect(await store.cancelBusinessTimers({ recipe: 'reminder', key: 'MDF-1', reason: 'status is Canceled', stop: false, asOf: 3000, now: T0 + DAY })).toEqual({ kind: 'canceled', canceled: 0 });
+      const [lifted] = await store.liftBusinessTimerStops({ recipe: 'reminder', stopper: 'claim-7', keepKey: 'MDF-2', now: T0 + DAY });
+      expect(lifted).toEqual({ key: 'MDF-1', date: '2026-03-10', data: { status: 'Approved' } });
+      // The engine recomputes from the state kept, with its stamp: older than the cancel, so stale.
+      expect(await store.recomputeBusinessTimers(input({ asOf: 1000, now: T0 + DAY }))).toEqual({ kind: 'stale' });
+      expect(await store.listBusinessTimers({ limit: 10 })).toEqual([]);
+    });
+
     it('an event older than the state already applied (its as_of) changes nothing', async () => {
       await store.recomputeBusinessTimers(input({ date: '2026-03-17', offsets: offsets(T0 + 7 * DAY), asOf: 2000 }));
       expect(await store.recomputeBusinessTimers(input({ asOf: 1000 }))).toEqual({ kind: 'stale' });

@@ -28,6 +28,7 @@ import * as consoleQueries from './console-queries.ts';
 import { rateBudgetQueries, releaseRateBudgetWork, renewRateBudgetWork, takeRateBudgetWork, type RateBudgetQueries, type RateBudgetCall, type RateBudgetSlot, type RateBudgetTake, type TakeRateBudgetInput } from './rate-budgets.ts';
 import { claimIdsWithTitleKeyQuery, claimTitleKeysWatermarkQuery, saveClaimTitleKeysWork, type SaveClaimTitleKeysInput } from './claim-title-keys.ts';
 import { saveSyncBasesWork, syncBasesQuery, type SaveSyncBasesInput, type SyncBases, type SyncRecordRef } from './sync-bases.ts';
+import { liftTimerStopsWork, type LiftedTimerStop, type LiftTimerStopsInput } from './business-timer-stops.ts';
 import { syncTimerOffsets, type SyncTimerOffsetsInput, type SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 import {
   STOPPED_BY_RECIPE,
@@ -587,6 +588,10 @@ export class KyselyStore implements Store {
 
   cancelBusinessTimers(input: timers.CancelTimersInput): Promise<timers.CancelTimersOutcome> {
     return this.transaction((trx) => timers.cancelTimersWork(trx, input));
+  }
+
+  liftBusinessTimerStops(input: LiftTimerStopsInput): Promise<LiftedTimerStop[]> {
+    return this.transaction((trx) => liftTimerStopsWork(trx, input));
   }
 
   #timerQueries: timers.TimerQueries | undefined;

@@ -11,6 +11,7 @@ import type { RateBudgetCall, RateBudgetSlot, RateBudgetTake, TakeRateBudgetInpu
 import type { SyncTimerOffsetsInput, SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 import type { ConsoleSession, RecipeStatusCount } from './console-queries.ts';
 import type { BusinessTimer, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
+import type { LiftedTimerStop, LiftTimerStopsInput } from './business-timer-stops.ts';
 
 export type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 export type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
@@ -21,6 +22,7 @@ export type { SaveSyncBasesInput, SyncBase, SyncBases, SyncRecordRef } from './s
 export type { OffsetFireTimes, SyncTimerOffsetsInput, SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 export type { ConsoleSession, RecipeStatusCount } from './console-queries.ts';
 export type { BusinessTimer, BusinessTimerStatus, DeferTimer, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
+export type { LiftedTimerStop, LiftTimerStopsInput } from './business-timer-stops.ts';
 
 /**
  * The one persistence interface of the runtime. Two implementations (SQLite embedded, PostgreSQL for
@@ -258,6 +260,11 @@ export interface Store {
    * only when no newer state of the record was applied, and the stamp is kept. How many were pending.
    */
   cancelBusinessTimers(input: CancelTimersInput): Promise<CancelTimersOutcome>;
+  /**
+   * Lifts the stops a stopper (stop_on `by`: a claim) left on keys other than the one it carries now,
+   * in one transaction; the records nothing stops any more, with their last state to recompute from.
+   */
+  liftBusinessTimerStops(input: LiftTimerStopsInput): Promise<LiftedTimerStop[]>;
   /**
    * Turns up to `limit` due timers into runs and marks them fired, in one transaction; a timer fires
    * once whatever the number of replicas or crashes (compare-and-set on its status, run dedup key).

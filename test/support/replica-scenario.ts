@@ -84,6 +84,13 @@ export const CLOCK_ADVANCES = [
   { atShare: 0.4, byMs: 15 * DAY },
 ] as const;
 
+/**
+ * The requests' activity, months after the scenario's last virtual day (Friday 19 February 2027), as a
+ * request awaiting approval has: an approved one arms its claim reminders (D14) for days 2, 14 and 28
+ * after this end date, none of which comes before the end. (MDF-1001's demo dates, in May 2026, would
+ * make every approval rightly send a late claim reminder 10 minutes later.)
+ */
+const ACTIVITY = { startDate: '2027-06-08', endDate: '2027-06-09' } as const;
 /** Fixed-width numbers, so that no MDF number is a prefix of another in a subject line. */
 const mdfNumber = (n: number) => `MDF-${4_000_000 + n}`;
 const CMM = 'cmm.emea@vendor.example';
@@ -122,7 +129,7 @@ export async function runReplicaScenario(o: ReplicaScenarioOptions): Promise<Rep
   const template = systems.prm.findMdfRequest('MDF-1001');
   if (!template) throw new Error('replica scenario: the demo PRM has no MDF-1001 to copy');
   const { id: _id, created: _created, updated: _updated, ...fields } = template;
-  const requests = Array.from({ length: o.webhooks }, (_, i) => systems.prm.addMdfRequest({ ...fields, mdfNumber: mdfNumber(i) }));
+  const requests = Array.from({ length: o.webhooks }, (_, i) => systems.prm.addMdfRequest({ ...fields, ...ACTIVITY, mdfNumber: mdfNumber(i) }));
   const sim = await serveSimulatedSystems(systems);
   const set = await openReplicaSet(
     o.replicas,
