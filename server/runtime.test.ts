@@ -63,6 +63,8 @@ describe('the README walkthrough (npm start)', () => {
     const page = await rt.app.request(link.pathname + link.search);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('MDF-1001');
+    // Before the click: the approval, and so the 10 minutes of step 4b, come after it on this real clock.
+    const approvedAt = rt.clock.now();
     const decided = await rt.app.request(link.pathname, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&comment=Great+event' });
     expect(decided.status).toBe(200);
     await rt.engine.runUntilIdle();
@@ -82,7 +84,6 @@ describe('the README walkthrough (npm start)', () => {
     // 4b. The claim reminder (D14). The demo activity ended in May 2026, so the approval makes every
     // reminder day late: only the latest (day 28) is sent, once, at least 10 minutes after the approval
     // (its email first) and inside business hours in Berlin (catch_up); GET /timers says when.
-    const approvedAt = rt.clock.now();
     const timers = (await (await rt.app.request('/timers')).json()) as { business_timers: Array<{ key: string; offset: number; fires_at: string }> };
     const [claimReminder, ...otherReminders] = timers.business_timers.filter((t) => t.key === 'MDF-1001');
     expect(otherReminders).toEqual([]);
