@@ -371,6 +371,14 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('claim_title_keys_updated').on('claim_title_keys').columns(['prm_updated_ms']).execute();
     },
   },
+  // D14: each claim event reads the stops its claim holds on other requests (business-timer-stops.ts), by
+  // recipe and offset. The unique index leads with recipe then record key, so that read went through
+  // every timer of the recipe. Stopped rows only: pending and fired timers are never read this way.
+  '0020_business_timer_stops_index': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('business_timers_stopped_by_offset').on('business_timers').columns(['recipe', 'offset']).where(sql.ref('status'), '=', 'stopped').execute();
+    },
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {
