@@ -46,7 +46,7 @@ function connect(): LeadsConnection {
 async function recall(connection: LeadsConnection, window = WINDOW) {
   const definition = leadsConnector.actions.recall_inactive_leads!;
   const { ctx } = testContext(connection, clock);
-  return definition.output.parse(await definition.run(definition.input.parse(window), ctx)) as { recalled: number; not_in_marketo: string[]; several_in_marketo: unknown[]; not_in_salesforce: string[]; salesforce_refused: string[]; left_with_other_partner: unknown[]; marketo_calls: number };
+  return definition.output.parse(await definition.run(definition.input.parse(window), ctx)) as { recalled: number; not_in_marketo: string[]; several_in_marketo: unknown[]; not_in_salesforce: string[]; salesforce_refused: string[]; handed_over: unknown[]; left_with_other_partner: unknown[]; marketo_calls: number };
 }
 
 /** `n` leads of Northwind shared on SYNCED, untouched since, in the PRM and in Marketo. */
@@ -72,7 +72,7 @@ describe('leads.recall_inactive_leads (D25, D26)', () => {
 
     clock.set('2026-04-21T05:00:01Z');
     const second = await recall(connection);
-    expect(second).toEqual({ recalled: 100, not_in_marketo: [], several_in_marketo: [], not_in_salesforce: [], salesforce_refused: [], left_with_other_partner: [], marketo_calls: 1 });
+    expect(second).toEqual({ recalled: 100, not_in_marketo: [], several_in_marketo: [], not_in_salesforce: [], salesforce_refused: [], handed_over: [], left_with_other_partner: [], marketo_calls: 1 });
     // The first 600 kept the Recalled Date of the first attempt.
     const leads = systems.prm.leads();
     expect(leads.filter((lead) => recalledFirst.get(lead.email) === lead.recalledDate)).toHaveLength(600);
@@ -82,7 +82,7 @@ describe('leads.recall_inactive_leads (D25, D26)', () => {
     expect(systems.salesforce.records('Lead').filter((lead) => lead.PartnerAccountId === null && typeof lead.Partner_Recalled_Date__c === 'string')).toHaveLength(700);
 
     // A third run of the same window finds nothing left.
-    expect(await recall(connection)).toEqual({ recalled: 0, not_in_marketo: [], several_in_marketo: [], not_in_salesforce: [], salesforce_refused: [], left_with_other_partner: [], marketo_calls: 0 });
+    expect(await recall(connection)).toEqual({ recalled: 0, not_in_marketo: [], several_in_marketo: [], not_in_salesforce: [], salesforce_refused: [], handed_over: [], left_with_other_partner: [], marketo_calls: 0 });
   });
 
   it('D25, D26: a lead the partner worked (Last Partner Activity after the share) and a Partner Sponsored Event lead stay with the partner; a lead Marketo lacks is still recalled in the PRM and named', async () => {
@@ -91,7 +91,7 @@ describe('leads.recall_inactive_leads (D25, D26)', () => {
     systems.marketo.updateLead(worked!.id, { lastPartnerActivity: '2026-04-19T12:00:00Z' });
     systems.prm.addLead({ email: 'gone@client.example', phone: '+1 555 0100', partnerAccountId: 101, partnerSyncedDate: SYNCED, created: SYNCED, updated: SYNCED });
     const output = await recall(connect());
-    expect(output).toEqual({ recalled: 2, not_in_marketo: ['gone@client.example'], several_in_marketo: [], not_in_salesforce: ['gone@client.example'], salesforce_refused: [], left_with_other_partner: [], marketo_calls: 1 });
+    expect(output).toEqual({ recalled: 2, not_in_marketo: ['gone@client.example'], several_in_marketo: [], not_in_salesforce: ['gone@client.example'], salesforce_refused: [], handed_over: [], left_with_other_partner: [], marketo_calls: 1 });
     const recalled = systems.prm.leads().filter((lead) => lead.recalledDate !== null).map((lead) => lead.email);
     expect(recalled).toEqual(['lead0@client.example', 'gone@client.example']);
   });
@@ -101,7 +101,58 @@ describe('leads.recall_inactive_leads (D25, D26)', () => {
     const [before] = systems.marketo.findLeads('email', 'lead1@client.example');
     systems.marketo.updateLead(before!.id, { lastPartnerActivity: '2026-03-19T12:00:00Z' });
     const output = await recall(connect());
-    expect(output).toEqual({ recalled: 2, not_in_marketo: [], several_in_marketo: [], not_in_salesforce: [], salesforce_refused: [], left_with_other_partner: [], marketo_calls: 1 });
+    expect(output).toEqual({ recalled: 2, not_in_marketo: [], several_in_marketo: [], not_in_salesforce: [], salesforce_refused: [], handed_over: [], left_with_other_partner: [], marketo_calls: 1 });
+  });
+});
+
+describe('a joint-booth lead and the partner that still holds a share (D25)', () => {
+  const ANN = 'ann.lee@client.example';
+  const NORTHWIND = { partnerAccountId: 101, crmPartnerId: '0015e00000NWCLDAA1' };
+  const CONTOSO = { partnerAccountId: 102, crmPartnerId: '0015e00000CNTSOAA2' };
+
+  /** Ann's copy for one partner, shared on SYNCED and untouched (or worked, with `extra`). */
+  function shareAnn(partner: typeof NORTHWIND, extra: Record<string, unknown> = {}) {
+    systems.prm.addLead({ email: ANN, phone: '+1 555 0100', ...partner, partnerSyncedDate: SYNCED, created: SYNCED, updated: SYNCED, ...extra });
+  }
+  function annInMarketoAndSalesforce(marketoPartner: string, salesforceAccount: string) {
+    systems.marketo.addLead({ email: ANN, impartnerPartnerAccount: marketoPartner, marketingSuspended: true, marketingSuspendedBeforeShare: false, partnerConsent: true });
+    systems.salesforce.insert('Lead', { LastName: 'Lee', Company: 'Client', Email: ANN, Partner_Lead_Key__c: ANN, PartnerAccountId: salesforceAccount, Partner_Synced_Date__c: SYNCED });
+  }
+  const annInMarketo = () => systems.marketo.findLeads('email', ANN)[0];
+  const annInSalesforce = () => systems.salesforce.records('Lead').find((lead) => lead.Partner_Lead_Key__c === ANN);
+  const annInPrm = () => systems.prm.leads().filter((lead) => lead.email === ANN).map((lead) => [lead.partnerAccountId, lead.recalledDate]);
+
+  it('both copies due the same morning in two batches (the second read from Marketo before the first handed the lead over): nobody remains, the lead is released', async () => {
+    shareAnn(CONTOSO);
+    // 300 more leads, one of them worked: Marketo is read 300 candidates at a time, so the recall's
+    // first batch of 300 reaches into the second read, which saw Ann's Marketo lead still naming Contoso.
+    shareLeads(300);
+    const [worked] = systems.marketo.findLeads('email', 'lead5@client.example');
+    systems.marketo.updateLead(worked!.id, { lastPartnerActivity: '2026-04-19T12:00:00Z' });
+    shareAnn(NORTHWIND);
+    annInMarketoAndSalesforce('102', CONTOSO.crmPartnerId);
+
+    const output = await recall(connect());
+    expect(output.recalled).toBe(301);
+    // The PRM's rate limit spaces the 301 Recalled Dates over the morning.
+    expect(annInPrm()).toEqual([[102, expect.any(String)], [101, expect.any(String)]]);
+    expect(annInMarketo()).toMatchObject({ impartnerPartnerAccount: null, marketingSuspended: false });
+    expect(annInSalesforce()).toMatchObject({ PartnerAccountId: null, Partner_Recalled_Date__c: expect.any(String) });
+    expect(output.left_with_other_partner).toEqual([]);
+  });
+
+  it('a retry after the Marketo lead was handed over but not the Salesforce Lead: the Salesforce Lead is handed over too, nothing is released', async () => {
+    // Northwind works its copy; the attempt before wrote Marketo (Northwind's now), then Salesforce failed.
+    shareAnn(NORTHWIND, { status: 'Contacted', updated: '2026-04-01T10:00:00Z' });
+    shareAnn(CONTOSO);
+    annInMarketoAndSalesforce('101', CONTOSO.crmPartnerId);
+
+    const output = await recall(connect());
+    expect(output.recalled).toBe(1);
+    expect(annInPrm()).toEqual([[101, null], [102, '2026-04-20T09:00:00.000Z']]);
+    expect(annInMarketo()).toMatchObject({ impartnerPartnerAccount: '101', marketingSuspended: true, marketingSuspendedBeforeShare: false });
+    expect(annInSalesforce()).toMatchObject({ PartnerAccountId: NORTHWIND.crmPartnerId });
+    expect(annInSalesforce()!.Partner_Recalled_Date__c ?? null).toBeNull();
   });
 });
 

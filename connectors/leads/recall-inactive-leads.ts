@@ -4,6 +4,8 @@ import { MARKETO_LIMITS } from '../marketo/marketo-limits.ts';
 import { InactiveLeadsInput, recallableLeadsInMarketo, stillThePartners, type RecallableLead } from './inactive-partner-leads.ts';
 import type { LeadsConnection } from './leads-connection.ts';
 import { recallSalesforceLeads } from './recall-salesforce-leads.ts';
+import { emailKey, remainingPartnerShares } from './remaining-partner-shares.ts';
+import type { PrmPartnerLead } from '../prm/prm-records.ts';
 
 /**
  * `leads.recall_inactive_leads` (D25, D26): takes back every lead synced in the window that the partner
@@ -14,8 +16,13 @@ import { recallSalesforceLeads } from './recall-salesforce-leads.ts';
  * Date (the portal stops listing it). A lead shared meanwhile with another partner (its Marketo lead's
  * Impartner Partner Account, or its Salesforce Lead's PartnerAccountId, names that partner) keeps it:
  * only the recalled partner's PRM lead gets its Recalled Date (D25), and the output names it for ops. A
- * lead several Marketo leads have (an update by email answers 1007) is updated by id on the Marketo
- * leads that name the partner, and named with every id (several_in_marketo): ops merge them.
+ * joint-booth lead whose Marketo lead names the recalled partner while another partner still holds an
+ * open share of the person (its own unrecalled PRM lead: remaining-partner-shares.ts, one PRM read per
+ * batch) is handed over to that partner instead of released: Impartner Partner Account and CRM Partner
+ * ID that partner's, Marketing Suspended stays true, the Salesforce Lead's PartnerAccountId its
+ * Account (handed_over). A lead several Marketo leads have (an update by email answers 1007) is
+ * updated by id on the Marketo leads that name the partner, and named with every id
+ * (several_in_marketo): ops merge them.
  *
  * Resumable: a lead with a Recalled Date is skipped, so an attempt after a failure (Marketo's daily
  * quota, 607: the engine waits for the reset without spending an attempt) recalls only the rest. A
@@ -38,6 +45,15 @@ const LeftWithOtherPartner = z.object({
 });
 type LeftWithOtherPartner = z.infer<typeof LeftWithOtherPartner>;
 
+/** A joint-booth lead handed over to the partner that still holds a share of the person (D25). */
+const HandedOver = z.object({
+  email: z.string(),
+  recalled_from: z.string().describe('The PRM account id of the partner the lead was recalled from (its PRM lead).'),
+  handed_to: z.string().describe('The PRM account id of the partner that holds an open share of the same person: the Marketo lead\'s Impartner Partner Account now.'),
+  salesforce: z.enum(['handed over', 'no Lead', 'refused', 'left as it was: no CRM Partner ID on the remaining partner\'s PRM lead']).describe('What became of the Salesforce Lead (refused: as salesforce_refused names it).'),
+});
+type HandedOver = z.infer<typeof HandedOver>;
+
 /** What ops read of a lead left with another partner: the PRM accounts its Marketo leads name. */
 function leftWithOtherPartner(r: RecallableLead): LeftWithOtherPartner {
   const recalledFrom = String(r.lead.partnerAccountId ?? '');
@@ -56,6 +72,15 @@ function releasedFromPartner(suspendedBeforeShare: boolean | null | undefined): 
   return { impartnerPartnerAccount: null, marketingSuspended: suspendedBeforeShare === true, marketingSuspendedBeforeShare: null };
 }
 
+/**
+ * The Marketo fields of a lead handed over to the partner that still holds a share of the person (D25,
+ * D27): that partner's account, still suspended from marketing and scoring. Marketing Suspended Before
+ * Share is kept: the share goes on, and that partner's recall gives it back.
+ */
+function handedOverTo(holder: PrmPartnerLead): Record<string, unknown> {
+  return { impartnerPartnerAccount: String(holder.partnerAccountId ?? ''), ...(holder.crmPartnerId ? { crmPartnerID: holder.crmPartnerId } : {}), marketingSuspended: true };
+}
+
 export const recallInactiveLeads = defineAction({
   description: 'Recalls the untouched, non-exempt leads synced in a window: Marketo updateOnly 300 a call (Impartner Partner Account cleared, Marketing Suspended as before the share: false unless ops had suspended the lead), then the PRM lead\'s Recalled Date.',
   input: InactiveLeadsInput,
@@ -65,6 +90,7 @@ export const recallInactiveLeads = defineAction({
     several_in_marketo: z.array(SeveralInMarketo).describe('Leads several Marketo leads have (Marketo refuses an update by email, 1007): the ones that named the partner were recalled by id; ops are told to merge them.'),
     not_in_salesforce: z.array(z.string()).describe('Emails Salesforce has no Lead for (D1): recalled in Marketo and the PRM.'),
     salesforce_refused: z.array(z.string()).describe('Salesforce Leads the org refused to update, with its reason.'),
+    handed_over: z.array(HandedOver).default([]).describe('Joint-booth leads whose Marketo lead named the recalled partner while another partner still holds an open share of the person: handed over to that partner (D25), not released.'),
     left_with_other_partner: z.array(LeftWithOtherPartner).describe('Leads shared meanwhile with another partner: recalled in the PRM from this partner only, their Marketo or Salesforce partner fields left to the other partner (D25). Ops are told in the recall\'s email.'),
     marketo_calls: z.number().int().describe('Marketo update calls (300 leads each); the Last Partner Activity reads come on top, one per 300 candidates.'),
   }),
@@ -81,10 +107,24 @@ export const recallInactiveLeads = defineAction({
     const notInSalesforce: string[] = [];
     const salesforceRefused: string[] = [];
     const otherPartner: LeftWithOtherPartner[] = [];
+    const handed: HandedOver[] = [];
+    // A later batch of this attempt read its Marketo leads before an earlier batch handed them over.
+    const handedTo = new Map<string, { from: string; to: string }>();
     let recalled = 0;
     let calls = 0;
     const flush = async (batch: RecallableLead[]) => {
       if (batch.length === 0) return;
+      for (const r of batch) {
+        const moved = handedTo.get(emailKey(r.lead.email));
+        if (moved) r.marketoPartnerAccounts = r.marketoPartnerAccounts.map((a) => (a === moved.from ? moved.to : a));
+      }
+      // D25 (joint booth): who still holds an open share of each person once this batch is recalled.
+      const remaining = await remainingPartnerShares(prm, batch.map(({ lead }) => lead), call);
+      const holderOf = (r: RecallableLead) => remaining.get(emailKey(r.lead.email));
+      const partnerFields = (r: RecallableLead, before: boolean | null | undefined) => {
+        const holder = holderOf(r);
+        return holder ? handedOverTo(holder) : releasedFromPartner(before);
+      };
       // D25: only the recalled partner's hold is released; a lead another partner got since stays theirs.
       const ours = batch.filter(stillThePartners);
       otherPartner.push(...batch.filter((r) => !stillThePartners(r)).map(leftWithOtherPartner));
@@ -92,7 +132,7 @@ export const recallInactiveLeads = defineAction({
       // name this partner are updated by id, and ops are told which ones to merge (never "not in Marketo").
       const byEmail = ours.filter((r) => r.marketoIds.length <= 1);
       const several = ours.filter((r) => r.marketoIds.length > 1);
-      const leads = byEmail.map(({ lead, marketoSuspendedBeforeShare }) => ({ email: lead.email.toLowerCase(), ...releasedFromPartner(marketoSuspendedBeforeShare[0]) }));
+      const leads = byEmail.map((r) => ({ email: r.lead.email.toLowerCase(), ...partnerFields(r, r.marketoSuspendedBeforeShare[0]) }));
       if (leads.length > 0) {
         const results = await marketo.upsertLeads({ action: 'updateOnly', lookupField: 'email', leads }, call);
         calls += 1;
@@ -104,11 +144,11 @@ export const recallInactiveLeads = defineAction({
           else notInMarketo.push(lead.email);
         });
       }
-      const updates = several.flatMap((r) => r.marketoIds.flatMap((id, i) => (r.marketoPartnerAccounts[i] === String(r.lead.partnerAccountId ?? '') ? [{ id, email: r.lead.email, before: r.marketoSuspendedBeforeShare[i] }] : [])));
+      const updates = several.flatMap((r) => r.marketoIds.flatMap((id, i) => (r.marketoPartnerAccounts[i] === String(r.lead.partnerAccountId ?? '') ? [{ id, email: r.lead.email, fields: partnerFields(r, r.marketoSuspendedBeforeShare[i]) }] : [])));
       const recalledIds = new Set<number>();
       for (let i = 0; i < updates.length; i += MARKETO_LIMITS.batchSize) {
         const group = updates.slice(i, i + MARKETO_LIMITS.batchSize);
-        const results = await marketo.upsertLeads({ action: 'updateOnly', lookupField: 'id', leads: group.map(({ id, before }) => ({ id, ...releasedFromPartner(before) })) }, call);
+        const results = await marketo.upsertLeads({ action: 'updateOnly', lookupField: 'id', leads: group.map(({ id, fields }) => ({ id, ...fields })) }, call);
         calls += 1;
         results.forEach((result, j) => {
           if (result.status === 'updated') recalledIds.add(group[j]!.id);
@@ -116,9 +156,24 @@ export const recallInactiveLeads = defineAction({
       }
       severalInMarketo.push(...several.map((r) => ({ email: r.lead.email, marketo_ids: r.marketoIds, recalled_ids: r.marketoIds.filter((id) => recalledIds.has(id)) })));
       const at = new Date(ctx.clock.now()).toISOString();
-      const partners = new Map(ours.map(({ lead }) => [lead.email.toLowerCase(), lead.crmPartnerId]));
-      const inSalesforce = await recallSalesforceLeads(salesforce, keyField, ours.map(({ lead }) => lead.email.toLowerCase()), at, call, partners);
-      notInSalesforce.push(...inSalesforce.notInSalesforce);
+      // The Salesforce Lead follows the Marketo lead: handed over where another partner holds a share,
+      // released otherwise. A lead whose Marketo lead names that partner already (a retried batch: Marketo
+      // was written, Salesforce was not) is handed over in Salesforce too.
+      const handing = batch.filter((r) => holderOf(r) !== undefined && (stillThePartners(r) || r.marketoPartnerAccounts.includes(String(holderOf(r)!.partnerAccountId ?? ''))));
+      const withoutCrmId = handing.filter((r) => !holderOf(r)!.crmPartnerId);
+      const toSalesforce = [...new Set([...ours, ...handing])].filter((r) => !withoutCrmId.includes(r));
+      const partners = new Map(toSalesforce.map(({ lead }) => [emailKey(lead.email), lead.crmPartnerId]));
+      const handTo = new Map(handing.filter((r) => !withoutCrmId.includes(r)).map((r) => [emailKey(r.lead.email), holderOf(r)!.crmPartnerId!]));
+      const inSalesforce = await recallSalesforceLeads(salesforce, keyField, toSalesforce.map(({ lead }) => emailKey(lead.email)), at, call, partners, handTo);
+      notInSalesforce.push(...inSalesforce.notInSalesforce.filter((key) => !handTo.has(key)));
+      for (const r of ours.filter((o) => holderOf(o) !== undefined)) {
+        const key = emailKey(r.lead.email);
+        const from = String(r.lead.partnerAccountId ?? '');
+        const to = String(holderOf(r)!.partnerAccountId ?? '');
+        handedTo.set(key, { from, to });
+        const salesforceDone = withoutCrmId.includes(r) ? 'left as it was: no CRM Partner ID on the remaining partner\'s PRM lead' : inSalesforce.handedOver.includes(key) ? 'handed over' : inSalesforce.refused.some((x) => x.startsWith(`${key} (`)) ? 'refused' : 'no Lead';
+        handed.push({ email: key, recalled_from: from, handed_to: to, salesforce: salesforceDone });
+      }
       for (const key of inSalesforce.otherPartners) {
         if (otherPartner.some((o) => o.email === key)) continue;
         const recallable = ours.find(({ lead }) => lead.email.toLowerCase() === key);
@@ -139,8 +194,8 @@ export const recallInactiveLeads = defineAction({
     }
     await flush(batch);
     ctx.note(
-      `recalled ${recalled} leads in ${calls} Marketo call${calls === 1 ? '' : 's'}${notInMarketo.length ? `; ${notInMarketo.length} not in Marketo` : ''}${severalInMarketo.length ? `; several Marketo leads for ${severalInMarketo.map((s) => `${s.email} (${s.marketo_ids.join(', ') || '1007'})`).join(', ')}` : ''}${notInSalesforce.length ? `; ${notInSalesforce.length} without a Salesforce Lead` : ''}${salesforceRefused.length ? `; Salesforce refused ${salesforceRefused.join(', ')}` : ''}${otherPartner.length ? `; left with another partner: ${otherPartner.map((o) => `${o.email} (${o.now_with})`).join(', ')}` : ''}`,
+      `recalled ${recalled} leads in ${calls} Marketo call${calls === 1 ? '' : 's'}${notInMarketo.length ? `; ${notInMarketo.length} not in Marketo` : ''}${severalInMarketo.length ? `; several Marketo leads for ${severalInMarketo.map((s) => `${s.email} (${s.marketo_ids.join(', ') || '1007'})`).join(', ')}` : ''}${notInSalesforce.length ? `; ${notInSalesforce.length} without a Salesforce Lead` : ''}${salesforceRefused.length ? `; Salesforce refused ${salesforceRefused.join(', ')}` : ''}${handed.length ? `; handed over to the partner that still holds a share: ${handed.map((h) => `${h.email} (PRM account ${h.recalled_from} → ${h.handed_to}; Salesforce: ${h.salesforce})`).join(', ')}` : ''}${otherPartner.length ? `; left with another partner: ${otherPartner.map((o) => `${o.email} (${o.now_with})`).join(', ')}` : ''}`,
     );
-    return { recalled, not_in_marketo: notInMarketo, several_in_marketo: severalInMarketo, not_in_salesforce: notInSalesforce, salesforce_refused: salesforceRefused, left_with_other_partner: otherPartner, marketo_calls: calls };
+    return { recalled, not_in_marketo: notInMarketo, several_in_marketo: severalInMarketo, not_in_salesforce: notInSalesforce, salesforce_refused: salesforceRefused, handed_over: handed, left_with_other_partner: otherPartner, marketo_calls: calls };
   },
 });

@@ -9,6 +9,8 @@ export interface SalesforceRecallOutcome {
   refused: string[];
   /** Lead keys whose Salesforce Lead now names another partner's Account: left alone (D25). */
   otherPartners: string[];
+  /** Lead keys whose Salesforce Lead was handed over to the partner that still holds a share (`handTo`), or already named it. */
+  handedOver: string[];
   calls: number;
 }
 
@@ -20,9 +22,13 @@ export interface SalesforceRecallOutcome {
  * created. The same values written twice land the same way, so a retried batch changes nothing more.
  * A Lead whose PartnerAccountId names another Account than the recalled partner's (`partners`: key →
  * the partner's CRM Partner ID, when the PRM lead has one) was shared with that partner since: left alone.
+ * A key in `handTo` (key → the CRM Partner ID of another partner that still holds an open share of the
+ * person: a joint booth, D25) is handed over instead: PartnerAccountId becomes that Account and no
+ * Partner Recalled Date is set (the Lead is not recalled); a Lead that names that Account already (a
+ * retried batch) is left as it is.
  */
-export async function recallSalesforceLeads(client: SalesforceClient, keyField: string, keys: readonly string[], at: string, call: CallOptions, partners: ReadonlyMap<string, string | null | undefined> = new Map()): Promise<SalesforceRecallOutcome> {
-  const outcome: SalesforceRecallOutcome = { notInSalesforce: [], refused: [], otherPartners: [], calls: 0 };
+export async function recallSalesforceLeads(client: SalesforceClient, keyField: string, keys: readonly string[], at: string, call: CallOptions, partners: ReadonlyMap<string, string | null | undefined> = new Map(), handTo: ReadonlyMap<string, string> = new Map()): Promise<SalesforceRecallOutcome> {
+  const outcome: SalesforceRecallOutcome = { notInSalesforce: [], refused: [], otherPartners: [], handedOver: [], calls: 0 };
   for (let i = 0; i < keys.length; i += COLLECTION_LIMIT) {
     const group = [...new Set(keys.slice(i, i + COLLECTION_LIMIT))];
     const ids = new Map<string, string[]>();
@@ -30,6 +36,11 @@ export async function recallSalesforceLeads(client: SalesforceClient, keyField: 
     outcome.calls += 1;
     for await (const record of client.query(soql, call)) {
       const key = String(record[keyField] ?? '').toLowerCase();
+      const target = handTo.get(key);
+      if (target !== undefined && sameAccountId(target, record.PartnerAccountId)) {
+        if (!outcome.handedOver.includes(key)) outcome.handedOver.push(key);
+        continue;
+      }
       if (!sameAccount(partners.get(key), record.PartnerAccountId)) {
         if (!outcome.otherPartners.includes(key)) outcome.otherPartners.push(key);
         continue;
@@ -37,12 +48,14 @@ export async function recallSalesforceLeads(client: SalesforceClient, keyField: 
       ids.set(key, [...(ids.get(key) ?? []), String(record.Id)]);
     }
     const updates = group.flatMap((key) => (ids.get(key) ?? []).map((Id) => ({ Id, key })));
-    outcome.notInSalesforce.push(...group.filter((key) => !ids.has(key) && !outcome.otherPartners.includes(key)));
+    outcome.notInSalesforce.push(...group.filter((key) => !ids.has(key) && !outcome.otherPartners.includes(key) && !outcome.handedOver.includes(key)));
     if (updates.length === 0) continue;
     outcome.calls += 1;
-    const results = await client.updateRecords('Lead', updates.map(({ Id }) => ({ Id, PartnerAccountId: null, Partner_Recalled_Date__c: at })), call);
+    const results = await client.updateRecords('Lead', updates.map(({ Id, key }) => (handTo.has(key) ? { Id, PartnerAccountId: handTo.get(key) } : { Id, PartnerAccountId: null, Partner_Recalled_Date__c: at })), call);
     results.forEach((result, j) => {
-      if (!result.success) outcome.refused.push(`${updates[j]!.key} (${result.errors.map((e) => e.message).join('; ')})`);
+      const { key } = updates[j]!;
+      if (!result.success) outcome.refused.push(`${key} (${result.errors.map((e) => e.message).join('; ')})`);
+      else if (handTo.has(key) && !outcome.handedOver.includes(key)) outcome.handedOver.push(key);
     });
   }
   return outcome;
@@ -59,5 +72,10 @@ function soqlString(value: string): string {
  */
 function sameAccount(partner: string | null | undefined, current: unknown): boolean {
   if (!partner || current === null || current === undefined || current === '') return true;
-  return String(current).slice(0, 15) === partner.trim().slice(0, 15);
+  return sameAccountId(partner, current);
+}
+
+/** Whether the Lead's PartnerAccountId is this Account (15- and 18-character Ids compare by their first 15). */
+function sameAccountId(account: string, current: unknown): boolean {
+  return typeof current === 'string' && current !== '' && current.slice(0, 15) === account.trim().slice(0, 15);
 }
