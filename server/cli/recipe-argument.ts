@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
+import { formatProblem } from '../recipes/recipe-problem.ts';
 import { readRecipeFile } from '../recipes/read-recipe-file.ts';
 
 /** A recipe named on the command line: by its name, or by the path of its file (what a shell completes). */
@@ -19,7 +20,7 @@ export async function recipeArgument(argument: string, recipesDir: string): Prom
   const dir = resolve(recipesDir);
   if (!existsSync(file)) return { problem: `${argument}: no such file; give a recipe's name or the path of its file under RECIPES_DIR (${dir})` };
   const content = await readRecipeFile(file);
-  if (content.problem) return { problem: `${argument}: ${content.problem.message}` };
+  if (content.problem) return { problem: content.problem.map(formatProblem).join('; ') };
   const name = (content.data as { name?: unknown } | null)?.name;
   if (typeof name !== 'string' || name === '') return { problem: `${argument}: the recipe has no "name"` };
   const inside = relative(dir, file);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +61,20 @@ describe('partnerflow test', () => {
       '1 passed, 1 failed',
     ]);
     expect(code).toBe(1);
+  });
+
+  it('counts a scenario that writes a key twice in one object as failed, naming it: JSON would run only the last', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'partnerflow-twice-'));
+    try {
+      const file = join(dir, 'twice.scenario.json');
+      writeFileSync(file, '{ "name": "twice", "steps": [ { "advance": "PT1H", "advance": "PT2H" } ] }');
+      const { code, out } = partnerflowTest([file]);
+      expect(out).toContain(`  ${file}: steps[0].advance: written twice in one object; JSON keeps the last and ignores the first, so write it once`);
+      expect(out.at(-1)).toBe('0 passed, 1 failed');
+      expect(code).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('runs a scenario file kept anywhere against RECIPES_DIR, naming it by its absolute path, never ../../..', () => {

@@ -12,6 +12,7 @@ const USAGE = `Usage: partnerflow validate [paths...]
 Checks recipe files (*.recipe.json, *.recipe.ts; default: every one under RECIPES_DIR, ./recipes)
 without running them and without credentials:
   - the recipe schema (schemas/json/recipe.schema.json), every problem with its JSON path
+  - no key written twice in one object (JSON would keep the last and ignore the first)
   - step ids unique in the recipe, nested steps included
   - trigger and cancel_on events and actions that exist in the connector pack
   - action input against the action's input schema: required fields, unknown fields, literal values

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createTables, TableError } from './tables.ts';
+import { createTables, loadTables, TableError } from './tables.ts';
 import { sameValue } from './same-value.ts';
 
 const approvers = [
@@ -77,5 +80,18 @@ describe('the lead-share table (D24, D25)', () => {
   it('accepts the shipped days (23, 30), and a table edit that keeps the reminder first', () => {
     expect(createTables({ 'lead-share': [leadShare] }).rows('lead-share')).toEqual([{ ...leadShare, look_back_days: 90 }]);
     expect(createTables({ 'lead-share': [{ ...leadShare, reminder_day: 20, recall_day: 28 }] }).rows('lead-share')![0]).toMatchObject({ reminder_day: 20, recall_day: 28 });
+  });
+});
+
+describe('tables: a file ops edited', () => {
+  it('refuses a number written twice in one row (a new value added below the old one), naming the row and the key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'partnerflow-tables-'));
+    try {
+      writeFileSync(join(dir, 'lead-share.json'), '{ "rows": [ { "reminder_day": 23, "recall_day": 30, "recall_day": 28 } ] }');
+      expect(() => loadTables(dir)).toThrow(TableError);
+      expect(() => loadTables(dir)).toThrow(`${join(dir, 'lead-share.json')}: rows[0].recall_day: written twice in one object; JSON keeps the last and ignores the first, so write it once`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -21,7 +21,7 @@ export async function checkRecipeFiles(files: readonly string[], options: Recipe
   for (const file of files) {
     const content = await readRecipeFile(file);
     if (content.problem) {
-      checks.push({ file, problems: [content.problem] });
+      checks.push({ file, problems: content.problem });
       continue;
     }
     checks.push({ file, ...validateRecipe(content.data, file, options) });

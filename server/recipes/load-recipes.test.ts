@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -53,6 +53,16 @@ describe('loadRecipes', () => {
       cpSync(join(fixtures, 'broken/a-bad-action.recipe.json'), join(dir, skipped, 'a-bad-action.recipe.json'));
     }
     expect((await loadRecipes(dir, options)).map((r) => r.definition.name)).toEqual(['account-closed']);
+  });
+
+  it('refuses a JSON recipe that writes a key twice in one object, naming each: JSON would keep the last and drop the first without a word', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recipes-'));
+    temporary.push(dir);
+    const recipe = JSON.parse(readFileSync(join(fixtures, 'recipes/account-closed.recipe.json'), 'utf8')) as { description: string };
+    const text = JSON.stringify(recipe, null, 2).replace('"description":', `"description": ${JSON.stringify(recipe.description)},\n  "description":`);
+    writeFileSync(join(dir, 'twice.recipe.json'), text);
+    const error = await loadError(dir);
+    expect(error.message).toBe(`${join(dir, 'twice.recipe.json')}: description: written twice in one object; JSON keeps the last and ignores the first, so write it once`);
   });
 
   it('refuses to load when any file has a problem, listing every problem of every file', async () => {

@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { duplicateKeyProblems } from '../json-duplicate-keys.ts';
 import type { RecipeProblem } from './recipe-problem.ts';
 
 /** A recipe file's content, not yet validated, or why it could not be read. */
-export type RecipeFileContent = { data: unknown; problem?: undefined } | { data?: undefined; problem: RecipeProblem };
+export type RecipeFileContent = { data: unknown; problem?: undefined } | { data?: undefined; problem: RecipeProblem[] };
 
 /**
- * Reads a recipe file: JSON as it is; a `.ts` file's default export (import it through tsx, which
+ * Reads a recipe file: JSON as it is (a key written twice in one object is refused: JSON.parse would
+ * keep the last silently); a `.ts` file's default export (import it through tsx, which
  * bin/partnerflow.js registers, or vitest). A TS recipe goes through JSON once, so the runtime holds
  * exactly what the same recipe written as JSON would give, and hashes and stores the same.
  */
@@ -19,11 +21,14 @@ export async function readRecipeFile(file: string): Promise<RecipeFileContent> {
   } catch (error) {
     return failed(file, `cannot be read: ${(error as Error).message}`);
   }
+  let data: unknown;
   try {
-    return { data: JSON.parse(text) };
+    data = JSON.parse(text);
   } catch (error) {
     return failed(file, `not valid JSON: ${(error as Error).message}`);
   }
+  const twice = duplicateKeyProblems(text);
+  return twice.length > 0 ? { problem: twice.map((problem) => ({ file, ...problem })) } : { data };
 }
 
 async function importRecipe(file: string): Promise<RecipeFileContent> {
@@ -58,5 +63,5 @@ async function importTypeScript(url: string): Promise<{ default?: unknown }> {
 }
 
 function failed(file: string, message: string): RecipeFileContent {
-  return { problem: { file, path: '', message } };
+  return { problem: [{ file, path: '', message }] };
 }

@@ -1,0 +1,75 @@
+/** A key written twice in one JSON object: where the object is (`steps[3].input`, '' for the top) and the key. */
+export interface DuplicateKey {
+  path: string;
+  key: string;
+}
+
+/**
+ * The keys written more than once in an object of a JSON text that JSON.parse accepted. JSON.parse keeps
+ * the last of them without a word, so in a recipe the first (a step's input, a retry) is silently not
+ * what runs: usually a merge or a copy-paste gone wrong. A scan of the text, as the parsed value no
+ * longer shows them.
+ */
+export function duplicateKeys(text: string): DuplicateKey[] {
+  const found: DuplicateKey[] = [];
+  let at = 0;
+  const space = () => {
+    while (at < text.length && ' \t\n\r'.includes(text[at]!)) at++;
+  };
+  const string = (): string => {
+    const start = at;
+    at++; // the opening quote
+    while (text[at] !== '"') at += text[at] === '\\' ? 2 : 1;
+    at++;
+    return JSON.parse(text.slice(start, at)) as string;
+  };
+  const value = (path: string): void => {
+    space();
+    const c = text[at];
+    if (c === '{') {
+      at++;
+      const seen = new Set<string>();
+      space();
+      if (text[at] === '}') {
+        at++;
+        return;
+      }
+      for (;;) {
+        space();
+        const key = string();
+        if (seen.has(key)) found.push({ path, key });
+        seen.add(key);
+        space();
+        at++; // ':'
+        value(path === '' ? key : `${path}.${key}`);
+        space();
+        if (text[at++] === '}') return;
+      }
+    }
+    if (c === '[') {
+      at++;
+      space();
+      if (text[at] === ']') {
+        at++;
+        return;
+      }
+      for (let i = 0; ; i++) {
+        value(`${path}[${i}]`);
+        space();
+        if (text[at++] === ']') return;
+      }
+    }
+    if (c === '"') {
+      string();
+      return;
+    }
+    while (at < text.length && !',}] \t\n\r'.includes(text[at]!)) at++; // a number, true, false or null
+  };
+  value('');
+  return found;
+}
+
+/** What a loader says of each key written twice: its path as users read it, and why it is refused. */
+export function duplicateKeyProblems(text: string): Array<{ path: string; message: string }> {
+  return duplicateKeys(text).map(({ path, key }) => ({ path: path === '' ? key : `${path}.${key}`, message: 'written twice in one object; JSON keeps the last and ignores the first, so write it once' }));
+}
