@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { relative, resolve, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { formatProblem } from '../recipes/recipe-problem.ts';
 import { readRecipeFile } from '../recipes/read-recipe-file.ts';
 
@@ -24,7 +24,7 @@ export async function recipeArgument(argument: string, recipesDir: string): Prom
   const name = (content.data as { name?: unknown } | null)?.name;
   if (typeof name !== 'string' || name === '') return { problem: `${argument}: the recipe has no "name"` };
   const inside = relative(dir, file);
-  if (inside.startsWith('..') || resolve(dir, inside) !== file) {
+  if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
     return { problem: `${argument} is not under RECIPES_DIR (${dir}), where the runtime reads its recipes; to run "${name}": RECIPES_DIR=${resolve(file, '..')} partnerflow run ${name} --event <file>` };
   }
   return { name };
