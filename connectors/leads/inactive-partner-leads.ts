@@ -6,6 +6,7 @@ import type { MarketoClient } from '../marketo/marketo-client.ts';
 import type { PrmClient } from '../prm/prm-client.ts';
 import { PRM_LEAD_PAGE_SIZE } from '../prm/lead-share-window.ts';
 import type { PrmPartnerLead } from '../prm/prm-records.ts';
+import { prmString } from '../prm/prm-filter-string.ts';
 
 /**
  * The input of the recall actions (D24, D25): the unrecalled leads shared at or before `to` (at least
@@ -25,18 +26,14 @@ export type InactiveLeadsInput = z.infer<typeof InactiveLeadsInput>;
 
 /** The PRM filter of the inactive-lead candidates (without the page position). */
 export function inactiveLeadsFilter(input: InactiveLeadsInput, partnerId?: number): string {
-  const parts = ['PartnerSyncedDate ne null', `PartnerSyncedDate le ${quote(input.to)}`, 'RecalledDate eq null'];
-  if (input.from !== undefined) parts.push(`PartnerSyncedDate gt ${quote(input.from)}`);
+  const parts = ['PartnerSyncedDate ne null', `PartnerSyncedDate le ${prmString(input.to)}`, 'RecalledDate eq null'];
+  if (input.from !== undefined) parts.push(`PartnerSyncedDate gt ${prmString(input.from)}`);
   if (input.not_reminded) parts.push('RecallReminderDate eq null');
-  if (input.reminded_by !== undefined) parts.push(`RecallReminderDate ne null and RecallReminderDate le ${quote(input.reminded_by)}`);
+  if (input.reminded_by !== undefined) parts.push(`RecallReminderDate ne null and RecallReminderDate le ${prmString(input.reminded_by)}`);
   if (partnerId !== undefined) parts.unshift(`PartnerAccountId eq ${partnerId}`);
   return parts.join(' and ');
 }
 
-/** A PRM filter string literal (a quote doubled inside). */
-function quote(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
 
 /**
  * Whether the lead is still the partner's to lose: not recalled yet, not from the exempt source (D26),

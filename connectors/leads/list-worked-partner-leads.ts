@@ -5,6 +5,7 @@ import { pollInput, pollPage } from '../kit/poll-page.ts';
 import { PRM_LEAD_PAGE_SIZE } from '../prm/lead-share-window.ts';
 import type { PrmPartnerLead } from '../prm/prm-records.ts';
 import type { LeadsConnection } from './leads-connection.ts';
+import { prmString } from '../prm/prm-filter-string.ts';
 
 /** A shared lead the partner has worked in the portal, as the PRM answered it. */
 export const WorkedPartnerLead = z.object({
@@ -47,8 +48,8 @@ export const listWorkedPartnerLeads = defineAction({
   async run(input, ctx: ActionContext<LeadsConnection>) {
     const prm = ctx.connection.prm();
     const after = input.page ? Position.parse(JSON.parse(input.page)) : null;
-    const from = after ? `(Updated gt ${quote(after.updated)} or (Updated eq ${quote(after.updated)} and Id gt ${after.id}))` : `Updated ge ${quote(input.since ?? input.start_at)}`;
-    const untouched = input.untouched_statuses.map((s) => ` and Status ne ${quote(s)}`).join('');
+    const from = after ? `(Updated gt ${prmString(after.updated)} or (Updated eq ${prmString(after.updated)} and Id gt ${after.id}))` : `Updated ge ${prmString(input.since ?? input.start_at)}`;
+    const untouched = input.untouched_statuses.map((s) => ` and Status ne ${prmString(s)}`).join('');
     const worked = `((Status ne null and Status ne ''${untouched}) or (PartnerNotes ne null and PartnerNotes ne ''))`;
     const filter = `PartnerSyncedDate ne null and RecalledDate eq null and ${worked} and ${from}`;
     const leads: PrmPartnerLead[] = [];
@@ -73,7 +74,3 @@ export const listWorkedPartnerLeads = defineAction({
   },
 });
 
-/** A PRM filter string literal (a quote doubled inside). */
-function quote(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}

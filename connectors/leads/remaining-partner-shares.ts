@@ -2,6 +2,7 @@ import type { CallOptions } from '../kit/http-client.ts';
 import type { PrmClient } from '../prm/prm-client.ts';
 import { PRM_LEAD_PAGE_SIZE } from '../prm/lead-share-window.ts';
 import type { PrmPartnerLead } from '../prm/prm-records.ts';
+import { prmString } from '../prm/prm-filter-string.ts';
 
 /** Emails per `Email in (…)` read: the PRM's `in` lists are read 100 at a time elsewhere (docs/systems.md), and it keeps the URL short. */
 const EMAILS_PER_READ = 100;
@@ -31,7 +32,7 @@ export async function remainingPartnerShares(prm: PrmClient, recalling: readonly
   const emails = [...new Set(recalling.flatMap((lead) => [lead.email, emailKey(lead.email)]))];
   for (let i = 0; i < emails.length; i += EMAILS_PER_READ) {
     const group = emails.slice(i, i + EMAILS_PER_READ);
-    const filter = `Email in (${group.map(quote).join(', ')}) and PartnerSyncedDate ne null and RecalledDate eq null`;
+    const filter = `Email in (${group.map(prmString).join(', ')}) and PartnerSyncedDate ne null and RecalledDate eq null`;
     for await (const lead of prm.listPartnerLeads({ ...call, filter, orderby: 'Id asc', pageSize: PRM_LEAD_PAGE_SIZE })) {
       const key = emailKey(lead.email);
       if (recallingIds.has(lead.id) || lead.recalledDate || recalledFrom.get(key)?.has(String(lead.partnerAccountId ?? ''))) continue;
@@ -53,7 +54,3 @@ function sharedLater(a: PrmPartnerLead, b: PrmPartnerLead): boolean {
   return at !== bt ? at > bt : a.id > b.id;
 }
 
-/** A PRM filter string literal (a quote doubled inside). */
-function quote(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}

@@ -10,6 +10,7 @@ import type { ClaimTitleKey } from '../../server/store/claim-title-keys.ts';
 import { stampMillis } from '../email/tell-on-change.ts';
 import { checkPrmResponse, prmErrorMessage } from './prm-errors.ts';
 import { PrmMdfClaim, PrmMdfClaimSummary, PrmMdfRequest, PrmPartner, PrmPartnerContact, PrmPartnerLead, PrmRoutingPartner, prmListEnvelope, prmRecordEnvelope } from './prm-records.ts';
+import { prmString } from './prm-filter-string.ts';
 
 export interface PrmClientOptions {
   /** e.g. https://prm.example.com/api/objects/v1 */
@@ -132,7 +133,7 @@ export class PrmClient {
     const res = await this.#http.request({
       method: 'GET',
       path: this.mdfRequestObject,
-      query: { filter: `MdfNumber eq ${quote(mdfNumber)}`, skip: 0, take: 1 },
+      query: { filter: `MdfNumber eq ${prmString(mdfNumber)}`, skip: 0, take: 1 },
       expect: MDF_PAGE,
       ...options,
     });
@@ -200,7 +201,7 @@ export class PrmClient {
 
   /** Every claim against this MDF request, oldest first, read leniently (listMdfClaimSummaries). */
   listMdfClaimsByMdfNumber(mdfNumber: string, options: CallOptions = {}): AsyncGenerator<PrmMdfClaimSummary, void, undefined> {
-    return this.listMdfClaimSummaries({ ...options, filter: `MdfNumber eq ${quote(mdfNumber)}` });
+    return this.listMdfClaimSummaries({ ...options, filter: `MdfNumber eq ${prmString(mdfNumber)}` });
   }
 
   /**
@@ -240,7 +241,7 @@ export class PrmClient {
    */
   async #catchUpClaimTitleKeys(options: CallOptions): Promise<void> {
     const newest = await this.#claimTitles.claimTitleKeysWatermark();
-    const filter = newest === null ? undefined : `Updated ge ${quote(prmStamp(Math.max(0, newest - TITLE_KEYS_OVERLAP_MS)))}`;
+    const filter = newest === null ? undefined : `Updated ge ${prmString(prmStamp(Math.max(0, newest - TITLE_KEYS_OVERLAP_MS)))}`;
     const keys: ClaimTitleKey[] = [];
     // A stamp far ahead of this clock (a PRM clock gone wrong) would hold the watermark there: kept as
     // an hour ahead at most, so such a claim is merely read again by each catch-up.
@@ -269,7 +270,7 @@ export class PrmClient {
 
   /** The partner whose CRM Partner ID (18 characters, compared as the PRM compares text) is this one, or null. */
   async findPartnerByCrmId(crmId: string, options: CallOptions = {}): Promise<PrmRoutingPartner | null> {
-    const res = await this.#http.request({ method: 'GET', path: this.partnerObject, query: { filter: `CrmId eq ${quote(crmId)}`, orderby: 'Id asc', skip: 0, take: 1 }, expect: ROUTING_PARTNER_PAGE, ...options });
+    const res = await this.#http.request({ method: 'GET', path: this.partnerObject, query: { filter: `CrmId eq ${prmString(crmId)}`, orderby: 'Id asc', skip: 0, take: 1 }, expect: ROUTING_PARTNER_PAGE, ...options });
     return res.body.data.results[0] ?? null;
   }
 
@@ -332,7 +333,3 @@ function prmStamp(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
-/** A string literal in a PRM filter: single quotes, an embedded quote doubled (SQL style; [guess] for the real PRM). */
-function quote(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
