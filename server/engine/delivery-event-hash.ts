@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 
 /**
  * What a delivery id names: one event. The store keeps this hash with each delivery, so that its id
@@ -20,7 +20,8 @@ import { hash } from 'node:crypto';
  * answer 409. Such a change needs a version prefix in the stored value, compared by version.
  */
 export function deliveryEventHash(event: string, data: unknown): string {
-  return hash('sha256', JSON.stringify([event, canonical(data)]), 'hex');
+  // createHash, not crypto.hash: that one came with Node 20.12, and package.json accepts 20.10.
+  return createHash('sha256').update(JSON.stringify([event, canonical(data)])).digest('hex');
 }
 
 /**
