@@ -40,6 +40,12 @@ describe("the read of a claim's timer stops goes through an index", () => {
       await client.query('set enable_seqscan = off');
       const { rows } = await client.query<{ 'QUERY PLAN': string }>(`explain ${LIFT_READ}`);
       expect(rows.map((row) => row['QUERY PLAN']).join('\n')).toContain('business_timers_stopped_by_offset');
+      // As the store sends it: a prepared statement, values bound but the status, whose generic plan
+      // (PostgreSQL's after five executions) must still reach the partial index.
+      await client.query('set plan_cache_mode = force_generic_plan');
+      await client.query(`prepare lift(text, text, text) as select * from business_timers where recipe = $1 and "offset" = $2 and status = 'stopped' and record_key != $3`);
+      const generic = await client.query<{ 'QUERY PLAN': string }>(`explain execute lift('mdf-claim-reminder', 'stop:41', 'MDF-0902')`);
+      expect(generic.rows.map((row) => row['QUERY PLAN']).join('\n')).toContain('business_timers_stopped_by_offset');
     } finally {
       await client.end();
       await store.close();

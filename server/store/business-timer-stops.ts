@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database } from './database.ts';
 import { parse } from './store-rows.ts';
 
@@ -40,7 +40,8 @@ export async function liftTimerStopsWork(trx: Transaction<Database>, input: Lift
     .selectAll()
     .where('recipe', '=', input.recipe)
     .where('offset', '=', stopMarkerOf(input.stopper))
-    .where('status', '=', 'stopped')
+    // A literal, as in the partial index business_timers_stopped_by_offset (a bound one keeps a generic plan off it).
+    .where('status', '=', sql.lit('stopped'))
     .where('record_key', '!=', input.keepKey)
     .execute();
   const lifted: LiftedTimerStop[] = [];

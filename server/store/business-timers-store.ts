@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database } from './database.ts';
 import type { RunId } from '../engine/ids.ts';
 import type { NewRun } from './store.ts';
@@ -373,7 +373,7 @@ export function timerQueries(db: Kysely<Database>) {
             .select('l.offset')
             .whereRef('l.recipe', '=', 't.recipe')
             .whereRef('l.record_key', '=', 't.record_key')
-            .where('l.status', '=', 'pending')
+            .where('l.status', '=', sql.lit('pending'))
             .where('l.fire_at', '<=', p('now'))
             .where((later) => later.or([later('l.fire_at', '>', later.ref('t.fire_at')), later.and([later('l.fire_at', '=', later.ref('t.fire_at')), later('l.offset_index', '>', later.ref('t.offset_index'))])]))
             .orderBy('l.fire_at', 'desc')
@@ -381,7 +381,9 @@ export function timerQueries(db: Kysely<Database>) {
             .limit(1)
             .as('overtaken_by'),
         )
-        .where('t.status', '=', 'pending')
+        // Literal statuses, as in the partial index business_timers_due: bound, a prepared statement's
+        // generic plan could not use that index.
+        .where('t.status', '=', sql.lit('pending'))
         .where('t.fire_at', '<=', p('now'))
         .orderBy('t.fire_at')
         .orderBy('t.id')
@@ -480,7 +482,7 @@ export async function nextTimerAtQuery(db: Db): Promise<number | null> {
   const row = await db
     .selectFrom('business_timers')
     .select('fire_at')
-    .where('status', '=', 'pending')
+    .where('status', '=', sql.lit('pending'))
     .orderBy('fire_at')
     .limit(1)
     .executeTakeFirst();
@@ -489,7 +491,7 @@ export async function nextTimerAtQuery(db: Db): Promise<number | null> {
 
 /** Pending timers, soonest first; `after` pages (the last timer of the previous page). */
 export async function listTimersQuery(db: Db, q: { limit: number; after?: { fireAt: number; id: number } }): Promise<BusinessTimer[]> {
-  let query = db.selectFrom('business_timers').selectAll().where('status', '=', 'pending');
+  let query = db.selectFrom('business_timers').selectAll().where('status', '=', sql.lit('pending'));
   if (q.after) {
     const { fireAt, id } = q.after;
     query = query.where((eb) => eb.or([eb('fire_at', '>', fireAt), eb.and([eb('fire_at', '=', fireAt), eb('id', '>', id)])]));
