@@ -48,6 +48,7 @@ Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad argume
     const mock = values.mock === true;
     let runtime;
     let config: RuntimeConfig;
+    let recipeName: string;
     // Mock mode's store is locked to this process until the runtime has closed it.
     let releaseMockStore = () => {};
     try {
@@ -57,6 +58,13 @@ Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad argume
       // A worker id of its own: run inside a replica's container, the command would otherwise hold its
       // lease under the replica's id, which that replica frees of a previous start when it restarts.
       config = { ...loaded, workerId: `${loaded.workerId}-run-${process.pid}` };
+      // A wrong recipe argument is told before any store is opened or migrated.
+      const given = await recipeArgument(recipeGiven, config.recipesDir);
+      if (given.problem !== undefined) {
+        console.error(`partnerflow run: ${given.problem}`);
+        return RUN_EXIT.usage;
+      }
+      recipeName = given.name;
       // The simulated systems start with the demo data only: so does a store given to mock mode.
       if (mock) releaseMockStore = startFreshMockStore(config.dbPath);
       runtime = await createRuntime({ config });
@@ -66,12 +74,6 @@ Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad argume
       return 1;
     }
     try {
-      const given = await recipeArgument(recipeGiven, config.recipesDir);
-      if (given.problem !== undefined) {
-        console.error(`partnerflow run: ${given.problem}`);
-        return RUN_EXIT.usage;
-      }
-      const recipeName = given.name;
       const recipe = runtime.engine.recipes.get(recipeName);
       if (!recipe) {
         console.error(`partnerflow run: no recipe named "${recipeName}"; known: ${runtime.engine.recipes.list().map((r) => r.definition.name).join(', ')}`);
