@@ -11,9 +11,9 @@ describe('duplicateKeys: keys JSON.parse would keep the last of without a word',
       "name": "r2"
     }`;
     expect(duplicateKeys(text)).toEqual([
-      { path: 'steps[0].input', key: 'from' },
-      { path: 'steps[1]', key: 'retry' },
-      { path: '', key: 'name' },
+      { path: ['steps', 0, 'input'], key: 'from' },
+      { path: ['steps', 1], key: 'retry' },
+      { path: [], key: 'name' },
     ]);
   });
 
@@ -21,6 +21,6 @@ describe('duplicateKeys: keys JSON.parse would keep the last of without a word',
     const text = JSON.stringify({ a: 'x"}]{,"a":', b: [1, -2.5e3, true, null, [], {}, { a: 'a\\"' }], c: { a: { a: '\u00e9' } }, '': 0 }, null, 2);
     expect(duplicateKeys(text)).toEqual([]);
     expect(duplicateKeys('[]')).toEqual([]);
-    expect(duplicateKeys('{"k":1,"k\\u0031":2,"k1":3}')).toEqual([{ path: '', key: 'k1' }]);
+    expect(duplicateKeys('{"k":1,"k\\u0031":2,"k1":3}')).toEqual([{ path: [], key: 'k1' }]);
   });
 });

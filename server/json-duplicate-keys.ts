@@ -1,6 +1,8 @@
-/** A key written twice in one JSON object: where the object is (`steps[3].input`, '' for the top) and the key. */
+import { formatPath } from '../schemas/format-issues.ts';
+
+/** A key written twice in one JSON object: where the object is (`['steps', 3, 'input']`, [] for the top) and the key. */
 export interface DuplicateKey {
-  path: string;
+  path: PropertyKey[];
   key: string;
 }
 
@@ -23,7 +25,7 @@ export function duplicateKeys(text: string): DuplicateKey[] {
     at++;
     return JSON.parse(text.slice(start, at)) as string;
   };
-  const value = (path: string): void => {
+  const value = (path: PropertyKey[]): void => {
     space();
     const c = text[at];
     if (c === '{') {
@@ -41,7 +43,7 @@ export function duplicateKeys(text: string): DuplicateKey[] {
         seen.add(key);
         space();
         at++; // ':'
-        value(path === '' ? key : `${path}.${key}`);
+        value([...path, key]);
         space();
         if (text[at++] === '}') return;
       }
@@ -54,7 +56,7 @@ export function duplicateKeys(text: string): DuplicateKey[] {
         return;
       }
       for (let i = 0; ; i++) {
-        value(`${path}[${i}]`);
+        value([...path, i]);
         space();
         if (text[at++] === ']') return;
       }
@@ -65,11 +67,21 @@ export function duplicateKeys(text: string): DuplicateKey[] {
     }
     while (at < text.length && !',}] \t\n\r'.includes(text[at]!)) at++; // a number, true, false or null
   };
-  value('');
+  value([]);
   return found;
 }
 
-/** What a loader says of each key written twice: its path as users read it, and why it is refused. */
-export function duplicateKeyProblems(text: string): Array<{ path: string; message: string }> {
-  return duplicateKeys(text).map(({ path, key }) => ({ path: path === '' ? key : `${path}.${key}`, message: 'written twice in one object; JSON keeps the last and ignores the first, so write it once' }));
+/**
+ * A JSON file's text as a loader reads it: the value, or what is wrong, each with its path as users read
+ * it ('' for the whole file): not JSON, or a key written twice in one object.
+ */
+export function parseJsonText(text: string): { value: unknown; problems: [] } | { value?: undefined; problems: Array<{ path: string; message: string }> } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { problems: [{ path: '', message: `not valid JSON: ${(error as Error).message}` }] };
+  }
+  const twice = duplicateKeys(text).map(({ path, key }) => ({ path: formatPath([...path, key]), message: 'written twice in one object; JSON keeps the last and ignores the first, so write it once' }));
+  return twice.length > 0 ? { problems: twice } : { value, problems: [] };
 }

@@ -4,7 +4,7 @@ import { BusinessCalendar, DEFAULT_CALENDAR } from './business-calendar.ts';
 import { KNOWN_TABLES, TableFile } from '../../schemas/tables.ts';
 import { formatIssues } from '../../schemas/format-issues.ts';
 import { didYouMean } from '../recipes/closest-name.ts';
-import { duplicateKeyProblems } from '../json-duplicate-keys.ts';
+import { parseJsonText } from '../json-duplicate-keys.ts';
 import { leadEmails, programmeTableProblem } from './programme-table-checks.ts';
 
 export type Row = Record<string, unknown>;
@@ -57,16 +57,10 @@ export function loadTables(dir: string): Tables {
   if (!existsSync(dir)) return createTables({}, calendar, dir);
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
     const path = join(dir, file);
-    let json: unknown;
-    const text = readFileSync(path, 'utf8');
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw new TableError(`${path}: not valid JSON: ${(error as Error).message}`);
-    }
-    // A number ops changed by adding the key again below the old one would be read, or not, by position.
-    const twice = duplicateKeyProblems(text);
-    if (twice.length > 0) throw new TableError(twice.map((problem) => `${path}: ${problem.path}: ${problem.message}`).join('\n'));
+    // A number ops changed by adding the key again below the old one would be read, or not, by position: refused.
+    const read = parseJsonText(readFileSync(path, 'utf8'));
+    if (read.problems.length > 0) throw new TableError(read.problems.map((problem) => `${path}: ${problem.path ? `${problem.path}: ` : ''}${problem.message}`).join('\n'));
+    const json = read.value;
     const name = basename(file, '.json');
     if (name === 'business-calendar') {
       calendar = json;

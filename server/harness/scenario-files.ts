@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { CONNECTORS } from '../../connectors/index.ts';
 import { formatPath } from '../../schemas/format-issues.ts';
 import { displayPath, findFiles } from '../find-files.ts';
-import { duplicateKeyProblems } from '../json-duplicate-keys.ts';
+import { parseJsonText } from '../json-duplicate-keys.ts';
 import { Scenario } from '../../schemas/scenario.ts';
 import { ConnectorCatalog } from '../engine/connector-registry.ts';
 import { loadTables } from '../engine/tables.ts';
@@ -20,15 +20,9 @@ export function findScenarioFiles(paths: readonly string[]): string[] {
 
 /** Reads and checks one scenario file; problems name the file and the JSON path. */
 export function readScenario(file: string, shown = file): { scenario?: z.output<typeof Scenario>; problems: string[] } {
-  let json: unknown;
-  const text = readFileSync(file, 'utf8');
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    return { problems: [`${shown}: not valid JSON: ${(error as Error).message}`] };
-  }
-  const twice = duplicateKeyProblems(text);
-  if (twice.length > 0) return { problems: twice.map((problem) => `${shown}: ${problem.path}: ${problem.message}`) };
+  const read = parseJsonText(readFileSync(file, 'utf8'));
+  if (read.problems.length > 0) return { problems: read.problems.map((problem) => `${shown}: ${problem.path ? `${problem.path}: ` : ''}${problem.message}`) };
+  const json = read.value;
   const parsed = Scenario.safeParse(json);
   if (!parsed.success) return { problems: describeScenarioIssues(parsed.error.issues, json).map((i) => `${shown}: ${formatPath(i.path)}: ${i.message}`) };
   return { scenario: parsed.data, problems: [] };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { duplicateKeyProblems } from '../json-duplicate-keys.ts';
+import { parseJsonText } from '../json-duplicate-keys.ts';
 import type { RecipeProblem } from './recipe-problem.ts';
 
 /** A recipe file's content, not yet validated, or why it could not be read. */
@@ -21,14 +21,8 @@ export async function readRecipeFile(file: string): Promise<RecipeFileContent> {
   } catch (error) {
     return failed(file, `cannot be read: ${(error as Error).message}`);
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    return failed(file, `not valid JSON: ${(error as Error).message}`);
-  }
-  const twice = duplicateKeyProblems(text);
-  return twice.length > 0 ? { problem: twice.map((problem) => ({ file, ...problem })) } : { data };
+  const parsed = parseJsonText(text);
+  return parsed.problems.length > 0 ? { problem: parsed.problems.map((problem) => ({ file, ...problem })) } : { data: parsed.value };
 }
 
 async function importRecipe(file: string): Promise<RecipeFileContent> {
