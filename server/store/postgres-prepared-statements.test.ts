@@ -64,6 +64,7 @@ describe('PostgreSQL store with prepared statements', () => {
     await runOnSchema(store.url, 'alter table runs add column added_by_a_newer_version text');
     const { value, failures } = await withOneRetry(() => store.getRun(id));
     expect(value?.trigger.data).toEqual({ mdfNumber: 'MDF-1001' });
+    expect(failures).toHaveLength(1);
     for (const failure of failures) expect(failure).toBeInstanceOf(PreparedStatementsLostError);
     expect((await store.getRun(id))?.status).toBe('queued');
   });
@@ -75,6 +76,7 @@ describe('PostgreSQL store with prepared statements', () => {
     await sql`deallocate all`.execute(store.db);
     const { value, failures } = await withOneRetry(() => store.getRun(id));
     expect(value?.status).toBe('queued');
+    expect(failures).toHaveLength(1);
     for (const failure of failures) expect(failure).toBeInstanceOf(PreparedStatementsLostError);
     expect((await store.getRun(id))?.trigger.data).toEqual({ mdfNumber: 'MDF-1001' });
   });
