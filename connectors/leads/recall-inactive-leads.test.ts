@@ -153,6 +153,9 @@ describe('a joint-booth lead and the partner that still holds a share (D25)', ()
     expect(annInMarketo()).toMatchObject({ impartnerPartnerAccount: '101', marketingSuspended: true, marketingSuspendedBeforeShare: false });
     expect(annInSalesforce()).toMatchObject({ PartnerAccountId: NORTHWIND.crmPartnerId });
     expect(annInSalesforce()!.Partner_Recalled_Date__c ?? null).toBeNull();
+    // The retry finds the Marketo lead already Northwind's: told as left with that partner, not handed over twice.
+    expect(output.handed_over).toEqual([]);
+    expect(output.left_with_other_partner).toEqual([{ email: 'ann.lee@client.example', recalled_from: '102', now_with: "PRM account 101 (the Marketo lead's Impartner Partner Account)" }]);
   });
 });
 

@@ -37,12 +37,15 @@ describe('runs.announce_write', () => {
     expect([...seen.values()]).toEqual([{ source: 'prm', event: 'mdf_claim.changed', data: claim, runIds: ['run_1'] }]);
   });
 
-  it('announces one change once, however often the step runs; a later change is announced again', async () => {
+  it('announces one change under one delivery id however often the step runs (the store dedups it); a later change gets another', async () => {
     const { seen, announceWrite } = deliveries();
     const input = { event: 'prm.mdf_claim.changed', record: claim, change: '7@2026-04-06T09:10:00Z' };
-    await announce({ announceWrite }, input);
-    expect(await announce({ announceWrite }, input)).toMatchObject({ run_ids: ['run_1'], duplicate: true });
+    const first = await announce({ announceWrite }, input);
+    const again = await announce({ announceWrite }, input);
+    expect(again.delivery_id).toBe(first.delivery_id);
+    expect(again).toMatchObject({ run_ids: ['run_1'], duplicate: true });
     const later = await announce({ announceWrite }, { ...input, record: { ...claim, status: 'Denied' }, change: '7@2026-04-07T10:00:00Z' });
+    expect(later.delivery_id).not.toBe(first.delivery_id);
     expect(later).toMatchObject({ run_ids: ['run_2'], duplicate: false });
     expect(seen.size).toBe(2);
   });
