@@ -24,7 +24,7 @@ function deliveries() {
 
 async function announce(connection: RunsConnection, input: unknown) {
   const { ctx } = testContext(connection, clock);
-  return definition.output.parse(await definition.run(definition.input.parse(input), ctx));
+  return definition.output.parse(await definition.run(definition.input.parse(input), ctx)) as { delivery_id: string; run_ids: string[]; duplicate: boolean };
 }
 
 describe('runs.announce_write', () => {
