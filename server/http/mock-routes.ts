@@ -59,10 +59,12 @@ export function mockRoutes(mock: MockDeps, target: MockWebhookTarget): Hono<AppE
    * as a real sender's retry: the record as it was sent then (the runtime answers a duplicate), not as
    * it is now (another event under a used id: 409). Signed afresh.
    */
-  const sendPrmEvent = (c: Context<AppEnv>, event: string, record: unknown, deliveryId: string = randomUUID()): Response | Promise<Response> => {
+  const sendPrmEvent = (c: Context<AppEnv>, event: string, record: unknown, givenId?: string): Response | Promise<Response> => {
     if (!target.prmWebhookSecret) return jsonError(c, 404, 'no webhook secret is configured for the prm source');
-    const before = sent.get(deliveryId);
-    if (!before) {
+    const deliveryId = givenId ?? randomUUID();
+    const before = givenId === undefined ? undefined : sent.get(givenId);
+    // Only an id the caller chose can be sent again: a fresh UUID's event need not be remembered.
+    if (!before && givenId !== undefined) {
       if (sent.size >= MAX_REMEMBERED) sent.delete(sent.keys().next().value!);
       sent.set(deliveryId, { event, record: structuredClone(record) });
     }
