@@ -401,10 +401,7 @@ export const TimerTrigger = z
     offsets: z
       .union([z.array(TimerOffset).min(1).superRefine(offsetsOnce), TimerOffsetsTable])
       .describe('When to fire after the date: a list (e.g. [2, 14, 28]), or a table column of whole days (e.g. { "table": "claim-reminders", "column": "days_after_end" }).'),
-    at: z
-      .string()
-      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day HH:MM, e.g. 09:00')
-      .default('09:00')
+    at: TimeOfDay.default('09:00')
       .describe("Time of day the timers fire, in the business calendar's time zone. Default 09:00."),
     on_non_business_day: z
       .enum(['next_business_day', 'same_day'])
