@@ -75,8 +75,7 @@ export function fireTimeOf(day: DateTime, offset: TimerOffset, trigger: Pick<Tim
     // The calendar has at least one working day a week (its schema), so this ends.
     while (!isBusinessDay(target, calendar)) target = target.plus({ days: 1 });
   }
-  const [hour, minute] = (trigger.at ?? '09:00').split(':').map(Number) as [number, number];
-  return target.set({ hour, minute, second: 0, millisecond: 0 }).toMillis();
+  return timeOn(target, trigger.at ?? '09:00');
 }
 
 /** A time of day `HH:MM` on a day of the calendar's zone (a time the DST change skips moves forward, as luxon does). */
