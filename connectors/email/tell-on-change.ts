@@ -1,17 +1,6 @@
 import { z } from 'zod';
+import { stampMillis } from '../../schemas/domain/source-stamp.ts';
 import type { Store } from '../../server/store/store.ts';
-
-/**
- * A source system's stamp, as the PRM answers it (`2026-03-02T09:00:00.000Z`, or `2026-03-02 09:00:00`
- * in UTC without a zone), read as epoch milliseconds so stamps in either form compare.
- */
-export function stampMillis(stamp: string): number | undefined {
-  const plain = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/.test(stamp) ? `${stamp.replace(' ', 'T')}Z` : stamp;
-  // An ISO time without a zone is the PRM's UTC, not the runtime's local time.
-  const zoned = /^\d{4}-\d{2}-\d{2}T[\d:.]+$/.test(plain) ? `${plain}Z` : plain;
-  const ms = Date.parse(zoned);
-  return Number.isNaN(ms) ? undefined : ms;
-}
 
 /**
  * `email.send`'s `tell_on_change` (D11, D12): send only when `value` is a change from what was last

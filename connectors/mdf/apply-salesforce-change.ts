@@ -14,7 +14,7 @@ import {
 } from './sync-rule.ts';
 
 // The mappings and the rule live in sync-rule.ts, shared with the PRM → Salesforce syncs.
-export { CLAIM_STATUS_FROM_SALESFORCE, REQUEST_STATUS_FROM_SALESFORCE, stampOf } from './sync-rule.ts';
+export { CLAIM_STATUS_FROM_SALESFORCE, REQUEST_STATUS_FROM_SALESFORCE } from './sync-rule.ts';
 
 const Outcome = z.object({
   key: z.string(),

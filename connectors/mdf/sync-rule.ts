@@ -1,5 +1,6 @@
 import type { MdfClaimStatus } from '../../schemas/domain/mdf-claim.ts';
 import type { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
+import { stampMillis } from '../../schemas/domain/source-stamp.ts';
 
 /**
  * The two-way sync rule (D1, README "Two-way sync with Salesforce (D1)"), in one place and pure: both
@@ -169,14 +170,8 @@ export function claimFieldSides(claim: { status: MdfClaimStatus }, salesforce: {
   };
 }
 
-/** A PRM or Salesforce time in epoch ms; the PRM's zone-less stamps are UTC. */
-export function stampOf(value: string): number {
-  const iso = value.includes('T') ? value : value.replace(' ', 'T');
-  const zoned = /(Z|[+-]\d{2}:?\d{2})$/.test(iso) ? iso : `${iso}Z`;
-  return Date.parse(zoned.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
-}
 
 /** The old evidence for a record without a base: who wrote Salesforce last, and whether the PRM was edited after it. */
 export function evidenceWithoutBase(prmUpdated: string, salesforce: { last_modified: string; by_others: boolean }): WithoutBase {
-  return { salesforceByOthers: salesforce.by_others, prmEditedAfter: stampOf(prmUpdated) > stampOf(salesforce.last_modified) };
+  return { salesforceByOthers: salesforce.by_others, prmEditedAfter: (stampMillis(prmUpdated) ?? Number.NaN) > (stampMillis(salesforce.last_modified) ?? Number.NaN) };
 }

@@ -7,7 +7,7 @@ import { pagesBySkipTake } from '../kit/paginate.ts';
 import { systemClock } from '../../server/engine/clock.ts';
 import type { Store } from '../../server/store/store.ts';
 import type { ClaimTitleKey } from '../../server/store/claim-title-keys.ts';
-import { stampMillis } from '../email/tell-on-change.ts';
+import { stampMillis } from '../../schemas/domain/source-stamp.ts';
 import { checkPrmResponse, prmErrorMessage } from './prm-errors.ts';
 import { PrmMdfClaim, PrmMdfClaimSummary, PrmMdfRequest, PrmPartner, PrmPartnerContact, PrmPartnerLead, PrmRoutingPartner, prmListEnvelope, prmRecordEnvelope } from './prm-records.ts';
 import { prmString } from './prm-filter-string.ts';

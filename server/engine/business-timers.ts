@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { TimerTrigger } from '../../schemas/recipe.ts';
+import { stampMillis } from '../../schemas/domain/source-stamp.ts';
 import { isDayOffset, timerDedupKey } from '../store/business-timers-store.ts';
 import type { BusinessTimer, DeferTimer, NewRun, Store } from '../store/store.ts';
 import { beyondCalendarWarning } from './business-calendar-coverage.ts';
@@ -124,7 +125,7 @@ export class BusinessTimers {
     }
     const key = String(rawKey);
     // The stamp first: a cancel is a state of the record too, and an event older than the state applied changes nothing.
-    const asOf = trigger.as_of ? stampOf(await this.#evaluate(trigger.as_of, scope, name, 'as_of')) : null;
+    const asOf = trigger.as_of ? (stampMillis(await this.#evaluate(trigger.as_of, scope, name, 'as_of')) ?? null) : null;
     const cancel = async (why: string) => {
       const outcome = await this.#o.store.cancelBusinessTimers({ recipe: name, key, reason: why, stop: false, asOf, now });
       if (outcome.kind === 'stale') return this.#logStale(name, key, scope.event);
@@ -311,10 +312,3 @@ function stopperOf(value: unknown): string | undefined {
   return (typeof value === 'string' && value !== '') || (typeof value === 'number' && Number.isFinite(value)) ? String(value) : undefined;
 }
 
-/** A source stamp as epoch ms (an ISO time, a PRM timestamp or a number), or null. */
-function stampOf(value: unknown): number | null {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value !== 'string') return null;
-  const ms = Date.parse(value.includes('T') || !value.includes(' ') ? value : value.replace(' ', 'T') + 'Z');
-  return Number.isNaN(ms) ? null : ms;
-}
