@@ -71,7 +71,7 @@ export interface CancelTimersInput {
   stop: boolean;
   /**
    * With `stop`: the record that stopped them (stop_on `by`, e.g. a claim's id). The stop is then kept
-   * per stopper and lifted by `liftTimerStopsWork` when that record moves to another key; without
+   * per stopper and lifted by `liftTimerStopWork` when that record moves to another key; without
    * one it is for good.
    */
   stopper?: string;
@@ -256,7 +256,7 @@ export async function recomputeTimersWork(trx: Transaction<Database>, input: Rec
 
 /**
  * A stopped record's stop markers keep its latest state (date, data, stamp), so that a stop lifted
- * later (`liftTimerStopsWork`) recomputes the timers from the record as it is then, not as it was when
+ * later (`liftTimerStopWork`) recomputes the timers from the record as it is then, not as it was when
  * the stop came. An event older than the state applied changes nothing.
  */
 async function keepStateWhileStopped(trx: Transaction<Database>, input: RecomputeTimersInput, rows: readonly TimerRow[]): Promise<void> {
