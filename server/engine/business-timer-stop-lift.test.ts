@@ -90,6 +90,30 @@ for (const [kind, { open, fail }] of Object.entries(stores)) {
       expect(fx.system.effects.map((e) => e.key)).toEqual(['A:2', 'A:14']);
     });
 
+    it('the record changing between the read of the stop and its lift (another replica applied a moved end date): the timers follow the newer date', async () => {
+      const store = await open();
+      fx = await engineFixture([reminder], { calendar: BERLIN_EASTER_2026, ...(store ? { store } : {}) });
+      await deliver({ id: 'A', end: '2026-03-02', status: 'Approved' }, 'd-approved');
+      await deliver({ id: 'A', status: 'Claimed', claim: 'c-1' }, 'd-claimed');
+      fx.clock.advance(DAY);
+      // Just before the first lift is written, A's end date moves to 03-09 (kept on the stop while it holds).
+      const lift = fx.store.liftBusinessTimerStop.bind(fx.store);
+      let raced = false;
+      fx.store.liftBusinessTimerStop = async (input) => {
+        if (!raced) {
+          raced = true;
+          await deliver({ id: 'A', end: '2026-03-09', status: 'Approved' }, 'd-moved-end');
+        }
+        return lift(input);
+      };
+      await deliver({ id: 'B', status: 'Claimed', claim: 'c-1' }, 'd-moved');
+      const timers = (await fx.store.recordBusinessTimers({ recipe: 'reminder', key: 'A' })).filter((t) => t.status === 'pending');
+      expect(timers.map((t) => [t.offset, t.date, new Date(t.fireAt).toISOString()])).toEqual([
+        ['2', '2026-03-09', '2026-03-11T08:00:00.000Z'],
+        ['14', '2026-03-09', '2026-03-23T08:00:00.000Z'],
+      ]);
+    });
+
     it('without a failure the same event delivered twice resumes the reminders once, each reminder goes out once', async () => {
       const store = await open();
       fx = await engineFixture([reminder], { calendar: BERLIN_EASTER_2026, ...(store ? { store } : {}) });

@@ -127,9 +127,11 @@ export class BusinessTimers {
           this.#o.log.info({ recipe: name, key: stop.key, event, stopper, movedTo: keepKey }, `timers of ${stop.key}: ${stopper} is with ${keepKey} now (${event}), but another stop still holds them`);
           continue;
         }
+        // A marker that held no state (no event of the record before the stop) leaves nothing to resume.
+        if (then === null || outcome.applied === null) continue;
         this.#o.log.info({ recipe: name, key: stop.key, event, stopper, movedTo: keepKey }, `timers of ${stop.key} resume: ${stopper}, which stopped them, is with ${keepKey} now (${event})`);
-        if (then && outcome.applied) this.#logApplied(then, outcome.applied, event);
-        if (then) touched.push({ recipe: name, key: stop.key, action: 'recomputed' });
+        this.#logApplied(then, outcome.applied, event);
+        touched.push({ recipe: name, key: stop.key, action: 'recomputed' });
       }
       if (changed === 0) return touched;
       // Each round means a newer event of the record came between the read and the lift: rare, and bounded.
