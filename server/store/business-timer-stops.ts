@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './database.ts';
-import { cancelTimersWork, recomputeTimersWork, type CancelTimersInput, type CancelTimersOutcome, type RecomputeTimersInput, type RecomputeTimersOutcome } from './business-timers-store.ts';
+import { cancelTimersWork, recomputeTimersWork, stopMarkerOf, type CancelTimersInput, type CancelTimersOutcome, type RecomputeTimersInput, type RecomputeTimersOutcome } from './business-timers-store.ts';
 import { parse } from './store-rows.ts';
 
 /**
@@ -15,9 +15,6 @@ import { parse } from './store-rows.ts';
  * stay out of a store transaction: the engine reads the markers, computes the timers from the state
  * each holds, and lifts each marker with them by a compare-and-set on that state.
  */
-
-/** The offset label of a stop kept per stopper: lifted when the stopper moves to another key. */
-export const stopMarkerOf = (stopper: string) => `stop:${stopper}`;
 
 /** A stopper's stops on every key but `keepKey` (the key its record carries now). */
 export interface ListTimerStopsInput {

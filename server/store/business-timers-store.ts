@@ -5,7 +5,6 @@ import type { NewRun } from './store.ts';
 import { PreparedQuery } from './prepared-query.ts';
 import { insertRunWork } from './store-operations.ts';
 import type { StoreQueries } from './store-queries.ts';
-import { stopMarkerOf } from './business-timer-stops.ts';
 import { json, parse } from './store-rows.ts';
 import { exec, type StoreWork } from './store-work.ts';
 
@@ -107,6 +106,8 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 /** The offset label of a record's stop marker row (a stop_on event ended its timers for good). */
 const STOP_MARKER = '';
+/** The offset label of a stop kept per stopper (stop_on `by`): lifted when the stopper moves to another key (business-timer-stops.ts). */
+export const stopMarkerOf = (stopper: string) => `stop:${stopper}`;
 /**
  * The offset label of a record's state row (status `state`): the newest `as_of` applied to the record,
  * by a recompute or a cancel. It exists before any timer does (a first event that cancels) and after
