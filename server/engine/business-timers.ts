@@ -3,7 +3,7 @@ import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { TimerTrigger } from '../../schemas/recipe.ts';
 import { stampMillis } from '../../schemas/domain/source-stamp.ts';
 import { isDayOffset, timerDedupKey } from '../store/business-timers-store.ts';
-import type { BusinessTimer, DeferTimer, NewRun, Store } from '../store/store.ts';
+import type { BusinessTimer, CancelTimersOutcome, DeferTimer, NewRun, RecomputeTimersOutcome, Store, TimersPlan } from '../store/store.ts';
 import { beyondCalendarWarning } from './business-calendar-coverage.ts';
 import { catchUpAfterEvent, catchUpTimeOf, fireTimeOf, recordDay, resolveOffsets, type CatchUpRules } from './business-timer-times.ts';
 import { evaluateExpression, type ExpressionEnv, type ExpressionScope } from './expression.ts';
@@ -24,6 +24,11 @@ const BATCHES_PER_PASS = 20;
  * replica sets is seen within this, one this process sets at once.
  */
 const RECHECK_MS = 1000;
+/**
+ * Reads of a stopper's stops one event may make when records change between the read and the lift
+ * (each round, a newer event of a record came in between); then the delivery fails and is sent again.
+ */
+const MAX_LIFT_ROUNDS = 5;
 
 export interface BusinessTimersOptions {
   recipes: RecipeSet;
@@ -88,7 +93,7 @@ export class BusinessTimers {
       }
       const records = typeof trigger.record === 'string' ? [trigger.record] : trigger.record;
       if (records.includes(event)) {
-        const key = await this.#recompute(recipe, trigger, scope, data, now);
+        const key = await this.#recompute(recipe, trigger, scope, now);
         if (key !== null) touched.push({ recipe: name, key, action: 'recomputed' });
         // A recomputed timer may be due at once (a past offset): the next pass asks the store.
         this.#noneDueBefore = -Infinity;
@@ -100,23 +105,45 @@ export class BusinessTimers {
   /**
    * Lifts the stops `stopper` left on keys other than `keepKey` and recomputes the timers of each
    * record nothing stops any more, from its last state, as if that state arrived now: a reminder day
-   * already past is late (catch_up), the days to come wait for their time.
+   * already past is late (catch_up), the days to come wait for their time. The timers are computed
+   * first (the trigger's expressions stay out of the store's transaction) and written in the
+   * transaction that deletes the stop: a failure at any point leaves the stop, and the event's next
+   * delivery lifts it. A stop whose record changed meanwhile is read and computed again.
    */
   async #liftStops(recipe: LoadedRecipe, trigger: Timer, stopper: string, keepKey: string, event: string, deliveryId: string, now: number): Promise<TimersTouched[]> {
     const name = recipe.definition.name;
-    const lifted = await this.#o.store.liftBusinessTimerStops({ recipe: name, stopper, keepKey, now });
     const touched: TimersTouched[] = [];
-    for (const record of lifted) {
-      this.#o.log.info({ recipe: name, key: record.key, event, stopper, movedTo: keepKey }, `timers of ${record.key} resume: ${stopper}, which stopped them, is with ${keepKey} now (${event})`);
-      const key = await this.#recompute(recipe, trigger, eventScope(event, record.data, deliveryId), record.data, now);
-      if (key !== null) touched.push({ recipe: name, key, action: 'recomputed' });
+    for (let round = 1; ; round++) {
+      const stops = await this.#o.store.listBusinessTimerStops({ recipe: name, stopper, keepKey });
+      let changed = 0;
+      for (const stop of stops) {
+        const then = stop.date === '' ? null : await this.#plan(recipe, trigger, eventScope(event, stop.data, deliveryId), stop.key, now);
+        const outcome = await this.#o.store.liftBusinessTimerStop({ recipe: name, stopper, key: stop.key, revision: stop.revision, then, now });
+        if (outcome.kind === 'changed') {
+          changed++;
+          continue;
+        }
+        this.#noneDueBefore = -Infinity;
+        if (outcome.kind === 'still-stopped') {
+          this.#o.log.info({ recipe: name, key: stop.key, event, stopper, movedTo: keepKey }, `timers of ${stop.key}: ${stopper} is with ${keepKey} now (${event}), but another stop still holds them`);
+          continue;
+        }
+        // A marker that held no state (no event of the record before the stop) leaves nothing to resume.
+        if (then === null || outcome.applied === null) continue;
+        this.#o.log.info({ recipe: name, key: stop.key, event, stopper, movedTo: keepKey }, `timers of ${stop.key} resume: ${stopper}, which stopped them, is with ${keepKey} now (${event})`);
+        this.#logApplied(then, outcome.applied, event);
+        touched.push({ recipe: name, key: stop.key, action: 'recomputed' });
+      }
+      if (changed === 0) return touched;
+      // Each round means a newer event of the record came between the read and the lift: rare, and bounded.
+      if (round >= MAX_LIFT_ROUNDS) {
+        throw new Error(`timers of ${name}: the stops ${stopper} left changed ${round} times while being lifted (${event}); deliver the event again`);
+      }
     }
-    if (lifted.length > 0) this.#noneDueBefore = -Infinity;
-    return touched;
   }
 
   /** Resolves with the record's key, or null when the event gives none. */
-  async #recompute(recipe: LoadedRecipe, trigger: Timer, scope: EventScope, data: unknown, now: number): Promise<string | null> {
+  async #recompute(recipe: LoadedRecipe, trigger: Timer, scope: EventScope, now: number): Promise<string | null> {
     const name = recipe.definition.name;
     const rawKey = await this.#evaluate(trigger.key, scope, name, 'key');
     if (rawKey === undefined || rawKey === null || rawKey === '') {
@@ -124,23 +151,26 @@ export class BusinessTimers {
       return null;
     }
     const key = String(rawKey);
+    const plan = await this.#plan(recipe, trigger, scope, key, now);
+    const outcome = plan.kind === 'recompute' ? await this.#o.store.recomputeBusinessTimers(plan.input) : await this.#o.store.cancelBusinessTimers(plan.input);
+    this.#logApplied(plan, outcome, scope.event);
+    return key;
+  }
+
+  /**
+   * What the record's state (an event's `data`) asks of its timers, as data for the store: their fire
+   * times, or a cancel when `while` is false or the date is missing. Evaluates the trigger's
+   * expressions, so it runs before, never inside, the store's transaction.
+   */
+  async #plan(recipe: LoadedRecipe, trigger: Timer, scope: EventScope, key: string, now: number): Promise<TimersPlan> {
+    const name = recipe.definition.name;
     // The stamp first: a cancel is a state of the record too, and an event older than the state applied changes nothing.
     const asOf = trigger.as_of ? (stampMillis(await this.#evaluate(trigger.as_of, scope, name, 'as_of')) ?? null) : null;
-    const cancel = async (why: string) => {
-      const outcome = await this.#o.store.cancelBusinessTimers({ recipe: name, key, reason: why, stop: false, asOf, now });
-      if (outcome.kind === 'stale') return this.#logStale(name, key, scope.event);
-      this.#o.log.info({ recipe: name, key, event: scope.event, canceled: outcome.canceled }, `timers of ${key} canceled (${outcome.canceled} pending): ${why}`);
-    };
-    if (trigger.while && !(await this.#evaluate(trigger.while, scope, name, 'while'))) {
-      await cancel(`${trigger.while} is false`);
-      return key;
-    }
+    const cancel = (why: string): TimersPlan => ({ kind: 'cancel', input: { recipe: name, key, reason: why, stop: false, asOf, now } });
+    if (trigger.while && !(await this.#evaluate(trigger.while, scope, name, 'while'))) return cancel(`${trigger.while} is false`);
     const rawDate = await this.#evaluate(trigger.date, scope, name, 'date');
     const day = recordDay(rawDate, this.#o.tables.calendar);
-    if (!day) {
-      await cancel(`the record's date (${trigger.date}) is ${rawDate === undefined ? 'missing' : `${JSON.stringify(rawDate)}, not a date`}`);
-      return key;
-    }
+    if (!day) return cancel(`the record's date (${trigger.date}) is ${rawDate === undefined ? 'missing' : `${JSON.stringify(rawDate)}, not a date`}`);
     const offsets = resolveOffsets(trigger, this.#o.tables, name).map((o) => ({
       offset: o.label,
       fireAt: fireTimeOf(day, o.offset, trigger, this.#o.tables.calendar),
@@ -152,13 +182,18 @@ export class BusinessTimers {
     // README "Late timers": an offset already past (or due within catch_up.wait) waits for the window, after the event's own news.
     const rules = catchUpRulesOf(trigger);
     const catchUpAt = rules ? catchUpAfterEvent(now, rules, this.#o.tables.calendar) : undefined;
-    const outcome = await this.#o.store.recomputeBusinessTimers({ recipe: name, key, date: String(rawDate), data, asOf, offsets, catchUpAt, now });
-    if (outcome.kind === 'applied' && outcome.skipped.length > 0) {
-      this.#o.log.info({ recipe: name, key, skipped: outcome.skipped }, `timers of ${key}: offsets ${outcome.skipped.join(', ')} skipped, a later one was already due`);
-    } else if (outcome.kind === 'stale') {
-      this.#logStale(name, key, scope.event);
+    return { kind: 'recompute', input: { recipe: name, key, date: String(rawDate), data: scope.trigger.data, asOf, offsets, catchUpAt, now } };
+  }
+
+  /** Logs what a recompute or a cancel did to a record's timers. */
+  #logApplied(plan: TimersPlan, outcome: RecomputeTimersOutcome | CancelTimersOutcome, event: string): void {
+    const { recipe, key } = plan.input;
+    if (outcome.kind === 'stale') return this.#logStale(recipe, key, event);
+    if (plan.kind === 'cancel' && outcome.kind === 'canceled') {
+      this.#o.log.info({ recipe, key, event, canceled: outcome.canceled }, `timers of ${key} canceled (${outcome.canceled} pending): ${plan.input.reason}`);
+    } else if (outcome.kind === 'applied' && outcome.skipped.length > 0) {
+      this.#o.log.info({ recipe, key, skipped: outcome.skipped }, `timers of ${key}: offsets ${outcome.skipped.join(', ')} skipped, a later one was already due`);
     }
-    return key;
   }
 
   #logStale(recipe: string, key: string, event: string): void {

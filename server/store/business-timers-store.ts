@@ -5,7 +5,6 @@ import type { NewRun } from './store.ts';
 import { PreparedQuery } from './prepared-query.ts';
 import { insertRunWork } from './store-operations.ts';
 import type { StoreQueries } from './store-queries.ts';
-import { stopMarkerOf } from './business-timer-stops.ts';
 import { json, parse } from './store-rows.ts';
 import { exec, type StoreWork } from './store-work.ts';
 
@@ -71,7 +70,7 @@ export interface CancelTimersInput {
   stop: boolean;
   /**
    * With `stop`: the record that stopped them (stop_on `by`, e.g. a claim's id). The stop is then kept
-   * per stopper and lifted by `liftTimerStopsWork` when that record moves to another key; without
+   * per stopper and lifted by `liftTimerStopWork` when that record moves to another key; without
    * one it is for good.
    */
   stopper?: string;
@@ -107,6 +106,8 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 /** The offset label of a record's stop marker row (a stop_on event ended its timers for good). */
 const STOP_MARKER = '';
+/** The offset label of a stop kept per stopper (stop_on `by`): lifted when the stopper moves to another key (business-timer-stops.ts). */
+export const stopMarkerOf = (stopper: string) => `stop:${stopper}`;
 /**
  * The offset label of a record's state row (status `state`): the newest `as_of` applied to the record,
  * by a recompute or a cancel. It exists before any timer does (a first event that cancels) and after
@@ -256,7 +257,7 @@ export async function recomputeTimersWork(trx: Transaction<Database>, input: Rec
 
 /**
  * A stopped record's stop markers keep its latest state (date, data, stamp), so that a stop lifted
- * later (`liftTimerStopsWork`) recomputes the timers from the record as it is then, not as it was when
+ * later (`liftTimerStopWork`) recomputes the timers from the record as it is then, not as it was when
  * the stop came. An event older than the state applied changes nothing.
  */
 async function keepStateWhileStopped(trx: Transaction<Database>, input: RecomputeTimersInput, rows: readonly TimerRow[]): Promise<void> {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { timerDedupKey } from './business-timers-store.ts';
 import { asRunId } from '../engine/ids.ts';
-import type { BusinessTimer, NewRun, RecomputeTimersInput, Store } from './store.ts';
+import type { BusinessTimer, LiftTimerStopOutcome, NewRun, RecomputeTimersInput, Store, TimersPlan, TimerStop } from './store.ts';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-03-10T08:00:00Z');
@@ -144,34 +144,87 @@ export function describeBusinessTimersContract(name: string, open: () => Promise
       expect(await store.listBusinessTimers({ limit: 10 })).toEqual([]);
     });
 
-    it('D14: a stop kept per stopper (a claim) is lifted when the claim moves to another record: the record\'s last state comes back to recompute from, unless another claim still stops it', async () => {
-      const stop = (key: string, stopper: string, now: number) => store.cancelBusinessTimers({ recipe: 'reminder', key, reason: 'stopped by prm.mdf_claim.submitted', stop: true, stopper, now });
-      const lift = (stopper: string, keepKey: string, now: number) => store.liftBusinessTimerStops({ recipe: 'reminder', stopper, keepKey, now });
+    /** Lifts a stopper's stops from every key but `keepKey` as the engine does: each with the timers recomputed from the state its marker holds. */
+    const lift = async (stopper: string, keepKey: string, now: number, plan: (stop: TimerStop) => TimersPlan | null = (stop) => recomputeFrom(stop, now)) => {
+      const outcomes: Array<{ key: string } & LiftTimerStopOutcome> = [];
+      for (const stop of await store.listBusinessTimerStops({ recipe: 'reminder', stopper, keepKey })) {
+        outcomes.push({ key: stop.key, ...(await store.liftBusinessTimerStop({ recipe: 'reminder', stopper, key: stop.key, revision: stop.revision, then: plan(stop), now })) });
+      }
+      return outcomes;
+    };
+    const recomputeFrom = (stop: TimerStop, now: number): Extract<TimersPlan, { kind: 'recompute' }> => ({
+      kind: 'recompute',
+      input: input({ key: stop.key, date: stop.date, data: stop.data, asOf: stop.asOf, offsets: offsets(Date.parse(`${stop.date}T08:00:00Z`)), now }),
+    });
+    const stopBy = (key: string, stopper: string, now: number) => store.cancelBusinessTimers({ recipe: 'reminder', key, reason: 'stopped by prm.mdf_claim.submitted', stop: true, stopper, now });
+
+    it('D14: a stop kept per stopper (a claim) is lifted when the claim moves to another record: the timers are recomputed from the record\'s last state, unless another claim still stops it', async () => {
       await store.recomputeBusinessTimers(input({ asOf: 1000 }));
-      await stop('MDF-1', 'claim-7', T0 + DAY);
-      await stop('MDF-1', 'claim-8', T0 + DAY);
+      await stopBy('MDF-1', 'claim-7', T0 + DAY);
+      await stopBy('MDF-1', 'claim-8', T0 + DAY);
       // While stopped, the record's newer state is kept, not applied.
       const moved = { status: 'Approved', endDate: '2026-03-11' };
       expect(await store.recomputeBusinessTimers(input({ date: '2026-03-11', data: moved, asOf: 2000, offsets: offsets(T0 + DAY), now: T0 + DAY }))).toMatchObject({ kind: 'stopped' });
       expect(await statuses()).toEqual({ '2': 'canceled', '14': 'canceled', '28': 'canceled' });
       // Claim 7 moves to MDF-2: claim 8 still stops MDF-1.
+      expect(await store.listBusinessTimerStops({ recipe: 'reminder', stopper: 'claim-7', keepKey: 'MDF-2' })).toEqual([
+        { key: 'MDF-1', date: '2026-03-11', data: moved, asOf: 2000, revision: expect.any(String) },
+      ]);
+      expect(await lift('claim-7', 'MDF-2', T0 + DAY)).toEqual([{ key: 'MDF-1', kind: 'still-stopped' }]);
       expect(await lift('claim-7', 'MDF-2', T0 + DAY)).toEqual([]);
-      expect(await lift('claim-7', 'MDF-2', T0 + DAY)).toEqual([]);
-      // Claim 8 moves too: nothing stops MDF-1, its latest state comes back; staying on its key lifts nothing.
+      expect(await statuses()).toEqual({ '2': 'canceled', '14': 'canceled', '28': 'canceled' });
+      // Claim 8 moves too: nothing stops MDF-1, its timers follow its latest state; staying on its key lifts nothing.
       expect(await lift('claim-8', 'MDF-1', T0 + DAY)).toEqual([]);
-      expect(await lift('claim-8', 'MDF-3', T0 + DAY)).toEqual([{ key: 'MDF-1', date: '2026-03-11', data: moved }]);
-      expect(await store.recomputeBusinessTimers(input({ date: '2026-03-11', data: moved, asOf: 2000, offsets: offsets(T0 + DAY), now: T0 + DAY }))).toMatchObject({ kind: 'applied', pending: 3 });
+      expect(await lift('claim-8', 'MDF-3', T0 + DAY)).toEqual([{ key: 'MDF-1', kind: 'lifted', applied: { kind: 'applied', pending: 3, skipped: [] } }]);
       expect(await statuses()).toEqual({ '2': 'pending', '14': 'pending', '28': 'pending' });
+      expect((await store.listBusinessTimers({ limit: 1 }))[0]).toMatchObject({ key: 'MDF-1', date: '2026-03-11', data: moved });
+      expect(await lift('claim-8', 'MDF-3', T0 + DAY)).toEqual([]);
+    });
+
+    it('D14: a lift whose timers cannot be written lifts nothing: the stop stays for the next delivery of the event, which lifts it', async () => {
+      await store.recomputeBusinessTimers(input());
+      await stopBy('MDF-1', 'claim-7', T0 + DAY);
+      // The write fails inside the lift's transaction (a value the store cannot keep stands for any store error).
+      const unwritable = (stop: TimerStop): TimersPlan => ({ kind: 'recompute', input: { ...recomputeFrom(stop, T0 + DAY).input, data: { amount: 10n } } });
+      await expect(lift('claim-7', 'MDF-2', T0 + DAY, unwritable)).rejects.toThrow();
+      expect(await statuses()).toEqual({ '2': 'canceled', '14': 'canceled', '28': 'canceled' });
+      expect(await lift('claim-7', 'MDF-2', T0 + 2 * DAY)).toMatchObject([{ key: 'MDF-1', kind: 'lifted', applied: { kind: 'applied' } }]);
+      expect(await statuses()).toEqual({ '2': 'pending', '14': 'pending', '28': 'pending' });
+    });
+
+    it('D14: a stop whose record changed between the read and the lift lifts nothing; read again, it lifts with the newer state', async () => {
+      await store.recomputeBusinessTimers(input({ asOf: 1000 }));
+      await stopBy('MDF-1', 'claim-7', T0 + DAY);
+      const [read] = await store.listBusinessTimerStops({ recipe: 'reminder', stopper: 'claim-7', keepKey: 'MDF-2' });
+      // The end date moves while the claim still stops the record: the marker keeps the newer state.
+      expect(await store.recomputeBusinessTimers(input({ date: '2026-03-17', data: { status: 'Approved', endDate: '2026-03-17' }, asOf: 2000, offsets: offsets(T0 + 7 * DAY), now: T0 + DAY }))).toMatchObject({ kind: 'stopped' });
+      expect(await store.liftBusinessTimerStop({ recipe: 'reminder', stopper: 'claim-7', key: 'MDF-1', revision: read!.revision, then: recomputeFrom(read!, T0 + DAY), now: T0 + DAY })).toEqual({ kind: 'changed' });
+      expect(await statuses()).toEqual({ '2': 'canceled', '14': 'canceled', '28': 'canceled' });
+      expect(await lift('claim-7', 'MDF-2', T0 + DAY)).toMatchObject([{ key: 'MDF-1', kind: 'lifted', applied: { kind: 'applied', pending: 3 } }]);
+      expect((await store.listBusinessTimers({ limit: 1 }))[0]).toMatchObject({ date: '2026-03-17', fireAt: T0 + 9 * DAY });
+    });
+
+    it('D14: a lifted stop whose record asks for no timers (while false) cancels them; one that held no state lifts only the stop', async () => {
+      await store.recomputeBusinessTimers(input());
+      await stopBy('MDF-1', 'claim-7', T0 + DAY);
+      await stopBy('MDF-9', 'claim-7', T0 + DAY);
+      const outcomes = await lift('claim-7', 'MDF-2', T0 + DAY, (stop) => (stop.date === '' ? null : { kind: 'cancel', input: { recipe: 'reminder', key: stop.key, reason: 'status is Canceled', stop: false, now: T0 + DAY } }));
+      expect(outcomes).toEqual([
+        { key: 'MDF-1', kind: 'lifted', applied: { kind: 'canceled', canceled: 0 } },
+        { key: 'MDF-9', kind: 'lifted', applied: null },
+      ]);
+      expect(await store.listBusinessTimerStops({ recipe: 'reminder', stopper: 'claim-7', keepKey: 'MDF-2' })).toEqual([]);
+      expect(await statuses()).toEqual({ '2': 'canceled', '14': 'canceled', '28': 'canceled' });
     });
 
     it('D14: a request canceled while a claim stopped its timers is not re-armed when the claim moves away (the cancel is newer than the state kept)', async () => {
       await store.recomputeBusinessTimers(input({ asOf: 1000 }));
-      await store.cancelBusinessTimers({ recipe: 'reminder', key: 'MDF-1', reason: 'stopped by prm.mdf_claim.submitted', stop: true, stopper: 'claim-7', now: T0 + DAY });
+      await stopBy('MDF-1', 'claim-7', T0 + DAY);
       expect(await store.cancelBusinessTimers({ recipe: 'reminder', key: 'MDF-1', reason: 'status is Canceled', stop: false, asOf: 3000, now: T0 + DAY })).toEqual({ kind: 'canceled', canceled: 0 });
-      const [lifted] = await store.liftBusinessTimerStops({ recipe: 'reminder', stopper: 'claim-7', keepKey: 'MDF-2', now: T0 + DAY });
-      expect(lifted).toEqual({ key: 'MDF-1', date: '2026-03-10', data: { status: 'Approved' } });
+      const [stop] = await store.listBusinessTimerStops({ recipe: 'reminder', stopper: 'claim-7', keepKey: 'MDF-2' });
+      expect(stop).toMatchObject({ key: 'MDF-1', date: '2026-03-10', data: { status: 'Approved' }, asOf: 1000 });
       // The engine recomputes from the state kept, with its stamp: older than the cancel, so stale.
-      expect(await store.recomputeBusinessTimers(input({ asOf: 1000, now: T0 + DAY }))).toEqual({ kind: 'stale' });
+      expect(await lift('claim-7', 'MDF-2', T0 + DAY)).toEqual([{ key: 'MDF-1', kind: 'lifted', applied: { kind: 'stale' } }]);
       expect(await store.listBusinessTimers({ limit: 10 })).toEqual([]);
     });
 

@@ -28,7 +28,7 @@ import * as consoleQueries from './console-queries.ts';
 import { rateBudgetQueries, releaseRateBudgetWork, renewRateBudgetWork, takeRateBudgetWork, type RateBudgetQueries, type RateBudgetCall, type RateBudgetSlot, type RateBudgetTake, type TakeRateBudgetInput } from './rate-budgets.ts';
 import { claimIdsWithTitleKeyQuery, claimTitleKeysWatermarkQuery, saveClaimTitleKeysWork, type SaveClaimTitleKeysInput } from './claim-title-keys.ts';
 import { saveSyncBasesWork, syncBasesQuery, type SaveSyncBasesInput, type SyncBases, type SyncRecordRef } from './sync-bases.ts';
-import { liftTimerStopsWork, type LiftedTimerStop, type LiftTimerStopsInput } from './business-timer-stops.ts';
+import { liftTimerStopWork, listTimerStopsQuery, type LiftTimerStopInput, type LiftTimerStopOutcome, type ListTimerStopsInput, type TimerStop } from './business-timer-stops.ts';
 import { syncTimerOffsets, type SyncTimerOffsetsInput, type SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 import {
   STOPPED_BY_RECIPE,
@@ -590,8 +590,12 @@ export class KyselyStore implements Store {
     return this.transaction((trx) => timers.cancelTimersWork(trx, input));
   }
 
-  liftBusinessTimerStops(input: LiftTimerStopsInput): Promise<LiftedTimerStop[]> {
-    return this.transaction((trx) => liftTimerStopsWork(trx, input));
+  listBusinessTimerStops(input: ListTimerStopsInput): Promise<TimerStop[]> {
+    return listTimerStopsQuery(this.db, input);
+  }
+
+  liftBusinessTimerStop(input: LiftTimerStopInput): Promise<LiftTimerStopOutcome> {
+    return this.transaction((trx) => liftTimerStopWork(trx, input));
   }
 
   #timerQueries: timers.TimerQueries | undefined;

@@ -11,7 +11,7 @@ import type { RateBudgetCall, RateBudgetSlot, RateBudgetTake, TakeRateBudgetInpu
 import type { SyncTimerOffsetsInput, SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 import type { ConsoleSession, RecipeStatusCount } from './console-queries.ts';
 import type { BusinessTimer, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
-import type { LiftedTimerStop, LiftTimerStopsInput } from './business-timer-stops.ts';
+import type { ListTimerStopsInput, LiftTimerStopInput, LiftTimerStopOutcome, TimerStop } from './business-timer-stops.ts';
 
 export type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 export type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
@@ -22,7 +22,7 @@ export type { SaveSyncBasesInput, SyncBase, SyncBases, SyncRecordRef } from './s
 export type { OffsetFireTimes, SyncTimerOffsetsInput, SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 export type { ConsoleSession, RecipeStatusCount } from './console-queries.ts';
 export type { BusinessTimer, BusinessTimerStatus, DeferTimer, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
-export type { LiftedTimerStop, LiftTimerStopsInput } from './business-timer-stops.ts';
+export type { ListTimerStopsInput, LiftTimerStopInput, LiftTimerStopOutcome, TimerStop, TimersPlan } from './business-timer-stops.ts';
 
 /**
  * The one persistence interface of the runtime. Two implementations (SQLite embedded, PostgreSQL for
@@ -261,10 +261,16 @@ export interface Store {
    */
   cancelBusinessTimers(input: CancelTimersInput): Promise<CancelTimersOutcome>;
   /**
-   * Lifts the stops a stopper (stop_on `by`: a claim) left on keys other than the one it carries now,
-   * in one transaction; the records nothing stops any more, with their last state to recompute from.
+   * The stops a stopper (stop_on `by`: a claim) left on keys other than the one it carries now, each
+   * with the record's last state to compute its timers from (`liftBusinessTimerStop`). Reads only.
    */
-  liftBusinessTimerStops(input: LiftTimerStopsInput): Promise<LiftedTimerStop[]>;
+  listBusinessTimerStops(input: ListTimerStopsInput): Promise<TimerStop[]>;
+  /**
+   * Lifts one of those stops and, when nothing else stops the record, writes the timers computed from
+   * its state, in one transaction: a failure leaves the stop for the event's next delivery to lift.
+   * Lifts nothing (`changed`) when the marker's state is no longer the one read.
+   */
+  liftBusinessTimerStop(input: LiftTimerStopInput): Promise<LiftTimerStopOutcome>;
   /**
    * Turns up to `limit` due timers into runs and marks them fired, in one transaction; a timer fires
    * once whatever the number of replicas or crashes (compare-and-set on its status, run dedup key).
