@@ -52,5 +52,23 @@ export function describeClaimTitleKeysContract(name: string, open: () => Promise
       expect(await store.claimIdsWithTitleKey('partner day berlin')).toEqual([3]);
       await store.saveClaimTitleKeys({ keys: [], now: T0 });
     });
+
+    it('D15: a first check over many claims keeps them all in one save (more rows than one statement takes), each claim at its newest state', async () => {
+      // Kept before: claim 5 at a newer state than the save brings, claim 6 at an older one.
+      await store.saveClaimTitleKeys({ keys: [{ claimId: 5, titleKey: 'renamed since', prmUpdatedMs: T0 + 10_000_000 }, { claimId: 6, titleKey: 'old title', prmUpdatedMs: T0 }], now: T0 });
+      const many = Array.from({ length: 1234 }, (_, i) => ({ claimId: i + 1, titleKey: `webinar ${i % 7}`, prmUpdatedMs: T0 + i * 1000 }));
+      // Claim 9 listed twice (a page overlap): its newer state is kept, whichever comes first.
+      many.push({ claimId: 9, titleKey: 'partner day frankfurt', prmUpdatedMs: T0 + 9_000_000 }, { claimId: 9, titleKey: 'partner day berlin', prmUpdatedMs: T0 });
+      await store.saveClaimTitleKeys({ keys: many, now: T0 + 20_000_000 });
+      expect(await store.claimTitleKeysWatermark()).toBe(T0 + 10_000_000);
+      const webinar3 = await store.claimIdsWithTitleKey('webinar 3');
+      expect(webinar3).toEqual(Array.from({ length: 1234 }, (_, i) => i + 1).filter((id) => (id - 1) % 7 === 3 && id !== 5 && id !== 9));
+      expect(await store.claimIdsWithTitleKey('renamed since')).toEqual([5]);
+      expect(await store.claimIdsWithTitleKey('old title')).toEqual([]);
+      expect(await store.claimIdsWithTitleKey('webinar 5')).toContain(6);
+      expect(await store.claimIdsWithTitleKey('partner day frankfurt')).toEqual([9]);
+      expect(await store.claimIdsWithTitleKey('partner day berlin')).toEqual([]);
+      expect(await store.claimIdsWithTitleKey('webinar 1')).toContain(1234);
+    });
   });
 }

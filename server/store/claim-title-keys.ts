@@ -38,16 +38,36 @@ export async function claimIdsWithTitleKeyQuery(db: Kysely<Database>, titleKey: 
 }
 
 /**
- * Upserts the keys. A key read from an older state of the claim than the one kept does not replace it:
- * two checks reading the PRM at once, the slower one with the older state, leave the newer key.
+ * Rows per upsert statement: 4 bound parameters a row, so 2,000 a statement, far under SQLite's 32,766
+ * (its default since 3.32; better-sqlite3 bundles a newer one) and PostgreSQL's 65,535, while a first
+ * check over a PRM with many claims sends a statement per 500 of them rather than one per claim.
+ */
+export const CLAIM_TITLE_KEYS_PER_STATEMENT = 500;
+
+/**
+ * Upserts the keys, CLAIM_TITLE_KEYS_PER_STATEMENT rows a statement. A key read from an older state of
+ * the claim than the one kept does not replace it: two checks reading the PRM at once, the slower one
+ * with the older state, leave the newer key. A claim given twice keeps its newer state (the later one of
+ * two equal stamps, as one upsert after the other would): PostgreSQL refuses a statement that upserts
+ * one row twice.
  */
 export async function saveClaimTitleKeysWork(trx: Transaction<Database>, input: SaveClaimTitleKeysInput): Promise<void> {
+  const newest = new Map<number, ClaimTitleKey>();
   for (const key of input.keys) {
-    const row = { title_key: key.titleKey, prm_updated_ms: key.prmUpdatedMs, seen_at: input.now };
+    const kept = newest.get(key.claimId);
+    if (kept === undefined || kept.prmUpdatedMs <= key.prmUpdatedMs) newest.set(key.claimId, key);
+  }
+  const rows = [...newest.values()].map((key) => ({ claim_id: key.claimId, title_key: key.titleKey, prm_updated_ms: key.prmUpdatedMs, seen_at: input.now }));
+  for (let start = 0; start < rows.length; start += CLAIM_TITLE_KEYS_PER_STATEMENT) {
     await trx
       .insertInto('claim_title_keys')
-      .values({ claim_id: key.claimId, ...row })
-      .onConflict((oc) => oc.column('claim_id').doUpdateSet(row).where('claim_title_keys.prm_updated_ms', '<=', key.prmUpdatedMs))
+      .values(rows.slice(start, start + CLAIM_TITLE_KEYS_PER_STATEMENT))
+      .onConflict((oc) =>
+        oc
+          .column('claim_id')
+          .doUpdateSet((eb) => ({ title_key: eb.ref('excluded.title_key'), prm_updated_ms: eb.ref('excluded.prm_updated_ms'), seen_at: eb.ref('excluded.seen_at') }))
+          .whereRef('claim_title_keys.prm_updated_ms', '<=', 'excluded.prm_updated_ms'),
+      )
       .execute();
   }
 }
