@@ -11,6 +11,7 @@ import { TITLE_KEYS_OVERLAP_MS, type PrmClient } from './prm-client.ts';
 import { openSqliteStore } from '../../server/store/sqlite-store.ts';
 import type { Store } from '../../server/store/store.ts';
 import { checkMdfClaim } from '../mdf/check-mdf-claim.ts';
+import { CLAIM_TITLE_KEY_VERSION } from '../../schemas/domain/mdf-claim.ts';
 
 /** The claim actions (D14–D18) against the simulated PRM, in its own way: paging over count, PascalCase writes, its envelope. */
 const clock = new VirtualClock('2026-04-20T09:00:00Z');
@@ -224,6 +225,31 @@ describe('prm.list_mdf_claims', () => {
         message: `The Claim Title "PARTNER DAY  frankfurt" is already used by claim ${ids[20]} against MDF-0902 ("Partner Day Frankfurt"); titles must be unique (letter case, spacing and the way accents are typed do not count). Please submit the claim again with another title.`,
       },
     ]);
+  });
+
+  it('D15: keys kept under another version of claimTitleKey are keyed again by the next check, and a claim gone from the PRM holds no later check back', async () => {
+    const titles = ['Stra\u00dfenfest K\u00f6ln', ...Array.from({ length: 149 }, (_, i) => `Webinar ${i}`)];
+    for (const title of titles) {
+      await submitClaim({ MdfNumber: 'MDF-0902', Title: title });
+      clock.advance(60_000);
+    }
+    const claims = (await run('list_mdf_claims', { mdf_number: 'MDF-0902' })).output.claims as Array<{ id: number; title: string; updated: string }>;
+    // What an earlier claimTitleKey kept (lower-casing only: ß stays ß, so STRASSENFEST would not match),
+    // for every claim and for one deleted from the PRM since, under the version before this one.
+    const earlier = claims.map((claim) => ({ claimId: claim.id, titleKey: claim.title.toLowerCase(), prmUpdatedMs: Date.parse(claim.updated) }));
+    earlier.push({ claimId: 99_999, titleKey: 'gone', prmUpdatedMs: Date.parse(claims[0]!.updated) });
+    await store.saveClaimTitleKeys({ keys: earlier, version: CLAIM_TITLE_KEY_VERSION - 1, now: clock.now() });
+    clock.advance(24 * 60 * 60_000);
+    const rekeyed = await claimListings(() => run('list_mdf_claims', { title: 'STRASSENFEST K\u00d6LN' }));
+    expect(rekeyed.result.output.claims.map((c: { id: number }) => c.id)).toEqual([claims[0]!.id]);
+    // Every claim read again (two pages), then the one with the key by id.
+    expect({ calls: rekeyed.calls, claimsRead: rekeyed.claimsRead }).toEqual({ calls: 3, claimsRead: 151 });
+    // The next check reads the claims of the 10 minutes before the newest stamp (claims 139 to 149) and
+    // the one with its key: the key of claim 99,999, which the full read did not list, was dropped.
+    clock.advance(60_000);
+    const next = await claimListings(() => run('list_mdf_claims', { title: 'webinar 148' }));
+    expect(next.result.output.claims.map((c: { id: number }) => c.id)).toEqual([claims[149]!.id]);
+    expect({ calls: next.calls, claimsRead: next.claimsRead }).toEqual({ calls: 2, claimsRead: 12 });
   });
 
   it('D15: a claim ops rename in the PRM after it was kept is found under its new title, and no longer under its old one', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { claimTitleKey, MdfClaimStatus } from '../../schemas/domain/mdf-claim.ts';
+import { CLAIM_TITLE_KEY_VERSION, claimTitleKey, MdfClaimStatus } from '../../schemas/domain/mdf-claim.ts';
 import { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 import { HttpClient, type CallOptions, type HttpTransportOptions } from '../kit/http-client.ts';
 import { NotFoundError } from '../kit/http-errors.ts';
@@ -32,7 +32,7 @@ export interface PrmClientOptions {
 }
 
 /** What the duplicate-title check needs from the store (claim-title-keys.ts). */
-export type ClaimTitleIndex = Pick<Store, 'claimTitleKeysWatermark' | 'claimIdsWithTitleKey' | 'saveClaimTitleKeys'>;
+export type ClaimTitleIndex = Pick<Store, 'claimTitleKeysProgress' | 'claimIdsWithTitleKey' | 'saveClaimTitleKeys' | 'dropClaimTitleKeysOfOtherVersions'>;
 
 /**
  * How far before the newest PRM stamp kept the title-key catch-up reads again: the PRM's stamps are in
@@ -237,9 +237,11 @@ export class PrmClient {
    * PRM, two in one second) is read again rather than missed. Only id, title and updated are needed, so
    * a claim with any other field in an odd form is kept too; one without an integer id names itself.
    *
-   * The newest stamp kept is the catch-up's watermark, so the claims are read in the order of their
-   * stamps (`orderby=Updated asc, Id asc`), a page at a time, each page kept (one transaction) before the
-   * next is asked for: whatever pages are kept when a read fails, no claim not kept has an older stamp
+   * The watermark is the newest stamp kept under this claimTitleKey version (CLAIM_TITLE_KEY_VERSION),
+   * held back to the oldest key of another version, if any (not caught up: read and keyed again); with
+   * no key of this version (a first check, or the version changed), every claim is read. The claims are
+   * read in the order of their stamps (`orderby=Updated asc, Id asc`), a page at a time, each page kept
+   * (one transaction) before the next is asked for: whatever pages are kept when a read fails, no claim not kept has an older stamp
    * than one kept, so the next check resumes from there and a failure never moves the watermark past a
    * claim not kept. The next page starts after the last claim read, by position (`Updated gt <its stamp>
    * or (Updated eq <its stamp> and Id gt <its id>)`), not by skip: a claim changed while the pages are
@@ -247,8 +249,10 @@ export class PrmClient {
    * number of claims.
    */
   async #catchUpClaimTitleKeys(options: CallOptions): Promise<void> {
-    const newest = await this.#claimTitles.claimTitleKeysWatermark();
-    const since = newest === null ? null : `Updated ge ${prmString(prmStamp(Math.max(0, newest - TITLE_KEYS_OVERLAP_MS)))}`;
+    const startedAt = this.#now();
+    const version = CLAIM_TITLE_KEY_VERSION;
+    const { watermark, otherVersionRows } = await this.#claimTitles.claimTitleKeysProgress(version);
+    const since = watermark === null ? null : `Updated ge ${prmString(prmStamp(Math.max(0, watermark - TITLE_KEYS_OVERLAP_MS)))}`;
     // A stamp far ahead of this clock (a PRM clock gone wrong) would hold the watermark there: kept as
     // an hour ahead at most, so such a claim is merely read again by each catch-up.
     const latest = this.#now() + 60 * 60_000;
@@ -274,14 +278,16 @@ export class PrmClient {
         keys.push({ claimId: id, titleKey: typeof title === 'string' ? claimTitleKey(title) : '', prmUpdatedMs: Math.min(stamp, latest) });
         last = { updated, id };
       }
-      if (keys.length > 0) await this.#claimTitles.saveClaimTitleKeys({ keys, now: this.#now() });
+      if (keys.length > 0) await this.#claimTitles.saveClaimTitleKeys({ keys, version, now: this.#now() });
       // `count` is what matches from this position on: a page that holds it all is the last.
-      if (last === null || results.length >= count) return;
+      if (last === null || results.length >= count) break;
       if (typeof last.updated !== 'string') throw new Error(`prm: claim ${last.id} listed from ${this.mdfClaimObject} has no Updated stamp: the duplicate-title check (D15) cannot page past it`);
       // A PRM that ignored the position would answer the same page forever.
       if (after !== null && after.updated === last.updated && after.id === last.id) throw new Error(`prm: the claims listed from ${this.mdfClaimObject} after claim ${last.id} (${last.updated}) ended with it again: the PRM does not page by position, so the duplicate-title check (D15) cannot read its claims`);
       after = { updated: last.updated, id: last.id };
     }
+    // Every page read: a key of another version this catch-up did not replace is a claim gone from the PRM.
+    if (otherVersionRows) await this.#claimTitles.dropClaimTitleKeysOfOtherVersions({ version, seenBefore: startedAt });
   }
 
   /**

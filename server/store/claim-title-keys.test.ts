@@ -21,7 +21,7 @@ const keys = (count: number): ClaimTitleKey[] => Array.from({ length: count }, (
 /** Runs the save in one transaction, as the store does, and counts the statements other than its begin and commit. */
 async function statementsToSave(db: Kysely<Database>, saved: ClaimTitleKey[]): Promise<number> {
   const before = sent.length;
-  await db.transaction().execute((trx) => saveClaimTitleKeysWork(trx, { keys: saved, now: T0 }));
+  await db.transaction().execute((trx) => saveClaimTitleKeysWork(trx, { keys: saved, version: 1, now: T0 }));
   return sent.slice(before).filter((statement) => /^insert/i.test(statement)).length;
 }
 const sent: string[] = [];
