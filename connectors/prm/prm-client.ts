@@ -215,7 +215,8 @@ export class PrmClient {
    * date with the claims the PRM changed since the newest stamp kept, less an overlap
    * (TITLE_KEYS_OVERLAP_MS), then the claims with this key are read again by id and compared as the PRM
    * has them now (a claim renamed or deleted since is left out). PRM reads: one page per 100 claims
-   * changed since the last check, and one per 100 claims with the key; every claim only on the first check.
+   * changed since the last check, and one per 100 claims with the key; every claim only on the first check
+   * and after a change of claimTitleKey (CLAIM_TITLE_KEY_VERSION).
    */
   async findMdfClaimsByTitle(title: string, options: CallOptions = {}): Promise<PrmMdfClaimSummary[]> {
     const key = claimTitleKey(title);
