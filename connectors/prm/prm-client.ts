@@ -242,9 +242,9 @@ export class PrmClient {
    * held back to the oldest key of another version, if any (not caught up: read and keyed again); with
    * no key of this version (a first check, or the version changed), every claim is read. The claims are
    * read in the order of their stamps (`orderby=Updated asc, Id asc`), a page at a time, each page kept
-   * (one transaction) before the next is asked for: whatever pages are kept when a read fails, no claim not kept has an older stamp
-   * than one kept, so the next check resumes from there and a failure never moves the watermark past a
-   * claim not kept. The next page starts after the last claim read, by position (`Updated gt <its stamp>
+   * (one transaction) before the next is asked for: whatever pages are kept when a read fails, no claim
+   * not kept has an older stamp than one kept, so the next check resumes from there and a failure never
+   * moves the watermark past a claim not kept. The next page starts after the last claim read, by position (`Updated gt <its stamp>
    * or (Updated eq <its stamp> and Id gt <its id>)`), not by skip: a claim changed while the pages are
    * read moves to the end of the order and shifts no page. One page is held at a time, whatever the
    * number of claims.

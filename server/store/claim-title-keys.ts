@@ -47,11 +47,11 @@ export interface DropClaimTitleKeysInput {
 }
 
 /**
- * The catch-up's watermark for this version (ClaimTitleKeysProgress). A version change leaves every key
- * of the old one: no key of the new, so every claim is read; a catch-up that stopped midway leaves the
- * claims not reached under the old one, older stamps than none of the new, so the next resumes there; an
- * older replica that keys a claim again under its version (a rolling deploy) holds the watermark back
- * until that claim is keyed anew. Other versions are read as two ranges (below and above), so that each
+ * The catch-up's watermark for this version (ClaimTitleKeysProgress). Right after a version change no
+ * key is of the new version, so every claim is read. A re-keying catch-up that stopped midway leaves
+ * the claims it did not reach under the old version, none stamped before the newest key of the new one,
+ * so the next resumes there. A claim an older replica keys again under its own version (a rolling
+ * deploy) holds the watermark back until it is keyed anew. Other versions are read as two ranges (below and above), so that each
  * query is a seek on the index of (version, stamp).
  */
 export async function claimTitleKeysProgressQuery(db: Kysely<Database>, version: number): Promise<ClaimTitleKeysProgress> {
