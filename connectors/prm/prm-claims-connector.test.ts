@@ -10,6 +10,8 @@ import { PRM_MOCK_CONFIG, PrmConfig } from './prm-config.ts';
 import { TITLE_KEYS_OVERLAP_MS, type PrmClient } from './prm-client.ts';
 import { openSqliteStore } from '../../server/store/sqlite-store.ts';
 import type { Store } from '../../server/store/store.ts';
+import { checkMdfClaim } from '../mdf/check-mdf-claim.ts';
+import { CLAIM_TITLE_KEY_VERSION } from '../../schemas/domain/mdf-claim.ts';
 
 /** The claim actions (D14–D18) against the simulated PRM, in its own way: paging over count, PascalCase writes, its envelope. */
 const clock = new VirtualClock('2026-04-20T09:00:00Z');
@@ -48,6 +50,30 @@ async function claimListings<T>(body: () => Promise<T>): Promise<{ result: T; ca
   } finally {
     spy.mockRestore();
   }
+}
+
+/**
+ * Runs `body` while the PRM answers 500 to the title-key catch-up's listing from its `page`th page on
+ * (every retry too): the claim listings other than the reads by id (`Id in`) and by MDF number.
+ */
+async function failingCatchUpFromPage(page: number, body: () => Promise<unknown>): Promise<void> {
+  const original = globalThis.fetch;
+  let pages = 0;
+  const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const filter = url.searchParams.get('filter') ?? '';
+    if (url.pathname.endsWith('/MdfClaim__co') && (init?.method ?? 'GET') === 'GET' && !/^(Id in|MdfNumber eq)/.test(filter)) {
+      pages += 1;
+      if (pages >= page) return new Response('{"success":false,"errors":[{"code":"500","message":"down"}]}', { status: 500, headers: { 'content-type': 'application/json' } });
+    }
+    return original(input, init);
+  });
+  try {
+    await body();
+  } finally {
+    spy.mockRestore();
+  }
+  expect(pages).toBeGreaterThanOrEqual(page);
 }
 
 async function run(action: keyof typeof prmConnector.actions, input: unknown, connection: PrmClient = connect()) {
@@ -156,28 +182,74 @@ describe('prm.list_mdf_claims', () => {
     expect({ calls: later.calls, claimsRead: later.claimsRead }).toEqual({ calls: 2, claimsRead: 4 });
   });
 
-  it('D15: a catch-up that fails half-way keeps nothing, so the next one still reads the claims it did not get to', async () => {
+  it('D15: a catch-up that fails half-way keeps the pages it saved, and the next one still reads the claims it did not get to', async () => {
     await run('list_mdf_claims', { title: 'Anything' });
     clock.advance(TITLE_KEYS_OVERLAP_MS * 2);
     for (let i = 0; i < 150; i++) await submitClaim({ MdfNumber: 'MDF-0902', Title: i === 140 ? 'Partner Day Frankfurt' : `Webinar ${i}` });
     const taken = (await run('list_mdf_claims', { mdf_number: 'MDF-0902' })).output.claims[140].id as number;
     clock.advance(TITLE_KEYS_OVERLAP_MS * 2);
-    // A claim on the first page changes later than those on the second: its stamp is the newest.
+    // A claim on the first page by id changes later than the others: its stamp is the newest.
     const firstPage = (await run('list_mdf_claims', { mdf_number: 'MDF-0902' })).output.claims[0].id as number;
     systems.prm.updateMdfClaim(firstPage, { title: 'Webinar renamed' });
     // The PRM fails every read of the second page of the catch-up.
-    const original = globalThis.fetch;
-    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
-      const url = new URL(input instanceof Request ? input.url : String(input));
-      if (url.pathname.endsWith('/MdfClaim__co') && url.searchParams.get('skip') === '100') return new Response('{"success":false,"errors":[{"code":"500","message":"down"}]}', { status: 500, headers: { 'content-type': 'application/json' } });
-      return original(input, init);
-    });
-    try {
-      await expect(run('list_mdf_claims', { title: 'Partner Day Frankfurt' })).rejects.toThrow();
-    } finally {
-      spy.mockRestore();
-    }
+    await failingCatchUpFromPage(2, () => expect(run('list_mdf_claims', { title: 'Partner Day Frankfurt' })).rejects.toThrow());
     expect((await run('list_mdf_claims', { title: 'partner day frankfurt' })).output.claims.map((c: { id: number }) => c.id)).toEqual([taken]);
+  });
+
+  it('D15: a catch-up the PRM fails midway keeps the pages it saved: the next check reads only the rest, and refuses the duplicate title', async () => {
+    // 250 claims a minute apart: the first check keeps their keys page by page, oldest first.
+    const ids: number[] = [];
+    for (let i = 0; i < 250; i++) {
+      ids.push(await submitClaim({ MdfNumber: 'MDF-0902', Title: i === 20 ? 'Partner Day Frankfurt' : `Webinar ${i}` }));
+      clock.advance(60_000);
+    }
+    // The PRM fails the third page (claims 200 to 249), every retry of it too.
+    await failingCatchUpFromPage(3, () => expect(run('list_mdf_claims', { title: 'Anything' })).rejects.toThrow());
+    const duplicate = await submitClaim({ MdfNumber: 'MDF-0903', Title: 'PARTNER DAY  frankfurt' });
+    const next = await claimListings(() => run('list_mdf_claims', { title: 'PARTNER DAY  frankfurt', except_claim_id: duplicate }));
+    expect(next.result.output.claims.map((c: { id: number }) => c.id)).toEqual([ids[20]]);
+    // Claims 0 to 199 were kept: the catch-up reads from the newest kept (claim 199) less 10 minutes,
+    // claims 189 to 249 and the new one, in one page; then the two with the key by id. Not 251 again.
+    expect({ calls: next.calls, claimsRead: next.claimsRead }).toEqual({ calls: 2, claimsRead: 64 });
+    // What the partner is told, as before.
+    const check = checkMdfClaim(
+      { id: duplicate, mdfNumber: 'MDF-0903', title: 'PARTNER DAY  frankfurt', amount: 100, paidDate: '2026-04-01' },
+      { mdfNumber: 'MDF-0903', status: 'Approved', amountRequested: 1000 },
+      { maximum_vendor_share: 0.5 },
+      next.result.output.claims,
+    );
+    expect(check.problems).toEqual([
+      {
+        rule: 'D15',
+        field: 'Claim Title',
+        message: `The Claim Title "PARTNER DAY  frankfurt" is already used by claim ${ids[20]} against MDF-0902 ("Partner Day Frankfurt"); titles must be unique (letter case, spacing and the way accents are typed do not count). Please submit the claim again with another title.`,
+      },
+    ]);
+  });
+
+  it('D15: keys kept under another version of claimTitleKey are keyed again by the next check, and a claim gone from the PRM holds no later check back', async () => {
+    const titles = ['Stra\u00dfenfest K\u00f6ln', ...Array.from({ length: 149 }, (_, i) => `Webinar ${i}`)];
+    for (const title of titles) {
+      await submitClaim({ MdfNumber: 'MDF-0902', Title: title });
+      clock.advance(60_000);
+    }
+    const claims = (await run('list_mdf_claims', { mdf_number: 'MDF-0902' })).output.claims as Array<{ id: number; title: string; updated: string }>;
+    // What an earlier claimTitleKey kept (lower-casing only: ß stays ß, so STRASSENFEST would not match),
+    // for every claim and for one deleted from the PRM since, under the version before this one.
+    const earlier = claims.map((claim) => ({ claimId: claim.id, titleKey: claim.title.toLowerCase(), prmUpdatedMs: Date.parse(claim.updated) }));
+    earlier.push({ claimId: 99_999, titleKey: 'gone', prmUpdatedMs: Date.parse(claims[0]!.updated) });
+    await store.saveClaimTitleKeys({ keys: earlier, version: CLAIM_TITLE_KEY_VERSION - 1, now: clock.now() });
+    clock.advance(24 * 60 * 60_000);
+    const rekeyed = await claimListings(() => run('list_mdf_claims', { title: 'STRASSENFEST K\u00d6LN' }));
+    expect(rekeyed.result.output.claims.map((c: { id: number }) => c.id)).toEqual([claims[0]!.id]);
+    // Every claim read again (two pages), then the one with the key by id.
+    expect({ calls: rekeyed.calls, claimsRead: rekeyed.claimsRead }).toEqual({ calls: 3, claimsRead: 151 });
+    // The next check reads the claims of the 10 minutes before the newest stamp (claims 139 to 149) and
+    // the one with its key: the key of claim 99,999, which the full read did not list, was dropped.
+    clock.advance(60_000);
+    const next = await claimListings(() => run('list_mdf_claims', { title: 'webinar 148' }));
+    expect(next.result.output.claims.map((c: { id: number }) => c.id)).toEqual([claims[149]!.id]);
+    expect({ calls: next.calls, claimsRead: next.claimsRead }).toEqual({ calls: 2, claimsRead: 12 });
   });
 
   it('D15: a claim ops rename in the PRM after it was kept is found under its new title, and no longer under its old one', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { claimTitleKey, MdfClaimStatus } from '../../schemas/domain/mdf-claim.ts';
+import { CLAIM_TITLE_KEY_VERSION, claimTitleKey, MdfClaimStatus } from '../../schemas/domain/mdf-claim.ts';
 import { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 import { HttpClient, type CallOptions, type HttpTransportOptions } from '../kit/http-client.ts';
 import { NotFoundError } from '../kit/http-errors.ts';
@@ -32,7 +32,7 @@ export interface PrmClientOptions {
 }
 
 /** What the duplicate-title check needs from the store (claim-title-keys.ts). */
-export type ClaimTitleIndex = Pick<Store, 'claimTitleKeysWatermark' | 'claimIdsWithTitleKey' | 'saveClaimTitleKeys'>;
+export type ClaimTitleIndex = Pick<Store, 'claimTitleKeysProgress' | 'claimIdsWithTitleKey' | 'saveClaimTitleKeys' | 'dropClaimTitleKeysOfOtherVersions'>;
 
 /**
  * How far before the newest PRM stamp kept the title-key catch-up reads again: the PRM's stamps are in
@@ -43,6 +43,9 @@ export const TITLE_KEYS_OVERLAP_MS = 10 * 60_000;
 
 /** Ids per `Id in (…)` read: a page's worth, and a URL far below the usual 8 KB limit. */
 const CLAIMS_BY_ID_PER_CALL = 100;
+
+/** Claims per page of the title-key catch-up: what one check holds in memory, and one store transaction. */
+const TITLE_KEYS_PAGE = 100;
 
 /** The fields a claim's title key is kept from; the rest of the claim may be in any form. */
 const CLAIM_TITLE_FIELDS = z.object({ id: z.number().int().positive(), title: z.unknown().optional(), updated: z.unknown().optional() });
@@ -212,7 +215,8 @@ export class PrmClient {
    * date with the claims the PRM changed since the newest stamp kept, less an overlap
    * (TITLE_KEYS_OVERLAP_MS), then the claims with this key are read again by id and compared as the PRM
    * has them now (a claim renamed or deleted since is left out). PRM reads: one page per 100 claims
-   * changed since the last check, and one per 100 claims with the key; every claim only on the first check.
+   * changed since the last check, and one per 100 claims with the key; every claim only on the first check
+   * and after a change of claimTitleKey (CLAIM_TITLE_KEY_VERSION).
    */
   async findMdfClaimsByTitle(title: string, options: CallOptions = {}): Promise<PrmMdfClaimSummary[]> {
     const key = claimTitleKey(title);
@@ -234,29 +238,57 @@ export class PrmClient {
    * PRM, two in one second) is read again rather than missed. Only id, title and updated are needed, so
    * a claim with any other field in an odd form is kept too; one without an integer id names itself.
    *
-   * The newest stamp kept is the catch-up's watermark, so keys are written only once every page is read
-   * (paging by Id over `Updated ge`, a set claims never leave while it is read), oldest stamp first, a
-   * page per transaction: whatever part is written, no claim left unwritten has an older stamp than one
-   * written, so a failure half-way never moves the watermark past a claim not kept.
+   * The watermark is the newest stamp kept under this claimTitleKey version (CLAIM_TITLE_KEY_VERSION),
+   * held back to the oldest key of another version, if any (not caught up: read and keyed again); with
+   * no key of this version (a first check, or the version changed), every claim is read. The claims are
+   * read in the order of their stamps (`orderby=Updated asc, Id asc`), a page at a time, each page kept
+   * (one transaction) before the next is asked for: whatever pages are kept when a read fails, no claim
+   * not kept has an older stamp than one kept, so the next check resumes from there and a failure never
+   * moves the watermark past a claim not kept. The next page starts after the last claim read, by position (`Updated gt <its stamp>
+   * or (Updated eq <its stamp> and Id gt <its id>)`), not by skip: a claim changed while the pages are
+   * read moves to the end of the order and shifts no page. One page is held at a time, whatever the
+   * number of claims.
    */
   async #catchUpClaimTitleKeys(options: CallOptions): Promise<void> {
-    const newest = await this.#claimTitles.claimTitleKeysWatermark();
-    const filter = newest === null ? undefined : `Updated ge ${prmString(prmStamp(Math.max(0, newest - TITLE_KEYS_OVERLAP_MS)))}`;
-    const keys: ClaimTitleKey[] = [];
+    const startedAt = this.#now();
+    const version = CLAIM_TITLE_KEY_VERSION;
+    const { watermark, otherVersionRows } = await this.#claimTitles.claimTitleKeysProgress(version);
+    const since = watermark === null ? null : `Updated ge ${prmString(prmStamp(Math.max(0, watermark - TITLE_KEYS_OVERLAP_MS)))}`;
     // A stamp far ahead of this clock (a PRM clock gone wrong) would hold the watermark there: kept as
     // an hour ahead at most, so such a claim is merely read again by each catch-up.
     const latest = this.#now() + 60 * 60_000;
-    for await (const record of this.#list(this.mdfClaimObject, CLAIM_RECORDS_PAGE, { ...options, filter, orderby: 'Id asc' })) {
-      const parsed = CLAIM_TITLE_FIELDS.safeParse(record);
-      if (!parsed.success) throw new Error(`prm: claim ${JSON.stringify(record.id ?? null)} listed from ${this.mdfClaimObject} has no integer id: its title cannot be kept for the duplicate-title check (D15)`);
-      const { id, title, updated } = parsed.data;
-      const stamp = (typeof updated === 'string' ? stampMillis(updated) : undefined) ?? 0;
-      keys.push({ claimId: id, titleKey: typeof title === 'string' ? claimTitleKey(title) : '', prmUpdatedMs: Math.min(stamp, latest) });
+    let after: { updated: string; id: number } | null = null;
+    for (;;) {
+      // After a position at or past `since`, the position alone is the filter: every claim after it is newer.
+      const filter = after === null ? (since ?? undefined) : `(Updated gt ${prmString(after.updated)} or (Updated eq ${prmString(after.updated)} and Id gt ${after.id}))`;
+      const res = await this.#http.request({
+        method: 'GET',
+        path: this.mdfClaimObject,
+        query: { filter, orderby: 'Updated asc, Id asc', skip: 0, take: TITLE_KEYS_PAGE },
+        expect: CLAIM_RECORDS_PAGE,
+        ...options,
+      });
+      const { results, count } = res.body.data;
+      const keys: ClaimTitleKey[] = [];
+      let last: { updated: unknown; id: number } | null = null;
+      for (const record of results) {
+        const parsed = CLAIM_TITLE_FIELDS.safeParse(record);
+        if (!parsed.success) throw new Error(`prm: claim ${JSON.stringify(record.id ?? null)} listed from ${this.mdfClaimObject} has no integer id: its title cannot be kept for the duplicate-title check (D15)`);
+        const { id, title, updated } = parsed.data;
+        const stamp = (typeof updated === 'string' ? stampMillis(updated) : undefined) ?? 0;
+        keys.push({ claimId: id, titleKey: typeof title === 'string' ? claimTitleKey(title) : '', prmUpdatedMs: Math.min(stamp, latest) });
+        last = { updated, id };
+      }
+      if (keys.length > 0) await this.#claimTitles.saveClaimTitleKeys({ keys, version, now: this.#now() });
+      // `count` is what matches from this position on: a page that holds it all is the last.
+      if (last === null || results.length >= count) break;
+      if (typeof last.updated !== 'string') throw new Error(`prm: claim ${last.id} listed from ${this.mdfClaimObject} has no Updated stamp: the duplicate-title check (D15) cannot page past it`);
+      // A PRM that ignored the position would answer the same page forever.
+      if (after !== null && after.updated === last.updated && after.id === last.id) throw new Error(`prm: the claims listed from ${this.mdfClaimObject} after claim ${last.id} (${last.updated}) ended with it again: the PRM does not page by position, so the duplicate-title check (D15) cannot read its claims`);
+      after = { updated: last.updated, id: last.id };
     }
-    keys.sort((a, b) => a.prmUpdatedMs - b.prmUpdatedMs || a.claimId - b.claimId);
-    for (let start = 0; start < keys.length; start += CLAIMS_BY_ID_PER_CALL) {
-      await this.#claimTitles.saveClaimTitleKeys({ keys: keys.slice(start, start + CLAIMS_BY_ID_PER_CALL), now: this.#now() });
-    }
+    // Every page read: a key of another version this catch-up did not replace is a claim gone from the PRM.
+    if (otherVersionRows) await this.#claimTitles.dropClaimTitleKeysOfOtherVersions({ version, seenBefore: startedAt });
   }
 
   /**

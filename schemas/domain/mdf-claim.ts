@@ -63,3 +63,11 @@ export function claimTitleKey(title: string): string {
   const folded = title.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
   return folded.replace(/\s+/gu, ' ').trim();
 }
+
+/**
+ * The version of claimTitleKey the store's title keys were made by (server/store/claim-title-keys.ts):
+ * bump it with any change to claimTitleKey that can give a title another key. Keys of another version
+ * count as not caught up, so the next duplicate-title check reads every claim again and keys it anew,
+ * rather than compare new keys with stale ones (docs/rules.md D15).
+ */
+export const CLAIM_TITLE_KEY_VERSION = 1;

@@ -183,6 +183,8 @@ export interface Database {
     /** The PRM's `updated` stamp of the state the key was read from (epoch ms; 0 when the PRM gave none). */
     prm_updated_ms: number;
     seen_at: number;
+    /** The claimTitleKey version that made the key (CLAIM_TITLE_KEY_VERSION; migration 0021, 1 for keys kept before). */
+    title_key_version: number;
   };
   /** Ops console sessions (server/console/console-sessions.ts, migration 0011): only the session id's hash is kept. */
   console_sessions: {

@@ -26,7 +26,15 @@ import { releaseBudgetWork, reserveBudgetWork, type BudgetRelease, type BudgetRe
 import * as timers from './business-timers-store.ts';
 import * as consoleQueries from './console-queries.ts';
 import { rateBudgetQueries, releaseRateBudgetWork, renewRateBudgetWork, takeRateBudgetWork, type RateBudgetQueries, type RateBudgetCall, type RateBudgetSlot, type RateBudgetTake, type TakeRateBudgetInput } from './rate-budgets.ts';
-import { claimIdsWithTitleKeyQuery, claimTitleKeysWatermarkQuery, saveClaimTitleKeysWork, type SaveClaimTitleKeysInput } from './claim-title-keys.ts';
+import {
+  claimIdsWithTitleKeyQuery,
+  claimTitleKeysProgressQuery,
+  dropClaimTitleKeysOfOtherVersionsWork,
+  saveClaimTitleKeysWork,
+  type ClaimTitleKeysProgress,
+  type DropClaimTitleKeysInput,
+  type SaveClaimTitleKeysInput,
+} from './claim-title-keys.ts';
 import { saveSyncBasesWork, syncBasesQuery, type SaveSyncBasesInput, type SyncBases, type SyncRecordRef } from './sync-bases.ts';
 import { liftTimerStopWork, listTimerStopsQuery, type LiftTimerStopInput, type LiftTimerStopOutcome, type ListTimerStopsInput, type TimerStop } from './business-timer-stops.ts';
 import { syncTimerOffsets, type SyncTimerOffsetsInput, type SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
@@ -549,8 +557,8 @@ export class KyselyStore implements Store {
   }
 
   // ── Claim title keys (D15; claim-title-keys.ts) ────────────────────────────────────────
-  claimTitleKeysWatermark(): Promise<number | null> {
-    return claimTitleKeysWatermarkQuery(this.db);
+  claimTitleKeysProgress(version: number): Promise<ClaimTitleKeysProgress> {
+    return claimTitleKeysProgressQuery(this.db, version);
   }
 
   claimIdsWithTitleKey(titleKey: string): Promise<number[]> {
@@ -560,6 +568,10 @@ export class KyselyStore implements Store {
   saveClaimTitleKeys(input: SaveClaimTitleKeysInput): Promise<void> {
     if (input.keys.length === 0) return Promise.resolve();
     return this.transaction((trx) => saveClaimTitleKeysWork(trx, input));
+  }
+
+  dropClaimTitleKeysOfOtherVersions(input: DropClaimTitleKeysInput): Promise<number> {
+    return this.transaction((trx) => dropClaimTitleKeysOfOtherVersionsWork(trx, input));
   }
 
   // ── Rate budgets (rate-budgets.ts) ─────────────────────────────────────────────────────

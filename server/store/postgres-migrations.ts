@@ -443,6 +443,15 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('business_timers_stopped_by_offset').on('business_timers').columns(['recipe', 'offset']).where(sql.ref('status'), '=', 'stopped').execute();
     },
   },
+  // As 0021 of SQLite: which version of claimTitleKey made each title key (D15), 1 for the keys kept
+  // before and for an older replica's. A constant default: a change of the catalog only, no rewrite.
+  '0021_claim_title_key_version': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('claim_title_keys').addColumn('title_key_version', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema.dropIndex('claim_title_keys_updated').execute();
+      await db.schema.createIndex('claim_title_keys_version_updated').on('claim_title_keys').columns(['title_key_version', 'prm_updated_ms']).execute();
+    },
+  },
 };
 
 /** The PostgreSQL migrations, by the same names as `sqliteMigrations`. */

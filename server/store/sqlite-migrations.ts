@@ -379,6 +379,17 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('business_timers_stopped_by_offset').on('business_timers').columns(['recipe', 'offset']).where(sql.ref('status'), '=', 'stopped').execute();
     },
   },
+  // D15: which version of claimTitleKey made each title key (CLAIM_TITLE_KEY_VERSION), so that a change
+  // to it re-keys every claim rather than compare new keys with stale ones. The keys kept before, and
+  // those an older replica keeps during a rolling deploy, were made by version 1 (the claimTitleKey of
+  // 0019): the default. The watermark is the newest stamp of one version, hence the index.
+  '0021_claim_title_key_version': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('claim_title_keys').addColumn('title_key_version', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema.dropIndex('claim_title_keys_updated').execute();
+      await db.schema.createIndex('claim_title_keys_version_updated').on('claim_title_keys').columns(['title_key_version', 'prm_updated_ms']).execute();
+    },
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {

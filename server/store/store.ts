@@ -1,4 +1,4 @@
-import type { SaveClaimTitleKeysInput } from './claim-title-keys.ts';
+import type { ClaimTitleKeysProgress, DropClaimTitleKeysInput, SaveClaimTitleKeysInput } from './claim-title-keys.ts';
 import type { WakeHandler, WakeSubscription } from './wake-notifications.ts';
 import type { TimeoutIsFinal } from './approval-link-lifetime.ts';
 import type { RunId, StepKey } from '../engine/ids.ts';
@@ -233,12 +233,14 @@ export interface Store {
   saveSyncBases(input: SaveSyncBasesInput): Promise<void>;
 
   // ── Claim title keys (D15, unique titles; claim-title-keys.ts) ─────────────────────────────
-  /** The newest PRM `updated` stamp among the keys kept (epoch ms), or null when none is kept yet. */
-  claimTitleKeysWatermark(): Promise<number | null>;
+  /** Where the keys of this claimTitleKey version are caught up to with the PRM: the catch-up's watermark. */
+  claimTitleKeysProgress(version: number): Promise<ClaimTitleKeysProgress>;
   /** The ids of the claims kept with this title key, lowest first. */
   claimIdsWithTitleKey(titleKey: string): Promise<number[]>;
   /** Keeps claims' title keys; a key read from an older state than the one kept is ignored. One transaction. */
   saveClaimTitleKeys(input: SaveClaimTitleKeysInput): Promise<void>;
+  /** Drops the keys of other versions kept before `seenBefore` (claims a complete catch-up no longer listed); how many. */
+  dropClaimTitleKeysOfOtherVersions(input: DropClaimTitleKeysInput): Promise<number>;
 
   // ── Rate budgets shared across replicas (rate-budgets.ts) ─────────────────────────────────
   /**
