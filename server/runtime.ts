@@ -63,7 +63,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   setExpressionLimits({ maxSteps: config.expressionMaxSteps });
   const catalog = new ConnectorCatalog(CONNECTORS);
   const tables = options.tables ?? loadTables(config.tablesDir);
-  const definitions = options.recipes ?? (await loadRecipes(config.recipesDir, { catalog, tables: tables.names(), connectorConfigs: config.connectors }));
+  const definitions = options.recipes ?? (await loadRecipes(config.recipesDir, { catalog, tables: tables.names(), tablesDir: options.tables ? undefined : config.tablesDir, connectorConfigs: config.connectors }));
   // Before anything is opened: a recipe that uses a connector this deployment has not configured could
   // only fail at that step of every run, so the start names the recipe, its use and the variables to set.
   const unconfigured = definitions.flatMap((r) => checkConfiguredConnectors(r.definition, r.file, catalog, config));
@@ -107,7 +107,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     log,
     approvalLinks: connectors.connections.get('approval') as ApprovalConnection,
     // The console's recipes page: the files as they are on disk now, checked as this start checked them.
-    ...(options.recipes === undefined && { checkRecipeFiles: () => checkRecipeFiles(findRecipeFiles([config.recipesDir]), { catalog, tables: tables.names(), connectorConfigs: config.connectors }) }),
+    ...(options.recipes === undefined && { checkRecipeFiles: () => checkRecipeFiles(findRecipeFiles([config.recipesDir]), { catalog, tables: tables.names(), tablesDir: options.tables ? undefined : config.tablesDir, connectorConfigs: config.connectors }) }),
     ...(testClock && { testClock }),
     mock:
       systems && movable.advance

@@ -58,6 +58,13 @@ export const MDF_REQUEST_FORM_LABELS: Record<keyof MdfRequestForm, string> = {
   segment: 'Segment Target',
 };
 
+/**
+ * An address a partner typed into a PRM form. The PRM stores it as typed, so a space a copy-paste left
+ * before or after it arrives too; it is trimmed before it is checked, else the webhook would refuse
+ * the event (400) at every redelivery and the request would be lost over a blank (D7, D8).
+ */
+export const TypedEmail = z.string().trim().pipe(z.email());
+
 /** An MDF request as the PRM returns it (camelCase). Identity fields are always present. */
 export const MdfRequest = MdfRequestForm.extend({
   id: z.number().int().positive(),
@@ -65,7 +72,7 @@ export const MdfRequest = MdfRequestForm.extend({
   mdfNumber: z.string().min(1),
   partnerId: z.number().int().positive(),
   /** The partner user who submitted the form; the confirmation goes to them (D7). */
-  submittedByEmail: z.email(),
+  submittedByEmail: TypedEmail,
   /** D8: the region where the activity takes place, which picks the approver. */
   activityRegion: orBlank(Region),
   /**

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { CONNECTORS } from '../../connectors/index.ts';
-import { formatIssues } from '../../schemas/format-issues.ts';
 import { ConfigError, loadConfig, type RuntimeConfig } from '../config.ts';
 import { createRuntime } from '../runtime.ts';
 import type { Command } from './main.ts';
@@ -10,6 +9,7 @@ import { describeOutcome, RUN_EXIT } from './run-outcome.ts';
 import { describeStartupError } from './startup-error.ts';
 import { describeStoreLocation } from '../store/open-store.ts';
 import { recipeArgument } from './recipe-argument.ts';
+import { runEvent, SCHEDULE_EVENT_SHAPE } from './run-event.ts';
 
 export const runCommand: Command = {
   usage: `Usage: partnerflow run <recipe> --event <file> [--mock] [--db <file>]
@@ -19,8 +19,11 @@ Runs one recipe of RECIPES_DIR (its name, or the path of its file) once with the
 nothing else on the store runs (other due runs, schedules, timers and polls are left to serve). Prints the run and its journal
 on stdout (JSON, ISO times, as GET /runs/<id>), and on stderr how it ended: when it waits, for what
 and until when, and what happens next (with --mock: nothing, once the command exits).
-  --event <file>  the event to start the run with (required); an example:
-                  recipes/mdf-requests/examples/mdf-request-submitted.event.json
+  --event <file>  the event to start the run with (required), the one the recipe's trigger gives:
+                  a webhook recipe: its event (an example:
+                  recipes/mdf-requests/examples/mdf-request-submitted.event.json), checked against
+                  the event's schema; a body naming another event is refused
+                  a schedule recipe: the fire time, ${SCHEDULE_EVENT_SHAPE}
   --mock          against the simulated systems with demo data (no credentials needed)
   --db <file>     the store (default: PARTNERFLOW_DB; with --mock an in-memory store)
 
@@ -37,10 +40,9 @@ Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad argume
       console.error(`partnerflow run: give a recipe name (or its file) and --event <file>\n\n${runCommand.usage}`);
       return RUN_EXIT.usage;
     }
-    let data: unknown;
+    let json: unknown;
     try {
-      const json = JSON.parse(readFileSync(values.event, 'utf8')) as Record<string, unknown>;
-      data = json && typeof json === 'object' && 'data' in json && 'event' in json ? json.data : json;
+      json = JSON.parse(readFileSync(values.event, 'utf8'));
     } catch (error) {
       console.error(`partnerflow run: ${values.event}: ${(error as Error).message}`);
       return RUN_EXIT.usage;
@@ -80,16 +82,12 @@ Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad argume
         return RUN_EXIT.usage;
       }
       const trigger = recipe.definition.trigger;
-      if (trigger.type === 'webhook') {
-        const event = runtime.catalog.eventDefinition(trigger.event);
-        const parsed = event?.data.safeParse(data);
-        if (parsed && !parsed.success) {
-          console.error(`partnerflow run: ${values.event} is not a valid ${trigger.event}: ${formatIssues(parsed.error.issues, ['data'])}`);
-          return RUN_EXIT.usage;
-        }
-        if (parsed) data = parsed.data;
+      const event = runEvent(recipe.definition, json, values.event, runtime.catalog);
+      if (event.problem !== undefined) {
+        console.error(`partnerflow run: ${event.problem}`);
+        return RUN_EXIT.usage;
       }
-      const { id } = await runtime.engine.startRun(recipeName, data, { event: trigger.type === 'webhook' ? trigger.event : undefined });
+      const { id } = await runtime.engine.startRun(recipeName, event.data, { event: trigger.type === 'webhook' ? trigger.event : undefined });
       // Only this run and the runs it starts: on a shared (production) database the other due runs,
       // schedules, timers and polls are the replicas' work, not this command's.
       await runtime.engine.runOnly(id);

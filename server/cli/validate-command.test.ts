@@ -45,11 +45,11 @@ describe('partnerflow validate', () => {
     ]);
   });
 
-  it('checks lookups against the tables of TABLES_DIR', async () => {
+  it('checks lookups against the tables of TABLES_DIR, naming the folder when it does not exist (validate run outside the repository)', async () => {
     vi.stubEnv('TABLES_DIR', join(fixtures, 'no-tables-here'));
     expect(await command.run({ values: {}, positionals: [join(fixtures, 'recipes/account-closed.recipe.json')] })).toBe(1);
     expect(output.out).toEqual([
-      `${shown('recipes/account-closed.recipe.json')}: steps[1].table: unknown table "owners"; there are no tables`,
+      `${shown('recipes/account-closed.recipe.json')}: steps[1].table: unknown table "owners": the tables folder ${shown('no-tables-here')} (TABLES_DIR) does not exist`,
       '0 recipes valid, 1 with problems',
     ]);
   });

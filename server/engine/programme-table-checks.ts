@@ -1,11 +1,13 @@
 import type { Row } from './tables.ts';
 
 /**
- * Checks across the rows of the D10 and D13 tables that a row schema alone cannot make: one budget
- * per region and quarter, one row per target market, one lead per region, approval levels numbered
- * once each, and exactly the levels the approval recipe reads (see `approvalLevelsProblem`). Two rows
- * for one key would make a lookup pick whichever comes first, silently; so the start is refused, naming
- * the file, the row and the row it repeats. Returns the problem, or null.
+ * Checks across the rows of the tables that a row schema alone cannot make: one budget per region and
+ * quarter, one row per target market, one lead per region, approval levels numbered once each, one
+ * approver row per region (D8), one row per programme (D4, D5), a single row in lead-share (D23-D26)
+ * and lead-routing (D20, D21), and exactly the levels the approval recipe reads (see
+ * `approvalLevelsProblem`). Two rows for one key would make a lookup pick whichever comes first,
+ * silently (ops appending a new CMM below the old one would change nothing); so the start is refused,
+ * naming the file, the row and the row it repeats. Returns the problem, or null.
  */
 export function programmeTableProblem(tables: ReadonlyMap<string, Row[]>, origin: string): string | null {
   const unique: Array<[table: string, columns: string[]]> = [
@@ -13,6 +15,11 @@ export function programmeTableProblem(tables: ReadonlyMap<string, Row[]>, origin
     ['target-markets', ['region', 'country']],
     ['regional-marketing-leads', ['region']],
     ['approval-levels', ['level']],
+    ['approvers', ['region']],
+    ['mdf-programme', ['programme']],
+    // One-row tables: the recipes read them with `where: true`, so any second row repeats the first.
+    ['lead-share', []],
+    ['lead-routing', []],
   ];
   for (const [table, columns] of unique) {
     const rows = tables.get(table);
@@ -22,7 +29,7 @@ export function programmeTableProblem(tables: ReadonlyMap<string, Row[]>, origin
       const key = JSON.stringify(columns.map((c) => row[c]));
       const first = seen.get(key);
       if (first !== undefined) {
-        const named = columns.map((c) => `${c} ${JSON.stringify(row[c])}`).join(', ');
+        const named = columns.length === 0 ? 'the table has one row' : columns.map((c) => `${c} ${JSON.stringify(row[c])}`).join(', ');
         return `${origin}/${table}: rows[${i}]: repeats rows[${first}] (${named}); keep one row for it`;
       }
       seen.set(key, i);

@@ -85,6 +85,23 @@ describe('programme tables (D10, D13) are checked at start, each bad row named',
     );
   });
 
+  it('D8, D4, D23, D20: a second row for a region in approvers, for a programme in mdf-programme, or in the one-row lead-share and lead-routing tables is refused, naming the table, the key and both rows', () => {
+    const approvers = JSON.parse(readFileSync(join(shipped, 'approvers.json'), 'utf8')).rows as Array<Record<string, unknown>>;
+    const newEmea = { region: 'EMEA', approver_email: 'new.cmm.emea@vendor.example', approver_name: 'New CMM', manager_email: 'd@vendor.example', manager_name: 'D' };
+    const dir = tablesWith('approvers.json', [...approvers, newEmea]);
+    expect(() => loadTables(dir)).toThrow(TableError);
+    expect(() => loadTables(dir)).toThrow(`${dir}/approvers: rows[3]: repeats rows[1] (region "EMEA"); keep one row for it`);
+    const programme = JSON.parse(readFileSync(join(shipped, 'mdf-programme.json'), 'utf8')).rows as Array<Record<string, unknown>>;
+    expect(() => loadTables(tablesWith('mdf-programme.json', [...programme, { ...programme[0], minimum_request_usd: 2000 }]))).toThrow(
+      /mdf-programme: rows\[1\]: repeats rows\[0\] \(programme "MDF"\); keep one row for it/,
+    );
+    for (const table of ['lead-share', 'lead-routing']) {
+      const rows = JSON.parse(readFileSync(join(shipped, `${table}.json`), 'utf8')).rows as Array<Record<string, unknown>>;
+      const edited = tablesWith(`${table}.json`, [...rows, { ...rows[0], ops_email: 'new.ops@vendor.example' }]);
+      expect(() => loadTables(edited)).toThrow(`${edited}/${table}: rows[1]: repeats rows[0] (the table has one row); keep one row for it`);
+    }
+  });
+
   it('D9: a leave row may name a regional marketing lead', () => {
     const leads = [{ region: 'EMEA', lead_email: 'Lead.EMEA@vendor.example', lead_name: 'L', manager_email: 'vp@vendor.example', manager_name: 'V' }];
     const approvers = [{ region: 'EMEA', approver_email: 'cmm.emea@vendor.example', approver_name: 'E', manager_email: 'd@vendor.example', manager_name: 'D' }];

@@ -48,7 +48,7 @@ export async function runScenarioFiles(files: string[], options: ScenarioRunOpti
   const catalog = new ConnectorCatalog(CONNECTORS);
   const tables = loadTables(options.tablesDir);
   const { connectors } = harnessConfig({ RECIPES_DIR: options.recipesDir, EMAIL_TEMPLATES_DIR: options.emailTemplatesDir });
-  const recipes = await loadRecipes(options.recipesDir, { catalog, tables: tables.names(), connectorConfigs: connectors });
+  const recipes = await loadRecipes(options.recipesDir, { catalog, tables: tables.names(), tablesDir: options.tablesDir, connectorConfigs: connectors });
   if (recipes.length === 0) {
     throw new RecipeLoadError([{ file: displayPath(options.recipesDir) || '.', path: '', message: 'no *.recipe.json or *.recipe.ts files (RECIPES_DIR), so no scenario has a recipe to run' }]);
   }

@@ -1,15 +1,29 @@
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import type { Recipe } from '../../schemas/recipe.ts';
 import { didYouMean } from './closest-name.ts';
 import type { Finding } from './recipe-problem.ts';
 import { walkSteps } from './walk-steps.ts';
 
 /** Every `lookup` step must read a table that exists in TABLES_DIR; otherwise it would fail every run. */
-export function checkTables(recipe: Recipe, tables: readonly string[]): Finding[] {
+export function checkTables(recipe: Recipe, tables: readonly string[], tablesDir?: string): Finding[] {
   const findings: Finding[] = [];
   for (const { step, path } of walkSteps(recipe)) {
     if (step.type !== 'lookup' || tables.includes(step.table)) continue;
-    const known = tables.length > 0 ? `; tables: ${tables.join(', ')}` : '; there are no tables';
-    findings.push({ path: [...path, 'table'], message: `unknown table "${step.table}"${didYouMean(step.table, tables) || known}` });
+    findings.push({ path: [...path, 'table'], message: `unknown table "${step.table}"${didYouMean(step.table, tables) || knownTables(tables, tablesDir)}` });
   }
   return findings;
+}
+
+/**
+ * What follows "unknown table" when no name is close: the tables there are, or, when there are none,
+ * the folder they were read from. No tables at all is mostly `validate` run outside the repository,
+ * where the default ./recipes/tables does not exist: naming the folder and TABLES_DIR says what to fix.
+ */
+export function knownTables(tables: readonly string[], tablesDir?: string): string {
+  if (tables.length > 0) return `; tables: ${tables.join(', ')}`;
+  if (tablesDir === undefined) return '; there are no tables';
+  const fromHere = relative(process.cwd(), resolve(tablesDir));
+  const shown = fromHere === '' ? '.' : fromHere.startsWith('..') ? resolve(tablesDir) : fromHere;
+  return existsSync(tablesDir) ? `: the tables folder ${shown} (TABLES_DIR) has no tables` : `: the tables folder ${shown} (TABLES_DIR) does not exist`;
 }

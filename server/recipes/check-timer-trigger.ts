@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Recipe } from '../../schemas/recipe.ts';
 import { KNOWN_TABLES } from '../../schemas/tables.ts';
 import { didYouMean } from './closest-name.ts';
+import { knownTables } from './check-tables.ts';
 import type { Finding } from './recipe-problem.ts';
 
 /**
@@ -9,13 +10,12 @@ import type { Finding } from './recipe-problem.ts';
  * with a known row schema, a column of it: otherwise no timer could ever be computed. (Its events are
  * checked with the other connector names, check-connectors.ts; the values in the rows at start.)
  */
-export function checkTimerTrigger(recipe: Recipe, tables: readonly string[]): Finding[] {
+export function checkTimerTrigger(recipe: Recipe, tables: readonly string[], tablesDir?: string): Finding[] {
   const { trigger } = recipe;
   if (trigger.type !== 'timer' || Array.isArray(trigger.offsets)) return [];
   const { table, column } = trigger.offsets;
   if (!tables.includes(table)) {
-    const known = tables.length > 0 ? `; tables: ${tables.join(', ')}` : '; there are no tables';
-    return [{ path: ['trigger', 'offsets', 'table'], message: `unknown table "${table}"${didYouMean(table, tables) || known}` }];
+    return [{ path: ['trigger', 'offsets', 'table'], message: `unknown table "${table}"${didYouMean(table, tables) || knownTables(tables, tablesDir)}` }];
   }
   const schema = KNOWN_TABLES[table];
   if (schema instanceof z.ZodObject) {

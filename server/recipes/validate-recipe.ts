@@ -14,6 +14,11 @@ export interface RecipeCheckOptions {
   catalog: ConnectorCatalog;
   tables: readonly string[];
   /**
+   * The folder the tables were read from (TABLES_DIR), named when a recipe reads a table and there are none.
+   * @default not named: "there are no tables"
+   */
+  tablesDir?: string;
+  /**
    * Connector settings as the runtime that will run the recipes has them (e.g. the email templates
    * folder), for the actions' `checkInput`; `validate`, `serve` and the harness load them and pass them.
    * @default none: the input checks that need a setting (e.g. that an email template exists) are
@@ -42,8 +47,8 @@ export function validateRecipe(data: unknown, file: string, options: RecipeCheck
   const findings: Finding[] = [
     ...checkStepIds(recipe),
     ...checkConnectors(recipe, options.catalog, options.connectorConfigs),
-    ...checkTables(recipe, options.tables),
-    ...checkTimerTrigger(recipe, options.tables),
+    ...checkTables(recipe, options.tables, options.tablesDir),
+    ...checkTimerTrigger(recipe, options.tables, options.tablesDir),
     ...checkExpressions(recipe),
   ];
   return findings.length > 0 ? { problems: toProblems(file, inDocumentOrder(data, findings)) } : { definition: recipe, problems: [] };

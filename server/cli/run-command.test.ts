@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * `partnerflow run <recipe> --event <file>`: an event file that is not the recipe's trigger's event is
+ * a bad event (exit 2, saying what the recipe takes), before any step runs; it used to run and fail
+ * deep inside (exit 1) or run a recipe with another event's data without a word.
+ */
+const root = resolve(import.meta.dirname, '../..');
+const webhookEvent = join(root, 'recipes/mdf-requests/examples/mdf-request-submitted.event.json');
+
+function partnerflowRun(...args: string[]) {
+  const result = spawnSync(process.execPath, [join(root, 'bin/partnerflow.js'), 'run', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' }, timeout: 90_000 });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+function eventFile(content: unknown): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'partnerflow-run-event-')), 'event.json');
+  writeFileSync(file, JSON.stringify(content));
+  return file;
+}
+
+describe('partnerflow run: the event must be the one the recipe is started by', () => {
+  it('a schedule recipe given a webhook event exits 2, naming the schedule event shape, and runs nothing', () => {
+    const { code, out, err } = partnerflowRun('lead-share-digest', '--mock', '--event', webhookEvent);
+    expect(err).toContain(`partnerflow run: ${webhookEvent} is a webhook event (mdf_request.submitted); lead-share-digest is started by its schedule, with {"scheduled_at": "<an ISO time, e.g. 2026-03-03T07:00:00Z>"}`);
+    expect(out).toBe('');
+    expect(code).toBe(2);
+  }, 60_000);
+
+  it('a schedule recipe given an event without a valid scheduled_at exits 2', () => {
+    const { code, err } = partnerflowRun('lead-share-digest', '--mock', '--event', eventFile({ scheduled_at: 'tomorrow' }));
+    expect(err).toMatch(/is not a schedule event: scheduled_at: .*; lead-share-digest is started by its schedule, with \{"scheduled_at": /);
+    expect(code).toBe(2);
+  }, 60_000);
+
+  it('a schedule recipe given {"scheduled_at": …} runs with that time', () => {
+    const { code, out } = partnerflowRun('lead-share-digest', '--mock', '--event', eventFile({ scheduled_at: '2026-03-03T07:00:00Z' }));
+    expect(JSON.parse(out).run).toMatchObject({ recipe: 'lead-share-digest', status: 'completed' });
+    expect(code).toBe(0);
+  }, 60_000);
+
+  it('a webhook recipe given a webhook event of another event exits 2, naming both events', () => {
+    const claim = eventFile({ event: 'mdf_claim.submitted', data: { id: 1 } });
+    const { code, out, err } = partnerflowRun('mdf-request-approval', '--mock', '--event', claim);
+    expect(err).toContain(`partnerflow run: ${claim} is a mdf_claim.submitted event; mdf-request-approval is started by prm.mdf_request.submitted`);
+    expect(out).toBe('');
+    expect(code).toBe(2);
+  }, 60_000);
+});
