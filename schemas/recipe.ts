@@ -364,8 +364,12 @@ export const TimerStopOn = z
     by: Expression.optional().describe(
       "The record that stops the timers, e.g. {% data.id %} (the claim). The stop then lasts while that record is with the timers' record: an event of it that carries another key (ops moved the claim to another request) lifts the stop from the old key, whose timers resume from its last state when nothing else stops them (a reminder day already past follows the late rules). Without `by` the stop is for good.",
     ),
+    lifted_when: Expression.optional().describe(
+      "With `by`: when this is truthy for the event (e.g. {% data.status = 'Denied' %}, a claim refused), the record stops nothing any more: instead of stopping, its stops are lifted from every key, and the timers of each record nothing else stops resume from its last state (a reminder day already past follows the late rules).",
+    ),
   })
-  .strict();
+  .strict()
+  .refine((s) => s.lifted_when === undefined || s.by !== undefined, { message: 'lifted_when needs by: it lifts the stops of the record that `by` names', path: ['lifted_when'] });
 
 /** A time of day HH:MM in the business calendar's zone. */
 const TimeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day HH:MM, e.g. 09:00');

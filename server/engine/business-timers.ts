@@ -82,6 +82,11 @@ export class BusinessTimers {
           if (stop.event !== event) continue;
           if (stop.filter && !(await this.#evaluate(stop.filter, scope, name, 'stop_on filter'))) continue;
           const stopper = stop.by ? stopperOf(await this.#evaluate(stop.by, scope, name, 'stop_on by')) : undefined;
+          if (stopper !== undefined && stop.lifted_when && (await this.#evaluate(stop.lifted_when, scope, name, 'stop_on lifted_when'))) {
+            // The stopper stops nothing any more (a claim refused): its stops are lifted from every key, this one included.
+            touched.push(...(await this.#liftStops(recipe, trigger, stopper, null, event, deliveryId, now)));
+            continue;
+          }
           // The stopper now carries this key: a stop it left on another (ops moved the claim) is lifted first.
           if (stopper !== undefined) touched.push(...(await this.#liftStops(recipe, trigger, stopper, correlationKey, event, deliveryId, now)));
           const outcome = await this.#o.store.cancelBusinessTimers({ recipe: name, key: correlationKey, reason: `stopped by ${event}`, stop: true, ...(stopper !== undefined ? { stopper } : {}), now });
@@ -103,14 +108,14 @@ export class BusinessTimers {
   }
 
   /**
-   * Lifts the stops `stopper` left on keys other than `keepKey` and recomputes the timers of each
+   * Lifts the stops `stopper` left on keys other than `keepKey` (on every key when null) and recomputes the timers of each
    * record nothing stops any more, from its last state, as if that state arrived now: a reminder day
    * already past is late (catch_up), the days to come wait for their time. The timers are computed
    * first (the trigger's expressions stay out of the store's transaction) and written in the
    * transaction that deletes the stop: a failure at any point leaves the stop, and the event's next
    * delivery lifts it. A stop whose record changed meanwhile is read and computed again.
    */
-  async #liftStops(recipe: LoadedRecipe, trigger: Timer, stopper: string, keepKey: string, event: string, deliveryId: string, now: number): Promise<TimersTouched[]> {
+  async #liftStops(recipe: LoadedRecipe, trigger: Timer, stopper: string, keepKey: string | null, event: string, deliveryId: string, now: number): Promise<TimersTouched[]> {
     const name = recipe.definition.name;
     const touched: TimersTouched[] = [];
     for (let round = 1; ; round++) {
@@ -125,12 +130,12 @@ export class BusinessTimers {
         }
         this.#noneDueBefore = -Infinity;
         if (outcome.kind === 'still-stopped') {
-          this.#o.log.info({ recipe: name, key: stop.key, event, stopper, movedTo: keepKey }, `timers of ${stop.key}: ${stopper} is with ${keepKey} now (${event}), but another stop still holds them`);
+          this.#o.log.info({ recipe: name, key: stop.key, event, stopper, movedTo: keepKey }, `timers of ${stop.key}: ${why(stopper, keepKey, event)}, but another stop still holds them`);
           continue;
         }
         // A marker that held no state (no event of the record before the stop) leaves nothing to resume.
         if (then === null || outcome.applied === null) continue;
-        this.#o.log.info({ recipe: name, key: stop.key, event, stopper, movedTo: keepKey }, `timers of ${stop.key} resume: ${stopper}, which stopped them, is with ${keepKey} now (${event})`);
+        this.#o.log.info({ recipe: name, key: stop.key, event, stopper, movedTo: keepKey }, `timers of ${stop.key} resume: ${why(stopper, keepKey, event)}`);
         this.#logApplied(then, outcome.applied, event);
         touched.push({ recipe: name, key: stop.key, action: 'recomputed' });
       }
@@ -340,6 +345,11 @@ type EventScope = ExpressionScope & { event: string; trigger: { event: string; d
 function eventScope(event: string, data: unknown, deliveryId: string): EventScope {
   const trigger = { event, data, delivery_id: deliveryId };
   return { trigger, steps: {}, vars: {}, run: { id: '', recipe: '', version: 0, started_at: '' }, data, event };
+}
+
+/** Why a stopper's stop is lifted, for the log: it moved to another key, or it stops nothing any more. */
+function why(stopper: string, keepKey: string | null, event: string): string {
+  return keepKey === null ? `${stopper}, which stopped them, stops nothing any more (${event}, stop_on lifted_when)` : `${stopper}, which stopped them, is with ${keepKey} now (${event})`;
 }
 
 /** A stop_on `by` value as the stopper's id, or undefined (no usable value: the stop is for good). */

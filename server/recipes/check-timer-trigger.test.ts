@@ -44,6 +44,13 @@ describe('validate: timer triggers (D14)', () => {
     ]);
   });
 
+  it('refuses a stop_on lifted_when without by: there is no record whose stops it could lift', () => {
+    expect(problems(reminder({ stop_on: [{ event: 'prm.mdf_claim.changed', by: '{% data.id %}', lifted_when: "{% data.status = 'Denied' %}" }] }))).toEqual([]);
+    expect(problems(reminder({ stop_on: [{ event: 'prm.mdf_claim.changed', lifted_when: "{% data.status = 'Denied' %}" }] }))).toEqual([
+      expect.stringMatching(/trigger\.stop_on\[0\]\.lifted_when: lifted_when needs by/),
+    ]);
+  });
+
   it('refuses an offsets table that does not exist, and a column the table does not have', () => {
     expect(problems(reminder(), [])).toEqual([`${FILE}: trigger.offsets.table: unknown table "claim-reminders"; there are no tables`]);
     expect(problems(reminder({ offsets: { table: 'claim-reminders', column: 'days_after_start' } }))).toEqual([

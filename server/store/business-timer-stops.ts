@@ -16,11 +16,11 @@ import { parse } from './store-rows.ts';
  * each holds, and lifts each marker with them by a compare-and-set on that state.
  */
 
-/** A stopper's stops on every key but `keepKey` (the key its record carries now). */
+/** A stopper's stops on every key but `keepKey` (the key its record carries now); on every key when null (it stops nothing any more). */
 export interface ListTimerStopsInput {
   recipe: string;
   stopper: string;
-  keepKey: string;
+  keepKey: string | null;
 }
 
 /** A stop marker to lift, with the record's last state as its events carried it (to recompute its timers from). */
@@ -63,8 +63,12 @@ export type LiftTimerStopOutcome =
   | { kind: 'still-stopped' }
   | { kind: 'changed' };
 
-/** The stops a stopper left on every key but the one its record carries now (ops moved the claim to another request). */
+/**
+ * The stops a stopper left on every key but the one its record carries now (ops moved the claim to
+ * another request), or on every key (the claim was Denied: it stops nothing any more).
+ */
 export async function listTimerStopsQuery(db: Kysely<Database> | Transaction<Database>, input: ListTimerStopsInput): Promise<TimerStop[]> {
+  const { keepKey } = input;
   const markers = await db
     .selectFrom('business_timers')
     .selectAll()
@@ -72,7 +76,7 @@ export async function listTimerStopsQuery(db: Kysely<Database> | Transaction<Dat
     .where('offset', '=', stopMarkerOf(input.stopper))
     // A literal, as in the partial index business_timers_stopped_by_offset (a bound one keeps a generic plan off it).
     .where('status', '=', sql.lit('stopped'))
-    .where('record_key', '!=', input.keepKey)
+    .$if(keepKey !== null, (q) => q.where('record_key', '!=', keepKey!))
     .orderBy('record_key')
     .execute();
   return markers.map((m) => ({

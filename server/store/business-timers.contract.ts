@@ -144,8 +144,8 @@ export function describeBusinessTimersContract(name: string, open: () => Promise
       expect(await store.listBusinessTimers({ limit: 10 })).toEqual([]);
     });
 
-    /** Lifts a stopper's stops from every key but `keepKey` as the engine does: each with the timers recomputed from the state its marker holds. */
-    const lift = async (stopper: string, keepKey: string, now: number, plan: (stop: TimerStop) => TimersPlan | null = (stop) => recomputeFrom(stop, now)) => {
+    /** Lifts a stopper's stops from every key but `keepKey` (every key when null) as the engine does: each with the timers recomputed from the state its marker holds. */
+    const lift = async (stopper: string, keepKey: string | null, now: number, plan: (stop: TimerStop) => TimersPlan | null = (stop) => recomputeFrom(stop, now)) => {
       const outcomes: Array<{ key: string } & LiftTimerStopOutcome> = [];
       for (const stop of await store.listBusinessTimerStops({ recipe: 'reminder', stopper, keepKey })) {
         outcomes.push({ key: stop.key, ...(await store.liftBusinessTimerStop({ recipe: 'reminder', stopper, key: stop.key, revision: stop.revision, then: plan(stop), now })) });
@@ -179,6 +179,19 @@ export function describeBusinessTimersContract(name: string, open: () => Promise
       expect(await statuses()).toEqual({ '2': 'pending', '14': 'pending', '28': 'pending' });
       expect((await store.listBusinessTimers({ limit: 1 }))[0]).toMatchObject({ key: 'MDF-1', date: '2026-03-11', data: moved });
       expect(await lift('claim-8', 'MDF-3', T0 + DAY)).toEqual([]);
+    });
+
+    it('D14: a stopper that stops nothing any more (a claim Denied) has its stops lifted from every key, the one its event carries included', async () => {
+      await store.recomputeBusinessTimers(input());
+      await store.recomputeBusinessTimers(input({ key: 'MDF-2' }));
+      await stopBy('MDF-1', 'claim-7', T0 + DAY);
+      await stopBy('MDF-2', 'claim-7', T0 + DAY);
+      expect((await store.listBusinessTimerStops({ recipe: 'reminder', stopper: 'claim-7', keepKey: null })).map((s) => s.key)).toEqual(['MDF-1', 'MDF-2']);
+      expect(await lift('claim-7', null, T0 + DAY)).toEqual([
+        { key: 'MDF-1', kind: 'lifted', applied: { kind: 'applied', pending: 3, skipped: [] } },
+        { key: 'MDF-2', kind: 'lifted', applied: { kind: 'applied', pending: 3, skipped: [] } },
+      ]);
+      expect(await store.listBusinessTimerStops({ recipe: 'reminder', stopper: 'claim-7', keepKey: null })).toEqual([]);
     });
 
     it('D14: a lift whose timers cannot be written lifts nothing: the stop stays for the next delivery of the event, which lifts it', async () => {
