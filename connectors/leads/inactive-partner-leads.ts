@@ -158,11 +158,13 @@ export function isThisPartners(lead: PrmPartnerLead, by: string): boolean {
 
 /**
  * Whether the recall of this lead may clear its Marketo partner fields (D25): its Marketo leads name no
- * partner or the partner being recalled. A lead shared meanwhile with another partner stays that partner's.
+ * partner, the partner being recalled, or another partner whose own copy of the person is recalled in
+ * the same batch (`recalledWith`, a joint booth: that hold ends too). A lead shared meanwhile with a
+ * partner that keeps its copy stays that partner's.
  */
-export function stillThePartners(recallable: RecallableLead): boolean {
+export function stillThePartners(recallable: RecallableLead, recalledWith: ReadonlySet<string> = new Set()): boolean {
   const partner = String(recallable.lead.partnerAccountId ?? '');
-  return recallable.marketoPartnerAccounts.every((account) => account === '' || account === partner);
+  return recallable.marketoPartnerAccounts.every((account) => account === '' || account === partner || recalledWith.has(account));
 }
 
 /** The PRM writes `2026-03-02 10:00:00` (no zone: UTC) or ISO; both read as UTC. */

@@ -109,6 +109,7 @@ describe('a joint-booth lead and the partner that still holds a share (D25)', ()
   const ANN = 'ann.lee@client.example';
   const NORTHWIND = { partnerAccountId: 101, crmPartnerId: '0015e00000NWCLDAA1' };
   const CONTOSO = { partnerAccountId: 102, crmPartnerId: '0015e00000CNTSOAA2' };
+  const LITWARE = { partnerAccountId: 105, crmPartnerId: '0015e00000LTWREAA5' };
 
   /** Ann's copy for one partner, shared on SYNCED and untouched (or worked, with `extra`). */
   function shareAnn(partner: typeof NORTHWIND, extra: Record<string, unknown> = {}) {
@@ -138,6 +139,21 @@ describe('a joint-booth lead and the partner that still holds a share (D25)', ()
     expect(annInPrm()).toEqual([[102, expect.any(String)], [101, expect.any(String)]]);
     expect(annInMarketo()).toMatchObject({ impartnerPartnerAccount: null, marketingSuspended: false });
     expect(annInSalesforce()).toMatchObject({ PartnerAccountId: null, Partner_Recalled_Date__c: expect.any(String) });
+    expect(output.left_with_other_partner).toEqual([]);
+  });
+
+  it('both copies due in the same batch while a third partner still works its own: one hand-over, from the partner the Marketo lead named, none "left with" a partner recalled too', async () => {
+    shareAnn(NORTHWIND);
+    shareAnn(CONTOSO);
+    shareAnn(LITWARE, { status: 'Contacted', updated: '2026-04-01T10:00:00Z' });
+    annInMarketoAndSalesforce('102', CONTOSO.crmPartnerId);
+
+    const output = await recall(connect());
+    expect(output.recalled).toBe(2);
+    expect(annInPrm()).toEqual([[101, '2026-04-20T09:00:00.000Z'], [102, '2026-04-20T09:00:00.000Z'], [105, null]]);
+    expect(annInMarketo()).toMatchObject({ impartnerPartnerAccount: '105', marketingSuspended: true });
+    expect(annInSalesforce()).toMatchObject({ PartnerAccountId: LITWARE.crmPartnerId });
+    expect(output.handed_over).toEqual([{ email: ANN, recalled_from: '102', handed_to: '105', salesforce: 'handed over' }]);
     expect(output.left_with_other_partner).toEqual([]);
   });
 

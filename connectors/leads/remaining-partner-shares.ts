@@ -22,12 +22,7 @@ const EMAILS_PER_READ = 100;
 export async function remainingPartnerShares(prm: PrmClient, recalling: readonly PrmPartnerLead[], call: CallOptions): Promise<Map<string, PrmPartnerLead>> {
   const remaining = new Map<string, PrmPartnerLead>();
   const recallingIds = new Set(recalling.map((lead) => lead.id));
-  // The partners each email is being recalled from: never a remaining share of its own lead.
-  const recalledFrom = new Map<string, Set<string>>();
-  for (const lead of recalling) {
-    const key = emailKey(lead.email);
-    recalledFrom.set(key, (recalledFrom.get(key) ?? new Set()).add(String(lead.partnerAccountId ?? '')));
-  }
+  const recalledFrom = partnersRecalledIn(recalling);
   // As the PRM holds them (the sync writes them in lower case) and in lower case: string comparison may be case-sensitive [guess].
   const emails = [...new Set(recalling.flatMap((lead) => [lead.email, emailKey(lead.email)]))];
   for (let i = 0; i < emails.length; i += EMAILS_PER_READ) {
@@ -41,6 +36,20 @@ export async function remainingPartnerShares(prm: PrmClient, recalling: readonly
     }
   }
   return remaining;
+}
+
+/**
+ * D25 (joint booth): the PRM accounts each person (email key) is recalled from in this batch. None of
+ * them holds the person once the batch is written: a Marketo or Salesforce lead naming one of them is
+ * released (or handed over to a partner outside the batch), never "left with" it.
+ */
+export function partnersRecalledIn(recalling: readonly PrmPartnerLead[]): Map<string, Set<string>> {
+  const recalledFrom = new Map<string, Set<string>>();
+  for (const lead of recalling) {
+    const key = emailKey(lead.email);
+    recalledFrom.set(key, (recalledFrom.get(key) ?? new Set()).add(String(lead.partnerAccountId ?? '')));
+  }
+  return recalledFrom;
 }
 
 /** The key a lead's shares are matched by: its email, trimmed, in lower case. */
