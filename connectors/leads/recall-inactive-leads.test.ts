@@ -112,11 +112,11 @@ describe('a joint-booth lead and the partner that still holds a share (D25)', ()
   const LITWARE = { partnerAccountId: 105, crmPartnerId: '0015e00000LTWREAA5' };
 
   /** Ann's copy for one partner, shared on SYNCED and untouched (or worked, with `extra`). */
-  function shareAnn(partner: typeof NORTHWIND, extra: Record<string, unknown> = {}) {
+  function shareAnn(partner: { partnerAccountId: number; crmPartnerId: string | null }, extra: Record<string, unknown> = {}) {
     systems.prm.addLead({ email: ANN, phone: '+1 555 0100', ...partner, partnerSyncedDate: SYNCED, created: SYNCED, updated: SYNCED, ...extra });
   }
   function annInMarketoAndSalesforce(marketoPartner: string, salesforceAccount: string) {
-    systems.marketo.addLead({ email: ANN, impartnerPartnerAccount: marketoPartner, marketingSuspended: true, marketingSuspendedBeforeShare: false, partnerConsent: true });
+    systems.marketo.addLead({ email: ANN, impartnerPartnerAccount: marketoPartner, crmPartnerID: salesforceAccount, marketingSuspended: true, marketingSuspendedBeforeShare: false, partnerConsent: true });
     systems.salesforce.insert('Lead', { LastName: 'Lee', Company: 'Client', Email: ANN, Partner_Lead_Key__c: ANN, PartnerAccountId: salesforceAccount, Partner_Synced_Date__c: SYNCED });
   }
   const annInMarketo = () => systems.marketo.findLeads('email', ANN)[0];
@@ -155,6 +155,18 @@ describe('a joint-booth lead and the partner that still holds a share (D25)', ()
     expect(annInSalesforce()).toMatchObject({ PartnerAccountId: LITWARE.crmPartnerId });
     expect(output.handed_over).toEqual([{ email: ANN, recalled_from: '102', handed_to: '105', salesforce: 'handed over' }]);
     expect(output.left_with_other_partner).toEqual([]);
+  });
+
+  it('handed over to a partner whose PRM lead has no CRM Partner ID: the Marketo lead no longer names the recalled partner\'s CRM Partner ID, the Salesforce Lead is left as it was and said so', async () => {
+    shareAnn({ partnerAccountId: 101, crmPartnerId: null }, { status: 'Contacted', updated: '2026-04-01T10:00:00Z' });
+    shareAnn(CONTOSO);
+    annInMarketoAndSalesforce('102', CONTOSO.crmPartnerId);
+
+    const output = await recall(connect());
+    expect(annInPrm()).toEqual([[101, null], [102, '2026-04-20T09:00:00.000Z']]);
+    expect(annInMarketo()).toMatchObject({ impartnerPartnerAccount: '101', crmPartnerID: null, marketingSuspended: true });
+    expect(annInSalesforce()).toMatchObject({ PartnerAccountId: CONTOSO.crmPartnerId });
+    expect(output.handed_over).toEqual([{ email: ANN, recalled_from: '102', handed_to: '101', salesforce: "left as it was: no CRM Partner ID on the remaining partner's PRM lead" }]);
   });
 
   it('a retry after the Marketo lead was handed over but not the Salesforce Lead: the Salesforce Lead is handed over too, nothing is released', async () => {

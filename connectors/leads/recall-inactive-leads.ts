@@ -76,11 +76,13 @@ function releasedFromPartner(suspendedBeforeShare: boolean | null | undefined): 
 
 /**
  * The Marketo fields of a lead handed over to the partner that still holds a share of the person (D25,
- * D27): that partner's account, still suspended from marketing and scoring. Marketing Suspended Before
+ * D27): that partner's account and CRM Partner ID, still suspended from marketing and scoring. A holder
+ * whose PRM lead has no CRM Partner ID gets the field cleared (null, as the recall clears Impartner
+ * Partner Account): left alone it would go on naming the recalled partner. Marketing Suspended Before
  * Share is kept: the share goes on, and that partner's recall gives it back.
  */
 function handedOverTo(holder: PrmPartnerLead): Record<string, unknown> {
-  return { impartnerPartnerAccount: String(holder.partnerAccountId ?? ''), ...(holder.crmPartnerId ? { crmPartnerID: holder.crmPartnerId } : {}), marketingSuspended: true };
+  return { impartnerPartnerAccount: String(holder.partnerAccountId ?? ''), crmPartnerID: holder.crmPartnerId || null, marketingSuspended: true };
 }
 
 /**
