@@ -7,6 +7,7 @@ import type { PrmClient } from '../prm/prm-client.ts';
 import { PRM_LEAD_PAGE_SIZE } from '../prm/lead-share-window.ts';
 import type { PrmPartnerLead } from '../prm/prm-records.ts';
 import { prmString } from '../prm/prm-filter-string.ts';
+import { emailKey } from './email-key.ts';
 
 /**
  * The input of the recall actions (D24, D25): the unrecalled leads shared at or before `to` (at least
@@ -128,10 +129,10 @@ export async function* recallableLeadsInMarketo(prm: PrmClient, marketo: Marketo
  */
 async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly PrmPartnerLead[], exemptSource: string, call: CallOptions): Promise<RecallableLead[]> {
   const found = new Map<string, { activity: Array<{ at: unknown; by: string }>; accounts: string[]; ids: number[]; suspendedBefore: Array<boolean | null>; exempt: boolean }>();
-  const emails = [...new Set(batch.map((lead) => lead.email.trim().toLowerCase()))];
+  const emails = [...new Set(batch.map((lead) => emailKey(lead.email)))];
   const fields = ['id', 'email', PARTNER_LEAD_FIELDS.lastPartnerActivity.name, PARTNER_LEAD_FIELDS.lastPartnerActivityAccount.name, PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name, PARTNER_LEAD_FIELDS.leadAcquisitionSource.name, PARTNER_LEAD_FIELDS.marketingSuspendedBeforeShare.name];
   for await (const lead of marketo.leadsBy('email', emails, fields, call)) {
-    const email = String(lead.email ?? '').toLowerCase();
+    const email = emailKey(String(lead.email ?? ''));
     const entry = found.get(email) ?? { activity: [], accounts: [], ids: [], suspendedBefore: [], exempt: false };
     const before = lead[PARTNER_LEAD_FIELDS.marketingSuspendedBeforeShare.name];
     entry.suspendedBefore.push(typeof before === 'boolean' ? before : null);
@@ -142,7 +143,7 @@ async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly Pr
     found.set(email, entry);
   }
   return batch
-    .map((lead) => ({ lead, entry: found.get(lead.email.trim().toLowerCase()) }))
+    .map((lead) => ({ lead, entry: found.get(emailKey(lead.email)) }))
     .filter(({ entry }) => !entry?.exempt)
     .filter(({ lead, entry }) => !(entry?.activity ?? []).some(({ at, by }) => isThisPartners(lead, by) && hasPartnerActivity(lead.partnerSyncedDate!, at)))
     .map(({ lead, entry }) => ({ lead, marketoPartnerAccounts: entry?.accounts ?? [], marketoIds: entry?.ids ?? [], marketoSuspendedBeforeShare: entry?.suspendedBefore ?? [] }));

@@ -3,8 +3,9 @@ import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 import { MARKETO_LIMITS } from '../marketo/marketo-limits.ts';
 import { InactiveLeadsInput, recallableLeadsInMarketo, stillThePartners, type RecallableLead } from './inactive-partner-leads.ts';
 import type { LeadsConnection } from './leads-connection.ts';
+import { emailKey } from './email-key.ts';
 import { recallSalesforceLeads } from './recall-salesforce-leads.ts';
-import { emailKey, partnersRecalledIn, remainingPartnerShares } from './remaining-partner-shares.ts';
+import { partnersRecalledIn, remainingPartnerShares } from './remaining-partner-shares.ts';
 import type { PrmPartnerLead } from '../prm/prm-records.ts';
 
 /**
@@ -60,7 +61,7 @@ type HandedOver = z.infer<typeof HandedOver>;
 function leftWithOtherPartner(r: RecallableLead): LeftWithOtherPartner {
   const recalledFrom = String(r.lead.partnerAccountId ?? '');
   const others = [...new Set(r.marketoPartnerAccounts.filter((a) => a !== '' && a !== recalledFrom))];
-  return { email: r.lead.email.toLowerCase(), recalled_from: recalledFrom, now_with: `PRM account ${others.join(', ')} (the Marketo lead's Impartner Partner Account)` };
+  return { email: emailKey(r.lead.email), recalled_from: recalledFrom, now_with: `PRM account ${others.join(', ')} (the Marketo lead's Impartner Partner Account)` };
 }
 
 /**
@@ -157,7 +158,7 @@ export const recallInactiveLeads = defineAction({
       // name a partner recalled here are updated by id, and ops are told which ones to merge (never "not in Marketo").
       const byEmail = people.filter((r) => r.marketoIds.length <= 1);
       const several = people.filter((r) => r.marketoIds.length > 1);
-      const leads = byEmail.map((r) => ({ email: r.lead.email.toLowerCase(), ...partnerFields(r, r.marketoSuspendedBeforeShare[0]) }));
+      const leads = byEmail.map((r) => ({ email: emailKey(r.lead.email), ...partnerFields(r, r.marketoSuspendedBeforeShare[0]) }));
       if (leads.length > 0) {
         const results = await marketo.upsertLeads({ action: 'updateOnly', lookupField: 'email', leads }, call);
         calls += 1;

@@ -1,5 +1,6 @@
 import type { CallOptions } from '../kit/http-client.ts';
 import { COLLECTION_LIMIT, type SalesforceClient } from '../salesforce/salesforce-client.ts';
+import { emailKey } from './email-key.ts';
 
 /** What the recall did in Salesforce for one batch (D1, D25). */
 export interface SalesforceRecallOutcome {
@@ -37,7 +38,7 @@ export async function recallSalesforceLeads(client: SalesforceClient, keyField: 
     const soql = `SELECT Id, ${keyField}, PartnerAccountId FROM Lead WHERE ${keyField} IN (${group.map(soqlString).join(', ')})`;
     outcome.calls += 1;
     for await (const record of client.query(soql, call)) {
-      const key = String(record[keyField] ?? '').toLowerCase();
+      const key = emailKey(String(record[keyField] ?? ''));
       const target = handTo.get(key);
       if (target !== undefined && sameAccountId(target, record.PartnerAccountId)) {
         if (!outcome.handedOver.includes(key)) outcome.handedOver.push(key);

@@ -3,6 +3,7 @@ import type { PrmClient } from '../prm/prm-client.ts';
 import { PRM_LEAD_PAGE_SIZE } from '../prm/lead-share-window.ts';
 import type { PrmPartnerLead } from '../prm/prm-records.ts';
 import { prmString } from '../prm/prm-filter-string.ts';
+import { emailKey } from './email-key.ts';
 
 /** Emails per `Email in (…)` read: the PRM's `in` lists are read 100 at a time elsewhere (docs/systems.md), and it keeps the URL short. */
 const EMAILS_PER_READ = 100;
@@ -50,11 +51,6 @@ export function partnersRecalledIn(recalling: readonly PrmPartnerLead[]): Map<st
     recalledFrom.set(key, (recalledFrom.get(key) ?? new Set()).add(String(lead.partnerAccountId ?? '')));
   }
   return recalledFrom;
-}
-
-/** The key a lead's shares are matched by: its email, trimmed, in lower case. */
-export function emailKey(email: string): string {
-  return email.trim().toLowerCase();
 }
 
 function sharedLater(a: PrmPartnerLead, b: PrmPartnerLead): boolean {
