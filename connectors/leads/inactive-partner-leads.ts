@@ -8,6 +8,7 @@ import { PRM_LEAD_PAGE_SIZE } from '../prm/lead-share-window.ts';
 import type { PrmPartnerLead } from '../prm/prm-records.ts';
 import { prmString } from '../prm/prm-filter-string.ts';
 import { emailKey } from './email-key.ts';
+import { isWorkedInPrm, UntouchedStatuses } from './partner-work.ts';
 
 /**
  * The input of the recall actions (D24, D25): the unrecalled leads shared at or before `to` (at least
@@ -20,7 +21,7 @@ export const InactiveLeadsInput = z.object({
   to: z.iso.datetime({ offset: true }).describe('Inclusive end: leads shared at or before it.'),
   exempt_source: z.string().min(1).describe('The Lead Acquisition Source whose leads are never recalled (D26), e.g. Partner Sponsored Event.'),
   not_reminded: z.boolean().optional().describe('D24: only leads whose recall reminder has not gone out (no Recall Reminder Date): what the reminder reads, so no lead is reminded twice.'),
-  untouched_statuses: z.array(z.string()).default(['New']).describe("D25: PRM Lead Statuses that mean the partner has not worked the lead (as lead-activity-from-prm's untouched_statuses)."),
+  untouched_statuses: UntouchedStatuses,
   reminded_by: z.iso.datetime({ offset: true }).optional().describe('D24, D25: only leads whose recall reminder went out at or before this time (Recall Reminder Date): what the recall reads, so no lead is recalled without its notice.'),
 });
 export type InactiveLeadsInput = z.infer<typeof InactiveLeadsInput>;
@@ -45,15 +46,14 @@ export function isRecallCandidate(lead: PrmPartnerLead, exemptSource: string): b
 }
 
 /**
- * Whether the PRM lead, as just read, shows partner work after the share (D25): a Lead Status other
- * than the untouched ones, or notes, on a lead changed after its Partner Synced Date. It is what the
+ * Whether the PRM lead, as just read, shows partner work after the share (D25): work as partner-work.ts
+ * defines it (a Lead Status other than the untouched ones, or notes) on a lead changed after its Partner
+ * Synced Date. It is what the
  * lead-activity-from-prm poll records on Marketo's Last Partner Activity at its next run (every 15
  * minutes); reading it here too keeps a lead the partner worked minutes before the 07:30 recall.
  */
 export function workedInPrm(lead: PrmPartnerLead, untouchedStatuses: readonly string[]): boolean {
-  const status = (lead.status ?? '').trim();
-  const worked = (status !== '' && !untouchedStatuses.includes(status)) || (lead.partnerNotes ?? '').trim() !== '';
-  return worked && !!lead.partnerSyncedDate && !!lead.updated && hasPartnerActivity(lead.partnerSyncedDate, lead.updated);
+  return isWorkedInPrm(lead, untouchedStatuses) && !!lead.partnerSyncedDate && !!lead.updated && hasPartnerActivity(lead.partnerSyncedDate, lead.updated);
 }
 
 /**
