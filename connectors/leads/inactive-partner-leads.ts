@@ -4,7 +4,7 @@ import { PARTNER_LEAD_FIELDS } from '../marketo/marketo-lead-fields.ts';
 import { MARKETO_LIMITS } from '../marketo/marketo-limits.ts';
 import type { MarketoClient } from '../marketo/marketo-client.ts';
 import type { PrmClient } from '../prm/prm-client.ts';
-import { PRM_LEAD_PAGE_SIZE } from '../prm/lead-share-window.ts';
+import { PRM_LEAD_PAGE_SIZE, syncedWithinTerms } from '../prm/lead-share-window.ts';
 import type { PrmPartnerLead } from '../prm/prm-records.ts';
 import { prmString } from '../prm/prm-filter-string.ts';
 import { emailKey } from './email-key.ts';
@@ -26,13 +26,11 @@ export const InactiveLeadsInput = z.object({
 });
 export type InactiveLeadsInput = z.infer<typeof InactiveLeadsInput>;
 
-/** The PRM filter of the inactive-lead candidates (without the page position). */
+/** The PRM filter of the inactive-lead candidates (without the page position): the synced window as the digest reads it, unrecalled, and where the reminder stands. */
 export function inactiveLeadsFilter(input: InactiveLeadsInput, partnerId?: number): string {
-  const parts = ['PartnerSyncedDate ne null', `PartnerSyncedDate le ${prmString(input.to)}`, 'RecalledDate eq null'];
-  if (input.from !== undefined) parts.push(`PartnerSyncedDate gt ${prmString(input.from)}`);
+  const parts = [...syncedWithinTerms(input, partnerId), 'PartnerSyncedDate ne null', 'RecalledDate eq null'];
   if (input.not_reminded) parts.push('RecallReminderDate eq null');
   if (input.reminded_by !== undefined) parts.push(`RecallReminderDate ne null and RecallReminderDate le ${prmString(input.reminded_by)}`);
-  if (partnerId !== undefined) parts.unshift(`PartnerAccountId eq ${partnerId}`);
   return parts.join(' and ');
 }
 
