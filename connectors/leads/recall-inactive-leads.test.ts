@@ -169,6 +169,18 @@ describe('a joint-booth lead and the partner that still holds a share (D25)', ()
     expect(output.handed_over).toEqual([{ email: ANN, recalled_from: '102', handed_to: '101', salesforce: "left as it was: no CRM Partner ID on the remaining partner's PRM lead" }]);
   });
 
+  it('a hand-over Salesforce refuses (the remaining partner\'s CRM Partner ID names no Account): the Marketo lead is handed over, the refusal is named with its reason and in handed_over', async () => {
+    shareAnn({ partnerAccountId: 101, crmPartnerId: '0015e00000ZZZZZAA9' }, { status: 'Contacted', updated: '2026-04-01T10:00:00Z' });
+    shareAnn(CONTOSO);
+    annInMarketoAndSalesforce('102', CONTOSO.crmPartnerId);
+
+    const output = await recall(connect());
+    expect(annInMarketo()).toMatchObject({ impartnerPartnerAccount: '101', crmPartnerID: '0015e00000ZZZZZAA9', marketingSuspended: true });
+    expect(annInSalesforce()).toMatchObject({ PartnerAccountId: CONTOSO.crmPartnerId });
+    expect(output.salesforce_refused).toEqual([`${ANN} (Partner Account: invalid cross reference id)`]);
+    expect(output.handed_over).toEqual([{ email: ANN, recalled_from: '102', handed_to: '101', salesforce: 'refused' }]);
+  });
+
   it('a retry after the Marketo lead was handed over but not the Salesforce Lead: the Salesforce Lead is handed over too, nothing is released', async () => {
     // Northwind works its copy; the attempt before wrote Marketo (Northwind's now), then Salesforce failed.
     shareAnn(NORTHWIND, { status: 'Contacted', updated: '2026-04-01T10:00:00Z' });

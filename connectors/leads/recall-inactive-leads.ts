@@ -201,7 +201,7 @@ export const recallInactiveLeads = defineAction({
         const from = String(r.lead.partnerAccountId ?? '');
         const to = String(holderOf(r)!.partnerAccountId ?? '');
         handedTo.set(key, { from, to });
-        const salesforceDone = withoutCrmId.has(key) ? 'left as it was: no CRM Partner ID on the remaining partner\'s PRM lead' : inSalesforce.handedOver.includes(key) ? 'handed over' : inSalesforce.refused.some((x) => x.startsWith(`${key} (`)) ? 'refused' : 'no Lead';
+        const salesforceDone = withoutCrmId.has(key) ? 'left as it was: no CRM Partner ID on the remaining partner\'s PRM lead' : inSalesforce.handedOver.includes(key) ? 'handed over' : inSalesforce.refused.some((refusal) => refusal.key === key) ? 'refused' : 'no Lead';
         handed.push({ email: key, recalled_from: from, handed_to: to, salesforce: salesforceDone });
       }
       for (const key of inSalesforce.otherPartners) {
@@ -209,7 +209,7 @@ export const recallInactiveLeads = defineAction({
         const recallable = people.find(({ lead }) => emailKey(lead.email) === key);
         otherPartner.push({ email: key, recalled_from: String(recallable?.lead.partnerAccountId ?? ''), now_with: 'another partner\'s Account on the Salesforce Lead (PartnerAccountId)' });
       }
-      salesforceRefused.push(...inSalesforce.refused);
+      salesforceRefused.push(...inSalesforce.refused.map(({ key, reason }) => `${key} (${reason})`));
       // Last: a lead with a Recalled Date is skipped by a later attempt, so Marketo and Salesforce are written first.
       for (const { lead } of batch) await prm.updatePartnerLead(lead.id, { RecalledDate: at }, call);
       recalled += batch.length;

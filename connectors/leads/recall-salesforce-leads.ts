@@ -2,12 +2,18 @@ import type { CallOptions } from '../kit/http-client.ts';
 import { COLLECTION_LIMIT, type SalesforceClient } from '../salesforce/salesforce-client.ts';
 import { emailKey } from './email-key.ts';
 
+/** A Lead Salesforce refused to update: the lead key and the org's messages. */
+export interface SalesforceRefusal {
+  key: string;
+  reason: string;
+}
+
 /** What the recall did in Salesforce for one batch (D1, D25). */
 export interface SalesforceRecallOutcome {
   /** Lead keys (emails, lower case) Salesforce has no Lead for: recalled in Marketo and the PRM only. */
   notInSalesforce: string[];
-  /** Leads Salesforce refused to update, with its reason. */
-  refused: string[];
+  /** Leads Salesforce refused to update (by key), with its reason. */
+  refused: SalesforceRefusal[];
   /** Lead keys whose Salesforce Lead now names another partner's Account: left alone (D25). */
   otherPartners: string[];
   /** Lead keys whose Salesforce Lead was handed over to the partner that still holds a share (`handTo`), or already named it. */
@@ -57,7 +63,7 @@ export async function recallSalesforceLeads(client: SalesforceClient, keyField: 
     const results = await client.updateRecords('Lead', updates.map(({ Id, key }) => (handTo.has(key) ? { Id, PartnerAccountId: handTo.get(key) } : { Id, PartnerAccountId: null, Partner_Recalled_Date__c: at })), call);
     results.forEach((result, j) => {
       const { key } = updates[j]!;
-      if (!result.success) outcome.refused.push(`${key} (${result.errors.map((e) => e.message).join('; ')})`);
+      if (!result.success) outcome.refused.push({ key, reason: result.errors.map((e) => e.message).join('; ') });
       else if (handTo.has(key) && !outcome.handedOver.includes(key)) outcome.handedOver.push(key);
     });
   }
