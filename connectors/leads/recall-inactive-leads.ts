@@ -154,6 +154,13 @@ export const recallInactiveLeads = defineAction({
       otherPartner.push(...batch.filter((r) => !releases(r)).map(leftWithOtherPartner));
       // One Marketo write and one hand-over per person, also when several partners' copies are recalled.
       const people = onePerPerson(ours);
+      // An earlier batch of this attempt handed the person over to a partner whose own copy this batch
+      // recalls: that hand-over ends here (released, or handed over anew below), so it is not reported.
+      for (const { lead } of people) {
+        const key = emailKey(lead.email);
+        if (!handedTo.delete(key)) continue;
+        handed.splice(0, handed.length, ...handed.filter((h) => h.email !== key));
+      }
       // Several Marketo leads with one email: Marketo refuses an update by email (1007), so those that
       // name a partner recalled here are updated by id, and ops are told which ones to merge (never "not in Marketo").
       const byEmail = people.filter((r) => r.marketoIds.length <= 1);
