@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 import { PARTNER_LEAD_FIELDS } from '../marketo/marketo-lead-fields.ts';
 import type { LeadsConnection } from './leads-connection.ts';
+import { emailKey } from './email-key.ts';
 
 /** The error name of a lead Marketo does not have (yet): a recipe's `on_error` tells it from an outage by this name. */
 export const LEAD_NOT_IN_MARKETO = 'LeadNotInMarketo';
@@ -39,7 +40,7 @@ export const findMarketoLead = defineAction({
   idempotent: true,
   uses: ['marketo'],
   run: async (input, ctx: ActionContext<LeadsConnection>) => {
-    const email = input.email.trim().toLowerCase();
+    const email = emailKey(input.email);
     const call = { signal: ctx.signal, note: ctx.note };
     const { impartnerPartnerAccount, marketingSuspended, marketingSuspendedBeforeShare } = PARTNER_LEAD_FIELDS;
     const fields = ['id', 'email', 'phone', impartnerPartnerAccount.name, marketingSuspended.name, marketingSuspendedBeforeShare.name];

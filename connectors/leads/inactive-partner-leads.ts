@@ -4,9 +4,11 @@ import { PARTNER_LEAD_FIELDS } from '../marketo/marketo-lead-fields.ts';
 import { MARKETO_LIMITS } from '../marketo/marketo-limits.ts';
 import type { MarketoClient } from '../marketo/marketo-client.ts';
 import type { PrmClient } from '../prm/prm-client.ts';
-import { PRM_LEAD_PAGE_SIZE } from '../prm/lead-share-window.ts';
+import { PRM_LEAD_PAGE_SIZE, syncedWithinTerms } from '../prm/lead-share-window.ts';
 import type { PrmPartnerLead } from '../prm/prm-records.ts';
 import { prmString } from '../prm/prm-filter-string.ts';
+import { emailKey } from './email-key.ts';
+import { isWorkedInPrm, UntouchedStatuses } from './partner-work.ts';
 
 /**
  * The input of the recall actions (D24, D25): the unrecalled leads shared at or before `to` (at least
@@ -19,18 +21,16 @@ export const InactiveLeadsInput = z.object({
   to: z.iso.datetime({ offset: true }).describe('Inclusive end: leads shared at or before it.'),
   exempt_source: z.string().min(1).describe('The Lead Acquisition Source whose leads are never recalled (D26), e.g. Partner Sponsored Event.'),
   not_reminded: z.boolean().optional().describe('D24: only leads whose recall reminder has not gone out (no Recall Reminder Date): what the reminder reads, so no lead is reminded twice.'),
-  untouched_statuses: z.array(z.string()).default(['New']).describe("D25: PRM Lead Statuses that mean the partner has not worked the lead (as lead-activity-from-prm's untouched_statuses)."),
+  untouched_statuses: UntouchedStatuses,
   reminded_by: z.iso.datetime({ offset: true }).optional().describe('D24, D25: only leads whose recall reminder went out at or before this time (Recall Reminder Date): what the recall reads, so no lead is recalled without its notice.'),
 });
 export type InactiveLeadsInput = z.infer<typeof InactiveLeadsInput>;
 
-/** The PRM filter of the inactive-lead candidates (without the page position). */
+/** The PRM filter of the inactive-lead candidates (without the page position): the synced window as the digest reads it, unrecalled, and where the reminder stands. */
 export function inactiveLeadsFilter(input: InactiveLeadsInput, partnerId?: number): string {
-  const parts = ['PartnerSyncedDate ne null', `PartnerSyncedDate le ${prmString(input.to)}`, 'RecalledDate eq null'];
-  if (input.from !== undefined) parts.push(`PartnerSyncedDate gt ${prmString(input.from)}`);
+  const parts = [...syncedWithinTerms(input, partnerId), 'PartnerSyncedDate ne null', 'RecalledDate eq null'];
   if (input.not_reminded) parts.push('RecallReminderDate eq null');
   if (input.reminded_by !== undefined) parts.push(`RecallReminderDate ne null and RecallReminderDate le ${prmString(input.reminded_by)}`);
-  if (partnerId !== undefined) parts.unshift(`PartnerAccountId eq ${partnerId}`);
   return parts.join(' and ');
 }
 
@@ -44,15 +44,14 @@ export function isRecallCandidate(lead: PrmPartnerLead, exemptSource: string): b
 }
 
 /**
- * Whether the PRM lead, as just read, shows partner work after the share (D25): a Lead Status other
- * than the untouched ones, or notes, on a lead changed after its Partner Synced Date. It is what the
+ * Whether the PRM lead, as just read, shows partner work after the share (D25): work as partner-work.ts
+ * defines it (a Lead Status other than the untouched ones, or notes) on a lead changed after its Partner
+ * Synced Date. It is what the
  * lead-activity-from-prm poll records on Marketo's Last Partner Activity at its next run (every 15
  * minutes); reading it here too keeps a lead the partner worked minutes before the 07:30 recall.
  */
 export function workedInPrm(lead: PrmPartnerLead, untouchedStatuses: readonly string[]): boolean {
-  const status = (lead.status ?? '').trim();
-  const worked = (status !== '' && !untouchedStatuses.includes(status)) || (lead.partnerNotes ?? '').trim() !== '';
-  return worked && !!lead.partnerSyncedDate && !!lead.updated && hasPartnerActivity(lead.partnerSyncedDate, lead.updated);
+  return isWorkedInPrm(lead, untouchedStatuses) && !!lead.partnerSyncedDate && !!lead.updated && hasPartnerActivity(lead.partnerSyncedDate, lead.updated);
 }
 
 /**
@@ -128,10 +127,10 @@ export async function* recallableLeadsInMarketo(prm: PrmClient, marketo: Marketo
  */
 async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly PrmPartnerLead[], exemptSource: string, call: CallOptions): Promise<RecallableLead[]> {
   const found = new Map<string, { activity: Array<{ at: unknown; by: string }>; accounts: string[]; ids: number[]; suspendedBefore: Array<boolean | null>; exempt: boolean }>();
-  const emails = [...new Set(batch.map((lead) => lead.email.trim().toLowerCase()))];
+  const emails = [...new Set(batch.map((lead) => emailKey(lead.email)))];
   const fields = ['id', 'email', PARTNER_LEAD_FIELDS.lastPartnerActivity.name, PARTNER_LEAD_FIELDS.lastPartnerActivityAccount.name, PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name, PARTNER_LEAD_FIELDS.leadAcquisitionSource.name, PARTNER_LEAD_FIELDS.marketingSuspendedBeforeShare.name];
   for await (const lead of marketo.leadsBy('email', emails, fields, call)) {
-    const email = String(lead.email ?? '').toLowerCase();
+    const email = emailKey(String(lead.email ?? ''));
     const entry = found.get(email) ?? { activity: [], accounts: [], ids: [], suspendedBefore: [], exempt: false };
     const before = lead[PARTNER_LEAD_FIELDS.marketingSuspendedBeforeShare.name];
     entry.suspendedBefore.push(typeof before === 'boolean' ? before : null);
@@ -142,7 +141,7 @@ async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly Pr
     found.set(email, entry);
   }
   return batch
-    .map((lead) => ({ lead, entry: found.get(lead.email.trim().toLowerCase()) }))
+    .map((lead) => ({ lead, entry: found.get(emailKey(lead.email)) }))
     .filter(({ entry }) => !entry?.exempt)
     .filter(({ lead, entry }) => !(entry?.activity ?? []).some(({ at, by }) => isThisPartners(lead, by) && hasPartnerActivity(lead.partnerSyncedDate!, at)))
     .map(({ lead, entry }) => ({ lead, marketoPartnerAccounts: entry?.accounts ?? [], marketoIds: entry?.ids ?? [], marketoSuspendedBeforeShare: entry?.suspendedBefore ?? [] }));
@@ -158,11 +157,13 @@ export function isThisPartners(lead: PrmPartnerLead, by: string): boolean {
 
 /**
  * Whether the recall of this lead may clear its Marketo partner fields (D25): its Marketo leads name no
- * partner or the partner being recalled. A lead shared meanwhile with another partner stays that partner's.
+ * partner, the partner being recalled, or another partner whose own copy of the person is recalled in
+ * the same batch (`recalledWith`, a joint booth: that hold ends too). A lead shared meanwhile with a
+ * partner that keeps its copy stays that partner's.
  */
-export function stillThePartners(recallable: RecallableLead): boolean {
+export function stillThePartners(recallable: RecallableLead, recalledWith: ReadonlySet<string> = new Set()): boolean {
   const partner = String(recallable.lead.partnerAccountId ?? '');
-  return recallable.marketoPartnerAccounts.every((account) => account === '' || account === partner);
+  return recallable.marketoPartnerAccounts.every((account) => account === '' || account === partner || recalledWith.has(account));
 }
 
 /** The PRM writes `2026-03-02 10:00:00` (no zone: UTC) or ISO; both read as UTC. */

@@ -6,6 +6,7 @@ import { PRM_LEAD_PAGE_SIZE } from '../prm/lead-share-window.ts';
 import type { PrmPartnerLead } from '../prm/prm-records.ts';
 import type { LeadsConnection } from './leads-connection.ts';
 import { prmString } from '../prm/prm-filter-string.ts';
+import { UntouchedStatuses, workedInPrmFilter } from './partner-work.ts';
 
 /** A shared lead the partner has worked in the portal, as the PRM answered it. */
 export const WorkedPartnerLead = z.object({
@@ -25,7 +26,7 @@ const Position = z.object({ updated: z.string(), id: z.number().int() });
 /**
  * `leads.list_worked_partner_leads` (a `poll` action, D24, D25): the shared, unrecalled PRM leads the
  * partner has worked (a Lead Status other than the untouched ones, or notes), changed at or after
- * `since` (the PRM's `updated >` watermark), oldest first.
+ * `since` (the PRM's `updated >` watermark), oldest first. Work is as partner-work.ts defines it.
  *
  * The PRM filters them itself (`Status`, `PartnerNotes`), so the runtime's own writes to a lead the
  * partner never worked (the sync's contact fields, Partner Synced Date and moment; the recall's
@@ -39,7 +40,7 @@ export const listWorkedPartnerLeads = defineAction({
   description: 'Shared PRM leads the partner worked (Lead Status or notes) changed at or after `since` (a poll action over the PRM `updated` watermark).',
   input: z.object({
     ...pollInput,
-    untouched_statuses: z.array(z.string()).default(['New']).describe('Lead statuses that mean the partner has not worked the lead yet (the PRM\'s default).'),
+    untouched_statuses: UntouchedStatuses,
     start_at: z.iso.datetime({ offset: true }).describe('Where the first poll starts (no watermark yet): the day the recipe went live.'),
     page_size: z.number().int().min(1).max(PRM_LEAD_PAGE_SIZE).default(PRM_LEAD_PAGE_SIZE),
   }),
@@ -49,9 +50,7 @@ export const listWorkedPartnerLeads = defineAction({
     const prm = ctx.connection.prm();
     const after = input.page ? Position.parse(JSON.parse(input.page)) : null;
     const from = after ? `(Updated gt ${prmString(after.updated)} or (Updated eq ${prmString(after.updated)} and Id gt ${after.id}))` : `Updated ge ${prmString(input.since ?? input.start_at)}`;
-    const untouched = input.untouched_statuses.map((s) => ` and Status ne ${prmString(s)}`).join('');
-    const worked = `((Status ne null and Status ne ''${untouched}) or (PartnerNotes ne null and PartnerNotes ne ''))`;
-    const filter = `PartnerSyncedDate ne null and RecalledDate eq null and ${worked} and ${from}`;
+    const filter = `PartnerSyncedDate ne null and RecalledDate eq null and ${workedInPrmFilter(input.untouched_statuses)} and ${from}`;
     const leads: PrmPartnerLead[] = [];
     for await (const lead of prm.listPartnerLeads({ signal: ctx.signal, note: ctx.note, filter, orderby: 'Updated asc, Id asc', pageSize: input.page_size })) {
       leads.push(lead);

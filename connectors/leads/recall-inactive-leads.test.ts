@@ -109,13 +109,14 @@ describe('a joint-booth lead and the partner that still holds a share (D25)', ()
   const ANN = 'ann.lee@client.example';
   const NORTHWIND = { partnerAccountId: 101, crmPartnerId: '0015e00000NWCLDAA1' };
   const CONTOSO = { partnerAccountId: 102, crmPartnerId: '0015e00000CNTSOAA2' };
+  const LITWARE = { partnerAccountId: 105, crmPartnerId: '0015e00000LTWREAA5' };
 
   /** Ann's copy for one partner, shared on SYNCED and untouched (or worked, with `extra`). */
-  function shareAnn(partner: typeof NORTHWIND, extra: Record<string, unknown> = {}) {
+  function shareAnn(partner: { partnerAccountId: number; crmPartnerId: string | null }, extra: Record<string, unknown> = {}) {
     systems.prm.addLead({ email: ANN, phone: '+1 555 0100', ...partner, partnerSyncedDate: SYNCED, created: SYNCED, updated: SYNCED, ...extra });
   }
   function annInMarketoAndSalesforce(marketoPartner: string, salesforceAccount: string) {
-    systems.marketo.addLead({ email: ANN, impartnerPartnerAccount: marketoPartner, marketingSuspended: true, marketingSuspendedBeforeShare: false, partnerConsent: true });
+    systems.marketo.addLead({ email: ANN, impartnerPartnerAccount: marketoPartner, crmPartnerID: salesforceAccount, marketingSuspended: true, marketingSuspendedBeforeShare: false, partnerConsent: true });
     systems.salesforce.insert('Lead', { LastName: 'Lee', Company: 'Client', Email: ANN, Partner_Lead_Key__c: ANN, PartnerAccountId: salesforceAccount, Partner_Synced_Date__c: SYNCED });
   }
   const annInMarketo = () => systems.marketo.findLeads('email', ANN)[0];
@@ -139,6 +140,47 @@ describe('a joint-booth lead and the partner that still holds a share (D25)', ()
     expect(annInMarketo()).toMatchObject({ impartnerPartnerAccount: null, marketingSuspended: false });
     expect(annInSalesforce()).toMatchObject({ PartnerAccountId: null, Partner_Recalled_Date__c: expect.any(String) });
     expect(output.left_with_other_partner).toEqual([]);
+    // The first batch's hand-over to Northwind ended with the second batch: ops are told of none (lead-recall-problems).
+    expect(output.handed_over).toEqual([]);
+  });
+
+  it('both copies due in the same batch while a third partner still works its own: one hand-over, from the partner the Marketo lead named, none "left with" a partner recalled too', async () => {
+    shareAnn(NORTHWIND);
+    shareAnn(CONTOSO);
+    shareAnn(LITWARE, { status: 'Contacted', updated: '2026-04-01T10:00:00Z' });
+    annInMarketoAndSalesforce('102', CONTOSO.crmPartnerId);
+
+    const output = await recall(connect());
+    expect(output.recalled).toBe(2);
+    expect(annInPrm()).toEqual([[101, '2026-04-20T09:00:00.000Z'], [102, '2026-04-20T09:00:00.000Z'], [105, null]]);
+    expect(annInMarketo()).toMatchObject({ impartnerPartnerAccount: '105', marketingSuspended: true });
+    expect(annInSalesforce()).toMatchObject({ PartnerAccountId: LITWARE.crmPartnerId });
+    expect(output.handed_over).toEqual([{ email: ANN, recalled_from: '102', handed_to: '105', salesforce: 'handed over' }]);
+    expect(output.left_with_other_partner).toEqual([]);
+  });
+
+  it('handed over to a partner whose PRM lead has no CRM Partner ID: the Marketo lead no longer names the recalled partner\'s CRM Partner ID, the Salesforce Lead is left as it was and said so', async () => {
+    shareAnn({ partnerAccountId: 101, crmPartnerId: null }, { status: 'Contacted', updated: '2026-04-01T10:00:00Z' });
+    shareAnn(CONTOSO);
+    annInMarketoAndSalesforce('102', CONTOSO.crmPartnerId);
+
+    const output = await recall(connect());
+    expect(annInPrm()).toEqual([[101, null], [102, '2026-04-20T09:00:00.000Z']]);
+    expect(annInMarketo()).toMatchObject({ impartnerPartnerAccount: '101', crmPartnerID: null, marketingSuspended: true });
+    expect(annInSalesforce()).toMatchObject({ PartnerAccountId: CONTOSO.crmPartnerId });
+    expect(output.handed_over).toEqual([{ email: ANN, recalled_from: '102', handed_to: '101', salesforce: "left as it was: no CRM Partner ID on the remaining partner's PRM lead" }]);
+  });
+
+  it('a hand-over Salesforce refuses (the remaining partner\'s CRM Partner ID names no Account): the Marketo lead is handed over, the refusal is named with its reason and in handed_over', async () => {
+    shareAnn({ partnerAccountId: 101, crmPartnerId: '0015e00000ZZZZZAA9' }, { status: 'Contacted', updated: '2026-04-01T10:00:00Z' });
+    shareAnn(CONTOSO);
+    annInMarketoAndSalesforce('102', CONTOSO.crmPartnerId);
+
+    const output = await recall(connect());
+    expect(annInMarketo()).toMatchObject({ impartnerPartnerAccount: '101', crmPartnerID: '0015e00000ZZZZZAA9', marketingSuspended: true });
+    expect(annInSalesforce()).toMatchObject({ PartnerAccountId: CONTOSO.crmPartnerId });
+    expect(output.salesforce_refused).toEqual([`${ANN} (Partner Account: invalid cross reference id)`]);
+    expect(output.handed_over).toEqual([{ email: ANN, recalled_from: '102', handed_to: '101', salesforce: 'refused' }]);
   });
 
   it('a retry after the Marketo lead was handed over but not the Salesforce Lead: the Salesforce Lead is handed over too, nothing is released', async () => {

@@ -3,8 +3,9 @@ import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 import { MARKETO_LIMITS } from '../marketo/marketo-limits.ts';
 import { InactiveLeadsInput, recallableLeadsInMarketo, stillThePartners, type RecallableLead } from './inactive-partner-leads.ts';
 import type { LeadsConnection } from './leads-connection.ts';
+import { emailKey } from './email-key.ts';
 import { recallSalesforceLeads } from './recall-salesforce-leads.ts';
-import { emailKey, remainingPartnerShares } from './remaining-partner-shares.ts';
+import { partnersRecalledIn, remainingPartnerShares } from './remaining-partner-shares.ts';
 import type { PrmPartnerLead } from '../prm/prm-records.ts';
 
 /**
@@ -16,6 +17,8 @@ import type { PrmPartnerLead } from '../prm/prm-records.ts';
  * Date (the portal stops listing it). A lead shared meanwhile with another partner (its Marketo lead's
  * Impartner Partner Account, or its Salesforce Lead's PartnerAccountId, names that partner) keeps it:
  * only the recalled partner's PRM lead gets its Recalled Date (D25), and the output names it for ops. A
+ * partner whose own copy of the person is recalled in the same batch (a joint booth, both copies due
+ * the same morning) is no such other partner: its hold ends too, and the lead is released once. A
  * joint-booth lead whose Marketo lead names the recalled partner while another partner still holds an
  * open share of the person (its own unrecalled PRM lead: remaining-partner-shares.ts, one PRM read per
  * batch) is handed over to that partner instead of released: Impartner Partner Account and CRM Partner
@@ -58,7 +61,7 @@ type HandedOver = z.infer<typeof HandedOver>;
 function leftWithOtherPartner(r: RecallableLead): LeftWithOtherPartner {
   const recalledFrom = String(r.lead.partnerAccountId ?? '');
   const others = [...new Set(r.marketoPartnerAccounts.filter((a) => a !== '' && a !== recalledFrom))];
-  return { email: r.lead.email.toLowerCase(), recalled_from: recalledFrom, now_with: `PRM account ${others.join(', ')} (the Marketo lead's Impartner Partner Account)` };
+  return { email: emailKey(r.lead.email), recalled_from: recalledFrom, now_with: `PRM account ${others.join(', ')} (the Marketo lead's Impartner Partner Account)` };
 }
 
 /**
@@ -74,11 +77,28 @@ function releasedFromPartner(suspendedBeforeShare: boolean | null | undefined): 
 
 /**
  * The Marketo fields of a lead handed over to the partner that still holds a share of the person (D25,
- * D27): that partner's account, still suspended from marketing and scoring. Marketing Suspended Before
+ * D27): that partner's account and CRM Partner ID, still suspended from marketing and scoring. A holder
+ * whose PRM lead has no CRM Partner ID gets the field cleared (null, as the recall clears Impartner
+ * Partner Account): left alone it would go on naming the recalled partner. Marketing Suspended Before
  * Share is kept: the share goes on, and that partner's recall gives it back.
  */
 function handedOverTo(holder: PrmPartnerLead): Record<string, unknown> {
-  return { impartnerPartnerAccount: String(holder.partnerAccountId ?? ''), ...(holder.crmPartnerId ? { crmPartnerID: holder.crmPartnerId } : {}), marketingSuspended: true };
+  return { impartnerPartnerAccount: String(holder.partnerAccountId ?? ''), crmPartnerID: holder.crmPartnerId || null, marketingSuspended: true };
+}
+
+/**
+ * One recalled copy per person (email key), so that its Marketo lead is written once and its hand-over
+ * named once: the copy whose partner the Marketo lead names, when one does (the hold being released).
+ */
+function onePerPerson(recallables: readonly RecallableLead[]): RecallableLead[] {
+  const namedInMarketo = (r: RecallableLead) => r.marketoPartnerAccounts.includes(String(r.lead.partnerAccountId ?? ''));
+  const people = new Map<string, RecallableLead>();
+  for (const r of recallables) {
+    const key = emailKey(r.lead.email);
+    const kept = people.get(key);
+    if (!kept || (!namedInMarketo(kept) && namedInMarketo(r))) people.set(key, r);
+  }
+  return [...people.values()];
 }
 
 export const recallInactiveLeads = defineAction({
@@ -125,14 +145,27 @@ export const recallInactiveLeads = defineAction({
         const holder = holderOf(r);
         return holder ? handedOverTo(holder) : releasedFromPartner(before);
       };
-      // D25: only the recalled partner's hold is released; a lead another partner got since stays theirs.
-      const ours = batch.filter(stillThePartners);
-      otherPartner.push(...batch.filter((r) => !stillThePartners(r)).map(leftWithOtherPartner));
+      // D25: only the holds recalled in this batch are released; a lead another partner got since stays
+      // theirs. A joint-booth partner whose own copy is recalled in this batch too holds nothing after it.
+      const recalledFrom = partnersRecalledIn(batch.map(({ lead }) => lead));
+      const recalledWith = (r: RecallableLead) => recalledFrom.get(emailKey(r.lead.email)) ?? new Set<string>();
+      const releases = (r: RecallableLead) => stillThePartners(r, recalledWith(r));
+      const ours = batch.filter(releases);
+      otherPartner.push(...batch.filter((r) => !releases(r)).map(leftWithOtherPartner));
+      // One Marketo write and one hand-over per person, also when several partners' copies are recalled.
+      const people = onePerPerson(ours);
+      // An earlier batch of this attempt handed the person over to a partner whose own copy this batch
+      // recalls: that hand-over ends here (released, or handed over anew below), so it is not reported.
+      for (const { lead } of people) {
+        const key = emailKey(lead.email);
+        if (!handedTo.delete(key)) continue;
+        handed.splice(0, handed.length, ...handed.filter((h) => h.email !== key));
+      }
       // Several Marketo leads with one email: Marketo refuses an update by email (1007), so those that
-      // name this partner are updated by id, and ops are told which ones to merge (never "not in Marketo").
-      const byEmail = ours.filter((r) => r.marketoIds.length <= 1);
-      const several = ours.filter((r) => r.marketoIds.length > 1);
-      const leads = byEmail.map((r) => ({ email: r.lead.email.toLowerCase(), ...partnerFields(r, r.marketoSuspendedBeforeShare[0]) }));
+      // name a partner recalled here are updated by id, and ops are told which ones to merge (never "not in Marketo").
+      const byEmail = people.filter((r) => r.marketoIds.length <= 1);
+      const several = people.filter((r) => r.marketoIds.length > 1);
+      const leads = byEmail.map((r) => ({ email: emailKey(r.lead.email), ...partnerFields(r, r.marketoSuspendedBeforeShare[0]) }));
       if (leads.length > 0) {
         const results = await marketo.upsertLeads({ action: 'updateOnly', lookupField: 'email', leads }, call);
         calls += 1;
@@ -144,7 +177,7 @@ export const recallInactiveLeads = defineAction({
           else notInMarketo.push(lead.email);
         });
       }
-      const updates = several.flatMap((r) => r.marketoIds.flatMap((id, i) => (r.marketoPartnerAccounts[i] === String(r.lead.partnerAccountId ?? '') ? [{ id, email: r.lead.email, fields: partnerFields(r, r.marketoSuspendedBeforeShare[i]) }] : [])));
+      const updates = several.flatMap((r) => r.marketoIds.flatMap((id, i) => (recalledWith(r).has(r.marketoPartnerAccounts[i] ?? '') ? [{ id, email: r.lead.email, fields: partnerFields(r, r.marketoSuspendedBeforeShare[i]) }] : [])));
       const recalledIds = new Set<number>();
       for (let i = 0; i < updates.length; i += MARKETO_LIMITS.batchSize) {
         const group = updates.slice(i, i + MARKETO_LIMITS.batchSize);
@@ -159,27 +192,31 @@ export const recallInactiveLeads = defineAction({
       // The Salesforce Lead follows the Marketo lead: handed over where another partner holds a share,
       // released otherwise. A lead whose Marketo lead names that partner already (a retried batch: Marketo
       // was written, Salesforce was not) is handed over in Salesforce too.
-      const handing = batch.filter((r) => holderOf(r) !== undefined && (stillThePartners(r) || r.marketoPartnerAccounts.includes(String(holderOf(r)!.partnerAccountId ?? ''))));
-      const withoutCrmId = handing.filter((r) => !holderOf(r)!.crmPartnerId);
-      const toSalesforce = [...new Set([...ours, ...handing])].filter((r) => !withoutCrmId.includes(r));
-      const partners = new Map(toSalesforce.map(({ lead }) => [emailKey(lead.email), lead.crmPartnerId]));
-      const handTo = new Map(handing.filter((r) => !withoutCrmId.includes(r)).map((r) => [emailKey(r.lead.email), holderOf(r)!.crmPartnerId!]));
-      const inSalesforce = await recallSalesforceLeads(salesforce, keyField, toSalesforce.map(({ lead }) => emailKey(lead.email)), at, call, partners, handTo);
+      const handing = onePerPerson(batch.filter((r) => holderOf(r) !== undefined && (releases(r) || r.marketoPartnerAccounts.includes(String(holderOf(r)!.partnerAccountId ?? '')))));
+      const withoutCrmId = new Set(handing.filter((r) => !holderOf(r)!.crmPartnerId).map(({ lead }) => emailKey(lead.email)));
+      // Each person's Salesforce Lead is still the batch's to take while it names any partner recalled here.
+      const partners = new Map<string, Array<string | null | undefined>>();
+      for (const { lead } of [...ours, ...handing]) {
+        const key = emailKey(lead.email);
+        if (!withoutCrmId.has(key)) partners.set(key, [...(partners.get(key) ?? []), lead.crmPartnerId]);
+      }
+      const handTo = new Map(handing.filter(({ lead }) => !withoutCrmId.has(emailKey(lead.email))).map((r) => [emailKey(r.lead.email), holderOf(r)!.crmPartnerId!]));
+      const inSalesforce = await recallSalesforceLeads(salesforce, keyField, [...partners.keys()], at, call, partners, handTo);
       notInSalesforce.push(...inSalesforce.notInSalesforce.filter((key) => !handTo.has(key)));
-      for (const r of ours.filter((o) => holderOf(o) !== undefined)) {
+      for (const r of people.filter((o) => holderOf(o) !== undefined)) {
         const key = emailKey(r.lead.email);
         const from = String(r.lead.partnerAccountId ?? '');
         const to = String(holderOf(r)!.partnerAccountId ?? '');
         handedTo.set(key, { from, to });
-        const salesforceDone = withoutCrmId.includes(r) ? 'left as it was: no CRM Partner ID on the remaining partner\'s PRM lead' : inSalesforce.handedOver.includes(key) ? 'handed over' : inSalesforce.refused.some((x) => x.startsWith(`${key} (`)) ? 'refused' : 'no Lead';
+        const salesforceDone = withoutCrmId.has(key) ? 'left as it was: no CRM Partner ID on the remaining partner\'s PRM lead' : inSalesforce.handedOver.includes(key) ? 'handed over' : inSalesforce.refused.some((refusal) => refusal.key === key) ? 'refused' : 'no Lead';
         handed.push({ email: key, recalled_from: from, handed_to: to, salesforce: salesforceDone });
       }
       for (const key of inSalesforce.otherPartners) {
         if (otherPartner.some((o) => o.email === key)) continue;
-        const recallable = ours.find(({ lead }) => lead.email.toLowerCase() === key);
+        const recallable = people.find(({ lead }) => emailKey(lead.email) === key);
         otherPartner.push({ email: key, recalled_from: String(recallable?.lead.partnerAccountId ?? ''), now_with: 'another partner\'s Account on the Salesforce Lead (PartnerAccountId)' });
       }
-      salesforceRefused.push(...inSalesforce.refused);
+      salesforceRefused.push(...inSalesforce.refused.map(({ key, reason }) => `${key} (${reason})`));
       // Last: a lead with a Recalled Date is skipped by a later attempt, so Marketo and Salesforce are written first.
       for (const { lead } of batch) await prm.updatePartnerLead(lead.id, { RecalledDate: at }, call);
       recalled += batch.length;

@@ -1,12 +1,19 @@
 import type { CallOptions } from '../kit/http-client.ts';
 import { COLLECTION_LIMIT, type SalesforceClient } from '../salesforce/salesforce-client.ts';
+import { emailKey } from './email-key.ts';
+
+/** A Lead Salesforce refused to update: the lead key and the org's messages. */
+export interface SalesforceRefusal {
+  key: string;
+  reason: string;
+}
 
 /** What the recall did in Salesforce for one batch (D1, D25). */
 export interface SalesforceRecallOutcome {
   /** Lead keys (emails, lower case) Salesforce has no Lead for: recalled in Marketo and the PRM only. */
   notInSalesforce: string[];
-  /** Leads Salesforce refused to update, with its reason. */
-  refused: string[];
+  /** Leads Salesforce refused to update (by key), with its reason. */
+  refused: SalesforceRefusal[];
   /** Lead keys whose Salesforce Lead now names another partner's Account: left alone (D25). */
   otherPartners: string[];
   /** Lead keys whose Salesforce Lead was handed over to the partner that still holds a share (`handTo`), or already named it. */
@@ -20,14 +27,16 @@ export interface SalesforceRecallOutcome {
  * and partner views) and Partner_Recalled_Date__c set. 200 at a time: one SOQL query for their Ids by
  * the lead key, one sObject Collections update. Update only: a lead Salesforce lacks is named, never
  * created. The same values written twice land the same way, so a retried batch changes nothing more.
- * A Lead whose PartnerAccountId names another Account than the recalled partner's (`partners`: key →
- * the partner's CRM Partner ID, when the PRM lead has one) was shared with that partner since: left alone.
+ * A Lead whose PartnerAccountId names another Account than the recalled partners' (`partners`: key →
+ * the CRM Partner ID of each partner the person is recalled from in the batch, when its PRM lead has
+ * one; several on a joint-booth lead whose copies are all recalled) was shared with that partner since:
+ * left alone.
  * A key in `handTo` (key → the CRM Partner ID of another partner that still holds an open share of the
  * person: a joint booth, D25) is handed over instead: PartnerAccountId becomes that Account and no
  * Partner Recalled Date is set (the Lead is not recalled); a Lead that names that Account already (a
  * retried batch) is left as it is.
  */
-export async function recallSalesforceLeads(client: SalesforceClient, keyField: string, keys: readonly string[], at: string, call: CallOptions, partners: ReadonlyMap<string, string | null | undefined> = new Map(), handTo: ReadonlyMap<string, string> = new Map()): Promise<SalesforceRecallOutcome> {
+export async function recallSalesforceLeads(client: SalesforceClient, keyField: string, keys: readonly string[], at: string, call: CallOptions, partners: ReadonlyMap<string, ReadonlyArray<string | null | undefined>> = new Map(), handTo: ReadonlyMap<string, string> = new Map()): Promise<SalesforceRecallOutcome> {
   const outcome: SalesforceRecallOutcome = { notInSalesforce: [], refused: [], otherPartners: [], handedOver: [], calls: 0 };
   for (let i = 0; i < keys.length; i += COLLECTION_LIMIT) {
     const group = [...new Set(keys.slice(i, i + COLLECTION_LIMIT))];
@@ -35,13 +44,13 @@ export async function recallSalesforceLeads(client: SalesforceClient, keyField: 
     const soql = `SELECT Id, ${keyField}, PartnerAccountId FROM Lead WHERE ${keyField} IN (${group.map(soqlString).join(', ')})`;
     outcome.calls += 1;
     for await (const record of client.query(soql, call)) {
-      const key = String(record[keyField] ?? '').toLowerCase();
+      const key = emailKey(String(record[keyField] ?? ''));
       const target = handTo.get(key);
       if (target !== undefined && sameAccountId(target, record.PartnerAccountId)) {
         if (!outcome.handedOver.includes(key)) outcome.handedOver.push(key);
         continue;
       }
-      if (!sameAccount(partners.get(key), record.PartnerAccountId)) {
+      if (!recalledAccount(partners.get(key) ?? [], record.PartnerAccountId)) {
         if (!outcome.otherPartners.includes(key)) outcome.otherPartners.push(key);
         continue;
       }
@@ -54,7 +63,7 @@ export async function recallSalesforceLeads(client: SalesforceClient, keyField: 
     const results = await client.updateRecords('Lead', updates.map(({ Id, key }) => (handTo.has(key) ? { Id, PartnerAccountId: handTo.get(key) } : { Id, PartnerAccountId: null, Partner_Recalled_Date__c: at })), call);
     results.forEach((result, j) => {
       const { key } = updates[j]!;
-      if (!result.success) outcome.refused.push(`${key} (${result.errors.map((e) => e.message).join('; ')})`);
+      if (!result.success) outcome.refused.push({ key, reason: result.errors.map((e) => e.message).join('; ') });
       else if (handTo.has(key) && !outcome.handedOver.includes(key)) outcome.handedOver.push(key);
     });
   }
@@ -67,12 +76,13 @@ function soqlString(value: string): string {
 }
 
 /**
- * Whether the Lead's PartnerAccountId still names the recalled partner: none set, the partner's CRM
- * Partner ID unknown, or the same Account (15- and 18-character Ids compare by their first 15).
+ * Whether the Lead's PartnerAccountId still names a recalled partner: none set, a recalled partner's
+ * CRM Partner ID unknown (none given counts as unknown), or the same Account as one of them (15- and
+ * 18-character Ids compare by their first 15).
  */
-function sameAccount(partner: string | null | undefined, current: unknown): boolean {
-  if (!partner || current === null || current === undefined || current === '') return true;
-  return sameAccountId(partner, current);
+function recalledAccount(recalled: ReadonlyArray<string | null | undefined>, current: unknown): boolean {
+  if (current === null || current === undefined || current === '' || recalled.length === 0) return true;
+  return recalled.some((partner) => !partner || sameAccountId(partner, current));
 }
 
 /** Whether the Lead's PartnerAccountId is this Account (15- and 18-character Ids compare by their first 15). */

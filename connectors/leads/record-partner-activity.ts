@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 import { PARTNER_LEAD_FIELDS } from '../marketo/marketo-lead-fields.ts';
 import type { LeadsConnection } from './leads-connection.ts';
+import { emailKey } from './email-key.ts';
 
 const { lastPartnerActivity, lastPartnerActivityAccount, impartnerPartnerAccount } = PARTNER_LEAD_FIELDS;
 
@@ -44,7 +45,7 @@ export const recordPartnerActivity = defineAction({
     const { client } = ctx.connection.marketo();
     const call = { signal: ctx.signal, note: ctx.note };
     const at = new Date(toIso(input.at)).toISOString();
-    const [filterType, value] = input.email !== undefined ? ['email', input.email.trim().toLowerCase()] : ['id', input.lead_id!];
+    const [filterType, value] = input.email !== undefined ? ['email', emailKey(input.email)] : ['id', input.lead_id!];
     const recorded: number[] = [];
     const skipped: Array<{ id: number; reason: string }> = [];
     let found = 0;

@@ -3,6 +3,7 @@ import type { PrmClient } from '../prm/prm-client.ts';
 import { PRM_LEAD_PAGE_SIZE } from '../prm/lead-share-window.ts';
 import type { PrmPartnerLead } from '../prm/prm-records.ts';
 import { prmString } from '../prm/prm-filter-string.ts';
+import { emailKey } from './email-key.ts';
 
 /** Emails per `Email in (…)` read: the PRM's `in` lists are read 100 at a time elsewhere (docs/systems.md), and it keeps the URL short. */
 const EMAILS_PER_READ = 100;
@@ -22,12 +23,7 @@ const EMAILS_PER_READ = 100;
 export async function remainingPartnerShares(prm: PrmClient, recalling: readonly PrmPartnerLead[], call: CallOptions): Promise<Map<string, PrmPartnerLead>> {
   const remaining = new Map<string, PrmPartnerLead>();
   const recallingIds = new Set(recalling.map((lead) => lead.id));
-  // The partners each email is being recalled from: never a remaining share of its own lead.
-  const recalledFrom = new Map<string, Set<string>>();
-  for (const lead of recalling) {
-    const key = emailKey(lead.email);
-    recalledFrom.set(key, (recalledFrom.get(key) ?? new Set()).add(String(lead.partnerAccountId ?? '')));
-  }
+  const recalledFrom = partnersRecalledIn(recalling);
   // As the PRM holds them (the sync writes them in lower case) and in lower case: string comparison may be case-sensitive [guess].
   const emails = [...new Set(recalling.flatMap((lead) => [lead.email, emailKey(lead.email)]))];
   for (let i = 0; i < emails.length; i += EMAILS_PER_READ) {
@@ -43,9 +39,18 @@ export async function remainingPartnerShares(prm: PrmClient, recalling: readonly
   return remaining;
 }
 
-/** The key a lead's shares are matched by: its email, trimmed, in lower case. */
-export function emailKey(email: string): string {
-  return email.trim().toLowerCase();
+/**
+ * D25 (joint booth): the PRM accounts each person (email key) is recalled from in this batch. None of
+ * them holds the person once the batch is written: a Marketo or Salesforce lead naming one of them is
+ * released (or handed over to a partner outside the batch), never "left with" it.
+ */
+export function partnersRecalledIn(recalling: readonly PrmPartnerLead[]): Map<string, Set<string>> {
+  const recalledFrom = new Map<string, Set<string>>();
+  for (const lead of recalling) {
+    const key = emailKey(lead.email);
+    recalledFrom.set(key, (recalledFrom.get(key) ?? new Set()).add(String(lead.partnerAccountId ?? '')));
+  }
+  return recalledFrom;
 }
 
 function sharedLater(a: PrmPartnerLead, b: PrmPartnerLead): boolean {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 import type { LeadsConnection } from './leads-connection.ts';
+import { emailKey } from './email-key.ts';
 import { PartnerLeadInput } from './partner-lead.ts';
 
 /**
@@ -21,7 +22,7 @@ export const syncLeadToPrm = defineAction({
   run: async ({ lead, partner_id }, ctx: ActionContext<LeadsConnection>) => {
     const prm = ctx.connection.prm();
     const call = { signal: ctx.signal, note: ctx.note };
-    const email = lead.email.trim().toLowerCase();
+    const email = emailKey(lead.email);
     const fields = {
       FirstName: lead.first_name ?? null,
       LastName: lead.last_name ?? null,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 import type { LeadsConnection } from './leads-connection.ts';
+import { emailKey } from './email-key.ts';
 import { PartnerLeadInput } from './partner-lead.ts';
 
 /** What a Salesforce Lead needs and a booth scan may lack (LastName and Company are required there). */
@@ -20,7 +21,7 @@ export const syncLeadToSalesforce = defineAction({
   run: async ({ lead, partner_synced_date, lead_source }, ctx: ActionContext<LeadsConnection>) => {
     const { client } = ctx.connection.salesforce();
     const keyField = ctx.connection.config.salesforceLeadKeyField;
-    const key = lead.email.trim().toLowerCase();
+    const key = emailKey(lead.email);
     const result = await client.upsert(
       'Lead',
       keyField,

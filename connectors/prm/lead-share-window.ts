@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CallOptions } from '../kit/http-client.ts';
 import { NotFoundError } from '../kit/http-errors.ts';
 import type { PrmClient } from './prm-client.ts';
+import { prmString } from './prm-filter-string.ts';
 import type { PrmPartnerContact } from './prm-records.ts';
 
 /**
@@ -19,8 +20,18 @@ export const PRM_LEAD_PAGE_SIZE = 500;
 
 /** The PRM filter of the leads synced in the window, optionally of one partner. */
 export function syncedBetweenFilter(window: LeadShareWindow, partnerId?: number): string {
-  const dates = `PartnerSyncedDate gt '${window.from}' and PartnerSyncedDate le '${window.to}'`;
-  return partnerId === undefined ? dates : `PartnerAccountId eq ${partnerId} and ${dates}`;
+  return syncedWithinTerms(window, partnerId).join(' and ');
+}
+
+/**
+ * The PRM filter terms of the leads synced after `from` (when given) and at or before `to`, optionally
+ * of one partner: the digest's window (D23) and the reminder's and recall's reads (D24, D25) share them.
+ */
+export function syncedWithinTerms(window: { from?: string; to: string }, partnerId?: number): string[] {
+  const terms = partnerId === undefined ? [] : [`PartnerAccountId eq ${partnerId}`];
+  if (window.from !== undefined) terms.push(`PartnerSyncedDate gt ${prmString(window.from)}`);
+  terms.push(`PartnerSyncedDate le ${prmString(window.to)}`);
+  return terms;
 }
 
 /** A partner with leads to tell it about (D23, D24): its name and Partner Contact Email (null: none usable, or no such account). */
