@@ -36,7 +36,9 @@ const Outcome = z.object({
  * against its sync base: only Salesforce changed it → written to the PRM; the PRM changed it too, or
  * cannot take it → `prm_won` (the recipe writes Salesforce back); both hold the same → nothing written
  * (an echo of the runtime's own write tells nobody). Each field that ends the same on both sides moves
- * its base. An edit of another PRM field (a purchase order number) is no change of the status.
+ * its base. An edit of another PRM field (a purchase order number) is no change of the status. A
+ * Salesforce Draft over a request the PRM has decided is not taken (`reopen_refused`, sync-rule.ts
+ * `reopensDecidedRequest`): the recipe writes Salesforce back and tells ops.
  */
 export const applySalesforceChange = defineAction({
   description: 'Writes a status or amount changed in Salesforce to the PRM request or claim, when it differs and the conflict rule lets it (D1).',
