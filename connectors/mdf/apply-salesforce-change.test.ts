@@ -37,6 +37,7 @@ interface Outcome {
   changed: string[];
   status: string | null;
   prm_won: boolean;
+  reopen_refused: boolean;
 }
 
 async function apply(change: { object: 'PartnerFundRequest' | 'PartnerFundClaim'; key: string; status: string | null; amount?: number | null; last_modified?: string }) {
@@ -53,14 +54,28 @@ const prmRequest = (mdfNumber: string) => systems.prm.findMdfRequest(mdfNumber)!
 const prmClaim = (id: number) => systems.prm.mdfClaims().find((c) => c.id === id)!;
 
 describe('mdf.apply_salesforce_change (D1: a change made in Salesforce, brought into the PRM)', () => {
-  it('D1: a Funds Request Status maps Draft → Open, Approved → Approved, Rejected → Denied, and is written when the PRM did not change since', async () => {
-    for (const [prmStatus, sfStatus, expected] of [['Open', 'Approved', 'Approved'], ['Approved', 'Rejected', 'Denied'], ['Approved', 'Draft', 'Open'], ['Denied', 'Approved', 'Approved']] as const) {
+  it('D1: a Funds Request Status maps Approved → Approved, Rejected → Denied, and is written when the PRM did not change since', async () => {
+    for (const [prmStatus, sfStatus, expected] of [['Open', 'Approved', 'Approved'], ['Approved', 'Rejected', 'Denied'], ['Denied', 'Approved', 'Approved']] as const) {
       const mdf = `MDF-77${prmStatus.length}${sfStatus.length}`;
       request(mdf, prmStatus, BEFORE);
       // Approved in Salesforce without an Amount: the PRM's approved amount is for Salesforce (written back, prm_won).
       expect(await apply({ object: 'PartnerFundRequest', key: mdf, status: sfStatus })).toMatchObject({ found: true, changed: ['status'], status: expected, prm_won: expected === 'Approved' });
       expect(prmRequest(mdf).status).toBe(expected);
     }
+  });
+
+  it('D1, D11: Salesforce\'s Draft never reopens a decided request: the PRM keeps Approved or Denied (a request is Open only from its submission), Salesforce is written back and ops are to be told (reopen_refused)', async () => {
+    for (const prmStatus of ['Approved', 'Denied'] as const) {
+      const mdf = `MDF-779${prmStatus.length}`;
+      request(mdf, prmStatus, BEFORE);
+      const kept = await apply({ object: 'PartnerFundRequest', key: mdf, status: 'Draft' });
+      expect(kept).toMatchObject({ found: true, changed: [], status: prmStatus, prm_won: true, reopen_refused: true });
+      expect(kept.notes.join('\n')).toContain(`${mdf}: the PRM keeps ${prmStatus} over Salesforce's Draft (only Salesforce changed it, but the PRM cannot take that value here, D1)`);
+      expect(prmRequest(mdf)).toMatchObject({ status: prmStatus, updated: BEFORE });
+    }
+    // Draft for a request still Open is no reopening: nothing to refuse.
+    request('MDF-7799', 'Open', BEFORE);
+    expect(await apply({ object: 'PartnerFundRequest', key: 'MDF-7799', status: 'Draft' })).toMatchObject({ changed: [], status: 'Open', prm_won: false, reopen_refused: false });
   });
 
   it("D1: a Funds Request's Amount becomes the approved request's amount; a request that is not approved keeps its amount and has Salesforce's written back (no Amount unless approved)", async () => {

@@ -32,6 +32,12 @@ describe('D1 sync rule: one field, three ways (base, PRM, Salesforce)', () => {
     expect(decideField(amount)).toMatchObject({ decision: 'to_salesforce', prmChanged: true });
   });
 
+  it("D1, D11: only Salesforce changed the status to Draft of a decided request: the PRM cannot take it (a request is Open only from its submission), so the PRM's is written back", () => {
+    const deniedBase: SyncBases = { status: { prm: 'Denied', salesforce: 'Rejected' } };
+    expect(decideField(requestFieldSides(request('Approved'), { status: 'Draft', amount: null }, approvedBase, noEvidence).status)).toMatchObject({ decision: 'to_salesforce', prmChanged: false, salesforceChanged: true });
+    expect(decideField(requestFieldSides(request('Denied'), { status: 'Draft', amount: null }, deniedBase, noEvidence).status)).toMatchObject({ decision: 'to_salesforce', prmChanged: false, salesforceChanged: true });
+  });
+
   it('D1: both changed to different values: the status further along the lifecycle wins (Paid over Approved; Approved over Open)', () => {
     const claimBase: SyncBases = { status: { prm: 'Open', salesforce: 'Draft' } };
     expect(decideField(claimFieldSides({ status: 'Approved' }, { status: 'Paid' }, claimBase, noEvidence).status).decision).toBe('to_prm');

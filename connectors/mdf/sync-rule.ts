@@ -17,7 +17,8 @@ import { stampMillis } from '../../schemas/domain/source-stamp.ts';
  * - both changed to different values → the conflict winner (`lifecycleWinner` for a status: the
  *   further stage wins, at the same stage the PRM; the PRM for an amount), and the loser's side is written.
  * Salesforce's value is never taken where the PRM cannot take it (`prmCanTake`: over a final PRM status,
- * or an Amount of a request that is not approved): the PRM's value is written back instead.
+ * a Draft over a decided request, or an Amount of a request that is not approved): the PRM's value is
+ * written back instead.
  */
 
 /** One field's value on one side: a status, an amount, or null (none). */
@@ -43,7 +44,7 @@ export interface FieldSides {
    * (whole-second stamps: the same second counts as before, most often the runtime's own write).
    */
   withoutBase: { salesforceByOthers: boolean; prmEditedAfter: boolean };
-  /** Whether the PRM may take Salesforce's value at all (not over a final status; an Amount only for an approved request). */
+  /** Whether the PRM may take Salesforce's value at all (not over a final status; no Draft over a decided request; an Amount only for an approved request). */
   prmCanTake: boolean;
   /** Who wins when both changed to different values. */
   conflictWinner: 'prm' | 'salesforce';
@@ -101,6 +102,17 @@ export function isFinalStatus(status: string): boolean {
   return (STAGE[status] ?? 0) >= 2;
 }
 
+/**
+ * D1, D11: whether Salesforce's status would take a decided request (Approved, Denied) back to Open. A
+ * request is Open only from its submission: only a submission starts an approval run, so a request
+ * reopened from Salesforce's Draft would sit Open with nobody asked to decide it (its claim refused, its
+ * claim reminders stopped) while the partner believes it decided. The PRM keeps its decision, and the
+ * poll's recipe tells ops, who change it in the PRM if it is to change.
+ */
+export function reopensDecidedRequest(prmStatus: MdfRequestStatus, salesforceStatusInPrm: MdfRequestStatus | undefined): boolean {
+  return salesforceStatusInPrm === 'Open' && (prmStatus === 'Approved' || prmStatus === 'Denied');
+}
+
 /** D1: a Funds Request's Salesforce Status as the PRM's request status. */
 export const REQUEST_STATUS_FROM_SALESFORCE: Record<string, MdfRequestStatus> = { Draft: 'Open', Approved: 'Approved', Rejected: 'Denied' };
 /** D1: a Funds Claim's Salesforce Status as the PRM's claim status. */
@@ -138,7 +150,7 @@ export function requestFieldSides(
       same: REQUEST_STATUS_IN_SALESFORCE[request.status] === salesforce.status,
       base: bases.status ?? null,
       withoutBase,
-      prmCanTake: theirs !== undefined && !isFinalStatus(request.status),
+      prmCanTake: theirs !== undefined && !isFinalStatus(request.status) && !reopensDecidedRequest(request.status, theirs),
       conflictWinner: theirs ? lifecycleWinner(request.status, theirs) : 'prm',
     },
     amount: {
