@@ -40,7 +40,17 @@ export function inactiveLeadsFilter(input: InactiveLeadsInput, partnerId?: numbe
  * and dated (a lead without a Partner Synced Date is reported by the digest, never recalled).
  */
 export function isRecallCandidate(lead: PrmPartnerLead, exemptSource: string): boolean {
-  return !lead.recalledDate && !!lead.partnerSyncedDate && lead.leadAcquisitionSource !== exemptSource;
+  return !lead.recalledDate && !!lead.partnerSyncedDate && !isExemptSource(lead.leadAcquisitionSource, exemptSource);
+}
+
+/**
+ * Whether a Lead Acquisition Source is the exempt one (D26). Typed by people in two systems, so
+ * `Partner sponsored event` or a trailing space is the same source: letter case, surrounding and
+ * repeated spaces do not count.
+ */
+export function isExemptSource(source: unknown, exemptSource: string): boolean {
+  const plain = (value: string) => value.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+  return typeof source === 'string' && plain(source) === plain(exemptSource);
 }
 
 /**
@@ -134,7 +144,7 @@ async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly Pr
     const entry = found.get(email) ?? { activity: [], accounts: [], ids: [], suspendedBefore: [], exempt: false };
     const before = lead[PARTNER_LEAD_FIELDS.marketingSuspendedBeforeShare.name];
     entry.suspendedBefore.push(typeof before === 'boolean' ? before : null);
-    if (String(lead[PARTNER_LEAD_FIELDS.leadAcquisitionSource.name] ?? '').trim() === exemptSource) entry.exempt = true;
+    if (isExemptSource(lead[PARTNER_LEAD_FIELDS.leadAcquisitionSource.name], exemptSource)) entry.exempt = true;
     entry.activity.push({ at: lead[PARTNER_LEAD_FIELDS.lastPartnerActivity.name], by: String(lead[PARTNER_LEAD_FIELDS.lastPartnerActivityAccount.name] ?? '').trim() });
     entry.accounts.push(String(lead[PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name] ?? '').trim());
     entry.ids.push(Number(lead.id));
