@@ -463,6 +463,31 @@ describe('engine: durable waits', () => {
     expect((await runOf(past)).run.status).toBe('completed');
     expect(fx.system.effects.map((e) => e.key)).toEqual(['after']);
   });
+
+  it('cancel_on (D12): a matching event also cancels a failed run of its key, so a retry later is refused and does nothing; a completed run is left as it is', async () => {
+    fx = await engineFixture([
+      recipeWith([{ id: 'ask', type: 'action', action: 'fake.record', input: { key: "{% 'ask ' & $trigger.data.id %}" }, retry: { max_attempts: 1 } }], {
+        trigger: { type: 'webhook', event: 'fake.thing.happened', filter: "{% data.status = 'new' %}" },
+        cancel_on: { event: 'fake.thing.happened', filter: "{% data.status = 'Canceled' %}", reason: "{% 'canceled in the source: ' & data.id %}" },
+      }),
+    ]);
+    fx.system.failNext('record', permanentError('no approver for the region'));
+    const failed = (await deliver('d-1', { id: 'T-6', status: 'new' })).runIds[0]!;
+    const done = (await deliver('d-2', { id: 'T-7', status: 'new' })).runIds[0]!;
+    await fx.engine.runUntilIdle();
+    expect((await runOf(failed)).run.status).toBe('failed');
+    expect((await runOf(done)).run.status).toBe('completed');
+
+    await deliver('d-3', { id: 'T-6', status: 'Canceled' });
+    await deliver('d-4', { id: 'T-7', status: 'Canceled' });
+    const canceled = (await runOf(failed)).run;
+    expect(canceled.status).toBe('canceled');
+    expect(canceled.error?.message).toBe('canceled in the source: T-6');
+    expect((await runOf(done)).run.status).toBe('completed');
+    expect(await fx.engine.retry(failed)).toBe(false);
+    await fx.engine.runUntilIdle();
+    expect(fx.system.effects.map((e) => e.key)).toEqual(['ask T-7']);
+  });
 });
 
 describe('engine: versions, leases and secrets', () => {

@@ -328,7 +328,8 @@ export class Engine {
         if (!(await evaluateExpression(cancelOn.filter, scope, this.#env(), scope.trigger))) continue;
       }
       const reason = cancelOn?.reason ? String(await evaluateExpression(cancelOn.reason, scope, this.#env(), scope.trigger)) : `canceled by ${eventName} for ${key}`;
-      if (await this.store.cancelRun(runId, now, reason)) {
+      // Also a failed run (D12): canceled now, a retry later cannot do what the event called off.
+      if (await this.store.cancelRun(runId, now, reason, { failed: true })) {
         this.metrics.runsFinished.inc({ status: 'canceled' });
         this.#opts.onLifecycle?.({ type: 'run.canceled', ...refOf(run), reason });
       }

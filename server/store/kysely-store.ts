@@ -304,14 +304,21 @@ export class KyselyStore implements Store {
     return this.write(() => finishTurnWork(this.q, id, owner, turn), true);
   }
 
-  async cancelRun(id: RunId, now: number, reason: string): Promise<boolean> {
-    const r = await this.db
-      .updateTable('runs')
-      .set({ status: 'canceled', wake_at: null, lease_owner: null, lease_until: null, error: json({ name: 'Canceled', message: reason }), updated_at: now, finished_at: now })
-      .where('id', '=', id)
-      .where('finished_at', 'is', null)
-      .executeTakeFirst();
-    return r.numUpdatedRows > 0n;
+  async cancelRun(id: RunId, now: number, reason: string, options: { failed?: boolean } = {}): Promise<boolean> {
+    const cancel = { status: 'canceled', wake_at: null, lease_owner: null, lease_until: null, error: json({ name: 'Canceled', message: reason }), updated_at: now, finished_at: now } as const;
+    if (!options.failed) {
+      const r = await this.db.updateTable('runs').set(cancel).where('id', '=', id).where('finished_at', 'is', null).executeTakeFirst();
+      return r.numUpdatedRows > 0n;
+    }
+    return this.transaction(async (trx) => {
+      const row = await trx.selectFrom('runs').select(['status', 'error']).where('id', '=', id).executeTakeFirst();
+      if (!row || row.status === 'completed' || row.status === 'canceled') return false;
+      // Failed as its recipe said: retryRun refuses it, so nothing is left to stop, and its reason stays.
+      if (row.status === 'failed' && row.error !== null && parse<RunError>(row.error).name === STOPPED_BY_RECIPE) return false;
+      // Compare-and-set on the status read: a retry or a turn's end in between is not overwritten blindly.
+      const r = await trx.updateTable('runs').set(cancel).where('id', '=', id).where('status', '=', row.status).where('status', 'not in', ['completed', 'canceled']).executeTakeFirst();
+      return r.numUpdatedRows > 0n;
+    });
   }
 
   async retryRun(id: RunId, now: number): Promise<boolean> {

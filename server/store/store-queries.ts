@@ -177,7 +177,12 @@ export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' =
     ),
 
     runsToCancel: new PreparedQuery<{ event: string; correlationKey: string }, { id: string }>((p) =>
-      db.selectFrom('runs').select('id').where('cancel_on_event', '=', p('event')).where('correlation_key', '=', p('correlationKey')).where('finished_at', 'is', null),
+      db
+        .selectFrom('runs')
+        .select('id')
+        .where('cancel_on_event', '=', p('event'))
+        .where('correlation_key', '=', p('correlationKey'))
+        .where((eb) => eb.or([eb('finished_at', 'is', null), eb('status', '=', sql.lit('failed'))])),
     ),
     // `status = 'waiting'` is a literal, as in the partial index journal_wait_event: with a bound
     // parameter the planner cannot use that index and scans the whole journal.

@@ -361,6 +361,34 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.findRunsToCancel('prm.mdf_request.status_changed', 'MDF-7')).toEqual([]);
     });
 
+    it('D12: an event that cancels runs also finds and cancels a failed run of the key, so it can no longer be retried; completed runs and runs their recipe stopped as failed are left as they are', async () => {
+      const failed = newRun({ correlationKey: 'MDF-9' });
+      const stopped = newRun({ correlationKey: 'MDF-9' });
+      const completed = newRun({ correlationKey: 'MDF-9' });
+      for (const run of [failed, stopped, completed]) await store.createRun(run);
+      await claimOne();
+      await store.finishTurn(failed.id, 'w1', { status: 'failed', wakeAt: null, error: { name: 'TableRowMissing', message: 'no approver for LATAM', stepKey: 'region_approver' }, now: T0 + 1 });
+      await claimOne('w2');
+      await store.finishTurn(stopped.id, 'w2', { status: 'failed', wakeAt: null, error: { name: STOPPED_BY_RECIPE, message: 'No decision' }, now: T0 + 1 });
+      await claimOne('w3');
+      await store.finishTurn(completed.id, 'w3', { status: 'completed', wakeAt: null, now: T0 + 1 });
+
+      // Failed runs are candidates (the cancel decides: one its recipe stopped is no longer retryable).
+      expect((await store.findRunsToCancel('prm.mdf_request.status_changed', 'MDF-9')).sort()).toEqual([failed.id, stopped.id]);
+      // An operator's cancel (without `failed`) still refuses a finished run, a failed one included.
+      expect(await store.cancelRun(failed.id, T0 + 2, 'by hand')).toBe(false);
+      expect(await store.cancelRun(failed.id, T0 + 2, 'The request was canceled in the PRM.', { failed: true })).toBe(true);
+      expect(await store.cancelRun(failed.id, T0 + 3, 'again', { failed: true })).toBe(false);
+      expect(await store.cancelRun(stopped.id, T0 + 3, 'x', { failed: true })).toBe(false);
+      expect(await store.cancelRun(completed.id, T0 + 3, 'x', { failed: true })).toBe(false);
+      expect(await store.getRun(failed.id)).toMatchObject({ status: 'canceled', finishedAt: T0 + 2, error: { name: 'Canceled', message: 'The request was canceled in the PRM.' } });
+      expect(await store.retryRun(failed.id, T0 + 4)).toBe(false);
+      expect(await store.getRun(failed.id)).toMatchObject({ status: 'canceled' });
+      expect(await store.getRun(stopped.id)).toMatchObject({ status: 'failed', error: { name: STOPPED_BY_RECIPE } });
+      expect(await store.getRun(completed.id)).toMatchObject({ status: 'completed' });
+      expect(await store.findRunsToCancel('prm.mdf_request.status_changed', 'MDF-9')).toEqual([stopped.id]);
+    });
+
     it('completes a waiting step once, and makes the run due now', async () => {
       const runId = await runWaitingOnSignal();
       const key = asStepKey('decide');
