@@ -78,6 +78,24 @@ describe('engine: a run from delivery to completion', () => {
     expect(fx.system.effects).toHaveLength(1);
   });
 
+  it('concurrency_key: an event with another dedup key joins the unfinished run of its concurrency key; once that finished, it starts its own', async () => {
+    fx = await engineFixture([
+      recipeWith([{ id: 'pause', type: 'wait', for: 'PT1H' }], {
+        trigger: { type: 'webhook', event: 'fake.thing.happened', dedup_key: "{% data.id & '@' & data.stamp %}", concurrency_key: '{% data.id %}' },
+      }),
+    ]);
+    const first = await deliver('d-1', { id: 'T-8', stamp: '1' });
+    const again = await deliver('d-2', { id: 'T-8', stamp: '2' });
+    expect(again.runIds).toEqual(first.runIds);
+    await fx.engine.runUntilIdle();
+    fx.clock.advance(3_600_000);
+    await fx.engine.runUntilIdle();
+    expect((await runOf(first.runIds[0]!)).run.status).toBe('completed');
+    const later = await deliver('d-3', { id: 'T-8', stamp: '2' });
+    expect(later.runIds).not.toEqual(first.runIds);
+    expect((await deliver('d-4', { id: 'T-8', stamp: '1' })).runIds).toEqual(first.runIds);
+  });
+
   it('starts no run when the trigger filter is false', async () => {
     fx = await engineFixture([
       recipeWith([{ id: 'only', type: 'action', action: 'fake.record', input: { key: 'x' } }], {

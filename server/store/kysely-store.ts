@@ -323,11 +323,17 @@ export class KyselyStore implements Store {
 
   async retryRun(id: RunId, now: number): Promise<boolean> {
     return this.transaction(async (trx) => {
-      const row = await trx.selectFrom('runs').select('error').where('id', '=', id).where('status', '=', 'failed').executeTakeFirst();
+      const row = await trx.selectFrom('runs').select(['error', 'recipe', 'concurrency_key']).where('id', '=', id).where('status', '=', 'failed').executeTakeFirst();
       if (!row) return false;
       const error = row.error === null ? null : parse<RunError>(row.error);
       // The recipe itself ended the run as failed: replaying it would end there again.
       if (error?.name === STOPPED_BY_RECIPE) return false;
+      // Another run of its concurrency key started after it failed (a resubmission) and is still going:
+      // this one stays failed rather than run beside it.
+      if (row.concurrency_key !== null) {
+        const live = await trx.selectFrom('runs').select('id').where('recipe', '=', row.recipe).where('concurrency_key', '=', row.concurrency_key).where('finished_at', 'is', null).executeTakeFirst();
+        if (live) return false;
+      }
       const requeued = await trx
         .updateTable('runs')
         .set({ status: 'queued', wake_at: now, error: null, lease_owner: null, lease_until: null, updated_at: now, finished_at: null })

@@ -105,7 +105,8 @@ export interface Store {
   /**
    * Puts a failed run back in the queue to continue from its failed step: that step's journal entry is
    * removed; completed steps, and failures an `on_error` handled, stay journaled and are not repeated.
-   * False unless it had failed at a step (a run its recipe stopped as failed would only stop again).
+   * False unless it had failed at a step (a run its recipe stopped as failed would only stop again),
+   * and while another run of its recipe with its concurrency key has not finished.
    */
   retryRun(id: RunId, now: number): Promise<boolean>;
   /**
@@ -342,6 +343,11 @@ export interface NewRun {
   correlationKey: string | null;
   /** Event name that cancels this run when it arrives with the same correlation key. */
   cancelOnEvent: string | null;
+  /**
+   * While this run has not finished, no other run of its recipe with this key is stored: inserting one
+   * answers this run, as a dedup key does (the trigger's `concurrency_key`). None when absent.
+   */
+  concurrencyKey?: string | null;
   /** When the run may start; defaults to now. */
   wakeAt: number;
   createdAt: number;
