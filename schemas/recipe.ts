@@ -283,6 +283,9 @@ export const WebhookTrigger = z
     event: z.string().regex(/^[a-z][a-z0-9_]*\.[a-z0-9_.]+$/, 'an event is <connector>.<event>, e.g. prm.mdf_request.submitted'),
     filter: Expression.optional().describe('Start a run only when this is truthy for the event (`data`, `event`).'),
     dedup_key: Expression.optional().describe('Events with the same key start one run. Default: the delivery id.'),
+    concurrency_key: Expression.optional().describe(
+      'Events with the same key start no run while a run of this recipe with that key has not finished (the event joins that run, as a duplicate would); once it finished, the next event with another dedup_key starts one. E.g. the MDF number, when the dedup_key is a submission of the request (MDF number and stamp): one approval at a time per request.',
+    ),
   })
   .strict()
   .describe('Starts a run for each accepted delivery of the event at POST /webhooks/<connector>.');

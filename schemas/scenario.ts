@@ -185,7 +185,7 @@ const Retry = z
       .object({
         recipe: z.string().describe('The recipe whose failed run ops retry (POST /runs/:id/retry), from the step that failed.'),
         key: z.string().optional().describe("Only the failed run with this business key (its correlation or dedup key: an MDF request's MDF number). Needed when several runs of the recipe failed."),
-        expect_status: z.number().int().default(200).describe('The HTTP status the retry must answer (409: the run cannot be retried).'),
+        expect_status: z.number().int().default(200).describe('The HTTP status the retry must answer (409: the run cannot be retried). With a status other than 200 and a `key`, the run of that key is retried whatever its status now (ops retry a run they saw fail that an event canceled since).'),
       })
       .strict(),
   })

@@ -78,6 +78,24 @@ describe('engine: a run from delivery to completion', () => {
     expect(fx.system.effects).toHaveLength(1);
   });
 
+  it('concurrency_key: an event with another dedup key joins the unfinished run of its concurrency key; once that finished, it starts its own', async () => {
+    fx = await engineFixture([
+      recipeWith([{ id: 'pause', type: 'wait', for: 'PT1H' }], {
+        trigger: { type: 'webhook', event: 'fake.thing.happened', dedup_key: "{% data.id & '@' & data.stamp %}", concurrency_key: '{% data.id %}' },
+      }),
+    ]);
+    const first = await deliver('d-1', { id: 'T-8', stamp: '1' });
+    const again = await deliver('d-2', { id: 'T-8', stamp: '2' });
+    expect(again.runIds).toEqual(first.runIds);
+    await fx.engine.runUntilIdle();
+    fx.clock.advance(3_600_000);
+    await fx.engine.runUntilIdle();
+    expect((await runOf(first.runIds[0]!)).run.status).toBe('completed');
+    const later = await deliver('d-3', { id: 'T-8', stamp: '2' });
+    expect(later.runIds).not.toEqual(first.runIds);
+    expect((await deliver('d-4', { id: 'T-8', stamp: '1' })).runIds).toEqual(first.runIds);
+  });
+
   it('starts no run when the trigger filter is false', async () => {
     fx = await engineFixture([
       recipeWith([{ id: 'only', type: 'action', action: 'fake.record', input: { key: 'x' } }], {
@@ -462,6 +480,31 @@ describe('engine: durable waits', () => {
     await fx.engine.runUntilIdle();
     expect((await runOf(past)).run.status).toBe('completed');
     expect(fx.system.effects.map((e) => e.key)).toEqual(['after']);
+  });
+
+  it('cancel_on (D12): a matching event also cancels a failed run of its key, so a retry later is refused and does nothing; a completed run is left as it is', async () => {
+    fx = await engineFixture([
+      recipeWith([{ id: 'ask', type: 'action', action: 'fake.record', input: { key: "{% 'ask ' & $trigger.data.id %}" }, retry: { max_attempts: 1 } }], {
+        trigger: { type: 'webhook', event: 'fake.thing.happened', filter: "{% data.status = 'new' %}" },
+        cancel_on: { event: 'fake.thing.happened', filter: "{% data.status = 'Canceled' %}", reason: "{% 'canceled in the source: ' & data.id %}" },
+      }),
+    ]);
+    fx.system.failNext('record', permanentError('no approver for the region'));
+    const failed = (await deliver('d-1', { id: 'T-6', status: 'new' })).runIds[0]!;
+    const done = (await deliver('d-2', { id: 'T-7', status: 'new' })).runIds[0]!;
+    await fx.engine.runUntilIdle();
+    expect((await runOf(failed)).run.status).toBe('failed');
+    expect((await runOf(done)).run.status).toBe('completed');
+
+    await deliver('d-3', { id: 'T-6', status: 'Canceled' });
+    await deliver('d-4', { id: 'T-7', status: 'Canceled' });
+    const canceled = (await runOf(failed)).run;
+    expect(canceled.status).toBe('canceled');
+    expect(canceled.error?.message).toBe('canceled in the source: T-6');
+    expect((await runOf(done)).run.status).toBe('completed');
+    expect(await fx.engine.retry(failed)).toBe(false);
+    await fx.engine.runUntilIdle();
+    expect(fx.system.effects.map((e) => e.key)).toEqual(['ask T-7']);
   });
 });
 

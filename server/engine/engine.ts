@@ -216,6 +216,11 @@ export class Engine {
         const message = `recipe ${recipe.definition.name}: its dedup_key is ${dedupKey.length} characters, longer than the limit of ${MAX_DEDUP_KEY_LENGTH}`;
         throw new EventRejectedError(`${eventName}: ${message}; nothing was stored`, 400, [{ path: 'data', message }]);
       }
+      const concurrencyKey = trigger.concurrency_key ? String(await evaluateExpression(trigger.concurrency_key, scope, this.#env(), scope.trigger)) : null;
+      if (concurrencyKey !== null && (hasNul(concurrencyKey) || concurrencyKey.length > MAX_DEDUP_KEY_LENGTH)) {
+        const message = `recipe ${recipe.definition.name}: its concurrency_key ${hasNul(concurrencyKey) ? NUL_REFUSAL : `is ${concurrencyKey.length} characters, longer than the limit of ${MAX_DEDUP_KEY_LENGTH}`}`;
+        throw new EventRejectedError(`${eventName}: ${message}; nothing was stored`, 400, [{ path: 'data', message }]);
+      }
       runs.push({
         id: newRunId(now),
         recipe: recipe.definition.name,
@@ -225,6 +230,7 @@ export class Engine {
         dedupKey,
         correlationKey,
         cancelOnEvent: recipe.definition.cancel_on?.event ?? null,
+        concurrencyKey,
         wakeAt: now,
         createdAt: now,
       });
@@ -328,7 +334,8 @@ export class Engine {
         if (!(await evaluateExpression(cancelOn.filter, scope, this.#env(), scope.trigger))) continue;
       }
       const reason = cancelOn?.reason ? String(await evaluateExpression(cancelOn.reason, scope, this.#env(), scope.trigger)) : `canceled by ${eventName} for ${key}`;
-      if (await this.store.cancelRun(runId, now, reason)) {
+      // Also a failed run (D12): canceled now, a retry later cannot do what the event called off.
+      if (await this.store.cancelRun(runId, now, reason, { failed: true })) {
         this.metrics.runsFinished.inc({ status: 'canceled' });
         this.#opts.onLifecycle?.({ type: 'run.canceled', ...refOf(run), reason });
       }

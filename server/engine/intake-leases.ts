@@ -50,6 +50,7 @@ export function storedLeasedRuns(leased: readonly NewRun[], result: IngestResult
   return runs;
 }
 
-type CopiedNewRunFields = 'id' | 'recipe' | 'recipeVersion' | 'recipeHash' | 'trigger' | 'dedupKey' | 'correlationKey' | 'cancelOnEvent' | 'wakeAt' | 'createdAt' | 'lease';
+// concurrencyKey: only the store reads it (which runs may be stored); a turn never does.
+type CopiedNewRunFields = 'id' | 'recipe' | 'recipeVersion' | 'recipeHash' | 'trigger' | 'dedupKey' | 'correlationKey' | 'cancelOnEvent' | 'concurrencyKey' | 'wakeAt' | 'createdAt' | 'lease';
 const NEW_RUN_FIELDS_LISTED: [Exclude<keyof NewRun, CopiedNewRunFields>] extends [never] ? true : false = true;
 void NEW_RUN_FIELDS_LISTED;

@@ -185,6 +185,16 @@ describe('POST /runs/:id/retry and /cancel', () => {
     expect((await fx.app.request('/runs/run_nope/retry', { method: 'POST' })).status).toBe(404);
   });
 
+  it('D12: a retry of a canceled run is 409 naming the cancellation and its reason', async () => {
+    fx = await appFixture({ recipes: [approvalRecipe] });
+    const [runId] = await deliverMany(1);
+    await fx.engine.runUntilIdle();
+    await fx.engine.cancel(runId as never, 'The request was canceled in the PRM.');
+    const res = await fx.app.request(`/runs/${runId}/retry`, { method: 'POST' });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: string }).error).toBe(`run ${runId} was canceled (The request was canceled in the PRM.): a canceled run cannot be retried`);
+  });
+
   it('cancels a waiting run; a finished run is 409', async () => {
     fx = await appFixture({ recipes: [approvalRecipe] });
     const [runId] = await deliverMany(1);

@@ -34,14 +34,16 @@ export function runRoutes(deps: AppDeps): Hono<AppEnv> {
   });
 
   /** An operator's action on a run: the run after it, 404 for no such run, 409 when its state refuses it. */
-  const operatorAction = (act: (id: RunId) => Promise<boolean>, refused: string) => async (c: Context<AppEnv, '/runs/:id'>) => {
+  const operatorAction = (act: (id: RunId) => Promise<boolean>, refused: string, refusedCanceled?: string) => async (c: Context<AppEnv, '/runs/:id'>) => {
     const id = asRunId(c.req.param('id'));
     if (await act(id)) return c.json(runView((await store.getRun(id))!));
     const run = await store.getRun(id);
     if (!run) return unknownRun(c, id);
+    // A canceled run says why: the event or person that canceled it (D12), so ops see what stopped it.
+    if (refusedCanceled !== undefined && run.status === 'canceled' && run.error?.message) return jsonError(c, 409, `run ${id} was canceled (${run.error.message}): ${refusedCanceled}`);
     return jsonError(c, 409, `run ${id} is ${run.status}: ${refused}`);
   };
-  app.post('/runs/:id/retry', auth, operatorAction((id) => engine.retry(id), 'only a run that failed at a step can be retried (not one its recipe stopped as failed)'));
+  app.post('/runs/:id/retry', auth, operatorAction((id) => engine.retry(id), 'only a run that failed at a step can be retried (not one its recipe stopped as failed)', 'a canceled run cannot be retried'));
   app.post('/runs/:id/cancel', auth, operatorAction((id) => engine.cancel(id), 'a finished run cannot be canceled'));
 
   return app;
@@ -83,7 +85,7 @@ export const runDocs: RouteDoc[] = [
     responses: {
       200: { description: 'The run, queued again', schema: RunView },
       404: noSuchRun,
-      409: { description: 'The run has not failed', schema: ErrorBody },
+      409: { description: 'The run has not failed; a canceled run names its cancellation and reason', schema: ErrorBody },
     },
   },
   {

@@ -30,6 +30,8 @@ export interface Database {
     dedup_key: string;
     correlation_key: string | null;
     cancel_on_event: string | null;
+    /** A trigger's concurrency_key: at most one unfinished run of the recipe has it (migration 0022). */
+    concurrency_key: string | null;
     status: string;
     wake_at: number | null;
     poked: Generated<number>;

@@ -312,23 +312,36 @@ export class KyselyStore implements Store {
     return this.write(() => finishTurnWork(this.q, id, owner, turn), true);
   }
 
-  async cancelRun(id: RunId, now: number, reason: string): Promise<boolean> {
-    const r = await this.db
-      .updateTable('runs')
-      .set({ status: 'canceled', wake_at: null, lease_owner: null, lease_until: null, error: json({ name: 'Canceled', message: reason }), updated_at: now, finished_at: now })
-      .where('id', '=', id)
-      .where('finished_at', 'is', null)
-      .executeTakeFirst();
-    return r.numUpdatedRows > 0n;
+  async cancelRun(id: RunId, now: number, reason: string, options: { failed?: boolean } = {}): Promise<boolean> {
+    const cancel = { status: 'canceled', wake_at: null, lease_owner: null, lease_until: null, error: json({ name: 'Canceled', message: reason }), updated_at: now, finished_at: now } as const;
+    if (!options.failed) {
+      const r = await this.db.updateTable('runs').set(cancel).where('id', '=', id).where('finished_at', 'is', null).executeTakeFirst();
+      return r.numUpdatedRows > 0n;
+    }
+    return this.transaction(async (trx) => {
+      const row = await trx.selectFrom('runs').select(['status', 'error']).where('id', '=', id).executeTakeFirst();
+      if (!row || row.status === 'completed' || row.status === 'canceled') return false;
+      // Failed as its recipe said: retryRun refuses it, so nothing is left to stop, and its reason stays.
+      if (row.status === 'failed' && row.error !== null && parse<RunError>(row.error).name === STOPPED_BY_RECIPE) return false;
+      // Compare-and-set on the status read: a retry or a turn's end in between is not overwritten blindly.
+      const r = await trx.updateTable('runs').set(cancel).where('id', '=', id).where('status', '=', row.status).where('status', 'not in', ['completed', 'canceled']).executeTakeFirst();
+      return r.numUpdatedRows > 0n;
+    });
   }
 
   async retryRun(id: RunId, now: number): Promise<boolean> {
     return this.transaction(async (trx) => {
-      const row = await trx.selectFrom('runs').select('error').where('id', '=', id).where('status', '=', 'failed').executeTakeFirst();
+      const row = await trx.selectFrom('runs').select(['error', 'recipe', 'concurrency_key']).where('id', '=', id).where('status', '=', 'failed').executeTakeFirst();
       if (!row) return false;
       const error = row.error === null ? null : parse<RunError>(row.error);
       // The recipe itself ended the run as failed: replaying it would end there again.
       if (error?.name === STOPPED_BY_RECIPE) return false;
+      // Another run of its concurrency key started after it failed (a resubmission) and is still going:
+      // this one stays failed rather than run beside it.
+      if (row.concurrency_key !== null) {
+        const live = await trx.selectFrom('runs').select('id').where('recipe', '=', row.recipe).where('concurrency_key', '=', row.concurrency_key).where('finished_at', 'is', null).executeTakeFirst();
+        if (live) return false;
+      }
       const requeued = await trx
         .updateTable('runs')
         .set({ status: 'queued', wake_at: now, error: null, lease_owner: null, lease_until: null, updated_at: now, finished_at: null })

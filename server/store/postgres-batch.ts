@@ -74,7 +74,7 @@ function rowParameters<V>(values: readonly V[], width: number, columns: (v: V) =
   return out;
 }
 
-const RUN_COLUMNS = ['id', 'recipe', 'recipe_version', 'recipe_hash', 'trigger', 'dedup_key', 'correlation_key', 'cancel_on_event', 'status', 'wake_at', 'lease_owner', 'lease_until', 'error', 'created_at', 'updated_at', 'finished_at'] as const;
+const RUN_COLUMNS = ['id', 'recipe', 'recipe_version', 'recipe_hash', 'trigger', 'dedup_key', 'correlation_key', 'cancel_on_event', 'concurrency_key', 'status', 'wake_at', 'lease_owner', 'lease_until', 'error', 'created_at', 'updated_at', 'finished_at'] as const;
 const JOURNAL_COLUMNS = ['run_id', 'step_key', 'step_id', 'step_type', 'status', 'input', 'output', 'error', 'attempts', 'started_at', 'finished_at', 'next_attempt_at', 'wait', 'wait_signal', 'wait_event', 'wait_key', 'notes'] as const;
 const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(', ');
 const none = (n: number) => new Array<string>(n).fill('');
@@ -97,7 +97,7 @@ export function multiRowForms(_db: Kysely<Database>, q: StoreQueries): Map<Prepa
     changes: (values, returned) =>
       insertedByKey(values as DeliveryValues[], returned, (v) => `${v.source}\u0000${v.deliveryId}`, (r: { source: string; delivery_id: string }) => `${r.source}\u0000${r.delivery_id}`),
   });
-  const runsSql = multiRowSql(`insert into "runs" (${quoted(RUN_COLUMNS)}) values`, none(RUN_COLUMNS.length), 'on conflict ("recipe", "dedup_key") do nothing returning "id"');
+  const runsSql = multiRowSql(`insert into "runs" (${quoted(RUN_COLUMNS)}) values`, none(RUN_COLUMNS.length), 'on conflict do nothing returning "id"');
   add(q.insertRun, {
     compile: (values) => raw(runsSql(values.length), rowParameters(values as RunValues[], RUN_COLUMNS.length, (v) => RUN_COLUMNS.map((c) => v[c]))),
     changes: (values, returned) => insertedByKey(values as RunValues[], returned, (v) => v.id, (r: { id: string }) => r.id),

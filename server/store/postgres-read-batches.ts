@@ -70,7 +70,8 @@ export function postgresReadBatches(db: Kysely<Database>) {
   );
   // What an event does to live runs, asked for by every delivery with a correlation key: the runs it
   // cancels and the waits it answers, both in one statement (the engine asks for both at once).
-  // One index lookup (runs_cancel_on) per key, whatever the planner thinks of the table's statistics;
+  // One index lookup (runs_cancel_on) per key, whatever the planner thinks of the table's statistics,
+  // and one (runs_correlation) for its failed runs, which a cancel also ends (D12: no retry after it);
   // `status = 'waiting'` is a literal, as in the partial index journal_wait_event.
   const liveRuns = new ReadBatch<EventKey, { kind: 'cancel' | 'wait'; run_id: string; step_key: string | null; event: string; key: string }>(eventKey, async (all) => {
     // Only events some run was ever stored to cancel on or a step waited for (awaited_events, kept by
@@ -86,7 +87,11 @@ export function postgresReadBatches(db: Kysely<Database>) {
         select * from unnest(${keys.map((k) => k.event)}::text[], ${keys.map((k) => k.key)}::text[])
       )
       select 'cancel' as kind, r.id as run_id, null as step_key, k.event, k.key from k
-      cross join lateral (select id from runs where cancel_on_event = k.event and correlation_key = k.key and finished_at is null) r
+      cross join lateral (
+        select id from runs where cancel_on_event = k.event and correlation_key = k.key and finished_at is null
+        union all
+        select id from runs where cancel_on_event = k.event and correlation_key = k.key and status = 'failed'
+      ) r
       union all
       select 'wait' as kind, w.run_id, w.step_key, k.event, k.key from k
       cross join lateral (

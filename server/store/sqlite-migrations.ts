@@ -390,6 +390,21 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('claim_title_keys_version_updated').on('claim_title_keys').columns(['title_key_version', 'prm_updated_ms']).execute();
     },
   },
+  // A trigger's concurrency_key (recipe.ts): one unfinished run of a recipe per key, kept by a unique
+  // index of the unfinished runs that have one, so that an insert of a second does nothing, as a
+  // second run with the same dedup key does. The runs without a key (nearly all) hold no entry.
+  '0022_runs_concurrency_key': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('runs').addColumn('concurrency_key', 'text').execute();
+      await db.schema
+        .createIndex('runs_recipe_concurrency_live')
+        .unique()
+        .on('runs')
+        .columns(['recipe', 'concurrency_key'])
+        .where(sql<boolean>`concurrency_key is not null and finished_at is null`)
+        .execute();
+    },
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {

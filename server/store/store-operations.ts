@@ -40,6 +40,7 @@ export function* insertRunWork(q: StoreQueries, run: NewRun): StoreWork<{ id: Ru
     dedup_key: run.dedupKey,
     correlation_key: run.correlationKey,
     cancel_on_event: run.cancelOnEvent,
+    concurrency_key: run.concurrencyKey ?? null,
     status: run.lease ? 'running' : 'queued',
     wake_at: run.wakeAt,
     lease_owner: run.lease?.owner ?? null,
@@ -51,7 +52,12 @@ export function* insertRunWork(q: StoreQueries, run: NewRun): StoreWork<{ id: Ru
   });
   if (inserted.changes > 0) return { id: run.id, created: true };
   const { rows } = yield* exec(q.runIdByDedupKey, { recipe: run.recipe, dedupKey: run.dedupKey });
-  return { id: asRunId(rows[0]!.id), created: false };
+  if (rows[0]) return { id: asRunId(rows[0].id), created: false };
+  // Not the dedup key: an unfinished run of the recipe holds the concurrency key.
+  const live = run.concurrencyKey ? (yield* exec(q.liveRunIdByConcurrencyKey, { recipe: run.recipe, concurrencyKey: run.concurrencyKey })).rows[0] : undefined;
+  // That run finished between the insert and this read (PostgreSQL, another transaction): none holds the key now.
+  if (!live) throw new Error(`run ${run.id} of ${run.recipe} was not stored, yet no run holds its dedup key or concurrency key (its id is taken, or the run that held the key finished meanwhile: deliver again)`);
+  return { id: asRunId(live.id), created: false };
 }
 
 /**

@@ -38,6 +38,7 @@ export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' =
           dedup_key: p('dedup_key'),
           correlation_key: p('correlation_key'),
           cancel_on_event: p('cancel_on_event'),
+          concurrency_key: p('concurrency_key'),
           status: p('status'),
           wake_at: p('wake_at'),
           lease_owner: p('lease_owner'),
@@ -47,10 +48,16 @@ export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' =
           updated_at: p('updated_at'),
           finished_at: p('finished_at'),
         })
-        .onConflict((oc) => oc.columns(['recipe', 'dedup_key']).doNothing()),
+        // No target: a second run with the dedup key (runs_recipe_dedup) or a second unfinished one with
+        // the concurrency key (runs_recipe_concurrency_live) is not stored, and the one there is answered.
+        .onConflict((oc) => oc.doNothing()),
     ),
     runIdByDedupKey: new PreparedQuery<{ recipe: string; dedupKey: string }, { id: string }>((p) =>
       db.selectFrom('runs').select('id').where('recipe', '=', p('recipe')).where('dedup_key', '=', p('dedupKey')),
+    ),
+    // `finished_at is null` is written as in the partial index runs_recipe_concurrency_live.
+    liveRunIdByConcurrencyKey: new PreparedQuery<{ recipe: string; concurrencyKey: string }, { id: string }>((p) =>
+      db.selectFrom('runs').select('id').where('recipe', '=', p('recipe')).where('concurrency_key', '=', p('concurrencyKey')).where('finished_at', 'is', null),
     ),
     runById: new PreparedQuery<{ id: string }, RunRow>((p) => db.selectFrom('runs').selectAll().where('id', '=', p('id'))),
 
@@ -177,7 +184,12 @@ export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' =
     ),
 
     runsToCancel: new PreparedQuery<{ event: string; correlationKey: string }, { id: string }>((p) =>
-      db.selectFrom('runs').select('id').where('cancel_on_event', '=', p('event')).where('correlation_key', '=', p('correlationKey')).where('finished_at', 'is', null),
+      db
+        .selectFrom('runs')
+        .select('id')
+        .where('cancel_on_event', '=', p('event'))
+        .where('correlation_key', '=', p('correlationKey'))
+        .where((eb) => eb.or([eb('finished_at', 'is', null), eb('status', '=', sql.lit('failed'))])),
     ),
     // `status = 'waiting'` is a literal, as in the partial index journal_wait_event: with a bound
     // parameter the planner cannot use that index and scans the whole journal.

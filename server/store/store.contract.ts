@@ -166,6 +166,35 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.createRun(newRun({ dedupKey: 'MDF-9' }))).toEqual({ id: a.runIds[0], created: false });
     });
 
+    it('D7, D10: stores one unfinished run of a recipe per concurrency key; other dedup keys join it until it finished; a failed run is not retried beside a newer one', async () => {
+      const at = (id: string) => ({ source: 'prm', deliveryId: id, event: 'e', receivedAt: T0, eventHash: 'h' });
+      const first = await store.ingest(at('s-1'), [newRun({ dedupKey: 'MDF-5@1', concurrencyKey: 'MDF-5' })]);
+      // Another submission while the first run lives joins it; another key, or another recipe, does not.
+      const second = await store.ingest(at('s-2'), [newRun({ dedupKey: 'MDF-5@2', concurrencyKey: 'MDF-5' })]);
+      expect(second).toEqual({ duplicate: false, runIds: first.runIds });
+      expect(await store.createRun(newRun({ dedupKey: 'MDF-5@3', concurrencyKey: 'MDF-5' }))).toEqual({ id: first.runIds[0], created: false });
+      const other = newRun({ dedupKey: 'MDF-6@1', concurrencyKey: 'MDF-6' });
+      expect(await store.createRun(other)).toEqual({ id: other.id, created: true });
+      const elsewhere = newRun({ recipe: 'another-recipe', dedupKey: 'MDF-5@2', concurrencyKey: 'MDF-5' });
+      expect(await store.createRun(elsewhere)).toEqual({ id: elsewhere.id, created: true });
+      // Asked for together (a group commit's batch on PostgreSQL): one of them is stored.
+      const together = await Promise.all([store.ingest(at('t-1'), [newRun({ dedupKey: 'MDF-7@1', concurrencyKey: 'MDF-7' })]), store.ingest(at('t-2'), [newRun({ dedupKey: 'MDF-7@2', concurrencyKey: 'MDF-7' })])]);
+      expect(together[1]!.runIds).toEqual(together[0]!.runIds);
+
+      // Once the run finished (here it failed), the next submission starts its own run...
+      const firstId = first.runIds[0]!;
+      await store.claimRun({ id: firstId, now: T0, owner: 'w1', leaseMs: 60_000 });
+      await store.finishTurn(firstId, 'w1', { status: 'failed', wakeAt: null, error: { name: 'X', message: 'no', stepKey: 'ask' }, now: T0 + 1 });
+      const next = await store.ingest(at('s-4'), [newRun({ dedupKey: 'MDF-5@4', concurrencyKey: 'MDF-5' })]);
+      expect(next.runIds).not.toEqual(first.runIds);
+      // ...the failed one is not retried beside it while it lives, and a redelivery of its submission joins it still.
+      expect(await store.retryRun(firstId, T0 + 2)).toBe(false);
+      expect(await store.getRun(firstId)).toMatchObject({ status: 'failed' });
+      expect(await store.ingest(at('s-1 again'), [newRun({ dedupKey: 'MDF-5@1', concurrencyKey: 'MDF-5' })])).toEqual({ duplicate: false, runIds: first.runIds });
+      await store.cancelRun(next.runIds[0]!, T0 + 3, 'request canceled');
+      expect(await store.retryRun(firstId, T0 + 4)).toBe(true);
+    });
+
     it('claims a due run once: a second worker gets nothing until the lease runs out', async () => {
       const run = newRun();
       await store.createRun(run);
@@ -359,6 +388,34 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.findRunsToCancel('prm.mdf_request.status_changed', 'MDF-7')).toEqual([live.id]);
       await store.cancelRun(live.id, T0, 'x');
       expect(await store.findRunsToCancel('prm.mdf_request.status_changed', 'MDF-7')).toEqual([]);
+    });
+
+    it('D12: an event that cancels runs also finds and cancels a failed run of the key, so it can no longer be retried; completed runs and runs their recipe stopped as failed are left as they are', async () => {
+      const failed = newRun({ correlationKey: 'MDF-9' });
+      const stopped = newRun({ correlationKey: 'MDF-9' });
+      const completed = newRun({ correlationKey: 'MDF-9' });
+      for (const run of [failed, stopped, completed]) await store.createRun(run);
+      await claimOne();
+      await store.finishTurn(failed.id, 'w1', { status: 'failed', wakeAt: null, error: { name: 'TableRowMissing', message: 'no approver for LATAM', stepKey: 'region_approver' }, now: T0 + 1 });
+      await claimOne('w2');
+      await store.finishTurn(stopped.id, 'w2', { status: 'failed', wakeAt: null, error: { name: STOPPED_BY_RECIPE, message: 'No decision' }, now: T0 + 1 });
+      await claimOne('w3');
+      await store.finishTurn(completed.id, 'w3', { status: 'completed', wakeAt: null, now: T0 + 1 });
+
+      // Failed runs are candidates (the cancel decides: one its recipe stopped is no longer retryable).
+      expect((await store.findRunsToCancel('prm.mdf_request.status_changed', 'MDF-9')).sort()).toEqual([failed.id, stopped.id]);
+      // An operator's cancel (without `failed`) still refuses a finished run, a failed one included.
+      expect(await store.cancelRun(failed.id, T0 + 2, 'by hand')).toBe(false);
+      expect(await store.cancelRun(failed.id, T0 + 2, 'The request was canceled in the PRM.', { failed: true })).toBe(true);
+      expect(await store.cancelRun(failed.id, T0 + 3, 'again', { failed: true })).toBe(false);
+      expect(await store.cancelRun(stopped.id, T0 + 3, 'x', { failed: true })).toBe(false);
+      expect(await store.cancelRun(completed.id, T0 + 3, 'x', { failed: true })).toBe(false);
+      expect(await store.getRun(failed.id)).toMatchObject({ status: 'canceled', finishedAt: T0 + 2, error: { name: 'Canceled', message: 'The request was canceled in the PRM.' } });
+      expect(await store.retryRun(failed.id, T0 + 4)).toBe(false);
+      expect(await store.getRun(failed.id)).toMatchObject({ status: 'canceled' });
+      expect(await store.getRun(stopped.id)).toMatchObject({ status: 'failed', error: { name: STOPPED_BY_RECIPE } });
+      expect(await store.getRun(completed.id)).toMatchObject({ status: 'completed' });
+      expect(await store.findRunsToCancel('prm.mdf_request.status_changed', 'MDF-9')).toEqual([stopped.id]);
     });
 
     it('completes a waiting step once, and makes the run due now', async () => {

@@ -95,15 +95,24 @@ export interface Store {
    * `owner` no longer holds the lease or the run was canceled meanwhile.
    */
   finishTurn(id: RunId, owner: string, turn: TurnOutcome): Promise<boolean>;
-  /** Cancels a run that has not finished; its waits and approval links die with it. False if it had finished. */
-  cancelRun(id: RunId, now: number, reason: string): Promise<boolean>;
+  /**
+   * Cancels a run that has not finished; its waits and approval links die with it. False if it had
+   * finished. With `failed`, also a run that failed at a step (one `retryRun` would resume): an event
+   * that cancels the run's work (D12) must also stop a later retry from doing it. A run that
+   * completed, was canceled or that its recipe stopped as failed is left as it is.
+   */
+  cancelRun(id: RunId, now: number, reason: string, options?: { failed?: boolean }): Promise<boolean>;
   /**
    * Puts a failed run back in the queue to continue from its failed step: that step's journal entry is
    * removed; completed steps, and failures an `on_error` handled, stay journaled and are not repeated.
-   * False unless it had failed at a step (a run its recipe stopped as failed would only stop again).
+   * False unless it had failed at a step (a run its recipe stopped as failed would only stop again),
+   * and while another run of its recipe with its concurrency key has not finished.
    */
   retryRun(id: RunId, now: number): Promise<boolean>;
-  /** Active (not finished) runs whose recipe cancels on `event` for this correlation key. */
+  /**
+   * Runs whose recipe cancels on `event` for this correlation key and that may still act: those not
+   * finished, and failed ones (a retry would resume them; `cancelRun` with `failed` tells which can).
+   */
   findRunsToCancel(event: string, correlationKey: string): Promise<RunId[]>;
   /**
    * The earliest `wakeAt` of any unfinished run, or null: lets a virtual clock jump to the next timer.
@@ -342,6 +351,11 @@ export interface NewRun {
   correlationKey: string | null;
   /** Event name that cancels this run when it arrives with the same correlation key. */
   cancelOnEvent: string | null;
+  /**
+   * While this run has not finished, no other run of its recipe with this key is stored: inserting one
+   * answers this run, as a dedup key does (the trigger's `concurrency_key`). None when absent.
+   */
+  concurrencyKey?: string | null;
   /** When the run may start; defaults to now. */
   wakeAt: number;
   createdAt: number;
