@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { APPROVAL_RECIPE, CLICK_EVERY, CLOCK_ADVANCES, runReplicaScenario, type ReplicaOutcome, type RunRow } from './support/replica-scenario.ts';
+import { APPROVAL_RECIPE, CLICK_EVERY, CLOCK_ADVANCES, runReplicaScenario, mdfNumberOf, type ReplicaOutcome, type RunRow } from './support/replica-scenario.ts';
 import { createTestSchema, dropTestSchema } from './support/test-postgres.ts';
 
 /**
@@ -85,7 +85,7 @@ function expectNothingLostOrDoneTwice(outcome: ReplicaOutcome): void {
 
   // D7: each MDF number has exactly one approval run.
   const approvalRuns = new Map<string, RunRow[]>();
-  for (const run of runs.filter((r) => r.recipe === APPROVAL_RECIPE)) approvalRuns.set(run.dedup_key, [...(approvalRuns.get(run.dedup_key) ?? []), run]);
+  for (const run of runs.filter((r) => r.recipe === APPROVAL_RECIPE)) approvalRuns.set(mdfNumberOf(run), [...(approvalRuns.get(mdfNumberOf(run)) ?? []), run]);
   expect(mdfNumbers.filter((n) => approvalRuns.get(n)?.length !== 1)).toEqual([]);
   expect(approvalRuns.size).toBe(WEBHOOKS);
 
@@ -95,7 +95,7 @@ function expectNothingLostOrDoneTwice(outcome: ReplicaOutcome): void {
   // days passed finished undecided (D10).
   const stuck = runs.filter((r) => {
     if (r.status === 'completed') return false;
-    if (r.status === 'waiting' && r.recipe === APPROVAL_RECIPE && !clickedSet.has(r.dedup_key) && phase(r.dedup_key) >= 1) {
+    if (r.status === 'waiting' && r.recipe === APPROVAL_RECIPE && !clickedSet.has(mdfNumberOf(r)) && phase(mdfNumberOf(r)) >= 1) {
       return (r.lease_owner !== null && (r.lease_until ?? 0) < outcome.readAt) || r.wake_at === null || r.wake_at <= outcome.readAt;
     }
     return true;

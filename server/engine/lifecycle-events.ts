@@ -58,14 +58,16 @@ export interface StartedByRunTrigger extends TriggerRecord {
 /**
  * A run's business key, as the log names it: for a run started by another run, the starting run's
  * business key (handed down, so a chain of runs keeps the MDF number); for a `timer` run, its record's
- * key (its trigger's `businessKey`); otherwise its dedup key.
+ * key (its trigger's `businessKey`); for a run with a `concurrency_key`, that key (the MDF number, where
+ * the dedup key names one submission of it: `MDF-1001@<updated>`); otherwise its dedup key.
  */
-export function businessKeyOf(run: Pick<Run | NewRun, 'dedupKey' | 'trigger'>): string {
+export function businessKeyOf(run: Pick<Run | NewRun, 'dedupKey' | 'trigger' | 'concurrencyKey'>): string {
   const key = (run.trigger as StartedByRunTrigger).businessKey;
-  return typeof key === 'string' && key !== '' ? key : run.dedupKey;
+  if (typeof key === 'string' && key !== '') return key;
+  return run.concurrencyKey ? run.concurrencyKey : run.dedupKey;
 }
 
-export function refOf(run: Pick<Run | NewRun, 'id' | 'recipe' | 'dedupKey' | 'trigger'>): RunRef {
+export function refOf(run: Pick<Run | NewRun, 'id' | 'recipe' | 'dedupKey' | 'trigger' | 'concurrencyKey'>): RunRef {
   return { runId: run.id, recipe: run.recipe, key: businessKeyOf(run) };
 }
 

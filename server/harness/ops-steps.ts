@@ -12,7 +12,7 @@ import type { Runtime } from '../runtime.ts';
  */
 export async function retryFailedRun(runtime: Runtime, recipeNames: readonly string[], r: Extract<ScenarioStep, { retry: unknown }>['retry']): Promise<string[]> {
   const runs = await runtime.store.listRuns({ recipe: r.recipe, limit: 1000 });
-  const withKey = (run: (typeof runs)[number]) => r.key === undefined || run.correlationKey === r.key || run.dedupKey === r.key;
+  const withKey = (run: (typeof runs)[number]) => r.key === undefined || run.correlationKey === r.key || run.dedupKey === r.key || run.concurrencyKey === r.key;
   let failed = runs.filter((run) => run.status === 'failed' && withKey(run));
   // A refusal expected for the run of a key that failed and has since ended otherwise (an event canceled
   // it, D12): ops retry the run they saw fail, whatever it is now.

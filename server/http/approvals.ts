@@ -22,7 +22,7 @@ import {
 import { issuesOf, summarizeIssues } from '../../schemas/format-issues.ts';
 import type { RouteDoc } from './openapi.ts';
 import { readBodyWithLimit } from './read-body.ts';
-import { refOf } from '../engine/lifecycle-events.ts';
+import { businessKeyOf, refOf } from '../engine/lifecycle-events.ts';
 import { repeatedFields } from './repeated-fields.ts';
 
 /** A decision form is a few hundred bytes; anything much larger is not one. */
@@ -138,7 +138,7 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
     const run = await store.getRun(approval.runId);
     deps.log.info(
       { requestId: c.get('requestId'), ...(run ? refOf(run) : { runId: approval.runId }), signal: approval.signal, outcome, decision: form.data.decision },
-      `approval link used: ${form.data.decision} (${outcome})${run ? ` for ${run.dedupKey}` : ''}`,
+      `approval link used: ${form.data.decision} (${outcome})${run ? ` for ${businessKeyOf(run)}` : ''}`,
     );
     // The decided page shows the subject, which a decision does not change: the approval found above will do.
     if (outcome === 'decided') return answer(c, json, { kind: 'decided', approval, decision: form.data.decision }, zone);

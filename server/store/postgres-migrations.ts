@@ -458,6 +458,10 @@ const migrations: Record<string, Migration> = {
   '0022_runs_concurrency_key': {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('runs').addColumn('concurrency_key', text).execute();
+      // The approval runs in flight were keyed by the MDF number alone (mdf-request-approval before v24,
+      // whose concurrency_key is that number): they hold it, so a new submission of their request joins
+      // them instead of asking the approver a second time. One unfinished run per number, as before.
+      await sql`update runs set concurrency_key = dedup_key where recipe = 'mdf-request-approval' and finished_at is null`.execute(db);
       await db.schema
         .createIndex('runs_recipe_concurrency_live')
         .unique()

@@ -20,6 +20,7 @@ export function toRun(row: RunRow): Run {
     dedupKey: row.dedup_key,
     correlationKey: row.correlation_key,
     cancelOnEvent: row.cancel_on_event,
+    concurrencyKey: row.concurrency_key,
     status: row.status as RunStatus,
     wakeAt: row.wake_at,
     leaseOwner: row.lease_owner,

@@ -41,6 +41,9 @@ export interface RunRow {
   wake_at: number | null;
 }
 
+/** The MDF number an approval run is for: its dedup key is one submission of it (`MDF-4000001@<updated>`, D7). */
+export const mdfNumberOf = (run: Pick<RunRow, 'dedup_key'>): string => run.dedup_key.split('@')[0]!;
+
 /** What the scenario leaves behind, for the test's assertions. */
 export interface ReplicaOutcome {
   mdfNumbers: string[];
@@ -286,7 +289,7 @@ export async function runReplicaScenario(o: ReplicaScenarioOptions): Promise<Rep
       const now = clock.now();
       const clickedSet = new Set(clicked);
       const busy = runs.some((r) => underWay(r, now));
-      const approvalsOpen = runs.some((r) => r.recipe === APPROVAL_RECIPE && clickedSet.has(r.dedup_key) && r.status !== 'completed');
+      const approvalsOpen = runs.some((r) => r.recipe === APPROVAL_RECIPE && clickedSet.has(mdfNumberOf(r)) && r.status !== 'completed');
       if (clicks.length >= Math.ceil(o.webhooks / CLICK_EVERY) && !busy && !approvalsOpen) {
         settled = true;
         break;
