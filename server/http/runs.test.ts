@@ -195,6 +195,32 @@ describe('POST /runs/:id/retry and /cancel', () => {
     expect(((await res.json()) as { error: string }).error).toBe(`run ${runId} was canceled (The request was canceled in the PRM.): a canceled run cannot be retried`);
   });
 
+  it('D7: a retry of a failed run while a newer run of its concurrency_key is still going is 409 naming that run; once it finished, the retry goes ahead', async () => {
+    const oneAtATime = recipeWith(
+      [
+        { id: 'note', type: 'action', action: 'fake.record', input: { key: '{% trigger.data.id %}' } },
+        { id: 'decision', type: 'wait_for', signal: 'decision', timeout: 'P30D' },
+      ],
+      { trigger: { type: 'webhook', event: 'fake.thing.happened', dedup_key: "{% data.id & '@' & $string(data.n) %}", concurrency_key: '{% data.id %}' } },
+    );
+    fx = await appFixture({ recipes: [oneAtATime] });
+    fx.system.failNext('record', permanentError('the system said no'));
+    const first = ((await (await fx.deliver({ id: 'delivery-1', event: 'thing.happened', data: { id: 'T-1', n: 1 } })).json()) as { run_ids: string[] }).run_ids[0]!;
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(first as never))!.status).toBe('failed');
+    const second = ((await (await fx.deliver({ id: 'delivery-2', event: 'thing.happened', data: { id: 'T-1', n: 2 } })).json()) as { run_ids: string[] }).run_ids[0]!;
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(second as never))!.status).toBe('waiting');
+
+    const refused = await fx.app.request(`/runs/${first}/retry`, { method: 'POST' });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: string }).error).toBe(
+      `run ${first} failed, and run ${second} of the same key T-1 (its recipe's concurrency_key) has not finished: retry it once that run has finished, or cancel that run first`,
+    );
+    await fx.engine.cancel(second as never, 'ops');
+    expect((await fx.app.request(`/runs/${first}/retry`, { method: 'POST' })).status).toBe(200);
+  });
+
   it('cancels a waiting run; a finished run is 409', async () => {
     fx = await appFixture({ recipes: [approvalRecipe] });
     const [runId] = await deliverMany(1);

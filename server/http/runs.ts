@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { z } from 'zod';
 import { asRunId, type RunId } from '../engine/ids.ts';
+import type { Run } from '../store/store.ts';
 import { ErrorBody, RunDetail, RunList, RunsQuery, RunView } from './api-schemas.ts';
 import { requireApiToken } from './api-auth.ts';
 import type { AppDeps, AppEnv } from './app.ts';
@@ -41,7 +42,17 @@ export function runRoutes(deps: AppDeps): Hono<AppEnv> {
     if (!run) return unknownRun(c, id);
     // A canceled run says why: the event or person that canceled it (D12), so ops see what stopped it.
     if (refusedCanceled !== undefined && run.status === 'canceled' && run.error?.message) return jsonError(c, 409, `run ${id} was canceled (${run.error.message}): ${refusedCanceled}`);
+    const holder = refusedCanceled !== undefined ? await liveRunOfKey(run) : undefined;
+    if (holder) return jsonError(c, 409, `run ${id} failed, and run ${holder.id} of the same key ${run.concurrencyKey} (its recipe's concurrency_key) has not finished: retry it once that run has finished, or cancel that run first`);
     return jsonError(c, 409, `run ${id} is ${run.status}: ${refused}`);
+  };
+  /** A failed run's retry waits while a newer run of its concurrency_key is going (a resubmission, D7): that run, if any. */
+  const liveRunOfKey = async (run: Run): Promise<Run | undefined> => {
+    if (run.status !== 'failed' || !run.concurrencyKey) return undefined;
+    // Read by the correlation key, which is the concurrency key where one is set today (the MDF number);
+    // where they differ the refusal falls back to the general message.
+    const runs = await store.listRuns({ recipe: run.recipe, correlationKey: run.concurrencyKey, limit: 50 });
+    return runs.find((r) => r.id !== run.id && r.finishedAt === null && r.concurrencyKey === run.concurrencyKey);
   };
   app.post('/runs/:id/retry', auth, operatorAction((id) => engine.retry(id), 'only a run that failed at a step can be retried (not one its recipe stopped as failed)', 'a canceled run cannot be retried'));
   app.post('/runs/:id/cancel', auth, operatorAction((id) => engine.cancel(id), 'a finished run cannot be canceled'));
