@@ -319,13 +319,18 @@ export class KyselyStore implements Store {
       return r.numUpdatedRows > 0n;
     }
     return this.transaction(async (trx) => {
-      const row = await trx.selectFrom('runs').select(['status', 'error']).where('id', '=', id).executeTakeFirst();
-      if (!row || row.status === 'completed' || row.status === 'canceled') return false;
-      // Failed as its recipe said: retryRun refuses it, so nothing is left to stop, and its reason stays.
-      if (row.status === 'failed' && row.error !== null && parse<RunError>(row.error).name === STOPPED_BY_RECIPE) return false;
-      // Compare-and-set on the status read: a retry or a turn's end in between is not overwritten blindly.
-      const r = await trx.updateTable('runs').set(cancel).where('id', '=', id).where('status', '=', row.status).where('status', 'not in', ['completed', 'canceled']).executeTakeFirst();
-      return r.numUpdatedRows > 0n;
+      // Compare-and-set on the status read: a retry or a turn's end in between is not overwritten blindly,
+      // and read again (PostgreSQL's next statement sees it): a failed run an operator retried meanwhile is
+      // queued now, still unfinished, and this cancel still ends it (D12).
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const row = await trx.selectFrom('runs').select(['status', 'error']).where('id', '=', id).executeTakeFirst();
+        if (!row || row.status === 'completed' || row.status === 'canceled') return false;
+        // Failed as its recipe said: retryRun refuses it, so nothing is left to stop, and its reason stays.
+        if (row.status === 'failed' && row.error !== null && parse<RunError>(row.error).name === STOPPED_BY_RECIPE) return false;
+        const r = await trx.updateTable('runs').set(cancel).where('id', '=', id).where('status', '=', row.status).where('status', 'not in', ['completed', 'canceled']).executeTakeFirst();
+        if (r.numUpdatedRows > 0n) return true;
+      }
+      return false;
     });
   }
 
