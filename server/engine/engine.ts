@@ -207,20 +207,9 @@ export class Engine {
       const dedupKey = trigger.dedup_key
         ? String(await evaluateExpression(trigger.dedup_key, scope, this.#env(), scope.trigger))
         : `${delivery.source}:${delivery.deliveryId}`;
-      if (hasNul(dedupKey)) {
-        const fields = nulSourcesOf(data, dedupKey, 'data');
-        const message = `recipe ${recipe.definition.name}: its dedup_key ${NUL_REFUSAL}, from ${fields.join(', ')}`;
-        throw new EventRejectedError(`${eventName}: ${message}; nothing was stored`, 400, fields.map((path) => ({ path, message })));
-      }
-      if (dedupKey.length > MAX_DEDUP_KEY_LENGTH) {
-        const message = `recipe ${recipe.definition.name}: its dedup_key is ${dedupKey.length} characters, longer than the limit of ${MAX_DEDUP_KEY_LENGTH}`;
-        throw new EventRejectedError(`${eventName}: ${message}; nothing was stored`, 400, [{ path: 'data', message }]);
-      }
+      refuseUnstorableKey(eventName, recipe.definition.name, 'dedup_key', dedupKey, data);
       const concurrencyKey = trigger.concurrency_key ? String(await evaluateExpression(trigger.concurrency_key, scope, this.#env(), scope.trigger)) : null;
-      if (concurrencyKey !== null && (hasNul(concurrencyKey) || concurrencyKey.length > MAX_DEDUP_KEY_LENGTH)) {
-        const message = `recipe ${recipe.definition.name}: its concurrency_key ${hasNul(concurrencyKey) ? NUL_REFUSAL : `is ${concurrencyKey.length} characters, longer than the limit of ${MAX_DEDUP_KEY_LENGTH}`}`;
-        throw new EventRejectedError(`${eventName}: ${message}; nothing was stored`, 400, [{ path: 'data', message }]);
-      }
+      if (concurrencyKey !== null) refuseUnstorableKey(eventName, recipe.definition.name, 'concurrency_key', concurrencyKey, data);
       runs.push({
         id: newRunId(now),
         recipe: recipe.definition.name,
@@ -820,4 +809,21 @@ const leaseNonce = randomHex48;
 function randomHex48(): string {
   const uuid = randomUUID();
   return `${uuid.slice(0, 8)}${uuid.slice(9, 13)}`;
+}
+
+/**
+ * A key a webhook's run is stored under (its dedup_key or concurrency_key) that the store cannot keep
+ * refuses the delivery (400, nothing stored): a NUL character, named by the event's fields it came
+ * from, or more than MAX_DEDUP_KEY_LENGTH characters.
+ */
+function refuseUnstorableKey(eventName: string, recipe: string, field: 'dedup_key' | 'concurrency_key', key: string, data: unknown): void {
+  if (hasNul(key)) {
+    const fields = nulSourcesOf(data, key, 'data');
+    const message = `recipe ${recipe}: its ${field} ${NUL_REFUSAL}, from ${fields.join(', ')}`;
+    throw new EventRejectedError(`${eventName}: ${message}; nothing was stored`, 400, fields.map((path) => ({ path, message })));
+  }
+  if (key.length > MAX_DEDUP_KEY_LENGTH) {
+    const message = `recipe ${recipe}: its ${field} is ${key.length} characters, longer than the limit of ${MAX_DEDUP_KEY_LENGTH}`;
+    throw new EventRejectedError(`${eventName}: ${message}; nothing was stored`, 400, [{ path: 'data', message }]);
+  }
 }

@@ -242,6 +242,20 @@ describe('POST /webhooks/:source', () => {
       await expectNothingStored();
       expect((await fx.deliver(delivery('delivery-2', { id: 'M'.repeat(500) }))).status).toBe(202);
     });
+
+    it('refuses a concurrency key longer than 500 characters the same way, naming the recipe and the limit, and stores nothing', async () => {
+      fx = await appFixture({
+        recipes: [
+          recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: '{% trigger.data.id %}' } }], {
+            trigger: { type: 'webhook', event: 'fake.thing.happened', dedup_key: "{% 'one:' & data.n %}", concurrency_key: '{% data.id %}' },
+          }),
+        ],
+      });
+      const res = await fx.deliver(delivery('delivery-1', { id: 'M'.repeat(501), n: '1' }));
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toBe('fake.thing.happened: recipe test-recipe: its concurrency_key is 501 characters, longer than the limit of 500; nothing was stored');
+      await expectNothingStored();
+    });
   });
 
   describe('sources', () => {
