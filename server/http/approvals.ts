@@ -22,7 +22,7 @@ import {
 import { issuesOf, summarizeIssues } from '../../schemas/format-issues.ts';
 import type { RouteDoc } from './openapi.ts';
 import { readBodyWithLimit } from './read-body.ts';
-import { businessKeyOf, refOf } from '../engine/lifecycle-events.ts';
+import { refOf } from '../engine/lifecycle-events.ts';
 import { repeatedFields } from './repeated-fields.ts';
 
 /** A decision form is a few hundred bytes; anything much larger is not one. */
@@ -136,9 +136,10 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
     const outcome = await engine.decide(hash, form.data.decision, form.data.comment);
     // Which run the click answered, by the lifecycle lines' names (run id, recipe, business key).
     const run = await store.getRun(approval.runId);
+    const ref = run ? refOf(run) : undefined;
     deps.log.info(
-      { requestId: c.get('requestId'), ...(run ? refOf(run) : { runId: approval.runId }), signal: approval.signal, outcome, decision: form.data.decision },
-      `approval link used: ${form.data.decision} (${outcome})${run ? ` for ${businessKeyOf(run)}` : ''}`,
+      { requestId: c.get('requestId'), ...(ref ?? { runId: approval.runId }), signal: approval.signal, outcome, decision: form.data.decision },
+      `approval link used: ${form.data.decision} (${outcome})${ref ? ` for ${ref.key}` : ''}`,
     );
     // The decided page shows the subject, which a decision does not change: the approval found above will do.
     if (outcome === 'decided') return answer(c, json, { kind: 'decided', approval, decision: form.data.decision }, zone);
