@@ -3,6 +3,7 @@ import { createLoggedRuntime } from '../test/support/logged-runtime.ts';
 import type { Runtime } from './runtime.ts';
 import type { Logger } from '../connectors/kit/define-connector.ts';
 import { logLifecycle } from './lifecycle-log.ts';
+import { asRunId } from './engine/ids.ts';
 
 /** The log lines an operator reads at `info` while MDF-1001 goes through the runtime `npm start` builds. */
 let runtime: Runtime | undefined;
@@ -175,6 +176,24 @@ describe('the lifecycle log at info', () => {
       filteredOut: [],
     });
     expect(plain).toEqual([expect.objectContaining({ duplicate: true, msg: 'webhook prm.mdf_request.submitted accepted: a delivery already received (same delivery id): no new run' })]);
+  });
+
+  it('says a resubmission is held back behind the approval of its MDF number still under way (concurrency_key), and which run it waits for', () => {
+    const lines: Line[] = [];
+    logLifecycle({ info: (fields: object, msg: string) => lines.push({ ...fields, msg } as Line) } as unknown as Logger)({
+      type: 'webhook.accepted',
+      event: 'prm.mdf_request.submitted',
+      deliveryId: 'demo-2',
+      duplicate: false,
+      runs: [{ runId: asRunId('run_new'), ...approval, existing: false, heldBehind: asRunId('run_first') }],
+    });
+    expect(lines).toEqual([
+      expect.objectContaining({
+        runId: 'run_new',
+        key: 'MDF-1001',
+        msg: 'webhook prm.mdf_request.submitted accepted: run held back: run_new (mdf-request-approval) for MDF-1001 waits for run_first to finish (one run at a time per concurrency_key)',
+      }),
+    ]);
   });
 
   it('logs a run started by hand (partnerflow run, schedules) as it is created', async () => {

@@ -4,6 +4,13 @@ import type { LifecycleEvent, LifecycleListener } from './engine/lifecycle-event
 /** A filter as written in the recipe, without its `{% %}` delimiters. */
 const bareExpression = (expression: string) => expression.replace(/^\s*\{%\s*([\s\S]*?)\s*%\}\s*$/, '$1');
 
+/** One run of an accepted webhook: started, already there, or held back behind the run that holds its concurrency key. */
+function describeRun(r: { runId: string; recipe: string; key: string; existing: boolean; heldBehind?: string }): string {
+  if (r.existing) return `${r.key} already has ${r.runId} (${r.recipe})`;
+  if (r.heldBehind) return `run held back: ${r.runId} (${r.recipe}) for ${r.key} waits for ${r.heldBehind} to finish (one run at a time per concurrency_key)`;
+  return `run started: ${r.runId} (${r.recipe}) for ${r.key}`;
+}
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**
@@ -32,7 +39,7 @@ export function logLifecycle(log: Logger): LifecycleListener {
             : 'no recipe starts on it (no recipe is triggered by this event)';
         }
         else if (runs.every((r) => r.existing)) outcome = `no new run: runs are deduplicated by business key, and ${runs.map((r) => `${r.key} already has ${r.runId} (${r.recipe})`).join(', ')}`;
-        else outcome = runs.map((r) => (r.existing ? `${r.key} already has ${r.runId} (${r.recipe})` : `run started: ${r.runId} (${r.recipe}) for ${r.key}`)).join(', ');
+        else outcome = runs.map(describeRun).join(', ');
         if ((runs.length > 0 || duplicate) && timers) outcome += `; ${timers}`;
         log.info(event.timers ? { ...fields, timers: event.timers } : fields, `webhook ${name} accepted: ${outcome}`);
         return;

@@ -113,6 +113,21 @@ describe('the runs page', () => {
     expect(p.text).toMatch(/signal decision at step decision, until 2026-04-01 09:00:0\d UTC/);
     expect(p.html).toMatch(/<time datetime="2026-03-02T09:00:0\d\.\d{3}Z" title="2026-03-02 09:00:0\d UTC">/);
   });
+
+  it('says a run held back behind the unfinished run of its concurrency key waits for that run, not for a worker', async () => {
+    const keyed = recipeWith([{ id: 'decision', type: 'wait', for: 'P1D' }], {
+      name: 'keyed-recipe',
+      trigger: { type: 'webhook', event: 'fake.thing.happened', dedup_key: "{% data.id & '@' & data.stamp %}", concurrency_key: '{% data.id %}' },
+    });
+    fx = await appFixture({ recipes: [keyed] });
+    const browser = new ConsoleBrowser(fx.app);
+    await deliver('MDF-2002', { stamp: '1' });
+    const held = await deliver('MDF-2002', { stamp: '2' });
+    await fx.engine.runUntilIdle();
+    const p = await page(browser, '/console/runs');
+    expect(p.text).toContain(`${held} keyed-recipe v1 queued MDF-2002`);
+    expect(p.text).toContain('the run of MDF-2002 before it to finish (one at a time per concurrency_key)');
+  });
 });
 
 describe('retry and cancel from the run page', () => {

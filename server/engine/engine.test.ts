@@ -78,21 +78,37 @@ describe('engine: a run from delivery to completion', () => {
     expect(fx.system.effects).toHaveLength(1);
   });
 
-  it('concurrency_key: an event with another dedup key joins the unfinished run of its concurrency key; once that finished, it starts its own', async () => {
+  it('concurrency_key: an event with another dedup key is held back while the run of its concurrency key has not finished, then runs its steps; a redelivery answers the run it made', async () => {
     fx = await engineFixture([
-      recipeWith([{ id: 'pause', type: 'wait', for: 'PT1H' }], {
-        trigger: { type: 'webhook', event: 'fake.thing.happened', dedup_key: "{% data.id & '@' & data.stamp %}", concurrency_key: '{% data.id %}' },
-      }),
+      recipeWith(
+        [
+          { id: 'pause', type: 'wait', for: 'PT1H' },
+          { id: 'note', type: 'action', action: 'fake.record', input: { key: 'note', value: "{% trigger.data.id & '@' & trigger.data.stamp %}" } },
+        ],
+        { trigger: { type: 'webhook', event: 'fake.thing.happened', dedup_key: "{% data.id & '@' & data.stamp %}", concurrency_key: '{% data.id %}' } },
+      ),
     ]);
     const first = await deliver('d-1', { id: 'T-8', stamp: '1' });
-    const again = await deliver('d-2', { id: 'T-8', stamp: '2' });
-    expect(again.runIds).toEqual(first.runIds);
+    const second = await deliver('d-2', { id: 'T-8', stamp: '2' });
+    expect(second.runIds).not.toEqual(first.runIds);
+    expect(second.heldBack).toEqual([{ runId: second.runIds[0], behind: first.runIds[0] }]);
     await fx.engine.runUntilIdle();
+    // The held run has not started: only the first one waits, and only it recorded nothing yet.
+    expect((await runOf(second.runIds[0]!)).run).toMatchObject({ status: 'queued', wakeAt: null });
+    expect((await runOf(second.runIds[0]!)).journal).toEqual([]);
     fx.clock.advance(3_600_000);
     await fx.engine.runUntilIdle();
     expect((await runOf(first.runIds[0]!)).run.status).toBe('completed');
-    const later = await deliver('d-3', { id: 'T-8', stamp: '2' });
-    expect(later.runIds).not.toEqual(first.runIds);
+    // The first finished: the held one ran (its own wait, then its step).
+    expect((await runOf(second.runIds[0]!)).run.status).toBe('waiting');
+    fx.clock.advance(3_600_000);
+    await fx.engine.runUntilIdle();
+    expect((await runOf(second.runIds[0]!)).run.status).toBe('completed');
+    expect(fx.system.effects).toEqual([
+      { key: 'note', value: 'T-8@1' },
+      { key: 'note', value: 'T-8@2' },
+    ]);
+    expect((await deliver('d-3', { id: 'T-8', stamp: '2' })).runIds).toEqual(second.runIds);
     expect((await deliver('d-4', { id: 'T-8', stamp: '1' })).runIds).toEqual(first.runIds);
   });
 

@@ -569,7 +569,9 @@ export class Engine {
         draining: () => this.#stopping,
         newRun,
       });
-      const finishing = this.store.finishTurn(run.id, owner, { ...result, now: this.clock.now() });
+      // A run holding a concurrency key lets the oldest run held back behind it go when it finishes.
+      const holds = run.concurrencyKey ? { concurrencyKey: { recipe: run.recipe, key: run.concurrencyKey } } : {};
+      const finishing = this.store.finishTurn(run.id, owner, { ...result, now: this.clock.now(), ...holds });
       outcomeHandedOver();
       const finished = await finishing;
       if (!finished) this.#opts.log.info({ runId: run.id }, 'lease lost or run canceled during its turn; its outcome was not recorded');

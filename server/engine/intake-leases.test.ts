@@ -26,4 +26,11 @@ describe('runs leased at intake (a webhook\'s runs start on the replica that sto
     expect(started[0]).not.toHaveProperty('lease');
     expect(storedLeasedRuns(runs, { duplicate: true, runIds: [asRunId('run_a'), asRunId('run_b')] })).toEqual([]);
   });
+
+  it('does not start a run stored held back behind the unfinished run of its concurrency key (it was stored without the lease); a started one keeps its concurrency key', () => {
+    const runs = [{ ...newRun('run_a'), concurrencyKey: 'MDF-1' }, { ...newRun('run_b'), concurrencyKey: 'MDF-2' }];
+    leaseAtIntake(runs, 2, lease);
+    const started = storedLeasedRuns(runs, { duplicate: false, runIds: [asRunId('run_a'), asRunId('run_b')], heldBack: [{ runId: asRunId('run_b'), behind: asRunId('run_earlier') }] });
+    expect(started).toEqual([expect.objectContaining({ id: 'run_a', concurrencyKey: 'MDF-1' })]);
+  });
 });

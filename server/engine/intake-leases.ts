@@ -17,7 +17,8 @@ export function leaseAtIntake(runs: NewRun[], slots: number, lease: { owner: str
 
 /**
  * The runs of `leased` (the first runs of an ingest) as stored, leased, to start a turn of; a run
- * deduplicated onto an earlier one, or a repeated delivery, stored nothing and is left out.
+ * deduplicated onto an earlier one, or a repeated delivery, stored nothing and is left out; one held
+ * back behind another run of its concurrency key was stored without the lease and is left out too.
  */
 export function storedLeasedRuns(leased: readonly NewRun[], result: IngestResult): Run[] {
   if (result.duplicate) return [];
@@ -26,6 +27,8 @@ export function storedLeasedRuns(leased: readonly NewRun[], result: IngestResult
     const r = leased[i]!;
     const lease = r.lease;
     if (!lease || result.runIds[i] !== r.id) continue;
+    // Stored held back behind another run of its concurrency key: stored without the lease, not due.
+    if (result.heldBack?.some((h) => h.runId === r.id)) continue;
     // Field by field, not `{ lease, ...fields }`: that object rest copy was over 1% of a replica's CPU
     // (issue 14). NEW_RUN_FIELDS_LISTED stops the build when NewRun gains a field not copied here.
     runs.push({
@@ -37,6 +40,7 @@ export function storedLeasedRuns(leased: readonly NewRun[], result: IngestResult
       dedupKey: r.dedupKey,
       correlationKey: r.correlationKey,
       cancelOnEvent: r.cancelOnEvent,
+      concurrencyKey: r.concurrencyKey ?? null,
       wakeAt: r.wakeAt,
       createdAt: r.createdAt,
       status: 'running',
@@ -50,7 +54,6 @@ export function storedLeasedRuns(leased: readonly NewRun[], result: IngestResult
   return runs;
 }
 
-// concurrencyKey: only the store reads it (which runs may be stored); a turn never does.
 type CopiedNewRunFields = 'id' | 'recipe' | 'recipeVersion' | 'recipeHash' | 'trigger' | 'dedupKey' | 'correlationKey' | 'cancelOnEvent' | 'concurrencyKey' | 'wakeAt' | 'createdAt' | 'lease';
 const NEW_RUN_FIELDS_LISTED: [Exclude<keyof NewRun, CopiedNewRunFields>] extends [never] ? true : false = true;
 void NEW_RUN_FIELDS_LISTED;

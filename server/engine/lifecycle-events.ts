@@ -1,5 +1,6 @@
 import type { IngestResult, NewRun, Run, TriggerRecord } from '../store/store.ts';
 import type { TurnResult } from './interpreter.ts';
+import type { RunId } from './ids.ts';
 
 /** Which run an event is about: its id, its recipe, and its business key (the dedup key, e.g. the MDF number). */
 export interface RunRef {
@@ -24,7 +25,8 @@ export type LifecycleEvent =
       event: string;
       deliveryId: string;
       duplicate: boolean;
-      runs: Array<RunRef & { existing: boolean }>;
+      /** `heldBehind`: stored held back behind that unfinished run of its concurrency key, to start once it finishes. */
+      runs: Array<RunRef & { existing: boolean; heldBehind?: RunId }>;
       /** Recipes on this event whose trigger filter was false for it: why they started nothing. */
       filteredOut?: Array<{ recipe: string; filter: string }>;
       /** Records whose business timers (a `timer` trigger) the event recomputed or stopped. */
@@ -86,7 +88,8 @@ export function reportIngest(
 ): void {
   const runs = result.runIds.map((id, index) => {
     const run = candidates[index];
-    return { runId: id, recipe: run?.recipe ?? '', key: run ? businessKeyOf(run) : '', existing: result.duplicate || id !== run?.id };
+    const behind = result.heldBack?.find((h) => h.runId === id)?.behind;
+    return { runId: id, recipe: run?.recipe ?? '', key: run ? businessKeyOf(run) : '', existing: result.duplicate || id !== run?.id, ...(behind ? { heldBehind: behind } : {}) };
   });
   report({ type: 'webhook.accepted', event, deliveryId, duplicate: result.duplicate, runs, filteredOut, ...(timers.length > 0 ? { timers } : {}) });
 }

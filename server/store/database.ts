@@ -35,6 +35,8 @@ export interface Database {
     status: string;
     wake_at: number | null;
     poked: Generated<number>;
+    /** 1 while the run waits for the unfinished run holding its concurrency_key to finish (migration 0023). */
+    held_back: Generated<number>;
     lease_owner: string | null;
     lease_until: number | null;
     error: string | null;

@@ -11,6 +11,7 @@ import {
   getRunWork,
   ingestWork,
   insertRunWork,
+  releaseHeldRunWork,
   writeJournalWork,
   enqueueOutboxWork,
 } from './store-operations.ts';
@@ -314,11 +315,16 @@ export class KyselyStore implements Store {
 
   async cancelRun(id: RunId, now: number, reason: string, options: { failed?: boolean } = {}): Promise<boolean> {
     const cancel = { status: 'canceled', wake_at: null, lease_owner: null, lease_until: null, error: json({ name: 'Canceled', message: reason }), updated_at: now, finished_at: now } as const;
-    if (!options.failed) {
-      const r = await this.db.updateTable('runs').set(cancel).where('id', '=', id).where('finished_at', 'is', null).executeTakeFirst();
-      return r.numUpdatedRows > 0n;
-    }
     return this.transaction(async (trx) => {
+      // An unfinished run that held its concurrency key lets the oldest run held back behind it go, in
+      // this commit (a failed one did when it failed).
+      const canceled = async (r: { recipe: string; concurrency_key: string | null; held_back: number } | undefined, wasFinished = false): Promise<boolean> => {
+        if (!r) return false;
+        if (r.concurrency_key !== null && r.held_back === 0 && !wasFinished) await runWorkAsync(releaseHeldRunWork(this.q, r.recipe, r.concurrency_key, now), trx);
+        return true;
+      };
+      const ended = ['recipe', 'concurrency_key', 'held_back'] as const;
+      if (!options.failed) return canceled(await trx.updateTable('runs').set(cancel).where('id', '=', id).where('finished_at', 'is', null).returning(ended).executeTakeFirst());
       // Compare-and-set on the status read: a retry or a turn's end in between is not overwritten blindly,
       // and read again (PostgreSQL's next statement sees it): a failed run an operator retried meanwhile is
       // queued now, still unfinished, and this cancel still ends it (D12).
@@ -327,8 +333,8 @@ export class KyselyStore implements Store {
         if (!row || row.status === 'completed' || row.status === 'canceled') return false;
         // Failed as its recipe said: retryRun refuses it, so nothing is left to stop, and its reason stays.
         if (row.status === 'failed' && row.error !== null && parse<RunError>(row.error).name === STOPPED_BY_RECIPE) return false;
-        const r = await trx.updateTable('runs').set(cancel).where('id', '=', id).where('status', '=', row.status).where('status', 'not in', ['completed', 'canceled']).executeTakeFirst();
-        if (r.numUpdatedRows > 0n) return true;
+        const r = await trx.updateTable('runs').set(cancel).where('id', '=', id).where('status', '=', row.status).where('status', 'not in', ['completed', 'canceled']).returning(ended).executeTakeFirst();
+        if (r) return canceled(r, row.status === 'failed');
       }
       return false;
     });

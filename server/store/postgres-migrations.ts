@@ -471,6 +471,30 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // A run of a concurrency key stored while another run of it has not finished is held back
+  // (store-operations.ts, insertRunWork): stored, not due, out of the unique index, until the run that
+  // holds the key finishes and the oldest held run takes the key over. Before, such an event joined
+  // the unfinished run and was lost when that run was already past reading it (a resubmission while
+  // the last decision's email was still being retried was never decided).
+  '0023_runs_held_back': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('runs').addColumn('held_back', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.dropIndex('runs_recipe_concurrency_live').execute();
+      await db.schema
+        .createIndex('runs_recipe_concurrency_live')
+        .unique()
+        .on('runs')
+        .columns(['recipe', 'concurrency_key'])
+        .where(sql<boolean>`concurrency_key is not null and finished_at is null and held_back = 0`)
+        .execute();
+      await db.schema
+        .createIndex('runs_held_back')
+        .on('runs')
+        .columns(['recipe', 'concurrency_key', 'created_at'])
+        .where(sql<boolean>`held_back = 1 and finished_at is null`)
+        .execute();
+    },
+  },
 };
 
 /** The PostgreSQL migrations, by the same names as `sqliteMigrations`. */

@@ -1,5 +1,5 @@
 import { asRunId, asStepKey, type RunId, type StepKey } from '../engine/ids.ts';
-import { FINISHED_STATUSES, type ClaimedRun, type IngestResult, type JournalEntry, type NewApproval, type NewDelivery, type NewOutboxMessage, type NewRun, type OutboxMessage, type OutboxSentRecord, type OutboxTake, type Run, type TurnOutcome } from './store.ts';
+import { FINISHED_STATUSES, type ClaimedRun, type HeldRun, type IngestResult, type JournalEntry, type NewApproval, type NewDelivery, type NewOutboxMessage, type NewRun, type OutboxMessage, type OutboxSentRecord, type OutboxTake, type Run, type TurnOutcome } from './store.ts';
 import type { StoreQueries } from './store-queries.ts';
 import { journalRow, json, parse, toJournalEntry, toOutbox, toRun } from './store-rows.ts';
 import { exec, type StoreWork } from './store-work.ts';
@@ -24,14 +24,55 @@ export function* ingestWork(q: StoreQueries, delivery: NewDelivery, runs: readon
     return stored.event_hash === null || stored.event_hash === delivery.eventHash ? { duplicate: true, runIds } : { duplicate: true, runIds, differentEvent: true };
   }
   const runIds: RunId[] = [];
-  for (const run of runs) runIds.push((yield* insertRunWork(q, run)).id);
+  const heldBack: HeldRun[] = [];
+  for (const run of runs) {
+    const stored = yield* insertRunWork(q, run);
+    runIds.push(stored.id);
+    if (stored.behind) heldBack.push({ runId: stored.id, behind: stored.behind });
+  }
   // A run deduplicated onto an earlier one (same recipe and dedup key) answers that run's id.
   if (runIds.some((id, i) => id !== planned[i])) yield* exec(q.setDeliveryRunIds, { ...delivery, runIds: json(runIds) });
-  return { duplicate: false, runIds };
+  return heldBack.length > 0 ? { duplicate: false, runIds, heldBack } : { duplicate: false, runIds };
 }
 
-export function* insertRunWork(q: StoreQueries, run: NewRun): StoreWork<{ id: RunId; created: boolean }> {
-  const inserted = yield* exec(q.insertRun, {
+/**
+ * Stores a run unless one of its recipe has its dedup key (that one is answered). A run whose
+ * concurrency key an unfinished run holds is stored held back behind that run (`behind`): not due,
+ * and not leased even when it came leased, until that run finishes (releaseHeldRunWork).
+ */
+export function* insertRunWork(q: StoreQueries, run: NewRun): StoreWork<{ id: RunId; created: boolean; behind?: RunId }> {
+  const values = runValues(run);
+  const inserted = yield* exec(q.insertRun, values);
+  if (inserted.changes > 0) return { id: run.id, created: true };
+  const { rows } = yield* exec(q.runIdByDedupKey, { recipe: run.recipe, dedupKey: run.dedupKey });
+  if (rows[0]) return { id: asRunId(rows[0].id), created: false };
+  // Not the dedup key: an unfinished run of the recipe holds the concurrency key.
+  const live = run.concurrencyKey ? (yield* exec(q.liveRunIdByConcurrencyKey, { recipe: run.recipe, concurrencyKey: run.concurrencyKey })).rows[0] : undefined;
+  // That run finished between the insert and this read (PostgreSQL, another transaction): none holds the key now.
+  if (!live) throw new Error(`run ${run.id} of ${run.recipe} was not stored, yet no run holds its dedup key or concurrency key (its id is taken, or the run that held the key finished meanwhile: deliver again)`);
+  const held = yield* exec(q.insertHeldRun, values);
+  if (held.changes > 0) return { id: run.id, created: true, behind: asRunId(live.id) };
+  // Its dedup key was stored meanwhile (PostgreSQL, another transaction): that run is this one.
+  const { rows: again } = yield* exec(q.runIdByDedupKey, { recipe: run.recipe, dedupKey: run.dedupKey });
+  if (again[0]) return { id: asRunId(again[0].id), created: false };
+  throw new Error(`run ${run.id} of ${run.recipe} was not stored behind run ${live.id}, and no run holds its dedup key (its id is taken)`);
+}
+
+/**
+ * The run holding `concurrencyKey` finished (or was canceled) in this unit of work: the oldest run
+ * held back behind it takes the key over and is due now. Nothing when none waits.
+ */
+export function* releaseHeldRunWork(q: StoreQueries, recipe: string, concurrencyKey: string, now: number): StoreWork<RunId | undefined> {
+  const { rows } = yield* exec(q.heldRunIds, { recipe, concurrencyKey });
+  for (const { id } of rows) {
+    const released = yield* exec(q.releaseHeldRun, { id, now });
+    if (released.changes > 0) return asRunId(id);
+  }
+  return undefined;
+}
+
+function runValues(run: NewRun) {
+  return {
     id: run.id,
     recipe: run.recipe,
     recipe_version: run.recipeVersion,
@@ -49,15 +90,7 @@ export function* insertRunWork(q: StoreQueries, run: NewRun): StoreWork<{ id: Ru
     created_at: run.createdAt,
     updated_at: run.createdAt,
     finished_at: null,
-  });
-  if (inserted.changes > 0) return { id: run.id, created: true };
-  const { rows } = yield* exec(q.runIdByDedupKey, { recipe: run.recipe, dedupKey: run.dedupKey });
-  if (rows[0]) return { id: asRunId(rows[0].id), created: false };
-  // Not the dedup key: an unfinished run of the recipe holds the concurrency key.
-  const live = run.concurrencyKey ? (yield* exec(q.liveRunIdByConcurrencyKey, { recipe: run.recipe, concurrencyKey: run.concurrencyKey })).rows[0] : undefined;
-  // That run finished between the insert and this read (PostgreSQL, another transaction): none holds the key now.
-  if (!live) throw new Error(`run ${run.id} of ${run.recipe} was not stored, yet no run holds its dedup key or concurrency key (its id is taken, or the run that held the key finished meanwhile: deliver again)`);
-  return { id: asRunId(live.id), created: false };
+  };
 }
 
 /**
@@ -104,6 +137,7 @@ export function* finishTurnWork(q: StoreQueries, id: RunId, owner: string, turn:
   });
   if (updated.changes === 0) return false;
   for (const entry of turn.journal ?? []) yield* upsertJournalWork(q, entry);
+  if (done && turn.concurrencyKey) yield* releaseHeldRunWork(q, turn.concurrencyKey.recipe, turn.concurrencyKey.key, turn.now);
   return true;
 }
 

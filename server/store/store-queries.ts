@@ -3,7 +3,7 @@ import type { Database } from './database.ts';
 import { PreparedQuery } from './prepared-query.ts';
 import type { JournalRow, RunRow } from './store-rows.ts';
 
-type RunValues = Omit<RunRow, 'poked'>;
+type RunValues = Omit<RunRow, 'poked' | 'held_back'>;
 type JournalValues = Omit<JournalRow, 'seq'>;
 
 /**
@@ -55,9 +55,62 @@ export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' =
     runIdByDedupKey: new PreparedQuery<{ recipe: string; dedupKey: string }, { id: string }>((p) =>
       db.selectFrom('runs').select('id').where('recipe', '=', p('recipe')).where('dedup_key', '=', p('dedupKey')),
     ),
-    // `finished_at is null` is written as in the partial index runs_recipe_concurrency_live.
-    liveRunIdByConcurrencyKey: new PreparedQuery<{ recipe: string; concurrencyKey: string }, { id: string }>((p) =>
-      db.selectFrom('runs').select('id').where('recipe', '=', p('recipe')).where('concurrency_key', '=', p('concurrencyKey')).where('finished_at', 'is', null),
+    // Written as the partial index runs_recipe_concurrency_live. Locked on PostgreSQL: a run held back
+    // behind it is stored before that run can finish, so its finish (which lets a held run go) sees it.
+    liveRunIdByConcurrencyKey: new PreparedQuery<{ recipe: string; concurrencyKey: string }, { id: string }>((p) => {
+      const live = db
+        .selectFrom('runs')
+        .select('id')
+        .where('recipe', '=', p('recipe'))
+        .where('concurrency_key', '=', p('concurrencyKey'))
+        .where('finished_at', 'is', null)
+        .where('held_back', '=', 0);
+      return kind === 'postgres' ? live.forUpdate() : live;
+    }),
+    // A run stored behind the unfinished run of its concurrency key: not due (no wake time) and out of
+    // the unique index until releaseHeldRun lets it go. A conflict here is its dedup key, stored meanwhile.
+    insertHeldRun: new PreparedQuery<RunValues>((p) =>
+      db
+        .insertInto('runs')
+        .values({
+          id: p('id'),
+          recipe: p('recipe'),
+          recipe_version: p('recipe_version'),
+          recipe_hash: p('recipe_hash'),
+          trigger: p('trigger'),
+          dedup_key: p('dedup_key'),
+          correlation_key: p('correlation_key'),
+          cancel_on_event: p('cancel_on_event'),
+          concurrency_key: p('concurrency_key'),
+          status: 'queued',
+          wake_at: null,
+          held_back: 1,
+          lease_owner: null,
+          lease_until: null,
+          error: null,
+          created_at: p('created_at'),
+          updated_at: p('updated_at'),
+          finished_at: null,
+        })
+        .onConflict((oc) => oc.doNothing()),
+    ),
+    // The runs held back behind a concurrency key's holder, oldest first; locked on PostgreSQL, so that
+    // one canceled meanwhile is not read as still held (a cancel_on event ends held runs too).
+    heldRunIds: new PreparedQuery<{ recipe: string; concurrencyKey: string }, { id: string }>((p) => {
+      const held = db
+        .selectFrom('runs')
+        .select('id')
+        .where('recipe', '=', p('recipe'))
+        .where('concurrency_key', '=', p('concurrencyKey'))
+        .where('held_back', '=', 1)
+        .where('finished_at', 'is', null)
+        .orderBy('created_at')
+        .orderBy('id');
+      return kind === 'postgres' ? held.forUpdate() : held;
+    }),
+    // The run that held the key finished in this transaction: the held run takes the key over, due now.
+    releaseHeldRun: new PreparedQuery<{ id: string; now: number }>((p) =>
+      db.updateTable('runs').set({ held_back: 0, wake_at: p('now'), updated_at: p('now') }).where('id', '=', p('id')).where('held_back', '=', 1).where('finished_at', 'is', null),
     ),
     runById: new PreparedQuery<{ id: string }, RunRow>((p) => db.selectFrom('runs').selectAll().where('id', '=', p('id'))),
 

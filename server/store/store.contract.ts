@@ -166,33 +166,76 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.createRun(newRun({ dedupKey: 'MDF-9' }))).toEqual({ id: a.runIds[0], created: false });
     });
 
-    it('D7, D10: stores one unfinished run of a recipe per concurrency key; other dedup keys join it until it finished; a failed run is not retried beside a newer one', async () => {
+    it('D7, D10: one run at a time per concurrency key: a run of another dedup key is held back, not due, until the run holding the key finishes; then the oldest held run is due', async () => {
       const at = (id: string) => ({ source: 'prm', deliveryId: id, event: 'e', receivedAt: T0, eventHash: 'h' });
       const first = await store.ingest(at('s-1'), [newRun({ dedupKey: 'MDF-5@1', concurrencyKey: 'MDF-5' })]);
-      // Another submission while the first run lives joins it; another key, or another recipe, does not.
+      const firstId = first.runIds[0]!;
+      expect(first).toEqual({ duplicate: false, runIds: [firstId] });
+      // Another submission while the first run lives is stored behind it; another key, or another recipe, is not.
       const second = await store.ingest(at('s-2'), [newRun({ dedupKey: 'MDF-5@2', concurrencyKey: 'MDF-5' })]);
-      expect(second).toEqual({ duplicate: false, runIds: first.runIds });
-      expect(await store.createRun(newRun({ dedupKey: 'MDF-5@3', concurrencyKey: 'MDF-5' }))).toEqual({ id: first.runIds[0], created: false });
+      const secondId = second.runIds[0]!;
+      expect(second).toEqual({ duplicate: false, runIds: [secondId], heldBack: [{ runId: secondId, behind: firstId }] });
+      expect(await store.getRun(secondId)).toMatchObject({ status: 'queued', wakeAt: null, concurrencyKey: 'MDF-5', finishedAt: null });
+      const third = newRun({ dedupKey: 'MDF-5@3', concurrencyKey: 'MDF-5', lease: { owner: 'w9', until: T0 + 60_000 } });
+      // Held back even when it came leased (a webhook's run stored leased to its replica): not started.
+      expect(await store.createRun(third)).toMatchObject({ id: third.id, created: true });
+      expect(await store.getRun(third.id)).toMatchObject({ status: 'queued', wakeAt: null, leaseOwner: null });
+      // A redelivery of a held submission answers the held run.
+      expect(await store.ingest(at('s-2 again'), [newRun({ dedupKey: 'MDF-5@2', concurrencyKey: 'MDF-5' })])).toEqual({ duplicate: false, runIds: [secondId] });
       const other = newRun({ dedupKey: 'MDF-6@1', concurrencyKey: 'MDF-6' });
       expect(await store.createRun(other)).toEqual({ id: other.id, created: true });
       const elsewhere = newRun({ recipe: 'another-recipe', dedupKey: 'MDF-5@2', concurrencyKey: 'MDF-5' });
       expect(await store.createRun(elsewhere)).toEqual({ id: elsewhere.id, created: true });
-      // Asked for together (a group commit's batch on PostgreSQL): one of them is stored.
-      const together = await Promise.all([store.ingest(at('t-1'), [newRun({ dedupKey: 'MDF-7@1', concurrencyKey: 'MDF-7' })]), store.ingest(at('t-2'), [newRun({ dedupKey: 'MDF-7@2', concurrencyKey: 'MDF-7' })])]);
-      expect(together[1]!.runIds).toEqual(together[0]!.runIds);
+      // Only the holders are due.
+      const claimed = await store.claimDueRuns({ now: T0 + 10, owner: 'w1', leaseMs: 60_000, limit: 10 });
+      expect(claimed.map((r) => r.id).sort()).toEqual([firstId, other.id, elsewhere.id].sort());
 
-      // Once the run finished (here it failed), the next submission starts its own run...
-      const firstId = first.runIds[0]!;
-      await store.claimRun({ id: firstId, now: T0, owner: 'w1', leaseMs: 60_000 });
-      await store.finishTurn(firstId, 'w1', { status: 'failed', wakeAt: null, error: { name: 'X', message: 'no', stepKey: 'ask' }, now: T0 + 1 });
-      const next = await store.ingest(at('s-4'), [newRun({ dedupKey: 'MDF-5@4', concurrencyKey: 'MDF-5' })]);
-      expect(next.runIds).not.toEqual(first.runIds);
-      // ...the failed one is not retried beside it while it lives, and a redelivery of its submission joins it still.
-      expect(await store.retryRun(firstId, T0 + 2)).toBe(false);
-      expect(await store.getRun(firstId)).toMatchObject({ status: 'failed' });
-      expect(await store.ingest(at('s-1 again'), [newRun({ dedupKey: 'MDF-5@1', concurrencyKey: 'MDF-5' })])).toEqual({ duplicate: false, runIds: first.runIds });
-      await store.cancelRun(next.runIds[0]!, T0 + 3, 'request canceled');
-      expect(await store.retryRun(firstId, T0 + 4)).toBe(true);
+      // Asked for together (a group commit's batch on PostgreSQL): both are stored, one held behind the other.
+      const together = await Promise.all([store.ingest(at('t-1'), [newRun({ dedupKey: 'MDF-7@1', concurrencyKey: 'MDF-7' })]), store.ingest(at('t-2'), [newRun({ dedupKey: 'MDF-7@2', concurrencyKey: 'MDF-7' })])]);
+      expect(together[0]!.runIds).not.toEqual(together[1]!.runIds);
+      expect(together.flatMap((r) => r.heldBack ?? [])).toHaveLength(1);
+
+      // The first run completes: the oldest held one (the second submission) takes the key over, due now.
+      expect(await store.finishTurn(firstId, 'w1', { status: 'completed', wakeAt: null, now: T0 + 20, concurrencyKey: { recipe: 'mdf-approval', key: 'MDF-5' } })).toBe(true);
+      expect(await store.getRun(secondId)).toMatchObject({ status: 'queued', wakeAt: T0 + 20 });
+      expect(await store.getRun(third.id)).toMatchObject({ wakeAt: null });
+      const due = await store.claimDueRuns({ now: T0 + 20, owner: 'w1', leaseMs: 60_000, limit: 10 });
+      expect(due.map((r) => r.id)).toContain(secondId);
+      expect(due.map((r) => r.id)).not.toContain(third.id);
+      // It fails: the third goes on, and the failed one is not retried beside it while it lives.
+      await store.finishTurn(secondId, 'w1', { status: 'failed', wakeAt: null, error: { name: 'X', message: 'no', stepKey: 'ask' }, now: T0 + 30, concurrencyKey: { recipe: 'mdf-approval', key: 'MDF-5' } });
+      expect(await store.getRun(third.id)).toMatchObject({ status: 'queued', wakeAt: T0 + 30 });
+      expect(await store.retryRun(secondId, T0 + 31)).toBe(false);
+      expect(await store.getRun(secondId)).toMatchObject({ status: 'failed' });
+      // A redelivery of the first submission still answers the first run.
+      expect(await store.ingest(at('s-1 again'), [newRun({ dedupKey: 'MDF-5@1', concurrencyKey: 'MDF-5' })])).toEqual({ duplicate: false, runIds: [firstId] });
+      await store.cancelRun(third.id, T0 + 32, 'request canceled');
+      expect(await store.retryRun(secondId, T0 + 33)).toBe(true);
+      // Retried, it holds the key again: a new submission is held behind it.
+      const fourth = await store.ingest(at('s-4'), [newRun({ dedupKey: 'MDF-5@4', concurrencyKey: 'MDF-5' })]);
+      expect(fourth.heldBack).toEqual([{ runId: fourth.runIds[0], behind: secondId }]);
+    });
+
+    it('D12: a canceled holder lets the oldest held run go; a held run canceled, or a failed holder canceled, lets none go', async () => {
+      const key = { recipe: 'mdf-approval', key: 'MDF-8' };
+      const run = (n: number) => newRun({ dedupKey: `MDF-8@${n}`, concurrencyKey: 'MDF-8', createdAt: T0 + n });
+      const [holder, heldA, heldB, heldC] = [run(1), run(2), run(3), run(4)];
+      for (const r of [holder, heldA, heldB, heldC]) await store.createRun(r);
+      // A held run canceled (the request's cancel_on event ends every unfinished run of it) lets nothing go.
+      expect(await store.cancelRun(heldA.id, T0 + 10, 'request canceled')).toBe(true);
+      expect(await store.getRun(heldB.id)).toMatchObject({ wakeAt: null });
+      // The holder canceled: the oldest run still held (B, not the canceled A) is due now, C still held.
+      expect(await store.cancelRun(holder.id, T0 + 11, 'request canceled')).toBe(true);
+      expect(await store.getRun(heldB.id)).toMatchObject({ status: 'queued', wakeAt: T0 + 11 });
+      expect(await store.getRun(heldC.id)).toMatchObject({ wakeAt: null });
+      // B fails (C goes on); B canceled afterwards (D12 also cancels a failed run) lets no second run go.
+      await store.claimRun({ id: heldB.id, now: T0 + 12, owner: 'w1', leaseMs: 60_000 });
+      await store.finishTurn(heldB.id, 'w1', { status: 'failed', wakeAt: null, error: { name: 'X', message: 'no' }, now: T0 + 13, concurrencyKey: key });
+      expect(await store.getRun(heldC.id)).toMatchObject({ wakeAt: T0 + 13 });
+      const heldD = run(5);
+      await store.createRun(heldD);
+      expect(await store.cancelRun(heldB.id, T0 + 14, 'request canceled', { failed: true })).toBe(true);
+      expect(await store.getRun(heldD.id)).toMatchObject({ status: 'queued', wakeAt: null });
     });
 
     it('claims a due run once: a second worker gets nothing until the lease runs out', async () => {

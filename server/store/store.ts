@@ -352,8 +352,9 @@ export interface NewRun {
   /** Event name that cancels this run when it arrives with the same correlation key. */
   cancelOnEvent: string | null;
   /**
-   * While this run has not finished, no other run of its recipe with this key is stored: inserting one
-   * answers this run, as a dedup key does (the trigger's `concurrency_key`). None when absent.
+   * While this run has not finished, no other run of its recipe with this key goes on: one stored
+   * meanwhile (another dedup key) is held back, not due, until this one finishes, and then the oldest
+   * held run goes on (the trigger's `concurrency_key`). None when absent.
    */
   concurrencyKey?: string | null;
   /** When the run may start; defaults to now. */
@@ -400,6 +401,8 @@ export interface TurnOutcome {
   now: number;
   /** Journal entries written with the outcome (steps with no outside effect, kept back to save commits). */
   journal?: readonly JournalEntry[];
+  /** The concurrency key the run holds: when it finishes, the oldest run held back behind it is let go. */
+  concurrencyKey?: { recipe: string; key: string };
 }
 
 export interface RunQuery {
@@ -446,6 +449,15 @@ export interface IngestResult {
    * delivery has none (stored before migration 0018, or by an older replica).
    */
   differentEvent?: true;
+  /** Runs stored held back behind the unfinished run of their concurrency key (none: absent). */
+  heldBack?: HeldRun[];
+}
+
+/** A run stored while another run of its recipe held its concurrency key: it starts once that one finishes. */
+export interface HeldRun {
+  runId: RunId;
+  /** The unfinished run that held the key when it was stored. */
+  behind: RunId;
 }
 
 export type StepStatus = 'running' | 'waiting' | 'completed' | 'failed' | 'skipped';
