@@ -4,6 +4,7 @@ import { EMAIL_ENV, EMAIL_MOCK_CONFIG, EmailConfig } from './email-config.ts';
 import { EmailTemplates } from './email-templates.ts';
 import { OutboxSender } from './outbox-sender.ts';
 import { PostmarkClient } from './postmark-client.ts';
+import { noteChange } from './note-change.ts';
 import { sendEmail } from './send-email.ts';
 import { SmtpClient } from './smtp-client.ts';
 
@@ -44,5 +45,5 @@ export const emailConnector = defineConnector({
           }),
     });
   },
-  actions: { send: sendEmail },
+  actions: { send: sendEmail, note_change: noteChange },
 });

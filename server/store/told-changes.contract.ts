@@ -44,6 +44,15 @@ export function describeTellOnChangeContract(name: string, open: () => Promise<S
       expect(await store.tellOnChange({ subject: pop, value: 'none', key: 'told:run_c:thank', quietFirst: true, now: T0 + 3 })).toEqual({ kind: 'tell', key: 'told:run_c:thank' });
     });
 
+    it('D7, D11 quiet (email.note_change): a change the partner made (Open) is recorded and not sent, so the next decision is news even when it repeats the last one; the same value again records nothing', async () => {
+      expect(await store.tellOnChange({ subject, value: 'Denied', key: 'told:run_a:problems', asOf: T0, now: T0 })).toEqual({ kind: 'tell', key: 'told:run_a:problems' });
+      expect(await store.tellOnChange({ subject, value: 'Open', key: 'told:run_b:note_open', asOf: T0 + 10, quiet: true, now: T0 + 10 })).toEqual({ kind: 'quiet' });
+      expect(await store.tellOnChange({ subject, value: 'Open', key: 'told:run_b:note_open', asOf: T0 + 10, quiet: true, now: T0 + 11 })).toMatchObject({ kind: 'told' });
+      expect(await store.tellOnChange({ subject, value: 'Denied', key: 'told:run_b:problems', asOf: T0 + 10, now: T0 + 12 })).toEqual({ kind: 'tell', key: 'told:run_b:problems' });
+      // An older read records nothing.
+      expect(await store.tellOnChange({ subject, value: 'Open', key: 'told:run_c:note_open', asOf: T0 + 5, quiet: true, now: T0 + 13 })).toMatchObject({ kind: 'superseded', value: 'Denied' });
+    });
+
     it('two steps telling the same change at once: one tells, the other finds it told (D11, D12), every time', async () => {
       // A race is lost only now and then: 20 rounds, each a real change of the same subject that two
       // steps (two runs hearing the same PRM update) tell at once, with and without the PRM's stamp.

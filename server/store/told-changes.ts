@@ -36,14 +36,21 @@ export interface TellOnChangeInput {
    * which is no news to a partner never asked for an item.
    */
   quietFirst?: boolean;
+  /**
+   * Record the value when it is a change, and send nothing (outcome `quiet`): for a change the person
+   * made themselves (a partner who reopened their request knows it is Open), which is no news to them
+   * but makes the next value news even when it repeats the one before (`email.note_change`).
+   */
+  quiet?: boolean;
   now: number;
 }
 
 /**
  * - `tell`: the value is a change (or the same step asks again after a crash): send under `key`.
  * - `told`: the last value told is this one, by another message (`key`): send nothing.
- * - `quiet`: nothing was told about the subject yet and the caller asked `quietFirst`: the value is
- *   recorded (a later different value is a change) and nothing is sent.
+ * - `quiet`: nothing was told about the subject yet and the caller asked `quietFirst`, or the value is a
+ *   change and the caller asked `quiet`: the value is recorded (a later different value is a change)
+ *   and nothing is sent.
  * - `superseded`: a newer state of the subject was seen (`value`, as of `asOf`) than the one this step
  *   read, or a newer change was told since this step recorded its own: sending the older news would
  *   contradict it, so nothing is sent. The run that read the newer state tells it.
@@ -91,7 +98,7 @@ export async function tellOnChangeWork(trx: Transaction<Database>, input: TellOn
   }
   const told = (await legacyTold(trx, input, latest)) ?? latest;
   if (told && told.value === input.value) return { kind: 'told', key: told.outbox_key };
-  if (!told && input.quietFirst) {
+  if ((!told && input.quietFirst) || input.quiet) {
     // Recorded under a key of its own that no message has: the same step asking again finds its value told.
     await trx
       .insertInto('told_changes')
