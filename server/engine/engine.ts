@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { findStep } from '../console/recipe-steps.ts';
 import { issuesOf, summarizeIssues, type Issue } from '../../schemas/format-issues.ts';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { DecideOutcome, ApprovalDecision, IngestResult, JournalEntry, NewRun, Run, Store } from '../store/store.ts';
@@ -400,6 +401,33 @@ export class Engine {
     const changed = await this.store.retryRun(runId, this.clock.now());
     if (changed) this.wake();
     return changed;
+  }
+
+  /**
+   * Retries a failed run as the version of its recipe served now, when an operator fixed the recipe
+   * that failed it: a plain retry runs the version the run started on, and fails the same way again.
+   * Refused, with the reason, when the current version lacks a step the run went through (the steps
+   * after it read those steps' outputs by id); the run is then left as it is.
+   */
+  async retryOnCurrentVersion(runId: RunId): Promise<{ retried: true } | { retried: false; refusal?: string }> {
+    const run = await this.store.getRun(runId);
+    if (!run || run.status !== 'failed') return { retried: false };
+    const current = this.recipes.get(run.recipe);
+    if (!current) return { retried: false, refusal: `recipe ${run.recipe} is no longer served, so there is no current version to retry run ${runId} on` };
+    const onVersion = current.hash === run.recipeHash ? undefined : { recipeHash: current.hash, recipeVersion: current.definition.version };
+    if (onVersion) {
+      const stepIds = new Set((await this.store.getJournal(runId)).map((e) => e.stepId));
+      const missing = [...stepIds].filter((id) => !findStep(current.definition, id));
+      if (missing.length > 0) {
+        return {
+          retried: false,
+          refusal: `version ${current.definition.version} of ${run.recipe} has no step ${missing.join(', ')}, which run ${runId} went through on version ${run.recipeVersion}: retry it on version ${run.recipeVersion} (without recipe_version), or cancel it and start the work again`,
+        };
+      }
+    }
+    const changed = await this.store.retryRun(runId, this.clock.now(), onVersion);
+    if (changed) this.wake();
+    return changed ? { retried: true } : { retried: false };
   }
 
   async decide(tokenHash: string, decision: ApprovalDecision, comment?: string): Promise<DecideOutcome> {

@@ -123,6 +123,16 @@ export const JournalEntryView = z
   })
   .meta({ id: 'JournalEntry' });
 
+/** `POST /runs/:id/retry`'s optional body: which version of its recipe the run goes on as. */
+export const RetryBody = z
+  .object({
+    recipe_version: z
+      .enum(['started', 'current'])
+      .default('started')
+      .describe('`started` (the default): the version the run started on. `current`: the version served now, after a fix of the recipe that failed the run.'),
+  })
+  .strict();
+
 export const RunsQuery = z.object({
   status: RunStatus.optional(),
   recipe: z.string().min(1).optional(),

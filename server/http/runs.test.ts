@@ -11,18 +11,22 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 let delivered = 0;
 /** Delivers `n` new events one second apart (running each before the next when `run` is set). */
 async function deliverMany(n: number, options: { run?: boolean } = {}): Promise<string[]> {
+  return deliverManyTo(fx, n, options);
+}
+
+async function deliverManyTo(to: AppFixture, n: number, options: { run?: boolean } = {}): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     delivered += 1;
-    const res = await fx.deliver({ id: `delivery-${delivered}`, event: 'thing.happened', data: { id: `T-${i + 1}` } });
+    const res = await to.deliver({ id: `delivery-${delivered}`, event: 'thing.happened', data: { id: `T-${i + 1}` } });
     ids.push(((await res.json()) as { run_ids: string[] }).run_ids[0]!);
-    if (options.run) await fx.engine.runUntilIdle();
-    fx.clock.advance(1000);
+    if (options.run) await to.engine.runUntilIdle();
+    to.clock.advance(1000);
   }
   return ids;
 }
 
-type RunJson = { id: string; status: string; recipe: string; createdAt: string; trigger: { receivedAt: string; data: unknown } };
+type RunJson = { id: string; status: string; recipe: string; recipeVersion: number; createdAt: string; trigger: { receivedAt: string; data: unknown } };
 
 describe('the operator API requires the bearer token when one is configured', () => {
   it('answers 401 without or with a wrong token, 200 with the right one, on every protected route', async () => {
@@ -219,6 +223,54 @@ describe('POST /runs/:id/retry and /cancel', () => {
     );
     await fx.engine.cancel(second as never, 'ops');
     expect((await fx.app.request(`/runs/${first}/retry`, { method: 'POST' })).status).toBe(200);
+  });
+
+  it('retries a run failed by a recipe bug on the version served now with {"recipe_version": "current"}; a plain retry runs the version it started on; a current version without a step the run went through is 409', async () => {
+    const version = (n: number, steps: Parameters<typeof recipeWith>[0]) => recipeWith(steps, { name: 'tell-partner', version: n });
+    const read = { id: 'read', type: 'action', action: 'fake.record', input: { key: 'read', value: '{% trigger.data.id %}' } } as const;
+    const broken = version(1, [read, { id: 'note', type: 'action', action: 'fake.record', input: { key: 'note', value: '{% $uppercasee(trigger.data.id) %}' } }]);
+    const before = await appFixture({ recipes: [broken] });
+    const [runId] = await deliverManyTo(before, 1);
+    await before.engine.runUntilIdle();
+    expect((await before.store.getRun(runId as never))!.status).toBe('failed');
+
+    // Ops fix the recipe (v2) and restart on the same store.
+    const fixed = version(2, [read, { id: 'note', type: 'action', action: 'fake.record', input: { key: 'note', value: '{% $uppercase(trigger.data.id) %}' } }]);
+    fx = await appFixture({ recipes: [fixed], store: before.store });
+    const plain = await fx.app.request(`/runs/${runId}/retry`, { method: 'POST' });
+    expect(((await plain.json()) as RunJson).recipeVersion).toBe(1);
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(runId as never))!).toMatchObject({ status: 'failed', recipeVersion: 1 });
+
+    const bad = await fx.app.request(`/runs/${runId}/retry`, { method: 'POST', body: '{"recipe_version":"newest"}' });
+    expect(bad.status).toBe(400);
+    const res = await fx.app.request(`/runs/${runId}/retry`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"recipe_version":"current"}' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as RunJson)).toMatchObject({ status: 'queued', recipeVersion: 2 });
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(runId as never))!.status).toBe('completed');
+    // The step before the failed one is not repeated; the fixed step ran once, on v2.
+    expect(fx.system.effects).toEqual([{ key: 'note', value: 'T-1' }]);
+    expect(before.system.effects).toEqual([{ key: 'read', value: 'T-1' }]);
+  });
+
+  it('refuses a retry on the current version that lacks a step the failed run went through, naming it', async () => {
+    const version = (n: number, steps: Parameters<typeof recipeWith>[0]) => recipeWith(steps, { name: 'tell-partner', version: n });
+    const before = await appFixture({
+      recipes: [version(1, [
+        { id: 'read', type: 'action', action: 'fake.record', input: { key: 'read' } },
+        { id: 'note', type: 'action', action: 'fake.record', input: { key: '{% $uppercasee(trigger.data.id) %}' } },
+      ])],
+    });
+    const [runId] = await deliverManyTo(before, 1);
+    await before.engine.runUntilIdle();
+    fx = await appFixture({ recipes: [version(2, [{ id: 'read_request', type: 'action', action: 'fake.record', input: { key: 'read' } }, { id: 'note', type: 'action', action: 'fake.record', input: { key: 'x' } }])], store: before.store });
+    const res = await fx.app.request(`/runs/${runId}/retry`, { method: 'POST', body: '{"recipe_version":"current"}' });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: string }).error).toBe(
+      `version 2 of tell-partner has no step read, which run ${runId} went through on version 1: retry it on version 1 (without recipe_version), or cancel it and start the work again`,
+    );
+    expect((await fx.store.getRun(runId as never))!).toMatchObject({ status: 'failed', recipeVersion: 1 });
   });
 
   it('cancels a waiting run; a finished run is 409', async () => {

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import type { z } from 'zod';
 import { asRunId, type RunId } from '../engine/ids.ts';
 import type { Run } from '../store/store.ts';
-import { ErrorBody, RunDetail, RunList, RunsQuery, RunView } from './api-schemas.ts';
+import { ErrorBody, RetryBody, RunDetail, RunList, RunsQuery, RunView } from './api-schemas.ts';
 import { requireApiToken } from './api-auth.ts';
 import type { AppDeps, AppEnv } from './app.ts';
 import { jsonError, validationError } from './errors.ts';
@@ -54,7 +54,28 @@ export function runRoutes(deps: AppDeps): Hono<AppEnv> {
     const runs = await store.listRuns({ recipe: run.recipe, correlationKey: run.concurrencyKey, limit: 50 });
     return runs.find((r) => r.id !== run.id && r.finishedAt === null && r.concurrencyKey === run.concurrencyKey);
   };
-  app.post('/runs/:id/retry', auth, operatorAction((id) => engine.retry(id), 'only a run that failed at a step can be retried (not one its recipe stopped as failed)', 'a canceled run cannot be retried'));
+  const retryRefused = 'only a run that failed at a step can be retried (not one its recipe stopped as failed)';
+  const plainRetry = operatorAction((id) => engine.retry(id), retryRefused, 'a canceled run cannot be retried');
+  app.post('/runs/:id/retry', auth, async (c) => {
+    // No body (or an empty one): the version the run started on. `{"recipe_version": "current"}`: the
+    // version served now, after the recipe that failed the run was fixed.
+    const text = await c.req.text();
+    if (text.trim() === '') return plainRetry(c);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return jsonError(c, 400, 'the body must be JSON: {} or {"recipe_version": "current"}');
+    }
+    const body = RetryBody.safeParse(parsed);
+    if (!body.success) return validationError(c, 'the body', body.error);
+    if (body.data.recipe_version !== 'current') return plainRetry(c);
+    const id = asRunId(c.req.param('id'));
+    const outcome = await engine.retryOnCurrentVersion(id);
+    if (outcome.retried) return c.json(runView((await store.getRun(id))!));
+    if (outcome.refusal) return jsonError(c, 409, outcome.refusal);
+    return plainRetry(c);
+  });
   app.post('/runs/:id/cancel', auth, operatorAction((id) => engine.cancel(id), 'a finished run cannot be canceled'));
 
   return app;
@@ -91,12 +112,16 @@ export const runDocs: RouteDoc[] = [
     path: '/runs/:id/retry',
     tag: 'runs',
     summary: 'Retry a failed run from its failed step',
+    description:
+      'Without a body, the run goes on as the version of its recipe it started on. With `{"recipe_version": "current"}`, as the version served now (after a fix of the recipe that failed it), when that version has every step the run went through.',
     auth: true,
     params: id,
+    body: { schema: RetryBody },
     responses: {
       200: { description: 'The run, queued again', schema: RunView },
+      400: { description: 'A body that is not `{}` or `{"recipe_version": "current" | "started"}`', schema: ErrorBody },
       404: noSuchRun,
-      409: { description: 'The run has not failed; a canceled run names its cancellation and reason', schema: ErrorBody },
+      409: { description: 'The run has not failed; a canceled run names its cancellation and reason; the current version lacks a step the run went through', schema: ErrorBody },
     },
   },
   {

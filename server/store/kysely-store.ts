@@ -340,7 +340,7 @@ export class KyselyStore implements Store {
     });
   }
 
-  async retryRun(id: RunId, now: number): Promise<boolean> {
+  async retryRun(id: RunId, now: number, onVersion?: { recipeHash: string; recipeVersion: number }): Promise<boolean> {
     return this.transaction(async (trx) => {
       const row = await trx.selectFrom('runs').select(['error', 'recipe', 'concurrency_key']).where('id', '=', id).where('status', '=', 'failed').executeTakeFirst();
       if (!row) return false;
@@ -355,7 +355,16 @@ export class KyselyStore implements Store {
       }
       const requeued = await trx
         .updateTable('runs')
-        .set({ status: 'queued', wake_at: now, error: null, lease_owner: null, lease_until: null, updated_at: now, finished_at: null })
+        .set({
+          status: 'queued',
+          wake_at: now,
+          error: null,
+          lease_owner: null,
+          lease_until: null,
+          updated_at: now,
+          finished_at: null,
+          ...(onVersion ? { recipe_hash: onVersion.recipeHash, recipe_version: onVersion.recipeVersion } : {}),
+        })
         .where('id', '=', id)
         .where('status', '=', 'failed')
         .executeTakeFirst();

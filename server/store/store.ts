@@ -106,9 +106,10 @@ export interface Store {
    * Puts a failed run back in the queue to continue from its failed step: that step's journal entry is
    * removed; completed steps, and failures an `on_error` handled, stay journaled and are not repeated.
    * False unless it had failed at a step (a run its recipe stopped as failed would only stop again),
-   * and while another run of its recipe with its concurrency key has not finished.
+   * and while another run of its recipe with its concurrency key has not finished. With `onVersion`,
+   * the run goes on as that version of its recipe (an operator fixed the recipe that failed it).
    */
-  retryRun(id: RunId, now: number): Promise<boolean>;
+  retryRun(id: RunId, now: number, onVersion?: { recipeHash: string; recipeVersion: number }): Promise<boolean>;
   /**
    * Runs whose recipe cancels on `event` for this correlation key and that may still act: those not
    * finished, and failed ones (a retry would resume them; `cancelRun` with `failed` tells which can).
