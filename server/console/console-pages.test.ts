@@ -159,6 +159,31 @@ describe('retry and cancel from the run page', () => {
     expect(textOf(await again.text())).toContain('is completed: only a run that failed at a step can be retried');
   });
 
+  it('offers a retry on the version served now when the recipe changed since the run failed; the run then completes as that version', async () => {
+    const v1 = recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: '{% $uppercasee(trigger.data.id) %}' } }], { name: 'tell-partner', version: 1 });
+    const before = await appFixture({ recipes: [v1] });
+    const res1 = await before.deliver({ id: 'delivery-v1', event: 'thing.happened', data: { id: 'mdf-4250' } });
+    const failed = ((await res1.json()) as { run_ids: string[] }).run_ids[0]!;
+    await before.engine.runUntilIdle();
+    expect((await before.store.getRun(failed as never))!.status).toBe('failed');
+    const v2 = recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: '{% $uppercase(trigger.data.id) %}' } }], { name: 'tell-partner', version: 2 });
+    fx = await appFixture({ recipes: [v2], store: before.store });
+    const browser = new ConsoleBrowser(fx.app);
+    const run = await page(browser, `/console/runs/${failed}`);
+    expect(run.html).toContain(`href="/console/runs/${failed}/retry-current"`);
+    expect(run.text).toContain('Retry on v2, the version served now');
+    const confirm = await page(browser, `/console/runs/${failed}/retry-current`);
+    expect(confirm.text).toContain('Yes, retry on the version served now');
+    const csrf = await browser.csrfOf(`/console/runs/${failed}/retry-current`);
+    const res = await browser.post(`/console/runs/${failed}/retry-current`, { csrf });
+    expect(res.status).toBe(303);
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(failed as never))!).toMatchObject({ status: 'completed', recipeVersion: 2 });
+    expect(fx.system.effects).toEqual([{ key: 'MDF-4250', value: undefined }]);
+    // A run on the version served now has no such button.
+    expect((await page(browser, `/console/runs/${failed}`)).html).not.toContain('retry-current');
+  });
+
   it('cancels a waiting run after a confirmation', async () => {
     fx = await appFixture({ recipes: [approvalRecipe] });
     const browser = new ConsoleBrowser(fx.app);

@@ -51,10 +51,13 @@ export function runPageRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
     if (!run) return unknownRun(c, ctx, c.req.param('id'));
     const [journal, recipe] = await Promise.all([store.getJournal(run.id), recipeOf(ctx, run)]);
     const done = c.req.query('done');
-    return c.html(runPage(ctx.frame(c, 'runs'), { run, journal, recipe, now: engine.clock.now(), outcome: done ? OUTCOMES[done] : undefined }));
+    const current = engine.recipes.get(run.recipe);
+    const newerVersion = current && current.hash !== run.recipeHash ? current.definition.version : undefined;
+    return c.html(runPage(ctx.frame(c, 'runs'), { run, journal, recipe, now: engine.clock.now(), outcome: done ? OUTCOMES[done] : undefined, newerVersion }));
   });
 
-  const action = (name: 'retry' | 'cancel', allowed: (run: Run) => boolean, act: (id: RunId) => Promise<boolean>, refusedWhy: string) => {
+  // `act` answers whether it was done, or the reason it was refused (retry on the current version).
+  const action = (name: 'retry' | 'retry-current' | 'cancel', allowed: (run: Run) => boolean, act: (id: RunId) => Promise<boolean | { refusal: string }>, refusedWhy: string) => {
     app.get(`/console/runs/:id/${name}`, async (c) => {
       const run = await store.getRun(asRunId(c.req.param('id')));
       if (!run) return unknownRun(c, ctx, c.req.param('id'));
@@ -66,13 +69,19 @@ export function runPageRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
       if (forged) return forged;
       const id = asRunId(c.req.param('id'));
       // The same engine operation as POST /runs/:id/retry and /cancel.
-      if (await act(id)) return c.redirect(`/console/runs/${id}?done=${name === 'retry' ? 'retried' : 'canceled'}`, 303);
+      const outcome = await act(id);
+      if (outcome === true) return c.redirect(`/console/runs/${id}?done=${name === 'cancel' ? 'canceled' : 'retried'}`, 303);
       const run = await store.getRun(id);
       if (!run) return unknownRun(c, ctx, id);
-      return refused(c, ctx, run, refusedWhy);
+      return refused(c, ctx, run, outcome === false ? refusedWhy : outcome.refusal);
     });
   };
-  action('retry', canRetry, (id) => engine.retry(id), 'only a run that failed at a step can be retried (not one its recipe stopped as failed)');
+  const retryRefused = 'only a run that failed at a step can be retried (not one its recipe stopped as failed)';
+  action('retry', canRetry, (id) => engine.retry(id), retryRefused);
+  action('retry-current', canRetry, async (id) => {
+    const outcome = await engine.retryOnCurrentVersion(id);
+    return outcome.retried || (outcome.refusal ? { refusal: outcome.refusal } : false);
+  }, retryRefused);
   action('cancel', canCancel, (id) => engine.cancel(id, 'canceled by an operator in the console'), 'a finished run cannot be canceled');
 
   return app;

@@ -15,6 +15,8 @@ export interface RunPageData {
   now: number;
   /** The outcome of an action just taken (after its redirect). */
   outcome?: string | undefined;
+  /** The version of the run's recipe served now, when it is not the one the run started on. */
+  newerVersion?: number | undefined;
 }
 
 /** Whether the operator can retry the run from its failed step (as POST /runs/:id/retry allows). */
@@ -68,6 +70,7 @@ ${run.wakeAt !== null && !FINISHED_STATUSES.includes(run.status) ? html`<dt>Due 
 ${errorWords(run)}
 <div class="actions">
 ${canRetry(run) ? html`<a class="button" href="/console/runs/${run.id}/retry">Retry from the failed step</a>` : ''}
+${canRetry(run) && d.newerVersion !== undefined ? html`<a class="button" href="/console/runs/${run.id}/retry-current">Retry on v${d.newerVersion}, the version served now</a>` : ''}
 ${canCancel(run) ? html`<a class="button danger" href="/console/runs/${run.id}/cancel">Cancel this run</a>` : ''}
 </div>
 <details><summary>Trigger data</summary>${jsonBlock(redact(run.trigger.data))}</details>
@@ -81,10 +84,12 @@ ${
 }
 
 /** The confirmation step of retry and cancel: a form that posts, and a way back; works without script. */
-export function confirmPage(frame: PageFrame, run: Run, action: 'retry' | 'cancel', csrf: string): Html {
+export function confirmPage(frame: PageFrame, run: Run, action: 'retry' | 'retry-current' | 'cancel', csrf: string): Html {
   const words =
     action === 'retry'
-      ? { title: 'Retry this run?', text: html`The run continues from its failed step <strong>${run.error?.stepKey ?? ''}</strong>; the steps that completed are not repeated.`, button: 'Yes, retry from the failed step', cls: 'primary' }
+      ? { title: 'Retry this run?', text: html`The run continues from its failed step <strong>${run.error?.stepKey ?? ''}</strong> as v${run.recipeVersion} of its recipe, the version it started on; the steps that completed are not repeated.`, button: 'Yes, retry from the failed step', cls: 'primary' }
+      : action === 'retry-current'
+      ? { title: 'Retry this run on the version served now?', text: html`The run continues from its failed step <strong>${run.error?.stepKey ?? ''}</strong> as the version of its recipe served now, not v${run.recipeVersion} (after a fix of the recipe that failed it); the steps that completed are not repeated. Refused when that version lacks a step the run went through.`, button: 'Yes, retry on the version served now', cls: 'primary' }
       : { title: 'Cancel this run?', text: html`The run stops for good: its waits end and its approval links no longer work. It cannot be resumed.`, button: 'Yes, cancel the run', cls: 'danger' };
   return layout(
     words.title,

@@ -421,7 +421,7 @@ export class Engine {
       if (missing.length > 0) {
         return {
           retried: false,
-          refusal: `version ${current.definition.version} of ${run.recipe} has no step ${missing.join(', ')}, which run ${runId} went through on version ${run.recipeVersion}: retry it on version ${run.recipeVersion} (without recipe_version), or cancel it and start the work again`,
+          refusal: `version ${current.definition.version} of ${run.recipe} has no step ${missing.join(', ')}, which run ${runId} went through on version ${run.recipeVersion}: retry it on version ${run.recipeVersion}, or cancel it and start the work again`,
         };
       }
     }

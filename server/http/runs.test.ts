@@ -268,7 +268,7 @@ describe('POST /runs/:id/retry and /cancel', () => {
     const res = await fx.app.request(`/runs/${runId}/retry`, { method: 'POST', body: '{"recipe_version":"current"}' });
     expect(res.status).toBe(409);
     expect(((await res.json()) as { error: string }).error).toBe(
-      `version 2 of tell-partner has no step read, which run ${runId} went through on version 1: retry it on version 1 (without recipe_version), or cancel it and start the work again`,
+      `version 2 of tell-partner has no step read, which run ${runId} went through on version 1: retry it on version 1, or cancel it and start the work again`,
     );
     expect((await fx.store.getRun(runId as never))!).toMatchObject({ status: 'failed', recipeVersion: 1 });
   });
