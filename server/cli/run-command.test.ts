@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,4 +50,17 @@ describe('partnerflow run: the event must be the one the recipe is started by', 
     expect(out).toBe('');
     expect(code).toBe(2);
   }, 60_000);
+
+  it("a webhook recipe whose trigger filter is false for the event exits 2 naming the filter and sends nothing; --ignore-filter runs it", () => {
+    const submitted = JSON.parse(readFileSync(webhookEvent, 'utf8')) as { data: Record<string, unknown> };
+    // A status change of an Open request: mdf-request-cancellation starts only for Canceled.
+    const open = eventFile({ event: 'mdf_request.status_changed', data: { ...submitted.data, status: 'Open' } });
+    const refused = partnerflowRun('mdf-request-cancellation', '--mock', '--event', open);
+    expect(refused.err).toContain(`partnerflow run: mdf-request-cancellation's trigger filter \`{% data.status = 'Canceled' %}\` is false for ${open}: a delivery of this event starts no run of it. Give --ignore-filter to run it all the same`);
+    expect(refused.out).toBe('');
+    expect(refused.code).toBe(2);
+    const forced = partnerflowRun('mdf-request-cancellation', '--mock', '--ignore-filter', '--event', open);
+    expect(JSON.parse(forced.out).run).toMatchObject({ recipe: 'mdf-request-cancellation' });
+  }, 60_000);
 });
+

@@ -25,6 +25,8 @@ and until when, and what happens next (with --mock: nothing, once the command ex
                   the event's schema; a body naming another event is refused
                   a schedule recipe: the fire time, ${SCHEDULE_EVENT_SHAPE}
   --mock          against the simulated systems with demo data (no credentials needed)
+  --ignore-filter run a webhook recipe even when its trigger filter is false for the event (by
+                  default that is refused, exit 2: a delivery of that event starts no run of it)
   --db <file>     the store (default: PARTNERFLOW_DB; with --mock an in-memory store)
 
 Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad arguments or event;
@@ -33,6 +35,7 @@ Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad argume
     event: { type: 'string' },
     mock: { type: 'boolean' },
     db: { type: 'string' },
+    'ignore-filter': { type: 'boolean' },
   },
   async run({ values, positionals }) {
     const [recipeGiven] = positionals;
@@ -85,6 +88,11 @@ Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad argume
       const event = runEvent(recipe.definition, json, values.event, runtime.catalog);
       if (event.problem !== undefined) {
         console.error(`partnerflow run: ${event.problem}`);
+        return RUN_EXIT.usage;
+      }
+      // The trigger's filter too, as a delivery of this event would: `serve` starts no run for it.
+      if (trigger.type === 'webhook' && trigger.filter && values['ignore-filter'] !== true && !(await runtime.engine.triggerFilterPasses(recipeName, event.data))) {
+        console.error(`partnerflow run: ${recipeName}'s trigger filter \`${trigger.filter}\` is false for ${values.event}: a delivery of this event starts no run of it. Give --ignore-filter to run it all the same`);
         return RUN_EXIT.usage;
       }
       const { id } = await runtime.engine.startRun(recipeName, event.data, { event: trigger.type === 'webhook' ? trigger.event : undefined });

@@ -338,6 +338,17 @@ export class Engine {
     return answered;
   }
 
+  /**
+   * Whether a webhook recipe's trigger filter lets this event's data start a run, as a delivery would
+   * (`partnerflow run` asks before it starts one by hand); true for a recipe without a filter.
+   */
+  async triggerFilterPasses(recipeName: string, data: unknown): Promise<boolean> {
+    const trigger = this.recipes.get(recipeName)?.definition.trigger;
+    if (trigger?.type !== 'webhook' || !trigger.filter) return true;
+    const scope = eventScope(trigger.event, data, 'run');
+    return Boolean(await evaluateExpression(trigger.filter, scope, this.#env(), scope.trigger));
+  }
+
   /** Starts a run of a recipe by hand (CLI `run`, schedules), deduplicated on `dedupKey`. */
   async startRun(recipeName: string, data: unknown, options: { dedupKey?: string; type?: string; event?: string; startedBy?: string } = {}): Promise<{ id: RunId; created: boolean }> {
     const recipe = this.recipes.get(recipeName);
