@@ -1,18 +1,40 @@
 import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { KNOWN_TABLES } from '../../schemas/tables.ts';
 import { relative, resolve } from 'node:path';
 import type { Recipe } from '../../schemas/recipe.ts';
 import { didYouMean } from './closest-name.ts';
 import type { Finding } from './recipe-problem.ts';
 import { walkSteps } from './walk-steps.ts';
 
-/** Every `lookup` step must read a table that exists in TABLES_DIR; otherwise it would fail every run. */
+/**
+ * Every `lookup` step must read a table that exists in TABLES_DIR; otherwise it would fail every run.
+ * Its `where` must name columns of the table, for a table with a known row schema: a misspelt column
+ * matches no row, and the lookup would read as "nothing" at run time without a word.
+ */
 export function checkTables(recipe: Recipe, tables: readonly string[], tablesDir?: string): Finding[] {
   const findings: Finding[] = [];
   for (const { step, path } of walkSteps(recipe)) {
-    if (step.type !== 'lookup' || tables.includes(step.table)) continue;
-    findings.push({ path: [...path, 'table'], message: `unknown table "${step.table}"${didYouMean(step.table, tables) || knownTables(tables, tablesDir)}` });
+    if (step.type !== 'lookup') continue;
+    if (!tables.includes(step.table)) {
+      findings.push({ path: [...path, 'table'], message: `unknown table "${step.table}"${didYouMean(step.table, tables) || knownTables(tables, tablesDir)}` });
+      continue;
+    }
+    const columns = knownColumns(step.table);
+    if (!columns) continue;
+    if (typeof step.where !== 'object') continue;
+    for (const column of Object.keys(step.where)) {
+      if (columns.includes(column)) continue;
+      findings.push({ path: [...path, 'where', column], message: `table ${step.table} has no column "${column}"${didYouMean(column, columns) || `; columns: ${columns.join(', ')}`}` });
+    }
   }
   return findings;
+}
+
+/** The columns of a table with a known row schema (schemas/tables.ts); undefined for another table. */
+export function knownColumns(table: string): string[] | undefined {
+  const schema = KNOWN_TABLES[table];
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : undefined;
 }
 
 /**

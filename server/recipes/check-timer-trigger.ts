@@ -1,8 +1,6 @@
-import { z } from 'zod';
 import type { Recipe } from '../../schemas/recipe.ts';
-import { KNOWN_TABLES } from '../../schemas/tables.ts';
 import { didYouMean } from './closest-name.ts';
-import { knownTables } from './check-tables.ts';
+import { knownColumns, knownTables } from './check-tables.ts';
 import type { Finding } from './recipe-problem.ts';
 
 /**
@@ -17,12 +15,9 @@ export function checkTimerTrigger(recipe: Recipe, tables: readonly string[], tab
   if (!tables.includes(table)) {
     return [{ path: ['trigger', 'offsets', 'table'], message: `unknown table "${table}"${didYouMean(table, tables) || knownTables(tables, tablesDir)}` }];
   }
-  const schema = KNOWN_TABLES[table];
-  if (schema instanceof z.ZodObject) {
-    const columns = Object.keys(schema.shape);
-    if (!columns.includes(column)) {
-      return [{ path: ['trigger', 'offsets', 'column'], message: `table ${table} has no column "${column}"${didYouMean(column, columns) || `; columns: ${columns.join(', ')}`}` }];
-    }
+  const columns = knownColumns(table);
+  if (columns && !columns.includes(column)) {
+    return [{ path: ['trigger', 'offsets', 'column'], message: `table ${table} has no column "${column}"${didYouMean(column, columns) || `; columns: ${columns.join(', ')}`}` }];
   }
   return [];
 }

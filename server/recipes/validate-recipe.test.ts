@@ -408,5 +408,13 @@ describe('validateRecipe', () => {
       expect(problems(data, ['owners', 'regions'])).toEqual([`${FILE}: steps[0].table: unknown table "ownres" (did you mean "owners"?)`]);
       expect(problems(data, [])).toEqual([`${FILE}: steps[0].table: unknown table "ownres"; there are no tables`]);
     });
+
+    it('rejects a lookup whose where names a column the table does not have (a table with a known row schema), suggesting the closest', () => {
+      const data = recipe([{ id: 'cmm', type: 'lookup', table: 'approvers', where: { regon: 'EMEA' } }]);
+      expect(problems(data, ['approvers'])).toEqual([`${FILE}: steps[0].where.regon: table approvers has no column "regon" (did you mean "region"?)`]);
+      // An expression where, and a table without a known schema, are not checked by column.
+      expect(problems(recipe([{ id: 'cmm', type: 'lookup', table: 'approvers', where: "{% region = 'EMEA' %}" }]), ['approvers'])).toEqual([]);
+      expect(problems(recipe([{ id: 'owner', type: 'lookup', table: 'owners', where: { anything: 1 } }]), ['owners'])).toEqual([]);
+    });
   });
 });
