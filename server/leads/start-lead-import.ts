@@ -51,23 +51,26 @@ function marketoFields(lead: ImportedLead): Record<string, unknown> {
  */
 function importBatch(leads: ImportedLead[]) {
   const marketo: Array<Record<string, unknown>> = [];
-  // Each Marketo record's first row in the file, for an ops email naming a lead Marketo skipped (D22).
-  const rows: number[] = [];
+  // Each Marketo record's rows in the file, for an ops email naming a lead Marketo skipped (D22): a
+  // joint-booth person skipped is every one of its rows not routed, and ops import each again.
+  const rowsOf: number[][] = [];
   const positionOf = new Map<string, number>();
   const routing = leads.flatMap((lead) => {
     let position = positionOf.get(lead.email);
     if (position === undefined) {
       position = marketo.push(marketoFields(lead)) - 1;
-      rows.push(lead.row);
+      rowsOf.push([lead.row]);
       positionOf.set(lead.email, position);
     } else {
       marketo[position] = { ...marketo[position], ...marketoFields(lead) };
+      rowsOf[position]!.push(lead.row);
     }
     return lead.crm_partner_id
       ? [{ position, row: lead.row, email: lead.email, first_name: lead.first_name, last_name: lead.last_name, company: lead.company, phone: lead.phone, crm_partner_id: lead.crm_partner_id, event: lead.event, date: lead.visited_on }]
       : [];
   });
-  return { marketo, rows, routing };
+  // "2", or "2, 7" for a person on several rows (the email template says "rows" then).
+  return { marketo, rows: rowsOf.map((rows) => rows.join(', ')), routing };
 }
 
 /**
