@@ -76,7 +76,7 @@ export class MarketoLeadsSkippedError extends Error {
     const skipped = results.filter((r) => r.status === 'skipped');
     const named = skipped.map((r) => `${lookupField} ${String(leads[r.index]?.[lookupField])}: ${r.reasons.map((x) => `${x.code} ${x.message}`).join('; ') || 'no reason given'}`);
     const written = results.length - skipped.length;
-    super(`marketo: the ${action} by ${lookupField} skipped ${skipped.length} of ${results.length} lead${results.length === 1 ? '' : 's'} (${named.join(', ')})${written > 0 ? `; the other ${written} were written` : ''}`);
+    super(`marketo: the ${action} by ${lookupField} skipped ${skipped.length} of ${results.length} lead${results.length === 1 ? '' : 's'} (${named.join(', ')})${written > 0 ? `; the other ${written} ${written === 1 ? 'was' : 'were'} written` : ''}`);
   }
 }
 
