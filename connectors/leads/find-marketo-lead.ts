@@ -19,23 +19,31 @@ export class LeadNotInMarketoError extends Error {
   }
 }
 
+/** One Marketo lead of the email, with what a share records on it (D25, D27). */
+const MarketoLeadOfEmail = z.object({
+  id: z.number().int(),
+  impartner_partner_account: z.string().nullable().describe('The partner that holds the lead now (Impartner Partner Account); null when none.'),
+  marketing_suspended: z.boolean().describe('Its Marketing Suspended now.'),
+  marketing_suspended_before_share: z.boolean().nullable().describe('Its Marketing Suspended Before Share: what the share in progress recorded, when a partner holds it.'),
+});
+
 /**
  * `leads.find_marketo_lead` (D20, D21): the Marketo lead to route, by email, with its id and phone.
  * None fails the step with `LeadNotInMarketo`, which the step's retry policy re-looks for: a web form's
  * webhook may come before Marketo has written the lead, and the routing waits a while for it rather
  * than failing at once. It also answers who holds the lead now and its Marketing Suspended, so that a
- * share records the suspension the recall gives back (D25, D27).
+ * share records the suspension the recall gives back (D25, D27). Duplicates are common in Marketo: when
+ * several leads have the email, `leads` lists each (Marketo skips an update by email of them, 1007), so
+ * that the routing writes the share on every one by id and tells ops to merge them; the lead answered
+ * at the top level (the moment's) is the first, by id.
  */
 export const findMarketoLead = defineAction({
-  description: 'The Marketo lead of an email (id, email, phone); fails with LeadNotInMarketo, retryable, while Marketo has none.',
+  description: 'The Marketo lead of an email (id, email, phone) and every Marketo lead of that email (leads, several when Marketo has duplicates); fails with LeadNotInMarketo, retryable, while Marketo has none.',
   input: z.object({ email: z.string().min(3).describe('The lead\'s email (any letter case).') }),
-  output: z.object({
-    id: z.number().int(),
+  output: MarketoLeadOfEmail.extend({
     email: z.string(),
     phone: z.string().nullable(),
-    impartner_partner_account: z.string().nullable().describe('The partner that holds the lead now (Impartner Partner Account); null when none.'),
-    marketing_suspended: z.boolean().describe('Its Marketing Suspended now.'),
-    marketing_suspended_before_share: z.boolean().nullable().describe('Its Marketing Suspended Before Share: what the share in progress recorded, when a partner holds it.'),
+    leads: z.array(MarketoLeadOfEmail).min(1).describe('Every Marketo lead with the email, by id; more than one when Marketo has duplicates.'),
   }),
   idempotent: true,
   uses: ['marketo'],
@@ -44,19 +52,24 @@ export const findMarketoLead = defineAction({
     const call = { signal: ctx.signal, note: ctx.note };
     const { impartnerPartnerAccount, marketingSuspended, marketingSuspendedBeforeShare } = PARTNER_LEAD_FIELDS;
     const fields = ['id', 'email', 'phone', impartnerPartnerAccount.name, marketingSuspended.name, marketingSuspendedBeforeShare.name];
-    for await (const lead of ctx.connection.marketo().client.leadsBy('email', [email], fields, call)) {
-      const phone = typeof lead.phone === 'string' && lead.phone.trim() !== '' ? lead.phone.trim() : null;
+    const found: Array<Record<string, unknown> & { id: number }> = [];
+    for await (const lead of ctx.connection.marketo().client.leadsBy('email', [email], fields, call)) found.push(lead);
+    if (found.length === 0) throw new LeadNotInMarketoError(email);
+    found.sort((a, b) => a.id - b.id);
+    const leads = found.map((lead) => {
       const held = String(lead[impartnerPartnerAccount.name] ?? '').trim();
       const before = lead[marketingSuspendedBeforeShare.name];
       return {
         id: lead.id,
-        email: typeof lead.email === 'string' ? lead.email : email,
-        phone,
         impartner_partner_account: held === '' ? null : held,
         marketing_suspended: lead[marketingSuspended.name] === true,
         marketing_suspended_before_share: typeof before === 'boolean' ? before : null,
       };
-    }
-    throw new LeadNotInMarketoError(email);
+    });
+    if (leads.length > 1) ctx.note(`${leads.length} Marketo leads have ${email} (${leads.map((l) => l.id).join(', ')}): duplicates to merge`);
+    const first = found[0]!;
+    // The phone the PRM sync needs may be on any of the duplicates.
+    const phone = found.map((lead) => (typeof lead.phone === 'string' ? lead.phone.trim() : '')).find((p) => p !== '') ?? null;
+    return { ...leads[0]!, email: typeof first.email === 'string' ? first.email : email, phone, leads };
   },
 });

@@ -74,6 +74,24 @@ describe('marketo.upsert_leads', () => {
     expect(create.output.results[0]).toMatchObject({ status: 'skipped', reasons: [{ code: '1005', message: 'Lead already exists' }] });
   });
 
+  it('D20, D27: answers an update by email of two leads sharing it as skipped (1007) in a 200; on_skipped fail fails the step, not retried, naming the lead and reason; by id, each duplicate is written', async () => {
+    const connection = connectWith();
+    const twins = [systems.marketo.addLead({ email: 'twin@client.example' }).id, systems.marketo.addLead({ email: 'twin@client.example' }).id];
+    const byEmail = { action: 'updateOnly', leads: [{ email: 'twin@client.example', [F.marketingSuspended.name]: true }] };
+    const answered = await run<Upserted>(connection, 'upsert_leads', byEmail);
+    expect(answered.output.results).toEqual([{ index: 0, id: null, status: 'skipped', reasons: [{ code: '1007', message: 'Multiple lead match lookup criteria' }] }]);
+
+    const error = await failure(connection, 'upsert_leads', { ...byEmail, on_skipped: 'fail' });
+    expect(error.name).toBe('MarketoLeadsSkipped');
+    expect(error.retryable).toBe(false);
+    expect(error.message).toBe('marketo: the updateOnly by email skipped 1 of 1 lead (email twin@client.example: 1007 Multiple lead match lookup criteria)');
+    expect(twins.map((id) => systems.marketo.lead(id)?.marketingSuspended ?? null)).toEqual([null, null]);
+
+    const byId = await run<Upserted>(connection, 'upsert_leads', { action: 'updateOnly', lookup_field: 'id', on_skipped: 'fail', leads: twins.map((id) => ({ id, [F.marketingSuspended.name]: true })) });
+    expect(byId.output).toMatchObject({ updated: 2, skipped: 0 });
+    expect(twins.map((id) => systems.marketo.lead(id)?.marketingSuspended)).toEqual([true, true]);
+  });
+
   it('fails with a clear, non-retryable error naming the code when a field is unknown (1006)', async () => {
     const error = await failure(connectWith(), 'upsert_leads', { leads: [lead(1, { partnerIdd: 'x' })] });
     expect(error).toBeInstanceOf(ValidationError);

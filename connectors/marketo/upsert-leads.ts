@@ -18,7 +18,8 @@ export const LeadUpsertResult = z.object({
 /**
  * `marketo.upsert_leads`: creates or updates leads (`POST /v1/leads.json`), any number, 300 a call
  * (fewer when 300 would pass Marketo's 1 MB body limit). Answers per lead: created, updated or skipped
- * with Marketo's reasons; a skipped lead is an answer, not a failure of the step.
+ * with Marketo's reasons. A skipped lead is an answer, not a failure of the step, unless the step says
+ * `on_skipped: fail`: Marketo answers a skip inside a 200, so a write that must land is checked here.
  */
 export const upsertLeads = defineAction({
   description: 'Creates or updates Marketo leads (createOrUpdate, updateOnly or createOnly, matched on a lookup field), 300 a call; answers created / updated / skipped per lead.',
@@ -26,6 +27,10 @@ export const upsertLeads = defineAction({
     action: z.enum(['createOrUpdate', 'updateOnly', 'createOnly']).default('createOrUpdate'),
     lookup_field: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a lead field API name, e.g. email').default('email').describe('The field leads are matched on.'),
     leads: z.array(z.record(z.string(), z.unknown())).min(1).describe('Lead fields by API name (marketo-lead-fields.ts); any number, sent 300 a call.'),
+    on_skipped: z
+      .enum(['answer', 'fail'])
+      .default('answer')
+      .describe("answer: a skipped lead is in the results, for the recipe to act on. fail: a skipped lead fails the step (not retried), naming each skipped lead and Marketo's reasons, for a write that must land on every lead (a partner share, D20, D27)."),
   }),
   output: z.object({
     results: z.array(LeadUpsertResult),
@@ -51,10 +56,29 @@ export const upsertLeads = defineAction({
       }
     }
     const count = (status: string) => results.filter((r) => r.status === status).length;
+    if (input.on_skipped === 'fail' && count('skipped') > 0) throw new MarketoLeadsSkippedError(input.action, input.lookup_field, input.leads, results);
     ctx.note(`upserted ${input.leads.length} leads in ${calls} Marketo call${calls === 1 ? '' : 's'}: ${count('created')} created, ${count('updated')} updated, ${count('skipped')} skipped`);
     return { results, created: count('created'), updated: count('updated'), skipped: count('skipped') };
   },
 });
+
+/** The error name of a write Marketo skipped on some leads while the step asked for every one (`on_skipped: fail`). */
+export const MARKETO_LEADS_SKIPPED = 'MarketoLeadsSkipped';
+
+/**
+ * Marketo answered 200 but skipped leads the step had to write. Not retryable: the same write gets the
+ * same answer (1007 several leads, 1004 none, 1003 a value refused) until someone changes the leads.
+ */
+export class MarketoLeadsSkippedError extends Error {
+  override name = MARKETO_LEADS_SKIPPED;
+  readonly retryable = false;
+  constructor(action: string, lookupField: string, leads: ReadonlyArray<Record<string, unknown>>, results: ReadonlyArray<z.input<typeof LeadUpsertResult>>) {
+    const skipped = results.filter((r) => r.status === 'skipped');
+    const named = skipped.map((r) => `${lookupField} ${String(leads[r.index]?.[lookupField])}: ${r.reasons.map((x) => `${x.code} ${x.message}`).join('; ') || 'no reason given'}`);
+    const written = results.length - skipped.length;
+    super(`marketo: the ${action} by ${lookupField} skipped ${skipped.length} of ${results.length} lead${results.length === 1 ? '' : 's'} (${named.join(', ')})${written > 0 ? `; the other ${written} ${written === 1 ? 'was' : 'were'} written` : ''}`);
+  }
+}
 
 /**
  * The leads cut into calls of at most 300, each batch halved again while its body would pass Marketo's

@@ -48,6 +48,27 @@ describe('checkLeadImport (D22)', () => {
     ]);
   });
 
+  it('D20, D24: accepts the same email for two partners of a joint booth; refuses it again for the same partner (its 15-character ID too), naming the row and partner', () => {
+    const csv = [
+      HEADER,
+      'ann@example.com,Ann,Lee,,1,yes,0015e00000LTWREAA5,Expo,2026-03-02',
+      'Ann@example.com,Ann,Lee,,1,yes,a0B5g00000AbCdEfGH,Expo,2026-03-02',
+      'ann@example.com,Ann,Lee,,1,yes,0015e00000LTWRE,Expo,2026-03-02',
+      'ann@example.com,Ann,Lee,,1,yes,,Expo,2026-03-02',
+      'ann@example.com,Ann,Lee,,1,yes,,Expo,2026-03-02',
+    ].join('\n');
+    const check = checkLeadImport(bytes(csv), 1024 * 1024);
+    expect(check.accepted.map((a) => [a.row, a.email, a.crm_partner_id])).toEqual([
+      [1, 'ann@example.com', '0015e00000LTWREAA5'],
+      [2, 'ann@example.com', 'a0B5g00000AbCdEfGH'],
+      [4, 'ann@example.com', null],
+    ]);
+    expect(check.refused.map((r) => [r.row, r.reason])).toEqual([
+      [3, 'email ann@example.com is on row 1 already for CRM Partner ID 0015e00000LTWREAA5'],
+      [5, 'email ann@example.com is on row 4 already'],
+    ]);
+  });
+
   it('refuses a visited_on that has the form of a date but is no day of the calendar (31 February)', () => {
     const check = checkLeadImport(bytes([HEADER, 'e@example.com,,,,1,yes,,Expo,2026-02-31'].join('\n')), 1024 * 1024);
     expect(check.refused.map((r) => [r.row, r.reason])).toEqual([[1, 'visited_on "2026-02-31" is not a date (YYYY-MM-DD)']]);

@@ -114,10 +114,6 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
       refuse(email ? `email ${JSON.stringify(get('email'))} is not an email address` : 'email is missing');
       continue;
     }
-    if (seen.has(email)) {
-      refuse(`email ${email} is on row ${seen.get(email)} already`);
-      continue;
-    }
     const phone = get('phone');
     if (!phone) {
       refuse('phone is missing: a phone number is required for the PRM sync (D22)');
@@ -138,6 +134,13 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
       }
       crmPartnerId = read.id18;
     }
+    // A repeat is the same person for the same partner (or twice without one). The same email with
+    // another partner's CRM Partner ID is that partner's share of a joint booth (D20, D24): routed too.
+    const repeatKey = `${email}\u0000${crmPartnerId ?? ''}`;
+    if (seen.has(repeatKey)) {
+      refuse(`email ${email} is on row ${seen.get(repeatKey)} already${crmPartnerId ? ` for CRM Partner ID ${crmPartnerId}` : ''}`);
+      continue;
+    }
     const event = get('event');
     if (!event) {
       refuse('event is missing: the interesting moment names the event (D21)');
@@ -148,7 +151,7 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
       refuse(`visited_on ${JSON.stringify(visitedOn)} is not a date (YYYY-MM-DD)`);
       continue;
     }
-    seen.set(email, row);
+    seen.set(repeatKey, row);
     const optedInValue = get('opted_in');
     const optedIn = EXPLICIT_YES.has(optedInValue.toLowerCase());
     if (!optedIn) result.not_opted_in.push({ row, email, opted_in: optedInValue });

@@ -43,6 +43,37 @@ function marketoFields(lead: ImportedLead): Record<string, unknown> {
 }
 
 /**
+ * One journaled batch of the import: the Marketo records and the rows to route. A person listed once per
+ * partner of a joint booth (same email, another CRM Partner ID) is one Marketo record, sent once (two
+ * records of one email in a call could make Marketo create the person twice), and a routing per row,
+ * each pointing at that record's result. Later rows add to the record (the last CRM Partner ID, an
+ * explicit opt-in): the lead routed last names its partner in Marketo, as a second import would.
+ */
+function importBatch(leads: ImportedLead[]) {
+  const marketo: Array<Record<string, unknown>> = [];
+  // Each Marketo record's rows in the file, for an ops email naming a lead Marketo skipped (D22): a
+  // joint-booth person skipped is every one of its rows not routed, and ops import each again.
+  const rowsOf: number[][] = [];
+  const positionOf = new Map<string, number>();
+  const routing = leads.flatMap((lead) => {
+    let position = positionOf.get(lead.email);
+    if (position === undefined) {
+      position = marketo.push(marketoFields(lead)) - 1;
+      rowsOf.push([lead.row]);
+      positionOf.set(lead.email, position);
+    } else {
+      marketo[position] = { ...marketo[position], ...marketoFields(lead) };
+      rowsOf[position]!.push(lead.row);
+    }
+    return lead.crm_partner_id
+      ? [{ position, row: lead.row, email: lead.email, first_name: lead.first_name, last_name: lead.last_name, company: lead.company, phone: lead.phone, crm_partner_id: lead.crm_partner_id, event: lead.event, date: lead.visited_on }]
+      : [];
+  });
+  // "2", or "2, 7" for a person on several rows (the email template says "rows" then).
+  return { marketo, rows: rowsOf.map((rows) => rows.join(', ')), routing };
+}
+
+/**
  * Checks a booth-scan CSV (D22) and, when rows are accepted, starts the `lead-import` run that takes
  * them to Marketo in batches of 300 (durably, one journaled step a batch) and routes those with a CRM
  * Partner ID. The run is keyed by the file's hash: the same file twice starts one run.
@@ -50,16 +81,7 @@ function marketoFields(lead: ImportedLead): Record<string, unknown> {
 export async function startLeadImport(engine: Engine, bytes: Uint8Array, maxBytes: number): Promise<LeadImportReport> {
   const check = checkLeadImport(bytes, maxBytes);
   const importId = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
-  const batches = chunk(check.accepted, MARKETO_LIMITS.batchSize).map((leads) => ({
-    marketo: leads.map(marketoFields),
-    // Each lead's row in the file, for an ops email naming a lead Marketo skipped (D22).
-    rows: leads.map((lead) => lead.row),
-    routing: leads.flatMap((lead, position) =>
-      lead.crm_partner_id
-        ? [{ position, row: lead.row, email: lead.email, first_name: lead.first_name, last_name: lead.last_name, company: lead.company, phone: lead.phone, crm_partner_id: lead.crm_partner_id, event: lead.event, date: lead.visited_on }]
-        : [],
-    ),
-  }));
+  const batches = chunk(check.accepted, MARKETO_LIMITS.batchSize).map(importBatch);
   const toRoute = batches.reduce((n, b) => n + b.routing.length, 0);
   let runId: string | null = null;
   let again = false;

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
+import { useTestStore } from '../../test/support/test-store.ts';
+import { loadConfig } from '../../server/config.ts';
+import { VirtualClock } from '../../server/engine/clock.ts';
+import { CONNECTORS } from '../index.ts';
+import { capturingLogger, testContext, testDeps } from '../kit/action-test-context.ts';
+import { marketoConnector } from '../marketo/index.ts';
+import type { MarketoConfig } from '../marketo/marketo-config.ts';
+import type { MarketoConnection } from '../marketo/marketo-connection.ts';
+import { leadsConnector } from './index.ts';
+import type { LeadsConnection } from './leads-connection.ts';
+
+const clock = new VirtualClock('2026-03-02T09:00:00Z');
+const systems = useSimulatedSystems(clock);
+const store = useTestStore();
+
+function connect(): LeadsConnection {
+  const config = loadConfig({}, { mock: true, connectors: CONNECTORS }).connectors;
+  const marketo = marketoConnector.connect(config.marketo as MarketoConfig, testDeps(clock, capturingLogger(), store())) as MarketoConnection;
+  return { prm: () => { throw new Error('not used'); }, marketo: () => marketo, salesforce: () => { throw new Error('not used'); }, config: config.leads as LeadsConnection['config'] };
+}
+
+async function find(email: string) {
+  const definition = leadsConnector.actions.find_marketo_lead!;
+  const { ctx, notes } = testContext(connect(), clock);
+  const output = definition.output.parse(await definition.run(definition.input.parse({ email }), ctx)) as { id: number; phone: string | null; leads: Array<Record<string, unknown>> };
+  return { output, notes };
+}
+
+describe('leads.find_marketo_lead (D20)', () => {
+  it('D20, D27: lists every Marketo lead of a duplicated email, each with what a share records, and notes them as duplicates to merge', async () => {
+    const first = systems.marketo.addLead({ email: 'twin@client.example', marketingSuspended: true });
+    const second = systems.marketo.addLead({ email: 'Twin@client.example', phone: '+1 555 0188', impartnerPartnerAccount: '102', marketingSuspended: true, marketingSuspendedBeforeShare: false });
+    const { output, notes } = await find('TWIN@client.example');
+    expect(output).toMatchObject({ id: first.id, phone: '+1 555 0188' });
+    expect(output.leads).toEqual([
+      { id: first.id, impartner_partner_account: null, marketing_suspended: true, marketing_suspended_before_share: null },
+      { id: second.id, impartner_partner_account: '102', marketing_suspended: true, marketing_suspended_before_share: false },
+    ]);
+    expect(notes).toContain(`2 Marketo leads have twin@client.example (${first.id}, ${second.id}): duplicates to merge`);
+  });
+
+  it('answers one lead in leads when Marketo has one', async () => {
+    const only = systems.marketo.addLead({ email: 'one@client.example' });
+    const { output } = await find('one@client.example');
+    expect(output.leads.map((l) => l.id)).toEqual([only.id]);
+  });
+});
