@@ -156,6 +156,44 @@ export function usd(amount: unknown): string | undefined {
  */
 export const MONEY_FUNCTIONS: Readonly<Record<string, (amount: unknown) => string | undefined>> = { usd, formatUsd: usd };
 
+/**
+ * The functions an expression may call: JSONata's own and the runtime's (`$now`, `$addBusinessDays`,
+ * `$usd`, …). Validation names a call of any other (a typo such as `$adBusinessDays`), which JSONata
+ * only finds when the call is evaluated ("Attempted to invoke a non-function").
+ */
+export const KNOWN_FUNCTIONS: ReadonlySet<string> = new Set([
+  ...['sum', 'count', 'max', 'min', 'average', 'string', 'substring', 'substringBefore', 'substringAfter', 'lowercase', 'uppercase', 'length', 'trim', 'pad'],
+  ...['match', 'contains', 'replace', 'split', 'join', 'formatNumber', 'formatBase', 'formatInteger', 'parseInteger', 'number', 'floor', 'ceil', 'round'],
+  ...['abs', 'sqrt', 'power', 'random', 'boolean', 'not', 'map', 'zip', 'filter', 'single', 'reduce', 'sift', 'keys', 'lookup', 'append', 'exists', 'spread'],
+  ...['merge', 'reverse', 'each', 'error', 'assert', 'type', 'sort', 'shuffle', 'distinct', 'base64encode', 'base64decode', 'encodeUrlComponent', 'encodeUrl'],
+  ...['decodeUrlComponent', 'decodeUrl', 'eval', 'toMillis', 'fromMillis', 'clone', 'now', 'millis'],
+  // Bound without calling them: only their names are read.
+  ...Object.keys(buildFunctions({} as ExpressionEnv)),
+]);
+
+/**
+ * The names of the functions an expression calls (`$name(…)`, also partially applied), leaving out
+ * those it defines itself (`$f := function(…)`, a lambda's parameters), in the order they appear.
+ */
+export function calledFunctions(source: string): string[] {
+  const called = new Set<string>();
+  const defined = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+      return;
+    }
+    const n = node as { type?: string; procedure?: { type?: string; value?: unknown }; lhs?: { type?: string; value?: unknown }; arguments?: Array<{ type?: string; value?: unknown }> };
+    if ((n.type === 'function' || n.type === 'partial') && n.procedure?.type === 'variable' && typeof n.procedure.value === 'string') called.add(n.procedure.value);
+    if (n.type === 'bind' && n.lhs?.type === 'variable' && typeof n.lhs.value === 'string') defined.add(n.lhs.value);
+    if (n.type === 'lambda') for (const a of n.arguments ?? []) if (a.type === 'variable' && typeof a.value === 'string') defined.add(a.value);
+    for (const child of Object.values(node)) if (child && typeof child === 'object') visit(child);
+  };
+  visit(compileExpression(source).ast());
+  return [...called].filter((name) => !defined.has(name));
+}
+
 /** Evaluates one expression string against a scope; `input` defaults to the scope itself. */
 export async function evaluateExpression(source: string, scope: ExpressionScope, env: ExpressionEnv, input?: unknown): Promise<unknown> {
   const compiled = compileExpression(source);

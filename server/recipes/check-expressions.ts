@@ -1,5 +1,5 @@
 import type { Recipe } from '../../schemas/recipe.ts';
-import { compileExpression, expressionsIn, referencedSteps } from '../engine/expression.ts';
+import { calledFunctions, compileExpression, expressionsIn, KNOWN_FUNCTIONS, referencedSteps } from '../engine/expression.ts';
 import { didYouMean } from './closest-name.ts';
 import type { Finding } from './recipe-problem.ts';
 import { StepOrder } from './step-order.ts';
@@ -19,6 +19,10 @@ export function checkExpressions(recipe: Recipe): Finding[] {
     } catch (error) {
       findings.push({ path, message: (error as Error).message });
       continue;
+    }
+    for (const name of calledFunctions(source)) {
+      if (KNOWN_FUNCTIONS.has(name)) continue;
+      findings.push({ path, message: `calls $${name}, which is not a function${didYouMean(name, [...KNOWN_FUNCTIONS]).replace(/"([^"]+)"/, '"$$$1"') || ''}: a run would fail there` });
     }
     for (const { id, bracketed } of referencedSteps(source, { inputIsScope: inputIsScope(path, order) })) {
       const noSuchStep = order.has(id) ? '' : `no step has the id "${id}"${didYouMean(id, order.ids())}`;

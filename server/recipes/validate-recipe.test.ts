@@ -235,6 +235,11 @@ describe('validateRecipe', () => {
       expect(problems(data)).toEqual([`${FILE}: steps[1].condition: Unexpected end of expression at position 19 in {% $steps.account.id = %}`]);
     });
 
+    it('rejects a call of a function that is neither JSONata\'s nor the runtime\'s, suggesting the closest; functions the expression defines are fine', () => {
+      const data = recipe([{ id: 'due', type: 'set', values: { at: '{% $adBusinessDays($now(), 2) %}', fine: '{% ($twice := function($n) { $n * 2 }; $twice($count([1]))) %}', money: '{% $usd(10) %}' } }]);
+      expect(problems(data)).toEqual([`${FILE}: steps[0].values.at: calls $adBusinessDays, which is not a function (did you mean "$addBusinessDays"?): a run would fail there`]);
+    });
+
     it('checks expressions everywhere: triggers, filters, nested input, set values, lookups', () => {
       const data = recipe(
         [
