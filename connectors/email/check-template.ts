@@ -1,9 +1,9 @@
-import { readdirSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { isExpression } from '../../server/engine/expression.ts';
 import type { ActionInputContext, ActionInputProblem } from '../kit/define-connector.ts';
 import { EmailConfig } from './email-config.ts';
-import { isTemplateName } from './email-templates.ts';
+import { isTemplateName, parseTemplate } from './email-templates.ts';
 
 /**
  * The `checkInput` of actions that render a template (`email.send`, `approval.request`): a literal
@@ -25,8 +25,33 @@ export function checkTemplateInput(input: unknown, context: ActionInputContext):
     const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read: ${(error as Error).message}`;
     return [{ path: ['template'], message: `no email template "${template}": the templates folder ${shown} (EMAIL_TEMPLATES_DIR) ${why}` }];
   }
-  if (known.includes(template)) return [];
-  return [{ path: ['template'], message: `no email template "${template}" in ${shown}`, unknownName: { name: template, known } }];
+  if (!known.includes(template)) return [{ path: ['template'], message: `no email template "${template}" in ${shown}`, unknownName: { name: template, known } }];
+  // It must parse too (front matter, placeholders that compile): a broken one fails every send.
+  const broken = parseProblem(context, join(dir, `${template}.txt`));
+  return broken ? [{ path: ['template'], message: `email template "${template}" cannot be used: ${broken}` }] : [];
+}
+
+/** Each template file is parsed once per recipe check. */
+const parsed = new WeakMap<ActionInputContext, Map<string, string | null>>();
+
+function parseProblem(context: ActionInputContext, file: string): string | null {
+  let byFile = parsed.get(context);
+  if (!byFile) parsed.set(context, (byFile = new Map()));
+  if (!byFile.has(file)) {
+    let problem: string | null = null;
+    try {
+      parseTemplate(readFileSync(file, 'utf8'), relativeOrAbsolute(file));
+    } catch (error) {
+      problem = (error as Error).message;
+    }
+    byFile.set(file, problem);
+  }
+  return byFile.get(file)!;
+}
+
+function relativeOrAbsolute(path: string): string {
+  const fromHere = relative(process.cwd(), path);
+  return fromHere.startsWith('..') ? path : fromHere;
 }
 
 /** The folder is read once per recipe check, not once per step that names a template. */

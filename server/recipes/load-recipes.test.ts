@@ -109,6 +109,18 @@ export default defineRecipe({
     ]);
   });
 
+  it('refuses a recipe whose email template exists but does not parse (a placeholder that does not compile), naming the template and the problem', async () => {
+    const templates = mkdtempSync(join(tmpdir(), 'templates-'));
+    writeFileSync(join(templates, 'broken.txt'), '---\nsubject: Hello {{ partner.name }}\n---\nHello {{ partner.( }},\n');
+    const dir = mkdtempSync(join(tmpdir(), 'recipes-'));
+    const steps = [{ id: 'tell', type: 'action', action: 'email.send', input: { to: ['ops@vendor.example'], template: 'broken' } }];
+    writeFileSync(join(dir, 'tell.recipe.json'), JSON.stringify({ name: 'tell', version: 1, description: 'tells', trigger: { type: 'webhook', event: 'prm.mdf_request.submitted' }, steps }));
+    const { connectors } = loadConfig({ EMAIL_TEMPLATES_DIR: templates }, { mock: true, connectors: CONNECTORS });
+    const error = await loadRecipes(dir, { catalog: new ConnectorCatalog(CONNECTORS), tables: [], connectorConfigs: connectors }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RecipeLoadError);
+    expect((error as RecipeLoadError).message).toMatch(new RegExp(`tell\\.recipe\\.json: steps\\[0\\]\\.input\\.template: email template "broken" cannot be used: .*broken\\.txt: .+`));
+  });
+
   it('refuses a folder that does not exist', async () => {
     const error = await loadError(join(fixtures, 'no-such-folder'));
     expect(error.message).toBe(`${join(fixtures, 'no-such-folder')}: no such folder (RECIPES_DIR)`);
