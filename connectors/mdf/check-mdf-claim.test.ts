@@ -13,7 +13,7 @@ const rulesOf = (c: Partial<CheckedClaim>, r: Partial<ClaimedRequest> = {}, rule
 
 describe('mdf.check_claim', () => {
   it('accepts a complete claim within the approved amount and half of the actual costs', () => {
-    expect(checkMdfClaim(claim, request, share)).toEqual({ problems: [], missing_attachments: [] });
+    expect(checkMdfClaim(claim, request, share)).toEqual({ problems: [], missing_attachments: [], title_taken_by: null });
   });
 
   it('D18: a claim equal to the approved amount is accepted, one cent over is refused with the numbers', () => {
@@ -58,16 +58,22 @@ describe('mdf.check_claim', () => {
     expect(rulesOf({}, { status: 'Denied' })).toEqual(['D18']);
   });
 
-  it('D15: an earlier claim with the same title (letter case and spaces ignored) refuses the later one, naming the title and the other claim', () => {
+  it('D15: an earlier claim with the same title (letter case and spaces ignored) refuses the later one, naming the title; the other claim only to ops when it may be another partner\'s', () => {
     const earlier = { id: 3, mdfNumber: 'MDF-0902', title: 'partner day FRANKFURT ' };
-    const problems = checkMdfClaim({ ...claim, title: '  Partner Day Frankfurt' }, request, share, [earlier]).problems;
-    expect(problems).toEqual([
+    const check = checkMdfClaim({ ...claim, title: '  Partner Day Frankfurt' }, request, share, [earlier]);
+    // Against another request: perhaps another partner's, so neither its id, its request nor its title reach the partner.
+    expect(check.problems).toEqual([
       {
         rule: 'D15',
         field: 'Claim Title',
-        message: 'The Claim Title "Partner Day Frankfurt" is already used by claim 3 against MDF-0902 ("partner day FRANKFURT"); titles must be unique (letter case, spacing and the way accents are typed do not count). Please submit the claim again with another title.',
+        message: 'The Claim Title "Partner Day Frankfurt" is already used by another claim; titles must be unique among all claims (letter case, spacing and the way accents are typed do not count). Please submit the claim again with another title.',
       },
     ]);
+    expect(check.title_taken_by).toEqual({ id: 3, mdf_number: 'MDF-0902' });
+    // Against the same request: the partner's own claim, named.
+    expect(checkMdfClaim({ ...claim, title: '  Partner Day Frankfurt' }, request, share, [{ ...earlier, mdfNumber: 'MDF-0901' }]).problems[0]!.message).toBe(
+      'The Claim Title "Partner Day Frankfurt" is already used by claim 3 against MDF-0901 ("partner day FRANKFURT"); titles must be unique among all claims (letter case, spacing and the way accents are typed do not count). Please submit the claim again with another title.',
+    );
     // The earlier claim is not refused because of the later one.
     expect(checkMdfClaim({ ...claim, id: 3 }, request, share, [{ id: 5, mdfNumber: 'MDF-0901', title: 'Partner Day Frankfurt' }]).problems).toEqual([]);
   });
@@ -152,7 +158,7 @@ describe('mdf.check_claim', () => {
   });
 
   it('D16: missing required attachments are listed (POP, Lead List) without refusing the claim', () => {
-    expect(checkMdfClaim({ ...claim, attachments: [attachments[0]!] }, request, share)).toEqual({ problems: [], missing_attachments: ['Lead List'] });
+    expect(checkMdfClaim({ ...claim, attachments: [attachments[0]!] }, request, share)).toEqual({ problems: [], missing_attachments: ['Lead List'], title_taken_by: null });
     expect(checkMdfClaim({ ...claim, attachments: null }, request, share).missing_attachments).toEqual(['POP', 'Lead List']);
     expect(checkMdfClaim({ ...claim, attachments: [{ name: 'a', kind: 'Other', url: 'x' }, { name: 'b', kind: 'Other', url: 'y' }] }, request, share).missing_attachments).toEqual(['POP', 'Lead List']);
   });

@@ -64,6 +64,8 @@ export interface ClaimCheck {
   problems: RuleProblem[];
   /** D16: the required attachment kinds the claim lacks (told, but not a reason to refuse). */
   missing_attachments: string[];
+  /** D15: the earlier claim that has the title, for ops (the run's journal) only: it may be another partner's. */
+  title_taken_by: { id: number; mdf_number: string } | null;
 }
 
 /**
@@ -73,6 +75,7 @@ export interface ClaimCheck {
  *   approved claim): there is no approved amount left to claim;
  * - D15: a title, amount or paid date is missing, or another, earlier claim not Denied has the same title
  *   (claimTitleKey: NFKC, case folded, whitespace runs one space): a refused claim gives its title back, so the partner can resubmit under it;
+ *   the message names that claim only when it is against the same request (another may be another partner's);
  * - D18: the amount is zero or has a fraction of a cent, or it is over the request's approved amount, alone
  *   or with the request's other claims not Denied (equal is accepted): the earlier ones (lower PRM id, so
  *   the later of two claims submitted together is the one refused) and any approved or paid;
@@ -105,10 +108,13 @@ export function checkMdfClaim(
   // Only an earlier claim (a lower PRM id) takes a title: the later of two is the duplicate, whichever event arrives first.
   const taken = title === '' ? undefined : sameTitle.find((other) => other.id < claim.id && other.status !== 'Denied' && claimTitleKey(other.title ?? '') === claimTitleKey(title));
   if (taken) {
+    // Titles are unique among every partner's claims, and the partner reads this (the email, and the Status Reason in its
+    // portal): only a claim against the same request, surely the partner's own, is named; another may be another partner's.
+    const by = taken.mdfNumber === number ? `claim ${taken.id} against ${taken.mdfNumber} ("${taken.title?.trim()}")` : 'another claim';
     problems.push({
       rule: 'D15',
       field: 'Claim Title',
-      message: `The Claim Title "${title}" is already used by claim ${taken.id} against ${taken.mdfNumber} ("${taken.title?.trim()}"); titles must be unique (letter case, spacing and the way accents are typed do not count). Please submit the claim again with another title.`,
+      message: `The Claim Title "${title}" is already used by ${by}; titles must be unique among all claims (letter case, spacing and the way accents are typed do not count). Please submit the claim again with another title.`,
     });
   }
   if (claim.paidDate === null || claim.paidDate === undefined || claim.paidDate === '') problems.push({ rule: 'D15', field: 'Paid Date', message: 'The Paid Date is missing.' });
@@ -162,7 +168,7 @@ export function checkMdfClaim(
   }
   const kinds = new Set((claim.attachments ?? []).map((a) => a.kind));
   const missing_attachments = REQUIRED_ATTACHMENT_KINDS.filter((kind) => !kinds.has(kind));
-  return { problems, missing_attachments };
+  return { problems, missing_attachments, title_taken_by: taken ? { id: taken.id, mdf_number: taken.mdfNumber } : null };
 }
 
 /**
@@ -186,12 +192,16 @@ export const checkMdfClaimAction = defineAction({
     rules_broken: z.array(z.string()),
     reason: z.string().describe('The problems in one sentence list, for the claim\'s Status Reason ("" when ok).'),
     missing_attachments: z.array(z.string()).describe('D16: the required attachment kinds the claim lacks (POP, Lead List).'),
+    title_taken_by: z
+      .object({ id: z.number().int(), mdf_number: z.string() })
+      .nullable()
+      .describe("D15: the earlier claim that has the title, for ops (the run's journal); never for the partner, as it may be another partner's."),
   }),
   idempotent: true,
   async run(input) {
-    const { problems, missing_attachments } = checkMdfClaim(input.claim, input.request, input.rules, input.same_title, input.request_claims);
+    const { problems, missing_attachments, title_taken_by } = checkMdfClaim(input.claim, input.request, input.rules, input.same_title, input.request_claims);
     const rules_broken = [...new Set(problems.map((p) => p.rule))];
     const reason = problems.length ? `Refused (${rules_broken.join(', ')}): ${problems.map((p) => p.message).join(' ')}` : '';
-    return { ok: problems.length === 0, problems, rules_broken, reason, missing_attachments };
+    return { ok: problems.length === 0, problems, rules_broken, reason, missing_attachments, title_taken_by };
   },
 });
