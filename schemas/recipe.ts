@@ -370,9 +370,13 @@ export const TimerStopOn = z
     lifted_when: Expression.optional().describe(
       "With `by`: when this is truthy for the event (e.g. {% data.status = 'Denied' %}, a claim refused), the record stops nothing any more: instead of stopping, its stops are lifted from every key, and the timers of each record nothing else stops resume from its last state (a reminder day already past follows the late rules).",
     ),
+    as_of: Expression.optional().describe(
+      "With `by`: when the source last changed the stopping record (e.g. {% data.updated %}): an event of it older than the newest one applied stops and lifts nothing (a late delivery of a claim's change from before its denial does not stop the timers again). An event without a stamp is applied.",
+    ),
   })
   .strict()
-  .refine((s) => s.lifted_when === undefined || s.by !== undefined, { message: 'lifted_when needs by: it lifts the stops of the record that `by` names', path: ['lifted_when'] });
+  .refine((s) => s.lifted_when === undefined || s.by !== undefined, { message: 'lifted_when needs by: it lifts the stops of the record that `by` names', path: ['lifted_when'] })
+  .refine((s) => s.as_of === undefined || s.by !== undefined, { message: 'as_of needs by: it orders the events of the record that `by` names', path: ['as_of'] });
 
 /** A time of day HH:MM in the business calendar's zone. */
 const TimeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day HH:MM, e.g. 09:00');

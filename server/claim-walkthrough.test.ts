@@ -117,7 +117,7 @@ describe('the README claim walkthrough (npm start)', () => {
     expect(await reminders()).toEqual([]);
 
     // The same title in other case and spaces is refused (D15), naming the title and the other claim.
-    const duplicate = await call('POST', '/_mock/prm/claims', { mdfNumber: 'MDF-0901', title: ' partner day FRANKFURT ', amount: 500, paidDate: ended, actualCosts: 1500 });
+    const duplicate = await call('POST', '/_mock/prm/claims', { mdfNumber: 'MDF-0901', title: ' partner day FRANKFURT ', amount: 500, paidDate: ended, actualCosts: 15000 });
     const refused = await newest(northwind);
     expect(refused.subject).toBe('Your MDF claim "partner day FRANKFURT" for MDF-0901 cannot be accepted');
     expect(refused.text).toContain(`The Claim Title "partner day FRANKFURT" is already used by claim ${claimId} against MDF-0901 ("Partner Day Frankfurt")`);

@@ -13,7 +13,7 @@ const rulesOf = (c: Partial<CheckedClaim>, r: Partial<ClaimedRequest> = {}, rule
 
 describe('mdf.check_claim', () => {
   it('accepts a complete claim within the approved amount and half of the actual costs', () => {
-    expect(checkMdfClaim(claim, request, share)).toEqual({ problems: [], missing_attachments: [] });
+    expect(checkMdfClaim(claim, request, share)).toEqual({ problems: [], missing_attachments: [], title_taken_by: null });
   });
 
   it('D18: a claim equal to the approved amount is accepted, one cent over is refused with the numbers', () => {
@@ -58,16 +58,22 @@ describe('mdf.check_claim', () => {
     expect(rulesOf({}, { status: 'Denied' })).toEqual(['D18']);
   });
 
-  it('D15: an earlier claim with the same title (letter case and spaces ignored) refuses the later one, naming the title and the other claim', () => {
+  it('D15: an earlier claim with the same title (letter case and spaces ignored) refuses the later one, naming the title; the other claim only to ops when it may be another partner\'s', () => {
     const earlier = { id: 3, mdfNumber: 'MDF-0902', title: 'partner day FRANKFURT ' };
-    const problems = checkMdfClaim({ ...claim, title: '  Partner Day Frankfurt' }, request, share, [earlier]).problems;
-    expect(problems).toEqual([
+    const check = checkMdfClaim({ ...claim, title: '  Partner Day Frankfurt' }, request, share, [earlier]);
+    // Against another request: perhaps another partner's, so neither its id, its request nor its title reach the partner.
+    expect(check.problems).toEqual([
       {
         rule: 'D15',
         field: 'Claim Title',
-        message: 'The Claim Title "Partner Day Frankfurt" is already used by claim 3 against MDF-0902 ("partner day FRANKFURT"); titles must be unique (letter case, spacing and the way accents are typed do not count). Please submit the claim again with another title.',
+        message: 'The Claim Title "Partner Day Frankfurt" is already used by another claim; titles must be unique among all claims (letter case, spacing and the way accents are typed do not count). Please submit the claim again with another title.',
       },
     ]);
+    expect(check.title_taken_by).toEqual({ id: 3, mdf_number: 'MDF-0902' });
+    // Against the same request: the partner's own claim, named.
+    expect(checkMdfClaim({ ...claim, title: '  Partner Day Frankfurt' }, request, share, [{ ...earlier, mdfNumber: 'MDF-0901' }]).problems[0]!.message).toBe(
+      'The Claim Title "Partner Day Frankfurt" is already used by claim 3 against MDF-0901 ("partner day FRANKFURT"); titles must be unique among all claims (letter case, spacing and the way accents are typed do not count). Please submit the claim again with another title.',
+    );
     // The earlier claim is not refused because of the later one.
     expect(checkMdfClaim({ ...claim, id: 3 }, request, share, [{ id: 5, mdfNumber: 'MDF-0901', title: 'Partner Day Frankfurt' }]).problems).toEqual([]);
   });
@@ -81,19 +87,59 @@ describe('mdf.check_claim', () => {
 
   it('D18: the request\'s other claims not Denied count against the approved amount (the later of two is refused, with the numbers)', () => {
     const first = { id: 3, mdfNumber: 'MDF-0901', title: 'Part 1', status: 'Open', amount: 8000 };
-    expect(checkMdfClaim({ ...claim, amount: 8000 }, request, share, [], [first]).problems).toEqual([
+    // Actual costs wide enough that D19's share (checked on the same claims) refuses nothing here.
+    const wide = { ...claim, actualCosts: 40000 };
+    expect(checkMdfClaim({ ...wide, amount: 8000 }, request, share, [], [first]).problems).toEqual([
       {
         rule: 'D18',
         field: 'Claim Amount',
         message: 'The Claim Amount (USD 8,000) and the other claims against MDF-0901 (claim 3: USD 8,000) come to USD 16,000, more than the USD 8,000 approved: nothing is left to claim.',
       },
     ]);
-    expect(checkMdfClaim({ ...claim, amount: 3000.01 }, request, share, [], [{ ...first, amount: 5000 }]).problems[0]!.message).toContain('at most USD 3,000 is left to claim');
-    expect(checkMdfClaim({ ...claim, amount: 3000 }, request, share, [], [{ ...first, amount: 5000 }]).problems).toEqual([]);
+    expect(checkMdfClaim({ ...wide, amount: 3000.01 }, request, share, [], [{ ...first, amount: 5000 }]).problems[0]!.message).toContain('at most USD 3,000 is left to claim');
+    expect(checkMdfClaim({ ...wide, amount: 3000 }, request, share, [], [{ ...first, amount: 5000 }]).problems).toEqual([]);
     // A Denied claim counts for nothing; a later Open claim neither (it is the one refused), a later Approved one does.
-    expect(checkMdfClaim({ ...claim, amount: 8000 }, request, share, [], [{ ...first, status: 'Denied' }]).problems).toEqual([]);
-    expect(checkMdfClaim({ ...claim, amount: 8000 }, request, share, [], [{ ...first, id: 9 }]).problems).toEqual([]);
-    expect(checkMdfClaim({ ...claim, amount: 8000 }, request, share, [], [{ ...first, id: 9, status: 'Approved' }]).problems.map((p) => p.rule)).toEqual(['D18']);
+    expect(checkMdfClaim({ ...wide, amount: 8000 }, request, share, [], [{ ...first, status: 'Denied' }]).problems).toEqual([]);
+    expect(checkMdfClaim({ ...wide, amount: 8000 }, request, share, [], [{ ...first, id: 9 }]).problems).toEqual([]);
+    expect(checkMdfClaim({ ...wide, amount: 8000 }, request, share, [], [{ ...first, id: 9, status: 'Approved' }]).problems.map((p) => p.rule)).toEqual(['D18']);
+  });
+
+  it('D19: the request\'s claims share one cap, the share of the activity\'s actual costs: the later claim is refused with the numbers', () => {
+    const first = { id: 3, mdfNumber: 'MDF-0901', title: 'Frankfurt venue', status: 'Open', amount: 5000, actualCosts: 10000 };
+    const later = { ...claim, title: 'Frankfurt catering', amount: 3000, actualCosts: 10000 };
+    expect(checkMdfClaim(later, request, share, [], [first]).problems).toEqual([
+      {
+        rule: 'D19',
+        field: 'Claim Amount',
+        message: 'The Claim Amount (USD 3,000) and the other claims against MDF-0901 (claim 3: USD 5,000) come to USD 8,000, more than 50% of the Actual Costs (USD 10,000): nothing is left to claim.',
+      },
+    ]);
+    // In whole cents, rounded down: half of USD 10,000.01 leaves USD 1,000 after USD 4,000.
+    expect(checkMdfClaim({ ...later, amount: 1000, actualCosts: 10000.01 }, request, share, [], [{ ...first, amount: 4000 }]).problems).toEqual([]);
+    expect(checkMdfClaim({ ...later, amount: 1000.01, actualCosts: 10000.01 }, request, share, [], [{ ...first, amount: 4000 }]).problems[0]!.message).toContain('at most USD 1,000 is left to claim');
+    // The same claims as D18 count: not a Denied one, nor a later Open one; a later Approved one does.
+    expect(checkMdfClaim(later, request, share, [], [{ ...first, status: 'Denied' }]).problems).toEqual([]);
+    expect(checkMdfClaim(later, request, share, [], [{ ...first, id: 9 }]).problems).toEqual([]);
+    expect(checkMdfClaim(later, request, share, [], [{ ...first, id: 9, status: 'Approved' }]).problems.map((p) => p.rule)).toEqual(['D19']);
+  });
+
+  it('D19: a claim without Actual Costs is held to the latest figure another counted claim of the request gives, not to the planned Total Cost', () => {
+    const first = { id: 3, mdfNumber: 'MDF-0901', title: 'Frankfurt venue', status: 'Approved', amount: 5000, actualCosts: 12000 };
+    const second = { ...first, id: 4, title: 'Frankfurt signage', status: 'Open', amount: 500, actualCosts: 10000 };
+    const problems = checkMdfClaim({ ...claim, amount: 1000, actualCosts: null }, { ...request, amountRequested: 10000, totalCost: 20000 }, share, [], [first, second]).problems;
+    expect(problems).toEqual([
+      {
+        rule: 'D19',
+        field: 'Claim Amount',
+        message: 'The Claim Amount (USD 1,000) and the other claims against MDF-0901 (claim 3: USD 5,000, claim 4: USD 500) come to USD 6,500, more than 50% of the Actual Costs claim 4 gives (USD 10,000), which count as this claim gives none: nothing is left to claim.',
+      },
+    ]);
+    // With no figure on any claim, the request's Total Cost stands in, shared the same way.
+    const noFigures = [{ ...first, actualCosts: null }, { ...second, actualCosts: undefined }];
+    expect(checkMdfClaim({ ...claim, amount: 4500, actualCosts: null }, { ...request, amountRequested: 12000, totalCost: 20000 }, share, [], noFigures).problems).toEqual([]);
+    expect(checkMdfClaim({ ...claim, amount: 4500.01, actualCosts: null }, { ...request, amountRequested: 12000, totalCost: 20000 }, share, [], noFigures).problems[0]!.message).toContain(
+      "more than 50% of the request's Total Cost (USD 20,000), which counts as no Actual Costs were given: at most USD 4,500 is left to claim",
+    );
   });
 
   it('D18: a claim of USD 0, or with a fraction of a cent, is refused with the reason', () => {
@@ -112,7 +158,7 @@ describe('mdf.check_claim', () => {
   });
 
   it('D16: missing required attachments are listed (POP, Lead List) without refusing the claim', () => {
-    expect(checkMdfClaim({ ...claim, attachments: [attachments[0]!] }, request, share)).toEqual({ problems: [], missing_attachments: ['Lead List'] });
+    expect(checkMdfClaim({ ...claim, attachments: [attachments[0]!] }, request, share)).toEqual({ problems: [], missing_attachments: ['Lead List'], title_taken_by: null });
     expect(checkMdfClaim({ ...claim, attachments: null }, request, share).missing_attachments).toEqual(['POP', 'Lead List']);
     expect(checkMdfClaim({ ...claim, attachments: [{ name: 'a', kind: 'Other', url: 'x' }, { name: 'b', kind: 'Other', url: 'y' }] }, request, share).missing_attachments).toEqual(['POP', 'Lead List']);
   });

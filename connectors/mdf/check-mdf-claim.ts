@@ -44,11 +44,28 @@ export const OtherClaim = z
   .passthrough();
 export type OtherClaim = z.infer<typeof OtherClaim>;
 
+/**
+ * D19: what the activity actually cost, as the claims of its request report it (a claim's Actual Costs are the
+ * activity's, docs/systems.md, so the request's claims share one cap): the claim's own figure, the partner's
+ * latest; without it, the latest figure a counted claim of the request gives, so leaving the field empty on a
+ * second claim cannot raise the cap to the planned cost; with none, the request's planned Total Cost (D15's
+ * form does not ask for Actual Costs); with neither, nothing (the approved amount, D18, is the bound).
+ */
+function activityCosts(claim: CheckedClaim, counted: readonly OtherClaim[], request: ClaimedRequest): { usd: number; named: string } | undefined {
+  if (typeof claim.actualCosts === 'number') return { usd: claim.actualCosts, named: `the Actual Costs (${money(claim.actualCosts)})` };
+  const reported = [...counted].sort((a, b) => b.id - a.id).find((other) => typeof other.actualCosts === 'number');
+  if (reported) return { usd: reported.actualCosts as number, named: `the Actual Costs claim ${reported.id} gives (${money(reported.actualCosts as number)}), which count as this claim gives none` };
+  if (typeof request.totalCost === 'number') return { usd: request.totalCost, named: `the request's Total Cost (${money(request.totalCost)}), which counts as no Actual Costs were given` };
+  return undefined;
+}
+
 /** What the intake does with a claim: refuse it (every problem at once), and which attachments to ask for. */
 export interface ClaimCheck {
   problems: RuleProblem[];
   /** D16: the required attachment kinds the claim lacks (told, but not a reason to refuse). */
   missing_attachments: string[];
+  /** D15: the earlier claim that has the title, for ops (the run's journal) only: it may be another partner's. */
+  title_taken_by: { id: number; mdf_number: string } | null;
 }
 
 /**
@@ -58,12 +75,15 @@ export interface ClaimCheck {
  *   approved claim): there is no approved amount left to claim;
  * - D15: a title, amount or paid date is missing, or another, earlier claim not Denied has the same title
  *   (claimTitleKey: NFKC, case folded, whitespace runs one space): a refused claim gives its title back, so the partner can resubmit under it;
+ *   the message names that claim only when it is against the same request (another may be another partner's);
  * - D18: the amount is zero or has a fraction of a cent, or it is over the request's approved amount, alone
  *   or with the request's other claims not Denied (equal is accepted): the earlier ones (lower PRM id, so
  *   the later of two claims submitted together is the one refused) and any approved or paid;
  * - D19: the amount is over the programme's share (the mdf-programme table's maximum_vendor_share, D5) of
- *   the actual costs or, when the claim gives none (D15's form does not require them), of the request's
- *   Total Cost; with neither, the approved amount (D18) is the bound.
+ *   the activity's actual costs, alone or with the same other claims as D18 (the request's claims share one
+ *   cap: each reports the activity's costs); without Actual Costs on the claim (D15's form does not require
+ *   them), those of the latest counted claim giving them, else the request's Total Cost; with none, the
+ *   approved amount (D18) is the bound.
  * Missing attachments (D16) are returned apart: the partner is asked for them, the claim is not refused.
  */
 export function checkMdfClaim(
@@ -88,10 +108,13 @@ export function checkMdfClaim(
   // Only an earlier claim (a lower PRM id) takes a title: the later of two is the duplicate, whichever event arrives first.
   const taken = title === '' ? undefined : sameTitle.find((other) => other.id < claim.id && other.status !== 'Denied' && claimTitleKey(other.title ?? '') === claimTitleKey(title));
   if (taken) {
+    // Titles are unique among every partner's claims, and the partner reads this (the email, and the Status Reason in its
+    // portal): only a claim against the same request, surely the partner's own, is named; another may be another partner's.
+    const by = taken.mdfNumber === number ? `claim ${taken.id} against ${taken.mdfNumber} ("${taken.title?.trim()}")` : 'another claim';
     problems.push({
       rule: 'D15',
       field: 'Claim Title',
-      message: `The Claim Title "${title}" is already used by claim ${taken.id} against ${taken.mdfNumber} ("${taken.title?.trim()}"); titles must be unique (letter case, spacing and the way accents are typed do not count). Please submit the claim again with another title.`,
+      message: `The Claim Title "${title}" is already used by ${by}; titles must be unique among all claims (letter case, spacing and the way accents are typed do not count). Please submit the claim again with another title.`,
     });
   }
   if (claim.paidDate === null || claim.paidDate === undefined || claim.paidDate === '') problems.push({ rule: 'D15', field: 'Paid Date', message: 'The Paid Date is missing.' });
@@ -103,41 +126,49 @@ export function checkMdfClaim(
   } else if (!isWholeCents(amount)) {
     problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount (${amount}) has a fraction of a cent: give it in dollars and whole cents, e.g. ${money(Math.floor(amount * 100) / 100)}.` });
   } else {
+    // The request's other claims that count against it (D18, D19): not Denied, and earlier (a lower PRM id, so the
+    // later of two claims submitted together is the one refused) or already approved or paid.
+    const counted = requestClaims.filter(
+      (other) => other.id !== claim.id && other.status !== 'Denied' && (other.id < claim.id || other.status === 'Approved' || other.status === 'Paid'),
+    );
+    const claimedCents = counted.reduce((sum, other) => sum + cents(other.amount ?? 0), 0);
+    const others = counted.map((other) => `claim ${other.id}${typeof other.amount === 'number' ? `: ${money(other.amount)}` : ''}`).join(', ');
+    const leftOf = (boundCents: number) => {
+      const left = Math.max(0, boundCents - claimedCents) / 100;
+      return left > 0 ? `at most ${money(left)} is left to claim` : 'nothing is left to claim';
+    };
     const approved = request.amountRequested;
     if (request.status === 'Approved' && approved !== null && approved !== undefined && cents(amount) > cents(approved)) {
       problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount (${money(amount)}) is more than the ${money(approved)} approved for ${number}.` });
-    } else if (request.status === 'Approved' && approved !== null && approved !== undefined) {
-      const counted = requestClaims.filter(
-        (other) => other.id !== claim.id && other.status !== 'Denied' && (other.id < claim.id || other.status === 'Approved' || other.status === 'Paid'),
-      );
-      const claimedCents = counted.reduce((sum, other) => sum + cents(other.amount ?? 0), 0);
-      if (claimedCents + cents(amount) > cents(approved)) {
-        const left = Math.max(0, cents(approved) - claimedCents) / 100;
-        const others = counted.map((other) => `claim ${other.id}${typeof other.amount === 'number' ? `: ${money(other.amount)}` : ''}`).join(', ');
+    } else if (request.status === 'Approved' && approved !== null && approved !== undefined && claimedCents + cents(amount) > cents(approved)) {
+      problems.push({
+        rule: 'D18',
+        field: 'Claim Amount',
+        message: `The Claim Amount (${money(amount)}) and the other claims against ${number} (${others}) come to ${money((claimedCents + cents(amount)) / 100)}, more than the ${money(approved)} approved: ${leftOf(cents(approved))}.`,
+      });
+    }
+    const costs = activityCosts(claim, counted, request);
+    if (costs) {
+      const share = rules.maximum_vendor_share;
+      const largest = largestAllowedClaimCents(costs.usd, share);
+      if (cents(amount) > largest) {
         problems.push({
-          rule: 'D18',
+          rule: 'D19',
           field: 'Claim Amount',
-          message: `The Claim Amount (${money(amount)}) and the other claims against ${number} (${others}) come to ${money((claimedCents + cents(amount)) / 100)}, more than the ${money(approved)} approved: ${left > 0 ? `at most ${money(left)} is left to claim` : 'nothing is left to claim'}.`,
+          message: `The Claim Amount (${money(amount)}) is more than ${percentOf(share)} of ${costs.named}: at most ${money(largest / 100)} can be claimed.`,
+        });
+      } else if (claimedCents + cents(amount) > largest) {
+        problems.push({
+          rule: 'D19',
+          field: 'Claim Amount',
+          message: `The Claim Amount (${money(amount)}) and the other claims against ${number} (${others}) come to ${money((claimedCents + cents(amount)) / 100)}, more than ${percentOf(share)} of ${costs.named}: ${leftOf(largest)}.`,
         });
       }
-    }
-    // D15's form does not ask for Actual Costs: without them the request's planned Total Cost stands in.
-    const actual = claim.actualCosts;
-    const costs = actual ?? request.totalCost;
-    const share = rules.maximum_vendor_share;
-    if (costs !== null && costs !== undefined && cents(amount) > largestAllowedClaimCents(costs, share)) {
-      const largest = largestAllowedClaimCents(costs, share) / 100;
-      const of = actual !== null && actual !== undefined ? `the Actual Costs (${money(costs)})` : `the request's Total Cost (${money(costs)}), which counts as no Actual Costs were given`;
-      problems.push({
-        rule: 'D19',
-        field: 'Claim Amount',
-        message: `The Claim Amount (${money(amount)}) is more than ${percentOf(share)} of ${of}: at most ${money(largest)} can be claimed.`,
-      });
     }
   }
   const kinds = new Set((claim.attachments ?? []).map((a) => a.kind));
   const missing_attachments = REQUIRED_ATTACHMENT_KINDS.filter((kind) => !kinds.has(kind));
-  return { problems, missing_attachments };
+  return { problems, missing_attachments, title_taken_by: taken ? { id: taken.id, mdf_number: taken.mdfNumber } : null };
 }
 
 /**
@@ -161,12 +192,16 @@ export const checkMdfClaimAction = defineAction({
     rules_broken: z.array(z.string()),
     reason: z.string().describe('The problems in one sentence list, for the claim\'s Status Reason ("" when ok).'),
     missing_attachments: z.array(z.string()).describe('D16: the required attachment kinds the claim lacks (POP, Lead List).'),
+    title_taken_by: z
+      .object({ id: z.number().int(), mdf_number: z.string() })
+      .nullable()
+      .describe("D15: the earlier claim that has the title, for ops (the run's journal); never for the partner, as it may be another partner's."),
   }),
   idempotent: true,
   async run(input) {
-    const { problems, missing_attachments } = checkMdfClaim(input.claim, input.request, input.rules, input.same_title, input.request_claims);
+    const { problems, missing_attachments, title_taken_by } = checkMdfClaim(input.claim, input.request, input.rules, input.same_title, input.request_claims);
     const rules_broken = [...new Set(problems.map((p) => p.rule))];
     const reason = problems.length ? `Refused (${rules_broken.join(', ')}): ${problems.map((p) => p.message).join(' ')}` : '';
-    return { ok: problems.length === 0, problems, rules_broken, reason, missing_attachments };
+    return { ok: problems.length === 0, problems, rules_broken, reason, missing_attachments, title_taken_by };
   },
 });

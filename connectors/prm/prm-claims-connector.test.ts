@@ -211,7 +211,7 @@ describe('prm.list_mdf_claims', () => {
     // Claims 0 to 199 were kept: the catch-up reads from the newest kept (claim 199) less 10 minutes,
     // claims 189 to 249 and the new one, in one page; then the two with the key by id. Not 251 again.
     expect({ calls: next.calls, claimsRead: next.claimsRead }).toEqual({ calls: 2, claimsRead: 64 });
-    // What the partner is told, as before.
+    // What the partner is told (not the other partner's claim), and the claim ops see in the journal.
     const check = checkMdfClaim(
       { id: duplicate, mdfNumber: 'MDF-0903', title: 'PARTNER DAY  frankfurt', amount: 100, paidDate: '2026-04-01' },
       { mdfNumber: 'MDF-0903', status: 'Approved', amountRequested: 1000 },
@@ -222,9 +222,10 @@ describe('prm.list_mdf_claims', () => {
       {
         rule: 'D15',
         field: 'Claim Title',
-        message: `The Claim Title "PARTNER DAY  frankfurt" is already used by claim ${ids[20]} against MDF-0902 ("Partner Day Frankfurt"); titles must be unique (letter case, spacing and the way accents are typed do not count). Please submit the claim again with another title.`,
+        message: 'The Claim Title "PARTNER DAY  frankfurt" is already used by another claim; titles must be unique among all claims (letter case, spacing and the way accents are typed do not count). Please submit the claim again with another title.',
       },
     ]);
+    expect(check.title_taken_by).toEqual({ id: ids[20], mdf_number: 'MDF-0902' });
   });
 
   it('D15: keys kept under another version of claimTitleKey are keyed again by the next check, and a claim gone from the PRM holds no later check back', async () => {

@@ -82,6 +82,7 @@ export class BusinessTimers {
           if (stop.event !== event) continue;
           if (stop.filter && !(await this.#evaluate(stop.filter, scope, name, 'stop_on filter'))) continue;
           const stopper = stop.by ? stopperOf(await this.#evaluate(stop.by, scope, name, 'stop_on by')) : undefined;
+          if (stopper !== undefined && stop.as_of && !(await this.#newestOfStopper(name, stop.as_of, stopper, scope, event, correlationKey, now))) continue;
           if (stopper !== undefined && stop.lifted_when && (await this.#evaluate(stop.lifted_when, scope, name, 'stop_on lifted_when'))) {
             // The stopper stops nothing any more (a claim refused): its stops are lifted from every key, this one included.
             touched.push(...(await this.#liftStops(recipe, trigger, stopper, null, event, deliveryId, now)));
@@ -105,6 +106,20 @@ export class BusinessTimers {
       }
     }
     return touched;
+  }
+
+  /**
+   * Whether the stopper's event is as new as any of its events applied (stop_on `as_of`), keeping its
+   * stamp when so. A late event older than one applied (a claim's change from before its denial, which
+   * lifted its stop) would stop the timers again while the stopper stops nothing any more, or move the
+   * stop back to a request the claim left: it changes nothing. An event without a stamp is applied.
+   */
+  async #newestOfStopper(recipe: string, asOfExpression: string, stopper: string, scope: EventScope, event: string, key: string, now: number): Promise<boolean> {
+    const asOf = stampMillis(await this.#evaluate(asOfExpression, scope, recipe, 'stop_on as_of'));
+    if (asOf === undefined) return true;
+    if (await this.#o.store.takeBusinessTimerStopperStamp({ recipe, stopper, asOf, now })) return true;
+    this.#o.log.info({ recipe, key, event, stopper, asOf }, `timers of ${key}: ${event} of ${stopper} is older than one of its events already applied; it stops and lifts nothing`);
+    return false;
   }
 
   /**

@@ -51,6 +51,13 @@ describe('validate: timer triggers (D14)', () => {
     ]);
   });
 
+  it('refuses a stop_on as_of without by: it orders the events of the record that by names', () => {
+    expect(problems(reminder({ stop_on: [{ event: 'prm.mdf_claim.changed', by: '{% data.id %}', as_of: '{% data.updated %}' }] }))).toEqual([]);
+    expect(problems(reminder({ stop_on: [{ event: 'prm.mdf_claim.changed', as_of: '{% data.updated %}' }] }))).toEqual([
+      expect.stringMatching(/trigger\.stop_on\[0\]\.as_of: as_of needs by/),
+    ]);
+  });
+
   it('refuses an offsets table that does not exist, and a column the table does not have', () => {
     expect(problems(reminder(), [])).toEqual([`${FILE}: trigger.offsets.table: unknown table "claim-reminders"; there are no tables`]);
     expect(problems(reminder({ offsets: { table: 'claim-reminders', column: 'days_after_start' } }))).toEqual([

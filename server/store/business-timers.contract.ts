@@ -194,6 +194,19 @@ export function describeBusinessTimersContract(name: string, open: () => Promise
       expect(await store.listBusinessTimerStops({ recipe: 'reminder', stopper: 'claim-7', keepKey: null })).toEqual([]);
     });
 
+    it('D14: a stopper\'s events are taken newest first (stop_on as_of, migration 0024): an older one than taken is refused, an equal one (a redelivery) and a newer one taken, per recipe and stopper', async () => {
+      const take = (stopper: string, asOf: number, recipe = 'reminder') => store.takeBusinessTimerStopperStamp({ recipe, stopper, asOf, now: T0 });
+      expect(await take('claim-7', 3000)).toBe(true);
+      // The claim's change from before its denial, delivered late: refused.
+      expect(await take('claim-7', 2000)).toBe(false);
+      expect(await take('claim-7', 3000)).toBe(true);
+      expect(await take('claim-7', 4000)).toBe(true);
+      expect(await take('claim-7', 3000)).toBe(false);
+      // Another claim, or the same claim in another recipe, has a stamp of its own.
+      expect(await take('claim-8', 1000)).toBe(true);
+      expect(await take('claim-7', 1000, 'other-reminder')).toBe(true);
+    });
+
     it('D14: a lift whose timers cannot be written lifts nothing: the stop stays for the next delivery of the event, which lifts it', async () => {
       await store.recomputeBusinessTimers(input());
       await stopBy('MDF-1', 'claim-7', T0 + DAY);

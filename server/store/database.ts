@@ -167,6 +167,18 @@ export interface Database {
     reason: string | null;
     updated_at: number;
   };
+  /**
+   * D14: per timer recipe and stopper (stop_on `by`: a claim), the newest source stamp of the stopper's
+   * events applied (its stop_on `as_of`), so a late event older than that stops or lifts nothing
+   * (business-timer-stoppers.ts, migration 0024).
+   */
+  business_timer_stoppers: {
+    recipe: string;
+    stopper: string;
+    /** The source's stamp (epoch ms) of the newest stopper event applied. */
+    as_of: number;
+    updated_at: number;
+  };
   /** D1: per record and field, the value both sides last agreed on (store/sync-bases.ts, migration 0009). */
   sync_bases: {
     object: string;

@@ -38,6 +38,7 @@ import {
 } from './claim-title-keys.ts';
 import { saveSyncBasesWork, syncBasesQuery, type SaveSyncBasesInput, type SyncBases, type SyncRecordRef } from './sync-bases.ts';
 import { liftTimerStopWork, listTimerStopsQuery, type LiftTimerStopInput, type LiftTimerStopOutcome, type ListTimerStopsInput, type TimerStop } from './business-timer-stops.ts';
+import { takeStopperStampWork, type StopperStampInput } from './business-timer-stoppers.ts';
 import { syncTimerOffsets, type SyncTimerOffsetsInput, type SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 import {
   STOPPED_BY_RECIPE,
@@ -641,6 +642,10 @@ export class KyselyStore implements Store {
 
   liftBusinessTimerStop(input: LiftTimerStopInput): Promise<LiftTimerStopOutcome> {
     return this.transaction((trx) => liftTimerStopWork(trx, input));
+  }
+
+  takeBusinessTimerStopperStamp(input: StopperStampInput): Promise<boolean> {
+    return this.transaction((trx) => takeStopperStampWork(trx, input));
   }
 
   #timerQueries: timers.TimerQueries | undefined;

@@ -495,6 +495,20 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // As 0024 of SQLite: the newest stamp of each stopper's events applied to a timer recipe's stops
+  // (D14, stop_on `as_of`; business-timer-stoppers.ts).
+  '0024_business_timer_stoppers': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('business_timer_stoppers')
+        .addColumn('recipe', text, (c) => c.notNull())
+        .addColumn('stopper', text, (c) => c.notNull())
+        .addColumn('as_of', bigint, (c) => c.notNull())
+        .addColumn('updated_at', bigint, (c) => c.notNull())
+        .addPrimaryKeyConstraint('business_timer_stoppers_pk', ['recipe', 'stopper'])
+        .execute();
+    },
+  },
 };
 
 /** The PostgreSQL migrations, by the same names as `sqliteMigrations`. */

@@ -433,6 +433,22 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // D14: the newest stamp of each stopper's events applied to a timer recipe's stops (stop_on `as_of`;
+  // business-timer-stoppers.ts). Before, a claim's late event older than its denial (which had lifted
+  // its stop) stopped the claim reminders again, for good. No row for the stoppers seen before: their
+  // next event is applied, as it was.
+  '0024_business_timer_stoppers': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('business_timer_stoppers')
+        .addColumn('recipe', 'text', (c) => c.notNull())
+        .addColumn('stopper', 'text', (c) => c.notNull())
+        .addColumn('as_of', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('business_timer_stoppers_pk', ['recipe', 'stopper'])
+        .execute();
+    },
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {

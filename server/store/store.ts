@@ -12,6 +12,7 @@ import type { SyncTimerOffsetsInput, SyncTimerOffsetsOutcome } from './business-
 import type { ConsoleSession, RecipeStatusCount } from './console-queries.ts';
 import type { BusinessTimer, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
 import type { ListTimerStopsInput, LiftTimerStopInput, LiftTimerStopOutcome, TimerStop } from './business-timer-stops.ts';
+import type { StopperStampInput } from './business-timer-stoppers.ts';
 
 export type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 export type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
@@ -23,6 +24,7 @@ export type { OffsetFireTimes, SyncTimerOffsetsInput, SyncTimerOffsetsOutcome } 
 export type { ConsoleSession, RecipeStatusCount } from './console-queries.ts';
 export type { BusinessTimer, BusinessTimerStatus, DeferTimer, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
 export type { ListTimerStopsInput, LiftTimerStopInput, LiftTimerStopOutcome, TimerStop, TimersPlan } from './business-timer-stops.ts';
+export type { StopperStampInput } from './business-timer-stoppers.ts';
 
 /**
  * The one persistence interface of the runtime. Two implementations (SQLite embedded, PostgreSQL for
@@ -283,6 +285,11 @@ export interface Store {
    * Lifts nothing (`changed`) when the marker's state is no longer the one read.
    */
   liftBusinessTimerStop(input: LiftTimerStopInput): Promise<LiftTimerStopOutcome>;
+  /**
+   * D14: takes a stopper event's stamp (stop_on `as_of`) as the newest of that stopper's events for the
+   * recipe, unless a newer one was taken: false then, and the event stops or lifts nothing (a late one).
+   */
+  takeBusinessTimerStopperStamp(input: StopperStampInput): Promise<boolean>;
   /**
    * Turns up to `limit` due timers into runs and marks them fired, in one transaction; a timer fires
    * once whatever the number of replicas or crashes (compare-and-set on its status, run dedup key).
