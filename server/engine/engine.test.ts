@@ -295,6 +295,38 @@ describe('engine: retries', () => {
     expect(fx.system.effects).toEqual([{ key: 'no such partner', value: undefined }]);
   });
 
+  it('on_error with `when` handles only the failures it names: another fails the run, which a retry resumes', async () => {
+    const handled = {
+      when: "{% $error.name = 'BadRequestError' %}",
+      steps: [{ id: 'tell_ops', type: 'action' as const, action: 'fake.echo', input: { value: '{% error.message %}' } }],
+      then: 'continue' as const,
+    };
+    fx = await engineFixture([
+      recipeWith([
+        { id: 'send', type: 'action', action: 'fake.record', input: { key: 'k' }, retry: { max_attempts: 1 }, on_error: handled },
+        { id: 'after', type: 'action', action: 'fake.record', input: { key: 'after' } },
+      ]),
+    ]);
+    fx.system.failNext('record', permanentError('refused for good'));
+    const refused = (await deliver('d-1', { id: 'T-1' })).runIds[0]!;
+    await fx.engine.runUntilIdle();
+    const first = await runOf(refused);
+    expect(first.run.status).toBe('completed');
+    expect(first.journal.find((e) => e.stepId === 'tell_ops')?.output).toEqual({ value: 'refused for good' });
+    expect(fx.system.effects.map((e) => e.key)).toEqual(['after']);
+
+    fx.system.failNext('record', retryableError('provider down'));
+    const down = (await deliver('d-2', { id: 'T-2' })).runIds[0]!;
+    await fx.engine.runUntilIdle();
+    const second = await runOf(down);
+    expect(second.run).toMatchObject({ status: 'failed', error: { message: 'provider down' } });
+    expect(second.journal.some((e) => e.stepId === 'tell_ops')).toBe(false);
+    expect(await fx.engine.retry(down)).toBe(true);
+    await fx.engine.runUntilIdle();
+    expect((await runOf(down)).run.status).toBe('completed');
+    expect(fx.system.effects.map((e) => e.key)).toEqual(['after', 'k', 'after']);
+  });
+
   it("runs the recipe's on_error steps when the run fails", async () => {
     fx = await engineFixture([
       recipeWith([{ id: 'bad', type: 'action', action: 'fake.record', input: { key: 'k' } }], {

@@ -277,6 +277,8 @@ class Turn {
   async afterFailure(step: ActionStep, key: StepKey, scope: ExpressionScope, error: RunError): Promise<Flow> {
     const onError = step.on_error ?? 'fail';
     if (onError === 'fail') return { kind: 'fail', error };
+    // A failure `when` does not cover is not this handler's: the run fails, so it can be retried.
+    if (typeof onError === 'object' && onError.when !== undefined && !truthy(await evaluateExpression(onError.when, { ...scope, error }, this.#env))) return { kind: 'fail', error };
     scope.steps[step.id] = { error };
     if (onError === 'continue') return NEXT;
     const handled = await this.sequence(onError.steps, prefixOf(key), { ...scope, error });
