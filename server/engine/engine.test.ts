@@ -149,6 +149,25 @@ describe('engine: retries', () => {
     expect(fx.system.effects).toHaveLength(1);
   });
 
+  it("gives a retried attempt what the earlier one kept with saveProgress, journaled with the step's entry", async () => {
+    fx = await engineFixture([recipeWith([{ id: 'each', type: 'action', action: 'fake.record_each', input: { keys: ['a', 'b', 'c'] }, retry: { initial_interval: 'PT10S' } }])]);
+    fx.system.failNext('record_each:b', retryableError('503 at b'));
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    let state = await runOf(runIds[0]!);
+    expect(state.step('each')).toMatchObject({ status: 'failed', attempts: 1, output: { done: ['a'] } });
+    fx.clock.advance(60_000);
+    await fx.engine.runUntilIdle();
+    state = await runOf(runIds[0]!);
+    expect(state.run.status).toBe('completed');
+    expect(state.step('each')).toMatchObject({ status: 'completed', attempts: 2, output: { done: ['a', 'b', 'c'] } });
+    expect(fx.system.effects).toEqual([
+      { key: 'a', value: 'first attempt' },
+      { key: 'b', value: 'later attempt' },
+      { key: 'c', value: 'later attempt' },
+    ]);
+  });
+
   it('waits at least as long as Retry-After asks', async () => {
     fx = await engineFixture([recipeWith([{ id: 'limited', type: 'action', action: 'fake.record', input: { key: 'k' }, retry: { initial_interval: 'PT1S' } }])]);
     fx.system.failNext('record', retryableError('429', 120_000));
