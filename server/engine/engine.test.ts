@@ -168,6 +168,20 @@ describe('engine: retries', () => {
     ]);
   });
 
+  it("an operator's retry of a run failed at a step that kept progress gives it to the step's next attempt", async () => {
+    fx = await engineFixture([recipeWith([{ id: 'each', type: 'action', action: 'fake.record_each', input: { keys: ['a', 'b', 'c'] }, retry: { max_attempts: 1 } }])]);
+    fx.system.failNext('record_each:b', retryableError('503 at b'));
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    expect((await runOf(runIds[0]!)).run.status).toBe('failed');
+    expect(await fx.engine.retry(runIds[0]!)).toBe(true);
+    await fx.engine.runUntilIdle();
+    const state = await runOf(runIds[0]!);
+    expect(state.run.status).toBe('completed');
+    expect(state.step('each')).toMatchObject({ status: 'completed', attempts: 1, output: { done: ['a', 'b', 'c'] } });
+    expect(fx.system.effects.map((e) => e.key)).toEqual(['a', 'b', 'c']);
+  });
+
   it('waits at least as long as Retry-After asks', async () => {
     fx = await engineFixture([recipeWith([{ id: 'limited', type: 'action', action: 'fake.record', input: { key: 'k' }, retry: { initial_interval: 'PT1S' } }])]);
     fx.system.failNext('record', retryableError('429', 120_000));
