@@ -198,6 +198,8 @@ export const recallInactiveLeads = defineAction({
         const key = emailKey(lead.email);
         if (!handedTo.delete(key)) continue;
         handed.splice(0, handed.length, ...handed.filter((h) => h.email !== key));
+        // Ended, also when an earlier attempt reported it: what this batch does with the person is told.
+        emailsReportedEarlier.delete(key);
       }
       // Several Marketo leads with one email: Marketo refuses an update by email (1007), so those that
       // name a partner recalled here are updated by id, and ops are told which ones to merge (never "not in Marketo").
