@@ -110,9 +110,10 @@ const stepBase = {
 
 /**
  * What happens when a step fails after its retries: `fail` the run (default), `continue` with the next
- * step (the step's output is then `{ error }`), or run `steps` first and then `then`.
+ * step (the step's output is then `{ error }`), or run `steps` first and then `then`. With `when`, only
+ * a failure it is truthy for is handled so; any other fails the run (as `fail`).
  */
-export type OnError = 'fail' | 'continue' | { steps: Step[]; then?: 'fail' | 'continue' };
+export type OnError = 'fail' | 'continue' | { when?: string; steps: Step[]; then?: 'fail' | 'continue' };
 
 export type ActionStep = {
   id: string;
@@ -153,7 +154,15 @@ const Steps: z.ZodType<Step[]> = z.lazy(() => z.array(Step).min(1));
 export const OnError: z.ZodType<OnError> = z.union([
   z.literal('fail'),
   z.literal('continue'),
-  z.object({ steps: z.lazy(() => Steps), then: z.enum(['fail', 'continue']).optional() }).strict(),
+  z
+    .object({
+      when: Expression.optional().describe(
+        "Handles only a failure this is truthy for (`$error`: e.g. {% $error.name = 'EmailRefusedError' %}, a refusal for good); any other failure fails the run, as `fail` would (its on_error runs, and it can be retried).",
+      ),
+      steps: z.lazy(() => Steps),
+      then: z.enum(['fail', 'continue']).optional(),
+    })
+    .strict(),
 ]);
 
 export const ActionStep = z

@@ -43,6 +43,18 @@ export interface ActionContext<Connection> {
   /** Adds a line to the step's journal entry (e.g. "waited 4.2 s for Marketo rate budget"). */
   note(line: string): void;
   /**
+   * What earlier attempts of this step kept with `saveProgress` (the last value), or undefined on a
+   * first attempt. A resumable action that skips what an earlier attempt did (the D25 recall: leads
+   * with a Recalled Date) starts its report from it, so the report covers every attempt, not the last.
+   */
+  progress?: unknown;
+  /**
+   * Keeps `progress` (JSON) with the step's journal entry, written now: the step's next attempt gets it
+   * as `progress`, after a failure, a wait that spends no attempt (Marketo's daily quota) or a crash of
+   * this one. For actions that are not `readOnly`. Absent where no engine runs the action.
+   */
+  saveProgress?(progress: unknown): Promise<void>;
+  /**
    * Hands the engine a record to write with the step's next journal entry, in the same commit (the
    * outbox's `sent` mark goes with email.send's `completed` entry: one commit, not two). `stored` is
    * told whether that commit happened. Absent where no engine runs the action: it writes the record itself.

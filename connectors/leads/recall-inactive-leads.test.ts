@@ -85,6 +85,41 @@ describe('leads.recall_inactive_leads (D25, D26)', () => {
     expect(await recall(connection)).toEqual({ recalled: 0, not_in_marketo: [], several_in_marketo: [], not_in_salesforce: [], salesforce_refused: [], handed_over: [], left_with_other_partner: [], marketo_calls: 0 });
   });
 
+  it('D25: a step retried after a failure mid-recall (607 after batch 1) reports what the earlier attempt found: its next attempt starts from the progress kept with the step', async () => {
+    const ANN = 'ann.lee@client.example';
+    // Batch 1: Ann's copy of Contoso (the Marketo lead names Contoso; Northwind shared her later and
+    // holds an open share: handed over), a lead Marketo lacks, then 298 more; batch 2: the last 102.
+    systems.prm.addLead({ email: ANN, phone: '+1 555 0100', partnerAccountId: 102, crmPartnerId: '0015e00000CNTSOAA2', partnerSyncedDate: SYNCED, created: SYNCED, updated: SYNCED });
+    systems.prm.addLead({ email: ANN, phone: '+1 555 0100', partnerAccountId: 101, crmPartnerId: '0015e00000NWCLDAA1', partnerSyncedDate: '2026-04-10T10:00:00Z', created: '2026-04-10T10:00:00Z', updated: '2026-04-10T10:00:00Z' });
+    systems.marketo.addLead({ email: ANN, impartnerPartnerAccount: '102', crmPartnerID: '0015e00000CNTSOAA2', marketingSuspended: true, partnerConsent: true });
+    systems.prm.addLead({ email: 'gone@client.example', phone: '+1 555 0100', partnerAccountId: 101, partnerSyncedDate: SYNCED, created: SYNCED, updated: SYNCED });
+    shareLeads(400);
+    const connection = connect();
+    systems.marketo.limits.dailyQuota = systems.marketo.usage().callsToday + 3;
+    const definition = leadsConnector.actions.recall_inactive_leads!;
+    let kept: unknown;
+    const first = testContext(connection, clock).ctx;
+    first.saveProgress = async (progress) => {
+      kept = structuredClone(progress);
+    };
+    const error = await definition.run(definition.input.parse(WINDOW), first).then(() => expect.unreachable('the recall finished within the quota'), (e: unknown) => e);
+    expect(error).toBeInstanceOf(MarketoQuotaError);
+    expect(systems.prm.leads().filter((lead) => lead.recalledDate !== null)).toHaveLength(300);
+
+    clock.set('2026-04-21T05:00:01Z');
+    const second = testContext(connection, clock).ctx;
+    second.progress = kept;
+    const output = definition.output.parse(await definition.run(definition.input.parse(WINDOW), second));
+    expect(systems.prm.leads().filter((lead) => lead.recalledDate !== null)).toHaveLength(402);
+    expect(output).toMatchObject({
+      recalled: 402,
+      not_in_marketo: ['gone@client.example'],
+      handed_over: [{ email: ANN, recalled_from: '102', handed_to: '101', salesforce: 'no Lead' }],
+      left_with_other_partner: [],
+      marketo_calls: 2,
+    });
+  });
+
   it('D25, D26: a lead the partner worked (Last Partner Activity after the share) and a Partner Sponsored Event lead stay with the partner; a lead Marketo lacks is still recalled in the PRM and named', async () => {
     shareLeads(3, (i) => (i === 2 ? { leadAcquisitionSource: 'Partner Sponsored Event' } : {}));
     const [worked] = systems.marketo.findLeads('email', 'lead1@client.example');

@@ -30,7 +30,11 @@ import type { PrmPartnerLead } from '../prm/prm-records.ts';
  * Resumable: a lead with a Recalled Date is skipped, so an attempt after a failure (Marketo's daily
  * quota, 607: the engine waits for the reset without spending an attempt) recalls only the rest. A
  * batch whose Marketo write landed but whose PRM marks did not is written to Marketo again, with the
- * same values: no lead is recalled twice in effect, and none is told twice (nothing is sent).
+ * same values: no lead is recalled twice in effect, and none is told twice (nothing is sent). What it
+ * reports is the whole recall's: after each batch, and when an attempt fails, the report so far is
+ * kept with the step's journal entry (ActionContext.saveProgress), and the next attempt starts from
+ * it (review 4: a step retried after batch 1 reported only the leads of batch 2, so ops never heard
+ * of a lead batch 1 found missing in Marketo). A lead an earlier attempt reported keeps that report.
  */
 /** A lead several Marketo leads have (D25): which ones, and which of them the recall updated by id. */
 const SeveralInMarketo = z.object({
@@ -101,19 +105,33 @@ function onePerPerson(recallables: readonly RecallableLead[]): RecallableLead[] 
   return [...people.values()];
 }
 
+/** What the recall reports (D25): over every attempt of its step, not only the last. */
+const RecallReport = z.object({
+  recalled: z.number().int().describe('Leads recalled (PRM Recalled Date set) by this step, over all its attempts.'),
+  not_in_marketo: z.array(z.string()).describe('Emails Marketo has no lead for: recalled in the PRM only.'),
+  several_in_marketo: z.array(SeveralInMarketo).describe('Leads several Marketo leads have (Marketo refuses an update by email, 1007): the ones that named the partner were recalled by id; ops are told to merge them.'),
+  not_in_salesforce: z.array(z.string()).describe('Emails Salesforce has no Lead for (D1): recalled in Marketo and the PRM.'),
+  salesforce_refused: z.array(z.string()).describe('Salesforce Leads the org refused to update, with its reason.'),
+  handed_over: z.array(HandedOver).default([]).describe('Joint-booth leads whose Marketo lead named the recalled partner while another partner still holds an open share of the person: handed over to that partner (D25), not released.'),
+  left_with_other_partner: z.array(LeftWithOtherPartner).describe('Leads shared meanwhile with another partner: recalled in the PRM from this partner only, their Marketo or Salesforce partner fields left to the other partner (D25). Ops are told in the recall\'s email.'),
+  marketo_calls: z.number().int().describe('Marketo update calls (300 leads each) of this step, over all its attempts; the Last Partner Activity reads come on top, one per 300 candidates.'),
+});
+type RecallReport = z.infer<typeof RecallReport>;
+
+/**
+ * What earlier attempts of the step reported (ActionContext.progress), or nothing on a first attempt
+ * (or from a version whose report had another shape: then only this attempt's is known).
+ */
+function earlierReport(progress: unknown): RecallReport | undefined {
+  if (progress === undefined) return undefined;
+  const parsed = RecallReport.safeParse(progress);
+  return parsed.success ? parsed.data : undefined;
+}
+
 export const recallInactiveLeads = defineAction({
   description: 'Recalls the untouched, non-exempt leads synced in a window: Marketo updateOnly 300 a call (Impartner Partner Account cleared, Marketing Suspended as before the share: false unless ops had suspended the lead), then the PRM lead\'s Recalled Date.',
   input: InactiveLeadsInput,
-  output: z.object({
-    recalled: z.number().int().describe('Leads recalled by this attempt.'),
-    not_in_marketo: z.array(z.string()).describe('Emails Marketo has no lead for: recalled in the PRM only.'),
-    several_in_marketo: z.array(SeveralInMarketo).describe('Leads several Marketo leads have (Marketo refuses an update by email, 1007): the ones that named the partner were recalled by id; ops are told to merge them.'),
-    not_in_salesforce: z.array(z.string()).describe('Emails Salesforce has no Lead for (D1): recalled in Marketo and the PRM.'),
-    salesforce_refused: z.array(z.string()).describe('Salesforce Leads the org refused to update, with its reason.'),
-    handed_over: z.array(HandedOver).default([]).describe('Joint-booth leads whose Marketo lead named the recalled partner while another partner still holds an open share of the person: handed over to that partner (D25), not released.'),
-    left_with_other_partner: z.array(LeftWithOtherPartner).describe('Leads shared meanwhile with another partner: recalled in the PRM from this partner only, their Marketo or Salesforce partner fields left to the other partner (D25). Ops are told in the recall\'s email.'),
-    marketo_calls: z.number().int().describe('Marketo update calls (300 leads each); the Last Partner Activity reads come on top, one per 300 candidates.'),
-  }),
+  output: RecallReport,
   idempotent: true,
   uses: ['prm', 'marketo', 'salesforce'],
   async run(input, ctx: ActionContext<LeadsConnection>) {
@@ -122,16 +140,36 @@ export const recallInactiveLeads = defineAction({
     const call = { signal: ctx.signal, note: ctx.note };
     const salesforce = ctx.connection.salesforce().client;
     const keyField = ctx.connection.config.salesforceLeadKeyField;
-    const notInMarketo: string[] = [];
-    const severalInMarketo: SeveralInMarketo[] = [];
-    const notInSalesforce: string[] = [];
-    const salesforceRefused: string[] = [];
-    const otherPartner: LeftWithOtherPartner[] = [];
-    const handed: HandedOver[] = [];
+    // D25: the report covers the whole recall. A retried attempt skips the leads earlier attempts
+    // recalled, so it starts from what they reported (review 4: a step retried after batch 1 told ops
+    // nothing of the lead Marketo lacked in it).
+    const earlier = earlierReport(ctx.progress);
+    const notInMarketo: string[] = [...(earlier?.not_in_marketo ?? [])];
+    const severalInMarketo: SeveralInMarketo[] = [...(earlier?.several_in_marketo ?? [])];
+    const notInSalesforce: string[] = [...(earlier?.not_in_salesforce ?? [])];
+    const salesforceRefused: string[] = [...(earlier?.salesforce_refused ?? [])];
+    const otherPartner: LeftWithOtherPartner[] = [...(earlier?.left_with_other_partner ?? [])];
+    const handed: HandedOver[] = [...(earlier?.handed_over ?? [])];
     // A later batch of this attempt read its Marketo leads before an earlier batch handed them over.
-    const handedTo = new Map<string, { from: string; to: string }>();
-    let recalled = 0;
-    let calls = 0;
+    const handedTo = new Map<string, { from: string; to: string }>(handed.map((h) => [h.email, { from: h.recalled_from, to: h.handed_to }]));
+    let recalled = earlier?.recalled ?? 0;
+    let calls = earlier?.marketo_calls ?? 0;
+    // A lead an earlier attempt reported is reported as it found it: a batch cut short between its
+    // Marketo write and its PRM marks is done again, and its leads read differently the second time
+    // (a lead handed over then names its new partner: "left with" it).
+    const reportedEarlier = new Set<object>([...severalInMarketo, ...otherPartner, ...handed]);
+    const emailsReportedEarlier = new Set([...reportedEarlier].map((r) => emailKey((r as { email: string }).email)));
+    const firstReport = <T extends { email: string }>(list: T[]) => list.filter((r) => reportedEarlier.has(r) || !emailsReportedEarlier.has(emailKey(r.email)));
+    const report = (): RecallReport => ({
+      recalled,
+      not_in_marketo: [...new Set(notInMarketo)],
+      several_in_marketo: firstReport(severalInMarketo),
+      not_in_salesforce: [...new Set(notInSalesforce)],
+      salesforce_refused: [...new Set(salesforceRefused)],
+      handed_over: firstReport(handed),
+      left_with_other_partner: firstReport(otherPartner),
+      marketo_calls: calls,
+    });
     const flush = async (batch: RecallableLead[]) => {
       if (batch.length === 0) return;
       for (const r of batch) {
@@ -160,6 +198,8 @@ export const recallInactiveLeads = defineAction({
         const key = emailKey(lead.email);
         if (!handedTo.delete(key)) continue;
         handed.splice(0, handed.length, ...handed.filter((h) => h.email !== key));
+        // Ended, also when an earlier attempt reported it: what this batch does with the person is told.
+        emailsReportedEarlier.delete(key);
       }
       // Several Marketo leads with one email: Marketo refuses an update by email (1007), so those that
       // name a partner recalled here are updated by id, and ops are told which ones to merge (never "not in Marketo").
@@ -218,21 +258,33 @@ export const recallInactiveLeads = defineAction({
       }
       salesforceRefused.push(...inSalesforce.refused.map(({ key, reason }) => `${key} (${reason})`));
       // Last: a lead with a Recalled Date is skipped by a later attempt, so Marketo and Salesforce are written first.
-      for (const { lead } of batch) await prm.updatePartnerLead(lead.id, { RecalledDate: at }, call);
-      recalled += batch.length;
-    };
-    let batch: RecallableLead[] = [];
-    for await (const lead of recallableLeadsInMarketo(prm, marketo, input, call)) {
-      batch.push(lead);
-      if (batch.length === MARKETO_LIMITS.batchSize) {
-        await flush(batch);
-        batch = [];
+      for (const { lead } of batch) {
+        await prm.updatePartnerLead(lead.id, { RecalledDate: at }, call);
+        recalled += 1;
       }
+      // Kept with the step's journal entry: a crash or a failure in a later batch loses none of it.
+      await ctx.saveProgress?.(report());
+    };
+    try {
+      let batch: RecallableLead[] = [];
+      for await (const lead of recallableLeadsInMarketo(prm, marketo, input, call)) {
+        batch.push(lead);
+        if (batch.length === MARKETO_LIMITS.batchSize) {
+          await flush(batch);
+          batch = [];
+        }
+      }
+      await flush(batch);
+    } catch (error) {
+      // What this attempt did before it failed (a batch's Marketo write, some of its PRM marks) is the
+      // next attempt's to report; it skips those leads. Not kept when the store is what failed.
+      await ctx.saveProgress?.(report()).catch(() => {});
+      throw error;
     }
-    await flush(batch);
+    const { not_in_marketo: notInMarketoOnce, several_in_marketo: several, handed_over: handedOnce, left_with_other_partner: leftOnce, not_in_salesforce: notInSalesforceOnce, salesforce_refused: refusedOnce } = report();
     ctx.note(
-      `recalled ${recalled} leads in ${calls} Marketo call${calls === 1 ? '' : 's'}${notInMarketo.length ? `; ${notInMarketo.length} not in Marketo` : ''}${severalInMarketo.length ? `; several Marketo leads for ${severalInMarketo.map((s) => `${s.email} (${s.marketo_ids.join(', ') || '1007'})`).join(', ')}` : ''}${notInSalesforce.length ? `; ${notInSalesforce.length} without a Salesforce Lead` : ''}${salesforceRefused.length ? `; Salesforce refused ${salesforceRefused.join(', ')}` : ''}${handed.length ? `; handed over to the partner that still holds a share: ${handed.map((h) => `${h.email} (PRM account ${h.recalled_from} → ${h.handed_to}; Salesforce: ${h.salesforce})`).join(', ')}` : ''}${otherPartner.length ? `; left with another partner: ${otherPartner.map((o) => `${o.email} (${o.now_with})`).join(', ')}` : ''}`,
+      `recalled ${recalled} leads in ${calls} Marketo call${calls === 1 ? '' : 's'}${earlier ? ' (earlier attempts included)' : ''}${notInMarketoOnce.length ? `; ${notInMarketoOnce.length} not in Marketo` : ''}${several.length ? `; several Marketo leads for ${several.map((s) => `${s.email} (${s.marketo_ids.join(', ') || '1007'})`).join(', ')}` : ''}${notInSalesforceOnce.length ? `; ${notInSalesforceOnce.length} without a Salesforce Lead` : ''}${refusedOnce.length ? `; Salesforce refused ${refusedOnce.join(', ')}` : ''}${handedOnce.length ? `; handed over to the partner that still holds a share: ${handedOnce.map((h) => `${h.email} (PRM account ${h.recalled_from} → ${h.handed_to}; Salesforce: ${h.salesforce})`).join(', ')}` : ''}${leftOnce.length ? `; left with another partner: ${leftOnce.map((o) => `${o.email} (${o.now_with})`).join(', ')}` : ''}`,
     );
-    return { recalled, not_in_marketo: notInMarketo, several_in_marketo: severalInMarketo, not_in_salesforce: notInSalesforce, salesforce_refused: salesforceRefused, handed_over: handed, left_with_other_partner: otherPartner, marketo_calls: calls };
+    return report();
   },
 });

@@ -149,6 +149,39 @@ describe('engine: retries', () => {
     expect(fx.system.effects).toHaveLength(1);
   });
 
+  it("gives a retried attempt what the earlier one kept with saveProgress, journaled with the step's entry", async () => {
+    fx = await engineFixture([recipeWith([{ id: 'each', type: 'action', action: 'fake.record_each', input: { keys: ['a', 'b', 'c'] }, retry: { initial_interval: 'PT10S' } }])]);
+    fx.system.failNext('record_each:b', retryableError('503 at b'));
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    let state = await runOf(runIds[0]!);
+    expect(state.step('each')).toMatchObject({ status: 'failed', attempts: 1, output: { done: ['a'] } });
+    fx.clock.advance(60_000);
+    await fx.engine.runUntilIdle();
+    state = await runOf(runIds[0]!);
+    expect(state.run.status).toBe('completed');
+    expect(state.step('each')).toMatchObject({ status: 'completed', attempts: 2, output: { done: ['a', 'b', 'c'] } });
+    expect(fx.system.effects).toEqual([
+      { key: 'a', value: 'first attempt' },
+      { key: 'b', value: 'later attempt' },
+      { key: 'c', value: 'later attempt' },
+    ]);
+  });
+
+  it("an operator's retry of a run failed at a step that kept progress gives it to the step's next attempt", async () => {
+    fx = await engineFixture([recipeWith([{ id: 'each', type: 'action', action: 'fake.record_each', input: { keys: ['a', 'b', 'c'] }, retry: { max_attempts: 1 } }])]);
+    fx.system.failNext('record_each:b', retryableError('503 at b'));
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    expect((await runOf(runIds[0]!)).run.status).toBe('failed');
+    expect(await fx.engine.retry(runIds[0]!)).toBe(true);
+    await fx.engine.runUntilIdle();
+    const state = await runOf(runIds[0]!);
+    expect(state.run.status).toBe('completed');
+    expect(state.step('each')).toMatchObject({ status: 'completed', attempts: 1, output: { done: ['a', 'b', 'c'] } });
+    expect(fx.system.effects.map((e) => e.key)).toEqual(['a', 'b', 'c']);
+  });
+
   it('waits at least as long as Retry-After asks', async () => {
     fx = await engineFixture([recipeWith([{ id: 'limited', type: 'action', action: 'fake.record', input: { key: 'k' }, retry: { initial_interval: 'PT1S' } }])]);
     fx.system.failNext('record', retryableError('429', 120_000));
@@ -293,6 +326,38 @@ describe('engine: retries', () => {
     await fx.engine.runUntilIdle();
     expect((await runOf(runIds[0]!)).run.status).toBe('completed');
     expect(fx.system.effects).toEqual([{ key: 'no such partner', value: undefined }]);
+  });
+
+  it('on_error with `when` handles only the failures it names: another fails the run, which a retry resumes', async () => {
+    const handled = {
+      when: "{% $error.name = 'BadRequestError' %}",
+      steps: [{ id: 'tell_ops', type: 'action' as const, action: 'fake.echo', input: { value: '{% error.message %}' } }],
+      then: 'continue' as const,
+    };
+    fx = await engineFixture([
+      recipeWith([
+        { id: 'send', type: 'action', action: 'fake.record', input: { key: 'k' }, retry: { max_attempts: 1 }, on_error: handled },
+        { id: 'after', type: 'action', action: 'fake.record', input: { key: 'after' } },
+      ]),
+    ]);
+    fx.system.failNext('record', permanentError('refused for good'));
+    const refused = (await deliver('d-1', { id: 'T-1' })).runIds[0]!;
+    await fx.engine.runUntilIdle();
+    const first = await runOf(refused);
+    expect(first.run.status).toBe('completed');
+    expect(first.journal.find((e) => e.stepId === 'tell_ops')?.output).toEqual({ value: 'refused for good' });
+    expect(fx.system.effects.map((e) => e.key)).toEqual(['after']);
+
+    fx.system.failNext('record', retryableError('provider down'));
+    const down = (await deliver('d-2', { id: 'T-2' })).runIds[0]!;
+    await fx.engine.runUntilIdle();
+    const second = await runOf(down);
+    expect(second.run).toMatchObject({ status: 'failed', error: { message: 'provider down' } });
+    expect(second.journal.some((e) => e.stepId === 'tell_ops')).toBe(false);
+    expect(await fx.engine.retry(down)).toBe(true);
+    await fx.engine.runUntilIdle();
+    expect((await runOf(down)).run.status).toBe('completed');
+    expect(fx.system.effects.map((e) => e.key)).toEqual(['after', 'k', 'after']);
   });
 
   it("runs the recipe's on_error steps when the run fails", async () => {

@@ -196,7 +196,7 @@ class Turn {
       // The process died during a call that is not safe to repeat: whether it took effect is unknown.
       // Failing (retry-able by an operator after checking the system) beats doing it twice.
       const failure = outcomeUnknownError(step.action, { name: 'Interrupted', message: 'it was interrupted mid-call', stepKey: key });
-      await this.write({ key, step, status: 'failed', input: entry.input, error: failure, attempts: entry.attempts, startedAt: entry.startedAt, finishedAt: this.now, notes: entry.notes });
+      await this.write({ key, step, status: 'failed', input: entry.input, output: entry.output, error: failure, attempts: entry.attempts, startedAt: entry.startedAt, finishedAt: this.now, notes: entry.notes });
       return this.afterFailure(step, key, scope, failure);
     }
     const policy = { ...DEFAULT_RETRY, ...step.retry };
@@ -205,6 +205,8 @@ class Turn {
     // A retried step keeps the start of its first attempt: the retry budget (give_up_after) counts from it.
     const startedAt = entry && (entry.status === 'failed' || entry.status === 'running') ? entry.startedAt : this.now;
     const notes: string[] = [...(entry?.notes ?? [])];
+    // What earlier attempts kept (ActionContext.saveProgress): an unfinished entry's output is its progress.
+    let progress: unknown = entry && (entry.status === 'failed' || entry.status === 'running') && entry.output !== null ? entry.output : undefined;
     let input: unknown;
     let journaledInput: unknown;
     let output: unknown;
@@ -216,7 +218,7 @@ class Turn {
       journaledInput = redact(input, resolved.definition.secretInputs);
       // A read has no outside effect to guard: a crash mid-call reads again (see ActionDefinition.readOnly).
       if (!resolved.definition.readOnly) {
-        const running = this.write({ key, step, status: 'running', input: journaledInput, attempts, startedAt, notes: [...notes] });
+        const running = this.write({ key, step, status: 'running', input: journaledInput, output: progress, attempts, startedAt, notes: [...notes] });
         // The action awaits it before any outside effect, so that its own first write joins the commit (startsWithItsWrite).
         if (resolved.definition.startsWithItsWrite) {
           started = running;
@@ -231,6 +233,16 @@ class Turn {
         log: this.deps.log,
         signal: this.deps.signal,
         note: (line) => notes.push(line),
+        ...(progress === undefined ? {} : { progress }),
+        ...(resolved.definition.readOnly
+          ? {}
+          : {
+              saveProgress: async (value: unknown) => {
+                if (started) await started;
+                progress = value;
+                await this.write({ key, step, status: 'running', input: journaledInput, inputAsStored: true, output: progress, attempts, startedAt, notes: [...notes] });
+              },
+            }),
         withStepEntry: (write) => this.#withNextEntry.push(write),
         ...(started ? { started: () => started! } : {}),
         leaseOwner: this.owner,
@@ -246,7 +258,7 @@ class Turn {
         // the attempts it had (the entry keeps the count this attempt started from).
         const nextAttemptAt = this.now + (retryAfterOf(error) ?? 1000);
         notes.push(`${(error as Error).message}; trying again at ${new Date(nextAttemptAt).toISOString()} (no attempt spent)`);
-        await this.write({ key, step, status: 'failed', input: journaledInput, error: toRunError(error, key), attempts: attempts - 1, startedAt, finishedAt: this.now, nextAttemptAt, notes });
+        await this.write({ key, step, status: 'failed', input: journaledInput, output: progress, error: toRunError(error, key), attempts: attempts - 1, startedAt, finishedAt: this.now, nextAttemptAt, notes });
         return { kind: 'suspend', wakeAt: nextAttemptAt, step: key, retry: true };
       }
       // A call not safe to repeat that failed without a clear refusal may have taken effect.
@@ -258,7 +270,7 @@ class Turn {
           : null;
       const retry = nextAttemptAt !== null;
       if (retry) notes.push(`attempt ${attempts} failed (${failure.message}); next attempt at ${new Date(nextAttemptAt!).toISOString()}`);
-      await this.write({ key, step, status: 'failed', input: redact(input, resolved.definition.secretInputs), error: failure, attempts, startedAt, finishedAt: this.now, nextAttemptAt, notes });
+      await this.write({ key, step, status: 'failed', input: redact(input, resolved.definition.secretInputs), output: progress, error: failure, attempts, startedAt, finishedAt: this.now, nextAttemptAt, notes });
       this.deps.log.warn({ runId: this.run.id, step: key, attempts, retry, error: failure.message }, 'step failed');
       if (retry) return { kind: 'suspend', wakeAt: nextAttemptAt, step: key, retry: true };
       return this.afterFailure(step, key, scope, failure);
@@ -277,6 +289,8 @@ class Turn {
   async afterFailure(step: ActionStep, key: StepKey, scope: ExpressionScope, error: RunError): Promise<Flow> {
     const onError = step.on_error ?? 'fail';
     if (onError === 'fail') return { kind: 'fail', error };
+    // A failure `when` does not cover is not this handler's: the run fails, so it can be retried.
+    if (typeof onError === 'object' && onError.when !== undefined && !truthy(await evaluateExpression(onError.when, { ...scope, error }, this.#env))) return { kind: 'fail', error };
     scope.steps[step.id] = { error };
     if (onError === 'continue') return NEXT;
     const handled = await this.sequence(onError.steps, prefixOf(key), { ...scope, error });

@@ -63,16 +63,22 @@ describe('the lead-share table (D24, D25)', () => {
     expect(() => createTables({ 'lead-share': [{ ...leadShare, recall_day: '30' }] })).toThrow('tables/lead-share: rows[0].recall_day is "30", not a whole number of days above zero');
   });
 
-  it('is refused when the look-back is shorter than the recall day: leads would leave the read before their recall', () => {
+  it('is refused when the look-back is not longer than the recall day: no lead would ever be recalled', () => {
+    const why =
+      'the reminder and the recall read only the leads shared after the run\'s scheduled time minus look_back_days, and the recall takes those shared recall_day days or more before it, so no lead would ever be recalled. Leave room for a recall that comes late (a reminder caught up late is recalled recall_day - reminder_day days after it): e.g. look_back_days 90, recall_day 30';
     expect(() => createTables({ 'lead-share': [{ ...leadShare, look_back_days: 29 }] }, undefined, 'recipes/tables')).toThrow(
-      'recipes/tables/lead-share: rows[0].look_back_days: 29 is shorter than recall_day 30; the reminder and the recall read only the leads shared in the last look_back_days days, so a lead must stay in the read until its recall (e.g. look_back_days 90, recall_day 30)',
+      `recipes/tables/lead-share: rows[0].look_back_days: 29 is not longer than recall_day 30; ${why}`,
+    );
+    // Review 4: 30 and 30 made the recall's window (scheduled - 30 days, scheduled - 30 days] empty every day.
+    expect(() => createTables({ 'lead-share': [{ ...leadShare, look_back_days: 30 }] }, undefined, 'recipes/tables')).toThrow(
+      `recipes/tables/lead-share: rows[0].look_back_days: 30 is not longer than recall_day 30; ${why}`,
     );
     expect(() => createTables({ 'lead-share': [{ ...leadShare, look_back_days: 0 }] })).toThrow('tables/lead-share: rows[0].look_back_days is 0, not a whole number of days above zero');
     expect(() => createTables({ 'lead-share': [{ ...leadShare, look_back_days: '90' }] })).toThrow('tables/lead-share: rows[0].look_back_days is "90", not a whole number of days above zero');
   });
 
-  it('takes a look-back equal to the recall day or longer, and reads 90 days back when the table gives none', () => {
-    expect(createTables({ 'lead-share': [{ ...leadShare, look_back_days: 30 }] }).rows('lead-share')![0]).toMatchObject({ look_back_days: 30 });
+  it('takes a look-back longer than the recall day, and reads 90 days back when the table gives none', () => {
+    expect(createTables({ 'lead-share': [{ ...leadShare, look_back_days: 31 }] }).rows('lead-share')![0]).toMatchObject({ look_back_days: 31 });
     expect(createTables({ 'lead-share': [{ ...leadShare, look_back_days: 365 }] }).rows('lead-share')![0]).toMatchObject({ look_back_days: 365 });
     expect(createTables({ 'lead-share': [leadShare] }).rows('lead-share')![0]).toMatchObject({ look_back_days: 90 });
   });

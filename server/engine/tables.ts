@@ -106,8 +106,11 @@ export const DEFAULT_LOOK_BACK_DAYS = 90;
  * out, so the table is refused at start (or at the edit), naming the row and the days. look_back_days
  * (DEFAULT_LOOK_BACK_DAYS when absent) bounds the reminder's and the recall's reads: the leads a
  * partner worked are never recalled, and without a bound they would stay in every day's read for
- * good. One shorter than recall_day would drop leads from the read before their recall, so it is
- * refused the same way.
+ * good. The recall takes the leads shared after (scheduled - look_back_days) and at or before
+ * (scheduled - recall_day): with look_back_days at or below recall_day that window is empty and no lead
+ * is ever recalled (review 4: 30 and 30 were accepted and recalled nothing), so it is refused the same
+ * way. Refused rather than widened behind ops' back: the bound is theirs, and one day more than
+ * recall_day recalls on time but drops a recall that comes late, which the message says.
  */
 function checkLeadShareDays(tables: Map<string, Row[]>, origin: string): void {
   const rows = tables.get('lead-share');
@@ -127,9 +130,9 @@ function checkLeadShareDays(tables: Map<string, Row[]>, origin: string): void {
           `${origin}/lead-share: rows[${i}].reminder_day: ${String(row.reminder_day)} is not before recall_day ${String(row.recall_day)}; D24 reminds the partner before the recall (e.g. reminder_day 23, recall_day 30)`,
         );
       }
-      if ((row.look_back_days as number) < (row.recall_day as number)) {
+      if ((row.look_back_days as number) <= (row.recall_day as number)) {
         throw new TableError(
-          `${origin}/lead-share: rows[${i}].look_back_days: ${String(row.look_back_days)} is shorter than recall_day ${String(row.recall_day)}; the reminder and the recall read only the leads shared in the last look_back_days days, so a lead must stay in the read until its recall (e.g. look_back_days ${DEFAULT_LOOK_BACK_DAYS}, recall_day 30)`,
+          `${origin}/lead-share: rows[${i}].look_back_days: ${String(row.look_back_days)} is not longer than recall_day ${String(row.recall_day)}; the reminder and the recall read only the leads shared after the run's scheduled time minus look_back_days, and the recall takes those shared recall_day days or more before it, so no lead would ever be recalled. Leave room for a recall that comes late (a reminder caught up late is recalled recall_day - reminder_day days after it): e.g. look_back_days ${DEFAULT_LOOK_BACK_DAYS}, recall_day 30`,
         );
       }
       return row;

@@ -371,8 +371,16 @@ export class KyselyStore implements Store {
         .executeTakeFirst();
       if (requeued.numUpdatedRows === 0n) return false;
       // Only the step that failed the run runs again: a failure an `on_error` handled stays as it was.
-      let failed = trx.deleteFrom('journal').where('run_id', '=', id).where('status', '=', 'failed');
-      if (error?.stepKey !== undefined) failed = failed.where('step_key', '=', error.stepKey);
+      // A step that kept progress (ActionContext.saveProgress, its entry's output: the D25 recall's
+      // report so far) keeps it for its next attempt, with a new retry budget from now; any other
+      // failed entry is removed, so the step starts afresh.
+      let resumed = trx.updateTable('journal').set({ attempts: 0, started_at: now, finished_at: null, next_attempt_at: now }).where('run_id', '=', id).where('status', '=', 'failed').where('output', '!=', 'null');
+      let failed = trx.deleteFrom('journal').where('run_id', '=', id).where('status', '=', 'failed').where('output', '=', 'null');
+      if (error?.stepKey !== undefined) {
+        resumed = resumed.where('step_key', '=', error.stepKey);
+        failed = failed.where('step_key', '=', error.stepKey);
+      }
+      await resumed.execute();
       await failed.execute();
       return true;
     });

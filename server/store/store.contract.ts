@@ -394,13 +394,26 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await store.writeJournal([entry(run.id, 'ok')], 'w1');
       // A failure an on_error handled (the run went on) stays: the retry does not repeat it.
       await store.writeJournal([entry(run.id, 'handled', { status: 'failed', error: { name: 'X', message: 'optional' } })], 'w1');
-      await store.writeJournal([entry(run.id, 'broken', { status: 'failed', error: { name: 'X', message: 'no' } })], 'w1');
+      // A failed attempt has no output (the interpreter writes none) unless the action kept progress.
+      await store.writeJournal([entry(run.id, 'broken', { status: 'failed', output: null, error: { name: 'X', message: 'no' } })], 'w1');
       await store.finishTurn(run.id, 'w1', { status: 'failed', wakeAt: null, error: { name: 'X', message: 'no', stepKey: 'broken' }, now: T0 });
       expect((await store.getRun(run.id))?.error?.stepKey).toBe('broken');
       expect(await store.retryRun(run.id, T0 + 10)).toBe(true);
       expect(await store.retryRun(run.id, T0 + 10)).toBe(false);
       expect(await store.getRun(run.id)).toMatchObject({ status: 'queued', error: null, wakeAt: T0 + 10, finishedAt: null });
       expect((await store.getJournal(run.id)).map((e) => e.stepKey)).toEqual(['ok', 'handled']);
+    });
+
+    it('retries a failed step that kept progress from it: the entry stays with its output, due now with a new retry budget', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      await claimOne();
+      await store.writeJournal([entry(run.id, 'recall', { status: 'failed', output: { not_in_marketo: ['scan001@client.example'] }, attempts: 9, error: { name: 'X', message: 'PRM 500' } })], 'w1');
+      await store.finishTurn(run.id, 'w1', { status: 'failed', wakeAt: null, error: { name: 'X', message: 'PRM 500', stepKey: 'recall' }, now: T0 });
+      expect(await store.retryRun(run.id, T0 + 10)).toBe(true);
+      expect(await store.getJournal(run.id)).toEqual([
+        expect.objectContaining({ stepKey: 'recall', status: 'failed', output: { not_in_marketo: ['scan001@client.example'] }, attempts: 0, startedAt: T0 + 10, finishedAt: null, nextAttemptAt: T0 + 10 }),
+      ]);
     });
 
     it('refuses to retry a run its recipe stopped as failed', async () => {

@@ -106,7 +106,9 @@ export interface Store {
   cancelRun(id: RunId, now: number, reason: string, options?: { failed?: boolean }): Promise<boolean>;
   /**
    * Puts a failed run back in the queue to continue from its failed step: that step's journal entry is
-   * removed; completed steps, and failures an `on_error` handled, stay journaled and are not repeated.
+   * removed, or, when it kept progress (its output: ActionContext.saveProgress), kept with it and made
+   * due now with a new retry budget; completed steps, and failures an `on_error` handled, stay
+   * journaled and are not repeated.
    * False unless it had failed at a step (a run its recipe stopped as failed would only stop again),
    * and while another run of its recipe with its concurrency key has not finished. With `onVersion`,
    * the run goes on as that version of its recipe (an operator fixed the recipe that failed it).

@@ -100,6 +100,23 @@ export function fakeConnector(system: FakeSystem) {
           return { recorded: input.key };
         },
       }),
+      record_each: defineAction({
+        description: 'records each key in turn, resumably (as the D25 recall): keeps the keys done with saveProgress, and a later attempt skips them and reports them too',
+        input: z.object({ keys: z.array(z.string()) }).strict(),
+        output: z.object({ done: z.array(z.string()) }),
+        idempotent: true,
+        async run(input, ctx) {
+          const done = [...((ctx.progress as { done?: string[] } | undefined)?.done ?? [])];
+          for (const key of input.keys) {
+            if (done.includes(key)) continue;
+            system.take(`record_each:${key}`);
+            system.effects.push({ key, value: ctx.progress === undefined ? 'first attempt' : 'later attempt' });
+            done.push(key);
+            await ctx.saveProgress?.({ done });
+          }
+          return { done };
+        },
+      }),
       read: defineAction({
         description: 'reads the values recorded so far; changes nothing (readOnly)',
         input: z.object({ prefix: z.string().optional() }).strict(),
