@@ -144,7 +144,10 @@ export class Engine {
     this.workerId = options.workerId ?? `worker-${randomBytes(4).toString('hex')}`;
     this.metrics = new EngineMetrics(this.workerId);
     this.metrics.readPoolFrom(() => options.store.poolUse?.());
-    this.#schedules = new Schedules(options.recipes, options.store);
+    this.#schedules = new Schedules(options.recipes, options.store, (recipe, field, error) => {
+      this.metrics.recipeTriggerErrors.inc({ recipe, field });
+      options.log.error({ recipe, field, error: error.message }, 'schedule skipped: its fire times cannot be computed; no run of it starts until the recipe is fixed');
+    });
     const { store, recipes, connectors, clock, log } = options;
     this.#polls = new Polls({ store, recipes, connectors, clock, log, env: () => this.#env(), workerId: this.workerId, leaseMs: this.#opts.leaseMs, registry: this.metrics.registry, newRunId, onRunsCreated: () => this.wake() });
     this.businessTimers = new BusinessTimers({ ...options, env: () => this.#env(), newRunId });
