@@ -16,6 +16,7 @@ import { hasNul, NUL_REFUSAL } from './nul-keys.ts';
 import { sameValue } from './same-value.ts';
 import type { Tables } from './tables.ts';
 import { refOf, type LifecycleListener } from './lifecycle-events.ts';
+import { TRIGGER_EXPRESSION_ERROR } from './webhook-trigger.ts';
 
 /** What a turn needs from the runtime. */
 export interface InterpreterDeps {
@@ -70,6 +71,9 @@ const NEXT: Flow = { kind: 'next' };
  * flight runs again with the same idempotency key. See ARCHITECTURE.md.
  */
 export async function runTurn(run: Run, recipe: Recipe, owner: string, deps: InterpreterDeps): Promise<TurnResult> {
+  if (run.trigger.expressionError !== undefined) {
+    return { status: 'failed', wakeAt: null, error: { name: TRIGGER_EXPRESSION_ERROR, message: run.trigger.expressionError }, journal: [] };
+  }
   const journal = new Map(deps.newRun ? [] : (await deps.store.getJournal(run.id)).map((e) => [e.stepKey as string, e]));
   const turn = new Turn(run, owner, journal, deps);
   const scope: ExpressionScope = {
