@@ -140,3 +140,17 @@ describe('a cancel_on expression that throws', () => {
   });
 });
 
+describe('a wait_for event key that computes nothing', () => {
+  it('fails its step naming the key: the run used to wait for an event keyed "undefined", which never comes, until its timeout', async () => {
+    const fx = await engineFixture([
+      recipeWith([{ id: 'answer', type: 'wait_for', event: { name: 'fake.thing.happened', key: '{% $trigger.data.idd %}' }, timeout: 'P2D' }, ...(note as unknown[])] as never),
+    ]);
+    open.push(fx);
+    const { runIds } = await deliver(fx, 'T-1');
+    await fx.engine.runUntilIdle();
+    expect(await fx.store.getRun(runIds[0]!)).toMatchObject({
+      status: 'failed',
+      error: { stepKey: 'answer', message: 'wait_for answer: its event key {% $trigger.data.idd %} computes nothing (undefined), so no event could answer it' },
+    });
+  });
+});
