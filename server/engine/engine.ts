@@ -16,7 +16,7 @@ import type { Tables } from './tables.ts';
 import { EngineMetrics } from './metrics.ts';
 import { Schedules } from './schedules.ts';
 import { Polls } from './polls.ts';
-import { evaluateWebhookTrigger } from './webhook-trigger.ts';
+import { evaluateWebhookTrigger, TRIGGER_EXPRESSION_ERROR } from './webhook-trigger.ts';
 import { BusinessTimers, type TimersTouched } from './business-timers.ts';
 import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
 import { WorkerSlots } from './worker-slots.ts';
@@ -436,6 +436,9 @@ export class Engine {
   }
 
   async retry(runId: RunId): Promise<boolean> {
+    // A run whose trigger failed on its event ran no step: it would fail again the same way, pinned to
+    // the recipe it started with (webhook-trigger.ts). Fix the recipe and start the record's run anew.
+    if ((await this.store.getRun(runId))?.error?.name === TRIGGER_EXPRESSION_ERROR) return false;
     const changed = await this.store.retryRun(runId, this.clock.now());
     if (changed) this.wake();
     return changed;

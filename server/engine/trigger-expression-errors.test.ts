@@ -52,6 +52,15 @@ describe('a trigger key that computes nothing', () => {
     expect(await metric(fx, 'typo-key', 'trigger.dedup_key')).toMatch(/ 3$/);
   });
 
+  it('is not retried (it would fail the same way: the run keeps the recipe it started with), as the console offers no retry for it', async () => {
+    const fx = await engineFixture([recipeWith(note, { trigger: { type: 'webhook', event: 'fake.thing.happened', dedup_key: '{% data.idd %}' } })]);
+    open.push(fx);
+    const { runIds } = await deliver(fx, 'T-1');
+    await fx.engine.runUntilIdle();
+    expect(await fx.engine.retry(runIds[0]!)).toBe(false);
+    expect(await fx.store.getRun(runIds[0]!)).toMatchObject({ status: 'failed', error: { name: 'TriggerExpressionError' } });
+  });
+
   it('concurrency_key computing nothing never joins or holds back a delivery of another record behind the first run', async () => {
     const fx = await engineFixture([
       recipeWith([{ id: 'hold', type: 'wait', for: 'P1D' }, ...(note as unknown[])] as never, { trigger: { type: 'webhook', event: 'fake.thing.happened', concurrency_key: '{% data.idd %}' } }),
