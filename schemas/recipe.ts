@@ -1,5 +1,6 @@
 import { Duration } from 'luxon';
 import { z } from 'zod';
+import { cronProblem, timeZoneProblem } from './schedule-cron.ts';
 
 /**
  * The recipe language: one zod schema is the single source for validation, the published JSON Schema
@@ -324,8 +325,21 @@ export const PollTrigger = z
 export const ScheduleTrigger = z
   .object({
     type: z.literal('schedule'),
-    cron: z.string().min(9).describe('Five-field cron, e.g. "0 8 * * 1-5".'),
-    timezone: z.string().default('UTC').describe('IANA time zone, e.g. Europe/Berlin. Default UTC.'),
+    cron: z
+      .string()
+      .superRefine((cron, ctx) => {
+        const problem = cronProblem(cron);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .describe('Five-field cron (minute hour day-of-month month day-of-week), e.g. "0 8 * * 1-5".'),
+    timezone: z
+      .string()
+      .superRefine((zone, ctx) => {
+        const problem = timeZoneProblem(zone);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .default('UTC')
+      .describe('IANA time zone, e.g. Europe/Berlin. Default UTC.'),
   })
   .strict()
   .describe('Starts a run on a cron schedule in a time zone.');

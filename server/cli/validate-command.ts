@@ -15,6 +15,7 @@ without running them and without credentials:
   - no key written twice in one object (JSON would keep the last and ignore the first)
   - step ids unique in the recipe, nested steps included
   - trigger and cancel_on events and actions that exist in the connector pack
+  - a schedule's cron (five fields, one that fires) and time zone (an IANA name)
   - action input against the action's input schema: required fields, unknown fields, literal values
   - literal names of things the runtime must have, such as email templates (EMAIL_TEMPLATES_DIR)
   - expressions ({% … %}) that compile and read only steps of the recipe

@@ -283,3 +283,20 @@ describe('the recipes page', () => {
     expect(p.text).toMatch(/broken\.recipe\.json steps\[0\]\.action : unknown action "fake\.nope"/);
   });
 });
+
+describe('the timers page with a schedule this runtime cannot compute (review3, finding 1)', () => {
+  it('still shows the other timers: the schedule is left out (the engine logs it), not a 500', async () => {
+    const digest = recipeWith([{ id: 'digest', type: 'set', values: { a: 1 } }] as never, { name: 'weekday-digest', trigger: { type: 'schedule', cron: '0 7 * * 1-5', timezone: 'Europe/Berlin' } });
+    fx = await appFixture({ recipes: [approvalRecipe, digest] });
+    // As if this runtime's time zone data lacked the zone the recipe was validated with.
+    (fx.engine.recipes.get('weekday-digest')!.definition.trigger as { timezone: string }).timezone = 'Europe/Berln';
+    const browser = new ConsoleBrowser(fx.app);
+    await deliver('MDF-2003');
+    await fx.engine.runUntilIdle();
+
+    const timers = await page(browser, '/console/timers');
+    expect(timers.status).toBe(200);
+    expect(timers.text).toMatch(/escalation or timeout MDF-2003 test-recipe/);
+    expect(timers.text).not.toContain('weekday-digest');
+  });
+});

@@ -17,6 +17,7 @@ import type { Tables } from './tables.ts';
 import { EngineMetrics } from './metrics.ts';
 import { Schedules } from './schedules.ts';
 import { Polls } from './polls.ts';
+import { evaluateWebhookTrigger, TRIGGER_EXPRESSION_ERROR } from './webhook-trigger.ts';
 import { BusinessTimers, type TimersTouched } from './business-timers.ts';
 import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
 import { WorkerSlots } from './worker-slots.ts';
@@ -145,7 +146,10 @@ export class Engine {
     this.workerId = options.workerId ?? `worker-${randomBytes(4).toString('hex')}`;
     this.metrics = new EngineMetrics(this.workerId);
     this.metrics.readPoolFrom(() => options.store.poolUse?.());
-    this.#schedules = new Schedules(options.recipes, options.store);
+    this.#schedules = new Schedules(options.recipes, options.store, (recipe, field, error) => {
+      this.metrics.recipeTriggerErrors.inc({ recipe, field });
+      options.log.error({ recipe, field, error: error.message }, 'schedule skipped: its fire times cannot be computed; no run of it starts until the recipe is fixed');
+    });
     const { store, recipes, connectors, clock, log } = options;
     this.#polls = new Polls({ store, recipes, connectors, clock, log, env: () => this.#env(), workerId: this.workerId, leaseMs: this.#opts.leaseMs, registry: this.metrics.registry, newRunId, onRunsCreated: () => this.wake() });
     this.businessTimers = new BusinessTimers({ ...options, env: () => this.#env(), newRunId });
@@ -201,22 +205,35 @@ export class Engine {
     for (const recipe of this.recipes.forWebhook(eventName)) {
       const trigger = recipe.definition.trigger as Extract<LoadedRecipe['definition']['trigger'], { type: 'webhook' }>;
       const scope = eventScope(eventName, data, delivery.deliveryId);
-      if (trigger.filter && !(await evaluateExpression(trigger.filter, scope, this.#env(), scope.trigger))) {
-        filteredOut.push({ recipe: recipe.definition.name, filter: trigger.filter });
+      const outcome = await evaluateWebhookTrigger(recipe.definition.name, trigger, scope, this.#env());
+      if (outcome.kind === 'filtered-out') {
+        filteredOut.push({ recipe: recipe.definition.name, filter: trigger.filter! });
         continue;
       }
-      const dedupKey = trigger.dedup_key
-        ? String(await evaluateExpression(trigger.dedup_key, scope, this.#env(), scope.trigger))
-        : `${delivery.source}:${delivery.deliveryId}`;
-      refuseUnstorableKey(eventName, recipe.definition.name, 'dedup_key', dedupKey, data);
-      const concurrencyKey = trigger.concurrency_key ? String(await evaluateExpression(trigger.concurrency_key, scope, this.#env(), scope.trigger)) : null;
-      if (concurrencyKey !== null) refuseUnstorableKey(eventName, recipe.definition.name, 'concurrency_key', concurrencyKey, data);
+      let dedupKey = `${delivery.source}:${delivery.deliveryId}`;
+      let concurrencyKey: string | null = null;
+      let expressionError: string | undefined;
+      if (outcome.kind === 'failed') {
+        // That recipe's failure, not the delivery's: the other recipes on the event start, and this one
+        // gets a run of its own (one per delivery) that fails at its first turn, for an operator to see.
+        expressionError = outcome.message;
+        this.metrics.recipeTriggerErrors.inc({ recipe: recipe.definition.name, field: outcome.field });
+        this.#opts.log.error(
+          { recipe: recipe.definition.name, field: outcome.field, expression: outcome.expression, event: eventName, deliveryId: delivery.deliveryId, error: outcome.message },
+          "a recipe's trigger failed for this event: its run is stored failed, the other recipes' runs start",
+        );
+      } else {
+        if (outcome.dedupKey !== null) dedupKey = outcome.dedupKey;
+        concurrencyKey = outcome.concurrencyKey;
+        refuseUnstorableKey(eventName, recipe.definition.name, 'dedup_key', dedupKey, data);
+        if (concurrencyKey !== null) refuseUnstorableKey(eventName, recipe.definition.name, 'concurrency_key', concurrencyKey, data);
+      }
       runs.push({
         id: newRunId(now),
         recipe: recipe.definition.name,
         recipeVersion: recipe.definition.version,
         recipeHash: recipe.hash,
-        trigger: { type: 'webhook', event: eventName, source: delivery.source, deliveryId: delivery.deliveryId, receivedAt: now, data },
+        trigger: { type: 'webhook', event: eventName, source: delivery.source, deliveryId: delivery.deliveryId, receivedAt: now, data, ...(expressionError === undefined ? {} : { expressionError }) },
         dedupKey,
         correlationKey,
         cancelOnEvent: recipe.definition.cancel_on?.event ?? null,
@@ -317,13 +334,35 @@ export class Engine {
       if (!run) continue;
       const cancelOn = (await this.recipes.byHash(run.recipeHash)).cancel_on;
       const scope = eventScope(eventName, data, deliveryId);
+      // An expression of one recipe's cancel_on that throws concerns that recipe only: the delivery is
+      // stored already, and throwing would skip the other runs' cancels, the waits and the timers, and
+      // answer 500 to every redelivery of the event.
+      const failed = (field: 'cancel_on.filter' | 'cancel_on.reason', expression: string, error: unknown, outcome: string) => {
+        this.metrics.recipeTriggerErrors.inc({ recipe: run.recipe, field });
+        this.#opts.log.error({ recipe: run.recipe, runId, field, expression, event: eventName, deliveryId, error: (error as Error).message }, `a recipe's cancel_on failed for this event: ${outcome}`);
+      };
       if (cancelOn?.filter) {
         // The filter may ask whether the run rests in a wait_for (`$run.waiting_for`): a run that set a
         // status itself and is past its waits must not be stopped by the echo of its own write.
         scope.run.waiting_for = waitingFor(await this.store.getJournal(runId));
-        if (!(await evaluateExpression(cancelOn.filter, scope, this.#env(), scope.trigger))) continue;
+        let cancels: unknown;
+        try {
+          cancels = await evaluateExpression(cancelOn.filter, scope, this.#env(), scope.trigger);
+        } catch (error) {
+          // Not canceled: a cancel cannot be taken back, a run left going can be canceled by an operator.
+          failed('cancel_on.filter', cancelOn.filter, error, 'the run is not canceled (cancel it in the console if it should be)');
+          continue;
+        }
+        if (!cancels) continue;
       }
-      const reason = cancelOn?.reason ? String(await evaluateExpression(cancelOn.reason, scope, this.#env(), scope.trigger)) : `canceled by ${eventName} for ${key}`;
+      let reason = `canceled by ${eventName} for ${key}`;
+      if (cancelOn?.reason) {
+        try {
+          reason = String(await evaluateExpression(cancelOn.reason, scope, this.#env(), scope.trigger));
+        } catch (error) {
+          failed('cancel_on.reason', cancelOn.reason, error, 'the run is canceled with the default reason');
+        }
+      }
       // Also a failed run (D12): canceled now, a retry later cannot do what the event called off.
       if (await this.store.cancelRun(runId, now, reason, { failed: true })) {
         this.metrics.runsFinished.inc({ status: 'canceled' });
@@ -409,6 +448,9 @@ export class Engine {
   }
 
   async retry(runId: RunId): Promise<boolean> {
+    // A run whose trigger failed on its event ran no step: it would fail again the same way, pinned to
+    // the recipe it started with (webhook-trigger.ts). Fix the recipe and start the record's run anew.
+    if ((await this.store.getRun(runId))?.error?.name === TRIGGER_EXPRESSION_ERROR) return false;
     const changed = await this.store.retryRun(runId, this.clock.now());
     if (changed) this.wake();
     return changed;

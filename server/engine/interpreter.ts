@@ -16,6 +16,8 @@ import { hasNul, NUL_REFUSAL } from './nul-keys.ts';
 import { sameValue } from './same-value.ts';
 import type { Tables } from './tables.ts';
 import { refOf, type LifecycleListener } from './lifecycle-events.ts';
+import { TRIGGER_EXPRESSION_ERROR } from './webhook-trigger.ts';
+import { computedKey } from './computed-key.ts';
 
 /** What a turn needs from the runtime. */
 export interface InterpreterDeps {
@@ -70,6 +72,9 @@ const NEXT: Flow = { kind: 'next' };
  * flight runs again with the same idempotency key. See ARCHITECTURE.md.
  */
 export async function runTurn(run: Run, recipe: Recipe, owner: string, deps: InterpreterDeps): Promise<TurnResult> {
+  if (run.trigger.expressionError !== undefined) {
+    return { status: 'failed', wakeAt: null, error: { name: TRIGGER_EXPRESSION_ERROR, message: run.trigger.expressionError }, journal: [] };
+  }
   const journal = new Map(deps.newRun ? [] : (await deps.store.getJournal(run.id)).map((e) => [e.stepKey as string, e]));
   const turn = new Turn(run, owner, journal, deps);
   const scope: ExpressionScope = {
@@ -378,9 +383,16 @@ class Turn {
         return this.#failStep(step, key, error);
       }
       const deadline = timeout !== undefined ? delayEnd(this.now, timeout, this.deps.tables.calendar) : null;
-      const wait: WaitSpec = step.signal
-        ? { kind: 'signal', signal: step.signal, deadline }
-        : { kind: 'event', event: step.event!.name, key: String(await evaluateExpression(step.event!.key, scope, this.#env)), deadline };
+      let wait: WaitSpec;
+      if (step.signal) wait = { kind: 'signal', signal: step.signal, deadline };
+      else {
+        const computed = computedKey(await evaluateExpression(step.event!.key, scope, this.#env));
+        // Stored as "undefined", the wait would be answered by no event, and time out as if none came.
+        if ('nothing' in computed) {
+          return this.#failStep(step, key, new StepInputError(`wait_for ${step.id}: its event key ${step.event!.key} computes nothing (${computed.nothing}), so no event could answer it`));
+        }
+        wait = { kind: 'event', event: step.event!.name, key: computed.key, deadline };
+      }
       // No event's key can hold a NUL (refused at intake), and PostgreSQL cannot store one: a step error.
       if (wait.kind === 'event' && hasNul(wait.key)) return this.#failStep(step, key, new StepInputError(`wait_for ${step.id}: its event key ${NUL_REFUSAL}`));
       await this.write({ key, step, status: 'waiting', input: describeWait(wait), wait, startedAt: this.now });

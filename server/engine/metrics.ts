@@ -84,6 +84,12 @@ export class EngineMetrics {
     labelNames: ['status'] as const,
     registers: [this.registry],
   });
+  readonly recipeTriggerErrors = new Counter({
+    name: 'partnerflow_recipe_trigger_errors_total',
+    help: "Times a recipe's trigger or cancel_on could not be computed (field: trigger.filter, trigger.dedup_key, trigger.cron, cancel_on.filter…); only that recipe is affected",
+    labelNames: ['recipe', 'field'] as const,
+    registers: [this.registry],
+  });
   readonly turnSeconds = new Histogram({
     name: 'partnerflow_turn_seconds',
     help: 'Duration of one turn of a run (steps executed until it waits or ends)',

@@ -98,11 +98,11 @@ afterEach(async () => {
   for (const store of stores.splice(0)) await store.close();
 });
 
-async function pollingEngine(feed: Feed, options: { store?: Store; clock?: VirtualClock; workerId?: string; log?: Logger } = {}) {
+async function pollingEngine(feed: Feed, options: { store?: Store; clock?: VirtualClock; workerId?: string; log?: Logger; recipe?: RecipeInput } = {}) {
   const clock = options.clock ?? new VirtualClock('2026-03-02T09:00:00Z');
   const store = options.store ?? (await openSqliteStore({ path: ':memory:' }));
   if (!options.store) stores.push(store);
-  const recipes = new RecipeSet([loadedRecipe(Recipe.parse(pollRecipe), 'feed-sync.recipe.json')], store);
+  const recipes = new RecipeSet([loadedRecipe(Recipe.parse(options.recipe ?? pollRecipe), 'feed-sync.recipe.json')], store);
   await recipes.persist(clock.now());
   const tables = createTables({});
   const connectors = new ConnectorCatalog([feedConnector(feed)]).connect({}, { clock, log: silentLog, store, publicBaseUrl: 'http://localhost:3000', timezone: 'UTC' });
@@ -250,3 +250,19 @@ for (const kind of ['sqlite', 'postgres'] as const) {
   });
 }
 
+describe('a poll whose dedup_key computes nothing for an item (review3, finding 2)', () => {
+  it('fails the poll naming the recipe and the key, keeps the watermark and starts no run: it used to store every item under "undefined", one run for all', async () => {
+    const feed = new Feed();
+    feed.change('A', 'Approved', iso('08:00:00'));
+    feed.change('B', 'Rejected', iso('08:10:00'));
+    const typo = { ...pollRecipe, trigger: { ...(pollRecipe.trigger as object), dedup_key: '{% data.idd %}' } } as RecipeInput;
+    const { engine, store } = await pollingEngine(feed, { recipe: typo });
+    await engine.runUntilIdle();
+    expect(await store.listRuns({ recipe: 'feed-sync', limit: 10 })).toEqual([]);
+    expect((await store.listPollCursors())[0]).toMatchObject({
+      watermark: null,
+      failures: 1,
+      lastError: 'recipe feed-sync: trigger.dedup_key {% data.idd %} computes nothing (undefined) for item 1 of page 1; no run started and the watermark stays, so the items are polled again once the recipe is fixed',
+    });
+  });
+});

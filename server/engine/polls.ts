@@ -10,6 +10,7 @@ import type { ConnectedConnectors } from './connector-registry.ts';
 import { evaluateExpression, evaluateMapping, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 import { asRunId, idempotencyKeyFor, asStepKey, type RunId } from './ids.ts';
 import type { LoadedRecipe, RecipeSet } from './recipe-set.ts';
+import { computedKey } from './computed-key.ts';
 import { hasNul, NUL_REFUSAL, nulSourcesOf } from './nul-keys.ts';
 
 type PollTrigger = Extract<Recipe['trigger'], { type: 'poll' }>;
@@ -173,9 +174,17 @@ export class Polls {
           ),
         );
         const runs: NewRun[] = [];
-        for (const item of answer.items) {
+        for (const [index, item] of answer.items.entries()) {
           const itemScope = pollScope(trigger.action, item, name);
-          const dedupKey = String(await evaluateExpression(trigger.dedup_key, itemScope, this.#opts.env(), itemScope.trigger));
+          const computed = computedKey(await evaluateExpression(trigger.dedup_key, itemScope, this.#opts.env(), itemScope.trigger));
+          // A key of nothing would be one for every item ("undefined"): only the first would ever start
+          // a run. The poll fails instead, loudly and with the watermark kept, so nothing is lost.
+          if ('nothing' in computed) {
+            throw new Error(
+              `recipe ${name}: trigger.dedup_key ${trigger.dedup_key} computes nothing (${computed.nothing}) for item ${index + 1} of page ${pageNumber}; no run started and the watermark stays, so the items are polled again once the recipe is fixed`,
+            );
+          }
+          const dedupKey = computed.key;
           const cursor = await evaluateExpression(trigger.cursor, itemScope, this.#opts.env(), itemScope.trigger);
           // Stored, a NUL would fail the page's commit on PostgreSQL at every poll: the item is left out.
           const nul = hasNul(dedupKey) ? 'dedup_key' : cursor !== null && cursor !== undefined && hasNul(String(cursor)) ? 'cursor' : null;

@@ -1,9 +1,13 @@
 import { Cron } from 'croner';
+import { timeZoneProblem } from '../../schemas/schedule-cron.ts';
 import type { Store } from '../store/store.ts';
 import type { RecipeSet } from './recipe-set.ts';
 
 /** The most fires of one schedule created in one pass (a long outage catches up over several passes). */
 const MAX_CATCH_UP = 100;
+
+/** Told of a schedule whose fire times cannot be computed (`field`: trigger.cron or trigger.timezone); it is skipped. */
+export type ScheduleErrorListener = (recipe: string, field: 'trigger.cron' | 'trigger.timezone', error: Error) => void;
 
 interface ScheduleState {
   cron: Cron;
@@ -25,6 +29,7 @@ export class Schedules {
   constructor(
     readonly recipes: RecipeSet,
     readonly store: Store,
+    readonly onError: ScheduleErrorListener = () => {},
   ) {}
 
   /** Where each schedule stands: after its newest scheduled run, or from `now` for a new schedule. */
@@ -32,7 +37,17 @@ export class Schedules {
     for (const recipe of this.recipes.list()) {
       const trigger = recipe.definition.trigger;
       if (trigger.type !== 'schedule') continue;
-      const cron = new Cron(trigger.cron, { timezone: trigger.timezone, paused: true });
+      let cron: Cron;
+      try {
+        cron = new Cron(trigger.cron, { timezone: trigger.timezone, paused: true });
+        // croner checks the time zone only when it computes a time.
+        nextFire(cron, now);
+      } catch (error) {
+        // Validation refuses a bad cron or zone, but a zone may be unknown to this runtime's ICU: only
+        // this schedule stops, said once, never the claim loop and with it every other recipe's runs.
+        this.onError(recipe.definition.name, timeZoneProblem(trigger.timezone) ? 'trigger.timezone' : 'trigger.cron', error as Error);
+        continue;
+      }
       const recent = await this.store.listRuns({ recipe: recipe.definition.name, limit: 50 });
       const lastScheduled = recent.find((r) => r.trigger.type === 'schedule');
       const last = lastScheduled?.trigger.receivedAt ?? now;

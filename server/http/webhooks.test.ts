@@ -305,4 +305,22 @@ describe('POST /webhooks/:source', () => {
       expect(bodies.filter((b) => !b.duplicate)).toHaveLength(1);
     });
   });
+
+  describe("a recipe's trigger expression that fails (review3, finding 3)", () => {
+    it("answers 202 with a run for every recipe: the others' runs go on, the failing recipe's run is failed, naming its filter", async () => {
+      fx = await appFixture({
+        recipes: [
+          recipeWith([{ id: 'urgent', type: 'set', values: { a: 1 } }] as never, { name: 'urgent-requests', trigger: { type: 'webhook', event: 'fake.thing.happened', filter: "{% $contains(data.reason, 'urgent') %}" } }),
+          recipeWith([{ id: 'plain', type: 'set', values: { a: 1 } }] as never, { name: 'plain' }),
+        ],
+      });
+      const res = await fx.deliver(delivery('delivery-1', { id: 'T-1', reason: null }));
+      expect(res.status).toBe(202);
+      expect(((await res.json()) as { run_ids: string[] }).run_ids).toHaveLength(2);
+      await fx.engine.runUntilIdle();
+      const runs = await fx.store.listRuns({ limit: 10 });
+      expect(Object.fromEntries(runs.map((r) => [r.recipe, r.status]))).toEqual({ plain: 'completed', 'urgent-requests': 'failed' });
+      expect(runs.find((r) => r.recipe === 'urgent-requests')!.error!.message).toMatch(/^recipe urgent-requests: trigger\.filter \{% \$contains\(data\.reason, 'urgent'\) %\} failed for this event: /);
+    });
+  });
 });

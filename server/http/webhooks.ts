@@ -141,6 +141,7 @@ export const webhookDocs: RouteDoc[] = [
       'Signed with `X-Partnerflow-Timestamp` (unix seconds, within 5 minutes of the server clock) and `X-Partnerflow-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`. ' +
       'The delivery and the runs it starts are stored before the 202; delivering the same event under the same id again (a retry) starts nothing and answers the same run ids (`duplicate: true`). ' +
       'The same event means the same event name and the same data as JSON values: key order, spacing and escapes may differ. A different event under a used id is refused with 409. ' +
+      "A recipe whose trigger filter or key cannot be computed for the event (it throws, or a key computes nothing) does not refuse the delivery: its run is among the run ids, stored failed with the error, and the other recipes' runs go on. " +
       `Limits: Content-Type \`application/json\` (UTF-8); objects and arrays nested at most ${DELIVERY_LIMITS.maxDepth} levels (the delivery is level 1); ` +
       `strings of at most ${DELIVERY_LIMITS.maxStringLength} characters, keys of at most ${DELIVERY_LIMITS.maxKeyLength}; a recipe's dedup key of at most ${MAX_DEDUP_KEY_LENGTH} characters.`,
     params: { source: 'Connector name, e.g. `prm`' },

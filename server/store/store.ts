@@ -347,6 +347,12 @@ export interface TriggerRecord {
   deliveryId?: string;
   receivedAt: number;
   data: unknown;
+  /**
+   * The recipe's trigger could not be computed for this event (its filter threw, a key computed
+   * nothing): the run fails at its first turn with this message and no step runs. The other recipes on
+   * the event start as usual (webhook-trigger.ts).
+   */
+  expressionError?: string;
 }
 
 export interface NewRun {
