@@ -465,6 +465,9 @@ export class Engine {
   async retryOnCurrentVersion(runId: RunId): Promise<{ retried: true } | { retried: false; refusal?: string }> {
     const run = await this.store.getRun(runId);
     if (!run || run.status !== 'failed') return { retried: false };
+    if (run.error?.name === TRIGGER_EXPRESSION_ERROR) {
+      return { retried: false, refusal: `run ${runId} ran no step: its recipe's trigger failed on its event, so it has no keys to go on with; with the recipe fixed, have the event delivered again` };
+    }
     const current = this.recipes.get(run.recipe);
     if (!current) return { retried: false, refusal: `recipe ${run.recipe} is no longer served, so there is no current version to retry run ${runId} on` };
     const onVersion = current.hash === run.recipeHash ? undefined : { recipeHash: current.hash, recipeVersion: current.definition.version };
