@@ -62,5 +62,10 @@ describe('partnerflow run: the event must be the one the recipe is started by', 
     const forced = partnerflowRun('mdf-request-cancellation', '--mock', '--ignore-filter', '--event', open);
     expect(JSON.parse(forced.out).run).toMatchObject({ recipe: 'mdf-request-cancellation' });
   }, 60_000);
+
+  it("a webhook recipe's run started by hand carries the keys a delivery would give it: the record's key (cancel_on finds it) and the trigger's dedup_key", () => {
+    const { out } = partnerflowRun('mdf-request-approval', '--mock', '--event', webhookEvent);
+    expect(JSON.parse(out).run).toMatchObject({ recipe: 'mdf-request-approval', correlationKey: 'MDF-1001', dedupKey: 'MDF-1001@2026-03-02T09:00:00.000Z', status: 'waiting' });
+  }, 60_000);
 });
 

@@ -90,12 +90,26 @@ Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad argume
         console.error(`partnerflow run: ${event.problem}`);
         return RUN_EXIT.usage;
       }
-      // The trigger's filter too, as a delivery of this event would: `serve` starts no run for it.
-      if (trigger.type === 'webhook' && trigger.filter && values['ignore-filter'] !== true && !(await runtime.engine.triggerFilterPasses(recipeName, event.data))) {
-        console.error(`partnerflow run: ${recipeName}'s trigger filter \`${trigger.filter}\` is false for ${values.event}: a delivery of this event starts no run of it. Give --ignore-filter to run it all the same`);
-        return RUN_EXIT.usage;
+      // A webhook recipe's trigger as a delivery of this event would have it: its filter (`serve` starts
+      // no run for an event it is false for), and its keys, so that the run is the record's run for the
+      // recipe's cancel_on, dedup_key and concurrency_key, not a run of no record beside the others.
+      let keys: { dedupKey?: string; concurrencyKey?: string | null; correlationKey?: string | null } = {};
+      if (trigger.type === 'webhook') {
+        const triggered = await runtime.engine.webhookTriggerFor(recipeName, event.data, { ignoreFilter: values['ignore-filter'] === true });
+        if (triggered.kind === 'filtered-out') {
+          console.error(`partnerflow run: ${recipeName}'s trigger filter \`${trigger.filter}\` is false for ${values.event}: a delivery of this event starts no run of it. Give --ignore-filter to run it all the same`);
+          return RUN_EXIT.usage;
+        }
+        if (triggered.kind === 'failed') {
+          console.error(`partnerflow run: ${triggered.message}`);
+          return RUN_EXIT.usage;
+        }
+        keys = { ...(triggered.dedupKey !== null ? { dedupKey: triggered.dedupKey } : {}), concurrencyKey: triggered.concurrencyKey, correlationKey: triggered.correlationKey };
       }
-      const { id } = await runtime.engine.startRun(recipeName, event.data, { event: trigger.type === 'webhook' ? trigger.event : undefined });
+      const started = await runtime.engine.startRun(recipeName, event.data, { event: trigger.type === 'webhook' ? trigger.event : undefined, ...keys });
+      const { id } = started;
+      if (!started.created) console.error(`partnerflow run: this event's run of ${recipeName} is ${id} already (its dedup_key): shown as it is, not run again`);
+      if (started.behind) console.error(`partnerflow run: run ${id} is held back behind run ${started.behind}, which has not finished (one run at a time per concurrency_key): serve starts it once that run has finished`);
       // Only this run and the runs it starts: on a shared (production) database the other due runs,
       // schedules, timers and polls are the replicas' work, not this command's.
       await runtime.engine.runOnly(id);

@@ -112,6 +112,22 @@ describe('engine: a run from delivery to completion', () => {
     expect((await deliver('d-4', { id: 'T-8', stamp: '1' })).runIds).toEqual(first.runIds);
   });
 
+  it('a run started by hand with the keys its webhook trigger gives (partnerflow run) is the record\'s run: a delivery of the record with another dedup key is held back behind it', async () => {
+    fx = await engineFixture([
+      recipeWith([{ id: 'pause', type: 'wait', for: 'PT1H' }], {
+        trigger: { type: 'webhook', event: 'fake.thing.happened', filter: "{% data.stamp != 'skip' %}", dedup_key: "{% data.id & '@' & data.stamp %}", concurrency_key: '{% data.id %}' },
+      }),
+    ]);
+    const triggered = await fx.engine.webhookTriggerFor('test-recipe', { id: 'T-9', stamp: '1' });
+    expect(triggered).toMatchObject({ kind: 'run', dedupKey: 'T-9@1', concurrencyKey: 'T-9', correlationKey: 'T-9' });
+    expect(await fx.engine.webhookTriggerFor('test-recipe', { id: 'T-9', stamp: 'skip' })).toMatchObject({ kind: 'filtered-out' });
+    const byHand = await fx.engine.startRun('test-recipe', { id: 'T-9', stamp: '1' }, { dedupKey: 'T-9@1', concurrencyKey: 'T-9', correlationKey: 'T-9' });
+    const delivered = await deliver('d-1', { id: 'T-9', stamp: '2' });
+    expect(delivered.heldBack).toEqual([{ runId: delivered.runIds[0], behind: byHand.id }]);
+    // The same event delivered is that run, not a second one.
+    expect((await deliver('d-2', { id: 'T-9', stamp: '1' })).runIds).toEqual([byHand.id]);
+  });
+
   it('starts no run when the trigger filter is false', async () => {
     fx = await engineFixture([
       recipeWith([{ id: 'only', type: 'action', action: 'fake.record', input: { key: 'x' } }], {

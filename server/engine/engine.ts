@@ -17,7 +17,7 @@ import type { Tables } from './tables.ts';
 import { EngineMetrics } from './metrics.ts';
 import { Schedules } from './schedules.ts';
 import { Polls } from './polls.ts';
-import { evaluateWebhookTrigger, TRIGGER_EXPRESSION_ERROR } from './webhook-trigger.ts';
+import { evaluateWebhookTrigger, TRIGGER_EXPRESSION_ERROR, type TriggerOutcome } from './webhook-trigger.ts';
 import { BusinessTimers, type TimersTouched } from './business-timers.ts';
 import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
 import { WorkerSlots } from './worker-slots.ts';
@@ -378,18 +378,26 @@ export class Engine {
   }
 
   /**
-   * Whether a webhook recipe's trigger filter lets this event's data start a run, as a delivery would
-   * (`partnerflow run` asks before it starts one by hand); true for a recipe without a filter.
+   * What a webhook recipe's trigger says of this event's data, as a delivery of it would: filtered out,
+   * failed, or a run with its keys and the record's key (`partnerflow run` starts a run by hand so, so
+   * that its recipe's `cancel_on`, `dedup_key` and `concurrency_key` hold for it as for a delivered one).
+   * `ignoreFilter`: the keys even when the filter is false.
    */
-  async triggerFilterPasses(recipeName: string, data: unknown): Promise<boolean> {
+  async webhookTriggerFor(recipeName: string, data: unknown, options: { ignoreFilter?: boolean } = {}): Promise<TriggerOutcome & { correlationKey: string | null }> {
     const trigger = this.recipes.get(recipeName)?.definition.trigger;
-    if (trigger?.type !== 'webhook' || !trigger.filter) return true;
+    if (trigger?.type !== 'webhook') throw new Error(`recipe ${recipeName} has no webhook trigger`);
+    const correlationKey = this.#opts.connectors.catalog.eventDefinition(trigger.event)?.correlate?.(data as never) ?? null;
     const scope = eventScope(trigger.event, data, 'run');
-    return Boolean(await evaluateExpression(trigger.filter, scope, this.#env(), scope.trigger));
+    const asTriggered = options.ignoreFilter ? { ...trigger, filter: undefined } : trigger;
+    return { ...(await evaluateWebhookTrigger(recipeName, asTriggered, scope, this.#env())), correlationKey };
   }
 
   /** Starts a run of a recipe by hand (CLI `run`, schedules), deduplicated on `dedupKey`. */
-  async startRun(recipeName: string, data: unknown, options: { dedupKey?: string; type?: string; event?: string; startedBy?: string } = {}): Promise<{ id: RunId; created: boolean }> {
+  async startRun(
+    recipeName: string,
+    data: unknown,
+    options: { dedupKey?: string; type?: string; event?: string; startedBy?: string; concurrencyKey?: string | null; correlationKey?: string | null } = {},
+  ): Promise<{ id: RunId; created: boolean; behind?: RunId }> {
     const recipe = this.recipes.get(recipeName);
     if (!recipe) throw new EventRejectedError(`unknown recipe "${recipeName}"`, 404);
     if (options.dedupKey !== undefined && hasNul(options.dedupKey)) {
@@ -416,8 +424,9 @@ export class Engine {
       dedupKey: options.dedupKey ?? id,
       // The starter's business key (an MDF number) when it has one, so that `GET /runs?key=` and the
       // console find the runs of a record together, as the log names them; a run started by hand has none.
-      correlationKey: starter?.correlationKey ?? null,
+      correlationKey: options.correlationKey ?? starter?.correlationKey ?? null,
       cancelOnEvent: recipe.definition.cancel_on?.event ?? null,
+      concurrencyKey: options.concurrencyKey ?? null,
       wakeAt: now,
       createdAt: now,
     };

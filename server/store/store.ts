@@ -65,7 +65,7 @@ export interface Store {
    */
   ingest(delivery: NewDelivery, runs: NewRun[]): Promise<IngestResult>;
   /** Creates one run outside a delivery (schedule, CLI `run`), deduplicated on (recipe, dedupKey). */
-  createRun(run: NewRun): Promise<{ id: RunId; created: boolean }>;
+  createRun(run: NewRun): Promise<{ id: RunId; created: boolean; behind?: RunId }>;
 
   // ── Runs ──────────────────────────────────────────────────────────────────────────────────
   getRun(id: RunId): Promise<Run | undefined>;
