@@ -164,7 +164,7 @@ describe('connectors a deployment does not use', () => {
     expect(lines).toContainEqual(expect.stringMatching(/mdf-request-approval\.recipe\.json: steps\[\S+\.action uses email, which is not configured: set EMAIL_API_URL, EMAIL_SERVER_TOKEN, EMAIL_FROM$/));
     const env = recipesDir({
       'x.recipe.json': {
-        ...leadSync([{ id: 'ask', type: 'action', action: 'approval.request', input: { approver: { email: 'cmm@vendor.example' }, template: 'mdf-approval-request', signal: 'decision', subject: 'MDF', data: {} } }]),
+        ...leadSync([{ id: 'ask', type: 'action', action: 'approval.request', input: { approver: { email: 'cmm@vendor.example' }, template: 'mdf-approval-request', signal: 'decision', subject: 'MDF', data: {} } }, { id: 'decision', type: 'wait_for', signal: 'decision', timeout: 'P2D' }]),
       },
     });
     expect(await start({ ...withoutEmail, ...env })).toMatch(/x\.recipe\.json: steps\[0\]\.action uses email \(approval\.request calls it\), which is not configured: set EMAIL_API_URL, EMAIL_SERVER_TOKEN, EMAIL_FROM$/);

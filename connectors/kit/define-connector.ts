@@ -108,6 +108,13 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
    * @default false
    */
   startsWithItsWrite?: boolean;
+  /**
+   * The input field naming the `wait_for` signal this action's outcome resumes the run with
+   * (approval.request: `signal`, the approver's decision). Validation pairs it with the recipe's
+   * `wait_for` signals: a decision no wait takes would be lost, and a wait nothing answers only times out.
+   * @default none: the action sends no signal
+   */
+  signalInput?: string;
   /** Input fields whose values never reach logs or the journal. */
   secretInputs?: readonly string[];
   /**
