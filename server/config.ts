@@ -165,8 +165,12 @@ export const RUNTIME_VARIABLES = {
 
 type Env = Record<string, string | undefined>;
 
-/** Reads and validates the configuration; throws ConfigError listing every problem. */
-export function loadConfig(givenEnv: Env, options: { mock: boolean; connectors: readonly ConnectorDefinition[]; overrides?: Partial<RuntimeConfig> }): RuntimeConfig {
+/**
+ * Reads and validates the configuration; throws ConfigError listing every problem. Every value is read
+ * without its surrounding whitespace (see withoutSurroundingWhitespace).
+ */
+export function loadConfig(environment: Env, options: { mock: boolean; connectors: readonly ConnectorDefinition[]; overrides?: Partial<RuntimeConfig> }): RuntimeConfig {
+  const givenEnv = withoutSurroundingWhitespace(environment);
   const env = withFoldersInRecipesDir(givenEnv);
   const problems: string[] = [];
   const read = <K extends keyof typeof RUNTIME_VARIABLES>(name: K): z.output<(typeof RUNTIME_VARIABLES)[K]['schema']> | undefined => {
@@ -292,6 +296,17 @@ function placeholdersIn(env: Env, connectors: readonly ConnectorDefinition[]): s
         ? `${variable}: still the placeholder of .env.example; set your own secret (e.g. openssl rand -hex 32)`
         : `${variable}: still the placeholder of .env.example; set the real value`,
     );
+}
+
+/**
+ * The environment with each value's leading and trailing whitespace removed. A secret read from a file
+ * (Kubernetes `--from-file`, Docker secrets, `echo x > file`, an env file) mostly ends in a newline that
+ * is not part of it: kept, every signature and bearer token made with the real secret would be refused
+ * (401) while the start looked fine. No value of ours means anything by surrounding whitespace, so one
+ * rule holds for all of them; a value of whitespace only is then empty, i.e. not set.
+ */
+export function withoutSurroundingWhitespace(env: Env): Env {
+  return Object.fromEntries(Object.entries(env).map(([name, value]) => [name, value?.trim()]));
 }
 
 /**
