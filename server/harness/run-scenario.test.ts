@@ -159,6 +159,13 @@ describe('the harness reports what a scenario expected and what happened', () =>
         '    expected at least 1 completed run(s) of request-notise, found 0; its runs: none; no recipe is named "request-notise" (did you mean "request-notice"?)',
       ]);
     });
+
+    it('a recipe that does not exist, even where a count of 0 would otherwise hold', async () => {
+      expect(await expecting({ runs: [{ recipe: 'request-notise', status: 'failed', count: 0 }] })).toEqual([
+        AT,
+        '    expected 0 failed run(s) of request-notise, found 0; its runs: none; no recipe is named "request-notise" (did you mean "request-notice"?)',
+      ]);
+    });
   });
 
   it('a webhook answered with another status than expected', async () => {
