@@ -173,6 +173,12 @@ export interface ConnectorDefinition<Config extends z.ZodType = z.ZodType, Conne
    * variables is set is "not configured", and only a recipe that uses it stops the start.
    */
   neededByRuntime?: boolean;
+  /**
+   * Another way to configure it, said after the variables a recipe's start asks for when it is not
+   * configured (email: "EMAIL_SMTP_URL for an SMTP relay instead of EMAIL_API_URL and EMAIL_SERVER_TOKEN").
+   * @default none
+   */
+  otherwiseConfigured?: string;
   /** Settings used by `serve --mock` and the harness, pointing at the simulated system. */
   mockConfig?: z.input<Config>;
   /** Builds the live connection (HTTP client, token cache, rate limiter) once per runtime. */
