@@ -354,7 +354,10 @@ function readConnectorConfig(connector: ConnectorDefinition, env: Env, mock: boo
     const variable = variables[key] ?? key;
     // A rule of the connector's own (`custom`, e.g. email's one transport) says in words what to set.
     const missing = raw[key] === undefined && issue.code !== 'custom';
-    problems.push(`${variable}: ${missing ? `required by the ${connector.name} connector` : issue.message}`);
+    // A value that should be a number is never a secret: echo it, as the runtime variables' are.
+    const numeric = (issue.code === 'invalid_type' && (issue.expected === 'number' || issue.expected === 'int')) || ((issue.code === 'too_small' || issue.code === 'too_big') && issue.origin === 'number');
+    const got = numeric && typeof raw[key] === 'string' ? ` (got "${raw[key]}")` : '';
+    problems.push(`${variable}: ${missing ? `required by the ${connector.name} connector` : issue.message + got}`);
   }
   return undefined;
 }
