@@ -106,3 +106,11 @@ describe('placeholders of .env.example (change-me…) are never a production sec
     expect(() => loadConfig({ PARTNERFLOW_API_TOKEN: 'change-me-api-token-0123456789' }, { mock: true, connectors: CONNECTORS })).not.toThrow();
   });
 });
+
+describe('a connector variable that is not a number', () => {
+  it('is named with the value it got, as the runtime variables are (a number is never a secret)', () => {
+    const prm = { PRM_BASE_URL: 'https://prm.example.com/api/objects/v1', PRM_API_KEY: 'prm-key-0123' };
+    expect(startMessage({ ...prm, PRM_TENANT_ID: 'abc' })).toContain('PRM_TENANT_ID: Invalid input: expected number, received NaN (got "abc")');
+    expect(startMessage({ ...prm, PRM_TENANT_ID: '1000', PRM_MAX_CALLS_PER_SECOND: 'ten' })).toContain('PRM_MAX_CALLS_PER_SECOND: must be a whole number (got "ten")');
+  });
+});

@@ -165,8 +165,12 @@ export const RUNTIME_VARIABLES = {
 
 type Env = Record<string, string | undefined>;
 
-/** Reads and validates the configuration; throws ConfigError listing every problem. */
-export function loadConfig(givenEnv: Env, options: { mock: boolean; connectors: readonly ConnectorDefinition[]; overrides?: Partial<RuntimeConfig> }): RuntimeConfig {
+/**
+ * Reads and validates the configuration; throws ConfigError listing every problem. Every value is read
+ * without its surrounding whitespace (see withoutSurroundingWhitespace).
+ */
+export function loadConfig(environment: Env, options: { mock: boolean; connectors: readonly ConnectorDefinition[]; overrides?: Partial<RuntimeConfig> }): RuntimeConfig {
+  const givenEnv = withoutSurroundingWhitespace(environment);
   const env = withFoldersInRecipesDir(givenEnv);
   const problems: string[] = [];
   const read = <K extends keyof typeof RUNTIME_VARIABLES>(name: K): z.output<(typeof RUNTIME_VARIABLES)[K]['schema']> | undefined => {
@@ -295,6 +299,17 @@ function placeholdersIn(env: Env, connectors: readonly ConnectorDefinition[]): s
 }
 
 /**
+ * The environment with each value's leading and trailing whitespace removed. A secret read from a file
+ * (Kubernetes `--from-file`, Docker secrets, `echo x > file`, an env file) mostly ends in a newline that
+ * is not part of it: kept, every signature and bearer token made with the real secret would be refused
+ * (401) while the start looked fine. No value of ours means anything by surrounding whitespace, so one
+ * rule holds for all of them; a value of whitespace only is then empty, i.e. not set.
+ */
+export function withoutSurroundingWhitespace(env: Env): Env {
+  return Object.fromEntries(Object.entries(env).map(([name, value]) => [name, value?.trim()]));
+}
+
+/**
  * RECIPES_DIR set alone moves the folders that live beside the recipes with it: TABLES_DIR defaults
  * to `<RECIPES_DIR>/tables` and EMAIL_TEMPLATES_DIR to `<RECIPES_DIR>/email-templates`. Without it they
  * would stay `./recipes/...` of the current folder, which outside the project does not exist.
@@ -339,7 +354,10 @@ function readConnectorConfig(connector: ConnectorDefinition, env: Env, mock: boo
     const variable = variables[key] ?? key;
     // A rule of the connector's own (`custom`, e.g. email's one transport) says in words what to set.
     const missing = raw[key] === undefined && issue.code !== 'custom';
-    problems.push(`${variable}: ${missing ? `required by the ${connector.name} connector` : issue.message}`);
+    // A value that should be a number is never a secret: echo it, as the runtime variables' are.
+    const numeric = (issue.code === 'invalid_type' && (issue.expected === 'number' || issue.expected === 'int')) || ((issue.code === 'too_small' || issue.code === 'too_big') && issue.origin === 'number');
+    const got = numeric && typeof raw[key] === 'string' ? ` (got "${raw[key]}")` : '';
+    problems.push(`${variable}: ${missing ? `required by the ${connector.name} connector` : issue.message + got}`);
   }
   return undefined;
 }

@@ -161,13 +161,13 @@ describe('connectors a deployment does not use', () => {
   it('counts the connectors an action calls through its own: approval.request needs email', async () => {
     const withoutEmail = Object.fromEntries(Object.entries(PRODUCTION).filter(([k]) => !k.startsWith('EMAIL_')));
     const lines = (await start(withoutEmail)).split('\n');
-    expect(lines).toContainEqual(expect.stringMatching(/mdf-request-approval\.recipe\.json: steps\[\S+\.action uses email, which is not configured: set EMAIL_API_URL, EMAIL_SERVER_TOKEN, EMAIL_FROM$/));
+    expect(lines).toContainEqual(expect.stringMatching(/mdf-request-approval\.recipe\.json: steps\[\S+\.action uses email, which is not configured: set EMAIL_API_URL, EMAIL_SERVER_TOKEN, EMAIL_FROM \(or EMAIL_SMTP_URL for an SMTP relay instead of EMAIL_API_URL and EMAIL_SERVER_TOKEN\)$/));
     const env = recipesDir({
       'x.recipe.json': {
-        ...leadSync([{ id: 'ask', type: 'action', action: 'approval.request', input: { approver: { email: 'cmm@vendor.example' }, template: 'mdf-approval-request', signal: 'decision', subject: 'MDF', data: {} } }]),
+        ...leadSync([{ id: 'ask', type: 'action', action: 'approval.request', input: { approver: { email: 'cmm@vendor.example' }, template: 'mdf-approval-request', signal: 'decision', subject: 'MDF', data: {} } }, { id: 'decision', type: 'wait_for', signal: 'decision', timeout: 'P2D' }]),
       },
     });
-    expect(await start({ ...withoutEmail, ...env })).toMatch(/x\.recipe\.json: steps\[0\]\.action uses email \(approval\.request calls it\), which is not configured: set EMAIL_API_URL, EMAIL_SERVER_TOKEN, EMAIL_FROM$/);
+    expect(await start({ ...withoutEmail, ...env })).toMatch(/x\.recipe\.json: steps\[0\]\.action uses email \(approval\.request calls it\), which is not configured: set EMAIL_API_URL, EMAIL_SERVER_TOKEN, EMAIL_FROM \(or EMAIL_SMTP_URL for an SMTP relay instead of EMAIL_API_URL and EMAIL_SERVER_TOKEN\)$/);
   });
 
   it('keeps APPROVAL_LINK_SECRET required at every start: the HTTP layer checks approval links (D10)', () => {

@@ -1,4 +1,5 @@
 import { formatPath } from '../schemas/format-issues.ts';
+import { withoutByteOrderMark } from './byte-order-mark.ts';
 
 /** A key written twice in one JSON object: where the object is (`['steps', 3, 'input']`, [] for the top) and the key. */
 export interface DuplicateKey {
@@ -72,10 +73,12 @@ export function duplicateKeys(text: string): DuplicateKey[] {
 }
 
 /**
- * A JSON file's text as a loader reads it: the value, or what is wrong, each with its path as users read
- * it ('' for the whole file): not JSON, or a key written twice in one object.
+ * A JSON file's text as a loader reads it (tables, recipes, scenarios): the value, or what is wrong, each
+ * with its path as users read it ('' for the whole file): not JSON, or a key written twice in one object.
+ * A leading byte order mark is ignored.
  */
-export function parseJsonText(text: string): { value: unknown; problems: [] } | { value?: undefined; problems: Array<{ path: string; message: string }> } {
+export function parseJsonText(source: string): { value: unknown; problems: [] } | { value?: undefined; problems: Array<{ path: string; message: string }> } {
+  const text = withoutByteOrderMark(source);
   let value: unknown;
   try {
     value = JSON.parse(text);

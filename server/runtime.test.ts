@@ -207,8 +207,9 @@ describe('configuration', () => {
     expect(() => config({ MAX_DUE_BACKLOG: '0' })).toThrow('MAX_DUE_BACKLOG:');
   });
 
-  it('refuses a blank PORT instead of reading it as port 0', () => {
-    expect(() => loadConfig({ PORT: '  ' }, { mock: true, connectors: CONNECTORS })).toThrow('PORT: a port number (0 to 65535) (got "  ")');
+  it('reads a blank PORT as unset (the default port), never as port 0: surrounding whitespace is no part of a value', () => {
+    expect(loadConfig({ PORT: '  ' }, { mock: true, connectors: CONNECTORS }).port).toBe(3000);
+    expect(() => loadConfig({ PORT: ' x ' }, { mock: true, connectors: CONNECTORS })).toThrow('PORT: a port number (0 to 65535) (got "x")');
   });
 
   it('refuses PORT=0 without PUBLIC_BASE_URL: the links would name a port nobody listens on', () => {

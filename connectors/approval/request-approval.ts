@@ -50,6 +50,8 @@ export const requestApproval = defineAction({
   input: RequestApprovalInput,
   output: RequestApprovalOutput,
   idempotent: true,
+  // The decision answers the run's wait_for on this signal: validate checks that one waits for it.
+  signalInput: 'signal',
   // Sends through the email connector's outbox.
   uses: ['email'],
   checkInput: checkTemplateInput,

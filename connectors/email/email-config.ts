@@ -71,7 +71,10 @@ export const EmailConfig = EmailFields.check(
     const api = c.apiUrl !== undefined || c.serverToken !== undefined;
     const smtp = c.smtpUrl !== undefined || c.smtpPassword !== undefined;
     if (api && smtp) {
-      issue('smtpUrl', `set either ${API} or ${SMTP}, not both`);
+      // In mock mode the API is the simulated one, which the user never set: naming it would puzzle.
+      const simulated = c.apiUrl === EMAIL_MOCK_CONFIG.apiUrl && c.serverToken === EMAIL_MOCK_CONFIG.serverToken;
+      const smtpVariables = (['smtpUrl', 'smtpPassword'] as const).filter((key) => c[key] !== undefined).map((key) => EMAIL_ENV[key]).join(' and ');
+      issue('smtpUrl', simulated ? `mock mode sends email to the simulated email API, not to an SMTP relay: unset ${smtpVariables}, or start without --mock` : `set either ${API} or ${SMTP}, not both`);
       return;
     }
     for (const key of ['smtpTlsCa', 'smtpTlsServername', 'smtpTlsInsecureSkipVerify'] as const) {

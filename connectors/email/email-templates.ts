@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { compileExpression, MONEY_FUNCTIONS, type ExpressionError } from '../../server/engine/expression.ts';
 import { plainEvaluatorOf, UNSURE, type PlainEvaluator } from '../../server/engine/plain-expression.ts';
+import { withoutByteOrderMark } from '../../server/byte-order-mark.ts';
 import type { RenderedEmail } from './email-connection.ts';
 
 /**
@@ -74,9 +75,9 @@ export class EmailTemplates {
   }
 }
 
-/** Splits the front matter (`subject:`) from the body; names the file when the format is wrong. */
+/** Splits the front matter (`subject:`) from the body (a leading byte order mark ignored); names the file when the format is wrong. */
 export function parseTemplate(source: string, file: string): ParsedTemplate {
-  const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n([\s\S]*)$/.exec(source);
+  const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n([\s\S]*)$/.exec(withoutByteOrderMark(source));
   if (!match) throw new TemplateError(`${file}: a template starts with a front matter: ---, subject: …, ---`);
   const subjectLine = match[1]!.split(/\r?\n/).find((line) => line.startsWith('subject:'));
   if (!subjectLine) throw new TemplateError(`${file}: the front matter has no "subject:" line`);

@@ -59,9 +59,23 @@ describe('the email transport (EMAIL_API_URL or EMAIL_SMTP_URL)', () => {
     expect(emailProblems({ ...FROM, EMAIL_SMTP_PASSWORD: 'smtp-pass-7d1e' })).toEqual(['EMAIL_SMTP_URL: required with EMAIL_SMTP_PASSWORD: the relay, smtp://user@host:port']);
   });
 
-  it('in mock mode sends to the simulated email API, and refuses EMAIL_SMTP_URL there as a second transport', () => {
+  it('in mock mode sends to the simulated email API, and refuses EMAIL_SMTP_URL there saying so, not naming an EMAIL_API_URL nobody set', () => {
     expect(loadConfig({}, { mock: true, connectors: CONNECTORS }).connectors.email).toMatchObject({ apiUrl: 'https://email.partnerflow.test' });
-    expect(() => loadConfig({ EMAIL_SMTP_URL: 'smtp://relay.internal:25' }, { mock: true, connectors: CONNECTORS })).toThrow(/EMAIL_SMTP_URL: set either EMAIL_API_URL and EMAIL_SERVER_TOKEN \(an HTTP email API\) or EMAIL_SMTP_URL \(an SMTP relay\), not both/);
+    const refusal = (env: Record<string, string>) => {
+      try {
+        loadConfig(env, { mock: true, connectors: CONNECTORS });
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(refusal({ EMAIL_SMTP_URL: 'smtp://relay.internal:25' })).toContain(
+      'EMAIL_SMTP_URL: mock mode sends email to the simulated email API, not to an SMTP relay: unset EMAIL_SMTP_URL, or start without --mock',
+    );
+    expect(refusal({ EMAIL_SMTP_URL: 'smtp://partnerflow@relay.internal:587', EMAIL_SMTP_PASSWORD: 'smtp-pass-7d1e' })).toContain(
+      'EMAIL_SMTP_URL: mock mode sends email to the simulated email API, not to an SMTP relay: unset EMAIL_SMTP_URL and EMAIL_SMTP_PASSWORD, or start without --mock',
+    );
+    expect(refusal({ EMAIL_SMTP_URL: 'smtp://relay.internal:25' })).not.toContain('EMAIL_API_URL');
   });
 
   it('refuses a password inside EMAIL_SMTP_URL, and other schemes, without echoing the value', () => {

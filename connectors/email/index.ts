@@ -15,6 +15,8 @@ export const emailConnector = defineConnector({
   config: EmailConfig,
   env: EMAIL_ENV,
   mockConfig: EMAIL_MOCK_CONFIG,
+  // A start that finds no email variable asks for the API's (EmailConfig); SMTP is the other transport.
+  otherwiseConfigured: 'EMAIL_SMTP_URL for an SMTP relay instead of EMAIL_API_URL and EMAIL_SERVER_TOKEN',
   connect: (config, deps): OutboxSender => {
     if (config.smtpUrl && config.smtpTlsInsecureSkipVerify) {
       deps.log.warn({ relay: config.smtpUrl }, 'EMAIL_SMTP_TLS_INSECURE_SKIP_VERIFY=true: the SMTP relay’s TLS certificate is not checked; anyone between here and the relay can read the emails (approval links included) and the SMTP password. Set EMAIL_SMTP_TLS_CA to the CA that signed the relay’s certificate instead');

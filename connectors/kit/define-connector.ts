@@ -108,6 +108,13 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
    * @default false
    */
   startsWithItsWrite?: boolean;
+  /**
+   * The input field naming the `wait_for` signal this action's outcome resumes the run with
+   * (approval.request: `signal`, the approver's decision). Validation pairs it with the recipe's
+   * `wait_for` signals: a decision no wait takes would be lost, and a wait nothing answers only times out.
+   * @default none: the action sends no signal
+   */
+  signalInput?: string;
   /** Input fields whose values never reach logs or the journal. */
   secretInputs?: readonly string[];
   /**
@@ -166,6 +173,12 @@ export interface ConnectorDefinition<Config extends z.ZodType = z.ZodType, Conne
    * variables is set is "not configured", and only a recipe that uses it stops the start.
    */
   neededByRuntime?: boolean;
+  /**
+   * Another way to configure it, said after the variables a recipe's start asks for when it is not
+   * configured (email: "EMAIL_SMTP_URL for an SMTP relay instead of EMAIL_API_URL and EMAIL_SERVER_TOKEN").
+   * @default none
+   */
+  otherwiseConfigured?: string;
   /** Settings used by `serve --mock` and the harness, pointing at the simulated system. */
   mockConfig?: z.input<Config>;
   /** Builds the live connection (HTTP client, token cache, rate limiter) once per runtime. */

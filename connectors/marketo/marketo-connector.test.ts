@@ -352,7 +352,7 @@ describe('Marketo configuration', () => {
     });
     expect(problems({ ...env, MARKETO_MAX_CONCURRENT: '0', MARKETO_QUOTA_RESET_ZONE: 'Central', MARKETO_BASE_URL: 'https://123-ABC-456.mktorest.com/rest' })).toEqual([
       'MARKETO_BASE_URL: the host only, e.g. https://123-ABC-456.mktorest.com (without /rest or /identity)',
-      'MARKETO_MAX_CONCURRENT: must be at least 1',
+      'MARKETO_MAX_CONCURRENT: must be at least 1 (got "0")',
       'MARKETO_QUOTA_RESET_ZONE: an IANA time zone, e.g. America/Chicago',
     ]);
   });

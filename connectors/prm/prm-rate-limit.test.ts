@@ -128,11 +128,11 @@ describe('PRM rate limit configuration', () => {
       throw new Error('the configuration was accepted');
     };
     expect(refusal({ PRM_MAX_CALLS_PER_SECOND: 'ten', PRM_MAX_CONCURRENT: '0' })).toEqual([
-      'PRM_MAX_CALLS_PER_SECOND: must be a whole number',
-      'PRM_MAX_CONCURRENT: must be at least 1',
+      'PRM_MAX_CALLS_PER_SECOND: must be a whole number (got "ten")',
+      'PRM_MAX_CONCURRENT: must be at least 1 (got "0")',
     ]);
-    expect(refusal({ PRM_MAX_CALLS_PER_SECOND: '2.5' })).toEqual(['PRM_MAX_CALLS_PER_SECOND: must be a whole number']);
-    expect(refusal({ PRM_MAX_CALLS_PER_SECOND: '-1' })).toEqual(['PRM_MAX_CALLS_PER_SECOND: must be at least 1']);
-    expect(refusal({ PRM_MAX_CONCURRENT: '1000' })).toEqual(['PRM_MAX_CONCURRENT: must be at most 256']);
+    expect(refusal({ PRM_MAX_CALLS_PER_SECOND: '2.5' })).toEqual(['PRM_MAX_CALLS_PER_SECOND: must be a whole number (got "2.5")']);
+    expect(refusal({ PRM_MAX_CALLS_PER_SECOND: '-1' })).toEqual(['PRM_MAX_CALLS_PER_SECOND: must be at least 1 (got "-1")']);
+    expect(refusal({ PRM_MAX_CONCURRENT: '1000' })).toEqual(['PRM_MAX_CONCURRENT: must be at most 256 (got "1000")']);
   });
 });

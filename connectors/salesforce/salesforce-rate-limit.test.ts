@@ -112,9 +112,9 @@ describe('Salesforce concurrency limit configuration', () => {
       }
       throw new Error(`SALESFORCE_MAX_CONCURRENT=${value} was accepted`);
     };
-    expect(refusal('lots')).toEqual(['SALESFORCE_MAX_CONCURRENT: must be a whole number']);
-    expect(refusal('0')).toEqual(['SALESFORCE_MAX_CONCURRENT: must be at least 1']);
-    expect(refusal('1.5')).toEqual(['SALESFORCE_MAX_CONCURRENT: must be a whole number']);
-    expect(refusal('1000')).toEqual(['SALESFORCE_MAX_CONCURRENT: must be at most 256']);
+    expect(refusal('lots')).toEqual(['SALESFORCE_MAX_CONCURRENT: must be a whole number (got "lots")']);
+    expect(refusal('0')).toEqual(['SALESFORCE_MAX_CONCURRENT: must be at least 1 (got "0")']);
+    expect(refusal('1.5')).toEqual(['SALESFORCE_MAX_CONCURRENT: must be a whole number (got "1.5")']);
+    expect(refusal('1000')).toEqual(['SALESFORCE_MAX_CONCURRENT: must be at most 256 (got "1000")']);
   });
 });

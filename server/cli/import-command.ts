@@ -32,7 +32,8 @@ file was imported before and that import's run failed (it says how to resume it)
       return 2;
     }
     const base = String(values.url ?? process.env.PARTNERFLOW_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
-    const token = process.env.PARTNERFLOW_API_TOKEN;
+    // Read as the runtime reads it (config.ts): a secret file's trailing newline is not part of the token.
+    const token = process.env.PARTNERFLOW_API_TOKEN?.trim();
     let res: Response;
     try {
       res = await fetch(`${base}/imports/leads`, { method: 'POST', headers: { 'content-type': 'text/csv', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body });

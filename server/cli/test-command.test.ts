@@ -42,6 +42,14 @@ describe('partnerflow test', () => {
     expect(code).toBe(1);
   });
 
+  it("runs the scenarios whatever deployment variables the shell has (an SMTP relay, a bad PRM key): a scenario reads none", () => {
+    const deployment = { EMAIL_SMTP_URL: 'smtp://partnerflow@smtp.vendor.example:587', EMAIL_SMTP_PASSWORD: 'secret-from-env', PRM_TENANT_ID: 'abc', PORT: 'not-a-port' };
+    const { code, out, err } = partnerflowTest(['recipes/passes.scenario.json'], deployment);
+    expect(err).toEqual([]);
+    expect(out).toEqual(['✓ A submitted request is confirmed, approved and copied to ops [D7] (N ms)', '1 passed, 0 failed']);
+    expect(code).toBe(0);
+  });
+
   it('exits 0 when every scenario it was given passes', () => {
     const { code, out } = partnerflowTest(['recipes/passes.scenario.json']);
     expect(out).toEqual(['✓ A submitted request is confirmed, approved and copied to ops [D7] (N ms)', '1 passed, 0 failed']);

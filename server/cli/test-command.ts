@@ -26,7 +26,10 @@ export const testCommand: Command = {
   async run({ positionals, values }) {
     let config;
     try {
-      config = loadConfig(process.env, { mock: true, connectors: CONNECTORS });
+      // Only the folders: a scenario reads no other variable (harnessConfig), so a deployment's own in
+      // the shell (an SMTP relay, a production PRM) neither reaches a scenario nor stops the command.
+      const { RECIPES_DIR, TABLES_DIR, EMAIL_TEMPLATES_DIR } = process.env;
+      config = loadConfig({ RECIPES_DIR, TABLES_DIR, EMAIL_TEMPLATES_DIR }, { mock: true, connectors: CONNECTORS });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       console.error(`partnerflow test: ${error.message}`);

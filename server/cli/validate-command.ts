@@ -18,6 +18,7 @@ without running them and without credentials:
   - a schedule's cron (five fields, one that fires) and time zone (an IANA name)
   - action input against the action's input schema: required fields, unknown fields, literal values
   - literal names of things the runtime must have, such as email templates (EMAIL_TEMPLATES_DIR)
+  - wait_for signals that a step of the recipe sends (approval.request), and sent signals a wait_for takes
   - expressions ({% … %}) that compile and read only steps of the recipe
   - lookup tables that exist in TABLES_DIR (./recipes/tables)
 Prints "✓ <file>" per valid recipe and "<file>: <path>: <message>" per problem, then a closing line.

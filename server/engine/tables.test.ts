@@ -37,6 +37,19 @@ describe('tables: email addresses compare without regard to letter case (D9)', (
   });
 });
 
+describe('tables saved with a UTF-8 byte order mark (a Windows editor)', () => {
+  it('load as the same tables without it: the mark is not part of the JSON (RFC 8259 8.1)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tables-'));
+    try {
+      writeFileSync(join(dir, 'approvers.json'), `\uFEFF${JSON.stringify({ description: 'who approves', rows: approvers })}`);
+      writeFileSync(join(dir, 'leave.json'), `\uFEFF${JSON.stringify({ description: 'leave', rows: [] })}\r\n`);
+      expect(loadTables(dir).rows('approvers')).toEqual([{ ...approvers[0], manager_email: 'director.emea@vendor.example' }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('tables: the MDF programme row (D4, D5)', () => {
   const row = { programme: 'MDF', minimum_request_usd: 1_000, ops_email: 'mdf-ops@vendor.example', ops_name: 'MDF operations', flexi_share: 0.05 };
 

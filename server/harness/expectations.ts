@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { z } from 'zod';
 import type { ExpectedEmail, ExpectedRecord } from '../../schemas/scenario.ts';
+import { didYouMean } from '../recipes/closest-name.ts';
 
 /** An email as the simulated mailbox holds it. */
 export interface MailboxEmail {
@@ -94,6 +95,9 @@ export function matchesWhere(record: Record<string, unknown>, where: Record<stri
 /** Checks records of one simulated system against an expectation; returns the failures. */
 export function checkRecords(expected: z.output<typeof ExpectedRecord>, records: Array<Record<string, unknown>>): string[] {
   const label = `${expected.system} ${expected.object} where ${JSON.stringify(expected.where)}`;
+  const misspelt = misspeltWhereFields(expected.where, records);
+  // Nothing matches a misspelt field, so a count of 0 of it would hold whatever the recipes do.
+  if (misspelt.length > 0) return misspelt.map((m) => `${label}: no ${expected.object} record has a field "${m.field}"${m.hint}, so where can never match`);
   const matching = records.filter((r) => matchesWhere(r, expected.where));
   const failures: string[] = [];
   if (expected.count !== undefined && matching.length !== expected.count) {
@@ -110,6 +114,18 @@ export function checkRecords(expected: z.output<typeof ExpectedRecord>, records:
     }
   }
   return failures;
+}
+
+/**
+ * The `where` fields no record has, when a field the records do have is a typo away: a system leaves a
+ * field never set out of a record (Marketo), so a field merely absent everywhere is not judged.
+ */
+function misspeltWhereFields(where: Record<string, unknown>, records: ReadonlyArray<Record<string, unknown>>): Array<{ field: string; hint: string }> {
+  const known = new Set(records.flatMap((r) => Object.keys(r)));
+  return Object.keys(where)
+    .filter((field) => !known.has(field))
+    .map((field) => ({ field, hint: didYouMean(field, known) }))
+    .filter((m) => m.hint !== '');
 }
 
 export function indent(text: string, by = '      '): string {

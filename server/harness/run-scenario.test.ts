@@ -128,6 +128,13 @@ describe('the harness reports what a scenario expected and what happened', () =>
       ]);
     });
 
+    it('a misspelt field in where, which no record has, even where a count of 0 would otherwise hold', async () => {
+      expect(await expecting({ records: [{ system: 'prm', object: 'mdf_request', where: { mdfNumbr: 'MDF-9001', status: 'Denied' }, count: 0 }] })).toEqual([
+        AT,
+        '    prm mdf_request where {"mdfNumbr":"MDF-9001","status":"Denied"}: no mdf_request record has a field "mdfNumbr" (did you mean "mdfNumber"?), so where can never match',
+      ]);
+    });
+
     it('an object the system does not have, even where a count of 0 would otherwise hold', async () => {
       expect(
         await expecting({
@@ -157,6 +164,13 @@ describe('the harness reports what a scenario expected and what happened', () =>
       expect(await expecting({ runs: [{ recipe: 'request-notise', status: 'completed' }] })).toEqual([
         AT,
         '    expected at least 1 completed run(s) of request-notise, found 0; its runs: none; no recipe is named "request-notise" (did you mean "request-notice"?)',
+      ]);
+    });
+
+    it('a recipe that does not exist, even where a count of 0 would otherwise hold', async () => {
+      expect(await expecting({ runs: [{ recipe: 'request-notise', status: 'failed', count: 0 }] })).toEqual([
+        AT,
+        '    expected 0 failed run(s) of request-notise, found 0; its runs: none; no recipe is named "request-notise" (did you mean "request-notice"?)',
       ]);
     });
   });

@@ -39,4 +39,10 @@ describe('the page of a closed request', () => {
     ];
     for (const page of pages) expect(String(await page)).not.toContain(handedOn);
   });
+
+  it('D12: writes the reason a run was canceled for as a sentence of its own before what followed', async () => {
+    const page = async (reason: string) => String(await closedPage(subject, { status: 'canceled', finishedAt: ended }, null, 'Europe/Berlin', reason));
+    expect(await page('canceled by an operator')).toContain('Canceled by an operator. It stopped waiting for a decision here on Wednesday 18 March 2026, 10:10 (Europe/Berlin)');
+    expect(await page('Already decided in the PRM: it is Approved there.')).toContain('Already decided in the PRM: it is Approved there. It stopped waiting');
+  });
 });

@@ -140,7 +140,7 @@ export function closedPage(subject: string, run: Pick<Run, 'status' | 'finishedA
   const how =
     run?.status === 'canceled' && canceledBecause
       ? // The recipe said why (its cancel_on reason, e.g. ops decided the request in the PRM).
-        html`${canceledBecause} It stopped waiting for a decision here${at}, so no decision is needed any more.`
+        html`${asSentence(canceledBecause)} It stopped waiting for a decision here${at}, so no decision is needed any more.`
       : run?.status === 'canceled'
       ? html`It was canceled${at}, before a decision was made here, so no decision is needed any more.`
       : waitEndedAt !== null && run && run.finishedAt === null
@@ -169,4 +169,11 @@ export function badDecisionPage(message: string) {
 <p>${message}</p>
 <p>Go back, choose Approve or Deny and confirm again. Nothing was recorded.</p>`,
   );
+}
+
+/** A reason as a sentence of its own: the operator's default ("canceled by an operator") has neither capital nor full stop. */
+function asSentence(reason: string): string {
+  const text = reason.trim();
+  const capital = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }

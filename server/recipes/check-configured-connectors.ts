@@ -33,14 +33,15 @@ export function checkConfiguredConnectors(recipe: Recipe, file: string, catalog:
     needs.set(use.connector, need);
   }
   // The path leads the sentence (no colon after it): "steps[2].action uses marketo, which …".
-  return [...needs.values()].map(({ first, variables }) => ({ file, path: '', message: `${formatPath(first.path)} ${describeNeed(first, config, [...variables])}` }));
+  return [...needs.values()].map(({ first, variables }) => ({ file, path: '', message: `${formatPath(first.path)} ${describeNeed(first, config, [...variables], catalog)}` }));
 }
 
-function describeNeed(use: ConnectorUse, config: Pick<RuntimeConfig, 'notConfigured'>, variables: string[]): string {
+function describeNeed(use: ConnectorUse, config: Pick<RuntimeConfig, 'notConfigured'>, variables: string[], catalog: ConnectorCatalog): string {
   const set = `set ${variables.join(', ')}`;
   if (!Object.hasOwn(config.notConfigured, use.connector)) return `listens to ${use.connector} webhooks, whose secret is not set: ${set}`;
   const through = use.through ? ` (${use.through} calls it)` : '';
-  return `uses ${use.connector}${through}, which is not configured: ${set}`;
+  const otherwise = catalog.connector(use.connector)?.otherwiseConfigured;
+  return `uses ${use.connector}${through}, which is not configured: ${set}${otherwise ? ` (or ${otherwise})` : ''}`;
 }
 
 /**

@@ -65,6 +65,15 @@ describe('loadRecipes', () => {
     expect(error.message).toBe(`${join(dir, 'twice.recipe.json')}: description: written twice in one object; JSON keeps the last and ignores the first, so write it once`);
   });
 
+  it('loads a JSON recipe saved with a UTF-8 byte order mark (a Windows editor), as the same recipe without it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recipes-'));
+    temporary.push(dir);
+    const text = readFileSync(join(fixtures, 'recipes/account-closed.recipe.json'), 'utf8');
+    writeFileSync(join(dir, 'bom.recipe.json'), `\uFEFF${text}`);
+    const loaded = await loadRecipes(dir, options);
+    expect(loaded.map((r) => r.definition)).toEqual([Recipe.parse(JSON.parse(text))]);
+  });
+
   it('refuses to load when any file has a problem, listing every problem of every file', async () => {
     const error = await loadError(join(fixtures, 'broken'));
     const file = (name: string) => shown(join(fixtures, 'broken', name));

@@ -23,6 +23,8 @@ function problems(data: unknown, tables: string[] = ['owners']): string[] {
 }
 
 const getAccount = { id: 'account', type: 'action', action: 'crm.get_account', input: { account_id: '{% $trigger.data.id %}' } };
+/** A step whose decision answers the `wait_for` signal `signal` (as approval.request does). */
+const askOwner = (signal: string, id = 'ask') => ({ id, type: 'action', action: 'crm.ask_owner', input: { signal, to: 'owner@example.com' } });
 
 describe('validateRecipe', () => {
   it('accepts a valid recipe and returns its parsed definition', () => {
@@ -83,6 +85,7 @@ describe('validateRecipe', () => {
           { id: 'each', type: 'foreach', items: '{% [1,2] %}', steps: [{ id: 'check', type: 'set', values: { a: 1 } }] },
           { id: 'later', type: 'wait_for', signal: 'go', timeout: 'P1D', on_timeout: [{ id: 'each', type: 'stop' }] },
           { ...getAccount, id: 'again', on_error: { steps: [{ id: 'later', type: 'stop' }] } },
+          askOwner('go'),
         ],
         { on_error: { steps: [{ id: 'again', type: 'stop' }] } },
       );
@@ -102,7 +105,7 @@ describe('validateRecipe', () => {
         `${FILE}: steps[0].action: unknown action "crm.get_acount" (did you mean "crm.get_account"?)`,
       ]);
       expect(problems(recipe([{ id: 'a', type: 'action', action: 'crm.delete_everything' }]))).toEqual([
-        `${FILE}: steps[0].action: unknown action "crm.delete_everything"; crm has: get_account, update_account, send, search`,
+        `${FILE}: steps[0].action: unknown action "crm.delete_everything"; crm has: get_account, update_account, send, ask_owner, search`,
       ]);
     });
 
@@ -132,8 +135,34 @@ describe('validateRecipe', () => {
     it('rejects a poll trigger whose action does not exist', () => {
       const trigger = { type: 'poll', action: 'crm.list_accounts', every: 'PT5M', cursor: '{% updated %}', dedup_key: '{% id %}' };
       expect(problems(recipe([{ id: 'done', type: 'stop' }], { trigger }))).toEqual([
-        `${FILE}: trigger.action: unknown action "crm.list_accounts"; crm has: get_account, update_account, send, search`,
+        `${FILE}: trigger.action: unknown action "crm.list_accounts"; crm has: get_account, update_account, send, ask_owner, search`,
       ]);
+    });
+  });
+
+  describe('signals', () => {
+    it('refuses a wait_for whose signal no step sends, and the step whose signal no wait_for waits for, naming both', () => {
+      const data = recipe([askOwner('decision'), { id: 'answer', type: 'wait_for', signal: 'desicion', timeout: 'P2D' }]);
+      expect(problems(data)).toEqual([
+        `${FILE}: steps[0].input.signal: step "ask" (crm.ask_owner) sends its decision as signal "decision", but no wait_for of this recipe waits for it, so the decision would be lost; wait_for step "answer" (steps[1]) waits for "desicion"`,
+        `${FILE}: steps[1].signal: step "answer" waits for signal "desicion", but no step of this recipe sends it, so it can only time out (did you mean "decision"? step "ask" (steps[0], crm.ask_owner) sends it)`,
+      ]);
+    });
+
+    it('refuses a wait_for signal when nothing in the recipe sends a signal, saying which actions do', () => {
+      expect(problems(recipe([{ id: 'answer', type: 'wait_for', signal: 'go', timeout: 'P1D' }]))).toEqual([
+        `${FILE}: steps[0].signal: step "answer" waits for signal "go", but no step of this recipe sends it, so it can only time out; a signal is sent by crm.ask_owner`,
+      ]);
+    });
+
+    it('pairs signals anywhere in the recipe, and leaves a signal computed at run time to the run', () => {
+      const nested = recipe([
+        { id: 'check', type: 'if', condition: '{% true %}', then: [askOwner('first')], else: [askOwner('second', 'ask_again')] },
+        { id: 'first_answer', type: 'wait_for', signal: 'first', timeout: 'P1D', on_timeout: [{ id: 'second_answer', type: 'wait_for', signal: 'second' }] },
+      ]);
+      expect(problems(nested)).toEqual([]);
+      const computed = recipe([askOwner('{% $trigger.data.status = "Active" ? "yes" : "no" %}'), { id: 'answer', type: 'wait_for', signal: 'yes' }]);
+      expect(problems(computed)).toEqual([]);
     });
   });
 
@@ -337,6 +366,7 @@ describe('validateRecipe', () => {
             input: { account_id: '{% $steps.account.id %}', status: 'Closed', fields: { Title: '{% $string($steps.twice.n) %}' } },
             on_error: { steps: [{ id: 'why', type: 'set', values: { error: '{% $steps.update.error.message %}' } }], then: 'continue' },
           },
+          askOwner('go'),
           { id: 'answer', type: 'wait_for', signal: 'go', timeout: 'P1D', on_timeout: [{ id: 'late', type: 'set', values: { t: '{% $steps.answer.timed_out %}' } }] },
           { id: 'done', type: 'set', values: { why: '{% $steps.why.error %}', late: '{% $steps.late.t %}', fallback: '{% $steps.fallback.branch %}' } },
         ],

@@ -2,6 +2,7 @@ import { Recipe } from '../../schemas/recipe.ts';
 import type { ConnectorCatalog } from '../engine/connector-registry.ts';
 import { checkConnectors } from './check-connectors.ts';
 import { checkExpressions } from './check-expressions.ts';
+import { checkSignals } from './check-signals.ts';
 import { checkStepIds } from './check-step-ids.ts';
 import { checkTables } from './check-tables.ts';
 import { checkTimerTrigger } from './check-timer-trigger.ts';
@@ -36,7 +37,8 @@ export interface RecipeCheck {
 /**
  * Checks one recipe as `validate` and the runtime's start do: first the recipe schema (every issue,
  * with its path); then, on a recipe of the right shape, what the schema cannot know: unique step ids,
- * actions and events that exist, action input that fits the action, expressions that compile and read
+ * actions and events that exist, action input that fits the action, `wait_for` signals that a step of the
+ * recipe sends (and sent signals that a `wait_for` takes), expressions that compile and read
  * steps that have finished where they are evaluated, and lookup tables that exist.
  */
 export function validateRecipe(data: unknown, file: string, options: RecipeCheckOptions): RecipeCheck {
@@ -47,6 +49,7 @@ export function validateRecipe(data: unknown, file: string, options: RecipeCheck
   const findings: Finding[] = [
     ...checkStepIds(recipe),
     ...checkConnectors(recipe, options.catalog, options.connectorConfigs),
+    ...checkSignals(recipe, options.catalog),
     ...checkTables(recipe, options.tables, options.tablesDir),
     ...checkTimerTrigger(recipe, options.tables, options.tablesDir),
     ...checkExpressions(recipe),
