@@ -82,7 +82,8 @@ export class BusinessTimers {
           if (stop.event !== event) continue;
           if (stop.filter && !(await this.#evaluate(stop.filter, scope, name, 'stop_on filter'))) continue;
           const stopper = stop.by ? stopperOf(await this.#evaluate(stop.by, scope, name, 'stop_on by')) : undefined;
-          if (stopper !== undefined && stop.as_of && !(await this.#newestOfStopper(name, stop.as_of, stopper, scope, event, correlationKey, now))) continue;
+          const stopperAsOf = stopper !== undefined && stop.as_of ? stampMillis(await this.#evaluate(stop.as_of, scope, name, 'stop_on as_of')) : undefined;
+          if (stopper !== undefined && stopperAsOf !== undefined && !(await this.#newestOfStopper(name, stopperAsOf, stopper, event, correlationKey, now))) continue;
           if (stopper !== undefined && stop.lifted_when && (await this.#evaluate(stop.lifted_when, scope, name, 'stop_on lifted_when'))) {
             // The stopper stops nothing any more (a claim refused): its stops are lifted from every key, this one included.
             touched.push(...(await this.#liftStops(recipe, trigger, stopper, null, event, deliveryId, now)));
@@ -90,8 +91,20 @@ export class BusinessTimers {
           }
           // The stopper now carries this key: a stop it left on another (ops moved the claim) is lifted first.
           if (stopper !== undefined) touched.push(...(await this.#liftStops(recipe, trigger, stopper, correlationKey, event, deliveryId, now)));
-          const outcome = await this.#o.store.cancelBusinessTimers({ recipe: name, key: correlationKey, reason: `stopped by ${event}`, stop: true, ...(stopper !== undefined ? { stopper } : {}), now });
-          const canceled = outcome.kind === 'canceled' ? outcome.canceled : 0;
+          const outcome = await this.#o.store.cancelBusinessTimers({
+            recipe: name,
+            key: correlationKey,
+            reason: `stopped by ${event}`,
+            stop: true,
+            ...(stopper !== undefined ? { stopper } : {}),
+            ...(stopperAsOf !== undefined ? { stopperAsOf } : {}),
+            now,
+          });
+          if (outcome.kind === 'stale') {
+            this.#stopperOlder(name, stopper!, stopperAsOf!, event, correlationKey);
+            continue;
+          }
+          const canceled = outcome.canceled;
           const how = stopper === undefined ? 'for good' : `while ${stopper} is with it`;
           this.#o.log.info({ recipe: name, key: correlationKey, event, stopper, canceled }, `timers of ${correlationKey} stopped ${how} by ${event} (${canceled} pending canceled)`);
           touched.push({ recipe: name, key: correlationKey, action: 'stopped' });
@@ -114,12 +127,14 @@ export class BusinessTimers {
    * lifted its stop) would stop the timers again while the stopper stops nothing any more, or move the
    * stop back to a request the claim left: it changes nothing. An event without a stamp is applied.
    */
-  async #newestOfStopper(recipe: string, asOfExpression: string, stopper: string, scope: EventScope, event: string, key: string, now: number): Promise<boolean> {
-    const asOf = stampMillis(await this.#evaluate(asOfExpression, scope, recipe, 'stop_on as_of'));
-    if (asOf === undefined) return true;
+  async #newestOfStopper(recipe: string, asOf: number, stopper: string, event: string, key: string, now: number): Promise<boolean> {
     if (await this.#o.store.takeBusinessTimerStopperStamp({ recipe, stopper, asOf, now })) return true;
-    this.#o.log.info({ recipe, key, event, stopper, asOf }, `timers of ${key}: ${event} of ${stopper} is older than one of its events already applied; it stops and lifts nothing`);
+    this.#stopperOlder(recipe, stopper, asOf, event, key);
     return false;
+  }
+
+  #stopperOlder(recipe: string, stopper: string, asOf: number, event: string, key: string): void {
+    this.#o.log.info({ recipe, key, event, stopper, asOf }, `timers of ${key}: ${event} of ${stopper} is older than one of its events already applied; it stops and lifts nothing`);
   }
 
   /**

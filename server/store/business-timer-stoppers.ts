@@ -8,10 +8,11 @@ import type { Database } from './database.ts';
  * Without it, a claim's late event from before its denial (which had lifted its stop) stopped the
  * reminders again, with nothing left to lift that stop.
  *
- * The stamp is taken before the stop or lift it allows, in its own statement: a stamp is only ever
- * raised, and an equal one is taken again, so the same event delivered again after a failed stop or
- * lift (it got no 2xx) is applied; an older one arriving meanwhile is older than an event still to be
- * applied, and is ignored either way.
+ * The stamp is taken before a lift, in its own statement, and again in the stop's own transaction
+ * (cancelTimersWork, `stopperAsOf`): an older event that passed its first check while a newer one was
+ * being applied then stops nothing, as the newer one's lift lists the stops only after its stamp is
+ * kept. A stamp is only ever raised, and an equal one is taken again, so the same event delivered
+ * again after a failed stop or lift (it got no 2xx) is applied.
  */
 export interface StopperStampInput {
   recipe: string;

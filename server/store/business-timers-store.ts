@@ -1,3 +1,4 @@
+import { takeStopperStampWork } from './business-timer-stoppers.ts';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database } from './database.ts';
 import type { RunId } from '../engine/ids.ts';
@@ -74,6 +75,13 @@ export interface CancelTimersInput {
    * one it is for good.
    */
   stopper?: string;
+  /**
+   * With `stopper`: the source's stamp of the stopper's event (stop_on `as_of`, epoch ms). Taken in the
+   * stop's own transaction (business-timer-stoppers.ts): an event of the stopper newer than this one,
+   * applied meanwhile (its denial lifted the stop), makes this stop `stale`; taken apart, an older event
+   * could pass its check and stop the timers after the newer one lifted them.
+   */
+  stopperAsOf?: number;
   /** The source's stamp of the event that cancels (epoch ms), when the trigger has `as_of`. */
   asOf?: number | null;
   now: number;
@@ -299,6 +307,10 @@ async function firingToldNothing(trx: Transaction<Database>, row: TimerRow): Pro
  * request Approved since), and the cancel's stamp is stored (a late older Approved does not re-arm them).
  */
 export async function cancelTimersWork(trx: Transaction<Database>, input: CancelTimersInput): Promise<CancelTimersOutcome> {
+  // First, so that on PostgreSQL the stopper's row stays locked until this stop commits.
+  if (input.stop && input.stopper !== undefined && input.stopperAsOf !== undefined) {
+    if (!(await takeStopperStampWork(trx, { recipe: input.recipe, stopper: input.stopper, asOf: input.stopperAsOf, now: input.now }))) return { kind: 'stale' };
+  }
   const asOf = input.asOf ?? null;
   if (asOf !== null) {
     const newer = await trx

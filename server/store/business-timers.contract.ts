@@ -207,6 +207,18 @@ export function describeBusinessTimersContract(name: string, open: () => Promise
       expect(await take('claim-7', 1000, 'other-reminder')).toBe(true);
     });
 
+    it('D14: a stop takes its stopper\'s stamp in its own transaction: an older event that passed its first check after a newer one was applied stops nothing (stale), an equal or newer one stops', async () => {
+      await store.recomputeBusinessTimers(input());
+      // The claim's denial (stamp 4000) was applied meanwhile: the late change from before it (3000) stops nothing.
+      expect(await store.takeBusinessTimerStopperStamp({ recipe: 'reminder', stopper: 'claim-7', asOf: 4000, now: T0 })).toBe(true);
+      const stop = (asOf: number) => store.cancelBusinessTimers({ recipe: 'reminder', key: 'MDF-1', reason: 'stopped by claim', stop: true, stopper: 'claim-7', stopperAsOf: asOf, now: T0 + DAY });
+      expect(await stop(3000)).toEqual({ kind: 'stale' });
+      expect(await store.listBusinessTimerStops({ recipe: 'reminder', stopper: 'claim-7', keepKey: null })).toEqual([]);
+      expect(await statuses()).toEqual({ '2': 'pending', '14': 'pending', '28': 'pending' });
+      expect(await stop(4000)).toEqual({ kind: 'canceled', canceled: 3 });
+      expect((await store.listBusinessTimerStops({ recipe: 'reminder', stopper: 'claim-7', keepKey: null })).map((s) => s.key)).toEqual(['MDF-1']);
+    });
+
     it('D14: a lift whose timers cannot be written lifts nothing: the stop stays for the next delivery of the event, which lifts it', async () => {
       await store.recomputeBusinessTimers(input());
       await stopBy('MDF-1', 'claim-7', T0 + DAY);
