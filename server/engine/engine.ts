@@ -329,9 +329,14 @@ export class Engine {
     const waitsRead = this.store.findWaitingForEvent(eventName, key);
     waitsRead.catch(() => {});
     const toCancel = await this.store.findRunsToCancel(eventName, key);
-    for (const runId of toCancel) {
-      const run = await this.store.getRun(runId);
-      if (!run) continue;
+    // Runs held back behind another run of their concurrency key first: canceling their holder first
+    // would make the oldest of them due in that commit, for a worker to start it before the event
+    // cancels it too (a request canceled while its resubmission waits behind its approval).
+    const candidates = (await Promise.all(toCancel.map((id) => this.store.getRun(id)))).filter((r): r is Run => r !== undefined);
+    const held = (r: Run) => r.status === 'queued' && r.wakeAt === null && Boolean(r.concurrencyKey);
+    candidates.sort((a, b) => Number(held(b)) - Number(held(a)));
+    for (const run of candidates) {
+      const runId = run.id;
       const cancelOn = (await this.recipes.byHash(run.recipeHash)).cancel_on;
       const scope = eventScope(eventName, data, deliveryId);
       // An expression of one recipe's cancel_on that throws concerns that recipe only: the delivery is
