@@ -294,7 +294,7 @@ export const WebhookTrigger = z
     filter: Expression.optional().describe('Start a run only when this is truthy for the event (`data`, `event`).'),
     dedup_key: Expression.optional().describe('Events with the same key start one run. Default: the delivery id.'),
     concurrency_key: Expression.optional().describe(
-      'Events with the same key start no run while a run of this recipe with that key has not finished (the event joins that run, as a duplicate would); once it finished, the next event with another dedup_key starts one. E.g. the MDF number, when the dedup_key is a submission of the request (MDF number and stamp): one approval at a time per request.',
+      'One run at a time per key: an event with another dedup_key whose key a run of this recipe still holds (not finished) is stored as a run held back, which starts once that run has finished (the oldest held run first). E.g. the MDF number, when the dedup_key is a submission of the request (MDF number and stamp): one approval at a time per request.',
     ),
   })
   .strict()

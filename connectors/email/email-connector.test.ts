@@ -335,3 +335,22 @@ describe('shipped templates', () => {
     }
   });
 });
+
+describe('email.note_change', () => {
+  /** Runs `email.note_change` as the engine would, as step `stepKey` of run `run_test`. */
+  async function note(input: Record<string, unknown>, stepKey = 'note_resubmitted_open') {
+    const definition = emailConnector.actions.note_change!;
+    const { ctx } = testContext(connect(), clock, { log, stepKey });
+    return definition.output.parse(await definition.run(definition.input.parse(input), ctx));
+  }
+  const subject = 'mdf-request-status:MDF-1001';
+
+  it('D7, D11: records a change as told and sends nothing; the same step again (after a crash) still says it recorded it; another step finds it told', async () => {
+    expect(await note({ subject, value: 'Open', as_of: '2026-03-02T09:00:00.000Z' })).toEqual({ recorded: true, superseded: false });
+    expect(await note({ subject, value: 'Open', as_of: '2026-03-02T09:00:00.000Z' })).toEqual({ recorded: true, superseded: false });
+    expect(await note({ subject, value: 'Open', as_of: '2026-03-02T09:00:00.000Z' }, 'another_step')).toEqual({ recorded: false, superseded: false });
+    // An older read records nothing.
+    expect(await note({ subject, value: 'Denied', as_of: '2026-03-01T09:00:00.000Z' }, 'older')).toEqual({ recorded: false, superseded: true });
+    expect(systems.email.messages()).toEqual([]);
+  });
+});

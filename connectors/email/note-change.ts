@@ -27,8 +27,10 @@ export const noteChange = defineAction({
   async run(input, ctx: ActionContext<EmailConnection>) {
     if (!ctx.connection.toldChanges) throw new Error('email.note_change needs the email connection of the runtime (with its store)');
     const asOf = input.as_of === undefined ? undefined : stampMillis(input.as_of);
-    const outcome = await ctx.connection.toldChanges.tellOnChange({ subject: input.subject, value: input.value, key: `told:${ctx.idempotencyKey}`, asOf, quiet: true, now: ctx.clock.now() });
-    if (outcome.kind === 'quiet') {
+    const key = `told:${ctx.idempotencyKey}`;
+    const outcome = await ctx.connection.toldChanges.tellOnChange({ subject: input.subject, value: input.value, key, asOf, quiet: true, now: ctx.clock.now() });
+    // The same step again after a crash finds the value it recorded itself (told-changes.ts keeps a quiet record under `quiet:<key>`).
+    if (outcome.kind === 'quiet' || (outcome.kind === 'told' && outcome.key === `quiet:${key}`)) {
       ctx.note(`${input.subject}: ${input.value} recorded as told, nothing sent`);
       return { recorded: true, superseded: false };
     }

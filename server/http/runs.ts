@@ -74,7 +74,8 @@ export function runRoutes(deps: AppDeps): Hono<AppEnv> {
     const outcome = await engine.retryOnCurrentVersion(id);
     if (outcome.retried) return c.json(runView((await store.getRun(id))!));
     if (outcome.refusal) return jsonError(c, 409, outcome.refusal);
-    return plainRetry(c);
+    // Not failed (any more): refused as a plain retry would be, without retrying on the version it started on.
+    return operatorAction(async () => false, retryRefused, 'a canceled run cannot be retried')(c);
   });
   app.post('/runs/:id/cancel', auth, operatorAction((id) => engine.cancel(id), 'a finished run cannot be canceled'));
 
