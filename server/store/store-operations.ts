@@ -50,7 +50,9 @@ export function* insertRunWork(q: StoreQueries, run: NewRun): StoreWork<{ id: Ru
   const live = run.concurrencyKey ? (yield* exec(q.liveRunIdByConcurrencyKey, { recipe: run.recipe, concurrencyKey: run.concurrencyKey })).rows[0] : undefined;
   // That run finished between the insert and this read (PostgreSQL, another transaction): none holds the key now.
   if (!live) throw new Error(`run ${run.id} of ${run.recipe} was not stored, yet no run holds its dedup key or concurrency key (its id is taken, or the run that held the key finished meanwhile: deliver again)`);
-  const held = yield* exec(q.insertHeldRun, values);
+  // Held back: not due (no wake time), not leased even when it came leased, out of the unique index
+  // until releaseHeldRunWork lets it go. A conflict now is its dedup key, stored meanwhile.
+  const held = yield* exec(q.insertRun, { ...values, held_back: 1, status: 'queued', wake_at: null, lease_owner: null, lease_until: null });
   if (held.changes > 0) return { id: run.id, created: true, behind: asRunId(live.id) };
   // Its dedup key was stored meanwhile (PostgreSQL, another transaction): that run is this one.
   const { rows: again } = yield* exec(q.runIdByDedupKey, { recipe: run.recipe, dedupKey: run.dedupKey });
@@ -82,6 +84,7 @@ function runValues(run: NewRun) {
     correlation_key: run.correlationKey,
     cancel_on_event: run.cancelOnEvent,
     concurrency_key: run.concurrencyKey ?? null,
+    held_back: 0,
     status: run.lease ? 'running' : 'queued',
     wake_at: run.wakeAt,
     lease_owner: run.lease?.owner ?? null,

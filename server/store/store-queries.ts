@@ -3,7 +3,7 @@ import type { Database } from './database.ts';
 import { PreparedQuery } from './prepared-query.ts';
 import type { JournalRow, RunRow } from './store-rows.ts';
 
-type RunValues = Omit<RunRow, 'poked' | 'held_back'>;
+type RunValues = Omit<RunRow, 'poked'>;
 type JournalValues = Omit<JournalRow, 'seq'>;
 
 /**
@@ -39,6 +39,7 @@ export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' =
           correlation_key: p('correlation_key'),
           cancel_on_event: p('cancel_on_event'),
           concurrency_key: p('concurrency_key'),
+          held_back: p('held_back'),
           status: p('status'),
           wake_at: p('wake_at'),
           lease_owner: p('lease_owner'),
@@ -67,33 +68,6 @@ export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' =
         .where('held_back', '=', 0);
       return kind === 'postgres' ? live.forUpdate() : live;
     }),
-    // A run stored behind the unfinished run of its concurrency key: not due (no wake time) and out of
-    // the unique index until releaseHeldRun lets it go. A conflict here is its dedup key, stored meanwhile.
-    insertHeldRun: new PreparedQuery<RunValues>((p) =>
-      db
-        .insertInto('runs')
-        .values({
-          id: p('id'),
-          recipe: p('recipe'),
-          recipe_version: p('recipe_version'),
-          recipe_hash: p('recipe_hash'),
-          trigger: p('trigger'),
-          dedup_key: p('dedup_key'),
-          correlation_key: p('correlation_key'),
-          cancel_on_event: p('cancel_on_event'),
-          concurrency_key: p('concurrency_key'),
-          status: 'queued',
-          wake_at: null,
-          held_back: 1,
-          lease_owner: null,
-          lease_until: null,
-          error: null,
-          created_at: p('created_at'),
-          updated_at: p('updated_at'),
-          finished_at: null,
-        })
-        .onConflict((oc) => oc.doNothing()),
-    ),
     // The runs held back behind a concurrency key's holder, oldest first; locked on PostgreSQL, so that
     // one canceled meanwhile is not read as still held (a cancel_on event ends held runs too).
     heldRunIds: new PreparedQuery<{ recipe: string; concurrencyKey: string }, { id: string }>((p) => {
