@@ -30,7 +30,7 @@ async function importRecipe(file: string): Promise<RecipeFileContent> {
   try {
     module = await importTypeScript(pathToFileURL(resolve(file)).href);
   } catch (error) {
-    return failed(file, `cannot be imported: ${(error as Error).message}`);
+    return failed(file, `cannot be imported: ${notAnEsModuleHint(error) ?? (error as Error).message}`);
   }
   if (module.default === undefined) return failed(file, 'has no default export; write `export default defineRecipe({ … })`');
   try {
@@ -54,6 +54,17 @@ async function importTypeScript(url: string): Promise<{ default?: unknown }> {
     // A new URL: Node keeps the failed import of the first one in its module cache.
     return (await import(`${url}?typescript`)) as { default?: unknown };
   }
+}
+
+/**
+ * A `.recipe.ts` is an ES module (`export default …`), and Node takes a `.ts` file for CommonJS unless
+ * the nearest package.json says `"type": "module"`: inside this repository it does, in a recipes folder
+ * of one's own (RECIPES_DIR elsewhere) mostly not, and Node's own words blame its internals.
+ */
+function notAnEsModuleHint(error: unknown): string | undefined {
+  const { code, message } = error as { code?: string; message?: string };
+  if (code !== 'ERR_REQUIRE_ESM' && code !== 'ERR_REQUIRE_CYCLE_MODULE' && !/require\(\) ES Module/.test(message ?? '')) return undefined;
+  return 'Node takes it for CommonJS, but a .recipe.ts is an ES module (export default): put a package.json with {"type": "module"} in the recipes folder (or a folder above it)';
 }
 
 function failed(file: string, message: string): RecipeFileContent {
