@@ -546,6 +546,40 @@ describe('engine: durable waits', () => {
     expect(fx.system.effects).toEqual([]);
   });
 
+  it('cancel_on with concurrency_key: the event cancels the held run before its holder, so no worker can start the held run between the two cancels', async () => {
+    fx = await engineFixture([
+      recipeWith(
+        [
+          { id: 'pause', type: 'wait', for: 'P1D' },
+          { id: 'after', type: 'action', action: 'fake.record', input: { key: 'after' } },
+        ],
+        {
+          trigger: { type: 'webhook', event: 'fake.thing.happened', filter: "{% data.status = 'new' %}", dedup_key: "{% data.id & '@' & data.stamp %}", concurrency_key: '{% data.id %}' },
+          cancel_on: { event: 'fake.thing.happened', filter: "{% data.status = 'Canceled' %}" },
+        },
+      ),
+    ]);
+    const holder = (await deliver('d-1', { id: 'T-4', status: 'new', stamp: '1' })).runIds[0]!;
+    await fx.engine.runUntilIdle();
+    const held = (await deliver('d-2', { id: 'T-4', status: 'new', stamp: '2' })).runIds[0]!;
+    expect((await runOf(held)).run).toMatchObject({ status: 'queued', wakeAt: null });
+    // Another replica's worker claims between every two cancels of the event.
+    const startedByOthers: string[] = [];
+    const cancelRun = fx.store.cancelRun.bind(fx.store);
+    fx.store.cancelRun = async (...args) => {
+      const canceled = await cancelRun(...args);
+      startedByOthers.push(...(await fx.store.claimDueRuns({ now: fx.clock.now(), owner: 'other-replica', leaseMs: 60_000, limit: 10 })).map((r) => r.id));
+      return canceled;
+    };
+    await deliver('d-3', { id: 'T-4', status: 'Canceled', stamp: '3' });
+    expect(startedByOthers).toEqual([]);
+    expect((await runOf(holder)).run.status).toBe('canceled');
+    expect((await runOf(held)).run.status).toBe('canceled');
+    fx.clock.advance(2 * 86_400_000);
+    await fx.engine.runUntilIdle();
+    expect(fx.system.effects).toEqual([]);
+  });
+
   it('cancel_on: $run.waiting_for lets a filter cancel only a run resting in a wait_for, with the reason the recipe gives', async () => {
     fx = await engineFixture([
       recipeWith(
