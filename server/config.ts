@@ -305,7 +305,7 @@ function placeholdersIn(env: Env, connectors: readonly ConnectorDefinition[]): s
  * (401) while the start looked fine. No value of ours means anything by surrounding whitespace, so one
  * rule holds for all of them; a value of whitespace only is then empty, i.e. not set.
  */
-export function withoutSurroundingWhitespace(env: Env): Env {
+function withoutSurroundingWhitespace(env: Env): Env {
   return Object.fromEntries(Object.entries(env).map(([name, value]) => [name, value?.trim()]));
 }
 

@@ -41,6 +41,11 @@ export function displayPath(file: string): string {
   return insideWorkingDirectory(file) ?? resolve(file);
 }
 
+/** A folder as messages name it: `.` for the current folder, else as `displayPath` names a file. */
+export function displayFolder(dir: string): string {
+  return relative(process.cwd(), resolve(dir)) === '' ? '.' : displayPath(dir);
+}
+
 /** The path relative to the working directory when it is inside it (never `..`), else null. */
 function insideWorkingDirectory(path: string): string | null {
   const fromHere = relative(process.cwd(), resolve(path));

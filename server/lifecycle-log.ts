@@ -38,7 +38,7 @@ export function logLifecycle(log: Logger): LifecycleListener {
             ? `no recipe starts on it: ${filtered.map((f) => `${f.recipe}: filter \`${bareExpression(f.filter)}\` is false`).join('; ')}`
             : 'no recipe starts on it (no recipe is triggered by this event)';
         }
-        else if (runs.every((r) => r.existing)) outcome = `no new run: runs are deduplicated by business key, and ${runs.map((r) => `${r.key} already has ${r.runId} (${r.recipe})`).join(', ')}`;
+        else if (runs.every((r) => r.existing)) outcome = `no new run: runs are deduplicated by business key, and ${runs.map(describeRun).join(', ')}`;
         else outcome = runs.map(describeRun).join(', ');
         if ((runs.length > 0 || duplicate) && timers) outcome += `; ${timers}`;
         log.info(event.timers ? { ...fields, timers: event.timers } : fields, `webhook ${name} accepted: ${outcome}`);

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { displayFolder, displayPath } from '../../server/find-files.ts';
 import { isExpression } from '../../server/engine/expression.ts';
 import type { ActionInputContext, ActionInputProblem } from '../kit/define-connector.ts';
 import { EmailConfig } from './email-config.ts';
@@ -16,8 +17,7 @@ export function checkTemplateInput(input: unknown, context: ActionInputContext):
   const config = EmailConfig.safeParse(context.config('email'));
   if (!config.success) return [];
   const dir = resolve(config.data.templatesDir);
-  const fromHere = relative(process.cwd(), dir);
-  const shown = fromHere === '' ? '.' : fromHere.startsWith('..') ? dir : fromHere;
+  const shown = displayFolder(dir);
   let known: string[];
   try {
     known = listedTemplates(context, dir);
@@ -40,18 +40,13 @@ function parseProblem(context: ActionInputContext, file: string): string | null 
   if (!byFile.has(file)) {
     let problem: string | null = null;
     try {
-      parseTemplate(readFileSync(file, 'utf8'), relativeOrAbsolute(file));
+      parseTemplate(readFileSync(file, 'utf8'), displayPath(file));
     } catch (error) {
       problem = (error as Error).message;
     }
     byFile.set(file, problem);
   }
   return byFile.get(file)!;
-}
-
-function relativeOrAbsolute(path: string): string {
-  const fromHere = relative(process.cwd(), path);
-  return fromHere.startsWith('..') ? path : fromHere;
 }
 
 /** The folder is read once per recipe check, not once per step that names a template. */

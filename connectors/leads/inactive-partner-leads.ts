@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stampMillis } from '../../schemas/domain/source-stamp.ts';
 import type { CallOptions } from '../kit/http-client.ts';
 import { PARTNER_LEAD_FIELDS } from '../marketo/marketo-lead-fields.ts';
 import { MARKETO_LIMITS } from '../marketo/marketo-limits.ts';
@@ -48,7 +49,7 @@ export function isRecallCandidate(lead: PrmPartnerLead, exemptSource: string): b
  * `Partner sponsored event` or a trailing space is the same source: letter case, surrounding and
  * repeated spaces do not count.
  */
-export function isExemptSource(source: unknown, exemptSource: string): boolean {
+function isExemptSource(source: unknown, exemptSource: string): boolean {
   const plain = (value: string) => value.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
   return typeof source === 'string' && plain(source) === plain(exemptSource);
 }
@@ -71,7 +72,7 @@ export function workedInPrm(lead: PrmPartnerLead, untouchedStatuses: readonly st
  * set Last Partner Activity, so they are no activity.
  */
 export function hasPartnerActivity(syncedDate: string, lastActivity: unknown): boolean {
-  return typeof lastActivity === 'string' && lastActivity !== '' && Date.parse(asUtc(lastActivity)) > Date.parse(asUtc(syncedDate));
+  return typeof lastActivity === 'string' && lastActivity !== '' && (stampMillis(lastActivity) ?? NaN) > (stampMillis(syncedDate) ?? NaN);
 }
 
 /** A recallable lead with the Impartner Partner Accounts its Marketo leads name now (D25): none when Marketo has no lead for it. */
@@ -174,9 +175,4 @@ export function isThisPartners(lead: PrmPartnerLead, by: string): boolean {
 export function stillThePartners(recallable: RecallableLead, recalledWith: ReadonlySet<string> = new Set()): boolean {
   const partner = String(recallable.lead.partnerAccountId ?? '');
   return recallable.marketoPartnerAccounts.every((account) => account === '' || account === partner || recalledWith.has(account));
-}
-
-/** The PRM writes `2026-03-02 10:00:00` (no zone: UTC) or ISO; both read as UTC. */
-function asUtc(stamp: string): string {
-  return /[zZ]|[+-]\d{2}:?\d{2}$/.test(stamp) || /^\d{4}-\d{2}-\d{2}$/.test(stamp) ? stamp : `${stamp.replace(' ', 'T')}Z`;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stampMillis } from '../../schemas/domain/source-stamp.ts';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 import { PARTNER_LEAD_FIELDS } from '../marketo/marketo-lead-fields.ts';
 import type { LeadsConnection } from './leads-connection.ts';
@@ -31,7 +32,7 @@ export const recordPartnerActivity = defineAction({
         .union([z.string(), z.number()])
         .nullish()
         .transform((v) => (v === null || v === undefined || String(v).trim() === '' ? undefined : String(v).trim())).describe('The PRM account id of the partner who worked it (a PRM change: the PRM lead\'s partner). Without it: the partner the Marketo lead names.'),
-      at: z.string().refine((v) => !Number.isNaN(Date.parse(toIso(v))), 'a date and time').describe('When the partner worked it.'),
+      at: z.string().refine((v) => stampMillis(v) !== undefined, 'a date and time').describe('When the partner worked it.'),
       what: z.string().min(1).describe('What the partner did, for the journal (e.g. "Lead Status → Contacted in the PRM").'),
     })
     .refine((i) => (i.email === undefined) !== (i.lead_id === undefined), { message: 'give `email` or `lead_id` (one of them)' }),
@@ -44,7 +45,7 @@ export const recordPartnerActivity = defineAction({
   async run(input, ctx: ActionContext<LeadsConnection>) {
     const { client } = ctx.connection.marketo();
     const call = { signal: ctx.signal, note: ctx.note };
-    const at = new Date(toIso(input.at)).toISOString();
+    const at = new Date(stampMillis(input.at)!).toISOString();
     const [filterType, value] = input.email !== undefined ? ['email', emailKey(input.email)] : ['id', input.lead_id!];
     const recorded: number[] = [];
     const skipped: Array<{ id: number; reason: string }> = [];
@@ -55,7 +56,7 @@ export const recordPartnerActivity = defineAction({
       const held = lead[impartnerPartnerAccount.name];
       const previous = lead[lastPartnerActivity.name];
       if (held === null || held === undefined || held === '') skipped.push({ id: lead.id, reason: 'no partner holds it (Impartner Partner Account empty)' });
-      else if (typeof previous === 'string' && Date.parse(toIso(previous)) >= Date.parse(at)) skipped.push({ id: lead.id, reason: `already has a later or equal Last Partner Activity (${previous})` });
+      else if (typeof previous === 'string' && (stampMillis(previous) ?? NaN) >= Date.parse(at)) skipped.push({ id: lead.id, reason: `already has a later or equal Last Partner Activity (${previous})` });
       else updates.push({ id: lead.id, [lastPartnerActivity.name]: at, [lastPartnerActivityAccount.name]: input.partner_account ?? String(held).trim() });
     }
     if (updates.length > 0) {
@@ -70,8 +71,3 @@ export const recordPartnerActivity = defineAction({
     return { recorded, skipped, found };
   },
 });
-
-/** The PRM writes `2026-03-02 10:00:00` (no zone: UTC) or ISO; Marketo ISO with a Z. */
-function toIso(stamp: string): string {
-  return /[zZ]|[+-]\d{2}:?\d{2}$/.test(stamp) || /^\d{4}-\d{2}-\d{2}$/.test(stamp) ? stamp : `${stamp.replace(' ', 'T')}Z`;
-}

@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { findStep } from '../console/recipe-steps.ts';
+import { walkSteps } from '../recipes/walk-steps.ts';
 import { issuesOf, summarizeIssues, type Issue } from '../../schemas/format-issues.ts';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
-import type { DecideOutcome, ApprovalDecision, IngestResult, JournalEntry, NewRun, Run, Store } from '../store/store.ts';
+import { STOPPED_BY_RECIPE, type DecideOutcome, type ApprovalDecision, type IngestResult, type JournalEntry, type NewRun, type Run, type Store } from '../store/store.ts';
 import { CommitOutcomeUnknownError, isStoreUnreachable, StoreUnavailableError } from '../store/store-unavailable.ts';
 import type { Clock } from './clock.ts';
 import { CALENDAR_TABLE, calendarEndingWarning } from './business-calendar-coverage.ts';
@@ -336,6 +336,8 @@ export class Engine {
     const held = (r: Run) => r.status === 'queued' && r.wakeAt === null && Boolean(r.concurrencyKey);
     candidates.sort((a, b) => Number(held(b)) - Number(held(a)));
     for (const run of candidates) {
+      // Failed as its recipe said: cancelRun leaves it as it is, so the event has nothing to do with it.
+      if (run.status === 'failed' && run.error?.name === STOPPED_BY_RECIPE) continue;
       const runId = run.id;
       const cancelOn = (await this.recipes.byHash(run.recipeHash)).cancel_on;
       const scope = eventScope(eventName, data, deliveryId);
@@ -462,9 +464,7 @@ export class Engine {
   }
 
   async retry(runId: RunId): Promise<boolean> {
-    // A run whose trigger failed on its event ran no step: it would fail again the same way, pinned to
-    // the recipe it started with (webhook-trigger.ts). Fix the recipe and start the record's run anew.
-    if ((await this.store.getRun(runId))?.error?.name === TRIGGER_EXPRESSION_ERROR) return false;
+    // The store refuses a run its recipe stopped and one whose trigger failed on its event (no step ran).
     const changed = await this.store.retryRun(runId, this.clock.now());
     if (changed) this.wake();
     return changed;
@@ -487,7 +487,8 @@ export class Engine {
     const onVersion = current.hash === run.recipeHash ? undefined : { recipeHash: current.hash, recipeVersion: current.definition.version };
     if (onVersion) {
       const stepIds = new Set((await this.store.getJournal(runId)).map((e) => e.stepId));
-      const missing = [...stepIds].filter((id) => !findStep(current.definition, id));
+      const currentIds = new Set(Array.from(walkSteps(current.definition), ({ step }) => step.id));
+      const missing = [...stepIds].filter((id) => !currentIds.has(id));
       if (missing.length > 0) {
         return {
           retried: false,

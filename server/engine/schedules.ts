@@ -7,7 +7,7 @@ import type { RecipeSet } from './recipe-set.ts';
 const MAX_CATCH_UP = 100;
 
 /** Told of a schedule whose fire times cannot be computed (`field`: trigger.cron or trigger.timezone); it is skipped. */
-export type ScheduleErrorListener = (recipe: string, field: 'trigger.cron' | 'trigger.timezone', error: Error) => void;
+type ScheduleErrorListener = (recipe: string, field: 'trigger.cron' | 'trigger.timezone', error: Error) => void;
 
 interface ScheduleState {
   cron: Cron;

@@ -7,8 +7,8 @@ type WebhookTrigger = Extract<Recipe['trigger'], { type: 'webhook' }>;
 /** A trigger field whose expression failed for an event. */
 export type TriggerField = 'trigger.filter' | 'trigger.dedup_key' | 'trigger.concurrency_key';
 
-/** The name of a run's error when its recipe's trigger could not be computed for its event. */
-export const TRIGGER_EXPRESSION_ERROR = 'TriggerExpressionError';
+/** The name of a run's error when its recipe's trigger could not be computed for its event (kept with the store's, which refuses its retry). */
+export { TRIGGER_EXPRESSION_ERROR } from '../store/store.ts';
 
 /** What a recipe's webhook trigger says of one event. */
 export type TriggerOutcome =

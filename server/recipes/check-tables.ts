@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { KNOWN_TABLES } from '../../schemas/tables.ts';
-import { relative, resolve } from 'node:path';
 import type { Recipe } from '../../schemas/recipe.ts';
+import { displayFolder } from '../find-files.ts';
 import { didYouMean } from './closest-name.ts';
 import type { Finding } from './recipe-problem.ts';
 import { walkSteps } from './walk-steps.ts';
@@ -45,7 +45,6 @@ export function knownColumns(table: string): string[] | undefined {
 export function knownTables(tables: readonly string[], tablesDir?: string): string {
   if (tables.length > 0) return `; tables: ${tables.join(', ')}`;
   if (tablesDir === undefined) return '; there are no tables';
-  const fromHere = relative(process.cwd(), resolve(tablesDir));
-  const shown = fromHere === '' ? '.' : fromHere.startsWith('..') ? resolve(tablesDir) : fromHere;
+  const shown = displayFolder(tablesDir);
   return existsSync(tablesDir) ? `: the tables folder ${shown} (TABLES_DIR) has no tables` : `: the tables folder ${shown} (TABLES_DIR) does not exist`;
 }

@@ -42,6 +42,7 @@ import { takeStopperStampWork, type StopperStampInput } from './business-timer-s
 import { syncTimerOffsets, type SyncTimerOffsetsInput, type SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 import {
   STOPPED_BY_RECIPE,
+  TRIGGER_EXPRESSION_ERROR,
   type Approval,
   type ClaimedRun,
   type DecideOutcome,
@@ -347,7 +348,8 @@ export class KyselyStore implements Store {
       if (!row) return false;
       const error = row.error === null ? null : parse<RunError>(row.error);
       // The recipe itself ended the run as failed: replaying it would end there again.
-      if (error?.name === STOPPED_BY_RECIPE) return false;
+      // Nor a run whose trigger failed on its event: it ran no step and has no keys to go on with.
+      if (error?.name === STOPPED_BY_RECIPE || error?.name === TRIGGER_EXPRESSION_ERROR) return false;
       // Another run of its concurrency key started after it failed (a resubmission) and is still going:
       // this one stays failed rather than run beside it.
       if (row.concurrency_key !== null) {
@@ -653,7 +655,8 @@ export class KyselyStore implements Store {
   }
 
   takeBusinessTimerStopperStamp(input: StopperStampInput): Promise<boolean> {
-    return this.transaction((trx) => takeStopperStampWork(trx, input));
+    // One upsert: atomic without a transaction around it.
+    return takeStopperStampWork(this.db, input);
   }
 
   #timerQueries: timers.TimerQueries | undefined;

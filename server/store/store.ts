@@ -403,6 +403,12 @@ export interface ClaimedRun extends Run {
 /** The error name of a run its recipe ended with `stop` and status failed. */
 export const STOPPED_BY_RECIPE = 'Stopped';
 
+/**
+ * The error name of a run its recipe's trigger could not be computed for, for its event
+ * (webhook-trigger.ts): it ran no step and has no keys, so a retry would fail the same way.
+ */
+export const TRIGGER_EXPRESSION_ERROR = 'TriggerExpressionError';
+
 export interface RunError {
   name: string;
   message: string;
