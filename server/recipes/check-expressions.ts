@@ -1,6 +1,6 @@
 import type { Recipe } from '../../schemas/recipe.ts';
 import { calledFunctions, compileExpression, expressionsIn, KNOWN_FUNCTIONS, referencedSteps } from '../engine/expression.ts';
-import { didYouMean } from './closest-name.ts';
+import { closestName, didYouMean } from './closest-name.ts';
 import type { Finding } from './recipe-problem.ts';
 import { StepOrder } from './step-order.ts';
 
@@ -22,7 +22,8 @@ export function checkExpressions(recipe: Recipe): Finding[] {
     }
     for (const name of calledFunctions(source)) {
       if (KNOWN_FUNCTIONS.has(name)) continue;
-      findings.push({ path, message: `calls $${name}, which is not a function${didYouMean(name, [...KNOWN_FUNCTIONS]).replace(/"([^"]+)"/, '"$$$1"') || ''}: a run would fail there` });
+      const closest = closestName(name, KNOWN_FUNCTIONS);
+      findings.push({ path, message: `calls $${name}, which is not a function${closest ? ` (did you mean "$${closest}"?)` : ''}: a run would fail there` });
     }
     for (const { id, bracketed } of referencedSteps(source, { inputIsScope: inputIsScope(path, order) })) {
       const noSuchStep = order.has(id) ? '' : `no step has the id "${id}"${didYouMean(id, order.ids())}`;

@@ -2,7 +2,7 @@ import { formatPath } from '../../schemas/format-issues.ts';
 import type { Recipe } from '../../schemas/recipe.ts';
 import type { ConnectorCatalog } from '../engine/connector-registry.ts';
 import { isExpression } from '../engine/expression.ts';
-import { didYouMean } from './closest-name.ts';
+import { closestName } from './closest-name.ts';
 import type { Finding } from './recipe-problem.ts';
 import { walkSteps } from './walk-steps.ts';
 
@@ -57,8 +57,8 @@ export function checkSignals(recipe: Recipe, catalog: ConnectorCatalog): Finding
   const sent = new Set(senders.map((s) => s.signal));
   for (const wait of waits) {
     if (sent.has(wait.signal)) continue;
-    const suggestion = didYouMean(wait.signal, sent);
-    const closest = senders.find((s) => suggestion === ` (did you mean "${s.signal}"?)`);
+    const suggestion = closestName(wait.signal, sent);
+    const closest = senders.find((s) => s.signal === suggestion);
     const sends = (s: SignalUse) => `step "${s.stepId}" (${formatPath(s.path)}, ${s.action}) sends`;
     const hint = closest
       ? ` (did you mean "${closest.signal}"? ${sends(closest)} it)`

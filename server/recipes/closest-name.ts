@@ -3,6 +3,12 @@
  * empty string: validation messages end with it so a misspelt id, action or table is fixed at a glance.
  */
 export function didYouMean(name: string, known: Iterable<string>): string {
+  const best = closestName(name, known);
+  return best === undefined ? '' : ` (did you mean "${best}"?)`;
+}
+
+/** The known name a small typo away from `name` (the closest), or undefined. */
+export function closestName(name: string, known: Iterable<string>): string | undefined {
   // A typo is an edit or two; allowing more suggests unrelated names that merely share a prefix.
   let bestDistance = name.length <= 4 ? 2 : name.length <= 12 ? 3 : 4;
   let best: string | undefined;
@@ -13,7 +19,7 @@ export function didYouMean(name: string, known: Iterable<string>): string {
       bestDistance = distance;
     }
   }
-  return best === undefined ? '' : ` (did you mean "${best}"?)`;
+  return best;
 }
 
 /**
