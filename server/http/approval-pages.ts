@@ -162,6 +162,19 @@ export function closedPage(subject: string, run: Pick<Run, 'status' | 'finishedA
   );
 }
 
+/**
+ * The run goes on, but no step of the recipe version it runs on takes a decision from this link (its
+ * `wait_for` names another signal): a decision would never be applied, so none is recorded.
+ */
+export function notAwaitedPage(subject: string) {
+  return layout(
+    'No decision awaited',
+    html`<h1>This request does not wait for a decision</h1>
+<p class="subject">${subject}</p>
+<p>The process this request runs on takes no decision from this link, so a decision made here would never be applied. Nothing was recorded. If the request still needs a decision, tell the team that runs the programme.</p>`,
+  );
+}
+
 export function badDecisionPage(message: string) {
   return layout(
     'Decision not understood',

@@ -6,6 +6,7 @@ import { hashApprovalToken, isWellFormedToken, tokenMatches } from '../../connec
 import type { Approval, ApprovalDecision, DecideOutcome, JournalEntry, Run } from '../store/store.ts';
 import { signalWaitEndedAt, signalWaitEndedForGoodAt, type SignalWaitView } from '../store/approval-link-lifetime.ts';
 import { finalTimeoutCheckOf } from '../engine/final-signal-waits.ts';
+import { runRecipeWaitsFor } from '../engine/awaited-signal.ts';
 import { timeForPeople } from '../../connectors/approval/time-for-people.ts';
 import { DecisionForm, DecisionQuery, DecisionResult, ErrorBody } from './api-schemas.ts';
 import type { AppDeps, AppEnv } from './app.ts';
@@ -18,6 +19,7 @@ import {
   decidedPage,
   expiredPage,
   invalidLinkPage,
+  notAwaitedPage,
 } from './approval-pages.ts';
 import { issuesOf, summarizeIssues } from '../../schemas/format-issues.ts';
 import type { RouteDoc } from './openapi.ts';
@@ -55,6 +57,8 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
     const views = journal.map(signalWaitView);
     const waitEndedAt = signalWaitEndedAt(views, approval.signal, finished);
     if (finished) return { kind: 'closed', approval, run: run ?? null, waitEndedAt, canceledBecause: await canceledBecause(run) };
+    // No wait_for of the version the run runs on takes the signal: no step would ever read a decision.
+    if (!(await runRecipeWaitsFor(engine.recipes, run.recipeHash, approval.signal))) return { kind: 'not_awaited', approval, run };
     // The last wait timed out and the recipe has no later wait for the signal: closed, as the store says.
     const endedForGood = signalWaitEndedForGoodAt(views, approval.signal, await finalTimeoutCheckOf(engine.recipes, run.recipeHash, approval.signal));
     if (endedForGood !== null) return { kind: 'closed', approval, run, waitEndedAt: endedForGood };
@@ -144,8 +148,16 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
     // The decided page shows the subject, which a decision does not change: the approval found above will do.
     if (outcome === 'decided') return answer(c, json, { kind: 'decided', approval, decision: form.data.decision }, zone);
     // Say why nothing happened, with the details the GET page would show.
-    const state = await inspect(token);
-    return answer(c, json, stateForOutcome(outcome, state), zone);
+    const state = stateForOutcome(outcome, await inspect(token));
+    if (state.kind === 'not_awaited') {
+      // A recipe defect ops should see: the approver's decision cannot reach the run, which will wait out its timeout.
+      const on = refOf(state.run);
+      deps.log.warn(
+        { requestId: c.get('requestId'), ...on, recipeVersion: state.run.recipeVersion, signal: approval.signal, decision: form.data.decision },
+        `approval link refused: version ${state.run.recipeVersion} of ${on.recipe}, which the run for ${on.key} runs on, has no wait_for on signal "${approval.signal}"; nothing recorded`,
+      );
+    }
+    return answer(c, json, state, zone);
   });
 
   return app;
@@ -157,6 +169,8 @@ type LinkState =
   /** `waitEndedAt`: the run's last wait for the signal timed out then (D10); null: the hard cap passed. */
   | { kind: 'expired'; approval: Approval; waitEndedAt: number | null }
   | { kind: 'closed'; approval: Approval; run: Run | null; waitEndedAt: number | null; canceledBecause?: string | null }
+  /** The run goes on, but no `wait_for` of its recipe version takes the link's signal: the store answers `closed`. */
+  | { kind: 'not_awaited'; approval: Approval; run: Run }
   | { kind: 'open'; approval: Approval };
 
 type Answer = Exclude<LinkState, { kind: 'open' }> | { kind: 'decided'; approval: Approval; decision: ApprovalDecision };
@@ -166,12 +180,13 @@ function stateForOutcome(outcome: Exclude<DecideOutcome, 'decided'>, state: Link
   if (state.kind === 'invalid' || outcome === 'unknown') return { kind: 'invalid' };
   const { approval } = state;
   if (outcome === 'used') return state.kind === 'used' ? state : { kind: 'used', approval, decision: approval.decision, at: approval.usedAt, by: null };
-  if (state.kind === outcome) return state;
+  if (state.kind === outcome || (outcome === 'closed' && state.kind === 'not_awaited')) return state;
   return outcome === 'expired' ? { kind: 'expired', approval, waitEndedAt: null } : { kind: 'closed', approval, run: null, waitEndedAt: null };
 }
 
-const STATUS: Record<Answer['kind'], ContentfulStatusCode> = { decided: 200, invalid: 404, used: 409, expired: 410, closed: 409 };
-const OUTCOME: Record<Answer['kind'], z.infer<typeof DecisionResult>['outcome']> = { decided: 'decided', invalid: 'unknown', used: 'used', expired: 'expired', closed: 'closed' };
+const STATUS: Record<Answer['kind'], ContentfulStatusCode> = { decided: 200, invalid: 404, used: 409, expired: 410, closed: 409, not_awaited: 409 };
+/** As the store says it: a link no wait takes is `closed` to it, as one whose last wait timed out for good. */
+const OUTCOME: Record<Answer['kind'], z.infer<typeof DecisionResult>['outcome']> = { decided: 'decided', invalid: 'unknown', used: 'used', expired: 'expired', closed: 'closed', not_awaited: 'closed' };
 
 function statePage(c: Context<AppEnv>, state: Answer, zone: string): Response | Promise<Response> {
   return page(c, STATUS[state.kind], stateContent(state, zone));
@@ -188,6 +203,8 @@ function stateContent(state: Answer, zone: string): HtmlEscapedString | Promise<
       return expiredPage(state.approval, state.waitEndedAt, zone);
     case 'closed':
       return closedPage(state.approval.subject, state.run, state.waitEndedAt, zone, state.canceledBecause ?? null);
+    case 'not_awaited':
+      return notAwaitedPage(state.approval.subject);
     case 'decided':
       return decidedPage(state.approval.subject, state.decision);
   }
@@ -207,6 +224,7 @@ function answer(c: Context<AppEnv>, json: boolean, state: Answer, zone: string):
         : state.kind === 'closed' && state.canceledBecause
           ? `this request is closed: ${state.canceledBecause}`
           : 'this request is closed: the run was canceled or finished',
+    not_awaited: 'this request does not wait for a decision: nothing in its run would ever apply one; nothing was recorded',
   }[state.kind];
   setPageHeaders(c);
   return c.json({ outcome: OUTCOME[state.kind], decision, message } satisfies z.infer<typeof DecisionResult>, STATUS[state.kind]);
@@ -241,7 +259,7 @@ export const approvalDocs: RouteDoc[] = [
     responses: {
       200: { description: 'What is being approved, by whom, and a form to confirm', html: true },
       404: { description: 'Not a valid link', html: true },
-      409: { description: 'Already decided, or the request is closed: its run ended, or its last wait for the decision timed out and the recipe has no later wait for it', html: true },
+      409: { description: 'Already decided, or the request is closed: its run ended, or its last wait for the decision timed out and the recipe has no later wait for it; or the request does not wait for a decision: no wait_for of the recipe version its run runs on takes the link\'s signal', html: true },
       410: { description: 'The link expired: its hard cap passed, or the request no longer waits for this decision (its last wait timed out and it rests in another wait; a later wait for the decision may follow)', html: true },
     },
   },
@@ -257,7 +275,7 @@ export const approvalDocs: RouteDoc[] = [
       200: { description: 'Decision recorded', schema: DecisionResult, html: true },
       400: { description: 'decision is not approve or deny, the comment is longer than 2000 characters, or a field is given twice (`decision=deny&decision=approve`)', schema: ErrorBody, html: true },
       404: { description: 'Not a valid link', schema: DecisionResult, html: true },
-      409: { description: 'Already decided (through this or another link), or the request is closed: its run ended, or its last wait for the decision timed out and the recipe has no later wait for it', schema: DecisionResult, html: true },
+      409: { description: 'Already decided (through this or another link), or the request is closed: its run ended, or its last wait for the decision timed out and the recipe has no later wait for it; or the request does not wait for a decision (outcome `closed`): no wait_for of the recipe version its run runs on takes the link\'s signal', schema: DecisionResult, html: true },
       410: { description: 'The link expired: its hard cap passed, or the request no longer waits for this decision (its last wait timed out and it rests in another wait; a later wait for the decision may follow)', schema: DecisionResult, html: true },
       413: { description: 'Body too large', schema: ErrorBody, html: true },
     },

@@ -12,12 +12,15 @@ export interface DecideApprovalInput {
   comment?: string;
   now: number;
   timeoutIsFinal?: TimeoutIsFinal;
+  /** False when no `wait_for` of the run's recipe takes the approval's signal: nothing would read a decision. @default true */
+  signalAwaited?: boolean;
 }
 
 /**
  * D10: one click decides once, in one transaction: the link is unused and so is its sibling (the
  * manager's link for the same signal), it has not passed a cap, the run still waits or will wait for
- * the signal, and then the waiting step is answered (or the decision kept for the wait about to start).
+ * the signal (its recipe has a wait for it: `signalAwaited`), and then the waiting step is answered (or
+ * the decision kept for the wait about to start).
  * `lockRun` (PostgreSQL) locks the run's row before reading the sibling link and the journal.
  */
 export async function decideApprovalWork(trx: Transaction<Database>, input: DecideApprovalInput, lockRun = false): Promise<DecideOutcome> {
@@ -44,6 +47,8 @@ export async function decideApprovalWork(trx: Transaction<Database>, input: Deci
   if (sibling) return 'used';
   if (approval.expires_at !== null && approval.expires_at <= input.now) return 'expired';
   if (!run || run.finished_at !== null) return 'closed';
+  // No step of the run's recipe version waits for the signal: a decision kept now would never be read.
+  if (input.signalAwaited === false) return 'closed';
   // D10: the link lives as long as the run waits (or will wait) for its signal.
   const journal = await trx.selectFrom('journal').select(['step_id', 'status', 'wait_signal', 'wait', 'output', 'finished_at']).where('run_id', '=', approval.run_id).orderBy('seq').execute();
   const views = journal.map((e) => ({

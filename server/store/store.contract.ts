@@ -557,6 +557,22 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect((await store.getJournal(runId)).find((e) => e.stepKey === 'decide_escalated')).toMatchObject({ status: 'completed', output: { decision: 'deny' } });
     });
 
+    it('a click for a signal no wait of the run\'s recipe takes (signalAwaited: false) is closed, and nothing is kept for a later wait', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      // The run sleeps before its wait_for, as an early click finds it: the store alone would keep the decision.
+      await claimOne();
+      await store.writeJournal([entry(run.id, 'pause', { status: 'waiting', stepType: 'wait', output: null, finishedAt: null, wait: { kind: 'time', until: T0 + 1000 } })], 'w1');
+      await store.finishTurn(run.id, 'w1', { status: 'waiting', wakeAt: T0 + 1000, now: T0 });
+      const msg = { key: `${run.id}:ask`, runId: run.id, message: { from: 'f@example.com', to: ['x@example.com'], subject: 's', text: 't', html: 'h' }, createdAt: T0 };
+      await store.enqueueOutbox(msg, approval(run.id, 'hash-unawaited', { expiresAt: null }));
+      expect(await store.decideApproval({ tokenHash: 'hash-unawaited', decision: 'approve', now: T0 + 10, signalAwaited: false })).toBe('closed');
+      expect(await store.getApproval('hash-unawaited')).toMatchObject({ usedAt: null, decision: null });
+      await store.claimDueRuns({ now: T0 + 1000, owner: 'w2', leaseMs: 60_000, limit: 1 });
+      expect(await store.writeJournal([entry(run.id, 'late_wait', { status: 'waiting', stepType: 'wait_for', output: null, finishedAt: null, wait: { kind: 'signal', signal: 'decision', deadline: null } })], 'w2')).toBe(true);
+      expect((await store.getJournal(run.id)).find((e) => e.stepKey === 'late_wait')?.status).toBe('waiting');
+    });
+
     it('D10: after a timeout no later wait can follow (final), a click while the run waits out a retry is closed and nothing is kept for it', async () => {
       const runId = await runWaitingOnSignal();
       const msg = { key: `${runId}:ask`, runId, message: { from: 'f@example.com', to: ['x@example.com'], subject: 's', text: 't', html: 'h' }, createdAt: T0 };

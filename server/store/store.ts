@@ -170,8 +170,10 @@ export interface Store {
   /**
    * `timeoutIsFinal`: whether no wait on the approval's signal can follow a timed-out wait any more, from
    * the run's recipe (engine/final-signal-waits.ts); a click after such a timeout is `closed`.
+   * `signalAwaited: false`: no `wait_for` of the run's recipe takes the approval's signal at all
+   * (engine/awaited-signal.ts), so no step would ever read a decision; a click is `closed`. Default true.
    */
-  decideApproval(input: { tokenHash: string; decision: ApprovalDecision; comment?: string; now: number; timeoutIsFinal?: TimeoutIsFinal }): Promise<DecideOutcome>;
+  decideApproval(input: { tokenHash: string; decision: ApprovalDecision; comment?: string; now: number; timeoutIsFinal?: TimeoutIsFinal; signalAwaited?: boolean }): Promise<DecideOutcome>;
 
   // ── Outbox ────────────────────────────────────────────────────────────────────────────────
   /**
