@@ -333,8 +333,7 @@ export class Engine {
     // would make the oldest of them due in that commit, for a worker to start it before the event
     // cancels it too (a request canceled while its resubmission waits behind its approval).
     const candidates = (await Promise.all(toCancel.map((id) => this.store.getRun(id)))).filter((r): r is Run => r !== undefined);
-    const held = (r: Run) => r.status === 'queued' && r.wakeAt === null && Boolean(r.concurrencyKey);
-    candidates.sort((a, b) => Number(held(b)) - Number(held(a)));
+    candidates.sort((a, b) => Number(b.heldBack) - Number(a.heldBack));
     for (const run of candidates) {
       // Failed as its recipe said: cancelRun leaves it as it is, so the event has nothing to do with it.
       if (run.status === 'failed' && run.error?.name === STOPPED_BY_RECIPE) continue;

@@ -221,13 +221,16 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       const run = (n: number) => newRun({ dedupKey: `MDF-8@${n}`, concurrencyKey: 'MDF-8', createdAt: T0 + n });
       const [holder, heldA, heldB, heldC] = [run(1), run(2), run(3), run(4)];
       for (const r of [holder, heldA, heldB, heldC]) await store.createRun(r);
+      // The store says which runs are held back (the console says what they wait for; a cancel_on event ends them first).
+      expect((await Promise.all([holder, heldA, heldB, heldC].map((r) => store.getRun(r.id)))).map((r) => r!.heldBack)).toEqual([false, true, true, true]);
       // A held run canceled (the request's cancel_on event ends every unfinished run of it) lets nothing go.
       expect(await store.cancelRun(heldA.id, T0 + 10, 'request canceled')).toBe(true);
-      expect(await store.getRun(heldB.id)).toMatchObject({ wakeAt: null });
+      expect(await store.getRun(heldA.id)).toMatchObject({ status: 'canceled', heldBack: false });
+      expect(await store.getRun(heldB.id)).toMatchObject({ wakeAt: null, heldBack: true });
       // The holder canceled: the oldest run still held (B, not the canceled A) is due now, C still held.
       expect(await store.cancelRun(holder.id, T0 + 11, 'request canceled')).toBe(true);
-      expect(await store.getRun(heldB.id)).toMatchObject({ status: 'queued', wakeAt: T0 + 11 });
-      expect(await store.getRun(heldC.id)).toMatchObject({ wakeAt: null });
+      expect(await store.getRun(heldB.id)).toMatchObject({ status: 'queued', wakeAt: T0 + 11, heldBack: false });
+      expect(await store.getRun(heldC.id)).toMatchObject({ wakeAt: null, heldBack: true });
       // B fails (C goes on); B canceled afterwards (D12 also cancels a failed run) lets no second run go.
       await store.claimRun({ id: heldB.id, now: T0 + 12, owner: 'w1', leaseMs: 60_000 });
       await store.finishTurn(heldB.id, 'w1', { status: 'failed', wakeAt: null, error: { name: 'X', message: 'no' }, now: T0 + 13, concurrencyKey: key });

@@ -385,6 +385,12 @@ export interface NewRun {
 
 export interface Run extends Omit<NewRun, 'wakeAt' | 'lease'> {
   status: RunStatus;
+  /**
+   * Stored while another run of its recipe held its concurrency key: not due until that run finishes,
+   * when the oldest held run takes the key over (and is no longer held back). False for any other run,
+   * and for a held run canceled before it took the key over.
+   */
+  heldBack: boolean;
   /** When the run is due next; null while only a signal or event can resume it, and once it finished. */
   wakeAt: number | null;
   leaseOwner: string | null;
