@@ -159,6 +159,38 @@ describe('retry and cancel from the run page', () => {
     expect(textOf(await again.text())).toContain('is completed: only a run that failed at a step can be retried');
   });
 
+  it('D7: a retry refused because a newer run of the same concurrency_key is still going says so, in the words the API gives, and names that run', async () => {
+    const oneAtATime = recipeWith(
+      [
+        { id: 'note', type: 'action', action: 'fake.record', input: { key: '{% trigger.data.id %}' } },
+        { id: 'decision', type: 'wait_for', signal: 'decision', timeout: 'P30D' },
+      ],
+      { trigger: { type: 'webhook', event: 'fake.thing.happened', dedup_key: "{% data.id & '@' & $string(data.n) %}", concurrency_key: '{% data.id %}' } },
+    );
+    fx = await appFixture({ recipes: [oneAtATime] });
+    const browser = new ConsoleBrowser(fx.app);
+    fx.system.failNext('record', permanentError('the PRM is down for maintenance'));
+    const first = await deliver('MDF-4260', { n: 1 });
+    await fx.engine.runUntilIdle();
+    const second = await deliver('MDF-4260', { n: 2 });
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(second as never))!.status).toBe('waiting');
+
+    const csrf = await browser.csrfOf(`/console/runs/${first}/retry`);
+    const res = await browser.post(`/console/runs/${first}/retry`, { csrf });
+    expect(res.status).toBe(409);
+    const text = textOf(await res.text());
+    expect(text).toContain(
+      `Run ${first} failed, and run ${second} of the same key MDF-4260 (its recipe's concurrency_key) has not finished: retry it once that run has finished, or cancel that run first.`,
+    );
+    // The same reason as POST /runs/:id/retry gives.
+    const api = await fx.app.request(`/runs/${first}/retry`, { method: 'POST' });
+    expect(api.status).toBe(409);
+    const { error } = (await api.json()) as { error: string };
+    expect(text).toContain(error.slice(1));
+    expect((await fx.store.getRun(first as never))!.status).toBe('failed');
+  });
+
   it('offers a retry on the version served now when the recipe changed since the run failed; the run then completes as that version', async () => {
     const v1 = recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: '{% $uppercasee(trigger.data.id) %}' } }], { name: 'tell-partner', version: 1 });
     const before = await appFixture({ recipes: [v1] });

@@ -2,6 +2,8 @@ import { Hono, type Context } from 'hono';
 import type { Recipe } from '../../schemas/recipe.ts';
 import { asRunId, type RunId } from '../engine/ids.ts';
 import { RUN_ID_CURSOR, runsPage as runsPageQuery } from '../http/runs-page-query.ts';
+import { retryRefusalWords, type OperatorRetryOutcome } from '../engine/retry-refusals.ts';
+import { retryRefusalOf } from '../store/retry-refusal.ts';
 import type { Run, RunStatus } from '../store/store.ts';
 import type { ConsoleEnv } from './console-auth.ts';
 import type { ConsoleContext } from './console-routes.ts';
@@ -56,33 +58,44 @@ export function runPageRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
     return c.html(runPage(ctx.frame(c, 'runs'), { run, journal, recipe, now: engine.clock.now(), outcome: done ? OUTCOMES[done] : undefined, newerVersion }));
   });
 
-  // `act` answers whether it was done, or the reason it was refused (retry on the current version).
-  const action = (name: 'retry' | 'retry-current' | 'cancel', allowed: (run: Run) => boolean, act: (id: RunId) => Promise<boolean | { refusal: string }>, refusedWhy: string) => {
+  /** The confirmation page of an action, or the reason the run refuses it. */
+  const confirmation = (name: 'retry' | 'retry-current' | 'cancel', refusalOf: (run: Run) => string | undefined) => {
     app.get(`/console/runs/:id/${name}`, async (c) => {
       const run = await store.getRun(asRunId(c.req.param('id')));
       if (!run) return unknownRun(c, ctx, c.req.param('id'));
-      if (!allowed(run)) return refused(c, ctx, run, refusedWhy);
+      const why = refusalOf(run);
+      if (why !== undefined) return refused(c, ctx, run.id, why);
       return c.html(confirmPage(ctx.frame(c, 'runs'), run, name, c.get('csrf')));
     });
+  };
+  // The same engine operations as POST /runs/:id/retry, with the same refusal in the same words.
+  const retry = (name: 'retry' | 'retry-current', act: (id: RunId) => Promise<OperatorRetryOutcome>) => {
+    confirmation(name, (run) => (canRetry(run) ? undefined : retryRefusalWords(run.id, retryRefusalOf(run) ?? { refused: 'not-failed', status: run.status })));
     app.post(`/console/runs/:id/${name}`, async (c) => {
       const forged = await ctx.refuseForgedPost(c);
       if (forged) return forged;
       const id = asRunId(c.req.param('id'));
-      // The same engine operation as POST /runs/:id/retry and /cancel.
       const outcome = await act(id);
-      if (outcome === true) return c.redirect(`/console/runs/${id}?done=${name === 'cancel' ? 'canceled' : 'retried'}`, 303);
-      const run = await store.getRun(id);
-      if (!run) return unknownRun(c, ctx, id);
-      return refused(c, ctx, run, outcome === false ? refusedWhy : outcome.refusal);
+      if (outcome.retried) return c.redirect(`/console/runs/${id}?done=retried`, 303);
+      if (outcome.refusal.refused === 'no-run') return unknownRun(c, ctx, id);
+      return refused(c, ctx, id, retryRefusalWords(id, outcome.refusal));
     });
   };
-  const retryRefused = 'only a run that failed at a step can be retried (not one its recipe stopped as failed)';
-  action('retry', canRetry, (id) => engine.retry(id), retryRefused);
-  action('retry-current', canRetry, async (id) => {
-    const outcome = await engine.retryOnCurrentVersion(id);
-    return outcome.retried || (outcome.refusal ? { refusal: outcome.refusal } : false);
-  }, retryRefused);
-  action('cancel', canCancel, (id) => engine.cancel(id, 'canceled by an operator in the console'), 'a finished run cannot be canceled');
+  retry('retry', (id) => engine.retry(id));
+  retry('retry-current', (id) => engine.retryOnCurrentVersion(id));
+
+  // The same engine operation as POST /runs/:id/cancel.
+  const cancelRefused = (run: Run) => `run ${run.id} is ${run.status}: a finished run cannot be canceled`;
+  confirmation('cancel', (run) => (canCancel(run) ? undefined : cancelRefused(run)));
+  app.post('/console/runs/:id/cancel', async (c) => {
+    const forged = await ctx.refuseForgedPost(c);
+    if (forged) return forged;
+    const id = asRunId(c.req.param('id'));
+    if (await engine.cancel(id, 'canceled by an operator in the console')) return c.redirect(`/console/runs/${id}?done=canceled`, 303);
+    const run = await store.getRun(id);
+    if (!run) return unknownRun(c, ctx, id);
+    return refused(c, ctx, id, cancelRefused(run));
+  });
 
   return app;
 }
@@ -104,6 +117,8 @@ function unknownRun(c: Context<ConsoleEnv>, ctx: ConsoleContext, id: string): Re
   return c.html(refusedPage(ctx.frame(c, 'runs'), 'No such run', `There is no run ${id}.`, { href: '/console/runs', label: 'Back to the runs' }), 404);
 }
 
-function refused(c: Context<ConsoleEnv>, ctx: ConsoleContext, run: Run, why: string): Response | Promise<Response> {
-  return c.html(refusedPage(ctx.frame(c, 'runs'), 'Not done', `Run ${run.id} is ${run.status}: ${why}.`, { href: `/console/runs/${run.id}`, label: 'Back to the run' }), 409);
+/** The refusal page of an action: the reason, as the API words it, as a sentence. */
+function refused(c: Context<ConsoleEnv>, ctx: ConsoleContext, runId: RunId, why: string): Response | Promise<Response> {
+  const sentence = `${why.charAt(0).toUpperCase()}${why.slice(1)}.`;
+  return c.html(refusedPage(ctx.frame(c, 'runs'), 'Not done', sentence, { href: `/console/runs/${runId}`, label: 'Back to the run' }), 409);
 }

@@ -1,6 +1,7 @@
 import { html } from 'hono/html';
 import type { Recipe } from '../../schemas/recipe.ts';
 import { redact } from '../engine/redact.ts';
+import { retryRefusalOf } from '../store/retry-refusal.ts';
 import { FINISHED_STATUSES, STOPPED_BY_RECIPE, type JournalEntry, type Run } from '../store/store.ts';
 import { csrfField, duration, jsonBlock, layout, notice, statusBadge, time, type Html, type PageFrame } from './console-layout.ts';
 import { recipeFlow } from './recipe-flow.ts';
@@ -19,9 +20,13 @@ export interface RunPageData {
   newerVersion?: number | undefined;
 }
 
-/** Whether the operator can retry the run from its failed step (as POST /runs/:id/retry allows). */
+/**
+ * Whether to offer a retry of the run from its failed step: the run gives no reason to refuse one
+ * (retryRefusalOf, as the store decides), and it failed at a step. Another run holding its
+ * concurrency key is told when the retry is asked for.
+ */
 export function canRetry(run: Run): boolean {
-  return run.status === 'failed' && run.error !== null && run.error.name !== STOPPED_BY_RECIPE && run.error.stepKey !== undefined;
+  return retryRefusalOf(run) === undefined && run.error?.stepKey !== undefined;
 }
 
 export function canCancel(run: Run): boolean {

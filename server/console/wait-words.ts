@@ -37,7 +37,7 @@ export function runWaitWords(run: Run, waits: RunWaits, now: number): Html | str
   }
   if (run.status === 'queued' && run.wakeAt !== null && run.wakeAt > now) return html`its start at ${time(run.wakeAt)}`;
   // Held back behind the unfinished run of its concurrency key (a resubmission while the last one is under way).
-  if (run.status === 'queued' && run.wakeAt === null && run.concurrencyKey) return html`the run of ${run.concurrencyKey} before it to finish (one at a time per concurrency_key)`;
+  if (run.heldBack && run.concurrencyKey) return html`the run of ${run.concurrencyKey} before it to finish (one at a time per concurrency_key)`;
   if (run.status === 'queued' || (run.status === 'running' && run.leaseOwner === null)) return 'a worker';
   return '';
 }

@@ -190,7 +190,7 @@ describe('engine: retries', () => {
     const { runIds } = await deliver();
     await fx.engine.runUntilIdle();
     expect((await runOf(runIds[0]!)).run.status).toBe('failed');
-    expect(await fx.engine.retry(runIds[0]!)).toBe(true);
+    expect(await fx.engine.retry(runIds[0]!)).toEqual({ retried: true });
     await fx.engine.runUntilIdle();
     const state = await runOf(runIds[0]!);
     expect(state.run.status).toBe('completed');
@@ -294,13 +294,13 @@ describe('engine: retries', () => {
     const { runIds } = await deliver();
     await fx.engine.runUntilIdle();
     expect((await runOf(runIds[0]!)).run.status).toBe('failed');
-    expect(await fx.engine.retry(runIds[0]!)).toBe(true);
+    expect(await fx.engine.retry(runIds[0]!)).toEqual({ retried: true });
     await fx.engine.runUntilIdle();
     const { run, step } = await runOf(runIds[0]!);
     expect(run.status).toBe('completed');
     expect(step('bad')).toMatchObject({ status: 'completed' });
     expect(fx.system.effects.map((e) => e.key)).toEqual(['before']);
-    expect(await fx.engine.retry(runIds[0]!)).toBe(false);
+    expect(await fx.engine.retry(runIds[0]!)).toEqual({ retried: false, refusal: { refused: 'not-failed', status: 'completed' } });
   });
 
   it('a retried run does not repeat a failure its on_error handled', async () => {
@@ -314,7 +314,7 @@ describe('engine: retries', () => {
     fx.system.failNext('echo', retryableError('down'));
     const { runIds } = await deliver();
     await fx.engine.runUntilIdle();
-    expect(await fx.engine.retry(runIds[0]!)).toBe(true);
+    expect(await fx.engine.retry(runIds[0]!)).toEqual({ retried: true });
     await fx.engine.runUntilIdle();
     const { run, step } = await runOf(runIds[0]!);
     expect(run.status).toBe('completed');
@@ -327,7 +327,7 @@ describe('engine: retries', () => {
     const { runIds } = await deliver();
     await fx.engine.runUntilIdle();
     expect((await runOf(runIds[0]!)).run).toMatchObject({ status: 'failed', error: { message: 'No decision: decide in the PRM.' } });
-    expect(await fx.engine.retry(runIds[0]!)).toBe(false);
+    expect(await fx.engine.retry(runIds[0]!)).toEqual({ retried: false, refusal: { refused: 'stopped-by-recipe' } });
   });
 
   it('on_error continue carries on with the error as the step output', async () => {
@@ -370,7 +370,7 @@ describe('engine: retries', () => {
     const second = await runOf(down);
     expect(second.run).toMatchObject({ status: 'failed', error: { message: 'provider down' } });
     expect(second.journal.some((e) => e.stepId === 'tell_ops')).toBe(false);
-    expect(await fx.engine.retry(down)).toBe(true);
+    expect(await fx.engine.retry(down)).toEqual({ retried: true });
     await fx.engine.runUntilIdle();
     expect((await runOf(down)).run.status).toBe('completed');
     expect(fx.system.effects.map((e) => e.key)).toEqual(['after', 'k', 'after']);
@@ -633,7 +633,7 @@ describe('engine: durable waits', () => {
     expect(canceled.status).toBe('canceled');
     expect(canceled.error?.message).toBe('canceled in the source: T-6');
     expect((await runOf(done)).run.status).toBe('completed');
-    expect(await fx.engine.retry(failed)).toBe(false);
+    expect(await fx.engine.retry(failed)).toEqual({ retried: false, refusal: { refused: 'canceled', reason: 'canceled in the source: T-6' } });
     await fx.engine.runUntilIdle();
     expect(fx.system.effects.map((e) => e.key)).toEqual(['ask T-7']);
   });
@@ -699,7 +699,7 @@ describe('engine: versions, leases and secrets', () => {
     fx.clock.advance(86_400_000);
     await fx.engine.runUntilIdle();
     expect(fx.system.effects).toEqual([]);
-    expect(await fx.engine.retry(runIds[0]!)).toBe(false);
+    expect(await fx.engine.retry(runIds[0]!)).toEqual({ retried: false, refusal: { refused: 'canceled', reason: 'canceled by an operator' } });
   });
 });
 

@@ -4,6 +4,7 @@ import { issuesOf, summarizeIssues, type Issue } from '../../schemas/format-issu
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import { STOPPED_BY_RECIPE, type DecideOutcome, type ApprovalDecision, type IngestResult, type JournalEntry, type NewRun, type Run, type Store } from '../store/store.ts';
 import { CommitOutcomeUnknownError, isStoreUnreachable, StoreUnavailableError } from '../store/store-unavailable.ts';
+import { retryRefusalOf } from '../store/retry-refusal.ts';
 import type { Clock } from './clock.ts';
 import { CALENDAR_TABLE, calendarEndingWarning } from './business-calendar-coverage.ts';
 import type { ConnectedConnectors } from './connector-registry.ts';
@@ -18,7 +19,7 @@ import type { Tables } from './tables.ts';
 import { EngineMetrics } from './metrics.ts';
 import { Schedules } from './schedules.ts';
 import { Polls } from './polls.ts';
-import { evaluateWebhookTrigger, TRIGGER_EXPRESSION_ERROR, type TriggerOutcome } from './webhook-trigger.ts';
+import { evaluateWebhookTrigger, type TriggerOutcome } from './webhook-trigger.ts';
 import { BusinessTimers, type TimersTouched } from './business-timers.ts';
 import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
 import { WorkerSlots } from './worker-slots.ts';
@@ -28,6 +29,7 @@ import { leaseAtIntake, storedLeasedRuns } from './intake-leases.ts';
 import { DueBacklog } from './due-backlog.ts';
 import { DeliveryIdReusedError, deliveryEventHash } from './delivery-event-hash.ts';
 import { ExecutionRate } from './execution-rate.ts';
+import type { OperatorRetryOutcome } from './retry-refusals.ts';
 import { backpressure, type BacklogLimits, type Refusal } from './backpressure.ts';
 
 /**
@@ -334,8 +336,7 @@ export class Engine {
     // would make the oldest of them due in that commit, for a worker to start it before the event
     // cancels it too (a request canceled while its resubmission waits behind its approval).
     const candidates = (await Promise.all(toCancel.map((id) => this.store.getRun(id)))).filter((r): r is Run => r !== undefined);
-    const held = (r: Run) => r.status === 'queued' && r.wakeAt === null && Boolean(r.concurrencyKey);
-    candidates.sort((a, b) => Number(held(b)) - Number(held(a)));
+    candidates.sort((a, b) => Number(b.heldBack) - Number(a.heldBack));
     for (const run of candidates) {
       // Failed as its recipe said: cancelRun leaves it as it is, so the event has nothing to do with it.
       if (run.status === 'failed' && run.error?.name === STOPPED_BY_RECIPE) continue;
@@ -464,42 +465,38 @@ export class Engine {
     return changed;
   }
 
-  async retry(runId: RunId): Promise<boolean> {
-    // The store refuses a run its recipe stopped and one whose trigger failed on its event (no step ran).
-    const changed = await this.store.retryRun(runId, this.clock.now());
-    if (changed) this.wake();
-    return changed;
+  /** An operator's retry of a failed run, as the version it started on: the store does it or says why not. */
+  async retry(runId: RunId): Promise<OperatorRetryOutcome> {
+    const outcome = await this.store.retryRun(runId, this.clock.now());
+    if (outcome.retried) this.wake();
+    return outcome;
   }
 
   /**
    * Retries a failed run as the version of its recipe served now, when an operator fixed the recipe
    * that failed it: a plain retry runs the version the run started on, and fails the same way again.
-   * Refused, with the reason, when the current version lacks a step the run went through (the steps
-   * after it read those steps' outputs by id); the run is then left as it is.
+   * Refused, with the reason, as a plain retry would be, and when the current version lacks a step the
+   * run went through (the steps after it read those steps' outputs by id); the run is then left as it is.
    */
-  async retryOnCurrentVersion(runId: RunId): Promise<{ retried: true } | { retried: false; refusal?: string }> {
+  async retryOnCurrentVersion(runId: RunId): Promise<OperatorRetryOutcome> {
     const run = await this.store.getRun(runId);
-    if (!run || run.status !== 'failed') return { retried: false };
-    if (run.error?.name === TRIGGER_EXPRESSION_ERROR) {
-      return { retried: false, refusal: `run ${runId} ran no step: its recipe's trigger failed on its event, so it has no keys to go on with; with the recipe fixed, have the event delivered again` };
-    }
+    if (!run) return { retried: false, refusal: { refused: 'no-run' } };
+    const refusal = retryRefusalOf(run);
+    if (refusal) return { retried: false, refusal };
     const current = this.recipes.get(run.recipe);
-    if (!current) return { retried: false, refusal: `recipe ${run.recipe} is no longer served, so there is no current version to retry run ${runId} on` };
+    if (!current) return { retried: false, refusal: { refused: 'recipe-not-served', recipe: run.recipe } };
     const onVersion = current.hash === run.recipeHash ? undefined : { recipeHash: current.hash, recipeVersion: current.definition.version };
     if (onVersion) {
       const stepIds = new Set((await this.store.getJournal(runId)).map((e) => e.stepId));
       const currentIds = new Set(Array.from(walkSteps(current.definition), ({ step }) => step.id));
       const missing = [...stepIds].filter((id) => !currentIds.has(id));
       if (missing.length > 0) {
-        return {
-          retried: false,
-          refusal: `version ${current.definition.version} of ${run.recipe} has no step ${missing.join(', ')}, which run ${runId} went through on version ${run.recipeVersion}: retry it on version ${run.recipeVersion}, or cancel it and start the work again`,
-        };
+        return { retried: false, refusal: { refused: 'steps-missing', recipe: run.recipe, version: current.definition.version, runVersion: run.recipeVersion, steps: missing } };
       }
     }
-    const changed = await this.store.retryRun(runId, this.clock.now(), onVersion);
-    if (changed) this.wake();
-    return changed ? { retried: true } : { retried: false };
+    const outcome = await this.store.retryRun(runId, this.clock.now(), onVersion);
+    if (outcome.retried) this.wake();
+    return outcome;
   }
 
   async decide(tokenHash: string, decision: ApprovalDecision, comment?: string): Promise<DecideOutcome> {

@@ -41,6 +41,7 @@ export function storedLeasedRuns(leased: readonly NewRun[], result: IngestResult
       correlationKey: r.correlationKey,
       cancelOnEvent: r.cancelOnEvent,
       concurrencyKey: r.concurrencyKey ?? null,
+      heldBack: false,
       wakeAt: r.wakeAt,
       createdAt: r.createdAt,
       status: 'running',

@@ -41,7 +41,7 @@ export function outboxRoutes(deps: AppDeps): Hono<AppEnv> {
       const now = await store.getOutbox(key);
       return jsonError(c, 409, `message ${key} is ${now?.status ?? 'gone'} now: another decision was taken on it meanwhile (it was failed when this one was asked); check it before deciding again`);
     }
-    const retried = message.runId ? await engine.retry(message.runId) : false;
+    const retried = message.runId ? (await engine.retry(message.runId)).retried : false;
     log.warn({ requestId: c.get('requestId'), outboxKey: key, runId: message.runId, decision: status, runRetried: retried }, status === 'pending' ? 'email released for resending by an operator' : 'email marked as sent by an operator');
     return c.json({ key, status, run_id: message.runId, run_retried: retried } satisfies z.infer<typeof OutboxDecision>);
   };

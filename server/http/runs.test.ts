@@ -225,6 +225,19 @@ describe('POST /runs/:id/retry and /cancel', () => {
     expect((await fx.app.request(`/runs/${first}/retry`, { method: 'POST' })).status).toBe(200);
   });
 
+  it('a retry of a run whose trigger failed on its event (no step ran) is 409 saying so, as the version it started on and as the current one', async () => {
+    fx = await appFixture({ recipes: [recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: 'x' } }], { trigger: { type: 'webhook', event: 'fake.thing.happened', dedup_key: '{% data.idd %}' } })] });
+    const [runId] = await deliverMany(1, { run: true });
+    expect((await fx.store.getRun(runId as never))!).toMatchObject({ status: 'failed', error: { name: 'TriggerExpressionError' } });
+    for (const body of [undefined, '{"recipe_version":"current"}']) {
+      const res = await fx.app.request(`/runs/${runId}/retry`, { method: 'POST', body });
+      expect(res.status).toBe(409);
+      expect(((await res.json()) as { error: string }).error).toBe(
+        `run ${runId} ran no step: its recipe's trigger failed on its event, so it has no keys to go on with; with the recipe fixed, have the event delivered again`,
+      );
+    }
+  });
+
   it('retries a run failed by a recipe bug on the version served now with {"recipe_version": "current"}; a plain retry runs the version it started on; a current version without a step the run went through is 409', async () => {
     const version = (n: number, steps: Parameters<typeof recipeWith>[0]) => recipeWith(steps, { name: 'tell-partner', version: n });
     const read = { id: 'read', type: 'action', action: 'fake.record', input: { key: 'read', value: '{% trigger.data.id %}' } } as const;

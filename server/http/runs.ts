@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { z } from 'zod';
 import { asRunId, type RunId } from '../engine/ids.ts';
-import type { Run } from '../store/store.ts';
+import { retryRefusalWords, type OperatorRetryOutcome } from '../engine/retry-refusals.ts';
 import { ErrorBody, RetryBody, RunDetail, RunList, RunsQuery, RunView } from './api-schemas.ts';
 import { requireApiToken } from './api-auth.ts';
 import type { AppDeps, AppEnv } from './app.ts';
@@ -10,7 +10,10 @@ import type { RouteDoc } from './openapi.ts';
 import { journalEntryView, runView } from './views.ts';
 import { runsPage } from './runs-page-query.ts';
 
-/** The operator's view of runs: list, inspect with the journal, retry a failed run, cancel a live one. */
+/**
+ * The operator's view of runs: list, inspect with the journal, retry a failed run, cancel a live one.
+ * A refused retry answers the engine's refusal in the words the console's retry button gives too.
+ */
 export function runRoutes(deps: AppDeps): Hono<AppEnv> {
   const { engine } = deps;
   const store = engine.store;
@@ -34,33 +37,17 @@ export function runRoutes(deps: AppDeps): Hono<AppEnv> {
     return c.json({ run: runView(run), journal: journal.map(journalEntryView) } satisfies z.infer<typeof RunDetail>);
   });
 
-  /** An operator's action on a run: the run after it, 404 for no such run, 409 when its state refuses it. */
-  const operatorAction = (act: (id: RunId) => Promise<boolean>, refused: string, refusedCanceled?: string) => async (c: Context<AppEnv, '/runs/:id'>) => {
-    const id = asRunId(c.req.param('id'));
-    if (await act(id)) return c.json(runView((await store.getRun(id))!));
-    const run = await store.getRun(id);
-    if (!run) return unknownRun(c, id);
-    // A canceled run says why: the event or person that canceled it (D12), so ops see what stopped it.
-    if (refusedCanceled !== undefined && run.status === 'canceled' && run.error?.message) return jsonError(c, 409, `run ${id} was canceled (${run.error.message}): ${refusedCanceled}`);
-    const holder = refusedCanceled !== undefined ? await liveRunOfKey(run) : undefined;
-    if (holder) return jsonError(c, 409, `run ${id} failed, and run ${holder.id} of the same key ${run.concurrencyKey} (its recipe's concurrency_key) has not finished: retry it once that run has finished, or cancel that run first`);
-    return jsonError(c, 409, `run ${id} is ${run.status}: ${refused}`);
+  /** A retry's answer: the run queued again, or the refusal in the words the console gives too (404 for no such run). */
+  const retried = async (c: Context<AppEnv, '/runs/:id/retry'>, id: RunId, outcome: OperatorRetryOutcome) => {
+    if (outcome.retried) return c.json(runView((await store.getRun(id))!));
+    return jsonError(c, outcome.refusal.refused === 'no-run' ? 404 : 409, retryRefusalWords(id, outcome.refusal));
   };
-  /** A failed run's retry waits while a newer run of its concurrency_key is going (a resubmission, D7): that run, if any. */
-  const liveRunOfKey = async (run: Run): Promise<Run | undefined> => {
-    if (run.status !== 'failed' || !run.concurrencyKey) return undefined;
-    // Read by the correlation key, which is the concurrency key where one is set today (the MDF number);
-    // where they differ the refusal falls back to the general message.
-    const runs = await store.listRuns({ recipe: run.recipe, correlationKey: run.concurrencyKey, limit: 50 });
-    return runs.find((r) => r.id !== run.id && r.finishedAt === null && r.concurrencyKey === run.concurrencyKey);
-  };
-  const retryRefused = 'only a run that failed at a step can be retried (not one its recipe stopped as failed)';
-  const plainRetry = operatorAction((id) => engine.retry(id), retryRefused, 'a canceled run cannot be retried');
   app.post('/runs/:id/retry', auth, async (c) => {
+    const id = asRunId(c.req.param('id'));
     // No body (or an empty one): the version the run started on. `{"recipe_version": "current"}`: the
     // version served now, after the recipe that failed the run was fixed.
     const text = await c.req.text();
-    if (text.trim() === '') return plainRetry(c);
+    if (text.trim() === '') return retried(c, id, await engine.retry(id));
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -69,15 +56,15 @@ export function runRoutes(deps: AppDeps): Hono<AppEnv> {
     }
     const body = RetryBody.safeParse(parsed);
     if (!body.success) return validationError(c, 'the body', body.error);
-    if (body.data.recipe_version !== 'current') return plainRetry(c);
-    const id = asRunId(c.req.param('id'));
-    const outcome = await engine.retryOnCurrentVersion(id);
-    if (outcome.retried) return c.json(runView((await store.getRun(id))!));
-    if (outcome.refusal) return jsonError(c, 409, outcome.refusal);
-    // Not failed (any more): refused as a plain retry would be, without retrying on the version it started on.
-    return operatorAction(async () => false, retryRefused, 'a canceled run cannot be retried')(c);
+    return retried(c, id, await (body.data.recipe_version === 'current' ? engine.retryOnCurrentVersion(id) : engine.retry(id)));
   });
-  app.post('/runs/:id/cancel', auth, operatorAction((id) => engine.cancel(id), 'a finished run cannot be canceled'));
+  app.post('/runs/:id/cancel', auth, async (c) => {
+    const id = asRunId(c.req.param('id'));
+    if (await engine.cancel(id)) return c.json(runView((await store.getRun(id))!));
+    const run = await store.getRun(id);
+    if (!run) return unknownRun(c, id);
+    return jsonError(c, 409, `run ${id} is ${run.status}: a finished run cannot be canceled`);
+  });
 
   return app;
 }
@@ -122,7 +109,7 @@ export const runDocs: RouteDoc[] = [
       200: { description: 'The run, queued again', schema: RunView },
       400: { description: 'A body that is not `{}` or `{"recipe_version": "current" | "started"}`', schema: ErrorBody },
       404: noSuchRun,
-      409: { description: 'The run has not failed; a canceled run names its cancellation and reason; the current version lacks a step the run went through', schema: ErrorBody },
+      409: { description: 'The run has not failed, or its recipe stopped it, or its trigger failed (no step ran); a canceled run names its cancellation and reason; another run of its concurrency_key has not finished (named); the current version lacks a step the run went through', schema: ErrorBody },
     },
   },
   {

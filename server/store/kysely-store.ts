@@ -21,6 +21,8 @@ import { completeWaiting, decideApprovalWork, type DecideApprovalInput } from '.
 import { json, parse, toApproval, toOutbox, toRun } from './store-rows.ts';
 import { runWorkAsync, type StoreWork } from './store-work.ts';
 import { runsAwaitingRetryQuery, type RunsAwaitingRetry } from './runs-awaiting-retry.ts';
+import type { RetryOutcome } from './retry-refusal.ts';
+import { retryRunIn } from './retry-run.ts';
 import { finishPollWork, listPollCursorsWork, savePollPageWork, takePollWork, type FinishPollInput, type PollCursor, type SavePollPageInput, type TakePollInput } from './poll-cursors.ts';
 import { tellOnChangeWork, type TellOnChangeInput, type TellOnChangeOutcome } from './told-changes.ts';
 import { releaseBudgetWork, reserveBudgetWork, type BudgetRelease, type BudgetReservation, type ReleaseBudgetInput, type ReserveBudgetInput } from './budget-reservations.ts';
@@ -42,7 +44,6 @@ import { takeStopperStampWork, type StopperStampInput } from './business-timer-s
 import { syncTimerOffsets, type SyncTimerOffsetsInput, type SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 import {
   STOPPED_BY_RECIPE,
-  TRIGGER_EXPRESSION_ERROR,
   type Approval,
   type ClaimedRun,
   type DecideOutcome,
@@ -342,50 +343,8 @@ export class KyselyStore implements Store {
     });
   }
 
-  async retryRun(id: RunId, now: number, onVersion?: { recipeHash: string; recipeVersion: number }): Promise<boolean> {
-    return this.transaction(async (trx) => {
-      const row = await trx.selectFrom('runs').select(['error', 'recipe', 'concurrency_key']).where('id', '=', id).where('status', '=', 'failed').executeTakeFirst();
-      if (!row) return false;
-      const error = row.error === null ? null : parse<RunError>(row.error);
-      // The recipe itself ended the run as failed: replaying it would end there again.
-      // Nor a run whose trigger failed on its event: it ran no step and has no keys to go on with.
-      if (error?.name === STOPPED_BY_RECIPE || error?.name === TRIGGER_EXPRESSION_ERROR) return false;
-      // Another run of its concurrency key started after it failed (a resubmission) and is still going:
-      // this one stays failed rather than run beside it.
-      if (row.concurrency_key !== null) {
-        const live = await trx.selectFrom('runs').select('id').where('recipe', '=', row.recipe).where('concurrency_key', '=', row.concurrency_key).where('finished_at', 'is', null).executeTakeFirst();
-        if (live) return false;
-      }
-      const requeued = await trx
-        .updateTable('runs')
-        .set({
-          status: 'queued',
-          wake_at: now,
-          error: null,
-          lease_owner: null,
-          lease_until: null,
-          updated_at: now,
-          finished_at: null,
-          ...(onVersion ? { recipe_hash: onVersion.recipeHash, recipe_version: onVersion.recipeVersion } : {}),
-        })
-        .where('id', '=', id)
-        .where('status', '=', 'failed')
-        .executeTakeFirst();
-      if (requeued.numUpdatedRows === 0n) return false;
-      // Only the step that failed the run runs again: a failure an `on_error` handled stays as it was.
-      // A step that kept progress (ActionContext.saveProgress, its entry's output: the D25 recall's
-      // report so far) keeps it for its next attempt, with a new retry budget from now; any other
-      // failed entry is removed, so the step starts afresh.
-      let resumed = trx.updateTable('journal').set({ attempts: 0, started_at: now, finished_at: null, next_attempt_at: now }).where('run_id', '=', id).where('status', '=', 'failed').where('output', '!=', 'null');
-      let failed = trx.deleteFrom('journal').where('run_id', '=', id).where('status', '=', 'failed').where('output', '=', 'null');
-      if (error?.stepKey !== undefined) {
-        resumed = resumed.where('step_key', '=', error.stepKey);
-        failed = failed.where('step_key', '=', error.stepKey);
-      }
-      await resumed.execute();
-      await failed.execute();
-      return true;
-    });
+  retryRun(id: RunId, now: number, onVersion?: { recipeHash: string; recipeVersion: number }): Promise<RetryOutcome> {
+    return this.transaction((trx) => retryRunIn(trx, this.q, id, now, onVersion));
   }
 
   findRunsToCancel(event: string, correlationKey: string): Promise<RunId[]> {

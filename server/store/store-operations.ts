@@ -47,17 +47,27 @@ export function* insertRunWork(q: StoreQueries, run: NewRun): StoreWork<{ id: Ru
   const { rows } = yield* exec(q.runIdByDedupKey, { recipe: run.recipe, dedupKey: run.dedupKey });
   if (rows[0]) return { id: asRunId(rows[0].id), created: false };
   // Not the dedup key: an unfinished run of the recipe holds the concurrency key.
-  const live = run.concurrencyKey ? (yield* exec(q.liveRunIdByConcurrencyKey, { recipe: run.recipe, concurrencyKey: run.concurrencyKey })).rows[0] : undefined;
+  const live = run.concurrencyKey ? yield* keyHolderWork(q, run.recipe, run.concurrencyKey) : undefined;
   // That run finished between the insert and this read (PostgreSQL, another transaction): none holds the key now.
   if (!live) throw new Error(`run ${run.id} of ${run.recipe} was not stored, yet no run holds its dedup key or concurrency key (its id is taken, or the run that held the key finished meanwhile: deliver again)`);
   // Held back: not due (no wake time), not leased even when it came leased, out of the unique index
   // until releaseHeldRunWork lets it go. A conflict now is its dedup key, stored meanwhile.
   const held = yield* exec(q.insertRun, { ...values, held_back: 1, status: 'queued', wake_at: null, lease_owner: null, lease_until: null });
-  if (held.changes > 0) return { id: run.id, created: true, behind: asRunId(live.id) };
+  if (held.changes > 0) return { id: run.id, created: true, behind: live };
   // Its dedup key was stored meanwhile (PostgreSQL, another transaction): that run is this one.
   const { rows: again } = yield* exec(q.runIdByDedupKey, { recipe: run.recipe, dedupKey: run.dedupKey });
   if (again[0]) return { id: asRunId(again[0].id), created: false };
-  throw new Error(`run ${run.id} of ${run.recipe} was not stored behind run ${live.id}, and no run holds its dedup key (its id is taken)`);
+  throw new Error(`run ${run.id} of ${run.recipe} was not stored behind run ${live}, and no run holds its dedup key (its id is taken)`);
+}
+
+/**
+ * The run that holds `concurrencyKey` of `recipe`: not finished and not held back itself (a run held
+ * behind it holds nothing). A new run of the key is held back behind it, and a failed run of the key
+ * is not retried while it lives (retry-run.ts). Undefined when none does.
+ */
+export function* keyHolderWork(q: StoreQueries, recipe: string, concurrencyKey: string): StoreWork<RunId | undefined> {
+  const { rows } = yield* exec(q.liveRunIdByConcurrencyKey, { recipe, concurrencyKey });
+  return rows[0] ? asRunId(rows[0].id) : undefined;
 }
 
 /**

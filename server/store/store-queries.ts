@@ -56,8 +56,10 @@ export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' =
     runIdByDedupKey: new PreparedQuery<{ recipe: string; dedupKey: string }, { id: string }>((p) =>
       db.selectFrom('runs').select('id').where('recipe', '=', p('recipe')).where('dedup_key', '=', p('dedupKey')),
     ),
-    // Written as the partial index runs_recipe_concurrency_live. Locked on PostgreSQL: a run held back
-    // behind it is stored before that run can finish, so its finish (which lets a held run go) sees it.
+    // The run holding a concurrency key (keyHolderWork): a new run of the key is held back behind it, and
+    // a failed run of the key is not retried beside it. Written as the partial index
+    // runs_recipe_concurrency_live. Locked on PostgreSQL: a run held back behind it is stored before that
+    // run can finish, so its finish (which lets a held run go) sees it.
     liveRunIdByConcurrencyKey: new PreparedQuery<{ recipe: string; concurrencyKey: string }, { id: string }>((p) => {
       const live = db
         .selectFrom('runs')

@@ -21,6 +21,8 @@ export function toRun(row: RunRow): Run {
     correlationKey: row.correlation_key,
     cancelOnEvent: row.cancel_on_event,
     concurrencyKey: row.concurrency_key,
+    // The column stays 1 on a held run canceled before it took the key over: it is held back no more.
+    heldBack: row.held_back === 1 && row.finished_at === null,
     status: row.status as RunStatus,
     wakeAt: row.wake_at,
     leaseOwner: row.lease_owner,

@@ -3,7 +3,7 @@ import { asRunId, asStepKey, type RunId } from '../engine/ids.ts';
 import { describePollCursorContract } from './poll-cursors.contract.ts';
 import { describeConsoleStoreContract } from './console-queries.contract.ts';
 import { describeBusinessTimersContract } from './business-timers.contract.ts';
-import { STOPPED_BY_RECIPE, type JournalEntry, type NewApproval, type NewRun, type Store } from './store.ts';
+import { STOPPED_BY_RECIPE, TRIGGER_EXPRESSION_ERROR, type JournalEntry, type NewApproval, type NewRun, type Store } from './store.ts';
 import { describeBudgetReservationContract } from './budget-reservations.contract.ts';
 import { describeSyncBasesContract } from './sync-bases.contract.ts';
 import { describeClaimTitleKeysContract } from './claim-title-keys.contract.ts';
@@ -205,15 +205,54 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       // It fails: the third goes on, and the failed one is not retried beside it while it lives.
       await store.finishTurn(secondId, 'w1', { status: 'failed', wakeAt: null, error: { name: 'X', message: 'no', stepKey: 'ask' }, now: T0 + 30, concurrencyKey: { recipe: 'mdf-approval', key: 'MDF-5' } });
       expect(await store.getRun(third.id)).toMatchObject({ status: 'queued', wakeAt: T0 + 30 });
-      expect(await store.retryRun(secondId, T0 + 31)).toBe(false);
+      expect(await store.retryRun(secondId, T0 + 31)).toEqual({ retried: false, refusal: { refused: 'held-by-live-run', runId: third.id, concurrencyKey: 'MDF-5' } });
       expect(await store.getRun(secondId)).toMatchObject({ status: 'failed' });
       // A redelivery of the first submission still answers the first run.
       expect(await store.ingest(at('s-1 again'), [newRun({ dedupKey: 'MDF-5@1', concurrencyKey: 'MDF-5' })])).toEqual({ duplicate: false, runIds: [firstId] });
       await store.cancelRun(third.id, T0 + 32, 'request canceled');
-      expect(await store.retryRun(secondId, T0 + 33)).toBe(true);
+      expect(await store.retryRun(secondId, T0 + 33)).toEqual({ retried: true });
       // Retried, it holds the key again: a new submission is held behind it.
       const fourth = await store.ingest(at('s-4'), [newRun({ dedupKey: 'MDF-5@4', concurrencyKey: 'MDF-5' })]);
       expect(fourth.heldBack).toEqual([{ runId: fourth.runIds[0], behind: secondId }]);
+    });
+
+    it('says why it refuses a retry: the live run holding the concurrency key, a trigger that failed, a recipe that stopped the run, a cancellation, a status, no run', async () => {
+      const fail = async (run: NewRun, error: { name: string; message: string; stepKey?: string }, now = T0 + 1) => {
+        await store.createRun(run);
+        await store.claimRun({ id: run.id, now, owner: 'w1', leaseMs: 60_000 });
+        await store.finishTurn(run.id, 'w1', { status: 'failed', wakeAt: null, error, now, concurrencyKey: run.concurrencyKey ? { recipe: run.recipe, key: run.concurrencyKey } : undefined });
+      };
+      // D7: the failed run's key is held by a resubmission that is still going (a run held back behind
+      // that one holds nothing): the refusal names the holder.
+      const failed = newRun({ dedupKey: 'MDF-31@1', concurrencyKey: 'MDF-31' });
+      await fail(failed, { name: 'X', message: 'no', stepKey: 'ask' });
+      const holder = newRun({ dedupKey: 'MDF-31@2', concurrencyKey: 'MDF-31', createdAt: T0 + 2 });
+      const held = newRun({ dedupKey: 'MDF-31@3', concurrencyKey: 'MDF-31', createdAt: T0 + 3 });
+      await store.createRun(holder);
+      expect(await store.createRun(held)).toMatchObject({ created: true, behind: holder.id });
+      expect(await store.retryRun(failed.id, T0 + 4)).toEqual({ retried: false, refusal: { refused: 'held-by-live-run', runId: holder.id, concurrencyKey: 'MDF-31' } });
+      // The holder canceled: the held run takes the key over, and the refusal names it.
+      await store.cancelRun(holder.id, T0 + 5, 'ops');
+      expect(await store.retryRun(failed.id, T0 + 6)).toEqual({ retried: false, refusal: { refused: 'held-by-live-run', runId: held.id, concurrencyKey: 'MDF-31' } });
+      await store.cancelRun(held.id, T0 + 7, 'ops');
+      expect(await store.retryRun(failed.id, T0 + 8)).toEqual({ retried: true });
+      expect(await store.getRun(failed.id)).toMatchObject({ status: 'queued', error: null });
+
+      const triggerFailed = newRun();
+      await fail(triggerFailed, { name: TRIGGER_EXPRESSION_ERROR, message: 'trigger.dedup_key computes nothing' });
+      expect(await store.retryRun(triggerFailed.id, T0 + 10)).toEqual({ retried: false, refusal: { refused: 'trigger-failed' } });
+      const stopped = newRun();
+      await fail(stopped, { name: STOPPED_BY_RECIPE, message: 'No decision within 12 business days' });
+      expect(await store.retryRun(stopped.id, T0 + 10)).toEqual({ retried: false, refusal: { refused: 'stopped-by-recipe' } });
+      const canceled = newRun();
+      await fail(canceled, { name: 'X', message: 'no', stepKey: 'ask' });
+      await store.cancelRun(canceled.id, T0 + 9, 'The request was canceled in the PRM.', { failed: true });
+      expect(await store.retryRun(canceled.id, T0 + 10)).toEqual({ retried: false, refusal: { refused: 'canceled', reason: 'The request was canceled in the PRM.' } });
+      const queued = newRun();
+      await store.createRun(queued);
+      expect(await store.retryRun(queued.id, T0 + 10)).toEqual({ retried: false, refusal: { refused: 'not-failed', status: 'queued' } });
+      expect(await store.retryRun(asRunId('run_nope'), T0 + 10)).toEqual({ retried: false, refusal: { refused: 'no-run' } });
+      for (const run of [triggerFailed, stopped, canceled, queued]) expect((await store.getRun(run.id))!.status).toBe(run === canceled ? 'canceled' : run === queued ? 'queued' : 'failed');
     });
 
     it('D12: a canceled holder lets the oldest held run go; a held run canceled, or a failed holder canceled, lets none go', async () => {
@@ -221,13 +260,16 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       const run = (n: number) => newRun({ dedupKey: `MDF-8@${n}`, concurrencyKey: 'MDF-8', createdAt: T0 + n });
       const [holder, heldA, heldB, heldC] = [run(1), run(2), run(3), run(4)];
       for (const r of [holder, heldA, heldB, heldC]) await store.createRun(r);
+      // The store says which runs are held back (the console says what they wait for; a cancel_on event ends them first).
+      expect((await Promise.all([holder, heldA, heldB, heldC].map((r) => store.getRun(r.id)))).map((r) => r!.heldBack)).toEqual([false, true, true, true]);
       // A held run canceled (the request's cancel_on event ends every unfinished run of it) lets nothing go.
       expect(await store.cancelRun(heldA.id, T0 + 10, 'request canceled')).toBe(true);
-      expect(await store.getRun(heldB.id)).toMatchObject({ wakeAt: null });
+      expect(await store.getRun(heldA.id)).toMatchObject({ status: 'canceled', heldBack: false });
+      expect(await store.getRun(heldB.id)).toMatchObject({ wakeAt: null, heldBack: true });
       // The holder canceled: the oldest run still held (B, not the canceled A) is due now, C still held.
       expect(await store.cancelRun(holder.id, T0 + 11, 'request canceled')).toBe(true);
-      expect(await store.getRun(heldB.id)).toMatchObject({ status: 'queued', wakeAt: T0 + 11 });
-      expect(await store.getRun(heldC.id)).toMatchObject({ wakeAt: null });
+      expect(await store.getRun(heldB.id)).toMatchObject({ status: 'queued', wakeAt: T0 + 11, heldBack: false });
+      expect(await store.getRun(heldC.id)).toMatchObject({ wakeAt: null, heldBack: true });
       // B fails (C goes on); B canceled afterwards (D12 also cancels a failed run) lets no second run go.
       await store.claimRun({ id: heldB.id, now: T0 + 12, owner: 'w1', leaseMs: 60_000 });
       await store.finishTurn(heldB.id, 'w1', { status: 'failed', wakeAt: null, error: { name: 'X', message: 'no' }, now: T0 + 13, concurrencyKey: key });
@@ -398,8 +440,8 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await store.writeJournal([entry(run.id, 'broken', { status: 'failed', output: null, error: { name: 'X', message: 'no' } })], 'w1');
       await store.finishTurn(run.id, 'w1', { status: 'failed', wakeAt: null, error: { name: 'X', message: 'no', stepKey: 'broken' }, now: T0 });
       expect((await store.getRun(run.id))?.error?.stepKey).toBe('broken');
-      expect(await store.retryRun(run.id, T0 + 10)).toBe(true);
-      expect(await store.retryRun(run.id, T0 + 10)).toBe(false);
+      expect(await store.retryRun(run.id, T0 + 10)).toEqual({ retried: true });
+      expect(await store.retryRun(run.id, T0 + 10)).toEqual({ retried: false, refusal: { refused: 'not-failed', status: 'queued' } });
       expect(await store.getRun(run.id)).toMatchObject({ status: 'queued', error: null, wakeAt: T0 + 10, finishedAt: null });
       expect((await store.getJournal(run.id)).map((e) => e.stepKey)).toEqual(['ok', 'handled']);
     });
@@ -410,7 +452,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await claimOne();
       await store.writeJournal([entry(run.id, 'recall', { status: 'failed', output: { not_in_marketo: ['scan001@client.example'] }, attempts: 9, error: { name: 'X', message: 'PRM 500' } })], 'w1');
       await store.finishTurn(run.id, 'w1', { status: 'failed', wakeAt: null, error: { name: 'X', message: 'PRM 500', stepKey: 'recall' }, now: T0 });
-      expect(await store.retryRun(run.id, T0 + 10)).toBe(true);
+      expect(await store.retryRun(run.id, T0 + 10)).toEqual({ retried: true });
       expect(await store.getJournal(run.id)).toEqual([
         expect.objectContaining({ stepKey: 'recall', status: 'failed', output: { not_in_marketo: ['scan001@client.example'] }, attempts: 0, startedAt: T0 + 10, finishedAt: null, nextAttemptAt: T0 + 10 }),
       ]);
@@ -421,7 +463,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await store.createRun(run);
       await claimOne();
       await store.finishTurn(run.id, 'w1', { status: 'failed', wakeAt: null, error: { name: STOPPED_BY_RECIPE, message: 'No decision within 12 business days' }, now: T0 });
-      expect(await store.retryRun(run.id, T0 + 10)).toBe(false);
+      expect(await store.retryRun(run.id, T0 + 10)).toEqual({ retried: false, refusal: { refused: 'stopped-by-recipe' } });
       expect(await store.getRun(run.id)).toMatchObject({ status: 'failed' });
     });
 
@@ -467,7 +509,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.cancelRun(stopped.id, T0 + 3, 'x', { failed: true })).toBe(false);
       expect(await store.cancelRun(completed.id, T0 + 3, 'x', { failed: true })).toBe(false);
       expect(await store.getRun(failed.id)).toMatchObject({ status: 'canceled', finishedAt: T0 + 2, error: { name: 'Canceled', message: 'The request was canceled in the PRM.' } });
-      expect(await store.retryRun(failed.id, T0 + 4)).toBe(false);
+      expect(await store.retryRun(failed.id, T0 + 4)).toEqual({ retried: false, refusal: { refused: 'canceled', reason: 'The request was canceled in the PRM.' } });
       expect(await store.getRun(failed.id)).toMatchObject({ status: 'canceled' });
       expect(await store.getRun(stopped.id)).toMatchObject({ status: 'failed', error: { name: STOPPED_BY_RECIPE } });
       expect(await store.getRun(completed.id)).toMatchObject({ status: 'completed' });

@@ -13,6 +13,7 @@ import type { ConsoleSession, RecipeStatusCount } from './console-queries.ts';
 import type { BusinessTimer, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
 import type { ListTimerStopsInput, LiftTimerStopInput, LiftTimerStopOutcome, TimerStop } from './business-timer-stops.ts';
 import type { StopperStampInput } from './business-timer-stoppers.ts';
+import type { RetryOutcome } from './retry-refusal.ts';
 
 export type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 export type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
@@ -25,6 +26,7 @@ export type { ConsoleSession, RecipeStatusCount } from './console-queries.ts';
 export type { BusinessTimer, BusinessTimerStatus, DeferTimer, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
 export type { ListTimerStopsInput, LiftTimerStopInput, LiftTimerStopOutcome, TimerStop, TimersPlan } from './business-timer-stops.ts';
 export type { StopperStampInput } from './business-timer-stoppers.ts';
+export type { RetryOutcome, RetryRefusal } from './retry-refusal.ts';
 
 /**
  * The one persistence interface of the runtime. Two implementations (SQLite embedded, PostgreSQL for
@@ -109,11 +111,12 @@ export interface Store {
    * removed, or, when it kept progress (its output: ActionContext.saveProgress), kept with it and made
    * due now with a new retry budget; completed steps, and failures an `on_error` handled, stay
    * journaled and are not repeated.
-   * False unless it had failed at a step (a run its recipe stopped as failed would only stop again),
-   * and while another run of its recipe with its concurrency key has not finished. With `onVersion`,
-   * the run goes on as that version of its recipe (an operator fixed the recipe that failed it).
+   * Refused, with the reason (RetryRefusal), unless it had failed at a step (a run its recipe stopped
+   * as failed would only stop again; one whose trigger failed ran no step), and while another run of
+   * its recipe holds its concurrency key (not held back, not finished): that run is named. With
+   * `onVersion`, the run goes on as that version of its recipe (an operator fixed the recipe that failed it).
    */
-  retryRun(id: RunId, now: number, onVersion?: { recipeHash: string; recipeVersion: number }): Promise<boolean>;
+  retryRun(id: RunId, now: number, onVersion?: { recipeHash: string; recipeVersion: number }): Promise<RetryOutcome>;
   /**
    * Runs whose recipe cancels on `event` for this correlation key and that may still act: those not
    * finished, and failed ones (a retry would resume them; `cancelRun` with `failed` tells which can).
@@ -387,6 +390,12 @@ export interface NewRun {
 
 export interface Run extends Omit<NewRun, 'wakeAt' | 'lease'> {
   status: RunStatus;
+  /**
+   * Stored while another run of its recipe held its concurrency key: not due until that run finishes,
+   * when the oldest held run takes the key over (and is no longer held back). False for any other run,
+   * and for a held run canceled before it took the key over.
+   */
+  heldBack: boolean;
   /** When the run is due next; null while only a signal or event can resume it, and once it finished. */
   wakeAt: number | null;
   leaseOwner: string | null;
