@@ -32,9 +32,23 @@ template(
   'optional-parts',
   'Request {{ request.mdfNumber }}',
   // A name the template tests is one it expects to be absent at times: it renders its own fallback.
-  "{{ note ? 'Note: ' & note : '' }}\nDecide within {{ business_days ?: 2 }} business days.\n{{ $exists(comment) ? comment : 'no comment' }}\n{{ reason ?? 'no reason' }}",
+  [
+    "{{ note ? 'Note: ' & note : '' }}",
+    'Decide within {{ business_days ?: 2 }} business days.',
+    "{{ $exists(comment) ? comment : 'no comment' }} {{ reason ?? 'no reason' }}",
+  ].join('\n'),
 );
-template('approval-ask', 'Please decide on {{ request.mdfNumber }}', 'Hello {{ approver_name }},\n\nApprove: {{ approve_link }}\nDeny: {{ deny_url }}\n{{ expires_text ? expires_text : \'\' }}{{ expires_at }}');
+template(
+  'tested-and-shown',
+  'Request {{ request.mdfNumber }}',
+  // Tested in one placeholder, shown bare in another; a value compared, or a list counted, is no test of its presence.
+  [
+    "{{ note ? 'Note:' : '' }} {{ note }}",
+    "{{ tier = 'gold' ? 'Thank you for being a gold partner.' : '' }}",
+    "{{ $count(comments) > 0 ? 'Comments: ' & $join(comments.comment, '; ') : '' }}",
+  ].join('\n'),
+);
+template('approval-ask', 'Please decide on {{ request.mdfNumber }}', 'Hello {{ approver_name }},\n\nApprove: {{ aprove_url }}\nDeny: {{ deny_url }}\n{{ expires_text ? expires_text : \'\' }}{{ expires_at }}');
 
 const { connectors } = loadConfig({ EMAIL_TEMPLATES_DIR: templatesDir }, { mock: true, connectors: CONNECTORS });
 const catalog = new ConnectorCatalog(CONNECTORS);
@@ -74,8 +88,12 @@ describe('the names an email template reads, against the data its step passes', 
     expect(validate([send('digest', 'lead-digest', { ...data, day: '2026-03-03' })])).toEqual([]);
   });
 
-  it('a name the template tests (`x ? … : …`, `x ?: …`, `x ?? …`, `$exists(x)`) is optional', () => {
+  it('a name the template reads only where it tests it (`x ? … : …`, `x ?: …`, `x ?? …`, `$exists(x) ? …`) is optional', () => {
     expect(validate([send('tell_partner', 'optional-parts', { request: '{% $steps.request %}' })])).toEqual([]);
+  });
+
+  it('a name tested in one placeholder and shown bare in another is needed; so is a value a condition compares and a list it counts (a misspelt one would drop the sentence silently)', () => {
+    expect(validate([send('tell_partner', 'tested-and-shown', { request: '{% $steps.request %}' })]).map((line) => /reads "(\w+)"/.exec(line)?.[1])).toEqual(['note', 'tier', 'comments']);
   });
 
   it('data written as one expression has keys known only at run time: the step is not judged', () => {
@@ -90,7 +108,7 @@ describe('the names an email template reads, against the data its step passes', 
       input: { signal: 'decision', approver: { email: 'cmm@vendor.example' }, subject: 'MDF request', template: 'approval-ask', data: { request: '{% $steps.request %}' } },
     };
     expect(validate([ask, { id: 'decision', type: 'wait_for', signal: 'decision', timeout: 'P2D' }])).toEqual([
-      `${FILE}: steps[1].input.data: step "ask" renders email template "approval-ask", which reads "approve_link", but the step's data has no "approve_link": the email would show a blank there (did you mean "approve_url"?)`,
+      `${FILE}: steps[1].input.data: step "ask" renders email template "approval-ask", which reads "aprove_url", but the step's data has no "aprove_url": the email would show a blank there (did you mean "approve_url"?)`,
     ]);
   });
 
