@@ -40,6 +40,12 @@ const RequestApprovalOutput = z.object({
 });
 
 /**
+ * What the template reads besides the step's `data`: `run` adds the first three, the links are added
+ * when the email is sent (outbox-sender.ts). `validate` counts them as given (check-template.ts).
+ */
+const ADDED_TO_TEMPLATE_DATA = ['approver_name', 'expires_at', 'expires_text', 'approve_url', 'deny_url'] as const;
+
+/**
  * D10: sends the approver an email whose links approve or deny from the email itself. The link's token
  * is derived from the server secret and the approval's id (never stored; only its hash is), is bound to
  * this run and signal, and works once. Approval and message are stored in one transaction under the
@@ -54,7 +60,7 @@ export const requestApproval = defineAction({
   signalInput: 'signal',
   // Sends through the email connector's outbox.
   uses: ['email'],
-  checkInput: checkTemplateInput,
+  checkInput: (input, context, step) => checkTemplateInput(input, context, step, ADDED_TO_TEMPLATE_DATA),
   async run(input, ctx: ActionContext<ApprovalConnection>) {
     const email = ctx.connection.email();
     const { linkSecret, publicBaseUrl, timezone } = ctx.connection;

@@ -27,7 +27,8 @@ export class TemplateError extends Error {
 /** Literal text, or a placeholder compiled once at load so a send only evaluates it. */
 type Part = string | { source: string; compiled: ReturnType<typeof compileExpression>; plain: PlainEvaluator | null };
 
-interface ParsedTemplate {
+/** A template as `parseTemplate` reads it: the subject's and the body's literal text and placeholders. */
+export interface ParsedTemplate {
   subject: Part[];
   body: Part[];
 }

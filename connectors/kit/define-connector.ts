@@ -126,8 +126,9 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
    * Checks a recipe's input mapping against what the runtime has (a template file, a folder) before
    * any run, so `validate`, `partnerflow test` and the start refuse a recipe that would fail at this
    * step. Gets the mapping as written: a `{% … %}` value is unknown until run time and passes.
+   * `step` is the action step whose input it is (none for a poll trigger's input), for messages.
    */
-  checkInput?(input: unknown, context: ActionInputContext): ActionInputProblem[];
+  checkInput?(input: unknown, context: ActionInputContext, step?: { id: string }): ActionInputProblem[];
   /**
    * Never changes `input` or the objects in it: the journal holds them as they are (redaction copies only
    * what has secrets) and may serialize them after the call began (`startsWithItsWrite`, held-back reads).

@@ -88,6 +88,16 @@ describe('partnerflow validate', () => {
     expect(code).toBe(1);
   });
 
+  it('names a name an email template reads that the step\'s data does not give, with the step, the template and the closest data key', async () => {
+    vi.stubEnv('EMAIL_TEMPLATES_DIR', join(fixtures, 'email-templates'));
+    const code = await validateCommand.run({ values: {}, positionals: [join(fixtures, 'template-data')] });
+    expect(output.out).toEqual([
+      `${shown('template-data/cancel-notice.recipe.json')}: steps[1].input.data: step "tell_ops" renders email template "request-canceled", which reads "request", but the step's data has no "request": the email would show a blank there (did you mean "reqeust"?)`,
+      '0 recipes valid, 1 with problems',
+    ]);
+    expect(code).toBe(1);
+  });
+
   it('explains itself with --help', () => {
     expect(command.usage).toMatch(/^Usage: partnerflow validate \[paths\.\.\.\]/);
     expect(command.usage).toContain('Exit code 0 when every recipe is valid, 1 when one has problems, 2 on a path that does not exist.');

@@ -11,14 +11,15 @@ import { walkSteps } from './walk-steps.ts';
  * Everything a recipe names in the connector pack must exist: trigger events and poll actions, the
  * `cancel_on` event, `wait_for` events and every action step's action, whose input mapping is then
  * checked against the action's schema and the action's own `checkInput` (e.g. that a template
- * exists). Needs only connector definitions and settings, never credentials.
+ * exists and its step's data gives the names it reads). Needs only connector definitions and
+ * settings, never credentials.
  */
 export function checkConnectors(recipe: Recipe, catalog: ConnectorCatalog, connectorConfigs?: Record<string, unknown>): Finding[] {
   const names = knownNames(catalog);
   const context = inputContext(connectorConfigs);
-  const input = (definition: ActionDefinition, name: string, value: unknown, path: PropertyKey[]): Finding[] => [
+  const input = (definition: ActionDefinition, name: string, value: unknown, path: PropertyKey[], step?: { id: string }): Finding[] => [
     ...checkActionInput(value, definition.input, name, path),
-    ...(definition.checkInput?.(value, context) ?? []).map((problem) => ({
+    ...(definition.checkInput?.(value, context, step) ?? []).map((problem) => ({
       path: [...path, ...problem.path],
       message: problem.message + (problem.unknownName ? didYouMean(problem.unknownName.name, problem.unknownName.known) : ''),
     })),
@@ -54,7 +55,7 @@ export function checkConnectors(recipe: Recipe, catalog: ConnectorCatalog, conne
     if (step.type === 'action') {
       const definition = action(step.action, [...path, 'action']);
       // The interpreter maps a missing input as {}, so the schema sees the same here.
-      if (definition) findings.push(...input(definition, step.action, step.input ?? {}, [...path, 'input']));
+      if (definition) findings.push(...input(definition, step.action, step.input ?? {}, [...path, 'input'], { id: step.id }));
     }
     if (step.type === 'wait_for' && step.event) event(step.event.name, [...path, 'event', 'name'], 'end this wait');
   }

@@ -37,7 +37,8 @@ export interface RecipeCheck {
 /**
  * Checks one recipe as `validate` and the runtime's start do: first the recipe schema (every issue,
  * with its path); then, on a recipe of the right shape, what the schema cannot know: unique step ids,
- * actions and events that exist, action input that fits the action, `wait_for` signals that a step of the
+ * actions and events that exist, action input that fits the action (with the connector settings: email
+ * templates that exist and parse, and the names each reads that its step's `data` gives, check-template.ts), `wait_for` signals that a step of the
  * recipe sends (and sent signals that a `wait_for` takes), expressions that compile and read
  * steps that have finished where they are evaluated, and lookup tables that exist.
  */

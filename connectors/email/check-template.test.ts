@@ -1,0 +1,121 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CONNECTORS } from '../index.ts';
+import { loadConfig } from '../../server/config.ts';
+import { ConnectorCatalog } from '../../server/engine/connector-registry.ts';
+import { formatProblem } from '../../server/recipes/recipe-problem.ts';
+import { validateRecipe } from '../../server/recipes/validate-recipe.ts';
+
+const FILE = 'recipes/mdf-requests/notify.recipe.json';
+const templatesDir = mkdtempSync(join(tmpdir(), 'partnerflow-template-data-'));
+afterAll(() => rmSync(templatesDir, { recursive: true, force: true }));
+const template = (name: string, subject: string, body: string) => writeFileSync(join(templatesDir, `${name}.txt`), `---\nsubject: ${subject}\n---\n${body}\n`);
+
+template('partner-notice', 'MDF request {{ request.mdfNumber }} received', 'Hello {{ partner_name }} team,\n\nyou asked for {{ $usd(request.amountRequested) }} for {{ activity }}.');
+template(
+  'lead-digest',
+  '{{ $count(leads) }} new leads for {{ partner.name }}',
+  [
+    // Inside a path, a filter, a sort or a lambda over the items, names are the items' fields.
+    "{{ $join(leads.('- ' & firstName & ' <' & email & '>' & (company ? ', ' & company : '')), '\\n') }}",
+    "New: {{ $join(leads[status = 'new'].email, ', ') }}",
+    "By name: {{ $join(leads^(lastName).lastName, ', ') }}",
+    "{{ $join($map(leads, function($lead) { $lead.email }), ', ') }}",
+    '{{ ($first := leads[0]; $first.firstName) }}',
+    // $$ is the data wherever it is written.
+    "{{ $join(leads.(email & ' (' & $$.day & ')'), ', ') }}",
+  ].join('\n'),
+);
+template(
+  'optional-parts',
+  'Request {{ request.mdfNumber }}',
+  // A name the template tests is one it expects to be absent at times: it renders its own fallback.
+  [
+    "{{ note ? 'Note: ' & note : '' }}",
+    'Decide within {{ business_days ?: 2 }} business days.',
+    "{{ $exists(comment) ? comment : 'no comment' }} {{ reason ?? 'no reason' }}",
+  ].join('\n'),
+);
+template(
+  'tested-and-shown',
+  'Request {{ request.mdfNumber }}',
+  // Tested in one placeholder, shown bare in another; a value compared, or a list counted, is no test of its presence.
+  [
+    "{{ note ? 'Note:' : '' }} {{ note }}",
+    "{{ tier = 'gold' ? 'Thank you for being a gold partner.' : '' }}",
+    "{{ $count(comments) > 0 ? 'Comments: ' & $join(comments.comment, '; ') : '' }}",
+  ].join('\n'),
+);
+template('approval-ask', 'Please decide on {{ request.mdfNumber }}', 'Hello {{ approver_name }},\n\nApprove: {{ aprove_url }}\nDeny: {{ deny_url }}\n{{ expires_text ? expires_text : \'\' }}{{ expires_at }}');
+
+const { connectors } = loadConfig({ EMAIL_TEMPLATES_DIR: templatesDir }, { mock: true, connectors: CONNECTORS });
+const catalog = new ConnectorCatalog(CONNECTORS);
+
+const getRequest = { id: 'request', type: 'action', action: 'prm.get_mdf_request', input: { mdf_number: '{% $trigger.data.mdfNumber %}' } };
+const send = (id: string, templateName: string, data?: unknown) => ({
+  id,
+  type: 'action',
+  action: 'email.send',
+  input: { to: ['partner@northwind.example'], template: templateName, ...(data === undefined ? {} : { data }) },
+});
+
+/** What `partnerflow validate` prints for a recipe with these steps. */
+function validate(steps: unknown[]): string[] {
+  const recipe = { name: 'notify', version: 1, description: 'Tells the partner.', trigger: { type: 'webhook', event: 'prm.mdf_request.submitted' }, steps: [getRequest, ...steps] };
+  return validateRecipe(recipe, FILE, { catalog, tables: [], connectorConfigs: connectors }).problems.map(formatProblem);
+}
+
+describe('the names an email template reads, against the data its step passes', () => {
+  it('names each name the template reads that the data does not give, with the step, the template and the closest data key; a data key the template does not read is no problem', () => {
+    const data = { request: '{% $steps.request %}', partnerName: '{% $steps.request.partnerName %}', region: 'EMEA' };
+    expect(validate([send('tell_partner', 'partner-notice', data)])).toEqual([
+      `${FILE}: steps[1].input.data: step "tell_partner" renders email template "partner-notice", which reads "partner_name", but the step's data has no "partner_name": the email would show a blank there (did you mean "partnerName"?)`,
+      `${FILE}: steps[1].input.data: step "tell_partner" renders email template "partner-notice", which reads "activity", but the step's data has no "activity": the email would show a blank there`,
+    ]);
+  });
+
+  it('a step with no data: every name the template reads, once, in the order the template reads them', () => {
+    expect(validate([send('tell_partner', 'partner-notice')]).map((line) => /reads "(\w+)"/.exec(line)?.[1])).toEqual(['request', 'partner_name', 'activity']);
+  });
+
+  it('a nested path needs only its top-level key; names inside a loop, filter, sort or lambda over a list are the items\', not the data\'s; $$ reads the data', () => {
+    const data = { leads: '{% $steps.request.leads %}', partner: { name: '{% $steps.request.partnerName %}' } };
+    expect(validate([send('digest', 'lead-digest', data)])).toEqual([
+      `${FILE}: steps[1].input.data: step "digest" renders email template "lead-digest", which reads "day", but the step's data has no "day": the email would show a blank there`,
+    ]);
+    expect(validate([send('digest', 'lead-digest', { ...data, day: '2026-03-03' })])).toEqual([]);
+  });
+
+  it('a name the template reads only where it tests it (`x ? … : …`, `x ?: …`, `x ?? …`, `$exists(x) ? …`) is optional', () => {
+    expect(validate([send('tell_partner', 'optional-parts', { request: '{% $steps.request %}' })])).toEqual([]);
+  });
+
+  it('a name tested in one placeholder and shown bare in another is needed; so is a value a condition compares and a list it counts (a misspelt one would drop the sentence silently)', () => {
+    expect(validate([send('tell_partner', 'tested-and-shown', { request: '{% $steps.request %}' })]).map((line) => /reads "(\w+)"/.exec(line)?.[1])).toEqual(['note', 'tier', 'comments']);
+  });
+
+  it('data written as one expression has keys known only at run time: the step is not judged', () => {
+    expect(validate([send('tell_partner', 'partner-notice', '{% { "request": $steps.request } %}')])).toEqual([]);
+  });
+
+  it('approval.request: the names the action adds (approver_name, approve_url, deny_url, expires_at, expires_text) are given; a misspelt one is named, with the closest', () => {
+    const ask = {
+      id: 'ask',
+      type: 'action',
+      action: 'approval.request',
+      input: { signal: 'decision', approver: { email: 'cmm@vendor.example' }, subject: 'MDF request', template: 'approval-ask', data: { request: '{% $steps.request %}' } },
+    };
+    expect(validate([ask, { id: 'decision', type: 'wait_for', signal: 'decision', timeout: 'P2D' }])).toEqual([
+      `${FILE}: steps[1].input.data: step "ask" renders email template "approval-ask", which reads "aprove_url", but the step's data has no "aprove_url": the email would show a blank there (did you mean "approve_url"?)`,
+    ]);
+  });
+
+  it('a step inside a foreach or an if is named by its own id and path', () => {
+    const each = { id: 'each_partner', type: 'foreach', items: '{% $steps.request.partners %}', as: 'partner', steps: [send('tell_each', 'partner-notice', { request: '{% $steps.request %}', activity: '{% partner.activity %}' })] };
+    expect(validate([each])).toEqual([
+      `${FILE}: steps[1].steps[0].input.data: step "tell_each" renders email template "partner-notice", which reads "partner_name", but the step's data has no "partner_name": the email would show a blank there`,
+    ]);
+  });
+});
