@@ -40,6 +40,8 @@ export interface FaultSpec {
   subject?: string | undefined;
   /** The `Retry-After` of a rate limit, in seconds, for the systems that send one (not Salesforce). @default 1 */
   retryAfterSeconds?: number | undefined;
+  /** An outage's end, in ms on the mock clock: from then on the fault hits nothing and is dropped. */
+  until?: number | undefined;
 }
 
 /** The message a request sends, for a fault that targets one message (`to`, `subject`). */
@@ -60,6 +62,9 @@ interface ActiveFault extends FaultSpec {
 export class FaultInjector {
   #faults: ActiveFault[] = [];
 
+  /** `now`: the mock clock, for a fault with `until`. */
+  constructor(readonly now: () => number = Date.now) {}
+
   inject(spec: FaultSpec): void {
     const times = spec.times ?? 1;
     if (!Number.isInteger(times) || times < 1) throw new RangeError(`a fault's times is a positive integer, got ${String(spec.times)}`);
@@ -78,6 +83,8 @@ export class FaultInjector {
    * only a request that sends a message (`options.message`) to that address or with that subject.
    */
   take(system: SimulatedSystemName, request: Request, options: { pathRequired?: boolean; message?: FaultMessage } = {}): FaultSpec | undefined {
+    const now = this.now();
+    this.#faults = this.#faults.filter((f) => f.until === undefined || now < f.until);
     const path = new URL(request.url).pathname;
     const { message } = options;
     const index = this.#faults.findIndex(

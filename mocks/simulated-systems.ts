@@ -104,7 +104,7 @@ export interface SimulatedSystems {
 /** Builds the simulated systems, empty, stamping records and messages with the given clock. */
 export function createSimulatedSystems(options: { clock: MockClock }): SimulatedSystems {
   const { clock } = options;
-  const faults = new FaultInjector();
+  const faults = new FaultInjector(() => clock.now());
   const prm = new PrmState(clock);
   const mailbox = new Mailbox(clock);
   const org = { state: new SalesforceState(clock), sessions: new SalesforceSessions(), cursors: new QueryCursors(), usage: { used: 0 }, faults, clock };

@@ -116,7 +116,8 @@ const Fault = z
         kind: z
           .enum(['rate_limit', 'server_error', 'expired_token', 'network_error', 'too_many_concurrent', 'daily_quota', 'refused'])
           .describe("How it fails, in the system's own way: a rate limit (Marketo: 606), a 500, an expired token or session (Marketo: 602), no answer at all; too_many_concurrent is Marketo's 615 (other systems answer it as their rate limit); daily_quota (Marketo only) spends the rest of the day's API quota at the matching request, so it and every call after it answer 607 until the reset (midnight America/Chicago); refused (email only) is the provider refusing the message for good: 422 with ErrorCode 406, the recipient is marked inactive (a hard bounce or a spam complaint)."),
-        times: z.number().int().positive().default(1).describe('How many matching requests fail.'),
+        times: z.number().int().positive().optional().describe('How many matching requests fail. Default: 1, or every one while `for` lasts.'),
+        for: IsoDuration.optional().describe('An outage: the fault hits matching requests for this long on the clock (every one, unless `times` is given), then requests pass again, e.g. "P4D".'),
         path: z.string().optional().describe('Only requests whose path contains this.'),
         method: z.string().optional().describe('Only requests with this HTTP method, e.g. PATCH.'),
         to: z.email().optional().describe('email only: only a message sent to this address (To, Cc or Bcc, any letter case), e.g. the approval email and not the receipt.'),
@@ -178,6 +179,18 @@ const WorkLead = z
   })
   .strict()
   .describe('A partner works a lead (D24, D25: activity), in the portal or as it reaches Marketo.');
+
+const MergeMarketoLeads = z
+  .object({
+    merge_marketo_leads: z
+      .object({
+        email: z.string().describe('The duplicates to merge: every Marketo lead with this email (any letter case); at least two.'),
+        into: z.number().int().positive().optional().describe('The id of the lead that remains (the winner); one of them. Default: the lowest id.'),
+      })
+      .strict(),
+  })
+  .strict()
+  .describe("Ops merge duplicate leads in Marketo (its UI, or POST /rest/v1/leads/<id>/merge.json): the others are merged into one and their ids are gone (an update by id answers 1004).");
 
 const Retry = z
   .object({
@@ -261,6 +274,14 @@ export const ExpectedMoment = z
   })
   .strict();
 
+export const ExpectedMarketoChange = z
+  .object({
+    email: z.string().describe('The Marketo lead, by email (any letter case); after a merge, the lead that remains holds the changes of those merged into it.'),
+    field: z.string().describe('The lead field, by API name, e.g. partnerSyncedDate.'),
+    count: z.number().int().nonnegative().describe('Exactly this many Change Data Value activities of the field since the scenario started (1: written once; a write of the value a lead already has is no change).'),
+  })
+  .strict();
+
 export const ExpectedMarketoUsage = z
   .object({
     calls: z.number().int().nonnegative().optional().describe('Exactly this many Marketo REST calls answered since the previous expect (the identity service and refused calls not counted).'),
@@ -285,6 +306,7 @@ const Expect = z
         records: z.array(ExpectedRecord).optional(),
         runs: z.array(ExpectedRun).optional(),
         interesting_moments: z.array(ExpectedMoment).optional().describe('Interesting Moment activities in Marketo (D21), since the scenario started.'),
+        marketo_changes: z.array(ExpectedMarketoChange).optional().describe("Change Data Value activities of a Marketo lead's field, since the scenario started: how many times a value was written."),
         marketo: ExpectedMarketoUsage.optional().describe('The calls the simulated Marketo answered and refused since the previous expect (issue 13: prove a recipe stays under its limits).'),
       })
       .strict(),
@@ -303,6 +325,7 @@ export const ScenarioStep = z.union([
   ChangeSalesforce,
   ImportLeads,
   WorkLead,
+  MergeMarketoLeads,
   Expect,
   z.object({ advance: IsoDuration.describe('Move the clock forward; every timer due meanwhile fires at its time.') }).strict(),
   z.object({ set_clock: Time.describe('Move the clock to this time (forward only).') }).strict(),

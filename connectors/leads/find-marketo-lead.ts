@@ -49,23 +49,7 @@ export const findMarketoLead = defineAction({
   uses: ['marketo'],
   run: async (input, ctx: ActionContext<LeadsConnection>) => {
     const email = emailKey(input.email);
-    const call = { signal: ctx.signal, note: ctx.note };
-    const { impartnerPartnerAccount, marketingSuspended, marketingSuspendedBeforeShare } = PARTNER_LEAD_FIELDS;
-    const fields = ['id', 'email', 'phone', impartnerPartnerAccount.name, marketingSuspended.name, marketingSuspendedBeforeShare.name];
-    const found: Array<Record<string, unknown> & { id: number }> = [];
-    for await (const lead of ctx.connection.marketo().client.leadsBy('email', [email], fields, call)) found.push(lead);
-    if (found.length === 0) throw new LeadNotInMarketoError(email);
-    found.sort((a, b) => a.id - b.id);
-    const leads = found.map((lead) => {
-      const held = String(lead[impartnerPartnerAccount.name] ?? '').trim();
-      const before = lead[marketingSuspendedBeforeShare.name];
-      return {
-        id: lead.id,
-        impartner_partner_account: held === '' ? null : held,
-        marketing_suspended: lead[marketingSuspended.name] === true,
-        marketing_suspended_before_share: typeof before === 'boolean' ? before : null,
-      };
-    });
+    const { found, leads } = await readMarketoLeadsOfEmail(ctx, email, ['phone']);
     if (leads.length > 1) ctx.note(`${leads.length} Marketo leads have ${email} (${leads.map((l) => l.id).join(', ')}): duplicates to merge`);
     const first = found[0]!;
     // The phone the PRM sync needs may be on any of the duplicates.
@@ -73,3 +57,38 @@ export const findMarketoLead = defineAction({
     return { ...leads[0]!, email: typeof first.email === 'string' ? first.email : email, phone, leads };
   },
 });
+
+/** One Marketo lead of an email, as `readMarketoLeadsOfEmail` answers it. */
+export type MarketoLeadOfEmail = z.infer<typeof MarketoLeadOfEmail>;
+
+/**
+ * Every Marketo lead with the email (in lower case, `emailKey`), by id, as Marketo has them now, with
+ * what a share records on each (`leads`) and the fields read (`found`: id, email, the share's fields and
+ * `extraFields`). None fails with `LeadNotInMarketo` (retryable). Shared by the read that starts a
+ * routing and by the writes that must land on the leads the email has when they run (a merge since
+ * the first read leaves fewer).
+ */
+export async function readMarketoLeadsOfEmail(
+  ctx: ActionContext<LeadsConnection>,
+  email: string,
+  extraFields: readonly string[] = [],
+): Promise<{ found: Array<Record<string, unknown> & { id: number }>; leads: MarketoLeadOfEmail[] }> {
+  const call = { signal: ctx.signal, note: ctx.note };
+  const { impartnerPartnerAccount, marketingSuspended, marketingSuspendedBeforeShare } = PARTNER_LEAD_FIELDS;
+  const fields = ['id', 'email', ...extraFields, impartnerPartnerAccount.name, marketingSuspended.name, marketingSuspendedBeforeShare.name];
+  const found: Array<Record<string, unknown> & { id: number }> = [];
+  for await (const lead of ctx.connection.marketo().client.leadsBy('email', [email], fields, call)) found.push(lead);
+  if (found.length === 0) throw new LeadNotInMarketoError(email);
+  found.sort((a, b) => a.id - b.id);
+  const leads = found.map((lead) => {
+    const held = String(lead[impartnerPartnerAccount.name] ?? '').trim();
+    const before = lead[marketingSuspendedBeforeShare.name];
+    return {
+      id: lead.id,
+      impartner_partner_account: held === '' ? null : held,
+      marketing_suspended: lead[marketingSuspended.name] === true,
+      marketing_suspended_before_share: typeof before === 'boolean' ? before : null,
+    };
+  });
+  return { found, leads };
+}

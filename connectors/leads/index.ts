@@ -17,6 +17,7 @@ import { syncLeadToPrm } from './sync-lead-to-prm.ts';
 import { syncLeadToSalesforce } from './sync-lead-to-salesforce.ts';
 import { webFormSubmitted } from './web-form-events.ts';
 import { writeInterestingMoment } from './write-interesting-moment.ts';
+import { writeMarketoLeads } from './write-marketo-leads.ts';
 
 /** Partner leads (D20–D26): the partner of a CRM Partner ID, the PRM and Salesforce copies of a Channel lead, web-form events, partner activity and the recall. */
 export const leadsConnector = defineConnector({
@@ -30,6 +31,7 @@ export const leadsConnector = defineConnector({
   actions: {
     find_partner: findPartner,
     find_marketo_lead: findMarketoLead,
+    write_marketo_leads: writeMarketoLeads,
     write_interesting_moment: writeInterestingMoment,
     import_batch: importLeadBatch,
     sync_to_prm: syncLeadToPrm,

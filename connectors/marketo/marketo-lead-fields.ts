@@ -99,6 +99,7 @@ export const DEFAULT_LEAD_READ_FIELDS = ['id', 'email', 'firstName', 'lastName',
  */
 export const MARKETO_ACTIVITY_TYPES = {
   newLead: { id: 12, name: 'New Lead' },
+  mergeLeads: { id: 32, name: 'Merge Leads' },
   changeDataValue: { id: 13, name: 'Change Data Value' },
   addToList: { id: 24, name: 'Add to List' },
   removeFromList: { id: 25, name: 'Remove from List' },

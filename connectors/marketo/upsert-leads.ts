@@ -66,17 +66,26 @@ export const upsertLeads = defineAction({
 export const MARKETO_LEADS_SKIPPED = 'MarketoLeadsSkipped';
 
 /**
- * Marketo answered 200 but skipped leads the step had to write. Not retryable: the same write gets the
- * same answer (1007 several leads, 1004 none, 1003 a value refused) until someone changes the leads.
+ * Marketo answered 200 but skipped leads the step had to write. Not retryable by default: the same write
+ * gets the same answer (1007 several leads, 1004 none, 1003 a value refused) until someone changes the
+ * leads. A write that reads its leads again at each attempt (`leads.write_marketo_leads`) passes
+ * `retryable` for a lead gone since its read (1004): the next attempt no longer has it.
  */
 export class MarketoLeadsSkippedError extends Error {
   override name = MARKETO_LEADS_SKIPPED;
-  readonly retryable = false;
-  constructor(action: string, lookupField: string, leads: ReadonlyArray<Record<string, unknown>>, results: ReadonlyArray<z.input<typeof LeadUpsertResult>>) {
+  readonly retryable: boolean;
+  constructor(
+    action: string,
+    lookupField: string,
+    leads: ReadonlyArray<Record<string, unknown>>,
+    results: ReadonlyArray<z.input<typeof LeadUpsertResult>>,
+    options: { retryable?: boolean; suffix?: string } = {},
+  ) {
     const skipped = results.filter((r) => r.status === 'skipped');
     const named = skipped.map((r) => `${lookupField} ${String(leads[r.index]?.[lookupField])}: ${r.reasons.map((x) => `${x.code} ${x.message}`).join('; ') || 'no reason given'}`);
     const written = results.length - skipped.length;
-    super(`marketo: the ${action} by ${lookupField} skipped ${skipped.length} of ${results.length} lead${results.length === 1 ? '' : 's'} (${named.join(', ')})${written > 0 ? `; the other ${written} ${written === 1 ? 'was' : 'were'} written` : ''}`);
+    super(`marketo: the ${action} by ${lookupField} skipped ${skipped.length} of ${results.length} lead${results.length === 1 ? '' : 's'} (${named.join(', ')})${written > 0 ? `; the other ${written} ${written === 1 ? 'was' : 'were'} written` : ''}${options.suffix ?? ''}`);
+    this.retryable = options.retryable ?? false;
   }
 }
 

@@ -83,4 +83,19 @@ describe('simulated Marketo', () => {
     expect(page.moreResult).toBe(false);
     expect(json((await api(`/v1/activities/leadchanges.json?nextPageToken=${encodeURIComponent(paging.nextPageToken)}&fields=nope`, token)).body).errors?.[0]?.code).toBe('1006');
   });
+  it('merges duplicates like Marketo (POST /v1/leads/<id>/merge.json): the losing id is gone (a read finds nothing, an update by id answers 1004), the winner keeps its values and fills its empty ones from the loser', async () => {
+    const { access_token: token } = await askToken();
+    const kept = systems.marketo.addLead({ email: 'twin@client.example', firstName: 'Tia', marketingSuspended: false });
+    const lost = systems.marketo.addLead({ email: 'TWIN@client.example', firstName: 'T.', phone: '+1 555 0188', marketingSuspended: true });
+    systems.marketo.addList({ id: 7, name: 'Booth', members: [lost.id] });
+    const merged = await api(`/v1/leads/${kept.id}/merge.json?leadIds=${lost.id}`, token, { method: 'POST' });
+    expect(json(merged.body)).toMatchObject({ success: true });
+    const read = json((await api(`/v1/leads.json?filterType=email&filterValues=twin@client.example&fields=id,firstName,phone,marketingSuspended`, token)).body).result;
+    expect(read).toEqual([{ id: kept.id, firstName: 'Tia', phone: '+1 555 0188', marketingSuspended: false }]);
+    const byId = json((await api('/v1/leads.json', token, { method: 'POST', body: JSON.stringify({ action: 'updateOnly', lookupField: 'id', input: [{ id: lost.id, partnerConsent: true }] }) })).body).result;
+    expect(byId).toEqual([{ status: 'skipped', reasons: [{ code: '1004', message: 'Lead not found' }] }]);
+    expect(systems.marketo.lists().find((l) => l.id === 7)?.members).toEqual([kept.id]);
+    expect(systems.marketo.activities().filter((a) => a.leadId === lost.id)).toEqual([]);
+    expect(json((await api(`/v1/leads/${kept.id}/merge.json?leadIds=${lost.id}`, token, { method: 'POST' })).body).errors).toEqual([{ code: '1004', message: `Lead '${lost.id}' not found` }]);
+  });
 });

@@ -4,7 +4,7 @@ import { faultResponse, type FaultInjector } from '../faults.ts';
 import { SIMULATED_CREDENTIALS, SIMULATED_URLS } from '../simulated-urls.ts';
 import { listActivities, listLeadChanges, pagingToken } from './marketo-activities-api.ts';
 import type { MarketoIdentity } from './marketo-identity.ts';
-import { describeLeads, getLeads, upsertLeads } from './marketo-leads-api.ts';
+import { describeLeads, getLeads, mergeLeads, upsertLeads } from './marketo-leads-api.ts';
 import { changeListMembers, triggerCampaign } from './marketo-lists-api.ts';
 import { MESSAGES, marketoError } from './marketo-responses.ts';
 import type { MarketoState } from './marketo-state.ts';
@@ -85,6 +85,8 @@ function route(method: string, url: URL, body: unknown, { state }: MarketoInstan
   if (path === '/v1/leads.json' && method === 'POST') return upsertLeads(state, body);
   if (path === '/v1/leads.json' && method === 'GET') return getLeads(state, url);
   if (path === '/v1/leads/describe.json' && method === 'GET') return describeLeads(state);
+  const merge = /^\/v1\/leads\/(\d+)\/merge\.json$/.exec(path);
+  if (merge && method === 'POST') return mergeLeads(state, Number(merge[1]), url);
   const list = /^\/v1\/lists\/(\d+)\/leads\.json$/.exec(path);
   if (list && (method === 'POST' || method === 'DELETE')) return changeListMembers(state, Number(list[1]), method, body);
   const campaign = /^\/v1\/campaigns\/(\d+)\/trigger\.json$/.exec(path);

@@ -105,6 +105,26 @@ export function getLeads(state: MarketoState, url: URL): Response {
   return marketoOk(page, more ? { nextPageToken: encodeToken({ offset: offset + batchSize }) } : {});
 }
 
+/**
+ * `POST /v1/leads/<id>/merge.json?leadId=<id>` or `?leadIds=<id>,<id>` (`mergeInCRM` accepted, no CRM
+ * here): merges the losing leads into the lead of the path (`MarketoState.mergeLeads`). Answers
+ * `success` with no result; an unknown winner or loser is 1004 and nothing is merged; no loser or a loser
+ * that is the winner is 1003.
+ */
+export function mergeLeads(state: MarketoState, winnerId: number, url: URL): Response {
+  const q = url.searchParams;
+  const given = q.get('leadIds') ?? q.get('leadId') ?? '';
+  const values = given.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  if (values.length === 0) return marketoError('1003', "Field 'leadId' or 'leadIds' is required");
+  const ids = values.map(Number);
+  if (ids.some((id) => !Number.isInteger(id) || id < 1)) return marketoError('1003', `Invalid lead id in '${given}'`);
+  if (ids.includes(winnerId)) return marketoError('1003', `Lead ${winnerId} cannot be merged into itself`);
+  const missing = [winnerId, ...ids].find((id) => !state.lead(id));
+  if (missing !== undefined) return marketoError('1004', `Lead '${missing}' not found`);
+  state.mergeLeads(winnerId, ids);
+  return marketoOk(undefined);
+}
+
 /** `GET /v1/leads/describe.json`: every lead field with its label, type and REST name. */
 export function describeLeads(state: MarketoState): Response {
   const result = [...state.fields.values()].map((f, i) => ({

@@ -151,6 +151,36 @@ export class MarketoState {
     return { ...lead };
   }
 
+  /**
+   * Merges leads into the winner, as Marketo's merge does (`POST /v1/leads/<id>/merge.json`, or ops in
+   * its UI): the losing leads are deleted (their ids are gone: a read finds nothing, an update by id
+   * answers 1004); a field empty on the winner takes the value of the first losing lead listed (Marketo's
+   * rule), each such change a Change Data Value activity; the losers' list memberships and activities
+   * become the winner's; a Merge Leads activity is recorded on the winner. Undefined when the winner or
+   * a loser does not exist (nothing changes), or a loser is the winner.
+   */
+  mergeLeads(winnerId: number, loserIds: readonly number[]): MockLead | undefined {
+    const winner = this.#leads.get(winnerId);
+    const losers = loserIds.map((id) => this.#leads.get(id));
+    if (!winner || loserIds.length === 0 || loserIds.includes(winnerId) || losers.some((l) => l === undefined)) return undefined;
+    const first = losers[0]!;
+    const filled: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(first)) {
+      if (field === 'id' || field === 'createdAt' || field === 'updatedAt') continue;
+      const own = winner[field];
+      if ((own === undefined || own === null || own === '') && value !== undefined && value !== null && value !== '') filled[field] = value;
+    }
+    for (const loser of losers as MockLead[]) {
+      this.#unindex(loser);
+      this.#leads.delete(loser.id);
+      for (const list of this.#lists.values()) if (list.members.delete(loser.id)) list.members.add(winnerId);
+      for (const activity of this.#activities) if (activity.leadId === loser.id) activity.leadId = winnerId;
+    }
+    this.updateLead(winnerId, filled);
+    this.addActivity({ leadId: winnerId, activityTypeId: MARKETO_ACTIVITY_TYPES.mergeLeads.id, primaryAttributeValue: String(winner.email ?? winnerId), attributes: [{ name: 'Merge IDs', value: loserIds.join(',') }] });
+    return { ...this.#leads.get(winnerId)! };
+  }
+
   addList(list: { id: number; name: string; members?: number[] }): MockList {
     const stored = { id: list.id, name: list.name, members: new Set(list.members ?? []) };
     this.#lists.set(list.id, stored);

@@ -19,6 +19,12 @@ export interface SimulatedMarketo {
   addLead(fields: Record<string, unknown>): MockLead;
   /** What someone changes in Marketo's UI: some fields, each a Change Data Value activity. */
   updateLead(id: number, set: Record<string, unknown>): MockLead | undefined;
+  /**
+   * What ops do when they merge duplicates (in Marketo's UI, or `POST /v1/leads/<id>/merge.json`): the
+   * losing leads are deleted and their ids gone; the winner keeps its values, fills its empty fields
+   * from the first loser, and takes the losers' lists and activities. Undefined when a lead is unknown.
+   */
+  mergeLeads(winnerId: number, loserIds: readonly number[]): MockLead | undefined;
   lists(): Array<{ id: number; name: string; members: number[] }>;
   addList(list: { id: number; name: string; members?: number[] }): void;
   addCampaign(campaign: MockCampaign): void;
@@ -53,6 +59,7 @@ export function createMarketoInstance(options: { clock: MockClock; faults: Fault
     findLeads: (field, value) => state.findLeads(field, value).map((l) => ({ ...l })),
     addLead: (fields) => state.createLead(fields),
     updateLead: (id, set) => state.updateLead(id, set),
+    mergeLeads: (winnerId, loserIds) => state.mergeLeads(winnerId, loserIds),
     lists: () => state.lists(),
     addList: (list) => void state.addList(list),
     addCampaign: (campaign) => state.addCampaign(campaign),

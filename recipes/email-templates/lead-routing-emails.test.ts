@@ -27,4 +27,16 @@ describe('lead-routing emails to ops (D20, D27)', () => {
     expect(outage.text).toContain('stopped at step channel.share_with_partner after retrying with backoff:');
     expect(outage.text).not.toContain('stays skipped');
   });
+
+  it('lead-routing-failed of a routing whose writes read the Marketo leads again (lead-routing v7): a retry suffices after a merge, nothing is set by hand', async () => {
+    const base = { ops, lead, partner, source, run_id: 'run_1', step: 'share_with_partner', done: [], not_done: ['Marketo: the lead is not yet assigned to the partner'], marketo_leads_read_when_written: true };
+    const refused = await templates.render('lead-routing-failed', { ...base, error_name: 'MarketoLeadsSkipped', error: "marketo: the updateOnly by id skipped 1 of 1 lead (id 9: 1003 Invalid value 'x' for field 'partnerType' (string))" });
+    expect(refused.text).toContain('stopped at step share_with_partner (Marketo answered but refused a value for a lead, which retrying alone does not change');
+    expect(refused.text).toContain('the retry reads the leads of the email again and writes the lead that remains');
+    expect(refused.text).not.toContain('by hand.');
+    expect(refused.text).not.toContain('stays skipped');
+    const outage = await templates.render('lead-routing-failed', { ...base, error_name: 'ServerError', error: 'marketo POST /rest/v1/leads.json failed: 500' });
+    expect(outage.text).toContain('stopped at step share_with_partner after retrying with backoff:');
+    expect(outage.text).toContain('Merging duplicate Marketo leads meanwhile is fine: the retry writes the lead that remains.');
+  });
 });

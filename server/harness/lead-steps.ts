@@ -7,6 +7,7 @@ import type { ScenarioStep } from '../../schemas/scenario.ts';
 import type { Runtime } from '../runtime.ts';
 
 type ImportStep = Extract<ScenarioStep, { import_leads: unknown }>['import_leads'];
+type MergeStep = Extract<ScenarioStep, { merge_marketo_leads: unknown }>['merge_marketo_leads'];
 type Expect = Extract<ScenarioStep, { expect: unknown }>['expect'];
 
 /**
@@ -53,6 +54,42 @@ export function checkInterestingMoments(systems: SimulatedSystems, expected: Non
       failures.push(
         `expected ${e.count ?? 'at least 1'} interesting moment(s) for ${e.email}${e.contains ? ` containing ${JSON.stringify(e.contains)}` : ''}, found ${matching.length}; ${leadIds.size === 0 ? 'Marketo has no lead with this email' : `its moments: ${theirs.length ? theirs.map((m) => JSON.stringify(described(m))).join('; ') : 'none'}`}`,
       );
+    }
+  }
+  return failures;
+}
+
+/**
+ * `merge_marketo_leads`: ops merge the duplicates of an email in Marketo (the UI does what
+ * `POST /v1/leads/<id>/merge.json` does): every other lead of the email into `into` (default: the
+ * lowest id). Fewer than two leads, or `into` not among them, is the scenario's mistake, not a no-op.
+ */
+export function mergeMarketoLeads(systems: SimulatedSystems, step: MergeStep): string[] {
+  const ids = systems.marketo.findLeads('email', step.email).map((l) => l.id).sort((a, b) => a - b);
+  if (ids.length < 2) return [`merge_marketo_leads: the simulated Marketo has ${ids.length === 0 ? 'no lead' : `one lead only (${ids[0]})`} with email ${step.email}: nothing to merge`];
+  const into = step.into ?? ids[0]!;
+  if (!ids.includes(into)) return [`merge_marketo_leads: lead ${into} has not the email ${step.email}; its leads: ${ids.join(', ')}`];
+  systems.marketo.mergeLeads(into, ids.filter((id) => id !== into));
+  return [];
+}
+
+/** `marketo_changes`: how many Change Data Value activities of a field the Marketo lead of an email has. */
+export function checkMarketoChanges(systems: SimulatedSystems, expected: NonNullable<Expect['marketo_changes']>): string[] {
+  const failures: string[] = [];
+  const changes = systems.marketo.activities().filter((a) => a.activityTypeId === MARKETO_ACTIVITY_TYPES.changeDataValue.id);
+  const fields = new Map(systems.marketo.fields().map((f) => [f.name.toLowerCase(), f]));
+  for (const e of expected) {
+    const field = fields.get(e.field.toLowerCase());
+    if (!field) {
+      failures.push(`marketo_changes: the simulated Marketo has no lead field ${e.field} (fields by API name, connectors/marketo/marketo-lead-fields.ts)`);
+      continue;
+    }
+    const leads = systems.marketo.findLeads('email', e.email);
+    const leadIds = new Set(leads.map((l) => l.id));
+    const theirs = changes.filter((c) => leadIds.has(c.leadId) && c.primaryAttributeValue === field.label);
+    if (theirs.length !== e.count) {
+      const shown = theirs.map((c) => `lead ${c.leadId} at ${c.activityDate}: ${JSON.stringify(c.attributes.find((a) => a.name === 'New Value')?.value)}`);
+      failures.push(`expected ${e.count} change(s) of ${field.name} on the Marketo lead of ${e.email}, found ${theirs.length}${leads.length === 0 ? ' (Marketo has no lead with this email)' : shown.length ? `: ${shown.join('; ')}` : ''}`);
     }
   }
   return failures;

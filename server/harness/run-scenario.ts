@@ -18,7 +18,7 @@ import { checkNoEmailsTo, checkRecords, closestMismatch, describeEmail, describe
 import { ambiguousClick } from './click-ambiguity.ts';
 import { changeSalesforceRecords, retryFailedRun, workLead } from './ops-steps.ts';
 import { changeClaim, claimByTitle, submitClaim } from './claim-steps.ts';
-import { checkInterestingMoments, checkMarketoUsage, importLeads } from './lead-steps.ts';
+import { checkInterestingMoments, checkMarketoChanges, checkMarketoUsage, importLeads, mergeMarketoLeads } from './lead-steps.ts';
 import { checkRuns } from './run-expectations.ts';
 import { ScenarioTables } from './scenario-tables.ts';
 
@@ -129,7 +129,10 @@ class ScenarioDriver {
     if ('change_claim' in step) return changeClaim(this.systems, step.change_claim, (event, data) => this.sendWebhook('prm', event, data, randomUUID(), 202));
     if ('fault' in step) {
       const f = step.fault;
-      this.systems.faults.inject({ system: f.system, kind: f.kind, times: f.times, path: f.path, method: f.method, to: f.to, subject: f.subject, retryAfterSeconds: f.retry_after_seconds });
+      // An outage (`for`) hits every matching request until it ends, unless `times` bounds it.
+      const until = f.for === undefined ? undefined : addIsoDuration(this.clock.now(), f.for);
+      const times = f.times ?? (until === undefined ? 1 : Number.MAX_SAFE_INTEGER);
+      this.systems.faults.inject({ system: f.system, kind: f.kind, times, until, path: f.path, method: f.method, to: f.to, subject: f.subject, retryAfterSeconds: f.retry_after_seconds });
       return [];
     }
     if ('retry' in step) return retryFailedRun(this.runtime, this.recipeNames, step.retry);
@@ -142,6 +145,7 @@ class ScenarioDriver {
     if ('change_salesforce' in step) return changeSalesforceRecords(this.systems, step.change_salesforce);
     if ('import_leads' in step) return importLeads(this.runtime, step.import_leads, this.file);
     if ('work_lead' in step) return workLead(this.systems, step.work_lead);
+    if ('merge_marketo_leads' in step) return mergeMarketoLeads(this.systems, step.merge_marketo_leads);
     if ('advance' in step) {
       await advanceTime(this.runtime.engine, this.clock, addIsoDuration(this.clock.now(), step.advance) - this.clock.now());
       return [];
@@ -237,6 +241,7 @@ class ScenarioDriver {
       failures.push(...(typeof records === 'string' ? [records] : checkRecords(expected, records)));
     }
     failures.push(...checkInterestingMoments(this.systems, e.interesting_moments ?? []));
+    failures.push(...checkMarketoChanges(this.systems, e.marketo_changes ?? []));
     failures.push(...(await checkRuns(this.runtime.store, e.runs ?? [], this.recipeNames)));
     const usage = this.systems.marketo.usage();
     failures.push(...checkMarketoUsage(usage, this.#marketoBefore ?? { calls: 0, callsToday: 0, peakInFlight: 0, refused: { '606': 0, '607': 0, '615': 0 } }, e.marketo));

@@ -288,3 +288,49 @@ describe('claim steps refuse what the simulated PRM API refuses (D15, D17)', () 
     expect(failures).toEqual([`step 2 (change_claim) at ${NOW}:`, '    change_claim: the PRM refuses missingPop: "Receipt" is not a valid value for MissingPop; allowed: POP, Lead List, Invoice, Other']);
   });
 });
+
+describe('Marketo duplicates: merge_marketo_leads and expect.marketo_changes', () => {
+  const twins = { marketo: { leads: [{ id: 1001, email: 'TWIN@client.example', phone: '+1 555 0188' }, { id: 1002, email: 'twin@client.example', leadStatus: 'Open' }] } };
+  const failuresWith = async (steps: unknown[]) => (await runScenario(Scenario.parse({ name: 'duplicates', seed: twins, steps }), 'duplicates.scenario.json', { ...context, keepGoing: true })).failures;
+
+  it('merges the leads of an email into `into`: one lead remains, with the values the merge fills in, and the changes count on it', async () => {
+    expect(
+      await failuresWith([
+        { merge_marketo_leads: { email: 'twin@client.example', into: 1002 } },
+        {
+          expect: {
+            records: [{ system: 'marketo', object: 'lead', where: { email: 'twin@client.example' }, count: 1, fields: { id: 1002, phone: '+1 555 0188', leadStatus: 'Open' } }],
+            marketo_changes: [{ email: 'twin@client.example', field: 'phone', count: 1 }, { email: 'twin@client.example', field: 'leadStatus', count: 0 }],
+          },
+        },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('fails naming the leads when there is nothing to merge or `into` is not one of them, and a change count that does not hold', async () => {
+    const failures = await failuresWith([
+      { merge_marketo_leads: { email: 'twin@client.example', into: 7 } },
+      { merge_marketo_leads: { email: 'nobody@client.example' } },
+      { expect: { marketo_changes: [{ email: 'twin@client.example', field: 'phone', count: 1 }, { email: 'twin@client.example', field: 'phnoe', count: 0 }] } },
+    ]);
+    expect(failures.join('\n')).toContain('merge_marketo_leads: lead 7 has not the email twin@client.example; its leads: 1001, 1002');
+    expect(failures.join('\n')).toContain('merge_marketo_leads: the simulated Marketo has no lead with email nobody@client.example: nothing to merge');
+    expect(failures.join('\n')).toContain('expected 1 change(s) of phone on the Marketo lead of twin@client.example, found 0');
+    expect(failures.join('\n')).toContain('marketo_changes: the simulated Marketo has no lead field phnoe');
+  });
+});
+
+describe('a fault `for` a while: an outage that ends', () => {
+  it('fails every matching request while it lasts (the receipt gives up), then requests pass again (its retry sends it)', async () => {
+    const failures = await failuresOf([
+      { fault: { system: 'email', kind: 'server_error', for: 'PT10M' } },
+      submit('MDF-9101'),
+      { advance: 'PT5M' },
+      { expect: { runs: [{ recipe: 'ask-approver', status: 'failed', count: 1 }], no_other_emails: true } },
+      { advance: 'PT5M' },
+      { retry: { recipe: 'ask-approver' } },
+      { expect: { emails: [{ to: 'marketing@adatum.example' }] } },
+    ]);
+    expect(failures).toEqual([]);
+  });
+});
