@@ -1,4 +1,6 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -57,5 +59,26 @@ describe('partnerflow import leads (D22)', () => {
     expect(code).toBe(1);
     expect(stderr).toContain(': 0 rows accepted, 2 refused');
     expect(stderr).toContain('nothing was imported: fix the refused rows (above) and import the file again');
+  });
+
+  it('given the URL of a page that answers HTML 200 (the console), says in one line that it is not the import endpoint and what URL to give, without the page', async () => {
+    const page = '<!doctype html><html><head><title>Partnerflow console: sign in</title></head><body><form method="post">…</form></body></html>';
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const file = join(await mkdtemp(join(tmpdir(), 'partnerflow-import-')), 'scans.csv');
+      await writeFile(file, 'email,first_name,last_name,company,phone,opted_in,crm_partner_id,event,visited_on\n');
+      const lines: string[] = [];
+      vi.spyOn(console, 'error').mockImplementation((line: string) => void lines.push(line));
+      vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+      const code = await importCommand.run({ values: { url: `${base}/console` }, positionals: ['leads', file] } as never);
+      expect(code).toBe(1);
+      expect(lines).toEqual([
+        `partnerflow import: ${file} was not imported: ${base}/console/imports/leads answered HTTP 200 with an HTML page, not an import report: it is not the runtime's lead import (POST /imports/leads under the runtime's base URL); give --url the runtime's base URL, e.g. --url ${base}`,
+      ]);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -42,6 +42,20 @@ file was imported before and that import's run failed (it says how to resume it)
       return 1;
     }
     const text = await res.text();
+    // Not the runtime's import (a page of the console, another server on that port): its answer is no
+    // report, and dumping a whole HTML page says nothing. The runtime answers JSON, also when it refuses.
+    if (!isJson(text)) {
+      const type = res.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
+      const what = type === 'text/html' || /^\s*</.test(text) ? 'an HTML page' : text.trim() === '' ? 'no body' : `a body that is not JSON`;
+      const origin = new URL(base).origin;
+      const hint = origin !== base ? `, e.g. --url ${origin}` : ' (its GET /healthz answers {"status":"ok",…})';
+      // A success that is no report: not the runtime. An error page: a proxy before it may have answered.
+      const why = res.ok
+        ? `it is not the runtime's lead import (POST /imports/leads under the runtime's base URL); give --url the runtime's base URL${hint}`
+        : `a proxy before the runtime (is the runtime up?) or a server that is not the runtime answered; --url must be the runtime's base URL${hint}`;
+      console.error(`partnerflow import: ${file} was not imported: ${base}/imports/leads answered HTTP ${res.status} with ${what}, not an import report: ${why}`);
+      return 1;
+    }
     if (res.status === 202) {
       console.log(text);
       const report = JSON.parse(text) as { accepted: number; refused: unknown[]; not_opted_in: unknown[]; run_id: string | null; already_imported?: boolean; run_status?: string | null; run_error?: string | null };
@@ -63,3 +77,12 @@ file was imported before and that import's run failed (it says how to resume it)
     return 1;
   },
 };
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -64,6 +64,11 @@ describe('the runs page', () => {
     const badCursor = await page(browser, '/console/runs?before=zzz');
     expect(badCursor.status).toBe(400);
     expect(badCursor.text).toContain('"zzz" is not a run id');
+    // Shaped like a run id but no run: said too, as GET /runs does, rather than listing from the newest.
+    const noRun = await page(browser, '/console/runs?before=run_nope');
+    expect(noRun.status).toBe(400);
+    expect(noRun.text).toContain('No run run_nope: give the nextBefore of the previous page');
+    expect(runIdsOn(noRun.html)).toEqual([]);
 
     const run = await page(browser, `/console/runs/${failed}`);
     expect(run.text).toContain('Step tell_partner failed: the PRM has no partner contact for MDF-4242');

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { Recipe } from '../../schemas/recipe.ts';
 import { asRunId, type RunId } from '../engine/ids.ts';
-import { RUN_ID_CURSOR, runsPage as runsPageQuery } from '../http/runs-page-query.ts';
+import { RUN_ID_CURSOR, runsPage as runsPageQuery, runsQueryIssue } from '../http/runs-page-query.ts';
 import { retryRefusalWords, type OperatorRetryOutcome } from '../engine/retry-refusals.ts';
 import { retryRefusalOf } from '../store/retry-refusal.ts';
 import type { Run, RunStatus } from '../store/store.ts';
@@ -36,6 +36,9 @@ export function runPageRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
     if (q.before && !RUN_ID_CURSOR.test(q.before)) return badFilter(c, ctx, `"${q.before}" is not a run id: the "older" link gives one.`);
     const status = q.status ? (q.status as RunStatus) : undefined;
     const filters = { recipe: q.recipe || undefined, status, key: q.key?.trim() || undefined };
+    // A cursor that is no run, or a recipe neither served nor with runs stored: said, as GET /runs does.
+    const issue = await runsQueryIssue(store, engine.recipes.list().map((x) => x.definition.name), { before: q.before || undefined, recipe: filters.recipe });
+    if (issue) return badFilter(c, ctx, `${issue.message.charAt(0).toUpperCase()}${issue.message.slice(1)}.`);
     const page = await runsPageQuery(store, { limit: PAGE_SIZE, before: q.before || undefined, ...filters });
     const ids = page.runs.map((r) => r.id);
     // Only unfinished runs wait for anything: a finished page asks the journal nothing.

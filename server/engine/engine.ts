@@ -165,6 +165,7 @@ export class Engine {
       rereadMs: Math.min(this.#opts.pollMs, this.#opts.leaseMs / 2),
     });
     this.metrics.watchRetries(() => this.store.runsAwaitingRetry(), () => this.clock.now());
+    this.metrics.readOperatorFiguresFrom(() => this.store.awaitingOperator());
     const concurrency = this.#opts.concurrency;
     this.#slots = options.slots ?? new WorkerSlots(concurrency, options.maxConcurrency ?? Math.max(64, concurrency));
     this.dueBacklog = new DueBacklog({ query: (q) => options.store.dueBacklog(q), clock: options.clock });
@@ -374,7 +375,7 @@ export class Engine {
       }
       // Also a failed run (D12): canceled now, a retry later cannot do what the event called off.
       if (await this.store.cancelRun(runId, now, reason, { failed: true })) {
-        this.metrics.runsFinished.inc({ status: 'canceled' });
+        this.metrics.finished(run.recipe, 'canceled');
         this.#opts.onLifecycle?.({ type: 'run.canceled', ...refOf(run), reason });
       }
     }
@@ -457,11 +458,10 @@ export class Engine {
   // ── Control ───────────────────────────────────────────────────────────────────────────────
   async cancel(runId: RunId, reason = 'canceled by an operator'): Promise<boolean> {
     const changed = await this.store.cancelRun(runId, this.clock.now(), reason);
-    if (changed) this.metrics.runsFinished.inc({ status: 'canceled' });
-    if (changed && this.#opts.onLifecycle) {
-      const run = await this.store.getRun(runId);
-      if (run) this.#opts.onLifecycle({ type: 'run.canceled', ...refOf(run), reason });
-    }
+    if (!changed) return false;
+    const run = await this.store.getRun(runId);
+    if (run) this.metrics.finished(run.recipe, 'canceled');
+    if (run && this.#opts.onLifecycle) this.#opts.onLifecycle({ type: 'run.canceled', ...refOf(run), reason });
     return changed;
   }
 
@@ -674,7 +674,7 @@ export class Engine {
       outcomeHandedOver();
       const finished = await finishing;
       if (!finished) this.#opts.log.info({ runId: run.id }, 'lease lost or run canceled during its turn; its outcome was not recorded');
-      if (finished && result.status !== 'waiting') this.metrics.runsFinished.inc({ status: result.status });
+      if (finished && result.status !== 'waiting') this.metrics.finished(run.recipe, result.status);
       if (finished && this.#opts.onLifecycle) {
         const ended = turnEnded(run, result);
         if (ended) this.#opts.onLifecycle(ended);

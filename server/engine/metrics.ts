@@ -1,10 +1,10 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ClaimedRun, RunsAwaitingRetry } from '../store/store.ts';
+import type { AwaitingOperator, ClaimedRun, RunsAwaitingRetry } from '../store/store.ts';
 import type { DueBacklogView } from './due-backlog.ts';
 
 /**
  * How long a scrape waits for the figures it reads from the store (runs awaiting retry, the due
- * backlog). A saturated pool or a lock would otherwise hold the scrape until it frees up, exactly when
+ * backlog, failed runs and emails waiting for an operator). A saturated pool or a lock would otherwise hold the scrape until it frees up, exactly when
  * ops need the figures; past this, the scrape answers with the replica's own figures and
  * `partnerflow_metrics_store_stale` 1. Below Prometheus's default scrape timeout (10 s).
  */
@@ -17,14 +17,18 @@ const UNREAD = Symbol('unread');
 interface StoreFigures {
   retries: RunsAwaitingRetry[] | typeof UNREAD | null;
   backlog: DueBacklogView | typeof UNREAD | null;
+  operator: AwaitingOperator | typeof UNREAD | null;
 }
 
 /**
  * The engine's Prometheus metrics, in a registry of its own so that several engines in one process
  * (tests, the harness) do not collide. `GET /metrics` serves `registry.metrics()`.
  *
- * With several replicas, the metrics an operator compares between them carry `worker`, the replica's
- * `PARTNERFLOW_WORKER_ID`: runs claimed, lease takeovers, and how late the oldest due run is.
+ * Every series carries `worker`, the replica's `PARTNERFLOW_WORKER_ID` (a default label of the
+ * registry, so a metric added later, or the polls', carries it too). The figures read from the store
+ * (the due backlog, runs awaiting retry, failed runs, emails waiting for a decision) are the shared
+ * store's: the same on every replica, each reporting them under its own worker id (aggregate them with
+ * max, not sum). The others are the replica's own.
  *
  * The gauges read from the store share one bounded read per scrape (SCRAPE_STORE_TIMEOUT_MS): a scrape
  * never waits longer for the store, and says so in `partnerflow_metrics_store_stale`.
@@ -35,6 +39,7 @@ export class EngineMetrics {
 
   constructor(workerId = 'worker') {
     this.#worker = { worker: workerId };
+    this.registry.setDefaultLabels(this.#worker);
     // Shown from the start: a replica that never claimed says 0, not nothing.
     this.runsClaimed.inc(this.#worker, 0);
     this.leaseTakeovers.inc(this.#worker, 0);
@@ -77,13 +82,18 @@ export class EngineMetrics {
     if (runs > 0) this.runsClaimed.inc(this.#worker, runs);
   }
 
-  readonly deliveries = new Counter({ name: 'partnerflow_deliveries_total', help: 'Webhook deliveries accepted (duplicates excluded)', registers: [this.registry] });
+  readonly deliveries = new Counter({ name: 'partnerflow_deliveries_total', help: 'Webhook deliveries this replica accepted (duplicates excluded)', registers: [this.registry] });
   readonly runsFinished = new Counter({
     name: 'partnerflow_runs_finished_total',
-    help: 'Runs that reached a final status',
-    labelNames: ['status'] as const,
+    help: 'Runs this replica took to a final status (completed, failed, canceled), per recipe',
+    labelNames: ['recipe', 'status'] as const,
     registers: [this.registry],
   });
+
+  /** Counts a run that reached a final status here (a turn's end, a cancel). */
+  finished(recipe: string, status: 'completed' | 'failed' | 'canceled'): void {
+    this.runsFinished.inc({ recipe, status });
+  }
   readonly recipeTriggerErrors = new Counter({
     name: 'partnerflow_recipe_trigger_errors_total',
     help: "Times a recipe's trigger or cancel_on could not be computed (field: trigger.filter, trigger.dedup_key, trigger.cron, cancel_on.filter…); only that recipe is affected",
@@ -149,7 +159,7 @@ export class EngineMetrics {
   #backlog: (() => Promise<DueBacklogView>) | null = null;
   readonly dueBacklogRuns = new Gauge({
     name: 'partnerflow_due_backlog_runs',
-    help: 'Runs due and not started (counted up to 50000 by default)',
+    help: 'Runs due and not started (counted up to 50000 by default), in the store: the same on every replica',
     registers: [this.registry],
     collect: async () => {
       const backlog = (await this.#storeFigures()).backlog;
@@ -173,15 +183,50 @@ export class EngineMetrics {
     registers: [this.registry],
   });
 
+  // ── What waits for an operator (store figures) ───────────────────────────────────────────────
+  /** Where the operator gauges read from; unset, they show nothing. */
+  #operator: (() => Promise<AwaitingOperator>) | null = null;
+  readonly runsFailed = new Gauge({
+    name: 'partnerflow_runs_failed',
+    help: 'Runs that are failed now, per recipe (each until an operator retries or cancels it), in the store: the same on every replica',
+    labelNames: ['recipe'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const figures = (await this.#storeFigures()).operator;
+      if (figures === null || figures === UNREAD) return;
+      this.runsFailed.reset();
+      for (const r of figures.failedRuns) this.runsFailed.set({ recipe: r.recipe }, r.runs);
+    },
+  });
+  readonly outboxAwaitingDecision = new Gauge({
+    name: 'partnerflow_outbox_awaiting_decision',
+    help: "Emails whose send through SMTP was cut off and that are not sent again by themselves: each waits for an operator's POST /outbox/:key/resend or mark-sent; in the store: the same on every replica",
+    registers: [this.registry],
+    collect: async () => {
+      const figures = (await this.#storeFigures()).operator;
+      if (figures !== null && figures !== UNREAD) this.outboxAwaitingDecision.set(figures.emailsAwaitingDecision);
+    },
+  });
+
+  /** Makes the operator gauges read `source` at each scrape. */
+  readOperatorFiguresFrom(source: () => Promise<AwaitingOperator>): void {
+    let pending: Promise<AwaitingOperator> | null = null;
+    // Both gauges share one read of a scrape; a read left behind by the time limit is shared by the next.
+    this.#operator = () =>
+      (pending ??= source().finally(() => {
+        pending = null;
+      }));
+  }
+
   // ── Store figures of a scrape ──────────────────────────────────────────────────────────────
   readonly storeStale = new Gauge({
     name: 'partnerflow_metrics_store_stale',
-    help: `1 when this scrape could not read the store's figures within ${SCRAPE_STORE_TIMEOUT_MS} ms (a saturated pool, a lock, the database down): partnerflow_runs_awaiting_retry* and partnerflow_due_backlog_* then show the last figures read; 0 when they are fresh`,
+    help: `1 when this scrape could not read the store's figures within ${SCRAPE_STORE_TIMEOUT_MS} ms (a saturated pool, a lock, the database down): partnerflow_runs_awaiting_retry*, partnerflow_due_backlog_*, partnerflow_runs_failed and partnerflow_outbox_awaiting_decision then show the last figures read; 0 when they are fresh`,
     labelNames: ['worker'] as const,
     registers: [this.registry],
     collect: async () => {
-      const { retries, backlog } = await this.#storeFigures();
-      this.storeStale.set(this.#worker, retries === UNREAD || backlog === UNREAD ? 1 : 0);
+      const { retries, backlog, operator } = await this.#storeFigures();
+      this.storeStale.set(this.#worker, retries === UNREAD || backlog === UNREAD || operator === UNREAD ? 1 : 0);
     },
   });
 
@@ -190,8 +235,8 @@ export class EngineMetrics {
 
   #storeFigures(): Promise<StoreFigures> {
     const read = (this.#scrapeRead ??= (async (): Promise<StoreFigures> => {
-      const [retries, backlog] = await Promise.all([readWithin(this.#awaitingRetry), readWithin(this.#backlog)]);
-      return { retries, backlog };
+      const [retries, backlog, operator] = await Promise.all([readWithin(this.#awaitingRetry), readWithin(this.#backlog), readWithin(this.#operator)]);
+      return { retries, backlog, operator };
     })().finally(() => {
       this.#scrapeRead = null;
     }));

@@ -160,15 +160,15 @@ describe('poll trigger (D1: changes read from a system without webhooks)', () =>
   it('a failing poll keeps the watermark, shows in /metrics, and the next interval catches up: nothing lost, nothing doubled', async () => {
     const feed = new Feed();
     feed.change('A', 'Draft', iso('08:00:00'));
-    const { engine, store, clock } = await pollingEngine(feed);
+    const { engine, store, clock } = await pollingEngine(feed, { workerId: 'worker-1' });
     await engine.runUntilIdle();
     feed.down = true;
     feed.change('A', 'Approved', iso('09:01:00'));
     await advanceTime(engine, clock, 5 * 60_000);
     expect((await store.listPollCursors())[0]).toMatchObject({ watermark: iso('08:00:00'), failures: 1, lastError: 'feed: 503 Service Unavailable' });
     const metrics = await engine.metrics.registry.metrics();
-    expect(metrics).toContain('partnerflow_polls_total{recipe="feed-sync",outcome="failed"} 1');
-    expect(metrics).toContain('partnerflow_poll_failures_in_a_row{recipe="feed-sync"} 1');
+    expect(metrics).toContain('partnerflow_polls_total{recipe="feed-sync",outcome="failed",worker="worker-1"} 1');
+    expect(metrics).toContain('partnerflow_poll_failures_in_a_row{recipe="feed-sync",worker="worker-1"} 1');
     feed.down = false;
     await advanceTime(engine, clock, 5 * 60_000);
     expect(feed.applied).toEqual([
@@ -176,7 +176,7 @@ describe('poll trigger (D1: changes read from a system without webhooks)', () =>
       { id: 'A', status: 'Approved' },
     ]);
     expect((await store.listPollCursors())[0]).toMatchObject({ watermark: iso('09:01:00'), failures: 0 });
-    expect(await engine.metrics.registry.metrics()).toContain('partnerflow_poll_failures_in_a_row{recipe="feed-sync"} 0');
+    expect(await engine.metrics.registry.metrics()).toContain('partnerflow_poll_failures_in_a_row{recipe="feed-sync",worker="worker-1"} 0');
   });
 
   it('two engines on one store poll once per interval (replicas)', async () => {

@@ -14,10 +14,11 @@ export type CurrentVersionRefusal =
 /** An operator's retry of a run: done, or refused with the reason. */
 export type OperatorRetryOutcome = { retried: true } | { retried: false; refusal: RetryRefusal | CurrentVersionRefusal };
 
-const ONLY_A_FAILED_RUN = 'only a run that failed at a step can be retried (not one its recipe stopped as failed)';
+const ONLY_A_FAILED_RUN = 'only a run that failed at a step can be retried';
 
 /**
- * A refused retry in the words an operator reads, the same from `POST /runs/:id/retry` (its 409 or
+ * A refused retry in the words an operator reads, each saying only what applies to the run (a running
+ * run is not told about runs its recipe stopped), the same from `POST /runs/:id/retry` (its 409 or
  * 404 body) and from the console's retry button (its refusal page).
  */
 export function retryRefusalWords(runId: RunId, refusal: RetryRefusal | CurrentVersionRefusal): string {
@@ -28,9 +29,9 @@ export function retryRefusalWords(runId: RunId, refusal: RetryRefusal | CurrentV
       return `run ${runId} is ${refusal.status}: ${ONLY_A_FAILED_RUN}`;
     case 'canceled':
       // A canceled run says why: the event or person that canceled it (D12), so ops see what stopped it.
-      return refusal.reason ? `run ${runId} was canceled (${refusal.reason}): a canceled run cannot be retried` : `run ${runId} is canceled: ${ONLY_A_FAILED_RUN}`;
+      return `run ${runId} ${refusal.reason ? `was canceled (${refusal.reason})` : 'is canceled'}: a canceled run cannot be retried`;
     case 'stopped-by-recipe':
-      return `run ${runId} is failed: ${ONLY_A_FAILED_RUN}`;
+      return `run ${runId} is failed because its recipe stopped it (a stop step), not at a failed step: a retry would stop there again`;
     case 'trigger-failed':
       return `run ${runId} ran no step: its recipe's trigger failed on its event, so it has no keys to go on with; with the recipe fixed, have the event delivered again`;
     case 'held-by-live-run':

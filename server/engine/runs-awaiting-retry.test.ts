@@ -14,13 +14,13 @@ describe('metrics: ops see a recipe that is behind (D1: a sync while Salesforce 
     await fx.engine.runUntilIdle();
     fx.clock.advance(10 * 60_000);
     let text = await fx.engine.metrics.registry.metrics();
-    expect(text).toContain('partnerflow_runs_awaiting_retry{recipe="slow-sync"} 1');
-    expect(text).toMatch(/partnerflow_runs_awaiting_retry_oldest_seconds\{recipe="slow-sync"\} 600\b/);
+    expect(text).toContain(`partnerflow_runs_awaiting_retry{recipe="slow-sync",worker="${fx.engine.workerId}"} 1`);
+    expect(text).toContain(`partnerflow_runs_awaiting_retry_oldest_seconds{recipe="slow-sync",worker="${fx.engine.workerId}"} 600\n`);
     for (let i = 0; i < 20; i++) {
       fx.clock.advance(3_600_000);
       await fx.engine.runUntilIdle();
     }
     text = await fx.engine.metrics.registry.metrics();
-    expect(text).not.toContain('partnerflow_runs_awaiting_retry{recipe="slow-sync"}');
+    expect(text).not.toContain('partnerflow_runs_awaiting_retry{recipe="slow-sync",');
   });
 });

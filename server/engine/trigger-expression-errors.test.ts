@@ -26,7 +26,7 @@ function capturingLog(): { log: Logger; errors: Array<Record<string, unknown>> }
 }
 
 async function metric(fx: EngineFixture, recipe: string, field: string): Promise<string | undefined> {
-  return (await fx.engine.metrics.registry.metrics()).split('\n').find((l) => l.startsWith(`partnerflow_recipe_trigger_errors_total{recipe="${recipe}",field="${field}"}`));
+  return (await fx.engine.metrics.registry.metrics()).split('\n').find((l) => l.startsWith(`partnerflow_recipe_trigger_errors_total{recipe="${recipe}",field="${field}",worker="${fx.engine.workerId}"}`));
 }
 
 describe('a trigger key that computes nothing', () => {

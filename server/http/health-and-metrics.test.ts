@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { MOCK_APPROVAL_LINK_SECRET } from '../../connectors/approval/approval-token.ts';
-import { engineFixture, recipeWith, silentLog, type EngineFixture } from '../../test/support/engine-fixture.ts';
+import { engineFixture, permanentError, recipeWith, silentLog, type EngineFixture } from '../../test/support/engine-fixture.ts';
 import { VirtualClock } from '../engine/clock.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import { testConfig } from './app-fixture.ts';
@@ -96,5 +96,46 @@ describe('GET /healthz and /metrics of replicas (issue 14)', () => {
     await a!.engine.runUntilIdle();
     expect(await metric(a!.app, 'partnerflow_runs_claimed_total{worker="replica-a"}')).toBe(1);
     expect(await metric(a!.app, 'partnerflow_lease_takeovers_total{worker="replica-a"}')).toBe(0);
+  });
+});
+
+describe('/metrics: what ops alert on (review 5, 8)', () => {
+  /** The sample lines of a scrape (no comments). */
+  const samples = async (app: Hono) => (await (await app.request('/metrics')).text()).split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+
+  it('counts finished runs per recipe and status, shows the runs failed now per recipe and the emails waiting for an operator, and every series names its replica', async () => {
+    const [a, b] = await twoReplicas();
+    a!.system.failNext('record', permanentError('the PRM said no'));
+    const { runIds } = await a!.engine.deliver({ source: 'fake', deliveryId: 'T-1', event: 'thing.happened', data: { id: 'T-1' } });
+    await a!.engine.runUntilIdle();
+    await a!.engine.deliver({ source: 'fake', deliveryId: 'T-2', event: 'thing.happened', data: { id: 'T-2' } });
+    await a!.engine.runUntilIdle();
+    // An SMTP send cut off mid-data: the outbox waits for an operator's resend or mark-sent.
+    await a!.store.enqueueOutbox({ key: `${runIds[0]}:tell`, runId: runIds[0]!, message: { from: 'mdf@vendor.test', to: ['p@partner.test'], subject: 'Hello', text: 'Hi', html: '<p>Hi</p>' }, createdAt: a!.clock.now() });
+    await a!.store.updateOutbox(`${runIds[0]}:tell`, { status: 'failed', lastError: 'needs an operator’s decision: cut off while sending' });
+
+    const seenByA = await samples(a!.app);
+    expect(seenByA).toContain('partnerflow_runs_finished_total{recipe="test-recipe",status="failed",worker="replica-a"} 1');
+    expect(seenByA).toContain('partnerflow_runs_finished_total{recipe="test-recipe",status="completed",worker="replica-a"} 1');
+    expect(seenByA).toContain('partnerflow_runs_failed{recipe="test-recipe",worker="replica-a"} 1');
+    expect(seenByA).toContain('partnerflow_outbox_awaiting_decision{worker="replica-a"} 1');
+    expect(seenByA).toContain('partnerflow_deliveries_total{worker="replica-a"} 2');
+    expect(seenByA).toContain('partnerflow_due_backlog_runs{worker="replica-a"} 0');
+    // Every series carries the replica's worker id, the store's figures too.
+    expect(seenByA.filter((l) => !l.includes('worker="replica-a"'))).toEqual([]);
+    // The store's figures are the same on every replica (each reports them under its own worker id); its own counters are its own.
+    const seenByB = await samples(b!.app);
+    expect(seenByB).toContain('partnerflow_runs_failed{recipe="test-recipe",worker="replica-b"} 1');
+    expect(seenByB).toContain('partnerflow_outbox_awaiting_decision{worker="replica-b"} 1');
+    expect(seenByB.filter((l) => l.startsWith('partnerflow_runs_finished_total'))).toEqual([]);
+
+    // The operator decides on the email (its run is retried and completes): nothing is left waiting or failed.
+    const decided = await a!.app.request(`/outbox/${encodeURIComponent(`${runIds[0]}:tell`)}/mark-sent`, { method: 'POST' });
+    expect(decided.status).toBe(200);
+    await a!.engine.runUntilIdle();
+    const after = await samples(a!.app);
+    expect(after).toContain('partnerflow_outbox_awaiting_decision{worker="replica-a"} 0');
+    expect(after.filter((l) => l.startsWith('partnerflow_runs_failed'))).toEqual([]);
+    expect(after).toContain('partnerflow_runs_finished_total{recipe="test-recipe",status="completed",worker="replica-a"} 2');
   });
 });

@@ -36,7 +36,9 @@ describe('GET /metrics with the PostgreSQL pool saturated (issue 14)', () => {
 
     const before = await scrape();
     expect(before.status).toBe(200);
-    expect(await before.text()).toContain('partnerflow_metrics_store_stale{worker="replica-pg"} 0');
+    const fresh = await before.text();
+    expect(fresh).toContain('partnerflow_metrics_store_stale{worker="replica-pg"} 0');
+    expect(fresh).toContain('partnerflow_outbox_awaiting_decision{worker="replica-pg"} 0');
 
     // Another session holds the runs table: the replica's reads of it wait (long, valid work), two of
     // them take both pooled connections and a third waits for one.
@@ -72,6 +74,7 @@ describe('GET /metrics with the PostgreSQL pool saturated (issue 14)', () => {
     expect(await Promise.all(reads)).toEqual([undefined, undefined, undefined]);
     const after = await (await scrape()).text();
     expect(after).toContain('partnerflow_metrics_store_stale{worker="replica-pg"} 0');
-    expect(after).toContain('partnerflow_due_backlog_runs 0');
+    expect(after).toContain('partnerflow_due_backlog_runs{worker="replica-pg"} 0');
+    expect(after).toContain('partnerflow_outbox_awaiting_decision{worker="replica-pg"} 0');
   });
 });

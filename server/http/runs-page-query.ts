@@ -1,4 +1,6 @@
+import type { Issue } from '../../schemas/format-issues.ts';
 import { asRunId, type RunId } from '../engine/ids.ts';
+import { didYouMean } from '../recipes/closest-name.ts';
 import type { Run, RunStatus, Store } from '../store/store.ts';
 
 /**
@@ -28,4 +30,22 @@ export async function runsPage(store: Store, q: { limit: number; before?: string
   });
   const runs = rows.slice(0, q.limit);
   return { runs, nextBefore: rows.length > q.limit ? runs[runs.length - 1]!.id : null };
+}
+
+/**
+ * What a runs listing's filters would silently get wrong, as an issue of the query (400), else null: a
+ * cursor shaped like a run id that is no run (it would sort above every id and list from the newest),
+ * and a recipe that is neither served nor has any run stored (a typo would list nothing and look like
+ * "no runs"). A recipe no longer served whose runs are stored is listed: its runs stay readable. Two
+ * index lookups at most (the primary key; the runs_recipe index), only for the filters given.
+ */
+export async function runsQueryIssue(store: Store, served: readonly string[], q: { before?: string | undefined; recipe?: string | undefined }): Promise<Issue | null> {
+  if (q.before && !(await store.getRun(asRunId(q.before)))) {
+    return { path: 'before', message: `no run ${q.before}: give the nextBefore of the previous page (a run id), or no before for the newest runs` };
+  }
+  if (q.recipe && !served.includes(q.recipe) && (await store.listRuns({ limit: 1, recipe: q.recipe })).length === 0) {
+    const names = [...served].sort();
+    return { path: 'recipe', message: `no recipe ${q.recipe} is served and no run of it is stored${didYouMean(q.recipe, names)}; recipes served: ${names.length > 0 ? names.join(', ') : 'none'}` };
+  }
+  return null;
 }

@@ -109,8 +109,8 @@ describe('GET /runs', () => {
     expect(completed.runs).toHaveLength(3);
     expect(completed.runs[2]!.createdAt).toBe('2026-03-02T09:00:00.000Z');
     expect(completed.runs[2]!.trigger).toMatchObject({ receivedAt: '2026-03-02T09:00:00.000Z', data: { id: 'T-1' } });
-    const other = (await (await fx.app.request('/runs?recipe=another-recipe')).json()) as { runs: RunJson[] };
-    expect(other.runs).toEqual([]);
+    // A served recipe without runs of a status: an empty page.
+    expect(((await (await fx.app.request('/runs?recipe=test-recipe&status=failed')).json()) as { runs: RunJson[] }).runs).toEqual([]);
   });
 
   it('filters by business key (the correlation key: an MDF number, a claim, a lead), paging within it', async () => {
@@ -140,6 +140,38 @@ describe('GET /runs', () => {
       expect(res.status, query).toBe(400);
       expect(((await res.json()) as { issues: Array<{ path: string }> }).issues.map((i) => i.path)).toEqual([path]);
     }
+  });
+
+  it('answers 400 for a cursor shaped like a run id that is no run, as the README says, rather than listing from the newest', async () => {
+    fx = await appFixture();
+    await deliverMany(2);
+    const res = await fx.app.request('/runs?before=run_nope');
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: 'the query is not valid: before: no run run_nope: give the nextBefore of the previous page (a run id), or no before for the newest runs',
+      issues: [{ path: 'before', message: 'no run run_nope: give the nextBefore of the previous page (a run id), or no before for the newest runs' }],
+    });
+  });
+
+  it('answers 400 for a recipe that is not served and has no runs, naming the recipes served and the one meant', async () => {
+    fx = await appFixture({ recipes: [recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: 'x' } }], { name: 'lead-routing' }), recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: 'x' } }], { name: 'mdf-approval' })] });
+    const res = await fx.app.request('/runs?recipe=lead-routnig');
+    expect(res.status).toBe(400);
+    const message = 'no recipe lead-routnig is served and no run of it is stored (did you mean "lead-routing"?); recipes served: lead-routing, mdf-approval';
+    expect(await res.json()).toEqual({ error: `the query is not valid: recipe: ${message}`, issues: [{ path: 'recipe', message }] });
+    // Far from every name: no guess, still the list.
+    expect(((await (await fx.app.request('/runs?recipe=zzz')).json()) as { error: string }).error).toBe('the query is not valid: recipe: no recipe zzz is served and no run of it is stored; recipes served: lead-routing, mdf-approval');
+  });
+
+  it('still lists the runs of a recipe no longer served (a retired recipe\'s runs stay in the store)', async () => {
+    const before = await appFixture({ recipes: [recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: 'x' } }], { name: 'old-sync' })] });
+    const [runId] = await deliverManyTo(before, 1);
+    fx = await appFixture({ store: before.store });
+    const res = await fx.app.request('/runs?recipe=old-sync');
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { runs: RunJson[] }).runs.map((r) => [r.id, r.recipe])).toEqual([[runId, 'old-sync']]);
+    // Filtered down to nothing (another status) is an empty page, not a 400: the recipe has runs.
+    expect(await (await fx.app.request('/runs?recipe=old-sync&status=failed')).json()).toEqual({ runs: [], nextBefore: null });
   });
 });
 
@@ -185,8 +217,26 @@ describe('POST /runs/:id/retry and /cancel', () => {
 
     const again = await fx.app.request(`/runs/${runId}/retry`, { method: 'POST' });
     expect(again.status).toBe(409);
-    expect(((await again.json()) as { error: string }).error).toMatch(/is completed: only a run that failed at a step can be retried \(not one its recipe stopped as failed\)/);
+    expect(((await again.json()) as { error: string }).error).toBe(`run ${runId} is completed: only a run that failed at a step can be retried`);
     expect((await fx.app.request('/runs/run_nope/retry', { method: 'POST' })).status).toBe(404);
+  });
+
+  it('a retry of a run still going is 409 saying its status only; of a run its recipe stopped as failed, 409 saying that', async () => {
+    fx = await appFixture({ recipes: [approvalRecipe] });
+    const [runId] = await deliverMany(1);
+    const queued = await fx.app.request(`/runs/${runId}/retry`, { method: 'POST' });
+    expect(queued.status).toBe(409);
+    expect(((await queued.json()) as { error: string }).error).toBe(`run ${runId} is queued: only a run that failed at a step can be retried`);
+    await fx.engine.runUntilIdle();
+    const waiting = await fx.app.request(`/runs/${runId}/retry`, { method: 'POST' });
+    expect(waiting.status).toBe(409);
+    expect(((await waiting.json()) as { error: string }).error).toBe(`run ${runId} is waiting: only a run that failed at a step can be retried`);
+
+    fx = await appFixture({ recipes: [recipeWith([{ id: 'give_up', type: 'stop', status: 'failed', reason: 'No decision: decide in the PRM.' }])] });
+    const [stopped] = await deliverMany(1, { run: true });
+    const res = await fx.app.request(`/runs/${stopped}/retry`, { method: 'POST' });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: string }).error).toBe(`run ${stopped} is failed because its recipe stopped it (a stop step), not at a failed step: a retry would stop there again`);
   });
 
   it('D12: a retry of a canceled run is 409 naming the cancellation and its reason', async () => {
@@ -338,6 +388,6 @@ describe('GET /recipes, /timers, /healthz, /metrics', () => {
     const res = await fx.app.request('/metrics');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
-    expect(await res.text()).toMatch(/^partnerflow_deliveries_total 2$/m);
+    expect((await res.text()).split('\n')).toContain(`partnerflow_deliveries_total{worker="${fx.engine.workerId}"} 2`);
   });
 });

@@ -8,7 +8,7 @@ import type { AppDeps, AppEnv } from './app.ts';
 import { jsonError, validationError } from './errors.ts';
 import type { RouteDoc } from './openapi.ts';
 import { journalEntryView, runView } from './views.ts';
-import { runsPage } from './runs-page-query.ts';
+import { runsPage, runsQueryIssue } from './runs-page-query.ts';
 
 /**
  * The operator's view of runs: list, inspect with the journal, retry a failed run, cancel a live one.
@@ -24,6 +24,8 @@ export function runRoutes(deps: AppDeps): Hono<AppEnv> {
     const query = RunsQuery.safeParse(c.req.query());
     if (!query.success) return validationError(c, 'the query', query.error);
     const { limit, before, status, recipe, key } = query.data;
+    const issue = await runsQueryIssue(store, engine.recipes.list().map((r) => r.definition.name), { before, recipe });
+    if (issue) return jsonError(c, 400, `the query is not valid: ${issue.path}: ${issue.message}`, [issue]);
     const { runs, nextBefore } = await runsPage(store, { limit, before, status, recipe, key });
     const body: z.infer<typeof RunList> = { runs: runs.map(runView), nextBefore };
     return c.json(body);
@@ -84,7 +86,10 @@ export const runDocs: RouteDoc[] = [
     summary: 'List runs, newest first',
     auth: true,
     query: RunsQuery,
-    responses: { 200: { description: 'A page of runs', schema: RunList }, 400: { description: 'Bad query', schema: ErrorBody } },
+    responses: {
+      200: { description: 'A page of runs', schema: RunList },
+      400: { description: 'Bad query: a bad limit or status, a cursor that is no run, or a recipe neither served nor with runs stored (the error names the recipes served)', schema: ErrorBody },
+    },
   },
   {
     method: 'get',

@@ -13,8 +13,8 @@ const delivery = (id: string) => ({ id, event: 'thing.happened', data: { id: `MD
  */
 async function backlogMetrics(): Promise<{ runs: number; oldestAgeSeconds: number; refused: string }> {
   const text = await (await fx.app.request('/metrics')).text();
-  // The oldest due run's age is labelled with the replica's worker id.
-  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{worker="[^"]*"\\})? (\\S+)$`, 'm').exec(text)?.[1]);
+  // Every series is labelled with the replica's worker id.
+  const value = (name: string) => Number(new RegExp(`^${name}\\{worker="${fx.engine.workerId}"\\} (\\S+)$`, 'm').exec(text)?.[1]);
   return {
     runs: value('partnerflow_due_backlog_runs'),
     oldestAgeSeconds: value('partnerflow_due_backlog_oldest_age_seconds'),
@@ -47,7 +47,7 @@ describe('POST /webhooks/:source: backpressure', () => {
       'the runtime is behind: 2 runs are due and not started (MAX_DUE_BACKLOG is 2); nothing was stored, deliver again later',
     );
     expect(await runsOfDelivery('d-4')).toEqual([]);
-    expect((await backlogMetrics()).refused).toBe('partnerflow_webhooks_refused_total{reason="backlog"} 1');
+    expect((await backlogMetrics()).refused).toBe(`partnerflow_webhooks_refused_total{reason="backlog",worker="${fx.engine.workerId}"} 1`);
 
     // Meanwhile the operator API and approval clicks work.
     const runs = await fx.app.request('/runs?limit=10');

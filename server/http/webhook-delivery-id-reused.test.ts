@@ -45,7 +45,7 @@ describe.each(stores)('POST /webhooks/:source, a delivery id used again (%s)', (
   };
   const refusedCount = async () => {
     const text = await (await fx!.app.request('/metrics')).text();
-    return text.split('\n').find((l) => l.startsWith('partnerflow_webhooks_refused_total{reason="delivery_id_reused"}')) ?? 'none';
+    return text.split('\n').find((l) => l.startsWith('partnerflow_webhooks_refused_total{reason="delivery_id_reused",')) ?? 'none';
   };
 
   it('the same body again (a sender’s retry) is a duplicate: 202 with the first run ids, one run', async () => {
@@ -101,7 +101,7 @@ describe.each(stores)('POST /webhooks/:source, a delivery id used again (%s)', (
       },
     ]);
     expect(log.text()).not.toContain(PRIVATE);
-    expect(await refusedCount()).toBe('partnerflow_webhooks_refused_total{reason="delivery_id_reused"} 1');
+    expect(await refusedCount()).toBe(`partnerflow_webhooks_refused_total{reason="delivery_id_reused",worker="${fx!.engine.workerId}"} 1`);
   });
 
   it('two different events under one id sent together: one is accepted, the other gets 409; one run', async () => {

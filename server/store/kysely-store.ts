@@ -21,6 +21,7 @@ import { completeWaiting, decideApprovalWork, type DecideApprovalInput } from '.
 import { json, parse, toApproval, toOutbox, toRun } from './store-rows.ts';
 import { runWorkAsync, type StoreWork } from './store-work.ts';
 import { runsAwaitingRetryQuery, type RunsAwaitingRetry } from './runs-awaiting-retry.ts';
+import { awaitingOperatorQuery, type AwaitingOperator } from './awaiting-operator.ts';
 import type { RetryOutcome } from './retry-refusal.ts';
 import { retryRunIn } from './retry-run.ts';
 import { finishPollWork, listPollCursorsWork, savePollPageWork, takePollWork, type FinishPollInput, type PollCursor, type SavePollPageInput, type TakePollInput } from './poll-cursors.ts';
@@ -522,6 +523,10 @@ export class KyselyStore implements Store {
 
   runsAwaitingRetry(): Promise<RunsAwaitingRetry[]> {
     return runsAwaitingRetryQuery(this.db);
+  }
+
+  awaitingOperator(): Promise<AwaitingOperator> {
+    return awaitingOperatorQuery(this.db);
   }
 
   // ── Budget reservations (D13) ───────────────────────────────────────────────────────────

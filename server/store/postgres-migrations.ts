@@ -509,6 +509,14 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // As 0027 of SQLite: the emails waiting for an operator's decision (outbox `failed`), counted by
+  // `/metrics` at every scrape, through a partial index of those few rows rather than a scan of the
+  // outbox (every email ever sent keeps its envelope there).
+  '0027_outbox_awaiting_decision': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('outbox_awaiting_decision').on('outbox').columns(['key']).where(sql.ref('status'), '=', 'failed').execute();
+    },
+  },
 };
 
 /** The PostgreSQL migrations, by the same names as `sqliteMigrations`. */

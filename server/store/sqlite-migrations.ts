@@ -449,6 +449,14 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // `/metrics` counts the emails waiting for an operator's decision (outbox `failed`: a send through
+  // SMTP cut off) at every scrape: through this partial index, which holds those few rows only, not by
+  // reading every email ever sent (awaiting-operator.ts).
+  '0027_outbox_awaiting_decision': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('outbox_awaiting_decision').on('outbox').columns(['key']).where(sql.ref('status'), '=', 'failed').execute();
+    },
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {

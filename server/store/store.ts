@@ -4,6 +4,7 @@ import type { TimeoutIsFinal } from './approval-link-lifetime.ts';
 import type { RunId, StepKey } from '../engine/ids.ts';
 import type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 import type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
+import type { AwaitingOperator } from './awaiting-operator.ts';
 import type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
 import type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
 import type { SaveSyncBasesInput, SyncBases, SyncRecordRef } from './sync-bases.ts';
@@ -17,6 +18,7 @@ import type { RetryOutcome } from './retry-refusal.ts';
 
 export type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 export type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
+export type { AwaitingOperator } from './awaiting-operator.ts';
 export type { BudgetRelease, BudgetReservation, ReleaseBudgetInput, ReserveBudgetInput } from './budget-reservations.ts';
 export type { FinishPollInput, PollCursor, SavePollPageInput, TakePollInput } from './poll-cursors.ts';
 export type { RateBudgetCall, RateBudgetSlot, RateBudgetTake, TakeRateBudgetInput } from './rate-budgets.ts';
@@ -218,6 +220,8 @@ export interface Store {
 
   /** Per recipe, unfinished runs waiting to retry a failed step (`/metrics`: a sync behind an outage). */
   runsAwaitingRetry(): Promise<RunsAwaitingRetry[]>;
+  /** Failed runs per recipe and emails waiting for an operator's decision (`/metrics`: what ops must act on). */
+  awaitingOperator(): Promise<AwaitingOperator>;
 
   // ── Budget reservations (D13) ───────────────────────────────────────────────────────────
   /**
