@@ -88,9 +88,9 @@ export interface Store {
   /** Leases the run `id` to `owner` as claimDueRuns would, when it is due at `now` and nobody holds it; undefined otherwise (`partnerflow run`). */
   claimRun(query: { id: RunId; now: number; owner: string; leaseMs: number }): Promise<ClaimedRun | undefined>;
   /**
-   * Frees every lease held by worker `workerId` (owner `workerId` or `workerId~…`). A process calls it at
-   * start with its stable worker id: leases under that id belonged to its previous incarnation, which
-   * is dead, so its runs resume at once instead of when the leases run out.
+   * Frees every lease held by worker `workerId` (owner `workerId` or `workerId~…`). A start does this as
+   * part of takeWorkerId, once no live process holds its stable worker id: leases under that id belonged
+   * to its previous incarnation, which is dead, so its runs resume at once instead of when the leases run out.
    */
   releaseLeases(workerId: string, now: number): Promise<number>;
 
