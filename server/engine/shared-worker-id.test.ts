@@ -90,6 +90,9 @@ it('a replica restarted under the id of one killed mid-call (no clean stop: its 
     expect(b.system.effects.map((e) => e.key)).toEqual(['call-1']);
     // The killed replica's attempt counts: the call was under way when it died.
     expect((await b.store.getJournal(id)).find((e) => e.stepId === 'slow')).toMatchObject({ status: 'completed', attempts: 2 });
+    // Not dead after all, only cut off (a network cut): its next heartbeat finds the id taken and says so.
+    relay.mode = 'pass';
+    await until('the cut-off replica to log that its id was taken over', async () => (lines.some((l) => l.startsWith('killed: PARTNERFLOW_WORKER_ID "partnerflow-1" was taken over by another process')) ? true : undefined), 10_000);
   } finally {
     relay.mode = 'pass';
     answerA();
