@@ -128,7 +128,7 @@ export const RUNTIME_VARIABLES = {
   LOG_LEVEL: { schema: LogLevel, default: 'info', doc: 'pino log level.' },
   PARTNERFLOW_API_TOKEN: { schema: Secret, default: undefined, doc: 'Bearer token for /runs, /recipes, /timers, /metrics. Required outside mock mode.' },
   MAX_BODY_BYTES: { schema: PositiveInt, default: String(1024 * 1024), doc: 'Largest webhook body accepted (413 beyond).' },
-  PARTNERFLOW_WORKER_ID: { schema: WorkerId, default: hostname(), doc: 'Names this process in run leases; unique per replica, stable across restarts (default: the host name), so a restart resumes its runs at once.' },
+  PARTNERFLOW_WORKER_ID: { schema: WorkerId, default: hostname(), doc: 'Names this process in run leases; unique per replica (a start under the id of a running process is refused), stable across restarts (default: the host name), so a restart resumes its runs (at most 6 s after a kill).' },
   PARTNERFLOW_DATABASE_URL: { schema: z.string().min(1), default: undefined, doc: 'PostgreSQL connection URL (postgres://user:password@host:5432/partnerflow). Set: the store is PostgreSQL, shared by every replica. Unset: the embedded SQLite store (PARTNERFLOW_DB).' },
   PARTNERFLOW_DATABASE_POOL_SIZE: { schema: PositiveInt.max(1000), default: '10', doc: 'Connections each process keeps open to PostgreSQL.' },
   PARTNERFLOW_DATABASE_STATEMENT_TIMEOUT_MS: { schema: PositiveInt, default: '30000', doc: 'PostgreSQL cancels a store statement that runs longer than this.' },

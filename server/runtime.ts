@@ -49,8 +49,12 @@ export interface Runtime {
   app: Hono;
   catalog: ConnectorCatalog;
   systems: SimulatedSystems | null;
-  /** Starts the worker loop (not the HTTP server). */
-  start(): void;
+  /**
+   * Starts the worker loop (not the HTTP server). Resolves once the worker id is this process's and the
+   * loop runs (up to 6 s after a kill of the process that held it); rejects with WorkerIdInUseError when
+   * a live process holds PARTNERFLOW_WORKER_ID (engine/worker-id-claim.ts).
+   */
+  start(): Promise<void>;
   /** Serves HTTP on config.host:port; resolves once listening. */
   listen(): Promise<{ port: number }>;
   close(): Promise<void>;

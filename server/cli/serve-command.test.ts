@@ -137,3 +137,25 @@ describe('partnerflow serve: a recipe that uses a connector the deployment has n
     ]);
   }, 120_000);
 });
+
+describe('partnerflow serve: a PARTNERFLOW_WORKER_ID a running process holds (review 5, 3)', () => {
+  it('a second serve under the id of a running one (on one store) exits 1 naming the variable, on one line; the first keeps running', async () => {
+    const env = { ...cleanEnv, ...productionEnv('serve-refusals-webhook-secret'), PARTNERFLOW_DB: join(work, 'shared-worker-id.db'), PARTNERFLOW_WORKER_ID: 'partnerflow-1' };
+    const first = spawnCli(['serve', '--port', '0'], { cwd: root, env: { ...env, LOG_LEVEL: 'info' } });
+    try {
+      await new Promise<void>((ready, fail) => {
+        first.child.stdout.on('data', () => first.out().includes('partnerflow ready') && ready());
+        void first.exited.then((code) => fail(new Error(`serve exited with ${code}: ${first.err()}`)));
+      });
+      const second = serve(['--port', '0'], env);
+      expect(second.code, second.err).toBe(1);
+      expect(oneLine(second.err)).toMatch(
+        /^partnerflow: cannot start: PARTNERFLOW_WORKER_ID "partnerflow-1" is in use by another running process \(its last heartbeat \d s ago\): give each replica its own id$/,
+      );
+      expect(first.child.exitCode, 'the first serve exited').toBeNull();
+    } finally {
+      first.child.kill('SIGTERM');
+      await first.exited;
+    }
+  }, 120_000);
+});

@@ -116,7 +116,15 @@ stops the start with a message naming each variable.`,
       else console.error(`partnerflow: cannot start: listening on ${config.host}:${config.port} failed: ${(error as Error).message}`);
       return 1;
     }
-    runtime.start();
+    try {
+      await runtime.start();
+    } catch (error) {
+      // Another live process holds PARTNERFLOW_WORKER_ID (engine/worker-id-claim.ts): its runs stay its own.
+      await runtime.close();
+      releaseMockStore();
+      console.error(`partnerflow: cannot start: ${(error as Error).message}`);
+      return 1;
+    }
     const readyMs = Math.round(performance.now());
     runtime.log.info(
       { port, mock: config.mock, recipes: runtime.engine.recipes.list().map((r) => r.definition.name), readyMs, store: runtime.store.kind, db: describeStoreLocation(config) },

@@ -735,7 +735,9 @@ describe('engine: a run taken over while its turn is still under way', () => {
     const { runIds } = await deliver();
     const stale = fx.engine.tick();
     await vi.waitFor(async () => expect((await runOf(runIds[0]!)).step('call')?.status).toBe('running'), { timeout: 5000 });
-    // The second process frees the leases of "its previous incarnation" and repeats the call (idempotent).
+    // The first process beats no heartbeat (it never started its loop: a stalled process, as the store sees
+    // it), so the second takes the id, frees the leases of "its previous incarnation" and repeats the call
+    // (idempotent). A live first process refuses the second start (shared-worker-id.test.ts).
     second.engine.start();
     await vi.waitFor(async () => expect((await runOf(runIds[0]!)).step('call')?.attempts).toBe(2), { timeout: 5000 });
     // The first call answers while the second process holds the run.

@@ -31,6 +31,7 @@ import { DeliveryIdReusedError, deliveryEventHash } from './delivery-event-hash.
 import { ExecutionRate } from './execution-rate.ts';
 import type { OperatorRetryOutcome } from './retry-refusals.ts';
 import { backpressure, type BacklogLimits, type Refusal } from './backpressure.ts';
+import { WorkerIdHold, WorkerIdInUseError } from './worker-id-claim.ts';
 
 /**
  * The poll of a worker whose store notifies it of due runs (PostgreSQL LISTEN/NOTIFY, wake-timer.ts):
@@ -736,6 +737,8 @@ export class Engine {
     }
   }
 
+  #started: Promise<void> = Promise.resolve();
+
   /**
    * Starts the worker loop. Up to `concurrency` turns (more while intake keeps storing runs, see
    * below) run at once, each in a slot of its own: a slow
@@ -743,17 +746,30 @@ export class Engine {
    * as its turn has handed its outcome to the store, so the claim that refills it can go into the
    * same group commit as that outcome. The number of slots follows intake (worker-slots.ts): for each
    * run intake stores, one more turn may start, so execution keeps pace.
+   *
+   * First the worker id becomes this process's (worker-id-claim.ts): at once, or after at most
+   * WORKER_STALE_MS when a process that held it beat its heartbeat recently; the leases of the id are
+   * freed then. Resolves once the loop runs; rejects with WorkerIdInUseError, the loop never running,
+   * when a live process holds the id (its leases stay its own).
    */
-  start(): void {
-    if (this.#loop) return;
+  start(): Promise<void> {
+    if (this.#loop) return this.#started;
     this.#stopping = false;
+    let started!: { resolve(): void; reject(error: unknown): void };
+    this.#started = new Promise<void>((resolve, reject) => (started = { resolve, reject }));
+    // A caller that does not wait for the start (tests, the harness) leaves no unhandled rejection.
+    this.#started.catch(() => {});
+    const hold = new WorkerIdHold({ store: this.store, workerId: this.workerId, log: this.#opts.log });
     this.#loop = (async () => {
       try {
-        const freed = await this.store.releaseLeases(this.workerId, this.clock.now());
+        const freed = await hold.take(() => this.#stopping);
+        if (freed === null) return started.resolve();
         if (freed > 0) this.#opts.log.info({ worker: this.workerId, runs: freed }, 'resuming runs this worker held before it restarted');
       } catch (error) {
+        if (error instanceof WorkerIdInUseError) return started.reject(error);
         this.#opts.log.error({ error: (error as Error).message }, 'could not free the leases of a previous start; they run out on their own');
       }
+      started.resolve();
       const calendarEnding = calendarEndingWarning(this.#opts.tables.calendar, this.clock.now());
       if (calendarEnding) this.#opts.log.warn({ table: CALENDAR_TABLE }, calendarEnding);
       // Ops may have changed a timer's offsets table (the claim-reminders days) while the runtime was down.
@@ -793,7 +809,12 @@ export class Engine {
         // A failed claim is tried again soon, not after the slow safety poll of a store that notifies.
         if (!this.#stopping) await this.#idle(claimFailed ? Math.min(this.#opts.pollMs, CLAIM_RETRY_MS) : this.#opts.pollMs);
       }
+      // The worker id is given up once the turns in flight have ended, not before: a start under this
+      // id meanwhile would free their leases.
+      while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+      await hold.leave();
     })();
+    return this.#started;
   }
 
   /** Runs a turn in a slot of its own (`slotHeld`: reserved already, at intake; `newRun`: just stored by this delivery, no journal yet). */

@@ -179,6 +179,18 @@ export interface Database {
     as_of: number;
     updated_at: number;
   };
+  /**
+   * Which process holds each worker id now (PARTNERFLOW_WORKER_ID; store/worker-instances.ts, migration
+   * 0025): a start takes an id over only from no one or from a process whose heartbeat stopped.
+   */
+  worker_instances: {
+    worker_id: string;
+    /** Random, new at each start of a process. */
+    instance_id: string;
+    /** Its last heartbeat (wall-clock epoch ms). */
+    beat_at: number;
+    started_at: number;
+  };
   /** D1: per record and field, the value both sides last agreed on (store/sync-bases.ts, migration 0009). */
   sync_bases: {
     object: string;

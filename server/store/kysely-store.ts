@@ -42,6 +42,7 @@ import {
 import { saveSyncBasesWork, syncBasesQuery, type SaveSyncBasesInput, type SyncBases, type SyncRecordRef } from './sync-bases.ts';
 import { liftTimerStopWork, listTimerStopsQuery, type LiftTimerStopInput, type LiftTimerStopOutcome, type ListTimerStopsInput, type TimerStop } from './business-timer-stops.ts';
 import { takeStopperStampWork, type StopperStampInput } from './business-timer-stoppers.ts';
+import { beatWorkerIdWork, leaveWorkerIdWork, releaseLeasesWork, takeWorkerIdWork, workerInstanceQuery, type TakeWorkerIdInput, type TakeWorkerIdOutcome, type WorkerInstance } from './worker-instances.ts';
 import { syncTimerOffsets, type SyncTimerOffsetsInput, type SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 import {
   STOPPED_BY_RECIPE,
@@ -290,16 +291,25 @@ export class KyselyStore implements Store {
     return this.write(() => claimRunWork(this.q, c));
   }
 
-  async releaseLeases(workerId: string, now: number): Promise<number> {
-    const prefix = `${workerId}~`;
-    const r = await this.db
-      .updateTable('runs')
-      .set({ lease_owner: null, lease_until: null, updated_at: now })
-      // substr, not LIKE: a worker id may hold % or _, and SQLite's LIKE ignores case.
-      .where((eb) => eb.or([eb('lease_owner', '=', workerId), eb(sql<string>`substr(lease_owner, 1, ${sql.lit(prefix.length)})`, '=', prefix)]))
-      .where('finished_at', 'is', null)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows);
+  releaseLeases(workerId: string, now: number): Promise<number> {
+    return releaseLeasesWork(this.db, workerId, now);
+  }
+
+  // ── Worker ids held by live processes (worker-instances.ts) ───────────────────────────────
+  workerInstance(workerId: string): Promise<WorkerInstance | undefined> {
+    return workerInstanceQuery(this.db, workerId);
+  }
+
+  takeWorkerId(input: TakeWorkerIdInput): Promise<TakeWorkerIdOutcome> {
+    return this.transaction((trx) => takeWorkerIdWork(trx, input));
+  }
+
+  beatWorkerId(input: { workerId: string; instanceId: string; now: number }): Promise<boolean> {
+    return beatWorkerIdWork(this.db, input);
+  }
+
+  leaveWorkerId(input: { workerId: string; instanceId: string }): Promise<void> {
+    return leaveWorkerIdWork(this.db, input);
   }
 
   async renewLease(id: RunId, owner: string, leaseUntil: number): Promise<boolean> {

@@ -509,6 +509,19 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // As 0025 of SQLite: which process holds each PARTNERFLOW_WORKER_ID, with its heartbeat
+  // (worker-instances.ts, engine/worker-id-claim.ts).
+  '0025_worker_instances': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('worker_instances')
+        .addColumn('worker_id', text, (c) => c.notNull().primaryKey())
+        .addColumn('instance_id', text, (c) => c.notNull())
+        .addColumn('beat_at', bigint, (c) => c.notNull())
+        .addColumn('started_at', bigint, (c) => c.notNull())
+        .execute();
+    },
+  },
   // As 0027 of SQLite: the emails waiting for an operator's decision (outbox `failed`), counted by
   // `/metrics` at every scrape, through a partial index of those few rows rather than a scan of the
   // outbox (every email ever sent keeps its envelope there).

@@ -449,6 +449,20 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Which process holds each PARTNERFLOW_WORKER_ID (worker-instances.ts, engine/worker-id-claim.ts): its
+  // heartbeat. Before, a start freed its worker id's leases unconditionally, so a second process started
+  // with a live replica's id took that replica's runs in flight and ran their calls again.
+  '0025_worker_instances': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('worker_instances')
+        .addColumn('worker_id', 'text', (c) => c.notNull().primaryKey())
+        .addColumn('instance_id', 'text', (c) => c.notNull())
+        .addColumn('beat_at', 'integer', (c) => c.notNull())
+        .addColumn('started_at', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
   // `/metrics` counts the emails waiting for an operator's decision (outbox `failed`: a send through
   // SMTP cut off) at every scrape: through this partial index, which holds those few rows only, not by
   // reading every email ever sent (awaiting-operator.ts).

@@ -9,6 +9,7 @@ import { describeSyncBasesContract } from './sync-bases.contract.ts';
 import { describeClaimTitleKeysContract } from './claim-title-keys.contract.ts';
 import { describeRateBudgetContract } from './rate-budgets.contract.ts';
 import { describeTellOnChangeContract } from './told-changes.contract.ts';
+import { describeWorkerInstancesContract } from './worker-instances.contract.ts';
 
 /**
  * The behaviour every Store implementation must have. The SQLite store runs it; a PostgreSQL store
@@ -22,6 +23,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
   describeConsoleStoreContract(name, open);
   describeRateBudgetContract(name, open);
   describeTellOnChangeContract(name, open);
+  describeWorkerInstancesContract(name, open);
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     const T0 = Date.parse('2026-03-02T09:00:00Z');

@@ -14,6 +14,7 @@ import type { ConsoleSession, RecipeStatusCount } from './console-queries.ts';
 import type { BusinessTimer, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
 import type { ListTimerStopsInput, LiftTimerStopInput, LiftTimerStopOutcome, TimerStop } from './business-timer-stops.ts';
 import type { StopperStampInput } from './business-timer-stoppers.ts';
+import type { TakeWorkerIdInput, TakeWorkerIdOutcome, WorkerInstance } from './worker-instances.ts';
 import type { RetryOutcome } from './retry-refusal.ts';
 
 export type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
@@ -28,6 +29,7 @@ export type { ConsoleSession, RecipeStatusCount } from './console-queries.ts';
 export type { BusinessTimer, BusinessTimerStatus, DeferTimer, CancelTimersInput, CancelTimersOutcome, FiredTimer, RecomputeTimersInput, RecomputeTimersOutcome, RunForTimer } from './business-timers-store.ts';
 export type { ListTimerStopsInput, LiftTimerStopInput, LiftTimerStopOutcome, TimerStop, TimersPlan } from './business-timer-stops.ts';
 export type { StopperStampInput } from './business-timer-stoppers.ts';
+export type { TakeWorkerIdInput, TakeWorkerIdOutcome, WorkerInstance } from './worker-instances.ts';
 export type { RetryOutcome, RetryRefusal } from './retry-refusal.ts';
 
 /**
@@ -88,11 +90,25 @@ export interface Store {
   /** Leases the run `id` to `owner` as claimDueRuns would, when it is due at `now` and nobody holds it; undefined otherwise (`partnerflow run`). */
   claimRun(query: { id: RunId; now: number; owner: string; leaseMs: number }): Promise<ClaimedRun | undefined>;
   /**
-   * Frees every lease held by worker `workerId` (owner `workerId` or `workerId~…`). A process calls it at
-   * start with its stable worker id: leases under that id belonged to its previous incarnation, which
-   * is dead, so its runs resume at once instead of when the leases run out.
+   * Frees every lease held by worker `workerId` (owner `workerId` or `workerId~…`). A start does this as
+   * part of takeWorkerId, once no live process holds its stable worker id: leases under that id belonged
+   * to its previous incarnation, which is dead, so its runs resume at once instead of when the leases run out.
    */
   releaseLeases(workerId: string, now: number): Promise<number>;
+
+  // ── Worker ids held by live processes (worker-instances.ts, engine/worker-id-claim.ts) ──────
+  /** The process holding worker id `workerId` now, with its last heartbeat; undefined when none does. */
+  workerInstance(workerId: string): Promise<WorkerInstance | undefined>;
+  /**
+   * Takes worker id `workerId` for this process (`instanceId`) when no one holds it (`from` null) or when
+   * its holder has not beaten since it was read as `from`, and frees that id's run leases (releaseLeases),
+   * in one transaction. `{ taken: false }` (nothing written) when someone else holds it now.
+   */
+  takeWorkerId(input: TakeWorkerIdInput): Promise<TakeWorkerIdOutcome>;
+  /** This instance's heartbeat; false when the id is no longer its own (taken over, or gone). */
+  beatWorkerId(input: { workerId: string; instanceId: string; now: number }): Promise<boolean>;
+  /** A clean stop gives its worker id up (its row only), so the next start takes it without waiting. */
+  leaveWorkerId(input: { workerId: string; instanceId: string }): Promise<void>;
   /** Extends a lease still held by `owner`; false when it was lost. */
   renewLease(id: RunId, owner: string, leaseUntil: number): Promise<boolean>;
   /**
