@@ -22,7 +22,7 @@ import { Polls } from './polls.ts';
 import { evaluateWebhookTrigger, type TriggerOutcome } from './webhook-trigger.ts';
 import { BusinessTimers, type TimersTouched } from './business-timers.ts';
 import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
-import { WorkerSlots } from './worker-slots.ts';
+import { SlotTimedConnectors, WorkerSlots } from './worker-slots.ts';
 import { WakeTimer } from './wake-timer.ts';
 import { hasNul, NUL_REFUSAL, nulSourcesOf } from './nul-keys.ts';
 import { leaseAtIntake, storedLeasedRuns } from './intake-leases.ts';
@@ -127,6 +127,8 @@ export class Engine {
   #claimedAt = -Infinity;
   #busySlots = 0;
   readonly #slots: WorkerSlots;
+  /** The connectors as turns call them: a call that goes unanswered stops holding its slot (worker-slots.ts). */
+  readonly #turnConnectors: ConnectedConnectors;
   /** How many runs are due and not started, and how late the oldest is (backpressure, `/metrics`). */
   readonly dueBacklog: DueBacklog;
   /** How fast the worker started runs recently (a refused webhook's `Retry-After`). */
@@ -167,6 +169,8 @@ export class Engine {
     this.metrics.watchRetries(() => this.store.runsAwaitingRetry(), () => this.clock.now());
     const concurrency = this.#opts.concurrency;
     this.#slots = options.slots ?? new WorkerSlots(concurrency, options.maxConcurrency ?? Math.max(64, concurrency));
+    this.#slots.watch({ now: () => options.clock.now(), wake: () => this.#wakeLoop() });
+    this.#turnConnectors = new SlotTimedConnectors(options.connectors, this.#slots);
     this.dueBacklog = new DueBacklog({ query: (q) => options.store.dueBacklog(q), clock: options.clock });
     this.metrics.readBacklogFrom(async () => {
       await this.dueBacklog.refresh();
@@ -451,7 +455,7 @@ export class Engine {
    * Cheap and synchronous: the backlog is counted at most every 200 ms, in the background (due-backlog.ts).
    */
   refusal(limits: BacklogLimits): Refusal | null {
-    return backpressure(this.dueBacklog.current(), limits, this.executionRate.perSecond());
+    return backpressure(this.dueBacklog.current(), limits, this.executionRate.perSecond(), { heldBySlowSystems: this.#slots.heldBySlowSystems() });
   }
 
   // ── Control ───────────────────────────────────────────────────────────────────────────────
@@ -656,7 +660,7 @@ export class Engine {
       const result = await runTurn(run, recipe, owner, {
         store: this.store,
         clock: this.clock,
-        connectors: this.#opts.connectors,
+        connectors: this.#turnConnectors,
         tables: this.#opts.tables,
         log: this.#opts.log,
         random: this.#opts.random,
