@@ -171,6 +171,7 @@ export class Engine {
     this.#slots = options.slots ?? new WorkerSlots(concurrency, options.maxConcurrency ?? Math.max(64, concurrency));
     this.#slots.watch({ now: () => options.clock.now(), wake: () => this.#wakeLoop() });
     this.#turnConnectors = new SlotTimedConnectors(options.connectors, this.#slots);
+    this.metrics.readWaitingOnSystemsFrom(() => this.#slots.waitingOnSystems());
     this.dueBacklog = new DueBacklog({ query: (q) => options.store.dueBacklog(q), clock: options.clock });
     this.metrics.readBacklogFrom(async () => {
       await this.dueBacklog.refresh();

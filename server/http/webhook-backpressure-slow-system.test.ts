@@ -90,6 +90,8 @@ describe('POST /webhooks/:source while one system hangs', () => {
     const text = await metrics();
     expect(Number(/^partnerflow_due_backlog_runs (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
     expect(Number(/^partnerflow_due_backlog_oldest_age_seconds\{[^}]*\} (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(5);
+    // What the operator sees instead of refusals: the turns that wait on the PRM.
+    expect(Number(/^partnerflow_turns_waiting_on_systems\{[^}]*\} (\S+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(3);
     // A web form's submission, which the PRM has nothing to do with, is accepted and stored.
     const form = await deliverForm('form-1');
     expect(form.status).toBe(202);
