@@ -23,13 +23,6 @@ describe('backpressure: refuse webhooks the runtime cannot start soon', () => {
     expect(backpressure({ count: 3, oldestAgeMs: 5001 }, limits, 0.5)).toMatchObject({ reason: 'age', retryAfterSeconds: 6, message: expect.stringContaining('(MAX_DUE_AGE_MS is 5000)') });
   });
 
-  it('does not refuse for age while slow systems hold the worker: the backlog waits on them, not on intake (review 5, finding 4)', () => {
-    expect(backpressure({ count: 14, oldestAgeMs: 69_000 }, limits, 0, { heldBySlowSystems: true })).toBeNull();
-    // The store is still protected: MAX_DUE_BACKLOG refuses whatever holds the runs up.
-    expect(backpressure({ count: 100, oldestAgeMs: 69_000 }, limits, 0, { heldBySlowSystems: true })).toMatchObject({ reason: 'backlog', retryAfterSeconds: 60 });
-    expect(backpressure({ count: 14, oldestAgeMs: 69_000 }, limits, 0, { heldBySlowSystems: false })).toMatchObject({ reason: 'age' });
-  });
-
   it('asks the sender to come back when the due runs will have started, from 1 to 60 seconds', () => {
     expect(retryAfterSeconds(5000, 2000)).toBe(3);
     expect(retryAfterSeconds(10, 2000)).toBe(1);

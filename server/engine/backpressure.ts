@@ -20,30 +20,14 @@ export interface Refusal {
 export const RETRY_AFTER_MIN_SECONDS = 1;
 export const RETRY_AFTER_MAX_SECONDS = 60;
 
-/** What the worker's own state says of the backlog (worker-slots.ts). */
-export interface WorkerState {
-  /**
-   * At least half of the worker's maximum of turns wait on remote systems that do not answer (a
-   * hanging PRM, retry delays): the oldest due run waits on them, not on intake outrunning execution.
-   */
-  heldBySlowSystems: boolean;
-}
-
 /**
- * Whether a webhook must be refused because the runtime cannot keep up: the due backlog has reached
- * `maxDue` runs (the store and the sender's next attempts are what bound it, whatever holds the runs
- * up), or its oldest run is more than `maxAgeMs` late while the worker executes as fast as it can.
- * Under load that never stops, accepting past these bounds would only grow the queue (and every
- * email's delay) without end. Refused, the sender keeps the delivery and sends it again after
- * `Retry-After`.
- *
- * Not for age while slow systems hold the worker (`worker.heldBySlowSystems`): a backlog stuck behind
- * one system that hangs or fails is no sign that intake outruns execution, refusing would not make
- * that system answer, and it would refuse every source's webhooks, also those whose runs never call
- * it; a sender that does not retry (a web form) would lose its submission. Storing one costs an
- * insert; `maxDue` still bounds what is stored meanwhile. Review 5, finding 4.
+ * Whether a webhook must be refused because the runtime cannot start its work soon: the due backlog
+ * has reached `maxDue` runs, or its oldest run is more than `maxAgeMs` late. A 202 promises the work
+ * will be done; past these bounds it would only be queued behind work that already waits, and under
+ * load that never stops the queue (and every email's delay) would grow without end. Refused, the
+ * sender keeps the delivery and sends it again after `Retry-After`.
  */
-export function backpressure(backlog: DueBacklogView, limits: BacklogLimits, runsStartedPerSecond: number, worker: WorkerState = { heldBySlowSystems: false }): Refusal | null {
+export function backpressure(backlog: DueBacklogView, limits: BacklogLimits, runsStartedPerSecond: number): Refusal | null {
   if (backlog.count >= limits.maxDue) {
     return {
       reason: 'backlog',
@@ -51,7 +35,7 @@ export function backpressure(backlog: DueBacklogView, limits: BacklogLimits, run
       message: `the runtime is behind: ${backlog.count} runs are due and not started (MAX_DUE_BACKLOG is ${limits.maxDue}); nothing was stored, deliver again later`,
     };
   }
-  if (backlog.oldestAgeMs > limits.maxAgeMs && !worker.heldBySlowSystems) {
+  if (backlog.oldestAgeMs > limits.maxAgeMs) {
     return {
       reason: 'age',
       retryAfterSeconds: retryAfterSeconds(backlog.count, runsStartedPerSecond),

@@ -456,7 +456,7 @@ export class Engine {
    * Cheap and synchronous: the backlog is counted at most every 200 ms, in the background (due-backlog.ts).
    */
   refusal(limits: BacklogLimits): Refusal | null {
-    return backpressure(this.dueBacklog.current(), limits, this.executionRate.perSecond(), { heldBySlowSystems: this.#slots.heldBySlowSystems() });
+    return backpressure(this.dueBacklog.current(), limits, this.executionRate.perSecond());
   }
 
   // ── Control ───────────────────────────────────────────────────────────────────────────────

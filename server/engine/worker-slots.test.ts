@@ -76,20 +76,6 @@ describe('WorkerSlots: execution keeps pace with intake', () => {
     expect(slots.free(4)).toBe(0);
   });
 
-  it('is held by slow systems while at least half of its maximum of turns wait on one', () => {
-    const clock = { now: 0 };
-    const slots = new WorkerSlots(2, 4);
-    slots.watch({ now: () => clock.now, wake: () => {} });
-    expect(slots.heldBySlowSystems()).toBe(false);
-    const answered = slots.callStarted();
-    slots.callStarted();
-    expect(slots.heldBySlowSystems()).toBe(false);
-    clock.now += SLOW_CALL_MS;
-    expect(slots.heldBySlowSystems()).toBe(true);
-    answered();
-    expect(slots.heldBySlowSystems()).toBe(false);
-  });
-
   it('wakes the worker when a call turns slow, so that it claims with the slot it got back', () => {
     vi.useFakeTimers();
     try {

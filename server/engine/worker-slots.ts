@@ -93,16 +93,6 @@ export class WorkerSlots {
     return slow;
   }
 
-  /**
-   * Whether slow systems hold the worker: at least half of its maximum of turns wait on a remote
-   * system that does not answer. Then a due run's age says that a system is slow, not that intake
-   * outruns execution (backpressure.ts).
-   */
-  heldBySlowSystems(): boolean {
-    const waiting = this.waitingOnSystems();
-    return waiting > 0 && waiting * 2 >= this.max;
-  }
-
   #arm(): ReturnType<typeof setTimeout> {
     const timer = setTimeout(() => {
       this.#timer = null;

@@ -7,7 +7,7 @@ import type { ResponseDoc } from './openapi.ts';
 
 /**
  * Backpressure on `POST /webhooks/:source`: while the due backlog is past MAX_DUE_BACKLOG or
- * MAX_DUE_AGE_MS (backpressure.ts: not for age while slow systems hold the worker), a delivery gets 503 with `Retry-After` before its body is read, and nothing is
+ * MAX_DUE_AGE_MS, a delivery gets 503 with `Retry-After` before its body is read, and nothing is
  * stored; its sender delivers it again later. Only webhooks are refused: approval clicks and the
  * operator API answer as usual, so people can still decide and look while the runtime catches up.
  * Synchronous (the backlog is counted in the background), so a refused body is never read. Answers
@@ -24,7 +24,7 @@ export function refuseWhenBehind(c: Context, engine: Engine, config: Pick<Runtim
 /** The 503 of the webhook route in the OpenAPI document. */
 export const webhookBackpressureResponse: ResponseDoc = {
   description:
-    'The runtime is behind: MAX_DUE_BACKLOG runs or more are due and not started, or the oldest waits longer than MAX_DUE_AGE_MS while the runtime executes as fast as it can (not while a system it calls hangs). Nothing was stored; ' +
+    'The runtime is behind: MAX_DUE_BACKLOG runs or more are due and not started, or the oldest waits longer than MAX_DUE_AGE_MS. Nothing was stored; ' +
     'deliver the same event (same id) again after the `Retry-After` header (1 to 60 seconds, from the backlog and the recent execution rate). ' +
     'Also when the store (PostgreSQL) cannot be reached or must be asked again (a statement timeout, too many connections, a deadlock): the delivery is not accepted (should the store have taken it just before failing, the same id delivered again answers the same runs), `Retry-After` is 5 seconds.',
   schema: ErrorBody,
