@@ -147,7 +147,7 @@ export const RUNTIME_VARIABLES = {
   WORKER_MAX_CONCURRENCY: {
     schema: PositiveInt.max(1024),
     default: undefined,
-    doc: 'Most runs executed at once while webhooks keep storing runs: one more for each run stored, so execution keeps pace with intake (default: 64, or WORKER_CONCURRENCY if larger; never below it).',
+    doc: 'Most runs executed at once: while webhooks keep storing runs, one more for each run stored, so execution keeps pace with intake; while turns wait on a system that does not answer, their slots start the runs due behind them (default: 64, or WORKER_CONCURRENCY if larger; never below it).',
   },
   MAX_DUE_BACKLOG: { schema: PositiveInt, default: '10000', doc: 'Webhooks get 503 with Retry-After, storing nothing, while this many runs are due and not started.' },
   MAX_DUE_AGE_MS: { schema: PositiveInt, default: '5000', doc: 'Webhooks get 503 with Retry-After, storing nothing, while the oldest due run waits longer than this.' },

@@ -22,7 +22,7 @@ import { Polls } from './polls.ts';
 import { evaluateWebhookTrigger, type TriggerOutcome } from './webhook-trigger.ts';
 import { BusinessTimers, type TimersTouched } from './business-timers.ts';
 import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
-import { WorkerSlots } from './worker-slots.ts';
+import { SlotTimedConnectors, WorkerSlots } from './worker-slots.ts';
 import { WakeTimer } from './wake-timer.ts';
 import { hasNul, NUL_REFUSAL, nulSourcesOf } from './nul-keys.ts';
 import { leaseAtIntake, storedLeasedRuns } from './intake-leases.ts';
@@ -128,6 +128,8 @@ export class Engine {
   #claimedAt = -Infinity;
   #busySlots = 0;
   readonly #slots: WorkerSlots;
+  /** The connectors as turns call them: a call that goes unanswered stops holding its slot (worker-slots.ts). */
+  readonly #turnConnectors: ConnectedConnectors;
   /** How many runs are due and not started, and how late the oldest is (backpressure, `/metrics`). */
   readonly dueBacklog: DueBacklog;
   /** How fast the worker started runs recently (a refused webhook's `Retry-After`). */
@@ -169,6 +171,9 @@ export class Engine {
     this.metrics.readOperatorFiguresFrom(() => this.store.awaitingOperator());
     const concurrency = this.#opts.concurrency;
     this.#slots = options.slots ?? new WorkerSlots(concurrency, options.maxConcurrency ?? Math.max(64, concurrency));
+    this.#slots.watch({ now: () => options.clock.now(), wake: () => this.#wakeLoop() });
+    this.#turnConnectors = new SlotTimedConnectors(options.connectors, this.#slots);
+    this.metrics.readWaitingOnSystemsFrom(() => this.#slots.waitingOnSystems());
     this.dueBacklog = new DueBacklog({ query: (q) => options.store.dueBacklog(q), clock: options.clock });
     this.metrics.readBacklogFrom(async () => {
       await this.dueBacklog.refresh();
@@ -657,7 +662,7 @@ export class Engine {
       const result = await runTurn(run, recipe, owner, {
         store: this.store,
         clock: this.clock,
-        connectors: this.#opts.connectors,
+        connectors: this.#turnConnectors,
         tables: this.#opts.tables,
         log: this.#opts.log,
         random: this.#opts.random,

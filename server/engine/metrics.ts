@@ -176,6 +176,17 @@ export class EngineMetrics {
       if (backlog !== null && backlog !== UNREAD) this.dueBacklogOldestAgeSeconds.set(this.#worker, backlog.oldestAgeMs / 1000);
     },
   });
+  /** How many of this replica's turns wait on a remote system that does not answer (worker-slots.ts). */
+  #waitingOnSystems: (() => number) | null = null;
+  readonly turnsWaitingOnSystems = new Gauge({
+    name: 'partnerflow_turns_waiting_on_systems',
+    help: "Turns of this replica whose call to a remote system has gone unanswered for a second or more (a timeout, a retry delay, a rate budget); they hold no worker slot, and while they are half of WORKER_MAX_CONCURRENCY the oldest due run's age refuses no webhook",
+    labelNames: ['worker'] as const,
+    registers: [this.registry],
+    collect: () => {
+      if (this.#waitingOnSystems) this.turnsWaitingOnSystems.set(this.#worker, this.#waitingOnSystems());
+    },
+  });
   readonly webhooksRefused = new Counter({
     name: 'partnerflow_webhooks_refused_total',
     help: 'Webhook deliveries refused with 503 because the due backlog passed MAX_DUE_BACKLOG (reason backlog) or MAX_DUE_AGE_MS (reason age), or the store could not be reached (reason store_unavailable), or with 409 because their delivery id was already used for a different event (reason delivery_id_reused: a sender reusing ids); nothing was stored',
@@ -271,6 +282,11 @@ export class EngineMetrics {
   /** Makes the pool gauges read `poolUse` at each scrape. */
   readPoolFrom(poolUse: () => { inUse: number; waiting: number } | undefined): void {
     this.#poolUse = poolUse;
+  }
+
+  /** Makes `partnerflow_turns_waiting_on_systems` read `waiting` at each scrape. */
+  readWaitingOnSystemsFrom(waiting: () => number): void {
+    this.#waitingOnSystems = waiting;
   }
 
   /** Makes the backlog gauges read `backlog` at each scrape. */

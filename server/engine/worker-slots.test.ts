@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { WorkerSlots } from './worker-slots.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { SLOW_CALL_MS, WorkerSlots } from './worker-slots.ts';
 
 describe('WorkerSlots: execution keeps pace with intake', () => {
   it('uses its base slots when intake is quiet (draining a backlog)', () => {
@@ -51,5 +51,46 @@ describe('WorkerSlots: execution keeps pace with intake', () => {
 
   it('refuses a concurrency below one, naming it', () => {
     expect(() => new WorkerSlots(0, 64)).toThrow(/worker concurrency must be a whole number of at least 1 \(got 0\)/);
+  });
+
+  it('lends the slot of a turn whose remote call goes unanswered for SLOW_CALL_MS, without more intake, up to its maximum', () => {
+    const clock = { now: 0 };
+    const slots = new WorkerSlots(2, 4);
+    slots.watch({ now: () => clock.now, wake: () => {} });
+    const answered = [slots.callStarted(), slots.callStarted()];
+    expect(slots.free(2)).toBe(0);
+    clock.now += SLOW_CALL_MS - 1;
+    expect(slots.free(2)).toBe(0);
+    // Both calls wait on a system that does not answer: the two base slots start two more turns.
+    clock.now += 1;
+    expect(slots.waitingOnSystems()).toBe(2);
+    expect(slots.free(2)).toBe(2);
+    slots.callStarted();
+    slots.callStarted();
+    clock.now += SLOW_CALL_MS;
+    // Four turns wait: the maximum holds whatever they wait on.
+    expect(slots.free(4)).toBe(0);
+    // An answer gives the turn its slot back (until it ends).
+    answered[0]!();
+    expect(slots.waitingOnSystems()).toBe(3);
+    expect(slots.free(4)).toBe(0);
+  });
+
+  it('wakes the worker when a call turns slow, so that it claims with the slot it got back', () => {
+    vi.useFakeTimers();
+    try {
+      let wakes = 0;
+      const slots = new WorkerSlots(1, 2);
+      slots.watch({ now: () => Date.now(), wake: () => wakes++ });
+      const answered = slots.callStarted();
+      vi.advanceTimersByTime(SLOW_CALL_MS);
+      expect(wakes).toBeGreaterThan(0);
+      answered();
+      vi.advanceTimersByTime(SLOW_CALL_MS);
+      // No call under way: no timer left behind.
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -64,9 +64,14 @@ export async function appFixture(
     linkSecret?: string;
     /** The store the engine runs on (closed with the fixture). @default an in-memory SQLite store */
     store?: Store;
+    /** Engine options beside the store (slots, other connectors). */
+    engine?: Omit<NonNullable<Parameters<typeof engineFixture>[1]>, 'store'>;
   } = {},
 ): Promise<AppFixture> {
-  const fx = await engineFixture(options.recipes ?? [recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: '{% trigger.data.id %}' } }])], options.store ? { store: options.store } : {});
+  const fx = await engineFixture(options.recipes ?? [recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: '{% trigger.data.id %}' } }])], {
+    ...options.engine,
+    ...(options.store ? { store: options.store } : {}),
+  });
   const config = testConfig(options.config);
   const app = createApp({ engine: fx.engine, config, log: options.log ?? silentLog, approvalLinks: { linkSecret: options.linkSecret ?? MOCK_APPROVAL_LINK_SECRET, timezone: 'Europe/Berlin' }, mock: options.mock?.(fx) });
   return {

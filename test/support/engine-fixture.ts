@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineAction, defineConnector, defineEvent, type Logger } from '../../connectors/kit/define-connector.ts';
+import { defineAction, defineConnector, defineEvent, type ConnectorDefinition, type Logger } from '../../connectors/kit/define-connector.ts';
 import { Recipe, type RecipeInput } from '../../schemas/recipe.ts';
 import { openSqliteStore } from '../../server/store/sqlite-store.ts';
 import type { Store } from '../../server/store/store.ts';
@@ -187,12 +187,14 @@ export async function engineFixture(
     pollMs?: number;
     log?: Logger;
     onLifecycle?: LifecycleListener;
+    /** Connectors beside `fake` (another webhook source). */
+    connectors?: ConnectorDefinition[];
   } = {},
 ): Promise<EngineFixture> {
   const clock = options.clock ?? new VirtualClock('2026-03-02T09:00:00Z');
   const store = options.store ?? (await openSqliteStore({ path: ':memory:' }));
   const system = new FakeSystem();
-  const catalog = new ConnectorCatalog([fakeConnector(system)]);
+  const catalog = new ConnectorCatalog([fakeConnector(system), ...(options.connectors ?? [])]);
   const set = new RecipeSet(recipes.map((r) => loadedRecipe(Recipe.parse(r), `${r.name}.recipe.json`)), store);
   await set.persist(clock.now());
   const tables = createTables(options.tables ?? {}, options.calendar);
