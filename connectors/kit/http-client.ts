@@ -12,7 +12,7 @@ import {
   ResponseShapeError,
   TimeoutError,
 } from './http-errors.ts';
-import type { Limiter } from './rate-limiter.ts';
+import { untilAborted, type Limiter } from './rate-limiter.ts';
 import { systemClock, type Clock } from '../../server/engine/clock.ts';
 import { formatIssues } from '../../schemas/format-issues.ts';
 import { fullJitterDelay } from './full-jitter.ts';
@@ -280,7 +280,8 @@ export class HttpClient {
   async #attempt<T>(request: HttpRequest<T>, sent: { headers: Record<string, string> }): Promise<HttpResponse<T>> {
     const url = await this.#url(request);
     const method = request.method;
-    const authHeaders = this.#options.auth ? await this.#options.auth.headers(request.signal) : {};
+    // A token fetch is shared and goes on (its own client's timeout bounds it); this call stops waiting for it once canceled.
+    const authHeaders = this.#options.auth ? await untilAborted(this.#options.auth.headers(request.signal), request.signal) : {};
     const headers: Record<string, string> = { accept: 'application/json', ...this.#options.headers, ...authHeaders, ...request.headers };
     let body: string | undefined;
     if (request.form) {
