@@ -23,6 +23,7 @@ import { evaluateWebhookTrigger, type TriggerOutcome } from './webhook-trigger.t
 import { BusinessTimers, type TimersTouched } from './business-timers.ts';
 import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
 import { WorkerSlots } from './worker-slots.ts';
+import { ClaimFailures } from './claim-failures.ts';
 import { WakeTimer } from './wake-timer.ts';
 import { hasNul, NUL_REFUSAL, nulSourcesOf } from './nul-keys.ts';
 import { leaseAtIntake, storedLeasedRuns } from './intake-leases.ts';
@@ -126,6 +127,8 @@ export class Engine {
   /** When the worker last claimed (real ms): it claims at least every poll interval, however often turns end. */
   #claimedAt = -Infinity;
   #busySlots = 0;
+  /** Failed claims are logged once per outage, not every CLAIM_RETRY_MS (claim-failures.ts). */
+  readonly #claimFailures: ClaimFailures;
   readonly #slots: WorkerSlots;
   /** How many runs are due and not started, and how late the oldest is (backpressure, `/metrics`). */
   readonly dueBacklog: DueBacklog;
@@ -148,6 +151,7 @@ export class Engine {
     this.recipes = options.recipes;
     this.workerId = options.workerId ?? `worker-${randomBytes(4).toString('hex')}`;
     this.metrics = new EngineMetrics(this.workerId);
+    this.#claimFailures = new ClaimFailures(options.log);
     this.metrics.readPoolFrom(() => options.store.poolUse?.());
     this.#schedules = new Schedules(options.recipes, options.store, (recipe, field, error) => {
       this.metrics.recipeTriggerErrors.inc({ recipe, field });
@@ -781,8 +785,9 @@ export class Engine {
             this.#slots.claimed(runs.length);
             for (const run of runs) this.#startTurn(run);
             await this.#wakeTimer.rearm((now) => this.#nextWakeAfter(now), claimTime);
+            this.#claimFailures.succeeded();
           } catch (error) {
-            this.#opts.log.error({ error: (error as Error).message }, 'claiming due runs failed; will try again');
+            this.#claimFailures.failed(error);
             this.#news = true;
             claimFailed = true;
           }
@@ -812,17 +817,24 @@ export class Engine {
   }
 
   /**
-   * Stops claiming and waits for the turns in flight to end (graceful shutdown). A turn ends at its next
-   * action (interpreter.ts, `draining`): the call in flight finishes and is journaled, the run stays due.
+   * Stops claiming at once and waits for the turns in flight to end (graceful shutdown). A turn ends at
+   * its next action (interpreter.ts, `draining`): the call in flight finishes its attempt (the runtime's
+   * `stopping` signal keeps its HTTP client from another) and is journaled, the run stays due. Polls under
+   * way are aborted. `intakeClosed`: until it resolves (the HTTP server closed) the engine keeps draining,
+   * so a delivery still being stored starts no turn that would run on after the stop.
    */
-  async stop(): Promise<void> {
+  async stop(options: { intakeClosed?: Promise<unknown> } = {}): Promise<void> {
     this.#stopping = true;
+    this.#polls.stop();
     this.wake();
     await this.#loop;
     await this.#wakeTimer.close();
+    // Deliveries still coming in (the HTTP server closing) store runs, and never leased to this replica now.
+    await options.intakeClosed;
     // A delivery stored as the loop stopped may still start a turn (leased at intake): wait for it too.
     while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
     await this.#polls.idle();
+    this.#polls.resume();
     this.#loop = null;
     // Stopped, not draining any more: a turn asked for explicitly after this (runUntilIdle, a scenario's
     // advance) runs to its end instead of suspending at every action.
