@@ -44,6 +44,8 @@ export interface RuntimeConfig {
   maxDueAgeMs: number;
   workerId: string;
   leaseMs: number;
+  /** At shutdown, how long a request in progress may take before its connection is closed. */
+  shutdownGraceMs: number;
   /** On PostgreSQL, the worker's own poll for due runs: a safety net behind LISTEN/NOTIFY. */
   safetyPollMs: number;
   /** Evaluation steps one recipe expression or email template may take (engine/expression-limits.ts). */
@@ -143,6 +145,11 @@ export const RUNTIME_VARIABLES = {
     default: '60000',
     doc: `How long a run stays with a process that stopped renewing its lease before another takes it over (at least ${MIN_LEASE_MS}; a turn renews its lease every third of it).`,
   },
+  PARTNERFLOW_SHUTDOWN_GRACE_MS: {
+    schema: z.coerce.number().int().min(0).max(300_000),
+    default: '10000',
+    doc: 'At shutdown (SIGTERM), how long a request already in progress may take to be answered before its connection is closed (idle connections close at once). 0 to 300000.',
+  },
   WORKER_CONCURRENCY: { schema: PositiveInt.max(256), default: '8', doc: 'Runs executed at once by this process while intake is quiet.' },
   WORKER_MAX_CONCURRENCY: {
     schema: PositiveInt.max(1024),
@@ -205,6 +212,7 @@ export function loadConfig(environment: Env, options: { mock: boolean; connector
   }
   const workerId = read('PARTNERFLOW_WORKER_ID');
   const leaseMs = read('PARTNERFLOW_LEASE_MS');
+  const shutdownGraceMs = read('PARTNERFLOW_SHUTDOWN_GRACE_MS');
   const safetyPollMs = read('PARTNERFLOW_SAFETY_POLL_MS');
   const expressionMaxSteps = read('PARTNERFLOW_EXPRESSION_MAX_STEPS');
   const databaseUrl = read('PARTNERFLOW_DATABASE_URL');
@@ -274,6 +282,7 @@ export function loadConfig(environment: Env, options: { mock: boolean; connector
     maxDueAgeMs: maxDueAgeMs!,
     workerId: workerId!,
     leaseMs: leaseMs!,
+    shutdownGraceMs: shutdownGraceMs!,
     safetyPollMs: safetyPollMs!,
     expressionMaxSteps: expressionMaxSteps!,
     // Mock mode empties its store at every start: it never runs on a database named for production.

@@ -98,7 +98,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const startRun = (recipe: string, data: unknown, o: { dedupKey: string; startedBy?: string }) => engineRef!.startRun(recipe, data, { dedupKey: o.dedupKey, type: 'run', startedBy: o.startedBy });
   // runs.announce_write: the runtime's own write, delivered as the event its system may or may not echo.
   const announceWrite = (source: string, event: string, data: unknown, deliveryId: string) => engineRef!.deliver({ source, event, data, deliveryId });
-  const connectors = catalog.connect(config.connectors, { clock, log, store, publicBaseUrl: config.publicBaseUrl, timezone: tables.calendar.timezone, startRun, announceWrite }, config.notConfigured);
+  // Aborted at close (SIGTERM): the connectors' HTTP clients start no further attempt and no retry wait.
+  const stopping = new AbortController();
+  const connectors = catalog.connect(config.connectors, { clock, log, store, publicBaseUrl: config.publicBaseUrl, timezone: tables.calendar.timezone, startRun, announceWrite, stopping: stopping.signal }, config.notConfigured);
   const engine = (engineRef = new Engine({ store, clock, recipes, connectors, tables, log, concurrency: config.workerConcurrency, maxConcurrency: config.workerMaxConcurrency, workerId: config.workerId, leaseMs: config.leaseMs, ...(store.listenForWakeups ? { pollMs: config.safetyPollMs } : {}),
     // Without info lines to write, the engine builds no events (and still logs a failed run at warn).
     onLifecycle: log.isLevelEnabled?.('info') === false ? undefined : logLifecycle(log),
@@ -124,6 +126,19 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
 
   let server: ServerType | null = null;
+  // Requests whose handler has not answered yet: at close, the store stays open until they end (or a bound passes).
+  const handling = new Set<Promise<unknown>>();
+  const fetch = (request: Request, env: unknown): Response | Promise<Response> => {
+    const answer = app.fetch(request, env);
+    if (!(answer instanceof Promise)) return answer;
+    const settled = answer.then(
+      () => {},
+      () => {},
+    );
+    handling.add(settled);
+    void settled.then(() => handling.delete(settled));
+    return answer;
+  };
   return {
     config,
     log,
@@ -136,14 +151,43 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     start: () => engine.start(),
     listen: () =>
       new Promise((resolve, reject) => {
-        server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => resolve({ port: info.port }));
+        server = serve({ fetch, hostname: config.host, port: config.port }, (info) => resolve({ port: info.port }));
         server.once('error', reject);
       }),
     async close() {
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-      await engine.stop();
+      // At once, together: no claim, no connector retry, no new connection; the HTTP server's requests in
+      // progress get config.shutdownGraceMs (webhooks then still store their runs, for any replica to run).
+      stopping.abort();
+      const httpClosed = closeHttp(server, config.shutdownGraceMs, handling);
+      await Promise.all([engine.stop({ intakeClosed: httpClosed }), httpClosed]);
       stopInterceptor?.();
       await store.close();
     },
   };
+}
+
+/** How long a request's handler may run on after its connection was closed at the end of the grace (a store write finishing). */
+const HANDLER_SETTLE_MS = 2000;
+
+/**
+ * Closes the HTTP server for a shutdown: no new connection; idle keep-alive connections closed now; a
+ * connection with a request in progress (or half a request: a slow or stalled client) closed once it is
+ * answered or `graceMs` has passed, whichever is first. Resolves once every connection is closed and the
+ * handlers still running have ended (at most HANDLER_SETTLE_MS later): then nothing uses the store.
+ */
+async function closeHttp(server: ServerType | null, graceMs: number, handling: ReadonlySet<Promise<unknown>>): Promise<void> {
+  if (!server) return;
+  const http = server as ServerType & { closeIdleConnections?(): void; closeAllConnections?(): void };
+  const grace = setTimeout(() => http.closeAllConnections?.(), graceMs);
+  try {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      http.closeIdleConnections?.();
+    });
+  } finally {
+    clearTimeout(grace);
+  }
+  let bound: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all([...handling]), new Promise((resolve) => (bound = setTimeout(resolve, HANDLER_SETTLE_MS)))]);
+  clearTimeout(bound);
 }

@@ -43,7 +43,7 @@ export const emailConnector = defineConnector({
             apiUrl: config.apiUrl!,
             serverToken: config.serverToken!,
             messageStream: config.messageStream,
-            http: { clock: deps.clock, log: deps.log },
+            http: { clock: deps.clock, log: deps.log, ...(deps.stopping && { stopping: deps.stopping }) },
           }),
     });
   },

@@ -27,6 +27,11 @@ export interface ConnectorDeps {
   connection<T = unknown>(connectorName: string): T;
   /** Starts a run of a recipe once per `dedupKey` (the `runs` connector); absent where no engine runs. */
   startRun?(recipe: string, data: unknown, options: { dedupKey: string }): Promise<{ id: string; created: boolean }>;
+  /**
+   * Aborted when the runtime shuts down (SIGTERM): an HTTP client given it (`HttpClientOptions.stopping`)
+   * starts no further attempt of a call and no retry wait. Absent where nothing shuts down.
+   */
+  stopping?: AbortSignal;
   /** Delivers a record the runtime wrote as its system's event (`runs.announce_write`); absent where no engine runs. */
   announceWrite?(source: string, event: string, data: unknown, deliveryId: string): Promise<{ runIds: string[]; duplicate: boolean }>;
 }

@@ -1,6 +1,6 @@
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { capturingLogger } from './action-test-context.ts';
 import { HttpClient, type HttpClientOptions } from './http-client.ts';
@@ -319,5 +319,67 @@ describe('HttpClient', () => {
     await client.request({ method: 'GET', path: 'x', note: (l) => notes.push(l) });
     await client.request({ method: 'GET', path: 'x', note: (l) => notes.push(l) });
     expect(notes).toEqual(['waited 1.0 s for acme rate budget']);
+  });
+
+  // Review 5, finding 2: SIGTERM during a call to a system answering 503 sent attempts 2 and 3 after it,
+  // and waited through Retry-After (up to 60 s), holding the shutdown for over a minute.
+  describe('once the process is stopping', () => {
+    it('sends no further attempt after the one under way, and throws its error as after the last attempt', async () => {
+      const stopping = new AbortController();
+      let calls = 0;
+      server.use(
+        http.put(`${BASE}/things/1`, () => {
+          calls += 1;
+          stopping.abort(); // SIGTERM arrives while the system works on the first attempt
+          return HttpResponse.json({ message: 'unavailable' }, { status: 503 });
+        }),
+      );
+      const notes: string[] = [];
+      const { client, waits } = clientWith({ stopping: stopping.signal });
+      const failed = await client.request({ method: 'PUT', path: '/things/1', body: {}, note: (line) => notes.push(line) }).catch((error: unknown) => error);
+      expect(failed).toBeInstanceOf(ServerError);
+      expect(calls).toBe(1);
+      expect(waits).toEqual([]);
+      expect(notes).toEqual(['acme PUT /v1/things/1 answered 503: unavailable; not retried in this call: the runtime was stopping']);
+    });
+
+    it('ends a Retry-After wait under way at the stop, without another attempt', async () => {
+      const stopping = new AbortController();
+      let calls = 0;
+      server.use(
+        http.get(`${BASE}/items`, () => {
+          calls += 1;
+          return HttpResponse.json({ message: 'slow down' }, { status: 429, headers: { 'Retry-After': '50' } });
+        }),
+      );
+      // A clock whose sleep lasts until its signal ends it: the 50 s wait is under way when the stop comes.
+      let sleeping = false;
+      const clock = {
+        now: Date.now,
+        sleep: (_ms: number, signal?: AbortSignal) =>
+          new Promise<void>((_, reject) => {
+            sleeping = true;
+            signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+          }),
+      };
+      const client = new HttpClient({ system: 'acme', baseUrl: BASE, clock, random: () => 0.5, stopping: stopping.signal });
+      const request = client.request({ method: 'GET', path: '/items' }).catch((error: unknown) => error);
+      await vi.waitFor(() => expect(sleeping).toBe(true));
+      stopping.abort();
+      expect(await request).toBeInstanceOf(RateLimitError);
+      expect(calls).toBe(1);
+    });
+
+    it("still passes the caller's own cancellation through during a wait", async () => {
+      const stopping = new AbortController();
+      const caller = new AbortController();
+      server.use(http.get(`${BASE}/items`, () => HttpResponse.json({ message: 'down' }, { status: 503 })));
+      const clock = { now: Date.now, sleep: (_ms: number, signal?: AbortSignal) => new Promise<void>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true })) };
+      const client = new HttpClient({ system: 'acme', baseUrl: BASE, clock, random: () => 0.5, stopping: stopping.signal });
+      const request = client.request({ method: 'GET', path: '/items', signal: caller.signal }).catch((error: unknown) => error);
+      await new Promise((r) => setTimeout(r, 50));
+      caller.abort(new Error('lease lost'));
+      expect(await request).toEqual(new Error('lease lost'));
+    });
   });
 });

@@ -12,7 +12,7 @@ import {
   ResponseShapeError,
   TimeoutError,
 } from './http-errors.ts';
-import type { Limiter } from './rate-limiter.ts';
+import { untilAborted, type Limiter } from './rate-limiter.ts';
 import { systemClock, type Clock } from '../../server/engine/clock.ts';
 import { formatIssues } from '../../schemas/format-issues.ts';
 import { fullJitterDelay } from './full-jitter.ts';
@@ -94,6 +94,13 @@ export interface HttpClientOptions {
   errorMessage?(body: unknown): { message?: string | undefined; code?: string | undefined };
   /** Requests at debug level, retries at warn; never headers or bodies. */
   log?: Logger;
+  /**
+   * Aborted when the process stops (SIGTERM): an attempt under way goes on to its answer or its timeout,
+   * but no further attempt and no backoff or Retry-After wait starts; a wait under way ends. The request
+   * throws the error of its last attempt, as when its attempts are used up, so every caller's rules for
+   * a failed call hold unchanged (a step's retry policy, the outbox's look-up before a resend).
+   */
+  stopping?: AbortSignal;
 }
 
 /**
@@ -138,6 +145,9 @@ export interface HttpResponse<T = unknown> {
   headers: Headers;
   body: T;
 }
+
+/** The reason a backoff wait ends when the process stops (never thrown out of the client). */
+const STOPPED = Symbol('stopping');
 
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
@@ -203,10 +213,44 @@ export class HttpClient {
         if (!error.retryable || !(retryable || error.notApplied) || attempt >= this.#retry.attempts) throw error;
         const delay = this.#backoff(attempt, error.retryAfterMs);
         if (delay === undefined) throw error;
+        if (this.#options.stopping?.aborted) throw this.#notRetried(request, error);
         this.#options.log?.warn({ system: this.system, method: request.method, url: error.url, status: error.status, attempt, delayMs: delay }, `${error.message}; retrying`);
         request.note?.(`${error.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.#retry.attempts})`);
-        await this.#clock.sleep(delay, request.signal);
+        if (!(await this.#wait(delay, request.signal))) throw this.#notRetried(request, error);
       }
+    }
+  }
+
+  /** The process stops: the failed attempt was the last one here (its caller retries later, as after the last attempt). */
+  #notRetried(request: HttpRequest<unknown>, error: HttpError): HttpError {
+    this.#options.log?.info({ system: this.system, method: request.method, url: error.url, status: error.status }, `${error.message}; not retried: this process is stopping`);
+    request.note?.(`${error.message}; not retried in this call: the runtime was stopping`);
+    return error;
+  }
+
+  /** Waits `ms` on the clock before a retry; false when the process began stopping meanwhile (the caller's own cancellation throws). */
+  async #wait(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+    const stopping = this.#options.stopping;
+    if (!stopping) {
+      await this.#clock.sleep(ms, signal);
+      return true;
+    }
+    // One signal for both (no AbortSignal.any: it would tie a listener per retry to the process-long signal).
+    const wait = new AbortController();
+    const onStop = () => wait.abort(STOPPED);
+    const onCancel = () => wait.abort(signal!.reason);
+    stopping.addEventListener('abort', onStop, { once: true });
+    signal?.addEventListener('abort', onCancel, { once: true });
+    if (signal?.aborted) onCancel();
+    try {
+      await this.#clock.sleep(ms, wait.signal);
+      return !stopping.aborted;
+    } catch (reason) {
+      if (reason === STOPPED) return false;
+      throw reason;
+    } finally {
+      stopping.removeEventListener('abort', onStop);
+      signal?.removeEventListener('abort', onCancel);
     }
   }
 
@@ -236,7 +280,8 @@ export class HttpClient {
   async #attempt<T>(request: HttpRequest<T>, sent: { headers: Record<string, string> }): Promise<HttpResponse<T>> {
     const url = await this.#url(request);
     const method = request.method;
-    const authHeaders = this.#options.auth ? await this.#options.auth.headers(request.signal) : {};
+    // A token fetch is shared and goes on (its own client's timeout bounds it); this call stops waiting for it once canceled.
+    const authHeaders = this.#options.auth ? await untilAborted(this.#options.auth.headers(request.signal), request.signal) : {};
     const headers: Record<string, string> = { accept: 'application/json', ...this.#options.headers, ...authHeaders, ...request.headers };
     let body: string | undefined;
     if (request.form) {

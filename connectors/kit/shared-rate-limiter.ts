@@ -86,7 +86,7 @@ export class SharedRateLimiter implements Limiter {
       slot = await untilAborted(turn, options.signal);
     } catch (error) {
       // The slot may still be granted as the caller gives up: hand it back.
-      turn.then((granted) => this.#release(granted), () => undefined);
+      turn.then((granted) => void this.#release(granted), () => undefined);
       throw error;
     }
     const waited = clock.now() - queuedAt;
@@ -97,7 +97,9 @@ export class SharedRateLimiter implements Limiter {
       return await fn();
     } finally {
       clearInterval(renew);
-      this.#release(slot);
+      // Awaited: the call is over once its slot is back in the store, so a process that stops after its
+      // calls end (the engine's stop, then the store's close) leaves no slot taken until its lease ends.
+      await this.#release(slot);
     }
   }
 
@@ -137,15 +139,17 @@ export class SharedRateLimiter implements Limiter {
     }
   }
 
-  #release(call: RateBudgetCall): void {
+  /** Gives a slot back; resolves when the store has it (never rejects: a slot not freed frees at its lease end). */
+  #release(call: RateBudgetCall): Promise<void> {
     this.#active -= 1;
     this.#releases += 1;
-    this.#o.store.releaseRateBudget({ ...call, now: this.#o.clock.now() }).then(
+    const released = this.#o.store.releaseRateBudget({ ...call, now: this.#o.clock.now() }).then(
       () => undefined,
       (error: unknown) => this.#o.log?.warn({ budget: call.budget, error: (error as Error).message }, 'freeing a rate budget slot failed; its lease frees it'),
     );
     // Queued after the release in the store's writes, so the waiter's take sees the slot free.
     this.#released.shift()?.();
+    return released;
   }
 
   #renew(slot: RateBudgetSlot): void {

@@ -29,7 +29,7 @@ export const marketoConnector = defineConnector({
         clientSecret: config.clientSecret,
         quota,
         limiter: new MarketoRateBudget({ settings: config, quota, clock: deps.clock, shared: { store: deps.store, instance: config.baseUrl, log: deps.log } }),
-        http: { clock: deps.clock, log: deps.log },
+        http: { clock: deps.clock, log: deps.log, ...(deps.stopping && { stopping: deps.stopping }) },
       }),
     };
   },

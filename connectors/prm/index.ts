@@ -34,6 +34,7 @@ export const prmConnector = defineConnector({
       http: {
         clock: deps.clock,
         log: deps.log,
+        ...(deps.stopping && { stopping: deps.stopping }),
         limiter: new RateLimiter({ maxCalls: config.maxCallsPerSecond, perMs: 1000, maxConcurrent: config.maxConcurrent, clock: deps.clock }),
       },
     }),

@@ -26,6 +26,7 @@ export const salesforceConnector = defineConnector({
       http: {
         clock: deps.clock,
         log: deps.log,
+        ...(deps.stopping && { stopping: deps.stopping }),
         // Salesforce has no per-second limit, only a concurrent one (and a daily allowance, org-wide):
         // the window is unbounded and only the calls in flight are capped.
         limiter: new RateLimiter({ maxCalls: Number.POSITIVE_INFINITY, perMs: 1000, maxConcurrent: config.maxConcurrent, clock: deps.clock }),

@@ -9,6 +9,9 @@ import { describeStartupError } from './startup-error.ts';
 import { describeStoreLocation } from '../store/open-store.ts';
 import { isLoopbackHost } from '../loopback-host.ts';
 
+/** After the runtime closed, how long the process may take to end on its own before it is ended. */
+const EXIT_BACKSTOP_MS = 1000;
+
 export const serveCommand: Command = {
   usage: `Usage: partnerflow serve [--mock [--allow-remote-mock]] [--port <n>] [--host <addr>] [--db <file>]
 
@@ -136,15 +139,23 @@ stops the start with a message naming each variable.`,
       const shutdown = (signal: string) => {
         if (closing) return;
         closing = true;
-        runtime.log.info({ signal }, 'shutting down: finishing the turns in flight');
+        const stoppingAt = performance.now();
+        runtime.log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: claiming no more runs, finishing the turns in flight');
+        const exit = (code: number) => {
+          resolve(code);
+          // Everything of the runtime is closed; something left behind (a shared token request still waiting
+          // for its answer) must not hold the exit: the process ends a moment later even so.
+          setTimeout(() => process.exit(code), EXIT_BACKSTOP_MS).unref();
+        };
         runtime.close().then(
           () => {
             releaseMockStore();
-            resolve(0);
+            runtime.log.info({ signal, ms: Math.round(performance.now() - stoppingAt) }, 'stopped');
+            exit(0);
           },
           (error: unknown) => {
             runtime.log.error({ error: (error as Error).message }, 'shutdown failed');
-            resolve(1);
+            exit(1);
           },
         );
       };

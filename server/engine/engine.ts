@@ -23,6 +23,7 @@ import { evaluateWebhookTrigger, type TriggerOutcome } from './webhook-trigger.t
 import { BusinessTimers, type TimersTouched } from './business-timers.ts';
 import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
 import { SlotTimedConnectors, WorkerSlots } from './worker-slots.ts';
+import { ClaimFailures } from './claim-failures.ts';
 import { WakeTimer } from './wake-timer.ts';
 import { hasNul, NUL_REFUSAL, nulSourcesOf } from './nul-keys.ts';
 import { leaseAtIntake, storedLeasedRuns } from './intake-leases.ts';
@@ -127,6 +128,8 @@ export class Engine {
   /** When the worker last claimed (real ms): it claims at least every poll interval, however often turns end. */
   #claimedAt = -Infinity;
   #busySlots = 0;
+  /** Failed claims are logged once per outage, not every CLAIM_RETRY_MS (claim-failures.ts). */
+  readonly #claimFailures: ClaimFailures;
   readonly #slots: WorkerSlots;
   /** The connectors as turns call them: a call that goes unanswered stops holding its slot (worker-slots.ts). */
   readonly #turnConnectors: ConnectedConnectors;
@@ -151,6 +154,7 @@ export class Engine {
     this.recipes = options.recipes;
     this.workerId = options.workerId ?? `worker-${randomBytes(4).toString('hex')}`;
     this.metrics = new EngineMetrics(this.workerId);
+    this.#claimFailures = new ClaimFailures(options.log);
     this.metrics.readPoolFrom(() => options.store.poolUse?.());
     this.#schedules = new Schedules(options.recipes, options.store, (recipe, field, error) => {
       this.metrics.recipeTriggerErrors.inc({ recipe, field });
@@ -743,6 +747,8 @@ export class Engine {
   }
 
   #started: Promise<void> = Promise.resolve();
+  /** This process's hold of its worker id while it runs (worker-id-claim.ts); given up by stop(). */
+  #workerIdHold: WorkerIdHold | null = null;
 
   /**
    * Starts the worker loop. Up to `concurrency` turns (more while intake keeps storing runs, see
@@ -765,6 +771,7 @@ export class Engine {
     // A caller that does not wait for the start (tests, the harness) leaves no unhandled rejection.
     this.#started.catch(() => {});
     const hold = new WorkerIdHold({ store: this.store, workerId: this.workerId, log: this.#opts.log });
+    this.#workerIdHold = hold;
     this.#loop = (async () => {
       try {
         const freed = await hold.take(() => this.#stopping);
@@ -802,8 +809,9 @@ export class Engine {
             this.#slots.claimed(runs.length);
             for (const run of runs) this.#startTurn(run);
             await this.#wakeTimer.rearm((now) => this.#nextWakeAfter(now), claimTime);
+            this.#claimFailures.succeeded();
           } catch (error) {
-            this.#opts.log.error({ error: (error as Error).message }, 'claiming due runs failed; will try again');
+            this.#claimFailures.failed(error);
             this.#news = true;
             claimFailed = true;
           }
@@ -814,10 +822,6 @@ export class Engine {
         // A failed claim is tried again soon, not after the slow safety poll of a store that notifies.
         if (!this.#stopping) await this.#idle(claimFailed ? Math.min(this.#opts.pollMs, CLAIM_RETRY_MS) : this.#opts.pollMs);
       }
-      // The worker id is given up once the turns in flight have ended, not before: a start under this
-      // id meanwhile would free their leases.
-      while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
-      await hold.leave();
     })();
     return this.#started;
   }
@@ -838,17 +842,28 @@ export class Engine {
   }
 
   /**
-   * Stops claiming and waits for the turns in flight to end (graceful shutdown). A turn ends at its next
-   * action (interpreter.ts, `draining`): the call in flight finishes and is journaled, the run stays due.
+   * Stops claiming at once and waits for the turns in flight to end (graceful shutdown). A turn ends at
+   * its next action (interpreter.ts, `draining`): the call in flight finishes its attempt (the runtime's
+   * `stopping` signal keeps its HTTP client from another) and is journaled, the run stays due. Polls under
+   * way are aborted. `intakeClosed`: until it resolves (the HTTP server closed) the engine keeps draining,
+   * so a delivery still being stored starts no turn that would run on after the stop.
    */
-  async stop(): Promise<void> {
+  async stop(options: { intakeClosed?: Promise<unknown> } = {}): Promise<void> {
     this.#stopping = true;
+    this.#polls.stop();
     this.wake();
     await this.#loop;
     await this.#wakeTimer.close();
+    // Deliveries still coming in (the HTTP server closing) store runs, and never leased to this replica now.
+    await options.intakeClosed;
     // A delivery stored as the loop stopped may still start a turn (leased at intake): wait for it too.
     while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
     await this.#polls.idle();
+    // The worker id is given up once every turn has ended, not before: a start under this id
+    // meanwhile would free their leases.
+    await this.#workerIdHold?.leave();
+    this.#workerIdHold = null;
+    this.#polls.resume();
     this.#loop = null;
     // Stopped, not draining any more: a turn asked for explicitly after this (runUntilIdle, a scenario's
     // advance) runs to its end instead of suspending at every action.

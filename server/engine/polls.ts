@@ -55,6 +55,10 @@ export class Polls {
   /** Per poll recipe, when this process looks at it next (from the store; refreshed after each try). */
   readonly #nextAt = new Map<string, number>();
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** The polls under way, to abort when the process stops. */
+  readonly #controllers = new Set<AbortController>();
+  /** Stopping (shutdown): no poll starts, and those under way were aborted. */
+  #stopping = false;
   #loaded: Promise<void> | null = null;
   readonly #polls: Counter<'recipe' | 'outcome'>;
   readonly #failuresInARow: Gauge<'recipe'>;
@@ -106,7 +110,7 @@ export class Polls {
       return;
     }
     const started: Array<Promise<void>> = [];
-    for (const recipe of this.#pollRecipes()) {
+    for (const recipe of this.#stopping ? [] : this.#pollRecipes()) {
       const name = recipe.definition.name;
       if (this.#inFlight.has(name) || (this.#nextAt.get(name) ?? now) > now) continue;
       const poll = this.#poll(recipe, now).finally(() => this.#inFlight.delete(name));
@@ -127,6 +131,21 @@ export class Polls {
   /** Resolves when the polls under way have ended (graceful shutdown). */
   async idle(): Promise<void> {
     await Promise.all(this.#inFlight.values());
+  }
+
+  /**
+   * Shutdown: no poll starts until `resume()`, and each poll under way is aborted (a poll only reads: its
+   * call in flight is dropped, not waited for). What its pages stored stays; the recipe is due again at
+   * once, for whichever process polls next, from the watermark its last saved page left.
+   */
+  stop(): void {
+    this.#stopping = true;
+    for (const controller of this.#controllers) controller.abort(new Error('the process is stopping'));
+  }
+
+  /** After a stop: polls start again when due (an engine started again, the harness's ticks). */
+  resume(): void {
+    this.#stopping = false;
   }
 
   async #poll(recipe: LoadedRecipe, now: number): Promise<void> {
@@ -150,12 +169,13 @@ export class Polls {
     }
     let items = 0;
     let created = 0;
+    const controller = new AbortController();
+    this.#controllers.add(controller);
     try {
       let watermark = taken.watermark;
       const resolved = this.#opts.connectors.resolve(trigger.action);
       const scope = pollScope(trigger.action, null, name);
       const input = (await evaluateMapping(trigger.input ?? {}, scope, this.#opts.env())) as Record<string, unknown>;
-      const controller = new AbortController();
       let page: string | null = null;
       for (let pageNumber = 1; ; pageNumber++) {
         const parsed = resolved.definition.input.parse({ ...input, since: taken.watermark, ...(page === null ? {} : { page }) });
@@ -213,6 +233,12 @@ export class Polls {
       this.#failuresInARow.set({ recipe: name }, 0);
       log.info({ recipe: name, items, runs: created, since: taken.watermark, watermark }, 'polled');
     } catch (error) {
+      if (controller.signal.aborted) {
+        // Stopped mid-poll (shutdown): not a failure of the system. Due again at once, from the saved watermark.
+        const released = await store.finishPoll({ recipe: name, owner, now: clock.now(), nextPollAt: clock.now() }).catch(() => false);
+        log.info({ recipe: name, items, runs: created, released }, 'poll stopped by the shutdown; polled again from the same watermark by the next process');
+        return;
+      }
       // The watermark stays where the last saved page left it: the next poll asks again from there.
       const message = (error as Error).message;
       const finished = await store.finishPoll({ recipe: name, owner, now: clock.now(), nextPollAt, error: message }).catch(() => false);
@@ -221,6 +247,7 @@ export class Polls {
       if (cursor) this.#failuresInARow.set({ recipe: name }, cursor.failures);
       log.warn({ recipe: name, error: message, items, runs: created, nextPollAt: new Date(nextPollAt).toISOString() }, 'poll failed; trying again at the next interval from the same watermark');
     } finally {
+      this.#controllers.delete(controller);
       this.#nextAt.set(name, nextPollAt);
     }
   }

@@ -40,6 +40,7 @@ export function testConfig(overrides: Partial<RuntimeConfig> = {}): RuntimeConfi
     maxDueAgeMs: 5000,
     workerId: 'test-worker',
     leaseMs: 60_000,
+    shutdownGraceMs: 10_000,
     safetyPollMs: 30_000,
     expressionMaxSteps: 5_000_000,
     connectors: {},

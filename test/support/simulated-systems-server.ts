@@ -20,6 +20,8 @@ export interface SimulatedSystemsServer {
   holdEmailSendsTo: string | null;
   /** Ends the held email sends without an answer and without passing them on: they never reached the provider. */
   dropHeldEmailSends(): void;
+  /** Every request that reached the server so far, in order (held ones included): which system, method and path. */
+  readonly arrivals: ReadonlyArray<{ system: string; method: string; path: string }>;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export async function serveSimulatedSystems(systems: SimulatedSystems, options: 
     '/marketo': new URL(SIMULATED_URLS.marketo).origin,
   };
   const held: Array<() => void> = [];
+  const arrivals: Array<{ system: string; method: string; path: string }> = [];
   const heldEmail: Array<(forward: boolean) => void> = [];
   let baseUrl = '';
   const holdsEmail = (body: Buffer): boolean => {
@@ -82,6 +85,7 @@ export async function serveSimulatedSystems(systems: SimulatedSystems, options: 
       res.destroy();
       return;
     }
+    arrivals.push({ system: prefix.slice(1), method: req.method!, path: new URL(target).pathname });
     options.onRequest?.({ system: prefix.slice(1), method: req.method!, path: new URL(target).pathname, arrivedAt, headers: req.headers, body });
     if (prefix.startsWith('/sf-') && state.holdSalesforce) await new Promise<void>((resolve) => held.push(resolve));
     if (prefix === '/email' && req.method === 'POST' && holdsEmail(body) && !(await new Promise<boolean>((resolve) => heldEmail.push(resolve)))) {
@@ -147,6 +151,7 @@ export async function serveSimulatedSystems(systems: SimulatedSystems, options: 
       state.holdEmailSendsTo = value;
       if (value === null) for (const release of heldEmail.splice(0)) release(true);
     },
+    arrivals,
     dropHeldEmailSends() {
       for (const release of heldEmail.splice(0)) release(false);
     },
