@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { ConnectorDefinition } from '../connectors/kit/define-connector.ts';
 import { MOCK_APPROVAL_LINK_SECRET } from '../connectors/approval/approval-token.ts';
+import { isSecretName } from '../connectors/kit/secret-names.ts';
 import { DEFAULT_EXPRESSION_LIMITS } from './engine/expression-limits.ts';
 import { isLoopbackHost } from './loopback-host.ts';
 
@@ -329,6 +330,8 @@ function exampleValuesIn(env: Env, connectors: readonly ConnectorDefinition[], h
       problems.push(still(variable, GENERATED_SECRETS.has(variable) || secretVariables.has(variable) ? 'set your own secret (e.g. openssl rand -hex 32)' : 'set the real value'));
       continue;
     }
+    // A secret is never an address, and what a rule would quote of it must not be shown.
+    if (isSecretName(variable)) continue;
     const example = EXAMPLE_VALUES.map((rule) => rule(value)).find((found) => found !== undefined);
     if (example) problems.push(still(variable, example));
   }

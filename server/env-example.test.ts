@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -132,6 +133,14 @@ describe('.env.example, as a production start reads it (review 5 finding 5)', ()
     expect(message).not.toContain('EMAIL_API_URL');
   });
 
+  it('stops `partnerflow serve` on it with those lines, exit 1 (what the operator reads)', () => {
+    const filledIn = { ...envExample, ...Object.fromEntries(Object.entries(DEPLOYMENT).filter(([name]) => envExample[name] === '')), ...replicaEnvironment };
+    const serve = spawnSync(process.execPath, [join(root, 'bin/partnerflow.js'), 'serve'], { cwd: root, encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent', ...filledIn }, timeout: 60_000 });
+    expect(serve.status).toBe(1);
+    expect(serve.stderr).toContain('configuration is not valid:');
+    for (const variable of ['PUBLIC_BASE_URL', 'PRM_BASE_URL', 'PRM_CLAIM_PORTAL_URL', 'EMAIL_FROM', 'MARKETO_BASE_URL']) expect(serve.stderr).toContain(`  - ${documentedRefusal(variable)}`);
+  });
+
   it('leaves real defaults alone: ports, pool sizes, leases, a loopback base on a loopback HOST, Postmark', () => {
     expect(startProblems({ ...DEPLOYMENT, ...replicaEnvironment, PORT: '8080', PARTNERFLOW_DATABASE_POOL_SIZE: '10', PARTNERFLOW_LEASE_MS: '60000', PRM_TENANT_ID: '1000' })).toEqual([]);
     // Listening on this machine only, a base on this machine is the only one that works (a trial, the tests).
@@ -146,6 +155,11 @@ describe('.env.example, as a production start reads it (review 5 finding 5)', ()
       expect(startProblems({ ...DEPLOYMENT, HOST: '0.0.0.0', PUBLIC_BASE_URL: base })[0]).toMatch(/^PUBLIC_BASE_URL: still the placeholder of \.env\.example; .* is this machine, and HOST=0\.0\.0\.0 serves others/);
     }
     expect(startProblems({ ...DEPLOYMENT, HOST: '10.0.0.5', PUBLIC_BASE_URL: 'http://localhost:3000' })[0]).toContain('HOST=10.0.0.5 serves others');
+  });
+
+  it('never quotes a secret: a secret holding an address-like text is not read as one', () => {
+    const problems = startProblems({ ...DEPLOYMENT, PRM_API_KEY: 'k3y@vault.example', EMAIL_SERVER_TOKEN: 'https://x.example/t0ken' });
+    expect(problems).toEqual([]);
   });
 
   it('lets mock mode start with example values (nothing real is behind it)', () => {
