@@ -19,6 +19,8 @@ export function productionEnv(webhookSecret: string): Record<string, string> {
   }
   // The mock link secret is public, and refused outside mock mode.
   env.APPROVAL_LINK_SECRET = 'bench-approval-link-secret-0123456789abcdef';
+  // So is mock mode's sender, on .example (the documentation domain .env.example's examples use).
+  env.EMAIL_FROM = 'Partner Marketing <mdf@partnerflow.test>';
   return env;
 }
 

@@ -45,8 +45,23 @@ const envExample: Record<string, string> = Object.fromEntries(
 /** The variables .env.example leaves empty (the secrets, and the keys other systems' admins hand out). */
 const leftToFill = Object.keys(envExample).filter((name) => envExample[name] === '');
 
-/** .env as a user fills it in: each empty value set, as `openssl rand -hex 32` makes one. */
-const filledIn: Record<string, string> = { ...envExample, ...Object.fromEntries(leftToFill.map((name) => [name, randomBytes(32).toString('hex')])) };
+/**
+ * A deployment's own values for what .env.example leaves to it besides the secrets: the systems'
+ * settings its admins give, and its addresses in place of the examples, which a replica refuses
+ * (server/env-example.test.ts).
+ */
+const deployment: Record<string, string> = {
+  PUBLIC_BASE_URL: 'https://partnerflow.acme.com',
+  PRM_BASE_URL: 'https://prm.acme.com/api/objects/v1',
+  PRM_TENANT_ID: '4711',
+  PRM_CLAIM_PORTAL_URL: 'https://partners.acme.com/mdf/claims/{id}',
+  SALESFORCE_LOGIN_URL: 'https://acme.my.salesforce.com',
+  MARKETO_BASE_URL: 'https://987-XYZ-321.mktorest.com',
+  EMAIL_FROM: 'Partner Marketing <mdf@acme.com>',
+};
+
+/** .env as a user fills it in: each empty secret set, as `openssl rand -hex 32` makes one, and the deployment's own values. */
+const filledIn: Record<string, string> = { ...envExample, ...Object.fromEntries(leftToFill.map((name) => [name, randomBytes(32).toString('hex')])), ...deployment };
 
 /** Compose's `${NAME}`, `${NAME:?message}` and `${NAME:-default}`, filled from the env file. */
 function interpolate(value: string, envFile: Record<string, string>): string {
@@ -146,7 +161,8 @@ describe('compose.yaml (README "Running several replicas")', () => {
     for (const variable of Object.keys(placeholders)) expect(message).toContain(`${variable}: still the placeholder of .env.example; set your own secret (e.g. openssl rand -hex 32)`);
   });
 
-  it('is, with .env.example filled in, a configuration each replica starts with (outside mock mode)', () => {
+  it('is, with .env.example filled in (its secrets, and its example addresses replaced), a configuration each replica starts with (outside mock mode)', () => {
+    expect(Object.keys(deployment).filter((name) => !(name in envExample))).toEqual([]);
     for (const [, service] of replicas) {
       const env = { ...filledIn, ...environmentOf(service) };
       const config = loadConfig(env, { mock: false, connectors: CONNECTORS });

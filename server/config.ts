@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { ConnectorDefinition } from '../connectors/kit/define-connector.ts';
 import { MOCK_APPROVAL_LINK_SECRET } from '../connectors/approval/approval-token.ts';
+import { isSecretName } from '../connectors/kit/secret-names.ts';
 import { DEFAULT_EXPRESSION_LIMITS } from './engine/expression-limits.ts';
 import { isLoopbackHost } from './loopback-host.ts';
 
@@ -114,8 +115,24 @@ const WorkerId = z.string().min(1).refine((id) => !id.includes('~'), 'must not c
  * must still land before the lease lapses, or another replica takes a live run over.
  */
 const MIN_LEASE_MS = 2000;
-/** .env.example's placeholders start so; outside mock mode they are refused (the repository publishes them). */
+/** Earlier versions of .env.example shipped secrets starting so; outside mock mode they are refused (the repository publishes them). */
 const PLACEHOLDER = /^change-me/i;
+/**
+ * The example values .env.example ships for what only a deployment knows (its systems, its public
+ * address), as rules: outside mock mode a variable still holding one is refused, README's
+ * `<VARIABLE>: still the placeholder of .env.example; …`. server/env-example.test.ts reads .env.example
+ * and holds every value it ships for a required variable to one of these (or to its short list of real
+ * values, e.g. Postmark's API), so the file and the check cannot drift apart.
+ */
+const EXAMPLE_VALUES: ReadonlyArray<(value: string) => string | undefined> = [
+  // RFC 2606 reserves .example for documentation: prm.vendor.example, mdf@vendor.example never exist.
+  (value) => {
+    const name = namesIn(value).find((n) => n === 'example' || n.endsWith('.example'));
+    return name && `${name} is an example name (.example is reserved for documentation): set the real value`;
+  },
+  // Marketo's documentation's sample instance, https://123-ABC-456.mktorest.com.
+  (value) => (namesIn(value).some((n) => n.startsWith('123-abc-456.')) ? "123-ABC-456 is the sample Munchkin id of Marketo's documentation: set your instance's REST endpoint (Marketo Admin > Web Services > REST API), without /rest" : undefined),
+];
 /** Secrets a deployment makes up itself (the others, e.g. PRM_API_KEY, come from a system's admin). */
 const GENERATED_SECRETS = new Set(['PARTNERFLOW_API_TOKEN', 'APPROVAL_LINK_SECRET']);
 
@@ -235,7 +252,12 @@ export function loadConfig(environment: Env, options: { mock: boolean; connector
     if (!apiToken && !problems.some((p) => p.startsWith('PARTNERFLOW_API_TOKEN'))) problems.push('PARTNERFLOW_API_TOKEN: required outside mock mode (protects the runs API); at least 16 characters');
   }
 
-  if (!options.mock) problems.push(...placeholdersIn(givenEnv, options.connectors));
+  // The store in memory is mock mode's (and the tests'): a production start would lose every run at its next restart.
+  if (!options.mock && dbPath === ':memory:' && !databaseUrl) {
+    problems.push(
+      'PARTNERFLOW_DB: :memory: keeps the store in memory only: every run, approval and delivery would be lost when the process stops or restarts; set a file (default ./data/partnerflow.db) or PARTNERFLOW_DATABASE_URL, or start with --mock for a trial',
+    );
+  }
 
   const webhookSecrets: Record<string, string> = {};
   const connectors: Record<string, unknown> = {};
@@ -261,6 +283,12 @@ export function loadConfig(environment: Env, options: { mock: boolean; connector
   const approval = connectors.approval as { linkSecret?: string } | undefined;
   if (!options.mock && approval?.linkSecret === MOCK_APPROVAL_LINK_SECRET) {
     problems.push('APPROVAL_LINK_SECRET: this is the public mock secret; choose your own (32+ characters, e.g. openssl rand -base64 32)');
+  }
+
+  // Last, and only for a variable no other line names: a value that is wrong anyway is reported once.
+  if (!options.mock) {
+    const named = new Set(problems.map((problem) => problem.slice(0, problem.indexOf(':'))));
+    problems.push(...exampleValuesIn(givenEnv, options.connectors, host).filter((problem) => !named.has(problem.slice(0, problem.indexOf(':')))));
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -294,17 +322,49 @@ export function loadConfig(environment: Env, options: { mock: boolean; connector
   };
 }
 
-/** A problem for each variable of the runtime or a connector still set to a placeholder of .env.example. */
-function placeholdersIn(env: Env, connectors: readonly ConnectorDefinition[]): string[] {
+/**
+ * A problem for each variable of the runtime or a connector still set to an example value of
+ * .env.example (EXAMPLE_VALUES), or to a change-me placeholder of its earlier versions; and for a
+ * PUBLIC_BASE_URL on this machine while HOST serves others. Only names are shown, never a secret.
+ */
+function exampleValuesIn(env: Env, connectors: readonly ConnectorDefinition[], host: string): string[] {
   const secretVariables = new Set(connectors.filter((c) => c.events && Object.keys(c.events).length > 0).map((c) => webhookSecretVariable(c.name)));
   const variables = [...Object.keys(RUNTIME_VARIABLES), ...secretVariables, ...connectors.flatMap((c) => Object.values(c.env as Record<string, string>))];
-  return [...new Set(variables)]
-    .filter((variable) => PLACEHOLDER.test(env[variable] ?? ''))
-    .map((variable) =>
-      GENERATED_SECRETS.has(variable) || secretVariables.has(variable)
-        ? `${variable}: still the placeholder of .env.example; set your own secret (e.g. openssl rand -hex 32)`
-        : `${variable}: still the placeholder of .env.example; set the real value`,
+  const still = (variable: string, what: string) => `${variable}: still the placeholder of .env.example; ${what}`;
+  const problems: string[] = [];
+  for (const variable of new Set(variables)) {
+    const value = env[variable];
+    if (!value) continue;
+    if (PLACEHOLDER.test(value)) {
+      problems.push(still(variable, GENERATED_SECRETS.has(variable) || secretVariables.has(variable) ? 'set your own secret (e.g. openssl rand -hex 32)' : 'set the real value'));
+      continue;
+    }
+    // A secret is never an address, and what a rule would quote of it must not be shown.
+    if (isSecretName(variable)) continue;
+    const example = EXAMPLE_VALUES.map((rule) => rule(value)).find((found) => found !== undefined);
+    if (example) problems.push(still(variable, example));
+  }
+  // Approval links are emailed: a base on this machine opens on the approver's own. Fine when only this
+  // machine can reach the runtime anyway (a trial, the tests); not when HOST serves others.
+  const base = env.PUBLIC_BASE_URL;
+  if (base && URL.canParse(base) && isLoopbackHost(new URL(base).hostname) && !isLoopbackHost(host) && !problems.some((p) => p.startsWith('PUBLIC_BASE_URL:'))) {
+    problems.push(
+      still('PUBLIC_BASE_URL', `${new URL(base).hostname} is this machine, and HOST=${host} serves others: approval links are emailed, and would open on each approver's own machine; set the address approvers reach, e.g. https://partnerflow.example.com`),
     );
+  }
+  return problems;
+}
+
+/**
+ * The host names a value holds, in lower case: the host of each URL (`https://prm.vendor.example/…`)
+ * and the domain of each email address (`Partner Marketing <mdf@vendor.example>`).
+ */
+function namesIn(value: string): string[] {
+  const names = [
+    ...[...value.matchAll(/[a-z][a-z0-9+.-]*:\/\/(?:[^/?#@\s]*@)?([^/?#:@\s[\]]+)/gi)].map((m) => m[1]!),
+    ...[...value.matchAll(/[^\s<>@:/]+@([a-z0-9.-]+)/gi)].map((m) => m[1]!),
+  ];
+  return names.map((name) => name.toLowerCase().replace(/\.+$/, ''));
 }
 
 /**

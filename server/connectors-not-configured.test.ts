@@ -26,7 +26,7 @@ const PRODUCTION = {
   SALESFORCE_CLIENT_SECRET: 'sf-secret',
   EMAIL_API_URL: 'https://api.postmarkapp.com',
   EMAIL_SERVER_TOKEN: 'email-token',
-  EMAIL_FROM: 'Partner Marketing <mdf@vendor.example>',
+  EMAIL_FROM: 'Partner Marketing <mdf@example.com>',
 };
 const MARKETO = ['MARKETO_BASE_URL', 'MARKETO_CLIENT_ID', 'MARKETO_CLIENT_SECRET'];
 
@@ -93,7 +93,7 @@ describe('connectors a deployment does not use', () => {
   it('refuses a half-configured connector at start, naming each missing variable', () => {
     let error: unknown;
     try {
-      production({ ...PRODUCTION, MARKETO_BASE_URL: 'https://123-ABC-456.mktorest.com' });
+      production({ ...PRODUCTION, MARKETO_BASE_URL: 'https://987-XYZ-321.mktorest.com' });
     } catch (e) {
       error = e;
     }
@@ -119,7 +119,7 @@ describe('connectors a deployment does not use', () => {
     const file = join(dir!, 'x.recipe.json');
     expect(await start({ ...PRODUCTION, ...env })).toBe(`${file}: steps[2].action uses marketo, which is not configured: set MARKETO_BASE_URL, MARKETO_CLIENT_ID, MARKETO_CLIENT_SECRET`);
     // Configured, the same recipe starts.
-    expect(await start({ ...PRODUCTION, ...env, MARKETO_BASE_URL: 'https://123-ABC-456.mktorest.com', MARKETO_CLIENT_ID: 'id', MARKETO_CLIENT_SECRET: 'secret' })).toBe('');
+    expect(await start({ ...PRODUCTION, ...env, MARKETO_BASE_URL: 'https://987-XYZ-321.mktorest.com', MARKETO_CLIENT_ID: 'id', MARKETO_CLIENT_SECRET: 'secret' })).toBe('');
   });
 
   it('finds a use nested in an action on_error, in the recipe on_error, and in a foreach, one line per recipe', async () => {
@@ -137,7 +137,7 @@ describe('connectors a deployment does not use', () => {
   });
 
   it('names the shipped recipes that need PRM, with its webhook secret, when neither is set', async () => {
-    const marketo = { MARKETO_BASE_URL: 'https://123-ABC-456.mktorest.com', MARKETO_CLIENT_ID: 'mkto-client', MARKETO_CLIENT_SECRET: 'mkto-secret' };
+    const marketo = { MARKETO_BASE_URL: 'https://987-XYZ-321.mktorest.com', MARKETO_CLIENT_ID: 'mkto-client', MARKETO_CLIENT_SECRET: 'mkto-secret' };
     const withoutPrm = Object.fromEntries(Object.entries({ ...PRODUCTION, ...marketo }).filter(([k]) => !k.startsWith('PRM_') && k !== 'WEBHOOK_SECRET_PRM'));
     const lines = (await start(withoutPrm)).split('\n');
     expect(lines).toContainEqual(expect.stringMatching(/mdf-request-approval\.recipe\.json: trigger\.event uses prm, which is not configured: set PRM_BASE_URL, PRM_API_KEY, PRM_TENANT_ID, WEBHOOK_SECRET_PRM$/));

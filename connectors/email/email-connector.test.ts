@@ -262,6 +262,8 @@ describe('email.send', () => {
     const error = await send({ to: ['a@example.com'], template: 'request-received', data }, connect({ serverToken: 'wrong-token-77a1' })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthError);
     expect((error as Error).message).toMatch(/^email POST \/email answered 401/);
+    // Review 5 finding 6: the message names what to fix, never its value.
+    expect((error as Error).message).toMatch(/; check EMAIL_SERVER_TOKEN \(the server token of the email API at EMAIL_API_URL\)$/);
     expect(JSON.stringify({ error, m: (error as Error).message }) + log.text()).not.toContain('wrong-token-77a1');
   });
 

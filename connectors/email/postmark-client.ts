@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { HttpClient, type CallOptions, type HttpTransportOptions } from '../kit/http-client.ts';
-import { HttpError, NotFoundError } from '../kit/http-errors.ts';
+import { HttpClient, type CallOptions, type HttpTransportOptions, type ResponseContext } from '../kit/http-client.ts';
+import { AuthError, findErrorMessage, HttpError, NotFoundError } from '../kit/http-errors.ts';
 import { isOutcomeUnknown } from '../../server/engine/errors.ts';
 import type { EmailMessage } from '../../server/store/store.ts';
+import { EMAIL_ENV } from './email-config.ts';
 import type { EmailProvider, SendFailure, SendReceipt } from './email-provider.ts';
 
 export interface PostmarkClientOptions {
@@ -51,6 +52,7 @@ export class PostmarkClient implements EmailProvider {
       system: 'email',
       baseUrl: options.apiUrl,
       auth: { headers: async () => ({ 'X-Postmark-Server-Token': token }) },
+      responseCheck: checkTokenRefused,
     });
   }
 
@@ -134,6 +136,19 @@ function addressees(message: EmailMessage): { to: string[]; cc: string[] } {
 function sameAddress(entry: string, address: string): boolean {
   const bare = /<([^<>]*)>\s*$/.exec(entry)?.[1] ?? entry;
   return bare.trim().toLowerCase() === address.trim().toLowerCase();
+}
+
+/**
+ * 401 (Postmark's ErrorCode 10, "no valid server token"): the token of the configuration is wrong, so the
+ * error names the settings to check, never the token. No new token can be fetched: not a session to renew.
+ */
+function checkTokenRefused(response: ResponseContext, body: unknown): HttpError | undefined {
+  if (response.status !== 401) return undefined;
+  const found = findErrorMessage(body);
+  return new AuthError(
+    { ...response, body, systemMessage: found.message, code: found.code, hint: `check ${EMAIL_ENV.serverToken} (the server token of the email API at ${EMAIL_ENV.apiUrl})` },
+    { sessionExpired: false },
+  );
 }
 
 /** The 404 of a provider without the search, in words that say what it means for the message. */

@@ -6,6 +6,7 @@ import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Clock } from '../../server/engine/clock.ts';
 import type { EmailMessage } from '../../server/store/store.ts';
 import type { CallOptions } from '../kit/http-client.ts';
+import { EMAIL_ENV } from './email-config.ts';
 import type { EmailProvider, RefusedRecipient, SendFailure, SendReceipt } from './email-provider.ts';
 import { smtpRelayOf, type SmtpRelay } from './smtp-url.ts';
 
@@ -219,6 +220,8 @@ export class SmtpClient implements EmailProvider {
     const cause = reply ? `it answered "${reply}"` : `${typeof e.message === 'string' ? e.message : String(error)}${typeof e.code === 'string' ? ` (${e.code})` : ''}`;
     let message = `email: ${this.description} failed while ${what}: ${cause}`;
     if (atStage === 'answer' && smtpCode === null) message += '; the relay may have taken the message';
+    // A login refused for good (535, 534, 530) is the configuration's: name what to check, never the password.
+    if (atStage === 'auth' && smtpCode !== null && smtpCode >= 500) message += `; check the user of ${EMAIL_ENV.smtpUrl} ("${this.#relay.user ?? ''}") and ${EMAIL_ENV.smtpPassword}`;
     // A certificate that does not verify fails every attempt alike, until the configuration changes.
     const tlsCode = [e.originalCode, e.code].find((c): c is string => typeof c === 'string' && TLS_FAILURE.test(c));
     if (tlsCode && !dataBegan) {

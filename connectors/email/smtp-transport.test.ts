@@ -87,7 +87,7 @@ describe('email over SMTP (issue 14, part 8)', () => {
     const error = await sender(relay.port, 'wrong-password-4711').send(email()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SmtpSendError);
     expect(error).toMatchObject({ stage: 'auth', smtpCode: 535, retryable: false, dataBegan: false });
-    expect((error as Error).message).toMatch(/^email: the SMTP relay 127\.0\.0\.1:\d+ failed while logging in \(AUTH\): it answered "535 5\.7\.8 Authentication credentials invalid"$/);
+    expect((error as Error).message).toMatch(/^email: the SMTP relay 127\.0\.0\.1:\d+ failed while logging in \(AUTH\): it answered "535 5\.7\.8 Authentication credentials invalid"; check the user of EMAIL_SMTP_URL \("partnerflow"\) and EMAIL_SMTP_PASSWORD$/);
     expect(relay.messages).toHaveLength(0);
     expect(await store.getOutbox('run_x:ask_approver')).toMatchObject({ status: 'pending' });
     const kept = await everythingKept('run_x:ask_approver', error);

@@ -23,7 +23,15 @@ export const SmtpUrl = z.string().check((ctx) => {
   if (problem) refuse(problem);
 });
 
+/** The port as written after the host (`smtp://[user[:password]@]host:<port>`), when there is one. */
+const WRITTEN_PORT = /^smtps?:\/\/(?:[^/?#@]*@)?(?:\[[^\]/?#]*\]|[^:/?#@[\]]*):([^/?#]*)/i;
+
 function smtpUrlProblem(value: string): string | undefined {
+  // The WHATWG URL parser refuses a port above 65535 as it refuses garbage: say which part is wrong.
+  const port = WRITTEN_PORT.exec(value)?.[1];
+  if (port !== undefined && port !== '' && !(/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65_535)) {
+    return `the port "${port}" is not a port number (1 to 65535), e.g. smtp://partnerflow@smtp.vendor.example:587 (587 for smtp://, 465 for smtps://)`;
+  }
   if (!URL.canParse(value)) return 'an smtp:// or smtps:// URL, e.g. smtp://partnerflow@smtp.vendor.example:587';
   const url = new URL(value);
   if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') return 'must start with smtp:// (STARTTLS when offered) or smtps:// (TLS), e.g. smtp://partnerflow@smtp.vendor.example:587';

@@ -25,6 +25,11 @@ export interface HttpErrorDetails {
   code?: string | undefined;
   retryAfterMs?: number | undefined;
   cause?: unknown;
+  /**
+   * What to do about it, appended to the generated message after `; ` (`check SALESFORCE_CLIENT_ID and
+   * SALESFORCE_CLIENT_SECRET`): names settings, never their values.
+   */
+  hint?: string | undefined;
   /** A whole message replacing the generated one, for failures found in a successful answer ("no MDF request numbered X"). */
   message?: string | undefined;
   /**
@@ -196,7 +201,7 @@ function describeFailure(d: HttpErrorDetails): string {
   const path = pathOf(d.url);
   const outcome = d.status === null ? 'failed' : `answered ${d.status}`;
   const detail = d.systemMessage ? `: ${d.code && !d.systemMessage.includes(d.code) ? `${d.code}: ` : ''}${d.systemMessage}` : d.code ? `: ${d.code}` : '';
-  return `${d.system} ${d.method.toUpperCase()} ${path} ${outcome}${detail}`;
+  return `${d.system} ${d.method.toUpperCase()} ${path} ${outcome}${detail}${d.hint ? `; ${d.hint}` : ''}`;
 }
 
 /** Just the path: messages end up in journals and emails, where hosts and query strings do not belong. */

@@ -331,7 +331,7 @@ describe('Marketo configuration', () => {
   it('needs the base URL and the client credentials outside mock mode once one MARKETO_ variable is set, and names each missing one', () => {
     // None set: Marketo is not configured, which only a recipe that uses it refuses (server/connectors-not-configured.test.ts).
     expect(problems({})).toEqual([]);
-    expect(problems({ MARKETO_BASE_URL: 'https://123-ABC-456.mktorest.com' })).toEqual([
+    expect(problems({ MARKETO_BASE_URL: 'https://987-XYZ-321.mktorest.com' })).toEqual([
       'MARKETO_CLIENT_ID: required by the marketo connector',
       'MARKETO_CLIENT_SECRET: required by the marketo connector',
     ]);
@@ -343,14 +343,15 @@ describe('Marketo configuration', () => {
   });
 
   it('defaults to 100 calls per 20 s, 10 at once, the quota reset at midnight America/Chicago; refuses bad values by name', () => {
-    const env = { MARKETO_BASE_URL: 'https://123-ABC-456.mktorest.com', MARKETO_CLIENT_ID: 'id', MARKETO_CLIENT_SECRET: 'secret' };
+    // Not 123-ABC-456: Marketo's documentation's sample instance is refused outside mock mode (server/env-example.test.ts).
+    const env = { MARKETO_BASE_URL: 'https://987-XYZ-321.mktorest.com', MARKETO_CLIENT_ID: 'id', MARKETO_CLIENT_SECRET: 'secret' };
     expect(loadConfig({ ...production, ...env }, { mock: false, connectors: [marketoConnector] }).connectors.marketo).toMatchObject({
       maxCallsPerWindow: 100,
       windowSeconds: 20,
       maxConcurrent: 10,
       quotaResetZone: 'America/Chicago',
     });
-    expect(problems({ ...env, MARKETO_MAX_CONCURRENT: '0', MARKETO_QUOTA_RESET_ZONE: 'Central', MARKETO_BASE_URL: 'https://123-ABC-456.mktorest.com/rest' })).toEqual([
+    expect(problems({ ...env, MARKETO_MAX_CONCURRENT: '0', MARKETO_QUOTA_RESET_ZONE: 'Central', MARKETO_BASE_URL: 'https://987-XYZ-321.mktorest.com/rest' })).toEqual([
       'MARKETO_BASE_URL: the host only, e.g. https://123-ABC-456.mktorest.com (without /rest or /identity)',
       'MARKETO_MAX_CONCURRENT: must be at least 1 (got "0")',
       'MARKETO_QUOTA_RESET_ZONE: an IANA time zone, e.g. America/Chicago',

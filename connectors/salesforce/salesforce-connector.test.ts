@@ -110,6 +110,8 @@ describe('SalesforceClient', () => {
     const error = await client.get('PartnerFundRequest', 'a0X000000000001AAA').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthError);
     expect((error as Error).message).toMatch(/^salesforce POST \/services\/oauth2\/token answered 40[01]/);
+    // Review 5 finding 6: the message names what to fix, as Marketo's does, never its value.
+    expect((error as Error).message).toMatch(/; check SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET \(the connected app's consumer key and secret\), and that SALESFORCE_LOGIN_URL is your org's My Domain$/);
     const everything = JSON.stringify({ error, message: (error as Error).message }) + log.text();
     expect(everything).not.toContain('wrong-secret-8d2e');
     expect(everything).not.toContain('mock-secret');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ResponseContext } from '../kit/http-client.ts';
 import { AuthError, RateLimitError, ValidationError, type HttpError } from '../kit/http-errors.ts';
+import { SALESFORCE_ENV } from './salesforce-config.ts';
 
 /** Salesforce's error body: `[ { message, errorCode, fields } ]`. */
 const SalesforceErrorList = z.array(z.object({ message: z.string().optional(), errorCode: z.string().optional(), fields: z.array(z.string()).optional() }).loose()).min(1);
@@ -51,6 +52,13 @@ export function checkSalesforceResponse(response: ResponseContext, body: unknown
   return undefined;
 }
 
+/**
+ * The settings behind a refused grant (SALESFORCE_ENV): `invalid_client` is a wrong id
+ * or secret, `invalid_grant` mostly a login URL that is not the org's My Domain or an app without a
+ * client-credentials user.
+ */
+const SALESFORCE_CREDENTIALS_HINT = `check ${SALESFORCE_ENV.clientId} and ${SALESFORCE_ENV.clientSecret} (the connected app's consumer key and secret), and that ${SALESFORCE_ENV.loginUrl} is your org's My Domain`;
+
 /** OAuth errors that mean the credentials themselves are wrong: a new grant with them will fail again. */
 const CREDENTIAL_ERRORS = new Set(['invalid_client', 'invalid_client_id', 'invalid_grant', 'unauthorized_client']);
 
@@ -63,7 +71,7 @@ export function checkOAuthResponse(response: ResponseContext, body: unknown): Ht
   const oauth = OAuthError.safeParse(body);
   if (!oauth.success || !CREDENTIAL_ERRORS.has(oauth.data.error)) return undefined;
   return new AuthError(
-    { ...response, body, systemMessage: oauth.data.error_description ?? oauth.data.error, code: oauth.data.error },
+    { ...response, body, systemMessage: oauth.data.error_description ?? oauth.data.error, code: oauth.data.error, hint: SALESFORCE_CREDENTIALS_HINT },
     { sessionExpired: false },
   );
 }

@@ -80,5 +80,15 @@ export function checkDatabaseUrl(url: string): void {
     throw new PostgresStoreError(`"${shown}" is not a PostgreSQL URL: it must start with postgres:// or postgresql://`);
   }
   if (!parsed.hostname) throw new PostgresStoreError(`"${shown}" names no host (expected postgres://user:password@host:5432/database)`);
+  // A mode pg does not know is not refused by pg, which then connects as it sees fit (or fails later,
+  // "The server does not support SSL connections"): a typo is refused here, before any connection.
+  for (const mode of parsed.searchParams.getAll('sslmode')) {
+    if (!SSLMODES.includes(mode)) throw new PostgresStoreError(`"${shown}": sslmode "${mode}" is not one of ${SSLMODES_NAMED}`);
+  }
 }
+
+/** libpq's modes (postgres-sslmode.ts gives them libpq's meaning), and pg's own `no-verify`, which keeps pg's. */
+export const LIBPQ_SSLMODES: readonly string[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+const SSLMODES: readonly string[] = [...LIBPQ_SSLMODES, 'no-verify'];
+const SSLMODES_NAMED = `${LIBPQ_SSLMODES.join(', ')} (libpq's) or no-verify (pg's: encrypted, certificate not checked)`;
 

@@ -1,6 +1,5 @@
 import pg from 'pg';
-
-const LIBPQ_SSLMODES = new Set(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']);
+import { LIBPQ_SSLMODES } from './database-url.ts';
 
 /**
  * `sslmode` in PARTNERFLOW_DATABASE_URL with libpq's meaning, as README promises for libpq parameters.
@@ -18,7 +17,7 @@ export async function withLibpqSslmode(url: string): Promise<string> {
   const mode = parsed.searchParams.get('sslmode');
   // A mode libpq does not have (pg's own `no-verify`) keeps pg's meaning: in libpq semantics pg
   // would not know it and would verify the certificate.
-  if (mode === null || !LIBPQ_SSLMODES.has(mode) || names.includes('uselibpqcompat')) return url;
+  if (mode === null || !LIBPQ_SSLMODES.includes(mode) || names.includes('uselibpqcompat')) return url;
   const as = (sslmode: string): string => {
     const next = new URL(url);
     next.searchParams.set('sslmode', sslmode);

@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { getResponse } from 'msw';
 import { SIMULATED_CREDENTIALS, SIMULATED_URLS, type SimulatedSystems } from '../../mocks/simulated-systems.ts';
-import { EMAIL_MOCK_CONFIG } from '../../connectors/email/email-config.ts';
 
 /**
  * Serves the simulated systems on a real loopback port, for a runtime in another process (the crash
@@ -124,7 +123,8 @@ export async function serveSimulatedSystems(systems: SimulatedSystems, options: 
       SALESFORCE_CLIENT_SECRET: SIMULATED_CREDENTIALS.salesforce.clientSecret,
       EMAIL_API_URL: `${baseUrl}/email`,
       EMAIL_SERVER_TOKEN: SIMULATED_CREDENTIALS.email.serverToken,
-      EMAIL_FROM: EMAIL_MOCK_CONFIG.from,
+      // Not mock mode's sender: its .example domain (documentation's, as .env.example's examples) is refused outside mock mode.
+      EMAIL_FROM: 'Partner Marketing <mdf@partnerflow.test>',
       // The shipped lead recipes use Marketo (D20-D22): a runtime on the shipped recipes needs it configured.
       MARKETO_BASE_URL: `${baseUrl}/marketo`,
       MARKETO_CLIENT_ID: SIMULATED_CREDENTIALS.marketo.clientId,
