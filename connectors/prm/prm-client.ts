@@ -8,7 +8,7 @@ import { systemClock } from '../../server/engine/clock.ts';
 import type { Store } from '../../server/store/store.ts';
 import type { ClaimTitleKey } from '../../server/store/claim-title-keys.ts';
 import { stampMillis } from '../../schemas/domain/source-stamp.ts';
-import { checkPrmResponse, prmErrorMessage } from './prm-errors.ts';
+import { checkPrmKeyRefused, checkPrmResponse, prmErrorMessage } from './prm-errors.ts';
 import { PrmMdfClaim, PrmMdfClaimSummary, PrmMdfRequest, PrmPartner, PrmPartnerContact, PrmPartnerLead, PrmRoutingPartner, prmListEnvelope, prmRecordEnvelope } from './prm-records.ts';
 import { prmString } from './prm-filter-string.ts';
 
@@ -101,7 +101,7 @@ export class PrmClient {
       baseUrl: options.baseUrl,
       headers: { 'X-PRM-TenantId': String(options.tenantId) },
       auth: { headers: async () => ({ Authorization: `prm-key ${apiKey}` }) },
-      responseCheck: checkPrmResponse,
+      responseCheck: (response, body) => checkPrmKeyRefused(response, body) ?? checkPrmResponse(response, body),
       errorMessage: prmErrorMessage,
     });
   }

@@ -110,6 +110,8 @@ describe('prm.get_partner', () => {
     const error = await run('get_partner', { partner_id: 101 }, connect({ apiKey: 'wrong-key-4f9a1c' })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthError);
     expect((error as Error).message).toMatch(/^prm GET \/api\/objects\/v1\/Account\/101 answered 401/);
+    // It names the settings to fix, as the other systems' login failures do (review 5, finding 6).
+    expect((error as Error).message).toMatch(/; check PRM_API_KEY and PRM_TENANT_ID \(the PRM's API key and the tenant it belongs to\)$/);
     const everything = JSON.stringify({ error, message: (error as Error).message }) + log.text();
     expect(everything).not.toContain('wrong-key-4f9a1c');
     expect(everything).not.toContain('mock-prm-key');

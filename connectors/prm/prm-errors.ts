@@ -1,5 +1,6 @@
 import type { ResponseContext } from '../kit/http-client.ts';
-import { ValidationError, type HttpError } from '../kit/http-errors.ts';
+import { AuthError, ValidationError, type HttpError } from '../kit/http-errors.ts';
+import { PRM_ENV } from './prm-config.ts';
 import { PrmErrorEnvelope } from './prm-records.ts';
 
 /**
@@ -22,4 +23,17 @@ export function checkPrmResponse(response: ResponseContext, body: unknown): Http
   if (!PrmErrorEnvelope.safeParse(body).success) return undefined;
   const found = prmErrorMessage(body);
   return new ValidationError({ ...response, body, systemMessage: found.message, code: found.code });
+}
+
+/**
+ * 401 or 403: the PRM refused the key or the tenant of the configuration. The error names the settings
+ * to check, never the key; a key is no session, so nothing is fetched again.
+ */
+export function checkPrmKeyRefused(response: ResponseContext, body: unknown): HttpError | undefined {
+  if (response.status !== 401 && response.status !== 403) return undefined;
+  const found = prmErrorMessage(body);
+  return new AuthError(
+    { ...response, body, systemMessage: found.message, code: found.code, hint: `check ${PRM_ENV.apiKey} and ${PRM_ENV.tenantId} (the PRM's API key and the tenant it belongs to)` },
+    { sessionExpired: false },
+  );
 }
