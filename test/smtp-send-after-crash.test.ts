@@ -12,7 +12,7 @@ import { until } from './support/until.ts';
  * the step saying so, and the email goes out again only when an operator says it did not arrive.
  */
 const CMM = 'cmm.emea@vendor.example';
-const FROM = 'Partner Marketing <mdf@vendor.example>';
+const FROM = 'Partner Marketing <mdf@partnerflow.test>';
 const PASSWORD = 'crash-test-smtp-password';
 
 let rt: RuntimeProcess;

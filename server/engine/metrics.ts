@@ -180,7 +180,7 @@ export class EngineMetrics {
   #waitingOnSystems: (() => number) | null = null;
   readonly turnsWaitingOnSystems = new Gauge({
     name: 'partnerflow_turns_waiting_on_systems',
-    help: "Turns of this replica whose call to a remote system has gone unanswered for a second or more (a timeout, a retry delay, a rate budget); they hold no worker slot, and while they are half of WORKER_MAX_CONCURRENCY the oldest due run's age refuses no webhook",
+    help: "Turns of this replica whose call to a remote system has gone unanswered for a second or more (a timeout, a retry delay, a rate budget); they hold no worker slot, so the runs due behind them start, up to WORKER_MAX_CONCURRENCY turns at once",
     labelNames: ['worker'] as const,
     registers: [this.registry],
     collect: () => {

@@ -42,6 +42,22 @@ async function claimQueries(fx: EngineFixture): Promise<{ runs: number; empty: n
 }
 
 /**
+ * Starts the engines and waits until their start-up claims are over (the worker id taken, the first
+ * claim, the wake listener's first look once it listens), so that the counts a test takes after it
+ * are the test's own: a fixed wait was too short on a busy machine.
+ */
+async function startQuiet(all: readonly EngineFixture[]): Promise<void> {
+  await Promise.all(all.map((fx) => fx.engine.start()));
+  let last = JSON.stringify(await Promise.all(all.map(claimQueries)));
+  for (let stable = 0, i = 0; stable < 3 && i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = JSON.stringify(await Promise.all(all.map(claimQueries)));
+    stable = now === last ? stable + 1 : 0;
+    last = now;
+  }
+}
+
+/**
  * Waits until every run completed, checks that each of the K keys was recorded exactly once across the
  * replicas, and answers each replica's claim queries since `before`, and their total.
  */
@@ -61,8 +77,7 @@ describe('claims across replicas (PostgreSQL)', () => {
   it('a burst of 150 webhooks at once over three replicas: every run completes exactly once, in a few claims per replica (measured: 13 before, 6 after)', async () => {
     const K = 150;
     const all = await replicas(3);
-    for (const fx of all) fx.engine.start();
-    await new Promise((r) => setTimeout(r, 200));
+    await startQuiet(all);
     const before = await Promise.all(all.map(claimQueries));
     // Webhooks arrive at all three replicas at once, as behind a load balancer.
     const results = await Promise.all(
@@ -78,8 +93,7 @@ describe('claims across replicas (PostgreSQL)', () => {
   it('150 webhooks one after the other over three replicas: each runs on the replica that stored it, with no claim query at all (667 before: every replica claimed on every notification)', async () => {
     const K = 150;
     const all = await replicas(3);
-    for (const fx of all) fx.engine.start();
-    await new Promise((r) => setTimeout(r, 200));
+    await startQuiet(all);
     const before = await Promise.all(all.map(claimQueries));
     // Each webhook is answered before the next arrives: one commit, one notification each.
     const results = [];
@@ -93,8 +107,7 @@ describe('claims across replicas (PostgreSQL)', () => {
   it('a burst of 50 webhooks at once on one replica of 8 slots, nothing else due: every run starts on that replica as stored, with no claim query (before: the runs beyond the 8 free slots waited for claims)', async () => {
     const K = 50;
     const [fx] = await replicas(1, { concurrency: 8 });
-    fx!.engine.start();
-    await new Promise((r) => setTimeout(r, 200));
+    await startQuiet([fx!]);
     const before = await claimQueries(fx!);
     const results = await Promise.all(
       Array.from({ length: K }, (_, i) => fx!.engine.deliver({ source: 'fake', deliveryId: `burst-${i}`, event: 'thing.happened', data: { id: `b${i}` } })),
@@ -111,8 +124,7 @@ describe('claims across replicas (PostgreSQL)', () => {
   it('150 runs fall due together (their waits end): every run completes exactly once, claimed in batches, hardly a claim finding nothing (47 claims, 11 empty before; 38, 1 after)', async () => {
     const K = 150;
     const all = await replicas(3);
-    for (const fx of all) fx.engine.start();
-    await new Promise((r) => setTimeout(r, 200));
+    await startQuiet(all);
     const clock = all[0]!.clock as VirtualClock;
     const loaded = all[0]!.engine.recipes.get('test-recipe')!;
     const at = clock.now() + 1_000;

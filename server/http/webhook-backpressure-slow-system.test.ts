@@ -140,7 +140,7 @@ describe('POST /webhooks/:source while one system hangs', () => {
     expect(accepted).toBeGreaterThanOrEqual(5);
     expect(accepted).toBeLessThanOrEqual(7);
     expect(statuses.slice(accepted).every((s) => s === 503)).toBe(true);
-    expect(await metrics()).toContain(`partnerflow_webhooks_refused_total{reason="backlog"} ${20 - accepted}`);
+    expect(await metrics()).toMatch(new RegExp(`^partnerflow_webhooks_refused_total\\{reason="backlog",worker="[^"]+"\\} ${20 - accepted}$`, 'm'));
     expect(await fx.store.listRuns({ limit: 100 })).toHaveLength(accepted);
   });
 });
