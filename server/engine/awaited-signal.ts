@@ -1,5 +1,7 @@
 import type { Recipe } from '../../schemas/recipe.ts';
+import type { TimeoutIsFinal } from '../store/approval-link-lifetime.ts';
 import { walkSteps } from '../recipes/walk-steps.ts';
+import { finalTimeoutCheck } from './final-signal-waits.ts';
 import type { RecipeSet } from './recipe-set.ts';
 
 /**
@@ -14,13 +16,17 @@ export function recipeWaitsFor(recipe: Pick<Recipe, 'steps' | 'on_error'>, signa
 }
 
 /**
- * `recipeWaitsFor` of the recipe version a run stands on (by its hash). A version not found counts as
- * waiting: the decision is then taken as before, and the link's other checks decide.
+ * What the recipe version a run stands on (by its hash) says of a decision sent as `signal`: whether a
+ * wait takes it at all, and which of its waits end the link for good when they time out (D10,
+ * final-signal-waits.ts); the version read once for both. A version not found counts as waiting, with
+ * no wait final: the decision is then taken as before, and the link's other checks decide.
  */
-export async function runRecipeWaitsFor(recipes: RecipeSet, recipeHash: string, signal: string): Promise<boolean> {
+export async function signalWaitsOf(recipes: RecipeSet, recipeHash: string, signal: string): Promise<{ awaited: boolean; timeoutIsFinal: TimeoutIsFinal }> {
+  let recipe: Recipe;
   try {
-    return recipeWaitsFor(await recipes.byHash(recipeHash), signal);
+    recipe = await recipes.byHash(recipeHash);
   } catch {
-    return true;
+    return { awaited: true, timeoutIsFinal: () => false };
   }
+  return { awaited: recipeWaitsFor(recipe, signal), timeoutIsFinal: finalTimeoutCheck(recipe, signal) };
 }

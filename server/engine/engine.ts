@@ -13,8 +13,7 @@ import { evaluateExpression, type ExpressionEnv, type ExpressionScope } from './
 import { asRunId, type RunId } from './ids.ts';
 import { runTurn } from './interpreter.ts';
 import type { LoadedRecipe, RecipeSet } from './recipe-set.ts';
-import { finalTimeoutCheckOf } from './final-signal-waits.ts';
-import { runRecipeWaitsFor } from './awaited-signal.ts';
+import { signalWaitsOf } from './awaited-signal.ts';
 import type { Tables } from './tables.ts';
 import { EngineMetrics } from './metrics.ts';
 import { Schedules } from './schedules.ts';
@@ -513,10 +512,9 @@ export class Engine {
     // D10: which waits of the run's recipe end the link for good when they time out.
     const approval = await this.store.getApproval(tokenHash);
     const run = approval && (await this.store.getRun(approval.runId));
-    const timeoutIsFinal = approval && run ? await finalTimeoutCheckOf(this.recipes, run.recipeHash, approval.signal) : undefined;
     // A run whose recipe version has no wait for the signal would never read the decision: closed.
-    const signalAwaited = approval && run ? await runRecipeWaitsFor(this.recipes, run.recipeHash, approval.signal) : undefined;
-    const outcome = await this.store.decideApproval({ tokenHash, decision, comment, now: this.clock.now(), timeoutIsFinal, signalAwaited });
+    const waits = approval && run ? await signalWaitsOf(this.recipes, run.recipeHash, approval.signal) : undefined;
+    const outcome = await this.store.decideApproval({ tokenHash, decision, comment, now: this.clock.now(), timeoutIsFinal: waits?.timeoutIsFinal, signalAwaited: waits?.awaited });
     if (outcome === 'decided') this.wake();
     return outcome;
   }

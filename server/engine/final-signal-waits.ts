@@ -1,6 +1,5 @@
 import type { Recipe, Step } from '../../schemas/recipe.ts';
 import type { TimeoutIsFinal } from '../store/approval-link-lifetime.ts';
-import type { RecipeSet } from './recipe-set.ts';
 
 /** A wait on the signal that may follow another, and the `if` branches it lies in (empty: always reachable). */
 interface Follower {
@@ -29,15 +28,6 @@ export function finalTimeoutCheck(recipe: Recipe, signal: string): TimeoutIsFina
     for (const e of journal) if (e.status === 'completed') taken.set(e.stepId, (e.output as { branch?: unknown } | null)?.branch);
     return after.every((f) => f.guards.some((g) => taken.has(g.ifId) && taken.get(g.ifId) !== g.branch));
   };
-}
-
-/** The final-timeout check of the recipe a run stands on (by its hash); a recipe not found has none final. */
-export async function finalTimeoutCheckOf(recipes: RecipeSet, recipeHash: string, signal: string): Promise<TimeoutIsFinal> {
-  try {
-    return finalTimeoutCheck(await recipes.byHash(recipeHash), signal);
-  } catch {
-    return () => false;
-  }
 }
 
 /** Walks `steps`; `after`: the waits that may come once this sequence ends. In a loop, branches are not told apart. */

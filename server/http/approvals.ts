@@ -5,8 +5,7 @@ import type { z } from 'zod';
 import { hashApprovalToken, isWellFormedToken, tokenMatches } from '../../connectors/approval/approval-token.ts';
 import type { Approval, ApprovalDecision, DecideOutcome, JournalEntry, Run } from '../store/store.ts';
 import { signalWaitEndedAt, signalWaitEndedForGoodAt, type SignalWaitView } from '../store/approval-link-lifetime.ts';
-import { finalTimeoutCheckOf } from '../engine/final-signal-waits.ts';
-import { runRecipeWaitsFor } from '../engine/awaited-signal.ts';
+import { signalWaitsOf } from '../engine/awaited-signal.ts';
 import { timeForPeople } from '../../connectors/approval/time-for-people.ts';
 import { DecisionForm, DecisionQuery, DecisionResult, ErrorBody } from './api-schemas.ts';
 import type { AppDeps, AppEnv } from './app.ts';
@@ -58,9 +57,10 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
     const waitEndedAt = signalWaitEndedAt(views, approval.signal, finished);
     if (finished) return { kind: 'closed', approval, run: run ?? null, waitEndedAt, canceledBecause: await canceledBecause(run) };
     // No wait_for of the version the run runs on takes the signal: no step would ever read a decision.
-    if (!(await runRecipeWaitsFor(engine.recipes, run.recipeHash, approval.signal))) return { kind: 'not_awaited', approval, run };
+    const waits = await signalWaitsOf(engine.recipes, run.recipeHash, approval.signal);
+    if (!waits.awaited) return { kind: 'not_awaited', approval, run };
     // The last wait timed out and the recipe has no later wait for the signal: closed, as the store says.
-    const endedForGood = signalWaitEndedForGoodAt(views, approval.signal, await finalTimeoutCheckOf(engine.recipes, run.recipeHash, approval.signal));
+    const endedForGood = signalWaitEndedForGoodAt(views, approval.signal, waits.timeoutIsFinal);
     if (endedForGood !== null) return { kind: 'closed', approval, run, waitEndedAt: endedForGood };
     if (waitEndedAt !== null) return { kind: 'expired', approval, waitEndedAt };
     return { kind: 'open', approval };
