@@ -67,8 +67,13 @@ describe('the runs page', () => {
     // Shaped like a run id but no run: said too, as GET /runs does, rather than listing from the newest.
     const noRun = await page(browser, '/console/runs?before=run_nope');
     expect(noRun.status).toBe(400);
-    expect(noRun.text).toContain('No run run_nope: give the nextBefore of the previous page');
+    expect(noRun.text).toContain("This page link is stale This link goes on from run run_nope, which is not in this runtime's store");
+    expect(noRun.html).toContain('<a href="/console/runs">The first page: the newest runs</a>');
     expect(runIdsOn(noRun.html)).toEqual([]);
+    // With filters, the first page keeps them.
+    const noRunFailed = await page(browser, '/console/runs?status=failed&before=run_nope');
+    expect(noRunFailed.status).toBe(400);
+    expect(noRunFailed.html).toContain('<a href="/console/runs?status=failed">The first page: the newest runs</a>');
 
     const run = await page(browser, `/console/runs/${failed}`);
     expect(run.text).toContain('Step tell_partner failed: the PRM has no partner contact for MDF-4242');
@@ -288,6 +293,36 @@ describe('the waiting and timers pages', () => {
     const bad = await page(browser, '/console/timers?runs_after=yesterday');
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('not a page of this list');
+  });
+});
+
+describe('the waiting page with a cursor that is no run (as GET /runs answers 400)', () => {
+  it('answers 400 saying the link is stale, linking to the first page, rather than listing from the newest; a cursor of a run no longer waiting still pages', async () => {
+    fx = await appFixture({ recipes: [approvalRecipe] });
+    const browser = new ConsoleBrowser(fx.app);
+    const older = await deliver('MDF-2010');
+    const newer = await deliver('MDF-2011');
+    await fx.engine.runUntilIdle();
+    expect((await fx.app.request('/runs?status=waiting&before=run_nope')).status).toBe(400);
+
+    const stale = await page(browser, '/console/waiting?before=run_nope');
+    expect(stale.status).toBe(400);
+    expect(stale.text).toContain('This page link is stale');
+    expect(stale.text).toContain("This link goes on from run run_nope, which is not in this runtime's store (the store was reset or replaced since the link was made, or the link was changed), so there is no older page to show from it.");
+    expect(stale.html).toContain('<a href="/console/waiting">The first page: the newest waiting runs</a>');
+    expect(runIdsOn(stale.html)).toEqual([]);
+
+    const notACursor = await page(browser, '/console/waiting?before=yesterday');
+    expect(notACursor.status).toBe(400);
+    expect(notACursor.text).toContain('"yesterday" is not a run id: the "Older" link of a page gives one.');
+    expect(notACursor.html).toContain('<a href="/console/waiting">The first page: the newest waiting runs</a>');
+    expect(runIdsOn(notACursor.html)).toEqual([]);
+
+    // A run that stopped waiting since its page was shown is still where the next page goes on from.
+    await fx.engine.cancel(newer as never, 'ops');
+    const paged = await page(browser, `/console/waiting?before=${newer}`);
+    expect(paged.status).toBe(200);
+    expect(runIdsOn(paged.html)).toEqual([older]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { Recipe } from '../../schemas/recipe.ts';
 import { asRunId, type RunId } from '../engine/ids.ts';
-import { RUN_ID_CURSOR, runsPage as runsPageQuery, runsQueryIssue } from '../http/runs-page-query.ts';
+import { runsPage as runsPageQuery, runsQueryIssue } from '../http/runs-page-query.ts';
 import { retryRefusalWords, type OperatorRetryOutcome } from '../engine/retry-refusals.ts';
 import { retryRefusalOf } from '../store/retry-refusal.ts';
 import type { Run, RunStatus } from '../store/store.ts';
@@ -9,7 +9,8 @@ import type { ConsoleEnv } from './console-auth.ts';
 import type { ConsoleContext } from './console-routes.ts';
 import { refusedPage } from './login-page.ts';
 import { canCancel, canRetry, confirmPage, runPage } from './run-page.ts';
-import { RUN_STATUSES, runsPage } from './runs-page.ts';
+import { cursorProblem } from './page-cursor.ts';
+import { RUN_STATUSES, runsPage, runsQueryString } from './runs-page.ts';
 import { byRun, type RunWaits } from './wait-words.ts';
 
 /** Rows per page of the runs page. */
@@ -29,15 +30,17 @@ export function runPageRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
 
   app.get('/console/runs', async (c) => {
     const q = c.req.query();
-    // A status or cursor the page does not know would list every run as if no filter was given: say so.
+    // A status the page does not know would list every run as if no filter was given: say so.
     if (q.status && !(RUN_STATUSES as readonly string[]).includes(q.status)) {
       return badFilter(c, ctx, `"${q.status}" is not a run status: choose ${RUN_STATUSES.slice(0, -1).join(', ')} or ${RUN_STATUSES.at(-1)}.`);
     }
-    if (q.before && !RUN_ID_CURSOR.test(q.before)) return badFilter(c, ctx, `"${q.before}" is not a run id: the "older" link gives one.`);
     const status = q.status ? (q.status as RunStatus) : undefined;
     const filters = { recipe: q.recipe || undefined, status, key: q.key?.trim() || undefined };
-    // A cursor that is no run, or a recipe neither served nor with runs stored: said, as GET /runs does.
-    const issue = await runsQueryIssue(store, engine.recipes.list().map((x) => x.definition.name), { before: q.before || undefined, recipe: filters.recipe });
+    // A cursor that is no run (or no run id): a stale link, said, 400, as GET /runs does; the first page keeps the filters.
+    const problem = await cursorProblem(store, q.before || undefined);
+    if (problem) return c.html(refusedPage(ctx.frame(c, 'runs'), problem.title, problem.words, { href: `/console/runs${runsQueryString(filters)}`, label: 'The first page: the newest runs' }), 400);
+    // A recipe neither served nor with runs stored: said, as GET /runs does.
+    const issue = await runsQueryIssue(store, engine.recipes.list().map((x) => x.definition.name), { recipe: filters.recipe });
     if (issue) return badFilter(c, ctx, `${issue.message.charAt(0).toUpperCase()}${issue.message.slice(1)}.`);
     const page = await runsPageQuery(store, { limit: PAGE_SIZE, before: q.before || undefined, ...filters });
     const ids = page.runs.map((r) => r.id);
