@@ -23,6 +23,15 @@ const mdfRecipe = recipeWith(
   { name: 'mdf-test', description: 'An MDF request, end to end, for the console tests.' },
 );
 
+/** A recipe that runs one run per business key at a time (its trigger's concurrency_key), each waiting for a decision. */
+const oneAtATime = recipeWith(
+  [
+    { id: 'note', type: 'action', action: 'fake.record', input: { key: '{% trigger.data.id %}' } },
+    { id: 'decision', type: 'wait_for', signal: 'decision', timeout: 'P30D' },
+  ],
+  { trigger: { type: 'webhook', event: 'fake.thing.happened', dedup_key: "{% data.id & '@' & $string(data.n) %}", concurrency_key: '{% data.id %}' } },
+);
+
 let delivered = 0;
 async function deliver(id: string, extra: Record<string, unknown> = {}): Promise<string> {
   delivered += 1;
@@ -67,8 +76,13 @@ describe('the runs page', () => {
     // Shaped like a run id but no run: said too, as GET /runs does, rather than listing from the newest.
     const noRun = await page(browser, '/console/runs?before=run_nope');
     expect(noRun.status).toBe(400);
-    expect(noRun.text).toContain('No run run_nope: give the nextBefore of the previous page');
+    expect(noRun.text).toContain("This page link is stale This link goes on from run run_nope, which is not in this runtime's store");
+    expect(noRun.html).toContain('<a href="/console/runs">The first page: the newest runs</a>');
     expect(runIdsOn(noRun.html)).toEqual([]);
+    // With filters, the first page keeps them.
+    const noRunFailed = await page(browser, '/console/runs?status=failed&before=run_nope');
+    expect(noRunFailed.status).toBe(400);
+    expect(noRunFailed.html).toContain('<a href="/console/runs?status=failed">The first page: the newest runs</a>');
 
     const run = await page(browser, `/console/runs/${failed}`);
     expect(run.text).toContain('Step tell_partner failed: the PRM has no partner contact for MDF-4242');
@@ -165,23 +179,17 @@ describe('retry and cancel from the run page', () => {
   });
 
   it('D7: a retry refused because a newer run of the same concurrency_key is still going says so, in the words the API gives, and names that run', async () => {
-    const oneAtATime = recipeWith(
-      [
-        { id: 'note', type: 'action', action: 'fake.record', input: { key: '{% trigger.data.id %}' } },
-        { id: 'decision', type: 'wait_for', signal: 'decision', timeout: 'P30D' },
-      ],
-      { trigger: { type: 'webhook', event: 'fake.thing.happened', dedup_key: "{% data.id & '@' & $string(data.n) %}", concurrency_key: '{% data.id %}' } },
-    );
     fx = await appFixture({ recipes: [oneAtATime] });
     const browser = new ConsoleBrowser(fx.app);
     fx.system.failNext('record', permanentError('the PRM is down for maintenance'));
     const first = await deliver('MDF-4260', { n: 1 });
     await fx.engine.runUntilIdle();
+    // The confirmation page opened before the resubmission (once it holds the key, the page offers no button).
+    const csrf = await browser.csrfOf(`/console/runs/${first}/retry`);
     const second = await deliver('MDF-4260', { n: 2 });
     await fx.engine.runUntilIdle();
     expect((await fx.store.getRun(second as never))!.status).toBe('waiting');
 
-    const csrf = await browser.csrfOf(`/console/runs/${first}/retry`);
     const res = await browser.post(`/console/runs/${first}/retry`, { csrf });
     expect(res.status).toBe(409);
     const text = textOf(await res.text());
@@ -194,6 +202,82 @@ describe('retry and cancel from the run page', () => {
     const { error } = (await api.json()) as { error: string };
     expect(text).toContain(error.slice(1));
     expect((await fx.store.getRun(first as never))!.status).toBe('failed');
+  });
+
+  it('D7: the retry confirmation says up front that another run holds the concurrency_key (linked, with its status) and what to do, with no button; a run that takes the key after the page was shown is refused after the button', async () => {
+    fx = await appFixture({ recipes: [oneAtATime] });
+    const browser = new ConsoleBrowser(fx.app);
+    fx.system.failNext('record', permanentError('the PRM is down for maintenance'));
+    const first = await deliver('MDF-4261', { n: 1 });
+    await fx.engine.runUntilIdle();
+    // Nothing holds the key: the confirmation offers the retry.
+    const offered = await page(browser, `/console/runs/${first}/retry`);
+    expect(offered.status).toBe(200);
+    expect(offered.text).toContain('Yes, retry from the failed step');
+    const csrf = await browser.csrfOf(`/console/runs/${first}/retry`);
+
+    // A resubmission starts and takes the key while the page is open: the button answers the refusal, naming that run.
+    const second = await deliver('MDF-4261', { n: 2 });
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(second as never))!.status).toBe('waiting');
+    const sentence = `Run ${first} failed, and run ${second} of the same key MDF-4261 (its recipe's concurrency_key) has not finished: retry it once that run has finished, or cancel that run first.`;
+    const raced = await browser.post(`/console/runs/${first}/retry`, { csrf });
+    expect(raced.status).toBe(409);
+    const racedHtml = await raced.text();
+    expect(textOf(racedHtml)).toContain(sentence);
+    expect(textOf(racedHtml)).toContain(`Holding the key MDF-4261: run ${second} waiting`);
+    expect(racedHtml).toContain(`href="/console/runs/${second}"`);
+
+    // Opened now, each retry confirmation says so before any button, links to that run with its status, and offers no retry.
+    for (const action of ['retry', 'retry-current']) {
+      const upFront = await page(browser, `/console/runs/${first}/${action}`);
+      expect(upFront.status, action).toBe(409);
+      expect(upFront.text).toContain(sentence);
+      expect(upFront.text).toContain(`Holding the key MDF-4261: run ${second} waiting`);
+      expect(upFront.text).toContain(`Nothing is done: run ${first} stays failed. Once run ${second} has finished (completed, failed or canceled), retry run ${first} again; if run ${second} should not go on, cancel it first.`);
+      expect(upFront.html).toContain(`href="/console/runs/${second}"`);
+      expect(upFront.html).toContain(`<a class="button danger" href="/console/runs/${second}/cancel">Cancel run ${second}</a>`);
+      expect(upFront.html).not.toContain(`action="/console/runs/${first}/${action}"`);
+      expect(upFront.text).not.toContain('Yes, retry');
+    }
+    expect((await fx.store.getRun(first as never))!.status).toBe('failed');
+
+    // The holder canceled: the confirmation offers the retry again, and it goes ahead.
+    await fx.engine.cancel(second as never, 'ops');
+    const again = await page(browser, `/console/runs/${first}/retry`);
+    expect(again.status).toBe(200);
+    expect(again.text).toContain('Yes, retry from the failed step');
+    expect((await browser.post(`/console/runs/${first}/retry`, { csrf })).status).toBe(303);
+    await fx.engine.runUntilIdle();
+
+    // Waiting now, not failed: its confirmation says so up front, with no button, in the words of the API.
+    const waiting = await page(browser, `/console/runs/${first}/retry`);
+    expect(waiting.status).toBe(409);
+    expect(waiting.text).toContain(`Run ${first} is waiting: only a run that failed at a step can be retried.`);
+    expect(waiting.html).not.toContain(`action="/console/runs/${first}/retry"`);
+  });
+
+  it('the confirmation of a retry on the version served now says up front when that version lacks a step the run went through, and offers no button for it', async () => {
+    const read = { id: 'read', type: 'action', action: 'fake.record', input: { key: 'read', value: '{% trigger.data.id %}' } } as const;
+    const v1 = recipeWith([read, { id: 'note', type: 'action', action: 'fake.record', input: { key: 'note', value: '{% $uppercasee(trigger.data.id) %}' } }], { name: 'tell-partner', version: 1 });
+    const before = await appFixture({ recipes: [v1] });
+    const res1 = await before.deliver({ id: 'delivery-steps-missing', event: 'thing.happened', data: { id: 'mdf-4251' } });
+    const failed = ((await res1.json()) as { run_ids: string[] }).run_ids[0]!;
+    await before.engine.runUntilIdle();
+    expect((await before.store.getRun(failed as never))!.status).toBe('failed');
+    const v2 = recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: 'note', value: '{% $uppercase(trigger.data.id) %}' } }], { name: 'tell-partner', version: 2 });
+    fx = await appFixture({ recipes: [v2], store: before.store });
+    const browser = new ConsoleBrowser(fx.app);
+
+    const current = await page(browser, `/console/runs/${failed}/retry-current`);
+    expect(current.status).toBe(409);
+    expect(current.text).toContain(`Version 2 of tell-partner has no step read, which run ${failed} went through on version 1: retry it on version 1, or cancel it and start the work again.`);
+    expect(current.html).not.toContain(`action="/console/runs/${failed}/retry-current"`);
+    // The retry as the version it started on is still offered.
+    const plain = await page(browser, `/console/runs/${failed}/retry`);
+    expect(plain.status).toBe(200);
+    expect(plain.html).toContain(`action="/console/runs/${failed}/retry"`);
+    expect((await fx.store.getRun(failed as never))!).toMatchObject({ status: 'failed', recipeVersion: 1 });
   });
 
   it('offers a retry on the version served now when the recipe changed since the run failed; the run then completes as that version', async () => {
@@ -235,6 +319,36 @@ describe('retry and cancel from the run page', () => {
     expect(after.text).toContain('Status canceled');
     expect((await fx.store.getRun(runId as never))!.status).toBe('canceled');
     expect(after.html).not.toContain(`/console/runs/${runId}/cancel"`);
+  });
+
+  it('a cancel that cannot be done is said up front on the confirmation page, with no button, and after the button when the run finished meanwhile, in the words of POST /runs/:id/cancel', async () => {
+    fx = await appFixture({ recipes: [approvalRecipe] });
+    const browser = new ConsoleBrowser(fx.app);
+    const runId = await deliver('MDF-2004');
+    await fx.engine.runUntilIdle();
+    const confirm = await page(browser, `/console/runs/${runId}/cancel`);
+    expect(confirm.status).toBe(200);
+    const csrf = await browser.csrfOf(`/console/runs/${runId}/cancel`);
+
+    // The request is canceled in the PRM while the page is open: the button answers why nothing was done.
+    await fx.engine.cancel(runId as never, 'The request was canceled in the PRM.');
+    const sentence = `Run ${runId} is canceled: a finished run cannot be canceled (it was canceled before: The request was canceled in the PRM.).`;
+    const raced = await browser.post(`/console/runs/${runId}/cancel`, { csrf });
+    expect(raced.status).toBe(409);
+    expect(textOf(await raced.text())).toContain(sentence);
+
+    // Opened now, the confirmation says it before the button, and offers none.
+    const upFront = await page(browser, `/console/runs/${runId}/cancel`);
+    expect(upFront.status).toBe(409);
+    expect(upFront.text).toContain(sentence);
+    expect(upFront.html).not.toContain(`action="/console/runs/${runId}/cancel"`);
+    expect(upFront.html).toContain(`<a href="/console/runs/${runId}">Back to the run</a>`);
+
+    // The same words as the API's answer.
+    const api = await fx.app.request(`/runs/${runId}/cancel`, { method: 'POST' });
+    expect(api.status).toBe(409);
+    const { error } = (await api.json()) as { error: string };
+    expect(sentence).toBe(`${error.charAt(0).toUpperCase()}${error.slice(1)}.`);
   });
 });
 
@@ -288,6 +402,36 @@ describe('the waiting and timers pages', () => {
     const bad = await page(browser, '/console/timers?runs_after=yesterday');
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('not a page of this list');
+  });
+});
+
+describe('the waiting page with a cursor that is no run (as GET /runs answers 400)', () => {
+  it('answers 400 saying the link is stale, linking to the first page, rather than listing from the newest; a cursor of a run no longer waiting still pages', async () => {
+    fx = await appFixture({ recipes: [approvalRecipe] });
+    const browser = new ConsoleBrowser(fx.app);
+    const older = await deliver('MDF-2010');
+    const newer = await deliver('MDF-2011');
+    await fx.engine.runUntilIdle();
+    expect((await fx.app.request('/runs?status=waiting&before=run_nope')).status).toBe(400);
+
+    const stale = await page(browser, '/console/waiting?before=run_nope');
+    expect(stale.status).toBe(400);
+    expect(stale.text).toContain('This page link is stale');
+    expect(stale.text).toContain("This link goes on from run run_nope, which is not in this runtime's store (the store was reset or replaced since the link was made, or the link was changed), so there is no older page to show from it.");
+    expect(stale.html).toContain('<a href="/console/waiting">The first page: the newest waiting runs</a>');
+    expect(runIdsOn(stale.html)).toEqual([]);
+
+    const notACursor = await page(browser, '/console/waiting?before=yesterday');
+    expect(notACursor.status).toBe(400);
+    expect(notACursor.text).toContain('"yesterday" is not a run id: the "Older" link of a page gives one.');
+    expect(notACursor.html).toContain('<a href="/console/waiting">The first page: the newest waiting runs</a>');
+    expect(runIdsOn(notACursor.html)).toEqual([]);
+
+    // A run that stopped waiting since its page was shown is still where the next page goes on from.
+    await fx.engine.cancel(newer as never, 'ops');
+    const paged = await page(browser, `/console/waiting?before=${newer}`);
+    expect(paged.status).toBe(200);
+    expect(runIdsOn(paged.html)).toEqual([older]);
   });
 });
 

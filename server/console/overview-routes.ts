@@ -9,6 +9,7 @@ import type { Run } from '../store/store.ts';
 import type { ConsoleEnv } from './console-auth.ts';
 import type { ConsoleContext } from './console-routes.ts';
 import { refusedPage } from './login-page.ts';
+import { cursorProblem } from './page-cursor.ts';
 import { recipePage, recipesPage } from './recipes-page.ts';
 import { businessTimerRow, pollRow, scheduleRow, timersPage, wakeRow, type TimerRow } from './timers-page.ts';
 import { byRun } from './wait-words.ts';
@@ -29,6 +30,9 @@ export function overviewRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
 
   app.get('/console/waiting', async (c) => {
     const before = c.req.query('before') || undefined;
+    // A cursor that is no run would list from the newest as if it were a later page: said, 400, as GET /runs does.
+    const problem = await cursorProblem(store, before);
+    if (problem) return c.html(refusedPage(ctx.frame(c, 'waiting'), problem.title, problem.words, { href: '/console/waiting', label: 'The first page: the newest waiting runs' }), 400);
     const page = await runsPageQuery(store, { limit: WAITING_PAGE_SIZE, before, status: 'waiting' });
     const ids = page.runs.map((r) => r.id);
     const [waiting, retrying, approvals] = await Promise.all([store.waitingSteps(ids), store.retryingSteps(ids), store.openApprovals(ids)]);

@@ -1,15 +1,17 @@
 import { Hono, type Context } from 'hono';
 import type { Recipe } from '../../schemas/recipe.ts';
 import { asRunId, type RunId } from '../engine/ids.ts';
-import { RUN_ID_CURSOR, runsPage as runsPageQuery, runsQueryIssue } from '../http/runs-page-query.ts';
-import { retryRefusalWords, type OperatorRetryOutcome } from '../engine/retry-refusals.ts';
-import { retryRefusalOf } from '../store/retry-refusal.ts';
-import type { Run, RunStatus } from '../store/store.ts';
+import { runsPage as runsPageQuery, runsQueryIssue } from '../http/runs-page-query.ts';
+import { cancelRefusalWords } from '../engine/cancel-refusals.ts';
+import { retryRefusalWords, type CurrentVersionRefusal, type OperatorRetryOutcome } from '../engine/retry-refusals.ts';
+import { cancelRefusalOf } from '../store/cancel-refusal.ts';
+import type { RetryRefusal, Run, RunStatus } from '../store/store.ts';
 import type { ConsoleEnv } from './console-auth.ts';
 import type { ConsoleContext } from './console-routes.ts';
 import { refusedPage } from './login-page.ts';
-import { canCancel, canRetry, confirmPage, runPage } from './run-page.ts';
-import { RUN_STATUSES, runsPage } from './runs-page.ts';
+import { actionRefusedPage, canRetry, confirmPage, runPage, type ActionRefusal } from './run-page.ts';
+import { cursorProblem } from './page-cursor.ts';
+import { RUN_STATUSES, runsPage, runsQueryString } from './runs-page.ts';
 import { byRun, type RunWaits } from './wait-words.ts';
 
 /** Rows per page of the runs page. */
@@ -29,15 +31,17 @@ export function runPageRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
 
   app.get('/console/runs', async (c) => {
     const q = c.req.query();
-    // A status or cursor the page does not know would list every run as if no filter was given: say so.
+    // A status the page does not know would list every run as if no filter was given: say so.
     if (q.status && !(RUN_STATUSES as readonly string[]).includes(q.status)) {
       return badFilter(c, ctx, `"${q.status}" is not a run status: choose ${RUN_STATUSES.slice(0, -1).join(', ')} or ${RUN_STATUSES.at(-1)}.`);
     }
-    if (q.before && !RUN_ID_CURSOR.test(q.before)) return badFilter(c, ctx, `"${q.before}" is not a run id: the "older" link gives one.`);
     const status = q.status ? (q.status as RunStatus) : undefined;
     const filters = { recipe: q.recipe || undefined, status, key: q.key?.trim() || undefined };
-    // A cursor that is no run, or a recipe neither served nor with runs stored: said, as GET /runs does.
-    const issue = await runsQueryIssue(store, engine.recipes.list().map((x) => x.definition.name), { before: q.before || undefined, recipe: filters.recipe });
+    // A cursor that is no run (or no run id): a stale link, said, 400, as GET /runs does; the first page keeps the filters.
+    const problem = await cursorProblem(store, q.before || undefined);
+    if (problem) return c.html(refusedPage(ctx.frame(c, 'runs'), problem.title, problem.words, { href: `/console/runs${runsQueryString(filters)}`, label: 'The first page: the newest runs' }), 400);
+    // A recipe neither served nor with runs stored: said, as GET /runs does.
+    const issue = await runsQueryIssue(store, engine.recipes.list().map((x) => x.definition.name), { recipe: filters.recipe });
     if (issue) return badFilter(c, ctx, `${issue.message.charAt(0).toUpperCase()}${issue.message.slice(1)}.`);
     const page = await runsPageQuery(store, { limit: PAGE_SIZE, before: q.before || undefined, ...filters });
     const ids = page.runs.map((r) => r.id);
@@ -61,43 +65,59 @@ export function runPageRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
     return c.html(runPage(ctx.frame(c, 'runs'), { run, journal, recipe, now: engine.clock.now(), outcome: done ? OUTCOMES[done] : undefined, newerVersion }));
   });
 
-  /** The confirmation page of an action, or the reason the run refuses it. */
-  const confirmation = (name: 'retry' | 'retry-current' | 'cancel', refusalOf: (run: Run) => string | undefined) => {
+  /**
+   * The confirmation page of an action; when the run refuses it already (it is not failed any more,
+   * another run holds its concurrency key, ...), that refusal instead, up front, with no button.
+   */
+  const confirmation = (name: 'retry' | 'retry-current' | 'cancel', refusalOf: (run: Run) => Promise<ActionRefusal | undefined>) => {
     app.get(`/console/runs/:id/${name}`, async (c) => {
       const run = await store.getRun(asRunId(c.req.param('id')));
       if (!run) return unknownRun(c, ctx, c.req.param('id'));
-      const why = refusalOf(run);
-      if (why !== undefined) return refused(c, ctx, run.id, why);
+      const refusal = await refusalOf(run);
+      if (refusal) return refused(c, ctx, name === 'cancel' ? 'Cannot cancel this run' : 'Cannot retry this run', run, refusal);
       return c.html(confirmPage(ctx.frame(c, 'runs'), run, name, c.get('csrf')));
     });
   };
-  // The same engine operations as POST /runs/:id/retry, with the same refusal in the same words.
+  /** A refused retry as the page shows it: the API's words, and the run holding the key when that is why. */
+  const retryRefusalShown = async (id: RunId, refusal: RetryRefusal | CurrentVersionRefusal): Promise<ActionRefusal> => ({
+    words: retryRefusalWords(id, refusal),
+    holder: refusal.refused === 'held-by-live-run' ? { id: refusal.runId, run: await store.getRun(refusal.runId), concurrencyKey: refusal.concurrencyKey } : undefined,
+  });
+  // The same engine operations as POST /runs/:id/retry, with the same refusal in the same words: asked
+  // before the confirmation page offers its button, and answered after it (the run may have changed).
   const retry = (name: 'retry' | 'retry-current', act: (id: RunId) => Promise<OperatorRetryOutcome>) => {
-    confirmation(name, (run) => (canRetry(run) ? undefined : retryRefusalWords(run.id, retryRefusalOf(run) ?? { refused: 'not-failed', status: run.status })));
+    confirmation(name, async (run) => {
+      const refusal = (await engine.retryRefusal(run.id, { currentVersion: name === 'retry-current' })) ?? (canRetry(run) ? undefined : { refused: 'not-failed' as const, status: run.status });
+      return refusal && retryRefusalShown(run.id, refusal);
+    });
     app.post(`/console/runs/:id/${name}`, async (c) => {
       const forged = await ctx.refuseForgedPost(c);
       if (forged) return forged;
       const id = asRunId(c.req.param('id'));
       const outcome = await act(id);
       if (outcome.retried) return c.redirect(`/console/runs/${id}?done=retried`, 303);
-      if (outcome.refusal.refused === 'no-run') return unknownRun(c, ctx, id);
-      return refused(c, ctx, id, retryRefusalWords(id, outcome.refusal));
+      const run = outcome.refusal.refused === 'no-run' ? undefined : await store.getRun(id);
+      if (!run) return unknownRun(c, ctx, id);
+      return refused(c, ctx, 'Not done', run, await retryRefusalShown(id, outcome.refusal));
     });
   };
   retry('retry', (id) => engine.retry(id));
   retry('retry-current', (id) => engine.retryOnCurrentVersion(id));
 
-  // The same engine operation as POST /runs/:id/cancel.
-  const cancelRefused = (run: Run) => `run ${run.id} is ${run.status}: a finished run cannot be canceled`;
-  confirmation('cancel', (run) => (canCancel(run) ? undefined : cancelRefused(run)));
+  // The same engine operation as POST /runs/:id/cancel, with the same refusal in the same words.
+  confirmation('cancel', async (run) => {
+    const refusal = cancelRefusalOf(run);
+    return refusal && { words: cancelRefusalWords(run.id, refusal) };
+  });
   app.post('/console/runs/:id/cancel', async (c) => {
     const forged = await ctx.refuseForgedPost(c);
     if (forged) return forged;
     const id = asRunId(c.req.param('id'));
-    if (await engine.cancel(id, 'canceled by an operator in the console')) return c.redirect(`/console/runs/${id}?done=canceled`, 303);
-    const run = await store.getRun(id);
+    const outcome = await engine.cancel(id, 'canceled by an operator in the console');
+    if (outcome.canceled) return c.redirect(`/console/runs/${id}?done=canceled`, 303);
+    const run = outcome.refusal.refused === 'no-run' ? undefined : await store.getRun(id);
     if (!run) return unknownRun(c, ctx, id);
-    return refused(c, ctx, id, cancelRefused(run));
+    return refused(c, ctx, 'Not done', run, { words: cancelRefusalWords(id, outcome.refusal) });
   });
 
   return app;
@@ -120,8 +140,7 @@ function unknownRun(c: Context<ConsoleEnv>, ctx: ConsoleContext, id: string): Re
   return c.html(refusedPage(ctx.frame(c, 'runs'), 'No such run', `There is no run ${id}.`, { href: '/console/runs', label: 'Back to the runs' }), 404);
 }
 
-/** The refusal page of an action: the reason, as the API words it, as a sentence. */
-function refused(c: Context<ConsoleEnv>, ctx: ConsoleContext, runId: RunId, why: string): Response | Promise<Response> {
-  const sentence = `${why.charAt(0).toUpperCase()}${why.slice(1)}.`;
-  return c.html(refusedPage(ctx.frame(c, 'runs'), 'Not done', sentence, { href: `/console/runs/${runId}`, label: 'Back to the run' }), 409);
+/** The refusal page of an action (409), before its button or after it: the reason, as the API words it. */
+function refused(c: Context<ConsoleEnv>, ctx: ConsoleContext, title: string, run: Run, refusal: ActionRefusal): Response | Promise<Response> {
+  return c.html(actionRefusedPage(ctx.frame(c, 'runs'), title, run, refusal), 409);
 }

@@ -1,6 +1,7 @@
 import { html } from 'hono/html';
 import type { Recipe } from '../../schemas/recipe.ts';
 import { redact } from '../engine/redact.ts';
+import { cancelRefusalOf } from '../store/cancel-refusal.ts';
 import { retryRefusalOf } from '../store/retry-refusal.ts';
 import { FINISHED_STATUSES, STOPPED_BY_RECIPE, type JournalEntry, type Run } from '../store/store.ts';
 import { csrfField, duration, jsonBlock, layout, notice, statusBadge, time, type Html, type PageFrame } from './console-layout.ts';
@@ -21,16 +22,18 @@ export interface RunPageData {
 }
 
 /**
- * Whether to offer a retry of the run from its failed step: the run gives no reason to refuse one
- * (retryRefusalOf, as the store decides), and it failed at a step. Another run holding its
- * concurrency key is told when the retry is asked for.
+ * Whether to offer a retry of the run from its failed step on its page: the run gives no reason to
+ * refuse one (retryRefusalOf, as the store decides), and it failed at a step. Another run holding its
+ * concurrency key is told on the confirmation page, before its button (and after it, should that run
+ * take the key in between).
  */
 export function canRetry(run: Run): boolean {
   return retryRefusalOf(run) === undefined && run.error?.stepKey !== undefined;
 }
 
+/** Whether to offer a cancel on the run's page: it has not finished (cancelRefusalOf, as the engine decides). */
 export function canCancel(run: Run): boolean {
-  return !FINISHED_STATUSES.includes(run.status);
+  return cancelRefusalOf(run) === undefined;
 }
 
 /** A run's error in words: which step, what went wrong. */
@@ -107,5 +110,38 @@ ${csrfField(csrf)}
 <button type="submit" class="${words.cls}">${words.button}</button>
 <a class="button secondary" href="/console/runs/${run.id}">No, go back</a>
 </form>`,
+  );
+}
+
+/** An action the run refuses, in the words of the API, and the run holding its concurrency key when that is why. */
+export interface ActionRefusal {
+  /** The refusal as the API words it (retryRefusalWords, cancelRefusalWords), made a sentence here. */
+  words: string;
+  /** A retry refused because another run holds the run's concurrency key: that run, and the key. */
+  holder?: { id: string; run: Run | undefined; concurrencyKey: string } | undefined;
+}
+
+/**
+ * A retry or cancel the run refuses: on its confirmation page, before any button (then none is
+ * offered), or after the button, when the run changed in between. The refusal in the words of the
+ * API; a retry held back by another run of the concurrency key links to that run with its status and
+ * says what to do (wait for it to finish, or cancel it).
+ */
+export function actionRefusedPage(frame: PageFrame, title: string, run: Run, refusal: ActionRefusal): Html {
+  const sentence = `${refusal.words.charAt(0).toUpperCase()}${refusal.words.slice(1)}.`;
+  const h = refusal.holder;
+  return layout(
+    title,
+    frame,
+    html`<p>Run <a href="/console/runs/${run.id}">${run.id}</a> of ${run.recipe} v${run.recipeVersion}${run.correlationKey ? html` for <strong>${run.correlationKey}</strong>` : ''} is ${statusBadge(run.status)}.</p>
+${notice('error', sentence)}
+${
+  h
+    ? html`<p>Holding the key ${h.concurrencyKey}: <a href="/console/runs/${h.id}">run ${h.id}</a> ${h.run ? html`${statusBadge(h.run.status)} <span class="muted">(started ${time(h.run.createdAt)})</span>` : ''}</p>
+<p>Nothing is done: run ${run.id} stays failed. Once run ${h.id} has finished (completed, failed or canceled), retry run ${run.id} again; if run ${h.id} should not go on, cancel it first.</p>
+<div class="actions"><a class="button danger" href="/console/runs/${h.id}/cancel">Cancel run ${h.id}</a></div>`
+    : ''
+}
+<p><a href="/console/runs/${run.id}">Back to the run</a></p>`,
   );
 }

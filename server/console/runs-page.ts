@@ -34,7 +34,8 @@ export function runDuration(run: Run, now: number): string {
   return run.finishedAt !== null ? duration(run.finishedAt - run.createdAt) : `${duration(now - run.createdAt)} so far`;
 }
 
-function query(filters: RunFilters, before?: string): string {
+/** The runs page's query string for these filters (and cursor): `?recipe=…&status=…`, or empty. */
+export function runsQueryString(filters: RunFilters, before?: string): string {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(filters)) if (value) params.set(name, value);
   if (before) params.set('before', before);
@@ -81,8 +82,8 @@ ${d.runs.map(
 </table>`
 }
 <nav class="actions" aria-label="Pages of runs">
-${d.paged ? html`<a href="/console/runs${query(f)}">Newest</a>` : ''}
-${d.nextBefore ? html`<a href="/console/runs${query(f, d.nextBefore)}" rel="next">Older runs</a>` : ''}
+${d.paged ? html`<a href="/console/runs${runsQueryString(f)}">Newest</a>` : ''}
+${d.nextBefore ? html`<a href="/console/runs${runsQueryString(f, d.nextBefore)}" rel="next">Older runs</a>` : ''}
 </nav>`,
   );
 }

@@ -4,7 +4,8 @@ import { issuesOf, summarizeIssues, type Issue } from '../../schemas/format-issu
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import { STOPPED_BY_RECIPE, type DecideOutcome, type ApprovalDecision, type IngestResult, type JournalEntry, type NewRun, type Run, type Store } from '../store/store.ts';
 import { CommitOutcomeUnknownError, isStoreUnreachable, StoreUnavailableError } from '../store/store-unavailable.ts';
-import { retryRefusalOf } from '../store/retry-refusal.ts';
+import { retryRefusalOf, type RetryRefusal } from '../store/retry-refusal.ts';
+import { cancelRefusalOf, type CancelOutcome } from '../store/cancel-refusal.ts';
 import type { Clock } from './clock.ts';
 import { CALENDAR_TABLE, calendarEndingWarning } from './business-calendar-coverage.ts';
 import type { ConnectedConnectors } from './connector-registry.ts';
@@ -29,7 +30,7 @@ import { leaseAtIntake, storedLeasedRuns } from './intake-leases.ts';
 import { DueBacklog } from './due-backlog.ts';
 import { DeliveryIdReusedError, deliveryEventHash } from './delivery-event-hash.ts';
 import { ExecutionRate } from './execution-rate.ts';
-import type { OperatorRetryOutcome } from './retry-refusals.ts';
+import type { CurrentVersionRefusal, OperatorRetryOutcome } from './retry-refusals.ts';
 import { backpressure, type BacklogLimits, type Refusal } from './backpressure.ts';
 import { WorkerIdHold, WorkerIdInUseError } from './worker-id-claim.ts';
 
@@ -465,13 +466,26 @@ export class Engine {
   }
 
   // ── Control ───────────────────────────────────────────────────────────────────────────────
-  async cancel(runId: RunId, reason = 'canceled by an operator'): Promise<boolean> {
-    const changed = await this.store.cancelRun(runId, this.clock.now(), reason);
-    if (!changed) return false;
-    const run = await this.store.getRun(runId);
-    if (run) this.metrics.finished(run.recipe, 'canceled');
-    if (run && this.#opts.onLifecycle) this.#opts.onLifecycle({ type: 'run.canceled', ...refOf(run), reason });
-    return changed;
+  /**
+   * An operator's cancel of a run that has not finished: done, or refused with the reason
+   * (CancelRefusal), read from the run once the store canceled nothing.
+   */
+  async cancel(runId: RunId, reason = 'canceled by an operator'): Promise<CancelOutcome> {
+    // A finished run retried between the cancel and the read is unfinished again (queued): the cancel
+    // is tried again rather than refused for a status the run no longer has.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (await this.store.cancelRun(runId, this.clock.now(), reason)) {
+        const run = await this.store.getRun(runId);
+        if (run) this.metrics.finished(run.recipe, 'canceled');
+        if (run && this.#opts.onLifecycle) this.#opts.onLifecycle({ type: 'run.canceled', ...refOf(run), reason });
+        return { canceled: true };
+      }
+      const run = await this.store.getRun(runId);
+      if (!run) return { canceled: false, refusal: { refused: 'no-run' } };
+      const refusal = cancelRefusalOf(run);
+      if (refusal) return { canceled: false, refusal };
+    }
+    throw new Error(`run ${runId} was neither canceled nor found finished in three tries (it was retried and finished again meanwhile): cancel it again`);
   }
 
   /** An operator's retry of a failed run, as the version it started on: the store does it or says why not. */
@@ -488,24 +502,45 @@ export class Engine {
    * run went through (the steps after it read those steps' outputs by id); the run is then left as it is.
    */
   async retryOnCurrentVersion(runId: RunId): Promise<OperatorRetryOutcome> {
-    const run = await this.store.getRun(runId);
-    if (!run) return { retried: false, refusal: { refused: 'no-run' } };
-    const refusal = retryRefusalOf(run);
-    if (refusal) return { retried: false, refusal };
-    const current = this.recipes.get(run.recipe);
-    if (!current) return { retried: false, refusal: { refused: 'recipe-not-served', recipe: run.recipe } };
-    const onVersion = current.hash === run.recipeHash ? undefined : { recipeHash: current.hash, recipeVersion: current.definition.version };
-    if (onVersion) {
-      const stepIds = new Set((await this.store.getJournal(runId)).map((e) => e.stepId));
-      const currentIds = new Set(Array.from(walkSteps(current.definition), ({ step }) => step.id));
-      const missing = [...stepIds].filter((id) => !currentIds.has(id));
-      if (missing.length > 0) {
-        return { retried: false, refusal: { refused: 'steps-missing', recipe: run.recipe, version: current.definition.version, runVersion: run.recipeVersion, steps: missing } };
-      }
-    }
-    const outcome = await this.store.retryRun(runId, this.clock.now(), onVersion);
+    const current = await this.#currentVersionFor(runId);
+    if ('refusal' in current) return { retried: false, refusal: current.refusal };
+    const outcome = await this.store.retryRun(runId, this.clock.now(), current.onVersion);
     if (outcome.retried) this.wake();
     return outcome;
+  }
+
+  /**
+   * What an operator's retry of the run (`currentVersion`: on the version served now) would answer now,
+   * without retrying it: the refusal, or undefined when it would go ahead. The console says it on its
+   * confirmation page, before the button; the retry decides again, so a run that takes the run's
+   * concurrency key in between still has it refused.
+   */
+  async retryRefusal(runId: RunId, options: { currentVersion?: boolean } = {}): Promise<RetryRefusal | CurrentVersionRefusal | undefined> {
+    if (options.currentVersion) {
+      const current = await this.#currentVersionFor(runId);
+      if ('refusal' in current) return current.refusal;
+    }
+    return this.store.retryRefusal(runId);
+  }
+
+  /**
+   * The version of its recipe served now that a retry would run the failed run on (undefined when it is
+   * the one it started on), or the refusal: the run's own (retryRefusalOf), its recipe no longer served,
+   * or a step the run went through that the current version lacks.
+   */
+  async #currentVersionFor(runId: RunId): Promise<{ onVersion: { recipeHash: string; recipeVersion: number } | undefined } | { refusal: RetryRefusal | CurrentVersionRefusal }> {
+    const run = await this.store.getRun(runId);
+    if (!run) return { refusal: { refused: 'no-run' } };
+    const refusal = retryRefusalOf(run);
+    if (refusal) return { refusal };
+    const current = this.recipes.get(run.recipe);
+    if (!current) return { refusal: { refused: 'recipe-not-served', recipe: run.recipe } };
+    if (current.hash === run.recipeHash) return { onVersion: undefined };
+    const stepIds = new Set((await this.store.getJournal(runId)).map((e) => e.stepId));
+    const currentIds = new Set(Array.from(walkSteps(current.definition), ({ step }) => step.id));
+    const missing = [...stepIds].filter((id) => !currentIds.has(id));
+    if (missing.length > 0) return { refusal: { refused: 'steps-missing', recipe: run.recipe, version: current.definition.version, runVersion: run.recipeVersion, steps: missing } };
+    return { onVersion: { recipeHash: current.hash, recipeVersion: current.definition.version } };
   }
 
   async decide(tokenHash: string, decision: ApprovalDecision, comment?: string): Promise<DecideOutcome> {

@@ -348,6 +348,27 @@ describe('POST /runs/:id/retry and /cancel', () => {
     expect(((await again.json()) as { error: string }).error).toMatch(/is canceled: a finished run cannot be canceled/);
     expect((await fx.app.request('/runs/run_nope/cancel', { method: 'POST' })).status).toBe(404);
   });
+
+  it('a refused cancel says why, in the words the console gives: 404 no such run; 409 a completed run, a failed one (it does nothing more unless retried), a canceled one with the reason of its cancel', async () => {
+    fx = await appFixture();
+    const [completed] = await deliverMany(1, { run: true });
+    fx.system.failNext('record', permanentError('the PRM said no'));
+    const [failed] = await deliverMany(1, { run: true });
+    const [canceled] = await deliverMany(1);
+    await fx.engine.cancel(canceled as never, 'The request was canceled in the PRM.');
+    const answers: Array<[string, number, string]> = [
+      ['run_nope', 404, 'no run run_nope'],
+      [completed!, 409, `run ${completed} is completed: a finished run cannot be canceled`],
+      [failed!, 409, `run ${failed} is failed: a finished run cannot be canceled; a failed run does nothing more unless it is retried`],
+      [canceled!, 409, `run ${canceled} is canceled: a finished run cannot be canceled (it was canceled before: The request was canceled in the PRM.)`],
+    ];
+    for (const [runId, status, error] of answers) {
+      const res = await fx.app.request(`/runs/${runId}/cancel`, { method: 'POST' });
+      expect(res.status, runId).toBe(status);
+      expect(await res.json()).toEqual({ error });
+    }
+    expect((await fx.store.getRun(failed as never))!.status).toBe('failed');
+  });
 });
 
 describe('GET /recipes, /timers, /healthz, /metrics', () => {

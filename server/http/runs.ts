@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { z } from 'zod';
 import { asRunId, type RunId } from '../engine/ids.ts';
+import { cancelRefusalWords } from '../engine/cancel-refusals.ts';
 import { retryRefusalWords, type OperatorRetryOutcome } from '../engine/retry-refusals.ts';
 import { ErrorBody, RetryBody, RunDetail, RunList, RunsQuery, RunView } from './api-schemas.ts';
 import { requireApiToken } from './api-auth.ts';
@@ -12,7 +13,7 @@ import { runsPage, runsQueryIssue } from './runs-page-query.ts';
 
 /**
  * The operator's view of runs: list, inspect with the journal, retry a failed run, cancel a live one.
- * A refused retry answers the engine's refusal in the words the console's retry button gives too.
+ * A refused retry or cancel answers the engine's refusal in the words the console gives too.
  */
 export function runRoutes(deps: AppDeps): Hono<AppEnv> {
   const { engine } = deps;
@@ -62,10 +63,9 @@ export function runRoutes(deps: AppDeps): Hono<AppEnv> {
   });
   app.post('/runs/:id/cancel', auth, async (c) => {
     const id = asRunId(c.req.param('id'));
-    if (await engine.cancel(id)) return c.json(runView((await store.getRun(id))!));
-    const run = await store.getRun(id);
-    if (!run) return unknownRun(c, id);
-    return jsonError(c, 409, `run ${id} is ${run.status}: a finished run cannot be canceled`);
+    const outcome = await engine.cancel(id);
+    if (outcome.canceled) return c.json(runView((await store.getRun(id))!));
+    return jsonError(c, outcome.refusal.refused === 'no-run' ? 404 : 409, cancelRefusalWords(id, outcome.refusal));
   });
 
   return app;
@@ -127,7 +127,7 @@ export const runDocs: RouteDoc[] = [
     responses: {
       200: { description: 'The canceled run', schema: RunView },
       404: noSuchRun,
-      409: { description: 'The run has finished', schema: ErrorBody },
+      409: { description: 'The run has finished: completed, failed (it does nothing more unless retried), or canceled (naming the reason of that cancel)', schema: ErrorBody },
     },
   },
 ];

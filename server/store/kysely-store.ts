@@ -22,8 +22,8 @@ import { json, parse, toApproval, toOutbox, toRun } from './store-rows.ts';
 import { runWorkAsync, type StoreWork } from './store-work.ts';
 import { runsAwaitingRetryQuery, type RunsAwaitingRetry } from './runs-awaiting-retry.ts';
 import { awaitingOperatorQuery, type AwaitingOperator } from './awaiting-operator.ts';
-import type { RetryOutcome } from './retry-refusal.ts';
-import { retryRunIn } from './retry-run.ts';
+import type { RetryOutcome, RetryRefusal } from './retry-refusal.ts';
+import { retryRefusalIn, retryRunIn } from './retry-run.ts';
 import { finishPollWork, listPollCursorsWork, savePollPageWork, takePollWork, type FinishPollInput, type PollCursor, type SavePollPageInput, type TakePollInput } from './poll-cursors.ts';
 import { tellOnChangeWork, type TellOnChangeInput, type TellOnChangeOutcome } from './told-changes.ts';
 import { releaseBudgetWork, reserveBudgetWork, type BudgetRelease, type BudgetReservation, type ReleaseBudgetInput, type ReserveBudgetInput } from './budget-reservations.ts';
@@ -356,6 +356,11 @@ export class KyselyStore implements Store {
 
   retryRun(id: RunId, now: number, onVersion?: { recipeHash: string; recipeVersion: number }): Promise<RetryOutcome> {
     return this.transaction((trx) => retryRunIn(trx, this.q, id, now, onVersion));
+  }
+
+  async retryRefusal(id: RunId): Promise<RetryRefusal | undefined> {
+    // The reads retryRun decides with, in a transaction as there, writing nothing.
+    return (await this.transaction((trx) => retryRefusalIn(trx, this.q, id))).refusal;
   }
 
   findRunsToCancel(event: string, correlationKey: string): Promise<RunId[]> {

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { RunId } from '../engine/ids.ts';
 import type { Database } from './database.ts';
 import { retryRefusalOf, type RetryOutcome, type RetryRefusal } from './retry-refusal.ts';
@@ -8,28 +8,43 @@ import type { StoreQueries } from './store-queries.ts';
 import { parse } from './store-rows.ts';
 import { runWorkAsync } from './store-work.ts';
 
+/** A run as retryRunIn reads it: what its refusal and its requeue need. */
+type RetriedRow = { status: RunStatus; error: RunError | null; recipe: string; concurrency_key: string | null };
+
 /**
- * `Store.retryRun` in the transaction `trx`: puts a failed run back in the queue from its failed step,
- * or says why not (RetryRefusal). The reasons the run gives itself come from retryRefusalOf, the one
- * the store alone can tell (another run holds its concurrency key) from keyHolderWork, the query that
- * also holds a new run of the key back.
+ * Why `Store.retryRun` would refuse the run now, read in `db` (a transaction of its own for
+ * `Store.retryRefusal`, the retry's own in retryRunIn): the reasons the run gives itself from
+ * retryRefusalOf, the one the store alone can tell (another run holds its concurrency key) from
+ * keyHolderWork, the query that also holds a new run of the key back. `row` is the run read, for the retry.
  */
-export async function retryRunIn(trx: Transaction<Database>, q: StoreQueries, id: RunId, now: number, onVersion?: { recipeHash: string; recipeVersion: number }): Promise<RetryOutcome> {
-  const refused = (refusal: RetryRefusal): RetryOutcome => ({ retried: false, refusal });
-  const read = async () => {
-    const row = await trx.selectFrom('runs').select(['status', 'error', 'recipe', 'concurrency_key']).where('id', '=', id).executeTakeFirst();
-    return row && { ...row, status: row.status as RunStatus, error: parse<RunError | null>(row.error) };
-  };
-  const row = await read();
-  if (!row) return refused({ refused: 'no-run' });
+export async function retryRefusalIn(db: Kysely<Database>, q: StoreQueries, id: RunId): Promise<{ refusal: RetryRefusal; row?: undefined } | { refusal: undefined; row: RetriedRow }> {
+  const row = await readRetried(db, id);
+  if (!row) return { refusal: { refused: 'no-run' } };
   const refusal = retryRefusalOf(row);
-  if (refusal) return refused(refusal);
+  if (refusal) return { refusal };
   // Another run of its concurrency key started after it failed (a resubmission) and is still going:
   // this one stays failed rather than run beside it.
   if (row.concurrency_key !== null) {
-    const holder = await runWorkAsync(keyHolderWork(q, row.recipe, row.concurrency_key), trx);
-    if (holder) return refused({ refused: 'held-by-live-run', runId: holder, concurrencyKey: row.concurrency_key });
+    const holder = await runWorkAsync(keyHolderWork(q, row.recipe, row.concurrency_key), db);
+    if (holder) return { refusal: { refused: 'held-by-live-run', runId: holder, concurrencyKey: row.concurrency_key } };
   }
+  return { refusal: undefined, row };
+}
+
+async function readRetried(db: Kysely<Database>, id: RunId): Promise<RetriedRow | undefined> {
+  const row = await db.selectFrom('runs').select(['status', 'error', 'recipe', 'concurrency_key']).where('id', '=', id).executeTakeFirst();
+  return row && { ...row, status: row.status as RunStatus, error: parse<RunError | null>(row.error) };
+}
+
+/**
+ * `Store.retryRun` in the transaction `trx`: puts a failed run back in the queue from its failed step,
+ * or says why not (RetryRefusal, from retryRefusalIn).
+ */
+export async function retryRunIn(trx: Transaction<Database>, q: StoreQueries, id: RunId, now: number, onVersion?: { recipeHash: string; recipeVersion: number }): Promise<RetryOutcome> {
+  const refused = (refusal: RetryRefusal): RetryOutcome => ({ retried: false, refusal });
+  const checked = await retryRefusalIn(trx, q, id);
+  if (checked.refusal !== undefined) return refused(checked.refusal);
+  const { row } = checked;
   const requeued = await trx
     .updateTable('runs')
     .set({
@@ -47,7 +62,7 @@ export async function retryRunIn(trx: Transaction<Database>, q: StoreQueries, id
     .executeTakeFirst();
   if (requeued.numUpdatedRows === 0n) {
     // Retried or canceled meanwhile (PostgreSQL, another transaction): refused as it is now.
-    const current = await read();
+    const current = await readRetried(trx, id);
     if (!current) return refused({ refused: 'no-run' });
     return refused(retryRefusalOf(current) ?? { refused: 'not-failed', status: current.status });
   }

@@ -232,11 +232,16 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       const held = newRun({ dedupKey: 'MDF-31@3', concurrencyKey: 'MDF-31', createdAt: T0 + 3 });
       await store.createRun(holder);
       expect(await store.createRun(held)).toMatchObject({ created: true, behind: holder.id });
+      // Asked beforehand (the console's confirmation page), the same refusal, and nothing changes.
+      expect(await store.retryRefusal(failed.id)).toEqual({ refused: 'held-by-live-run', runId: holder.id, concurrencyKey: 'MDF-31' });
+      expect(await store.getRun(failed.id)).toMatchObject({ status: 'failed' });
       expect(await store.retryRun(failed.id, T0 + 4)).toEqual({ retried: false, refusal: { refused: 'held-by-live-run', runId: holder.id, concurrencyKey: 'MDF-31' } });
       // The holder canceled: the held run takes the key over, and the refusal names it.
       await store.cancelRun(holder.id, T0 + 5, 'ops');
       expect(await store.retryRun(failed.id, T0 + 6)).toEqual({ retried: false, refusal: { refused: 'held-by-live-run', runId: held.id, concurrencyKey: 'MDF-31' } });
       await store.cancelRun(held.id, T0 + 7, 'ops');
+      expect(await store.retryRefusal(failed.id)).toBeUndefined();
+      expect(await store.getRun(failed.id)).toMatchObject({ status: 'failed' });
       expect(await store.retryRun(failed.id, T0 + 8)).toEqual({ retried: true });
       expect(await store.getRun(failed.id)).toMatchObject({ status: 'queued', error: null });
 
@@ -254,6 +259,10 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await store.createRun(queued);
       expect(await store.retryRun(queued.id, T0 + 10)).toEqual({ retried: false, refusal: { refused: 'not-failed', status: 'queued' } });
       expect(await store.retryRun(asRunId('run_nope'), T0 + 10)).toEqual({ retried: false, refusal: { refused: 'no-run' } });
+      expect(await store.retryRefusal(triggerFailed.id)).toEqual({ refused: 'trigger-failed' });
+      expect(await store.retryRefusal(canceled.id)).toEqual({ refused: 'canceled', reason: 'The request was canceled in the PRM.' });
+      expect(await store.retryRefusal(queued.id)).toEqual({ refused: 'not-failed', status: 'queued' });
+      expect(await store.retryRefusal(asRunId('run_nope'))).toEqual({ refused: 'no-run' });
       for (const run of [triggerFailed, stopped, canceled, queued]) expect((await store.getRun(run.id))!.status).toBe(run === canceled ? 'canceled' : run === queued ? 'queued' : 'failed');
     });
 

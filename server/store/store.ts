@@ -15,7 +15,7 @@ import type { BusinessTimer, CancelTimersInput, CancelTimersOutcome, FiredTimer,
 import type { ListTimerStopsInput, LiftTimerStopInput, LiftTimerStopOutcome, TimerStop } from './business-timer-stops.ts';
 import type { StopperStampInput } from './business-timer-stoppers.ts';
 import type { TakeWorkerIdInput, TakeWorkerIdOutcome, WorkerInstance } from './worker-instances.ts';
-import type { RetryOutcome } from './retry-refusal.ts';
+import type { RetryOutcome, RetryRefusal } from './retry-refusal.ts';
 
 export type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
 export type { RunsAwaitingRetry } from './runs-awaiting-retry.ts';
@@ -31,6 +31,7 @@ export type { ListTimerStopsInput, LiftTimerStopInput, LiftTimerStopOutcome, Tim
 export type { StopperStampInput } from './business-timer-stoppers.ts';
 export type { TakeWorkerIdInput, TakeWorkerIdOutcome, WorkerInstance } from './worker-instances.ts';
 export type { RetryOutcome, RetryRefusal } from './retry-refusal.ts';
+export type { CancelOutcome, CancelRefusal } from './cancel-refusal.ts';
 
 /**
  * The one persistence interface of the runtime. Two implementations (SQLite embedded, PostgreSQL for
@@ -135,6 +136,12 @@ export interface Store {
    * `onVersion`, the run goes on as that version of its recipe (an operator fixed the recipe that failed it).
    */
   retryRun(id: RunId, now: number, onVersion?: { recipeHash: string; recipeVersion: number }): Promise<RetryOutcome>;
+  /**
+   * What `retryRun` would answer now, without retrying: its refusal (another run holding the run's
+   * concurrency key named), or undefined when it would go ahead. The console's confirmation page says it
+   * before its button; the retry decides again, so a run that takes the key in between still refuses it.
+   */
+  retryRefusal(id: RunId): Promise<RetryRefusal | undefined>;
   /**
    * Runs whose recipe cancels on `event` for this correlation key and that may still act: those not
    * finished, and failed ones (a retry would resume them; `cancelRun` with `failed` tells which can).
