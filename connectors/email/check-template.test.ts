@@ -174,9 +174,9 @@ describe('a template chosen by an expression', () => {
 describe('the functions an email template calls', () => {
   it('refuses a call of a function templates do not have, naming the template, the placeholder and the closest; JSONata\'s, $usd, $formatUsd and functions the template defines are fine', () => {
     expect(validate([send('tell_partner', 'claim-paid', { claim: '{% $steps.request %}' })])).toEqual([
-      `${FILE}: steps[1].input.template: email template "claim-paid" calls $usdd in {{ $usdd(claim.amount) }}, which is not a function in email templates: every email from it would fail (did you mean "$usd"?)`,
-      `${FILE}: steps[1].input.template: email template "claim-paid" calls $formatDate in {{ $formatDate(claim.paidOn) }}, which is not a function in email templates: every email from it would fail (did you mean "$formatBase"?)`,
-      `${FILE}: steps[1].input.template: email template "claim-paid" calls $countryName in {{ $countryName(claim.country) }}, which recipe expressions have but email templates do not: every email from it would fail; give its value in the step's data`,
+      `${FILE}: steps[1].input.template: email template "claim-paid" calls $usdd in {{ $usdd(claim.amount) }}, which is not a function in email templates: a send fails there (did you mean "$usd"?)`,
+      `${FILE}: steps[1].input.template: email template "claim-paid" calls $formatDate in {{ $formatDate(claim.paidOn) }}, which is not a function in email templates: a send fails there (did you mean "$formatBase"?)`,
+      `${FILE}: steps[1].input.template: email template "claim-paid" calls $countryName in {{ $countryName(claim.country) }}, which recipe expressions have but email templates do not: a send fails there; give its value in the step's data`,
     ]);
   });
 
