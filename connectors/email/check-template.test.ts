@@ -150,11 +150,15 @@ describe('a template chosen by an expression', () => {
     expect(chosen("{% $trigger.data.template ?: 'partner-notise' %}")).toEqual([
       `${FILE}: steps[1].input.template: the expression can choose "partner-notise", but there is no email template "partner-notise" in ${shown}: a run that chooses it would fail at this step (did you mean "partner-notice"?)`,
     ]);
-    expect(chosen("{% $trigger.data.template ?? 'partner-notise' %}")).toHaveLength(1);
+    expect(chosen("{% $trigger.data.template ?? 'partner-notise' %}")).toEqual([
+      `${FILE}: steps[1].input.template: the expression can choose "partner-notise", but there is no email template "partner-notise" in ${shown}: a run that chooses it would fail at this step (did you mean "partner-notice"?)`,
+    ]);
     expect(chosen("{% ($approved := $steps.request.status = 'Approved'; 'request-' & ($approved ? 'approved' : 'denid')) %}")).toEqual([
       `${FILE}: steps[1].input.template: the expression can choose "request-denid", but there is no email template "request-denid" in ${shown}: a run that chooses it would fail at this step (did you mean "request-denied"?)`,
     ]);
-    expect(chosen("{% $lookup({ 'Approved': 'request-approved', 'Denied': 'request-denid' }, $steps.request.status) %}")).toHaveLength(1);
+    expect(chosen("{% $lookup({ 'Approved': 'request-approved', 'Denied': 'request-denid' }, $steps.request.status) %}")).toEqual([
+      `${FILE}: steps[1].input.template: the expression can choose "request-denid", but there is no email template "request-denid" in ${shown}: a run that chooses it would fail at this step (did you mean "request-denied"?)`,
+    ]);
   });
 
   it('checks the names each possible template reads against the step\'s data', () => {
@@ -167,7 +171,9 @@ describe('a template chosen by an expression', () => {
     expect(chosen('{% $trigger.data.template %}')).toEqual([]);
     expect(chosen("{% 'request-' & $steps.request.status %}")).toEqual([]);
     expect(chosen("{% $steps.request.urgent ? $trigger.data.template : 'request-approved' %}")).toEqual([]);
-    expect(chosen("{% $steps.request.urgent ? $trigger.data.template : 'request-aproved' %}")).toHaveLength(1);
+    expect(chosen("{% $steps.request.urgent ? $trigger.data.template : 'request-aproved' %}")).toEqual([
+      `${FILE}: steps[1].input.template: the expression can choose "request-aproved", but there is no email template "request-aproved" in ${shown}: a run that chooses it would fail at this step (did you mean "request-approved"?)`,
+    ]);
   });
 });
 
@@ -181,6 +187,11 @@ describe('the functions an email template calls', () => {
   });
 
   it('also in a template an expression chooses', () => {
-    expect(validate([send('tell_partner', "{% $steps.request.paid ? 'claim-paid' : 'request-approved' %}", { claim: '{% $steps.request %}', request: '{% $steps.request %}' })])).toHaveLength(3);
+    const problems = validate([send('tell_partner', "{% $steps.request.paid ? 'claim-paid' : 'request-approved' %}", { claim: '{% $steps.request %}', request: '{% $steps.request %}' })]);
+    expect(problems.map((line) => /^.*?: (email template "[\w-]+" calls \$\w+)/.exec(line)?.[1])).toEqual([
+      'email template "claim-paid" calls $usdd',
+      'email template "claim-paid" calls $formatDate',
+      'email template "claim-paid" calls $countryName',
+    ]);
   });
 });
