@@ -48,6 +48,18 @@ template(
     "{{ $count(comments) > 0 ? 'Comments: ' & $join(comments.comment, '; ') : '' }}",
   ].join('\n'),
 );
+template('request-approved', 'MDF request {{ request.mdfNumber }} approved', 'You were granted {{ $usd(request.amountApproved) }}.');
+template('request-denied', 'MDF request {{ request.mdfNumber }} denied', 'It was denied: {{ reason }}.');
+template(
+  'claim-paid',
+  'Claim {{ claim.number }} paid',
+  // Templates have JSONata's functions and $usd ($formatUsd its older name), and functions they define themselves.
+  [
+    'We paid {{ $usdd(claim.amount) }} on {{ $formatDate(claim.paidOn) }}.',
+    '{{ $formatUsd(claim.amount) }} {{ $uppercase(claim.number) }} {{ ($twice := function($n) { $n * 2 }; $twice(claim.amount)) }}',
+    'Paid in {{ $countryName(claim.country) }}.',
+  ].join('\n'),
+);
 template('approval-ask', 'Please decide on {{ request.mdfNumber }}', 'Hello {{ approver_name }},\n\nApprove: {{ aprove_url }}\nDeny: {{ deny_url }}\n{{ expires_text ? expires_text : \'\' }}{{ expires_at }}');
 
 const { connectors } = loadConfig({ EMAIL_TEMPLATES_DIR: templatesDir }, { mock: true, connectors: CONNECTORS });
@@ -116,6 +128,70 @@ describe('the names an email template reads, against the data its step passes', 
     const each = { id: 'each_partner', type: 'foreach', items: '{% $steps.request.partners %}', as: 'partner', steps: [send('tell_each', 'partner-notice', { request: '{% $steps.request %}', activity: '{% partner.activity %}' })] };
     expect(validate([each])).toEqual([
       `${FILE}: steps[1].steps[0].input.data: step "tell_each" renders email template "partner-notice", which reads "partner_name", but the step's data has no "partner_name": the email would show a blank there`,
+    ]);
+  });
+});
+
+describe('a template chosen by an expression', () => {
+  const shown = templatesDir;
+  const chosen = (template: string, data: unknown = { request: '{% $steps.request %}', reason: 'over budget' }) => validate([send('tell_partner', template, data)]);
+
+  it('checks each template name the expression can give as a literal (both sides of a condition), naming the one that does not exist and the closest', () => {
+    expect(chosen("{% $steps.request.status = 'Approved' ? 'request-approved' : 'request-denid' %}")).toEqual([
+      `${FILE}: steps[1].input.template: the expression can choose "request-denid", but there is no email template "request-denid" in ${shown}: a run that chooses it would fail at this step (did you mean "request-denied"?)`,
+    ]);
+    expect(chosen("{% $steps.request.status = 'Approved' ? 'request-approved' : 'request-denied' %}")).toEqual([]);
+  });
+
+  it('follows nested conditions, ?: and ??, blocks, a concatenation of literals and $lookup of an object written in the expression', () => {
+    expect(chosen("{% $steps.request.status = 'Approved' ? 'request-approved' : ($steps.request.status = 'Denied' ? 'request-denied' : 'request-cancled') %}")).toEqual([
+      `${FILE}: steps[1].input.template: the expression can choose "request-cancled", but there is no email template "request-cancled" in ${shown}: a run that chooses it would fail at this step`,
+    ]);
+    expect(chosen("{% $trigger.data.template ?: 'partner-notise' %}")).toEqual([
+      `${FILE}: steps[1].input.template: the expression can choose "partner-notise", but there is no email template "partner-notise" in ${shown}: a run that chooses it would fail at this step (did you mean "partner-notice"?)`,
+    ]);
+    expect(chosen("{% $trigger.data.template ?? 'partner-notise' %}")).toEqual([
+      `${FILE}: steps[1].input.template: the expression can choose "partner-notise", but there is no email template "partner-notise" in ${shown}: a run that chooses it would fail at this step (did you mean "partner-notice"?)`,
+    ]);
+    expect(chosen("{% ($approved := $steps.request.status = 'Approved'; 'request-' & ($approved ? 'approved' : 'denid')) %}")).toEqual([
+      `${FILE}: steps[1].input.template: the expression can choose "request-denid", but there is no email template "request-denid" in ${shown}: a run that chooses it would fail at this step (did you mean "request-denied"?)`,
+    ]);
+    expect(chosen("{% $lookup({ 'Approved': 'request-approved', 'Denied': 'request-denid' }, $steps.request.status) %}")).toEqual([
+      `${FILE}: steps[1].input.template: the expression can choose "request-denid", but there is no email template "request-denid" in ${shown}: a run that chooses it would fail at this step (did you mean "request-denied"?)`,
+    ]);
+  });
+
+  it('checks the names each possible template reads against the step\'s data', () => {
+    expect(chosen("{% $steps.request.status = 'Approved' ? 'request-approved' : 'request-denied' %}", { request: '{% $steps.request %}' })).toEqual([
+      `${FILE}: steps[1].input.data: step "tell_partner" renders email template "request-denied", which reads "reason", but the step's data has no "reason": the email would show a blank there`,
+    ]);
+  });
+
+  it('a name known only at run time (the trigger\'s payload, a step\'s output, text joined with one) is not judged; the literals beside it are', () => {
+    expect(chosen('{% $trigger.data.template %}')).toEqual([]);
+    expect(chosen("{% 'request-' & $steps.request.status %}")).toEqual([]);
+    expect(chosen("{% $steps.request.urgent ? $trigger.data.template : 'request-approved' %}")).toEqual([]);
+    expect(chosen("{% $steps.request.urgent ? $trigger.data.template : 'request-aproved' %}")).toEqual([
+      `${FILE}: steps[1].input.template: the expression can choose "request-aproved", but there is no email template "request-aproved" in ${shown}: a run that chooses it would fail at this step (did you mean "request-approved"?)`,
+    ]);
+  });
+});
+
+describe('the functions an email template calls', () => {
+  it('refuses a call of a function templates do not have, naming the template, the placeholder and the closest; JSONata\'s, $usd, $formatUsd and functions the template defines are fine', () => {
+    expect(validate([send('tell_partner', 'claim-paid', { claim: '{% $steps.request %}' })])).toEqual([
+      `${FILE}: steps[1].input.template: email template "claim-paid" calls $usdd in {{ $usdd(claim.amount) }}, which is not a function in email templates: a send fails there (did you mean "$usd"?)`,
+      `${FILE}: steps[1].input.template: email template "claim-paid" calls $formatDate in {{ $formatDate(claim.paidOn) }}, which is not a function in email templates: a send fails there (did you mean "$formatBase"?)`,
+      `${FILE}: steps[1].input.template: email template "claim-paid" calls $countryName in {{ $countryName(claim.country) }}, which recipe expressions have but email templates do not: a send fails there; give its value in the step's data`,
+    ]);
+  });
+
+  it('also in a template an expression chooses', () => {
+    const problems = validate([send('tell_partner', "{% $steps.request.paid ? 'claim-paid' : 'request-approved' %}", { claim: '{% $steps.request %}', request: '{% $steps.request %}' })]);
+    expect(problems.map((line) => /^.*?: (email template "[\w-]+" calls \$\w+)/.exec(line)?.[1])).toEqual([
+      'email template "claim-paid" calls $usdd',
+      'email template "claim-paid" calls $formatDate',
+      'email template "claim-paid" calls $countryName',
     ]);
   });
 });

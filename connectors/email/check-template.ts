@@ -1,25 +1,32 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { displayFolder, displayPath } from '../../server/find-files.ts';
-import { isExpression } from '../../server/engine/expression.ts';
+import { calledFunctions, isExpression, KNOWN_FUNCTIONS, TEMPLATE_FUNCTIONS } from '../../server/engine/expression.ts';
 import type { ActionInputContext, ActionInputProblem } from '../kit/define-connector.ts';
 import { EmailConfig } from './email-config.ts';
-import { isTemplateName, parseTemplate } from './email-templates.ts';
+import { parseTemplate, templatesAmong, type ParsedTemplate } from './email-templates.ts';
+import { templateChoices } from './template-choices.ts';
 import { templateNames, type TemplateNames } from './template-names.ts';
 
 /**
  * The `checkInput` of actions that render a template (`email.send`, `approval.request`): a literal
  * `template` must name a file of the email connector's templates folder, the one `EmailTemplates`
  * reads, so a misspelt name fails `validate` and the start instead of the run that reaches the step.
- * Then each name the template reads must be a key of the step's literal `data` (or one of `added`, the
- * names the action adds itself): a missing one renders as nothing, so a renamed or misspelt key would
- * only show as a blank in an email a partner reads (template-names.ts says which names count).
+ * A `template` written as an expression is checked the same for each name written in it that it can
+ * give (template-choices.ts: `c ? 'a' : 'b'` and the like); a name it reads at run time is the send's
+ * to judge. Each template must parse and call only the functions templates have. Then each name the
+ * template reads must be a key of the step's literal `data` (or one of `added`, the names the action
+ * adds itself): a missing one renders as nothing, so a renamed or misspelt key would only show as a
+ * blank in an email a partner reads (template-names.ts says which names count).
  *
  * @param added names the action puts into the template's data besides the step's `data`
  */
 export function checkTemplateInput(input: unknown, context: ActionInputContext, step?: { id: string }, added: readonly string[] = []): ActionInputProblem[] {
   const template = (input as { template?: unknown } | null)?.template;
-  if (typeof template !== 'string' || template === '' || isExpression(template)) return [];
+  if (typeof template !== 'string' || template === '') return [];
+  const chosen = isExpression(template);
+  const names = chosen ? templateChoices(template) : [template];
+  if (names.length === 0) return [];
   const config = EmailConfig.safeParse(context.config('email'));
   if (!config.success) return [];
   const dir = resolve(config.data.templatesDir);
@@ -29,13 +36,38 @@ export function checkTemplateInput(input: unknown, context: ActionInputContext, 
     known = listedTemplates(context, dir);
   } catch (error) {
     const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read: ${(error as Error).message}`;
-    return [{ path: ['template'], message: `no email template "${template}": the templates folder ${shown} (EMAIL_TEMPLATES_DIR) ${why}` }];
+    const which = chosen ? `the expression can choose email template ${names.map((name) => `"${name}"`).join(' or ')}, but` : `no email template "${template}":`;
+    return [{ path: ['template'], message: `${which} the templates folder ${shown} (EMAIL_TEMPLATES_DIR) ${why}` }];
   }
-  if (!known.includes(template)) return [{ path: ['template'], message: `no email template "${template}" in ${shown}`, unknownName: { name: template, known } }];
-  // It must parse too (front matter, placeholders that compile): a broken one fails every send.
-  const parsed = parsedTemplate(context, join(dir, `${template}.txt`));
-  if ('problem' in parsed) return [{ path: ['template'], message: `email template "${template}" cannot be used: ${parsed.problem}` }];
-  return missingData(template, parsed.names, (input as { data?: unknown }).data, step, added);
+  return names.flatMap((name) => {
+    if (!known.includes(name)) {
+      const message = chosen
+        ? `the expression can choose "${name}", but there is no email template "${name}" in ${shown}: a run that chooses it would fail at this step`
+        : `no email template "${name}" in ${shown}`;
+      return [{ path: ['template'], message, unknownName: { name, known } }];
+    }
+    // It must parse too (front matter, placeholders that compile): a broken one fails every send.
+    const parsed = parsedTemplate(context, join(dir, `${name}.txt`));
+    if ('problem' in parsed) return [{ path: ['template'], message: `email template "${name}" cannot be used: ${parsed.problem}` }];
+    return [...unknownFunctions(name, parsed.calls), ...missingData(name, parsed.names, (input as { data?: unknown }).data, step, added)];
+  });
+}
+
+/**
+ * A call of a function templates are not evaluated with: JSONata throws "Attempted to invoke a
+ * non-function" at every send that reaches the placeholder. A function of recipes' expressions
+ * (`$countryName`, `$addBusinessDays`) is named as such: its value belongs in the step's data.
+ */
+function unknownFunctions(template: string, calls: readonly Call[]): ActionInputProblem[] {
+  return calls.map(({ name, placeholder }) =>
+    KNOWN_FUNCTIONS.has(name)
+      ? { path: ['template'], message: `email template "${template}" calls $${name} in ${placeholder}, which recipe expressions have but email templates do not: a send fails there; give its value in the step's data` }
+      : {
+          path: ['template'],
+          message: `email template "${template}" calls $${name} in ${placeholder}, which is not a function in email templates: a send fails there`,
+          unknownName: { name: `$${name}`, known: [...TEMPLATE_FUNCTIONS].map((known) => `$${known}`) },
+        },
+  );
 }
 
 /**
@@ -58,22 +90,44 @@ function missingData(template: string, names: TemplateNames, data: unknown, step
     }));
 }
 
-/** Each template file is parsed (and its names found) once per recipe check. */
-const parsedByContext = new WeakMap<ActionInputContext, Map<string, { names: TemplateNames } | { problem: string }>>();
+/** A function a template calls that templates do not have, and the placeholder (`{{ … }}`) that calls it. */
+interface Call {
+  name: string;
+  placeholder: string;
+}
 
-function parsedTemplate(context: ActionInputContext, file: string): { names: TemplateNames } | { problem: string } {
+type Parsed = { names: TemplateNames; calls: Call[] } | { problem: string };
+
+/** Each template file is parsed (and its names and calls found) once per recipe check. */
+const parsedByContext = new WeakMap<ActionInputContext, Map<string, Parsed>>();
+
+function parsedTemplate(context: ActionInputContext, file: string): Parsed {
   let byFile = parsedByContext.get(context);
   if (!byFile) parsedByContext.set(context, (byFile = new Map()));
   let found = byFile.get(file);
   if (!found) {
     try {
-      found = { names: templateNames(parseTemplate(readFileSync(file, 'utf8'), displayPath(file))) };
+      const parsed = parseTemplate(readFileSync(file, 'utf8'), displayPath(file));
+      found = { names: templateNames(parsed), calls: unknownCalls(parsed) };
     } catch (error) {
       found = { problem: (error as Error).message };
     }
     byFile.set(file, found);
   }
   return found;
+}
+
+/** The calls of functions that are not `TEMPLATE_FUNCTIONS` (nor defined by the template), subject first, each once per placeholder. */
+function unknownCalls(template: ParsedTemplate): Call[] {
+  const calls: Call[] = [];
+  for (const part of [...template.subject, ...template.body]) {
+    if (typeof part === 'string') continue;
+    const placeholder = `{{${part.source}}}`;
+    for (const name of calledFunctions(part.compiled)) {
+      if (!TEMPLATE_FUNCTIONS.has(name) && !calls.some((c) => c.name === name && c.placeholder === placeholder)) calls.push({ name, placeholder });
+    }
+  }
+  return calls;
 }
 
 /** The folder is read once per recipe check, not once per step that names a template. */
@@ -84,11 +138,7 @@ function listedTemplates(context: ActionInputContext, dir: string): string[] {
   if (!byDir) listings.set(context, (byDir = new Map()));
   let names = byDir.get(dir);
   if (!names) {
-    names = readdirSync(dir)
-      .filter((file) => file.endsWith('.txt'))
-      .map((file) => file.slice(0, -'.txt'.length))
-      .filter(isTemplateName)
-      .sort();
+    names = templatesAmong(readdirSync(dir));
     byDir.set(dir, names);
   }
   return names;

@@ -312,8 +312,13 @@ describe('email.send', () => {
   it('names a missing template and does not retry it', async () => {
     const error = await send({ to: ['a@example.com'], template: 'no-such-template', data }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TemplateError);
-    expect((error as Error).message).toBe(`no email template no-such-template (${join(templatesDir, 'no-such-template.txt')})`);
+    // A name chosen at run time (from a trigger's payload) is only known here: the message names the folder and its templates.
+    expect((error as Error).message).toBe(`no email template "no-such-template" in ${templatesDir} (EMAIL_TEMPLATES_DIR); the templates there: broken, request-received`);
     expect(error).toMatchObject({ retryable: false });
+    const misspelt = await send({ to: ['a@example.com'], template: 'request-recieved', data }).catch((e: unknown) => e);
+    expect((misspelt as Error).message).toBe(`no email template "request-recieved" in ${templatesDir} (EMAIL_TEMPLATES_DIR) (did you mean "request-received"?)`);
+    const noFolder = await send({ to: ['a@example.com'], template: 'request-received', data }, connect({ templatesDir: join(templatesDir, 'gone') })).catch((e: unknown) => e);
+    expect((noFolder as Error).message).toBe(`no email template "request-received": the templates folder ${join(templatesDir, 'gone')} (EMAIL_TEMPLATES_DIR) does not exist`);
     const broken = await send({ to: ['a@example.com'], template: 'broken', data }).catch((e: unknown) => e);
     expect((broken as Error).message).toMatch(/broken\.txt: a template starts with a front matter/);
   });

@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { compileExpression, MONEY_FUNCTIONS, type ExpressionError } from '../../server/engine/expression.ts';
 import { plainEvaluatorOf, UNSURE, type PlainEvaluator } from '../../server/engine/plain-expression.ts';
 import { withoutByteOrderMark } from '../../server/byte-order-mark.ts';
+import { didYouMean } from '../../server/recipes/closest-name.ts';
 import type { RenderedEmail } from './email-connection.ts';
 
 /**
@@ -39,6 +40,15 @@ const NAME = /^[a-z0-9][a-z0-9-]{0,99}$/;
 export function isTemplateName(name: string): boolean {
   return NAME.test(name);
 }
+/** The templates among a folder's file names (`<name>.txt`, a template name), sorted. */
+export function templatesAmong(files: readonly string[]): string[] {
+  return files
+    .filter((file) => file.endsWith('.txt'))
+    .map((file) => file.slice(0, -'.txt'.length))
+    .filter(isTemplateName)
+    .sort();
+}
+
 const PLACEHOLDER = /\{\{([\s\S]*?)\}\}/g;
 
 export class EmailTemplates {
@@ -64,8 +74,8 @@ export class EmailTemplates {
       const file = join(this.dir, `${name}.txt`);
       loaded = readFile(file, 'utf8').then(
         (source) => parseTemplate(source, file),
-        (error: NodeJS.ErrnoException) => {
-          throw new TemplateError(error.code === 'ENOENT' ? `no email template ${name} (${file})` : `cannot read ${file}: ${error.message}`);
+        async (error: NodeJS.ErrnoException) => {
+          throw new TemplateError(error.code === 'ENOENT' ? await noSuchTemplate(name, this.dir) : `cannot read ${file}: ${error.message}`);
         },
       );
       // A failed read is not cached: ops may add the file while the runtime runs.
@@ -74,6 +84,25 @@ export class EmailTemplates {
     }
     return loaded;
   }
+}
+
+/**
+ * Why there is no template `name`: the folder and the closest name in it, or its templates when none
+ * is close. `validate` checks a name written in the recipe; one chosen at run time (from a trigger's
+ * payload) is only known here, and the run's error is all ops see of it.
+ */
+async function noSuchTemplate(name: string, dir: string): Promise<string> {
+  let known: string[];
+  try {
+    known = templatesAmong(await readdir(dir));
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read: ${(error as Error).message}`;
+    return `no email template "${name}": the templates folder ${dir} (EMAIL_TEMPLATES_DIR) ${why}`;
+  }
+  const missing = `no email template "${name}" in ${dir} (EMAIL_TEMPLATES_DIR)`;
+  const hint = didYouMean(name, known);
+  if (hint) return missing + hint;
+  return known.length > 0 ? `${missing}; the templates there: ${known.join(', ')}` : `${missing}; it has no templates`;
 }
 
 /** Splits the front matter (`subject:`) from the body (a leading byte order mark ignored); names the file when the format is wrong. */

@@ -130,7 +130,8 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
   /**
    * Checks a recipe's input mapping against what the runtime has (a template file, a folder) before
    * any run, so `validate`, `partnerflow test` and the start refuse a recipe that would fail at this
-   * step. Gets the mapping as written: a `{% … %}` value is unknown until run time and passes.
+   * step. Gets the mapping as written: a `{% … %}` value is unknown until run time, and is judged only
+   * by what is written in it (the template names of `c ? 'a' : 'b'`), never by a guess at the rest.
    * `step` is the action step whose input it is (none for a poll trigger's input), for messages.
    */
   checkInput?(input: unknown, context: ActionInputContext, step?: { id: string }): ActionInputProblem[];

@@ -79,10 +79,11 @@ describe('partnerflow validate', () => {
     vi.stubEnv('EMAIL_TEMPLATES_DIR', join(fixtures, 'email-templates'));
     const code = await validateCommand.run({ values: {}, positionals: [join(fixtures, 'misspelt-template')] });
     const file = shown('misspelt-template/notify.recipe.json');
-    // approval.request and email.send declare the check; a name computed at run time is not judged.
+    // approval.request and email.send declare the check; each literal an expression can choose is checked, a name computed at run time is not judged.
     expect(output.out).toEqual([
       `${file}: steps[1].input.template: no email template "approval-requst" in ${shown('email-templates')} (did you mean "approval-request"?)`,
       `${file}: steps[2].input.template: no email template "mdf-request-cancled" in ${shown('email-templates')}`,
+      `${file}: steps[4].input.template: the expression can choose "request-cancelled", but there is no email template "request-cancelled" in ${shown('email-templates')}: a run that chooses it would fail at this step (did you mean "request-canceled"?)`,
       '0 recipes valid, 1 with problems',
     ]);
     expect(code).toBe(1);

@@ -156,26 +156,39 @@ export function usd(amount: unknown): string | undefined {
  */
 export const MONEY_FUNCTIONS: Readonly<Record<string, (amount: unknown) => string | undefined>> = { usd, formatUsd: usd };
 
+/** JSONata's own functions, which recipe expressions and email templates alike may call. */
+export const JSONATA_FUNCTIONS: ReadonlySet<string> = new Set([
+  ...['sum', 'count', 'max', 'min', 'average', 'string', 'substring', 'substringBefore', 'substringAfter', 'lowercase', 'uppercase', 'length', 'trim', 'pad'],
+  ...['match', 'contains', 'replace', 'split', 'join', 'formatNumber', 'formatBase', 'formatInteger', 'parseInteger', 'number', 'floor', 'ceil', 'round'],
+  ...['abs', 'sqrt', 'power', 'random', 'boolean', 'not', 'map', 'zip', 'filter', 'single', 'reduce', 'sift', 'keys', 'lookup', 'append', 'exists', 'spread'],
+  ...['merge', 'reverse', 'each', 'error', 'assert', 'type', 'sort', 'shuffle', 'distinct', 'base64encode', 'base64decode', 'encodeUrlComponent', 'encodeUrl'],
+  ...['decodeUrlComponent', 'decodeUrl', 'eval', 'toMillis', 'fromMillis', 'clone', 'now', 'millis'],
+]);
+
 /**
  * The functions an expression may call: JSONata's own and the runtime's (`$now`, `$addBusinessDays`,
  * `$usd`, …). Validation names a call of any other (a typo such as `$adBusinessDays`), which JSONata
  * only finds when the call is evaluated ("Attempted to invoke a non-function").
  */
 export const KNOWN_FUNCTIONS: ReadonlySet<string> = new Set([
-  ...['sum', 'count', 'max', 'min', 'average', 'string', 'substring', 'substringBefore', 'substringAfter', 'lowercase', 'uppercase', 'length', 'trim', 'pad'],
-  ...['match', 'contains', 'replace', 'split', 'join', 'formatNumber', 'formatBase', 'formatInteger', 'parseInteger', 'number', 'floor', 'ceil', 'round'],
-  ...['abs', 'sqrt', 'power', 'random', 'boolean', 'not', 'map', 'zip', 'filter', 'single', 'reduce', 'sift', 'keys', 'lookup', 'append', 'exists', 'spread'],
-  ...['merge', 'reverse', 'each', 'error', 'assert', 'type', 'sort', 'shuffle', 'distinct', 'base64encode', 'base64decode', 'encodeUrlComponent', 'encodeUrl'],
-  ...['decodeUrlComponent', 'decodeUrl', 'eval', 'toMillis', 'fromMillis', 'clone', 'now', 'millis'],
+  ...JSONATA_FUNCTIONS,
   // Bound without calling them: only their names are read.
   ...Object.keys(buildFunctions({} as ExpressionEnv)),
 ]);
 
 /**
+ * The functions an email template may call: JSONata's own and the money ones (`$usd`, `$formatUsd`),
+ * the only runtime functions a template is evaluated with (email-templates.ts). The others of recipes
+ * (`$addBusinessDays`, `$countryName`, …) are not there: a template calling one fails every send.
+ */
+export const TEMPLATE_FUNCTIONS: ReadonlySet<string> = new Set([...JSONATA_FUNCTIONS, ...Object.keys(MONEY_FUNCTIONS)]);
+
+/**
  * The names of the functions an expression calls (`$name(…)`, also partially applied), leaving out
  * those it defines itself (`$f := function(…)`, a lambda's parameters), in the order they appear.
+ * Takes the expression's source (`{% … %}`) or its compiled syntax tree.
  */
-export function calledFunctions(source: string): string[] {
+export function calledFunctions(source: string | { ast(): unknown }): string[] {
   const called = new Set<string>();
   const defined = new Set<string>();
   const visit = (node: unknown): void => {
@@ -190,7 +203,7 @@ export function calledFunctions(source: string): string[] {
     if (n.type === 'lambda') for (const a of n.arguments ?? []) if (a.type === 'variable' && typeof a.value === 'string') defined.add(a.value);
     for (const child of Object.values(node)) if (child && typeof child === 'object') visit(child);
   };
-  visit(compileExpression(source).ast());
+  visit((typeof source === 'string' ? compileExpression(source) : source).ast());
   return [...called].filter((name) => !defined.has(name));
 }
 

@@ -115,6 +115,7 @@ export default defineRecipe({
     expect((error as RecipeLoadError).message.split('\n')).toEqual([
       `${shown(join(fixtures, 'misspelt-template/notify.recipe.json'))}: steps[1].input.template: no email template "approval-requst" in ${shown(join(fixtures, 'email-templates'))} (did you mean "approval-request"?)`,
       `${shown(join(fixtures, 'misspelt-template/notify.recipe.json'))}: steps[2].input.template: no email template "mdf-request-cancled" in ${shown(join(fixtures, 'email-templates'))}`,
+      `${shown(join(fixtures, 'misspelt-template/notify.recipe.json'))}: steps[4].input.template: the expression can choose "request-cancelled", but there is no email template "request-cancelled" in ${shown(join(fixtures, 'email-templates'))}: a run that chooses it would fail at this step (did you mean "request-canceled"?)`,
     ]);
   });
 
