@@ -1,25 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
-import { useTestStore } from '../../test/support/test-store.ts';
-import { loadConfig } from '../../server/config.ts';
+import { useLeadsOverSimulatedMarketo } from '../../test/support/leads-over-simulated-marketo.ts';
 import { VirtualClock } from '../../server/engine/clock.ts';
-import { CONNECTORS } from '../index.ts';
-import { capturingLogger, testContext, testDeps } from '../kit/action-test-context.ts';
-import { marketoConnector } from '../marketo/index.ts';
-import type { MarketoConfig } from '../marketo/marketo-config.ts';
-import type { MarketoConnection } from '../marketo/marketo-connection.ts';
+import { testContext } from '../kit/action-test-context.ts';
 import { leadsConnector } from './index.ts';
-import type { LeadsConnection } from './leads-connection.ts';
 
 const clock = new VirtualClock('2026-03-02T09:00:00Z');
-const systems = useSimulatedSystems(clock);
-const store = useTestStore();
-
-function connect(): LeadsConnection {
-  const config = loadConfig({}, { mock: true, connectors: CONNECTORS }).connectors;
-  const marketo = marketoConnector.connect(config.marketo as MarketoConfig, testDeps(clock, capturingLogger(), store())) as MarketoConnection;
-  return { prm: () => { throw new Error('not used'); }, marketo: () => marketo, salesforce: () => { throw new Error('not used'); }, config: config.leads as LeadsConnection['config'] };
-}
+const { systems, connect } = useLeadsOverSimulatedMarketo(clock);
 
 async function find(email: string) {
   const definition = leadsConnector.actions.find_marketo_lead!;

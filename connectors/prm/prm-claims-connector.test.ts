@@ -253,6 +253,57 @@ describe('prm.list_mdf_claims', () => {
     expect({ calls: next.calls, claimsRead: next.claimsRead }).toEqual({ calls: 2, claimsRead: 12 });
   });
 
+  it('D15: claims the PRM holds without an Updated stamp (imported), more than a page of them, do not stop the check: a title one of them has is refused', async () => {
+    // 150 claims imported into the PRM without a stamp: the PRM orders them first (nulls first), so the
+    // first page of the first check ends with one of them.
+    const imported: number[] = [];
+    for (let i = 0; i < 150; i++) imported.push(systems.prm.addMdfClaim({ mdfNumber: 'MDF-0902', title: i === 120 ? 'Partner Day Frankfurt' : `Imported ${i}`, updated: null } as never).id);
+    for (let i = 0; i < 30; i++) await submitClaim({ MdfNumber: 'MDF-0902', Title: `Webinar ${i}` });
+    const duplicate = await submitClaim({ MdfNumber: 'MDF-0903', Title: 'PARTNER DAY  frankfurt' });
+    const { output } = await run('list_mdf_claims', { title: 'PARTNER DAY  frankfurt', except_claim_id: duplicate });
+    expect(output.claims.map((c: { id: number }) => c.id)).toEqual([imported[120]]);
+    // What the partner is told.
+    const check = checkMdfClaim(
+      { id: duplicate, mdfNumber: 'MDF-0903', title: 'PARTNER DAY  frankfurt', amount: 100, paidDate: '2026-04-01' },
+      { mdfNumber: 'MDF-0903', status: 'Approved', amountRequested: 1000 },
+      { maximum_vendor_share: 0.5 },
+      output.claims,
+    );
+    expect(check.problems.map((p) => p.rule)).toEqual(['D15']);
+    expect(check.title_taken_by).toEqual({ id: imported[120], mdf_number: 'MDF-0902' });
+    // And the next check too, with a claim imported since under another title.
+    clock.advance(TITLE_KEYS_OVERLAP_MS * 2);
+    const later = systems.prm.addMdfClaim({ mdfNumber: 'MDF-0902', title: 'Roadshow Lyon', updated: null } as never).id;
+    expect((await run('list_mdf_claims', { title: 'roadshow  LYON' })).output.claims.map((c: { id: number }) => c.id)).toEqual([later]);
+  });
+
+  it('D15: a claim imported into the PRM without an Updated stamp after the first check is still read: a duplicate of its title is refused', async () => {
+    await submitClaim({ MdfNumber: 'MDF-0902', Title: 'Webinar 1' });
+    expect((await run('list_mdf_claims', { title: 'Partner Day Frankfurt' })).output.count).toBe(0);
+    clock.advance(TITLE_KEYS_OVERLAP_MS * 3);
+    await submitClaim({ MdfNumber: 'MDF-0902', Title: 'Webinar 2' });
+    expect((await run('list_mdf_claims', { title: 'Webinar 2' })).output.count).toBe(1);
+    clock.advance(TITLE_KEYS_OVERLAP_MS * 3);
+    // Imported since, without a stamp: no `Updated ge` watermark ever matches it.
+    const imported = systems.prm.addMdfClaim({ mdfNumber: 'MDF-0902', title: 'Partner Day Frankfurt', status: 'Approved', updated: null } as never).id;
+    const duplicate = await submitClaim({ MdfNumber: 'MDF-0903', Title: 'partner day frankfurt' });
+    const { output } = await run('list_mdf_claims', { title: 'partner day frankfurt', except_claim_id: duplicate });
+    expect(output.claims.map((c: { id: number }) => c.id)).toEqual([imported]);
+    const check = checkMdfClaim(
+      { id: duplicate, mdfNumber: 'MDF-0903', title: 'partner day frankfurt', amount: 100, paidDate: '2026-04-01' },
+      { mdfNumber: 'MDF-0903', status: 'Approved', amountRequested: 1000 },
+      { maximum_vendor_share: 0.5 },
+      output.claims,
+    );
+    expect(check.problems).toEqual([
+      {
+        rule: 'D15',
+        field: 'Claim Title',
+        message: 'The Claim Title "partner day frankfurt" is already used by another claim; titles must be unique among all claims (letter case, spacing and the way accents are typed do not count). Please submit the claim again with another title.',
+      },
+    ]);
+  });
+
   it('D15: a claim ops rename in the PRM after it was kept is found under its new title, and no longer under its old one', async () => {
     const berlin = await submitClaim({ MdfNumber: 'MDF-0901', Title: 'Partner Day Berlin' });
     expect((await run('list_mdf_claims', { title: 'Partner Day Frankfurt' })).output.count).toBe(0);

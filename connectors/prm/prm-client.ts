@@ -248,6 +248,13 @@ export class PrmClient {
    * or (Updated eq <its stamp> and Id gt <its id>)`), not by skip: a claim changed while the pages are
    * read moves to the end of the order and shifts no page. One page is held at a time, whatever the
    * number of claims.
+   *
+   * A claim without an Updated stamp (imported or migrated into the PRM) matches no `Updated ge` filter
+   * and has no position among the stamps: every catch-up reads such claims too (`or Updated eq null`),
+   * by their own position (`Updated eq null and Id gt <last such id>`), wherever the PRM orders them
+   * (first, as SQL Server does, or last). Nothing tells when one changes, so they are read at each
+   * check: a page per 100 of them, none for a PRM that stamps every claim. Their keys are kept with
+   * stamp 0, so they never move the watermark.
    */
   async #catchUpClaimTitleKeys(options: CallOptions): Promise<void> {
     const startedAt = this.#now();
@@ -257,10 +264,16 @@ export class PrmClient {
     // A stamp far ahead of this clock (a PRM clock gone wrong) would hold the watermark there: kept as
     // an hour ahead at most, so such a claim is merely read again by each catch-up.
     const latest = this.#now() + 60 * 60_000;
+    // Where the pages read so far end: among the stamped claims (the last one's stamp and id) and among
+    // those without a stamp (the last one's id).
     let after: { updated: string; id: number } | null = null;
+    let unstampedAfter: number | null = null;
     for (;;) {
       // After a position at or past `since`, the position alone is the filter: every claim after it is newer.
-      const filter = after === null ? (since ?? undefined) : `(Updated gt ${prmString(after.updated)} or (Updated eq ${prmString(after.updated)} and Id gt ${after.id}))`;
+      const stamped = after !== null ? `(Updated gt ${prmString(after.updated)} or (Updated eq ${prmString(after.updated)} and Id gt ${after.id}))` : since;
+      const unstamped = unstampedAfter === null ? 'Updated eq null' : `(Updated eq null and Id gt ${unstampedAfter})`;
+      // The first page of a full read takes every claim; later ones every claim after both positions.
+      const filter = stamped === null ? (after === null && unstampedAfter === null ? undefined : `Updated ne null or ${unstamped}`) : `${stamped} or ${unstamped}`;
       const res = await this.#http.request({
         method: 'GET',
         path: this.mdfClaimObject,
@@ -270,22 +283,24 @@ export class PrmClient {
       });
       const { results, count } = res.body.data;
       const keys: ClaimTitleKey[] = [];
-      let last: { updated: unknown; id: number } | null = null;
+      const before: { after: { updated: string; id: number } | null; unstampedAfter: number | null } = { after, unstampedAfter };
       for (const record of results) {
         const parsed = CLAIM_TITLE_FIELDS.safeParse(record);
         if (!parsed.success) throw new Error(`prm: claim ${JSON.stringify(record.id ?? null)} listed from ${this.mdfClaimObject} has no integer id: its title cannot be kept for the duplicate-title check (D15)`);
         const { id, title, updated } = parsed.data;
         const stamp = (typeof updated === 'string' ? stampMillis(updated) : undefined) ?? 0;
         keys.push({ claimId: id, titleKey: typeof title === 'string' ? claimTitleKey(title) : '', prmUpdatedMs: Math.min(stamp, latest) });
-        last = { updated, id };
+        if (typeof updated === 'string') after = { updated, id };
+        else unstampedAfter = id;
       }
       if (keys.length > 0) await this.#claimTitles.saveClaimTitleKeys({ keys, version, now: this.#now() });
       // `count` is what matches from this position on: a page that holds it all is the last.
-      if (last === null || results.length >= count) break;
-      if (typeof last.updated !== 'string') throw new Error(`prm: claim ${last.id} listed from ${this.mdfClaimObject} has no Updated stamp: the duplicate-title check (D15) cannot page past it`);
+      if (results.length === 0 || results.length >= count) break;
       // A PRM that ignored the position would answer the same page forever.
-      if (after !== null && after.updated === last.updated && after.id === last.id) throw new Error(`prm: the claims listed from ${this.mdfClaimObject} after claim ${last.id} (${last.updated}) ended with it again: the PRM does not page by position, so the duplicate-title check (D15) cannot read its claims`);
-      after = { updated: last.updated, id: last.id };
+      if (after?.updated === before.after?.updated && after?.id === before.after?.id && unstampedAfter === before.unstampedAfter) {
+        const last = after ?? { id: unstampedAfter, updated: null };
+        throw new Error(`prm: the claims listed from ${this.mdfClaimObject} after claim ${last.id} (${last.updated ?? 'no Updated stamp'}) ended with it again: the PRM does not page by position, so the duplicate-title check (D15) cannot read its claims`);
+      }
     }
     // Every page read: a key of another version this catch-up did not replace is a claim gone from the PRM.
     if (otherVersionRows) await this.#claimTitles.dropClaimTitleKeysOfOtherVersions({ version, seenBefore: startedAt });

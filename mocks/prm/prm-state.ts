@@ -59,6 +59,8 @@ export class PrmState {
   /**
    * Stores a new record: the next id (unless given), created and updated times from the clock, and
    * every known field present (null when not given), in the object's field order, as the PRM answers.
+   * `updated: null` keeps the record without an Updated stamp, as a PRM may hold a record imported or
+   * migrated into it (docs/systems.md): no API write can clear the stamp, and each write sets it.
    */
   insert(object: string, fields: Record<string, unknown>): PrmRecord {
     const table = this.#table(object);
@@ -66,7 +68,7 @@ export class PrmState {
     const id = typeof fields.id === 'number' ? fields.id : Math.max(0, ...table.keys()) + 1;
     const record: Record<string, unknown> = {};
     for (const field of PRM_OBJECTS[object]!.fields) record[field.key] = fields[field.key] ?? null;
-    Object.assign(record, fields, { id, created: fields.created ?? now, updated: fields.updated ?? now });
+    Object.assign(record, fields, { id, created: fields.created ?? now, updated: fields.updated === null ? null : (fields.updated ?? now) });
     // A replaced record is a new object: the id-ordered list must hold it, not the old one.
     if (table.has(id)) this.#ordered.delete(object);
     table.set(id, record as PrmRecord);
@@ -141,8 +143,9 @@ export class PrmState {
   }
 
   /**
-   * Adds an MDF claim as a partner submits it: status Open unless given, the timestamps. The PRM keeps
-   * no uniqueness of its own on titles (D15 is Partnerflow's check), so a duplicate title is stored.
+   * Adds an MDF claim as a partner submits it: status Open unless given, the timestamps (`updated: null`:
+   * a claim imported without an Updated stamp). The PRM keeps no uniqueness of its own on titles (D15 is
+   * Partnerflow's check), so a duplicate title is stored.
    */
   addMdfClaim(partial: Partial<MdfClaim> & Record<string, unknown> & { mdfNumber: string }): MdfClaim {
     // The PRM requires the MDF number (MdfNumber is a required field): a seed without one is refused, naming it.

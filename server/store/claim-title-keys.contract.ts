@@ -54,6 +54,23 @@ export function describeClaimTitleKeysContract(name: string, open: () => Promise
       await store.saveClaimTitleKeys({ keys: [], version: 1, now: T0 });
     });
 
+    it('D15: a claim the PRM holds without an Updated stamp is kept at stamp 0: found by its key, keyed anew at each read, and it moves no watermark', async () => {
+      await store.saveClaimTitleKeys({ keys: [{ claimId: 8, titleKey: 'partner day frankfurt', prmUpdatedMs: 0 }], version: 1, now: T0 });
+      // Kept, but no stamp read: the next catch-up reads every stamped claim.
+      expect((await store.claimTitleKeysProgress(1)).watermark).toBe(0);
+      expect(await store.claimIdsWithTitleKey('partner day frankfurt')).toEqual([8]);
+      await store.saveClaimTitleKeys({ keys: [{ claimId: 9, titleKey: 'webinar', prmUpdatedMs: T0 + 60_000 }], version: 1, now: T0 });
+      expect((await store.claimTitleKeysProgress(1)).watermark).toBe(T0 + 60_000);
+      // Read again under another title (nothing stamps it): the later read replaces the key.
+      await store.saveClaimTitleKeys({ keys: [{ claimId: 8, titleKey: 'partner day berlin', prmUpdatedMs: 0 }], version: 1, now: T0 + 1000 });
+      expect(await store.claimIdsWithTitleKey('partner day frankfurt')).toEqual([]);
+      expect(await store.claimIdsWithTitleKey('partner day berlin')).toEqual([8]);
+      // Stamped by a write in the PRM since: the stamped key replaces it and is the watermark.
+      await store.saveClaimTitleKeys({ keys: [{ claimId: 8, titleKey: 'roadshow', prmUpdatedMs: T0 + 120_000 }], version: 1, now: T0 + 2000 });
+      expect(await store.claimIdsWithTitleKey('roadshow')).toEqual([8]);
+      expect((await store.claimTitleKeysProgress(1)).watermark).toBe(T0 + 120_000);
+    });
+
     it('D15: a first check over many claims keeps them all in one save (more rows than one statement takes), each claim at its newest state', async () => {
       // Kept before: claim 5 at a newer state than the save brings, claim 6 at an older one.
       await store.saveClaimTitleKeys({ keys: [{ claimId: 5, titleKey: 'renamed since', prmUpdatedMs: T0 + 10_000_000 }, { claimId: 6, titleKey: 'old title', prmUpdatedMs: T0 }], version: 1, now: T0 });

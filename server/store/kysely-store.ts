@@ -339,18 +339,18 @@ export class KyselyStore implements Store {
       };
       const ended = ['recipe', 'concurrency_key', 'held_back'] as const;
       if (!options.failed) return canceled(await trx.updateTable('runs').set(cancel).where('id', '=', id).where('finished_at', 'is', null).returning(ended).executeTakeFirst());
-      // Compare-and-set on the status read: a retry or a turn's end in between is not overwritten blindly,
-      // and read again (PostgreSQL's next statement sees it): a failed run an operator retried meanwhile is
-      // queued now, still unfinished, and this cancel still ends it (D12).
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const row = await trx.selectFrom('runs').select(['status', 'error']).where('id', '=', id).executeTakeFirst();
-        if (!row || row.status === 'completed' || row.status === 'canceled') return false;
-        // Failed as its recipe said: retryRun refuses it, so nothing is left to stop, and its reason stays.
-        if (row.status === 'failed' && row.error !== null && parse<RunError>(row.error).name === STOPPED_BY_RECIPE) return false;
-        const r = await trx.updateTable('runs').set(cancel).where('id', '=', id).where('status', '=', row.status).where('status', 'not in', ['completed', 'canceled']).returning(ended).executeTakeFirst();
-        if (r) return canceled(r, row.status === 'failed');
-      }
-      return false;
+      // The status read decides, so nothing may change it before the write: on PostgreSQL the read locks
+      // the row until the commit (an operator's retry, a worker's claim or turn's end in between waits,
+      // then finds the run canceled and is refused); SQLite has one writer. A failed run an operator
+      // retried before the read is queued now, still unfinished, and this cancel still ends it (D12).
+      const read = trx.selectFrom('runs').select(['status', 'error']).where('id', '=', id);
+      const row = await (this.kind === 'postgres' ? read.forUpdate() : read).executeTakeFirst();
+      if (!row || row.status === 'completed' || row.status === 'canceled') return false;
+      // Failed as its recipe said: retryRun refuses it, so nothing is left to stop, and its reason stays.
+      if (row.status === 'failed' && row.error !== null && parse<RunError>(row.error).name === STOPPED_BY_RECIPE) return false;
+      const r = await trx.updateTable('runs').set(cancel).where('id', '=', id).where('status', '=', row.status).returning(ended).executeTakeFirst();
+      if (!r) throw new Error(`run ${id} changed while its cancel held it (${row.status} when read): the cancel is not written; try it again`);
+      return canceled(r, row.status === 'failed');
     });
   }
 

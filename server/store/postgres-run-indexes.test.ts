@@ -1,8 +1,7 @@
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { asRunId } from '../engine/ids.ts';
 import type { KyselyStore } from './kysely-store.ts';
-import { openTestPostgresStore } from '../../test/support/test-postgres.ts';
+import { useRecordedPostgresStatements } from '../../test/support/recorded-postgres-statements.ts';
 
 /**
  * The reads of `runs` on a table as a deployment grows it (200,000 finished runs, a few hundred live),
@@ -15,11 +14,6 @@ const NOW = Date.parse('2026-03-02T09:00:00Z');
 const FINISHED = 200_000;
 const runId = (at: number, n: number) => `run_${at.toString(36).padStart(10, '0')}${String(n).padStart(12, '0')}`;
 
-interface Sent {
-  text: string;
-  values: unknown[];
-}
-
 /** Every plan node of an EXPLAIN (FORMAT JSON) answer. */
 function nodes(plan: Record<string, unknown>): Array<Record<string, unknown>> {
   const children = (plan['Plans'] as Array<Record<string, unknown>> | undefined) ?? [];
@@ -27,53 +21,36 @@ function nodes(plan: Record<string, unknown>): Array<Record<string, unknown>> {
 }
 
 describe('PostgreSQL: reads of a large runs table go through indexes', () => {
-  let store: KyselyStore & { url: string };
-  let explainer: pg.Client;
-  const sent: Sent[] = [];
-  const realQuery = pg.Client.prototype.query;
-
-  beforeAll(async () => {
-    store = await openTestPostgresStore();
-    explainer = new pg.Client({ connectionString: store.url });
-    await explainer.connect();
-    const ids: string[] = [];
-    // Finished runs, one every 10 s back from an hour ago: most completed, some failed or canceled.
-    for (let n = 0; n < FINISHED; n++) ids.push(runId(NOW - 3_600_000 - (FINISHED - n) * 10_000, n));
-    await explainer.query(
-      `insert into runs (id, recipe, recipe_version, recipe_hash, trigger, dedup_key, correlation_key, cancel_on_event, status, wake_at, poked, lease_owner, lease_until, error, created_at, updated_at, finished_at)
-       select id, case when n % 20 = 0 then 'rare' else 'bench-ingest' end, 1, 'h', '{}', 'd' || n,
-              case when n % 2 = 0 then null else 'C-' || (n % 5000) end, null,
-              case when n % 100 = 0 then 'failed' when n % 200 = 1 then 'canceled' else 'completed' end,
-              null, 0, null, null, null, $2::bigint - 3600000, $2::bigint - 3600000, $2::bigint - 3600000
-       from unnest($1::text[]) with ordinality as t(id, n)`,
-      [ids, NOW],
-    );
-    // Live runs: leased (a turn under way), waiting for a time, due and unleased, cancelled by an event.
-    const live: string[] = [];
-    for (let n = 0; n < 400; n++) live.push(runId(NOW - 60_000 + n * 100, FINISHED + n));
-    await explainer.query(
-      `insert into runs (id, recipe, recipe_version, recipe_hash, trigger, dedup_key, correlation_key, cancel_on_event, status, wake_at, poked, lease_owner, lease_until, error, created_at, updated_at, finished_at)
-       select id, 'bench-ingest', 1, 'h', '{}', 'live' || n, 'C-' || (n % 50), case when n % 4 = 3 then 'prm.cancelled' else null end,
-              case when n % 4 = 0 then 'running' when n % 4 = 1 then 'waiting' else 'queued' end,
-              case when n % 4 = 1 then $2::bigint + 3600000 else $2::bigint - 1000 end, 0,
-              case when n % 4 = 0 then 'w~' || n else null end, case when n % 4 = 0 then $2::bigint + 30000 else null end,
-              null, $2::bigint - 60000, $2::bigint - 60000, null
-       from unnest($1::text[]) with ordinality as t(id, n)`,
-      [live, NOW],
-    );
-    await explainer.query('analyze runs');
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      // The store sends its statements as named ones ({ name, text, values }), others as (text, values).
-      const [text, values] = typeof args[0] === 'string' ? [args[0], args[1] as unknown[]] : [(args[0] as { text?: string })?.text, (args[0] as { values?: unknown[] })?.values];
-      if (typeof text === 'string' && /\bruns\b/.test(text) && this !== explainer) sent.push({ text, values: values ?? [] });
-      return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof realQuery;
-  }, 120_000);
-
-  afterAll(async () => {
-    pg.Client.prototype.query = realQuery;
-    await explainer?.end();
-    await store?.close();
+  const statements = useRecordedPostgresStatements({
+    table: 'runs',
+    seed: async (client) => {
+      const ids: string[] = [];
+      // Finished runs, one every 10 s back from an hour ago: most completed, some failed or canceled.
+      for (let n = 0; n < FINISHED; n++) ids.push(runId(NOW - 3_600_000 - (FINISHED - n) * 10_000, n));
+      await client.query(
+        `insert into runs (id, recipe, recipe_version, recipe_hash, trigger, dedup_key, correlation_key, cancel_on_event, status, wake_at, poked, lease_owner, lease_until, error, created_at, updated_at, finished_at)
+         select id, case when n % 20 = 0 then 'rare' else 'bench-ingest' end, 1, 'h', '{}', 'd' || n,
+                case when n % 2 = 0 then null else 'C-' || (n % 5000) end, null,
+                case when n % 100 = 0 then 'failed' when n % 200 = 1 then 'canceled' else 'completed' end,
+                null, 0, null, null, null, $2::bigint - 3600000, $2::bigint - 3600000, $2::bigint - 3600000
+         from unnest($1::text[]) with ordinality as t(id, n)`,
+        [ids, NOW],
+      );
+      // Live runs: leased (a turn under way), waiting for a time, due and unleased, cancelled by an event.
+      const live: string[] = [];
+      for (let n = 0; n < 400; n++) live.push(runId(NOW - 60_000 + n * 100, FINISHED + n));
+      await client.query(
+        `insert into runs (id, recipe, recipe_version, recipe_hash, trigger, dedup_key, correlation_key, cancel_on_event, status, wake_at, poked, lease_owner, lease_until, error, created_at, updated_at, finished_at)
+         select id, 'bench-ingest', 1, 'h', '{}', 'live' || n, 'C-' || (n % 50), case when n % 4 = 3 then 'prm.cancelled' else null end,
+                case when n % 4 = 0 then 'running' when n % 4 = 1 then 'waiting' else 'queued' end,
+                case when n % 4 = 1 then $2::bigint + 3600000 else $2::bigint - 1000 end, 0,
+                case when n % 4 = 0 then 'w~' || n else null end, case when n % 4 = 0 then $2::bigint + 30000 else null end,
+                null, $2::bigint - 60000, $2::bigint - 60000, null
+         from unnest($1::text[]) with ordinality as t(id, n)`,
+        [live, NOW],
+      );
+      await client.query('analyze runs');
+    },
   });
 
   /**
@@ -82,13 +59,13 @@ describe('PostgreSQL: reads of a large runs table go through indexes', () => {
    * once PostgreSQL finds it no dearer than the custom ones (postgres-pool.ts prepares them).
    */
   async function plansOf(read: () => Promise<unknown>): Promise<Array<{ text: string; seqScans: number; plan: string }>> {
-    sent.length = 0;
+    statements.take();
     await read();
     const out = [];
-    for (const s of sent.splice(0)) {
+    for (const s of statements.take()) {
       if (/^\s*(begin|commit|rollback)/i.test(s.text)) continue;
       for (const [options, values] of [['format json', s.values], ['generic_plan, format json', []]] as const) {
-        const { rows } = await explainer.query<{ 'QUERY PLAN': Array<{ Plan: Record<string, unknown> }> }>(`explain (${options}) ${s.text}`, [...values]);
+        const { rows } = await statements.explainer().query<{ 'QUERY PLAN': Array<{ Plan: Record<string, unknown> }> }>(`explain (${options}) ${s.text}`, [...values]);
         const plan = rows[0]!['QUERY PLAN'][0]!.Plan;
         const seqScans = nodes(plan).filter((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'runs').length;
         out.push({ text: `${options}: ${s.text}`, seqScans, plan: JSON.stringify(plan) });
@@ -129,7 +106,7 @@ describe('PostgreSQL: reads of a large runs table go through indexes', () => {
 
   for (const [name, read] of reads) {
     it(`${name}: no sequential scan of runs`, async () => {
-      for (const p of await plansOf(() => read(store))) expect({ text: p.text, seqScans: p.seqScans, plan: p.seqScans ? p.plan : '' }).toMatchObject({ seqScans: 0 });
+      for (const p of await plansOf(() => read(statements.store()))) expect({ text: p.text, seqScans: p.seqScans, plan: p.seqScans ? p.plan : '' }).toMatchObject({ seqScans: 0 });
     });
   }
 });
