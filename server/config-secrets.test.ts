@@ -3,11 +3,11 @@ import { CONNECTORS } from '../connectors/index.ts';
 import { loadConfig, type RuntimeConfig } from './config.ts';
 
 const PRODUCTION = {
-  PUBLIC_BASE_URL: 'https://partnerflow.example.com',
+  PUBLIC_BASE_URL: 'https://partnerflow.acme.test',
   PARTNERFLOW_API_TOKEN: 'a1b2c3d4e5f6a7b8c9d0e1f2',
   APPROVAL_LINK_SECRET: 'f0e1d2c3b4a5968778695a4b3c2d1e0f',
   WEBHOOK_SECRET_PRM: 'whsec-0123456789abcdef',
-  PRM_BASE_URL: 'https://prm.example.com/api/objects/v1',
+  PRM_BASE_URL: 'https://prm.acme.test/api/objects/v1',
   PRM_API_KEY: 'prm-key-0123',
   PRM_TENANT_ID: '1000',
 };

@@ -40,7 +40,7 @@ describe('PUBLIC_BASE_URL (approval links are built on it)', () => {
 
 /** What a start outside mock mode with these variables says: the configuration error's text, or '' when it starts. */
 function startMessage(env: Record<string, string>): string {
-  const base = { PUBLIC_BASE_URL: 'https://partnerflow.example.com', PARTNERFLOW_API_TOKEN: 'a1b2c3d4e5f6a7b8c9d0e1f2', APPROVAL_LINK_SECRET: 'f0e1d2c3b4a5968778695a4b3c2d1e0f' };
+  const base = { PUBLIC_BASE_URL: 'https://partnerflow.acme.test', PARTNERFLOW_API_TOKEN: 'a1b2c3d4e5f6a7b8c9d0e1f2', APPROVAL_LINK_SECRET: 'f0e1d2c3b4a5968778695a4b3c2d1e0f' };
   try {
     loadConfig({ ...base, ...env }, { mock: false, connectors: CONNECTORS });
     return '';
@@ -70,7 +70,7 @@ describe('PARTNERFLOW_WORKER_ID (leases are named <worker id>~<random>)', () => 
 describe('PARTNERFLOW_DATABASE_PREPARED_STATEMENTS (a pooler that does not keep prepared statements)', () => {
   const database = (env: Record<string, string>) =>
     loadConfig(
-      { PUBLIC_BASE_URL: 'https://partnerflow.example.com', PARTNERFLOW_API_TOKEN: 'a1b2c3d4e5f6a7b8c9d0e1f2', APPROVAL_LINK_SECRET: 'f0e1d2c3b4a5968778695a4b3c2d1e0f', PARTNERFLOW_DATABASE_URL: 'postgres://app:pw@db:5432/partnerflow', ...env },
+      { PUBLIC_BASE_URL: 'https://partnerflow.acme.test', PARTNERFLOW_API_TOKEN: 'a1b2c3d4e5f6a7b8c9d0e1f2', APPROVAL_LINK_SECRET: 'f0e1d2c3b4a5968778695a4b3c2d1e0f', PARTNERFLOW_DATABASE_URL: 'postgres://app:pw@db:5432/partnerflow', ...env },
       { mock: false, connectors: CONNECTORS },
     ).database;
 
@@ -109,7 +109,7 @@ describe('placeholders of .env.example (change-me…) are never a production sec
 
 describe('a connector variable that is not a number', () => {
   it('is named with the value it got, as the runtime variables are (a number is never a secret)', () => {
-    const prm = { PRM_BASE_URL: 'https://prm.example.com/api/objects/v1', PRM_API_KEY: 'prm-key-0123' };
+    const prm = { PRM_BASE_URL: 'https://prm.acme.test/api/objects/v1', PRM_API_KEY: 'prm-key-0123' };
     expect(startMessage({ ...prm, PRM_TENANT_ID: 'abc' })).toContain('PRM_TENANT_ID: Invalid input: expected number, received NaN (got "abc")');
     expect(startMessage({ ...prm, PRM_TENANT_ID: '1000', PRM_MAX_CALLS_PER_SECOND: 'ten' })).toContain('PRM_MAX_CALLS_PER_SECOND: must be a whole number (got "ten")');
   });

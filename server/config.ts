@@ -133,6 +133,23 @@ const EXAMPLE_VALUES: ReadonlyArray<(value: string) => string | undefined> = [
   // Marketo's documentation's sample instance, https://123-ABC-456.mktorest.com.
   (value) => (namesIn(value).some((n) => n.startsWith('123-abc-456.')) ? "123-ABC-456 is the sample Munchkin id of Marketo's documentation: set your instance's REST endpoint (Marketo Admin > Web Services > REST API), without /rest" : undefined),
 ];
+/**
+ * RFC 2606's second-level names for documentation, and every name under them: no system runs there,
+ * so outside mock mode an address on one is refused as the example values are (`prm.example.com`,
+ * `mdf@example.org`). Names under `.test` and `.localhost`, and loopback addresses, are taken: a test
+ * setup may resolve them (the project's own production-mode tests use `.test` names and 127.0.0.1).
+ */
+const DOCUMENTATION_DOMAINS = ['example.com', 'example.net', 'example.org'];
+
+/** `<VARIABLE>: an example address; …` for a name under a documentation domain in `value`, else undefined. */
+function documentationDomainIn(value: string): string | undefined {
+  for (const name of namesIn(value)) {
+    const domain = DOCUMENTATION_DOMAINS.find((d) => name === d || name.endsWith(`.${d}`));
+    if (domain) return `${name} is ${name === domain ? '' : `under ${domain}, `}a domain reserved for documentation (RFC 2606) where no system runs: set the real value`;
+  }
+  return undefined;
+}
+
 /** Secrets a deployment makes up itself (the others, e.g. PRM_API_KEY, come from a system's admin). */
 const GENERATED_SECRETS = new Set(['PARTNERFLOW_API_TOKEN', 'APPROVAL_LINK_SECRET']);
 
@@ -324,8 +341,9 @@ export function loadConfig(environment: Env, options: { mock: boolean; connector
 
 /**
  * A problem for each variable of the runtime or a connector still set to an example value of
- * .env.example (EXAMPLE_VALUES), or to a change-me placeholder of its earlier versions; and for a
- * PUBLIC_BASE_URL on this machine while HOST serves others. Only names are shown, never a secret.
+ * .env.example (EXAMPLE_VALUES), or to a change-me placeholder of its earlier versions, or holding an
+ * address under a documentation domain (DOCUMENTATION_DOMAINS); and for a PUBLIC_BASE_URL on this
+ * machine while HOST serves others. Only names are shown, never a secret.
  */
 function exampleValuesIn(env: Env, connectors: readonly ConnectorDefinition[], host: string): string[] {
   const secretVariables = new Set(connectors.filter((c) => c.events && Object.keys(c.events).length > 0).map((c) => webhookSecretVariable(c.name)));
@@ -342,7 +360,12 @@ function exampleValuesIn(env: Env, connectors: readonly ConnectorDefinition[], h
     // A secret is never an address, and what a rule would quote of it must not be shown.
     if (isSecretName(variable)) continue;
     const example = EXAMPLE_VALUES.map((rule) => rule(value)).find((found) => found !== undefined);
-    if (example) problems.push(still(variable, example));
+    if (example) {
+      problems.push(still(variable, example));
+      continue;
+    }
+    const documentation = documentationDomainIn(value);
+    if (documentation) problems.push(`${variable}: an example address; ${documentation}`);
   }
   // Approval links are emailed: a base on this machine opens on the approver's own. Fine when only this
   // machine can reach the runtime anyway (a trial, the tests); not when HOST serves others.

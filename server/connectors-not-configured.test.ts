@@ -13,20 +13,20 @@ import { createRuntime, type Runtime } from './runtime.ts';
 
 /** A production deployment of the shipped recipes: PRM, Salesforce, email, approvals; no Marketo. */
 const PRODUCTION = {
-  PUBLIC_BASE_URL: 'https://partnerflow.example.com',
+  PUBLIC_BASE_URL: 'https://partnerflow.acme.test',
   PARTNERFLOW_API_TOKEN: 'a-token-of-at-least-16-chars',
   APPROVAL_LINK_SECRET: 'an-approval-link-secret-of-40-characters!',
   WEBHOOK_SECRET_PRM: 'a-prm-webhook-secret-0123456789',
-  PRM_BASE_URL: 'https://prm.example.com/api/objects/v1',
+  PRM_BASE_URL: 'https://prm.acme.test/api/objects/v1',
   PRM_API_KEY: 'prm-key',
   PRM_TENANT_ID: '7',
-  PRM_CLAIM_PORTAL_URL: 'https://partners.example.com/mdf/claims/{id}',
+  PRM_CLAIM_PORTAL_URL: 'https://partners.acme.test/mdf/claims/{id}',
   SALESFORCE_LOGIN_URL: 'https://acme.my.salesforce.com',
   SALESFORCE_CLIENT_ID: 'sf-client',
   SALESFORCE_CLIENT_SECRET: 'sf-secret',
   EMAIL_API_URL: 'https://api.postmarkapp.com',
   EMAIL_SERVER_TOKEN: 'email-token',
-  EMAIL_FROM: 'Partner Marketing <mdf@example.com>',
+  EMAIL_FROM: 'Partner Marketing <mdf@acme.test>',
 };
 const MARKETO = ['MARKETO_BASE_URL', 'MARKETO_CLIENT_ID', 'MARKETO_CLIENT_SECRET'];
 

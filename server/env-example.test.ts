@@ -146,8 +146,8 @@ describe('.env.example, as a production start reads it (review 5 finding 5)', ()
     // Listening on this machine only, a base on this machine is the only one that works (a trial, the tests).
     expect(startProblems({ ...DEPLOYMENT, HOST: '127.0.0.1', PUBLIC_BASE_URL: 'http://localhost:8080' })).toEqual([]);
     expect(startProblems({ ...DEPLOYMENT, PUBLIC_BASE_URL: 'http://127.0.0.1:3000' })).toEqual([]);
-    // A host named like the example in another domain is no example.
-    expect(startProblems({ ...DEPLOYMENT, PRM_BASE_URL: 'https://prm.vendor.example.net/api/objects/v1', EMAIL_FROM: 'mdf@example-corp.com' })).toEqual([]);
+    // A host named like the example in another domain is no example (example.net itself is reserved: below).
+    expect(startProblems({ ...DEPLOYMENT, PRM_BASE_URL: 'https://prm.vendor.example.io/api/objects/v1', EMAIL_FROM: 'mdf@example-corp.com' })).toEqual([]);
   });
 
   it('refuses a loopback PUBLIC_BASE_URL whenever HOST serves other machines, by name or address', () => {
@@ -164,6 +164,52 @@ describe('.env.example, as a production start reads it (review 5 finding 5)', ()
 
   it('lets mock mode start with example values (nothing real is behind it)', () => {
     expect(() => loadConfig({ HOST: '0.0.0.0', PUBLIC_BASE_URL: envExample.PUBLIC_BASE_URL!, EMAIL_FROM: envExample.EMAIL_FROM! }, { mock: true, connectors: CONNECTORS })).not.toThrow();
+  });
+});
+
+/** README "Configuration": the refusal of a documentation domain as documented, `<VARIABLE>: an example address; …`. */
+function documentedDomainRefusal(variable: string): string {
+  const readme = read('README.md');
+  const section = readme.slice(readme.indexOf('\n## Configuration\n'));
+  const documented = /`(<VARIABLE>: an example address; )…`/.exec(section);
+  expect(documented, 'README "Configuration" documents the refusal of example.com addresses').not.toBeNull();
+  return documented![1]!.replace('<VARIABLE>', variable);
+}
+
+// .env.example's own example names were refused; the documentation domains RFC 2606 reserves as well
+// (prm.example.com, mdf@example.org) still started a production runtime that could reach nothing.
+describe('addresses under example.com, example.net and example.org', () => {
+  it('are refused outside mock mode in the systems\' URLs, EMAIL_FROM and PUBLIC_BASE_URL, naming the variable and the name', () => {
+    const given: Record<string, [value: string, name: string, domain: string]> = {
+      PUBLIC_BASE_URL: ['https://partnerflow.example.com', 'partnerflow.example.com', 'example.com'],
+      PRM_BASE_URL: ['https://prm.vendor.example.net/api/objects/v1', 'prm.vendor.example.net', 'example.net'],
+      PRM_CLAIM_PORTAL_URL: ['https://Partners.Example.ORG/mdf/claims/{id}', 'partners.example.org', 'example.org'],
+      SALESFORCE_LOGIN_URL: ['https://acme.my.example.com', 'acme.my.example.com', 'example.com'],
+      MARKETO_BASE_URL: ['https://mkto.example.com', 'mkto.example.com', 'example.com'],
+      EMAIL_FROM: ['Partner Marketing <mdf@mail.example.org>', 'mail.example.org', 'example.org'],
+      EMAIL_API_URL: ['https://api.example.net', 'api.example.net', 'example.net'],
+    };
+    for (const [variable, [value, name, domain]] of Object.entries(given)) {
+      expect(startProblems({ ...DEPLOYMENT, [variable]: value }), variable).toEqual([
+        `${documentedDomainRefusal(variable)}${name} is under ${domain}, a domain reserved for documentation (RFC 2606) where no system runs: set the real value`,
+      ]);
+    }
+    expect(startProblems({ ...DEPLOYMENT, EMAIL_FROM: 'mdf@example.org' })).toEqual(['EMAIL_FROM: an example address; example.org is a domain reserved for documentation (RFC 2606) where no system runs: set the real value']);
+  });
+
+  it('names the host of an SMTP URL, never its password, and leaves secrets alone', () => {
+    const smtp = { ...DEPLOYMENT, EMAIL_API_URL: '', EMAIL_SERVER_TOKEN: '', EMAIL_SMTP_URL: 'smtp://partnerflow@smtp.example.com:587', EMAIL_SMTP_PASSWORD: 'hunter2-smtp-secret' };
+    expect(startProblems(smtp)).toEqual(['EMAIL_SMTP_URL: an example address; smtp.example.com is under example.com, a domain reserved for documentation (RFC 2606) where no system runs: set the real value']);
+    expect(startProblems({ ...DEPLOYMENT, PRM_API_KEY: 'key@vault.example.com' })).toEqual([]);
+  });
+
+  it('leaves names that only look alike, .test names and loopback addresses alone', () => {
+    expect(startProblems({ ...DEPLOYMENT, PUBLIC_BASE_URL: 'https://example.com.acme.io', PRM_BASE_URL: 'https://prm.myexample.com/api/objects/v1', EMAIL_FROM: 'mdf@example.co' })).toEqual([]);
+    expect(startProblems({ ...DEPLOYMENT, HOST: '127.0.0.1', PUBLIC_BASE_URL: 'http://127.0.0.1:3000', PRM_BASE_URL: 'https://prm.acme.test/api/objects/v1', EMAIL_FROM: 'mdf@acme.test' })).toEqual([]);
+  });
+
+  it('lets mock mode and the test harness use them', () => {
+    expect(() => loadConfig({ PUBLIC_BASE_URL: 'https://partnerflow.example.com', EMAIL_FROM: 'mdf@example.com', PRM_BASE_URL: 'https://prm.example.com/api/objects/v1' }, { mock: true, connectors: CONNECTORS })).not.toThrow();
   });
 });
 

@@ -51,7 +51,7 @@ export interface Runtime {
   systems: SimulatedSystems | null;
   /**
    * Starts the worker loop (not the HTTP server). Resolves once the worker id is this process's and the
-   * loop runs (up to 6 s after a kill of the process that held it); rejects with WorkerIdInUseError when
+   * loop runs (up to 6 s after a kill of the process that held it, or once the store answers again); rejects with WorkerIdInUseError when
    * a live process holds PARTNERFLOW_WORKER_ID (engine/worker-id-claim.ts).
    */
   start(): Promise<void>;

@@ -13,7 +13,7 @@ import { createRuntime, type Runtime } from './runtime.ts';
  */
 const TOKEN = 'a-token-of-at-least-16-chars';
 const PRODUCTION = {
-  PUBLIC_BASE_URL: 'https://partnerflow.example.com',
+  PUBLIC_BASE_URL: 'https://partnerflow.acme.test',
   PARTNERFLOW_API_TOKEN: TOKEN,
   APPROVAL_LINK_SECRET: 'an-approval-link-secret-of-40-characters!',
   WEBHOOK_SECRET_PRM: 'a-prm-webhook-secret-0123456789',

@@ -129,7 +129,7 @@ export default defineRecipe({
     expect(code).toBe(1);
     for (const variable of ['PUBLIC_BASE_URL', 'PARTNERFLOW_API_TOKEN', 'APPROVAL_LINK_SECRET']) expect(err).toContain(variable);
     // A connector's variables are needed only by the recipes that use it: named once the recipes are loaded.
-    const own = { PUBLIC_BASE_URL: 'https://partnerflow.example.com', PARTNERFLOW_API_TOKEN: 'a-token-of-at-least-16-chars', APPROVAL_LINK_SECRET: 'an-approval-link-secret-of-40-characters!', PARTNERFLOW_DB: join(work, 'unconfigured.db') };
+    const own = { PUBLIC_BASE_URL: 'https://partnerflow.acme.test', PARTNERFLOW_API_TOKEN: 'a-token-of-at-least-16-chars', APPROVAL_LINK_SECRET: 'an-approval-link-secret-of-40-characters!', PARTNERFLOW_DB: join(work, 'unconfigured.db') };
     const second = spawnSync(process.execPath, [join(root, 'bin/partnerflow.js'), 'serve', '--port', '0'], { cwd: root, encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent', ...own }, timeout: 60_000 });
     expect(second.status).toBe(1);
     for (const variable of ['WEBHOOK_SECRET_PRM', 'PRM_API_KEY', 'SALESFORCE_CLIENT_ID', 'EMAIL_SERVER_TOKEN']) expect(second.stderr).toContain(variable);

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openRuntimeProcess, type RuntimeProcess } from './support/runtime-process.ts';
+import { API_TOKEN, openRuntimeProcess, type RuntimeProcess } from './support/runtime-process.ts';
 import { until } from './support/until.ts';
 
 /**
@@ -106,6 +106,47 @@ describe('SIGTERM', () => {
     await runtime.ready();
     await until('the sync run to complete after the restart', async () => ((await runtime.runOf(syncRunId)).run.status === 'completed' ? true : undefined), 30_000);
     expect(systems.salesforce.records('PartnerFundRequest').filter((r) => r.MDF_Number__c === 'MDF-1001')).toHaveLength(1);
+  }, 90_000);
+
+  // A call waiting for the shared Marketo rate budget before its first attempt kept the process up to
+  // the window's end (20 s by default; an hour here) although nothing of it had been sent.
+  it('a Marketo call still waiting for the shared rate budget gives up at once: nothing sent, no failure journaled; after the restart the import completes', async () => {
+    const runtime = (rt = await openRuntimeProcess('partnerflow-sigterm-budget-'));
+    const { systems, sim } = runtime;
+    // One Marketo call an hour: the poll at start takes it, and the import's first call waits for the window.
+    runtime.start({ PARTNERFLOW_SHUTDOWN_GRACE_MS: String(GRACE_MS), MARKETO_MAX_CALLS_PER_WINDOW: '1', MARKETO_WINDOW_SECONDS: '3600' });
+    await runtime.ready();
+    await until("the poll to have used the window's call", async () => (sim.arrivals.some((a) => a.system === 'marketo' && a.path.includes('/rest/')) ? true : undefined), 20_000);
+    const emails = ['budget1@client.test', 'budget2@client.test'];
+    const csv = ['email,first_name,last_name,company,phone,opted_in,crm_partner_id,event,visited_on', ...emails.map((e, i) => `${e},Budget,${i},Client ${i},+1 555 010${i},yes,,Cloud Summit Munich,2026-12-01`)].join('\n') + '\n';
+    const posted = await fetch(`http://127.0.0.1:${runtime.port}/imports/leads`, { method: 'POST', headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'text/csv' }, body: csv });
+    expect(posted.status).toBe(202);
+    const { run_id: runId } = (await posted.json()) as { run_id: string };
+    const journalOf = () => runtime.readStore((db) => db.prepare(`select step_key as stepKey, status, attempts, notes from journal where run_id = ? order by seq`).all(runId) as Array<{ stepKey: string; status: string; attempts: number; notes: string }>);
+    await until('the import batch to be in its Marketo call', async () => (journalOf().some((e) => e.stepKey.endsWith('upsert') && e.status === 'running') ? true : undefined), 20_000);
+    // Long enough for a call that had a slot to reach the simulated Marketo.
+    await new Promise((r) => setTimeout(r, 500));
+    const marketoWrites = () => sim.arrivals.filter((a) => a.system === 'marketo' && a.path.includes('/leads'));
+    const writesBefore = marketoWrites().length;
+
+    const { code, ms } = await terminate(runtime).exited;
+    expect({ code, withinBound: ms < EXIT_BOUND_MS }, `exited ${ms} ms after SIGTERM`).toEqual({ code: 0, withinBound: true });
+    expect(marketoWrites()).toHaveLength(writesBefore);
+    expect(systems.marketo.leads().filter((l) => emails.includes(String(l.email)))).toEqual([]);
+    // The turn was not done: nothing failed, no attempt spent, the run due at once for the next start.
+    const journal = journalOf();
+    expect(journal.filter((e) => e.status === 'failed')).toEqual([]);
+    expect(journal.find((e) => e.stepKey.endsWith('upsert'))).toMatchObject({ attempts: 0 });
+    expect((JSON.parse(journal.find((e) => e.stepKey.endsWith('upsert'))!.notes) as string[]).join('\n')).toMatch(/^marketo POST \S*v1\/leads\.json not sent: the runtime was stopping while the call waited for marketo rate budget$/m);
+    const run = runtime.readStore((db) => db.prepare('select status, error, lease_owner as leaseOwner, wake_at <= ? as due from runs where id = ?').get(Date.now(), runId));
+    expect(run).toEqual({ status: 'waiting', error: null, leaseOwner: null, due: 1 });
+
+    // The default budget again (the hour's window is a setting, not a record): the import goes on from its batch.
+    runtime.start();
+    await runtime.ready();
+    await until('the import to complete after the restart', async () => ((await runtime.runOf(runId)).run.status === 'completed' ? true : undefined), 30_000);
+    expect(systems.marketo.leads().filter((l) => emails.includes(String(l.email))).map((l) => l.email).sort()).toEqual(emails);
+    expect(journalOf().find((e) => e.stepKey.endsWith('upsert'))).toMatchObject({ status: 'completed', attempts: 1 });
   }, 90_000);
 
   it('aborts a Marketo poll in flight, and leaves no slot of the shared Marketo rate budget taken', async () => {

@@ -112,7 +112,7 @@ describe('serve on PostgreSQL: the password given as a query parameter', () => {
 });
 
 describe('configuration of the PostgreSQL store', () => {
-  const production = { PUBLIC_BASE_URL: 'https://partnerflow.example.com', PARTNERFLOW_API_TOKEN: 'a-token-of-16-chars-or-more', APPROVAL_LINK_SECRET: 'an-approval-link-secret-of-32-chars-or-more' };
+  const production = { PUBLIC_BASE_URL: 'https://partnerflow.acme.test', PARTNERFLOW_API_TOKEN: 'a-token-of-16-chars-or-more', APPROVAL_LINK_SECRET: 'an-approval-link-secret-of-32-chars-or-more' };
 
   it('PARTNERFLOW_DATABASE_URL selects PostgreSQL with the pool size and statement timeout; unset, the SQLite store', () => {
     const config = loadConfig({ ...production, PARTNERFLOW_DATABASE_URL: 'postgres://app:pw@db:5432/partnerflow', PARTNERFLOW_DATABASE_POOL_SIZE: '25', PARTNERFLOW_DATABASE_STATEMENT_TIMEOUT_MS: '5000' }, { mock: false, connectors: CONNECTORS });

@@ -7,8 +7,8 @@ import { ConfigError, loadConfig } from '../../server/config.ts';
  * or an SMTP relay (EMAIL_SMTP_URL, EMAIL_SMTP_PASSWORD). Anything else stops the start with lines that
  * name the variables, and never echo the SMTP password.
  */
-const BASE = { PUBLIC_BASE_URL: 'https://partnerflow.example.com', PARTNERFLOW_API_TOKEN: 'api-token-0123456789', APPROVAL_LINK_SECRET: 'approval-link-secret-0123456789-abcdef' };
-const FROM = { EMAIL_FROM: 'Partner Marketing <mdf@example.com>' };
+const BASE = { PUBLIC_BASE_URL: 'https://partnerflow.acme.test', PARTNERFLOW_API_TOKEN: 'api-token-0123456789', APPROVAL_LINK_SECRET: 'approval-link-secret-0123456789-abcdef' };
+const FROM = { EMAIL_FROM: 'Partner Marketing <mdf@acme.test>' };
 
 function emailProblems(env: Record<string, string>): string[] {
   try {
@@ -22,14 +22,14 @@ function emailProblems(env: Record<string, string>): string[] {
 
 describe('the email transport (EMAIL_API_URL or EMAIL_SMTP_URL)', () => {
   it('takes an SMTP relay with its user in the URL and the password in EMAIL_SMTP_PASSWORD', () => {
-    const config = loadConfig({ ...BASE, ...FROM, EMAIL_SMTP_URL: 'smtp://partnerflow@smtp.example.com:587', EMAIL_SMTP_PASSWORD: 'smtp-pass-7d1e' }, { mock: false, connectors: CONNECTORS });
-    expect(config.connectors.email).toMatchObject({ smtpUrl: 'smtp://partnerflow@smtp.example.com:587', smtpPassword: 'smtp-pass-7d1e' });
+    const config = loadConfig({ ...BASE, ...FROM, EMAIL_SMTP_URL: 'smtp://partnerflow@smtp.acme.test:587', EMAIL_SMTP_PASSWORD: 'smtp-pass-7d1e' }, { mock: false, connectors: CONNECTORS });
+    expect(config.connectors.email).toMatchObject({ smtpUrl: 'smtp://partnerflow@smtp.acme.test:587', smtpPassword: 'smtp-pass-7d1e' });
     expect(config.notConfigured.email).toBeUndefined();
   });
 
   it('takes a relay without AUTH (smtp://host), and smtps://', () => {
     expect(emailProblems({ ...FROM, EMAIL_SMTP_URL: 'smtp://relay.internal:25' })).toEqual([]);
-    expect(emailProblems({ ...FROM, EMAIL_SMTP_URL: 'smtps://partnerflow@smtp.example.com', EMAIL_SMTP_PASSWORD: 'smtp-pass-7d1e' })).toEqual([]);
+    expect(emailProblems({ ...FROM, EMAIL_SMTP_URL: 'smtps://partnerflow@smtp.acme.test', EMAIL_SMTP_PASSWORD: 'smtp-pass-7d1e' })).toEqual([]);
   });
 
   it('still takes the HTTP email API as before', () => {
@@ -54,8 +54,8 @@ describe('the email transport (EMAIL_API_URL or EMAIL_SMTP_URL)', () => {
   });
 
   it('needs the password when the URL names a user, and refuses a password without a user', () => {
-    expect(emailProblems({ ...FROM, EMAIL_SMTP_URL: 'smtp://partnerflow@smtp.example.com' })).toEqual(['EMAIL_SMTP_PASSWORD: required: EMAIL_SMTP_URL logs in as the user "partnerflow"']);
-    expect(emailProblems({ ...FROM, EMAIL_SMTP_URL: 'smtp://smtp.example.com', EMAIL_SMTP_PASSWORD: 'smtp-pass-7d1e' })[0]).toMatch(/^EMAIL_SMTP_PASSWORD: EMAIL_SMTP_URL names no user/);
+    expect(emailProblems({ ...FROM, EMAIL_SMTP_URL: 'smtp://partnerflow@smtp.acme.test' })).toEqual(['EMAIL_SMTP_PASSWORD: required: EMAIL_SMTP_URL logs in as the user "partnerflow"']);
+    expect(emailProblems({ ...FROM, EMAIL_SMTP_URL: 'smtp://smtp.acme.test', EMAIL_SMTP_PASSWORD: 'smtp-pass-7d1e' })[0]).toMatch(/^EMAIL_SMTP_PASSWORD: EMAIL_SMTP_URL names no user/);
     expect(emailProblems({ ...FROM, EMAIL_SMTP_PASSWORD: 'smtp-pass-7d1e' })).toEqual(['EMAIL_SMTP_URL: required with EMAIL_SMTP_PASSWORD: the relay, smtp://user@host:port']);
   });
 
@@ -90,9 +90,9 @@ describe('the email transport (EMAIL_API_URL or EMAIL_SMTP_URL)', () => {
   });
 
   it('refuses a password inside EMAIL_SMTP_URL, and other schemes, without echoing the value', () => {
-    const problems = emailProblems({ ...FROM, EMAIL_SMTP_URL: 'smtp://partnerflow:hunter2-secret@smtp.example.com:587' });
+    const problems = emailProblems({ ...FROM, EMAIL_SMTP_URL: 'smtp://partnerflow:hunter2-secret@smtp.acme.test:587' });
     expect(problems).toEqual(['EMAIL_SMTP_URL: must not contain the password: put it in EMAIL_SMTP_PASSWORD, a secret that is never logged (the URL may be)']);
     expect(problems.join('\n')).not.toContain('hunter2-secret');
-    expect(emailProblems({ ...FROM, EMAIL_SMTP_URL: 'https://smtp.example.com' })[0]).toMatch(/^EMAIL_SMTP_URL: must start with smtp:\/\/ .* or smtps:\/\//);
+    expect(emailProblems({ ...FROM, EMAIL_SMTP_URL: 'https://smtp.acme.test' })[0]).toMatch(/^EMAIL_SMTP_URL: must start with smtp:\/\/ .* or smtps:\/\//);
   });
 });

@@ -21,8 +21,8 @@ import type { OutboxSender } from './outbox-sender.ts';
  */
 const TLS_DIR = join(import.meta.dirname, '../../test/fixtures/smtp-tls');
 const CA = join(TLS_DIR, 'ca.pem');
-const FROM = 'Partner Marketing <mdf@example.com>';
-const BASE = { PUBLIC_BASE_URL: 'https://partnerflow.example.com', PARTNERFLOW_API_TOKEN: 'api-token-0123456789', APPROVAL_LINK_SECRET: 'approval-link-secret-0123456789-abcdef', EMAIL_FROM: FROM };
+const FROM = 'Partner Marketing <mdf@acme.test>';
+const BASE = { PUBLIC_BASE_URL: 'https://partnerflow.acme.test', PARTNERFLOW_API_TOKEN: 'api-token-0123456789', APPROVAL_LINK_SECRET: 'approval-link-secret-0123456789-abcdef', EMAIL_FROM: FROM };
 const clock = new VirtualClock('2026-04-20T09:00:00Z');
 let store: Store;
 let log: CapturingLogger;

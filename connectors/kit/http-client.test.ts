@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { z } from 'zod';
 import { capturingLogger } from './action-test-context.ts';
 import { HttpClient, type HttpClientOptions } from './http-client.ts';
-import { AuthError, NetworkError, RateLimitError, ResponseShapeError, ServerError, TimeoutError, ValidationError } from './http-errors.ts';
+import { AuthError, NetworkError, RateLimitError, ResponseShapeError, ServerError, StoppedBeforeAttemptError, TimeoutError, ValidationError } from './http-errors.ts';
 import { RateLimiter } from './rate-limiter.ts';
 
 const BASE = 'https://api.kit.test/v1';
@@ -368,6 +368,88 @@ describe('HttpClient', () => {
       stopping.abort();
       expect(await request).toBeInstanceOf(RateLimitError);
       expect(calls).toBe(1);
+    });
+
+    // A call waiting for rate budget before its first attempt kept waiting through the stop (a Marketo
+    // call up to 20 s): nothing was sent yet, so it gives up at once, saying so.
+    describe('a call waiting for rate budget', () => {
+      /** A limiter clock whose waits last until their signal ends them (a window full for a long while). */
+      const hangingClock = (waiting: { count: number }) => ({
+        now: Date.now,
+        sleep: (_ms: number, signal?: AbortSignal) =>
+          new Promise<void>((_, reject) => {
+            waiting.count += 1;
+            signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+          }),
+      });
+
+      it('before its first attempt gives up at the stop: nothing sent, a StoppedBeforeAttemptError saying so', async () => {
+        const stopping = new AbortController();
+        const sent: string[] = [];
+        server.use(http.get(`${BASE}/items/:id`, ({ params }) => (sent.push(String(params.id)), HttpResponse.json({ ok: true }))));
+        const waiting = { count: 0 };
+        const limiter = new RateLimiter({ maxCalls: 1, perMs: 20_000, clock: hangingClock(waiting) });
+        const { client } = clientWith({ limiter, stopping: stopping.signal });
+        await client.request({ method: 'GET', path: '/items/1' });
+        const notes: string[] = [];
+        const second = client.request({ method: 'GET', path: '/items/2?api_key=k3y', note: (line) => notes.push(line) }).catch((error: unknown) => error);
+        await vi.waitFor(() => expect(waiting.count).toBe(1));
+        const stoppedAt = performance.now();
+        stopping.abort();
+        const failed = (await second) as StoppedBeforeAttemptError;
+        expect(performance.now() - stoppedAt).toBeLessThan(500);
+        expect(failed).toBeInstanceOf(StoppedBeforeAttemptError);
+        expect({ message: failed.message, stoppedBeforeAttempt: failed.stoppedBeforeAttempt }).toEqual({
+          message: 'acme GET /v1/items/2 not sent: the runtime was stopping while the call waited for acme rate budget',
+          stoppedBeforeAttempt: true,
+        });
+        expect(sent).toEqual(['1']);
+        expect(notes).toEqual(['acme GET /v1/items/2 not sent: the runtime was stopping while the call waited for acme rate budget']);
+      });
+
+      it('for a retry gives up at the stop with the error of the attempt made, not sending another', async () => {
+        const stopping = new AbortController();
+        let calls = 0;
+        server.use(http.put(`${BASE}/things/1`, () => (calls++, HttpResponse.json({ message: 'unavailable' }, { status: 503 }))));
+        const waiting = { count: 0 };
+        // The first attempt takes the window's only call: its retry waits for the window.
+        const limiter = new RateLimiter({ maxCalls: 1, perMs: 20_000, clock: hangingClock(waiting) });
+        const notes: string[] = [];
+        const { client } = clientWith({ limiter, stopping: stopping.signal });
+        const request = client.request({ method: 'PUT', path: '/things/1', body: {}, note: (line) => notes.push(line) }).catch((error: unknown) => error);
+        await vi.waitFor(() => expect(waiting.count).toBe(1));
+        stopping.abort();
+        expect(await request).toBeInstanceOf(ServerError);
+        expect(calls).toBe(1);
+        expect(notes.at(-1)).toBe('acme PUT /v1/things/1 answered 503: unavailable; not retried in this call: the runtime was stopping');
+      });
+
+      it('in a queue behind another waiting call gives up at the stop too', async () => {
+        const stopping = new AbortController();
+        server.use(http.get(`${BASE}/items/:id`, () => HttpResponse.json({ ok: true })));
+        const waiting = { count: 0 };
+        const limiter = new RateLimiter({ maxCalls: 1, perMs: 20_000, clock: hangingClock(waiting) });
+        const { client } = clientWith({ limiter, stopping: stopping.signal });
+        await client.request({ method: 'GET', path: '/items/1' });
+        const queued = [2, 3].map((id) => client.request({ method: 'GET', path: `/items/${id}` }).catch((error: unknown) => error));
+        await vi.waitFor(() => expect(waiting.count).toBe(1));
+        stopping.abort();
+        for (const failed of await Promise.all(queued)) expect(failed).toBeInstanceOf(StoppedBeforeAttemptError);
+      });
+
+      it('once stopping, a call takes a slot that is free (it is sent), and waits for none', async () => {
+        const stopping = new AbortController();
+        const sent: string[] = [];
+        server.use(http.get(`${BASE}/items/:id`, ({ params }) => (sent.push(String(params.id)), HttpResponse.json({ ok: true }))));
+        const waiting = { count: 0 };
+        const limiter = new RateLimiter({ maxCalls: 1, perMs: 20_000, clock: hangingClock(waiting) });
+        const { client } = clientWith({ limiter, stopping: stopping.signal });
+        stopping.abort();
+        await client.request({ method: 'GET', path: '/items/1' });
+        expect(await client.request({ method: 'GET', path: '/items/2' }).catch((error: unknown) => error)).toBeInstanceOf(StoppedBeforeAttemptError);
+        expect(sent).toEqual(['1']);
+        expect(waiting.count).toBe(0);
+      });
     });
 
     it("still passes the caller's own cancellation through during a wait", async () => {

@@ -10,9 +10,10 @@ import {
   parseRetryAfter,
   redactUrl,
   ResponseShapeError,
+  StoppedBeforeAttemptError,
   TimeoutError,
 } from './http-errors.ts';
-import { untilAborted, type Limiter } from './rate-limiter.ts';
+import { StoppedWaitingError, untilAborted, type Limiter } from './rate-limiter.ts';
 import { systemClock, type Clock } from '../../server/engine/clock.ts';
 import { formatIssues } from '../../schemas/format-issues.ts';
 import { fullJitterDelay } from './full-jitter.ts';
@@ -99,6 +100,10 @@ export interface HttpClientOptions {
    * but no further attempt and no backoff or Retry-After wait starts; a wait under way ends. The request
    * throws the error of its last attempt, as when its attempts are used up, so every caller's rules for
    * a failed call hold unchanged (a step's retry policy, the outbox's look-up before a resend).
+   * A request still waiting for the limiter's rate budget before its first attempt gives up at once and
+   * throws StoppedBeforeAttemptError: nothing was sent, and the engine leaves its step as it was (the
+   * turn is not done; the run goes on at the next start or on another replica). Once stopping, a request
+   * takes a slot of the budget only when one is free: it waits for none.
    */
   stopping?: AbortSignal;
 }
@@ -191,12 +196,15 @@ export class HttpClient {
     const retryable = request.idempotent ?? IDEMPOTENT_METHODS.has(request.method);
     let attempt = 0;
     let refreshed = false;
+    /** The failed attempt before the retry under way, if any. */
+    let previous: HttpError | undefined;
     for (;;) {
       attempt += 1;
       const sent: { headers: Record<string, string> } = { headers: {} };
       try {
         return await this.#limited(request, sent);
       } catch (error) {
+        if (error instanceof StoppedWaitingError) throw previous ? this.#notRetried(request, previous) : this.#notAttempted(request);
         if (!(error instanceof HttpError)) throw error;
         const auth = this.#options.auth;
         if (error instanceof AuthError && error.sessionExpired && auth?.onUnauthorized && !refreshed) {
@@ -217,8 +225,23 @@ export class HttpClient {
         this.#options.log?.warn({ system: this.system, method: request.method, url: error.url, status: error.status, attempt, delayMs: delay }, `${error.message}; retrying`);
         request.note?.(`${error.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.#retry.attempts})`);
         if (!(await this.#wait(delay, request.signal))) throw this.#notRetried(request, error);
+        previous = error;
       }
     }
+  }
+
+  /**
+   * The process began stopping while the request waited for rate budget before its first attempt:
+   * nothing was sent. (Before a retry, the attempt made is the last one here: #notRetried.)
+   */
+  #notAttempted(request: HttpRequest<unknown>): StoppedBeforeAttemptError {
+    const base = this.#options.baseUrl;
+    // The path as the other errors give it; a base URL only known later (a login) is not asked for now.
+    const url = /^https?:\/\//i.test(request.path) || typeof base !== 'string' ? request.path : `${base.replace(/\/+$/, '')}/${request.path.replace(/^\/+/, '')}`;
+    const error = new StoppedBeforeAttemptError({ system: this.system, method: request.method, url });
+    this.#options.log?.info({ system: this.system, method: request.method, url: error.url }, error.message);
+    request.note?.(error.message);
+    return error;
   }
 
   /** The process stops: the failed attempt was the last one here (its caller retries later, as after the last attempt). */
@@ -272,6 +295,7 @@ export class HttpClient {
     if (!limiter) return this.#attempt(request, sent);
     return limiter.run(() => this.#attempt(request, sent), {
       ...(request.signal ? { signal: request.signal } : {}),
+      ...(this.#options.stopping ? { stopping: this.#options.stopping } : {}),
       // A wait under 50 ms is a queue turn, not throttling: the journal keeps what an operator would want to know.
       onWait: (ms) => (ms >= 50 ? request.note?.(`waited ${(ms / 1000).toFixed(1)} s for ${this.system} rate budget`) : undefined),
     });

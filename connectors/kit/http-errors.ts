@@ -73,6 +73,32 @@ export class HttpError extends Error {
 }
 
 /**
+ * A call given up before its first attempt because the process is stopping (SIGTERM) while it waited
+ * for the system's rate budget: nothing was sent, so nothing needs repeating or checking. Not an
+ * HttpError (no system answered, and no rule for a failed call applies): the engine reads
+ * `stoppedBeforeAttempt` and leaves the step as it was before this attempt, the run due at once for the
+ * next start or another replica, with no failure journaled (engine/errors.ts, isStoppedBeforeAttempt).
+ */
+export class StoppedBeforeAttemptError extends Error {
+  override name = 'StoppedBeforeAttemptError';
+  /** Read by the engine: the call was never sent. */
+  readonly stoppedBeforeAttempt = true;
+  /** Should anything other than the engine see it: trying again is right. */
+  readonly retryable = true;
+  readonly system: string;
+  readonly method: string;
+  readonly url: string;
+
+  constructor(details: { system: string; method: string; url: string }) {
+    const method = details.method.toUpperCase();
+    super(`${details.system} ${method} ${pathOf(details.url)} not sent: the runtime was stopping while the call waited for ${details.system} rate budget`);
+    this.system = details.system;
+    this.method = method;
+    this.url = redactUrl(details.url);
+  }
+}
+
+/**
  * 401 or 403: the credentials are wrong, expired or lack a permission. Not retryable as such; a client
  * with a token refreshes it once when `sessionExpired` is true and tries again.
  */

@@ -19,6 +19,23 @@ export interface RunOptions {
   onWait?(ms: number): void;
   /** Gives up waiting (the call never starts) when aborted. */
   signal?: AbortSignal;
+  /**
+   * The process is stopping (SIGTERM). Once aborted, the call waits no longer for a slot: it takes one
+   * that is free when it looks, or `run` throws StoppedWaitingError at once (`fn` never ran, nothing was
+   * sent). A call queued or waiting when the stop comes gives up then.
+   */
+  stopping?: AbortSignal;
+}
+
+/**
+ * A call given up while it waited for a slot because the process is stopping: `fn` never ran. The HTTP
+ * client turns it into StoppedBeforeAttemptError (nothing sent) or, for a retry, the last attempt's error.
+ */
+export class StoppedWaitingError extends Error {
+  override name = 'StoppedWaitingError';
+  constructor() {
+    super('the process is stopping: the call gave up waiting for its rate budget');
+  }
 }
 
 /** What an HTTP client needs from a limiter; `RateLimiter` is the kit's implementation. */
@@ -58,12 +75,12 @@ export class RateLimiter implements Limiter {
 
   async run<T>(fn: () => Promise<T>, options: RunOptions = {}): Promise<T> {
     const queuedAt = this.#clock.now();
-    const turn = this.#queue.then(() => this.#acquire(options.signal));
+    const turn = this.#queue.then(() => this.#acquire(options.signal, options.stopping));
     // The next caller waits for this one to get its slot, whether or not it got one.
     this.#queue = turn.catch(() => undefined);
     try {
       // A caller that gives up leaves at once, not when its turn comes: a canceled run does not wait on the PRM.
-      await untilAborted(turn, options.signal);
+      await untilAborted(untilStopped(turn, options.stopping), options.signal);
     } catch (error) {
       // Its turn may still be granted a slot (it was being granted as it gave up): hand that slot back.
       turn.then(() => this.#release(), () => undefined);
@@ -83,11 +100,11 @@ export class RateLimiter implements Limiter {
     this.#released.shift()?.();
   }
 
-  async #acquire(signal: AbortSignal | undefined): Promise<void> {
+  async #acquire(signal: AbortSignal | undefined, stopping: AbortSignal | undefined): Promise<void> {
     for (;;) {
       signal?.throwIfAborted();
       if (this.#active >= this.#maxConcurrent) {
-        await this.#nextRelease(signal);
+        await waitUnlessStopped((both) => this.#nextRelease(both), signal, stopping);
         continue;
       }
       const now = this.#clock.now();
@@ -98,7 +115,7 @@ export class RateLimiter implements Limiter {
         return;
       }
       // The window is full: wait until its oldest call slides out of it.
-      await this.#clock.sleep(this.#starts[0]! + this.#perMs - now, signal);
+      await waitUnlessStopped((both) => this.#clock.sleep(this.#starts[0]! + this.#perMs - now, both), signal, stopping);
     }
   }
 
@@ -132,6 +149,51 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undef
       },
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Waits with `wait`, given a signal that ends it at the caller's cancellation (rejecting with its reason)
+ * or at the stop (rejecting with StoppedWaitingError); at once with the latter when already stopping.
+ * One signal for both, not AbortSignal.any: that would tie a listener per wait to the process-long signal.
+ */
+export async function waitUnlessStopped<T>(wait: (signal: AbortSignal | undefined) => Promise<T>, signal: AbortSignal | undefined, stopping: AbortSignal | undefined): Promise<T> {
+  if (!stopping) return wait(signal);
+  if (stopping.aborted) throw new StoppedWaitingError();
+  const both = new AbortController();
+  const onStop = () => both.abort(new StoppedWaitingError());
+  const onCancel = () => both.abort(signal!.reason);
+  stopping.addEventListener('abort', onStop, { once: true });
+  signal?.addEventListener('abort', onCancel, { once: true });
+  if (signal?.aborted) onCancel();
+  try {
+    return await wait(both.signal);
+  } finally {
+    stopping.removeEventListener('abort', onStop);
+    signal?.removeEventListener('abort', onCancel);
+  }
+}
+
+/**
+ * `turn` (a caller's place in a limiter's queue), or StoppedWaitingError as soon as the process begins
+ * stopping while it is still waiting. A caller that came after the stop began waits for its turn (the
+ * callers ahead of it give up at once), which then takes a slot only if one is free.
+ */
+export function untilStopped<T>(turn: Promise<T>, stopping: AbortSignal | undefined): Promise<T> {
+  if (!stopping || stopping.aborted) return turn;
+  return new Promise<T>((resolve, reject) => {
+    const onStop = () => reject(new StoppedWaitingError());
+    stopping.addEventListener('abort', onStop, { once: true });
+    turn.then(
+      (value) => {
+        stopping.removeEventListener('abort', onStop);
+        resolve(value);
+      },
+      (error: unknown) => {
+        stopping.removeEventListener('abort', onStop);
         reject(error);
       },
     );

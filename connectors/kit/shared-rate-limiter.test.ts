@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../server/store/sqlite-store.ts';
 import type { Store } from '../../server/store/store.ts';
+import { StoppedWaitingError } from './rate-limiter.ts';
 import { SharedRateLimiter } from './shared-rate-limiter.ts';
 
 /** A clock that moves only when someone sleeps on it, like the runtime's VirtualClock. */
@@ -106,6 +107,33 @@ describe('SharedRateLimiter (the rate budget in the store)', () => {
     release();
     await blocker;
     expect(await limiter.run(async () => 'after')).toBe('after');
+  });
+
+  // SIGTERM: a call still waiting for a slot (here: every slot in flight, held by another replica's
+  // long call) kept waiting, up to the window's 20 s; nothing was sent yet, so it gives up at once.
+  it('a call waiting for a slot gives up when the process begins stopping, and its slot is never taken', async () => {
+    const clock = virtualClock();
+    const otherReplica = new SharedRateLimiter({ store, budget: 'acme', maxCalls: 10, perMs: 20_000, maxConcurrent: 1, clock });
+    const here = new SharedRateLimiter({ store, budget: 'acme', maxCalls: 10, perMs: 20_000, maxConcurrent: 1, clock, pollMs: 5 });
+    let release!: () => void;
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const long = otherReplica.run(() => new Promise<void>((r) => { started(); release = r; }));
+    await running;
+    const stopping = new AbortController();
+    let ran = 0;
+    const waiting = [1, 2].map(() => here.run(async () => void ran++, { stopping: stopping.signal }).catch((error: unknown) => error));
+    await new Promise((r) => setTimeout(r, 50));
+    const stoppedAt = performance.now();
+    stopping.abort();
+    for (const failed of await Promise.all(waiting)) expect(failed).toBeInstanceOf(StoppedWaitingError);
+    expect(performance.now() - stoppedAt).toBeLessThan(200);
+    expect(ran).toBe(0);
+    expect(here.active).toBe(0);
+    release();
+    await long;
+    // The store's budget is whole again: the other replica's next call goes at once.
+    expect(await otherReplica.run(async () => 'next')).toBe('next');
   });
 
   it('a store that fails now and then costs a retry, not the call; one that keeps failing fails the call with its error', async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../server/engine/clock.ts';
 import type { RateBudgetCall, RateBudgetSlot, Store } from '../../server/store/store.ts';
 import type { Logger } from './define-connector.ts';
-import { untilAborted, type Limiter, type RunOptions } from './rate-limiter.ts';
+import { StoppedWaitingError, untilAborted, untilStopped, waitUnlessStopped, type Limiter, type RunOptions } from './rate-limiter.ts';
 
 export interface SharedRateLimiterOptions {
   /** Where the budget lives: the runtime's store, which every replica shares. */
@@ -75,7 +75,7 @@ export class SharedRateLimiter implements Limiter {
   async run<T>(fn: () => Promise<T>, options: RunOptions = {}): Promise<T> {
     const { clock } = this.#o;
     const queuedAt = clock.now();
-    const turn = this.#queue.then(() => this.#acquire(options.signal));
+    const turn = this.#queue.then(() => this.#acquire(options.signal, options.stopping));
     // The next caller waits for this one to get its slot, whether or not it got one.
     this.#queue = turn.then(
       () => undefined,
@@ -83,7 +83,7 @@ export class SharedRateLimiter implements Limiter {
     );
     let slot: RateBudgetCall;
     try {
-      slot = await untilAborted(turn, options.signal);
+      slot = await untilAborted(untilStopped(turn, options.stopping), options.signal);
     } catch (error) {
       // The slot may still be granted as the caller gives up: hand it back.
       turn.then((granted) => void this.#release(granted), () => undefined);
@@ -103,9 +103,12 @@ export class SharedRateLimiter implements Limiter {
     }
   }
 
-  async #acquire(signal: AbortSignal | undefined): Promise<RateBudgetCall> {
+  async #acquire(signal: AbortSignal | undefined, stopping: AbortSignal | undefined): Promise<RateBudgetCall> {
     const { store, budget, clock } = this.#o;
     let failures = 0;
+    // Every wait below ends at the caller's cancellation, and at the stop (StoppedWaitingError): a call
+    // that is stopping takes a slot the store grants at its look, and waits for none.
+    const waiting = (wait: (signal: AbortSignal | undefined) => Promise<void>) => waitUnlessStopped(wait, signal, stopping);
     for (;;) {
       signal?.throwIfAborted();
       const holder = `${this.#id}~${++this.#calls}`;
@@ -117,8 +120,9 @@ export class SharedRateLimiter implements Limiter {
         failures = 0;
       } catch (error) {
         if (++failures >= STORE_ATTEMPTS) throw error;
+        if (stopping?.aborted) throw new StoppedWaitingError();
         this.#o.log?.warn({ budget, error: (error as Error).message }, 'taking rate budget from the store failed; trying again');
-        await realDelay(this.#o.pollMs * failures, signal);
+        await waiting((both) => realDelay(this.#o.pollMs * failures, both));
         continue;
       }
       if (answer.granted) {
@@ -128,14 +132,14 @@ export class SharedRateLimiter implements Limiter {
       // The window's oldest row is a call still in flight (it counts until its lease end, later than one
       // window away): it frees when that call ends, so wait for an end as for a slot, not the whole lease.
       const inFlightHoldsWindow = answer.waitFor === 'window' && answer.retryAt - now > this.#o.perMs;
-      if (answer.waitFor === 'window' && answer.retryAt > now && !inFlightHoldsWindow) await clock.sleep(answer.retryAt - now, signal);
+      if (answer.waitFor === 'window' && answer.retryAt > now && !inFlightHoldsWindow) await waiting((both) => clock.sleep(answer.retryAt - now, both));
       else if (answer.waitFor === 'concurrency' || inFlightHoldsWindow) {
         // A call of this process ended while the take was in the store: its slot may be free now.
-        if (this.#releases !== releasesBefore) continue;
-        await this.#slotFreed(signal, answer.retryAt - now);
+        if (this.#releases !== releasesBefore && !stopping?.aborted) continue;
+        await waiting((both) => this.#slotFreed(both, answer.retryAt - now));
       }
       // Freed rows taken by other replicas meanwhile (retryAt is now): let the event loop turn, then look again.
-      else await realDelay(0, signal);
+      else await waiting((both) => realDelay(0, both));
     }
   }
 

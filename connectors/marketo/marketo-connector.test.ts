@@ -315,7 +315,7 @@ describe('Marketo rate budget (one per connection, shared by every run)', () => 
 
 describe('Marketo configuration', () => {
   const production = {
-    PUBLIC_BASE_URL: 'https://partnerflow.example.com',
+    PUBLIC_BASE_URL: 'https://partnerflow.acme.test',
     PARTNERFLOW_API_TOKEN: 'a-token-of-at-least-16-chars',
   };
   const problems = (env: Record<string, string>, mock = false): string[] => {

@@ -13,14 +13,14 @@ describe('MDF connector configuration', () => {
     }
     return [];
   };
-  const production = { PUBLIC_BASE_URL: 'https://partnerflow.example.com', PARTNERFLOW_API_TOKEN: 'a-token-of-at-least-16-chars' };
+  const production = { PUBLIC_BASE_URL: 'https://partnerflow.acme.test', PARTNERFLOW_API_TOKEN: 'a-token-of-at-least-16-chars' };
 
   it('D2: outside mock mode, without the portal URL the mdf connector is not configured (a recipe using it stops the start); a template without {id} or not http(s) is refused naming the variable', () => {
     expect(refusal(production)).toEqual([]);
     expect(loadConfig(production, { mock: false, connectors: [mdfConnector] }).notConfigured.mdf).toEqual(['PRM_CLAIM_PORTAL_URL']);
-    expect(refusal({ ...production, PRM_CLAIM_PORTAL_URL: 'https://partners.example.com/mdf/claims' }).join()).toContain('{id}');
-    expect(refusal({ ...production, PRM_CLAIM_PORTAL_URL: 'ftp://partners.example.com/{id}' }).join()).toContain('http(s) URL');
-    expect(refusal({ ...production, PRM_CLAIM_PORTAL_URL: 'https://partners.example.com/mdf/claims/{id}' })).toEqual([]);
+    expect(refusal({ ...production, PRM_CLAIM_PORTAL_URL: 'https://partners.acme.test/mdf/claims' }).join()).toContain('{id}');
+    expect(refusal({ ...production, PRM_CLAIM_PORTAL_URL: 'ftp://partners.acme.test/{id}' }).join()).toContain('http(s) URL');
+    expect(refusal({ ...production, PRM_CLAIM_PORTAL_URL: 'https://partners.acme.test/mdf/claims/{id}' })).toEqual([]);
   });
 
   it('D2: mock mode needs none (the simulated PRM has no portal: its claim record stands in)', () => {

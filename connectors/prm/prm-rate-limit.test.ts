@@ -106,10 +106,10 @@ describe('PRM rate limit configuration', () => {
   it('defaults to 10 calls a second and 5 at once, in mock mode and outside it', () => {
     expect(loadConfig({}, { mock: true, connectors: CONNECTORS }).connectors.prm).toMatchObject({ maxCallsPerSecond: 10, maxConcurrent: 5 });
     const production = {
-      PUBLIC_BASE_URL: 'https://partnerflow.example.com',
+      PUBLIC_BASE_URL: 'https://partnerflow.acme.test',
       PARTNERFLOW_API_TOKEN: 'a-token-of-at-least-16-chars',
       WEBHOOK_SECRET_PRM: 'a-secret-of-at-least-16-chars',
-      PRM_BASE_URL: 'https://prm.example.com/api/objects/v1',
+      PRM_BASE_URL: 'https://prm.acme.test/api/objects/v1',
       PRM_API_KEY: 'k',
       PRM_TENANT_ID: '7',
       PRM_MAX_CONCURRENT: '3',

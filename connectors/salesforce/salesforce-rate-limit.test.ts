@@ -92,7 +92,7 @@ describe('Salesforce concurrency limit configuration', () => {
   it('defaults to 10 calls in flight', () => {
     expect(loadConfig({}, { mock: true, connectors: CONNECTORS }).connectors.salesforce).toMatchObject({ maxConcurrent: 10 });
     const production = {
-      PUBLIC_BASE_URL: 'https://partnerflow.example.com',
+      PUBLIC_BASE_URL: 'https://partnerflow.acme.test',
       PARTNERFLOW_API_TOKEN: 'a-token-of-at-least-16-chars',
       SALESFORCE_LOGIN_URL: 'https://acme.my.salesforce.com',
       SALESFORCE_CLIENT_ID: 'id',

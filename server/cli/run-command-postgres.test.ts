@@ -39,7 +39,7 @@ it('runs the run it started and the runs that run starts, and leaves the other d
   writeFileSync(join(dir, 'event.json'), '{}');
   const env = {
     PARTNERFLOW_DATABASE_URL: url,
-    PUBLIC_BASE_URL: 'https://partnerflow.example.com',
+    PUBLIC_BASE_URL: 'https://partnerflow.acme.test',
     PARTNERFLOW_API_TOKEN: 'a1b2c3d4e5f6a7b8c9d0e1f2',
     APPROVAL_LINK_SECRET: 'f0e1d2c3b4a5968778695a4b3c2d1e0f',
     RECIPES_DIR: dir,

@@ -32,7 +32,7 @@ import { DeliveryIdReusedError, deliveryEventHash } from './delivery-event-hash.
 import { ExecutionRate } from './execution-rate.ts';
 import type { CurrentVersionRefusal, OperatorRetryOutcome } from './retry-refusals.ts';
 import { backpressure, type BacklogLimits, type Refusal } from './backpressure.ts';
-import { WorkerIdHold, WorkerIdInUseError } from './worker-id-claim.ts';
+import { WorkerIdHold } from './worker-id-claim.ts';
 
 /**
  * The poll of a worker whose store notifies it of due runs (PostgreSQL LISTEN/NOTIFY, wake-timer.ts):
@@ -780,6 +780,8 @@ export class Engine {
   }
 
   #started: Promise<void> = Promise.resolve();
+  /** Aborted by stop(): a start still waiting to take its worker id (a holder's heartbeat, a store outage) stops waiting. */
+  #takingStopped: AbortController | null = null;
   /** This process's hold of its worker id while it runs (worker-id-claim.ts); given up by stop(). */
   #workerIdHold: WorkerIdHold | null = null;
 
@@ -793,8 +795,10 @@ export class Engine {
    *
    * First the worker id becomes this process's (worker-id-claim.ts): at once, or after at most
    * WORKER_STALE_MS when a process that held it beat its heartbeat recently; the leases of the id are
-   * freed then. Resolves once the loop runs; rejects with WorkerIdInUseError, the loop never running,
-   * when a live process holds the id (its leases stay its own).
+   * freed then. While the store fails it keeps trying to take the id, and claims nothing meanwhile
+   * (a process running without its id would not stop a second start under it from running its runs).
+   * Resolves once the loop runs; rejects with WorkerIdInUseError, the loop never running, when a live
+   * process holds the id (its leases stay its own).
    */
   start(): Promise<void> {
     if (this.#loop) return this.#started;
@@ -805,14 +809,16 @@ export class Engine {
     this.#started.catch(() => {});
     const hold = new WorkerIdHold({ store: this.store, workerId: this.workerId, log: this.#opts.log });
     this.#workerIdHold = hold;
+    const takingStopped = (this.#takingStopped = new AbortController());
     this.#loop = (async () => {
       try {
-        const freed = await hold.take(() => this.#stopping);
+        // No run is claimed before the id is this process's: while the store fails, take() keeps trying.
+        const freed = await hold.take(() => this.#stopping, takingStopped.signal);
         if (freed === null) return started.resolve();
         if (freed > 0) this.#opts.log.info({ worker: this.workerId, runs: freed }, 'resuming runs this worker held before it restarted');
       } catch (error) {
-        if (error instanceof WorkerIdInUseError) return started.reject(error);
-        this.#opts.log.error({ error: (error as Error).message }, 'could not free the leases of a previous start; they run out on their own');
+        // A live process holds the id (WorkerIdInUseError), or something else failed: never run without it.
+        return started.reject(error);
       }
       started.resolve();
       const calendarEnding = calendarEndingWarning(this.#opts.tables.calendar, this.clock.now());
@@ -884,6 +890,7 @@ export class Engine {
   async stop(options: { intakeClosed?: Promise<unknown> } = {}): Promise<void> {
     this.#stopping = true;
     this.#polls.stop();
+    this.#takingStopped?.abort();
     this.wake();
     await this.#loop;
     await this.#wakeTimer.close();

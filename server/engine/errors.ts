@@ -64,3 +64,13 @@ export function retryAfterOf(error: unknown): number | undefined {
 export function isWaitNotAttempt(error: unknown): boolean {
   return !!error && typeof error === 'object' && (error as { spendsNoAttempt?: unknown }).spendsNoAttempt === true;
 }
+
+/**
+ * Whether a failed step never reached its system because the process is stopping (the HTTP client's
+ * StoppedBeforeAttemptError: its call gave up waiting for rate budget at SIGTERM). Not a failure: the
+ * turn is not done, the step stays as it was before this attempt, and the run is due at once for the
+ * next start or another replica, as when a shutdown comes before an action starts.
+ */
+export function isStoppedBeforeAttempt(error: unknown): boolean {
+  return !!error && typeof error === 'object' && (error as { stoppedBeforeAttempt?: unknown }).stoppedBeforeAttempt === true;
+}

@@ -8,7 +8,7 @@ import { nextAttemptWithin } from './retry-budget.ts';
 import type { Clock } from './clock.ts';
 import type { ConnectedConnectors } from './connector-registry.ts';
 import { delayEnd, resolveStepDelay } from './delay.ts';
-import { LeaseLostError, LookupMissError, StepInputError, isOutcomeUnknown, isRetryable, isWaitNotAttempt, retryAfterOf } from './errors.ts';
+import { LeaseLostError, LookupMissError, StepInputError, isOutcomeUnknown, isRetryable, isStoppedBeforeAttempt, isWaitNotAttempt, retryAfterOf } from './errors.ts';
 import { evaluateExpression, evaluateMapping, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 import { asStepKey, idempotencyKeyFor, type StepKey } from './ids.ts';
 import { redact } from './redact.ts';
@@ -197,7 +197,8 @@ class Turn {
     // call in flight, not for the rest of a long run (a lead import of 100 batches stops between two).
     if (this.deps.draining?.()) return { kind: 'suspend', wakeAt: this.now, step: key, paused: true };
     const resolved = this.deps.connectors.resolve(step.action);
-    if (entry?.status === 'running' && !resolved.definition.idempotent) {
+    // A `running` entry with no attempt counted is one a shutdown left before its call was sent (below).
+    if (entry?.status === 'running' && entry.attempts > 0 && !resolved.definition.idempotent) {
       // The process died during a call that is not safe to repeat: whether it took effect is unknown.
       // Failing (retry-able by an operator after checking the system) beats doing it twice.
       const failure = outcomeUnknownError(step.action, { name: 'Interrupted', message: 'it was interrupted mid-call', stepKey: key });
@@ -258,6 +259,22 @@ class Turn {
       // The step's start could not be stored: the turn ends here, as when its write is awaited first.
       if (started) await started;
       if (error instanceof LeaseLostError) throw error;
+      if (isStoppedBeforeAttempt(error)) {
+        // The runtime is stopping and the call gave up waiting for rate budget: nothing was sent. As a
+        // shutdown before the action: the step is left as it was before this attempt (the attempt is not
+        // counted, no failure is journaled) and the run is due at once, for the next start or another
+        // replica. Only its `running` entry, if one was written, is put back, with what the action kept
+        // (progress) and the note saying why. An action that is not idempotent makes one call a step
+        // (marketo.trigger_campaign), so nothing of it was sent either.
+        // The HTTP client noted it already; an action that threw it itself did not.
+        if (!notes.includes((error as Error).message)) notes.push((error as Error).message);
+        if (!resolved.definition.readOnly) {
+          const before = entry?.status === 'failed' ? { status: 'failed' as const, error: entry.error, nextAttemptAt: entry.nextAttemptAt, finishedAt: entry.finishedAt } : { status: 'running' as const };
+          await this.write({ key, step, input: journaledInput, inputAsStored: true, output: progress, attempts: attempts - 1, startedAt, notes, ...before });
+        }
+        this.deps.log.info({ runId: this.run.id, step: key }, 'step not attempted: the runtime is stopping; the run goes on from this step at the next start');
+        return { kind: 'suspend', wakeAt: this.now, step: key, paused: true };
+      }
       if (isWaitNotAttempt(error)) {
         // Not an attempt: the step waits for another attempt's send to end, then tries again, with
         // the attempts it had (the entry keeps the count this attempt started from).

@@ -12,6 +12,7 @@ import { asRunId, idempotencyKeyFor, asStepKey, type RunId } from './ids.ts';
 import type { LoadedRecipe, RecipeSet } from './recipe-set.ts';
 import { computedKey } from './computed-key.ts';
 import { hasNul, NUL_REFUSAL, nulSourcesOf } from './nul-keys.ts';
+import { isStoppedBeforeAttempt } from './errors.ts';
 
 type PollTrigger = Extract<Recipe['trigger'], { type: 'poll' }>;
 
@@ -233,7 +234,8 @@ export class Polls {
       this.#failuresInARow.set({ recipe: name }, 0);
       log.info({ recipe: name, items, runs: created, since: taken.watermark, watermark }, 'polled');
     } catch (error) {
-      if (controller.signal.aborted) {
+      // Its call may also have given up waiting for rate budget as the runtime began stopping (nothing sent).
+      if (controller.signal.aborted || isStoppedBeforeAttempt(error)) {
         // Stopped mid-poll (shutdown): not a failure of the system. Due again at once, from the saved watermark.
         const released = await store.finishPoll({ recipe: name, owner, now: clock.now(), nextPollAt: clock.now() }).catch(() => false);
         log.info({ recipe: name, items, runs: created, released }, 'poll stopped by the shutdown; polled again from the same watermark by the next process');

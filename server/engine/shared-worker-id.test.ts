@@ -111,3 +111,44 @@ it('a replica stopped cleanly gives its id up: a restart under it starts at once
   await second.engine.start();
   expect(performance.now() - asked).toBeLessThan(1000);
 }, 20_000);
+
+it('PostgreSQL away while a replica takes its worker id: it keeps trying, takes the id once the database answers, runs the run once, and a second start under the id is refused', async () => {
+  const url = await replicas.schema();
+  const lines: string[] = [];
+  const clock = new OffsetClock() as never;
+  const relay = await startPostgresRelay(url);
+  const a = await engineFixture([recipe], { store: await openPostgresStore({ url: relay.url, poolSize: 2 }), clock, workerId: 'partnerflow-1', pollMs: 50, log: logTo(lines, 'first') });
+  try {
+    const loaded = a.engine.recipes.get('test-recipe')!;
+    const now = Date.now();
+    const { id } = await a.store.createRun({
+      id: newRunId(now), recipe: 'test-recipe', recipeVersion: 1, recipeHash: loaded.hash,
+      trigger: { type: 'webhook', receivedAt: now, data: { id: 'call-1' } },
+      dedupKey: 'call-1', correlationKey: null, cancelOnEvent: null, wakeAt: now, createdAt: now,
+    });
+    relay.mode = 'refuse';
+    relay.cut();
+    let started = false;
+    const starting = a.engine.start().then(() => (started = true));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(started).toBe(false);
+    expect(lines.filter((l) => l.includes('PARTNERFLOW_WORKER_ID'))).toHaveLength(1);
+
+    relay.mode = 'pass';
+    await starting;
+    await until('the run to complete on the replica that took the id', async () => ((await a.store.getRun(id))?.status === 'completed' ? true : undefined), 10_000);
+
+    const b = await replicas.replica([recipe], { clock, workerId: 'partnerflow-1', pollMs: 50, log: logTo(lines, 'second') });
+    const refusal = await b.engine.start().then(
+      () => null,
+      (error: Error) => error,
+    );
+    expect(refusal?.message).toMatch(/^PARTNERFLOW_WORKER_ID "partnerflow-1" is in use by another running process/);
+    expect(a.system.effects.map((e) => e.key)).toEqual(['call-1']);
+    expect(b.system.effects).toEqual([]);
+  } finally {
+    relay.mode = 'pass';
+    await a.close();
+    await relay.close();
+  }
+}, 40_000);

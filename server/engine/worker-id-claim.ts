@@ -18,6 +18,12 @@ export const WORKER_STALE_MS = 3 * WORKER_HEARTBEAT_MS;
 /** How often a start waiting on a holder reads its heartbeat again: twice an interval, so a live holder's next beat is seen soon. */
 const WATCH_EVERY_MS = WORKER_HEARTBEAT_MS / 2;
 
+/** How soon a start tries again to take its id after the store failed: at first and at most (doubling). */
+const STORE_RETRY_MS = { first: 250, max: 2000 };
+
+/** While the store keeps failing a start, how often it says so again (real ms), as the claim loop does. */
+const STORE_FAILURE_REMINDER_MS = 60_000;
+
 /** A start refused: another live process holds this worker id (its heartbeat moved while this start watched it). */
 export class WorkerIdInUseError extends Error {
   override name = 'WorkerIdInUseError';
@@ -71,17 +77,52 @@ export class WorkerIdHold {
   }
 
   /**
-   * Waits until the worker id is this process's (at most WORKER_STALE_MS), starts the heartbeat, and
-   * says how many run leases of the id it freed. Throws WorkerIdInUseError when a live process holds
-   * it; null when `stopping()` became true while waiting (nothing taken).
+   * Waits until the worker id is this process's (at most WORKER_STALE_MS once the store answers),
+   * starts the heartbeat, and says how many run leases of the id it freed. Throws WorkerIdInUseError
+   * when a live process holds it; null when `stopping()` became true while waiting (nothing taken;
+   * `stopped`, aborted at the stop, ends a wait at once).
+   *
+   * While the store fails (PostgreSQL restarting, a network cut), it keeps trying, 250 ms doubling to
+   * 2 s, and says so once when the outage starts (error), every minute while it lasts (warn) and when
+   * the id is taken (info): a process without its id must not claim runs, since a second start under
+   * that id would not be refused and both would run them.
    */
-  async take(stopping: () => boolean = () => false): Promise<number | null> {
+  async take(stopping: () => boolean = () => false, stopped?: AbortSignal): Promise<number | null> {
     const { store, workerId, log } = this.#o;
     let watched: { instanceId: string; beatAt: number; since: number } | null = null;
     let waitLogged = false;
+    const outage = { failures: 0, since: 0, saidAt: 0 };
+    const failed = async (error: unknown) => {
+      const now = performance.now();
+      outage.failures += 1;
+      if (outage.failures === 1) {
+        outage.since = outage.saidAt = now;
+        log.error({ worker: workerId, error: (error as Error).message }, `could not take PARTNERFLOW_WORKER_ID "${workerId}": the store failed; claiming no runs until it is taken; trying again`);
+      } else if (now - outage.saidAt >= STORE_FAILURE_REMINDER_MS) {
+        outage.saidAt = now;
+        log.warn({ worker: workerId, error: (error as Error).message, failures: outage.failures, forMs: Math.round(now - outage.since) }, `taking PARTNERFLOW_WORKER_ID "${workerId}" still fails: the store is unavailable; claiming no runs until it is taken`);
+      }
+      await delay(Math.min(STORE_RETRY_MS.first * 2 ** (outage.failures - 1), STORE_RETRY_MS.max), stopped);
+    };
+    const taken = (freedLeases: number) => {
+      this.#held = true;
+      this.#startBeating();
+      if (outage.failures > 0) {
+        log.info({ worker: workerId, failures: outage.failures, forMs: Math.round(performance.now() - outage.since) }, `store reachable again: PARTNERFLOW_WORKER_ID "${workerId}" taken after ${outage.failures} failed tries`);
+      }
+      return freedLeases;
+    };
     for (;;) {
       if (stopping()) return null;
-      const holder = await store.workerInstance(workerId);
+      let holder: Awaited<ReturnType<typeof store.workerInstance>>;
+      try {
+        holder = await store.workerInstance(workerId);
+      } catch (error) {
+        await failed(error);
+        continue;
+      }
+      // A take whose answer the store's failure lost was stored after all: the id is this start's (its leases freed then).
+      if (holder?.instanceId === this.instanceId) return taken(0);
       let from: { instanceId: string; beatAt: number } | null = null;
       if (holder) {
         if (watched && (holder.instanceId !== watched.instanceId || holder.beatAt !== watched.beatAt)) {
@@ -97,17 +138,21 @@ export class WorkerIdHold {
               `PARTNERFLOW_WORKER_ID "${workerId}" was held by a process whose heartbeat is recent; waiting up to ${Math.ceil((WORKER_STALE_MS - silentMs) / 1000)} s: it resumes its runs if that process died, refuses to start if it is alive`,
             );
           }
-          await new Promise((resolve) => setTimeout(resolve, Math.min(WATCH_EVERY_MS, WORKER_STALE_MS - silentMs)));
+          await delay(Math.min(WATCH_EVERY_MS, WORKER_STALE_MS - silentMs), stopped);
           continue;
         }
         from = { instanceId: holder.instanceId, beatAt: holder.beatAt };
       }
-      const taken = await store.takeWorkerId({ workerId, instanceId: this.instanceId, now: this.#now(), from });
+      let take: Awaited<ReturnType<typeof store.takeWorkerId>>;
+      try {
+        take = await store.takeWorkerId({ workerId, instanceId: this.instanceId, now: this.#now(), from });
+      } catch (error) {
+        await failed(error);
+        continue;
+      }
       // Not taken: the row changed since it was read (a beat, a clean stop, another start): read it again.
-      if (!taken.taken) continue;
-      this.#held = true;
-      this.#startBeating();
-      return taken.freedLeases;
+      if (!take.taken) continue;
+      return taken(take.freedLeases);
     }
   }
 
@@ -146,4 +191,18 @@ export class WorkerIdHold {
       this.#o.log.warn({ worker: this.#o.workerId, error: (error as Error).message }, `could not give PARTNERFLOW_WORKER_ID up in the store; the next start under it waits up to ${WORKER_STALE_MS / 1000} s`);
     }
   }
+}
+
+/** Resolves after `ms` (real time), or at once when `signal` aborts. */
+function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
