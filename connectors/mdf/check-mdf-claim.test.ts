@@ -146,11 +146,29 @@ describe('mdf.check_claim', () => {
     expect(checkMdfClaim({ ...claim, amount: 0 }, request, share).problems).toEqual([
       { rule: 'D18', field: 'Claim Amount', message: 'The Claim Amount is USD 0: there is nothing to reimburse.' },
     ]);
+    // Every problem at once, the amount compared exactly as for a request (D4, D5): USD 8,000.004 is also over the USD 8,000 approved.
     expect(checkMdfClaim({ ...claim, amount: 8000.004, actualCosts: 16000.01 }, request, share).problems).toEqual([
       { rule: 'D18', field: 'Claim Amount', message: 'The Claim Amount (8000.004) has a fraction of a cent: give it in dollars and whole cents, e.g. USD 8,000.' },
+      { rule: 'D18', field: 'Claim Amount', message: 'The Claim Amount (USD 8,000.004) is more than the USD 8,000 approved for MDF-0901.' },
+    ]);
+    expect(checkMdfClaim({ ...claim, amount: 7999.996, actualCosts: 16000.01 }, request, share).problems.map((p) => p.message)).toEqual([
+      'The Claim Amount (7999.996) has a fraction of a cent: give it in dollars and whole cents, e.g. USD 7,999.99.',
     ]);
     expect(rulesOf({ amount: 1000.1 })).toEqual([]);
     expect(checkMdfClaim({ ...claim, amount: 1000.5 }, request, share, []).problems).toEqual([]);
+  });
+
+  it('D19, D18: costs and an approved amount with a fraction of a cent are compared exactly, never rounded first, and shown as they are', () => {
+    // Half of USD 1,999.995 is 999.9975: USD 1,000 is over it (rounded to USD 2,000 first, it passed).
+    expect(checkMdfClaim({ ...claim, amount: 1000, actualCosts: 1999.995 }, request, share).problems).toEqual([
+      { rule: 'D19', field: 'Claim Amount', message: 'The Claim Amount (USD 1,000) is more than 50% of the Actual Costs (USD 1,999.995): at most USD 999.99 can be claimed.' },
+    ]);
+    expect(rulesOf({ amount: 999.99, actualCosts: 1999.995 })).toEqual([]);
+    // An approved amount of USD 1,000.006 (approved before requests were held to whole cents): USD 1,000.01 is over it.
+    expect(checkMdfClaim({ ...claim, amount: 1000.01 }, { ...request, amountRequested: 1000.006 }, share).problems).toEqual([
+      { rule: 'D18', field: 'Claim Amount', message: 'The Claim Amount (USD 1,000.01) is more than the USD 1,000.006 approved for MDF-0901.' },
+    ]);
+    expect(rulesOf({ amount: 1000 }, { amountRequested: 1000.006 })).toEqual([]);
   });
 
   it('D15: a missing title, amount or paid date is refused, every problem at once', () => {

@@ -4,16 +4,20 @@ import { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 import { defineAction } from '../kit/define-connector.ts';
 import { usd } from '../../server/engine/expression.ts';
 import { RuleProblem } from './check-mdf-request.ts';
-import { cents, largestAllowedCents, percentOf } from './programme-money.ts';
-
-/** D19: the largest amount a claim may be for, in whole cents: the programme's share of its actual costs (D5), rounded down. */
-const largestAllowedClaimCents = (actualCostsUsd: number, maximumShare: number) => largestAllowedCents(cents(actualCostsUsd), maximumShare);
+import { addExact, compareExact, exactToNumber, exactUsd, floorCents, hasFractionOfCent, type ExactAmount } from '../../server/engine/money.ts';
+import { downToTheCent, percentOf, shareOf } from './programme-money.ts';
 
 /** Money as the emails show it ($usd in templates): USD 1,000.50, USD 8,000. */
 const money = (n: number) => usd(n) ?? String(n);
 
-/** An amount given in whole cents: 8000.004 is not one (float noise of a typed 1000.1 is tolerated). */
-const isWholeCents = (usdAmount: number) => Math.abs(usdAmount * 100 - Math.round(usdAmount * 100)) < 1e-6;
+/** An exact amount as the emails show it. */
+const moneyOf = (amount: ExactAmount) => money(exactToNumber(amount));
+
+/** What is left of a bound after the other claims, in whole cents rounded down (an amount the partner can claim). */
+const leftAfter = (bound: ExactAmount, claimed: ExactAmount) => {
+  const left = floorCents(addExact(bound, { units: -claimed.units, scale: claimed.scale }));
+  return left > 0n ? Number(left) / 100 : 0;
+};
 
 /** The attachments D15 requires on every claim; D16 names those missing. */
 export const REQUIRED_ATTACHMENT_KINDS = ['POP', 'Lead List'] as const satisfies readonly ClaimAttachmentKind[];
@@ -123,45 +127,51 @@ export function checkMdfClaim(
     problems.push({ rule: 'D15', field: 'Claim Amount', message: 'The Claim Amount is missing.' });
   } else if (amount <= 0) {
     problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount is ${money(amount)}: there is nothing to reimburse.` });
-  } else if (!isWholeCents(amount)) {
-    problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount (${amount}) has a fraction of a cent: give it in dollars and whole cents, e.g. ${money(Math.floor(amount * 100) / 100)}.` });
   } else {
+    // A fraction of a cent is told, and the amount is still compared exactly with the bounds (every problem at once):
+    // never rounded to the cent first, as a request's (D4, D5).
+    if (hasFractionOfCent(amount)) {
+      problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount (${amount}) has a fraction of a cent: give it in dollars and whole cents, e.g. ${money(downToTheCent(amount))}.` });
+    }
     // The request's other claims that count against it (D18, D19): not Denied, and earlier (a lower PRM id, so the
     // later of two claims submitted together is the one refused) or already approved or paid.
     const counted = requestClaims.filter(
       (other) => other.id !== claim.id && other.status !== 'Denied' && (other.id < claim.id || other.status === 'Approved' || other.status === 'Paid'),
     );
-    const claimedCents = counted.reduce((sum, other) => sum + cents(other.amount ?? 0), 0);
+    const claimed = counted.reduce((sum, other) => addExact(sum, exactUsd(other.amount ?? 0)), exactUsd(0));
+    const exactAmount = exactUsd(amount);
+    const total = addExact(claimed, exactAmount);
     const others = counted.map((other) => `claim ${other.id}${typeof other.amount === 'number' ? `: ${money(other.amount)}` : ''}`).join(', ');
-    const leftOf = (boundCents: number) => {
-      const left = Math.max(0, boundCents - claimedCents) / 100;
+    const leftOf = (bound: ExactAmount) => {
+      const left = leftAfter(bound, claimed);
       return left > 0 ? `at most ${money(left)} is left to claim` : 'nothing is left to claim';
     };
     const approved = request.amountRequested;
-    if (request.status === 'Approved' && approved !== null && approved !== undefined && cents(amount) > cents(approved)) {
+    if (request.status === 'Approved' && approved !== null && approved !== undefined && compareExact(exactAmount, exactUsd(approved)) > 0) {
       problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount (${money(amount)}) is more than the ${money(approved)} approved for ${number}.` });
-    } else if (request.status === 'Approved' && approved !== null && approved !== undefined && claimedCents + cents(amount) > cents(approved)) {
+    } else if (request.status === 'Approved' && approved !== null && approved !== undefined && compareExact(total, exactUsd(approved)) > 0) {
       problems.push({
         rule: 'D18',
         field: 'Claim Amount',
-        message: `The Claim Amount (${money(amount)}) and the other claims against ${number} (${others}) come to ${money((claimedCents + cents(amount)) / 100)}, more than the ${money(approved)} approved: ${leftOf(cents(approved))}.`,
+        message: `The Claim Amount (${money(amount)}) and the other claims against ${number} (${others}) come to ${moneyOf(total)}, more than the ${money(approved)} approved: ${leftOf(exactUsd(approved))}.`,
       });
     }
     const costs = activityCosts(claim, counted, request);
     if (costs) {
       const share = rules.maximum_vendor_share;
-      const largest = largestAllowedClaimCents(costs.usd, share);
-      if (cents(amount) > largest) {
+      // D19: the share of the costs, exactly (half of USD 1,999.995 is 999.9975); the partner is told it rounded down to the cent.
+      const bound = shareOf(costs.usd, share);
+      if (compareExact(exactAmount, bound) > 0) {
         problems.push({
           rule: 'D19',
           field: 'Claim Amount',
-          message: `The Claim Amount (${money(amount)}) is more than ${percentOf(share)} of ${costs.named}: at most ${money(largest / 100)} can be claimed.`,
+          message: `The Claim Amount (${money(amount)}) is more than ${percentOf(share)} of ${costs.named}: at most ${money(Number(floorCents(bound)) / 100)} can be claimed.`,
         });
-      } else if (claimedCents + cents(amount) > largest) {
+      } else if (compareExact(total, bound) > 0) {
         problems.push({
           rule: 'D19',
           field: 'Claim Amount',
-          message: `The Claim Amount (${money(amount)}) and the other claims against ${number} (${others}) come to ${money((claimedCents + cents(amount)) / 100)}, more than ${percentOf(share)} of ${costs.named}: ${leftOf(largest)}.`,
+          message: `The Claim Amount (${money(amount)}) and the other claims against ${number} (${others}) come to ${moneyOf(total)}, more than ${percentOf(share)} of ${costs.named}: ${leftOf(bound)}.`,
         });
       }
     }

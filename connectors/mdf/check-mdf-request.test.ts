@@ -89,6 +89,51 @@ describe('MDF intake rules', () => {
     }
   });
 
+  it('D4, D6: USD 999.999 is below the USD 1,000 minimum (compared exactly, not as a rounded USD 1,000), and its fraction of a cent is told as for a claim', () => {
+    const problems = checkMdfRequest({ ...complete, totalCost: 12_000, partnerInvestment: 11_000.001, amountRequested: 999.999 }, ready);
+    expect(problems).toEqual([
+      {
+        rule: 'D6',
+        field: 'amountRequested',
+        message: 'The Total Amount Required from the MDF programme (USD), 999.999, has a fraction of a cent: give it in dollars and whole cents, e.g. USD 999.99.',
+      },
+      { rule: 'D4', field: 'amountRequested', message: 'The minimum MDF request is USD 1,000; this request asks for USD 999.999.' },
+    ]);
+  });
+
+  it('D5, D6: USD 1,000.004 of a USD 2,000 activity is more than half (compared exactly), and its fraction of a cent is told', () => {
+    const problems = checkMdfRequest({ ...complete, totalCost: 2_000, partnerInvestment: 1_000, amountRequested: 1_000.004 }, ready);
+    expect(problems.map((p) => [p.rule, p.field])).toEqual([
+      ['D6', 'amountRequested'],
+      ['D5', 'amountRequested'],
+    ]);
+    expect(problems[1]!.message).toBe(
+      "MDF covers at most 50% of the activity's total cost: USD 1,000.004 of USD 2,000 is more than 50%. The most you can request is USD 1,000.",
+    );
+  });
+
+  it('D5: a cost with a fraction of a cent is compared exactly: USD 1,000 is more than half of USD 1,999.999, and USD 2,000 does not cover USD 2,000.004', () => {
+    const overHalf = checkMdfRequest({ ...complete, totalCost: 1_999.999, partnerInvestment: 1_000, amountRequested: 1_000 }, ready);
+    expect(overHalf.map((p) => p.message)).toEqual([
+      "MDF covers at most 50% of the activity's total cost: USD 1,000 of USD 1,999.999 is more than 50%. The most you can request is USD 999.99.",
+    ]);
+    const notCovered = checkMdfRequest({ ...complete, totalCost: 2_000.004, partnerInvestment: 1_000, amountRequested: 1_000 }, ready);
+    expect(notCovered.map((p) => p.message)).toEqual(['The Partner Investment (USD 1,000) and the MDF amount (USD 1,000) do not cover the Total Cost (USD 2,000.004).']);
+    expect(checkMdfRequest({ ...complete, totalCost: 2_000.004, partnerInvestment: 1_000.01, amountRequested: 1_000 }, ready)).toEqual([]);
+  });
+
+  it('D4, D5: exact decimals, not binary floating point: USD 1,000.10 meets the minimum, is half of USD 2,000.20, and 0.1 + 0.2 style noise is not a fraction of a cent', () => {
+    expect(checkMdfRequest({ ...complete, totalCost: 2_000.2, partnerInvestment: 1_000.1, amountRequested: 1_000.1 }, ready)).toEqual([]);
+    // A minimum ops set with cents in the table is compared exactly too.
+    const rules = { minimum_request_usd: 1_000.1, maximum_vendor_share: 0.5 };
+    expect(checkMdfRequest({ ...complete, totalCost: 2_000.2, partnerInvestment: 1_000.1, amountRequested: 1_000.1 }, ready, rules)).toEqual([]);
+    expect(checkMdfRequest({ ...complete, totalCost: 2_000.2, partnerInvestment: 1_000.11, amountRequested: 1_000.09 }, ready, rules).map((p) => p.message)).toEqual([
+      'The minimum MDF request is USD 1,000.10; this request asks for USD 1,000.09.',
+    ]);
+    // 1,000.1 + 0.2 is 1000.3000000000001 in floating point: still USD 1,000.30 to the partner and the check.
+    expect(checkMdfRequest({ ...complete, totalCost: 2_000.6, partnerInvestment: 1_000.3, amountRequested: 1_000.1 + 0.2 }, ready)).toEqual([]);
+  });
+
   it("D4, D5: the programme's numbers come from the mdf-programme table's row, not constants", () => {
     const rules = { minimum_request_usd: 2_500, maximum_vendor_share: 0.4 };
     expect(checkMdfRequest({ ...complete, totalCost: 10_000, partnerInvestment: 6_000, amountRequested: 4_000 }, ready, rules)).toEqual([]);

@@ -1,7 +1,8 @@
 import { usd } from '../../server/engine/expression.ts';
 import { z } from 'zod';
 import { defineAction } from '../kit/define-connector.ts';
-import { cents, largestAllowedCents, percentOf } from './programme-money.ts';
+import { addExact, compareExact, exactUsd, hasFractionOfCent } from '../../server/engine/money.ts';
+import { downToTheCent, largestAllowedCents, percentOf, shareOf } from './programme-money.ts';
 import { MDF_REQUEST_FORM_LABELS, MdfRequestForm, type MdfRequest } from '../../schemas/domain/mdf-request.ts';
 import type { Partner } from '../../schemas/domain/partner.ts';
 
@@ -43,7 +44,7 @@ function shareOfCost(amount: number, cost: number, maximumShare: number): string
  * USD 1,000.005, and telling the partner USD 1,000.01 would name an amount that is refused again.
  */
 function largestAllowedUsd(cost: number, maximumShare: number): number {
-  return largestAllowedCents(cents(cost), maximumShare) / 100;
+  return largestAllowedCents(cost, maximumShare) / 100;
 }
 
 /** The request as the check reads it: the 13 form fields (D6) and the activity's region (D8). */
@@ -88,14 +89,23 @@ export function checkMdfRequest(
       message: `The Expected End Date (${request.endDate}) is before the Expected Start Date (${request.startDate}).`,
     });
   }
+  // Amounts are compared exactly, never rounded to the cent first (USD 999.999 is under USD 1,000), and the
+  // amount the vendor pays is in whole cents, as a claim's is (D18): a fraction of a cent is an invalid field.
   const amount = request.amountRequested;
-  if (typeof amount === 'number' && cents(amount) < cents(minimum)) {
+  if (typeof amount === 'number' && hasFractionOfCent(amount)) {
+    problems.push({
+      rule: 'D6',
+      field: 'amountRequested',
+      message: `The ${MDF_REQUEST_FORM_LABELS.amountRequested}, ${amount}, has a fraction of a cent: give it in dollars and whole cents, e.g. ${usd(downToTheCent(amount))}.`,
+    });
+  }
+  if (typeof amount === 'number' && compareExact(exactUsd(amount), exactUsd(minimum)) < 0) {
     problems.push({ rule: 'D4', field: 'amountRequested', message: `The minimum MDF request is ${usd(minimum)}; this request asks for ${usd(amount)}.` });
   }
   const cost = request.totalCost;
   // D5 whenever both numbers are there: a total cost of 0 allows no MDF at all.
   if (typeof amount === 'number' && typeof cost === 'number') {
-    if (cents(amount) > largestAllowedCents(cents(cost), share)) {
+    if (compareExact(exactUsd(amount), shareOf(cost, share)) > 0) {
       problems.push({
         rule: 'D5',
         field: 'amountRequested',
@@ -106,7 +116,7 @@ export function checkMdfRequest(
       });
     }
     const investment = request.partnerInvestment;
-    if (typeof investment === 'number' && cents(investment) + cents(amount) < cents(cost)) {
+    if (typeof investment === 'number' && compareExact(addExact(exactUsd(investment), exactUsd(amount)), exactUsd(cost)) < 0) {
       problems.push({
         rule: 'D5',
         field: 'partnerInvestment',

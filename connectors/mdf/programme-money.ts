@@ -1,23 +1,29 @@
 /**
- * The money arithmetic the MDF checks share (D4, D5, D18, D19): amounts compared in whole cents, and a
- * programme share of a cost taken in integer arithmetic, so that the request and the claim check can
- * never round one rule two ways.
+ * The money arithmetic the MDF checks share (D4, D5, D18, D19): amounts compared as the exact decimals the
+ * PRM and the tables hold (server/engine/money.ts), never rounded to the cent before a limit, and a
+ * programme share of a cost taken exactly, so that the request and the claim check can never round one
+ * rule two ways.
  */
-
-/** Money compared in whole cents: 1,000.14 + 1,000 must equal 2,000.14, which it does not in binary floating point. */
-export const cents = (usdAmount: number) => Math.round(usdAmount * 100);
+import { exactUsd, floorCents, timesExact, type ExactAmount } from '../../server/engine/money.ts';
 
 /** A share as the partner reads it: 0.5 is "50%". */
 export const percentOf = (share: number) => `${Math.round(share * 10_000) / 100}%`;
 
-/** Shares are taken to a millionth, the precision the mdf-programme table allows. */
-const SHARE_SCALE = 1_000_000;
+/** The programme's share of a cost, exactly: 50% of USD 2,000.01 is 1,000.005, 50% of USD 1,999.999 is 999.9995. */
+export function shareOf(costUsd: number, maximumShare: number): ExactAmount {
+  return timesExact(exactUsd(costUsd), exactUsd(maximumShare));
+}
 
 /**
- * The share of a cost in whole cents, rounded DOWN, in integer arithmetic: half of USD 2,000.01 is USD
- * 1,000.005, and telling the partner USD 1,000.01 would name an amount that is refused again; in
- * floating point 35% of 340,000 cents is 118,999.99999999999, which refused an exact 35% request.
+ * The largest whole-cent amount within the share of a cost, in cents, rounded DOWN: half of USD 2,000.01 is
+ * USD 1,000.005, and telling the partner USD 1,000.01 would name an amount that is refused again; in floating
+ * point 35% of 340,000 cents is 118,999.99999999999, which refused an exact 35% request.
  */
-export function largestAllowedCents(costCents: number, maximumShare: number): number {
-  return Number((BigInt(costCents) * BigInt(Math.round(maximumShare * SHARE_SCALE))) / BigInt(SHARE_SCALE));
+export function largestAllowedCents(costUsd: number, maximumShare: number): number {
+  return Number(floorCents(shareOf(costUsd, maximumShare)));
+}
+
+/** The amount rounded DOWN to the cent, in USD: the whole-cent amount a partner may give instead of 999.999. */
+export function downToTheCent(usdAmount: number): number {
+  return Number(floorCents(exactUsd(usdAmount))) / 100;
 }

@@ -134,6 +134,17 @@ describe('expressions', () => {
       );
     });
 
+    it('$usd() never rounds away a fraction of a cent (an email shows the amount the PRM holds and the checks compare), but binary floating point noise is no fraction', async () => {
+      expect(await evaluateExpression('{% $usd(999.999) %}', scope, env)).toBe('USD 999.999');
+      expect(await evaluateExpression('{% $usd(1234567.891) %}', scope, env)).toBe('USD 1,234,567.891');
+      expect(await evaluateExpression('{% $usd(1000.004) %}', scope, env)).toBe('USD 1,000.004');
+      expect(await evaluateExpression('{% $usd(-0.005) %}', scope, env)).toBe('USD -0.005');
+      expect(await evaluateExpression('{% $usd(0.0000001) %}', scope, env)).toBe('USD 0.0000001');
+      // 0.1 + 0.2 is 0.30000000000000004 and 1000.1 + 0.2 is 1000.3000000000001 in floating point: cents.
+      expect(await evaluateExpression('{% $usd(0.1 + 0.2) %}', scope, env)).toBe('USD 0.30');
+      expect(await evaluateExpression('{% $usd(1000.1 + 0.2) %}', scope, env)).toBe('USD 1,000.30');
+    });
+
     it('$formatUsd() writes an amount as the emails show it', async () => {
       expect(await evaluateExpression('{% $formatUsd($trigger.data.amountRequested) %}', scope, env)).toBe('USD 10,000');
     });
@@ -142,7 +153,7 @@ describe('expressions', () => {
       expect(await evaluateExpression('{% $usd(1000.5) %}', scope, env)).toBe('USD 1,000.50');
       expect(await evaluateExpression('{% $usd(8000) %}', scope, env)).toBe('USD 8,000');
       expect(await evaluateExpression('{% $usd(0.07) %}', scope, env)).toBe('USD 0.07');
-      expect(await evaluateExpression('{% $usd(1234567.891) %}', scope, env)).toBe('USD 1,234,567.89');
+      expect(await evaluateExpression('{% $usd(1234567.89) %}', scope, env)).toBe('USD 1,234,567.89');
       expect(await evaluateExpression('{% $formatUsd(1000.5) %}', scope, env)).toBe('USD 1,000.50');
       expect(await evaluateExpression('{% $usd(null) %}', scope, env)).toBeUndefined();
       expect(await evaluateExpression('{% $usd($trigger.data.nothing) %}', scope, env)).toBeUndefined();

@@ -5,6 +5,7 @@ import { addBusinessDays, isBusinessDay } from './business-calendar.ts';
 import type { Clock } from './clock.ts';
 import { countryName } from './country-name.ts';
 import { countEvaluationStep, EVALUATE_ENTRY, expressionLimits } from './expression-limits.ts';
+import { exactUsd, usdDigits } from './money.ts';
 
 /**
  * Expressions in recipes are JSONata (the language AWS Step Functions adopted for the same job): no
@@ -140,11 +141,18 @@ function buildFunctions(env: ExpressionEnv): Record<string, unknown> {
 
 /**
  * Money as every partner-facing text shows it: `USD 1,000.50`, `USD 8,000` (whole dollars without
- * cents), rounded to the cent. Not a number (a blank amount: null, missing) gives nothing (undefined),
+ * cents). An amount with a fraction of a cent is shown with it (`USD 999.999`), never rounded to an
+ * amount the PRM does not hold and the rules do not compare (money.ts); binary floating point noise
+ * (0.1 + 0.2) is no fraction. Not a number (a blank amount: null, missing) gives nothing (undefined),
  * so a template or recipe decides what to say instead of failing the run.
  */
 export function usd(amount: unknown): string | undefined {
   if (typeof amount !== 'number' || !Number.isFinite(amount)) return undefined;
+  const exact = exactUsd(amount);
+  if (exact.scale > 2) {
+    const { negative, dollars, fraction } = usdDigits(exact);
+    return `USD ${negative ? '-' : ''}${dollars}.${fraction}`;
+  }
   const cents = Math.round(amount * 100);
   const digits = cents % 100 === 0 ? 0 : 2;
   return `USD ${(cents / 100).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
