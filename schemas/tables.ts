@@ -24,16 +24,25 @@ export const ApproverRow = z
   })
   .strict();
 
+/** A day as tables write it: `2026-07-27` (a day typed `27/07/2026` is refused, showing it, by the table check). */
+export const TableDate = z.iso.date({ error: 'a date written YYYY-MM-DD, e.g. 2026-07-27' });
+
 /** D9: an approver's planned leave, inclusive dates. */
 export const LeaveRow = z
   .object({
     approver_email: TableEmail,
-    from: z.iso.date(),
-    to: z.iso.date(),
+    from: TableDate,
+    to: TableDate,
     note: z.string().optional(),
   })
   .strict()
-  .refine((r) => r.from <= r.to, { message: '`to` is before `from`', path: ['to'] });
+  // Only between two dates: after a date that did not parse, "`to` is before `from`" would be a second, false error.
+  .refine((r) => r.from <= r.to, { message: '`to` is before `from`', path: ['to'], when: (payload) => bothDates(payload.value) });
+
+function bothDates(value: unknown): boolean {
+  const row = value as { from?: unknown; to?: unknown } | null;
+  return typeof row === 'object' && row !== null && TableDate.safeParse(row.from).success && TableDate.safeParse(row.to).success;
+}
 
 /** A share as a fraction, more than 0 and at most 1, to a millionth (the precision money is computed with). */
 const Share = z

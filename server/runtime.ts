@@ -13,7 +13,8 @@ import { setExpressionLimits } from './engine/expression-limits.ts';
 import { ConnectorCatalog } from './engine/connector-registry.ts';
 import { Engine } from './engine/engine.ts';
 import { loadedRecipe, RecipeSet } from './engine/recipe-set.ts';
-import { loadTables, type Tables } from './engine/tables.ts';
+import { loadTables, TableError, type Tables } from './engine/tables.ts';
+import { recipeTableProblems } from './engine/table-keys.ts';
 import { createApp } from './http/app.ts';
 import { logLifecycle } from './lifecycle-log.ts';
 import { createConsoleLogger } from './log.ts';
@@ -68,6 +69,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const catalog = new ConnectorCatalog(CONNECTORS);
   const tables = options.tables ?? loadTables(config.tablesDir);
   const definitions = options.recipes ?? (await loadRecipes(config.recipesDir, { catalog, tables: tables.names(), tablesDir: options.tables ? undefined : config.tablesDir, connectorConfigs: config.connectors }));
+  // One row per key a lookup reads a table by, each offset day once: a start on such a table would
+  // leave a row ops added ignored without a word.
+  const tableProblems = recipeTableProblems(definitions, tables, options.tables ? 'tables' : config.tablesDir);
+  if (tableProblems.length > 0) throw new TableError(tableProblems.join('\n'));
   // Before anything is opened: a recipe that uses a connector this deployment has not configured could
   // only fail at that step of every run, so the start names the recipe, its use and the variables to set.
   const unconfigured = definitions.flatMap((r) => checkConfiguredConnectors(r.definition, r.file, catalog, config));

@@ -138,6 +138,35 @@ describe('partnerflow serve: a recipe that uses a connector the deployment has n
   }, 120_000);
 });
 
+describe('partnerflow serve: a table of the user\'s own with two rows for the key a lookup reads (review 6)', () => {
+  it('does not start, naming the table, the key, both rows and which to delete', () => {
+    const recipes = join(work, 'owner-recipes');
+    const tables = join(work, 'owner-tables');
+    mkdirSync(recipes);
+    mkdirSync(tables);
+    writeFileSync(
+      join(recipes, 'owner.recipe.json'),
+      JSON.stringify({
+        name: 'owner',
+        version: 1,
+        description: 'Finds the follow-up owner of a submitted request\'s region.',
+        trigger: { type: 'webhook', event: 'prm.mdf_request.submitted' },
+        steps: [{ id: 'owner', type: 'lookup', table: 'followup-owners', where: { region: '{% $trigger.data.activityRegion %}' }, required: true }],
+      }),
+    );
+    writeFileSync(
+      join(tables, 'followup-owners.json'),
+      JSON.stringify({ rows: [{ region: 'EMEA', owner_email: 'old.owner@vendor.example' }, { region: 'AMER', owner_email: 'amer.owner@vendor.example' }, { region: 'EMEA', owner_email: 'dana.new@vendor.example' }] }),
+    );
+    const { code, err } = serve([], { ...productionEnv('serve-refusals-webhook-secret'), RECIPES_DIR: recipes, TABLES_DIR: tables, PARTNERFLOW_DB: join(work, 'owner.db') });
+    expect(code, err).toBe(1);
+    expect(err.trim().split('\n').filter((line) => !line.startsWith('partnerflow: compiling the CLI'))).toEqual([
+      'partnerflow: cannot start:',
+      `${tables}/followup-owners: rows[2]: repeats rows[0] (region "EMEA"); step owner of recipe owner looks the table up by region and reads one row per key: keep one, delete rows[0] if rows[2] replaces it (else delete rows[2])`,
+    ]);
+  }, 120_000);
+});
+
 describe('partnerflow serve: a PARTNERFLOW_WORKER_ID a running process holds (review 5, 3)', () => {
   it('a second serve under the id of a running one (on one store) exits 1 naming the variable, on one line; the first keeps running', async () => {
     const env = { ...cleanEnv, ...productionEnv('serve-refusals-webhook-secret'), PARTNERFLOW_DB: join(work, 'shared-worker-id.db'), PARTNERFLOW_WORKER_ID: 'partnerflow-1' };

@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -97,6 +99,41 @@ describe('partnerflow validate', () => {
       '0 recipes valid, 1 with problems',
     ]);
     expect(code).toBe(1);
+  });
+
+  describe('the tables the recipes read (review 6)', () => {
+    let tables: string;
+    beforeEach(() => {
+      tables = mkdtempSync(join(tmpdir(), 'validate-tables-'));
+      vi.stubEnv('TABLES_DIR', tables);
+    });
+    afterEach(() => rmSync(tables, { recursive: true, force: true }));
+    const write = (name: string, rows: unknown[]) => writeFileSync(join(tables, `${name}.json`), JSON.stringify({ rows }, null, 2));
+
+    it('refuses a table of the user\'s own with two rows for the key a lookup reads it by, naming the table, the key and both rows', async () => {
+      // account-closed looks `owners` up by email; ops appended the owner again, in other letters.
+      write('owners', [{ email: 'owner@example.com' }, { email: 'someone@example.com' }, { email: 'Owner@Example.com' }]);
+      expect(await command.run({ values: {}, positionals: [join(fixtures, 'recipes/account-closed.recipe.json')] })).toBe(1);
+      expect(output.out).toEqual([
+        `✓ ${shown('recipes/account-closed.recipe.json')}`,
+        `${tables}/owners: rows[2]: repeats rows[0] (email "owner@example.com"); step owner of recipe account-closed looks the table up by email and reads one row per key: keep one, delete rows[0] if rows[2] replaces it (else delete rows[2])`,
+        '1 recipe valid, 0 with problems; 1 table with problems',
+      ]);
+    });
+
+    it('reports ops\' mistakes in every table at once, each with the value given and the form to write, without a false follow-on', async () => {
+      write('owners', [{ email: 'owner@example.com' }]);
+      write('approvers', [{ region: 'LATAM ', approver_email: 'cmm.latam@vendor.example', approver_name: 'Lu', manager_email: 'dir.latam@vendor.example', manager_name: 'Di' }]);
+      write('leave', [{ approver_email: 'cmm.latam@vendor.example', from: '27/07/2026', to: '2026-08-07' }]);
+      write('mdf-budgets', [{ region: 'EMEA', quarter: '2027-Q1', budget_usd: '250,000' }]);
+      expect(await command.run({ values: {}, positionals: [join(fixtures, 'recipes/account-closed.recipe.json')] })).toBe(1);
+      expect(output.err.join('\n').split('\n')).toEqual([
+        `partnerflow validate: the tables in ${tables} (TABLES_DIR) have problems; the recipes are not checked until they load:`,
+        `${tables}/approvers: rows[0].region: "LATAM " (it has a trailing space): a region code in capitals, e.g. EMEA`,
+        `${tables}/leave: rows[0].from: "27/07/2026": a date written YYYY-MM-DD, e.g. 2026-07-27`,
+        `${tables}/mdf-budgets: rows[0].budget_usd: "250,000": a number written without quotes or separators, e.g. 250000`,
+      ]);
+    });
   });
 
   it('explains itself with --help', () => {

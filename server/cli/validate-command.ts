@@ -1,7 +1,8 @@
 import type { ConnectorDefinition } from '../../connectors/kit/define-connector.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { ConnectorCatalog } from '../engine/connector-registry.ts';
-import { loadTables } from '../engine/tables.ts';
+import { loadTables, type Tables } from '../engine/tables.ts';
+import { recipeTableProblems } from '../engine/table-keys.ts';
 import { checkRecipeFiles } from '../recipes/check-recipe-files.ts';
 import { findRecipeFiles, NoSuchPathError } from '../find-files.ts';
 import { formatProblem } from '../recipes/recipe-problem.ts';
@@ -20,9 +21,12 @@ without running them and without credentials:
   - literal names of things the runtime must have, such as email templates (EMAIL_TEMPLATES_DIR)
   - wait_for signals that a step of the recipe sends (approval.request), and sent signals a wait_for takes
   - expressions ({% … %}) that compile and read only steps of the recipe
-  - lookup tables that exist in TABLES_DIR (./recipes/tables)
+  - lookup tables that exist in TABLES_DIR (./recipes/tables), every table's rows against its schema
+    (all tables' problems at once), and one row per key a lookup reads a table by (its where
+    columns), each day once in a timer's offsets table
 Prints "✓ <file>" per valid recipe and "<file>: <path>: <message>" per problem, then a closing line.
-Exit code 0 when every recipe is valid, 1 when one has problems, 2 on a path that does not exist.`;
+Exit code 0 when every recipe is valid, 1 when one has problems, 2 on a path that does not exist.
+A table with problems exits 1 too.`;
 
 /**
  * Builds `partnerflow validate` over a connector pack. The shipped command imports the pack only when
@@ -50,12 +54,14 @@ export function createValidateCommand(connectors: () => Promise<readonly Connect
         console.error(`partnerflow validate: ${error.message}\n\n${USAGE}`);
         return 2;
       }
-      let tables: string[];
+      let tables: Tables;
       try {
-        tables = loadTables(config.tablesDir).names();
+        tables = loadTables(config.tablesDir);
       } catch (error) {
-        // A broken table file is a problem of its own; the recipes cannot be checked against it.
-        console.error(`partnerflow validate: ${(error as Error).message}`);
+        if (!(error instanceof Error) || error.name !== 'TableError') throw error;
+        // A broken table file is a problem of its own; the recipes cannot be checked against it. Every
+        // table's problems are in the message, one a line.
+        console.error(`partnerflow validate: the tables in ${config.tablesDir} (TABLES_DIR) have problems; the recipes are not checked until they load:\n${error.message}`);
         return 1;
       }
       if (files.length === 0) {
@@ -64,16 +70,26 @@ export function createValidateCommand(connectors: () => Promise<readonly Connect
         return 1;
       }
 
-      const checks = await checkRecipeFiles(files, { catalog: new ConnectorCatalog(definitions), tables, tablesDir: config.tablesDir, connectorConfigs: config.connectors });
+      const checks = await checkRecipeFiles(files, { catalog: new ConnectorCatalog(definitions), tables: tables.names(), tablesDir: config.tablesDir, connectorConfigs: config.connectors });
       for (const check of checks) {
         if (check.problems.length === 0) console.log(`✓ ${check.file}`);
         for (const problem of check.problems) console.log(formatProblem(problem));
       }
+      // The tables as these recipes read them: one row per key of a lookup, each offset day once.
+      const valid = checks.flatMap((c) => (c.definition ? [{ definition: c.definition }] : []));
+      const tableProblems = recipeTableProblems(valid, tables, config.tablesDir);
+      for (const problem of tableProblems) console.log(problem);
       const withProblems = checks.filter((c) => c.problems.length > 0).length;
-      console.log(summaryLine(checks.length - withProblems, withProblems));
-      return withProblems === 0 ? 0 : 1;
+      const tablesWithProblems = new Set(tableProblems.map(tableOf)).size;
+      console.log(summaryLine(checks.length - withProblems, withProblems) + (tablesWithProblems > 0 ? `; ${tablesWithProblems} ${tablesWithProblems === 1 ? 'table' : 'tables'} with problems` : ''));
+      return withProblems === 0 && tableProblems.length === 0 ? 0 : 1;
     },
   };
+}
+
+/** The table a problem of recipeTableProblems names: `<dir>/<table>: …` or `recipe <r>: table <table>: …`. */
+function tableOf(problem: string): string {
+  return /^recipe \S+: table (\S+):/.exec(problem)?.[1] ?? problem.slice(0, problem.indexOf(': '));
 }
 
 /** `3 recipes valid, 1 with problems`. */

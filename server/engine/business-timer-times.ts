@@ -25,13 +25,30 @@ export function resolveOffsets(trigger: Timer, tables: Tables, recipe: string): 
   const { table, column } = trigger.offsets;
   const rows = tables.rows(table);
   if (!rows) throw new TimerOffsetsError(`recipe ${recipe}: trigger.offsets.table: there is no table "${table}"`);
-  return rows.map((row, i) => {
+  const problems = offsetRowsProblems(rows, table, column, recipe);
+  if (problems.length > 0) throw new TimerOffsetsError(problems.join('\n'));
+  return rows.map((row) => resolved(row[column] as number));
+}
+
+/**
+ * What is wrong with the rows of a timer's offsets table: a value that is not whole days above zero,
+ * or a day written twice (review 6: the two rows would be one timer where ops meant two, merged
+ * without a word). The start (resolveOffsets) and `validate` (table-keys.ts) refuse them alike.
+ */
+export function offsetRowsProblems(rows: readonly Record<string, unknown>[], table: string, column: string, recipe: string): string[] {
+  const problems: string[] = [];
+  const seen = new Map<number, number>();
+  rows.forEach((row, i) => {
     const days = row[column];
     if (typeof days !== 'number' || !Number.isInteger(days) || days <= 0) {
-      throw new TimerOffsetsError(`recipe ${recipe}: table ${table}: rows[${i}].${column} is ${JSON.stringify(days)}, not a whole number of days above zero`);
+      problems.push(`recipe ${recipe}: table ${table}: rows[${i}].${column} is ${JSON.stringify(days)}, not a whole number of days above zero`);
+      return;
     }
-    return resolved(days);
+    const first = seen.get(days);
+    if (first !== undefined) problems.push(`recipe ${recipe}: table ${table}: rows[${i}].${column}: ${days} is already in rows[${first}]; a day fires one timer, so write each day once`);
+    else seen.set(days, i);
   });
+  return problems;
 }
 
 function resolved(offset: TimerOffset): ResolvedOffset {

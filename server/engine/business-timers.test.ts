@@ -169,6 +169,18 @@ describe('a changed offsets table at start (D14: "changing a number there change
   });
 });
 
+describe('an offsets table of the user\'s own (review 6)', () => {
+  it('refuses at start a day written twice: the two rows would be one timer where ops meant two', async () => {
+    const fromTable: RecipeInput = { ...reminder, trigger: { ...(reminder.trigger as object), offsets: { table: 'followup-days', column: 'days_after_start' } } as RecipeInput['trigger'] };
+    const rows = (...d: number[]) => ({ 'followup-days': d.map((days_after_start) => ({ days_after_start })) });
+    await expect(engineFixture([fromTable], { calendar: BERLIN, tables: rows(3, 7, 7) })).rejects.toThrow(
+      'recipe reminder: table followup-days: rows[2].days_after_start: 7 is already in rows[1]; a day fires one timer, so write each day once',
+    );
+    const fine = await engineFixture([fromTable], { calendar: BERLIN, tables: rows(3, 7) });
+    await fine.close();
+  });
+});
+
 describe('the claim-reminders table (D14)', () => {
   it('is checked at start: whole days above zero, each day once, the bad row named', async () => {
     const { createTables } = await import('./tables.ts');

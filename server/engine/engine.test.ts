@@ -429,6 +429,31 @@ describe('engine: control flow', () => {
     await fx.engine.runUntilIdle();
     expect((await runOf(runIds[0]!)).run.error!.message).toContain('table approvers has no row where {"region":"MARS"}');
   });
+
+  it('a lookup whose key matches two rows (the table changed under a running process, or a run of an older version reads it by other columns) fails the run naming both rows, rather than take the first', async () => {
+    const owners = [
+      { region: 'EMEA', owner_email: 'old.owner@vendor.example' },
+      { region: 'AMER', owner_email: 'amer.owner@vendor.example' },
+      { region: 'EMEA', owner_email: 'dana.new@vendor.example' },
+    ];
+    fx = await engineFixture(
+      [
+        recipeWith([
+          { id: 'owner', type: 'lookup', table: 'followup-owners', where: { region: "{% 'EM' & 'EA' %}" } },
+          { id: 'send', type: 'action', action: 'fake.record', input: { key: 'owner', value: '{% steps.owner.owner_email %}' } },
+        ]),
+      ],
+      { tables: { 'followup-owners': owners } },
+    );
+    const { runIds } = await deliver();
+    await fx.engine.runUntilIdle();
+    const { run } = await runOf(runIds[0]!);
+    expect(run.status).toBe('failed');
+    expect(run.error!.message).toContain(
+      'table followup-owners has 2 rows where {"region":"EMEA"}: rows[0] and rows[2]; a lookup reads one row per key and does not pick one: keep one row for the key in the table (the start refuses the table so) and retry the run',
+    );
+    expect(fx.system.effects).toEqual([]);
+  });
 });
 
 describe('engine: durable waits', () => {

@@ -15,6 +15,17 @@ export class LookupMissError extends Error {
   readonly retryable = false;
 }
 
+/**
+ * A `lookup` by column values (mode first) matched two rows or more: it reads one row per key and does
+ * not pick one (README "One row per key in every lookup table"). The start refuses such a table, so
+ * this is a table that changed under a running process, or a run of an older recipe version reading
+ * it by other columns. Not retried: the rows stay as they are until ops keep one and the run is retried.
+ */
+export class LookupRowsRepeatedError extends Error {
+  override name = 'LookupRowsRepeatedError';
+  readonly retryable = false;
+}
+
 /** This worker's lease on a run was taken over (it stalled) or the run was canceled: stop touching it. */
 export class LeaseLostError extends Error {
   override name = 'LeaseLostError';

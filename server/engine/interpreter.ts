@@ -8,7 +8,7 @@ import { nextAttemptWithin } from './retry-budget.ts';
 import type { Clock } from './clock.ts';
 import type { ConnectedConnectors } from './connector-registry.ts';
 import { delayEnd, resolveStepDelay } from './delay.ts';
-import { LeaseLostError, LookupMissError, StepInputError, isOutcomeUnknown, isRetryable, isStoppedBeforeAttempt, isWaitNotAttempt, retryAfterOf } from './errors.ts';
+import { LeaseLostError, LookupMissError, LookupRowsRepeatedError, StepInputError, isOutcomeUnknown, isRetryable, isStoppedBeforeAttempt, isWaitNotAttempt, retryAfterOf } from './errors.ts';
 import { evaluateExpression, evaluateMapping, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 import { asStepKey, idempotencyKeyFor, type StepKey } from './ids.ts';
 import { redact } from './redact.ts';
@@ -360,7 +360,19 @@ class Turn {
     } else {
       const wanted = (await this.evaluate(step.where, scope)) as Record<string, unknown>;
       lookedFor = JSON.stringify(wanted);
-      for (const row of rows) if (Object.entries(wanted).every(([column, value]) => sameValue(row[column], value))) matches.push(row);
+      const at: number[] = [];
+      rows.forEach((row, i) => {
+        if (!Object.entries(wanted).every(([column, value]) => sameValue(row[column], value))) return;
+        matches.push(row);
+        at.push(i);
+      });
+      // One row per key: two would leave one of them ignored without a word, so neither is taken.
+      if (step.mode !== 'all' && at.length > 1) {
+        const named = at.map((i) => `rows[${i}]`);
+        throw new LookupRowsRepeatedError(
+          `table ${step.table} has ${at.length} rows where ${lookedFor}: ${named.slice(0, -1).join(', ')} and ${named.at(-1)}; a lookup reads one row per key and does not pick one: keep one row for the key in the table (the start refuses the table so) and retry the run`,
+        );
+      }
     }
     if (step.required && matches.length === 0) {
       throw new LookupMissError(`table ${step.table} has no row where ${lookedFor}`);

@@ -7,9 +7,10 @@ import type { Row } from './tables.ts';
  * and lead-routing (D20, D21), and exactly the levels the approval recipe reads (see
  * `approvalLevelsProblem`). Two rows for one key would make a lookup pick whichever comes first,
  * silently (ops appending a new CMM below the old one would change nothing); so the start is refused,
- * naming the file, the row and the row it repeats. Returns the problem, or null.
+ * naming the file, the row and the row it repeats. Returns every problem (none: the tables are fine).
  */
-export function programmeTableProblem(tables: ReadonlyMap<string, Row[]>, origin: string): string | null {
+export function programmeTableProblems(tables: ReadonlyMap<string, Row[]>, origin: string): string[] {
+  const problems: string[] = [];
   const unique: Array<[table: string, columns: string[]]> = [
     ['mdf-budgets', ['region', 'quarter']],
     ['target-markets', ['region', 'country']],
@@ -30,12 +31,14 @@ export function programmeTableProblem(tables: ReadonlyMap<string, Row[]>, origin
       const first = seen.get(key);
       if (first !== undefined) {
         const named = columns.length === 0 ? 'the table has one row' : columns.map((c) => `${c} ${JSON.stringify(row[c])}`).join(', ');
-        return `${origin}/${table}: rows[${i}]: repeats rows[${first}] (${named}); keep one row for it`;
+        problems.push(`${origin}/${table}: rows[${i}]: repeats rows[${first}] (${named}); keep one row for it`);
+        continue;
       }
       seen.set(key, i);
     }
   }
-  return approvalLevelsProblem(tables, origin);
+  const levels = approvalLevelsProblem(tables, origin);
+  return levels ? [...problems, levels] : problems;
 }
 
 /** The levels `mdf-request-approval` reads (D10): the row each must be, as ops would write it. */

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createTables, loadTables, TableError } from './tables.ts';
+import { Recipe } from '../../schemas/recipe.ts';
+import { createTables, loadTables, TableError, type Row } from './tables.ts';
+import { recipeTableProblems } from './table-keys.ts';
 import { sameValue } from './same-value.ts';
 
 const approvers = [
@@ -112,5 +114,85 @@ describe('tables: a file ops edited', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('one row per key in every table a recipe looks up (review 6)', () => {
+  // A new user's recipe: a timer on the activity's start, days from its own table, the owner looked up by region.
+  const followup = Recipe.parse({
+    name: 'mdf-activity-followup',
+    version: 1,
+    description: 'Asks how an approved activity is going.',
+    trigger: { type: 'timer', record: ['prm.mdf_request.changed'], key: '{% data.mdfNumber %}', date: '{% data.startDate %}', offsets: { table: 'followup-days', column: 'days_after_start' } },
+    steps: [
+      { id: 'owner', type: 'lookup', table: 'followup-owners', where: { region: '{% $trigger.data.region %}' }, required: true },
+      { id: 'all_owners', type: 'lookup', table: 'followup-owners', where: { region: 'AMER' }, mode: 'all' },
+    ],
+  });
+  const owners = [
+    { region: 'EMEA', owner_email: 'old.owner@vendor.example' },
+    { region: 'AMER', owner_email: 'amer.owner@vendor.example' },
+    { region: 'EMEA', owner_email: 'dana.new@vendor.example' },
+  ];
+  const days = (...d: number[]) => d.map((days_after_start) => ({ days_after_start }));
+  const problems = (tables: Record<string, Row[]>, recipes = [followup]) => recipeTableProblems(recipes.map((definition) => ({ definition })), createTables(tables), 'recipes/tables');
+
+  it('refuses a table with two rows for the key a lookup reads it by (its where columns), naming the table, the key, both rows and which to keep', () => {
+    expect(problems({ 'followup-owners': owners, 'followup-days': days(3, 7) })).toEqual([
+      'recipes/tables/followup-owners: rows[2]: repeats rows[0] (region "EMEA"); step owner of recipe mdf-activity-followup looks the table up by region and reads one row per key: keep one, delete rows[0] if rows[2] replaces it (else delete rows[2])',
+    ]);
+    expect(problems({ 'followup-owners': owners.slice(0, 2), 'followup-days': days(3, 7) })).toEqual([]);
+  });
+
+  it('compares addresses without regard to letter case, as the lookup does; a literal where value reads only its own rows; mode all reads every row', () => {
+    const byEmail = Recipe.parse({ ...followup, trigger: { type: 'webhook', event: 'prm.mdf_request.changed' }, steps: [{ id: 'who', type: 'lookup', table: 'people', where: { email: '{% $trigger.data.email %}' } }] });
+    expect(problems({ people: [{ email: 'A@Vendor.example' }, { email: 'a@vendor.example' }] }, [byEmail])).toEqual([
+      'recipes/tables/people: rows[1]: repeats rows[0] (email "a@vendor.example"); step who of recipe mdf-activity-followup looks the table up by email and reads one row per key: keep one, delete rows[0] if rows[1] replaces it (else delete rows[1])',
+    ]);
+    const literal = Recipe.parse({ ...byEmail, steps: [{ id: 'mdf', type: 'lookup', table: 'programmes', where: { programme: 'MDF' } }] });
+    expect(problems({ programmes: [{ programme: 'MDF' }, { programme: 'OTHER' }, { programme: 'OTHER' }] }, [literal])).toEqual([]);
+    const all = Recipe.parse({ ...byEmail, steps: [{ id: 'every', type: 'lookup', table: 'people', where: { email: '{% $trigger.data.email %}' }, mode: 'all' }] });
+    expect(problems({ people: [{ email: 'a@vendor.example' }, { email: 'a@vendor.example' }] }, [all])).toEqual([]);
+  });
+
+  it('refuses a day written twice in a timer\'s offsets table: it would be one timer where ops meant two', () => {
+    expect(problems({ 'followup-owners': owners.slice(0, 2), 'followup-days': days(3, 7, 7) })).toEqual([
+      'recipe mdf-activity-followup: table followup-days: rows[2].days_after_start: 7 is already in rows[1]; a day fires one timer, so write each day once',
+    ]);
+  });
+});
+
+describe('ops\' mistakes in table files: the value given and the form to write, every table in one go (review 6)', () => {
+  it('quotes the value (a trailing space shows), says to write a date YYYY-MM-DD and a number without separators, and reports all three tables at once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'partnerflow-tables-'));
+    try {
+      const write = (name: string, rows: Row[]) => writeFileSync(join(dir, `${name}.json`), JSON.stringify({ rows }));
+      write('approvers', [{ ...approvers[0], region: 'LATAM ' }]);
+      write('leave', [{ approver_email: 'cmm.emea@vendor.example', from: '27/07/2026', to: '2026-08-07' }]);
+      write('mdf-budgets', [{ region: 'EMEA', quarter: '2027-Q1', budget_usd: '250,000' }]);
+      let message = '';
+      try {
+        loadTables(dir);
+      } catch (error) {
+        expect(error).toBeInstanceOf(TableError);
+        message = (error as Error).message;
+      }
+      expect(message.split('\n')).toEqual([
+        `${dir}/approvers: rows[0].region: "LATAM " (it has a trailing space): a region code in capitals, e.g. EMEA`,
+        `${dir}/leave: rows[0].from: "27/07/2026": a date written YYYY-MM-DD, e.g. 2026-07-27`,
+        `${dir}/mdf-budgets: rows[0].budget_usd: "250,000": a number written without quotes or separators, e.g. 250000`,
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says `to` is before `from` only when both are dates', () => {
+    expect(() => createTables({ approvers, leave: [{ approver_email: 'cmm.emea@vendor.example', from: '2026-08-07', to: '2026-07-27' }] }, undefined, 'recipes/tables')).toThrow(
+      'recipes/tables/leave: rows[0].to: "2026-07-27": `to` is before `from`',
+    );
+    expect(() => createTables({ approvers, leave: [{ approver_email: 'cmm.emea@vendor.example', from: '2026-08-07', to: '7.8.2026' }] }, undefined, 'recipes/tables')).toThrow(
+      /^recipes\/tables\/leave: rows\[0\]\.to: "7\.8\.2026": a date written YYYY-MM-DD, e\.g\. 2026-07-27$/,
+    );
   });
 });

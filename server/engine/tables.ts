@@ -2,10 +2,11 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import { BusinessCalendar, DEFAULT_CALENDAR } from './business-calendar.ts';
 import { KNOWN_TABLES, TableFile } from '../../schemas/tables.ts';
-import { formatIssues } from '../../schemas/format-issues.ts';
+import type { z } from 'zod';
+import { formatIssues, formatPath } from '../../schemas/format-issues.ts';
 import { didYouMean } from '../recipes/closest-name.ts';
 import { parseJsonText } from '../json-duplicate-keys.ts';
-import { leadEmails, programmeTableProblem } from './programme-table-checks.ts';
+import { leadEmails, programmeTableProblems } from './programme-table-checks.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -21,45 +22,78 @@ export class TableError extends Error {
   override name = 'TableError';
 }
 
-/** Builds tables from rows in memory (scenarios seed them this way), checking the known schemas. */
-export function createTables(tables: Record<string, Row[]>, calendar: unknown = DEFAULT_CALENDAR, origin = 'tables'): Tables {
+/**
+ * Builds tables from rows in memory (scenarios seed them this way), checking the known schemas. Every
+ * problem of every table is reported at once (review 6: ops fixing three mistakes in three runs), one
+ * line each, in one TableError; a table whose rows fail their schema is left out of the checks across
+ * tables, which would only repeat its mistake.
+ */
+export function createTables(tables: Record<string, Row[]>, calendar: unknown = DEFAULT_CALENDAR, origin = 'tables', earlier: readonly string[] = []): Tables {
+  const problems = [...earlier];
   const checked = new Map<string, Row[]>();
   for (const [name, rows] of Object.entries(tables)) {
     const schema = KNOWN_TABLES[name];
-    checked.set(
-      name,
-      rows.map((row, i) => {
-        if (!schema) return row;
-        const result = schema.safeParse(row);
-        if (!result.success) throw new TableError(`${origin}/${name}: ${formatIssues(result.error.issues, ['rows', i])}`);
-        return result.data as Row;
-      }),
-    );
+    const before = problems.length;
+    const parsed = rows.map((row, i) => {
+      if (!schema) return row;
+      const result = schema.safeParse(row);
+      if (!result.success) problems.push(...rowIssues(result.error.issues, row, i).map((issue) => `${origin}/${name}: ${issue}`));
+      return result.data as Row;
+    });
+    if (problems.length === before) checked.set(name, parsed);
   }
-  checkLeaveNamesApprovers(checked, origin);
-  const programmeProblem = programmeTableProblem(checked, origin);
-  if (programmeProblem) throw new TableError(programmeProblem);
-  checkReminderDaysOnce(checked, origin);
-  checkLeadShareDays(checked, origin);
+  for (const check of [checkLeaveNamesApprovers, checkReminderDaysOnce, checkLeadShareDays]) problems.push(...check(checked, origin));
+  problems.push(...programmeTableProblems(checked, origin));
   const parsedCalendar = BusinessCalendar.safeParse(calendar);
-  if (!parsedCalendar.success) throw new TableError(`${origin}/business-calendar: ${formatIssues(parsedCalendar.error.issues)}`);
+  if (!parsedCalendar.success) problems.push(`${origin}/business-calendar: ${formatIssues(parsedCalendar.error.issues)}`);
+  if (problems.length > 0) throw new TableError(problems.join('\n'));
   return {
     rows: (name) => checked.get(name),
     names: () => [...checked.keys()].sort(),
-    calendar: parsedCalendar.data,
+    calendar: parsedCalendar.data!,
   };
 }
 
-/** Loads `<dir>/*.json` (rows files) and `<dir>/business-calendar.json`. */
+/**
+ * A row's schema issues as ops read them: the path, the value given (quoted, so a trailing space
+ * shows, and said) and what to write. A number given as text says to write it without quotes or
+ * separators, with the number it would be (`"250,000"`: 250000).
+ */
+function rowIssues(issues: readonly z.core.$ZodIssue[], row: Row, index: number): string[] {
+  return issues.map((issue) => {
+    const path = formatPath(['rows', index, ...issue.path]);
+    const value = issue.path.length === 1 ? row[issue.path[0] as string] : undefined;
+    if (value === undefined || (typeof value === 'object' && value !== null)) return `${path}: ${issue.message}`;
+    if (issue.code === 'invalid_type' && issue.expected === 'number' && typeof value === 'string') {
+      const number = Number(value.replace(/[\s,_']/g, ''));
+      return `${path}: ${JSON.stringify(value)}: a number written without quotes or separators, e.g. ${value.trim() !== '' && Number.isFinite(number) ? number : 1000}`;
+    }
+    return `${path}: ${JSON.stringify(value)}${spacesOf(value)}: ${issue.message}`;
+  });
+}
+
+/** ` (it has a trailing space)` for `"LATAM "`: a value that looks right but for spaces. */
+function spacesOf(value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '' || value.trim() === value) return '';
+  const leading = /^\s/.test(value);
+  const trailing = /\s$/.test(value);
+  return ` (it has ${leading && trailing ? 'a leading and a trailing space' : leading ? 'a leading space' : 'a trailing space'})`;
+}
+
+/** Loads `<dir>/*.json` (rows files) and `<dir>/business-calendar.json`, reporting the problems of every file at once. */
 export function loadTables(dir: string): Tables {
   const tables: Record<string, Row[]> = {};
+  const problems: string[] = [];
   let calendar: unknown = DEFAULT_CALENDAR;
   if (!existsSync(dir)) return createTables({}, calendar, dir);
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
     const path = join(dir, file);
     // A number ops changed by adding the key again below the old one would be read, or not, by position: refused.
     const read = parseJsonText(readFileSync(path, 'utf8'));
-    if (read.problems.length > 0) throw new TableError(read.problems.map((problem) => `${path}: ${problem.path ? `${problem.path}: ` : ''}${problem.message}`).join('\n'));
+    if (read.problems.length > 0) {
+      problems.push(...read.problems.map((problem) => `${path}: ${problem.path ? `${problem.path}: ` : ''}${problem.message}`));
+      continue;
+    }
     const json = read.value;
     const name = basename(file, '.json');
     if (name === 'business-calendar') {
@@ -67,10 +101,13 @@ export function loadTables(dir: string): Tables {
       continue;
     }
     const parsed = TableFile.safeParse(json);
-    if (!parsed.success) throw new TableError(`${path}: ${formatIssues(parsed.error.issues)}`);
+    if (!parsed.success) {
+      problems.push(`${path}: ${formatIssues(parsed.error.issues)}`);
+      continue;
+    }
     tables[name] = parsed.data.rows;
   }
-  return createTables(tables, calendar, dir);
+  return createTables(tables, calendar, dir, problems);
 }
 
 /**
@@ -79,17 +116,17 @@ export function loadTables(dir: string): Tables {
  * CMM on leave as the approver, so it is refused at start, naming the file and the row. Addresses are
  * compared in lower case (the schemas lower them).
  */
-function checkLeaveNamesApprovers(tables: ReadonlyMap<string, Row[]>, origin: string): void {
+function checkLeaveNamesApprovers(tables: Map<string, Row[]>, origin: string): string[] {
   const leave = tables.get('leave');
   const approvers = tables.get('approvers');
-  if (!leave || !approvers) return;
+  if (!leave || !approvers) return [];
   const known = new Set([...approvers.map((row) => String(row.approver_email).toLowerCase()), ...leadEmails(tables)]);
-  leave.forEach((row, i) => {
+  return leave.flatMap((row, i) => {
     const email = String(row.approver_email).toLowerCase();
-    if (known.has(email)) return;
-    throw new TableError(
+    if (known.has(email)) return [];
+    return [
       `${origin}/leave: rows[${i}].approver_email: ${email} is not an approver in the approvers table${didYouMean(email, known) || ` (approvers: ${[...known].sort().join(', ')})`}; add the approver there or correct the address`,
-    );
+    ];
   });
 }
 
@@ -112,40 +149,43 @@ export const DEFAULT_LOOK_BACK_DAYS = 90;
  * way. Refused rather than widened behind ops' back: the bound is theirs, and one day more than
  * recall_day recalls on time but drops a recall that comes late, which the message says.
  */
-function checkLeadShareDays(tables: Map<string, Row[]>, origin: string): void {
+function checkLeadShareDays(tables: Map<string, Row[]>, origin: string): string[] {
   const rows = tables.get('lead-share');
-  if (!rows) return;
-  tables.set(
-    'lead-share',
-    rows.map((given, i) => {
-      const row = given.look_back_days === undefined ? { ...given, look_back_days: DEFAULT_LOOK_BACK_DAYS } : given;
-      for (const column of ['reminder_day', 'recall_day', 'look_back_days'] as const) {
-        const days = row[column];
-        if (typeof days !== 'number' || !Number.isInteger(days) || days <= 0) {
-          throw new TableError(`${origin}/lead-share: rows[${i}].${column} is ${JSON.stringify(days)}, not a whole number of days above zero`);
-        }
-      }
-      if ((row.reminder_day as number) >= (row.recall_day as number)) {
-        throw new TableError(
-          `${origin}/lead-share: rows[${i}].reminder_day: ${String(row.reminder_day)} is not before recall_day ${String(row.recall_day)}; D24 reminds the partner before the recall (e.g. reminder_day 23, recall_day 30)`,
-        );
-      }
-      if ((row.look_back_days as number) <= (row.recall_day as number)) {
-        throw new TableError(
-          `${origin}/lead-share: rows[${i}].look_back_days: ${String(row.look_back_days)} is not longer than recall_day ${String(row.recall_day)}; the reminder and the recall read only the leads shared after the run's scheduled time minus look_back_days, and the recall takes those shared recall_day days or more before it, so no lead would ever be recalled. Leave room for a recall that comes late (a reminder caught up late is recalled recall_day - reminder_day days after it): e.g. look_back_days ${DEFAULT_LOOK_BACK_DAYS}, recall_day 30`,
-        );
-      }
-      return row;
-    }),
-  );
+  if (!rows) return [];
+  const problems: string[] = [];
+  const withDefaults = rows.map((given) => (given.look_back_days === undefined ? { ...given, look_back_days: DEFAULT_LOOK_BACK_DAYS } : given));
+  withDefaults.forEach((row, i) => {
+    const notDays = (['reminder_day', 'recall_day', 'look_back_days'] as const).find((column) => {
+      const days = row[column];
+      return typeof days !== 'number' || !Number.isInteger(days) || days <= 0;
+    });
+    if (notDays) {
+      problems.push(`${origin}/lead-share: rows[${i}].${notDays} is ${JSON.stringify(row[notDays])}, not a whole number of days above zero`);
+      return;
+    }
+    if ((row.reminder_day as number) >= (row.recall_day as number)) {
+      problems.push(
+        `${origin}/lead-share: rows[${i}].reminder_day: ${String(row.reminder_day)} is not before recall_day ${String(row.recall_day)}; D24 reminds the partner before the recall (e.g. reminder_day 23, recall_day 30)`,
+      );
+      return;
+    }
+    if ((row.look_back_days as number) <= (row.recall_day as number)) {
+      problems.push(
+        `${origin}/lead-share: rows[${i}].look_back_days: ${String(row.look_back_days)} is not longer than recall_day ${String(row.recall_day)}; the reminder and the recall read only the leads shared after the run's scheduled time minus look_back_days, and the recall takes those shared recall_day days or more before it, so no lead would ever be recalled. Leave room for a recall that comes late (a reminder caught up late is recalled recall_day - reminder_day days after it): e.g. look_back_days ${DEFAULT_LOOK_BACK_DAYS}, recall_day 30`,
+      );
+    }
+  });
+  tables.set('lead-share', withDefaults);
+  return problems;
 }
 
 /** D14: each reminder day once; a repeated day would read as one reminder where ops meant two. */
-function checkReminderDaysOnce(tables: ReadonlyMap<string, Row[]>, origin: string): void {
+function checkReminderDaysOnce(tables: Map<string, Row[]>, origin: string): string[] {
   const seen = new Map<unknown, number>();
-  (tables.get('claim-reminders') ?? []).forEach((row, i) => {
+  return (tables.get('claim-reminders') ?? []).flatMap((row, i) => {
     const first = seen.get(row.days_after_end);
-    if (first !== undefined) throw new TableError(`${origin}/claim-reminders: rows[${i}].days_after_end: ${String(row.days_after_end)} is already in rows[${first}]; each reminder day once`);
+    if (first !== undefined) return [`${origin}/claim-reminders: rows[${i}].days_after_end: ${String(row.days_after_end)} is already in rows[${first}]; each reminder day once`];
     seen.set(row.days_after_end, i);
+    return [];
   });
 }

@@ -21,6 +21,7 @@ import { changeClaim, claimByTitle, submitClaim } from './claim-steps.ts';
 import { checkInterestingMoments, checkMarketoChanges, checkMarketoUsage, importLeads, mergeMarketoLeads } from './lead-steps.ts';
 import { checkRuns } from './run-expectations.ts';
 import { ScenarioTables } from './scenario-tables.ts';
+import { recipeTableProblems } from '../engine/table-keys.ts';
 
 export interface ScenarioResult {
   name: string;
@@ -76,7 +77,7 @@ export async function runScenario(scenario: z.output<typeof Scenario>, file: str
   const interceptor = startSimulatedSystems(systems);
   let runtime: Runtime | undefined;
   try {
-    const tables = new ScenarioTables(context.tables, scenario.seed);
+    const tables = new ScenarioTables(context.tables, scenario.seed, (view) => recipeTableProblems(context.recipes, view, 'change_table'));
     const defaults = harnessConfig();
     const config = { ...defaults, connectors: context.connectors ?? defaults.connectors };
     runtime = await createRuntime({

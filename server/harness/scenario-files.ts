@@ -6,7 +6,8 @@ import { displayPath, findFiles } from '../find-files.ts';
 import { parseJsonText } from '../json-duplicate-keys.ts';
 import { Scenario } from '../../schemas/scenario.ts';
 import { ConnectorCatalog } from '../engine/connector-registry.ts';
-import { loadTables } from '../engine/tables.ts';
+import { loadTables, TableError } from '../engine/tables.ts';
+import { recipeTableProblems } from '../engine/table-keys.ts';
 import { loadRecipes, RecipeLoadError } from '../recipes/load-recipes.ts';
 import { harnessConfig, runScenario, type ScenarioResult } from './run-scenario.ts';
 import { describeScenarioIssues } from './scenario-issues.ts';
@@ -49,6 +50,9 @@ export async function runScenarioFiles(files: string[], options: ScenarioRunOpti
   const tables = loadTables(options.tablesDir);
   const { connectors } = harnessConfig({ RECIPES_DIR: options.recipesDir, EMAIL_TEMPLATES_DIR: options.emailTemplatesDir });
   const recipes = await loadRecipes(options.recipesDir, { catalog, tables: tables.names(), tablesDir: options.tablesDir, connectorConfigs: connectors });
+  // As the start does: one row per key a lookup reads a table by, each offset day once.
+  const tableProblems = recipeTableProblems(recipes, tables, options.tablesDir);
+  if (tableProblems.length > 0) throw new TableError(tableProblems.join('\n'));
   if (recipes.length === 0) {
     throw new RecipeLoadError([{ file: displayPath(options.recipesDir) || '.', path: '', message: 'no *.recipe.json or *.recipe.ts files (RECIPES_DIR), so no scenario has a recipe to run' }]);
   }

@@ -10,7 +10,11 @@ export class ScenarioTables implements Tables {
   readonly #rows: Map<string, Row[]>;
   readonly calendar: Tables['calendar'];
 
-  constructor(shipped: Tables, seed: { tables?: Record<string, Row[]> | undefined; calendar?: unknown }) {
+  /** What the start would say of the tables as the recipes read them (table-keys.ts); a change_table it refuses is not made. */
+  readonly #check: (tables: Pick<Tables, 'rows'>) => string[];
+
+  constructor(shipped: Tables, seed: { tables?: Record<string, Row[]> | undefined; calendar?: unknown }, check: (tables: Pick<Tables, 'rows'>) => string[] = () => []) {
+    this.#check = check;
     const rows: Record<string, Row[]> = {};
     for (const name of shipped.names()) rows[name] = [...(shipped.rows(name) ?? [])];
     Object.assign(rows, seed.tables ?? {});
@@ -43,13 +47,18 @@ export class ScenarioTables implements Tables {
       next = edit.remove ? next.filter((row) => !matches(row)) : next.map((row) => (matches(row) ? { ...row, ...edit.set } : row));
     }
     next.push(...(edit.add ?? []));
+    let checked: Row[];
     try {
       // The table's schema checks the rows as it checks the file; the message names the row.
-      this.#rows.set(edit.table, [...createTables({ [edit.table]: next }, this.calendar, 'change_table').rows(edit.table)!]);
+      checked = [...createTables({ [edit.table]: next }, this.calendar, 'change_table').rows(edit.table)!];
     } catch (error) {
-      if (error instanceof TableError) return [error.message];
+      if (error instanceof TableError) return error.message.split('\n');
       throw error;
     }
+    // As a restart on the edited file would: a second row for a key a lookup reads is refused.
+    const problems = this.#check({ rows: (name) => (name === edit.table ? checked : this.#rows.get(name)) });
+    if (problems.length > 0) return problems;
+    this.#rows.set(edit.table, checked);
     return [];
   }
 }

@@ -1,0 +1,80 @@
+import type { Recipe } from '../../schemas/recipe.ts';
+import { walkSteps } from '../recipes/walk-steps.ts';
+import { offsetRowsProblems } from './business-timer-times.ts';
+import { isExpression } from './expression.ts';
+import { valueKey } from './same-value.ts';
+import type { Tables } from './tables.ts';
+
+/** One way the recipes read a table for one row: by these columns, some with a value written in the recipe. */
+interface LookupKey {
+  table: string;
+  columns: string[];
+  /** Columns the recipe gives a literal value: only the rows with it can match. */
+  fixed: Map<string, unknown>;
+  /** `step owner of recipe mdf-activity-followup`, one per lookup that reads the table so. */
+  readers: string[];
+}
+
+/**
+ * README "One row per key in every lookup table" (review 6), for every table a recipe reads, the
+ * user's own included: a `lookup` with `where` given as column values (their values may be
+ * expressions; the columns are written in the recipe) that takes one row (`mode` first) reads the
+ * table by those columns, so two rows with the same values there would leave one of them read and
+ * the other ignored without a word (ops appending a new owner below the old one would change
+ * nothing). Such a table is refused at start, in `validate` and in `test`, naming the table, the
+ * key, both rows and which to delete. A `where` written as one expression says nothing of columns
+ * and is not judged (`leave` rows overlap by design); `mode: all` reads every row. The offsets table
+ * of a `timer` trigger is held to its own rule: whole days above zero, each day once. Returns one
+ * line per problem, none when the tables are fine.
+ */
+export function recipeTableProblems(recipes: readonly { definition: Recipe }[], tables: Pick<Tables, 'rows'>, origin: string): string[] {
+  const keys = new Map<string, LookupKey>();
+  const problems: string[] = [];
+  for (const { definition: recipe } of recipes) {
+    for (const { step } of walkSteps(recipe)) {
+      if (step.type !== 'lookup' || typeof step.where !== 'object' || step.mode === 'all') continue;
+      const where = step.where as Record<string, unknown>;
+      const columns = Object.keys(where).sort();
+      const fixed = new Map(columns.filter((c) => isLiteral(where[c])).map((c) => [c, where[c]]));
+      const id = JSON.stringify([step.table, columns, [...fixed].map(([c, v]) => [c, valueKey(v)])]);
+      const reader = `step ${step.id} of recipe ${recipe.name}`;
+      const known = keys.get(id);
+      if (known) {
+        if (!known.readers.includes(reader)) known.readers.push(reader);
+      } else keys.set(id, { table: step.table, columns, fixed, readers: [reader] });
+    }
+    const { trigger } = recipe;
+    if (trigger.type === 'timer' && !Array.isArray(trigger.offsets)) {
+      const rows = tables.rows(trigger.offsets.table);
+      if (rows) problems.push(...offsetRowsProblems(rows, trigger.offsets.table, trigger.offsets.column, recipe.name));
+    }
+  }
+  for (const key of keys.values()) problems.push(...repeatedKeys(key, tables.rows(key.table) ?? [], origin));
+  return problems;
+}
+
+/** A `where` value written in the recipe (a string, number, boolean or null that is no expression). */
+function isLiteral(value: unknown): boolean {
+  return value === null || ['number', 'boolean'].includes(typeof value) || (typeof value === 'string' && !isExpression(value));
+}
+
+function repeatedKeys(key: LookupKey, rows: readonly Record<string, unknown>[], origin: string): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, number>();
+  rows.forEach((row, i) => {
+    if ([...key.fixed].some(([column, value]) => valueKey(row[column]) !== valueKey(value))) return;
+    const id = JSON.stringify(key.columns.map((c) => valueKey(row[c])));
+    const first = seen.get(id);
+    if (first === undefined) {
+      seen.set(id, i);
+      return;
+    }
+    const named = key.columns.length === 0 ? 'any row: the lookup names no column' : key.columns.map((c) => `${c} ${valueKey(row[c])}`).join(', ');
+    const by = key.columns.length === 0 ? 'without a column' : `by ${key.columns.join(' and ')}`;
+    const readers = `${key.readers.join(' and ')} ${key.readers.length === 1 ? 'looks' : 'look'}`;
+    problems.push(
+      `${origin}/${key.table}: rows[${i}]: repeats rows[${first}] (${named}); ${readers} the table up ${by} and reads one row per key: keep one, delete rows[${first}] if rows[${i}] replaces it (else delete rows[${i}])`,
+    );
+  });
+  return problems;
+}
