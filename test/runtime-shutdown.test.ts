@@ -255,4 +255,40 @@ describe('SIGTERM', () => {
       socket.destroy();
     }
   }, 60_000);
+
+  // The store failing as the start takes its worker id: the start keeps trying for as long as it fails.
+  it('during a start that keeps failing to take its worker id (the store fails): exit 0 at once, a webhook sent meanwhile stored; its run goes on at the next start', async () => {
+    const runtime = (rt = await openRuntimeProcess('partnerflow-sigterm-start-outage-'));
+    const { systems } = runtime;
+    runtime.start();
+    await runtime.ready();
+    expect((await terminate(runtime).exited).code).toBe(0);
+    // Every read and take of the worker id fails (no such table), the rest of the store answers.
+    const rename = (from: string, to: string) => {
+      const db = new Sqlite(runtime.dbPath());
+      db.exec(`alter table ${from} rename to ${to}`);
+      db.close();
+    };
+    rename('worker_instances', 'worker_instances_away');
+    runtime.start({ PARTNERFLOW_SHUTDOWN_GRACE_MS: String(GRACE_MS), LOG_LEVEL: 'info' });
+    await runtime.ready();
+    await until('the start to say it could not take its worker id', async () => (runtime.stdout().includes('could not take PARTNERFLOW_WORKER_ID') ? true : undefined));
+    const accepted = await runtime.deliverPrmWebhook({ id: 'sigterm-start-outage-1', event: 'mdf_request.submitted', data: systems.prm.findMdfRequest('MDF-1001') });
+    expect(accepted.status).toBe(202);
+    const runId = ((await accepted.json()) as { run_ids: string[] }).run_ids[0]!;
+    // Several retries (250 ms doubling to 2 s) later, still failing.
+    await new Promise((r) => setTimeout(r, 2500));
+    const { code, ms } = await terminate(runtime).exited;
+    expect({ code, withinBound: ms < EXIT_BOUND_MS }, `exited ${ms} ms after SIGTERM`).toEqual({ code: 0, withinBound: true });
+    const out = runtime.stdout();
+    expect(out).toMatch(/"duringStart":true.*"msg":"shutting down: claiming no more runs/);
+    expect(out).toMatch(/"msg":"stopped"/);
+    expect(out).not.toContain('partnerflow ready');
+    expect(runtime.readStore((db) => db.prepare('select status, lease_owner as leaseOwner from runs where id = ?').get(runId))).toEqual({ status: 'queued', leaseOwner: null });
+
+    rename('worker_instances_away', 'worker_instances');
+    runtime.start();
+    await runtime.ready();
+    await until('the run to have started its Salesforce sync after the restart', async () => ((await runtime.runOf(runId)).journal.find((e) => e.stepKey === 'sync_submitted')?.status === 'completed' ? true : undefined), 30_000);
+  }, 90_000);
 });

@@ -110,7 +110,7 @@ stops the start with a message naming each variable.`,
     // SIGTERM / SIGINT from here on, in every phase: the start may wait long for its worker id (a
     // holder's heartbeat, a store that fails) while the HTTP server already stores webhooks, and a
     // signal then must not end the process mid-answer (Node's default). The first one shuts down
-    // gracefully; a second one (the listener is gone) ends the process at once, as Node does.
+    // gracefully; a second one (no listener any more) ends the process at once, as Node does.
     let exitWith!: (code: number) => void;
     const exited = new Promise<number>((resolve) => (exitWith = resolve));
     let phase: 'starting' | 'running' | 'failed' = 'starting';
@@ -119,6 +119,9 @@ stops the start with a message naming each variable.`,
       // A start that failed closes the runtime itself and exits 1.
       if (closing || phase === 'failed') return;
       closing = true;
+      // Whichever signal comes next (SIGTERM or SIGINT) finds no listener: Node ends the process at once.
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigterm);
       const stoppingAt = performance.now();
       runtime.log.info({ signal, graceMs: config.shutdownGraceMs, ...(phase === 'starting' && { duringStart: true }) }, 'shutting down: claiming no more runs, finishing the turns in flight');
       const exit = (code: number) => {
@@ -140,8 +143,10 @@ stops the start with a message naming each variable.`,
         },
       );
     };
-    process.once('SIGINT', () => shutdown('SIGINT'));
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    const onSigint = () => shutdown('SIGINT');
+    const onSigterm = () => shutdown('SIGTERM');
+    process.once('SIGINT', onSigint);
+    process.once('SIGTERM', onSigterm);
     const failStart = async (say: () => void): Promise<number> => {
       phase = 'failed';
       await runtime.close();
