@@ -1,6 +1,8 @@
 import net from 'node:net';
+import Sqlite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { API_TOKEN, openRuntimeProcess, type RuntimeProcess } from './support/runtime-process.ts';
+import { signWebhook } from '../server/http/webhook-signature.ts';
+import { API_TOKEN, openRuntimeProcess, WEBHOOK_SECRET, WORKER_ID, type RuntimeProcess } from './support/runtime-process.ts';
 import { until } from './support/until.ts';
 
 /**
@@ -166,4 +168,127 @@ describe('SIGTERM', () => {
     const cursor = runtime.readStore((db) => db.prepare(`select lease_owner as leaseOwner, failures, next_poll_at <= ? as due from poll_cursors where recipe = 'lead-activity-from-marketo'`).get(Date.now()));
     expect(cursor).toEqual({ leaseOwner: null, failures: 0, due: 1 });
   }, 60_000);
+
+  // The start waits for its worker id (engine/worker-id-claim.ts: up to 6 s for a holder's heartbeat to
+  // go quiet, as long as the store fails) while the HTTP server already stores webhooks. A SIGTERM then
+  // ended the process at once (no handler yet): a delivery being answered was cut off.
+  it('during a start still waiting for its worker id: the wait stops, a webhook being sent is answered 202 within the grace, exit 0; its run goes on at the next start', async () => {
+    const runtime = (rt = await openRuntimeProcess('partnerflow-sigterm-start-'));
+    const { systems } = runtime;
+    // A first start and clean stop creates the store.
+    runtime.start();
+    await runtime.ready();
+    expect((await terminate(runtime).exited).code).toBe(0);
+    // Another process beat the id's heartbeat just now: the next start watches it for up to 6 s.
+    const db = new Sqlite(runtime.dbPath());
+    db.prepare('insert into worker_instances (worker_id, instance_id, beat_at, started_at) values (?, ?, ?, ?)').run(WORKER_ID, 'another-process', Date.now(), Date.now());
+    db.close();
+
+    runtime.start({ PARTNERFLOW_SHUTDOWN_GRACE_MS: String(GRACE_MS), LOG_LEVEL: 'info' });
+    await runtime.ready();
+    const accepted = await runtime.deliverPrmWebhook({ id: 'sigterm-start-1', event: 'mdf_request.submitted', data: systems.prm.findMdfRequest('MDF-1001') });
+    expect(accepted.status).toBe(202);
+    const firstRun = ((await accepted.json()) as { run_ids: string[] }).run_ids[0]!;
+    // A second delivery in progress at the SIGTERM: its headers and half its body sent.
+    const body = JSON.stringify({ id: 'sigterm-start-2', event: 'mdf_request.submitted', data: systems.prm.findMdfRequest('MDF-1002') });
+    const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...signWebhook(WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000)) };
+    const socket = net.connect(runtime.port, '127.0.0.1');
+    socket.on('error', () => {});
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const half = Math.floor(body.length / 2);
+    socket.write(`POST /webhooks/prm HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${body.slice(0, half)}`);
+    await new Promise((r) => setTimeout(r, 200));
+    try {
+      const { exited } = terminate(runtime);
+      await new Promise((r) => setTimeout(r, 500));
+      socket.write(body.slice(half));
+      await closed;
+      const { code, ms } = await exited;
+      expect({ code, withinBound: ms < EXIT_BOUND_MS }, `exited ${ms} ms after SIGTERM`).toEqual({ code: 0, withinBound: true });
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 202 Accepted');
+    } finally {
+      socket.destroy();
+    }
+    const secondRun = (JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { run_ids: string[] }).run_ids[0]!;
+    const out = runtime.stdout();
+    expect(out).toContain('shutting down: claiming no more runs');
+    expect(out).toMatch(/"msg":"stopped"/);
+    expect(out, 'the stopped start said it was ready').not.toContain('partnerflow ready');
+    // The start stopped waiting: the id was never taken, no run claimed; both deliveries' runs are stored, due.
+    expect(runtime.readStore((db) => db.prepare('select instance_id as instanceId from worker_instances where worker_id = ?').get(WORKER_ID))).toEqual({ instanceId: 'another-process' });
+    const stored = runtime.readStore((db) => db.prepare('select id, status, lease_owner as leaseOwner from runs where id in (?, ?) order by id').all(firstRun, secondRun));
+    expect(stored).toEqual([firstRun, secondRun].sort().map((id) => ({ id, status: 'queued', leaseOwner: null })));
+
+    runtime.start();
+    await runtime.ready();
+    for (const runId of [firstRun, secondRun]) {
+      await until(`run ${runId} to have started its Salesforce sync after the restart`, async () => ((await runtime.runOf(runId)).journal.find((e) => e.stepKey === 'sync_submitted')?.status === 'completed' ? true : undefined), 30_000);
+    }
+  }, 90_000);
+
+  it('a second SIGTERM during the start ends the process at once, as Node ends it (killed by the signal), the grace not waited for', async () => {
+    const runtime = (rt = await openRuntimeProcess('partnerflow-sigterm-start-twice-'));
+    runtime.start();
+    await runtime.ready();
+    expect((await terminate(runtime).exited).code).toBe(0);
+    const db = new Sqlite(runtime.dbPath());
+    db.prepare('insert into worker_instances (worker_id, instance_id, beat_at, started_at) values (?, ?, ?, ?)').run(WORKER_ID, 'another-process', Date.now(), Date.now());
+    db.close();
+    runtime.start({ PARTNERFLOW_SHUTDOWN_GRACE_MS: '30000' });
+    await runtime.ready();
+    // A stalled client keeps the first SIGTERM's shutdown in its 30 s grace.
+    const socket = await holdHalfARequest(runtime.port);
+    try {
+      const child = runtime.child!;
+      const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+      const { exited } = terminate(runtime);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(child.exitCode, 'exited after the first SIGTERM').toBeNull();
+      child.kill('SIGTERM');
+      const { ms } = await exited;
+      expect(await ended).toEqual({ code: null, signal: 'SIGTERM' });
+      expect(ms, 'ms after the first SIGTERM').toBeLessThan(3000);
+    } finally {
+      socket.destroy();
+    }
+  }, 60_000);
+
+  // The store failing as the start takes its worker id: the start keeps trying for as long as it fails.
+  it('during a start that keeps failing to take its worker id (the store fails): exit 0 at once, a webhook sent meanwhile stored; its run goes on at the next start', async () => {
+    const runtime = (rt = await openRuntimeProcess('partnerflow-sigterm-start-outage-'));
+    const { systems } = runtime;
+    runtime.start();
+    await runtime.ready();
+    expect((await terminate(runtime).exited).code).toBe(0);
+    // Every read and take of the worker id fails (no such table), the rest of the store answers.
+    const rename = (from: string, to: string) => {
+      const db = new Sqlite(runtime.dbPath());
+      db.exec(`alter table ${from} rename to ${to}`);
+      db.close();
+    };
+    rename('worker_instances', 'worker_instances_away');
+    runtime.start({ PARTNERFLOW_SHUTDOWN_GRACE_MS: String(GRACE_MS), LOG_LEVEL: 'info' });
+    await runtime.ready();
+    await until('the start to say it could not take its worker id', async () => (runtime.stdout().includes('could not take PARTNERFLOW_WORKER_ID') ? true : undefined));
+    const accepted = await runtime.deliverPrmWebhook({ id: 'sigterm-start-outage-1', event: 'mdf_request.submitted', data: systems.prm.findMdfRequest('MDF-1001') });
+    expect(accepted.status).toBe(202);
+    const runId = ((await accepted.json()) as { run_ids: string[] }).run_ids[0]!;
+    // Several retries (250 ms doubling to 2 s) later, still failing.
+    await new Promise((r) => setTimeout(r, 2500));
+    const { code, ms } = await terminate(runtime).exited;
+    expect({ code, withinBound: ms < EXIT_BOUND_MS }, `exited ${ms} ms after SIGTERM`).toEqual({ code: 0, withinBound: true });
+    const out = runtime.stdout();
+    expect(out).toMatch(/"duringStart":true.*"msg":"shutting down: claiming no more runs/);
+    expect(out).toMatch(/"msg":"stopped"/);
+    expect(out).not.toContain('partnerflow ready');
+    expect(runtime.readStore((db) => db.prepare('select status, lease_owner as leaseOwner from runs where id = ?').get(runId))).toEqual({ status: 'queued', leaseOwner: null });
+
+    rename('worker_instances_away', 'worker_instances');
+    runtime.start();
+    await runtime.ready();
+    await until('the run to have started its Salesforce sync after the restart', async () => ((await runtime.runOf(runId)).journal.find((e) => e.stepKey === 'sync_submitted')?.status === 'completed' ? true : undefined), 30_000);
+  }, 90_000);
 });

@@ -107,60 +107,85 @@ stops the start with a message naming each variable.`,
       console.error(describeStartupError(error, { dbSetting: typeof values.db === 'string' ? '--db' : 'PARTNERFLOW_DB' }));
       return 1;
     }
-    let port: number;
-    try {
-      ({ port } = await runtime.listen());
-    } catch (error) {
+    // SIGTERM / SIGINT from here on, in every phase: the start may wait long for its worker id (a
+    // holder's heartbeat, a store that fails) while the HTTP server already stores webhooks, and a
+    // signal then must not end the process mid-answer (Node's default). The first one shuts down
+    // gracefully; a second one (no listener any more) ends the process at once, as Node does.
+    let exitWith!: (code: number) => void;
+    const exited = new Promise<number>((resolve) => (exitWith = resolve));
+    let phase: 'starting' | 'running' | 'failed' = 'starting';
+    let closing = false;
+    const shutdown = (signal: string) => {
+      // A start that failed closes the runtime itself and exits 1.
+      if (closing || phase === 'failed') return;
+      closing = true;
+      // Whichever signal comes next (SIGTERM or SIGINT) finds no listener: Node ends the process at once.
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigterm);
+      const stoppingAt = performance.now();
+      runtime.log.info({ signal, graceMs: config.shutdownGraceMs, ...(phase === 'starting' && { duringStart: true }) }, 'shutting down: claiming no more runs, finishing the turns in flight');
+      const exit = (code: number) => {
+        exitWith(code);
+        // Everything of the runtime is closed; something left behind (a shared token request still waiting
+        // for its answer) must not hold the exit: the process ends a moment later even so.
+        setTimeout(() => process.exit(code), EXIT_BACKSTOP_MS).unref();
+      };
+      // A start still waiting for its worker id stops waiting (the engine's stop aborts the take).
+      runtime.close().then(
+        () => {
+          releaseMockStore();
+          runtime.log.info({ signal, ms: Math.round(performance.now() - stoppingAt) }, 'stopped');
+          exit(0);
+        },
+        (error: unknown) => {
+          runtime.log.error({ error: (error as Error).message }, 'shutdown failed');
+          exit(1);
+        },
+      );
+    };
+    const onSigint = () => shutdown('SIGINT');
+    const onSigterm = () => shutdown('SIGTERM');
+    process.once('SIGINT', onSigint);
+    process.once('SIGTERM', onSigterm);
+    const failStart = async (say: () => void): Promise<number> => {
+      phase = 'failed';
       await runtime.close();
       releaseMockStore();
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE') console.error(`partnerflow: cannot start: ${config.host}:${config.port} is already in use (another partnerflow?); choose another with --port or PORT`);
-      else if (code === 'EACCES') console.error(`partnerflow: cannot start: not allowed to listen on ${config.host}:${config.port}; choose a port above 1023 with --port or PORT`);
-      else console.error(`partnerflow: cannot start: listening on ${config.host}:${config.port} failed: ${(error as Error).message}`);
+      say();
       return 1;
+    };
+
+    let port: number;
+    try {
+      // A signal as the server starts listening: its close may leave the listen unanswered.
+      const listening = await Promise.race([runtime.listen(), exited.then(() => null)]);
+      if (listening === null || closing) return exited;
+      ({ port } = listening);
+    } catch (error) {
+      if (closing) return exited;
+      const code = (error as NodeJS.ErrnoException).code;
+      return failStart(() => {
+        if (code === 'EADDRINUSE') console.error(`partnerflow: cannot start: ${config.host}:${config.port} is already in use (another partnerflow?); choose another with --port or PORT`);
+        else if (code === 'EACCES') console.error(`partnerflow: cannot start: not allowed to listen on ${config.host}:${config.port}; choose a port above 1023 with --port or PORT`);
+        else console.error(`partnerflow: cannot start: listening on ${config.host}:${config.port} failed: ${(error as Error).message}`);
+      });
     }
     try {
       await runtime.start();
     } catch (error) {
+      // Shutting down already: the runtime's close is under way and decides the exit.
+      if (closing) return exited;
       // Another live process holds PARTNERFLOW_WORKER_ID (engine/worker-id-claim.ts): its runs stay its own.
-      await runtime.close();
-      releaseMockStore();
-      console.error(`partnerflow: cannot start: ${(error as Error).message}`);
-      return 1;
+      return failStart(() => console.error(`partnerflow: cannot start: ${(error as Error).message}`));
     }
+    // A signal during the start: it resolved without running (the stop ended its wait); never "ready".
+    if (closing) return exited;
+    phase = 'running';
     const readyMs = Math.round(performance.now());
     runtime.log.info(
       { port, mock: config.mock, recipes: runtime.engine.recipes.list().map((r) => r.definition.name), readyMs, store: runtime.store.kind, db: describeStoreLocation(config) },
       `partnerflow ready on http://${config.host}:${port}${config.mock ? ` (mock mode: simulated PRM, Salesforce, Marketo and email with the demo data, and an empty store in ${displayPath(config.dbPath)}; all of it starts fresh at every start)` : ''}`,
     );
-
-    return new Promise<number>((resolve) => {
-      let closing = false;
-      const shutdown = (signal: string) => {
-        if (closing) return;
-        closing = true;
-        const stoppingAt = performance.now();
-        runtime.log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: claiming no more runs, finishing the turns in flight');
-        const exit = (code: number) => {
-          resolve(code);
-          // Everything of the runtime is closed; something left behind (a shared token request still waiting
-          // for its answer) must not hold the exit: the process ends a moment later even so.
-          setTimeout(() => process.exit(code), EXIT_BACKSTOP_MS).unref();
-        };
-        runtime.close().then(
-          () => {
-            releaseMockStore();
-            runtime.log.info({ signal, ms: Math.round(performance.now() - stoppingAt) }, 'stopped');
-            exit(0);
-          },
-          (error: unknown) => {
-            runtime.log.error({ error: (error as Error).message }, 'shutdown failed');
-            exit(1);
-          },
-        );
-      };
-      process.once('SIGINT', () => shutdown('SIGINT'));
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
-    });
+    return exited;
   },
 };

@@ -37,6 +37,8 @@ export interface RuntimeProcess {
   port: number;
   /** The runtime process running now, if any. */
   child: ChildProcess | null;
+  /** What the process running now (or the last one) wrote to stdout: its log lines (LOG_LEVEL, 'warn' unless given). */
+  stdout(): string;
   /** Starts `partnerflow serve` on the store (it does not wait: see `ready()`); `env` adds or replaces variables ('' unsets one). */
   start(env?: Record<string, string>): ChildProcess;
   /** Waits until the runtime answers `/healthz`. */
@@ -75,12 +77,14 @@ export async function openRuntimeProcess(tmpPrefix: string, options: { env?: Rec
   const api = (path: string, init: RequestInit = {}) =>
     fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, ...(init.headers as Record<string, string>) } });
 
+  let stdout = '';
   const self: RuntimeProcess = {
     systems,
     sim,
     dir,
     port,
     child: null,
+    stdout: () => stdout,
     start(env = {}) {
       const proc = spawn(process.execPath, ['bin/partnerflow.js', 'serve'], {
         cwd: root,
@@ -98,8 +102,10 @@ export async function openRuntimeProcess(tmpPrefix: string, options: { env?: Rec
           ...options.env,
           ...env,
         },
-        stdio: ['ignore', 'ignore', 'pipe'],
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
+      stdout = '';
+      proc.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       proc.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[runtime] ${chunk.toString()}`));
       self.child = proc;
       return proc;
