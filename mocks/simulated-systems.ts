@@ -69,7 +69,7 @@ export interface SimulatedSystems {
     mdfClaims(): MdfClaim[];
     /** The partner-facing leads (D20), in id order. */
     leads(): Array<Record<string, unknown>>;
-    /** Adds a partner-facing lead as the PRM stores it (camelCase; created and updated default to now). */
+    /** Adds a partner-facing lead as the PRM stores it (camelCase; created and updated default to now; `updated: null`: imported without a stamp; an existing id replaces that lead). */
     addLead(fields: Record<string, unknown>): Record<string, unknown>;
     /** What a partner changes on a lead in the portal (camelCase, not validated); updated becomes now (D25: activity). */
     updateLead(id: number, set: Record<string, unknown>): Record<string, unknown> | undefined;

@@ -24,14 +24,15 @@ const WORKED = ['03-05', '03-06', '03-07', '03-08', '03-09'].map((day, i) => ({
   updated: `2026-${day}T10:00:00.000Z`,
 }));
 
-async function start(recipe = 'lead-activity-from-prm') {
+async function start(recipe = 'lead-activity-from-prm', more: Array<{ email: string; updated: string | null }> = []) {
   const clock = new VirtualClock('2026-03-10T12:00:00Z');
   const systems = createSimulatedSystems({ clock });
+  const leads = [...WORKED, ...more];
   systems.seed({
     prm: {
-      leads: WORKED.map((l) => ({ email: l.email, phone: '+1 555 0100', partnerAccountId: 101, partnerSyncedDate: '2026-03-02T10:00:00Z', created: '2026-03-02T10:00:00Z', updated: l.updated, status: 'Contacted' })),
+      leads: leads.map((l) => ({ email: l.email, phone: '+1 555 0100', partnerAccountId: 101, partnerSyncedDate: '2026-03-02T10:00:00Z', created: '2026-03-02T10:00:00Z', updated: l.updated, status: 'Contacted' })),
     },
-    marketo: { leads: WORKED.map((l) => ({ email: l.email, impartnerPartnerAccount: '101', marketingSuspended: true })) },
+    marketo: { leads: leads.map((l) => ({ email: l.email, impartnerPartnerAccount: '101', marketingSuspended: true })) },
   });
   const interceptor = startSimulatedSystems(systems);
   cleanups.push(() => interceptor.close());
@@ -91,6 +92,47 @@ describe('lead activity polls (D24, D25)', () => {
     expect(await second.store.listRuns({ recipe: 'lead-activity-from-prm', limit: 100 })).toHaveLength(6);
     expect(activity()['lead0@client.example']).toBe('2026-03-10T13:15:00.000Z');
     expect(activity()['lead1@client.example']).toBe(WORKED[1]!.updated);
+  });
+
+  it('D24, D25: shared leads the PRM holds without an Updated stamp (imported), worked by the partner, get their Last Partner Activity from the first poll, once: later polls read them again and start no run, a change of their work is one more run, and they never move the watermark', async () => {
+    // Three imported leads without a stamp, more than a page of two: the PRM orders them first.
+    const imported = ['imported0@client.example', 'imported1@client.example', 'imported2@client.example'];
+    const { clock, systems, runtimeOn } = await start('lead-activity-from-prm', imported.map((email) => ({ email, updated: null })));
+    expect(systems.prm.leads().filter((l) => l.updated === null)).toHaveLength(3);
+    const runtime = await runtimeOn();
+    const firstPollAt = clock.now();
+    await runtime.engine.runUntilIdle();
+    const activity = () => Object.fromEntries(systems.marketo.leads().map((l) => [l.email, l.lastPartnerActivity ?? null]));
+    const runsOf = async (email: string) => (await runtime.store.listRuns({ recipe: 'lead-activity-from-prm', limit: 100 })).filter((r) => (r.trigger.data as { email: string }).email === email);
+    const seen = new Date(firstPollAt).toISOString();
+    // The PRM tells no time for their work: the time of the poll that first saw it.
+    expect(activity()).toEqual({ ...Object.fromEntries(WORKED.map((l) => [l.email, l.updated])), ...Object.fromEntries(imported.map((email) => [email, seen])) });
+    for (const email of imported) expect((await runsOf(email)).map((r) => r.status)).toEqual(['completed']);
+    // The watermark is the newest stamp read: the imported leads hold it back nowhere and move it nowhere.
+    const watermark = async () => (await runtime.store.listPollCursors()).find((c) => c.recipe === 'lead-activity-from-prm')?.watermark;
+    expect(await watermark()).toBe(WORKED[4]!.updated);
+
+    // Every later poll reads them again (nothing tells when they change): no second run, no second write.
+    clock.advance(15 * 60_000);
+    await runtime.engine.runUntilIdle();
+    clock.advance(15 * 60_000);
+    await runtime.engine.runUntilIdle();
+    expect(await runtime.store.listRuns({ recipe: 'lead-activity-from-prm', limit: 100 })).toHaveLength(8);
+    for (const email of imported) expect(activity()[email]).toBe(seen);
+    expect(await watermark()).toBe(WORKED[4]!.updated);
+
+    // Imported again with the partner's newer work, still without a stamp: one run, at the poll that sees it.
+    const lead1 = systems.prm.leads().find((l) => l.email === imported[1])!;
+    systems.prm.addLead({ ...lead1, status: 'Qualified', updated: null });
+    clock.advance(15 * 60_000);
+    const changeSeenAt = clock.now();
+    await runtime.engine.runUntilIdle();
+    clock.advance(15 * 60_000);
+    await runtime.engine.runUntilIdle();
+    expect((await runsOf(imported[1]!)).map((r) => r.status)).toEqual(['completed', 'completed']);
+    expect(activity()[imported[1]!]).toBe(new Date(changeSeenAt).toISOString());
+    expect(activity()[imported[0]!]).toBe(seen);
+    expect(await runtime.store.listRuns({ recipe: 'lead-activity-from-prm', limit: 100 })).toHaveLength(9);
   });
 
   it('D24, D25: the process dies between two pages of the Marketo activity poll (301 Lead Status changes, pages of 300); after the restart each change has started one run and every lead its Last Partner Activity', async () => {

@@ -5,7 +5,7 @@ import { pollInput, pollPage } from '../kit/poll-page.ts';
 import { PRM_LEAD_PAGE_SIZE } from '../prm/lead-share-window.ts';
 import type { PrmPartnerLead } from '../prm/prm-records.ts';
 import type { LeadsConnection } from './leads-connection.ts';
-import { prmString } from '../prm/prm-filter-string.ts';
+import { changedSinceFilter, describePosition, FIRST_PAGE, positionAfter, samePosition, STAMP_ORDER } from '../prm/prm-stamp-position.ts';
 import { UntouchedStatuses, workedInPrmFilter } from './partner-work.ts';
 
 /** A shared lead the partner has worked in the portal, as the PRM answered it. */
@@ -15,13 +15,21 @@ export const WorkedPartnerLead = z.object({
   partner_account_id: z.number().int().nullable(),
   partner_synced_date: z.string(),
   status: z.string().nullable(),
-  updated: z.string().describe('When the PRM lead last changed: the poll cursor, and the time of the activity.'),
+  updated: z
+    .string()
+    .describe("The time of the activity: when the PRM lead last changed (its Updated stamp), or, for a lead the PRM holds without a stamp, the time of the poll that read it (the PRM tells no earlier one)."),
+  cursor: z
+    .string()
+    .describe('The poll cursor: the Updated stamp, or, for a lead without one, the watermark the poll was asked from (`since`, or `start_at` at the first poll), so that such a lead, read again by every poll, never moves the watermark.'),
   partner_state: z.string().describe('A digest of what the partner works (status and notes): in the dedup key, so that each change the partner makes is one run and a write of any other field is none.'),
 });
 export type WorkedPartnerLead = z.infer<typeof WorkedPartnerLead>;
 
-/** Where the next page starts: after this (updated, id), in the PRM's order `Updated asc, Id asc`. */
-const Position = z.object({ updated: z.string(), id: z.number().int() });
+/** Where the next page starts, in the PRM's order `Updated asc, Id asc`: after the last stamped lead read and after the last one without a stamp (prm-stamp-position.ts). */
+const Position = z.object({
+  stamped: z.object({ updated: z.string(), id: z.number().int() }).nullable(),
+  unstamped: z.number().int().nullable(),
+});
 
 /**
  * `leads.list_worked_partner_leads` (a `poll` action, D24, D25): the shared, unrecalled PRM leads the
@@ -35,6 +43,13 @@ const Position = z.object({ updated: z.string(), id: z.number().int() });
  *
  * Pages are read by position, not skip: a lead changed while the pages are read moves to the end of
  * the order (its `updated` is newer) and shifts no page, so none is skipped.
+ *
+ * A lead the PRM holds without an Updated stamp (imported or migrated into it) matches no `Updated ge`
+ * filter: every poll reads such worked leads too, by their own position (prm-stamp-position.ts, as the
+ * claim title keys of D15). Nothing tells when their work changes, so each poll reads them again: the
+ * dedup key (lead, Partner Synced Date, partner_state) makes a reading of the same work no run, and a
+ * change of it one. Their cursor is the watermark asked from, so they never move it, and the time of
+ * their activity is the time of the poll that read them.
  */
 export const listWorkedPartnerLeads = defineAction({
   description: 'Shared PRM leads the partner worked (Lead Status or notes) changed at or after `since` (a poll action over the PRM `updated` watermark).',
@@ -48,15 +63,16 @@ export const listWorkedPartnerLeads = defineAction({
   idempotent: true,
   async run(input, ctx: ActionContext<LeadsConnection>) {
     const prm = ctx.connection.prm();
-    const after = input.page ? Position.parse(JSON.parse(input.page)) : null;
-    const from = after ? `(Updated gt ${prmString(after.updated)} or (Updated eq ${prmString(after.updated)} and Id gt ${after.id}))` : `Updated ge ${prmString(input.since ?? input.start_at)}`;
-    const filter = `PartnerSyncedDate ne null and RecalledDate eq null and ${workedInPrmFilter(input.untouched_statuses)} and ${from}`;
+    const position = input.page ? Position.parse(JSON.parse(input.page)) : FIRST_PAGE;
+    const since = input.since ?? input.start_at;
+    const filter = changedSinceFilter(`PartnerSyncedDate ne null and RecalledDate eq null and ${workedInPrmFilter(input.untouched_statuses)}`, since, position);
     const leads: PrmPartnerLead[] = [];
-    for await (const lead of prm.listPartnerLeads({ signal: ctx.signal, note: ctx.note, filter, orderby: 'Updated asc, Id asc', pageSize: input.page_size })) {
+    for await (const lead of prm.listPartnerLeads({ signal: ctx.signal, note: ctx.note, filter, orderby: STAMP_ORDER, pageSize: input.page_size })) {
       leads.push(lead);
       // One page per call: the generator reads the next page only when asked for more.
       if (leads.length === input.page_size) break;
     }
+    const readAt = new Date(ctx.clock.now()).toISOString();
     const items = leads.map(
       (lead): WorkedPartnerLead => ({
         id: lead.id,
@@ -64,12 +80,19 @@ export const listWorkedPartnerLeads = defineAction({
         partner_account_id: lead.partnerAccountId ?? null,
         partner_synced_date: lead.partnerSyncedDate!,
         status: lead.status ?? null,
-        updated: lead.updated ?? lead.partnerSyncedDate!,
+        updated: lead.updated ?? readAt,
+        cursor: lead.updated ?? since,
         partner_state: createHash('sha256').update(`${lead.status ?? ''}\n${lead.partnerNotes ?? ''}`).digest('hex').slice(0, 16),
       }),
     );
-    const last = items.at(-1);
-    return { items, next_page: last && items.length === input.page_size ? JSON.stringify({ updated: last.updated, id: last.id }) : null };
+    if (leads.length < input.page_size) return { items, next_page: null };
+    const next = positionAfter(position, leads);
+    // A PRM that ignored the position would answer the same page forever.
+    if (samePosition(position, next)) {
+      const last = describePosition(next);
+      throw new Error(`prm: the worked leads listed after lead ${last.id} (${last.updated}) ended with it again: the PRM does not page by position, so the partner-activity poll cannot read its leads`);
+    }
+    return { items, next_page: JSON.stringify(next) };
   },
 });
 

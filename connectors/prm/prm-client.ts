@@ -11,6 +11,7 @@ import { stampMillis } from '../../schemas/domain/source-stamp.ts';
 import { checkPrmKeyRefused, checkPrmResponse, prmErrorMessage } from './prm-errors.ts';
 import { PrmMdfClaim, PrmMdfClaimSummary, PrmMdfRequest, PrmPartner, PrmPartnerContact, PrmPartnerLead, PrmRoutingPartner, prmListEnvelope, prmRecordEnvelope } from './prm-records.ts';
 import { prmString } from './prm-filter-string.ts';
+import { describePosition, FIRST_PAGE, positionAfter, samePosition, STAMP_ORDER, stampPositionFilter } from './prm-stamp-position.ts';
 
 export interface PrmClientOptions {
   /** e.g. https://prm.example.com/api/objects/v1 */
@@ -254,52 +255,47 @@ export class PrmClient {
    * by their own position (`Updated eq null and Id gt <last such id>`), wherever the PRM orders them
    * (first, as SQL Server does, or last). Nothing tells when one changes, so they are read at each
    * check: a page per 100 of them, none for a PRM that stamps every claim. Their keys are kept with
-   * stamp 0, so they never move the watermark.
+   * stamp 0, so they never move the watermark. The filters and positions are prm-stamp-position.ts's,
+   * which the worked-lead poll (D24, D25) shares.
    */
   async #catchUpClaimTitleKeys(options: CallOptions): Promise<void> {
     const startedAt = this.#now();
     const version = CLAIM_TITLE_KEY_VERSION;
     const { watermark, otherVersionRows } = await this.#claimTitles.claimTitleKeysProgress(version);
-    const since = watermark === null ? null : `Updated ge ${prmString(prmStamp(Math.max(0, watermark - TITLE_KEYS_OVERLAP_MS)))}`;
+    const since = watermark === null ? null : prmStamp(Math.max(0, watermark - TITLE_KEYS_OVERLAP_MS));
     // A stamp far ahead of this clock (a PRM clock gone wrong) would hold the watermark there: kept as
     // an hour ahead at most, so such a claim is merely read again by each catch-up.
     const latest = this.#now() + 60 * 60_000;
-    // Where the pages read so far end: among the stamped claims (the last one's stamp and id) and among
-    // those without a stamp (the last one's id).
-    let after: { updated: string; id: number } | null = null;
-    let unstampedAfter: number | null = null;
+    // Where the pages read so far end, among the stamped claims and among those without a stamp.
+    let position = FIRST_PAGE;
     for (;;) {
-      // After a position at or past `since`, the position alone is the filter: every claim after it is newer.
-      const stamped = after !== null ? `(Updated gt ${prmString(after.updated)} or (Updated eq ${prmString(after.updated)} and Id gt ${after.id}))` : since;
-      const unstamped = unstampedAfter === null ? 'Updated eq null' : `(Updated eq null and Id gt ${unstampedAfter})`;
-      // The first page of a full read takes every claim; later ones every claim after both positions.
-      const filter = stamped === null ? (after === null && unstampedAfter === null ? undefined : `Updated ne null or ${unstamped}`) : `${stamped} or ${unstamped}`;
       const res = await this.#http.request({
         method: 'GET',
         path: this.mdfClaimObject,
-        query: { filter, orderby: 'Updated asc, Id asc', skip: 0, take: TITLE_KEYS_PAGE },
+        query: { filter: stampPositionFilter(since, position), orderby: STAMP_ORDER, skip: 0, take: TITLE_KEYS_PAGE },
         expect: CLAIM_RECORDS_PAGE,
         ...options,
       });
       const { results, count } = res.body.data;
       const keys: ClaimTitleKey[] = [];
-      const before: { after: { updated: string; id: number } | null; unstampedAfter: number | null } = { after, unstampedAfter };
+      const read: Array<{ id: number; updated: unknown }> = [];
       for (const record of results) {
         const parsed = CLAIM_TITLE_FIELDS.safeParse(record);
         if (!parsed.success) throw new Error(`prm: claim ${JSON.stringify(record.id ?? null)} listed from ${this.mdfClaimObject} has no integer id: its title cannot be kept for the duplicate-title check (D15)`);
         const { id, title, updated } = parsed.data;
         const stamp = (typeof updated === 'string' ? stampMillis(updated) : undefined) ?? 0;
         keys.push({ claimId: id, titleKey: typeof title === 'string' ? claimTitleKey(title) : '', prmUpdatedMs: Math.min(stamp, latest) });
-        if (typeof updated === 'string') after = { updated, id };
-        else unstampedAfter = id;
+        read.push({ id, updated });
       }
       if (keys.length > 0) await this.#claimTitles.saveClaimTitleKeys({ keys, version, now: this.#now() });
       // `count` is what matches from this position on: a page that holds it all is the last.
       if (results.length === 0 || results.length >= count) break;
+      const before = position;
+      position = positionAfter(position, read);
       // A PRM that ignored the position would answer the same page forever.
-      if (after?.updated === before.after?.updated && after?.id === before.after?.id && unstampedAfter === before.unstampedAfter) {
-        const last = after ?? { id: unstampedAfter, updated: null };
-        throw new Error(`prm: the claims listed from ${this.mdfClaimObject} after claim ${last.id} (${last.updated ?? 'no Updated stamp'}) ended with it again: the PRM does not page by position, so the duplicate-title check (D15) cannot read its claims`);
+      if (samePosition(before, position)) {
+        const last = describePosition(position);
+        throw new Error(`prm: the claims listed from ${this.mdfClaimObject} after claim ${last.id} (${last.updated}) ended with it again: the PRM does not page by position, so the duplicate-title check (D15) cannot read its claims`);
       }
     }
     // Every page read: a key of another version this catch-up did not replace is a claim gone from the PRM.

@@ -60,6 +60,17 @@ describe('prm.summarize_leads_synced (D23)', () => {
     expect(clock.now() - started).toBeLessThan(10_000);
   });
 
+  it('counts a lead the PRM holds without an Updated stamp (imported) like any other: the digest does not fail on it', async () => {
+    lead(1, 101, '2026-03-02T12:00:00Z');
+    systems.prm.addLead({ email: 'imported@client.example', phone: '+1 555 0100', partnerAccountId: 101, partnerSyncedDate: '2026-03-02T13:00:00Z', created: '2026-03-02T13:00:00Z', updated: null });
+    const output = await run('summarize_leads_synced', WINDOW);
+    expect(output.partners).toEqual([{ partner_id: 101, name: 'Northwind Cloud', contact_email: 'ops@northwind.example', contact_problem: null, lead_count: 2 }]);
+    expect((await run('list_leads_synced_between', { ...WINDOW, partner_id: 101 })).leads).toEqual([
+      expect.objectContaining({ email: 'lead1@client.example' }),
+      expect.objectContaining({ email: 'imported@client.example' }),
+    ]);
+  });
+
   it('finds nothing on a day without new leads', async () => {
     lead(1, 101, '2026-03-01T12:00:00Z');
     expect(await run('summarize_leads_synced', WINDOW)).toEqual({ partners: [], lead_count: 0, undated_count: 0, undated_leads: [], unreachable_leads: [] });

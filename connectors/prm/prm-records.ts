@@ -76,7 +76,8 @@ export const PrmPartnerLead = z
     status: z.string().nullable().optional(),
     /** D24, D25: the partner's notes on the lead. */
     partnerNotes: z.string().nullable().optional(),
-    updated: z.string().optional(),
+    /** Null for a lead the PRM holds without a stamp (imported or migrated into it; docs/systems.md). */
+    updated: z.string().nullable().optional(),
   })
   .loose();
 export type PrmPartnerLead = z.infer<typeof PrmPartnerLead>;

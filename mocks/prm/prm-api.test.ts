@@ -202,4 +202,16 @@ describe('PRM partner-facing leads (D20, D23)', () => {
     const recent = await list('Lead', { filter: "updated > '2026-04-20 00:00:00' and PartnerSyncedDate ge '2026-04-20T00:00:00Z'", orderby: 'Id asc', skip: 1, take: 1 });
     expect(recent.body.data).toMatchObject({ count: 2, entity: 'Lead', results: [expect.objectContaining({ email: 'lead2@client.example' })] });
   });
+
+  it('holds a lead imported without an Updated stamp: answered with updated null, matched by Updated eq null and by no Updated ge, ordered first; a write stamps it', async () => {
+    const stamped = await prm('Lead', { method: 'PUT', body: { Email: 'stamped@client.example', Phone: '+1 555 0100', PartnerAccountId: 101 } });
+    const imported = systems.prm.addLead({ email: 'imported@client.example', phone: '+1 555 0100', partnerAccountId: 101, updated: null });
+    expect((await prm(`Lead/${imported.id}`)).body.data).toMatchObject({ email: 'imported@client.example', updated: null });
+    const emails = async (query: Record<string, string>) => ((await list('Lead', query)).body.data.results as Array<{ email: string }>).map((l) => l.email);
+    expect(await emails({ filter: "Updated ge '2000-01-01 00:00:00'" })).toEqual(['stamped@client.example']);
+    expect(await emails({ filter: 'Updated eq null' })).toEqual(['imported@client.example']);
+    expect(await emails({ filter: "Updated ge '2000-01-01 00:00:00' or Updated eq null", orderby: 'Updated asc, Id asc' })).toEqual(['imported@client.example', 'stamped@client.example']);
+    await prm(`Lead/${imported.id}`, { method: 'PATCH', body: { Phone: '+1 555 0199' } });
+    expect((await prm(`Lead/${imported.id}`)).body.data.updated).toBe(stamped.body.data.updated);
+  });
 });
