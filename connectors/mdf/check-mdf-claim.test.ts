@@ -189,3 +189,24 @@ describe('mdf.check_claim', () => {
     expect(output.reason).toBe('Refused (D18, D19): The Claim Amount (USD 9,000) is more than the USD 8,000 approved for MDF-0901. The Claim Amount (USD 9,000) is more than 50% of the Actual Costs (USD 16,000): at most USD 8,000 can be claimed.');
   });
 });
+
+describe('mdf.check_claim: a field the PRM sent in a form that cannot be read (review 6)', () => {
+  it('D15: a Claim Amount or Actual Costs kept as text names the field and the value; the claim is refused with it, not dropped', () => {
+    const problems = checkMdfClaim({ ...claim, amount: '7,000' as never }, request, share).problems;
+    expect(problems).toEqual([
+      { rule: 'D15', field: 'Claim Amount', message: 'The Claim Amount could not be read as a number: "7,000". Please give it in digits, with a point before any cents and no currency or thousands separators, e.g. 2500 or 2500.50.' },
+    ]);
+    expect(rulesOf({ actualCosts: 'about 16k' as never })).toEqual(['D15']);
+  });
+
+  it('D15: a Paid Date that is not a calendar date names the value and the form', () => {
+    expect(checkMdfClaim({ ...claim, paidDate: '10.04.2026' }, request, share).problems).toEqual([
+      { rule: 'D15', field: 'Paid Date', message: 'The Paid Date could not be read as a date: "10.04.2026". Please give it as YYYY-MM-DD, e.g. 2026-06-04.' },
+    ]);
+  });
+
+  it('D16: an attachment of a kind it does not know (an invoice) is neither a problem nor a required kind', () => {
+    const result = checkMdfClaim({ ...claim, attachments: [...attachments, { name: 'invoice.pdf', kind: 'Invoice', url: 'https://prm.partnerflow.test/files/3' }] }, request, share);
+    expect(result).toEqual({ problems: [], missing_attachments: [], title_taken_by: null });
+  });
+});

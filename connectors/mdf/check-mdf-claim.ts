@@ -6,6 +6,7 @@ import { usd } from '../../server/engine/expression.ts';
 import { RuleProblem } from './check-mdf-request.ts';
 import { addExact, compareExact, exactToNumber, exactUsd, floorCents, hasFractionOfCent, type ExactAmount } from '../../server/engine/money.ts';
 import { downToTheCent, percentOf, shareOf } from './programme-money.ts';
+import { isIsoDate, numberOrNull, unreadableDate, unreadableNumber } from '../../schemas/domain/prm-fields.ts';
 
 /** Money as the emails show it ($usd in templates): USD 1,000.50, USD 8,000. */
 const money = (n: number) => usd(n) ?? String(n);
@@ -28,9 +29,10 @@ export const CheckedClaim = z
     id: z.number().int().positive(),
     mdfNumber: z.string(),
     title: z.string().nullish(),
-    amount: z.number().nullish(),
+    /** A number, or (prm-fields.ts) the text the PRM holds when it is not plainly one: told to the partner (D15). */
+    amount: z.union([z.number(), z.string()]).nullish(),
     paidDate: z.string().nullish(),
-    actualCosts: z.number().nullish(),
+    actualCosts: z.union([z.number(), z.string()]).nullish(),
     attachments: z.array(z.object({ kind: z.string() }).passthrough()).nullish(),
   })
   .passthrough();
@@ -38,13 +40,19 @@ export type CheckedClaim = z.infer<typeof CheckedClaim>;
 
 /** The request the claim draws on: its status and approved amount. */
 export const ClaimedRequest = z
-  .object({ mdfNumber: z.string(), status: MdfRequestStatus, amountRequested: z.number().nullish(), totalCost: z.number().nullish() })
+  .object({
+    mdfNumber: z.string(),
+    status: MdfRequestStatus,
+    // A number the PRM holds as text it is not plainly (prm-fields.ts) counts as none: the request's own intake told it.
+    amountRequested: z.union([z.number(), z.string()]).nullish(),
+    totalCost: z.union([z.number(), z.string()]).nullish(),
+  })
   .passthrough();
 export type ClaimedRequest = z.infer<typeof ClaimedRequest>;
 
 /** Another claim (from `prm.list_mdf_claims`): by title (D15) or against the same request (D18). */
 export const OtherClaim = z
-  .object({ id: z.number().int(), mdfNumber: z.string(), title: z.string().nullish(), status: z.string().optional(), amount: z.number().nullish() })
+  .object({ id: z.number().int(), mdfNumber: z.string(), title: z.string().nullish(), status: z.string().optional(), amount: z.union([z.number(), z.string()]).nullish() })
   .passthrough();
 export type OtherClaim = z.infer<typeof OtherClaim>;
 
@@ -121,10 +129,20 @@ export function checkMdfClaim(
       message: `The Claim Title "${title}" is already used by ${by}; titles must be unique among all claims (letter case, spacing and the way accents are typed do not count). Please submit the claim again with another title.`,
     });
   }
-  if (claim.paidDate === null || claim.paidDate === undefined || claim.paidDate === '') problems.push({ rule: 'D15', field: 'Paid Date', message: 'The Paid Date is missing.' });
-  const amount = claim.amount;
+  const paidDate = claim.paidDate?.trim() ?? '';
+  if (paidDate === '') problems.push({ rule: 'D15', field: 'Paid Date', message: 'The Paid Date is missing.' });
+  else if (!isIsoDate(paidDate)) problems.push({ rule: 'D15', field: 'Paid Date', message: unreadableDate('The Paid Date', paidDate) });
+  // A number the PRM holds as text that is not plainly one (prm-fields.ts) is told as such; blank text is missing.
+  const amount = typeof claim.amount === 'string' && claim.amount.trim() === '' ? null : claim.amount;
+  if (typeof claim.actualCosts === 'string' && claim.actualCosts.trim() !== '') {
+    problems.push({ rule: 'D15', field: 'Actual Costs', message: unreadableNumber('The Actual Costs', claim.actualCosts) });
+  } else if (typeof claim.actualCosts === 'number' && claim.actualCosts < 0) {
+    problems.push({ rule: 'D15', field: 'Actual Costs', message: `The Actual Costs cannot be negative (they are ${money(claim.actualCosts)}).` });
+  }
   if (amount === null || amount === undefined) {
     problems.push({ rule: 'D15', field: 'Claim Amount', message: 'The Claim Amount is missing.' });
+  } else if (typeof amount === 'string') {
+    problems.push({ rule: 'D15', field: 'Claim Amount', message: unreadableNumber('The Claim Amount', amount) });
   } else if (amount <= 0) {
     problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount is ${money(amount)}: there is nothing to reimburse.` });
   } else {
@@ -138,7 +156,8 @@ export function checkMdfClaim(
     const counted = requestClaims.filter(
       (other) => other.id !== claim.id && other.status !== 'Denied' && (other.id < claim.id || other.status === 'Approved' || other.status === 'Paid'),
     );
-    const claimed = counted.reduce((sum, other) => addExact(sum, exactUsd(other.amount ?? 0)), exactUsd(0));
+    // Another claim's amount the PRM holds as text that is not plainly a number counts as none (its own intake told it).
+    const claimed = counted.reduce((sum, other) => addExact(sum, exactUsd(numberOrNull(other.amount) ?? 0)), exactUsd(0));
     const exactAmount = exactUsd(amount);
     const total = addExact(claimed, exactAmount);
     const others = counted.map((other) => `claim ${other.id}${typeof other.amount === 'number' ? `: ${money(other.amount)}` : ''}`).join(', ');
@@ -146,7 +165,7 @@ export function checkMdfClaim(
       const left = leftAfter(bound, claimed);
       return left > 0 ? `at most ${money(left)} is left to claim` : 'nothing is left to claim';
     };
-    const approved = request.amountRequested;
+    const approved = numberOrNull(request.amountRequested);
     if (request.status === 'Approved' && approved !== null && approved !== undefined && compareExact(exactAmount, exactUsd(approved)) > 0) {
       problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount (${money(amount)}) is more than the ${money(approved)} approved for ${number}.` });
     } else if (request.status === 'Approved' && approved !== null && approved !== undefined && compareExact(total, exactUsd(approved)) > 0) {

@@ -189,3 +189,33 @@ describe('MDF intake rules', () => {
     expect(refused).toEqual([]);
   });
 });
+
+describe('D6: a field the PRM sent in a form that cannot be read (review 6): the partner is told which and how to write it', () => {
+  const messagesOf = (set: Record<string, unknown>) => checkMdfRequest({ ...complete, ...set } as never, ready).map((p) => `${p.rule} ${p.field}: ${p.message}`);
+
+  it('a number kept as text ("2,500", "USD 2500") names the field, the value and the form to use', () => {
+    expect(messagesOf({ totalCost: '12,000' })).toEqual([
+      'D6 totalCost: Total Cost (USD) could not be read as a number: "12,000". Please give it in digits, with a point before any cents and no currency or thousands separators, e.g. 2500 or 2500.50.',
+    ]);
+    expect(messagesOf({ amountRequested: 'USD 5000' })[0]).toMatch(/^D6 amountRequested: Total Amount Required from the MDF programme \(USD\) could not be read as a number: "USD 5000"/);
+  });
+
+  it('a negative amount and a Target Number of Contacts that is no whole number are told', () => {
+    expect(messagesOf({ estimatedPipeline: -5 })).toEqual(['D6 estimatedPipeline: Estimated Pipeline Created (USD) cannot be negative (it is -5).']);
+    expect(messagesOf({ targetContacts: 20.5 })).toEqual(['D6 targetContacts: Target Number of Contacts must be a whole number (it is 20.5).']);
+  });
+
+  it('a date that is not a calendar date names the field, the value and the form YYYY-MM-DD; no end-before-start comparison with it', () => {
+    expect(messagesOf({ startDate: '03/10/2026' })).toEqual([
+      'D6 startDate: Expected Start Date could not be read as a date: "03/10/2026". Please give it as YYYY-MM-DD, e.g. 2026-06-04.',
+    ]);
+  });
+
+  it('an In Person or Virtual value that is neither, and an Activity Country that is no two-letter code, are told', () => {
+    expect(messagesOf({ deliveryMode: 'Hybrid' })).toEqual(['D6 deliveryMode: In Person or Virtual must be In Person or Virtual (it is "Hybrid").']);
+    expect(messagesOf({ activityCountry: 'Germany' })).toEqual([
+      'D13 activityCountry: The Activity Country must be a two-letter country code (ISO 3166-1 alpha-2, e.g. DE); it is "Germany".',
+    ]);
+    expect(messagesOf({ activityCountry: 'de' })).toEqual([]);
+  });
+});

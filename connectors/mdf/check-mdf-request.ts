@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { defineAction } from '../kit/define-connector.ts';
 import { addExact, compareExact, exactUsd, hasFractionOfCent } from '../../server/engine/money.ts';
 import { downToTheCent, largestAllowedCents, percentOf, shareOf } from './programme-money.ts';
-import { MDF_REQUEST_FORM_LABELS, MdfRequestForm, type MdfRequest } from '../../schemas/domain/mdf-request.ts';
+import { ActivityDelivery, MDF_REQUEST_FORM_LABELS, MdfRequestForm, isCountryCode, type MdfRequest } from '../../schemas/domain/mdf-request.ts';
+import { isIsoDate, unreadableDate, unreadableNumber } from '../../schemas/domain/prm-fields.ts';
 import type { Partner } from '../../schemas/domain/partner.ts';
 
 /**
@@ -47,8 +48,11 @@ function largestAllowedUsd(cost: number, maximumShare: number): number {
   return largestAllowedCents(cost, maximumShare) / 100;
 }
 
-/** The request as the check reads it: the 13 form fields (D6) and the activity's region (D8). */
-export type CheckedRequest = Pick<MdfRequest, keyof MdfRequestForm> & { activityRegion?: string | null };
+/** The request as the check reads it: the 13 form fields (D6), the activity's region (D8) and country (D13). */
+export type CheckedRequest = Pick<MdfRequest, keyof MdfRequestForm> & { activityRegion?: string | null; activityCountry?: string | null };
+
+/** The form's number fields (D6): read from text when plainly a number, else kept as sent (prm-fields.ts). */
+const NUMBER_FIELDS = ['totalCost', 'targetContacts', 'estimatedPipeline', 'partnerInvestment', 'amountRequested'] as const;
 
 /**
  * The MDF programme's intake rules (D3–D6, and D8's activity region, without which no approver can be
@@ -76,13 +80,37 @@ export function checkMdfRequest(
   for (const field of missing) {
     problems.push({ rule: 'D6', field, message: `${MDF_REQUEST_FORM_LABELS[field]} is required.` });
   }
+  // D6: a value the PRM holds in a form that cannot be read for sure (prm-fields.ts) reaches the check as
+  // sent: the partner is told the field, what it holds and how to write it, never left without an answer.
+  for (const field of NUMBER_FIELDS) {
+    const value = request[field];
+    const label = MDF_REQUEST_FORM_LABELS[field];
+    if (typeof value === 'string' && value.trim() !== '') problems.push({ rule: 'D6', field, message: unreadableNumber(label, value) });
+    else if (typeof value === 'number' && value < 0) problems.push({ rule: 'D6', field, message: `${label} cannot be negative (it is ${value}).` });
+    else if (field === 'targetContacts' && typeof value === 'number' && !Number.isInteger(value)) {
+      problems.push({ rule: 'D6', field, message: `${label} must be a whole number (it is ${value}).` });
+    }
+  }
+  for (const field of ['startDate', 'endDate'] as const) {
+    const value = request[field];
+    if (typeof value === 'string' && value.trim() !== '' && !isIsoDate(value)) problems.push({ rule: 'D6', field, message: unreadableDate(MDF_REQUEST_FORM_LABELS[field], value) });
+  }
+  const mode = request.deliveryMode;
+  if (typeof mode === 'string' && mode.trim() !== '' && !ActivityDelivery.safeParse(mode).success) {
+    problems.push({ rule: 'D6', field: 'deliveryMode', message: `${MDF_REQUEST_FORM_LABELS.deliveryMode} must be ${ActivityDelivery.options.join(' or ')} (it is "${mode}").` });
+  }
+  // D13: whether the activity draws on the flexi-budget depends on its country: one that is no country code cannot be decided.
+  const country = request.activityCountry;
+  if (typeof country === 'string' && country.trim() !== '' && !isCountryCode(country)) {
+    problems.push({ rule: 'D13', field: 'activityCountry', message: `The Activity Country must be a two-letter country code (ISO 3166-1 alpha-2, e.g. DE); it is "${country}".` });
+  }
   // D8: the approver is the CMM of the activity's region, never of the partner's home region, so a
   // request that does not say where the activity takes place cannot be routed.
   const region = request.activityRegion;
   if (region === undefined || region === null || (typeof region === 'string' && region.trim() === '')) {
     problems.push({ rule: 'D8', field: 'activityRegion', message: `${ACTIVITY_REGION_LABEL} is required: it decides which Channel Marketing Manager approves the request.` });
   }
-  if (request.startDate && request.endDate && request.endDate < request.startDate) {
+  if (isIsoDate(request.startDate) && isIsoDate(request.endDate) && request.endDate < request.startDate) {
     problems.push({
       rule: 'D6',
       field: 'endDate',
@@ -92,19 +120,20 @@ export function checkMdfRequest(
   // Amounts are compared exactly, never rounded to the cent first (USD 999.999 is under USD 1,000), and the
   // amount the vendor pays is in whole cents, as a claim's is (D18): a fraction of a cent is an invalid field.
   const amount = request.amountRequested;
-  if (typeof amount === 'number' && hasFractionOfCent(amount)) {
+  // A negative amount is told as such above (D6), not as under the minimum too.
+  if (typeof amount === 'number' && amount >= 0 && hasFractionOfCent(amount)) {
     problems.push({
       rule: 'D6',
       field: 'amountRequested',
       message: `The ${MDF_REQUEST_FORM_LABELS.amountRequested}, ${amount}, has a fraction of a cent: give it in dollars and whole cents, e.g. ${usd(downToTheCent(amount))}.`,
     });
   }
-  if (typeof amount === 'number' && compareExact(exactUsd(amount), exactUsd(minimum)) < 0) {
+  if (typeof amount === 'number' && amount >= 0 && compareExact(exactUsd(amount), exactUsd(minimum)) < 0) {
     problems.push({ rule: 'D4', field: 'amountRequested', message: `The minimum MDF request is ${usd(minimum)}; this request asks for ${usd(amount)}.` });
   }
   const cost = request.totalCost;
   // D5 whenever both numbers are there: a total cost of 0 allows no MDF at all.
-  if (typeof amount === 'number' && typeof cost === 'number') {
+  if (typeof amount === 'number' && typeof cost === 'number' && amount >= 0 && cost >= 0) {
     if (compareExact(exactUsd(amount), shareOf(cost, share)) > 0) {
       problems.push({
         rule: 'D5',
@@ -129,7 +158,7 @@ export function checkMdfRequest(
 
 const CheckInput = z
   .object({
-    request: MdfRequestForm.extend({ activityRegion: z.string().nullish() }).passthrough(),
+    request: MdfRequestForm.extend({ activityRegion: z.string().nullish(), activityCountry: z.string().nullish() }).passthrough(),
     partner: z.object({ name: z.string(), marketingReady: z.boolean() }).passthrough(),
     /** The `mdf-programme` table's row (extra columns such as `programme` are ignored). */
     rules: z

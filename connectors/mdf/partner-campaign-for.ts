@@ -1,5 +1,6 @@
 import { CAMPAIGN_NAME_MAX, budgetedCost, type PartnerCampaign } from '../../schemas/domain/partner-campaign.ts';
 import type { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
+import { numberOrNull } from '../../schemas/domain/prm-fields.ts';
 import type { PrmMdfRequest, PrmPartner } from '../prm/prm-records.ts';
 
 /** The request statuses that have a partner campaign: approved, and approved then claimed (Closed). */
@@ -16,7 +17,7 @@ export function partnerCampaignFor(request: PrmMdfRequest, partner: Pick<PrmPart
   const name = `${request.mdfNumber}: ${request.activityName ? request.activityName : 'MDF activity'}`;
   return {
     name: name.length > CAMPAIGN_NAME_MAX ? `${name.slice(0, CAMPAIGN_NAME_MAX - 1)}…` : name,
-    budgeted_cost: budgetedCost(request.totalCost),
+    budgeted_cost: budgetedCost(numberOrNull(request.totalCost)),
     start_date: request.startDate || null,
     end_date: request.endDate || null,
     // D29 names a Channel partner: an Alliance partner (a cloud provider) is no channel partner.

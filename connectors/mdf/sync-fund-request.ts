@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { PartnerFundRequest } from '../../schemas/domain/fund-request.ts';
 import type { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
+import { numberOrNull } from '../../schemas/domain/prm-fields.ts';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 import type { PrmClient } from '../prm/prm-client.ts';
 import type { PrmMdfRequest, PrmPartner } from '../prm/prm-records.ts';
@@ -36,7 +37,7 @@ export function fundRequestFields(request: PrmMdfRequest, partner: Pick<PrmPartn
   const status: Record<MdfRequestStatus, PartnerFundRequest['Status']> = REQUEST_STATUS_IN_SALESFORCE;
   return {
     Title: `${request.mdfNumber}: ${request.activityName ? request.activityName : 'MDF request'}`,
-    RequestedAmount: request.amountRequested ?? 0,
+    RequestedAmount: numberOrNull(request.amountRequested) ?? 0,
     Amount: approvedAmount(request),
     Activity: request.activityType ?? null,
     ChannelPartnerId: partner.crmId,

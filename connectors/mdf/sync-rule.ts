@@ -123,9 +123,10 @@ export const REQUEST_STATUS_IN_SALESFORCE: Readonly<Record<MdfRequestStatus, 'Dr
 export const CLAIM_STATUS_IN_SALESFORCE: Readonly<Record<MdfClaimStatus, 'Draft' | 'Approved' | 'Rejected' | 'Paid'>> = { Open: 'Draft', Approved: 'Approved', Denied: 'Rejected', Paid: 'Paid' };
 
 /** A request's approved amount as Salesforce's Amount shows it: its amount while Approved or Closed, otherwise none. */
-export function approvedAmount(request: { status: MdfRequestStatus; amountRequested?: number | null | undefined }): number | null {
+export function approvedAmount(request: { status: MdfRequestStatus; amountRequested?: number | string | null | undefined }): number | null {
   const approved = request.status === 'Approved' || request.status === 'Closed';
-  return approved && request.amountRequested ? request.amountRequested : null;
+  // An amount the PRM holds as text that is not plainly a number (prm-fields.ts) is none.
+  return approved && typeof request.amountRequested === 'number' && request.amountRequested ? request.amountRequested : null;
 }
 
 /** The fields of a record the sync keeps in step, and their bases, by field name. */
@@ -135,7 +136,7 @@ export type WithoutBase = FieldSides['withoutBase'];
 
 /** A Funds Request's fields as the sync sees them: `status` and `amount` (the approved amount). */
 export function requestFieldSides(
-  request: { status: MdfRequestStatus; amountRequested?: number | null | undefined },
+  request: { status: MdfRequestStatus; amountRequested?: number | string | null | undefined },
   salesforce: { status: string | null; amount: number | null },
   bases: SyncBases,
   withoutBase: WithoutBase,

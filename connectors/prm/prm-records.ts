@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MdfClaim } from '../../schemas/domain/mdf-claim.ts';
 import { MdfRequest } from '../../schemas/domain/mdf-request.ts';
 import { Partner } from '../../schemas/domain/partner.ts';
+import { readPrmNumber } from '../../schemas/domain/prm-fields.ts';
 
 /**
  * An MDF request as the PRM returns it. Fields the domain schema does not name (custom `__cf` fields an
@@ -25,7 +26,8 @@ export const PrmMdfClaimSummary = z
     mdfNumber: z.string(),
     title: z.string().nullish().catch(null),
     status: z.string(),
-    amount: z.number().nullish(),
+    /** Read as prm-fields.ts says; text that is not plainly a number counts as none. */
+    amount: z.preprocess(readPrmNumber, z.number().nullish().catch(null)),
   })
   .loose();
 export type PrmMdfClaimSummary = z.infer<typeof PrmMdfClaimSummary>;

@@ -191,13 +191,15 @@ export const DEMO_MDF_REQUESTS: SeedMdfRequest[] = [
 ];
 
 /** An approved demo request: the form's remaining fields filled in plausibly. */
-function approved(fields: Pick<SeedMdfRequest, 'mdfNumber' | 'partnerId' | 'submittedByEmail' | 'activityRegion' | 'activityName' | 'activityType' | 'deliveryMode' | 'description' | 'startDate' | 'endDate' | 'totalCost' | 'amountRequested'>): SeedMdfRequest {
+function approved(
+  fields: Pick<SeedMdfRequest, 'mdfNumber' | 'partnerId' | 'submittedByEmail' | 'activityRegion' | 'activityName' | 'activityType' | 'deliveryMode' | 'description' | 'startDate' | 'endDate'> & { totalCost: number; amountRequested: number },
+): SeedMdfRequest {
   return {
     status: 'Approved',
     statusReason: null,
     targetContacts: 100,
     estimatedPipeline: 50000,
-    partnerInvestment: (fields.totalCost ?? 0) - (fields.amountRequested ?? 0),
+    partnerInvestment: fields.totalCost - fields.amountRequested,
     verticalIndustry: 'Technology',
     segment: 'Mid-Market',
     ...fields,

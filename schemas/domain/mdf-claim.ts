@@ -1,26 +1,34 @@
 import { z } from 'zod';
-import { IsoDate, PrmTimestamp } from './mdf-request.ts';
+import { PrmTimestamp } from './mdf-request.ts';
+import { PrmDate, PrmNumber, prmPicklist, trimmed } from './prm-fields.ts';
 
 /** D18: a claim starts Open and is Approved or Denied; finance marks an approved claim Paid. */
 export const MdfClaimStatus = z.enum(['Open', 'Approved', 'Denied', 'Paid']);
 export type MdfClaimStatus = z.infer<typeof MdfClaimStatus>;
 
 /** What an attachment proves (D15, D16): the proof of performance, the lead list, or anything else. */
-export const ClaimAttachmentKind = z.enum(['POP', 'Lead List', 'Other']);
+export const CLAIM_ATTACHMENT_KINDS = ['POP', 'Lead List', 'Other'] as const;
+export const ClaimAttachmentKind = z.enum(CLAIM_ATTACHMENT_KINDS);
 export type ClaimAttachmentKind = z.infer<typeof ClaimAttachmentKind>;
 
 /**
  * The item ops pick in a claim's Missing POP field (D17): the partner is told to add it.
  * [guess] The real picklist's values are not public.
  */
-export const MissingPopItem = z.enum(['POP', 'Lead List', 'Invoice', 'Other']);
+const MISSING_POP_ITEMS = ['POP', 'Lead List', 'Invoice', 'Other'] as const;
+export const MissingPopItem = z.enum(MISSING_POP_ITEMS);
 export type MissingPopItem = z.infer<typeof MissingPopItem>;
 
-/** A file attached to a claim. It stays in the PRM (D2): only its name, kind and PRM URL travel. */
+/**
+ * A file attached to a claim. It stays in the PRM (D2): only its name, kind and PRM URL travel. A kind
+ * the runtime does not know (an invoice, a photo: ops may add kinds to the PRM's picklist) is kept as
+ * sent, and the known kinds are read in any letter case: the claim is never refused over a file, and
+ * D16 asks only for the required kinds it lacks. The name and URL are read as text, whatever they hold.
+ */
 export const ClaimAttachment = z.object({
-  name: z.string().min(1),
-  kind: ClaimAttachmentKind,
-  url: z.url(),
+  name: z.string().nullish(),
+  kind: prmPicklist(CLAIM_ATTACHMENT_KINDS),
+  url: z.string().nullish(),
 });
 export type ClaimAttachment = z.infer<typeof ClaimAttachment>;
 
@@ -35,14 +43,19 @@ export const MdfClaim = z.object({
   /** D15: unique among all claims, compared without regard to case and surrounding spaces (claimTitleKey). */
   title: z.string().nullish(),
   /** What the partner claims, in USD (D18: at most the approved amount; D19: at most half of actualCosts). */
-  amount: z.number().nonnegative().nullish(),
-  paidDate: z.union([IsoDate, z.literal('')]).nullish(),
+  /** Read as prm-fields.ts says (a blank number is missing; text that is not plainly a number is kept, and the check names it). */
+  amount: PrmNumber,
+  paidDate: PrmDate,
   /** What the activity actually cost, in USD (D19). */
-  actualCosts: z.number().nonnegative().nullish(),
+  actualCosts: PrmNumber,
   attachments: z.array(ClaimAttachment).nullish(),
-  /** D17: set by ops when an item is absent or wrong; cleared when it is fixed. */
-  missingPop: z.union([MissingPopItem, z.literal('')]).nullish(),
-  status: MdfClaimStatus,
+  /**
+   * D17: set by ops when an item is absent or wrong; cleared when it is fixed. A value outside the
+   * guessed picklist (ops' own, e.g. "Invoice copy") is kept as ops wrote it, trimmed: the partner is
+   * asked for that item, and no later change of the claim (its approval) is refused over it (D18, D11).
+   */
+  missingPop: prmPicklist(MISSING_POP_ITEMS),
+  status: z.preprocess(trimmed, MdfClaimStatus),
   /** Why the claim was decided (a denial's reason is told to the partner, D18). */
   statusReason: z.string().nullish(),
   /** Set once finance raised a purchase order: the partner is then asked for the invoice (D18). */

@@ -1,14 +1,16 @@
 import { z } from 'zod';
-import { Region } from './partner.ts';
+import { IsoDate, PrmDate, PrmNumber, prmPicklist, trimmed } from './prm-fields.ts';
+
+export { IsoDate };
 
 /** D11: Open (submitted) → Approved | Denied | Canceled; Approved → Closed. */
 export const MdfRequestStatus = z.enum(['Open', 'Approved', 'Denied', 'Canceled', 'Closed']);
+/** The status as the PRM sends it: a picklist value, surrounding spaces ignored. */
+const PrmRequestStatus = z.preprocess(trimmed, MdfRequestStatus);
 export type MdfRequestStatus = z.infer<typeof MdfRequestStatus>;
 
-export const ActivityDelivery = z.enum(['In Person', 'Virtual']);
-
-/** A calendar date as the PRM stores it: YYYY-MM-DD, no time zone. */
-export const IsoDate = z.iso.date();
+const ACTIVITY_DELIVERIES = ['In Person', 'Virtual'] as const;
+export const ActivityDelivery = z.enum(ACTIVITY_DELIVERIES);
 
 /**
  * The PRM's `created`/`updated` stamps. Public clients filter on them as `'2026-01-01 00:00:00'` (UTC,
@@ -17,25 +19,26 @@ export const IsoDate = z.iso.date();
  */
 export const PrmTimestamp = z.union([z.iso.datetime({ offset: true }), z.iso.datetime({ local: true }), z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/)]);
 
-/** A PRM form field left blank arrives as "" or null: both are "missing" to the D6 check, not a bad event. */
-const orBlank = <T extends z.ZodType>(schema: T) => z.union([schema, z.literal('')]).nullish();
-
 /**
  * The 13 fields of the MDF request form (D6). They are optional here because the PRM can deliver a
  * request with a field left empty: the intake recipe must tell the partner which one, not drop the event.
+ * Each is read as prm-fields.ts says (trimmed, a blank number missing, a number or a date-time at
+ * midnight sent as text read): a value that cannot be read for sure arrives as the text sent, and the
+ * intake check (mdf.check_request) tells the partner to correct that field (D6). Never a refused record.
  */
 export const MdfRequestForm = z.object({
   activityName: z.string().nullish(),
   activityType: z.string().nullish(),
-  deliveryMode: orBlank(ActivityDelivery),
+  /** In Person or Virtual in any letter case; another value is kept as sent, for the check to name. */
+  deliveryMode: prmPicklist(ACTIVITY_DELIVERIES),
   description: z.string().nullish(),
-  startDate: orBlank(IsoDate),
-  endDate: orBlank(IsoDate),
-  totalCost: z.number().nonnegative().nullish(),
-  targetContacts: z.number().int().nonnegative().nullish(),
-  estimatedPipeline: z.number().nonnegative().nullish(),
-  partnerInvestment: z.number().nonnegative().nullish(),
-  amountRequested: z.number().nonnegative().nullish(),
+  startDate: PrmDate,
+  endDate: PrmDate,
+  totalCost: PrmNumber,
+  targetContacts: PrmNumber,
+  estimatedPipeline: PrmNumber,
+  partnerInvestment: PrmNumber,
+  amountRequested: PrmNumber,
   verticalIndustry: z.string().nullish(),
   segment: z.string().nullish(),
 });
@@ -73,18 +76,25 @@ export const MdfRequest = MdfRequestForm.extend({
   partnerId: z.number().int().positive(),
   /** The partner user who submitted the form; the confirmation goes to them (D7). */
   submittedByEmail: TypedEmail,
-  /** D8: the region where the activity takes place, which picks the approver. */
-  activityRegion: orBlank(Region),
+  /**
+   * D8: the region where the activity takes place, which picks the approver. Trimmed; a region the
+   * approvers table does not have (or not in capitals) is kept as sent: the approval recipe tells ops.
+   */
+  activityRegion: z.preprocess(trimmed, z.string().nullish()),
   /**
    * D13: the country where the activity takes place, ISO 3166-1 alpha-2 (`DE`; letter case is ignored).
    * Outside the activity region's target markets the request draws on the flexi-budget. Optional: a
-   * request without one is not flexi.
+   * request without one is not flexi. Trimmed; anything but two letters is kept as sent, and the
+   * intake check tells the partner to correct it (`isCountryCode`).
    */
-  activityCountry: orBlank(z.string().regex(/^[A-Za-z]{2}$/, 'an ISO 3166-1 alpha-2 country code, e.g. DE')),
-  status: MdfRequestStatus,
+  activityCountry: z.preprocess(trimmed, z.string().nullish()),
+  status: PrmRequestStatus,
   /** Why the request was decided or canceled. Ops may write internal notes here: partner emails do not quote it. */
   statusReason: z.string().nullish(),
   created: PrmTimestamp,
   updated: PrmTimestamp,
 });
 export type MdfRequest = z.infer<typeof MdfRequest>;
+
+/** D13: an Activity Country as the rule needs it: two letters (ISO 3166-1 alpha-2, any letter case). */
+export const isCountryCode = (value: unknown): boolean => typeof value === 'string' && /^[A-Za-z]{2}$/.test(value);

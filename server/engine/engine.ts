@@ -256,6 +256,12 @@ export class Engine {
         createdAt: now,
       });
     }
+    // The record's key is stored and indexed with its runs: bounded as the runs' own keys are (no string limit bounds it);
+    // after them, so a recipe's key too long is named as such.
+    if (correlationKey !== null && correlationKey.length > MAX_DEDUP_KEY_LENGTH) {
+      const message = `the record's key is ${correlationKey.length} characters, longer than the limit of ${MAX_DEDUP_KEY_LENGTH}`;
+      throw new EventRejectedError(`${eventName}: ${message}; nothing was stored`, 400, [{ path: 'data', message }]);
+    }
     const eventHash = deliveryEventHash(eventName, delivery.data);
     const taken = this.#leaseAtIntake(runs, now);
     let result: IngestResult;

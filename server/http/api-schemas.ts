@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ClaimAttachment, MdfClaimStatus, MissingPopItem } from '../../schemas/domain/mdf-claim.ts';
+import { ClaimAttachmentKind, MdfClaimStatus, MissingPopItem } from '../../schemas/domain/mdf-claim.ts';
 import { ActivityDelivery, IsoDate, MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 import { RUN_ID_CURSOR } from './runs-page-query.ts';
 
@@ -253,7 +253,13 @@ export const MockPrmWebhook = z
   })
   .meta({ id: 'MockPrmWebhook' });
 
-const MockAttachment = ClaimAttachment.describe('A file attached to the claim ({ name, kind POP | Lead List | Other, url }): it stays in the PRM (D2)');
+/**
+ * An attachment as the simulated PRM's claim form takes it: a name, a kind of its picklist, a URL. The
+ * runtime reads a real PRM's attachments more leniently (ClaimAttachment: an unknown kind is kept).
+ */
+const MockAttachment = z
+  .object({ name: z.string().min(1), kind: ClaimAttachmentKind, url: z.url() })
+  .describe('A file attached to the claim ({ name, kind POP | Lead List | Other, url }): it stays in the PRM (D2)');
 
 /** A date as the simulated PRM's date fields take it (a write of 02/04/2026 is refused there too). */
 const MockPaidDate = z.union([z.iso.date({ message: 'a date YYYY-MM-DD' }), z.literal('')]);

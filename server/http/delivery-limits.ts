@@ -3,14 +3,16 @@ import { formatPath, type Issue } from '../../schemas/format-issues.ts';
 /**
  * The shape limits of a webhook delivery, part of the HTTP contract (README "HTTP API", the OpenAPI
  * description of `POST /webhooks/:source`). They bound what a signed sender can make the runtime store
- * and walk: a body of 1 MB nested 10,000 levels deep overflowed the stack when it was stored, and a
- * 500,000-character field could become a dedup key. The body's size is bounded by MAX_BODY_BYTES.
+ * and walk: a body of 1 MB nested 10,000 levels deep overflowed the stack when it was stored. The body's
+ * size is bounded by MAX_BODY_BYTES, and so is a string value: free text of a business record (an MDF
+ * request's Description, a pasted agenda) is the partner's and may run to the body's size (review 6: a
+ * limit of 10,000 characters on every string lost a request for good). What a value becomes a key of
+ * is bounded where it does: the delivery id (200, WebhookDelivery), a record's key (the correlation key)
+ * and a run's dedup and concurrency keys (MAX_DEDUP_KEY_LENGTH, the engine).
  */
 export const DELIVERY_LIMITS = {
   /** Objects and arrays inside one another, counting the delivery itself (its `data` is level 2). */
   maxDepth: 32,
-  /** Characters of any string value. */
-  maxStringLength: 10_000,
   /** Characters of any object key. */
   maxKeyLength: 200,
 } as const;
@@ -26,12 +28,6 @@ export function deliveryLimitIssue(value: unknown, limits: DeliveryLimits = DELI
   const pending: Array<{ value: unknown; path: PropertyKey[] }> = [{ value, path: [] }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const { value: current, path } = next;
-    if (typeof current === 'string') {
-      if (current.length > limits.maxStringLength) {
-        return issue(path, `a string of ${current.length} characters, longer than the limit of ${limits.maxStringLength}`);
-      }
-      continue;
-    }
     if (current === null || typeof current !== 'object') continue;
     // `path` holds the keys leading here, so this container sits at level path.length + 1.
     if (path.length + 1 > limits.maxDepth) return issue(path, `nested more than ${limits.maxDepth} levels deep (objects and arrays)`);

@@ -34,7 +34,8 @@ describe('POST /webhooks/:source: refused deliveries are logged at warn', () => 
       msg: 'webhook refused: fake a delivery answered 415: a delivery must be sent with Content-Type application/json (UTF-8); got "text/plain"',
     });
 
-    const beyond = await fx.deliver({ id: 'd-long', event: 'thing.happened', data: { id: 'MDF-1', note: `${PRIVATE} ${'x'.repeat(10_001)}` } });
+    // A key beyond the limit (a string value has none since review 6, but the body's).
+    const beyond = await fx.deliver({ id: 'd-long', event: 'thing.happened', data: { id: 'MDF-1', note: { [`k${'x'.repeat(200)}`]: PRIVATE } } });
     expect(beyond.status).toBe(400);
     expect(warned().at(-1)).toMatchObject({ fields: { source: 'fake', deliveryId: 'd-long', status: 400, reason: expect.stringContaining('the delivery is beyond a limit: data.note') } });
 

@@ -207,15 +207,37 @@ describe('POST /webhooks/:source', () => {
       expect(((await res.json()) as { error: string }).error).toMatch(/nested more than 32 levels deep/);
     });
 
-    it('answers 400 naming the limit for a string of more than 10,000 characters (a 500,000-character id is no dedup key)', async () => {
+    it('answers 400 naming the limit for a record key of more than 500 characters (a 500,000-character id is no key), and stores nothing', async () => {
       fx = await appFixture({ config: { maxBodyBytes: 1024 * 1024 } });
       const res = await fx.deliver(delivery('delivery-1', { id: 'M'.repeat(500_000) }));
       expect(res.status).toBe(400);
       const body = (await res.json()) as { error: string; issues: Array<{ path: string; message: string }> };
-      expect(body.issues).toEqual([{ path: 'data.id', message: 'a string of 500000 characters, longer than the limit of 10000' }]);
-      expect(body.error).toContain('data.id: a string of 500000 characters, longer than the limit of 10000');
+      expect(body.issues).toEqual([{ path: 'data', message: "the record's key is 500000 characters, longer than the limit of 500" }]);
+      expect(body.error).toBe("fake.thing.happened: the record's key is 500000 characters, longer than the limit of 500; nothing was stored");
       await expectNothingStored();
-      expect((await fx.deliver(delivery('delivery-2', { id: 'T-2', note: 'x'.repeat(10_000) }))).status).toBe(202);
+    });
+
+    it('accepts free text as long as the body allows (review 6: a 50,000-character description is a partner\'s, not a key), stored whole', async () => {
+      fx = await appFixture({ config: { maxBodyBytes: 1024 * 1024 } });
+      const note = 'Agenda. '.repeat(62_500);
+      const res = await fx.deliver(delivery('delivery-1', { id: 'T-1', note }));
+      expect(res.status).toBe(202);
+      const { run_ids } = (await res.json()) as { run_ids: string[] };
+      expect((await fx.store.getRun(run_ids[0] as never))?.trigger).toMatchObject({ data: { id: 'T-1', note } });
+    });
+
+    it('counts every refusal by reason in partnerflow_webhooks_refused_total: invalid (400, the event is lost), signature, unknown_source, content_type', async () => {
+      fx = await appFixture();
+      expect((await fx.deliver(delivery('delivery-1', { id: 'K'.repeat(501) }))).status).toBe(400);
+      expect((await fx.deliver({ id: 'delivery-2', event: 'thing.happened' })).status).toBe(400);
+      expect((await fx.deliver(delivery('delivery-3'), { secret: 'some-other-secret-0000' })).status).toBe(401);
+      expect((await fx.app.request('/webhooks/nobody', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
+      expect((await fx.deliver(delivery('delivery-4'), { headers: { 'content-type': 'text/plain' } })).status).toBe(415);
+      const text = await (await fx.app.request('/metrics')).text();
+      const refused = Object.fromEntries(
+        text.split('\n').filter((l) => l.startsWith('partnerflow_webhooks_refused_total{')).map((l) => [/reason="([^"]+)"/.exec(l)![1], Number(l.split(' ').at(-1))]),
+      );
+      expect(refused).toEqual({ invalid: 2, signature: 1, unknown_source: 1, content_type: 1 });
     });
 
     it('answers 400 naming the limit for a key of more than 200 characters, in data or in an array in it', async () => {

@@ -17,6 +17,20 @@ import { webhookRefusalLog } from './webhook-refusal-log.ts';
 import { STORE_UNAVAILABLE_RETRY_AFTER_SECONDS, StoreUnavailableError } from '../store/store-unavailable.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from './webhook-signature.ts';
 
+/**
+ * The `reason` label of partnerflow_webhooks_refused_total for a refusal's status: `invalid` is a
+ * delivery refused for good as no event at all (not JSON, beyond a shape limit, not a delivery, an event
+ * the source does not have, data its schema refuses, a key too long): the event is lost, so ops alert on it.
+ */
+const REFUSAL_REASONS: Readonly<Record<number, string>> = {
+  400: 'invalid',
+  401: 'signature',
+  404: 'unknown_source',
+  409: 'delivery_id_reused',
+  413: 'too_large',
+  415: 'content_type',
+};
+
 /** One decoder for every delivery: `decode` without `stream` keeps no state between calls. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -39,8 +53,11 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
   app.post('/webhooks/:source', async (c) => {
     const source = c.req.param('source');
     const requestId = c.get('requestId');
+    // Every refusal is a line and a count (review 6): a business event refused for good (400: it is lost,
+    // a sender does not retry a 4xx) must show in /metrics for ops to alert on, not only in the log.
     const refuse = (response: Response, reason: string, deliveryId?: string): Response => {
       refusals.refused({ requestId, source, deliveryId, status: response.status, reason });
+      engine.metrics.webhooksRefused.inc({ reason: REFUSAL_REASONS[response.status] ?? 'invalid' });
       return response;
     };
     // Own properties only: a source named `constructor` must not find Object.prototype's.
@@ -113,7 +130,6 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
       if (error instanceof EventRejectedError) return refuse(jsonError(c, error.status, error.message, error.issues), error.message, delivery.data.id);
       // A sender reusing ids (or two events sharing one): a 409 it will not retry, a line, and a count to alert on.
       if (error instanceof DeliveryIdReusedError) {
-        engine.metrics.webhooksRefused.inc({ reason: 'delivery_id_reused' });
         return refuse(jsonError(c, 409, error.message), error.message, delivery.data.id);
       }
       // PostgreSQL is away: nothing can be promised as stored, so no 202. The sender delivers the same
@@ -143,7 +159,8 @@ export const webhookDocs: RouteDoc[] = [
       'The same event means the same event name and the same data as JSON values: key order, spacing and escapes may differ. A different event under a used id is refused with 409. ' +
       "A recipe whose trigger filter or key cannot be computed for the event (it throws, or a key computes nothing) does not refuse the delivery: its run is among the run ids, stored failed with the error, and the other recipes' runs go on. " +
       `Limits: Content-Type \`application/json\` (UTF-8); objects and arrays nested at most ${DELIVERY_LIMITS.maxDepth} levels (the delivery is level 1); ` +
-      `strings of at most ${DELIVERY_LIMITS.maxStringLength} characters, keys of at most ${DELIVERY_LIMITS.maxKeyLength}; a recipe's dedup key of at most ${MAX_DEDUP_KEY_LENGTH} characters.`,
+      `keys of at most ${DELIVERY_LIMITS.maxKeyLength} characters; a string value (free text) only as long as the body allows; the record's key (e.g. an MDF number) and a recipe's dedup and concurrency keys of at most ${MAX_DEDUP_KEY_LENGTH} characters. ` +
+      'A refusal is counted in `partnerflow_webhooks_refused_total` by reason (README, Metrics).',
     params: { source: 'Connector name, e.g. `prm`' },
     headers: {
       'X-Partnerflow-Timestamp': 'Unix time in seconds when the delivery was signed',
@@ -154,7 +171,7 @@ export const webhookDocs: RouteDoc[] = [
       202: { description: 'Accepted and stored', schema: WebhookAccepted },
       400: {
         description:
-          'Not JSON, nested too deep or with a string or key too long (the limits above), not a delivery, an event the source does not have, data the event schema refuses, or a dedup key too long',
+          'Not JSON, nested too deep or with a key too long (the limits above), not a delivery, an event the source does not have, data the event schema refuses (for the PRM: no record at all, e.g. without its MDF number or partner id; a field in an unexpected form is read, not refused), or a record key or dedup key too long',
         schema: ErrorBody,
       },
       401: { description: 'Signature or timestamp missing, stale or wrong', schema: ErrorBody },
