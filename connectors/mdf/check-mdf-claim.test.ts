@@ -205,6 +205,31 @@ describe('mdf.check_claim: a field the PRM sent in a form that cannot be read (r
     ]);
   });
 
+  it('D18, D19: an Approved request whose amount or Total Cost the PRM now holds as text that is not plainly a number fails the check (for ops to correct), never lets the claim through unchecked', () => {
+    expect(() => checkMdfClaim({ ...claim, amount: 9000, actualCosts: null }, { ...request, amountRequested: '2,500' as never, totalCost: 20000 }, share)).toThrow(
+      'MDF request MDF-0901: its Total Amount Required from the MDF programme (USD) in the PRM is "2,500", which is not plainly a number, so the claim cannot be checked against it (D18, D19): correct it in the PRM, then retry this run',
+    );
+    expect(() => checkMdfClaim({ ...claim, amount: 900, actualCosts: null }, { ...request, amountRequested: 2500, totalCost: '20,000' as never }, share)).toThrow(
+      'MDF request MDF-0901: its Total Cost (USD) in the PRM is "20,000"',
+    );
+    // The claim's own Actual Costs bound it (D19): the request's Total Cost is not read, whatever it holds.
+    expect(rulesOf({ amount: 900, actualCosts: 2000 }, { amountRequested: 2500, totalCost: '20,000' as never })).toEqual([]);
+  });
+
+  it('D19: another counted claim\'s Actual Costs sent as plain number text are that number: a claim without its own cannot raise the cap to the planned Total Cost', () => {
+    const approved = { id: 3, mdfNumber: 'MDF-0901', title: 'Partner Day Munich', status: 'Approved', amount: 900, actualCosts: '2000' };
+    const problems = checkMdfClaim({ ...claim, amount: 1000, actualCosts: null }, { ...request, amountRequested: 5000, totalCost: 10000 }, share, [], [approved as never]).problems;
+    expect(problems.map((p) => p.rule)).toEqual(['D19']);
+    expect(problems[0]!.message).toContain('the Actual Costs claim 3 gives (USD 2,000)');
+  });
+
+  it('D15: negative or unreadable Actual Costs of the claim itself are told once, with no D19 bound made from them', () => {
+    expect(checkMdfClaim({ ...claim, actualCosts: -100 }, request, share).problems).toEqual([
+      { rule: 'D15', field: 'Actual Costs', message: 'The Actual Costs cannot be negative (they are USD -100).' },
+    ]);
+    expect(rulesOf({ amount: 7000, actualCosts: 'about 16k' as never }, { totalCost: 1000 })).toEqual(['D15']);
+  });
+
   it('D16: an attachment of a kind it does not know (an invoice) is neither a problem nor a required kind', () => {
     const result = checkMdfClaim({ ...claim, attachments: [...attachments, { name: 'invoice.pdf', kind: 'Invoice', url: 'https://prm.partnerflow.test/files/3' }] }, request, share);
     expect(result).toEqual({ problems: [], missing_attachments: [], title_taken_by: null });

@@ -6,7 +6,8 @@ import { usd } from '../../server/engine/expression.ts';
 import { RuleProblem } from './check-mdf-request.ts';
 import { addExact, compareExact, exactToNumber, exactUsd, floorCents, hasFractionOfCent, type ExactAmount } from '../../server/engine/money.ts';
 import { downToTheCent, percentOf, shareOf } from './programme-money.ts';
-import { isIsoDate, numberOrNull, unreadableDate, unreadableNumber } from '../../schemas/domain/prm-fields.ts';
+import { isIsoDate, numberOrNull, readPrmNumber, unreadableDate, unreadableNumber } from '../../schemas/domain/prm-fields.ts';
+import { MDF_REQUEST_FORM_LABELS } from '../../schemas/domain/mdf-request.ts';
 
 /** Money as the emails show it ($usd in templates): USD 1,000.50, USD 8,000. */
 const money = (n: number) => usd(n) ?? String(n);
@@ -64,11 +65,36 @@ export type OtherClaim = z.infer<typeof OtherClaim>;
  * form does not ask for Actual Costs); with neither, nothing (the approved amount, D18, is the bound).
  */
 function activityCosts(claim: CheckedClaim, counted: readonly OtherClaim[], request: ClaimedRequest): { usd: number; named: string } | undefined {
-  if (typeof claim.actualCosts === 'number') return { usd: claim.actualCosts, named: `the Actual Costs (${money(claim.actualCosts)})` };
-  const reported = [...counted].sort((a, b) => b.id - a.id).find((other) => typeof other.actualCosts === 'number');
-  if (reported) return { usd: reported.actualCosts as number, named: `the Actual Costs claim ${reported.id} gives (${money(reported.actualCosts as number)}), which count as this claim gives none` };
-  if (typeof request.totalCost === 'number') return { usd: request.totalCost, named: `the request's Total Cost (${money(request.totalCost)}), which counts as no Actual Costs were given` };
+  if (typeof claim.actualCosts === 'number') return claim.actualCosts < 0 ? undefined : { usd: claim.actualCosts, named: `the Actual Costs (${money(claim.actualCosts)})` };
+  // The claim's own figure, unreadable, is told to the partner (D15): no bound is made from another in its place.
+  if (typeof claim.actualCosts === 'string' && claim.actualCosts.trim() !== '') return undefined;
+  // Another claim's figure the PRM lists as plain number text is that number (prm-fields.ts), as its own intake read it.
+  const reported = [...counted]
+    .sort((a, b) => b.id - a.id)
+    .map((other) => ({ id: other.id, usd: readPrmNumber(other.actualCosts) }))
+    .find((other) => typeof other.usd === 'number');
+  if (reported) {
+    const usd = reported.usd as number;
+    return { usd, named: `the Actual Costs claim ${reported.id} gives (${money(usd)}), which count as this claim gives none` };
+  }
+  const totalCost = requestNumber(request, 'totalCost');
+  if (totalCost !== null) return { usd: totalCost, named: `the request's Total Cost (${money(totalCost)}), which counts as no Actual Costs were given` };
   return undefined;
+}
+
+/**
+ * A number of the request a bound of the claim is made from (D18's approved amount, D19's Total Cost): null
+ * when blank. Text that is not plainly a number cannot bound anything, and the request passed its intake
+ * with a number there (ops changed it since, or the PRM answers it in another form): the check fails for
+ * ops to correct it rather than let the claim through unchecked.
+ */
+function requestNumber(request: ClaimedRequest, field: 'amountRequested' | 'totalCost'): number | null {
+  const value = readPrmNumber(request[field]);
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number') return value;
+  throw new Error(
+    `MDF request ${request.mdfNumber}: its ${MDF_REQUEST_FORM_LABELS[field]} in the PRM is ${JSON.stringify(value)}, which is not plainly a number, so the claim cannot be checked against it (D18, D19): correct it in the PRM, then retry this run`,
+  );
 }
 
 /** What the intake does with a claim: refuse it (every problem at once), and which attachments to ask for. */
@@ -165,7 +191,7 @@ export function checkMdfClaim(
       const left = leftAfter(bound, claimed);
       return left > 0 ? `at most ${money(left)} is left to claim` : 'nothing is left to claim';
     };
-    const approved = numberOrNull(request.amountRequested);
+    const approved = request.status === 'Approved' ? requestNumber(request, 'amountRequested') : null;
     if (request.status === 'Approved' && approved !== null && approved !== undefined && compareExact(exactAmount, exactUsd(approved)) > 0) {
       problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount (${money(amount)}) is more than the ${money(approved)} approved for ${number}.` });
     } else if (request.status === 'Approved' && approved !== null && approved !== undefined && compareExact(total, exactUsd(approved)) > 0) {

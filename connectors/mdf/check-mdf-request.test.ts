@@ -153,6 +153,20 @@ describe('MDF intake rules', () => {
     }
   });
 
+  it('D8: an activity region that is no region code is told to the partner with the value, as a missing one is', () => {
+    expect(checkMdfRequest({ ...complete, activityRegion: 'North America' }, ready)).toEqual([
+      {
+        rule: 'D8',
+        field: 'activityRegion',
+        message: 'Activity Region must be a region code such as EMEA or AMER (it is "North America"): it decides which Channel Marketing Manager approves the request.',
+      },
+    ]);
+  });
+
+  it('D5, D6: a negative Partner Investment is told once, not as short of the Total Cost too', () => {
+    expect(checkMdfRequest({ ...complete, partnerInvestment: -100 }, ready).map((p) => p.rule)).toEqual(['D6']);
+  });
+
   it('D6: names every missing field by its form label', () => {
     const problems = checkMdfRequest({ ...complete, description: '  ', segment: null, targetContacts: undefined }, ready);
     expect(problems.map((p) => p.message)).toEqual(['Description is required.', 'Target Number of Contacts is required.', 'Segment Target is required.']);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defineAction } from '../kit/define-connector.ts';
 import { addExact, compareExact, exactUsd, hasFractionOfCent } from '../../server/engine/money.ts';
 import { downToTheCent, largestAllowedCents, percentOf, shareOf } from './programme-money.ts';
-import { ActivityDelivery, MDF_REQUEST_FORM_LABELS, MdfRequestForm, isCountryCode, type MdfRequest } from '../../schemas/domain/mdf-request.ts';
+import { ActivityDelivery, MDF_REQUEST_FORM_LABELS, MdfRequestForm, isCountryCode, isRegionCode, type MdfRequest } from '../../schemas/domain/mdf-request.ts';
 import { isIsoDate, unreadableDate, unreadableNumber } from '../../schemas/domain/prm-fields.ts';
 import type { Partner } from '../../schemas/domain/partner.ts';
 
@@ -109,6 +109,12 @@ export function checkMdfRequest(
   const region = request.activityRegion;
   if (region === undefined || region === null || (typeof region === 'string' && region.trim() === '')) {
     problems.push({ rule: 'D8', field: 'activityRegion', message: `${ACTIVITY_REGION_LABEL} is required: it decides which Channel Marketing Manager approves the request.` });
+  } else if (!isRegionCode(region)) {
+    problems.push({
+      rule: 'D8',
+      field: 'activityRegion',
+      message: `${ACTIVITY_REGION_LABEL} must be a region code such as EMEA or AMER (it is ${JSON.stringify(region)}): it decides which Channel Marketing Manager approves the request.`,
+    });
   }
   if (isIsoDate(request.startDate) && isIsoDate(request.endDate) && request.endDate < request.startDate) {
     problems.push({
@@ -145,7 +151,8 @@ export function checkMdfRequest(
       });
     }
     const investment = request.partnerInvestment;
-    if (typeof investment === 'number' && compareExact(addExact(exactUsd(investment), exactUsd(amount)), exactUsd(cost)) < 0) {
+    // A negative investment is told as such (D6), not as short of the cost too.
+    if (typeof investment === 'number' && investment >= 0 && compareExact(addExact(exactUsd(investment), exactUsd(amount)), exactUsd(cost)) < 0) {
       problems.push({
         rule: 'D5',
         field: 'partnerInvestment',

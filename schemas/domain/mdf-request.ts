@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoDate, PrmDate, PrmNumber, prmPicklist, trimmed } from './prm-fields.ts';
+import { Region } from './partner.ts';
 
 export { IsoDate };
 
@@ -77,10 +78,11 @@ export const MdfRequest = MdfRequestForm.extend({
   /** The partner user who submitted the form; the confirmation goes to them (D7). */
   submittedByEmail: TypedEmail,
   /**
-   * D8: the region where the activity takes place, which picks the approver. Trimmed; a region the
-   * approvers table does not have (or not in capitals) is kept as sent: the approval recipe tells ops.
+   * D8: the region where the activity takes place, which picks the approver. Read as a region code
+   * (`readRegion`); one that is no region code is kept as sent and the intake check tells the partner
+   * (`isRegionCode`); a code the approvers table does not have fails the approval run for ops to add it.
    */
-  activityRegion: z.preprocess(trimmed, z.string().nullish()),
+  activityRegion: z.preprocess(readRegion, z.string().nullish()),
   /**
    * D13: the country where the activity takes place, ISO 3166-1 alpha-2 (`DE`; letter case is ignored).
    * Outside the activity region's target markets the request draws on the flexi-budget. Optional: a
@@ -97,4 +99,17 @@ export const MdfRequest = MdfRequestForm.extend({
 export type MdfRequest = z.infer<typeof MdfRequest>;
 
 /** D13: an Activity Country as the rule needs it: two letters (ISO 3166-1 alpha-2, any letter case). */
+/** D8: whether a value is a region code as the approvers table holds them (capitals: EMEA, AMER). */
+export const isRegionCode = (value: unknown): boolean => Region.safeParse(value).success;
+
+/**
+ * An activity region as the PRM sends it, trimmed, in capitals when that makes it a region code (`emea`
+ * is EMEA: the approvers table holds codes in capitals only, so a lower-case code could never be routed
+ * nor a row be added for it); anything else as sent, for the intake check to tell the partner.
+ */
+function readRegion(value: unknown): unknown {
+  const t = trimmed(value);
+  return typeof t === 'string' && isRegionCode(t.toUpperCase()) ? t.toUpperCase() : t;
+}
+
 export const isCountryCode = (value: unknown): boolean => typeof value === 'string' && /^[A-Za-z]{2}$/.test(value);

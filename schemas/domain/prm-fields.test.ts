@@ -45,6 +45,11 @@ describe('MdfRequest: a field in an unexpected form is read, never a refused rec
     expect(r).toMatchObject({ activityRegion: 'AMER', deliveryMode: 'Virtual', activityCountry: 'de' });
   });
 
+  it('D8: reads a region code in any letter case as the code in capitals (the approvers table holds capitals only)', () => {
+    expect(read({ activityRegion: ' emea ' }).activityRegion).toBe('EMEA');
+    expect(read({ activityRegion: 'Amer' }).activityRegion).toBe('AMER');
+  });
+
   it('reads a region, delivery mode or country outside the expected values as sent (the recipe tells the partner or ops), not a refused record', () => {
     expect(read({ activityRegion: 'North America', deliveryMode: 'Hybrid', activityCountry: 'Germany' })).toMatchObject({
       activityRegion: 'North America',
