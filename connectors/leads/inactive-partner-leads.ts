@@ -60,9 +60,16 @@ function isExemptSource(source: unknown, exemptSource: string): boolean {
  * Synced Date. It is what the
  * lead-activity-from-prm poll records on Marketo's Last Partner Activity at its next run (every 15
  * minutes); reading it here too keeps a lead the partner worked minutes before the 07:30 recall.
+ *
+ * A lead the PRM holds without an Updated stamp (imported or migrated into it) tells no time of its
+ * change: its work fields alone count, as the poll counts them (it reads such a lead at every poll and
+ * records its status and notes as activity at the poll's time). So a shared, unstamped lead with a
+ * status other than the untouched ones, or notes, is worked; one without either is not.
  */
 export function workedInPrm(lead: PrmPartnerLead, untouchedStatuses: readonly string[]): boolean {
-  return isWorkedInPrm(lead, untouchedStatuses) && !!lead.partnerSyncedDate && !!lead.updated && hasPartnerActivity(lead.partnerSyncedDate, lead.updated);
+  if (!isWorkedInPrm(lead, untouchedStatuses) || !lead.partnerSyncedDate) return false;
+  if (lead.updated === null || lead.updated === undefined) return true;
+  return hasPartnerActivity(lead.partnerSyncedDate, lead.updated);
 }
 
 /**

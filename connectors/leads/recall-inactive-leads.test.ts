@@ -138,6 +138,25 @@ describe('leads.recall_inactive_leads (D25, D26)', () => {
     const output = await recall(connect());
     expect(output).toEqual({ recalled: 2, not_in_marketo: [], several_in_marketo: [], not_in_salesforce: [], salesforce_refused: [], handed_over: [], left_with_other_partner: [], marketo_calls: 1 });
   });
+
+  it('D25: a lead the PRM holds without an Updated stamp keeps its partner when its status or notes show work, before the activity poll has written Marketo; one without work is recalled', async () => {
+    // Imported into the PRM without a stamp: lead0 worked (Contacted), lead1 with notes only, lead2 untouched (New, blank notes).
+    const work = [{ status: 'Contacted' }, { status: 'New', partnerNotes: 'Called, call back in May' }, { status: 'New', partnerNotes: '  ' }];
+    shareLeads(3, (i) => ({ updated: null, ...work[i] }));
+    const output = await recall(connect());
+    expect(output).toEqual({ recalled: 1, not_in_marketo: [], several_in_marketo: [], not_in_salesforce: [], salesforce_refused: [], handed_over: [], left_with_other_partner: [], marketo_calls: 1 });
+    expect(systems.prm.leads().map((lead) => [lead.email, lead.recalledDate])).toEqual([
+      ['lead0@client.example', null],
+      ['lead1@client.example', null],
+      ['lead2@client.example', '2026-04-20T09:00:00.000Z'],
+    ]);
+    // Marketo has no Last Partner Activity for them: the partner keeps the worked ones there too.
+    expect(systems.marketo.leads().filter((lead) => String(lead.email).startsWith('lead')).map((lead) => [lead.email, lead.impartnerPartnerAccount ?? null, lead.marketingSuspended])).toEqual([
+      ['lead0@client.example', '101', true],
+      ['lead1@client.example', '101', true],
+      ['lead2@client.example', null, false],
+    ]);
+  });
 });
 
 describe('a joint-booth lead and the partner that still holds a share (D25)', () => {
