@@ -89,6 +89,16 @@ describe('an MDF request with a field in an unexpected form (review 6, finding 1
   });
 });
 
+describe('a partner account with a picklist value in an unexpected form', () => {
+  it('D3, D7, D8: a partner whose region, type and contact carry surrounding spaces ("AMER ", " Channel") still has its request received and routed', async () => {
+    const rt = await mockRuntime();
+    const spaced = rt.systems!.prm.addPartner({ name: 'Contoso Systems', type: ' Channel', marketingReady: true, crmId: 'a0B5g00000AbCdEfGH ', contactEmail: ' alliances@contoso.example ', region: 'AMER ' } as never);
+    expect((await submitRequest(rt, { partnerId: spaced.id })).status).toBe(202);
+    expect((await mailbox(rt, PARTNER)).map((m) => m.subject)).toContain(RECEIPT);
+    expect((await mailbox(rt, AMER_CMM)).map((m) => m.subject)).toContain(APPROVAL);
+  });
+});
+
 describe('a Description longer than any id (review 6, finding 2)', () => {
   it('D7, D8: a 50,000-character Description (a pasted agenda) gets the partner a receipt and reaches the approver whole', async () => {
     const rt = await mockRuntime();
