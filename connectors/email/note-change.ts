@@ -26,7 +26,7 @@ export const noteChange = defineAction({
   idempotent: true,
   async run(input, ctx: ActionContext<EmailConnection>) {
     if (!ctx.connection.toldChanges) throw new Error('email.note_change needs the email connection of the runtime (with its store)');
-    const asOf = input.as_of === undefined ? undefined : stampMillis(input.as_of);
+    const asOf = input.as_of == null ? undefined : stampMillis(input.as_of);
     const key = `told:${ctx.idempotencyKey}`;
     const outcome = await ctx.connection.toldChanges.tellOnChange({ subject: input.subject, value: input.value, key, asOf, quiet: true, now: ctx.clock.now() });
     // The same step again after a crash finds the value it recorded itself (told-changes.ts keeps a quiet record under `quiet:<key>`).

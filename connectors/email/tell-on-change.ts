@@ -18,8 +18,8 @@ export const TellOnChange = z
       .string()
       .min(1)
       .refine((s) => stampMillis(s) !== undefined, { message: 'as_of must be a time, e.g. the PRM record\'s updated (2026-03-02T09:00:00.000Z)' })
-      .optional()
-      .describe('When the source last changed the state `value` was read from (the PRM record\'s `updated`). A value read from an older state than one already seen for the subject is not sent. Without it, the order of telling decides.'),
+      .nullish()
+      .describe('When the source last changed the state `value` was read from (the PRM record\'s `updated`). A value read from an older state than one already seen for the subject is not sent. Without it, or null (a PRM record held without an Updated stamp), the order of telling decides.'),
     skip_first: z
       .boolean()
       .optional()
@@ -46,7 +46,7 @@ export type TellDecision = { send: true; key: string } | { send: false; messageI
  * by another run is never re-rendered by this one.
  */
 export async function decideTellOnChange(changes: ToldChanges, tell: TellOnChange, idempotencyKey: string, now: number): Promise<TellDecision> {
-  const asOf = tell.as_of === undefined ? undefined : stampMillis(tell.as_of);
+  const asOf = tell.as_of == null ? undefined : stampMillis(tell.as_of);
   const legacyKey = tell.told_before_once_per === undefined ? undefined : `once:${tell.told_before_once_per}`;
   const outcome = await changes.tellOnChange({ subject: tell.subject, value: tell.value, key: `told:${idempotencyKey}`, asOf, legacyKey, quietFirst: tell.skip_first, now });
   if (outcome.kind === 'tell') return { send: true, key: outcome.key };

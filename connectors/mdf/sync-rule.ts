@@ -184,7 +184,10 @@ export function claimFieldSides(claim: { status: MdfClaimStatus }, salesforce: {
 }
 
 
-/** The old evidence for a record without a base: who wrote Salesforce last, and whether the PRM was edited after it. */
-export function evidenceWithoutBase(prmUpdated: string, salesforce: { last_modified: string; by_others: boolean }): WithoutBase {
+/**
+ * The old evidence for a record without a base: who wrote Salesforce last, and whether the PRM was edited
+ * after it. A PRM record without an Updated stamp (imported, never written through the API since) was not.
+ */
+export function evidenceWithoutBase(prmUpdated: string | null, salesforce: { last_modified: string; by_others: boolean }): WithoutBase {
   return { salesforceByOthers: salesforce.by_others, prmEditedAfter: (stampMillis(prmUpdated) ?? Number.NaN) > (stampMillis(salesforce.last_modified) ?? Number.NaN) };
 }

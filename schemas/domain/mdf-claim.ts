@@ -61,7 +61,8 @@ export const MdfClaim = z.object({
   /** Set once finance raised a purchase order: the partner is then asked for the invoice (D18). */
   purchaseOrderNumber: z.string().nullish(),
   created: PrmTimestamp,
-  updated: PrmTimestamp,
+  /** When the PRM last changed the claim; null on a claim it holds without an Updated stamp (imported, docs/systems.md). */
+  updated: PrmTimestamp.nullable(),
 });
 export type MdfClaim = z.infer<typeof MdfClaim>;
 

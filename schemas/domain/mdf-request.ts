@@ -94,7 +94,11 @@ export const MdfRequest = MdfRequestForm.extend({
   /** Why the request was decided or canceled. Ops may write internal notes here: partner emails do not quote it. */
   statusReason: z.string().nullish(),
   created: PrmTimestamp,
-  updated: PrmTimestamp,
+  /**
+   * When the PRM last changed the request; null on a record it holds without an Updated stamp (imported
+   * or migrated, docs/systems.md) until its next write. Read so, the request is received, not refused.
+   */
+  updated: PrmTimestamp.nullable(),
 });
 export type MdfRequest = z.infer<typeof MdfRequest>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { trimmed } from './prm-fields.ts';
 
 /** D20: a Channel partner's leads are worked by the partner; an Alliance partner's by the vendor's SDRs. */
 export const PartnerType = z.enum(['Channel', 'Alliance']);
@@ -11,16 +12,26 @@ export type Region = z.infer<typeof Region>;
 /** The 18-character Salesforce Account ID that identifies a partner across systems (D20). */
 export const CrmPartnerId = z.string().regex(/^[a-zA-Z0-9]{18}$/, 'an 18-character Salesforce Account ID');
 
-/** A partner account as the PRM returns it (camelCase, D3 marketing-ready flag included). */
+/** A Partner Type picklist value as the PRM may send it: surrounding spaces and letter case ignored (`" channel"` is Channel). */
+const readPartnerType = (value: unknown): unknown => {
+  const t = trimmed(value);
+  return typeof t === 'string' ? (PartnerType.options.find((o) => o.toLowerCase() === t.toLowerCase()) ?? t) : t;
+};
+
+/**
+ * A partner account as the PRM returns it (camelCase, D3 marketing-ready flag included). Its picklist
+ * and typed fields (name, type, CRM Partner ID, contact email, region) are read trimmed, as prm-fields.ts
+ * reads a request's: a region stored as `"AMER "` is AMER, not a run that fails reading the partner.
+ */
 export const Partner = z.object({
   id: z.number().int().positive(),
-  name: z.string().min(1),
-  type: PartnerType,
+  name: z.preprocess(trimmed, z.string().min(1)),
+  type: z.preprocess(readPartnerType, PartnerType),
   /** D3: only marketing-ready partners may request MDF. */
   marketingReady: z.boolean(),
-  crmId: CrmPartnerId,
+  crmId: z.preprocess(trimmed, CrmPartnerId),
   /** Where partner-facing notifications go (D7, D11, D23). */
-  contactEmail: z.email().nullable(),
-  region: Region,
+  contactEmail: z.preprocess(trimmed, z.email().nullable()),
+  region: z.preprocess(trimmed, Region),
 });
 export type Partner = z.infer<typeof Partner>;

@@ -89,6 +89,41 @@ describe('an MDF request with a field in an unexpected form (review 6, finding 1
   });
 });
 
+describe('a partner account with a picklist value in an unexpected form', () => {
+  it('D3, D7, D8: a partner whose region, type and contact carry surrounding spaces ("AMER ", " Channel") still has its request received and routed', async () => {
+    const rt = await mockRuntime();
+    const spaced = rt.systems!.prm.addPartner({ name: 'Contoso Systems', type: ' Channel', marketingReady: true, crmId: 'a0B5g00000AbCdEfGH ', contactEmail: ' alliances@contoso.example ', region: 'AMER ' } as never);
+    expect((await submitRequest(rt, { partnerId: spaced.id })).status).toBe(202);
+    expect((await mailbox(rt, PARTNER)).map((m) => m.subject)).toContain(RECEIPT);
+    expect((await mailbox(rt, AMER_CMM)).map((m) => m.subject)).toContain(APPROVAL);
+  });
+});
+
+describe('a record the PRM holds without an Updated stamp (imported or migrated: docs/systems.md)', () => {
+  it('D7, D8: an MDF request without one is received and routed: the partner gets the receipt, the approver the email', async () => {
+    const rt = await mockRuntime();
+    const { id: _id, created: _c, updated: _u, ...fields } = rt.systems!.prm.findMdfRequest('MDF-1002')! as Record<string, unknown>;
+    rt.systems!.prm.addMdfRequest({ ...fields, mdfNumber: 'MDF-1090', updated: null } as never);
+    expect((await deliver(rt, { event: 'mdf_request.submitted', mdf_number: 'MDF-1090' })).status).toBe(202);
+    expect((await mailbox(rt, PARTNER)).map((m) => m.subject)).toContain('We received your MDF request MDF-1090: Partner Roadshow Chicago');
+    expect((await mailbox(rt, AMER_CMM)).map((m) => m.subject)).toContain('MDF approval needed: MDF-1090 Partner Roadshow Chicago (Contoso Systems)');
+  });
+
+  it('D15, D18: an MDF claim without one is received, and its later approval still reaches the partner', async () => {
+    const rt = await mockRuntime();
+    const attachments = [
+      { name: 'pop.pdf', kind: 'POP', url: 'https://prm.vendor.example/files/pop.pdf' },
+      { name: 'leads.csv', kind: 'Lead List', url: 'https://prm.vendor.example/files/leads.csv' },
+    ];
+    const claim = rt.systems!.prm.addMdfClaim({ mdfNumber: 'MDF-0901', title: 'Imported Partner Day costs', amount: 8000, paidDate: '2026-04-10', actualCosts: 16000, attachments, updated: null } as never);
+    expect((await deliver(rt, { event: 'mdf_claim.submitted', claim_id: claim.id })).status).toBe(202);
+    expect((await mailbox(rt, CLAIMANT)).map((m) => m.subject)).toContain('We received your MDF claim "Imported Partner Day costs" for MDF-0901');
+    rt.systems!.prm.updateMdfClaim(claim.id, { status: 'Approved' });
+    expect((await deliver(rt, { event: 'mdf_claim.changed', claim_id: claim.id })).status).toBe(202);
+    expect((await mailbox(rt, CLAIMANT)).some((m) => /approved/i.test(m.subject))).toBe(true);
+  });
+});
+
 describe('a Description longer than any id (review 6, finding 2)', () => {
   it('D7, D8: a 50,000-character Description (a pasted agenda) gets the partner a receipt and reaches the approver whole', async () => {
     const rt = await mockRuntime();
