@@ -13,7 +13,7 @@ import {
   StoppedBeforeAttemptError,
   TimeoutError,
 } from './http-errors.ts';
-import { StoppedWaitingError, untilAborted, type Limiter } from './rate-limiter.ts';
+import { StoppedWaitingError, untilAborted, waitUnlessStopped, type Limiter } from './rate-limiter.ts';
 import { systemClock, type Clock } from '../../server/engine/clock.ts';
 import { formatIssues } from '../../schemas/format-issues.ts';
 import { fullJitterDelay } from './full-jitter.ts';
@@ -151,9 +151,6 @@ export interface HttpResponse<T = unknown> {
   body: T;
 }
 
-/** The reason a backoff wait ends when the process stops (never thrown out of the client). */
-const STOPPED = Symbol('stopping');
-
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 let sharedAgent: Agent | undefined;
@@ -253,27 +250,14 @@ export class HttpClient {
 
   /** Waits `ms` on the clock before a retry; false when the process began stopping meanwhile (the caller's own cancellation throws). */
   async #wait(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+    // Never called once stopping (the retry is refused before): StoppedWaitingError means it began meanwhile.
     const stopping = this.#options.stopping;
-    if (!stopping) {
-      await this.#clock.sleep(ms, signal);
-      return true;
-    }
-    // One signal for both (no AbortSignal.any: it would tie a listener per retry to the process-long signal).
-    const wait = new AbortController();
-    const onStop = () => wait.abort(STOPPED);
-    const onCancel = () => wait.abort(signal!.reason);
-    stopping.addEventListener('abort', onStop, { once: true });
-    signal?.addEventListener('abort', onCancel, { once: true });
-    if (signal?.aborted) onCancel();
     try {
-      await this.#clock.sleep(ms, wait.signal);
-      return !stopping.aborted;
+      await waitUnlessStopped((both) => this.#clock.sleep(ms, both), signal, stopping);
+      return !stopping?.aborted;
     } catch (reason) {
-      if (reason === STOPPED) return false;
+      if (reason instanceof StoppedWaitingError) return false;
       throw reason;
-    } finally {
-      stopping.removeEventListener('abort', onStop);
-      signal?.removeEventListener('abort', onCancel);
     }
   }
 
