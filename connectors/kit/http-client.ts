@@ -151,6 +151,11 @@ export interface HttpResponse<T = unknown> {
   body: T;
 }
 
+/** A base URL and a relative path, with exactly one slash between them. */
+function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}
+
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 let sharedAgent: Agent | undefined;
@@ -234,7 +239,7 @@ export class HttpClient {
   #notAttempted(request: HttpRequest<unknown>): StoppedBeforeAttemptError {
     const base = this.#options.baseUrl;
     // The path as the other errors give it; a base URL only known later (a login) is not asked for now.
-    const url = /^https?:\/\//i.test(request.path) || typeof base !== 'string' ? request.path : `${base.replace(/\/+$/, '')}/${request.path.replace(/^\/+/, '')}`;
+    const url = /^https?:\/\//i.test(request.path) || typeof base !== 'string' ? request.path : joinUrl(base, request.path);
     const error = new StoppedBeforeAttemptError({ system: this.system, method: request.method, url });
     this.#options.log?.info({ system: this.system, method: request.method, url: error.url }, error.message);
     request.note?.(error.message);
@@ -362,7 +367,7 @@ export class HttpClient {
       const base = this.#options.baseUrl;
       const resolved = typeof base === 'function' ? await base() : base;
       if (!resolved) throw new Error(`${this.system}: a relative path (${request.path}) needs a baseUrl`);
-      url = new URL(`${resolved.replace(/\/+$/, '')}/${request.path.replace(/^\/+/, '')}`);
+      url = new URL(joinUrl(resolved, request.path));
     }
     for (const [key, value] of Object.entries(request.query ?? {})) {
       if (value === null || value === undefined) continue;
