@@ -382,14 +382,19 @@ describe('HttpClient', () => {
             signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
           }),
       });
-
-      it('before its first attempt gives up at the stop: nothing sent, a StoppedBeforeAttemptError saying so', async () => {
+      /** A stop, a limiter of one call per 20 s on a hanging clock (its waits counted), and a client given both. */
+      const stoppableClient = () => {
         const stopping = new AbortController();
-        const sent: string[] = [];
-        server.use(http.get(`${BASE}/items/:id`, ({ params }) => (sent.push(String(params.id)), HttpResponse.json({ ok: true }))));
         const waiting = { count: 0 };
         const limiter = new RateLimiter({ maxCalls: 1, perMs: 20_000, clock: hangingClock(waiting) });
         const { client } = clientWith({ limiter, stopping: stopping.signal });
+        return { stopping, waiting, limiter, client };
+      };
+
+      it('before its first attempt gives up at the stop: nothing sent, a StoppedBeforeAttemptError saying so', async () => {
+        const sent: string[] = [];
+        server.use(http.get(`${BASE}/items/:id`, ({ params }) => (sent.push(String(params.id)), HttpResponse.json({ ok: true }))));
+        const { stopping, waiting, client } = stoppableClient();
         await client.request({ method: 'GET', path: '/items/1' });
         const notes: string[] = [];
         const second = client.request({ method: 'GET', path: '/items/2?api_key=k3y', note: (line) => notes.push(line) }).catch((error: unknown) => error);
@@ -408,14 +413,11 @@ describe('HttpClient', () => {
       });
 
       it('for a retry gives up at the stop with the error of the attempt made, not sending another', async () => {
-        const stopping = new AbortController();
         let calls = 0;
         server.use(http.put(`${BASE}/things/1`, () => (calls++, HttpResponse.json({ message: 'unavailable' }, { status: 503 }))));
-        const waiting = { count: 0 };
         // The first attempt takes the window's only call: its retry waits for the window.
-        const limiter = new RateLimiter({ maxCalls: 1, perMs: 20_000, clock: hangingClock(waiting) });
+        const { stopping, waiting, client } = stoppableClient();
         const notes: string[] = [];
-        const { client } = clientWith({ limiter, stopping: stopping.signal });
         const request = client.request({ method: 'PUT', path: '/things/1', body: {}, note: (line) => notes.push(line) }).catch((error: unknown) => error);
         await vi.waitFor(() => expect(waiting.count).toBe(1));
         stopping.abort();
@@ -425,25 +427,32 @@ describe('HttpClient', () => {
       });
 
       it('in a queue behind another waiting call gives up at the stop too', async () => {
-        const stopping = new AbortController();
-        server.use(http.get(`${BASE}/items/:id`, () => HttpResponse.json({ ok: true })));
-        const waiting = { count: 0 };
-        const limiter = new RateLimiter({ maxCalls: 1, perMs: 20_000, clock: hangingClock(waiting) });
-        const { client } = clientWith({ limiter, stopping: stopping.signal });
+        const sent: string[] = [];
+        server.use(http.get(`${BASE}/items/:id`, ({ params }) => (sent.push(String(params.id)), HttpResponse.json({ ok: true }))));
+        const { stopping, waiting, limiter, client } = stoppableClient();
         await client.request({ method: 'GET', path: '/items/1' });
-        const queued = [2, 3].map((id) => client.request({ method: 'GET', path: `/items/${id}` }).catch((error: unknown) => error));
+        // The call waiting for the window is one that does not stop (another client on the limiter): only
+        // the queued calls' own stop can end their wait in the queue behind it.
+        const head = new AbortController();
+        const other = clientWith({ limiter }).client;
+        const first = other.request({ method: 'GET', path: '/items/2', signal: head.signal }).catch((error: unknown) => error);
         await vi.waitFor(() => expect(waiting.count).toBe(1));
+        const queued = [3, 4].map((id) => client.request({ method: 'GET', path: `/items/${id}` }).catch((error: unknown) => error));
+        await new Promise((r) => setTimeout(r, 50));
+        const stoppedAt = performance.now();
         stopping.abort();
         for (const failed of await Promise.all(queued)) expect(failed).toBeInstanceOf(StoppedBeforeAttemptError);
+        expect(performance.now() - stoppedAt).toBeLessThan(500);
+        expect(sent).toEqual(['1']);
+        head.abort(new Error('test over'));
+        expect(await first).toEqual(new Error('test over'));
+        expect(sent).toEqual(['1']);
       });
 
       it('once stopping, a call takes a slot that is free (it is sent), and waits for none', async () => {
-        const stopping = new AbortController();
         const sent: string[] = [];
         server.use(http.get(`${BASE}/items/:id`, ({ params }) => (sent.push(String(params.id)), HttpResponse.json({ ok: true }))));
-        const waiting = { count: 0 };
-        const limiter = new RateLimiter({ maxCalls: 1, perMs: 20_000, clock: hangingClock(waiting) });
-        const { client } = clientWith({ limiter, stopping: stopping.signal });
+        const { stopping, waiting, client } = stoppableClient();
         stopping.abort();
         await client.request({ method: 'GET', path: '/items/1' });
         expect(await client.request({ method: 'GET', path: '/items/2' }).catch((error: unknown) => error)).toBeInstanceOf(StoppedBeforeAttemptError);

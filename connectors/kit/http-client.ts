@@ -13,7 +13,7 @@ import {
   StoppedBeforeAttemptError,
   TimeoutError,
 } from './http-errors.ts';
-import { StoppedWaitingError, untilAborted, type Limiter } from './rate-limiter.ts';
+import { StoppedWaitingError, untilAborted, waitUnlessStopped, type Limiter } from './rate-limiter.ts';
 import { systemClock, type Clock } from '../../server/engine/clock.ts';
 import { formatIssues } from '../../schemas/format-issues.ts';
 import { fullJitterDelay } from './full-jitter.ts';
@@ -151,8 +151,10 @@ export interface HttpResponse<T = unknown> {
   body: T;
 }
 
-/** The reason a backoff wait ends when the process stops (never thrown out of the client). */
-const STOPPED = Symbol('stopping');
+/** A base URL and a relative path, with exactly one slash between them. */
+function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}
 
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
@@ -237,7 +239,7 @@ export class HttpClient {
   #notAttempted(request: HttpRequest<unknown>): StoppedBeforeAttemptError {
     const base = this.#options.baseUrl;
     // The path as the other errors give it; a base URL only known later (a login) is not asked for now.
-    const url = /^https?:\/\//i.test(request.path) || typeof base !== 'string' ? request.path : `${base.replace(/\/+$/, '')}/${request.path.replace(/^\/+/, '')}`;
+    const url = /^https?:\/\//i.test(request.path) || typeof base !== 'string' ? request.path : joinUrl(base, request.path);
     const error = new StoppedBeforeAttemptError({ system: this.system, method: request.method, url });
     this.#options.log?.info({ system: this.system, method: request.method, url: error.url }, error.message);
     request.note?.(error.message);
@@ -253,27 +255,14 @@ export class HttpClient {
 
   /** Waits `ms` on the clock before a retry; false when the process began stopping meanwhile (the caller's own cancellation throws). */
   async #wait(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+    // Never called once stopping (the retry is refused before): StoppedWaitingError means it began meanwhile.
     const stopping = this.#options.stopping;
-    if (!stopping) {
-      await this.#clock.sleep(ms, signal);
-      return true;
-    }
-    // One signal for both (no AbortSignal.any: it would tie a listener per retry to the process-long signal).
-    const wait = new AbortController();
-    const onStop = () => wait.abort(STOPPED);
-    const onCancel = () => wait.abort(signal!.reason);
-    stopping.addEventListener('abort', onStop, { once: true });
-    signal?.addEventListener('abort', onCancel, { once: true });
-    if (signal?.aborted) onCancel();
     try {
-      await this.#clock.sleep(ms, wait.signal);
-      return !stopping.aborted;
+      await waitUnlessStopped((both) => this.#clock.sleep(ms, both), signal, stopping);
+      return !stopping?.aborted;
     } catch (reason) {
-      if (reason === STOPPED) return false;
+      if (reason instanceof StoppedWaitingError) return false;
       throw reason;
-    } finally {
-      stopping.removeEventListener('abort', onStop);
-      signal?.removeEventListener('abort', onCancel);
     }
   }
 
@@ -378,7 +367,7 @@ export class HttpClient {
       const base = this.#options.baseUrl;
       const resolved = typeof base === 'function' ? await base() : base;
       if (!resolved) throw new Error(`${this.system}: a relative path (${request.path}) needs a baseUrl`);
-      url = new URL(`${resolved.replace(/\/+$/, '')}/${request.path.replace(/^\/+/, '')}`);
+      url = new URL(joinUrl(resolved, request.path));
     }
     for (const [key, value] of Object.entries(request.query ?? {})) {
       if (value === null || value === undefined) continue;

@@ -139,20 +139,7 @@ export class RateLimiter implements Limiter {
 export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
   if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
+  return raceSignal(promise, signal, () => signal.reason);
 }
 
 /**
@@ -184,16 +171,21 @@ export async function waitUnlessStopped<T>(wait: (signal: AbortSignal | undefine
  */
 export function untilStopped<T>(turn: Promise<T>, stopping: AbortSignal | undefined): Promise<T> {
   if (!stopping || stopping.aborted) return turn;
+  return raceSignal(turn, stopping, () => new StoppedWaitingError());
+}
+
+/** `promise`, or a rejection with `reason()` as soon as `signal` aborts; the listener goes when `promise` settles. */
+function raceSignal<T>(promise: Promise<T>, signal: AbortSignal, reason: () => unknown): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onStop = () => reject(new StoppedWaitingError());
-    stopping.addEventListener('abort', onStop, { once: true });
-    turn.then(
+    const onAbort = () => reject(reason());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
       (value) => {
-        stopping.removeEventListener('abort', onStop);
+        signal.removeEventListener('abort', onAbort);
         resolve(value);
       },
       (error: unknown) => {
-        stopping.removeEventListener('abort', onStop);
+        signal.removeEventListener('abort', onAbort);
         reject(error);
       },
     );

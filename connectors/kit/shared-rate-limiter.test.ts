@@ -133,7 +133,36 @@ describe('SharedRateLimiter (the rate budget in the store)', () => {
     release();
     await long;
     // The store's budget is whole again: the other replica's next call goes at once.
+    const t = clock.t;
     expect(await otherReplica.run(async () => 'next')).toBe('next');
+    expect(clock.t).toBe(t);
+  });
+
+  it('a call queued behind a caller that does not stop gives up at its own stop, before that caller gets its slot', async () => {
+    const clock = virtualClock();
+    const otherReplica = new SharedRateLimiter({ store, budget: 'acme', maxCalls: 10, perMs: 20_000, maxConcurrent: 1, clock });
+    const here = new SharedRateLimiter({ store, budget: 'acme', maxCalls: 10, perMs: 20_000, maxConcurrent: 1, clock, pollMs: 5 });
+    let release!: () => void;
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const long = otherReplica.run(() => new Promise<void>((r) => { started(); release = r; }));
+    await running;
+    // The head of this replica's queue has no stop: only the queued calls' own stop can end their wait.
+    const head = here.run(async () => 'head');
+    const stopping = new AbortController();
+    let ran = 0;
+    const waiting = [1, 2].map(() => here.run(async () => void ran++, { stopping: stopping.signal }).catch((error: unknown) => error));
+    await new Promise((r) => setTimeout(r, 50));
+    const stoppedAt = performance.now();
+    stopping.abort();
+    for (const failed of await Promise.all(waiting)) expect(failed).toBeInstanceOf(StoppedWaitingError);
+    expect(performance.now() - stoppedAt).toBeLessThan(200);
+    expect(here.active).toBe(0);
+    release();
+    await long;
+    expect(await head).toBe('head');
+    expect(ran).toBe(0);
+    expect(here.active).toBe(0);
   });
 
   it('a store that fails now and then costs a retry, not the call; one that keeps failing fails the call with its error', async () => {
