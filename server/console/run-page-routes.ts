@@ -86,7 +86,7 @@ export function runPageRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
   // before the confirmation page offers its button, and answered after it (the run may have changed).
   const retry = (name: 'retry' | 'retry-current', act: (id: RunId) => Promise<OperatorRetryOutcome>) => {
     confirmation(name, async (run) => {
-      const refusal = (await engine.retryRefusal(run.id, { currentVersion: name === 'retry-current' })) ?? (canRetry(run) ? undefined : { refused: 'not-failed' as const, status: run.status });
+      const refusal = (await engine.retryRefusal(run, { currentVersion: name === 'retry-current' })) ?? (canRetry(run) ? undefined : { refused: 'not-failed' as const, status: run.status });
       return refusal && retryRefusalShown(run.id, refusal);
     });
     app.post(`/console/runs/:id/${name}`, async (c) => {

@@ -502,7 +502,9 @@ export class Engine {
    * run went through (the steps after it read those steps' outputs by id); the run is then left as it is.
    */
   async retryOnCurrentVersion(runId: RunId): Promise<OperatorRetryOutcome> {
-    const current = await this.#currentVersionFor(runId);
+    const run = await this.store.getRun(runId);
+    if (!run) return { retried: false, refusal: { refused: 'no-run' } };
+    const current = await this.#currentVersionFor(run);
     if ('refusal' in current) return { retried: false, refusal: current.refusal };
     const outcome = await this.store.retryRun(runId, this.clock.now(), current.onVersion);
     if (outcome.retried) this.wake();
@@ -512,15 +514,15 @@ export class Engine {
   /**
    * What an operator's retry of the run (`currentVersion`: on the version served now) would answer now,
    * without retrying it: the refusal, or undefined when it would go ahead. The console says it on its
-   * confirmation page, before the button; the retry decides again, so a run that takes the run's
-   * concurrency key in between still has it refused.
+   * confirmation page, before the button, from the run it read for the page; the retry decides again,
+   * so a run that takes the run's concurrency key in between still has it refused.
    */
-  async retryRefusal(runId: RunId, options: { currentVersion?: boolean } = {}): Promise<RetryRefusal | CurrentVersionRefusal | undefined> {
+  async retryRefusal(run: Run, options: { currentVersion?: boolean } = {}): Promise<RetryRefusal | CurrentVersionRefusal | undefined> {
     if (options.currentVersion) {
-      const current = await this.#currentVersionFor(runId);
+      const current = await this.#currentVersionFor(run);
       if ('refusal' in current) return current.refusal;
     }
-    return this.store.retryRefusal(runId);
+    return this.store.retryRefusal(run.id);
   }
 
   /**
@@ -528,15 +530,13 @@ export class Engine {
    * the one it started on), or the refusal: the run's own (retryRefusalOf), its recipe no longer served,
    * or a step the run went through that the current version lacks.
    */
-  async #currentVersionFor(runId: RunId): Promise<{ onVersion: { recipeHash: string; recipeVersion: number } | undefined } | { refusal: RetryRefusal | CurrentVersionRefusal }> {
-    const run = await this.store.getRun(runId);
-    if (!run) return { refusal: { refused: 'no-run' } };
+  async #currentVersionFor(run: Run): Promise<{ onVersion: { recipeHash: string; recipeVersion: number } | undefined } | { refusal: RetryRefusal | CurrentVersionRefusal }> {
     const refusal = retryRefusalOf(run);
     if (refusal) return { refusal };
     const current = this.recipes.get(run.recipe);
     if (!current) return { refusal: { refused: 'recipe-not-served', recipe: run.recipe } };
     if (current.hash === run.recipeHash) return { onVersion: undefined };
-    const stepIds = new Set((await this.store.getJournal(runId)).map((e) => e.stepId));
+    const stepIds = new Set((await this.store.getJournal(run.id)).map((e) => e.stepId));
     const currentIds = new Set(Array.from(walkSteps(current.definition), ({ step }) => step.id));
     const missing = [...stepIds].filter((id) => !currentIds.has(id));
     if (missing.length > 0) return { refusal: { refused: 'steps-missing', recipe: run.recipe, version: current.definition.version, runVersion: run.recipeVersion, steps: missing } };

@@ -358,8 +358,9 @@ export class KyselyStore implements Store {
   }
 
   async retryRefusal(id: RunId): Promise<RetryRefusal | undefined> {
-    // The reads retryRun decides with, in a transaction as there, writing nothing.
-    return (await this.transaction((trx) => retryRefusalIn(trx, this.q, id))).refusal;
+    // The reads retryRun decides with, writing nothing: no transaction (the answer is a moment's, and
+    // retryRun decides again in its own).
+    return (await retryRefusalIn(this.db, this.q, id)).refusal;
   }
 
   findRunsToCancel(event: string, correlationKey: string): Promise<RunId[]> {
