@@ -46,6 +46,19 @@ async function page(browser: ConsoleBrowser, path: string): Promise<{ status: nu
   return { status: res.status, html, text: textOf(html) };
 }
 
+/**
+ * A console list asked for with a `before` cursor that is no run: 400, the title and the whole sentence
+ * saying the link is stale, a link to the list's first page, and no runs listed.
+ */
+function expectStaleCursorPage(shown: { status: number; html: string; text: string }, runId: string, firstPage: { href: string; label: string }): void {
+  expect(shown.status).toBe(400);
+  expect(shown.text).toContain(
+    `This page link is stale This link goes on from run ${runId}, which is not in this runtime's store (the store was reset or replaced since the link was made, or the link was changed), so there is no older page to show from it.`,
+  );
+  expect(shown.html).toContain(`<a href="${firstPage.href}">${firstPage.label}</a>`);
+  expect(runIdsOn(shown.html)).toEqual([]);
+}
+
 describe('the runs page', () => {
   it('finds a failed run by its MDF number; its page says the error in words and marks the path it took', async () => {
     fx = await appFixture({ recipes: [mdfRecipe] });
@@ -74,15 +87,9 @@ describe('the runs page', () => {
     expect(badCursor.status).toBe(400);
     expect(badCursor.text).toContain('"zzz" is not a run id');
     // Shaped like a run id but no run: said too, as GET /runs does, rather than listing from the newest.
-    const noRun = await page(browser, '/console/runs?before=run_nope');
-    expect(noRun.status).toBe(400);
-    expect(noRun.text).toContain("This page link is stale This link goes on from run run_nope, which is not in this runtime's store");
-    expect(noRun.html).toContain('<a href="/console/runs">The first page: the newest runs</a>');
-    expect(runIdsOn(noRun.html)).toEqual([]);
+    expectStaleCursorPage(await page(browser, '/console/runs?before=run_nope'), 'run_nope', { href: '/console/runs', label: 'The first page: the newest runs' });
     // With filters, the first page keeps them.
-    const noRunFailed = await page(browser, '/console/runs?status=failed&before=run_nope');
-    expect(noRunFailed.status).toBe(400);
-    expect(noRunFailed.html).toContain('<a href="/console/runs?status=failed">The first page: the newest runs</a>');
+    expectStaleCursorPage(await page(browser, '/console/runs?status=failed&before=run_nope'), 'run_nope', { href: '/console/runs?status=failed', label: 'The first page: the newest runs' });
 
     const run = await page(browser, `/console/runs/${failed}`);
     expect(run.text).toContain('Step tell_partner failed: the PRM has no partner contact for MDF-4242');
@@ -414,12 +421,7 @@ describe('the waiting page with a cursor that is no run (as GET /runs answers 40
     await fx.engine.runUntilIdle();
     expect((await fx.app.request('/runs?status=waiting&before=run_nope')).status).toBe(400);
 
-    const stale = await page(browser, '/console/waiting?before=run_nope');
-    expect(stale.status).toBe(400);
-    expect(stale.text).toContain('This page link is stale');
-    expect(stale.text).toContain("This link goes on from run run_nope, which is not in this runtime's store (the store was reset or replaced since the link was made, or the link was changed), so there is no older page to show from it.");
-    expect(stale.html).toContain('<a href="/console/waiting">The first page: the newest waiting runs</a>');
-    expect(runIdsOn(stale.html)).toEqual([]);
+    expectStaleCursorPage(await page(browser, '/console/waiting?before=run_nope'), 'run_nope', { href: '/console/waiting', label: 'The first page: the newest waiting runs' });
 
     const notACursor = await page(browser, '/console/waiting?before=yesterday');
     expect(notACursor.status).toBe(400);

@@ -2,9 +2,8 @@ import { Hono, type Context } from 'hono';
 import type { Recipe } from '../../schemas/recipe.ts';
 import { asRunId, type RunId } from '../engine/ids.ts';
 import { runsPage as runsPageQuery, runsQueryIssue } from '../http/runs-page-query.ts';
-import { cancelRefusalWords } from '../engine/cancel-refusals.ts';
+import { cancelRefusalOf, cancelRefusalWords } from '../engine/cancel-refusals.ts';
 import { retryRefusalWords, type CurrentVersionRefusal, type OperatorRetryOutcome } from '../engine/retry-refusals.ts';
-import { cancelRefusalOf } from '../store/cancel-refusal.ts';
 import type { RetryRefusal, Run, RunStatus } from '../store/store.ts';
 import type { ConsoleEnv } from './console-auth.ts';
 import type { ConsoleContext } from './console-routes.ts';
@@ -87,7 +86,7 @@ export function runPageRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
   // before the confirmation page offers its button, and answered after it (the run may have changed).
   const retry = (name: 'retry' | 'retry-current', act: (id: RunId) => Promise<OperatorRetryOutcome>) => {
     confirmation(name, async (run) => {
-      const refusal = (await engine.retryRefusal(run.id, { currentVersion: name === 'retry-current' })) ?? (canRetry(run) ? undefined : { refused: 'not-failed' as const, status: run.status });
+      const refusal = (await engine.retryRefusal(run, { currentVersion: name === 'retry-current' })) ?? (canRetry(run) ? undefined : { refused: 'not-failed' as const, status: run.status });
       return refusal && retryRefusalShown(run.id, refusal);
     });
     app.post(`/console/runs/:id/${name}`, async (c) => {
@@ -115,9 +114,8 @@ export function runPageRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
     const id = asRunId(c.req.param('id'));
     const outcome = await engine.cancel(id, 'canceled by an operator in the console');
     if (outcome.canceled) return c.redirect(`/console/runs/${id}?done=canceled`, 303);
-    const run = outcome.refusal.refused === 'no-run' ? undefined : await store.getRun(id);
-    if (!run) return unknownRun(c, ctx, id);
-    return refused(c, ctx, 'Not done', run, { words: cancelRefusalWords(id, outcome.refusal) });
+    if (!outcome.run) return unknownRun(c, ctx, id);
+    return refused(c, ctx, 'Not done', outcome.run, { words: cancelRefusalWords(id, outcome.refusal) });
   });
 
   return app;

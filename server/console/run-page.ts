@@ -1,7 +1,7 @@
 import { html } from 'hono/html';
 import type { Recipe } from '../../schemas/recipe.ts';
 import { redact } from '../engine/redact.ts';
-import { cancelRefusalOf } from '../store/cancel-refusal.ts';
+import { cancelRefusalOf } from '../engine/cancel-refusals.ts';
 import { retryRefusalOf } from '../store/retry-refusal.ts';
 import { FINISHED_STATUSES, STOPPED_BY_RECIPE, type JournalEntry, type Run } from '../store/store.ts';
 import { csrfField, duration, jsonBlock, layout, notice, statusBadge, time, type Html, type PageFrame } from './console-layout.ts';
@@ -32,7 +32,7 @@ export function canRetry(run: Run): boolean {
 }
 
 /** Whether to offer a cancel on the run's page: it has not finished (cancelRefusalOf, as the engine decides). */
-export function canCancel(run: Run): boolean {
+function canCancel(run: Run): boolean {
   return cancelRefusalOf(run) === undefined;
 }
 

@@ -1,5 +1,39 @@
-import type { CancelRefusal } from '../store/cancel-refusal.ts';
+import { canceledRefusal } from '../store/retry-refusal.ts';
+import type { Run } from '../store/store.ts';
 import type { RunId } from './ids.ts';
+
+/**
+ * Why an operator's cancel of a run was not done, as data: the engine tells it (`Engine.cancel`) from
+ * the run as the store has it, and the API and the console put the same refusal into the same words
+ * (cancelRefusalWords), as for a retry (retry-refusals.ts).
+ */
+export type CancelRefusal =
+  /** No run has this id. */
+  | { refused: 'no-run' }
+  /** It was canceled before (by an operator, or an event: D12); `reason` is what that cancel said, null when it said nothing. */
+  | { refused: 'canceled'; reason: string | null }
+  /** It completed, or it failed: a failed run does nothing more unless an operator retries it. */
+  | { refused: 'finished'; status: 'completed' | 'failed' };
+
+/**
+ * An operator's cancel: done, with the run as canceled; or refused with the reason, with the run as
+ * read for it (none when no run has the id).
+ */
+export type CancelOutcome =
+  | { canceled: true; run: Run }
+  | { canceled: false; refusal: { refused: 'no-run' }; run?: undefined }
+  | { canceled: false; refusal: Exclude<CancelRefusal, { refused: 'no-run' }>; run: Run };
+
+/**
+ * The refusal the run gives to a cancel, read from its status alone: a finished run (completed, failed
+ * or canceled) is not canceled by an operator. Undefined for a run that has not finished. The console
+ * reads it to say so before it offers the button; the engine once the store canceled nothing.
+ */
+export function cancelRefusalOf(run: Pick<Run, 'status' | 'error'>): CancelRefusal | undefined {
+  if (run.status === 'canceled') return canceledRefusal(run);
+  if (run.status === 'completed' || run.status === 'failed') return { refused: 'finished', status: run.status };
+  return undefined;
+}
 
 const FINISHED = 'a finished run cannot be canceled';
 

@@ -719,9 +719,9 @@ describe('engine: versions, leases and secrets', () => {
     fx = await engineFixture([recipeWith([{ id: 'pause', type: 'wait', for: 'P1D' }, { id: 'after', type: 'action', action: 'fake.record', input: { key: 'x' } }])]);
     const { runIds } = await deliver();
     await fx.engine.runUntilIdle();
-    expect(await fx.engine.cancel(runIds[0]!)).toEqual({ canceled: true });
+    expect(await fx.engine.cancel(runIds[0]!)).toEqual({ canceled: true, run: (await runOf(runIds[0]!)).run });
     // Canceled twice: refused, with the reason of the first cancel.
-    expect(await fx.engine.cancel(runIds[0]!)).toEqual({ canceled: false, refusal: { refused: 'canceled', reason: 'canceled by an operator' } });
+    expect(await fx.engine.cancel(runIds[0]!)).toEqual({ canceled: false, refusal: { refused: 'canceled', reason: 'canceled by an operator' }, run: (await runOf(runIds[0]!)).run });
     expect(await fx.engine.cancel('run_nope' as never)).toEqual({ canceled: false, refusal: { refused: 'no-run' } });
     fx.clock.advance(86_400_000);
     await fx.engine.runUntilIdle();
@@ -792,7 +792,7 @@ describe('engine: a run taken over while its turn is still under way', () => {
     let turnEnded = false;
     const turn = fx.engine.tick().finally(() => (turnEnded = true));
     await vi.waitFor(async () => expect((await runOf(runIds[0]!)).step('call')?.status).toBe('running'), { timeout: 5000 });
-    expect(await fx.engine.cancel(runIds[0]!)).toEqual({ canceled: true });
+    expect(await fx.engine.cancel(runIds[0]!)).toEqual({ canceled: true, run: (await runOf(runIds[0]!)).run });
     // The lease is renewed within its length: the renewal finds the run gone and cuts the call off.
     await vi.advanceTimersByTimeAsync(leaseMs);
     await vi.waitFor(() => expect(turnEnded, 'the turn ended without its call being answered').toBe(true), { timeout: 5000 });

@@ -5,7 +5,7 @@ import type { Logger } from '../../connectors/kit/define-connector.ts';
 import { STOPPED_BY_RECIPE, type DecideOutcome, type ApprovalDecision, type IngestResult, type JournalEntry, type NewRun, type Run, type Store } from '../store/store.ts';
 import { CommitOutcomeUnknownError, isStoreUnreachable, StoreUnavailableError } from '../store/store-unavailable.ts';
 import { retryRefusalOf, type RetryRefusal } from '../store/retry-refusal.ts';
-import { cancelRefusalOf, type CancelOutcome } from '../store/cancel-refusal.ts';
+import { cancelRefusalOf, type CancelOutcome } from './cancel-refusals.ts';
 import type { Clock } from './clock.ts';
 import { CALENDAR_TABLE, calendarEndingWarning } from './business-calendar-coverage.ts';
 import type { ConnectedConnectors } from './connector-registry.ts';
@@ -209,10 +209,7 @@ export class Engine {
       throw new EventRejectedError(`${eventName}: id: ${NUL_REFUSAL}, which no delivery id may hold; nothing was stored`, 400, [{ path: 'id', message: NUL_REFUSAL }]);
     }
     const correlationKey = definition.correlate?.(data as never) ?? null;
-    if (correlationKey !== null && hasNul(correlationKey)) {
-      const fields = nulSourcesOf(data, correlationKey, 'data');
-      throw new EventRejectedError(`${eventName}: ${fields.join(', ')}: ${NUL_REFUSAL}, which the record's key may not hold; nothing was stored`, 400, fields.map((path) => ({ path, message: NUL_REFUSAL })));
-    }
+    if (correlationKey !== null) refuseNulKey(eventName, RECORD_KEY, correlationKey, data);
     const runs: NewRun[] = [];
     // For the log: recipes on this event whose trigger filter let it pass by (why nothing started).
     const filteredOut: Array<{ recipe: string; filter: string }> = [];
@@ -239,8 +236,8 @@ export class Engine {
       } else {
         if (outcome.dedupKey !== null) dedupKey = outcome.dedupKey;
         concurrencyKey = outcome.concurrencyKey;
-        refuseUnstorableKey(eventName, recipe.definition.name, 'dedup_key', dedupKey, data);
-        if (concurrencyKey !== null) refuseUnstorableKey(eventName, recipe.definition.name, 'concurrency_key', concurrencyKey, data);
+        refuseUnstorableKey(eventName, { recipe: recipe.definition.name, field: 'dedup_key' }, dedupKey, data);
+        if (concurrencyKey !== null) refuseUnstorableKey(eventName, { recipe: recipe.definition.name, field: 'concurrency_key' }, concurrencyKey, data);
       }
       runs.push({
         id: newRunId(now),
@@ -258,10 +255,7 @@ export class Engine {
     }
     // The record's key is stored and indexed with its runs: bounded as the runs' own keys are (no string limit bounds it);
     // after them, so a recipe's key too long is named as such.
-    if (correlationKey !== null && correlationKey.length > MAX_DEDUP_KEY_LENGTH) {
-      const message = `the record's key is ${correlationKey.length} characters, longer than the limit of ${MAX_DEDUP_KEY_LENGTH}`;
-      throw new EventRejectedError(`${eventName}: ${message}; nothing was stored`, 400, [{ path: 'data', message }]);
-    }
+    if (correlationKey !== null) refuseLongKey(eventName, RECORD_KEY, correlationKey);
     const eventHash = deliveryEventHash(eventName, delivery.data);
     const taken = this.#leaseAtIntake(runs, now);
     let result: IngestResult;
@@ -478,20 +472,20 @@ export class Engine {
    */
   async cancel(runId: RunId, reason = 'canceled by an operator'): Promise<CancelOutcome> {
     // A finished run retried between the cancel and the read is unfinished again (queued): the cancel
-    // is tried again rather than refused for a status the run no longer has.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      if (await this.store.cancelRun(runId, this.clock.now(), reason)) {
-        const run = await this.store.getRun(runId);
-        if (run) this.metrics.finished(run.recipe, 'canceled');
-        if (run && this.#opts.onLifecycle) this.#opts.onLifecycle({ type: 'run.canceled', ...refOf(run), reason });
-        return { canceled: true };
-      }
+    // is tried once more rather than refused for a status the run no longer has.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const canceled = await this.store.cancelRun(runId, this.clock.now(), reason);
       const run = await this.store.getRun(runId);
       if (!run) return { canceled: false, refusal: { refused: 'no-run' } };
+      if (canceled) {
+        this.metrics.finished(run.recipe, 'canceled');
+        if (this.#opts.onLifecycle) this.#opts.onLifecycle({ type: 'run.canceled', ...refOf(run), reason });
+        return { canceled: true, run };
+      }
       const refusal = cancelRefusalOf(run);
-      if (refusal) return { canceled: false, refusal };
+      if (refusal?.refused === 'canceled' || refusal?.refused === 'finished') return { canceled: false, refusal, run };
     }
-    throw new Error(`run ${runId} was neither canceled nor found finished in three tries (it was retried and finished again meanwhile): cancel it again`);
+    throw new Error(`run ${runId} was neither canceled nor found finished in two tries (it was retried and finished again meanwhile): cancel it again`);
   }
 
   /** An operator's retry of a failed run, as the version it started on: the store does it or says why not. */
@@ -508,7 +502,9 @@ export class Engine {
    * run went through (the steps after it read those steps' outputs by id); the run is then left as it is.
    */
   async retryOnCurrentVersion(runId: RunId): Promise<OperatorRetryOutcome> {
-    const current = await this.#currentVersionFor(runId);
+    const run = await this.store.getRun(runId);
+    if (!run) return { retried: false, refusal: { refused: 'no-run' } };
+    const current = await this.#currentVersionFor(run);
     if ('refusal' in current) return { retried: false, refusal: current.refusal };
     const outcome = await this.store.retryRun(runId, this.clock.now(), current.onVersion);
     if (outcome.retried) this.wake();
@@ -518,15 +514,15 @@ export class Engine {
   /**
    * What an operator's retry of the run (`currentVersion`: on the version served now) would answer now,
    * without retrying it: the refusal, or undefined when it would go ahead. The console says it on its
-   * confirmation page, before the button; the retry decides again, so a run that takes the run's
-   * concurrency key in between still has it refused.
+   * confirmation page, before the button, from the run it read for the page; the retry decides again,
+   * so a run that takes the run's concurrency key in between still has it refused.
    */
-  async retryRefusal(runId: RunId, options: { currentVersion?: boolean } = {}): Promise<RetryRefusal | CurrentVersionRefusal | undefined> {
+  async retryRefusal(run: Run, options: { currentVersion?: boolean } = {}): Promise<RetryRefusal | CurrentVersionRefusal | undefined> {
     if (options.currentVersion) {
-      const current = await this.#currentVersionFor(runId);
+      const current = await this.#currentVersionFor(run);
       if ('refusal' in current) return current.refusal;
     }
-    return this.store.retryRefusal(runId);
+    return this.store.retryRefusal(run.id);
   }
 
   /**
@@ -534,15 +530,13 @@ export class Engine {
    * the one it started on), or the refusal: the run's own (retryRefusalOf), its recipe no longer served,
    * or a step the run went through that the current version lacks.
    */
-  async #currentVersionFor(runId: RunId): Promise<{ onVersion: { recipeHash: string; recipeVersion: number } | undefined } | { refusal: RetryRefusal | CurrentVersionRefusal }> {
-    const run = await this.store.getRun(runId);
-    if (!run) return { refusal: { refused: 'no-run' } };
+  async #currentVersionFor(run: Run): Promise<{ onVersion: { recipeHash: string; recipeVersion: number } | undefined } | { refusal: RetryRefusal | CurrentVersionRefusal }> {
     const refusal = retryRefusalOf(run);
     if (refusal) return { refusal };
     const current = this.recipes.get(run.recipe);
     if (!current) return { refusal: { refused: 'recipe-not-served', recipe: run.recipe } };
     if (current.hash === run.recipeHash) return { onVersion: undefined };
-    const stepIds = new Set((await this.store.getJournal(runId)).map((e) => e.stepId));
+    const stepIds = new Set((await this.store.getJournal(run.id)).map((e) => e.stepId));
     const currentIds = new Set(Array.from(walkSteps(current.definition), ({ step }) => step.id));
     const missing = [...stepIds].filter((id) => !currentIds.has(id));
     if (missing.length > 0) return { refusal: { refused: 'steps-missing', recipe: run.recipe, version: current.definition.version, runVersion: run.recipeVersion, steps: missing } };
@@ -999,19 +993,39 @@ function randomHex48(): string {
   return `${uuid.slice(0, 8)}${uuid.slice(9, 13)}`;
 }
 
+/** Whose key a delivery is stored under: a recipe's run (its dedup_key or concurrency_key), or the record's (the event's correlation key). */
+type StoredKey = { recipe: string; field: 'dedup_key' | 'concurrency_key' } | typeof RECORD_KEY;
+const RECORD_KEY = 'record';
+
+/** The key as a refusal names it. */
+function keyLabel(key: StoredKey): string {
+  return key === RECORD_KEY ? "the record's key" : `recipe ${key.recipe}: its ${key.field}`;
+}
+
 /**
  * A key a webhook's run is stored under (its dedup_key or concurrency_key) that the store cannot keep
  * refuses the delivery (400, nothing stored): a NUL character, named by the event's fields it came
  * from, or more than MAX_DEDUP_KEY_LENGTH characters.
  */
-function refuseUnstorableKey(eventName: string, recipe: string, field: 'dedup_key' | 'concurrency_key', key: string, data: unknown): void {
-  if (hasNul(key)) {
-    const fields = nulSourcesOf(data, key, 'data');
-    const message = `recipe ${recipe}: its ${field} ${NUL_REFUSAL}, from ${fields.join(', ')}`;
-    throw new EventRejectedError(`${eventName}: ${message}; nothing was stored`, 400, fields.map((path) => ({ path, message })));
+function refuseUnstorableKey(eventName: string, which: StoredKey, key: string, data: unknown): void {
+  refuseNulKey(eventName, which, key, data);
+  refuseLongKey(eventName, which, key);
+}
+
+/** A key holding a NUL character refuses the delivery, naming the event's fields it came from. */
+function refuseNulKey(eventName: string, which: StoredKey, key: string, data: unknown): void {
+  if (!hasNul(key)) return;
+  const fields = nulSourcesOf(data, key, 'data');
+  if (which === RECORD_KEY) {
+    throw new EventRejectedError(`${eventName}: ${fields.join(', ')}: ${NUL_REFUSAL}, which ${keyLabel(which)} may not hold; nothing was stored`, 400, fields.map((path) => ({ path, message: NUL_REFUSAL })));
   }
-  if (key.length > MAX_DEDUP_KEY_LENGTH) {
-    const message = `recipe ${recipe}: its ${field} is ${key.length} characters, longer than the limit of ${MAX_DEDUP_KEY_LENGTH}`;
-    throw new EventRejectedError(`${eventName}: ${message}; nothing was stored`, 400, [{ path: 'data', message }]);
-  }
+  const message = `${keyLabel(which)} ${NUL_REFUSAL}, from ${fields.join(', ')}`;
+  throw new EventRejectedError(`${eventName}: ${message}; nothing was stored`, 400, fields.map((path) => ({ path, message })));
+}
+
+/** A key longer than MAX_DEDUP_KEY_LENGTH characters refuses the delivery (the store indexes it). */
+function refuseLongKey(eventName: string, which: StoredKey, key: string): void {
+  if (key.length <= MAX_DEDUP_KEY_LENGTH) return;
+  const message = `${keyLabel(which)} is ${key.length} characters, longer than the limit of ${MAX_DEDUP_KEY_LENGTH}`;
+  throw new EventRejectedError(`${eventName}: ${message}; nothing was stored`, 400, [{ path: 'data', message }]);
 }

@@ -165,7 +165,7 @@ export function usd(amount: unknown): string | undefined {
 export const MONEY_FUNCTIONS: Readonly<Record<string, (amount: unknown) => string | undefined>> = { usd, formatUsd: usd };
 
 /** JSONata's own functions, which recipe expressions and email templates alike may call. */
-export const JSONATA_FUNCTIONS: ReadonlySet<string> = new Set([
+const JSONATA_FUNCTIONS: ReadonlySet<string> = new Set([
   ...['sum', 'count', 'max', 'min', 'average', 'string', 'substring', 'substringBefore', 'substringAfter', 'lowercase', 'uppercase', 'length', 'trim', 'pad'],
   ...['match', 'contains', 'replace', 'split', 'join', 'formatNumber', 'formatBase', 'formatInteger', 'parseInteger', 'number', 'floor', 'ceil', 'round'],
   ...['abs', 'sqrt', 'power', 'random', 'boolean', 'not', 'map', 'zip', 'filter', 'single', 'reduce', 'sift', 'keys', 'lookup', 'append', 'exists', 'spread'],

@@ -33,6 +33,17 @@ export async function runsPage(store: Store, q: { limit: number; before?: string
 }
 
 /**
+ * What is wrong with a runs listing's `before` cursor, null when it is fine: a value not shaped like a
+ * run id, or a run id that is no run. Either would sort above every id and list from the newest, as if
+ * it were the first page. One lookup by primary key. `GET /runs` (runsQueryIssue) and the console's
+ * lists (page-cursor.ts) each say it in their own words.
+ */
+export async function cursorIssue(store: Store, before: string): Promise<'not-run-id' | 'no-run' | null> {
+  if (!RUN_ID_CURSOR.test(before)) return 'not-run-id';
+  return (await store.getRun(asRunId(before))) ? null : 'no-run';
+}
+
+/**
  * What a runs listing's filters would silently get wrong, as an issue of the query (400), else null: a
  * cursor shaped like a run id that is no run (it would sort above every id and list from the newest),
  * and a recipe that is neither served nor has any run stored (a typo would list nothing and look like
@@ -40,7 +51,8 @@ export async function runsPage(store: Store, q: { limit: number; before?: string
  * index lookups at most (the primary key; the runs_recipe index), only for the filters given.
  */
 export async function runsQueryIssue(store: Store, served: readonly string[], q: { before?: string | undefined; recipe?: string | undefined }): Promise<Issue | null> {
-  if (q.before && !(await store.getRun(asRunId(q.before)))) {
+  // The query's schema refuses a cursor not shaped like a run id before this; here it is one more run that is not.
+  if (q.before && (await cursorIssue(store, q.before))) {
     return { path: 'before', message: `no run ${q.before}: give the nextBefore of the previous page (a run id), or no before for the newest runs` };
   }
   if (q.recipe && !served.includes(q.recipe) && (await store.listRuns({ limit: 1, recipe: q.recipe })).length === 0) {

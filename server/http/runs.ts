@@ -64,7 +64,7 @@ export function runRoutes(deps: AppDeps): Hono<AppEnv> {
   app.post('/runs/:id/cancel', auth, async (c) => {
     const id = asRunId(c.req.param('id'));
     const outcome = await engine.cancel(id);
-    if (outcome.canceled) return c.json(runView((await store.getRun(id))!));
+    if (outcome.canceled) return c.json(runView(outcome.run));
     return jsonError(c, outcome.refusal.refused === 'no-run' ? 404 : 409, cancelRefusalWords(id, outcome.refusal));
   });
 

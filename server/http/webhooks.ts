@@ -6,7 +6,7 @@ import { ErrorBody, WebhookAccepted, WebhookDelivery } from './api-schemas.ts';
 import { parseWebhookDelivery } from './webhook-envelope.ts';
 import type { AppDeps, AppEnv } from './app.ts';
 import { DELIVERY_LIMITS, deliveryLimitIssue } from './delivery-limits.ts';
-import { issuesOf, summarizeIssues } from '../../schemas/format-issues.ts';
+import { issuesOf, summarizeIssues, type Issue } from '../../schemas/format-issues.ts';
 import { jsonError } from './errors.ts';
 import { isJsonContentType } from './json-content-type.ts';
 import type { RouteDoc } from './openapi.ts';
@@ -22,7 +22,9 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from './we
  * delivery refused for good as no event at all (not JSON, beyond a shape limit, not a delivery, an event
  * the source does not have, data its schema refuses, a key too long): the event is lost, so ops alert on it.
  */
-const REFUSAL_REASONS: Readonly<Record<number, string>> = {
+/** The statuses a delivery is refused with through `refuse` (503s are told apart). */
+type RefusedStatus = 400 | 401 | 404 | 409 | 413 | 415;
+const REFUSAL_REASONS: Readonly<Record<RefusedStatus, string>> = {
   400: 'invalid',
   401: 'signature',
   404: 'unknown_source',
@@ -55,23 +57,23 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
     const requestId = c.get('requestId');
     // Every refusal is a line and a count (review 6): a business event refused for good (400: it is lost,
     // a sender does not retry a 4xx) must show in /metrics for ops to alert on, not only in the log.
-    const refuse = (response: Response, reason: string, deliveryId?: string): Response => {
-      refusals.refused({ requestId, source, deliveryId, status: response.status, reason });
-      engine.metrics.webhooksRefused.inc({ reason: REFUSAL_REASONS[response.status] ?? 'invalid' });
-      return response;
+    const refuse = (status: RefusedStatus, error: string, reason: string, deliveryId?: string, issues?: Issue[]): Response => {
+      refusals.refused({ requestId, source, deliveryId, status, reason });
+      engine.metrics.webhooksRefused.inc({ reason: REFUSAL_REASONS[status] });
+      return jsonError(c, status, error, issues);
     };
     // Own properties only: a source named `constructor` must not find Object.prototype's.
     const secret = Object.hasOwn(config.webhookSecrets, source) ? config.webhookSecrets[source] : undefined;
     if (typeof secret !== 'string') {
       const reason = `unknown source "${source.slice(0, 100)}": no webhook secret is configured for it`;
-      return refuse(jsonError(c, 404, reason), reason);
+      return refuse(404, reason, reason);
     }
 
     const contentType = requestHeader(c, 'content-type');
     if (!isJsonContentType(contentType)) {
       const got = contentType === undefined ? 'it has none' : `got "${contentType.slice(0, 100)}"`;
       const reason = `a delivery must be sent with Content-Type application/json (UTF-8); ${got}`;
-      return refuse(jsonError(c, 415, reason), reason);
+      return refuse(415, reason, reason);
     }
     const refused = refuseWhenBehind(c, engine, config);
     if (refused) {
@@ -82,7 +84,7 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
     const body = await readBodyWithLimit(c, config.maxBodyBytes);
     if (!body.ok) {
       const reason = `the body is larger than ${config.maxBodyBytes} bytes (MAX_BODY_BYTES)`;
-      return refuse(jsonError(c, 413, reason), reason);
+      return refuse(413, reason, reason);
     }
 
     // In mock mode the clock can be far ahead of real time (POST /_mock/clock/advance); a delivery
@@ -96,7 +98,7 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
       now,
     });
     // Worth a warning: a run of these means a sender with the wrong secret, or someone probing.
-    if (!signature.ok) return refuse(jsonError(c, 401, signature.reason), `signature refused: ${signature.reason}`);
+    if (!signature.ok) return refuse(401, signature.reason, `signature refused: ${signature.reason}`);
 
     let json: unknown;
     try {
@@ -104,7 +106,7 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
     } catch (error) {
       // The parser's message quotes the body: the log gets the verdict only.
       const message = error instanceof SyntaxError ? error.message : 'the body is not UTF-8 text';
-      return refuse(jsonError(c, 400, 'the body is not valid JSON', [{ path: '$', message }]), 'the body is not valid JSON');
+      return refuse(400, 'the body is not valid JSON', 'the body is not valid JSON', undefined, [{ path: '$', message }]);
     }
     // Before anything walks the value recursively (zod, storing it as JSON): a deep value overflowed the stack.
     const beyond = deliveryLimitIssue(json);
@@ -114,23 +116,23 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
     };
     if (beyond) {
       const reason = `the delivery is beyond a limit: ${beyond.path}: ${beyond.message}`;
-      return refuse(jsonError(c, 400, reason, [beyond]), reason, idOf(json));
+      return refuse(400, reason, reason, idOf(json), [beyond]);
     }
     const delivery = parseWebhookDelivery(json);
     if (!delivery.success) {
       const issues = issuesOf(delivery.error);
       const reason = `the delivery is not valid: ${summarizeIssues(issues)}`;
-      return refuse(jsonError(c, 400, reason, issues), reason, idOf(json));
+      return refuse(400, reason, reason, idOf(json), issues);
     }
 
     try {
       const result = await engine.deliver({ source, deliveryId: delivery.data.id, event: delivery.data.event, data: delivery.data.data });
       return c.json({ delivery_id: delivery.data.id, duplicate: result.duplicate, run_ids: result.runIds } satisfies z.infer<typeof WebhookAccepted>, 202);
     } catch (error) {
-      if (error instanceof EventRejectedError) return refuse(jsonError(c, error.status, error.message, error.issues), error.message, delivery.data.id);
+      if (error instanceof EventRejectedError) return refuse(error.status, error.message, error.message, delivery.data.id, error.issues);
       // A sender reusing ids (or two events sharing one): a 409 it will not retry, a line, and a count to alert on.
       if (error instanceof DeliveryIdReusedError) {
-        return refuse(jsonError(c, 409, error.message), error.message, delivery.data.id);
+        return refuse(409, error.message, error.message, delivery.data.id);
       }
       // PostgreSQL is away: nothing can be promised as stored, so no 202. The sender delivers the same
       // id again later; had the commit gone through after all, that answers the same run ids.

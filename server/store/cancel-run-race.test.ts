@@ -80,6 +80,8 @@ function describeCancelRace(name: string, open: () => Promise<RaceHarness>): voi
 
       expect(await store.cancelRun(run.id, T0 + 5, REASON, { failed: true })).toBe(true);
       await Promise.all(started);
+      // The hook fired once, for the retry: the cancel read the run once.
+      expect(started).toHaveLength(1);
       expect(await store.getRun(run.id)).toMatchObject({ status: 'canceled', finishedAt: T0 + 5, error: { name: 'Canceled', message: REASON } });
       // The retry came after the cancel: refused, naming why.
       expect(await retried).toEqual({ retried: false, refusal: { refused: 'canceled', reason: REASON } });
@@ -87,6 +89,49 @@ function describeCancelRace(name: string, open: () => Promise<RaceHarness>): voi
       expect(await store.claimDueRuns({ now: T0 + 86_400_000, owner: 'w3', leaseMs: 60_000, limit: 10 })).toEqual([]);
       expect(await store.nextWakeAt()).toBeNull();
       expect(await store.retryRun(run.id, T0 + 6)).toEqual({ retried: false, refusal: { refused: 'canceled', reason: REASON } });
+    });
+
+    /** Cancels the run (as an event does) while `change` runs between the cancel's read and its write; the change's answer. */
+    async function cancelWith<T>(h: RaceHarness, runId: NewRun['id'], change: () => Promise<T>): Promise<T> {
+      const started: Array<Promise<T>> = [];
+      h.onCancelRead(async (settled) => {
+        if (started.length > 0) return;
+        const p = change();
+        started.push(p);
+        await settled(p);
+      });
+      expect(await h.store.cancelRun(runId, T0 + 5, REASON, { failed: true })).toBe(true);
+      // The hook fired, once: the change ran between the read and the write.
+      expect(started).toHaveLength(1);
+      return started[0]!;
+    }
+
+    async function expectCanceledForGood(h: RaceHarness, runId: NewRun['id']): Promise<void> {
+      expect(await h.store.getRun(runId)).toMatchObject({ status: 'canceled', finishedAt: T0 + 5, error: { name: 'Canceled', message: REASON } });
+      expect(await h.store.claimDueRuns({ now: T0 + 86_400_000, owner: 'w3', leaseMs: 60_000, limit: 10 })).toEqual([]);
+      expect(await h.other.claimDueRuns({ now: T0 + 86_400_000, owner: 'w4', leaseMs: 60_000, limit: 10 })).toEqual([]);
+      expect(await h.store.nextWakeAt()).toBeNull();
+    }
+
+    it('D12: a queued run, another replica\'s claim between the read and the write: the claim gets nothing, the run ends canceled', async () => {
+      harness = await open();
+      const run = failedRun();
+      await harness.store.createRun(run);
+      const other = harness.other;
+      const claimed = await cancelWith(harness, run.id, () => other.claimDueRuns({ now: T0 + 3, owner: 'w2', leaseMs: 60_000, limit: 1 }));
+      expect(claimed).toEqual([]);
+      await expectCanceledForGood(harness, run.id);
+    });
+
+    it('D12: a run a worker holds, its turn ending between the read and the write: the turn is refused, the run ends canceled', async () => {
+      harness = await open();
+      const run = failedRun();
+      await harness.store.createRun(run);
+      expect(await harness.other.claimDueRuns({ now: T0, owner: 'w2', leaseMs: 60_000, limit: 1 })).toHaveLength(1);
+      const other = harness.other;
+      const ended = await cancelWith(harness, run.id, () => other.finishTurn(run.id, 'w2', { status: 'waiting', wakeAt: T0 + 3_600_000, now: T0 + 4 }));
+      expect(ended).toBe(false);
+      await expectCanceledForGood(harness, run.id);
     });
   });
 }

@@ -349,7 +349,6 @@ export class KyselyStore implements Store {
       // Failed as its recipe said: retryRun refuses it, so nothing is left to stop, and its reason stays.
       if (row.status === 'failed' && row.error !== null && parse<RunError>(row.error).name === STOPPED_BY_RECIPE) return false;
       const r = await trx.updateTable('runs').set(cancel).where('id', '=', id).where('status', '=', row.status).returning(ended).executeTakeFirst();
-      if (!r) throw new Error(`run ${id} changed while its cancel held it (${row.status} when read): the cancel is not written; try it again`);
       return canceled(r, row.status === 'failed');
     });
   }
@@ -359,8 +358,9 @@ export class KyselyStore implements Store {
   }
 
   async retryRefusal(id: RunId): Promise<RetryRefusal | undefined> {
-    // The reads retryRun decides with, in a transaction as there, writing nothing.
-    return (await this.transaction((trx) => retryRefusalIn(trx, this.q, id))).refusal;
+    // The reads retryRun decides with, writing nothing: no transaction (the answer is a moment's, and
+    // retryRun decides again in its own).
+    return (await retryRefusalIn(this.db, this.q, id)).refusal;
   }
 
   findRunsToCancel(event: string, correlationKey: string): Promise<RunId[]> {

@@ -24,12 +24,20 @@ export type RetryRefusal =
 export type RetryOutcome = { retried: true } | { retried: false; refusal: RetryRefusal };
 
 /**
+ * The refusal a canceled run gives to a retry and to a cancel alike: what its cancel said (an operator,
+ * an event: D12), null when it said nothing.
+ */
+export function canceledRefusal(run: Pick<Run, 'error'>): { refused: 'canceled'; reason: string | null } {
+  return { refused: 'canceled', reason: run.error?.message || null };
+}
+
+/**
  * The refusal the run itself gives, read from its status and error alone: everything but another run
  * holding its concurrency key, which only the store can tell. Undefined for a run that failed at a
  * step. The store decides with it inside its transaction; the console with it whether to offer a retry.
  */
 export function retryRefusalOf(run: Pick<Run, 'status' | 'error'>): RetryRefusal | undefined {
-  if (run.status === 'canceled') return { refused: 'canceled', reason: run.error?.message || null };
+  if (run.status === 'canceled') return canceledRefusal(run);
   if (run.status !== 'failed') return { refused: 'not-failed', status: run.status };
   // The recipe itself ended the run as failed: replaying it would end there again.
   if (run.error?.name === STOPPED_BY_RECIPE) return { refused: 'stopped-by-recipe' };

@@ -12,8 +12,8 @@ import { runWorkAsync } from './store-work.ts';
 type RetriedRow = { status: RunStatus; error: RunError | null; recipe: string; concurrency_key: string | null };
 
 /**
- * Why `Store.retryRun` would refuse the run now, read in `db` (a transaction of its own for
- * `Store.retryRefusal`, the retry's own in retryRunIn): the reasons the run gives itself from
+ * Why `Store.retryRun` would refuse the run now, read in `db` (the store's own for
+ * `Store.retryRefusal`, the retry's transaction in retryRunIn): the reasons the run gives itself from
  * retryRefusalOf, the one the store alone can tell (another run holds its concurrency key) from
  * keyHolderWork, the query that also holds a new run of the key back. `row` is the run read, for the retry.
  */

@@ -31,7 +31,6 @@ export type { ListTimerStopsInput, LiftTimerStopInput, LiftTimerStopOutcome, Tim
 export type { StopperStampInput } from './business-timer-stoppers.ts';
 export type { TakeWorkerIdInput, TakeWorkerIdOutcome, WorkerInstance } from './worker-instances.ts';
 export type { RetryOutcome, RetryRefusal } from './retry-refusal.ts';
-export type { CancelOutcome, CancelRefusal } from './cancel-refusal.ts';
 
 /**
  * The one persistence interface of the runtime. Two implementations (SQLite embedded, PostgreSQL for
