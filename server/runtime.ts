@@ -56,7 +56,7 @@ export interface Runtime {
    * a live process holds PARTNERFLOW_WORKER_ID (engine/worker-id-claim.ts).
    */
   start(): Promise<void>;
-  /** Serves HTTP on config.host:port; resolves once listening. */
+  /** Serves HTTP on config.host:port; resolves once listening; rejects if close() comes first. */
   listen(): Promise<{ port: number }>;
   close(): Promise<void>;
 }
@@ -131,6 +131,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
 
   let server: ServerType | null = null;
+  /** A listen() not answered yet: close() settles it. */
+  let pendingListen: { reject(error: Error): void } | null = null;
   // Requests whose handler has not answered yet: at close, the store stays open until they end (or a bound passes).
   const handling = new Set<Promise<unknown>>();
   const fetch = (request: Request, env: unknown): Response | Promise<Response> => {
@@ -156,13 +158,23 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     start: () => engine.start(),
     listen: () =>
       new Promise((resolve, reject) => {
-        server = serve({ fetch, hostname: config.host, port: config.port }, (info) => resolve({ port: info.port }));
-        server.once('error', reject);
+        pendingListen = { reject };
+        server = serve({ fetch, hostname: config.host, port: config.port }, (info) => {
+          pendingListen = null;
+          resolve({ port: info.port });
+        });
+        server.once('error', (error) => {
+          pendingListen = null;
+          reject(error);
+        });
       }),
     async close() {
       // At once, together: no claim, no connector retry, no new connection; the HTTP server's requests in
       // progress get config.shutdownGraceMs (webhooks then still store their runs, for any replica to run).
       stopping.abort();
+      // A listen under way may never be answered once its server closes: it rejects now instead.
+      pendingListen?.reject(new Error('the runtime closed before its HTTP server was listening'));
+      pendingListen = null;
       const httpClosed = closeHttp(server, config.shutdownGraceMs, handling);
       await Promise.all([engine.stop({ intakeClosed: httpClosed }), httpClosed]);
       stopInterceptor?.();

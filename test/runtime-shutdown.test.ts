@@ -1,5 +1,4 @@
 import net from 'node:net';
-import Sqlite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signWebhook } from '../server/http/webhook-signature.ts';
 import { API_TOKEN, openRuntimeProcess, WEBHOOK_SECRET, WORKER_ID, type RuntimeProcess } from './support/runtime-process.ts';
@@ -31,6 +30,20 @@ async function holdHalfARequest(port: number): Promise<net.Socket> {
   socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
   await new Promise((r) => setTimeout(r, 200));
   return socket;
+}
+
+/** A start and a clean stop (exit 0): the store exists, the worker id given up. */
+async function startAndStop(runtime: RuntimeProcess): Promise<void> {
+  runtime.start();
+  await runtime.ready();
+  expect((await terminate(runtime).exited).code).toBe(0);
+}
+
+/** Another process beat the worker id's heartbeat just now: the next start watches it for up to 6 s. Returns its row. */
+function heldByAnotherProcess(runtime: RuntimeProcess): { instanceId: string; beatAt: number } {
+  const holder = { instanceId: 'another-process', beatAt: Date.now() };
+  runtime.writeStore((db) => db.prepare('insert into worker_instances (worker_id, instance_id, beat_at, started_at) values (?, ?, ?, ?)').run(WORKER_ID, holder.instanceId, holder.beatAt, holder.beatAt));
+  return holder;
 }
 
 /** SIGTERM; resolves with the exit code and how long after the signal the process exited. */
@@ -176,13 +189,9 @@ describe('SIGTERM', () => {
     const runtime = (rt = await openRuntimeProcess('partnerflow-sigterm-start-'));
     const { systems } = runtime;
     // A first start and clean stop creates the store.
-    runtime.start();
-    await runtime.ready();
-    expect((await terminate(runtime).exited).code).toBe(0);
+    await startAndStop(runtime);
     // Another process beat the id's heartbeat just now: the next start watches it for up to 6 s.
-    const db = new Sqlite(runtime.dbPath());
-    db.prepare('insert into worker_instances (worker_id, instance_id, beat_at, started_at) values (?, ?, ?, ?)').run(WORKER_ID, 'another-process', Date.now(), Date.now());
-    db.close();
+    heldByAnotherProcess(runtime);
 
     runtime.start({ PARTNERFLOW_SHUTDOWN_GRACE_MS: String(GRACE_MS), LOG_LEVEL: 'info' });
     await runtime.ready();
@@ -231,13 +240,9 @@ describe('SIGTERM', () => {
 
   it('a second SIGTERM during the start ends the process at once, as Node ends it (killed by the signal), the grace not waited for', async () => {
     const runtime = (rt = await openRuntimeProcess('partnerflow-sigterm-start-twice-'));
-    runtime.start();
-    await runtime.ready();
-    expect((await terminate(runtime).exited).code).toBe(0);
-    const db = new Sqlite(runtime.dbPath());
-    db.prepare('insert into worker_instances (worker_id, instance_id, beat_at, started_at) values (?, ?, ?, ?)').run(WORKER_ID, 'another-process', Date.now(), Date.now());
-    db.close();
-    runtime.start({ PARTNERFLOW_SHUTDOWN_GRACE_MS: '30000' });
+    await startAndStop(runtime);
+    const holder = heldByAnotherProcess(runtime);
+    runtime.start({ PARTNERFLOW_SHUTDOWN_GRACE_MS: '30000', LOG_LEVEL: 'info' });
     await runtime.ready();
     // A stalled client keeps the first SIGTERM's shutdown in its 30 s grace.
     const socket = await holdHalfARequest(runtime.port);
@@ -254,21 +259,20 @@ describe('SIGTERM', () => {
     } finally {
       socket.destroy();
     }
+    // Both signals came while the start still waited for its worker id: never ready, the id not taken.
+    const out = runtime.stdout();
+    expect(out).toMatch(/"duringStart":true.*"msg":"shutting down: claiming no more runs/);
+    expect(out).not.toContain('partnerflow ready');
+    expect(runtime.readStore((db) => db.prepare('select instance_id as instanceId, beat_at as beatAt from worker_instances where worker_id = ?').get(WORKER_ID))).toEqual(holder);
   }, 60_000);
 
   // The store failing as the start takes its worker id: the start keeps trying for as long as it fails.
   it('during a start that keeps failing to take its worker id (the store fails): exit 0 at once, a webhook sent meanwhile stored; its run goes on at the next start', async () => {
     const runtime = (rt = await openRuntimeProcess('partnerflow-sigterm-start-outage-'));
     const { systems } = runtime;
-    runtime.start();
-    await runtime.ready();
-    expect((await terminate(runtime).exited).code).toBe(0);
+    await startAndStop(runtime);
     // Every read and take of the worker id fails (no such table), the rest of the store answers.
-    const rename = (from: string, to: string) => {
-      const db = new Sqlite(runtime.dbPath());
-      db.exec(`alter table ${from} rename to ${to}`);
-      db.close();
-    };
+    const rename = (from: string, to: string) => runtime.writeStore((db) => db.exec(`alter table ${from} rename to ${to}`));
     rename('worker_instances', 'worker_instances_away');
     runtime.start({ PARTNERFLOW_SHUTDOWN_GRACE_MS: String(GRACE_MS), LOG_LEVEL: 'info' });
     await runtime.ready();

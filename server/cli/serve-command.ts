@@ -113,17 +113,19 @@ stops the start with a message naming each variable.`,
     // gracefully; a second one (no listener any more) ends the process at once, as Node does.
     let exitWith!: (code: number) => void;
     const exited = new Promise<number>((resolve) => (exitWith = resolve));
-    let phase: 'starting' | 'running' | 'failed' = 'starting';
+    // Whether the start failed (it closes the runtime itself and exits 1) or is over ("ready" said).
+    let failed = false;
+    let ready = false;
     let closing = false;
     const shutdown = (signal: string) => {
       // A start that failed closes the runtime itself and exits 1.
-      if (closing || phase === 'failed') return;
+      if (closing || failed) return;
       closing = true;
       // Whichever signal comes next (SIGTERM or SIGINT) finds no listener: Node ends the process at once.
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigterm);
       const stoppingAt = performance.now();
-      runtime.log.info({ signal, graceMs: config.shutdownGraceMs, ...(phase === 'starting' && { duringStart: true }) }, 'shutting down: claiming no more runs, finishing the turns in flight');
+      runtime.log.info({ signal, graceMs: config.shutdownGraceMs, ...(!ready && { duringStart: true }) }, 'shutting down: claiming no more runs, finishing the turns in flight');
       const exit = (code: number) => {
         exitWith(code);
         // Everything of the runtime is closed; something left behind (a shared token request still waiting
@@ -148,7 +150,7 @@ stops the start with a message naming each variable.`,
     process.once('SIGINT', onSigint);
     process.once('SIGTERM', onSigterm);
     const failStart = async (say: () => void): Promise<number> => {
-      phase = 'failed';
+      failed = true;
       await runtime.close();
       releaseMockStore();
       say();
@@ -157,11 +159,10 @@ stops the start with a message naming each variable.`,
 
     let port: number;
     try {
-      // A signal as the server starts listening: its close may leave the listen unanswered.
-      const listening = await Promise.race([runtime.listen(), exited.then(() => null)]);
-      if (listening === null || closing) return exited;
-      ({ port } = listening);
+      ({ port } = await runtime.listen());
+      if (closing) return exited;
     } catch (error) {
+      // A signal as the server started listening: the runtime's close rejected the listen, and decides the exit.
       if (closing) return exited;
       const code = (error as NodeJS.ErrnoException).code;
       return failStart(() => {
@@ -180,7 +181,7 @@ stops the start with a message naming each variable.`,
     }
     // A signal during the start: it resolved without running (the stop ended its wait); never "ready".
     if (closing) return exited;
-    phase = 'running';
+    ready = true;
     const readyMs = Math.round(performance.now());
     runtime.log.info(
       { port, mock: config.mock, recipes: runtime.engine.recipes.list().map((r) => r.definition.name), readyMs, store: runtime.store.kind, db: describeStoreLocation(config) },

@@ -1,8 +1,8 @@
 import type { ConnectorDefinition } from '../../connectors/kit/define-connector.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { ConnectorCatalog } from '../engine/connector-registry.ts';
-import { loadTables, type Tables } from '../engine/tables.ts';
-import { recipeTableProblems } from '../engine/table-keys.ts';
+import { loadTables, TableError, type Tables } from '../engine/tables.ts';
+import { tableProblemsOfRecipes } from '../engine/table-keys.ts';
 import { checkRecipeFiles } from '../recipes/check-recipe-files.ts';
 import { findRecipeFiles, NoSuchPathError } from '../find-files.ts';
 import { formatProblem } from '../recipes/recipe-problem.ts';
@@ -58,7 +58,7 @@ export function createValidateCommand(connectors: () => Promise<readonly Connect
       try {
         tables = loadTables(config.tablesDir);
       } catch (error) {
-        if (!(error instanceof Error) || error.name !== 'TableError') throw error;
+        if (!(error instanceof TableError)) throw error;
         // A broken table file is a problem of its own; the recipes cannot be checked against it. Every
         // table's problems are in the message, one a line.
         console.error(`partnerflow validate: the tables in ${config.tablesDir} (TABLES_DIR) have problems; the recipes are not checked until they load:\n${error.message}`);
@@ -77,19 +77,14 @@ export function createValidateCommand(connectors: () => Promise<readonly Connect
       }
       // The tables as these recipes read them: one row per key of a lookup, each offset day once.
       const valid = checks.flatMap((c) => (c.definition ? [{ definition: c.definition }] : []));
-      const tableProblems = recipeTableProblems(valid, tables, config.tablesDir);
-      for (const problem of tableProblems) console.log(problem);
+      const tableProblems = tableProblemsOfRecipes(valid, tables, config.tablesDir);
+      for (const problem of tableProblems) console.log(problem.message);
       const withProblems = checks.filter((c) => c.problems.length > 0).length;
-      const tablesWithProblems = new Set(tableProblems.map(tableOf)).size;
+      const tablesWithProblems = new Set(tableProblems.map((p) => p.table)).size;
       console.log(summaryLine(checks.length - withProblems, withProblems) + (tablesWithProblems > 0 ? `; ${tablesWithProblems} ${tablesWithProblems === 1 ? 'table' : 'tables'} with problems` : ''));
       return withProblems === 0 && tableProblems.length === 0 ? 0 : 1;
     },
   };
-}
-
-/** The table a problem of recipeTableProblems names: `<dir>/<table>: …` or `recipe <r>: table <table>: …`. */
-function tableOf(problem: string): string {
-  return /^recipe \S+: table (\S+):/.exec(problem)?.[1] ?? problem.slice(0, problem.indexOf(': '));
 }
 
 /** `3 recipes valid, 1 with problems`. */

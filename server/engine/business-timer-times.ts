@@ -1,6 +1,7 @@
 import { DateTime, Duration } from 'luxon';
 import type { TimerOffset, TimerTrigger } from '../../schemas/recipe.ts';
 import { isBusinessDay, type BusinessCalendar } from './business-calendar.ts';
+import { NO_KEY, repeatedRows } from './repeated-rows.ts';
 import type { Tables } from './tables.ts';
 import type { z } from 'zod';
 
@@ -36,19 +37,14 @@ export function resolveOffsets(trigger: Timer, tables: Tables, recipe: string): 
  * without a word). The start (resolveOffsets) and `validate` (table-keys.ts) refuse them alike.
  */
 export function offsetRowsProblems(rows: readonly Record<string, unknown>[], table: string, column: string, recipe: string): string[] {
-  const problems: string[] = [];
-  const seen = new Map<number, number>();
-  rows.forEach((row, i) => {
+  const wholeDays = (days: unknown): days is number => typeof days === 'number' && Number.isInteger(days) && days > 0;
+  const firstOf = new Map(repeatedRows(rows, (row) => (wholeDays(row[column]) ? row[column] : NO_KEY)).map(({ index, first }) => [index, first]));
+  return rows.flatMap((row, i) => {
     const days = row[column];
-    if (typeof days !== 'number' || !Number.isInteger(days) || days <= 0) {
-      problems.push(`recipe ${recipe}: table ${table}: rows[${i}].${column} is ${JSON.stringify(days)}, not a whole number of days above zero`);
-      return;
-    }
-    const first = seen.get(days);
-    if (first !== undefined) problems.push(`recipe ${recipe}: table ${table}: rows[${i}].${column}: ${days} is already in rows[${first}]; a day fires one timer, so write each day once`);
-    else seen.set(days, i);
+    if (!wholeDays(days)) return [`recipe ${recipe}: table ${table}: rows[${i}].${column} is ${JSON.stringify(days)}, not a whole number of days above zero`];
+    const first = firstOf.get(i);
+    return first === undefined ? [] : [`recipe ${recipe}: table ${table}: rows[${i}].${column}: ${days} is already in rows[${first}]; a day fires one timer, so write each day once`];
   });
-  return problems;
 }
 
 function resolved(offset: TimerOffset): ResolvedOffset {

@@ -5,7 +5,7 @@ import { stampMillis } from '../../schemas/domain/source-stamp.ts';
 import { isDayOffset, timerDedupKey } from '../store/business-timers-store.ts';
 import type { BusinessTimer, CancelTimersOutcome, DeferTimer, NewRun, RecomputeTimersOutcome, Store, TimersPlan } from '../store/store.ts';
 import { beyondCalendarWarning } from './business-calendar-coverage.ts';
-import { catchUpAfterEvent, catchUpTimeOf, fireTimeOf, recordDay, resolveOffsets, type CatchUpRules } from './business-timer-times.ts';
+import { catchUpAfterEvent, catchUpTimeOf, fireTimeOf, recordDay, resolveOffsets, type CatchUpRules, type ResolvedOffset } from './business-timer-times.ts';
 import { evaluateExpression, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 import type { RunId } from './ids.ts';
 import type { LifecycleListener, StartedByRunTrigger } from './lifecycle-events.ts';
@@ -54,11 +54,17 @@ export class BusinessTimers {
   /** The served recipes with a timer trigger: a recipe set does not change once loaded. */
   readonly #timerRecipes: readonly LoadedRecipe[];
 
+  /**
+   * Each timer recipe's offsets, resolved once (its offsets table checked then), not at every event:
+   * the tables change only through a scenario's `change_table`, which calls syncTableOffsets.
+   */
+  readonly #offsets = new Map<string, ResolvedOffset[]>();
+
   constructor(options: BusinessTimersOptions) {
     this.#o = options;
     this.#timerRecipes = options.recipes.list().filter((r) => r.definition.trigger.type === 'timer');
     // A table or column that cannot give the offsets stops the start, naming it (not the first event).
-    for (const recipe of this.#timerRecipes) resolveOffsets(timerOf(recipe), options.tables, recipe.definition.name);
+    for (const recipe of this.#timerRecipes) this.#offsets.set(recipe.definition.name, resolveOffsets(timerOf(recipe), options.tables, recipe.definition.name));
   }
 
   /** Whether any served recipe has a timer trigger (the engine skips the store otherwise). */
@@ -206,7 +212,7 @@ export class BusinessTimers {
     const rawDate = await this.#evaluate(trigger.date, scope, name, 'date');
     const day = recordDay(rawDate, this.#o.tables.calendar);
     if (!day) return cancel(`the record's date (${trigger.date}) is ${rawDate === undefined ? 'missing' : `${JSON.stringify(rawDate)}, not a date`}`);
-    const offsets = resolveOffsets(trigger, this.#o.tables, name).map((o) => ({
+    const offsets = this.#offsets.get(name)!.map((o) => ({
       offset: o.label,
       fireAt: fireTimeOf(day, o.offset, trigger, this.#o.tables.calendar),
     }));
@@ -249,6 +255,7 @@ export class BusinessTimers {
       const table = trigger.offsets.table;
       try {
         const offsets = resolveOffsets(trigger, this.#o.tables, name);
+        this.#offsets.set(name, offsets);
         const calendar = this.#o.tables.calendar;
         const outcome = await this.#o.store.syncBusinessTimerOffsets({
           recipe: name,

@@ -12,10 +12,18 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
+    new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const timer = setTimeout(resolve, Math.max(0, ms));
-      signal?.addEventListener('abort', () => { clearTimeout(timer); reject(signal.reason); }, { once: true });
+      const aborted = () => {
+        clearTimeout(timer);
+        reject(signal!.reason);
+      };
+      // A sleep that ends by itself leaves no listener on a signal that may outlive many sleeps.
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', aborted);
+        resolve();
+      }, Math.max(0, ms));
+      signal?.addEventListener('abort', aborted, { once: true });
     }),
 };
 

@@ -780,8 +780,8 @@ export class Engine {
   }
 
   #started: Promise<void> = Promise.resolve();
-  /** Aborted by stop(): a start still waiting to take its worker id (a holder's heartbeat, a store outage) stops waiting. */
-  #takingStopped: AbortController | null = null;
+  /** One per start, aborted by stop(): a start still waiting to take its worker id (a holder's heartbeat, a store outage) stops waiting. */
+  #startStopped: AbortController | null = null;
   /** This process's hold of its worker id while it runs (worker-id-claim.ts); given up by stop(). */
   #workerIdHold: WorkerIdHold | null = null;
 
@@ -809,11 +809,11 @@ export class Engine {
     this.#started.catch(() => {});
     const hold = new WorkerIdHold({ store: this.store, workerId: this.workerId, log: this.#opts.log });
     this.#workerIdHold = hold;
-    const takingStopped = (this.#takingStopped = new AbortController());
+    const stopped = (this.#startStopped = new AbortController()).signal;
     this.#loop = (async () => {
       try {
         // No run is claimed before the id is this process's: while the store fails, take() keeps trying.
-        const freed = await hold.take(() => this.#stopping, takingStopped.signal);
+        const freed = await hold.take(stopped);
         if (freed === null) return started.resolve();
         if (freed > 0) this.#opts.log.info({ worker: this.workerId, runs: freed }, 'resuming runs this worker held before it restarted');
       } catch (error) {
@@ -890,7 +890,7 @@ export class Engine {
   async stop(options: { intakeClosed?: Promise<unknown> } = {}): Promise<void> {
     this.#stopping = true;
     this.#polls.stop();
-    this.#takingStopped?.abort();
+    this.#startStopped?.abort();
     this.wake();
     await this.#loop;
     await this.#wakeTimer.close();

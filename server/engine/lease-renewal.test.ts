@@ -1,10 +1,9 @@
 import { expect, it } from 'vitest';
-import { recipeWith } from '../../test/support/engine-fixture.ts';
+import { createDueRun, recipeWith } from '../../test/support/engine-fixture.ts';
 import { useEngineReplicas } from '../../test/support/engine-replicas.ts';
 import { until } from '../../test/support/until.ts';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import { OffsetClock } from './clock.ts';
-import { newRunId } from './engine.ts';
 
 /**
  * A turn renews its run's lease while its call is in flight, often enough that a short lease
@@ -29,13 +28,7 @@ it('two replicas, a 1 s lease and a call that takes 2.5 s: the replica that star
   const answerA = a.system.hold('call-1');
   const answerB = b.system.hold('call-1');
   a.engine.start();
-  const loaded = a.engine.recipes.get('test-recipe')!;
-  const now = Date.now();
-  const { id } = await a.store.createRun({
-    id: newRunId(now), recipe: 'test-recipe', recipeVersion: 1, recipeHash: loaded.hash,
-    trigger: { type: 'webhook', receivedAt: now, data: { id: 'call-1' } },
-    dedupKey: 'call-1', correlationKey: null, cancelOnEvent: null, wakeAt: now, createdAt: now,
-  });
+  const id = await createDueRun(a, { key: 'call-1', at: Date.now() });
   await until('replica A to start the call', async () => ((await a.store.getRun(id))?.leaseOwner?.startsWith('replica-a~') ? true : undefined), 5000);
   b.engine.start();
   await new Promise((r) => setTimeout(r, 2500));

@@ -1,3 +1,4 @@
+import { repeatedRows } from './repeated-rows.ts';
 import type { Row } from './tables.ts';
 
 /**
@@ -25,16 +26,10 @@ export function programmeTableProblems(tables: ReadonlyMap<string, Row[]>, origi
   for (const [table, columns] of unique) {
     const rows = tables.get(table);
     if (!rows) continue;
-    const seen = new Map<string, number>();
-    for (const [i, row] of rows.entries()) {
-      const key = JSON.stringify(columns.map((c) => row[c]));
-      const first = seen.get(key);
-      if (first !== undefined) {
-        const named = columns.length === 0 ? 'the table has one row' : columns.map((c) => `${c} ${JSON.stringify(row[c])}`).join(', ');
-        problems.push(`${origin}/${table}: rows[${i}]: repeats rows[${first}] (${named}); keep one row for it`);
-        continue;
-      }
-      seen.set(key, i);
+    for (const { index: i, first } of repeatedRows(rows, (row) => JSON.stringify(columns.map((c) => row[c])))) {
+      const row = rows[i]!;
+      const named = columns.length === 0 ? 'the table has one row' : columns.map((c) => `${c} ${JSON.stringify(row[c])}`).join(', ');
+      problems.push(`${origin}/${table}: rows[${i}]: repeats rows[${first}] (${named}); keep one row for it`);
     }
   }
   const levels = approvalLevelsProblem(tables, origin);

@@ -1,12 +1,11 @@
 import { expect, it } from 'vitest';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
-import { engineFixture, recipeWith, type EngineFixture } from '../../test/support/engine-fixture.ts';
+import { createDueRun, engineFixture, recipeWith, type EngineFixture } from '../../test/support/engine-fixture.ts';
 import { useEngineReplicas } from '../../test/support/engine-replicas.ts';
 import { startPostgresRelay } from '../../test/support/postgres-relay.ts';
 import { until } from '../../test/support/until.ts';
 import { openPostgresStore } from '../store/postgres-store.ts';
 import { OffsetClock } from './clock.ts';
-import { newRunId } from './engine.ts';
 import { WORKER_STALE_MS } from './worker-id-claim.ts';
 
 /**
@@ -26,13 +25,7 @@ function logTo(lines: string[], name: string): Logger {
 
 /** A webhook's run, stored due; the replica that is started claims it and is then in its call. */
 async function runInCall(fx: EngineFixture) {
-  const loaded = fx.engine.recipes.get('test-recipe')!;
-  const now = Date.now();
-  const { id } = await fx.store.createRun({
-    id: newRunId(now), recipe: 'test-recipe', recipeVersion: 1, recipeHash: loaded.hash,
-    trigger: { type: 'webhook', receivedAt: now, data: { id: 'call-1' } },
-    dedupKey: 'call-1', correlationKey: null, cancelOnEvent: null, wakeAt: now, createdAt: now,
-  });
+  const id = await createDueRun(fx, { key: 'call-1', at: Date.now() });
   await until('the first replica to be in the call', async () => ((await fx.store.getJournal(id)).find((e) => e.stepId === 'slow')?.status === 'running' ? true : undefined), 5000);
   return id;
 }
@@ -119,20 +112,14 @@ it('PostgreSQL away while a replica takes its worker id: it keeps trying, takes 
   const relay = await startPostgresRelay(url);
   const a = await engineFixture([recipe], { store: await openPostgresStore({ url: relay.url, poolSize: 2 }), clock, workerId: 'partnerflow-1', pollMs: 50, log: logTo(lines, 'first') });
   try {
-    const loaded = a.engine.recipes.get('test-recipe')!;
-    const now = Date.now();
-    const { id } = await a.store.createRun({
-      id: newRunId(now), recipe: 'test-recipe', recipeVersion: 1, recipeHash: loaded.hash,
-      trigger: { type: 'webhook', receivedAt: now, data: { id: 'call-1' } },
-      dedupKey: 'call-1', correlationKey: null, cancelOnEvent: null, wakeAt: now, createdAt: now,
-    });
+    const id = await createDueRun(a, { key: 'call-1', at: Date.now() });
     relay.mode = 'refuse';
     relay.cut();
     let started = false;
     const starting = a.engine.start().then(() => (started = true));
     await new Promise((r) => setTimeout(r, 1500));
     expect(started).toBe(false);
-    expect(lines.filter((l) => l.includes('PARTNERFLOW_WORKER_ID'))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('PARTNERFLOW_WORKER_ID'))).toEqual(['first: could not take PARTNERFLOW_WORKER_ID "partnerflow-1": the store failed; claiming no runs until it is taken; trying again']);
 
     relay.mode = 'pass';
     await starting;

@@ -2,6 +2,7 @@ import type { Recipe } from '../../schemas/recipe.ts';
 import { walkSteps } from '../recipes/walk-steps.ts';
 import { offsetRowsProblems } from './business-timer-times.ts';
 import { isExpression } from './expression.ts';
+import { NO_KEY, repeatedRows } from './repeated-rows.ts';
 import { valueKey } from './same-value.ts';
 import type { Tables } from './tables.ts';
 
@@ -28,8 +29,19 @@ interface LookupKey {
  * line per problem, none when the tables are fine.
  */
 export function recipeTableProblems(recipes: readonly { definition: Recipe }[], tables: Pick<Tables, 'rows'>, origin: string): string[] {
+  return tableProblemsOfRecipes(recipes, tables, origin).map((p) => p.message);
+}
+
+/** A problem of recipeTableProblems with the table it is about (`validate` counts the tables with problems). */
+export interface TableProblem {
+  table: string;
+  message: string;
+}
+
+/** recipeTableProblems, each line with its table. */
+export function tableProblemsOfRecipes(recipes: readonly { definition: Recipe }[], tables: Pick<Tables, 'rows'>, origin: string): TableProblem[] {
   const keys = new Map<string, LookupKey>();
-  const problems: string[] = [];
+  const problems: TableProblem[] = [];
   for (const { definition: recipe } of recipes) {
     for (const { step } of walkSteps(recipe)) {
       if (step.type !== 'lookup' || typeof step.where !== 'object' || step.mode === 'all') continue;
@@ -46,10 +58,11 @@ export function recipeTableProblems(recipes: readonly { definition: Recipe }[], 
     const { trigger } = recipe;
     if (trigger.type === 'timer' && !Array.isArray(trigger.offsets)) {
       const rows = tables.rows(trigger.offsets.table);
-      if (rows) problems.push(...offsetRowsProblems(rows, trigger.offsets.table, trigger.offsets.column, recipe.name));
+      const { table, column } = trigger.offsets;
+      if (rows) problems.push(...offsetRowsProblems(rows, table, column, recipe.name).map((message) => ({ table, message })));
     }
   }
-  for (const key of keys.values()) problems.push(...repeatedKeys(key, tables.rows(key.table) ?? [], origin));
+  for (const key of keys.values()) problems.push(...repeatedKeys(key, tables.rows(key.table) ?? [], origin).map((message) => ({ table: key.table, message })));
   return problems;
 }
 
@@ -59,22 +72,13 @@ function isLiteral(value: unknown): boolean {
 }
 
 function repeatedKeys(key: LookupKey, rows: readonly Record<string, unknown>[], origin: string): string[] {
-  const problems: string[] = [];
-  const seen = new Map<string, number>();
-  rows.forEach((row, i) => {
-    if ([...key.fixed].some(([column, value]) => valueKey(row[column]) !== valueKey(value))) return;
-    const id = JSON.stringify(key.columns.map((c) => valueKey(row[c])));
-    const first = seen.get(id);
-    if (first === undefined) {
-      seen.set(id, i);
-      return;
-    }
+  const keyOf = (row: Record<string, unknown>) =>
+    [...key.fixed].some(([column, value]) => valueKey(row[column]) !== valueKey(value)) ? NO_KEY : JSON.stringify(key.columns.map((c) => valueKey(row[c])));
+  return repeatedRows(rows, keyOf).map(({ index: i, first }) => {
+    const row = rows[i]!;
     const named = key.columns.length === 0 ? 'any row: the lookup names no column' : key.columns.map((c) => `${c} ${valueKey(row[c])}`).join(', ');
     const by = key.columns.length === 0 ? 'without a column' : `by ${key.columns.join(' and ')}`;
     const readers = `${key.readers.join(' and ')} ${key.readers.length === 1 ? 'looks' : 'look'}`;
-    problems.push(
-      `${origin}/${key.table}: rows[${i}]: repeats rows[${first}] (${named}); ${readers} the table up ${by} and reads one row per key: keep one, delete rows[${first}] if rows[${i}] replaces it (else delete rows[${i}])`,
-    );
+    return `${origin}/${key.table}: rows[${i}]: repeats rows[${first}] (${named}); ${readers} the table up ${by} and reads one row per key: keep one, delete rows[${first}] if rows[${i}] replaces it (else delete rows[${i}])`;
   });
-  return problems;
 }

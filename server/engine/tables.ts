@@ -7,6 +7,7 @@ import { formatIssues, formatPath } from '../../schemas/format-issues.ts';
 import { didYouMean } from '../recipes/closest-name.ts';
 import { parseJsonText } from '../json-duplicate-keys.ts';
 import { leadEmails, programmeTableProblems } from './programme-table-checks.ts';
+import { repeatedRows } from './repeated-rows.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -181,11 +182,8 @@ function checkLeadShareDays(tables: Map<string, Row[]>, origin: string): string[
 
 /** D14: each reminder day once; a repeated day would read as one reminder where ops meant two. */
 function checkReminderDaysOnce(tables: Map<string, Row[]>, origin: string): string[] {
-  const seen = new Map<unknown, number>();
-  return (tables.get('claim-reminders') ?? []).flatMap((row, i) => {
-    const first = seen.get(row.days_after_end);
-    if (first !== undefined) return [`${origin}/claim-reminders: rows[${i}].days_after_end: ${String(row.days_after_end)} is already in rows[${first}]; each reminder day once`];
-    seen.set(row.days_after_end, i);
-    return [];
-  });
+  const rows = tables.get('claim-reminders') ?? [];
+  return repeatedRows(rows, (row) => row.days_after_end).map(
+    ({ index: i, first }) => `${origin}/claim-reminders: rows[${i}].days_after_end: ${String(rows[i]!.days_after_end)} is already in rows[${first}]; each reminder day once`,
+  );
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { Store } from '../store/store.ts';
+import { ClaimFailures } from './claim-failures.ts';
+import { systemClock } from './clock.ts';
 
 /**
  * How often a process refreshes the heartbeat of its worker id (store/worker-instances.ts). It bounds
@@ -20,9 +22,6 @@ const WATCH_EVERY_MS = WORKER_HEARTBEAT_MS / 2;
 
 /** How soon a start tries again to take its id after the store failed: at first and at most (doubling). */
 const STORE_RETRY_MS = { first: 250, max: 2000 };
-
-/** While the store keeps failing a start, how often it says so again (real ms), as the claim loop does. */
-const STORE_FAILURE_REMINDER_MS = 60_000;
 
 /** A start refused: another live process holds this worker id (its heartbeat moved while this start watched it). */
 export class WorkerIdInUseError extends Error {
@@ -79,41 +78,38 @@ export class WorkerIdHold {
   /**
    * Waits until the worker id is this process's (at most WORKER_STALE_MS once the store answers),
    * starts the heartbeat, and says how many run leases of the id it freed. Throws WorkerIdInUseError
-   * when a live process holds it; null when `stopping()` became true while waiting (nothing taken;
-   * `stopped`, aborted at the stop, ends a wait at once).
+   * when a live process holds it; null when `stopped` was aborted (the process stops) before it was
+   * taken: nothing taken, and a wait under way ends at once.
    *
    * While the store fails (PostgreSQL restarting, a network cut), it keeps trying, 250 ms doubling to
-   * 2 s, and says so once when the outage starts (error), every minute while it lasts (warn) and when
-   * the id is taken (info): a process without its id must not claim runs, since a second start under
+   * 2 s, and says so as the claim loop does (ClaimFailures): once when the outage starts (error), every
+   * minute while it lasts (warn) and when the id is taken (info): a process without its id must not claim runs, since a second start under
    * that id would not be refused and both would run them.
    */
-  async take(stopping: () => boolean = () => false, stopped?: AbortSignal): Promise<number | null> {
+  async take(stopped?: AbortSignal): Promise<number | null> {
     const { store, workerId, log } = this.#o;
     let watched: { instanceId: string; beatAt: number; since: number } | null = null;
     let waitLogged = false;
-    const outage = { failures: 0, since: 0, saidAt: 0 };
+    const outage = new ClaimFailures(log, undefined, {
+      fields: { worker: workerId },
+      messages: {
+        started: `could not take PARTNERFLOW_WORKER_ID "${workerId}": the store failed; claiming no runs until it is taken; trying again`,
+        still: `taking PARTNERFLOW_WORKER_ID "${workerId}" still fails: the store is unavailable; claiming no runs until it is taken`,
+        over: (failures) => `store reachable again: PARTNERFLOW_WORKER_ID "${workerId}" taken after ${failures} failed tries`,
+      },
+    });
     const failed = async (error: unknown) => {
-      const now = performance.now();
-      outage.failures += 1;
-      if (outage.failures === 1) {
-        outage.since = outage.saidAt = now;
-        log.error({ worker: workerId, error: (error as Error).message }, `could not take PARTNERFLOW_WORKER_ID "${workerId}": the store failed; claiming no runs until it is taken; trying again`);
-      } else if (now - outage.saidAt >= STORE_FAILURE_REMINDER_MS) {
-        outage.saidAt = now;
-        log.warn({ worker: workerId, error: (error as Error).message, failures: outage.failures, forMs: Math.round(now - outage.since) }, `taking PARTNERFLOW_WORKER_ID "${workerId}" still fails: the store is unavailable; claiming no runs until it is taken`);
-      }
-      await delay(Math.min(STORE_RETRY_MS.first * 2 ** (outage.failures - 1), STORE_RETRY_MS.max), stopped);
+      outage.failed(error);
+      await sleep(Math.min(STORE_RETRY_MS.first * 2 ** (outage.failures - 1), STORE_RETRY_MS.max), stopped);
     };
     const taken = (freedLeases: number) => {
       this.#held = true;
       this.#startBeating();
-      if (outage.failures > 0) {
-        log.info({ worker: workerId, failures: outage.failures, forMs: Math.round(performance.now() - outage.since) }, `store reachable again: PARTNERFLOW_WORKER_ID "${workerId}" taken after ${outage.failures} failed tries`);
-      }
+      outage.succeeded();
       return freedLeases;
     };
     for (;;) {
-      if (stopping()) return null;
+      if (stopped?.aborted) return null;
       let holder: Awaited<ReturnType<typeof store.workerInstance>>;
       try {
         holder = await store.workerInstance(workerId);
@@ -138,7 +134,7 @@ export class WorkerIdHold {
               `PARTNERFLOW_WORKER_ID "${workerId}" was held by a process whose heartbeat is recent; waiting up to ${Math.ceil((WORKER_STALE_MS - silentMs) / 1000)} s: it resumes its runs if that process died, refuses to start if it is alive`,
             );
           }
-          await delay(Math.min(WATCH_EVERY_MS, WORKER_STALE_MS - silentMs), stopped);
+          await sleep(Math.min(WATCH_EVERY_MS, WORKER_STALE_MS - silentMs), stopped);
           continue;
         }
         from = { instanceId: holder.instanceId, beatAt: holder.beatAt };
@@ -194,15 +190,6 @@ export class WorkerIdHold {
 }
 
 /** Resolves after `ms` (real time), or at once when `signal` aborts. */
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return systemClock.sleep(ms, signal).catch(() => {});
 }

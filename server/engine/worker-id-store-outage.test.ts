@@ -1,10 +1,9 @@
 import { afterEach, expect, it } from 'vitest';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
-import { engineFixture, recipeWith, type EngineFixture } from '../../test/support/engine-fixture.ts';
+import { createDueRun, engineFixture, recipeWith, type EngineFixture } from '../../test/support/engine-fixture.ts';
 import { until } from '../../test/support/until.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
-import { newRunId } from './engine.ts';
 import { WorkerIdInUseError } from './worker-id-claim.ts';
 
 /**
@@ -46,13 +45,7 @@ it('a start whose store fails as it takes its worker id keeps trying, claims no 
   stores.push(store);
   const first = await engineFixture([recipe], { store, workerId: 'partnerflow-1', pollMs: 50, log: logTo(lines, 'first') });
   fixtures.push(first);
-  const loaded = first.engine.recipes.get('test-recipe')!;
-  const now = first.clock.now();
-  const { id } = await store.createRun({
-    id: newRunId(now), recipe: 'test-recipe', recipeVersion: 1, recipeHash: loaded.hash,
-    trigger: { type: 'webhook', receivedAt: now, data: { id: 'k-1' } },
-    dedupKey: 'k-1', correlationKey: null, cancelOnEvent: null, wakeAt: now, createdAt: now,
-  });
+  const id = await createDueRun(first, { key: 'k-1' });
 
   let started = false;
   const starting = first.engine.start().then(() => (started = true));
@@ -81,14 +74,21 @@ it('a start whose store fails as it takes its worker id keeps trying, claims no 
 
 it('a stop while the start still waits for the store ends the wait at once, with nothing taken', async () => {
   const lines: string[] = [];
-  const { store } = withWorkerIdOutage(await openSqliteStore({ path: ':memory:' }));
+  const { store, outage } = withWorkerIdOutage(await openSqliteStore({ path: ':memory:' }));
   stores.push(store);
   const fx = await engineFixture([recipe], { store, workerId: 'partnerflow-1', pollMs: 50, log: logTo(lines, 'first') });
+  const id = await createDueRun(fx, { key: 'k-1' });
   const starting = fx.engine.start();
   await new Promise((r) => setTimeout(r, 300));
+  expect(outage.tries, 'the start tried to take its worker id').toBeGreaterThanOrEqual(1);
   const stoppedAt = performance.now();
   await fx.engine.stop();
   await starting;
   expect(performance.now() - stoppedAt).toBeLessThan(300);
   expect(fx.system.effects).toEqual([]);
+  // The store back after the stop: the id was never taken, the due run never leased.
+  outage.down = false;
+  await new Promise((r) => setTimeout(r, 300));
+  expect(await store.workerInstance('partnerflow-1'), 'the worker id taken after the stop').toBeUndefined();
+  expect(await store.getRun(id)).toMatchObject({ status: 'queued', leaseOwner: null });
 }, 20_000);

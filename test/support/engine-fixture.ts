@@ -5,7 +5,8 @@ import { openSqliteStore } from '../../server/store/sqlite-store.ts';
 import type { Store } from '../../server/store/store.ts';
 import { VirtualClock } from '../../server/engine/clock.ts';
 import { ConnectorCatalog } from '../../server/engine/connector-registry.ts';
-import { Engine } from '../../server/engine/engine.ts';
+import { Engine, newRunId } from '../../server/engine/engine.ts';
+import type { RunId } from '../../server/engine/ids.ts';
 import type { WorkerSlots } from '../../server/engine/worker-slots.ts';
 import { RecipeSet, loadedRecipe } from '../../server/engine/recipe-set.ts';
 import { createTables, type Row } from '../../server/engine/tables.ts';
@@ -224,6 +225,22 @@ export async function engineFixture(
       await store.close();
     },
   };
+}
+
+/**
+ * Stores a run of `recipe` (default `test-recipe`), due now on the fixture's clock, as a webhook
+ * delivery `key` (its trigger data `{ id: key }`) would; `at`: another time (a real clock's). Returns its id.
+ */
+export async function createDueRun(fx: Pick<EngineFixture, 'engine' | 'store'> & { clock?: { now(): number } }, options: { key: string; recipe?: string; at?: number }): Promise<RunId> {
+  const recipe = options.recipe ?? 'test-recipe';
+  const loaded = fx.engine.recipes.get(recipe)!;
+  const now = options.at ?? fx.clock!.now();
+  const { id } = await fx.store.createRun({
+    id: newRunId(now), recipe, recipeVersion: 1, recipeHash: loaded.hash,
+    trigger: { type: 'webhook', receivedAt: now, data: { id: options.key } },
+    dedupKey: options.key, correlationKey: null, cancelOnEvent: null, wakeAt: now, createdAt: now,
+  });
+  return id;
 }
 
 /** A webhook recipe on `fake.thing.happened` with the given steps. */

@@ -56,6 +56,8 @@ export interface RuntimeProcess {
   storeBytes(): Buffer;
   /** Reads the store file directly, read-only, while or after the runtime runs. */
   readStore<T>(read: (db: Sqlite.Database) => T): T;
+  /** Writes the store file directly (between runs, or as another process sharing it would). */
+  writeStore<T>(write: (db: Sqlite.Database) => T): T;
   /** The token of an approval's link, derived as the runtime derives it (it stores none). */
   linkTokenFor(approvalId: string): string;
   /** Kills the runtime if it runs, stops the simulated systems server, removes the store folder. */
@@ -140,6 +142,14 @@ export async function openRuntimeProcess(tmpPrefix: string, options: { env?: Rec
       const db = new Sqlite(dbPath(), { readonly: true, fileMustExist: true });
       try {
         return read(db);
+      } finally {
+        db.close();
+      }
+    },
+    writeStore(write) {
+      const db = new Sqlite(dbPath(), { fileMustExist: true });
+      try {
+        return write(db);
       } finally {
         db.close();
       }
