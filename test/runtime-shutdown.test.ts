@@ -41,7 +41,9 @@ async function startAndStop(runtime: RuntimeProcess): Promise<void> {
 
 /** Another process beat the worker id's heartbeat just now: the next start watches it for up to 6 s. Returns its row. */
 function heldByAnotherProcess(runtime: RuntimeProcess): { instanceId: string; beatAt: number } {
-  const holder = { instanceId: 'another-process', beatAt: Date.now() };
+  // Stamped a minute ahead: the start then watches it for the full 6 s from its first look (worker-id-claim.ts
+  // counts the longer of the beat's age and its own watch), however long a loaded machine takes to boot it.
+  const holder = { instanceId: 'another-process', beatAt: Date.now() + 60_000 };
   runtime.writeStore((db) => db.prepare('insert into worker_instances (worker_id, instance_id, beat_at, started_at) values (?, ?, ?, ?)').run(WORKER_ID, holder.instanceId, holder.beatAt, holder.beatAt));
   return holder;
 }
