@@ -4,8 +4,8 @@ import { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 import { defineAction } from '../kit/define-connector.ts';
 import { usd } from '../../server/engine/expression.ts';
 import { RuleProblem } from './check-mdf-request.ts';
-import { addExact, compareExact, exactToNumber, exactUsd, floorCents, hasFractionOfCent, type ExactAmount } from '../../server/engine/money.ts';
-import { downToTheCent, percentOf, shareOf } from './programme-money.ts';
+import { addExact, compareExact, exactToNumber, exactUsd, hasFractionOfCent, subtractExact, type ExactAmount } from '../../server/engine/money.ts';
+import { centsDown, downToTheCent, percentOf, shareOf } from './programme-money.ts';
 import { isIsoDate, numberOrNull, readPrmNumber, unreadableDate, unreadableNumber } from '../../schemas/domain/prm-fields.ts';
 import { MDF_REQUEST_FORM_LABELS } from '../../schemas/domain/mdf-request.ts';
 
@@ -16,10 +16,7 @@ const money = (n: number) => usd(n) ?? String(n);
 const moneyOf = (amount: ExactAmount) => money(exactToNumber(amount));
 
 /** What is left of a bound after the other claims, in whole cents rounded down (an amount the partner can claim). */
-const leftAfter = (bound: ExactAmount, claimed: ExactAmount) => {
-  const left = floorCents(addExact(bound, { units: -claimed.units, scale: claimed.scale }));
-  return left > 0n ? Number(left) / 100 : 0;
-};
+const leftAfter = (bound: ExactAmount, claimed: ExactAmount) => Math.max(centsDown(subtractExact(bound, claimed)), 0);
 
 /** The attachments D15 requires on every claim; D16 names those missing. */
 export const REQUIRED_ATTACHMENT_KINDS = ['POP', 'Lead List'] as const satisfies readonly ClaimAttachmentKind[];
@@ -210,7 +207,7 @@ export function checkMdfClaim(
         problems.push({
           rule: 'D19',
           field: 'Claim Amount',
-          message: `The Claim Amount (${money(amount)}) is more than ${percentOf(share)} of ${costs.named}: at most ${money(Number(floorCents(bound)) / 100)} can be claimed.`,
+          message: `The Claim Amount (${money(amount)}) is more than ${percentOf(share)} of ${costs.named}: at most ${money(centsDown(bound))} can be claimed.`,
         });
       } else if (compareExact(total, bound) > 0) {
         problems.push({

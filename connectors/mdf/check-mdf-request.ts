@@ -2,7 +2,7 @@ import { usd } from '../../server/engine/expression.ts';
 import { z } from 'zod';
 import { defineAction } from '../kit/define-connector.ts';
 import { addExact, compareExact, exactUsd, hasFractionOfCent } from '../../server/engine/money.ts';
-import { downToTheCent, largestAllowedCents, percentOf, shareOf } from './programme-money.ts';
+import { centsDown, downToTheCent, percentOf, shareOf } from './programme-money.ts';
 import { ActivityDelivery, MDF_REQUEST_FORM_LABELS, MdfRequestForm, isCountryCode, isRegionCode, type MdfRequest } from '../../schemas/domain/mdf-request.ts';
 import { isIsoDate, unreadableDate, unreadableNumber } from '../../schemas/domain/prm-fields.ts';
 import type { Partner } from '../../schemas/domain/partner.ts';
@@ -38,14 +38,6 @@ export type RuleProblem = z.infer<typeof RuleProblem>;
 function shareOfCost(amount: number, cost: number, maximumShare: number): string {
   const percent = Math.round((amount / cost) * 10_000) / 100;
   return percent > maximumShare * 100 ? `${percent}%` : `more than ${percentOf(maximumShare)}`;
-}
-
-/**
- * D5: the largest amount the rule accepts for a cost, rounded DOWN to the cent: half of USD 2,000.01 is
- * USD 1,000.005, and telling the partner USD 1,000.01 would name an amount that is refused again.
- */
-function largestAllowedUsd(cost: number, maximumShare: number): number {
-  return largestAllowedCents(cost, maximumShare) / 100;
 }
 
 /** The request as the check reads it: the 13 form fields (D6), the activity's region (D8) and country (D13). */
@@ -140,13 +132,15 @@ export function checkMdfRequest(
   const cost = request.totalCost;
   // D5 whenever both numbers are there: a total cost of 0 allows no MDF at all.
   if (typeof amount === 'number' && typeof cost === 'number' && amount >= 0 && cost >= 0) {
-    if (compareExact(exactUsd(amount), shareOf(cost, share)) > 0) {
+    // D5: the share of the cost, exactly; the most the partner may request is it rounded DOWN to the cent.
+    const bound = shareOf(cost, share);
+    if (compareExact(exactUsd(amount), bound) > 0) {
       problems.push({
         rule: 'D5',
         field: 'amountRequested',
         message:
           cost > 0
-            ? `MDF covers at most ${percentOf(share)} of the activity's total cost: ${usd(amount)} of ${usd(cost)} is ${shareOfCost(amount, cost, share)}. The most you can request is ${usd(largestAllowedUsd(cost, share))}.`
+            ? `MDF covers at most ${percentOf(share)} of the activity's total cost: ${usd(amount)} of ${usd(cost)} is ${shareOfCost(amount, cost, share)}. The most you can request is ${usd(centsDown(bound))}.`
             : `MDF covers at most ${percentOf(share)} of the activity's total cost, and the Total Cost (USD) is ${usd(cost)}: no MDF can be requested for it (this request asks for ${usd(amount)}).`,
       });
     }

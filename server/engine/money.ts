@@ -72,6 +72,11 @@ export function addExact(a: ExactAmount, b: ExactAmount): ExactAmount {
   return normalized(at(a, scale) + at(b, scale), scale);
 }
 
+/** a - b, exactly. */
+export function subtractExact(a: ExactAmount, b: ExactAmount): ExactAmount {
+  return addExact(a, { units: -b.units, scale: b.scale });
+}
+
 export function timesExact(a: ExactAmount, b: ExactAmount): ExactAmount {
   return normalized(a.units * b.units, a.scale + b.scale);
 }
