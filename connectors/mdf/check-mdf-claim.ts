@@ -55,16 +55,22 @@ export const OtherClaim = z
 export type OtherClaim = z.infer<typeof OtherClaim>;
 
 /**
+ * The claim's own Actual Costs as the check decides them once: a number not below zero, 'told' when the
+ * partner is told they are unreadable or negative (D15), null when the claim gives none.
+ */
+type OwnCosts = number | 'told' | null;
+
+/**
  * D19: what the activity actually cost, as the claims of its request report it (a claim's Actual Costs are the
  * activity's, docs/systems.md, so the request's claims share one cap): the claim's own figure, the partner's
  * latest; without it, the latest figure a counted claim of the request gives, so leaving the field empty on a
  * second claim cannot raise the cap to the planned cost; with none, the request's planned Total Cost (D15's
  * form does not ask for Actual Costs); with neither, nothing (the approved amount, D18, is the bound).
  */
-function activityCosts(claim: CheckedClaim, counted: readonly OtherClaim[], request: ClaimedRequest): { usd: number; named: string } | undefined {
-  if (typeof claim.actualCosts === 'number') return claim.actualCosts < 0 ? undefined : { usd: claim.actualCosts, named: `the Actual Costs (${money(claim.actualCosts)})` };
-  // The claim's own figure, unreadable, is told to the partner (D15): no bound is made from another in its place.
-  if (typeof claim.actualCosts === 'string' && claim.actualCosts.trim() !== '') return undefined;
+function activityCosts(ownCosts: OwnCosts, counted: readonly OtherClaim[], request: ClaimedRequest): { usd: number; named: string } | undefined {
+  // The claim's own figure, unreadable or negative, is told to the partner (D15): no bound is made from another in its place.
+  if (ownCosts === 'told') return undefined;
+  if (ownCosts !== null) return { usd: ownCosts, named: `the Actual Costs (${money(ownCosts)})` };
   // Another claim's figure the PRM lists as plain number text is that number (prm-fields.ts), as its own intake read it.
   const reported = [...counted]
     .sort((a, b) => b.id - a.id)
@@ -157,10 +163,16 @@ export function checkMdfClaim(
   else if (!isIsoDate(paidDate)) problems.push({ rule: 'D15', field: 'Paid Date', message: unreadableDate('The Paid Date', paidDate) });
   // A number the PRM holds as text that is not plainly one (prm-fields.ts) is told as such; blank text is missing.
   const amount = typeof claim.amount === 'string' && claim.amount.trim() === '' ? null : claim.amount;
-  if (typeof claim.actualCosts === 'string' && claim.actualCosts.trim() !== '') {
-    problems.push({ rule: 'D15', field: 'Actual Costs', message: unreadableNumber('The Actual Costs', claim.actualCosts) });
-  } else if (typeof claim.actualCosts === 'number' && claim.actualCosts < 0) {
-    problems.push({ rule: 'D15', field: 'Actual Costs', message: `The Actual Costs cannot be negative (they are ${money(claim.actualCosts)}).` });
+  const actualCosts = claim.actualCosts;
+  let ownCosts: OwnCosts = null;
+  if (typeof actualCosts === 'string' && actualCosts.trim() !== '') {
+    problems.push({ rule: 'D15', field: 'Actual Costs', message: unreadableNumber('The Actual Costs', actualCosts) });
+    ownCosts = 'told';
+  } else if (typeof actualCosts === 'number' && actualCosts < 0) {
+    problems.push({ rule: 'D15', field: 'Actual Costs', message: `The Actual Costs cannot be negative (they are ${money(actualCosts)}).` });
+    ownCosts = 'told';
+  } else if (typeof actualCosts === 'number') {
+    ownCosts = actualCosts;
   }
   if (amount === null || amount === undefined) {
     problems.push({ rule: 'D15', field: 'Claim Amount', message: 'The Claim Amount is missing.' });
@@ -188,17 +200,21 @@ export function checkMdfClaim(
       const left = leftAfter(bound, claimed);
       return left > 0 ? `at most ${money(left)} is left to claim` : 'nothing is left to claim';
     };
+    // D18's bound only for an Approved request: another is refused above, with no approved amount left to claim.
     const approved = request.status === 'Approved' ? requestNumber(request, 'amountRequested') : null;
-    if (request.status === 'Approved' && approved !== null && approved !== undefined && compareExact(exactAmount, exactUsd(approved)) > 0) {
-      problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount (${money(amount)}) is more than the ${money(approved)} approved for ${number}.` });
-    } else if (request.status === 'Approved' && approved !== null && approved !== undefined && compareExact(total, exactUsd(approved)) > 0) {
-      problems.push({
-        rule: 'D18',
-        field: 'Claim Amount',
-        message: `The Claim Amount (${money(amount)}) and the other claims against ${number} (${others}) come to ${moneyOf(total)}, more than the ${money(approved)} approved: ${leftOf(exactUsd(approved))}.`,
-      });
+    if (approved !== null) {
+      const exactApproved = exactUsd(approved);
+      if (compareExact(exactAmount, exactApproved) > 0) {
+        problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount (${money(amount)}) is more than the ${money(approved)} approved for ${number}.` });
+      } else if (compareExact(total, exactApproved) > 0) {
+        problems.push({
+          rule: 'D18',
+          field: 'Claim Amount',
+          message: `The Claim Amount (${money(amount)}) and the other claims against ${number} (${others}) come to ${moneyOf(total)}, more than the ${money(approved)} approved: ${leftOf(exactApproved)}.`,
+        });
+      }
     }
-    const costs = activityCosts(claim, counted, request);
+    const costs = activityCosts(ownCosts, counted, request);
     if (costs) {
       const share = rules.maximum_vendor_share;
       // D19: the share of the costs, exactly (half of USD 1,999.995 is 999.9975); the partner is told it rounded down to the cent.
