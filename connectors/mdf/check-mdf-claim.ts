@@ -48,9 +48,20 @@ export const ClaimedRequest = z
   .passthrough();
 export type ClaimedRequest = z.infer<typeof ClaimedRequest>;
 
-/** Another claim (from `prm.list_mdf_claims`): by title (D15) or against the same request (D18). */
+/**
+ * Another claim (from `prm.list_mdf_claims`): by title (D15) or against the same request (D18). Its Actual Costs
+ * (D19) are read as the listing reads them (PrmMdfClaimSummary): plain number text is that number, text that is
+ * not plainly one counts as none (its own intake told it).
+ */
 export const OtherClaim = z
-  .object({ id: z.number().int(), mdfNumber: z.string(), title: z.string().nullish(), status: z.string().optional(), amount: z.union([z.number(), z.string()]).nullish() })
+  .object({
+    id: z.number().int(),
+    mdfNumber: z.string(),
+    title: z.string().nullish(),
+    status: z.string().optional(),
+    amount: z.union([z.number(), z.string()]).nullish(),
+    actualCosts: z.preprocess(readPrmNumber, z.number().nullish().catch(null)),
+  })
   .passthrough();
 export type OtherClaim = z.infer<typeof OtherClaim>;
 
@@ -71,13 +82,10 @@ function activityCosts(ownCosts: OwnCosts, counted: readonly OtherClaim[], reque
   // The claim's own figure, unreadable or negative, is told to the partner (D15): no bound is made from another in its place.
   if (ownCosts === 'told') return undefined;
   if (ownCosts !== null) return { usd: ownCosts, named: `the Actual Costs (${money(ownCosts)})` };
-  // Another claim's figure the PRM lists as plain number text is that number (prm-fields.ts), as its own intake read it.
-  const reported = [...counted]
-    .sort((a, b) => b.id - a.id)
-    .map((other) => ({ id: other.id, usd: readPrmNumber(other.actualCosts) }))
-    .find((other) => typeof other.usd === 'number');
-  if (reported) {
-    const usd = reported.usd as number;
+  // Another claim's figure, read as its listing reads it (OtherClaim): a number or none.
+  const reported = [...counted].sort((a, b) => b.id - a.id).find((other) => typeof other.actualCosts === 'number');
+  if (reported?.actualCosts != null) {
+    const usd = reported.actualCosts;
     return { usd, named: `the Actual Costs claim ${reported.id} gives (${money(usd)}), which count as this claim gives none` };
   }
   const totalCost = requestNumber(request, 'totalCost');
