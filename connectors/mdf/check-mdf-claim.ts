@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { ClaimAttachmentKind, claimTitleKey } from '../../schemas/domain/mdf-claim.ts';
-import { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 import { defineAction } from '../kit/define-connector.ts';
 import { usd } from '../../server/engine/expression.ts';
 import { RuleProblem } from './check-mdf-request.ts';
 import { addExact, compareExact, exactToNumber, exactUsd, hasFractionOfCent, subtractExact, type ExactAmount } from '../../server/engine/money.ts';
 import { centsDown, downToTheCent, percentOf, shareOf } from './programme-money.ts';
 import { isIsoDate, numberOrNull, readPrmNumber, unreadableDate, unreadableNumber } from '../../schemas/domain/prm-fields.ts';
-import { MDF_REQUEST_FORM_LABELS } from '../../schemas/domain/mdf-request.ts';
+import { MDF_REQUEST_FORM_LABELS, MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 
 /** Money as the emails show it ($usd in templates): USD 1,000.50, USD 8,000. */
 const money = (n: number) => usd(n) ?? String(n);

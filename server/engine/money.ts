@@ -103,6 +103,5 @@ export function usdDigits(amount: ExactAmount): { negative: boolean; dollars: st
 
 /** The exact amount as a number again (for `usd()` and JSON): the double nearest to it, which prints as its decimal. */
 export function exactToNumber(amount: ExactAmount): number {
-  const { negative, dollars, fraction } = usdDigits(amount);
-  return Number(`${negative ? '-' : ''}${dollars.replace(/,/g, '')}${fraction ? `.${fraction}` : ''}`);
+  return Number(`${amount.units}e-${amount.scale}`);
 }
