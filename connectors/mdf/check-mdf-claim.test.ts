@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { OtherClaim, checkMdfClaim, type CheckedClaim, type ClaimedRequest } from './check-mdf-claim.ts';
+import { CheckedClaim, OtherClaim, checkMdfClaim, type ClaimedRequest } from './check-mdf-claim.ts';
 import { mdfConnector } from './index.ts';
+import { MdfClaim } from '../../schemas/domain/mdf-claim.ts';
 
 const request: ClaimedRequest = { mdfNumber: 'MDF-0901', status: 'Approved', amountRequested: 8000 };
 const share = { maximum_vendor_share: 0.5 };
@@ -244,5 +245,20 @@ describe('mdf.check_claim: a field the PRM sent in a form that cannot be read (r
   it('D16: an attachment of a kind it does not know (an invoice) is neither a problem nor a required kind', () => {
     const result = checkMdfClaim({ ...claim, attachments: [...attachments, { name: 'invoice.pdf', kind: 'Invoice', url: 'https://prm.partnerflow.test/files/3' }] }, request, share);
     expect(result).toEqual({ problems: [], missing_attachments: [], title_taken_by: null });
+    // As the PRM sends it: the claim read through MdfClaim first, the known kinds in any case and the unknown one kept.
+    const received = MdfClaim.parse({
+      ...claim,
+      attachments: [
+        { name: 'pop.pdf', kind: ' pop', url: 'https://prm.partnerflow.test/files/1' },
+        { name: 'leads.csv', kind: 'LEAD LIST', url: 'https://prm.partnerflow.test/files/2' },
+        { name: 'invoice.pdf', kind: 'Invoice', url: 'https://prm.partnerflow.test/files/3' },
+      ],
+      status: 'Open',
+      created: '2026-04-10 09:00:00',
+      updated: null,
+    });
+    expect(received.attachments?.map((a) => a.kind)).toEqual(['POP', 'Lead List', 'Invoice']);
+    // …and then as the action reads its input.
+    expect(checkMdfClaim(CheckedClaim.parse(received), request, share)).toEqual({ problems: [], missing_attachments: [], title_taken_by: null });
   });
 });
