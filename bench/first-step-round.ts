@@ -3,9 +3,8 @@
 // one JSON line. For an A/B of two builds, alternate runs with BENCH_SERVE_ROOT set to the other
 // checkout (server-process.ts reads it once per process, hence one round a process).
 import { loadavg } from 'node:os';
-import { percentile } from './load.ts';
 import { BenchPostgres } from './postgres-cluster.ts';
-import { runtimeRound } from './postgres-rounds.ts';
+import { mergedPercentiles, runtimeRound } from './postgres-rounds.ts';
 import { root } from './server-process.ts';
 
 const replicas = Number(process.argv[2] ?? 2);
@@ -15,18 +14,18 @@ const postgres = await BenchPostgres.open();
 try {
   const round = await runtimeRound(postgres, replicas, { connections: 50, seconds: 3, warmupSeconds: 2, preparedPerSecond: 3000, openRate: rate, openSeconds: 10 });
   const step = round.firstStep!;
-  const fromAnswer = [...step.latencies].sort((a, b) => a - b);
-  const fromCreated = [...step.fromCreated].sort((a, b) => a - b);
+  const fromAnswer = mergedPercentiles([step.latencies]);
+  const fromCreated = mergedPercentiles([step.fromCreated]);
   console.log(
     JSON.stringify({
       root,
       replicas,
       rate,
       closedLoopAcceptedPerSecond: Math.round(round.load.perSecond),
-      p50Ms: percentile(fromAnswer, 0.5),
-      p99Ms: percentile(fromAnswer, 0.99),
-      fromCreatedP99Ms: percentile(fromCreated, 0.99),
-      runs: fromAnswer.length,
+      p50Ms: fromAnswer.p50Ms,
+      p99Ms: fromAnswer.p99Ms,
+      fromCreatedP99Ms: fromCreated.p99Ms,
+      runs: fromAnswer.n,
       notStarted: step.notStarted,
       refused: step.refused,
       loadAverage: loadavg()[0],

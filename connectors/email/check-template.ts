@@ -4,7 +4,7 @@ import { displayFolder, displayPath } from '../../server/find-files.ts';
 import { calledFunctions, isExpression, KNOWN_FUNCTIONS, TEMPLATE_FUNCTIONS } from '../../server/engine/expression.ts';
 import type { ActionInputContext, ActionInputProblem } from '../kit/define-connector.ts';
 import { EmailConfig } from './email-config.ts';
-import { parseTemplate, templatesAmong, type ParsedTemplate } from './email-templates.ts';
+import { parseTemplate, templatesAmong, unreadableTemplatesFolder, type ParsedTemplate } from './email-templates.ts';
 import { templateChoices } from './template-choices.ts';
 import { templateNames, type TemplateNames } from './template-names.ts';
 
@@ -35,9 +35,8 @@ export function checkTemplateInput(input: unknown, context: ActionInputContext, 
   try {
     known = listedTemplates(context, dir);
   } catch (error) {
-    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read: ${(error as Error).message}`;
     const which = chosen ? `the expression can choose email template ${names.map((name) => `"${name}"`).join(' or ')}, but` : `no email template "${template}":`;
-    return [{ path: ['template'], message: `${which} the templates folder ${shown} (EMAIL_TEMPLATES_DIR) ${why}` }];
+    return [{ path: ['template'], message: `${which} ${unreadableTemplatesFolder(shown, error)}` }];
   }
   return names.flatMap((name) => {
     if (!known.includes(name)) {

@@ -86,6 +86,12 @@ export class EmailTemplates {
   }
 }
 
+/** Why the templates folder `shown` cannot be listed, as the run's error and `validate` tell it: "the templates folder … (EMAIL_TEMPLATES_DIR) does not exist". */
+export function unreadableTemplatesFolder(shown: string, error: unknown): string {
+  const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read: ${(error as Error).message}`;
+  return `the templates folder ${shown} (EMAIL_TEMPLATES_DIR) ${why}`;
+}
+
 /**
  * Why there is no template `name`: the folder and the closest name in it, or its templates when none
  * is close. `validate` checks a name written in the recipe; one chosen at run time (from a trigger's
@@ -96,8 +102,7 @@ async function noSuchTemplate(name: string, dir: string): Promise<string> {
   try {
     known = templatesAmong(await readdir(dir));
   } catch (error) {
-    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read: ${(error as Error).message}`;
-    return `no email template "${name}": the templates folder ${dir} (EMAIL_TEMPLATES_DIR) ${why}`;
+    return `no email template "${name}": ${unreadableTemplatesFolder(dir, error)}`;
   }
   const missing = `no email template "${name}" in ${dir} (EMAIL_TEMPLATES_DIR)`;
   const hint = didYouMean(name, known);

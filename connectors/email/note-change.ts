@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 import type { EmailConnection } from './email-connection.ts';
-import { TellOnChange } from './tell-on-change.ts';
-import { stampMillis } from '../../schemas/domain/source-stamp.ts';
+import { TellOnChange, asOfMillis } from './tell-on-change.ts';
 
 const NoteChangeInput = TellOnChange.pick({ subject: true, value: true, as_of: true }).strict();
 
@@ -26,7 +25,7 @@ export const noteChange = defineAction({
   idempotent: true,
   async run(input, ctx: ActionContext<EmailConnection>) {
     if (!ctx.connection.toldChanges) throw new Error('email.note_change needs the email connection of the runtime (with its store)');
-    const asOf = input.as_of == null ? undefined : stampMillis(input.as_of);
+    const asOf = asOfMillis(input.as_of);
     const key = `told:${ctx.idempotencyKey}`;
     const outcome = await ctx.connection.toldChanges.tellOnChange({ subject: input.subject, value: input.value, key, asOf, quiet: true, now: ctx.clock.now() });
     // The same step again after a crash finds the value it recorded itself (told-changes.ts keeps a quiet record under `quiet:<key>`).

@@ -37,6 +37,9 @@ export type TellOnChange = z.infer<typeof TellOnChange>;
 /** What the tell-on-change path needs from the store (the email connection hands it over). */
 export type ToldChanges = Pick<Store, 'tellOnChange' | 'getOutbox'>;
 
+/** The stamp a value is told as of, in ms: none when `as_of` is absent or null (a record without an Updated stamp; the order of telling decides). */
+export const asOfMillis = (asOf: string | null | undefined): number | undefined => (asOf == null ? undefined : stampMillis(asOf));
+
 /** What to do with the message: send it under `key`, or nothing (and why, for the journal). */
 export type TellDecision = { send: true; key: string } | { send: false; messageId: string; superseded: boolean; note: string };
 
@@ -46,7 +49,7 @@ export type TellDecision = { send: true; key: string } | { send: false; messageI
  * by another run is never re-rendered by this one.
  */
 export async function decideTellOnChange(changes: ToldChanges, tell: TellOnChange, idempotencyKey: string, now: number): Promise<TellDecision> {
-  const asOf = tell.as_of == null ? undefined : stampMillis(tell.as_of);
+  const asOf = asOfMillis(tell.as_of);
   const legacyKey = tell.told_before_once_per === undefined ? undefined : `once:${tell.told_before_once_per}`;
   const outcome = await changes.tellOnChange({ subject: tell.subject, value: tell.value, key: `told:${idempotencyKey}`, asOf, legacyKey, quietFirst: tell.skip_first, now });
   if (outcome.kind === 'tell') return { send: true, key: outcome.key };

@@ -118,6 +118,8 @@ describe('lead activity polls (D24, D25)', () => {
     clock.advance(15 * 60_000);
     await runtime.engine.runUntilIdle();
     expect(await runtime.store.listRuns({ recipe: 'lead-activity-from-prm', limit: 100 })).toHaveLength(8);
+    const ranFor = async () => (await runtime.store.listRuns({ recipe: 'lead-activity-from-prm', limit: 100 })).map((r) => (r.trigger.data as { email: string }).email).sort();
+    expect(await ranFor()).toEqual([...WORKED.map((l) => l.email), ...imported].sort());
     for (const email of imported) expect(activity()[email]).toBe(seen);
     expect(await watermark()).toBe(WORKED[4]!.updated);
 
@@ -133,6 +135,7 @@ describe('lead activity polls (D24, D25)', () => {
     expect(activity()[imported[1]!]).toBe(new Date(changeSeenAt).toISOString());
     expect(activity()[imported[0]!]).toBe(seen);
     expect(await runtime.store.listRuns({ recipe: 'lead-activity-from-prm', limit: 100 })).toHaveLength(9);
+    expect(await ranFor()).toEqual([...WORKED.map((l) => l.email), ...imported, imported[1]!].sort());
   });
 
   it('D24, D25: the process dies between two pages of the Marketo activity poll (301 Lead Status changes, pages of 300); after the restart each change has started one run and every lead its Last Partner Activity', async () => {

@@ -5,7 +5,7 @@ import { pollInput, pollPage } from '../kit/poll-page.ts';
 import { PRM_LEAD_PAGE_SIZE } from '../prm/lead-share-window.ts';
 import type { PrmPartnerLead } from '../prm/prm-records.ts';
 import type { LeadsConnection } from './leads-connection.ts';
-import { changedSinceFilter, describePosition, FIRST_PAGE, positionAfter, samePosition, STAMP_ORDER } from '../prm/prm-stamp-position.ts';
+import { changedSinceFilter, FIRST_PAGE, nextPosition, STAMP_ORDER, StampPosition } from '../prm/prm-stamp-position.ts';
 import { UntouchedStatuses, workedInPrmFilter } from './partner-work.ts';
 
 /** A shared lead the partner has worked in the portal, as the PRM answered it. */
@@ -24,12 +24,6 @@ export const WorkedPartnerLead = z.object({
   partner_state: z.string().describe('A digest of what the partner works (status and notes): in the dedup key, so that each change the partner makes is one run and a write of any other field is none.'),
 });
 export type WorkedPartnerLead = z.infer<typeof WorkedPartnerLead>;
-
-/** Where the next page starts, in the PRM's order `Updated asc, Id asc`: after the last stamped lead read and after the last one without a stamp (prm-stamp-position.ts). */
-const Position = z.object({
-  stamped: z.object({ updated: z.string(), id: z.number().int() }).nullable(),
-  unstamped: z.number().int().nullable(),
-});
 
 /**
  * `leads.list_worked_partner_leads` (a `poll` action, D24, D25): the shared, unrecalled PRM leads the
@@ -63,7 +57,7 @@ export const listWorkedPartnerLeads = defineAction({
   idempotent: true,
   async run(input, ctx: ActionContext<LeadsConnection>) {
     const prm = ctx.connection.prm();
-    const position = input.page ? Position.parse(JSON.parse(input.page)) : FIRST_PAGE;
+    const position = input.page ? StampPosition.parse(JSON.parse(input.page)) : FIRST_PAGE;
     const since = input.since ?? input.start_at;
     const filter = changedSinceFilter(`PartnerSyncedDate ne null and RecalledDate eq null and ${workedInPrmFilter(input.untouched_statuses)}`, since, position);
     const leads: PrmPartnerLead[] = [];
@@ -86,12 +80,12 @@ export const listWorkedPartnerLeads = defineAction({
       }),
     );
     if (leads.length < input.page_size) return { items, next_page: null };
-    const next = positionAfter(position, leads);
-    // A PRM that ignored the position would answer the same page forever.
-    if (samePosition(position, next)) {
-      const last = describePosition(next);
-      throw new Error(`prm: the worked leads listed after lead ${last.id} (${last.updated}) ended with it again: the PRM does not page by position, so the partner-activity poll cannot read its leads`);
-    }
+    // The next page starts after the last stamped lead read and after the last one without a stamp (prm-stamp-position.ts).
+    const next = nextPosition(
+      position,
+      leads,
+      (last) => `prm: the worked leads listed after lead ${last.id} (${last.updated}) ended with it again: the PRM does not page by position, so the partner-activity poll cannot read its leads`,
+    );
     return { items, next_page: JSON.stringify(next) };
   },
 });

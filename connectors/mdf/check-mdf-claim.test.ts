@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkMdfClaim, type CheckedClaim, type ClaimedRequest } from './check-mdf-claim.ts';
+import { CheckedClaim, OtherClaim, checkMdfClaim, type ClaimedRequest } from './check-mdf-claim.ts';
 import { mdfConnector } from './index.ts';
+import { MdfClaim } from '../../schemas/domain/mdf-claim.ts';
 
 const request: ClaimedRequest = { mdfNumber: 'MDF-0901', status: 'Approved', amountRequested: 8000 };
 const share = { maximum_vendor_share: 0.5 };
@@ -210,17 +211,28 @@ describe('mdf.check_claim: a field the PRM sent in a form that cannot be read (r
       'MDF request MDF-0901: its Total Amount Required from the MDF programme (USD) in the PRM is "2,500", which is not plainly a number, so the claim cannot be checked against it (D18, D19): correct it in the PRM, then retry this run',
     );
     expect(() => checkMdfClaim({ ...claim, amount: 900, actualCosts: null }, { ...request, amountRequested: 2500, totalCost: '20,000' as never }, share)).toThrow(
-      'MDF request MDF-0901: its Total Cost (USD) in the PRM is "20,000"',
+      new Error(
+        'MDF request MDF-0901: its Total Cost (USD) in the PRM is "20,000", which is not plainly a number, so the claim cannot be checked against it (D18, D19): correct it in the PRM, then retry this run',
+      ),
     );
     // The claim's own Actual Costs bound it (D19): the request's Total Cost is not read, whatever it holds.
     expect(rulesOf({ amount: 900, actualCosts: 2000 }, { amountRequested: 2500, totalCost: '20,000' as never })).toEqual([]);
   });
 
   it('D19: another counted claim\'s Actual Costs sent as plain number text are that number: a claim without its own cannot raise the cap to the planned Total Cost', () => {
-    const approved = { id: 3, mdfNumber: 'MDF-0901', title: 'Partner Day Munich', status: 'Approved', amount: 900, actualCosts: '2000' };
-    const problems = checkMdfClaim({ ...claim, amount: 1000, actualCosts: null }, { ...request, amountRequested: 5000, totalCost: 10000 }, share, [], [approved as never]).problems;
+    // Read as the action reads its input (OtherClaim), as the listing (PrmMdfClaimSummary) does.
+    const approved = OtherClaim.parse({ id: 3, mdfNumber: 'MDF-0901', title: 'Partner Day Munich', status: 'Approved', amount: 900, actualCosts: '2000' });
+    const problems = checkMdfClaim({ ...claim, amount: 1000, actualCosts: null }, { ...request, amountRequested: 5000, totalCost: 10000 }, share, [], [approved]).problems;
     expect(problems.map((p) => p.rule)).toEqual(['D19']);
     expect(problems[0]!.message).toContain('the Actual Costs claim 3 gives (USD 2,000)');
+    expect(problems).toEqual([
+      {
+        rule: 'D19',
+        field: 'Claim Amount',
+        message:
+          'The Claim Amount (USD 1,000) and the other claims against MDF-0901 (claim 3: USD 900) come to USD 1,900, more than 50% of the Actual Costs claim 3 gives (USD 2,000), which count as this claim gives none: at most USD 100 is left to claim.',
+      },
+    ]);
   });
 
   it('D15: negative or unreadable Actual Costs of the claim itself are told once, with no D19 bound made from them', () => {
@@ -233,5 +245,20 @@ describe('mdf.check_claim: a field the PRM sent in a form that cannot be read (r
   it('D16: an attachment of a kind it does not know (an invoice) is neither a problem nor a required kind', () => {
     const result = checkMdfClaim({ ...claim, attachments: [...attachments, { name: 'invoice.pdf', kind: 'Invoice', url: 'https://prm.partnerflow.test/files/3' }] }, request, share);
     expect(result).toEqual({ problems: [], missing_attachments: [], title_taken_by: null });
+    // As the PRM sends it: the claim read through MdfClaim first, the known kinds in any case and the unknown one kept.
+    const received = MdfClaim.parse({
+      ...claim,
+      attachments: [
+        { name: 'pop.pdf', kind: ' pop', url: 'https://prm.partnerflow.test/files/1' },
+        { name: 'leads.csv', kind: 'LEAD LIST', url: 'https://prm.partnerflow.test/files/2' },
+        { name: 'invoice.pdf', kind: 'Invoice', url: 'https://prm.partnerflow.test/files/3' },
+      ],
+      status: 'Open',
+      created: '2026-04-10 09:00:00',
+      updated: null,
+    });
+    expect(received.attachments?.map((a) => a.kind)).toEqual(['POP', 'Lead List', 'Invoice']);
+    // …and then as the action reads its input.
+    expect(checkMdfClaim(CheckedClaim.parse(received), request, share)).toEqual({ problems: [], missing_attachments: [], title_taken_by: null });
   });
 });

@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { ClaimAttachmentKind, claimTitleKey } from '../../schemas/domain/mdf-claim.ts';
-import { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 import { defineAction } from '../kit/define-connector.ts';
 import { usd } from '../../server/engine/expression.ts';
 import { RuleProblem } from './check-mdf-request.ts';
-import { addExact, compareExact, exactToNumber, exactUsd, floorCents, hasFractionOfCent, type ExactAmount } from '../../server/engine/money.ts';
-import { downToTheCent, percentOf, shareOf } from './programme-money.ts';
+import { addExact, compareExact, exactToNumber, exactUsd, hasFractionOfCent, subtractExact, type ExactAmount } from '../../server/engine/money.ts';
+import { centsDown, downToTheCent, percentOf, shareOf } from './programme-money.ts';
 import { isIsoDate, numberOrNull, readPrmNumber, unreadableDate, unreadableNumber } from '../../schemas/domain/prm-fields.ts';
-import { MDF_REQUEST_FORM_LABELS } from '../../schemas/domain/mdf-request.ts';
+import { MDF_REQUEST_FORM_LABELS, MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 
 /** Money as the emails show it ($usd in templates): USD 1,000.50, USD 8,000. */
 const money = (n: number) => usd(n) ?? String(n);
@@ -16,10 +15,7 @@ const money = (n: number) => usd(n) ?? String(n);
 const moneyOf = (amount: ExactAmount) => money(exactToNumber(amount));
 
 /** What is left of a bound after the other claims, in whole cents rounded down (an amount the partner can claim). */
-const leftAfter = (bound: ExactAmount, claimed: ExactAmount) => {
-  const left = floorCents(addExact(bound, { units: -claimed.units, scale: claimed.scale }));
-  return left > 0n ? Number(left) / 100 : 0;
-};
+const leftAfter = (bound: ExactAmount, claimed: ExactAmount) => Math.max(centsDown(subtractExact(bound, claimed)), 0);
 
 /** The attachments D15 requires on every claim; D16 names those missing. */
 export const REQUIRED_ATTACHMENT_KINDS = ['POP', 'Lead List'] as const satisfies readonly ClaimAttachmentKind[];
@@ -51,11 +47,28 @@ export const ClaimedRequest = z
   .passthrough();
 export type ClaimedRequest = z.infer<typeof ClaimedRequest>;
 
-/** Another claim (from `prm.list_mdf_claims`): by title (D15) or against the same request (D18). */
+/**
+ * Another claim (from `prm.list_mdf_claims`): by title (D15) or against the same request (D18). Its Actual Costs
+ * (D19) are read as the listing reads them (PrmMdfClaimSummary): plain number text is that number, text that is
+ * not plainly one counts as none (its own intake told it).
+ */
 export const OtherClaim = z
-  .object({ id: z.number().int(), mdfNumber: z.string(), title: z.string().nullish(), status: z.string().optional(), amount: z.union([z.number(), z.string()]).nullish() })
+  .object({
+    id: z.number().int(),
+    mdfNumber: z.string(),
+    title: z.string().nullish(),
+    status: z.string().optional(),
+    amount: z.union([z.number(), z.string()]).nullish(),
+    actualCosts: z.preprocess(readPrmNumber, z.number().nullish().catch(null)),
+  })
   .passthrough();
 export type OtherClaim = z.infer<typeof OtherClaim>;
+
+/**
+ * The claim's own Actual Costs as the check decides them once: a number not below zero, 'told' when the
+ * partner is told they are unreadable or negative (D15), null when the claim gives none.
+ */
+type OwnCosts = number | 'told' | null;
 
 /**
  * D19: what the activity actually cost, as the claims of its request report it (a claim's Actual Costs are the
@@ -64,17 +77,14 @@ export type OtherClaim = z.infer<typeof OtherClaim>;
  * second claim cannot raise the cap to the planned cost; with none, the request's planned Total Cost (D15's
  * form does not ask for Actual Costs); with neither, nothing (the approved amount, D18, is the bound).
  */
-function activityCosts(claim: CheckedClaim, counted: readonly OtherClaim[], request: ClaimedRequest): { usd: number; named: string } | undefined {
-  if (typeof claim.actualCosts === 'number') return claim.actualCosts < 0 ? undefined : { usd: claim.actualCosts, named: `the Actual Costs (${money(claim.actualCosts)})` };
-  // The claim's own figure, unreadable, is told to the partner (D15): no bound is made from another in its place.
-  if (typeof claim.actualCosts === 'string' && claim.actualCosts.trim() !== '') return undefined;
-  // Another claim's figure the PRM lists as plain number text is that number (prm-fields.ts), as its own intake read it.
-  const reported = [...counted]
-    .sort((a, b) => b.id - a.id)
-    .map((other) => ({ id: other.id, usd: readPrmNumber(other.actualCosts) }))
-    .find((other) => typeof other.usd === 'number');
-  if (reported) {
-    const usd = reported.usd as number;
+function activityCosts(ownCosts: OwnCosts, counted: readonly OtherClaim[], request: ClaimedRequest): { usd: number; named: string } | undefined {
+  // The claim's own figure, unreadable or negative, is told to the partner (D15): no bound is made from another in its place.
+  if (ownCosts === 'told') return undefined;
+  if (ownCosts !== null) return { usd: ownCosts, named: `the Actual Costs (${money(ownCosts)})` };
+  // Another claim's figure, read as its listing reads it (OtherClaim): a number or none.
+  const reported = [...counted].sort((a, b) => b.id - a.id).find((other) => typeof other.actualCosts === 'number');
+  if (reported?.actualCosts != null) {
+    const usd = reported.actualCosts;
     return { usd, named: `the Actual Costs claim ${reported.id} gives (${money(usd)}), which count as this claim gives none` };
   }
   const totalCost = requestNumber(request, 'totalCost');
@@ -160,10 +170,16 @@ export function checkMdfClaim(
   else if (!isIsoDate(paidDate)) problems.push({ rule: 'D15', field: 'Paid Date', message: unreadableDate('The Paid Date', paidDate) });
   // A number the PRM holds as text that is not plainly one (prm-fields.ts) is told as such; blank text is missing.
   const amount = typeof claim.amount === 'string' && claim.amount.trim() === '' ? null : claim.amount;
-  if (typeof claim.actualCosts === 'string' && claim.actualCosts.trim() !== '') {
-    problems.push({ rule: 'D15', field: 'Actual Costs', message: unreadableNumber('The Actual Costs', claim.actualCosts) });
-  } else if (typeof claim.actualCosts === 'number' && claim.actualCosts < 0) {
-    problems.push({ rule: 'D15', field: 'Actual Costs', message: `The Actual Costs cannot be negative (they are ${money(claim.actualCosts)}).` });
+  const actualCosts = claim.actualCosts;
+  let ownCosts: OwnCosts = null;
+  if (typeof actualCosts === 'string' && actualCosts.trim() !== '') {
+    problems.push({ rule: 'D15', field: 'Actual Costs', message: unreadableNumber('The Actual Costs', actualCosts) });
+    ownCosts = 'told';
+  } else if (typeof actualCosts === 'number' && actualCosts < 0) {
+    problems.push({ rule: 'D15', field: 'Actual Costs', message: `The Actual Costs cannot be negative (they are ${money(actualCosts)}).` });
+    ownCosts = 'told';
+  } else if (typeof actualCosts === 'number') {
+    ownCosts = actualCosts;
   }
   if (amount === null || amount === undefined) {
     problems.push({ rule: 'D15', field: 'Claim Amount', message: 'The Claim Amount is missing.' });
@@ -191,17 +207,21 @@ export function checkMdfClaim(
       const left = leftAfter(bound, claimed);
       return left > 0 ? `at most ${money(left)} is left to claim` : 'nothing is left to claim';
     };
+    // D18's bound only for an Approved request: another is refused above, with no approved amount left to claim.
     const approved = request.status === 'Approved' ? requestNumber(request, 'amountRequested') : null;
-    if (request.status === 'Approved' && approved !== null && approved !== undefined && compareExact(exactAmount, exactUsd(approved)) > 0) {
-      problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount (${money(amount)}) is more than the ${money(approved)} approved for ${number}.` });
-    } else if (request.status === 'Approved' && approved !== null && approved !== undefined && compareExact(total, exactUsd(approved)) > 0) {
-      problems.push({
-        rule: 'D18',
-        field: 'Claim Amount',
-        message: `The Claim Amount (${money(amount)}) and the other claims against ${number} (${others}) come to ${moneyOf(total)}, more than the ${money(approved)} approved: ${leftOf(exactUsd(approved))}.`,
-      });
+    if (approved !== null) {
+      const exactApproved = exactUsd(approved);
+      if (compareExact(exactAmount, exactApproved) > 0) {
+        problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount (${money(amount)}) is more than the ${money(approved)} approved for ${number}.` });
+      } else if (compareExact(total, exactApproved) > 0) {
+        problems.push({
+          rule: 'D18',
+          field: 'Claim Amount',
+          message: `The Claim Amount (${money(amount)}) and the other claims against ${number} (${others}) come to ${moneyOf(total)}, more than the ${money(approved)} approved: ${leftOf(exactApproved)}.`,
+        });
+      }
     }
-    const costs = activityCosts(claim, counted, request);
+    const costs = activityCosts(ownCosts, counted, request);
     if (costs) {
       const share = rules.maximum_vendor_share;
       // D19: the share of the costs, exactly (half of USD 1,999.995 is 999.9975); the partner is told it rounded down to the cent.
@@ -210,7 +230,7 @@ export function checkMdfClaim(
         problems.push({
           rule: 'D19',
           field: 'Claim Amount',
-          message: `The Claim Amount (${money(amount)}) is more than ${percentOf(share)} of ${costs.named}: at most ${money(Number(floorCents(bound)) / 100)} can be claimed.`,
+          message: `The Claim Amount (${money(amount)}) is more than ${percentOf(share)} of ${costs.named}: at most ${money(centsDown(bound))} can be claimed.`,
         });
       } else if (compareExact(total, bound) > 0) {
         problems.push({

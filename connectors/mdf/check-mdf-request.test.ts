@@ -165,6 +165,7 @@ describe('MDF intake rules', () => {
 
   it('D5, D6: a negative Partner Investment is told once, not as short of the Total Cost too', () => {
     expect(checkMdfRequest({ ...complete, partnerInvestment: -100 }, ready).map((p) => p.rule)).toEqual(['D6']);
+    expect(checkMdfRequest({ ...complete, partnerInvestment: -100 }, ready)).toEqual([{ rule: 'D6', field: 'partnerInvestment', message: 'Partner Investment (USD) cannot be negative (it is -100).' }]);
   });
 
   it('D6: names every missing field by its form label', () => {
@@ -212,6 +213,9 @@ describe('D6: a field the PRM sent in a form that cannot be read (review 6): the
       'D6 totalCost: Total Cost (USD) could not be read as a number: "12,000". Please give it in digits, with a point before any cents and no currency or thousands separators, e.g. 2500 or 2500.50.',
     ]);
     expect(messagesOf({ amountRequested: 'USD 5000' })[0]).toMatch(/^D6 amountRequested: Total Amount Required from the MDF programme \(USD\) could not be read as a number: "USD 5000"/);
+    expect(messagesOf({ amountRequested: 'USD 5000' })).toEqual([
+      'D6 amountRequested: Total Amount Required from the MDF programme (USD) could not be read as a number: "USD 5000". Please give it in digits, with a point before any cents and no currency or thousands separators, e.g. 2500 or 2500.50.',
+    ]);
   });
 
   it('a negative amount and a Target Number of Contacts that is no whole number are told', () => {
@@ -223,6 +227,8 @@ describe('D6: a field the PRM sent in a form that cannot be read (review 6): the
     expect(messagesOf({ startDate: '03/10/2026' })).toEqual([
       'D6 startDate: Expected Start Date could not be read as a date: "03/10/2026". Please give it as YYYY-MM-DD, e.g. 2026-06-04.',
     ]);
+    // One that sorts after the end date (2026-03-11) as text is still not compared with it: told once, as unreadable.
+    expect(messagesOf({ startDate: '2026-13-01' })).toEqual(['D6 startDate: Expected Start Date could not be read as a date: "2026-13-01". Please give it as YYYY-MM-DD, e.g. 2026-06-04.']);
   });
 
   it('an In Person or Virtual value that is neither, and an Activity Country that is no two-letter code, are told', () => {

@@ -2,7 +2,7 @@ import { usd } from '../../server/engine/expression.ts';
 import { z } from 'zod';
 import { defineAction } from '../kit/define-connector.ts';
 import { addExact, compareExact, exactUsd, hasFractionOfCent } from '../../server/engine/money.ts';
-import { downToTheCent, largestAllowedCents, percentOf, shareOf } from './programme-money.ts';
+import { centsDown, downToTheCent, percentOf, shareOf } from './programme-money.ts';
 import { ActivityDelivery, MDF_REQUEST_FORM_LABELS, MdfRequestForm, isCountryCode, isRegionCode, type MdfRequest } from '../../schemas/domain/mdf-request.ts';
 import { isIsoDate, unreadableDate, unreadableNumber } from '../../schemas/domain/prm-fields.ts';
 import type { Partner } from '../../schemas/domain/partner.ts';
@@ -40,13 +40,8 @@ function shareOfCost(amount: number, cost: number, maximumShare: number): string
   return percent > maximumShare * 100 ? `${percent}%` : `more than ${percentOf(maximumShare)}`;
 }
 
-/**
- * D5: the largest amount the rule accepts for a cost, rounded DOWN to the cent: half of USD 2,000.01 is
- * USD 1,000.005, and telling the partner USD 1,000.01 would name an amount that is refused again.
- */
-function largestAllowedUsd(cost: number, maximumShare: number): number {
-  return largestAllowedCents(cost, maximumShare) / 100;
-}
+/** A number field the rules can count with: a number not below zero (text, blanks and negatives are told as D6 problems). */
+const nonNegative = (value: unknown): number | undefined => (typeof value === 'number' && value >= 0 ? value : undefined);
 
 /** The request as the check reads it: the 13 form fields (D6), the activity's region (D8) and country (D13). */
 export type CheckedRequest = Pick<MdfRequest, keyof MdfRequestForm> & { activityRegion?: string | null; activityCountry?: string | null };
@@ -125,34 +120,37 @@ export function checkMdfRequest(
   }
   // Amounts are compared exactly, never rounded to the cent first (USD 999.999 is under USD 1,000), and the
   // amount the vendor pays is in whole cents, as a claim's is (D18): a fraction of a cent is an invalid field.
-  const amount = request.amountRequested;
-  // A negative amount is told as such above (D6), not as under the minimum too.
-  if (typeof amount === 'number' && amount >= 0 && hasFractionOfCent(amount)) {
+  // A negative number is told as such above (D6), never as under the minimum or short of the cost too.
+  const amount = nonNegative(request.amountRequested);
+  const cost = nonNegative(request.totalCost);
+  const investment = nonNegative(request.partnerInvestment);
+  if (amount === undefined) return problems;
+  const exactAmount = exactUsd(amount);
+  if (hasFractionOfCent(amount)) {
     problems.push({
       rule: 'D6',
       field: 'amountRequested',
       message: `The ${MDF_REQUEST_FORM_LABELS.amountRequested}, ${amount}, has a fraction of a cent: give it in dollars and whole cents, e.g. ${usd(downToTheCent(amount))}.`,
     });
   }
-  if (typeof amount === 'number' && amount >= 0 && compareExact(exactUsd(amount), exactUsd(minimum)) < 0) {
+  if (compareExact(exactAmount, exactUsd(minimum)) < 0) {
     problems.push({ rule: 'D4', field: 'amountRequested', message: `The minimum MDF request is ${usd(minimum)}; this request asks for ${usd(amount)}.` });
   }
-  const cost = request.totalCost;
   // D5 whenever both numbers are there: a total cost of 0 allows no MDF at all.
-  if (typeof amount === 'number' && typeof cost === 'number' && amount >= 0 && cost >= 0) {
-    if (compareExact(exactUsd(amount), shareOf(cost, share)) > 0) {
+  if (cost !== undefined) {
+    // D5: the share of the cost, exactly; the most the partner may request is it rounded DOWN to the cent.
+    const bound = shareOf(cost, share);
+    if (compareExact(exactAmount, bound) > 0) {
       problems.push({
         rule: 'D5',
         field: 'amountRequested',
         message:
           cost > 0
-            ? `MDF covers at most ${percentOf(share)} of the activity's total cost: ${usd(amount)} of ${usd(cost)} is ${shareOfCost(amount, cost, share)}. The most you can request is ${usd(largestAllowedUsd(cost, share))}.`
+            ? `MDF covers at most ${percentOf(share)} of the activity's total cost: ${usd(amount)} of ${usd(cost)} is ${shareOfCost(amount, cost, share)}. The most you can request is ${usd(centsDown(bound))}.`
             : `MDF covers at most ${percentOf(share)} of the activity's total cost, and the Total Cost (USD) is ${usd(cost)}: no MDF can be requested for it (this request asks for ${usd(amount)}).`,
       });
     }
-    const investment = request.partnerInvestment;
-    // A negative investment is told as such (D6), not as short of the cost too.
-    if (typeof investment === 'number' && investment >= 0 && compareExact(addExact(exactUsd(investment), exactUsd(amount)), exactUsd(cost)) < 0) {
+    if (investment !== undefined && compareExact(addExact(exactUsd(investment), exactAmount), exactUsd(cost)) < 0) {
       problems.push({
         rule: 'D5',
         field: 'partnerInvestment',

@@ -15,15 +15,15 @@ export function shareOf(costUsd: number, maximumShare: number): ExactAmount {
 }
 
 /**
- * The largest whole-cent amount within the share of a cost, in cents, rounded DOWN: half of USD 2,000.01 is
- * USD 1,000.005, and telling the partner USD 1,000.01 would name an amount that is refused again; in floating
- * point 35% of 340,000 cents is 118,999.99999999999, which refused an exact 35% request.
+ * An exact amount in USD rounded DOWN to the cent: the largest whole-cent amount within it. Half of USD
+ * 2,000.01 is USD 1,000.005, and telling the partner USD 1,000.01 would name an amount that is refused
+ * again; in floating point 35% of 340,000 cents is 118,999.99999999999, which refused an exact 35% request.
  */
-export function largestAllowedCents(costUsd: number, maximumShare: number): number {
-  return Number(floorCents(shareOf(costUsd, maximumShare)));
+export function centsDown(amount: ExactAmount): number {
+  return Number(floorCents(amount)) / 100;
 }
 
 /** The amount rounded DOWN to the cent, in USD: the whole-cent amount a partner may give instead of 999.999. */
 export function downToTheCent(usdAmount: number): number {
-  return Number(floorCents(exactUsd(usdAmount))) / 100;
+  return centsDown(exactUsd(usdAmount));
 }

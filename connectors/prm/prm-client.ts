@@ -11,7 +11,7 @@ import { stampMillis } from '../../schemas/domain/source-stamp.ts';
 import { checkPrmKeyRefused, checkPrmResponse, prmErrorMessage } from './prm-errors.ts';
 import { PrmMdfClaim, PrmMdfClaimSummary, PrmMdfRequest, PrmPartner, PrmPartnerContact, PrmPartnerLead, PrmRoutingPartner, prmListEnvelope, prmRecordEnvelope } from './prm-records.ts';
 import { prmString } from './prm-filter-string.ts';
-import { describePosition, FIRST_PAGE, positionAfter, samePosition, STAMP_ORDER, stampPositionFilter } from './prm-stamp-position.ts';
+import { FIRST_PAGE, nextPosition, STAMP_ORDER, stampPositionFilter } from './prm-stamp-position.ts';
 
 export interface PrmClientOptions {
   /** e.g. https://prm.example.com/api/objects/v1 */
@@ -290,13 +290,11 @@ export class PrmClient {
       if (keys.length > 0) await this.#claimTitles.saveClaimTitleKeys({ keys, version, now: this.#now() });
       // `count` is what matches from this position on: a page that holds it all is the last.
       if (results.length === 0 || results.length >= count) break;
-      const before = position;
-      position = positionAfter(position, read);
-      // A PRM that ignored the position would answer the same page forever.
-      if (samePosition(before, position)) {
-        const last = describePosition(position);
-        throw new Error(`prm: the claims listed from ${this.mdfClaimObject} after claim ${last.id} (${last.updated}) ended with it again: the PRM does not page by position, so the duplicate-title check (D15) cannot read its claims`);
-      }
+      position = nextPosition(
+        position,
+        read,
+        (last) => `prm: the claims listed from ${this.mdfClaimObject} after claim ${last.id} (${last.updated}) ended with it again: the PRM does not page by position, so the duplicate-title check (D15) cannot read its claims`,
+      );
     }
     // Every page read: a key of another version this catch-up did not replace is a claim gone from the PRM.
     if (otherVersionRows) await this.#claimTitles.dropClaimTitleKeysOfOtherVersions({ version, seenBefore: startedAt });

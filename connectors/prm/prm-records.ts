@@ -28,6 +28,8 @@ export const PrmMdfClaimSummary = z
     status: z.string(),
     /** Read as prm-fields.ts says; text that is not plainly a number counts as none. */
     amount: z.preprocess(readPrmNumber, z.number().nullish().catch(null)),
+    /** The activity's costs as this claim reports them (D19), read as `amount` is. */
+    actualCosts: z.preprocess(readPrmNumber, z.number().nullish().catch(null)),
   })
   .loose();
 export type PrmMdfClaimSummary = z.infer<typeof PrmMdfClaimSummary>;

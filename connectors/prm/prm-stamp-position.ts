@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { prmString } from './prm-filter-string.ts';
 
 /**
@@ -17,11 +18,15 @@ import { prmString } from './prm-filter-string.ts';
 /** The order these reads ask for: stamps, then ids. */
 export const STAMP_ORDER = 'Updated asc, Id asc';
 
-/** Where the pages read so far end: among the stamped records (the last one's stamp and id), and among those without a stamp (the last one's id). */
-export interface StampPosition {
-  stamped: { updated: string; id: number } | null;
-  unstamped: number | null;
-}
+/**
+ * Where the pages read so far end: among the stamped records (the last one's stamp and id), and among those
+ * without a stamp (the last one's id). A schema, as a poll's next page carries it (list-worked-partner-leads.ts).
+ */
+export const StampPosition = z.object({
+  stamped: z.object({ updated: z.string(), id: z.number().int() }).nullable(),
+  unstamped: z.number().int().nullable(),
+});
+export type StampPosition = z.infer<typeof StampPosition>;
 
 /** Before the first page. */
 export const FIRST_PAGE: StampPosition = { stamped: null, unstamped: null };
@@ -58,11 +63,25 @@ export function positionAfter(position: StampPosition, records: Iterable<{ id: n
 }
 
 /** Whether a page moved the position: a PRM that ignored it would answer the same page forever. */
-export function samePosition(a: StampPosition, b: StampPosition): boolean {
+function samePosition(a: StampPosition, b: StampPosition): boolean {
   return a.stamped?.updated === b.stamped?.updated && a.stamped?.id === b.stamped?.id && a.unstamped === b.unstamped;
 }
 
 /** The last record a position names, for an error message: `claim 12 (2026-03-02 09:00:00)`, `(no Updated stamp)`. */
-export function describePosition(position: StampPosition): { id: number | null; updated: string } {
+function describePosition(position: StampPosition): { id: number | null; updated: string } {
   return position.stamped ?? { id: position.unstamped, updated: 'no Updated stamp' };
+}
+
+/**
+ * The position after a page (`positionAfter`). A PRM that ignored the position would answer the same page
+ * forever: a page that does not move it throws the caller's `message`, given the last record read.
+ */
+export function nextPosition(
+  position: StampPosition,
+  records: Iterable<{ id: number; updated?: unknown }>,
+  message: (last: { id: number | null; updated: string }) => string,
+): StampPosition {
+  const next = positionAfter(position, records);
+  if (samePosition(position, next)) throw new Error(message(describePosition(next)));
+  return next;
 }

@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { IsoDate, PrmDate, PrmNumber, prmPicklist, trimmed } from './prm-fields.ts';
+import { PrmDate, PrmNumber, prmPicklist, trimmed } from './prm-fields.ts';
 import { Region } from './partner.ts';
-
-export { IsoDate };
 
 /** D11: Open (submitted) → Approved | Denied | Canceled; Approved → Closed. */
 export const MdfRequestStatus = z.enum(['Open', 'Approved', 'Denied', 'Canceled', 'Closed']);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { trimmed } from './prm-fields.ts';
+import { readPicklist, trimmed } from './prm-fields.ts';
 
 /** D20: a Channel partner's leads are worked by the partner; an Alliance partner's by the vendor's SDRs. */
 export const PartnerType = z.enum(['Channel', 'Alliance']);
@@ -13,10 +13,7 @@ export type Region = z.infer<typeof Region>;
 export const CrmPartnerId = z.string().regex(/^[a-zA-Z0-9]{18}$/, 'an 18-character Salesforce Account ID');
 
 /** A Partner Type picklist value as the PRM may send it: surrounding spaces and letter case ignored (`" channel"` is Channel). */
-const readPartnerType = (value: unknown): unknown => {
-  const t = trimmed(value);
-  return typeof t === 'string' ? (PartnerType.options.find((o) => o.toLowerCase() === t.toLowerCase()) ?? t) : t;
-};
+const readPartnerType = readPicklist(PartnerType.options);
 
 /**
  * A partner account as the PRM returns it (camelCase, D3 marketing-ready flag included). Its picklist

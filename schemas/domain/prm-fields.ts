@@ -54,7 +54,7 @@ export const IsoDate = z.iso.date();
 const MIDNIGHT = /^(\d{4}-\d{2}-\d{2})[T ]00:00(:00(\.0+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /** The date a PRM date field holds (YYYY-MM-DD), "" when blank, or the trimmed text when it is not plainly one date. */
-export function readPrmDate(value: unknown): unknown {
+function readPrmDate(value: unknown): unknown {
   const t = trimmed(value);
   if (typeof t !== 'string') return t;
   const midnight = MIDNIGHT.exec(t);
@@ -76,16 +76,17 @@ export const PrmDate = z.preprocess(readPrmDate, z.string().nullish());
  * added a value of their own to the picklist).
  */
 export function prmPicklist<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.preprocess(readPicklist(values), z.union([z.enum(values), z.string()]).nullish());
+}
+
+/** The reader of a picklist field: its value trimmed, and one of `values` when it is one but for letter case (`" channel"` is Channel); else as sent. */
+export function readPicklist(values: readonly string[]): (value: unknown) => unknown {
   const byFold = new Map(values.map((v) => [v.toLowerCase(), v]));
-  const read = (value: unknown): unknown => {
+  return (value) => {
     const t = trimmed(value);
     return typeof t === 'string' ? (byFold.get(t.toLowerCase()) ?? t) : t;
   };
-  return z.preprocess(read, z.union([z.enum(values), z.string()]).nullish());
 }
-
-/** A PRM text field: trimmed; "" or null/undefined when blank. */
-export const PrmText = z.preprocess(trimmed, z.string().nullish());
 
 /** A PRM number field's value where only a number will do (a sum, a Salesforce amount): the number, else null (blank or unreadable). */
 export const numberOrNull = (value: number | string | null | undefined): number | null => (typeof value === 'number' ? value : null);

@@ -72,6 +72,11 @@ export function addExact(a: ExactAmount, b: ExactAmount): ExactAmount {
   return normalized(at(a, scale) + at(b, scale), scale);
 }
 
+/** a - b, exactly. */
+export function subtractExact(a: ExactAmount, b: ExactAmount): ExactAmount {
+  return addExact(a, { units: -b.units, scale: b.scale });
+}
+
 export function timesExact(a: ExactAmount, b: ExactAmount): ExactAmount {
   return normalized(a.units * b.units, a.scale + b.scale);
 }
@@ -98,6 +103,5 @@ export function usdDigits(amount: ExactAmount): { negative: boolean; dollars: st
 
 /** The exact amount as a number again (for `usd()` and JSON): the double nearest to it, which prints as its decimal. */
 export function exactToNumber(amount: ExactAmount): number {
-  const { negative, dollars, fraction } = usdDigits(amount);
-  return Number(`${negative ? '-' : ''}${dollars.replace(/,/g, '')}${fraction ? `.${fraction}` : ''}`);
+  return Number(`${amount.units}e-${amount.scale}`);
 }

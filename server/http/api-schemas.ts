@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ClaimAttachmentKind, MdfClaimStatus, MissingPopItem } from '../../schemas/domain/mdf-claim.ts';
-import { ActivityDelivery, IsoDate, MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
+import { ActivityDelivery, MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
+import { IsoDate } from '../../schemas/domain/prm-fields.ts';
 import { RUN_ID_CURSOR } from './runs-page-query.ts';
 
 /**

@@ -121,6 +121,7 @@ describe('a record the PRM holds without an Updated stamp (imported or migrated:
     rt.systems!.prm.updateMdfClaim(claim.id, { status: 'Approved' });
     expect((await deliver(rt, { event: 'mdf_claim.changed', claim_id: claim.id })).status).toBe(202);
     expect((await mailbox(rt, CLAIMANT)).some((m) => /approved/i.test(m.subject))).toBe(true);
+    expect((await mailbox(rt, CLAIMANT)).map((m) => m.subject)).toContain('Your MDF claim "Imported Partner Day costs" for MDF-0901 is approved');
   });
 });
 
@@ -169,6 +170,8 @@ describe('an MDF claim with a field in an unexpected form (review 6, finding 1)'
     const subjects = (await mailbox(rt, CLAIMANT)).map((m) => m.subject);
     expect(subjects.some((s) => s.endsWith('is missing: Invoice copy'))).toBe(true);
     expect(subjects.some((s) => /approved/i.test(s))).toBe(true);
+    expect(subjects).toContain('Your MDF claim "Partner Day Frankfurt costs" is missing: Invoice copy');
+    expect(subjects).toContain('Your MDF claim "Partner Day Frankfurt costs" for MDF-0901 is approved');
   });
 });
 

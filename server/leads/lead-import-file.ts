@@ -1,4 +1,4 @@
-import { IsoDate } from '../../schemas/domain/mdf-request.ts';
+import { IsoDate } from '../../schemas/domain/prm-fields.ts';
 import { readCrmPartnerId } from '../../schemas/domain/crm-partner-id.ts';
 import { MARKETO_LIMITS } from '../../connectors/marketo/marketo-limits.ts';
 import { CsvSyntaxError, readCsvRecords } from './csv-records.ts';
