@@ -1,4 +1,5 @@
 import type { ApprovalConnection } from '../connectors/approval/approval-connection.ts';
+import { setMaxListeners } from 'node:events';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { CONNECTORS } from '../connectors/index.ts';
@@ -105,6 +106,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const announceWrite = (source: string, event: string, data: unknown, deliveryId: string) => engineRef!.deliver({ source, event, data, deliveryId });
   // Aborted at close (SIGTERM): the connectors' HTTP clients start no further attempt and no retry wait.
   const stopping = new AbortController();
+  // Every call under way listens on it until it ends (up to WORKER_MAX_CONCURRENCY turns and the polls at once,
+  // each listener removed when its call ends): more than Node's default of 10 is expected, not a leak.
+  setMaxListeners(0, stopping.signal);
   const connectors = catalog.connect(config.connectors, { clock, log, store, publicBaseUrl: config.publicBaseUrl, timezone: tables.calendar.timezone, startRun, announceWrite, stopping: stopping.signal }, config.notConfigured);
   const engine = (engineRef = new Engine({ store, clock, recipes, connectors, tables, log, concurrency: config.workerConcurrency, maxConcurrency: config.workerMaxConcurrency, workerId: config.workerId, leaseMs: config.leaseMs, ...(store.listenForWakeups ? { pollMs: config.safetyPollMs } : {}),
     // Without info lines to write, the engine builds no events (and still logs a failed run at warn).
