@@ -264,6 +264,81 @@ describe('retry and cancel from the run page', () => {
     expect(waiting.html).not.toContain(`action="/console/runs/${first}/retry"`);
   });
 
+  it('D7: a failed run\'s page says up front that its retry is refused while another run holds its concurrency_key, in the words of the API and the confirmation page, linking that run and its cancel, with no Retry button; once that run is canceled, Retry is offered again', async () => {
+    fx = await appFixture({ recipes: [oneAtATime] });
+    const browser = new ConsoleBrowser(fx.app);
+    fx.system.failNext('record', permanentError('the PRM is down for maintenance'));
+    const first = await deliver('MDF-4262', { n: 1 });
+    await fx.engine.runUntilIdle();
+    const second = await deliver('MDF-4262', { n: 2 });
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(second as never))!.status).toBe('waiting');
+
+    const run = await page(browser, `/console/runs/${first}`);
+    expect(run.status).toBe(200);
+    const sentence = `Run ${first} failed, and run ${second} of the same key MDF-4262 (its recipe's concurrency_key) has not finished: retry it once that run has finished, or cancel that run first.`;
+    expect(run.text).toContain(`Cannot retry this run ${sentence}`);
+    expect(run.text).toContain(`Holding the key MDF-4262: run ${second} waiting`);
+    expect(run.text).toContain(`Once run ${second} has finished (completed, failed or canceled), retry run ${first} again; if run ${second} should not go on, cancel it first.`);
+    expect(run.html).toContain(`href="/console/runs/${second}"`);
+    expect(run.html).toContain(`<a class="button danger" href="/console/runs/${second}/cancel">Cancel run ${second}</a>`);
+    expect(run.html).not.toContain(`href="/console/runs/${first}/retry"`);
+    expect(run.text).not.toContain('Retry from the failed step');
+    // Nothing was tried: the run page does not say that nothing was done.
+    expect(run.text).not.toContain('Nothing is done');
+    // The same sentence as the retry's confirmation page and as POST /runs/:id/retry.
+    expect((await page(browser, `/console/runs/${first}/retry`)).text).toContain(sentence);
+    const api = await fx.app.request(`/runs/${first}/retry`, { method: 'POST' });
+    expect(api.status).toBe(409);
+    const { error } = (await api.json()) as { error: string };
+    expect(sentence).toBe(`${error.charAt(0).toUpperCase()}${error.slice(1)}.`);
+    // The holder's own page (waiting, not failed) says nothing of a retry.
+    const holder = await page(browser, `/console/runs/${second}`);
+    expect(holder.text).not.toContain('Cannot retry');
+    expect(holder.html).not.toContain(`href="/console/runs/${second}/retry"`);
+
+    // The holder canceled: the failed run's page offers the retry again, and says no refusal.
+    await fx.engine.cancel(second as never, 'ops');
+    const again = await page(browser, `/console/runs/${first}`);
+    expect(again.html).toContain(`<a class="button" href="/console/runs/${first}/retry">Retry from the failed step</a>`);
+    expect(again.text).not.toContain('Cannot retry');
+    expect(again.text).not.toContain(`Holding the key`);
+  });
+
+  it('a failed run its recipe stopped says on its page why it is not retried, in the words of POST /runs/:id/retry, with no Retry button', async () => {
+    fx = await appFixture({ recipes: [recipeWith([{ id: 'give_up', type: 'stop', status: 'failed', reason: 'No decision: decide in the PRM.' }])] });
+    const browser = new ConsoleBrowser(fx.app);
+    const stopped = await deliver('MDF-4263');
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(stopped as never))!.status).toBe('failed');
+    const run = await page(browser, `/console/runs/${stopped}`);
+    const sentence = `Run ${stopped} is failed because its recipe stopped it (a stop step), not at a failed step: a retry would stop there again.`;
+    expect(run.text).toContain(`Cannot retry this run ${sentence}`);
+    expect(run.html).not.toContain(`href="/console/runs/${stopped}/retry"`);
+    const { error } = (await (await fx.app.request(`/runs/${stopped}/retry`, { method: 'POST' })).json()) as { error: string };
+    expect(sentence).toBe(`${error.charAt(0).toUpperCase()}${error.slice(1)}.`);
+  });
+
+  it('a failed run\'s page says up front when the version served now lacks a step the run went through, instead of offering a retry on it; the retry on its own version is still offered', async () => {
+    const read = { id: 'read', type: 'action', action: 'fake.record', input: { key: 'read', value: '{% trigger.data.id %}' } } as const;
+    const v1 = recipeWith([read, { id: 'note', type: 'action', action: 'fake.record', input: { key: 'note', value: '{% $uppercasee(trigger.data.id) %}' } }], { name: 'tell-partner', version: 1 });
+    const before = await appFixture({ recipes: [v1] });
+    const res1 = await before.deliver({ id: 'delivery-steps-missing-run-page', event: 'thing.happened', data: { id: 'mdf-4252' } });
+    const failed = ((await res1.json()) as { run_ids: string[] }).run_ids[0]!;
+    await before.engine.runUntilIdle();
+    const v2 = recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: 'note', value: '{% $uppercase(trigger.data.id) %}' } }], { name: 'tell-partner', version: 2 });
+    fx = await appFixture({ recipes: [v2], store: before.store });
+    const browser = new ConsoleBrowser(fx.app);
+
+    const run = await page(browser, `/console/runs/${failed}`);
+    const sentence = `Version 2 of tell-partner has no step read, which run ${failed} went through on version 1: retry it on version 1, or cancel it and start the work again.`;
+    expect(run.text).toContain(`Cannot retry this run on v2, the version served now: ${sentence}`);
+    expect(run.html).not.toContain(`href="/console/runs/${failed}/retry-current"`);
+    expect(run.html).toContain(`<a class="button" href="/console/runs/${failed}/retry">Retry from the failed step</a>`);
+    // The same sentence as the confirmation page of that retry.
+    expect((await page(browser, `/console/runs/${failed}/retry-current`)).text).toContain(sentence);
+  });
+
   it('the confirmation of a retry on the version served now says up front when that version lacks a step the run went through, and offers no button for it', async () => {
     const read = { id: 'read', type: 'action', action: 'fake.record', input: { key: 'read', value: '{% trigger.data.id %}' } } as const;
     const v1 = recipeWith([read, { id: 'note', type: 'action', action: 'fake.record', input: { key: 'note', value: '{% $uppercasee(trigger.data.id) %}' } }], { name: 'tell-partner', version: 1 });
