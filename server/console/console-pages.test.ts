@@ -319,6 +319,20 @@ describe('retry and cancel from the run page', () => {
     expect(sentence).toBe(`${error.charAt(0).toUpperCase()}${error.slice(1)}.`);
   });
 
+  it('a run whose trigger failed on its event says on its page why it is not retried, in the words of POST /runs/:id/retry, with no Retry button', async () => {
+    fx = await appFixture({ recipes: [recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: 'x' } }], { trigger: { type: 'webhook', event: 'fake.thing.happened', dedup_key: '{% data.idd %}' } })] });
+    const browser = new ConsoleBrowser(fx.app);
+    const failed = await deliver('MDF-4264');
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(failed as never))!).toMatchObject({ status: 'failed', error: { name: 'TriggerExpressionError' } });
+    const run = await page(browser, `/console/runs/${failed}`);
+    const sentence = `Run ${failed} ran no step: its recipe's trigger failed on its event, so it has no keys to go on with; with the recipe fixed, have the event delivered again.`;
+    expect(run.text).toContain(`Cannot retry this run ${sentence}`);
+    expect(run.html).not.toContain(`href="/console/runs/${failed}/retry"`);
+    const { error } = (await (await fx.app.request(`/runs/${failed}/retry`, { method: 'POST' })).json()) as { error: string };
+    expect(sentence).toBe(`${error.charAt(0).toUpperCase()}${error.slice(1)}.`);
+  });
+
   it('a failed run\'s page says up front when the version served now lacks a step the run went through, instead of offering a retry on it; the retry on its own version is still offered', async () => {
     const read = { id: 'read', type: 'action', action: 'fake.record', input: { key: 'read', value: '{% trigger.data.id %}' } } as const;
     const v1 = recipeWith([read, { id: 'note', type: 'action', action: 'fake.record', input: { key: 'note', value: '{% $uppercasee(trigger.data.id) %}' } }], { name: 'tell-partner', version: 1 });
