@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +8,8 @@ import { MOCK_APPROVAL_LINK_SECRET } from '../../connectors/approval/approval-to
 import { appFixture, approvalRecipe, type AppFixture } from '../http/app-fixture.ts';
 import { createApp } from '../http/app.ts';
 import { checkRecipeFiles } from '../recipes/check-recipe-files.ts';
+import { checkTableFiles } from '../recipes/check-table-files.ts';
+import { loadTables } from '../engine/tables.ts';
 import { ConsoleBrowser, runIdsOn, textOf } from '../../test/support/console-browser.ts';
 
 let fx: AppFixture;
@@ -558,6 +560,92 @@ describe('the recipes page', () => {
     const p = await page(new ConsoleBrowser(app), '/console/recipes');
     expect(p.text).toContain('1 of 2 recipe files do not validate; a start would be refused:');
     expect(p.text).toMatch(/broken\.recipe\.json steps\[0\]\.action : unknown action "fake\.nope"/);
+  });
+});
+
+describe('the recipes page: the tables each recipe reads', () => {
+  /** A recipe that looks an owner up by region (one row per region) in a table of ops' own. */
+  const followup = recipeWith([{ id: 'owner', type: 'lookup', table: 'owners', where: { region: '{% trigger.data.region %}' } }], { name: 'followup' });
+  const owners = [
+    { region: 'EMEA', owner: 'emea-owner@partnerflow.test' },
+    { region: 'APJ', owner: 'apj-owner@partnerflow.test' },
+  ];
+
+  /** The console over a runtime that read `owners` from a folder at start, as `serve` builds it. */
+  async function started(): Promise<{ browser: ConsoleBrowser; dir: string }> {
+    const dir = mkdtempSync(join(tmpdir(), 'console-tables-'));
+    writeFileSync(join(dir, 'owners.json'), JSON.stringify({ rows: owners }));
+    fx = await appFixture({ recipes: [followup, mdfRecipe], engine: { tables: { owners } } });
+    const app = createApp({
+      engine: fx.engine,
+      config: fx.config,
+      log: silentLog,
+      approvalLinks: { linkSecret: MOCK_APPROVAL_LINK_SECRET, timezone: 'Europe/Berlin' },
+      tableFiles: { dir, check: (recipes) => checkTableFiles(dir, recipes) },
+    });
+    return { browser: new ConsoleBrowser(app), dir };
+  }
+
+  it('names each table a recipe reads with its rows and file as read at start, and says the running process reads its tables only at start', async () => {
+    const { browser, dir } = await started();
+    const p = await page(browser, '/console/recipes');
+    expect(p.text).toContain(`followup followup.recipe.json 1 webhook fake.thing.happened a recipe under test no runs owners 2 rows ${join(dir, 'owners.json')}`);
+    expect(p.text).toMatch(/mdf-test mdf-test\.recipe\.json .* no runs reads no table/);
+    expect(p.text).toContain(
+      `This process read its tables once, at its start, from ${dir} (TABLES_DIR), and does not start on a problem with them; its runs read those rows until the next start, so an edit of a table file changes nothing here until then. Below, the table files as they are on disk now, checked as partnerflow validate and a start check them: a problem shows here before a restart is refused.`,
+    );
+    expect(p.text).toContain('The table files on disk have no problem.');
+    expect(p.text).not.toContain('a problem on disk now');
+    // The recipe's own page names them too.
+    expect((await page(browser, '/console/recipes/followup')).text).toContain(`Tables read owners 2 rows ${join(dir, 'owners.json')}`);
+  });
+
+  it('a table edited on disk since the start shows under the recipes reading it, and its problems in the words of validate, saying a start would be refused; the rows read at start are still the ones named', async () => {
+    const { browser, dir } = await started();
+    // Ops append a new EMEA owner below the old row: a start (and validate) would refuse it.
+    writeFileSync(join(dir, 'owners.json'), JSON.stringify({ rows: [...owners, { region: 'EMEA', owner: 'new-emea-owner@partnerflow.test' }] }));
+    const repeated = await page(browser, '/console/recipes');
+    expect(repeated.status).toBe(200);
+    expect(repeated.text).toContain(`owners 2 rows ${join(dir, 'owners.json')} a problem on disk now`);
+    expect(repeated.html).toContain('href="#table-owners"');
+    expect(repeated.text).toContain('1 table file on disk has problems; a start would be refused:');
+    expect(repeated.html).toContain('id="table-owners"');
+    expect(repeated.text).toContain(
+      `${dir}/owners: rows[2]: repeats rows[0] (region "EMEA"); step owner of recipe followup looks the table up by region and reads one row per key: keep one, delete rows[0] if rows[2] replaces it (else delete rows[2])`,
+    );
+    expect(repeated.text).not.toContain('The table files on disk have no problem.');
+
+    // A file that does not load: every line loadTables (a start, validate) gives for it.
+    writeFileSync(join(dir, 'owners.json'), '{"rows": [{"region": "EMEA", "region": "APJ"}]}');
+    let loadProblems: string[] = [];
+    try {
+      loadTables(dir);
+    } catch (error) {
+      loadProblems = (error as Error).message.split('\n');
+    }
+    expect(loadProblems.length).toBeGreaterThan(0);
+    const broken = await page(browser, '/console/recipes');
+    expect(broken.text).toContain(`owners 2 rows ${join(dir, 'owners.json')} a problem on disk now`);
+    for (const line of loadProblems) expect(broken.text).toContain(textOf(line));
+
+    // Fixed on disk with a third region: no problem, and the change is said to wait for the next start.
+    writeFileSync(join(dir, 'owners.json'), JSON.stringify({ rows: [...owners, { region: 'LATAM', owner: 'latam-owner@partnerflow.test' }] }));
+    const changed = await page(browser, '/console/recipes');
+    expect(changed.text).toContain(`owners 2 rows ${join(dir, 'owners.json')} changed on disk since the start: the next start reads 3 rows`);
+    expect(changed.text).toContain('The table files on disk have no problem.');
+
+    // Gone from the folder: the recipe reading it would not load at the next start, said in its own check's words.
+    rmSync(join(dir, 'owners.json'));
+    const gone = await page(browser, '/console/recipes');
+    expect(gone.text).toContain(`owners 2 rows ${join(dir, 'owners.json')} a problem on disk now`);
+    expect(gone.text).toMatch(/followup\.recipe\.json: steps\[0\]\.table: unknown table "owners": the tables folder \S+ \(TABLES_DIR\) has no tables/);
+  });
+
+  it('a runtime given its tables in code names them with their rows and says there are no files to check', async () => {
+    fx = await appFixture({ recipes: [followup], engine: { tables: { owners } } });
+    const p = await page(new ConsoleBrowser(fx.app), '/console/recipes');
+    expect(p.text).toContain('followup followup.recipe.json 1 webhook fake.thing.happened a recipe under test no runs owners 2 rows');
+    expect(p.text).toContain('This runtime was given its tables in code; there are no table files to check.');
   });
 });
 
