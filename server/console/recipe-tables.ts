@@ -5,6 +5,7 @@ import type { TableProblem } from '../engine/table-keys.ts';
 import type { Tables } from '../engine/tables.ts';
 import type { TableFilesCheck } from '../recipes/check-table-files.ts';
 import { tablesReadBy } from '../recipes/tables-read.ts';
+import { displayFolder, displayPath } from '../find-files.ts';
 import type { Html } from './console-layout.ts';
 
 /** The tables as the recipes pages show them: the ones the runs read, and the files on disk now. */
@@ -18,7 +19,8 @@ export interface TablesShown {
 }
 
 const rows = (n: number): string => `${n} ${n === 1 ? 'row' : 'rows'}`;
-const fileOf = (dir: string, table: string): string => join(dir, `${table}.json`);
+/** A table's file as messages name a file: inside the working folder, relative to it. */
+const fileOf = (dir: string, table: string): string => displayPath(join(dir, `${table}.json`));
 
 /**
  * The tables a recipe reads, each with its rows and file as read at start; with the files on disk
@@ -53,11 +55,11 @@ export function tablesSection(t: TablesShown): Html {
   const tables = [...byTable.keys()].sort((a, b) => (a === '' ? 1 : b === '' ? -1 : a.localeCompare(b)));
   const dir = t.dir;
   return html`<h2 id="tables">Tables</h2>
-<p class="muted">This process read its tables once, at its start, from ${dir} (TABLES_DIR), and does not start on a problem with them; its runs read those rows until the next start, so an edit of a table file changes nothing here until then. Below, the table files as they are on disk now, checked as <code>partnerflow validate</code> and a start check them: a problem shows here before a restart is refused.</p>
+<p class="muted">This process read its tables once, at its start, from ${displayFolder(dir)} (TABLES_DIR), and does not start on a problem with them; its runs read those rows until the next start, so an edit of a table file changes nothing here until then. Below, the table files as they are on disk now, checked as <code>partnerflow validate</code> and a start check them: a problem shows here before a restart is refused.</p>
 ${
   problems.length === 0
     ? html`<p>The table files on disk have no problem.</p>`
     : html`<div role="alert"><p class="error-words">${tables.length} ${tables.length === 1 ? 'table file on disk has' : 'table files on disk have'} problems; a start would be refused:</p>
-${tables.map((name) => html`<h3${name ? html` id="table-${name}"` : ''}>${name ? fileOf(dir, name) : dir}</h3><ul class="problems">${byTable.get(name)!.map((p) => html`<li>${p.message}</li>`)}</ul>`)}</div>`
+${tables.map((name) => html`<h3${name ? html` id="table-${name}"` : ''}>${name ? fileOf(dir, name) : displayFolder(dir)}</h3><ul class="problems">${byTable.get(name)!.map((p) => html`<li>${p.message}</li>`)}</ul>`)}</div>`
 }`;
 }
