@@ -22,6 +22,7 @@ import { createConsoleLogger } from './log.ts';
 import { checkConfiguredConnectors } from './recipes/check-configured-connectors.ts';
 import { loadRecipes, RecipeLoadError } from './recipes/load-recipes.ts';
 import { checkRecipeFiles } from './recipes/check-recipe-files.ts';
+import { checkTableFiles } from './recipes/check-table-files.ts';
 import { findRecipeFiles } from './find-files.ts';
 import { openRuntimeStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
@@ -123,6 +124,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     approvalLinks: connectors.connections.get('approval') as ApprovalConnection,
     // The console's recipes page: the files as they are on disk now, checked as this start checked them.
     ...(options.recipes === undefined && { checkRecipeFiles: () => checkRecipeFiles(findRecipeFiles([config.recipesDir]), { catalog, tables: tables.names(), tablesDir: options.tables ? undefined : config.tablesDir, connectorConfigs: config.connectors }) }),
+    // And its table files, read at start and never again: an edit on disk is checked as the next start would check it.
+    ...(options.tables === undefined && { tableFiles: { dir: config.tablesDir, check: (recipes: readonly { definition: Recipe; file: string }[]) => checkTableFiles(config.tablesDir, recipes) } }),
     ...(testClock && { testClock }),
     mock:
       systems && movable.advance

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +8,8 @@ import { MOCK_APPROVAL_LINK_SECRET } from '../../connectors/approval/approval-to
 import { appFixture, approvalRecipe, type AppFixture } from '../http/app-fixture.ts';
 import { createApp } from '../http/app.ts';
 import { checkRecipeFiles } from '../recipes/check-recipe-files.ts';
+import { checkTableFiles } from '../recipes/check-table-files.ts';
+import { loadTables } from '../engine/tables.ts';
 import { ConsoleBrowser, runIdsOn, textOf } from '../../test/support/console-browser.ts';
 
 let fx: AppFixture;
@@ -264,6 +266,95 @@ describe('retry and cancel from the run page', () => {
     expect(waiting.html).not.toContain(`action="/console/runs/${first}/retry"`);
   });
 
+  it('D7: a failed run\'s page says up front that its retry is refused while another run holds its concurrency_key, in the words of the API and the confirmation page, linking that run and its cancel, with no Retry button; once that run is canceled, Retry is offered again', async () => {
+    fx = await appFixture({ recipes: [oneAtATime] });
+    const browser = new ConsoleBrowser(fx.app);
+    fx.system.failNext('record', permanentError('the PRM is down for maintenance'));
+    const first = await deliver('MDF-4262', { n: 1 });
+    await fx.engine.runUntilIdle();
+    const second = await deliver('MDF-4262', { n: 2 });
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(second as never))!.status).toBe('waiting');
+
+    const run = await page(browser, `/console/runs/${first}`);
+    expect(run.status).toBe(200);
+    const sentence = `Run ${first} failed, and run ${second} of the same key MDF-4262 (its recipe's concurrency_key) has not finished: retry it once that run has finished, or cancel that run first.`;
+    expect(run.text).toContain(`Cannot retry this run ${sentence}`);
+    expect(run.text).toContain(`Holding the key MDF-4262: run ${second} waiting`);
+    expect(run.text).toContain(`Once run ${second} has finished (completed, failed or canceled), retry run ${first} again; if run ${second} should not go on, cancel it first.`);
+    expect(run.html).toContain(`href="/console/runs/${second}"`);
+    expect(run.html).toContain(`<a class="button danger" href="/console/runs/${second}/cancel">Cancel run ${second}</a>`);
+    expect(run.html).not.toContain(`href="/console/runs/${first}/retry"`);
+    expect(run.text).not.toContain('Retry from the failed step');
+    // Nothing was tried: the run page does not say that nothing was done.
+    expect(run.text).not.toContain('Nothing is done');
+    // The same sentence as the retry's confirmation page and as POST /runs/:id/retry.
+    expect((await page(browser, `/console/runs/${first}/retry`)).text).toContain(sentence);
+    const api = await fx.app.request(`/runs/${first}/retry`, { method: 'POST' });
+    expect(api.status).toBe(409);
+    const { error } = (await api.json()) as { error: string };
+    expect(sentence).toBe(`${error.charAt(0).toUpperCase()}${error.slice(1)}.`);
+    // The holder's own page (waiting, not failed) says nothing of a retry.
+    const holder = await page(browser, `/console/runs/${second}`);
+    expect(holder.text).not.toContain('Cannot retry');
+    expect(holder.html).not.toContain(`href="/console/runs/${second}/retry"`);
+
+    // The holder canceled: the failed run's page offers the retry again, and says no refusal.
+    await fx.engine.cancel(second as never, 'ops');
+    const again = await page(browser, `/console/runs/${first}`);
+    expect(again.html).toContain(`<a class="button" href="/console/runs/${first}/retry">Retry from the failed step</a>`);
+    expect(again.text).not.toContain('Cannot retry');
+    expect(again.text).not.toContain(`Holding the key`);
+  });
+
+  it('a failed run its recipe stopped says on its page why it is not retried, in the words of POST /runs/:id/retry, with no Retry button', async () => {
+    fx = await appFixture({ recipes: [recipeWith([{ id: 'give_up', type: 'stop', status: 'failed', reason: 'No decision: decide in the PRM.' }])] });
+    const browser = new ConsoleBrowser(fx.app);
+    const stopped = await deliver('MDF-4263');
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(stopped as never))!.status).toBe('failed');
+    const run = await page(browser, `/console/runs/${stopped}`);
+    const sentence = `Run ${stopped} is failed because its recipe stopped it (a stop step), not at a failed step: a retry would stop there again.`;
+    expect(run.text).toContain(`Cannot retry this run ${sentence}`);
+    expect(run.html).not.toContain(`href="/console/runs/${stopped}/retry"`);
+    const { error } = (await (await fx.app.request(`/runs/${stopped}/retry`, { method: 'POST' })).json()) as { error: string };
+    expect(sentence).toBe(`${error.charAt(0).toUpperCase()}${error.slice(1)}.`);
+  });
+
+  it('a run whose trigger failed on its event says on its page why it is not retried, in the words of POST /runs/:id/retry, with no Retry button', async () => {
+    fx = await appFixture({ recipes: [recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: 'x' } }], { trigger: { type: 'webhook', event: 'fake.thing.happened', dedup_key: '{% data.idd %}' } })] });
+    const browser = new ConsoleBrowser(fx.app);
+    const failed = await deliver('MDF-4264');
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(failed as never))!).toMatchObject({ status: 'failed', error: { name: 'TriggerExpressionError' } });
+    const run = await page(browser, `/console/runs/${failed}`);
+    const sentence = `Run ${failed} ran no step: its recipe's trigger failed on its event, so it has no keys to go on with; with the recipe fixed, have the event delivered again.`;
+    expect(run.text).toContain(`Cannot retry this run ${sentence}`);
+    expect(run.html).not.toContain(`href="/console/runs/${failed}/retry"`);
+    const { error } = (await (await fx.app.request(`/runs/${failed}/retry`, { method: 'POST' })).json()) as { error: string };
+    expect(sentence).toBe(`${error.charAt(0).toUpperCase()}${error.slice(1)}.`);
+  });
+
+  it('a failed run\'s page says up front when the version served now lacks a step the run went through, instead of offering a retry on it; the retry on its own version is still offered', async () => {
+    const read = { id: 'read', type: 'action', action: 'fake.record', input: { key: 'read', value: '{% trigger.data.id %}' } } as const;
+    const v1 = recipeWith([read, { id: 'note', type: 'action', action: 'fake.record', input: { key: 'note', value: '{% $uppercasee(trigger.data.id) %}' } }], { name: 'tell-partner', version: 1 });
+    const before = await appFixture({ recipes: [v1] });
+    const res1 = await before.deliver({ id: 'delivery-steps-missing-run-page', event: 'thing.happened', data: { id: 'mdf-4252' } });
+    const failed = ((await res1.json()) as { run_ids: string[] }).run_ids[0]!;
+    await before.engine.runUntilIdle();
+    const v2 = recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: 'note', value: '{% $uppercase(trigger.data.id) %}' } }], { name: 'tell-partner', version: 2 });
+    fx = await appFixture({ recipes: [v2], store: before.store });
+    const browser = new ConsoleBrowser(fx.app);
+
+    const run = await page(browser, `/console/runs/${failed}`);
+    const sentence = `Version 2 of tell-partner has no step read, which run ${failed} went through on version 1: retry it on version 1, or cancel it and start the work again.`;
+    expect(run.text).toContain(`Cannot retry this run on v2, the version served now: ${sentence}`);
+    expect(run.html).not.toContain(`href="/console/runs/${failed}/retry-current"`);
+    expect(run.html).toContain(`<a class="button" href="/console/runs/${failed}/retry">Retry from the failed step</a>`);
+    // The same sentence as the confirmation page of that retry.
+    expect((await page(browser, `/console/runs/${failed}/retry-current`)).text).toContain(sentence);
+  });
+
   it('the confirmation of a retry on the version served now says up front when that version lacks a step the run went through, and offers no button for it', async () => {
     const read = { id: 'read', type: 'action', action: 'fake.record', input: { key: 'read', value: '{% trigger.data.id %}' } } as const;
     const v1 = recipeWith([read, { id: 'note', type: 'action', action: 'fake.record', input: { key: 'note', value: '{% $uppercasee(trigger.data.id) %}' } }], { name: 'tell-partner', version: 1 });
@@ -469,6 +560,92 @@ describe('the recipes page', () => {
     const p = await page(new ConsoleBrowser(app), '/console/recipes');
     expect(p.text).toContain('1 of 2 recipe files do not validate; a start would be refused:');
     expect(p.text).toMatch(/broken\.recipe\.json steps\[0\]\.action : unknown action "fake\.nope"/);
+  });
+});
+
+describe('the recipes page: the tables each recipe reads', () => {
+  /** A recipe that looks an owner up by region (one row per region) in a table of ops' own. */
+  const followup = recipeWith([{ id: 'owner', type: 'lookup', table: 'owners', where: { region: '{% trigger.data.region %}' } }], { name: 'followup' });
+  const owners = [
+    { region: 'EMEA', owner: 'emea-owner@partnerflow.test' },
+    { region: 'APJ', owner: 'apj-owner@partnerflow.test' },
+  ];
+
+  /** The console over a runtime that read `owners` from a folder at start, as `serve` builds it. */
+  async function started(): Promise<{ browser: ConsoleBrowser; dir: string }> {
+    const dir = mkdtempSync(join(tmpdir(), 'console-tables-'));
+    writeFileSync(join(dir, 'owners.json'), JSON.stringify({ rows: owners }));
+    fx = await appFixture({ recipes: [followup, mdfRecipe], engine: { tables: { owners } } });
+    const app = createApp({
+      engine: fx.engine,
+      config: fx.config,
+      log: silentLog,
+      approvalLinks: { linkSecret: MOCK_APPROVAL_LINK_SECRET, timezone: 'Europe/Berlin' },
+      tableFiles: { dir, check: (recipes) => checkTableFiles(dir, recipes) },
+    });
+    return { browser: new ConsoleBrowser(app), dir };
+  }
+
+  it('names each table a recipe reads with its rows and file as read at start, and says the running process reads its tables only at start', async () => {
+    const { browser, dir } = await started();
+    const p = await page(browser, '/console/recipes');
+    expect(p.text).toContain(`followup followup.recipe.json 1 webhook fake.thing.happened a recipe under test no runs owners 2 rows ${join(dir, 'owners.json')}`);
+    expect(p.text).toMatch(/mdf-test mdf-test\.recipe\.json .* no runs reads no table/);
+    expect(p.text).toContain(
+      `This process read its tables once, at its start, from ${dir} (TABLES_DIR), and does not start on a problem with them; its runs read those rows until the next start, so an edit of a table file changes nothing here until then. Below, the table files as they are on disk now, checked as partnerflow validate and a start check them: a problem shows here before a restart is refused.`,
+    );
+    expect(p.text).toContain('The table files on disk have no problem.');
+    expect(p.text).not.toContain('a problem on disk now');
+    // The recipe's own page names them too.
+    expect((await page(browser, '/console/recipes/followup')).text).toContain(`Tables read owners 2 rows ${join(dir, 'owners.json')}`);
+  });
+
+  it('a table edited on disk since the start shows under the recipes reading it, and its problems in the words of validate, saying a start would be refused; the rows read at start are still the ones named', async () => {
+    const { browser, dir } = await started();
+    // Ops append a new EMEA owner below the old row: a start (and validate) would refuse it.
+    writeFileSync(join(dir, 'owners.json'), JSON.stringify({ rows: [...owners, { region: 'EMEA', owner: 'new-emea-owner@partnerflow.test' }] }));
+    const repeated = await page(browser, '/console/recipes');
+    expect(repeated.status).toBe(200);
+    expect(repeated.text).toContain(`owners 2 rows ${join(dir, 'owners.json')} a problem on disk now`);
+    expect(repeated.html).toContain('href="#table-owners"');
+    expect(repeated.text).toContain('1 table file on disk has problems; a start would be refused:');
+    expect(repeated.html).toContain('id="table-owners"');
+    expect(repeated.text).toContain(
+      `${dir}/owners: rows[2]: repeats rows[0] (region "EMEA"); step owner of recipe followup looks the table up by region and reads one row per key: keep one, delete rows[0] if rows[2] replaces it (else delete rows[2])`,
+    );
+    expect(repeated.text).not.toContain('The table files on disk have no problem.');
+
+    // A file that does not load: every line loadTables (a start, validate) gives for it.
+    writeFileSync(join(dir, 'owners.json'), '{"rows": [{"region": "EMEA", "region": "APJ"}]}');
+    let loadProblems: string[] = [];
+    try {
+      loadTables(dir);
+    } catch (error) {
+      loadProblems = (error as Error).message.split('\n');
+    }
+    expect(loadProblems.length).toBeGreaterThan(0);
+    const broken = await page(browser, '/console/recipes');
+    expect(broken.text).toContain(`owners 2 rows ${join(dir, 'owners.json')} a problem on disk now`);
+    for (const line of loadProblems) expect(broken.text).toContain(textOf(line));
+
+    // Fixed on disk with a third region: no problem, and the change is said to wait for the next start.
+    writeFileSync(join(dir, 'owners.json'), JSON.stringify({ rows: [...owners, { region: 'LATAM', owner: 'latam-owner@partnerflow.test' }] }));
+    const changed = await page(browser, '/console/recipes');
+    expect(changed.text).toContain(`owners 2 rows ${join(dir, 'owners.json')} changed on disk since the start: the next start reads 3 rows`);
+    expect(changed.text).toContain('The table files on disk have no problem.');
+
+    // Gone from the folder: the recipe reading it would not load at the next start, said in its own check's words.
+    rmSync(join(dir, 'owners.json'));
+    const gone = await page(browser, '/console/recipes');
+    expect(gone.text).toContain(`owners 2 rows ${join(dir, 'owners.json')} a problem on disk now`);
+    expect(gone.text).toMatch(/followup\.recipe\.json: steps\[0\]\.table: unknown table "owners": the tables folder \S+ \(TABLES_DIR\) has no tables/);
+  });
+
+  it('a runtime given its tables in code names them with their rows and says there are no files to check', async () => {
+    fx = await appFixture({ recipes: [followup], engine: { tables: { owners } } });
+    const p = await page(new ConsoleBrowser(fx.app), '/console/recipes');
+    expect(p.text).toContain('followup followup.recipe.json 1 webhook fake.thing.happened a recipe under test no runs owners 2 rows');
+    expect(p.text).toContain('This runtime was given its tables in code; there are no table files to check.');
   });
 });
 

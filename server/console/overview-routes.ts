@@ -11,6 +11,8 @@ import type { ConsoleContext } from './console-routes.ts';
 import { refusedPage } from './login-page.ts';
 import { cursorProblem } from './page-cursor.ts';
 import { recipePage, recipesPage } from './recipes-page.ts';
+import type { RecipeFileCheck } from '../recipes/check-recipe-files.ts';
+import type { TableFilesCheck } from '../recipes/check-table-files.ts';
 import { businessTimerRow, pollRow, scheduleRow, timersPage, wakeRow, type TimerRow } from './timers-page.ts';
 import { byRun } from './wait-words.ts';
 import { waitingPage, type WaitingRow } from './waiting-page.ts';
@@ -105,14 +107,15 @@ export function overviewRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
       .map((r) => ({ definition: r.definition, file: r.file }))
       .sort((a, b) => a.definition.name.localeCompare(b.definition.name));
     const [counts, onDisk] = await Promise.all([store.runCountsSince(engine.clock.now() - WEEK_MS), checkOnDisk(ctx)]);
-    return c.html(recipesPage(ctx.frame(c, 'recipes'), { recipes, counts, onDisk }));
+    const tables = { atStart: engine.tables, dir: ctx.deps.tableFiles?.dir, onDisk: checkTablesOnDisk(ctx, recipes, onDisk) };
+    return c.html(recipesPage(ctx.frame(c, 'recipes'), { recipes, counts, onDisk, tables }));
   });
 
   app.get('/console/recipes/:name', async (c) => {
     const loaded = engine.recipes.get(c.req.param('name'));
     if (!loaded) return c.html(refusedPage(ctx.frame(c, 'recipes'), 'No such recipe', `This runtime serves no recipe named ${c.req.param('name')}.`, { href: '/console/recipes', label: 'All recipes' }), 404);
     const counts = await store.runCountsSince(engine.clock.now() - WEEK_MS);
-    return c.html(recipePage(ctx.frame(c, 'recipes'), { definition: loaded.definition, file: loaded.file }, counts));
+    return c.html(recipePage(ctx.frame(c, 'recipes'), { definition: loaded.definition, file: loaded.file }, counts, { atStart: engine.tables, dir: ctx.deps.tableFiles?.dir }));
   });
 
   return app;
@@ -127,6 +130,22 @@ async function checkOnDisk(ctx: ConsoleContext) {
   } catch (error) {
     const file = ctx.deps.config.recipesDir;
     return [{ file, problems: [{ file, path: '', message: error instanceof Error ? error.message : String(error) }] }];
+  }
+}
+
+/**
+ * The table files on disk now, checked against the recipes a start would read (the recipe files on disk
+ * that validate; the recipes served when they were given in code), as `validate` checks them; a folder
+ * that cannot be read is a problem of its own, not a 500. Undefined when the tables were given in code.
+ */
+function checkTablesOnDisk(ctx: ConsoleContext, served: readonly { definition: Recipe; file: string }[], onDisk: RecipeFileCheck[] | undefined): TableFilesCheck | undefined {
+  const files = ctx.deps.tableFiles;
+  if (!files) return undefined;
+  const recipes = onDisk ? onDisk.flatMap((c) => (c.definition ? [{ definition: c.definition, file: c.file }] : [])) : served;
+  try {
+    return files.check(recipes);
+  } catch (error) {
+    return { tables: undefined, problems: [{ table: '', message: `${files.dir}: ${error instanceof Error ? error.message : String(error)}` }] };
   }
 }
 

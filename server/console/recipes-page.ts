@@ -4,6 +4,7 @@ import type { RecipeFileCheck } from '../recipes/check-recipe-files.ts';
 import type { RecipeStatusCount } from '../store/store.ts';
 import { layout, statusBadge, type Html, type PageFrame } from './console-layout.ts';
 import { recipeFlow } from './recipe-flow.ts';
+import { tablesRead, tablesSection, type TablesShown } from './recipe-tables.ts';
 import { RUN_STATUSES } from './runs-page.ts';
 
 /** The first sentence of a recipe's description: what the recipe is for, in its author's words. */
@@ -36,6 +37,8 @@ export interface RecipesPageData {
   counts: RecipeStatusCount[];
   /** The recipe files as they are on disk now, checked as `serve` checks them; undefined when not available. */
   onDisk: RecipeFileCheck[] | undefined;
+  /** The tables the recipes read, as read at start, and the table files on disk now. */
+  tables: TablesShown;
 }
 
 function counts(name: string, all: RecipeStatusCount[]): Html {
@@ -49,16 +52,17 @@ function counts(name: string, all: RecipeStatusCount[]): Html {
 
 /**
  * The recipes this runtime serves (each description's first sentence; its page has all of it), their
- * runs per status of the last 7 days, and the files' problems as they are on disk.
+ * runs per status of the last 7 days, the tables each reads, and the problems of the recipe and table
+ * files as they are on disk.
  */
 export function recipesPage(frame: PageFrame, d: RecipesPageData): Html {
   const broken = d.onDisk?.filter((c) => c.problems.length > 0) ?? [];
   return layout(
     'Recipes',
     frame,
-    html`<table><thead><tr><th scope="col">Recipe</th><th scope="col">Version</th><th scope="col">Trigger</th><th scope="col">Description</th><th scope="col">Runs, last 7 days</th></tr></thead><tbody>
+    html`<table><thead><tr><th scope="col">Recipe</th><th scope="col">Version</th><th scope="col">Trigger</th><th scope="col">Description</th><th scope="col">Runs, last 7 days</th><th scope="col">Tables read</th></tr></thead><tbody>
 ${d.recipes.map(
-  (r) => html`<tr><td><a href="/console/recipes/${r.definition.name}">${r.definition.name}</a><div class="muted">${r.file}</div></td><td>${r.definition.version}</td><td>${triggerSummary(r.definition)}</td><td>${purpose(r.definition)}</td><td>${counts(r.definition.name, d.counts)}</td></tr>`,
+  (r) => html`<tr><td><a href="/console/recipes/${r.definition.name}">${r.definition.name}</a><div class="muted">${r.file}</div></td><td>${r.definition.version}</td><td>${triggerSummary(r.definition)}</td><td>${purpose(r.definition)}</td><td>${counts(r.definition.name, d.counts)}</td><td>${tablesRead(r.definition, d.tables)}</td></tr>`,
 )}
 </tbody></table>
 <h2>Recipe files on disk</h2>
@@ -70,19 +74,21 @@ ${
       ? html`<p>All ${d.onDisk.length} recipe files validate.</p>`
       : html`<div role="alert"><p class="error-words">${broken.length} of ${d.onDisk.length} recipe files do not validate; a start would be refused:</p>
 ${broken.map((c) => html`<h3>${c.file}</h3><ul class="problems">${c.problems.map((p) => html`<li>${p.path ? html`<code>${p.path}</code>: ` : ''}${p.message}</li>`)}</ul>`)}</div>`
-}`,
+}
+${tablesSection(d.tables)}`,
   );
 }
 
-/** One recipe: its facts and its steps as a diagram (the flow the run page marks). */
-export function recipePage(frame: PageFrame, r: { definition: Recipe; file: string }, all: RecipeStatusCount[]): Html {
+/** One recipe: its facts (the tables it reads as read at start among them) and its steps as a diagram (the flow the run page marks). */
+export function recipePage(frame: PageFrame, r: { definition: Recipe; file: string }, all: RecipeStatusCount[], tables: TablesShown): Html {
   const d = r.definition;
   return layout(
     d.name,
     frame,
     html`<dl class="facts"><dt>Version</dt><dd>${d.version}</dd><dt>File</dt><dd>${r.file}</dd><dt>Trigger</dt><dd>${triggerSummary(d)}</dd>
 ${d.cancel_on ? html`<dt>Canceled by</dt><dd>${d.cancel_on.event}${d.cancel_on.filter ? ` when ${d.cancel_on.filter}` : ''}</dd>` : ''}
-<dt>Runs, last 7 days</dt><dd>${counts(d.name, all)}</dd></dl>
+<dt>Runs, last 7 days</dt><dd>${counts(d.name, all)}</dd>
+<dt>Tables read</dt><dd>${tablesRead(d, tables)} <a href="/console/recipes#tables">the table files on disk now</a></dd></dl>
 <p>${d.description}</p>
 <h2>Steps</h2>
 ${recipeFlow(d)}`,

@@ -5,10 +5,11 @@ import { runsPage as runsPageQuery, runsQueryIssue } from '../http/runs-page-que
 import { cancelRefusalOf, cancelRefusalWords } from '../engine/cancel-refusals.ts';
 import { retryRefusalWords, type CurrentVersionRefusal, type OperatorRetryOutcome } from '../engine/retry-refusals.ts';
 import type { RetryRefusal, Run, RunStatus } from '../store/store.ts';
+import { retryRefusalOf } from '../store/retry-refusal.ts';
 import type { ConsoleEnv } from './console-auth.ts';
 import type { ConsoleContext } from './console-routes.ts';
 import { refusedPage } from './login-page.ts';
-import { actionRefusedPage, canRetry, confirmPage, runPage, type ActionRefusal } from './run-page.ts';
+import { actionRefusedPage, CANNOT_RETRY, canRetry, confirmPage, runPage, type ActionRefusal, type RetryRefusedUpFront } from './run-page.ts';
 import { cursorProblem } from './page-cursor.ts';
 import { RUN_STATUSES, runsPage, runsQueryString } from './runs-page.ts';
 import { byRun, type RunWaits } from './wait-words.ts';
@@ -27,6 +28,11 @@ export function runPageRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
   const { engine } = ctx.deps;
   const store = engine.store;
   const app = new Hono<ConsoleEnv>();
+  /** A refused retry as the page shows it: the API's words, and the run holding the key when that is why. */
+  const retryRefusalShown = async (id: RunId, refusal: RetryRefusal | CurrentVersionRefusal): Promise<ActionRefusal> => ({
+    words: retryRefusalWords(id, refusal),
+    holder: refusal.refused === 'held-by-live-run' ? { id: refusal.runId, run: await store.getRun(refusal.runId), concurrencyKey: refusal.concurrencyKey } : undefined,
+  });
 
   app.get('/console/runs', async (c) => {
     const q = c.req.query();
@@ -61,8 +67,27 @@ export function runPageRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
     const done = c.req.query('done');
     const current = engine.recipes.get(run.recipe);
     const newerVersion = current && current.hash !== run.recipeHash ? current.definition.version : undefined;
-    return c.html(runPage(ctx.frame(c, 'runs'), { run, journal, recipe, now: engine.clock.now(), outcome: done ? OUTCOMES[done] : undefined, newerVersion }));
+    const retryRefused = await retryRefusedUpFront(run, newerVersion !== undefined);
+    return c.html(runPage(ctx.frame(c, 'runs'), { run, journal, recipe, now: engine.clock.now(), outcome: done ? OUTCOMES[done] : undefined, newerVersion, retryRefused }));
   });
+
+  /**
+   * What the retries of a failed run would answer now, for its page to say before any button: the run's
+   * own reason (its status and error, no read), else the store's (another run holds its concurrency key:
+   * one read), else, when its recipe changed since, the engine's for the version served now. A run that
+   * is not failed offers no retry and is asked nothing.
+   */
+  const retryRefusedUpFront = async (run: Run, newerVersion: boolean): Promise<RetryRefusedUpFront | undefined> => {
+    if (run.status !== 'failed') return undefined;
+    const own = retryRefusalOf(run);
+    if (own) return { retry: await retryRefusalShown(run.id, own) };
+    // A failed run with no failed step offers no retry (canRetry): nothing to say of one.
+    if (!canRetry(run)) return undefined;
+    const refusal = await engine.retryRefusal(run);
+    if (refusal) return { retry: await retryRefusalShown(run.id, refusal) };
+    const onCurrent = newerVersion ? await engine.retryRefusal(run, { currentVersion: true }) : undefined;
+    return onCurrent && { retryCurrent: await retryRefusalShown(run.id, onCurrent) };
+  };
 
   /**
    * The confirmation page of an action; when the run refuses it already (it is not failed any more,
@@ -73,15 +98,10 @@ export function runPageRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
       const run = await store.getRun(asRunId(c.req.param('id')));
       if (!run) return unknownRun(c, ctx, c.req.param('id'));
       const refusal = await refusalOf(run);
-      if (refusal) return refused(c, ctx, name === 'cancel' ? 'Cannot cancel this run' : 'Cannot retry this run', run, refusal);
+      if (refusal) return refused(c, ctx, name === 'cancel' ? 'Cannot cancel this run' : CANNOT_RETRY, run, refusal);
       return c.html(confirmPage(ctx.frame(c, 'runs'), run, name, c.get('csrf')));
     });
   };
-  /** A refused retry as the page shows it: the API's words, and the run holding the key when that is why. */
-  const retryRefusalShown = async (id: RunId, refusal: RetryRefusal | CurrentVersionRefusal): Promise<ActionRefusal> => ({
-    words: retryRefusalWords(id, refusal),
-    holder: refusal.refused === 'held-by-live-run' ? { id: refusal.runId, run: await store.getRun(refusal.runId), concurrencyKey: refusal.concurrencyKey } : undefined,
-  });
   // The same engine operations as POST /runs/:id/retry, with the same refusal in the same words: asked
   // before the confirmation page offers its button, and answered after it (the run may have changed).
   const retry = (name: 'retry' | 'retry-current', act: (id: RunId) => Promise<OperatorRetryOutcome>) => {

@@ -19,13 +19,28 @@ export interface RunPageData {
   outcome?: string | undefined;
   /** The version of the run's recipe served now, when it is not the one the run started on. */
   newerVersion?: number | undefined;
+  /**
+   * A failed run's retry that would be refused now, said up front in place of its button. Asked only of
+   * a failed run; undefined for any other, and for a failed run whose retries would go ahead.
+   */
+  retryRefused?: RetryRefusedUpFront | undefined;
 }
 
 /**
- * Whether to offer a retry of the run from its failed step on its page: the run gives no reason to
- * refuse one (retryRefusalOf, as the store decides), and it failed at a step. Another run holding its
- * concurrency key is told on the confirmation page, before its button (and after it, should that run
- * take the key in between).
+ * Why a failed run's retry would be refused now, as its page says it before any button: the retry from
+ * the failed step (and so any retry), or only the one on the version served now (then the retry on the
+ * run's own version is still offered).
+ */
+export type RetryRefusedUpFront = { retry: ActionRefusal } | { retryCurrent: ActionRefusal };
+
+/** The title of a retry refused up front: the confirmation page's, and the run page's heading. */
+export const CANNOT_RETRY = 'Cannot retry this run';
+
+/**
+ * Whether a retry of the run from its failed step may be offered: the run gives no reason to refuse
+ * one (retryRefusalOf, as the store decides), and it failed at a step. Another run holding its
+ * concurrency key only the store can tell: the run page asks (retryRefused) before it shows the
+ * button, and the confirmation page and the retry ask again (that run may take the key in between).
  */
 export function canRetry(run: Run): boolean {
   return retryRefusalOf(run) === undefined && run.error?.stepKey !== undefined;
@@ -59,8 +74,9 @@ ${e.notes.length > 0 ? html`<dt>Notes</dt><dd><ul>${e.notes.map((n) => html`<li>
 
 /** The run: facts, error, the actions it allows, and its steps drawn as its recipe's flow. */
 export function runPage(frame: PageFrame, d: RunPageData): Html {
-  const { run } = d;
+  const { run, retryRefused } = d;
   const journal = new Map(d.journal.map((e) => [e.stepKey as string, e]));
+  const offerRetry = canRetry(run) && !(retryRefused && 'retry' in retryRefused);
   return layout(
     `Run ${run.id}`,
     frame,
@@ -76,9 +92,11 @@ export function runPage(frame: PageFrame, d: RunPageData): Html {
 ${run.wakeAt !== null && !FINISHED_STATUSES.includes(run.status) ? html`<dt>Due next</dt><dd>${time(run.wakeAt)}</dd>` : ''}
 </dl>
 ${errorWords(run)}
+${retryRefused && 'retry' in retryRefused ? html`<section class="refusal" aria-labelledby="retry-refused"><h2 id="retry-refused">${CANNOT_RETRY}</h2>${refusalWords(run, retryRefused.retry)}</section>` : ''}
+${retryRefused && 'retryCurrent' in retryRefused ? html`<section class="refusal" aria-labelledby="retry-current-refused"><h2 id="retry-current-refused">${CANNOT_RETRY} on v${d.newerVersion}, the version served now:</h2>${refusalWords(run, retryRefused.retryCurrent)}</section>` : ''}
 <div class="actions">
-${canRetry(run) ? html`<a class="button" href="/console/runs/${run.id}/retry">Retry from the failed step</a>` : ''}
-${canRetry(run) && d.newerVersion !== undefined ? html`<a class="button" href="/console/runs/${run.id}/retry-current">Retry on v${d.newerVersion}, the version served now</a>` : ''}
+${offerRetry ? html`<a class="button" href="/console/runs/${run.id}/retry">Retry from the failed step</a>` : ''}
+${offerRetry && d.newerVersion !== undefined && !retryRefused ? html`<a class="button" href="/console/runs/${run.id}/retry-current">Retry on v${d.newerVersion}, the version served now</a>` : ''}
 ${canCancel(run) ? html`<a class="button danger" href="/console/runs/${run.id}/cancel">Cancel this run</a>` : ''}
 </div>
 <details><summary>Trigger data</summary>${jsonBlock(redact(run.trigger.data))}</details>
@@ -128,20 +146,30 @@ export interface ActionRefusal {
  * says what to do (wait for it to finish, or cancel it).
  */
 export function actionRefusedPage(frame: PageFrame, title: string, run: Run, refusal: ActionRefusal): Html {
-  const sentence = `${refusal.words.charAt(0).toUpperCase()}${refusal.words.slice(1)}.`;
-  const h = refusal.holder;
   return layout(
     title,
     frame,
     html`<p>Run <a href="/console/runs/${run.id}">${run.id}</a> of ${run.recipe} v${run.recipeVersion}${run.correlationKey ? html` for <strong>${run.correlationKey}</strong>` : ''} is ${statusBadge(run.status)}.</p>
-${notice('error', sentence)}
+${refusalWords(run, refusal, `Nothing is done: run ${run.id} stays failed. `)}
+<p><a href="/console/runs/${run.id}">Back to the run</a></p>`,
+  );
+}
+
+/**
+ * A refusal in the words of the API made a sentence, and, for a retry held back by another run of the
+ * concurrency key, that run (linked, with its status), what to do, and a link to cancel it: the same
+ * words on the refusal page of an action and, up front, on the run's page. `done` says that the action
+ * left the run as it was, on the pages of an action.
+ */
+function refusalWords(run: Run, refusal: ActionRefusal, done = ''): Html {
+  const sentence = `${refusal.words.charAt(0).toUpperCase()}${refusal.words.slice(1)}.`;
+  const h = refusal.holder;
+  return html`${notice('error', sentence)}
 ${
   h
     ? html`<p>Holding the key ${h.concurrencyKey}: <a href="/console/runs/${h.id}">run ${h.id}</a> ${h.run ? html`${statusBadge(h.run.status)} <span class="muted">(started ${time(h.run.createdAt)})</span>` : ''}</p>
-<p>Nothing is done: run ${run.id} stays failed. Once run ${h.id} has finished (completed, failed or canceled), retry run ${run.id} again; if run ${h.id} should not go on, cancel it first.</p>
+<p>${done}Once run ${h.id} has finished (completed, failed or canceled), retry run ${run.id} again; if run ${h.id} should not go on, cancel it first.</p>
 <div class="actions"><a class="button danger" href="/console/runs/${h.id}/cancel">Cancel run ${h.id}</a></div>`
     : ''
-}
-<p><a href="/console/runs/${run.id}">Back to the run</a></p>`,
-  );
+}`;
 }

@@ -109,6 +109,11 @@ export class Engine {
   readonly store: Store;
   readonly clock: Clock;
   readonly recipes: RecipeSet;
+  /**
+   * The tables the runs' lookups read, as given at construction: `serve` reads its folder once, at start,
+   * and nothing reads it again; only a scenario's `change_table` edits the tables it gave (harness/scenario-tables.ts).
+   */
+  readonly tables: Tables;
   readonly metrics: EngineMetrics;
   readonly workerId: string;
   readonly #opts: Required<Pick<EngineOptions, 'leaseMs' | 'concurrency' | 'pollMs'>> & EngineOptions;
@@ -152,6 +157,7 @@ export class Engine {
     this.store = options.store;
     this.clock = options.clock;
     this.recipes = options.recipes;
+    this.tables = options.tables;
     this.workerId = options.workerId ?? `worker-${randomBytes(4).toString('hex')}`;
     this.metrics = new EngineMetrics(this.workerId);
     this.#claimFailures = new ClaimFailures(options.log);

@@ -4,7 +4,9 @@ import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { RuntimeConfig } from '../config.ts';
 import type { OffsetClock } from '../engine/clock.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { Recipe } from '../../schemas/recipe.ts';
 import type { RecipeFileCheck } from '../recipes/check-recipe-files.ts';
+import type { TableFilesCheck } from '../recipes/check-table-files.ts';
 import { approvalRoutes } from './approvals.ts';
 import { errorHandler, notFoundHandler, pathForLog } from './errors.ts';
 import { healthAndMetricsRoutes } from './health-and-metrics.ts';
@@ -72,6 +74,12 @@ export interface AppDeps {
    * a broken edit before it is deployed); absent when the recipes were given in code.
    */
   checkRecipeFiles?: () => Promise<RecipeFileCheck[]>;
+  /**
+   * The folder the runtime read its tables from at start (TABLES_DIR), and a check of its files as they
+   * are on disk now against the given recipes, as `validate` and a start check them (the console's
+   * recipes page shows an edit's problem before a restart is refused); absent when the tables were given in code.
+   */
+  tableFiles?: { dir: string; check(recipes: readonly { definition: Recipe; file: string }[]): TableFilesCheck };
 }
 
 /** `c.get('requestId')` is typed by request-id.ts's augmentation of ContextVariableMap. */

@@ -62,4 +62,8 @@ details summary{cursor:pointer}
 .mail pre{white-space:pre-wrap;background:var(--soft);padding:.5rem;border-radius:6px}
 .problems li{margin:.2rem 0}
 .counts span{margin-right:.5rem}
+.tables-read{margin:0;padding-left:1rem}
+.tables-read li{margin:.1rem 0}
+.refusal{margin:.75rem 0}
+.refusal h2{font-size:1.05rem;margin:.5rem 0}
 `;

@@ -221,6 +221,11 @@ describe('the console in Chromium, production mode', () => {
     }
     await page.goto(`${base}/console/recipes`);
     await screenshot(page, 'recipes');
+    // serve read its tables at start: each recipe names the ones it reads, and the files on disk now have no problem.
+    const approval = await page.locator('tr', { has: page.getByRole('link', { name: 'mdf-request-approval', exact: true }) }).innerText();
+    expect(approval).toContain('approvers 3 rows');
+    expect(approval).toContain('recipes/tables/approvers.json');
+    expect(await page.locator('main').innerText()).toContain('The table files on disk have no problem.');
     expect(await page.getByRole('button', { name: 'Log out' }).count()).toBe(1);
     expect(operator.cspViolations()).toEqual([]);
     // The only error the browser printed is the wrong token's 401 of the first test: nothing else failed to load.
