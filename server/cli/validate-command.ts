@@ -70,7 +70,7 @@ export function createValidateCommand(connectors: () => Promise<readonly Connect
         return 1;
       }
 
-      const checks = await checkRecipeFiles(files, { catalog: new ConnectorCatalog(definitions), tables: tables.names(), tablesDir: config.tablesDir, connectorConfigs: config.connectors });
+      const checks = await checkRecipeFiles(files, { catalog: new ConnectorCatalog(definitions), tables: tables.names(), tablesDir: config.tablesDir, connectorConfigs: config.connectors, tableRows: tables });
       for (const check of checks) {
         if (check.problems.length === 0) console.log(`✓ ${check.file}`);
         for (const problem of check.problems) console.log(formatProblem(problem));
