@@ -14,8 +14,9 @@ import { templateNames, type TemplateNames } from './template-names.ts';
  * `template` must name a file of the email connector's templates folder, the one `EmailTemplates`
  * reads, so a misspelt name fails `validate` and the start instead of the run that reaches the step.
  * A `template` written as an expression is checked the same for each name written in it that it can
- * give (template-choices.ts: `c ? 'a' : 'b'` and the like); a name it reads at run time is the send's
- * to judge. Each template must parse and call only the functions templates have. Then each name the
+ * give (template-choices.ts: `c ? 'a' : 'b'` and the like), and each name the recipe gives it before
+ * the step (`context.valuesAt`: a `set` step's `$vars`, every row of a table column a lookup reads),
+ * a missing one named with where it comes from; a name it reads at run time is the send's to judge. Each template must parse and call only the functions templates have. Then each name the
  * template reads must be a key of the step's literal `data` (or one of `added`, the names the action
  * adds itself): a missing one renders as nothing, so a renamed or misspelt key would only show as a
  * blank in an email a partner reads (template-names.ts says which names count).
