@@ -273,3 +273,24 @@ describe('a template name the recipe keeps in a variable or reads from a table',
     ]);
   });
 });
+
+describe('a foreach over a list of template names a set step writes', () => {
+  it('checks each item the send can get, named by the set step', () => {
+    const recipe = {
+      name: 'notify',
+      version: 1,
+      description: 'Sends each notice of a list.',
+      trigger: { type: 'webhook', event: 'prm.mdf_request.submitted' },
+      steps: [
+        getRequest,
+        { id: 'notices', type: 'set', values: { names: ['request-approved', 'request-denid'], kinds: [{ template: 'request-aproved' }] } },
+        { id: 'each_name', type: 'foreach', items: '{% $vars.names %}', as: 'name', steps: [send('tell_partner', '{% name %}', { request: '{% $steps.request %}', reason: 'x' })] },
+        { id: 'each_kind', type: 'foreach', items: '{% $vars.kinds %}', as: 'kind', steps: [send('tell_again', '{% kind.template %}', { request: '{% $steps.request %}' })] },
+      ],
+    };
+    expect(validateRecipe(recipe, FILE, { catalog, tables: [], connectorConfigs: connectors }).problems.map(formatProblem)).toEqual([
+      `${FILE}: steps[2].steps[0].input.template: step "tell_partner" can send email template "request-denid", set as $vars.names by step "notices"; there is no email template "request-denid" in ${templatesDir}: a run that sends it would fail at this step (did you mean "request-denied"?)`,
+      `${FILE}: steps[3].steps[0].input.template: step "tell_again" can send email template "request-aproved", set as $vars.kinds by step "notices"; there is no email template "request-aproved" in ${templatesDir}: a run that sends it would fail at this step (did you mean "request-approved"?)`,
+    ]);
+  });
+});

@@ -29,9 +29,9 @@ type Following = ReadonlySet<string>;
  * set it last before the step give it (a literal, an expression with literal branches, a table
  * column, another variable), `$steps.<set>.<name>` likewise, `$steps.<lookup>.<column>` as every row
  * of the table the lookup can read (the rows whose cells equal the values its `where` writes
- * literally), and a foreach item over such a path. Each string comes with where it comes from: the
- * set step and the table file, row and column. Anything else (the event's data, an action's output)
- * is undefined: not known, never guessed.
+ * literally), and a foreach item over such a path or over a list a `set` step writes. Each string
+ * comes with where it comes from: the set step and the table file, row and column. Anything else (the
+ * event's data, an action's output) is undefined: not known, never guessed.
  *
  * Which `set` steps reach a step follows the recipe's order: a later `set` replaces an earlier one,
  * both branches of an `if` may have run, a foreach's steps may have run any number of times, an
@@ -43,7 +43,7 @@ export function recipeValues(recipe: Recipe, tables: Pick<Tables, 'rows'>, table
   const byId = new Map<string, Step>();
   for (const { step } of walkSteps(recipe)) if (!byId.has(step.id)) byId.set(step.id, step);
 
-  const resolve = (at: string, path: readonly string[], following: Following): Choices | undefined => {
+  const resolve = (at: string, path: readonly string[], following: Following, each = false): Choices | undefined => {
     const place = places.get(at);
     const read = JSON.stringify([at, path]);
     if (!place || following.has(read) || following.size > MAX_DEPTH || path.length === 0) return undefined;
@@ -53,25 +53,28 @@ export function recipeValues(recipe: Recipe, tables: Pick<Tables, 'rows'>, table
     if (item) {
       // A foreach item is one of the items: a path into it reads what the same path into the list reads.
       const items = scopePath(item.items);
-      return items ? resolve(item.id, [...items, ...rest], inner) : undefined;
+      return items ? resolve(item.id, [...items, ...rest], inner, true) : undefined;
     }
     if (root === 'vars') {
       const [name, ...inside] = rest;
       const setters = name === undefined ? undefined : place.vars.get(name);
       if (!setters || setters.size === 0) return undefined;
-      return merge([...setters].map((id) => setValue(byId.get(id) as SetStep, name!, inside, inner)));
+      return merge([...setters].map((id) => setValue(byId.get(id) as SetStep, name!, inside, inner, each)));
     }
     if (root === 'steps') {
       const [id, ...inside] = rest;
       const step = id === undefined ? undefined : byId.get(id);
-      if (step?.type === 'set' && inside.length > 0 && Object.hasOwn(step.values, inside[0]!)) return setValue(step, inside[0]!, inside.slice(1), inner);
+      if (step?.type === 'set' && inside.length > 0 && Object.hasOwn(step.values, inside[0]!)) return setValue(step, inside[0]!, inside.slice(1), inner, each);
       if (step?.type === 'lookup' && inside.length === 1) return tableColumn(step, inside[0]!);
     }
     return undefined;
   };
 
-  /** What a set step keeps as `name`, at `inside` within it, each string with the set step named first. */
-  const setValue = (step: SetStep, name: string, inside: readonly string[], following: Following): Choices | undefined => {
+  /**
+   * What a set step keeps as `name`, at `inside` within it, each string with the set step named first;
+   * with `each` (a foreach item over it), each item of a list written in the recipe.
+   */
+  const setValue = (step: SetStep, name: string, inside: readonly string[], following: Following, each: boolean): Choices | undefined => {
     const source: ValueSource = { kind: 'set', text: `set as $vars.${name} by step "${step.id}"` };
     let value: unknown = step.values[name];
     let rest = inside;
@@ -81,7 +84,8 @@ export function recipeValues(recipe: Recipe, tables: Pick<Tables, 'rows'>, table
       rest = rest.slice(1);
     }
     let found: Choices | undefined;
-    if (isExpression(value)) {
+    if (each && Array.isArray(value)) found = listed(value, rest);
+    else if (isExpression(value)) {
       if (rest.length === 0) found = expressionChoices(value, (path) => resolve(step.id, path, following));
       else {
         // `{% $steps.notice %}` kept whole, read as `$vars.notice.template`.
@@ -118,6 +122,19 @@ export function recipeValues(recipe: Recipe, tables: Pick<Tables, 'rows'>, table
   };
 
   return (step, path) => resolve(step.id, path, new Set());
+}
+
+/** The strings at `path` in each item of a list written in the recipe; an item that is no such string makes the list incomplete. */
+function listed(items: readonly unknown[], path: readonly string[]): Choices {
+  let complete = true;
+  const values: Choices['values'] = [];
+  for (const item of items) {
+    let value = item;
+    for (const name of path) value = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[name] : undefined;
+    if (typeof value === 'string' && !isExpression(value)) values.push({ value, from: [] });
+    else complete = false;
+  }
+  return { values, complete };
 }
 
 function merge(all: readonly (Choices | undefined)[]): Choices {
