@@ -195,3 +195,102 @@ describe('the functions an email template calls', () => {
     ]);
   });
 });
+
+describe('a template name the recipe keeps in a variable or reads from a table', () => {
+  const shown = templatesDir;
+  /** What `partnerflow validate` prints for a recipe with these steps, against these tables. */
+  const validateWith = (steps: unknown[], tables: Record<string, Record<string, unknown>[]> = {}) => {
+    const recipe = { name: 'notify', version: 1, description: 'Tells the partner.', trigger: { type: 'webhook', event: 'prm.mdf_request.submitted' }, steps: [getRequest, ...steps] };
+    const options = { catalog, tables: Object.keys(tables), connectorConfigs: connectors, tableRows: { rows: (name: string) => tables[name] } };
+    return validateRecipe(recipe, FILE, options).problems.map(formatProblem);
+  };
+  const data = { request: '{% $steps.request %}', reason: 'over budget' };
+  const set = (id: string, values: Record<string, unknown>) => ({ id, type: 'set', values });
+  const notices = [
+    { kind: 'approved', template: 'request-approved' },
+    { kind: 'denied', template: 'request-denid' },
+  ];
+  const lookup = (where: unknown, extra: object = {}) => ({ id: 'notice', type: 'lookup', table: 'notices', where, ...extra });
+  const denid = (step: string, via = '') =>
+    `${FILE}: steps[${step}].input.template: step "tell_partner" can send email template "request-denid", ${via}from column template of table notices rows[1] (kind "denied"), read by lookup step "notice"; there is no email template "request-denid" in ${shown}: a run that reads that row would fail at this step (did you mean "request-denied"?)`;
+
+  it('a later set step replaces what an earlier one set: only the value that reaches the send is checked', () => {
+    const steps = [set('first', { template_name: 'request-aproved' }), set('second', { template_name: 'request-approved' }), send('tell_partner', '{% $vars.template_name %}', data)];
+    expect(validateWith(steps)).toEqual([]);
+    // Set after the send, it is not what the send reads.
+    expect(validateWith([set('first', { template_name: 'request-approved' }), send('tell_partner', '{% $vars.template_name %}', data), set('second', { template_name: 'request-aproved' })])).toEqual([]);
+  });
+
+  it('a set step in one branch of an if may or may not have run: both values are checked, each named by the step that sets it', () => {
+    const choose = { id: 'urgent', type: 'if', condition: '{% $steps.request.urgent %}', then: [set('pick_urgent', { template_name: 'request-aproved' })] };
+    expect(validateWith([set('pick', { template_name: 'request-denied' }), choose, send('tell_partner', '{% $vars.template_name %}', data)])).toEqual([
+      `${FILE}: steps[3].input.template: step "tell_partner" can send email template "request-aproved", set as $vars.template_name by step "pick_urgent"; there is no email template "request-aproved" in ${shown}: a run that sends it would fail at this step (did you mean "request-approved"?)`,
+    ]);
+  });
+
+  it('follows a variable set from another variable, and $steps.<set step>.<name>', () => {
+    const steps = [set('pick', { base: 'request-aproved' }), set('copy', { template_name: '{% $vars.base %}' }), send('tell_partner', '{% $steps.copy.template_name %}', data)];
+    expect(validateWith(steps)).toEqual([
+      `${FILE}: steps[3].input.template: step "tell_partner" can send email template "request-aproved", set as $vars.template_name by step "copy", set as $vars.base by step "pick"; there is no email template "request-aproved" in ${shown}: a run that sends it would fail at this step (did you mean "request-approved"?)`,
+    ]);
+  });
+
+  it('reads every row of the column a lookup gives, also through $lookup(row, column), a row kept whole in a variable, and a foreach over the rows', () => {
+    const where = { kind: '{% $steps.request.status %}' };
+    expect(validateWith([lookup(where), send('tell_partner', "{% $lookup($steps.notice, 'template') %}", data)], { notices })).toEqual([denid('2')]);
+    expect(validateWith([lookup(where), set('keep', { notice: '{% $steps.notice %}' }), send('tell_partner', '{% $vars.notice.template %}', data)], { notices })).toEqual([
+      denid('3', 'set as $vars.notice by step "keep", '),
+    ]);
+    const each = { id: 'each_notice', type: 'foreach', items: '{% $steps.notice %}', as: 'row', steps: [send('tell_partner', '{% row.template %}', data)] };
+    expect(validateWith([lookup(where, { mode: 'all' }), each], { notices })).toEqual([denid('2].steps[0')]);
+  });
+
+  it('a row whose cells differ from a value the lookup writes literally is never read: it is not checked', () => {
+    expect(validateWith([lookup({ kind: 'approved' }), send('tell_partner', '{% $steps.notice.template %}', data)], { notices })).toEqual([]);
+  });
+
+  it('the templates the rows name are checked as a literal is: the names they read against the step\'s data', () => {
+    const rows = [...notices.slice(0, 1), { kind: 'denied', template: 'request-denied' }];
+    expect(validateWith([lookup({ kind: '{% $steps.request.status %}' }), send('tell_partner', '{% $steps.notice.template %}', { request: '{% $steps.request %}' })], { notices: rows })).toEqual([
+      `${FILE}: steps[2].input.data: step "tell_partner" renders email template "request-denied", which reads "reason", but the step's data has no "reason": the email would show a blank there`,
+    ]);
+  });
+
+  it('a name from the event, an action\'s output or a column the table does not have is not judged; a literal beside it is', () => {
+    expect(validateWith([set('pick', { template_name: '{% $trigger.data.template %}' }), send('tell_partner', '{% $vars.template_name %}', data)])).toEqual([]);
+    expect(validateWith([set('pick', { template_name: '{% $steps.request.template %}' }), send('tell_partner', '{% $vars.template_name %}', data)])).toEqual([]);
+    expect(validateWith([lookup({ kind: '{% $steps.request.status %}' }), send('tell_partner', '{% $steps.notice.templat %}', data)], { notices })).toEqual([]);
+    expect(validateWith([send('tell_partner', '{% $vars.never_set %}', data)])).toEqual([]);
+    expect(validateWith([set('pick', { template_name: "{% $trigger.data.template ?: 'request-aproved' %}" }), send('tell_partner', '{% $vars.template_name %}', data)])).toEqual([
+      `${FILE}: steps[2].input.template: step "tell_partner" can send email template "request-aproved", set as $vars.template_name by step "pick"; there is no email template "request-aproved" in ${shown}: a run that sends it would fail at this step (did you mean "request-approved"?)`,
+    ]);
+  });
+
+  it('a variable a foreach sets from itself is followed once round, not forever', () => {
+    const each = { id: 'each_partner', type: 'foreach', items: '{% $steps.request.partners %}', steps: [set('grow', { template_name: "{% $vars.template_name & '-again' %}" })] };
+    expect(validateWith([set('pick', { template_name: 'request' }), each, send('tell_partner', '{% $vars.template_name %}', data)])).toEqual([
+      `${FILE}: steps[3].input.template: step "tell_partner" can send email template "request", set as $vars.template_name by step "pick"; there is no email template "request" in ${shown}: a run that sends it would fail at this step`,
+    ]);
+  });
+});
+
+describe('a foreach over a list of template names a set step writes', () => {
+  it('checks each item the send can get, named by the set step', () => {
+    const recipe = {
+      name: 'notify',
+      version: 1,
+      description: 'Sends each notice of a list.',
+      trigger: { type: 'webhook', event: 'prm.mdf_request.submitted' },
+      steps: [
+        getRequest,
+        { id: 'notices', type: 'set', values: { names: ['request-approved', 'request-denid'], kinds: [{ template: 'request-aproved' }] } },
+        { id: 'each_name', type: 'foreach', items: '{% $vars.names %}', as: 'name', steps: [send('tell_partner', '{% name %}', { request: '{% $steps.request %}', reason: 'x' })] },
+        { id: 'each_kind', type: 'foreach', items: '{% $vars.kinds %}', as: 'kind', steps: [send('tell_again', '{% kind.template %}', { request: '{% $steps.request %}' })] },
+      ],
+    };
+    expect(validateRecipe(recipe, FILE, { catalog, tables: [], connectorConfigs: connectors }).problems.map(formatProblem)).toEqual([
+      `${FILE}: steps[2].steps[0].input.template: step "tell_partner" can send email template "request-denid", set as $vars.names by step "notices"; there is no email template "request-denid" in ${templatesDir}: a run that sends it would fail at this step (did you mean "request-denied"?)`,
+      `${FILE}: steps[3].steps[0].input.template: step "tell_again" can send email template "request-aproved", set as $vars.kinds by step "notices"; there is no email template "request-aproved" in ${templatesDir}: a run that sends it would fail at this step (did you mean "request-approved"?)`,
+    ]);
+  });
+});

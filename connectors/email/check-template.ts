@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { displayFolder, displayPath } from '../../server/find-files.ts';
+import type { Choice, ValueSource } from '../../server/engine/expression-choices.ts';
 import { calledFunctions, isExpression, KNOWN_FUNCTIONS, TEMPLATE_FUNCTIONS } from '../../server/engine/expression.ts';
 import type { ActionInputContext, ActionInputProblem } from '../kit/define-connector.ts';
 import { EmailConfig } from './email-config.ts';
@@ -13,8 +14,9 @@ import { templateNames, type TemplateNames } from './template-names.ts';
  * `template` must name a file of the email connector's templates folder, the one `EmailTemplates`
  * reads, so a misspelt name fails `validate` and the start instead of the run that reaches the step.
  * A `template` written as an expression is checked the same for each name written in it that it can
- * give (template-choices.ts: `c ? 'a' : 'b'` and the like); a name it reads at run time is the send's
- * to judge. Each template must parse and call only the functions templates have. Then each name the
+ * give (template-choices.ts: `c ? 'a' : 'b'` and the like), and each name the recipe gives it before
+ * the step (`context.valuesAt`: a `set` step's `$vars`, every row of a table column a lookup reads),
+ * a missing one named with where it comes from; a name it reads at run time is the send's to judge. Each template must parse and call only the functions templates have. Then each name the
  * template reads must be a key of the step's literal `data` (or one of `added`, the names the action
  * adds itself): a missing one renders as nothing, so a renamed or misspelt key would only show as a
  * blank in an email a partner reads (template-names.ts says which names count).
@@ -25,8 +27,12 @@ export function checkTemplateInput(input: unknown, context: ActionInputContext, 
   const template = (input as { template?: unknown } | null)?.template;
   if (typeof template !== 'string' || template === '') return [];
   const chosen = isExpression(template);
-  const names = chosen ? templateChoices(template) : [template];
-  if (names.length === 0) return [];
+  const valuesAt = context.valuesAt;
+  const follow = step && valuesAt ? (path: readonly string[]) => valuesAt(step, path) : undefined;
+  // An empty name from a table or a variable is the send's to refuse (or a `?:` fallback's to replace).
+  const choices: Choice[] = chosen ? templateChoices(template, follow).filter((c) => c.value !== '' || c.from.length === 0) : [{ value: template, from: [] }];
+  if (choices.length === 0) return [];
+  const names = [...new Set(choices.map((c) => c.value))];
   const config = EmailConfig.safeParse(context.config('email'));
   if (!config.success) return [];
   const dir = resolve(config.data.templatesDir);
@@ -38,18 +44,28 @@ export function checkTemplateInput(input: unknown, context: ActionInputContext, 
     const which = chosen ? `the expression can choose email template ${names.map((name) => `"${name}"`).join(' or ')}, but` : `no email template "${template}":`;
     return [{ path: ['template'], message: `${which} ${unreadableTemplatesFolder(shown, error)}` }];
   }
-  return names.flatMap((name) => {
+  return names.flatMap((name): ActionInputProblem[] => {
     if (!known.includes(name)) {
-      const message = chosen
-        ? `the expression can choose "${name}", but there is no email template "${name}" in ${shown}: a run that chooses it would fail at this step`
-        : `no email template "${name}" in ${shown}`;
-      return [{ path: ['template'], message, unknownName: { name, known } }];
+      // One problem per place the name comes from: two table rows with one typo are two rows to fix.
+      return choices.filter((c) => c.value === name).map(({ from }) => ({ path: ['template'], message: missingMessage(name, from, chosen, shown, step), unknownName: { name, known } }));
     }
     // It must parse too (front matter, placeholders that compile): a broken one fails every send.
     const parsed = parsedTemplate(context, join(dir, `${name}.txt`));
     if ('problem' in parsed) return [{ path: ['template'], message: `email template "${name}" cannot be used: ${parsed.problem}` }];
     return [...unknownFunctions(name, parsed.calls), ...missingData(name, parsed.names, (input as { data?: unknown }).data, step, added)];
   });
+}
+
+/**
+ * A template name that names no file: as written in the step, as the expression can choose it, or as
+ * a table row or an earlier `set` step gives it (`from`: where, so the user knows what to correct).
+ */
+function missingMessage(name: string, from: readonly ValueSource[], chosen: boolean, shown: string, step: { id: string } | undefined): string {
+  if (!chosen) return `no email template "${name}" in ${shown}`;
+  if (from.length === 0) return `the expression can choose "${name}", but there is no email template "${name}" in ${shown}: a run that chooses it would fail at this step`;
+  const who = step ? `step "${step.id}"` : 'the trigger';
+  const run = from.some((f) => f.kind === 'table') ? 'a run that reads that row' : 'a run that sends it';
+  return `${who} can send email template "${name}", ${from.map((f) => f.text).join(', ')}; there is no email template "${name}" in ${shown}: ${run} would fail at this step`;
 }
 
 /**

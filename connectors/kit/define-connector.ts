@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Clock } from '../../server/engine/clock.ts';
+import type { Choices } from '../../server/engine/expression-choices.ts';
 import type { IdempotencyKey, RunId } from '../../server/engine/ids.ts';
 import type { OutboxSentRecord, Store } from '../../server/store/store.ts';
 
@@ -146,6 +147,13 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
 export interface ActionInputContext {
   /** A connector's settings as the runtime would connect it (validated); undefined when unknown. */
   config(connectorName: string): unknown;
+  /**
+   * What the recipe and its tables say a value of the run's scope can be where `step` runs: a
+   * `$vars.<name>` that earlier `set` steps give, a `$steps.<lookup>.<column>` (every row of the table
+   * the lookup can read), each string with where it comes from; undefined where they do not say (the
+   * event's data, an action's output). Absent where no recipe is at hand: nothing is followed then.
+   */
+  valuesAt?(step: { id: string }, path: readonly string[]): Choices | undefined;
 }
 
 /** A problem `checkInput` found; `path` is relative to the step's `input`. */

@@ -101,6 +101,31 @@ describe('partnerflow validate', () => {
     expect(code).toBe(1);
   });
 
+  describe('a template name that comes from a table or from a variable set earlier', () => {
+    const folder = (path: string) => shown(`templates-from-tables/${path}`);
+    beforeEach(() => {
+      vi.stubEnv('EMAIL_TEMPLATES_DIR', join(fixtures, 'templates-from-tables/email-templates'));
+      vi.stubEnv('TABLES_DIR', join(fixtures, 'templates-from-tables/tables'));
+    });
+
+    it('checks every row of the table column a lookup reads the template from, and every literal or table value set into $vars before the send; a name from the event is not judged', async () => {
+      const code = await validateCommand.run({ values: {}, positionals: [join(fixtures, 'templates-from-tables/recipes')] });
+      const templates = folder('email-templates');
+      const denid = `from column template of ${folder('tables/decision-notices.json')} rows[1] (status "Denied"), read by lookup step "notice"`;
+      // request-canceled, which the table's last row names, exists but calls a function templates do not have.
+      const canceled = 'email template "request-canceled" calls $formatDate in {{ $formatDate(request.canceledAt) }}, which is not a function in email templates: a send fails there (did you mean "$formatBase"?)';
+      expect(output.out).toEqual([
+        `${folder('recipes/decision-notice.recipe.json')}: steps[2].input.template: step "tell_partner" can send email template "request-denid", ${denid}; there is no email template "request-denid" in ${templates}: a run that reads that row would fail at this step (did you mean "request-denied"?)`,
+        `${folder('recipes/decision-notice.recipe.json')}: steps[2].input.template: ${canceled}`,
+        `${folder('recipes/decision-reminder.recipe.json')}: steps[4].input.template: step "remind_partner" can send email template "request-denid", set as $vars.reminder_template by step "remember", ${denid}; there is no email template "request-denid" in ${templates}: a run that reads that row would fail at this step (did you mean "request-denied"?)`,
+        `${folder('recipes/decision-reminder.recipe.json')}: steps[4].input.template: ${canceled}`,
+        `${folder('recipes/received-notice.recipe.json')}: steps[2].input.template: step "tell_partner" can send email template "request-receved", set as $vars.template_name by step "pick"; there is no email template "request-receved" in ${templates}: a run that sends it would fail at this step (did you mean "request-received"?)`,
+        '0 recipes valid, 3 with problems',
+      ]);
+      expect(code).toBe(1);
+    });
+  });
+
   describe('the tables the recipes read (review 6)', () => {
     let tables: string;
     beforeEach(() => {

@@ -18,7 +18,8 @@ without running them and without credentials:
   - trigger and cancel_on events and actions that exist in the connector pack
   - a schedule's cron (five fields, one that fires) and time zone (an IANA name)
   - action input against the action's input schema: required fields, unknown fields, literal values
-  - literal names of things the runtime must have, such as email templates (EMAIL_TEMPLATES_DIR)
+  - literal names of things the runtime must have, such as email templates (EMAIL_TEMPLATES_DIR),
+    also a template name an earlier set step gives ($vars) or a table column a lookup reads (every row)
   - wait_for signals that a step of the recipe sends (approval.request), and sent signals a wait_for takes
   - expressions ({% … %}) that compile and read only steps of the recipe
   - lookup tables that exist in TABLES_DIR (./recipes/tables), every table's rows against its schema
@@ -70,7 +71,7 @@ export function createValidateCommand(connectors: () => Promise<readonly Connect
         return 1;
       }
 
-      const checks = await checkRecipeFiles(files, { catalog: new ConnectorCatalog(definitions), tables: tables.names(), tablesDir: config.tablesDir, connectorConfigs: config.connectors });
+      const checks = await checkRecipeFiles(files, { catalog: new ConnectorCatalog(definitions), tables: tables.names(), tablesDir: config.tablesDir, connectorConfigs: config.connectors, tableRows: tables });
       for (const check of checks) {
         if (check.problems.length === 0) console.log(`✓ ${check.file}`);
         for (const problem of check.problems) console.log(formatProblem(problem));

@@ -11,12 +11,12 @@ import { walkSteps } from './walk-steps.ts';
  * Everything a recipe names in the connector pack must exist: trigger events and poll actions, the
  * `cancel_on` event, `wait_for` events and every action step's action, whose input mapping is then
  * checked against the action's schema and the action's own `checkInput` (e.g. that a template
- * exists and its step's data gives the names it reads). Needs only connector definitions and
- * settings, never credentials.
+ * exists and its step's data gives the names it reads; `valuesAt` says what the recipe's `set` steps
+ * and tables give an expression there). Needs only connector definitions and settings, never credentials.
  */
-export function checkConnectors(recipe: Recipe, catalog: ConnectorCatalog, connectorConfigs?: Record<string, unknown>): Finding[] {
+export function checkConnectors(recipe: Recipe, catalog: ConnectorCatalog, connectorConfigs?: Record<string, unknown>, valuesAt?: ActionInputContext['valuesAt']): Finding[] {
   const names = knownNames(catalog);
-  const context = inputContext(connectorConfigs);
+  const context = inputContext(connectorConfigs, valuesAt);
   const input = (definition: ActionDefinition, name: string, value: unknown, path: PropertyKey[], step?: { id: string }): Finding[] => [
     ...checkActionInput(value, definition.input, name, path),
     ...(definition.checkInput?.(value, context, step) ?? []).map((problem) => ({
@@ -63,8 +63,8 @@ export function checkConnectors(recipe: Recipe, catalog: ConnectorCatalog, conne
 }
 
 /** Without settings (a caller that has none), checks that need them find nothing to check against. */
-function inputContext(given: Record<string, unknown> | undefined): ActionInputContext {
-  return { config: (connectorName) => given?.[connectorName] };
+function inputContext(given: Record<string, unknown> | undefined, valuesAt: ActionInputContext['valuesAt']): ActionInputContext {
+  return { config: (connectorName) => given?.[connectorName], ...(valuesAt && { valuesAt }) };
 }
 
 function knownNames(catalog: ConnectorCatalog) {

@@ -119,6 +119,16 @@ export default defineRecipe({
     ]);
   });
 
+  it('refuses, as the start does, a template name a set step puts in $vars; the names a table column gives are validate\'s to check (the start is not given the rows)', async () => {
+    const folder = join(fixtures, 'templates-from-tables');
+    const { connectors } = loadConfig({ EMAIL_TEMPLATES_DIR: join(folder, 'email-templates') }, { mock: true, connectors: CONNECTORS });
+    const error = await loadRecipes(join(folder, 'recipes'), { catalog: new ConnectorCatalog(CONNECTORS), tables: ['decision-notices'], connectorConfigs: connectors }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RecipeLoadError);
+    expect((error as RecipeLoadError).message.split('\n')).toEqual([
+      `${shown(join(folder, 'recipes/received-notice.recipe.json'))}: steps[2].input.template: step "tell_partner" can send email template "request-receved", set as $vars.template_name by step "pick"; there is no email template "request-receved" in ${shown(join(folder, 'email-templates'))}: a run that sends it would fail at this step (did you mean "request-received"?)`,
+    ]);
+  });
+
   it('refuses a recipe whose email template exists but does not parse (a placeholder that does not compile), naming the template and the problem', async () => {
     const templates = mkdtempSync(join(tmpdir(), 'templates-'));
     writeFileSync(join(templates, 'broken.txt'), '---\nsubject: Hello {{ partner.name }}\n---\nHello {{ partner.( }},\n');

@@ -1,11 +1,13 @@
 import { Recipe } from '../../schemas/recipe.ts';
 import type { ConnectorCatalog } from '../engine/connector-registry.ts';
+import type { Tables } from '../engine/tables.ts';
 import { checkConnectors } from './check-connectors.ts';
 import { checkExpressions } from './check-expressions.ts';
 import { checkSignals } from './check-signals.ts';
 import { checkStepIds } from './check-step-ids.ts';
 import { checkTables } from './check-tables.ts';
 import { checkTimerTrigger } from './check-timer-trigger.ts';
+import { recipeValues } from './known-values.ts';
 import { inDocumentOrder } from './document-order.ts';
 import { toProblems, type Finding, type RecipeProblem } from './recipe-problem.ts';
 import { describeSchemaIssues } from './schema-issues.ts';
@@ -26,7 +28,16 @@ export interface RecipeCheckOptions {
    * skipped, so a recipe that passes without settings can still be refused where they are given
    */
   connectorConfigs?: Record<string, unknown>;
+  /**
+   * The tables' rows, so that a value the recipe reads from a table (an email template named in a
+   * column) is checked as a literal would be, for every row its lookup can read (known-values.ts).
+   * @default none: values from tables are not followed
+   */
+  tableRows?: Pick<Tables, 'rows'>;
 }
+
+/** Without the tables' rows, a lookup's column is not followed; `set` steps' literals still are. */
+const NO_ROWS: Pick<Tables, 'rows'> = { rows: () => undefined };
 
 /** A checked recipe: its parsed definition when it has no problems, else every problem found. */
 export interface RecipeCheck {
@@ -38,7 +49,8 @@ export interface RecipeCheck {
  * Checks one recipe as `validate` and the runtime's start do: first the recipe schema (every issue,
  * with its path); then, on a recipe of the right shape, what the schema cannot know: unique step ids,
  * actions and events that exist, action input that fits the action (with the connector settings: email
- * templates that exist and parse, and the names each reads that its step's `data` gives, check-template.ts), `wait_for` signals that a step of the
+ * templates that exist and parse, and the names each reads that its step's `data` gives, check-template.ts,
+ * a template name included that the recipe takes from a table or an earlier `set` step, known-values.ts), `wait_for` signals that a step of the
  * recipe sends (and sent signals that a `wait_for` takes), expressions that compile and read
  * steps that have finished where they are evaluated, and lookup tables that exist.
  */
@@ -49,7 +61,7 @@ export function validateRecipe(data: unknown, file: string, options: RecipeCheck
   const recipe = parsed.data;
   const findings: Finding[] = [
     ...checkStepIds(recipe),
-    ...checkConnectors(recipe, options.catalog, options.connectorConfigs),
+    ...checkConnectors(recipe, options.catalog, options.connectorConfigs, recipeValues(recipe, options.tableRows ?? NO_ROWS, options.tablesDir)),
     ...checkSignals(recipe, options.catalog),
     ...checkTables(recipe, options.tables, options.tablesDir),
     ...checkTimerTrigger(recipe, options.tables, options.tablesDir),
