@@ -70,7 +70,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   setExpressionLimits({ maxSteps: config.expressionMaxSteps });
   const catalog = new ConnectorCatalog(CONNECTORS);
   const tables = options.tables ?? loadTables(config.tablesDir);
-  const definitions = options.recipes ?? (await loadRecipes(config.recipesDir, { catalog, tables: tables.names(), tablesDir: options.tables ? undefined : config.tablesDir, connectorConfigs: config.connectors }));
+  const definitions = options.recipes ?? (await loadRecipes(config.recipesDir, { catalog, tables: tables.names(), tablesDir: options.tables ? undefined : config.tablesDir, connectorConfigs: config.connectors, tableRows: tables }));
   // One row per key a lookup reads a table by, each offset day once: a start on such a table would
   // leave a row ops added ignored without a word.
   const tableProblems = recipeTableProblems(definitions, tables, options.tables ? 'tables' : config.tablesDir);
@@ -123,7 +123,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     log,
     approvalLinks: connectors.connections.get('approval') as ApprovalConnection,
     // The console's recipes page: the files as they are on disk now, checked as this start checked them.
-    ...(options.recipes === undefined && { checkRecipeFiles: () => checkRecipeFiles(findRecipeFiles([config.recipesDir]), { catalog, tables: tables.names(), tablesDir: options.tables ? undefined : config.tablesDir, connectorConfigs: config.connectors }) }),
+    ...(options.recipes === undefined && { checkRecipeFiles: () => checkRecipeFiles(findRecipeFiles([config.recipesDir]), { catalog, tables: tables.names(), tablesDir: options.tables ? undefined : config.tablesDir, connectorConfigs: config.connectors, tableRows: tables }) }),
     // And its table files, read at start and never again: an edit on disk is checked as the next start would check it.
     ...(options.tables === undefined && { tableFiles: { dir: config.tablesDir, check: (recipes: readonly { definition: Recipe; file: string }[]) => checkTableFiles(config.tablesDir, recipes) } }),
     ...(testClock && { testClock }),

@@ -49,7 +49,7 @@ export async function runScenarioFiles(files: string[], options: ScenarioRunOpti
   const catalog = new ConnectorCatalog(CONNECTORS);
   const tables = loadTables(options.tablesDir);
   const { connectors } = harnessConfig({ RECIPES_DIR: options.recipesDir, EMAIL_TEMPLATES_DIR: options.emailTemplatesDir });
-  const recipes = await loadRecipes(options.recipesDir, { catalog, tables: tables.names(), tablesDir: options.tablesDir, connectorConfigs: connectors });
+  const recipes = await loadRecipes(options.recipesDir, { catalog, tables: tables.names(), tablesDir: options.tablesDir, connectorConfigs: connectors, tableRows: tables });
   // As the start does: one row per key a lookup reads a table by, each offset day once.
   const tableProblems = recipeTableProblems(recipes, tables, options.tablesDir);
   if (tableProblems.length > 0) throw new TableError(tableProblems.join('\n'));

@@ -7,6 +7,7 @@ import { CONNECTORS } from '../../connectors/index.ts';
 import { Recipe } from '../../schemas/recipe.ts';
 import { loadConfig } from '../config.ts';
 import { ConnectorCatalog } from '../engine/connector-registry.ts';
+import { loadTables } from '../engine/tables.ts';
 import { fakeCatalog } from './fixtures/fake-connectors.ts';
 import { loadRecipes, RecipeLoadError } from './load-recipes.ts';
 
@@ -119,13 +120,21 @@ export default defineRecipe({
     ]);
   });
 
-  it('refuses, as the start does, a template name a set step puts in $vars; the names a table column gives are validate\'s to check (the start is not given the rows)', async () => {
+  it('refuses, as the start does, a template name a table column gives (every row its lookup can read) or a set step puts in $vars, in validate\'s words: start, test and validate agree', async () => {
     const folder = join(fixtures, 'templates-from-tables');
     const { connectors } = loadConfig({ EMAIL_TEMPLATES_DIR: join(folder, 'email-templates') }, { mock: true, connectors: CONNECTORS });
-    const error = await loadRecipes(join(folder, 'recipes'), { catalog: new ConnectorCatalog(CONNECTORS), tables: ['decision-notices'], connectorConfigs: connectors }).catch((e: unknown) => e);
+    const tables = loadTables(join(folder, 'tables'));
+    const error = await loadRecipes(join(folder, 'recipes'), { catalog: new ConnectorCatalog(CONNECTORS), tables: tables.names(), tablesDir: join(folder, 'tables'), connectorConfigs: connectors, tableRows: tables }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RecipeLoadError);
+    const templates = shown(join(folder, 'email-templates'));
+    const denid = `from column template of ${shown(join(folder, 'tables/decision-notices.json'))} rows[1] (status "Denied"), read by lookup step "notice"`;
+    const canceled = 'email template "request-canceled" calls $formatDate in {{ $formatDate(request.canceledAt) }}, which is not a function in email templates: a send fails there (did you mean "$formatBase"?)';
     expect((error as RecipeLoadError).message.split('\n')).toEqual([
-      `${shown(join(folder, 'recipes/received-notice.recipe.json'))}: steps[2].input.template: step "tell_partner" can send email template "request-receved", set as $vars.template_name by step "pick"; there is no email template "request-receved" in ${shown(join(folder, 'email-templates'))}: a run that sends it would fail at this step (did you mean "request-received"?)`,
+      `${shown(join(folder, 'recipes/decision-notice.recipe.json'))}: steps[2].input.template: step "tell_partner" can send email template "request-denid", ${denid}; there is no email template "request-denid" in ${templates}: a run that reads that row would fail at this step (did you mean "request-denied"?)`,
+      `${shown(join(folder, 'recipes/decision-notice.recipe.json'))}: steps[2].input.template: ${canceled}`,
+      `${shown(join(folder, 'recipes/decision-reminder.recipe.json'))}: steps[4].input.template: step "remind_partner" can send email template "request-denid", set as $vars.reminder_template by step "remember", ${denid}; there is no email template "request-denid" in ${templates}: a run that reads that row would fail at this step (did you mean "request-denied"?)`,
+      `${shown(join(folder, 'recipes/decision-reminder.recipe.json'))}: steps[4].input.template: ${canceled}`,
+      `${shown(join(folder, 'recipes/received-notice.recipe.json'))}: steps[2].input.template: step "tell_partner" can send email template "request-receved", set as $vars.template_name by step "pick"; there is no email template "request-receved" in ${templates}: a run that sends it would fail at this step (did you mean "request-received"?)`,
     ]);
   });
 
