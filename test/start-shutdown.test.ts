@@ -129,7 +129,7 @@ describe('a signal before serve listens (PostgreSQL)', () => {
   const applied = async (query: (text: string) => Promise<pg.QueryResult>) => (await query('select name from kysely_migration order by name')).rows.map((r: { name: string }) => r.name);
   const allMigrations = async () => Object.keys(await postgresMigrations.getMigrations()).sort();
 
-  it('while it waits for another replica’s migration lock: the wait is abandoned, nothing migrated, nothing left open; exit 0; the next start migrates at once', async () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('%s while it waits for another replica’s migration lock: the wait is abandoned, nothing migrated, nothing left open; exit 0; the next start migrates at once', async (sent) => {
     const { runtime, url, query } = await onPostgres('partnerflow-sigterm-lock-');
     // Another replica migrating: it holds the migration lock.
     const other = await otherConnection(url);
@@ -137,9 +137,9 @@ describe('a signal before serve listens (PostgreSQL)', () => {
     runtime.start();
     await until('the start to wait for the migration lock', () => migrationWaitsFor(query, 'advisory'), 60_000);
 
-    const { code, signal, ms } = await stop(runtime);
-    expect({ code, signal, withinBound: ms < EXIT_BOUND_MS }, `exited ${ms} ms after SIGTERM`).toEqual({ code: 0, signal: null, withinBound: true });
-    expect(stoppedLines(runtime)).toEqual([{ signal: 'SIGTERM', phase: 'waiting for the migration lock', msg: 'stopped during the start, while waiting for the migration lock: nothing was served' }]);
+    const { code, signal, ms } = await stop(runtime, sent);
+    expect({ code, signal, withinBound: ms < EXIT_BOUND_MS }, `exited ${ms} ms after ${sent}`).toEqual({ code: 0, signal: null, withinBound: true });
+    expect(stoppedLines(runtime)).toEqual([{ signal: sent, phase: 'waiting for the migration lock', msg: 'stopped during the start, while waiting for the migration lock: nothing was served' }]);
     expect(runtime.stdout()).not.toContain('partnerflow ready');
     // Nothing of the runtime is connected any more; no migration ran (Kysely's own tables, empty).
     await until('the runtime’s connections to be gone', async () => ((await runtimeConnections(query)) === 0 ? true : undefined), 5000);
