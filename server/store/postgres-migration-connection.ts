@@ -43,10 +43,18 @@ export async function migratePostgresSchema(url: string, schema: string, options
   });
   try {
     return await migrateUnlessNewer(db, postgresMigrations, schema);
+  } catch (error) {
+    // The lock granted just as the stop cancelled its wait: the cancel reached the lock's release instead
+    // (no migration had run; closing the connection below frees the lock). A stop all the same.
+    if (options.signal?.aborted && (error as { code?: unknown }).code === QUERY_CANCELED) throw new StartStoppedError();
+    throw error;
   } finally {
     await db.destroy();
   }
 }
+
+/** PostgreSQL's SQLSTATE for a statement cancelled by pg_cancel_backend (or a client's cancel request). */
+const QUERY_CANCELED = '57014';
 
 /** PostgreSQL's dialect whose wait for Kysely's migration lock a stop abandons. */
 class StoppablePostgresDialect extends PostgresDialect {
