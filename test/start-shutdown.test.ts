@@ -3,6 +3,7 @@ import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, wr
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { findRecipeFiles } from '../server/find-files.ts';
 import { postgresMigrations } from '../server/store/postgres-migrations.ts';
 import { openPostgresStore } from '../server/store/postgres-store.ts';
 import { openRuntimeProcess, type RuntimeProcess } from './support/runtime-process.ts';
@@ -191,6 +192,32 @@ describe('a signal before serve listens (PostgreSQL)', () => {
     runtime.start();
     await runtime.ready();
     expect(performance.now() - restartedAt, 'ms until the next start was ready').toBeLessThan(30_000);
+  }, 120_000);
+
+  it('while it stores the recipe versions: the write under way completes, then the start stops and closes its pool; exit 0', async () => {
+    const { runtime, url, query } = await onPostgres('partnerflow-sigterm-recipes-');
+    const store = await openPostgresStore({ url, poolSize: 2 });
+    await store.close();
+    // An operator's transaction holds recipe_versions: the start's first write of a recipe version waits for it.
+    const operator = await otherConnection(url);
+    await operator.query('begin');
+    await operator.query('lock table recipe_versions in exclusive mode');
+    runtime.start();
+    await until('the start to be storing its recipe versions (waiting for the table)', async () =>
+      Number((await query(`select count(*) as n from pg_stat_activity where application_name = 'partnerflow' and state = 'active' and wait_event = 'relation'`)).rows[0].n) > 0 ? true : undefined, 60_000);
+
+    const child = runtime.child!;
+    const ended = stop(runtime);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(child.exitCode, 'exited before its write was done').toBeNull();
+    await operator.query('commit');
+    const { code, signal, ms } = await ended;
+    expect({ code, signal, withinBound: ms < 1000 + EXIT_BOUND_MS }, `exited ${ms} ms after SIGTERM`).toEqual({ code: 0, signal: null, withinBound: true });
+    expect(stoppedLines(runtime)).toEqual([{ signal: 'SIGTERM', phase: 'storing the recipe versions', msg: 'stopped during the start, while storing the recipe versions: nothing was served' }]);
+    expect(runtime.stdout()).not.toContain('partnerflow ready');
+    // Every recipe's version stored (the writes under way went to their end), nothing of the runtime connected.
+    expect(Number((await query('select count(distinct name) as n from recipe_versions')).rows[0].n)).toBe(findRecipeFiles([join(root, 'recipes')]).length);
+    await until('the runtime’s connections to be gone', async () => ((await runtimeConnections(query)) === 0 ? true : undefined), 5000);
   }, 120_000);
 
   it('a second SIGTERM while the migration under way finishes ends the process at once; the migration rolls back whole, and the next start applies it', async () => {
