@@ -111,7 +111,7 @@ stops the start with a message naming each variable.`,
     const startStop = new AbortController();
     let phase: StartPhase | 'taking the worker id' = 'loading the recipes and tables';
     let stopSignal: string | undefined;
-    const stoppingAt = { ms: 0 };
+    let stoppingAt = 0;
     let runtime: Runtime | undefined;
     let exitWith!: (code: number) => void;
     const exited = new Promise<number>((resolve) => (exitWith = resolve));
@@ -133,7 +133,7 @@ stops the start with a message naming each variable.`,
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigterm);
       stopSignal = signal;
-      stoppingAt.ms = performance.now();
+      stoppingAt = performance.now();
       // Not listening yet: the start stops at its next safe point (createRuntime rejects with StartStoppedError).
       if (!runtime) {
         startStop.abort();
@@ -145,7 +145,7 @@ stops the start with a message naming each variable.`,
       running.close().then(
         () => {
           releaseMockStore();
-          running.log.info({ signal, ms: Math.round(performance.now() - stoppingAt.ms) }, 'stopped');
+          running.log.info({ signal, ms: Math.round(performance.now() - stoppingAt) }, 'stopped');
           exit(0);
         },
         (error: unknown) => {
@@ -162,7 +162,7 @@ stops the start with a message naming each variable.`,
     const stoppedBeforeListening = (migrated: string[]): number => {
       releaseMockStore();
       log.info(
-        { signal: stopSignal, phase, ms: Math.round(performance.now() - stoppingAt.ms), ...(migrated.length > 0 && { migrated }) },
+        { signal: stopSignal, phase, ms: Math.round(performance.now() - stoppingAt), ...(migrated.length > 0 && { migrated }) },
         `stopped during the start, while ${phase}: nothing was served`,
       );
       exit(0);
