@@ -26,6 +26,7 @@ import { checkTableFiles } from './recipes/check-table-files.ts';
 import { findRecipeFiles } from './find-files.ts';
 import { openRuntimeStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
+import { startSafePoint, StartStoppedError, type OnStartPhase } from './start-stop.ts';
 
 export interface RuntimeOptions {
   config: RuntimeConfig;
@@ -40,6 +41,16 @@ export interface RuntimeOptions {
   systems?: SimulatedSystems;
   /** Whether mock mode installs the MSW interceptor itself (the harness installs it once per process). */
   interceptNetwork?: boolean;
+  /**
+   * serve's SIGTERM/SIGINT before it listens: the start stops at its next safe point (recipes read, the
+   * store's migrations committed, a wait for another replica's migration lock abandoned), closes what it
+   * opened and rejects with StartStoppedError.
+   */
+  startSignal?: AbortSignal;
+  /** Told each phase of the start as it begins (what serve names when a signal stops it). */
+  onStartPhase?: OnStartPhase;
+  /** Told the migrations the store's open applied (none when the schema was current). */
+  onMigrated?: (names: string[]) => void;
 }
 
 /** Everything a running Partnerflow is made of, wired together. The CLI, the harness and tests build one. */
@@ -64,8 +75,9 @@ export interface Runtime {
 }
 
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
-  const { config } = options;
+  const { config, startSignal } = options;
   const log = options.log ?? (await createConsoleLogger(config.logLevel));
+  options.onStartPhase?.('loading the recipes and tables');
   // Process-wide: every expression and email template of this process works under it.
   setExpressionLimits({ maxSteps: config.expressionMaxSteps });
   const catalog = new ConnectorCatalog(CONNECTORS);
@@ -83,7 +95,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const testClock = !options.clock && !config.mock && config.testClockOffsetMs !== undefined ? new OffsetClock(config.testClockOffsetMs) : undefined;
   const clock = options.clock ?? testClock ?? (config.mock ? new OffsetClock() : systemClock);
   if (testClock) log.warn({ offsetMs: testClock.offsetMs, now: new Date(testClock.now()).toISOString() }, 'TEST CLOCK: this process runs ahead of real time and PUT /_test/clock moves it (PARTNERFLOW_TEST_CLOCK_OFFSET_MS); never in production');
-  const store = options.store ?? (await openRuntimeStore(config, log));
+  await startSafePoint(startSignal);
+  options.onStartPhase?.('opening the store');
+  const store = options.store ?? (await openRuntimeStore(config, log, { signal: startSignal, onPhase: options.onStartPhase, onMigrated: options.onMigrated }));
 
   let systems: SimulatedSystems | null = null;
   let stopInterceptor: (() => void) | null = null;
@@ -99,7 +113,17 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     definitions.map((r) => loadedRecipe(r.definition, r.file)),
     store,
   );
+  options.onStartPhase?.('storing the recipe versions');
   await recipes.persist(clock.now());
+  // The last safe point before the runtime exists: what the start opened is closed again (its own store only).
+  try {
+    await startSafePoint(startSignal);
+  } catch (error) {
+    if (!(error instanceof StartStoppedError)) throw error;
+    stopInterceptor?.();
+    if (!options.store) await store.close();
+    throw error;
+  }
   // runs.start creates runs through the engine, which needs the connectors first: bound at call time.
   let engineRef: Engine | undefined;
   const startRun = (recipe: string, data: unknown, o: { dedupKey: string; startedBy?: string }) => engineRef!.startRun(recipe, data, { dedupKey: o.dedupKey, type: 'run', startedBy: o.startedBy });

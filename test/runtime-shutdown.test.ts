@@ -263,7 +263,7 @@ describe('SIGTERM', () => {
     }
     // Both signals came while the start still waited for its worker id: never ready, the id not taken.
     const out = runtime.stdout();
-    expect(out).toMatch(/"duringStart":true.*"msg":"shutting down: claiming no more runs/);
+    expect(out).toMatch(/"duringStart":true,"phase":"taking the worker id","msg":"shutting down: claiming no more runs/);
     expect(out).not.toContain('partnerflow ready');
     expect(runtime.readStore((db) => db.prepare('select instance_id as instanceId, beat_at as beatAt from worker_instances where worker_id = ?').get(WORKER_ID))).toEqual(holder);
   }, 60_000);
@@ -287,7 +287,7 @@ describe('SIGTERM', () => {
     const { code, ms } = await terminate(runtime).exited;
     expect({ code, withinBound: ms < EXIT_BOUND_MS }, `exited ${ms} ms after SIGTERM`).toEqual({ code: 0, withinBound: true });
     const out = runtime.stdout();
-    expect(out).toMatch(/"duringStart":true.*"msg":"shutting down: claiming no more runs/);
+    expect(out).toMatch(/"duringStart":true,"phase":"taking the worker id","msg":"shutting down: claiming no more runs/);
     expect(out).toMatch(/"msg":"stopped"/);
     expect(out).not.toContain('partnerflow ready');
     expect(runtime.readStore((db) => db.prepare('select status, lease_owner as leaseOwner from runs where id = ?').get(runId))).toEqual({ status: 'queued', leaseOwner: null });

@@ -7,6 +7,9 @@ import { MOCK_DB, startFreshMockStore } from './mock-store.ts';
 import { keepHeapSmall, youngGenerationCapFor } from './small-heap.ts';
 import { describeStartupError } from './startup-error.ts';
 import { describeStoreLocation } from '../store/open-store.ts';
+import { createConsoleLogger } from '../log.ts';
+import type { Runtime } from '../runtime.ts';
+import { StartStoppedError, type StartPhase } from '../start-stop.ts';
 import { isLoopbackHost } from '../loopback-host.ts';
 
 /** After the runtime closed, how long the process may take to end on its own before it is ended. */
@@ -96,27 +99,32 @@ stops the start with a message naming each variable.`,
       }
       console.error(`partnerflow serve: WARNING: mock mode on ${config.host} (--allow-remote-mock) serves ${exposed} to every host that can reach this one`);
     }
-    let runtime;
-    // Mock mode's store is locked to this process from its erasing until the runtime has closed it.
-    let releaseMockStore = () => {};
-    try {
-      if (config.mock) releaseMockStore = startFreshMockStore(config.dbPath);
-      runtime = await createRuntime({ config });
-    } catch (error) {
-      releaseMockStore();
-      console.error(describeStartupError(error, { dbSetting: typeof values.db === 'string' ? '--db' : 'PARTNERFLOW_DB' }));
-      return 1;
-    }
-    // SIGTERM / SIGINT from here on, in every phase: the start may wait long for its worker id (a
-    // holder's heartbeat, a store that fails) while the HTTP server already stores webhooks, and a
-    // signal then must not end the process mid-answer (Node's default). The first one shuts down
-    // gracefully; a second one (no listener any more) ends the process at once, as Node does.
+    const log = await createConsoleLogger(config.logLevel);
+    // SIGTERM / SIGINT from here on, in every phase. Before the HTTP server listens (recipes and tables
+    // being loaded, the store opened and migrated, on PostgreSQL maybe after another replica's migration
+    // lock) the start stops at its next safe point (startStop: a lock wait is abandoned, a migration under
+    // way commits first), closes what it opened and exits 0, logging the phase. From the listen on, the
+    // start may wait long for its worker id (a holder's heartbeat, a store that fails) while the HTTP
+    // server already stores webhooks, and a signal then must not end the process mid-answer (Node's
+    // default): the runtime's close stops the wait and answers the requests in progress. The first
+    // signal stops gracefully; a second one (no listener any more) ends the process at once, as Node does.
+    const startStop = new AbortController();
+    let phase: StartPhase | 'taking the worker id' = 'loading the recipes and tables';
+    let stopSignal: string | undefined;
+    let stoppingAt = 0;
+    let runtime: Runtime | undefined;
     let exitWith!: (code: number) => void;
     const exited = new Promise<number>((resolve) => (exitWith = resolve));
     // Whether the start failed (it closes the runtime itself and exits 1) or is over ("ready" said).
     let failed = false;
     let ready = false;
     let closing = false;
+    const exit = (code: number) => {
+      exitWith(code);
+      // Everything of the runtime is closed; something left behind (a shared token request still waiting
+      // for its answer) must not hold the exit: the process ends a moment later even so.
+      setTimeout(() => process.exit(code), EXIT_BACKSTOP_MS).unref();
+    };
     const shutdown = (signal: string) => {
       // A start that failed closes the runtime itself and exits 1.
       if (closing || failed) return;
@@ -124,23 +132,24 @@ stops the start with a message naming each variable.`,
       // Whichever signal comes next (SIGTERM or SIGINT) finds no listener: Node ends the process at once.
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigterm);
-      const stoppingAt = performance.now();
-      runtime.log.info({ signal, graceMs: config.shutdownGraceMs, ...(!ready && { duringStart: true }) }, 'shutting down: claiming no more runs, finishing the turns in flight');
-      const exit = (code: number) => {
-        exitWith(code);
-        // Everything of the runtime is closed; something left behind (a shared token request still waiting
-        // for its answer) must not hold the exit: the process ends a moment later even so.
-        setTimeout(() => process.exit(code), EXIT_BACKSTOP_MS).unref();
-      };
+      stopSignal = signal;
+      stoppingAt = performance.now();
+      // Not listening yet: the start stops at its next safe point (createRuntime rejects with StartStoppedError).
+      if (!runtime) {
+        startStop.abort();
+        return;
+      }
+      const running = runtime;
+      running.log.info({ signal, graceMs: config.shutdownGraceMs, ...(!ready && { duringStart: true, phase }) }, 'shutting down: claiming no more runs, finishing the turns in flight');
       // A start still waiting for its worker id stops waiting (the engine's stop aborts the take).
-      runtime.close().then(
+      running.close().then(
         () => {
           releaseMockStore();
-          runtime.log.info({ signal, ms: Math.round(performance.now() - stoppingAt) }, 'stopped');
+          running.log.info({ signal, ms: Math.round(performance.now() - stoppingAt) }, 'stopped');
           exit(0);
         },
         (error: unknown) => {
-          runtime.log.error({ error: (error as Error).message }, 'shutdown failed');
+          running.log.error({ error: (error as Error).message }, 'shutdown failed');
           exit(1);
         },
       );
@@ -149,9 +158,48 @@ stops the start with a message naming each variable.`,
     const onSigterm = () => shutdown('SIGTERM');
     process.once('SIGINT', onSigint);
     process.once('SIGTERM', onSigterm);
+    /** The one line of a start a signal stopped before it listened, with the migrations it let commit first. */
+    const stoppedBeforeListening = (migrated: string[]): number => {
+      releaseMockStore();
+      log.info(
+        { signal: stopSignal, phase, ms: Math.round(performance.now() - stoppingAt), ...(migrated.length > 0 && { migrated }) },
+        `stopped during the start, while ${phase}: nothing was served`,
+      );
+      exit(0);
+      return 0;
+    };
+
+    // Mock mode's store is locked to this process from its erasing until the runtime has closed it.
+    let releaseMockStore = () => {};
+    let migrated: string[] = [];
+    try {
+      if (config.mock) releaseMockStore = startFreshMockStore(config.dbPath);
+      runtime = await createRuntime({
+        config,
+        log,
+        startSignal: startStop.signal,
+        // The phase a signal finds the start in is the one the log names.
+        onStartPhase: (next) => {
+          if (!closing) phase = next;
+        },
+        onMigrated: (names) => (migrated = names),
+      });
+    } catch (error) {
+      if (error instanceof StartStoppedError) return stoppedBeforeListening(migrated);
+      releaseMockStore();
+      console.error(describeStartupError(error, { dbSetting: typeof values.db === 'string' ? '--db' : 'PARTNERFLOW_DB' }));
+      return 1;
+    }
+    // A signal the last safe point did not see (none comes between it and here; kept for safety).
+    if (closing) {
+      await runtime.close();
+      return stoppedBeforeListening(migrated);
+    }
+    phase = 'taking the worker id';
+    const started = runtime;
     const failStart = async (say: () => void): Promise<number> => {
       failed = true;
-      await runtime.close();
+      await started.close();
       releaseMockStore();
       say();
       return 1;

@@ -14,6 +14,7 @@ import { withLibpqSslmode } from './postgres-sslmode.ts';
 import { listenForWakeups } from './wake-notifications.ts';
 import { StoreUnavailableError } from './store-unavailable.ts';
 import { SchemaMismatchError, type SchemaOutcome } from './schema-versions.ts';
+import { StartStoppedError, type OnStartPhase } from '../start-stop.ts';
 import { checkDatabaseUrl, PostgresStoreError, redactDatabaseUrl, secretsOfDatabaseUrl } from './database-url.ts';
 
 export { PostgresStoreError, redactDatabaseUrl } from './database-url.ts';
@@ -31,6 +32,13 @@ export interface PostgresStoreOptions {
   onMigrated?: (names: string[]) => void;
   /** Told the migrations of a newer version the database has (a rolling deploy): this one runs on them unmigrated. */
   onNewerSchema?: (newer: string[]) => void;
+  /**
+   * serve's start stopping (SIGTERM/SIGINT): a wait for another replica's migration lock is abandoned, a
+   * migration under way commits first; then the pool is closed and the open rejects with StartStoppedError.
+   */
+  signal?: AbortSignal;
+  /** Told as the open waits for the migration lock and as it migrates. */
+  onPhase?: OnStartPhase;
 }
 
 /**
@@ -97,13 +105,22 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // database shared by several schemas (`?options=-c search_path=...`) keeps one history per schema.
   let outcome: SchemaOutcome;
   try {
-    outcome = await migratePostgresSchema(url, schema);
+    outcome = await migratePostgresSchema(url, schema, { signal: options.signal, onPhase: options.onPhase });
   } catch (error) {
+    if (error instanceof StartStoppedError) {
+      await db.destroy().catch(() => {});
+      throw error;
+    }
     if (error instanceof SchemaMismatchError) return fail('cannot start on', new Error(`its schema ${error.message}`));
     return fail(`migration ${(error as { failedMigration?: string | null }).failedMigration ?? 'of the schema'} failed on`, error);
   }
   if (outcome.newer.length > 0) options.onNewerSchema?.(outcome.newer);
   options.onMigrated?.(outcome.applied);
+  // Stopped while migrating: the migrations committed (the lock is given up); nothing more is opened.
+  if (options.signal?.aborted) {
+    await db.destroy().catch(() => {});
+    throw new StartStoppedError();
+  }
   const store = new PostgresStore(db, options.poolSize ?? 10, pool, healthConnection(url, shown));
   // A dedicated connection per listener, outside the pool (wake-notifications.ts), on the same schema.
   store.listenForWakeups = (onWake, onProblem) => listenForWakeups(url, schema, onWake, onProblem);

@@ -1,4 +1,5 @@
 import { Migrator, sql, type Kysely, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import { StartStoppedError } from '../start-stop.ts';
 
 /**
  * The database was migrated by a line of versions this one does not belong to: it has migrations this
@@ -46,6 +47,8 @@ export async function migrateUnlessNewer(db: Kysely<any>, provider: MigrationPro
   if (before) return { applied: [], newer: before };
   const result: MigrationResultSet = await new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) }).migrateToLatest();
   if (result.error) {
+    // A signal stopped the start before any migration ran (the wait for the lock): nothing to read again.
+    if (result.error instanceof StartStoppedError) throw result.error;
     const applied = await appliedMigrations(db, migrationTableSchema).catch(() => null);
     const after = applied && compare(applied, known);
     if (after) return { applied: [], newer: after };

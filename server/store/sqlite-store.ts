@@ -9,6 +9,7 @@ import { migrateUnlessNewer, SchemaMismatchError } from './schema-versions.ts';
 import { sqliteMigrations } from './sqlite-migrations.ts';
 import { cachePreparedStatements } from './statement-cache.ts';
 import type { Store } from './store.ts';
+import { StartStoppedError, type OnStartPhase } from '../start-stop.ts';
 
 export interface SqliteStoreOptions {
   /** A file path (its folder is created), or `:memory:` for tests. */
@@ -20,6 +21,11 @@ export interface SqliteStoreOptions {
   driver?: 'synchronous' | 'kysely';
   /** Told the migrations of a newer version the file has (a rollback): this one runs on them unmigrated. */
   onNewerSchema?: (newer: string[]) => void;
+  /** Told the migrations this open applied (none when the schema was current). */
+  onMigrated?: (names: string[]) => void;
+  /** serve's start stopping (SIGTERM/SIGINT): the migrations under way commit, then the file is closed and the open rejects with StartStoppedError. */
+  signal?: AbortSignal;
+  onPhase?: OnStartPhase;
 }
 
 /**
@@ -27,7 +33,7 @@ export interface SqliteStoreOptions {
  * makes every commit durable before the webhook's 2xx, so a power cut loses no accepted event.
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
-  const { sqlite, db } = await openSqliteDatabase(options.path, options.onNewerSchema);
+  const { sqlite, db } = await openSqliteDatabase(options.path, options.onNewerSchema, options);
   return options.driver === 'kysely' ? new KyselyStore('sqlite', db) : new SqliteStore(sqlite, db);
 }
 
@@ -46,16 +52,27 @@ export class StoreFileError extends Error {
 }
 
 /** The SQLite file (or memory) with its pragmas set and its schema migrated, for a store to run on. */
-export async function openSqliteDatabase(path: string, onNewerSchema?: (newer: string[]) => void): Promise<{ sqlite: Sqlite.Database; db: Kysely<Database> }> {
+export async function openSqliteDatabase(
+  path: string,
+  onNewerSchema?: (newer: string[]) => void,
+  start: Pick<SqliteStoreOptions, 'signal' | 'onPhase' | 'onMigrated'> = {},
+): Promise<{ sqlite: Sqlite.Database; db: Kysely<Database> }> {
   const sqlite = openSqliteFile(path);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachePreparedStatements(sqlite) }) });
   try {
-    const { newer } = await migrateUnlessNewer(db, sqliteMigrations);
+    start.onPhase?.('migrating the schema');
+    const { newer, applied } = await migrateUnlessNewer(db, sqliteMigrations);
     if (newer.length > 0) onNewerSchema?.(newer);
+    start.onMigrated?.(applied);
   } catch (error) {
     await db.destroy();
     if (error instanceof SchemaMismatchError) throw new Error(`the store at ${path} cannot be used: its schema ${error.message}`);
     throw new Error(`migrating the store at ${path} failed in ${(error as { failedMigration?: string | null }).failedMigration ?? 'the schema'}: ${(error as Error).message}`);
+  }
+  // Stopped while migrating: the migrations ran to their end first; the file is closed again.
+  if (start.signal?.aborted) {
+    await db.destroy();
+    throw new StartStoppedError();
   }
   return { sqlite, db };
 }
