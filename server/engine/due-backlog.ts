@@ -45,7 +45,7 @@ export class DueBacklog {
   readonly #refreshMs: number;
   readonly #realNow: () => number;
   readonly cap: number;
-  #counted: DueBacklogCount = { count: 0, oldestWakeAt: null };
+  #counted: DueBacklogCount = { count: 0, oldestWakeAt: null, parked: 0 };
   #countedAt = -Infinity;
   #counting: Promise<void> | null = null;
 
