@@ -99,9 +99,9 @@ describe('DueBacklog: a cheap, fresh view of the due backlog', () => {
     const { backlog, clock, store } = view();
     store.due = { count: 1, oldestWakeAt: clock.now() - 1000, parked: 0 };
     await backlog.refresh();
-    expect(backlog.current()).toEqual({ count: 1, oldestAgeMs: 1000 });
+    expect(backlog.current()).toEqual({ count: 1, oldestAgeMs: 1000, parked: 0 });
     clock.advance(4000);
-    expect(backlog.current()).toEqual({ count: 1, oldestAgeMs: 5000 });
+    expect(backlog.current()).toEqual({ count: 1, oldestAgeMs: 5000, parked: 0 });
     expect(store.queries).toBe(1);
   });
 });
