@@ -4,6 +4,7 @@ import { defineAction, defineConnector, defineEvent } from '../../connectors/kit
 import { recipeWith } from '../../test/support/engine-fixture.ts';
 import { appFixture, WEBHOOK_SECRET, type AppFixture } from './app-fixture.ts';
 import { signWebhook } from './webhook-signature.ts';
+import { ConsoleBrowser, textOf } from '../../test/support/console-browser.ts';
 
 /**
  * Review 5, finding 4: a system that hangs holds its turns, but not the worker's slots: the runs due
@@ -212,6 +213,11 @@ describe('POST /webhooks/:source while one system hangs', () => {
     expect(calling).toBeGreaterThanOrEqual(3);
     expect(calling).toBeLessThan(6);
     expect(prmRuns.filter((r) => r.parkedOn === 'fake').length).toBe(12 - calling);
+    // The console's runs page says why a parked run waits.
+    const parkedRun = prmRuns.find((r) => r.parkedOn === 'fake')!;
+    const listed = textOf(await (await new ConsoleBrowser(fx.app).get('/console/runs?recipe=prm-sync')).text());
+    expect(listed).toContain(`${parkedRun.id} prm-sync v1 waiting`);
+    expect(listed).toMatch(/its call to fake, parked \(half the worker's turns wait on fake\): tried again at 2026-\S+ \S+ UTC or when fake answers, due since 2026-\S+ \S+ UTC/);
     let text = await metrics();
     expect(Number(/^partnerflow_due_backlog_parked_runs\{[^}]*\} (\S+)$/m.exec(text)?.[1])).toBe(12 - calling);
     expect(Number(/^partnerflow_due_backlog_runs\{[^}]*\} (\S+)$/m.exec(text)?.[1])).toBe(12 - calling);
