@@ -31,6 +31,12 @@ export function waitWords(entry: JournalEntry): Html {
 
 /** What a run waits for, in words; an empty string when it waits for nothing. */
 export function runWaitWords(run: Run, waits: RunWaits, now: number): Html | string {
+  // Parked: its next call goes to a system that had half the worker's turns waiting on it (worker-slots.ts).
+  if (run.parkedOn !== null && run.finishedAt === null) {
+    const system = run.parkedOn;
+    const again = run.wakeAt !== null && run.wakeAt > now ? html`: tried again at ${time(run.wakeAt)} or when ${system} answers` : html`: due again now`;
+    return html`its call to ${system}, parked (half the worker's turns wait on ${system})${again}${run.parkedSince !== null ? html`, due since ${time(run.parkedSince)}` : ''}`;
+  }
   if (waits.waiting.length > 0) return html`${waits.waiting.map((e, i) => html`${i > 0 ? '; ' : ''}${waitWords(e)}`)}`;
   if (waits.retrying.length > 0) {
     return html`${waits.retrying.map((e, i) => html`${i > 0 ? '; ' : ''}a retry of step ${e.stepKey} (attempt ${e.attempts + 1}) at ${time(e.nextAttemptAt)}`)}`;

@@ -53,7 +53,7 @@ describe('DueBacklog: a cheap, fresh view of the due backlog', () => {
   function view() {
     const clock = new VirtualClock('2026-03-02T09:00:00Z');
     const real = { now: 0 };
-    const store = { due: { count: 0, oldestWakeAt: null as number | null }, queries: 0 };
+    const store = { due: { count: 0, oldestWakeAt: null as number | null, parked: 0 }, queries: 0 };
     const backlog = new DueBacklog({
       query: async () => {
         store.queries += 1;
@@ -68,13 +68,13 @@ describe('DueBacklog: a cheap, fresh view of the due backlog', () => {
 
   it('counts in the store at most every 200 ms, in the background, however many webhooks read it', async () => {
     const { backlog, real, store } = view();
-    store.due = { count: 7, oldestWakeAt: null };
+    store.due = { count: 7, oldestWakeAt: null, parked: 0 };
     // Never counted: it reads as empty and starts one count for all readers.
     expect(Array.from({ length: 50 }, () => backlog.current().count)).toEqual(Array(50).fill(0));
     await backlog.refresh();
     expect(store.queries).toBe(1);
     expect(backlog.current().count).toBe(7);
-    store.due = { count: 9, oldestWakeAt: null };
+    store.due = { count: 9, oldestWakeAt: null, parked: 0 };
     real.now += 199;
     expect(backlog.current().count).toBe(7);
     expect(store.queries).toBe(1);
@@ -88,20 +88,20 @@ describe('DueBacklog: a cheap, fresh view of the due backlog', () => {
 
   it('reads as empty after a quiet second without a count, instead of refusing on old news', async () => {
     const { backlog, real, store } = view();
-    store.due = { count: 7, oldestWakeAt: null };
+    store.due = { count: 7, oldestWakeAt: null, parked: 0 };
     await backlog.refresh();
     real.now += 1001;
-    store.due = { count: 0, oldestWakeAt: null };
+    store.due = { count: 0, oldestWakeAt: null, parked: 0 };
     expect(backlog.current().count).toBe(0);
   });
 
   it('ages the oldest due run between counts, on the engine clock', async () => {
     const { backlog, clock, store } = view();
-    store.due = { count: 1, oldestWakeAt: clock.now() - 1000 };
+    store.due = { count: 1, oldestWakeAt: clock.now() - 1000, parked: 0 };
     await backlog.refresh();
-    expect(backlog.current()).toEqual({ count: 1, oldestAgeMs: 1000 });
+    expect(backlog.current()).toEqual({ count: 1, oldestAgeMs: 1000, parked: 0 });
     clock.advance(4000);
-    expect(backlog.current()).toEqual({ count: 1, oldestAgeMs: 5000 });
+    expect(backlog.current()).toEqual({ count: 1, oldestAgeMs: 5000, parked: 0 });
     expect(store.queries).toBe(1);
   });
 });

@@ -27,7 +27,7 @@ export const RETRY_AFTER_MAX_SECONDS = 60;
  * load that never stops the queue (and every email's delay) would grow without end. Refused, the
  * sender keeps the delivery and sends it again after `Retry-After`.
  */
-export function backpressure(backlog: DueBacklogView, limits: BacklogLimits, runsStartedPerSecond: number): Refusal | null {
+export function backpressure(backlog: Pick<DueBacklogView, 'count' | 'oldestAgeMs'>, limits: BacklogLimits, runsStartedPerSecond: number): Refusal | null {
   if (backlog.count >= limits.maxDue) {
     return {
       reason: 'backlog',

@@ -8,6 +8,8 @@ export interface DueBacklogView {
   count: number;
   /** How late the oldest due run is (engine clock), 0 when none is due. */
   oldestAgeMs: number;
+  /** Of `count`, the runs parked on a busy system (Store.dueBacklog). */
+  parked: number;
 }
 
 export interface DueBacklogOptions {
@@ -45,7 +47,7 @@ export class DueBacklog {
   readonly #refreshMs: number;
   readonly #realNow: () => number;
   readonly cap: number;
-  #counted: DueBacklogCount = { count: 0, oldestWakeAt: null };
+  #counted: DueBacklogCount = { count: 0, oldestWakeAt: null, parked: 0 };
   #countedAt = -Infinity;
   #counting: Promise<void> | null = null;
 
@@ -63,7 +65,7 @@ export class DueBacklog {
     if (age >= this.#refreshMs) this.refresh().catch(() => {
       // The store failed to answer: the last count stands until it goes stale; ingest reports the store's trouble itself.
     });
-    if (age > STALE_REFRESHES * this.#refreshMs) return { count: 0, oldestAgeMs: 0 };
+    if (age > STALE_REFRESHES * this.#refreshMs) return { count: 0, oldestAgeMs: 0, parked: 0 };
     return this.#view();
   }
 
@@ -81,7 +83,7 @@ export class DueBacklog {
   }
 
   #view(): DueBacklogView {
-    const { count, oldestWakeAt } = this.#counted;
-    return { count, oldestAgeMs: oldestWakeAt === null ? 0 : Math.max(0, this.#clock.now() - oldestWakeAt) };
+    const { count, oldestWakeAt, parked } = this.#counted;
+    return { count, oldestAgeMs: oldestWakeAt === null ? 0 : Math.max(0, this.#clock.now() - oldestWakeAt), parked };
   }
 }

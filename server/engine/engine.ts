@@ -22,7 +22,7 @@ import { Polls } from './polls.ts';
 import { evaluateWebhookTrigger, type TriggerOutcome } from './webhook-trigger.ts';
 import { BusinessTimers, type TimersTouched } from './business-timers.ts';
 import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
-import { SlotTimedConnectors, WorkerSlots } from './worker-slots.ts';
+import { SlotTimedConnectors, WorkerSlots, systemOf } from './worker-slots.ts';
 import { ClaimFailures } from './claim-failures.ts';
 import { WakeTimer } from './wake-timer.ts';
 import { hasNul, NUL_REFUSAL, nulSourcesOf } from './nul-keys.ts';
@@ -181,7 +181,7 @@ export class Engine {
     this.metrics.readOperatorFiguresFrom(() => this.store.awaitingOperator());
     const concurrency = this.#opts.concurrency;
     this.#slots = options.slots ?? new WorkerSlots(concurrency, options.maxConcurrency ?? Math.max(64, concurrency));
-    this.#slots.watch({ now: () => options.clock.now(), wake: () => this.#wakeLoop() });
+    this.#slots.watch({ now: () => options.clock.now(), wake: () => this.#wakeLoop(), systemFree: (system) => this.#wakeParkedRuns(system) });
     this.#turnConnectors = new SlotTimedConnectors(options.connectors, this.#slots);
     this.metrics.readWaitingOnSystemsFrom(() => this.#slots.waitingOnSystems());
     this.dueBacklog = new DueBacklog({ query: (q) => options.store.dueBacklog(q), clock: options.clock });
@@ -716,10 +716,17 @@ export class Engine {
         onLifecycle: this.#opts.onLifecycle,
         draining: () => this.#stopping,
         newRun,
+        busySystem: (action) => this.#slots.busySystem(systemOf(action)),
       });
+      // A run parked before and not now is parked no more; one never parked has nothing to clear.
+      const parked = result.parked ?? (run.parkedOn !== null ? null : undefined);
+      if (result.parked) {
+        this.#slots.parked(result.parked.system);
+        this.metrics.turnsParked.inc({ system: result.parked.system });
+      }
       // A run holding a concurrency key lets the oldest run held back behind it go when it finishes.
       const holds = run.concurrencyKey ? { concurrencyKey: { recipe: run.recipe, key: run.concurrencyKey } } : {};
-      const finishing = this.store.finishTurn(run.id, owner, { ...result, now: this.clock.now(), ...holds });
+      const finishing = this.store.finishTurn(run.id, owner, { ...result, now: this.clock.now(), ...holds, ...(parked === undefined ? {} : { parked }) });
       outcomeHandedOver();
       const finished = await finishing;
       if (!finished) this.#opts.log.info({ runId: run.id }, 'lease lost or run canceled during its turn; its outcome was not recorded');
@@ -755,6 +762,19 @@ export class Engine {
       outcomeHandedOver();
       this.metrics.turnSeconds.observe((performance.now() - started) / 1000);
     }
+  }
+
+  /**
+   * A system this worker parked runs on is busy no more (one of its calls ended): the runs parked on
+   * it, by any replica, are due now rather than at the end of their park.
+   */
+  #wakeParkedRuns(system: string): void {
+    this.store.wakeParkedRuns(system, this.clock.now()).then(
+      (woken) => {
+        if (woken > 0) this.wake();
+      },
+      (error) => this.#opts.log.warn({ system, error: (error as Error).message }, 'could not wake the runs parked on a system that answers again; they are due at the end of their park'),
+    );
   }
 
   #resumeLater(run: Run, owner: string): void {

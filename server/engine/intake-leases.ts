@@ -50,6 +50,8 @@ export function storedLeasedRuns(leased: readonly NewRun[], result: IngestResult
       error: null,
       updatedAt: r.createdAt,
       finishedAt: null,
+      parkedOn: null,
+      parkedSince: null,
     });
   }
   return runs;

@@ -18,6 +18,7 @@ import type { Tables } from './tables.ts';
 import { refOf, type LifecycleListener } from './lifecycle-events.ts';
 import { TRIGGER_EXPRESSION_ERROR } from './webhook-trigger.ts';
 import { computedKey } from './computed-key.ts';
+import { parkFor, type BusySystem } from './worker-slots.ts';
 
 /** What a turn needs from the runtime. */
 export interface InterpreterDeps {
@@ -41,13 +42,24 @@ export interface InterpreterDeps {
    * intake): nothing can have journaled it yet, so its journal is not read (a round trip on PostgreSQL).
    */
   newRun?: boolean;
+  /**
+   * The system an action would call, when it already has half the worker's turns waiting on it
+   * (WorkerSlots.busySystem): the action is not started, and the run is parked (due again a little
+   * later, or when that system answers), so that runs calling other systems get the worker's turns.
+   */
+  busySystem?: (action: string) => BusySystem | undefined;
+}
+
+/** A run parked on a busy system: the system, when the run first became due, the calls that made the system busy. */
+interface Parked extends BusySystem {
+  since: number;
 }
 
 /** How a sequence of steps ended in this turn. */
 type Flow =
   | { kind: 'next' }
   /** `again`: the run was already waiting there, for the same deadline, before this turn (no progress). */
-  | { kind: 'suspend'; wakeAt: number | null; step: StepKey; retry?: true; again?: true; paused?: true }
+  | { kind: 'suspend'; wakeAt: number | null; step: StepKey; retry?: true; again?: true; paused?: true; parked?: Parked }
   | { kind: 'stop'; status: 'completed' | 'failed' | 'canceled'; reason?: string }
   | { kind: 'fail'; error: RunError };
 
@@ -61,6 +73,8 @@ export interface TurnResult {
   waitingOn?: string;
   /** The run waits where it waited before the turn, for the same deadline: the log said so already. */
   waitingAsBefore?: boolean;
+  /** The turn parked the run on a busy system (InterpreterDeps.busySystem) instead of calling it. */
+  parked?: { system: string; since: number };
 }
 
 const NEXT: Flow = { kind: 'next' };
@@ -102,6 +116,19 @@ export async function runTurn(run: Run, recipe: Recipe, owner: string, deps: Int
         journal: heldBack,
       };
     case 'suspend':
+      if (flow.parked) {
+        const { system, since, calls } = flow.parked;
+        return {
+          status: 'waiting',
+          wakeAt: flow.wakeAt,
+          error: null,
+          journal: heldBack,
+          waitingOn: `${flow.step} (parked, not called: ${calls} turns wait on ${system})`,
+          parked: { system, since },
+          // Parked again on the same system: the log said so when it was first parked.
+          ...(run.parkedOn === system ? { waitingAsBefore: true } : {}),
+        };
+      }
       return {
         status: 'waiting',
         wakeAt: flow.wakeAt,
@@ -204,6 +231,13 @@ class Turn {
       const failure = outcomeUnknownError(step.action, { name: 'Interrupted', message: 'it was interrupted mid-call', stepKey: key });
       await this.write({ key, step, status: 'failed', input: entry.input, output: entry.output, error: failure, attempts: entry.attempts, startedAt: entry.startedAt, finishedAt: this.now, notes: entry.notes });
       return this.afterFailure(step, key, scope, failure);
+    }
+    // The system this action calls already has half the worker's turns waiting on it: the action is not
+    // started (nothing is written, nothing sent, no attempt spent) and the run is parked.
+    const busy = this.deps.busySystem?.(step.action);
+    if (busy) {
+      const since = this.run.parkedSince ?? this.run.wakeAt ?? this.now;
+      return { kind: 'suspend', wakeAt: this.now + parkFor(this.now - since), step: key, parked: { ...busy, since } };
     }
     const policy = { ...DEFAULT_RETRY, ...step.retry };
     // An entry left `running` means the process died mid-call: that attempt counts.

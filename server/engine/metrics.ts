@@ -166,6 +166,15 @@ export class EngineMetrics {
       if (backlog !== null && backlog !== UNREAD) this.dueBacklogRuns.set(backlog.count);
     },
   });
+  readonly dueBacklogParkedRuns = new Gauge({
+    name: 'partnerflow_due_backlog_parked_runs',
+    help: 'Of partnerflow_due_backlog_runs, the runs parked on a system that had half of a replica\'s turns waiting on it (partnerflow_turns_parked_total); they count from when they first became due',
+    registers: [this.registry],
+    collect: async () => {
+      const backlog = (await this.#storeFigures()).backlog;
+      if (backlog !== null && backlog !== UNREAD) this.dueBacklogParkedRuns.set(backlog.parked);
+    },
+  });
   readonly dueBacklogOldestAgeSeconds = new Gauge({
     name: 'partnerflow_due_backlog_oldest_age_seconds',
     help: 'How late the oldest due run is (0 when none is due), as this replica counts it in the store',
@@ -186,6 +195,12 @@ export class EngineMetrics {
     collect: () => {
       if (this.#waitingOnSystems) this.turnsWaitingOnSystems.set(this.#worker, this.#waitingOnSystems());
     },
+  });
+  readonly turnsParked = new Counter({
+    name: 'partnerflow_turns_parked_total',
+    help: "Turns of this replica that did not call a system because it already had half of WORKER_MAX_CONCURRENCY turns waiting on it (one of its calls unanswered for a second): the run was parked, nothing sent and no attempt spent, and is due again a little later or when the system answers; per system (the connector)",
+    labelNames: ['system', 'worker'] as const,
+    registers: [this.registry],
   });
   readonly webhooksRefused = new Counter({
     name: 'partnerflow_webhooks_refused_total',

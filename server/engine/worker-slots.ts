@@ -10,6 +10,27 @@ import { ConnectedConnectors, type ResolvedAction } from './connector-registry.t
 export const SLOW_CALL_MS = 1000;
 
 /**
+ * A parked run (SystemParks below) is due again after as long as it has been parked, at least this
+ * long and at most PARK_MAX_MS: a system that hangs for long is asked less and less often by its
+ * parked runs (each re-park is a claim and a turn's end), and they wake at once when it answers.
+ */
+export const PARK_MIN_MS = SLOW_CALL_MS;
+/** At most this long between two tries of a parked run: a PRM call's own timeout (30 s). */
+export const PARK_MAX_MS = 30_000;
+
+/** How long a run parked for `parkedForMs` (since it first became due) is parked again: as long again, within PARK_MIN_MS..PARK_MAX_MS. */
+export function parkFor(parkedForMs: number): number {
+  return Math.min(PARK_MAX_MS, Math.max(PARK_MIN_MS, parkedForMs));
+}
+
+/** A system that already has half the worker's turns waiting on it: its next call is parked, not made. */
+export interface BusySystem {
+  system: string;
+  /** The calls to it under way on this replica. */
+  calls: number;
+}
+
+/**
  * How many turns the worker runs at once: execution keeps pace with intake, and one slow system does
  * not stop it.
  *
@@ -28,17 +49,28 @@ export const SLOW_CALL_MS = 1000;
  * beyond `max` turns at once, whatever they wait on: that bounds memory and connections. Slots used
  * to grow only with intake, so once backpressure refused intake nothing freed the slots the slow
  * calls held (review 5, finding 4).
+ *
+ * Fair between systems: a system with half of `max` turns (or more) in calls to it, one of which has
+ * gone unanswered for SLOW_CALL_MS, gets no further call (`busySystem`): the turn about to make one
+ * ends without it and its run is parked (interpreter.ts), due again later (parkFor), or at once when
+ * that system answers (`watch`'s `systemFree`). So one system that hangs holds at most half the turns,
+ * and runs that call other systems keep the other half.
  */
 export class WorkerSlots {
   readonly base: number;
   readonly max: number;
   /** Runs intake stored that the worker has not matched with a claim yet, at most `max - base`. */
   #credit = 0;
-  /** The remote calls under way, by number, with when each started (engine clock); in the order they started. */
-  readonly #calls = new Map<number, number>();
+  /** The remote calls under way, by number, with when each started (engine clock) and the system called; in the order they started. */
+  readonly #calls = new Map<number, { started: number; system: string }>();
   #nextCall = 0;
   #now: () => number = () => Date.now();
   #wake: () => void = () => {};
+  #systemFree: (system: string) => void = () => {};
+  /** Systems this worker parked runs on since they were last woken. */
+  readonly #parkedOn = new Set<string>();
+  /** A system with this many calls under way (one of them slow) gets no more: half of `max`. */
+  readonly parkAt: number;
   /** Wakes the worker when a call becomes slow (its slot is free then); armed while calls are under way. */
   #timer: ReturnType<typeof setTimeout> | null = null;
 
@@ -46,12 +78,17 @@ export class WorkerSlots {
     if (!Number.isInteger(base) || base < 1) throw new Error(`worker concurrency must be a whole number of at least 1 (got ${base})`);
     this.base = base;
     this.max = Math.max(base, max);
+    this.parkAt = Math.max(1, Math.ceil(this.max / 2));
   }
 
-  /** The engine's clock, and how to wake its worker loop when a call turns slow. */
-  watch(options: { now: () => number; wake: () => void }): void {
+  /**
+   * The engine's clock, how to wake its worker loop when a call turns slow, and what to do when a
+   * system this worker parked runs on is no longer busy (a call to it ended): wake those runs.
+   */
+  watch(options: { now: () => number; wake: () => void; systemFree?: (system: string) => void }): void {
     this.#now = options.now;
     this.#wake = options.wake;
+    if (options.systemFree) this.#systemFree = options.systemFree;
   }
 
   /** Intake stored `runs` new runs. */
@@ -71,12 +108,16 @@ export class WorkerSlots {
   }
 
   /** A turn called a remote system; the returned function says it answered (or failed). */
-  callStarted(): () => void {
+  callStarted(system = ''): () => void {
     const call = this.#nextCall++;
-    this.#calls.set(call, this.#now());
+    this.#calls.set(call, { started: this.#now(), system });
     this.#timer ??= this.#arm();
     return () => {
       this.#calls.delete(call);
+      if (this.#parkedOn.has(system) && !this.busySystem(system)) {
+        this.#parkedOn.delete(system);
+        this.#systemFree(system);
+      }
     };
   }
 
@@ -85,12 +126,36 @@ export class WorkerSlots {
     if (this.#calls.size === 0) return 0;
     const slowSince = this.#now() - SLOW_CALL_MS;
     let slow = 0;
-    for (const started of this.#calls.values()) {
+    for (const { started } of this.#calls.values()) {
       // In the order they started: the first call that is not slow yet ends the count.
       if (started > slowSince) break;
       slow++;
     }
     return slow;
+  }
+
+  /**
+   * `system` when it has `parkAt` calls or more under way here, one of them unanswered for
+   * SLOW_CALL_MS (it does not answer promptly, or makes its callers wait: a timeout, a Retry-After,
+   * a rate budget): a further call to it is parked, not made. Else undefined. A system that answers
+   * promptly is never busy, however many calls it has.
+   */
+  busySystem(system: string): BusySystem | undefined {
+    if (this.#calls.size < this.parkAt) return undefined;
+    const slowSince = this.#now() - SLOW_CALL_MS;
+    let calls = 0;
+    let slow = false;
+    for (const call of this.#calls.values()) {
+      if (call.system !== system) continue;
+      calls++;
+      if (call.started <= slowSince) slow = true;
+    }
+    return calls >= this.parkAt && slow ? { system, calls } : undefined;
+  }
+
+  /** A turn parked its run on `system` (busySystem): its runs are woken when a call to it ends and it is busy no more. */
+  parked(system: string): void {
+    this.#parkedOn.add(system);
   }
 
   #arm(): ReturnType<typeof setTimeout> {
@@ -124,10 +189,11 @@ export class SlotTimedConnectors extends ConnectedConnectors {
     if (!timed) {
       const definition = resolved.definition;
       const slots = this.#slots;
+      const system = systemOf(qualified);
       timed = {
         ...definition,
         async run(input, ctx) {
-          const answered = slots.callStarted();
+          const answered = slots.callStarted(system);
           try {
             return await definition.run(input, ctx);
           } finally {
@@ -139,4 +205,10 @@ export class SlotTimedConnectors extends ConnectedConnectors {
     }
     return { ...resolved, definition: timed };
   }
+}
+
+/** The system an action calls: its connector (`prm.get_mdf_request` → `prm`). */
+export function systemOf(qualified: string): string {
+  const dot = qualified.indexOf('.');
+  return dot < 0 ? qualified : qualified.slice(0, dot);
 }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defineConnector, defineEvent } from '../../connectors/kit/define-connector.ts';
+import { defineAction, defineConnector, defineEvent } from '../../connectors/kit/define-connector.ts';
 import { recipeWith } from '../../test/support/engine-fixture.ts';
 import { appFixture, WEBHOOK_SECRET, type AppFixture } from './app-fixture.ts';
 import { signWebhook } from './webhook-signature.ts';
+import { ConsoleBrowser, textOf } from '../../test/support/console-browser.ts';
 
 /**
  * Review 5, finding 4: a system that hangs holds its turns, but not the worker's slots: the runs due
@@ -95,7 +96,14 @@ describe('POST /webhooks/:source while one system hangs', () => {
       expect(Number(r.retryAfter)).toBeGreaterThanOrEqual(1);
     }
     const text = await metrics();
-    expect(Number(/^partnerflow_turns_waiting_on_systems\{[^}]*\} (\S+)$/m.exec(text)?.[1])).toBe(6);
+    // At most half of the six turns wait on the PRM once one of its calls has gone unanswered for a
+    // second (a call started before then still waits); its other runs are parked, nothing sent, and
+    // they count in the due backlog from when they were due.
+    const waiting = Number(/^partnerflow_turns_waiting_on_systems\{[^}]*\} (\S+)$/m.exec(text)?.[1]);
+    expect(waiting).toBeGreaterThanOrEqual(3);
+    expect(waiting).toBeLessThan(6);
+    expect(Number(/^partnerflow_turns_parked_total\{[^}]*system="fake"[^}]*\} (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
+    expect(Number(/^partnerflow_due_backlog_parked_runs\{[^}]*\} (\S+)$/m.exec(text)?.[1])).toBe(accepted.length - waiting);
     expect(text).toMatch(/partnerflow_webhooks_refused_total\{[^}]*reason="age"[^}]*\} [1-9]/);
     // A web form's submission is pushed back too; its sender delivers it again later.
     expect((await deliverForm('form-1')).status).toBe(503);
@@ -143,5 +151,92 @@ describe('POST /webhooks/:source while one system hangs', () => {
     expect(await metrics()).toMatch(new RegExp(`^partnerflow_webhooks_refused_total\\{reason="backlog",worker="[^"]+"\\} ${20 - accepted}$`, 'm'));
     expect(await fx.store.listRuns({ limit: 100 })).toHaveLength(accepted);
   });
-});
 
+  it('sends the web forms\' emails while the PRM hangs, keeps the parked PRM runs in the backlog that pushes intake back, and once the PRM answers completes each stored run once', async () => {
+    const emails: string[] = [];
+    // The email system: it answers.
+    const mail = defineConnector({
+      name: 'mail',
+      description: 'an email API that answers',
+      config: z.object({}),
+      env: {},
+      connect: () => ({}),
+      actions: {
+        send: defineAction({
+          description: 'sends one email',
+          input: z.object({ to: z.string() }).strict(),
+          output: z.object({ sent: z.string() }),
+          idempotent: true,
+          async run(input) {
+            emails.push(input.to);
+            return { sent: input.to };
+          },
+        }),
+      },
+    });
+    const formEmails = {
+      ...recipeWith([{ id: 'receipt', type: 'action', action: 'mail.send', input: { to: '{% trigger.data.id %}' } }], { name: 'form-receipt' }),
+      trigger: { type: 'webhook' as const, event: 'webform.form.submitted' },
+    };
+    fx = await appFixture({
+      recipes: [prmRecipe, formEmails],
+      config: { maxDueAgeMs: 5000, webhookSecrets: { fake: WEBHOOK_SECRET, webform: WEBFORM_SECRET } },
+      engine: { concurrency: 2, maxConcurrency: 6, connectors: [webform, mail], leaseMs: 3_600_000 },
+    });
+    fx.engine.start();
+    const prm: Array<{ i: number; status: number }> = [];
+    const forms: Array<{ id: string; status: number; at: number }> = [];
+    // A PRM webhook and a web form every 250 ms for 3 s: the PRM hangs from the first call.
+    for (let i = 0; i < 12; i++) {
+      released.push(fx.system.hold(`MDF-${i}`));
+      await metrics();
+      prm.push({ i, status: (await fx.deliver({ id: `d-${i}`, event: 'thing.happened', data: { id: `MDF-${i}` } })).status });
+      forms.push({ id: `F-${i}`, status: (await deliverForm(`F-${i}`)).status, at: fx.clock.now() });
+      for (let k = 0; k < 4; k++) {
+        fx.engine.wake();
+        await settle();
+      }
+      fx.clock.advance(250);
+    }
+    // Every form was accepted, and its email went out while the PRM hangs, within a second of it.
+    expect(forms.map((f) => f.status)).toEqual(Array(12).fill(202));
+    expect(prm.map((p) => p.status)).toEqual(Array(12).fill(202));
+    expect(emails.sort()).toEqual(forms.map((f) => f.id).sort());
+    const runs = await fx.store.listRuns({ limit: 100 });
+    const formRuns = runs.filter((r) => r.recipe === 'form-receipt');
+    expect(formRuns.map((r) => r.status)).toEqual(Array(12).fill('completed'));
+    for (const r of formRuns) expect(r.finishedAt! - r.createdAt).toBeLessThanOrEqual(1000);
+    // The PRM runs: at most half the turns wait on the PRM, the others are parked, nothing sent.
+    expect(fx.system.effects).toEqual([]);
+    const prmRuns = runs.filter((r) => r.recipe === 'prm-sync');
+    const calling = prmRuns.filter((r) => r.status === 'running').length;
+    expect(calling).toBeGreaterThanOrEqual(3);
+    expect(calling).toBeLessThan(6);
+    expect(prmRuns.filter((r) => r.parkedOn === 'fake').length).toBe(12 - calling);
+    // The console's runs page says why a parked run waits.
+    const parkedRun = prmRuns.find((r) => r.parkedOn === 'fake')!;
+    const listed = textOf(await (await new ConsoleBrowser(fx.app).get('/console/runs?recipe=prm-sync')).text());
+    expect(listed).toContain(`${parkedRun.id} prm-sync v1 waiting`);
+    expect(listed).toMatch(/its call to fake, parked \(half the worker's turns wait on fake\): tried again at 2026-\S+ \S+ UTC or when fake answers, due since 2026-\S+ \S+ UTC/);
+    let text = await metrics();
+    expect(Number(/^partnerflow_due_backlog_parked_runs\{[^}]*\} (\S+)$/m.exec(text)?.[1])).toBe(12 - calling);
+    expect(Number(/^partnerflow_due_backlog_runs\{[^}]*\} (\S+)$/m.exec(text)?.[1])).toBe(12 - calling);
+
+    // The PRM still hangs: the parked runs age in the backlog and intake is pushed back, for web
+    // forms too (a 202 promises work that starts soon), nothing stored.
+    fx.clock.advance(5000);
+    text = await metrics();
+    expect(Number(/^partnerflow_due_backlog_oldest_age_seconds\{[^}]*\} (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(5);
+    expect((await fx.deliver({ id: 'd-late', event: 'thing.happened', data: { id: 'MDF-late' } })).status).toBe(503);
+    expect((await deliverForm('F-late')).status).toBe(503);
+    expect(await fx.store.listRuns({ limit: 100 })).toHaveLength(24);
+
+    // The PRM answers: every stored run completes, each PRM record and each email once.
+    for (const release of released.splice(0)) release();
+    await untilAllFinished(24);
+    expect(fx.system.effects.map((e) => e.key).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `MDF-${i}`).sort());
+    expect(emails.sort()).toEqual(forms.map((f) => f.id).sort());
+    text = await metrics();
+    expect(Number(/^partnerflow_due_backlog_parked_runs\{[^}]*\} (\S+)$/m.exec(text)?.[1])).toBe(0);
+  });
+});

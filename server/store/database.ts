@@ -43,6 +43,10 @@ export interface Database {
     created_at: number;
     updated_at: number;
     finished_at: number | null;
+    /** The system whose call the run's last turn did not make: it had half the worker's turns waiting on it (migration 0028). */
+    parked_on: string | null;
+    /** When the parked run first became due: its age in the due backlog (migration 0028). */
+    parked_since: number | null;
   };
   journal: {
     seq: Generated<number>;

@@ -7,6 +7,7 @@ import {
   findRunsToCancelWork,
   findWaitingForEventWork,
   finishTurnWork,
+  wakeParkedRunsWork,
   getJournalWork,
   getRunWork,
   ingestWork,
@@ -327,6 +328,10 @@ export class KyselyStore implements Store {
     return this.write(() => finishTurnWork(this.q, id, owner, turn), true);
   }
 
+  wakeParkedRuns(system: string, now: number): Promise<number> {
+    return this.write(() => wakeParkedRunsWork(this.q, system, now));
+  }
+
   async cancelRun(id: RunId, now: number, reason: string, options: { failed?: boolean } = {}): Promise<boolean> {
     const cancel = { status: 'canceled', wake_at: null, lease_owner: null, lease_until: null, error: json({ name: 'Canceled', message: reason }), updated_at: now, finished_at: now } as const;
     return this.transaction(async (trx) => {
@@ -409,12 +414,31 @@ export class KyselyStore implements Store {
     // replica), and a bitmap scan never marks the entries of dead rows for the next scans to skip, as
     // this walk does. With no run due, the bound is NULL and the count reads nothing more.
     const due = dueRuns().where('wake_at', '>=', dueRuns().limit(1)).limit(q.cap).as('due');
-    const row = await this.db
-      .selectFrom(due)
-      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('due.wake_at').as('oldest')])
-      .executeTakeFirst();
-    const oldest = row?.oldest;
-    return { count: Number(row?.n ?? 0), oldestWakeAt: oldest === null || oldest === undefined ? null : Number(oldest) };
+    // Parked runs (TurnOutcome.parked) are due again only when their park ends, but they wait as much
+    // as a run due behind a full worker: they count, from when they first became due (parked_since).
+    // Those due now are in the count above already; the partial index runs_parked holds these rows only.
+    const [row, parked] = await Promise.all([
+      this.db
+        .selectFrom(due)
+        .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('due.wake_at').as('oldest')])
+        .executeTakeFirst(),
+      this.db
+        .selectFrom('runs')
+        .select((eb) => [
+          eb.fn.countAll<number>().as('n'),
+          eb.fn.sum<number>(eb.case().when('wake_at', '>', q.now).then(1).else(0).end()).as('later'),
+          eb.fn.min('parked_since').as('since'),
+        ])
+        .where('parked_on', 'is not', null)
+        .where('finished_at', 'is', null)
+        .executeTakeFirst(),
+    ]);
+    const times = [row?.oldest, parked?.since].filter((t) => t !== null && t !== undefined).map(Number);
+    return {
+      count: Math.min(q.cap, Number(row?.n ?? 0) + Number(parked?.later ?? 0)),
+      oldestWakeAt: times.length === 0 ? null : Math.min(...times),
+      parked: Math.min(q.cap, Number(parked?.n ?? 0)),
+    };
   }
 
   async listUpcoming(q: { limit: number; after?: { wakeAt: number; runId: RunId } }): Promise<UpcomingWake[]> {

@@ -530,6 +530,20 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('outbox_awaiting_decision').on('outbox').columns(['key']).where(sql.ref('status'), '=', 'failed').execute();
     },
   },
+  // As 0028 of SQLite: runs parked on a system that has half the worker's turns waiting on it, with
+  // the time they first became due (their age in the due backlog), and a partial index of those rows.
+  '0028_runs_parked': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('runs').addColumn('parked_on', text).execute();
+      await db.schema.alterTable('runs').addColumn('parked_since', bigint).execute();
+      await db.schema
+        .createIndex('runs_parked')
+        .on('runs')
+        .columns(['parked_on', 'wake_at'])
+        .where(sql<boolean>`parked_on is not null and finished_at is null`)
+        .execute();
+    },
+  },
 };
 
 /** The PostgreSQL migrations, by the same names as `sqliteMigrations`. */

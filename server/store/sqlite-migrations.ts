@@ -471,6 +471,24 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('outbox_awaiting_decision').on('outbox').columns(['key']).where(sql.ref('status'), '=', 'failed').execute();
     },
   },
+  // A run whose next call goes to a system that already has half the worker's turns waiting on it is
+  // parked (worker-slots.ts, SystemParks): its turn ends without the call, and it is due again a little
+  // later, or at once when that system answers. It still counts in the due backlog, as late as when it
+  // first became due (parked_since), so that intake is pushed back against a system that does not
+  // answer. The partial index holds the parked runs only: the backlog's count and the wake when the
+  // system answers read those few rows.
+  '0028_runs_parked': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('runs').addColumn('parked_on', 'text').execute();
+      await db.schema.alterTable('runs').addColumn('parked_since', 'integer').execute();
+      await db.schema
+        .createIndex('runs_parked')
+        .on('runs')
+        .columns(['parked_on', 'wake_at'])
+        .where(sql<boolean>`parked_on is not null and finished_at is null`)
+        .execute();
+    },
+  },
 };
 
 export const sqliteMigrations: MigrationProvider = {

@@ -149,9 +149,17 @@ export function* finishTurnWork(q: StoreQueries, id: RunId, owner: string, turn:
     finishedAt: done ? turn.now : null,
   });
   if (updated.changes === 0) return false;
+  if (turn.parked) yield* exec(q.parkRun, { id, system: turn.parked.system, since: turn.parked.since });
+  else if (turn.parked === null) yield* exec(q.unparkRun, { id });
   for (const entry of turn.journal ?? []) yield* upsertJournalWork(q, entry);
   if (done && turn.concurrencyKey) yield* releaseHeldRunWork(q, turn.concurrencyKey.recipe, turn.concurrencyKey.key, turn.now);
   return true;
+}
+
+/** Makes the unfinished runs parked on `system` due at `now` (Store.wakeParkedRuns); answers how many. */
+export function* wakeParkedRunsWork(q: StoreQueries, system: string, now: number): StoreWork<number> {
+  const updated = yield* exec(q.wakeParkedRuns, { system, now });
+  return updated.changes;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Database } from './database.ts';
 import { PreparedQuery } from './prepared-query.ts';
 import type { JournalRow, RunRow } from './store-rows.ts';
 
-type RunValues = Omit<RunRow, 'poked'>;
+type RunValues = Omit<RunRow, 'poked' | 'parked_on' | 'parked_since'>;
 type JournalValues = Omit<JournalRow, 'seq'>;
 
 /**
@@ -149,6 +149,25 @@ export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' =
         .where('status', '=', 'running'),
     ),
     markPoked: new PreparedQuery<{ id: string }>((p) => db.updateTable('runs').set({ poked: 1 }).where('id', '=', p('id'))),
+    // A turn that parked its run (TurnOutcome.parked), run after finishTurn in its unit of work: only
+    // turns of parked runs write these, so a turn's end stays one statement otherwise.
+    parkRun: new PreparedQuery<{ id: string; system: string; since: number }>((p) =>
+      db
+        .updateTable('runs')
+        .set((eb) => ({ parked_on: p('system'), parked_since: eb.fn.coalesce('parked_since', eb.cast<number>(eb.val(p('since')), 'bigint')) }))
+        .where('id', '=', p('id')),
+    ),
+    unparkRun: new PreparedQuery<{ id: string }>((p) => db.updateTable('runs').set({ parked_on: null, parked_since: null }).where('id', '=', p('id'))),
+    // The system answers again: its parked runs are due now. `finished_at is null` and `parked_on` as in
+    // the partial index runs_parked.
+    wakeParkedRuns: new PreparedQuery<{ system: string; now: number }>((p) =>
+      db
+        .updateTable('runs')
+        .set({ wake_at: p('now'), updated_at: p('now') })
+        .where('parked_on', '=', p('system'))
+        .where('finished_at', 'is', null)
+        .where('wake_at', '>', p('now')),
+    ),
 
     journalOf: new PreparedQuery<{ runId: string }, JournalRow>((p) => db.selectFrom('journal').selectAll().where('run_id', '=', p('runId')).orderBy('seq')),
     upsertJournal: new PreparedQuery<JournalValues>((p) => {

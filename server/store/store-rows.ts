@@ -31,6 +31,8 @@ export function toRun(row: RunRow): Run {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     finishedAt: row.finished_at,
+    parkedOn: row.parked_on,
+    parkedSince: row.parked_since,
   };
 }
 

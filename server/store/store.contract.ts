@@ -10,6 +10,7 @@ import { describeClaimTitleKeysContract } from './claim-title-keys.contract.ts';
 import { describeRateBudgetContract } from './rate-budgets.contract.ts';
 import { describeTellOnChangeContract } from './told-changes.contract.ts';
 import { describeWorkerInstancesContract } from './worker-instances.contract.ts';
+import { describeParkedRunsContract } from './parked-runs.contract.ts';
 
 /**
  * The behaviour every Store implementation must have. The SQLite store runs it; a PostgreSQL store
@@ -24,6 +25,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
   describeRateBudgetContract(name, open);
   describeTellOnChangeContract(name, open);
   describeWorkerInstancesContract(name, open);
+  describeParkedRunsContract(name, open);
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     const T0 = Date.parse('2026-03-02T09:00:00Z');
@@ -386,16 +388,16 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     });
 
     it('counts the due backlog as a claim sees it: due, not leased, up to the cap, with the oldest wake time', async () => {
-      expect(await store.dueBacklog({ now: T0, cap: 10 })).toEqual({ count: 0, oldestWakeAt: null });
+      expect(await store.dueBacklog({ now: T0, cap: 10 })).toEqual({ count: 0, oldestWakeAt: null, parked: 0 });
       await store.createRun(newRun({ wakeAt: T0 - 3000 }));
       await store.createRun(newRun({ wakeAt: T0 - 1000 }));
       await store.createRun(newRun({ wakeAt: T0 - 2000 }));
       await store.createRun(newRun({ wakeAt: T0 + 60_000 }));
-      expect(await store.dueBacklog({ now: T0, cap: 10 })).toEqual({ count: 3, oldestWakeAt: T0 - 3000 });
-      expect(await store.dueBacklog({ now: T0, cap: 2 })).toEqual({ count: 2, oldestWakeAt: T0 - 3000 });
+      expect(await store.dueBacklog({ now: T0, cap: 10 })).toEqual({ count: 3, oldestWakeAt: T0 - 3000, parked: 0 });
+      expect(await store.dueBacklog({ now: T0, cap: 2 })).toEqual({ count: 2, oldestWakeAt: T0 - 3000, parked: 0 });
       // A run under a live lease is being executed, not waiting; once its lease runs out it is due again.
       await store.claimDueRuns({ now: T0, owner: 'w1', leaseMs: 60_000, limit: 1 });
-      expect(await store.dueBacklog({ now: T0, cap: 10 })).toEqual({ count: 2, oldestWakeAt: T0 - 2000 });
+      expect(await store.dueBacklog({ now: T0, cap: 10 })).toEqual({ count: 2, oldestWakeAt: T0 - 2000, parked: 0 });
       expect((await store.dueBacklog({ now: T0 + 60_001, cap: 10 })).count).toBe(4);
     });
 

@@ -162,6 +162,11 @@ export interface Store {
    */
   dueBacklog(query: { now: number; cap: number }): Promise<DueBacklogCount>;
   /**
+   * Makes the unfinished runs parked on `system` (TurnOutcome.parked) due at `now`, those due later
+   * only: the system answers again, so they need not wait out their park. Answers how many.
+   */
+  wakeParkedRuns(system: string, now: number): Promise<number>;
+  /**
    * Unfinished runs with a wake time, soonest first, then by id (`GET /timers`); `after` pages on
    * from the last one listed, runs that wake at the same time included.
    */
@@ -431,6 +436,13 @@ export interface Run extends Omit<NewRun, 'wakeAt' | 'lease'> {
   error: RunError | null;
   updatedAt: number;
   finishedAt: number | null;
+  /**
+   * The system whose call the run's last turn did not make because that system already had half the
+   * worker's turns waiting on it (worker-slots.ts, SystemParks); null when its last turn was not parked.
+   */
+  parkedOn: string | null;
+  /** When a parked run first became due (its age in the due backlog); null when not parked. */
+  parkedSince: number | null;
 }
 
 /** A run as a claim leased it. */
@@ -464,6 +476,13 @@ export interface TurnOutcome {
   journal?: readonly JournalEntry[];
   /** The concurrency key the run holds: when it finishes, the oldest run held back behind it is let go. */
   concurrencyKey?: { recipe: string; key: string };
+  /**
+   * The turn did not make its call to `system`, which had half the worker's turns waiting on it: the
+   * run is parked (the system kept, and `since`, when it first became due, unless it was parked
+   * already). Null: the run was parked and this turn was not (it no longer is). Absent: no change (a
+   * run that was not parked).
+   */
+  parked?: { system: string; since: number } | null;
 }
 
 export interface RunQuery {
@@ -478,8 +497,10 @@ export interface RunQuery {
 export interface DueBacklogCount {
   /** Due runs, at most the cap asked for. */
   count: number;
-  /** The earliest `wakeAt` of a due run: how late the oldest one is. */
+  /** The earliest `wakeAt` of a due run, or `parkedSince` of a parked one: how late the oldest one is. */
   oldestWakeAt: number | null;
+  /** Of `count`, the runs parked on a system that had half a worker's turns waiting on it (TurnOutcome.parked). */
+  parked: number;
 }
 
 export interface UpcomingWake {
