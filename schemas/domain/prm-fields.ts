@@ -89,7 +89,7 @@ export function readPicklist(values: readonly string[]): (value: unknown) => unk
 }
 
 /** Whether a value is one email address a provider takes (`jane@contoso.example`; not `jane@`, not `Jane <jane@contoso.example>`). */
-export const isEmailAddress = (value: unknown): value is string => typeof value === 'string' && z.email().safeParse(value).success;
+export const isEmailAddress = (value: unknown): boolean => typeof value === 'string' && z.email().safeParse(value).success;
 
 /**
  * A PRM email field a partner typed (an MDF request's Submitted By Email): trimmed (a space a copy-paste
