@@ -66,7 +66,7 @@ describe('PostgreSQL restarted mid-load', () => {
       await until(`${request.mdfNumber}'s approval request`, async () => (emailsTo('cmm.emea@vendor.example', request.mdfNumber).length > 0 ? true : undefined), 60_000);
     }
     for (const request of requests) {
-      expect(emailsTo(request.submittedByEmail, `We received your MDF request ${request.mdfNumber}`)).toHaveLength(1);
+      expect(emailsTo(request.submittedByEmail!, `We received your MDF request ${request.mdfNumber}`)).toHaveLength(1);
       expect(emailsTo('cmm.emea@vendor.example', request.mdfNumber)).toHaveLength(1);
     }
     // Each request's Salesforce sync (D1), cut off in its call for some, wrote one record.

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { useSimulatedSystems } from '../../test/support/simulated-systems-fixture.ts';
 import { VirtualClock } from '../../server/engine/clock.ts';
 import { openSqliteStore } from '../../server/store/sqlite-store.ts';
@@ -38,6 +38,14 @@ Ref: [{{ request.reference }}]
 `,
 );
 writeFileSync(join(templatesDir, 'broken.txt'), 'no front matter here');
+/** An ops template for `unreachable`, written by the tests that use it (the other tests list the folder's templates). */
+const NOT_SENT = `---
+subject: {{ mdf_number }}: the partner was not sent "{{ not_told }}"
+---
+{{ problem }}
+---- what it said ----
+{{ not_told_text }}
+`;
 
 beforeEach(async () => {
   clock.set(START);
@@ -63,6 +71,31 @@ async function send(input: Record<string, unknown>, connection = connect(), step
 }
 
 describe('email.send', () => {
+  it('sends the `unreachable` email to ops instead when `to` holds no address, naming what the partner was not told, once', async () => {
+    const unreachable = { to: ['mdf.ops@vendor.example'], template: 'not-sent', data: { mdf_number: 'MDF-1001', problem: 'Submitted By Email is "jane@".' } };
+    writeFileSync(join(templatesDir, 'not-sent.txt'), NOT_SENT);
+    onTestFinished(() => rmSync(join(templatesDir, 'not-sent.txt')));
+    const { output } = await send({ to: [], template: 'request-received', data, unreachable });
+    expect(output).toMatchObject({ already_sent: false, to: ['mdf.ops@vendor.example'], subject: 'MDF-1001: the partner was not sent "We received MDF-1001: Cloud <Summit>"', unreachable: true });
+    const [message, ...others] = systems.email.messages();
+    expect(others).toEqual([]);
+    expect(message).toMatchObject({ to: ['mdf.ops@vendor.example'], subject: 'MDF-1001: the partner was not sent "We received MDF-1001: Cloud <Summit>"', tag: 'not-sent' });
+    expect(message!.text).toContain('Submitted By Email is "jane@".');
+    expect(message!.text).toContain('Hello Northwind Cloud team,');
+    expect((await send({ to: [], template: 'request-received', data, unreachable })).output.already_sent).toBe(true);
+    expect(systems.email.messages()).toHaveLength(1);
+  });
+
+  it('sends to `to` as ever when it holds an address, whatever `unreachable` says; and refuses an empty `to` without `unreachable`', async () => {
+    const unreachable = { to: ['mdf.ops@vendor.example'], template: 'not-sent', data: {} };
+    writeFileSync(join(templatesDir, 'not-sent.txt'), NOT_SENT);
+    onTestFinished(() => rmSync(join(templatesDir, 'not-sent.txt')));
+    await send({ to: ['marketing@northwind.example'], template: 'request-received', data, unreachable });
+    expect(systems.email.messages().map((m) => m.to)).toEqual([['marketing@northwind.example']]);
+    expect(emailConnector.actions.send!.input.safeParse({ to: [], template: 'request-received', data }).error?.issues[0]).toMatchObject({ path: ['to'] });
+    expect(emailConnector.actions.send!.input.safeParse({ to: [], template: 'request-received', data, unreachable: null }).success).toBe(false);
+  });
+
   it('renders the template and delivers text and escaped HTML to the recipients', async () => {
     const { output } = await send({ to: ['marketing@northwind.example'], cc: ['cmm.emea@vendor.example'], template: 'request-received', data });
     expect(output).toMatchObject({ already_sent: false, subject: 'We received MDF-1001: Cloud <Summit>' });

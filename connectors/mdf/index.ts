@@ -3,6 +3,7 @@ import { applySalesforceChange } from './apply-salesforce-change.ts';
 import { MDF_ENV, MDF_MOCK_CONFIG, MdfConfig, claimPortalUrl } from './mdf-config.ts';
 import { checkMdfClaimAction } from './check-mdf-claim.ts';
 import { checkMdfRequestAction } from './check-mdf-request.ts';
+import { partnerAddressAction } from './partner-address.ts';
 import { syncFundClaim } from './sync-fund-claim.ts';
 import { syncFundRequest, type MdfConnection } from './sync-fund-request.ts';
 import type { PrmClient } from '../prm/prm-client.ts';
@@ -28,6 +29,7 @@ export const mdfConnector = defineConnector({
   actions: {
     check_request: checkMdfRequestAction,
     sync_fund_request: syncFundRequest,
+    partner_address: partnerAddressAction,
     check_claim: checkMdfClaimAction,
     sync_fund_claim: syncFundClaim,
     apply_salesforce_change: applySalesforceChange,

@@ -85,10 +85,18 @@ describe('prm.get_mdf_request', () => {
   });
 
   it('names the field when the PRM returns a record that does not fit the schema', async () => {
-    systems.prm.updateMdfRequest('MDF-1001', { submittedByEmail: 'not-an-email' });
+    systems.prm.updateMdfRequest('MDF-1001', { partnerId: 'Northwind' });
     const error = await run('get_mdf_request', { mdf_number: 'MDF-1001' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ResponseShapeError);
-    expect((error as Error).message).toMatch(/data\.results\[0\]\.submittedByEmail/);
+    expect((error as Error).message).toMatch(/data\.results\[0\]\.partnerId/);
+  });
+
+  it('D7: reads a request whose Submitted By Email is no address, keeping the text as the partner typed it (trimmed), for the recipes to email the partner contact and ops to see', async () => {
+    systems.prm.updateMdfRequest('MDF-1001', { submittedByEmail: ' not-an-email ' });
+    const { output } = await run('get_mdf_request', { mdf_number: 'MDF-1001' });
+    expect(output).toMatchObject({ mdfNumber: 'MDF-1001', submittedByEmail: 'not-an-email' });
+    systems.prm.updateMdfRequest('MDF-1001', { submittedByEmail: '  ' });
+    expect((await run('get_mdf_request', { mdf_number: 'MDF-1001' })).output).toMatchObject({ mdfNumber: 'MDF-1001', submittedByEmail: null });
   });
 });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PrmDate, PrmNumber, prmPicklist, trimmed } from './prm-fields.ts';
+import { PrmDate, PrmEmail, PrmNumber, prmPicklist, trimmed } from './prm-fields.ts';
 import { Region } from './partner.ts';
 
 /** D11: Open (submitted) → Approved | Denied | Canceled; Approved → Closed. */
@@ -60,21 +60,20 @@ export const MDF_REQUEST_FORM_LABELS: Record<keyof MdfRequestForm, string> = {
   segment: 'Segment Target',
 };
 
-/**
- * An address a partner typed into a PRM form. The PRM stores it as typed, so a space a copy-paste left
- * before or after it arrives too; it is trimmed before it is checked, else the webhook would refuse
- * the event (400) at every redelivery and the request would be lost over a blank (D7, D8).
- */
-export const TypedEmail = z.string().trim().pipe(z.email());
-
 /** An MDF request as the PRM returns it (camelCase). Identity fields are always present. */
 export const MdfRequest = MdfRequestForm.extend({
   id: z.number().int().positive(),
   /** The Funds Request Number: the key of the two-way sync with Salesforce (D1). */
   mdfNumber: z.string().min(1),
   partnerId: z.number().int().positive(),
-  /** The partner user who submitted the form; the confirmation goes to them (D7). */
-  submittedByEmail: TypedEmail,
+  /**
+   * The partner user who submitted the form; partner emails about the request go to them (D7). The PRM
+   * stores it as typed: read as prm-fields.ts reads an email field (`PrmEmail`: trimmed, blank null, an
+   * address or the text sent). The webhook once refused a request whose value was no address (400, lost
+   * for good); now it is received and the recipes email the partner's contact email instead, or tell ops
+   * (mdf.partner_address).
+   */
+  submittedByEmail: PrmEmail,
   /**
    * D8: the region where the activity takes place, which picks the approver. Read as a region code
    * (`readRegion`); one that is no region code is kept as sent and the intake check tells the partner

@@ -27,8 +27,12 @@ export const Partner = z.object({
   /** D3: only marketing-ready partners may request MDF. */
   marketingReady: z.boolean(),
   crmId: z.preprocess(trimmed, CrmPartnerId),
-  /** Where partner-facing notifications go (D7, D11, D23). */
-  contactEmail: z.preprocess(trimmed, z.email().nullable()),
+  /**
+   * Where partner-facing notifications go (D23), and the MDF emails when a request's Submitted By Email
+   * is no address (D7, D11). Read as prm-fields.ts reads an email field (trimmed, blank null, else as sent): a value that is no
+   * address does not fail the read of the partner; `isEmailAddress` tells whether it can be used.
+   */
+  contactEmail: z.preprocess((v) => (trimmed(v) === '' ? null : trimmed(v)), z.string().nullable()),
   region: z.preprocess(trimmed, Region),
 });
 export type Partner = z.infer<typeof Partner>;

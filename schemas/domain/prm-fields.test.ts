@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MdfClaim } from './mdf-claim.ts';
 import { MdfRequest } from './mdf-request.ts';
+import { isEmailAddress } from './prm-fields.ts';
 
 /** MDF-1002 as a PRM delivers it, each test changing one field the way a real PRM may send it. */
 const request = {
@@ -22,6 +23,18 @@ const request = {
 const read = (set: Record<string, unknown>) => MdfRequest.parse({ ...request, ...set });
 
 describe('MdfRequest: a field in an unexpected form is read, never a refused record (D6)', () => {
+  it('D7: reads Submitted By Email trimmed; an address is kept as today, anything else kept as typed (blank as null) and told apart by isEmailAddress', () => {
+    expect(read({ submittedByEmail: ' field@contoso.example ' }).submittedByEmail).toBe('field@contoso.example');
+    for (const typed of ['not-an-email', 'jane@', 'Jane Doe <jane@contoso.example>']) {
+      const kept = read({ submittedByEmail: ` ${typed}` }).submittedByEmail;
+      expect(kept).toBe(typed);
+      expect(isEmailAddress(kept)).toBe(false);
+    }
+    expect(read({ submittedByEmail: '' }).submittedByEmail).toBeNull();
+    expect(read({ submittedByEmail: null }).submittedByEmail).toBeNull();
+    expect(isEmailAddress('field@contoso.example')).toBe(true);
+  });
+
   it('reads a number field left blank ("" or spaces) as missing, as the blank text and date fields are', () => {
     expect(read({ totalCost: '' }).totalCost).toBeNull();
     expect(read({ amountRequested: '  ' }).amountRequested).toBeNull();

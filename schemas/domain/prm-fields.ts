@@ -88,6 +88,17 @@ export function readPicklist(values: readonly string[]): (value: unknown) => unk
   };
 }
 
+/** Whether a value is one email address a provider takes (`jane@contoso.example`; not `jane@`, not `Jane <jane@contoso.example>`). */
+export const isEmailAddress = (value: unknown): boolean => typeof value === 'string' && z.email().safeParse(value).success;
+
+/**
+ * A PRM email field a partner typed (an MDF request's Submitted By Email): trimmed (a space a copy-paste
+ * left is no reason to lose the request), null when blank, and otherwise kept as sent, an address or not:
+ * `isEmailAddress` tells which. A request is never refused over it: the recipes email the partner's
+ * contact instead, or tell ops the value when that is no address either (mdf.partner_address).
+ */
+export const PrmEmail = z.preprocess(blankIsNull, z.string().nullish());
+
 /** A PRM number field's value where only a number will do (a sum, a Salesforce amount): the number, else null (blank or unreadable). */
 export const numberOrNull = (value: number | string | null | undefined): number | null => (typeof value === 'number' ? value : null);
 

@@ -175,6 +175,48 @@ describe('an MDF claim with a field in an unexpected form (review 6, finding 1)'
   });
 });
 
+describe('a Submitted By Email that is no usable address (the PRM stores what the partner typed)', () => {
+  const CONTOSO_CONTACT = 'alliances@contoso.example'; // Contoso's contact email in the PRM
+  const OPS = 'mdf.ops@vendor.example'; // the mdf-programme table's ops_email
+
+  for (const typed of ['not-an-email', 'jane@', '', 'Jane Doe <jane@contoso.example>']) {
+    it(`D7, D8: ${JSON.stringify(typed)} is accepted (202): the approver is asked and the receipt goes to the partner's contact email`, async () => {
+      const rt = await mockRuntime();
+      expect((await submitRequest(rt, { submittedByEmail: typed })).status).toBe(202);
+      expect((await mailbox(rt, AMER_CMM)).map((m) => m.subject)).toContain(APPROVAL);
+      expect((await mailbox(rt, CONTOSO_CONTACT)).map((m) => m.subject)).toContain(RECEIPT);
+      expect((await mailbox(rt, OPS)).map((m) => m.subject)).toEqual([]);
+    });
+  }
+
+  it('D7: with no usable partner contact email either, ops are told the MDF number, the field, its value and what the partner was not told; the approver is still asked', async () => {
+    const rt = await mockRuntime();
+    const litware = { id: 105 }; // Litware Resellers (AMER): no contact email in the PRM
+    expect((await submitRequest(rt, { submittedByEmail: 'not-an-email', partnerId: litware.id })).status).toBe(202);
+    expect((await mailbox(rt, AMER_CMM)).map((m) => m.subject)).toContain('MDF approval needed: MDF-1002 Partner Roadshow Chicago (Litware Resellers)');
+    const told = await mailbox(rt, OPS);
+    expect(told.map((m) => m.subject)).toEqual(['MDF-1002: the partner was not sent "We received your MDF request MDF-1002: Partner Roadshow Chicago"']);
+    expect(told[0]!.text).toContain('Submitted By Email of MDF request MDF-1002 is "not-an-email", which is not an email address');
+    expect(told[0]!.text).toContain('Litware Resellers has no contact email in the PRM');
+    const runs = (await (await rt.app.request('/runs?recipe=mdf-request-approval')).json()) as { runs: { status: string }[] };
+    expect(runs.runs.map((r) => r.status)).not.toContain('failed');
+  });
+
+  it('D15, D16: a claim against a request whose Submitted By Email is "jane@" passes intake: the receipt goes to the partner\'s contact email', async () => {
+    const rt = await mockRuntime();
+    rt.systems!.prm.updateMdfRequest('MDF-0901', { submittedByEmail: 'jane@' });
+    const attachments = [
+      { name: 'pop.pdf', kind: 'POP', url: 'https://prm.vendor.example/files/pop.pdf' },
+      { name: 'leads.csv', kind: 'Lead List', url: 'https://prm.vendor.example/files/leads.csv' },
+    ];
+    const claim = rt.systems!.prm.addMdfClaim({ mdfNumber: 'MDF-0901', title: 'Partner Day Frankfurt costs', amount: 8000, paidDate: '2026-04-10', actualCosts: 16000, attachments } as never);
+    expect((await deliver(rt, { event: 'mdf_claim.submitted', claim_id: claim.id })).status).toBe(202);
+    expect((await mailbox(rt, 'ops@northwind.example')).map((m) => m.subject)).toContain('We received your MDF claim "Partner Day Frankfurt costs" for MDF-0901');
+    const runs = (await (await rt.app.request('/runs?recipe=mdf-claim-intake')).json()) as { runs: { status: string }[] };
+    expect(runs.runs.map((r) => r.status)).toEqual(['completed']);
+  });
+});
+
 describe('a delivery that is no MDF request at all is still refused, and counted', () => {
   it('400 for a request without its partner id, and partnerflow_webhooks_refused_total{reason="invalid"} counts it for ops to alert on', async () => {
     const rt = await mockRuntime();
