@@ -426,6 +426,34 @@ describe('HttpClient', () => {
         expect(notes.at(-1)).toBe('acme PUT /v1/things/1 answered 503: unavailable; not retried in this call: the runtime was stopping');
       });
 
+      it('for the retry with a new token after a 401 gives up at the stop: its first attempt was sent and answered 401, and the error says so, not "not sent"', async () => {
+        const sent: string[] = [];
+        server.use(
+          http.post(`${BASE}/records`, ({ request }) => {
+            sent.push(request.headers.get('authorization') ?? '');
+            return HttpResponse.json([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }], { status: 401 });
+          }),
+        );
+        const stopping = new AbortController();
+        const waiting = { count: 0 };
+        // The first attempt takes the window's only call: the retry with the new token waits for the window.
+        const limiter = new RateLimiter({ maxCalls: 1, perMs: 20_000, clock: hangingClock(waiting) });
+        let token = 'old';
+        const { client } = clientWith({ limiter, stopping: stopping.signal, auth: { headers: async () => ({ authorization: `Bearer ${token}` }), onUnauthorized: async () => ((token = 'new'), true) } });
+        const notes: string[] = [];
+        const request = client.request({ method: 'POST', path: '/records', body: {}, note: (line) => notes.push(line) }).catch((error: unknown) => error);
+        await vi.waitFor(() => expect(waiting.count).toBe(1));
+        stopping.abort();
+        const failed = (await request) as StoppedBeforeAttemptError;
+        expect(failed).toBeInstanceOf(StoppedBeforeAttemptError);
+        const told =
+          'acme POST /v1/records: its first attempt was answered 401 (session expired) and changed nothing; the retry with a new token was not sent: the runtime was stopping while the call waited for acme rate budget';
+        // Still nothing to repeat or check: the engine leaves the step as it was.
+        expect({ message: failed.message, stoppedBeforeAttempt: failed.stoppedBeforeAttempt }).toEqual({ message: told, stoppedBeforeAttempt: true });
+        expect(sent).toEqual(['Bearer old']);
+        expect(notes).toEqual(['acme session expired; got a new token and repeated the call', told]);
+      });
+
       it('in a queue behind another waiting call gives up at the stop too', async () => {
         const sent: string[] = [];
         server.use(http.get(`${BASE}/items/:id`, ({ params }) => (sent.push(String(params.id)), HttpResponse.json({ ok: true }))));

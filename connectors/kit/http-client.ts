@@ -197,7 +197,8 @@ export class HttpClient {
   async request<T = unknown>(request: HttpRequest<T>): Promise<HttpResponse<T>> {
     const retryable = request.idempotent ?? IDEMPOTENT_METHODS.has(request.method);
     let attempt = 0;
-    let refreshed = false;
+    /** The attempt answered 401 for an expired session, repeated with a new token (once per request). */
+    let refused: AuthError | undefined;
     /** The failed attempt before the retry under way, if any. */
     let previous: HttpError | undefined;
     for (;;) {
@@ -206,11 +207,11 @@ export class HttpClient {
       try {
         return await this.#limited(request, sent);
       } catch (error) {
-        if (error instanceof StoppedWaitingError) throw previous ? this.#notRetried(request, previous) : this.#notAttempted(request);
+        if (error instanceof StoppedWaitingError) throw previous ? this.#notRetried(request, previous) : this.#notAttempted(request, refused);
         if (!(error instanceof HttpError)) throw error;
         const auth = this.#options.auth;
-        if (error instanceof AuthError && error.sessionExpired && auth?.onUnauthorized && !refreshed) {
-          refreshed = true;
+        if (error instanceof AuthError && error.sessionExpired && auth?.onUnauthorized && !refused) {
+          refused = error;
           // A refused session means the request was not processed: repeating it is safe for any method.
           if (await auth.onUnauthorized({ error, sentHeaders: sent.headers })) {
             this.#options.log?.info({ system: this.system, method: request.method, url: error.url }, `${this.system}: session expired, retrying with a new token`);
@@ -234,13 +235,14 @@ export class HttpClient {
 
   /**
    * The process began stopping while the request waited for rate budget before its first attempt:
-   * nothing was sent. (Before a retry, the attempt made is the last one here: #notRetried.)
+   * nothing was sent; or before repeating with a new token an attempt `refused` for an expired session,
+   * which changed nothing. (Before a retry, the attempt made is the last one here: #notRetried.)
    */
-  #notAttempted(request: HttpRequest<unknown>): StoppedBeforeAttemptError {
+  #notAttempted(request: HttpRequest<unknown>, refused?: AuthError): StoppedBeforeAttemptError {
     const base = this.#options.baseUrl;
     // The path as the other errors give it; a base URL only known later (a login) is not asked for now.
     const url = /^https?:\/\//i.test(request.path) || typeof base !== 'string' ? request.path : joinUrl(base, request.path);
-    const error = new StoppedBeforeAttemptError({ system: this.system, method: request.method, url });
+    const error = new StoppedBeforeAttemptError({ system: this.system, method: request.method, url, refusedStatus: refused?.status ?? undefined });
     this.#options.log?.info({ system: this.system, method: request.method, url: error.url }, error.message);
     request.note?.(error.message);
     return error;

@@ -74,7 +74,9 @@ export class HttpError extends Error {
 
 /**
  * A call given up before its first attempt because the process is stopping (SIGTERM) while it waited
- * for the system's rate budget: nothing was sent, so nothing needs repeating or checking. Not an
+ * for the system's rate budget: nothing was sent, so nothing needs repeating or checking. Or before the
+ * repeat of an attempt the system answered 401 for an expired session (`refusedStatus`): that attempt
+ * was sent but changed nothing, and the repeat with a new token was not sent. Not an
  * HttpError (no system answered, and no rule for a failed call applies): the engine reads
  * `stoppedBeforeAttempt` and leaves the step as it was before this attempt, the run due at once for the
  * next start or another replica, with no failure journaled (engine/errors.ts, isStoppedBeforeAttempt).
@@ -89,9 +91,19 @@ export class StoppedBeforeAttemptError extends Error {
   readonly method: string;
   readonly url: string;
 
-  constructor(details: { system: string; method: string; url: string }) {
+  /** The status of the attempt sent before, refused at the door (401, session expired); absent when none was sent. */
+  readonly refusedStatus: number | undefined;
+
+  constructor(details: { system: string; method: string; url: string; refusedStatus?: number }) {
     const method = details.method.toUpperCase();
-    super(`${details.system} ${method} ${pathOf(details.url)} not sent: the runtime was stopping while the call waited for ${details.system} rate budget`);
+    const call = `${details.system} ${method} ${pathOf(details.url)}`;
+    const stopped = `the runtime was stopping while the call waited for ${details.system} rate budget`;
+    super(
+      details.refusedStatus === undefined
+        ? `${call} not sent: ${stopped}`
+        : `${call}: its first attempt was answered ${details.refusedStatus} (session expired) and changed nothing; the retry with a new token was not sent: ${stopped}`,
+    );
+    this.refusedStatus = details.refusedStatus;
     this.system = details.system;
     this.method = method;
     this.url = redactUrl(details.url);

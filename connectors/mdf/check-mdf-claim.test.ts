@@ -235,6 +235,31 @@ describe('mdf.check_claim: a field the PRM sent in a form that cannot be read (r
     ]);
   });
 
+  it("D18, D19: another counted claim's Claim Amount sent as plain number text is that number, read in the schema as its Actual Costs are: it counts against the approved amount and D19's cap", () => {
+    const approved = OtherClaim.parse({ id: 3, mdfNumber: 'MDF-0901', title: 'Partner Day Munich', status: 'Approved', amount: '900', actualCosts: '2000' });
+    expect(approved).toMatchObject({ amount: 900, actualCosts: 2000 });
+    expect(checkMdfClaim({ ...claim, amount: 1000, actualCosts: null }, { ...request, amountRequested: 5000, totalCost: 10000 }, share, [], [approved]).problems).toEqual([
+      {
+        rule: 'D19',
+        field: 'Claim Amount',
+        message:
+          'The Claim Amount (USD 1,000) and the other claims against MDF-0901 (claim 3: USD 900) come to USD 1,900, more than 50% of the Actual Costs claim 3 gives (USD 2,000), which count as this claim gives none: at most USD 100 is left to claim.',
+      },
+    ]);
+    expect(checkMdfClaim({ ...claim, amount: 700, actualCosts: 20000 }, { ...request, amountRequested: 1500, totalCost: 10000 }, share, [], [approved]).problems.map((p) => p.message)).toEqual([
+      'The Claim Amount (USD 700) and the other claims against MDF-0901 (claim 3: USD 900) come to USD 1,600, more than the USD 1,500 approved: at most USD 600 is left to claim.',
+    ]);
+  });
+
+  it("D18, D19: another claim's Claim Amount the PRM holds as text that is not plainly a number counts as none, as its Actual Costs would (its own intake told it)", () => {
+    const unreadable = OtherClaim.parse({ id: 3, mdfNumber: 'MDF-0901', title: 'Partner Day Munich', status: 'Approved', amount: 'about 900', actualCosts: '2000' });
+    expect(unreadable).toMatchObject({ amount: null, actualCosts: 2000 });
+    expect(checkMdfClaim({ ...claim, amount: 1000, actualCosts: null }, { ...request, amountRequested: 5000, totalCost: 10000 }, share, [], [unreadable]).problems).toEqual([]);
+    expect(checkMdfClaim({ ...claim, amount: 1000.01, actualCosts: null }, { ...request, amountRequested: 5000, totalCost: 10000 }, share, [], [unreadable]).problems.map((p) => p.message)).toEqual([
+      'The Claim Amount (USD 1,000.01) is more than 50% of the Actual Costs claim 3 gives (USD 2,000), which count as this claim gives none: at most USD 1,000 can be claimed.',
+    ]);
+  });
+
   it('D15: negative or unreadable Actual Costs of the claim itself are told once, with no D19 bound made from them', () => {
     expect(checkMdfClaim({ ...claim, actualCosts: -100 }, request, share).problems).toEqual([
       { rule: 'D15', field: 'Actual Costs', message: 'The Actual Costs cannot be negative (they are USD -100).' },

@@ -5,7 +5,7 @@ import { usd } from '../../server/engine/expression.ts';
 import { RuleProblem } from './check-mdf-request.ts';
 import { addExact, compareExact, exactToNumber, exactUsd, hasFractionOfCent, subtractExact, type ExactAmount } from '../../server/engine/money.ts';
 import { centsDown, downToTheCent, percentOf, shareOf } from './programme-money.ts';
-import { isIsoDate, numberOrNull, readPrmNumber, unreadableDate, unreadableNumber } from '../../schemas/domain/prm-fields.ts';
+import { isIsoDate, readPrmNumber, unreadableDate, unreadableNumber } from '../../schemas/domain/prm-fields.ts';
 import { MDF_REQUEST_FORM_LABELS, MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 
 /** Money as the emails show it ($usd in templates): USD 1,000.50, USD 8,000. */
@@ -48,9 +48,9 @@ export const ClaimedRequest = z
 export type ClaimedRequest = z.infer<typeof ClaimedRequest>;
 
 /**
- * Another claim (from `prm.list_mdf_claims`): by title (D15) or against the same request (D18). Its Actual Costs
- * (D19) are read as the listing reads them (PrmMdfClaimSummary): plain number text is that number, text that is
- * not plainly one counts as none (its own intake told it).
+ * Another claim (from `prm.list_mdf_claims`): by title (D15) or against the same request (D18). Its Claim Amount
+ * (D18, D19) and Actual Costs (D19) are read as the listing reads them (PrmMdfClaimSummary): plain number text is
+ * that number, text that is not plainly one counts as none (its own intake told it).
  */
 export const OtherClaim = z
   .object({
@@ -58,7 +58,7 @@ export const OtherClaim = z
     mdfNumber: z.string(),
     title: z.string().nullish(),
     status: z.string().optional(),
-    amount: z.union([z.number(), z.string()]).nullish(),
+    amount: z.preprocess(readPrmNumber, z.number().nullish().catch(null)),
     actualCosts: z.preprocess(readPrmNumber, z.number().nullish().catch(null)),
   })
   .passthrough();
@@ -198,11 +198,11 @@ export function checkMdfClaim(
     const counted = requestClaims.filter(
       (other) => other.id !== claim.id && other.status !== 'Denied' && (other.id < claim.id || other.status === 'Approved' || other.status === 'Paid'),
     );
-    // Another claim's amount the PRM holds as text that is not plainly a number counts as none (its own intake told it).
-    const claimed = counted.reduce((sum, other) => addExact(sum, exactUsd(numberOrNull(other.amount) ?? 0)), exactUsd(0));
+    // Another claim's amount, read as its listing reads it (OtherClaim): a number or none.
+    const claimed = counted.reduce((sum, other) => addExact(sum, exactUsd(other.amount ?? 0)), exactUsd(0));
     const exactAmount = exactUsd(amount);
     const total = addExact(claimed, exactAmount);
-    const others = counted.map((other) => `claim ${other.id}${typeof other.amount === 'number' ? `: ${money(other.amount)}` : ''}`).join(', ');
+    const others = counted.map((other) => `claim ${other.id}${other.amount != null ? `: ${money(other.amount)}` : ''}`).join(', ');
     const leftOf = (bound: ExactAmount) => {
       const left = leftAfter(bound, claimed);
       return left > 0 ? `at most ${money(left)} is left to claim` : 'nothing is left to claim';

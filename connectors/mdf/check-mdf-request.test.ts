@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkMdfRequest } from './check-mdf-request.ts';
+import { checkMdfRequest, checkMdfRequestAtDecision } from './check-mdf-request.ts';
 
 const complete = {
   activityName: 'Cloud Summit Munich',
@@ -237,5 +237,35 @@ describe('D6: a field the PRM sent in a form that cannot be read (review 6): the
       'D13 activityCountry: The Activity Country must be a two-letter country code (ISO 3166-1 alpha-2, e.g. DE); it is "Germany".',
     ]);
     expect(messagesOf({ activityCountry: 'de' })).toEqual([]);
+  });
+});
+
+describe('the rules at an approver\'s decision: the request as it is now against what its approvers were shown', () => {
+  // Routed before amounts were compared exactly (b81beee): its fraction of a cent passed the intake check then.
+  const sent = { ...complete, totalCost: 2_500, partnerInvestment: 1_499.995, amountRequested: 1_000.005 };
+
+  it('an unchanged request has no problem, though its amount has a fraction of a cent: the approver decided it as shown', () => {
+    expect(checkMdfRequest(sent, ready).map((p) => p.rule)).toEqual(['D6']);
+    expect(checkMdfRequestAtDecision(sent, sent, ready)).toEqual([]);
+    const asThePrmHoldsIt = { ...sent, mdfNumber: 'MDF-1', status: 'Open', updated: '2026-04-02T10:00:00Z' };
+    expect(checkMdfRequestAtDecision(asThePrmHoldsIt, sent, ready)).toEqual([]);
+  });
+
+  it('D6: changed since, a fraction of a cent in the amount the approvers were shown is still not a problem (accepted when routed)', () => {
+    expect(checkMdfRequestAtDecision({ ...sent, endDate: '2026-03-12' }, sent, ready)).toEqual([]);
+  });
+
+  it('D6: changed since, an amount changed to another fraction of a cent is told as at intake, and so is any other problem of the request as it is now', () => {
+    const problems = checkMdfRequestAtDecision({ ...sent, amountRequested: 1_000.009, endDate: '2026-03-09' }, sent, ready);
+    expect(problems.map((p) => p.message)).toEqual([
+      'The Expected End Date (2026-03-09) is before the Expected Start Date (2026-03-10).',
+      'The Total Amount Required from the MDF programme (USD), 1000.009, has a fraction of a cent: give it in dollars and whole cents, e.g. USD 1,000.',
+    ]);
+  });
+
+  it('D5: the amount the approvers were shown with a cost lowered since is a new problem', () => {
+    expect(checkMdfRequestAtDecision({ ...sent, totalCost: 1_900 }, sent, ready).map((p) => p.message)).toEqual([
+      "MDF covers at most 50% of the activity's total cost: USD 1,000.005 of USD 1,900 is 52.63%. The most you can request is USD 950.",
+    ]);
   });
 });

@@ -1,6 +1,8 @@
 import { usd } from '../../server/engine/expression.ts';
 import { z } from 'zod';
-import { defineAction } from '../kit/define-connector.ts';
+import { defineAction, type ActionContext } from '../kit/define-connector.ts';
+import type { RunId } from '../../server/engine/ids.ts';
+import type { Store } from '../../server/store/store.ts';
 import { addExact, compareExact, exactUsd, hasFractionOfCent } from '../../server/engine/money.ts';
 import { centsDown, downToTheCent, percentOf, shareOf } from './programme-money.ts';
 import { ActivityDelivery, MDF_REQUEST_FORM_LABELS, MdfRequestForm, isCountryCode, isRegionCode, type MdfRequest } from '../../schemas/domain/mdf-request.ts';
@@ -45,6 +47,9 @@ const nonNegative = (value: unknown): number | undefined => (typeof value === 'n
 
 /** The request as the check reads it: the 13 form fields (D6), the activity's region (D8) and country (D13). */
 export type CheckedRequest = Pick<MdfRequest, keyof MdfRequestForm> & { activityRegion?: string | null; activityCountry?: string | null };
+
+/** How a D6 problem says that the requested amount has a fraction of a cent. */
+const FRACTION_OF_CENT = 'has a fraction of a cent';
 
 /** The form's number fields (D6): read from text when plainly a number, else kept as sent (prm-fields.ts). */
 const NUMBER_FIELDS = ['totalCost', 'targetContacts', 'estimatedPipeline', 'partnerInvestment', 'amountRequested'] as const;
@@ -130,7 +135,7 @@ export function checkMdfRequest(
     problems.push({
       rule: 'D6',
       field: 'amountRequested',
-      message: `The ${MDF_REQUEST_FORM_LABELS.amountRequested}, ${amount}, has a fraction of a cent: give it in dollars and whole cents, e.g. ${usd(downToTheCent(amount))}.`,
+      message: `The ${MDF_REQUEST_FORM_LABELS.amountRequested}, ${amount}, ${FRACTION_OF_CENT}: give it in dollars and whole cents, e.g. ${usd(downToTheCent(amount))}.`,
     });
   }
   if (compareExact(exactAmount, exactUsd(minimum)) < 0) {
@@ -161,9 +166,40 @@ export function checkMdfRequest(
   return problems;
 }
 
+/** The fields the check reads from a request: the 13 form fields (D6), the activity's region (D8) and country (D13). */
+const CHECKED_FIELDS = [...(Object.keys(MDF_REQUEST_FORM_LABELS) as Array<keyof MdfRequestForm>), 'activityRegion', 'activityCountry'] as const;
+
+/** Whether a field holds the same value in both (absent and null alike). */
+const sameField = (a: CheckedRequest, b: CheckedRequest, field: (typeof CHECKED_FIELDS)[number]) => JSON.stringify(a[field] ?? null) === JSON.stringify(b[field] ?? null);
+
+/**
+ * D3–D6, D8 when an approver has decided: the request as the PRM holds it now, against the request as
+ * its approvers were shown it (`sent`, which passed the intake check with the same partner and rules).
+ *
+ * Unchanged, it has no problem: the approver decided it as shown, and it is decided normally even when a
+ * rule was made stricter in the code since it was routed (b81beee: a fraction of a cent in the amount, a
+ * D6 problem at intake since then, passed before). Changed, every problem of the request as it is now
+ * counts, except a fraction of a cent in an amount the approvers were shown: it was accepted when routed
+ * and the approver decided that amount.
+ */
+export function checkMdfRequestAtDecision(
+  now: CheckedRequest,
+  sent: CheckedRequest,
+  partner: Pick<Partner, 'name' | 'marketingReady'>,
+  rules: ProgrammeRules = DOMAIN_PROGRAMME_RULES,
+): RuleProblem[] {
+  if (CHECKED_FIELDS.every((field) => sameField(now, sent, field))) return [];
+  const problems = checkMdfRequest(now, partner, rules);
+  if (!sameField(now, sent, 'amountRequested')) return problems;
+  return problems.filter((p) => !(p.rule === 'D6' && p.field === 'amountRequested' && p.message.includes(FRACTION_OF_CENT)));
+}
+
+/** A request as the check takes it: the form's fields, the activity's region and country, and any other field the PRM has. */
+const RequestToCheck = MdfRequestForm.extend({ activityRegion: z.string().nullish(), activityCountry: z.string().nullish() }).passthrough();
+
 const CheckInput = z
   .object({
-    request: MdfRequestForm.extend({ activityRegion: z.string().nullish(), activityCountry: z.string().nullish() }).passthrough(),
+    request: RequestToCheck,
     partner: z.object({ name: z.string(), marketingReady: z.boolean() }).passthrough(),
     /** The `mdf-programme` table's row (extra columns such as `programme` are ignored). */
     rules: z
@@ -171,16 +207,49 @@ const CheckInput = z
       .passthrough()
       .optional()
       .describe("The programme's numbers (the mdf-programme table's row). Absent only in runs of recipe versions from before the table: USD 1,000 and 50%, as docs/rules.md states D4 and D5."),
+    sent_for_approval: RequestToCheck.optional().describe(
+      "At an approver's decision: the request as its approvers were shown it. Unchanged since, the request has no problem (it passed the intake check and the approver decided it as shown); changed, every problem of it counts except a fraction of a cent in the amount they were shown. Absent at intake. Runs of mdf-request-approval v27 and older, which do not pass it, are checked against the request their latest approval email showed.",
+    ),
   })
   .strict();
 
+/** What the check reads from a run's journal: the request the run's latest approval email showed. */
+export type JournalReader = Pick<Store, 'getJournal'>;
+
+/**
+ * The request the run's latest approval email (an `approval.request` step: `signal`, `template` and
+ * `data.request`) showed its approver, for the same MDF number; undefined before any was sent (intake).
+ * For runs of mdf-request-approval v27 and older, routed before a check at decision was given
+ * `sent_for_approval`: such runs waiting over the deploy (b81beee's fraction of a cent) decide against
+ * what their approver saw. Needed until no run of those versions is left.
+ */
+async function requestShownInRun(journal: JournalReader, runId: RunId, mdfNumber: unknown): Promise<CheckedRequest | undefined> {
+  let shown: CheckedRequest | undefined;
+  for (const entry of await journal.getJournal(runId)) {
+    const input = entry.input as { signal?: unknown; template?: unknown; data?: { request?: { mdfNumber?: unknown } } } | null;
+    if (entry.status !== 'completed' || entry.stepType !== 'action' || typeof input?.signal !== 'string' || typeof input.template !== 'string') continue;
+    if (input.data?.request?.mdfNumber === undefined || input.data.request.mdfNumber !== mdfNumber) continue;
+    const request = RequestToCheck.safeParse(input.data.request);
+    if (request.success) shown = request.data;
+  }
+  return shown;
+}
+
+/** The mdf connection's part the check uses: the store's journals (absent where no engine runs). */
+interface CheckConnection {
+  journal?: JournalReader;
+}
+
 export const checkMdfRequestAction = defineAction({
-  description: 'Checks an MDF request against the programme rules D3–D6 and its activity region (D8); returns every problem found.',
+  description: "Checks an MDF request against the programme rules D3–D6 and its activity region (D8); returns every problem found. At an approver's decision, against the request as the approvers were shown it.",
   input: CheckInput,
   output: z.object({ ok: z.boolean(), problems: z.array(RuleProblem), rules_broken: z.array(z.string()) }),
   idempotent: true,
-  async run(input) {
-    const problems = checkMdfRequest(input.request, input.partner, input.rules ?? DOMAIN_PROGRAMME_RULES);
+  async run(input, ctx: ActionContext<CheckConnection>) {
+    const rules = input.rules ?? DOMAIN_PROGRAMME_RULES;
+    const journal = ctx.connection?.journal;
+    const sent = input.sent_for_approval ?? (journal ? await requestShownInRun(journal, ctx.runId, input.request.mdfNumber) : undefined);
+    const problems = sent === undefined ? checkMdfRequest(input.request, input.partner, rules) : checkMdfRequestAtDecision(input.request, sent, input.partner, rules);
     return { ok: problems.length === 0, problems, rules_broken: [...new Set(problems.map((p) => p.rule))] };
   },
 });

@@ -24,6 +24,7 @@ export const mdfConnector = defineConnector({
     prm: () => deps.connection<PrmClient>('prm'),
     salesforce: () => deps.connection<SalesforceConnection>('salesforce'),
     bases: deps.store,
+    journal: deps.store,
     claimUrl: (id) => claimPortalUrl(config.claimPortalUrl, id),
   }),
   actions: {

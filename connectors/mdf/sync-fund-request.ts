@@ -23,6 +23,8 @@ export interface MdfConnection {
   prm(): PrmClient;
   salesforce(): SalesforceConnection;
   bases: Pick<Store, 'syncBases' | 'saveSyncBases'>;
+  /** The runs' journals: the request check at a decision of an older approval version reads what the approver was shown (check-mdf-request.ts). */
+  journal?: Pick<Store, 'getJournal'>;
   /** D2: a claim's page in the PRM portal (PRM_CLAIM_PORTAL_URL), which the Funds Claim carries. */
   claimUrl(id: number): string;
 }

@@ -13,7 +13,12 @@ export type CancelRefusal =
   /** It was canceled before (by an operator, or an event: D12); `reason` is what that cancel said, null when it said nothing. */
   | { refused: 'canceled'; reason: string | null }
   /** It completed, or it failed: a failed run does nothing more unless an operator retries it. */
-  | { refused: 'finished'; status: 'completed' | 'failed' };
+  | { refused: 'finished'; status: 'completed' | 'failed' }
+  /**
+   * Finished at both of the cancel's tries, and retried again after each (another operator, another
+   * replica): not canceled, `status` as it is now (unfinished). Asking again cancels it.
+   */
+  | { refused: 'retried-meanwhile'; status: Run['status'] };
 
 /**
  * An operator's cancel: done, with the run as canceled; or refused with the reason, with the run as
@@ -51,5 +56,7 @@ export function cancelRefusalWords(runId: RunId, refusal: CancelRefusal): string
     case 'finished':
       // A failed run is left as it is: nothing of it runs again unless someone retries it.
       return refusal.status === 'failed' ? `run ${runId} is failed: ${FINISHED}; a failed run does nothing more unless it is retried` : `run ${runId} is ${refusal.status}: ${FINISHED}`;
+    case 'retried-meanwhile':
+      return `run ${runId} was retried while it was being canceled, twice: it is ${refusal.status} now and was not canceled; cancel it again`;
   }
 }

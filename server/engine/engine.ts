@@ -478,8 +478,9 @@ export class Engine {
    */
   async cancel(runId: RunId, reason = 'canceled by an operator'): Promise<CancelOutcome> {
     // A finished run retried between the cancel and the read is unfinished again (queued): the cancel
-    // is tried once more rather than refused for a status the run no longer has.
-    for (let attempt = 0; attempt < 2; attempt++) {
+    // is tried once more rather than refused for a status the run no longer has. Retried again after
+    // that try too, it is refused saying so (409 from the API): the operator asks again.
+    for (let attempt = 1; ; attempt++) {
       const canceled = await this.store.cancelRun(runId, this.clock.now(), reason);
       const run = await this.store.getRun(runId);
       if (!run) return { canceled: false, refusal: { refused: 'no-run' } };
@@ -490,8 +491,8 @@ export class Engine {
       }
       const refusal = cancelRefusalOf(run);
       if (refusal?.refused === 'canceled' || refusal?.refused === 'finished') return { canceled: false, refusal, run };
+      if (attempt === 2) return { canceled: false, refusal: { refused: 'retried-meanwhile', status: run.status }, run };
     }
-    throw new Error(`run ${runId} was neither canceled nor found finished in two tries (it was retried and finished again meanwhile): cancel it again`);
   }
 
   /** An operator's retry of a failed run, as the version it started on: the store does it or says why not. */

@@ -127,7 +127,7 @@ export const runDocs: RouteDoc[] = [
     responses: {
       200: { description: 'The canceled run', schema: RunView },
       404: noSuchRun,
-      409: { description: 'The run has finished: completed, failed (it does nothing more unless retried), or canceled (naming the reason of that cancel)', schema: ErrorBody },
+      409: { description: 'The run has finished: completed, failed (it does nothing more unless retried), or canceled (naming the reason of that cancel); or it was retried while being canceled, at both tries of the cancel (not canceled: cancel it again)', schema: ErrorBody },
     },
   },
 ];
