@@ -210,4 +210,15 @@ describe('checkLeadImport (D22)', () => {
     expect(check.refused).toEqual([]);
     expect(check.accepted.map((a) => [a.email, a.first_name, a.last_name])).toEqual([['mia@initech.example', 'Mia', 'Wong']]);
   });
+
+  it('refuses an email with two dots in a row or a dot next to the @ (mia@x..example, .mia@x.example), which Marketo would skip later', () => {
+    const check = checkLeadImport(bytes([HEADER, 'mia@x..example,,,,1,yes,,Expo,2026-03-02', '.mia@x.example,,,,1,yes,,Expo,2026-03-02', 'mia.@x.example,,,,1,yes,,Expo,2026-03-02', 'mia@.x.example,,,,1,yes,,Expo,2026-03-02', 'mia.wong@x.example,,,,1,yes,,Expo,2026-03-02'].join('\n')), 1024 * 1024);
+    expect(check.refused.map((r) => [r.row, r.reason])).toEqual([
+      [1, 'email "mia@x..example" is not an email address'],
+      [2, 'email ".mia@x.example" is not an email address'],
+      [3, 'email "mia.@x.example" is not an email address'],
+      [4, 'email "mia@.x.example" is not an email address'],
+    ]);
+    expect(check.accepted.map((a) => a.email)).toEqual(['mia.wong@x.example']);
+  });
 });

@@ -125,7 +125,8 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
     }
     // One address in one form: "ü" typed or composed of "u" and a combining mark is the same person.
     const email = get('email').normalize('NFC').toLowerCase();
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+    // Two dots in a row, or a dot at the start or next to the @, is no address (Marketo would skip the row later).
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || /\.\.|^\.|\.@|@\./.test(email)) {
       refuse(email ? `email ${JSON.stringify(get('email'))} is not an email address` : 'email is missing');
       continue;
     }
