@@ -2,7 +2,8 @@
  * A small RFC 4180 CSV reader. No CSV package is installed (and helpers add no dependency), so this
  * one reads exactly what the lead import needs: fields separated by commas, records by CRLF or LF,
  * fields in double quotes may hold commas, line breaks and `""` (a quote), and spaces or tabs around
- * the quotes are padding, dropped; a UTF-8 byte order mark at the start is dropped. Each record carries the line it starts on, so a refusal can name it.
+ * the quotes are padding, dropped; a UTF-8 byte order mark at the start is dropped. Each record
+ * carries the line it starts on, so a refusal can name it.
  */
 
 /** One record: its fields and the 1-based line of the file it starts on. */
