@@ -30,4 +30,8 @@ describe('readCsvRecords (RFC 4180, written here: no CSV package is installed)',
   it('keeps an empty quoted field as a record', () => {
     expect(readCsvRecords('""\n')).toEqual([{ line: 1, fields: [''] }]);
   });
+
+  it('reads spaces or tabs before an opening quote and after a closing quote as padding outside the field (hand-written ", " between quoted fields)', () => {
+    expect(readCsvRecords('"a" , "b",\t"c"\t\n')).toEqual([{ line: 1, fields: ['a', 'b', 'c'] }]);
+  });
 });

@@ -1,8 +1,9 @@
 /**
  * A small RFC 4180 CSV reader. No CSV package is installed (and helpers add no dependency), so this
  * one reads exactly what the lead import needs: fields separated by commas, records by CRLF or LF,
- * fields in double quotes may hold commas, line breaks and `""` (a quote); a UTF-8 byte order mark at
- * the start is dropped. Each record carries the line it starts on, so a refusal can name it.
+ * fields in double quotes may hold commas, line breaks and `""` (a quote), and spaces or tabs around
+ * the quotes are padding, dropped; a UTF-8 byte order mark at the start is dropped. Each record
+ * carries the line it starts on, so a refusal can name it.
  */
 
 /** One record: its fields and the 1-based line of the file it starts on. */
@@ -73,9 +74,17 @@ export function readCsvRecords(text: string): CsvRecord[] {
         line += 1;
         break;
       }
+      // Spaces or tabs after a closing quote are padding outside the field (`"Mia" ,`), as hand-written
+      // and script-written files put them; only other text there is not CSV.
+      if (justClosed && (c === ' ' || c === '\t')) {
+        i += 1;
+        continue;
+      }
       if (justClosed) throw new CsvSyntaxError(line, `text after a closing quote (${JSON.stringify(c)}): a quoted field ends at its quote, then a comma or the end of the line`);
       if (c === '"') {
-        if (!atFieldStart) throw new CsvSyntaxError(line, 'a " inside a field that does not start with one: quote the whole field and double the quote ("")');
+        // Spaces or tabs before the opening quote (`, "Wong"`) are padding too, dropped.
+        if (!atFieldStart && !/^[ \t]+$/.test(field)) throw new CsvSyntaxError(line, 'a " inside a field that does not start with one: quote the whole field and double the quote ("")');
+        field = '';
         quoted = true;
         quoteLine = line;
         atFieldStart = false;

@@ -130,4 +130,95 @@ describe('checkLeadImport (D22)', () => {
     const error = refusal(() => checkLeadImport(bytes(`${HEADER.replaceAll(',', ';')}\na@example.com;;;;1;yes;;Expo;2026-03-02\n`), 1024 * 1024));
     expect(error.message).toBe('line 1: the columns are separated by semicolons (;), not commas: save the file as "CSV UTF-8 (comma delimited)"; nothing was imported');
   });
+
+  // review7 M3: Excel turns a long number without "+" into scientific notation; the digits are gone.
+  it('D22: refuses a phone in Excel scientific notation (4.98956E+11) or an email in the phone column, naming the value and what happened; real formats are accepted', () => {
+    const csv = [
+      HEADER,
+      'mia@initech.example,Mia,Wong,Initech,4.98956E+11,yes,0015e00000NWCLD001,Cloud Summit Munich,2026-12-01',
+      'ed@initech.example,Ed,Po,Initech,4.98956e11,yes,,Cloud Summit Munich,2026-12-01',
+      'jo@initech.example,Jo,Li,Initech,"4,98956E+11",yes,,Cloud Summit Munich,2026-12-01',
+      'al@initech.example,Al,Bo,Initech,al2@initech.example,yes,,Cloud Summit Munich,2026-12-01',
+      'de@initech.example,De,Ra,Initech,+49 89 555 0101,yes,,Cloud Summit Munich,2026-12-01',
+      'us@initech.example,Us,Ra,Initech,(555) 010-0101 x12,yes,,Cloud Summit Munich,2026-12-01',
+      'uk@initech.example,Uk,Ra,Initech,+44 (0)20 5555 0100 ext. 3,yes,,Cloud Summit Munich,2026-12-01',
+      'fr@initech.example,Fr,Ra,Initech,01.23.45.67.89,yes,,Cloud Summit Munich,2026-12-01',
+      'vn@initech.example,Vn,Ra,Initech,1-800-FLOWERS,yes,,Cloud Summit Munich,2026-12-01',
+    ].join('\r\n');
+    const check = checkLeadImport(bytes(csv), 1024 * 1024);
+    expect(check.refused).toEqual([
+      { row: 1, line: 2, reason: 'phone "4.98956E+11" is a number in Excel\'s scientific notation: its digits are lost; export the file again with the phone column formatted as text (D22)' },
+      { row: 2, line: 3, reason: 'phone "4.98956e11" is a number in Excel\'s scientific notation: its digits are lost; export the file again with the phone column formatted as text (D22)' },
+      { row: 3, line: 4, reason: 'phone "4,98956E+11" is a number in Excel\'s scientific notation: its digits are lost; export the file again with the phone column formatted as text (D22)' },
+      { row: 4, line: 5, reason: 'phone "al2@initech.example" is an email address, not a phone number: are the columns swapped? (D22)' },
+    ]);
+    expect(check.accepted.map((a) => a.phone)).toEqual(['+49 89 555 0101', '(555) 010-0101 x12', '+44 (0)20 5555 0100 ext. 3', '01.23.45.67.89', '1-800-FLOWERS']);
+  });
+
+  // review7 L1: an address pasted from a web page or a CRM carries invisible characters.
+  it('removes invisible characters (zero-width space, joiners, BOM, word joiner, no-break space) from the email before it is checked and compared: the same person twice is refused as a repeat', () => {
+    const variants = ['mia@initech.example\u200b', '\u200cmia@initech.example', 'mia\u200d@initech.example', '\ufeffmia@initech.example', 'mia@initech.\u2060example', 'mia@initech.example\u00a0', 'mi\u00ada@initech.example'];
+    const csv = [HEADER, 'mia@initech.example,Mia,Wong,Initech,+49 89 555 0101,yes,0015e00000NWCLD001,Cloud Summit Munich,2026-12-01', ...variants.map((e) => `${e},Mia,Wong,Initech,+49 89 555 0101,yes,0015e00000NWCLD001,Cloud Summit Munich,2026-12-01`)].join('\n');
+    const check = checkLeadImport(bytes(csv), 1024 * 1024);
+    expect(check.accepted.map((a) => a.email)).toEqual(['mia@initech.example']);
+    expect(check.refused.map((r) => [r.row, r.reason])).toEqual(variants.map((_, i) => [i + 2, 'email mia@initech.example is on row 1 already for CRM Partner ID 0015e00000NWCLD001']));
+  });
+
+  it('removes invisible characters from the CRM Partner ID, phone and date too, and an email written in decomposed Unicode is the same address', () => {
+    const csv = [
+      HEADER,
+      'j\u00fcrgen@m\u00fcller.example,J\u00fcrgen,M\u00fcller,M\u00fcller GmbH,\u200b+49 89 555 0101,yes\u200b,0015e00000LTWRE\u200b,Expo,2026-12-01\u200b',
+      'ju\u0308rgen@mu\u0308ller.example,J\u00fcrgen,M\u00fcller,M\u00fcller GmbH,+49 89 555 0101,yes,0015e00000LTWREAA5,Expo,2026-12-01',
+    ].join('\n');
+    const check = checkLeadImport(bytes(csv), 1024 * 1024);
+    expect(check.accepted.map((a) => [a.email, a.phone, a.crm_partner_id, a.visited_on, a.opted_in])).toEqual([['j\u00fcrgen@m\u00fcller.example', '+49 89 555 0101', '0015e00000LTWREAA5', '2026-12-01', true]]);
+    expect(check.refused.map((r) => [r.row, r.reason])).toEqual([[2, 'email j\u00fcrgen@m\u00fcller.example is on row 1 already for CRM Partner ID 0015e00000LTWREAA5']]);
+  });
+
+  // review7 L2: Excel writes a cell with Alt+Enter as a quoted multi-line field.
+  it('folds a line break inside a field (a quoted multi-line cell) to one space: every field is a single line', () => {
+    const csv = [
+      HEADER,
+      'mia@initech.example,"Mia\nAnn","Wong\r\n",' + '"Initech, Zweigstelle\r\nM\u00fcnchen",+49 89 555 0101,yes,,"Cloud Summit\n\nMunich",2026-12-01',
+    ].join('\r\n');
+    const check = checkLeadImport(bytes(csv), 1024 * 1024);
+    expect(check.refused).toEqual([]);
+    expect(check.accepted.map((a) => [a.first_name, a.last_name, a.company, a.event])).toEqual([['Mia Ann', 'Wong', 'Initech, Zweigstelle M\u00fcnchen', 'Cloud Summit Munich']]);
+  });
+
+  // review7 L3: what an Excel export in another format looks like.
+  it('tells a tab-separated file (Excel "Unicode Text" or "Text (Tab delimited)") apart from a wrong header', () => {
+    const error = refusal(() => checkLeadImport(bytes(`${HEADER.replaceAll(',', '\t')}\na@example.com\t\t\t\t1\tyes\t\tExpo\t2026-03-02\n`), 1024 * 1024));
+    expect(error.message).toBe('line 1: the columns are separated by tabs, not commas (a "Unicode Text" or "Text (Tab delimited)" export): save the file as "CSV UTF-8 (comma delimited)"; nothing was imported');
+  });
+
+  it('reads a first line "sep=," (Excel writes it to say the separator is a comma) as Excel means it: the header is on line 2', () => {
+    const check = checkLeadImport(bytes(`sep=,\r\n${HEADER}\r\na@example.com,,,,1,yes,,Expo,2026-03-02\r\nb@example.com,,,,,yes,,Expo,2026-03-02\r\n`), 1024 * 1024);
+    expect(check.accepted.map((a) => [a.row, a.line, a.email])).toEqual([[1, 3, 'a@example.com']]);
+    expect(check.refused).toEqual([{ row: 2, line: 4, reason: 'phone is missing: a phone number is required for the PRM sync (D22)' }]);
+  });
+
+  it('refuses a first line "sep=;" or "sep=<tab>" saying what it is, not as a wrong header', () => {
+    const semicolon = refusal(() => checkLeadImport(bytes(`sep=;\n${HEADER.replaceAll(',', ';')}\na@example.com;;;;1;yes;;Expo;2026-03-02\n`), 1024 * 1024));
+    expect(semicolon.message).toBe('line 1: "sep=;" says the columns are separated by ";", not commas: save the file as "CSV UTF-8 (comma delimited)"; nothing was imported');
+    const tab = refusal(() => checkLeadImport(bytes(`sep=\t\n${HEADER.replaceAll(',', '\t')}\n`), 1024 * 1024));
+    expect(tab.message).toBe('line 1: "sep=\\t" says the columns are separated by a tab, not commas: save the file as "CSV UTF-8 (comma delimited)"; nothing was imported');
+  });
+
+  it('reads spaces around a quoted field ("Mia" , and , "Wong") as padding, like the spaces around an unquoted value: the row is imported', () => {
+    const check = checkLeadImport(bytes(`${HEADER}\n"mia@initech.example", "Mia" , "Wong",Initech,+49 89 555 0101,yes,,Expo,2026-03-02\n`), 1024 * 1024);
+    expect(check.refused).toEqual([]);
+    expect(check.accepted.map((a) => [a.email, a.first_name, a.last_name])).toEqual([['mia@initech.example', 'Mia', 'Wong']]);
+  });
+
+  it('refuses an email with two dots in a row or a dot next to the @ (mia@x..example, .mia@x.example), which Marketo would skip later', () => {
+    const check = checkLeadImport(bytes([HEADER, 'mia@x..example,,,,1,yes,,Expo,2026-03-02', '.mia@x.example,,,,1,yes,,Expo,2026-03-02', 'mia.@x.example,,,,1,yes,,Expo,2026-03-02', 'mia@.x.example,,,,1,yes,,Expo,2026-03-02', 'mia.wong@x.example,,,,1,yes,,Expo,2026-03-02'].join('\n')), 1024 * 1024);
+    expect(check.refused.map((r) => [r.row, r.reason])).toEqual([
+      [1, 'email "mia@x..example" is not an email address'],
+      [2, 'email ".mia@x.example" is not an email address'],
+      [3, 'email "mia.@x.example" is not an email address'],
+      [4, 'email "mia@.x.example" is not an email address'],
+    ]);
+    expect(check.accepted.map((a) => a.email)).toEqual(['mia.wong@x.example']);
+  });
 });

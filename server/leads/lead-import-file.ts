@@ -68,12 +68,26 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
     if (error instanceof CsvSyntaxError) throw new LeadImportRefused(400, error.line, `${error.message}; nothing was imported`);
     throw error;
   }
+  // Excel writes a first line "sep=," (and European users add it) to say which character separates the
+  // columns: a comma is this file's own, read as Excel means it; another is named as such.
+  const sep = records[0]?.line === 1 ? /^sep=(.)$/i.exec(records[0].fields.join(',')) : null;
+  if (sep) {
+    if (sep[1] !== ',') {
+      const what = sep[1] === '\t' ? 'a tab' : JSON.stringify(sep[1]);
+      throw new LeadImportRefused(400, 1, `line 1: ${JSON.stringify(sep[0])} says the columns are separated by ${what}, not commas: save the file as "CSV UTF-8 (comma delimited)"; nothing was imported`);
+    }
+    records.shift();
+  }
   const header = records.shift();
   if (!header) throw new LeadImportRefused(400, 1, 'line 1: the file is empty; the first line must be the header: ' + LEAD_IMPORT_COLUMNS.join(','));
   const names = header.fields.map((f) => f.trim().toLowerCase());
   if (names.length === 1 && names[0]!.includes(';') && LEAD_IMPORT_COLUMNS.every((c) => names[0]!.split(';').map((n) => n.trim()).includes(c))) {
     // Spreadsheets in many locales save "CSV" with semicolons.
     throw new LeadImportRefused(400, header.line, `line ${header.line}: the columns are separated by semicolons (;), not commas: save the file as "CSV UTF-8 (comma delimited)"; nothing was imported`);
+  }
+  if (names.length === 1 && names[0]!.includes('\t') && LEAD_IMPORT_COLUMNS.every((c) => names[0]!.split('\t').map((n) => n.trim()).includes(c))) {
+    // Excel's "Unicode Text" and "Text (Tab delimited)" exports.
+    throw new LeadImportRefused(400, header.line, `line ${header.line}: the columns are separated by tabs, not commas (a "Unicode Text" or "Text (Tab delimited)" export): save the file as "CSV UTF-8 (comma delimited)"; nothing was imported`);
   }
   const unknown = names.filter((n) => !(LEAD_IMPORT_COLUMNS as readonly string[]).includes(n));
   const missing = LEAD_IMPORT_COLUMNS.filter((c) => !names.includes(c));
@@ -101,7 +115,7 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
       refuse(`has ${record.fields.length} fields, the header has ${names.length}`);
       continue;
     }
-    const get = (column: (typeof LEAD_IMPORT_COLUMNS)[number]) => record.fields[names.indexOf(column)]!.trim();
+    const get = (column: (typeof LEAD_IMPORT_COLUMNS)[number]) => cleanField(column, record.fields[names.indexOf(column)]!);
     // Marketo refuses the whole batch of a value over its field length (or over 1 MB a call, 413): one
     // such row must be refused alone, not fail the 299 others of its batch and every batch after it.
     const tooLong = LEAD_IMPORT_COLUMNS.find((column) => get(column).length > MARKETO_LIMITS.stringFieldLength);
@@ -109,14 +123,27 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
       refuse(`${tooLong} is ${get(tooLong).length} characters, over the ${MARKETO_LIMITS.stringFieldLength} a Marketo field holds`);
       continue;
     }
-    const email = get('email').toLowerCase();
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+    // One address in one form: "ü" typed or composed of "u" and a combining mark is the same person.
+    const email = get('email').normalize('NFC').toLowerCase();
+    // Two dots in a row, or a dot at the start or next to the @, is no address (Marketo would skip the row later).
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || /\.\.|^\.|\.@|@\./.test(email)) {
       refuse(email ? `email ${JSON.stringify(get('email'))} is not an email address` : 'email is missing');
       continue;
     }
     const phone = get('phone');
     if (!phone) {
       refuse('phone is missing: a phone number is required for the PRM sync (D22)');
+      continue;
+    }
+    // An address in the phone column (columns swapped or shifted) is no number to call either.
+    if (phone.includes('@')) {
+      refuse(`phone ${JSON.stringify(phone)} is an email address, not a phone number: are the columns swapped? (D22)`);
+      continue;
+    }
+    // Excel shows a long number without "+" (4989555501010) as 4.98956E+11 and saves it so: the digits
+    // are gone, and the partner would get a number no one can call.
+    if (/^[+-]?\d+(?:[.,]\d+)?e[+-]?\d+$/i.test(phone)) {
+      refuse(`phone ${JSON.stringify(phone)} is a number in Excel's scientific notation: its digits are lost; export the file again with the phone column formatted as text (D22)`);
       continue;
     }
     // n/a, a dash, "none": what scanners and spreadsheets put in an empty cell is no number to call.
@@ -171,6 +198,28 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
     });
   }
   return result;
+}
+
+/** The columns that identify or are read by the runtime (compared, routed on, parsed), not text shown as is. */
+const KEY_COLUMNS = new Set<string>(['email', 'phone', 'crm_partner_id', 'opted_in', 'visited_on']);
+
+/**
+ * A field as the import uses it. Every field is one line: a line break inside a quoted cell (Excel's
+ * Alt+Enter) and the spaces around it become one space, so a company on two lines is not two lines of a
+ * digest. No-break spaces are spaces. Invisible format characters (zero-width space U+200B, joiners
+ * U+200C/D, word joiner U+2060, BOM U+FEFF, soft hyphen, direction marks), which a value pasted from a
+ * web page or a CRM carries, are removed from the key columns: `mia@x.example` with one is the same
+ * person. In names, company and event only the zero-width space, word joiner and BOM are removed (the
+ * joiners spell words in some scripts). Then the value is trimmed.
+ */
+function cleanField(column: string, raw: string): string {
+  // Split and trimmed, not one regex around the break: linear on a long run of spaces.
+  let value = /[\r\n\v\f\u0085\u2028\u2029]/.test(raw)
+    ? raw.split(/[\r\n\v\f\u0085\u2028\u2029]/).map((part) => part.trim()).filter((part) => part !== '').join(' ')
+    : raw;
+  value = value.replace(/[\u00a0\u2007\u202f]/g, ' ');
+  value = KEY_COLUMNS.has(column) ? value.replace(/\p{Cf}/gu, '') : value.replace(/[\u200b\u2060\ufeff]/g, '');
+  return value.trim();
 }
 
 /** The 1-based line the byte at this offset is on. */
