@@ -141,7 +141,7 @@ export class NoticeNotOverError extends Error {
   readonly spendsNoAttempt = true;
   readonly retryAfterMs: number;
   constructor(count: number, endsAt: number, now: number) {
-    super(`${count} lead${count === 1 ? '' : 's'}' recall notice ends at ${new Date(endsAt).toISOString()} (${Math.ceil((endsAt - now) / 1000)} s from now, the announced days after the reminder went out): ${count === 1 ? 'it is' : 'they are'} recalled then`);
+    super(`${count} lead${count === 1 ? "'s" : "s'"} recall notice ends at ${new Date(endsAt).toISOString()} (${Math.ceil((endsAt - now) / 1000)} s from now, the announced days after the reminder went out): ${count === 1 ? 'it is' : 'they are'} recalled then`);
     this.retryAfterMs = Math.max(0, endsAt - now);
   }
 }
