@@ -285,6 +285,35 @@ describe('the look-back of the reminder and the recall (D24, D25)', () => {
   });
 });
 
+describe('leads.recall_inactive_leads: the notice counts from when the reminder went out (D24, D25, review7 H1)', () => {
+  it('a lead whose reminder went out less than notice_days ago is not recalled yet: the others are, and the step is tried again when its notice ends, spending no attempt', async () => {
+    // Both reminded on 2026-04-13: lead0 at 07:30 (on time), lead1 at 07:52 (its send retried for minutes).
+    shareLeads(2, (i) => ({ recallReminderDate: i === 0 ? '2026-04-13T07:30:00.000Z' : '2026-04-13T07:52:00.000Z' }));
+    clock.set('2026-04-20T07:30:00Z');
+    const definition = leadsConnector.actions.recall_inactive_leads!;
+    const input = definition.input.parse({ ...WINDOW, reminded_by: '2026-04-13T08:30:00.000Z', notice_days: 7 });
+    const first = testContext(connect(), clock);
+    const error = await definition.run(input, first.ctx).then(() => expect.unreachable('lead1 was recalled 22 minutes before its notice ended'), (e: unknown) => e);
+    expect(error).toMatchObject({ name: 'NoticeNotOverError', retryable: true, spendsNoAttempt: true, retryAfterMs: 22 * 60_000 });
+    expect((error as Error).message).toBe("1 lead's recall notice ends at 2026-04-20T07:52:00.000Z (1320 s from now, the announced days after the reminder went out): it is recalled then");
+    expect(systems.prm.leads().map((lead) => [lead.email, lead.recalledDate])).toEqual([
+      ['lead0@client.example', '2026-04-20T07:30:00.000Z'],
+      ['lead1@client.example', null],
+    ]);
+    expect(systems.marketo.findLeads('email', 'lead1@client.example')[0]).toMatchObject({ impartnerPartnerAccount: '101', marketingSuspended: true });
+
+    clock.set('2026-04-20T07:52:00Z');
+    const again = testContext(connect(), clock);
+    const output = definition.output.parse(await definition.run(input, again.ctx)) as { recalled: number };
+    expect(output.recalled).toBe(1);
+    expect(systems.prm.leads().map((lead) => [lead.email, lead.recalledDate])).toEqual([
+      ['lead0@client.example', '2026-04-20T07:30:00.000Z'],
+      ['lead1@client.example', '2026-04-20T07:52:00.000Z'],
+    ]);
+    expect(systems.marketo.findLeads('email', 'lead1@client.example')[0]).toMatchObject({ impartnerPartnerAccount: null, marketingSuspended: false });
+  });
+});
+
 describe('lead-recall and the connectors its actions call', () => {
   it('D24, D25: a start without Salesforce configured refuses lead-recall by name (the recall action declares the PRM, Marketo and Salesforce)', () => {
     const recipe = Recipe.parse(JSON.parse(readFileSync(new URL('../../recipes/leads/lead-recall.recipe.json', import.meta.url), 'utf8')));

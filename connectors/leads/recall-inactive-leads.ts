@@ -128,9 +128,32 @@ function earlierReport(progress: unknown): RecallReport | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
+/**
+ * D24, D25 (review7 H1): a lead read for the recall whose reminder went out less than its notice ago
+ * (`notice_days` after its Recall Reminder Date, the time the email went out). The recall reads the
+ * reminders sent up to an hour after their own run's scheduled time, since an on-time reminder leaves a
+ * few seconds or minutes after 07:30 and its recall's run starts at 07:30 seven days later: such leads
+ * are recalled by the same step once their notice is over (it waits, spending no attempt), never before.
+ */
+export class NoticeNotOverError extends Error {
+  override name = 'NoticeNotOverError';
+  readonly retryable = true;
+  readonly spendsNoAttempt = true;
+  readonly retryAfterMs: number;
+  constructor(count: number, endsAt: number, now: number) {
+    super(`${count} lead${count === 1 ? "'s" : "s'"} recall notice ends at ${new Date(endsAt).toISOString()} (${Math.ceil((endsAt - now) / 1000)} s from now, the announced days after the reminder went out): ${count === 1 ? 'it is' : 'they are'} recalled then`);
+    this.retryAfterMs = Math.max(0, endsAt - now);
+  }
+}
+
+/** The recall's input: the inactive leads' window, and the notice the reminder announced. */
+const RecallInput = InactiveLeadsInput.extend({
+  notice_days: z.number().positive().optional().describe('D24, D25: the days the reminder announced (recall_day - reminder_day). A lead is recalled only once that many days have passed since its Recall Reminder Date (when its reminder went out); one read by reminded_by whose notice ends later is recalled by this step then (it waits, spending no attempt). Without it (runs of lead-recall v15 and before), reminded_by alone decides.'),
+});
+
 export const recallInactiveLeads = defineAction({
   description: 'Recalls the untouched, non-exempt leads synced in a window: Marketo updateOnly 300 a call (Impartner Partner Account cleared, Marketing Suspended as before the share: false unless ops had suspended the lead), then the PRM lead\'s Recalled Date.',
-  input: InactiveLeadsInput,
+  input: RecallInput,
   output: RecallReport,
   idempotent: true,
   uses: ['prm', 'marketo', 'salesforce'],
@@ -265,9 +288,19 @@ export const recallInactiveLeads = defineAction({
       // Kept with the step's journal entry: a crash or a failure in a later batch loses none of it.
       await ctx.saveProgress?.(report());
     };
+    // D24, D25: the leads whose notice is not over yet, and when the last of them ends.
+    const noticeMs = input.notice_days === undefined ? undefined : input.notice_days * 86_400_000;
+    let notYet = 0;
+    let noticeEndsAt = 0;
     try {
       let batch: RecallableLead[] = [];
       for await (const lead of recallableLeadsInMarketo(prm, marketo, input, call)) {
+        const remindedAt = Date.parse(String(lead.lead.recallReminderDate ?? ''));
+        if (noticeMs !== undefined && Number.isFinite(remindedAt) && remindedAt + noticeMs > ctx.clock.now()) {
+          notYet += 1;
+          noticeEndsAt = Math.max(noticeEndsAt, remindedAt + noticeMs);
+          continue;
+        }
         batch.push(lead);
         if (batch.length === MARKETO_LIMITS.batchSize) {
           await flush(batch);
@@ -275,6 +308,7 @@ export const recallInactiveLeads = defineAction({
         }
       }
       await flush(batch);
+      if (notYet > 0) throw new NoticeNotOverError(notYet, noticeEndsAt, ctx.clock.now());
     } catch (error) {
       // What this attempt did before it failed (a batch's Marketo write, some of its PRM marks) is the
       // next attempt's to report; it skips those leads. Not kept when the store is what failed.
