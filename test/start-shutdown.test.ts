@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findRecipeFiles } from '../server/find-files.ts';
@@ -97,6 +99,31 @@ describe('a signal before serve listens (SQLite)', () => {
   }, 90_000);
 });
 
+describe('a signal before serve listens, while it connects to PostgreSQL', () => {
+  // A server that accepts the connection and never answers (a host dropping packets after the
+  // handshake): the start waits for its connection timeout (10 s).
+  it('the connection that then fails is not a failed start: the stop line names the phase and the error; exit 0', async () => {
+    const silent = createServer(() => {});
+    const sockets: Socket[] = [];
+    silent.on('connection', (socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    });
+    const port = (silent.address() as AddressInfo).port;
+    const runtime = (rt = await openRuntimeProcess('partnerflow-sigterm-connecting-', { env: { PARTNERFLOW_DATABASE_URL: `postgres://partnerflow:not-a-secret@127.0.0.1:${port}/partnerflow`, LOG_LEVEL: 'info' } }));
+    runtime.start();
+    await until('the start to connect', async () => (sockets.length > 0 ? true : undefined), 20_000);
+    const ended = await stop(runtime);
+    expect({ code: ended.code, signal: ended.signal }).toEqual({ code: 0, signal: null });
+    expect(stoppedLines(runtime)).toEqual([{ signal: 'SIGTERM', phase: 'opening the store', msg: 'stopped during the start, while opening the store: nothing was served' }]);
+    const line = logLines(runtime).find((l) => String(l.msg).startsWith('stopped during the start'));
+    expect(String(line?.error)).toMatch(/cannot connect|timeout/i);
+    expect(runtime.stdout()).not.toContain('not-a-secret');
+  }, 60_000);
+});
+
 describe('a signal before serve listens (PostgreSQL)', () => {
   /** A fresh schema and a runtime process on it; dropped after the test. */
   async function onPostgres(prefix: string): Promise<{ runtime: RuntimeProcess; url: string; query: (text: string) => Promise<pg.QueryResult> }> {
@@ -154,13 +181,21 @@ describe('a signal before serve listens (PostgreSQL)', () => {
     expect(await applied(query)).toEqual(await allMigrations());
   }, 120_000);
 
-  /** A schema migrated up to all but its last migration (0027 undone), and a table lock that holds that migration once it runs. */
-  async function lastMigrationHeld(url: string, query: (text: string) => Promise<pg.QueryResult>): Promise<{ release(): Promise<void> }> {
-    const store = await openPostgresStore({ url, poolSize: 2 });
-    await store.close();
-    await query('drop index outbox_awaiting_decision');
-    await query(`delete from kysely_migration where name = '0027_outbox_awaiting_decision'`);
-    // An operator's transaction holds the outbox: 0027's index build waits for it, inside the migration's transaction.
+  /** The migration a start is held in (its index build waits for a lock on the outbox), and the ones after it, applied by that start. */
+  const HELD = '0027_outbox_awaiting_decision';
+  const fromHeld = async () => (await allMigrations()).filter((name) => name >= HELD);
+
+  /** A schema migrated up to the migration before HELD, and a table lock that holds HELD once the start runs it. */
+  async function lastMigrationHeld(url: string): Promise<{ release(): Promise<void> }> {
+    const schema = new URL(url).searchParams.get('options')!.replace('-c search_path=', '');
+    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) });
+    try {
+      const before = (await allMigrations()).filter((name) => name < HELD).at(-1)!;
+      expect((await new Migrator({ db, provider: postgresMigrations, migrationTableSchema: schema }).migrateTo(before)).error).toBeUndefined();
+    } finally {
+      await db.destroy();
+    }
+    // An operator's transaction holds the outbox: HELD's index build waits for it, inside the migration's transaction.
     const operator = await otherConnection(url);
     await operator.query('begin');
     await operator.query('lock table outbox in exclusive mode');
@@ -169,7 +204,7 @@ describe('a signal before serve listens (PostgreSQL)', () => {
 
   it('while it migrates: the migration under way commits first, then the start stops; the lock is freed and the next start is ready at once', async () => {
     const { runtime, url, query } = await onPostgres('partnerflow-sigterm-migrating-');
-    const held = await lastMigrationHeld(url, query);
+    const held = await lastMigrationHeld(url);
     runtime.start();
     await until('the start to be migrating (waiting for the outbox)', () => migrationWaitsFor(query, 'relation'), 60_000);
 
@@ -180,7 +215,7 @@ describe('a signal before serve listens (PostgreSQL)', () => {
     await held.release();
     const { code, signal, ms } = await ended;
     expect({ code, signal, withinBound: ms < 1000 + EXIT_BOUND_MS }, `exited ${ms} ms after SIGTERM`).toEqual({ code: 0, signal: null, withinBound: true });
-    expect(stoppedLines(runtime)).toEqual([{ signal: 'SIGTERM', phase: 'migrating the schema', msg: 'stopped during the start, while migrating the schema: nothing was served', migrated: ['0027_outbox_awaiting_decision'] }]);
+    expect(stoppedLines(runtime)).toEqual([{ signal: 'SIGTERM', phase: 'migrating the schema', msg: 'stopped during the start, while migrating the schema: nothing was served', migrated: await fromHeld() }]);
     expect(runtime.stdout()).not.toContain('partnerflow ready');
     // The migration is whole: recorded, and its index there. Nothing of the runtime connected, no lock held.
     expect(await applied(query)).toEqual(await allMigrations());
@@ -222,7 +257,7 @@ describe('a signal before serve listens (PostgreSQL)', () => {
 
   it('a second SIGTERM while the migration under way finishes ends the process at once; the migration rolls back whole, and the next start applies it', async () => {
     const { runtime, url, query } = await onPostgres('partnerflow-sigterm-migrating-twice-');
-    const held = await lastMigrationHeld(url, query);
+    const held = await lastMigrationHeld(url);
     runtime.start();
     await until('the start to be migrating (waiting for the outbox)', () => migrationWaitsFor(query, 'relation'), 60_000);
 
@@ -239,7 +274,7 @@ describe('a signal before serve listens (PostgreSQL)', () => {
     await held.release();
     await until('the killed start’s connections to be gone', async () => ((await runtimeConnections(query)) === 0 ? true : undefined), 5000);
     // Its transaction rolled back whole: neither recorded nor built.
-    expect(await applied(query)).not.toContain('0027_outbox_awaiting_decision');
+    expect((await applied(query)).filter((name) => name >= HELD)).toEqual([]);
     expect((await query(`select indexname from pg_indexes where schemaname = current_schema() and indexname = 'outbox_awaiting_decision'`)).rowCount).toBe(0);
     runtime.start();
     await runtime.ready();

@@ -159,10 +159,10 @@ stops the start with a message naming each variable.`,
     process.once('SIGINT', onSigint);
     process.once('SIGTERM', onSigterm);
     /** The one line of a start a signal stopped before it listened, with the migrations it let commit first. */
-    const stoppedBeforeListening = (migrated: string[]): number => {
+    const stoppedBeforeListening = (migrated: string[], error?: string): number => {
       releaseMockStore();
       log.info(
-        { signal: stopSignal, phase, ms: Math.round(performance.now() - stoppingAt), ...(migrated.length > 0 && { migrated }) },
+        { signal: stopSignal, phase, ms: Math.round(performance.now() - stoppingAt), ...(migrated.length > 0 && { migrated }), ...(error !== undefined && { error }) },
         `stopped during the start, while ${phase}: nothing was served`,
       );
       exit(0);
@@ -186,6 +186,9 @@ stops the start with a message naming each variable.`,
       });
     } catch (error) {
       if (error instanceof StartStoppedError) return stoppedBeforeListening(migrated);
+      // Asked to stop while a step of the start could not be cut short (a connection that waits for its
+      // timeout): the step failing after the signal is not a failed start; its error is on the stop line.
+      if (startStop.signal.aborted) return stoppedBeforeListening(migrated, describeStartupError(error, { dbSetting: typeof values.db === 'string' ? '--db' : 'PARTNERFLOW_DB' }));
       releaseMockStore();
       console.error(describeStartupError(error, { dbSetting: typeof values.db === 'string' ? '--db' : 'PARTNERFLOW_DB' }));
       return 1;
