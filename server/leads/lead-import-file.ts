@@ -1,4 +1,5 @@
 import { IsoDate } from '../../schemas/domain/prm-fields.ts';
+import { cleanKeyField, cleanTextField, isLeadEmailAddress, leadEmail, phoneProblem } from '../../schemas/domain/lead-fields.ts';
 import { readCrmPartnerId } from '../../schemas/domain/crm-partner-id.ts';
 import { MARKETO_LIMITS } from '../../connectors/marketo/marketo-limits.ts';
 import { CsvSyntaxError, readCsvRecords } from './csv-records.ts';
@@ -123,32 +124,27 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
       refuse(`${tooLong} is ${get(tooLong).length} characters, over the ${MARKETO_LIMITS.stringFieldLength} a Marketo field holds`);
       continue;
     }
-    // One address in one form: "ü" typed or composed of "u" and a combining mark is the same person.
-    const email = get('email').normalize('NFC').toLowerCase();
+    // One address in one form (lead-fields.ts): "ü" typed or composed of "u" and a combining mark is the same person.
+    const email = leadEmail(get('email'));
     // Two dots in a row, or a dot at the start or next to the @, is no address (Marketo would skip the row later).
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || /\.\.|^\.|\.@|@\./.test(email)) {
+    if (!isLeadEmailAddress(email)) {
       refuse(email ? `email ${JSON.stringify(get('email'))} is not an email address` : 'email is missing');
       continue;
     }
     const phone = get('phone');
-    if (!phone) {
-      refuse('phone is missing: a phone number is required for the PRM sync (D22)');
-      continue;
-    }
-    // An address in the phone column (columns swapped or shifted) is no number to call either.
-    if (phone.includes('@')) {
-      refuse(`phone ${JSON.stringify(phone)} is an email address, not a phone number: are the columns swapped? (D22)`);
-      continue;
-    }
-    // Excel shows a long number without "+" (4989555501010) as 4.98956E+11 and saves it so: the digits
-    // are gone, and the partner would get a number no one can call.
-    if (/^[+-]?\d+(?:[.,]\d+)?e[+-]?\d+$/i.test(phone)) {
-      refuse(`phone ${JSON.stringify(phone)} is a number in Excel's scientific notation: its digits are lost; export the file again with the phone column formatted as text (D22)`);
-      continue;
-    }
-    // n/a, a dash, "none": what scanners and spreadsheets put in an empty cell is no number to call.
-    if (!/\d/.test(phone)) {
-      refuse(`phone ${JSON.stringify(phone)} has no digits: a phone number is required for the PRM sync (D22)`);
+    const problem = phoneProblem(phone);
+    if (problem) {
+      refuse(
+        {
+          missing: 'phone is missing: a phone number is required for the PRM sync (D22)',
+          // Columns swapped or shifted.
+          'email-address': `phone ${JSON.stringify(phone)} is an email address, not a phone number: are the columns swapped? (D22)`,
+          // Excel writes a long number without "+" so; the partner would get a number no one can call.
+          'scientific-notation': `phone ${JSON.stringify(phone)} is a number in Excel's scientific notation: its digits are lost; export the file again with the phone column formatted as text (D22)`,
+          // n/a, a dash, "none": what scanners and spreadsheets put in an empty cell.
+          'no-digits': `phone ${JSON.stringify(phone)} has no digits: a phone number is required for the PRM sync (D22)`,
+        }[problem],
+      );
       continue;
     }
     const rawPartner = get('crm_partner_id');
@@ -204,22 +200,12 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
 const KEY_COLUMNS = new Set<string>(['email', 'phone', 'crm_partner_id', 'opted_in', 'visited_on']);
 
 /**
- * A field as the import uses it. Every field is one line: a line break inside a quoted cell (Excel's
- * Alt+Enter) and the spaces around it become one space, so a company on two lines is not two lines of a
- * digest. No-break spaces are spaces. Invisible format characters (zero-width space U+200B, joiners
- * U+200C/D, word joiner U+2060, BOM U+FEFF, soft hyphen, direction marks), which a value pasted from a
- * web page or a CRM carries, are removed from the key columns: `mia@x.example` with one is the same
- * person. In names, company and event only the zero-width space, word joiner and BOM are removed (the
- * joiners spell words in some scripts). Then the value is trimmed.
+ * A field as the import uses it, cleaned as every lead's fields are (lead-fields.ts): one line, no-break
+ * spaces as spaces, invisible format characters removed (all of them from the key columns, only the
+ * zero-width space, word joiner and BOM from names, company and event), trimmed.
  */
 function cleanField(column: string, raw: string): string {
-  // Split and trimmed, not one regex around the break: linear on a long run of spaces.
-  let value = /[\r\n\v\f\u0085\u2028\u2029]/.test(raw)
-    ? raw.split(/[\r\n\v\f\u0085\u2028\u2029]/).map((part) => part.trim()).filter((part) => part !== '').join(' ')
-    : raw;
-  value = value.replace(/[\u00a0\u2007\u202f]/g, ' ');
-  value = KEY_COLUMNS.has(column) ? value.replace(/\p{Cf}/gu, '') : value.replace(/[\u200b\u2060\ufeff]/g, '');
-  return value.trim();
+  return KEY_COLUMNS.has(column) ? cleanKeyField(raw) : cleanTextField(raw);
 }
 
 /** The 1-based line the byte at this offset is on. */
