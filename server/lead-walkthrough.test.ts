@@ -119,7 +119,9 @@ describe('the README lead walkthrough (npm start)', () => {
     const [digest, ...moreDigests] = await mailbox(northwind);
     expect(moreDigests).toEqual([]);
     expect(digest!.subject).toBe(`1 new lead shared with Northwind Cloud (${digestDay})`);
-    expect(digest!.text).toContain(`in the 24 hours before ${digestDay} 07:00 UTC`);
+    // D23: the first digest of the schedule (no slot fired before it) reads the 24 hours before it, named in UTC.
+    const digestAt = dailyFireAtOrAfter(syncedAt, 7, 0);
+    expect(digest!.text).toContain(`between ${dayOf(digestAt - 24 * 3_600_000)} 07:00 and ${digestDay} 07:00 UTC`);
     expect(digest!.text).toContain('- Mia Wong <mia.wong@initech.example>, Initech, +49 89 555 0101');
     expect(await mailbox('partners@tailspin.example')).toEqual([]);
     const [digestProblems] = await mailbox(ops);
