@@ -58,7 +58,7 @@ const CSV = [
 ].join('\n');
 
 describe('the README lead walkthrough (npm start)', () => {
-  it.each([['the time the test runs', undefined], ['06:59 UTC, just before the digest', '06:59'], ['07:15 UTC, between the digest and the recall run', '07:15']])('starting at %s, takes booth scans from the import (D22) through routing (D20, D21, D27, D1), the digest (D23), the day-23 reminder (D24) and the day-30 recall (D25), a lead the partner works kept (D24, D25); then a partner campaign (D28, D29)', async (_when, startAt) => {
+  it.each([['the time the test runs', undefined], ['06:59 UTC, just before the digest', '06:59'], ['07:15 UTC, between the digest and the recall run', '07:15'], ['07:05 UTC, after the digest fired, before it read its window (settle minutes)', '07:05']])('starting at %s, takes booth scans from the import (D22) through routing (D20, D21, D27, D1), the digest (D23), the day-23 reminder (D24) and the day-30 recall (D25), a lead the partner works kept (D24, D25); then a partner campaign (D28, D29)', async (_when, startAt) => {
     const rt = await mockRuntime(startAt);
     const call = async (method: string, path: string, body?: unknown) => {
       const init = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
@@ -116,10 +116,16 @@ describe('the README lead walkthrough (npm start)', () => {
     const syncedAt = Date.parse(synced);
     const digestDay = dayOf(dailyFireAtOrAfter(syncedAt, 7, 0));
     await advance('P1D');
+    // The digest reads its window 10 minutes (lead-share digest_settle_minutes) after its 07:00 fire: a
+    // lead synced between 07:00 and 07:10 is read by the next day's digest only after 07:10 (D23, review 7 H2).
+    const readAt = dailyFireAtOrAfter(syncedAt, 7, 0) + 10 * 60_000;
+    if (syncedAt + DAY < readAt) await advance(`PT${Math.ceil((readAt - syncedAt - DAY) / 1000) + 1}S`);
     const [digest, ...moreDigests] = await mailbox(northwind);
     expect(moreDigests).toEqual([]);
     expect(digest!.subject).toBe(`1 new lead shared with Northwind Cloud (${digestDay})`);
-    expect(digest!.text).toContain(`in the 24 hours before ${digestDay} 07:00 UTC`);
+    // D23: the first digest of the schedule (no slot fired before it) reads the 24 hours before it, named in UTC.
+    const digestAt = dailyFireAtOrAfter(syncedAt, 7, 0);
+    expect(digest!.text).toContain(`between ${dayOf(digestAt - 24 * 3_600_000)} 07:00 and ${digestDay} 07:00 UTC`);
     expect(digest!.text).toContain('- Mia Wong <mia.wong@initech.example>, Initech, +49 89 555 0101');
     expect(await mailbox('partners@tailspin.example')).toEqual([]);
     const [digestProblems] = await mailbox(ops);

@@ -193,6 +193,20 @@ export class HttpClient {
     this.#clock = options.clock ?? systemClock;
   }
 
+  /**
+   * The longest one request can take before it resolves or throws, from its first attempt: every
+   * attempt timing out, with the longest wait between two attempts (a backoff is at most maxDelayMs; a
+   * Retry-After is waited out up to maxRetryAfterMs). With the defaults: 3 x 30 s + 2 x 60 s = 210 s.
+   * Not counted: waits for the limiter's rate budget and an expired session's one repeat. A body sent
+   * again is the same body, so a date stamped into it before the call can reach the system this much
+   * later (the lead-share digest's settle minutes, D23).
+   */
+  get longestCallMs(): number {
+    const timeoutMs = this.#options.timeoutMs ?? 30_000;
+    const { attempts, maxDelayMs, maxRetryAfterMs } = this.#retry;
+    return attempts * timeoutMs + (attempts - 1) * Math.max(maxDelayMs, maxRetryAfterMs);
+  }
+
   /** Sends a request; resolves with a 2xx response, or throws an HttpError subclass. */
   async request<T = unknown>(request: HttpRequest<T>): Promise<HttpResponse<T>> {
     const retryable = request.idempotent ?? IDEMPOTENT_METHODS.has(request.method);

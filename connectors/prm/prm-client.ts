@@ -107,6 +107,11 @@ export class PrmClient {
     });
   }
 
+  /** The longest one PRM call can take, its in-call retries included (HttpClient.longestCallMs). */
+  get longestCallMs(): number {
+    return this.#http.longestCallMs;
+  }
+
   async getPartner(id: number, options: CallOptions = {}): Promise<PrmPartner> {
     const res = await this.#http.request({ method: 'GET', path: `${this.partnerObject}/${recordId(id)}`, expect: PARTNER_ONE, ...options });
     return res.body.data;

@@ -8,7 +8,7 @@ export type RunEvent = { data: unknown; problem?: undefined } | { problem: strin
 
 /** The event a `schedule` trigger gives its run (engine.ts: one per fire time), as `run --event` takes it. */
 export const SCHEDULE_EVENT_SHAPE = '{"scheduled_at": "<an ISO time, e.g. 2026-03-03T07:00:00Z>"}';
-const ScheduleEvent = z.object({ scheduled_at: z.iso.datetime({ offset: true }) }).strict();
+const ScheduleEvent = z.object({ scheduled_at: z.iso.datetime({ offset: true }), previous_scheduled_at: z.iso.datetime({ offset: true }).nullable().optional() }).strict();
 
 /**
  * Checks the JSON of `run --event <file>` against the recipe's trigger, as the runtime would have
@@ -37,7 +37,9 @@ export function runEvent(recipe: Recipe, json: unknown, file: string, catalog: C
     const parsed = ScheduleEvent.safeParse(data);
     if (!parsed.success) return { problem: `${file} is not a schedule event: ${formatIssues(parsed.error.issues)}; ${name} is started by its schedule${takes}` };
     // As the engine writes it, so the steps read the same string whatever zone the file gave.
-    return { data: { scheduled_at: new Date(parsed.data.scheduled_at).toISOString() } };
+    // previous_scheduled_at: the slot fired before (the engine gives it; absent or null: none known).
+    const previous = parsed.data.previous_scheduled_at;
+    return { data: { scheduled_at: new Date(parsed.data.scheduled_at).toISOString(), previous_scheduled_at: previous ? new Date(previous).toISOString() : null } };
   }
   return { data };
 }

@@ -595,15 +595,18 @@ export class Engine {
 
   /** One run per due fire time of each `schedule` trigger (deduplicated on the fire time). */
   async #startScheduledRuns(): Promise<void> {
-    for (const { recipe: name, at } of await this.#schedules.due(this.clock.now())) {
+    for (const { recipe: name, at, previous } of await this.#schedules.due(this.clock.now())) {
       const recipe = this.recipes.get(name)!;
       const scheduledAt = new Date(at).toISOString();
+      // The slot this schedule fired before this one (null: never fired), so a daily window can start
+      // where the previous one ended whatever the cron, its zone or an edit of its hour (D23).
+      const previousScheduledAt = previous === null ? null : new Date(previous).toISOString();
       const created = await this.store.createRun({
         id: newRunId(at),
         recipe: name,
         recipeVersion: recipe.definition.version,
         recipeHash: recipe.hash,
-        trigger: { type: 'schedule', receivedAt: at, data: { scheduled_at: scheduledAt } },
+        trigger: { type: 'schedule', receivedAt: at, data: { scheduled_at: scheduledAt, previous_scheduled_at: previousScheduledAt } },
         dedupKey: `schedule:${scheduledAt}`,
         correlationKey: null,
         cancelOnEvent: recipe.definition.cancel_on?.event ?? null,

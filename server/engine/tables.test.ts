@@ -78,6 +78,14 @@ describe('the lead-share table (D24, D25)', () => {
     expect(() => createTables({ 'lead-share': [{ ...leadShare, recall_day: '30' }] })).toThrow('tables/lead-share: rows[0].recall_day is "30", not a whole number of days above zero');
   });
 
+  it('D23: is refused when digest_settle_minutes is not a whole number of minutes of at least 4 (longer than the 210 s one PRM call can take), naming the row', () => {
+    const why = "the lead-share digest reads its window this long after the window's end; a lead's Partner Synced Date is taken before its PRM write, which the PRM client can resend for up to 210 s (3 attempts of 30 s, 2 waits of up to 60 s), so a shorter settle misses leads dated just before the end (e.g. digest_settle_minutes 10)";
+    expect(() => createTables({ 'lead-share': [{ ...leadShare, digest_settle_minutes: 3 }] }, undefined, 'recipes/tables')).toThrow(`recipes/tables/lead-share: rows[0].digest_settle_minutes: 3 is not a whole number of minutes of at least 4; ${why}`);
+    expect(() => createTables({ 'lead-share': [{ ...leadShare, digest_settle_minutes: '10' }] }, undefined, 'recipes/tables')).toThrow(`recipes/tables/lead-share: rows[0].digest_settle_minutes: "10" is not a whole number of minutes of at least 4; ${why}`);
+    expect(() => createTables({ 'lead-share': [{ ...leadShare, digest_settle_minutes: 10 }] })).not.toThrow();
+    expect(() => createTables({ 'lead-share': [leadShare] })).not.toThrow();
+  });
+
   it('is refused when the look-back is not longer than the recall day: no lead would ever be recalled', () => {
     const why =
       'the reminder and the recall read only the leads shared after the run\'s scheduled time minus look_back_days, and the recall takes those shared recall_day days or more before it, so no lead would ever be recalled. Leave room for a recall that comes late (a reminder caught up late is recalled recall_day - reminder_day days after it): e.g. look_back_days 90, recall_day 30';

@@ -43,7 +43,7 @@ export function createTables(tables: Record<string, Row[]>, calendar: unknown = 
     });
     if (problems.length === before) checked.set(name, parsed);
   }
-  for (const check of [checkLeaveNamesApprovers, checkReminderDaysOnce, checkLeadShareDays]) problems.push(...check(checked, origin));
+  for (const check of [checkLeaveNamesApprovers, checkReminderDaysOnce, checkLeadShareDays, checkDigestSettle]) problems.push(...check(checked, origin));
   problems.push(...programmeTableProblems(checked, origin));
   const parsedCalendar = BusinessCalendar.safeParse(calendar);
   if (!parsedCalendar.success) problems.push(`${origin}/business-calendar: ${formatIssues(parsedCalendar.error.issues)}`);
@@ -177,6 +177,24 @@ function checkLeadShareDays(tables: Map<string, Row[]>, origin: string): string[
     }
   });
   tables.set('lead-share', withDefaults);
+  return problems;
+}
+
+/**
+ * D23 (review 7, H2): `digest_settle_minutes`, how long after its window's end the lead-share digest
+ * reads it (10 when absent). A lead's Partner Synced Date is taken before its PRM write, which the PRM
+ * client resends for up to 210 s (PrmClient.longestCallMs): a settle of 3 minutes or less would miss a
+ * lead dated just before the window's end, in no digest. Refused, naming the row, not raised quietly.
+ */
+function checkDigestSettle(tables: Map<string, Row[]>, origin: string): string[] {
+  const problems: string[] = [];
+  (tables.get('lead-share') ?? []).forEach((row, i) => {
+    const minutes = row.digest_settle_minutes;
+    if (minutes === undefined || (typeof minutes === 'number' && Number.isInteger(minutes) && minutes >= 4)) return;
+    problems.push(
+      `${origin}/lead-share: rows[${i}].digest_settle_minutes: ${JSON.stringify(minutes)} is not a whole number of minutes of at least 4; the lead-share digest reads its window this long after the window's end; a lead's Partner Synced Date is taken before its PRM write, which the PRM client can resend for up to 210 s (3 attempts of 30 s, 2 waits of up to 60 s), so a shorter settle misses leads dated just before the end (e.g. digest_settle_minutes 10)`,
+    );
+  });
   return problems;
 }
 
