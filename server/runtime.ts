@@ -147,7 +147,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     log,
     approvalLinks: connectors.connections.get('approval') as ApprovalConnection,
     // The console's recipes page: the files as they are on disk now, checked as this start checked them.
-    ...(options.recipes === undefined && { checkRecipeFiles: () => checkRecipeFiles(findRecipeFiles([config.recipesDir]), { catalog, tables: tables.names(), tablesDir: options.tables ? undefined : config.tablesDir, connectorConfigs: config.connectors, tableRows: tables }) }),
+    ...(options.recipes === undefined && { checkRecipeFiles: (onDisk?: Pick<Tables, 'rows'>) => checkRecipeFiles(findRecipeFiles([config.recipesDir]), { catalog, tables: tables.names(), tablesDir: options.tables ? undefined : config.tablesDir, connectorConfigs: config.connectors, tableRows: onDisk ?? tables }) }),
     // And its table files, read at start and never again: an edit on disk is checked as the next start would check it.
     ...(options.tables === undefined && { tableFiles: { dir: config.tablesDir, check: (recipes: readonly { definition: Recipe; file: string }[]) => checkTableFiles(config.tablesDir, recipes) } }),
     ...(testClock && { testClock }),

@@ -266,6 +266,39 @@ describe('a template name the recipe keeps in a variable or reads from a table',
     ]);
   });
 
+  it('a row an enclosing if on the same lookup rules out is not followed (its condition is false for that row); a row it lets through still is', () => {
+    const rows = [
+      { kind: 'approved', template: 'request-approved', notify: true },
+      { kind: 'denied', template: 'request-denid', notify: true },
+      { kind: 'closed', template: 'n/a', notify: false },
+    ];
+    const where = { kind: '{% $steps.request.status %}' };
+    const guarded = (condition: string) => ({ id: 'should_notify', type: 'if', condition, then: [send('tell_partner', '{% $steps.notice.template %}', data)] });
+    // The reviewer's case: the "n/a" row is never sent; the misspelt row the if lets through still is named.
+    expect(validateWith([lookup(where, { required: true }), guarded('{% $steps.notice.notify %}')], { notices: rows })).toEqual([denid('2].then[0')]);
+    // A condition comparing the row's cells: only the rows it lets through.
+    expect(validateWith([lookup(where), guarded("{% $steps.notice.kind != 'closed' and $steps.notice.kind != 'denied' %}")], { notices: rows })).toEqual([]);
+    // Through a variable set from the row, the send's own if still rules the row out.
+    expect(validateWith([lookup(where), set('keep', { template_name: '{% $steps.notice.template %}' }), guarded('{% $steps.notice.notify %}')].map((s) => (s as { id: string }).id === 'should_notify' ? { ...s, then: [send('tell_partner', '{% $vars.template_name %}', data)] } : s), { notices: rows })).toEqual([
+      denid('3].then[0', 'set as $vars.template_name by step "keep", '),
+    ]);
+    // A condition that cannot be decided for a row (it also reads the event) rules nothing in: no false alarm.
+    expect(validateWith([lookup(where), guarded('{% $steps.notice.notify and $trigger.data.notify %}')], { notices: rows })).toEqual([]);
+    // A condition that does not read the lookup leaves every row in.
+    expect(validateWith([lookup(where), guarded('{% $steps.request.urgent %}')], { notices: rows.slice(0, 2) })).toEqual([denid('2].then[0')]);
+  });
+
+  it('in an else branch a row is followed only when the condition is false for it', () => {
+    const rows = [
+      { kind: 'denied', template: 'request-denid', skip: false },
+      { kind: 'closed', template: 'n/a', skip: true },
+    ];
+    const branch = { id: 'should_skip', type: 'if', condition: '{% $steps.notice.skip %}', then: [set('skipped', { skipped: true })], else: [send('tell_partner', '{% $steps.notice.template %}', data)] };
+    expect(validateWith([lookup({ kind: '{% $steps.request.status %}' }), branch], { notices: rows })).toEqual([
+      `${FILE}: steps[2].else[0].input.template: step "tell_partner" can send email template "request-denid", from column template of table notices rows[0] (kind "denied"), read by lookup step "notice"; there is no email template "request-denid" in ${shown}: a run that reads that row would fail at this step (did you mean "request-denied"?)`,
+    ]);
+  });
+
   it('a variable a foreach sets from itself is followed once round, not forever', () => {
     const each = { id: 'each_partner', type: 'foreach', items: '{% $steps.request.partners %}', steps: [set('grow', { template_name: "{% $vars.template_name & '-again' %}" })] };
     expect(validateWith([set('pick', { template_name: 'request' }), each, send('tell_partner', '{% $vars.template_name %}', data)])).toEqual([

@@ -101,6 +101,14 @@ describe('partnerflow validate', () => {
     expect(code).toBe(1);
   });
 
+  it('a table row an if on the same lookup keeps from the send (notify false, template "n/a") is not followed: the recipe is valid', async () => {
+    vi.stubEnv('EMAIL_TEMPLATES_DIR', join(fixtures, 'templates-guarded/email-templates'));
+    vi.stubEnv('TABLES_DIR', join(fixtures, 'templates-guarded/tables'));
+    const code = await validateCommand.run({ values: {}, positionals: [join(fixtures, 'templates-guarded/recipes')] });
+    expect(output.out).toEqual([`✓ ${shown('templates-guarded/recipes/decision-notice.recipe.json')}`, '1 recipe valid, 0 with problems']);
+    expect(code).toBe(0);
+  });
+
   describe('a template name that comes from a table or from a variable set earlier', () => {
     const folder = (path: string) => shown(`templates-from-tables/${path}`);
     beforeEach(() => {

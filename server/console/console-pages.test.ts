@@ -9,7 +9,10 @@ import { appFixture, approvalRecipe, type AppFixture } from '../http/app-fixture
 import { createApp } from '../http/app.ts';
 import { checkRecipeFiles } from '../recipes/check-recipe-files.ts';
 import { checkTableFiles } from '../recipes/check-table-files.ts';
-import { loadTables } from '../engine/tables.ts';
+import { loadTables, type Tables } from '../engine/tables.ts';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { CONNECTORS } from '../../connectors/index.ts';
+import { loadConfig } from '../config.ts';
 import { ConsoleBrowser, runIdsOn, textOf } from '../../test/support/console-browser.ts';
 
 let fx: AppFixture;
@@ -639,6 +642,35 @@ describe('the recipes page: the tables each recipe reads', () => {
     const gone = await page(browser, '/console/recipes');
     expect(gone.text).toContain(`owners 2 rows ${join(dir, 'owners.json')} a problem on disk now`);
     expect(gone.text).toMatch(/followup\.recipe\.json: steps\[0\]\.table: unknown table "owners": the tables folder \S+ \(TABLES_DIR\) has no tables/);
+  });
+
+  it('a template name misspelt in a table file on disk shows as the recipe problem the next start would refuse it with, though the rows read at start were fine', async () => {
+    const fixture = join(import.meta.dirname, '../recipes/fixtures/templates-guarded');
+    const dir = mkdtempSync(join(tmpdir(), 'console-tables-'));
+    copyFileSync(join(fixture, 'tables/decision-notices.json'), join(dir, 'decision-notices.json'));
+    const file = join(fixture, 'recipes/decision-notice.recipe.json');
+    const { connectors } = loadConfig({ EMAIL_TEMPLATES_DIR: join(fixture, 'email-templates') }, { mock: true, connectors: CONNECTORS });
+    const atStart = loadTables(dir);
+    fx = await appFixture({ recipes: [mdfRecipe] });
+    const app = createApp({
+      engine: fx.engine,
+      config: fx.config,
+      log: silentLog,
+      approvalLinks: { linkSecret: MOCK_APPROVAL_LINK_SECRET, timezone: 'Europe/Berlin' },
+      // As serve wires them: the recipe files checked with the rows on disk when given, else the rows read at start.
+      checkRecipeFiles: (onDisk?: Pick<Tables, 'rows'>) =>
+        checkRecipeFiles([file], { catalog: new ConnectorCatalog(CONNECTORS), tables: atStart.names(), tablesDir: dir, connectorConfigs: connectors, tableRows: onDisk ?? atStart }),
+      tableFiles: { dir, check: (recipes) => checkTableFiles(dir, recipes) },
+    });
+    const browser = new ConsoleBrowser(app);
+    expect((await page(browser, '/console/recipes')).text).not.toContain('do not validate');
+    // Ops misspell the approved template in the table: the next start would refuse the recipe.
+    const table = JSON.parse(readFileSync(join(dir, 'decision-notices.json'), 'utf8')) as { rows: Array<Record<string, unknown>> };
+    table.rows[0]!.template = 'request-aproved';
+    writeFileSync(join(dir, 'decision-notices.json'), JSON.stringify(table));
+    const p = await page(browser, '/console/recipes');
+    expect(p.text).toContain('1 of 1 recipe files do not validate; a start would be refused:');
+    expect(p.text).toContain(`step "tell_partner" can send email template "request-aproved", from column template of ${join(dir, 'decision-notices.json')} rows[0] (status "Approved"), read by lookup step "notice"`);
   });
 
   it('a runtime given its tables in code names them with their rows and says there are no files to check', async () => {

@@ -13,6 +13,7 @@ import { cursorProblem } from './page-cursor.ts';
 import { recipePage, recipesPage } from './recipes-page.ts';
 import type { RecipeFileCheck } from '../recipes/check-recipe-files.ts';
 import type { TableFilesCheck } from '../recipes/check-table-files.ts';
+import { loadTables, type Tables } from '../engine/tables.ts';
 import { businessTimerRow, pollRow, scheduleRow, timersPage, wakeRow, type TimerRow } from './timers-page.ts';
 import { byRun } from './wait-words.ts';
 import { waitingPage, type WaitingRow } from './waiting-page.ts';
@@ -121,12 +122,25 @@ export function overviewRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
   return app;
 }
 
-/** The recipe files on disk checked now; a folder that is gone is a problem of its own, not a 500. */
+/**
+ * The recipe files on disk checked now, with the table rows on disk now (a template name a table gives
+ * is followed through the rows the next start reads; when the table folder does not load, the rows read
+ * at start, and the folder's own problem shows with the tables); a folder that is gone is a problem of
+ * its own, not a 500.
+ */
 async function checkOnDisk(ctx: ConsoleContext) {
   const check = ctx.deps.checkRecipeFiles;
   if (!check) return undefined;
+  let rows: Tables | undefined;
+  if (ctx.deps.tableFiles) {
+    try {
+      rows = loadTables(ctx.deps.tableFiles.dir);
+    } catch {
+      rows = undefined;
+    }
+  }
   try {
-    return await check();
+    return await check(rows);
   } catch (error) {
     const file = ctx.deps.config.recipesDir;
     return [{ file, problems: [{ file, path: '', message: error instanceof Error ? error.message : String(error) }] }];

@@ -5,6 +5,7 @@ import type { RuntimeConfig } from '../config.ts';
 import type { OffsetClock } from '../engine/clock.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Recipe } from '../../schemas/recipe.ts';
+import type { Tables } from '../engine/tables.ts';
 import type { RecipeFileCheck } from '../recipes/check-recipe-files.ts';
 import type { TableFilesCheck } from '../recipes/check-table-files.ts';
 import { approvalRoutes } from './approvals.ts';
@@ -71,9 +72,11 @@ export interface AppDeps {
   testClock?: OffsetClock;
   /**
    * Checks the recipe files as they are on disk now, as a start would (the console's recipes page shows
-   * a broken edit before it is deployed); absent when the recipes were given in code.
+   * a broken edit before it is deployed); absent when the recipes were given in code. `tableRows`: the
+   * table rows as they are on disk now (a template name a table column gives is checked against them,
+   * as the next start would); without them, the rows read at start.
    */
-  checkRecipeFiles?: () => Promise<RecipeFileCheck[]>;
+  checkRecipeFiles?: (tableRows?: Pick<Tables, 'rows'>) => Promise<RecipeFileCheck[]>;
   /**
    * The folder the runtime read its tables from at start (TABLES_DIR), and a check of its files as they
    * are on disk now against the given recipes, as `validate` and a start check them (the console's

@@ -5,6 +5,7 @@ import { isExpression } from '../engine/expression.ts';
 import { sameValue } from '../engine/same-value.ts';
 import type { Tables } from '../engine/tables.ts';
 import { displayPath } from '../find-files.ts';
+import { rowPassesGuards, type Guard } from './row-guards.ts';
 import { walkSteps } from './walk-steps.ts';
 
 /** The `set` steps whose value of a variable can be the one a step reads. */
@@ -15,6 +16,8 @@ interface StepPlace {
   vars: VarState;
   /** `as` name → the foreach step, innermost last. */
   items: ReadonlyMap<string, ForeachStep>;
+  /** The `if`s the step sits in, outermost first. */
+  guards: readonly Guard[];
 }
 
 /** Beyond this many hops (a variable set from a variable set from …) nothing is claimed. */
@@ -43,29 +46,31 @@ export function recipeValues(recipe: Recipe, tables: Pick<Tables, 'rows'>, table
   const byId = new Map<string, Step>();
   for (const { step } of walkSteps(recipe)) if (!byId.has(step.id)) byId.set(step.id, step);
 
-  const resolve = (at: string, path: readonly string[], following: Following, each = false): Choices | undefined => {
+  /** `via`: the steps the value passes on its way to the step that reads it, whose `if`s a table row must get through. */
+  const resolve = (at: string, path: readonly string[], following: Following, each = false, via: readonly string[] = []): Choices | undefined => {
     const place = places.get(at);
     const read = JSON.stringify([at, path]);
     if (!place || following.has(read) || following.size > MAX_DEPTH || path.length === 0) return undefined;
     const inner = new Set(following).add(read);
+    const through = via.includes(at) ? via : [...via, at];
     const [root, ...rest] = path as [string, ...string[]];
     const item = place.items.get(root);
     if (item) {
       // A foreach item is one of the items: a path into it reads what the same path into the list reads.
       const items = scopePath(item.items);
-      return items ? resolve(item.id, [...items, ...rest], inner, true) : undefined;
+      return items ? resolve(item.id, [...items, ...rest], inner, true, through) : undefined;
     }
     if (root === 'vars') {
       const [name, ...inside] = rest;
       const setters = name === undefined ? undefined : place.vars.get(name);
       if (!setters || setters.size === 0) return undefined;
-      return merge([...setters].map((id) => setValue(byId.get(id) as SetStep, name!, inside, inner, each)));
+      return merge([...setters].map((id) => setValue(byId.get(id) as SetStep, name!, inside, inner, each, through)));
     }
     if (root === 'steps') {
       const [id, ...inside] = rest;
       const step = id === undefined ? undefined : byId.get(id);
-      if (step?.type === 'set' && inside.length > 0 && Object.hasOwn(step.values, inside[0]!)) return setValue(step, inside[0]!, inside.slice(1), inner, each);
-      if (step?.type === 'lookup' && inside.length === 1) return tableColumn(step, inside[0]!);
+      if (step?.type === 'set' && inside.length > 0 && Object.hasOwn(step.values, inside[0]!)) return setValue(step, inside[0]!, inside.slice(1), inner, each, through);
+      if (step?.type === 'lookup' && inside.length === 1) return tableColumn(step, inside[0]!, through);
     }
     return undefined;
   };
@@ -74,7 +79,7 @@ export function recipeValues(recipe: Recipe, tables: Pick<Tables, 'rows'>, table
    * What a set step keeps as `name`, at `inside` within it, each string with the set step named first;
    * with `each` (a foreach item over it), each item of a list written in the recipe.
    */
-  const setValue = (step: SetStep, name: string, inside: readonly string[], following: Following, each: boolean): Choices | undefined => {
+  const setValue = (step: SetStep, name: string, inside: readonly string[], following: Following, each: boolean, via: readonly string[]): Choices | undefined => {
     const source: ValueSource = { kind: 'set', text: `set as $vars.${name} by step "${step.id}"` };
     let value: unknown = step.values[name];
     let rest = inside;
@@ -86,20 +91,22 @@ export function recipeValues(recipe: Recipe, tables: Pick<Tables, 'rows'>, table
     let found: Choices | undefined;
     if (each && Array.isArray(value)) found = listed(value, rest);
     else if (isExpression(value)) {
-      if (rest.length === 0) found = expressionChoices(value, (path) => resolve(step.id, path, following));
+      if (rest.length === 0) found = expressionChoices(value, (path) => resolve(step.id, path, following, false, via));
       else {
         // `{% $steps.notice %}` kept whole, read as `$vars.notice.template`.
         const path = scopePath(value);
-        found = path ? resolve(step.id, [...path, ...rest], following) : undefined;
+        found = path ? resolve(step.id, [...path, ...rest], following, false, via) : undefined;
       }
     } else if (typeof value === 'string' && rest.length === 0) found = { values: [{ value, from: [] }], complete: true };
     if (!found) return undefined;
     return { values: found.values.map((choice) => ({ value: choice.value, from: [source, ...choice.from] })), complete: found.complete };
   };
 
-  const tableColumn = (step: LookupStep, column: string): Choices | undefined => {
+  const tableColumn = (step: LookupStep, column: string, via: readonly string[]): Choices | undefined => {
     const rows = tables.rows(step.table);
     if (!rows) return undefined;
+    // The ifs the value passes through on its way to the send: a row one of them rules out is never sent.
+    const guards = via.flatMap((id) => places.get(id)?.guards ?? []);
     const file = tablesDir === undefined ? `table ${step.table}` : displayPath(join(tablesDir, `${step.table}.json`));
     const where = typeof step.where === 'object' ? step.where : {};
     const written = Object.entries(where).filter(([, value]) => isLiteral(value));
@@ -108,6 +115,8 @@ export function recipeValues(recipe: Recipe, tables: Pick<Tables, 'rows'>, table
     rows.forEach((row, i) => {
       // A row the lookup's literal `where` values leave out is never what it reads.
       if (!written.every(([c, value]) => sameValue(row[c], value))) return;
+      // A row an enclosing if on this lookup rules out (or may rule out) is not claimed: no false alarm.
+      if (!rowPassesGuards(guards, step.id, step.mode === 'all' ? [row] : row)) return;
       const cell = row[column];
       if (typeof cell !== 'string') {
         complete = false;
@@ -121,7 +130,7 @@ export function recipeValues(recipe: Recipe, tables: Pick<Tables, 'rows'>, table
     return { values, complete: complete && step.required === true && step.mode !== 'all' };
   };
 
-  return (step, path) => resolve(step.id, path, new Set());
+  return (step, path) => resolve(step.id, path, new Set(), false, []);
 }
 
 /** The strings at `path` in each item of a list written in the recipe; an item that is no such string makes the list incomplete. */
@@ -149,16 +158,16 @@ function isLiteral(value: unknown): boolean {
 /** Each step's place: the set steps that can have set each variable last before it, and its foreach items. */
 function stepPlaces(recipe: Recipe): Map<string, StepPlace> {
   const places = new Map<string, StepPlace>();
-  const record = (step: Step, vars: VarState, items: ReadonlyMap<string, ForeachStep>) => {
+  const record = (step: Step, vars: VarState, items: ReadonlyMap<string, ForeachStep>, guards: readonly Guard[]) => {
     const before = places.get(step.id);
-    places.set(step.id, { vars: before ? union(before.vars, vars) : vars, items });
+    places.set(step.id, { vars: before ? union(before.vars, vars) : vars, items, guards: before ? before.guards.filter((g) => guards.some((h) => h.condition === g.condition && h.then === g.then)) : guards });
   };
   /** The variables after the steps, or null when they end the run (a `stop`). */
-  const sequence = (steps: readonly Step[], entry: VarState | null, items: ReadonlyMap<string, ForeachStep>): VarState | null => {
+  const sequence = (steps: readonly Step[], entry: VarState | null, items: ReadonlyMap<string, ForeachStep>, guards: readonly Guard[] = []): VarState | null => {
     let state = entry;
     for (const step of steps) {
       const vars = state ?? new Map();
-      record(step, vars, items);
+      record(step, vars, items, guards);
       switch (step.type) {
         case 'set': {
           const next = new Map(vars);
@@ -167,14 +176,17 @@ function stepPlaces(recipe: Recipe): Map<string, StepPlace> {
           break;
         }
         case 'if':
-          state = unionOrNull(sequence(step.then, vars, items), step.else ? sequence(step.else, vars, items) : vars);
+          state = unionOrNull(
+            sequence(step.then, vars, items, [...guards, { condition: step.condition, then: true }]),
+            step.else ? sequence(step.else, vars, items, [...guards, { condition: step.condition, then: false }]) : vars,
+          );
           break;
         case 'foreach': {
           const inner = new Map(items).set(step.as ?? 'item', step);
           // Its steps may run any number of times: what one pass sets reaches the next.
           let around: VarState = vars;
           for (let pass = 0; pass < 8; pass++) {
-            const next = union(around, sequence(step.steps, around, inner) ?? new Map());
+            const next = union(around, sequence(step.steps, around, inner, guards) ?? new Map());
             if (sameState(next, around)) break;
             around = next;
           }
@@ -183,12 +195,12 @@ function stepPlaces(recipe: Recipe): Map<string, StepPlace> {
         }
         case 'action':
           if (typeof step.on_error === 'object') {
-            const handled = sequence(step.on_error.steps, vars, items);
+            const handled = sequence(step.on_error.steps, vars, items, guards);
             if (step.on_error.then === 'continue') state = unionOrNull(vars, handled);
           }
           break;
         case 'wait_for':
-          if (step.on_timeout) state = unionOrNull(vars, sequence(step.on_timeout, vars, items));
+          if (step.on_timeout) state = unionOrNull(vars, sequence(step.on_timeout, vars, items, guards));
           break;
         case 'stop':
           state = null;

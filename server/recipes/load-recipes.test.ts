@@ -138,6 +138,14 @@ export default defineRecipe({
     ]);
   });
 
+  it('starts a recipe whose send sits in an if on the lookup that rules out the row naming no template ("n/a", notify false)', async () => {
+    const folder = join(fixtures, 'templates-guarded');
+    const { connectors } = loadConfig({ EMAIL_TEMPLATES_DIR: join(folder, 'email-templates') }, { mock: true, connectors: CONNECTORS });
+    const tables = loadTables(join(folder, 'tables'));
+    const recipes = await loadRecipes(join(folder, 'recipes'), { catalog: new ConnectorCatalog(CONNECTORS), tables: tables.names(), tablesDir: join(folder, 'tables'), connectorConfigs: connectors, tableRows: tables });
+    expect(recipes.map((r) => r.definition.name)).toEqual(['guarded-decision-notice']);
+  });
+
   it('refuses a recipe whose email template exists but does not parse (a placeholder that does not compile), naming the template and the problem', async () => {
     const templates = mkdtempSync(join(tmpdir(), 'templates-'));
     writeFileSync(join(templates, 'broken.txt'), '---\nsubject: Hello {{ partner.name }}\n---\nHello {{ partner.( }},\n');
