@@ -46,7 +46,8 @@ const shown = (value: string | null | undefined): string => (value === null || v
  * that a request whose submitter typed something that is no address (`jane@`, a name, nothing) is still
  * decided and the partner still told; else nobody, and ops get instead an email (UNREACHABLE_TEMPLATE)
  * that names the MDF number, both fields and their values, so that they correct the PRM and tell the
- * partner. Chosen once per run, from the request and partner as the run read them.
+ * partner. Chosen when a run starts, from the request and partner as the run read them; a run that waits
+ * (mdf-request-approval, for its decision) chooses again from the request and partner read after the wait.
  */
 export function partnerAddress(request: AddressedRequest, partner: AddressedPartner, ops: OpsContact): PartnerAddress {
   const submitter = request.submittedByEmail;
