@@ -770,7 +770,7 @@ export class Engine {
    * it, by any replica, are due now rather than at the end of their park.
    */
   #wakeParkedRuns(system: string): void {
-    this.store.wakeParkedRuns(system, this.clock.now()).then(
+    this.store.wakeParkedRuns(system, this.clock.now(), 1).then(
       (woken) => {
         if (woken > 0) this.wake();
       },

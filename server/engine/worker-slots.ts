@@ -1,4 +1,5 @@
 import type { ActionDefinition } from '../../connectors/kit/define-connector.ts';
+import { PARK_MAX_MS } from '../store/store.ts';
 import { ConnectedConnectors, type ResolvedAction } from './connector-registry.ts';
 
 /**
@@ -16,7 +17,7 @@ export const SLOW_CALL_MS = 1000;
  */
 export const PARK_MIN_MS = SLOW_CALL_MS;
 /** At most this long between two tries of a parked run: a PRM call's own timeout (30 s). */
-export const PARK_MAX_MS = 30_000;
+export { PARK_MAX_MS };
 
 /** How long a run parked for `parkedForMs` (since it first became due) is parked again: as long again, within PARK_MIN_MS..PARK_MAX_MS. */
 export function parkFor(parkedForMs: number): number {
