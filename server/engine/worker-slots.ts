@@ -67,9 +67,12 @@ export class WorkerSlots {
   #nextCall = 0;
   #now: () => number = () => Date.now();
   #wake: () => void = () => {};
-  #systemFree: (system: string) => void = () => {};
-  /** Systems this worker parked runs on since they were last woken. */
-  readonly #parkedOn = new Set<string>();
+  #systemFree: (system: string, room: number) => Promise<number> = async () => 0;
+  /**
+   * Systems this worker parked runs on, while some may still be parked: with how many times a run
+   * was parked on it, so a wake that found none left forgets the system only if none was parked since.
+   */
+  readonly #parkedOn = new Map<string, number>();
   /** A system with this many calls under way (one of them slow) gets no more: half of `max`. */
   readonly parkAt: number;
   /** Wakes the worker when a call becomes slow (its slot is free then); armed while calls are under way. */
@@ -86,7 +89,7 @@ export class WorkerSlots {
    * The engine's clock, how to wake its worker loop when a call turns slow, and what to do when a
    * system this worker parked runs on is no longer busy (a call to it ended): wake those runs.
    */
-  watch(options: { now: () => number; wake: () => void; systemFree?: (system: string) => void }): void {
+  watch(options: { now: () => number; wake: () => void; systemFree?: (system: string, room: number) => Promise<number> }): void {
     this.#now = options.now;
     this.#wake = options.wake;
     if (options.systemFree) this.#systemFree = options.systemFree;
@@ -115,9 +118,18 @@ export class WorkerSlots {
     this.#timer ??= this.#arm();
     return () => {
       this.#calls.delete(call);
-      if (this.#parkedOn.has(system) && !this.busySystem(system)) {
-        this.#parkedOn.delete(system);
-        this.#systemFree(system);
+      const parks = this.#parkedOn.get(system);
+      if (parks !== undefined && !this.busySystem(system)) {
+        // Wake as many parked runs as the system has room for before it is busy again (parkAt calls),
+        // at least one: not all of them, which would each be claimed and, but the first, parked again
+        // at every answer. The system stays known while runs may remain parked on it.
+        const room = Math.max(1, this.parkAt - this.callsTo(system));
+        this.#systemFree(system, room).then(
+          (woken) => {
+            if (woken < room && this.#parkedOn.get(system) === parks) this.#parkedOn.delete(system);
+          },
+          () => {},
+        );
       }
     };
   }
@@ -154,9 +166,16 @@ export class WorkerSlots {
     return calls >= this.parkAt && slow ? { system, calls } : undefined;
   }
 
+  /** The calls to `system` under way here. */
+  callsTo(system: string): number {
+    let calls = 0;
+    for (const call of this.#calls.values()) if (call.system === system) calls++;
+    return calls;
+  }
+
   /** A turn parked its run on `system` (busySystem): its runs are woken when a call to it ends and it is busy no more. */
   parked(system: string): void {
-    this.#parkedOn.add(system);
+    this.#parkedOn.set(system, (this.#parkedOn.get(system) ?? 0) + 1);
   }
 
   #arm(): ReturnType<typeof setTimeout> {
