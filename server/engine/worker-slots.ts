@@ -53,8 +53,9 @@ export interface BusySystem {
  *
  * Fair between systems: a system with half of `max` turns (or more) in calls to it, one of which has
  * gone unanswered for SLOW_CALL_MS, gets no further call (`busySystem`): the turn about to make one
- * ends without it and its run is parked (interpreter.ts), due again later (parkFor), or at once when
- * that system answers (`watch`'s `systemFree`). So one system that hangs holds at most half the turns,
+ * ends without it and its run is parked (interpreter.ts; only when other work waits for a turn, the
+ * engine decides), due again later (parkFor), or when that system answers (`watch`'s `systemFree`:
+ * as many as it has room for, oldest first). So one system that hangs holds at most half the turns,
  * and runs that call other systems keep the other half.
  */
 export class WorkerSlots {
