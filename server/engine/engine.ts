@@ -181,7 +181,7 @@ export class Engine {
     this.metrics.readOperatorFiguresFrom(() => this.store.awaitingOperator());
     const concurrency = this.#opts.concurrency;
     this.#slots = options.slots ?? new WorkerSlots(concurrency, options.maxConcurrency ?? Math.max(64, concurrency));
-    this.#slots.watch({ now: () => options.clock.now(), wake: () => this.#wakeLoop(), systemFree: (system) => this.#wakeParkedRuns(system) });
+    this.#slots.watch({ now: () => options.clock.now(), wake: () => this.#wakeLoop(), systemFree: (system, room) => this.#wakeParkedRuns(system, room) });
     this.#turnConnectors = new SlotTimedConnectors(options.connectors, this.#slots);
     this.metrics.readWaitingOnSystemsFrom(() => this.#slots.waitingOnSystems());
     this.dueBacklog = new DueBacklog({ query: (q) => options.store.dueBacklog(q), clock: options.clock });
@@ -720,7 +720,10 @@ export class Engine {
         onLifecycle: this.#opts.onLifecycle,
         draining: () => this.#stopping,
         newRun,
-        busySystem: (action) => this.#slots.busySystem(systemOf(action)),
+        // Parked only when that lets other work run: every turn is taken, or due runs wait for one.
+        // With free turns and nothing else due, the call is made as before (a slow system that answers
+        // is not parked, its runs' age pushing intake back for nothing).
+        busySystem: (action) => (this.#othersWaitForATurn() ? this.#slots.busySystem(systemOf(action)) : undefined),
       });
       // A run parked before and not now is parked no more; one never parked has nothing to clear.
       const parked = result.parked ?? (run.parkedOn !== null ? null : undefined);
@@ -772,13 +775,28 @@ export class Engine {
    * A system this worker parked runs on is busy no more (one of its calls ended): the runs parked on
    * it, by any replica, are due now rather than at the end of their park.
    */
-  #wakeParkedRuns(system: string): void {
-    this.store.wakeParkedRuns(system, this.clock.now()).then(
+  #wakeParkedRuns(system: string, room: number): Promise<number> {
+    return this.store.wakeParkedRuns(system, this.clock.now(), room).then(
       (woken) => {
         if (woken > 0) this.wake();
+        return woken;
       },
-      (error) => this.#opts.log.warn({ system, error: (error as Error).message }, 'could not wake the runs parked on a system that answers again; they are due at the end of their park'),
+      (error) => {
+        this.#opts.log.warn({ system, error: (error as Error).message }, 'could not wake the runs parked on a system that answers again; they are due at the end of their park');
+        return room;
+      },
     );
+  }
+
+  /**
+   * Whether a turn parking its run would let other work run: all WORKER_MAX_CONCURRENCY turns are
+   * taken (this one included), or the last claim took as many runs as it could (more are due), or the
+   * due backlog as last counted holds due runs that are not parked.
+   */
+  #othersWaitForATurn(): boolean {
+    if (this.#busySlots >= this.#slots.max || this.#moreDue) return true;
+    const backlog = this.dueBacklog.current();
+    return backlog.count - backlog.parked > this.#busySlots;
   }
 
   #resumeLater(run: Run, owner: string): void {

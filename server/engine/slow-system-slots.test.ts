@@ -169,4 +169,68 @@ describe('worker slots and a system that hangs', () => {
     expect(after).toMatch(/^partnerflow_due_backlog_parked_runs\{[^}]*\} 0$/m);
     expect((await fx.store.getRun(asRunId(prm[2]!)))!.parkedOn).toBeNull();
   });
+
+  const parkedTurns = async () => Number(/^partnerflow_turns_parked_total\{[^}]*system="fake"[^}]*\} (\S+)$/m.exec(await fx.engine.metrics.registry.metrics())?.[1] ?? 0);
+
+  it('wakes as many parked runs as calls the system has room for when it answers one, oldest first: no herd of claims and re-parks per answer, and each run completes once', async () => {
+    // Half of sixteen turns (eight) hang on the PRM; 24 more PRM runs due meanwhile are parked.
+    fx = await engineFixture([recipe], { concurrency: 16, maxConcurrency: 16, leaseMs: 3_600_000 });
+    const keys = Array.from({ length: 32 }, (_, i) => `P-${i + 1}`);
+    const release = new Map(keys.map((k) => [k, fx.system.hold(k)] as const));
+    releases.push(...release.values());
+    fx.engine.start();
+    const runs: string[] = [];
+    for (const id of keys.slice(0, 8)) runs.push(await startRun({ id, hangs: true }));
+    await eventually(async () => (await Promise.all(runs.map(statusOf))).every((s) => s === 'running'), 'P-1..P-8 calling');
+    fx.clock.advance(SLOW_CALL_MS);
+    // 24 more due at once (as after a restart, or timers falling due together): claimed eight at a
+    // time, more due each time, so each is parked rather than called.
+    const recipeHash = fx.engine.recipes.get('test-recipe')!.hash;
+    for (const id of keys.slice(8)) {
+      const now = fx.clock.now();
+      const runId = asRunId(`run_herd_${id}`);
+      await fx.store.createRun({ id: runId, recipe: 'test-recipe', recipeVersion: 1, recipeHash, trigger: { type: 'manual', receivedAt: now, data: { id, hangs: true } }, dedupKey: id, correlationKey: null, cancelOnEvent: null, wakeAt: now, createdAt: now });
+      runs.push(runId);
+      fx.clock.advance(1);
+    }
+    fx.engine.wake();
+    await eventually(async () => (await Promise.all(runs.slice(8).map(statusOf))).every((s) => s === 'waiting'), 'P-9..P-32 parked');
+    expect(fx.system.effects).toEqual([]);
+    const parkedBefore = await parkedTurns();
+
+    // The PRM answers one call at a time (the clock stands still: no park ends on its own).
+    for (const [i, key] of keys.entries()) {
+      release.get(key)!();
+      await eventually(async () => (await statusOf(runs[i]!)) === 'completed', `${key} completed`);
+    }
+    expect(fx.system.effects.map((e) => e.key).sort()).toEqual([...keys].sort());
+    // Next to no parked turn while it answers (before: 16 over these 32 answers, parked runs woken all
+    // at once, claimed eight at a time, and all but one parked again).
+    expect((await parkedTurns()) - parkedBefore).toBeLessThanOrEqual(4);
+  });
+
+  it('does not park calls to a system that is slow but answers while the worker has free turns and nothing else is due: every run completes, none parked, intake not pushed back', async () => {
+    fx = await engineFixture([recipe], { concurrency: 4, maxConcurrency: 4, leaseMs: 3_600_000 });
+    const keys = ['P-1', 'P-2', 'P-3'];
+    const release = new Map(keys.map((k) => [k, fx.system.hold(k)] as const));
+    releases.push(...release.values());
+    fx.engine.start();
+    const runs = [await startRun({ id: 'P-1', hangs: true }), await startRun({ id: 'P-2', hangs: true })];
+    await eventually(async () => (await Promise.all(runs.map(statusOf))).every((s) => s === 'running'), 'P-1, P-2 calling');
+    // Both calls are slow (half of four turns): the next PRM call finds a free turn and nothing else due.
+    fx.clock.advance(SLOW_CALL_MS + 500);
+    runs.push(await startRun({ id: 'P-3', hangs: true }));
+    fx.engine.wake();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await statusOf(runs[2]!)).toBe('running');
+    expect((await fx.store.getRun(asRunId(runs[2]!)))!.parkedOn).toBeNull();
+    for (const key of keys) release.get(key)!();
+    await eventually(async () => (await Promise.all(runs.map(statusOf))).every((s) => s === 'completed'), 'every run completed');
+    expect(fx.system.effects.map((e) => e.key).sort()).toEqual(keys);
+    expect(await parkedTurns()).toBe(0);
+    const metrics = await fx.engine.metrics.registry.metrics();
+    expect(metrics).toMatch(/^partnerflow_due_backlog_parked_runs\{[^}]*\} 0$/m);
+    // Intake is not pushed back: a webhook is accepted.
+    expect((await deliver('d-F-1', { id: 'F-1', hangs: false })).runIds).toHaveLength(1);
+  });
 });

@@ -1,4 +1,5 @@
 import type { ActionDefinition } from '../../connectors/kit/define-connector.ts';
+import { PARK_MAX_MS } from '../store/store.ts';
 import { ConnectedConnectors, type ResolvedAction } from './connector-registry.ts';
 
 /**
@@ -16,7 +17,7 @@ export const SLOW_CALL_MS = 1000;
  */
 export const PARK_MIN_MS = SLOW_CALL_MS;
 /** At most this long between two tries of a parked run: a PRM call's own timeout (30 s). */
-export const PARK_MAX_MS = 30_000;
+export { PARK_MAX_MS };
 
 /** How long a run parked for `parkedForMs` (since it first became due) is parked again: as long again, within PARK_MIN_MS..PARK_MAX_MS. */
 export function parkFor(parkedForMs: number): number {
@@ -52,8 +53,9 @@ export interface BusySystem {
  *
  * Fair between systems: a system with half of `max` turns (or more) in calls to it, one of which has
  * gone unanswered for SLOW_CALL_MS, gets no further call (`busySystem`): the turn about to make one
- * ends without it and its run is parked (interpreter.ts), due again later (parkFor), or at once when
- * that system answers (`watch`'s `systemFree`). So one system that hangs holds at most half the turns,
+ * ends without it and its run is parked (interpreter.ts; only when other work waits for a turn, the
+ * engine decides), due again later (parkFor), or when that system answers (`watch`'s `systemFree`:
+ * as many as it has room for, oldest first). So one system that hangs holds at most half the turns,
  * and runs that call other systems keep the other half.
  */
 export class WorkerSlots {
@@ -66,9 +68,12 @@ export class WorkerSlots {
   #nextCall = 0;
   #now: () => number = () => Date.now();
   #wake: () => void = () => {};
-  #systemFree: (system: string) => void = () => {};
-  /** Systems this worker parked runs on since they were last woken. */
-  readonly #parkedOn = new Set<string>();
+  #systemFree: (system: string, room: number) => Promise<number> = async () => 0;
+  /**
+   * Systems this worker parked runs on, while some may still be parked: with how many times a run
+   * was parked on it, so a wake that found none left forgets the system only if none was parked since.
+   */
+  readonly #parkedOn = new Map<string, number>();
   /** A system with this many calls under way (one of them slow) gets no more: half of `max`. */
   readonly parkAt: number;
   /** Wakes the worker when a call becomes slow (its slot is free then); armed while calls are under way. */
@@ -85,7 +90,7 @@ export class WorkerSlots {
    * The engine's clock, how to wake its worker loop when a call turns slow, and what to do when a
    * system this worker parked runs on is no longer busy (a call to it ended): wake those runs.
    */
-  watch(options: { now: () => number; wake: () => void; systemFree?: (system: string) => void }): void {
+  watch(options: { now: () => number; wake: () => void; systemFree?: (system: string, room: number) => Promise<number> }): void {
     this.#now = options.now;
     this.#wake = options.wake;
     if (options.systemFree) this.#systemFree = options.systemFree;
@@ -114,9 +119,18 @@ export class WorkerSlots {
     this.#timer ??= this.#arm();
     return () => {
       this.#calls.delete(call);
-      if (this.#parkedOn.has(system) && !this.busySystem(system)) {
-        this.#parkedOn.delete(system);
-        this.#systemFree(system);
+      const parks = this.#parkedOn.get(system);
+      if (parks !== undefined && !this.busySystem(system)) {
+        // Wake as many parked runs as the system has room for before it is busy again (parkAt calls),
+        // at least one: not all of them, which would each be claimed and, but the first, parked again
+        // at every answer. The system stays known while runs may remain parked on it.
+        const room = Math.max(1, this.parkAt - this.callsTo(system));
+        this.#systemFree(system, room).then(
+          (woken) => {
+            if (woken < room && this.#parkedOn.get(system) === parks) this.#parkedOn.delete(system);
+          },
+          () => {},
+        );
       }
     };
   }
@@ -153,9 +167,16 @@ export class WorkerSlots {
     return calls >= this.parkAt && slow ? { system, calls } : undefined;
   }
 
+  /** The calls to `system` under way here. */
+  callsTo(system: string): number {
+    let calls = 0;
+    for (const call of this.#calls.values()) if (call.system === system) calls++;
+    return calls;
+  }
+
   /** A turn parked its run on `system` (busySystem): its runs are woken when a call to it ends and it is busy no more. */
   parked(system: string): void {
-    this.#parkedOn.add(system);
+    this.#parkedOn.set(system, (this.#parkedOn.get(system) ?? 0) + 1);
   }
 
   #arm(): ReturnType<typeof setTimeout> {

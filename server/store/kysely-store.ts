@@ -46,6 +46,7 @@ import { takeStopperStampWork, type StopperStampInput } from './business-timer-s
 import { beatWorkerIdWork, leaveWorkerIdWork, releaseLeasesWork, takeWorkerIdWork, workerInstanceQuery, type TakeWorkerIdInput, type TakeWorkerIdOutcome, type WorkerInstance } from './worker-instances.ts';
 import { syncTimerOffsets, type SyncTimerOffsetsInput, type SyncTimerOffsetsOutcome } from './business-timer-offsets.ts';
 import {
+  PARK_STILL_WITHIN_MS,
   STOPPED_BY_RECIPE,
   type Approval,
   type ClaimedRun,
@@ -328,8 +329,8 @@ export class KyselyStore implements Store {
     return this.write(() => finishTurnWork(this.q, id, owner, turn), true);
   }
 
-  wakeParkedRuns(system: string, now: number): Promise<number> {
-    return this.write(() => wakeParkedRunsWork(this.q, system, now));
+  wakeParkedRuns(system: string, now: number, limit: number): Promise<number> {
+    return this.write(() => wakeParkedRunsWork(this.q, system, now, Math.max(1, Math.floor(limit))));
   }
 
   async cancelRun(id: RunId, now: number, reason: string, options: { failed?: boolean } = {}): Promise<boolean> {
@@ -417,6 +418,8 @@ export class KyselyStore implements Store {
     // Parked runs (TurnOutcome.parked) are due again only when their park ends, but they wait as much
     // as a run due behind a full worker: they count, from when they first became due (parked_since).
     // Those due now are in the count above already; the partial index runs_parked holds these rows only.
+    // Only runs parked now (PARK_STILL_WITHIN_MS): waiting, due again within a park's longest; a marker
+    // a previous version's turn left on a run that now waits days for an approval counts for nothing.
     const [row, parked] = await Promise.all([
       this.db
         .selectFrom(due)
@@ -431,6 +434,9 @@ export class KyselyStore implements Store {
         ])
         .where('parked_on', 'is not', null)
         .where('finished_at', 'is', null)
+        .where('status', '=', 'waiting')
+        .where('wake_at', 'is not', null)
+        .where('wake_at', '<=', q.now + PARK_STILL_WITHIN_MS)
         .executeTakeFirst(),
     ]);
     const times = [row?.oldest, parked?.since].filter((t) => t !== null && t !== undefined).map(Number);

@@ -76,14 +76,49 @@ export function describeParkedRunsContract(name: string, open: () => Promise<Sto
         await store.finishTurn(id, 'w1~a', { status: 'waiting', wakeAt: T0 + 30_000, now: T0, parked: { system, since: T0 } });
       }
       expect(await store.cancelRun(canceled, T0 + 500, 'canceled by the test')).toBe(true);
-      expect(await store.wakeParkedRuns('prm', T0 + 1000)).toBe(1);
+      expect(await store.wakeParkedRuns('prm', T0 + 1000, 10)).toBe(1);
       expect((await store.claimDueRuns({ now: T0 + 1000, owner: 'w1~a', leaseMs: 60_000, limit: 5 })).map((r) => r.id)).toEqual([onPrm]);
       expect(await store.getRun(onMarketo)).toMatchObject({ wakeAt: T0 + 30_000, parkedOn: 'marketo' });
       // Its turn completes: finished, no longer parked, out of the backlog.
       expect(await store.finishTurn(onPrm, 'w1~a', { status: 'completed', wakeAt: null, now: T0 + 1100, parked: null })).toBe(true);
       expect(await store.getRun(onPrm)).toMatchObject({ status: 'completed', parkedOn: null, parkedSince: null });
       expect(await store.dueBacklog({ now: T0 + 1200, cap: 10 })).toEqual({ count: 1, oldestWakeAt: T0, parked: 1 });
-      expect(await store.wakeParkedRuns('prm', T0 + 1300)).toBe(0);
+      expect(await store.wakeParkedRuns('prm', T0 + 1300, 10)).toBe(0);
+    });
+
+    it('wakes at most as many runs parked on a system as asked, those parked longest first, and says how many', async () => {
+      const ids: RunId[] = [];
+      for (const since of [T0 - 1000, T0 - 5000, T0 - 3000, T0 - 2000]) {
+        const id = await dueRun(since);
+        await claim(id, T0);
+        await store.finishTurn(id, 'w1~a', { status: 'waiting', wakeAt: T0 + 20_000, now: T0, parked: { system: 'prm', since } });
+        ids.push(id);
+      }
+      expect(await store.wakeParkedRuns('prm', T0 + 1000, 2)).toBe(2);
+      // The two parked since T0 - 5000 and T0 - 3000, not the others.
+      expect((await store.claimDueRuns({ now: T0 + 1000, owner: 'w1~a', leaseMs: 60_000, limit: 10 })).map((r) => r.id).sort()).toEqual([ids[1], ids[2]].sort());
+      expect(await store.getRun(ids[0]!)).toMatchObject({ wakeAt: T0 + 20_000, parkedOn: 'prm' });
+      expect(await store.wakeParkedRuns('prm', T0 + 1100, 5)).toBe(2);
+      expect(await store.wakeParkedRuns('prm', T0 + 1200, 5)).toBe(0);
+    });
+
+    it('a run parked, then finished into a long wait by a replica of the previous version (which leaves the park marker), is not parked: not in the backlog, not woken', async () => {
+      const stale = await dueRun(T0 - 3000);
+      await claim(stale, T0);
+      await store.finishTurn(stale, 'w1~a', { status: 'waiting', wakeAt: T0 + 2000, now: T0, parked: { system: 'prm', since: T0 - 3000 } });
+      // An old-style turn's end: no `parked` field, so parked_on stays; the run now waits 10 days (an approval).
+      await claim(stale, T0 + 2000);
+      expect(await store.finishTurn(stale, 'w1~a', { status: 'waiting', wakeAt: T0 + 10 * 86_400_000, now: T0 + 2500 })).toBe(true);
+      // Another, waiting for a decision without a timer.
+      const noTimer = await dueRun(T0 - 4000);
+      await claim(noTimer, T0);
+      await store.finishTurn(noTimer, 'w1~a', { status: 'waiting', wakeAt: T0 + 2000, now: T0, parked: { system: 'prm', since: T0 - 4000 } });
+      await claim(noTimer, T0 + 2000);
+      expect(await store.finishTurn(noTimer, 'w1~a', { status: 'waiting', wakeAt: null, now: T0 + 2500 })).toBe(true);
+      expect(await store.dueBacklog({ now: T0 + 3600_000, cap: 10 })).toEqual({ count: 0, oldestWakeAt: null, parked: 0 });
+      expect(await store.wakeParkedRuns('prm', T0 + 3600_000, 10)).toBe(0);
+      expect(await store.getRun(stale)).toMatchObject({ status: 'waiting', wakeAt: T0 + 10 * 86_400_000 });
+      expect(await store.getRun(noTimer)).toMatchObject({ status: 'waiting', wakeAt: null });
     });
   });
 }

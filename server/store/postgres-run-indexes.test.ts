@@ -100,7 +100,7 @@ describe('PostgreSQL: reads of a large runs table go through indexes', () => {
     ['runs per recipe and status of the last day', (s) => s.runCountsSince(NOW - 86_400_000)],
     ['the unfinished runs that wait to retry a step', (s) => s.runsAwaitingRetry()],
     ['the failed runs per recipe and the emails waiting for a decision (/metrics)', (s) => s.awaitingOperator()],
-    ['the runs parked on a system woken when it answers', (s) => s.wakeParkedRuns('prm', NOW)],
+    ['the runs parked on a system woken when it answers', (s) => s.wakeParkedRuns('prm', NOW, 20)],
     // Last: it writes (a replica that stops lets go of its runs).
     ["a stopping replica's leases released", (s) => s.releaseLeases('w', NOW)],
   ];

@@ -1,5 +1,5 @@
 import { asRunId, asStepKey, type RunId, type StepKey } from '../engine/ids.ts';
-import { FINISHED_STATUSES, type ClaimedRun, type HeldRun, type IngestResult, type JournalEntry, type NewApproval, type NewDelivery, type NewOutboxMessage, type NewRun, type OutboxMessage, type OutboxSentRecord, type OutboxTake, type Run, type TurnOutcome } from './store.ts';
+import { FINISHED_STATUSES, PARK_STILL_WITHIN_MS, type ClaimedRun, type HeldRun, type IngestResult, type JournalEntry, type NewApproval, type NewDelivery, type NewOutboxMessage, type NewRun, type OutboxMessage, type OutboxSentRecord, type OutboxTake, type Run, type TurnOutcome } from './store.ts';
 import type { StoreQueries } from './store-queries.ts';
 import { journalRow, json, parse, toJournalEntry, toOutbox, toRun } from './store-rows.ts';
 import { exec, type StoreWork } from './store-work.ts';
@@ -157,8 +157,8 @@ export function* finishTurnWork(q: StoreQueries, id: RunId, owner: string, turn:
 }
 
 /** Makes the unfinished runs parked on `system` due at `now` (Store.wakeParkedRuns); answers how many. */
-export function* wakeParkedRunsWork(q: StoreQueries, system: string, now: number): StoreWork<number> {
-  const updated = yield* exec(q.wakeParkedRuns, { system, now });
+export function* wakeParkedRunsWork(q: StoreQueries, system: string, now: number, limit: number): StoreWork<number> {
+  const updated = yield* exec(q.wakeParkedRuns, { system, now, within: now + PARK_STILL_WITHIN_MS, limit });
   return updated.changes;
 }
 

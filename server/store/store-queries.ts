@@ -158,15 +158,26 @@ export function storeQueries(db: Kysely<Database>, kind: 'sqlite' | 'postgres' =
         .where('id', '=', p('id')),
     ),
     unparkRun: new PreparedQuery<{ id: string }>((p) => db.updateTable('runs').set({ parked_on: null, parked_since: null }).where('id', '=', p('id'))),
-    // The system answers again: its parked runs are due now. `finished_at is null` and `parked_on` as in
-    // the partial index runs_parked.
-    wakeParkedRuns: new PreparedQuery<{ system: string; now: number }>((p) =>
+    // The system answers again: at most `limit` of its parked runs are due now, parked longest first.
+    // Only runs parked now (isParked below: a stale marker left by a previous version is no park);
+    // `finished_at is null` and `parked_on` as in the partial index runs_parked.
+    wakeParkedRuns: new PreparedQuery<{ system: string; now: number; within: number; limit: number }>((p) =>
       db
         .updateTable('runs')
         .set({ wake_at: p('now'), updated_at: p('now') })
-        .where('parked_on', '=', p('system'))
-        .where('finished_at', 'is', null)
-        .where('wake_at', '>', p('now')),
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('runs')
+            .select('id')
+            .where('parked_on', '=', p('system'))
+            .where('finished_at', 'is', null)
+            .where('status', '=', 'waiting')
+            .where('wake_at', '>', p('now'))
+            .where('wake_at', '<=', p('within'))
+            .orderBy('parked_since')
+            .orderBy('id')
+            .limit(p('limit')),
+        ),
     ),
 
     journalOf: new PreparedQuery<{ runId: string }, JournalRow>((p) => db.selectFrom('journal').selectAll().where('run_id', '=', p('runId')).orderBy('seq')),

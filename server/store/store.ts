@@ -162,10 +162,11 @@ export interface Store {
    */
   dueBacklog(query: { now: number; cap: number }): Promise<DueBacklogCount>;
   /**
-   * Makes the unfinished runs parked on `system` (TurnOutcome.parked) due at `now`, those due later
-   * only: the system answers again, so they need not wait out their park. Answers how many.
+   * Makes at most `limit` of the runs parked on `system` (TurnOutcome.parked; see isParkedNow) due at
+   * `now`, those due later only, parked longest first: the system answers again, so they need not wait
+   * out their park. Answers how many.
    */
-  wakeParkedRuns(system: string, now: number): Promise<number>;
+  wakeParkedRuns(system: string, now: number, limit: number): Promise<number>;
   /**
    * Unfinished runs with a wake time, soonest first, then by id (`GET /timers`); `after` pages on
    * from the last one listed, runs that wake at the same time included.
@@ -365,6 +366,17 @@ export interface Store {
 }
 
 export type RunStatus = 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'canceled';
+/** At most this long between two tries of a parked run (worker-slots.ts, parkFor): a PRM call's own timeout (30 s). */
+export const PARK_MAX_MS = 30_000;
+
+/**
+ * A run's park marker (parked_on, parked_since) counts only while the run is parked now: waiting, due
+ * again within PARK_MAX_MS. A replica of a previous version (a rolling deploy, a rollback) ends a turn
+ * without clearing the marker; the run may then wait days for an approval, or for no timer at all, and
+ * must not count as parked (the due backlog, the wake of its system) for as long.
+ */
+export const PARK_STILL_WITHIN_MS = PARK_MAX_MS;
+
 export const FINISHED_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'canceled'];
 
 export interface RecipeVersion {
