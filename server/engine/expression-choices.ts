@@ -1,4 +1,5 @@
 import { compileExpression } from './expression.ts';
+import type { JsonataNode } from './jsonata-node.ts';
 
 /** One step of where a value comes from: a `set` step that keeps it in `$vars`, or a table row a `lookup` reads. */
 export interface ValueSource {
@@ -53,7 +54,7 @@ export function expressionChoices(source: string, resolve?: ResolveScopePath): C
   // A name the expression binds itself (`$vars := …`) is not the run's any more.
   const rebound = new Set<string>();
   collectBound(ast, rebound);
-  const found = choicesOf(ast as Node, { resolve, rebound });
+  const found = choicesOf(ast as JsonataNode, { resolve, rebound });
   const seen = new Set<string>();
   const values = found.values.filter((choice) => {
     const key = JSON.stringify([choice.value, choice.from.map((f) => f.text)]);
@@ -78,29 +79,7 @@ export function scopePath(source: string): string[] | undefined {
   }
   const rebound = new Set<string>();
   collectBound(ast, rebound);
-  return pathOf(ast as Node, rebound);
-}
-
-interface Node {
-  type?: string;
-  value?: unknown;
-  condition?: Node;
-  then?: Node;
-  else?: Node;
-  expressions?: Node[];
-  lhs?: Node | Node[][];
-  rhs?: Node;
-  procedure?: Node;
-  arguments?: Node[];
-  steps?: Node[];
-  /** Filters, sorts, bindings on a value: it is no longer the literal as written. */
-  stages?: unknown[];
-  predicate?: unknown[];
-  group?: unknown;
-  focus?: unknown;
-  index?: unknown;
-  tuple?: unknown;
-  keepArray?: unknown;
+  return pathOf(ast as JsonataNode, rebound);
 }
 
 interface Context {
@@ -108,7 +87,7 @@ interface Context {
   rebound: ReadonlySet<string>;
 }
 
-function choicesOf(node: Node | undefined, context: Context): Choices {
+function choicesOf(node: JsonataNode | undefined, context: Context): Choices {
   if (!node || typeof node !== 'object' || hasModifiers(node)) return UNKNOWN;
   if (node.type === 'string' && typeof node.value === 'string') return { values: [{ value: node.value, from: [] }], complete: true };
   if (node.type === 'condition') {
@@ -125,7 +104,7 @@ function choicesOf(node: Node | undefined, context: Context): Choices {
     return { values: left.values.flatMap((l) => right.values.map((r) => ({ value: l.value + r.value, from: [...l.from, ...r.from] }))), complete: true };
   }
   if (node.type === 'function' && node.procedure?.type === 'variable' && node.procedure.value === 'lookup' && !context.rebound.has('lookup') && node.arguments?.length === 2) {
-    const [object, key] = node.arguments as [Node, Node];
+    const [object, key] = node.arguments as [JsonataNode, JsonataNode];
     // `$lookup({ 'Approved': 'a', 'Denied': 'b' }, status)`: one of the object's values, or nothing.
     if (object.type === 'unary' && object.value === '{' && Array.isArray(object.lhs) && !hasModifiers(object)) {
       const values = object.lhs.map((pair) => choicesOf(pair[1], context));
@@ -148,7 +127,7 @@ function resolved(path: readonly string[], context: Context): Choices {
  * `$vars.template`, `vars.template` (the input is the run scope where these expressions are
  * evaluated) and `$notice.template` (a foreach item) as their names; undefined for anything else.
  */
-function pathOf(node: Node, rebound: ReadonlySet<string>): string[] | undefined {
+function pathOf(node: JsonataNode, rebound: ReadonlySet<string>): string[] | undefined {
   const steps = node.type === 'path' && Array.isArray(node.steps) ? node.steps : [node];
   if (node.type === 'path' && hasModifiers(node)) return undefined;
   const names: string[] = [];
@@ -164,14 +143,14 @@ function pathOf(node: Node, rebound: ReadonlySet<string>): string[] | undefined 
 }
 
 /** A node with a filter, sort, grouping or binding attached evaluates to something else than as written. */
-function hasModifiers(node: Node): boolean {
+function hasModifiers(node: JsonataNode): boolean {
   return ['stages', 'predicate', 'group', 'focus', 'index', 'tuple', 'keepArray'].some((field) => (node as Record<string, unknown>)[field] !== undefined);
 }
 
 /** The variables an expression binds itself (`$x := …`, a lambda's parameters). */
 function collectBound(node: unknown, into: Set<string>): void {
   if (node === null || typeof node !== 'object') return;
-  const n = node as Node & { arguments?: Node[] };
+  const n = node as JsonataNode & { arguments?: JsonataNode[] };
   if (n.type === 'bind' && !Array.isArray(n.lhs) && n.lhs?.type === 'variable' && typeof n.lhs.value === 'string') into.add(n.lhs.value);
   if (n.type === 'lambda') for (const parameter of n.arguments ?? []) if (typeof parameter.value === 'string') into.add(parameter.value);
   for (const child of Object.values(node)) {

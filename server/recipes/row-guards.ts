@@ -1,4 +1,5 @@
 import { compileExpression, referencedSteps } from '../engine/expression.ts';
+import type { JsonataNode } from '../engine/jsonata-node.ts';
 
 /** An `if` a step sits in: its condition, and whether the step is in `then` (the condition was true) or `else`. */
 export interface Guard {
@@ -8,27 +9,6 @@ export interface Guard {
 
 /** What a condition is for a row: true, false, or undefined when it cannot be decided here. */
 type Decided = { value: unknown } | undefined;
-
-interface Node {
-  type?: string;
-  value?: unknown;
-  lhs?: Node;
-  rhs?: Node;
-  condition?: Node;
-  then?: Node;
-  else?: Node;
-  expressions?: Node[];
-  steps?: Node[];
-  procedure?: Node;
-  arguments?: Node[];
-  stages?: unknown[];
-  predicate?: unknown[];
-  group?: unknown;
-  focus?: unknown;
-  index?: unknown;
-  tuple?: unknown;
-  keepArray?: unknown;
-}
 
 /**
  * Whether a row a lookup step can read may be the one a step inside these `if`s reads: each guard
@@ -49,7 +29,7 @@ export function rowPassesGuards(guards: readonly Guard[], lookupId: string, row:
     if (!reads) continue;
     let decided: Decided;
     try {
-      decided = evaluate(compileExpression(guard.condition).ast() as Node, lookupId, row);
+      decided = evaluate(compileExpression(guard.condition).ast() as JsonataNode, lookupId, row);
     } catch {
       decided = undefined;
     }
@@ -73,7 +53,7 @@ function truthy(value: unknown): boolean {
 const DECORATED = ['stages', 'predicate', 'group', 'focus', 'index', 'tuple', 'keepArray'] as const;
 
 /** A condition's value for the row, for the plain forms conditions are written in; undefined otherwise. */
-function evaluate(node: Node, lookupId: string, row: unknown): Decided {
+function evaluate(node: JsonataNode, lookupId: string, row: unknown): Decided {
   if (DECORATED.some((field) => node[field] !== undefined && !(Array.isArray(node[field]) && (node[field] as unknown[]).length === 0))) return undefined;
   switch (node.type) {
     case 'string':
@@ -113,7 +93,7 @@ function evaluate(node: Node, lookupId: string, row: unknown): Decided {
     }
     case 'binary': {
       const op = String(node.value);
-      const lhs = node.lhs && evaluate(node.lhs, lookupId, row);
+      const lhs = node.lhs && !Array.isArray(node.lhs) ? evaluate(node.lhs, lookupId, row) : undefined;
       if (!lhs) return undefined;
       if (op === 'and' && !truthy(lhs.value)) return { value: false };
       if (op === 'or' && truthy(lhs.value)) return { value: true };
