@@ -10,6 +10,7 @@ import { describeStartupError } from './startup-error.ts';
 import { describeStoreLocation } from '../store/open-store.ts';
 import { recipeArgument } from './recipe-argument.ts';
 import { runEvent, SCHEDULE_EVENT_SHAPE } from './run-event.ts';
+import { previousScheduledSlot } from '../engine/previous-scheduled-slot.ts';
 
 export const runCommand: Command = {
   usage: `Usage: partnerflow run <recipe> --event <file> [--mock] [--db <file>]
@@ -105,6 +106,16 @@ Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad argume
           return RUN_EXIT.usage;
         }
         keys = { ...(triggered.dedupKey !== null ? { dedupKey: triggered.dedupKey } : {}), concurrencyKey: triggered.concurrencyKey, correlationKey: triggered.correlationKey };
+      }
+      // A schedule's slot run by hand is that slot's run: the slot fired before it as the engine reads it
+      // (D23: the digest's window and its once_per keys are the scheduled run's, so what the schedule
+      // already sent for the slot is not sent again).
+      if (trigger.type === 'schedule') {
+        const fire = event.data as { scheduled_at: string; previous_scheduled_at?: string | null };
+        if (fire.previous_scheduled_at === undefined) {
+          const previous = await previousScheduledSlot(runtime.store, recipeName, Date.parse(fire.scheduled_at));
+          fire.previous_scheduled_at = previous === null ? null : new Date(previous).toISOString();
+        }
       }
       const started = await runtime.engine.startRun(recipeName, event.data, { event: trigger.type === 'webhook' ? trigger.event : undefined, ...keys });
       const { id } = started;

@@ -37,9 +37,10 @@ export function runEvent(recipe: Recipe, json: unknown, file: string, catalog: C
     const parsed = ScheduleEvent.safeParse(data);
     if (!parsed.success) return { problem: `${file} is not a schedule event: ${formatIssues(parsed.error.issues)}; ${name} is started by its schedule${takes}` };
     // As the engine writes it, so the steps read the same string whatever zone the file gave.
-    // previous_scheduled_at: the slot fired before (the engine gives it; absent or null: none known).
+    // previous_scheduled_at: the slot fired before, as given (null: none); absent, the command reads it
+    // from the store as the engine does (previousScheduledSlot), so a hand run of a slot is that slot's run.
     const previous = parsed.data.previous_scheduled_at;
-    return { data: { scheduled_at: new Date(parsed.data.scheduled_at).toISOString(), previous_scheduled_at: previous ? new Date(previous).toISOString() : null } };
+    return { data: { scheduled_at: new Date(parsed.data.scheduled_at).toISOString(), ...(previous !== undefined && { previous_scheduled_at: previous === null ? null : new Date(previous).toISOString() }) } };
   }
   return { data };
 }

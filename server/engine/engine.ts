@@ -24,6 +24,7 @@ import { BusinessTimers, type TimersTouched } from './business-timers.ts';
 import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
 import { SlotTimedConnectors, WorkerSlots, systemOf } from './worker-slots.ts';
 import { ClaimFailures } from './claim-failures.ts';
+import { previousScheduledSlot } from './previous-scheduled-slot.ts';
 import { WakeTimer } from './wake-timer.ts';
 import { hasNul, NUL_REFUSAL, nulSourcesOf } from './nul-keys.ts';
 import { leaseAtIntake, storedLeasedRuns } from './intake-leases.ts';
@@ -595,11 +596,12 @@ export class Engine {
 
   /** One run per due fire time of each `schedule` trigger (deduplicated on the fire time). */
   async #startScheduledRuns(): Promise<void> {
-    for (const { recipe: name, at, previous } of await this.#schedules.due(this.clock.now())) {
+    for (const { recipe: name, at } of await this.#schedules.due(this.clock.now())) {
       const recipe = this.recipes.get(name)!;
       const scheduledAt = new Date(at).toISOString();
       // The slot this schedule fired before this one (null: never fired), so a daily window can start
       // where the previous one ended whatever the cron, its zone or an edit of its hour (D23).
+      const previous = await previousScheduledSlot(this.store, name, at);
       const previousScheduledAt = previous === null ? null : new Date(previous).toISOString();
       const created = await this.store.createRun({
         id: newRunId(at),

@@ -3,6 +3,7 @@ import type { RecipeInput } from '../../schemas/recipe.ts';
 import { engineFixture, type EngineFixture } from '../../test/support/engine-fixture.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import { VirtualClock } from './clock.ts';
+import { previousScheduledSlot } from './previous-scheduled-slot.ts';
 
 /**
  * D23: a schedule's event names the slot before it that this schedule actually fired
@@ -94,5 +95,46 @@ describe('D23: a schedule event names the previous slot fired (previous_schedule
       '2026-03-03T08:00:00.000Z .. 2026-03-04T08:00:00.000Z',
       '2026-03-04T08:00:00.000Z .. 2026-03-05T06:00:00.000Z',
     ]);
+  });
+  it('two replicas on different hours at once (a rolling deploy of an edited cron, 07:00 -> 08:00): each window starts at the newest slot either fired, so none overlaps (review: each replica chained its own slots and every partner got two digests)', async () => {
+    const store = await openSqliteStore({ path: ':memory:' });
+    const clock = new VirtualClock('2026-03-02T06:30:00Z');
+    const before = await engineFixture([digest('0 7 * * *', 'UTC')], { store, clock });
+    await before.engine.runUntilIdle();
+    clock.set('2026-03-02T07:30:00Z');
+    await before.engine.runUntilIdle();
+    await before.engine.stop();
+    clock.set('2026-03-02T09:30:00Z');
+    const old = await engineFixture([digest('0 7 * * *', 'UTC')], { store, clock });
+    open.push(old);
+    await old.engine.runUntilIdle();
+    const edited = await engineFixture([digest('0 8 * * *', 'UTC', 2)], { store, clock });
+    open.push(edited);
+    await edited.engine.runUntilIdle();
+    clock.set('2026-03-03T09:30:00Z');
+    await old.engine.runUntilIdle();
+    await edited.engine.runUntilIdle();
+    expect([...before.system.effects, ...old.system.effects, ...edited.system.effects].map((e) => e.key).sort()).toEqual([
+      '2026-03-02T07:00:00.000Z .. 2026-03-02T08:00:00.000Z',
+      '2026-03-02T08:00:00.000Z .. 2026-03-03T07:00:00.000Z',
+      '2026-03-03T07:00:00.000Z .. 2026-03-03T08:00:00.000Z',
+      'null .. 2026-03-02T07:00:00.000Z',
+    ]);
+  });
+  it('a slot run again by hand (`partnerflow run --event` without previous_scheduled_at) reads the same previous slot its scheduled run had: the same window and once_per keys, so nothing is sent twice (review: it keyed by day and every partner got a second digest)', async () => {
+    const clock = new VirtualClock('2026-03-02T06:30:00Z');
+    const fx = await engineFixture([digest('0 7 * * *', 'UTC')], { clock });
+    open.push(fx);
+    await fx.engine.runUntilIdle();
+    clock.set('2026-03-03T09:00:00Z');
+    expect(await windows(fx)).toEqual(['null .. 2026-03-02T07:00:00.000Z', '2026-03-02T07:00:00.000Z .. 2026-03-03T07:00:00.000Z']);
+    const slot = Date.parse('2026-03-03T07:00:00Z');
+    // What run-command gives the hand run of the 03-03 slot: the slot the scheduled run named.
+    expect(await previousScheduledSlot(fx.store, 'daily-digest', slot)).toBe(Date.parse('2026-03-02T07:00:00Z'));
+    // A hand run (not a schedule's fire) is no slot fired: the next fire still chains to 03-03 07:00.
+    await fx.engine.startRun('daily-digest', { scheduled_at: '2026-03-03T08:00:00.000Z', previous_scheduled_at: null });
+    expect(await previousScheduledSlot(fx.store, 'daily-digest', Date.parse('2026-03-04T07:00:00Z'))).toBe(slot);
+    clock.set('2026-03-04T09:00:00Z');
+    expect((await windows(fx)).at(-1)).toBe('2026-03-03T07:00:00.000Z .. 2026-03-04T07:00:00.000Z');
   });
 });

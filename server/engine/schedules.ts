@@ -11,10 +11,8 @@ type ScheduleErrorListener = (recipe: string, field: 'trigger.cron' | 'trigger.t
 
 interface ScheduleState {
   cron: Cron;
-  /** The last fire time a run exists for (or the time the schedule was first loaded, when none). */
+  /** The last fire time a run exists for. */
   last: number;
-  /** `last` when a run exists for it: the slot before the next fire (D23 windows), null for a schedule that never fired. */
-  lastFired: number | null;
   /** The fire time after `last` (null: none), kept because the worker asks on every claim and croner takes up to 0.5 ms. */
   next: number | null;
 }
@@ -52,33 +50,24 @@ export class Schedules {
       }
       const recent = await this.store.listRuns({ recipe: recipe.definition.name, limit: 50 });
       const lastScheduled = recent.find((r) => r.trigger.type === 'schedule');
-      const lastFired = lastScheduled?.trigger.receivedAt ?? null;
-      const last = lastFired ?? now;
-      this.#state.set(recipe.definition.name, { cron, last, lastFired, next: nextFire(cron, last) });
+      const last = lastScheduled?.trigger.receivedAt ?? now;
+      this.#state.set(recipe.definition.name, { cron, last, next: nextFire(cron, last) });
     }
     this.#loaded = true;
   }
 
-  /**
-   * The fire times due at `now`, oldest first, per recipe, each with the slot fired before it
-   * (`previous`: null when the schedule never fired). Slots are started in this order and each is
-   * recorded (`fired`) before the next, so `previous` is the slot before it that a run exists for,
-   * whatever the cron was then (an hour moved, a zone with DST) and after a downtime caught up: a
-   * window (previous, at] tiles time (D23). Replicas compute the same chain from the runs stored.
-   */
-  async due(now: number): Promise<Array<{ recipe: string; at: number; previous: number | null }>> {
+  /** The fire times due at `now`, oldest first, per recipe. */
+  async due(now: number): Promise<Array<{ recipe: string; at: number }>> {
     if (!this.#loaded) await this.#load(now);
-    const fires: Array<{ recipe: string; at: number; previous: number | null }> = [];
+    const fires: Array<{ recipe: string; at: number }> = [];
     for (const [recipe, state] of this.#state) {
       if (state.next === null || state.next > now) continue;
       let from = state.last;
-      let previous = state.lastFired;
       for (let i = 0; i < MAX_CATCH_UP; i++) {
         const next = nextFire(state.cron, from);
         if (next === null || next > now) break;
-        fires.push({ recipe, at: next, previous });
+        fires.push({ recipe, at: next });
         from = next;
-        previous = next;
       }
     }
     return fires;
@@ -89,7 +78,6 @@ export class Schedules {
     const state = this.#state.get(recipe);
     if (state && at > state.last) {
       state.last = at;
-      state.lastFired = at;
       state.next = nextFire(state.cron, at);
     }
   }
