@@ -584,7 +584,8 @@ function prefixOf(key: StepKey): string {
   return dot < 0 ? '' : key.slice(0, dot + 1);
 }
 
-function truthy(value: unknown): boolean {
+/** Whether an `if` takes `then` (and `on_error.when` applies, a `where` matches): a non-empty list, else JavaScript's truth. */
+export function truthy(value: unknown): boolean {
   if (Array.isArray(value)) return value.length > 0;
   return Boolean(value);
 }

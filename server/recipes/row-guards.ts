@@ -1,5 +1,6 @@
 import { compileExpression, referencedSteps } from '../engine/expression.ts';
 import type { JsonataNode } from '../engine/jsonata-node.ts';
+import { truthy as takesThen } from '../engine/interpreter.ts';
 
 /** An `if` a step sits in: its condition, and whether the step is in `then` (the condition was true) or `else`. */
 export interface Guard {
@@ -22,7 +23,7 @@ export function rowPassesGuards(guards: readonly Guard[], lookupId: string, row:
   for (const guard of guards) {
     let reads: boolean;
     try {
-      reads = referencedSteps(guard.condition).some((r) => r.id === lookupId || r.bracketed);
+      reads = referencedSteps(guard.condition).some((r) => r.id === lookupId || r.bracketed) || readsCopies(compileExpression(guard.condition).ast() as JsonataNode);
     } catch {
       continue; // A condition that does not compile: the expression check names it.
     }
@@ -34,12 +35,28 @@ export function rowPassesGuards(guards: readonly Guard[], lookupId: string, row:
       decided = undefined;
     }
     if (!decided) return false;
-    if (truthy(decided.value) !== guard.then) return false;
+    // The branch the engine takes (interpreter.ts), not JSONata's $boolean: `{}` and `[false]` take `then`.
+    if (takesThen(decided.value) !== guard.then) return false;
   }
   return true;
 }
 
-/** JSONata's boolean of a value (`$boolean`). */
+/**
+ * Whether a condition reads what may be a copy of a row: `$vars` (a `set` step may have kept a cell
+ * there) or a field of the scope (a foreach item over the lookup's rows). Such a condition cannot be
+ * decided for the row, so the row is not claimed: a false report would refuse a recipe that runs well.
+ */
+function readsCopies(node: JsonataNode | undefined, atStart = true): boolean {
+  if (!node || typeof node !== 'object') return false;
+  if (node.type === 'variable' && node.value === 'vars') return true;
+  if (atStart && node.type === 'name') return true;
+  if (node.type === 'path' && Array.isArray(node.steps)) return node.steps.some((step, i) => readsCopies(step, atStart && i === 0));
+  return Object.entries(node).some(([field, child]) =>
+    field !== 'steps' && (Array.isArray(child) ? child.some((c) => readsCopies(c as JsonataNode, atStart)) : child && typeof child === 'object' ? readsCopies(child as JsonataNode, atStart) : false),
+  );
+}
+
+/** JSONata's boolean of a value (`$boolean`): what `and`, `or` and `$not` make of their operands. */
 function truthy(value: unknown): boolean {
   if (value === undefined || value === null) return false;
   if (Array.isArray(value)) return value.some(truthy);
