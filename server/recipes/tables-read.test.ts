@@ -27,6 +27,6 @@ describe('the tables a recipe reads (the console names them)', () => {
   });
 
   it('names none for a recipe without a lookup or a table-driven timer', () => {
-    expect(tablesReadBy(shipped('mdf-requests/mdf-request-cancellation.recipe.json'))).toEqual([]);
+    expect(tablesReadBy(shipped('mdf-requests/mdf-request-salesforce-sync.recipe.json'))).toEqual([]);
   });
 });
