@@ -10,7 +10,7 @@ describe('defineRecipe', () => {
     const built = defineRecipe({
       $schema: '../../schemas/json/recipe.schema.json',
       name: 'mdf-request-cancellation',
-      version: 7,
+      version: 8,
       description: json.description,
       trigger: {
         type: 'webhook',
@@ -20,6 +20,14 @@ describe('defineRecipe', () => {
       steps: [
         action('request', 'prm.get_mdf_request', { mdf_number: expr('$trigger.data.mdfNumber') }),
         action('partner', 'prm.get_partner', { partner_id: request('partnerId') }),
+        lookup('ops_contact', 'mdf-programme', { programme: 'MDF' }, {
+          required: true,
+          description: "Who ops are (the mdf-programme table's ops_email, ops_name): told instead when the partner has no usable address.",
+        }),
+        action('partner_address', 'mdf.partner_address', { request: expr('$steps.request'), partner: expr('$steps.partner'), ops: expr('$steps.ops_contact') }, {
+          description:
+            "D7, D11, D12: where the partner's emails of this run go, chosen once: the request's Submitted By Email when it is an address, else the partner's contact email; when neither is, each partner email of the run goes to ops instead (email.send's unreachable: mdf-request-email-not-sent, naming the MDF number, the values and what the partner was not told) and the run goes on.",
+        }),
         when('still_canceled', expr("$steps.request.status != 'Canceled'"), [stop('not_canceled_anymore', { status: 'completed', reason: 'The request is no longer Canceled in the PRM.' })], undefined, {
           description: 'A late or replayed webhook must not cancel a request that ops reopened meanwhile.',
         }),
@@ -30,7 +38,8 @@ describe('defineRecipe', () => {
           'tell_partner_canceled',
           'email.send',
           {
-            to: [request('submittedByEmail')],
+            to: expr('$steps.partner_address.to[]'),
+            unreachable: expr('$steps.partner_address.unreachable'),
             template: 'mdf-request-canceled',
             data: { request: expr('$steps.request'), partner: expr('$steps.partner') },
             tell_on_change: {
