@@ -178,6 +178,11 @@ class ScenarioDriver {
 
   async sendWebhook(source: string, event: string, data: unknown, deliveryId: string, expectStatus: number): Promise<string[]> {
     const secret = this.runtime.config.webhookSecrets[source] ?? 'no-secret-for-this-source';
+    // The backlog the webhook is checked against, counted now: the runtime counts it at most every 200 ms
+    // of real time and ages it on the engine clock in between, and a scenario's clock can jump hours in
+    // less, so a count taken before the jump (a run then due, since started) read as that many hours
+    // behind and the webhook was refused with 503 (seen in CI under load).
+    await this.runtime.engine.dueBacklog.refresh();
     const delivery = signedDelivery({ secret, deliveryId, event, data, timestampSeconds: Math.floor(this.clock.now() / 1000) });
     const res = await this.runtime.app.request(`/webhooks/${source}`, { method: 'POST', headers: delivery.headers, body: delivery.body });
     const text = await res.text();
