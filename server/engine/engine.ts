@@ -725,7 +725,12 @@ export class Engine {
         // Parked only when that lets other work run: every turn is taken, or due runs wait for one.
         // With free turns and nothing else due, the call is made as before (a slow system that answers
         // is not parked, its runs' age pushing intake back for nothing).
-        busySystem: (action) => (this.#othersWaitForATurn() ? this.#slots.busySystem(systemOf(action)) : undefined),
+        // The busy test first: it is a count in memory, false unless half the turns have calls under way,
+        // so an ordinary action call never reads the due backlog (which may start a count in the store).
+        busySystem: (action) => {
+          const busy = this.#slots.busySystem(systemOf(action));
+          return busy && this.#othersWaitForATurn() ? busy : undefined;
+        },
       });
       // A run parked before and not now is parked no more; one never parked has nothing to clear.
       const parked = result.parked ?? (run.parkedOn !== null ? null : undefined);
