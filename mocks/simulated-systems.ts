@@ -66,6 +66,10 @@ export interface SimulatedSystems {
     addMdfRequest(partial?: Partial<MdfRequest> & Record<string, unknown>): MdfRequest;
     /** Adds a partner account, filling what the partial lacks. */
     addPartner(partial?: Partial<Partner> & Record<string, unknown>): Partner;
+    /** What ops change on a partner account in the portal (its contact email, say): camelCase, not validated; updated becomes now. */
+    updatePartner(id: number, set: Record<string, unknown>): Partner | undefined;
+    /** Ops delete a partner account: reads of it answer 404 from then on. False when there was none. */
+    deletePartner(id: number): boolean;
     mdfClaims(): MdfClaim[];
     /** The partner-facing leads (D20), in id order. */
     leads(): Array<Record<string, unknown>>;
@@ -170,6 +174,8 @@ export function createSimulatedSystems(options: { clock: MockClock }): Simulated
       findMdfClaimsByTitle: (title) => prm.findMdfClaimsByTitle(title),
       addMdfClaim: (partial) => prm.addMdfClaim(partial),
       updateMdfClaim: (id, set) => prm.updateMdfClaim(id, set),
+      updatePartner: (id, set) => prm.updatePartner(id, set),
+      deletePartner: (id) => prm.deletePartner(id),
     },
     salesforce: {
       records: (object) => org.state.records(object),

@@ -79,6 +79,20 @@ const Update = z
   })
   .strict();
 
+const ChangePartner = z
+  .object({
+    change_partner: z
+      .object({
+        id: z.number().int().positive().describe('The partner account ops change in the PRM, by its id (an MDF request\'s partnerId).'),
+        set: Json.optional().describe('Fields to set (camelCase), e.g. { "contactEmail": "marketing@northwind.example" }.'),
+        delete: z.literal(true).optional().describe('true: ops delete the account; reads of it answer 404 from then on.'),
+      })
+      .strict()
+      .refine((c) => (c.set === undefined) !== (c.delete === undefined), { message: 'give `set` or `"delete": true` (one of them)' }),
+  })
+  .strict()
+  .describe('Ops change or delete a partner account in the PRM. The PRM sends no webhook for accounts.');
+
 // ── Claims (D14–D19) ──────────────────────────────────────────────────────────────────────────
 const SubmitClaim = z
   .object({
@@ -317,6 +331,7 @@ export const ScenarioStep = z.union([
   Deliver,
   Click,
   Update,
+  ChangePartner,
   SubmitClaim,
   ChangeClaim,
   Fault,

@@ -167,6 +167,16 @@ export class PrmState {
     return this.update(MDF_CLAIM_OBJECT, id, set) as unknown as MdfClaim | undefined;
   }
 
+  /** What ops change on a partner account in the portal (camelCase fields, not validated); bumps updated. */
+  updatePartner(id: number, set: Record<string, unknown>): Partner | undefined {
+    return this.update(PARTNER_OBJECT, id, set) as unknown as Partner | undefined;
+  }
+
+  /** Ops delete a partner account: reads of it answer 404 from then on. False when there was none. */
+  deletePartner(id: number): boolean {
+    return this.delete(PARTNER_OBJECT, id);
+  }
+
   /** Adds a partner account, filling a name, type, region and an 18-character CRM Partner ID when absent. */
   addPartner(partial: Partial<Partner> & Record<string, unknown> = {}): Partner {
     const id = partial.id ?? Math.max(100, ...this.#table(PARTNER_OBJECT).keys()) + 1;

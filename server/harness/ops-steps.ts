@@ -52,6 +52,17 @@ export function changeSalesforceRecords(systems: SimulatedSystems, c: Extract<Sc
 }
 
 /**
+ * `change_partner`: ops change a partner account in the PRM (its contact email, say) or delete it. The
+ * PRM sends no webhook for accounts: runs see the change when they next read the account.
+ */
+export function changePartner(systems: SimulatedSystems, c: Extract<ScenarioStep, { change_partner: unknown }>['change_partner']): string[] {
+  const changed = c.delete ? systems.prm.deletePartner(c.id) : systems.prm.updatePartner(c.id, c.set as Record<string, unknown>) !== undefined;
+  if (changed) return [];
+  const ids = systems.prm.partners().map((p) => p.id);
+  return [`change_partner: the simulated PRM has no partner account ${c.id} (its accounts: ${ids.length ? ids.join(', ') : 'none'})`];
+}
+
+/**
  * `work_lead`: a partner changes (or only touches) its lead, in the portal (`in: prm`) or as the change
  * reaches the Marketo lead (`in: marketo`); no such lead is a failure, not a silent no-op.
  */

@@ -16,7 +16,7 @@ import { didYouMean } from '../recipes/closest-name.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import { checkNoEmailsTo, checkRecords, closestMismatch, describeEmail, describeExpectedEmail, emailMatches, indent, isAddressedTo, type MailboxEmail } from './expectations.ts';
 import { ambiguousClick } from './click-ambiguity.ts';
-import { changeSalesforceRecords, retryFailedRun, workLead } from './ops-steps.ts';
+import { changePartner, changeSalesforceRecords, retryFailedRun, workLead } from './ops-steps.ts';
 import { changeClaim, claimByTitle, submitClaim } from './claim-steps.ts';
 import { checkInterestingMoments, checkMarketoChanges, checkMarketoUsage, importLeads, mergeMarketoLeads } from './lead-steps.ts';
 import { checkRuns } from './run-expectations.ts';
@@ -126,6 +126,7 @@ class ScenarioDriver {
     if ('deliver' in step) return this.deliver(step.deliver);
     if ('click' in step) return this.click(step.click);
     if ('update' in step) return this.update(step.update);
+    if ('change_partner' in step) return changePartner(this.systems, step.change_partner);
     if ('submit_claim' in step) return submitClaim(this.systems, step.submit_claim, (event, data, id, status) => this.sendWebhook('prm', event, data, id, status));
     if ('change_claim' in step) return changeClaim(this.systems, step.change_claim, (event, data) => this.sendWebhook('prm', event, data, randomUUID(), 202));
     if ('fault' in step) {

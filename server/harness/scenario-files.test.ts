@@ -6,7 +6,7 @@ import { readScenario } from './scenario-files.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'partnerflow-scenarios-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const KINDS = 'a step is one of: deliver, click, update, submit_claim, change_claim, fault, retry, change_table, change_salesforce, import_leads, work_lead, merge_marketo_leads, expect, advance, set_clock';
+const KINDS = 'a step is one of: deliver, click, update, change_partner, submit_claim, change_claim, fault, retry, change_table, change_salesforce, import_leads, work_lead, merge_marketo_leads, expect, advance, set_clock';
 
 /** The problems `partnerflow test` prints for a scenario file with these steps. */
 function problemsWith(steps: unknown[]): string[] {

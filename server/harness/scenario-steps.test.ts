@@ -267,6 +267,29 @@ describe('ops steps: change_salesforce', () => {
   });
 });
 
+describe('ops steps: change_partner', () => {
+  it("changes a partner account as ops would in the PRM, and deletes one", async () => {
+    expect(
+      await failuresOf([
+        { change_partner: { id: 301, set: { contactEmail: 'partners@adatum.example' } } },
+        { expect: { records: [{ system: 'prm', object: 'partner', where: { id: 301 }, fields: { contactEmail: 'partners@adatum.example', name: 'Adatum Partners' }, count: 1 }] } },
+        { change_partner: { id: 301, delete: true } },
+        { expect: { records: [{ system: 'prm', object: 'partner', where: { id: 301 }, count: 0 }] } },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('fails on an account the PRM does not have, naming the ones it has, and on a step that says neither set nor delete', async () => {
+    expect(await failuresOf([{ change_partner: { id: 302, delete: true } }, { change_partner: { id: 303, set: { name: 'X' } } }], { keepGoing: true })).toEqual([
+      `step 1 (change_partner) at ${NOW}:`,
+      '    change_partner: the simulated PRM has no partner account 302 (its accounts: 301)',
+      `step 2 (change_partner) at ${NOW}:`,
+      '    change_partner: the simulated PRM has no partner account 303 (its accounts: 301)',
+    ]);
+    expect(Scenario.safeParse({ name: 'n', steps: [{ change_partner: { id: 301 } }] }).error?.issues.map((i) => i.message)).toContain('give `set` or `"delete": true` (one of them)');
+  });
+});
+
 describe('keepGoing: every failing step of a scenario at once', () => {
   const steps = [submit('MDF-9101'), { expect: { emails: [{ to: 'finance@vendor.example' }] } }, { expect: { records: [status('MDF-9101', 'Denied')] } }];
 
