@@ -86,6 +86,18 @@ describe('the lead-share table (D24, D25)', () => {
     expect(() => createTables({ 'lead-share': [leadShare] })).not.toThrow();
   });
 
+  it('D24, D25: is refused when on_time_reminder_minutes is not a whole number of minutes from 0 to 1439, naming the row', () => {
+    const why =
+      "the recall on a lead's recall day reads the reminders sent up to this long after their run's scheduled time and waits until their notice is over, a reminder sent later is recalled by the next day's run; the recall runs every day, so a day or more would have one day's recall wait for leads the next day's recall reads too (e.g. on_time_reminder_minutes 60)";
+    for (const bad of [1440, -1, 30.5, '60', null]) {
+      expect(() => createTables({ 'lead-share': [{ ...leadShare, on_time_reminder_minutes: bad }] }, undefined, 'recipes/tables')).toThrow(
+        `recipes/tables/lead-share: rows[0].on_time_reminder_minutes: ${JSON.stringify(bad)} is not a whole number of minutes from 0 to 1439; ${why}`,
+      );
+    }
+    for (const good of [0, 60, 240, 1439]) expect(createTables({ 'lead-share': [{ ...leadShare, on_time_reminder_minutes: good }] }).rows('lead-share')![0]).toMatchObject({ on_time_reminder_minutes: good });
+    expect(() => createTables({ 'lead-share': [leadShare] })).not.toThrow();
+  });
+
   it('is refused when the look-back is not longer than the recall day: no lead would ever be recalled', () => {
     const why =
       'the reminder and the recall read only the leads shared after the run\'s scheduled time minus look_back_days, and the recall takes those shared recall_day days or more before it, so no lead would ever be recalled. Leave room for a recall that comes late (a reminder caught up late is recalled recall_day - reminder_day days after it): e.g. look_back_days 90, recall_day 30';

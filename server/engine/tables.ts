@@ -43,7 +43,7 @@ export function createTables(tables: Record<string, Row[]>, calendar: unknown = 
     });
     if (problems.length === before) checked.set(name, parsed);
   }
-  for (const check of [checkLeaveNamesApprovers, checkReminderDaysOnce, checkLeadShareDays, checkDigestSettle]) problems.push(...check(checked, origin));
+  for (const check of [checkLeaveNamesApprovers, checkReminderDaysOnce, checkLeadShareDays, checkDigestSettle, checkOnTimeReminder]) problems.push(...check(checked, origin));
   problems.push(...programmeTableProblems(checked, origin));
   const parsedCalendar = BusinessCalendar.safeParse(calendar);
   if (!parsedCalendar.success) problems.push(`${origin}/business-calendar: ${formatIssues(parsedCalendar.error.issues)}`);
@@ -193,6 +193,28 @@ function checkDigestSettle(tables: Map<string, Row[]>, origin: string): string[]
     if (minutes === undefined || (typeof minutes === 'number' && Number.isInteger(minutes) && minutes >= 4)) return;
     problems.push(
       `${origin}/lead-share: rows[${i}].digest_settle_minutes: ${JSON.stringify(minutes)} is not a whole number of minutes of at least 4; the lead-share digest reads its window this long after the window's end; a lead's Partner Synced Date is taken before its PRM write, which the PRM client can resend for up to 210 s (3 attempts of 30 s, 2 waits of up to 60 s), so a shorter settle misses leads dated just before the end (e.g. digest_settle_minutes 10)`,
+    );
+  });
+  return problems;
+}
+
+/**
+ * D24, D25 (lead-recall v17): `on_time_reminder_minutes`, how long after its run's scheduled time a
+ * recall reminder still counts as on time (60 when absent). The recall on a lead's recall day reads the
+ * reminders dated up to this long after their own run's scheduled time (an on-time reminder leaves
+ * seconds or minutes after 07:30) and waits until their notice is over; one sent later is recalled by
+ * the next day's run. Whole minutes from 0 (never wait: every reminder sent after its run's time is
+ * recalled the next day) to under a day: the recall runs daily, and a day or more would have one day's
+ * recall wait for leads the next day's recall reads too. Refused, naming the row, not clamped.
+ */
+function checkOnTimeReminder(tables: Map<string, Row[]>, origin: string): string[] {
+  const problems: string[] = [];
+  (tables.get('lead-share') ?? []).forEach((row, i) => {
+    if (!('on_time_reminder_minutes' in row)) return;
+    const minutes = row.on_time_reminder_minutes;
+    if (typeof minutes === 'number' && Number.isInteger(minutes) && minutes >= 0 && minutes < 1440) return;
+    problems.push(
+      `${origin}/lead-share: rows[${i}].on_time_reminder_minutes: ${JSON.stringify(minutes)} is not a whole number of minutes from 0 to 1439; the recall on a lead's recall day reads the reminders sent up to this long after their run's scheduled time and waits until their notice is over, a reminder sent later is recalled by the next day's run; the recall runs every day, so a day or more would have one day's recall wait for leads the next day's recall reads too (e.g. on_time_reminder_minutes 60)`,
     );
   });
   return problems;

@@ -10,9 +10,9 @@ import { loadRecipes } from '../recipes/load-recipes.ts';
 import { runScenario, type ScenarioContext } from './run-scenario.ts';
 
 /**
- * D24, D25: runs of lead-recall v15 in flight when v16 is deployed finish on v15 (fixture
- * fixtures/lead-recall-v15), with v16's actions and templates: its reminder passes the table's
- * days_since and no ages per lead, its recall no notice_days. The shipped reminder-and-recall
+ * D24, D25: runs of lead-recall v15 in flight when v16 (and since, v17) is deployed finish on v15
+ * (fixture fixtures/lead-recall-v15), with the current actions and templates: its reminder passes the
+ * table's days_since and no ages per lead, its recall no notice_days. The shipped reminder-and-recall
  * scenarios still hold on it: the same emails, the same Recall Reminder and Recalled Dates.
  */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -25,11 +25,11 @@ beforeAll(async () => {
   const current = await loadRecipes(shipped, options);
   const old = await loadRecipes(join(here, 'fixtures/lead-recall-v15/recipes'), options);
   expect(old.map((r) => `${r.definition.name} v${r.definition.version}`)).toEqual(['lead-recall v15']);
-  expect(current.find((r) => r.definition.name === 'lead-recall')?.definition.version).toBe(16);
+  expect(current.find((r) => r.definition.name === 'lead-recall')?.definition.version).toBe(17);
   context = { recipes: [...current.filter((r) => r.definition.name !== 'lead-recall'), ...old], tables };
 });
 
-describe('lead-recall v15 in flight on v16 actions and templates (D24, D25)', () => {
+describe('lead-recall v15 in flight on the current actions and templates (D24, D25)', () => {
   for (const file of ['recall-reminder-and-recall', 'recall-reminder-day-moved-mid-flight', 'joint-booth-recall-hands-lead-to-remaining-partner']) {
     it(`${file}.scenario.json holds on v15`, async () => {
       const path = join(shipped, 'leads', `${file}.scenario.json`);
