@@ -69,3 +69,18 @@ describe('partnerflow run: the event must be the one the recipe is started by', 
   }, 60_000);
 });
 
+
+describe('partnerflow run: stdout is the run as JSON, whatever the log level (review 8, F5)', () => {
+  it("a run that fails prints only the run and its journal on stdout, as JSON (| jq works), and the engine's warnings on stderr", () => {
+    const submitted = JSON.parse(readFileSync(webhookEvent, 'utf8')) as { event: string; data: Record<string, unknown> };
+    // An MDF number the simulated PRM does not hold: the first step's read answers 404 and the run fails.
+    const unknown = eventFile({ event: submitted.event, data: { ...submitted.data, mdfNumber: 'MDF-9999' } });
+    const { LOG_LEVEL: _level, ...env } = process.env;
+    const result = spawnSync(process.execPath, [join(root, 'bin/partnerflow.js'), 'run', 'mdf-request-approval', '--mock', '--event', unknown], { cwd: root, encoding: 'utf8', env, timeout: 90_000 });
+    expect(result.status).toBe(1);
+    const printed = JSON.parse(result.stdout) as { run: { status: string; error: { message: string } } };
+    expect(printed.run.status).toBe('failed');
+    expect(printed.run.error.message).toContain('no MDF request numbered MDF-9999');
+    expect(result.stderr).toContain('run failed');
+  }, 60_000);
+});

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CONNECTORS } from '../../connectors/index.ts';
 import { ConfigError, loadConfig, type RuntimeConfig } from '../config.ts';
+import { createConsoleLogger } from '../log.ts';
 import { createRuntime } from '../runtime.ts';
 import type { Command } from './main.ts';
 import { journalEntryView, runView } from '../http/views.ts';
@@ -73,7 +74,8 @@ Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad argume
       recipeName = given.name;
       // The simulated systems start with the demo data only: so does a store given to mock mode.
       if (mock) releaseMockStore = startFreshMockStore(config.dbPath);
-      runtime = await createRuntime({ config });
+      // stdout is the run as JSON (README: `| jq`); the engine's log lines go to stderr, beside how it ended.
+      runtime = await createRuntime({ config, log: await createConsoleLogger(config.logLevel, process.stderr) });
     } catch (error) {
       releaseMockStore();
       console.error(error instanceof ConfigError ? error.message : describeStartupError(error, { dbSetting: typeof values.db === 'string' ? '--db' : 'PARTNERFLOW_DB' }));
