@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,15 @@ describe('partnerflow validate', () => {
       `${shown('recipes/account-closed.recipe.json')}: steps[1].table: unknown table "owners": the tables folder ${shown('no-tables-here')} (TABLES_DIR) does not exist`,
       '0 recipes valid, 1 with problems',
     ]);
+  });
+
+  it('names the tables folder with the tables it has when a lookup names none of them (review 8, F8: a recipe folder of ones own)', async () => {
+    vi.stubEnv('TABLES_DIR', join(fixtures, 'tables'));
+    const recipe = JSON.parse(readFileSync(join(fixtures, 'recipes/account-closed.recipe.json'), 'utf8')) as { steps: Array<{ table?: string }> };
+    const file = join(mkdtempSync(join(tmpdir(), 'partnerflow-validate-')), 'watchers.recipe.json');
+    writeFileSync(file, JSON.stringify({ ...recipe, steps: recipe.steps.map((s) => (s.table === undefined ? s : { ...s, table: 'finance-watchers' })) }));
+    expect(await command.run({ values: {}, positionals: [file] })).toBe(1);
+    expect(output.out[0]).toBe(`${file}: steps[1].table: unknown table "finance-watchers"; the tables in ${shown('tables')} (TABLES_DIR): owners`);
   });
 
   it('exits 2 on a path that does not exist', async () => {

@@ -43,8 +43,9 @@ export function knownColumns(table: string): string[] | undefined {
  * where the default ./recipes/tables does not exist: naming the folder and TABLES_DIR says what to fix.
  */
 export function knownTables(tables: readonly string[], tablesDir?: string): string {
-  if (tables.length > 0) return `; tables: ${tables.join(', ')}`;
-  if (tablesDir === undefined) return '; there are no tables';
+  if (tablesDir === undefined) return tables.length > 0 ? `; tables: ${tables.join(', ')}` : '; there are no tables';
   const shown = displayFolder(tablesDir);
+  // A recipe folder of one's own reads the tables of TABLES_DIR, which may not be where the user looks.
+  if (tables.length > 0) return `; the tables in ${shown} (TABLES_DIR): ${tables.join(', ')}`;
   return existsSync(tablesDir) ? `: the tables folder ${shown} (TABLES_DIR) has no tables` : `: the tables folder ${shown} (TABLES_DIR) does not exist`;
 }
