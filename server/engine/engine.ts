@@ -549,7 +549,9 @@ export class Engine {
     if (current.hash === run.recipeHash) return { onVersion: undefined };
     const stepIds = new Set((await this.store.getJournal(run.id)).map((e) => e.stepId));
     const currentIds = new Set(Array.from(walkSteps(current.definition), ({ step }) => step.id));
-    const computedOnly = new Set(Array.from(walkSteps(await this.recipes.byHash(run.recipeHash)), ({ step }) => step).filter((step) => step.type === 'set').map((step) => step.id));
+    // The run's own version says which of its steps only computed values (unknown: none is taken as such).
+    const started = await this.recipes.byHash(run.recipeHash).catch(() => undefined);
+    const computedOnly = new Set(started ? Array.from(walkSteps(started), ({ step }) => step).filter((step) => step.type === 'set').map((step) => step.id) : []);
     const missing = [...stepIds].filter((id) => !currentIds.has(id) && !computedOnly.has(id));
     if (missing.length > 0) return { refusal: { refused: 'steps-missing', recipe: run.recipe, version: current.definition.version, runVersion: run.recipeVersion, steps: missing } };
     return { onVersion: { recipeHash: current.hash, recipeVersion: current.definition.version } };
