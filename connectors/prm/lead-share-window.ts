@@ -4,6 +4,7 @@ import { NotFoundError } from '../kit/http-errors.ts';
 import type { PrmClient } from './prm-client.ts';
 import { prmString } from './prm-filter-string.ts';
 import type { PrmPartnerContact } from './prm-records.ts';
+import { oneLine } from './one-line.ts';
 
 /**
  * The window of a lead-share digest (D23): leads whose Partner Synced Date is after `from` and at or
@@ -68,7 +69,8 @@ export async function describePartners(prm: PrmClient, counts: ReadonlyMap<numbe
     .map(([partnerId, count]) => {
       const partner = found.get(partnerId) ?? null;
       const contact = partnerContact(partnerId, partner);
-      return { partner_id: partnerId, name: partner?.name ?? null, contact_email: contact.email, contact_problem: contact.problem, lead_count: count };
+      // A name typed on two lines in the portal greets the partner on one (D23, D24 emails).
+      return { partner_id: partnerId, name: partner?.name == null ? null : oneLine(partner.name), contact_email: contact.email, contact_problem: contact.problem, lead_count: count };
     });
 }
 

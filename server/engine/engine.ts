@@ -536,7 +536,10 @@ export class Engine {
   /**
    * The version of its recipe served now that a retry would run the failed run on (undefined when it is
    * the one it started on), or the refusal: the run's own (retryRefusalOf), its recipe no longer served,
-   * or a step the run went through that the current version lacks.
+   * or a step the run went through that the current version lacks. A `set` step the current version
+   * lacks is no reason: it only computed values, which the current version's own steps compute afresh
+   * (lead-share-digest v6 renamed its window step so that a v5 run retried on it works its window out
+   * anew); a missing action, wait or lookup would be redone under its new id, or read by id.
    */
   async #currentVersionFor(run: Run): Promise<{ onVersion: { recipeHash: string; recipeVersion: number } | undefined } | { refusal: RetryRefusal | CurrentVersionRefusal }> {
     const refusal = retryRefusalOf(run);
@@ -546,7 +549,10 @@ export class Engine {
     if (current.hash === run.recipeHash) return { onVersion: undefined };
     const stepIds = new Set((await this.store.getJournal(run.id)).map((e) => e.stepId));
     const currentIds = new Set(Array.from(walkSteps(current.definition), ({ step }) => step.id));
-    const missing = [...stepIds].filter((id) => !currentIds.has(id));
+    // The run's own version says which of its steps only computed values (unknown: none is taken as such).
+    const started = await this.recipes.byHash(run.recipeHash).catch(() => undefined);
+    const computedOnly = new Set(started ? Array.from(walkSteps(started), ({ step }) => step).filter((step) => step.type === 'set').map((step) => step.id) : []);
+    const missing = [...stepIds].filter((id) => !currentIds.has(id) && !computedOnly.has(id));
     if (missing.length > 0) return { refusal: { refused: 'steps-missing', recipe: run.recipe, version: current.definition.version, runVersion: run.recipeVersion, steps: missing } };
     return { onVersion: { recipeHash: current.hash, recipeVersion: current.definition.version } };
   }

@@ -336,6 +336,34 @@ describe('POST /runs/:id/retry and /cancel', () => {
     expect((await fx.store.getRun(runId as never))!).toMatchObject({ status: 'failed', recipeVersion: 1 });
   });
 
+  it('retries on the current version when the only step it lacks is a set step the run went through: the new version computes its values afresh, and the action before the failure is not redone', async () => {
+    const version = (n: number, steps: Parameters<typeof recipeWith>[0]) => recipeWith(steps, { name: 'tell-partner', version: n });
+    const before = await appFixture({
+      recipes: [version(1, [
+        { id: 'read', type: 'action', action: 'fake.record', input: { key: 'read' } },
+        { id: 'window', type: 'set', values: { key: "{% 'day:' & trigger.data.id %}" } },
+        { id: 'note', type: 'action', action: 'fake.record', input: { key: '{% $uppercasee($vars.key) %}' } },
+      ])],
+    });
+    const [runId] = await deliverManyTo(before, 1);
+    await before.engine.runUntilIdle();
+    expect((await before.store.getRun(runId as never))!.status).toBe('failed');
+    fx = await appFixture({
+      recipes: [version(2, [
+        { id: 'read', type: 'action', action: 'fake.record', input: { key: 'read' } },
+        { id: 'window_v2', type: 'set', values: { key: "{% 'window:' & trigger.data.id %}" } },
+        { id: 'note', type: 'action', action: 'fake.record', input: { key: '{% $uppercase($vars.key) %}' } },
+      ])],
+      store: before.store,
+    });
+    const res = await fx.app.request(`/runs/${runId}/retry`, { method: 'POST', body: '{"recipe_version":"current"}' });
+    expect(res.status).toBe(200);
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(runId as never))!).toMatchObject({ status: 'completed', recipeVersion: 2 });
+    expect(before.system.effects).toEqual([{ key: 'read', value: undefined }]);
+    expect(fx.system.effects).toEqual([{ key: 'WINDOW:T-1', value: undefined }]);
+  });
+
   it('cancels a waiting run; a finished run is 409', async () => {
     fx = await appFixture({ recipes: [approvalRecipe] });
     const [runId] = await deliverMany(1);
