@@ -14,7 +14,7 @@ import { testCommand } from './test-command.ts';
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), '../harness/fixtures');
 const project = join(fixtures, 'project');
 const bin = resolve(fixtures, '../../../bin/partnerflow.js');
-const KINDS = 'a step is one of: deliver, click, update, submit_claim, change_claim, fault, retry, change_table, change_salesforce, import_leads, work_lead, merge_marketo_leads, expect, advance, set_clock';
+const KINDS = 'a step is one of: deliver, click, update, change_partner, submit_claim, change_claim, fault, retry, change_table, change_salesforce, import_leads, work_lead, merge_marketo_leads, expect, advance, set_clock';
 
 function partnerflowTest(args: string[], env: Record<string, string> = {}, cwd = project) {
   const { RECIPES_DIR: _r, TABLES_DIR: _t, EMAIL_TEMPLATES_DIR: _e, ...inherited } = process.env;
