@@ -14,11 +14,10 @@ import { OutboxSender } from './outbox-sender.ts';
 import { PostmarkClient } from './postmark-client.ts';
 
 /**
- * Issue 10: a send cut off by a crash. The attempt that took the message held a run lease; once that
- * lease is gone (the restarted process freed its dead incarnation's leases), nothing is sending it any
- * more, and the next attempt asks the provider at once instead of waiting out the 2-minute window.
- * A lease still held, or another worker's lease that may have been taken over from a stalled process,
- * keeps the message busy as before.
+ * Issue 10: a send cut off by a crash. Whoever took the message, and whether or not their lease is
+ * gone, the next attempt leaves it alone for the 2-minute send window: the provider may still be
+ * taking the request the dead process made (review 9, finding 1). Then it asks the provider, and
+ * sends only if the provider has no such message.
  */
 const clock = new VirtualClock('2026-04-20T09:00:00Z');
 const systems = useSimulatedSystems(clock);
@@ -44,7 +43,7 @@ class DyingPostmark extends PostmarkClient {
 const email = (runId: RunId): OutgoingEmail => ({ key: `${runId}:ask_approver`, runId, to: ['cmm.emea@vendor.example'], rendered: { subject: 'MDF approval needed', text: 't', html: 'h' } });
 
 describe('an interrupted send after a restart (issue 10)', () => {
-  it('D10: when the lease that took the message was freed by the restart, the next attempt asks the provider at once and sends', async () => {
+  it('D10: when the lease that took the message was freed by the restart, the next attempt still waits out the send window, then asks the provider and sends once', async () => {
     const runId = await leasedRun(store, clock, 'host-a~n1');
     void sender(new DyingPostmark({ apiUrl: EMAIL_MOCK_CONFIG.apiUrl, serverToken: EMAIL_MOCK_CONFIG.serverToken, messageStream: 'outbound' })).send(email(runId));
     await expect.poll(async () => (await store.getOutbox(email(runId).key))?.status).toBe('sending');
@@ -53,6 +52,10 @@ describe('an interrupted send after a restart (issue 10)', () => {
     clock.advance(10_000);
     await store.releaseLeases('host-a', clock.now());
     await store.claimDueRuns({ now: clock.now(), owner: 'host-a~n2', leaseMs: 60_000, limit: 1 });
+    await expect(sender().send(email(runId))).rejects.toMatchObject({ name: 'OutboxBusyError', retryAfterMs: 110_000 });
+    expect(systems.email.messages()).toHaveLength(0);
+
+    clock.advance(110_000);
     const notes: string[] = [];
     const sent = await sender().send(email(runId), { note: (n) => notes.push(n) });
     expect(sent.alreadySent).toBe(false);

@@ -10,8 +10,10 @@ import { SentNotRecordedError } from './sent-not-recorded.ts';
 import type { ToldChanges } from './tell-on-change.ts';
 
 /**
- * How long a send attempt can take (the HTTP client gives up after 30 s): a message `sending` for
- * less is being sent by someone right now; for longer, its attempt was interrupted.
+ * How long a message taken for sending may still be on its way (the HTTP client gives up after 30 s;
+ * the rest is room for a provider that takes a request after the client gave up on it, or whose
+ * search lags its intake): a message `sending` for less may be sent by someone right now, or still be
+ * arriving at the provider; for longer, its attempt was interrupted and the provider knows the outcome.
  */
 const SENDING_WINDOW_MS = 2 * 60_000;
 
@@ -44,14 +46,14 @@ export class OutboxBusyError extends Error {
  *    a crash finds the message it stored before, with the approval link it carried);
  * 2. a stored message already `sent` is not sent again;
  * 3. before the provider is called the message is marked `sending`, with the time and the run lease of
- *    the attempt. While a send could still be under way (that lease is held, within the window),
- *    another attempt waits (OutboxBusyError, which spends no attempt). Once it cannot be (the window
- *    passed, or the lease is gone: the turn ended, or a restart freed a dead process's leases), a crash
- *    or a lost answer left it there and nobody knows whether the provider accepted it, so the next
- *    attempt asks the provider (search by the key in the message metadata) first. A provider that
- *    cannot be asked (an SMTP relay) never gets it a second time by itself: the message is marked
- *    `failed` as needing an operator's decision (EmailOutcomeUnknownError), and only the operator's
- *    resend (`POST /outbox/:key/resend`) puts it back to `pending`;
+ *    the attempt. Within the send window since then, another attempt waits (OutboxBusyError, which
+ *    spends no attempt), also this turn's own retry: the provider may still be taking it. After it, a
+ *    crash or a lost answer left it there and nobody knows whether the provider accepted it, so the
+ *    next attempt asks the provider (search by the key in the message metadata) first. A provider that
+ *    cannot be asked (an SMTP relay) never gets it a second time by itself: as soon as the attempt that
+ *    took it has surely ended (its lease is this turn's, or gone with this worker's restart), the
+ *    message is marked `failed` as needing an operator's decision (EmailOutcomeUnknownError), and only
+ *    the operator's resend (`POST /outbox/:key/resend`) puts it back to `pending`;
  * 4. the attempt takes the message (pending or sending → sending) only if it is still as it read it,
  *    so concurrent senders of one key call the provider once; the other waits for a retry. A message
  *    stored by this attempt is stored taken (one commit for 1 and 3): nobody else can have it yet;
@@ -153,7 +155,7 @@ export class OutboxSender implements EmailConnection {
       options.note?.(`an earlier attempt of this turn took the message for sending and never handed it to ${provider.description} (the store’s answer was lost); sending it now`);
     } else if (stored.status === 'sending') {
       // Taken by an attempt that may still be talking to the provider: wait until it cannot be.
-      const busyForMs = await this.#busyFor(stored, leaseOwner);
+      const busyForMs = await this.#busyFor(stored, leaseOwner, provider.findSent !== undefined);
       if (busyForMs > 0) throw new OutboxBusyError(email.key, busyForMs);
       // An earlier attempt was cut off mid-call: ask the provider before sending a second copy.
       if (!provider.findSent) {
@@ -361,18 +363,26 @@ export class OutboxSender implements EmailConnection {
   }
 
   /**
-   * How long a `sending` message may still be in the hands of the attempt that took it. That attempt
-   * held a run lease (its owner is recorded; `mine` is this attempt's): when the lease is this attempt's own, that earlier
-   * attempt of this turn has ended; when it is gone and was this worker's (`<worker id>~<nonce>`), the
-   * turn ended or the process died and its restart freed it, so nothing is sending any more and the
-   * provider is asked at once. A lease that is still held keeps the message busy for the send window; a
-   * lease of another worker that is gone may have been taken over from a stalled process, which might
-   * still be sending, so the window is waited out as before.
+   * How long a `sending` message must be left alone before the next attempt decides what happened to it.
+   * A provider that can be asked (`canAsk`) is asked only once the send window since the take has
+   * passed, whoever took it: an attempt that ended on our side (its call timed out, the process
+   * stopped or died) may have handed the message to a provider that is still taking it (slower than
+   * the client's timeout, an answer lost, a search that lags its intake). Asked before, it answers "no
+   * such message" and a second copy goes out (review 9, finding 1: a retry asked a second after a
+   * 30 s timeout, and a provider that took the send at 40 s delivered it twice).
+   *
+   * A provider that cannot be asked (an SMTP relay) is never sent to again by itself, so waiting
+   * teaches nothing: the message needs an operator as soon as the attempt that took it has surely
+   * ended. That attempt held a run lease (its owner is recorded; `mine` is this attempt's): when it is
+   * this attempt's own, that earlier attempt of this turn has ended; when it is gone and was this
+   * worker's (`<worker id>~<nonce>`), the turn ended or a restart freed a dead process's lease. A lease
+   * still held, or another worker's that is gone (taken over from a stalled process that might still
+   * be sending), keeps the message busy for the window.
    */
-  async #busyFor(stored: OutboxMessage, mine: string | null): Promise<number> {
+  async #busyFor(stored: OutboxMessage, mine: string | null, canAsk: boolean): Promise<number> {
     const now = this.deps.clock.now();
     const windowLeft = (stored.sendingSince ?? 0) + SENDING_WINDOW_MS - now;
-    if (windowLeft <= 0 || !stored.sendingOwner) return windowLeft;
+    if (windowLeft <= 0 || canAsk || !stored.sendingOwner) return windowLeft;
     if (stored.sendingOwner === mine) return 0;
     const state = await this.deps.store.leaseState(stored.sendingOwner, now);
     if (state === 'gone' && mine !== null && workerOf(stored.sendingOwner) === workerOf(mine)) return 0;

@@ -93,7 +93,7 @@ describe.each([
       expect(systems.email.messages()).toHaveLength(1);
     });
 
-    it('a crash before that commit: after the restart the next attempt asks the provider, finds the email and sends no second one', async () => {
+    it('a crash before that commit: after the restart the next attempt waits out the send window, asks the provider, finds the email and sends no second one', async () => {
       const runId = await runWithLease('host-a~n1');
       await sendInStep(sender(), runId);
       // The process dies before the step's commit: neither the entry nor the `sent` mark is stored.
@@ -101,6 +101,9 @@ describe.each([
       clock.advance(10_000);
       await store.releaseLeases('host-a', clock.now());
       await store.claimDueRuns({ now: clock.now(), owner: 'host-a~n2', leaseMs: 60_000, limit: 1 });
+      // Within the send window the provider might still be taking a request: nobody asks it yet.
+      await expect(sender().send(email(runId), { withStepEntry: () => {} })).rejects.toMatchObject({ name: 'OutboxBusyError' });
+      clock.advance(110_000);
       const notes: string[] = [];
       const again = await sender().send(email(runId), { note: (n) => notes.push(n), withStepEntry: () => {} });
       expect(again.alreadySent).toBe(true);
@@ -148,7 +151,7 @@ describe.each([
       expect(systems.email.messages()).toHaveLength(1);
     });
 
-    it('when the start cannot be stored (the run was taken over), nothing is sent; the next attempt finds an interrupted send and sends it once', async () => {
+    it('when the start cannot be stored (the run was taken over), nothing is sent; the next attempt finds an interrupted send, waits out the send window and sends it once', async () => {
       const runId = await runWithLease('host-a~n1');
       const lost = Object.assign(new Error('run run_digest is no longer held by host-a~n1'), { name: 'LeaseLostError' });
       await expect(sender().send(email(runId), { started: () => Promise.reject(lost) })).rejects.toBe(lost);
@@ -158,6 +161,10 @@ describe.each([
       clock.advance(10_000);
       await store.releaseLeases('host-a', clock.now());
       await store.claimDueRuns({ now: clock.now(), owner: 'host-a~n2', leaseMs: 60_000, limit: 1 });
+      // The new process cannot know the message never reached the provider: it waits out the window.
+      await expect(sender().send(email(runId))).rejects.toMatchObject({ name: 'OutboxBusyError', retryAfterMs: 110_000 });
+      expect(systems.email.messages()).toHaveLength(0);
+      clock.advance(110_000);
       const notes: string[] = [];
       expect(await sender().send(email(runId), { note: (n) => notes.push(n) })).toMatchObject({ alreadySent: false });
       expect(notes.join('\n')).toMatch(/interrupted and the provider has no such message; sending it now/);
