@@ -288,6 +288,13 @@ describe('a template name the recipe keeps in a variable or reads from a table',
     expect(validateWith([lookup(where), guarded('{% $steps.request.urgent %}')], { notices: rows.slice(0, 2) })).toEqual([denid('2].then[0')]);
   });
 
+  it('a row without a value in a column the lookup computes is not followed: a value of nothing matches no row, so the lookup never reads it (review 8, F1)', () => {
+    const send1 = send('tell_partner', '{% $steps.notice.template %}', data);
+    expect(validateWith([lookup({ kind: '{% $steps.request.status %}' }), send1], { notices })).toEqual([denid('2')]);
+    const unkeyed = [notices[0]!, { template: 'request-denid' }, { kind: null, template: 'request-denid' }];
+    expect(validateWith([lookup({ kind: '{% $steps.request.status %}' }), send1], { notices: unkeyed })).toEqual([]);
+  });
+
   it('in an else branch a row is followed only when the condition is false for it', () => {
     const rows = [
       { kind: 'denied', template: 'request-denid', skip: false },

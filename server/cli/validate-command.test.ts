@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { fakeConnectors } from '../recipes/fixtures/fake-connectors.ts';
 import { captureConsole } from '../../test/support/capture-console.ts';
 import { createValidateCommand, validateCommand } from './validate-command.ts';
@@ -161,6 +161,26 @@ describe('partnerflow validate', () => {
         `${tables}/owners: rows[2]: repeats rows[0] (email "owner@example.com"); step owner of recipe account-closed looks the table up by email and reads one row per key: keep one, delete rows[0] if rows[2] replaces it (else delete rows[2])`,
         '1 recipe valid, 0 with problems; 1 table with problems',
       ]);
+    });
+
+    it('refuses a lookup by a column no row of the table has (review 8, F7: a typo in the recipe), on the recipe and with the closest column, not as rows to delete', async () => {
+      write('owners', [{ email: 'owner@example.com', team: 'EMEA' }, { email: 'someone@example.com', team: 'AMER' }]);
+      // The recipe beside the table files would be read as a table.
+      const recipes = mkdtempSync(join(tmpdir(), 'validate-recipes-'));
+      onTestFinished(() => rmSync(recipes, { recursive: true, force: true }));
+      const recipe = join(recipes, 'owner-by-team.recipe.json');
+      writeFileSync(
+        recipe,
+        JSON.stringify({
+          name: 'owner-by-team',
+          version: 1,
+          description: 'Tells the team owner.',
+          trigger: { type: 'webhook', event: 'crm.account.changed' },
+          steps: [{ id: 'owner', type: 'lookup', table: 'owners', where: { taem: '{% $trigger.data.team %}' }, required: true }],
+        }),
+      );
+      expect(await command.run({ values: {}, positionals: [recipe] })).toBe(1);
+      expect(output.out).toEqual([`${recipe}: steps[0].where.taem: table owners has no column "taem" (did you mean "team"?)`, '0 recipes valid, 1 with problems']);
     });
 
     it('reports ops\' mistakes in every table at once, each with the value given and the form to write, without a false follow-on', async () => {

@@ -454,6 +454,34 @@ describe('engine: control flow', () => {
     );
     expect(fx.system.effects).toEqual([]);
   });
+
+  it('a where value an expression computes as nothing matches no row, not every row; a null written in the recipe looks for the rows that hold null (review 8, F1)', async () => {
+    const owners = [
+      { region: 'EMEA', owner_email: 'emea.owner@vendor.example' },
+      { region: null, owner_email: 'no.region.owner@vendor.example' },
+    ];
+    fx = await engineFixture(
+      [
+        recipeWith([
+          { id: 'owner', type: 'lookup', table: 'followup-owners', where: { region: '{% trigger.data.region %}' } },
+          { id: 'send', type: 'action', action: 'fake.record', input: { key: "{% 'computed for ' & trigger.data.id %}", value: "{% steps.owner = null ? 'no row' : steps.owner.owner_email %}" } },
+          { id: 'unset', type: 'lookup', table: 'followup-owners', where: { region: null }, required: true },
+          { id: 'send_unset', type: 'action', action: 'fake.record', input: { key: "{% 'written null for ' & trigger.data.id %}", value: '{% steps.unset.owner_email %}' } },
+        ]),
+      ],
+      { tables: { 'followup-owners': owners } },
+    );
+    const left = await deliver('d-1', { id: 'T-1' });
+    const nulled = await deliver('d-2', { id: 'T-2', region: null });
+    await fx.engine.runUntilIdle();
+    for (const { runIds } of [left, nulled]) expect((await runOf(runIds[0]!)).run.status).toBe('completed');
+    expect([...fx.system.effects].sort((a, b) => String(a.key).localeCompare(String(b.key)))).toEqual([
+      { key: 'computed for T-1', value: 'no row' },
+      { key: 'computed for T-2', value: 'no row' },
+      { key: 'written null for T-1', value: 'no.region.owner@vendor.example' },
+      { key: 'written null for T-2', value: 'no.region.owner@vendor.example' },
+    ]);
+  });
 });
 
 describe('engine: durable waits', () => {

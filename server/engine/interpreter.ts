@@ -9,7 +9,7 @@ import type { Clock } from './clock.ts';
 import type { ConnectedConnectors } from './connector-registry.ts';
 import { delayEnd, resolveStepDelay } from './delay.ts';
 import { LeaseLostError, LookupMissError, LookupRowsRepeatedError, StepInputError, isOutcomeUnknown, isRetryable, isStoppedBeforeAttempt, isWaitNotAttempt, retryAfterOf } from './errors.ts';
-import { evaluateExpression, evaluateMapping, type ExpressionEnv, type ExpressionScope } from './expression.ts';
+import { evaluateExpression, evaluateMapping, isExpression, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 import { asStepKey, idempotencyKeyFor, type StepKey } from './ids.ts';
 import { redact } from './redact.ts';
 import { hasNul, NUL_REFUSAL } from './nul-keys.ts';
@@ -392,7 +392,26 @@ class Turn {
       lookedFor = step.where;
       for (const row of rows) if (truthy(await evaluateExpression(step.where, scope, this.#env, row))) matches.push(row);
     } else {
-      const wanted = (await this.evaluate(step.where, scope)) as Record<string, unknown>;
+      // Each column's value on its own: a value of nothing must not drop its column (review 8, F1: the
+      // column left out, every row matched, and `mode: all` emailed every region's watchers).
+      const wanted: Record<string, unknown> = {};
+      const nothing: string[] = [];
+      for (const [column, written] of Object.entries(step.where)) {
+        const value = await this.evaluate(written, scope);
+        // What an expression computes as nothing (undefined: a field the data leaves out or a typo; null:
+        // the data's "no value") is looked for in no row. A null written in the recipe is a value.
+        if (isExpression(written) && (value === undefined || value === null)) nothing.push(`where.${column} ${written} computes nothing (${value === undefined ? 'undefined' : 'null'})`);
+        else wanted[column] = value;
+      }
+      if (nothing.length > 0) {
+        if (step.required) {
+          const columns = Object.keys(step.where).filter((c) => !Object.hasOwn(wanted, c));
+          throw new LookupMissError(
+            `table ${step.table} has no row where ${columns.map((c) => `${c} is nothing`).join(' and ')}: ${nothing.join(', ')} for this run, and a value of nothing matches no row (a field the data leaves out, or a misspelt one)`,
+          );
+        }
+        return step.mode === 'all' ? [] : null;
+      }
       lookedFor = JSON.stringify(wanted);
       const at: number[] = [];
       rows.forEach((row, i) => {

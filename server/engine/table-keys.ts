@@ -1,4 +1,6 @@
 import type { Recipe } from '../../schemas/recipe.ts';
+import { columnsOfRows } from '../recipes/check-tables.ts';
+import { didYouMean } from '../recipes/closest-name.ts';
 import { walkSteps } from '../recipes/walk-steps.ts';
 import { offsetRowsProblems } from './business-timer-times.ts';
 import { isExpression } from './expression.ts';
@@ -24,7 +26,9 @@ interface LookupKey {
  * the other ignored without a word (ops appending a new owner below the old one would change
  * nothing). Such a table is refused at start, in `validate` and in `test`, naming the table, the
  * key, both rows and which to delete. A `where` written as one expression says nothing of columns
- * and is not judged (`leave` rows overlap by design); `mode: all` reads every row. The offsets table
+ * and is not judged (`leave` rows overlap by design); `mode: all` reads every row. A row without a
+ * value (missing or null) in a column the recipe computes is never read (a value of nothing matches
+ * no row) and repeats nothing; a column no row has is named as such (review 8). The offsets table
  * of a `timer` trigger is held to its own rule: whole days above zero, each day once. Returns one
  * line per problem, none when the tables are fine.
  */
@@ -72,8 +76,24 @@ function isLiteral(value: unknown): boolean {
 }
 
 function repeatedKeys(key: LookupKey, rows: readonly Record<string, unknown>[], origin: string): string[] {
-  const keyOf = (row: Record<string, unknown>) =>
-    [...key.fixed].some(([column, value]) => valueKey(row[column]) !== valueKey(value)) ? NO_KEY : JSON.stringify(key.columns.map((c) => valueKey(row[c])));
+  // A column no row has: every row would be "the same key" (none), and the advice to delete rows wrong
+  // (review 8, F7). validate and the start refuse the recipe for it (check-tables.ts); this is for a
+  // table edited under the recipes (a scenario's change_table) or recipes given in code.
+  const columns = columnsOfRows(rows);
+  const missing = columns ? key.columns.filter((c) => !columns.includes(c)) : [];
+  if (columns && missing.length > 0) {
+    const readers = `${key.readers.join(' and ')} ${key.readers.length === 1 ? 'looks' : 'look'}`;
+    return missing.map(
+      (c) => `${origin}/${key.table}: the table has no column "${c}"${didYouMean(c, columns) || `; columns: ${columns.join(', ')}`}; ${readers} it up by ${c}: correct the column in the recipe, or add it to the rows`,
+    );
+  }
+  const keyOf = (row: Record<string, unknown>) => {
+    if ([...key.fixed].some(([column, value]) => valueKey(row[column]) !== valueKey(value))) return NO_KEY;
+    // A row without a value in a column the recipe computes is never read: a value of nothing matches
+    // no row (interpreter.ts lookup), and a value never equals a missing or null cell.
+    if (key.columns.some((c) => !key.fixed.has(c) && (row[c] === undefined || row[c] === null))) return NO_KEY;
+    return JSON.stringify(key.columns.map((c) => valueKey(row[c])));
+  };
   return repeatedRows(rows, keyOf).map(({ index: i, first }) => {
     const row = rows[i]!;
     const named = key.columns.length === 0 ? 'any row: the lookup names no column' : key.columns.map((c) => `${c} ${valueKey(row[c])}`).join(', ');

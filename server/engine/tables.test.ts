@@ -175,6 +175,18 @@ describe('one row per key in every table a recipe looks up (review 6)', () => {
     expect(problems({ people: [{ email: 'a@vendor.example' }, { email: 'a@vendor.example' }] }, [all])).toEqual([]);
   });
 
+  it('rows without a value in the key column are no key: a lookup never reads them (a value of nothing matches no row, review 8, F1), so they repeat nothing', () => {
+    const withOptional = [{ region: 'EMEA', owner_email: 'emea.owner@vendor.example' }, { owner_email: 'spare.one@vendor.example' }, { region: null, owner_email: 'spare.two@vendor.example' }, { owner_email: 'spare.three@vendor.example' }];
+    expect(problems({ 'followup-owners': withOptional, 'followup-days': days(3, 7) })).toEqual([]);
+  });
+
+  it('a column no row has (a table edited under the recipes, or recipes given in code) is named with the closest column, not read as rows that repeat each other (review 8, F7)', () => {
+    const typo = Recipe.parse({ ...followup, trigger: { type: 'webhook', event: 'prm.mdf_request.changed' }, steps: [{ id: 'owner', type: 'lookup', table: 'followup-owners', where: { regoin: '{% $trigger.data.region %}' } }] });
+    expect(problems({ 'followup-owners': owners.slice(0, 2) }, [typo])).toEqual([
+      'recipes/tables/followup-owners: the table has no column "regoin" (did you mean "region"?); step owner of recipe mdf-activity-followup looks it up by regoin: correct the column in the recipe, or add it to the rows',
+    ]);
+  });
+
   it('refuses a day written twice in a timer\'s offsets table: it would be one timer where ops meant two', () => {
     expect(problems({ 'followup-owners': owners.slice(0, 2), 'followup-days': days(3, 7, 7) })).toEqual([
       'recipe mdf-activity-followup: table followup-days: rows[2].days_after_start: 7 is already in rows[1]; a day fires one timer, so write each day once',

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { KNOWN_TABLES } from '../../schemas/tables.ts';
 import type { Recipe } from '../../schemas/recipe.ts';
+import type { Tables } from '../engine/tables.ts';
 import { displayFolder } from '../find-files.ts';
 import { didYouMean } from './closest-name.ts';
 import type { Finding } from './recipe-problem.ts';
@@ -9,10 +10,14 @@ import { walkSteps } from './walk-steps.ts';
 
 /**
  * Every `lookup` step must read a table that exists in TABLES_DIR; otherwise it would fail every run.
- * Its `where` must name columns of the table, for a table with a known row schema: a misspelt column
- * matches no row, and the lookup would read as "nothing" at run time without a word.
+ * Its `where` must name columns of the table: a misspelt column matches no row, and the lookup would
+ * read as "nothing" at run time without a word. The columns are the row schema's for a known table,
+ * else (a table of the user's own, given `tableRows`) every column some row has: a table's rows need
+ * not all have every column, so only a column no row has is refused (review 8, F7: `regoin` passed,
+ * and the one-row-per-key check then read every row as the same key, undefined, with advice to delete
+ * rows). A table without rows says nothing of its columns.
  */
-export function checkTables(recipe: Recipe, tables: readonly string[], tablesDir?: string): Finding[] {
+export function checkTables(recipe: Recipe, tables: readonly string[], tablesDir?: string, tableRows?: Pick<Tables, 'rows'>): Finding[] {
   const findings: Finding[] = [];
   for (const { step, path } of walkSteps(recipe)) {
     if (step.type !== 'lookup') continue;
@@ -20,7 +25,7 @@ export function checkTables(recipe: Recipe, tables: readonly string[], tablesDir
       findings.push({ path: [...path, 'table'], message: `unknown table "${step.table}"${didYouMean(step.table, tables) || knownTables(tables, tablesDir)}` });
       continue;
     }
-    const columns = knownColumns(step.table);
+    const columns = knownColumns(step.table) ?? columnsOfRows(tableRows?.rows(step.table));
     if (!columns) continue;
     if (typeof step.where !== 'object') continue;
     for (const column of Object.keys(step.where)) {
@@ -29,6 +34,12 @@ export function checkTables(recipe: Recipe, tables: readonly string[], tablesDir
     }
   }
   return findings;
+}
+
+/** Every column some row has, in the order the rows first name them; undefined without rows. */
+export function columnsOfRows(rows: readonly Record<string, unknown>[] | undefined): string[] | undefined {
+  if (!rows || rows.length === 0) return undefined;
+  return [...new Set(rows.flatMap((row) => Object.keys(row)))];
 }
 
 /** The columns of a table with a known row schema (schemas/tables.ts); undefined for another table. */

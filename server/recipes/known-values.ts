@@ -110,11 +110,14 @@ export function recipeValues(recipe: Recipe, tables: Pick<Tables, 'rows'>, table
     const file = tablesDir === undefined ? `table ${step.table}` : displayPath(join(tablesDir, `${step.table}.json`));
     const where = typeof step.where === 'object' ? step.where : {};
     const written = Object.entries(where).filter(([, value]) => isLiteral(value));
+    const computed = Object.entries(where).filter(([, value]) => isExpression(value)).map(([c]) => c);
     const values: Choices['values'] = [];
     let complete = true;
     rows.forEach((row, i) => {
       // A row the lookup's literal `where` values leave out is never what it reads.
       if (!written.every(([c, value]) => sameValue(row[c], value))) return;
+      // Nor a row without a value in a column it computes: a value of nothing matches no row (interpreter.ts lookup).
+      if (computed.some((c) => row[c] === undefined || row[c] === null)) return;
       // A row an enclosing if on this lookup rules out (or may rule out) is not claimed: no false alarm.
       if (!rowPassesGuards(guards, step.id, step.mode === 'all' ? [row] : row)) return;
       const cell = row[column];

@@ -447,9 +447,28 @@ describe('validateRecipe', () => {
     it('rejects a lookup whose where names a column the table does not have (a table with a known row schema), suggesting the closest', () => {
       const data = recipe([{ id: 'cmm', type: 'lookup', table: 'approvers', where: { regon: 'EMEA' } }]);
       expect(problems(data, ['approvers'])).toEqual([`${FILE}: steps[0].where.regon: table approvers has no column "regon" (did you mean "region"?)`]);
-      // An expression where, and a table without a known schema, are not checked by column.
+      // An expression where, and a table without a known schema whose rows are not given, are not checked by column.
       expect(problems(recipe([{ id: 'cmm', type: 'lookup', table: 'approvers', where: "{% region = 'EMEA' %}" }]), ['approvers'])).toEqual([]);
       expect(problems(recipe([{ id: 'owner', type: 'lookup', table: 'owners', where: { anything: 1 } }]), ['owners'])).toEqual([]);
+    });
+
+    it('rejects a where column that no row of a table of the user\'s own has (review 8, F7: a typo read as duplicate rows), suggesting the closest column; a column only some rows have is a column', () => {
+      const watchers = [
+        { region: 'EMEA', emails: ['finance.emea@vendor.example', 'cmm.emea@vendor.example'], team: 'EMEA finance' },
+        { region: 'APAC', emails: ['finance.apac@vendor.example'], team: 'APAC finance', note: 'from Q3' },
+      ];
+      const tableRows = { rows: (name: string) => (name === 'finance-watchers' ? watchers : undefined) };
+      const withRows = (data: unknown) => validateRecipe(data, FILE, { catalog: fakeCatalog(), tables: ['finance-watchers'], tableRows }).problems.map(formatProblem);
+      const lookup = (where: Record<string, unknown>, mode?: 'all') => recipe([{ id: 'watchers', type: 'lookup', table: 'finance-watchers', where, required: true, ...(mode && { mode }) }]);
+      expect(withRows(lookup({ regoin: '{% $trigger.data.region %}' }))).toEqual([
+        `${FILE}: steps[0].where.regoin: table finance-watchers has no column "regoin" (did you mean "region"?)`,
+      ]);
+      // mode all reads the table by the column too; a name no column is near lists the columns.
+      expect(withRows(lookup({ area: 'EMEA' }, 'all'))).toEqual([`${FILE}: steps[0].where.area: table finance-watchers has no column "area"; columns: region, emails, team, note`]);
+      expect(withRows(lookup({ region: '{% $trigger.data.region %}', note: 'from Q3' }))).toEqual([]);
+      // A table with no rows says nothing of its columns.
+      const empty = { rows: (name: string) => (name === 'finance-watchers' ? [] : undefined) };
+      expect(validateRecipe(lookup({ regoin: 'EMEA' }), FILE, { catalog: fakeCatalog(), tables: ['finance-watchers'], tableRows: empty }).problems).toEqual([]);
     });
   });
 });

@@ -52,7 +52,8 @@ export interface RecipeCheck {
  * templates that exist and parse, and the names each reads that its step's `data` gives, check-template.ts,
  * a template name included that the recipe takes from a table or an earlier `set` step, known-values.ts), `wait_for` signals that a step of the
  * recipe sends (and sent signals that a `wait_for` takes), expressions that compile and read
- * steps that have finished where they are evaluated, and lookup tables that exist.
+ * steps that have finished where they are evaluated, and lookup tables that exist and have the columns
+ * a lookup's `where` names.
  */
 export function validateRecipe(data: unknown, file: string, options: RecipeCheckOptions): RecipeCheck {
   const parsed = Recipe.safeParse(data);
@@ -63,7 +64,7 @@ export function validateRecipe(data: unknown, file: string, options: RecipeCheck
     ...checkStepIds(recipe),
     ...checkConnectors(recipe, options.catalog, options.connectorConfigs, recipeValues(recipe, options.tableRows ?? NO_ROWS, options.tablesDir)),
     ...checkSignals(recipe, options.catalog),
-    ...checkTables(recipe, options.tables, options.tablesDir),
+    ...checkTables(recipe, options.tables, options.tablesDir, options.tableRows),
     ...checkTimerTrigger(recipe, options.tables, options.tablesDir),
     ...checkExpressions(recipe),
   ];
