@@ -318,6 +318,9 @@ export const PollTrigger = z
     }).describe('How often to poll: an ISO 8601 duration of at least PT1M, e.g. PT5M.'),
     cursor: Expression.describe('The watermark taken from each item (e.g. its updated time).'),
     dedup_key: Expression.describe('Identifies an item version, e.g. id & updated.'),
+    correlation_key: Expression.optional().describe(
+      "The business key of the run an item starts (e.g. {% data.key %}, the MDF number of a Funds Request): runs are listed under it (GET /runs?key=, the console's Business key filter) and, as a webhook run's, it is the key a cancel_on event must carry to cancel the run. An item it computes nothing for (undefined, null, an empty text: often a field typo) fails the poll, with the watermark kept. Default: none (the run has no business key).",
+    ),
   })
   .strict()
   .describe('Polls a connector query for systems without webhooks; each new item starts a run.');

@@ -121,6 +121,15 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
    * @default none: the action sends no signal
    */
   signalInput?: string;
+  /**
+   * A `poll` action's start (connectors/kit/poll-page.ts): where a recipe's first poll reads from when
+   * the store holds no watermark yet, from the recipe's input (its `start_at`) and the time of that
+   * first try (epoch ms). The poll runtime stores it as the watermark before the first call, so the
+   * action is never asked with a null `since`, and a first poll that fails is tried again from the
+   * same start (nothing changed meanwhile is skipped).
+   * @default none: the first poll is asked with `since` null (the action decides what that reads)
+   */
+  pollStart?: (input: z.output<I>, now: number) => string;
   /** Input fields whose values never reach logs or the journal. */
   secretInputs?: readonly string[];
   /**

@@ -3,7 +3,8 @@ import { z } from 'zod';
 /**
  * The contract of an action a `poll` trigger calls (server/engine/polls.ts). The runtime adds two
  * input fields to the recipe's `input`: `since`, the watermark (the highest `cursor` of the items
- * already turned into runs; null at the first poll), and `page`, where the previous answer said the
+ * already turned into runs; null at the first poll, unless the action has a `pollStart`: then its start,
+ * stored as the watermark at the first try), and `page`, where the previous answer said the
  * next page is. The answer is one page of items, ordered by their cursor, and where the next page is.
  */
 export const pollInput = {

@@ -50,6 +50,36 @@ describe('salesforce.list_changed_fund_records (D1: changes made in Salesforce, 
     ]);
   });
 
+  it('reads from start_at at the first poll (review8 F3), from the watermark after it; the poll runtime starts a recipe without start_at at its first try', async () => {
+    systems.salesforce.insert('PartnerFundRequest', request('MDF-7131', 'Rejected', { LastModifiedDate: '2025-06-01T10:00:00.000+0000' }));
+    systems.salesforce.insert('PartnerFundRequest', request('MDF-7132', 'Approved', { Amount: 5000, LastModifiedDate: '2026-04-20T08:30:00.000+0000' }));
+    // A store lost without a backup: start_at set to the last time the old store polled reads the changes since.
+    expect((await list({ object: 'PartnerFundRequest', since: null, start_at: '2026-04-20T08:00:00Z' })).items.map((i) => i.key)).toEqual(['MDF-7132']);
+    // Once there is a watermark, start_at no longer counts.
+    expect((await list({ object: 'PartnerFundRequest', since: '2026-04-20T08:45:00.000+0000', start_at: '2026-04-20T08:00:00Z' })).items).toEqual([]);
+    const definition = salesforceConnector.actions.list_changed_fund_records!;
+    // Go-live (no start_at): the first poll starts at the time of its first try, so the June 2025 edit is history.
+    const start = definition.pollStart!(definition.input.parse({ object: 'PartnerFundRequest', since: null }), clock.now());
+    expect(start).toBe('2026-04-20T09:00:00.000Z');
+    expect((await list({ object: 'PartnerFundRequest', since: start })).items).toEqual([]);
+    expect(definition.pollStart!(definition.input.parse({ object: 'PartnerFundRequest', since: null, start_at: '2026-04-20T08:00:00Z' }), clock.now())).toBe('2026-04-20T08:00:00Z');
+    // Salesforce stamps to the second: a first try at 09:00:00.750 starts at 09:00:00, so an edit stamped 09:00:00 is read.
+    expect(definition.pollStart!(definition.input.parse({ object: 'PartnerFundRequest' }), clock.now() + 750)).toBe('2026-04-20T09:00:00.000Z');
+    // A start that is no time is refused with the recipe, not at a poll.
+    expect(() => definition.input.parse({ object: 'PartnerFundRequest', start_at: 'go-live' })).toThrow();
+  });
+
+  it("gives a Funds Claim the MDF number of its Funds Request (review8 F4: the claim's run is keyed by it)", async () => {
+    const parent = systems.salesforce.insert('PartnerFundRequest', request('MDF-7141', 'Approved', { CreatedById: API }));
+    systems.salesforce.insert('PartnerFundClaim', { Title: 'Summit claim', Amount: 2500, RequestId: parent.Id, Status: 'Paid', MDF_Claim_Key__c: 'PRM-CLAIM-7141' });
+    systems.salesforce.insert('PartnerFundClaim', { Title: 'Orphan claim', Amount: 100, Status: 'Paid', MDF_Claim_Key__c: 'PRM-CLAIM-7142' });
+    const { items } = await list({ object: 'PartnerFundClaim', since: null });
+    expect(items.map((i) => [i.key, i.mdf_number])).toEqual([
+      ['PRM-CLAIM-7141', 'MDF-7141'],
+      ['PRM-CLAIM-7142', null],
+    ]);
+  });
+
   it('answers one Salesforce page at a time and where the next is (nextRecordsUrl), so a poll holds one page', async () => {
     for (let i = 0; i < 2001; i++) systems.salesforce.insert('PartnerFundRequest', request(`MDF-${10000 + i}`, 'Draft'));
     const first = await list({ object: 'PartnerFundRequest', since: null });

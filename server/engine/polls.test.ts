@@ -62,6 +62,21 @@ function feedConnector(feed: Feed) {
           return { items, next_page: start + feed.pageSize < all.length ? String(start + feed.pageSize) : null };
         },
       }),
+      // The same query with a start of its own (as salesforce.list_changed_fund_records): the first poll reads from start_at, or from its first try.
+      changes_from_start: defineAction({
+        description: 'records changed at or after since, or at the first poll at or after its start',
+        input: z.object({ ...pollInput, start_at: z.string().optional() }),
+        output: pollPage(z.object({ id: z.string(), status: z.string(), stamp: z.string() })),
+        idempotent: true,
+        pollStart: (input, now) => input.start_at ?? new Date(now).toISOString().replace('.000Z', 'Z'),
+        async run(input) {
+          feed.queries.push({ since: input.since ?? null, page: input.page ?? null });
+          if (feed.down) throw Object.assign(new Error('feed: 503 Service Unavailable'), { retryable: true });
+          const since = input.since ?? null;
+          const all = feed.records.filter((r) => since === null || r.stamp >= since).sort((a, b) => a.stamp.localeCompare(b.stamp));
+          return { items: all, next_page: null };
+        },
+      }),
       apply: defineAction({
         description: 'what a run does with a change',
         input: z.object({ id: z.string(), status: z.string() }),
@@ -264,5 +279,68 @@ describe('a poll whose dedup_key computes nothing for an item (review3, finding 
       failures: 1,
       lastError: 'recipe feed-sync: trigger.dedup_key {% data.idd %} computes nothing (undefined) for item 1 of page 1; no run started and the watermark stays, so the items are polled again once the recipe is fixed',
     });
+  });
+});
+
+describe("a poll's correlation_key: the business key of the runs it starts (review8 F4)", () => {
+  it('keys each run by it, so GET /runs?key= lists the run under the record it changed', async () => {
+    const feed = new Feed();
+    feed.change('A', 'Approved', iso('08:00:00'));
+    feed.change('B', 'Rejected', iso('08:10:00'));
+    const keyed = { ...pollRecipe, trigger: { ...(pollRecipe.trigger as object), correlation_key: "{% 'REC-' & data.id %}" } } as RecipeInput;
+    const { engine, store } = await pollingEngine(feed, { recipe: keyed });
+    await engine.runUntilIdle();
+    expect((await store.listRuns({ correlationKey: 'REC-B', limit: 10 })).map((r) => [r.recipe, r.trigger.type, r.status, r.correlationKey])).toEqual([['feed-sync', 'poll', 'completed', 'REC-B']]);
+  });
+
+  it('fails the poll when it computes nothing for an item (a field typo), naming the recipe and the key; no run, the watermark kept', async () => {
+    const feed = new Feed();
+    feed.change('A', 'Approved', iso('08:00:00'));
+    const typo = { ...pollRecipe, trigger: { ...(pollRecipe.trigger as object), correlation_key: '{% data.ID %}' } } as RecipeInput;
+    const { engine, store } = await pollingEngine(feed, { recipe: typo });
+    await engine.runUntilIdle();
+    expect(await store.listRuns({ recipe: 'feed-sync', limit: 10 })).toEqual([]);
+    expect((await store.listPollCursors())[0]).toMatchObject({
+      watermark: null,
+      failures: 1,
+      lastError: 'recipe feed-sync: trigger.correlation_key {% data.ID %} computes nothing (undefined) for item 1 of page 1; no run started and the watermark stays, so the items are polled again once the recipe is fixed',
+    });
+  });
+});
+
+describe("a poll action with a start of its own (pollStart): the first poll reads from go-live, not the system's whole history (review8 F3)", () => {
+  const fromStart = { ...pollRecipe, trigger: { ...(pollRecipe.trigger as object), action: 'feed.changes_from_start', input: {} } } as RecipeInput;
+
+  it('reads no change made before its first try; a first poll that fails keeps that start, so a change made meanwhile is applied', async () => {
+    const feed = new Feed();
+    feed.change('OLD', 'Rejected', '2025-06-01T10:00:00Z');
+    feed.down = true;
+    const { engine, store, clock } = await pollingEngine(feed, { recipe: fromStart });
+    await engine.runUntilIdle();
+    expect((await store.listPollCursors())[0]).toMatchObject({ watermark: iso('09:00:00'), failures: 1 });
+    feed.change('A', 'Approved', iso('09:02:00'));
+    feed.down = false;
+    await advanceTime(engine, clock, 5 * 60_000);
+    expect(feed.queries.at(-1)).toEqual({ since: iso('09:00:00'), page: null });
+    expect(feed.applied).toEqual([{ id: 'A', status: 'Approved' }]);
+  });
+
+  it("after an upgrade, a recipe an older runtime polled without ever seeing an item starts one interval before that poll: a change made just before the upgrade is applied", async () => {
+    const feed = new Feed();
+    const clock = new VirtualClock('2026-03-02T09:00:00Z');
+    const store = await openSqliteStore({ path: ':memory:' });
+    stores.push(store);
+    // The older runtime: the action without a start read everything at 09:00 and found nothing (no watermark).
+    const before = await pollingEngine(feed, { clock, store });
+    await before.engine.runUntilIdle();
+    await before.engine.stop();
+    expect((await store.listPollCursors())[0]).toMatchObject({ watermark: null });
+    feed.change('B', 'Rejected', iso('09:02:00'));
+    clock.advance(3 * 60_000);
+    // The upgraded runtime polls at 09:05: from 08:55, not from 09:05.
+    const after = await pollingEngine(feed, { clock, store, recipe: fromStart });
+    await advanceTime(after.engine, clock, 2 * 60_000);
+    expect(feed.applied).toEqual([{ id: 'B', status: 'Rejected' }]);
+    expect(feed.queries.at(-1)).toEqual({ since: iso('08:55:00'), page: null });
   });
 });

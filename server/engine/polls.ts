@@ -36,10 +36,15 @@ export interface PollsOptions {
 /**
  * The `poll` trigger: every `every`, a poll recipe's action is called with the recipe's `input` and
  * `since` (the watermark; null at the first poll), page after page; each item becomes one run
- * (trigger type `poll`, data the item), deduplicated by the recipe's `dedup_key`, and the watermark
- * moves to the highest `cursor` of the items. Where each recipe stands lives in the store
- * (store/poll-cursors.ts):
+ * (trigger type `poll`, data the item, business key the recipe's `correlation_key`), deduplicated by
+ * the recipe's `dedup_key`, and the watermark moves to the highest `cursor` of the items. Where each
+ * recipe stands lives in the store (store/poll-cursors.ts):
  *
+ * - an action with a `pollStart` (salesforce.list_changed_fund_records) is never asked with a null
+ *   `since`: at the first poll its start (the recipe's `start_at`, or the time of that first try) is
+ *   stored as the watermark before the system is called, so a failed first poll tried again later
+ *   still reads from that start (a recipe an older runtime polled without a start and without ever an
+ *   item starts one interval before that last poll);
  * - a poll is taken by compare-and-set on its cursor, so two replicas never poll one recipe at once;
  * - each page's runs and the watermark after it are written in one transaction: a crash before it
  *   reads the page again at the next poll, and the dedup keys make the repeated items the same runs;
@@ -172,14 +177,34 @@ export class Polls {
     let created = 0;
     const controller = new AbortController();
     this.#controllers.add(controller);
+    let since = taken.watermark;
     try {
       let watermark = taken.watermark;
       const resolved = this.#opts.connectors.resolve(trigger.action);
       const scope = pollScope(trigger.action, null, name);
       const input = (await evaluateMapping(trigger.input ?? {}, scope, this.#opts.env())) as Record<string, unknown>;
+      const pollStart = resolved.definition.pollStart;
+      if (since === null && pollStart) {
+        // The first poll: where it starts (the recipe's start_at, or the time of this first try) is
+        // stored as the watermark before the system is asked, so a first poll that fails is tried
+        // again from the same start, and no change made meanwhile is skipped.
+        // A recipe an older runtime polled without a start (it read everything) and that never had an
+        // item has no watermark but a last poll: start one interval before that poll, so a change
+        // made between it and this upgraded runtime's first poll is not skipped.
+        const before = (await store.listPollCursors()).find((c) => c.recipe === name);
+        const firstTry = before?.lastPolledAt != null ? Math.min(now, before.lastPolledAt - (nextPollAt - now)) : now;
+        const start = pollStart(resolved.definition.input.parse({ ...input, since: null }), firstTry);
+        const saved = await store.savePollPage({ recipe: name, owner, runs: [], watermark: start, now: clock.now(), leaseUntil: clock.now() + this.#opts.leaseMs });
+        if (!saved) {
+          log.warn({ recipe: name }, 'poll taken over by another process (this one stalled); leaving it');
+          return;
+        }
+        log.info({ recipe: name, start }, 'first poll of this recipe in this store: it reads the changes made from its start on');
+        since = watermark = start;
+      }
       let page: string | null = null;
       for (let pageNumber = 1; ; pageNumber++) {
-        const parsed = resolved.definition.input.parse({ ...input, since: taken.watermark, ...(page === null ? {} : { page }) });
+        const parsed = resolved.definition.input.parse({ ...input, since, ...(page === null ? {} : { page }) });
         const runId = asRunId(`poll:${name}`);
         const answer = PollPageShape.parse(
           resolved.definition.output.parse(
@@ -206,17 +231,35 @@ export class Polls {
             );
           }
           const dedupKey = computed.key;
+          let correlationKey: string | null = null;
+          if (trigger.correlation_key !== undefined) {
+            const business = computedKey(await evaluateExpression(trigger.correlation_key, itemScope, this.#opts.env(), itemScope.trigger));
+            // As for the dedup key: a business key of nothing is most often a field typo; the poll fails
+            // loudly, the watermark kept, rather than start runs no key finds.
+            if ('nothing' in business) {
+              throw new Error(
+                `recipe ${name}: trigger.correlation_key ${trigger.correlation_key} computes nothing (${business.nothing}) for item ${index + 1} of page ${pageNumber}; no run started and the watermark stays, so the items are polled again once the recipe is fixed`,
+              );
+            }
+            correlationKey = business.key;
+          }
           const cursor = await evaluateExpression(trigger.cursor, itemScope, this.#opts.env(), itemScope.trigger);
           // Stored, a NUL would fail the page's commit on PostgreSQL at every poll: the item is left out.
-          const nul = hasNul(dedupKey) ? 'dedup_key' : cursor !== null && cursor !== undefined && hasNul(String(cursor)) ? 'cursor' : null;
+          const nul = hasNul(dedupKey)
+            ? 'dedup_key'
+            : correlationKey !== null && hasNul(correlationKey)
+              ? 'correlation_key'
+              : cursor !== null && cursor !== undefined && hasNul(String(cursor))
+                ? 'cursor'
+                : null;
           if (nul) {
-            const fields = nulSourcesOf(item, nul === 'dedup_key' ? dedupKey : String(cursor), 'data');
+            const fields = nulSourcesOf(item, nul === 'dedup_key' ? dedupKey : nul === 'correlation_key' ? correlationKey! : String(cursor), 'data');
             log.error({ recipe: name, fields }, `poll item refused: its ${nul} ${NUL_REFUSAL}, from ${fields.join(', ')}; no run started for it`);
             continue;
           }
           if (cursor === null || cursor === undefined || cursor === '') throw new Error(`recipe ${name}: trigger.cursor ${trigger.cursor} is empty for item ${dedupKey}`);
           watermark = laterCursor(watermark, String(cursor));
-          runs.push(this.#newRun(recipe, item, dedupKey, now));
+          runs.push(this.#newRun(recipe, item, dedupKey, correlationKey, now));
         }
         const saved = await store.savePollPage({ recipe: name, owner, runs, watermark, now: clock.now(), leaseUntil: clock.now() + this.#opts.leaseMs });
         if (!saved) {
@@ -232,7 +275,7 @@ export class Polls {
       await store.finishPoll({ recipe: name, owner, now: clock.now(), nextPollAt });
       this.#polls.inc({ recipe: name, outcome: 'ok' });
       this.#failuresInARow.set({ recipe: name }, 0);
-      log.info({ recipe: name, items, runs: created, since: taken.watermark, watermark }, 'polled');
+      log.info({ recipe: name, items, runs: created, since, watermark }, 'polled');
     } catch (error) {
       // Its call may also have given up waiting for rate budget as the runtime began stopping (nothing sent).
       if (controller.signal.aborted || isStoppedBeforeAttempt(error)) {
@@ -254,16 +297,17 @@ export class Polls {
     }
   }
 
-  #newRun(recipe: LoadedRecipe, item: unknown, dedupKey: string, now: number): NewRun {
+  #newRun(recipe: LoadedRecipe, item: unknown, dedupKey: string, correlationKey: string | null, now: number): NewRun {
     const trigger = recipe.definition.trigger as PollTrigger;
     return {
       id: this.#opts.newRunId(now),
       recipe: recipe.definition.name,
       recipeVersion: recipe.definition.version,
       recipeHash: recipe.hash,
-      trigger: { type: 'poll', event: trigger.action, source: trigger.action.split('.')[0], receivedAt: now, data: item },
+      // businessKey: the log names the run by its business key (the MDF number), as a timer run's.
+      trigger: { type: 'poll', event: trigger.action, source: trigger.action.split('.')[0], receivedAt: now, data: item, ...(correlationKey === null ? {} : { businessKey: correlationKey }) },
       dedupKey,
-      correlationKey: null,
+      correlationKey,
       cancelOnEvent: recipe.definition.cancel_on?.event ?? null,
       wakeAt: now,
       createdAt: now,

@@ -180,6 +180,19 @@ describe('validateRecipe', () => {
         `${FILE}: trigger.input.since: since is the watermark, set by the poll runtime at each poll; remove it from the recipe's input`,
       ]);
     });
+
+    it('checks a correlation_key (the runs\' business key) as the other key expressions: compiled, functions known, no step read (review8 F4)', () => {
+      const stop = [{ id: 'done', type: 'stop' }];
+      expect(problems(recipe(stop, { trigger: poll({ input: { page: 1 }, correlation_key: '{% $uppercase(account_id) %}' }) }))).toEqual([]);
+      expect(problems(recipe(stop, { trigger: poll({ input: { page: 1 }, correlation_key: '{% $uppercse(account_id) %}' }) }))).toEqual([
+        `${FILE}: trigger.correlation_key: calls $uppercse, which is not a function (did you mean "$uppercase"?): a run would fail there`,
+      ]);
+      expect(problems(recipe(stop, { trigger: poll({ input: { page: 1 }, correlation_key: '{% $steps.done.id %}' }) }))).toEqual([
+        `${FILE}: trigger.correlation_key: reads steps.done, but trigger is evaluated on the event alone: no step has run for it`,
+      ]);
+      expect(problems(recipe(stop, { trigger: poll({ input: { page: 1 }, correlation_key: '{% account_id & %}' }) }))).toHaveLength(1);
+      expect(problems(recipe(stop, { trigger: poll({ input: { page: 1 }, correlation_key: 'MDF-1001' }) }))[0]).toMatch(/^recipes\/.*trigger\.correlation_key/);
+    });
   });
 
   describe('action input', () => {
