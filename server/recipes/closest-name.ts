@@ -23,6 +23,16 @@ export function closestName(name: string, known: Iterable<string>): string | und
 }
 
 /**
+ * The known name that `name` is plainly a slip of: the same letters in another case (`ID`, `id`), or
+ * one edit away (`mdfNumbr`, `mdfNumber`); undefined when none is. Stricter than closestName: used
+ * where an unknown name may still be right (a field a schema lets through without listing it).
+ */
+export function nearMiss(name: string, known: Iterable<string>): string | undefined {
+  const candidates = [...known].filter((candidate) => candidate !== name);
+  return candidates.find((candidate) => candidate.toLowerCase() === name.toLowerCase()) ?? candidates.find((candidate) => typoDistance(name, candidate) === 1);
+}
+
+/**
  * Edits (insert, delete, replace, swap two neighbours) that turn `a` into `b`: the optimal string
  * alignment distance, so that "Titel" is one edit from "Title".
  */
