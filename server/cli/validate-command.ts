@@ -23,7 +23,8 @@ without running them and without credentials:
   - wait_for signals that a step of the recipe sends (approval.request), and sent signals a wait_for takes
   - expressions ({% … %}) that compile and read only steps of the recipe
   - the fields trigger and cancel_on expressions read of the event (data.<field>) against the event's
-    data schema, a poll trigger's against the poll action's items (did you mean)
+    data schema, a poll trigger's against the poll action's items, and $steps.<id>.<field> against
+    the action's output schema (did you mean)
   - lookup tables that exist in TABLES_DIR (./recipes/tables), every table's rows against its schema
     (all tables' problems at once), and one row per key a lookup reads a table by (its where
     columns), each day once in a timer's offsets table

@@ -102,3 +102,22 @@ describe('validate: the fields a trigger expression reads from the event (data.<
     ]);
   });
 });
+
+describe("validate: the fields expressions read of an action step's result ($steps.<id>.<field>)", () => {
+  const withSteps = (steps: unknown[]) => webhook({ dedup_key: '{% data.mdfNumber %}' }, { steps });
+  const request = { id: 'request', type: 'action', action: 'prm.get_mdf_request', input: { mdf_number: '{% $trigger.data.mdfNumber %}' } };
+
+  it('names a plain slip of a field the action output lists, even where the output keeps others (review8 F1: activityRegoin)', () => {
+    expect(problems(withSteps([request, { id: 'pick', type: 'set', values: { region: '{% $steps.request.activityRegoin %}', custom: '{% $steps.request.budgetOwner__cf %}' } }]))).toEqual([
+      `${FILE}: steps[1].values.region: reads steps.request.activityRegoin, but the output of prm.get_mdf_request has no field "activityRegoin" (did you mean "activityRegion"?); it is undefined in every run`,
+    ]);
+  });
+
+  it("refuses any field a closed output does not list, and lets a handled failure's error through", () => {
+    const send = { id: 'tell', type: 'action', action: 'crm.send', input: { to: ['a@example.com'], template: 't' }, on_error: 'continue' };
+    const data = { name: 'under-test', version: 1, description: 'x', trigger: { type: 'webhook', event: 'crm.account.changed' }, steps: [send, { id: 'after', type: 'set', values: { a: '{% $steps.tell.error.message %}', b: '{% $steps.tell.messageId %}' } }] };
+    expect(problems(data, fakeCatalog())).toEqual([
+      `${FILE}: steps[1].values.b: reads steps.tell.messageId, but the output of crm.send has no field "messageId" (its fields: id, error); it is undefined in every run`,
+    ]);
+  });
+});

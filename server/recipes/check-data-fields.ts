@@ -3,8 +3,9 @@ import type { ConnectorCatalog } from '../engine/connector-registry.ts';
 import { expressionsIn } from '../engine/expression.ts';
 import { closestName, nearMiss } from './closest-name.ts';
 import { arrayElementAt, dataShape, mergeShapes, type DataShape } from './data-shape.ts';
-import { eventDataFieldsRead } from './event-data-reads.ts';
+import { eventDataFieldsRead, stepFieldsRead } from './event-data-reads.ts';
 import type { Finding } from './recipe-problem.ts';
+import { walkSteps } from './walk-steps.ts';
 
 /** What a trigger's expression reads as `data`, as messages name it, and what it can hold. */
 interface DataSource {
@@ -89,4 +90,35 @@ function dataSource(key: string, catalog: ConnectorCatalog): DataSource | undefi
   // An unknown event is named by the connector check; an event whose data says nothing is not checked.
   if (shapes.some((shape) => shape === undefined)) return undefined;
   return { subject: `the data of ${events.join(' and ')}`, verb: 'has', each: 'event', shape: mergeShapes(shapes as DataShape[]) };
+}
+
+/**
+ * The fields expressions read of an action step's result (`$steps.<id>.<field>`) must be fields the
+ * action's output can hold (its output schema: the runtime parses every answer with it), as for the
+ * event's data above: any field a closed output does not list is refused, a plain slip only of an open
+ * one (the PRM's records). A step whose failure a recipe handles (`on_error` other than fail) has
+ * `error` as its result then. Other steps (lookup, set, wait_for, foreach, if) are not checked.
+ */
+export function checkStepOutputFields(recipe: Recipe, catalog: ConnectorCatalog): Finding[] {
+  const outputs = new Map<string, { action: string; shape: DataShape }>();
+  for (const { step } of walkSteps(recipe)) {
+    if (step.type !== 'action') continue;
+    const shape = dataShape(catalog.actionDefinition(step.action)?.output);
+    if (!shape) continue;
+    const handled = step.on_error !== undefined && step.on_error !== 'fail';
+    outputs.set(step.id, { action: step.action, shape: handled ? { fields: new Set([...shape.fields, 'error']), open: shape.open } : shape });
+  }
+  const findings: Finding[] = [];
+  if (outputs.size === 0) return findings;
+  for (const { source, path } of expressionsIn(recipe)) {
+    for (const { id, field } of stepFieldsRead(source)) {
+      const output = outputs.get(id);
+      if (!output || output.shape.fields.has(field)) continue;
+      const meant = nearMiss(field, output.shape.fields) ?? (output.shape.open ? undefined : closestName(field, output.shape.fields));
+      if (output.shape.open && meant === undefined) continue;
+      const hint = meant !== undefined ? ` (did you mean "${meant}"?)` : ` (its fields: ${[...output.shape.fields].join(', ')})`;
+      findings.push({ path, message: `reads steps.${id}.${field}, but the output of ${output.action} has no field "${field}"${hint}; it is undefined in every run` });
+    }
+  }
+  return findings;
 }

@@ -74,3 +74,45 @@ function collectBound(node: unknown, into: Set<string>): void {
     else collectBound(child, into);
   }
 }
+
+/** A read of a step's result field: `$steps.<id>.<field>`. */
+export interface StepFieldRead {
+  id: string;
+  field: string;
+}
+
+/**
+ * The first-level fields of steps' results an expression reads as `$steps.<id>.<field>` (a plain
+ * path: no filter on the id or before it), in the order they appear. `$steps` is bound wherever a
+ * recipe expression is evaluated, so the context does not matter; a `$steps` the expression binds
+ * itself is its own. `steps.<id>` without `$` and `$lookup($steps.<id>, 'field')` are not followed.
+ */
+export function stepFieldsRead(source: string): StepFieldRead[] {
+  let ast: unknown;
+  try {
+    ast = compileExpression(source).ast();
+  } catch {
+    return [];
+  }
+  const rebound = new Set<string>();
+  collectBound(ast, rebound);
+  if (rebound.has('steps')) return [];
+  const found = new Map<string, StepFieldRead>();
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    const n = node as JsonataNode;
+    if (n.type === 'path' && Array.isArray(n.steps)) {
+      const [first, id, field] = n.steps;
+      const plainName = (step: JsonataNode | undefined): step is JsonataNode & { value: string } => step?.type === 'name' && typeof step.value === 'string' && plain(step);
+      if (first?.type === 'variable' && first.value === 'steps' && plain(first) && plainName(id) && field?.type === 'name' && typeof field.value === 'string') {
+        found.set(`${id.value}.${field.value}`, { id: id.value, field: field.value });
+      }
+    }
+    for (const child of Object.values(node)) {
+      if (Array.isArray(child)) child.forEach(visit);
+      else if (child && typeof child === 'object') visit(child);
+    }
+  };
+  visit(ast);
+  return [...found.values()];
+}

@@ -2,7 +2,7 @@ import { Recipe } from '../../schemas/recipe.ts';
 import type { ConnectorCatalog } from '../engine/connector-registry.ts';
 import type { Tables } from '../engine/tables.ts';
 import { checkConnectors } from './check-connectors.ts';
-import { checkDataFields } from './check-data-fields.ts';
+import { checkDataFields, checkStepOutputFields } from './check-data-fields.ts';
 import { checkExpressions } from './check-expressions.ts';
 import { checkSignals } from './check-signals.ts';
 import { checkStepIds } from './check-step-ids.ts';
@@ -54,7 +54,8 @@ export interface RecipeCheck {
  * a template name included that the recipe takes from a table or an earlier `set` step, known-values.ts), `wait_for` signals that a step of the
  * recipe sends (and sent signals that a `wait_for` takes), expressions that compile and read
  * steps that have finished where they are evaluated, trigger and `cancel_on` expressions that read
- * fields the event's data (a poll's item) can hold (check-data-fields.ts), and lookup tables that exist.
+ * fields the event's data (a poll's item) can hold, `$steps.<id>.<field>` fields an action's output can
+ * hold (check-data-fields.ts), and lookup tables that exist.
  */
 export function validateRecipe(data: unknown, file: string, options: RecipeCheckOptions): RecipeCheck {
   const parsed = Recipe.safeParse(data);
@@ -69,6 +70,7 @@ export function validateRecipe(data: unknown, file: string, options: RecipeCheck
     ...checkTimerTrigger(recipe, options.tables, options.tablesDir),
     ...checkExpressions(recipe),
     ...checkDataFields(recipe, options.catalog),
+    ...checkStepOutputFields(recipe, options.catalog),
   ];
   return findings.length > 0 ? { problems: toProblems(file, inDocumentOrder(data, findings)) } : { definition: recipe, problems: [] };
 }
