@@ -22,6 +22,9 @@ without running them and without credentials:
     also a template name an earlier set step gives ($vars) or a table column a lookup reads (every row)
   - wait_for signals that a step of the recipe sends (approval.request), and sent signals a wait_for takes
   - expressions ({% … %}) that compile and read only steps of the recipe
+  - the fields trigger and cancel_on expressions read of the event (data.<field>) against the event's
+    data schema, a poll trigger's against the poll action's items, and $steps.<id>.<field> against
+    the action's output schema (did you mean)
   - lookup tables that exist in TABLES_DIR (./recipes/tables) and have the columns a lookup's where
     names (some row has it), every table's rows against its schema
     (all tables' problems at once), and one row per key a lookup reads a table by (its where

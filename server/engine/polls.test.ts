@@ -308,6 +308,24 @@ describe("a poll's correlation_key: the business key of the runs it starts (revi
   });
 });
 
+describe('a poll whose dedup_key reads nothing of the item behind a prefix (review8 F2)', () => {
+  it("fails the poll as a key of nothing does: 'sf:' & data.ID is 'sf:' for every item, and would drop every item after the first", async () => {
+    const feed = new Feed();
+    feed.change('A', 'Approved', iso('08:00:00'));
+    feed.change('B', 'Rejected', iso('08:10:00'));
+    const typo = { ...pollRecipe, trigger: { ...(pollRecipe.trigger as object), dedup_key: "{% 'sf:' & data.ID %}" } } as RecipeInput;
+    const { engine, store } = await pollingEngine(feed, { recipe: typo });
+    await engine.runUntilIdle();
+    expect(await store.listRuns({ recipe: 'feed-sync', limit: 10 })).toEqual([]);
+    expect((await store.listPollCursors())[0]).toMatchObject({
+      watermark: null,
+      failures: 1,
+      lastError:
+        "recipe feed-sync: trigger.dedup_key {% 'sf:' & data.ID %} computes \"sf:\" for item 1 of page 1, as it would for an item without data: it reads nothing of the item (a field typo?); no run started and the watermark stays, so the items are polled again once the recipe is fixed",
+    });
+  });
+});
+
 describe("a poll action with a start of its own (pollStart): the first poll reads from go-live, not the system's whole history (review8 F3)", () => {
   const fromStart = { ...pollRecipe, trigger: { ...(pollRecipe.trigger as object), action: 'feed.changes_from_start', input: {} } } as RecipeInput;
 

@@ -10,7 +10,7 @@ import type { ConnectedConnectors } from './connector-registry.ts';
 import { evaluateExpression, evaluateMapping, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 import { asRunId, idempotencyKeyFor, asStepKey, type RunId } from './ids.ts';
 import type { LoadedRecipe, RecipeSet } from './recipe-set.ts';
-import { computedKey } from './computed-key.ts';
+import { computedKey, keyWithoutData } from './computed-key.ts';
 import { hasNul, NUL_REFUSAL, nulSourcesOf } from './nul-keys.ts';
 import { isStoppedBeforeAttempt } from './errors.ts';
 
@@ -228,6 +228,13 @@ export class Polls {
           if ('nothing' in computed) {
             throw new Error(
               `recipe ${name}: trigger.dedup_key ${trigger.dedup_key} computes nothing (${computed.nothing}) for item ${index + 1} of page ${pageNumber}; no run started and the watermark stays, so the items are polled again once the recipe is fixed`,
+            );
+          }
+          // 'sf:' & data.ID is 'sf:' for every item, as for an item of no data: the same loss, the same failure.
+          const withoutData = await keyWithoutData(trigger.dedup_key, itemScope, (probe: typeof itemScope) => evaluateExpression(trigger.dedup_key, probe, this.#opts.env(), probe.trigger));
+          if (computed.key === withoutData) {
+            throw new Error(
+              `recipe ${name}: trigger.dedup_key ${trigger.dedup_key} computes ${JSON.stringify(computed.key)} for item ${index + 1} of page ${pageNumber}, as it would for an item without data: it reads nothing of the item (a field typo?); no run started and the watermark stays, so the items are polled again once the recipe is fixed`,
             );
           }
           const dedupKey = computed.key;

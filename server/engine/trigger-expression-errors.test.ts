@@ -52,6 +52,35 @@ describe('a trigger key that computes nothing', () => {
     expect(await metric(fx, 'typo-key', 'trigger.dedup_key')).toMatch(/ 3$/);
   });
 
+  it("dedup_key with a prefix that reads nothing of the event ('p:' & a field typo) fails each delivery's run too: it is 'p:' for every event (review8 F2)", async () => {
+    const fx = await engineFixture([recipeWith(note, { name: 'typo-key', trigger: { type: 'webhook', event: 'fake.thing.happened', dedup_key: "{% 'p:' & data.idd %}" } })]);
+    open.push(fx);
+    const runIds = [];
+    for (const id of ['T-1', 'T-2']) runIds.push(...(await deliver(fx, id)).runIds);
+    await fx.engine.runUntilIdle();
+    expect(new Set(runIds).size).toBe(2);
+    expect(await fx.store.getRun(runIds[1]!)).toMatchObject({
+      status: 'failed',
+      error: {
+        name: 'TriggerExpressionError',
+        message: `recipe typo-key: trigger.dedup_key {% 'p:' & data.idd %} computes "p:" for this event, as it would for an event without data: it reads nothing of the event (a field typo?), so its run could not be told apart from other records' runs; no step ran`,
+      },
+    });
+    expect(fx.system.effects).toEqual([]);
+  });
+
+  it('a key that reads the event is kept when an optional field it also reads is absent', async () => {
+    const fx = await engineFixture([recipeWith(note, { name: 'optional-part', trigger: { type: 'webhook', event: 'fake.thing.happened', dedup_key: "{% 'p:' & data.id & '@' & data.updated %}" } })]);
+    open.push(fx);
+    const first = await deliver(fx, 'T-1');
+    const again = await deliver(fx, 'T-1');
+    const other = await deliver(fx, 'T-2');
+    await fx.engine.runUntilIdle();
+    expect(again.runIds).toEqual(first.runIds);
+    expect(other.runIds).not.toEqual(first.runIds);
+    expect((await fx.store.getRun(other.runIds[0]!))!.status).toBe('completed');
+  });
+
   it('is not retried (it would fail the same way: the run keeps the recipe it started with), as the console offers no retry for it', async () => {
     const fx = await engineFixture([recipeWith(note, { trigger: { type: 'webhook', event: 'fake.thing.happened', dedup_key: '{% data.idd %}' } })]);
     open.push(fx);

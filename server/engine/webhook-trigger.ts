@@ -1,5 +1,5 @@
 import type { Recipe } from '../../schemas/recipe.ts';
-import { computedKey } from './computed-key.ts';
+import { computedKey, keyWithoutData } from './computed-key.ts';
 import { ExpressionError, evaluateExpression, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 
 type WebhookTrigger = Extract<Recipe['trigger'], { type: 'webhook' }>;
@@ -20,7 +20,8 @@ export type TriggerOutcome =
 
 /**
  * Evaluates a recipe's webhook trigger for an event: its filter, then its keys. An expression that
- * throws (`$contains(null, …)`) or a key that computes nothing is reported as `failed`, with a message
+ * throws (`$contains(null, …)`) or a key that computes nothing (or a dedup_key that reads nothing of
+ * the event: the same as for an event without data, computed-key.ts) is reported as `failed`, with a message
  * naming the recipe, the field and the expression, instead of thrown: one recipe's broken expression
  * must not refuse the delivery for the other recipes on its event.
  */
@@ -54,6 +55,10 @@ export async function evaluateWebhookTrigger(recipe: string, trigger: WebhookTri
     if (!('value' in evaluated)) return evaluated;
     const key = computedKey(evaluated.value);
     if ('nothing' in key) return failed(field, expression, `computes nothing (${key.nothing}) for this event, ${consequence}`);
+    // A concurrency_key that reads nothing of the event holds runs back one at a time: slow, but nothing is lost.
+    if (name === 'dedupKey' && key.key === (await keyWithoutData(expression, scope, (probe: ExpressionScope) => evaluateExpression(expression, probe, env, probe.trigger)))) {
+      return failed(field, expression, `computes ${JSON.stringify(key.key)} for this event, as it would for an event without data: it reads nothing of the event (a field typo?), ${consequence}`);
+    }
     keys[name] = key.key;
   }
   return { kind: 'run', ...keys };

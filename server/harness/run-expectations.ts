@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ExpectedRun } from '../../schemas/scenario.ts';
 import { didYouMean } from '../recipes/closest-name.ts';
-import type { Run } from '../store/store.ts';
+import type { PollCursor, Run } from '../store/store.ts';
 import type { Store } from '../store/store.ts';
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -10,10 +10,14 @@ const list = (v: string | string[] | undefined): string[] => (v === undefined ? 
  * A scenario's `runs` expectations: how many runs of a recipe have a status, and (`error_contains`)
  * whose error says what a user must read: a failed run's error, or the error of a step that waits to
  * try again (the journal's, as `GET /runs/:id` shows it), e.g. Marketo's daily quota and its reset time.
- * An expectation of a recipe that does not exist always fails, naming the closest recipe.
+ * An expectation of a recipe that does not exist always fails, naming the closest recipe. A poll
+ * recipe whose last poll failed (its action failed, or its cursor or dedup_key computed nothing for an
+ * item: no run started) is said so after its runs, with the poll's error, as `serve` logs it and the
+ * Timers page shows it: "its runs: none" alone would hide why.
  */
 export async function checkRuns(store: Store, expectations: ReadonlyArray<z.output<typeof ExpectedRun>>, recipeNames: readonly string[]): Promise<string[]> {
   const failures: string[] = [];
+  let polls: Map<string, PollCursor> | undefined;
   for (const expected of expectations) {
     const runs = await store.listRuns({ recipe: expected.recipe, limit: 1000 });
     const wanted = list(expected.error_contains);
@@ -27,9 +31,19 @@ export async function checkRuns(store: Store, expectations: ReadonlyArray<z.outp
     const statuses = runs.map((r) => `${r.status}${errors.get(r) ? ` (${errors.get(r)})` : ''}`);
     const unknown = known ? '' : `; no recipe is named "${expected.recipe}"${didYouMean(expected.recipe, recipeNames)}`;
     const withError = wanted.length ? ` with an error containing ${wanted.map((s) => `"${s}"`).join(', ')}` : '';
-    failures.push(`expected ${expected.count ?? 'at least 1'} ${expected.status} run(s) of ${expected.recipe}${withError}, found ${count}; its runs: ${statuses.length ? statuses.join('; ') : 'none'}${unknown}`);
+    polls ??= new Map((await store.listPollCursors()).map((cursor) => [cursor.recipe, cursor]));
+    const poll = pollFailure(polls.get(expected.recipe));
+    failures.push(`expected ${expected.count ?? 'at least 1'} ${expected.status} run(s) of ${expected.recipe}${withError}, found ${count}; its runs: ${statuses.length ? statuses.join('; ') : 'none'}${poll}${unknown}`);
   }
   return failures;
+}
+
+/** `; poll of <recipe> failed at <time>: <error>` while the recipe's last poll failed, else nothing. */
+function pollFailure(cursor: PollCursor | undefined): string {
+  if (!cursor?.lastError) return '';
+  const at = cursor.lastPolledAt === null ? '' : new Date(cursor.lastPolledAt).toISOString();
+  const when = cursor.failures > 1 ? ` ${cursor.failures} times in a row, the last at ${at}` : ` at ${at}`;
+  return `; poll of ${cursor.recipe} failed${when}: ${cursor.lastError}`;
 }
 
 /** The run's error, else the errors of its steps that failed and wait to try again, as one text. */

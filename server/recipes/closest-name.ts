@@ -23,6 +23,18 @@ export function closestName(name: string, known: Iterable<string>): string | und
 }
 
 /**
+ * The known name that `name` is plainly a slip of: the same letters in another case (`ID`, `id`), or
+ * one edit away in a name of four letters or more (`mdfNumbr`, `mdfNumber`); undefined when none is. Stricter than closestName: used
+ * where an unknown name may still be right (a field a schema lets through without listing it).
+ */
+export function nearMiss(name: string, known: Iterable<string>): string | undefined {
+  const candidates = [...known].filter((candidate) => candidate !== name);
+  const sameLetters = candidates.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
+  // In a name of three letters or fewer one edit is a third of it: `ip` is no slip of `id`.
+  return sameLetters ?? (name.length > 3 ? candidates.find((candidate) => typoDistance(name, candidate) === 1) : undefined);
+}
+
+/**
  * Edits (insert, delete, replace, swap two neighbours) that turn `a` into `b`: the optimal string
  * alignment distance, so that "Titel" is one edit from "Title".
  */

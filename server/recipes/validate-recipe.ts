@@ -2,6 +2,7 @@ import { Recipe } from '../../schemas/recipe.ts';
 import type { ConnectorCatalog } from '../engine/connector-registry.ts';
 import type { Tables } from '../engine/tables.ts';
 import { checkConnectors } from './check-connectors.ts';
+import { checkDataFields, checkStepOutputFields } from './check-data-fields.ts';
 import { checkExpressions } from './check-expressions.ts';
 import { checkSignals } from './check-signals.ts';
 import { checkStepIds } from './check-step-ids.ts';
@@ -52,8 +53,9 @@ export interface RecipeCheck {
  * templates that exist and parse, and the names each reads that its step's `data` gives, check-template.ts,
  * a template name included that the recipe takes from a table or an earlier `set` step, known-values.ts), `wait_for` signals that a step of the
  * recipe sends (and sent signals that a `wait_for` takes), expressions that compile and read
- * steps that have finished where they are evaluated, and lookup tables that exist and have the columns
- * a lookup's `where` names.
+ * steps that have finished where they are evaluated, trigger and `cancel_on` expressions that read
+ * fields the event's data (a poll's item) can hold, `$steps.<id>.<field>` fields an action's output can
+ * hold (check-data-fields.ts), and lookup tables that exist and have the columns a lookup's `where` names.
  */
 export function validateRecipe(data: unknown, file: string, options: RecipeCheckOptions): RecipeCheck {
   const parsed = Recipe.safeParse(data);
@@ -67,6 +69,8 @@ export function validateRecipe(data: unknown, file: string, options: RecipeCheck
     ...checkTables(recipe, options.tables, options.tablesDir, options.tableRows),
     ...checkTimerTrigger(recipe, options.tables, options.tablesDir),
     ...checkExpressions(recipe),
+    ...checkDataFields(recipe, options.catalog),
+    ...checkStepOutputFields(recipe, options.catalog),
   ];
   return findings.length > 0 ? { problems: toProblems(file, inDocumentOrder(data, findings)) } : { definition: recipe, problems: [] };
 }

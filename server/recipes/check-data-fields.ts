@@ -1,0 +1,124 @@
+import type { Recipe } from '../../schemas/recipe.ts';
+import type { ConnectorCatalog } from '../engine/connector-registry.ts';
+import { expressionsIn } from '../engine/expression.ts';
+import { closestName, nearMiss } from './closest-name.ts';
+import { arrayElementAt, dataShape, mergeShapes, type DataShape } from './data-shape.ts';
+import { eventDataFieldsRead, stepFieldsRead } from './event-data-reads.ts';
+import type { Finding } from './recipe-problem.ts';
+import { walkSteps } from './walk-steps.ts';
+
+/** What a trigger's expression reads as `data`, as messages name it, and what it can hold. */
+interface DataSource {
+  /** `the data of prm.mdf_request.submitted`, `the items of salesforce.list_changed_fund_records`. */
+  subject: string;
+  verb: 'has' | 'have';
+  /** `event`, `item`: what each evaluation is for. */
+  each: string;
+  shape: DataShape;
+}
+
+/**
+ * The first-level fields a trigger's or `cancel_on`'s expressions read from the event's data
+ * (`data.<field>`, `$trigger.data.<field>`; event-data-reads.ts) must be fields that data can hold:
+ * a webhook trigger's and `cancel_on`'s against their event's data schema (the one the webhook
+ * intake validates deliveries against), a timer's against its record events' (and each `stop_on`'s
+ * against its event's), a poll trigger's cursor and dedup_key against the items of its action's
+ * output. A field typo reads undefined for every event; behind a prefix (`'new-request:' &
+ * data.mdfNumbr`) a key is then the same for every event, and every later event joins the first run.
+ *
+ * Where a schema lets fields through that it does not list (the PRM's records are `.loose()`: an
+ * instance's custom `__cf` fields and others the PRM keeps), a field it does not list is refused only
+ * when it is plainly a slip of one it lists (the same letters in another case, or one edit away):
+ * any other name may be one of those fields. A schema that says nothing of its fields (a record,
+ * unknown) is not checked.
+ */
+export function checkDataFields(recipe: Recipe, catalog: ConnectorCatalog): Finding[] {
+  const findings: Finding[] = [];
+  const sources = new Map<string, DataSource | undefined>();
+  const sourceAt = (path: readonly (string | number)[]): DataSource | undefined => {
+    const key = sourceKey(recipe, path);
+    if (key === undefined) return undefined;
+    if (!sources.has(key)) sources.set(key, dataSource(key, catalog));
+    return sources.get(key);
+  };
+  const expressions = [...expressionsIn(recipe.trigger, ['trigger']), ...(recipe.cancel_on ? expressionsIn(recipe.cancel_on, ['cancel_on']) : [])];
+  for (const { source, path } of expressions) {
+    const data = sourceAt(path);
+    if (!data) continue;
+    for (const field of eventDataFieldsRead(source)) {
+      if (data.shape.fields.has(field)) continue;
+      const meant = nearMiss(field, data.shape.fields) ?? (data.shape.open ? undefined : closestName(field, data.shape.fields));
+      // A field an open schema does not list may be there (a custom field): only a plain slip is refused.
+      if (data.shape.open && meant === undefined) continue;
+      const hint = meant !== undefined ? ` (did you mean "${meant}"?)` : ` (its fields: ${[...data.shape.fields].join(', ')})`;
+      findings.push({ path, message: `reads data.${field}, but ${data.subject} ${data.verb} no field "${field}"${hint}; it is undefined for every ${data.each}` });
+    }
+  }
+  return findings;
+}
+
+/**
+ * Which data an expression at `path` reads, as a key: `event:<name>[,<name>]` or `poll:<action>`;
+ * undefined where it reads none the connectors describe (a poll's own input, a schedule, a run trigger).
+ */
+function sourceKey(recipe: Recipe, path: readonly (string | number)[]): string | undefined {
+  const { trigger } = recipe;
+  if (path[0] === 'cancel_on') return recipe.cancel_on ? `event:${recipe.cancel_on.event}` : undefined;
+  if (trigger.type === 'webhook') return `event:${trigger.event}`;
+  if (trigger.type === 'poll') return path[1] === 'input' ? undefined : `poll:${trigger.action}`;
+  if (trigger.type === 'timer') {
+    if (path[1] === 'offsets') return undefined;
+    if (path[1] === 'stop_on') {
+      const stop = trigger.stop_on?.[path[2] as number];
+      return stop ? `event:${stop.event}` : undefined;
+    }
+    return `event:${(typeof trigger.record === 'string' ? [trigger.record] : trigger.record).join(',')}`;
+  }
+  return undefined;
+}
+
+function dataSource(key: string, catalog: ConnectorCatalog): DataSource | undefined {
+  const [kind, names] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
+  if (kind === 'poll') {
+    const output = catalog.actionDefinition(names)?.output;
+    const item = output && arrayElementAt(output, 'items');
+    const shape = item && dataShape(item);
+    return shape && { subject: `the items of ${names}`, verb: 'have', each: 'item', shape };
+  }
+  const events = names.split(',');
+  const shapes = events.map((name) => dataShape(catalog.eventDefinition(name)?.data));
+  // An unknown event is named by the connector check; an event whose data says nothing is not checked.
+  if (shapes.some((shape) => shape === undefined)) return undefined;
+  return { subject: `the data of ${events.join(' and ')}`, verb: 'has', each: 'event', shape: mergeShapes(shapes as DataShape[]) };
+}
+
+/**
+ * The fields expressions read of an action step's result (`$steps.<id>.<field>`) must be fields the
+ * action's output can hold (its output schema: the runtime parses every answer with it), as for the
+ * event's data above: any field a closed output does not list is refused, a plain slip only of an open
+ * one (the PRM's records). A step whose failure a recipe handles (`on_error` other than fail) has
+ * `error` as its result then. Other steps (lookup, set, wait_for, foreach, if) are not checked.
+ */
+export function checkStepOutputFields(recipe: Recipe, catalog: ConnectorCatalog): Finding[] {
+  const outputs = new Map<string, { action: string; shape: DataShape }>();
+  for (const { step } of walkSteps(recipe)) {
+    if (step.type !== 'action') continue;
+    const shape = dataShape(catalog.actionDefinition(step.action)?.output);
+    if (!shape) continue;
+    const handled = step.on_error !== undefined && step.on_error !== 'fail';
+    outputs.set(step.id, { action: step.action, shape: handled ? { fields: new Set([...shape.fields, 'error']), open: shape.open } : shape });
+  }
+  const findings: Finding[] = [];
+  if (outputs.size === 0) return findings;
+  for (const { source, path } of expressionsIn(recipe)) {
+    for (const { id, field } of stepFieldsRead(source)) {
+      const output = outputs.get(id);
+      if (!output || output.shape.fields.has(field)) continue;
+      const meant = nearMiss(field, output.shape.fields) ?? (output.shape.open ? undefined : closestName(field, output.shape.fields));
+      if (output.shape.open && meant === undefined) continue;
+      const hint = meant !== undefined ? ` (did you mean "${meant}"?)` : ` (its fields: ${[...output.shape.fields].join(', ')})`;
+      findings.push({ path, message: `reads steps.${id}.${field}, but the output of ${output.action} has no field "${field}"${hint}; it is undefined in every run` });
+    }
+  }
+  return findings;
+}
