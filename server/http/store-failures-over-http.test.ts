@@ -215,7 +215,10 @@ describe('PostgreSQL cannot serve: webhooks are refused at once, nothing is lost
     relay.loseNextCommitAnswer();
     const answers = await Promise.all(['l0', 'l1', 'l2'].map(deliver));
     expect(relay.commitsLost).toBe(1);
-    expectRetryLaterAnswers(answers, 15_000);
+    // The three usually share the commit whose answer is lost; on a loaded machine one may come after it (a 202).
+    const lost = answers.filter((a) => a.status !== 202);
+    expect(lost.length).toBeGreaterThanOrEqual(1);
+    expectRetryLaterAnswers(lost, 15_000);
     // Nobody delivers again: the runs stored are this replica's to run (the clock is virtual: no lease runs out).
     const runs = await until('the three runs to be completed', async () => {
       const stored = (await fx.store.listRuns({ limit: 100 })).filter((r) => ['l0', 'l1', 'l2'].includes((r.trigger as { deliveryId?: string }).deliveryId ?? ''));
