@@ -161,6 +161,7 @@ export class Engine {
     this.tables = options.tables;
     this.workerId = options.workerId ?? `worker-${randomBytes(4).toString('hex')}`;
     this.metrics = new EngineMetrics(this.workerId);
+    this.metrics.serves(options.recipes.list().map((r) => r.definition.name));
     this.#claimFailures = new ClaimFailures(options.log);
     this.metrics.readPoolFrom(() => options.store.poolUse?.());
     this.#schedules = new Schedules(options.recipes, options.store, (recipe, field, error) => {
@@ -876,7 +877,13 @@ export class Engine {
         // No run is claimed before the id is this process's: while the store fails, take() keeps trying.
         const freed = await hold.take(stopped);
         if (freed === null) return started.resolve();
-        if (freed > 0) this.#opts.log.info({ worker: this.workerId, runs: freed }, 'resuming runs this worker held before it restarted');
+        if (hold.tookFromUnstopped) {
+          this.metrics.startedUnclean(Date.now());
+          this.#opts.log.warn(
+            { worker: this.workerId, runs: freed },
+            `the previous process under PARTNERFLOW_WORKER_ID "${this.workerId}" did not stop cleanly (killed, crashed, or stopped while the store was down); resuming the ${freed} run(s) it held`,
+          );
+        } else if (freed > 0) this.#opts.log.info({ worker: this.workerId, runs: freed }, 'resuming runs this worker held before it restarted');
       } catch (error) {
         // A live process holds the id (WorkerIdInUseError), or something else failed: never run without it.
         return started.reject(error);

@@ -10,6 +10,12 @@ import type { DueBacklogView } from './due-backlog.ts';
  */
 export const SCRAPE_STORE_TIMEOUT_MS = 2000;
 
+/** Why a webhook delivery was refused (`partnerflow_webhooks_refused_total{reason}`): a closed list. */
+export const WEBHOOK_REFUSAL_REASONS = ['backlog', 'age', 'store_unavailable', 'invalid', 'signature', 'unknown_source', 'too_large', 'content_type', 'delivery_id_reused'] as const;
+export type WebhookRefusalReason = (typeof WEBHOOK_REFUSAL_REASONS)[number];
+
+const FINAL_STATUSES = ['completed', 'failed', 'canceled'] as const;
+
 /** A store figure the scrape could not read in time, or at all. */
 const UNREAD = Symbol('unread');
 
@@ -45,6 +51,24 @@ export class EngineMetrics {
     this.leaseTakeovers.inc(this.#worker, 0);
     this.claimQueries.inc({ ...this.#worker, result: 'runs' }, 0);
     this.claimQueries.inc({ ...this.#worker, result: 'empty' }, 0);
+    // A counter born at 1 gives Prometheus's increase() no sample before it: the first refusal after a
+    // start (a lost event) would never fire an alert (review 9, finding 2). Every reason is known.
+    for (const reason of WEBHOOK_REFUSAL_REASONS) this.webhooksRefused.inc({ reason }, 0);
+    this.uncleanStart.set(this.#worker, 0);
+  }
+
+  /**
+   * Says that this process took its worker id from a process that had not given it up. Its restart
+   * frees and resumes that process's leases, which no other replica counts as a takeover (review 9,
+   * finding 3: a replica killed and restarted by its supervisor left no trace in the metrics).
+   */
+  startedUnclean(at: number): void {
+    this.uncleanStart.set(this.#worker, at / 1000);
+  }
+
+  /** Shows every final status of each served recipe at 0 from the start (see webhooksRefused above). */
+  serves(recipes: readonly string[]): void {
+    for (const recipe of recipes) for (const status of FINAL_STATUSES) this.runsFinished.inc({ recipe, status }, 0);
   }
 
   // ── Replicas ───────────────────────────────────────────────────────────────────────────────
@@ -57,6 +81,13 @@ export class EngineMetrics {
   readonly leaseTakeovers = new Counter({
     name: 'partnerflow_lease_takeovers_total',
     help: "Runs this replica claimed whose previous lease had lapsed while another worker held it (that worker stalled or died)",
+    labelNames: ['worker'] as const,
+    registers: [this.registry],
+  });
+
+  readonly uncleanStart = new Gauge({
+    name: 'partnerflow_unclean_start_time_seconds',
+    help: 'When this process started (Unix time) if the previous process under its PARTNERFLOW_WORKER_ID had not stopped cleanly (killed, crashed, or stopped while the store was down): it resumed that process\'s runs. 0 after a clean stop',
     labelNames: ['worker'] as const,
     registers: [this.registry],
   });
@@ -91,7 +122,7 @@ export class EngineMetrics {
   });
 
   /** Counts a run that reached a final status here (a turn's end, a cancel). */
-  finished(recipe: string, status: 'completed' | 'failed' | 'canceled'): void {
+  finished(recipe: string, status: (typeof FINAL_STATUSES)[number]): void {
     this.runsFinished.inc({ recipe, status });
   }
   readonly recipeTriggerErrors = new Counter({

@@ -77,7 +77,10 @@ it('a replica restarted under the id of one killed mid-call (no clean stop: its 
     const b = await replicas.replica([recipe], { clock, workerId: 'partnerflow-1', pollMs: 50, log: logTo(lines, 'restarted') });
     await b.engine.start();
     expect(performance.now() - killedAt).toBeLessThan(WORKER_STALE_MS + 1500);
-    expect(lines).toContain('restarted: resuming runs this worker held before it restarted');
+    // Said at warn, and in /metrics: no other replica counts the resumed runs as a takeover (review 9, finding 3).
+    expect(lines).toContain('restarted: the previous process under PARTNERFLOW_WORKER_ID "partnerflow-1" did not stop cleanly (killed, crashed, or stopped while the store was down); resuming the 1 run(s) it held');
+    const unclean = await b.engine.metrics.registry.getSingleMetricAsString('partnerflow_unclean_start_time_seconds');
+    expect(Number(/\} (\S+)$/m.exec(unclean)?.[1])).toBeGreaterThan(Date.now() / 1000 - 60);
     await until('the run to complete on the restarted replica', async () => ((await b.store.getRun(id))?.status === 'completed' ? true : undefined), 5000);
     expect(performance.now() - killedAt).toBeLessThan(WORKER_STALE_MS + 4000);
     expect(b.system.effects.map((e) => e.key)).toEqual(['call-1']);
@@ -99,10 +102,13 @@ it('a replica stopped cleanly gives its id up: a restart under it starts at once
   const first = await replicas.replica([recipe], { workerId: 'partnerflow-1', pollMs: 50 });
   await first.engine.start();
   await replicas.close(first);
-  const second = await replicas.replica([recipe], { workerId: 'partnerflow-1', pollMs: 50 });
+  const lines: string[] = [];
+  const second = await replicas.replica([recipe], { workerId: 'partnerflow-1', pollMs: 50, log: logTo(lines, 'second') });
   const asked = performance.now();
   await second.engine.start();
   expect(performance.now() - asked).toBeLessThan(1000);
+  expect(lines.filter((l) => /did not stop cleanly/.test(l))).toEqual([]);
+  expect(await second.engine.metrics.registry.getSingleMetricAsString('partnerflow_unclean_start_time_seconds')).toMatch(/\} 0$/m);
 }, 20_000);
 
 it('PostgreSQL away while a replica takes its worker id: it keeps trying, takes the id once the database answers, runs the run once, and a second start under the id is refused', async () => {

@@ -69,10 +69,19 @@ export class WorkerIdHold {
   #beating = false;
   #lost = false;
   #held = false;
+  #fromUnstopped = false;
 
   constructor(options: WorkerIdHoldOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Whether the id was taken from a process that had not given it up (killed, crashed, or stopped
+   * while the store was down), rather than found free after a clean stop.
+   */
+  get tookFromUnstopped(): boolean {
+    return this.#fromUnstopped;
   }
 
   /**
@@ -148,6 +157,7 @@ export class WorkerIdHold {
       }
       // Not taken: the row changed since it was read (a beat, a clean stop, another start): read it again.
       if (!take.taken) continue;
+      this.#fromUnstopped = from !== null;
       return taken(take.freedLeases);
     }
   }

@@ -103,6 +103,20 @@ describe('/metrics: what ops alert on (review 5, 8)', () => {
   /** The sample lines of a scrape (no comments). */
   const samples = async (app: Hono) => (await (await app.request('/metrics')).text()).split('\n').filter((l) => l !== '' && !l.startsWith('#'));
 
+  it("shows the counters ops alert on at 0 from the start, so that Prometheus's increase() sees the first refusal or failed run after a start (review 9, finding 2)", async () => {
+    const [a] = await twoReplicas();
+    const seen = await samples(a!.app);
+    expect(seen.filter((l) => l.startsWith('partnerflow_webhooks_refused_total')).sort()).toEqual(
+      ['age', 'backlog', 'content_type', 'delivery_id_reused', 'invalid', 'signature', 'store_unavailable', 'too_large', 'unknown_source'].map((reason) => `partnerflow_webhooks_refused_total{reason="${reason}",worker="replica-a"} 0`),
+    );
+    expect(seen).toContain('partnerflow_runs_finished_total{recipe="test-recipe",status="failed",worker="replica-a"} 0');
+    expect(seen).toContain('partnerflow_unclean_start_time_seconds{worker="replica-a"} 0');
+
+    const refused = await a!.app.request('/webhooks/fake', { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'not json' });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect((await samples(a!.app)).filter((l) => l.startsWith('partnerflow_webhooks_refused_total') && !l.endsWith(' 0'))).toHaveLength(1);
+  });
+
   it('counts finished runs per recipe and status, shows the runs failed now per recipe and the emails waiting for an operator, and every series names its replica', async () => {
     const [a, b] = await twoReplicas();
     a!.system.failNext('record', permanentError('the PRM said no'));
@@ -127,7 +141,11 @@ describe('/metrics: what ops alert on (review 5, 8)', () => {
     const seenByB = await samples(b!.app);
     expect(seenByB).toContain('partnerflow_runs_failed{recipe="test-recipe",worker="replica-b"} 1');
     expect(seenByB).toContain('partnerflow_outbox_awaiting_decision{worker="replica-b"} 1');
-    expect(seenByB.filter((l) => l.startsWith('partnerflow_runs_finished_total'))).toEqual([]);
+    expect(seenByB.filter((l) => l.startsWith('partnerflow_runs_finished_total'))).toEqual([
+      'partnerflow_runs_finished_total{recipe="test-recipe",status="completed",worker="replica-b"} 0',
+      'partnerflow_runs_finished_total{recipe="test-recipe",status="failed",worker="replica-b"} 0',
+      'partnerflow_runs_finished_total{recipe="test-recipe",status="canceled",worker="replica-b"} 0',
+    ]);
 
     // The operator decides on the email (its run is retried and completes): nothing is left waiting or failed.
     const decided = await a!.app.request(`/outbox/${encodeURIComponent(`${runIds[0]}:tell`)}/mark-sent`, { method: 'POST' });

@@ -18,7 +18,8 @@ async function backlogMetrics(): Promise<{ runs: number; oldestAgeSeconds: numbe
   return {
     runs: value('partnerflow_due_backlog_runs'),
     oldestAgeSeconds: value('partnerflow_due_backlog_oldest_age_seconds'),
-    refused: text.split('\n').filter((l) => l.startsWith('partnerflow_webhooks_refused_total')).join('\n'),
+    // The reasons no delivery was refused for show 0 from the start: the ones counted are said.
+    refused: text.split('\n').filter((l) => l.startsWith('partnerflow_webhooks_refused_total') && !l.endsWith(' 0')).join('\n'),
   };
 }
 

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { z } from 'zod';
 import { DeliveryIdReusedError } from '../engine/delivery-event-hash.ts';
 import { EventRejectedError, MAX_DEDUP_KEY_LENGTH } from '../engine/engine.ts';
+import type { WebhookRefusalReason } from '../engine/metrics.ts';
 import { ErrorBody, WebhookAccepted, WebhookDelivery } from './api-schemas.ts';
 import { parseWebhookDelivery } from './webhook-envelope.ts';
 import type { AppDeps, AppEnv } from './app.ts';
@@ -24,7 +25,7 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from './we
  */
 /** The statuses a delivery is refused with through `refuse` (503s are told apart). */
 type RefusedStatus = 400 | 401 | 404 | 409 | 413 | 415;
-const REFUSAL_REASONS: Readonly<Record<RefusedStatus, string>> = {
+const REFUSAL_REASONS: Readonly<Record<RefusedStatus, WebhookRefusalReason>> = {
   400: 'invalid',
   401: 'signature',
   404: 'unknown_source',
