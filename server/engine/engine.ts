@@ -161,7 +161,7 @@ export class Engine {
     this.tables = options.tables;
     this.workerId = options.workerId ?? `worker-${randomBytes(4).toString('hex')}`;
     this.metrics = new EngineMetrics(this.workerId);
-    this.metrics.serves(options.recipes.list().map((r) => r.definition.name));
+    this.metrics.serves(options.recipes.list().map((r) => r.definition));
     this.#claimFailures = new ClaimFailures(options.log);
     this.metrics.readPoolFrom(() => options.store.poolUse?.());
     this.#schedules = new Schedules(options.recipes, options.store, (recipe, field, error) => {

@@ -1,6 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AwaitingOperator, ClaimedRun, RunsAwaitingRetry } from '../store/store.ts';
+import type { Recipe } from '../../schemas/recipe.ts';
 import type { DueBacklogView } from './due-backlog.ts';
+import { failingTriggerFields, systemsCalled } from './recipe-metric-labels.ts';
 
 /**
  * How long a scrape waits for the figures it reads from the store (runs awaiting retry, the due
@@ -66,9 +68,16 @@ export class EngineMetrics {
     this.uncleanStart.set(this.#worker, at / 1000);
   }
 
-  /** Shows every final status of each served recipe at 0 from the start (see webhooksRefused above). */
-  serves(recipes: readonly string[]): void {
-    for (const recipe of recipes) for (const status of FINAL_STATUSES) this.runsFinished.inc({ recipe, status }, 0);
+  /**
+   * Shows at 0 from the start (see webhooksRefused above) every final status of each served recipe,
+   * each trigger or cancel_on field of it that can fail, and each system its steps call (turns parked).
+   */
+  serves(recipes: readonly Recipe[]): void {
+    for (const recipe of recipes) {
+      for (const status of FINAL_STATUSES) this.runsFinished.inc({ recipe: recipe.name, status }, 0);
+      for (const field of failingTriggerFields(recipe)) this.recipeTriggerErrors.inc({ recipe: recipe.name, field }, 0);
+      for (const system of systemsCalled(recipe)) this.turnsParked.inc({ system }, 0);
+    }
   }
 
   // ── Replicas ───────────────────────────────────────────────────────────────────────────────
