@@ -26,6 +26,7 @@ import { SlotTimedConnectors, WorkerSlots, systemOf } from './worker-slots.ts';
 import { ClaimFailures } from './claim-failures.ts';
 import { previousScheduledSlot } from './previous-scheduled-slot.ts';
 import { WakeTimer } from './wake-timer.ts';
+import { MAX_DEDUP_KEY_LENGTH } from './stored-key-limits.ts';
 import { hasNul, NUL_REFUSAL, nulSourcesOf } from './nul-keys.ts';
 import { leaseAtIntake, storedLeasedRuns } from './intake-leases.ts';
 import { DueBacklog } from './due-backlog.ts';
@@ -87,12 +88,6 @@ export class EventRejectedError extends Error {
   }
 }
 
-/**
- * The longest dedup key a recipe's `dedup_key` expression may compute (characters). A key is stored and
- * indexed with every run; a longer one is refused with the delivery (400), never stored or cut short
- * (two keys cut to one length could collide and drop a run). Part of the webhook contract (README).
- */
-export const MAX_DEDUP_KEY_LENGTH = 500;
 
 export interface Delivery {
   source: string;

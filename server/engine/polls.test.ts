@@ -13,6 +13,7 @@ import { VirtualClock } from './clock.ts';
 import { ConnectorCatalog } from './connector-registry.ts';
 import { Engine } from './engine.ts';
 import { RecipeSet, loadedRecipe } from './recipe-set.ts';
+import { MAX_DEDUP_KEY_LENGTH } from './stored-key-limits.ts';
 import { createTables } from './tables.ts';
 
 /** A record of the polled system: changed at `stamp` (ISO, second precision as Salesforce). */
@@ -261,6 +262,31 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       ]);
       expect(errors).toEqual(['poll item refused: its dedup_key contains a NUL character (\\u0000), from data.id; no run started for it']);
       expect((await engine.store.listPollCursors())[0]).toMatchObject({ watermark: iso('08:20:00') });
+    });
+  });
+}
+
+for (const kind of ['sqlite', 'postgres'] as const) {
+  describe(`a polled record whose key is longer than the store keeps (${MAX_DEDUP_KEY_LENGTH} characters), on ${kind}`, () => {
+    it("is left out with an error naming the key and the limit; the records beside it start their runs and the watermark moves on, the same limit a webhook's keys have", async () => {
+      const feed = new Feed();
+      const long = `L${'x'.repeat(3000)}`;
+      feed.change('A', 'Approved', iso('08:00:00'));
+      feed.change(long, 'Approved', iso('08:10:00'));
+      feed.change('C', 'Rejected', iso('08:20:00'));
+      const errors: string[] = [];
+      const log: Logger = { ...silentLog, error: (_fields, message) => void errors.push(String(message)) };
+      const store = kind === 'postgres' ? await openTestPostgresStore() : undefined;
+      if (store) stores.push(store);
+      const { engine } = await pollingEngine(feed, { log, ...(store ? { store } : {}) });
+      await engine.runUntilIdle();
+      expect([...feed.applied].sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+        { id: 'A', status: 'Approved' },
+        { id: 'C', status: 'Rejected' },
+      ]);
+      const keyLength = `${long}@${iso('08:10:00')}`.length;
+      expect(errors).toEqual([`poll item refused: its dedup_key is ${keyLength} characters, longer than the limit of ${MAX_DEDUP_KEY_LENGTH} (it starts "L${'x'.repeat(39)}"); no run started for it`]);
+      expect((await engine.store.listPollCursors())[0]).toMatchObject({ watermark: iso('08:20:00'), failures: 0 });
     });
   });
 }

@@ -12,6 +12,7 @@ import { asRunId, idempotencyKeyFor, asStepKey, type RunId } from './ids.ts';
 import type { LoadedRecipe, RecipeSet } from './recipe-set.ts';
 import { computedKey, keyWithoutData } from './computed-key.ts';
 import { hasNul, NUL_REFUSAL, nulSourcesOf } from './nul-keys.ts';
+import { MAX_DEDUP_KEY_LENGTH } from './stored-key-limits.ts';
 import { isStoppedBeforeAttempt } from './errors.ts';
 
 type PollTrigger = Extract<Recipe['trigger'], { type: 'poll' }>;
@@ -262,6 +263,16 @@ export class Polls {
           if (nul) {
             const fields = nulSourcesOf(item, nul === 'dedup_key' ? dedupKey : nul === 'correlation_key' ? correlationKey! : String(cursor), 'data');
             log.error({ recipe: name, fields }, `poll item refused: its ${nul} ${NUL_REFUSAL}, from ${fields.join(', ')}; no run started for it`);
+            continue;
+          }
+          // Stored, a key the store cannot index would fail the page's commit at every poll: the item is left out.
+          const long = dedupKey.length > MAX_DEDUP_KEY_LENGTH ? (['dedup_key', dedupKey] as const) : correlationKey !== null && correlationKey.length > MAX_DEDUP_KEY_LENGTH ? (['correlation_key', correlationKey] as const) : null;
+          if (long) {
+            const [field, key] = long;
+            log.error(
+              { recipe: name, field, keyStart: key.slice(0, 40) },
+              `poll item refused: its ${field} is ${key.length} characters, longer than the limit of ${MAX_DEDUP_KEY_LENGTH} (it starts ${JSON.stringify(key.slice(0, 40))}); no run started for it`,
+            );
             continue;
           }
           if (cursor === null || cursor === undefined || cursor === '') throw new Error(`recipe ${name}: trigger.cursor ${trigger.cursor} is empty for item ${dedupKey}`);

@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import type { z } from 'zod';
 import { DeliveryIdReusedError } from '../engine/delivery-event-hash.ts';
-import { EventRejectedError, MAX_DEDUP_KEY_LENGTH } from '../engine/engine.ts';
+import { EventRejectedError } from '../engine/engine.ts';
+import { MAX_DEDUP_KEY_LENGTH } from '../engine/stored-key-limits.ts';
 import type { WebhookRefusalReason } from '../engine/metrics.ts';
 import { ErrorBody, WebhookAccepted, WebhookDelivery } from './api-schemas.ts';
 import { parseWebhookDelivery } from './webhook-envelope.ts';
