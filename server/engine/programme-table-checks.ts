@@ -8,7 +8,7 @@ import type { Row } from './tables.ts';
  * and lead-routing (D20, D21), and exactly the levels the approval recipe reads (see
  * `approvalLevelsProblem`). Two rows for one key would make a lookup pick whichever comes first,
  * silently (ops appending a new CMM below the old one would change nothing); so the start is refused,
- * naming the file, the row and the row it repeats. Returns every problem (none: the tables are fine).
+ * naming the file, the row and the row it repeats. A one-row table without its row is refused too. Returns every problem (none: the tables are fine).
  */
 export function programmeTableProblems(tables: ReadonlyMap<string, Row[]>, origin: string): string[] {
   const problems: string[] = [];
@@ -26,6 +26,8 @@ export function programmeTableProblems(tables: ReadonlyMap<string, Row[]>, origi
   for (const [table, columns] of unique) {
     const rows = tables.get(table);
     if (!rows) continue;
+    // A one-row table kept with its row deleted would fail every digest and recall at its lookup, days later.
+    if (columns.length === 0 && rows.length === 0) problems.push(`${origin}/${table}: has no row; the recipes read its one row (every column its description names): add it`);
     for (const { index: i, first } of repeatedRows(rows, (row) => JSON.stringify(columns.map((c) => row[c])))) {
       const row = rows[i]!;
       const named = columns.length === 0 ? 'the table has one row' : columns.map((c) => `${c} ${JSON.stringify(row[c])}`).join(', ');

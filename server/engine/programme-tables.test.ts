@@ -102,6 +102,13 @@ describe('programme tables (D10, D13) are checked at start, each bad row named',
     }
   });
 
+  it('D23, D20: the one-row lead-share and lead-routing tables kept with their row deleted are refused at start, naming the table (every digest and recall would fail at its lookup)', () => {
+    for (const table of ['lead-share', 'lead-routing']) {
+      const emptied = tablesWith(`${table}.json`, []);
+      expect(() => loadTables(emptied)).toThrow(`${emptied}/${table}: has no row; the recipes read its one row (every column its description names): add it`);
+    }
+  });
+
   it('D9: a leave row may name a regional marketing lead', () => {
     const leads = [{ region: 'EMEA', lead_email: 'Lead.EMEA@vendor.example', lead_name: 'L', manager_email: 'vp@vendor.example', manager_name: 'V' }];
     const approvers = [{ region: 'EMEA', approver_email: 'cmm.emea@vendor.example', approver_name: 'E', manager_email: 'd@vendor.example', manager_name: 'D' }];
