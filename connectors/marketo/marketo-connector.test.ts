@@ -198,6 +198,25 @@ describe('marketo.list_activities (poll)', () => {
   });
 });
 
+describe('marketo.list_activities: where the first poll starts', () => {
+  it("starts at start_at, else at the whole second of the recipe's first try (go-live, kept by the poll runtime however many tries fail), so older activities are history and none of that second is lost", async () => {
+    const connection = connectWith();
+    const jane = systems.marketo.findLeads('email', 'jane.doe@acme.example')[0]!;
+    const click = MARKETO_ACTIVITY_TYPES.clickEmail.id;
+    systems.marketo.addActivity({ leadId: jane.id, activityTypeId: click, primaryAttributeValue: 'Last year', activityDate: '2025-06-01T10:00:00Z' });
+    systems.marketo.addActivity({ leadId: jane.id, activityTypeId: click, primaryAttributeValue: 'Same second', activityDate: '2026-04-20T09:00:00Z' });
+    const definition = marketoConnector.actions.list_activities!;
+    const start = definition.pollStart!(definition.input.parse({ activity_type_ids: [click], since: null }), clock.now() + 750);
+    expect(start).toBe('2026-04-20T09:00:00.000Z');
+    type Page = { items: Array<{ primary_attribute_value: string }>; next_page: string | null };
+    const first = await run<Page>(connection, 'list_activities', { since: start, activity_type_ids: [click] });
+    expect(first.output.items.map((i) => i.primary_attribute_value)).toEqual(['Same second']);
+    // A store lost without a backup: start_at set to the last time the old store polled.
+    expect(definition.pollStart!(definition.input.parse({ activity_type_ids: [click], start_at: '2025-01-01T00:00:00Z' }), clock.now())).toBe('2025-01-01T00:00:00Z');
+    expect(() => definition.input.parse({ activity_type_ids: [click], start_at: 'go-live' })).toThrow();
+  });
+});
+
 describe('Marketo token', () => {
   it('is asked for once and used by every call until it nears its expiry; after 3,600 s a new one is used', async () => {
     const log = capturingLogger();
