@@ -176,7 +176,7 @@ describe('partnerflow validate', () => {
           version: 1,
           description: 'Tells the team owner.',
           trigger: { type: 'webhook', event: 'crm.account.changed' },
-          steps: [{ id: 'owner', type: 'lookup', table: 'owners', where: { taem: '{% $trigger.data.team %}' }, required: true }],
+          steps: [{ id: 'owner', type: 'lookup', table: 'owners', where: { taem: '{% $trigger.data.status %}' }, required: true }],
         }),
       );
       expect(await command.run({ values: {}, positionals: [recipe] })).toBe(1);

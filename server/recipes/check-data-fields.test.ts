@@ -122,3 +122,47 @@ describe("validate: the fields expressions read of an action step's result ($ste
     ]);
   });
 });
+
+describe("validate: the fields the steps read of the trigger's data (trigger.data.<field>)", () => {
+  it('names a slip of an event field in a step input, a condition and on_error, however the trigger is read', () => {
+    const data = webhook(
+      {},
+      {
+        steps: [
+          { id: 'request', type: 'action', action: 'prm.get_mdf_request', input: { mdf_number: '{% trigger.data.mdfNumbr %}' } },
+          { id: 'open', type: 'if', condition: "{% $trigger.data.Status = 'Open' %}", then: [{ id: 'note', type: 'set', values: { n: '{% $$.trigger.data.mdfNumber & $.trigger.data.partnerIdd %}' } }] },
+        ],
+        on_error: { steps: [{ id: 'ops', type: 'set', values: { key: '{% trigger.data.mdfNumer %}', custom: '{% trigger.data.budgetOwner__cf %}' } }] },
+      },
+    );
+    expect(problems(data)).toEqual([
+      `${FILE}: steps[0].input.mdf_number: reads trigger.data.mdfNumbr, but the data of prm.mdf_request.submitted has no field "mdfNumbr" (did you mean "mdfNumber"?); it is undefined in every run`,
+      `${FILE}: steps[1].condition: reads trigger.data.Status, but the data of prm.mdf_request.submitted has no field "Status" (did you mean "status"?); it is undefined in every run`,
+      `${FILE}: steps[1].then[0].values.n: reads trigger.data.partnerIdd, but the data of prm.mdf_request.submitted has no field "partnerIdd" (did you mean "partnerId"?); it is undefined in every run`,
+      `${FILE}: on_error.steps[0].values.key: reads trigger.data.mdfNumer, but the data of prm.mdf_request.submitted has no field "mdfNumer" (did you mean "mdfNumber"?); it is undefined in every run`,
+    ]);
+  });
+
+  it("checks a poll recipe's steps against the action's item, a timer's and a schedule's against what they give their runs; a run trigger's data is not checked", () => {
+    const apply = { id: 'apply', type: 'set', values: { key: '{% trigger.data.ID %}' } };
+    expect(problems({ ...(poll({}) as object), steps: [apply] })).toEqual([
+      `${FILE}: steps[0].values.key: reads trigger.data.ID, but the items of salesforce.list_changed_fund_records have no field "ID" (did you mean "id"?); it is undefined in every run`,
+    ]);
+    const timer = {
+      name: 'under-test',
+      version: 1,
+      description: 'x',
+      trigger: { type: 'timer', record: 'prm.mdf_request.changed', key: '{% data.mdfNumber %}', date: '{% data.endDate %}', offsets: [2] },
+      steps: [{ id: 'remind', type: 'set', values: { n: '{% trigger.data.record.mdfNumber %}', when: '{% trigger.data.dueAt %}' } }],
+    };
+    expect(problems(timer)).toEqual([
+      `${FILE}: steps[0].values.when: reads trigger.data.dueAt, but a timer run's trigger data has no field "dueAt" (did you mean "due_at"?); it is undefined in every run`,
+    ]);
+    const schedule = { name: 'under-test', version: 1, description: 'x', trigger: { type: 'schedule', cron: '0 8 * * 1-5' }, steps: [{ id: 'window', type: 'set', values: { from: '{% trigger.data.previous_scheduled %}' } }] };
+    expect(problems(schedule)).toEqual([
+      `${FILE}: steps[0].values.from: reads trigger.data.previous_scheduled, but a schedule run's trigger data has no field "previous_scheduled" (did you mean "previous_scheduled_at"?); it is undefined in every run`,
+    ]);
+    const started = { name: 'under-test', version: 1, description: 'x', trigger: { type: 'run' }, steps: [{ id: 'any', type: 'set', values: { x: '{% trigger.data.whatever %}' } }] };
+    expect(problems(started)).toEqual([]);
+  });
+});

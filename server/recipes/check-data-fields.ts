@@ -3,7 +3,7 @@ import type { ConnectorCatalog } from '../engine/connector-registry.ts';
 import { expressionsIn } from '../engine/expression.ts';
 import { closestName, nearMiss } from './closest-name.ts';
 import { arrayElementAt, dataShape, mergeShapes, type DataShape } from './data-shape.ts';
-import { eventDataFieldsRead, stepFieldsRead } from './event-data-reads.ts';
+import { eventDataFieldsRead, stepFieldsRead, triggerDataFieldsRead } from './event-data-reads.ts';
 import type { Finding } from './recipe-problem.ts';
 import { walkSteps } from './walk-steps.ts';
 
@@ -46,15 +46,56 @@ export function checkDataFields(recipe: Recipe, catalog: ConnectorCatalog): Find
     const data = sourceAt(path);
     if (!data) continue;
     for (const field of eventDataFieldsRead(source)) {
-      if (data.shape.fields.has(field)) continue;
-      const meant = nearMiss(field, data.shape.fields) ?? (data.shape.open ? undefined : closestName(field, data.shape.fields));
-      // A field an open schema does not list may be there (a custom field): only a plain slip is refused.
-      if (data.shape.open && meant === undefined) continue;
-      const hint = meant !== undefined ? ` (did you mean "${meant}"?)` : ` (its fields: ${[...data.shape.fields].join(', ')})`;
-      findings.push({ path, message: `reads data.${field}, but ${data.subject} ${data.verb} no field "${field}"${hint}; it is undefined for every ${data.each}` });
+      const slip = unknownField(field, data.shape);
+      if (slip !== undefined) findings.push({ path, message: `reads data.${field}, but ${data.subject} ${data.verb} no field "${field}"${slip}; it is undefined for every ${data.each}` });
     }
   }
   return findings;
+}
+
+/**
+ * The same for the steps' expressions (on_error's included): the fields they read of the trigger's data
+ * (`trigger.data.<field>`, `$trigger.data.<field>`; event-data-reads.ts) must be fields it can hold: a
+ * webhook's event data, a poll's item, what a timer or a schedule gives its runs. A typo there reads
+ * undefined in every run: an action's input refuses it at the first run, or a condition is never true.
+ * A run trigger's data is another recipe's input, which no schema describes: not checked.
+ */
+export function checkStepTriggerFields(recipe: Recipe, catalog: ConnectorCatalog): Finding[] {
+  const data = runTriggerData(recipe, catalog);
+  if (!data) return [];
+  const findings: Finding[] = [];
+  for (const { source, path } of expressionsIn(recipe)) {
+    if (path[0] !== 'steps' && path[0] !== 'on_error') continue;
+    for (const field of triggerDataFieldsRead(source)) {
+      const slip = unknownField(field, data.shape);
+      if (slip !== undefined) findings.push({ path, message: `reads trigger.data.${field}, but ${data.subject} ${data.verb} no field "${field}"${slip}; it is undefined in every run` });
+    }
+  }
+  return findings;
+}
+
+/** What a run's `trigger.data` holds, by the recipe's trigger. */
+function runTriggerData(recipe: Recipe, catalog: ConnectorCatalog): DataSource | undefined {
+  const { trigger } = recipe;
+  if (trigger.type === 'webhook') return dataSource(`event:${trigger.event}`, catalog);
+  if (trigger.type === 'poll') return dataSource(`poll:${trigger.action}`, catalog);
+  const closed = (subject: string, fields: string[]): DataSource => ({ subject, verb: 'has', each: 'run', shape: { fields: new Set(fields), open: false } });
+  // business-timers.ts: the record's events' data is `record`.
+  if (trigger.type === 'timer') return closed("a timer run's trigger data", ['key', 'date', 'offset', 'due_at', 'record']);
+  if (trigger.type === 'schedule') return closed("a schedule run's trigger data", ['scheduled_at', 'previous_scheduled_at']);
+  return undefined;
+}
+
+/**
+ * Undefined when `field` may be in `shape`; else the hint a finding ends with: the field meant, or the
+ * fields there are. A field an open schema does not list may be there (a custom field): only a plain
+ * slip of one it lists is refused.
+ */
+function unknownField(field: string, shape: DataShape): string | undefined {
+  if (shape.fields.has(field)) return undefined;
+  const meant = nearMiss(field, shape.fields) ?? (shape.open ? undefined : closestName(field, shape.fields));
+  if (shape.open && meant === undefined) return undefined;
+  return meant !== undefined ? ` (did you mean "${meant}"?)` : ` (its fields: ${[...shape.fields].join(', ')})`;
 }
 
 /**
@@ -113,11 +154,8 @@ export function checkStepOutputFields(recipe: Recipe, catalog: ConnectorCatalog)
   for (const { source, path } of expressionsIn(recipe)) {
     for (const { id, field } of stepFieldsRead(source)) {
       const output = outputs.get(id);
-      if (!output || output.shape.fields.has(field)) continue;
-      const meant = nearMiss(field, output.shape.fields) ?? (output.shape.open ? undefined : closestName(field, output.shape.fields));
-      if (output.shape.open && meant === undefined) continue;
-      const hint = meant !== undefined ? ` (did you mean "${meant}"?)` : ` (its fields: ${[...output.shape.fields].join(', ')})`;
-      findings.push({ path, message: `reads steps.${id}.${field}, but the output of ${output.action} has no field "${field}"${hint}; it is undefined in every run` });
+      const slip = output && unknownField(field, output.shape);
+      if (slip !== undefined) findings.push({ path, message: `reads steps.${id}.${field}, but the output of ${output!.action} has no field "${field}"${slip}; it is undefined in every run` });
     }
   }
   return findings;

@@ -11,6 +11,22 @@ import type { JsonataNode } from '../engine/jsonata-node.ts';
  * recipe that must read a field its event's schema does not know can write it so.
  */
 export function eventDataFieldsRead(source: string): string[] {
+  return fieldsRead(source, eventDataFieldRead);
+}
+
+/**
+ * The first-level fields of the trigger's data that an expression of a step reads (steps are evaluated
+ * with the run's context `{ trigger, steps, vars, run }` as their input and `$trigger` bound to its
+ * trigger): `trigger.data.status`, `$.trigger.data.status`, `$$.trigger.data.status`,
+ * `$trigger.data.status`. As eventDataFieldsRead otherwise.
+ */
+export function triggerDataFieldsRead(source: string): string[] {
+  return fieldsRead(source, runTriggerDataFieldRead);
+}
+
+type FieldRead = (node: JsonataNode, atInput: boolean, rebound: ReadonlySet<string>) => string | undefined;
+
+function fieldsRead(source: string, fieldRead: FieldRead): string[] {
   let ast: unknown;
   try {
     ast = compileExpression(source).ast();
@@ -39,23 +55,47 @@ export function eventDataFieldsRead(source: string): string[] {
 /** Fields of a node whose expressions are evaluated against other values than the input. */
 const ANOTHER_CONTEXT = new Set(['stages', 'predicate', 'group', 'pattern', 'update', 'delete']);
 
-/** The field of the event's data a path reads first, or undefined. */
-function fieldRead(node: JsonataNode, atInput: boolean, rebound: ReadonlySet<string>): string | undefined {
-  if (node.type !== 'path' || !Array.isArray(node.steps)) return undefined;
-  const steps = node.steps;
-  const is = (step: JsonataNode | undefined, type: string, value: string) => step?.type === type && step.value === value && plain(step);
-  let at: number;
-  // `data.x`: the input's data, where the context is the input.
-  if (is(steps[0], 'name', 'data') && atInput) at = 1;
-  // `$data.x`
-  else if (is(steps[0], 'variable', 'data') && !rebound.has('data')) at = 1;
-  // `$trigger.data.x`
-  else if (is(steps[0], 'variable', 'trigger') && !rebound.has('trigger') && is(steps[1], 'name', 'data')) at = 2;
-  // `$$.data.x` (the input in any context), `$.data.x` (where the context is the input)
-  else if ((is(steps[0], 'variable', '$') || (is(steps[0], 'variable', '') && atInput)) && is(steps[1], 'name', 'data')) at = 2;
-  else return undefined;
+/** A path step that is the name or variable `value`, with nothing attached. */
+function isPlain(step: JsonataNode | undefined, type: string, value: string): boolean {
+  return step?.type === type && step.value === value && plain(step);
+}
+
+/** The name a path reads at `at`, when it is a plain name. */
+function nameAt(steps: JsonataNode[], at: number): string | undefined {
   const field = steps[at];
   return field?.type === 'name' && typeof field.value === 'string' ? field.value : undefined;
+}
+
+/** The field of the event's data a trigger's path reads first (the input is `{ event, data }`), or undefined. */
+function eventDataFieldRead(node: JsonataNode, atInput: boolean, rebound: ReadonlySet<string>): string | undefined {
+  if (node.type !== 'path' || !Array.isArray(node.steps)) return undefined;
+  const steps = node.steps;
+  let at: number;
+  // `data.x`: the input's data, where the context is the input.
+  if (isPlain(steps[0], 'name', 'data') && atInput) at = 1;
+  // `$data.x`
+  else if (isPlain(steps[0], 'variable', 'data') && !rebound.has('data')) at = 1;
+  // `$trigger.data.x`
+  else if (isPlain(steps[0], 'variable', 'trigger') && !rebound.has('trigger') && isPlain(steps[1], 'name', 'data')) at = 2;
+  // `$$.data.x` (the input in any context), `$.data.x` (where the context is the input)
+  else if ((isPlain(steps[0], 'variable', '$') || (isPlain(steps[0], 'variable', '') && atInput)) && isPlain(steps[1], 'name', 'data')) at = 2;
+  else return undefined;
+  return nameAt(steps, at);
+}
+
+/** The field of the trigger's data a step's path reads first (the input is the run's context), or undefined. */
+function runTriggerDataFieldRead(node: JsonataNode, atInput: boolean, rebound: ReadonlySet<string>): string | undefined {
+  if (node.type !== 'path' || !Array.isArray(node.steps)) return undefined;
+  const steps = node.steps;
+  let at: number;
+  // `trigger.data.x`, where the context is the input.
+  if (isPlain(steps[0], 'name', 'trigger') && atInput && isPlain(steps[1], 'name', 'data')) at = 2;
+  // `$trigger.data.x`
+  else if (isPlain(steps[0], 'variable', 'trigger') && !rebound.has('trigger') && isPlain(steps[1], 'name', 'data')) at = 2;
+  // `$$.trigger.data.x`, `$.trigger.data.x` (where the context is the input)
+  else if ((isPlain(steps[0], 'variable', '$') || (isPlain(steps[0], 'variable', '') && atInput)) && isPlain(steps[1], 'name', 'trigger') && isPlain(steps[2], 'name', 'data')) at = 3;
+  else return undefined;
+  return nameAt(steps, at);
 }
 
 /** A step with nothing attached that makes it read something else than the named value. */

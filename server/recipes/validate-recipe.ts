@@ -2,7 +2,7 @@ import { Recipe } from '../../schemas/recipe.ts';
 import type { ConnectorCatalog } from '../engine/connector-registry.ts';
 import type { Tables } from '../engine/tables.ts';
 import { checkConnectors } from './check-connectors.ts';
-import { checkDataFields, checkStepOutputFields } from './check-data-fields.ts';
+import { checkDataFields, checkStepOutputFields, checkStepTriggerFields } from './check-data-fields.ts';
 import { checkExpressions } from './check-expressions.ts';
 import { checkSignals } from './check-signals.ts';
 import { checkStepIds } from './check-step-ids.ts';
@@ -71,6 +71,7 @@ export function validateRecipe(data: unknown, file: string, options: RecipeCheck
     ...checkExpressions(recipe),
     ...checkDataFields(recipe, options.catalog),
     ...checkStepOutputFields(recipe, options.catalog),
+    ...checkStepTriggerFields(recipe, options.catalog),
   ];
   return findings.length > 0 ? { problems: toProblems(file, inDocumentOrder(data, findings)) } : { definition: recipe, problems: [] };
 }
