@@ -51,7 +51,7 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
   const { engine, config } = deps;
   const app = new Hono<AppEnv>();
   // Every refusal is logged at warn (a sender's deliveries bouncing must show at info); 503s sparingly.
-  const refusals = webhookRefusalLog(deps.log);
+  const refusals = webhookRefusalLog(deps.log, deps.realNow ? { now: deps.realNow } : {});
 
   app.post('/webhooks/:source', async (c) => {
     const source = c.req.param('source');
@@ -128,6 +128,7 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
 
     try {
       const result = await engine.deliver({ source, deliveryId: delivery.data.id, event: delivery.data.event, data: delivery.data.data });
+      refusals.stored();
       return c.json({ delivery_id: delivery.data.id, duplicate: result.duplicate, run_ids: result.runIds } satisfies z.infer<typeof WebhookAccepted>, 202);
     } catch (error) {
       if (error instanceof EventRejectedError) return refuse(error.status, error.message, error.message, delivery.data.id, error.issues);
@@ -139,7 +140,7 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
       // id again later; had the commit gone through after all, that answers the same run ids.
       if (error instanceof StoreUnavailableError) {
         engine.metrics.webhooksRefused.inc({ reason: 'store_unavailable' });
-        refusals.behind({ requestId, source, status: 503, reason: `${error.message}; the sender is told to retry after Retry-After` });
+        refusals.storeUnavailable({ requestId, source, deliveryId: delivery.data.id }, error);
         c.header('Retry-After', String(STORE_UNAVAILABLE_RETRY_AFTER_SECONDS));
         return jsonError(c, 503, 'the store is unavailable: the delivery is not accepted (if the store took it just before failing, a repeat is recognised by its id and answers the same runs); deliver the same event (same id) again after Retry-After');
       }
