@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
-import { StoreUnavailableError } from '../store/store-unavailable.ts';
+import { CommitOutcomeUnknownError, StoreUnavailableError } from '../store/store-unavailable.ts';
 import { appFixture, type AppFixture } from './app-fixture.ts';
 
 /**
@@ -25,6 +25,57 @@ function recordingLog(): { log: Logger; lines: Line[] } {
   const at = (level: Line['level']) => (fields: object, message = '') => void lines.push({ level, message, fields: fields as Record<string, unknown> });
   return { log: { debug() {}, info: at('info'), warn: at('warn'), error: at('error') }, lines };
 }
+
+const STORE_UNAVAILABLE_ANSWER =
+  'the store is unavailable: the delivery may have been stored (the store can fail after storing it, before answering); deliver the same event again after Retry-After under the SAME delivery id, which is recognised and answers the same runs; never under a new id, which would start its runs a second time';
+
+/**
+ * Review 9, finding 6: the 503 said "the delivery is not accepted", and the metric's help and the
+ * README "nothing stored"; but a commit whose answer was lost (the connection gone after COMMIT was
+ * sent) has stored the delivery. A sender that took "not stored" at its word and sent the event under
+ * a new id would start its runs twice. The answer, the metric's help and the API description say it
+ * may have been stored, and to repeat it under the same id.
+ */
+describe('a delivery refused 503 store_unavailable (review 9, finding 6)', () => {
+  it('tells the sender it may have been stored and to deliver it again under the same id; the repeat answers the runs the lost commit stored', async () => {
+    fx = await appFixture();
+    const ingest = fx.store.ingest.bind(fx.store);
+    let loseAnswer = true;
+    // The commit goes through; its answer is lost with the connection.
+    fx.store.ingest = async (delivery, runs) => {
+      const result = await ingest(delivery, runs);
+      if (!loseAnswer) return result;
+      loseAnswer = false;
+      throw new CommitOutcomeUnknownError(new Error('Connection terminated unexpectedly'));
+    };
+    const event = { id: 'd-lost', event: 'thing.happened', data: { id: 'MDF-1' } };
+    const refused = await fx.deliver(event);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(((await refused.json()) as { error: string }).error).toBe(STORE_UNAVAILABLE_ANSWER);
+
+    const stored = await fx.store.listRuns({ limit: 10 });
+    expect(stored).toHaveLength(1);
+    const again = await fx.deliver(event);
+    expect(again.status).toBe(202);
+    expect(await again.json()).toEqual({ delivery_id: 'd-lost', duplicate: true, run_ids: [stored[0]!.id] });
+    expect(await fx.store.listRuns({ limit: 10 })).toHaveLength(1);
+  });
+
+  it('the metric and the API description say the same: may have been stored, repeat it under the same delivery id; backpressure stores nothing', async () => {
+    fx = await appFixture();
+    const metrics = await (await fx.app.request('/metrics')).text();
+    const help = metrics.split('\n').find((l) => l.startsWith('# HELP partnerflow_webhooks_refused_total '))!;
+    expect(help).toContain('MAX_DUE_AGE_MS (reason age), nothing stored');
+    expect(help).toContain('the store could not serve (reason store_unavailable), which may have stored the delivery (a commit whose answer was lost), so the sender must retry it under the same delivery id, never a new one');
+    const doc = (await (await fx.app.request('/openapi.json')).json()) as { paths: Record<string, { post: { responses: Record<string, { description: string }> } }> };
+    const description = doc.paths['/webhooks/{source}']!.post.responses['503']!.description;
+    expect(description).toContain('MAX_DUE_AGE_MS. Nothing was stored');
+    expect(description).toContain('Then the delivery MAY have been stored');
+    expect(description).toContain('deliver it again under the SAME delivery id, which is deduplicated');
+    expect(description).toContain('never under a new id');
+  });
+});
 
 /**
  * Review 9, finding 4: each delivery refused because the store could not serve was a warn line (at most
