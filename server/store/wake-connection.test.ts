@@ -88,7 +88,7 @@ describe('the wake-up connection gone silent (issue 14)', () => {
       expect(lines[0]).toMatchObject({ level: 'error', message: DROPPED, fields: { error: 'no answer to a heartbeat within 300 ms', reconnectInMs: 50 } });
       silent = false;
       await until('the listener to listen again', async () => (wakes.includes(null) ? true : undefined), 5_000);
-      expect(lines.at(-1)).toMatchObject({ level: 'info', message: expect.stringMatching(/^the wake-up connection \(LISTEN\) to PostgreSQL listens again after \d+ failed tries/) });
+      expect(lines.at(-1)).toMatchObject({ level: 'info', message: expect.stringMatching(/^the wake-up connection \(LISTEN\) to PostgreSQL listens again after \d+ failed connections/) });
       await notifier.query('select pg_notify($1, $2)', [wakeChannel('public'), '1234']);
       await until('the notification on the new connection', async () => (wakes.includes(1234) ? true : undefined), 5_000);
       expect(wakes).toEqual([null, 1234]);
@@ -157,7 +157,7 @@ describe('the wake-up connection while the database is down (review 9, finding 4
       }
       expect(lines.at(-1)).toMatchObject({
         level: 'info',
-        message: `the wake-up connection (LISTEN) to PostgreSQL listens again after ${failures} failed tries; the worker looks for due runs once`,
+        message: `the wake-up connection (LISTEN) to PostgreSQL listens again after ${failures} failed connections; the worker looks for due runs once`,
         fields: { failures, forMs: failures * 20_000 },
       });
     } finally {

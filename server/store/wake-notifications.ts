@@ -30,7 +30,7 @@ const RECONNECT_MAX_MS = 5_000;
 const WAKE_CONNECTION_OUTAGE: OutageMessages = {
   started: 'the wake-up connection (LISTEN) to PostgreSQL dropped; reconnecting with backoff (50 ms doubling to 5 s); meanwhile runs made due are found by the safety poll',
   still: 'the wake-up connection (LISTEN) to PostgreSQL still cannot listen; reconnecting',
-  over: (failures) => `the wake-up connection (LISTEN) to PostgreSQL listens again after ${failures} failed tries; the worker looks for due runs once`,
+  over: (failures) => `the wake-up connection (LISTEN) to PostgreSQL listens again after ${failures} failed connections; the worker looks for due runs once`,
 };
 
 export interface WakeListenerOptions {
