@@ -2,7 +2,8 @@ import { afterEach, expect, it } from 'vitest';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import { engineFixture, recipeWith, silentLog, type EngineFixture } from '../../test/support/engine-fixture.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
-import { ClaimFailures, CLAIM_FAILURE_REMINDER_MS } from './claim-failures.ts';
+import { CLAIM_LOOP_OUTAGE } from './claim-failures.ts';
+import { Outage, OUTAGE_REMINDER_MS } from './outage.ts';
 
 let fx: EngineFixture | undefined;
 afterEach(async () => {
@@ -49,11 +50,11 @@ it('an hour-long outage tried every 500 ms: one error, a warn a minute with the 
   let now = 0;
   const said: Array<{ level: string; message: string; fields: Record<string, unknown> }> = [];
   const at = (level: string) => (fields: unknown, message?: string) => void said.push({ level, message: message!, fields: fields as Record<string, unknown> });
-  const failures = new ClaimFailures({ ...silentLog, error: at('error'), warn: at('warn'), info: at('info') }, () => now);
+  const failures = new Outage({ ...silentLog, error: at('error'), warn: at('warn'), info: at('info') }, CLAIM_LOOP_OUTAGE, { now: () => now });
   for (; now < 3_600_000; now += 500) failures.failed(new Error('The database connection is not open'));
   failures.succeeded();
   expect(said.filter((s) => s.level === 'error')).toHaveLength(1);
-  expect(said.filter((s) => s.level === 'warn')).toHaveLength(3_600_000 / CLAIM_FAILURE_REMINDER_MS - 1);
+  expect(said.filter((s) => s.level === 'warn')).toHaveLength(3_600_000 / OUTAGE_REMINDER_MS - 1);
   expect(said.find((s) => s.level === 'warn')?.fields).toMatchObject({ failures: 121, error: 'The database connection is not open' });
   expect(said.at(-1)).toMatchObject({ level: 'info', message: 'store reachable again: claiming due runs works again', fields: { failures: 7200 } });
   // A later outage is said again from its start.

@@ -23,7 +23,8 @@ import { evaluateWebhookTrigger, type TriggerOutcome } from './webhook-trigger.t
 import { BusinessTimers, type TimersTouched } from './business-timers.ts';
 import { businessKeyOf, refOf, reportIngest, turnEnded, type LifecycleListener, type StartedByRunTrigger } from './lifecycle-events.ts';
 import { SlotTimedConnectors, WorkerSlots, systemOf } from './worker-slots.ts';
-import { ClaimFailures } from './claim-failures.ts';
+import { CLAIM_LOOP_OUTAGE } from './claim-failures.ts';
+import { Outage } from './outage.ts';
 import { previousScheduledSlot } from './previous-scheduled-slot.ts';
 import { WakeTimer } from './wake-timer.ts';
 import { MAX_DEDUP_KEY_LENGTH } from './stored-key-limits.ts';
@@ -130,7 +131,7 @@ export class Engine {
   #claimedAt = -Infinity;
   #busySlots = 0;
   /** Failed claims are logged once per outage, not every CLAIM_RETRY_MS (claim-failures.ts). */
-  readonly #claimFailures: ClaimFailures;
+  readonly #claimFailures: Outage;
   readonly #slots: WorkerSlots;
   /** The connectors as turns call them: a call that goes unanswered stops holding its slot (worker-slots.ts). */
   readonly #turnConnectors: ConnectedConnectors;
@@ -157,7 +158,7 @@ export class Engine {
     this.workerId = options.workerId ?? `worker-${randomBytes(4).toString('hex')}`;
     this.metrics = new EngineMetrics(this.workerId);
     this.metrics.serves(options.recipes.list().map((r) => r.definition));
-    this.#claimFailures = new ClaimFailures(options.log);
+    this.#claimFailures = new Outage(options.log, CLAIM_LOOP_OUTAGE);
     this.metrics.readPoolFrom(() => options.store.poolUse?.());
     this.#schedules = new Schedules(options.recipes, options.store, (recipe, field, error) => {
       this.metrics.recipeTriggerErrors.inc({ recipe, field });

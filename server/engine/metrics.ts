@@ -244,7 +244,7 @@ export class EngineMetrics {
   });
   readonly webhooksRefused = new Counter({
     name: 'partnerflow_webhooks_refused_total',
-    help: 'Webhook deliveries refused, nothing stored: with 503 because the due backlog passed MAX_DUE_BACKLOG (reason backlog) or MAX_DUE_AGE_MS (reason age), or the store could not be reached (reason store_unavailable), which the sender retries; for good with 400 as no valid event (reason invalid: not JSON, beyond a limit, not a delivery, an unknown event, data its schema refuses, a key too long; the event is lost), 401 (signature), 404 (unknown_source), 413 (too_large), 415 (content_type), or 409 because their delivery id was already used for a different event (reason delivery_id_reused: a sender reusing ids)',
+    help: 'Webhook deliveries refused: with 503 because the due backlog passed MAX_DUE_BACKLOG (reason backlog) or MAX_DUE_AGE_MS (reason age), nothing stored, which the sender retries; with 503 because the store could not serve (reason store_unavailable), which may have stored the delivery (a commit whose answer was lost), so the sender must retry it under the same delivery id, never a new one; nothing stored for the others, refused for good with 400 as no valid event (reason invalid: not JSON, beyond a limit, not a delivery, an unknown event, data its schema refuses, a key too long; the event is lost), 401 (signature), 404 (unknown_source), 413 (too_large), 415 (content_type), or 409 because their delivery id was already used for a different event (reason delivery_id_reused: a sender reusing ids)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

@@ -60,7 +60,7 @@ export class WakeTimer {
           this.o.wake();
         } else this.at(at);
       },
-      (message) => this.o.log.warn({}, message),
+      this.o.log,
     );
     await this.#subscription.ready;
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { Store } from '../store/store.ts';
-import { ClaimFailures } from './claim-failures.ts';
+import { Outage } from './outage.ts';
 import { systemClock } from './clock.ts';
 
 /**
@@ -91,7 +91,7 @@ export class WorkerIdHold {
    * taken: nothing taken, and a wait under way ends at once.
    *
    * While the store fails (PostgreSQL restarting, a network cut), it keeps trying, 250 ms doubling to
-   * 2 s, and says so as the claim loop does (ClaimFailures): once when the outage starts (error), every
+   * 2 s, and says so as the claim loop does (an Outage, outage.ts): once when the outage starts (error), every
    * minute while it lasts (warn) and when the id is taken (info): a process without its id must not claim runs, since a second start under
    * that id would not be refused and both would run them.
    */
@@ -99,14 +99,15 @@ export class WorkerIdHold {
     const { store, workerId, log } = this.#o;
     let watched: { instanceId: string; beatAt: number; since: number } | null = null;
     let waitLogged = false;
-    const outage = new ClaimFailures(log, undefined, {
-      fields: { worker: workerId },
-      messages: {
+    const outage = new Outage(
+      log,
+      {
         started: `could not take PARTNERFLOW_WORKER_ID "${workerId}": the store failed; claiming no runs until it is taken; trying again`,
         still: `taking PARTNERFLOW_WORKER_ID "${workerId}" still fails: the store is unavailable; claiming no runs until it is taken`,
         over: (failures) => `store reachable again: PARTNERFLOW_WORKER_ID "${workerId}" taken after ${failures} failed tries`,
       },
-    });
+      { fields: { worker: workerId } },
+    );
     const failed = async (error: unknown) => {
       outage.failed(error);
       await sleep(Math.min(STORE_RETRY_MS.first * 2 ** (outage.failures - 1), STORE_RETRY_MS.max), stopped);

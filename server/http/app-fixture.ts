@@ -65,6 +65,8 @@ export async function appFixture(
     linkSecret?: string;
     /** The store the engine runs on (closed with the fixture). @default an in-memory SQLite store */
     store?: Store;
+    /** Real time in ms for the logs of a store outage (AppDeps.realNow). @default performance.now() */
+    realNow?: () => number;
     /** Engine options beside the store (slots, other connectors). */
     engine?: Omit<NonNullable<Parameters<typeof engineFixture>[1]>, 'store'>;
   } = {},
@@ -74,7 +76,7 @@ export async function appFixture(
     ...(options.store ? { store: options.store } : {}),
   });
   const config = testConfig(options.config);
-  const app = createApp({ engine: fx.engine, config, log: options.log ?? silentLog, approvalLinks: { linkSecret: options.linkSecret ?? MOCK_APPROVAL_LINK_SECRET, timezone: 'Europe/Berlin' }, mock: options.mock?.(fx) });
+  const app = createApp({ engine: fx.engine, config, log: options.log ?? silentLog, approvalLinks: { linkSecret: options.linkSecret ?? MOCK_APPROVAL_LINK_SECRET, timezone: 'Europe/Berlin' }, mock: options.mock?.(fx), ...(options.realNow ? { realNow: options.realNow } : {}) });
   return {
     ...fx,
     app,

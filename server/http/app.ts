@@ -68,6 +68,12 @@ export interface AppDeps {
   approvalLinks: { linkSecret: string; timezone: string };
   /** Present in mock mode only; without it the `/_mock` routes do not exist. */
   mock?: MockDeps;
+  /**
+   * Real time in ms (performance.now() by default), with which the logs of a store outage (the health
+   * check's, the webhooks refused 503) count their minutes; a test passes its own to let an hour pass.
+   * Not the engine's clock, which may be virtual and stand still.
+   */
+  realNow?: () => number;
   /** TEST ONLY (PARTNERFLOW_TEST_CLOCK_OFFSET_MS): the clock `PUT /_test/clock` moves; without it the route does not exist. */
   testClock?: OffsetClock;
   /**

@@ -157,3 +157,47 @@ describe('/metrics: what ops alert on (review 5, 8)', () => {
     expect(after).toContain('partnerflow_runs_finished_total{recipe="test-recipe",status="completed",worker="replica-a"} 2');
   });
 });
+
+/**
+ * Review 9, finding 4: a load balancer probes /healthz every few seconds, and each probe that found the
+ * store away was a warn line: an hour's outage was thousands of lines per replica. The store here stops
+ * answering its ping for ten minutes of the test's clock, probed every 5 s.
+ */
+describe('/healthz while the store is away (review 9, finding 4)', () => {
+  it('logs the outage once when it starts, a reminder a minute with how many checks failed and for how long, and once when the store answers again; not a line per probe', async () => {
+    const fx = await engineFixture([recipe], { workerId: 'replica-a' });
+    open.push(fx);
+    let down = false;
+    const ping = fx.store.ping.bind(fx.store);
+    fx.store.ping = () => (down ? Promise.reject(new Error('the store is unavailable: connect ECONNREFUSED 10.0.0.5:5432')) : ping());
+    const lines: Array<{ level: string; message: string; fields: Record<string, unknown> }> = [];
+    const at = (level: string) => (fields: object, message?: string) => void lines.push({ level, message: message ?? '', fields: fields as Record<string, unknown> });
+    let now = 0;
+    const app = createApp({
+      engine: fx.engine,
+      config: testConfig({ workerId: 'replica-a' }),
+      log: { ...silentLog, info: at('info'), warn: at('warn'), error: at('error') },
+      realNow: () => now,
+      approvalLinks: { linkSecret: MOCK_APPROVAL_LINK_SECRET, timezone: 'Europe/Berlin' },
+    });
+    expect((await app.request('/healthz')).status).toBe(200);
+    down = true;
+    for (; now < 600_000; now += 5_000) expect((await app.request('/healthz', { headers: { 'x-request-id': `probe-${now}` } })).status).toBe(503);
+    down = false;
+    expect((await app.request('/healthz')).status).toBe(200);
+    expect((await app.request('/healthz')).status).toBe(200);
+
+    const error = 'the store is unavailable: connect ECONNREFUSED 10.0.0.5:5432';
+    expect(lines[0]).toEqual({ level: 'error', message: 'health check: the store does not answer; /healthz answers 503 until it does', fields: { requestId: 'probe-0', error } });
+    // 120 failed checks: a reminder at 1, 2 … 9 minutes, none closer together.
+    expect(lines.slice(1, -1)).toEqual(
+      Array.from({ length: 9 }, (_, i) => ({
+        level: 'warn',
+        message: 'health check: the store still does not answer; /healthz answers 503',
+        fields: { requestId: `probe-${(i + 1) * 60_000}`, error, failures: (i + 1) * 12 + 1, forMs: (i + 1) * 60_000 },
+      })),
+    );
+    expect(lines.at(-1)).toEqual({ level: 'info', message: 'health check: the store answers again after 120 failed health checks', fields: { failures: 120, forMs: 600_000 } });
+    expect(lines).toHaveLength(11);
+  });
+});

@@ -4,9 +4,21 @@ import { Health } from './api-schemas.ts';
 import { requireApiToken } from './api-auth.ts';
 import type { AppDeps, AppEnv } from './app.ts';
 import type { RouteDoc } from './openapi.ts';
+import { Outage, type OutageMessages } from '../engine/outage.ts';
 
 /** A health check answers within this time or reports the store unavailable. */
 const PING_TIMEOUT_MS = 2000;
+
+/**
+ * What the log says of health checks that find the store away. A load balancer probes every few
+ * seconds (several, one per balancer): a line per probe buried the outage in thousands of lines; it is
+ * said once, a reminder a minute with the count, and once when the store answers again (outage.ts).
+ */
+const HEALTH_CHECK_OUTAGE: OutageMessages = {
+  started: 'health check: the store does not answer; /healthz answers 503 until it does',
+  still: 'health check: the store still does not answer; /healthz answers 503',
+  over: (failures) => `health check: the store answers again after ${failures} failed health checks`,
+};
 
 /**
  * `GET /healthz` says ok only when the store answers (a runtime that cannot store runs must not
@@ -20,6 +32,7 @@ const PING_TIMEOUT_MS = 2000;
 export function healthAndMetricsRoutes(deps: AppDeps): Hono<AppEnv> {
   const { engine, log } = deps;
   const app = new Hono<AppEnv>();
+  const storeOutage = new Outage(log, HEALTH_CHECK_OUTAGE, deps.realNow ? { now: deps.realNow } : {});
 
   app.get('/healthz', async (c) => {
     const store = engine.store.kind;
@@ -32,11 +45,12 @@ export function healthAndMetricsRoutes(deps: AppDeps): Hono<AppEnv> {
           timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
         }),
       ]);
+      storeOutage.succeeded();
       const pool = engine.store.poolUse?.();
       const poolFields = pool ? { pool_in_use: pool.inUse, pool_waiting: pool.waiting } : {};
       return c.json({ status: 'ok', store, store_reachable: true, worker_id, ...poolFields } satisfies z.infer<typeof Health>);
     } catch (error) {
-      log.warn({ requestId: c.get('requestId'), error: (error as Error).message }, 'health check: the store does not answer');
+      storeOutage.failed(error, { requestId: c.get('requestId') });
       return c.json({ status: 'unavailable', store, store_reachable: false, worker_id, error: 'the store does not answer' } satisfies z.infer<typeof Health>, 503);
     } finally {
       clearTimeout(timer);

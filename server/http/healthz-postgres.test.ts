@@ -68,8 +68,9 @@ describe('GET /healthz on PostgreSQL (issue 14)', () => {
     cleanups.push(() => relay.stop());
     const url = new URL(schemaUrl);
     url.port = String(relay.port);
-    const warnings: string[] = [];
-    const log: Logger = { ...silentLog, warn: (fields, message) => void warnings.push(`${message} ${JSON.stringify(fields)}`) };
+    const said: string[] = [];
+    const at = (level: string) => (fields: object, message?: string) => void said.push(`${level}: ${message} ${JSON.stringify(fields)}`);
+    const log: Logger = { ...silentLog, info: at('info'), warn: at('warn'), error: at('error') };
     const fx: EngineFixture = await engineFixture([recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: 'x' } }])], {
       store: await openPostgresStore({ url: url.toString(), poolSize: 2 }),
       workerId: 'replica-pg',
@@ -86,17 +87,22 @@ describe('GET /healthz on PostgreSQL (issue 14)', () => {
     expect(down.status).toBe(503);
     const body = await down.text();
     expect(JSON.parse(body)).toEqual({ status: 'unavailable', store: 'postgres', store_reachable: false, worker_id: 'replica-pg', error: 'the store does not answer' });
-    // The operator's log says which server does not answer, its password masked.
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain('health check: the store does not answer');
-    expect(warnings[0]).toContain(`PostgreSQL at postgres://${url.username}:***@127.0.0.1:${relay.port}/`);
-    if (password) for (const text of [body, ...warnings]) expect(text).not.toContain(password);
+    // The operator's log says the outage once, which server does not answer, its password masked.
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/^error: health check: the store does not answer; \/healthz answers 503 until it does /);
+    expect(said[0]).toContain(`PostgreSQL at postgres://${url.username}:***@127.0.0.1:${relay.port}/`);
+    // Probes within the minute add no line.
+    for (let i = 0; i < 3; i++) expect((await app.request('/healthz')).status).toBe(503);
+    expect(said).toHaveLength(1);
 
-    // The database is back on the same port: the replica is healthy again, with no restart.
+    // The database is back on the same port: the replica is healthy again, with no restart, and says so once.
     await relay.start();
     const back = await app.request('/healthz');
     expect(back.status).toBe(200);
     expect(await back.json()).toMatchObject({ status: 'ok', store_reachable: true });
+    expect(said).toHaveLength(2);
+    expect(said[1]).toMatch(/^info: health check: the store answers again after 4 failed health checks \{"failures":4,"forMs":\d+\}$/);
+    if (password) for (const text of [body, ...said]) expect(text).not.toContain(password);
   });
 
   it('200 with the store reachable while every pooled connection is busy with slow statements (a busy replica stays in the load balancer), the saturation shown as pool_waiting and in its gauges', async () => {

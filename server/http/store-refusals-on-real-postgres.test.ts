@@ -26,10 +26,11 @@ afterEach(async () => {
   cleanups = [];
 });
 
-/** A runtime on `url` (pool of 2), its webhook sender, and its warn lines. */
+/** A runtime on `url` (pool of 2), its webhook sender, and its warn and error lines (a store outage starts at error). */
 async function runtimeOn(url: string) {
   const warnings: string[] = [];
-  const log: Logger = { ...silentLog, warn: (fields, message) => void warnings.push(`${message} ${JSON.stringify(fields)}`) };
+  const at = (level: string) => (fields: object, message?: string) => void warnings.push(`${level}: ${message} ${JSON.stringify(fields)}`);
+  const log: Logger = { ...silentLog, warn: at('warn'), error: at('error') };
   const fx = await engineFixture([recipeWith([{ id: 'note', type: 'action', action: 'fake.record', input: { key: 'x' } }])], {
     store: await openPostgresStore({ url, poolSize: 2 }),
     workerId: 'w1',

@@ -26,6 +26,7 @@ export const webhookBackpressureResponse: ResponseDoc = {
   description:
     'The runtime is behind: MAX_DUE_BACKLOG runs or more are due and not started, or the oldest waits longer than MAX_DUE_AGE_MS. Nothing was stored; ' +
     'deliver the same event (same id) again after the `Retry-After` header (1 to 60 seconds, from the backlog and the recent execution rate). ' +
-    'Also when the store (PostgreSQL) cannot be reached or must be asked again (a statement timeout, too many connections, a deadlock): the delivery is not accepted (should the store have taken it just before failing, the same id delivered again answers the same runs), `Retry-After` is 5 seconds.',
+    'Also when the store (PostgreSQL) cannot serve: it cannot be reached, or must be asked again (a statement timeout, too many connections, a deadlock); the error begins `the store is unavailable`, `Retry-After` is 5 seconds, and the refusal is counted as `store_unavailable`. ' +
+    'Then the delivery MAY have been stored (the store can fail after storing it, before its answer arrives): deliver it again under the SAME delivery id, which is deduplicated (a stored delivery answers 202 with its run ids, `duplicate: true`), never under a new id, which would start its runs a second time.',
   schema: ErrorBody,
 };

@@ -35,24 +35,33 @@ const REFUSAL_REASONS: Readonly<Record<RefusedStatus, WebhookRefusalReason>> = {
   415: 'content_type',
 };
 
+/**
+ * The error of a delivery refused 503 because the store cannot serve: unlike every other refusal it
+ * may have been stored (a commit whose answer was lost), so the sender is told to repeat it under the
+ * same delivery id, which is deduplicated, and never under a new one.
+ */
+export const STORE_UNAVAILABLE_ANSWER =
+  'the store is unavailable: the delivery may have been stored (the store can fail after storing it, before answering); deliver the same event again after Retry-After under the SAME delivery id, which is recognised and answers the same runs; never under a new id, which would start its runs a second time';
+
 /** One decoder for every delivery: `decode` without `stream` keeps no state between calls. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * `POST /webhooks/:source`. The checks run cheapest first and each refusal stores nothing:
+ * `POST /webhooks/:source`. The checks run cheapest first and each of these refusals stores nothing:
  * unknown source (404), not declared as JSON (415), the runtime too far behind to start the work soon
  * (503, backpressure; before the body is read), too large (413), bad signature (401), not JSON, beyond
  * a shape limit (DELIVERY_LIMITS) or not a delivery (400), an event the source does not have, data its
  * schema refuses or a dedup key that is too long (the engine: 400/404). Only then is the
  * delivery persisted with its runs, and only after that does the sender get its 202; a store that
- * cannot be reached (PostgreSQL away) is a 503 with Retry-After. A delivery id stored before answers
+ * cannot serve (PostgreSQL away) is a 503 with Retry-After, which may have stored the delivery (its
+ * commit's answer lost): the sender repeats it under the same id. A delivery id stored before answers
  * its first run ids (a duplicate), unless it was stored with a different event: 409, nothing done.
  */
 export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
   const { engine, config } = deps;
   const app = new Hono<AppEnv>();
   // Every refusal is logged at warn (a sender's deliveries bouncing must show at info); 503s sparingly.
-  const refusals = webhookRefusalLog(deps.log);
+  const refusals = webhookRefusalLog(deps.log, deps.realNow ? { now: deps.realNow } : {});
 
   app.post('/webhooks/:source', async (c) => {
     const source = c.req.param('source');
@@ -129,6 +138,7 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
 
     try {
       const result = await engine.deliver({ source, deliveryId: delivery.data.id, event: delivery.data.event, data: delivery.data.data });
+      refusals.stored();
       return c.json({ delivery_id: delivery.data.id, duplicate: result.duplicate, run_ids: result.runIds } satisfies z.infer<typeof WebhookAccepted>, 202);
     } catch (error) {
       if (error instanceof EventRejectedError) return refuse(error.status, error.message, error.message, delivery.data.id, error.issues);
@@ -136,13 +146,15 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
       if (error instanceof DeliveryIdReusedError) {
         return refuse(409, error.message, error.message, delivery.data.id);
       }
-      // PostgreSQL is away: nothing can be promised as stored, so no 202. The sender delivers the same
-      // id again later; had the commit gone through after all, that answers the same run ids.
+      // PostgreSQL is away: nothing can be promised as stored, so no 202. Nor can "nothing stored" be
+      // promised: a commit whose answer was lost (the connection gone after COMMIT was sent) may have
+      // stored the delivery and its runs (review 9, finding 6). The sender must deliver the same id
+      // again, which answers the same run ids if it was stored; a new id would start the runs twice.
       if (error instanceof StoreUnavailableError) {
         engine.metrics.webhooksRefused.inc({ reason: 'store_unavailable' });
-        refusals.behind({ requestId, source, status: 503, reason: `${error.message}; the sender is told to retry after Retry-After` });
+        refusals.storeUnavailable({ requestId, source, deliveryId: delivery.data.id }, error);
         c.header('Retry-After', String(STORE_UNAVAILABLE_RETRY_AFTER_SECONDS));
-        return jsonError(c, 503, 'the store is unavailable: the delivery is not accepted (if the store took it just before failing, a repeat is recognised by its id and answers the same runs); deliver the same event (same id) again after Retry-After');
+        return jsonError(c, 503, STORE_UNAVAILABLE_ANSWER);
       }
       throw error;
     }

@@ -123,7 +123,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
   const store = new PostgresStore(db, options.poolSize ?? 10, pool, healthConnection(url, shown));
   // A dedicated connection per listener, outside the pool (wake-notifications.ts), on the same schema.
-  store.listenForWakeups = (onWake, onProblem) => listenForWakeups(url, schema, onWake, onProblem);
+  store.listenForWakeups = (onWake, log) => listenForWakeups(url, schema, onWake, log ? { log } : {});
   return store;
 }
 

@@ -1,5 +1,6 @@
 import type { ClaimTitleKeysProgress, DropClaimTitleKeysInput, SaveClaimTitleKeysInput } from './claim-title-keys.ts';
 import type { WakeHandler, WakeSubscription } from './wake-notifications.ts';
+import type { Logger } from '../../connectors/kit/define-connector.ts';
 import type { TimeoutIsFinal } from './approval-link-lifetime.ts';
 import type { RunId, StepKey } from '../engine/ids.ts';
 import type { TellOnChangeInput, TellOnChangeOutcome } from './told-changes.ts';
@@ -54,7 +55,7 @@ export interface Store {
    * Hears of runs made due by any process on this store (PostgreSQL: LISTEN/NOTIFY, wake-notifications.ts),
    * so the worker needs no fast poll. Absent on SQLite: one process, whose worker is woken in memory.
    */
-  listenForWakeups?(onWake: WakeHandler, onProblem?: (message: string) => void): WakeSubscription;
+  listenForWakeups?(onWake: WakeHandler, log?: Logger): WakeSubscription;
 
   // ── Recipes ───────────────────────────────────────────────────────────────────────────────
   /** Saves a recipe version if its hash is new. Runs point at the hash, so they stay on their version. */

@@ -1,4 +1,6 @@
 import pg from 'pg';
+import type { Logger } from '../../connectors/kit/define-connector.ts';
+import { Outage, type OutageMessages } from '../engine/outage.ts';
 import { WAKE_CONNECTION_SETTINGS, WAKE_HEARTBEAT } from './wake-connection.ts';
 
 /**
@@ -24,19 +26,32 @@ export function wakeChannel(schema: string): string {
 const RECONNECT_FIRST_MS = 50;
 const RECONNECT_MAX_MS = 5_000;
 
+/** What the log says while the listening connection is away (an Outage: once, a reminder a minute, once over). */
+const WAKE_CONNECTION_OUTAGE: OutageMessages = {
+  started: 'the wake-up connection (LISTEN) to PostgreSQL dropped; reconnecting with backoff (50 ms doubling to 5 s); meanwhile runs made due are found by the safety poll',
+  still: 'the wake-up connection (LISTEN) to PostgreSQL still cannot listen; reconnecting',
+  over: (failures) => `the wake-up connection (LISTEN) to PostgreSQL listens again after ${failures} failed connections; the worker looks for due runs once`,
+};
+
+export interface WakeListenerOptions {
+  /** Where the connection's drops and its return are said (an Outage); unsaid without it. */
+  log?: Logger;
+  heartbeat?: { everyMs: number; answerWithinMs: number };
+  /** Real time in ms for the outage's reminders (performance.now() by default); tests pass their own. */
+  now?: () => number;
+}
+
 /**
  * Listens for the wake notifications of one schema on a dedicated connection (LISTEN holds its
  * session: a pooled connection would be handed to queries and lose it). When the connection drops (a
  * server restart, a terminated backend) it reconnects with backoff, doubling from 50 ms up to 5 s, and
- * then calls `onWake(null)`: what was notified meanwhile is lost, so the worker claims once.
+ * then calls `onWake(null)`: what was notified meanwhile is lost, so the worker claims once. While the
+ * database is down that is a try every 5 s: the log says the outage once, not each try (outage.ts).
  */
-export function listenForWakeups(
-  url: string,
-  schema: string,
-  onWake: WakeHandler,
-  onProblem: (message: string) => void = () => {},
-  heartbeat: { everyMs: number; answerWithinMs: number } = WAKE_HEARTBEAT,
-): WakeSubscription {
+export function listenForWakeups(url: string, schema: string, onWake: WakeHandler, options: WakeListenerOptions = {}): WakeSubscription {
+  const heartbeat = options.heartbeat ?? WAKE_HEARTBEAT;
+  const silentLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+  const outage = new Outage(options.log ?? silentLog, WAKE_CONNECTION_OUTAGE, options.now ? { now: options.now } : {});
   const channel = wakeChannel(schema);
   let client: pg.Client | null = null;
   let closed = false;
@@ -62,7 +77,7 @@ export function listenForWakeups(
       (next as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
       if (client === next) client = null;
       if (closed) return;
-      onProblem(`the wake-up connection dropped (${why}); reconnecting in ${delay} ms`);
+      outage.failed(why, { reconnectInMs: delay });
       retry = setTimeout(() => {
         retry = null;
         void connect(true);
@@ -90,6 +105,7 @@ export function listenForWakeups(
     }
     client = next;
     delay = RECONNECT_FIRST_MS;
+    outage.succeeded();
     heartbeats = setInterval(() => {
       const silent = setTimeout(() => drop(`no answer to a heartbeat within ${heartbeat.answerWithinMs} ms`), heartbeat.answerWithinMs);
       silent.unref?.();
