@@ -80,7 +80,7 @@ function scan(text: string): void {
     const start = at;
     if (text[at] === '-') at++;
     if (text[at] === '0' && /[0-9]/.test(text[at + 1] ?? '')) throw new Mistake(start, 'a number must not start with 0 (write 7, not 07; a code with leading zeros is a string: "07")');
-    if (!/[0-9]/.test(text[at] ?? '')) throw new Mistake(start, text[at] === '.' ? 'a number needs a digit before its point (0.5, not .5)' : 'a value is missing here');
+    if (!/[0-9]/.test(text[at] ?? '')) throw new Mistake(start, text[at] === '.' ? 'a number needs a digit before its point (-0.5, not -.5)' : 'a - must be followed by the digits of a number');
     while (/[0-9]/.test(text[at] ?? '')) at++;
     if (text[at] === '.') {
       at++;
@@ -102,6 +102,7 @@ function scan(text: string): void {
     if (c === '/') throw new Mistake(start, 'comments are not allowed in JSON');
     if (c === '}' || c === ']' || c === ',') throw new Mistake(start, `a value is missing before this ${c}`);
     if (c === '+') throw new Mistake(start, 'a number must not start with +');
+    if (c === '.') throw new Mistake(start, 'a number needs a digit before its point (0.5, not .5)');
     const word = /^[A-Za-z_$][\w$]*/.exec(text.slice(start))?.[0];
     if (word !== undefined) {
       const meant = WORDS[word.toLowerCase()];
