@@ -1,5 +1,6 @@
 import { formatPath } from '../schemas/format-issues.ts';
 import { withoutByteOrderMark } from './byte-order-mark.ts';
+import { jsonSyntaxError } from './json-syntax-error.ts';
 
 /** A key written twice in one JSON object: where the object is (`['steps', 3, 'input']`, [] for the top) and the key. */
 export interface DuplicateKey {
@@ -72,19 +73,36 @@ export function duplicateKeys(text: string): DuplicateKey[] {
   return found;
 }
 
+/** What is wrong with a JSON file: at a JSON path ('' for the whole file), or, for text that is not JSON, at a line and column. */
+export interface JsonFileProblem {
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
 /**
  * A JSON file's text as a loader reads it (tables, recipes, scenarios): the value, or what is wrong, each
- * with its path as users read it ('' for the whole file): not JSON, or a key written twice in one object.
- * A leading byte order mark is ignored.
+ * with its path as users read it ('' for the whole file): not JSON (with the line and column of the
+ * first mistake), or a key written twice in one object. A leading byte order mark is ignored.
  */
-export function parseJsonText(source: string): { value: unknown; problems: [] } | { value?: undefined; problems: Array<{ path: string; message: string }> } {
+export function parseJsonText(source: string): { value: unknown; problems: [] } | { value?: undefined; problems: JsonFileProblem[] } {
   const text = withoutByteOrderMark(source);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return { problems: [{ path: '', message: `not valid JSON: ${(error as Error).message}` }] };
+    const mistake = jsonSyntaxError(text);
+    // The scan and JSON.parse agree on what JSON is; should they not, Node's own words are still something.
+    if (mistake === undefined) return { problems: [{ path: '', message: `not valid JSON: ${(error as Error).message}` }] };
+    return { problems: [{ path: '', message: `not valid JSON: ${mistake.message}`, line: mistake.line, column: mistake.column }] };
   }
   const twice = duplicateKeys(text).map(({ path, key }) => ({ path: formatPath([...path, key]), message: 'written twice in one object; JSON keeps the last and ignores the first, so write it once' }));
   return twice.length > 0 ? { problems: twice } : { value, problems: [] };
+}
+
+/** `<file>:<line>:<column>: <message>` for text that is not JSON (editors and terminals jump there), else `<file>: <path>: <message>`. */
+export function formatJsonFileProblem(file: string, problem: JsonFileProblem): string {
+  if (problem.line !== undefined) return `${file}:${problem.line}:${problem.column}: ${problem.message}`;
+  return problem.path ? `${file}: ${problem.path}: ${problem.message}` : `${file}: ${problem.message}`;
 }

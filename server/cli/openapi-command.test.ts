@@ -17,14 +17,18 @@ describe('partnerflow openapi', () => {
     expect(Object.keys(document.paths).some((p) => p.startsWith('/_mock'))).toBe(false);
   });
 
-  it('documents GET /timers paging: both cursors, the limit, their next cursors and the 400', async () => {
+  it('documents GET /timers: both cursors, the limit, their next cursors, the schedules and polls, and the 400', async () => {
     expect(await openapiCommand.run({ values: {}, positionals: [] })).toBe(0);
     const document = JSON.parse(output.out.join('\n'));
     const timers = document.paths['/timers'].get;
     expect(timers.parameters.map((p: { name: string }) => p.name)).toEqual(['limit', 'after', 'runs_after']);
     expect(timers.parameters.find((p: { name: string }) => p.name === 'limit').schema).toMatchObject({ minimum: 1, maximum: 200 });
     expect(Object.keys(timers.responses)).toEqual(expect.arrayContaining(['200', '400']));
-    expect(Object.keys(document.components.schemas.TimerList.properties)).toEqual(['timers', 'business_timers', 'next_after', 'next_runs_after']);
+    expect(Object.keys(document.components.schemas.TimerList.properties)).toEqual(['timers', 'business_timers', 'schedules', 'polls', 'next_after', 'next_runs_after']);
+    // The recipes' schedules and polls, with their next times (review 8, F8).
+    expect(Object.keys(document.components.schemas.Schedule.properties)).toEqual(['recipe', 'cron', 'timezone', 'fires_at']);
+    expect(Object.keys(document.components.schemas.Poll.properties)).toEqual(['recipe', 'action', 'every', 'fires_at', 'failures', 'last_error']);
+    expect(timers.summary).toContain("the recipes' schedules (cron triggers) with their next fire time, and their polls (poll triggers)");
   });
 
   it('includes the /_mock routes with --mock', async () => {

@@ -31,6 +31,15 @@ describe('partnerflow run: the event must be the one the recipe is started by', 
     expect(code).toBe(2);
   }, 60_000);
 
+  it('an event file that is not JSON exits 2, naming the line and column of the mistake in words (review 8, F8)', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'partnerflow-run-event-')), 'event.json');
+    writeFileSync(file, '{\n  "scheduled_at": "2026-03-03T07:00:00Z",\n}\n');
+    const { code, out, err } = partnerflowRun('lead-share-digest', '--mock', '--event', file);
+    expect(err).toContain(`partnerflow run: ${file}:2:41: not valid JSON: trailing comma not allowed: remove the , before }`);
+    expect(out).toBe('');
+    expect(code).toBe(2);
+  }, 60_000);
+
   it('a schedule recipe given an event without a valid scheduled_at exits 2', () => {
     const { code, err } = partnerflowRun('lead-share-digest', '--mock', '--event', eventFile({ scheduled_at: 'tomorrow' }));
     expect(err).toMatch(/is not a schedule event: scheduled_at: .*; lead-share-digest is started by its schedule, with \{"scheduled_at": /);

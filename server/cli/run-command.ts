@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { withoutByteOrderMark } from '../byte-order-mark.ts';
+import { jsonSyntaxError } from '../json-syntax-error.ts';
 import { CONNECTORS } from '../../connectors/index.ts';
 import { ConfigError, loadConfig, type RuntimeConfig } from '../config.ts';
 import { createConsoleLogger } from '../log.ts';
@@ -46,10 +48,14 @@ Exit codes: 0 completed; 1 failed or canceled (or could not start); 2 bad argume
       return RUN_EXIT.usage;
     }
     let json: unknown;
+    let text: string;
     try {
-      json = JSON.parse(readFileSync(values.event, 'utf8'));
+      text = withoutByteOrderMark(readFileSync(values.event, 'utf8'));
+      json = JSON.parse(text);
     } catch (error) {
-      console.error(`partnerflow run: ${values.event}: ${(error as Error).message}`);
+      // Not JSON: the line and column of the first mistake, not Node's character offset.
+      const mistake = error instanceof SyntaxError ? jsonSyntaxError(text!) : undefined;
+      console.error(`partnerflow run: ${mistake ? `${values.event}:${mistake.line}:${mistake.column}: not valid JSON: ${mistake.message}` : `${values.event}: ${(error as Error).message}`}`);
       return RUN_EXIT.usage;
     }
     const mock = values.mock === true;

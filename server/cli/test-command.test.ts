@@ -85,6 +85,35 @@ describe('partnerflow test', () => {
     }
   });
 
+  it('counts a scenario file that is not JSON as failed, naming the line and column of the mistake (review 8, F8)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'partnerflow-syntax-'));
+    try {
+      const file = join(dir, 'syntax.scenario.json');
+      writeFileSync(file, '{\n  "name": "syntax",\n  "steps": [\n    { "advance": "P1D" },\n  ]\n}\n');
+      const { code, out } = partnerflowTest([file]);
+      expect(out).toContain(`  ${file}:4:25: not valid JSON: trailing comma not allowed: remove the , before ]`);
+      expect(out.at(-1)).toBe('0 passed, 1 failed');
+      expect(code).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a misspelt key with the closest key, and a runs expectation without status with what to write, naming the file and the entry', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'partnerflow-keys-'));
+    try {
+      const file = join(dir, 'keys.scenario.json');
+      writeFileSync(file, JSON.stringify({ name: 'keys', steps: [{ advance: 'P1D' }, { expect: { runs: [{ recipe: 'request-notice' }], emials: [] } }] }, null, 2));
+      const { code, out } = partnerflowTest([file]);
+      expect(out).toContain(`  ${file}: steps[1].expect.runs[0].status: missing: say which status the runs of request-notice must have now: add "status": "completed" (or queued, running, waiting, failed, canceled)`);
+      expect(out).toContain(`  ${file}: steps[1].expect: unknown key "emials" (did you mean "emails"?)`);
+      expect(out.at(-1)).toBe('0 passed, 1 failed');
+      expect(code).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('runs a scenario file kept anywhere against RECIPES_DIR, naming it by its absolute path, never ../../..', () => {
     const file = join(fixtures, 'elsewhere/deeper/kept-apart.scenario.json');
     const { code, out } = partnerflowTest(['../elsewhere']);

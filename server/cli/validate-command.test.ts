@@ -38,7 +38,7 @@ describe('partnerflow validate', () => {
     expect(output.out).toEqual([
       `✓ ${shown('recipes/account-closed.recipe.json')}`,
       `${shown('broken/a-bad-action.recipe.json')}: steps[0].action: unknown action "crm.get_acount" (did you mean "crm.get_account"?)`,
-      expect.stringMatching(/b-not-json\.recipe\.json: not valid JSON: /),
+      `${shown('broken/b-not-json.recipe.json')}:2:1: not valid JSON: the file ends before the { opened at 1:1 is closed`,
       `✓ ${shown('broken/c-same-name.recipe.json')}`,
       `${shown('broken/d-same-name.recipe.json')}: name: "twin" is also the name of the recipe in ${shown('broken/c-same-name.recipe.json')}; recipe names must be unique`,
       // Valid in the language, refused by this runtime's `serve`: validate says so rather than pass it.
@@ -63,6 +63,35 @@ describe('partnerflow validate', () => {
     writeFileSync(file, JSON.stringify({ ...recipe, steps: recipe.steps.map((s) => (s.table === undefined ? s : { ...s, table: 'finance-watchers' })) }));
     expect(await command.run({ values: {}, positionals: [file] })).toBe(1);
     expect(output.out[0]).toBe(`${file}: steps[1].table: unknown table "finance-watchers"; the tables in ${shown('tables')} (TABLES_DIR): owners`);
+  });
+
+  it('names the line and column of each JSON mistake of a recipe file and says it in words (review 8, F8), not as a character offset', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'partnerflow-validate-syntax-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const files = {
+      'comma.recipe.json': '{\n  "name": "comma",\n  "version": 1\n  "description": "d"\n}\n',
+      'trailing.recipe.json': '{\n  "name": "trailing",\n  "steps": [\n    { "id": "a" },\n  ]\n}\n',
+      'unterminated.recipe.json': '{\n  "name": "unterminated,\n  "version": 1\n}\n',
+    };
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    expect(await command.run({ values: {}, positionals: [dir] })).toBe(1);
+    // Outside the current folder a file is named by its absolute path.
+    const file = (name: string) => join(dir, name);
+    expect(output.out).toEqual([
+      `${file('comma.recipe.json')}:4:3: not valid JSON: a comma or } is missing after the value`,
+      `${file('trailing.recipe.json')}:4:18: not valid JSON: trailing comma not allowed: remove the , before ]`,
+      `${file('unterminated.recipe.json')}:2:11: not valid JSON: unterminated string: the " that opens it is not closed on its line (a line break inside a string is written \\n)`,
+      '0 recipes valid, 3 with problems',
+    ]);
+  });
+
+  it('names the line and column of a table file that is not JSON', async () => {
+    const tables = mkdtempSync(join(tmpdir(), 'validate-tables-syntax-'));
+    onTestFinished(() => rmSync(tables, { recursive: true, force: true }));
+    vi.stubEnv('TABLES_DIR', tables);
+    writeFileSync(join(tables, 'owners.json'), '{ "rows": [\n  { "email": \'owner@example.com\' }\n] }\n');
+    expect(await command.run({ values: {}, positionals: [join(fixtures, 'recipes/account-closed.recipe.json')] })).toBe(1);
+    expect(output.err.join('\n')).toContain(`${join(tables, 'owners.json')}:2:14: not valid JSON: strings take double quotes ("), not single quotes`);
   });
 
   it('exits 2 on a path that does not exist', async () => {

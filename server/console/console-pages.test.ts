@@ -697,3 +697,18 @@ describe('the timers page with a schedule this runtime cannot compute (review3, 
     expect(timers.text).not.toContain('weekday-digest');
   });
 });
+
+describe('the timers page lists every poll, also one never polled yet (due at once), as GET /timers does', () => {
+  it('shows the poll with its interval before its first poll', async () => {
+    const feedSync = recipeWith([{ id: 'note', type: 'set', values: { a: 1 } }] as never, {
+      name: 'feed-sync',
+      trigger: { type: 'poll', action: 'fake.changes', every: 'PT5M', cursor: '{% data.stamp %}', dedup_key: '{% data.id %}' },
+    });
+    fx = await appFixture({ recipes: [approvalRecipe, feedSync] });
+    const timers = await page(new ConsoleBrowser(fx.app), '/console/timers');
+    expect(timers.status).toBe(200);
+    expect(timers.text).toMatch(/poll feed-sync Polls every PT5M\./);
+    const api = (await (await fx.app.request('/timers')).json()) as { polls: Array<{ recipe: string; fires_at: string }> };
+    expect(api.polls).toMatchObject([{ recipe: 'feed-sync', fires_at: '2026-03-02T09:00:00.000Z' }]);
+  });
+});

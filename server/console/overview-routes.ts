@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { Cron } from 'croner';
 import type { Recipe, Step } from '../../schemas/recipe.ts';
 import { escalatedFrom, findStep } from './recipe-steps.ts';
 import { TimersQuery } from '../http/api-schemas.ts';
@@ -14,6 +13,7 @@ import { recipePage, recipesPage } from './recipes-page.ts';
 import type { RecipeFileCheck } from '../recipes/check-recipe-files.ts';
 import type { TableFilesCheck } from '../recipes/check-table-files.ts';
 import { loadTables, type Tables } from '../engine/tables.ts';
+import { upcomingTriggers } from '../engine/upcoming-triggers.ts';
 import { businessTimerRow, pollRow, scheduleRow, timersPage, wakeRow, type TimerRow } from './timers-page.ts';
 import { byRun } from './wait-words.ts';
 import { waitingPage, type WaitingRow } from './waiting-page.ts';
@@ -86,12 +86,9 @@ export function overviewRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
     }
     for (const timer of pending) rows.push(businessTimerRow(timer, current(timer.recipe)));
     if (!paged) {
-      for (const { definition } of engine.recipes.list()) {
-        if (definition.trigger.type !== 'schedule') continue;
-        const next = nextScheduleRun(definition.trigger, now);
-        if (next) rows.push(scheduleRow(definition.name, next.getTime(), definition));
-      }
-      for (const cursor of cursors) if (current(cursor.recipe)) rows.push(pollRow(cursor, current(cursor.recipe)));
+      const { schedules, polls } = upcomingTriggers(engine.recipes.list().map((r) => r.definition), cursors, now);
+      for (const schedule of schedules) if (schedule.firesAt !== null) rows.push(scheduleRow(schedule.recipe.name, schedule.firesAt, schedule.recipe));
+      for (const poll of polls) rows.push(pollRow(poll));
     }
     // A full list may have more: the next page goes on from the last row of each full list.
     const next = new URLSearchParams();
@@ -160,17 +157,5 @@ function checkTablesOnDisk(ctx: ConsoleContext, served: readonly { definition: R
     return files.check(recipes);
   } catch (error) {
     return { tables: undefined, problems: [{ table: '', message: `${files.dir}: ${error instanceof Error ? error.message : String(error)}` }] };
-  }
-}
-
-/**
- * When a schedule fires next; null when never, or when this runtime cannot compute it (a time zone its
- * ICU lacks): the engine skips such a schedule and logs it (schedules.ts), and the page shows the rest.
- */
-function nextScheduleRun(trigger: { cron: string; timezone: string }, now: number): Date | null {
-  try {
-    return new Cron(trigger.cron, { timezone: trigger.timezone, paused: true }).nextRun(new Date(now));
-  } catch {
-    return null;
   }
 }

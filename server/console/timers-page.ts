@@ -1,6 +1,7 @@
 import { html } from 'hono/html';
 import type { Recipe } from '../../schemas/recipe.ts';
-import type { BusinessTimer, JournalEntry, PollCursor, UpcomingWake } from '../store/store.ts';
+import type { BusinessTimer, JournalEntry, UpcomingWake } from '../store/store.ts';
+import type { UpcomingPoll } from '../engine/upcoming-triggers.ts';
 import { layout, time, type Html, type PageFrame } from './console-layout.ts';
 import { purpose } from './recipes-page.ts';
 
@@ -44,9 +45,10 @@ export function scheduleRow(name: string, at: number, recipe: Recipe): TimerRow 
   return { at, kind: 'schedule', record: html`<a href="/console/recipes/${name}">${name}</a>`, why: html`${trigger ? html`<code>${trigger.cron}</code> (${trigger.timezone}). ` : ''}${purpose(recipe)}` };
 }
 
-export function pollRow(cursor: PollCursor, recipe: Recipe | undefined): TimerRow {
-  const every = recipe?.trigger.type === 'poll' ? recipe.trigger.every : '';
-  return { at: cursor.nextPollAt, kind: 'poll', record: html`<a href="/console/recipes/${cursor.recipe}">${cursor.recipe}</a>`, why: html`Polls every ${every}${cursor.failures > 0 ? html`; <span class="error-words">${cursor.failures} failed in a row: ${cursor.lastError ?? ''}</span>` : ''}. ${purpose(recipe)}` };
+export function pollRow(poll: UpcomingPoll): TimerRow {
+  const { recipe } = poll;
+  const every = recipe.trigger.type === 'poll' ? recipe.trigger.every : '';
+  return { at: poll.firesAt, kind: 'poll', record: html`<a href="/console/recipes/${recipe.name}">${recipe.name}</a>`, why: html`Polls every ${every}${poll.failures > 0 ? html`; <span class="error-words">${poll.failures} failed in a row: ${poll.lastError ?? ''}</span>` : ''}. ${purpose(recipe)}` };
 }
 
 /**

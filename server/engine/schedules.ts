@@ -96,3 +96,16 @@ export class Schedules {
 function nextFire(cron: Cron, after: number): number | null {
   return cron.nextRun(new Date(after))?.getTime() ?? null;
 }
+
+/**
+ * When a schedule fires next after `after` (what an operator is shown: `GET /timers`, the console);
+ * null when never, or when this runtime cannot compute it (a time zone its ICU lacks): the engine skips
+ * such a schedule and logs it (Schedules above), and the lists show the rest.
+ */
+export function nextScheduleTime(trigger: { cron: string; timezone: string }, after: number): number | null {
+  try {
+    return nextFire(new Cron(trigger.cron, { timezone: trigger.timezone, paused: true }), after);
+  } catch {
+    return null;
+  }
+}

@@ -5,7 +5,7 @@ import { KNOWN_TABLES, TableFile } from '../../schemas/tables.ts';
 import type { z } from 'zod';
 import { formatIssues, formatPath } from '../../schemas/format-issues.ts';
 import { didYouMean } from '../recipes/closest-name.ts';
-import { parseJsonText } from '../json-duplicate-keys.ts';
+import { formatJsonFileProblem, parseJsonText } from '../json-duplicate-keys.ts';
 import { leadEmails, programmeTableProblems } from './programme-table-checks.ts';
 import { repeatedRows } from './repeated-rows.ts';
 
@@ -92,7 +92,7 @@ export function loadTables(dir: string): Tables {
     // A number ops changed by adding the key again below the old one would be read, or not, by position: refused.
     const read = parseJsonText(readFileSync(path, 'utf8'));
     if (read.problems.length > 0) {
-      problems.push(...read.problems.map((problem) => `${path}: ${problem.path ? `${problem.path}: ` : ''}${problem.message}`));
+      problems.push(...read.problems.map((problem) => formatJsonFileProblem(path, problem)));
       continue;
     }
     const json = read.value;

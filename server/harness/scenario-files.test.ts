@@ -17,7 +17,7 @@ function problemsWith(steps: unknown[]): string[] {
 
 describe('an invalid scenario step says what is wrong with it', () => {
   it('a misspelt field of the step kind it has, rather than "Invalid input"', () => {
-    expect(problemsWith([{ deliver: { evnt: 'mdf_request.submitted' } }])).toEqual(['steps[0].deliver.event: missing (expected string)', 'steps[0].deliver: Unrecognized key: "evnt"']);
+    expect(problemsWith([{ deliver: { evnt: 'mdf_request.submitted' } }])).toEqual(['steps[0].deliver.event: missing (expected string)', 'steps[0].deliver: unknown key "evnt" (did you mean "event"?)']);
     expect(problemsWith([{ click: { to: 'cmm@vendor.example', link: 'approved' } }])).toEqual(['steps[0].click.link: Invalid option: expected one of "approve"|"deny"']);
     expect(problemsWith([{ expect: { emails: [{ to: 'cmm@vendor.example', body_contains: 3 }] } }])).toEqual([
       'steps[0].expect.emails[0].body_contains: Invalid input: expected a string or an array',
@@ -35,6 +35,34 @@ describe('an invalid scenario step says what is wrong with it', () => {
       'steps[0].fault.to: `to` and `subject` pick one email message: they need "system": "email" (use `path` and `method` for the PRM and Salesforce)',
       'steps[1].change_table.where: `where` needs `set` or `"remove": true` (one of them)',
       'steps[2].change_table: give `add`, or `where` with `set` or `remove`',
+    ]);
+  });
+
+  it('a misspelt key anywhere in the file, with the closest key the format has there (review 8, F8)', () => {
+    const file = join(dir, 'misspelt-keys.scenario.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'misspelt keys',
+        stesp: [],
+        steps: [{ expect: { runz: [], runs: [{ recipe: 'request-notice', status: 'completed', cuont: 1 }] } }, { advance: 'P1D', untill: 'x' }],
+      }),
+    );
+    expect(readScenario(file, 'misspelt-keys.scenario.json').problems).toEqual([
+      'misspelt-keys.scenario.json: steps[0].expect.runs[0]: unknown key "cuont" (did you mean "count"?)',
+      'misspelt-keys.scenario.json: steps[0].expect: unknown key "runz" (did you mean "runs"?)',
+      'misspelt-keys.scenario.json: steps[1]: unknown key "untill"; the keys here are: advance',
+      'misspelt-keys.scenario.json: (root): unknown key "stesp" (did you mean "steps"?)',
+    ]);
+  });
+
+  it('a runs expectation without status says what to write, naming the entry and its recipe; status stays required', () => {
+    expect(problemsWith([{ advance: 'P1D' }, { expect: { runs: [{ recipe: 'request-notice', status: 'completed' }, { recipe: 'request-notice', count: 1 }] } }])).toEqual([
+      'steps[1].expect.runs[1].status: missing: say which status the runs of request-notice must have now: add "status": "completed" (or queued, running, waiting, failed, canceled)',
+    ]);
+    // A status that is no status is still answered with the statuses there are.
+    expect(problemsWith([{ expect: { runs: [{ recipe: 'request-notice', status: 'done' }] } }])).toEqual([
+      'steps[0].expect.runs[0].status: Invalid option: expected one of "queued"|"running"|"waiting"|"completed"|"failed"|"canceled"',
     ]);
   });
 

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { CONNECTORS } from '../../connectors/index.ts';
 import { formatPath } from '../../schemas/format-issues.ts';
 import { displayPath, findFiles } from '../find-files.ts';
-import { parseJsonText } from '../json-duplicate-keys.ts';
+import { formatJsonFileProblem, parseJsonText } from '../json-duplicate-keys.ts';
 import { Scenario } from '../../schemas/scenario.ts';
 import { ConnectorCatalog } from '../engine/connector-registry.ts';
 import { loadTables, TableError } from '../engine/tables.ts';
@@ -22,7 +22,7 @@ export function findScenarioFiles(paths: readonly string[]): string[] {
 /** Reads and checks one scenario file; problems name the file and the JSON path. */
 export function readScenario(file: string, shown = file): { scenario?: z.output<typeof Scenario>; problems: string[] } {
   const read = parseJsonText(readFileSync(file, 'utf8'));
-  if (read.problems.length > 0) return { problems: read.problems.map((problem) => `${shown}: ${problem.path ? `${problem.path}: ` : ''}${problem.message}`) };
+  if (read.problems.length > 0) return { problems: read.problems.map((problem) => formatJsonFileProblem(shown, problem)) };
   const json = read.value;
   const parsed = Scenario.safeParse(json);
   if (!parsed.success) return { problems: describeScenarioIssues(parsed.error.issues, json).map((i) => `${shown}: ${formatPath(i.path)}: ${i.message}`) };

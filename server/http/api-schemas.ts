@@ -205,10 +205,34 @@ export const BusinessTimerView = z
   })
   .meta({ id: 'BusinessTimer' });
 
+/** A served recipe's `schedule` trigger and when it fires next. */
+export const ScheduleView = z
+  .object({
+    recipe: z.string(),
+    cron: z.string().describe('The five-field cron, e.g. "0 7 * * 1-5"'),
+    timezone: z.string().describe('The IANA time zone the cron is read in'),
+    fires_at: IsoTime.nullable().describe('When it fires next, from now; null when never, or when this runtime cannot compute it (a time zone its ICU lacks: the engine skips the schedule and logs why)'),
+  })
+  .meta({ id: 'Schedule' });
+
+/** A served recipe's `poll` trigger and when it polls next. */
+export const PollView = z
+  .object({
+    recipe: z.string(),
+    action: z.string().describe('The action polled, e.g. salesforce.list_changed_fund_records'),
+    every: z.string().describe('The ISO 8601 interval, e.g. PT5M'),
+    fires_at: IsoTime.describe('When it polls next; now (or earlier) for a poll that is due, and for a recipe never polled yet'),
+    failures: z.number().int().nonnegative().describe('Polls that failed in a row (0 after one that worked); a failed poll is tried again at the next interval'),
+    last_error: z.string().nullable().describe('Why the last poll failed; null once one worked'),
+  })
+  .meta({ id: 'Poll' });
+
 export const TimerList = z
   .object({
     timers: z.array(TimerView).describe('Unfinished runs with a wake time, soonest first, paged with `runs_after` (empty when only `after` is given)'),
     business_timers: z.array(BusinessTimerView).describe('Pending business timers, soonest first, paged with `after` (empty when only `runs_after` is given)'),
+    schedules: z.array(ScheduleView).describe('Every served `schedule` recipe with its next fire time, soonest first, on the first page only (empty when a cursor is given)'),
+    polls: z.array(PollView).describe('Every served `poll` recipe with its next poll time, soonest first, on the first page only (empty when a cursor is given)'),
     next_after: z.string().nullable().describe('Pass as `after` for the next page of business timers; null on the last page, or when they were not listed'),
     next_runs_after: z.string().nullable().describe('Pass as `runs_after` for the next page of run wake-ups; null on the last page, or when they were not listed'),
   })

@@ -6,9 +6,10 @@ import type { AppDeps, AppEnv } from './app.ts';
 import { validationError } from './errors.ts';
 import type { RouteDoc } from './openapi.ts';
 import { asRunId, type RunId } from '../engine/ids.ts';
-import { businessTimerView, timerView } from './views.ts';
+import { upcomingTriggers } from '../engine/upcoming-triggers.ts';
+import { businessTimerView, pollView, scheduleView, timerView } from './views.ts';
 
-/** What this runtime serves (`GET /recipes`) and what will happen when (`GET /timers`). */
+/** What this runtime serves (`GET /recipes`) and what will happen when (`GET /timers`: runs, business timers, schedules, polls). */
 export function recipeAndTimerRoutes(deps: AppDeps): Hono<AppEnv> {
   const { engine } = deps;
   const app = new Hono<AppEnv>();
@@ -33,15 +34,21 @@ export function recipeAndTimerRoutes(deps: AppDeps): Hono<AppEnv> {
     // Each list pages with its own cursor; the first page (no cursor) lists both.
     const listRuns = runsAfter !== undefined || after === undefined;
     const listTimers = after !== undefined || runsAfter === undefined;
-    const [upcoming, pending] = await Promise.all([
+    // Schedules and polls are one per recipe, a handful: the first page lists them all.
+    const firstPage = after === undefined && runsAfter === undefined;
+    const [upcoming, pending, cursors] = await Promise.all([
       listRuns ? engine.store.listUpcoming({ limit, after: runsAfter ? runCursor(runsAfter) : undefined }) : [],
       listTimers ? engine.store.listBusinessTimers({ limit, after: after ? timerCursor(after) : undefined }) : [],
+      firstPage ? engine.store.listPollCursors() : [],
     ]);
+    const triggers = firstPage ? upcomingTriggers(engine.recipes.list().map((r) => r.definition), cursors, engine.clock.now()) : { schedules: [], polls: [] };
     const lastTimer = pending.length === limit ? pending[pending.length - 1] : undefined;
     const lastRun = upcoming.length === limit ? upcoming[upcoming.length - 1] : undefined;
     return c.json({
       timers: upcoming.map(timerView),
       business_timers: pending.map(businessTimerView),
+      schedules: triggers.schedules.map(scheduleView),
+      polls: triggers.polls.map(pollView),
       next_after: lastTimer ? timerCursorOf(lastTimer) : null,
       next_runs_after: lastRun ? runCursorOf(lastRun) : null,
     } satisfies z.infer<typeof TimerList>);
@@ -87,10 +94,11 @@ export const recipeAndTimerDocs: RouteDoc[] = [
     path: '/timers',
     tag: 'timers',
     summary:
-      'What will fire when: unfinished runs with a wake time, and pending business timers (timer triggers, e.g. D14 claim reminders) with their record, offset and fire time; each soonest first. ' +
-      'Each list pages with its own cursor: run wake-ups with `runs_after` (the `next_runs_after` of the previous page), business timers with `after` (`next_after`); a page without a cursor lists both, a cursor lists only its own. 400 for a bad cursor or a limit outside 1 to 200.',
+      'What will fire when: unfinished runs with a wake time, pending business timers (timer triggers, e.g. D14 claim reminders) with their record, offset and fire time, ' +
+      "the recipes' schedules (cron triggers) with their next fire time, and their polls (poll triggers) with their next poll time and failures in a row; each list soonest first. " +
+      'Run wake-ups and business timers page, each with its own cursor: run wake-ups with `runs_after` (the `next_runs_after` of the previous page), business timers with `after` (`next_after`); a page without a cursor lists both, and all the schedules and polls; a cursor lists only its own list. 400 for a bad cursor or a limit outside 1 to 200.',
     auth: true,
     query: TimersQuery,
-    responses: { 200: { description: 'Upcoming wake-ups', schema: TimerList }, 400: { description: 'Bad query', schema: ErrorBody } },
+    responses: { 200: { description: 'Upcoming wake-ups, business timers, schedules and polls', schema: TimerList }, 400: { description: 'Bad query', schema: ErrorBody } },
   },
 ];

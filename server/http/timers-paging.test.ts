@@ -1,4 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineAction, defineConnector } from '../../connectors/kit/define-connector.ts';
+import { pollInput, pollPage } from '../../connectors/kit/poll-page.ts';
+import { recipeWith } from '../../test/support/engine-fixture.ts';
 import { appFixture, approvalRecipe, type AppFixture } from './app-fixture.ts';
 
 let fx: AppFixture;
@@ -78,5 +82,70 @@ describe('GET /timers pages the run wake-ups too', () => {
     await refused('limit=0', 'limit');
     await refused('limit=201', 'limit');
     await refused('limit=ten', 'limit');
+  });
+});
+
+/** A polled system that is down: every poll of it fails. */
+const downFeed = defineConnector({
+  name: 'feed',
+  description: 'a polled system that is down',
+  config: z.object({}),
+  env: {},
+  connect: () => ({}),
+  actions: {
+    changes: defineAction({
+      description: 'records changed at or after since',
+      input: z.object({ ...pollInput }),
+      output: pollPage(z.object({ id: z.string() })),
+      idempotent: true,
+      async run() {
+        throw Object.assign(new Error('feed: 503 Service Unavailable'), { retryable: true });
+      },
+    }),
+  },
+});
+
+const note = [{ id: 'note', type: 'set', values: { a: 1 } }] as never;
+const weekdayDigest = recipeWith(note, { name: 'weekday-digest', trigger: { type: 'schedule', cron: '0 7 * * 1-5', timezone: 'Europe/Berlin' } });
+const monthlyReport = recipeWith(note, { name: 'monthly-report', trigger: { type: 'schedule', cron: '0 6 1 * *', timezone: 'UTC' } });
+const feedSync = recipeWith(note, {
+  name: 'feed-sync',
+  trigger: { type: 'poll', action: 'feed.changes', every: 'PT5M', cursor: '{% data.stamp %}', dedup_key: '{% data.id %}' },
+});
+
+describe('GET /timers lists the schedules and polls too, so an operator sees everything that will fire (review 8, F8)', () => {
+  it('each schedule with its cron and next fire time, each poll with its interval and next poll time, soonest first', async () => {
+    fx = await appFixture({ recipes: [monthlyReport, weekdayDigest, feedSync, approvalRecipe], engine: { connectors: [downFeed] } });
+    // 2026-03-02 09:00Z is a Monday; a poll never polled yet is due at once.
+    const before = await fx.app.request('/timers');
+    expect(before.status).toBe(200);
+    const body = (await before.json()) as { schedules: unknown[]; polls: unknown[] };
+    expect(body.schedules).toEqual([
+      { recipe: 'weekday-digest', cron: '0 7 * * 1-5', timezone: 'Europe/Berlin', fires_at: '2026-03-03T06:00:00.000Z' },
+      { recipe: 'monthly-report', cron: '0 6 1 * *', timezone: 'UTC', fires_at: '2026-04-01T06:00:00.000Z' },
+    ]);
+    expect(body.polls).toEqual([{ recipe: 'feed-sync', action: 'feed.changes', every: 'PT5M', fires_at: '2026-03-02T09:00:00.000Z', failures: 0, last_error: null }]);
+  });
+
+  it('a schedule this runtime cannot compute (a time zone its ICU lacks) is listed with fires_at null, last', async () => {
+    fx = await appFixture({ recipes: [weekdayDigest, monthlyReport] });
+    (fx.engine.recipes.get('weekday-digest')!.definition.trigger as { timezone: string }).timezone = 'Europe/Berln';
+    const body = (await (await fx.app.request('/timers')).json()) as { schedules: unknown[] };
+    expect(body.schedules).toEqual([
+      { recipe: 'monthly-report', cron: '0 6 1 * *', timezone: 'UTC', fires_at: '2026-04-01T06:00:00.000Z' },
+      { recipe: 'weekday-digest', cron: '0 7 * * 1-5', timezone: 'Europe/Berln', fires_at: null },
+    ]);
+  });
+
+  it('a poll that failed shows its next try and why, and a page with a cursor leaves schedules and polls to the first page', async () => {
+    fx = await appFixture({ recipes: [weekdayDigest, feedSync, approvalRecipe], engine: { connectors: [downFeed] } });
+    await fx.engine.runUntilIdle();
+    const first = (await (await fx.app.request('/timers')).json()) as { polls: unknown[]; schedules: unknown[] };
+    expect(first.polls).toEqual([{ recipe: 'feed-sync', action: 'feed.changes', every: 'PT5M', fires_at: '2026-03-02T09:05:00.000Z', failures: 1, last_error: 'feed: 503 Service Unavailable' }]);
+    expect(first.schedules).toHaveLength(1);
+    await waitingRuns(1, 0);
+    const page = await get('/timers?limit=1&runs_after=1.x');
+    expect(page.status).toBe(200);
+    expect(page.body).toMatchObject({ schedules: [], polls: [] });
   });
 });

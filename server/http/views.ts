@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { redact } from '../engine/redact.ts';
 import type { BusinessTimer, JournalEntry, Run, UpcomingWake, WaitSpec } from '../store/store.ts';
-import type { BusinessTimerView, JournalEntryView, RunView, TimerView, WaitView } from './api-schemas.ts';
+import type { UpcomingPoll, UpcomingSchedule } from '../engine/upcoming-triggers.ts';
+import type { BusinessTimerView, JournalEntryView, PollView, RunView, ScheduleView, TimerView, WaitView } from './api-schemas.ts';
 
 /**
  * Store records as the API shows them: epoch milliseconds become ISO 8601 times, lease and dedup
@@ -79,4 +80,16 @@ export function timerView(wake: UpcomingWake): z.infer<typeof TimerView> {
 /** A pending business timer as `GET /timers` shows it. */
 export function businessTimerView(timer: BusinessTimer): z.infer<typeof BusinessTimerView> {
   return { recipe: timer.recipe, key: timer.key, offset: /^\d+$/.test(timer.offset) ? Number(timer.offset) : timer.offset, fires_at: iso(timer.fireAt), date: timer.date };
+}
+
+/** A served schedule as `GET /timers` shows it. */
+export function scheduleView(schedule: UpcomingSchedule): z.infer<typeof ScheduleView> {
+  const trigger = schedule.recipe.trigger as { cron: string; timezone: string };
+  return { recipe: schedule.recipe.name, cron: trigger.cron, timezone: trigger.timezone, fires_at: isoOrNull(schedule.firesAt) };
+}
+
+/** A served poll as `GET /timers` shows it. */
+export function pollView(poll: UpcomingPoll): z.infer<typeof PollView> {
+  const trigger = poll.recipe.trigger as { action: string; every: string };
+  return { recipe: poll.recipe.name, action: trigger.action, every: trigger.every, fires_at: iso(poll.firesAt), failures: poll.failures, last_error: poll.lastError };
 }

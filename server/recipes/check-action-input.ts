@@ -3,6 +3,7 @@ import { formatPath } from '../../schemas/format-issues.ts';
 import { expressionsIn, isExpression } from '../engine/expression.ts';
 import { didYouMean } from './closest-name.ts';
 import type { Finding } from './recipe-problem.ts';
+import { unwrapSchema as unwrap } from './unwrap-schema.ts';
 
 /**
  * Checks an action step's input mapping against the action's zod input schema before any run, so a
@@ -86,28 +87,6 @@ function parseLiteral(value: unknown, schema: z.ZodType, where: Where): Finding[
   }
   if (result.success) return [];
   return result.error.issues.map((issue) => ({ path: [...where.base, ...where.relative, ...issue.path], message: issue.message }));
-}
-
-/** The schema under optional, nullable, default, readonly, catch, pipes and lazy wrappers. */
-function unwrap(schema: z.ZodType): z.ZodType {
-  let current = schema;
-  for (let depth = 0; depth < 32; depth++) {
-    if (
-      current instanceof z.ZodOptional ||
-      current instanceof z.ZodNullable ||
-      current instanceof z.ZodDefault ||
-      current instanceof z.ZodPrefault ||
-      current instanceof z.ZodNonOptional ||
-      current instanceof z.ZodReadonly ||
-      current instanceof z.ZodCatch ||
-      current instanceof z.ZodLazy
-    ) {
-      current = current.unwrap() as z.ZodType;
-    } else if (current instanceof z.ZodPipe) {
-      current = current.in as z.ZodType;
-    } else break;
-  }
-  return current;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

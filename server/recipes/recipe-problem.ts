@@ -8,6 +8,9 @@ export interface RecipeProblem {
   file: string;
   path: string;
   message: string;
+  /** Where in the file, for a file that is not JSON (the path is then ''). */
+  line?: number;
+  column?: number;
 }
 
 /** A problem found inside one recipe, before it is tied to its file: the path is still a list. */
@@ -21,7 +24,11 @@ export function toProblems(file: string, findings: readonly Finding[]): RecipePr
   return findings.map((f) => ({ file, path: formatPath(f.path), message: f.message }));
 }
 
-/** `<file>: <path>: <message>`: the line `partnerflow validate` prints and a refused start shows. */
+/**
+ * `<file>: <path>: <message>`: the line `partnerflow validate` prints and a refused start shows;
+ * `<file>:<line>:<column>: <message>` for a file that is not JSON.
+ */
 export function formatProblem(problem: RecipeProblem): string {
+  if (problem.line !== undefined) return `${problem.file}:${problem.line}:${problem.column}: ${problem.message}`;
   return problem.path ? `${problem.file}: ${problem.path}: ${problem.message}` : `${problem.file}: ${problem.message}`;
 }

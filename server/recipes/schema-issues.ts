@@ -1,22 +1,35 @@
 import type { z } from 'zod';
+import { didYouMean } from './closest-name.ts';
 import type { Finding } from './recipe-problem.ts';
 
 type Issue = z.core.$ZodIssue;
+
+/** The keys the format has for the object at a path of the document (undefined: not known there). */
+export type KnownKeys = (path: readonly PropertyKey[]) => readonly string[] | undefined;
 
 /**
  * Zod's issues as findings users can act on. Zod says "Invalid input" when no branch of a union fits
  * (`on_error`, a delay, a lookup's `where`): when the value clearly meant one branch (it has the right
  * type but wrong contents), that branch's own issues are reported; otherwise what each branch expects.
+ * Given `knownKeys`, a key the format does not have is answered with the closest key it has there.
  */
-export function describeSchemaIssues(issues: readonly Issue[], base: readonly PropertyKey[] = []): Finding[] {
-  return issues.flatMap((issue) => describe(issue, base));
+export function describeSchemaIssues(issues: readonly Issue[], base: readonly PropertyKey[] = [], knownKeys?: KnownKeys): Finding[] {
+  return issues.flatMap((issue) => describe(issue, base, knownKeys));
 }
 
-function describe(issue: Issue, base: readonly PropertyKey[]): Finding[] {
+function describe(issue: Issue, base: readonly PropertyKey[], knownKeys: KnownKeys | undefined): Finding[] {
   const path = [...base, ...issue.path];
+  const known = issue.code === 'unrecognized_keys' ? knownKeys?.(path) : undefined;
+  if (issue.code === 'unrecognized_keys' && known !== undefined) {
+    // Zod's "Unrecognized key" leaves the author to guess what was meant; a misspelt key is mostly one edit away.
+    return issue.keys.map((key) => {
+      const closest = didYouMean(key, known);
+      return { path, message: closest ? `unknown key "${key}"${closest}` : `unknown key "${key}"; the keys here are: ${known.join(', ')}` };
+    });
+  }
   if (issue.code === 'invalid_union' && issue.errors.length > 0) {
     const meant = issue.errors.filter((branch) => !branch.every(isWrongKind));
-    if (meant.length === 1) return describeSchemaIssues(meant[0]!, path);
+    if (meant.length === 1) return describeSchemaIssues(meant[0]!, path, knownKeys);
     const expected = issue.errors.map((branch) => branch.filter(isWrongKind).map(expectation).join(' and ')).filter(Boolean);
     // A field that is absent, where it may take one of several kinds (business_days: a number or an expression).
     const absent = issue.errors.every((branch) => branch.every((i) => i.code === 'invalid_type' && i.message.endsWith('received undefined')));

@@ -1,0 +1,40 @@
+import type { Recipe } from '../../schemas/recipe.ts';
+import type { PollCursor } from '../store/store.ts';
+import { nextScheduleTime } from './schedules.ts';
+
+/** A served `schedule` recipe and when it fires next (null: never, or not computable here). */
+export interface UpcomingSchedule {
+  recipe: Recipe;
+  firesAt: number | null;
+}
+
+/** A served `poll` recipe, when it is polled next, and how its last polls went. */
+export interface UpcomingPoll {
+  recipe: Recipe;
+  firesAt: number;
+  failures: number;
+  lastError: string | null;
+}
+
+/**
+ * What the recipes' own triggers will fire, besides runs and business timers: each schedule's next time
+ * and each poll's. One place for `GET /timers` and the console's timers page, so both say the same.
+ * A poll recipe never polled yet has no cursor and is due at once (as the engine polls it: polls.ts).
+ */
+export function upcomingTriggers(recipes: readonly Recipe[], cursors: readonly PollCursor[], now: number): { schedules: UpcomingSchedule[]; polls: UpcomingPoll[] } {
+  const byRecipe = new Map(cursors.map((cursor) => [cursor.recipe, cursor]));
+  const schedules: UpcomingSchedule[] = [];
+  const polls: UpcomingPoll[] = [];
+  for (const recipe of recipes) {
+    const trigger = recipe.trigger;
+    if (trigger.type === 'schedule') schedules.push({ recipe, firesAt: nextScheduleTime(trigger, now) });
+    if (trigger.type === 'poll') {
+      const cursor = byRecipe.get(recipe.name);
+      polls.push({ recipe, firesAt: cursor?.nextPollAt ?? now, failures: cursor?.failures ?? 0, lastError: cursor?.lastError ?? null });
+    }
+  }
+  // Soonest first; a schedule that cannot fire last.
+  schedules.sort((a, b) => (a.firesAt ?? Infinity) - (b.firesAt ?? Infinity) || a.recipe.name.localeCompare(b.recipe.name));
+  polls.sort((a, b) => a.firesAt - b.firesAt || a.recipe.name.localeCompare(b.recipe.name));
+  return { schedules, polls };
+}
