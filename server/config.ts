@@ -90,11 +90,17 @@ const PositiveInt = z.coerce.number().int().positive();
 const Secret = z.string().min(16, 'must be at least 16 characters');
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 /**
+ * How PUBLIC_BASE_URL is written, as its messages give it: the form, not an example address, which an
+ * operator would copy (and which is refused, being one: exampleValuesIn).
+ */
+export const PUBLIC_BASE_URL_FORM = 'https://<host>[:<port>][/<path>] (or http://)';
+
+/**
  * The base approval links are built on (`<base>/approvals/<token>`): a query or a fragment would end up
  * before the path and break every link, and credentials would be mailed to every approver.
  */
 const PublicBaseUrl = z
-  .url({ protocol: /^https?$/, error: 'an http:// or https:// URL, e.g. https://partnerflow.example.com' })
+  .url({ protocol: /^https?$/, error: `an http:// or https:// URL: ${PUBLIC_BASE_URL_FORM}` })
   .check((ctx) => {
     // The check above runs first but does not stop this one: a value that is no URL is refused there.
     if (!URL.canParse(ctx.value)) return;
@@ -265,7 +271,7 @@ export function loadConfig(environment: Env, options: { mock: boolean; connector
     problems.push('PUBLIC_BASE_URL: required with PORT=0 (a free port is picked at start, and approval links must name the real one)');
   }
   if (!options.mock) {
-    if (!publicBaseUrl && !problems.some((p) => p.startsWith('PUBLIC_BASE_URL'))) problems.push('PUBLIC_BASE_URL: required (the base URL approval links point to, e.g. https://partnerflow.example.com)');
+    if (!publicBaseUrl && !problems.some((p) => p.startsWith('PUBLIC_BASE_URL'))) problems.push(`PUBLIC_BASE_URL: required (the base URL approval links point to: ${PUBLIC_BASE_URL_FORM})`);
     if (!apiToken && !problems.some((p) => p.startsWith('PARTNERFLOW_API_TOKEN'))) problems.push('PARTNERFLOW_API_TOKEN: required outside mock mode (protects the runs API); at least 16 characters');
   }
 
@@ -372,7 +378,7 @@ function exampleValuesIn(env: Env, connectors: readonly ConnectorDefinition[], h
   const base = env.PUBLIC_BASE_URL;
   if (base && URL.canParse(base) && isLoopbackHost(new URL(base).hostname) && !isLoopbackHost(host) && !problems.some((p) => p.startsWith('PUBLIC_BASE_URL:'))) {
     problems.push(
-      still('PUBLIC_BASE_URL', `${new URL(base).hostname} is this machine, and HOST=${host} serves others: approval links are emailed, and would open on each approver's own machine; set the address approvers reach, e.g. https://partnerflow.example.com`),
+      still('PUBLIC_BASE_URL', `${new URL(base).hostname} is this machine, and HOST=${host} serves others: approval links are emailed, and would open on each approver's own machine; set the address approvers reach: ${PUBLIC_BASE_URL_FORM}`),
     );
   }
   return problems;
