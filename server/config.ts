@@ -71,11 +71,26 @@ export function webhookSecretVariable(source: string): string {
   return `WEBHOOK_SECRET_${source.toUpperCase()}`;
 }
 
-/** Configuration that cannot start the runtime; `problems` name the variables. */
+/**
+ * What the configuration could read beside its problems: enough to check the recipes it would serve
+ * for connectors they need and lack (server/start-problems.ts), so one start names both.
+ */
+export type SettingsBesideProblems = Pick<RuntimeConfig, 'recipesDir' | 'tablesDir' | 'connectors' | 'notConfigured' | 'webhookSecrets'>;
+
+/**
+ * Configuration that cannot start the runtime; `problems` name the variables. `besides`: what was read
+ * well enough to check the recipes with (absent when the folders themselves are wrong). It holds
+ * connector settings, secrets among them: not enumerable, so a logger serializing the error leaves it out.
+ */
 export class ConfigError extends Error {
   override name = 'ConfigError';
-  constructor(readonly problems: string[]) {
+  declare readonly besides?: SettingsBesideProblems;
+  constructor(
+    readonly problems: string[],
+    besides?: SettingsBesideProblems,
+  ) {
     super(`configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    Object.defineProperty(this, 'besides', { value: besides, enumerable: false });
   }
 }
 
@@ -283,6 +298,9 @@ export function loadConfig(environment: Env, options: { mock: boolean; connector
   }
 
   const webhookSecrets: Record<string, string> = {};
+  // The sources whose secret is set, valid or not (a bad one is a problem of its own, not also a secret
+  // "not set"), for ConfigError.besides: which sources have one is all it needs, so no value is kept.
+  const webhookSecretsGiven: Record<string, string> = {};
   const connectors: Record<string, unknown> = {};
   const notConfigured: Record<string, string[]> = {};
   for (const connector of options.connectors) {
@@ -290,6 +308,7 @@ export function loadConfig(environment: Env, options: { mock: boolean; connector
       const variable = webhookSecretVariable(connector.name);
       const raw = env[variable];
       if (raw) {
+        webhookSecretsGiven[connector.name] = 'set';
         const parsed = Secret.safeParse(raw);
         if (parsed.success) webhookSecrets[connector.name] = parsed.data;
         else problems.push(`${variable}: ${parsed.error.issues[0]!.message}`);
@@ -314,7 +333,11 @@ export function loadConfig(environment: Env, options: { mock: boolean; connector
     problems.push(...exampleValuesIn(givenEnv, options.connectors, host).filter((problem) => !named.has(problem.slice(0, problem.indexOf(':')))));
   }
 
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) {
+    const secretsSet = { ...Object.fromEntries(Object.keys(webhookSecrets).map((source) => [source, 'set'])), ...webhookSecretsGiven };
+    const besides = recipesDir !== undefined && tablesDir !== undefined ? { recipesDir: resolvePath(recipesDir), tablesDir: resolvePath(tablesDir), connectors, notConfigured, webhookSecrets: secretsSet } : undefined;
+    throw new ConfigError(problems, besides);
+  }
   return {
     mock: options.mock,
     host,
