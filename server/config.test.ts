@@ -49,6 +49,20 @@ describe('PUBLIC_BASE_URL (approval links are built on it)', () => {
     ]);
   });
 
+  it('review 9 F5, F8: a PARTNERFLOW_DATABASE_URL that cannot connect is named with the other settings, its password never shown', () => {
+    let problems: string[] = [];
+    try {
+      loadConfig({ PARTNERFLOW_API_TOKEN: 'a-token-of-at-least-16-chars', PARTNERFLOW_DATABASE_URL: 'postgres://app:Sec/ret-41@db.acme.test:5432/pf' }, { mock: false, connectors: [] });
+    } catch (error) {
+      problems = (error as ConfigError).problems;
+    }
+    expect(problems.join('\n')).not.toContain('ret-41');
+    expect(problems).toEqual([
+      'PARTNERFLOW_DATABASE_URL: "postgres://app:***@db.acme.test:5432/pf": the user name or password holds a character a URL reserves, which makes it no URL: percent-encode the password in the URL (@ as %40, : as %3A, / as %2F, ? as %3F, # as %23, % as %25, a space as %20)',
+      'PUBLIC_BASE_URL: required (the base URL approval links point to: https://<host>[:<port>][/<path>] (or http://))',
+    ]);
+  });
+
   it('keeps a plain base, with or without a path', () => {
     expect(publicBaseUrl('https://partnerflow.example.com/')).toBe('https://partnerflow.example.com');
     expect(publicBaseUrl('http://intranet.example.com:8080/partnerflow/')).toBe('http://intranet.example.com:8080/partnerflow');

@@ -6,6 +6,7 @@ import { MOCK_APPROVAL_LINK_SECRET } from '../connectors/approval/approval-token
 import { isSecretName } from '../connectors/kit/secret-names.ts';
 import { DEFAULT_EXPRESSION_LIMITS } from './engine/expression-limits.ts';
 import { isLoopbackHost } from './loopback-host.ts';
+import { databaseUrlProblem } from './store/database-url.ts';
 
 /**
  * Runtime configuration, read from environment variables once at start. Every bad or missing value is
@@ -271,6 +272,11 @@ export function loadConfig(environment: Env, options: { mock: boolean; connector
   const safetyPollMs = read('PARTNERFLOW_SAFETY_POLL_MS');
   const expressionMaxSteps = read('PARTNERFLOW_EXPRESSION_MAX_STEPS');
   const databaseUrl = read('PARTNERFLOW_DATABASE_URL');
+  // A URL that cannot be a connection's is named with the other settings, not after them at the store's open.
+  if (databaseUrl !== undefined && !options.mock) {
+    const problem = databaseUrlProblem(databaseUrl);
+    if (problem) problems.push(`PARTNERFLOW_DATABASE_URL: ${problem}`);
+  }
   const databasePoolSize = read('PARTNERFLOW_DATABASE_POOL_SIZE');
   const databaseStatementTimeoutMs = read('PARTNERFLOW_DATABASE_STATEMENT_TIMEOUT_MS');
   const databasePreparedStatements = read('PARTNERFLOW_DATABASE_PREPARED_STATEMENTS');

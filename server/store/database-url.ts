@@ -105,6 +105,17 @@ export function checkDatabaseUrl(url: string): void {
   }
 }
 
+/** What checkDatabaseUrl refuses the URL for, or undefined: for the configuration's list of problems. */
+export function databaseUrlProblem(url: string): string | undefined {
+  try {
+    checkDatabaseUrl(url);
+    return undefined;
+  } catch (error) {
+    if (error instanceof PostgresStoreError) return error.message;
+    throw error;
+  }
+}
+
 /** libpq's modes (postgres-sslmode.ts gives them libpq's meaning), and pg's own `no-verify`, which keeps pg's. */
 export const LIBPQ_SSLMODES: readonly string[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 const SSLMODES: readonly string[] = [...LIBPQ_SSLMODES, 'no-verify'];
