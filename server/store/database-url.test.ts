@@ -77,6 +77,12 @@ describe('a password PARTNERFLOW_DATABASE_URL cannot hold as written', () => {
     }
   });
 
+  it('an @ before the / makes the URL name a piece of the password as host: refused the same way, that piece not named', async () => {
+    const line = await startLine('postgres://app:Se@cr/et-41@db.acme.test:5432/pf');
+    expect(line).toBe(`partnerflow: cannot start: PARTNERFLOW_DATABASE_URL: "postgres://app:***@db.acme.test:5432/pf": the user name or password holds a character a URL reserves, which makes the URL name another host: ${ENCODE}`);
+    expect(line).not.toMatch(/Se|cr|et-41/);
+  });
+
   it('is shown with the password masked wherever the URL is shown', () => {
     expect(redactDatabaseUrl('postgres://app:1234/Secret@db.acme.test/pf?password=x')).toBe('postgres://app:***@db.acme.test/pf?password=***');
     expect(redactDatabaseUrl('postgresql://app:Sec#ret@db.acme.test/pf')).toBe('postgresql://app:***@db.acme.test/pf');
@@ -101,6 +107,8 @@ describe('a login the server refuses', () => {
     const percent = loginRefusalHint('postgres://app:50%41off@db/pf', Object.assign(new Error('password authentication failed for user "app"'), { code: '28P01' }));
     expect(percent).toBe(`; a % in the password is read as percent-encoding (%41 reads as A): if the password holds a % itself, ${ENCODE}`);
     expect(percent).not.toContain('50%41off');
+    // A space the URL parser encoded is no % of the operator's.
+    expect(loginRefusalHint('postgres://app:a b@db/pf', Object.assign(new Error('password authentication failed for user "app"'), { code: '28P01' }))).toBe('');
     expect(loginRefusalHint('postgres://app:right@db/pf', Object.assign(new Error('password authentication failed for user "app"'), { code: '28P01' }))).toBe('');
     expect(loginRefusalHint('postgres://app@db/pf', new Error('connect ECONNREFUSED 127.0.0.1:5432'))).toBe('');
   });

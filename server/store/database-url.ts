@@ -86,11 +86,12 @@ const isPostgresProtocol = (protocol: string) => protocol === 'postgres:' || pro
 /** Throws a PostgresStoreError naming what is wrong with a URL that cannot be a PostgreSQL connection URL. */
 export function checkDatabaseUrl(url: string): void {
   const shown = redactDatabaseUrl(url);
-  if (misreadUserinfo(url)) {
+  const cut = misreadUserinfo(url);
+  if (cut) {
     const host = URL.canParse(url) ? new URL(url).hostname : undefined;
-    throw new PostgresStoreError(
-      `"${shown}": the user name or password holds a character a URL reserves, which ${host ? `makes the URL name host "${host}"` : 'makes it no URL'}: ${PERCENT_ENCODE}`,
-    );
+    // The host read is named only when it is the user name: after an @ in the password it is a piece of the password.
+    const reading = host === undefined ? 'makes it no URL' : host === cut.user.toLowerCase() ? `makes the URL name host "${host}"` : 'makes the URL name another host';
+    throw new PostgresStoreError(`"${shown}": the user name or password holds a character a URL reserves, which ${reading}: ${PERCENT_ENCODE}`);
   }
   if (!URL.canParse(url)) throw new PostgresStoreError(`"${shown}" is not a URL (expected postgres://user:password@host:5432/database)`);
   const parsed = new URL(url);
@@ -125,6 +126,14 @@ const SSLMODES_NAMED = `${LIBPQ_SSLMODES.join(', ')} (libpq's) or no-verify (pg'
 /** What to do about a password a URL cannot hold as written; the same words wherever it is said. */
 const PERCENT_ENCODE = 'percent-encode the password in the URL (@ as %40, : as %3A, / as %2F, ? as %3F, # as %23, % as %25, a space as %20)';
 
+/** `scheme//user:password@rest`, the password up to the last `@` (a password may hold one). */
+const WRITTEN_USERINFO = /^(postgres(?:ql)?:)\/\/([^:@/?#]*):(.*)@([^@]*)$/is;
+
+/** The password as written in the URL's text, before any parser read it. */
+function writtenPassword(url: string): string | undefined {
+  return WRITTEN_USERINFO.exec(url)?.[3];
+}
+
 /** The userinfo as written, when the URL parser did not read it as one (misreadUserinfo). */
 interface WrittenUserinfo {
   scheme: string;
@@ -143,13 +152,12 @@ interface WrittenUserinfo {
  * a parameter's value, `?password=p@ss`, is fine). `@` and `:` alone in a password are read right.
  */
 function misreadUserinfo(url: string): WrittenUserinfo | undefined {
-  const written = /^(postgres(?:ql)?:)\/\/([^:@/?#]*):(.*)@([^@]*)$/is.exec(url);
+  const written = WRITTEN_USERINFO.exec(url);
   if (!written) return undefined;
   const [, scheme, user, password, afterAt] = written as unknown as [string, string, string, string, string];
   const found = { scheme, user, password, afterAt };
   if (!URL.canParse(url)) return /[/?#]/.test(password) ? found : undefined;
   const parsed = new URL(url);
-  if (parsed.username || parsed.password) return undefined;
   const names = parsed.search.slice(1).split('&').map((pair) => pair.split('=')[0]!);
   return parsed.pathname.includes('@') || parsed.hash.includes('@') || names.some((name) => name.includes('@')) ? found : undefined;
 }
@@ -168,6 +176,7 @@ export function loginRefusalHint(url: string, error: unknown): string {
   const parsed = new URL(url);
   const inQuery = [...parsed.searchParams.keys()].some((name) => name.toLowerCase() === 'password');
   if (!parsed.password && !inQuery) return '; the URL has no password, and the server asks for one: give it as postgres://<user>:<password>@<host>[:<port>]/<database>, the password percent-encoded';
-  if (/%/.test(parsed.password)) return `; a % in the password is read as percent-encoding (%41 reads as A): if the password holds a % itself, ${PERCENT_ENCODE}`;
+  // As written: the parser percent-encodes a space or a bracket itself, which is no % of the operator's.
+  if (parsed.password && misreadUserinfo(url) === undefined && /%/.test(writtenPassword(url) ?? '')) return `; a % in the password is read as percent-encoding (%41 reads as A): if the password holds a % itself, ${PERCENT_ENCODE}`;
   return '';
 }
