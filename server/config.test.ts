@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONNECTORS } from '../connectors/index.ts';
-import { loadConfig } from './config.ts';
+import { ConfigError, loadConfig } from './config.ts';
 
 /** What a start with this PUBLIC_BASE_URL says: the configuration error's text, or the base it keeps. */
 function publicBaseUrl(value: string): string {
@@ -28,8 +28,39 @@ describe('PUBLIC_BASE_URL (approval links are built on it)', () => {
 
   it('refuses a scheme other than http or https', () => {
     for (const value of ['ftp://partnerflow.example.com', 'javascript:alert(1)', 'partnerflow.example.com']) {
-      expect(publicBaseUrl(value)).toContain('PUBLIC_BASE_URL: an http:// or https:// URL, e.g. https://partnerflow.example.com');
+      expect(publicBaseUrl(value)).toContain('PUBLIC_BASE_URL: an http:// or https:// URL: https://<host>[:<port>][/<path>] (or http://)');
     }
+  });
+
+  it('review 9 F5: says how the value is written (its form), not an example address to copy, when it is missing or not a URL, and when it is this machine', () => {
+    const FORM = 'https://<host>[:<port>][/<path>] (or http://)';
+    const problems = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig({ PARTNERFLOW_API_TOKEN: 'a-token-of-at-least-16-chars', ...env }, { mock: false, connectors: [] });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems.filter((p) => p.startsWith('PUBLIC_BASE_URL'));
+      }
+    };
+    expect(problems({})).toEqual([`PUBLIC_BASE_URL: required (the base URL approval links point to: ${FORM})`]);
+    expect(problems({ PUBLIC_BASE_URL: 'partnerflow.acme.test' })).toEqual([`PUBLIC_BASE_URL: an http:// or https:// URL: ${FORM} (got "partnerflow.acme.test")`]);
+    expect(problems({ PUBLIC_BASE_URL: 'http://localhost:3000', HOST: '0.0.0.0' })).toEqual([
+      `PUBLIC_BASE_URL: still the placeholder of .env.example; localhost is this machine, and HOST=0.0.0.0 serves others: approval links are emailed, and would open on each approver's own machine; set the address approvers reach: ${FORM}`,
+    ]);
+  });
+
+  it('review 9 F5, F8: a PARTNERFLOW_DATABASE_URL that cannot connect is named with the other settings, its password never shown', () => {
+    let problems: string[] = [];
+    try {
+      loadConfig({ PARTNERFLOW_API_TOKEN: 'a-token-of-at-least-16-chars', PARTNERFLOW_DATABASE_URL: 'postgres://app:Sec/ret-41@db.acme.test:5432/pf' }, { mock: false, connectors: [] });
+    } catch (error) {
+      problems = (error as ConfigError).problems;
+    }
+    expect(problems.join('\n')).not.toContain('ret-41');
+    expect(problems).toEqual([
+      'PARTNERFLOW_DATABASE_URL: "postgres://app:***@db.acme.test:5432/pf": the user name or password holds a character a URL reserves, which makes it no URL: percent-encode the password in the URL (@ as %40, : as %3A, / as %2F, ? as %3F, # as %23, % as %25, a space as %20)',
+      'PUBLIC_BASE_URL: required (the base URL approval links point to: https://<host>[:<port>][/<path>] (or http://))',
+    ]);
   });
 
   it('keeps a plain base, with or without a path', () => {

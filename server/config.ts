@@ -6,6 +6,7 @@ import { MOCK_APPROVAL_LINK_SECRET } from '../connectors/approval/approval-token
 import { isSecretName } from '../connectors/kit/secret-names.ts';
 import { DEFAULT_EXPRESSION_LIMITS } from './engine/expression-limits.ts';
 import { isLoopbackHost } from './loopback-host.ts';
+import { databaseUrlProblem } from './store/database-url.ts';
 
 /**
  * Runtime configuration, read from environment variables once at start. Every bad or missing value is
@@ -71,11 +72,26 @@ export function webhookSecretVariable(source: string): string {
   return `WEBHOOK_SECRET_${source.toUpperCase()}`;
 }
 
-/** Configuration that cannot start the runtime; `problems` name the variables. */
+/**
+ * What the configuration could read beside its problems: enough to check the recipes it would serve
+ * for connectors they need and lack (server/start-problems.ts), so one start names both.
+ */
+export type SettingsBesideProblems = Pick<RuntimeConfig, 'recipesDir' | 'tablesDir' | 'connectors' | 'notConfigured' | 'webhookSecrets'>;
+
+/**
+ * Configuration that cannot start the runtime; `problems` name the variables. `besides`: what was read
+ * well enough to check the recipes with (absent when the folders themselves are wrong). It holds
+ * connector settings, secrets among them: not enumerable, so a logger serializing the error leaves it out.
+ */
 export class ConfigError extends Error {
   override name = 'ConfigError';
-  constructor(readonly problems: string[]) {
+  declare readonly besides?: SettingsBesideProblems;
+  constructor(
+    readonly problems: string[],
+    besides?: SettingsBesideProblems,
+  ) {
     super(`configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    Object.defineProperty(this, 'besides', { value: besides, enumerable: false });
   }
 }
 
@@ -90,11 +106,17 @@ const PositiveInt = z.coerce.number().int().positive();
 const Secret = z.string().min(16, 'must be at least 16 characters');
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 /**
+ * How PUBLIC_BASE_URL is written, as its messages give it: the form, not an example address, which an
+ * operator would copy (and which is refused, being one: exampleValuesIn).
+ */
+export const PUBLIC_BASE_URL_FORM = 'https://<host>[:<port>][/<path>] (or http://)';
+
+/**
  * The base approval links are built on (`<base>/approvals/<token>`): a query or a fragment would end up
  * before the path and break every link, and credentials would be mailed to every approver.
  */
 const PublicBaseUrl = z
-  .url({ protocol: /^https?$/, error: 'an http:// or https:// URL, e.g. https://partnerflow.example.com' })
+  .url({ protocol: /^https?$/, error: `an http:// or https:// URL: ${PUBLIC_BASE_URL_FORM}` })
   .check((ctx) => {
     // The check above runs first but does not stop this one: a value that is no URL is refused there.
     if (!URL.canParse(ctx.value)) return;
@@ -250,6 +272,11 @@ export function loadConfig(environment: Env, options: { mock: boolean; connector
   const safetyPollMs = read('PARTNERFLOW_SAFETY_POLL_MS');
   const expressionMaxSteps = read('PARTNERFLOW_EXPRESSION_MAX_STEPS');
   const databaseUrl = read('PARTNERFLOW_DATABASE_URL');
+  // A URL that cannot be a connection's is named with the other settings, not after them at the store's open.
+  if (databaseUrl !== undefined && !options.mock) {
+    const problem = databaseUrlProblem(databaseUrl);
+    if (problem) problems.push(`PARTNERFLOW_DATABASE_URL: ${problem}`);
+  }
   const databasePoolSize = read('PARTNERFLOW_DATABASE_POOL_SIZE');
   const databaseStatementTimeoutMs = read('PARTNERFLOW_DATABASE_STATEMENT_TIMEOUT_MS');
   const databasePreparedStatements = read('PARTNERFLOW_DATABASE_PREPARED_STATEMENTS');
@@ -265,7 +292,7 @@ export function loadConfig(environment: Env, options: { mock: boolean; connector
     problems.push('PUBLIC_BASE_URL: required with PORT=0 (a free port is picked at start, and approval links must name the real one)');
   }
   if (!options.mock) {
-    if (!publicBaseUrl && !problems.some((p) => p.startsWith('PUBLIC_BASE_URL'))) problems.push('PUBLIC_BASE_URL: required (the base URL approval links point to, e.g. https://partnerflow.example.com)');
+    if (!publicBaseUrl && !problems.some((p) => p.startsWith('PUBLIC_BASE_URL'))) problems.push(`PUBLIC_BASE_URL: required (the base URL approval links point to: ${PUBLIC_BASE_URL_FORM})`);
     if (!apiToken && !problems.some((p) => p.startsWith('PARTNERFLOW_API_TOKEN'))) problems.push('PARTNERFLOW_API_TOKEN: required outside mock mode (protects the runs API); at least 16 characters');
   }
 
@@ -277,6 +304,9 @@ export function loadConfig(environment: Env, options: { mock: boolean; connector
   }
 
   const webhookSecrets: Record<string, string> = {};
+  // The sources whose secret is set, valid or not (a bad one is a problem of its own, not also a secret
+  // "not set"), for ConfigError.besides: which sources have one is all it needs, so no value is kept.
+  const webhookSecretsGiven: Record<string, string> = {};
   const connectors: Record<string, unknown> = {};
   const notConfigured: Record<string, string[]> = {};
   for (const connector of options.connectors) {
@@ -284,6 +314,7 @@ export function loadConfig(environment: Env, options: { mock: boolean; connector
       const variable = webhookSecretVariable(connector.name);
       const raw = env[variable];
       if (raw) {
+        webhookSecretsGiven[connector.name] = 'set';
         const parsed = Secret.safeParse(raw);
         if (parsed.success) webhookSecrets[connector.name] = parsed.data;
         else problems.push(`${variable}: ${parsed.error.issues[0]!.message}`);
@@ -308,7 +339,11 @@ export function loadConfig(environment: Env, options: { mock: boolean; connector
     problems.push(...exampleValuesIn(givenEnv, options.connectors, host).filter((problem) => !named.has(problem.slice(0, problem.indexOf(':')))));
   }
 
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) {
+    const secretsSet = { ...Object.fromEntries(Object.keys(webhookSecrets).map((source) => [source, 'set'])), ...webhookSecretsGiven };
+    const besides = recipesDir !== undefined && tablesDir !== undefined ? { recipesDir: resolvePath(recipesDir), tablesDir: resolvePath(tablesDir), connectors, notConfigured, webhookSecrets: secretsSet } : undefined;
+    throw new ConfigError(problems, besides);
+  }
   return {
     mock: options.mock,
     host,
@@ -372,7 +407,7 @@ function exampleValuesIn(env: Env, connectors: readonly ConnectorDefinition[], h
   const base = env.PUBLIC_BASE_URL;
   if (base && URL.canParse(base) && isLoopbackHost(new URL(base).hostname) && !isLoopbackHost(host) && !problems.some((p) => p.startsWith('PUBLIC_BASE_URL:'))) {
     problems.push(
-      still('PUBLIC_BASE_URL', `${new URL(base).hostname} is this machine, and HOST=${host} serves others: approval links are emailed, and would open on each approver's own machine; set the address approvers reach, e.g. https://partnerflow.example.com`),
+      still('PUBLIC_BASE_URL', `${new URL(base).hostname} is this machine, and HOST=${host} serves others: approval links are emailed, and would open on each approver's own machine; set the address approvers reach: ${PUBLIC_BASE_URL_FORM}`),
     );
   }
   return problems;

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CONNECTORS } from '../connectors/index.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
+import { configErrorWithUnconfiguredConnectors } from './start-problems.ts';
 
 /**
  * A deployment sets the variables of the connectors its recipes use, and no others: a connector none of
@@ -180,5 +181,46 @@ describe('connectors a deployment does not use', () => {
     expect(config.notConfigured).toEqual({});
     expect(Object.keys(config.connectors).sort()).toEqual(CONNECTORS.map((c) => c.name).sort());
     expect(config.webhookSecrets).toHaveProperty('prm');
+  });
+});
+
+/**
+ * Review 9 finding 5: a start with a bad setting named only the settings, and the connectors the
+ * recipes lack came at the next start, once those were fixed. One start names both.
+ */
+describe('a start whose settings have problems', () => {
+  /** What serve prints when the configuration is refused. */
+  const refusal = async (env: Record<string, string | undefined>): Promise<string> => {
+    try {
+      production(env);
+      return '';
+    } catch (error) {
+      return configErrorWithUnconfiguredConnectors(error as ConfigError);
+    }
+  };
+
+  it('names the settings and, in the same message, the connectors the recipes it would serve use and lack', async () => {
+    const { PUBLIC_BASE_URL: _, ...env } = PRODUCTION;
+    const message = await refusal({ ...env, PARTNERFLOW_LEASE_MS: '10' });
+    const lines = message.split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      'configuration is not valid:',
+      '  - PARTNERFLOW_LEASE_MS: at least 2000 (a turn renews its lease every third of it, and a renewal waiting on a busy database must not let it lapse) (got "10")',
+      '  - PUBLIC_BASE_URL: required (the base URL approval links point to: https://<host>[:<port>][/<path>] (or http://))',
+    ]);
+    expect(lines[3]).toBe('recipes use connectors that are not configured:');
+    // The shipped lead recipes use Marketo, which this deployment has not configured.
+    expect(lines.length).toBeGreaterThan(4);
+    for (const line of lines.slice(4)) expect(line).toMatch(new RegExp(`^  - .*recipes/leads/[a-z-]+\\.recipe\\.json: \\S+ uses marketo.*, which is not configured: set ${MARKETO.join(', ')}$`));
+  });
+
+  it('a webhook secret given but refused is named once, as a setting, not also as a secret not set', async () => {
+    const message = await refusal({ ...PRODUCTION, ...mdfRecipesOnly(), WEBHOOK_SECRET_PRM: 'too-short' });
+    expect(message).toBe('configuration is not valid:\n  - WEBHOOK_SECRET_PRM: must be at least 16 characters');
+  });
+
+  it('says the settings alone when the recipes lack nothing', async () => {
+    const message = await refusal({ ...PRODUCTION, ...mdfRecipesOnly(), PARTNERFLOW_API_TOKEN: 'short' });
+    expect(message).toBe('configuration is not valid:\n  - PARTNERFLOW_API_TOKEN: must be at least 16 characters');
   });
 });

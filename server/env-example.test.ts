@@ -125,7 +125,7 @@ describe('.env.example, as a production start reads it (review 5 finding 5)', ()
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toContain('PUBLIC_BASE_URL: still the placeholder of .env.example; localhost is this machine, and HOST=0.0.0.0 serves others: approval links are emailed, and would open on each approver\'s own machine; set the address approvers reach, e.g. https://partnerflow.example.com');
+    expect(message).toContain('PUBLIC_BASE_URL: still the placeholder of .env.example; localhost is this machine, and HOST=0.0.0.0 serves others: approval links are emailed, and would open on each approver\'s own machine; set the address approvers reach: https://<host>[:<port>][/<path>] (or http://)');
     expect(message).toContain('PRM_BASE_URL: still the placeholder of .env.example; prm.vendor.example is an example name (.example is reserved for documentation): set the real value');
     expect(message).toContain('PRM_CLAIM_PORTAL_URL: still the placeholder of .env.example; partners.vendor.example is an example name');
     expect(message).toContain('EMAIL_FROM: still the placeholder of .env.example; vendor.example is an example name');

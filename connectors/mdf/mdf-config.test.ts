@@ -18,8 +18,10 @@ describe('MDF connector configuration', () => {
   it('D2: outside mock mode, without the portal URL the mdf connector is not configured (a recipe using it stops the start); a template without {id} or not http(s) is refused naming the variable', () => {
     expect(refusal(production)).toEqual([]);
     expect(loadConfig(production, { mock: false, connectors: [mdfConnector] }).notConfigured.mdf).toEqual(['PRM_CLAIM_PORTAL_URL']);
-    expect(refusal({ ...production, PRM_CLAIM_PORTAL_URL: 'https://partners.acme.test/mdf/claims' }).join()).toContain('{id}');
-    expect(refusal({ ...production, PRM_CLAIM_PORTAL_URL: 'ftp://partners.acme.test/{id}' }).join()).toContain('http(s) URL');
+    expect(refusal({ ...production, PRM_CLAIM_PORTAL_URL: 'https://partners.acme.test/mdf/claims' })).toEqual([
+      'PRM_CLAIM_PORTAL_URL: a URL template with {id} where the claim id goes: https://<host>[:<port>]/<path with {id}> (or http://)',
+    ]);
+    expect(refusal({ ...production, PRM_CLAIM_PORTAL_URL: 'ftp://partners.acme.test/{id}' })).toEqual(['PRM_CLAIM_PORTAL_URL: an http:// or https:// URL: https://<host>[:<port>]/<path with {id}> (or http://)']);
     expect(refusal({ ...production, PRM_CLAIM_PORTAL_URL: 'https://partners.acme.test/mdf/claims/{id}' })).toEqual([]);
   });
 

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { PRM_MOCK_CONFIG } from '../prm/prm-config.ts';
 
+/** How PRM_CLAIM_PORTAL_URL is written, as its messages give it: the form, not an example address (as PUBLIC_BASE_URL's). */
+export const CLAIM_PORTAL_URL_FORM = 'https://<host>[:<port>]/<path with {id}> (or http://)';
+
 /**
  * The MDF connector's settings (MDF_ENV). `claimPortalUrl` (D2): the address of a claim's page in the
  * PRM portal, which the Salesforce Funds Claim carries so people reach the claim and its attachments
@@ -11,8 +14,8 @@ import { PRM_MOCK_CONFIG } from '../prm/prm-config.ts';
 export const MdfConfig = z.object({
   claimPortalUrl: z
     .string()
-    .refine((v) => v.includes('{id}'), 'a URL template with {id} where the claim id goes, e.g. https://partners.example.com/mdf/claims/{id}')
-    .refine((v) => z.url({ protocol: /^https?$/ }).safeParse(v.replaceAll('{id}', '1')).success, 'an http(s) URL')
+    .refine((v) => v.includes('{id}'), `a URL template with {id} where the claim id goes: ${CLAIM_PORTAL_URL_FORM}`)
+    .refine((v) => z.url({ protocol: /^https?$/ }).safeParse(v.replaceAll('{id}', '1')).success, `an http:// or https:// URL: ${CLAIM_PORTAL_URL_FORM}`)
     .describe("URL of a claim's page in the PRM portal, {id} standing for the claim's record id (D2)"),
 });
 export type MdfConfig = z.infer<typeof MdfConfig>;

@@ -69,6 +69,17 @@ describe('partnerflow serve: a store file it cannot use (PARTNERFLOW_DB, --db)',
   }, 120_000);
 });
 
+describe('partnerflow serve: settings with problems (review 9, finding 5)', () => {
+  it('names every bad setting and, in the same message, the connectors the served recipes lack, and exits 1', () => {
+    const env = Object.fromEntries(Object.entries(productionEnv('serve-refusals-webhook-secret')).filter(([name]) => !name.startsWith('MARKETO_') && name !== 'PUBLIC_BASE_URL'));
+    const { code, err } = serve([], { ...env, MARKETO_BASE_URL: '', MARKETO_CLIENT_ID: '', MARKETO_CLIENT_SECRET: '', PARTNERFLOW_LEASE_MS: '10' });
+    expect(code, err).toBe(1);
+    expect(err).toContain('configuration is not valid:\n  - PARTNERFLOW_LEASE_MS: at least 2000');
+    expect(err).toContain('  - PUBLIC_BASE_URL: required (the base URL approval links point to: https://<host>[:<port>][/<path>] (or http://))\nrecipes use connectors that are not configured:\n  - ');
+    expect(err).toMatch(/ {2}- \S*recipes\/leads\/[a-z-]+\.recipe\.json: \S+ uses marketo.*, which is not configured: set MARKETO_BASE_URL, MARKETO_CLIENT_ID, MARKETO_CLIENT_SECRET\n/);
+  }, 60_000);
+});
+
 describe('partnerflow serve --mock on a network interface', () => {
   it('refuses a non-loopback --host or HOST (the open runs API and /_mock/* would face the network), naming --allow-remote-mock', () => {
     for (const [args, env] of [

@@ -6,6 +6,7 @@ import type { Command } from './main.ts';
 import { MOCK_DB, startFreshMockStore } from './mock-store.ts';
 import { keepHeapSmall, youngGenerationCapFor } from './small-heap.ts';
 import { describeStartupError } from './startup-error.ts';
+import { configErrorWithUnconfiguredConnectors } from '../start-problems.ts';
 import { describeStoreLocation } from '../store/open-store.ts';
 import { createConsoleLogger } from '../log.ts';
 import type { Runtime } from '../runtime.ts';
@@ -80,7 +81,8 @@ stops the start with a message naming each variable.`,
       config = loadConfig(env, { mock: values.mock === true, connectors: CONNECTORS });
     } catch (error) {
       if (error instanceof ConfigError) {
-        console.error(error.message);
+        // With the connectors the served recipes need and lack: one round of fixes, not one per start.
+        console.error(await configErrorWithUnconfiguredConnectors(error));
         return 1;
       }
       throw error;

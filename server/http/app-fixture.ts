@@ -90,27 +90,30 @@ export async function appFixture(
         body: text,
       });
     },
-    async approvalLink(runId, o = {}) {
-      // As the approval connector makes them: the token derived from the secret and the approval's id.
-      const id = newApprovalId();
-      const token = approvalTokenFor(MOCK_APPROVAL_LINK_SECRET, id);
-      const hash = hashApprovalToken(token);
-      const now = fx.clock.now();
-      await fx.store.enqueueOutbox(
-        { key: `${runId}:${hash.slice(0, 8)}`, runId, message: { from: 'mdf@example.com', to: [o.approverEmail ?? 'cmm@example.com'], subject: 'approval needed', text: 'link', html: 'link' }, createdAt: now },
-        {
-          id,
-          tokenHash: hash,
-          runId,
-          signal: o.signal ?? 'decision',
-          approverEmail: o.approverEmail ?? 'cmm@example.com',
-          approverName: 'Casey Morgan',
-          subject: o.subject ?? 'MDF-2001: Cloud Summit booth',
-          expiresAt: o.expiresInMs === undefined ? null : now + o.expiresInMs,
-          createdAt: now,
-        },
-      );
-      return `/approvals/${token}`;
-    },
+    approvalLink: (runId, o = {}) => approvalLinkFor(fx, runId, o),
   };
+}
+
+/** An approval link for a run waiting on `signal`, made as the approval connector makes them, in `fx.store`. */
+export async function approvalLinkFor(fx: Pick<EngineFixture, 'store' | 'clock'>, runId: RunId, o: Parameters<AppFixture['approvalLink']>[1] = {}): Promise<string> {
+  // As the approval connector makes them: the token derived from the secret and the approval's id.
+  const id = newApprovalId();
+  const token = approvalTokenFor(MOCK_APPROVAL_LINK_SECRET, id);
+  const hash = hashApprovalToken(token);
+  const now = fx.clock.now();
+  await fx.store.enqueueOutbox(
+    { key: `${runId}:${hash.slice(0, 8)}`, runId, message: { from: 'mdf@example.com', to: [o.approverEmail ?? 'cmm@example.com'], subject: 'approval needed', text: 'link', html: 'link' }, createdAt: now },
+    {
+      id,
+      tokenHash: hash,
+      runId,
+      signal: o.signal ?? 'decision',
+      approverEmail: o.approverEmail ?? 'cmm@example.com',
+      approverName: 'Casey Morgan',
+      subject: o.subject ?? 'MDF-2001: Cloud Summit booth',
+      expiresAt: o.expiresInMs === undefined ? null : now + o.expiresInMs,
+      createdAt: now,
+    },
+  );
+  return `/approvals/${token}`;
 }

@@ -175,6 +175,35 @@ export function notAwaitedPage(subject: string) {
   );
 }
 
+/**
+ * The store could not be reached (PostgreSQL restarting, a failover): nothing was recorded, and the same
+ * link works once it answers. `deciding`: the approver had confirmed a decision (the POST), which must
+ * not be taken for recorded. `subject` when the link's request was read before the store went away.
+ */
+export function storeUnavailablePage(deciding: boolean, subject: string | null) {
+  return layout(
+    'Not recorded: try again in a few minutes',
+    html`<h1>${deciding ? 'Your decision was not recorded' : 'This request cannot be shown right now'}</h1>
+${subject !== null ? html`<p class="subject">${subject}</p>` : ''}
+<p>Partnerflow cannot reach its database at the moment, so ${deciding ? html`your decision was <strong>NOT recorded</strong>` : html`no decision was recorded`}.</p>
+<p>Open the link from the email again in a few minutes${deciding ? ' and confirm your decision again' : ''}.</p>`,
+  );
+}
+
+/**
+ * The store was asked to record the decision and the connection went before it answered: the decision
+ * may or may not be stored. Opening the link again shows which (already decided, or the form again).
+ */
+export function decisionOutcomeUnknownPage(decision: ApprovalDecision, subject: string) {
+  return layout(
+    'Decision may not have been recorded',
+    html`<h1>Your decision may not have been recorded</h1>
+<p class="subject">${subject}</p>
+<p>Partnerflow lost the connection to its database while it recorded your decision to ${decision}: it may have been recorded, or it may not have been recorded.</p>
+<p>Open the link from the email again in a few minutes: the page then shows whether it was recorded. If it was not, confirm your decision again there.</p>`,
+  );
+}
+
 export function badDecisionPage(message: string) {
   return layout(
     'Decision not understood',

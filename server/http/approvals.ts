@@ -16,15 +16,19 @@ import {
   closedPage,
   confirmationPage,
   decidedPage,
+  decisionOutcomeUnknownPage,
   expiredPage,
   invalidLinkPage,
   notAwaitedPage,
+  storeUnavailablePage,
 } from './approval-pages.ts';
 import { issuesOf, summarizeIssues } from '../../schemas/format-issues.ts';
 import type { RouteDoc } from './openapi.ts';
 import { readBodyWithLimit } from './read-body.ts';
 import { refOf } from '../engine/lifecycle-events.ts';
 import { repeatedFields } from './repeated-fields.ts';
+import { CommitOutcomeUnknownError, STORE_UNAVAILABLE_RETRY_AFTER_SECONDS, StoreUnavailableError } from '../store/store-unavailable.ts';
+import { pathForLog } from './errors.ts';
 
 /** A decision form is a few hundred bytes; anything much larger is not one. */
 const MAX_DECISION_BYTES = 16 * 1024;
@@ -103,8 +107,39 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
     return { decision: output.decision!, at: output.decided_at ? Date.parse(output.decided_at) : null, by: output.approver ?? null };
   }
 
+  /**
+   * The store cannot serve (D7): the approver gets a page, not the API's JSON 503, saying that nothing
+   * was recorded, or, when the decision's commit went unanswered, that it may have been. Other errors
+   * are bugs, for the app's error handler.
+   */
+  function storeUnavailable(c: Context<AppEnv>, error: unknown, json: boolean, clicked: { decision: ApprovalDecision; approval: Approval } | null): Response | Promise<Response> {
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    const unknown = error instanceof CommitOutcomeUnknownError && clicked !== null;
+    deps.log.warn(
+      { requestId: c.get('requestId'), method: c.req.method, path: pathForLog(c.req.path), error: error.message },
+      unknown ? 'approval link: the store is unavailable and did not confirm the decision\'s commit; it may have been recorded' : 'approval link refused: the store is unavailable; nothing recorded',
+    );
+    // The same Retry-After as every refusal while the store is away (it is for machines); a person is
+    // told "a few minutes", as an outage someone notices is seldom over within seconds.
+    c.header('Retry-After', String(STORE_UNAVAILABLE_RETRY_AFTER_SECONDS));
+    setPageHeaders(c);
+    if (json) {
+      const message = unknown
+        ? 'the store did not confirm the decision: it may have been recorded or not; GET the link to see whether it was'
+        : 'the store is unavailable: nothing was recorded; try again shortly';
+      return c.json({ error: message, requestId: c.get('requestId') } satisfies z.infer<typeof ErrorBody>, 503);
+    }
+    if (unknown) return c.html(decisionOutcomeUnknownPage(clicked.decision, clicked.approval.subject), 503);
+    return c.html(storeUnavailablePage(c.req.method === 'POST', clicked?.approval.subject ?? null), 503);
+  }
+
   app.get('/approvals/:token', async (c) => {
-    const state = await inspect(c.req.param('token'));
+    let state: LinkState;
+    try {
+      state = await inspect(c.req.param('token'));
+    } catch (error) {
+      return storeUnavailable(c, error, false, null);
+    }
     if (state.kind !== 'open') return statePage(c, state, zone);
     const query = DecisionQuery.safeParse(c.req.query());
     return page(c, 200, confirmationPage(state.approval, query.success ? query.data.decision : undefined, zone));
@@ -113,7 +148,12 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
   app.post('/approvals/:token', async (c) => {
     const token = c.req.param('token');
     const json = (c.req.header('content-type') ?? '').toLowerCase().includes('json');
-    const approval = isWellFormedToken(token) ? await findApproval(token) : undefined;
+    let approval: Approval | undefined;
+    try {
+      approval = isWellFormedToken(token) ? await findApproval(token) : undefined;
+    } catch (error) {
+      return storeUnavailable(c, error, json, null);
+    }
     if (!approval) return answer(c, json, { kind: 'invalid' }, zone);
 
     const body = await readBodyWithLimit(c, MAX_DECISION_BYTES);
@@ -137,9 +177,16 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
     if (!form.success) return badDecision(c, json, 400, issuesOf(form.error));
 
     const hash = hashApprovalToken(token);
-    const outcome = await engine.decide(hash, form.data.decision, form.data.comment);
+    let outcome: DecideOutcome;
+    try {
+      outcome = await engine.decide(hash, form.data.decision, form.data.comment);
+    } catch (error) {
+      return storeUnavailable(c, error, json, { decision: form.data.decision, approval });
+    }
+    // From here the store has answered: the store going away now must not make a recorded decision read
+    // as not recorded. What is read below only adds details; without them the answer still holds.
+    const run = await store.getRun(approval.runId).catch(unlessStoreUnavailable(undefined));
     // Which run the click answered, by the lifecycle lines' names (run id, recipe, business key).
-    const run = await store.getRun(approval.runId);
     const ref = run ? refOf(run) : undefined;
     deps.log.info(
       { requestId: c.get('requestId'), ...(ref ?? { runId: approval.runId }), signal: approval.signal, outcome, decision: form.data.decision },
@@ -148,7 +195,7 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
     // The decided page shows the subject, which a decision does not change: the approval found above will do.
     if (outcome === 'decided') return answer(c, json, { kind: 'decided', approval, decision: form.data.decision }, zone);
     // Say why nothing happened, with the details the GET page would show.
-    const state = stateForOutcome(outcome, await inspect(token));
+    const state = stateForOutcome(outcome, await inspect(token).catch(unlessStoreUnavailable<LinkState>({ kind: 'open', approval })));
     if (state.kind === 'not_awaited') {
       // A recipe defect ops should see: the approver's decision cannot reach the run, which will wait out its timeout.
       const on = refOf(state.run);
@@ -161,6 +208,14 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
   });
 
   return app;
+}
+
+/** A read that only adds details: `fallback` when the store cannot serve it, any other error as it is. */
+function unlessStoreUnavailable<T>(fallback: T): (error: unknown) => T {
+  return (error) => {
+    if (error instanceof StoreUnavailableError) return fallback;
+    throw error;
+  };
 }
 
 type LinkState =
@@ -261,6 +316,7 @@ export const approvalDocs: RouteDoc[] = [
       404: { description: 'Not a valid link', html: true },
       409: { description: 'Already decided, or the request is closed: its run ended, or its last wait for the decision timed out and the recipe has no later wait for it; or the request does not wait for a decision: no wait_for of the recipe version its run runs on takes the link\'s signal', html: true },
       410: { description: 'The link expired: its hard cap passed, or the request no longer waits for this decision (its last wait timed out and it rests in another wait; a later wait for the decision may follow)', html: true },
+      503: { description: 'The store is unavailable (with Retry-After): nothing was recorded; open the link again in a few minutes', html: true },
     },
   },
   {
@@ -278,6 +334,11 @@ export const approvalDocs: RouteDoc[] = [
       409: { description: 'Already decided (through this or another link), or the request is closed: its run ended, or its last wait for the decision timed out and the recipe has no later wait for it; or the request does not wait for a decision (outcome `closed`): no wait_for of the recipe version its run runs on takes the link\'s signal', schema: DecisionResult, html: true },
       410: { description: 'The link expired: its hard cap passed, or the request no longer waits for this decision (its last wait timed out and it rests in another wait; a later wait for the decision may follow)', schema: DecisionResult, html: true },
       413: { description: 'Body too large', schema: ErrorBody, html: true },
+      503: {
+        description: 'The store is unavailable (with Retry-After): the decision was not recorded; or the store took the decision and its answer was lost, so it may have been recorded: the link\'s GET shows whether it was',
+        schema: ErrorBody,
+        html: true,
+      },
     },
   },
 ];

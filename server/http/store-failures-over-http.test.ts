@@ -8,7 +8,8 @@ import { createTestSchema, dropTestSchema } from '../../test/support/test-postgr
 import { until } from '../../test/support/until.ts';
 import { openPostgresStore } from '../store/postgres-store.ts';
 import type { Store } from '../store/store.ts';
-import { testConfig, WEBHOOK_SECRET } from './app-fixture.ts';
+import type { RunId } from '../engine/ids.ts';
+import { approvalLinkFor, approvalRecipe, testConfig, WEBHOOK_SECRET } from './app-fixture.ts';
 import { createApp } from './app.ts';
 import { signWebhook } from './webhook-signature.ts';
 
@@ -212,6 +213,29 @@ describe('PostgreSQL cannot serve: webhooks are refused at once, nothing is lost
     }
     const runs = await runsByDelivery(fx.store);
     for (const id of ids) expect(runs.get(id)).toHaveLength(1);
+  }, 60_000);
+
+  it('review 9 F7: an approval click whose commit answer was lost gets a 503 page saying the decision may have been recorded; opened again, the link shows it was', async () => {
+    const { relay, fx, app, deliver } = await runtimeOnRelay({ steps: approvalRecipe.steps });
+    const runId = ((await deliver('a0')).body.run_ids as string[])[0]!;
+    await fx.engine.runUntilIdle();
+    const link = await approvalLinkFor(fx, runId as RunId);
+    relay.loseNextCommitAnswer();
+    const click = await app.request(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve' });
+    expect(relay.commitsLost).toBe(1);
+    expect(click.status).toBe(503);
+    expect(click.headers.get('retry-after')).toBe('5');
+    const page = await click.text();
+    expect(page).toContain('Your decision may not have been recorded');
+    expect(page).toContain('it may have been recorded, or it may not have been recorded');
+    expect(page).not.toContain('NOT recorded');
+
+    const opened = await until('the store to answer again', async () => {
+      const res = await app.request(link);
+      return res.status === 503 ? undefined : res;
+    });
+    expect(opened.status).toBe(409);
+    expect(await opened.text()).toContain('It was <strong>approved</strong> by cmm@example.com');
   }, 60_000);
 
   it('D7: the runs a commit whose answer was lost had stored (leased at intake to this replica) start as soon as the store answers, not a lease (60 s) later', async () => {

@@ -17,7 +17,7 @@ import {
   enqueueOutboxWork,
 } from './store-operations.ts';
 import { storeQueries, type StoreQueries } from './store-queries.ts';
-import { CommitOutcomeUnknownError, isTransactionConflict, StoreUnavailableError } from './store-unavailable.ts';
+import { CommitOutcomeUnknownError, isStoreUnreachable, isTransactionConflict, StoreUnavailableError } from './store-unavailable.ts';
 import { completeWaiting, decideApprovalWork, type DecideApprovalInput } from './decide-approval.ts';
 import { json, parse, toApproval, toOutbox, toRun } from './store-rows.ts';
 import { runWorkAsync, type StoreWork } from './store-work.ts';
@@ -140,6 +140,24 @@ export class KyselyStore implements Store {
   /** A transaction built with Kysely (the store's less frequent operations). */
   protected transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     return this.db.transaction().execute(fn);
+  }
+
+  /**
+   * A transaction whose COMMIT was sent and never answered (the connection went with it) rejects with
+   * CommitOutcomeUnknownError: it may have been applied, which a plain "unavailable" would deny.
+   */
+  protected async transactionTellingLostCommit<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    let ran = false;
+    try {
+      return await this.transaction(async (trx) => {
+        const out = await fn(trx);
+        ran = true;
+        return out;
+      });
+    } catch (error) {
+      if (ran && isStoreUnreachable(error)) throw new CommitOutcomeUnknownError(error);
+      throw error;
+    }
   }
 
   #scheduleFlush(): void {
@@ -504,7 +522,8 @@ export class KyselyStore implements Store {
   }
 
   decideApproval(input: DecideApprovalInput): Promise<DecideOutcome> {
-    return this.transaction((trx) => decideApprovalWork(trx, input, this.kind === 'postgres'));
+    // An approver is told whether the click was recorded: a commit whose answer was lost may have been.
+    return this.transactionTellingLostCommit((trx) => decideApprovalWork(trx, input, this.kind === 'postgres'));
   }
 
   // ── Outbox ──────────────────────────────────────────────────────────────────────────────

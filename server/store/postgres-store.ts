@@ -15,7 +15,7 @@ import { listenForWakeups } from './wake-notifications.ts';
 import { StoreUnavailableError } from './store-unavailable.ts';
 import { SchemaMismatchError, type SchemaOutcome } from './schema-versions.ts';
 import { StartStoppedError, type OnStartPhase } from '../start-stop.ts';
-import { checkDatabaseUrl, PostgresStoreError, redactDatabaseUrl, secretsOfDatabaseUrl } from './database-url.ts';
+import { checkDatabaseUrl, loginRefusalHint, PostgresStoreError, redactDatabaseUrl, secretsOfDatabaseUrl } from './database-url.ts';
 
 export { PostgresStoreError, redactDatabaseUrl } from './database-url.ts';
 
@@ -93,7 +93,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolReportingOutages(pool, shown, { preparedStatements: options.preparedStatements ?? true }) }) });
   const fail = async (what: string, error: unknown): Promise<never> => {
     await db.destroy().catch(() => {});
-    throw new PostgresStoreError(`${what} ${shown}: ${withoutSecrets(errorMessage(error), secrets)}`);
+    throw new PostgresStoreError(`${what} ${shown}: ${withoutSecrets(errorMessage(error), secrets)}${loginRefusalHint(options.url, unwrapped(error))}`);
   };
   let schema: string;
   try {
@@ -265,6 +265,11 @@ function healthConnection(url: string, shown: string): HealthConnection {
     },
     close: () => pool.end(),
   };
+}
+
+/** The driver's error under the store's StoreUnavailableError. */
+function unwrapped(error: unknown): unknown {
+  return error instanceof StoreUnavailableError && error.cause !== undefined ? error.cause : error;
 }
 
 function errorMessage(error: unknown): string {

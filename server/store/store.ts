@@ -208,6 +208,8 @@ export interface Store {
    * the run's recipe (engine/final-signal-waits.ts); a click after such a timeout is `closed`.
    * `signalAwaited: false`: no `wait_for` of the run's recipe takes the approval's signal at all
    * (engine/awaited-signal.ts), so no step would ever read a decision; a click is `closed`. Default true.
+   * Rejects with StoreUnavailableError when nothing was recorded, and with CommitOutcomeUnknownError
+   * (a kind of it) when the commit's answer was lost: the decision may have been recorded.
    */
   decideApproval(input: { tokenHash: string; decision: ApprovalDecision; comment?: string; now: number; timeoutIsFinal?: TimeoutIsFinal; signalAwaited?: boolean }): Promise<DecideOutcome>;
 
