@@ -42,7 +42,28 @@ describe('validateRecipe', () => {
       expect(problems(data)).toEqual([
         `${FILE}: steps[0].id: a step id is snake_case, starting with a letter`,
         `${FILE}: steps[1].condition: an expression is written {% … %}`,
-        `${FILE}: steps[1].then[0]: Unrecognized key: "extra"`,
+        `${FILE}: steps[1].then[0]: unknown key "extra"; the keys here are: id, description, type, status, reason`,
+      ]);
+    });
+
+    it('answers a misspelt key with the key meant, in the trigger, cancel_on, any step (nested ones too) and at the top', () => {
+      const data = {
+        ...recipe([
+          { id: 'pick', type: 'set', valuse: { a: 1 } },
+          { id: 'check', type: 'if', condition: '{% true %}', then: [{ id: 'later', type: 'wait', forr: 'PT1H' }] },
+        ]),
+        trigger: { type: 'webhook', event: 'crm.account.changed', dedupkey: '{% data.id %}' },
+        cancel_on: { event: 'crm.account.changed', fitler: '{% true %}' },
+        stesp: [],
+      };
+      expect(problems(data)).toEqual([
+        `${FILE}: trigger: unknown key "dedupkey" (did you mean "dedup_key"?)`,
+        `${FILE}: cancel_on: unknown key "fitler" (did you mean "filter"?)`,
+        `${FILE}: steps[0].values: missing (expected record)`,
+        `${FILE}: steps[0]: unknown key "valuse" (did you mean "values"?)`,
+        `${FILE}: steps[1].then[0]: unknown key "forr" (did you mean "for"?)`,
+        `${FILE}: steps[1].then[0]: a wait has exactly one of \`for\` or \`until\``,
+        `${FILE}: (root): unknown key "stesp" (did you mean "steps"?)`,
       ]);
     });
 
@@ -61,7 +82,7 @@ describe('validateRecipe', () => {
       expect(problems(data)).toEqual([
         `${FILE}: steps[0].on_error: Invalid input: expected "fail", "continue" or an object`,
         `${FILE}: steps[1].for.business_days: missing (expected a number or a string)`,
-        `${FILE}: steps[1].for: Unrecognized key: "days"`,
+        `${FILE}: steps[1].for: unknown key "days"; the keys here are: business_days`,
       ]);
     });
     it('refuses a foreach item named after what expressions already have, which it would hide in the loop', () => {
