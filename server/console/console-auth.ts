@@ -4,7 +4,8 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Store } from '../store/store.ts';
 
 /** The console's Hono environment: the CSRF token of the request's session (or of the open console). */
-export type ConsoleEnv = { Variables: { csrf: string } };
+/** `requestId`: the id the app gave the request (the console is served as a request of its own). */
+export type ConsoleEnv = { Variables: { csrf: string }; Bindings: { requestId?: string } };
 
 /** The session cookie; its value is a random id whose sha256 is all the store keeps. */
 export const SESSION_COOKIE = 'pf_console';

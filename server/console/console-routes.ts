@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../http/app.ts';
+import type { StoreRefusalLog } from '../http/store-refusal-log.ts';
+import { STORE_UNAVAILABLE_RETRY_AFTER_SECONDS, StoreUnavailableError } from '../store/store-unavailable.ts';
+import { pathForLog } from '../http/errors.ts';
 import { CONSOLE_CSS } from './assets/console-style.ts';
 import { CONSOLE_JS } from './assets/console-script.ts';
 import { CONSOLE_CSP, ConsoleAuth, safeNext, type ConsoleEnv } from './console-auth.ts';
@@ -23,7 +27,7 @@ export interface ConsoleContext {
  * operations as the operator API. Every response carries the console's Content-Security-Policy; every
  * page needs a session when PARTNERFLOW_API_TOKEN is set; every POST needs the CSRF token.
  */
-export function consoleRoutes(deps: AppDeps): Hono<ConsoleEnv> {
+export function consoleRoutes(deps: AppDeps, storeRefused: StoreRefusalLog): Hono<ConsoleEnv> {
   const app = new Hono<ConsoleEnv>();
   const auth = new ConsoleAuth({
     store: deps.engine.store,
@@ -102,5 +106,19 @@ export function consoleRoutes(deps: AppDeps): Hono<ConsoleEnv> {
   if (deps.mock) app.route('/', mockPageRoutes(ctx, deps.mock));
 
   app.notFound((c) => c.html(refusedPage(frame(c, 'none'), 'Not found', `There is no console page at ${c.req.path}.`, { href: '/console/runs', label: 'Back to the runs' }), 404));
+  // A page whose reads fail says so in words, never a bare 500 or a stack (Hono's default would print one).
+  app.onError((error, c) => {
+    const requestId = c.env?.requestId ?? randomUUID();
+    const fields = { requestId, method: c.req.method, path: pathForLog(c.req.path) };
+    if (error instanceof StoreUnavailableError) {
+      storeRefused({ ...fields, error: error.message }, 'request refused: the store is unavailable');
+      c.header('Retry-After', String(STORE_UNAVAILABLE_RETRY_AFTER_SECONDS));
+      const text = 'This page could not be read from the database, which does not answer right now (a restart, a failover, a network cut). Nothing was changed. Reload the page in a minute.';
+      return c.html(refusedPage(frame(c, 'none'), 'The store cannot be reached', text, { href: c.req.path, label: 'Reload' }), 503);
+    }
+    deps.log.error({ ...fields, error: { name: error.name, message: error.message, stack: error.stack } }, 'console page failed');
+    return c.html(refusedPage(frame(c, 'none'), 'This page failed', `Something went wrong on the server; the operator's log has the details under the request id ${requestId}.`, { href: '/console/runs', label: 'Back to the runs' }), 500);
+  });
   return app;
 }
+

@@ -10,6 +10,7 @@ import type { RecipeFileCheck } from '../recipes/check-recipe-files.ts';
 import type { TableFilesCheck } from '../recipes/check-table-files.ts';
 import { approvalRoutes } from './approvals.ts';
 import { errorHandler, notFoundHandler, pathForLog } from './errors.ts';
+import { storeRefusalLog } from './store-refusal-log.ts';
 import { healthAndMetricsRoutes } from './health-and-metrics.ts';
 import { mockRoutes } from './mock-routes.ts';
 import { testClockRoutes } from './test-clock-routes.ts';
@@ -101,6 +102,8 @@ export type AppEnv = BlankEnv;
  */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono<AppEnv>();
+  // Requests refused because the store cannot serve, said at most once a minute whichever route refused them.
+  const storeRefused = storeRefusalLog(deps.log, deps.realNow);
   app.use(requestId());
   // A line per request is for debugging; at other levels the middleware is not installed at all.
   if (deps.log.isLevelEnabled?.('debug') ?? true) {
@@ -113,14 +116,15 @@ export function createApp(deps: AppDeps): Hono {
 
   // The ops console (HTML, not part of the JSON API and its OpenAPI document), loaded on its first
   // request: a runtime nobody looks at never loads its pages. `/` is the console's: it redirects there.
-  let consoleApp: Promise<{ fetch: (request: Request) => Response | Promise<Response> }> | undefined;
-  const openConsole = (c: Context) => (consoleApp ??= import('../console/console-routes.ts').then((m) => m.consoleRoutes(deps))).then((a) => a.fetch(c.req.raw));
+  let consoleApp: Promise<{ fetch: (request: Request, env: { requestId: string }) => Response | Promise<Response> }> | undefined;
+  const openConsole = (c: Context) =>
+    (consoleApp ??= import('../console/console-routes.ts').then((m) => m.consoleRoutes(deps, storeRefused))).then((a) => a.fetch(c.req.raw, { requestId: c.get('requestId') }));
   app.all('/', openConsole);
   app.all('/console', openConsole);
   app.all('/console/*', openConsole);
 
   app.route('/', webhookRoutes(deps));
-  app.route('/', approvalRoutes(deps));
+  app.route('/', approvalRoutes(deps, storeRefused));
   app.route('/', runRoutes(deps));
   app.route('/', outboxRoutes(deps));
   app.route('/', leadImportRoutes(deps));
@@ -135,7 +139,7 @@ export function createApp(deps: AppDeps): Hono {
 
   if (deps.testClock) app.route('/', testClockRoutes(deps, deps.testClock));
 
-  app.onError(errorHandler(deps.log));
+  app.onError(errorHandler(deps.log, storeRefused));
   app.notFound(notFoundHandler);
   return app;
 }

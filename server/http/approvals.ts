@@ -29,6 +29,7 @@ import { refOf } from '../engine/lifecycle-events.ts';
 import { repeatedFields } from './repeated-fields.ts';
 import { CommitOutcomeUnknownError, STORE_UNAVAILABLE_RETRY_AFTER_SECONDS, StoreUnavailableError } from '../store/store-unavailable.ts';
 import { pathForLog } from './errors.ts';
+import type { StoreRefusalLog } from './store-refusal-log.ts';
 
 /** A decision form is a few hundred bytes; anything much larger is not one. */
 const MAX_DECISION_BYTES = 16 * 1024;
@@ -38,7 +39,7 @@ const MAX_DECISION_BYTES = 16 * 1024;
  * links; they must not approve anything), `POST` decides, once. The token is the credential: it is
  * hashed before it touches the store and never logged.
  */
-export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
+export function approvalRoutes(deps: AppDeps, storeRefused: StoreRefusalLog): Hono<AppEnv> {
   const { engine } = deps;
   const store = engine.store;
   const zone = deps.approvalLinks.timezone;
@@ -115,10 +116,11 @@ export function approvalRoutes(deps: AppDeps): Hono<AppEnv> {
   function storeUnavailable(c: Context<AppEnv>, error: unknown, json: boolean, clicked: { decision: ApprovalDecision; approval: Approval } | null): Response | Promise<Response> {
     if (!(error instanceof StoreUnavailableError)) throw error;
     const unknown = error instanceof CommitOutcomeUnknownError && clicked !== null;
-    deps.log.warn(
-      { requestId: c.get('requestId'), method: c.req.method, path: pathForLog(c.req.path), error: error.message },
-      unknown ? 'approval link: the store is unavailable and did not confirm the decision\'s commit; it may have been recorded' : 'approval link refused: the store is unavailable; nothing recorded',
-    );
+    const fields = { requestId: c.get('requestId'), method: c.req.method, path: pathForLog(c.req.path), error: error.message };
+    // A decision that may have been recorded is said each time (seldom, and an approver was told so);
+    // plain refusals come in numbers while the store is away: at most a line a minute.
+    if (unknown) deps.log.warn(fields, "approval link: the store is unavailable and did not confirm the decision's commit; it may have been recorded");
+    else storeRefused(fields, 'approval link refused: the store is unavailable; nothing recorded');
     // The same Retry-After as every refusal while the store is away (it is for machines); a person is
     // told "a few minutes", as an outage someone notices is seldom over within seconds.
     c.header('Retry-After', String(STORE_UNAVAILABLE_RETRY_AFTER_SECONDS));

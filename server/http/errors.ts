@@ -6,6 +6,7 @@ import type { Logger } from '../../connectors/kit/define-connector.ts';
 import { issuesOf, summarizeIssues, type Issue } from '../../schemas/format-issues.ts';
 import type { AppEnv } from './app.ts';
 import { STORE_UNAVAILABLE_RETRY_AFTER_SECONDS, StoreUnavailableError } from '../store/store-unavailable.ts';
+import type { StoreRefusalLog } from './store-refusal-log.ts';
 
 /** The one JSON error shape of the API: `{ error, issues? }`. */
 export function jsonError(c: Context, status: ContentfulStatusCode, error: string, issues?: Issue[]): Response {
@@ -27,9 +28,10 @@ export function pathForLog(path: string): string {
 /**
  * Anything a handler throws ends here: the client gets a JSON error with the request id and never a
  * stack trace or an internal message (which might carry a secret or a connection string); the log
- * gets the detail under the same request id.
+ * gets the detail under the same request id. A store that cannot serve is a 503, its refusals logged
+ * at most once a minute (store-refusal-log.ts).
  */
-export function errorHandler(log: Logger): ErrorHandler<AppEnv> {
+export function errorHandler(log: Logger, storeRefused: StoreRefusalLog): ErrorHandler<AppEnv> {
   return (error, c) => {
     const requestId = c.get('requestId');
     if (error instanceof HTTPException && error.status < 500) {
@@ -37,7 +39,7 @@ export function errorHandler(log: Logger): ErrorHandler<AppEnv> {
     }
     // PostgreSQL is away (a restart, a failover): the request may be repeated once it is back.
     if (error instanceof StoreUnavailableError) {
-      log.warn({ requestId, method: c.req.method, path: pathForLog(c.req.path), error: error.message }, 'request refused: the store is unavailable');
+      storeRefused({ requestId, method: c.req.method, path: pathForLog(c.req.path), error: error.message }, 'request refused: the store is unavailable');
       c.header('Retry-After', String(STORE_UNAVAILABLE_RETRY_AFTER_SECONDS));
       return c.json({ error: 'the store is unavailable; try again shortly', requestId }, 503);
     }

@@ -1,0 +1,30 @@
+import type { Logger } from '../../connectors/kit/define-connector.ts';
+
+/** While requests keep being refused because the store cannot serve, how often that is said again (real ms). */
+export const STORE_REFUSAL_REMINDER_MS = 60_000;
+
+/**
+ * Logs the requests (the runs API, the console, approval links) refused 503 because the store cannot
+ * serve. A console left open refreshes and API pollers ask again, so a line per request would be
+ * thousands an hour (review 9, finding 4): the first refusal is said at once, then at most one line every
+ * STORE_REFUSAL_REMINDER_MS, counting the refusals since the line before. At warn: the outage itself is
+ * said at error, and its end at info, by the claim loop and /healthz (outage.ts); this says that people
+ * and clients were turned away meanwhile. `now` is real time in ms (performance.now() by default).
+ */
+export function storeRefusalLog(log: Logger, now: () => number = () => performance.now()) {
+  let lastLine = -Infinity;
+  let unlogged = 0;
+  return (fields: Record<string, unknown>, message: string): void => {
+    unlogged += 1;
+    const at = now();
+    if (at - lastLine < STORE_REFUSAL_REMINDER_MS) return;
+    const count = unlogged;
+    lastLine = at;
+    unlogged = 0;
+    // One: the first of an outage (or the only one in a minute), said as it is.
+    if (count === 1) return log.warn(fields, message);
+    log.warn({ ...fields, refusedSinceLastLine: count }, `${message} (${count} requests refused since the last such line)`);
+  };
+}
+
+export type StoreRefusalLog = ReturnType<typeof storeRefusalLog>;
