@@ -166,3 +166,36 @@ describe("validate: the fields the steps read of the trigger's data (trigger.dat
     expect(problems(started)).toEqual([]);
   });
 });
+
+describe("validate: the columns expressions read of a lookup's row ($steps.<id>.<column>)", () => {
+  const rows = [
+    { region: 'EMEA', emails: ['finance.emea@vendor.example'], team: 'EMEA finance' },
+    { region: 'APAC', emails: ['finance.apac@vendor.example'], team: 'APAC finance', note: 'from Q3' },
+  ];
+  const withRows = (data: unknown, tableRows: unknown[]) =>
+    validateRecipe(data, FILE, { catalog, tables: ['finance-watchers'], tableRows: { rows: (name: string) => (name === 'finance-watchers' ? (tableRows as never) : undefined) } }).problems.map(formatProblem);
+  const lookupThen = (read: string, mode?: 'all') =>
+    webhook(
+      { dedup_key: '{% data.mdfNumber %}' },
+      {
+        steps: [
+          { id: 'watchers', type: 'lookup', table: 'finance-watchers', where: { region: 'EMEA' }, required: true, ...(mode && { mode }) },
+          { id: 'use', type: 'set', values: { v: `{% ${read} %}` } },
+        ],
+      },
+    );
+
+  it('names a column no row of the table has, with the column meant, for mode first and mode all; a column only some rows have is a column', () => {
+    expect(withRows(lookupThen('$steps.watchers.emials'), rows)).toEqual([
+      `${FILE}: steps[1].values.v: reads steps.watchers.emials, but table finance-watchers has no column "emials" (did you mean "emails"?); it is undefined in every run`,
+    ]);
+    expect(withRows(lookupThen('$steps.watchers.owner', 'all'), rows)).toEqual([
+      `${FILE}: steps[1].values.v: reads steps.watchers.owner, but table finance-watchers has no column "owner" (its columns: region, emails, team, note); it is undefined in every run`,
+    ]);
+    expect(withRows(lookupThen('$steps.watchers.note & $steps.watchers.team'), rows)).toEqual([]);
+  });
+
+  it('says nothing of a table without rows', () => {
+    expect(withRows(lookupThen('$steps.watchers.anything'), [])).toEqual([]);
+  });
+});

@@ -4,6 +4,7 @@ import { expressionsIn } from '../engine/expression.ts';
 import { closestName, nearMiss } from './closest-name.ts';
 import { arrayElementAt, dataShape, mergeShapes, type DataShape } from './data-shape.ts';
 import { eventDataFieldsRead, stepFieldsRead, triggerDataFieldsRead } from './event-data-reads.ts';
+import type { Tables } from '../engine/tables.ts';
 import type { Finding } from './recipe-problem.ts';
 import { walkSteps } from './walk-steps.ts';
 
@@ -91,11 +92,11 @@ function runTriggerData(recipe: Recipe, catalog: ConnectorCatalog): DataSource |
  * fields there are. A field an open schema does not list may be there (a custom field): only a plain
  * slip of one it lists is refused.
  */
-function unknownField(field: string, shape: DataShape): string | undefined {
+function unknownField(field: string, shape: DataShape, noun: 'field' | 'column' = 'field'): string | undefined {
   if (shape.fields.has(field)) return undefined;
   const meant = nearMiss(field, shape.fields) ?? (shape.open ? undefined : closestName(field, shape.fields));
   if (shape.open && meant === undefined) return undefined;
-  return meant !== undefined ? ` (did you mean "${meant}"?)` : ` (its fields: ${[...shape.fields].join(', ')})`;
+  return meant !== undefined ? ` (did you mean "${meant}"?)` : ` (its ${noun}s: ${[...shape.fields].join(', ')})`;
 }
 
 /**
@@ -138,24 +139,32 @@ function dataSource(key: string, catalog: ConnectorCatalog): DataSource | undefi
  * action's output can hold (its output schema: the runtime parses every answer with it), as for the
  * event's data above: any field a closed output does not list is refused, a plain slip only of an open
  * one (the PRM's records). A step whose failure a recipe handles (`on_error` other than fail) has
- * `error` as its result then. Other steps (lookup, set, wait_for, foreach, if) are not checked.
+ * `error` as its result then. A lookup's result is checked against the columns its table's rows have
+ * (`tableRows`: the rows on disk; a table without rows says nothing). Other steps (set, wait_for,
+ * foreach, if) are not checked.
  */
-export function checkStepOutputFields(recipe: Recipe, catalog: ConnectorCatalog): Finding[] {
-  const outputs = new Map<string, { action: string; shape: DataShape }>();
+export function checkStepOutputFields(recipe: Recipe, catalog: ConnectorCatalog, tableRows?: Pick<Tables, 'rows'>): Finding[] {
+  const outputs = new Map<string, { subject: string; noun: 'field' | 'column'; shape: DataShape }>();
   for (const { step } of walkSteps(recipe)) {
+    if (step.type === 'lookup') {
+      // A lookup's result is a row of its table (or, mode all, the rows: a path over them reads each row's column).
+      const rows = tableRows?.rows(step.table);
+      if (rows && rows.length > 0) outputs.set(step.id, { subject: `table ${step.table}`, noun: 'column', shape: { fields: new Set(rows.flatMap((row) => Object.keys(row))), open: false } });
+      continue;
+    }
     if (step.type !== 'action') continue;
     const shape = dataShape(catalog.actionDefinition(step.action)?.output);
     if (!shape) continue;
     const handled = step.on_error !== undefined && step.on_error !== 'fail';
-    outputs.set(step.id, { action: step.action, shape: handled ? { fields: new Set([...shape.fields, 'error']), open: shape.open } : shape });
+    outputs.set(step.id, { subject: `the output of ${step.action}`, noun: 'field', shape: handled ? { fields: new Set([...shape.fields, 'error']), open: shape.open } : shape });
   }
   const findings: Finding[] = [];
   if (outputs.size === 0) return findings;
   for (const { source, path } of expressionsIn(recipe)) {
     for (const { id, field } of stepFieldsRead(source)) {
       const output = outputs.get(id);
-      const slip = output && unknownField(field, output.shape);
-      if (slip !== undefined) findings.push({ path, message: `reads steps.${id}.${field}, but the output of ${output!.action} has no field "${field}"${slip}; it is undefined in every run` });
+      const slip = output && unknownField(field, output.shape, output.noun);
+      if (slip !== undefined) findings.push({ path, message: `reads steps.${id}.${field}, but ${output!.subject} has no ${output!.noun} "${field}"${slip}; it is undefined in every run` });
     }
   }
   return findings;

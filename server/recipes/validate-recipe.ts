@@ -71,7 +71,7 @@ export function validateRecipe(data: unknown, file: string, options: RecipeCheck
     ...checkTimerTrigger(recipe, options.tables, options.tablesDir),
     ...checkExpressions(recipe),
     ...checkDataFields(recipe, options.catalog),
-    ...checkStepOutputFields(recipe, options.catalog),
+    ...checkStepOutputFields(recipe, options.catalog, options.tableRows),
     ...checkStepTriggerFields(recipe, options.catalog),
   ];
   return findings.length > 0 ? { problems: toProblems(file, inDocumentOrder(data, findings)) } : { definition: recipe, problems: [] };
