@@ -113,8 +113,16 @@ export function consoleRoutes(deps: AppDeps, storeRefused: StoreRefusalLog): Hon
     if (error instanceof StoreUnavailableError) {
       storeRefused({ ...fields, error: error.message }, 'request refused: the store is unavailable');
       c.header('Retry-After', String(STORE_UNAVAILABLE_RETRY_AFTER_SECONDS));
-      const text = 'This page could not be read from the database, which does not answer right now (a restart, a failover, a network cut). Nothing was changed. Reload the page in a minute.';
-      return c.html(refusedPage(frame(c, 'none'), 'The store cannot be reached', text, { href: c.req.path, label: 'Reload' }), 503);
+      if (c.req.method === 'GET') {
+        const text = 'This page could not be read from the database, which does not answer right now (a restart, a failover, a network cut). Reload the page in a minute.';
+        return c.html(refusedPage(frame(c, 'none'), 'The store cannot be reached', text, { href: c.req.path, label: 'Reload' }), 503);
+      }
+      // An action (retry, cancel, a clock move) may have been committed before the answer was lost:
+      // the operator is sent to see, never to the action again.
+      const run = /^\/console\/runs\/([\w-]+)\//.exec(c.req.path)?.[1];
+      const text = 'The database did not answer (a restart, a failover, a network cut), so this action may or may not have been done. Look before you repeat it, once the database answers again (in a minute or so).';
+      const back = run ? { href: `/console/runs/${run}`, label: 'Open the run' } : { href: '/console/runs', label: 'Back to the runs' };
+      return c.html(refusedPage(frame(c, 'none'), 'The store cannot be reached', text, back), 503);
     }
     deps.log.error({ ...fields, error: { name: error.name, message: error.message, stack: error.stack } }, 'console page failed');
     return c.html(refusedPage(frame(c, 'none'), 'This page failed', `Something went wrong on the server; the operator's log has the details under the request id ${requestId}.`, { href: '/console/runs', label: 'Back to the runs' }), 500);

@@ -176,17 +176,19 @@ export function notAwaitedPage(subject: string) {
 }
 
 /**
- * The store could not be reached (PostgreSQL restarting, a failover): nothing was recorded, and the same
- * link works once it answers. `deciding`: the approver had confirmed a decision (the POST), which must
- * not be taken for recorded. `subject` when the link's request was read before the store went away.
+ * The store could not be reached (PostgreSQL restarting, a failover), and the same link works once it
+ * answers. `deciding`: the approver had confirmed a decision (the POST), which was not recorded and must
+ * not be taken for recorded. Opening the link (the GET) cannot tell whether a decision was recorded
+ * before (yesterday, or by a click whose answer was lost): it says so. `subject` when the link's request
+ * was read before the store went away.
  */
 export function storeUnavailablePage(deciding: boolean, subject: string | null) {
   return layout(
-    'Not recorded: try again in a few minutes',
+    deciding ? 'Not recorded: try again in a few minutes' : 'Cannot be shown: try again in a few minutes',
     html`<h1>${deciding ? 'Your decision was not recorded' : 'This request cannot be shown right now'}</h1>
 ${subject !== null ? html`<p class="subject">${subject}</p>` : ''}
-<p>Partnerflow cannot reach its database at the moment, so ${deciding ? html`your decision was <strong>NOT recorded</strong>` : html`no decision was recorded`}.</p>
-<p>Open the link from the email again in a few minutes${deciding ? ' and confirm your decision again' : ''}.</p>`,
+<p>Partnerflow cannot reach its database at the moment, so ${deciding ? html`your decision was <strong>NOT recorded</strong>` : html`this page cannot show the request or whether a decision on it was recorded`}.</p>
+<p>Open the link from the email again in a few minutes${deciding ? ' and confirm your decision again' : ': the page then shows the request, and whether it was decided'}.</p>`,
   );
 }
 

@@ -55,7 +55,7 @@ const text = (page: string) =>
     .replace(/\s+/g, ' ');
 
 describe('an approval link while the store is unavailable', () => {
-  it('GET answers a 503 page with Retry-After: nothing was recorded, open the link again in a few minutes', async () => {
+  it('GET answers a 503 page with Retry-After: the request cannot be shown, nor whether it was decided (it may have been, before); open the link again in a few minutes', async () => {
     const { link } = await waitingRun();
     storeGoesAway();
     const res = await fx.app.request(`${link}?decision=approve`);
@@ -65,8 +65,9 @@ describe('an approval link while the store is unavailable', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     const page = text(await res.text());
     expect(page).toContain('This request cannot be shown right now');
-    expect(page).toContain('Partnerflow cannot reach its database at the moment, so no decision was recorded.');
-    expect(page).toContain('Open the link from the email again in a few minutes.');
+    expect(page).toContain('Partnerflow cannot reach its database at the moment, so this page cannot show the request or whether a decision on it was recorded.');
+    expect(page).toContain('Open the link from the email again in a few minutes: the page then shows the request, and whether it was decided.');
+    expect(page).not.toContain('no decision was recorded');
     // Nothing of the driver's error reaches the approver.
     expect(page).not.toContain('PostgreSQL');
   });

@@ -175,7 +175,7 @@ describe('PostgreSQL cannot serve: webhooks are refused at once, nothing is lost
     expect(runs.has('k-always')).toBe(false);
   }, 60_000);
 
-  it('the runs API and an approval click during a statement timeout get 503 with Retry-After (not 500), the first logged at warn and the click within the minute counted in the next line', async () => {
+  it('the runs API and an approval click during a statement timeout get 503 with Retry-After (not 500), the first logged at warn and the click within the same minute not again (its count: requests-store-unavailable.test.ts)', async () => {
     const { url, app, deliver, logged } = await runtimeOnRelay({ statementTimeoutMs: 500 });
     expect((await deliver('before')).status).toBe(202);
     const locker = new pg.Client(url);

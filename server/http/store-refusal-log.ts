@@ -13,17 +13,22 @@ export const STORE_REFUSAL_REMINDER_MS = 60_000;
  */
 export function storeRefusalLog(log: Logger, now: () => number = () => performance.now()) {
   let lastLine = -Infinity;
+  let lastRefused = -Infinity;
   let unlogged = 0;
   return (fields: Record<string, unknown>, message: string): void => {
-    unlogged += 1;
     const at = now();
+    // None refused for a minute: that outage is over (the claim loop and /healthz said so); its count
+    // ends with it, so that the first line of the next one does not count the last one's refusals.
+    if (at - lastRefused >= STORE_REFUSAL_REMINDER_MS) unlogged = 0;
+    lastRefused = at;
+    unlogged += 1;
     if (at - lastLine < STORE_REFUSAL_REMINDER_MS) return;
     const count = unlogged;
     lastLine = at;
     unlogged = 0;
     // One: the first of an outage (or the only one in a minute), said as it is.
     if (count === 1) return log.warn(fields, message);
-    log.warn({ ...fields, refusedSinceLastLine: count }, `${message} (${count} requests refused since the last such line)`);
+    log.warn({ ...fields, refusedSinceLastLine: count }, `${message} (${count} requests of any kind refused since the last line about the store)`);
   };
 }
 
