@@ -22,7 +22,9 @@ export interface OutageMessages {
  * refused while most are stored: a flapping store), the outage is over only at a success that comes
  * quietMs after the last failure, so that it is not said as a start and an end per request. A
  * success within that time is kept: should nothing come for quietMs and then a failure, the outage
- * ended at that success and the failure starts another.
+ * ended at that success and the failure starts another. `startLevel` warn: for a part whose single
+ * failure is routine (a listening connection an idle timeout cut, back in 50 ms), whose outage the claim
+ * loop says at error anyway if the store is really away.
  */
 export class Outage {
   #failures = 0;
@@ -36,6 +38,7 @@ export class Outage {
   readonly #now: () => number;
   readonly #fields: Record<string, unknown>;
   readonly #quietMs: number;
+  readonly #startLevel: 'error' | 'warn';
 
   /**
    * `fields` are put before each line's own (which part, e.g. the worker id); `now` is real time in ms
@@ -44,11 +47,12 @@ export class Outage {
   constructor(
     private readonly log: Logger,
     private readonly messages: OutageMessages,
-    options: { now?: () => number; fields?: Record<string, unknown>; quietMs?: number } = {},
+    options: { now?: () => number; fields?: Record<string, unknown>; quietMs?: number; startLevel?: 'error' | 'warn' } = {},
   ) {
     this.#now = options.now ?? (() => performance.now());
     this.#fields = options.fields ?? {};
     this.#quietMs = options.quietMs ?? 0;
+    this.#startLevel = options.startLevel ?? 'error';
   }
 
   /** How many failures the outage has had so far (0 when there is none): a caller's backoff grows with it. */
@@ -66,7 +70,7 @@ export class Outage {
     this.#failures += 1;
     if (this.#failures === 1) {
       this.#since = this.#lastSaidAt = now;
-      this.log.error({ ...this.#fields, ...fields, error: message }, this.messages.started);
+      this.log[this.#startLevel]({ ...this.#fields, ...fields, error: message }, this.messages.started);
     } else if (now - this.#lastSaidAt >= OUTAGE_REMINDER_MS) {
       this.#lastSaidAt = now;
       this.log.warn({ ...this.#fields, ...fields, error: message, ...this.#counts(now) }, this.messages.still);

@@ -285,8 +285,24 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         { id: 'C', status: 'Rejected' },
       ]);
       const keyLength = `${long}@${iso('08:10:00')}`.length;
-      expect(errors).toEqual([`poll item refused: its dedup_key is ${keyLength} characters, longer than the limit of ${MAX_DEDUP_KEY_LENGTH} (it starts "L${'x'.repeat(39)}"); no run started for it`]);
+      expect(errors).toEqual([`poll item refused: item 2 of page 1 (cursor "${iso('08:10:00')}"): its dedup_key is ${keyLength} characters, longer than the limit of ${MAX_DEDUP_KEY_LENGTH}; no run started for it`]);
       expect((await engine.store.listPollCursors())[0]).toMatchObject({ watermark: iso('08:20:00'), failures: 0 });
+    });
+
+    it("moves the watermark past it when it is the newest record, and never writes the key itself (the item's data) to the log", async () => {
+      const feed = new Feed();
+      feed.change('A', 'Approved', iso('08:00:00'));
+      feed.change(`jane.doe@partner.example-${'x'.repeat(600)}`, 'Approved', iso('08:10:00'));
+      const lines: string[] = [];
+      const log: Logger = { ...silentLog, error: (fields, message) => void lines.push(`${String(message)} ${JSON.stringify(fields)}`) };
+      const store = kind === 'postgres' ? await openTestPostgresStore() : undefined;
+      if (store) stores.push(store);
+      const { engine } = await pollingEngine(feed, { log, ...(store ? { store } : {}) });
+      await engine.runUntilIdle();
+      expect(feed.applied).toEqual([{ id: 'A', status: 'Approved' }]);
+      expect((await engine.store.listPollCursors())[0]).toMatchObject({ watermark: iso('08:10:00'), failures: 0 });
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).not.toContain('jane.doe');
     });
   });
 }

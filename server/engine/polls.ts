@@ -263,16 +263,22 @@ export class Polls {
           if (nul) {
             const fields = nulSourcesOf(item, nul === 'dedup_key' ? dedupKey : nul === 'correlation_key' ? correlationKey! : String(cursor), 'data');
             log.error({ recipe: name, fields }, `poll item refused: its ${nul} ${NUL_REFUSAL}, from ${fields.join(', ')}; no run started for it`);
+            // Refused for good: the watermark may pass it (not a cursor that holds the NUL itself).
+            if (nul !== 'cursor' && cursor !== null && cursor !== undefined && cursor !== '') watermark = laterCursor(watermark, String(cursor));
             continue;
           }
           // Stored, a key the store cannot index would fail the page's commit at every poll: the item is left out.
+          // Its text is the item's data (names, addresses): the line says where the item is, not what it holds.
           const long = dedupKey.length > MAX_DEDUP_KEY_LENGTH ? (['dedup_key', dedupKey] as const) : correlationKey !== null && correlationKey.length > MAX_DEDUP_KEY_LENGTH ? (['correlation_key', correlationKey] as const) : null;
           if (long) {
             const [field, key] = long;
+            const at = cursor === null || cursor === undefined || cursor === '' ? '' : ` (cursor ${JSON.stringify(String(cursor))})`;
             log.error(
-              { recipe: name, field, keyStart: key.slice(0, 40) },
-              `poll item refused: its ${field} is ${key.length} characters, longer than the limit of ${MAX_DEDUP_KEY_LENGTH} (it starts ${JSON.stringify(key.slice(0, 40))}); no run started for it`,
+              { recipe: name, field, length: key.length, item: index + 1, page: pageNumber },
+              `poll item refused: item ${index + 1} of page ${pageNumber}${at}: its ${field} is ${key.length} characters, longer than the limit of ${MAX_DEDUP_KEY_LENGTH}; no run started for it`,
             );
+            // Refused for good (the same item computes the same key): the watermark may pass it.
+            if (at !== '') watermark = laterCursor(watermark, String(cursor));
             continue;
           }
           if (cursor === null || cursor === undefined || cursor === '') throw new Error(`recipe ${name}: trigger.cursor ${trigger.cursor} is empty for item ${dedupKey}`);

@@ -39,7 +39,7 @@ describe('the wake-up connection (issue 14)', () => {
     const subscription = listenForWakeups(`postgres://partnerflow:pw@127.0.0.1:${port}/partnerflow`, 'public', () => {}, { log });
     try {
       await subscription.ready;
-      expect(lines[0]).toMatchObject({ level: 'error', message: DROPPED, fields: { error: expect.stringMatching(/timeout/), reconnectInMs: 50 } });
+      expect(lines[0]).toMatchObject({ level: 'warn', message: DROPPED, fields: { error: expect.stringMatching(/timeout/), reconnectInMs: 50 } });
     } finally {
       await subscription.close();
       for (const socket of sockets) socket.destroy();
@@ -85,7 +85,7 @@ describe('the wake-up connection gone silent (issue 14)', () => {
       await subscription.ready;
       silent = true;
       await until('the heartbeat to drop the silent connection', async () => lines[0], 5_000);
-      expect(lines[0]).toMatchObject({ level: 'error', message: DROPPED, fields: { error: 'no answer to a heartbeat within 300 ms', reconnectInMs: 50 } });
+      expect(lines[0]).toMatchObject({ level: 'warn', message: DROPPED, fields: { error: 'no answer to a heartbeat within 300 ms', reconnectInMs: 50 } });
       silent = false;
       await until('the listener to listen again', async () => (wakes.includes(null) ? true : undefined), 5_000);
       expect(lines.at(-1)).toMatchObject({ level: 'info', message: expect.stringMatching(/^the wake-up connection \(LISTEN\) to PostgreSQL listens again after \d+ failed connections/) });
@@ -105,7 +105,7 @@ describe('the wake-up connection gone silent (issue 14)', () => {
  * Review 9, finding 4: while PostgreSQL was down the listener logged a line at each reconnect (every
  * 5 s once the backoff is at its longest: 720 lines an hour per replica). The database here is a relay
  * that cuts every connection at once while `down`; the outage's clock is the test's, 20 s a failure, so
- * a few real tries are minutes of outage. The log says it once at error, at most a reminder a minute
+ * a few real tries are minutes of outage. The log says it once at warn (the claim loop says a store outage at error), at most a reminder a minute
  * with the count, and once at info when the listener listens again.
  */
 describe('the wake-up connection while the database is down (review 9, finding 4)', () => {
@@ -147,7 +147,7 @@ describe('the wake-up connection while the database is down (review 9, finding 4
 
       const failures = lines.at(-1)!.fields.failures as number;
       expect(failures).toBeGreaterThanOrEqual(7);
-      expect(lines[0]).toMatchObject({ level: 'error', message: DROPPED, fields: { reconnectInMs: 50 } });
+      expect(lines[0]).toMatchObject({ level: 'warn', message: DROPPED, fields: { reconnectInMs: 50 } });
       expect(lines[0]!.fields.error).toEqual(expect.any(String));
       const reminders = lines.slice(1, -1);
       // 20 s a failure: a reminder at every third, never two within a minute.

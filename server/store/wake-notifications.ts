@@ -51,7 +51,9 @@ export interface WakeListenerOptions {
 export function listenForWakeups(url: string, schema: string, onWake: WakeHandler, options: WakeListenerOptions = {}): WakeSubscription {
   const heartbeat = options.heartbeat ?? WAKE_HEARTBEAT;
   const silentLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-  const outage = new Outage(options.log ?? silentLog, WAKE_CONNECTION_OUTAGE, options.now ? { now: options.now } : {});
+  // A drop alone (a pooler's or firewall's idle timeout) is routine, back in 50 ms: said at warn; the claim
+  // loop says a real outage of the store at error.
+  const outage = new Outage(options.log ?? silentLog, WAKE_CONNECTION_OUTAGE, { startLevel: 'warn', ...(options.now ? { now: options.now } : {}) });
   const channel = wakeChannel(schema);
   let client: pg.Client | null = null;
   let closed = false;
