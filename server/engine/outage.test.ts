@@ -35,7 +35,7 @@ it('with a quiet time, a store that fails every other request is one outage, not
   now += 30_000;
   outage.succeeded();
   // From the first failure to the first success after the last one.
-  expect(said.at(-1)).toEqual({ level: 'info', message: 'the thing works again after 120 failures', fields: { failures: 120, forMs: 597_500, workedMeanwhile: 121 } });
+  expect(said.at(-1)).toEqual({ level: 'info', message: 'the thing works again after 120 failures', fields: { failures: 120, forMs: 597_500, workedMeanwhile: 121, workedAgainAt: expect.any(String) } });
   expect(outage.failures).toBe(0);
 });
 
@@ -51,6 +51,6 @@ it('with a quiet time, a success and then silence ends the outage at that succes
   now = 3_600_000;
   outage.failed(new Error('down again'));
   expect(said.map((s) => `${s.level}: ${s.message}`)).toEqual(['error: the thing fails', 'info: the thing works again after 2 failures', 'error: the thing fails']);
-  expect(said[1]!.fields).toEqual({ failures: 2, forMs: 4_000, workedMeanwhile: 1 });
+  expect(said[1]!.fields).toEqual({ failures: 2, forMs: 4_000, workedMeanwhile: 1, workedAgainAt: expect.any(String) });
   expect(said[2]!.fields).toEqual({ error: 'down again' });
 });

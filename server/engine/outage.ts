@@ -89,7 +89,10 @@ export class Outage {
   }
 
   #over(workedAt: number): void {
-    this.log.info({ ...this.#fields, ...this.#counts(workedAt) }, this.messages.over(this.#failures));
+    // With a quiet time, "over" is said at the next call after it, which may come much later (a sender
+    // that delivers a few times an hour): the line says when it worked again, on the wall clock.
+    const worked = this.#quietMs > 0 ? { workedAgainAt: new Date(Date.now() - (this.#now() - workedAt)).toISOString() } : {};
+    this.log.info({ ...this.#fields, ...this.#counts(workedAt), ...worked }, this.messages.over(this.#failures));
     this.#failures = 0;
     this.#workedMeanwhile = 0;
     this.#workedAt = null;

@@ -123,7 +123,10 @@ describe('deliveries refused while the store cannot serve, in the log (review 9,
     expect(lines[10]).toEqual({
       level: 'info',
       message: 'webhook deliveries are stored again, after 300 refused 503 store_unavailable',
-      fields: { failures: 300, forMs: 600_000, workedMeanwhile: 3 },
+      fields: { failures: 300, forMs: 600_000, workedMeanwhile: 3, workedAgainAt: expect.any(String) },
     });
+    // Said 30 s after deliveries were first stored again: the line names that time on the wall clock.
+    const workedAgainAt = Date.parse(lines[10]!.fields.workedAgainAt as string);
+    expect(Math.abs(Date.now() - 30_000 - workedAgainAt)).toBeLessThan(5_000);
   });
 });
