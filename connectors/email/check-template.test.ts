@@ -256,10 +256,13 @@ describe('a template name the recipe keeps in a variable or reads from a table',
     ]);
   });
 
-  it('a name from the event, an action\'s output or a column the table does not have is not judged; a literal beside it is', () => {
+  it('a name from the event, an action\'s output or a column the table does not have is not judged as a template; a literal beside it is', () => {
     expect(validateWith([set('pick', { template_name: '{% $trigger.data.template %}' }), send('tell_partner', '{% $vars.template_name %}', data)])).toEqual([]);
     expect(validateWith([set('pick', { template_name: '{% $steps.request.template %}' }), send('tell_partner', '{% $vars.template_name %}', data)])).toEqual([]);
-    expect(validateWith([lookup({ kind: '{% $steps.request.status %}' }), send('tell_partner', '{% $steps.notice.templat %}', data)], { notices })).toEqual([]);
+    // A column the table does not have: not judged as a template, but named as the typo it is (check-data-fields.ts).
+    expect(validateWith([lookup({ kind: '{% $steps.request.status %}' }), send('tell_partner', '{% $steps.notice.templat %}', data)], { notices })).toEqual([
+      `${FILE}: steps[2].input.template: reads steps.notice.templat, but table notices has no column "templat" (did you mean "template"?); it is undefined in every run`,
+    ]);
     expect(validateWith([send('tell_partner', '{% $vars.never_set %}', data)])).toEqual([]);
     expect(validateWith([set('pick', { template_name: "{% $trigger.data.template ?: 'request-aproved' %}" }), send('tell_partner', '{% $vars.template_name %}', data)])).toEqual([
       `${FILE}: steps[2].input.template: step "tell_partner" can send email template "request-aproved", set as $vars.template_name by step "pick"; there is no email template "request-aproved" in ${shown}: a run that sends it would fail at this step (did you mean "request-approved"?)`,
