@@ -14,6 +14,9 @@ export interface Logger {
   isLevelEnabled?(level: string): boolean;
 }
 
+/** A logger that says nothing: where a caller gave none (a listener in a test, a scenario's engine). */
+export const silentLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
 /** What the runtime hands every connector when it is connected. */
 export interface ConnectorDeps {
   clock: Clock;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../http/app.ts';
 import type { StoreRefusalLog } from '../http/store-refusal-log.ts';
-import { STORE_UNAVAILABLE_RETRY_AFTER_SECONDS, StoreUnavailableError } from '../store/store-unavailable.ts';
+import { StoreUnavailableError } from '../store/store-unavailable.ts';
 import { pathForLog } from '../http/errors.ts';
 import { CONSOLE_CSS } from './assets/console-style.ts';
 import { CONSOLE_JS } from './assets/console-script.ts';
@@ -109,10 +109,8 @@ export function consoleRoutes(deps: AppDeps, storeRefused: StoreRefusalLog): Hon
   // A page whose reads fail says so in words, never a bare 500 or a stack (Hono's default would print one).
   app.onError((error, c) => {
     const requestId = c.env?.requestId ?? randomUUID();
-    const fields = { requestId, method: c.req.method, path: pathForLog(c.req.path) };
     if (error instanceof StoreUnavailableError) {
-      storeRefused({ ...fields, error: error.message }, 'request refused: the store is unavailable');
-      c.header('Retry-After', String(STORE_UNAVAILABLE_RETRY_AFTER_SECONDS));
+      storeRefused(c, requestId, error, 'request refused: the store is unavailable');
       if (c.req.method === 'GET') {
         const text = 'This page could not be read from the database, which does not answer right now (a restart, a failover, a network cut). Reload the page in a minute.';
         return c.html(refusedPage(frame(c, 'none'), 'The store cannot be reached', text, { href: c.req.path, label: 'Reload' }), 503);
@@ -124,9 +122,8 @@ export function consoleRoutes(deps: AppDeps, storeRefused: StoreRefusalLog): Hon
       const back = run ? { href: `/console/runs/${run}`, label: 'Open the run' } : { href: '/console/runs', label: 'Back to the runs' };
       return c.html(refusedPage(frame(c, 'none'), 'The store cannot be reached', text, back), 503);
     }
-    deps.log.error({ ...fields, error: { name: error.name, message: error.message, stack: error.stack } }, 'console page failed');
+    deps.log.error({ requestId, method: c.req.method, path: pathForLog(c.req.path), error: { name: error.name, message: error.message, stack: error.stack } }, 'console page failed');
     return c.html(refusedPage(frame(c, 'none'), 'This page failed', `Something went wrong on the server; the operator's log has the details under the request id ${requestId}.`, { href: '/console/runs', label: 'Back to the runs' }), 500);
   });
   return app;
 }
-

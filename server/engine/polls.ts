@@ -252,19 +252,21 @@ export class Polls {
             correlationKey = business.key;
           }
           const cursor = await evaluateExpression(trigger.cursor, itemScope, this.#opts.env(), itemScope.trigger);
+          // The cursor as the watermark keeps it; null when the item has none.
+          const cursorText = cursor === null || cursor === undefined || cursor === '' ? null : String(cursor);
           // Stored, a NUL would fail the page's commit on PostgreSQL at every poll: the item is left out.
           const nul = hasNul(dedupKey)
             ? 'dedup_key'
             : correlationKey !== null && hasNul(correlationKey)
               ? 'correlation_key'
-              : cursor !== null && cursor !== undefined && hasNul(String(cursor))
+              : cursorText !== null && hasNul(cursorText)
                 ? 'cursor'
                 : null;
           if (nul) {
-            const fields = nulSourcesOf(item, nul === 'dedup_key' ? dedupKey : nul === 'correlation_key' ? correlationKey! : String(cursor), 'data');
+            const fields = nulSourcesOf(item, nul === 'dedup_key' ? dedupKey : nul === 'correlation_key' ? correlationKey! : cursorText!, 'data');
             log.error({ recipe: name, fields }, `poll item refused: its ${nul} ${NUL_REFUSAL}, from ${fields.join(', ')}; no run started for it`);
             // Refused for good: the watermark may pass it (not a cursor that holds the NUL itself).
-            if (nul !== 'cursor' && cursor !== null && cursor !== undefined && cursor !== '') watermark = laterCursor(watermark, String(cursor));
+            if (nul !== 'cursor' && cursorText !== null) watermark = laterCursor(watermark, cursorText);
             continue;
           }
           // Stored, a key the store cannot index would fail the page's commit at every poll: the item is left out.
@@ -272,17 +274,16 @@ export class Polls {
           const long = dedupKey.length > MAX_DEDUP_KEY_LENGTH ? (['dedup_key', dedupKey] as const) : correlationKey !== null && correlationKey.length > MAX_DEDUP_KEY_LENGTH ? (['correlation_key', correlationKey] as const) : null;
           if (long) {
             const [field, key] = long;
-            const at = cursor === null || cursor === undefined || cursor === '' ? '' : ` (cursor ${JSON.stringify(String(cursor))})`;
             log.error(
               { recipe: name, field, length: key.length, item: index + 1, page: pageNumber },
-              `poll item refused: item ${index + 1} of page ${pageNumber}${at}: its ${field} is ${key.length} characters, longer than the limit of ${MAX_DEDUP_KEY_LENGTH}; no run started for it`,
+              `poll item refused: item ${index + 1} of page ${pageNumber}${cursorText === null ? '' : ` (cursor ${JSON.stringify(cursorText)})`}: its ${field} is ${key.length} characters, longer than the limit of ${MAX_DEDUP_KEY_LENGTH}; no run started for it`,
             );
             // Refused for good (the same item computes the same key): the watermark may pass it.
-            if (at !== '') watermark = laterCursor(watermark, String(cursor));
+            if (cursorText !== null) watermark = laterCursor(watermark, cursorText);
             continue;
           }
-          if (cursor === null || cursor === undefined || cursor === '') throw new Error(`recipe ${name}: trigger.cursor ${trigger.cursor} is empty for item ${dedupKey}`);
-          watermark = laterCursor(watermark, String(cursor));
+          if (cursorText === null) throw new Error(`recipe ${name}: trigger.cursor ${trigger.cursor} is empty for item ${dedupKey}`);
+          watermark = laterCursor(watermark, cursorText);
           runs.push(this.#newRun(recipe, item, dedupKey, correlationKey, now));
         }
         const saved = await store.savePollPage({ recipe: name, owner, runs, watermark, now: clock.now(), leaseUntil: clock.now() + this.#opts.leaseMs });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { CONNECTORS } from '../../connectors/index.ts';
-import type { Logger } from '../../connectors/kit/define-connector.ts';
+import { silentLog } from '../../connectors/kit/define-connector.ts';
 import { createSimulatedSystems, startSimulatedSystems, type SimulatedSystems } from '../../mocks/simulated-systems.ts';
 import type { Recipe } from '../../schemas/recipe.ts';
 import type { Scenario, ScenarioStep } from '../../schemas/scenario.ts';
@@ -43,7 +43,6 @@ export interface ScenarioContext {
   keepGoing?: boolean;
 }
 
-const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const PUBLIC_BASE_URL = 'https://partnerflow.scenario.test';
 
 /**
@@ -82,7 +81,7 @@ export async function runScenario(scenario: z.output<typeof Scenario>, file: str
     const config = { ...defaults, connectors: context.connectors ?? defaults.connectors };
     runtime = await createRuntime({
       config,
-      log: quiet,
+      log: silentLog,
       clock,
       store: await openSqliteStore({ path: ':memory:' }),
       recipes: context.recipes,

@@ -1,9 +1,9 @@
 import type { z } from 'zod';
-import { ExpectedRun, ScenarioStep } from '../../schemas/scenario.ts';
+import { ExpectedRun, Scenario, ScenarioStep } from '../../schemas/scenario.ts';
 import { didYouMean } from '../recipes/closest-name.ts';
 import type { Finding } from '../recipes/recipe-problem.ts';
 import { describeSchemaIssues, type KnownKeys } from '../recipes/schema-issues.ts';
-import { scenarioKeysAt } from './scenario-keys.ts';
+import { schemaKeysAt } from '../recipes/schema-keys.ts';
 
 type Issue = z.core.$ZodIssue;
 
@@ -19,7 +19,7 @@ const RUN_STATUSES = ['completed', ...ExpectedRun.shape.status.options.filter((s
  * A misspelt key (`stesp`, `runz`) is answered with the closest key the format has there.
  */
 export function describeScenarioIssues(issues: readonly Issue[], input: unknown): Finding[] {
-  const knownKeys: KnownKeys = (path) => scenarioKeysAt(path, input);
+  const knownKeys: KnownKeys = (path) => schemaKeysAt(Scenario, path, input);
   const findings = issues.flatMap((issue) => {
     const index = stepIndex(issue);
     if (index === undefined) return describeSchemaIssues([issue], [], knownKeys);

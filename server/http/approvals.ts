@@ -27,8 +27,7 @@ import type { RouteDoc } from './openapi.ts';
 import { readBodyWithLimit } from './read-body.ts';
 import { refOf } from '../engine/lifecycle-events.ts';
 import { repeatedFields } from './repeated-fields.ts';
-import { CommitOutcomeUnknownError, STORE_UNAVAILABLE_RETRY_AFTER_SECONDS, StoreUnavailableError } from '../store/store-unavailable.ts';
-import { pathForLog } from './errors.ts';
+import { CommitOutcomeUnknownError, StoreUnavailableError } from '../store/store-unavailable.ts';
 import type { StoreRefusalLog } from './store-refusal-log.ts';
 
 /** A decision form is a few hundred bytes; anything much larger is not one. */
@@ -116,14 +115,12 @@ export function approvalRoutes(deps: AppDeps, storeRefused: StoreRefusalLog): Ho
   function storeUnavailable(c: Context<AppEnv>, error: unknown, json: boolean, clicked: { decision: ApprovalDecision; approval: Approval } | null): Response | Promise<Response> {
     if (!(error instanceof StoreUnavailableError)) throw error;
     const unknown = error instanceof CommitOutcomeUnknownError && clicked !== null;
-    const fields = { requestId: c.get('requestId'), method: c.req.method, path: pathForLog(c.req.path), error: error.message };
     // A decision that may have been recorded is said each time (seldom, and an approver was told so);
-    // plain refusals come in numbers while the store is away: at most a line a minute.
-    if (unknown) deps.log.warn(fields, "approval link: the store is unavailable and did not confirm the decision's commit; it may have been recorded");
-    else storeRefused(fields, 'approval link refused: the store is unavailable; nothing recorded');
-    // The same Retry-After as every refusal while the store is away (it is for machines); a person is
+    // plain refusals come in numbers while the store is away: at most a line a minute. Either answer
+    // has the Retry-After of every refusal while the store is away (it is for machines); a person is
     // told "a few minutes", as an outage someone notices is seldom over within seconds.
-    c.header('Retry-After', String(STORE_UNAVAILABLE_RETRY_AFTER_SECONDS));
+    if (unknown) storeRefused(c, c.get('requestId'), error, "approval link: the store is unavailable and did not confirm the decision's commit; it may have been recorded", { each: true });
+    else storeRefused(c, c.get('requestId'), error, 'approval link refused: the store is unavailable; nothing recorded');
     setPageHeaders(c);
     if (json) {
       const message = unknown
@@ -318,7 +315,7 @@ export const approvalDocs: RouteDoc[] = [
       404: { description: 'Not a valid link', html: true },
       409: { description: 'Already decided, or the request is closed: its run ended, or its last wait for the decision timed out and the recipe has no later wait for it; or the request does not wait for a decision: no wait_for of the recipe version its run runs on takes the link\'s signal', html: true },
       410: { description: 'The link expired: its hard cap passed, or the request no longer waits for this decision (its last wait timed out and it rests in another wait; a later wait for the decision may follow)', html: true },
-      503: { description: 'The store is unavailable (with Retry-After): nothing was recorded; open the link again in a few minutes', html: true },
+      503: { description: 'The store is unavailable (with Retry-After): the request cannot be shown, nor whether it was decided; open the link again in a few minutes', html: true },
     },
   },
   {

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { Logger } from '../../connectors/kit/define-connector.ts';
 import { issuesOf, summarizeIssues, type Issue } from '../../schemas/format-issues.ts';
 import type { AppEnv } from './app.ts';
-import { STORE_UNAVAILABLE_RETRY_AFTER_SECONDS, StoreUnavailableError } from '../store/store-unavailable.ts';
+import { StoreUnavailableError } from '../store/store-unavailable.ts';
 import type { StoreRefusalLog } from './store-refusal-log.ts';
 
 /** The one JSON error shape of the API: `{ error, issues? }`. */
@@ -39,8 +39,7 @@ export function errorHandler(log: Logger, storeRefused: StoreRefusalLog): ErrorH
     }
     // PostgreSQL is away (a restart, a failover): the request may be repeated once it is back.
     if (error instanceof StoreUnavailableError) {
-      storeRefused({ requestId, method: c.req.method, path: pathForLog(c.req.path), error: error.message }, 'request refused: the store is unavailable');
-      c.header('Retry-After', String(STORE_UNAVAILABLE_RETRY_AFTER_SECONDS));
+      storeRefused(c, requestId, error, 'request refused: the store is unavailable');
       return c.json({ error: 'the store is unavailable; try again shortly', requestId }, 503);
     }
     log.error(

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Logger } from '../../connectors/kit/define-connector.ts';
+import { silentLog, type Logger } from '../../connectors/kit/define-connector.ts';
 import { Outage, type OutageMessages } from '../engine/outage.ts';
 import { WAKE_CONNECTION_SETTINGS, WAKE_HEARTBEAT } from './wake-connection.ts';
 
@@ -50,7 +50,6 @@ export interface WakeListenerOptions {
  */
 export function listenForWakeups(url: string, schema: string, onWake: WakeHandler, options: WakeListenerOptions = {}): WakeSubscription {
   const heartbeat = options.heartbeat ?? WAKE_HEARTBEAT;
-  const silentLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
   // A drop alone (a pooler's or firewall's idle timeout) is routine, back in 50 ms: said at warn; the claim
   // loop says a real outage of the store at error.
   const outage = new Outage(options.log ?? silentLog, WAKE_CONNECTION_OUTAGE, { startLevel: 'warn', ...(options.now ? { now: options.now } : {}) });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineAction, defineConnector, defineEvent, type ConnectorDefinition, type Logger } from '../../connectors/kit/define-connector.ts';
+import { defineAction, defineConnector, defineEvent, silentLog, type ConnectorDefinition, type Logger } from '../../connectors/kit/define-connector.ts';
 import { Recipe, type RecipeInput } from '../../schemas/recipe.ts';
 import { openSqliteStore } from '../../server/store/sqlite-store.ts';
 import type { Store } from '../../server/store/store.ts';
@@ -13,7 +13,7 @@ import { createTables, type Row } from '../../server/engine/tables.ts';
 import type { LifecycleListener } from '../../server/engine/lifecycle-events.ts';
 
 /** A logger that keeps quiet in tests. */
-export const silentLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+export { silentLog };
 
 /**
  * A stand-in external system for engine tests: what its actions did is visible in `effects`, the way a
