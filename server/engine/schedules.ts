@@ -48,9 +48,7 @@ export class Schedules {
         this.onError(recipe.definition.name, timeZoneProblem(trigger.timezone) ? 'trigger.timezone' : 'trigger.cron', error as Error);
         continue;
       }
-      const recent = await this.store.listRuns({ recipe: recipe.definition.name, limit: 50 });
-      const lastScheduled = recent.find((r) => r.trigger.type === 'schedule');
-      const last = lastScheduled?.trigger.receivedAt ?? now;
+      const last = (await lastScheduledFire(this.store, recipe.definition.name)) ?? now;
       this.#state.set(recipe.definition.name, { cron, last, next: nextFire(cron, last) });
     }
     this.#loaded = true;
@@ -91,6 +89,25 @@ export class Schedules {
     }
     return next;
   }
+}
+
+/**
+ * The fire time of a schedule's newest run (undefined: it never fired). Where the engine goes on from
+ * after a restart, and so what `GET /timers` shows next: a slot missed while no replica ran comes
+ * before now, and is started at the next claim.
+ */
+export async function lastScheduledFire(store: Pick<Store, 'listRuns'>, recipe: string): Promise<number | undefined> {
+  const recent = await store.listRuns({ recipe, limit: 50 });
+  return recent.find((r) => r.trigger.type === 'schedule')?.trigger.receivedAt;
+}
+
+/** `lastScheduledFire` of each served schedule recipe, for the lists of what will fire. */
+export async function lastScheduledFires(store: Pick<Store, 'listRuns'>, recipes: RecipeSet): Promise<Map<string, number>> {
+  const names = recipes.list().filter((r) => r.definition.trigger.type === 'schedule').map((r) => r.definition.name);
+  const fires = await Promise.all(names.map((name) => lastScheduledFire(store, name)));
+  const byRecipe = new Map<string, number>();
+  names.forEach((name, i) => fires[i] !== undefined && byRecipe.set(name, fires[i]));
+  return byRecipe;
 }
 
 function nextFire(cron: Cron, after: number): number | null {

@@ -2,7 +2,10 @@ import type { Recipe } from '../../schemas/recipe.ts';
 import type { PollCursor } from '../store/store.ts';
 import { nextScheduleTime } from './schedules.ts';
 
-/** A served `schedule` recipe and when it fires next (null: never, or not computable here). */
+/**
+ * A served `schedule` recipe and when it fires next (null: never, or not computable here). Before now
+ * when a slot was missed while no replica ran: the engine starts it at its next claim.
+ */
 export interface UpcomingSchedule {
   recipe: Recipe;
   firesAt: number | null;
@@ -20,14 +23,16 @@ export interface UpcomingPoll {
  * What the recipes' own triggers will fire, besides runs and business timers: each schedule's next time
  * and each poll's. One place for `GET /timers` and the console's timers page, so both say the same.
  * A poll recipe never polled yet has no cursor and is due at once (as the engine polls it: polls.ts).
+ * A schedule goes on from its newest run (`lastFires`, from `lastScheduledFires`), as the engine does
+ * after a restart, or from now when it never fired.
  */
-export function upcomingTriggers(recipes: readonly Recipe[], cursors: readonly PollCursor[], now: number): { schedules: UpcomingSchedule[]; polls: UpcomingPoll[] } {
+export function upcomingTriggers(recipes: readonly Recipe[], cursors: readonly PollCursor[], lastFires: ReadonlyMap<string, number>, now: number): { schedules: UpcomingSchedule[]; polls: UpcomingPoll[] } {
   const byRecipe = new Map(cursors.map((cursor) => [cursor.recipe, cursor]));
   const schedules: UpcomingSchedule[] = [];
   const polls: UpcomingPoll[] = [];
   for (const recipe of recipes) {
     const trigger = recipe.trigger;
-    if (trigger.type === 'schedule') schedules.push({ recipe, firesAt: nextScheduleTime(trigger, now) });
+    if (trigger.type === 'schedule') schedules.push({ recipe, firesAt: nextScheduleTime(trigger, lastFires.get(recipe.name) ?? now) });
     if (trigger.type === 'poll') {
       const cursor = byRecipe.get(recipe.name);
       polls.push({ recipe, firesAt: cursor?.nextPollAt ?? now, failures: cursor?.failures ?? 0, lastError: cursor?.lastError ?? null });

@@ -211,7 +211,7 @@ export const ScheduleView = z
     recipe: z.string(),
     cron: z.string().describe('The five-field cron, e.g. "0 7 * * 1-5"'),
     timezone: z.string().describe('The IANA time zone the cron is read in'),
-    fires_at: IsoTime.nullable().describe('When it fires next, from now; null when never, or when this runtime cannot compute it (a time zone its ICU lacks: the engine skips the schedule and logs why)'),
+    fires_at: IsoTime.nullable().describe('When it fires next: the slot after its newest run, or after now when it never fired. Before now when a slot was missed while no replica ran (the engine starts it at its next claim); null when never, or when this runtime cannot compute it (a time zone its ICU lacks: the engine skips the schedule and logs why)'),
   })
   .meta({ id: 'Schedule' });
 

@@ -137,6 +137,23 @@ describe('GET /timers lists the schedules and polls too, so an operator sees eve
     ]);
   });
 
+  it("a slot missed while no replica ran is shown at its own time, before now, as the engine will start it; then the next slot", async () => {
+    fx = await appFixture({ recipes: [weekdayDigest] });
+    await fx.engine.runUntilIdle();
+    // Tuesday 2026-03-03 07:00 Berlin fires; then nothing runs until Thursday noon.
+    fx.clock.set(Date.parse('2026-03-03T06:00:00Z'));
+    await fx.engine.runUntilIdle();
+    fx.clock.set(Date.parse('2026-03-05T12:00:00Z'));
+    const missed = (await (await fx.app.request('/timers')).json()) as { schedules: Array<{ fires_at: string }> };
+    expect(missed.schedules.map((s) => s.fires_at)).toEqual(['2026-03-04T06:00:00.000Z']);
+    // The engine starts the missed Wednesday and Thursday slots, each once; the list moves on to Friday.
+    await fx.engine.runUntilIdle();
+    const runs = await fx.engine.store.listRuns({ recipe: 'weekday-digest', limit: 10 });
+    expect(runs.map((r) => new Date(r.trigger.receivedAt).toISOString()).sort()).toEqual(['2026-03-03T06:00:00.000Z', '2026-03-04T06:00:00.000Z', '2026-03-05T06:00:00.000Z']);
+    const after = (await (await fx.app.request('/timers')).json()) as { schedules: Array<{ fires_at: string }> };
+    expect(after.schedules.map((s) => s.fires_at)).toEqual(['2026-03-06T06:00:00.000Z']);
+  });
+
   it('a poll that failed shows its next try and why, and a page with a cursor leaves schedules and polls to the first page', async () => {
     fx = await appFixture({ recipes: [weekdayDigest, feedSync, approvalRecipe], engine: { connectors: [downFeed] } });
     await fx.engine.runUntilIdle();
