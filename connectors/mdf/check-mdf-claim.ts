@@ -185,8 +185,9 @@ export function checkMdfClaim(
     problems.push({ rule: 'D15', field: 'Claim Amount', message: 'The Claim Amount is missing.' });
   } else if (typeof amount === 'string') {
     problems.push({ rule: 'D15', field: 'Claim Amount', message: unreadableNumber('The Claim Amount', amount) });
-  } else if (amount <= 0) {
-    problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount is ${money(amount)}: there is nothing to reimburse.` });
+  } else if (compareExact(exactUsd(amount), exactUsd(0)) <= 0) {
+    // Compared as the exact amount, as every bound is: 1e-9 is floating point noise around USD 0 (money.ts), not a claim.
+    problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount is ${moneyOf(exactUsd(amount))}: there is nothing to reimburse.` });
   } else {
     // A fraction of a cent is told, and the amount is still compared exactly with the bounds (every problem at once):
     // never rounded to the cent first, as a request's (D4, D5).
