@@ -185,6 +185,13 @@ describe('mdf.check_claim', () => {
     expect(rulesOf({ title: '  ', amount: null, paidDate: null })).toEqual(['D15', 'D15', 'D15']);
   });
 
+  it('D15: a Claim Title of nothing but characters never shown (a zero-width space) is missing, and takes no other claim\'s title', () => {
+    const untitled = { id: 2, mdfNumber: 'MDF-0902', title: null, status: 'Open' };
+    const result = checkMdfClaim({ ...claim, title: '\u200b\u00ad ' }, request, share, [OtherClaim.parse(untitled)]);
+    expect(result.problems).toEqual([{ rule: 'D15', field: 'Claim Title', message: 'The Claim Title is missing.' }]);
+    expect(result.title_taken_by).toBeNull();
+  });
+
   it('D16: missing required attachments are listed (POP, Lead List) without refusing the claim', () => {
     expect(checkMdfClaim({ ...claim, attachments: [attachments[0]!] }, request, share)).toEqual({ problems: [], missing_attachments: ['Lead List'], title_taken_by: null });
     expect(checkMdfClaim({ ...claim, attachments: null }, request, share).missing_attachments).toEqual(['POP', 'Lead List']);

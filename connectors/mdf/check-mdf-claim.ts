@@ -151,7 +151,8 @@ export function checkMdfClaim(
     const why = request.status !== 'Closed' ? `is ${request.status}, not approved` : approvedClaim ? `is closed: claim ${approvedClaim.id} against it was approved` : 'is Closed';
     problems.push({ rule: 'D18', field: null, message: `The MDF request ${number} ${why}, so no claim can be paid against it.` });
   }
-  const title = claim.title?.trim() ?? '';
+  // A title of characters never shown (a zero-width space) has an empty key: it shows nothing, so it is missing.
+  const title = claimTitleKey(claim.title ?? '') === '' ? '' : (claim.title?.trim() ?? '');
   if (title === '') problems.push({ rule: 'D15', field: 'Claim Title', message: 'The Claim Title is missing.' });
   // Only an earlier claim (a lower PRM id) takes a title: the later of two is the duplicate, whichever event arrives first.
   const taken = title === '' ? undefined : sameTitle.find((other) => other.id < claim.id && other.status !== 'Denied' && claimTitleKey(other.title ?? '') === claimTitleKey(title));
