@@ -159,6 +159,15 @@ describe('mdf.check_claim', () => {
     expect(checkMdfClaim({ ...claim, amount: 1000.5 }, request, share, []).problems).toEqual([]);
   });
 
+  it('D18: an amount that is USD 0 in whole cents (a tiny float such as 1e-9, within the noise money.ts rounds away) is refused as nothing to reimburse, not accepted', () => {
+    // Before: 1e-9 is above 0 and its fraction of a cent counts as floating point noise, so no rule caught it and the claim was confirmed.
+    expect(checkMdfClaim({ ...claim, amount: 1e-9 }, request, share).problems).toEqual([
+      { rule: 'D18', field: 'Claim Amount', message: 'The Claim Amount is USD 0: there is nothing to reimburse.' },
+    ]);
+    expect(rulesOf({ amount: -1e-9 })).toEqual(['D18']);
+    expect(rulesOf({ amount: 0.01 })).toEqual([]);
+  });
+
   it('D19, D18: costs and an approved amount with a fraction of a cent are compared exactly, never rounded first, and shown as they are', () => {
     // Half of USD 1,999.995 is 999.9975: USD 1,000 is over it (rounded to USD 2,000 first, it passed).
     expect(checkMdfClaim({ ...claim, amount: 1000, actualCosts: 1999.995 }, request, share).problems).toEqual([
@@ -174,6 +183,13 @@ describe('mdf.check_claim', () => {
 
   it('D15: a missing title, amount or paid date is refused, every problem at once', () => {
     expect(rulesOf({ title: '  ', amount: null, paidDate: null })).toEqual(['D15', 'D15', 'D15']);
+  });
+
+  it('D15: a Claim Title of nothing but characters never shown (a zero-width space) is missing, and takes no other claim\'s title', () => {
+    const untitled = { id: 2, mdfNumber: 'MDF-0902', title: null, status: 'Open' };
+    const result = checkMdfClaim({ ...claim, title: '\u200b\u00ad ' }, request, share, [OtherClaim.parse(untitled)]);
+    expect(result.problems).toEqual([{ rule: 'D15', field: 'Claim Title', message: 'The Claim Title is missing.' }]);
+    expect(result.title_taken_by).toBeNull();
   });
 
   it('D16: missing required attachments are listed (POP, Lead List) without refusing the claim', () => {

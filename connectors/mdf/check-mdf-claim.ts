@@ -151,7 +151,8 @@ export function checkMdfClaim(
     const why = request.status !== 'Closed' ? `is ${request.status}, not approved` : approvedClaim ? `is closed: claim ${approvedClaim.id} against it was approved` : 'is Closed';
     problems.push({ rule: 'D18', field: null, message: `The MDF request ${number} ${why}, so no claim can be paid against it.` });
   }
-  const title = claim.title?.trim() ?? '';
+  // A title of characters never shown (a zero-width space) has an empty key: it shows nothing, so it is missing.
+  const title = claimTitleKey(claim.title ?? '') === '' ? '' : (claim.title?.trim() ?? '');
   if (title === '') problems.push({ rule: 'D15', field: 'Claim Title', message: 'The Claim Title is missing.' });
   // Only an earlier claim (a lower PRM id) takes a title: the later of two is the duplicate, whichever event arrives first.
   const taken = title === '' ? undefined : sameTitle.find((other) => other.id < claim.id && other.status !== 'Denied' && claimTitleKey(other.title ?? '') === claimTitleKey(title));
@@ -185,8 +186,9 @@ export function checkMdfClaim(
     problems.push({ rule: 'D15', field: 'Claim Amount', message: 'The Claim Amount is missing.' });
   } else if (typeof amount === 'string') {
     problems.push({ rule: 'D15', field: 'Claim Amount', message: unreadableNumber('The Claim Amount', amount) });
-  } else if (amount <= 0) {
-    problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount is ${money(amount)}: there is nothing to reimburse.` });
+  } else if (compareExact(exactUsd(amount), exactUsd(0)) <= 0) {
+    // Compared as the exact amount, as every bound is: 1e-9 is floating point noise around USD 0 (money.ts), not a claim.
+    problems.push({ rule: 'D18', field: 'Claim Amount', message: `The Claim Amount is ${moneyOf(exactUsd(amount))}: there is nothing to reimburse.` });
   } else {
     // A fraction of a cent is told, and the amount is still compared exactly with the bounds (every problem at once):
     // never rounded to the cent first, as a request's (D4, D5).

@@ -14,6 +14,16 @@ describe('claimTitleKey (D15)', () => {
     expect(claimTitleKey('\uff30artner Day')).toBe(claimTitleKey('Partner Day'));
   });
 
+  it('makes titles equal that differ only in characters never shown (zero-width space, soft hyphen, direction marks, word joiner, BOM) pasted with them', () => {
+    expect(claimTitleKey('Partner Day Frankfurt\u200b')).toBe(claimTitleKey('Partner Day Frankfurt'));
+    expect(claimTitleKey('Partner Day Frank\u00adfurt')).toBe(claimTitleKey('Partner Day Frankfurt'));
+    expect(claimTitleKey('\u200ePartner Day\u2060 Frankfurt\u200f')).toBe(claimTitleKey('Partner Day Frankfurt'));
+    expect(claimTitleKey('Part\ufeffner Day \u200b Frankfurt')).toBe(claimTitleKey('Partner Day Frankfurt'));
+    expect(claimTitleKey('\u202aPartner Day Frankfurt\u202c')).toBe(claimTitleKey('Partner Day Frankfurt'));
+    // Only those: a title of nothing but them has no key, as a blank one.
+    expect(claimTitleKey('\u200b\u00ad')).toBe('');
+  });
+
   it('keeps titles apart that differ in letters or in where a space falls', () => {
     expect(claimTitleKey('Partner Day Frankfurt')).not.toBe(claimTitleKey('Partner Day Frankfurt 2'));
     expect(claimTitleKey('PartnerDay')).not.toBe(claimTitleKey('Partner Day'));

@@ -70,13 +70,25 @@ export type MdfClaim = z.infer<typeof MdfClaim>;
  * D15: the form of a title that uniqueness compares: titles that look the same to partner and ops are
  * one title. Unicode NFKC (a decomposed accent, a ligature or a full-width letter is its plain form),
  * full case folding (upper- then lower-casing, so ß, SS and ss agree, which lower-casing alone misses;
- * NFKC again, since case mapping can leave a form unnormalised), and any run of whitespace (NBSP and
- * the other Unicode spaces included) one space, none around it.
+ * NFKC again, since case mapping can leave a form unnormalised), the characters never shown dropped
+ * (NEVER_SHOWN: a zero-width space or soft hyphen pasted with the title), and any run of whitespace
+ * (NBSP and the other Unicode spaces included) one space, none around it. A title whose key is empty
+ * shows nothing: it is missing (D15).
  */
 export function claimTitleKey(title: string): string {
   const folded = title.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
-  return folded.replace(/\s+/gu, ' ').trim();
+  return folded.replace(NEVER_SHOWN, '').replace(/\s+/gu, ' ').trim();
 }
+
+/**
+ * Characters a title can carry that are never shown, pasted with it from a web page, a document or a
+ * spreadsheet (NFKC keeps them, and they are no whitespace): the soft hyphen, the zero-width space, the
+ * left-to-right and right-to-left marks, the bidirectional embeddings and isolates, the word joiner and
+ * the byte order mark (zero-width no-break space). Gone from the key, so "Frankfurt" with a zero-width
+ * space after it is "Frankfurt" (D15). The zero-width joiner and non-joiner are kept: they change how
+ * some scripts (and emoji) are drawn.
+ */
+const NEVER_SHOWN = /[\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/gu;
 
 /**
  * The version of claimTitleKey the store's title keys were made by (server/store/claim-title-keys.ts):
@@ -84,4 +96,4 @@ export function claimTitleKey(title: string): string {
  * count as not caught up, so the next duplicate-title check reads every claim again and keys it anew,
  * rather than compare new keys with stale ones (docs/rules.md D15).
  */
-export const CLAIM_TITLE_KEY_VERSION = 1;
+export const CLAIM_TITLE_KEY_VERSION = 2;
