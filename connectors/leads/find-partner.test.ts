@@ -43,7 +43,7 @@ describe('leads.find_partner (D20)', () => {
 
   it('D20: a duplicate account with a type the domain does not know is still named as a duplicate, not a failed read', async () => {
     systems.prm.addPartner({ id: 301, name: 'Old Co', type: 'Channel', crmId: '0015e00000TIEPAAA5' });
-    systems.prm.addPartner({ id: 302, name: 'Old Co (archived)', type: 'Reseller', region: 'emea?', crmId: '0015e00000TIEPAAA5' });
+    systems.prm.addPartner({ id: 302, name: 'Old Co (archived)', type: 'Reseller' as never, region: 'emea?', crmId: '0015e00000TIEPAAA5' });
     expect(await find('0015e00000TIEPAAA5')).toMatchObject({ found: false, several: true, reason: expect.stringContaining('Old Co (PRM account 301) and Old Co (archived) (PRM account 302)') });
   });
 
@@ -53,7 +53,7 @@ describe('leads.find_partner (D20)', () => {
   });
 
   it('D20: a partner whose own record cannot be read fails the step naming the field, as before', async () => {
-    systems.prm.addPartner({ id: 301, name: 'Odd Co', type: 'Reseller', crmId: '0015e00000TIEPAAA5' });
+    systems.prm.addPartner({ id: 301, name: 'Odd Co', type: 'Reseller' as never, crmId: '0015e00000TIEPAAA5' });
     await expect(find('0015e00000TIEPAAA5')).rejects.toThrow(/data\.results\[0\]\.type/);
   });
 });
