@@ -10,10 +10,11 @@ import type { LeadsConnection } from './leads-connection.ts';
  * Not found (or not an Id at all) is an answer, not a failure: the recipe tells ops by name.
  */
 export const findPartner = defineAction({
-  description: 'Finds the PRM partner by CRM Partner ID (18 characters, or the 15-character form); found: false with the reason otherwise.',
+  description: 'Finds the PRM partner by CRM Partner ID (18 characters, or the 15-character form); found: false with the reason otherwise (no partner, or several partners with the Id).',
   input: z.object({ crm_partner_id: z.string().describe('The CRM Partner ID as given.') }),
   output: z.object({
     found: z.boolean(),
+    several: z.boolean().default(false).describe('D20: more than one PRM partner has the Id (a duplicate account): not routed, ops are told which.'),
     crm_partner_id: z.string().describe('The 18-character form looked up (the given value when it is not an Id).'),
     partner: PrmRoutingPartner.nullable(),
     reason: z.string().nullable().describe('Why no partner was found, naming the value.'),
@@ -22,11 +23,18 @@ export const findPartner = defineAction({
   uses: ['prm'],
   run: async (input, ctx: ActionContext<LeadsConnection>) => {
     const read = readCrmPartnerId(input.crm_partner_id);
-    if (!read.ok) return { found: false, crm_partner_id: input.crm_partner_id, partner: null, reason: read.reason };
+    if (!read.ok) return { found: false, several: false, crm_partner_id: input.crm_partner_id, partner: null, reason: read.reason };
     if (read.given === 15) ctx.note(`CRM Partner ID ${input.crm_partner_id} (15 characters) is ${read.id18} in its 18-character form`);
-    const partner = await ctx.connection.prm().findPartnerByCrmId(read.id18, { signal: ctx.signal, note: ctx.note });
+    const { partner, others } = await ctx.connection.prm().findPartnersByCrmId(read.id18, { signal: ctx.signal, note: ctx.note });
+    const given = read.given === 15 ? ` (given as ${input.crm_partner_id})` : '';
+    if (partner && others.length > 0) {
+      // D20: a duplicate account with the same Id is not a tie to break by id: the lead would go to
+      // whichever account is older, which may be the wrong company. Ops say which one it is.
+      const named = [partner, ...others].map((p) => `${p.name ?? 'unnamed'} (PRM account ${p.id})`).join(' and ');
+      return { found: false, several: true, crm_partner_id: read.id18, partner: null, reason: `several partners in the PRM have CRM Partner ID ${read.id18}${given}: ${named}; keep the Id on the partner the lead is for only` };
+    }
     return partner
-      ? { found: true, crm_partner_id: read.id18, partner, reason: null }
-      : { found: false, crm_partner_id: read.id18, partner: null, reason: `no partner in the PRM has CRM Partner ID ${read.id18}${read.given === 15 ? ` (given as ${input.crm_partner_id})` : ''}` };
+      ? { found: true, several: false, crm_partner_id: read.id18, partner, reason: null }
+      : { found: false, several: false, crm_partner_id: read.id18, partner: null, reason: `no partner in the PRM has CRM Partner ID ${read.id18}${given}` };
   },
 });

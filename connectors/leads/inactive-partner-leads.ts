@@ -145,7 +145,7 @@ export async function* recallableLeadsInMarketo(prm: PrmClient, marketo: Marketo
  */
 async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly PrmPartnerLead[], exemptSource: string, call: CallOptions): Promise<RecallableLead[]> {
   const found = new Map<string, { activity: Array<{ at: unknown; by: string }>; accounts: string[]; ids: number[]; suspendedBefore: Array<boolean | null>; exempt: boolean }>();
-  const emails = [...new Set(batch.map((lead) => emailKey(lead.email)))];
+  const emails = [...new Set(batch.map((lead) => emailKey(lead.email)))].filter((email) => email !== '');
   const fields = ['id', 'email', PARTNER_LEAD_FIELDS.lastPartnerActivity.name, PARTNER_LEAD_FIELDS.lastPartnerActivityAccount.name, PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name, PARTNER_LEAD_FIELDS.leadAcquisitionSource.name, PARTNER_LEAD_FIELDS.marketingSuspendedBeforeShare.name];
   for await (const lead of marketo.leadsBy('email', emails, fields, call)) {
     const email = emailKey(String(lead.email ?? ''));

@@ -193,8 +193,20 @@ export const recallInactiveLeads = defineAction({
       left_with_other_partner: firstReport(otherPartner),
       marketo_calls: calls,
     });
-    const flush = async (batch: RecallableLead[]) => {
-      if (batch.length === 0) return;
+    const flush = async (read: RecallableLead[]) => {
+      // A PRM lead without an email (the partner blanked it) has no Marketo or Salesforce lead to find:
+      // it is recalled in the PRM only and named to ops by its PRM id, never matched by an empty email
+      // (which would hand another email-less lead's person over, or fail Marketo's read).
+      for (const { lead } of read.filter((r) => emailKey(r.lead.email) === '')) {
+        await prm.updatePartnerLead(lead.id, { RecalledDate: new Date(ctx.clock.now()).toISOString() }, call);
+        recalled += 1;
+        notInMarketo.push(`PRM lead ${lead.id} (no email in the PRM)`);
+      }
+      const batch = read.filter((r) => emailKey(r.lead.email) !== '');
+      if (batch.length === 0) {
+        if (read.length > 0) await ctx.saveProgress?.(report());
+        return;
+      }
       for (const r of batch) {
         const moved = handedTo.get(emailKey(r.lead.email));
         if (moved) r.marketoPartnerAccounts = r.marketoPartnerAccounts.map((a) => (a === moved.from ? moved.to : a));

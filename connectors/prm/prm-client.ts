@@ -64,7 +64,20 @@ const PARTNER_PAGE = prmListEnvelope(PrmPartner);
 const PARTNER_ONE = prmRecordEnvelope(PrmPartner);
 const PARTNER_CONTACT_ONE = prmRecordEnvelope(PrmPartnerContact);
 const PARTNER_CONTACT_PAGE = prmListEnvelope(PrmPartnerContact);
-const ROUTING_PARTNER_PAGE = prmListEnvelope(PrmRoutingPartner);
+/**
+ * The partners of one CRM Partner ID (D20): the first read as a routing partner, as a page of one was; a
+ * second (a duplicate account) only by its id and name.
+ */
+const SameCrmIdOther = z.object({ id: z.number().int(), name: z.string().nullish().catch(null) }).loose();
+const SAME_CRM_ID_PAGE = prmListEnvelope(z.unknown()).transform((page, ctx) => {
+  const [first, ...rest] = page.data.results;
+  const partner = first === undefined ? undefined : PrmRoutingPartner.safeParse(first);
+  const others = rest.map((other) => SameCrmIdOther.safeParse(other));
+  for (const [i, read] of [partner, ...others].entries()) {
+    for (const issue of read?.success === false ? read.error.issues : []) ctx.addIssue({ ...issue, path: ['data', 'results', i, ...issue.path] } as never);
+  }
+  return { partner: partner?.success ? partner.data : null, others: others.flatMap((o) => (o.success ? [{ id: o.data.id, name: o.data.name ?? null }] : [])) };
+});
 const MDF_PAGE = prmListEnvelope(PrmMdfRequest);
 const MDF_ONE = prmRecordEnvelope(PrmMdfRequest);
 const CLAIM_ONE = prmRecordEnvelope(PrmMdfClaim);
@@ -314,10 +327,15 @@ export class PrmClient {
     return this.#setStatus(this.mdfClaimObject, CLAIM_ONE, id, { Status: checked, StatusReason: reason ?? null }, options);
   }
 
-  /** The partner whose CRM Partner ID (18 characters, compared as the PRM compares text) is this one, or null. */
-  async findPartnerByCrmId(crmId: string, options: CallOptions = {}): Promise<PrmRoutingPartner | null> {
-    const res = await this.#http.request({ method: 'GET', path: this.partnerObject, query: { filter: `CrmId eq ${prmString(crmId)}`, orderby: 'Id asc', skip: 0, take: 1 }, expect: ROUTING_PARTNER_PAGE, ...options });
-    return res.body.data.results[0] ?? null;
+  /**
+   * The partners whose CRM Partner ID (18 characters, compared as the PRM compares text) is this one: none,
+   * one, or the first two by id when several accounts have it (a duplicate account: D20 cannot tell which
+   * partner the lead is for). The first is read as a routing partner; a second only by its id and name,
+   * so a duplicate account with fields the domain does not know still reads as a duplicate.
+   */
+  async findPartnersByCrmId(crmId: string, options: CallOptions = {}): Promise<{ partner: PrmRoutingPartner | null; others: Array<{ id: number; name: string | null }> }> {
+    const res = await this.#http.request({ method: 'GET', path: this.partnerObject, query: { filter: `CrmId eq ${prmString(crmId)}`, orderby: 'Id asc', skip: 0, take: 2 }, expect: SAME_CRM_ID_PAGE, ...options });
+    return res.body;
   }
 
   /** Partner-facing leads matching the filter (e.g. `updated > '2026-03-01 00:00:00'`), page by page as the caller iterates. */

@@ -67,7 +67,11 @@ export type PrmPartnerContact = z.infer<typeof PrmPartnerContact>;
 export const PrmPartnerLead = z
   .object({
     id: z.number().int().positive(),
-    email: z.string(),
+    /**
+     * '' when the PRM has none (a lead a partner registered by phone, an email the partner blanked): one
+     * such lead must not fail the read of its page, and with it every partner's digest (D23) or recall.
+     */
+    email: z.string().nullish().transform((email) => email ?? ''),
     phone: z.string().nullable().optional(),
     partnerAccountId: z.number().int().nullable().optional(),
     crmPartnerId: z.string().nullable().optional(),

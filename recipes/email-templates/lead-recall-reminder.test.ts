@@ -33,4 +33,12 @@ describe('lead-recall-reminder: how long ago the leads were shared (D24, review7
     expect(email.text).toContain('these 2 leads, shared with you 23 days ago, have had no follow-up');
     expect(email.text.split('\n').filter((line) => line.startsWith('- '))).toEqual(['- <ana@client-a.example>', '- <ben@client-b.example>']);
   });
+
+  it('D24: a notice of one day (reminder_day 29, recall_day 30) says "in 1 day", not "in 1 days"', async () => {
+    const email = await templates.render('lead-recall-reminder', { partner, leads: [{ email: 'mia@initech.example', firstName: 'Mia', days_since: 29 }], days_since: 29, days_since_max: 29, days_left: 1 });
+    expect(email.subject).toBe('1 lead will be recalled from Northwind Cloud in 1 day');
+    expect(email.text).toContain('it will be recalled in 1 day and followed up by our own team.');
+    const young = await templates.render('lead-recall-reminder', { partner, leads: [{ email: 'mia@initech.example', days_since: 1 }], days_since: 1, days_since_max: 1, days_left: 1 });
+    expect(young.text).toContain('this lead, shared with you 1 day ago, has had no follow-up');
+  });
 });
