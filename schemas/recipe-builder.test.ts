@@ -7,10 +7,12 @@ describe('defineRecipe', () => {
   it('builds the same recipe as the shipped hand-written JSON', () => {
     const json = JSON.parse(readFileSync(new URL('../recipes/mdf-requests/mdf-request-cancellation.recipe.json', import.meta.url), 'utf8'));
     const request = (path: string) => expr(`$steps.request.${path}`);
+    // D11, D12: PRM reads wait out an outage of up to 12 hours, as the claim recipes' do.
+    const retry = { initial_interval: 'PT1M', backoff_rate: 2, max_interval: 'PT15M', give_up_after: 'PT12H' };
     const built = defineRecipe({
       $schema: '../../schemas/json/recipe.schema.json',
       name: 'mdf-request-cancellation',
-      version: 8,
+      version: 9,
       description: json.description,
       trigger: {
         type: 'webhook',
@@ -18,8 +20,8 @@ describe('defineRecipe', () => {
         filter: expr("data.status = 'Canceled'"),
       },
       steps: [
-        action('request', 'prm.get_mdf_request', { mdf_number: expr('$trigger.data.mdfNumber') }),
-        action('partner', 'prm.get_partner', { partner_id: request('partnerId') }),
+        action('request', 'prm.get_mdf_request', { mdf_number: expr('$trigger.data.mdfNumber') }, { retry }),
+        action('partner', 'prm.get_partner', { partner_id: request('partnerId') }, { retry }),
         lookup('ops_contact', 'mdf-programme', { programme: 'MDF' }, {
           required: true,
           description: "Who ops are (the mdf-programme table's ops_email, ops_name): told instead when the partner has no usable address.",
@@ -58,6 +60,30 @@ describe('defineRecipe', () => {
           { description: 'D1: Salesforce follows (Rejected, no Amount) in a sync run of its own.' },
         ),
       ],
+      on_error: {
+        steps: [
+          lookup('failed_ops', 'mdf-programme', { programme: 'MDF' }, { required: true, description: 'Who ops are (the mdf-programme table).' }),
+          action(
+            'tell_ops_failed',
+            'email.send',
+            {
+              to: [expr('$steps.failed_ops.ops_email')],
+              template: 'mdf-request-run-failed',
+              once_per: expr("'mdf-request-run-failed:' & $run.id & ':' & $error.stepKey"),
+              data: {
+                ops: expr('$steps.failed_ops'),
+                recipe: 'mdf-request-cancellation',
+                mdf_number: expr('$trigger.data.mdfNumber'),
+                run_id: expr('$run.id'),
+                step: expr('$error.stepKey'),
+                error: expr('$error.message'),
+                left_undone: json.on_error.steps[1].input.data.left_undone,
+              },
+            },
+            { retry, description: json.on_error.steps[1].description },
+          ),
+        ],
+      },
     });
     expect(built).toEqual(json);
     expect(Recipe.parse(built)).toEqual(Recipe.parse(json));

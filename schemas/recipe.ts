@@ -468,7 +468,7 @@ export const CancelOn = z
   .object({
     event: z.string().min(3).describe('An event name, e.g. prm.mdf_request.status_changed.'),
     filter: Expression.optional().describe(
-      'Cancel only when this is truthy for the event (`data`). `$run.waiting_for` is the signal or event the run rests on in a `wait_for` (null while it runs, sleeps or retries): a run past its waits is then not stopped by the echo of its own write.',
+      'Cancel only when this is truthy for the event (`data`). `$run.waiting_for` is the signal or event the run rests on in a `wait_for` (null while it runs, sleeps or retries): a run past its waits is then not stopped by the echo of its own write. `$run.trigger` is the event the run started on (`$run.trigger.data`): an event about a state older than the run\'s own (a late delivery) can be told from a new one.',
     ),
     reason: Expression.optional().describe(
       'Why the run was canceled, in words for people, evaluated with the event (`data`): the run keeps it and its approval links show it (e.g. "The request was already decided in the PRM: it is Approved there.").',

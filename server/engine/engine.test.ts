@@ -666,6 +666,28 @@ describe('engine: durable waits', () => {
     expect(fx.system.effects.map((e) => e.key)).toEqual(['after']);
   });
 
+  it('cancel_on (D12): $run.trigger is the event the run started on, so a filter can leave a run alone when a late event is about an older state; $run names the run', async () => {
+    fx = await engineFixture([
+      recipeWith([{ id: 'decision', type: 'wait_for', signal: 'go', timeout: 'P1D' }], {
+        trigger: { type: 'webhook', event: 'fake.thing.happened', filter: "{% data.status = 'new' %}", dedup_key: "{% data.id & '@' & data.stamp %}" },
+        cancel_on: {
+          event: 'fake.thing.happened',
+          filter: "{% data.status = 'Canceled' and data.stamp >= $run.trigger.data.stamp %}",
+          reason: "{% 'canceled at ' & data.stamp & ', ' & $run.recipe & ' v' & $run.version & ' started on ' & $run.trigger.event & ' at ' & $run.trigger.data.stamp %}",
+        },
+      }),
+    ]);
+    const run = (await deliver('d-1', { id: 'T-8', status: 'new', stamp: '5' })).runIds[0]!;
+    await fx.engine.runUntilIdle();
+    // A cancellation of an earlier state (stamp 3), delivered late: the run waits on.
+    await deliver('d-2', { id: 'T-8', status: 'Canceled', stamp: '3' });
+    expect((await runOf(run)).run.status).toBe('waiting');
+    await deliver('d-3', { id: 'T-8', status: 'Canceled', stamp: '6' });
+    const canceled = (await runOf(run)).run;
+    expect(canceled.status).toBe('canceled');
+    expect(canceled.error?.message).toBe(`canceled at 6, ${canceled.recipe} v${canceled.recipeVersion} started on fake.thing.happened at 5`);
+  });
+
   it('cancel_on (D12): a matching event also cancels a failed run of its key, so a retry later is refused and does nothing; a completed run is left as it is', async () => {
     fx = await engineFixture([
       recipeWith([{ id: 'ask', type: 'action', action: 'fake.record', input: { key: "{% 'ask ' & $trigger.data.id %}" }, retry: { max_attempts: 1 } }], {

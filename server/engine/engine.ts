@@ -367,8 +367,17 @@ export class Engine {
       };
       if (cancelOn?.filter) {
         // The filter may ask whether the run rests in a wait_for (`$run.waiting_for`): a run that set a
-        // status itself and is past its waits must not be stopped by the echo of its own write.
-        scope.run.waiting_for = waitingFor(await this.store.getJournal(runId));
+        // status itself and is past its waits must not be stopped by the echo of its own write. It may
+        // also compare the event with the one the run started on (`$run.trigger`): an event about a
+        // state older than the run's own (a late delivery) must not stop it.
+        scope.run = {
+          id: run.id,
+          recipe: run.recipe,
+          version: run.recipeVersion,
+          started_at: new Date(run.createdAt).toISOString(),
+          waiting_for: waitingFor(await this.store.getJournal(runId)),
+          trigger: { event: run.trigger.event, data: run.trigger.data },
+        };
         let cancels: unknown;
         try {
           cancels = await evaluateExpression(cancelOn.filter, scope, this.#env(), scope.trigger);

@@ -68,8 +68,11 @@ export interface ExpressionScope {
   trigger: unknown;
   steps: Record<string, unknown>;
   vars: Record<string, unknown>;
-  /** `waiting_for`: only in a `cancel_on` filter, the signal or event the run rests on in a `wait_for`, or null. */
-  run: { id: string; recipe: string; version: number; started_at: string; waiting_for?: string | null };
+  /**
+   * `waiting_for`: only in a `cancel_on` filter, the signal or event the run rests on in a `wait_for`, or null.
+   * `trigger`: only in a `cancel_on` filter (where `$trigger` is the event), the event the run started on.
+   */
+  run: { id: string; recipe: string; version: number; started_at: string; waiting_for?: string | null; trigger?: { event?: string; data: unknown } };
   error?: unknown;
   [loopVariable: string]: unknown;
 }

@@ -39,6 +39,16 @@ describe('tables: email addresses compare without regard to letter case (D9)', (
   });
 });
 
+describe('tables: the leave of a secondary approver (D9)', () => {
+  it("takes a leave row for an approver's manager, in any letter case, so ops learn when the CMM and their manager are away together", () => {
+    const leave = [
+      { approver_email: 'cmm.emea@vendor.example', from: '2026-03-02', to: '2026-03-13' },
+      { approver_email: 'DIRECTOR.emea@vendor.example', from: '2026-03-02', to: '2026-03-06' },
+    ];
+    expect(createTables({ approvers, leave }, undefined, 'recipes/tables').rows('leave')).toEqual([leave[0], { ...leave[1], approver_email: 'director.emea@vendor.example' }]);
+  });
+});
+
 describe('tables saved with a UTF-8 byte order mark (a Windows editor)', () => {
   it('load as the same tables without it: the mark is not part of the JSON (RFC 8259 8.1)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tables-'));

@@ -113,7 +113,8 @@ export function loadTables(dir: string): Tables {
 
 /**
  * D9: a leave row counts only for an approver the approvers table names (the recipe looks leave up by
- * the region's approver) or a regional marketing lead (the second level of a flexi request, D10, D13). A row for anyone else, a typo or a person who left, would silently keep a
+ * the region's approver) or a regional marketing lead (the second level of a flexi request, D10, D13),
+ * or the manager of either (their secondary, whose leave at the same time ops are told of). A row for anyone else, a typo or a person who left, would silently keep a
  * CMM on leave as the approver, so it is refused at start, naming the file and the row. Addresses are
  * compared in lower case (the schemas lower them).
  */
@@ -122,9 +123,11 @@ function checkLeaveNamesApprovers(tables: Map<string, Row[]>, origin: string): s
   const approvers = tables.get('approvers');
   if (!leave || !approvers) return [];
   const known = new Set([...approvers.map((row) => String(row.approver_email).toLowerCase()), ...leadEmails(tables)]);
+  // D9: a secondary's own leave counts too (the approval recipe tells ops when the approver and their manager are both away).
+  const managers = new Set([...approvers, ...(tables.get('regional-marketing-leads') ?? [])].map((row) => String(row.manager_email ?? '').toLowerCase()));
   return leave.flatMap((row, i) => {
     const email = String(row.approver_email).toLowerCase();
-    if (known.has(email)) return [];
+    if (known.has(email) || managers.has(email)) return [];
     return [
       `${origin}/leave: rows[${i}].approver_email: ${email} is not an approver in the approvers table${didYouMean(email, known) || ` (approvers: ${[...known].sort().join(', ')})`}; add the approver there or correct the address`,
     ];
