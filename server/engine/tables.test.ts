@@ -228,3 +228,11 @@ describe('ops\' mistakes in table files: the value given and the form to write, 
     );
   });
 });
+
+describe('tables: the business calendar time zone (review10)', () => {
+  it('refuses a misspelt zone quoting it and naming the zone meant, as a schedule trigger does', () => {
+    expect(() => createTables({}, { timezone: 'Europe/Berln', weekend: [6, 7], holidays: [] }, 'recipes/tables')).toThrow(
+      'recipes/tables/business-calendar: timezone: unknown time zone "Europe/Berln" (did you mean "Europe/Berlin"?)',
+    );
+  });
+});
