@@ -74,6 +74,13 @@ describe('validateRecipe', () => {
       ]);
     });
 
+    it('says how to write a wait_for event given as its name alone (review10)', () => {
+      // A trigger names its event as a string; a wait_for's event also needs the key that ties it to this run.
+      expect(problems(recipe([{ id: 'claim', type: 'wait_for', event: 'prm.mdf_claim.submitted', timeout: 'P10D' }]))).toEqual([
+        `${FILE}: steps[0].event: an object naming the event and the business key it must carry, e.g. { "name": "prm.mdf_claim.submitted", "key": "{% $trigger.data.mdfNumber %}" }`,
+      ]);
+    });
+
     it('explains a value that fits no branch of a union, or the branch it meant', () => {
       const data = recipe([
         { ...getAccount, on_error: 'retry' },
