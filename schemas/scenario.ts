@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoDuration } from './recipe.ts';
+import { TABLE_ROW_FORM } from './tables.ts';
 
 /**
  * A scenario tests recipes like code: seed the simulated systems and tables, set the clock, deliver
@@ -28,7 +29,7 @@ export const ScenarioSeed = z
       .strict()
       .optional(),
     salesforce: z.record(z.string(), z.array(Json)).optional().describe('Records per sObject, e.g. { "PartnerFundRequest": [ … ] }, besides an Account per PRM partner.'),
-    tables: z.record(z.string(), z.array(Json)).optional().describe('Table rows that replace the shipped table of that name, e.g. { "leave": [ … ] }.'),
+    tables: z.record(z.string(), z.array(z.record(z.string(), z.unknown(), { error: (issue) => (issue.code === 'invalid_type' && issue.input !== undefined ? TABLE_ROW_FORM : undefined) }))).optional().describe('Table rows that replace the shipped table of that name, e.g. { "leave": [ … ] }.'),
     calendar: Json.optional().describe('Replaces the business calendar.'),
   })
   .strict();

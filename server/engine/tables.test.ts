@@ -236,3 +236,16 @@ describe('tables: the business calendar time zone (review10)', () => {
     );
   });
 });
+
+describe('tables: a row that is not an object (review10)', () => {
+  it('says what a row is, one line a row, instead of "expected record, received array"', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tables-'));
+    try {
+      writeFileSync(join(dir, 'weekly-settings.json'), JSON.stringify({ rows: [{ programme: 'MDF', ops_email: 'ops@vendor.example' }, ['MDF', 'ops2@vendor.example'], 'MDG'] }));
+      const form = 'a row is an object of columns and their values, e.g. { "region": "EMEA", "approver_email": "cmm.emea@vendor.example" }';
+      expect(() => loadTables(dir)).toThrow(`${join(dir, 'weekly-settings.json')}: rows[1]: ${form}\n${join(dir, 'weekly-settings.json')}: rows[2]: ${form}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -56,6 +56,14 @@ describe('an invalid scenario step says what is wrong with it', () => {
     ]);
   });
 
+  it('a seed table row that is not an object says what a row is (review10)', () => {
+    const file = join(dir, 'row-list.scenario.json');
+    writeFileSync(file, JSON.stringify({ name: 'row as a list', seed: { tables: { leave: [['cmm.emea@vendor.example', '2026-03-02', '2026-03-06']] } }, steps: [{ advance: 'P1D' }] }));
+    expect(readScenario(file, 'row-list.scenario.json').problems).toEqual([
+      'row-list.scenario.json: seed.tables.leave[0]: a row is an object of columns and their values, e.g. { "region": "EMEA", "approver_email": "cmm.emea@vendor.example" }',
+    ]);
+  });
+
   it('a runs expectation without status says what to write, naming the entry and its recipe; status stays required', () => {
     expect(problemsWith([{ advance: 'P1D' }, { expect: { runs: [{ recipe: 'request-notice', status: 'completed' }, { recipe: 'request-notice', count: 1 }] } }])).toEqual([
       'steps[1].expect.runs[1].status: missing: say which status the runs of request-notice must have now: add "status": "completed" (or queued, running, waiting, failed, canceled)',
