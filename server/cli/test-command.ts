@@ -1,10 +1,9 @@
-import { readdirSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
 import { CONNECTORS } from '../../connectors/index.ts';
 import { ConfigError, loadConfig } from '../config.ts';
-import { displayPath, NoSuchPathError } from '../find-files.ts';
+import { NoSuchPathError } from '../find-files.ts';
 import { findScenarioFiles, formatResult, runScenarioFiles, summaryLine } from '../harness/scenario-files.ts';
 import type { Command } from './main.ts';
+import { scenariosBesideRecipesNotLoaded } from './outside-recipes-dir.ts';
 import { isExpectedStartupError } from './startup-error.ts';
 
 const USAGE = `Usage: partnerflow test [--keep-going] [paths...]
@@ -70,38 +69,8 @@ export const testCommand: Command = {
     }
     console.log(summaryLine(results));
     const failed = files.filter((_, i) => (results[i]?.failures.length ?? 0) > 0);
-    for (const note of recipesNotLoaded(failed, config.recipesDir)) console.error(note);
+    for (const note of scenariosBesideRecipesNotLoaded(failed, config.recipesDir)) console.error(note);
     return results.every((r) => r.failures.length === 0) ? 0 : 1;
   },
 };
 
-/**
- * A failed scenario kept outside RECIPES_DIR beside recipe files of its own: those recipes were not
- * loaded (a scenario runs against RECIPES_DIR's), which its failure ("no recipe is named …") does not
- * say. One line a folder, with the command that tests them.
- */
-function recipesNotLoaded(failedFiles: readonly string[], recipesDir: string): string[] {
-  const inside = (path: string) => path === recipesDir || path.startsWith(recipesDir + sep);
-  const byFolder = new Map<string, string[]>();
-  for (const file of failedFiles) {
-    const folder = dirname(resolve(file));
-    if (inside(folder)) continue;
-    byFolder.set(folder, [...(byFolder.get(folder) ?? []), displayPath(resolve(file))]);
-  }
-  const notes: string[] = [];
-  for (const [folder, scenarios] of byFolder) {
-    let recipes: string[];
-    try {
-      recipes = readdirSync(folder).filter((name) => /\.recipe\.(json|ts)$/.test(name)).sort();
-    } catch {
-      continue;
-    }
-    if (recipes.length === 0) continue;
-    const shownFolder = displayPath(folder);
-    const asArgument = relative(process.cwd(), folder) === '' ? '.' : shownFolder;
-    notes.push(
-      `partnerflow test: ${scenarios.join(', ')} ran against the recipes of RECIPES_DIR (${displayPath(recipesDir)}), not the ${recipes.length === 1 ? 'recipe' : 'recipes'} beside ${scenarios.length === 1 ? 'it' : 'them'} (${recipes.map((r) => displayPath(join(folder, r))).join(', ')}); to test ${recipes.length === 1 ? 'it' : 'them'}: RECIPES_DIR=${asArgument} partnerflow test ${scenarios.join(' ')}`,
-    );
-  }
-  return notes;
-}
