@@ -68,7 +68,7 @@ export function validateRecipe(data: unknown, file: string, options: RecipeCheck
     ...checkConnectors(recipe, options.catalog, options.connectorConfigs, recipeValues(recipe, options.tableRows ?? NO_ROWS, options.tablesDir)),
     ...checkSignals(recipe, options.catalog),
     ...checkTables(recipe, options.tables, options.tablesDir, options.tableRows),
-    ...checkTimerTrigger(recipe, options.tables, options.tablesDir),
+    ...checkTimerTrigger(recipe, options.tables, options.tablesDir, options.tableRows),
     ...checkExpressions(recipe),
     ...checkDataFields(recipe, options.catalog),
     ...checkStepOutputFields(recipe, options.catalog, options.tableRows),
