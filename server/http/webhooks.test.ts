@@ -308,6 +308,16 @@ describe('POST /webhooks/:source', () => {
       await expectNothingStored();
     });
 
+    it('names the source meant for a typo of a configured one, a sender with a wrong URL (review10)', async () => {
+      fx = await appFixture();
+      for (const [source, meant] of [['fak', 'fake'], ['FAKE', 'fake']]) {
+        const res = await fx.app.request(`/webhooks/${source}`, { method: 'POST', body: JSON.stringify(delivery()) });
+        expect(res.status).toBe(404);
+        expect(((await res.json()) as { error: string }).error).toBe(`unknown source "${source}": no webhook secret is configured for it (did you mean "${meant}"? POST /webhooks/${meant})`);
+      }
+      await expectNothingStored();
+    });
+
     it('answers the engine’s 404 for a configured secret whose connector this runtime does not have', async () => {
       fx = await appFixture({ config: { webhookSecrets: { fake: WEBHOOK_SECRET, ghost: 'ghost-secret-0123456789' } } });
       const body = JSON.stringify(delivery());
