@@ -8,7 +8,10 @@ import { TABLE_ROW_FORM } from './tables.ts';
  * (`*.scenario.json`) sit beside the recipes they test; `partnerflow test` and `npm test` run them.
  */
 
-const Time = z.iso.datetime({ offset: true }).describe('An ISO 8601 time, e.g. 2026-03-06T10:00:00Z.');
+// zod says "Invalid ISO datetime", which leaves out the form (a T, seconds, a zone: Z or +01:00).
+const Time = z.iso
+  .datetime({ offset: true, error: (issue) => (issue.input === undefined ? undefined : `an ISO 8601 time with its zone, e.g. 2026-03-06T10:00:00Z or 2026-03-06T11:00:00+01:00; got ${JSON.stringify(issue.input)}`) })
+  .describe('An ISO 8601 time, e.g. 2026-03-06T10:00:00Z.');
 const Json = z.record(z.string(), z.unknown());
 
 export const ScenarioSeed = z
