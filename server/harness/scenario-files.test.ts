@@ -65,6 +65,12 @@ describe('an invalid scenario step says what is wrong with it', () => {
     ]);
   });
 
+  it('a number written in quotes says to write it without them (review10)', () => {
+    const file = join(dir, 'quoted-number.scenario.json');
+    writeFileSync(file, JSON.stringify({ name: 'quoted number', steps: [{ fault: { system: 'prm', kind: 'rate_limit', times: '2' } }] }));
+    expect(readScenario(file, 'quoted-number.scenario.json').problems).toEqual(['quoted-number.scenario.json: steps[0].fault.times: a number, written without quotes: 2, not "2"']);
+  });
+
   it('a seed table row that is not an object says what a row is (review10)', () => {
     const file = join(dir, 'row-list.scenario.json');
     writeFileSync(file, JSON.stringify({ name: 'row as a list', seed: { tables: { leave: [['cmm.emea@vendor.example', '2026-03-02', '2026-03-06']] } }, steps: [{ advance: 'P1D' }] }));

@@ -55,3 +55,19 @@ function expectation(issue: Issue): string {
 function orList(items: string[]): string {
   return items.length <= 1 ? (items[0] ?? 'another value') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
 }
+
+/**
+ * A number or a boolean written in quotes (`"version": "1"`, `"required": "true"`): zod says "expected
+ * number, received string"; say what to write instead, from the value in the document.
+ */
+export function quotedValueHint(finding: Finding, document: unknown): Finding {
+  const kind = /^Invalid input: expected (number|boolean), received string$/.exec(finding.message)?.[1];
+  if (!kind) return finding;
+  let value: unknown = document;
+  for (const key of finding.path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  if (typeof value !== 'string') return finding;
+  const written = value.trim();
+  const reads = kind === 'number' ? written !== '' && Number.isFinite(Number(written)) : written === 'true' || written === 'false';
+  if (!reads) return { ...finding, message: `expected a ${kind}, got the text ${JSON.stringify(value)}` };
+  return { ...finding, message: `a ${kind}, written without quotes: ${kind === 'number' ? String(Number(written)) : written}, not ${JSON.stringify(value)}` };
+}

@@ -514,3 +514,11 @@ describe('validateRecipe', () => {
     });
   });
 });
+
+describe('validate: a number or boolean written in quotes (review10)', () => {
+  it('says to write it without quotes, quoting the value given', () => {
+    const data = { ...recipe([{ id: 'owner', type: 'lookup', table: 'owners', where: { region: 'EMEA' }, required: 'true' }]), version: '1' };
+    expect(problems(data)).toEqual([`${FILE}: version: a number, written without quotes: 1, not "1"`, `${FILE}: steps[0].required: a boolean, written without quotes: true, not "true"`]);
+    expect(problems({ ...recipe([{ id: 'done', type: 'stop' }]), version: 'one' })).toEqual([`${FILE}: version: expected a number, got the text "one"`]);
+  });
+});
