@@ -35,6 +35,13 @@ function describe(issue: Issue, base: readonly PropertyKey[], knownKeys: KnownKe
     const absent = issue.errors.every((branch) => branch.every((i) => i.code === 'invalid_type' && i.message.endsWith('received undefined')));
     return [{ path, message: absent ? `missing (expected ${orList(expected)})` : `Invalid input: expected ${orList(expected)}` }];
   }
+  if (issue.code === 'too_small' && issue.origin === 'array' && Number(issue.minimum) === 1) {
+    // zod: "Too small: expected array to have >=1 items". An empty branch is mostly one with nothing to do.
+    const key = path.at(-1);
+    const steps = key === 'steps' || key === 'then' || key === 'else' || key === 'on_timeout';
+    const optional = key === 'else' || key === 'on_timeout';
+    return [{ path, message: `empty: give at least one ${steps ? 'step' : 'item'}${optional ? `, or leave "${String(key)}" out` : ''}` }];
+  }
   if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
     return [{ path, message: `missing (expected ${issue.expected})` }];
   }

@@ -522,3 +522,17 @@ describe('validate: a number or boolean written in quotes (review10)', () => {
     expect(problems({ ...recipe([{ id: 'done', type: 'stop' }]), version: 'one' })).toEqual([`${FILE}: version: expected a number, got the text "one"`]);
   });
 });
+
+describe('validate: an empty list of steps (review10)', () => {
+  it('says a branch is empty and, where the key is optional, that it may be left out', () => {
+    const data = recipe([
+      { id: 'check', type: 'if', condition: '{% true %}', then: [], else: [] },
+      { id: 'claim', type: 'wait_for', signal: 'decision', timeout: 'P1D', on_timeout: [] },
+    ]);
+    expect(problems(data).filter((line) => line.includes('empty'))).toEqual([
+      `${FILE}: steps[0].then: empty: give at least one step`,
+      `${FILE}: steps[0].else: empty: give at least one step, or leave "else" out`,
+      `${FILE}: steps[1].on_timeout: empty: give at least one step, or leave "on_timeout" out`,
+    ]);
+  });
+});
