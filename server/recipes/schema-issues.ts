@@ -70,11 +70,30 @@ function orList(items: string[]): string {
 export function quotedValueHint(finding: Finding, document: unknown): Finding {
   const kind = /^Invalid input: expected (number|boolean), received string$/.exec(finding.message)?.[1];
   if (!kind) return finding;
-  let value: unknown = document;
-  for (const key of finding.path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  const value = valueAt(document, finding.path);
   if (typeof value !== 'string') return finding;
   const written = value.trim();
   const reads = kind === 'number' ? written !== '' && Number.isFinite(Number(written)) : written === 'true' || written === 'false';
   if (!reads) return { ...finding, message: `expected a ${kind}, got the text ${JSON.stringify(value)}` };
   return { ...finding, message: `a ${kind}, written without quotes: ${kind === 'number' ? String(Number(written)) : written}, not ${JSON.stringify(value)}` };
+}
+
+/**
+ * A step's or trigger's `type` that is no type (`"acton"`): zod lists the types ("Invalid discriminator
+ * value. Expected 'action' | …"); name the one meant, from the value in the document.
+ */
+export function unknownTypeHint(finding: Finding, document: unknown): Finding {
+  const listed = /^Invalid discriminator value\. Expected (.+)$/.exec(finding.message)?.[1];
+  if (!listed) return finding;
+  const types = [...listed.matchAll(/'([^']*)'/g)].map((m) => m[1]!);
+  const value = valueAt(document, finding.path);
+  const given = value === undefined ? 'missing' : `unknown ${String(finding.path.at(-1))} ${JSON.stringify(value)}`;
+  const meant = typeof value === 'string' ? didYouMean(value, types) : '';
+  return { ...finding, message: `${given}${meant}; one of: ${types.join(', ')}` };
+}
+
+function valueAt(document: unknown, path: readonly PropertyKey[]): unknown {
+  let value: unknown = document;
+  for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
 }

@@ -69,7 +69,7 @@ describe('validateRecipe', () => {
 
     it('names the step types when a type is unknown, and says what is missing', () => {
       expect(problems(recipe([{ id: 'a', type: 'actoin' }, { type: 'stop' }]))).toEqual([
-        `${FILE}: steps[0].type: Invalid discriminator value. Expected 'action' | 'if' | 'foreach' | 'lookup' | 'set' | 'wait' | 'wait_for' | 'stop'`,
+        `${FILE}: steps[0].type: unknown type "actoin" (did you mean "action"?); one of: action, if, foreach, lookup, set, wait, wait_for, stop`,
         `${FILE}: steps[1].id: missing (expected string)`,
       ]);
     });
@@ -79,6 +79,13 @@ describe('validateRecipe', () => {
       expect(problems(recipe([{ id: 'claim', type: 'wait_for', event: 'prm.mdf_claim.submitted', timeout: 'P10D' }]))).toEqual([
         `${FILE}: steps[0].event: an object naming the event and the business key it must carry, e.g. { "name": "prm.mdf_claim.submitted", "key": "{% $trigger.data.mdfNumber %}" }`,
       ]);
+    });
+
+    it('names the trigger type meant, and says a type is missing (review10)', () => {
+      expect(problems({ ...recipe([{ id: 'done', type: 'stop' }]), trigger: { type: 'webhok', event: 'crm.account.changed' } })).toEqual([
+        `${FILE}: trigger.type: unknown type "webhok" (did you mean "webhook"?); one of: webhook, poll, schedule, timer, run`,
+      ]);
+      expect(problems(recipe([{ id: 'done' }]))).toEqual([`${FILE}: steps[0].type: missing; one of: action, if, foreach, lookup, set, wait, wait_for, stop`]);
     });
 
     it('explains a value that fits no branch of a union, or the branch it meant', () => {
