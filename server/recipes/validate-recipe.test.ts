@@ -543,3 +543,13 @@ describe('validate: an empty list of steps (review10)', () => {
     ]);
   });
 });
+
+describe('validate: $vars a set step never sets (review10)', () => {
+  it('names the variable a set step keeps that a misspelt read meant', () => {
+    const data = recipe([
+      { id: 'remember', type: 'set', values: { owner: 'ops@vendor.example' } },
+      { id: 'keep', type: 'set', values: { who: '{% $vars.ownr %}', same: '{% $vars.owner %}' } },
+    ]);
+    expect(problems(data)).toEqual([`${FILE}: steps[1].values.who: reads $vars.ownr, but no set step of the recipe sets "ownr" (did you mean "owner"?): it is undefined in every run`]);
+  });
+});
