@@ -6,13 +6,15 @@
 // Why: running through tsx's loader hooks makes every import, node_modules included, cross a hook
 // thread; start-up took over 2 s. The compiled file, packages included (all but the native
 // better-sqlite3 and the on-demand TypeScript loader), is ready in about a third of that.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCES = ['server', 'connectors', 'schemas', 'mocks'];
 export const CLI_BUNDLE = join(root, 'dist', 'cli.mjs');
+// `<build id>.<pid>`: the build a running process loaded its CLI from, and loads its chunks from on demand.
+const HELD = join(root, 'dist', 'held');
 
 function newestSource(dir) {
   let newest = 0;
@@ -90,11 +92,60 @@ export async function ensureBuilt(announce = () => {}) {
   const aside = `${CLI_BUNDLE}.${process.pid}`;
   writeFileSync(aside, `export * from './${id}/cli.mjs';\n`);
   renameSync(aside, CLI_BUNDLE);
-  // Older builds go, but the one before stays: a process started on it may still load its chunks.
+  // Older builds go, but the one before stays, and so does every build a running process holds: a
+  // `serve` started two source changes ago loads its console's chunks from its own build on demand
+  // (review10: its pages answered 500, "Cannot find module", once the build was removed).
+  const held = heldBuilds();
   const builds = readdirSync(dirname(CLI_BUNDLE)).filter((name) => name.startsWith('build-') && name !== id);
   builds.sort((a, b) => mtimeOrZero(join(dirname(CLI_BUNDLE), b)) - mtimeOrZero(join(dirname(CLI_BUNDLE), a)));
-  for (const old of builds.slice(1)) rmSync(join(dirname(CLI_BUNDLE), old), { recursive: true, force: true });
+  for (const old of builds.slice(1)) if (!held.has(old)) rmSync(join(dirname(CLI_BUNDLE), old), { recursive: true, force: true });
   return CLI_BUNDLE;
+}
+
+/**
+ * The build `bundle` (dist/cli.mjs) points to, held for this process until it exits, as the file to
+ * import: its own build's entry, so a build made meanwhile switches neither the entry nor the chunks.
+ * Returns `bundle` itself when it names no build.
+ */
+export function holdBuild(bundle = CLI_BUNDLE) {
+  const id = /from '\.\/(build-[^/']+)\/cli\.mjs'/.exec(readFileSync(bundle, 'utf8'))?.[1];
+  if (!id) return bundle;
+  try {
+    mkdirSync(HELD, { recursive: true });
+    const marker = join(HELD, `${id}.${process.pid}`);
+    writeFileSync(marker, '');
+    process.on('exit', () => rmSync(marker, { force: true }));
+  } catch {
+    // A read-only dist/ (an image): nothing builds there either, so nothing removes the build.
+  }
+  return join(dirname(bundle), id, 'cli.mjs');
+}
+
+/** Builds held by a process still running; the marks of processes gone are removed. */
+function heldBuilds() {
+  const held = new Set();
+  let marks = [];
+  try {
+    marks = readdirSync(HELD);
+  } catch {
+    return held;
+  }
+  for (const mark of marks) {
+    const dot = mark.lastIndexOf('.');
+    if (isRunning(Number(mark.slice(dot + 1)))) held.add(mark.slice(0, dot));
+    else rmSync(join(HELD, mark), { force: true });
+  }
+  return held;
+}
+
+function isRunning(pid) {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
 }
 
 /**

@@ -7,9 +7,10 @@ import { pathToFileURL } from 'node:url';
 let entry;
 if (process.env.PARTNERFLOW_TSX !== '1') {
   try {
-    const { ensureBuilt } = await import('./build-cli.js');
+    const { ensureBuilt, holdBuild } = await import('./build-cli.js');
     const announce = () => process.stderr.write('partnerflow: compiling the CLI into dist/, once after an install or a source change (a few seconds) ...\n');
-    entry = pathToFileURL(await ensureBuilt(announce)).href;
+    // Its own build, held while it runs: a later build (after a source change) leaves it in place.
+    entry = pathToFileURL(holdBuild(await ensureBuilt(announce))).href;
   } catch (error) {
     process.stderr.write(`partnerflow: compiling the CLI failed, running the sources through tsx instead: ${error.message}\n`);
   }

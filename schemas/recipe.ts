@@ -259,10 +259,19 @@ export const WaitForStep = z
     type: z.literal('wait_for'),
     signal: z.string().regex(/^[a-z][a-z0-9_]*$/).optional().describe('A signal this run receives, e.g. an approval decision (approval.request names it).'),
     event: z
-      .object({ name: z.string().min(3), key: Expression.describe('The correlation key the event must carry.') })
+      .object(
+        { name: z.string().min(3), key: Expression.describe('The correlation key the event must carry.') },
+        {
+          // An event written as its name alone is the likely slip (a trigger's `event` is one): say the form.
+          error: (issue) =>
+            issue.code === 'invalid_type' && issue.input !== undefined
+              ? `an object naming the event and the business key it must carry, e.g. { "name": ${typeof issue.input === 'string' ? JSON.stringify(issue.input) : '"prm.mdf_claim.submitted"'}, "key": "{% $trigger.data.mdfNumber %}" }`
+              : undefined,
+        },
+      )
       .strict()
       .optional()
-      .describe('An external event, e.g. prm.mdf_request.status_changed for this MDF number.'),
+      .describe('An external event and the business key it must carry, e.g. { "name": "prm.mdf_request.status_changed", "key": "{% $trigger.data.mdfNumber %}" } for this MDF number.'),
     timeout: StepDelay.optional(),
     on_timeout: Steps.optional().describe('Runs when the timeout passes with nothing received; then the run continues after this step.'),
   })

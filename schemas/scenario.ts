@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoDuration } from './recipe.ts';
+import { TABLE_ROW_FORM } from './tables.ts';
 
 /**
  * A scenario tests recipes like code: seed the simulated systems and tables, set the clock, deliver
@@ -7,7 +8,10 @@ import { IsoDuration } from './recipe.ts';
  * (`*.scenario.json`) sit beside the recipes they test; `partnerflow test` and `npm test` run them.
  */
 
-const Time = z.iso.datetime({ offset: true }).describe('An ISO 8601 time, e.g. 2026-03-06T10:00:00Z.');
+// zod says "Invalid ISO datetime", which leaves out the form (a T, seconds, a zone: Z or +01:00).
+const Time = z.iso
+  .datetime({ offset: true, error: (issue) => (issue.input === undefined ? undefined : `an ISO 8601 time with its zone, e.g. 2026-03-06T10:00:00Z or 2026-03-06T11:00:00+01:00; got ${JSON.stringify(issue.input)}`) })
+  .describe('An ISO 8601 time, e.g. 2026-03-06T10:00:00Z.');
 const Json = z.record(z.string(), z.unknown());
 
 export const ScenarioSeed = z
@@ -28,7 +32,7 @@ export const ScenarioSeed = z
       .strict()
       .optional(),
     salesforce: z.record(z.string(), z.array(Json)).optional().describe('Records per sObject, e.g. { "PartnerFundRequest": [ … ] }, besides an Account per PRM partner.'),
-    tables: z.record(z.string(), z.array(Json)).optional().describe('Table rows that replace the shipped table of that name, e.g. { "leave": [ … ] }.'),
+    tables: z.record(z.string(), z.array(z.record(z.string(), z.unknown(), { error: (issue) => (issue.code === 'invalid_type' && issue.input !== undefined ? TABLE_ROW_FORM : undefined) }))).optional().describe('Table rows that replace the shipped table of that name, e.g. { "leave": [ … ] }.'),
     calendar: Json.optional().describe('Replaces the business calendar.'),
   })
   .strict();

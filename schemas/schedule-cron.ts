@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { closestName } from '../server/recipes/closest-name.ts';
 
 /**
  * What is wrong with a schedule trigger's cron, or null. A schedule is a five-field cron (minute hour
@@ -20,12 +21,37 @@ export function cronProblem(cron: string): string | null {
   return parsed.nextRun() ? null : `"${cron}" never fires`;
 }
 
-/** What is wrong with a schedule trigger's time zone (not an IANA name this runtime knows), or null. */
+/**
+ * What is wrong with a time zone (a schedule trigger's, the business calendar's): not an IANA name this
+ * runtime knows, with the name it is a typo of (`Europe/Berln`, `America/Chcago`) or the zone of a
+ * city written alone (`Berlin`, `New York`), or null.
+ */
 export function timeZoneProblem(zone: string): string | null {
+  if (isTimeZone(zone)) return null;
+  const meant = closestTimeZone(zone);
+  return `unknown time zone "${zone}" (${meant ? `did you mean "${meant}"?` : 'an IANA name such as Europe/Berlin or UTC'})`;
+}
+
+function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
-    return null;
+    return true;
   } catch {
-    return `unknown time zone "${zone}" (an IANA name such as Europe/Berlin or UTC)`;
+    return false;
   }
+}
+
+/** The IANA zone `zone` is a slip of, or the zone of the city it names alone, or undefined. */
+function closestTimeZone(zone: string): string | undefined {
+  const zones = [...Intl.supportedValuesOf('timeZone'), 'UTC'];
+  const typo = closestName(zone, zones);
+  if (typo) return typo;
+  // A city without its region ("Berlin", "new york"): the zone's last part, as IANA writes it.
+  const city = zone.trim().replace(/\s+/g, '_').toLowerCase();
+  if (city === '' || city.includes('/')) return undefined;
+  const byCity = new Map(zones.filter((z) => z.includes('/')).map((z) => [z.slice(z.lastIndexOf('/') + 1).toLowerCase(), z]));
+  const exact = byCity.get(city);
+  if (exact) return exact;
+  const near = closestName(city, byCity.keys());
+  return near ? byCity.get(near) : undefined;
 }

@@ -137,11 +137,14 @@ export const KNOWN_TABLES: Record<string, z.ZodType> = {
   'claim-reminders': ClaimReminderRow,
 };
 
+/** What a row is, said where a row is something else (a list, a value): zod says "expected record". */
+export const TABLE_ROW_FORM = 'a row is an object of columns and their values, e.g. { "region": "EMEA", "approver_email": "cmm.emea@vendor.example" }';
+
 /** The file format of a table: a description for ops and the rows. */
 export const TableFile = z
   .object({
     $schema: z.string().optional(),
     description: z.string().optional(),
-    rows: z.array(z.record(z.string(), z.unknown())),
+    rows: z.array(z.record(z.string(), z.unknown(), { error: (issue) => (issue.code === 'invalid_type' && issue.input !== undefined ? TABLE_ROW_FORM : undefined) })),
   })
   .strict();

@@ -1,5 +1,6 @@
-import { execSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
+import { execSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -73,7 +74,57 @@ describe('installing builds the CLI', () => {
     }
   }, 180_000);
 
+  it('keeps the build a running serve loaded from when sources change twice: its console pages still answer (review10)', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'partnerflow-held-'));
+    let serve: ChildProcess | undefined;
+    try {
+      for (const entry of ['bin', 'server', 'connectors', 'schemas', 'mocks', 'recipes', 'package.json']) cpSync(join(root, entry), join(project, entry), { recursive: true });
+      symlinkSync(realpathSync(join(root, 'node_modules')), join(project, 'node_modules'));
+      expect(prepare(project).code).toBe(0);
+      const port = await freePort();
+      serve = spawn(process.execPath, ['bin/partnerflow.js', 'serve', '--mock', '--port', String(port), '--db', join(project, 'mock.db')], { cwd: project, env: { ...process.env, PARTNERFLOW_TSX: '', LOG_LEVEL: 'info' } });
+      const started = serve;
+      await new Promise<void>((ready, failed) => {
+        let out = '';
+        started.stdout!.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('partnerflow ready')) ready();
+        });
+        started.on('exit', (code) => failed(new Error(`serve exited ${code}: ${out}`)));
+      });
+      // A developer edits a source twice and runs a command each time: two builds after the server's.
+      for (const seconds of [5, 10]) {
+        const later = new Date(Date.now() + seconds * 1000);
+        utimesSync(join(project, 'server/cli/main.ts'), later, later);
+        expect(node(['bin/partnerflow.js', '--help'], project).err).toContain('compiling the CLI');
+      }
+      // The console's chunks are loaded at the first request, from the server's own build.
+      const page = await fetch(`http://127.0.0.1:${port}/console/recipes`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('mdf-request-approval');
+      const exited = new Promise((done) => started.on('exit', done));
+      started.kill('SIGTERM');
+      await exited;
+      serve = undefined;
+      // Its hold ends with it: the next build may remove that build.
+      expect(readdirSync(join(project, 'dist/held'))).toEqual([]);
+    } finally {
+      serve?.kill('SIGKILL');
+      rmSync(project, { recursive: true, force: true });
+    }
+  }, 180_000);
+
   it('shows install scripts as they run (.npmrc foreground-scripts): the native build of better-sqlite3 is not silent', () => {
     expect(execSync('npm config get foreground-scripts', { cwd: root, encoding: 'utf8' }).trim()).toBe('true');
   });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolvePort(port));
+    });
+  });
+}

@@ -263,7 +263,10 @@ describe('a template name the recipe keeps in a variable or reads from a table',
     expect(validateWith([lookup({ kind: '{% $steps.request.status %}' }), send('tell_partner', '{% $steps.notice.templat %}', data)], { notices })).toEqual([
       `${FILE}: steps[2].input.template: reads steps.notice.templat, but table notices has no column "templat" (did you mean "template"?); it is undefined in every run`,
     ]);
-    expect(validateWith([send('tell_partner', '{% $vars.never_set %}', data)])).toEqual([]);
+    // Not judged as a template either; what it is, a variable nothing sets, is said (review10: check-expressions.ts).
+    expect(validateWith([send('tell_partner', '{% $vars.never_set %}', data)])).toEqual([
+      `${FILE}: steps[1].input.template: reads $vars.never_set, but no set step of the recipe sets "never_set": it is undefined in every run`,
+    ]);
     expect(validateWith([set('pick', { template_name: "{% $trigger.data.template ?: 'request-aproved' %}" }), send('tell_partner', '{% $vars.template_name %}', data)])).toEqual([
       `${FILE}: steps[2].input.template: step "tell_partner" can send email template "request-aproved", set as $vars.template_name by step "pick"; there is no email template "request-aproved" in ${shown}: a run that sends it would fail at this step (did you mean "request-approved"?)`,
     ]);

@@ -112,30 +112,50 @@ async function noSuchTemplate(name: string, dir: string): Promise<string> {
 
 /** Splits the front matter (`subject:`) from the body (a leading byte order mark ignored); names the file when the format is wrong. */
 export function parseTemplate(source: string, file: string): ParsedTemplate {
-  const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n([\s\S]*)$/.exec(withoutByteOrderMark(source));
+  const content = withoutByteOrderMark(source);
+  const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n([\s\S]*)$/.exec(content);
   if (!match) throw new TemplateError(`${file}: a template starts with a front matter: ---, subject: …, ---`);
-  const subjectLine = match[1]!.split(/\r?\n/).find((line) => line.startsWith('subject:'));
-  if (!subjectLine) throw new TemplateError(`${file}: the front matter has no "subject:" line`);
-  const subject = subjectLine.slice('subject:'.length).trim();
+  const frontLines = match[1]!.split(/\r?\n/);
+  const subjectAt = frontLines.findIndex((line) => line.startsWith('subject:'));
+  if (subjectAt < 0) throw new TemplateError(`${file}: the front matter has no "subject:" line`);
+  const subject = frontLines[subjectAt]!.slice('subject:'.length).trim();
+  // Lines of the file, so a placeholder that does not parse is named where the author wrote it.
+  const bodyLine = lineCount(content.slice(0, content.length - match[2]!.length)) + 1;
   // Trailing blank lines go before splitting: they cannot hold a placeholder, which ends in `}}`.
-  return { subject: splitParts(subject, file), body: splitParts(match[2]!.replace(/\s+$/, '\n'), file) };
+  return { subject: splitParts(subject, file, subjectAt + 2), body: splitParts(match[2]!.replace(/\s+$/, '\n'), file, bodyLine) };
 }
 
-function splitParts(text: string, file: string): Part[] {
+function lineCount(text: string): number {
+  return text.split('\n').length - 1;
+}
+
+function splitParts(text: string, file: string, firstLine: number): Part[] {
   const parts: Part[] = [];
   let last = 0;
+  const literal = (from: number, to: number): string => {
+    const piece = text.slice(from, to);
+    // `{{ name }` (a brace short) would be sent as written, braces and all, to every recipient.
+    const open = piece.indexOf('{{');
+    if (open >= 0) throw new TemplateError(`${file}:${firstLine + lineCount(text.slice(0, from + open))}: "{{" without its "}}": a placeholder is written {{ … }}`);
+    return piece;
+  };
   for (const placeholder of text.matchAll(PLACEHOLDER)) {
-    parts.push(text.slice(last, placeholder.index));
+    parts.push(literal(last, placeholder.index));
     last = placeholder.index + placeholder[0].length;
     const source = placeholder[1]!;
     try {
       const compiled = compileExpression(`{%${source}%}`);
       parts.push({ source, compiled, plain: plainEvaluatorOf(compiled) });
     } catch (error) {
-      throw new TemplateError(`${file}: ${(error as ExpressionError).message}`);
+      // As written in the template ({{ … }}, not a recipe's {% … %}) and on its line.
+      const e = error as ExpressionError;
+      const cause = (e.cause as { message?: string } | undefined)?.message ?? e.message;
+      const where = e.position !== undefined ? ` at position ${e.position}` : '';
+      const line = firstLine + lineCount(text.slice(0, placeholder.index));
+      throw new TemplateError(`${file}:${line}: {{${source}}}: ${cause}${where}`);
     }
   }
-  parts.push(text.slice(last));
+  parts.push(literal(last, text.length));
   return parts;
 }
 

@@ -8,6 +8,12 @@ export type RunEvent = { data: unknown; problem?: undefined } | { problem: strin
 
 /** The event a `schedule` trigger gives its run (engine.ts: one per fire time), as `run --event` takes it. */
 export const SCHEDULE_EVENT_SHAPE = '{"scheduled_at": "<an ISO time, e.g. 2026-03-03T07:00:00Z>"}';
+/**
+ * The event a `timer` trigger gives its run (business-timers.ts: one per record, offset and date), as
+ * `run --event` takes it: the record's key, the date followed, the offset that fell due and the record.
+ */
+export const TIMER_EVENT_SHAPE = '{"key": "<the record\'s key, e.g. MDF-1001>", "date": "<the date followed, e.g. 2026-05-13>", "offset": <the offset due, e.g. 14>, "record": {<the record as its event carried it>}}';
+const TimerEvent = z.object({ key: z.string().min(1) }).passthrough();
 const ScheduleEvent = z.object({ scheduled_at: z.iso.datetime({ offset: true }), previous_scheduled_at: z.iso.datetime({ offset: true }).nullable().optional() }).strict();
 
 /**
@@ -16,8 +22,8 @@ const ScheduleEvent = z.object({ scheduled_at: z.iso.datetime({ offset: true }),
  * another one is refused, and the data must fit the event's schema); a schedule recipe takes
  * `{ "scheduled_at": <ISO time> }`, the fire time its steps compute their window from; a webhook body
  * is not an event of any other trigger. Without this, a wrong file ran and failed deep inside a step
- * (exit 1), or ran a recipe with another event's data without a word. Poll, timer and run triggers
- * take their data as given.
+ * (exit 1), or ran a recipe with another event's data without a word. A timer recipe takes the data its
+ * timer gives, which has the record's `key`; poll and run triggers take their data as given.
  */
 export function runEvent(recipe: Recipe, json: unknown, file: string, catalog: ConnectorCatalog): RunEvent {
   const body = isWebhookBody(json) ? json : undefined;
@@ -31,7 +37,7 @@ export function runEvent(recipe: Recipe, json: unknown, file: string, catalog: C
     if (parsed && !parsed.success) return { problem: `${file} is not a valid ${trigger.event}: ${formatIssues(parsed.error.issues, ['data'])}` };
     return { data: parsed ? parsed.data : data };
   }
-  const takes = trigger.type === 'schedule' ? `, with ${SCHEDULE_EVENT_SHAPE}` : '';
+  const takes = trigger.type === 'schedule' ? `, with ${SCHEDULE_EVENT_SHAPE}` : trigger.type === 'timer' ? `, with ${TIMER_EVENT_SHAPE}` : '';
   if (body) return { problem: `${file} is a webhook event (${String(body.event)}); ${name} is started by its ${trigger.type}${takes}` };
   if (trigger.type === 'schedule') {
     const parsed = ScheduleEvent.safeParse(data);
@@ -41,6 +47,10 @@ export function runEvent(recipe: Recipe, json: unknown, file: string, catalog: C
     // from the store as the engine does (previousScheduledSlot), so a hand run of a slot is that slot's run.
     const previous = parsed.data.previous_scheduled_at;
     return { data: { scheduled_at: new Date(parsed.data.scheduled_at).toISOString(), ...(previous !== undefined && { previous_scheduled_at: previous === null ? null : new Date(previous).toISOString() }) } };
+  }
+  if (trigger.type === 'timer' && !TimerEvent.safeParse(data).success) {
+    // The record alone (a request's fields) ran and failed at the first step reading $trigger.data.key.
+    return { problem: `${file} is not a timer's event: it has no "key"; ${name} is started by its timer${takes}` };
   }
   return { data };
 }

@@ -131,6 +131,25 @@ describe('partnerflow test', () => {
     expect(code).toBe(1);
   });
 
+  it('says when a failed scenario kept outside RECIPES_DIR has recipes beside it, which it did not run against (review10)', () => {
+    // A newcomer's scratch folder: a recipe and its scenario side by side, run without RECIPES_DIR.
+    const scratch = mkdtempSync(join(tmpdir(), 'partnerflow-scratch-'));
+    try {
+      const recipe = { name: 'scratch-notice', version: 1, description: 'tells ops', trigger: { type: 'webhook', event: 'prm.mdf_request.submitted' }, steps: [{ id: 'done', type: 'stop' }] };
+      writeFileSync(join(scratch, 'scratch-notice.recipe.json'), JSON.stringify(recipe));
+      const scenario = { name: 'scratch notice runs', steps: [{ expect: { runs: [{ recipe: 'scratch-notice', status: 'completed' }] } }] };
+      writeFileSync(join(scratch, 'scratch-notice.scenario.json'), JSON.stringify(scenario));
+      const { code, out, err } = partnerflowTest([join(scratch, 'scratch-notice.scenario.json')]);
+      expect(out.at(-1)).toBe('0 passed, 1 failed');
+      expect(err).toEqual([
+        `partnerflow test: ${join(scratch, 'scratch-notice.scenario.json')} ran against the recipes of RECIPES_DIR (recipes), not the recipe beside it (${join(scratch, 'scratch-notice.recipe.json')}); to test it: RECIPES_DIR=${scratch} partnerflow test ${join(scratch, 'scratch-notice.scenario.json')}`,
+      ]);
+      expect(code).toBe(1);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it('with --keep-going, reports every failing step of a scenario, not only the first', () => {
     const { code, out } = partnerflowTest(['--keep-going', '../elsewhere']);
     expect(out.slice(2)).toEqual([

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { NoSuchPathError } from '../find-files.ts';
 import { findScenarioFiles, formatResult, runScenarioFiles, summaryLine } from '../harness/scenario-files.ts';
 import type { Command } from './main.ts';
+import { scenariosBesideRecipesNotLoaded } from './outside-recipes-dir.ts';
 import { isExpectedStartupError } from './startup-error.ts';
 
 const USAGE = `Usage: partnerflow test [--keep-going] [paths...]
@@ -67,6 +68,9 @@ export const testCommand: Command = {
       return 1;
     }
     console.log(summaryLine(results));
+    const failed = files.filter((_, i) => (results[i]?.failures.length ?? 0) > 0);
+    for (const note of scenariosBesideRecipesNotLoaded(failed, config.recipesDir)) console.error(note);
     return results.every((r) => r.failures.length === 0) ? 0 : 1;
   },
 };
+

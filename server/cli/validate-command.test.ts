@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,6 +113,22 @@ describe('partnerflow validate', () => {
     const code = await validateCommand.run({ values: {}, positionals: [] });
     expect(output.out.filter((line) => !line.startsWith('✓ '))).toEqual([expect.stringMatching(/^\d+ recipes? valid, 0 with problems$/)]);
     expect(code).toBe(0);
+  });
+
+  it('says when a recipe with problems outside RECIPES_DIR has tables or email templates beside it, which it was not checked against (review10)', async () => {
+    // A newcomer's scratch folder: a recipe and its own email template, validated without RECIPES_DIR.
+    const scratch = mkdtempSync(join(tmpdir(), 'partnerflow-scratch-'));
+    onTestFinished(() => rmSync(scratch, { recursive: true, force: true }));
+    const recipe = { name: 'scratch-notice', version: 1, description: 'tells ops', trigger: { type: 'webhook', event: 'prm.mdf_request.submitted' }, steps: [{ id: 'tell', type: 'action', action: 'email.send', input: { to: ['ops@vendor.example'], template: 'scratch-notice' } }] };
+    writeFileSync(join(scratch, 'scratch-notice.recipe.json'), JSON.stringify(recipe));
+    mkdirSync(join(scratch, 'email-templates'));
+    writeFileSync(join(scratch, 'email-templates/scratch-notice.txt'), '---\nsubject: Hello\n---\nHello\n');
+    const code = await validateCommand.run({ values: {}, positionals: [join(scratch, 'scratch-notice.recipe.json')] });
+    expect(output.out).toEqual([`${join(scratch, 'scratch-notice.recipe.json')}: steps[0].input.template: no email template "scratch-notice": the templates folder ${shown('recipes/email-templates')} (EMAIL_TEMPLATES_DIR) does not exist`, '0 recipes valid, 1 with problems']);
+    expect(output.err).toEqual([
+      `partnerflow validate: ${join(scratch, 'scratch-notice.recipe.json')} is outside RECIPES_DIR (${shown('recipes')}) and was checked against the tables of ${shown('tables')} and the email templates of ${shown('recipes/email-templates')}, not the ${join(scratch, 'email-templates')} beside it; to check it as a runtime on that folder reads it: RECIPES_DIR=${scratch} partnerflow validate ${join(scratch, 'scratch-notice.recipe.json')}`,
+    ]);
+    expect(code).toBe(1);
   });
 
   it('rejects a literal template name that names no email template, with file and JSON path', async () => {

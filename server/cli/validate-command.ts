@@ -7,6 +7,7 @@ import { checkRecipeFiles } from '../recipes/check-recipe-files.ts';
 import { findRecipeFiles, NoSuchPathError } from '../find-files.ts';
 import { formatProblem } from '../recipes/recipe-problem.ts';
 import type { Command } from './main.ts';
+import { recipesCheckedAgainstRecipesDir } from './outside-recipes-dir.ts';
 
 const USAGE = `Usage: partnerflow validate [paths...]
 
@@ -87,6 +88,10 @@ export function createValidateCommand(connectors: () => Promise<readonly Connect
       const withProblems = checks.filter((c) => c.problems.length > 0).length;
       const tablesWithProblems = new Set(tableProblems.map((p) => p.table)).size;
       console.log(summaryLine(checks.length - withProblems, withProblems) + (tablesWithProblems > 0 ? `; ${tablesWithProblems} ${tablesWithProblems === 1 ? 'table' : 'tables'} with problems` : ''));
+      const templatesDir = (config.connectors.email as { templatesDir?: string } | undefined)?.templatesDir;
+      if (templatesDir) {
+        for (const note of recipesCheckedAgainstRecipesDir(checks.filter((c) => c.problems.length > 0).map((c) => c.file), config.recipesDir, config.tablesDir, templatesDir)) console.error(note);
+      }
       return withProblems === 0 && tableProblems.length === 0 ? 0 : 1;
     },
   };

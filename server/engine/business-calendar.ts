@@ -1,5 +1,6 @@
 import { DateTime, Duration } from 'luxon';
 import { z } from 'zod';
+import { timeZoneProblem } from '../../schemas/schedule-cron.ts';
 
 /**
  * The business calendar ops maintain (`recipes/tables/business-calendar.json`): which weekdays are the
@@ -13,7 +14,11 @@ export const BusinessCalendar = z
     holidays: z.array(z.object({ date: z.iso.date(), name: z.string() }).strict()).default([]),
   })
   .strict()
-  .refine((c) => DateTime.now().setZone(c.timezone).isValid, { message: 'an IANA time zone, e.g. Europe/London', path: ['timezone'] })
+  .superRefine((c, ctx) => {
+    if (DateTime.now().setZone(c.timezone).isValid) return;
+    // The value and the zone it is a typo of, as a schedule's time zone is refused (schedule-cron.ts).
+    ctx.addIssue({ code: 'custom', path: ['timezone'], message: timeZoneProblem(c.timezone) ?? `unknown time zone "${c.timezone}" (an IANA name such as Europe/Berlin or UTC)` });
+  })
   .refine((c) => c.weekend.length < 7, { message: 'a week needs at least one working day', path: ['weekend'] });
 export type BusinessCalendar = z.output<typeof BusinessCalendar>;
 

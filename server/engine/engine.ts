@@ -36,6 +36,7 @@ import { ExecutionRate } from './execution-rate.ts';
 import type { CurrentVersionRefusal, OperatorRetryOutcome } from './retry-refusals.ts';
 import { backpressure, type BacklogLimits, type Refusal } from './backpressure.ts';
 import { WorkerIdHold } from './worker-id-claim.ts';
+import { unknownEventMessage } from './unknown-event.ts';
 
 /**
  * The poll of a worker whose store notifies it of due runs (PostgreSQL LISTEN/NOTIFY, wake-timer.ts):
@@ -201,7 +202,7 @@ export class Engine {
     const connector = this.#opts.connectors.catalog.connector(delivery.source);
     if (!connector) throw new EventRejectedError(`unknown source "${delivery.source}"`, 404);
     const definition = this.#opts.connectors.catalog.eventDefinition(eventName);
-    if (!definition) throw new EventRejectedError(`source ${delivery.source} has no event "${delivery.event}"`, 400);
+    if (!definition) throw new EventRejectedError(unknownEventMessage(delivery.source, delivery.event, Object.keys(connector.events ?? {})), 400);
     const parsed = definition.data.safeParse(delivery.data);
     if (!parsed.success) {
       const issues = issuesOf(parsed.error, ['data']);

@@ -1,6 +1,5 @@
 import type { z } from 'zod';
 import type { ActionStep, Delay, ForeachStep, IfStep, LookupStep, Recipe, Step, StepDelay, WaitForStep, WaitStep } from '../../schemas/recipe.ts';
-import { formatIssues } from '../../schemas/format-issues.ts';
 import type { Logger, StepEntryWrite } from '../../connectors/kit/define-connector.ts';
 import { STOPPED_BY_RECIPE, type JournalEntry, type Run, type RunError, type Store, type WaitSpec } from '../store/store.ts';
 import { DEFAULT_RETRY, backoffDelay } from './backoff.ts';
@@ -19,6 +18,7 @@ import { refOf, type LifecycleListener } from './lifecycle-events.ts';
 import { TRIGGER_EXPRESSION_ERROR } from './webhook-trigger.ts';
 import { computedKey } from './computed-key.ts';
 import { parkFor, type BusySystem } from './worker-slots.ts';
+import { describeInputIssues } from './input-issues.ts';
 
 /** What a turn needs from the runtime. */
 export interface InterpreterDeps {
@@ -254,7 +254,7 @@ class Turn {
     try {
       input = await this.evaluate(step.input ?? {}, scope);
       const parsed = resolved.definition.input.safeParse(input);
-      if (!parsed.success) throw new StepInputError(`input of ${step.action} does not match its schema: ${formatIssues(parsed.error.issues, ['input'])}`);
+      if (!parsed.success) throw new StepInputError(`input of ${step.action} does not match its schema: ${describeInputIssues(parsed.error.issues, step.input ?? {})}`);
       journaledInput = redact(input, resolved.definition.secretInputs);
       // A read has no outside effect to guard: a crash mid-call reads again (see ActionDefinition.readOnly).
       if (!resolved.definition.readOnly) {

@@ -238,3 +238,24 @@ describe('ops\' mistakes in table files: the value given and the form to write, 
     );
   });
 });
+
+describe('tables: the business calendar time zone (review10)', () => {
+  it('refuses a misspelt zone quoting it and naming the zone meant, as a schedule trigger does', () => {
+    expect(() => createTables({}, { timezone: 'Europe/Berln', weekend: [6, 7], holidays: [] }, 'recipes/tables')).toThrow(
+      'recipes/tables/business-calendar: timezone: unknown time zone "Europe/Berln" (did you mean "Europe/Berlin"?)',
+    );
+  });
+});
+
+describe('tables: a row that is not an object (review10)', () => {
+  it('says what a row is, one line a row, instead of "expected record, received array"', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tables-'));
+    try {
+      writeFileSync(join(dir, 'weekly-settings.json'), JSON.stringify({ rows: [{ programme: 'MDF', ops_email: 'ops@vendor.example' }, ['MDF', 'ops2@vendor.example'], 'MDG'] }));
+      const form = 'a row is an object of columns and their values, e.g. { "region": "EMEA", "approver_email": "cmm.emea@vendor.example" }';
+      expect(() => loadTables(dir)).toThrow(`${join(dir, 'weekly-settings.json')}: rows[1]: ${form}\n${join(dir, 'weekly-settings.json')}: rows[2]: ${form}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

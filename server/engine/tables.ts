@@ -103,7 +103,8 @@ export function loadTables(dir: string): Tables {
     }
     const parsed = TableFile.safeParse(json);
     if (!parsed.success) {
-      problems.push(`${path}: ${formatIssues(parsed.error.issues)}`);
+      // One line a problem, as a row's problems are.
+      problems.push(...parsed.error.issues.map((issue) => `${path}: ${formatIssues([issue])}`));
       continue;
     }
     tables[name] = parsed.data.rows;

@@ -56,6 +56,29 @@ describe('an invalid scenario step says what is wrong with it', () => {
     ]);
   });
 
+  it('a clock or set_clock that is no ISO time with a zone says the form, quoting the value (review10)', () => {
+    const file = join(dir, 'clock-form.scenario.json');
+    writeFileSync(file, JSON.stringify({ name: 'clock forms', clock: '2026-03-02 09:00', steps: [{ set_clock: '2026-03-05T09:00:00' }] }));
+    expect(readScenario(file, 'clock-form.scenario.json').problems).toEqual([
+      'clock-form.scenario.json: clock: an ISO 8601 time with its zone, e.g. 2026-03-06T10:00:00Z or 2026-03-06T11:00:00+01:00; got "2026-03-02 09:00"',
+      'clock-form.scenario.json: steps[0].set_clock: an ISO 8601 time with its zone, e.g. 2026-03-06T10:00:00Z or 2026-03-06T11:00:00+01:00; got "2026-03-05T09:00:00"',
+    ]);
+  });
+
+  it('a number written in quotes says to write it without them (review10)', () => {
+    const file = join(dir, 'quoted-number.scenario.json');
+    writeFileSync(file, JSON.stringify({ name: 'quoted number', steps: [{ fault: { system: 'prm', kind: 'rate_limit', times: '2' } }] }));
+    expect(readScenario(file, 'quoted-number.scenario.json').problems).toEqual(['quoted-number.scenario.json: steps[0].fault.times: a number, written without quotes: 2, not "2"']);
+  });
+
+  it('a seed table row that is not an object says what a row is (review10)', () => {
+    const file = join(dir, 'row-list.scenario.json');
+    writeFileSync(file, JSON.stringify({ name: 'row as a list', seed: { tables: { leave: [['cmm.emea@vendor.example', '2026-03-02', '2026-03-06']] } }, steps: [{ advance: 'P1D' }] }));
+    expect(readScenario(file, 'row-list.scenario.json').problems).toEqual([
+      'row-list.scenario.json: seed.tables.leave[0]: a row is an object of columns and their values, e.g. { "region": "EMEA", "approver_email": "cmm.emea@vendor.example" }',
+    ]);
+  });
+
   it('a runs expectation without status says what to write, naming the entry and its recipe; status stays required', () => {
     expect(problemsWith([{ advance: 'P1D' }, { expect: { runs: [{ recipe: 'request-notice', status: 'completed' }, { recipe: 'request-notice', count: 1 }] } }])).toEqual([
       'steps[1].expect.runs[1].status: missing: say which status the runs of request-notice must have now: add "status": "completed" (or queued, running, waiting, failed, canceled)',

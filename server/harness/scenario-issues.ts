@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { ExpectedRun, Scenario, ScenarioStep } from '../../schemas/scenario.ts';
 import { didYouMean } from '../recipes/closest-name.ts';
 import type { Finding } from '../recipes/recipe-problem.ts';
-import { describeSchemaIssues, type KnownKeys } from '../recipes/schema-issues.ts';
+import { describeSchemaIssues, quotedValueHint, type KnownKeys } from '../recipes/schema-issues.ts';
 import { schemaKeysAt } from '../recipes/schema-keys.ts';
 
 type Issue = z.core.$ZodIssue;
@@ -25,7 +25,7 @@ export function describeScenarioIssues(issues: readonly Issue[], input: unknown)
     if (index === undefined) return describeSchemaIssues([issue], [], knownKeys);
     return describeStep(issue as Extract<Issue, { code: 'invalid_union' }>, (input as { steps: unknown[] }).steps[index], knownKeys);
   });
-  return findings.map((finding) => runStatusMissing(finding, input) ?? finding);
+  return findings.map((finding) => runStatusMissing(finding, input) ?? quotedValueHint(finding, input));
 }
 
 /**

@@ -29,3 +29,19 @@ describe('change_table on a table a recipe looks up by a key (review 6)', () => 
     expect(scenario.rows('followup-owners')).toEqual([{ region: 'EMEA', owner_email: 'dana.new@vendor.example' }]);
   });
 });
+
+describe('seed.tables naming a table of TABLES_DIR misspelt (review10)', () => {
+  const shipped = createTables({ 'followup-owners': [{ region: 'EMEA', owner_email: 'old.owner@vendor.example' }] });
+
+  it('refuses the scenario before it runs, naming the table meant: the rows were seeded under a name no recipe reads', () => {
+    expect(() => new ScenarioTables(shipped, { tables: { 'followup-ownres': [{ region: 'EMEA', owner_email: 'dana.new@vendor.example' }] } })).toThrow(
+      'seed.tables.followup-ownres: there is no table "followup-ownres" in TABLES_DIR (did you mean "followup-owners"?): no recipe would read these rows',
+    );
+  });
+
+  it('takes the table spelt right, and a table of its own far from every name', () => {
+    const scenario = new ScenarioTables(shipped, { tables: { 'followup-owners': [{ region: 'APAC', owner_email: 'a@vendor.example' }], 'partner-tiers': [{ tier: 'gold' }] } });
+    expect(scenario.rows('followup-owners')).toEqual([{ region: 'APAC', owner_email: 'a@vendor.example' }]);
+    expect(scenario.rows('partner-tiers')).toEqual([{ tier: 'gold' }]);
+  });
+});

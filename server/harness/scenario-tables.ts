@@ -17,6 +17,13 @@ export class ScenarioTables implements Tables {
     this.#check = check;
     const rows: Record<string, Row[]> = {};
     for (const name of shipped.names()) rows[name] = [...(shipped.rows(name) ?? [])];
+    // A seed table a typo away from a table of TABLES_DIR is that table misspelt: seeded under its own
+    // name, no recipe read it (they read TABLES_DIR's) and the scenario failed later without a word why.
+    const misspelt = Object.keys(seed.tables ?? {}).flatMap((name) => {
+      const meant = rows[name] === undefined ? didYouMean(name, shipped.names()) : '';
+      return meant ? [`seed.tables.${name}: there is no table "${name}" in TABLES_DIR${meant}: no recipe would read these rows`] : [];
+    });
+    if (misspelt.length > 0) throw new TableError(misspelt.join('\n'));
     Object.assign(rows, seed.tables ?? {});
     const checked = createTables(rows, seed.calendar ?? shipped.calendar, 'scenario seed tables');
     this.#rows = new Map(checked.names().map((name) => [name, [...checked.rows(name)!]]));

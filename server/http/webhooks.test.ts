@@ -117,6 +117,22 @@ describe('POST /webhooks/:source', () => {
       await expectNothingStored();
     });
 
+    it('names the event meant for an unknown one: a typo, or the event written with its source (review10)', async () => {
+      fx = await appFixture();
+      let res = await fx.deliver({ ...delivery(), event: 'thing.hapened' });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toBe('source fake has no event "thing.hapened" (did you mean "thing.happened"?)');
+      // As recipes write it: the URL already names the source.
+      res = await fx.deliver({ ...delivery(), event: 'fake.thing.happened' });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toBe(
+        'source fake has no event "fake.thing.happened": the URL names the source (/webhooks/fake), so the body\'s event is written without it: "thing.happened"',
+      );
+      res = await fx.deliver({ ...delivery(), event: 'completely.different' });
+      expect(((await res.json()) as { error: string }).error).toMatch(/^source fake has no event "completely.different"; its events: .*thing\.happened/);
+      await expectNothingStored();
+    });
+
     it('answers 413 for a declared Content-Length over the limit without reading the body', async () => {
       fx = await appFixture({ config: { maxBodyBytes: 1024 } });
       const res = await fx.deliver(delivery(), { headers: { 'content-length': '5000' } });
@@ -288,6 +304,16 @@ describe('POST /webhooks/:source', () => {
         const res = await fx.app.request(`/webhooks/${source}`, { method: 'POST', body: JSON.stringify(delivery()) });
         expect(res.status).toBe(404);
         expect(((await res.json()) as { error: string }).error).toMatch(/unknown source/);
+      }
+      await expectNothingStored();
+    });
+
+    it('names the source meant for a typo of a configured one, a sender with a wrong URL (review10)', async () => {
+      fx = await appFixture();
+      for (const [source, meant] of [['fak', 'fake'], ['FAKE', 'fake']]) {
+        const res = await fx.app.request(`/webhooks/${source}`, { method: 'POST', body: JSON.stringify(delivery()) });
+        expect(res.status).toBe(404);
+        expect(((await res.json()) as { error: string }).error).toBe(`unknown source "${source}": no webhook secret is configured for it (did you mean "${meant}"? POST /webhooks/${meant})`);
       }
       await expectNothingStored();
     });

@@ -18,6 +18,7 @@ import { requestHeader } from './request-header.ts';
 import { webhookRefusalLog } from './webhook-refusal-log.ts';
 import { STORE_UNAVAILABLE_RETRY_AFTER_SECONDS, StoreUnavailableError } from '../store/store-unavailable.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from './webhook-signature.ts';
+import { closestName } from '../recipes/closest-name.ts';
 
 /**
  * The `reason` label of partnerflow_webhooks_refused_total for a refusal's status: `invalid` is a
@@ -76,7 +77,10 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
     // Own properties only: a source named `constructor` must not find Object.prototype's.
     const secret = Object.hasOwn(config.webhookSecrets, source) ? config.webhookSecrets[source] : undefined;
     if (typeof secret !== 'string') {
-      const reason = `unknown source "${source.slice(0, 100)}": no webhook secret is configured for it`;
+      // A typo of a source that has one (`/webhooks/prn`, `/webhooks/PRM`): the sender's URL is wrong.
+      const sources = Object.keys(config.webhookSecrets);
+      const meant = sources.find((name) => name === source.toLowerCase()) ?? closestName(source.slice(0, 100), sources);
+      const reason = `unknown source "${source.slice(0, 100)}": no webhook secret is configured for it${meant ? ` (did you mean "${meant}"? POST /webhooks/${meant})` : ''}`;
       return refuse(404, reason, reason);
     }
 
@@ -191,7 +195,7 @@ export const webhookDocs: RouteDoc[] = [
         schema: ErrorBody,
       },
       401: { description: 'Signature or timestamp missing, stale or wrong', schema: ErrorBody },
-      404: { description: 'Unknown source', schema: ErrorBody },
+      404: { description: 'Unknown source, or a source without its secret (`WEBHOOK_SECRET_<SOURCE>`); a typo of a configured source is named (did you mean)', schema: ErrorBody },
       409: { description: 'The delivery id was already used for a different event: nothing was started or changed; send a new event under a new delivery id', schema: ErrorBody },
       413: { description: 'Body larger than MAX_BODY_BYTES', schema: ErrorBody },
       415: { description: 'Content-Type is not `application/json` (with a UTF-8 charset, if one is named)', schema: ErrorBody },

@@ -3,6 +3,7 @@ import { calledFunctions, compileExpression, expressionsIn, KNOWN_FUNCTIONS, ref
 import { closestName, didYouMean } from './closest-name.ts';
 import type { Finding } from './recipe-problem.ts';
 import { StepOrder } from './step-order.ts';
+import { walkSteps } from './walk-steps.ts';
 
 /**
  * Every `{% … %}` string anywhere in the recipe (inputs, conditions, items, where, values, filters,
@@ -13,12 +14,20 @@ import { StepOrder } from './step-order.ts';
 export function checkExpressions(recipe: Recipe): Finding[] {
   const order = new StepOrder(recipe);
   const findings: Finding[] = [];
+  const varNames = setVariables(recipe);
   for (const { source, path } of expressionsIn(recipe)) {
     try {
       compileExpression(source);
     } catch (error) {
       findings.push({ path, message: (error as Error).message });
       continue;
+    }
+    // review10: `$vars.ownr` for the `owner` a set step keeps read as nothing, and the run failed (or an
+    // email showed a blank) far from the typo.
+    for (const name of new Set([...source.matchAll(/\$vars\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!))) {
+      if (varNames.includes(name)) continue;
+      const meant = didYouMean(name, varNames);
+      findings.push({ path, message: `reads $vars.${name}, but no set step of the recipe sets "${name}"${meant || (varNames.length ? `; the set steps set: ${varNames.join(', ')}` : '')}: it is undefined in every run` });
     }
     for (const name of calledFunctions(source)) {
       if (KNOWN_FUNCTIONS.has(name)) continue;
@@ -56,4 +65,11 @@ function inputIsScope(path: readonly (string | number)[], order: StepOrder): boo
   const placed = order.stepAt(path);
   // A `where` mapping is evaluated against the scope; only an expression string is matched per row.
   return !(placed?.step.type === 'lookup' && path.length === placed.path.length + 1 && path.at(-1) === 'where');
+}
+
+/** The names the recipe's `set` steps keep in `$vars`, anywhere in its steps. */
+function setVariables(recipe: Recipe): string[] {
+  const names = new Set<string>();
+  for (const { step } of walkSteps(recipe)) if (step.type === 'set') for (const name of Object.keys(step.values)) names.add(name);
+  return [...names];
 }

@@ -115,3 +115,18 @@ describe('validate: poll triggers (D1)', () => {
     expect(problems(poll('5m'))).toEqual([`${FILE}: trigger.every: an ISO 8601 duration such as P2D or PT30M`]);
   });
 });
+
+describe('validate: a timer offsets column of a table of your own (review10)', () => {
+  const rows = { rows: (name: string) => (name === 'kickoff-days' ? [{ programme: 'MDF', days_after_start: 3 }] : undefined) };
+  const own = (column: string) =>
+    validateRecipe(reminder({ offsets: { table: 'kickoff-days', column } }), FILE, { catalog, tables: ['kickoff-days'], tableRows: rows }).problems.map(formatProblem);
+
+  it('refuses a column no row has, naming the recipe file, the JSON path and the column meant (as a lookup where is checked)', () => {
+    expect(own('days_after_strat')).toEqual([`${FILE}: trigger.offsets.column: table kickoff-days has no column "days_after_strat" (did you mean "days_after_start"?)`]);
+    expect(own('days')).toEqual([`${FILE}: trigger.offsets.column: table kickoff-days has no column "days"; columns: programme, days_after_start`]);
+  });
+
+  it('takes a column the rows have', () => {
+    expect(own('days_after_start')).toEqual([]);
+  });
+});

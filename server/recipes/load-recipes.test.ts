@@ -155,7 +155,7 @@ export default defineRecipe({
     const { connectors } = loadConfig({ EMAIL_TEMPLATES_DIR: templates }, { mock: true, connectors: CONNECTORS });
     const error = await loadRecipes(dir, { catalog: new ConnectorCatalog(CONNECTORS), tables: [], connectorConfigs: connectors }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RecipeLoadError);
-    expect((error as RecipeLoadError).message).toMatch(new RegExp(`tell\\.recipe\\.json: steps\\[0\\]\\.input\\.template: email template "broken" cannot be used: .*broken\\.txt: .+`));
+    expect((error as RecipeLoadError).message).toMatch(new RegExp(`tell\\.recipe\\.json: steps\\[0\\]\\.input\\.template: email template "broken" cannot be used: .*broken\\.txt:4: \\{\\{ partner\\.\\( \\}\\}: .+`));
   });
 
   it('refuses a folder that does not exist', async () => {

@@ -22,9 +22,21 @@ describe('schedule triggers', () => {
     expect(problems({ cron: '30 7 * * *' })).toEqual([]);
   });
 
-  it('refuses an unknown time zone, naming trigger.timezone', () => {
+  it('refuses an unknown time zone, naming trigger.timezone and the zone it is a typo of', () => {
     expect(problems({ cron: '0 7 * * 1-5', timezone: 'Europe/Berln' })).toEqual([
-      `${FILE}: trigger.timezone: unknown time zone "Europe/Berln" (an IANA name such as Europe/Berlin or UTC)`,
+      `${FILE}: trigger.timezone: unknown time zone "Europe/Berln" (did you mean "Europe/Berlin"?)`,
+    ]);
+    // review10: a zone far from the example named the example, never the zone meant.
+    expect(problems({ cron: '0 7 * * 1-5', timezone: 'America/Chcago' })).toEqual([
+      `${FILE}: trigger.timezone: unknown time zone "America/Chcago" (did you mean "America/Chicago"?)`,
+    ]);
+  });
+
+  it('names the zone of a city written without its region, and an example when nothing is close', () => {
+    expect(problems({ cron: '0 7 * * 1-5', timezone: 'Berlin' })).toEqual([`${FILE}: trigger.timezone: unknown time zone "Berlin" (did you mean "Europe/Berlin"?)`]);
+    expect(problems({ cron: '0 7 * * 1-5', timezone: 'New York' })).toEqual([`${FILE}: trigger.timezone: unknown time zone "New York" (did you mean "America/New_York"?)`]);
+    expect(problems({ cron: '0 7 * * 1-5', timezone: 'Mars/Olympus' })).toEqual([
+      `${FILE}: trigger.timezone: unknown time zone "Mars/Olympus" (an IANA name such as Europe/Berlin or UTC)`,
     ]);
   });
 

@@ -35,6 +35,13 @@ function describe(issue: Issue, base: readonly PropertyKey[], knownKeys: KnownKe
     const absent = issue.errors.every((branch) => branch.every((i) => i.code === 'invalid_type' && i.message.endsWith('received undefined')));
     return [{ path, message: absent ? `missing (expected ${orList(expected)})` : `Invalid input: expected ${orList(expected)}` }];
   }
+  if (issue.code === 'too_small' && issue.origin === 'array' && Number(issue.minimum) === 1) {
+    // zod: "Too small: expected array to have >=1 items". An empty branch is mostly one with nothing to do.
+    const key = path.at(-1);
+    const steps = key === 'steps' || key === 'then' || key === 'else' || key === 'on_timeout';
+    const optional = key === 'else' || key === 'on_timeout';
+    return [{ path, message: `empty: give at least one ${steps ? 'step' : 'item'}${optional ? `, or leave "${String(key)}" out` : ''}` }];
+  }
   if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
     return [{ path, message: `missing (expected ${issue.expected})` }];
   }
@@ -54,4 +61,39 @@ function expectation(issue: Issue): string {
 
 function orList(items: string[]): string {
   return items.length <= 1 ? (items[0] ?? 'another value') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+}
+
+/**
+ * A number or a boolean written in quotes (`"version": "1"`, `"required": "true"`): zod says "expected
+ * number, received string"; say what to write instead, from the value in the document.
+ */
+export function quotedValueHint(finding: Finding, document: unknown): Finding {
+  const kind = /^Invalid input: expected (number|boolean), received string$/.exec(finding.message)?.[1];
+  if (!kind) return finding;
+  const value = valueAt(document, finding.path);
+  if (typeof value !== 'string') return finding;
+  const written = value.trim();
+  const reads = kind === 'number' ? written !== '' && Number.isFinite(Number(written)) : written === 'true' || written === 'false';
+  if (!reads) return { ...finding, message: `expected a ${kind}, got the text ${JSON.stringify(value)}` };
+  return { ...finding, message: `a ${kind}, written without quotes: ${kind === 'number' ? String(Number(written)) : written}, not ${JSON.stringify(value)}` };
+}
+
+/**
+ * A step's or trigger's `type` that is no type (`"acton"`): zod lists the types ("Invalid discriminator
+ * value. Expected 'action' | …"); name the one meant, from the value in the document.
+ */
+export function unknownTypeHint(finding: Finding, document: unknown): Finding {
+  const listed = /^Invalid discriminator value\. Expected (.+)$/.exec(finding.message)?.[1];
+  if (!listed) return finding;
+  const types = [...listed.matchAll(/'([^']*)'/g)].map((m) => m[1]!);
+  const value = valueAt(document, finding.path);
+  const given = value === undefined ? 'missing' : `unknown ${String(finding.path.at(-1))} ${JSON.stringify(value)}`;
+  const meant = typeof value === 'string' ? didYouMean(value, types) : '';
+  return { ...finding, message: `${given}${meant}; one of: ${types.join(', ')}` };
+}
+
+function valueAt(document: unknown, path: readonly PropertyKey[]): unknown {
+  let value: unknown = document;
+  for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
 }

@@ -69,9 +69,23 @@ describe('validateRecipe', () => {
 
     it('names the step types when a type is unknown, and says what is missing', () => {
       expect(problems(recipe([{ id: 'a', type: 'actoin' }, { type: 'stop' }]))).toEqual([
-        `${FILE}: steps[0].type: Invalid discriminator value. Expected 'action' | 'if' | 'foreach' | 'lookup' | 'set' | 'wait' | 'wait_for' | 'stop'`,
+        `${FILE}: steps[0].type: unknown type "actoin" (did you mean "action"?); one of: action, if, foreach, lookup, set, wait, wait_for, stop`,
         `${FILE}: steps[1].id: missing (expected string)`,
       ]);
+    });
+
+    it('says how to write a wait_for event given as its name alone (review10)', () => {
+      // A trigger names its event as a string; a wait_for's event also needs the key that ties it to this run.
+      expect(problems(recipe([{ id: 'claim', type: 'wait_for', event: 'prm.mdf_claim.submitted', timeout: 'P10D' }]))).toEqual([
+        `${FILE}: steps[0].event: an object naming the event and the business key it must carry, e.g. { "name": "prm.mdf_claim.submitted", "key": "{% $trigger.data.mdfNumber %}" }`,
+      ]);
+    });
+
+    it('names the trigger type meant, and says a type is missing (review10)', () => {
+      expect(problems({ ...recipe([{ id: 'done', type: 'stop' }]), trigger: { type: 'webhok', event: 'crm.account.changed' } })).toEqual([
+        `${FILE}: trigger.type: unknown type "webhok" (did you mean "webhook"?); one of: webhook, poll, schedule, timer, run`,
+      ]);
+      expect(problems(recipe([{ id: 'done' }]))).toEqual([`${FILE}: steps[0].type: missing; one of: action, if, foreach, lookup, set, wait, wait_for, stop`]);
     });
 
     it('explains a value that fits no branch of a union, or the branch it meant', () => {
@@ -505,5 +519,37 @@ describe('validateRecipe', () => {
       const empty = { rows: (name: string) => (name === 'finance-watchers' ? [] : undefined) };
       expect(validateRecipe(lookup({ regoin: 'EMEA' }), FILE, { catalog: fakeCatalog(), tables: ['finance-watchers'], tableRows: empty }).problems).toEqual([]);
     });
+  });
+});
+
+describe('validate: a number or boolean written in quotes (review10)', () => {
+  it('says to write it without quotes, quoting the value given', () => {
+    const data = { ...recipe([{ id: 'owner', type: 'lookup', table: 'owners', where: { region: 'EMEA' }, required: 'true' }]), version: '1' };
+    expect(problems(data)).toEqual([`${FILE}: version: a number, written without quotes: 1, not "1"`, `${FILE}: steps[0].required: a boolean, written without quotes: true, not "true"`]);
+    expect(problems({ ...recipe([{ id: 'done', type: 'stop' }]), version: 'one' })).toEqual([`${FILE}: version: expected a number, got the text "one"`]);
+  });
+});
+
+describe('validate: an empty list of steps (review10)', () => {
+  it('says a branch is empty and, where the key is optional, that it may be left out', () => {
+    const data = recipe([
+      { id: 'check', type: 'if', condition: '{% true %}', then: [], else: [] },
+      { id: 'claim', type: 'wait_for', signal: 'decision', timeout: 'P1D', on_timeout: [] },
+    ]);
+    expect(problems(data).filter((line) => line.includes('empty'))).toEqual([
+      `${FILE}: steps[0].then: empty: give at least one step`,
+      `${FILE}: steps[0].else: empty: give at least one step, or leave "else" out`,
+      `${FILE}: steps[1].on_timeout: empty: give at least one step, or leave "on_timeout" out`,
+    ]);
+  });
+});
+
+describe('validate: $vars a set step never sets (review10)', () => {
+  it('names the variable a set step keeps that a misspelt read meant', () => {
+    const data = recipe([
+      { id: 'remember', type: 'set', values: { owner: 'ops@vendor.example' } },
+      { id: 'keep', type: 'set', values: { who: '{% $vars.ownr %}', same: '{% $vars.owner %}' } },
+    ]);
+    expect(problems(data)).toEqual([`${FILE}: steps[1].values.who: reads $vars.ownr, but no set step of the recipe sets "ownr" (did you mean "owner"?): it is undefined in every run`]);
   });
 });

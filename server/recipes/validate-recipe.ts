@@ -11,7 +11,7 @@ import { checkTimerTrigger } from './check-timer-trigger.ts';
 import { recipeValues } from './known-values.ts';
 import { inDocumentOrder } from './document-order.ts';
 import { toProblems, type Finding, type RecipeProblem } from './recipe-problem.ts';
-import { describeSchemaIssues } from './schema-issues.ts';
+import { describeSchemaIssues, quotedValueHint, unknownTypeHint } from './schema-issues.ts';
 import { schemaKeysAt } from './schema-keys.ts';
 
 /** What a recipe is checked against: the connector definitions and the names of the ops tables. */
@@ -61,14 +61,14 @@ export interface RecipeCheck {
 export function validateRecipe(data: unknown, file: string, options: RecipeCheckOptions): RecipeCheck {
   const parsed = Recipe.safeParse(data);
   // The deeper checks walk the recipe's structure, which only the schema vouches for.
-  if (!parsed.success) return { problems: toProblems(file, describeSchemaIssues(parsed.error.issues, [], (path) => schemaKeysAt(Recipe, path, data))) };
+  if (!parsed.success) return { problems: toProblems(file, describeSchemaIssues(parsed.error.issues, [], (path) => schemaKeysAt(Recipe, path, data)).map((finding) => unknownTypeHint(quotedValueHint(finding, data), data))) };
   const recipe = parsed.data;
   const findings: Finding[] = [
     ...checkStepIds(recipe),
     ...checkConnectors(recipe, options.catalog, options.connectorConfigs, recipeValues(recipe, options.tableRows ?? NO_ROWS, options.tablesDir)),
     ...checkSignals(recipe, options.catalog),
     ...checkTables(recipe, options.tables, options.tablesDir, options.tableRows),
-    ...checkTimerTrigger(recipe, options.tables, options.tablesDir),
+    ...checkTimerTrigger(recipe, options.tables, options.tablesDir, options.tableRows),
     ...checkExpressions(recipe),
     ...checkDataFields(recipe, options.catalog),
     ...checkStepOutputFields(recipe, options.catalog, options.tableRows),
