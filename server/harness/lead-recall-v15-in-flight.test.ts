@@ -10,7 +10,7 @@ import { loadRecipes } from '../recipes/load-recipes.ts';
 import { runScenario, type ScenarioContext } from './run-scenario.ts';
 
 /**
- * D24, D25: runs of lead-recall v15 in flight when v16 (and since, v17) is deployed finish on v15
+ * D24, D25: runs of lead-recall v15 in flight when v16 (and since, v17 and v18) is deployed finish on v15
  * (fixture fixtures/lead-recall-v15), with the current actions and templates: its reminder passes the
  * table's days_since and no ages per lead, its recall no notice_days. The shipped reminder-and-recall
  * scenarios still hold on it: the same emails, the same Recall Reminder and Recalled Dates.
@@ -25,7 +25,7 @@ beforeAll(async () => {
   const current = await loadRecipes(shipped, options);
   const old = await loadRecipes(join(here, 'fixtures/lead-recall-v15/recipes'), options);
   expect(old.map((r) => `${r.definition.name} v${r.definition.version}`)).toEqual(['lead-recall v15']);
-  expect(current.find((r) => r.definition.name === 'lead-recall')?.definition.version).toBe(17);
+  expect(current.find((r) => r.definition.name === 'lead-recall')?.definition.version).toBe(18);
   context = { recipes: [...current.filter((r) => r.definition.name !== 'lead-recall'), ...old], tables };
 });
 

@@ -117,11 +117,14 @@ describe('D23: a digest of version 5 that failed mid-way, retried after the depl
     // Version 6 is deployed: a restart on the same store, after the provider is back.
     clock.set('2026-03-03T21:30:00Z');
     const after = await runtimeOn('shipped', dbPath, clock, systems);
-    expect(after.engine.recipes.get('lead-share-digest')!.definition.version).toBe(6);
+    // The version shipped now: 6, or a later one that keeps v6's window and send-once keys (v7 only
+    // sends no digest to a partner whose leads left the window meanwhile).
+    const served = after.engine.recipes.get('lead-share-digest')!.definition.version;
+    expect(served).toBeGreaterThanOrEqual(6);
     const res = await after.app.request(`/runs/${failed!.id}/retry`, { method: 'POST', ...(body ? { headers: { 'content-type': 'application/json' }, body } : {}) });
-    expect({ status: res.status, answer: await res.json() }).toMatchObject({ status: 200, answer: { status: 'queued', recipeVersion: body ? 6 : 5 } });
+    expect({ status: res.status, answer: await res.json() }).toMatchObject({ status: 200, answer: { status: 'queued', recipeVersion: body ? served : 5 } });
     await after.engine.runUntilIdle();
-    expect(await after.store.getRun(failed!.id)).toMatchObject({ status: 'completed', recipeVersion: body ? 6 : 5 });
+    expect(await after.store.getRun(failed!.id)).toMatchObject({ status: 'completed', recipeVersion: body ? served : 5 });
     const retryMail = mail();
     // Contoso gets its 03-03 digest, once; Northwind, told before the failure, nothing again.
     expect(retryMail.map((m) => `${m.to} | ${m.subject}`)).toEqual([`${CONTOSO} | 1 new lead shared with Contoso Systems (2026-03-03)`]);
