@@ -245,6 +245,8 @@ describe('PostgreSQL cannot serve: webhooks are refused at once, nothing is lost
     fx.engine.start();
     await until('the worker to listen for wakeups', async () => ((await deliver('warm')).status === 202 ? true : undefined));
     await until('the first run to be done', async () => (fx.system.effects.length === 1 ? true : undefined), 10_000);
+    // Its effect comes before its turn's commit: the commit whose answer is lost must be the deliveries'.
+    await until('the first run to be completed in the store', async () => ((await fx.store.listRuns({ limit: 10 })).every((r) => r.status === 'completed') ? true : undefined), 10_000);
     relay.loseNextCommitAnswer();
     const answers = await Promise.all(['l0', 'l1', 'l2'].map(deliver));
     expect(relay.commitsLost).toBe(1);
