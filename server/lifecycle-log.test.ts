@@ -59,6 +59,24 @@ describe('the lifecycle log at info', () => {
     expect(JSON.stringify(lines)).not.toContain('mock-webhook-secret');
   });
 
+  it("names a run of a recipe without dedup_key or concurrency_key by its record (the MDF number GET /runs?key= finds it by), not the delivery id", async () => {
+    const { rt, lines } = await loggedRuntime();
+    const res = await rt.app.request('/_mock/prm/webhooks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ event: 'mdf_request.status_changed', mdf_number: 'MDF-0901', status: 'Canceled', delivery_id: 'demo-2' }),
+    });
+    expect(res.status).toBe(202);
+    await rt.engine.runUntilIdle();
+    const notice = lines.filter((l) => l.recipe === 'mdf-request-decision-notice');
+    expect(notice.map((l) => l.msg)).toContainEqual(expect.stringMatching(/^webhook prm\.mdf_request\.status_changed accepted: run started: \S+ \(mdf-request-decision-notice\) for MDF-0901/));
+    expect(notice.length).toBeGreaterThanOrEqual(2);
+    for (const line of notice) expect(line.key).toBe('MDF-0901');
+    const listed = await rt.app.request('/runs?key=MDF-0901&recipe=mdf-request-decision-notice');
+    expect(listed.status).toBe(200);
+    expect(((await listed.json()) as { runs: Array<{ id: string }> }).runs.map((r) => r.id)).toEqual([notice[0]!.runId]);
+  });
+
   it('logs "timer fired" with recipe, key, offset and date when a D14 claim reminder comes due', async () => {
     const { rt, lines } = await loggedRuntime();
     const res = await rt.app.request('/_mock/prm/webhooks', {

@@ -60,16 +60,17 @@ export interface StartedByRunTrigger extends TriggerRecord {
 /**
  * A run's business key, as the log names it: for a run started by another run, the starting run's
  * business key (handed down, so a chain of runs keeps the MDF number); for a `timer` run, its record's
- * key (its trigger's `businessKey`); for a run with a `concurrency_key`, that key (the MDF number, where
- * the dedup key names one submission of it: `MDF-1001@<updated>`); otherwise its dedup key.
+ * key (its trigger's `businessKey`); else its correlation key, the key `GET /runs?key=` and the
+ * console's filter find it by (the MDF number of its event, a poll's `correlation_key`); else its
+ * `concurrency_key`; otherwise its dedup key (a delivery id: `prm:<id>`, which names no record).
  */
-export function businessKeyOf(run: Pick<Run | NewRun, 'dedupKey' | 'trigger' | 'concurrencyKey'>): string {
+export function businessKeyOf(run: Pick<Run | NewRun, 'dedupKey' | 'trigger' | 'concurrencyKey' | 'correlationKey'>): string {
   const key = (run.trigger as StartedByRunTrigger).businessKey;
   if (typeof key === 'string' && key !== '') return key;
-  return run.concurrencyKey ? run.concurrencyKey : run.dedupKey;
+  return run.correlationKey || run.concurrencyKey || run.dedupKey;
 }
 
-export function refOf(run: Pick<Run | NewRun, 'id' | 'recipe' | 'dedupKey' | 'trigger' | 'concurrencyKey'>): RunRef {
+export function refOf(run: Pick<Run | NewRun, 'id' | 'recipe' | 'dedupKey' | 'trigger' | 'concurrencyKey' | 'correlationKey'>): RunRef {
   return { runId: run.id, recipe: run.recipe, key: businessKeyOf(run) };
 }
 
