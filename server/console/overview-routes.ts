@@ -13,8 +13,7 @@ import { recipePage, recipesPage } from './recipes-page.ts';
 import type { RecipeFileCheck } from '../recipes/check-recipe-files.ts';
 import type { TableFilesCheck } from '../recipes/check-table-files.ts';
 import { loadTables, type Tables } from '../engine/tables.ts';
-import { upcomingTriggers } from '../engine/upcoming-triggers.ts';
-import { lastScheduledFires } from '../engine/schedules.ts';
+import { readUpcomingTriggers } from '../engine/upcoming-triggers.ts';
 import { businessTimerRow, pollRow, scheduleRow, timersPage, wakeRow, type TimerRow } from './timers-page.ts';
 import { byRun } from './wait-words.ts';
 import { waitingPage, type WaitingRow } from './waiting-page.ts';
@@ -68,12 +67,11 @@ export function overviewRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
     }
     const { after, runs_after: runsAfter } = query.data;
     const paged = after !== undefined || runsAfter !== undefined;
-    const [upcoming, pending, cursors, lastFires] = await Promise.all([
+    const [upcoming, pending, triggers] = await Promise.all([
       !paged || runsAfter ? store.listUpcoming({ limit: TIMERS_LIMIT, after: runsAfter ? runCursor(runsAfter) : undefined }) : [],
       !paged || after ? store.listBusinessTimers({ limit: TIMERS_LIMIT, after: after ? timerCursor(after) : undefined }) : [],
       // Schedules and polls are a handful: the first page shows them all.
-      paged ? [] : store.listPollCursors(),
-      paged ? new Map<string, number>() : lastScheduledFires(store, engine.recipes),
+      paged ? { schedules: [], polls: [] } : readUpcomingTriggers(store, engine.recipes, now),
     ]);
     const ids = upcoming.map((u) => u.runId);
     const [waiting, retrying, runs] = await Promise.all([store.waitingSteps(ids), store.retryingSteps(ids), Promise.all(ids.map((id) => store.getRun(id)))]);
@@ -87,11 +85,8 @@ export function overviewRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
       rows.push(wakeRow(wake, run?.correlationKey ?? null, entry, r.get(wake.runId)?.[0], recipe, (stepId) => Boolean(recipe && (findStep(recipe, stepId) as { on_timeout?: Step[] } | undefined)?.on_timeout)));
     }
     for (const timer of pending) rows.push(businessTimerRow(timer, current(timer.recipe)));
-    if (!paged) {
-      const { schedules, polls } = upcomingTriggers(engine.recipes.list().map((r) => r.definition), cursors, lastFires, now);
-      for (const schedule of schedules) if (schedule.firesAt !== null) rows.push(scheduleRow(schedule.recipe.name, schedule.firesAt, schedule.recipe));
-      for (const poll of polls) rows.push(pollRow(poll));
-    }
+    for (const schedule of triggers.schedules) if (schedule.firesAt !== null) rows.push(scheduleRow(schedule.recipe.name, schedule.firesAt, schedule.recipe));
+    for (const poll of triggers.polls) rows.push(pollRow(poll));
     // A full list may have more: the next page goes on from the last row of each full list.
     const next = new URLSearchParams();
     const lastRun = upcoming.length === TIMERS_LIMIT ? upcoming[upcoming.length - 1] : undefined;

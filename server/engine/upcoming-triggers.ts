@@ -1,6 +1,7 @@
 import type { Recipe } from '../../schemas/recipe.ts';
-import type { PollCursor } from '../store/store.ts';
-import { nextScheduleTime } from './schedules.ts';
+import type { PollCursor, Store } from '../store/store.ts';
+import type { RecipeSet } from './recipe-set.ts';
+import { lastScheduledFires, nextScheduleTime } from './schedules.ts';
 
 /**
  * A served `schedule` recipe and when it fires next (null: never, or not computable here). Before now
@@ -42,4 +43,10 @@ export function upcomingTriggers(recipes: readonly Recipe[], cursors: readonly P
   schedules.sort((a, b) => (a.firesAt ?? Infinity) - (b.firesAt ?? Infinity) || a.recipe.name.localeCompare(b.recipe.name));
   polls.sort((a, b) => a.firesAt - b.firesAt || a.recipe.name.localeCompare(b.recipe.name));
   return { schedules, polls };
+}
+
+/** `upcomingTriggers` of the served recipes, with the poll cursors and schedules' newest runs read from the store. */
+export async function readUpcomingTriggers(store: Pick<Store, 'listPollCursors' | 'listRuns'>, recipes: RecipeSet, now: number): Promise<{ schedules: UpcomingSchedule[]; polls: UpcomingPoll[] }> {
+  const [cursors, lastFires] = await Promise.all([store.listPollCursors(), lastScheduledFires(store, recipes)]);
+  return upcomingTriggers(recipes.list().map((r) => r.definition), cursors, lastFires, now);
 }

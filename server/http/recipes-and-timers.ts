@@ -6,8 +6,7 @@ import type { AppDeps, AppEnv } from './app.ts';
 import { validationError } from './errors.ts';
 import type { RouteDoc } from './openapi.ts';
 import { asRunId, type RunId } from '../engine/ids.ts';
-import { upcomingTriggers } from '../engine/upcoming-triggers.ts';
-import { lastScheduledFires } from '../engine/schedules.ts';
+import { readUpcomingTriggers } from '../engine/upcoming-triggers.ts';
 import { businessTimerView, pollView, scheduleView, timerView } from './views.ts';
 
 /** What this runtime serves (`GET /recipes`) and what will happen when (`GET /timers`: runs, business timers, schedules, polls). */
@@ -37,13 +36,11 @@ export function recipeAndTimerRoutes(deps: AppDeps): Hono<AppEnv> {
     const listTimers = after !== undefined || runsAfter === undefined;
     // Schedules and polls are one per recipe, a handful: the first page lists them all.
     const firstPage = after === undefined && runsAfter === undefined;
-    const [upcoming, pending, cursors, lastFires] = await Promise.all([
+    const [upcoming, pending, triggers] = await Promise.all([
       listRuns ? engine.store.listUpcoming({ limit, after: runsAfter ? runCursor(runsAfter) : undefined }) : [],
       listTimers ? engine.store.listBusinessTimers({ limit, after: after ? timerCursor(after) : undefined }) : [],
-      firstPage ? engine.store.listPollCursors() : [],
-      firstPage ? lastScheduledFires(engine.store, engine.recipes) : new Map<string, number>(),
+      firstPage ? readUpcomingTriggers(engine.store, engine.recipes, engine.clock.now()) : { schedules: [], polls: [] },
     ]);
-    const triggers = firstPage ? upcomingTriggers(engine.recipes.list().map((r) => r.definition), cursors, lastFires, engine.clock.now()) : { schedules: [], polls: [] };
     const lastTimer = pending.length === limit ? pending[pending.length - 1] : undefined;
     const lastRun = upcoming.length === limit ? upcoming[upcoming.length - 1] : undefined;
     return c.json({
