@@ -10,7 +10,7 @@ import type { Clock } from './clock.ts';
 import { CALENDAR_TABLE, calendarEndingWarning } from './business-calendar-coverage.ts';
 import type { ConnectedConnectors } from './connector-registry.ts';
 import { LeaseLostError } from './errors.ts';
-import { evaluateExpression, type ExpressionEnv, type ExpressionScope } from './expression.ts';
+import { evaluateExpression, runScopeOf, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 import { asRunId, type RunId } from './ids.ts';
 import { runTurn } from './interpreter.ts';
 import type { LoadedRecipe, RecipeSet } from './recipe-set.ts';
@@ -371,14 +371,7 @@ export class Engine {
         // status itself and is past its waits must not be stopped by the echo of its own write. It may
         // also compare the event with the one the run started on (`$run.trigger`): an event about a
         // state older than the run's own (a late delivery) must not stop it.
-        scope.run = {
-          id: run.id,
-          recipe: run.recipe,
-          version: run.recipeVersion,
-          started_at: new Date(run.createdAt).toISOString(),
-          waiting_for: waitingFor(await this.store.getJournal(runId)),
-          trigger: { event: run.trigger.event, data: run.trigger.data },
-        };
+        scope.run = { ...runScopeOf(run), waiting_for: waitingFor(await this.store.getJournal(runId)), trigger: { event: run.trigger.event, data: run.trigger.data } };
         let cancels: unknown;
         try {
           cancels = await evaluateExpression(cancelOn.filter, scope, this.#env(), scope.trigger);

@@ -77,6 +77,11 @@ export interface ExpressionScope {
   [loopVariable: string]: unknown;
 }
 
+/** What `$run` holds for a run's expressions: its id, recipe, version and when it started. */
+export function runScopeOf(run: { id: string; recipe: string; recipeVersion: number; createdAt: number }): ExpressionScope['run'] {
+  return { id: run.id, recipe: run.recipe, version: run.recipeVersion, started_at: new Date(run.createdAt).toISOString() };
+}
+
 /** The services that functions such as `$now()` and `$addBusinessDays()` depend on. */
 export interface ExpressionEnv {
   clock: Clock;

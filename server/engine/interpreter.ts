@@ -8,7 +8,7 @@ import type { Clock } from './clock.ts';
 import type { ConnectedConnectors } from './connector-registry.ts';
 import { delayEnd, resolveStepDelay } from './delay.ts';
 import { LeaseLostError, LookupMissError, LookupRowsRepeatedError, StepInputError, isOutcomeUnknown, isRetryable, isStoppedBeforeAttempt, isWaitNotAttempt, retryAfterOf } from './errors.ts';
-import { evaluateExpression, evaluateMapping, isExpression, type ExpressionEnv, type ExpressionScope } from './expression.ts';
+import { evaluateExpression, evaluateMapping, isExpression, runScopeOf, type ExpressionEnv, type ExpressionScope } from './expression.ts';
 import { asStepKey, idempotencyKeyFor, type StepKey } from './ids.ts';
 import { redact } from './redact.ts';
 import { hasNul, NUL_REFUSAL } from './nul-keys.ts';
@@ -95,7 +95,7 @@ export async function runTurn(run: Run, recipe: Recipe, owner: string, deps: Int
     trigger: { ...run.trigger, data: run.trigger.data, received_at: new Date(run.trigger.receivedAt).toISOString() },
     steps: {},
     vars: {},
-    run: { id: run.id, recipe: run.recipe, version: run.recipeVersion, started_at: new Date(run.createdAt).toISOString() },
+    run: runScopeOf(run),
   };
   let flow = await turn.sequence(recipe.steps, '', scope);
   if (flow.kind === 'fail' && recipe.on_error) {
