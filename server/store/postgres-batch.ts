@@ -74,8 +74,8 @@ function rowParameters<V>(values: readonly V[], width: number, columns: (v: V) =
   return out;
 }
 
-const RUN_COLUMNS = ['id', 'recipe', 'recipe_version', 'recipe_hash', 'trigger', 'dedup_key', 'correlation_key', 'cancel_on_event', 'concurrency_key', 'held_back', 'status', 'wake_at', 'lease_owner', 'lease_until', 'error', 'created_at', 'updated_at', 'finished_at'] as const;
-const JOURNAL_COLUMNS = ['run_id', 'step_key', 'step_id', 'step_type', 'status', 'input', 'output', 'error', 'attempts', 'started_at', 'finished_at', 'next_attempt_at', 'wait', 'wait_signal', 'wait_event', 'wait_key', 'notes'] as const;
+export const RUN_COLUMNS = ['id', 'recipe', 'recipe_version', 'recipe_hash', 'trigger', 'dedup_key', 'correlation_key', 'cancel_on_event', 'concurrency_key', 'held_back', 'status', 'wake_at', 'lease_owner', 'lease_until', 'error', 'created_at', 'updated_at', 'finished_at'] as const;
+export const JOURNAL_COLUMNS = ['run_id', 'step_key', 'step_id', 'step_type', 'status', 'input', 'output', 'error', 'attempts', 'started_at', 'finished_at', 'next_attempt_at', 'wait', 'wait_signal', 'wait_event', 'wait_key', 'notes'] as const;
 const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(', ');
 const none = (n: number) => new Array<string>(n).fill('');
 

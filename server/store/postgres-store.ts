@@ -12,7 +12,8 @@ import { migratePostgresSchema } from './postgres-migration-connection.ts';
 import { asStoreUnavailable, poolReportingOutages } from './postgres-pool.ts';
 import { withLibpqSslmode } from './postgres-sslmode.ts';
 import { listenForWakeups } from './wake-notifications.ts';
-import { StoreUnavailableError } from './store-unavailable.ts';
+import { CommitOutcomeUnknownError, isStoreUnreachable, isTransactionConflict, StoreUnavailableError } from './store-unavailable.ts';
+import { isNotAsAssumed, planOneStatementCommit } from './postgres-one-statement-commit.ts';
 import { SchemaMismatchError, type SchemaOutcome } from './schema-versions.ts';
 import { StartStoppedError, type OnStartPhase } from '../start-stop.ts';
 import { checkDatabaseUrl, loginRefusalHint, PostgresStoreError, redactDatabaseUrl, secretsOfDatabaseUrl } from './database-url.ts';
@@ -197,6 +198,37 @@ class PostgresStore extends KyselyStore {
    */
   override claimDueRuns(c: { now: number; owner: string; leaseMs: number; limit: number; skip?: ReadonlySet<string> }): Promise<ClaimedRun[]> {
     return claimDueRunsPostgres(this.db, this.#claim, c);
+  }
+
+  /**
+   * A batch of ingests and ended turns that collides with nothing is one autocommit statement
+   * (postgres-one-statement-commit.ts); any other batch, or one whose statement found a row not as it
+   * assumed, commits the careful way (runBatch in a transaction, each write isolated should one fail).
+   */
+  protected override async commitBatch(batch: readonly PendingWrite[]): Promise<void> {
+    const plan = batch.every((item) => item.lockstep)
+      ? planOneStatementCommit(
+          batch.map((item) => item.work),
+          this.q,
+        )
+      : undefined;
+    if (!plan) return super.commitBatch(batch);
+    let sent = false;
+    try {
+      await this.db.connection().execute((connection) => {
+        sent = true;
+        return connection.executeQuery(plan.query);
+      });
+    } catch (error) {
+      // Nothing was applied: a row not as assumed, a conflict with another transaction, a refused row
+      // (the careful way isolates it), lost prepared statements (the next connection prepares afresh).
+      if (isNotAsAssumed(error) || isTransactionConflict(error) || !(error instanceof StoreUnavailableError)) return super.commitBatch(batch);
+      // Sent and the connection went: it may have been committed, as a COMMIT cut off (kysely-store.ts).
+      const outcome = sent && isStoreUnreachable(error) ? new CommitOutcomeUnknownError(error) : error;
+      for (const item of batch) item.reject(outcome);
+      return;
+    }
+    batch.forEach((item, i) => item.resolve(plan.results[i]));
   }
 
   protected override async runBatch(batch: readonly PendingWrite[], trx: Transaction<Database>): Promise<unknown[]> {
