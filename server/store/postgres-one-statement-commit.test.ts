@@ -78,6 +78,22 @@ describe('PostgreSQL group commit as one statement', () => {
       for (const x of ingests) expect(await store.getRun(x.run.id)).toMatchObject({ status: 'queued', wakeAt: T0, finishedAt: null });
     });
 
+    it('keeps every character of what it stores (the rows go as PostgreSQL arrays): quotes, backslashes, braces, commas, the word NULL, empty strings, newlines, emoji', async () => {
+      const awkward = ['"quoted"', 'back\\slash', '{braced}', 'a,b', 'NULL', '', 'line\nbreak', 'tab\tand é ü 😀', ' padded '];
+      const runs = awkward.map((text) => newRun({ dedupKey: `k-${text}`, correlationKey: text, trigger: { type: 'webhook', event: 'prm.mdf_request.submitted', receivedAt: T0, data: { text } } }));
+      const answers = await Promise.all(runs.map((run, i) => store.ingest(delivery(`d-awkward-${i}`), [run])));
+      expect(answers).toEqual(runs.map((run) => ({ duplicate: false, runIds: [run.id] })));
+      for (const [i, run] of runs.entries()) {
+        const stored = await store.getRun(run.id);
+        expect(stored?.correlationKey).toBe(awkward[i]);
+        expect(stored?.trigger).toEqual(run.trigger);
+      }
+      const claimed = await store.claimDueRuns({ now: T0, owner: 'w1', leaseMs: 60_000, limit: runs.length });
+      expect(claimed).toHaveLength(runs.length);
+      await Promise.all(runs.map((run, i) => store.finishTurn(run.id, 'w1', { status: 'completed', wakeAt: null, now: T0 + 1, journal: [step(run.id, { text: awkward[i], none: null })] })));
+      for (const [i, run] of runs.entries()) expect((await store.getJournal(run.id)).map((e) => e.output)).toEqual([{ text: awkward[i], none: null }]);
+    });
+
     it('a delivery seen before, in a batch of new ones: the new ones are stored once, it is answered with its first run', async () => {
       const first = newRun();
       await store.ingest(delivery('d-seen'), [first]);
