@@ -308,6 +308,17 @@ describe('POST /webhooks/:source', () => {
       await expectNothingStored();
     });
 
+    it('names the variable its secret is read from for a source that is no typo (an optional source such as web forms answers 404 until it is set)', async () => {
+      fx = await appFixture();
+      const res = await fx.app.request('/webhooks/forms', { method: 'POST', body: JSON.stringify(delivery()) });
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { error: string }).error).toBe('unknown source "forms": no webhook secret is configured for it (its secret is read from WEBHOOK_SECRET_FORMS)');
+      // Not for a name no connector could have.
+      const odd = await fx.app.request('/webhooks/no%20such', { method: 'POST', body: JSON.stringify(delivery()) });
+      expect(((await odd.json()) as { error: string }).error).toBe('unknown source "no such": no webhook secret is configured for it');
+      await expectNothingStored();
+    });
+
     it('names the source meant for a typo of a configured one, a sender with a wrong URL (review10)', async () => {
       fx = await appFixture();
       for (const [source, meant] of [['fak', 'fake'], ['FAKE', 'fake']]) {

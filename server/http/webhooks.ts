@@ -13,6 +13,7 @@ import { jsonError } from './errors.ts';
 import { isJsonContentType } from './json-content-type.ts';
 import type { RouteDoc } from './openapi.ts';
 import { readBodyWithLimit } from './read-body.ts';
+import { webhookSecretVariable } from '../config.ts';
 import { refuseWhenBehind, webhookBackpressureResponse } from './webhook-backpressure.ts';
 import { requestHeader } from './request-header.ts';
 import { webhookRefusalLog } from './webhook-refusal-log.ts';
@@ -26,6 +27,9 @@ import { closestName } from '../recipes/closest-name.ts';
  * the source does not have, data its schema refuses, a key too long): the event is lost, so ops alert on it.
  */
 /** The statuses a delivery is refused with through `refuse` (503s are told apart). */
+/** A name a connector could have: only for such a source is its secret's variable named. */
+const SOURCE_NAME = /^[a-z][a-z0-9_]{0,39}$/;
+
 type RefusedStatus = 400 | 401 | 404 | 409 | 413 | 415;
 const REFUSAL_REASONS: Readonly<Record<RefusedStatus, WebhookRefusalReason>> = {
   400: 'invalid',
@@ -80,7 +84,9 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
       // A typo of a source that has one (`/webhooks/prn`, `/webhooks/PRM`): the sender's URL is wrong.
       const sources = Object.keys(config.webhookSecrets);
       const meant = sources.find((name) => name === source.toLowerCase()) ?? closestName(source.slice(0, 100), sources);
-      const reason = `unknown source "${source.slice(0, 100)}": no webhook secret is configured for it${meant ? ` (did you mean "${meant}"? POST /webhooks/${meant})` : ''}`;
+      // Else the variable that would accept it (an optional source such as web forms answers 404 until it is set).
+      const hint = meant ? ` (did you mean "${meant}"? POST /webhooks/${meant})` : SOURCE_NAME.test(source) ? ` (its secret is read from ${webhookSecretVariable(source)})` : '';
+      const reason = `unknown source "${source.slice(0, 100)}": no webhook secret is configured for it${hint}`;
       return refuse(404, reason, reason);
     }
 
