@@ -29,6 +29,16 @@ export function checkExpressions(recipe: Recipe): Finding[] {
       const meant = didYouMean(name, varNames);
       findings.push({ path, message: `reads $vars.${name}, but no set step of the recipe sets "${name}"${meant || (varNames.length ? `; the set steps set: ${varNames.join(', ')}` : '')}: it is undefined in every run` });
     }
+    // A foreach's item misspelt (`$itme.email` for `$item`) reads nothing in every pass of the loop.
+    const loop = loopNamesAt(recipe, path);
+    if (loop.length > 0) {
+      const local = localNames(source);
+      for (const name of new Set([...source.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!))) {
+        if (loop.includes(name) || RUN_SCOPE_NAMES.has(name) || KNOWN_FUNCTIONS.has(name) || local.has(name)) continue;
+        const meant = closestName(name, loop);
+        if (meant) findings.push({ path, message: `reads $${name}, which nothing binds here (did you mean "$${meant}", the foreach's ${meant === 'index' ? 'index' : 'item'}?): it is undefined in every pass` });
+      }
+    }
     for (const name of calledFunctions(source)) {
       if (KNOWN_FUNCTIONS.has(name)) continue;
       const closest = closestName(name, KNOWN_FUNCTIONS);
@@ -72,4 +82,24 @@ function setVariables(recipe: Recipe): string[] {
   const names = new Set<string>();
   for (const { step } of walkSteps(recipe)) if (step.type === 'set') for (const name of Object.keys(step.values)) names.add(name);
   return [...names];
+}
+
+/** What every step's expression has bound besides the functions and a foreach's names (interpreter.ts). */
+const RUN_SCOPE_NAMES = new Set(['trigger', 'steps', 'vars', 'run', 'error']);
+
+/** The names the foreach steps around `path` bind in their steps: each one's item (`as`, else `item`) and `index`. */
+function loopNamesAt(recipe: Recipe, path: readonly (string | number)[]): string[] {
+  const names: string[] = [];
+  for (const { step, path: at } of walkSteps(recipe)) {
+    if (step.type !== 'foreach' || path.length <= at.length + 1) continue;
+    if (at.every((part, i) => path[i] === part) && path[at.length] === 'steps') names.push(step.as ?? 'item');
+  }
+  return names.length > 0 ? [...names, 'index'] : names;
+}
+
+/** Names an expression binds itself: `$x := …` and a lambda's parameters. */
+function localNames(source: string): Set<string> {
+  const names = new Set([...source.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)\s*:=/g)].map((m) => m[1]!));
+  for (const lambda of source.matchAll(/function\s*\(([^)]*)\)/g)) for (const m of lambda[1]!.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(m[1]!);
+  return names;
 }

@@ -109,6 +109,20 @@ describe('validateRecipe', () => {
       for (const taken of ['trigger', 'vars', 'run', 'error', 'millis', 'today']) expect(problems(recipe([loop(taken)]))).toHaveLength(1);
       expect(problems(recipe([loop('row')]))).toEqual([]);
     });
+    it("names a foreach's item or index misspelt in its steps, which reads nothing in every pass", () => {
+      const each = (as: string | undefined, value: string) => ({ id: 'each', type: 'foreach', items: '{% [{"email": "a@example.com"}] %}', ...(as ? { as } : {}), steps: [{ id: 'show', type: 'set', values: { v: value } }] });
+      expect(problems(recipe([each('lead', '{% $laed.email %}')]))).toEqual([
+        `${FILE}: steps[0].steps[0].values.v: reads $laed, which nothing binds here (did you mean "$lead", the foreach's item?): it is undefined in every pass`,
+      ]);
+      expect(problems(recipe([each(undefined, '{% $itme.email & " " & $idnex %}')]))).toEqual([
+        `${FILE}: steps[0].steps[0].values.v: reads $itme, which nothing binds here (did you mean "$item", the foreach's item?): it is undefined in every pass`,
+        `${FILE}: steps[0].steps[0].values.v: reads $idnex, which nothing binds here (did you mean "$index", the foreach's index?): it is undefined in every pass`,
+      ]);
+      // Names the expression binds itself, the run's scope and the functions are not typos.
+      for (const fine of ['{% ($iten := $item; $iten.email) %}', '{% $map([$item], function($iten) { $iten.email }) %}', '{% $item.email & $string($index) & $vars.x %}', '{% $lead.email %}']) {
+        expect(problems(recipe([{ id: 'x', type: 'set', values: { x: 1 } }, each(fine.includes('$lead') ? 'lead' : undefined, fine)]))).toEqual([]);
+      }
+    });
   });
 
   describe('step ids', () => {
