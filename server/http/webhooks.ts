@@ -21,16 +21,16 @@ import { STORE_UNAVAILABLE_RETRY_AFTER_SECONDS, StoreUnavailableError } from '..
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from './webhook-signature.ts';
 import { closestName } from '../recipes/closest-name.ts';
 
+/** A name a connector could have: only for such a source is its secret's variable named. */
+const SOURCE_NAME = /^[a-z][a-z0-9_]{0,39}$/;
+
+/** The statuses a delivery is refused with through `refuse` (503s are told apart). */
+type RefusedStatus = 400 | 401 | 404 | 409 | 413 | 415;
 /**
  * The `reason` label of partnerflow_webhooks_refused_total for a refusal's status: `invalid` is a
  * delivery refused for good as no event at all (not JSON, beyond a shape limit, not a delivery, an event
  * the source does not have, data its schema refuses, a key too long): the event is lost, so ops alert on it.
  */
-/** The statuses a delivery is refused with through `refuse` (503s are told apart). */
-/** A name a connector could have: only for such a source is its secret's variable named. */
-const SOURCE_NAME = /^[a-z][a-z0-9_]{0,39}$/;
-
-type RefusedStatus = 400 | 401 | 404 | 409 | 413 | 415;
 const REFUSAL_REASONS: Readonly<Record<RefusedStatus, WebhookRefusalReason>> = {
   400: 'invalid',
   401: 'signature',

@@ -30,7 +30,7 @@ type FinishTurnValues = Values<StoreQueries['finishTurn']>;
 /** The outcome each statement here is assumed to have (the statement checks it): one row written, none read. */
 const APPLIED: StatementResult = Object.freeze({ rows: [], changes: 1 }) as StatementResult;
 
-/** A column's values as one PostgreSQL array parameter: one statement text for every batch size. */
+/** Each column's PostgreSQL type: its rows go as one array parameter of it, so one statement text serves every batch size. */
 const RUN_TYPES: Record<(typeof RUN_COLUMNS)[number], string> = {
   id: 'text',
   recipe: 'text',
@@ -153,15 +153,9 @@ export function planOneStatementCommit(factories: ReadonlyArray<() => StoreWork<
   if (new Set(journal.map((v) => `${v.run_id}\u0000${v.step_key}`)).size !== journal.length) return undefined;
   const parameters = [
     ...columns(deliveries, [(v) => v.source, (v) => v.deliveryId, (v) => v.event, (v) => v.receivedAt, (v) => v.runIds, (v) => v.eventHash]),
-    ...columns(
-      runs,
-      RUN_COLUMNS.map((c) => (v: RunValues) => v[c]),
-    ),
+    ...columns(runs, RUN_COLUMNS.map((c) => (v: RunValues) => v[c])),
     ...columns(finishes, [(v) => v.id, (v) => v.owner, (v) => v.status, (v) => v.done, (v) => v.wakeAt, (v) => v.error, (v) => v.now, (v) => v.finishedAt]),
-    ...columns(
-      journal,
-      JOURNAL_COLUMNS.map((c) => (v: JournalValues) => v[c]),
-    ),
+    ...columns(journal, JOURNAL_COLUMNS.map((c) => (v: JournalValues) => v[c])),
   ];
   return { query: CompiledQuery.raw(oneStatementSql, parameters) as CompiledQuery<unknown>, results };
 }

@@ -206,12 +206,7 @@ class PostgresStore extends KyselyStore {
    * assumed, commits the careful way (runBatch in a transaction, each write isolated should one fail).
    */
   protected override async commitBatch(batch: readonly PendingWrite[]): Promise<void> {
-    const plan = batch.every((item) => item.lockstep)
-      ? planOneStatementCommit(
-          batch.map((item) => item.work),
-          this.q,
-        )
-      : undefined;
+    const plan = batch.every((item) => item.lockstep) ? planOneStatementCommit(batch.map((item) => item.work), this.q) : undefined;
     if (!plan) return super.commitBatch(batch);
     let sent = false;
     try {

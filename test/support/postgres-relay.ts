@@ -1,12 +1,14 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { NOT_AS_ASSUMED } from '../../server/store/postgres-one-statement-commit.ts';
 
 /**
  * A TCP relay on loopback between a store and the test PostgreSQL server, to put the network between
  * them in the states an outage takes: `pass` (healthy), `blackhole` (a partition: connections are
  * accepted and never answered, as when packets are dropped), `refuse` (the server is down: every
  * connection is closed at once). `cut()` drops the connections open now; `loseNextCommitAnswer()` lets
- * the next COMMIT reach the server and drops its answer with the connection (the server or the network
- * went away after the commit was applied: its outcome is unknown to the store).
+ * the next commit reach the server and drops its answer with the connection (the server or the network
+ * went away after the commit was applied: its outcome is unknown to the store). A commit is a `COMMIT`
+ * or the store's group commit as one autocommit statement (postgres-one-statement-commit.ts).
  */
 export interface PostgresRelay {
   /** The URL to give the store: the server's, with the relay's port. */
@@ -28,6 +30,25 @@ export async function startPostgresRelay(serverUrl: string): Promise<PostgresRel
     s.on('close', () => sockets.delete(s));
     s.on('error', () => {});
   };
+  // The statements (by name; '' the unnamed one) that are the group commit as one statement, per connection.
+  const clientMessages = (onMessage: (message: Buffer) => void) => {
+    let pending = Buffer.alloc(0);
+    // The startup message (and an SSL request before it) has no type byte.
+    let untyped = true;
+    return (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      for (;;) {
+        const head = untyped ? 0 : 1;
+        if (pending.length < head + 4) return;
+        const size = head + pending.readInt32BE(head);
+        if (pending.length < size) return;
+        const message = pending.subarray(0, size);
+        pending = pending.subarray(size);
+        if (untyped) untyped = message.readInt32BE(4) === SSL_REQUEST_CODE;
+        else onMessage(message);
+      }
+    };
+  };
   const server: Server = createServer((client) => {
     track(client);
     if (relay.mode === 'refuse') return void client.destroy();
@@ -35,18 +56,33 @@ export async function startPostgresRelay(serverUrl: string): Promise<PostgresRel
     const up = connect(Number(target.port), target.hostname);
     track(up);
     let commitSent = false;
+    const groupCommits = new Set<string>();
+    // A simple-protocol Query ('Q') whose text is `commit` (Kysely's commitTransaction), or the Bind ('B')
+    // of a statement whose Parse ('P') was the one-statement group commit.
+    const isCommit = (message: Buffer): boolean => {
+      const [first, second] = cStrings(message.subarray(5));
+      if (message[0] === 0x51) return /^commit$/i.test(first ?? '');
+      if (message[0] === 0x50) {
+        if (second?.includes(NOT_AS_ASSUMED)) groupCommits.add(first ?? '');
+        else groupCommits.delete(first ?? '');
+      }
+      return message[0] === 0x42 && groupCommits.has(second ?? '');
+    };
     const end = () => {
       client.destroy();
       up.destroy();
     };
     client.on('close', end);
     up.on('close', end);
-    client.on('data', (chunk: Buffer) => {
-      // A simple-protocol Query ('Q') whose text is `commit` (Kysely's commitTransaction).
-      if (loseCommit && chunk[0] === 0x51 && /^commit\0/i.test(chunk.subarray(5).toString('latin1'))) {
+    const messages = clientMessages((message) => {
+      // Read whether armed or not: the group commit's statement was prepared by an earlier message.
+      if (isCommit(message) && loseCommit) {
         loseCommit = false;
         commitSent = true;
       }
+    });
+    client.on('data', (chunk: Buffer) => {
+      messages(chunk);
       if (relay.mode === 'pass') up.write(chunk);
     });
     up.on('data', (chunk: Buffer) => {
@@ -78,4 +114,15 @@ export async function startPostgresRelay(serverUrl: string): Promise<PostgresRel
     },
   };
   return relay;
+}
+
+/** The code of SSLRequest, an untyped message a client may send before its startup message. */
+const SSL_REQUEST_CODE = 80877103;
+
+/** The first two NUL-terminated strings of a message's body. */
+function cStrings(body: Buffer): [string | undefined, string | undefined] {
+  const end1 = body.indexOf(0);
+  if (end1 < 0) return [undefined, undefined];
+  const end2 = body.indexOf(0, end1 + 1);
+  return [body.subarray(0, end1).toString('utf8'), end2 < 0 ? undefined : body.subarray(end1 + 1, end2).toString('utf8')];
 }
