@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startPostgresRelay } from '../../test/support/postgres-relay.ts';
 import { openTestPostgresStore } from '../../test/support/test-postgres.ts';
 import { asRunId, asStepKey, type RunId } from '../engine/ids.ts';
 import type { KyselyStore } from './kysely-store.ts';
+import { openPostgresStore } from './postgres-store.ts';
 import { planOneStatementCommit } from './postgres-one-statement-commit.ts';
 import { finishTurnWork, ingestWork, writeJournalWork } from './store-operations.ts';
 import { storeQueries } from './store-queries.ts';
@@ -49,8 +51,11 @@ const step = (runId: RunId, output: unknown): JournalEntry => ({
 describe('PostgreSQL group commit as one statement', () => {
   describe('on a PostgreSQL server', () => {
     let store: KyselyStore;
+    let url: string;
     beforeEach(async () => {
-      store = await openTestPostgresStore();
+      const opened = await openTestPostgresStore();
+      store = opened;
+      url = opened.url;
     });
     afterEach(async () => {
       await store.close();
@@ -76,6 +81,26 @@ describe('PostgreSQL group commit as one statement', () => {
       const answers = await Promise.all(ingests.map((x) => store.ingest(delivery(x.id), [x.run])));
       expect(answers).toEqual(ingests.map((x) => ({ duplicate: false, runIds: [x.run.id] })));
       for (const x of ingests) expect(await store.getRun(x.run.id)).toMatchObject({ status: 'queued', wakeAt: T0, finishedAt: null });
+    });
+
+    it('sends PostgreSQL one statement and no BEGIN for a batch that collides with nothing, and a transaction for one that does', async () => {
+      const relay = await startPostgresRelay(url);
+      const viaRelay = await openPostgresStore({ url: relay.url, poolSize: 3 });
+      try {
+        const seenBefore = { ...relay.seen };
+        const fresh = [newRun(), newRun(), newRun()];
+        await Promise.all(fresh.map((run, i) => viaRelay.ingest(delivery(`d-one-${i}`), [run])));
+        expect(relay.seen.groupCommitStatements - seenBefore.groupCommitStatements).toBe(1);
+        expect(relay.seen.begins - seenBefore.begins).toBe(0);
+        const again = await Promise.all([viaRelay.ingest(delivery('d-one-0'), [newRun()]), viaRelay.ingest(delivery('d-one-new'), [newRun()])]);
+        expect(again.map((a) => a.duplicate)).toEqual([true, false]);
+        // The statement was refused (a delivery seen before), and the batch went the careful way.
+        expect(relay.seen.groupCommitStatements - seenBefore.groupCommitStatements).toBe(2);
+        expect(relay.seen.begins - seenBefore.begins).toBe(1);
+      } finally {
+        await viaRelay.close();
+        await relay.close();
+      }
     });
 
     it('keeps every character of what it stores (the rows go as PostgreSQL arrays): quotes, backslashes, braces, commas, the word NULL, empty strings, newlines, emoji', async () => {

@@ -18,6 +18,8 @@ export interface PostgresRelay {
   loseNextCommitAnswer(): void;
   /** COMMITs whose answer the relay dropped. */
   commitsLost: number;
+  /** Transactions the store opened (`BEGIN`), and group commits it sent as one statement, through the relay. */
+  seen: { begins: number; groupCommitStatements: number };
   close(): Promise<void>;
 }
 
@@ -75,8 +77,11 @@ export async function startPostgresRelay(serverUrl: string): Promise<PostgresRel
     client.on('close', end);
     up.on('close', end);
     const messages = clientMessages((message) => {
+      if (message[0] === 0x51 && /^begin\0/i.test(message.subarray(5).toString('latin1'))) relay.seen.begins++;
       // Read whether armed or not: the group commit's statement was prepared by an earlier message.
-      if (isCommit(message) && loseCommit) {
+      const commit = isCommit(message);
+      if (commit && message[0] === 0x42) relay.seen.groupCommitStatements++;
+      if (commit && loseCommit) {
         loseCommit = false;
         commitSent = true;
       }
@@ -102,6 +107,7 @@ export async function startPostgresRelay(serverUrl: string): Promise<PostgresRel
     url: url.toString(),
     mode: 'pass',
     commitsLost: 0,
+    seen: { begins: 0, groupCommitStatements: 0 },
     cut: () => {
       for (const s of sockets) s.destroy();
     },
