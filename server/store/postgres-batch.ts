@@ -41,10 +41,10 @@ function insertedByKey<V>(values: readonly V[], returned: readonly unknown[], ke
 }
 
 type Values<Q> = Q extends PreparedQuery<infer P, unknown> ? P : never;
-type DeliveryValues = Values<StoreQueries['insertDelivery']>;
-type RunValues = Values<StoreQueries['insertRun']>;
-type JournalValues = Values<StoreQueries['upsertJournal']>;
-type FinishTurnValues = Values<StoreQueries['finishTurn']>;
+export type DeliveryValues = Values<StoreQueries['insertDelivery']>;
+export type RunValues = Values<StoreQueries['insertRun']>;
+export type JournalValues = Values<StoreQueries['upsertJournal']>;
+export type FinishTurnValues = Values<StoreQueries['finishTurn']>;
 
 /**
  * The SQL of a multi-row statement for `rows` rows, written once per row count: `head`, then
@@ -76,7 +76,15 @@ function rowParameters<V>(values: readonly V[], width: number, columns: (v: V) =
 
 export const RUN_COLUMNS = ['id', 'recipe', 'recipe_version', 'recipe_hash', 'trigger', 'dedup_key', 'correlation_key', 'cancel_on_event', 'concurrency_key', 'held_back', 'status', 'wake_at', 'lease_owner', 'lease_until', 'error', 'created_at', 'updated_at', 'finished_at'] as const;
 export const JOURNAL_COLUMNS = ['run_id', 'step_key', 'step_id', 'step_type', 'status', 'input', 'output', 'error', 'attempts', 'started_at', 'finished_at', 'next_attempt_at', 'wait', 'wait_signal', 'wait_event', 'wait_key', 'notes'] as const;
-const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(', ');
+export const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(', ');
+/** The journal upsert's conflict clause: a step written again replaces its row (store-queries.ts upsertJournal). */
+export const JOURNAL_UPSERT_TAIL = `on conflict ("run_id", "step_key") do update set ${JOURNAL_COLUMNS.slice(2)
+  .map((c) => `"${c}" = "excluded"."${c}"`)
+  .join(', ')}`;
+/** finishTurn's SET for rows `v` of (id, owner, status, done, wake_at, error, now, finished_at), and its lease check. */
+export const FINISH_TURN_SET =
+  'set status = v.status, wake_at = case when v.done = 1 then null when runs.poked = 1 then v.now else v.wake_at end, error = v.error, lease_owner = null, lease_until = null, updated_at = v.now, finished_at = v.finished_at';
+export const FINISH_TURN_WHERE = "where runs.id = v.id and runs.lease_owner = v.owner and runs.status = 'running' returning runs.id";
 const none = (n: number) => new Array<string>(n).fill('');
 
 /**
@@ -102,13 +110,7 @@ export function multiRowForms(_db: Kysely<Database>, q: StoreQueries): Map<Prepa
     compile: (values) => raw(runsSql(values.length), rowParameters(values as RunValues[], RUN_COLUMNS.length, (v) => RUN_COLUMNS.map((c) => v[c]))),
     changes: (values, returned) => insertedByKey(values as RunValues[], returned, (v) => v.id, (r: { id: string }) => r.id),
   });
-  const journalSql = multiRowSql(
-    `insert into "journal" (${quoted(JOURNAL_COLUMNS)}) values`,
-    none(JOURNAL_COLUMNS.length),
-    `on conflict ("run_id", "step_key") do update set ${JOURNAL_COLUMNS.slice(2)
-      .map((c) => `"${c}" = "excluded"."${c}"`)
-      .join(', ')}`,
-  );
+  const journalSql = multiRowSql(`insert into "journal" (${quoted(JOURNAL_COLUMNS)}) values`, none(JOURNAL_COLUMNS.length), JOURNAL_UPSERT_TAIL);
   add(q.upsertJournal, {
     // ON CONFLICT DO UPDATE may not touch one row twice in a statement: such a batch runs row by row.
     fits: (values) => new Set((values as JournalValues[]).map((v) => `${v.run_id}\u0000${v.step_key}`)).size === values.length,
@@ -118,9 +120,9 @@ export function multiRowForms(_db: Kysely<Database>, q: StoreQueries): Map<Prepa
   });
   // The one-row form's SET, with each run's values from a VALUES list; the lease check is the same.
   const finishSql = multiRowSql(
-    'update runs set status = v.status, wake_at = case when v.done = 1 then null when runs.poked = 1 then v.now else v.wake_at end, error = v.error, lease_owner = null, lease_until = null, updated_at = v.now, finished_at = v.finished_at from (values',
+    `update runs ${FINISH_TURN_SET} from (values`,
     ['::text', '::text', '::text', '::int', '::bigint', '::text', '::bigint', '::bigint'],
-    ") as v(id, owner, status, done, wake_at, error, now, finished_at) where runs.id = v.id and runs.lease_owner = v.owner and runs.status = 'running' returning runs.id",
+    `) as v(id, owner, status, done, wake_at, error, now, finished_at) ${FINISH_TURN_WHERE}`,
   );
   add(q.finishTurn, {
     // UPDATE ... FROM may match a row once only: two turns of one run in a batch run one by one.

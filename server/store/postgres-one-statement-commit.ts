@@ -1,6 +1,5 @@
 import { CompiledQuery } from 'kysely';
-import { JOURNAL_COLUMNS, RUN_COLUMNS } from './postgres-batch.ts';
-import type { PreparedQuery } from './prepared-query.ts';
+import { FINISH_TURN_SET, FINISH_TURN_WHERE, JOURNAL_COLUMNS, JOURNAL_UPSERT_TAIL, quoted, RUN_COLUMNS, type DeliveryValues, type FinishTurnValues, type JournalValues, type RunValues } from './postgres-batch.ts';
 import type { StoreQueries } from './store-queries.ts';
 import type { StatementResult, StoreWork } from './store-work.ts';
 
@@ -20,12 +19,6 @@ import type { StatementResult, StoreWork } from './store-work.ts';
  * in a transaction (runInLockstep), where each unit reads what it finds. A unit that asks for any
  * other statement (a read, a park, a held-back run to release) sends its batch the careful way.
  */
-
-type Values<Q> = Q extends PreparedQuery<infer P, unknown> ? P : never;
-type DeliveryValues = Values<StoreQueries['insertDelivery']>;
-type RunValues = Values<StoreQueries['insertRun']>;
-type JournalValues = Values<StoreQueries['upsertJournal']>;
-type FinishTurnValues = Values<StoreQueries['finishTurn']>;
 
 /** The outcome each statement here is assumed to have (the statement checks it): one row written, none read. */
 const APPLIED: StatementResult = Object.freeze({ rows: [], changes: 1 }) as StatementResult;
@@ -79,7 +72,6 @@ export const NOT_AS_ASSUMED = 'partnerflow group commit: a row was not as expect
 const oneStatementSql = (() => {
   let n = 0;
   const arrays = (types: readonly string[]) => types.map((type) => `$${++n}::${type}[]`).join(', ');
-  const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(', ');
   const deliveries = arrays(DELIVERY_TYPES);
   const deliveriesFirst = `$${n - DELIVERY_TYPES.length + 1}`;
   const runs = arrays(RUN_COLUMNS.map((c) => RUN_TYPES[c]));
@@ -95,20 +87,16 @@ const oneStatementSql = (() => {
 ), r as (
   insert into "runs" (${quoted(RUN_COLUMNS)}) select * from unnest(${runs}) on conflict do nothing returning 1
 ), f as (
-  update runs set status = v.status, wake_at = case when v.done = 1 then null when runs.poked = 1 then v.now else v.wake_at end,
-    error = v.error, lease_owner = null, lease_until = null, updated_at = v.now, finished_at = v.finished_at
+  update runs ${FINISH_TURN_SET}
   from unnest(${finishes}) as v(id, owner, status, done, wake_at, error, now, finished_at)
-  where runs.id = v.id and runs.lease_owner = v.owner and runs.status = 'running' returning 1
+  ${FINISH_TURN_WHERE}
 ), j as (
-  insert into "journal" (${quoted(JOURNAL_COLUMNS)}) select * from unnest(${journal})
-  on conflict ("run_id", "step_key") do update set ${JOURNAL_COLUMNS.slice(2)
-    .map((c) => `"${c}" = "excluded"."${c}"`)
-    .join(', ')}
+  insert into "journal" (${quoted(JOURNAL_COLUMNS)}) select * from unnest(${journal}) ${JOURNAL_UPSERT_TAIL}
 )
 select case
-  when (select count(*) from d) = coalesce(cardinality(${deliveriesFirst}::text[]), 0)
-   and (select count(*) from r) = coalesce(cardinality(${runsFirst}::text[]), 0)
-   and (select count(*) from f) = coalesce(cardinality(${finishesFirst}::text[]), 0)
+  when (select count(*) from d) = cardinality(${deliveriesFirst}::text[])
+   and (select count(*) from r) = cardinality(${runsFirst}::text[])
+   and (select count(*) from f) = cardinality(${finishesFirst}::text[])
   then 0
   -- Not a constant (it reads d), so evaluated only here: the cast fails, and the whole statement with it.
   else ('${NOT_AS_ASSUMED}' || repeat('.', least((select count(*) from d), 0)::int))::int
