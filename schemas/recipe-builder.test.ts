@@ -12,7 +12,7 @@ describe('defineRecipe', () => {
     const built = defineRecipe({
       $schema: '../../schemas/json/recipe.schema.json',
       name: 'mdf-request-cancellation',
-      version: 9,
+      version: 10,
       description: json.description,
       trigger: {
         type: 'webhook',
@@ -33,9 +33,24 @@ describe('defineRecipe', () => {
         when('still_canceled', expr("$steps.request.status != 'Canceled'"), [stop('not_canceled_anymore', { status: 'completed', reason: 'The request is no longer Canceled in the PRM.' })], undefined, {
           description: 'A late or replayed webhook must not cancel a request that ops reopened meanwhile.',
         }),
-        action('release_flexi', 'budget.release', { holder: expr("'mdf-request:' & $steps.request.mdfNumber") }, {
-          description: 'D13: a canceled request gives back what it held in a flexi-budget (nothing, for a request that held none), so a later request fits. Before the email: a failure here is retried by ops with nothing told twice.',
+        action('request_claims', 'prm.list_mdf_claims', { mdf_number: request('mdfNumber') }, {
+          retry,
+          description: "D13, D18: the request's claims: one Approved or Paid means its money went out (or goes out), so what it holds in a flexi-budget stays held.",
         }),
+        when(
+          'nothing_claimed',
+          expr("$count($steps.request_claims.claims[status in ['Approved', 'Paid']]) = 0"),
+          [
+            action('release_flexi', 'budget.release', { holder: expr("'mdf-request:' & $steps.request.mdfNumber") }, {
+              description: 'D13: a canceled request gives back what it held in a flexi-budget (nothing, for a request that held none), so a later request fits. Before the email: a failure here is retried by ops with nothing told twice.',
+            }),
+          ],
+          undefined,
+          {
+            description:
+              'D13: only a request none of whose claims is Approved or Paid gives its flexi amount back. One canceled after its claim was approved (the request Closed) keeps it: the claim is still paid, and a later request must not be let into the flexi-budget on money already spent.',
+          },
+        ),
         action(
           'tell_partner_canceled',
           'email.send',
