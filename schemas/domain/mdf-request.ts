@@ -83,8 +83,9 @@ export const MdfRequest = MdfRequestForm.extend({
   /**
    * D13: the country where the activity takes place, ISO 3166-1 alpha-2 (`DE`; letter case is ignored).
    * Outside the activity region's target markets the request draws on the flexi-budget. Optional: a
-   * request without one is not flexi. Trimmed; anything but two letters is kept as sent, and the
-   * intake check tells the partner to correct it (`isCountryCode`).
+   * request without one is not flexi. Trimmed, and UK read as GB (`readCountry`); anything but two
+   * letters is kept as sent, and the intake check tells the partner to correct it (`isCountryCode`), as
+   * it does two letters that name no country.
    */
   activityCountry: z.preprocess(readCountry, z.string().nullish()),
   status: PrmRequestStatus,
