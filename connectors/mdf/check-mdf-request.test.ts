@@ -238,6 +238,14 @@ describe('D6: a field the PRM sent in a form that cannot be read (review 6): the
     ]);
     expect(messagesOf({ activityCountry: 'de' })).toEqual([]);
   });
+
+  it('D13: two letters that are no country\'s code (a typo, DR for DE) are told, not read as a country outside every target market', () => {
+    expect(messagesOf({ activityCountry: 'DR' })).toEqual([
+      'D13 activityCountry: The Activity Country "DR" is no country\'s code: give the two-letter code of the country where the activity takes place (ISO 3166-1 alpha-2, e.g. DE).',
+    ]);
+    expect(messagesOf({ activityCountry: 'xx' })).toHaveLength(1);
+    expect(messagesOf({ activityCountry: 'pl' })).toEqual([]);
+  });
 });
 
 describe('the rules at an approver\'s decision: the request as it is now against what its approvers were shown', () => {

@@ -1,4 +1,5 @@
 import { usd } from '../../server/engine/expression.ts';
+import { countryName } from '../../server/engine/country-name.ts';
 import { z } from 'zod';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 import type { RunId } from '../../server/engine/ids.ts';
@@ -99,10 +100,14 @@ export function checkMdfRequest(
   if (typeof mode === 'string' && mode.trim() !== '' && !ActivityDelivery.safeParse(mode).success) {
     problems.push({ rule: 'D6', field: 'deliveryMode', message: `${MDF_REQUEST_FORM_LABELS.deliveryMode} must be ${ActivityDelivery.options.join(' or ')} (it is "${mode}").` });
   }
-  // D13: whether the activity draws on the flexi-budget depends on its country: one that is no country code cannot be decided.
+  // D13: whether the activity draws on the flexi-budget depends on its country: one that is no country code cannot be
+  // decided. Two letters that name no country (`XX`, a typo such as `DR` for DE) are none either: read as a country
+  // outside every target market, they made the request flexi without a word.
   const country = request.activityCountry;
   if (typeof country === 'string' && country.trim() !== '' && !isCountryCode(country)) {
     problems.push({ rule: 'D13', field: 'activityCountry', message: `The Activity Country must be a two-letter country code (ISO 3166-1 alpha-2, e.g. DE); it is "${country}".` });
+  } else if (typeof country === 'string' && isCountryCode(country) && countryName(country) === undefined) {
+    problems.push({ rule: 'D13', field: 'activityCountry', message: `The Activity Country "${country}" is no country's code: give the two-letter code of the country where the activity takes place (ISO 3166-1 alpha-2, e.g. DE).` });
   }
   // D8: the approver is the CMM of the activity's region, never of the partner's home region, so a
   // request that does not say where the activity takes place cannot be routed.

@@ -22,4 +22,11 @@ describe('D1: the Salesforce Funds Request as the PRM has the request', () => {
       Status: 'Rejected',
     });
   });
+
+  it('a long activity name is cut to the 255 characters of a Funds Request Title, so the request still reaches Salesforce', () => {
+    const name = 'Cloud Summit '.repeat(25).trim();
+    const { Title } = fundRequestFields({ ...request, activityName: name }, partner);
+    expect(Title).toHaveLength(255);
+    expect(Title).toBe(`MDF-2001: ${name}`.slice(0, 254) + '…');
+  });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { PartnerFundRequest } from '../../schemas/domain/fund-request.ts';
+import { FUND_REQUEST_TITLE_MAX, type PartnerFundRequest } from '../../schemas/domain/fund-request.ts';
 import type { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 import { numberOrNull } from '../../schemas/domain/prm-fields.ts';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
@@ -33,12 +33,15 @@ export interface MdfConnection {
  * D1: the Salesforce Funds Request for an MDF request as the PRM has it. Salesforce's Status picklist is
  * Draft | Approved | Rejected: an Open request is Draft; Approved (and Closed, approved then claimed) is
  * Approved with the approved Amount; Denied and Canceled are Rejected. The Amount is cleared unless
- * the request is approved, so a cancellation leaves no approved money behind.
+ * the request is approved, so a cancellation leaves no approved money behind. The Title is the MDF number
+ * and the activity name, cut to Salesforce's 255 characters (with …): the PRM keeps a longer name as
+ * typed, and a Title over the limit is refused (400), which would keep the request out of Salesforce.
  */
 export function fundRequestFields(request: PrmMdfRequest, partner: Pick<PrmPartner, 'crmId'>): PartnerFundRequest {
   const status: Record<MdfRequestStatus, PartnerFundRequest['Status']> = REQUEST_STATUS_IN_SALESFORCE;
+  const title = `${request.mdfNumber}: ${request.activityName ? request.activityName : 'MDF request'}`;
   return {
-    Title: `${request.mdfNumber}: ${request.activityName ? request.activityName : 'MDF request'}`,
+    Title: title.length > FUND_REQUEST_TITLE_MAX ? `${title.slice(0, FUND_REQUEST_TITLE_MAX - 1)}…` : title,
     RequestedAmount: numberOrNull(request.amountRequested) ?? 0,
     Amount: approvedAmount(request),
     Activity: request.activityType ?? null,

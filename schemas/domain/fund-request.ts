@@ -7,12 +7,15 @@ import { z } from 'zod';
  */
 export const PartnerFundRequestStatus = z.enum(['Draft', 'Approved', 'Rejected']);
 
+/** Salesforce's Funds Request Title is at most 255 characters: a longer one is refused (400 STRING_TOO_LONG). */
+export const FUND_REQUEST_TITLE_MAX = 255;
+
 /**
  * What Partnerflow writes to a Salesforce PartnerFundRequest (D1). The MDF number is the external ID
  * used to upsert, so a repeated sync updates rather than duplicates.
  */
 export const PartnerFundRequest = z.object({
-  Title: z.string().min(1).max(255),
+  Title: z.string().min(1).max(FUND_REQUEST_TITLE_MAX),
   RequestedAmount: z.number().nonnegative(),
   Amount: z.number().nonnegative().nullable().optional(),
   Activity: z.string().max(255).nullable().optional(),

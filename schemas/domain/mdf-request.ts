@@ -83,10 +83,11 @@ export const MdfRequest = MdfRequestForm.extend({
   /**
    * D13: the country where the activity takes place, ISO 3166-1 alpha-2 (`DE`; letter case is ignored).
    * Outside the activity region's target markets the request draws on the flexi-budget. Optional: a
-   * request without one is not flexi. Trimmed; anything but two letters is kept as sent, and the
-   * intake check tells the partner to correct it (`isCountryCode`).
+   * request without one is not flexi. Trimmed, and UK read as GB (`readCountry`); anything but two
+   * letters is kept as sent, and the intake check tells the partner to correct it (`isCountryCode`), as
+   * it does two letters that name no country.
    */
-  activityCountry: z.preprocess(trimmed, z.string().nullish()),
+  activityCountry: z.preprocess(readCountry, z.string().nullish()),
   status: PrmRequestStatus,
   /** Why the request was decided or canceled. Ops may write internal notes here: partner emails do not quote it. */
   statusReason: z.string().nullish(),
@@ -114,3 +115,13 @@ function readRegion(value: unknown): unknown {
 }
 
 export const isCountryCode = (value: unknown): boolean => typeof value === 'string' && /^[A-Za-z]{2}$/.test(value);
+
+/**
+ * D13: an Activity Country as the PRM sends it, trimmed; `UK` (any letter case) is GB. ISO 3166-1 reserves
+ * UK for the United Kingdom, and partners write it so: compared as typed, a London event was not in EMEA's
+ * target markets (GB), so it went to the regional marketing lead and drew on the flexi-budget.
+ */
+function readCountry(value: unknown): unknown {
+  const t = trimmed(value);
+  return typeof t === 'string' && t.toUpperCase() === 'UK' ? 'GB' : t;
+}

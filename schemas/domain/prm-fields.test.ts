@@ -58,6 +58,12 @@ describe('MdfRequest: a field in an unexpected form is read, never a refused rec
     expect(r).toMatchObject({ activityRegion: 'AMER', deliveryMode: 'Virtual', activityCountry: 'de' });
   });
 
+  it('D13: reads the country UK, which ISO 3166-1 reserves for the United Kingdom, as GB (the code target-markets holds)', () => {
+    expect(read({ activityCountry: ' uk ' }).activityCountry).toBe('GB');
+    expect(read({ activityCountry: 'UK' }).activityCountry).toBe('GB');
+    expect(read({ activityCountry: 'UA' }).activityCountry).toBe('UA');
+  });
+
   it('D8: reads a region code in any letter case as the code in capitals (the approvers table holds capitals only)', () => {
     expect(read({ activityRegion: ' emea ' }).activityRegion).toBe('EMEA');
     expect(read({ activityRegion: 'Amer' }).activityRegion).toBe('AMER');
