@@ -10,7 +10,7 @@ const { systems, connect } = useLeadsOverSimulatedMarketo(clock);
 async function find(email: string) {
   const definition = leadsConnector.actions.find_marketo_lead!;
   const { ctx, notes } = testContext(connect(), clock);
-  const output = definition.output.parse(await definition.run(definition.input.parse({ email }), ctx)) as { id: number; phone: string | null; leads: Array<Record<string, unknown>> };
+  const output = definition.output.parse(await definition.run(definition.input.parse({ email }), ctx)) as { id: number; phone: string | null; first_name: string | null; last_name: string | null; company: string | null; leads: Array<Record<string, unknown>> };
   return { output, notes };
 }
 
@@ -31,5 +31,13 @@ describe('leads.find_marketo_lead (D20)', () => {
     const only = systems.marketo.addLead({ email: 'one@client.example' });
     const { output } = await find('one@client.example');
     expect(output.leads.map((l) => l.id)).toEqual([only.id]);
+  });
+
+  it('D20: answers the names and company Marketo has (of any duplicate), so a share without them keeps them; none is null', async () => {
+    systems.marketo.addLead({ email: 'named@client.example', company: '  ' });
+    systems.marketo.addLead({ email: 'Named@client.example', firstName: 'Wes', lastName: 'Vale', company: 'Contoso Pharma' });
+    systems.marketo.addLead({ email: 'bare@client.example' });
+    expect((await find('named@client.example')).output).toMatchObject({ first_name: 'Wes', last_name: 'Vale', company: 'Contoso Pharma' });
+    expect((await find('bare@client.example')).output).toMatchObject({ first_name: null, last_name: null, company: null });
   });
 });

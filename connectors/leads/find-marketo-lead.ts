@@ -28,7 +28,7 @@ const MarketoLeadOfEmail = z.object({
 });
 
 /**
- * `leads.find_marketo_lead` (D20, D21): the Marketo lead to route, by email, with its id and phone.
+ * `leads.find_marketo_lead` (D20, D21): the Marketo lead to route, by email, with its id, phone, names and company.
  * None fails the step with `LeadNotInMarketo`, which the step's retry policy re-looks for: a web form's
  * webhook may come before Marketo has written the lead, and the routing waits a while for it rather
  * than failing at once. It also answers who holds the lead now and its Marketing Suspended, so that a
@@ -43,18 +43,24 @@ export const findMarketoLead = defineAction({
   output: MarketoLeadOfEmail.extend({
     email: z.string(),
     phone: z.string().nullable(),
+    first_name: z.string().nullable().default(null).describe('Its First Name in Marketo (the first of the duplicates that has one); null when none.'),
+    last_name: z.string().nullable().default(null).describe('Its Last Name in Marketo, as first_name.'),
+    company: z.string().nullable().default(null).describe('Its Company Name in Marketo, as first_name.'),
     leads: z.array(MarketoLeadOfEmail).min(1).describe('Every Marketo lead with the email, by id; more than one when Marketo has duplicates.'),
   }),
   idempotent: true,
   uses: ['marketo'],
   run: async (input, ctx: ActionContext<LeadsConnection>) => {
     const email = emailKey(input.email);
-    const { found, leads } = await readMarketoLeadsOfEmail(ctx, email, ['phone']);
+    const { found, leads } = await readMarketoLeadsOfEmail(ctx, email, ['phone', 'firstName', 'lastName', 'company']);
     if (leads.length > 1) ctx.note(`${leads.length} Marketo leads have ${email} (${leads.map((l) => l.id).join(', ')}): duplicates to merge`);
     const first = found[0]!;
     // The phone the PRM sync needs may be on any of the duplicates.
-    const phone = found.map((lead) => (typeof lead.phone === 'string' ? lead.phone.trim() : '')).find((p) => p !== '') ?? null;
-    return { ...leads[0]!, email: typeof first.email === 'string' ? first.email : email, phone, leads };
+    // So may the names: a web form that asks only the email, or a second event's row without them, is
+    // shared with the names Marketo has (D20), not with none over the names the partner had.
+    const known = (field: string) => found.map((lead) => (typeof lead[field] === 'string' ? (lead[field] as string).trim() : '')).find((v) => v !== '') ?? null;
+    const phone = known('phone');
+    return { ...leads[0]!, email: typeof first.email === 'string' ? first.email : email, phone, first_name: known('firstName'), last_name: known('lastName'), company: known('company'), leads };
   },
 });
 

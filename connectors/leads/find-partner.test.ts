@@ -52,6 +52,11 @@ describe('leads.find_partner (D20)', () => {
     expect(await find('0015e00000TIEPAAA5')).toMatchObject({ found: true, several: false, partner: { id: 301 }, reason: null });
   });
 
+  it('D21: a partner name typed on two lines in the PRM is answered on one line, for the one-line interesting moment', async () => {
+    systems.prm.addPartner({ id: 301, name: 'Northwind\r\n  Cloud', type: 'Channel', crmId: '0015e00000TIEPAAA5' });
+    expect(await find('0015e00000TIEPAAA5')).toMatchObject({ found: true, partner: { id: 301, name: 'Northwind Cloud' } });
+  });
+
   it('D20: a partner whose own record cannot be read fails the step naming the field, as before', async () => {
     systems.prm.addPartner({ id: 301, name: 'Odd Co', type: 'Reseller' as never, crmId: '0015e00000TIEPAAA5' });
     await expect(find('0015e00000TIEPAAA5')).rejects.toThrow(/data\.results\[0\]\.type/);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { readCrmPartnerId } from '../../schemas/domain/crm-partner-id.ts';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
+import { oneLine } from '../prm/one-line.ts';
 import { PrmRoutingPartner } from '../prm/prm-records.ts';
 import type { LeadsConnection } from './leads-connection.ts';
 
@@ -25,7 +26,12 @@ export const findPartner = defineAction({
     const read = readCrmPartnerId(input.crm_partner_id);
     if (!read.ok) return { found: false, several: false, crm_partner_id: input.crm_partner_id, partner: null, reason: read.reason };
     if (read.given === 15) ctx.note(`CRM Partner ID ${input.crm_partner_id} (15 characters) is ${read.id18} in its 18-character form`);
-    const { partner, others } = await ctx.connection.prm().findPartnersByCrmId(read.id18, { signal: ctx.signal, note: ctx.note });
+    const found = await ctx.connection.prm().findPartnersByCrmId(read.id18, { signal: ctx.signal, note: ctx.note });
+    // D21: the name goes into the one-line interesting moment (and ops' emails): a line break typed in
+    // the PRM is one space, as the digest folds it (oneLine).
+    const oneLineName = <P extends { name?: string | null }>(p: P): P => (typeof p.name === 'string' ? { ...p, name: oneLine(p.name) } : p);
+    const partner = found.partner && oneLineName(found.partner);
+    const others = found.others.map(oneLineName);
     const given = read.given === 15 ? ` (given as ${input.crm_partner_id})` : '';
     if (partner && others.length > 0) {
       // D20: a duplicate account with the same Id is not a tie to break by id: the lead would go to

@@ -16,6 +16,10 @@ describe('the partner campaign of an MDF request (D28, D29)', () => {
     expect(partnerCampaignFor(request, { name: 'Tailspin Alliances', type: 'Alliance' })).toMatchObject({ partner_involved: 'No', partner_name: null });
   });
 
+  it('D29: a partner name typed on two lines in the PRM is one line in Channel Partner Name', () => {
+    expect(partnerCampaignFor(request, { name: 'Northwind\r\n Cloud', type: 'Channel' })?.partner_name).toBe('Northwind Cloud');
+  });
+
   it('an open, denied or canceled request has none', () => {
     for (const status of ['Open', 'Denied', 'Canceled'] as const) expect(partnerCampaignFor({ ...request, status }, partner)).toBeUndefined();
   });

@@ -1,6 +1,7 @@
 import { CAMPAIGN_NAME_MAX, budgetedCost, type PartnerCampaign } from '../../schemas/domain/partner-campaign.ts';
 import type { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 import { numberOrNull } from '../../schemas/domain/prm-fields.ts';
+import { oneLine } from '../prm/one-line.ts';
 import type { PrmMdfRequest, PrmPartner } from '../prm/prm-records.ts';
 
 /** The request statuses that have a partner campaign: approved, and approved then claimed (Closed). */
@@ -22,6 +23,7 @@ export function partnerCampaignFor(request: PrmMdfRequest, partner: Pick<PrmPart
     end_date: request.endDate || null,
     // D29 names a Channel partner: an Alliance partner (a cloud provider) is no channel partner.
     partner_involved: partner.type === 'Channel' ? 'Yes' : 'No',
-    partner_name: partner.type === 'Channel' ? partner.name : null,
+    // A line break typed in the PRM's name is one space, as the lead digest and moment read it (D21, D23).
+    partner_name: partner.type === 'Channel' ? oneLine(partner.name) : null,
   };
 }

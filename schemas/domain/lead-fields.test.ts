@@ -42,6 +42,9 @@ describe('a web form lead is cleaned as a list import row (D20, D22): one person
     for (const phone of ['4.98956E+11', 'n/a', 'mia@initech.example', '-']) expect(submitted({ phone }).phone).toBe(phone);
     expect(submitted({ phone: '\u200b+49 89\u00a0555 0101' }).phone).toBe('+49 89 555 0101');
     expect(submitted({ phone: '  ' }).phone).toBeNull();
+    // D22: a form tool that types the phone as a number posts a JSON number: read as its digits, not a 400.
+    expect(submitted({ phone: 498955501 }).phone).toBe('498955501');
+    expect(submitted({ phone: 4.98956e21 }).phone).toBe('4.98956e+21');
   });
 });
 

@@ -88,6 +88,8 @@ export function phoneProblem(phone: string): PhoneProblem | null {
 const orAsSent =
   (clean: (raw: string) => string, blank: 'null' | 'as-sent') =>
   (value: unknown): unknown => {
+    // A form tool that types the field as a number (a phone typed in digits) sends a JSON number.
+    if (typeof value === 'number' && Number.isFinite(value)) value = String(value);
     if (typeof value !== 'string') return value;
     const cleaned = clean(value);
     if (cleaned !== '') return cleaned;

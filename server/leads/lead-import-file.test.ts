@@ -126,6 +126,11 @@ describe('checkLeadImport (D22)', () => {
     expect(error.message).toMatch(/^line 1: wrong header \(a column without a name \(a comma at the end of the line\?\)\)/);
   });
 
+  it('D22: names trailing commas in the header (two columns without a name, as Excel exports cleared columns) once, not also as an empty column given twice', () => {
+    const error = refusal(() => checkLeadImport(bytes(`${HEADER},,\na@example.com,,,,1,yes,,Expo,2026-03-02,,\n`), 1024 * 1024));
+    expect(error.message).toBe(`line 1: wrong header (2 columns without a name (a comma at the end of the line?)); expected the columns ${HEADER} in any order; nothing was imported`);
+  });
+
   it('tells a semicolon-separated file apart from a wrong header', () => {
     const error = refusal(() => checkLeadImport(bytes(`${HEADER.replaceAll(',', ';')}\na@example.com;;;;1;yes;;Expo;2026-03-02\n`), 1024 * 1024));
     expect(error.message).toBe('line 1: the columns are separated by semicolons (;), not commas: save the file as "CSV UTF-8 (comma delimited)"; nothing was imported');

@@ -92,7 +92,8 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
   }
   const unknown = names.filter((n) => !(LEAD_IMPORT_COLUMNS as readonly string[]).includes(n));
   const missing = LEAD_IMPORT_COLUMNS.filter((c) => !names.includes(c));
-  const twice = names.filter((n, i) => names.indexOf(n) !== i);
+  // Columns without a name are told as such (Excel's trailing commas), not as a column "" given twice.
+  const twice = names.filter((n, i) => n !== '' && names.indexOf(n) !== i);
   if (unknown.length || missing.length || twice.length) {
     const named = unknown.filter((n) => n !== '');
     const empty = unknown.length - named.length;
