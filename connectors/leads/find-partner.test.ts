@@ -22,10 +22,10 @@ function connect(): LeadsConnection {
   return { prm: () => prm, marketo: unused, salesforce: unused, config: config.leads as LeadsConnection['config'] };
 }
 
-async function find(crmPartnerId: string) {
+async function find(crmPartnerId: string, notFound?: 'answer' | 'fail') {
   const definition = leadsConnector.actions.find_partner!;
   const { ctx } = testContext(connect(), clock);
-  return definition.output.parse(await definition.run(definition.input.parse({ crm_partner_id: crmPartnerId }), ctx)) as { found: boolean; several: boolean; partner: { id: number } | null; reason: string | null };
+  return definition.output.parse(await definition.run(definition.input.parse({ crm_partner_id: crmPartnerId, not_found: notFound }), ctx)) as { found: boolean; several: boolean; partner: { id: number } | null; reason: string | null };
 }
 
 describe('leads.find_partner (D20)', () => {
@@ -45,6 +45,23 @@ describe('leads.find_partner (D20)', () => {
     systems.prm.addPartner({ id: 301, name: 'Old Co', type: 'Channel', crmId: '0015e00000TIEPAAA5' });
     systems.prm.addPartner({ id: 302, name: 'Old Co (archived)', type: 'Reseller' as never, region: 'emea?', crmId: '0015e00000TIEPAAA5' });
     expect(await find('0015e00000TIEPAAA5')).toMatchObject({ found: false, several: true, reason: expect.stringContaining('Old Co (PRM account 301) and Old Co (archived) (PRM account 302)') });
+  });
+
+  it("D20: with not_found 'fail', no partner or several fail the step, not retried, naming the Id and the accounts", async () => {
+    systems.prm.addPartner({ id: 301, name: 'Old Co', type: 'Alliance', crmId: '0015e00000TIEPAAA5' });
+    systems.prm.addPartner({ id: 302, name: 'New Co', type: 'Channel', crmId: '0015e00000TIEPAAA5' });
+    await expect(find('0015e00000TIEPA', 'fail')).rejects.toMatchObject({
+      name: 'SeveralPartnersWithCrmId',
+      retryable: false,
+      message: expect.stringContaining('several partners in the PRM have CRM Partner ID 0015e00000TIEPAAA5 (given as 0015e00000TIEPA): Old Co (PRM account 301) and New Co (PRM account 302)'),
+    });
+    await expect(find('0015e00000NOONE', 'fail')).rejects.toMatchObject({ name: 'NoPartnerWithCrmId', retryable: false, message: expect.stringMatching(/^no partner in the PRM has CRM Partner ID 0015e00000NOONE[A-Z0-5]{3} \(given as 0015e00000NOONE\)$/) });
+    await expect(find('not an id', 'fail')).rejects.toMatchObject({ name: 'NoPartnerWithCrmId', message: expect.stringContaining('not an id') });
+  });
+
+  it("D20: with not_found 'fail', the one partner with the Id is answered as without it", async () => {
+    systems.prm.addPartner({ id: 301, name: 'Only Co', type: 'Channel', crmId: '0015e00000TIEPAAA5' });
+    expect(await find('0015e00000TIEPA', 'fail')).toMatchObject({ found: true, several: false, partner: { id: 301 }, reason: null });
   });
 
   it('D20: one partner with the Id is found, as before', async () => {
