@@ -142,6 +142,27 @@ describe('GET /runs', () => {
     }
   });
 
+  it('answers 400 for a parameter it does not take (a typo listed every run, as if unfiltered) or one given twice (only the first was read), naming it', async () => {
+    fx = await appFixture();
+    await deliverMany(2, { run: true });
+    await deliverMany(1);
+    const typo = await fx.app.request('/runs?stauts=queued');
+    expect(typo.status).toBe(400);
+    expect(await typo.json()).toEqual({
+      error: 'the query is not valid: stauts: not a parameter of this listing (did you mean "status"?); it takes status, recipe, key, limit, before',
+      issues: [{ path: 'stauts', message: 'not a parameter of this listing (did you mean "status"?); it takes status, recipe, key, limit, before' }],
+    });
+    const twice = await fx.app.request('/runs?status=queued&status=completed');
+    expect(twice.status).toBe(400);
+    expect(await twice.json()).toEqual({
+      error: 'the query is not valid: status: given 2 times; give it once (only one value is read)',
+      issues: [{ path: 'status', message: 'given 2 times; give it once (only one value is read)' }],
+    });
+    // The parameters it takes, once each, still list as before.
+    const queued = (await (await fx.app.request('/runs?status=queued&limit=5')).json()) as { runs: RunJson[] };
+    expect(queued.runs.map((r) => r.status)).toEqual(['queued']);
+  });
+
   it('answers 400 for a cursor shaped like a run id that is no run, as the README says, rather than listing from the newest', async () => {
     fx = await appFixture();
     await deliverMany(2);

@@ -10,6 +10,8 @@ import { jsonError, validationError } from './errors.ts';
 import type { RouteDoc } from './openapi.ts';
 import { journalEntryView, runView } from './views.ts';
 import { runsPage, runsQueryIssue } from './runs-page-query.ts';
+import { queryParameterIssues } from './query-parameters.ts';
+import { summarizeIssues } from '../../schemas/format-issues.ts';
 
 /**
  * The operator's view of runs: list, inspect with the journal, retry a failed run, cancel a live one.
@@ -22,6 +24,8 @@ export function runRoutes(deps: AppDeps): Hono<AppEnv> {
   const auth = requireApiToken(deps.config.apiToken);
 
   app.get('/runs', auth, async (c) => {
+    const unread = queryParameterIssues(c.req.queries(), Object.keys(RunsQuery.shape));
+    if (unread.length > 0) return jsonError(c, 400, `the query is not valid: ${summarizeIssues(unread)}`, unread);
     const query = RunsQuery.safeParse(c.req.query());
     if (!query.success) return validationError(c, 'the query', query.error);
     const { limit, before, status, recipe, key } = query.data;
@@ -88,7 +92,7 @@ export const runDocs: RouteDoc[] = [
     query: RunsQuery,
     responses: {
       200: { description: 'A page of runs', schema: RunList },
-      400: { description: 'Bad query: a bad limit or status, a cursor that is no run, or a recipe neither served nor with runs stored (the error names the recipes served)', schema: ErrorBody },
+      400: { description: 'Bad query: a bad limit or status, a cursor that is no run, a recipe neither served nor with runs stored (the error names the recipes served), a parameter it does not take or one given twice', schema: ErrorBody },
     },
   },
   {
