@@ -61,6 +61,19 @@ describe('POST /approvals/:token with an ambiguous body', () => {
     await nothingDecided(runId, link);
   });
 
+  it('refuses a multipart form (curl -F decision=approve) with a 415 page saying how to send it, not "decision: Invalid option", and decides nothing', async () => {
+    const { runId, link } = await waitingRun();
+    const form = new FormData();
+    form.set('decision', 'approve');
+    const res = await fx.app.request(link, { method: 'POST', body: form });
+    expect(res.status).toBe(415);
+    const page = await res.text();
+    expect(page).toContain('The decision was not understood');
+    expect(page).toContain('a multipart form (multipart/form-data), which is not read here; send it as application/x-www-form-urlencoded');
+    expect(page).not.toContain('Invalid option');
+    await nothingDecided(runId, link);
+  });
+
   it('still decides a form or JSON that gives each field once, nested values included', async () => {
     const { link } = await waitingRun();
     const res = await postJson(link, '{"decision":"deny","comment":"see {\\"decision\\": \\"approve\\"}"}');
