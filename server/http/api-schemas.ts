@@ -134,11 +134,20 @@ export const RetryBody = z
   })
   .strict();
 
+/**
+ * A listing's `limit`: one message for every way it can be wrong (`abc`, empty, `0`, `1.5`, `500`), in
+ * place of zod's "expected number, received NaN" or "Too small" for an empty value.
+ */
+function pageLimit() {
+  const error = 'a whole number from 1 to 200 (50 when not given)';
+  return z.coerce.number({ error }).int({ error }).min(1, { error }).max(200, { error }).default(50);
+}
+
 export const RunsQuery = z.object({
   status: RunStatus.optional(),
   recipe: z.string().min(1).optional(),
   key: z.string().min(1).optional().describe("The business key (the run's correlation key): an MDF number, a claim, a lead"),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: pageLimit(),
   before: z.string().regex(RUN_ID_CURSOR, 'the `nextBefore` of the previous page (a run id)').optional().describe('`nextBefore` of the previous page'),
 });
 
@@ -168,7 +177,7 @@ export const RecipeList = z.object({ recipes: z.array(RecipeView) }).meta({ id: 
 const CURSOR_TIME = /^\d{1,15}$/;
 
 export const TimersQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50).describe('At most this many of each list (1 to 200).'),
+  limit: pageLimit().describe('At most this many of each list (1 to 200).'),
   after: z
     .string()
     .regex(/^\d{1,15}\.\d{1,15}$/, 'the `next_after` of the previous page')

@@ -142,6 +142,20 @@ describe('GET /runs', () => {
     }
   });
 
+  it('says what a limit must be, in words, however it is wrong (not "expected number, received NaN", nor "Too small" for an empty one)', async () => {
+    fx = await appFixture();
+    for (const limit of ['ten', '', '0', '2.5', '500']) {
+      const res = await fx.app.request(`/runs?limit=${limit}`);
+      expect(res.status, limit).toBe(400);
+      expect(await res.json(), limit).toEqual({
+        error: 'the query is not valid: limit: a whole number from 1 to 200 (50 when not given)',
+        issues: [{ path: 'limit', message: 'a whole number from 1 to 200 (50 when not given)' }],
+      });
+    }
+    expect((await fx.app.request('/timers?limit=ten')).status).toBe(400);
+    expect(((await (await fx.app.request('/timers?limit=')).json()) as { error: string }).error).toBe('the query is not valid: limit: a whole number from 1 to 200 (50 when not given)');
+  });
+
   it('answers 400 for a parameter it does not take (a typo listed every run, as if unfiltered) or one given twice (only the first was read), naming it', async () => {
     fx = await appFixture();
     await deliverMany(2, { run: true });
