@@ -384,5 +384,7 @@ export const MockRecords = z.unknown().describe('A snapshot of every simulated s
 export const MockClock = z.object({ now: IsoTime }).meta({ id: 'MockClock' });
 
 export const AdvanceClock = z
-  .object({ by: z.string().min(2).describe('An ISO 8601 duration, e.g. `P2D` or `PT36H`') })
+  .object({ by: z.string().min(2, { error: 'not an ISO 8601 duration (e.g. P2D, PT36H)' }).describe('An ISO 8601 duration, e.g. `P2D` or `PT36H`') })
+  // `{"by": "P1D", "to": "2027-01-01"}` moved the clock by a day and said nothing of `to`, which it does not take.
+  .strict()
   .meta({ id: 'AdvanceClock' });

@@ -180,6 +180,17 @@ describe('/_mock routes', () => {
     expect(await (await fx.app.request('/_mock/clock')).json()).toEqual({ now: '2026-03-02T09:00:00.000Z' });
   });
 
+  it('refuse a clock move with a key it does not take (a "to" was ignored and the clock moved "by" anyway) or an empty duration, saying so, and leave the clock where it was', async () => {
+    fx = await appFixture({ mock: mockDeps });
+    const withTo = await fx.app.request('/_mock/clock/advance', { method: 'POST', body: JSON.stringify({ by: 'P1D', to: '2027-01-01T00:00:00Z' }) });
+    expect(withTo.status).toBe(400);
+    expect(await withTo.json()).toEqual({ error: 'the body is not valid: $: Unrecognized key: "to"', issues: [{ path: '$', message: 'Unrecognized key: "to"' }] });
+    const empty = await fx.app.request('/_mock/clock/advance', { method: 'POST', body: JSON.stringify({ by: 'P' }) });
+    expect(empty.status).toBe(400);
+    expect(await empty.json()).toEqual({ error: 'the body is not valid: by: not an ISO 8601 duration (e.g. P2D, PT36H)', issues: [{ path: 'by', message: 'not an ISO 8601 duration (e.g. P2D, PT36H)' }] });
+    expect(await (await fx.app.request('/_mock/clock')).json()).toEqual({ now: '2026-03-02T09:00:00.000Z' });
+  });
+
   it('refuse a clock move longer than two years at once, saying the limit, and leave the clock where it was', async () => {
     fx = await appFixture({ mock: mockDeps });
     const res = await fx.app.request('/_mock/clock/advance', { method: 'POST', body: JSON.stringify({ by: 'P100Y' }) });
