@@ -151,6 +151,13 @@ describe('/_mock routes', () => {
     expect(toPartner.messages).toEqual(mailbox);
     const toCmm = (await (await fx.app.request('/_mock/mailbox?to=CMM@example.com')).json()) as { messages: unknown[] };
     expect(toCmm.messages).toEqual([mailbox[1]]);
+    // A misspelt or repeated filter is refused rather than listing every message as if filtered.
+    const typo = await fx.app.request('/_mock/mailbox?too=CMM@example.com');
+    expect(typo.status).toBe(400);
+    expect(((await typo.json()) as { error: string }).error).toBe('the query is not valid: too: not a parameter of this listing (did you mean "to"?); it takes to');
+    const twice = await fx.app.request('/_mock/mailbox?to=CMM@example.com&to=partner@acme.example');
+    expect(twice.status).toBe(400);
+    expect(((await twice.json()) as { error: string }).error).toBe('the query is not valid: to: given 2 times; give it once (only one value is read)');
     expect(await (await fx.app.request('/_mock/records')).json()).toEqual({ prm: { mdfRequests: [{ mdfNumber: 'MDF-2001' }] } });
   });
 

@@ -8,6 +8,8 @@ import type { RouteDoc } from './openapi.ts';
 import { readMockJson } from './mock-json-body.ts';
 import { advanceMockClock } from './mock-clock-advance.ts';
 import { mailboxTo } from './mailbox-to.ts';
+import { queryParameterIssues } from './query-parameters.ts';
+import { summarizeIssues } from '../../schemas/format-issues.ts';
 import { mockLeadDocs, mockLeadRoutes } from './mock-lead-routes.ts';
 import { mockSalesforceDocs, mockSalesforceRoutes } from './mock-salesforce-routes.ts';
 import { iso } from './views.ts';
@@ -32,6 +34,9 @@ export function mockRoutes(mock: MockDeps, target: MockWebhookTarget): Hono<AppE
   const sent = new Map<string, { event: string; record: unknown }>();
 
   app.get('/_mock/mailbox', (c) => {
+    // `?too=` or `?to=a&to=b` would list every message, or one address's, as if it were what was asked.
+    const unread = queryParameterIssues(c.req.queries(), Object.keys(MailboxQuery.shape));
+    if (unread.length > 0) return jsonError(c, 400, `the query is not valid: ${summarizeIssues(unread)}`, unread);
     const query = MailboxQuery.safeParse(c.req.query());
     if (!query.success) return validationError(c, 'the query', query.error);
     const messages = mailboxTo(mock.systems.email.messages(), query.data.to);
