@@ -256,6 +256,19 @@ describe('POST /runs/:id/retry and /cancel', () => {
     expect((await fx.app.request('/runs/run_nope/retry', { method: 'POST' })).status).toBe(404);
   });
 
+  it('refuses a retry body over 4096 bytes with 413 before reading it whole, and retries nothing', async () => {
+    fx = await appFixture();
+    fx.system.failNext('record', permanentError('the system said no'));
+    const [runId] = await deliverMany(1);
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(runId as never))!.status).toBe('failed');
+    const padded = `{"recipe_version": "current"${' '.repeat(5000)}}`;
+    const res = await fx.app.request(`/runs/${runId}/retry`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: padded });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ error: 'the body is larger than 4096 bytes: send {} or {"recipe_version": "current"}' });
+    expect((await fx.store.getRun(runId as never))!.status).toBe('failed');
+  });
+
   it('a retry of a run still going is 409 saying its status only; of a run its recipe stopped as failed, 409 saying that', async () => {
     fx = await appFixture({ recipes: [approvalRecipe] });
     const [runId] = await deliverMany(1);
