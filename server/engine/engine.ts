@@ -192,6 +192,18 @@ export class Engine {
 
   // ── Ingest ────────────────────────────────────────────────────────────────────────────────
   /**
+   * The sources webhooks can come from: the connectors that declare events (`leads`, `prm`), sorted,
+   * whether their secret is set or not. Only theirs is read from `WEBHOOK_SECRET_<SOURCE>`.
+   */
+  webhookSources(): string[] {
+    return this.#opts.connectors.catalog
+      .definitions()
+      .filter((connector) => connector.events && Object.keys(connector.events).length > 0)
+      .map((connector) => connector.name)
+      .sort();
+  }
+
+  /**
    * Accepts a delivery: validates it, persists it with the runs it starts (deduplicated), then cancels
    * the runs it cancels and answers the waits it answers. When this resolves, everything is durable; a
    * sender that never saw the answer delivers again and gets the same run ids. A delivery id stored

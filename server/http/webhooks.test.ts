@@ -309,10 +309,18 @@ describe('POST /webhooks/:source', () => {
     });
 
     it('names the variable its secret is read from for a source that is no typo (an optional source such as web forms answers 404 until it is set)', async () => {
-      fx = await appFixture();
-      const res = await fx.app.request('/webhooks/forms', { method: 'POST', body: JSON.stringify(delivery()) });
+      // The fake connector takes webhooks; without its secret it is such an optional source.
+      fx = await appFixture({ config: { webhookSecrets: {} } });
+      const res = await fx.app.request('/webhooks/fake', { method: 'POST', body: JSON.stringify(delivery()) });
       expect(res.status).toBe(404);
-      expect(((await res.json()) as { error: string }).error).toBe('unknown source "forms": no webhook secret is configured for it (its secret is read from WEBHOOK_SECRET_FORMS)');
+      expect(((await res.json()) as { error: string }).error).toBe('unknown source "fake": no webhook secret is configured for it (its secret is read from WEBHOOK_SECRET_FAKE)');
+      await fx.close();
+      fx = await appFixture();
+      // A name no connector takes webhooks under (as /webhooks/marketo in mock mode): setting WEBHOOK_SECRET_FORMS
+      // would change nothing, so it is not suggested; the sources that do take webhooks are named instead.
+      const forms = await fx.app.request('/webhooks/forms', { method: 'POST', body: JSON.stringify(delivery()) });
+      expect(forms.status).toBe(404);
+      expect(((await forms.json()) as { error: string }).error).toBe('unknown source "forms": no webhook secret is configured for it (no connector takes webhooks as "forms"; the sources that do: fake)');
       // Not for a name no connector could have.
       const odd = await fx.app.request('/webhooks/no%20such', { method: 'POST', body: JSON.stringify(delivery()) });
       expect(((await odd.json()) as { error: string }).error).toBe('unknown source "no such": no webhook secret is configured for it');
