@@ -73,11 +73,14 @@ export function mockRoutes(mock: MockDeps, target: MockWebhookTarget): Hono<AppE
       if (sent.size >= MAX_REMEMBERED) sent.delete(sent.keys().next().value!);
       sent.set(deliveryId, { event, record: structuredClone(record) });
     }
+    // The same record only (its PRM object id): another request or claim under a used id is another
+    // event, which the runtime refuses with 409, and is sent as asked, not replaced by the first record.
+    const redelivery = before?.event === event && (before.record as { id?: unknown }).id === (record as { id?: unknown }).id;
     const delivery = signedDelivery({
       secret: target.prmWebhookSecret,
       deliveryId,
       event,
-      data: before?.event === event ? before.record : record,
+      data: redelivery ? before.record : record,
       timestampSeconds: Math.floor(Date.now() / 1000),
     });
     return target.dispatch(new Request(new URL('/webhooks/prm', c.req.url), { method: 'POST', headers: delivery.headers, body: delivery.body }));
