@@ -276,7 +276,7 @@ export const MockPrmWebhook = z
     mdf_number: z.string().min(1).optional().describe('Request events: the simulated PRM sends this MDF request as it has it now'),
     claim_id: z.number().int().positive().optional().describe('Claim events: the simulated PRM sends the claim with this id as it has it now'),
     claim_title: z.string().min(1).optional().describe('Claim events, instead of claim_id: the claim with exactly this title (the lowest id when several have it)'),
-    delivery_id: z.string().min(1).max(200).optional().describe('Defaults to a fresh id; repeat one to see deduplication: the same event under an id sent before is redelivered as it was first sent (a duplicate), whatever the record is now'),
+    delivery_id: z.string().min(1).max(200).optional().describe('Defaults to a fresh id; repeat one to see deduplication: the same event of the same request or claim under an id sent before is redelivered as it was first sent (a duplicate), whatever the record is now; another request or claim under that id is another event (409)'),
   })
   .superRefine((body, ctx) => {
     const claimEvent = (MOCK_CLAIM_EVENTS as readonly string[]).includes(body.event);
