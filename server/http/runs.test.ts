@@ -425,6 +425,20 @@ describe('POST /runs/:id/retry and /cancel', () => {
     expect((await fx.app.request('/runs/run_nope/cancel', { method: 'POST' })).status).toBe(404);
   });
 
+  it('a failed run stays in partnerflow_runs_failed after a refused cancel, as the series says: only a retry takes it out', async () => {
+    fx = await appFixture();
+    fx.system.failNext('record', permanentError('the system said no'));
+    const [runId] = await deliverMany(1);
+    await fx.engine.runUntilIdle();
+    expect((await fx.app.request(`/runs/${runId}/cancel`, { method: 'POST' })).status).toBe(409);
+    const metrics = (await (await fx.app.request('/metrics')).text()).split('\n');
+    expect(metrics).toContain('# HELP partnerflow_runs_failed Runs that are failed now, per recipe (each until an operator retries it: a failed run cannot be canceled), in the store: the same on every replica');
+    expect(metrics).toContain(`partnerflow_runs_failed{recipe="test-recipe",worker="${fx.engine.workerId}"} 1`);
+    expect((await fx.app.request(`/runs/${runId}/retry`, { method: 'POST' })).status).toBe(200);
+    await fx.engine.runUntilIdle();
+    expect((await (await fx.app.request('/metrics')).text()).split('\n').filter((l) => l.startsWith('partnerflow_runs_failed{'))).toEqual([]);
+  });
+
   it('a refused cancel says why, in the words the console gives: 404 no such run; 409 a completed run, a failed one (it does nothing more unless retried), a canceled one with the reason of its cancel', async () => {
     fx = await appFixture();
     const [completed] = await deliverMany(1, { run: true });
