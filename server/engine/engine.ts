@@ -217,7 +217,7 @@ export class Engine {
     if (!definition) throw new EventRejectedError(unknownEventMessage(delivery.source, delivery.event, Object.keys(connector.events ?? {})), 400);
     const parsed = definition.data.safeParse(delivery.data);
     if (!parsed.success) {
-      const issues = issuesOf(parsed.error, ['data']);
+      const issues = issuesOf(parsed.error, ['data'], delivery.data);
       throw new EventRejectedError(`${eventName}: ${summarizeIssues(issues)}`, 400, issues);
     }
     const data = parsed.data;

@@ -177,7 +177,7 @@ export function approvalRoutes(deps: AppDeps, storeRefused: StoreRefusalLog): Ho
     // An empty comment box is no comment.
     if (fields && typeof fields === 'object' && (fields as { comment?: unknown }).comment === '') delete (fields as { comment?: unknown }).comment;
     const form = DecisionForm.safeParse(fields);
-    if (!form.success) return badDecision(c, json, 400, issuesOf(form.error));
+    if (!form.success) return badDecision(c, json, 400, issuesOf(form.error, [], fields));
 
     const hash = hashApprovalToken(token);
     let outcome: DecideOutcome;
