@@ -30,8 +30,12 @@ import { repeatedFields } from './repeated-fields.ts';
 import { CommitOutcomeUnknownError, StoreUnavailableError } from '../store/store-unavailable.ts';
 import type { StoreRefusalLog } from './store-refusal-log.ts';
 
-/** A decision form is a few hundred bytes; anything much larger is not one. */
-const MAX_DECISION_BYTES = 16 * 1024;
+/**
+ * A decision form is a few hundred bytes, but its comment may be 2000 characters of any script: form-encoded,
+ * a character of Chinese or Japanese takes 9 bytes (`%E5%A5%BD`), so 2000 of them 18,000 bytes, which 16 KB
+ * refused (413) though the form allowed them. 32 KB holds any comment the form takes; much larger is not one.
+ */
+const MAX_DECISION_BYTES = 32 * 1024;
 
 /**
  * Approval links. `GET` only shows what the link would decide (mail scanners and link previews open
