@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recipeWith } from '../../test/support/engine-fixture.ts';
 import { appFixture, WEBHOOK_SECRET, type AppFixture } from './app-fixture.ts';
@@ -54,6 +55,20 @@ describe('POST /webhooks/:source', () => {
         body: sent,
       });
       expect(res.status).toBe(401);
+      await expectNothingStored();
+    });
+
+    it('refuses a signature of the body alone, with the right secret, saying what to sign (<timestamp>.<body>)', async () => {
+      fx = await appFixture();
+      const body = JSON.stringify(delivery());
+      const bodyAlone = createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex');
+      const res = await fx.app.request('/webhooks/fake', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-partnerflow-timestamp': String(Math.floor(fx.clock.now() / 1000)), 'x-partnerflow-signature': `sha256=${bodyAlone}` },
+        body,
+      });
+      expect(res.status).toBe(401);
+      expect(await res.json()).toEqual({ error: 'signature does not match the body: it is of the body alone; sign `<timestamp>.<body>` (X-Partnerflow-Timestamp, a dot, then the body as sent) with HMAC-SHA256' });
       await expectNothingStored();
     });
 
