@@ -214,7 +214,11 @@ export class Engine {
     const connector = this.#opts.connectors.catalog.connector(delivery.source);
     if (!connector) throw new EventRejectedError(`unknown source "${delivery.source}"`, 404);
     const definition = this.#opts.connectors.catalog.eventDefinition(eventName);
-    if (!definition) throw new EventRejectedError(unknownEventMessage(delivery.source, delivery.event, Object.keys(connector.events ?? {})), 400);
+    if (!definition) {
+      // Named as the field it is, as every other refused field (`issues` was an empty list).
+      const message = unknownEventMessage(delivery.source, delivery.event, Object.keys(connector.events ?? {}));
+      throw new EventRejectedError(message, 400, [{ path: 'event', message }]);
+    }
     const parsed = definition.data.safeParse(delivery.data);
     if (!parsed.success) {
       const issues = issuesOf(parsed.error, ['data'], delivery.data);

@@ -128,7 +128,10 @@ describe('POST /webhooks/:source', () => {
       fx = await appFixture();
       const res = await fx.deliver({ ...delivery(), event: 'thing.vanished' });
       expect(res.status).toBe(400);
-      expect(((await res.json()) as { error: string }).error).toMatch(/has no event "thing.vanished"/);
+      const body = (await res.json()) as { error: string; issues: unknown };
+      expect(body.error).toMatch(/has no event "thing.vanished"/);
+      // The field is named, as for any other refused field, not an empty list of issues.
+      expect(body.issues).toEqual([{ path: 'event', message: body.error }]);
       await expectNothingStored();
     });
 
