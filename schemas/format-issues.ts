@@ -24,13 +24,26 @@ export interface Issue {
 /**
  * zod issues as `{ path, message }` (paths prefixed by `base` when the value sits deeper: `data.amount`).
  * A field that is absent reads "required", also where it may take several forms (a PRM timestamp), rather
- * than zod's "Invalid input".
+ * than zod's "Invalid input". Given the value that was parsed (`input`), a field of a fixed set of values
+ * (an enum, a literal) that is absent reads "required" too, rather than "Invalid option: expected one of
+ * …", which says a wrong value was sent when none was.
  */
-export function issuesOf(error: z.ZodError, base: readonly PropertyKey[] = []): Issue[] {
+export function issuesOf(error: z.ZodError, base: readonly PropertyKey[] = [], input?: unknown): Issue[] {
   return error.issues.map((issue) => {
     const path = [...base, ...issue.path];
-    return { path: path.length === 0 ? '$' : formatPath(path), message: isAbsent(issue) ? 'required' : issue.message };
+    const absent = isAbsent(issue) || (input !== undefined && issue.code === 'invalid_value' && valueAt(input, issue.path) === undefined);
+    return { path: path.length === 0 ? '$' : formatPath(path), message: absent ? 'required' : issue.message };
   });
+}
+
+/** The value at a zod path in a parsed value, undefined when any step of it is missing. */
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let at = value;
+  for (const key of path) {
+    if (at === null || typeof at !== 'object' || !Object.hasOwn(at, key)) return undefined;
+    at = (at as Record<PropertyKey, unknown>)[key];
+  }
+  return at;
 }
 
 /** zod's way of saying nothing was given: "received undefined", in every branch of a union. */

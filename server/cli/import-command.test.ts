@@ -61,6 +61,22 @@ describe('partnerflow import leads (D22)', () => {
     expect(stderr).toContain('nothing was imported: fix the refused rows (above) and import the file again');
   });
 
+  it('refuses a --url that is no http(s) URL as a bad argument (exit 2), rather than saying no runtime answered there, and posts nothing', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'partnerflow-import-')), 'scans.csv');
+    await writeFile(file, 'email,first_name,last_name,company,phone,opted_in,crm_partner_id,event,visited_on\n');
+    const lines: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((line: string) => void lines.push(line));
+    const fetched = vi.fn();
+    vi.stubGlobal('fetch', fetched);
+    for (const url of ['garbage', '127.0.0.1:3000', 'ftp://127.0.0.1']) {
+      lines.length = 0;
+      const code = await importCommand.run({ values: { url }, positionals: ['leads', file] } as never);
+      expect(code, url).toBe(2);
+      expect(lines, url).toEqual([`partnerflow import: --url must be the runtime's base URL, http(s)://<host>[:<port>], e.g. http://127.0.0.1:3000; got ${JSON.stringify(url)}`]);
+    }
+    expect(fetched).not.toHaveBeenCalled();
+  });
+
   it('given the URL of a page that answers HTML 200 (the console), says in one line that it is not the import endpoint and what URL to give, without the page', async () => {
     const page = '<!doctype html><html><head><title>Partnerflow console: sign in</title></head><body><form method="post">…</form></body></html>';
     const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page));

@@ -32,6 +32,11 @@ file was imported before and that import's run failed (it says how to resume it)
       return 2;
     }
     const base = String(values.url ?? process.env.PARTNERFLOW_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+    // A bad argument, not a runtime that is down: `--url garbage` said "no runtime answered at garbage".
+    if (!URL.canParse(base) || !/^https?:$/.test(new URL(base).protocol)) {
+      console.error(`partnerflow import: ${values.url !== undefined ? '--url' : 'PARTNERFLOW_URL'} must be the runtime's base URL, http(s)://<host>[:<port>], e.g. http://127.0.0.1:3000; got ${JSON.stringify(base)}`);
+      return 2;
+    }
     // Read as the runtime reads it (config.ts): a secret file's trailing newline is not part of the token.
     const token = process.env.PARTNERFLOW_API_TOKEN?.trim();
     let res: Response;

@@ -53,6 +53,34 @@ describe('console login outside mock mode (PARTNERFLOW_API_TOKEN set)', () => {
     expect(stranger.cookies.has('pf_console')).toBe(false);
   });
 
+  it('refuses a login body over 16 KB with a 413 page, reading no further (one large POST was held in memory whole), and logs nobody in', async () => {
+    fx = await appFixture({ config: { apiToken: TOKEN } });
+    const browser = new ConsoleBrowser(fx.app);
+    const form = await (await browser.get('/console/login')).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(form)![1]!;
+    // The right token and CSRF, padded: streamed in 64 KB chunks, without a Content-Length.
+    let pulled = 0;
+    const chunk = new TextEncoder().encode(`&pad=${'a'.repeat(64 * 1024 - 5)}`);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(new URLSearchParams({ csrf, next: '/console/runs', token: TOKEN }).toString()));
+      },
+      pull(controller) {
+        if (pulled === 1000) return controller.close(); // 64 MB
+        pulled += 1;
+        controller.enqueue(chunk);
+      },
+    });
+    const cookie = [...browser.cookies].map(([n, v]) => `${n}=${v}`).join('; ');
+    const res = await fx.app.request('/console/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie }, body, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(textOf(await res.text())).toContain('A console form is a few hundred bytes; this one was over 16 KB, so it was not read and nothing was done.');
+    expect(pulled).toBeLessThan(5);
+    expect(res.headers.getSetCookie().some((line) => line.startsWith('pf_console='))).toBe(false);
+    // A login of the ordinary size still works.
+    expect((await logIn(browser)).status).toBe(303);
+  });
+
   it('logs in with the operator token: an HttpOnly, SameSite=Strict session cookie on Path=/, back to where the user was going', async () => {
     fx = await appFixture({ config: { apiToken: TOKEN } });
     const browser = new ConsoleBrowser(fx.app);

@@ -192,6 +192,18 @@ export class Engine {
 
   // ── Ingest ────────────────────────────────────────────────────────────────────────────────
   /**
+   * The sources webhooks can come from: the connectors that declare events (`leads`, `prm`), sorted,
+   * whether their secret is set or not. Only theirs is read from `WEBHOOK_SECRET_<SOURCE>`.
+   */
+  webhookSources(): string[] {
+    return this.#opts.connectors.catalog
+      .definitions()
+      .filter((connector) => connector.events && Object.keys(connector.events).length > 0)
+      .map((connector) => connector.name)
+      .sort();
+  }
+
+  /**
    * Accepts a delivery: validates it, persists it with the runs it starts (deduplicated), then cancels
    * the runs it cancels and answers the waits it answers. When this resolves, everything is durable; a
    * sender that never saw the answer delivers again and gets the same run ids. A delivery id stored
@@ -202,10 +214,14 @@ export class Engine {
     const connector = this.#opts.connectors.catalog.connector(delivery.source);
     if (!connector) throw new EventRejectedError(`unknown source "${delivery.source}"`, 404);
     const definition = this.#opts.connectors.catalog.eventDefinition(eventName);
-    if (!definition) throw new EventRejectedError(unknownEventMessage(delivery.source, delivery.event, Object.keys(connector.events ?? {})), 400);
+    if (!definition) {
+      // Named as the field it is, as every other refused field (`issues` was an empty list).
+      const message = unknownEventMessage(delivery.source, delivery.event, Object.keys(connector.events ?? {}));
+      throw new EventRejectedError(message, 400, [{ path: 'event', message }]);
+    }
     const parsed = definition.data.safeParse(delivery.data);
     if (!parsed.success) {
-      const issues = issuesOf(parsed.error, ['data']);
+      const issues = issuesOf(parsed.error, ['data'], delivery.data);
       throw new EventRejectedError(`${eventName}: ${summarizeIssues(issues)}`, 400, issues);
     }
     const data = parsed.data;

@@ -134,11 +134,20 @@ export const RetryBody = z
   })
   .strict();
 
+/**
+ * A listing's `limit`: one message for every way it can be wrong (`abc`, empty, `0`, `1.5`, `500`), in
+ * place of zod's "expected number, received NaN" or "Too small" for an empty value.
+ */
+function pageLimit() {
+  const error = 'a whole number from 1 to 200 (50 when not given)';
+  return z.coerce.number({ error }).int({ error }).min(1, { error }).max(200, { error }).default(50);
+}
+
 export const RunsQuery = z.object({
   status: RunStatus.optional(),
   recipe: z.string().min(1).optional(),
   key: z.string().min(1).optional().describe("The business key (the run's correlation key): an MDF number, a claim, a lead"),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: pageLimit(),
   before: z.string().regex(RUN_ID_CURSOR, 'the `nextBefore` of the previous page (a run id)').optional().describe('`nextBefore` of the previous page'),
 });
 
@@ -168,7 +177,7 @@ export const RecipeList = z.object({ recipes: z.array(RecipeView) }).meta({ id: 
 const CURSOR_TIME = /^\d{1,15}$/;
 
 export const TimersQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50).describe('At most this many of each list (1 to 200).'),
+  limit: pageLimit().describe('At most this many of each list (1 to 200).'),
   after: z
     .string()
     .regex(/^\d{1,15}\.\d{1,15}$/, 'the `next_after` of the previous page')
@@ -267,7 +276,7 @@ export const MockPrmWebhook = z
     mdf_number: z.string().min(1).optional().describe('Request events: the simulated PRM sends this MDF request as it has it now'),
     claim_id: z.number().int().positive().optional().describe('Claim events: the simulated PRM sends the claim with this id as it has it now'),
     claim_title: z.string().min(1).optional().describe('Claim events, instead of claim_id: the claim with exactly this title (the lowest id when several have it)'),
-    delivery_id: z.string().min(1).max(200).optional().describe('Defaults to a fresh id; repeat one to see deduplication: the same event under an id sent before is redelivered as it was first sent (a duplicate), whatever the record is now'),
+    delivery_id: z.string().min(1).max(200).optional().describe('Defaults to a fresh id; repeat one to see deduplication: the same event of the same request or claim under an id sent before is redelivered as it was first sent (a duplicate), whatever the record is now; another request or claim under that id is another event (409)'),
   })
   .superRefine((body, ctx) => {
     const claimEvent = (MOCK_CLAIM_EVENTS as readonly string[]).includes(body.event);
@@ -375,5 +384,7 @@ export const MockRecords = z.unknown().describe('A snapshot of every simulated s
 export const MockClock = z.object({ now: IsoTime }).meta({ id: 'MockClock' });
 
 export const AdvanceClock = z
-  .object({ by: z.string().min(2).describe('An ISO 8601 duration, e.g. `P2D` or `PT36H`') })
+  .object({ by: z.string().min(2, { error: 'not an ISO 8601 duration (e.g. P2D, PT36H)' }).describe('An ISO 8601 duration, e.g. `P2D` or `PT36H`') })
+  // `{"by": "P1D", "to": "2027-01-01"}` moved the clock by a day and said nothing of `to`, which it does not take.
+  .strict()
   .meta({ id: 'AdvanceClock' });

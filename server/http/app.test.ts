@@ -151,6 +151,13 @@ describe('/_mock routes', () => {
     expect(toPartner.messages).toEqual(mailbox);
     const toCmm = (await (await fx.app.request('/_mock/mailbox?to=CMM@example.com')).json()) as { messages: unknown[] };
     expect(toCmm.messages).toEqual([mailbox[1]]);
+    // A misspelt or repeated filter is refused rather than listing every message as if filtered.
+    const typo = await fx.app.request('/_mock/mailbox?too=CMM@example.com');
+    expect(typo.status).toBe(400);
+    expect(((await typo.json()) as { error: string }).error).toBe('the query is not valid: too: not a parameter of this listing (did you mean "to"?); it takes to');
+    const twice = await fx.app.request('/_mock/mailbox?to=CMM@example.com&to=partner@acme.example');
+    expect(twice.status).toBe(400);
+    expect(((await twice.json()) as { error: string }).error).toBe('the query is not valid: to: given 2 times; give it once (only one value is read)');
     expect(await (await fx.app.request('/_mock/records')).json()).toEqual({ prm: { mdfRequests: [{ mdfNumber: 'MDF-2001' }] } });
   });
 
@@ -177,6 +184,17 @@ describe('/_mock routes', () => {
       const res = await fx.app.request('/_mock/clock/advance', { method: 'POST', body: JSON.stringify(body) });
       expect(res.status, JSON.stringify(body)).toBe(400);
     }
+    expect(await (await fx.app.request('/_mock/clock')).json()).toEqual({ now: '2026-03-02T09:00:00.000Z' });
+  });
+
+  it('refuse a clock move with a key it does not take (a "to" was ignored and the clock moved "by" anyway) or an empty duration, saying so, and leave the clock where it was', async () => {
+    fx = await appFixture({ mock: mockDeps });
+    const withTo = await fx.app.request('/_mock/clock/advance', { method: 'POST', body: JSON.stringify({ by: 'P1D', to: '2027-01-01T00:00:00Z' }) });
+    expect(withTo.status).toBe(400);
+    expect(await withTo.json()).toEqual({ error: 'the body is not valid: $: Unrecognized key: "to"', issues: [{ path: '$', message: 'Unrecognized key: "to"' }] });
+    const empty = await fx.app.request('/_mock/clock/advance', { method: 'POST', body: JSON.stringify({ by: 'P' }) });
+    expect(empty.status).toBe(400);
+    expect(await empty.json()).toEqual({ error: 'the body is not valid: by: not an ISO 8601 duration (e.g. P2D, PT36H)', issues: [{ path: 'by', message: 'not an ISO 8601 duration (e.g. P2D, PT36H)' }] });
     expect(await (await fx.app.request('/_mock/clock')).json()).toEqual({ now: '2026-03-02T09:00:00.000Z' });
   });
 

@@ -61,6 +61,35 @@ describe('POST /approvals/:token with an ambiguous body', () => {
     await nothingDecided(runId, link);
   });
 
+  it('says a decision that is not there is required (a POST with no body), not "Invalid option", which reads as a wrong value sent; JSON too', async () => {
+    const { runId, link } = await waitingRun();
+    const empty = await postForm(link, '');
+    expect(empty.status).toBe(400);
+    const page = await empty.text();
+    expect(page).toContain('The form sent decision: required. Expected decision=approve or decision=deny');
+    expect(page).not.toContain('Invalid option');
+    const json = await postJson(link, '{"comment":"fine"}');
+    expect(json.status).toBe(400);
+    expect(await json.json()).toEqual({ error: 'the decision is not valid: decision: required', issues: [{ path: 'decision', message: 'required' }] });
+    // A value that is there and wrong still says so.
+    const wrong = await postJson(link, '{"decision":"maybe"}');
+    expect(((await wrong.json()) as { error: string }).error).toBe('the decision is not valid: decision: Invalid option: expected one of "approve"|"deny"');
+    await nothingDecided(runId, link);
+  });
+
+  it('refuses a multipart form (curl -F decision=approve) with a 415 page saying how to send it, not "decision: Invalid option", and decides nothing', async () => {
+    const { runId, link } = await waitingRun();
+    const form = new FormData();
+    form.set('decision', 'approve');
+    const res = await fx.app.request(link, { method: 'POST', body: form });
+    expect(res.status).toBe(415);
+    const page = await res.text();
+    expect(page).toContain('The decision was not understood');
+    expect(page).toContain('a multipart form (multipart/form-data), which is not read here; send it as application/x-www-form-urlencoded');
+    expect(page).not.toContain('Invalid option');
+    await nothingDecided(runId, link);
+  });
+
   it('still decides a form or JSON that gives each field once, nested values included', async () => {
     const { link } = await waitingRun();
     const res = await postJson(link, '{"decision":"deny","comment":"see {\\"decision\\": \\"approve\\"}"}');

@@ -147,6 +147,17 @@ describe('POST /approvals/:token', () => {
     expect(await again.json()).toMatchObject({ outcome: 'used', decision: 'deny' });
   });
 
+  it('records a comment of 2000 characters in any script (form-encoded, 2000 Chinese characters are 18,000 bytes: they were refused 413 as larger than 16384 bytes)', async () => {
+    const { runId, link } = await waitingRun();
+    const comment = '好'.repeat(2000);
+    const res = await post(link, { decision: 'approve', comment });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('Thank you — approval recorded');
+    await fx.engine.runUntilIdle();
+    const decision = (await fx.store.getJournal(runId)).find((e) => e.stepKey === 'decision')!;
+    expect(decision.output).toMatchObject({ decision: 'approve', comment });
+  });
+
   it('refuses a decision other than approve or deny, and an over-long comment, with 400 and decides nothing', async () => {
     const { link } = await waitingRun();
     const cases: Array<Record<string, string>> = [{ decision: 'maybe' }, {}, { decision: 'approve', comment: 'x'.repeat(2001) }];

@@ -30,8 +30,12 @@ import { repeatedFields } from './repeated-fields.ts';
 import { CommitOutcomeUnknownError, StoreUnavailableError } from '../store/store-unavailable.ts';
 import type { StoreRefusalLog } from './store-refusal-log.ts';
 
-/** A decision form is a few hundred bytes; anything much larger is not one. */
-const MAX_DECISION_BYTES = 16 * 1024;
+/**
+ * A decision form is a few hundred bytes, but its comment may be 2000 characters of any script: form-encoded,
+ * a character of Chinese or Japanese takes 9 bytes (`%E5%A5%BD`), so 2000 of them 18,000 bytes, which 16 KB
+ * refused (413) though the form allowed them. 32 KB holds any comment the form takes; much larger is not one.
+ */
+const MAX_DECISION_BYTES = 32 * 1024;
 
 /**
  * Approval links. `GET` only shows what the link would decide (mail scanners and link previews open
@@ -157,6 +161,10 @@ export function approvalRoutes(deps: AppDeps, storeRefused: StoreRefusalLog): Ho
 
     const body = await readBodyWithLimit(c, MAX_DECISION_BYTES);
     if (!body.ok) return badDecision(c, json, 413, [{ path: '$', message: `larger than ${MAX_DECISION_BYTES} bytes` }]);
+    // A multipart form read as a urlencoded one has no decision in it: said so, rather than "decision: Invalid option".
+    if (!json && /^\s*multipart\/form-data/i.test(c.req.header('content-type') ?? '')) {
+      return badDecision(c, json, 415, [{ path: '$', message: 'a multipart form (multipart/form-data), which is not read here; send it as application/x-www-form-urlencoded, as the page\'s own form does, or as JSON' }]);
+    }
     let fields: unknown;
     const text = new TextDecoder().decode(body.bytes);
     if (json) {
@@ -173,7 +181,7 @@ export function approvalRoutes(deps: AppDeps, storeRefused: StoreRefusalLog): Ho
     // An empty comment box is no comment.
     if (fields && typeof fields === 'object' && (fields as { comment?: unknown }).comment === '') delete (fields as { comment?: unknown }).comment;
     const form = DecisionForm.safeParse(fields);
-    if (!form.success) return badDecision(c, json, 400, issuesOf(form.error));
+    if (!form.success) return badDecision(c, json, 400, issuesOf(form.error, [], fields));
 
     const hash = hashApprovalToken(token);
     let outcome: DecideOutcome;
@@ -284,7 +292,7 @@ function answer(c: Context<AppEnv>, json: boolean, state: Answer, zone: string):
   return c.json({ outcome: OUTCOME[state.kind], decision, message } satisfies z.infer<typeof DecisionResult>, STATUS[state.kind]);
 }
 
-function badDecision(c: Context<AppEnv>, json: boolean, status: 400 | 413, issues: Array<{ path: string; message: string }>): Response | Promise<Response> {
+function badDecision(c: Context<AppEnv>, json: boolean, status: 400 | 413 | 415, issues: Array<{ path: string; message: string }>): Response | Promise<Response> {
   const summary = summarizeIssues(issues);
   if (json) {
     setPageHeaders(c);
@@ -333,6 +341,7 @@ export const approvalDocs: RouteDoc[] = [
       409: { description: 'Already decided (through this or another link), or the request is closed: its run ended, or its last wait for the decision timed out and the recipe has no later wait for it; or the request does not wait for a decision (outcome `closed`): no wait_for of the recipe version its run runs on takes the link\'s signal', schema: DecisionResult, html: true },
       410: { description: 'The link expired: its hard cap passed, or the request no longer waits for this decision (its last wait timed out and it rests in another wait; a later wait for the decision may follow)', schema: DecisionResult, html: true },
       413: { description: 'Body too large', schema: ErrorBody, html: true },
+      415: { description: 'A multipart form (multipart/form-data), which is not read: send the form urlencoded or as JSON', schema: ErrorBody, html: true },
       503: {
         description: 'The store is unavailable (with Retry-After): the decision was not recorded; or the store took the decision and its answer was lost, so it may have been recorded: the link\'s GET shows whether it was',
         schema: ErrorBody,

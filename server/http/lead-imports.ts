@@ -6,7 +6,6 @@ import { startLeadImport } from '../leads/start-lead-import.ts';
 import { ErrorBody } from './api-schemas.ts';
 import { requireApiToken } from './api-auth.ts';
 import type { AppDeps, AppEnv } from './app.ts';
-import { jsonError } from './errors.ts';
 import { readBodyWithLimit } from './read-body.ts';
 import type { RouteDoc } from './openapi.ts';
 
@@ -37,9 +36,10 @@ export function leadImportRoutes(deps: AppDeps): Hono<AppEnv> {
   app.post('/imports/leads', auth, async (c) => {
     const type = (c.req.header('content-type') ?? '').toLowerCase();
     // The media type exactly (text/csv-foo is another type); utf8 is how many tools spell utf-8.
-    if (type.split(';')[0]!.trim() !== 'text/csv') return jsonError(c, 415, 'send the CSV as Content-Type: text/csv (UTF-8)');
+    // Every refusal of the file carries `line` (null: no line is at fault), as the OpenAPI document says.
+    if (type.split(';')[0]!.trim() !== 'text/csv') return c.json({ error: 'send the CSV as Content-Type: text/csv (UTF-8)', line: null }, 415);
     const charset = /charset=([^;\s]+)/.exec(type)?.[1]?.replaceAll('"', '');
-    if (charset && charset !== 'utf-8' && charset !== 'utf8') return jsonError(c, 415, `the CSV must be UTF-8, the request says charset=${charset}`);
+    if (charset && charset !== 'utf-8' && charset !== 'utf8') return c.json({ error: `the CSV must be UTF-8, the request says charset=${charset}`, line: null }, 415);
     const declared = Number(c.req.header('content-length') ?? Number.NaN);
     if (Number.isFinite(declared) && declared > maxBytes) {
       return c.json({ error: `the file is ${declared} bytes, over the limit of ${maxBytes} (LEAD_IMPORT_MAX_BYTES); nothing was imported`, line: null }, 413);

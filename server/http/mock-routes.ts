@@ -8,6 +8,8 @@ import type { RouteDoc } from './openapi.ts';
 import { readMockJson } from './mock-json-body.ts';
 import { advanceMockClock } from './mock-clock-advance.ts';
 import { mailboxTo } from './mailbox-to.ts';
+import { queryParameterIssues } from './query-parameters.ts';
+import { summarizeIssues } from '../../schemas/format-issues.ts';
 import { mockLeadDocs, mockLeadRoutes } from './mock-lead-routes.ts';
 import { mockSalesforceDocs, mockSalesforceRoutes } from './mock-salesforce-routes.ts';
 import { iso } from './views.ts';
@@ -32,6 +34,9 @@ export function mockRoutes(mock: MockDeps, target: MockWebhookTarget): Hono<AppE
   const sent = new Map<string, { event: string; record: unknown }>();
 
   app.get('/_mock/mailbox', (c) => {
+    // `?too=` or `?to=a&to=b` would list every message, or one address's, as if it were what was asked.
+    const unread = queryParameterIssues(c.req.queries(), Object.keys(MailboxQuery.shape));
+    if (unread.length > 0) return jsonError(c, 400, `the query is not valid: ${summarizeIssues(unread)}`, unread);
     const query = MailboxQuery.safeParse(c.req.query());
     if (!query.success) return validationError(c, 'the query', query.error);
     const messages = mailboxTo(mock.systems.email.messages(), query.data.to);
@@ -68,11 +73,14 @@ export function mockRoutes(mock: MockDeps, target: MockWebhookTarget): Hono<AppE
       if (sent.size >= MAX_REMEMBERED) sent.delete(sent.keys().next().value!);
       sent.set(deliveryId, { event, record: structuredClone(record) });
     }
+    // The same record only (its PRM object id): another request or claim under a used id is another
+    // event, which the runtime refuses with 409, and is sent as asked, not replaced by the first record.
+    const redelivery = before?.event === event && (before.record as { id?: unknown }).id === (record as { id?: unknown }).id;
     const delivery = signedDelivery({
       secret: target.prmWebhookSecret,
       deliveryId,
       event,
-      data: before?.event === event ? before.record : record,
+      data: redelivery ? before.record : record,
       timestampSeconds: Math.floor(Date.now() / 1000),
     });
     return target.dispatch(new Request(new URL('/webhooks/prm', c.req.url), { method: 'POST', headers: delivery.headers, body: delivery.body }));

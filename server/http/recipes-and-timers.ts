@@ -3,7 +3,9 @@ import type { z } from 'zod';
 import { ErrorBody, RecipeList, TimerList, TimersQuery } from './api-schemas.ts';
 import { requireApiToken } from './api-auth.ts';
 import type { AppDeps, AppEnv } from './app.ts';
-import { validationError } from './errors.ts';
+import { jsonError, validationError } from './errors.ts';
+import { queryParameterIssues } from './query-parameters.ts';
+import { summarizeIssues } from '../../schemas/format-issues.ts';
 import type { RouteDoc } from './openapi.ts';
 import { asRunId, type RunId } from '../engine/ids.ts';
 import { readUpcomingTriggers } from '../engine/upcoming-triggers.ts';
@@ -28,6 +30,8 @@ export function recipeAndTimerRoutes(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.get('/timers', auth, async (c) => {
+    const unread = queryParameterIssues(c.req.queries(), Object.keys(TimersQuery.shape));
+    if (unread.length > 0) return jsonError(c, 400, `the query is not valid: ${summarizeIssues(unread)}`, unread);
     const query = TimersQuery.safeParse(c.req.query());
     if (!query.success) return validationError(c, 'the query', query.error);
     const { limit, after, runs_after: runsAfter } = query.data;
@@ -98,6 +102,6 @@ export const recipeAndTimerDocs: RouteDoc[] = [
       'Run wake-ups and business timers page, each with its own cursor: run wake-ups with `runs_after` (the `next_runs_after` of the previous page), business timers with `after` (`next_after`); a page without a cursor lists both, and all the schedules and polls; a cursor lists only its own list. 400 for a bad cursor or a limit outside 1 to 200.',
     auth: true,
     query: TimersQuery,
-    responses: { 200: { description: 'Upcoming wake-ups, business timers, schedules and polls', schema: TimerList }, 400: { description: 'Bad query', schema: ErrorBody } },
+    responses: { 200: { description: 'Upcoming wake-ups, business timers, schedules and polls', schema: TimerList }, 400: { description: 'Bad query: a bad limit or cursor, a parameter it does not take or one given twice', schema: ErrorBody } },
   },
 ];

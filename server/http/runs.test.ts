@@ -142,6 +142,41 @@ describe('GET /runs', () => {
     }
   });
 
+  it('says what a limit must be, in words, however it is wrong (not "expected number, received NaN", nor "Too small" for an empty one)', async () => {
+    fx = await appFixture();
+    for (const limit of ['ten', '', '0', '2.5', '500']) {
+      const res = await fx.app.request(`/runs?limit=${limit}`);
+      expect(res.status, limit).toBe(400);
+      expect(await res.json(), limit).toEqual({
+        error: 'the query is not valid: limit: a whole number from 1 to 200 (50 when not given)',
+        issues: [{ path: 'limit', message: 'a whole number from 1 to 200 (50 when not given)' }],
+      });
+    }
+    expect((await fx.app.request('/timers?limit=ten')).status).toBe(400);
+    expect(((await (await fx.app.request('/timers?limit=')).json()) as { error: string }).error).toBe('the query is not valid: limit: a whole number from 1 to 200 (50 when not given)');
+  });
+
+  it('answers 400 for a parameter it does not take (a typo listed every run, as if unfiltered) or one given twice (only the first was read), naming it', async () => {
+    fx = await appFixture();
+    await deliverMany(2, { run: true });
+    await deliverMany(1);
+    const typo = await fx.app.request('/runs?stauts=queued');
+    expect(typo.status).toBe(400);
+    expect(await typo.json()).toEqual({
+      error: 'the query is not valid: stauts: not a parameter of this listing (did you mean "status"?); it takes status, recipe, key, limit, before',
+      issues: [{ path: 'stauts', message: 'not a parameter of this listing (did you mean "status"?); it takes status, recipe, key, limit, before' }],
+    });
+    const twice = await fx.app.request('/runs?status=queued&status=completed');
+    expect(twice.status).toBe(400);
+    expect(await twice.json()).toEqual({
+      error: 'the query is not valid: status: given 2 times; give it once (only one value is read)',
+      issues: [{ path: 'status', message: 'given 2 times; give it once (only one value is read)' }],
+    });
+    // The parameters it takes, once each, still list as before.
+    const queued = (await (await fx.app.request('/runs?status=queued&limit=5')).json()) as { runs: RunJson[] };
+    expect(queued.runs.map((r) => r.status)).toEqual(['queued']);
+  });
+
   it('answers 400 for a cursor shaped like a run id that is no run, as the README says, rather than listing from the newest', async () => {
     fx = await appFixture();
     await deliverMany(2);
@@ -219,6 +254,19 @@ describe('POST /runs/:id/retry and /cancel', () => {
     expect(again.status).toBe(409);
     expect(((await again.json()) as { error: string }).error).toBe(`run ${runId} is completed: only a run that failed at a step can be retried`);
     expect((await fx.app.request('/runs/run_nope/retry', { method: 'POST' })).status).toBe(404);
+  });
+
+  it('refuses a retry body over 4096 bytes with 413 before reading it whole, and retries nothing', async () => {
+    fx = await appFixture();
+    fx.system.failNext('record', permanentError('the system said no'));
+    const [runId] = await deliverMany(1);
+    await fx.engine.runUntilIdle();
+    expect((await fx.store.getRun(runId as never))!.status).toBe('failed');
+    const padded = `{"recipe_version": "current"${' '.repeat(5000)}}`;
+    const res = await fx.app.request(`/runs/${runId}/retry`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: padded });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ error: 'the body is larger than 4096 bytes: send {} or {"recipe_version": "current"}' });
+    expect((await fx.store.getRun(runId as never))!.status).toBe('failed');
   });
 
   it('a retry of a run still going is 409 saying its status only; of a run its recipe stopped as failed, 409 saying that', async () => {
@@ -375,6 +423,20 @@ describe('POST /runs/:id/retry and /cancel', () => {
     expect(again.status).toBe(409);
     expect(((await again.json()) as { error: string }).error).toMatch(/is canceled: a finished run cannot be canceled/);
     expect((await fx.app.request('/runs/run_nope/cancel', { method: 'POST' })).status).toBe(404);
+  });
+
+  it('a failed run stays in partnerflow_runs_failed after a refused cancel, as the series says: only a retry takes it out', async () => {
+    fx = await appFixture();
+    fx.system.failNext('record', permanentError('the system said no'));
+    const [runId] = await deliverMany(1);
+    await fx.engine.runUntilIdle();
+    expect((await fx.app.request(`/runs/${runId}/cancel`, { method: 'POST' })).status).toBe(409);
+    const metrics = (await (await fx.app.request('/metrics')).text()).split('\n');
+    expect(metrics).toContain('# HELP partnerflow_runs_failed Runs that are failed now, per recipe (each until an operator retries it: a failed run cannot be canceled), in the store: the same on every replica');
+    expect(metrics).toContain(`partnerflow_runs_failed{recipe="test-recipe",worker="${fx.engine.workerId}"} 1`);
+    expect((await fx.app.request(`/runs/${runId}/retry`, { method: 'POST' })).status).toBe(200);
+    await fx.engine.runUntilIdle();
+    expect((await (await fx.app.request('/metrics')).text()).split('\n').filter((l) => l.startsWith('partnerflow_runs_failed{'))).toEqual([]);
   });
 
   it('a refused cancel says why, in the words the console gives: 404 no such run; 409 a completed run, a failed one (it does nothing more unless retried), a canceled one with the reason of its cancel', async () => {

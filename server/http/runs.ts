@@ -10,6 +10,12 @@ import { jsonError, validationError } from './errors.ts';
 import type { RouteDoc } from './openapi.ts';
 import { journalEntryView, runView } from './views.ts';
 import { runsPage, runsQueryIssue } from './runs-page-query.ts';
+import { queryParameterIssues } from './query-parameters.ts';
+import { readBodyWithLimit } from './read-body.ts';
+import { summarizeIssues } from '../../schemas/format-issues.ts';
+
+/** The largest body of a retry: `{"recipe_version": "current"}` with room for spacing. */
+const MAX_RETRY_BODY_BYTES = 4096;
 
 /**
  * The operator's view of runs: list, inspect with the journal, retry a failed run, cancel a live one.
@@ -22,6 +28,8 @@ export function runRoutes(deps: AppDeps): Hono<AppEnv> {
   const auth = requireApiToken(deps.config.apiToken);
 
   app.get('/runs', auth, async (c) => {
+    const unread = queryParameterIssues(c.req.queries(), Object.keys(RunsQuery.shape));
+    if (unread.length > 0) return jsonError(c, 400, `the query is not valid: ${summarizeIssues(unread)}`, unread);
     const query = RunsQuery.safeParse(c.req.query());
     if (!query.success) return validationError(c, 'the query', query.error);
     const { limit, before, status, recipe, key } = query.data;
@@ -49,7 +57,10 @@ export function runRoutes(deps: AppDeps): Hono<AppEnv> {
     const id = asRunId(c.req.param('id'));
     // No body (or an empty one): the version the run started on. `{"recipe_version": "current"}`: the
     // version served now, after the recipe that failed the run was fixed.
-    const text = await c.req.text();
+    // The body is `{}` or `{"recipe_version": "current"}`: a larger one is refused unread, not held in memory whole.
+    const body = await readBodyWithLimit(c, MAX_RETRY_BODY_BYTES);
+    if (!body.ok) return jsonError(c, 413, `the body is larger than ${MAX_RETRY_BODY_BYTES} bytes: send {} or {"recipe_version": "current"}`);
+    const text = new TextDecoder().decode(body.bytes);
     if (text.trim() === '') return retried(c, id, await engine.retry(id));
     let parsed: unknown;
     try {
@@ -57,9 +68,9 @@ export function runRoutes(deps: AppDeps): Hono<AppEnv> {
     } catch {
       return jsonError(c, 400, 'the body must be JSON: {} or {"recipe_version": "current"}');
     }
-    const body = RetryBody.safeParse(parsed);
-    if (!body.success) return validationError(c, 'the body', body.error);
-    return retried(c, id, await (body.data.recipe_version === 'current' ? engine.retryOnCurrentVersion(id) : engine.retry(id)));
+    const retry = RetryBody.safeParse(parsed);
+    if (!retry.success) return validationError(c, 'the body', retry.error);
+    return retried(c, id, await (retry.data.recipe_version === 'current' ? engine.retryOnCurrentVersion(id) : engine.retry(id)));
   });
   app.post('/runs/:id/cancel', auth, async (c) => {
     const id = asRunId(c.req.param('id'));
@@ -88,7 +99,7 @@ export const runDocs: RouteDoc[] = [
     query: RunsQuery,
     responses: {
       200: { description: 'A page of runs', schema: RunList },
-      400: { description: 'Bad query: a bad limit or status, a cursor that is no run, or a recipe neither served nor with runs stored (the error names the recipes served)', schema: ErrorBody },
+      400: { description: 'Bad query: a bad limit or status, a cursor that is no run, a recipe neither served nor with runs stored (the error names the recipes served), a parameter it does not take or one given twice', schema: ErrorBody },
     },
   },
   {
@@ -113,6 +124,7 @@ export const runDocs: RouteDoc[] = [
     responses: {
       200: { description: 'The run, queued again', schema: RunView },
       400: { description: 'A body that is not `{}` or `{"recipe_version": "current" | "started"}`', schema: ErrorBody },
+      413: { description: 'A body over 4096 bytes, refused unread', schema: ErrorBody },
       404: noSuchRun,
       409: { description: 'The run has not failed, or its recipe stopped it, or its trigger failed (no step ran); a canceled run names its cancellation and reason; another run of its concurrency_key has not finished (named); the current version lacks a step the run went through', schema: ErrorBody },
     },

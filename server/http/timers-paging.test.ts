@@ -83,6 +83,16 @@ describe('GET /timers pages the run wake-ups too', () => {
     await refused('limit=201', 'limit');
     await refused('limit=ten', 'limit');
   });
+
+  it('refuses a parameter it does not take (a misspelt cursor listed the first page again) or one given twice, naming it', async () => {
+    fx = await appFixture({ recipes: [approvalRecipe] });
+    const typo = await get('/timers?run_after=1775034000000.run_x');
+    expect(typo.status).toBe(400);
+    expect(typo.body.error).toBe('the query is not valid: run_after: not a parameter of this listing (did you mean "runs_after"?); it takes limit, after, runs_after');
+    const twice = await get('/timers?limit=1&limit=100');
+    expect(twice.status).toBe(400);
+    expect(twice.body.error).toBe('the query is not valid: limit: given 2 times; give it once (only one value is read)');
+  });
 });
 
 /** A polled system that is down: every poll of it fails. */

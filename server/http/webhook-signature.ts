@@ -56,6 +56,12 @@ export function verifyWebhookSignature(input: {
   if (!match) return { ok: false, reason: 'X-Partnerflow-Signature must look like sha256=<64 hex digits>' };
   const expected = Buffer.from(computeSignature(input.secret, input.body, timestamp), 'hex');
   const given = Buffer.from(match[1]!.toLowerCase(), 'hex');
-  if (!timingSafeEqual(expected, given)) return { ok: false, reason: 'signature does not match the body (wrong secret, or the body was changed)' };
+  if (!timingSafeEqual(expected, given)) {
+    // A sender signing the body alone (a common scheme elsewhere) has the right secret: it is told what to sign.
+    if (timingSafeEqual(createHmac('sha256', input.secret).update(input.body).digest(), given)) {
+      return { ok: false, reason: 'signature does not match the body: it is of the body alone; sign `<timestamp>.<body>` (X-Partnerflow-Timestamp, a dot, then the body as sent) with HMAC-SHA256' };
+    }
+    return { ok: false, reason: 'signature does not match the body (wrong secret, or the body was changed)' };
+  }
   return { ok: true };
 }

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recipeWith } from '../../test/support/engine-fixture.ts';
 import { appFixture, WEBHOOK_SECRET, type AppFixture } from './app-fixture.ts';
@@ -57,6 +58,20 @@ describe('POST /webhooks/:source', () => {
       await expectNothingStored();
     });
 
+    it('refuses a signature of the body alone, with the right secret, saying what to sign (<timestamp>.<body>)', async () => {
+      fx = await appFixture();
+      const body = JSON.stringify(delivery());
+      const bodyAlone = createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex');
+      const res = await fx.app.request('/webhooks/fake', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-partnerflow-timestamp': String(Math.floor(fx.clock.now() / 1000)), 'x-partnerflow-signature': `sha256=${bodyAlone}` },
+        body,
+      });
+      expect(res.status).toBe(401);
+      expect(await res.json()).toEqual({ error: 'signature does not match the body: it is of the body alone; sign `<timestamp>.<body>` (X-Partnerflow-Timestamp, a dot, then the body as sent) with HMAC-SHA256' });
+      await expectNothingStored();
+    });
+
     it('refuses a malformed signature header', async () => {
       fx = await appFixture();
       const res = await fx.deliver(delivery(), { headers: { 'x-partnerflow-signature': 'md5=abc' } });
@@ -113,7 +128,10 @@ describe('POST /webhooks/:source', () => {
       fx = await appFixture();
       const res = await fx.deliver({ ...delivery(), event: 'thing.vanished' });
       expect(res.status).toBe(400);
-      expect(((await res.json()) as { error: string }).error).toMatch(/has no event "thing.vanished"/);
+      const body = (await res.json()) as { error: string; issues: unknown };
+      expect(body.error).toMatch(/has no event "thing.vanished"/);
+      // The field is named, as for any other refused field, not an empty list of issues.
+      expect(body.issues).toEqual([{ path: 'event', message: body.error }]);
       await expectNothingStored();
     });
 
@@ -309,10 +327,18 @@ describe('POST /webhooks/:source', () => {
     });
 
     it('names the variable its secret is read from for a source that is no typo (an optional source such as web forms answers 404 until it is set)', async () => {
-      fx = await appFixture();
-      const res = await fx.app.request('/webhooks/forms', { method: 'POST', body: JSON.stringify(delivery()) });
+      // The fake connector takes webhooks; without its secret it is such an optional source.
+      fx = await appFixture({ config: { webhookSecrets: {} } });
+      const res = await fx.app.request('/webhooks/fake', { method: 'POST', body: JSON.stringify(delivery()) });
       expect(res.status).toBe(404);
-      expect(((await res.json()) as { error: string }).error).toBe('unknown source "forms": no webhook secret is configured for it (its secret is read from WEBHOOK_SECRET_FORMS)');
+      expect(((await res.json()) as { error: string }).error).toBe('unknown source "fake": no webhook secret is configured for it (its secret is read from WEBHOOK_SECRET_FAKE)');
+      await fx.close();
+      fx = await appFixture();
+      // A name no connector takes webhooks under (as /webhooks/marketo in mock mode): setting WEBHOOK_SECRET_FORMS
+      // would change nothing, so it is not suggested; the sources that do take webhooks are named instead.
+      const forms = await fx.app.request('/webhooks/forms', { method: 'POST', body: JSON.stringify(delivery()) });
+      expect(forms.status).toBe(404);
+      expect(((await forms.json()) as { error: string }).error).toBe('unknown source "forms": no webhook secret is configured for it (no connector takes webhooks as "forms"; the sources that do: fake)');
       // Not for a name no connector could have.
       const odd = await fx.app.request('/webhooks/no%20such', { method: 'POST', body: JSON.stringify(delivery()) });
       expect(((await odd.json()) as { error: string }).error).toBe('unknown source "no such": no webhook secret is configured for it');

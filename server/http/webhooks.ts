@@ -84,8 +84,16 @@ export function webhookRoutes(deps: AppDeps): Hono<AppEnv> {
       // A typo of a source that has one (`/webhooks/prn`, `/webhooks/PRM`): the sender's URL is wrong.
       const sources = Object.keys(config.webhookSecrets);
       const meant = sources.find((name) => name === source.toLowerCase()) ?? closestName(source.slice(0, 100), sources);
-      // Else the variable that would accept it (an optional source such as web forms answers 404 until it is set).
-      const hint = meant ? ` (did you mean "${meant}"? POST /webhooks/${meant})` : SOURCE_NAME.test(source) ? ` (its secret is read from ${webhookSecretVariable(source)})` : '';
+      // Else the variable that would accept it (an optional source such as web forms answers 404 until it is
+      // set), but only for a connector that takes webhooks: WEBHOOK_SECRET_MARKETO is read by nothing.
+      const takesWebhooks = engine.webhookSources();
+      const hint = meant
+        ? ` (did you mean "${meant}"? POST /webhooks/${meant})`
+        : !SOURCE_NAME.test(source)
+          ? ''
+          : takesWebhooks.includes(source)
+            ? ` (its secret is read from ${webhookSecretVariable(source)})`
+            : ` (no connector takes webhooks as "${source}"; the sources that do: ${takesWebhooks.length > 0 ? takesWebhooks.join(', ') : 'none'})`;
       const reason = `unknown source "${source.slice(0, 100)}": no webhook secret is configured for it${hint}`;
       return refuse(404, reason, reason);
     }
