@@ -310,6 +310,26 @@ describe('retry and cancel from the run page', () => {
     expect(again.text).not.toContain(`Holding the key`);
   });
 
+  it('closes out a failed run that will not be retried: its page offers Cancel beside Retry, the confirmation says what a cancel of a failed run means, and the run is then canceled with no Retry left', async () => {
+    fx = await appFixture({ recipes: [mdfRecipe] });
+    const browser = new ConsoleBrowser(fx.app);
+    fx.system.failNext('create', permanentError('MDF-9999 is not in the PRM'));
+    const runId = await deliver('MDF-4244');
+    await fx.engine.runUntilIdle();
+    const run = await page(browser, `/console/runs/${runId}`);
+    expect(run.html).toContain(`href="/console/runs/${runId}/retry"`);
+    expect(run.html).toContain(`<a class="button danger" href="/console/runs/${runId}/cancel">Cancel this run</a>`);
+    const confirm = await page(browser, `/console/runs/${runId}/cancel`);
+    expect(confirm.text).toContain('Cancel this failed run?');
+    expect(confirm.text).toContain('the run will not be retried (a retry is refused once it is canceled) and it no longer counts among the failed runs');
+    const res = await browser.post(`/console/runs/${runId}/cancel`, { csrf: await browser.csrfOf(`/console/runs/${runId}/cancel`) });
+    expect(res.status).toBe(303);
+    const after = await page(browser, res.headers.get('location')!);
+    expect(after.text).toContain('The run was canceled.');
+    expect(after.html).not.toContain(`href="/console/runs/${runId}/retry"`);
+    expect((await fx.store.getRun(runId as never))!.status).toBe('canceled');
+  });
+
   it('a failed run its recipe stopped says on its page why it is not retried, in the words of POST /runs/:id/retry, with no Retry button', async () => {
     fx = await appFixture({ recipes: [recipeWith([{ id: 'give_up', type: 'stop', status: 'failed', reason: 'No decision: decide in the PRM.' }])] });
     const browser = new ConsoleBrowser(fx.app);
@@ -320,6 +340,8 @@ describe('retry and cancel from the run page', () => {
     const sentence = `Run ${stopped} is failed because its recipe stopped it (a stop step), not at a failed step: a retry would stop there again.`;
     expect(run.text).toContain(`Cannot retry this run ${sentence}`);
     expect(run.html).not.toContain(`href="/console/runs/${stopped}/retry"`);
+    // Nor a cancel: failed is the outcome its recipe gave it.
+    expect(run.html).not.toContain(`href="/console/runs/${stopped}/cancel"`);
     const { error } = (await (await fx.app.request(`/runs/${stopped}/retry`, { method: 'POST' })).json()) as { error: string };
     expect(sentence).toBe(`${error.charAt(0).toUpperCase()}${error.slice(1)}.`);
   });

@@ -46,7 +46,7 @@ export function canRetry(run: Run): boolean {
   return retryRefusalOf(run) === undefined && run.error?.stepKey !== undefined;
 }
 
-/** Whether to offer a cancel on the run's page: it has not finished (cancelRefusalOf, as the engine decides). */
+/** Whether to offer a cancel on the run's page: it has not finished, or failed at a step (cancelRefusalOf, as the engine decides). */
 function canCancel(run: Run): boolean {
   return cancelRefusalOf(run) === undefined;
 }
@@ -116,6 +116,8 @@ export function confirmPage(frame: PageFrame, run: Run, action: 'retry' | 'retry
       ? { title: 'Retry this run?', text: html`The run continues from its failed step <strong>${run.error?.stepKey ?? ''}</strong> as v${run.recipeVersion} of its recipe, the version it started on; the steps that completed are not repeated.`, button: 'Yes, retry from the failed step', cls: 'primary' }
       : action === 'retry-current'
       ? { title: 'Retry this run on the version served now?', text: html`The run continues from its failed step <strong>${run.error?.stepKey ?? ''}</strong> as the version of its recipe served now, not v${run.recipeVersion} (after a fix of the recipe that failed it); the steps that completed are not repeated. Refused when that version lacks a step the run went through.`, button: 'Yes, retry on the version served now', cls: 'primary' }
+      : run.status === 'failed'
+      ? { title: 'Cancel this failed run?', text: html`Closes out the failure: the run will not be retried (a retry is refused once it is canceled) and it no longer counts among the failed runs. What its steps did stays done; what they did not is not done.`, button: 'Yes, cancel the run', cls: 'danger' }
       : { title: 'Cancel this run?', text: html`The run stops for good: its waits end and its approval links no longer work. It cannot be resumed.`, button: 'Yes, cancel the run', cls: 'danger' };
   return layout(
     words.title,

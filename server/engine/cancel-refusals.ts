@@ -1,5 +1,5 @@
 import { canceledRefusal } from '../store/retry-refusal.ts';
-import type { Run } from '../store/store.ts';
+import { STOPPED_BY_RECIPE, type Run } from '../store/store.ts';
 import type { RunId } from './ids.ts';
 
 /**
@@ -12,13 +12,8 @@ export type CancelRefusal =
   | { refused: 'no-run' }
   /** It was canceled before (by an operator, or an event: D12); `reason` is what that cancel said, null when it said nothing. */
   | { refused: 'canceled'; reason: string | null }
-  /** It completed, or it failed: a failed run does nothing more unless an operator retries it. */
-  | { refused: 'finished'; status: 'completed' | 'failed' }
-  /**
-   * Finished at both of the cancel's tries, and retried again after each (another operator, another
-   * replica): not canceled, `status` as it is now (unfinished). Asking again cancels it.
-   */
-  | { refused: 'retried-meanwhile'; status: Run['status'] };
+  /** It completed, or its recipe stopped it as failed (a stop step: that is its outcome, and no retry resumes it). */
+  | { refused: 'finished'; status: 'completed' | 'failed' };
 
 /**
  * An operator's cancel: done, with the run as canceled; or refused with the reason, with the run as
@@ -30,13 +25,16 @@ export type CancelOutcome =
   | { canceled: false; refusal: Exclude<CancelRefusal, { refused: 'no-run' }>; run: Run };
 
 /**
- * The refusal the run gives to a cancel, read from its status alone: a finished run (completed, failed
- * or canceled) is not canceled by an operator. Undefined for a run that has not finished. The console
- * reads it to say so before it offers the button; the engine once the store canceled nothing.
+ * The refusal the run gives to a cancel, read from its status alone: a completed or canceled run, and one
+ * its recipe stopped as failed, are not canceled by an operator. Undefined for a run that has not
+ * finished, and for one that failed at a step (or on its trigger's event): canceling it is how ops close
+ * out a failure they will not retry (it leaves the failed runs, and a retry later is refused). The
+ * console reads it to say so before it offers the button; the engine once the store canceled nothing.
  */
-export function cancelRefusalOf(run: Pick<Run, 'status' | 'error'>): CancelRefusal | undefined {
+export function cancelRefusalOf(run: Pick<Run, 'status' | 'error'>): Exclude<CancelRefusal, { refused: 'no-run' }> | undefined {
   if (run.status === 'canceled') return canceledRefusal(run);
-  if (run.status === 'completed' || run.status === 'failed') return { refused: 'finished', status: run.status };
+  if (run.status === 'completed') return { refused: 'finished', status: run.status };
+  if (run.status === 'failed' && run.error?.name === STOPPED_BY_RECIPE) return { refused: 'finished', status: run.status };
   return undefined;
 }
 
@@ -54,9 +52,7 @@ export function cancelRefusalWords(runId: RunId, refusal: CancelRefusal): string
       // The cancel before says what stopped it (an operator, an event: D12).
       return `run ${runId} is canceled: ${FINISHED} (it was canceled before${refusal.reason ? `: ${refusal.reason}` : ''})`;
     case 'finished':
-      // A failed run is left as it is: nothing of it runs again unless someone retries it.
-      return refusal.status === 'failed' ? `run ${runId} is failed: ${FINISHED}; a failed run does nothing more unless it is retried` : `run ${runId} is ${refusal.status}: ${FINISHED}`;
-    case 'retried-meanwhile':
-      return `run ${runId} was retried while it was being canceled, twice: it is ${refusal.status} now and was not canceled; cancel it again`;
+      // A run its recipe stopped as failed keeps that outcome: nothing of it runs again.
+      return refusal.status === 'failed' ? `run ${runId} is failed because its recipe stopped it (a stop step): that is its outcome, and nothing of it runs again` : `run ${runId} is ${refusal.status}: ${FINISHED}`;
   }
 }

@@ -490,26 +490,24 @@ export class Engine {
 
   // ── Control ───────────────────────────────────────────────────────────────────────────────
   /**
-   * An operator's cancel of a run that has not finished: done, or refused with the reason
-   * (CancelRefusal), read from the run once the store canceled nothing.
+   * An operator's cancel of a run that has not finished, or that failed at a step and will not be
+   * retried: done, or refused with the reason (CancelRefusal), read from the run once the store
+   * canceled nothing.
    */
   async cancel(runId: RunId, reason = 'canceled by an operator'): Promise<CancelOutcome> {
-    // A finished run retried between the cancel and the read is unfinished again (queued): the cancel
-    // is tried once more rather than refused for a status the run no longer has. Retried again after
-    // that try too, it is refused saying so (409 from the API): the operator asks again.
-    for (let attempt = 1; ; attempt++) {
-      const canceled = await this.store.cancelRun(runId, this.clock.now(), reason);
-      const run = await this.store.getRun(runId);
-      if (!run) return { canceled: false, refusal: { refused: 'no-run' } };
-      if (canceled) {
-        this.metrics.finished(run.recipe, 'canceled');
-        if (this.#opts.onLifecycle) this.#opts.onLifecycle({ type: 'run.canceled', ...refOf(run), reason });
-        return { canceled: true, run };
-      }
-      const refusal = cancelRefusalOf(run);
-      if (refusal?.refused === 'canceled' || refusal?.refused === 'finished') return { canceled: false, refusal, run };
-      if (attempt === 2) return { canceled: false, refusal: { refused: 'retried-meanwhile', status: run.status }, run };
+    // With `failed`, the store cancels a run that failed at a step too (ops close out a failure they
+    // will not retry), so what it leaves is final: completed, canceled, or stopped as failed by its
+    // recipe, none of which a retry puts back in the queue. A retry by another operator at this moment
+    // comes before the cancel (which then cancels the queued run) or after it (and is refused).
+    const canceled = await this.store.cancelRun(runId, this.clock.now(), reason, { failed: true });
+    const run = await this.store.getRun(runId);
+    if (!run) return { canceled: false, refusal: { refused: 'no-run' } };
+    if (canceled) {
+      this.metrics.finished(run.recipe, 'canceled');
+      if (this.#opts.onLifecycle) this.#opts.onLifecycle({ type: 'run.canceled', ...refOf(run), reason });
+      return { canceled: true, run };
     }
+    return { canceled: false, refusal: cancelRefusalOf(run) ?? { refused: 'finished', status: run.status === 'completed' ? 'completed' : 'failed' }, run };
   }
 
   /** An operator's retry of a failed run, as the version it started on: the store does it or says why not. */

@@ -254,7 +254,7 @@ export class EngineMetrics {
   #operator: (() => Promise<AwaitingOperator>) | null = null;
   readonly runsFailed = new Gauge({
     name: 'partnerflow_runs_failed',
-    help: 'Runs that are failed now, per recipe (each until an operator retries it: a failed run cannot be canceled), in the store: the same on every replica',
+    help: 'Runs that are failed now, per recipe (each until an operator retries it, or cancels it to close out a failure that will not be retried), in the store: the same on every replica',
     labelNames: ['recipe'] as const,
     registers: [this.registry],
     collect: async () => {

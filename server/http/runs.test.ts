@@ -425,31 +425,44 @@ describe('POST /runs/:id/retry and /cancel', () => {
     expect((await fx.app.request('/runs/run_nope/cancel', { method: 'POST' })).status).toBe(404);
   });
 
-  it('a failed run stays in partnerflow_runs_failed after a refused cancel, as the series says: only a retry takes it out', async () => {
+  it('a failed run leaves partnerflow_runs_failed when an operator retries it, or cancels it to close out a failure that will not be retried; a retry after the cancel is 409', async () => {
     fx = await appFixture();
     fx.system.failNext('record', permanentError('the system said no'));
-    const [runId] = await deliverMany(1);
-    await fx.engine.runUntilIdle();
-    expect((await fx.app.request(`/runs/${runId}/cancel`, { method: 'POST' })).status).toBe(409);
+    const [retried] = await deliverMany(1, { run: true });
+    fx.system.failNext('record', permanentError('the system said no'));
+    const [closed] = await deliverMany(1, { run: true });
     const metrics = (await (await fx.app.request('/metrics')).text()).split('\n');
-    expect(metrics).toContain('# HELP partnerflow_runs_failed Runs that are failed now, per recipe (each until an operator retries it: a failed run cannot be canceled), in the store: the same on every replica');
-    expect(metrics).toContain(`partnerflow_runs_failed{recipe="test-recipe",worker="${fx.engine.workerId}"} 1`);
-    expect((await fx.app.request(`/runs/${runId}/retry`, { method: 'POST' })).status).toBe(200);
+    expect(metrics).toContain('# HELP partnerflow_runs_failed Runs that are failed now, per recipe (each until an operator retries it, or cancels it to close out a failure that will not be retried), in the store: the same on every replica');
+    expect(metrics).toContain(`partnerflow_runs_failed{recipe="test-recipe",worker="${fx.engine.workerId}"} 2`);
+    const canceled = await fx.app.request(`/runs/${closed}/cancel`, { method: 'POST' });
+    expect(canceled.status).toBe(200);
+    expect(((await canceled.json()) as RunJson).status).toBe('canceled');
+    expect((await (await fx.app.request('/metrics')).text()).split('\n')).toContain(`partnerflow_runs_failed{recipe="test-recipe",worker="${fx.engine.workerId}"} 1`);
+    const retryAfter = await fx.app.request(`/runs/${closed}/retry`, { method: 'POST' });
+    expect(retryAfter.status).toBe(409);
+    expect(((await retryAfter.json()) as { error: string }).error).toBe(`run ${closed} was canceled (canceled by an operator): a canceled run cannot be retried`);
+    expect((await fx.app.request(`/runs/${retried}/retry`, { method: 'POST' })).status).toBe(200);
     await fx.engine.runUntilIdle();
     expect((await (await fx.app.request('/metrics')).text()).split('\n').filter((l) => l.startsWith('partnerflow_runs_failed{'))).toEqual([]);
+    expect((await fx.store.getRun(closed as never))!.status).toBe('canceled');
+    expect((await fx.store.getRun(retried as never))!.status).toBe('completed');
   });
 
-  it('a refused cancel says why, in the words the console gives: 404 no such run; 409 a completed run, a failed one (it does nothing more unless retried), a canceled one with the reason of its cancel', async () => {
+  it('a refused cancel says why, in the words the console gives: 404 no such run; 409 a completed run, a run its recipe stopped as failed (its outcome), a canceled one with the reason of its cancel', async () => {
+    fx = await appFixture({ recipes: [recipeWith([{ id: 'give_up', type: 'stop', status: 'failed', reason: 'No decision: decide in the PRM.' }])] });
+    const [stopped] = await deliverMany(1, { run: true });
+    const outcome = await fx.app.request(`/runs/${stopped}/cancel`, { method: 'POST' });
+    expect(outcome.status).toBe(409);
+    expect(await outcome.json()).toEqual({ error: `run ${stopped} is failed because its recipe stopped it (a stop step): that is its outcome, and nothing of it runs again` });
+    expect((await fx.store.getRun(stopped as never))!.status).toBe('failed');
+    await fx.close();
     fx = await appFixture();
     const [completed] = await deliverMany(1, { run: true });
-    fx.system.failNext('record', permanentError('the PRM said no'));
-    const [failed] = await deliverMany(1, { run: true });
     const [canceled] = await deliverMany(1);
     await fx.engine.cancel(canceled as never, 'The request was canceled in the PRM.');
     const answers: Array<[string, number, string]> = [
       ['run_nope', 404, 'no run run_nope'],
       [completed!, 409, `run ${completed} is completed: a finished run cannot be canceled`],
-      [failed!, 409, `run ${failed} is failed: a finished run cannot be canceled; a failed run does nothing more unless it is retried`],
       [canceled!, 409, `run ${canceled} is canceled: a finished run cannot be canceled (it was canceled before: The request was canceled in the PRM.)`],
     ];
     for (const [runId, status, error] of answers) {
@@ -457,7 +470,6 @@ describe('POST /runs/:id/retry and /cancel', () => {
       expect(res.status, runId).toBe(status);
       expect(await res.json()).toEqual({ error });
     }
-    expect((await fx.store.getRun(failed as never))!.status).toBe('failed');
   });
 });
 

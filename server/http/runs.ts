@@ -18,7 +18,8 @@ import { summarizeIssues } from '../../schemas/format-issues.ts';
 const MAX_RETRY_BODY_BYTES = 4096;
 
 /**
- * The operator's view of runs: list, inspect with the journal, retry a failed run, cancel a live one.
+ * The operator's view of runs: list, inspect with the journal, retry a failed run, cancel a live one (or a
+ * failed one that will not be retried).
  * A refused retry or cancel answers the engine's refusal in the words the console gives too.
  */
 export function runRoutes(deps: AppDeps): Hono<AppEnv> {
@@ -133,13 +134,13 @@ export const runDocs: RouteDoc[] = [
     method: 'post',
     path: '/runs/:id/cancel',
     tag: 'runs',
-    summary: 'Cancel a run that has not finished',
+    summary: 'Cancel a run that has not finished, or one that failed at a step (closes out a failure that will not be retried)',
     auth: true,
     params: id,
     responses: {
       200: { description: 'The canceled run', schema: RunView },
       404: noSuchRun,
-      409: { description: 'The run has finished: completed, failed (it does nothing more unless retried), or canceled (naming the reason of that cancel); or it was retried while being canceled, at both tries of the cancel (not canceled: cancel it again)', schema: ErrorBody },
+      409: { description: 'The run has finished: completed, failed because its recipe stopped it (a stop step: its outcome), or canceled (naming the reason of that cancel); or it was retried while being canceled, at both tries of the cancel (not canceled: cancel it again). A run that failed at a step is canceled (200): ops close out a failure they will not retry', schema: ErrorBody },
     },
   },
 ];

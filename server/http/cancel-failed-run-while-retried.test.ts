@@ -7,29 +7,25 @@ import type { Store } from '../store/store.ts';
 import { appFixture, type AppFixture } from './app-fixture.ts';
 
 /**
- * An operator's cancel (`POST /runs/:id/cancel`, Engine.cancel) of a run that another operator retries
- * at that moment, on another replica: the cancel finds the run failed (a finished run: nothing is
- * canceled), and by the time it reads the run to say so, the retry has put it back in the queue. The
- * cancel then tries once more, rather than refusing for a status the run no longer has. The retry is
- * made to land exactly between the cancel and its read, by a store that does it there. On both stores.
+ * An operator's cancel (`POST /runs/:id/cancel`, Engine.cancel) of a failed run that another operator
+ * retries at that moment, on another replica. A cancel closes out a run that failed at a step, so
+ * either order ends the same: the retry first puts the run back in the queue and the cancel cancels
+ * the queued run; the cancel first, and the retry is refused. Nothing of the run runs after. The retry
+ * is made to land exactly before or after the cancel, by a store that does it there. On both stores.
  */
 
-type Race = (runId: RunId, attempt: number) => Promise<void>;
-/** What another replica does around the cancel's attempts (the first is 1): before one, and after one that canceled nothing, before the engine reads the run. */
-type Races = { before?: Race; between?: Race };
+type Race = (runId: RunId) => Promise<void>;
+/** What another replica does just before the cancel reaches the store. */
+type Races = { before?: Race };
 
-/** The store, whose cancelRun runs the races around each attempt. */
+/** The store, whose cancelRun runs the race before it. */
 function racing(store: Store, race: Races): Store {
-  let attempt = 0;
   return new Proxy(store, {
     get(target, property) {
       if (property === 'cancelRun') {
         return async (...args: Parameters<Store['cancelRun']>) => {
-          attempt += 1;
-          await race.before?.(args[0], attempt);
-          const canceled = await target.cancelRun(...args);
-          if (!canceled) await race.between?.(args[0], attempt);
-          return canceled;
+          await race.before?.(args[0]);
+          return target.cancelRun(...args);
         };
       }
       const value = Reflect.get(target, property, target) as unknown;
@@ -61,49 +57,35 @@ describe.each(stores)('POST /runs/:id/cancel while another operator retries the 
     return { fx, runId };
   }
 
-  it('the retry lands between the cancel and its read: the cancel tries again and cancels the run (200); nothing runs after, and the retry is refused afterwards as canceled', async () => {
+  it('the retry lands just before the cancel: the cancel cancels the queued run (200); nothing runs after, and a retry afterwards is refused as canceled', async () => {
     const race: Races = {};
     const { fx, runId } = await failedRun(race);
     const retries: unknown[] = [];
-    race.between = async (id, attempt) => {
-      if (attempt === 1) retries.push(await fx.store.retryRun(id, fx.clock.now()));
+    race.before = async (id) => {
+      retries.push(await fx.store.retryRun(id, fx.clock.now()));
     };
     const res = await fx.app.request(`/runs/${runId}/cancel`, { method: 'POST' });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id: runId, status: 'canceled', error: { message: 'canceled by an operator' } });
-    // The other operator's retry was done (the run was queued again) before the second try canceled it.
     expect(retries).toEqual([{ retried: true }]);
     await fx.engine.runUntilIdle();
     expect(fx.system.effects).toEqual([]);
-    expect(await (await fx.app.request(`/runs/${runId}`)).json()).toMatchObject({ run: { id: runId, status: 'canceled' } });
     const retry = await fx.app.request(`/runs/${runId}/retry`, { method: 'POST' });
     expect(retry.status).toBe(409);
     expect(await retry.json()).toEqual({ error: `run ${runId} was canceled (canceled by an operator): a canceled run cannot be retried` });
   });
-  it('retried, failed again and retried again around both tries: the cancel says so (409: cancel it again), the run goes on queued; the cancel asked again cancels it', async () => {
+
+  it('the retry lands just after the cancel: the cancel closed out the failed run (200) and the retry is refused, naming the cancel; nothing runs after', async () => {
     const race: Races = {};
     const { fx, runId } = await failedRun(race);
-    race.between = async (id) => {
-      expect(await fx.store.retryRun(id, fx.clock.now())).toEqual({ retried: true });
-    };
-    race.before = async (_id, attempt) => {
-      if (attempt !== 2) return;
-      // The retried run runs and fails again before the second try.
-      fx.system.failNext('record', permanentError('the system said no again'));
-      await fx.engine.runUntilIdle();
-    };
     const res = await fx.app.request(`/runs/${runId}/cancel`, { method: 'POST' });
-    expect(res.status).toBe(409);
-    expect(await res.json()).toEqual({
-      error: `run ${runId} was retried while it was being canceled, twice: it is queued now and was not canceled; cancel it again`,
-    });
-    expect(await (await fx.app.request(`/runs/${runId}`)).json()).toMatchObject({ run: { id: runId, status: 'queued' } });
-    race.before = undefined;
-    race.between = undefined;
-    const again = await fx.app.request(`/runs/${runId}/cancel`, { method: 'POST' });
-    expect(again.status).toBe(200);
-    expect(await again.json()).toMatchObject({ id: runId, status: 'canceled' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: runId, status: 'canceled' });
+    const retry = await fx.app.request(`/runs/${runId}/retry`, { method: 'POST' });
+    expect(retry.status).toBe(409);
+    expect(await retry.json()).toEqual({ error: `run ${runId} was canceled (canceled by an operator): a canceled run cannot be retried` });
     await fx.engine.runUntilIdle();
     expect(fx.system.effects).toEqual([]);
+    expect(await (await fx.app.request(`/runs/${runId}`)).json()).toMatchObject({ run: { id: runId, status: 'canceled' } });
   });
 });
