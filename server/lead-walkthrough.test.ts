@@ -112,6 +112,10 @@ describe('the README lead walkthrough (npm start)', () => {
       ['sam.ortiz@hooli.example', '0015e00000LTWREAA5', routed.prm.leads[1]!.partnerSyncedDate],
     ]);
 
+    // Each lead's routing run is found by the lead's email in lower case, as a web-form lead's runs are (lead-import v7).
+    const mias = (await call('GET', `/runs?key=${encodeURIComponent('mia.wong@initech.example')}`)).body.runs as Array<{ recipe: string; status: string; correlationKey: string }>;
+    expect(mias.map((r) => [r.recipe, r.status, r.correlationKey])).toEqual([['lead-routing', 'completed', 'mia.wong@initech.example']]);
+
     // 3. One day later the 07:00 UTC digest has run once (D23): one email to Northwind, none to Tailspin; ops are told of Litware.
     const syncedAt = Date.parse(synced);
     const digestDay = dayOf(dailyFireAtOrAfter(syncedAt, 7, 0));

@@ -126,7 +126,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
   // runs.start creates runs through the engine, which needs the connectors first: bound at call time.
   let engineRef: Engine | undefined;
-  const startRun = (recipe: string, data: unknown, o: { dedupKey: string; startedBy?: string }) => engineRef!.startRun(recipe, data, { dedupKey: o.dedupKey, type: 'run', startedBy: o.startedBy });
+  const startRun = (recipe: string, data: unknown, o: { dedupKey: string; startedBy?: string; businessKey?: string }) =>
+    engineRef!.startRun(recipe, data, { dedupKey: o.dedupKey, type: 'run', startedBy: o.startedBy, ...(o.businessKey === undefined ? {} : { correlationKey: o.businessKey }) });
   // runs.announce_write: the runtime's own write, delivered as the event its system may or may not echo.
   const announceWrite = (source: string, event: string, data: unknown, deliveryId: string) => engineRef!.deliver({ source, event, data, deliveryId });
   // Aborted at close (SIGTERM): the connectors' HTTP clients start no further attempt and no retry wait.

@@ -4,9 +4,10 @@ import type { AnnounceWrite } from './announce-write.ts';
 
 /**
  * Creates a run of a recipe in the runtime's store, once per key (the engine's `startRun`). `startedBy`:
- * the run that starts it, whose business key (e.g. the MDF number) the started run is logged under.
+ * the run that starts it, whose business key (e.g. the MDF number) the started run is logged under and
+ * found by, unless `businessKey` gives the started run one of its own.
  */
-export type StartRun = (recipe: string, data: unknown, options: { dedupKey: string; startedBy?: string }) => Promise<{ id: string; created: boolean }>;
+export type StartRun = (recipe: string, data: unknown, options: { dedupKey: string; startedBy?: string; businessKey?: string }) => Promise<{ id: string; created: boolean }>;
 
 /** The runs connector's connection: the runtime's run starter, absent where no engine runs (validation). */
 export interface RunsConnection {
@@ -29,6 +30,12 @@ export const startRun = defineAction({
       recipe: z.string().regex(/^[a-z][a-z0-9-]{1,62}$/).describe('The recipe to start, written as its name (validate checks it exists and has a run trigger).'),
       input: z.record(z.string(), z.unknown()).default({}).describe("What the started run reads as trigger.data."),
       key: z.string().min(1).max(300).optional().describe('Start at most one run per this key. Default: once per run and step.'),
+      business_key: z
+        .string()
+        .min(1)
+        .max(300)
+        .optional()
+        .describe("The started run's business key (GET /runs?key=, the console's filter), when it is about another record than the run that starts it (a lead of an import: its email). Default: the starting run's."),
     })
     .strict(),
   output: z.object({
@@ -38,7 +45,7 @@ export const startRun = defineAction({
   idempotent: true,
   run: async (input, ctx: ActionContext<RunsConnection>) => {
     if (!ctx.connection.startRun) throw new Error('runs.start needs the runtime engine to start runs');
-    const started = await ctx.connection.startRun(input.recipe, input.input, { dedupKey: input.key ?? ctx.idempotencyKey, startedBy: ctx.runId });
+    const started = await ctx.connection.startRun(input.recipe, input.input, { dedupKey: input.key ?? ctx.idempotencyKey, startedBy: ctx.runId, ...(input.business_key === undefined ? {} : { businessKey: input.business_key }) });
     ctx.note(`${started.created ? 'started' : 'already started'} ${input.recipe} run ${started.id}`);
     return { run_id: started.id, created: started.created };
   },
