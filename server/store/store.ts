@@ -121,7 +121,8 @@ export interface Store {
   /**
    * Cancels a run that has not finished; its waits and approval links die with it. False if it had
    * finished. With `failed`, also a run that failed at a step (one `retryRun` would resume): an event
-   * that cancels the run's work (D12) must also stop a later retry from doing it. A run that
+   * that cancels the run's work (D12) must also stop a later retry from doing it, and an operator closes
+   * out a failure that will not be retried. A run that
    * completed, was canceled or that its recipe stopped as failed is left as it is. Another replica's
    * change to the run while the cancel decides (an operator's retry, a worker's claim or turn's end)
    * comes after it and finds the run canceled: it is never lost to that change.
