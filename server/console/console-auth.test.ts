@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../log.ts';
 import { appFixture, type AppFixture } from '../http/app-fixture.ts';
 import { CONSOLE_CSP } from './console-auth.ts';
 import { ConsoleBrowser, textOf } from '../../test/support/console-browser.ts';
@@ -51,6 +53,27 @@ describe('console login outside mock mode (PARTNERFLOW_API_TOKEN set)', () => {
     const forged = await stranger.post('/console/login', { csrf: 'guessed', next: '/console/runs', token: TOKEN });
     expect(forged.status).toBe(403);
     expect(stranger.cookies.has('pf_console')).toBe(false);
+  });
+
+  it('logs each refused login with why, never the token typed, so that guessing is seen; a login that works logs no refusal', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    fx = await appFixture({ config: { apiToken: TOKEN }, log: createLogger('info', destination) });
+    const browser = new ConsoleBrowser(fx.app);
+    expect((await logIn(browser, 'guess-number-one')).status).toBe(401);
+    expect((await new ConsoleBrowser(fx.app).post('/console/login', { csrf: 'guessed', next: '/console/runs', token: TOKEN })).status).toBe(403);
+    const refusals = lines.filter((l) => l.msg === 'console login refused');
+    expect(refusals.map((l) => l.why)).toEqual(['not the operator token', 'the form was not one this console gave (or it expired)']);
+    expect(refusals.map((l) => l.level)).toEqual([40, 40]); // warn
+    expect(JSON.stringify(lines)).not.toContain('guess-number-one');
+    expect(JSON.stringify(lines)).not.toContain(TOKEN);
+    expect((await logIn(browser)).status).toBe(303);
+    expect(lines.filter((l) => l.msg === 'console login refused')).toHaveLength(2);
   });
 
   it('refuses a login body over 16 KB with a 413 page, reading no further (one large POST was held in memory whole), and logs nobody in', async () => {

@@ -81,10 +81,14 @@ export function consoleRoutes(deps: AppDeps, storeRefused: StoreRefusalLog): Hon
     if (!auth.loginRequired) return c.redirect('/console/runs', 303);
     const form = await c.req.parseBody();
     const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
+    // A refused login is logged (never what was typed), so that someone guessing the token is seen.
+    const refused = (why: string) => deps.log.warn({ why }, 'console login refused');
     if (!auth.loginNonceMatches(c, form.csrf)) {
+      refused('the form was not one this console gave (or it expired)');
       return c.html(loginPage(frame(c, 'login'), { nonce: auth.loginNonce(c), next, error: 'This login form was not the one this console gave you (or it expired): log in again.' }), 403);
     }
     if (typeof form.token !== 'string' || !auth.tokenMatches(form.token)) {
+      refused('not the operator token');
       return c.html(loginPage(frame(c, 'login'), { nonce: auth.loginNonce(c), next, error: 'That is not the operator token (PARTNERFLOW_API_TOKEN).' }), 401);
     }
     await auth.logIn(c);
