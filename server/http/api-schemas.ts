@@ -32,7 +32,13 @@ export const ErrorBody = z
 // ── Webhooks ──────────────────────────────────────────────────────────────────────────────────
 export const WebhookDelivery = z
   .object({
-    id: z.string().min(1).max(200).describe('Delivery id: the sender repeats it when it retries, which makes the delivery idempotent'),
+    id: z
+      .string()
+      .min(1)
+      .max(200)
+      // A blank id is a sender's bug, and every delivery after the first under it would be taken for a redelivery and dropped.
+      .regex(/\S/, 'is blank: give each event an id of its own (one that is not only spaces), and the same id when sending it again')
+      .describe('Delivery id: the sender repeats it when it retries, which makes the delivery idempotent'),
     event: z.string().min(1).max(200).describe('Event name without the source prefix, e.g. `mdf_request.submitted`'),
     occurred_at: IsoTime.optional(),
     // looseObject, not record: the event's schema checks the fields, and a record parses every key (half the envelope's cost).

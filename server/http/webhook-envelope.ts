@@ -18,7 +18,7 @@ export function parseWebhookDelivery(json: unknown): Parsed {
   if (json !== null && typeof json === 'object' && !Array.isArray(json)) {
     const { id, event, data, occurred_at } = json as Record<string, unknown>;
     if (
-      typeof id === 'string' && id.length >= 1 && id.length <= MAX_NAME &&
+      typeof id === 'string' && id.length >= 1 && id.length <= MAX_NAME && /\S/.test(id) &&
       typeof event === 'string' && event.length >= 1 && event.length <= MAX_NAME &&
       occurred_at === undefined &&
       data !== null && typeof data === 'object' && !Array.isArray(data) &&

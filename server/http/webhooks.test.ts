@@ -241,6 +241,18 @@ describe('POST /webhooks/:source', () => {
       expect(((await res.json()) as { error: string }).error).toMatch(/nested more than 32 levels deep/);
     });
 
+    it('refuses a blank delivery id (only spaces) with 400 naming the id, and stores nothing: every later delivery under it would be taken for a redelivery and dropped', async () => {
+      fx = await appFixture();
+      for (const blank of ['   ', '\t\n']) {
+        const res = await fx.deliver(delivery(blank));
+        expect(res.status, JSON.stringify(blank)).toBe(400);
+        const body = (await res.json()) as { issues: Array<{ path: string; message: string }> };
+        expect(body.issues).toEqual([{ path: 'id', message: 'is blank: give each event an id of its own (one that is not only spaces), and the same id when sending it again' }]);
+      }
+      await expectNothingStored();
+      expect((await fx.deliver(delivery(' d-1 '))).status).toBe(202);
+    });
+
     it('answers 400 naming the limit for a record key of more than 500 characters (a 500,000-character id is no key), and stores nothing', async () => {
       fx = await appFixture({ config: { maxBodyBytes: 1024 * 1024 } });
       const res = await fx.deliver(delivery('delivery-1', { id: 'M'.repeat(500_000) }));
