@@ -109,6 +109,36 @@ describe('GET /approvals/:token', () => {
   });
 });
 
+describe('a link ended with a slash (a mail client, a person copying it)', () => {
+  it('D10: an approval link with a slash at its end is the same page: 301 to the link without it, its query kept; nothing decided', async () => {
+    const { runId, link } = await waitingRun();
+    const path = new URL(link, 'http://localhost').pathname;
+    const res = await fx.app.request(`${path}/?decision=approve`);
+    expect(res.status).toBe(301);
+    expect(res.headers.get('location')).toBe(`${path}?decision=approve`);
+    const page = await (await fx.app.request(res.headers.get('location')!)).text();
+    expect(page).toContain('MDF-2001: Cloud Summit booth');
+    expect(page).toMatch(/value="approve" required checked/);
+    expect(await tokenUsed(link)).toBe(false);
+    expect((await fx.store.getRun(runId))!.status).toBe('waiting');
+  });
+
+  it('never redirects to another site: a path of two slashes stays a 404 here', async () => {
+    fx = await appFixture();
+    const res = await fx.app.request('http://localhost//evil.example/');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('location')).toBeNull();
+  });
+
+  it('a webhook URL opened with GET (a browser) answers 405 saying webhooks are POSTed, with Allow: POST', async () => {
+    fx = await appFixture();
+    const res = await fx.app.request('/webhooks/prm');
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect(await res.json()).toEqual({ error: 'GET /webhooks/prm: webhooks are delivered with POST (a signed JSON body), nothing else' });
+  });
+});
+
 describe('POST /approvals/:token', () => {
   it('decides once: 200 and the run continues; a second POST is 409 and shows the first decision', async () => {
     const { runId, link } = await waitingRun();

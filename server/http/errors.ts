@@ -50,4 +50,18 @@ export function errorHandler(log: Logger, storeRefused: StoreRefusalLog): ErrorH
   };
 }
 
-export const notFoundHandler: NotFoundHandler<AppEnv> = (c) => jsonError(c, 404, `no route ${c.req.method} ${pathForLog(c.req.path)}`);
+export const notFoundHandler: NotFoundHandler<AppEnv> = (c) => {
+  const path = c.req.path;
+  // A link a mail client or a person ended with a slash (an approval link, a console page) is the same
+  // page without it. Never to `//host`: that would send the browser to another site.
+  const trimmed = path.replace(/\/+$/, '');
+  if ((c.req.method === 'GET' || c.req.method === 'HEAD') && trimmed !== path && /^\/[^/]/.test(trimmed)) {
+    return c.redirect(trimmed + new URL(c.req.url).search, 301);
+  }
+  // Someone opening a webhook URL in a browser, or a sender configured with another method.
+  if (/^\/webhooks\/[^/]+$/.test(path)) {
+    c.header('Allow', 'POST');
+    return jsonError(c, 405, `${c.req.method} ${pathForLog(path)}: webhooks are delivered with POST (a signed JSON body), nothing else`);
+  }
+  return jsonError(c, 404, `no route ${c.req.method} ${pathForLog(path)}`);
+};
