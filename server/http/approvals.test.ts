@@ -123,11 +123,20 @@ describe('a link ended with a slash (a mail client, a person copying it)', () =>
     expect((await fx.store.getRun(runId))!.status).toBe('waiting');
   });
 
-  it('never redirects to another site: a path of two slashes stays a 404 here', async () => {
+  it('never redirects to another site: a path starting with two slashes (or a slash and a backslash, which browsers read as two) stays a 404 here; encoded ones stay a path here', async () => {
     fx = await appFixture();
-    const res = await fx.app.request('http://localhost//evil.example/');
-    expect(res.status).toBe(404);
-    expect(res.headers.get('location')).toBeNull();
+    const answers: Array<[string, number, string | null]> = [];
+    for (const path of ['//evil.example/', '/\\evil.example/', '/%5Cevil.example/', '/%2F%2Fevil.example/']) {
+      const res = await fx.app.request(`http://localhost${path}`);
+      answers.push([path, res.status, res.headers.get('location')]);
+    }
+    // Encoded, a slash or backslash is part of a path on this site, not the start of another host.
+    expect(answers).toEqual([
+      ['//evil.example/', 404, null],
+      ['/\\evil.example/', 404, null],
+      ['/%5Cevil.example/', 301, '/%5Cevil.example'],
+      ['/%2F%2Fevil.example/', 301, '/%2F%2Fevil.example'],
+    ]);
   });
 
   it('a webhook URL opened with GET (a browser) answers 405 saying webhooks are POSTed, with Allow: POST', async () => {

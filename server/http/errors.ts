@@ -53,10 +53,12 @@ export function errorHandler(log: Logger, storeRefused: StoreRefusalLog): ErrorH
 export const notFoundHandler: NotFoundHandler<AppEnv> = (c) => {
   const path = c.req.path;
   // A link a mail client or a person ended with a slash (an approval link, a console page) is the same
-  // page without it. Never to `//host`: that would send the browser to another site.
-  const trimmed = path.replace(/\/+$/, '');
-  if ((c.req.method === 'GET' || c.req.method === 'HEAD') && trimmed !== path && /^\/[^/]/.test(trimmed)) {
-    return c.redirect(trimmed + new URL(c.req.url).search, 301);
+  // page without it. The URL's own path, still percent-encoded (with `\` read as `/`, as browsers do),
+  // and never to `//host`: that would send the browser to another site.
+  const url = new URL(c.req.url);
+  const trimmed = url.pathname.replace(/\/+$/, '');
+  if ((c.req.method === 'GET' || c.req.method === 'HEAD') && trimmed !== url.pathname && /^\/[^/]/.test(trimmed)) {
+    return c.redirect(trimmed + url.search, 301);
   }
   // Someone opening a webhook URL in a browser, or a sender configured with another method.
   if (/^\/webhooks\/[^/]+$/.test(path)) {
