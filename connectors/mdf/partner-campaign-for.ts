@@ -1,3 +1,4 @@
+import { cutToLength } from '../../schemas/domain/cut-to-length.ts';
 import { CAMPAIGN_NAME_MAX, budgetedCost, type PartnerCampaign } from '../../schemas/domain/partner-campaign.ts';
 import type { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 import { numberOrNull } from '../../schemas/domain/prm-fields.ts';
@@ -17,7 +18,7 @@ export function partnerCampaignFor(request: PrmMdfRequest, partner: Pick<PrmPart
   if (!WITH_CAMPAIGN.has(request.status)) return undefined;
   const name = `${request.mdfNumber}: ${request.activityName ? request.activityName : 'MDF activity'}`;
   return {
-    name: name.length > CAMPAIGN_NAME_MAX ? `${name.slice(0, CAMPAIGN_NAME_MAX - 1)}…` : name,
+    name: cutToLength(name, CAMPAIGN_NAME_MAX),
     budgeted_cost: budgetedCost(numberOrNull(request.totalCost)),
     start_date: request.startDate || null,
     end_date: request.endDate || null,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cutToLength } from '../../schemas/domain/cut-to-length.ts';
 import { FUND_REQUEST_TITLE_MAX, type PartnerFundRequest } from '../../schemas/domain/fund-request.ts';
 import type { MdfRequestStatus } from '../../schemas/domain/mdf-request.ts';
 import { numberOrNull } from '../../schemas/domain/prm-fields.ts';
@@ -39,9 +40,8 @@ export interface MdfConnection {
  */
 export function fundRequestFields(request: PrmMdfRequest, partner: Pick<PrmPartner, 'crmId'>): PartnerFundRequest {
   const status: Record<MdfRequestStatus, PartnerFundRequest['Status']> = REQUEST_STATUS_IN_SALESFORCE;
-  const title = `${request.mdfNumber}: ${request.activityName ? request.activityName : 'MDF request'}`;
   return {
-    Title: title.length > FUND_REQUEST_TITLE_MAX ? `${title.slice(0, FUND_REQUEST_TITLE_MAX - 1)}…` : title,
+    Title: cutToLength(`${request.mdfNumber}: ${request.activityName ? request.activityName : 'MDF request'}`, FUND_REQUEST_TITLE_MAX),
     RequestedAmount: numberOrNull(request.amountRequested) ?? 0,
     Amount: approvedAmount(request),
     Activity: request.activityType ?? null,
