@@ -14,7 +14,7 @@ const refusal = (f: () => unknown): LeadImportRefused => {
 };
 
 describe('checkLeadImport (D22)', () => {
-  it('accepts good rows, refuses a row without phone with its row number, and imports a row without an explicit yes as not opted in', () => {
+  it('accepts good rows, a row without phone too (D22: the routing, knowing the partner type, applies the phone rule), and imports a row without an explicit yes as not opted in', () => {
     const csv = [
       HEADER,
       'Ann@Example.com,Ann,Lee,Acme,+1 555 0100,yes,0015e00000LTWRE,Cloud Expo,2026-03-02',
@@ -22,11 +22,12 @@ describe('checkLeadImport (D22)', () => {
       'cy@example.com,Cy,Doe,"Doe, Inc.",+1 555 0101,partner only,,Cloud Expo,2026-03-02',
     ].join('\r\n');
     const check = checkLeadImport(bytes(csv), 1024 * 1024);
-    expect(check.accepted.map((a) => [a.row, a.email, a.opted_in, a.crm_partner_id, a.company])).toEqual([
-      [1, 'ann@example.com', true, '0015e00000LTWREAA5', 'Acme'],
-      [3, 'cy@example.com', false, null, 'Doe, Inc.'],
+    expect(check.accepted.map((a) => [a.row, a.email, a.opted_in, a.crm_partner_id, a.company, a.phone])).toEqual([
+      [1, 'ann@example.com', true, '0015e00000LTWREAA5', 'Acme', '+1 555 0100'],
+      [2, 'bob@example.com', true, null, 'Acme', null],
+      [3, 'cy@example.com', false, null, 'Doe, Inc.', '+1 555 0101'],
     ]);
-    expect(check.refused).toEqual([{ row: 2, line: 3, reason: 'phone is missing: a phone number is required for the PRM sync (D22)' }]);
+    expect(check.refused).toEqual([]);
     expect(check.not_opted_in).toEqual([{ row: 3, email: 'cy@example.com', opted_in: 'partner only' }]);
   });
 
@@ -199,8 +200,8 @@ describe('checkLeadImport (D22)', () => {
 
   it('reads a first line "sep=," (Excel writes it to say the separator is a comma) as Excel means it: the header is on line 2', () => {
     const check = checkLeadImport(bytes(`sep=,\r\n${HEADER}\r\na@example.com,,,,1,yes,,Expo,2026-03-02\r\nb@example.com,,,,,yes,,Expo,2026-03-02\r\n`), 1024 * 1024);
-    expect(check.accepted.map((a) => [a.row, a.line, a.email])).toEqual([[1, 3, 'a@example.com']]);
-    expect(check.refused).toEqual([{ row: 2, line: 4, reason: 'phone is missing: a phone number is required for the PRM sync (D22)' }]);
+    expect(check.accepted.map((a) => [a.row, a.line, a.email])).toEqual([[1, 3, 'a@example.com'], [2, 4, 'b@example.com']]);
+    expect(check.refused).toEqual([]);
   });
 
   it('refuses a first line "sep=;" or "sep=<tab>" saying what it is, not as a wrong header', () => {

@@ -18,7 +18,11 @@ export interface ImportedLead {
   first_name: string | null;
   last_name: string | null;
   company: string | null;
-  phone: string;
+  /**
+   * Null when the row has none: the import does not know the partner type, and only a Channel lead is
+   * synced to the PRM, which needs a phone (D22, D20); the routing applies that rule after the partner lookup.
+   */
+  phone: string | null;
   opted_in: boolean;
   /** The 18-character form, or null: a lead without a partner is imported, not routed. */
   crm_partner_id: string | null;
@@ -133,7 +137,11 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
       continue;
     }
     const phone = get('phone');
-    const problem = phoneProblem(phone);
+    // D22 makes a phone mandatory for the PRM sync, which only a Channel partner's lead gets (D20): the
+    // partner type is known after the routing's partner lookup, so a row without one is imported and the
+    // routing decides (an Alliance lead is routed; a Channel lead is not shared, ops are told by name).
+    // A value that is there but no number to call is still refused: the file is wrong where it says something.
+    const problem = phone === '' ? null : phoneProblem(phone);
     if (problem) {
       refuse(
         {
@@ -187,7 +195,7 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
       first_name: text(get('first_name')),
       last_name: text(get('last_name')),
       company: text(get('company')),
-      phone,
+      phone: text(phone),
       opted_in: optedIn,
       crm_partner_id: crmPartnerId,
       event,

@@ -35,7 +35,8 @@ function marketoFields(lead: ImportedLead): Record<string, unknown> {
     ...(lead.first_name ? { firstName: lead.first_name } : {}),
     ...(lead.last_name ? { lastName: lead.last_name } : {}),
     ...(lead.company ? { company: lead.company } : {}),
-    phone: lead.phone,
+    // No phone in the row: none sent (Marketo keeps one it has; the routing reads it, D22).
+    ...(lead.phone ? { phone: lead.phone } : {}),
     leadSource: 'Booth Scan',
     ...(lead.crm_partner_id ? { [F.crmPartnerId.name]: lead.crm_partner_id } : {}),
     ...(lead.opted_in ? { [F.optedIn.name]: true } : {}),
