@@ -48,12 +48,14 @@ const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 /** The PRM id of the lead with this email (`prm.leads` in GET /_mock/records). */
 const prmLeadId = (records: Records, email: string): number => records.prm.leads.find((l) => l.email === email)!.id as number;
 
-const CSV = [
+// The README's scans are of 2026-12-01; here of the day before the test's clock, since a visit date more than
+// the lead-routing table's date_window_days_before (365) before the import is refused (D21, D22).
+const csvOf = (visited: string) => [
   'email,first_name,last_name,company,phone,opted_in,crm_partner_id,event,visited_on',
-  'mia.wong@initech.example,Mia,Wong,Initech,+49 89 555 0101,yes,0015e00000NWCLD001,Cloud Summit Munich,2026-12-01',
-  'li.chen@umbrella.example,Li,Chen,Umbrella,+1 415 555 0199,yes,0015e00000TLSPN003,Cloud Summit Munich,2026-12-01',
-  'sam.ortiz@hooli.example,Sam,Ortiz,Hooli,+1 212 555 0142,yes,0015e00000LTWRE,Cloud Summit Munich,2026-12-01',
-  'bob@initech.example,Bob,Ray,Initech,,yes,0015e00000NWCLD001,Cloud Summit Munich,2026-12-01',
+  `mia.wong@initech.example,Mia,Wong,Initech,+49 89 555 0101,yes,0015e00000NWCLD001,Cloud Summit Munich,${visited}`,
+  `li.chen@umbrella.example,Li,Chen,Umbrella,+1 415 555 0199,yes,0015e00000TLSPN003,Cloud Summit Munich,${visited}`,
+  `sam.ortiz@hooli.example,Sam,Ortiz,Hooli,+1 212 555 0142,yes,0015e00000LTWRE,Cloud Summit Munich,${visited}`,
+  `bob@initech.example,Bob,Ray,Initech,,yes,0015e00000NWCLD001,Cloud Summit Munich,${visited}`,
   '',
 ].join('\n');
 
@@ -72,7 +74,9 @@ describe('the README lead walkthrough (npm start)', () => {
     const advance = async (by: string) => expect((await call('POST', '/_mock/clock/advance', { by })).status).toBe(200);
     const northwind = 'ops@northwind.example';
     const ops = 'lead.ops@vendor.example';
-    const moment = (type: string, partner: string) => `${type} LEAD with ${partner} visited Booth at Cloud Summit Munich on 2026-12-01`;
+    const visited = dayOf(rt.engine.clock.now() - 86_400_000);
+    const CSV = csvOf(visited);
+    const moment = (type: string, partner: string) => `${type} LEAD with ${partner} visited Booth at Cloud Summit Munich on ${visited}`;
 
     // 1. The import (D22): four rows accepted; the row without a phone too, since only the routing knows
     // whether its partner is a Channel partner, whose leads the PRM sync (which needs a phone) shares.

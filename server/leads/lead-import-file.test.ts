@@ -31,6 +31,26 @@ describe('checkLeadImport (D22)', () => {
     expect(check.not_opted_in).toEqual([{ row: 3, email: 'cy@example.com', opted_in: 'partner only' }]);
   });
 
+  it('D21, D22: refuses a visited_on further from the import day than the window (a year typed wrong), naming the date, the days and the table column; the window bounds are accepted', () => {
+    const csv = [
+      HEADER,
+      'a@example.com,,,,+1 555 0100,yes,,Expo,2062-03-02',
+      'b@example.com,,,,+1 555 0100,yes,,Expo,1926-03-02',
+      'c@example.com,,,,+1 555 0100,yes,,Expo,2026-03-03',
+      'd@example.com,,,,+1 555 0100,yes,,Expo,2025-03-02',
+      'e@example.com,,,,+1 555 0100,yes,,Expo,2026-03-04',
+      'f@example.com,,,,+1 555 0100,yes,,Expo,2025-03-01',
+    ].join('\n');
+    const check = checkLeadImport(bytes(csv), 1024 * 1024, { today: '2026-03-02', daysBefore: 365, daysAfter: 1 });
+    expect(check.accepted.map((a) => a.email)).toEqual(['c@example.com', 'd@example.com']);
+    expect(check.refused).toEqual([
+      { row: 1, line: 2, reason: 'visited_on 2062-03-02 is 13149 days after the import (2026-03-02), more than the 1 the lead-routing table allows (date_window_days_after): is the year right?' },
+      { row: 2, line: 3, reason: 'visited_on 1926-03-02 is 36525 days before the import (2026-03-02), more than the 365 the lead-routing table allows (date_window_days_before): is the year right?' },
+      { row: 5, line: 6, reason: 'visited_on 2026-03-04 is 2 days after the import (2026-03-02), more than the 1 the lead-routing table allows (date_window_days_after): is the year right?' },
+      { row: 6, line: 7, reason: 'visited_on 2025-03-01 is 366 days before the import (2026-03-02), more than the 365 the lead-routing table allows (date_window_days_before): is the year right?' },
+    ]);
+  });
+
   it('refuses a bad CRM Partner ID, a bad date, a repeated email, a short row, each naming its row', () => {
     const csv = [
       HEADER,

@@ -38,6 +38,32 @@ export interface LeadImportCheck {
   not_opted_in: Array<{ row: number; email: string; opted_in: string }>;
 }
 
+/**
+ * How far a row's `visited_on` may be from the day of the import (D21, D22): the lead-routing table's
+ * date_window_days_before and date_window_days_after. A date further off is a typo of the year (2062,
+ * 1926) that the interesting moment would carry into Marketo and the PRM: the row is refused.
+ */
+export interface VisitDateWindow {
+  /** The import's day, YYYY-MM-DD in UTC. */
+  today: string;
+  daysBefore: number;
+  daysAfter: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Why the date is too far from the import's day, or null when it is within the window. */
+function visitDateProblem(visitedOn: string, window: VisitDateWindow): string | null {
+  const days = Math.round((Date.parse(`${visitedOn}T00:00:00Z`) - Date.parse(`${window.today}T00:00:00Z`)) / DAY_MS);
+  if (days > window.daysAfter) {
+    return `visited_on ${visitedOn} is ${days} days after the import (${window.today}), more than the ${window.daysAfter} the lead-routing table allows (date_window_days_after): is the year right?`;
+  }
+  if (-days > window.daysBefore) {
+    return `visited_on ${visitedOn} is ${-days} days before the import (${window.today}), more than the ${window.daysBefore} the lead-routing table allows (date_window_days_before): is the year right?`;
+  }
+  return null;
+}
+
 /** A file refused whole: nothing of it is imported. `status` is the HTTP answer. */
 export class LeadImportRefused extends Error {
   constructor(
@@ -55,7 +81,7 @@ export class LeadImportRefused extends Error {
  * with the line; then each row, refused alone with its row number and reason. Row 1 is the first line
  * after the header; `line` is the file's line the row starts on.
  */
-export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImportCheck {
+export function checkLeadImport(bytes: Uint8Array, maxBytes: number, dates?: VisitDateWindow): LeadImportCheck {
   if (bytes.byteLength > maxBytes) {
     throw new LeadImportRefused(413, lineAtByte(bytes, maxBytes), `the file is ${bytes.byteLength} bytes, over the limit of ${maxBytes} (LEAD_IMPORT_MAX_BYTES); it passes the limit on line ${lineAtByte(bytes, maxBytes)}; nothing was imported`);
   }
@@ -181,6 +207,11 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
     const visitedOn = get('visited_on');
     if (!IsoDate.safeParse(visitedOn).success) {
       refuse(`visited_on ${JSON.stringify(visitedOn)} is not a date (YYYY-MM-DD)`);
+      continue;
+    }
+    const farOff = dates ? visitDateProblem(visitedOn, dates) : null;
+    if (farOff) {
+      refuse(farOff);
       continue;
     }
     seen.set(repeatKey, row);
