@@ -3,6 +3,9 @@ import { MARKETO_ACTIVITY_TYPES } from '../connectors/marketo/marketo-lead-field
 import { API_TOKEN, openRuntimeProcess, type RuntimeProcess } from './support/runtime-process.ts';
 import { until } from './support/until.ts';
 
+// A visit date of today (UTC): one more than the lead-routing table's date_window_days_before (365) from the clock is refused (D21, D22).
+const VISITED = new Date().toISOString().slice(0, 10);
+
 /**
  * Issue 13: SIGTERM during a big lead import (D20-D22). The runtime as a real child process on a file
  * store; Marketo answers each call after MARKETO_CALL_MS, so the 20 batches of the import take far
@@ -33,7 +36,7 @@ function bigImport(): { csv: string; routed: string[] } {
     const email = `scan${i}@client.example`;
     const partner = i % 300 === 0 ? '0015e00000NWCLD001' : '';
     if (partner) routed.push(email);
-    lines.push(`${email},Scan,${i},Client ${i},+1 555 ${String(i).padStart(4, '0')},yes,${partner},Cloud Summit Munich,2026-12-01`);
+    lines.push(`${email},Scan,${i},Client ${i},+1 555 ${String(i).padStart(4, '0')},yes,${partner},Cloud Summit Munich,${VISITED}`);
   }
   return { csv: lines.join('\n') + '\n', routed };
 }

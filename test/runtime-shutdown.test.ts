@@ -4,6 +4,9 @@ import { signWebhook } from '../server/http/webhook-signature.ts';
 import { API_TOKEN, openRuntimeProcess, WEBHOOK_SECRET, WORKER_ID, type RuntimeProcess } from './support/runtime-process.ts';
 import { until } from './support/until.ts';
 
+// A visit date of today (UTC): one more than the lead-routing table's date_window_days_before (365) from the clock is refused (D21, D22).
+const VISITED = new Date().toISOString().slice(0, 10);
+
 /**
  * `docker stop` / a rolling deploy sends SIGTERM (README "A rolling deploy with runs in flight"). Review 5
  * found a replica that did not exit while one client held half a request (150 s, until the client gave
@@ -135,7 +138,7 @@ describe('SIGTERM', () => {
     await runtime.ready();
     await until("the poll to have used the window's call", async () => (sim.arrivals.some((a) => a.system === 'marketo' && a.path.includes('/rest/')) ? true : undefined), 20_000);
     const emails = ['budget1@client.test', 'budget2@client.test'];
-    const csv = ['email,first_name,last_name,company,phone,opted_in,crm_partner_id,event,visited_on', ...emails.map((e, i) => `${e},Budget,${i},Client ${i},+1 555 010${i},yes,,Cloud Summit Munich,2026-12-01`)].join('\n') + '\n';
+    const csv = ['email,first_name,last_name,company,phone,opted_in,crm_partner_id,event,visited_on', ...emails.map((e, i) => `${e},Budget,${i},Client ${i},+1 555 010${i},yes,,Cloud Summit Munich,${VISITED}`)].join('\n') + '\n';
     const posted = await fetch(`http://127.0.0.1:${runtime.port}/imports/leads`, { method: 'POST', headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'text/csv' }, body: csv });
     expect(posted.status).toBe(202);
     const { run_id: runId } = (await posted.json()) as { run_id: string };

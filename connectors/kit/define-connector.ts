@@ -3,6 +3,7 @@ import type { Clock } from '../../server/engine/clock.ts';
 import type { Choices } from '../../server/engine/expression-choices.ts';
 import type { IdempotencyKey, RunId } from '../../server/engine/ids.ts';
 import type { OutboxSentRecord, Store } from '../../server/store/store.ts';
+import type { Tables } from '../../server/engine/tables.ts';
 
 /** The minimal logger connectors use (pino satisfies it). Never pass secrets in `fields`. */
 export interface Logger {
@@ -81,6 +82,12 @@ export interface ActionContext<Connection> {
    * Absent where no engine runs the action.
    */
   leaseOwner?: string;
+  /**
+   * The tables ops maintain, as a `lookup` step reads them now: an action that reads a system and a
+   * table in one step (mdf.approver_for_request) reads both again when ops retry it after correcting
+   * either. Absent where no engine runs the action.
+   */
+  tables?: Pick<Tables, 'rows'>;
 }
 
 /** A store write that goes with a step's journal entry (ActionContext.withStepEntry). */

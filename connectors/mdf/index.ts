@@ -1,5 +1,6 @@
 import { defineConnector } from '../kit/define-connector.ts';
 import { applySalesforceChange } from './apply-salesforce-change.ts';
+import { approverForRequest } from './approver-for-request.ts';
 import { MDF_ENV, MDF_MOCK_CONFIG, MdfConfig, claimPortalUrl } from './mdf-config.ts';
 import { checkMdfClaimAction } from './check-mdf-claim.ts';
 import { checkMdfRequestAction } from './check-mdf-request.ts';
@@ -31,6 +32,7 @@ export const mdfConnector = defineConnector({
     check_request: checkMdfRequestAction,
     sync_fund_request: syncFundRequest,
     partner_address: partnerAddressAction,
+    approver_for_request: approverForRequest,
     check_claim: checkMdfClaimAction,
     sync_fund_claim: syncFundClaim,
     apply_salesforce_change: applySalesforceChange,

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { useMockRuntime } from '../../test/support/mock-runtime.ts';
 import { OffsetClock } from '../../server/engine/clock.ts';
 
+// A visit date of today (UTC): one more than the lead-routing table's date_window_days_before (365) from the clock is refused (D21, D22).
+const VISITED = new Date().toISOString().slice(0, 10);
+
 /**
  * D24, D25 (review7 H1): the partner told "will be recalled in 7 days" keeps the lead for 7 days after
  * that email, also when the email went out late. Here the runtime is down across the day-23 reminder
@@ -12,7 +15,7 @@ import { OffsetClock } from '../../server/engine/clock.ts';
  */
 const startMockRuntime = useMockRuntime();
 const DAY = 86_400_000;
-const CSV = 'email,first_name,last_name,company,phone,opted_in,crm_partner_id,event,visited_on\nmia.wong@initech.example,Mia,Wong,Initech,+49 89 555 0101,yes,0015e00000NWCLD001,Cloud Summit Munich,2026-12-01\n';
+const CSV = `email,first_name,last_name,company,phone,opted_in,crm_partner_id,event,visited_on\nmia.wong@initech.example,Mia,Wong,Initech,+49 89 555 0101,yes,0015e00000NWCLD001,Cloud Summit Munich,${VISITED}\n`;
 
 describe('lead-recall after downtime across the reminder and the recall (D24, D25)', () => {
   it('the partner told "recalled in 7 days" by a caught-up reminder keeps the lead 7 days after that email, and is told its real age', async () => {

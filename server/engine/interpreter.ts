@@ -286,6 +286,7 @@ class Turn {
         withStepEntry: (write) => this.#withNextEntry.push(write),
         ...(started ? { started: () => started! } : {}),
         leaseOwner: this.owner,
+        tables: this.deps.tables,
       });
       if (started) await started;
       output = (resolved.definition.output as z.ZodType).parse(raw);

@@ -3,6 +3,9 @@ import { CONNECTORS } from '../../connectors/index.ts';
 import { loadConfig } from '../config.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
 
+// A visit date of today (UTC): one more than the lead-routing table's date_window_days_before (365) from the clock is refused (D21, D22).
+const VISITED = new Date().toISOString().slice(0, 10);
+
 let runtime: Runtime | undefined;
 afterEach(async () => {
   await runtime?.close();
@@ -13,7 +16,7 @@ afterEach(async () => {
 function chunkedCsv(chunks: number) {
   let pulled = 0;
   const header = 'email,first_name,last_name,company,phone,opted_in,crm_partner_id,event,visited_on\n';
-  const row = 'a@example.com,A,B,Acme,+1 555 0100,yes,,Expo,2026-03-02\n';
+  const row = `a@example.com,A,B,Acme,+1 555 0100,yes,,Expo,${VISITED}\n`;
   const chunk = new TextEncoder().encode(header + row.repeat(Math.floor((64 * 1024 - header.length) / row.length)));
   const body = new ReadableStream<Uint8Array>({
     pull(controller) {
@@ -41,7 +44,7 @@ describe('POST /imports/leads size limit (D22)', () => {
 describe('POST /imports/leads Content-Type (D22)', () => {
   it('takes text/csv with charset utf-8 or utf8, and refuses another media type such as text/csv-foo', async () => {
     runtime = await createRuntime({ config: loadConfig({}, { mock: true, connectors: CONNECTORS, overrides: { dbPath: ':memory:', logLevel: 'silent' } }) });
-    const csv = 'email,first_name,last_name,company,phone,opted_in,crm_partner_id,event,visited_on\na@example.com,A,B,Acme,+1 555 0100,yes,,Expo,2026-03-02\n';
+    const csv = `email,first_name,last_name,company,phone,opted_in,crm_partner_id,event,visited_on\na@example.com,A,B,Acme,+1 555 0100,yes,,Expo,${VISITED}\n`;
     const post = (type: string) => runtime!.app.request('/imports/leads', { method: 'POST', headers: { 'content-type': type }, body: csv });
     expect((await post('text/csv; charset=utf8')).status).toBe(202);
     expect((await post('text/csv; charset="UTF-8"')).status).toBe(202);

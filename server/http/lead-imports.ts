@@ -64,7 +64,7 @@ export const leadImportDocs: RouteDoc[] = [
     path: '/imports/leads',
     tag: 'operations',
     summary: 'Import a booth-scan CSV of partner leads (D22)',
-    description: `UTF-8 CSV (RFC 4180, a BOM is fine) with the header ${LEAD_IMPORT_COLUMNS.join(',')} (any order). Each row is checked: email, phone (required for the PRM sync), event, visited_on (YYYY-MM-DD), crm_partner_id (optional; 18 characters or the 15-character form); opted_in must be yes or true for the lead to be opted in. Accepted rows go to Marketo in a lead-import run, 300 a call; those with a CRM Partner ID are routed (D20, D21). A wrong header, a file that is not UTF-8 or CSV, or one over LEAD_IMPORT_MAX_BYTES is refused whole, naming the line.`,
+    description: `UTF-8 CSV (RFC 4180, a BOM is fine) with the header ${LEAD_IMPORT_COLUMNS.join(',')} (any order). Each row is checked: email, phone (optional: a Channel lead without one is not shared in the PRM, whose sync needs it, and ops are told; D22), event, visited_on (YYYY-MM-DD, no further from the day of the import than the lead-routing table's date_window_days_before and date_window_days_after: a year typed wrong is refused), crm_partner_id (optional; 18 characters or the 15-character form); opted_in must be yes or true for the lead to be opted in. Accepted rows go to Marketo in a lead-import run, 300 a call; those with a CRM Partner ID are routed (D20, D21). A wrong header, a file that is not UTF-8 or CSV, or one over LEAD_IMPORT_MAX_BYTES is refused whole, naming the line.`,
     auth: true,
     body: { schema: z.string().describe('The CSV text'), contentTypes: ['text/csv'] },
     responses: {

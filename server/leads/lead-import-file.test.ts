@@ -14,7 +14,7 @@ const refusal = (f: () => unknown): LeadImportRefused => {
 };
 
 describe('checkLeadImport (D22)', () => {
-  it('accepts good rows, refuses a row without phone with its row number, and imports a row without an explicit yes as not opted in', () => {
+  it('accepts good rows, a row without phone too (D22: the routing, knowing the partner type, applies the phone rule), and imports a row without an explicit yes as not opted in', () => {
     const csv = [
       HEADER,
       'Ann@Example.com,Ann,Lee,Acme,+1 555 0100,yes,0015e00000LTWRE,Cloud Expo,2026-03-02',
@@ -22,12 +22,33 @@ describe('checkLeadImport (D22)', () => {
       'cy@example.com,Cy,Doe,"Doe, Inc.",+1 555 0101,partner only,,Cloud Expo,2026-03-02',
     ].join('\r\n');
     const check = checkLeadImport(bytes(csv), 1024 * 1024);
-    expect(check.accepted.map((a) => [a.row, a.email, a.opted_in, a.crm_partner_id, a.company])).toEqual([
-      [1, 'ann@example.com', true, '0015e00000LTWREAA5', 'Acme'],
-      [3, 'cy@example.com', false, null, 'Doe, Inc.'],
+    expect(check.accepted.map((a) => [a.row, a.email, a.opted_in, a.crm_partner_id, a.company, a.phone])).toEqual([
+      [1, 'ann@example.com', true, '0015e00000LTWREAA5', 'Acme', '+1 555 0100'],
+      [2, 'bob@example.com', true, null, 'Acme', null],
+      [3, 'cy@example.com', false, null, 'Doe, Inc.', '+1 555 0101'],
     ]);
-    expect(check.refused).toEqual([{ row: 2, line: 3, reason: 'phone is missing: a phone number is required for the PRM sync (D22)' }]);
+    expect(check.refused).toEqual([]);
     expect(check.not_opted_in).toEqual([{ row: 3, email: 'cy@example.com', opted_in: 'partner only' }]);
+  });
+
+  it('D21, D22: refuses a visited_on further from the import day than the window (a year typed wrong), naming the date, the days and the table column; the window bounds are accepted', () => {
+    const csv = [
+      HEADER,
+      'a@example.com,,,,+1 555 0100,yes,,Expo,2062-03-02',
+      'b@example.com,,,,+1 555 0100,yes,,Expo,1926-03-02',
+      'c@example.com,,,,+1 555 0100,yes,,Expo,2026-03-03',
+      'd@example.com,,,,+1 555 0100,yes,,Expo,2025-03-02',
+      'e@example.com,,,,+1 555 0100,yes,,Expo,2026-03-04',
+      'f@example.com,,,,+1 555 0100,yes,,Expo,2025-03-01',
+    ].join('\n');
+    const check = checkLeadImport(bytes(csv), 1024 * 1024, { today: '2026-03-02', daysBefore: 365, daysAfter: 1 });
+    expect(check.accepted.map((a) => a.email)).toEqual(['c@example.com', 'd@example.com']);
+    expect(check.refused).toEqual([
+      { row: 1, line: 2, reason: 'visited_on 2062-03-02 is 13149 days after the import (2026-03-02), more than the 1 the lead-routing table allows (date_window_days_after): is the year right?' },
+      { row: 2, line: 3, reason: 'visited_on 1926-03-02 is 36525 days before the import (2026-03-02), more than the 365 the lead-routing table allows (date_window_days_before): is the year right?' },
+      { row: 5, line: 6, reason: 'visited_on 2026-03-04 is 2 days after the import (2026-03-02), more than the 1 the lead-routing table allows (date_window_days_after): is the year right?' },
+      { row: 6, line: 7, reason: 'visited_on 2025-03-01 is 366 days before the import (2026-03-02), more than the 365 the lead-routing table allows (date_window_days_before): is the year right?' },
+    ]);
   });
 
   it('refuses a bad CRM Partner ID, a bad date, a repeated email, a short row, each naming its row', () => {
@@ -199,8 +220,8 @@ describe('checkLeadImport (D22)', () => {
 
   it('reads a first line "sep=," (Excel writes it to say the separator is a comma) as Excel means it: the header is on line 2', () => {
     const check = checkLeadImport(bytes(`sep=,\r\n${HEADER}\r\na@example.com,,,,1,yes,,Expo,2026-03-02\r\nb@example.com,,,,,yes,,Expo,2026-03-02\r\n`), 1024 * 1024);
-    expect(check.accepted.map((a) => [a.row, a.line, a.email])).toEqual([[1, 3, 'a@example.com']]);
-    expect(check.refused).toEqual([{ row: 2, line: 4, reason: 'phone is missing: a phone number is required for the PRM sync (D22)' }]);
+    expect(check.accepted.map((a) => [a.row, a.line, a.email])).toEqual([[1, 3, 'a@example.com'], [2, 4, 'b@example.com']]);
+    expect(check.refused).toEqual([]);
   });
 
   it('refuses a first line "sep=;" or "sep=<tab>" saying what it is, not as a wrong header', () => {

@@ -18,7 +18,11 @@ export interface ImportedLead {
   first_name: string | null;
   last_name: string | null;
   company: string | null;
-  phone: string;
+  /**
+   * Null when the row has none: the import does not know the partner type, and only a Channel lead is
+   * synced to the PRM, which needs a phone (D22, D20); the routing applies that rule after the partner lookup.
+   */
+  phone: string | null;
   opted_in: boolean;
   /** The 18-character form, or null: a lead without a partner is imported, not routed. */
   crm_partner_id: string | null;
@@ -32,6 +36,32 @@ export interface LeadImportCheck {
   refused: Array<{ row: number; line: number; reason: string }>;
   /** Accepted rows imported without opting in (their `opted_in` was not an explicit yes), with the value given. */
   not_opted_in: Array<{ row: number; email: string; opted_in: string }>;
+}
+
+/**
+ * How far a row's `visited_on` may be from the day of the import (D21, D22): the lead-routing table's
+ * date_window_days_before and date_window_days_after. A date further off is a typo of the year (2062,
+ * 1926) that the interesting moment would carry into Marketo and the PRM: the row is refused.
+ */
+export interface VisitDateWindow {
+  /** The import's day, YYYY-MM-DD in UTC. */
+  today: string;
+  daysBefore: number;
+  daysAfter: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Why the date is too far from the import's day, or null when it is within the window. */
+function visitDateProblem(visitedOn: string, window: VisitDateWindow): string | null {
+  const days = Math.round((Date.parse(`${visitedOn}T00:00:00Z`) - Date.parse(`${window.today}T00:00:00Z`)) / DAY_MS);
+  if (days > window.daysAfter) {
+    return `visited_on ${visitedOn} is ${days} days after the import (${window.today}), more than the ${window.daysAfter} the lead-routing table allows (date_window_days_after): is the year right?`;
+  }
+  if (-days > window.daysBefore) {
+    return `visited_on ${visitedOn} is ${-days} days before the import (${window.today}), more than the ${window.daysBefore} the lead-routing table allows (date_window_days_before): is the year right?`;
+  }
+  return null;
 }
 
 /** A file refused whole: nothing of it is imported. `status` is the HTTP answer. */
@@ -51,7 +81,7 @@ export class LeadImportRefused extends Error {
  * with the line; then each row, refused alone with its row number and reason. Row 1 is the first line
  * after the header; `line` is the file's line the row starts on.
  */
-export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImportCheck {
+export function checkLeadImport(bytes: Uint8Array, maxBytes: number, dates?: VisitDateWindow): LeadImportCheck {
   if (bytes.byteLength > maxBytes) {
     throw new LeadImportRefused(413, lineAtByte(bytes, maxBytes), `the file is ${bytes.byteLength} bytes, over the limit of ${maxBytes} (LEAD_IMPORT_MAX_BYTES); it passes the limit on line ${lineAtByte(bytes, maxBytes)}; nothing was imported`);
   }
@@ -133,7 +163,11 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
       continue;
     }
     const phone = get('phone');
-    const problem = phoneProblem(phone);
+    // D22 makes a phone mandatory for the PRM sync, which only a Channel partner's lead gets (D20): the
+    // partner type is known after the routing's partner lookup, so a row without one is imported and the
+    // routing decides (an Alliance lead is routed; a Channel lead is not shared, ops are told by name).
+    // A value that is there but no number to call is still refused: the file is wrong where it says something.
+    const problem = phone === '' ? null : phoneProblem(phone);
     if (problem) {
       refuse(
         {
@@ -175,6 +209,11 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
       refuse(`visited_on ${JSON.stringify(visitedOn)} is not a date (YYYY-MM-DD)`);
       continue;
     }
+    const farOff = dates ? visitDateProblem(visitedOn, dates) : null;
+    if (farOff) {
+      refuse(farOff);
+      continue;
+    }
     seen.set(repeatKey, row);
     const optedInValue = get('opted_in');
     const optedIn = EXPLICIT_YES.has(optedInValue.toLowerCase());
@@ -187,7 +226,7 @@ export function checkLeadImport(bytes: Uint8Array, maxBytes: number): LeadImport
       first_name: text(get('first_name')),
       last_name: text(get('last_name')),
       company: text(get('company')),
-      phone,
+      phone: text(phone),
       opted_in: optedIn,
       crm_partner_id: crmPartnerId,
       event,

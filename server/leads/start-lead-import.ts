@@ -3,7 +3,7 @@ import { chunk } from '../../connectors/kit/batch.ts';
 import { MARKETO_LIMITS } from '../../connectors/marketo/marketo-limits.ts';
 import { PARTNER_LEAD_FIELDS as F } from '../../connectors/marketo/marketo-lead-fields.ts';
 import type { Engine } from '../engine/engine.ts';
-import { checkLeadImport, type ImportedLead, type LeadImportCheck } from './lead-import-file.ts';
+import { checkLeadImport, type ImportedLead, type LeadImportCheck, type VisitDateWindow } from './lead-import-file.ts';
 
 /** The recipe an accepted import runs in (recipes/leads/lead-import.recipe.json). */
 export const LEAD_IMPORT_RECIPE = 'lead-import';
@@ -35,7 +35,8 @@ function marketoFields(lead: ImportedLead): Record<string, unknown> {
     ...(lead.first_name ? { firstName: lead.first_name } : {}),
     ...(lead.last_name ? { lastName: lead.last_name } : {}),
     ...(lead.company ? { company: lead.company } : {}),
-    phone: lead.phone,
+    // No phone in the row: none sent (Marketo keeps one it has; the routing reads it, D22).
+    ...(lead.phone ? { phone: lead.phone } : {}),
     leadSource: 'Booth Scan',
     ...(lead.crm_partner_id ? { [F.crmPartnerId.name]: lead.crm_partner_id } : {}),
     ...(lead.opted_in ? { [F.optedIn.name]: true } : {}),
@@ -73,13 +74,31 @@ function importBatch(leads: ImportedLead[]) {
   return { marketo, rows: rowsOf.map((rows) => rows.join(', ')), routing };
 }
 
+/** Days a window column allows: the table's whole number of days, or the shipped value when ops left the column out. */
+function windowDays(value: unknown, absent: number): number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : absent;
+}
+
+/**
+ * The window of visit dates the import accepts (D21, D22): from the lead-routing table's
+ * date_window_days_before and date_window_days_after (365 and 1 when absent), around today (UTC).
+ */
+function visitDateWindow(engine: Engine): VisitDateWindow {
+  const row = engine.tables.rows('lead-routing')?.[0] ?? {};
+  return {
+    today: new Date(engine.clock.now()).toISOString().slice(0, 10),
+    daysBefore: windowDays(row.date_window_days_before, 365),
+    daysAfter: windowDays(row.date_window_days_after, 1),
+  };
+}
+
 /**
  * Checks a booth-scan CSV (D22) and, when rows are accepted, starts the `lead-import` run that takes
  * them to Marketo in batches of 300 (durably, one journaled step a batch) and routes those with a CRM
  * Partner ID. The run is keyed by the file's hash: the same file twice starts one run.
  */
 export async function startLeadImport(engine: Engine, bytes: Uint8Array, maxBytes: number): Promise<LeadImportReport> {
-  const check = checkLeadImport(bytes, maxBytes);
+  const check = checkLeadImport(bytes, maxBytes, visitDateWindow(engine));
   const importId = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
   const batches = chunk(check.accepted, MARKETO_LIMITS.batchSize).map(importBatch);
   const toRoute = batches.reduce((n, b) => n + b.routing.length, 0);
