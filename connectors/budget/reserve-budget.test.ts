@@ -33,4 +33,18 @@ describe('budget.reserve and budget.release (D13)', () => {
     const answer = await run(reserveBudget, { pool: 'p', holder: 'h', amount_usd: 8641.98, cap_usd: 0.07 * 123456.78 });
     expect(answer).toMatchObject({ reserved: false, cap_usd: 8641.97 });
   });
+
+  it('D13: whatever_the_cap reserves money already spent (an approved claim) even over the cap, says so, and counts it for the next request', async () => {
+    const pool = 'flexi:EMEA:2026-Q2';
+    expect(await run(reserveBudget, { pool, holder: 'mdf-request:MDF-2', amount_usd: 6000, cap_usd: 10000 })).toMatchObject({ reserved: true, left_usd: 4000 });
+    expect(await run(reserveBudget, { pool, holder: 'mdf-request:MDF-1', amount_usd: 6000, cap_usd: 10000, whatever_the_cap: true })).toEqual({
+      reserved: true, pool, requested_usd: 6000, already_reserved_usd: 6000, cap_usd: 10000, left_usd: 0, over_cap: true, answered_before: false,
+    });
+    // Asked again (a retried step): the same numbers, nothing reserved twice.
+    expect(await run(reserveBudget, { pool, holder: 'mdf-request:MDF-1', amount_usd: 6000, cap_usd: 10000, whatever_the_cap: true })).toMatchObject({ already_reserved_usd: 6000, over_cap: true, answered_before: true });
+    // The next request finds the pool full.
+    expect(await run(reserveBudget, { pool, holder: 'mdf-request:MDF-3', amount_usd: 1, cap_usd: 10000 })).toMatchObject({ reserved: false, already_reserved_usd: 12000, left_usd: 0 });
+    // Within the cap it is not over.
+    expect(await run(reserveBudget, { pool: 'flexi:APAC:2026-Q2', holder: 'mdf-request:MDF-4', amount_usd: 10000, cap_usd: 10000, whatever_the_cap: true })).toMatchObject({ over_cap: false, left_usd: 0 });
+  });
 });
