@@ -222,6 +222,17 @@ describe('mdf.check_claim: a field the PRM sent in a form that cannot be read (r
     ]);
   });
 
+  it('D15: a Paid Date after today is refused, naming it and today; one day ahead (time zones) and today are accepted', () => {
+    expect(checkMdfClaim({ ...claim, paidDate: '2026-04-12' }, request, share, [], [], '2026-04-10').problems).toEqual([
+      { rule: 'D15', field: 'Paid Date', message: 'The Paid Date (2026-04-12) is in the future: give the date the costs were paid, no later than today (2026-04-10).' },
+    ]);
+    expect(checkMdfClaim({ ...claim, paidDate: '2026-04-11' }, request, share, [], [], '2026-04-10').problems).toEqual([]);
+    expect(checkMdfClaim({ ...claim, paidDate: '2026-04-10' }, request, share, [], [], '2026-04-10').problems).toEqual([]);
+    // Across a month and a year's end.
+    expect(checkMdfClaim({ ...claim, paidDate: '2027-01-01' }, request, share, [], [], '2026-12-31').problems).toEqual([]);
+    expect(checkMdfClaim({ ...claim, paidDate: '2027-01-02' }, request, share, [], [], '2026-12-31').problems.map((p) => p.field)).toEqual(['Paid Date']);
+  });
+
   it('D18, D19: an Approved request whose amount or Total Cost the PRM now holds as text that is not plainly a number fails the check (for ops to correct), never lets the claim through unchecked', () => {
     expect(() => checkMdfClaim({ ...claim, amount: 9000, actualCosts: null }, { ...request, amountRequested: '2,500' as never, totalCost: 20000 }, share)).toThrow(
       'MDF request MDF-0901: its Total Amount Required from the MDF programme (USD) in the PRM is "2,500", which is not plainly a number, so the claim cannot be checked against it (D18, D19): correct it in the PRM, then retry this run',

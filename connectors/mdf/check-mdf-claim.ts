@@ -17,6 +17,18 @@ const moneyOf = (amount: ExactAmount) => money(exactToNumber(amount));
 /** What is left of a bound after the other claims, in whole cents rounded down (an amount the partner can claim). */
 const leftAfter = (bound: ExactAmount, claimed: ExactAmount) => Math.max(centsDown(subtractExact(bound, claimed)), 0);
 
+/**
+ * D15: a Paid Date later than today is refused, with this many days of tolerance: today is the runtime's
+ * date in UTC, and a partner east of UTC may already be on the next day (a time-zone allowance, not a
+ * programme rule ops set).
+ */
+export const PAID_DATE_TOLERANCE_DAYS = 1;
+
+/** An ISO date (YYYY-MM-DD) plus whole days, as an ISO date. */
+function addDays(isoDate: string, days: number): string {
+  return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
 /** The attachments D15 requires on every claim; D16 names those missing. */
 export const REQUIRED_ATTACHMENT_KINDS = ['POP', 'Lead List'] as const satisfies readonly ClaimAttachmentKind[];
 
@@ -121,7 +133,7 @@ export interface ClaimCheck {
  * the answer. A claim is refused (Denied with the reasons, docs/rules.md D15-D19) when:
  * - D12: its request is Canceled; D18: its request is not Approved otherwise (Open, Denied, or Closed by an
  *   approved claim): there is no approved amount left to claim;
- * - D15: a title, amount or paid date is missing, or another, earlier claim not Denied has the same title
+ * - D15: a title, amount or paid date is missing, the paid date is after `today` (with a day of tolerance), or another, earlier claim not Denied has the same title
  *   (claimTitleKey: NFKC, case folded, whitespace runs one space): a refused claim gives its title back, so the partner can resubmit under it;
  *   the message names that claim only when it is against the same request (another may be another partner's);
  * - D18: the amount is zero or has a fraction of a cent, or it is over the request's approved amount, alone
@@ -140,6 +152,7 @@ export function checkMdfClaim(
   rules: { maximum_vendor_share: number },
   sameTitle: readonly OtherClaim[] = [],
   requestClaims: readonly OtherClaim[] = [],
+  today?: string,
 ): ClaimCheck {
   const problems: RuleProblem[] = [];
   const number = request.mdfNumber;
@@ -169,6 +182,9 @@ export function checkMdfClaim(
   const paidDate = claim.paidDate?.trim() ?? '';
   if (paidDate === '') problems.push({ rule: 'D15', field: 'Paid Date', message: 'The Paid Date is missing.' });
   else if (!isIsoDate(paidDate)) problems.push({ rule: 'D15', field: 'Paid Date', message: unreadableDate('The Paid Date', paidDate) });
+  else if (today !== undefined && paidDate > addDays(today, PAID_DATE_TOLERANCE_DAYS)) {
+    problems.push({ rule: 'D15', field: 'Paid Date', message: `The Paid Date (${paidDate}) is in the future: give the date the costs were paid, no later than today (${today}).` });
+  }
   // A number the PRM holds as text that is not plainly one (prm-fields.ts) is told as such; blank text is missing.
   const amount = typeof claim.amount === 'string' && claim.amount.trim() === '' ? null : claim.amount;
   const actualCosts = claim.actualCosts;
@@ -275,8 +291,12 @@ export const checkMdfClaimAction = defineAction({
       .describe("D15: the earlier claim that has the title, for ops (the run's journal); never for the partner, as it may be another partner's."),
   }),
   idempotent: true,
-  async run(input) {
-    const { problems, missing_attachments, title_taken_by } = checkMdfClaim(input.claim, input.request, input.rules, input.same_title, input.request_claims);
+  async run(input, ctx) {
+    // D15: today, the runtime's date (UTC): a Paid Date after it (beyond a day's tolerance) is refused. The
+    // runtime always gives a clock; a bare call (a unit test of the other rules) checks no date against today.
+    const now = (ctx as { clock?: { now(): number } } | undefined)?.clock?.now();
+    const today = now === undefined ? undefined : new Date(now).toISOString().slice(0, 10);
+    const { problems, missing_attachments, title_taken_by } = checkMdfClaim(input.claim, input.request, input.rules, input.same_title, input.request_claims, today);
     const rules_broken = [...new Set(problems.map((p) => p.rule))];
     const reason = problems.length ? `Refused (${rules_broken.join(', ')}): ${problems.map((p) => p.message).join(' ')}` : '';
     return { ok: problems.length === 0, problems, rules_broken, reason, missing_attachments, title_taken_by };
