@@ -205,6 +205,19 @@ describe('mdf.check_claim', () => {
     expect(output.rules_broken).toEqual(['D18', 'D19']);
     expect(output.reason).toBe('Refused (D18, D19): The Claim Amount (USD 9,000) is more than the USD 8,000 approved for MDF-0901. The Claim Amount (USD 9,000) is more than 50% of the Actual Costs (USD 16,000): at most USD 8,000 can be claimed.');
   });
+
+  it('D15: a reason longer than the PRM Status Reason holds (a long title quoted twice) is cut to 4,000 characters with …; the problems stay whole for the email', async () => {
+    const action = mdfConnector.actions.check_claim!;
+    const title = `Partner Day Frankfurt ${'booth and catering costs, '.repeat(90)}`.trim();
+    const output = (await action.run(
+      action.input.parse({ claim: { ...claim, id: 6, title }, request, rules: { maximum_vendor_share: 0.5 }, same_title: [{ id: 5, mdfNumber: 'MDF-0901', title, status: 'Open' }] }),
+      {} as never,
+    )) as { reason: string; problems: Array<{ message: string }> };
+    expect(output.reason).toHaveLength(4000);
+    expect(output.reason.startsWith(`Refused (D15): The Claim Title "${title}" is already used by claim 5 against MDF-0901`)).toBe(true);
+    expect(output.reason.endsWith('…')).toBe(true);
+    expect(output.problems[0]!.message.endsWith('Please submit the claim again with another title.')).toBe(true);
+  });
 });
 
 describe('mdf.check_claim: a field the PRM sent in a form that cannot be read (review 6)', () => {

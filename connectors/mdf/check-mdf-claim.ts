@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ClaimAttachmentKind, claimTitleKey } from '../../schemas/domain/mdf-claim.ts';
+import { CLAIM_STATUS_REASON_MAX, ClaimAttachmentKind, claimTitleKey } from '../../schemas/domain/mdf-claim.ts';
+import { cutToLength } from '../../schemas/domain/cut-to-length.ts';
 import { defineAction } from '../kit/define-connector.ts';
 import { usd } from '../../server/engine/expression.ts';
 import { RuleProblem } from './check-mdf-request.ts';
@@ -283,7 +284,7 @@ export const checkMdfClaimAction = defineAction({
     ok: z.boolean().describe('True when nothing refuses the claim.'),
     problems: z.array(RuleProblem),
     rules_broken: z.array(z.string()),
-    reason: z.string().describe('The problems in one sentence list, for the claim\'s Status Reason ("" when ok).'),
+    reason: z.string().describe('The problems in one sentence list, for the claim\'s Status Reason ("" when ok), cut with … to the 4,000 characters the PRM field holds.'),
     missing_attachments: z.array(z.string()).describe('D16: the required attachment kinds the claim lacks (POP, Lead List).'),
     title_taken_by: z
       .object({ id: z.number().int(), mdf_number: z.string() })
@@ -298,7 +299,9 @@ export const checkMdfClaimAction = defineAction({
     const today = now === undefined ? undefined : new Date(now).toISOString().slice(0, 10);
     const { problems, missing_attachments, title_taken_by } = checkMdfClaim(input.claim, input.request, input.rules, input.same_title, input.request_claims, today);
     const rules_broken = [...new Set(problems.map((p) => p.rule))];
-    const reason = problems.length ? `Refused (${rules_broken.join(', ')}): ${problems.map((p) => p.message).join(' ')}` : '';
+    // Cut to what the PRM's Status Reason holds (a long title quoted once or twice would fail the denial's write and
+    // leave the claim Open); the partner's email has every reason whole.
+    const reason = problems.length ? cutToLength(`Refused (${rules_broken.join(', ')}): ${problems.map((p) => p.message).join(' ')}`, CLAIM_STATUS_REASON_MAX) : '';
     return { ok: problems.length === 0, problems, rules_broken, reason, missing_attachments, title_taken_by };
   },
 });
