@@ -12,7 +12,7 @@ describe('defineRecipe', () => {
     const built = defineRecipe({
       $schema: '../../schemas/json/recipe.schema.json',
       name: 'mdf-request-cancellation',
-      version: 10,
+      version: 11,
       description: json.description,
       trigger: {
         type: 'webhook',
@@ -58,7 +58,7 @@ describe('defineRecipe', () => {
             to: expr('$steps.partner_address.to[]'),
             unreachable: expr('$steps.partner_address.unreachable'),
             template: 'mdf-request-canceled',
-            data: { request: expr('$steps.request'), partner: expr('$steps.partner') },
+            data: { request: expr('$steps.request'), partner: expr('$steps.partner'), claims: expr('$steps.request_claims.claims[]') },
             tell_on_change: {
               subject: expr("'mdf-request-status:' & $steps.request.mdfNumber"),
               value: 'Canceled',
@@ -66,7 +66,7 @@ describe('defineRecipe', () => {
               told_before_once_per: expr("'mdf-request-canceled:' & $steps.request.mdfNumber"),
             },
           },
-          { description: 'D12: the partner is notified that the fund request was canceled, once per cancellation: told on change, as the approval run tells a cancellation it finds.' },
+          { description: json.steps[7].description },
         ),
         action(
           'sync_canceled',

@@ -24,6 +24,10 @@ export const reserveBudget = defineAction({
       holder: Holder,
       amount_usd: z.number().nonnegative().describe('The amount to reserve, in USD (to the cent).'),
       cap_usd: z.number().nonnegative().describe("The pool's cap, in USD: e.g. the flexi share times the region's quarterly budget."),
+      whatever_the_cap: z
+        .boolean()
+        .optional()
+        .describe('True: the amount is reserved even when it does not fit (money already spent, such as an approved claim, D13), and over_cap says whether the pool is now over its cap.'),
     })
     .strict(),
   output: z.object({
@@ -33,16 +37,45 @@ export const reserveBudget = defineAction({
     already_reserved_usd: z.number().describe('What others held in the pool when this request was answered.'),
     cap_usd: z.number(),
     left_usd: z.number().describe('What the pool has left: after this reservation when it was made, before it when it did not fit.'),
+    over_cap: z.boolean().optional().describe('Only with whatever_the_cap: true when the pool holds more than its cap with this reservation.'),
+    answered_before: z.boolean().optional().describe('Only with whatever_the_cap: true when this holder already held a reservation in the pool (nothing more was reserved; the numbers are the first answer).'),
   }),
   idempotent: true,
   async run(input, ctx: ActionContext<BudgetConnection>) {
+    // A cap computed as share x budget may carry a binary fraction of a cent: a cent that is not all
+    // there is not in the budget.
+    const capCents = Math.floor(input.cap_usd * 100 + 1e-6);
+    if (input.whatever_the_cap === true) {
+      // The store reserves only what fits its cap: the largest cap there is lets every amount in, and
+      // the pool's real cap is compared here with what the pool holds with it.
+      const answer = await ctx.connection.store.reserveBudget({
+        pool: input.pool,
+        holder: input.holder,
+        amountCents: toCents(input.amount_usd),
+        capCents: Number.MAX_SAFE_INTEGER,
+        now: ctx.clock.now(),
+      });
+      const heldCents = answer.reservedBeforeCents + answer.amountCents;
+      const overCap = heldCents > capCents;
+      ctx.note(
+        `reserved whatever the cap: ${usd(toUsd(answer.amountCents))} in ${answer.pool} (already reserved ${usd(toUsd(answer.reservedBeforeCents))} of ${usd(toUsd(capCents))})${overCap ? ', over the cap' : ''}${answer.repeated ? ', answered before' : ''}`,
+      );
+      return {
+        reserved: answer.granted,
+        pool: answer.pool,
+        requested_usd: toUsd(answer.amountCents),
+        already_reserved_usd: toUsd(answer.reservedBeforeCents),
+        cap_usd: toUsd(capCents),
+        left_usd: toUsd(Math.max(0, capCents - heldCents)),
+        over_cap: overCap,
+        answered_before: answer.repeated,
+      };
+    }
     const answer = await ctx.connection.store.reserveBudget({
       pool: input.pool,
       holder: input.holder,
       amountCents: toCents(input.amount_usd),
-      // A cap computed as share x budget may carry a binary fraction of a cent: a cent that is not all
-      // there is not in the budget.
-      capCents: Math.floor(input.cap_usd * 100 + 1e-6),
+      capCents,
       now: ctx.clock.now(),
     });
     ctx.note(

@@ -205,6 +205,19 @@ describe('mdf.check_claim', () => {
     expect(output.rules_broken).toEqual(['D18', 'D19']);
     expect(output.reason).toBe('Refused (D18, D19): The Claim Amount (USD 9,000) is more than the USD 8,000 approved for MDF-0901. The Claim Amount (USD 9,000) is more than 50% of the Actual Costs (USD 16,000): at most USD 8,000 can be claimed.');
   });
+
+  it('D15: a reason longer than the PRM Status Reason holds (a long title quoted twice) is cut to 4,000 characters with …; the problems stay whole for the email', async () => {
+    const action = mdfConnector.actions.check_claim!;
+    const title = `Partner Day Frankfurt ${'booth and catering costs, '.repeat(90)}`.trim();
+    const output = (await action.run(
+      action.input.parse({ claim: { ...claim, id: 6, title }, request, rules: { maximum_vendor_share: 0.5 }, same_title: [{ id: 5, mdfNumber: 'MDF-0901', title, status: 'Open' }] }),
+      {} as never,
+    )) as { reason: string; problems: Array<{ message: string }> };
+    expect(output.reason).toHaveLength(4000);
+    expect(output.reason.startsWith(`Refused (D15): The Claim Title "${title}" is already used by claim 5 against MDF-0901`)).toBe(true);
+    expect(output.reason.endsWith('…')).toBe(true);
+    expect(output.problems[0]!.message.endsWith('Please submit the claim again with another title.')).toBe(true);
+  });
 });
 
 describe('mdf.check_claim: a field the PRM sent in a form that cannot be read (review 6)', () => {
@@ -220,6 +233,17 @@ describe('mdf.check_claim: a field the PRM sent in a form that cannot be read (r
     expect(checkMdfClaim({ ...claim, paidDate: '10.04.2026' }, request, share).problems).toEqual([
       { rule: 'D15', field: 'Paid Date', message: 'The Paid Date could not be read as a date: "10.04.2026". Please give it as YYYY-MM-DD, e.g. 2026-06-04.' },
     ]);
+  });
+
+  it('D15: a Paid Date after today is refused, naming it and today; one day ahead (time zones) and today are accepted', () => {
+    expect(checkMdfClaim({ ...claim, paidDate: '2026-04-12' }, request, share, [], [], '2026-04-10').problems).toEqual([
+      { rule: 'D15', field: 'Paid Date', message: 'The Paid Date (2026-04-12) is in the future: give the date the costs were paid, no later than today (2026-04-10).' },
+    ]);
+    expect(checkMdfClaim({ ...claim, paidDate: '2026-04-11' }, request, share, [], [], '2026-04-10').problems).toEqual([]);
+    expect(checkMdfClaim({ ...claim, paidDate: '2026-04-10' }, request, share, [], [], '2026-04-10').problems).toEqual([]);
+    // Across a month and a year's end.
+    expect(checkMdfClaim({ ...claim, paidDate: '2027-01-01' }, request, share, [], [], '2026-12-31').problems).toEqual([]);
+    expect(checkMdfClaim({ ...claim, paidDate: '2027-01-02' }, request, share, [], [], '2026-12-31').problems.map((p) => p.field)).toEqual(['Paid Date']);
   });
 
   it('D18, D19: an Approved request whose amount or Total Cost the PRM now holds as text that is not plainly a number fails the check (for ops to correct), never lets the claim through unchecked', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ClaimAttachmentKind, claimTitleKey } from '../../schemas/domain/mdf-claim.ts';
+import { CLAIM_STATUS_REASON_MAX, ClaimAttachmentKind, claimTitleKey } from '../../schemas/domain/mdf-claim.ts';
+import { cutToLength } from '../../schemas/domain/cut-to-length.ts';
 import { defineAction } from '../kit/define-connector.ts';
 import { usd } from '../../server/engine/expression.ts';
 import { RuleProblem } from './check-mdf-request.ts';
@@ -16,6 +17,18 @@ const moneyOf = (amount: ExactAmount) => money(exactToNumber(amount));
 
 /** What is left of a bound after the other claims, in whole cents rounded down (an amount the partner can claim). */
 const leftAfter = (bound: ExactAmount, claimed: ExactAmount) => Math.max(centsDown(subtractExact(bound, claimed)), 0);
+
+/**
+ * D15: a Paid Date later than today is refused, with this many days of tolerance: today is the runtime's
+ * date in UTC, and a partner east of UTC may already be on the next day (a time-zone allowance, not a
+ * programme rule ops set).
+ */
+export const PAID_DATE_TOLERANCE_DAYS = 1;
+
+/** An ISO date (YYYY-MM-DD) plus whole days, as an ISO date. */
+function addDays(isoDate: string, days: number): string {
+  return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
 
 /** The attachments D15 requires on every claim; D16 names those missing. */
 export const REQUIRED_ATTACHMENT_KINDS = ['POP', 'Lead List'] as const satisfies readonly ClaimAttachmentKind[];
@@ -121,7 +134,7 @@ export interface ClaimCheck {
  * the answer. A claim is refused (Denied with the reasons, docs/rules.md D15-D19) when:
  * - D12: its request is Canceled; D18: its request is not Approved otherwise (Open, Denied, or Closed by an
  *   approved claim): there is no approved amount left to claim;
- * - D15: a title, amount or paid date is missing, or another, earlier claim not Denied has the same title
+ * - D15: a title, amount or paid date is missing, the paid date is after `today` (with a day of tolerance), or another, earlier claim not Denied has the same title
  *   (claimTitleKey: NFKC, case folded, whitespace runs one space): a refused claim gives its title back, so the partner can resubmit under it;
  *   the message names that claim only when it is against the same request (another may be another partner's);
  * - D18: the amount is zero or has a fraction of a cent, or it is over the request's approved amount, alone
@@ -140,6 +153,7 @@ export function checkMdfClaim(
   rules: { maximum_vendor_share: number },
   sameTitle: readonly OtherClaim[] = [],
   requestClaims: readonly OtherClaim[] = [],
+  today?: string,
 ): ClaimCheck {
   const problems: RuleProblem[] = [];
   const number = request.mdfNumber;
@@ -169,6 +183,9 @@ export function checkMdfClaim(
   const paidDate = claim.paidDate?.trim() ?? '';
   if (paidDate === '') problems.push({ rule: 'D15', field: 'Paid Date', message: 'The Paid Date is missing.' });
   else if (!isIsoDate(paidDate)) problems.push({ rule: 'D15', field: 'Paid Date', message: unreadableDate('The Paid Date', paidDate) });
+  else if (today !== undefined && paidDate > addDays(today, PAID_DATE_TOLERANCE_DAYS)) {
+    problems.push({ rule: 'D15', field: 'Paid Date', message: `The Paid Date (${paidDate}) is in the future: give the date the costs were paid, no later than today (${today}).` });
+  }
   // A number the PRM holds as text that is not plainly one (prm-fields.ts) is told as such; blank text is missing.
   const amount = typeof claim.amount === 'string' && claim.amount.trim() === '' ? null : claim.amount;
   const actualCosts = claim.actualCosts;
@@ -267,7 +284,7 @@ export const checkMdfClaimAction = defineAction({
     ok: z.boolean().describe('True when nothing refuses the claim.'),
     problems: z.array(RuleProblem),
     rules_broken: z.array(z.string()),
-    reason: z.string().describe('The problems in one sentence list, for the claim\'s Status Reason ("" when ok).'),
+    reason: z.string().describe('The problems in one sentence list, for the claim\'s Status Reason ("" when ok), cut with … to the 4,000 characters the PRM field holds.'),
     missing_attachments: z.array(z.string()).describe('D16: the required attachment kinds the claim lacks (POP, Lead List).'),
     title_taken_by: z
       .object({ id: z.number().int(), mdf_number: z.string() })
@@ -275,10 +292,16 @@ export const checkMdfClaimAction = defineAction({
       .describe("D15: the earlier claim that has the title, for ops (the run's journal); never for the partner, as it may be another partner's."),
   }),
   idempotent: true,
-  async run(input) {
-    const { problems, missing_attachments, title_taken_by } = checkMdfClaim(input.claim, input.request, input.rules, input.same_title, input.request_claims);
+  async run(input, ctx) {
+    // D15: today, the runtime's date (UTC): a Paid Date after it (beyond a day's tolerance) is refused. The
+    // runtime always gives a clock; a bare call (a unit test of the other rules) checks no date against today.
+    const now = (ctx as { clock?: { now(): number } } | undefined)?.clock?.now();
+    const today = now === undefined ? undefined : new Date(now).toISOString().slice(0, 10);
+    const { problems, missing_attachments, title_taken_by } = checkMdfClaim(input.claim, input.request, input.rules, input.same_title, input.request_claims, today);
     const rules_broken = [...new Set(problems.map((p) => p.rule))];
-    const reason = problems.length ? `Refused (${rules_broken.join(', ')}): ${problems.map((p) => p.message).join(' ')}` : '';
+    // Cut to what the PRM's Status Reason holds (a long title quoted once or twice would fail the denial's write and
+    // leave the claim Open); the partner's email has every reason whole.
+    const reason = problems.length ? cutToLength(`Refused (${rules_broken.join(', ')}): ${problems.map((p) => p.message).join(' ')}`, CLAIM_STATUS_REASON_MAX) : '';
     return { ok: problems.length === 0, problems, rules_broken, reason, missing_attachments, title_taken_by };
   },
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { PartnerFundClaimStatus } from '../../schemas/domain/fund-claim.ts';
+import { cutToLength } from '../../schemas/domain/cut-to-length.ts';
+import { FUND_CLAIM_TITLE_MAX, type PartnerFundClaimStatus } from '../../schemas/domain/fund-claim.ts';
 import type { MdfClaimStatus } from '../../schemas/domain/mdf-claim.ts';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 import type { PrmMdfClaim } from '../prm/prm-records.ts';
@@ -19,10 +20,13 @@ export function fundClaimKey(claim: Pick<PrmMdfClaim, 'id'>): string {
   return `PRM-CLAIM-${claim.id}`;
 }
 
-/** The Funds Claim's Title: the claim's title, or, for a claim submitted without one, its MDF number and id. */
+/**
+ * The Funds Claim's Title: the claim's title, or, for a claim submitted without one, its MDF number and id;
+ * cut to Salesforce's length with `…` (cutToLength, as the Funds Request title), so a reader sees it was cut.
+ */
 function fundClaimTitle(claim: PrmMdfClaim): string {
   const title = claim.title?.trim();
-  return (title ? title : `${claim.mdfNumber} claim ${claim.id}`).slice(0, 255);
+  return cutToLength(title ? title : `${claim.mdfNumber} claim ${claim.id}`, FUND_CLAIM_TITLE_MAX);
 }
 
 /** What `salesforce.upsert_fund_claim` answers. */

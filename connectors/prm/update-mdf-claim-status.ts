@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MdfClaimStatus } from '../../schemas/domain/mdf-claim.ts';
+import { CLAIM_STATUS_REASON_MAX, MdfClaimStatus } from '../../schemas/domain/mdf-claim.ts';
 import { defineAction, type ActionContext } from '../kit/define-connector.ts';
 import type { PrmClient } from './prm-client.ts';
 import { PrmMdfClaim } from './prm-records.ts';
@@ -16,7 +16,7 @@ export const updateMdfClaimStatus = defineAction({
   input: z.object({
     claim_id: z.coerce.number().int().positive().describe('The PRM record id of the claim.'),
     status: MdfClaimStatus,
-    reason: z.string().max(4000).nullish().describe('Why; cleared when omitted.'),
+    reason: z.string().max(CLAIM_STATUS_REASON_MAX).nullish().describe('Why; cleared when omitted.'),
     only_from: z
       .array(MdfClaimStatus)
       .min(1)

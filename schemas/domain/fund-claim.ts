@@ -8,6 +8,9 @@ import { z } from 'zod';
 export const PartnerFundClaimStatus = z.enum(['Draft', 'Approved', 'Rejected', 'Paid']);
 export type PartnerFundClaimStatus = z.infer<typeof PartnerFundClaimStatus>;
 
+/** The length of a PartnerFundClaim's Title in Salesforce: a longer title is cut to it (cutToLength). */
+export const FUND_CLAIM_TITLE_MAX = 255;
+
 /**
  * What Partnerflow writes to a Salesforce PartnerFundClaim (D1, D2). The claim's stable key is the
  * external ID used to upsert (it travels in the URL, not here), so a repeated sync updates rather than
@@ -16,7 +19,7 @@ export type PartnerFundClaimStatus = z.infer<typeof PartnerFundClaimStatus>;
  */
 export const PartnerFundClaim = z
   .object({
-    Title: z.string().min(1).max(255),
+    Title: z.string().min(1).max(FUND_CLAIM_TITLE_MAX),
     Amount: z.number().nonnegative(),
     /** The PartnerFundRequest's record ID (15 or 18 chars). */
     RequestId: z.string().min(15).max(18),

@@ -66,6 +66,9 @@ export const MdfClaim = z.object({
 });
 export type MdfClaim = z.infer<typeof MdfClaim>;
 
+/** The PRM's Status Reason of a claim holds at most this many characters (prm.update_mdf_claim_status). */
+export const CLAIM_STATUS_REASON_MAX = 4000;
+
 /**
  * D15: the form of a title that uniqueness compares: titles that look the same to partner and ops are
  * one title. Unicode NFKC (a decomposed accent, a ligature or a full-width letter is its plain form),
