@@ -4,7 +4,7 @@ import { escalatedFrom, findStep } from './recipe-steps.ts';
 import { TimersQuery } from '../http/api-schemas.ts';
 import { runCursor, runCursorOf, timerCursor, timerCursorOf } from '../http/recipes-and-timers.ts';
 import { runsPage as runsPageQuery } from '../http/runs-page-query.ts';
-import type { Run } from '../store/store.ts';
+import type { RunSummary } from '../store/store.ts';
 import type { ConsoleEnv } from './console-auth.ts';
 import type { ConsoleContext } from './console-routes.ts';
 import { refusedPage } from './login-page.ts';
@@ -39,7 +39,7 @@ export function overviewRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
     const page = await runsPageQuery(store, { limit: WAITING_PAGE_SIZE, before, status: 'waiting' });
     const ids = page.runs.map((r) => r.id);
     const [waiting, retrying, approvals] = await Promise.all([store.waitingSteps(ids), store.retryingSteps(ids), store.openApprovals(ids)]);
-    const runs = new Map<string, Run>(page.runs.map((r) => [r.id, r]));
+    const runs = new Map<string, RunSummary>(page.runs.map((r) => [r.id, r]));
     const rows: WaitingRow[] = await Promise.all(
       waiting.map(async (entry) => {
         const run = runs.get(entry.runId)!;

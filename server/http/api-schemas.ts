@@ -79,6 +79,15 @@ export const RunStatus = z.enum(['queued', 'running', 'waiting', 'completed', 'f
 
 const RunErrorView = z.object({ name: z.string(), message: z.string(), stepKey: z.string().optional() });
 
+const TriggerView = z.object({
+  type: z.string(),
+  event: z.string().optional(),
+  source: z.string().optional(),
+  deliveryId: z.string().optional(),
+  receivedAt: IsoTime,
+  data: z.unknown(),
+});
+
 export const RunView = z
   .object({
     id: z.string(),
@@ -86,14 +95,7 @@ export const RunView = z
     recipeVersion: z.number().int(),
     recipeHash: z.string(),
     status: RunStatus,
-    trigger: z.object({
-      type: z.string(),
-      event: z.string().optional(),
-      source: z.string().optional(),
-      deliveryId: z.string().optional(),
-      receivedAt: IsoTime,
-      data: z.unknown(),
-    }),
+    trigger: TriggerView,
     dedupKey: z.string(),
     correlationKey: z.string().nullable(),
     wakeAt: IsoTime.nullable().describe('When the run is due next; null while only a decision or an event can resume it'),
@@ -105,6 +107,17 @@ export const RunView = z
     finishedAt: IsoTime.nullable(),
   })
   .meta({ id: 'Run' });
+
+/**
+ * A run in a list (`GET /runs`): its trigger's data only when small, else its size alone. A lead
+ * import's trigger holds every row of its CSV: a list of such runs was hundreds of MB.
+ */
+export const RunSummaryView = RunView.extend({
+  trigger: TriggerView.extend({
+    data: z.unknown().optional().describe('The trigger data (redacted), when its JSON is at most 4096 bytes; absent when larger: `GET /runs/:id` has it whole'),
+    dataBytes: z.number().int().nonnegative().describe('The size of the trigger data as JSON, in bytes (UTF-8)'),
+  }),
+}).meta({ id: 'RunSummary' });
 
 export const WaitView = z.union([
   z.object({ kind: z.literal('time'), until: IsoTime }),
@@ -159,7 +172,7 @@ export const RunsQuery = z.object({
 
 export const RunList = z
   .object({
-    runs: z.array(RunView).describe('Newest first'),
+    runs: z.array(RunSummaryView).describe('Newest first; each trigger\'s data only when small (`dataBytes` gives its size): `GET /runs/:id` has it whole'),
     nextBefore: z.string().nullable().describe('Pass as `before` for the next page; null on the last page'),
   })
   .meta({ id: 'RunList' });

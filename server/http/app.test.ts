@@ -51,7 +51,7 @@ describe('errors', () => {
   it('answers a failure with a JSON 500 carrying the request id, never the message or stack; the log has both', async () => {
     const log = capturingLogger();
     fx = await appFixture({ log });
-    fx.store.listRuns = async () => {
+    fx.store.listRuns = fx.store.listRunSummaries = async () => {
       throw new Error('connect failed: postgres://partnerflow:hunter2@db.internal/partnerflow');
     };
     const res = await fx.app.request('/runs', { headers: { 'x-request-id': 'req-42' } });

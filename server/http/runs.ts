@@ -8,7 +8,7 @@ import { requireApiToken } from './api-auth.ts';
 import type { AppDeps, AppEnv } from './app.ts';
 import { jsonError, validationError } from './errors.ts';
 import type { RouteDoc } from './openapi.ts';
-import { journalEntryView, runView } from './views.ts';
+import { journalEntryView, runSummaryView, runView } from './views.ts';
 import { runsPage, runsQueryIssue } from './runs-page-query.ts';
 import { queryParameterIssues } from './query-parameters.ts';
 import { readBodyWithLimit } from './read-body.ts';
@@ -37,7 +37,7 @@ export function runRoutes(deps: AppDeps): Hono<AppEnv> {
     const issue = await runsQueryIssue(store, engine.recipes.list().map((r) => r.definition.name), { before, recipe });
     if (issue) return jsonError(c, 400, `the query is not valid: ${issue.path}: ${issue.message}`, [issue]);
     const { runs, nextBefore } = await runsPage(store, { limit, before, status, recipe, key });
-    const body: z.infer<typeof RunList> = { runs: runs.map(runView), nextBefore };
+    const body: z.infer<typeof RunList> = { runs: runs.map(runSummaryView), nextBefore };
     return c.json(body);
   });
 
@@ -99,7 +99,7 @@ export const runDocs: RouteDoc[] = [
     auth: true,
     query: RunsQuery,
     responses: {
-      200: { description: 'A page of runs', schema: RunList },
+      200: { description: 'A page of runs, each with its trigger summarised: its data only when small (at most 4096 bytes as JSON), its size (`dataBytes`) always; `GET /runs/:id` gives the whole', schema: RunList },
       400: { description: 'Bad query: a bad limit or status, a cursor that is no run, a recipe neither served nor with runs stored (the error names the recipes served), a parameter it does not take or one given twice', schema: ErrorBody },
     },
   },
