@@ -17,39 +17,48 @@ const COLUMNS = [
   'held_back', 'lease_owner', 'lease_until', 'error', 'created_at', 'updated_at', 'finished_at', 'parked_on', 'parked_since',
 ] as const;
 
+/**
+ * A trigger of at most this many bytes is read whole and summarised by the runtime (an MDF request, a
+ * poll's item: a few KB at most); a larger one is summarised by the database, which sends its fields
+ * but the data, and the data's size.
+ */
+const READ_WHOLE_MAX_BYTES = 65_536;
+
 interface SummaryRow {
-  /** The trigger without its `data` (a JSON object). */
-  trigger_meta: string;
-  /** Bytes of the JSON text of the trigger's `data`; null when it has none. */
+  /** The trigger's JSON, when it is at most READ_WHOLE_MAX_BYTES. */
+  trigger_whole: string | null;
+  /** Else the trigger without its `data` (a JSON object). */
+  trigger_meta: string | null;
+  /** Else the bytes of the JSON text of its `data` (null: it has none). */
   trigger_data_bytes: number | string | null;
-  /** That text when it is at most LISTED_TRIGGER_DATA_MAX_BYTES, else null. */
-  trigger_data: string | null;
 }
 
 /**
  * A page of runs, newest first, as a list shows them (`GET /runs`, the console): each run's trigger
- * without its data, the data's size, and the data itself only when small. The database measures the
- * data and cuts it out (SQLite's JSON functions; PostgreSQL's `json`, which only lexes the text), so
- * a list of large lead imports sends the runtime a few hundred bytes a run, not every CSV row, and the
- * runtime parses none of it. The filters and keyset paging are listRuns's, on the same indexes.
+ * without its data, the data's size, and the data itself only when small. A large trigger is measured
+ * and cut in the database: the runtime receives a few hundred bytes a run, not a lead import's every
+ * CSV row, and parses none of it. SQLite: `octet_length` reads no value, `json_remove` parses the text
+ * once in C (its output, the trigger without its data, gives the data's size by difference: the store
+ * writes triggers as JSON.stringify does, without spaces, and json_remove keeps every other token as
+ * written); no `->`, which would write the data out again. PostgreSQL: `octet_length` of a TOASTed text
+ * reads only its header, and `json_each` over `json` (not jsonb) lexes it once and gives each field as
+ * written. The filters and keyset paging are listRuns's, on the same indexes.
  */
 export async function listRunSummariesQuery(db: Kysely<Database>, kind: 'sqlite' | 'postgres', q: RunQuery): Promise<RunSummary[]> {
-  const max = LISTED_TRIGGER_DATA_MAX_BYTES;
+  const whole = sql.lit(READ_WHOLE_MAX_BYTES);
   let query = db
     .selectFrom('runs')
     .select(COLUMNS)
+    .select(sql<string | null>`case when octet_length(runs.trigger) <= ${whole} then runs.trigger end`.as('trigger_whole'))
     .select(
       kind === 'sqlite'
         ? [
-            sql<string>`json_remove(runs.trigger, '$.data')`.as('trigger_meta'),
-            sql<number | string | null>`octet_length(runs.trigger -> '$.data')`.as('trigger_data_bytes'),
-            sql<string | null>`case when octet_length(runs.trigger -> '$.data') <= ${sql.lit(max)} then runs.trigger -> '$.data' end`.as('trigger_data'),
+            sql<string | null>`case when octet_length(runs.trigger) > ${whole} then json_remove(runs.trigger, '$.data') end`.as('trigger_meta'),
+            sql<number | string | null>`case when octet_length(runs.trigger) > ${whole} and json_type(runs.trigger, '$.data') is not null then octet_length(runs.trigger) - octet_length(json_remove(runs.trigger, '$.data')) - length('"data":') - (json_remove(runs.trigger, '$.data') <> '{}') end`.as('trigger_data_bytes'),
           ]
         : [
-            // One lexing of the text (json, not jsonb: nothing is built), each top-level field kept as written.
-            sql<string>`(select json_object_agg(e.key, e.value) filter (where e.key <> 'data') from json_each(runs.trigger::json) e)::text`.as('trigger_meta'),
-            sql<number | string | null>`(select max(octet_length(e.value::text)) from json_each(runs.trigger::json) e where e.key = 'data')`.as('trigger_data_bytes'),
-            sql<string | null>`(select max(e.value::text) from json_each(runs.trigger::json) e where e.key = 'data' and octet_length(e.value::text) <= ${sql.lit(max)})`.as('trigger_data'),
+            sql<string | null>`case when octet_length(runs.trigger) > ${whole} then (select json_object_agg(e.key, e.value) from json_each(runs.trigger::json) e where e.key <> 'data')::text end`.as('trigger_meta'),
+            sql<number | string | null>`case when octet_length(runs.trigger) > ${whole} then (select octet_length(e.value::text) from json_each(runs.trigger::json) e where e.key = 'data') end`.as('trigger_data_bytes'),
           ],
     )
     .orderBy('id', 'desc')
@@ -64,11 +73,12 @@ export async function listRunSummariesQuery(db: Kysely<Database>, kind: 'sqlite'
 
 function toRunSummary(row: Omit<RunRow, 'trigger'> & SummaryRow): RunSummary {
   const { trigger: _none, ...run } = toRun({ ...row, trigger: 'null' });
+  if (row.trigger_whole !== null) {
+    const { data, ...meta } = parse<TriggerRecord>(row.trigger_whole);
+    const text = data === undefined ? undefined : JSON.stringify(data);
+    const dataBytes = text === undefined ? 0 : Buffer.byteLength(text);
+    return { ...run, id: asRunId(row.id), trigger: { ...meta, dataBytes, ...(text !== undefined && dataBytes <= LISTED_TRIGGER_DATA_MAX_BYTES ? { data } : {}) } };
+  }
   const meta = parse<Omit<TriggerRecord, 'data'>>(row.trigger_meta);
-  const bytes = row.trigger_data_bytes === null ? 0 : Number(row.trigger_data_bytes);
-  return {
-    ...run,
-    id: asRunId(row.id),
-    trigger: { ...meta, dataBytes: bytes, ...(row.trigger_data !== null ? { data: parse<unknown>(row.trigger_data) } : {}) },
-  };
+  return { ...run, id: asRunId(row.id), trigger: { ...meta, dataBytes: row.trigger_data_bytes === null ? 0 : Number(row.trigger_data_bytes) } };
 }
