@@ -39,7 +39,8 @@ describe('requests other than webhooks while the store cannot serve', () => {
     fx = await appFixture({ log, realNow: () => now });
     const listRuns = fx.store.listRuns.bind(fx.store);
     const listRunSummaries = fx.store.listRunSummaries.bind(fx.store);
-    fx.store.listRuns = fx.store.listRunSummaries = () => Promise.reject(new StoreUnavailableError('connect ECONNREFUSED 10.0.0.5:5432'));
+    fx.store.listRuns = () => Promise.reject(new StoreUnavailableError('connect ECONNREFUSED 10.0.0.5:5432'));
+    fx.store.listRunSummaries = () => Promise.reject(new StoreUnavailableError('connect ECONNREFUSED 10.0.0.5:5432'));
     for (let i = 0; i < 130; i++) {
       const res = await fx.app.request('/runs');
       expect(res.status).toBe(503);
@@ -60,7 +61,8 @@ describe('requests other than webhooks while the store cannot serve', () => {
 
     // Hours later, another outage: its first refusal is said as the first, without the 9 left unsaid of the last.
     now += 3 * 3600_000;
-    fx.store.listRuns = fx.store.listRunSummaries = () => Promise.reject(new StoreUnavailableError('connect ECONNREFUSED 10.0.0.5:5432'));
+    fx.store.listRuns = () => Promise.reject(new StoreUnavailableError('connect ECONNREFUSED 10.0.0.5:5432'));
+    fx.store.listRunSummaries = () => Promise.reject(new StoreUnavailableError('connect ECONNREFUSED 10.0.0.5:5432'));
     expect((await fx.app.request('/runs')).status).toBe(503);
     // A console page refused 30 s later counts in the next line, a minute after that outage's first.
     now += 30_000;
@@ -77,7 +79,8 @@ describe('requests other than webhooks while the store cannot serve', () => {
   it('show the console a 503 page that says the store cannot be reached and to try again, not a bare 500', async () => {
     const { log, lines } = capturing();
     fx = await appFixture({ log });
-    fx.store.listRuns = fx.store.listRunSummaries = () => Promise.reject(new StoreUnavailableError('connect ECONNREFUSED 10.0.0.5:5432'));
+    fx.store.listRuns = () => Promise.reject(new StoreUnavailableError('connect ECONNREFUSED 10.0.0.5:5432'));
+    fx.store.listRunSummaries = () => Promise.reject(new StoreUnavailableError('connect ECONNREFUSED 10.0.0.5:5432'));
     const page = await fx.app.request('/console/runs');
     expect(page.status).toBe(503);
     expect(page.headers.get('retry-after')).toBe('5');
@@ -110,7 +113,8 @@ describe('requests other than webhooks while the store cannot serve', () => {
   it('show the console a 500 page naming the request id for any other failure, with the detail in the error log', async () => {
     const { log, lines } = capturing();
     fx = await appFixture({ log });
-    fx.store.listRuns = fx.store.listRunSummaries = () => Promise.reject(new Error('a bug: cannot read properties of undefined'));
+    fx.store.listRuns = () => Promise.reject(new Error('a bug: cannot read properties of undefined'));
+    fx.store.listRunSummaries = () => Promise.reject(new Error('a bug: cannot read properties of undefined'));
     const page = await fx.app.request('/console/runs', { headers: { 'x-request-id': 'req-console-1' } });
     expect(page.status).toBe(500);
     const text = await page.text();
