@@ -61,11 +61,12 @@ export function overviewRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
   app.get('/console/timers', async (c) => {
     const now = engine.clock.now();
     // The cursors of GET /timers: each list pages on its own; a page with a cursor lists only its lists.
-    const query = TimersQuery.pick({ after: true, runs_after: true }).safeParse({ after: c.req.query('after') || undefined, runs_after: c.req.query('runs_after') || undefined });
+    // `runs_after`: the former name of runsAfter, in links made before it was renamed.
+    const query = TimersQuery.pick({ after: true, runsAfter: true }).safeParse({ after: c.req.query('after') || undefined, runsAfter: c.req.query('runsAfter') || c.req.query('runs_after') || undefined });
     if (!query.success) {
       return c.html(refusedPage(ctx.frame(c, 'timers'), 'No such page', 'This link is not a page of this list (a page link of the timers page carries where the page before it ended).', { href: '/console/timers', label: 'The soonest timers' }), 400);
     }
-    const { after, runs_after: runsAfter } = query.data;
+    const { after, runsAfter } = query.data;
     const paged = after !== undefined || runsAfter !== undefined;
     const [upcoming, pending, triggers] = await Promise.all([
       !paged || runsAfter ? store.listUpcoming({ limit: TIMERS_LIMIT, after: runsAfter ? runCursor(runsAfter) : undefined }) : [],
@@ -91,7 +92,7 @@ export function overviewRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
     const next = new URLSearchParams();
     const lastRun = upcoming.length === TIMERS_LIMIT ? upcoming[upcoming.length - 1] : undefined;
     const lastTimer = pending.length === TIMERS_LIMIT ? pending[pending.length - 1] : undefined;
-    if (lastRun) next.set('runs_after', runCursorOf(lastRun));
+    if (lastRun) next.set('runsAfter', runCursorOf(lastRun));
     if (lastTimer) next.set('after', timerCursorOf(lastTimer));
     return c.html(timersPage(ctx.frame(c, 'timers'), rows, { paged, next: next.size > 0 ? `/console/timers?${next.toString()}` : null }));
   });

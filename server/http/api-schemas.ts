@@ -199,18 +199,23 @@ export const TimersQuery = z.object({
   limit: pageLimit().describe('At most this many of each list (1 to 200).'),
   after: z
     .string()
-    .regex(/^\d{1,15}\.\d{1,15}$/, 'the `next_after` of the previous page')
+    .regex(/^\d{1,15}\.\d{1,15}$/, 'the `nextAfter` of the previous page')
     .optional()
-    .describe('Business timers after this one: the `next_after` of the previous page. Given alone, only business timers are listed.'),
-  runs_after: z
-    .string()
-    .refine((cursor) => {
-      const dot = cursor.indexOf('.');
-      return dot > 0 && CURSOR_TIME.test(cursor.slice(0, dot)) && /^[A-Za-z0-9_-]{1,100}$/.test(cursor.slice(dot + 1));
-    }, 'the `next_runs_after` of the previous page')
+    .describe('Business timers after this one: the `nextAfter` of the previous page. Given alone, only business timers are listed.'),
+  runsAfter: runWakeCursor('runsAfter')
     .optional()
-    .describe('Run wake-ups after this one: the `next_runs_after` of the previous page. Given alone, only run wake-ups are listed.'),
+    .describe('Run wake-ups after this one: the `nextRunsAfter` of the previous page. Given alone, only run wake-ups are listed.'),
 });
+
+/** `runs_after`, the former name of `runsAfter` (before the API's cursors were all camelCase, as `nextBefore` of `GET /runs`): still read, never with `runsAfter`. */
+export const FORMER_TIMERS_QUERY = z.object({ runs_after: runWakeCursor('runs_after').optional() });
+
+function runWakeCursor(name: string) {
+  return z.string().refine((cursor) => {
+    const dot = cursor.indexOf('.');
+    return dot > 0 && CURSOR_TIME.test(cursor.slice(0, dot)) && /^[A-Za-z0-9_-]{1,100}$/.test(cursor.slice(dot + 1));
+  }, `the \`nextRunsAfter\` of the previous page${name === 'runsAfter' ? '' : ' (runs_after is the former name of runsAfter)'}`);
+}
 
 export const TimerView = z
   .object({
@@ -257,12 +262,14 @@ export const PollView = z
 
 export const TimerList = z
   .object({
-    timers: z.array(TimerView).describe('Unfinished runs with a wake time, soonest first, paged with `runs_after` (empty when only `after` is given)'),
+    timers: z.array(TimerView).describe('Unfinished runs with a wake time, soonest first, paged with `runsAfter` (empty when only `after` is given)'),
     business_timers: z.array(BusinessTimerView).describe('Pending business timers, soonest first, paged with `after` (empty when only `runs_after` is given)'),
     schedules: z.array(ScheduleView).describe('Every served `schedule` recipe with its next fire time, soonest first, on the first page only (empty when a cursor is given)'),
     polls: z.array(PollView).describe('Every served `poll` recipe with its next poll time, soonest first, on the first page only (empty when a cursor is given)'),
-    next_after: z.string().nullable().describe('Pass as `after` for the next page of business timers; null on the last page, or when they were not listed'),
-    next_runs_after: z.string().nullable().describe('Pass as `runs_after` for the next page of run wake-ups; null on the last page, or when they were not listed'),
+    nextAfter: z.string().nullable().describe('Pass as `after` for the next page of business timers; null on the last page, or when they were not listed'),
+    nextRunsAfter: z.string().nullable().describe('Pass as `runsAfter` for the next page of run wake-ups; null on the last page, or when they were not listed'),
+    next_after: z.string().nullable().describe('Deprecated: the same as `nextAfter`, its former name, kept for existing clients'),
+    next_runs_after: z.string().nullable().describe('Deprecated: the same as `nextRunsAfter`, its former name, kept for existing clients'),
   })
   .meta({ id: 'TimerList' });
 
