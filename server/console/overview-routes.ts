@@ -75,7 +75,10 @@ export function overviewRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
       paged ? { schedules: [], polls: [] } : readUpcomingTriggers(store, engine.recipes, now),
     ]);
     const ids = upcoming.map((u) => u.runId);
-    const [waiting, retrying, runs] = await Promise.all([store.waitingSteps(ids), store.retryingSteps(ids), Promise.all(ids.map((id) => store.getRun(id)))]);
+    // Summaries, one query: a waking run's trigger may hold a lead import's every row, and the page shows its key.
+    const [waiting, retrying, listed] = await Promise.all([store.waitingSteps(ids), store.retryingSteps(ids), store.listRunSummaries({ ids, limit: Math.max(1, ids.length) })]);
+    const byId = new Map(listed.map((run) => [run.id as string, run]));
+    const runs = ids.map((id) => byId.get(id));
     const w = byRun(waiting);
     const r = byRun(retrying);
     const rows: TimerRow[] = [];

@@ -41,7 +41,8 @@ export async function runsPage(store: Store, q: { limit: number; before?: string
  */
 export async function cursorIssue(store: Store, before: string): Promise<'not-run-id' | 'no-run' | null> {
   if (!RUN_ID_CURSOR.test(before)) return 'not-run-id';
-  return (await store.getRun(asRunId(before))) ? null : 'no-run';
+  // A summary: the cursor is often a lead import's run, whose trigger holds every row of its CSV.
+  return (await store.listRunSummaries({ ids: [asRunId(before)], limit: 1 })).length > 0 ? null : 'no-run';
 }
 
 /**

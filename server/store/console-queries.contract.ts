@@ -77,6 +77,10 @@ export function describeConsoleStoreContract(name: string, open: () => Promise<S
       expect((await store.listRunSummaries({ limit: 2, before: failed.id })).map((r) => r.id)).toEqual([small.id, big.id]);
       expect((await store.listRunSummaries({ limit: 10, correlationKey: 'MDF-1', status: 'queued' })).map((r) => r.id)).toEqual((await store.listRuns({ limit: 10, correlationKey: 'MDF-1', status: 'queued' })).map((r) => r.id));
       expect((await store.getRun(big.id))!.trigger.data).toEqual({ rows });
+      // By id (the console's timers page lists the runs that wake next), newest first; none for no ids.
+      expect((await store.listRunSummaries({ ids: [big.id, failed.id, asRunId('run_none')], limit: 10 })).map((r) => [r.id, r.trigger.dataBytes > 100_000])).toEqual([[failed.id, false], [big.id, true]]);
+      expect(await store.listRunSummaries({ ids: [], limit: 10 })).toEqual([]);
+      expect((await store.listRuns({ ids: [small.id], limit: 10 })).map((r) => r.trigger.data)).toEqual([small.trigger.data]);
     });
 
     it('the waiting steps and open approval links of a page of runs', async () => {

@@ -302,6 +302,10 @@ export class KyselyStore implements Store {
     if (q.recipe) query = query.where('recipe', '=', q.recipe);
     if (q.correlationKey) query = query.where('correlation_key', '=', q.correlationKey);
     if (q.before) query = query.where('id', '<', q.before);
+    if (q.ids) {
+      if (q.ids.length === 0) return [];
+      query = query.where('id', 'in', [...q.ids]);
+    }
     return (await query.execute()).map(toRun);
   }
 

@@ -67,6 +67,10 @@ export async function listRunSummariesQuery(db: Kysely<Database>, kind: 'sqlite'
   if (q.recipe) query = query.where('recipe', '=', q.recipe);
   if (q.correlationKey) query = query.where('correlation_key', '=', q.correlationKey);
   if (q.before) query = query.where('id', '<', q.before);
+  if (q.ids) {
+    if (q.ids.length === 0) return [];
+    query = query.where('id', 'in', [...q.ids]);
+  }
   const rows = await query.execute();
   return rows.map((row) => toRunSummary(row as unknown as Omit<RunRow, 'trigger'> & SummaryRow));
 }

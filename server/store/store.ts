@@ -526,6 +526,8 @@ export interface RunQuery {
   recipe?: string;
   /** The business key (an MDF number, a claim, a lead): runs_correlation (correlation_key, id). */
   correlationKey?: string;
+  /** Only these runs (by primary key): the runs of a page listed elsewhere, such as the console's timers. */
+  ids?: readonly RunId[];
   limit: number;
   before?: RunId;
 }
