@@ -291,6 +291,20 @@ describe('POST /runs/:id/retry and /cancel', () => {
     expect((await fx.store.getRun(runId as never))!.status).toBe('failed');
   });
 
+  it('refuses a retry body that writes recipe_version twice with 400 naming it, and retries nothing: which version was meant is ambiguous (JSON.parse kept the last)', async () => {
+    fx = await appFixture();
+    fx.system.failNext('record', permanentError('the system said no'));
+    const [runId] = await deliverMany(1);
+    await fx.engine.runUntilIdle();
+    const res = await fx.app.request(`/runs/${runId}/retry`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"recipe_version": "current", "recipe_version": "started"}' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: 'the body is not valid: recipe_version: written twice: say once which version the run goes on as ({} or {"recipe_version": "current"})',
+      issues: [{ path: 'recipe_version', message: 'written twice: say once which version the run goes on as ({} or {"recipe_version": "current"})' }],
+    });
+    expect((await fx.store.getRun(runId as never))!.status).toBe('failed');
+  });
+
   it('a retry of a run still going is 409 saying its status only; of a run its recipe stopped as failed, 409 saying that', async () => {
     fx = await appFixture({ recipes: [approvalRecipe] });
     const [runId] = await deliverMany(1);
