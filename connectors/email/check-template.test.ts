@@ -62,6 +62,23 @@ template(
 );
 template('approval-ask', 'Please decide on {{ request.mdfNumber }}', 'Hello {{ approver_name }},\n\nApprove: {{ aprove_url }}\nDeny: {{ deny_url }}\n{{ expires_text ? expires_text : \'\' }}{{ expires_at }}');
 
+template(
+  'many-problems',
+  'Claim {{ claim.number } paid',
+  // Every problem of one template, each on its line: two placeholders that do not parse, a function and a
+  // variable templates do not have, and a name the step's data does not give.
+  ['Paid {{ $usd(claim.amount }} on {{ claim.paidOn.. }}.', 'By {{ $usdd(claim.amount) }} for {{ $partnerName }}.', 'Ref {{ reference }}.'].join('\n'),
+);
+writeFileSync(join(templatesDir, 'no-subject-line.txt'), '---\ntitle: x\n---\nHello {{ $name }}\n');
+template(
+  'variables-bound',
+  'Leads for {{ partner.name }}',
+  // Names a placeholder binds, and a function passed as a value: no problem.
+  [
+    "{{ $join($map(leads, $string), ', ') }} {{ $join(leads@$l.($l.email), ', ') }} {{ $join(leads#$i.($string($i + 1)), ',') }}",
+    '{{ ($t := $count(leads); $t) }} {{ $map(leads, function($lead) { $lead.email }) }} {{ $ }} {{ $$.partner.name }}',
+  ].join('\n'),
+);
 const { connectors } = loadConfig({ EMAIL_TEMPLATES_DIR: templatesDir }, { mock: true, connectors: CONNECTORS });
 const catalog = new ConnectorCatalog(CONNECTORS);
 
@@ -78,6 +95,30 @@ function validate(steps: unknown[]): string[] {
   const recipe = { name: 'notify', version: 1, description: 'Tells the partner.', trigger: { type: 'webhook', event: 'prm.mdf_request.submitted' }, steps: [getRequest, ...steps] };
   return validateRecipe(recipe, FILE, { catalog, tables: [], connectorConfigs: connectors }).problems.map(formatProblem);
 }
+
+describe('every problem of an email template, in one run of validate', () => {
+  it('names each placeholder that does not parse, each stray {{, a function and a $variable templates do not have, and each name the data does not give', () => {
+    expect(validate([send('notify', 'many-problems', { claim: '{% $steps.request %}' })])).toEqual([
+      expect.stringMatching(/^recipes\/mdf-requests\/notify\.recipe\.json: steps\[1\]\.input\.template: email template "many-problems" cannot be used: .*many-problems\.txt:2: "\{\{" without its "\}\}": a placeholder is written \{\{ … \}\}$/),
+      expect.stringMatching(/email template "many-problems" cannot be used: .*many-problems\.txt:4: \{\{ \$usd\(claim\.amount \}\}: .+/),
+      expect.stringMatching(/email template "many-problems" cannot be used: .*many-problems\.txt:4: \{\{ claim\.paidOn\.\. \}\}: .+/),
+      `${FILE}: steps[1].input.template: email template "many-problems" calls $usdd in {{ $usdd(claim.amount) }}, which is not a function in email templates: a send fails there (did you mean "$usd"?)`,
+      `${FILE}: steps[1].input.template: email template "many-problems" reads $partnerName in {{ $partnerName }}, which is no variable in email templates: it shows a blank in every email; a field of the step's data is read without $ (partnerName)`,
+      `${FILE}: steps[1].input.data: step "notify" renders email template "many-problems", which reads "reference", but the step's data has no "reference": the email would show a blank there`,
+    ]);
+  });
+
+  it('a front matter without its subject line, and what the body reads, both', () => {
+    expect(validate([send('notify', 'no-subject-line', {})])).toEqual([
+      expect.stringMatching(/email template "no-subject-line" cannot be used: .*no-subject-line\.txt: the front matter has no "subject:" line$/),
+      `${FILE}: steps[1].input.template: email template "no-subject-line" reads $name in {{ $name }}, which is no variable in email templates: it shows a blank in every email; a field of the step's data is read without $ (name)`,
+    ]);
+  });
+
+  it('a $name the placeholder binds ($x := …, a lambda\'s parameter, @$x, #$i), a function passed as a value, $ and $$ are no problem', () => {
+    expect(validate([send('notify', 'variables-bound', { partner: '{% $steps.request %}', leads: [] })])).toEqual([]);
+  });
+});
 
 describe('the names an email template reads, against the data its step passes', () => {
   it('names each name the template reads that the data does not give, with the step, the template and the closest data key; a data key the template does not read is no problem', () => {

@@ -5,7 +5,7 @@ import type { Choice, ValueSource } from '../../server/engine/expression-choices
 import { calledFunctions, isExpression, KNOWN_FUNCTIONS, TEMPLATE_FUNCTIONS } from '../../server/engine/expression.ts';
 import type { ActionInputContext, ActionInputProblem } from '../kit/define-connector.ts';
 import { EmailConfig } from './email-config.ts';
-import { parseTemplate, templatesAmong, unreadableTemplatesFolder, type ParsedTemplate } from './email-templates.ts';
+import { readTemplate, templatesAmong, unreadableTemplatesFolder, type ParsedTemplate } from './email-templates.ts';
 import { templateChoices } from './template-choices.ts';
 import { templateNames, type TemplateNames } from './template-names.ts';
 
@@ -16,7 +16,7 @@ import { templateNames, type TemplateNames } from './template-names.ts';
  * A `template` written as an expression is checked the same for each name written in it that it can
  * give (template-choices.ts: `c ? 'a' : 'b'` and the like), and each name the recipe gives it before
  * the step (`context.valuesAt`: a `set` step's `$vars`, every row of a table column a lookup reads),
- * a missing one named with where it comes from; a name it reads at run time is the send's to judge. Each template must parse and call only the functions templates have. Then each name the
+ * a missing one named with where it comes from; a name it reads at run time is the send's to judge. Each template must parse (every placeholder that does not, every stray `{{`, named at once), call only the functions templates have and read no `$name` nothing binds. Then each name the
  * template reads must be a key of the step's literal `data` (or one of `added`, the names the action
  * adds itself): a missing one renders as nothing, so a renamed or misspelt key would only show as a
  * blank in an email a partner reads (template-names.ts says which names count).
@@ -49,10 +49,12 @@ export function checkTemplateInput(input: unknown, context: ActionInputContext, 
       // One problem per place the name comes from: two table rows with one typo are two rows to fix.
       return choices.filter((c) => c.value === name).map(({ from }) => ({ path: ['template'], message: missingMessage(name, from, chosen, shown, step), unknownName: { name, known } }));
     }
-    // It must parse too (front matter, placeholders that compile): a broken one fails every send.
+    // It must parse too (front matter, placeholders that compile): a broken one fails every send. Each
+    // problem is named, and what could be read is checked as well: one run of validate shows them all.
     const parsed = parsedTemplate(context, join(dir, `${name}.txt`));
-    if ('problem' in parsed) return [{ path: ['template'], message: `email template "${name}" cannot be used: ${parsed.problem}` }];
-    return [...unknownFunctions(name, parsed.calls), ...missingData(name, parsed.names, (input as { data?: unknown }).data, step, added)];
+    const broken = parsed.problems.map((problem): ActionInputProblem => ({ path: ['template'], message: `email template "${name}" cannot be used: ${problem}` }));
+    if (!parsed.read) return broken;
+    return [...broken, ...unknownFunctions(name, parsed.read.calls), ...unknownVariables(name, parsed.read.variables), ...missingData(name, parsed.read.names, (input as { data?: unknown }).data, step, added)];
   });
 }
 
@@ -105,13 +107,27 @@ function missingData(template: string, names: TemplateNames, data: unknown, step
     }));
 }
 
-/** A function a template calls that templates do not have, and the placeholder (`{{ … }}`) that calls it. */
+/**
+ * A `$name` a template reads as a value that nothing gives it: templates are evaluated with the
+ * step's data as their context and functions only (no variables), so `{{ $amount }}` shows a blank in
+ * every email; the data's fields are read without `$` (`{{ amount }}`). A name the placeholder binds
+ * (`$x := …`, a lambda's parameter, `@$x`, `#$i`) and a function passed as a value (`$map(xs, $string)`)
+ * are fine; calls are unknownFunctions' to judge.
+ */
+function unknownVariables(template: string, variables: readonly Call[]): ActionInputProblem[] {
+  return variables.map(({ name, placeholder }) => ({
+    path: ['template'],
+    message: `email template "${template}" reads $${name} in ${placeholder}, which is no variable in email templates: it shows a blank in every email; a field of the step's data is read without $ (${name})`,
+  }));
+}
+
+/** A function a template calls that templates do not have (or a variable it reads that nothing binds), and the placeholder (`{{ … }}`) that does. */
 interface Call {
   name: string;
   placeholder: string;
 }
 
-type Parsed = { names: TemplateNames; calls: Call[] } | { problem: string };
+type Parsed = { read?: { names: TemplateNames; calls: Call[]; variables: Call[] }; problems: string[] };
 
 /** Each template file is parsed (and its names and calls found) once per recipe check. */
 const parsedByContext = new WeakMap<ActionInputContext, Map<string, Parsed>>();
@@ -122,10 +138,10 @@ function parsedTemplate(context: ActionInputContext, file: string): Parsed {
   let found = byFile.get(file);
   if (!found) {
     try {
-      const parsed = parseTemplate(readFileSync(file, 'utf8'), displayPath(file));
-      found = { names: templateNames(parsed), calls: unknownCalls(parsed) };
+      const { template, problems } = readTemplate(readFileSync(file, 'utf8'), displayPath(file));
+      found = { ...(template && { read: { names: templateNames(template), calls: unknownCalls(template), variables: unboundVariables(template) } }), problems };
     } catch (error) {
-      found = { problem: (error as Error).message };
+      found = { problems: [(error as Error).message] };
     }
     byFile.set(file, found);
   }
@@ -143,6 +159,39 @@ function unknownCalls(template: ParsedTemplate): Call[] {
     }
   }
   return calls;
+}
+
+/** The `$name`s each placeholder reads as a value and does not bind itself, nor is a template function, each once per placeholder. */
+function unboundVariables(template: ParsedTemplate): Call[] {
+  const found: Call[] = [];
+  for (const part of [...template.subject, ...template.body]) {
+    if (typeof part === 'string') continue;
+    const placeholder = `{{${part.source}}}`;
+    const read = new Set<string>();
+    const bound = new Set<string>();
+    const visit = (node: unknown): void => {
+      if (node === null || typeof node !== 'object') return;
+      if (Array.isArray(node)) {
+        node.forEach(visit);
+        return;
+      }
+      const n = node as { type?: string; value?: unknown; procedure?: unknown; lhs?: { type?: string; value?: unknown }; arguments?: Array<{ type?: string; value?: unknown }>; focus?: unknown; index?: unknown };
+      // `$` (the context) and `$$` (the data) are the empty name and `$`.
+      if (n.type === 'variable' && typeof n.value === 'string' && n.value !== '' && n.value !== '$') read.add(n.value);
+      if (n.type === 'bind' && n.lhs?.type === 'variable' && typeof n.lhs.value === 'string') bound.add(n.lhs.value);
+      if (n.type === 'lambda') for (const a of n.arguments ?? []) if (a.type === 'variable' && typeof a.value === 'string') bound.add(a.value);
+      if (typeof n.focus === 'string') bound.add(n.focus);
+      if (typeof n.index === 'string') bound.add(n.index);
+      for (const [field, child] of Object.entries(n)) {
+        // A called function is unknownCalls' (its procedure); its arguments are read here.
+        if (field === 'procedure' && (n.type === 'function' || n.type === 'partial')) continue;
+        if (child && typeof child === 'object') visit(child);
+      }
+    };
+    visit(part.compiled.ast());
+    for (const name of read) if (!bound.has(name) && !TEMPLATE_FUNCTIONS.has(name) && !KNOWN_FUNCTIONS.has(name)) found.push({ name, placeholder });
+  }
+  return found;
 }
 
 /** The folder is read once per recipe check, not once per step that names a template. */

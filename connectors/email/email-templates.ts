@@ -112,31 +112,48 @@ async function noSuchTemplate(name: string, dir: string): Promise<string> {
 
 /** Splits the front matter (`subject:`) from the body (a leading byte order mark ignored); names the file when the format is wrong. */
 export function parseTemplate(source: string, file: string): ParsedTemplate {
+  const read = readTemplate(source, file);
+  // A send fails at the first problem (validate names every one: readTemplate).
+  if (read.problems.length > 0) throw new TemplateError(read.problems[0]!);
+  return read.template!;
+}
+
+/**
+ * A template as parseTemplate reads it, with every problem it has rather than the first: each
+ * placeholder that does not parse, each `{{` without its `}}`, a front matter without its subject.
+ * `template` holds what could be read (the placeholders that parse; the subject empty when it has no
+ * line), for the checks of what it reads and calls; it is absent when the file has no front matter.
+ */
+export function readTemplate(source: string, file: string): { template?: ParsedTemplate; problems: string[] } {
+  const problems: string[] = [];
   const content = withoutByteOrderMark(source);
   const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n([\s\S]*)$/.exec(content);
-  if (!match) throw new TemplateError(`${file}: a template starts with a front matter: ---, subject: …, ---`);
+  if (!match) return { problems: [`${file}: a template starts with a front matter: ---, subject: …, ---`] };
   const frontLines = match[1]!.split(/\r?\n/);
   const subjectAt = frontLines.findIndex((line) => line.startsWith('subject:'));
-  if (subjectAt < 0) throw new TemplateError(`${file}: the front matter has no "subject:" line`);
-  const subject = frontLines[subjectAt]!.slice('subject:'.length).trim();
+  if (subjectAt < 0) problems.push(`${file}: the front matter has no "subject:" line`);
+  const subjectText = subjectAt < 0 ? '' : frontLines[subjectAt]!.slice('subject:'.length).trim();
+  const subject = splitParts(subjectText, file, subjectAt + 2, problems);
   // Lines of the file, so a placeholder that does not parse is named where the author wrote it.
   const bodyLine = lineCount(content.slice(0, content.length - match[2]!.length)) + 1;
   // Trailing blank lines go before splitting: they cannot hold a placeholder, which ends in `}}`.
-  return { subject: splitParts(subject, file, subjectAt + 2), body: splitParts(match[2]!.replace(/\s+$/, '\n'), file, bodyLine) };
+  const body = splitParts(match[2]!.replace(/\s+$/, '\n'), file, bodyLine, problems);
+  return { template: { subject, body }, problems };
 }
 
 function lineCount(text: string): number {
   return text.split('\n').length - 1;
 }
 
-function splitParts(text: string, file: string, firstLine: number): Part[] {
+/** The literal text and placeholders of `text`; each problem is added to `problems` (the part left out, or kept as text). */
+function splitParts(text: string, file: string, firstLine: number, problems: string[]): Part[] {
   const parts: Part[] = [];
   let last = 0;
   const literal = (from: number, to: number): string => {
     const piece = text.slice(from, to);
     // `{{ name }` (a brace short) would be sent as written, braces and all, to every recipient.
     const open = piece.indexOf('{{');
-    if (open >= 0) throw new TemplateError(`${file}:${firstLine + lineCount(text.slice(0, from + open))}: "{{" without its "}}": a placeholder is written {{ … }}`);
+    if (open >= 0) problems.push(`${file}:${firstLine + lineCount(text.slice(0, from + open))}: "{{" without its "}}": a placeholder is written {{ … }}`);
     return piece;
   };
   for (const placeholder of text.matchAll(PLACEHOLDER)) {
@@ -152,7 +169,7 @@ function splitParts(text: string, file: string, firstLine: number): Part[] {
       const cause = (e.cause as { message?: string } | undefined)?.message ?? e.message;
       const where = e.position !== undefined ? ` at position ${e.position}` : '';
       const line = firstLine + lineCount(text.slice(0, placeholder.index));
-      throw new TemplateError(`${file}:${line}: {{${source}}}: ${cause}${where}`);
+      problems.push(`${file}:${line}: {{${source}}}: ${cause}${where}`);
     }
   }
   parts.push(literal(last, text.length));

@@ -21,10 +21,12 @@ describe('partnerflow openapi', () => {
     expect(await openapiCommand.run({ values: {}, positionals: [] })).toBe(0);
     const document = JSON.parse(output.out.join('\n'));
     const timers = document.paths['/timers'].get;
-    expect(timers.parameters.map((p: { name: string }) => p.name)).toEqual(['limit', 'after', 'runs_after']);
+    expect(timers.parameters.map((p: { name: string }) => p.name)).toEqual(['limit', 'after', 'runsAfter']);
     expect(timers.parameters.find((p: { name: string }) => p.name === 'limit').schema).toMatchObject({ minimum: 1, maximum: 200 });
     expect(Object.keys(timers.responses)).toEqual(expect.arrayContaining(['200', '400']));
-    expect(Object.keys(document.components.schemas.TimerList.properties)).toEqual(['timers', 'business_timers', 'schedules', 'polls', 'next_after', 'next_runs_after']);
+    expect(Object.keys(document.components.schemas.TimerList.properties)).toEqual(['timers', 'business_timers', 'schedules', 'polls', 'nextAfter', 'nextRunsAfter', 'next_after', 'next_runs_after']);
+    // The cursors are camelCase, as nextBefore of GET /runs; the former names are answered too, marked deprecated.
+    expect(document.components.schemas.TimerList.properties.next_after.description).toMatch(/^Deprecated: the same as `nextAfter`/);
     // The recipes' schedules and polls, with their next times (review 8, F8).
     expect(Object.keys(document.components.schemas.Schedule.properties)).toEqual(['recipe', 'cron', 'timezone', 'fires_at']);
     expect(Object.keys(document.components.schemas.Poll.properties)).toEqual(['recipe', 'action', 'every', 'fires_at', 'failures', 'last_error']);

@@ -510,7 +510,7 @@ describe('the waiting and timers pages', () => {
     expect(first.status).toBe(200);
     expect(runIdsOn(first.html)).toEqual(ids.slice(0, 100));
     const next = /<a href="([^"]+)" rel="next">Next page<\/a>/.exec(first.html)?.[1]?.replace(/&amp;/g, '&');
-    expect(next).toMatch(/^\/console\/timers\?runs_after=\d+\.run_[a-z0-9]+$/);
+    expect(next).toMatch(/^\/console\/timers\?runsAfter=\d+\.run_[a-z0-9]+$/);
     expect(first.text).not.toContain('GET /timers pages through the rest');
 
     const second = await page(browser, next!);
@@ -525,6 +525,10 @@ describe('the waiting and timers pages', () => {
     const bad = await page(browser, '/console/timers?runs_after=yesterday');
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('not a page of this list');
+    // A link made before the cursor was renamed (runs_after) still opens the same page.
+    const former = await page(browser, next!.replace('runsAfter=', 'runs_after='));
+    expect(former.status).toBe(200);
+    expect(runIdsOn(former.html)).toEqual(ids.slice(100));
   });
 });
 

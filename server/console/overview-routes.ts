@@ -4,7 +4,7 @@ import { escalatedFrom, findStep } from './recipe-steps.ts';
 import { TimersQuery } from '../http/api-schemas.ts';
 import { runCursor, runCursorOf, timerCursor, timerCursorOf } from '../http/recipes-and-timers.ts';
 import { runsPage as runsPageQuery } from '../http/runs-page-query.ts';
-import type { Run } from '../store/store.ts';
+import type { RunSummary } from '../store/store.ts';
 import type { ConsoleEnv } from './console-auth.ts';
 import type { ConsoleContext } from './console-routes.ts';
 import { refusedPage } from './login-page.ts';
@@ -39,7 +39,7 @@ export function overviewRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
     const page = await runsPageQuery(store, { limit: WAITING_PAGE_SIZE, before, status: 'waiting' });
     const ids = page.runs.map((r) => r.id);
     const [waiting, retrying, approvals] = await Promise.all([store.waitingSteps(ids), store.retryingSteps(ids), store.openApprovals(ids)]);
-    const runs = new Map<string, Run>(page.runs.map((r) => [r.id, r]));
+    const runs = new Map<string, RunSummary>(page.runs.map((r) => [r.id, r]));
     const rows: WaitingRow[] = await Promise.all(
       waiting.map(async (entry) => {
         const run = runs.get(entry.runId)!;
@@ -61,11 +61,12 @@ export function overviewRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
   app.get('/console/timers', async (c) => {
     const now = engine.clock.now();
     // The cursors of GET /timers: each list pages on its own; a page with a cursor lists only its lists.
-    const query = TimersQuery.pick({ after: true, runs_after: true }).safeParse({ after: c.req.query('after') || undefined, runs_after: c.req.query('runs_after') || undefined });
+    // `runs_after`: the former name of runsAfter, in links made before it was renamed.
+    const query = TimersQuery.pick({ after: true, runsAfter: true }).safeParse({ after: c.req.query('after') || undefined, runsAfter: c.req.query('runsAfter') || c.req.query('runs_after') || undefined });
     if (!query.success) {
       return c.html(refusedPage(ctx.frame(c, 'timers'), 'No such page', 'This link is not a page of this list (a page link of the timers page carries where the page before it ended).', { href: '/console/timers', label: 'The soonest timers' }), 400);
     }
-    const { after, runs_after: runsAfter } = query.data;
+    const { after, runsAfter } = query.data;
     const paged = after !== undefined || runsAfter !== undefined;
     const [upcoming, pending, triggers] = await Promise.all([
       !paged || runsAfter ? store.listUpcoming({ limit: TIMERS_LIMIT, after: runsAfter ? runCursor(runsAfter) : undefined }) : [],
@@ -74,7 +75,10 @@ export function overviewRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
       paged ? { schedules: [], polls: [] } : readUpcomingTriggers(store, engine.recipes, now),
     ]);
     const ids = upcoming.map((u) => u.runId);
-    const [waiting, retrying, runs] = await Promise.all([store.waitingSteps(ids), store.retryingSteps(ids), Promise.all(ids.map((id) => store.getRun(id)))]);
+    // Summaries, one query: a waking run's trigger may hold a lead import's every row, and the page shows its key.
+    const [waiting, retrying, listed] = await Promise.all([store.waitingSteps(ids), store.retryingSteps(ids), store.listRunSummaries({ ids, limit: Math.max(1, ids.length) })]);
+    const byId = new Map(listed.map((run) => [run.id as string, run]));
+    const runs = ids.map((id) => byId.get(id));
     const w = byRun(waiting);
     const r = byRun(retrying);
     const rows: TimerRow[] = [];
@@ -91,7 +95,7 @@ export function overviewRoutes(ctx: ConsoleContext): Hono<ConsoleEnv> {
     const next = new URLSearchParams();
     const lastRun = upcoming.length === TIMERS_LIMIT ? upcoming[upcoming.length - 1] : undefined;
     const lastTimer = pending.length === TIMERS_LIMIT ? pending[pending.length - 1] : undefined;
-    if (lastRun) next.set('runs_after', runCursorOf(lastRun));
+    if (lastRun) next.set('runsAfter', runCursorOf(lastRun));
     if (lastTimer) next.set('after', timerCursorOf(lastTimer));
     return c.html(timersPage(ctx.frame(c, 'timers'), rows, { paged, next: next.size > 0 ? `/console/timers?${next.toString()}` : null }));
   });

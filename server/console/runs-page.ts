@@ -1,5 +1,5 @@
 import { html } from 'hono/html';
-import type { Run } from '../store/store.ts';
+import type { Run, RunSummary } from '../store/store.ts';
 import { duration, layout, statusBadge, time, type Html, type PageFrame } from './console-layout.ts';
 import { runWaitWords, type RunWaits } from './wait-words.ts';
 
@@ -13,7 +13,7 @@ export interface RunFilters {
 }
 
 export interface RunsPageData {
-  runs: Run[];
+  runs: RunSummary[];
   waits: Map<string, RunWaits>;
   nextBefore: string | null;
   /** Whether this page is not the first (a cursor was given): a link back to the newest. */
@@ -24,13 +24,13 @@ export interface RunsPageData {
 }
 
 /** The trigger of a run in a few words: its type and event or source. */
-export function triggerWords(run: Run): string {
+export function triggerWords(run: Pick<Run | RunSummary, 'trigger'>): string {
   const t = run.trigger;
   return [t.type, t.event].filter(Boolean).join(' ');
 }
 
 /** How long the run took, or has been going. */
-export function runDuration(run: Run, now: number): string {
+export function runDuration(run: Pick<Run, 'finishedAt' | 'createdAt'>, now: number): string {
   return run.finishedAt !== null ? duration(run.finishedAt - run.createdAt) : `${duration(now - run.createdAt)} so far`;
 }
 

@@ -30,7 +30,7 @@ export function waitWords(entry: JournalEntry): Html {
 }
 
 /** What a run waits for, in words; an empty string when it waits for nothing. */
-export function runWaitWords(run: Run, waits: RunWaits, now: number): Html | string {
+export function runWaitWords(run: Omit<Run, 'trigger'>, waits: RunWaits, now: number): Html | string {
   // Parked: its next call goes to a system that had half the worker's turns waiting on it (worker-slots.ts).
   if (run.parkedOn !== null && run.finishedAt === null) {
     const system = run.parkedOn;

@@ -1,11 +1,11 @@
 import { html } from 'hono/html';
-import type { Approval, JournalEntry, Run } from '../store/store.ts';
+import type { Approval, JournalEntry, RunSummary } from '../store/store.ts';
 import { layout, time, type Html, type PageFrame } from './console-layout.ts';
 import { waitWords } from './wait-words.ts';
 
 /** One waiting step of a waiting run, with the approval links out for it when it waits for a decision. */
 export interface WaitingRow {
-  run: Run;
+  run: RunSummary;
   entry: JournalEntry;
   approvals: Approval[];
   /** The waiting step's description in its recipe, when it has one (e.g. "Level 2: the regional lead decides"). */
@@ -17,11 +17,11 @@ export interface WaitingRow {
 export interface WaitingPageData {
   approvals: WaitingRow[];
   others: WaitingRow[];
-  retrying: Array<{ run: Run; entry: JournalEntry }>;
+  retrying: Array<{ run: RunSummary; entry: JournalEntry }>;
   nextBefore: string | null;
 }
 
-function runCell(run: Run): Html {
+function runCell(run: RunSummary): Html {
   return html`<a href="/console/runs/${run.id}">${run.correlationKey ?? run.id}</a><div class="muted">${run.recipe} v${run.recipeVersion}</div>`;
 }
 

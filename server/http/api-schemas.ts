@@ -79,6 +79,15 @@ export const RunStatus = z.enum(['queued', 'running', 'waiting', 'completed', 'f
 
 const RunErrorView = z.object({ name: z.string(), message: z.string(), stepKey: z.string().optional() });
 
+const TriggerView = z.object({
+  type: z.string(),
+  event: z.string().optional(),
+  source: z.string().optional(),
+  deliveryId: z.string().optional(),
+  receivedAt: IsoTime,
+  data: z.unknown(),
+});
+
 export const RunView = z
   .object({
     id: z.string(),
@@ -86,14 +95,7 @@ export const RunView = z
     recipeVersion: z.number().int(),
     recipeHash: z.string(),
     status: RunStatus,
-    trigger: z.object({
-      type: z.string(),
-      event: z.string().optional(),
-      source: z.string().optional(),
-      deliveryId: z.string().optional(),
-      receivedAt: IsoTime,
-      data: z.unknown(),
-    }),
+    trigger: TriggerView,
     dedupKey: z.string(),
     correlationKey: z.string().nullable(),
     wakeAt: IsoTime.nullable().describe('When the run is due next; null while only a decision or an event can resume it'),
@@ -105,6 +107,17 @@ export const RunView = z
     finishedAt: IsoTime.nullable(),
   })
   .meta({ id: 'Run' });
+
+/**
+ * A run in a list (`GET /runs`): its trigger's data only when small, else its size alone. A lead
+ * import's trigger holds every row of its CSV: a list of such runs was hundreds of MB.
+ */
+export const RunSummaryView = RunView.extend({
+  trigger: TriggerView.extend({
+    data: z.unknown().optional().describe('The trigger data (redacted), when its JSON is at most 4096 bytes; absent when larger: `GET /runs/:id` has it whole'),
+    dataBytes: z.number().int().nonnegative().describe('The size of the trigger data as JSON, in bytes (UTF-8)'),
+  }),
+}).meta({ id: 'RunSummary' });
 
 export const WaitView = z.union([
   z.object({ kind: z.literal('time'), until: IsoTime }),
@@ -159,7 +172,7 @@ export const RunsQuery = z.object({
 
 export const RunList = z
   .object({
-    runs: z.array(RunView).describe('Newest first'),
+    runs: z.array(RunSummaryView).describe('Newest first; each trigger\'s data only when small (`dataBytes` gives its size): `GET /runs/:id` has it whole'),
     nextBefore: z.string().nullable().describe('Pass as `before` for the next page; null on the last page'),
   })
   .meta({ id: 'RunList' });
@@ -186,18 +199,23 @@ export const TimersQuery = z.object({
   limit: pageLimit().describe('At most this many of each list (1 to 200).'),
   after: z
     .string()
-    .regex(/^\d{1,15}\.\d{1,15}$/, 'the `next_after` of the previous page')
+    .regex(/^\d{1,15}\.\d{1,15}$/, 'the `nextAfter` of the previous page')
     .optional()
-    .describe('Business timers after this one: the `next_after` of the previous page. Given alone, only business timers are listed.'),
-  runs_after: z
-    .string()
-    .refine((cursor) => {
-      const dot = cursor.indexOf('.');
-      return dot > 0 && CURSOR_TIME.test(cursor.slice(0, dot)) && /^[A-Za-z0-9_-]{1,100}$/.test(cursor.slice(dot + 1));
-    }, 'the `next_runs_after` of the previous page')
+    .describe('Business timers after this one: the `nextAfter` of the previous page. Given alone, only business timers are listed.'),
+  runsAfter: runWakeCursor('runsAfter')
     .optional()
-    .describe('Run wake-ups after this one: the `next_runs_after` of the previous page. Given alone, only run wake-ups are listed.'),
+    .describe('Run wake-ups after this one: the `nextRunsAfter` of the previous page. Given alone, only run wake-ups are listed.'),
 });
+
+/** `runs_after`, the former name of `runsAfter` (before the API's cursors were all camelCase, as `nextBefore` of `GET /runs`): still read, never with `runsAfter`. */
+export const FORMER_TIMERS_QUERY = z.object({ runs_after: runWakeCursor('runs_after').optional() });
+
+function runWakeCursor(name: string) {
+  return z.string().refine((cursor) => {
+    const dot = cursor.indexOf('.');
+    return dot > 0 && CURSOR_TIME.test(cursor.slice(0, dot)) && /^[A-Za-z0-9_-]{1,100}$/.test(cursor.slice(dot + 1));
+  }, `the \`nextRunsAfter\` of the previous page${name === 'runsAfter' ? '' : ' (runs_after is the former name of runsAfter)'}`);
+}
 
 export const TimerView = z
   .object({
@@ -244,12 +262,14 @@ export const PollView = z
 
 export const TimerList = z
   .object({
-    timers: z.array(TimerView).describe('Unfinished runs with a wake time, soonest first, paged with `runs_after` (empty when only `after` is given)'),
+    timers: z.array(TimerView).describe('Unfinished runs with a wake time, soonest first, paged with `runsAfter` (empty when only `after` is given)'),
     business_timers: z.array(BusinessTimerView).describe('Pending business timers, soonest first, paged with `after` (empty when only `runs_after` is given)'),
     schedules: z.array(ScheduleView).describe('Every served `schedule` recipe with its next fire time, soonest first, on the first page only (empty when a cursor is given)'),
     polls: z.array(PollView).describe('Every served `poll` recipe with its next poll time, soonest first, on the first page only (empty when a cursor is given)'),
-    next_after: z.string().nullable().describe('Pass as `after` for the next page of business timers; null on the last page, or when they were not listed'),
-    next_runs_after: z.string().nullable().describe('Pass as `runs_after` for the next page of run wake-ups; null on the last page, or when they were not listed'),
+    nextAfter: z.string().nullable().describe('Pass as `after` for the next page of business timers; null on the last page, or when they were not listed'),
+    nextRunsAfter: z.string().nullable().describe('Pass as `runsAfter` for the next page of run wake-ups; null on the last page, or when they were not listed'),
+    next_after: z.string().nullable().describe('Deprecated: the same as `nextAfter`, its former name, kept for existing clients'),
+    next_runs_after: z.string().nullable().describe('Deprecated: the same as `nextRunsAfter`, its former name, kept for existing clients'),
   })
   .meta({ id: 'TimerList' });
 

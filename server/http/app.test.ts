@@ -51,9 +51,11 @@ describe('errors', () => {
   it('answers a failure with a JSON 500 carrying the request id, never the message or stack; the log has both', async () => {
     const log = capturingLogger();
     fx = await appFixture({ log });
-    fx.store.listRuns = async () => {
+    const failing = async (): Promise<never> => {
       throw new Error('connect failed: postgres://partnerflow:hunter2@db.internal/partnerflow');
     };
+    fx.store.listRuns = failing;
+    fx.store.listRunSummaries = failing;
     const res = await fx.app.request('/runs', { headers: { 'x-request-id': 'req-42' } });
     expect(res.status).toBe(500);
     const text = await res.text();

@@ -7,11 +7,12 @@ import { didYouMean } from '../recipes/closest-name.ts';
  * if no filter was given, and a parameter given more than once (`?status=waiting&status=failed`), since
  * only the first would be read and the listing would look complete.
  */
-export function queryParameterIssues(given: Record<string, string[]>, takes: readonly string[]): Issue[] {
+export function queryParameterIssues(given: Record<string, string[]>, takes: readonly string[], formerNames: readonly string[] = []): Issue[] {
   const issues: Issue[] = [];
   for (const [name, values] of Object.entries(given)) {
     const shown = name.slice(0, 100);
-    if (!takes.includes(name)) {
+    // A former name (`runs_after`, now `runsAfter`) is still read, but not offered.
+    if (!takes.includes(name) && !formerNames.includes(name)) {
       issues.push({ path: shown, message: `not a parameter of this listing${didYouMean(shown, takes)}; it takes ${takes.join(', ')}` });
     } else if (values.length > 1) {
       issues.push({ path: shown, message: `given ${values.length} times; give it once (only one value is read)` });

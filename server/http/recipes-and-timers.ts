@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { z } from 'zod';
-import { ErrorBody, RecipeList, TimerList, TimersQuery } from './api-schemas.ts';
+import { ErrorBody, FORMER_TIMERS_QUERY, RecipeList, TimerList, TimersQuery } from './api-schemas.ts';
 import { requireApiToken } from './api-auth.ts';
 import type { AppDeps, AppEnv } from './app.ts';
 import { jsonError, validationError } from './errors.ts';
@@ -30,11 +30,18 @@ export function recipeAndTimerRoutes(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.get('/timers', auth, async (c) => {
-    const unread = queryParameterIssues(c.req.queries(), Object.keys(TimersQuery.shape));
+    const unread = queryParameterIssues(c.req.queries(), Object.keys(TimersQuery.shape), Object.keys(FORMER_TIMERS_QUERY.shape));
     if (unread.length > 0) return jsonError(c, 400, `the query is not valid: ${summarizeIssues(unread)}`, unread);
     const query = TimersQuery.safeParse(c.req.query());
     if (!query.success) return validationError(c, 'the query', query.error);
-    const { limit, after, runs_after: runsAfter } = query.data;
+    const former = FORMER_TIMERS_QUERY.safeParse(c.req.query());
+    if (!former.success) return validationError(c, 'the query', former.error);
+    if (query.data.runsAfter !== undefined && former.data.runs_after !== undefined) {
+      const issue = { path: 'runs_after', message: 'the former name of runsAfter: give runsAfter alone' };
+      return jsonError(c, 400, `the query is not valid: ${issue.path}: ${issue.message}`, [issue]);
+    }
+    const { limit, after } = query.data;
+    const runsAfter = query.data.runsAfter ?? former.data.runs_after;
     // Each list pages with its own cursor; the first page (no cursor) lists both.
     const listRuns = runsAfter !== undefined || after === undefined;
     const listTimers = after !== undefined || runsAfter === undefined;
@@ -47,13 +54,18 @@ export function recipeAndTimerRoutes(deps: AppDeps): Hono<AppEnv> {
     ]);
     const lastTimer = pending.length === limit ? pending[pending.length - 1] : undefined;
     const lastRun = upcoming.length === limit ? upcoming[upcoming.length - 1] : undefined;
+    const nextAfter = lastTimer ? timerCursorOf(lastTimer) : null;
+    const nextRunsAfter = lastRun ? runCursorOf(lastRun) : null;
     return c.json({
       timers: upcoming.map(timerView),
       business_timers: pending.map(businessTimerView),
       schedules: triggers.schedules.map(scheduleView),
       polls: triggers.polls.map(pollView),
-      next_after: lastTimer ? timerCursorOf(lastTimer) : null,
-      next_runs_after: lastRun ? runCursorOf(lastRun) : null,
+      nextAfter,
+      nextRunsAfter,
+      // Their former names, for clients written before the cursors were camelCase (deprecated).
+      next_after: nextAfter,
+      next_runs_after: nextRunsAfter,
     } satisfies z.infer<typeof TimerList>);
   });
 
@@ -61,12 +73,12 @@ export function recipeAndTimerRoutes(deps: AppDeps): Hono<AppEnv> {
 }
 
 
-/** The cursor of the page after this business timer (`next_after`). */
+/** The cursor of the page after this business timer (`nextAfter`). */
 export function timerCursorOf(timer: { fireAt: number; id: number }): string {
   return `${timer.fireAt}.${timer.id}`;
 }
 
-/** The cursor of the page after this run wake-up (`next_runs_after`). */
+/** The cursor of the page after this run wake-up (`nextRunsAfter`). */
 export function runCursorOf(wake: { wakeAt: number; runId: RunId }): string {
   return `${wake.wakeAt}.${wake.runId}`;
 }
@@ -99,7 +111,8 @@ export const recipeAndTimerDocs: RouteDoc[] = [
     summary:
       'What will fire when: unfinished runs with a wake time, pending business timers (timer triggers, e.g. D14 claim reminders) with their record, offset and fire time, ' +
       "the recipes' schedules (cron triggers) with their next fire time, and their polls (poll triggers) with their next poll time and failures in a row; each list soonest first. " +
-      'Run wake-ups and business timers page, each with its own cursor: run wake-ups with `runs_after` (the `next_runs_after` of the previous page), business timers with `after` (`next_after`); a page without a cursor lists both, and all the schedules and polls; a cursor lists only its own list. 400 for a bad cursor or a limit outside 1 to 200.',
+      'Run wake-ups and business timers page, each with its own cursor: run wake-ups with `runsAfter` (the `nextRunsAfter` of the previous page), business timers with `after` (`nextAfter`); a page without a cursor lists both, and all the schedules and polls; a cursor lists only its own list. 400 for a bad cursor or a limit outside 1 to 200. ' +
+      'The cursors are camelCase as `nextBefore` of `GET /runs`; their former names `next_after`, `next_runs_after` (answered too, the same values) and `runs_after` (still read, never with `runsAfter`) are deprecated.',
     auth: true,
     query: TimersQuery,
     responses: { 200: { description: 'Upcoming wake-ups, business timers, schedules and polls', schema: TimerList }, 400: { description: 'Bad query: a bad limit or cursor, a parameter it does not take or one given twice', schema: ErrorBody } },

@@ -38,7 +38,9 @@ describe('requests other than webhooks while the store cannot serve', () => {
     let now = 0;
     fx = await appFixture({ log, realNow: () => now });
     const listRuns = fx.store.listRuns.bind(fx.store);
+    const listRunSummaries = fx.store.listRunSummaries.bind(fx.store);
     fx.store.listRuns = () => Promise.reject(new StoreUnavailableError('connect ECONNREFUSED 10.0.0.5:5432'));
+    fx.store.listRunSummaries = () => Promise.reject(new StoreUnavailableError('connect ECONNREFUSED 10.0.0.5:5432'));
     for (let i = 0; i < 130; i++) {
       const res = await fx.app.request('/runs');
       expect(res.status).toBe(503);
@@ -54,11 +56,13 @@ describe('requests other than webhooks while the store cannot serve', () => {
     expect(said[0]).toMatchObject({ message: 'request refused: the store is unavailable', fields: { method: 'GET', path: '/runs', error: 'the store is unavailable: connect ECONNREFUSED 10.0.0.5:5432' } });
     expect(said[1]!.message).toBe(`request refused: the store is unavailable (${STORE_REFUSAL_REMINDER_MS / 1000} requests of any kind refused since the last line about the store)`);
     fx.store.listRuns = listRuns;
+    fx.store.listRunSummaries = listRunSummaries;
     expect((await fx.app.request('/runs')).status).toBe(200);
 
     // Hours later, another outage: its first refusal is said as the first, without the 9 left unsaid of the last.
     now += 3 * 3600_000;
     fx.store.listRuns = () => Promise.reject(new StoreUnavailableError('connect ECONNREFUSED 10.0.0.5:5432'));
+    fx.store.listRunSummaries = () => Promise.reject(new StoreUnavailableError('connect ECONNREFUSED 10.0.0.5:5432'));
     expect((await fx.app.request('/runs')).status).toBe(503);
     // A console page refused 30 s later counts in the next line, a minute after that outage's first.
     now += 30_000;
@@ -76,6 +80,7 @@ describe('requests other than webhooks while the store cannot serve', () => {
     const { log, lines } = capturing();
     fx = await appFixture({ log });
     fx.store.listRuns = () => Promise.reject(new StoreUnavailableError('connect ECONNREFUSED 10.0.0.5:5432'));
+    fx.store.listRunSummaries = () => Promise.reject(new StoreUnavailableError('connect ECONNREFUSED 10.0.0.5:5432'));
     const page = await fx.app.request('/console/runs');
     expect(page.status).toBe(503);
     expect(page.headers.get('retry-after')).toBe('5');
@@ -109,6 +114,7 @@ describe('requests other than webhooks while the store cannot serve', () => {
     const { log, lines } = capturing();
     fx = await appFixture({ log });
     fx.store.listRuns = () => Promise.reject(new Error('a bug: cannot read properties of undefined'));
+    fx.store.listRunSummaries = () => Promise.reject(new Error('a bug: cannot read properties of undefined'));
     const page = await fx.app.request('/console/runs', { headers: { 'x-request-id': 'req-console-1' } });
     expect(page.status).toBe(500);
     const text = await page.text();

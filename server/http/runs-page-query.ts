@@ -1,7 +1,7 @@
 import type { Issue } from '../../schemas/format-issues.ts';
 import { asRunId, type RunId } from '../engine/ids.ts';
 import { didYouMean } from '../recipes/closest-name.ts';
-import type { Run, RunStatus, Store } from '../store/store.ts';
+import type { RunStatus, RunSummary, Store } from '../store/store.ts';
 
 /**
  * A `before` cursor is a run id (`nextBefore` of the previous page). Anything else sorts after every
@@ -11,7 +11,7 @@ export const RUN_ID_CURSOR = /^run_[A-Za-z0-9_-]{1,100}$/;
 
 /** A page of runs, newest first, and the cursor of the next page (null on the last one). */
 export interface RunsPage {
-  runs: Run[];
+  runs: RunSummary[];
   nextBefore: RunId | null;
 }
 
@@ -21,7 +21,8 @@ export interface RunsPage {
  * extra row instead of a count to tell whether another page follows.
  */
 export async function runsPage(store: Store, q: { limit: number; before?: string | undefined; status?: RunStatus | undefined; recipe?: string | undefined; key?: string | undefined }): Promise<RunsPage> {
-  const rows = await store.listRuns({
+  // Summaries: a trigger's data (a lead import's every row) is measured and left out by the store's query.
+  const rows = await store.listRunSummaries({
     limit: q.limit + 1,
     ...(q.before && { before: asRunId(q.before) }),
     ...(q.status && { status: q.status }),
@@ -40,7 +41,8 @@ export async function runsPage(store: Store, q: { limit: number; before?: string
  */
 export async function cursorIssue(store: Store, before: string): Promise<'not-run-id' | 'no-run' | null> {
   if (!RUN_ID_CURSOR.test(before)) return 'not-run-id';
-  return (await store.getRun(asRunId(before))) ? null : 'no-run';
+  // A summary: the cursor is often a lead import's run, whose trigger holds every row of its CSV.
+  return (await store.listRunSummaries({ ids: [asRunId(before)], limit: 1 })).length > 0 ? null : 'no-run';
 }
 
 /**
@@ -55,7 +57,7 @@ export async function runsQueryIssue(store: Store, served: readonly string[], q:
   if (q.before && (await cursorIssue(store, q.before))) {
     return { path: 'before', message: `no run ${q.before}: give the nextBefore of the previous page (a run id), or no before for the newest runs` };
   }
-  if (q.recipe && !served.includes(q.recipe) && (await store.listRuns({ limit: 1, recipe: q.recipe })).length === 0) {
+  if (q.recipe && !served.includes(q.recipe) && (await store.listRunSummaries({ limit: 1, recipe: q.recipe })).length === 0) {
     const names = [...served].sort();
     return { path: 'recipe', message: `no recipe ${q.recipe} is served and no run of it is stored${didYouMean(q.recipe, names)}; recipes served: ${names.length > 0 ? names.join(', ') : 'none'}` };
   }

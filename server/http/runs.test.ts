@@ -113,6 +113,28 @@ describe('GET /runs', () => {
     expect(((await (await fx.app.request('/runs?recipe=test-recipe&status=failed')).json()) as { runs: RunJson[] }).runs).toEqual([]);
   });
 
+  it('lists each run with its trigger summarised: a large trigger data (a lead import\'s every row) only by its size, a small one whole and redacted; GET /runs/:id gives the whole', async () => {
+    fx = await appFixture({ config: { maxBodyBytes: 8 * 1024 * 1024 } });
+    const rows = Array.from({ length: 20_000 }, (_, i) => ({ email: `lead${i}@initech.example`, company: 'Initech', phone: '+49 89 555 0101' }));
+    const big = await fx.deliver({ id: 'import-1', event: 'thing.happened', data: { id: 'IMPORT-1', rows } });
+    const bigRun = ((await big.json()) as { run_ids: string[] }).run_ids[0]!;
+    fx.clock.advance(1000);
+    const small = await fx.deliver({ id: 'small-1', event: 'thing.happened', data: { id: 'T-1', api_key: 'sk-live-123' } });
+    const smallRun = ((await small.json()) as { run_ids: string[] }).run_ids[0]!;
+    const res = await fx.app.request('/runs');
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    // A few hundred bytes a run, not the 1.4 MB of rows.
+    expect(text.length).toBeLessThan(3000);
+    expect(text).not.toContain('sk-live-123');
+    const page = JSON.parse(text) as { runs: Array<RunJson & { trigger: Record<string, unknown> }> };
+    expect(page.runs.map((r) => r.id)).toEqual([smallRun, bigRun]);
+    expect(page.runs[1]!.trigger).toEqual({ type: 'webhook', event: 'fake.thing.happened', source: 'fake', deliveryId: 'import-1', receivedAt: '2026-03-02T09:00:00.000Z', dataBytes: JSON.stringify({ id: 'IMPORT-1', rows }).length });
+    expect(page.runs[0]!.trigger).toMatchObject({ deliveryId: 'small-1', data: { id: 'T-1', api_key: '[redacted]' }, dataBytes: JSON.stringify({ id: 'T-1', api_key: 'sk-live-123' }).length });
+    const whole = (await (await fx.app.request(`/runs/${bigRun}`)).json()) as { run: RunJson };
+    expect(whole.run.trigger.data).toEqual({ id: 'IMPORT-1', rows });
+  });
+
   it('filters by business key (the correlation key: an MDF number, a claim, a lead), paging within it', async () => {
     fx = await appFixture();
     await deliverMany(3, { run: true });
@@ -266,6 +288,20 @@ describe('POST /runs/:id/retry and /cancel', () => {
     const res = await fx.app.request(`/runs/${runId}/retry`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: padded });
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({ error: 'the body is larger than 4096 bytes: send {} or {"recipe_version": "current"}' });
+    expect((await fx.store.getRun(runId as never))!.status).toBe('failed');
+  });
+
+  it('refuses a retry body that writes recipe_version twice with 400 naming it, and retries nothing: which version was meant is ambiguous (JSON.parse kept the last)', async () => {
+    fx = await appFixture();
+    fx.system.failNext('record', permanentError('the system said no'));
+    const [runId] = await deliverMany(1);
+    await fx.engine.runUntilIdle();
+    const res = await fx.app.request(`/runs/${runId}/retry`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"recipe_version": "current", "recipe_version": "started"}' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: 'the body is not valid: recipe_version: written twice: say once which version the run goes on as ({} or {"recipe_version": "current"})',
+      issues: [{ path: 'recipe_version', message: 'written twice: say once which version the run goes on as ({} or {"recipe_version": "current"})' }],
+    });
     expect((await fx.store.getRun(runId as never))!.status).toBe('failed');
   });
 

@@ -8,10 +8,11 @@ import { requireApiToken } from './api-auth.ts';
 import type { AppDeps, AppEnv } from './app.ts';
 import { jsonError, validationError } from './errors.ts';
 import type { RouteDoc } from './openapi.ts';
-import { journalEntryView, runView } from './views.ts';
+import { journalEntryView, runSummaryView, runView } from './views.ts';
 import { runsPage, runsQueryIssue } from './runs-page-query.ts';
 import { queryParameterIssues } from './query-parameters.ts';
 import { readBodyWithLimit } from './read-body.ts';
+import { firstRepeatedKey, repeatedKeyPath } from './repeated-json-key.ts';
 import { summarizeIssues } from '../../schemas/format-issues.ts';
 
 /** The largest body of a retry: `{"recipe_version": "current"}` with room for spacing. */
@@ -37,7 +38,7 @@ export function runRoutes(deps: AppDeps): Hono<AppEnv> {
     const issue = await runsQueryIssue(store, engine.recipes.list().map((r) => r.definition.name), { before, recipe });
     if (issue) return jsonError(c, 400, `the query is not valid: ${issue.path}: ${issue.message}`, [issue]);
     const { runs, nextBefore } = await runsPage(store, { limit, before, status, recipe, key });
-    const body: z.infer<typeof RunList> = { runs: runs.map(runView), nextBefore };
+    const body: z.infer<typeof RunList> = { runs: runs.map(runSummaryView), nextBefore };
     return c.json(body);
   });
 
@@ -69,6 +70,12 @@ export function runRoutes(deps: AppDeps): Hono<AppEnv> {
     } catch {
       return jsonError(c, 400, 'the body must be JSON: {} or {"recipe_version": "current"}');
     }
+    // `{"recipe_version": "current", "recipe_version": "started"}`: JSON.parse kept the last without a word.
+    const repeated = firstRepeatedKey(text);
+    if (repeated) {
+      const issue = { path: repeatedKeyPath(repeated), message: 'written twice: say once which version the run goes on as ({} or {"recipe_version": "current"})' };
+      return jsonError(c, 400, `the body is not valid: ${issue.path}: ${issue.message}`, [issue]);
+    }
     const retry = RetryBody.safeParse(parsed);
     if (!retry.success) return validationError(c, 'the body', retry.error);
     return retried(c, id, await (retry.data.recipe_version === 'current' ? engine.retryOnCurrentVersion(id) : engine.retry(id)));
@@ -99,7 +106,7 @@ export const runDocs: RouteDoc[] = [
     auth: true,
     query: RunsQuery,
     responses: {
-      200: { description: 'A page of runs', schema: RunList },
+      200: { description: 'A page of runs, each with its trigger summarised: its data only when small (at most 4096 bytes as JSON), its size (`dataBytes`) always; `GET /runs/:id` gives the whole', schema: RunList },
       400: { description: 'Bad query: a bad limit or status, a cursor that is no run, a recipe neither served nor with runs stored (the error names the recipes served), a parameter it does not take or one given twice', schema: ErrorBody },
     },
   },
@@ -124,7 +131,7 @@ export const runDocs: RouteDoc[] = [
     body: { schema: RetryBody },
     responses: {
       200: { description: 'The run, queued again', schema: RunView },
-      400: { description: 'A body that is not `{}` or `{"recipe_version": "current" | "started"}`', schema: ErrorBody },
+      400: { description: 'A body that is not `{}` or `{"recipe_version": "current" | "started"}`, or that writes a key twice', schema: ErrorBody },
       413: { description: 'A body over 4096 bytes, refused unread', schema: ErrorBody },
       404: noSuchRun,
       409: { description: 'The run has not failed, or its recipe stopped it, or its trigger failed (no step ran); a canceled run names its cancellation and reason; another run of its concurrency_key has not finished (named); the current version lacks a step the run went through', schema: ErrorBody },

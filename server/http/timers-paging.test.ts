@@ -88,10 +88,47 @@ describe('GET /timers pages the run wake-ups too', () => {
     fx = await appFixture({ recipes: [approvalRecipe] });
     const typo = await get('/timers?run_after=1775034000000.run_x');
     expect(typo.status).toBe(400);
-    expect(typo.body.error).toBe('the query is not valid: run_after: not a parameter of this listing (did you mean "runs_after"?); it takes limit, after, runs_after');
+    expect(typo.body.error).toBe('the query is not valid: run_after: not a parameter of this listing (did you mean "runsAfter"?); it takes limit, after, runsAfter');
     const twice = await get('/timers?limit=1&limit=100');
     expect(twice.status).toBe(400);
     expect(twice.body.error).toBe('the query is not valid: limit: given 2 times; give it once (only one value is read)');
+  });
+});
+
+describe('GET /timers names its cursors as GET /runs does (camelCase: nextBefore, nextAfter, nextRunsAfter)', () => {
+  type Named = { timers: Array<{ runId: string }>; nextRunsAfter: string | null; nextAfter: string | null; next_runs_after: string | null; next_after: string | null; error?: string };
+  const read = async (path: string) => {
+    const res = await fx.app.request(path);
+    return { status: res.status, body: (await res.json()) as Named };
+  };
+
+  it('pages with nextRunsAfter and runsAfter; answers the former names too (deprecated, the same values) and still reads runs_after', async () => {
+    fx = await appFixture({ recipes: [approvalRecipe] });
+    const ids = await waitingRuns(3, 1_000);
+    const first = await read('/timers?limit=2');
+    expect(first.status).toBe(200);
+    expect(first.body.timers.map((t) => t.runId)).toEqual(ids.slice(0, 2));
+    expect(first.body.nextRunsAfter).toMatch(/^\d+\.run_/);
+    expect(first.body.next_runs_after).toBe(first.body.nextRunsAfter);
+    expect(first.body.nextAfter).toBeNull();
+    expect(first.body.next_after).toBeNull();
+    const second = await read(`/timers?limit=2&runsAfter=${encodeURIComponent(first.body.nextRunsAfter!)}`);
+    expect(second.status).toBe(200);
+    expect(second.body.timers.map((t) => t.runId)).toEqual(ids.slice(2));
+    expect(second.body.nextRunsAfter).toBeNull();
+    // A client written for the former name gets the same page.
+    const former = await read(`/timers?limit=2&runs_after=${encodeURIComponent(first.body.nextRunsAfter!)}`);
+    expect(former.body.timers.map((t) => t.runId)).toEqual(ids.slice(2));
+  });
+
+  it('refuses runsAfter and its former name runs_after together, and a bad runsAfter, naming it (400)', async () => {
+    fx = await appFixture({ recipes: [approvalRecipe] });
+    const both = await read('/timers?runsAfter=1775034000000.run_x&runs_after=1775034000000.run_y');
+    expect(both.status).toBe(400);
+    expect(both.body.error).toBe('the query is not valid: runs_after: the former name of runsAfter: give runsAfter alone');
+    const bad = await read('/timers?runsAfter=yesterday');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/runsAfter: the `nextRunsAfter` of the previous page/);
   });
 });
 

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import { redact } from '../engine/redact.ts';
-import type { BusinessTimer, JournalEntry, Run, UpcomingWake, WaitSpec } from '../store/store.ts';
+import type { BusinessTimer, JournalEntry, Run, RunSummary, TriggerRecord, UpcomingWake, WaitSpec } from '../store/store.ts';
 import type { UpcomingPoll, UpcomingSchedule } from '../engine/upcoming-triggers.ts';
-import type { BusinessTimerView, JournalEntryView, PollView, RunView, ScheduleView, TimerView, WaitView } from './api-schemas.ts';
+import type { BusinessTimerView, JournalEntryView, PollView, RunSummaryView, RunView, ScheduleView, TimerView, WaitView } from './api-schemas.ts';
 
 /**
  * Store records as the API shows them: epoch milliseconds become ISO 8601 times, lease and dedup
@@ -18,20 +18,32 @@ function isoOrNull(ms: number | null): string | null {
 }
 
 export function runView(run: Run): z.infer<typeof RunView> {
+  return { ...runFields(run), trigger: { ...triggerFields(run.trigger), data: redact(run.trigger.data) } };
+}
+
+/** A run as a list shows it (`GET /runs`): the trigger's data only when the store listed it (small), and its size. */
+export function runSummaryView(run: RunSummary): z.infer<typeof RunSummaryView> {
+  const data = 'data' in run.trigger ? { data: redact(run.trigger.data) } : {};
+  return { ...runFields(run), trigger: { ...triggerFields(run.trigger), ...data, dataBytes: run.trigger.dataBytes } };
+}
+
+function triggerFields(trigger: Omit<TriggerRecord, 'data'>) {
+  return {
+    type: trigger.type,
+    ...(trigger.event !== undefined && { event: trigger.event }),
+    ...(trigger.source !== undefined && { source: trigger.source }),
+    ...(trigger.deliveryId !== undefined && { deliveryId: trigger.deliveryId }),
+    receivedAt: iso(trigger.receivedAt),
+  };
+}
+
+function runFields(run: Omit<Run, 'trigger'>) {
   return {
     id: run.id,
     recipe: run.recipe,
     recipeVersion: run.recipeVersion,
     recipeHash: run.recipeHash,
     status: run.status,
-    trigger: {
-      type: run.trigger.type,
-      ...(run.trigger.event !== undefined && { event: run.trigger.event }),
-      ...(run.trigger.source !== undefined && { source: run.trigger.source }),
-      ...(run.trigger.deliveryId !== undefined && { deliveryId: run.trigger.deliveryId }),
-      receivedAt: iso(run.trigger.receivedAt),
-      data: redact(run.trigger.data),
-    },
     dedupKey: run.dedupKey,
     correlationKey: run.correlationKey,
     wakeAt: isoOrNull(run.wakeAt),

@@ -287,6 +287,33 @@ describe('POST /webhooks/:source', () => {
       expect(refused).toEqual({ invalid: 2, signature: 1, unknown_source: 1, content_type: 1, backlog: 0, age: 0, store_unavailable: 0, too_large: 0, delivery_id_reused: 0 });
     });
 
+    it('refuses a key written twice in one object with 400 naming the key and its path, and stores nothing: JSON.parse would keep the last without a word, and a signed payload must not be ambiguous', async () => {
+      fx = await appFixture();
+      const cases: Array<[string, string, string]> = [
+        ['{"id":"delivery-1","event":"thing.happened","data":{"id":"T-1","amount":10,"amount":10000}}', 'data.amount', 'the key "amount" is written twice in data'],
+        ['{"id":"delivery-1","event":"thing.happened","id":"delivery-9","data":{"id":"T-1"}}', 'id', 'the key "id" is written twice in the delivery'],
+        ['{"id":"delivery-1","event":"thing.happened","data":{"id":"T-1","items":[{"sku":"a"},{"sku":"b","qty":1,"qty":2}]}}', 'data.items[1].qty', 'the key "qty" is written twice in data.items[1]'],
+        // The same key escaped otherwise is the same key to a parser.
+        ['{"id":"delivery-1","event":"thing.happened","data":{"id":"T-1","status":"Open","st\\u0061tus":"Approved"}}', 'data.status', 'the key "status" is written twice in data'],
+      ];
+      for (const [body, path, words] of cases) {
+        const res = await fx.deliver(body);
+        expect(res.status, body).toBe(400);
+        const answer = (await res.json()) as { error: string; issues: Array<{ path: string; message: string }> };
+        const message = `${words}: a repeated key is ambiguous (JSON keeps the last one, another reader may take the first), so the delivery is refused; send each key once`;
+        expect(answer.issues).toEqual([{ path, message }]);
+        expect(answer.error).toBe(`the delivery is not valid: ${path}: ${message}`);
+      }
+      await expectNothingStored();
+    });
+
+    it('accepts the same key in different objects, and key-like text inside strings (no repeated key)', async () => {
+      fx = await appFixture();
+      const body = '{"id":"delivery-1","event":"thing.happened","data":{"id":"T-1","note":"{\\"a\\":1,\\"a\\":2} \\\\","items":[{"sku":"a"},{"sku":"b"}],"sku":"c","a\\"b":1,"a\\\\":2}}';
+      const res = await fx.deliver(body);
+      expect(res.status, await res.clone().text()).toBe(202);
+    });
+
     it('answers 400 naming the limit for a key of more than 200 characters, in data or in an array in it', async () => {
       fx = await appFixture();
       const res = await fx.deliver(delivery('delivery-1', { id: 'T-1', items: [{ ok: 1 }, { ['k'.repeat(201)]: 1 }] }));

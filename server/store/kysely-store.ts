@@ -17,6 +17,7 @@ import {
   enqueueOutboxWork,
 } from './store-operations.ts';
 import { storeQueries, type StoreQueries } from './store-queries.ts';
+import { listRunSummariesQuery } from './run-summaries.ts';
 import { CommitOutcomeUnknownError, isStoreUnreachable, isTransactionConflict, StoreUnavailableError } from './store-unavailable.ts';
 import { completeWaiting, decideApprovalWork, type DecideApprovalInput } from './decide-approval.ts';
 import { json, parse, toApproval, toOutbox, toRun } from './store-rows.ts';
@@ -67,6 +68,7 @@ import {
   type Run,
   type RunError,
   type RunQuery,
+  type RunSummary,
   type RunStatus,
   type Store,
   type TurnOutcome,
@@ -300,7 +302,15 @@ export class KyselyStore implements Store {
     if (q.recipe) query = query.where('recipe', '=', q.recipe);
     if (q.correlationKey) query = query.where('correlation_key', '=', q.correlationKey);
     if (q.before) query = query.where('id', '<', q.before);
+    if (q.ids) {
+      if (q.ids.length === 0) return [];
+      query = query.where('id', 'in', [...q.ids]);
+    }
     return (await query.execute()).map(toRun);
+  }
+
+  listRunSummaries(q: RunQuery): Promise<RunSummary[]> {
+    return listRunSummariesQuery(this.db, this.kind, q);
   }
 
   claimDueRuns(c: { now: number; owner: string; leaseMs: number; limit: number; skip?: ReadonlySet<string> }): Promise<ClaimedRun[]> {

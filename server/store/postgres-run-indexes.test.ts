@@ -90,6 +90,13 @@ describe('PostgreSQL: reads of a large runs table go through indexes', () => {
     ["a recipe's completed runs", (s) => s.listRuns({ limit: 50, recipe: 'rare', status: 'completed' })],
     ['the runs of a business key', (s) => s.listRuns({ limit: 50, correlationKey: 'C-7' })],
     ['the completed runs of a business key', (s) => s.listRuns({ limit: 50, correlationKey: 'C-7', status: 'completed' })],
+    // GET /runs and the console's lists: the same paging and filters, each trigger summarised in the query.
+    ['the runs list as GET /runs reads it (trigger data summarised)', (s) => s.listRunSummaries({ limit: 50 })],
+    ['the runs list as GET /runs reads it, next page', (s) => s.listRunSummaries({ limit: 50, before: asRunId(runId(NOW - 3_600_000 - 1000 * 10_000, 0)) })],
+    ['failed runs as GET /runs reads them', (s) => s.listRunSummaries({ limit: 50, status: 'failed' })],
+    ["a recipe's completed runs as GET /runs reads them", (s) => s.listRunSummaries({ limit: 50, recipe: 'rare', status: 'completed' })],
+    ['the runs of a business key as GET /runs reads them', (s) => s.listRunSummaries({ limit: 50, correlationKey: 'C-7' })],
+    ["the console timers page's runs by id, summarised", (s) => s.listRunSummaries({ limit: 2, ids: [asRunId(runId(NOW - 60_000, FINISHED)), asRunId(runId(NOW - 3_600_000, 0))] })],
     ['a run by id', (s) => s.getRun(asRunId(runId(NOW - 60_000, FINISHED)))],
     ['the due runs claimed', (s) => s.claimDueRuns({ now: NOW, owner: 'w~claim', leaseMs: 30_000, limit: 10 })],
     ['the due backlog', (s) => s.dueBacklog({ now: NOW, cap: 1000 })],

@@ -79,6 +79,12 @@ export interface Store {
   /** Newest first. `before` pages: pass the last id of the previous page. */
   listRuns(query: RunQuery): Promise<Run[]>;
   /**
+   * listRuns as a list shows runs (`GET /runs`, the console): each trigger without its data, which may be
+   * megabytes (a lead import's rows), but with its size, and the data itself only when it is small
+   * (run-summaries.ts). The data is measured and left out in the store's query, not after reading it.
+   */
+  listRunSummaries(query: RunQuery): Promise<RunSummary[]>;
+  /**
    * Leases up to `limit` runs that are due: status queued, running or waiting, `wakeAt <= now`, and no
    * live lease (a lease past `leaseUntil` belonged to a worker that died). Claimed runs get status
    * `running`. Two concurrent callers never claim the same run, and runs in `skip` (the caller's own
@@ -461,6 +467,20 @@ export interface Run extends Omit<NewRun, 'wakeAt' | 'lease'> {
   parkedSince: number | null;
 }
 
+/**
+ * A run's trigger as a list shows it: its data only when small (LISTED_TRIGGER_DATA_MAX_BYTES, e.g. an
+ * MDF request), else absent; `dataBytes`, the size of the data's JSON text, always.
+ */
+export interface TriggerSummary extends Omit<TriggerRecord, 'data'> {
+  dataBytes: number;
+  data?: unknown;
+}
+
+/** A run as a list shows it (Store.listRunSummaries). */
+export interface RunSummary extends Omit<Run, 'trigger'> {
+  trigger: TriggerSummary;
+}
+
 /** A run as a claim leased it. */
 export interface ClaimedRun extends Run {
   /** The owner of the lease this claim replaced, when that lease had lapsed (a takeover); null when the run was free. */
@@ -506,6 +526,8 @@ export interface RunQuery {
   recipe?: string;
   /** The business key (an MDF number, a claim, a lead): runs_correlation (correlation_key, id). */
   correlationKey?: string;
+  /** Only these runs (by primary key): the runs of a page listed elsewhere, such as the console's timers. */
+  ids?: readonly RunId[];
   limit: number;
   before?: RunId;
 }
