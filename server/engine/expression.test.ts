@@ -105,6 +105,15 @@ describe('expressions', () => {
       expect(await evaluateExpression('{% $localDate("2026-01-06T23:30:00Z") %}', scope, env)).toBe('2026-01-06');
     });
 
+    it('$isDate() says whether a timer reads the value as a day: an impossible or garbled date is none (D14 end dates)', async () => {
+      for (const value of ['"2026-03-06"', '" 2026-03-06 "', '"2026-03-06T23:30:00Z"']) {
+        expect(await evaluateExpression(`{% $isDate(${value}) %}`, scope, env), value).toBe(true);
+      }
+      for (const value of ['"2026-02-30"', '"2026-13-01"', '"2026-03-06x"', '"06.03.2026"', '""', '20260306', 'null', 'nothing']) {
+        expect(await evaluateExpression(`{% $isDate(${value}) %}`, scope, env), value).toBe(false);
+      }
+    });
+
     it('$workingDays() lists the working days of a range of dates or times on the calendar (D9 leave on a window)', async () => {
       // Friday 6 March to Tuesday 10 March 2026; Monday 9 March is a holiday of this calendar.
       expect(await evaluateExpression('{% $workingDays("2026-03-06", "2026-03-10") %}', scope, env)).toEqual(['2026-03-06', '2026-03-10']);

@@ -2,6 +2,7 @@ import jsonata from 'jsonata';
 import { DateTime, Duration } from 'luxon';
 import type { BusinessCalendar } from './business-calendar.ts';
 import { addBusinessDays, isBusinessDay } from './business-calendar.ts';
+import { recordDay } from './business-timer-times.ts';
 import type { Clock } from './clock.ts';
 import { countryName } from './country-name.ts';
 import { countEvaluationStep, EVALUATE_ENTRY, expressionLimits } from './expression-limits.ts';
@@ -115,6 +116,11 @@ function buildFunctions(env: ExpressionEnv): Record<string, unknown> {
     millis: () => env.clock.now(),
     /** Today's date (YYYY-MM-DD) in the business calendar's time zone. */
     today: () => DateTime.fromMillis(env.clock.now(), { zone: env.calendar.timezone }).toISODate(),
+    /**
+     * `$isDate("2026-03-06")` → true; false for "", "2026-02-30", "06.03.2026" or a number: whether a timer
+     * trigger reads the value as a day (recordDay), so a recipe can tell ops of a date the timers drop.
+     */
+    isDate: (value: unknown) => recordDay(value, env.calendar) !== null,
     /** `$countryName("PL")` → "Poland" (country-name.ts); nothing for what is not a country code. */
     countryName,
     /** `$localDate($addBusinessDays($now(), 2))` → that time's date (YYYY-MM-DD) in the business calendar's time zone. */
