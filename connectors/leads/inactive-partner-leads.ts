@@ -49,7 +49,7 @@ export function isRecallCandidate(lead: PrmPartnerLead, exemptSource: string): b
  * `Partner sponsored event` or a trailing space is the same source: letter case, surrounding and
  * repeated spaces do not count.
  */
-function isExemptSource(source: unknown, exemptSource: string): boolean {
+export function isExemptSource(source: unknown, exemptSource: string): boolean {
   const plain = (value: string) => value.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
   return typeof source === 'string' && plain(source) === plain(exemptSource);
 }
