@@ -126,7 +126,23 @@ export const RegionalMarketingLeadRow = z
   })
   .strict();
 
+/**
+ * D24, D25: one Lead Status that means the partner has not worked the lead yet (the PRM's default, New):
+ * the same statuses in the portal (lead-activity-from-prm, the recall's read of the PRM lead) and in
+ * Marketo (lead-activity-from-marketo, the recall's read of the Lead Status changes). Ops rename a
+ * status in the PRM, then here. Compared as written, without surrounding spaces.
+ */
+export const UntouchedLeadStatusRow = z
+  .object({
+    status: z
+      .string()
+      .refine((s) => s.trim() !== '' && s.trim() === s, 'a Lead Status as the PRM writes it, not blank and without surrounding spaces (e.g. "New")')
+      .describe('D24, D25: a Lead Status that is no partner work.'),
+  })
+  .strict();
+
 export const KNOWN_TABLES: Record<string, z.ZodType> = {
+  'untouched-lead-statuses': UntouchedLeadStatusRow,
   approvers: ApproverRow,
   leave: LeaveRow,
   'mdf-programme': MdfProgrammeRow,

@@ -49,7 +49,7 @@ export function isRecallCandidate(lead: PrmPartnerLead, exemptSource: string): b
  * `Partner sponsored event` or a trailing space is the same source: letter case, surrounding and
  * repeated spaces do not count.
  */
-function isExemptSource(source: unknown, exemptSource: string): boolean {
+export function isExemptSource(source: unknown, exemptSource: string): boolean {
   const plain = (value: string) => value.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
   return typeof source === 'string' && plain(source) === plain(exemptSource);
 }
@@ -123,7 +123,7 @@ export async function* recallableLeadsInMarketo(prm: PrmClient, marketo: Marketo
       // since the share keeps it, even before the activity poll has copied it to Marketo (D25).
       if (isRecallCandidate(lead, input.exempt_source) && !workedInPrm(lead, input.untouched_statuses)) batch.push(lead);
       if (batch.length === MARKETO_LIMITS.batchSize) {
-        yield* await withoutPartnerActivity(marketo, batch, input.exempt_source, call);
+        yield* await withoutPartnerActivity(marketo, batch, input.exempt_source, input.untouched_statuses, call);
         batch = [];
       }
       // One page per query: the next starts after the last lead read.
@@ -131,7 +131,7 @@ export async function* recallableLeadsInMarketo(prm: PrmClient, marketo: Marketo
     }
     if (read < PRM_LEAD_PAGE_SIZE) break;
   }
-  if (batch.length > 0) yield* await withoutPartnerActivity(marketo, batch, input.exempt_source, call);
+  if (batch.length > 0) yield* await withoutPartnerActivity(marketo, batch, input.exempt_source, input.untouched_statuses, call);
 }
 
 /**
@@ -143,7 +143,7 @@ export async function* recallableLeadsInMarketo(prm: PrmClient, marketo: Marketo
  * Marketo, where marketing and the event imports set it (docs/systems.md, "Marketo REST": a lead field); the PRM
  * lead's copy (isRecallCandidate) is honoured too, but nothing in the runtime writes it.
  */
-async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly PrmPartnerLead[], exemptSource: string, call: CallOptions): Promise<RecallableLead[]> {
+async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly PrmPartnerLead[], exemptSource: string, untouchedStatuses: readonly string[], call: CallOptions): Promise<RecallableLead[]> {
   const found = new Map<string, { activity: Array<{ at: unknown; by: string }>; accounts: string[]; ids: number[]; suspendedBefore: Array<boolean | null>; exempt: boolean }>();
   const emails = [...new Set(batch.map((lead) => emailKey(lead.email)))].filter((email) => email !== '');
   const fields = ['id', 'email', PARTNER_LEAD_FIELDS.lastPartnerActivity.name, PARTNER_LEAD_FIELDS.lastPartnerActivityAccount.name, PARTNER_LEAD_FIELDS.impartnerPartnerAccount.name, PARTNER_LEAD_FIELDS.leadAcquisitionSource.name, PARTNER_LEAD_FIELDS.marketingSuspendedBeforeShare.name];
@@ -158,12 +158,65 @@ async function withoutPartnerActivity(marketo: MarketoClient, batch: readonly Pr
     entry.ids.push(Number(lead.id));
     found.set(email, entry);
   }
+  await addLeadStatusWork(marketo, batch, found, untouchedStatuses, call);
   return batch
     .map((lead) => ({ lead, entry: found.get(emailKey(lead.email)) }))
     .filter(({ entry }) => !entry?.exempt)
     .filter(({ lead, entry }) => !(entry?.activity ?? []).some(({ at, by }) => isThisPartners(lead, by) && hasPartnerActivity(lead.partnerSyncedDate!, at)))
     .map(({ lead, entry }) => ({ lead, marketoPartnerAccounts: entry?.accounts ?? [], marketoIds: entry?.ids ?? [], marketoSuspendedBeforeShare: entry?.suspendedBefore ?? [] }));
 }
+
+/**
+ * D24, D25: the Lead Status changes made in Marketo since the batch's earliest share, read here and now
+ * (`GET /v1/activities/leadchanges.json?fields=leadStatus&leadIds=…`, 30 leads a call), added to each
+ * lead's activity as the lead-activity-from-marketo poll would record it: a change to a status other
+ * than the untouched ones (or blank), by the partner the Marketo lead names. The poll runs every 15
+ * minutes, so a status set at 07:20 was not on Last Partner Activity at the 07:30 recall, which took
+ * back a lead the partner had worked; read here, work done up to the read keeps the lead.
+ */
+async function addLeadStatusWork(
+  marketo: MarketoClient,
+  batch: readonly PrmPartnerLead[],
+  found: Map<string, { activity: Array<{ at: unknown; by: string }>; accounts: string[]; ids: number[] }>,
+  untouchedStatuses: readonly string[],
+  call: CallOptions,
+): Promise<void> {
+  // Only the leads nothing keeps yet (a lead with its partner's Last Partner Activity stays anyway):
+  // the reads cost Marketo calls for the leads about to be reminded or recalled, not for every lead
+  // partners worked, which stay in the look-back's read for months.
+  const byId = new Map<number, { entry: { activity: Array<{ at: unknown; by: string }> }; account: string }>();
+  let since: string | null = null;
+  for (const lead of batch) {
+    const entry = found.get(emailKey(lead.email));
+    if (!entry || entry.activity.some(({ at, by }) => isThisPartners(lead, by) && hasPartnerActivity(lead.partnerSyncedDate!, at))) continue;
+    entry.ids.forEach((id, i) => {
+      if (entry.accounts[i]) byId.set(id, { entry, account: entry.accounts[i]! });
+    });
+    if (since === null || (stampMillis(lead.partnerSyncedDate!) ?? 0) < (stampMillis(since) ?? 0)) since = lead.partnerSyncedDate!;
+  }
+  if (byId.size === 0 || since === null) return;
+  // One paging token (a position in time) for every group of the batch.
+  const token = await marketo.activitiesPagingToken(since, call);
+  const ids = [...byId.keys()];
+  for (let i = 0; i < ids.length; i += MARKETO_LIMITS.leadIdsPerActivityCall) {
+    const leadIds = ids.slice(i, i + MARKETO_LIMITS.leadIdsPerActivityCall);
+    for (let next = token; ; ) {
+      const page = await marketo.leadChangesPage(next, [LEAD_STATUS], { ...call, leadIds });
+      for (const change of page.changes) {
+        const held = byId.get(Number(change.leadId));
+        const status = change.fields.find((f) => f.name === LEAD_STATUS)?.newValue;
+        const text = status === null || status === undefined ? '' : String(status).trim();
+        // Only on a lead a partner holds, counted for that partner: as the poll records it.
+        if (held && text !== '' && !untouchedStatuses.includes(text)) held.entry.activity.push({ at: change.activityDate, by: held.account });
+      }
+      if (!page.moreResult) break;
+      next = page.nextPageToken;
+    }
+  }
+}
+
+/** The Marketo field a partner's status in the portal reaches Marketo through (PRM → Salesforce → Marketo). */
+const LEAD_STATUS = 'leadStatus';
 
 /**
  * Whether a Last Partner Activity recorded for `by` (Last Partner Activity Account) is this PRM lead's

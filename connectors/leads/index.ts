@@ -7,6 +7,7 @@ import { findPartner } from './find-partner.ts';
 import { importLeadBatch } from './import-lead-batch.ts';
 import { LEADS_ENV, LEADS_MOCK_CONFIG, LeadsConfig } from './leads-config.ts';
 import type { LeadsConnection } from './leads-connection.ts';
+import { listDigestLeads } from './list-digest-leads.ts';
 import { listInactiveLeads } from './list-inactive-leads.ts';
 import { listWorkedPartnerLeads } from './list-worked-partner-leads.ts';
 import { markRecallReminded } from './mark-recall-reminded.ts';
@@ -37,6 +38,7 @@ export const leadsConnector = defineConnector({
     sync_to_prm: syncLeadToPrm,
     sync_to_salesforce: syncLeadToSalesforce,
     summarize_inactive_leads: summarizeInactiveLeads,
+    list_digest_leads: listDigestLeads,
     list_inactive_leads: listInactiveLeads,
     mark_recall_reminded: markRecallReminded,
     recall_inactive_leads: recallInactiveLeads,

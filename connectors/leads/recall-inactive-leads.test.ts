@@ -63,8 +63,9 @@ describe('leads.recall_inactive_leads (D25, D26)', () => {
   it('D25: the daily quota (607) reached mid-recall: the rest are recalled after the reset, none twice, in batches of 300', async () => {
     shareLeads(700);
     const connection = connect();
-    // Per batch of 300: two Last Partner Activity reads (300 emails pass Marketo's 8 KB URL limit in two) and one update.
-    systems.marketo.limits.dailyQuota = systems.marketo.usage().callsToday + 6;
+    // Per batch of 300: two Last Partner Activity reads (300 emails pass Marketo's 8 KB URL limit in two),
+    // a paging token and ten Lead Status change reads of 30 leads (D25: work up to the recall), one update.
+    systems.marketo.limits.dailyQuota = systems.marketo.usage().callsToday + 28;
     const error = await recall(connection).then(() => expect.unreachable('the recall finished within the quota'), (e: unknown) => e);
     expect(error).toBeInstanceOf(MarketoQuotaError);
     const recalledFirst = new Map(systems.prm.leads().filter((lead) => lead.recalledDate !== null).map((lead) => [lead.email, lead.recalledDate]));
@@ -95,7 +96,8 @@ describe('leads.recall_inactive_leads (D25, D26)', () => {
     systems.prm.addLead({ email: 'gone@client.example', phone: '+1 555 0100', partnerAccountId: 101, partnerSyncedDate: SYNCED, created: SYNCED, updated: SYNCED });
     shareLeads(400);
     const connection = connect();
-    systems.marketo.limits.dailyQuota = systems.marketo.usage().callsToday + 3;
+    // Batch 1: two reads, a paging token, ten Lead Status change reads (D25), one update.
+    systems.marketo.limits.dailyQuota = systems.marketo.usage().callsToday + 14;
     const definition = leadsConnector.actions.recall_inactive_leads!;
     let kept: unknown;
     const first = testContext(connection, clock).ctx;

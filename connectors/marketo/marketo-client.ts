@@ -230,14 +230,20 @@ export class MarketoClient {
    * One page of lead field changes from a paging token (`GET /v1/activities/leadchanges.json`): the
    * Change Data Value activities of the named fields only, up to 300, oldest first.
    */
-  async leadChangesPage(pagingToken: string, fields: readonly string[], options: CallOptions = {}): Promise<{ changes: MarketoLeadChange[]; nextPageToken: string; moreResult: boolean }> {
+  async leadChangesPage(
+    pagingToken: string,
+    fields: readonly string[],
+    options: CallOptions & { leadIds?: readonly number[] } = {},
+  ): Promise<{ changes: MarketoLeadChange[]; nextPageToken: string; moreResult: boolean }> {
+    const { leadIds, ...call } = options;
     assertBatch('fields', fields.length, MARKETO_LIMITS.batchSize, 1);
+    if (leadIds) assertBatch('lead ids', leadIds.length, MARKETO_LIMITS.leadIdsPerActivityCall);
     const res = await this.#http.request({
       method: 'GET',
       path: 'v1/activities/leadchanges.json',
-      query: { nextPageToken: pagingToken, fields },
+      query: { nextPageToken: pagingToken, fields, leadIds: leadIds && leadIds.length > 0 ? leadIds : undefined },
       expect: envelope(LeadChange).extend({ nextPageToken: z.string().min(1), moreResult: z.boolean() }),
-      ...options,
+      ...call,
     });
     return { changes: res.body.result, nextPageToken: res.body.nextPageToken, moreResult: res.body.moreResult };
   }

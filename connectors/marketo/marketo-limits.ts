@@ -10,6 +10,8 @@ export const MARKETO_LIMITS = {
   campaignBatchSize: 100,
   /** Activity types in one activities call. */
   activityTypesPerCall: 10,
+  /** Lead ids in one activities or lead changes call (`leadIds`). */
+  leadIdsPerActivityCall: 30,
   /** A request body above this is refused with 413. */
   maxBodyBytes: 1_048_576,
   /** A URL above this is refused with 414. */

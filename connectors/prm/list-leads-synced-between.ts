@@ -8,7 +8,7 @@ import { withTextOnOneLine } from './one-line.ts';
  * A lead as the PRM client validated it when it arrived (its page's schema): checked again for being a
  * record, not copied field by field (z.record rebuilds every lead: 100,000 per D23 digest).
  */
-const LeadRecord = z.custom<Record<string, unknown>>((value) => value !== null && typeof value === 'object' && !Array.isArray(value), { message: 'a lead record' });
+export const LeadRecord = z.custom<Record<string, unknown>>((value) => value !== null && typeof value === 'object' && !Array.isArray(value), { message: 'a lead record' });
 
 /**
  * `prm.list_leads_synced_between`: one partner's leads synced to the PRM in the window (D23), oldest

@@ -38,11 +38,15 @@ describe('prm.summarize_leads_synced (D23)', () => {
         { partner_id: 105, name: 'Litware Resellers', contact_email: null, contact_problem: 'no Partner Contact Email', lead_count: 1 },
       ],
       lead_count: 1204,
+      // D23: each partner's leads as this read found them, for the digest to list each lead for the partner that held it then.
+      lead_ids: { '101': expect.any(Array), '102': expect.any(Array), '105': [expect.any(Number)] },
       undated_count: 1,
       undated_leads: [{ id: expect.any(Number), email: 'lead2003@client.example', partner_id: 101 }],
       // D23: Litware has no contact, so its lead is named for ops to forward.
       unreachable_leads: [{ id: expect.any(Number), email: 'lead2000@client.example', partner_id: 105 }],
     });
+    expect((output.lead_ids as Record<string, number[]>)['101']).toHaveLength(802);
+    expect((output.lead_ids as Record<string, number[]>)['102']).toHaveLength(401);
   });
 
   it("reads 1,000 partners' names and contacts in pages, not one call each: seconds of the PRM connector's pacing (10 calls a second), not 100 s; a partner id without an account has no contact", async () => {
@@ -73,7 +77,7 @@ describe('prm.summarize_leads_synced (D23)', () => {
 
   it('finds nothing on a day without new leads', async () => {
     lead(1, 101, '2026-03-01T12:00:00Z');
-    expect(await run('summarize_leads_synced', WINDOW)).toEqual({ partners: [], lead_count: 0, undated_count: 0, undated_leads: [], unreachable_leads: [] });
+    expect(await run('summarize_leads_synced', WINDOW)).toEqual({ partners: [], lead_count: 0, lead_ids: {}, undated_count: 0, undated_leads: [], unreachable_leads: [] });
   });
 });
 

@@ -18,6 +18,9 @@ export const summarizeLeadsSynced = defineAction({
   output: z.object({
     partners: z.array(PartnerSummary).describe('Each partner with at least one lead in the window, by partner id.'),
     lead_count: z.number().int(),
+    lead_ids: z
+      .record(z.string(), z.array(z.number().int()))
+      .describe("D23: each partner's leads as this read found them (partner id → PRM lead ids): the digest lists each lead for the partner that held it at this read, so a lead ops move to another partner while the digests go out is in one digest, never none or two (leads.list_digest_leads)."),
     undated_count: z.number().int().describe('Leads created in the window without a Partner Synced Date.'),
     undated_leads: z.array(z.object({ id: z.number().int(), email: z.string(), partner_id: z.number().int().nullable() })).describe(`The first ${MAX_NAMED_UNDATED} of them.`),
     unreachable_leads: z
@@ -30,10 +33,12 @@ export const summarizeLeadsSynced = defineAction({
     const prm = ctx.connection;
     const call = { signal: ctx.signal, note: ctx.note };
     const counts = new Map<number, number>();
+    const leadIds: Record<string, number[]> = {};
     let leadCount = 0;
     for await (const lead of prm.listPartnerLeads({ ...call, filter: syncedBetweenFilter(input), orderby: 'Id asc', pageSize: PRM_LEAD_PAGE_SIZE })) {
       const partner = lead.partnerAccountId ?? 0;
       counts.set(partner, (counts.get(partner) ?? 0) + 1);
+      (leadIds[String(partner)] ??= []).push(lead.id);
       leadCount += 1;
     }
     const partners = await describePartners(prm, counts, call);
@@ -54,6 +59,6 @@ export const summarizeLeadsSynced = defineAction({
       undatedCount += 1;
       if (undated.length < MAX_NAMED_UNDATED) undated.push({ id: lead.id, email: lead.email, partner_id: lead.partnerAccountId ?? null });
     }
-    return { partners, lead_count: leadCount, undated_count: undatedCount, undated_leads: undated, unreachable_leads: unreachable };
+    return { partners, lead_count: leadCount, lead_ids: leadIds, undated_count: undatedCount, undated_leads: undated, unreachable_leads: unreachable };
   },
 });

@@ -389,6 +389,24 @@ describe('engine: retries', () => {
     expect(run.status).toBe('failed');
     expect(step('on_error.tell_ops')!.output).toEqual({ value: 'boom' });
   });
+
+  it("the recipe's on_error reads how the failed step ended: attempts, first and last attempt (D23: ops' email says whether it was retried)", async () => {
+    const tell = { id: 'tell_ops', type: 'action', action: 'fake.echo', input: { value: "{% error.attempts & ' attempts from ' & error.first_attempt_at & ' to ' & error.failed_at %}" } };
+    fx = await engineFixture([
+      recipeWith([{ id: 'bad', type: 'action', action: 'fake.record', input: { key: 'k' }, retry: { max_attempts: 3, initial_interval: 'PT1M', backoff_rate: 2 } }], { on_error: { steps: [tell] } }),
+    ]);
+    fx.system.failNext('record', retryableError('503'), retryableError('503'), retryableError('503'));
+    const retried = (await deliver('d-retried')).runIds[0]!;
+    for (let i = 0; i < 5; i++) {
+      await fx.engine.runUntilIdle();
+      fx.clock.advance(60_000);
+    }
+    expect((await runOf(retried)).step('on_error.tell_ops')!.output).toEqual({ value: '3 attempts from 2026-03-02T09:00:00.000Z to 2026-03-02T09:03:00.000Z' });
+    fx.system.failNext('record', permanentError('400 bad'));
+    const once = (await deliver('d-once')).runIds[0]!;
+    await fx.engine.runUntilIdle();
+    expect((await runOf(once)).step('on_error.tell_ops')!.output).toMatchObject({ value: expect.stringMatching(/^1 attempts from (.+) to \1$/) });
+  });
 });
 
 describe('engine: control flow', () => {

@@ -166,7 +166,7 @@ export class Engine {
       options.log.error({ recipe, field, error: error.message }, 'schedule skipped: its fire times cannot be computed; no run of it starts until the recipe is fixed');
     });
     const { store, recipes, connectors, clock, log } = options;
-    this.#polls = new Polls({ store, recipes, connectors, clock, log, env: () => this.#env(), workerId: this.workerId, leaseMs: this.#opts.leaseMs, registry: this.metrics.registry, newRunId, onRunsCreated: () => this.wake() });
+    this.#polls = new Polls({ store, recipes, connectors, clock, log, env: () => this.#env(), tables: () => this.#opts.tables, workerId: this.workerId, leaseMs: this.#opts.leaseMs, registry: this.metrics.registry, newRunId, onRunsCreated: () => this.wake() });
     this.businessTimers = new BusinessTimers({ ...options, env: () => this.#env(), newRunId });
     this.#wakeTimer = new WakeTimer({
       clock: options.clock,

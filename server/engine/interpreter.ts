@@ -100,7 +100,11 @@ export async function runTurn(run: Run, recipe: Recipe, owner: string, deps: Int
   let flow = await turn.sequence(recipe.steps, '', scope);
   if (flow.kind === 'fail' && recipe.on_error) {
     const failure = flow;
-    const handled = await turn.sequence(recipe.on_error.steps, 'on_error.', { ...scope, error: failure.error });
+    // The recipe's on_error sees how the failed step ended: after how many attempts, since when, so
+    // that ops' email says what happened (retried for 12 hours, or stopped at its first attempt).
+    const failed = failure.error.stepKey === undefined ? undefined : journal.get(failure.error.stepKey);
+    const tried = failed ? { attempts: failed.attempts, first_attempt_at: new Date(failed.startedAt).toISOString(), failed_at: new Date(failed.finishedAt ?? turn.now).toISOString() } : {};
+    const handled = await turn.sequence(recipe.on_error.steps, 'on_error.', { ...scope, error: { ...failure.error, ...tried } });
     if (handled.kind === 'suspend') flow = handled;
     else if (handled.kind === 'fail') flow = { kind: 'fail', error: { ...failure.error, message: `${failure.error.message} (and on_error failed: ${handled.error.message})` } };
   }

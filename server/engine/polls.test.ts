@@ -32,6 +32,8 @@ class Feed {
   pageSize = 2;
   down = false;
   queries: Array<{ since: string | null; page: string | null }> = [];
+  /** The `kind` each query was asked with (the recipe's input). */
+  kinds: Array<string | undefined> = [];
   /** What the recipe's runs did, as the user sees it in the other system. */
   applied: Array<{ id: string; status: string }> = [];
 
@@ -55,6 +57,7 @@ function feedConnector(feed: Feed) {
         idempotent: true,
         async run(input) {
           feed.queries.push({ since: input.since ?? null, page: input.page ?? null });
+          feed.kinds.push(input.kind);
           if (feed.down) throw Object.assign(new Error('feed: 503 Service Unavailable'), { retryable: true });
           const since = input.since ?? null;
           const all = feed.records.filter((r) => since === null || r.stamp >= since).sort((a, b) => a.stamp.localeCompare(b.stamp));
@@ -114,13 +117,13 @@ afterEach(async () => {
   for (const store of stores.splice(0)) await store.close();
 });
 
-async function pollingEngine(feed: Feed, options: { store?: Store; clock?: VirtualClock; workerId?: string; log?: Logger; recipe?: RecipeInput } = {}) {
+async function pollingEngine(feed: Feed, options: { store?: Store; clock?: VirtualClock; workerId?: string; log?: Logger; recipe?: RecipeInput; tables?: Parameters<typeof createTables>[0] } = {}) {
   const clock = options.clock ?? new VirtualClock('2026-03-02T09:00:00Z');
   const store = options.store ?? (await openSqliteStore({ path: ':memory:' }));
   if (!options.store) stores.push(store);
   const recipes = new RecipeSet([loadedRecipe(Recipe.parse(options.recipe ?? pollRecipe), 'feed-sync.recipe.json')], store);
   await recipes.persist(clock.now());
-  const tables = createTables({});
+  const tables = createTables(options.tables ?? {});
   const connectors = new ConnectorCatalog([feedConnector(feed)]).connect({}, { clock, log: silentLog, store, publicBaseUrl: 'http://localhost:3000', timezone: 'UTC' });
   const engine = new Engine({ store, clock, recipes, connectors, tables, log: options.log ?? silentLog, random: () => 1, workerId: options.workerId });
   engines.push(engine);
@@ -157,6 +160,16 @@ describe('poll trigger (D1: changes read from a system without webhooks)', () =>
     // C is read again (>= the watermark) but its run exists: only B's new change starts a run.
     expect(feed.applied.slice(3)).toEqual([{ id: 'B', status: 'Approved' }]);
     expect((await store.listRuns({ recipe: 'feed-sync', limit: 10 })).map((r) => [r.trigger.type, r.status])).toEqual(Array(4).fill(['poll', 'completed']));
+  });
+
+  it("reads the tables ops maintain in its input ($tables.<name>: the rows), so a value ops may change is data (D24, D25: the untouched lead statuses)", async () => {
+    const feed = new Feed();
+    feed.change('A', 'Approved', iso('08:00:00'));
+    const recipe = { ...pollRecipe, trigger: { ...pollRecipe.trigger, input: { kind: "{% $tables.'feed-kinds'[0].kind %}" } } } as RecipeInput;
+    const { engine } = await pollingEngine(feed, { recipe, tables: { 'feed-kinds': [{ kind: 'orders' }] } });
+    await engine.runUntilIdle();
+    expect(feed.kinds).toEqual(['orders']);
+    expect(feed.applied).toEqual([{ id: 'A', status: 'Approved' }]);
   });
 
   it('does not lose a change made in the same second as the watermark, after the poll that set it (inclusive >=)', async () => {

@@ -14,6 +14,7 @@ import { computedKey, keyWithoutData } from './computed-key.ts';
 import { hasNul, NUL_REFUSAL, nulSourcesOf } from './nul-keys.ts';
 import { MAX_DEDUP_KEY_LENGTH } from './stored-key-limits.ts';
 import { isStoppedBeforeAttempt } from './errors.ts';
+import type { Row, Tables } from './tables.ts';
 
 type PollTrigger = Extract<Recipe['trigger'], { type: 'poll' }>;
 
@@ -24,6 +25,12 @@ export interface PollsOptions {
   clock: Clock;
   log: Logger;
   env: () => ExpressionEnv;
+  /**
+   * The tables ops maintain, read at each poll: a poll's `input` may read them as `$tables.<name>` (each
+   * table's rows), so that a value ops may change (e.g. the untouched lead statuses, D24, D25) is data,
+   * not written in the recipe. Read at each poll, so an edit applies from the next poll on.
+   */
+  tables?: () => Tables;
   workerId: string;
   /** How long a poll stays this process's while it neither saves a page nor finishes. */
   leaseMs: number;
@@ -182,7 +189,7 @@ export class Polls {
     try {
       let watermark = taken.watermark;
       const resolved = this.#opts.connectors.resolve(trigger.action);
-      const scope = pollScope(trigger.action, null, name);
+      const scope = { ...pollScope(trigger.action, null, name), tables: tableRows(this.#opts.tables?.()) };
       const input = (await evaluateMapping(trigger.input ?? {}, scope, this.#opts.env())) as Record<string, unknown>;
       const pollStart = resolved.definition.pollStart;
       if (since === null && pollStart) {
@@ -344,6 +351,12 @@ export class Polls {
 function lookAgainAt(cursor: { nextPollAt: number; leaseOwner: string | null; leaseUntil: number | null }, now: number): number {
   if (cursor.leaseOwner !== null && cursor.leaseUntil !== null && cursor.leaseUntil > now) return Math.max(cursor.nextPollAt, cursor.leaseUntil);
   return cursor.nextPollAt;
+}
+
+/** Each table's rows by its name: what a poll's `input` reads as `$tables` (none without tables). */
+function tableRows(tables: Tables | undefined): Record<string, readonly Row[]> {
+  if (!tables) return {};
+  return Object.fromEntries(tables.names().map((name) => [name, tables.rows(name) ?? []]));
 }
 
 /** The scope of a poll's expressions: `data` is the item (as `trigger.data` in the run it starts). */

@@ -259,3 +259,11 @@ describe('tables: a row that is not an object (review10)', () => {
     }
   });
 });
+
+describe('untouched-lead-statuses (D24, D25)', () => {
+  it('takes a Lead Status as the PRM writes it, and refuses a blank one or one with surrounding spaces, naming the row', () => {
+    expect(createTables({ 'untouched-lead-statuses': [{ status: 'New' }, { status: 'Open - Not Contacted' }] }).rows('untouched-lead-statuses')).toEqual([{ status: 'New' }, { status: 'Open - Not Contacted' }]);
+    expect(() => createTables({ 'untouched-lead-statuses': [{ status: 'New ' }] }, undefined, 'recipes/tables')).toThrow(/recipes\/tables\/untouched-lead-statuses: rows\[0\]\.status.*not blank and without surrounding spaces/);
+    expect(() => createTables({ 'untouched-lead-statuses': [{ status: '' }] }, undefined, 'recipes/tables')).toThrow(/rows\[0\]\.status/);
+  });
+});

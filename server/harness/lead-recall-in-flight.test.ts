@@ -20,13 +20,16 @@ type LoadedRecipe = ScenarioContext['recipes'][number];
  * - v16: its marking step takes $now() at each attempt (no reminded_at), and the lead-share table's
  *   on_time_reminder_minutes is not read (its one hour is in its expression);
  * - v17: it reminds a partner whose own read finds no lead left (v18 does not), on v18's actions (a PRM
- *   lead without an email read as empty, its recall in the PRM only) and templates ("in 1 day").
+ *   lead without an email read as empty, its recall in the PRM only) and templates ("in 1 day");
+ * - v18: it does not read the untouched-lead-statuses table (its actions' default, New, is the shipped
+ *   table's one status).
  */
-const SHIPPED_VERSION = 18;
+const SHIPPED_VERSION = 19;
 const IN_FLIGHT: Array<{ version: number; scenarios: string[] }> = [
   { version: 15, scenarios: ['recall-reminder-and-recall', 'recall-reminder-day-moved-mid-flight', 'joint-booth-recall-hands-lead-to-remaining-partner'] },
   { version: 16, scenarios: ['recall-reminder-and-recall', 'recall-notice-counts-from-late-reminder', 'recall-reminder-day-moved-mid-flight', 'joint-booth-recall-hands-lead-to-remaining-partner'] },
   { version: 17, scenarios: ['recall-reminder-and-recall', 'recall-notice-counts-from-late-reminder', 'recall-reminder-day-moved-mid-flight', 'joint-booth-recall-hands-lead-to-remaining-partner'] },
+  { version: 18, scenarios: ['recall-reminder-and-recall', 'recall-notice-counts-from-late-reminder', 'recall-reminder-day-moved-mid-flight', 'joint-booth-recall-hands-lead-to-remaining-partner', 'recall-marketo-status-ten-minutes-before'] },
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));
