@@ -43,13 +43,7 @@ export function firstRepeatedKey(text: string): RepeatedKey | null {
     const c = text.charCodeAt(at);
     if (c === QUOTE) {
       const start = at;
-      let end = text.indexOf('"', at + 1);
-      for (;;) {
-        let slashes = 0;
-        while (text.charCodeAt(end - 1 - slashes) === BACKSLASH) slashes++;
-        if (slashes % 2 === 0) break;
-        end = text.indexOf('"', end + 1);
-      }
+      const end = stringEnd(text, start);
       at = end + 1;
       if (expectKey) {
         expectKey = false;
@@ -100,14 +94,21 @@ function keysWritten(text: string): number {
     const stop = quote < 0 ? text.length : quote;
     for (let i = at; i < stop; i++) if (text.charCodeAt(i) === COLON) colons++;
     if (quote < 0) return colons;
-    let end = text.indexOf('"', quote + 1);
-    for (;;) {
-      let slashes = 0;
-      while (text.charCodeAt(end - 1 - slashes) === BACKSLASH) slashes++;
-      if (slashes % 2 === 0) break;
-      end = text.indexOf('"', end + 1);
-    }
-    at = end + 1;
+    at = stringEnd(text, quote) + 1;
+  }
+}
+
+/**
+ * Where the JSON string that opens at `quote` ends: the next quote with an even run of backslashes
+ * before it (an escaped quote does not end it). Each backslash before a quote is counted once.
+ */
+function stringEnd(text: string, quote: number): number {
+  let end = text.indexOf('"', quote + 1);
+  for (;;) {
+    let slashes = 0;
+    while (text.charCodeAt(end - 1 - slashes) === BACKSLASH) slashes++;
+    if (slashes % 2 === 0) return end;
+    end = text.indexOf('"', end + 1);
   }
 }
 

@@ -18,6 +18,7 @@ import {
 } from './store-operations.ts';
 import { storeQueries, type StoreQueries } from './store-queries.ts';
 import { listRunSummariesQuery } from './run-summaries.ts';
+import { runQueryFilter } from './run-query-filter.ts';
 import { CommitOutcomeUnknownError, isStoreUnreachable, isTransactionConflict, StoreUnavailableError } from './store-unavailable.ts';
 import { completeWaiting, decideApprovalWork, type DecideApprovalInput } from './decide-approval.ts';
 import { json, parse, toApproval, toOutbox, toRun } from './store-rows.ts';
@@ -297,16 +298,9 @@ export class KyselyStore implements Store {
   }
 
   async listRuns(q: RunQuery): Promise<Run[]> {
-    let query = this.db.selectFrom('runs').selectAll().orderBy('id', 'desc').limit(q.limit);
-    if (q.status) query = query.where('status', '=', q.status);
-    if (q.recipe) query = query.where('recipe', '=', q.recipe);
-    if (q.correlationKey) query = query.where('correlation_key', '=', q.correlationKey);
-    if (q.before) query = query.where('id', '<', q.before);
-    if (q.ids) {
-      if (q.ids.length === 0) return [];
-      query = query.where('id', 'in', [...q.ids]);
-    }
-    return (await query.execute()).map(toRun);
+    if (q.ids?.length === 0) return [];
+    const rows = await this.db.selectFrom('runs').selectAll().where(runQueryFilter(q)).orderBy('id', 'desc').limit(q.limit).execute();
+    return rows.map(toRun);
   }
 
   listRunSummaries(q: RunQuery): Promise<RunSummary[]> {

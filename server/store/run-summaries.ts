@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { asRunId } from '../engine/ids.ts';
 import type { Database } from './database.ts';
 import { parse, toRun, type RunRow } from './store-rows.ts';
+import { runQueryFilter } from './run-query-filter.ts';
 import type { RunQuery, RunSummary, TriggerRecord } from './store.ts';
 
 /**
@@ -42,11 +43,12 @@ interface SummaryRow {
  * writes triggers as JSON.stringify does, without spaces, and json_remove keeps every other token as
  * written); no `->`, which would write the data out again. PostgreSQL: `octet_length` of a TOASTed text
  * reads only its header, and `json_each` over `json` (not jsonb) lexes it once and gives each field as
- * written. The filters and keyset paging are listRuns's, on the same indexes.
+ * written. The filters and keyset paging are listRuns's (runQueryFilter), on the same indexes.
  */
 export async function listRunSummariesQuery(db: Kysely<Database>, kind: 'sqlite' | 'postgres', q: RunQuery): Promise<RunSummary[]> {
+  if (q.ids?.length === 0) return [];
   const whole = sql.lit(READ_WHOLE_MAX_BYTES);
-  let query = db
+  const query = db
     .selectFrom('runs')
     .select(COLUMNS)
     .select(sql<string | null>`case when octet_length(runs.trigger) <= ${whole} then runs.trigger end`.as('trigger_whole'))
@@ -61,16 +63,9 @@ export async function listRunSummariesQuery(db: Kysely<Database>, kind: 'sqlite'
             sql<number | string | null>`case when octet_length(runs.trigger) > ${whole} then (select octet_length(e.value::text) from json_each(runs.trigger::json) e where e.key = 'data') end`.as('trigger_data_bytes'),
           ],
     )
+    .where(runQueryFilter(q))
     .orderBy('id', 'desc')
     .limit(q.limit);
-  if (q.status) query = query.where('status', '=', q.status);
-  if (q.recipe) query = query.where('recipe', '=', q.recipe);
-  if (q.correlationKey) query = query.where('correlation_key', '=', q.correlationKey);
-  if (q.before) query = query.where('id', '<', q.before);
-  if (q.ids) {
-    if (q.ids.length === 0) return [];
-    query = query.where('id', 'in', [...q.ids]);
-  }
   const rows = await query.execute();
   return rows.map((row) => toRunSummary(row as unknown as Omit<RunRow, 'trigger'> & SummaryRow));
 }
