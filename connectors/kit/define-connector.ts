@@ -140,6 +140,13 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
    * @default none: the first poll is asked with `since` null (the action decides what that reads)
    */
   pollStart?: (input: z.output<I>, now: number) => string;
+  /**
+   * The input field naming the ops table the action reads through `ctx.tables` (mdf.approver_for_request:
+   * `table`; its schema's default when a recipe leaves it out). Validation refuses a table TABLES_DIR
+   * lacks, as it does a lookup's, and the console names it among the tables the recipe reads.
+   * @default none: the action reads no table
+   */
+  tableInput?: string;
   /** Input fields whose values never reach logs or the journal. */
   secretInputs?: readonly string[];
   /**

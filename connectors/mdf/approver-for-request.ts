@@ -41,6 +41,7 @@ export const approverForRequest = defineAction({
     .loose()
     .describe("With open, the approvers row's columns too (approver_email, approver_name, manager_email, manager_name)."),
   readOnly: true,
+  tableInput: 'table',
   run: async (input, ctx: ActionContext<MdfConnection>) => {
     const request = await ctx.connection.prm().getMdfRequestByNumber(input.mdf_number, { signal: ctx.signal, note: ctx.note });
     const region = typeof request.activityRegion === 'string' ? request.activityRegion : null;

@@ -36,7 +36,7 @@ export function checkTableFiles(dir: string, recipes: readonly { definition: Rec
   // A table a recipe reads that is gone from the folder: the recipe's own check (its unknown table), as
   // a start would refuse the recipe; its other findings (columns) do not depend on the files.
   const missing = recipes.flatMap(({ definition, file }) =>
-    toProblems(file, [...checkTables(definition, names, dir), ...checkTimerTrigger(definition, names, dir)].filter((f) => f.path.at(-1) === 'table')).map((problem) => ({
+    toProblems(file, [...checkTables(definition, names, dir), ...checkTimerTrigger(definition, names, dir)].filter((f) => f.message.startsWith('unknown table'))).map((problem) => ({
       table: /^unknown table "([^"]+)"/.exec(problem.message)?.[1] ?? '',
       message: formatProblem(problem),
     })),

@@ -2,14 +2,17 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { KNOWN_TABLES } from '../../schemas/tables.ts';
 import type { Recipe } from '../../schemas/recipe.ts';
+import type { ConnectorCatalog } from '../engine/connector-registry.ts';
 import type { Tables } from '../engine/tables.ts';
 import { displayFolder } from '../find-files.ts';
 import { didYouMean } from './closest-name.ts';
 import type { Finding } from './recipe-problem.ts';
+import { tableReadsOf } from './tables-read.ts';
 import { walkSteps } from './walk-steps.ts';
 
 /**
- * Every `lookup` step must read a table that exists in TABLES_DIR; otherwise it would fail every run.
+ * Every `lookup` step must read a table that exists in TABLES_DIR; otherwise it would fail every run. So
+ * must an action that reads a table (`tableInput`) and a poll trigger's input (`$tables.<name>`).
  * Its `where` must name columns of the table: a misspelt column matches no row, and the lookup would
  * read as "nothing" at run time without a word. The columns are the row schema's for a known table,
  * else (a table of the user's own, given `tableRows`) every column some row has: a table's rows need
@@ -17,7 +20,7 @@ import { walkSteps } from './walk-steps.ts';
  * and the one-row-per-key check then read every row as the same key, undefined, with advice to delete
  * rows). A table without rows says nothing of its columns.
  */
-export function checkTables(recipe: Recipe, tables: readonly string[], tablesDir?: string, tableRows?: Pick<Tables, 'rows'>): Finding[] {
+export function checkTables(recipe: Recipe, tables: readonly string[], tablesDir?: string, tableRows?: Pick<Tables, 'rows'>, catalog?: ConnectorCatalog): Finding[] {
   const findings: Finding[] = [];
   for (const { step, path } of walkSteps(recipe)) {
     if (step.type !== 'lookup') continue;
@@ -32,6 +35,11 @@ export function checkTables(recipe: Recipe, tables: readonly string[], tablesDir
       if (columns.includes(column)) continue;
       findings.push({ path: [...path, 'where', column], message: `table ${step.table} has no column "${column}"${didYouMean(column, columns) || `; columns: ${columns.join(', ')}`}` });
     }
+  }
+  // A table an action or a poll's input reads (tableReadsOf; a timer's offsets table has its own check): it must exist.
+  for (const read of tableReadsOf(recipe, catalog)) {
+    if (read.lookup || read.path[0] === 'trigger' && read.path[1] === 'offsets' || tables.includes(read.table)) continue;
+    findings.push({ path: read.path, message: `unknown table "${read.table}"${didYouMean(read.table, tables) || knownTables(tables, tablesDir)}` });
   }
   return findings;
 }

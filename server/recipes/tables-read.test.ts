@@ -26,6 +26,19 @@ describe('the tables a recipe reads (the console names them)', () => {
     expect(tablesReadBy(recipe)).toEqual(['budgets', 'fallbacks', 'owners']);
   });
 
+  it("names the table an action reads (mdf.approver_for_request: approvers) and the tables a poll trigger's input reads as $tables", () => {
+    expect(tablesReadBy(shipped('mdf-requests/mdf-request-approval.recipe.json'))).toContain('approvers');
+    expect(tablesReadBy(shipped('leads/lead-activity-from-prm.recipe.json'))).toEqual(['untouched-lead-statuses']);
+    const recipe = Recipe.parse({
+      name: 'polled',
+      version: 1,
+      description: 'a poll reading tables, an action reading its default table',
+      trigger: { type: 'poll', action: 'leads.list_worked_partner_leads', every: 'PT15M', cursor: '{% data.cursor %}', dedup_key: '{% data.id %}', input: { a: "{% $tables.'lead-share' %}", b: ['{% $tables.owners.email %}'], c: '{% $tables %}' } },
+      steps: [{ id: 'cmm', type: 'action', action: 'mdf.approver_for_request', input: { mdf_number: 'MDF-1' } }, { id: 'computed', type: 'action', action: 'mdf.approver_for_request', input: { mdf_number: 'MDF-1', table: "{% 'appr' & 'overs' %}" } }],
+    });
+    expect(tablesReadBy(recipe)).toEqual(['approvers', 'lead-share', 'owners']);
+  });
+
   it('names none for a recipe without a lookup or a table-driven timer', () => {
     expect(tablesReadBy(shipped('mdf-requests/mdf-request-salesforce-sync.recipe.json'))).toEqual([]);
   });

@@ -67,7 +67,7 @@ export function validateRecipe(data: unknown, file: string, options: RecipeCheck
     ...checkStepIds(recipe),
     ...checkConnectors(recipe, options.catalog, options.connectorConfigs, recipeValues(recipe, options.tableRows ?? NO_ROWS, options.tablesDir)),
     ...checkSignals(recipe, options.catalog),
-    ...checkTables(recipe, options.tables, options.tablesDir, options.tableRows),
+    ...checkTables(recipe, options.tables, options.tablesDir, options.tableRows, options.catalog),
     ...checkTimerTrigger(recipe, options.tables, options.tablesDir, options.tableRows),
     ...checkExpressions(recipe),
     ...checkDataFields(recipe, options.catalog),
