@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { displayFolder, displayPath } from '../../server/find-files.ts';
 import type { Choice, ValueSource } from '../../server/engine/expression-choices.ts';
-import { calledFunctions, isExpression, KNOWN_FUNCTIONS, TEMPLATE_FUNCTIONS } from '../../server/engine/expression.ts';
+import { calledFunctions, isExpression, KNOWN_FUNCTIONS, namesIn, TEMPLATE_FUNCTIONS } from '../../server/engine/expression.ts';
 import type { ActionInputContext, ActionInputProblem } from '../kit/define-connector.ts';
 import { EmailConfig } from './email-config.ts';
 import { readTemplate, templatesAmong, unreadableTemplatesFolder, type ParsedTemplate } from './email-templates.ts';
@@ -167,28 +167,7 @@ function unboundVariables(template: ParsedTemplate): Call[] {
   for (const part of [...template.subject, ...template.body]) {
     if (typeof part === 'string') continue;
     const placeholder = `{{${part.source}}}`;
-    const read = new Set<string>();
-    const bound = new Set<string>();
-    const visit = (node: unknown): void => {
-      if (node === null || typeof node !== 'object') return;
-      if (Array.isArray(node)) {
-        node.forEach(visit);
-        return;
-      }
-      const n = node as { type?: string; value?: unknown; procedure?: unknown; lhs?: { type?: string; value?: unknown }; arguments?: Array<{ type?: string; value?: unknown }>; focus?: unknown; index?: unknown };
-      // `$` (the context) and `$$` (the data) are the empty name and `$`.
-      if (n.type === 'variable' && typeof n.value === 'string' && n.value !== '' && n.value !== '$') read.add(n.value);
-      if (n.type === 'bind' && n.lhs?.type === 'variable' && typeof n.lhs.value === 'string') bound.add(n.lhs.value);
-      if (n.type === 'lambda') for (const a of n.arguments ?? []) if (a.type === 'variable' && typeof a.value === 'string') bound.add(a.value);
-      if (typeof n.focus === 'string') bound.add(n.focus);
-      if (typeof n.index === 'string') bound.add(n.index);
-      for (const [field, child] of Object.entries(n)) {
-        // A called function is unknownCalls' (its procedure); its arguments are read here.
-        if (field === 'procedure' && (n.type === 'function' || n.type === 'partial')) continue;
-        if (child && typeof child === 'object') visit(child);
-      }
-    };
-    visit(part.compiled.ast());
+    const { read, bound } = namesIn(part.compiled.ast());
     for (const name of read) if (!bound.has(name) && !TEMPLATE_FUNCTIONS.has(name) && !KNOWN_FUNCTIONS.has(name)) found.push({ name, placeholder });
   }
   return found;

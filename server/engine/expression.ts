@@ -205,28 +205,51 @@ export const KNOWN_FUNCTIONS: ReadonlySet<string> = new Set([
  */
 export const TEMPLATE_FUNCTIONS: ReadonlySet<string> = new Set([...JSONATA_FUNCTIONS, ...Object.keys(MONEY_FUNCTIONS)]);
 
-/**
- * The names of the functions an expression calls (`$name(…)`, also partially applied), leaving out
- * those it defines itself (`$f := function(…)`, a lambda's parameters), in the order they appear.
- * Takes the expression's source (`{% … %}`) or its compiled syntax tree.
- */
-export function calledFunctions(source: string | { ast(): unknown }): string[] {
-  const called = new Set<string>();
-  const defined = new Set<string>();
+/** What an expression names: the functions it calls, the `$name`s it reads as values, and the names it binds itself. */
+export interface ExpressionNames {
+  /** `$name(…)`, also partially applied. */
+  called: Set<string>;
+  /** `$name` read as a value, not called; `$` (the context) and `$$` (the data) left out. */
+  read: Set<string>;
+  /** `$x := …`, a lambda's parameters, a focus (`@$x`) or index (`#$i`) variable. */
+  bound: Set<string>;
+}
+
+/** The names in an expression's syntax tree (a compiled expression's `ast()`), in the order they appear. */
+export function namesIn(ast: unknown): ExpressionNames {
+  const names: ExpressionNames = { called: new Set(), read: new Set(), bound: new Set() };
   const visit = (node: unknown): void => {
     if (node === null || typeof node !== 'object') return;
     if (Array.isArray(node)) {
       node.forEach(visit);
       return;
     }
-    const n = node as { type?: string; procedure?: { type?: string; value?: unknown }; lhs?: { type?: string; value?: unknown }; arguments?: Array<{ type?: string; value?: unknown }> };
-    if ((n.type === 'function' || n.type === 'partial') && n.procedure?.type === 'variable' && typeof n.procedure.value === 'string') called.add(n.procedure.value);
-    if (n.type === 'bind' && n.lhs?.type === 'variable' && typeof n.lhs.value === 'string') defined.add(n.lhs.value);
-    if (n.type === 'lambda') for (const a of n.arguments ?? []) if (a.type === 'variable' && typeof a.value === 'string') defined.add(a.value);
-    for (const child of Object.values(node)) if (child && typeof child === 'object') visit(child);
+    const n = node as { type?: string; value?: unknown; procedure?: { type?: string; value?: unknown }; lhs?: { type?: string; value?: unknown }; arguments?: Array<{ type?: string; value?: unknown }>; focus?: unknown; index?: unknown };
+    const call = n.type === 'function' || n.type === 'partial';
+    if (call && n.procedure?.type === 'variable' && typeof n.procedure.value === 'string') names.called.add(n.procedure.value);
+    if (n.type === 'variable' && typeof n.value === 'string' && n.value !== '' && n.value !== '$') names.read.add(n.value);
+    if (n.type === 'bind' && n.lhs?.type === 'variable' && typeof n.lhs.value === 'string') names.bound.add(n.lhs.value);
+    if (n.type === 'lambda') for (const a of n.arguments ?? []) if (a.type === 'variable' && typeof a.value === 'string') names.bound.add(a.value);
+    if (typeof n.focus === 'string') names.bound.add(n.focus);
+    if (typeof n.index === 'string') names.bound.add(n.index);
+    for (const [field, child] of Object.entries(n)) {
+      // A called function's name is a call, not a value read; its arguments are visited.
+      if (field === 'procedure' && call) continue;
+      if (child && typeof child === 'object') visit(child);
+    }
   };
-  visit((typeof source === 'string' ? compileExpression(source) : source).ast());
-  return [...called].filter((name) => !defined.has(name));
+  visit(ast);
+  return names;
+}
+
+/**
+ * The names of the functions an expression calls (`$name(…)`, also partially applied), leaving out
+ * those it defines itself (`$f := function(…)`, a lambda's parameters), in the order they appear.
+ * Takes the expression's source (`{% … %}`) or its compiled syntax tree.
+ */
+export function calledFunctions(source: string | { ast(): unknown }): string[] {
+  const { called, bound } = namesIn((typeof source === 'string' ? compileExpression(source) : source).ast());
+  return [...called].filter((name) => !bound.has(name));
 }
 
 /** Evaluates one expression string against a scope; `input` defaults to the scope itself. */
