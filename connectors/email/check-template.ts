@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { displayFolder, displayPath } from '../../server/find-files.ts';
 import type { Choice, ValueSource } from '../../server/engine/expression-choices.ts';
-import { calledFunctions, isExpression, KNOWN_FUNCTIONS, namesIn, TEMPLATE_FUNCTIONS } from '../../server/engine/expression.ts';
+import { calledFunctions, expressionNames, isExpression, KNOWN_FUNCTIONS, TEMPLATE_FUNCTIONS } from '../../server/engine/expression.ts';
 import type { ActionInputContext, ActionInputProblem } from '../kit/define-connector.ts';
 import { EmailConfig } from './email-config.ts';
 import { readTemplate, templatesAmong, unreadableTemplatesFolder, type ParsedTemplate } from './email-templates.ts';
@@ -167,7 +167,7 @@ function unboundVariables(template: ParsedTemplate): Call[] {
   for (const part of [...template.subject, ...template.body]) {
     if (typeof part === 'string') continue;
     const placeholder = `{{${part.source}}}`;
-    const { read, bound } = namesIn(part.compiled.ast());
+    const { read, bound } = expressionNames(part.compiled.ast());
     for (const name of read) if (!bound.has(name) && !TEMPLATE_FUNCTIONS.has(name) && !KNOWN_FUNCTIONS.has(name)) found.push({ name, placeholder });
   }
   return found;

@@ -216,7 +216,7 @@ export interface ExpressionNames {
 }
 
 /** The names in an expression's syntax tree (a compiled expression's `ast()`), in the order they appear. */
-export function namesIn(ast: unknown): ExpressionNames {
+export function expressionNames(ast: unknown): ExpressionNames {
   const names: ExpressionNames = { called: new Set(), read: new Set(), bound: new Set() };
   const visit = (node: unknown): void => {
     if (node === null || typeof node !== 'object') return;
@@ -248,7 +248,7 @@ export function namesIn(ast: unknown): ExpressionNames {
  * Takes the expression's source (`{% … %}`) or its compiled syntax tree.
  */
 export function calledFunctions(source: string | { ast(): unknown }): string[] {
-  const { called, bound } = namesIn((typeof source === 'string' ? compileExpression(source) : source).ast());
+  const { called, bound } = expressionNames((typeof source === 'string' ? compileExpression(source) : source).ast());
   return [...called].filter((name) => !bound.has(name));
 }
 
