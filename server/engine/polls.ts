@@ -26,9 +26,10 @@ export interface PollsOptions {
   log: Logger;
   env: () => ExpressionEnv;
   /**
-   * The tables ops maintain, read at each poll: a poll's `input` may read them as `$tables.<name>` (each
-   * table's rows), so that a value ops may change (e.g. the untouched lead statuses, D24, D25) is data,
-   * not written in the recipe. Read at each poll, so an edit applies from the next poll on.
+   * The tables ops maintain, as the runtime read them at its start (an edit applies from the next
+   * start, as for lookups): a poll's `input` may read them as `$tables.<name>` (each table's rows), so
+   * that a value ops may change (e.g. the untouched lead statuses, D24, D25) is data, not written in
+   * the recipe.
    */
   tables?: () => Tables;
   workerId: string;
